@@ -1,0 +1,98 @@
+# iscsi-sim: one entry point.
+#
+#   make            build everything (release and sanitizer variants)
+#   make test       install what is missing, build, run every test
+#   make run        start the reference target on 127.0.0.1:3260 (1 GiB RAM LUN)
+#
+# Sources are discovered by directory, so adding a file needs no edit here.
+# BUILD=dir puts all output elsewhere (parallel work trees, CI).
+
+BUILD ?= build
+CC ?= gcc
+SHELL := /bin/bash
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wimplicit-fallthrough \
+	-Wcast-qual -Wwrite-strings -Wold-style-definition -Wno-missing-field-initializers
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -MMD -MP -Iref_target -I.
+REL_CFLAGS := $(BASE_CFLAGS) -O2
+ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+ASAN_LDFLAGS := -fsanitize=address,undefined
+
+# Libraries from Debian packages (tools/deps.sh installs them).
+LIB_ENGINE := -lnettle
+LIB_DAEMON := -ljansson
+LIB_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+ENGINE_SRC := $(sort $(wildcard ref_target/core/*.c ref_target/scsi/*.c))
+BS_SRC := $(sort $(wildcard ref_target/backstore/*.c))
+DAEMON_SRC := $(sort $(filter-out ref_target/daemon/main.c,$(wildcard ref_target/daemon/*.c)))
+UNIT_SRC := $(sort $(wildcard ref_target/tests/*.c))
+
+# $(call objs,variant,sources)
+objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+
+.PHONY: all build deps test run clean unit unit-asan valgrind integration help
+all: build
+
+deps:
+	@tools/deps.sh --quiet
+
+build: deps $(BUILD)/rel/reftarget $(BUILD)/asan/reftarget $(BUILD)/rel/unit_tests $(BUILD)/asan/unit_tests
+
+define variant
+$(BUILD)/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(2)_CFLAGS) -c $$< -o $$@
+
+$(BUILD)/$(1)/libengine.a: $(call objs,$(1),$(ENGINE_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(BUILD)/$(1)/libbs.a: $(call objs,$(1),$(BS_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(BUILD)/$(1)/libdaemon.a: $(call objs,$(1),$(DAEMON_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(BUILD)/$(1)/reftarget: $(call objs,$(1),ref_target/daemon/main.c) $(BUILD)/$(1)/libdaemon.a $(BUILD)/$(1)/libbs.a $(BUILD)/$(1)/libengine.a
+	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_DAEMON) $$(LIB_ENGINE)
+
+$(BUILD)/$(1)/unit_tests: $(call objs,$(1),$(UNIT_SRC)) $(BUILD)/$(1)/libdaemon.a $(BUILD)/$(1)/libbs.a $(BUILD)/$(1)/libengine.a
+	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_CHECK) $$(LIB_DAEMON) $$(LIB_ENGINE)
+
+-include $$(patsubst %.o,%.d,$(call objs,$(1),$(ENGINE_SRC) $(BS_SRC) $(DAEMON_SRC) $(UNIT_SRC) ref_target/daemon/main.c))
+endef
+REL_LDFLAGS :=
+$(eval $(call variant,rel,REL))
+$(eval $(call variant,asan,ASAN))
+
+# The unit test runner finds every suite by name: each test file defines
+# "Suite *suite_<name>(void)"; this list is generated, never hand-kept.
+$(BUILD)/suites.h: $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	@grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(UNIT_SRC) | sed 's/Suite \*\(suite_[a-z0-9_]*\)(void)/SUITE(\1)/' | sort -u > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(call objs,rel,ref_target/tests/main.c) $(call objs,asan,ref_target/tests/main.c): $(BUILD)/suites.h
+$(call objs,rel,ref_target/tests/main.c): REL_CFLAGS += -I$(BUILD)
+$(call objs,asan,ref_target/tests/main.c): ASAN_CFLAGS += -I$(BUILD)
+
+unit: deps $(BUILD)/rel/unit_tests
+	$(BUILD)/rel/unit_tests
+unit-asan: deps $(BUILD)/asan/unit_tests
+	$(BUILD)/asan/unit_tests
+
+test: build
+	@BUILD=$(BUILD) tools/test.sh
+
+run: deps $(BUILD)/rel/reftarget
+	@BUILD=$(BUILD) tools/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '3,8p' Makefile

@@ -1,0 +1,62 @@
+/* bs: backstores, the storage behind a logical unit, one interface for all.
+ *
+ * A backstore serves the engine's rt_disk_io requests (read, write, flush,
+ * unmap, write zeroes). The environment (daemon, or a test) owns the
+ * backstore and routes env->disk_submit to bs->ops->submit; the backstore
+ * reports each finished request through bs->complete, which may be called
+ * from inside submit: the environment queues it and hands it to the engine
+ * later, as rt_env's re-entrancy rule requires.
+ *
+ * Implementations: ram (sparse, only written chunks allocated), file
+ * (sparse file, hole punching, fdatasync), block (a block device).
+ */
+#ifndef RT_BS_H
+#define RT_BS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/rt_env.h"
+
+#define BS_CAP_UNMAP        0x1u /* can deallocate (thin provisioning, SBC-3 §4.7) */
+#define BS_CAP_UNMAP_ZEROES 0x2u /* deallocated blocks read as zeroes (LBPRZ) */
+#define BS_CAP_WRITE_ZEROES 0x4u /* writes zeroes without a data buffer */
+#define BS_CAP_VOLATILE     0x8u /* completed writes need a flush to be durable */
+
+struct bs_params {
+	const char *path;    /* file or device; NULL for ram */
+	uint64_t size_bytes; /* ram: required; file: create/extend to this if non-zero */
+	uint32_t block_size;
+	bool read_only;
+};
+
+struct bs;
+
+struct bs_ops {
+	const char *name; /* "ram", "file", "block" */
+	/* Open; on error write "why" into err and return -1. Sets size_bytes, caps. */
+	int (*open)(struct bs *bs, const struct bs_params *p, char *err, size_t err_len);
+	void (*submit)(struct bs *bs, struct rt_disk_io *io);
+	void (*close)(struct bs *bs);
+};
+
+struct bs {
+	const struct bs_ops *ops;
+	uint64_t size_bytes;
+	uint32_t block_size;
+	uint32_t caps; /* BS_CAP_* */
+	/* set by the owner before submit: where finished I/O goes */
+	void (*complete)(void *ctx, struct rt_disk_io *io);
+	void *complete_ctx;
+	void *priv; /* the implementation's state */
+};
+
+/* The implementation for a type name, or NULL. */
+const struct bs_ops *bs_find(const char *type);
+
+extern const struct bs_ops bs_ram_ops;
+extern const struct bs_ops bs_file_ops;
+extern const struct bs_ops bs_block_ops;
+
+#endif

@@ -1,0 +1,144 @@
+/* config: what a target serves, as plain read-only data.
+ *
+ * Built by whoever creates the engine (the daemon from JSON, the simulator
+ * from a scenario), validated by cfg_validate(), then only read by the
+ * engine. The creator owns every pointer here and keeps it alive until
+ * rt_engine_destroy. Indices (portal, lu) refer to the arrays in rt_config.
+ */
+#ifndef RT_CONFIG_H
+#define RT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+/* One CHAP identity: a name and a secret (RFC 7143 §12.1.3, RFC 1994). */
+struct rt_chap_cred {
+	const char *user;
+	const char *secret; /* RT_CHAP_SECRET_MIN..RT_CHAP_SECRET_MAX bytes */
+};
+
+/* Authentication required of a login. No 'in' user means AuthMethod=None
+ * is accepted. 'out' set means mutual CHAP: we prove ourselves with it. */
+struct rt_auth_cfg {
+	struct rt_chap_cred in;  /* the initiator proves it knows this */
+	struct rt_chap_cred out; /* we prove we know this (mutual CHAP) */
+};
+
+/* One LUN as an initiator sees it. */
+struct rt_lun_map {
+	uint64_t lun;   /* LUN number as in REPORT LUNS (SAM-5 §4.7, flat/peripheral) */
+	uint32_t lu;    /* index into rt_config.lus */
+	bool read_only; /* writes answer DATA PROTECT / WRITE PROTECTED */
+};
+
+/* An initiator allowed into a portal group, with its own LUN mapping. */
+struct rt_acl_cfg {
+	const char *initiator; /* iSCSI name, compared exactly */
+	struct rt_auth_cfg auth;
+	const struct rt_lun_map *luns;
+	uint32_t lun_count;
+};
+
+enum rt_redirect {
+	RT_REDIRECT_NONE = 0,
+	RT_REDIRECT_TEMPORARY, /* Login status 0x0101 (RFC 7143 §11.13.5) */
+	RT_REDIRECT_PERMANENT, /* Login status 0x0102 */
+};
+
+/* Session-wide operational defaults the target offers (RFC 7143 §13). */
+struct rt_params_cfg {
+	uint32_t max_recv_data_segment_length; /* what we accept per PDU */
+	uint32_t max_burst_length;
+	uint32_t first_burst_length;
+	uint32_t max_outstanding_r2t;
+	uint32_t max_connections;
+	uint32_t default_time2wait;   /* seconds */
+	uint32_t default_time2retain; /* seconds */
+	uint32_t error_recovery_level;
+	bool initial_r2t;
+	bool immediate_data;
+	bool data_pdu_in_order;
+	bool data_sequence_in_order;
+	bool header_digest; /* offer CRC32C (accepted None too unless required) */
+	bool data_digest;
+	uint32_t cmd_window;         /* CmdSN window depth: MaxCmdSN - ExpCmdSN + 1 */
+	uint32_t nop_in_interval_ms; /* 0: never ping */
+	uint32_t nop_in_timeout_ms;  /* no NOP-Out answer in time: drop the connection */
+	uint32_t login_timeout_ms;   /* a login phase longer than this is dropped */
+	uint32_t logout_timeout_ms;  /* after Async logout request, drop after this */
+};
+
+/* A target portal group: the portals it listens on and who may enter. */
+struct rt_tpg_cfg {
+	uint16_t tag;                /* TargetPortalGroupTag */
+	const uint32_t *portals;     /* indices into rt_config.portals */
+	uint32_t portal_count;
+	/* Open access (LIO's generate_node_acls): any initiator, mapped by
+	 * luns/lun_count below, authenticated by auth. ACL entries still win. */
+	bool open_access;
+	struct rt_auth_cfg auth;
+	const struct rt_lun_map *luns;
+	uint32_t lun_count;
+	const struct rt_acl_cfg *acls;
+	uint32_t acl_count;
+	enum rt_redirect redirect;   /* answer every login with a redirect */
+	const char *redirect_address; /* "host:port,tag" as in TargetAddress */
+};
+
+struct rt_target_cfg {
+	const char *name;  /* iqn./eui./naa. name (RFC 7143 §4.2.7) */
+	const char *alias; /* TargetAlias, may be NULL */
+	const struct rt_tpg_cfg *tpgs;
+	uint32_t tpg_count;
+};
+
+/* A network portal: the address text used in TargetAddress. */
+struct rt_portal_cfg {
+	const char *address; /* "127.0.0.1" or "[::1]" */
+	uint16_t port;
+};
+
+#define RT_LU_THIN       0x01u /* thin provisioned: UNMAP, LBPME=1 (SBC-3 §4.7) */
+#define RT_LU_LBPRZ      0x02u /* unmapped blocks read as zeroes */
+#define RT_LU_REMOVABLE  0x04u /* RMB=1 in INQUIRY; START STOP/PREVENT ALLOW */
+#define RT_LU_READ_ONLY  0x08u /* write protected for everyone */
+#define RT_LU_SANITIZE   0x10u /* SANITIZE allowed (destructive) */
+#define RT_LU_WCE        0x20u /* volatile write cache enabled at start */
+
+/* A logical unit: the geometry and capabilities the SCSI layer exposes.
+ * The backstore behind it is the environment's business. */
+struct rt_lu_cfg {
+	const char *name;     /* for logs and config errors */
+	uint64_t blocks;      /* number of logical blocks */
+	uint32_t block_size;  /* 512 or 4096 */
+	uint32_t flags;       /* RT_LU_* */
+	const char *serial;   /* VPD 0x80; must be unique per LU */
+	uint64_t naa_id;      /* low 36 bits of the NAA-6 vendor specific id */
+	const char *vendor;   /* INQUIRY T10 vendor, 8 chars max */
+	const char *product;  /* INQUIRY product, 16 chars max */
+};
+
+struct rt_config {
+	const struct rt_portal_cfg *portals;
+	uint32_t portal_count;
+	const struct rt_target_cfg *targets;
+	uint32_t target_count;
+	const struct rt_lu_cfg *lus;
+	uint32_t lu_count;
+	struct rt_auth_cfg discovery_auth; /* for SessionType=Discovery */
+	struct rt_params_cfg params;
+};
+
+/* Defaults every creator starts from (values as LIO/open-iscsi use them). */
+void cfg_params_default(struct rt_params_cfg *p);
+
+/* Check a configuration for consistency before an engine uses it: indices
+ * in range, names well formed, limits respected, LUN numbers unique per map.
+ * On error writes "where: why" into err (e.g. "targets[0].tpgs[1].portals[2]:
+ * no such portal") and returns -1. */
+int cfg_validate(const struct rt_config *cfg, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,81 @@
+/* engine: the reference target as a sans-I/O state machine.
+ *
+ * The engine is driven only by the events below and acts only through the
+ * rt_env it was created with. It never blocks, never reads the clock itself,
+ * and keeps no global state: any number of engines may live in one process
+ * (the simulator runs several gateways side by side).
+ *
+ * Ownership: the engine owns its sessions, connections, tasks and buffers.
+ * The caller owns env and cfg and keeps them alive until rt_engine_destroy.
+ * No event function may be called from inside an env callback.
+ */
+#ifndef RT_ENGINE_H
+#define RT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "rt_env.h"
+
+struct rt_engine;
+
+/* Create an engine for a validated configuration (cfg_validate). Returns
+ * NULL if out of memory. */
+struct rt_engine *rt_engine_create(const struct rt_env *env, const struct rt_config *cfg);
+
+/* Free everything at once. Sends nothing: this is also how the simulator
+ * crashes a gateway ("drop the engine's memory"). */
+void rt_engine_destroy(struct rt_engine *eng);
+
+/* A TCP connection was accepted on cfg->portals[portal]. Returns 0, or -1
+ * if the engine cannot take it (the environment then closes it). */
+int rt_on_accept(struct rt_engine *eng, rt_conn_id conn, uint32_t portal);
+
+/* Bytes arrived: any number, split at any boundary. */
+void rt_on_bytes(struct rt_engine *eng, rt_conn_id conn, const void *buf, size_t len);
+
+/* Zero-copy receive, the same state machine as rt_on_bytes: ask where the
+ * next bytes should go (a staging buffer while parsing headers, or straight
+ * into a task's data buffer inside a data segment), read into it, commit.
+ * Returns the room at *buf (never 0 for a live connection). */
+size_t rt_rx_space(struct rt_engine *eng, rt_conn_id conn, void **buf);
+void rt_rx_commit(struct rt_engine *eng, rt_conn_id conn, size_t len);
+
+/* The peer closed or reset the connection. */
+void rt_on_conn_closed(struct rt_engine *eng, rt_conn_id conn);
+
+/* A disk I/O submitted through env->disk_submit completed. */
+void rt_on_disk_done(struct rt_engine *eng, struct rt_disk_io *io);
+
+/* Time passed: call when env->now_ns() >= rt_next_deadline(). */
+void rt_on_time(struct rt_engine *eng);
+
+/* The earliest time at which rt_on_time has work, UINT64_MAX for none.
+ * Ask again after every event. */
+uint64_t rt_next_deadline(const struct rt_engine *eng);
+
+/* Begin a graceful stop: ask every session to log out (Async Message,
+ * RFC 7143 §11.9.1 AsyncEvent 1), refuse new logins, drop what is left
+ * after logout_timeout_ms. rt_engine_idle() turns true when no connection
+ * remains. */
+void rt_engine_shutdown(struct rt_engine *eng);
+bool rt_engine_idle(const struct rt_engine *eng);
+
+/* Counters for tests, benchmarks and the simulator's coverage report. */
+struct rt_stats {
+	uint64_t pdus_in, pdus_out;
+	uint64_t bytes_in, bytes_out;
+	uint64_t logins_ok, logins_failed;
+	uint64_t rejects_sent;
+	uint64_t conns_dropped;      /* by the engine: protocol error, NOP timeout */
+	uint64_t digest_errors;
+	uint64_t scsi_cmds, scsi_check_conditions;
+	uint64_t tmfs;
+	uint64_t alloc_failures;
+	uint64_t sessions_reinstated;
+};
+void rt_engine_stats(const struct rt_engine *eng, struct rt_stats *out);
+
+#endif

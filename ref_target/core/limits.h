@@ -1,0 +1,85 @@
+/* limits: every bound the engine enforces, named once, with its source.
+ *
+ * RFC 7143 gives the protocol's own ranges; the rest are ours, chosen so
+ * that memory per connection stays bounded under any input.
+ */
+#ifndef RT_LIMITS_H
+#define RT_LIMITS_H
+
+/* RFC 7143 §11.2: Basic Header Segment. */
+#define ISCSI_BHS_LEN 48u
+/* RFC 7143 §11.2.1.5: TotalAHSLength counts 4-byte words in one byte. */
+#define ISCSI_AHS_MAX_LEN (255u * 4u)
+/* RFC 7143 §11.2.1.3: DataSegmentLength is 24 bits. */
+#define ISCSI_DSL_MAX 0xffffffu
+/* RFC 7143 §11.2.3/§11.2.4: digests are CRC32C, 4 bytes. */
+#define ISCSI_DIGEST_LEN 4u
+/* RFC 7143 §11.2.1.4: data segments are padded to 4 bytes. */
+#define ISCSI_PAD 4u
+/* RFC 7143 §11.3.5: CDBs longer than 16 bytes continue in an extended-CDB AHS. */
+#define ISCSI_CDB_LEN 16u
+#define SCSI_CDB_MAX 260u
+
+/* RFC 7143 §13.12: MaxRecvDataSegmentLength 512..2^24-1, default 8192. */
+#define ISCSI_MRDSL_MIN 512u
+#define ISCSI_MRDSL_MAX 16777215u
+#define ISCSI_MRDSL_DEFAULT 8192u
+/* RFC 7143 §13.13/§13.14: MaxBurstLength, FirstBurstLength 512..2^24-1. */
+#define ISCSI_BURST_MIN 512u
+#define ISCSI_BURST_MAX 16777215u
+#define ISCSI_MAX_BURST_DEFAULT 262144u
+#define ISCSI_FIRST_BURST_DEFAULT 65536u
+/* RFC 7143 §13.17: MaxOutstandingR2T 1..65535. */
+#define ISCSI_MAX_R2T_MAX 65535u
+/* RFC 7143 §13.2: MaxConnections 1..65535. */
+#define ISCSI_MAX_CONNS_MAX 65535u
+/* RFC 7143 §13.15/§13.16: Time2Wait 0..3600, Time2Retain 0..3600. */
+#define ISCSI_TIME2_MAX 3600u
+/* RFC 7143 §13.20: ErrorRecoveryLevel 0..2. */
+#define ISCSI_ERL_MAX 2u
+/* RFC 7143 §6.1: text key names up to 63 bytes, values up to 255 bytes
+ * unless the key says otherwise; binary/large values up to 8192 bytes
+ * (§6.1, "Any key ... 8192 bytes" for CHAP_C etc., §13). */
+#define ISCSI_KEY_NAME_MAX 63u
+#define ISCSI_VALUE_MAX 255u
+#define ISCSI_VALUE_LARGE_MAX 8192u
+/* RFC 7143 §4.2.7.1: iSCSI names up to 223 bytes. */
+#define ISCSI_NAME_MAX 223u
+/* RFC 7143 §6.2: text/login data across C-bit continuations: our bound on
+ * one logical text message. */
+#define RT_TEXT_MAX 65536u
+/* Number of keys in one logical text message we are willing to answer. */
+#define RT_TEXT_KEYS_MAX 128u
+/* Login PDUs exchanged in one login before we give up (RFC 7143 §6.1.1). */
+#define RT_LOGIN_PDUS_MAX 64u
+/* RFC 7143 §12.1.3: CHAP secrets 12..255 bytes (shorter ones are refused). */
+#define RT_CHAP_SECRET_MIN 12u
+#define RT_CHAP_SECRET_MAX 255u
+#define RT_CHAP_NAME_MAX 255u
+/* Largest digest among CHAP algorithms (SHA-256, SHA3-256). */
+#define RT_CHAP_DIGEST_MAX 32u
+/* Our challenge length in bytes (RFC 1994 §2.2 allows any; LIO uses 16). */
+#define RT_CHAP_CHALLENGE_LEN 32u
+/* Largest challenge we accept from an initiator (mutual CHAP). */
+#define RT_CHAP_CHALLENGE_MAX 1024u
+
+/* Ours: the largest SCSI transfer one command may ask for. Advertised as
+ * MAXIMUM TRANSFER LENGTH in the Block Limits VPD (SBC-3 §6.5.3). */
+#define RT_XFER_MAX (8u * 1024u * 1024u)
+/* Ours: CmdSN window depth bounds (tasks per session). */
+#define RT_CMD_WINDOW_MAX 512u
+#define RT_CMD_WINDOW_DEFAULT 128u
+/* Ours: immediate commands (I bit) that may be outstanding beyond the window. */
+#define RT_IMMEDIATE_MAX 16u
+/* Ours: connections per engine, sessions per engine. */
+#define RT_CONNS_MAX 1024u
+#define RT_SESSIONS_MAX 512u
+/* Ours: configuration sizes. */
+#define RT_PORTALS_MAX 64u
+#define RT_TARGETS_MAX 256u
+#define RT_TPGS_MAX 16u
+#define RT_ACLS_MAX 256u
+#define RT_LUS_MAX 256u
+#define RT_LUNS_MAX 256u
+
+#endif

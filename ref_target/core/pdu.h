@@ -1,0 +1,259 @@
+/* pdu: the iSCSI PDU layout (RFC 7143 §11) as named offsets and accessors.
+ *
+ * A PDU is kept as its raw 48-byte Basic Header Segment plus pointers to the
+ * AHS and data segment; fields are read and written in place with the
+ * accessors below, so there is exactly one place that knows each offset.
+ * Owns nothing: struct pdu points into buffers its user owns.
+ */
+#ifndef RT_PDU_H
+#define RT_PDU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "limits.h"
+
+/* RFC 7143 §11.2.1.2: opcodes. Initiator opcodes 0x00-0x1f. */
+enum iscsi_opcode {
+	ISCSI_OP_NOP_OUT = 0x00,
+	ISCSI_OP_SCSI_CMD = 0x01,
+	ISCSI_OP_TMF_REQ = 0x02,
+	ISCSI_OP_LOGIN_REQ = 0x03,
+	ISCSI_OP_TEXT_REQ = 0x04,
+	ISCSI_OP_DATA_OUT = 0x05,
+	ISCSI_OP_LOGOUT_REQ = 0x06,
+	ISCSI_OP_SNACK = 0x10,
+	/* target opcodes 0x20-0x3f */
+	ISCSI_OP_NOP_IN = 0x20,
+	ISCSI_OP_SCSI_RSP = 0x21,
+	ISCSI_OP_TMF_RSP = 0x22,
+	ISCSI_OP_LOGIN_RSP = 0x23,
+	ISCSI_OP_TEXT_RSP = 0x24,
+	ISCSI_OP_DATA_IN = 0x25,
+	ISCSI_OP_LOGOUT_RSP = 0x26,
+	ISCSI_OP_R2T = 0x31,
+	ISCSI_OP_ASYNC = 0x32,
+	ISCSI_OP_REJECT = 0x3f,
+};
+
+#define ISCSI_OPCODE_MASK 0x3fu
+#define ISCSI_FLAG_IMMEDIATE 0x40u /* byte 0, I bit (§11.2.1.1) */
+#define ISCSI_FLAG_FINAL 0x80u     /* byte 1, F bit */
+
+/* Reserved tag value (§11.2.1.8, §11.18.4 etc.). */
+#define ISCSI_TAG_RESERVED 0xffffffffu
+
+/* Byte offsets common to every BHS (§11.2.1). */
+enum {
+	PDU_OFF_OPCODE = 0,
+	PDU_OFF_FLAGS = 1,
+	PDU_OFF_AHSLEN = 4,
+	PDU_OFF_DSL = 5,    /* 3 bytes */
+	PDU_OFF_LUN = 8,    /* 8 bytes; ISID+TSIH in login */
+	PDU_OFF_ITT = 16,
+	PDU_OFF_W20 = 20,   /* TTT / EDTL / CID / ref task tag ... */
+	PDU_OFF_W24 = 24,   /* CmdSN or StatSN */
+	PDU_OFF_W28 = 28,   /* ExpStatSN or ExpCmdSN */
+	PDU_OFF_W32 = 32,   /* MaxCmdSN / RefCmdSN */
+	PDU_OFF_W36 = 36,   /* DataSN / R2TSN / ExpDataSN / status class */
+	PDU_OFF_W40 = 40,   /* BufferOffset / ... */
+	PDU_OFF_W44 = 44,   /* Desired length / residual count */
+	PDU_OFF_CDB = 32,   /* SCSI command CDB, 16 bytes (§11.3) */
+};
+
+/* SCSI Command flags (§11.3.1): byte 1. */
+#define ISCSI_CMD_READ 0x40u
+#define ISCSI_CMD_WRITE 0x20u
+#define ISCSI_CMD_ATTR_MASK 0x07u
+
+/* SCSI Response / Data-In flags (§11.4.1, §11.7.1): byte 1. */
+#define ISCSI_RSP_BIDI_OVERFLOW 0x10u
+#define ISCSI_RSP_BIDI_UNDERFLOW 0x08u
+#define ISCSI_RSP_OVERFLOW 0x04u
+#define ISCSI_RSP_UNDERFLOW 0x02u
+#define ISCSI_DATAIN_ACK 0x40u
+#define ISCSI_DATAIN_STATUS 0x01u
+
+/* SCSI Response byte 2 (§11.4.2). */
+#define ISCSI_RESPONSE_COMPLETED 0x00u
+#define ISCSI_RESPONSE_TARGET_FAILURE 0x01u
+
+/* Login flags (§11.12.1): byte 1. */
+#define ISCSI_LOGIN_TRANSIT 0x80u
+#define ISCSI_LOGIN_CONTINUE 0x40u
+#define ISCSI_LOGIN_CSG_SHIFT 2
+#define ISCSI_LOGIN_STAGE_MASK 0x03u
+enum iscsi_login_stage {
+	ISCSI_STAGE_SECURITY = 0,
+	ISCSI_STAGE_OPERATIONAL = 1,
+	ISCSI_STAGE_FULL_FEATURE = 3,
+};
+#define ISCSI_VERSION 0x00u /* §11.12.4 */
+
+/* Text flags (§11.10.1). */
+#define ISCSI_TEXT_CONTINUE 0x40u
+
+/* Login status classes and details (§11.13.5). */
+enum iscsi_login_status {
+	ISCSI_LOGIN_OK = 0x0000,
+	ISCSI_LOGIN_REDIRECT_TEMP = 0x0101,
+	ISCSI_LOGIN_REDIRECT_PERM = 0x0102,
+	ISCSI_LOGIN_INITIATOR_ERROR = 0x0200,
+	ISCSI_LOGIN_AUTH_FAILED = 0x0201,
+	ISCSI_LOGIN_FORBIDDEN = 0x0202,
+	ISCSI_LOGIN_NOT_FOUND = 0x0203,
+	ISCSI_LOGIN_REMOVED = 0x0204,
+	ISCSI_LOGIN_UNSUPPORTED_VERSION = 0x0205,
+	ISCSI_LOGIN_TOO_MANY_CONNECTIONS = 0x0206,
+	ISCSI_LOGIN_MISSING_PARAMETER = 0x0207,
+	ISCSI_LOGIN_CANT_INCLUDE_IN_SESSION = 0x0208,
+	ISCSI_LOGIN_SESSION_TYPE_UNSUPPORTED = 0x0209,
+	ISCSI_LOGIN_SESSION_NOT_FOUND = 0x020a,
+	ISCSI_LOGIN_INVALID_DURING_LOGIN = 0x020b,
+	ISCSI_LOGIN_TARGET_ERROR = 0x0300,
+	ISCSI_LOGIN_SERVICE_UNAVAILABLE = 0x0301,
+	ISCSI_LOGIN_OUT_OF_RESOURCES = 0x0302,
+};
+
+/* Reject reasons (§11.17.1). */
+enum iscsi_reject_reason {
+	ISCSI_REJECT_DATA_DIGEST = 0x02,
+	ISCSI_REJECT_SNACK = 0x03,
+	ISCSI_REJECT_PROTOCOL_ERROR = 0x04,
+	ISCSI_REJECT_CMD_NOT_SUPPORTED = 0x05,
+	ISCSI_REJECT_IMMEDIATE_CMD = 0x06,
+	ISCSI_REJECT_TASK_IN_PROGRESS = 0x07,
+	ISCSI_REJECT_INVALID_DATA_ACK = 0x08,
+	ISCSI_REJECT_INVALID_PDU_FIELD = 0x09,
+	ISCSI_REJECT_OUT_OF_RESOURCES = 0x0a,
+	ISCSI_REJECT_WAITING_FOR_LOGOUT = 0x0c,
+};
+
+/* Task management functions (§11.5.1) and responses (§11.6.1). */
+enum iscsi_tmf_function {
+	ISCSI_TMF_ABORT_TASK = 1,
+	ISCSI_TMF_ABORT_TASK_SET = 2,
+	ISCSI_TMF_CLEAR_ACA = 3,
+	ISCSI_TMF_CLEAR_TASK_SET = 4,
+	ISCSI_TMF_LOGICAL_UNIT_RESET = 5,
+	ISCSI_TMF_TARGET_WARM_RESET = 6,
+	ISCSI_TMF_TARGET_COLD_RESET = 7,
+	ISCSI_TMF_TASK_REASSIGN = 8,
+};
+enum iscsi_tmf_response {
+	ISCSI_TMF_RSP_COMPLETE = 0,
+	ISCSI_TMF_RSP_NO_TASK = 1,
+	ISCSI_TMF_RSP_NO_LUN = 2,
+	ISCSI_TMF_RSP_TASK_ALLEGIANT = 3,
+	ISCSI_TMF_RSP_NO_REASSIGN = 4,
+	ISCSI_TMF_RSP_NOT_SUPPORTED = 5,
+	ISCSI_TMF_RSP_AUTH_FAILED = 6,
+	ISCSI_TMF_RSP_REJECTED = 255,
+};
+
+/* Logout reasons (§11.14.1) and responses (§11.15.1). */
+enum iscsi_logout_reason {
+	ISCSI_LOGOUT_SESSION = 0,
+	ISCSI_LOGOUT_CONNECTION = 1,
+	ISCSI_LOGOUT_RECOVERY = 2,
+};
+enum iscsi_logout_response {
+	ISCSI_LOGOUT_RSP_OK = 0,
+	ISCSI_LOGOUT_RSP_NO_CID = 1,
+	ISCSI_LOGOUT_RSP_NO_RECOVERY = 2,
+	ISCSI_LOGOUT_RSP_CLEANUP_FAILED = 3,
+};
+
+/* Async events (§11.9.1). */
+enum iscsi_async_event {
+	ISCSI_ASYNC_SCSI = 0,
+	ISCSI_ASYNC_LOGOUT_REQUEST = 1,
+	ISCSI_ASYNC_DROP_CONNECTION = 2,
+	ISCSI_ASYNC_DROP_SESSION = 3,
+	ISCSI_ASYNC_NEGOTIATE = 4,
+	ISCSI_ASYNC_TASK_TERMINATION = 5,
+};
+
+/* SNACK types (§11.16.1). */
+enum iscsi_snack_type {
+	ISCSI_SNACK_DATA_R2T = 0,
+	ISCSI_SNACK_STATUS = 1,
+	ISCSI_SNACK_DATA_ACK = 2,
+	ISCSI_SNACK_RDATA = 3,
+};
+
+/* A PDU in memory. bhs is always whole; ahs/data point elsewhere. */
+struct pdu {
+	uint8_t bhs[ISCSI_BHS_LEN];
+	const uint8_t *ahs;
+	uint32_t ahs_len;
+	const uint8_t *data;
+	uint32_t data_len;
+};
+
+static inline uint16_t get_be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static inline uint32_t get_be24(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
+}
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static inline uint64_t get_be64(const uint8_t *p)
+{
+	return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4);
+}
+static inline void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void put_be24(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 16); p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v;
+}
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static inline void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32)); put_be32(p + 4, (uint32_t)v);
+}
+
+static inline uint8_t pdu_opcode(const uint8_t *bhs) { return bhs[PDU_OFF_OPCODE] & ISCSI_OPCODE_MASK; }
+static inline bool pdu_immediate(const uint8_t *bhs) { return (bhs[PDU_OFF_OPCODE] & ISCSI_FLAG_IMMEDIATE) != 0; }
+static inline uint8_t pdu_flags(const uint8_t *bhs) { return bhs[PDU_OFF_FLAGS]; }
+static inline bool pdu_final(const uint8_t *bhs) { return (bhs[PDU_OFF_FLAGS] & ISCSI_FLAG_FINAL) != 0; }
+static inline uint32_t pdu_ahs_len(const uint8_t *bhs) { return 4u * bhs[PDU_OFF_AHSLEN]; }
+static inline uint32_t pdu_dsl(const uint8_t *bhs) { return get_be24(bhs + PDU_OFF_DSL); }
+static inline uint32_t pdu_itt(const uint8_t *bhs) { return get_be32(bhs + PDU_OFF_ITT); }
+static inline uint32_t pdu_w(const uint8_t *bhs, unsigned off) { return get_be32(bhs + off); }
+static inline uint64_t pdu_lun(const uint8_t *bhs) { return get_be64(bhs + PDU_OFF_LUN); }
+
+static inline void pdu_set_dsl(uint8_t *bhs, uint32_t len) { put_be24(bhs + PDU_OFF_DSL, len); }
+static inline void pdu_set_w(uint8_t *bhs, unsigned off, uint32_t v) { put_be32(bhs + off, v); }
+
+/* Padding bytes after a data segment of len bytes (§11.2.1.4). */
+static inline uint32_t pdu_pad(uint32_t len) { return (ISCSI_PAD - (len % ISCSI_PAD)) % ISCSI_PAD; }
+
+/* Start a target PDU: zero the BHS, set opcode and flags. */
+static inline void pdu_init(uint8_t *bhs, uint8_t opcode, uint8_t flags)
+{
+	memset(bhs, 0, ISCSI_BHS_LEN);
+	bhs[PDU_OFF_OPCODE] = opcode;
+	bhs[PDU_OFF_FLAGS] = flags;
+}
+
+/* Serial number arithmetic for CmdSN/StatSN (RFC 1982, RFC 7143 §4.2.2.1). */
+static inline bool sn_lt(uint32_t a, uint32_t b) { return a != b && (uint32_t)(b - a) < 0x80000000u; }
+static inline bool sn_le(uint32_t a, uint32_t b) { return a == b || sn_lt(a, b); }
+
+/* Name of an opcode for logs and traces; "unknown" otherwise. */
+const char *pdu_opcode_name(uint8_t opcode);
+
+/* Check the fields of a BHS from an initiator that do not depend on session
+ * state: known opcode, reserved bits of byte 1 per opcode, AHS allowed only
+ * on SCSI commands, data allowed only where the opcode carries data.
+ * Returns 0, or the Reject reason to answer with. */
+int pdu_check_initiator_bhs(const uint8_t *bhs);
+
+#endif

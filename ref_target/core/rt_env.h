@@ -1,0 +1,107 @@
+/* rt_env: the only door between the engine and the world.
+ *
+ * The engine (ref_target/core, ref_target/scsi) never calls the operating
+ * system: every clock read, random number, allocation, byte sent and block
+ * written goes through the function table below, handed in at creation.
+ * The daemon implements it with epoll, sockets and files; the simulator with
+ * a virtual clock, a seeded PRNG and a simulated network and disk. Same
+ * engine code in both (shared/DESIGN.md, "The one rule").
+ *
+ * Ownership: the environment owns sockets, files and the event loop. The
+ * engine owns everything it allocates through alloc/free. Re-entrancy rule:
+ * no environment callback may call back into the engine synchronously;
+ * completions (disk, timers, bytes) are delivered later as separate events.
+ */
+#ifndef RT_ENV_H
+#define RT_ENV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h> /* struct iovec: a type, not a call */
+
+typedef uint32_t rt_conn_id;
+
+enum rt_log_level {
+	RT_LOG_ERR = 0,
+	RT_LOG_WARN = 1,
+	RT_LOG_INFO = 2,
+	RT_LOG_DEBUG = 3,
+};
+
+/* Disk operations the SCSI layer asks of a backstore. Offsets and lengths
+ * are in bytes and always multiples of the LU's logical block size. */
+enum rt_disk_op {
+	RT_DISK_READ = 0,
+	RT_DISK_WRITE,
+	RT_DISK_FLUSH,        /* make every completed write durable */
+	RT_DISK_UNMAP,        /* deallocate; reads return zeroes afterwards if the LU says LBPRZ */
+	RT_DISK_WRITE_ZEROES, /* write zeroes, may deallocate */
+};
+
+#define RT_DISK_FUA 0x1u /* this write is durable when it completes (SBC-3 §5.8 FUA) */
+
+/* Completion status of a disk I/O, set by the environment. */
+enum rt_disk_status {
+	RT_DISK_OK = 0,
+	RT_DISK_ERR_READ,  /* unrecovered read error: MEDIUM ERROR 0x11/0x00 */
+	RT_DISK_ERR_WRITE, /* write error: MEDIUM ERROR 0x0C/0x00 */
+	RT_DISK_ERR_SPACE, /* no space to allocate: DATA PROTECT 0x27/0x07 */
+	RT_DISK_ERR_FENCED, /* this gateway lost the right to write (sim: blocklisted) */
+};
+
+/* One disk request. The engine owns it (it lives inside a task) from
+ * disk_submit until rt_on_disk_done returns it; the environment must not
+ * touch it afterwards. */
+struct rt_disk_io {
+	/* set by the engine */
+	uint32_t lu;            /* index into rt_config.lus */
+	enum rt_disk_op op;
+	uint32_t flags;         /* RT_DISK_FUA */
+	uint64_t offset;        /* bytes */
+	uint64_t len;           /* bytes */
+	uint8_t *buf;           /* READ: filled; WRITE: source; len bytes */
+	/* set by the environment before rt_on_disk_done */
+	enum rt_disk_status status;
+	/* engine-private: who waits for this I/O */
+	void *owner;
+	uint32_t tag;
+};
+
+struct rt_env {
+	void *ctx;
+
+	/* Monotonic time in nanoseconds. */
+	uint64_t (*now_ns)(void *ctx);
+	/* 64 random bits (CHAP challenges, TTTs). Seeded in the simulator. */
+	uint64_t (*random)(void *ctx);
+
+	/* Memory. alloc may return NULL (the simulator fails the N-th call);
+	 * the engine answers that with the protocol's out-of-resources reply,
+	 * never a crash. free gets the size given to alloc. */
+	void *(*alloc)(void *ctx, size_t size);
+	void (*free)(void *ctx, void *p, size_t size);
+
+	/* Send bytes on a connection. The environment takes all of them: what
+	 * it cannot send at once it copies and sends later, in order. Returns
+	 * 0, or -1 if the connection is already dead (the engine then closes). */
+	int (*conn_send)(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcnt);
+	/* Close a connection after everything already sent has been flushed
+	 * (best effort). No rt_on_conn_closed follows for it. */
+	void (*conn_close)(void *ctx, rt_conn_id c);
+
+	/* Start a disk I/O. Completion comes later through rt_on_disk_done,
+	 * never inside this call, possibly out of order. */
+	void (*disk_submit)(void *ctx, struct rt_disk_io *io);
+
+	/* Small durable state kept across restarts, such as APTPL persistent
+	 * reservations (SPC-4 §5.13.5): saved whole and synchronously (the
+	 * command completes only once it is durable), loaded at creation.
+	 * save returns 0 or -1; load returns the length read, or -1 if none. */
+	int (*state_save)(void *ctx, const char *key, const void *buf, size_t len);
+	long (*state_load)(void *ctx, const char *key, void *buf, size_t cap);
+
+	/* One formatted line, without a trailing newline. */
+	void (*log)(void *ctx, enum rt_log_level level, const char *msg);
+};
+
+#endif

@@ -1,0 +1,143 @@
+/* scsi: the seam between the iSCSI transport (ref_target/core) and SCSI
+ * emulation (SPC-4, SBC-3, SAM-5) behind it.
+ *
+ * The transport owns struct scsi_cmd (it lives inside an iSCSI task) and its
+ * data buffer; the SCSI layer owns struct scsi_lu and everything the
+ * standards keep per logical unit (unit attentions, reservations, mode
+ * pages, ALUA state). The SCSI layer reaches the disk only through the
+ * environment's disk_submit; the transport forwards completions with
+ * scsi_disk_done().
+ *
+ * Life of a command:
+ *   transport fills the "in" fields, calls scsi_cmd_decode();
+ *   if it returns 0, the transport moves cmd->xfer_len bytes of data OUT
+ *   into cmd->buf (Data-Out, R2T), then calls scsi_cmd_exec() in CmdSN order;
+ *   if decode fails, status and sense are already set and the transport
+ *   answers with them (after absorbing any unsolicited data);
+ *   the SCSI layer calls cmd->done(cmd) exactly once, possibly before
+ *   scsi_cmd_exec() returns, with status, sense and data_in_len set.
+ */
+#ifndef RT_SCSI_H
+#define RT_SCSI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/config.h"
+#include "../core/limits.h"
+#include "../core/rt_env.h"
+
+/* SAM-5 §5.3: status codes. */
+enum scsi_status {
+	SCSI_STATUS_GOOD = 0x00,
+	SCSI_STATUS_CHECK_CONDITION = 0x02,
+	SCSI_STATUS_CONDITION_MET = 0x04,
+	SCSI_STATUS_BUSY = 0x08,
+	SCSI_STATUS_RESERVATION_CONFLICT = 0x18,
+	SCSI_STATUS_TASK_SET_FULL = 0x28,
+	SCSI_STATUS_ACA_ACTIVE = 0x30,
+	SCSI_STATUS_TASK_ABORTED = 0x40,
+};
+
+/* SAM-5 §8.6: task attributes as iSCSI carries them (RFC 7143 §11.3.1). */
+enum scsi_task_attr {
+	SCSI_ATTR_UNTAGGED = 0,
+	SCSI_ATTR_SIMPLE = 1,
+	SCSI_ATTR_ORDERED = 2,
+	SCSI_ATTR_HEAD_OF_QUEUE = 3,
+	SCSI_ATTR_ACA = 4,
+};
+
+enum scsi_dir {
+	SCSI_DIR_NONE = 0,
+	SCSI_DIR_IN,  /* data to the initiator (read) */
+	SCSI_DIR_OUT, /* data from the initiator (write) */
+};
+
+/* SPC-4 §4.5.1: sense data is at most 252 bytes. */
+#define SCSI_SENSE_MAX 252u
+
+/* An I_T nexus: who sends the command, through which target port
+ * (SAM-5 §4.6). Filled by the transport for the life of a session. */
+struct scsi_nexus {
+	/* Initiator port name, SPC-4 §7.6.4.6 iSCSI TransportID form:
+	 * "<initiator name>,i,0x<12 hex digits ISID>". */
+	char initiator_port[ISCSI_NAME_MAX + 24];
+	const char *initiator_name;
+	const char *target_name;
+	uint16_t tpg_tag;
+	uint16_t rel_port; /* relative target port identifier, 1-based (SPC-4 §7.8.6.7) */
+};
+
+struct scsi_lu;
+
+/* A command and its data. "in" fields are the transport's to set. */
+struct scsi_cmd {
+	/* in */
+	struct scsi_lu *lu;              /* NULL: the LUN is not mapped for this nexus */
+	const struct scsi_nexus *nexus;
+	const struct rt_lun_map *luns;   /* this nexus's LUN inventory, for REPORT LUNS */
+	uint32_t lun_count;
+	uint64_t lun;                    /* as addressed in the PDU */
+	bool read_only;                  /* the mapping is read-only */
+	uint8_t cdb[SCSI_CDB_MAX];
+	uint32_t cdb_len;
+	enum scsi_task_attr attr;
+
+	/* set by scsi_cmd_decode() */
+	enum scsi_dir dir;
+	uint32_t xfer_len;   /* bytes the CDB moves: transfer or allocation length */
+
+	/* data: owned by the transport, at least xfer_len bytes */
+	uint8_t *buf;
+	uint32_t buf_len;
+	uint32_t data_out_len; /* OUT: bytes actually received, <= xfer_len */
+
+	/* out, valid when done() is called (or decode failed) */
+	uint8_t status;
+	uint32_t sense_len;
+	uint32_t data_in_len; /* IN: bytes of buf to return, <= xfer_len */
+	uint8_t sense[SCSI_SENSE_MAX];
+
+	/* completion: called exactly once after scsi_cmd_exec() */
+	void (*done)(struct scsi_cmd *cmd);
+	void *owner; /* the transport's task */
+
+	/* private to the SCSI layer */
+	struct rt_disk_io io;
+	uint32_t state;
+	uint64_t lba;
+	uint32_t nblocks;
+	void *priv;
+};
+
+/* Create the runtime state of one LU (UA tables, mode pages, reservations
+ * restored through env->state_load). Returns NULL if out of memory. */
+struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg *cfg, uint32_t index);
+void scsi_lu_destroy(struct scsi_lu *lu);
+
+/* Decode and validate the CDB: opcode supported, reserved fields zero, LBA
+ * and length in range; sets dir and xfer_len. Returns 0, or -1 with
+ * CHECK CONDITION status and sense set. Pure: no state changes. */
+int scsi_cmd_decode(struct scsi_cmd *cmd);
+
+/* Execute a decoded command whose OUT data is in buf. Completion through
+ * cmd->done(). */
+void scsi_cmd_exec(struct scsi_cmd *cmd);
+
+/* The transport hands back every disk I/O the SCSI layer submitted. */
+void scsi_disk_done(struct rt_disk_io *io);
+
+/* Transport events that SPC-4/SAM-5 attach state changes to. */
+void scsi_nexus_lost(struct scsi_lu *lu, const struct scsi_nexus *nexus);   /* session ended */
+void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by);        /* LOGICAL UNIT RESET */
+void scsi_target_reset(struct scsi_lu *lu, const struct scsi_nexus *by, bool cold);
+/* Tasks of other nexuses were aborted by 'by' (CLEAR TASK SET, ABORT TASK
+ * SET from another I_T nexus): SPC-4 §7.5.4 COMMANDS CLEARED BY ANOTHER INITIATOR. */
+void scsi_tasks_cleared(struct scsi_lu *lu, const struct scsi_nexus *victim);
+
+/* Fill fixed or descriptor sense data per the LU's D_SENSE (SPC-4 §4.5),
+ * set CHECK CONDITION. lu may be NULL (fixed format). */
+void scsi_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq);
+
+#endif

@@ -1,0 +1,56 @@
+/* fake_env: an rt_env for unit tests, fully in memory and deterministic.
+ *
+ * A manual clock, an xorshift PRNG, malloc with a live-byte count and an
+ * optional "fail the N-th allocation" switch (SQLite style), per-connection
+ * capture of everything the engine sends, a RAM disk whose I/Os complete
+ * only when the test says so, and a key/value store for state_save/load.
+ * Owns all of it; fake_env_fini frees it.
+ */
+#ifndef FAKE_ENV_H
+#define FAKE_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/engine.h"
+#include "core/rt_env.h"
+
+#define FAKE_CONNS 16
+#define FAKE_PENDING_IO 1024
+#define FAKE_STATE_KEYS 8
+
+struct fake_conn {
+	uint8_t *out; /* bytes the engine sent, not yet taken by the test */
+	size_t out_len, out_cap;
+	bool closed;  /* the engine called conn_close */
+};
+
+struct fake_env {
+	struct rt_env env;
+	uint64_t now_ns;
+	uint64_t rng;
+	long allocs;        /* calls to alloc so far */
+	long fail_alloc_at; /* the alloc call with this number fails; -1 never */
+	size_t live_bytes;  /* allocated and not freed */
+	struct fake_conn conns[FAKE_CONNS];
+	struct rt_disk_io *pending[FAKE_PENDING_IO];
+	unsigned npending;
+	uint8_t *disk;      /* one RAM disk shared by every LU, disk_size bytes */
+	uint64_t disk_size;
+	struct { char key[64]; uint8_t *val; size_t len; } state[FAKE_STATE_KEYS];
+	char last_log[512];
+	unsigned logs;
+};
+
+void fake_env_init(struct fake_env *f, uint64_t disk_size);
+void fake_env_fini(struct fake_env *f);
+
+/* Complete every pending disk I/O against the RAM disk, oldest first.
+ * Returns how many were completed. */
+unsigned fake_disk_run(struct fake_env *f, struct rt_engine *eng);
+
+/* Move up to cap sent bytes of connection c into out; returns the count. */
+size_t fake_conn_take(struct fake_env *f, rt_conn_id c, uint8_t *out, size_t cap);
+
+#endif

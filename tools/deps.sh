@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# deps.sh: install every Debian package the project needs, idempotently.
+#
+# Fast when nothing is missing (one dpkg-query), so `make` can call it every
+# time. Runs `apt-get update` at most once, and only when something is
+# missing. --quiet prints nothing when everything is present.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	gcc make pkg-config binutils
+	# engine: CHAP digests (MD5, SHA-1, SHA-256, SHA3-256)
+	nettle-dev
+	# daemon: JSON configuration
+	libjansson-dev
+	# unit tests and memory checks
+	check libsubunit-dev valgrind
+	# integration tests: real initiator tools and suite; network namespaces
+	libiscsi-bin iproute2 util-linux procps
+	# coverage, time-driven daemon behaviour
+	lcov faketime libfaketime
+	# fuzzing
+	clang llvm libclang-rt-14-dev afl++
+	# traces
+	libpcap-dev tshark
+	# conformance peers: tgt, LIO in a QEMU guest, open-iscsi guest
+	tgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat
+)
+
+quiet=0
+[ "${1:-}" = "--quiet" ] && quiet=1
+
+# One query for all; a package dpkg has never heard of prints no line.
+installed=" $({ dpkg-query -W -f='${db:Status-Status}=${Package} ' "${PACKAGES[@]}" 2>/dev/null || true; } | tr ' ' '\n' | sed -n 's/^installed=//p' | tr '\n' ' ') "
+missing=()
+for p in "${PACKAGES[@]}"; do
+	case "$installed" in *" $p "*) ;; *) missing+=("$p") ;; esac
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	[ "$quiet" = 1 ] || echo "deps: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

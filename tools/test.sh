@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# test.sh: the `make test` runner. Runs every test step, each logged to
+# $BUILD/test-logs/<step>.log, prints one line per step and a final summary
+# line. A failing step shows the end of its log. Exit status: 0 iff all pass.
+set -uo pipefail
+BUILD=${BUILD:-build}
+LOGS=$BUILD/test-logs
+mkdir -p "$LOGS"
+STEPS=()
+passed=0
+failed=0
+failed_names=()
+start_all=$(date +%s)
+
+# step NAME COMMAND...: run one step, record its result and a one-line detail
+# (the last line of its log that looks like a summary).
+step() {
+	local name=$1; shift
+	local log=$LOGS/$name.log t0 t1 rc detail
+	t0=$(date +%s)
+	printf '%-28s ' "$name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	t1=$(date +%s)
+	detail=$(grep -E '^[0-9]+%: Checks|^(SUMMARY|summary|result)[: ]' "$log" | tail -n 1)
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'PASS  %4ss  %s\n' "$((t1 - t0))" "$detail"
+	else
+		failed=$((failed + 1))
+		failed_names+=("$name")
+		printf 'FAIL  %4ss  %s (exit %d)\n' "$((t1 - t0))" "$detail" "$rc"
+		sed 's/^/    | /' "$log" | tail -n 40
+	fi
+}
+
+step unit "$BUILD/rel/unit_tests"
+step unit-asan "$BUILD/asan/unit_tests"
+step unit-valgrind env CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect "$BUILD/rel/unit_tests"
+for t in tests/integration/*.sh; do
+	[ -e "$t" ] || continue
+	step "integration-$(basename "$t" .sh)" tools/netns-run.sh env BUILD="$BUILD" "$t"
+done
+
+end_all=$(date +%s)
+total=$((passed + failed))
+if [ $failed -eq 0 ]; then
+	echo "SUMMARY: $passed/$total test steps passed, 0 failed ($((end_all - start_all))s)"
+	exit 0
+fi
+echo "SUMMARY: $passed/$total test steps passed, $failed failed: ${failed_names[*]} ($((end_all - start_all))s)"
+exit 1
