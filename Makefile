@@ -94,5 +94,8 @@ run: deps $(BUILD)/rel/reftarget
 clean:
 	rm -rf $(BUILD)
 
+# Each area (sim, fuzz, conformance, ...) owns its own make fragment.
+include $(sort $(wildcard mk/*.mk))
+
 help:
 	@sed -n '3,8p' Makefile

@@ -38,6 +38,13 @@ step unit "$BUILD/rel/unit_tests"
 step unit-asan "$BUILD/asan/unit_tests"
 step unit-valgrind env CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect "$BUILD/rel/unit_tests"
+# Each area adds its steps in its own file (tools/test-steps.d/NN-area.sh),
+# sourced in name order; a file calls `step NAME COMMAND...`.
+for f in tools/test-steps.d/*.sh; do
+	[ -e "$f" ] || continue
+	# shellcheck source=/dev/null
+	. "$f"
+done
 for t in tests/integration/*.sh; do
 	[ -e "$t" ] || continue
 	step "integration-$(basename "$t" .sh)" tools/netns-run.sh env BUILD="$BUILD" "$t"
