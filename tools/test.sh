@@ -45,7 +45,7 @@ for f in tools/test-steps.d/*.sh; do
 	# shellcheck source=/dev/null
 	. "$f"
 done
-for t in tests/integration/*.sh; do
+for t in ref_target/tests/integration/*.sh; do
 	[ -e "$t" ] || continue
 	step "integration-$(basename "$t" .sh)" tools/netns-run.sh env BUILD="$BUILD" "$t"
 done
