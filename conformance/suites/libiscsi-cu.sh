@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# libiscsi-cu.sh WORK OUT.csv [REGEX]: libiscsi's iscsi-test-cu, one test per
+# process, against the target described by WORK/target.env.
+#
+# Owns the per-test verdict. Each test of the SCSI and iSCSI families (230
+# in libiscsi 1.19.0; ALL is the same set) runs alone under `timeout`, so a
+# hang costs one test, not the run, with -d (destructive tests, and clearing
+# leftover PR keys), -S (SANITIZE), two initiator names (-i/-I, for the
+# reservation tests) and URL2, a second portal to the same LU (MultipathIO).
+# The verdict comes from CUnit's text output, never from --xml (which loses
+# skips) nor from the exit code:
+#   HANG  the test outlived CONF_TEST_TIMEOUT seconds;
+#   FAIL  CUnit counted a failed test or assert, or the run never reached
+#         CUnit's summary (could not log in, crashed);
+#   SKIP  the test printed [SKIPPED] or called CU_PASS, which CUnit counts as
+#         passed; cu_skip.so (LD_PRELOAD) makes the silent CU_PASS visible;
+#   PASS  otherwise.
+# Writes OUT.csv: test,result,seconds,detail. REGEX (grep -E) narrows the
+# test list; default all.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+conf_require_netns
+
+WORK=${1:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX]}
+OUT=${2:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX]}
+REGEX=${3:-.}
+TIMEOUT=${CONF_TEST_TIMEOUT:-60}
+SHIM=$BUILD/conformance/cu_skip.so
+[ -f "$SHIM" ] || conf_die "missing $SHIM (make conformance-tools)"
+URL=$(conf_env_get "$WORK" URL)
+URL2=$(conf_env_get "$WORK" URL2)
+# CONF_MULTIPATH=0 leaves URL2 out: the MultipathIO tests then skip.
+[ "${CONF_MULTIPATH:-1}" = 1 ] || URL2=
+LOGS=$WORK/cu-logs
+mkdir -p "$LOGS"
+
+# The family prefix names a test uniquely; ALL and LINUX repeat the same
+# tests under other names.
+mapfile -t tests < <(iscsi-test-cu --list | grep -E '^(SCSI|iSCSI)\.[^.]+\.[^.]+$' |
+	sort -u | grep -E -- "$REGEX" || true)
+[ "${#tests[@]}" -gt 0 ] || conf_die "no test matches $REGEX"
+
+csv_field() { local s=${1//\"/\"\"}; printf '"%s"' "$s"; }
+
+# verdict LOG RC: print "RESULT<TAB>detail" for one test's output.
+verdict() {
+	local log=$1 rc=$2 row failed_tests failed_asserts detail
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		printf 'HANG\tno result within %ss\n' "$TIMEOUT"
+		return
+	fi
+	row=$(grep -E '^ +tests +[0-9]' "$log" | tail -n 1 || true)
+	if [ -z "$row" ]; then
+		detail=$(grep -v '^$' "$log" | tail -n 1 | cut -c1-160 || true)
+		printf 'FAIL\tno CUnit summary (exit %s): %s\n' "$rc" "$detail"
+		return
+	fi
+	# "tests Total Ran Passed Failed Inactive": a test that never ran
+	# (its suite's setup failed) did not pass.
+	if [ "$(awk '{print $3}' <<<"$row")" = 0 ]; then
+		printf 'FAIL\tdid not run (suite setup failed)\n'
+		return
+	fi
+	failed_tests=$(awk '{print $5}' <<<"$row")
+	failed_asserts=$(grep -E '^ +asserts +[0-9]' "$log" | awk '{print $5}' | tail -n 1 || true)
+	if [ "$failed_tests" != 0 ] || [ "${failed_asserts:-0}" != 0 ]; then
+		# CUnit lists failures as "  1. file.c:LINE  - condition".
+		detail=$(grep -m 1 -E '^ +[0-9]+\. .*:[0-9]+ +- ' "$log" |
+			sed -E 's/^ +[0-9]+\. +//; s/ +- /: /' | cut -c1-160 || true)
+		printf 'FAIL\t%s\n' "$detail"
+		return
+	fi
+	detail=$(grep -m 1 -E '\[SKIPPED\]|\[CU_SKIP_MARKER\]' "$log" |
+		sed -E 's/.*\[SKIPPED\] *//; s/.*\[CU_SKIP_MARKER\] *//' | cut -c1-160 || true)
+	if grep -qE '\[SKIPPED\]|\[CU_SKIP_MARKER\]' "$log"; then
+		printf 'SKIP\t%s\n' "$detail"
+		return
+	fi
+	printf 'PASS\t\n'
+}
+
+echo "test,result,seconds,detail" >"$OUT.tmp"
+declare -A count=([PASS]=0 [FAIL]=0 [SKIP]=0 [HANG]=0)
+t_all=$SECONDS
+for t in "${tests[@]}"; do
+	log=$LOGS/$t.log
+	t0=$EPOCHREALTIME
+	rc=0
+	LD_PRELOAD=$SHIM timeout -k 5 "$TIMEOUT" iscsi-test-cu -d -S \
+		-i "$CONF_INITIATOR" -I "$CONF_INITIATOR2" -t "$t" "$URL" ${URL2:+"$URL2"} \
+		</dev/null >"$log" 2>&1 || rc=$?
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	IFS=$'\t' read -r result detail < <(verdict "$log" "$rc")
+	count[$result]=$((count[$result] + 1))
+	printf '%s,%s,%s,%s\n' "$t" "$result" "$secs" "$(csv_field "$detail")" >>"$OUT.tmp"
+	printf '%-4s %5ss %s %s\n' "$result" "$secs" "$t" "$detail"
+done
+mv "$OUT.tmp" "$OUT"
+echo "result: ${#tests[@]} tests, ${count[PASS]} PASS / ${count[FAIL]} FAIL / ${count[SKIP]} SKIP / ${count[HANG]} HANG in $((SECONDS - t_all))s"
