@@ -136,6 +136,30 @@ void scsi_target_reset(struct scsi_lu *lu, const struct scsi_nexus *by, bool col
  * SET from another I_T nexus): SPC-4 §7.5.4 COMMANDS CLEARED BY ANOTHER INITIATOR. */
 void scsi_tasks_cleared(struct scsi_lu *lu, const struct scsi_nexus *victim);
 
+/* SAM-5 §4.7: the 8-byte LUN field <-> LUN number. Numbers below 256 use
+ * the peripheral device addressing method (00b), up to 16383 the flat space
+ * method (01b); the PDU's LUN field and REPORT LUNS use the same form.
+ * A wire LUN in any other form decodes to SCSI_LUN_INVALID. */
+#define SCSI_LUN_INVALID UINT64_MAX
+static inline uint64_t scsi_lun_from_wire(uint64_t wire)
+{
+	unsigned method = (unsigned)(wire >> 62);
+	uint64_t rest = wire & 0x0000ffffffffffffull; /* second level and below */
+	if (rest != 0)
+		return SCSI_LUN_INVALID;
+	if (method == 0 && ((wire >> 56) & 0x3f) == 0)
+		return (wire >> 48) & 0xff;
+	if (method == 1)
+		return (wire >> 48) & 0x3fff;
+	return SCSI_LUN_INVALID;
+}
+static inline uint64_t scsi_lun_to_wire(uint64_t lun)
+{
+	if (lun < 256)
+		return lun << 48;
+	return (0x4000ull | (lun & 0x3fff)) << 48;
+}
+
 /* Fill fixed or descriptor sense data per the LU's D_SENSE (SPC-4 §4.5),
  * set CHECK CONDITION. lu may be NULL (fixed format). */
 void scsi_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq);
