@@ -70,6 +70,10 @@ REL_LDFLAGS :=
 $(eval $(call variant,rel,REL))
 $(eval $(call variant,asan,ASAN))
 
+# Test files define their suite without a header of prototypes.
+$(call objs,rel,$(UNIT_SRC)): REL_CFLAGS += -Wno-missing-prototypes
+$(call objs,asan,$(UNIT_SRC)): ASAN_CFLAGS += -Wno-missing-prototypes
+
 # The unit test runner finds every suite by name: each test file defines
 # "Suite *suite_<name>(void)"; this list is generated, never hand-kept.
 $(BUILD)/suites.h: $(UNIT_SRC)

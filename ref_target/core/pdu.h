@@ -250,10 +250,12 @@ static inline bool sn_le(uint32_t a, uint32_t b) { return a == b || sn_lt(a, b);
 /* Name of an opcode for logs and traces; "unknown" otherwise. */
 const char *pdu_opcode_name(uint8_t opcode);
 
-/* Check the fields of a BHS from an initiator that do not depend on session
- * state: known opcode, reserved bits of byte 1 per opcode, AHS allowed only
- * on SCSI commands, data allowed only where the opcode carries data.
- * Returns 0, or the Reject reason to answer with. */
+/* Check an initiator BHS before anything else looks at it. RFC 7143 §11:
+ * "Any compliant receiver MUST ignore any bit not defined and all reserved
+ * fields ... Receipt of reserved code values in defined fields MUST be
+ * reported as a protocol error." So only code values are checked here:
+ * an opcode the initiator may not send answers Reject "command not
+ * supported" (§11.17.1). Returns 0 or the Reject reason. */
 int pdu_check_initiator_bhs(const uint8_t *bhs);
 
 #endif
