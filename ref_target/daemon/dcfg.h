@@ -1,0 +1,99 @@
+/* dcfg: the daemon's configuration, as read from a JSON file or from the
+ * quick command-line flags, turned into the engine's struct rt_config.
+ *
+ * Owns every string and array the rt_config points to (one arena, freed by
+ * dcfg_free), the backstore description of each LU (rt_config knows only
+ * geometry and identity), and the JSON text, kept so that any error found
+ * later (cfg_validate, a backstore that will not open) can name the line.
+ *
+ * The JSON format is described in ref_target/daemon/dcfg_json.c; its key
+ * names are the names cfg_validate() uses in its error paths.
+ */
+#ifndef RT_DCFG_H
+#define RT_DCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+
+/* Room for one error message "file:line: path: why". */
+#define DCFG_ERR_MAX 512
+
+/* The storage behind rt_config.lus[i]. */
+struct dcfg_lu {
+	const char *backstore; /* "ram", "file", "block" */
+	const char *path;      /* NULL for ram */
+	uint64_t size_bytes;   /* 0: the size of the file or device */
+	bool serial_given;     /* false: the daemon derives serial and naa_id */
+	bool flags_from_caps;  /* thin, lbprz, wce follow the backstore's caps */
+};
+
+struct dcfg_block;
+
+struct dcfg {
+	struct rt_config cfg;       /* what the engine gets */
+	struct rt_lu_cfg *lus;      /* == cfg.lus, writable: geometry is filled at open */
+	struct dcfg_lu *stores;     /* cfg.lu_count entries */
+	const char *source;         /* file name, or "command line" */
+	const char *text;           /* the JSON text; NULL for flags */
+	size_t text_len;
+	struct dcfg_block *arena;
+};
+
+/* The quick flags: one target, one portal group, LUNs 0..n-1. NULL or zero
+ * counts mean the embedded default (127.0.0.1:3260,
+ * iqn.2026-11.org.iscsi-sim:ref, one 1 GiB sparse RAM LUN, open access). */
+#define DCFG_QUICK_MAX 16
+struct dcfg_quick {
+	const char *portals[DCFG_QUICK_MAX]; /* "127.0.0.1:3260", "[::1]:3260", "0.0.0.0" */
+	unsigned portal_count;
+	const char *target;                  /* iSCSI name */
+	const char *luns[DCFG_QUICK_MAX];    /* "ram:1G", "file:/path[:size]", "block:/dev/x" */
+	unsigned lun_count;
+	const char *chap;                    /* "user:secret" */
+	const char *mutual_chap;             /* "user:secret" */
+	const char *initiators[DCFG_QUICK_MAX]; /* only these may log in */
+	unsigned initiator_count;
+};
+
+#define DCFG_DEFAULT_ADDRESS "127.0.0.1"
+#define DCFG_DEFAULT_PORT 3260 /* RFC 7143 §13.9: the well-known iSCSI port */
+#define DCFG_DEFAULT_TARGET "iqn.2026-11.org.iscsi-sim:ref"
+#define DCFG_DEFAULT_LUN "ram:1G"
+
+/* Each fills *d (which the caller zeroed) or writes a message into err and
+ * returns -1; either way dcfg_free(d) releases what was taken. */
+int dcfg_load_file(struct dcfg *d, const char *path, char *err, size_t err_len);
+int dcfg_load_json(struct dcfg *d, const char *source, const char *text, size_t len,
+		   char *err, size_t err_len);
+int dcfg_load_quick(struct dcfg *d, const struct dcfg_quick *q, char *err, size_t err_len);
+void dcfg_free(struct dcfg *d);
+
+/* Turn "path: why" (cfg_validate's form) into "source:line: path: why",
+ * finding the line of the deepest part of path present in the text. */
+void dcfg_explain(const struct dcfg *d, const char *path_why, char *out, size_t out_len);
+
+/* cfg_validate, with the answer explained as above. */
+int dcfg_validate(const struct dcfg *d, char *err, size_t err_len);
+
+/* Give every LU without a configured serial one (and every LU without a
+ * naa_id one, from its serial). File and block LUs take theirs from the
+ * path: the same storage shows the same identity through any daemon, which
+ * is what multipath needs (SPC-4 §7.8.6). RAM LUs live as long as one
+ * process: theirs come from instance_random, fresh at every start, so two
+ * daemons never look like one LU. */
+int dcfg_derive_ids(struct dcfg *d, uint64_t instance_random, char *err, size_t err_len);
+
+/* "4096", "512K", "100M", "1G", "2TiB": bytes, binary units (as qemu-img,
+ * LIO and tgt read them). Returns 0, or -1 if not a size. */
+int dcfg_parse_size(const char *s, uint64_t *out);
+
+/* Arena for the loaders: zeroed memory and string copies, NULL when out
+ * of memory. */
+void *dcfg_alloc(struct dcfg *d, size_t size);
+char *dcfg_strdup(struct dcfg *d, const char *s);
+char *dcfg_strndup(struct dcfg *d, const char *s, size_t n);
+
+#endif

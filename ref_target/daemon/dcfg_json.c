@@ -1,0 +1,629 @@
+/* dcfg_json: the JSON configuration file, read with jansson into struct dcfg.
+ *
+ * This loader checks form: known keys only, types, representable numbers,
+ * references by name (a LUN's "lu"). The meaning (ranges from RFC 7143,
+ * unique names, portal groups) is cfg_validate's job (core/config.c); both
+ * name errors by the same key paths, and dcfg_explain adds the line.
+ *
+ * The format (every key shown; "?" marks optional ones, defaults after =):
+ *
+ * {
+ *   "portals": [ { "address": "127.0.0.1", "port"?: 3260 },
+ *                { "address": "[::1]" } ],
+ *   "lus": [ { "name": "disk0",
+ *              "backstore"?: "ram" | "file" | "block" = "ram",
+ *              "path"?: "/srv/disk0.img",        (file, block: required)
+ *              "size"?: "1G" | 1073741824,       (ram: required; file: create
+ *                                                 or extend to it; default:
+ *                                                 the file's own size)
+ *              "block_size"?: 512 | 4096 = 512,
+ *              "flags"?: [ "thin", "lbprz", "removable", "read_only",
+ *                          "sanitize", "wce" ],
+ *              "serial"?: "...",   (default: derived, see daemon/store.c)
+ *              "naa_id"?: 4660 | "0x1234",       (default: hash of serial)
+ *              "vendor"?: "ISCSISIM", "product"?: "REFTARGET" } ],
+ *   "targets": [ { "name": "iqn.2026-11.org.iscsi-sim:ref", "alias"?: "ref",
+ *                  "tpgs": [ {
+ *                    "tag"?: 1,                  (default: position + 1)
+ *                    "portals": [ 0, 1 ],        (indices into "portals")
+ *                    "open_access"?: false,      (any initiator, with "luns")
+ *                    "auth"?: AUTH,
+ *                    "luns"?: [ { "lun": 0, "lu": "disk0", "read_only"?: false } ],
+ *                    "acls"?: [ { "initiator": "iqn...", "auth"?: AUTH,
+ *                                 "luns"?: [ ... ] } ],
+ *                    "redirect"?: "none" | "temporary" | "permanent",
+ *                    "redirect_address"?: "10.0.0.2:3260,1" } ] } ],
+ *   "discovery_auth"?: AUTH,
+ *   "params"?: { every field of struct rt_params_cfg by its C name:
+ *                "max_recv_data_segment_length": 262144, "initial_r2t": false,
+ *                ..., "nop_in_interval_ms": 0 }
+ * }
+ * AUTH = { "chap"?: { "user": "...", "secret": "..." },
+ *          "mutual_chap"?: { "user": "...", "secret": "..." } }
+ */
+#include "dcfg.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcfg_locate.h"
+
+/* The loader's state: where we are (the key path) and where errors go. */
+struct jl {
+	struct dcfg *d;
+	char path[DCFG_PATH_MAX];
+	size_t path_len;
+	char *err;
+	size_t err_len;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int jfail(struct jl *j, const char *fmt, ...)
+{
+	char why[DCFG_ERR_MAX];
+	int n = snprintf(why, sizeof(why), "%s: ", j->path_len ? j->path : "(top level)");
+	if (n > 0 && (size_t)n < sizeof(why)) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why + n, sizeof(why) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	dcfg_explain(j->d, why, j->err, j->err_len);
+	return -1;
+}
+
+static int oom(struct jl *j)
+{
+	return jfail(j, "out of memory");
+}
+
+/* Step into a member or element; leave() steps back out. A path too long
+ * to build stays at its parent, which is still a useful place to point at. */
+static size_t enter_key(struct jl *j, const char *key)
+{
+	size_t saved = j->path_len;
+	size_t n = dcfg_path_key(j->path, sizeof(j->path), saved, key);
+	if (n < sizeof(j->path))
+		j->path_len = n;
+	return saved;
+}
+
+static size_t enter_index(struct jl *j, size_t index)
+{
+	size_t saved = j->path_len;
+	size_t n = dcfg_path_index(j->path, sizeof(j->path), saved, index);
+	if (n < sizeof(j->path))
+		j->path_len = n;
+	return saved;
+}
+
+static void leave(struct jl *j, size_t saved)
+{
+	j->path_len = saved;
+	j->path[saved] = '\0';
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "?";
+}
+
+/* Every key of obj must be one of keys (NULL-terminated): a misspelt key
+ * silently ignored is a setting silently not applied. */
+static int only_keys(struct jl *j, json_t *obj, const char *const *keys)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		size_t i = 0;
+		while (keys[i] && strcmp(keys[i], key) != 0)
+			i++;
+		if (keys[i])
+			continue;
+		char known[DCFG_ERR_MAX / 2] = "";
+		size_t n = 0;
+		for (i = 0; keys[i] && n < sizeof(known); i++)
+			n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "", keys[i]);
+		enter_key(j, key);
+		return jfail(j, "unknown key (known here: %s)", known);
+	}
+	return 0;
+}
+
+/* obj's member key, checked for type. *out is NULL when absent, which is
+ * an error only if required. */
+static int member(struct jl *j, json_t *obj, const char *key, json_type want, bool required, json_t **out)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = NULL;
+	if (v == NULL)
+		return required ? jfail(j, "missing required key '%s'", key) : 0;
+	bool ok = want == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == want;
+	if (!ok) {
+		const char *wanted = want == JSON_OBJECT ? "an object" : want == JSON_ARRAY ? "an array"
+			: want == JSON_STRING ? "a string" : want == JSON_INTEGER ? "an integer" : "a boolean";
+		enter_key(j, key);
+		return jfail(j, "must be %s, not %s", wanted, type_name(v));
+	}
+	*out = v;
+	return 0;
+}
+
+static int get_str(struct jl *j, json_t *obj, const char *key, bool required, const char **out)
+{
+	json_t *v;
+	if (member(j, obj, key, JSON_STRING, required, &v))
+		return -1;
+	if (v == NULL)
+		return 0;
+	*out = dcfg_strndup(j->d, json_string_value(v), json_string_length(v));
+	return *out ? 0 : oom(j);
+}
+
+static int check_uint(struct jl *j, json_t *v, uint64_t max, uint64_t *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
+		return jfail(j, "must be an integer 0..%llu, not %s", (unsigned long long)max,
+			     json_is_integer(v) ? "out of range" : type_name(v));
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+/* An unsigned integer member; *out keeps its default when absent. */
+static int get_uint(struct jl *j, json_t *obj, const char *key, bool required, uint64_t max, uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	if (v == NULL)
+		return required ? jfail(j, "missing required key '%s'", key) : 0;
+	size_t saved = enter_key(j, key);
+	int rc = check_uint(j, v, max, out);
+	leave(j, saved);
+	return rc;
+}
+
+static int get_u32(struct jl *j, json_t *obj, const char *key, bool required, uint32_t *out)
+{
+	uint64_t v = *out;
+	if (get_uint(j, obj, key, required, UINT32_MAX, &v))
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int get_u16(struct jl *j, json_t *obj, const char *key, uint16_t *out)
+{
+	uint64_t v = *out;
+	if (get_uint(j, obj, key, false, UINT16_MAX, &v))
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int get_bool(struct jl *j, json_t *obj, const char *key, bool *out)
+{
+	json_t *v;
+	if (member(j, obj, key, JSON_TRUE, false, &v))
+		return -1;
+	if (v)
+		*out = json_is_true(v);
+	return 0;
+}
+
+/* Load obj[key], an array of objects, into a fresh array of elem_size
+ * entries, each filled by fn (with the path at the element). */
+typedef int (*load_elem_fn)(struct jl *j, json_t *elem, uint32_t index, void *out);
+
+static int load_array(struct jl *j, json_t *obj, const char *key, bool required, size_t elem_size,
+		      load_elem_fn fn, void **out, uint32_t *count)
+{
+	json_t *arr;
+	*out = NULL;
+	*count = 0;
+	if (member(j, obj, key, JSON_ARRAY, required, &arr))
+		return -1;
+	if (arr == NULL || json_array_size(arr) == 0)
+		return 0;
+	size_t n = json_array_size(arr);
+	if (n > UINT32_MAX / elem_size)
+		return jfail(j, "too many entries");
+	unsigned char *a = dcfg_alloc(j->d, n * elem_size);
+	if (a == NULL)
+		return oom(j);
+	size_t saved = enter_key(j, key);
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(arr, i);
+		size_t in_key = enter_index(j, i);
+		if (!json_is_object(e))
+			return jfail(j, "must be an object, not %s", type_name(e));
+		if (fn(j, e, (uint32_t)i, a + i * elem_size))
+			return -1;
+		leave(j, in_key);
+	}
+	leave(j, saved);
+	*out = a;
+	*count = (uint32_t)n;
+	return 0;
+}
+
+static int load_portal(struct jl *j, json_t *o, uint32_t i, void *out)
+{
+	static const char *const keys[] = { "address", "port", NULL };
+	struct rt_portal_cfg *p = out;
+	(void)i;
+	p->port = DCFG_DEFAULT_PORT;
+	return only_keys(j, o, keys) || get_str(j, o, "address", true, &p->address) ||
+	       get_u16(j, o, "port", &p->port);
+}
+
+static int load_cred(struct jl *j, json_t *auth, const char *key, struct rt_chap_cred *c)
+{
+	static const char *const keys[] = { "user", "secret", NULL };
+	json_t *o;
+	if (member(j, auth, key, JSON_OBJECT, false, &o))
+		return -1;
+	if (o == NULL)
+		return 0;
+	size_t saved = enter_key(j, key);
+	if (only_keys(j, o, keys) || get_str(j, o, "user", true, &c->user) ||
+	    get_str(j, o, "secret", true, &c->secret))
+		return -1;
+	leave(j, saved);
+	return 0;
+}
+
+static int load_auth(struct jl *j, json_t *parent, const char *key, struct rt_auth_cfg *a)
+{
+	static const char *const keys[] = { "chap", "mutual_chap", NULL };
+	json_t *o;
+	if (member(j, parent, key, JSON_OBJECT, false, &o))
+		return -1;
+	if (o == NULL)
+		return 0;
+	size_t saved = enter_key(j, key);
+	if (only_keys(j, o, keys) || load_cred(j, o, "chap", &a->in) ||
+	    load_cred(j, o, "mutual_chap", &a->out))
+		return -1;
+	leave(j, saved);
+	return 0;
+}
+
+static int load_lun(struct jl *j, json_t *o, uint32_t i, void *out)
+{
+	static const char *const keys[] = { "lun", "lu", "read_only", NULL };
+	struct rt_lun_map *m = out;
+	const char *lu = NULL;
+	(void)i;
+	if (only_keys(j, o, keys) || get_uint(j, o, "lun", true, UINT64_MAX, &m->lun) ||
+	    get_str(j, o, "lu", true, &lu) || get_bool(j, o, "read_only", &m->read_only))
+		return -1;
+	const struct rt_config *cfg = &j->d->cfg;
+	for (m->lu = 0; m->lu < cfg->lu_count; m->lu++)
+		if (strcmp(cfg->lus[m->lu].name, lu) == 0)
+			return 0;
+	enter_key(j, "lu");
+	return jfail(j, "no LU named '%s' in lus (%u defined)", lu, cfg->lu_count);
+}
+
+static int load_luns(struct jl *j, json_t *o, const struct rt_lun_map **luns, uint32_t *count)
+{
+	void *a;
+	if (load_array(j, o, "luns", false, sizeof(struct rt_lun_map), load_lun, &a, count))
+		return -1;
+	*luns = a;
+	return 0;
+}
+
+static int load_acl(struct jl *j, json_t *o, uint32_t i, void *out)
+{
+	static const char *const keys[] = { "initiator", "auth", "luns", NULL };
+	struct rt_acl_cfg *acl = out;
+	(void)i;
+	return only_keys(j, o, keys) || get_str(j, o, "initiator", true, &acl->initiator) ||
+	       load_auth(j, o, "auth", &acl->auth) || load_luns(j, o, &acl->luns, &acl->lun_count);
+}
+
+static int load_tpg_portals(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
+{
+	json_t *arr;
+	if (member(j, o, "portals", JSON_ARRAY, true, &arr))
+		return -1;
+	size_t n = json_array_size(arr);
+	uint32_t *idx = dcfg_alloc(j->d, (n ? n : 1) * sizeof(*idx));
+	if (idx == NULL)
+		return oom(j);
+	size_t saved = enter_key(j, "portals");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 0;
+		size_t in_key = enter_index(j, i);
+		if (check_uint(j, json_array_get(arr, i), UINT32_MAX, &v))
+			return -1;
+		idx[i] = (uint32_t)v;
+		leave(j, in_key);
+	}
+	leave(j, saved);
+	tpg->portals = idx;
+	tpg->portal_count = (uint32_t)n;
+	return 0;
+}
+
+static int load_redirect(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
+{
+	static const char *const kinds[] = { "none", "temporary", "permanent" };
+	const char *kind = NULL;
+	if (get_str(j, o, "redirect", false, &kind) ||
+	    get_str(j, o, "redirect_address", false, &tpg->redirect_address))
+		return -1;
+	if (kind == NULL)
+		return 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (strcmp(kind, kinds[k]) == 0) {
+			tpg->redirect = (enum rt_redirect)k;
+			return 0;
+		}
+	}
+	enter_key(j, "redirect");
+	return jfail(j, "'%s' is not none, temporary or permanent", kind);
+}
+
+static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
+{
+	static const char *const keys[] = { "tag", "portals", "open_access", "auth", "luns", "acls",
+					    "redirect", "redirect_address", NULL };
+	struct rt_tpg_cfg *tpg = out;
+	void *acls;
+	tpg->tag = (uint16_t)(i + 1);
+	if (only_keys(j, o, keys) || get_u16(j, o, "tag", &tpg->tag) || load_tpg_portals(j, o, tpg) ||
+	    get_bool(j, o, "open_access", &tpg->open_access) || load_auth(j, o, "auth", &tpg->auth) ||
+	    load_luns(j, o, &tpg->luns, &tpg->lun_count) ||
+	    load_array(j, o, "acls", false, sizeof(struct rt_acl_cfg), load_acl, &acls, &tpg->acl_count) ||
+	    load_redirect(j, o, tpg))
+		return -1;
+	tpg->acls = acls;
+	return 0;
+}
+
+static int load_target(struct jl *j, json_t *o, uint32_t i, void *out)
+{
+	static const char *const keys[] = { "name", "alias", "tpgs", NULL };
+	struct rt_target_cfg *t = out;
+	void *tpgs;
+	(void)i;
+	if (only_keys(j, o, keys) || get_str(j, o, "name", true, &t->name) ||
+	    get_str(j, o, "alias", false, &t->alias) ||
+	    load_array(j, o, "tpgs", true, sizeof(struct rt_tpg_cfg), load_tpg, &tpgs, &t->tpg_count))
+		return -1;
+	t->tpgs = tpgs;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} lu_flags[] = {
+	{ "thin", RT_LU_THIN },         { "lbprz", RT_LU_LBPRZ },
+	{ "removable", RT_LU_REMOVABLE }, { "read_only", RT_LU_READ_ONLY },
+	{ "sanitize", RT_LU_SANITIZE }, { "wce", RT_LU_WCE },
+};
+
+static int load_lu_flags(struct jl *j, json_t *o, uint32_t *flags)
+{
+	json_t *arr;
+	if (member(j, o, "flags", JSON_ARRAY, false, &arr))
+		return -1;
+	if (arr == NULL)
+		return 0;
+	size_t saved = enter_key(j, "flags");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *v = json_array_get(arr, i);
+		size_t f = 0, n = sizeof(lu_flags) / sizeof(lu_flags[0]);
+		while (f < n && !(json_is_string(v) && strcmp(json_string_value(v), lu_flags[f].name) == 0))
+			f++;
+		if (f == n) {
+			enter_index(j, i);
+			return jfail(j, "not a flag (thin, lbprz, removable, read_only, sanitize, wce)");
+		}
+		*flags |= lu_flags[f].bit;
+	}
+	leave(j, saved);
+	return 0;
+}
+
+/* "size": "1G" or a number of bytes. */
+static int load_lu_size(struct jl *j, json_t *o, uint64_t *bytes)
+{
+	json_t *v = json_object_get(o, "size");
+	if (v == NULL)
+		return 0;
+	size_t saved = enter_key(j, "size");
+	if (json_is_string(v) ? dcfg_parse_size(json_string_value(v), bytes) != 0
+			      : check_uint(j, v, UINT64_MAX, bytes) != 0)
+		return jfail(j, "must be bytes, or a number with K, M, G, T or P (powers of 1024)");
+	leave(j, saved);
+	return 0;
+}
+
+/* "naa_id": an integer or a "0x..." string, 36 bits (SPC-4 §7.8.6.6 NAA-6
+ * vendor specific identifier, low bits ours). 0 is left to the daemon. */
+static int load_naa(struct jl *j, json_t *o, uint64_t *naa)
+{
+	json_t *v = json_object_get(o, "naa_id");
+	if (v == NULL)
+		return 0;
+	size_t saved = enter_key(j, "naa_id");
+	const char *s = json_string_value(v);
+	char *end = NULL;
+	if (s && strncmp(s, "0x", 2) == 0 && isxdigit((unsigned char)s[2]))
+		*naa = strtoull(s + 2, &end, 16);
+	if (s ? end == NULL || *end != '\0' : check_uint(j, v, UINT64_MAX, naa) != 0)
+		return jfail(j, "must be an integer or a \"0x...\" hex string");
+	if (*naa == 0)
+		return jfail(j, "must not be 0 (leave it out to have one derived)");
+	leave(j, saved);
+	return 0;
+}
+
+static int load_lu_store(struct jl *j, json_t *o, struct dcfg_lu *s)
+{
+	static const char *const types[] = { "ram", "file", "block" };
+	s->backstore = types[0];
+	if (get_str(j, o, "backstore", false, &s->backstore) || get_str(j, o, "path", false, &s->path) ||
+	    load_lu_size(j, o, &s->size_bytes))
+		return -1;
+	size_t t = 0;
+	while (t < 3 && strcmp(s->backstore, types[t]) != 0)
+		t++;
+	if (t == 3) {
+		enter_key(j, "backstore");
+		return jfail(j, "'%s' is not ram, file or block", s->backstore);
+	}
+	if (t == 0 && s->path) {
+		enter_key(j, "path");
+		return jfail(j, "a ram backstore has no path");
+	}
+	if (t == 0 && s->size_bytes == 0)
+		return jfail(j, "missing required key 'size' (a ram backstore needs one)");
+	if (t != 0 && s->path == NULL)
+		return jfail(j, "missing required key 'path' (a %s backstore needs one)", s->backstore);
+	return 0;
+}
+
+static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
+{
+	static const char *const keys[] = { "name", "backstore", "path", "size", "block_size", "flags",
+					    "serial", "naa_id", "vendor", "product", NULL };
+	struct rt_lu_cfg *lu = out;
+	struct dcfg_lu *s = &j->d->stores[i];
+	lu->block_size = 512;
+	if (only_keys(j, o, keys) || get_str(j, o, "name", true, &lu->name) ||
+	    load_lu_store(j, o, s) || get_u32(j, o, "block_size", false, &lu->block_size) ||
+	    load_lu_flags(j, o, &lu->flags) || get_str(j, o, "serial", false, &lu->serial) ||
+	    load_naa(j, o, &lu->naa_id) || get_str(j, o, "vendor", false, &lu->vendor) ||
+	    get_str(j, o, "product", false, &lu->product))
+		return -1;
+	s->serial_given = lu->serial != NULL;
+	if (lu->block_size != 0 && s->size_bytes % lu->block_size != 0) {
+		enter_key(j, "size");
+		return jfail(j, "%llu bytes is not a multiple of block_size %u",
+			     (unsigned long long)s->size_bytes, lu->block_size);
+	}
+	if (lu->block_size != 0)
+		lu->blocks = s->size_bytes / lu->block_size; /* 0 for "the file's size": filled at open */
+	return 0;
+}
+
+static int load_lus(struct jl *j, json_t *root)
+{
+	struct dcfg *d = j->d;
+	size_t n = json_array_size(json_object_get(root, "lus"));
+	d->stores = dcfg_alloc(d, (n ? n : 1) * sizeof(*d->stores));
+	if (d->stores == NULL)
+		return oom(j);
+	void *lus;
+	if (load_array(j, root, "lus", false, sizeof(struct rt_lu_cfg), load_lu, &lus, &d->cfg.lu_count))
+		return -1;
+	d->lus = lus;
+	d->cfg.lus = lus;
+	return 0;
+}
+
+/* Every field of struct rt_params_cfg, by its C name. */
+static const struct {
+	const char *name;
+	size_t offset;
+	bool is_bool;
+} params[] = {
+#define P_U32(f) { #f, offsetof(struct rt_params_cfg, f), false }
+#define P_BOOL(f) { #f, offsetof(struct rt_params_cfg, f), true }
+	P_U32(max_recv_data_segment_length), P_U32(max_burst_length), P_U32(first_burst_length),
+	P_U32(max_outstanding_r2t), P_U32(max_connections), P_U32(default_time2wait),
+	P_U32(default_time2retain), P_U32(error_recovery_level), P_BOOL(initial_r2t),
+	P_BOOL(immediate_data), P_BOOL(data_pdu_in_order), P_BOOL(data_sequence_in_order),
+	P_BOOL(header_digest), P_BOOL(data_digest), P_U32(cmd_window), P_U32(nop_in_interval_ms),
+	P_U32(nop_in_timeout_ms), P_U32(login_timeout_ms), P_U32(logout_timeout_ms),
+#undef P_U32
+#undef P_BOOL
+};
+#define PARAMS_COUNT (sizeof(params) / sizeof(params[0]))
+
+static int load_params(struct jl *j, json_t *root, struct rt_params_cfg *p)
+{
+	const char *keys[PARAMS_COUNT + 1];
+	json_t *o;
+	cfg_params_default(p);
+	if (member(j, root, "params", JSON_OBJECT, false, &o))
+		return -1;
+	if (o == NULL)
+		return 0;
+	size_t saved = enter_key(j, "params");
+	for (size_t i = 0; i < PARAMS_COUNT; i++)
+		keys[i] = params[i].name;
+	keys[PARAMS_COUNT] = NULL;
+	if (only_keys(j, o, keys))
+		return -1;
+	for (size_t i = 0; i < PARAMS_COUNT; i++) {
+		void *field = (unsigned char *)p + params[i].offset;
+		if (params[i].is_bool ? get_bool(j, o, params[i].name, field)
+				      : get_u32(j, o, params[i].name, false, field))
+			return -1;
+	}
+	leave(j, saved);
+	return 0;
+}
+
+static int load_root(struct jl *j, json_t *root)
+{
+	static const char *const keys[] = { "portals", "lus", "targets", "discovery_auth", "params", NULL };
+	struct rt_config *cfg = &j->d->cfg;
+	void *portals, *targets;
+	if (!json_is_object(root))
+		return jfail(j, "must be an object, not %s", type_name(root));
+	if (only_keys(j, root, keys) ||
+	    load_array(j, root, "portals", true, sizeof(struct rt_portal_cfg), load_portal, &portals,
+		       &cfg->portal_count) ||
+	    load_lus(j, root) ||
+	    load_array(j, root, "targets", true, sizeof(struct rt_target_cfg), load_target, &targets,
+		       &cfg->target_count) ||
+	    load_auth(j, root, "discovery_auth", &cfg->discovery_auth) || load_params(j, root, &cfg->params))
+		return -1;
+	cfg->portals = portals;
+	cfg->targets = targets;
+	return 0;
+}
+
+int dcfg_load_json(struct dcfg *d, const char *source, const char *text, size_t len, char *err,
+		   size_t err_len)
+{
+	d->source = dcfg_strdup(d, source);
+	d->text = dcfg_strndup(d, text, len);
+	d->text_len = len;
+	if (d->source == NULL || d->text == NULL) {
+		snprintf(err, err_len, "%s: out of memory", source);
+		return -1;
+	}
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		/* jansson's own position: the syntax error's line. */
+		snprintf(err, err_len, "%s:%d: %s", source, je.line > 0 ? je.line : 1, je.text);
+		return -1;
+	}
+	struct jl j = { .d = d, .err = err, .err_len = err_len };
+	int rc = load_root(&j, root);
+	json_decref(root);
+	return rc;
+}
