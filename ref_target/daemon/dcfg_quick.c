@@ -124,8 +124,17 @@ static int quick_lus(struct dcfg *d, const struct dcfg_quick *q, struct rt_lun_m
 		d->lus[i].name = dcfg_strdup(d, name);
 		d->lus[i].block_size = 512;
 		d->stores[i].flags_from_caps = true;
-		if (d->lus[i].name == NULL || parse_lun(d, specs[i], &d->stores[i], err, err_len) != 0)
+		if (d->lus[i].name == NULL) {
+			snprintf(err, err_len, "out of memory");
 			return -1;
+		}
+		if (parse_lun(d, specs[i], &d->stores[i], err, err_len) != 0)
+			return -1;
+		if (d->stores[i].size_bytes % d->lus[i].block_size != 0) {
+			snprintf(err, err_len, "--lun '%s': the size must be a multiple of %u bytes", specs[i],
+				 d->lus[i].block_size);
+			return -1;
+		}
 		d->lus[i].blocks = d->stores[i].size_bytes / d->lus[i].block_size;
 		(*map)[i] = (struct rt_lun_map){ .lun = i, .lu = i };
 	}
