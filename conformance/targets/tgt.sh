@@ -18,8 +18,16 @@ cmd=${1:?usage: tgt.sh start|stop|urls WORK}
 WORK=${2:?usage: tgt.sh start|stop|urls WORK}
 PORT=${TGT_PORT:-3270}
 PORT2=$((PORT + 1))
+CHAP_PORT=$((PORT + 2))
 IQN=iqn.2003-01.org.conformance:tgt
 CHAP_IQN=$IQN-chap
+
+# tgtd_start PIDFILE CONTROL_PORT PORT: one tgtd in the foreground, ours.
+tgtd_start() {
+	tgtd -f -C "$2" --iscsi "portal=127.0.0.1:$3" >"$WORK/tgtd-$2.log" 2>&1 &
+	echo $! >"$WORK/$1"
+	conf_wait_port 127.0.0.1 "$3" 10 || conf_die "tgtd did not listen on $3"
+}
 
 start() {
 	conf_require_netns
@@ -27,40 +35,45 @@ start() {
 	# The control port only names a unix socket (/var/run/tgtd/socket.N),
 	# which network namespaces do not separate: derive it from our PID.
 	local cport=$((20000 + $$ % 10000))
-	echo "$cport" >"$WORK/control-port"
 	truncate -s 0 "$WORK/lu.img" "$WORK/lu-chap.img"
 	truncate -s "$CONF_LU_BYTES" "$WORK/lu.img"
 	truncate -s $((64 * 1024 * 1024)) "$WORK/lu-chap.img"
 	mkdir -p /var/run/tgtd
-	tgtd -f -C "$cport" --iscsi "portal=127.0.0.1:$PORT" >"$WORK/tgtd.log" 2>&1 &
-	echo $! >"$WORK/pid"
-	conf_wait_port 127.0.0.1 "$PORT" 10 || conf_die "tgtd did not listen on $PORT"
+	tgtd_start pid "$cport" "$PORT"
 	local adm=(tgtadm --lld iscsi -C "$cport")
 	"${adm[@]}" --op new --mode portal --param "portal=127.0.0.1:$PORT2"
 	"${adm[@]}" --op new --mode target --tid 1 -T "$IQN"
 	"${adm[@]}" --op new --mode logicalunit --tid 1 --lun 1 -b "$WORK/lu.img"
 	"${adm[@]}" --op bind --mode target --tid 1 -I ALL
-	"${adm[@]}" --op new --mode target --tid 2 -T "$CHAP_IQN"
-	"${adm[@]}" --op new --mode logicalunit --tid 2 --lun 1 -b "$WORK/lu-chap.img"
-	"${adm[@]}" --op bind --mode target --tid 2 -I ALL
+	# The CHAP-protected target: a second tgtd on its own portal, since
+	# tgt's portals serve every target and discovery must not meet CHAP
+	# targets where the open one is tested.
+	adm=(tgtadm --lld iscsi -C $((cport + 1)))
+	tgtd_start pid-chap $((cport + 1)) "$CHAP_PORT"
+	"${adm[@]}" --op new --mode target --tid 1 -T "$CHAP_IQN"
+	"${adm[@]}" --op new --mode logicalunit --tid 1 --lun 1 -b "$WORK/lu-chap.img"
+	"${adm[@]}" --op bind --mode target --tid 1 -I ALL
 	"${adm[@]}" --op new --mode account --user "$CONF_CHAP_USER" --password "$CONF_CHAP_SECRET"
-	"${adm[@]}" --op bind --mode account --tid 2 --user "$CONF_CHAP_USER"
+	"${adm[@]}" --op bind --mode account --tid 1 --user "$CONF_CHAP_USER"
 	cat >"$WORK/target.env" <<EOT
 TARGET=tgt
 PORTAL=127.0.0.1:$PORT
 URL=iscsi://127.0.0.1:$PORT/$IQN/1
 URL2=iscsi://127.0.0.1:$PORT2/$IQN/1
-CHAP_URL=iscsi://$CONF_CHAP_USER%$CONF_CHAP_SECRET@127.0.0.1:$PORT/$CHAP_IQN/1
-CHAP_BAD_URL=iscsi://$CONF_CHAP_USER%wrong-secret-000@127.0.0.1:$PORT/$CHAP_IQN/1
-NOCHAP_URL=iscsi://127.0.0.1:$PORT/$CHAP_IQN/1
+CHAP_PORTAL=127.0.0.1:$CHAP_PORT
+CHAP_URL=iscsi://$CONF_CHAP_USER%$CONF_CHAP_SECRET@127.0.0.1:$CHAP_PORT/$CHAP_IQN/1
+CHAP_BAD_URL=iscsi://$CONF_CHAP_USER%wrong-secret-000@127.0.0.1:$CHAP_PORT/$CHAP_IQN/1
+NOCHAP_URL=iscsi://127.0.0.1:$CHAP_PORT/$CHAP_IQN/1
 DISCOVERY_CHAP=0
 GUEST=0
+LU_BYTES=$CONF_LU_BYTES
 EOT
-	conf_log "tgt ready on 127.0.0.1:$PORT and :$PORT2 (control port $cport)"
+	conf_log "tgt ready on 127.0.0.1:$PORT and :$PORT2, CHAP target on :$CHAP_PORT"
 }
 
 stop() {
 	conf_stop_pid "$WORK/pid"
+	conf_stop_pid "$WORK/pid-chap"
 	rm -f "$WORK/lu.img" "$WORK/lu-chap.img"
 }
 

@@ -1,0 +1,58 @@
+#!/bin/sh
+# lio-init.sh: /init of the LIO guest (busybox sh, PID 1).
+#
+# Loads the LIO modules, configures LIO purely through configfs
+# (/sys/kernel/config/target) and prints LIO-READY on the console, then
+# idles until QEMU is stopped from the host. Serves, on 0.0.0.0:3260:
+#   $lio_iqn      LUN 0: fileio on tmpfs, lio_size_mb MiB, open access
+#                 (generate_node_acls=1, authentication=0)
+#   $lio_iqn-chap LUN 0: a 64 MiB fileio LU, CHAP required with
+#                 lio_chap_user/lio_chap_secret (demo-mode tpg auth)
+# Parameters come from the kernel command line (lio_iqn=... etc.).
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for ko in $(cat /modules/order); do insmod "/modules/$ko" || echo "lio-init: insmod $ko failed"; done
+mount -t configfs configfs /sys/kernel/config
+
+for kv in $(cat /proc/cmdline); do
+	case "$kv" in lio_*=*) eval "${kv%%=*}='${kv#*=}'" ;; esac
+done
+
+# QEMU user networking: the guest is 10.0.2.15, the host's hostfwd lands here.
+ip link set lo up
+ip addr add 10.0.2.15/24 dev eth0
+ip link set eth0 up
+
+# Backing files on tmpfs. LIO needs /etc/target/pr even with APTPL=0, or
+# every PERSISTENT RESERVE OUT fails with LOGICAL UNIT COMMUNICATION FAILURE.
+mount -t tmpfs -o size=$((lio_size_mb + 128))m tmpfs /mnt
+mkdir -p /etc/target/pr /etc/target/alua
+
+T=/sys/kernel/config/target
+# lun NAME IQN SIZE_MB: a fileio backstore exported as LUN 0 of IQN/tpgt_1.
+lun() {
+	bs=$T/core/fileio_0/$1
+	mkdir -p "$bs"
+	echo "fd_dev_name=/mnt/$1.img,fd_dev_size=$(($3 * 1024 * 1024)),fd_buffered_io=1" >"$bs/control"
+	echo "$1" >"$bs/wwn/vpd_unit_serial"
+	echo 1 >"$bs/enable"
+	tpg=$T/iscsi/$2/tpgt_1
+	mkdir -p "$tpg/lun/lun_0" "$tpg/np/0.0.0.0:3260"
+	ln -s "$bs" "$tpg/lun/lun_0/$1"
+	echo 1 >"$tpg/attrib/generate_node_acls"
+	echo 1 >"$tpg/attrib/cache_dynamic_acls"
+	echo 0 >"$tpg/attrib/demo_mode_write_protect"
+}
+lun lu "$lio_iqn" "$lio_size_mb"
+echo 0 >"$T/iscsi/$lio_iqn/tpgt_1/attrib/authentication"
+echo 1 >"$T/iscsi/$lio_iqn/tpgt_1/enable"
+lun luchap "$lio_iqn-chap" 64
+printf %s "$lio_chap_user" >"$T/iscsi/$lio_iqn-chap/tpgt_1/auth/userid"
+printf %s "$lio_chap_secret" >"$T/iscsi/$lio_iqn-chap/tpgt_1/auth/password"
+echo 1 >"$T/iscsi/$lio_iqn-chap/tpgt_1/attrib/authentication"
+echo 1 >"$T/iscsi/$lio_iqn-chap/tpgt_1/enable"
+
+echo "LIO-READY $(cat /sys/kernel/config/target/version 2>/dev/null | head -n 1)"
+while :; do sleep 3600; done

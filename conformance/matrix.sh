@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# matrix.sh -o RESULTS_DIR [-r REFERENCE_DIR] TARGET...: merge per-target
+# results into the matrix and check reftarget's differences from LIO.
+#
+# Reads RESULTS_DIR/<target>.csv (test,result,seconds,detail) for each
+# TARGET, or REFERENCE_DIR/<target>.csv when this run did not produce it
+# (that column is then marked "recorded"). Writes RESULTS_DIR/matrix.csv
+# (one row per test, one column per target; "-" where a target has no
+# result) and RESULTS_DIR/summary.md (counts per target, then every test
+# where reftarget and LIO differ, with the reason recorded in
+# conformance/expected-differences.md). Exit status 1 when a difference is
+# new or changed, i.e. not listed with the same pair of results: a new
+# difference fails the run until someone explains it there.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=
+reference=
+while getopts "o:r:" opt; do
+	case "$opt" in
+	o) out=$OPTARG ;;
+	r) reference=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ -n "$out" ] && [ $# -gt 0 ] || conf_die "usage: matrix.sh -o DIR [-r DIR] TARGET..."
+EXPECTED=${CONF_EXPECTED:-$CONF_DIR/expected-differences.md}
+
+declare -A res src seen
+tests=()
+columns=()
+for t in "$@"; do
+	f=$out/$t.csv
+	if [ -f "$f" ] && [ -f "$out/$t.meta" ] && grep -q '^status=ran' "$out/$t.meta"; then
+		src[$t]=fresh
+	elif [ -n "$reference" ] && [ -f "$reference/$t.csv" ]; then
+		f=$reference/$t.csv
+		src[$t]=recorded
+	else
+		src[$t]=missing
+		columns+=("$t")
+		continue
+	fi
+	columns+=("$t")
+	while IFS=, read -r name result _; do
+		[ "$name" = test ] && continue
+		res[$t,$name]=$result
+		# Rows are the tests this run ran; a recorded column only fills in.
+		if [ "${src[$t]}" = fresh ] && [ -z "${seen[$name]:-}" ]; then
+			seen[$name]=1
+			tests+=("$name")
+		fi
+	done <"$f"
+done
+[ ${#tests[@]} -gt 0 ] || conf_die "no fresh results in $out"
+mapfile -t tests < <(printf '%s\n' "${tests[@]}" | sort)
+
+{
+	(IFS=,; echo "test,${columns[*]}")
+	for name in "${tests[@]}"; do
+		row=$name
+		for t in "${columns[@]}"; do row+=",${res[$t,$name]:--}"; done
+		echo "$row"
+	done
+} >"$out/matrix.csv"
+
+# Expected differences: table rows "| test | reftarget | lio | reason |".
+declare -A exp_pair exp_reason
+if [ -f "$EXPECTED" ]; then
+	while IFS='|' read -r _ name r l reason _; do
+		name=$(xargs <<<"$name") r=$(xargs <<<"$r") l=$(xargs <<<"$l")
+		case "$name" in SCSI.* | iSCSI.* | tools.* | guest.*) ;; *) continue ;; esac
+		exp_pair[$name]="$r/$l"
+		exp_reason[$name]=$(sed 's/^ *//; s/ *$//' <<<"$reason")
+	done <"$EXPECTED"
+fi
+
+# count T PREFIX_REGEX: "PASS FAIL SKIP HANG NA TOTAL" over matching rows.
+count() {
+	local t=$1 re=$2 name r p=0 f=0 s=0 h=0 na=0 n=0
+	for name in "${tests[@]}"; do
+		[[ $name =~ $re ]] || continue
+		r=${res[$t,$name]:-}
+		[ -n "$r" ] || continue
+		n=$((n + 1))
+		case "$r" in PASS) p=$((p + 1)) ;; FAIL) f=$((f + 1)) ;; SKIP) s=$((s + 1)) ;; HANG) h=$((h + 1)) ;; NA) na=$((na + 1)) ;; esac
+	done
+	echo "$p $f $s $h $na $n"
+}
+
+meta() { sed -n "s/^$2=//p" "$out/$1.meta" 2>/dev/null | tail -n 1; }
+
+new=0
+{
+	echo "### Conformance matrix"
+	echo
+	echo "libiscsi $(meta "${columns[0]}" libiscsi) \`iscsi-test-cu -d -S\`, one process per test;"
+	echo "full per-test results in \`conformance/results/matrix.csv\`."
+	echo
+	echo "| target | version | iscsi-test-cu PASS / FAIL / SKIP / HANG (of N) | tools PASS / FAIL / NA | open-iscsi guest | wall time | boot |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	for t in "${columns[@]}"; do
+		if [ "${src[$t]}" = missing ]; then
+			echo "| $t | | not run ($(meta "$t" status)) | | | | |"
+			continue
+		fi
+		read -r p f s h _ n <<<"$(count "$t" '^i?SCSI\.')"
+		read -r tp tf _ _ tna tn <<<"$(count "$t" '^tools\.')"
+		read -r gp gf _ _ gna gn <<<"$(count "$t" '^guest\.')"
+		cu="$p / $f / $s / $h (of $n)"
+		tools=$([ "$tn" -gt 0 ] && echo "$tp / $tf / $tna" || echo "-")
+		if [ "$gn" -eq 0 ]; then guest=-
+		elif [ "$gna" -eq "$gn" ]; then guest=NA
+		else guest="$gp / $((gn - gna)) steps"; fi
+		wall=$(meta "$t" wall_seconds)
+		boot=$(meta "$t" boot_seconds)
+		note=
+		[ "${src[$t]}" = recorded ] && note=" (recorded $(sed -n 's/^date=//p' "$reference/$t.meta" 2>/dev/null))"
+		echo "| $t$note | $(meta "$t" version) | $cu | $tools | $guest | ${wall:+${wall} s} | ${boot:+${boot} s} |"
+	done
+	echo
+	if [ -z "${src[reftarget]:-}" ] || [ -z "${src[lio]:-}" ] ||
+		[ "${src[reftarget]}" = missing ] || [ "${src[lio]}" = missing ]; then
+		echo "reftarget vs LIO: not compared (a column is missing)."
+	else
+		echo "#### reftarget vs LIO"
+		echo
+		echo "Every test where the two differ, with its reason from"
+		echo "\`conformance/expected-differences.md\`; NEW or CHANGED fails the run."
+		echo
+		echo "| test | reftarget | LIO | status | reason |"
+		echo "| --- | --- | --- | --- | --- |"
+		ndiff=0
+		for name in "${tests[@]}"; do
+			r=${res[reftarget,$name]:-} l=${res[lio,$name]:-}
+			[ -n "$r" ] && [ -n "$l" ] && [ "$r" != "$l" ] || continue
+			ndiff=$((ndiff + 1))
+			if [ "${exp_pair[$name]:-}" = "$r/$l" ]; then status=expected
+			elif [ -n "${exp_pair[$name]:-}" ]; then status="CHANGED (listed ${exp_pair[$name]})"; new=$((new + 1))
+			else status=NEW; new=$((new + 1)); fi
+			echo "| $name | $r | $l | $status | ${exp_reason[$name]:-} |"
+		done
+		echo
+		stale=()
+		for name in "${!exp_pair[@]}"; do
+			r=${res[reftarget,$name]:-} l=${res[lio,$name]:-}
+			[ -n "$r" ] && [ -n "$l" ] && [ "$r" = "$l" ] && stale+=("$name")
+		done
+		echo "$ndiff differences, $new not explained."
+		if [ ${#stale[@]} -gt 0 ]; then
+			echo "Listed but no longer different (remove from expected-differences.md): $(printf '%s ' "${stale[@]}" | sort)"
+		fi
+	fi
+} >"$out/summary.md"
+
+cat "$out/summary.md"
+if [ $new -gt 0 ]; then
+	echo "result: $new differences from LIO not in expected-differences.md"
+	exit 1
+fi
+echo "result: matrix of ${#tests[@]} tests x ${#columns[@]} targets written to $out"
