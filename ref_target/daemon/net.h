@@ -1,0 +1,72 @@
+/* net: listening sockets and TCP connections for the daemon.
+ *
+ * Accepts on each portal (IPv4 or IPv6, non-blocking, TCP_NODELAY), reads
+ * straight into the buffer its owner offers (the engine's zero-copy
+ * rt_rx_space/rt_rx_commit), sends iovecs with one sendmsg and keeps only
+ * the unsent rest in a per-connection output queue. A connection whose
+ * queue is above NET_OUTQ_HIGH is not read until the queue drains below
+ * NET_OUTQ_LOW: a peer that does not read cannot make us buffer without
+ * bound. Closing flushes the queue first, for at most NET_LINGER_NS.
+ *
+ * Owns the sockets and queues. Connection ids carry a generation, so a
+ * stale id (a connection closed and its slot reused) is refused, never
+ * confused with the new one. Knows nothing of iSCSI: the owner's net_ops
+ * see bytes.
+ */
+#ifndef RT_NET_H
+#define RT_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "core/rt_env.h"
+#include "loop.h"
+
+/* Ours: output queue bounds per connection (a few of the largest Data-In
+ * sequences, RT_XFER_MAX each). */
+#define NET_OUTQ_HIGH (16u << 20)
+#define NET_OUTQ_LOW (4u << 20)
+/* Ours: how long a closed connection may keep flushing its queue. */
+#define NET_LINGER_NS (5ull * 1000000000ull)
+
+struct net;
+
+struct net_ops {
+	void *ctx;
+	/* A connection arrived on portal; -1 refuses it (it is closed). */
+	int (*accept)(void *ctx, rt_conn_id c, uint32_t portal);
+	/* Where the next bytes go, and how many fit (> 0). */
+	size_t (*rx_space)(void *ctx, rt_conn_id c, void **buf);
+	void (*rx_commit)(void *ctx, rt_conn_id c, size_t len);
+	/* The peer closed or the connection failed. Not called for
+	 * connections the owner closed with net_close. */
+	void (*closed)(void *ctx, rt_conn_id c);
+};
+
+struct net *net_create(struct loop *l, const struct net_ops *ops, uint32_t conns_max);
+/* Close every socket at once, without callbacks. */
+void net_destroy(struct net *n);
+
+/* Listen on "a.b.c.d" or "[v6]" (port 0: any free port); the portal
+ * number is what accept reports. On error writes why and returns -1. */
+int net_listen(struct net *n, uint32_t portal, const char *address, uint16_t port, char *err, size_t err_len);
+/* The port a portal listens on (useful after port 0), 0 if none. */
+uint16_t net_port(const struct net *n, uint32_t portal);
+/* Stop accepting; existing connections go on. */
+void net_stop_listening(struct net *n);
+
+/* rt_env's conn_send and conn_close. */
+int net_send(struct net *n, rt_conn_id c, const struct iovec *iov, int iovcnt);
+void net_close(struct net *n, rt_conn_id c);
+
+/* Closing connections still flushing: their deadline, and its expiry. */
+uint64_t net_next_deadline(const struct net *n);
+void net_on_time(struct net *n, uint64_t now_ns);
+
+/* Open connections, including closing ones still flushing. */
+uint32_t net_conn_count(const struct net *n);
+/* Bytes queued for a connection (tests, debugging); 0 for a stale id. */
+size_t net_queued(const struct net *n, rt_conn_id c);
+
+#endif
