@@ -102,7 +102,7 @@ new=0
 	echo "| --- | --- | --- | --- | --- | --- | --- |"
 	for t in "${columns[@]}"; do
 		if [ "${src[$t]}" = missing ]; then
-			echo "| $t | | not run ($(meta "$t" status)) | | | | |"
+			echo "| $t | | $( [ -f "$out/$t.meta" ] && echo "failed: $(meta "$t" status)" || echo "not run") | | | | |"
 			continue
 		fi
 		read -r p f s h _ n <<<"$(count "$t" '^i?SCSI\.')"

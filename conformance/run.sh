@@ -6,7 +6,8 @@
 #   conformance/run.sh [-t "reftarget tgt lio"] [-s "cu tools guest"]
 #                      [-f REGEX] [-o RESULTS_DIR] [-r REFERENCE_DIR]
 #
-#   -t  targets (conformance/targets/<name>.sh), in column order
+#   -t  targets (conformance/targets/<name>.sh), in column order; a
+#       reftarget flavour is reftarget:<flavour> (targets/reftarget.sh)
 #   -s  suites: cu (libiscsi iscsi-test-cu, per test), tools (libiscsi
 #       tools), guest (open-iscsi in a QEMU guest; host targets only)
 #   -f  grep -E filter on iscsi-test-cu test names (default: all 230)
@@ -56,27 +57,31 @@ fi
 
 versions() {
 	echo "libiscsi=$(dpkg-query -W -f='${Version}' libiscsi-bin 2>/dev/null || echo unknown)"
-	case "$1" in
+	case "${1%%-*}" in
 	tgt) echo "version=tgt $(tgtd -V 2>&1 | head -n 1)" ;;
 	lio) echo "version=linux $(cat "$CONF_CACHE/lio/kernel-version" 2>/dev/null || echo unknown)" ;;
 	reftarget) echo "version=reftarget $(git -C "$CONF_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" ;;
 	esac
 }
 
-# run_target NAME: start, run every suite, stop; results into $out.
+# run_target SPEC: start, run every suite, stop; results into $out. SPEC is
+# a target name, or name:flavour (reftarget:thin), whose column is
+# name-flavour.
 run_target() {
-	local t=$1 work=$CONF_WORK/$1 s rc=0 t0=$SECONDS
+	local t=${1/:/-} script=${1%%:*} flavour= s rc=0 t0=$SECONDS
+	[ "$1" = "$script" ] || flavour=${1#*:}
+	local work=$CONF_WORK/$t target=$CONF_DIR/targets/$script.sh
 	rm -rf "$work"
 	mkdir -p "$work"
 	conf_log "== $t: starting"
-	if ! "$CONF_DIR/targets/$t.sh" start "$work"; then
-		"$CONF_DIR/targets/$t.sh" stop "$work" || true
+	if ! "$target" start "$work" $flavour; then
+		"$target" stop "$work" || true
 		conf_log "== $t: did not start"
 		{ echo "target=$t"; echo "status=did-not-start"; } >"$out/$t.meta"
 		return 1
 	fi
 	# Stop what we started even when a suite dies or we are interrupted.
-	trap '"$CONF_DIR/targets/'"$t"'.sh" stop "'"$work"'" || true' EXIT
+	trap '"'"$target"'" stop "'"$work"'" || true' EXIT
 	for s in $suites; do
 		conf_log "== $t: suite $s"
 		case "$s" in
@@ -86,11 +91,13 @@ run_target() {
 		*) conf_die "unknown suite $s" ;;
 		esac
 	done
-	"$CONF_DIR/targets/$t.sh" stop "$work" || true
+	"$target" stop "$work" || true
 	trap - EXIT
 	{
 		echo "test,result,seconds,detail"
-		for s in $suites; do [ -f "$work/$s.csv" ] && tail -n +2 "$work/$s.csv"; done
+		for s in $suites; do
+			if [ -f "$work/$s.csv" ]; then tail -n +2 "$work/$s.csv"; fi
+		done
 	} >"$out/$t.csv"
 	{
 		echo "target=$t"
@@ -112,5 +119,8 @@ for t in $targets; do
 done
 matrix_args=(-o "$out")
 [ -n "$reference" ] && matrix_args+=(-r "$reference")
-"$CONF_DIR/matrix.sh" "${matrix_args[@]}" $targets || status=1
+# The matrix always has the three columns, in this order; a target not run
+# now is filled from the reference run, if any.
+columns=$(printf '%s\n' reftarget tgt lio ${targets//:/-} | awk '!seen[$0]++' | tr '\n' ' ')
+"$CONF_DIR/matrix.sh" "${matrix_args[@]}" $columns || status=1
 exit $status

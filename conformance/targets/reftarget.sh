@@ -3,17 +3,18 @@
 #
 # Same contract as tgt.sh (WORK/target.env, WORK/pid). Runs
 # $BUILD/rel/reftarget (CONF_REFTARGET_BIN to override, e.g. the asan build)
-# on two loopback portals to one LU, so the MultipathIO tests have a second
-# path, plus a second daemon serving a CHAP-protected target for the tools
-# suite. FLAVOUR chooses the LU the suite runs against (the SPC/SBC issue
-# runs the suite once per flavour):
-#   file      sparse file LU, CONF_LU_MIB MiB (default)
-#   ram       RAM LU of the same size
-#   small     1 MiB file LU: READ(6) beyond-EOL and wrap-around near the end
-#   thin, removable, readonly
-#             need LU flags the quick flags cannot say: served from
-#             conformance/targets/reftarget-<flavour>.json (the daemon's JSON
-#             format, ref_target/daemon/dcfg_json.c) when that file exists.
+# with a JSON config (format: ref_target/daemon/dcfg_json.c) serving one LU
+# on two loopback portals, so the MultipathIO tests have a second path, and
+# a second daemon (quick flags) serving a CHAP-protected target for the
+# tools suite. FLAVOUR chooses the LU the suite runs against; the SPC/SBC
+# work runs the suite once per flavour (run.sh -t "reftarget:thin ..."):
+#   file       sparse file LU of CONF_LU_MIB MiB, no flags (default)
+#   ram        RAM LU of the same size
+#   small      1 MiB file LU (READ(6) beyond-EOL and end-of-LU checks)
+#   thin       flags thin + lbprz: UNMAP, WRITE SAME unmap, GET LBA STATUS
+#   removable  flag removable: PREVENT ALLOW, START STOP UNIT
+#   readonly   flag read_only: the write-protect tests
+#   sanitize   flag sanitize: the SANITIZE tests (-S)
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -27,31 +28,37 @@ IQN=iqn.2003-01.org.conformance:reftarget
 CHAP_IQN=$IQN-chap
 BIN=${CONF_REFTARGET_BIN:-$BUILD/rel/reftarget}
 
-# lu_args: the daemon's arguments that serve FLAVOUR as LUN 0 of $IQN.
-lu_args() {
-	local portals=(--portal "127.0.0.1:$PORT" --portal "127.0.0.1:$PORT2" --target "$IQN")
+# flavour_lu: "backstore size-in-MiB flags-as-JSON" of FLAVOUR's LU.
+flavour_lu() {
+	local mib=$((CONF_LU_BYTES / 1048576))
 	case "$FLAVOUR" in
-	file) echo "${portals[@]}" --lun "file:$WORK/lu.img:$((CONF_LU_BYTES / 1048576))M" ;;
-	ram) echo "${portals[@]}" --lun "ram:$((CONF_LU_BYTES / 1048576))M" ;;
-	small) echo "${portals[@]}" --lun "file:$WORK/lu.img:1M" ;;
-	thin | removable | readonly)
-		local json=$CONF_DIR/targets/reftarget-$FLAVOUR.json
-		[ -f "$json" ] || conf_die "flavour $FLAVOUR needs $json (JSON config)"
-		# The file names the LU image and ports as @WORK@ and @PORT@/@PORT2@.
-		sed -e "s|@WORK@|$WORK|g" -e "s|@PORT@|$PORT|g" -e "s|@PORT2@|$PORT2|g" \
-			-e "s|@IQN@|$IQN|g" "$json" >"$WORK/config.json"
-		echo --config "$WORK/config.json"
-		;;
+	file) echo "file $mib []" ;;
+	ram) echo "ram $mib []" ;;
+	small) echo "file 1 []" ;;
+	thin) echo "file $mib [\"thin\",\"lbprz\"]" ;;
+	removable) echo "file $mib [\"removable\"]" ;;
+	readonly) echo "file $mib [\"read_only\"]" ;;
+	sanitize) echo "file $mib [\"sanitize\"]" ;;
 	*) conf_die "unknown flavour $FLAVOUR" ;;
 	esac
 }
 
-# lu_bytes: the size the LU under test must report (READ CAPACITY).
-lu_bytes() {
-	case "$FLAVOUR" in
-	small) echo $((1024 * 1024)) ;;
-	*) echo "$CONF_LU_BYTES" ;;
-	esac
+# write_config FILE: the daemon's JSON for FLAVOUR.
+write_config() {
+	local backstore mib flags path=
+	read -r backstore mib flags <<<"$(flavour_lu)"
+	[ "$backstore" = file ] && path=", \"path\": \"$WORK/lu.img\""
+	cat >"$1" <<EOT
+{
+  "portals": [ { "address": "127.0.0.1", "port": $PORT },
+               { "address": "127.0.0.1", "port": $PORT2 } ],
+  "lus": [ { "name": "lu0", "backstore": "$backstore"$path,
+             "size": "${mib}M", "flags": $flags } ],
+  "targets": [ { "name": "$IQN",
+                 "tpgs": [ { "portals": [ 0, 1 ], "open_access": true,
+                             "luns": [ { "lun": 0, "lu": "lu0" } ] } ] } ]
+}
+EOT
 }
 
 start() {
@@ -59,9 +66,8 @@ start() {
 	[ -x "$BIN" ] || conf_die "no daemon at $BIN (make BUILD=... build)"
 	mkdir -p "$WORK"
 	rm -f "$WORK/lu.img" "$WORK/lu-chap.img"
-	local args
-	read -r -a args <<<"$(lu_args)"
-	"$BIN" "${args[@]}" >"$WORK/reftarget.log" 2>&1 &
+	write_config "$WORK/config.json"
+	"$BIN" --config "$WORK/config.json" >"$WORK/reftarget.log" 2>&1 &
 	echo $! >"$WORK/pid"
 	conf_wait_port 127.0.0.1 "$PORT" 10 || { tail -n 20 "$WORK/reftarget.log" >&2; conf_die "reftarget did not listen on $PORT"; }
 	conf_wait_port 127.0.0.1 "$PORT2" 5 || conf_die "reftarget did not listen on $PORT2"
@@ -83,7 +89,7 @@ CHAP_BAD_URL=iscsi://$CONF_CHAP_USER%wrong-secret-000@127.0.0.1:$CHAP_PORT/$CHAP
 NOCHAP_URL=iscsi://127.0.0.1:$CHAP_PORT/$CHAP_IQN/0
 DISCOVERY_CHAP=0
 GUEST=0
-LU_BYTES=$(lu_bytes)
+LU_BYTES=$(($(flavour_lu | cut -d" " -f2) * 1048576))
 EOT
 	conf_log "reftarget ($FLAVOUR) ready on 127.0.0.1:$PORT and :$PORT2, CHAP target on :$CHAP_PORT"
 }

@@ -1,0 +1,25 @@
+# conformance: libiscsi's suite and tools, and open-iscsi in a guest, against
+# reftarget, tgt and LIO (in QEMU); see conformance/README.md.
+#
+#   make conformance        all targets, all suites; updates conformance/results
+#   make conformance-lio    LIO only (boot, suite, tools) into $(BUILD)/conformance/results-lio,
+#                           compared with the recorded reftarget column
+#   make conformance-fast   reftarget and tgt (suite, tools, guest) into
+#                           $(BUILD)/conformance/results-fast, compared with the recorded LIO column
+#   make conformance-images build the cached kernel, initramfs and guest rootfs
+.PHONY: conformance conformance-lio conformance-fast conformance-images
+
+conformance: deps $(BUILD)/rel/reftarget
+	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio" -s "cu tools guest"
+
+conformance-lio: deps
+	BUILD=$(BUILD) conformance/run.sh -t "lio" -s "cu tools" \
+		-o $(BUILD)/conformance/results-lio -r conformance/results
+
+conformance-fast: deps $(BUILD)/rel/reftarget
+	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt" -s "cu tools guest" \
+		-o $(BUILD)/conformance/results-fast -r conformance/results
+
+conformance-images: deps
+	BUILD=$(BUILD) conformance/guest/lio-image.sh
+	BUILD=$(BUILD) conformance/guest/initiator-image.sh
