@@ -1,0 +1,261 @@
+/* daemon: see daemon.h. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "core/engine.h"
+#include "dlog.h"
+#include "env.h"
+#include "loop.h"
+#include "net.h"
+#include "store.h"
+
+struct daemon {
+	struct dcfg *cfg;
+	struct loop *loop;
+	struct net *net;
+	struct store store;
+	struct denv env;
+	struct rt_engine *eng;
+	int sigfd;
+	bool draining;
+	uint64_t drain_deadline;
+	int status;
+};
+
+/* net -> engine */
+static int on_accept(void *ctx, rt_conn_id c, uint32_t portal)
+{
+	struct daemon *dm = ctx;
+	return rt_on_accept(dm->eng, c, portal);
+}
+
+static size_t on_rx_space(void *ctx, rt_conn_id c, void **buf)
+{
+	struct daemon *dm = ctx;
+	return rt_rx_space(dm->eng, c, buf);
+}
+
+static void on_rx_commit(void *ctx, rt_conn_id c, size_t len)
+{
+	struct daemon *dm = ctx;
+	rt_rx_commit(dm->eng, c, len);
+}
+
+static void on_closed(void *ctx, rt_conn_id c)
+{
+	struct daemon *dm = ctx;
+	rt_on_conn_closed(dm->eng, c);
+}
+
+/* loop hooks */
+static uint64_t next_deadline(void *ctx)
+{
+	struct daemon *dm = ctx;
+	uint64_t t = rt_next_deadline(dm->eng);
+	uint64_t n = net_next_deadline(dm->net);
+	if (n < t)
+		t = n;
+	if (dm->draining && dm->drain_deadline < t)
+		t = dm->drain_deadline;
+	return t;
+}
+
+static void on_time(void *ctx)
+{
+	struct daemon *dm = ctx;
+	uint64_t now = loop_now_ns();
+	if (rt_next_deadline(dm->eng) <= now)
+		rt_on_time(dm->eng);
+	net_on_time(dm->net, now);
+	if (dm->draining && dm->drain_deadline <= now) {
+		dlog(RT_LOG_WARN, "stopping with %u connections still open: the drain took too long",
+		     net_conn_count(dm->net));
+		loop_stop(dm->loop);
+	}
+}
+
+/* After every event: hand the engine the disk I/O that completed during
+ * it (never from inside disk_submit), then see whether a drain is done. */
+static void after_event(void *ctx)
+{
+	struct daemon *dm = ctx;
+	struct rt_disk_io *io;
+	while ((io = denv_next_done(&dm->env)) != NULL)
+		rt_on_disk_done(dm->eng, io);
+	if (dm->draining && rt_engine_idle(dm->eng) && net_conn_count(dm->net) == 0) {
+		dlog(RT_LOG_INFO, "every session ended: exiting");
+		loop_stop(dm->loop);
+	}
+}
+
+static void start_drain(struct daemon *dm, const char *signame)
+{
+	uint32_t ms = dm->cfg->cfg.params.logout_timeout_ms + DAEMON_DRAIN_SLACK_MS;
+	dlog(RT_LOG_INFO, "%s: stopping; asking %u connections to log out, waiting at most %u ms", signame,
+	     net_conn_count(dm->net), ms);
+	net_stop_listening(dm->net);
+	rt_engine_shutdown(dm->eng);
+	dm->draining = true;
+	dm->drain_deadline = loop_now_ns() + (uint64_t)ms * 1000000u;
+}
+
+static void on_signal(struct loop *l, int fd, void *data, uint32_t events)
+{
+	struct daemon *dm = data;
+	struct signalfd_siginfo si;
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		const char *name = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+		if (!dm->draining) {
+			start_drain(dm, name);
+			continue;
+		}
+		dlog(RT_LOG_WARN, "%s again: exiting now", name);
+		dm->status = 128 + (int)si.ssi_signo;
+		loop_stop(l);
+		return;
+	}
+}
+
+/* Raise the soft descriptor limit toward DAEMON_FD_MAX: every connection
+ * is a descriptor, and the usual soft limit (1024) is below RT_CONNS_MAX
+ * plus backstores. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= DAEMON_FD_MAX)
+		return;
+	rl.rlim_cur = rl.rlim_max < DAEMON_FD_MAX ? rl.rlim_max : DAEMON_FD_MAX;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int listen_all(struct daemon *dm, char *err, size_t err_len)
+{
+	const struct rt_config *cfg = &dm->cfg->cfg;
+	for (uint32_t i = 0; i < cfg->portal_count; i++) {
+		const struct rt_portal_cfg *p = &cfg->portals[i];
+		char why[DCFG_ERR_MAX], tail[DCFG_ERR_MAX / 2];
+		if (net_listen(dm->net, i, p->address, p->port, tail, sizeof(tail)) != 0) {
+			snprintf(why, sizeof(why), "portals[%u]: %s", i, tail);
+			dcfg_explain(dm->cfg, why, err, err_len);
+			return -1;
+		}
+		dlog(RT_LOG_INFO, "listening on %s:%u", p->address, p->port);
+	}
+	return 0;
+}
+
+static void log_config(const struct rt_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->target_count; i++)
+		dlog(RT_LOG_INFO, "target %s: %u portal group(s)", cfg->targets[i].name, cfg->targets[i].tpg_count);
+	for (uint32_t i = 0; i < cfg->lu_count; i++)
+		dlog(RT_LOG_INFO, "LU %s: %llu blocks of %u bytes, serial %s", cfg->lus[i].name,
+		     (unsigned long long)cfg->lus[i].blocks, cfg->lus[i].block_size, cfg->lus[i].serial);
+}
+
+/* Everything up to the first event; on failure err says why. */
+static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
+{
+	const struct loop_hooks hooks = {
+		.ctx = dm, .next_deadline = next_deadline, .on_time = on_time, .after_event = after_event,
+	};
+	const struct net_ops ops = {
+		.ctx = dm, .accept = on_accept, .rx_space = on_rx_space, .rx_commit = on_rx_commit,
+		.closed = on_closed,
+	};
+
+	raise_fd_limit();
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGTERM);
+	/* signals are read from a descriptor, in the loop, like any event */
+	if (sigprocmask(SIG_BLOCK, sigs, NULL) != 0 ||
+	    (dm->sigfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		snprintf(err, err_len, "signalfd: %s", strerror(errno));
+		return -1;
+	}
+	dm->loop = loop_create(DAEMON_FD_MAX, &hooks);
+	dm->net = dm->loop ? net_create(dm->loop, &ops, RT_CONNS_MAX) : NULL;
+	if (dm->net == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	dm->env.net = dm->net;
+	dm->eng = rt_engine_create(&dm->env.env, &dm->cfg->cfg);
+	if (dm->eng == NULL) {
+		snprintf(err, err_len, "cannot create the engine: out of memory");
+		return -1;
+	}
+	if (loop_watch(dm->loop, dm->sigfd, LOOP_READ, on_signal, dm) != 0) {
+		snprintf(err, err_len, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	return listen_all(dm, err, err_len);
+}
+
+static void stop(struct daemon *dm, const sigset_t *sigs)
+{
+	/* no more input; then the storage finishes or cancels what it holds
+	 * (completions land in env's queue and are dropped); only then may
+	 * the engine's buffers go */
+	net_destroy(dm->net);
+	store_close(&dm->store);
+	if (dm->eng)
+		rt_engine_destroy(dm->eng);
+	denv_fini(&dm->env);
+	loop_destroy(dm->loop);
+	if (dm->sigfd >= 0) {
+		close(dm->sigfd);
+		sigprocmask(SIG_UNBLOCK, sigs, NULL);
+	}
+}
+
+static uint64_t instance_random(void)
+{
+	uint64_t r = 0;
+	while (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r) && errno == EINTR)
+		;
+	return r;
+}
+
+int daemon_run(struct dcfg *d, const struct daemon_opts *o)
+{
+	char err[DCFG_ERR_MAX];
+	struct daemon dm = { .cfg = d, .sigfd = -1 };
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	denv_init(&dm.env, NULL, &dm.store, o->state_dir);
+	if (dcfg_derive_ids(d, instance_random(), err, sizeof(err)) != 0 ||
+	    store_open(&dm.store, d, denv_disk_complete, &dm.env, err, sizeof(err)) != 0) {
+		dlog(RT_LOG_ERR, "%s", err);
+		denv_fini(&dm.env);
+		return 1;
+	}
+	if (dcfg_validate(d, err, sizeof(err)) != 0) {
+		dlog(RT_LOG_ERR, "%s", err);
+		dm.status = 1;
+	} else if (o->check_only) {
+		log_config(&d->cfg);
+		dlog(RT_LOG_INFO, "%s: configuration is valid", d->source);
+	} else if (start(&dm, &sigs, err, sizeof(err)) != 0) {
+		dlog(RT_LOG_ERR, "%s", err);
+		dm.status = 1;
+	} else {
+		log_config(&d->cfg);
+		if (loop_run(dm.loop) != 0) {
+			dlog(RT_LOG_ERR, "epoll_wait: %s", strerror(errno));
+			dm.status = 1;
+		}
+	}
+	stop(&dm, &sigs);
+	return dm.status;
+}

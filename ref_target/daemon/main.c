@@ -1,0 +1,157 @@
+/* reftarget: the reference iSCSI target (RFC 7143, SPC-4, SBC-3) as a
+ * program. Reads the command line, builds the configuration (a JSON file,
+ * the quick flags, or the embedded default) and runs the daemon.
+ *
+ * Exit status: 0 after a clean stop, 1 when the configuration or the
+ * start failed (the message names file, line and key), 2 for a bad
+ * command line, 128+N when a second signal N cut a drain short.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "dcfg.h"
+#include "dlog.h"
+#include "env.h"
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"usage: reftarget [--config FILE | quick flags] [options]\n"
+	"\n"
+	"With no arguments: portal 127.0.0.1:3260, target " DCFG_DEFAULT_TARGET ",\n"
+	"one 1 GiB sparse RAM LUN, open access.\n"
+	"\n"
+	"  -c, --config FILE          serve what FILE describes (JSON; the format is in\n"
+	"                             ref_target/daemon/dcfg_json.c)\n"
+	"quick flags (one target, one portal group; not with --config):\n"
+	"      --portal ADDR[:PORT]   listen here; IPv6 as [::1]:3260 (repeatable)\n"
+	"      --target NAME          the target's iSCSI name\n"
+	"      --lun SPEC             ram:SIZE | file:PATH[:SIZE] | block:PATH, as LUN 0, 1, ...\n"
+	"                             (repeatable; SIZE like 512M, 1G)\n"
+	"      --chap USER:SECRET     require CHAP (secret 12..255 bytes)\n"
+	"      --mutual-chap USER:SECRET  and prove the target's identity with this\n"
+	"      --initiator NAME       admit only this initiator (repeatable)\n"
+	"options:\n"
+	"      --state-dir DIR        durable state such as APTPL reservations; created on\n"
+	"                             first use (default " DENV_STATE_DIR_ROOT " as root,\n"
+	"                             " DENV_STATE_DIR_USER " otherwise)\n"
+	"      --check                check the configuration and open the storage, then exit\n"
+	"  -v, --verbose              debug log lines too\n"
+	"  -q, --quiet                errors only\n"
+	"  -h, --help                 this text\n";
+
+enum {
+	OPT_PORTAL = 256,
+	OPT_TARGET,
+	OPT_LUN,
+	OPT_CHAP,
+	OPT_MUTUAL_CHAP,
+	OPT_INITIATOR,
+	OPT_STATE_DIR,
+	OPT_CHECK,
+};
+
+static const struct option options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "portal", required_argument, NULL, OPT_PORTAL },
+	{ "target", required_argument, NULL, OPT_TARGET },
+	{ "lun", required_argument, NULL, OPT_LUN },
+	{ "chap", required_argument, NULL, OPT_CHAP },
+	{ "mutual-chap", required_argument, NULL, OPT_MUTUAL_CHAP },
+	{ "initiator", required_argument, NULL, OPT_INITIATOR },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char *config;
+	const char *quick_flag; /* the first quick flag seen, for the conflict message */
+	struct dcfg_quick quick;
+	struct daemon_opts opts;
+	int verbosity;
+};
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "reftarget: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(reftarget --help for the options)\n");
+	return -1;
+}
+
+/* Append to one of the quick lists, bounded by DCFG_QUICK_MAX. */
+static int add(const char **list, unsigned *count, const char *value, const char *flag)
+{
+	if (*count == DCFG_QUICK_MAX)
+		return usage_error("too many %s flags (16 at most)", flag);
+	list[(*count)++] = value;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:vqh", options, NULL)) != -1) {
+		struct dcfg_quick *q = &a->quick;
+		int rc = 0;
+		if (opt >= OPT_PORTAL && opt <= OPT_INITIATOR && a->quick_flag == NULL)
+			a->quick_flag = argv[optind - 1];
+		switch (opt) {
+		case 'c': a->config = optarg; break;
+		case OPT_PORTAL: rc = add(q->portals, &q->portal_count, optarg, "--portal"); break;
+		case OPT_TARGET: q->target = optarg; break;
+		case OPT_LUN: rc = add(q->luns, &q->lun_count, optarg, "--lun"); break;
+		case OPT_CHAP: q->chap = optarg; break;
+		case OPT_MUTUAL_CHAP: q->mutual_chap = optarg; break;
+		case OPT_INITIATOR: rc = add(q->initiators, &q->initiator_count, optarg, "--initiator"); break;
+		case OPT_STATE_DIR: a->opts.state_dir = optarg; break;
+		case OPT_CHECK: a->opts.check_only = true; break;
+		case 'v': a->verbosity = 1; break;
+		case 'q': a->verbosity = -1; break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_SUCCESS);
+		default: return usage_error("unknown option");
+		}
+		if (rc != 0)
+			return -1;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (a->config && a->quick_flag)
+		return usage_error("%s cannot be combined with --config", a->quick_flag);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	if (parse_args(argc, argv, &a) != 0)
+		return EXIT_USAGE;
+	dlog_set_level(a.verbosity < 0 ? RT_LOG_ERR : a.verbosity == 0 ? RT_LOG_INFO : RT_LOG_DEBUG);
+	if (a.opts.state_dir == NULL)
+		a.opts.state_dir = geteuid() == 0 ? DENV_STATE_DIR_ROOT : DENV_STATE_DIR_USER;
+
+	struct dcfg d = { 0 };
+	char err[DCFG_ERR_MAX];
+	int rc = a.config ? dcfg_load_file(&d, a.config, err, sizeof(err))
+			  : dcfg_load_quick(&d, &a.quick, err, sizeof(err));
+	int status = 1;
+	if (rc != 0)
+		dlog(RT_LOG_ERR, "%s", err);
+	else
+		status = daemon_run(&d, &a.opts);
+	dcfg_free(&d);
+	return status;
+}

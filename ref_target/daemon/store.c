@@ -1,0 +1,123 @@
+/* store: see store.h. */
+#include "store.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlog.h"
+
+/* "lus[i].key: why", explained with the config's line. */
+__attribute__((format(printf, 6, 7)))
+static int lu_fail(const struct dcfg *d, uint32_t i, const char *key, char *err, size_t err_len,
+		   const char *fmt, ...)
+{
+	char why[DCFG_ERR_MAX];
+	int n = snprintf(why, sizeof(why), "lus[%u].%s: ", i, key);
+	if (n > 0 && (size_t)n < sizeof(why)) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why + n, sizeof(why) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	dcfg_explain(d, why, err, err_len);
+	return -1;
+}
+
+/* Geometry and capabilities, once the backstore is open. */
+static int fit_lu(struct dcfg *d, uint32_t i, const struct bs *bs, char *err, size_t err_len)
+{
+	struct rt_lu_cfg *lu = &d->lus[i];
+	const struct dcfg_lu *st = &d->stores[i];
+	if (st->size_bytes > bs->size_bytes)
+		return lu_fail(d, i, "size", err, err_len, "%llu bytes asked, the %s backstore has %llu",
+			       (unsigned long long)st->size_bytes, bs->ops->name,
+			       (unsigned long long)bs->size_bytes);
+	uint64_t bytes = st->size_bytes ? st->size_bytes : bs->size_bytes;
+	lu->blocks = bytes / lu->block_size;
+	if (bytes % lu->block_size)
+		dlog(RT_LOG_WARN, "LU %s: the last %llu bytes are not a whole block and stay unused", lu->name,
+		     (unsigned long long)(bytes % lu->block_size));
+	if (st->flags_from_caps) {
+		if (bs->caps & BS_CAP_UNMAP)
+			lu->flags |= RT_LU_THIN;
+		if ((bs->caps & BS_CAP_UNMAP) && (bs->caps & BS_CAP_UNMAP_ZEROES))
+			lu->flags |= RT_LU_LBPRZ;
+		if (bs->caps & BS_CAP_VOLATILE)
+			lu->flags |= RT_LU_WCE;
+		return 0;
+	}
+	if ((lu->flags & RT_LU_THIN) && !(bs->caps & BS_CAP_UNMAP))
+		return lu_fail(d, i, "flags", err, err_len, "thin, but this %s backstore cannot deallocate",
+			       bs->ops->name);
+	if ((lu->flags & RT_LU_LBPRZ) && !(bs->caps & BS_CAP_UNMAP_ZEROES))
+		return lu_fail(d, i, "flags", err, err_len,
+			       "lbprz, but this %s backstore does not read deallocated blocks as zeroes",
+			       bs->ops->name);
+	return 0;
+}
+
+int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
+	       void *ctx, char *err, size_t err_len)
+{
+	uint32_t n = d->cfg.lu_count;
+	s->count = 0;
+	s->bs = calloc(n ? n : 1, sizeof(*s->bs));
+	if (s->bs == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	int rc = 0;
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		const struct dcfg_lu *st = &d->stores[i];
+		struct bs *bs = &s->bs[i];
+		char why[DCFG_ERR_MAX / 2] = "";
+		bs->ops = bs_find(st->backstore);
+		if (bs->ops == NULL) {
+			rc = lu_fail(d, i, "backstore", err, err_len, "'%s' is not in this build", st->backstore);
+			break;
+		}
+		bs->complete = complete;
+		bs->complete_ctx = ctx;
+		const struct bs_params p = {
+			.path = st->path,
+			.size_bytes = st->size_bytes,
+			.block_size = d->lus[i].block_size,
+			.read_only = (d->lus[i].flags & RT_LU_READ_ONLY) != 0,
+		};
+		if (bs->ops->open(bs, &p, why, sizeof(why)) != 0) {
+			rc = lu_fail(d, i, st->path ? "path" : "backstore", err, err_len, "%s", why);
+			break;
+		}
+		s->count = i + 1;
+		rc = fit_lu(d, i, bs, err, err_len);
+		if (rc != 0)
+			break;
+		dlog(RT_LOG_DEBUG, "LU %s: %s%s%s, %llu blocks of %u", d->lus[i].name, bs->ops->name,
+		     st->path ? " " : "", st->path ? st->path : "", (unsigned long long)d->lus[i].blocks,
+		     d->lus[i].block_size);
+	}
+	if (rc == 0)
+		return 0;
+	store_close(s);
+	return -1;
+}
+
+void store_submit(struct store *s, struct rt_disk_io *io)
+{
+	/* the engine only names LUs of the config it was given */
+	assert(io->lu < s->count);
+	struct bs *bs = &s->bs[io->lu];
+	bs->ops->submit(bs, io);
+}
+
+void store_close(struct store *s)
+{
+	for (uint32_t i = 0; i < s->count; i++)
+		s->bs[i].ops->close(&s->bs[i]);
+	free(s->bs);
+	s->bs = NULL;
+	s->count = 0;
+}

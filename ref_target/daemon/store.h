@@ -1,0 +1,31 @@
+/* store: the backstores behind the configured LUs, opened and wired.
+ *
+ * Opens one struct bs per rt_config LU (bs_find by type name), fills in
+ * what only the storage knows (the number of blocks when the config gave
+ * no size; thin, LBPRZ and write cache when the flags follow the
+ * backstore's capabilities), refuses capabilities the backstore lacks
+ * (SBC-3 §4.7: a thin LU must be able to deallocate), and routes each
+ * rt_disk_io to its LU's backstore. Owns the struct bs array.
+ */
+#ifndef RT_STORE_H
+#define RT_STORE_H
+
+#include <stdint.h>
+
+#include "backstore/bs.h"
+#include "dcfg.h"
+
+struct store {
+	struct bs *bs; /* one per LU, in rt_config order */
+	uint32_t count;
+};
+
+/* Open every LU's backstore; finished I/O goes to complete(ctx, io). On
+ * error writes "source:line: lus[i].key: why" and returns -1 (with
+ * whatever was opened closed again). */
+int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
+	       void *ctx, char *err, size_t err_len);
+void store_submit(struct store *s, struct rt_disk_io *io);
+void store_close(struct store *s);
+
+#endif
