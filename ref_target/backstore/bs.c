@@ -1,0 +1,17 @@
+/* bs: the backstore registry: a type name to its implementation. */
+#include "bs.h"
+
+#include <string.h>
+
+static const struct bs_ops *const bs_types[] = {
+	&bs_ram_ops,
+	&bs_file_ops,
+};
+
+const struct bs_ops *bs_find(const char *type)
+{
+	for (size_t i = 0; i < sizeof(bs_types) / sizeof(bs_types[0]); i++)
+		if (type != NULL && strcmp(bs_types[i]->name, type) == 0)
+			return bs_types[i];
+	return NULL;
+}

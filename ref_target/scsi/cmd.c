@@ -1,0 +1,254 @@
+/* cmd: decode and dispatch of every command through the table in
+ * opcodes.c; completion, data-in and disk I/O helpers shared by handlers.
+ *
+ * Order of checks, as SAM-5 and LIO do it: at decode (pure) the LUN,
+ * the opcode, the reserved bits of the CDB and the handler's own field
+ * checks; at execution (state) unit attentions (SAM-5 §5.14), then write
+ * protection, then the command.
+ */
+#include "cmd.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "mode.h"
+#include "ua.h"
+
+/* SPC-4 §4.2 (CDB formats): a service action is CDB byte 1 bits 4:0. */
+#define CDB_SA_MASK 0x1fu
+
+const struct scsi_op *scsi_op_find(uint8_t opcode, uint8_t sa, bool *has_sa)
+{
+	size_t lo = 0, hi = scsi_ops_count;
+	*has_sa = false;
+	while (lo < hi) { /* first entry with this opcode */
+		size_t mid = lo + (hi - lo) / 2;
+		if (scsi_ops[mid].opcode < opcode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < scsi_ops_count && scsi_ops[i].opcode == opcode; i++) {
+		if (!(scsi_ops[i].flags & OP_SA))
+			return &scsi_ops[i];
+		if (scsi_ops[i].sa == sa)
+			return &scsi_ops[i];
+		*has_sa = true;
+	}
+	return NULL;
+}
+
+const struct scsi_op *scsi_op_of(const struct scsi_cmd *cmd)
+{
+	bool has_sa;
+	return scsi_op_find(cmd->cdb[0], cmd->cdb[1] & CDB_SA_MASK, &has_sa);
+}
+
+/* The bit pointer for bad bits of a CDB byte (SPC-4 §4.5: the most
+ * significant bit of the field in error). Fields are not in the table, but
+ * a run of adjacent unused bits is one field (RDPROTECT): point at the top
+ * of the run holding the highest bad bit; a byte we do not use at all is
+ * the field itself, without a bit pointer. */
+static uint8_t field_bit(uint8_t bad, uint8_t usage)
+{
+	assert(bad != 0);
+	if (usage == 0)
+		return SCSI_BIT_NONE;
+	uint8_t b = (uint8_t)(31 - __builtin_clz(bad));
+	while (b < 7 && !(usage & (1u << (b + 1))))
+		b++;
+	return b;
+}
+
+/* Every bit the device server does not examine must be zero: reserved
+ * fields, unsupported options (RDPROTECT without protection information,
+ * NACA without ACA support, SAM-5 §5.10). */
+static int scsi_check_usage(struct scsi_cmd *cmd, const struct scsi_op *op)
+{
+	for (uint16_t i = 1; i < op->cdb_len; i++) {
+		uint8_t bad = cmd->cdb[i] & (uint8_t)~op->usage[i];
+		if (bad != 0) {
+			scsi_fail_cdb(cmd, i, field_bit(bad, op->usage[i]));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int scsi_cmd_decode(struct scsi_cmd *cmd)
+{
+	cmd->dir = SCSI_DIR_NONE;
+	cmd->xfer_len = 0;
+	cmd->status = SCSI_STATUS_GOOD;
+	cmd->sense_len = 0;
+	cmd->data_in_len = 0;
+	cmd->state = 0;
+	cmd->lba = 0;
+	cmd->nblocks = 0;
+	cmd->priv = NULL;
+
+	bool has_sa;
+	const struct scsi_op *op = scsi_op_find(cmd->cdb[0], cmd->cdb[1] & CDB_SA_MASK, &has_sa);
+	/* SPC-4 (incorrect logical unit selection): only INQUIRY,
+	 * REPORT LUNS and REQUEST SENSE answer for a LUN that is not there. */
+	if (cmd->lu == NULL && (op == NULL || !(op->flags & OP_NO_LU))) {
+		scsi_fail(cmd, SC_LUN_NOT_SUPPORTED);
+		return -1;
+	}
+	if (op == NULL || cmd->cdb_len < op->cdb_len) {
+		if (has_sa) /* unknown service action: a bad field */
+			scsi_fail_cdb(cmd, 1, 4);
+		else
+			scsi_fail(cmd, SC_INVALID_OPCODE);
+		return -1;
+	}
+	if (scsi_check_usage(cmd, op) != 0)
+		return -1;
+	return op->decode(cmd);
+}
+
+bool scsi_write_protected(const struct scsi_cmd *cmd)
+{
+	return cmd->read_only || (cmd->lu->cfg->flags & RT_LU_READ_ONLY) || mode_swp(cmd->lu);
+}
+
+/* The state checks that come before any command runs; true if the
+ * command was answered (sense set). */
+static bool scsi_precheck(struct scsi_cmd *cmd, const struct scsi_op *op)
+{
+	struct scsi_lu *lu = cmd->lu;
+	if (!(op->flags & OP_NO_UA)) {
+		enum scsi_cond ua = ua_take(&lu->ua, cmd->nexus);
+		if (ua != SC_NO_SENSE) {
+			scsi_fail(cmd, ua);
+			return true;
+		}
+	}
+	if ((op->flags & OP_WRITE) && scsi_write_protected(cmd)) {
+		scsi_fail(cmd, SC_WRITE_PROTECTED);
+		return true;
+	}
+	return false;
+}
+
+void scsi_cmd_exec(struct scsi_cmd *cmd)
+{
+	const struct scsi_op *op = scsi_op_of(cmd);
+	assert(op != NULL); /* decode accepted it */
+	if (cmd->lu != NULL && scsi_precheck(cmd, op)) {
+		scsi_done(cmd);
+		return;
+	}
+	op->exec(cmd);
+}
+
+void scsi_disk_done(struct rt_disk_io *io)
+{
+	struct scsi_cmd *cmd = io->owner;
+	const struct scsi_op *op = scsi_op_of(cmd);
+	assert(op != NULL && op->io_done != NULL);
+	assert(!(cmd->state & SCSI_STATE_DONE));
+	op->io_done(cmd);
+}
+
+void scsi_done(struct scsi_cmd *cmd)
+{
+	assert(!(cmd->state & SCSI_STATE_DONE));
+	assert(cmd->data_in_len <= cmd->xfer_len);
+	cmd->state |= SCSI_STATE_DONE;
+	cmd->done(cmd);
+}
+
+void scsi_done_fail(struct scsi_cmd *cmd, enum scsi_cond cond)
+{
+	scsi_fail(cmd, cond);
+	scsi_done(cmd);
+}
+
+void scsi_done_busy(struct scsi_cmd *cmd)
+{
+	cmd->status = SCSI_STATUS_BUSY;
+	cmd->sense_len = 0;
+	cmd->data_in_len = 0;
+	scsi_done(cmd);
+}
+
+void scsi_data_in(struct scsi_cmd *cmd, const void *data, uint32_t len)
+{
+	uint32_t n = len < cmd->xfer_len ? len : cmd->xfer_len;
+	memcpy(cmd->buf, data, n);
+	cmd->data_in_len = n;
+}
+
+void scsi_io_submit(struct scsi_cmd *cmd, enum rt_disk_op op, uint64_t lba, uint64_t blocks,
+		    uint8_t *buf, uint32_t flags)
+{
+	const struct scsi_lu *lu = cmd->lu;
+	struct rt_disk_io *io = &cmd->io;
+	uint32_t bs = lu_block_size(lu);
+	assert(lba <= lu_blocks(lu) && blocks <= lu_blocks(lu) - lba);
+	memset(io, 0, sizeof(*io));
+	io->lu = lu->index;
+	io->op = op;
+	io->flags = flags;
+	io->offset = lba * bs;
+	io->len = blocks * bs;
+	io->buf = buf;
+	io->status = RT_DISK_OK;
+	io->owner = cmd;
+	lu->env->disk_submit(lu->env->ctx, io);
+}
+
+bool scsi_io_ok(struct scsi_cmd *cmd)
+{
+	switch (cmd->io.status) {
+	case RT_DISK_OK:
+		return true;
+	case RT_DISK_ERR_READ:
+		scsi_fail(cmd, SC_READ_ERROR);
+		return false;
+	case RT_DISK_ERR_WRITE:
+		scsi_fail(cmd, SC_WRITE_ERROR);
+		return false;
+	case RT_DISK_ERR_SPACE:
+		scsi_fail(cmd, SC_SPACE_ALLOC_FAILED);
+		return false;
+	case RT_DISK_ERR_FENCED:
+		/* This gateway may no longer write: tell the initiator to
+		 * retry through another path, as an ALUA transition does. */
+		scsi_fail(cmd, SC_NOT_READY_TRANSITION);
+		return false;
+	}
+	scsi_fail(cmd, SC_INTERNAL_FAILURE);
+	return false;
+}
+
+int scsi_check_lba(struct scsi_cmd *cmd, uint64_t lba, uint64_t blocks)
+{
+	uint64_t cap = lu_blocks(cmd->lu);
+	if (lba >= cap || blocks > cap - lba) {
+		scsi_fail(cmd, SC_LBA_OUT_OF_RANGE);
+		return -1;
+	}
+	return 0;
+}
+
+int scsi_check_xfer(struct scsi_cmd *cmd, uint64_t blocks, uint16_t field)
+{
+	if (blocks > lu_xfer_blocks_max(cmd->lu)) {
+		scsi_fail_cdb(cmd, field, SCSI_BIT_NONE);
+		return -1;
+	}
+	return 0;
+}
+
+void *scsi_alloc(const struct scsi_lu *lu, size_t size)
+{
+	return lu->env->alloc(lu->env->ctx, size);
+}
+
+void scsi_free(const struct scsi_lu *lu, void *p, size_t size)
+{
+	lu->env->free(lu->env->ctx, p, size);
+}

@@ -1,0 +1,98 @@
+/* cmd: the command table and what every command handler shares.
+ *
+ * One const table (opcodes.c) lists every supported command with its CDB
+ * usage data (SPC-4 REPORT SUPPORTED OPERATION CODES): the bits the device server examines. The
+ * dispatcher (cmd.c) rejects any other bit set -- that is the reserved-field
+ * check for every CDB, in one place, and REPORT SUPPORTED OPERATION CODES
+ * returns the same masks, so what we say and what we do cannot drift apart.
+ * Adding a command is adding a row; the dispatcher never changes.
+ *
+ * Handlers: decode validates what the mask cannot (values, ranges) and sets
+ * dir and xfer_len, returning 0 or -1 with sense set; exec runs it and ends
+ * in scsi_done(), now or from io_done after a disk completion.
+ * Owns nothing; struct scsi_cmd belongs to the transport.
+ */
+#ifndef RT_SCSI_CMD_H
+#define RT_SCSI_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lu.h"
+#include "scsi.h"
+#include "sense.h"
+
+/* Which generic checks the dispatcher applies before exec (cmd.c). */
+#define OP_SA     0x01u /* identified by opcode and service action (CDB byte 1 bits 4:0) */
+#define OP_NO_LU  0x02u /* runs on an unmapped LUN (INQUIRY, REQUEST SENSE, REPORT LUNS) */
+#define OP_NO_UA  0x04u /* not stopped by a pending unit attention (SAM-5 §5.14) */
+#define OP_WRITE  0x08u /* changes the medium: write protection applies (SBC-3 write protection) */
+#define OP_MEDIUM 0x10u /* needs the medium ready: NOT READY when stopped or ejected */
+
+/* Longest CDB in our table; longer CDBs are never ours. */
+#define OP_CDB_MAX 16u
+
+struct scsi_op {
+	uint8_t opcode;
+	uint8_t sa;      /* service action, when OP_SA */
+	uint8_t cdb_len;
+	uint8_t flags;   /* OP_* */
+	const char *name;
+	uint8_t usage[OP_CDB_MAX]; /* CDB USAGE DATA; byte 0 is the opcode */
+	int (*decode)(struct scsi_cmd *cmd);
+	void (*exec)(struct scsi_cmd *cmd);
+	void (*io_done)(struct scsi_cmd *cmd); /* NULL for commands without disk I/O */
+};
+
+/* The table, sorted by (opcode, service action); opcodes.c. */
+extern const struct scsi_op scsi_ops[];
+extern const size_t scsi_ops_count;
+
+/* The entry for an opcode and service action (ignored unless the opcode
+ * has service actions); NULL if unsupported. *has_sa tells whether the
+ * opcode is known with other service actions. */
+const struct scsi_op *scsi_op_find(uint8_t opcode, uint8_t sa, bool *has_sa);
+/* The entry for a CDB (as decode found it). */
+const struct scsi_op *scsi_op_of(const struct scsi_cmd *cmd);
+
+/* Finish the command: call cmd->done exactly once. */
+void scsi_done(struct scsi_cmd *cmd);
+/* Finish with CHECK CONDITION cond (shorthand used by every exec). */
+void scsi_done_fail(struct scsi_cmd *cmd, enum scsi_cond cond);
+/* Finish with BUSY: out of memory, the initiator retries (SAM-5 status codes). */
+void scsi_done_busy(struct scsi_cmd *cmd);
+
+/* Return len bytes of data to the initiator, truncated to the allocation
+ * length (xfer_len, SPC-4 §4.2). */
+void scsi_data_in(struct scsi_cmd *cmd, const void *data, uint32_t len);
+
+/* Start one disk I/O for cmd (cmd->io); its completion goes to the op's
+ * io_done. lba and blocks are in the LU's logical blocks. */
+void scsi_io_submit(struct scsi_cmd *cmd, enum rt_disk_op op, uint64_t lba, uint64_t blocks,
+		    uint8_t *buf, uint32_t flags);
+/* In io_done: true if the I/O succeeded; otherwise sense is set from the
+ * disk status (one mapping for all commands). */
+bool scsi_io_ok(struct scsi_cmd *cmd);
+
+/* Decode helpers, each setting sense and returning -1 on failure. */
+/* LBA and block count inside the medium (LOGICAL BLOCK ADDRESS OUT OF RANGE). */
+int scsi_check_lba(struct scsi_cmd *cmd, uint64_t lba, uint64_t blocks);
+/* Block count at most MAXIMUM TRANSFER LENGTH; else INVALID FIELD IN CDB
+ * pointing at the transfer length field at byte 'field'. */
+int scsi_check_xfer(struct scsi_cmd *cmd, uint64_t blocks, uint16_t field);
+
+/* SBC-3 write protection: the mapping, the LU configuration or the control page's
+ * SWP bit forbid writing. */
+bool scsi_write_protected(const struct scsi_cmd *cmd);
+
+/* Scratch memory for a command, through env->alloc; NULL if out of memory. */
+void *scsi_alloc(const struct scsi_lu *lu, size_t size);
+void scsi_free(const struct scsi_lu *lu, void *p, size_t size);
+
+/* cmd->state: the low bits are the handler's step; SCSI_STATE_DONE marks
+ * that done() was called. */
+#define SCSI_STATE_DONE 0x80000000u
+#define SCSI_STATE_STEP 0x0000ffffu
+
+#endif

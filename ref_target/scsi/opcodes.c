@@ -1,0 +1,86 @@
+/* opcodes: the command table, one row per supported command, sorted by
+ * (opcode, service action); scsi_op_find searches it by bisection.
+ *
+ * The usage bytes are the CDB USAGE DATA of REPORT SUPPORTED OPERATION
+ * CODES (SPC-4): a one bit is a bit the device server examines. Every
+ * other bit of a CDB must be zero (cmd.c), which rejects reserved fields,
+ * protection information fields (RDPROTECT/WRPROTECT/VRPROTECT: we have
+ * no protection information, SBC-3 §4.22), and the NACA and vendor bits of
+ * the CONTROL byte (SAM-5 §5.10: ACA is not supported, NormACA 0).
+ * A service-action command has its service action in usage byte 1.
+ */
+#include "cmd.h"
+#include "mode.h"
+#include "sbc.h"
+#include "spc.h"
+
+/* Common CDB field shapes. */
+#define U4 0xff, 0xff, 0xff, 0xff     /* 4-byte LBA or length */
+#define U8 U4, U4                      /* 8-byte LBA */
+#define U_GROUP 0x1f                   /* GROUP NUMBER (accepted, ignored) */
+#define U_CONTROL 0x00                 /* CONTROL: NACA, vendor bits unsupported */
+#define U_RW 0x1a                      /* DPO, FUA, FUA_NV */
+#define U_VERIFY 0x16                  /* DPO, BYTCHK (2 bits) */
+#define U_WRITE_VERIFY 0x12            /* DPO, BYTCHK */
+
+#define MEDIUM_READ OP_MEDIUM
+#define MEDIUM_WRITE (OP_MEDIUM | OP_WRITE)
+#define NO_LU_NO_UA (OP_NO_LU | OP_NO_UA)
+
+const struct scsi_op scsi_ops[] = {
+	{0x00, 0, 6, OP_MEDIUM, "TEST UNIT READY", {0x00, 0, 0, 0, 0, U_CONTROL},
+	 spc_no_data_decode, spc_tur_exec, NULL},
+	{0x03, 0, 6, NO_LU_NO_UA, "REQUEST SENSE", {0x03, 0x01, 0, 0, 0xff, U_CONTROL},
+	 spc_request_sense_decode, spc_request_sense_exec, NULL},
+	{0x08, 0, 6, MEDIUM_READ, "READ(6)", {0x08, 0x1f, 0xff, 0xff, 0xff, U_CONTROL},
+	 sbc_read_decode, sbc_read_exec, sbc_read_done},
+	{0x0a, 0, 6, MEDIUM_WRITE, "WRITE(6)", {0x0a, 0x1f, 0xff, 0xff, 0xff, U_CONTROL},
+	 sbc_write_decode, sbc_write_exec, sbc_write_done},
+	{0x12, 0, 6, NO_LU_NO_UA, "INQUIRY", {0x12, 0x01, 0xff, 0xff, 0xff, U_CONTROL},
+	 inquiry_decode, inquiry_exec, NULL},
+	{0x15, 0, 6, 0, "MODE SELECT(6)", {0x15, 0x11, 0, 0, 0xff, U_CONTROL},
+	 mode_select_decode, mode_select_exec, NULL},
+	{0x1a, 0, 6, 0, "MODE SENSE(6)", {0x1a, 0x08, 0xff, 0xff, 0xff, U_CONTROL},
+	 mode_sense_decode, mode_sense_exec, NULL},
+	{0x25, 0, 10, MEDIUM_READ, "READ CAPACITY(10)", {0x25, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
+	 sbc_read_capacity10_decode, sbc_read_capacity10_exec, NULL},
+	{0x28, 0, 10, MEDIUM_READ, "READ(10)", {0x28, U_RW, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
+	 sbc_read_decode, sbc_read_exec, sbc_read_done},
+	{0x2a, 0, 10, MEDIUM_WRITE, "WRITE(10)", {0x2a, U_RW, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
+	 sbc_write_decode, sbc_write_exec, sbc_write_done},
+	{0x2e, 0, 10, MEDIUM_WRITE, "WRITE AND VERIFY(10)",
+	 {0x2e, U_WRITE_VERIFY, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
+	 sbc_write_verify_decode, sbc_write_verify_exec, sbc_verify_done},
+	{0x2f, 0, 10, MEDIUM_READ, "VERIFY(10)", {0x2f, U_VERIFY, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
+	 sbc_verify_decode, sbc_verify_exec, sbc_verify_done},
+	{0x35, 0, 10, MEDIUM_READ, "SYNCHRONIZE CACHE(10)", {0x35, 0x06, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
+	 sbc_sync_cache_decode, sbc_sync_cache_exec, sbc_sync_cache_done},
+	{0x55, 0, 10, 0, "MODE SELECT(10)", {0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
+	 mode_select_decode, mode_select_exec, NULL},
+	{0x5a, 0, 10, 0, "MODE SENSE(10)", {0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, U_CONTROL},
+	 mode_sense_decode, mode_sense_exec, NULL},
+	{0x88, 0, 16, MEDIUM_READ, "READ(16)", {0x88, U_RW, U8, U4, U_GROUP, U_CONTROL},
+	 sbc_read_decode, sbc_read_exec, sbc_read_done},
+	{0x8a, 0, 16, MEDIUM_WRITE, "WRITE(16)", {0x8a, U_RW, U8, U4, U_GROUP, U_CONTROL},
+	 sbc_write_decode, sbc_write_exec, sbc_write_done},
+	{0x8e, 0, 16, MEDIUM_WRITE, "WRITE AND VERIFY(16)", {0x8e, U_WRITE_VERIFY, U8, U4, U_GROUP, U_CONTROL},
+	 sbc_write_verify_decode, sbc_write_verify_exec, sbc_verify_done},
+	{0x8f, 0, 16, MEDIUM_READ, "VERIFY(16)", {0x8f, U_VERIFY, U8, U4, U_GROUP, U_CONTROL},
+	 sbc_verify_decode, sbc_verify_exec, sbc_verify_done},
+	{0x91, 0, 16, MEDIUM_READ, "SYNCHRONIZE CACHE(16)", {0x91, 0x06, U8, U4, U_GROUP, U_CONTROL},
+	 sbc_sync_cache_decode, sbc_sync_cache_exec, sbc_sync_cache_done},
+	{0x9e, 0x10, 16, OP_SA | MEDIUM_READ, "READ CAPACITY(16)", {0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, U4, 0, U_CONTROL},
+	 sbc_read_capacity16_decode, sbc_read_capacity16_exec, NULL},
+	{0xa0, 0, 12, NO_LU_NO_UA, "REPORT LUNS", {0xa0, 0, 0xff, 0, 0, 0, U4, 0, U_CONTROL},
+	 spc_report_luns_decode, spc_report_luns_exec, NULL},
+	{0xa8, 0, 12, MEDIUM_READ, "READ(12)", {0xa8, U_RW, U4, U4, U_GROUP, U_CONTROL},
+	 sbc_read_decode, sbc_read_exec, sbc_read_done},
+	{0xaa, 0, 12, MEDIUM_WRITE, "WRITE(12)", {0xaa, U_RW, U4, U4, U_GROUP, U_CONTROL},
+	 sbc_write_decode, sbc_write_exec, sbc_write_done},
+	{0xae, 0, 12, MEDIUM_WRITE, "WRITE AND VERIFY(12)", {0xae, U_WRITE_VERIFY, U4, U4, U_GROUP, U_CONTROL},
+	 sbc_write_verify_decode, sbc_write_verify_exec, sbc_verify_done},
+	{0xaf, 0, 12, MEDIUM_READ, "VERIFY(12)", {0xaf, U_VERIFY, U4, U4, U_GROUP, U_CONTROL},
+	 sbc_verify_decode, sbc_verify_exec, sbc_verify_done},
+};
+
+const size_t scsi_ops_count = sizeof(scsi_ops) / sizeof(scsi_ops[0]);

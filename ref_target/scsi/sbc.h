@@ -1,0 +1,54 @@
+/* sbc: handlers of the SBC-3 block commands and the block limits they
+ * advertise. rw.c: READ, WRITE, VERIFY, WRITE AND VERIFY; sbc.c: READ
+ * CAPACITY, SYNCHRONIZE CACHE. Referenced from the command table
+ * (opcodes.c); the limits are also reported in the Block Limits VPD page.
+ */
+#ifndef RT_SCSI_SBC_H
+#define RT_SCSI_SBC_H
+
+#include <stdint.h>
+
+#include "scsi.h"
+
+/* Ours: bytes of medium one VERIFY step reads at a time (bounded memory
+ * whatever the verification length). */
+#define SBC_VERIFY_CHUNK (256u * 1024u)
+
+/* Ours: UNMAP limits advertised in the Block Limits VPD page (SBC-3
+ * §6.5.3): no limit on blocks per command (each descriptor is one disk
+ * request), at most this many descriptors per parameter list. */
+#define SBC_UNMAP_LBA_MAX 0xffffffffu
+#define SBC_UNMAP_DESC_MAX 256u
+
+/* The LBA, block count and the CDB offset of the count field of any
+ * block command whose layout follows its CDB length (the 6-, 10-, 12- and
+ * 16-byte forms of SBC-3 §5). */
+void sbc_lba_count(const struct scsi_cmd *cmd, uint64_t *lba, uint32_t *count, uint16_t *count_field);
+
+/* Whole blocks of OUT data received (RFC 7143 §11.4.5: the initiator's
+ * expected data transfer length may be less than the CDB asks). Returns the count, or
+ * -1 with INVALID FIELD IN COMMAND INFORMATION UNIT when the data ends
+ * inside a block. */
+int64_t sbc_blocks_received(struct scsi_cmd *cmd);
+
+int sbc_read_decode(struct scsi_cmd *cmd);
+void sbc_read_exec(struct scsi_cmd *cmd);
+void sbc_read_done(struct scsi_cmd *cmd);
+int sbc_write_decode(struct scsi_cmd *cmd);
+void sbc_write_exec(struct scsi_cmd *cmd);
+void sbc_write_done(struct scsi_cmd *cmd);
+int sbc_verify_decode(struct scsi_cmd *cmd);
+void sbc_verify_exec(struct scsi_cmd *cmd);
+int sbc_write_verify_decode(struct scsi_cmd *cmd);
+void sbc_write_verify_exec(struct scsi_cmd *cmd);
+void sbc_verify_done(struct scsi_cmd *cmd); /* io_done of VERIFY and WRITE AND VERIFY */
+
+int sbc_read_capacity10_decode(struct scsi_cmd *cmd);
+void sbc_read_capacity10_exec(struct scsi_cmd *cmd);
+int sbc_read_capacity16_decode(struct scsi_cmd *cmd);
+void sbc_read_capacity16_exec(struct scsi_cmd *cmd);
+int sbc_sync_cache_decode(struct scsi_cmd *cmd);
+void sbc_sync_cache_exec(struct scsi_cmd *cmd);
+void sbc_sync_cache_done(struct scsi_cmd *cmd);
+
+#endif

@@ -1,0 +1,132 @@
+/* sense: every error condition the SCSI layer reports, named once, and the
+ * one place that turns a condition into sense data (SPC-4 §4.5).
+ *
+ * Command handlers never write sense bytes: they name a condition
+ * (enum scsi_cond) and, where the standard asks for it, a field pointer
+ * (SPC-4 §4.5) or an INFORMATION value; sense.c maps the condition to
+ * its sense key/ASC/ASCQ (SPC-4 Annex D) and formats it fixed
+ * or descriptor as the LU's D_SENSE bit says.
+ * Owns nothing.
+ */
+#ifndef RT_SCSI_SENSE_H
+#define RT_SCSI_SENSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scsi.h"
+
+/* SPC-4 §4.5: sense keys. */
+enum scsi_sense_key {
+	SENSE_KEY_NO_SENSE = 0x0,
+	SENSE_KEY_RECOVERED_ERROR = 0x1,
+	SENSE_KEY_NOT_READY = 0x2,
+	SENSE_KEY_MEDIUM_ERROR = 0x3,
+	SENSE_KEY_HARDWARE_ERROR = 0x4,
+	SENSE_KEY_ILLEGAL_REQUEST = 0x5,
+	SENSE_KEY_UNIT_ATTENTION = 0x6,
+	SENSE_KEY_DATA_PROTECT = 0x7,
+	SENSE_KEY_COPY_ABORTED = 0xa,
+	SENSE_KEY_ABORTED_COMMAND = 0xb,
+	SENSE_KEY_MISCOMPARE = 0xe,
+};
+
+/* Conditions, each with exactly one key/ASC/ASCQ (table in sense.c). */
+enum scsi_cond {
+	SC_NO_SENSE = 0,
+	/* ILLEGAL REQUEST */
+	SC_INVALID_OPCODE,          /* 20/00 */
+	SC_INVALID_FIELD_CDB,       /* 24/00, with a field pointer */
+	SC_INVALID_FIELD_PARAM,     /* 26/00, with a field pointer */
+	SC_PARAM_NOT_SUPPORTED,     /* 26/01 PARAMETER NOT SUPPORTED */
+	SC_PARAM_VALUE_INVALID,     /* 26/02 */
+	SC_PARAM_LIST_LENGTH,       /* 1A/00 PARAMETER LIST LENGTH ERROR */
+	SC_LBA_OUT_OF_RANGE,        /* 21/00 */
+	SC_LUN_NOT_SUPPORTED,       /* 25/00 */
+	SC_INVALID_FIELD_IU,        /* 0E/03 INVALID FIELD IN COMMAND INFORMATION UNIT */
+	SC_SAVING_NOT_SUPPORTED,    /* 39/00 */
+	SC_INVALID_RELEASE,         /* 26/04 INVALID RELEASE OF PERSISTENT RESERVATION */
+	SC_INSUFFICIENT_REG_RES,    /* 55/04 INSUFFICIENT REGISTRATION RESOURCES */
+	SC_REMOVAL_PREVENTED,       /* 53/02 MEDIUM REMOVAL PREVENTED */
+	SC_TOO_MANY_TARGET_DESC,    /* 26/06 */
+	SC_UNSUPPORTED_TARGET_DESC, /* 26/07 UNSUPPORTED TARGET DESCRIPTOR TYPE CODE */
+	SC_TOO_MANY_SEGMENT_DESC,   /* 26/08 */
+	SC_UNSUPPORTED_SEGMENT_DESC, /* 26/09 UNSUPPORTED SEGMENT DESCRIPTOR TYPE CODE */
+	SC_OPERATION_IN_PROGRESS,   /* 00/16 OPERATION IN PROGRESS (a copy with this list id runs) */
+	SC_COPY_TARGET_NOT_REACHABLE, /* 08/04 COPY TARGET DEVICE NOT REACHABLE (COPY ABORTED) */
+	SC_COPY_READ_ERROR,         /* 11/00 under COPY ABORTED */
+	SC_COPY_WRITE_ERROR,        /* 0C/00 under COPY ABORTED */
+	SC_COPY_LBA_OUT_OF_RANGE,   /* 21/00 under COPY ABORTED */
+	/* DATA PROTECT */
+	SC_WRITE_PROTECTED,         /* 27/00 */
+	SC_SPACE_ALLOC_FAILED,      /* 27/07 SPACE ALLOCATION FAILED WRITE PROTECT */
+	/* MEDIUM ERROR */
+	SC_READ_ERROR,              /* 11/00 UNRECOVERED READ ERROR */
+	SC_WRITE_ERROR,             /* 0C/00 WRITE ERROR */
+	/* MISCOMPARE */
+	SC_MISCOMPARE,              /* 1D/00 MISCOMPARE DURING VERIFY OPERATION */
+	/* NOT READY */
+	SC_MEDIUM_NOT_PRESENT,      /* 3A/00 */
+	SC_NOT_READY_STOPPED,       /* 04/02 INITIALIZING COMMAND REQUIRED */
+	SC_NOT_READY_TRANSITION,    /* 04/0A ASYMMETRIC ACCESS STATE TRANSITION */
+	SC_NOT_READY_STANDBY,       /* 04/0B TARGET PORT IN STANDBY STATE */
+	SC_NOT_READY_UNAVAILABLE,   /* 04/0C TARGET PORT IN UNAVAILABLE STATE */
+	SC_SANITIZE_IN_PROGRESS,    /* 04/1B */
+	SC_FORMAT_CORRUPT,          /* 31/00 MEDIUM FORMAT CORRUPTED (failed SANITIZE) */
+	/* HARDWARE ERROR */
+	SC_INTERNAL_FAILURE,        /* 44/00 INTERNAL TARGET FAILURE */
+	/* UNIT ATTENTION (ua.c keeps which are pending) */
+	SC_UA_POWER_ON_RESET,       /* 29/00 POWER ON, RESET, OR BUS DEVICE RESET OCCURRED */
+	SC_UA_POWER_ON,             /* 29/01 */
+	SC_UA_BUS_RESET,            /* 29/02 SCSI BUS RESET OCCURRED (target reset) */
+	SC_UA_DEVICE_RESET,         /* 29/03 BUS DEVICE RESET FUNCTION OCCURRED (LU reset) */
+	SC_UA_NEXUS_LOSS,           /* 29/07 I_T NEXUS LOSS OCCURRED */
+	SC_UA_MEDIUM_CHANGED,       /* 28/00 NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED */
+	SC_UA_MODE_CHANGED,         /* 2A/01 MODE PARAMETERS CHANGED */
+	SC_UA_RESERVATIONS_PREEMPTED, /* 2A/03 */
+	SC_UA_RESERVATIONS_RELEASED, /* 2A/04 */
+	SC_UA_REGISTRATIONS_PREEMPTED, /* 2A/05 */
+	SC_UA_ALUA_CHANGED,         /* 2A/06 ASYMMETRIC ACCESS STATE CHANGED */
+	SC_UA_CAPACITY_CHANGED,     /* 2A/09 CAPACITY DATA HAS CHANGED */
+	SC_UA_COMMANDS_CLEARED,     /* 2F/00 COMMANDS CLEARED BY ANOTHER INITIATOR */
+	SC_UA_INQUIRY_CHANGED,      /* 3F/03 INQUIRY DATA HAS CHANGED */
+	SC_UA_LUNS_CHANGED,         /* 3F/0E REPORTED LUNS DATA HAS CHANGED */
+	SC_COUNT
+};
+
+/* SPC-4 §4.5: optional parts of sense data. */
+struct scsi_sense_extra {
+	bool info_valid;  /* INFORMATION field (VALID bit / information descriptor) */
+	uint64_t info;
+	bool sks_valid;   /* SENSE KEY SPECIFIC field (SKSV bit) */
+	uint8_t sks[3];   /* byte 0 without SKSV, bytes 1-2 */
+};
+
+/* SPC-4 §4.5: no bit pointer (the whole byte is the field). */
+#define SCSI_BIT_NONE 0xffu
+
+/* Fixed format is 18 bytes; descriptor format with the information and
+ * sense key specific descriptors is 8 + 12 + 8 bytes. */
+#define SCSI_SENSE_FIXED_LEN 18u
+#define SCSI_SENSE_DESC_MAX_LEN 28u
+
+/* Format sense data for cond into out (at least SCSI_SENSE_DESC_MAX_LEN
+ * bytes); returns its length. x may be NULL. */
+uint32_t sense_format(uint8_t *out, bool descriptor, enum scsi_cond cond,
+		      const struct scsi_sense_extra *x);
+
+/* The sense key of a condition (REQUEST SENSE, tests). */
+uint8_t sense_key_of(enum scsi_cond cond);
+
+/* CHECK CONDITION with cond, in the format the LU's D_SENSE asks for. */
+void scsi_fail(struct scsi_cmd *cmd, enum scsi_cond cond);
+void scsi_fail_extra(struct scsi_cmd *cmd, enum scsi_cond cond, const struct scsi_sense_extra *x);
+/* ... with the INFORMATION field set (e.g. MISCOMPARE offset, SBC-3 §5.3). */
+void scsi_fail_info(struct scsi_cmd *cmd, enum scsi_cond cond, uint64_t info);
+/* INVALID FIELD IN CDB / IN PARAMETER LIST pointing at byte (and bit, or
+ * SCSI_BIT_NONE) of the CDB or parameter list (SPC-4 §4.5). */
+void scsi_fail_cdb(struct scsi_cmd *cmd, uint16_t byte, uint8_t bit);
+void scsi_fail_param(struct scsi_cmd *cmd, uint16_t byte, uint8_t bit);
+
+#endif

@@ -1,0 +1,238 @@
+/* test_bs_store: the backstores behind bs.h (ram, file): the same
+ * behaviour checked on each (loop tests over the types), then what is
+ * particular to each (sparse allocation, hole punching, reopening). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backstore/bs.h"
+#include "backstore/ram.h"
+
+#define SIZE (8u * 1024u * 1024u)
+#define BS 512u
+
+static const char *const types[] = {"ram", "file"};
+static struct bs store;
+static char path[64];
+static unsigned completions;
+
+static void on_complete(void *ctx, struct rt_disk_io *io)
+{
+	(void)io;
+	unsigned *n = ctx;
+	(*n)++;
+}
+
+static void open_store(const char *type, uint64_t size)
+{
+	char err[256] = "";
+	struct bs_params p = {.size_bytes = size, .block_size = BS};
+	if (strcmp(type, "file") == 0) {
+		snprintf(path, sizeof(path), "/tmp/test_bs_%d.img", (int)getpid());
+		unlink(path);
+		p.path = path;
+	}
+	memset(&store, 0, sizeof(store));
+	store.ops = bs_find(type);
+	ck_assert_ptr_nonnull(store.ops);
+	store.complete = on_complete;
+	store.complete_ctx = &completions;
+	ck_assert_msg(store.ops->open(&store, &p, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(store.size_bytes, size);
+	ck_assert_uint_eq(store.block_size, BS);
+}
+
+static void close_store(void)
+{
+	store.ops->close(&store);
+	if (path[0]) {
+		unlink(path);
+		path[0] = '\0';
+	}
+}
+
+/* Submit and require the completion to have been delivered. */
+static enum rt_disk_status io(enum rt_disk_op op, uint64_t off, uint64_t len, void *buf, uint32_t flags)
+{
+	struct rt_disk_io r = {.op = op, .offset = off, .len = len, .buf = buf, .flags = flags, .status = RT_DISK_ERR_READ};
+	unsigned before = completions;
+	store.ops->submit(&store, &r);
+	ck_assert_uint_eq(completions, before + 1);
+	return r.status;
+}
+
+START_TEST(unwritten_blocks_read_as_zeroes)
+{
+	static uint8_t buf[64 * 1024];
+	open_store(types[_i], SIZE);
+	memset(buf, 0xff, sizeof(buf));
+	ck_assert_int_eq(io(RT_DISK_READ, SIZE - sizeof(buf), sizeof(buf), buf, 0), RT_DISK_OK);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], 0);
+	close_store();
+}
+END_TEST
+
+START_TEST(writes_read_back_across_chunk_boundaries)
+{
+	static uint8_t w[200 * 1024], r[200 * 1024];
+	open_store(types[_i], SIZE);
+	for (size_t i = 0; i < sizeof(w); i++)
+		w[i] = (uint8_t)(i * 13 + 1);
+	uint64_t off = 64 * 1024 - 3 * BS; /* starts before a 64 KiB chunk edge */
+	ck_assert_int_eq(io(RT_DISK_WRITE, off, sizeof(w), w, 0), RT_DISK_OK);
+	ck_assert_int_eq(io(RT_DISK_READ, off, sizeof(r), r, 0), RT_DISK_OK);
+	ck_assert_int_eq(memcmp(w, r, sizeof(w)), 0);
+	/* FUA writes and flushes succeed too */
+	ck_assert_int_eq(io(RT_DISK_WRITE, 0, BS, w, RT_DISK_FUA), RT_DISK_OK);
+	ck_assert_int_eq(io(RT_DISK_FLUSH, 0, 0, NULL, 0), RT_DISK_OK);
+	close_store();
+}
+END_TEST
+
+START_TEST(unmap_and_write_zeroes_read_back_as_zeroes_whole_and_partial)
+{
+	static uint8_t w[256 * 1024], r[256 * 1024];
+	open_store(types[_i], SIZE);
+	ck_assert(store.caps & BS_CAP_UNMAP);
+	ck_assert(store.caps & BS_CAP_UNMAP_ZEROES);
+	ck_assert(store.caps & BS_CAP_WRITE_ZEROES);
+	memset(w, 0xab, sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_WRITE, 0, sizeof(w), w, 0), RT_DISK_OK);
+	/* unmap [BS, 200 KiB): a partial chunk, whole chunks, a partial chunk */
+	ck_assert_int_eq(io(RT_DISK_UNMAP, BS, 200 * 1024 - BS, NULL, 0), RT_DISK_OK);
+	ck_assert_int_eq(io(RT_DISK_WRITE_ZEROES, 220 * 1024, 4 * BS, NULL, 0), RT_DISK_OK);
+	ck_assert_int_eq(io(RT_DISK_READ, 0, sizeof(r), r, 0), RT_DISK_OK);
+	for (size_t i = 0; i < sizeof(r); i++) {
+		bool zero = (i >= BS && i < 200 * 1024) || (i >= 220 * 1024 && i < 220 * 1024 + 4 * BS);
+		ck_assert_msg(r[i] == (zero ? 0 : 0xab), "byte %zu", i);
+	}
+	close_store();
+}
+END_TEST
+
+START_TEST(requests_beyond_the_end_fail_without_touching_anything)
+{
+	uint8_t b[BS] = {1};
+	open_store(types[_i], SIZE);
+	ck_assert_int_eq(io(RT_DISK_READ, SIZE, BS, b, 0), RT_DISK_ERR_READ);
+	ck_assert_int_eq(io(RT_DISK_WRITE, SIZE - BS, 2 * BS, b, 0), RT_DISK_ERR_WRITE);
+	ck_assert_int_eq(io(RT_DISK_UNMAP, UINT64_MAX - BS, 2 * BS, NULL, 0), RT_DISK_ERR_WRITE);
+	close_store();
+}
+END_TEST
+
+START_TEST(registry_knows_ram_and_file_only)
+{
+	ck_assert_ptr_eq(bs_find("ram"), &bs_ram_ops);
+	ck_assert_ptr_eq(bs_find("file"), &bs_file_ops);
+	ck_assert_ptr_null(bs_find("rbd"));
+	ck_assert_ptr_null(bs_find(NULL));
+}
+END_TEST
+
+START_TEST(ram_allocates_only_written_chunks_and_frees_unmapped_ones)
+{
+	static uint8_t w[128 * 1024];
+	open_store("ram", 1ull << 40); /* 1 TiB: only the directory is allocated */
+	ck_assert_uint_eq(bs_ram_allocated_bytes(&store), 0);
+	memset(w, 1, sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_WRITE, 1ull << 39, BS, w, 0), RT_DISK_OK);
+	ck_assert_uint_eq(bs_ram_allocated_bytes(&store), 64 * 1024);
+	ck_assert_int_eq(io(RT_DISK_WRITE, 0, sizeof(w), w, 0), RT_DISK_OK);
+	ck_assert_uint_eq(bs_ram_allocated_bytes(&store), 3 * 64 * 1024);
+	/* a partial unmap keeps the chunk, a whole one frees it */
+	ck_assert_int_eq(io(RT_DISK_UNMAP, 0, 64 * 1024 + BS, NULL, 0), RT_DISK_OK);
+	ck_assert_uint_eq(bs_ram_allocated_bytes(&store), 2 * 64 * 1024);
+	ck_assert(!(store.caps & BS_CAP_VOLATILE));
+	close_store();
+}
+END_TEST
+
+START_TEST(ram_refuses_a_size_that_is_not_whole_blocks)
+{
+	char err[128] = "";
+	struct bs s = {.ops = &bs_ram_ops};
+	struct bs_params p = {.size_bytes = 1000, .block_size = BS};
+	ck_assert_int_eq(bs_ram_ops.open(&s, &p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ram"));
+	p.size_bytes = 0;
+	ck_assert_int_eq(bs_ram_ops.open(&s, &p, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(file_is_sparse_and_unmap_gives_space_back)
+{
+	static uint8_t w[1024 * 1024];
+	struct stat st;
+	open_store("file", 64ull * 1024 * 1024);
+	ck_assert(store.caps & BS_CAP_VOLATILE);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 64 * 1024 * 1024);
+	ck_assert_int_lt(st.st_blocks * 512, 1024 * 1024);
+	memset(w, 7, sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_WRITE, 0, sizeof(w), w, RT_DISK_FUA), RT_DISK_OK);
+	ck_assert_int_eq(stat(path, &st), 0);
+	blkcnt_t written = st.st_blocks;
+	ck_assert_int_ge(written * 512, (long)sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_UNMAP, 0, sizeof(w), NULL, 0), RT_DISK_OK);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_lt(st.st_blocks, written); /* tmpfs, ext4, xfs all punch */
+	close_store();
+}
+END_TEST
+
+START_TEST(file_keeps_its_data_across_reopen_and_takes_its_size_from_the_file)
+{
+	uint8_t w[BS], r[BS];
+	char err[256];
+	open_store("file", SIZE);
+	memset(w, 0x42, sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_WRITE, 5 * BS, BS, w, 0), RT_DISK_OK);
+	store.ops->close(&store);
+	struct bs_params p = {.path = path, .size_bytes = 0, .block_size = BS};
+	ck_assert_int_eq(store.ops->open(&store, &p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(store.size_bytes, SIZE);
+	ck_assert_int_eq(io(RT_DISK_READ, 5 * BS, BS, r, 0), RT_DISK_OK);
+	ck_assert_int_eq(memcmp(w, r, BS), 0);
+	close_store();
+}
+END_TEST
+
+START_TEST(file_open_reports_why_it_failed)
+{
+	char err[256] = "";
+	struct bs s = {.ops = &bs_file_ops};
+	struct bs_params p = {.path = "/nonexistent/dir/x.img", .size_bytes = SIZE, .block_size = BS};
+	ck_assert_int_eq(bs_file_ops.open(&s, &p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dir/x.img"));
+	p.path = "/tmp";
+	ck_assert_int_eq(bs_file_ops.open(&s, &p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "file: /tmp"));
+}
+END_TEST
+
+Suite *suite_bs_store(void)
+{
+	Suite *s = suite_create("bs_store");
+	TCase *tc = tcase_create("common");
+	tcase_add_loop_test(tc, unwritten_blocks_read_as_zeroes, 0, 2);
+	tcase_add_loop_test(tc, writes_read_back_across_chunk_boundaries, 0, 2);
+	tcase_add_loop_test(tc, unmap_and_write_zeroes_read_back_as_zeroes_whole_and_partial, 0, 2);
+	tcase_add_loop_test(tc, requests_beyond_the_end_fail_without_touching_anything, 0, 2);
+	tcase_add_test(tc, registry_knows_ram_and_file_only);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ram");
+	tcase_add_test(tc, ram_allocates_only_written_chunks_and_frees_unmapped_ones);
+	tcase_add_test(tc, ram_refuses_a_size_that_is_not_whole_blocks);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("file");
+	tcase_add_test(tc, file_is_sparse_and_unmap_gives_space_back);
+	tcase_add_test(tc, file_keeps_its_data_across_reopen_and_takes_its_size_from_the_file);
+	tcase_add_test(tc, file_open_reports_why_it_failed);
+	suite_add_tcase(s, tc);
+	return s;
+}
