@@ -12,11 +12,16 @@
 #define TEXT_FINAL ISCSI_FLAG_FINAL
 #define TEXT_CONTINUE ISCSI_TEXT_CONTINUE
 
-void textreq_init(struct textreq *t, const struct rt_env *env, const struct rt_config *cfg)
+void textreq_init(struct textreq *t, const struct rt_env *env, const struct rt_config *cfg,
+		  const struct login_result *res, struct iscsi_params *params)
 {
 	memset(t, 0, sizeof(*t));
 	t->env = env;
 	t->cfg = cfg;
+	t->params = params;
+	memcpy(t->initiator, res->initiator_name, sizeof(t->initiator));
+	t->initiator[ISCSI_NAME_MAX] = '\0';
+	t->who = (struct discovery_asker){t->initiator, res->discovery, res->target};
 	t->ttt_next = 1;
 	text_buf_init(&t->in, env, RT_TEXT_MAX);
 	text_buf_init(&t->out, env, RT_TEXT_MAX);
@@ -36,10 +41,10 @@ static void forget(struct textreq *t)
 	t->out_off = 0;
 }
 
-static enum textreq_verdict reject(struct textreq *t, uint8_t reason, uint8_t *out)
+static enum textreq_verdict reject(struct textreq *t, uint8_t reason)
 {
 	forget(t);
-	*out = reason;
+	t->reject_reason = reason;
 	return TEXTREQ_REJECT;
 }
 
@@ -63,28 +68,21 @@ static bool add_ok(enum text_err e)
 /* One key in full feature phase: SendTargets, a redeclared
  * MaxRecvDataSegmentLength, InitiatorAlias; every other key we know may
  * only be negotiated during login: Reject (§6.2); unknown: NotUnderstood. */
-static bool answer_key(struct textreq *t, const struct login_result *sess,
-		       uint32_t *max_xmit_dsl, const struct text_pair *p)
+static bool answer_key(struct textreq *t, const struct text_pair *p)
 {
 	enum param_id id;
 	const struct param_def *d = param_find(p, &id);
 	if (d == NULL)
 		return add_ok(text_buf_add_n(&t->out, p->key, p->key_len, "NotUnderstood"));
 	switch (id) {
-	case P_SEND_TARGETS: {
-		struct discovery_asker who = {
-			.initiator = sess->initiator_name,
-			.discovery_session = sess->discovery,
-			.target = sess->target,
-		};
-		return discovery_send_targets(t->cfg, &who, p->value, p->value_len, &t->out) ==
+	case P_SEND_TARGETS:
+		return discovery_send_targets(t->cfg, &t->who, p->value, p->value_len, &t->out) ==
 		       DISCOVERY_OK;
-	}
 	case P_MAX_RECV_DSL: {
 		uint32_t v;
 		if (!param_parse_mrdsl(p, &v))
 			return add_ok(text_buf_add_n(&t->out, p->key, p->key_len, "Reject"));
-		*max_xmit_dsl = v; /* declarative: no answer */
+		t->params->max_xmit_dsl = v; /* declarative: no answer */
 		return true;
 	}
 	case P_INITIATOR_ALIAS:
@@ -95,15 +93,14 @@ static bool answer_key(struct textreq *t, const struct login_result *sess,
 }
 
 /* Answer a whole logical request; false if its text is malformed. */
-static bool answer(struct textreq *t, const struct login_result *sess, uint32_t *max_xmit_dsl,
-		   const uint8_t *data, uint32_t len, uint8_t *reason)
+static bool answer(struct textreq *t, const uint8_t *data, uint32_t len, uint8_t *reason)
 {
 	struct text_iter it;
 	struct text_pair p;
 	enum text_err e;
 	text_iter_init(&it, data, len);
 	while ((e = text_next(&it, &p)) == TEXT_OK) {
-		if (!answer_key(t, sess, max_xmit_dsl, &p)) {
+		if (!answer_key(t, &p)) {
 			*reason = ISCSI_REJECT_OUT_OF_RESOURCES;
 			return false;
 		}
@@ -114,9 +111,11 @@ static bool answer(struct textreq *t, const struct login_result *sess, uint32_t 
 	return false;
 }
 
-/* The next piece of our answer, at most *max_xmit_dsl bytes. */
-static enum textreq_verdict send_chunk(struct textreq *t, uint32_t max, struct pdu *resp)
+/* The next piece of our answer, at most max_xmit_dsl bytes. */
+static enum textreq_verdict send_chunk(struct textreq *t, struct pdu *resp)
 {
+	uint32_t max = t->params->max_xmit_dsl;
+	assert(max > 0);
 	uint32_t left = t->out.len - t->out_off;
 	uint32_t n = left < max ? left : max;
 	uint8_t flags = 0;
@@ -141,9 +140,7 @@ static enum textreq_verdict send_chunk(struct textreq *t, uint32_t max, struct p
 	return TEXTREQ_REPLY;
 }
 
-enum textreq_verdict textreq_rx(struct textreq *t, const struct login_result *sess,
-				uint32_t *max_xmit_dsl, const struct pdu *req, struct pdu *resp,
-				uint8_t *reject_reason)
+enum textreq_verdict textreq_rx(struct textreq *t, const struct pdu *req, struct pdu *resp)
 {
 	const uint8_t *h = req->bhs;
 	uint8_t flags = pdu_flags(h);
@@ -161,21 +158,21 @@ enum textreq_verdict textreq_rx(struct textreq *t, const struct login_result *se
 	/* §11.10.1: C=1 needs F=0; a C=1 request must carry text (an empty
 	 * one would loop forever, the SPDK bug class) */
 	if ((f && c) || (c && req->data_len == 0))
-		return reject(t, ISCSI_REJECT_PROTOCOL_ERROR, reject_reason);
+		return reject(t, ISCSI_REJECT_PROTOCOL_ERROR);
 	if (ttt == ISCSI_TAG_RESERVED) {
 		forget(t); /* §11.10.4: a new exchange; whatever was pending is dropped */
 	} else if (t->state == TEXTREQ_IDLE || ttt != t->ttt || itt != t->itt) {
-		return reject(t, ISCSI_REJECT_INVALID_PDU_FIELD, reject_reason);
+		return reject(t, ISCSI_REJECT_INVALID_PDU_FIELD);
 	}
 	t->itt = itt;
 
 	if (t->state == TEXTREQ_SENDING) { /* empty requests fetch the rest */
 		if (req->data_len != 0)
-			return reject(t, ISCSI_REJECT_PROTOCOL_ERROR, reject_reason);
-		return send_chunk(t, *max_xmit_dsl, resp);
+			return reject(t, ISCSI_REJECT_PROTOCOL_ERROR);
+		return send_chunk(t, resp);
 	}
 	if (text_buf_append(&t->in, req->data, req->data_len) != TEXT_OK)
-		return reject(t, ISCSI_REJECT_OUT_OF_RESOURCES, reject_reason);
+		return reject(t, ISCSI_REJECT_OUT_OF_RESOURCES);
 	if (c) { /* §11.11: an empty answer asks for the rest of the text */
 		pdu_set_w(resp->bhs, PDU_OFF_W20, exchange_ttt(t));
 		t->state = TEXTREQ_RECEIVING;
@@ -185,9 +182,8 @@ enum textreq_verdict textreq_rx(struct textreq *t, const struct login_result *se
 	t->out_off = 0;
 	t->final = f;
 	uint8_t reason;
-	if (!answer(t, sess, max_xmit_dsl, t->in.p, t->in.len, &reason))
-		return reject(t, reason, reject_reason);
+	if (!answer(t, t->in.p, t->in.len, &reason))
+		return reject(t, reason);
 	text_buf_reset(&t->in);
-	assert(*max_xmit_dsl > 0);
-	return send_chunk(t, *max_xmit_dsl, resp);
+	return send_chunk(t, resp);
 }
