@@ -327,7 +327,7 @@ END_TEST
 START_TEST(textreq_rejects_a_flood_of_keys)
 {
 	req(true, false, 2, ISCSI_TAG_RESERVED);
-	char kv[16];
+	char kv[32];
 	for (int i = 0; i < 1000; i++) {
 		snprintf(kv, sizeof(kv), "X-k%d=1", i);
 		fx_keys(&r, kv, NULL);
