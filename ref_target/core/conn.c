@@ -1,0 +1,595 @@
+/* conn: see conn.h. */
+#include "conn.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "login.h"
+#include "pdu.h"
+#include "session.h"
+#include "task.h"
+#include "textreq.h"
+#include "tmf.h"
+
+#define NS_PER_MS 1000000ull
+
+static const struct rx_ops conn_rx_ops;
+
+static const struct login_hooks conn_login_hooks = {
+	.check_session = sess_login_check,
+	.bind = sess_login_bind,
+};
+
+struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal)
+{
+	struct conn *c = eng_zalloc(eng, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->eng = eng;
+	c->id = id;
+	c->portal = portal;
+	c->state = CONN_LOGIN;
+	c->stage = eng_alloc(eng, CONN_STAGE_LEN);
+	c->login = eng_zalloc(eng, sizeof(*c->login));
+	if (c->stage == NULL || c->login == NULL) {
+		conn_free(c);
+		return NULL;
+	}
+	login_init(c->login, eng->env, eng->cfg, portal, &conn_login_hooks, c);
+	rx_init(&c->rx, &conn_rx_ops, c);
+	tx_init(&c->tx, eng->env, id);
+	c->last_rx_ns = eng_now(eng);
+	uint32_t login_ms = eng->cfg->params.login_timeout_ms;
+	if (login_ms > 0)
+		c->login_deadline_ns = c->last_rx_ns + login_ms * NS_PER_MS;
+	return c;
+}
+
+void conn_free(struct conn *c)
+{
+	struct rt_engine *eng = c->eng;
+	assert(c->sess == NULL);
+	if (c->login) {
+		login_fini(c->login);
+		eng_free(eng, c->login, sizeof(*c->login));
+	}
+	if (c->text) {
+		textreq_fini(c->text);
+		eng_free(eng, c->text, sizeof(*c->text));
+	}
+	eng_free(eng, c->stage, CONN_STAGE_LEN);
+	eng_free(eng, c->pdu_buf, c->pdu_buf_cap);
+	eng_free(eng, c, sizeof(*c));
+}
+
+static void conn_leave(struct conn *c)
+{
+	c->state = CONN_CLOSED;
+	c->rx_task = NULL;
+	if (c->sess)
+		sess_conn_gone(c->sess, c);
+	eng_conn_reap(c->eng, c);
+}
+
+void conn_drop(struct conn *c, const char *why)
+{
+	if (c->state == CONN_CLOSED)
+		return;
+	struct rt_engine *eng = c->eng;
+	tx_flush(&c->tx);
+	eng_log(eng, RT_LOG_INFO, "conn %u: closing: %s", c->id, why);
+	eng->stats.conns_dropped++;
+	eng->env->conn_close(eng->env->ctx, c->id);
+	conn_leave(c);
+}
+
+void conn_lost(struct conn *c)
+{
+	if (c->state == CONN_CLOSED)
+		return;
+	eng_log(c->eng, RT_LOG_INFO, "conn %u: closed by the peer", c->id);
+	conn_leave(c);
+}
+
+/* ---- sending ---- */
+
+void conn_stamp(struct conn *c, uint8_t *bhs, bool advance_stat_sn)
+{
+	pdu_set_w(bhs, PDU_OFF_W24, advance_stat_sn ? c->stat_sn++ : c->stat_sn);
+	if (c->sess) {
+		pdu_set_w(bhs, PDU_OFF_W28, c->sess->exp_cmd_sn);
+		pdu_set_w(bhs, PDU_OFF_W32, c->sess->max_cmd_sn);
+	}
+}
+
+void conn_send(struct conn *c, const uint8_t *bhs, const void *data, uint32_t len)
+{
+	if (c->state == CONN_CLOSED)
+		return;
+	c->eng->stats.pdus_out++;
+	c->eng->stats.bytes_out += ISCSI_BHS_LEN + len;
+	tx_add(&c->tx, bhs, data, len);
+}
+
+void conn_flush(struct conn *c)
+{
+	if (c->state != CONN_CLOSED && tx_flush(&c->tx) != 0)
+		conn_lost(c);
+}
+
+void conn_reject(struct conn *c, const uint8_t *hdr, uint8_t reason)
+{
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_REJECT, ISCSI_FLAG_FINAL);
+	bhs[2] = reason;
+	pdu_set_w(bhs, PDU_OFF_ITT, ISCSI_TAG_RESERVED);
+	conn_stamp(c, bhs, true);
+	c->eng->stats.rejects_sent++;
+	eng_log(c->eng, RT_LOG_INFO, "conn %u: Reject reason 0x%02x for %s", c->id, reason,
+		pdu_opcode_name(pdu_opcode(hdr)));
+	/* §11.17: the data segment is the complete header of the bad PDU. */
+	conn_send(c, bhs, hdr, ISCSI_BHS_LEN);
+	conn_flush(c);
+}
+
+/* ---- receiving ---- */
+
+/* Room for a data segment that does not go to a task, grown on demand up
+ * to what we declared (MaxRecvDataSegmentLength, checked by the caller). */
+static uint8_t *conn_pdu_buf(struct conn *c, uint32_t len)
+{
+	if (len <= c->pdu_buf_cap)
+		return c->pdu_buf;
+	uint8_t *p = eng_alloc(c->eng, len);
+	if (p == NULL)
+		return NULL;
+	eng_free(c->eng, c->pdu_buf, c->pdu_buf_cap);
+	c->pdu_buf = p;
+	c->pdu_buf_cap = len;
+	return p;
+}
+
+/* The most we accept per PDU right now: 8192 during login (§13.12:
+ * MaxRecvDataSegmentLength applies to the login phase at its default). */
+static uint32_t conn_max_recv(const struct conn *c)
+{
+	return c->state == CONN_LOGIN ? ISCSI_MRDSL_DEFAULT : c->params.max_recv_dsl;
+}
+
+static enum rx_verdict conn_header_login(struct conn *c, const uint8_t *bhs, uint32_t dsl, uint8_t **dst)
+{
+	if (pdu_opcode(bhs) != ISCSI_OP_LOGIN_REQ) {
+		/* §6: only Login Requests before the login completes. */
+		conn_drop(c, "a non-login PDU during login");
+		return RX_STOP;
+	}
+	*dst = conn_pdu_buf(c, dsl);
+	if (*dst == NULL && dsl > 0) {
+		conn_drop(c, "out of memory for a login PDU");
+		return RX_STOP;
+	}
+	c->rx_kind = RXK_LOGIN;
+	return RX_GO;
+}
+
+static enum rx_verdict conn_header_ffp(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint32_t dsl,
+				       uint8_t **dst)
+{
+	switch (pdu_opcode(hdr)) {
+	case ISCSI_OP_SCSI_CMD:
+		c->rx_kind = RXK_SCSI_CMD;
+		if (task_cmd_header(c, hdr, ahs_len, dst) != 0)
+			return RX_STOP;
+		return RX_GO;
+	case ISCSI_OP_DATA_OUT:
+		c->rx_kind = RXK_DATA_OUT;
+		if (task_data_out_header(c, hdr, dst) != 0)
+			return RX_STOP;
+		return RX_GO;
+	case ISCSI_OP_LOGIN_REQ:
+		/* §6: a Login Request in full feature phase is a protocol error. */
+		conn_reject(c, hdr, ISCSI_REJECT_PROTOCOL_ERROR);
+		c->rx_kind = RXK_DISCARD;
+		return RX_GO;
+	case ISCSI_OP_SNACK:
+		c->rx_kind = RXK_SNACK;
+		return RX_GO;
+	default:
+		c->rx_kind = RXK_COMMAND;
+		*dst = conn_pdu_buf(c, dsl);
+		if (*dst == NULL && dsl > 0) {
+			conn_drop(c, "out of memory for a PDU");
+			return RX_STOP;
+		}
+		return RX_GO;
+	}
+}
+
+static enum rx_verdict conn_rx_header(void *owner, struct rx *rx, bool hdr_ok, uint8_t **dst)
+{
+	struct conn *c = owner;
+	struct rt_engine *eng = c->eng;
+	const uint8_t *hdr = rx->hdr;
+	eng->stats.pdus_in++;
+	eng->stats.bytes_in += ISCSI_BHS_LEN + rx->ahs_len + rx->dsl;
+	c->last_rx_ns = eng_now(eng);
+	c->rx_kind = RXK_DISCARD;
+	*dst = NULL;
+	if (!hdr_ok) {
+		/* §7.8: the length cannot be trusted; with no sync layer the only
+		 * way back to a PDU boundary is a new connection. */
+		eng->stats.digest_errors++;
+		conn_drop(c, "header digest error");
+		return RX_STOP;
+	}
+	if (rx->dsl > conn_max_recv(c)) {
+		conn_reject(c, hdr, ISCSI_REJECT_PROTOCOL_ERROR);
+		conn_drop(c, "DataSegmentLength above MaxRecvDataSegmentLength");
+		return RX_STOP;
+	}
+	int reason = pdu_check_initiator_bhs(hdr);
+	if (reason != 0) {
+		if (c->state == CONN_LOGIN) {
+			conn_drop(c, "an unknown opcode during login");
+			return RX_STOP;
+		}
+		conn_reject(c, hdr, (uint8_t)reason);
+		return RX_GO; /* the data segment, if any, is discarded */
+	}
+	if (c->state == CONN_LOGIN)
+		return conn_header_login(c, hdr, rx->dsl, dst);
+	return conn_header_ffp(c, hdr, rx->ahs_len, rx->dsl, dst);
+}
+
+static void conn_enter_ffp(struct conn *c, const struct login_result *res)
+{
+	struct rt_engine *eng = c->eng;
+	c->state = CONN_FFP;
+	c->params = res->params;
+	/* Digests start with the first PDU after the last Login Response. */
+	c->rx.header_digest = c->tx.header_digest = res->params.header_digest;
+	c->rx.data_digest = c->tx.data_digest = res->params.data_digest;
+	c->login_deadline_ns = 0;
+	c->text = eng_zalloc(eng, sizeof(*c->text));
+	if (c->text == NULL) {
+		conn_drop(c, "out of memory for text negotiation");
+		return;
+	}
+	textreq_init(c->text, eng->env, eng->cfg, res, &c->params);
+	eng->stats.logins_ok++;
+	eng_log(eng, RT_LOG_INFO, "conn %u: %s session tsih=%u for %s", c->id,
+		res->discovery ? "discovery" : "normal", res->tsih, res->initiator_name);
+	/* res lives inside the login state: nothing may use it after this. */
+	login_fini(c->login);
+	eng_free(eng, c->login, sizeof(*c->login));
+	c->login = NULL;
+}
+
+static void conn_login_pdu(struct conn *c, const struct rx *rx)
+{
+	struct pdu req = { .ahs = NULL, .ahs_len = 0, .data = c->pdu_buf, .data_len = rx->dsl };
+	memcpy(req.bhs, rx->hdr, ISCSI_BHS_LEN);
+	struct pdu resp;
+	enum login_verdict v = login_rx(c->login, &req, &resp);
+	if (!c->stat_sn_started) {
+		/* §11.13.3: the first Login Response starts the connection's
+		 * StatSN; the initiator's ExpStatSN is as good a start as any. */
+		c->stat_sn = pdu_w(req.bhs, PDU_OFF_W28);
+		c->stat_sn_started = true;
+	}
+	c->exp_stat_sn = pdu_w(req.bhs, PDU_OFF_W28);
+	/* Before the session exists, ExpCmdSN is the login's CmdSN (§11.12.7)
+	 * and MaxCmdSN grants that one. conn_stamp overwrites both once bound. */
+	pdu_set_w(resp.bhs, PDU_OFF_W28, pdu_w(req.bhs, PDU_OFF_W24));
+	pdu_set_w(resp.bhs, PDU_OFF_W32, pdu_w(req.bhs, PDU_OFF_W24));
+	conn_stamp(c, resp.bhs, true);
+	conn_send(c, resp.bhs, resp.data, resp.data_len);
+	conn_flush(c);
+	switch (v) {
+	case LOGIN_REPLY:
+		break;
+	case LOGIN_REPLY_FFP:
+		conn_enter_ffp(c, login_result(c->login));
+		break;
+	case LOGIN_REPLY_CLOSE:
+		c->eng->stats.logins_failed++;
+		conn_drop(c, "login failed");
+		break;
+	}
+}
+
+/* ---- full feature phase commands ---- */
+
+static void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+{
+	uint32_t itt = pdu_itt(bhs);
+	uint32_t ttt = pdu_w(bhs, PDU_OFF_W20);
+	if (itt == ISCSI_TAG_RESERVED) {
+		/* §11.18: an answer to our NOP-In (TTT echoed), or a bare
+		 * ExpStatSN update (TTT reserved): no reply either way. */
+		if (c->ping_deadline_ns != 0 && ttt == c->ping_ttt)
+			c->ping_deadline_ns = 0;
+		return;
+	}
+	/* A ping from the initiator: echo its data (§11.19), as much as it
+	 * may receive. */
+	uint8_t rsp[ISCSI_BHS_LEN];
+	pdu_init(rsp, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL);
+	memcpy(rsp + PDU_OFF_LUN, bhs + PDU_OFF_LUN, 8);
+	pdu_set_w(rsp, PDU_OFF_ITT, itt);
+	pdu_set_w(rsp, PDU_OFF_W20, ISCSI_TAG_RESERVED);
+	conn_stamp(c, rsp, true);
+	if (len > c->params.max_xmit_dsl)
+		len = c->params.max_xmit_dsl;
+	conn_send(c, rsp, data, len);
+	conn_flush(c);
+}
+
+static void conn_logout(struct conn *c, const uint8_t *bhs)
+{
+	struct session *s = c->sess;
+	uint8_t reason = bhs[PDU_OFF_FLAGS] & 0x7f;
+	uint16_t cid = get_be16(bhs + PDU_OFF_W20);
+	uint8_t response = ISCSI_LOGOUT_RSP_OK;
+	struct conn *victim = NULL;
+	switch (reason) {
+	case ISCSI_LOGOUT_SESSION:
+		break;
+	case ISCSI_LOGOUT_CONNECTION:
+		for (struct conn *o = s->conns; o; o = o->sess_next)
+			if (o->cid == cid)
+				victim = o;
+		if (victim == NULL)
+			response = ISCSI_LOGOUT_RSP_NO_CID;
+		break;
+	case ISCSI_LOGOUT_RECOVERY:
+		/* §11.14.1: removing a connection for recovery needs ERL 2. */
+		response = ISCSI_LOGOUT_RSP_NO_RECOVERY;
+		break;
+	default:
+		/* §11: a reserved code value is a protocol error. */
+		conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
+		return;
+	}
+	uint8_t rsp[ISCSI_BHS_LEN];
+	pdu_init(rsp, ISCSI_OP_LOGOUT_RSP, ISCSI_FLAG_FINAL);
+	rsp[2] = response;
+	pdu_set_w(rsp, PDU_OFF_ITT, pdu_itt(bhs));
+	if (response == ISCSI_LOGOUT_RSP_NO_RECOVERY) {
+		/* §11.15.2-3: Time2Wait/Time2Retain qualify responses 2 and 3. */
+		put_be16(rsp + PDU_OFF_W40, (uint16_t)s->params.default_time2wait);
+		put_be16(rsp + PDU_OFF_W40 + 2, (uint16_t)s->params.default_time2retain);
+	}
+	conn_stamp(c, rsp, true);
+	conn_send(c, rsp, NULL, 0);
+	conn_flush(c);
+	if (response != ISCSI_LOGOUT_RSP_OK)
+		return;
+	if (reason == ISCSI_LOGOUT_SESSION)
+		sess_close(s);
+	else
+		conn_drop(victim, "logged out");
+}
+
+static void conn_text(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+{
+	struct pdu req = { .ahs = NULL, .ahs_len = 0, .data = data, .data_len = len };
+	memcpy(req.bhs, bhs, ISCSI_BHS_LEN);
+	struct pdu resp;
+	if (textreq_rx(c->text, &req, &resp) == TEXTREQ_REJECT) {
+		conn_reject(c, bhs, c->text->reject_reason);
+		return;
+	}
+	conn_stamp(c, resp.bhs, true);
+	conn_send(c, resp.bhs, resp.data, resp.data_len);
+	conn_flush(c);
+}
+
+void conn_dispatch_command(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+{
+	struct session *s = c->sess;
+	uint8_t op = pdu_opcode(bhs);
+	bool imm = pdu_immediate(bhs);
+	c->exp_stat_sn = pdu_w(bhs, PDU_OFF_W28);
+	/* A NOP-Out that answers our ping or only acknowledges status has the
+	 * reserved ITT and must be immediate (§11.18): no CmdSN of its own. */
+	if (op == ISCSI_OP_NOP_OUT && pdu_itt(bhs) == ISCSI_TAG_RESERVED) {
+		conn_nop_out(c, bhs, data, len);
+		return;
+	}
+	switch (sess_cmd_sn_check(s, pdu_w(bhs, PDU_OFF_W24), imm)) {
+	case SN_IGNORE:
+		eng_log(c->eng, RT_LOG_DEBUG, "conn %u: %s CmdSN %u outside [%u, %u]: ignored", c->id,
+			pdu_opcode_name(op), pdu_w(bhs, PDU_OFF_W24), s->exp_cmd_sn, s->max_cmd_sn);
+		return;
+	case SN_EARLY:
+		if (sess_hold_early(s, c, bhs, data, len) != 0)
+			conn_drop(c, "too many commands ahead of ExpCmdSN");
+		return;
+	case SN_NOW:
+		break;
+	}
+	if (!imm)
+		sess_cmd_sn_taken(s, false);
+	switch (op) {
+	case ISCSI_OP_NOP_OUT:
+		conn_nop_out(c, bhs, data, len);
+		break;
+	case ISCSI_OP_TEXT_REQ:
+		conn_text(c, bhs, data, len);
+		break;
+	case ISCSI_OP_LOGOUT_REQ:
+		conn_logout(c, bhs);
+		break;
+	case ISCSI_OP_TMF_REQ:
+		if (s->discovery)
+			conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
+		else
+			tmf_request(c, bhs);
+		break;
+	default:
+		assert(!"conn_dispatch_command: not a command opcode");
+	}
+	if (c->sess)
+		sess_deliver_early(c->sess);
+}
+
+static enum rx_verdict conn_rx_pdu(void *owner, struct rx *rx, bool data_ok)
+{
+	struct conn *c = owner;
+	if (!data_ok)
+		c->eng->stats.digest_errors++;
+	switch (c->rx_kind) {
+	case RXK_DISCARD:
+		break;
+	case RXK_LOGIN:
+		conn_login_pdu(c, rx);
+		break;
+	case RXK_SCSI_CMD:
+		task_cmd_pdu(c, data_ok);
+		break;
+	case RXK_DATA_OUT:
+		task_data_out_pdu(c, data_ok);
+		break;
+	case RXK_SNACK:
+		/* §7.1.4: SNACK needs ErrorRecoveryLevel > 0; we run at 0. */
+		conn_reject(c, rx->hdr, ISCSI_REJECT_PROTOCOL_ERROR);
+		break;
+	case RXK_COMMAND:
+		if (!data_ok) {
+			/* §7.8: Reject and discard; the CmdSN stays a gap for the
+			 * initiator to plug. */
+			conn_reject(c, rx->hdr, ISCSI_REJECT_DATA_DIGEST);
+			break;
+		}
+		conn_dispatch_command(c, rx->hdr, c->pdu_buf, rx->dsl);
+		break;
+	}
+	return c->state == CONN_CLOSED ? RX_STOP : RX_GO;
+}
+
+static const struct rx_ops conn_rx_ops = {
+	.header = conn_rx_header,
+	.pdu = conn_rx_pdu,
+};
+
+void conn_feed(struct conn *c, const uint8_t *buf, size_t n)
+{
+	if (c->state != CONN_CLOSED)
+		rx_feed(&c->rx, buf, n);
+}
+
+size_t conn_rx_space(struct conn *c, void **buf)
+{
+	uint8_t *direct;
+	size_t room = rx_direct_space(&c->rx, &direct);
+	if (room >= CONN_DIRECT_MIN) {
+		*buf = direct;
+		return room;
+	}
+	*buf = c->stage;
+	return CONN_STAGE_LEN;
+}
+
+void conn_rx_commit(struct conn *c, size_t n)
+{
+	if (c->state == CONN_CLOSED || n == 0)
+		return;
+	uint8_t *direct;
+	size_t room = rx_direct_space(&c->rx, &direct);
+	if (room >= CONN_DIRECT_MIN) {
+		assert(n <= room);
+		c->last_rx_ns = eng_now(c->eng);
+		rx_direct_commit(&c->rx, n);
+		return;
+	}
+	rx_feed(&c->rx, c->stage, n);
+}
+
+/* ---- timers ---- */
+
+static uint64_t min_deadline(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static uint64_t conn_next_ping(const struct conn *c)
+{
+	uint32_t every = c->eng->cfg->params.nop_in_interval_ms;
+	if (c->state != CONN_FFP || every == 0 || c->ping_deadline_ns != 0)
+		return 0;
+	return c->last_rx_ns + every * NS_PER_MS;
+}
+
+uint64_t conn_deadline(const struct conn *c)
+{
+	if (c->state == CONN_CLOSED)
+		return 0;
+	uint64_t d = min_deadline(c->login_deadline_ns, c->ping_deadline_ns);
+	d = min_deadline(d, c->close_deadline_ns);
+	return min_deadline(d, conn_next_ping(c));
+}
+
+/* §11.19: a NOP-In with a valid TTT asks for a NOP-Out echoing it. */
+static void conn_ping(struct conn *c, uint64_t now)
+{
+	uint8_t bhs[ISCSI_BHS_LEN];
+	uint32_t ttt;
+	do
+		ttt = (uint32_t)c->eng->env->random(c->eng->env->ctx);
+	while (ttt == ISCSI_TAG_RESERVED);
+	c->ping_ttt = ttt;
+	uint32_t timeout_ms = c->eng->cfg->params.nop_in_timeout_ms;
+	c->ping_deadline_ns = now + (uint64_t)(timeout_ms ? timeout_ms : 1) * NS_PER_MS;
+	pdu_init(bhs, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_OFF_ITT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_OFF_W20, ttt);
+	conn_stamp(c, bhs, false); /* §11.19.3: StatSN not advanced */
+	conn_send(c, bhs, NULL, 0);
+	conn_flush(c);
+}
+
+void conn_time(struct conn *c, uint64_t now)
+{
+	if (c->state == CONN_CLOSED)
+		return;
+	if (c->login_deadline_ns && now >= c->login_deadline_ns) {
+		conn_drop(c, "login timeout");
+		return;
+	}
+	if (c->ping_deadline_ns && now >= c->ping_deadline_ns) {
+		conn_drop(c, "no answer to NOP-In within nop_in_timeout");
+		return;
+	}
+	if (c->close_deadline_ns && now >= c->close_deadline_ns) {
+		conn_drop(c, "no logout after the Async logout request");
+		return;
+	}
+	uint64_t ping_at = conn_next_ping(c);
+	if (ping_at && now >= ping_at)
+		conn_ping(c, now);
+}
+
+void conn_request_logout(struct conn *c, uint32_t timeout_ms)
+{
+	if (c->state != CONN_FFP || c->sess == NULL || c->sess->discovery) {
+		conn_drop(c, "target shutting down");
+		return;
+	}
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_ASYNC, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_OFF_ITT, ISCSI_TAG_RESERVED);
+	bhs[36] = ISCSI_ASYNC_LOGOUT_REQUEST;
+	/* §11.9.1: Parameter3 is the time in seconds to log out in. */
+	uint32_t secs = (timeout_ms + 999) / 1000;
+	put_be16(bhs + 42, (uint16_t)(secs > 0xffff ? 0xffff : secs));
+	conn_stamp(c, bhs, true);
+	conn_send(c, bhs, NULL, 0);
+	conn_flush(c);
+	c->close_deadline_ns = eng_now(c->eng) + (uint64_t)(timeout_ms ? timeout_ms : 1) * NS_PER_MS;
+}

@@ -1,0 +1,119 @@
+/* conn: one iSCSI connection (RFC 7143 §5, §6, §11): receiving PDUs and
+ * dispatching them by opcode, the login phase glue, NOP-Out/NOP-In (§11.18,
+ * §11.19) with the target's own pings and their timeout, Logout (§11.14,
+ * §11.15), Async logout requests on shutdown (§11.9), Reject (§11.17),
+ * SNACK at ERL 0, StatSN (§4.2.2.2) and the per-connection timers.
+ *
+ * The engine owns connections. A connection owns its receive staging
+ * buffer, the buffer for non-task data segments, its login state during
+ * login and its text state afterwards. conn_drop() never frees: a dropped
+ * connection is freed by the engine when the current event is over, so
+ * callers up the stack never touch freed memory.
+ */
+#ifndef RT_CONN_H
+#define RT_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iscsi_params.h"
+#include "rt_env.h"
+#include "rx.h"
+#include "tx.h"
+
+struct rt_engine;
+struct session;
+struct task;
+struct login;
+struct textreq;
+struct r2t;
+
+/* Bytes offered to the environment for one read while parsing headers. */
+#define CONN_STAGE_LEN (64u * 1024u)
+/* Direct reads into a task buffer only pay off for larger pieces. */
+#define CONN_DIRECT_MIN 4096u
+
+enum conn_state {
+	CONN_LOGIN = 0,
+	CONN_FFP,
+	CONN_CLOSED, /* dropped or lost: freed at the end of the event */
+};
+
+/* What the PDU being received is, so its end goes to the right place. */
+enum conn_rx_kind {
+	RXK_DISCARD = 0,
+	RXK_LOGIN,
+	RXK_SCSI_CMD,
+	RXK_DATA_OUT,
+	RXK_COMMAND, /* NOP-Out, Text, Logout, TMF: CmdSN-ordered, answered at once */
+	RXK_SNACK,
+};
+
+struct conn {
+	struct rt_engine *eng;
+	struct conn *next;       /* engine's list (live), then its reap list */
+	struct conn *sess_next;  /* session's list */
+	struct session *sess;
+	rt_conn_id id;
+	uint32_t portal;
+	enum conn_state state;
+	uint16_t cid;
+	bool stat_sn_started;    /* the first Login Response set StatSN */
+	struct iscsi_params params;
+	uint32_t stat_sn;        /* next StatSN to send (§4.2.2.2) */
+	uint32_t exp_stat_sn;    /* last ExpStatSN from the initiator */
+	struct login *login;     /* during login only */
+	struct textreq *text;    /* full feature phase only */
+	/* receive */
+	struct rx rx;
+	enum conn_rx_kind rx_kind;
+	struct task *rx_task;    /* task receiving the current data segment */
+	struct r2t *rx_r2t;      /* the R2T a Data-Out answers; NULL: unsolicited */
+	uint8_t *stage;          /* CONN_STAGE_LEN bytes */
+	uint8_t *pdu_buf;        /* data segments not bound for a task */
+	uint32_t pdu_buf_cap;
+	/* timers, in env->now_ns() time; 0 = not armed */
+	uint64_t login_deadline_ns;
+	uint64_t last_rx_ns;
+	uint64_t ping_deadline_ns; /* our NOP-In must be answered by then */
+	uint32_t ping_ttt;
+	uint64_t close_deadline_ns; /* after an Async logout request */
+	struct tx tx;            /* last: large */
+};
+
+struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal);
+void conn_free(struct conn *c);
+
+/* Close the connection from our side (protocol error, timeout, logout):
+ * flushes what was sent, tells the environment, leaves the session. */
+void conn_drop(struct conn *c, const char *why);
+/* The peer closed it. */
+void conn_lost(struct conn *c);
+
+void conn_feed(struct conn *c, const uint8_t *buf, size_t n);
+size_t conn_rx_space(struct conn *c, void **buf);
+void conn_rx_commit(struct conn *c, size_t n);
+
+/* Timers: the next deadline, and the work due at now. */
+uint64_t conn_deadline(const struct conn *c);
+void conn_time(struct conn *c, uint64_t now);
+
+/* Fill StatSN/ExpCmdSN/MaxCmdSN (bytes 24..35); advance StatSN if this
+ * PDU carries status (§4.2.2.2). */
+void conn_stamp(struct conn *c, uint8_t *bhs, bool advance_stat_sn);
+/* Queue a PDU, or flush; on a dead connection they fail quietly. */
+void conn_send(struct conn *c, const uint8_t *bhs, const void *data, uint32_t len);
+void conn_flush(struct conn *c);
+
+/* Answer a PDU with Reject (§11.17), its header as the data segment. */
+void conn_reject(struct conn *c, const uint8_t *hdr, uint8_t reason);
+
+/* A CmdSN-ordered non-SCSI command (NOP-Out, Text, Logout, TMF) whose turn
+ * it is or which is immediate: check its CmdSN, hold it if early, else
+ * answer it. */
+void conn_dispatch_command(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);
+
+/* Ask the initiator to log out (Async Message, AsyncEvent 1). */
+void conn_request_logout(struct conn *c, uint32_t timeout_ms);
+
+#endif

@@ -1,0 +1,294 @@
+/* engine: the public entry points (engine.h) and the helpers of
+ * engine_int.h. Every entry point ends with eng_reap(), which frees what
+ * the event closed, so nothing below it ever touches freed memory. */
+#include "engine_int.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "session.h"
+#include "task.h"
+#include "../scsi/scsi.h"
+
+/* ---- helpers ---- */
+
+void *eng_alloc(struct rt_engine *eng, size_t size)
+{
+	void *p = eng->env->alloc(eng->env->ctx, size);
+	if (p == NULL)
+		eng->stats.alloc_failures++;
+	return p;
+}
+
+void *eng_zalloc(struct rt_engine *eng, size_t size)
+{
+	void *p = eng_alloc(eng, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void eng_free(struct rt_engine *eng, void *p, size_t size)
+{
+	if (p)
+		eng->env->free(eng->env->ctx, p, size);
+}
+
+uint64_t eng_now(const struct rt_engine *eng)
+{
+	return eng->env->now_ns(eng->env->ctx);
+}
+
+void eng_log(const struct rt_engine *eng, enum rt_log_level level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	eng->env->log(eng->env->ctx, level, msg);
+}
+
+/* ---- the connection hash: linear probing, backward-shift deletion ---- */
+
+static uint32_t eng_slot_of(rt_conn_id id)
+{
+	return (uint32_t)((id * 0x9e3779b1u) % ENG_CONN_SLOTS);
+}
+
+struct conn *eng_conn_find(const struct rt_engine *eng, rt_conn_id id)
+{
+	for (uint32_t i = eng_slot_of(id);; i = (i + 1) % ENG_CONN_SLOTS) {
+		struct conn *c = eng->conn_slot[i];
+		if (c == NULL || c->id == id)
+			return c;
+	}
+}
+
+int eng_conn_insert(struct rt_engine *eng, struct conn *c)
+{
+	if (eng->nconns >= RT_CONNS_MAX || eng_conn_find(eng, c->id) != NULL)
+		return -1;
+	uint32_t i = eng_slot_of(c->id);
+	while (eng->conn_slot[i] != NULL)
+		i = (i + 1) % ENG_CONN_SLOTS;
+	eng->conn_slot[i] = c;
+	c->next = eng->conns;
+	eng->conns = c;
+	eng->nconns++;
+	return 0;
+}
+
+static void eng_conn_unhash(struct rt_engine *eng, struct conn *c)
+{
+	uint32_t i = eng_slot_of(c->id);
+	while (eng->conn_slot[i] != c)
+		i = (i + 1) % ENG_CONN_SLOTS;
+	eng->conn_slot[i] = NULL;
+	/* Shift later members of the probe run back over the hole. */
+	for (uint32_t j = (i + 1) % ENG_CONN_SLOTS; eng->conn_slot[j] != NULL; j = (j + 1) % ENG_CONN_SLOTS) {
+		uint32_t home = eng_slot_of(eng->conn_slot[j]->id);
+		bool movable = (j > i) ? (home <= i || home > j) : (home <= i && home > j);
+		if (movable) {
+			eng->conn_slot[i] = eng->conn_slot[j];
+			eng->conn_slot[j] = NULL;
+			i = j;
+		}
+	}
+}
+
+void eng_conn_reap(struct rt_engine *eng, struct conn *c)
+{
+	eng_conn_unhash(eng, c);
+	struct conn **pp = &eng->conns;
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	eng->nconns--;
+	c->next = eng->reap;
+	eng->reap = c;
+}
+
+void eng_reap(struct rt_engine *eng)
+{
+	while (eng->reap) {
+		struct conn *c = eng->reap;
+		eng->reap = c->next;
+		conn_free(c);
+	}
+	if (!eng->reap_sessions)
+		return;
+	eng->reap_sessions = false;
+	struct session *s = eng->sessions;
+	while (s) {
+		struct session *next = s->next;
+		if (s->closed && s->nactive == 0)
+			sess_free(s);
+		s = next;
+	}
+}
+
+/* ---- lifecycle ---- */
+
+struct rt_engine *rt_engine_create(const struct rt_env *env, const struct rt_config *cfg)
+{
+	struct rt_engine *eng = env->alloc(env->ctx, sizeof(*eng));
+	if (eng == NULL)
+		return NULL;
+	memset(eng, 0, sizeof(*eng));
+	eng->env = env;
+	eng->cfg = cfg;
+	if (cfg->lu_count > 0) {
+		eng->lus = eng_zalloc(eng, cfg->lu_count * sizeof(*eng->lus));
+		if (eng->lus == NULL)
+			goto fail;
+		for (uint32_t i = 0; i < cfg->lu_count; i++) {
+			eng->lus[i] = scsi_lu_create(env, &cfg->lus[i], i);
+			if (eng->lus[i] == NULL)
+				goto fail;
+		}
+	}
+	return eng;
+fail:
+	rt_engine_destroy(eng);
+	return NULL;
+}
+
+void rt_engine_destroy(struct rt_engine *eng)
+{
+	/* Drop everything at once, sending nothing: the simulator's crash.
+	 * Disk I/O still in flight belongs to the environment, which must
+	 * not deliver it to a destroyed engine. */
+	while (eng->conns) {
+		struct conn *c = eng->conns;
+		c->state = CONN_CLOSED;
+		if (c->sess)
+			sess_conn_gone(c->sess, c);
+		eng_conn_reap(eng, c);
+	}
+	while (eng->sessions) {
+		struct session *s = eng->sessions;
+		s->closed = true;
+		while (s->active) {
+			struct task *t = s->active;
+			t->abort_tmf = NULL;
+			task_free(t);
+		}
+		sess_free(s);
+	}
+	eng_reap(eng);
+	if (eng->lus) {
+		for (uint32_t i = 0; i < eng->cfg->lu_count; i++)
+			if (eng->lus[i])
+				scsi_lu_destroy(eng->lus[i]);
+		eng_free(eng, eng->lus, eng->cfg->lu_count * sizeof(*eng->lus));
+	}
+	eng->env->free(eng->env->ctx, eng, sizeof(*eng));
+}
+
+/* ---- events ---- */
+
+int rt_on_accept(struct rt_engine *eng, rt_conn_id id, uint32_t portal)
+{
+	if (eng->shutting_down || portal >= eng->cfg->portal_count)
+		return -1;
+	if (eng->nconns >= RT_CONNS_MAX || eng_conn_find(eng, id) != NULL)
+		return -1;
+	struct conn *c = conn_create(eng, id, portal);
+	if (c == NULL)
+		return -1;
+	int rc = eng_conn_insert(eng, c);
+	assert(rc == 0);
+	(void)rc;
+	return 0;
+}
+
+void rt_on_bytes(struct rt_engine *eng, rt_conn_id id, const void *buf, size_t len)
+{
+	struct conn *c = eng_conn_find(eng, id);
+	if (c != NULL)
+		conn_feed(c, buf, len);
+	eng_reap(eng);
+}
+
+size_t rt_rx_space(struct rt_engine *eng, rt_conn_id id, void **buf)
+{
+	struct conn *c = eng_conn_find(eng, id);
+	if (c == NULL)
+		return 0;
+	return conn_rx_space(c, buf);
+}
+
+void rt_rx_commit(struct rt_engine *eng, rt_conn_id id, size_t len)
+{
+	struct conn *c = eng_conn_find(eng, id);
+	if (c != NULL)
+		conn_rx_commit(c, len);
+	eng_reap(eng);
+}
+
+void rt_on_conn_closed(struct rt_engine *eng, rt_conn_id id)
+{
+	struct conn *c = eng_conn_find(eng, id);
+	if (c != NULL)
+		conn_lost(c);
+	eng_reap(eng);
+}
+
+void rt_on_disk_done(struct rt_engine *eng, struct rt_disk_io *io)
+{
+	scsi_disk_done(io);
+	eng_reap(eng);
+}
+
+void rt_on_time(struct rt_engine *eng)
+{
+	uint64_t now = eng_now(eng);
+	struct conn *c = eng->conns;
+	while (c) {
+		struct conn *next = c->next;
+		uint64_t d = conn_deadline(c);
+		if (d != 0 && d <= now)
+			conn_time(c, now);
+		c = next;
+	}
+	eng_reap(eng);
+}
+
+uint64_t rt_next_deadline(const struct rt_engine *eng)
+{
+	uint64_t best = UINT64_MAX;
+	for (const struct conn *c = eng->conns; c; c = c->next) {
+		uint64_t d = conn_deadline(c);
+		if (d != 0 && d < best)
+			best = d;
+	}
+	return best;
+}
+
+void rt_engine_shutdown(struct rt_engine *eng)
+{
+	if (eng->shutting_down)
+		return;
+	eng->shutting_down = true;
+	uint32_t timeout_ms = eng->cfg->params.logout_timeout_ms;
+	struct conn *c = eng->conns;
+	while (c) {
+		struct conn *next = c->next;
+		conn_request_logout(c, timeout_ms);
+		c = next;
+	}
+	eng_reap(eng);
+}
+
+bool rt_engine_idle(const struct rt_engine *eng)
+{
+	return eng->nconns == 0;
+}
+
+void rt_engine_stats(const struct rt_engine *eng, struct rt_stats *out)
+{
+	*out = eng->stats;
+}

@@ -1,0 +1,59 @@
+/* engine_int: the engine object and the helpers every engine module uses
+ * (allocation through the environment, logging, connection lookup).
+ *
+ * Private to ref_target/core: the public face is engine.h. The engine owns
+ * its connections (a hash by rt_conn_id), its sessions (a list) and the
+ * per-LU SCSI state (scsi_lu, one per rt_config.lus entry).
+ */
+#ifndef RT_ENGINE_INT_H
+#define RT_ENGINE_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "engine.h"
+#include "rt_env.h"
+
+struct conn;
+struct session;
+struct scsi_lu;
+
+/* Connection hash: open addressing, twice RT_CONNS_MAX slots. */
+#define ENG_CONN_SLOTS (2u * RT_CONNS_MAX)
+
+struct rt_engine {
+	const struct rt_env *env;
+	const struct rt_config *cfg;
+	struct scsi_lu **lus;            /* cfg->lu_count entries */
+	struct conn *conn_slot[ENG_CONN_SLOTS];
+	struct conn *conns;              /* every live connection */
+	struct conn *reap;               /* closed during this event: freed at its end */
+	uint32_t nconns;
+	struct session *sessions;        /* every session, live or draining */
+	uint32_t nsessions;
+	bool reap_sessions;              /* a session may be ready to free */
+	uint16_t next_tsih;
+	bool shutting_down;
+	struct rt_stats stats;
+};
+
+void *eng_alloc(struct rt_engine *eng, size_t size);
+void *eng_zalloc(struct rt_engine *eng, size_t size);
+void eng_free(struct rt_engine *eng, void *p, size_t size);
+uint64_t eng_now(const struct rt_engine *eng);
+
+__attribute__((format(printf, 3, 4)))
+void eng_log(const struct rt_engine *eng, enum rt_log_level level, const char *fmt, ...);
+
+struct conn *eng_conn_find(const struct rt_engine *eng, rt_conn_id id);
+int eng_conn_insert(struct rt_engine *eng, struct conn *c);
+/* A closed connection leaves the live list and the hash now and is freed
+ * when the current event returns (eng_reap), so no caller up the stack
+ * touches freed memory. */
+void eng_conn_reap(struct rt_engine *eng, struct conn *c);
+void eng_reap(struct rt_engine *eng);
+
+#endif

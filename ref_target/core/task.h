@@ -1,0 +1,104 @@
+/* task: one SCSI command from its PDU to its status (RFC 7143 §11.3-§11.8,
+ * §4.2.5 on data transfer): CDB decode, unsolicited and immediate data,
+ * R2T with MaxOutstandingR2T/MaxBurstLength, Data-Out checks (DataSN,
+ * BufferOffset, F bit), execution in the SCSI layer, Data-In with status
+ * in the last PDU, residuals, and aborts.
+ *
+ * A session owns a fixed pool of tasks (its CmdSN window plus room for
+ * immediate commands); each task owns its data buffer while it lives. A
+ * task whose disk I/O is in flight outlives an abort or a dead connection
+ * until the I/O returns, so no buffer is freed under the disk.
+ */
+#ifndef RT_TASK_H
+#define RT_TASK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../scsi/scsi.h"
+
+struct conn;
+struct session;
+struct tmf;
+
+/* Outstanding R2Ts per task we can track; we never offer more. */
+#define TASK_R2T_MAX 16u
+
+enum task_state {
+	TASK_FREE = 0,
+	TASK_RECEIVING, /* its SCSI Command PDU (immediate data) is still arriving */
+	TASK_WAIT_SN,   /* arrived ahead of ExpCmdSN (MC/S): not delivered yet */
+	TASK_DATA_OUT,  /* delivered, collecting data from the initiator */
+	TASK_EXEC,      /* in the SCSI layer */
+};
+
+struct r2t {
+	bool active;
+	uint32_t ttt;
+	uint32_t sn;          /* R2TSN */
+	uint32_t offset;      /* BufferOffset */
+	uint32_t len;         /* Desired Data Transfer Length */
+	uint32_t got;         /* bytes received so far */
+	uint32_t data_sn;     /* DataSN expected next */
+};
+
+struct task {
+	struct session *sess;
+	struct conn *conn;          /* allegiance; NULL once the connection is gone */
+	struct task *prev, *next;   /* the session's active list */
+	enum task_state state;
+	uint16_t index;             /* in the session's pool */
+	uint16_t gen;               /* bumped at every reuse: stale TTTs miss */
+	uint32_t itt;
+	uint32_t cmd_sn;
+	uint32_t edtl;              /* Expected Data Transfer Length */
+	uint8_t flags;              /* byte 1 of the SCSI Command PDU */
+	bool immediate;
+	bool counted;               /* occupies a CmdSN window slot (task.c) */
+	bool aborted;
+	bool decode_failed;         /* status and sense already set */
+	struct tmf *abort_tmf;      /* the TMF waiting for this task to drain */
+	uint64_t lun;
+	/* data buffer: max(edtl, xfer_len) bytes, from the session's budget */
+	uint8_t *buf;
+	uint32_t buf_len;
+	/* Data-Out accounting (§4.2.5.1-2) */
+	uint32_t want;              /* bytes of OUT data the command can use */
+	uint32_t unsol_max;         /* immediate + unsolicited allowed */
+	uint32_t unsol_got;         /* immediate + unsolicited received */
+	uint32_t unsol_data_sn;
+	bool unsol_done;            /* F bit seen (or no unsolicited data follows) */
+	uint32_t r2t_offset;        /* next offset to solicit */
+	uint32_t r2t_sn;            /* next R2TSN (also ExpDataSN for writes) */
+	uint32_t r2t_active;
+	struct r2t r2t[TASK_R2T_MAX];
+	uint32_t data_sn;           /* Data-In PDUs sent (ExpDataSN for reads) */
+	struct scsi_cmd cmd;
+};
+
+/* A SCSI Command PDU header arrived on c (immediate data may follow).
+ * Creates the task and says where the immediate data goes (*dst, NULL:
+ * discard). Returns 0, or -1 when the connection must be dropped. */
+int task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_t **dst);
+/* The SCSI Command PDU is complete (immediate data in place). */
+void task_cmd_pdu(struct conn *c, bool data_digest_ok);
+
+/* A Data-Out header arrived: where its data goes (*dst, NULL: discard).
+ * Returns 0, or -1 when the connection must be dropped. */
+int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst);
+/* The Data-Out PDU is complete. */
+void task_data_out_pdu(struct conn *c, bool data_digest_ok);
+
+/* The session's ExpCmdSN reached t: deliver it (decode, R2T, execute). */
+void task_deliver(struct task *t);
+
+/* Abort t: it sends nothing more. If its disk I/O is in flight, it is
+ * freed when the I/O returns; tmf (may be NULL) is told then. */
+void task_abort(struct task *t, struct tmf *tmf);
+
+/* The connection is gone: every task allegiant to it is aborted (ERL 0). */
+void task_conn_gone(struct conn *c);
+
+void task_free(struct task *t);
+
+#endif

@@ -1,0 +1,607 @@
+/* The engine end to end over a fake environment: login, the CmdSN window,
+ * R2T and Data-Out, Data-In, residuals, NOP, Logout, TMF, timers, bad
+ * input, allocation failures at every point. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "core/pdu.h"
+#include "fake_env.h"
+#include "ini.h"
+
+#define BLOCKS 2048u
+#define BS 512u
+#define IQN_T "iqn.2026-11.org.iscsi-sim:t1"
+#define IQN_I "iqn.2026-11.org.iscsi-sim:i1"
+
+static struct fake_env F;
+static struct rt_engine *E;
+static struct ini I;
+static struct rt_config cfg;
+static const struct rt_portal_cfg portals[] = { { "127.0.0.1", 3260 } };
+static const uint32_t tpg_portals[] = { 0 };
+static const struct rt_lun_map luns[] = { { 0, 0, false } };
+static struct rt_tpg_cfg tpg;
+static struct rt_target_cfg target;
+static const struct rt_lu_cfg lus[] = {
+	{ "lu0", BLOCKS, BS, 0, "SERIAL0", 1, "ISCSISIM", "REFTARGET" },
+};
+
+static void make_engine(void)
+{
+	E = rt_engine_create(&F.env, &cfg);
+	ck_assert_ptr_nonnull(E);
+	ck_assert_int_eq(rt_on_accept(E, 1, 0), 0);
+	ini_init(&I, &F, E, 1);
+}
+
+static void setup(void)
+{
+	fake_env_init(&F, (uint64_t)BLOCKS * BS);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg_params_default(&cfg.params);
+	tpg = (struct rt_tpg_cfg){ .tag = 1, .portals = tpg_portals, .portal_count = 1,
+				   .open_access = true, .luns = luns, .lun_count = 1 };
+	target = (struct rt_target_cfg){ .name = IQN_T, .tpgs = &tpg, .tpg_count = 1 };
+	cfg.portals = portals;
+	cfg.portal_count = 1;
+	cfg.targets = &target;
+	cfg.target_count = 1;
+	cfg.lus = lus;
+	cfg.lu_count = 1;
+	char err[256];
+	ck_assert_msg(cfg_validate(&cfg, err, sizeof(err)) == 0, "%s", err);
+	make_engine();
+}
+
+static void teardown(void)
+{
+	ini_fini(&I);
+	rt_engine_destroy(E);
+	ck_assert_uint_eq(F.live_bytes, 0);
+	fake_env_fini(&F);
+}
+
+static void login_ok(const char *keys, uint32_t len)
+{
+	uint16_t st = ini_login(&I, IQN_I, IQN_T, keys, len);
+	ck_assert_msg(st == 0, "login status 0x%04x", st);
+	ck_assert_uint_ne(I.tsih, 0);
+}
+
+/* Run disk I/O and expect the next PDU to be a SCSI Response/Data-In with status. */
+static uint8_t scsi_status(void)
+{
+	fake_disk_run(&F, E);
+	while (ini_recv(&I)) {
+		uint8_t op = pdu_opcode(I.bhs);
+		if (op == ISCSI_OP_SCSI_RSP)
+			return I.bhs[3];
+		if (op == ISCSI_OP_DATA_IN && (I.bhs[1] & ISCSI_DATAIN_STATUS))
+			return I.bhs[3];
+	}
+	ck_abort_msg("no status");
+	return 0xff;
+}
+
+static const uint8_t cdb_tur[16] = { 0x00 };
+
+static void cdb_rw10(uint8_t *cdb, uint8_t op, uint32_t lba, uint16_t blocks)
+{
+	memset(cdb, 0, 16);
+	cdb[0] = op;
+	put_be32(cdb + 2, lba);
+	put_be16(cdb + 7, blocks);
+}
+
+START_TEST(engine_logs_in_and_answers_test_unit_ready)
+{
+	login_ok(NULL, 0);
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	/* The first command of a new I_T nexus sees the power-on unit attention. */
+	uint8_t st = scsi_status();
+	ck_assert_uint_eq(st, 0x02);
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W28), I.cmd_sn); /* ExpCmdSN */
+}
+END_TEST
+
+static void clear_ua(void)
+{
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	scsi_status();
+}
+
+/* Write n blocks at lba with the R2T dance, data = pattern. */
+static void write_r2t(uint32_t lba, uint16_t n, const uint8_t *data)
+{
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x2a, lba, n);
+	uint32_t len = (uint32_t)n * BS;
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, len, NULL, 0);
+	uint32_t got = 0;
+	while (got < len) {
+		ck_assert(ini_recv(&I));
+		ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T);
+		uint32_t ttt = pdu_w(I.bhs, PDU_OFF_W20);
+		uint32_t off = pdu_w(I.bhs, PDU_OFF_W40), want = pdu_w(I.bhs, PDU_OFF_W44);
+		ck_assert_uint_eq(off, got);
+		for (uint32_t sn = 0, o = 0; o < want; sn++) {
+			uint32_t piece = want - o < 8192 ? want - o : 8192;
+			ini_data_out(&I, itt, ttt, sn, off + o, data + off + o, piece, o + piece == want);
+			o += piece;
+		}
+		got += want;
+	}
+	ck_assert_uint_eq(scsi_status(), 0x00);
+}
+
+static void read10(uint32_t lba, uint16_t n, uint8_t *out)
+{
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x28, lba, n);
+	uint32_t len = (uint32_t)n * BS;
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, len, NULL, 0);
+	fake_disk_run(&F, E);
+	uint32_t got = 0;
+	for (;;) {
+		ck_assert(ini_recv(&I));
+		uint8_t op = pdu_opcode(I.bhs);
+		if (op == ISCSI_OP_DATA_IN) {
+			ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W40), got);
+			memcpy(out + got, I.data, I.data_len);
+			got += I.data_len;
+			if (I.bhs[1] & ISCSI_DATAIN_STATUS)
+				break;
+		} else {
+			ck_assert_uint_eq(op, ISCSI_OP_SCSI_RSP);
+			break;
+		}
+	}
+	ck_assert_uint_eq(got, len);
+}
+
+START_TEST(engine_writes_through_r2t_and_reads_back)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint32_t len = 600 * BS; /* more than MaxBurstLength: several R2Ts */
+	uint8_t *w = malloc(len), *r = malloc(len);
+	for (uint32_t k = 0; k < len; k++)
+		w[k] = (uint8_t)(k * 7 + 3);
+	write_r2t(10, 600, w);
+	read10(10, 600, r);
+	ck_assert_mem_eq(w, r, len);
+	ck_assert_mem_eq(F.disk + 10 * BS, w, len);
+	free(w);
+	free(r);
+}
+END_TEST
+
+START_TEST(engine_takes_immediate_data_then_solicits_the_rest)
+{
+	static const char keys[] = "ImmediateData=Yes\0InitialR2T=Yes\0MaxRecvDataSegmentLength=65536";
+	login_ok(keys, sizeof(keys));
+	clear_ua();
+	uint8_t w[8 * BS], r[8 * BS];
+	for (uint32_t k = 0; k < sizeof(w); k++)
+		w[k] = (uint8_t)(k ^ 0x5a);
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x2a, 100, 8);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), w, 2 * BS);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W40), 2 * BS);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), 6 * BS);
+	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_OFF_W20), 0, 2 * BS, w + 2 * BS, 6 * BS, true);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	read10(100, 8, r);
+	ck_assert_mem_eq(w, r, sizeof(w));
+}
+END_TEST
+
+START_TEST(engine_takes_unsolicited_data_out_with_initial_r2t_no)
+{
+	static const char keys[] = "InitialR2T=No\0ImmediateData=No\0FirstBurstLength=65536";
+	cfg.params.initial_r2t = false; /* InitialR2T is OR-negotiated (§13.10) */
+	login_ok(keys, sizeof(keys));
+	clear_ua();
+	uint8_t w[4 * BS], r[4 * BS];
+	memset(w, 0xc3, sizeof(w));
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x2a, 7, 4);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_CMD_WRITE | 1 /* F=0: data follows */, sizeof(w), NULL, 0);
+	ini_data_out(&I, itt, ISCSI_TAG_RESERVED, 0, 0, w, 2 * BS, false);
+	ini_data_out(&I, itt, ISCSI_TAG_RESERVED, 1, 2 * BS, w + 2 * BS, 2 * BS, true);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	read10(7, 4, r);
+	ck_assert_mem_eq(w, r, sizeof(w));
+}
+END_TEST
+
+START_TEST(engine_reports_read_residuals_as_libiscsi_expects)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x28, 0, 1);
+	/* EDTL 0 for a one-block read: GOOD, overflow of one block. */
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert(I.bhs[1] & ISCSI_RSP_OVERFLOW);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), BS);
+	/* EDTL 10000: one block of data, underflow 10000 - 512. */
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, 10000, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert(I.bhs[1] & ISCSI_RSP_UNDERFLOW);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), 10000 - BS);
+	ck_assert_uint_eq(I.data_len, BS);
+	/* EDTL 200: 200 bytes of data, overflow 312. */
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, 200, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert_uint_eq(I.data_len, 200);
+	ck_assert(I.bhs[1] & ISCSI_RSP_OVERFLOW);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), BS - 200);
+}
+END_TEST
+
+START_TEST(engine_writes_only_the_blocks_edtl_covers)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	memset(F.disk, 'a', 2 * BS);
+	uint8_t cdb[16], w[2 * BS];
+	memset(w, 'b', sizeof(w));
+	/* WRITE(10) of 2 blocks, EDTL one block: GOOD, overflow one block,
+	 * only the first block written. */
+	cdb_rw10(cdb, 0x2a, 0, 2);
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, w, BS);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert(I.bhs[1] & ISCSI_RSP_OVERFLOW);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), BS);
+	ck_assert_uint_eq(F.disk[0], 'b');
+	ck_assert_uint_eq(F.disk[BS], 'a');
+}
+END_TEST
+
+START_TEST(engine_ignores_commands_outside_the_cmdsn_window)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint32_t max = pdu_w(I.bhs, PDU_OFF_W32);
+	uint32_t good = I.cmd_sn;
+	I.cmd_sn = max + 1; /* too high */
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	I.cmd_sn = good - 1; /* too low */
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	fake_disk_run(&F, E);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	I.cmd_sn = good;
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+}
+END_TEST
+
+START_TEST(engine_holds_a_command_ahead_of_expcmdsn_until_the_gap_fills)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint32_t sn = I.cmd_sn;
+	I.cmd_sn = sn + 1;
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	I.cmd_sn = sn;
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W28), sn + 2);
+}
+END_TEST
+
+START_TEST(engine_answers_nop_out_with_its_data)
+{
+	login_ok(NULL, 0);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_OFF_ITT, 77);
+	pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	ini_send(&I, bhs, "ping!", 5);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_NOP_IN);
+	ck_assert_uint_eq(pdu_itt(I.bhs), 77);
+	ck_assert_uint_eq(I.data_len, 5);
+	ck_assert_mem_eq(I.data, "ping!", 5);
+}
+END_TEST
+
+START_TEST(engine_pings_an_idle_connection_and_drops_it_without_answer)
+{
+	login_ok(NULL, 0);
+	uint64_t d = rt_next_deadline(E);
+	ck_assert_uint_eq(d, F.now_ns + cfg.params.nop_in_interval_ms * 1000000ull);
+	F.now_ns = d;
+	rt_on_time(E);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_NOP_IN);
+	ck_assert_uint_eq(pdu_itt(I.bhs), ISCSI_TAG_RESERVED);
+	ck_assert_uint_ne(pdu_w(I.bhs, PDU_OFF_W20), ISCSI_TAG_RESERVED);
+	F.now_ns = rt_next_deadline(E);
+	rt_on_time(E);
+	ck_assert(F.conns[1].closed);
+	ck_assert(rt_engine_idle(E));
+}
+END_TEST
+
+START_TEST(engine_keeps_a_connection_that_answers_its_ping)
+{
+	login_ok(NULL, 0);
+	F.now_ns = rt_next_deadline(E);
+	rt_on_time(E);
+	ck_assert(ini_recv(&I));
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_OFF_ITT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_OFF_W20, pdu_w(I.bhs, PDU_OFF_W20));
+	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	ini_send(&I, bhs, NULL, 0);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	F.now_ns += cfg.params.nop_in_timeout_ms * 1000000ull;
+	rt_on_time(E);
+	ck_assert(!F.conns[1].closed);
+}
+END_TEST
+
+START_TEST(engine_logs_out_a_session)
+{
+	login_ok(NULL, 0);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_LOGOUT_SESSION);
+	pdu_set_w(bhs, PDU_OFF_ITT, 5);
+	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	ini_send(&I, bhs, NULL, 0);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_LOGOUT_RSP);
+	ck_assert_uint_eq(I.bhs[2], ISCSI_LOGOUT_RSP_OK);
+	ck_assert(F.conns[1].closed);
+	ck_assert(rt_engine_idle(E));
+}
+END_TEST
+
+START_TEST(engine_drops_the_connection_on_a_wrong_datasn)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[2 * BS] = { 0 };
+	cdb_rw10(cdb, 0x2a, 100, 2);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), NULL, 0);
+	ck_assert(ini_recv(&I));
+	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_OFF_W20), 27, 0, w, sizeof(w), true);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
+	ck_assert(F.conns[1].closed);
+	ck_assert_uint_eq(F.npending, 0); /* nothing reached the disk */
+}
+END_TEST
+
+START_TEST(engine_rejects_an_unknown_opcode_and_continues)
+{
+	login_ok(NULL, 0);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, 0x1d, ISCSI_FLAG_FINAL);
+	ini_send(&I, bhs, "junk", 4);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
+	ck_assert_uint_eq(I.bhs[2], ISCSI_REJECT_CMD_NOT_SUPPORTED);
+	ck_assert_uint_eq(I.data_len, ISCSI_BHS_LEN);
+	ck_assert(!F.conns[1].closed);
+	clear_ua();
+}
+END_TEST
+
+START_TEST(engine_drops_a_pdu_longer_than_maxrecvdatasegmentlength)
+{
+	login_ok(NULL, 0);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_OFF_ITT, 9);
+	pdu_set_dsl(bhs, 0xffffff);
+	rt_on_bytes(E, 1, bhs, sizeof(bhs));
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
+	ck_assert(F.conns[1].closed);
+}
+END_TEST
+
+START_TEST(engine_drops_a_non_login_pdu_during_login)
+{
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL);
+	rt_on_bytes(E, 1, bhs, sizeof(bhs));
+	ck_assert(F.conns[1].closed);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+}
+END_TEST
+
+START_TEST(engine_answers_abort_task_only_after_the_disk_returns)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS];
+	memset(w, 0xee, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 3, 1);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, w, BS);
+	ck_assert_uint_eq(F.npending, 1); /* the write is at the disk */
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
+	pdu_set_w(bhs, PDU_OFF_ITT, 900);
+	pdu_set_w(bhs, PDU_OFF_W20, itt);
+	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_OFF_W32, I.cmd_sn - 1);
+	ini_send(&I, bhs, NULL, 0);
+	ck_assert_uint_eq(ini_pending(&I), 0); /* no answer while the write is in flight */
+	fake_disk_run(&F, E);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_TMF_RSP);
+	ck_assert_uint_eq(I.bhs[2], ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(pdu_itt(I.bhs), 900);
+	ck_assert_uint_eq(ini_pending(&I), 0); /* and no status for the aborted task */
+}
+END_TEST
+
+START_TEST(engine_answers_abort_of_an_unknown_task_with_task_does_not_exist)
+{
+	login_ok(NULL, 0);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
+	pdu_set_w(bhs, PDU_OFF_ITT, 901);
+	pdu_set_w(bhs, PDU_OFF_W20, 0x1234);
+	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_OFF_W32, I.cmd_sn - 5);
+	ini_send(&I, bhs, NULL, 0);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_TMF_RSP);
+	ck_assert_uint_eq(I.bhs[2], ISCSI_TMF_RSP_NO_TASK);
+}
+END_TEST
+
+START_TEST(engine_reinstates_a_session_with_the_same_isid)
+{
+	login_ok(NULL, 0);
+	uint16_t old = I.tsih;
+	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	struct ini j;
+	ini_init(&j, &F, E, 2);
+	ck_assert_uint_eq(ini_login(&j, IQN_I, IQN_T, NULL, 0), 0);
+	ck_assert_uint_ne(j.tsih, old);
+	ck_assert(F.conns[1].closed);
+	struct rt_stats st;
+	rt_engine_stats(E, &st);
+	ck_assert_uint_eq(st.sessions_reinstated, 1);
+	ini_fini(&j);
+}
+END_TEST
+
+START_TEST(engine_asks_sessions_to_log_out_on_shutdown)
+{
+	login_ok(NULL, 0);
+	rt_engine_shutdown(E);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_ASYNC);
+	ck_assert_uint_eq(I.bhs[36], ISCSI_ASYNC_LOGOUT_REQUEST);
+	ck_assert(!rt_engine_idle(E));
+	F.now_ns = rt_next_deadline(E);
+	rt_on_time(E);
+	ck_assert(rt_engine_idle(E));
+}
+END_TEST
+
+START_TEST(engine_gives_the_same_answers_however_the_bytes_are_split)
+{
+	I.split = 1; /* one byte at a time, everything */
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t w[3 * BS], r[3 * BS];
+	for (uint32_t k = 0; k < sizeof(w); k++)
+		w[k] = (uint8_t)(k * 13);
+	write_r2t(50, 3, w);
+	I.split = 7;
+	read10(50, 3, r);
+	ck_assert_mem_eq(w, r, sizeof(w));
+}
+END_TEST
+
+START_TEST(engine_checks_digests_when_negotiated)
+{
+	static const char keys[] = "HeaderDigest=CRC32C\0DataDigest=CRC32C";
+	cfg.params.header_digest = true;
+	cfg.params.data_digest = true;
+	login_ok(keys, sizeof(keys));
+	I.hd = I.dd = true;
+	clear_ua();
+	uint8_t w[BS], r[BS];
+	memset(w, 0x42, sizeof(w));
+	write_r2t(9, 1, w);
+	read10(9, 1, r);
+	ck_assert_mem_eq(w, r, sizeof(w));
+	/* a wrong header digest: the connection goes */
+	uint8_t raw[ISCSI_BHS_LEN + 4] = { 0 };
+	raw[0] = ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE;
+	rt_on_bytes(E, 1, raw, sizeof(raw));
+	ck_assert(F.conns[1].closed);
+}
+END_TEST
+
+/* Walk the N-th allocation failure over a whole conversation: every
+ * failure is answered (a refused connection, a login status, a dropped
+ * connection, TASK SET FULL) and nothing leaks (teardown checks). */
+START_TEST(engine_survives_an_allocation_failure_at_every_point)
+{
+	ini_fini(&I);
+	rt_engine_destroy(E);
+	for (long n = 0; n < 40; n++) {
+		F.allocs = 0;
+		F.fail_alloc_at = n;
+		E = rt_engine_create(&F.env, &cfg);
+		if (E == NULL)
+			continue;
+		if (rt_on_accept(E, 1, 0) != 0) {
+			rt_engine_destroy(E);
+			continue;
+		}
+		ini_init(&I, &F, E, 1);
+		F.conns[1].closed = false;
+		F.conns[1].out_len = 0;
+		if (ini_login(&I, IQN_I, IQN_T, NULL, 0) == 0) {
+			uint8_t w[2 * BS];
+			memset(w, 1, sizeof(w));
+			uint8_t cdb[16];
+			cdb_rw10(cdb, 0x2a, 1, 2);
+			ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), w, BS);
+			fake_disk_run(&F, E);
+		}
+		ini_fini(&I);
+		rt_engine_destroy(E);
+		ck_assert_uint_eq(F.live_bytes, 0);
+	}
+	F.fail_alloc_at = -1;
+	F.conns[1].closed = false;
+	F.conns[1].out_len = 0;
+	make_engine();
+}
+END_TEST
+
+Suite *suite_engine(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("engine");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, engine_logs_in_and_answers_test_unit_ready);
+	tcase_add_test(tc, engine_writes_through_r2t_and_reads_back);
+	tcase_add_test(tc, engine_takes_immediate_data_then_solicits_the_rest);
+	tcase_add_test(tc, engine_takes_unsolicited_data_out_with_initial_r2t_no);
+	tcase_add_test(tc, engine_reports_read_residuals_as_libiscsi_expects);
+	tcase_add_test(tc, engine_writes_only_the_blocks_edtl_covers);
+	tcase_add_test(tc, engine_ignores_commands_outside_the_cmdsn_window);
+	tcase_add_test(tc, engine_holds_a_command_ahead_of_expcmdsn_until_the_gap_fills);
+	tcase_add_test(tc, engine_answers_nop_out_with_its_data);
+	tcase_add_test(tc, engine_pings_an_idle_connection_and_drops_it_without_answer);
+	tcase_add_test(tc, engine_keeps_a_connection_that_answers_its_ping);
+	tcase_add_test(tc, engine_logs_out_a_session);
+	tcase_add_test(tc, engine_drops_the_connection_on_a_wrong_datasn);
+	tcase_add_test(tc, engine_rejects_an_unknown_opcode_and_continues);
+	tcase_add_test(tc, engine_drops_a_pdu_longer_than_maxrecvdatasegmentlength);
+	tcase_add_test(tc, engine_drops_a_non_login_pdu_during_login);
+	tcase_add_test(tc, engine_answers_abort_task_only_after_the_disk_returns);
+	tcase_add_test(tc, engine_answers_abort_of_an_unknown_task_with_task_does_not_exist);
+	tcase_add_test(tc, engine_reinstates_a_session_with_the_same_isid);
+	tcase_add_test(tc, engine_asks_sessions_to_log_out_on_shutdown);
+	tcase_add_test(tc, engine_gives_the_same_answers_however_the_bytes_are_split);
+	tcase_add_test(tc, engine_checks_digests_when_negotiated);
+	tcase_add_test(tc, engine_survives_an_allocation_failure_at_every_point);
+	suite_add_tcase(s, tc);
+	return s;
+}
