@@ -89,13 +89,21 @@ count() {
 	echo "$p $f $s $h $na $n"
 }
 
-meta() { sed -n "s/^$2=//p" "$out/$1.meta" 2>/dev/null | tail -n 1; }
+# meta T KEY: one value from T's .meta (this run's, else the reference's).
+meta() {
+	local f=$out/$1.meta
+	[ -f "$f" ] || f=${reference:-/nonexistent}/$1.meta
+	[ -f "$f" ] || return 0
+	sed -n "s/^$2=//p" "$f" | tail -n 1
+}
 
 new=0
 {
 	echo "### Conformance matrix"
 	echo
-	echo "libiscsi $(meta "${columns[0]}" libiscsi) \`iscsi-test-cu -d -S\`, one process per test;"
+	libiscsi=
+	for t in "${columns[@]}"; do libiscsi=${libiscsi:-$(meta "$t" libiscsi)}; done
+	echo "libiscsi $libiscsi \`iscsi-test-cu -d -S\`, one process per test;"
 	echo "full per-test results in \`conformance/results/matrix.csv\`."
 	echo
 	echo "| target | version | iscsi-test-cu PASS / FAIL / SKIP / HANG (of N) | tools PASS / FAIL / NA | open-iscsi guest | wall time | boot |"
@@ -116,7 +124,7 @@ new=0
 		wall=$(meta "$t" wall_seconds)
 		boot=$(meta "$t" boot_seconds)
 		note=
-		[ "${src[$t]}" = recorded ] && note=" (recorded $(sed -n 's/^date=//p' "$reference/$t.meta" 2>/dev/null))"
+		[ "${src[$t]}" = recorded ] && note=" (recorded $(meta "$t" date))"
 		echo "| $t$note | $(meta "$t" version) | $cu | $tools | $guest | ${wall:+${wall} s} | ${boot:+${boot} s} |"
 	done
 	echo
@@ -134,7 +142,10 @@ new=0
 		ndiff=0
 		for name in "${tests[@]}"; do
 			r=${res[reftarget,$name]:-} l=${res[lio,$name]:-}
+			# NA is "not run, by rule" (e.g. discovery tools vs a guest):
+			# nothing to compare.
 			[ -n "$r" ] && [ -n "$l" ] && [ "$r" != "$l" ] || continue
+			[ "$r" != NA ] && [ "$l" != NA ] || continue
 			ndiff=$((ndiff + 1))
 			if [ "${exp_pair[$name]:-}" = "$r/$l" ]; then status=expected
 			elif [ -n "${exp_pair[$name]:-}" ]; then status="CHANGED (listed ${exp_pair[$name]})"; new=$((new + 1))

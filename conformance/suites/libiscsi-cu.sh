@@ -16,31 +16,11 @@
 #         passed; cu_skip.so (LD_PRELOAD) makes the silent CU_PASS visible;
 #   PASS  otherwise.
 # Writes OUT.csv: test,result,seconds,detail. REGEX (grep -E) narrows the
-# test list; default all.
+# test list; default all. `libiscsi-cu.sh --verdict LOG RC` classifies one
+# saved output and prints "RESULT<TAB>detail".
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
-conf_require_netns
-
-WORK=${1:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX]}
-OUT=${2:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX]}
-REGEX=${3:-.}
 TIMEOUT=${CONF_TEST_TIMEOUT:-60}
-SHIM=$BUILD/conformance/cu_skip.so
-[ -f "$SHIM" ] || conf_die "missing $SHIM (make conformance-tools)"
-URL=$(conf_env_get "$WORK" URL)
-URL2=$(conf_env_get "$WORK" URL2)
-# CONF_MULTIPATH=0 leaves URL2 out: the MultipathIO tests then skip.
-[ "${CONF_MULTIPATH:-1}" = 1 ] || URL2=
-LOGS=$WORK/cu-logs
-mkdir -p "$LOGS"
-
-# The family prefix names a test uniquely; ALL and LINUX repeat the same
-# tests under other names.
-mapfile -t tests < <(iscsi-test-cu --list | grep -E '^(SCSI|iSCSI)\.[^.]+\.[^.]+$' |
-	sort -u | grep -E -- "$REGEX" || true)
-[ "${#tests[@]}" -gt 0 ] || conf_die "no test matches $REGEX"
-
-csv_field() { local s=${1//\"/\"\"}; printf '"%s"' "$s"; }
 
 # verdict LOG RC: print "RESULT<TAB>detail" for one test's output.
 verdict() {
@@ -83,6 +63,33 @@ verdict() {
 	fi
 	printf 'PASS\t\n'
 }
+
+# --verdict LOG RC: classify one saved output (conformance/tests/selftest.sh).
+if [ "${1:-}" = --verdict ]; then
+	verdict "$2" "$3"
+	exit 0
+fi
+conf_require_netns
+
+WORK=${1:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX]}
+OUT=${2:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX]}
+REGEX=${3:-.}
+SHIM=$BUILD/conformance/cu_skip.so
+[ -f "$SHIM" ] || conf_die "missing $SHIM (conformance/run.sh builds it)"
+URL=$(conf_env_get "$WORK" URL)
+URL2=$(conf_env_get "$WORK" URL2)
+# CONF_MULTIPATH=0 leaves URL2 out: the MultipathIO tests then skip.
+[ "${CONF_MULTIPATH:-1}" = 1 ] || URL2=
+LOGS=$WORK/cu-logs
+mkdir -p "$LOGS"
+
+# The family prefix names a test uniquely; ALL and LINUX repeat the same
+# tests under other names.
+mapfile -t tests < <(iscsi-test-cu --list | grep -E '^(SCSI|iSCSI)\.[^.]+\.[^.]+$' |
+	sort -u | grep -E -- "$REGEX" || true)
+[ "${#tests[@]}" -gt 0 ] || conf_die "no test matches $REGEX"
+
+csv_field() { local s=${1//\"/\"\"}; printf '"%s"' "$s"; }
 
 echo "test,result,seconds,detail" >"$OUT.tmp"
 declare -A count=([PASS]=0 [FAIL]=0 [SKIP]=0 [HANG]=0)

@@ -1,11 +1,15 @@
 # 50-conformance.sh: the conformance matrix's share of `make test` (sourced
-# by tools/test.sh, which defines `step`). reftarget and tgt run the whole
-# libiscsi suite (230 tests, about 30 s each), the libiscsi tools and the
-# open-iscsi guest; their differences from LIO are checked against the LIO
-# column recorded in conformance/results by the last `make conformance`.
-# LIO itself boots in QEMU in its own step, compared with this run's
-# reftarget column. The full run, updating conformance/results, is
-# `make conformance`.
+# by tools/test.sh, which defines `step`).
+#   conformance-selftest  the harness's own tests (verdicts, skip shim, matrix)
+#   conformance           reftarget and tgt: the whole libiscsi suite (230
+#                         tests, about 30 s each), the libiscsi tools and the
+#                         open-iscsi guest; differences from LIO are checked
+#                         against the LIO column recorded in
+#                         conformance/results by the last `make conformance`
+#   conformance-lio       LIO booted in QEMU (about 3 s under TCG): suite and
+#                         tools, checked against this run's reftarget column
+# The full run, which updates conformance/results, is `make conformance`.
+step conformance-selftest env BUILD="$BUILD" conformance/tests/selftest.sh
 step conformance env BUILD="$BUILD" conformance/run.sh -t "reftarget tgt" -s "cu tools guest" \
 	-o "$BUILD/conformance/results-test" -r conformance/results
 step conformance-lio env BUILD="$BUILD" conformance/run.sh -t lio -s "cu tools" \

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# selftest.sh: tests of the conformance harness itself, no target needed.
+#
+#   verdicts  libiscsi-cu.sh --verdict on canned CUnit outputs: each of
+#             PASS, FAIL, SKIP ([SKIPPED] or the shim's marker), HANG, a
+#             start-up [SKIPPED] that is not the test's, a missing summary,
+#             a suite whose setup failed;
+#   shim      cu_skip.so, preloaded into a program linked with CUnit, marks
+#             a CU_PASS and nothing else;
+#   matrix    matrix.sh on fixture results: a listed difference passes, an
+#             unlisted one fails as NEW, a moved pair as CHANGED, NA rows
+#             are not compared, a stale entry is reported.
+# Prints one line per check and "N passed, M failed".
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+# expect NAME WANT GOT
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "want '$2', got '$3'"; fi; }
+
+# cunit_log FILE TESTS_ROW ASSERTS_ROW BODY: a CUnit 2.1 verbose output.
+cunit_log() {
+	cat >"$1" <<EOT
+found matching LU device identifier for all (2) paths
+$5
+
+     CUnit - A unit testing framework for C - Version 2.1-3
+
+Suite: Read10
+  Test: Simple ...$4
+Run Summary:    Type  Total    Ran Passed Failed Inactive
+              suites      1      1    n/a      0        0
+               tests      $2
+             asserts      $3      n/a
+
+Elapsed time =    0.010 seconds
+EOT
+}
+verdict() { "$CONF_DIR/suites/libiscsi-cu.sh" --verdict "$1" "$2" | cut -f1; }
+
+cunit_log "$T/pass" "1      1      1      0        0" "10     10     10      0" "passed" ""
+expect verdict-pass PASS "$(verdict "$T/pass" 0)"
+cunit_log "$T/fail" "1      1      0      1        0" "10     10      9      1" "FAILED
+    1. test_read10_simple.c:55  - CU_ASSERT_EQUAL(ret,0)" ""
+expect verdict-fail FAIL "$(verdict "$T/fail" 0)"
+expect verdict-fail-detail "test_read10_simple.c:55: CU_ASSERT_EQUAL(ret,0)" \
+	"$("$CONF_DIR/suites/libiscsi-cu.sh" --verdict "$T/fail" 0 | cut -f2)"
+cunit_log "$T/skip" "1      1      1      0        0" "1      1      1      0" "
+    [SKIPPED] READ10 is not implemented.
+passed" ""
+expect verdict-skip-printed SKIP "$(verdict "$T/skip" 0)"
+cunit_log "$T/marker" "1      1      1      0        0" "1      1      1      0" "
+[CU_SKIP_MARKER] test_read6_beyond_eol.c:42 CU_PASS(\"[SKIPPED] LUN too big\")
+passed" ""
+expect verdict-skip-silent SKIP "$(verdict "$T/marker" 0)"
+cunit_log "$T/probe" "1      1      1      0        0" "10     10     10      0" "passed" \
+	"    [SKIPPED] REPORT_SUPPORTED_OPCODES is not implemented."
+expect verdict-startup-skip-is-not-the-tests PASS "$(verdict "$T/probe" 0)"
+echo "Login Failed. Failed to log in to target." >"$T/nosummary"
+expect verdict-no-summary FAIL "$(verdict "$T/nosummary" 1)"
+cunit_log "$T/setup" "1      0      0      0        0" "0      0      0      0" "" ""
+expect verdict-setup-failed FAIL "$(verdict "$T/setup" 0)"
+expect verdict-timeout HANG "$(verdict "$T/pass" 124)"
+
+# The shim, in front of a stand-in for CUnit's CU_assertImplementation (the
+# real one needs a running CUnit registry): it must mark CU_PASS only and
+# hand every call on.
+cat >"$T/fakecu.c" <<'EOT'
+#include <stdio.h>
+int CU_assertImplementation(int v, unsigned int line, const char *cond, const char *file,
+			    const char *fn, int fatal);
+int CU_assertImplementation(int v, unsigned int line, const char *cond, const char *file,
+			    const char *fn, int fatal)
+{
+	(void)file; (void)fn; (void)fatal;
+	printf("real %u %s\n", line, cond);
+	return v;
+}
+EOT
+cat >"$T/cu.c" <<'EOT'
+int CU_assertImplementation(int, unsigned int, const char *, const char *, const char *, int);
+int main(void)
+{
+	int a = CU_assertImplementation(1, 1, "CU_PASS(\"[SKIPPED] x\")", "t.c", "", 0);
+	int b = CU_assertImplementation(0, 2, "CU_ASSERT_EQUAL(a,b)", "t.c", "", 0);
+	return a == 1 && b == 0 ? 0 : 1;
+}
+EOT
+shim=$T/cu_skip.so
+if gcc -std=c11 -D_GNU_SOURCE -Wall -Werror -shared -fPIC -o "$shim" "$CONF_DIR/cu_skip.c" -ldl &&
+	gcc -shared -fPIC -o "$T/libfakecu.so" "$T/fakecu.c" &&
+	gcc -o "$T/cu" "$T/cu.c" -L"$T" -lfakecu -Wl,-rpath,"$T"; then
+	out=$(LD_PRELOAD=$shim "$T/cu")
+	expect shim-keeps-return-values 0 $?
+	expect shim-marks-cu-pass 1 "$(grep -c '^\[CU_SKIP_MARKER\] t.c:1 CU_PASS' <<<"$out")"
+	expect shim-marks-nothing-else 1 "$(grep -c CU_SKIP_MARKER <<<"$out")"
+	expect shim-hands-every-call-on 2 "$(grep -c '^real ' <<<"$out")"
+else
+	bad shim-builds "gcc failed"
+fi
+
+# matrix.sh on fixtures: reftarget vs lio.
+m=$T/m
+mkdir -p "$m"
+for t in reftarget lio; do printf 'target=%s\nstatus=ran\n' "$t" >"$m/$t.meta"; done
+cat >"$m/reftarget.csv" <<'EOT'
+test,result,seconds,detail
+SCSI.A.Same,PASS,0.1,""
+SCSI.B.Listed,PASS,0.1,""
+SCSI.C.Moved,SKIP,0.1,""
+SCSI.D.New,FAIL,0.1,"x"
+tools.ls.discovery,PASS,0.1,""
+SCSI.E.Stale,PASS,0.1,""
+EOT
+cat >"$m/lio.csv" <<'EOT'
+test,result,seconds,detail
+SCSI.A.Same,PASS,0.1,""
+SCSI.B.Listed,FAIL,0.1,""
+SCSI.C.Moved,PASS,0.1,""
+SCSI.D.New,PASS,0.1,""
+tools.ls.discovery,NA,0.0,""
+SCSI.E.Stale,PASS,0.1,""
+EOT
+cat >"$m/expected.md" <<'EOT'
+| test | reftarget | lio | reason |
+| --- | --- | --- | --- |
+| SCSI.B.Listed | PASS | FAIL | LIO bug: SBC-3 §0 |
+| SCSI.C.Moved | FAIL | PASS | our bug |
+| SCSI.E.Stale | FAIL | PASS | our bug, since fixed |
+EOT
+CONF_EXPECTED=$m/expected.md "$CONF_DIR/matrix.sh" -o "$m" reftarget tgt lio >"$T/matrix.out" 2>&1
+expect matrix-fails-on-unexplained 1 $?
+row() { grep -F "| $1 |" "$m/summary.md" | awk -F'|' '{gsub(/^ +| +$/, "", $5); print $5}'; }
+expect matrix-listed-is-expected expected "$(row SCSI.B.Listed)"
+expect matrix-unlisted-is-new NEW "$(row SCSI.D.New)"
+expect matrix-moved-pair-is-changed "CHANGED (listed FAIL/PASS)" "$(row SCSI.C.Moved)"
+expect matrix-na-not-compared "" "$(row tools.ls.discovery)"
+expect matrix-reports-stale 1 "$(grep -c 'no longer different.*SCSI.E.Stale' "$m/summary.md")"
+expect matrix-csv-row "SCSI.D.New,FAIL,-,PASS" "$(grep '^SCSI.D.New,' "$m/matrix.csv")"
+sed -i '/SCSI.D.New/d; /SCSI.C.Moved/d' "$m/reftarget.csv" "$m/lio.csv"
+CONF_EXPECTED=$m/expected.md "$CONF_DIR/matrix.sh" -o "$m" reftarget tgt lio >"$T/matrix.out" 2>&1
+expect matrix-passes-when-all-explained 0 $?
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
