@@ -484,6 +484,7 @@ static enum login_verdict send_chunk(struct login *l, struct pdu *resp)
 			bad(l, st, "session could not be created or joined");
 			return reply_fail(l, resp);
 		}
+		assert(l->res.tsih != 0); /* bind() assigns one (TSIH 0 means "new", §11.12.6) */
 		put_be16(resp->bhs + PDU_OFF_LUN + 6, l->res.tsih); /* §11.13.4 */
 	}
 	resp->bhs[PDU_OFF_FLAGS] = flags;

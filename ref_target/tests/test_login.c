@@ -1086,6 +1086,86 @@ START_TEST(login_every_allocation_failure_is_answered_and_leaks_nothing)
 }
 END_TEST
 
+/* Random requests built from real keys, values and flags (a fixed seed):
+ * every answer is a well-formed Login Response, a failure closes, and
+ * nothing leaks. */
+static uint64_t rng_state = 0x243f6a8885a308d3ull;
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
+static void random_pair(struct fx_req *q)
+{
+	static const char *const keys[] = {
+		"InitiatorName", "TargetName", "SessionType", "AuthMethod", "CHAP_A", "CHAP_N",
+		"CHAP_R", "CHAP_I", "CHAP_C", "HeaderDigest", "DataDigest", "MaxBurstLength",
+		"FirstBurstLength", "ImmediateData", "InitialR2T", "MaxRecvDataSegmentLength",
+		"DefaultTime2Wait", "MaxConnections", "ErrorRecoveryLevel", "IFMarker",
+		"SendTargets", "TargetAlias", "InitiatorAlias", "X-com.example.k", "Foo", "bad key",
+		"", "TaskReporting", "iSCSIProtocolLevel",
+	};
+	static const char *const values[] = {
+		FX_INITIATOR, "iqn.2024-01.org.example:open", "iqn.2024-01.org.example:chap",
+		"Normal", "Discovery", "CHAP,None", "None", "CHAP", "5", "7,5", "0x00", "0b",
+		"Yes", "No", "512", "65536", "16777215", "0", "CRC32C,None", "Reject", "",
+		"\xff\xfe", FX_USER, "0x0102030405060708090a0b0c0d0e0f10", "All",
+	};
+	char kv[600];
+	int n;
+	if (rnd(20) == 0) { /* raw garbage */
+		uint8_t junk[64];
+		for (size_t i = 0; i < sizeof(junk); i++)
+			junk[i] = (uint8_t)rnd(256);
+		fx_raw(q, junk, 1 + rnd(sizeof(junk)));
+		return;
+	}
+	if (rnd(30) == 0) { /* a long value */
+		char big[500];
+		memset(big, 'a' + (char)rnd(26), sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		n = snprintf(kv, sizeof(kv), "%s=%s", keys[rnd(sizeof(keys) / sizeof(keys[0]))], big);
+	} else {
+		n = snprintf(kv, sizeof(kv), "%s=%s", keys[rnd(sizeof(keys) / sizeof(keys[0]))],
+			     values[rnd(sizeof(values) / sizeof(values[0]))]);
+	}
+	fx_raw(q, kv, (uint32_t)n + (rnd(25) ? 1 : 0)); /* sometimes no NUL */
+}
+
+START_TEST(login_survives_random_requests)
+{
+	unsigned closes = 0, ffps = 0;
+	for (int i = 0; i < 20000; i++) {
+		fx_login_req(&r, rnd(2), rnd(6) == 0, (uint8_t)rnd(4) % 3 == 2 ? 1 : (uint8_t)rnd(2),
+			     (uint8_t)rnd(4), rnd(10) == 0 ? (uint16_t)rnd(3) : 0);
+		if (rnd(10) == 0)
+			r.pdu.bhs[3] = (uint8_t)rnd(2); /* Version-min */
+		if (x.login.phase == LOGIN_START && rnd(2))
+			fx_identity(&r, rnd(4) ? FX_INITIATOR : FX_HOST_ACL, rnd(FX_T_COUNT));
+		for (uint32_t k = rnd(8); k > 0 && r.len < 7000; k--)
+			random_pair(&r);
+		x.check_status = rnd(4) ? 0 : ISCSI_LOGIN_SESSION_NOT_FOUND;
+		send();
+		ck_assert_uint_le(resp.data_len, 8192);
+		ck_assert(!(fx_t(&resp) && fx_c(&resp)));
+		if (v == LOGIN_REPLY_CLOSE) {
+			ck_assert_uint_ne(fx_status(&resp), 0);
+			closes++;
+		} else {
+			ck_assert_uint_eq(fx_status(&resp), 0);
+		}
+		if (v != LOGIN_REPLY)
+			fx_login_start(&x, (uint32_t)rnd(3));
+		ffps += v == LOGIN_REPLY_FFP;
+	}
+	ck_assert_uint_gt(closes, 100);
+	ck_assert_uint_gt(ffps, 10);
+}
+END_TEST
+
 Suite *suite_login(void);
 Suite *suite_login(void)
 {
@@ -1173,6 +1253,7 @@ Suite *suite_login(void)
 	tcase_add_test(tc, login_refuses_empty_request_with_c_bit);
 	tcase_add_test(tc, login_bounds_the_number_of_requests);
 	tcase_add_test(tc, login_every_allocation_failure_is_answered_and_leaks_nothing);
+	tcase_add_test(tc, login_survives_random_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }

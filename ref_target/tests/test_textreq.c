@@ -367,6 +367,57 @@ START_TEST(textreq_allocation_failure_is_rejected_and_leaks_nothing)
 }
 END_TEST
 
+/* Random Text Requests (fixed seed): every reply keeps the §11.11 rules
+ * (C=1 only with F=0; F=1 with the reserved tag, F=0 with another one;
+ * data within max_xmit_dsl), every reject has a reason, nothing leaks. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
+START_TEST(textreq_survives_random_requests)
+{
+	static const char *const kvs[] = {
+		"SendTargets=All", "SendTargets=", "SendTargets=iqn.2024-01.org.example:open",
+		"MaxRecvDataSegmentLength=512", "MaxRecvDataSegmentLength=8192",
+		"MaxRecvDataSegmentLength=1", "MaxBurstLength=512", "X-a=b", "Junk", "=x",
+		"InitiatorAlias=z", "HeaderDigest=None",
+	};
+	uint32_t last_ttt = ISCSI_TAG_RESERVED, last_itt = 1;
+	unsigned replies = 0, rejects = 0;
+	for (int i = 0; i < 20000; i++) {
+		uint32_t ttt = rnd(3) == 0 ? ISCSI_TAG_RESERVED : rnd(5) ? last_ttt : rnd(10);
+		uint32_t itt = rnd(5) ? last_itt : rnd(4);
+		req(rnd(3) != 0, rnd(4) == 0, itt, ttt);
+		for (uint32_t k = rnd(4); k > 0; k--) {
+			const char *kv = kvs[rnd(sizeof(kvs) / sizeof(kvs[0]))];
+			fx_raw(&r, kv, (uint32_t)strlen(kv) + (rnd(20) ? 1 : 0));
+		}
+		if (send() == TEXTREQ_REJECT) {
+			ck_assert_uint_ne(t.reject_reason, 0);
+			rejects++;
+			continue;
+		}
+		replies++;
+		bool f = rsp_f(), c = rsp_c();
+		ck_assert(!(f && c));
+		if (f)
+			ck_assert_uint_eq(rsp_ttt(), ISCSI_TAG_RESERVED);
+		else
+			ck_assert_uint_ne(rsp_ttt(), ISCSI_TAG_RESERVED);
+		if (!f)
+			last_ttt = rsp_ttt();
+		last_itt = itt;
+	}
+	ck_assert_uint_gt(replies, 1000);
+	ck_assert_uint_gt(rejects, 1000);
+}
+END_TEST
+
 Suite *suite_textreq(void);
 Suite *suite_textreq(void)
 {
@@ -393,6 +444,7 @@ Suite *suite_textreq(void)
 	tcase_add_test(tc, textreq_rejects_a_flood_of_keys);
 	tcase_add_test(tc, textreq_rejects_text_over_rt_text_max);
 	tcase_add_test(tc, textreq_allocation_failure_is_rejected_and_leaks_nothing);
+	tcase_add_test(tc, textreq_survives_random_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }
