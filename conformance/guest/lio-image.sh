@@ -33,7 +33,12 @@ kernel() {
 	fi
 	[ -n "$pkg" ] || conf_die "cannot resolve linux-image-amd64's kernel package"
 	conf_log "lio-image: downloading $pkg"
-	(cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1) || conf_die "apt-get download $pkg failed"
+	# A stale package list names a version the archive no longer has:
+	# refresh the lists once and try again.
+	if ! (cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1); then
+		apt-get update -q >/dev/null
+		(cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1) || conf_die "apt-get download $pkg failed"
+	fi
 	deb=$(ls "$dl"/*.deb)
 	rm -rf "$OUT/root"
 	dpkg-deb -x "$deb" "$OUT/root"
