@@ -5,6 +5,9 @@
 #             PASS, FAIL, SKIP ([SKIPPED] or the shim's marker), HANG, a
 #             start-up [SKIPPED] that is not the test's, a missing summary,
 #             a suite whose setup failed;
+#   runner    libiscsi-cu.sh with a fake suite that hangs: each hang is
+#             cut by the timeout, and after CONF_HANGS_MAX in a row the
+#             rest are recorded as not run;
 #   shim      cu_skip.so, preloaded into a program linked with CUnit, marks
 #             a CU_PASS and nothing else;
 #   matrix    matrix.sh on fixture results: a listed difference passes, an
@@ -66,6 +69,25 @@ expect verdict-no-summary FAIL "$(verdict "$T/nosummary" 1)"
 cunit_log "$T/setup" "1      0      0      0        0" "0      0      0      0" "" ""
 expect verdict-setup-failed FAIL "$(verdict "$T/setup" 0)"
 expect verdict-timeout HANG "$(verdict "$T/pass" 124)"
+
+# The runner's loop, with a fake suite whose every test hangs: two HANGs,
+# then the rest "not run" at once (CONF_HANGS_MAX=2), never 30 s each.
+mkdir -p "$T/work"
+echo "URL=iscsi://127.0.0.1:9/iqn.x/0" >"$T/work/target.env"
+cat >"$T/fake-cu" <<'EOT'
+#!/bin/sh
+[ "$1" = --list ] && { printf 'SCSI\nSCSI.A\nSCSI.A.One\nSCSI.A.Two\nSCSI.A.Three\nSCSI.A.Four\n'; exit 0; }
+exec sleep 100
+EOT
+chmod +x "$T/fake-cu"
+mkdir -p "$BUILD/conformance"
+[ -f "$BUILD/conformance/cu_skip.so" ] || cp /dev/null "$BUILD/conformance/cu_skip.so"
+t0=$SECONDS
+CONF_TEST_CU=$T/fake-cu CONF_TEST_TIMEOUT=1 CONF_HANGS_MAX=2 RT_IN_NETNS=1 \
+	"$CONF_DIR/suites/libiscsi-cu.sh" "$T/work" "$T/hang.csv" >"$T/hang.out" 2>&1
+expect runner-records-every-test 4 "$(tail -n +2 "$T/hang.csv" | wc -l)"
+expect runner-hangs-then-stops "HANG HANG FAIL FAIL" "$(tail -n +2 "$T/hang.csv" | cut -d, -f2 | tr '\n' ' ' | sed 's/ $//')"
+expect runner-stops-waiting 1 "$([ $((SECONDS - t0)) -lt 20 ] && echo 1 || echo 0)"
 
 # The shim, in front of a stand-in for CUnit's CU_assertImplementation (the
 # real one needs a running CUnit registry): it must mark CU_PASS only and
