@@ -50,15 +50,16 @@ conf_wait_port() {
 	return 1
 }
 
-# conf_stop_pid PIDFILE: stop the process we started (TERM, then KILL after
-# 10 s), by the PID recorded when we started it.
+# conf_stop_pid PIDFILE [GRACE]: stop the process we started, by the PID
+# recorded when we started it: TERM, then KILL after GRACE seconds (10);
+# GRACE 0 sends KILL at once.
 conf_stop_pid() {
-	local file=$1 pid i
+	local file=$1 grace=${2:-10} pid i
 	[ -s "$file" ] || return 0
 	pid=$(cat "$file")
 	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for i in $(seq 50); do
+		[ "$grace" -gt 0 ] && kill -TERM "$pid" 2>/dev/null
+		for i in $(seq $((grace * 5))); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.2
 		done

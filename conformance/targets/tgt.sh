@@ -72,8 +72,10 @@ EOT
 }
 
 stop() {
-	conf_stop_pid "$WORK/pid"
-	conf_stop_pid "$WORK/pid-chap"
+	# tgtd ignores SIGTERM and shuts down by tgtadm only once every target
+	# is deleted; its LUs here are scratch files, so KILL at once.
+	conf_stop_pid "$WORK/pid" 0
+	conf_stop_pid "$WORK/pid-chap" 0
 	rm -f "$WORK/lu.img" "$WORK/lu-chap.img"
 }
 
