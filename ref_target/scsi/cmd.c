@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "gate.h"
+#include "medium.h"
 #include "mode.h"
 #include "ua.h"
 
@@ -96,7 +98,7 @@ int scsi_cmd_decode(struct scsi_cmd *cmd)
 		scsi_fail(cmd, SC_LUN_NOT_SUPPORTED);
 		return -1;
 	}
-	if (op == NULL || cmd->cdb_len < op->cdb_len) {
+	if (op == NULL || cmd->cdb_len < op->cdb_len || (cmd->lu != NULL && !scsi_op_available(op, cmd->lu))) {
 		if (has_sa) /* unknown service action: a bad field */
 			scsi_fail_cdb(cmd, 1, 4);
 		else
@@ -113,32 +115,42 @@ bool scsi_write_protected(const struct scsi_cmd *cmd)
 	return cmd->read_only || (cmd->lu->cfg->flags & RT_LU_READ_ONLY) || mode_swp(cmd->lu);
 }
 
-/* The state checks that come before any command runs; true if the
- * command was answered (sense set). */
-static bool scsi_precheck(struct scsi_cmd *cmd, const struct scsi_op *op)
+bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu)
+{
+	return (lu->cfg->flags & op->requires) == op->requires;
+}
+
+/* The state checks that come before any command runs, in SAM-5's order:
+ * unit attention, then the medium, then write protection. Returns the
+ * condition to answer with, SC_NO_SENSE to go on. */
+static enum scsi_cond scsi_precheck(struct scsi_cmd *cmd, const struct scsi_op *op)
 {
 	struct scsi_lu *lu = cmd->lu;
 	if (!(op->flags & OP_NO_UA)) {
-		enum scsi_cond ua = ua_take(&lu->ua, cmd->nexus);
-		if (ua != SC_NO_SENSE) {
-			scsi_fail(cmd, ua);
-			return true;
-		}
+		enum scsi_cond ua = ua_take(&lu->nexuses, cmd->nexus);
+		if (ua != SC_NO_SENSE)
+			return ua;
 	}
-	if ((op->flags & OP_WRITE) && scsi_write_protected(cmd)) {
-		scsi_fail(cmd, SC_WRITE_PROTECTED);
-		return true;
-	}
-	return false;
+	if ((op->flags & OP_MEDIUM) && !medium_present(lu))
+		return SC_MEDIUM_NOT_PRESENT;
+	if ((op->flags & OP_WRITE) && scsi_write_protected(cmd))
+		return SC_WRITE_PROTECTED;
+	return SC_NO_SENSE;
 }
 
 void scsi_cmd_exec(struct scsi_cmd *cmd)
 {
 	const struct scsi_op *op = scsi_op_of(cmd);
 	assert(op != NULL); /* decode accepted it */
-	if (cmd->lu != NULL && scsi_precheck(cmd, op)) {
-		scsi_done(cmd);
-		return;
+	if (cmd->lu != NULL) {
+		enum scsi_cond c = scsi_precheck(cmd, op);
+		if (c != SC_NO_SENSE) {
+			scsi_done_fail(cmd, c);
+			return;
+		}
+		if ((op->flags & (OP_WRITE | OP_ATOMIC)) &&
+		    !gate_enter(&cmd->lu->gate, cmd, op->flags & OP_ATOMIC))
+			return; /* gate_wake runs op->exec later */
 	}
 	op->exec(cmd);
 }
@@ -154,10 +166,17 @@ void scsi_disk_done(struct rt_disk_io *io)
 
 void scsi_done(struct scsi_cmd *cmd)
 {
+	struct scsi_lu *lu = cmd->lu;
+	uint32_t gated = cmd->state & (SCSI_STATE_GATE_SHARED | SCSI_STATE_GATE_EXCL);
 	assert(!(cmd->state & SCSI_STATE_DONE));
 	assert(cmd->data_in_len <= cmd->xfer_len);
+	assert(cmd->priv == NULL); /* handlers free what they allocated first */
 	cmd->state |= SCSI_STATE_DONE;
-	cmd->done(cmd);
+	if (gated)
+		gate_leave(&lu->gate, gated & SCSI_STATE_GATE_EXCL);
+	cmd->done(cmd); /* cmd may be gone from here on */
+	if (gated)
+		gate_wake(&lu->gate);
 }
 
 void scsi_done_fail(struct scsi_cmd *cmd, enum scsi_cond cond)

@@ -28,7 +28,9 @@
 #define OP_NO_LU  0x02u /* runs on an unmapped LUN (INQUIRY, REQUEST SENSE, REPORT LUNS) */
 #define OP_NO_UA  0x04u /* not stopped by a pending unit attention (SAM-5 §5.14) */
 #define OP_WRITE  0x08u /* changes the medium: write protection applies (SBC-3 write protection) */
-#define OP_MEDIUM 0x10u /* needs the medium ready: NOT READY when stopped or ejected */
+#define OP_MEDIUM 0x10u /* needs the medium: NOT READY when it is ejected */
+#define OP_ATOMIC 0x20u /* read-modify-write: passes the LU's gate alone (gate.h);
+			   other OP_WRITE commands pass it shared */
 
 /* Longest CDB in our table; longer CDBs are never ours. */
 #define OP_CDB_MAX 16u
@@ -43,6 +45,7 @@ struct scsi_op {
 	int (*decode)(struct scsi_cmd *cmd);
 	void (*exec)(struct scsi_cmd *cmd);
 	void (*io_done)(struct scsi_cmd *cmd); /* NULL for commands without disk I/O */
+	uint32_t requires; /* RT_LU_* flags an LU needs for the command to exist there */
 };
 
 /* The table, sorted by (opcode, service action); opcodes.c. */
@@ -90,9 +93,26 @@ bool scsi_write_protected(const struct scsi_cmd *cmd);
 void *scsi_alloc(const struct scsi_lu *lu, size_t size);
 void scsi_free(const struct scsi_lu *lu, void *p, size_t size);
 
-/* cmd->state: the low bits are the handler's step; SCSI_STATE_DONE marks
- * that done() was called. */
+/* True if the command exists on this LU (its configuration has what the
+ * command requires, e.g. UNMAP only on thin-provisioned LUs). */
+bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu);
+
+/* cmd->state: the low bits are the handler's step; the high bits are the
+ * dispatcher's: done() was called, the command holds the LU's gate. */
 #define SCSI_STATE_DONE 0x80000000u
+#define SCSI_STATE_GATE_SHARED 0x40000000u
+#define SCSI_STATE_GATE_EXCL 0x20000000u
 #define SCSI_STATE_STEP 0x0000ffffu
+
+/* The handler's step, leaving the dispatcher's bits alone. */
+static inline uint32_t scsi_step(const struct scsi_cmd *cmd)
+{
+	return cmd->state & SCSI_STATE_STEP;
+}
+
+static inline void scsi_step_set(struct scsi_cmd *cmd, uint32_t step)
+{
+	cmd->state = (cmd->state & ~SCSI_STATE_STEP) | (step & SCSI_STATE_STEP);
+}
 
 #endif

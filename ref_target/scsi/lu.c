@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "medium.h"
 #include "mode.h"
 #include "ua.h"
 
@@ -32,18 +33,21 @@ void scsi_lu_destroy(struct scsi_lu *lu)
 	lu->env->free(lu->env->ctx, lu, sizeof(*lu));
 }
 
-/* SAM-5 §6.3: I_T nexus loss is reported to that nexus if it returns. */
+/* SAM-5 §6.3: I_T nexus loss ends the nexus's medium removal prevention
+ * and is reported to the nexus if it returns. */
 void scsi_nexus_lost(struct scsi_lu *lu, const struct scsi_nexus *nexus)
 {
-	ua_establish(&lu->ua, nexus, SC_UA_NEXUS_LOSS);
+	medium_nexus_lost(lu, nexus);
+	ua_establish(&lu->nexuses, nexus, SC_UA_NEXUS_LOSS);
 }
 
-/* SAM-5 §6.3: a logical unit reset is reported to every I_T nexus,
- * the requester's included. */
+/* SAM-5 §6.3: a logical unit reset ends medium removal preventions and is
+ * reported to every I_T nexus, the requester's included. */
 void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by)
 {
 	(void)by;
-	ua_establish_all(&lu->ua, NULL, SC_UA_DEVICE_RESET);
+	medium_reset(lu);
+	ua_establish_all(&lu->nexuses, NULL, SC_UA_DEVICE_RESET);
 }
 
 /* RFC 7143 §11.5.1: TARGET WARM RESET is SAM's target reset (reported as
@@ -51,14 +55,15 @@ void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by)
 void scsi_target_reset(struct scsi_lu *lu, const struct scsi_nexus *by, bool cold)
 {
 	(void)by;
-	ua_establish_all(&lu->ua, NULL, cold ? SC_UA_POWER_ON : SC_UA_BUS_RESET);
+	medium_reset(lu);
+	ua_establish_all(&lu->nexuses, NULL, cold ? SC_UA_POWER_ON : SC_UA_BUS_RESET);
 }
 
 /* SPC-4 §7.5, control mode page TAS 0: the victim learns through a unit attention that
  * its commands were cleared by another initiator. */
 void scsi_tasks_cleared(struct scsi_lu *lu, const struct scsi_nexus *victim)
 {
-	ua_establish(&lu->ua, victim, SC_UA_COMMANDS_CLEARED);
+	ua_establish(&lu->nexuses, victim, SC_UA_COMMANDS_CLEARED);
 }
 
 void lu_log(const struct scsi_lu *lu, enum rt_log_level level, const char *fmt, ...)

@@ -2,8 +2,9 @@
  * change it (SAM-5 §6.3 resets and I_T nexus loss).
  *
  * struct scsi_lu is allocated through env->alloc by scsi_lu_create and
- * owns every per-LU table of the SCSI layer: unit attentions (ua.h), mode
- * pages (mode.h), the medium state (START STOP UNIT, PREVENT ALLOW). The
+ * owns every per-LU table of the SCSI layer: the I_T nexuses it has seen
+ * with their unit attentions (nexus.h, ua.h), mode pages (mode.h), the
+ * medium (medium.h), the write gate of atomic commands (gate.h). The
  * configuration it points to belongs to the engine's creator.
  */
 #ifndef RT_SCSI_LU_H
@@ -12,16 +13,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gate.h"
+#include "medium.h"
 #include "mode.h"
+#include "nexus.h"
 #include "scsi.h"
-#include "ua.h"
 
 struct scsi_lu {
 	const struct rt_env *env;
 	const struct rt_lu_cfg *cfg;
 	uint32_t index; /* rt_config.lus index, rt_disk_io.lu */
-	struct ua_table ua;
+	struct nexus_table nexuses;
 	struct mode_state mode;
+	struct medium medium;
+	struct gate gate;
 };
 
 static inline uint64_t lu_blocks(const struct scsi_lu *lu)

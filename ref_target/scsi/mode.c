@@ -414,7 +414,7 @@ void mode_select_exec(struct scsi_cmd *cmd)
 		memcpy(lu->mode.cur, next, MODE_BYTES);
 		/* SPC-4 §7.5 (shared mode pages): the other nexuses learn
 		 * of the change through MODE PARAMETERS CHANGED. */
-		ua_establish_all(&lu->ua, cmd->nexus, SC_UA_MODE_CHANGED);
+		ua_establish_all(&lu->nexuses, cmd->nexus, SC_UA_MODE_CHANGED);
 	}
 	scsi_done(cmd);
 }

@@ -137,7 +137,7 @@ static void rw_write_received(struct scsi_cmd *cmd, bool fua)
 		scsi_done(cmd);
 		return;
 	}
-	cmd->state = RW_STEP_WRITE;
+	scsi_step_set(cmd, RW_STEP_WRITE);
 	cmd->nblocks = (uint32_t)blocks;
 	scsi_io_submit(cmd, RT_DISK_WRITE, cmd->lba, (uint64_t)blocks, cmd->buf, rw_write_flags(cmd, fua));
 }
@@ -209,7 +209,7 @@ static void verify_start(struct scsi_cmd *cmd, uint64_t blocks, uint8_t bytchk)
 	v->left = blocks;
 	v->bytchk = bytchk;
 	cmd->priv = v;
-	cmd->state = RW_STEP_VERIFY;
+	scsi_step_set(cmd, RW_STEP_VERIFY);
 	verify_next(cmd);
 }
 
@@ -239,7 +239,7 @@ void sbc_verify_done(struct scsi_cmd *cmd)
 		verify_end(cmd);
 		return;
 	}
-	if ((cmd->state & SCSI_STATE_STEP) == RW_STEP_WRITE) {
+	if (scsi_step(cmd) == RW_STEP_WRITE) {
 		verify_start(cmd, cmd->nblocks, CDB_BYTCHK(cmd->cdb));
 		return;
 	}

@@ -1,7 +1,8 @@
 /* sbc: handlers of the SBC-3 block commands and the block limits they
  * advertise. rw.c: READ, WRITE, VERIFY, WRITE AND VERIFY; sbc.c: READ
- * CAPACITY, SYNCHRONIZE CACHE. Referenced from the command table
- * (opcodes.c); the limits are also reported in the Block Limits VPD page.
+ * CAPACITY, SYNCHRONIZE CACHE, PRE-FETCH; lbp.c: UNMAP, WRITE SAME, GET LBA
+ * STATUS; caw.c: COMPARE AND WRITE, ORWRITE. Referenced from the command
+ * table (opcodes.c); the limits are also in the Block Limits VPD page.
  */
 #ifndef RT_SCSI_SBC_H
 #define RT_SCSI_SBC_H
@@ -13,6 +14,13 @@
 /* Ours: bytes of medium one VERIFY step reads at a time (bounded memory
  * whatever the verification length). */
 #define SBC_VERIFY_CHUNK (256u * 1024u)
+
+/* Ours: the most blocks one COMPARE AND WRITE may compare (MAXIMUM COMPARE
+ * AND WRITE LENGTH, a one-byte field; 2 x 255 blocks of 4096 bytes stay
+ * within RT_XFER_MAX). */
+#define SBC_CAW_BLOCKS_MAX 255u
+/* Ours: bytes of a WRITE SAME pattern written per disk request. */
+#define SBC_WS_CHUNK (1024u * 1024u)
 
 /* Ours: UNMAP limits advertised in the Block Limits VPD page (SBC-3
  * §6.5.3): no limit on blocks per command (each descriptor is one disk
@@ -50,5 +58,23 @@ void sbc_read_capacity16_exec(struct scsi_cmd *cmd);
 int sbc_sync_cache_decode(struct scsi_cmd *cmd);
 void sbc_sync_cache_exec(struct scsi_cmd *cmd);
 void sbc_sync_cache_done(struct scsi_cmd *cmd);
+int sbc_prefetch_decode(struct scsi_cmd *cmd);
+void sbc_prefetch_exec(struct scsi_cmd *cmd);
+
+int sbc_write_same_decode(struct scsi_cmd *cmd);
+void sbc_write_same_exec(struct scsi_cmd *cmd);
+void sbc_write_same_done(struct scsi_cmd *cmd);
+int sbc_unmap_decode(struct scsi_cmd *cmd);
+void sbc_unmap_exec(struct scsi_cmd *cmd);
+void sbc_unmap_done(struct scsi_cmd *cmd);
+int sbc_get_lba_status_decode(struct scsi_cmd *cmd);
+void sbc_get_lba_status_exec(struct scsi_cmd *cmd);
+
+int sbc_caw_decode(struct scsi_cmd *cmd);
+void sbc_caw_exec(struct scsi_cmd *cmd);
+void sbc_caw_done(struct scsi_cmd *cmd);
+int sbc_orwrite_decode(struct scsi_cmd *cmd);
+void sbc_orwrite_exec(struct scsi_cmd *cmd);
+void sbc_orwrite_done(struct scsi_cmd *cmd);
 
 #endif

@@ -6,6 +6,7 @@
 #include "bytes.h"
 #include "cmd.h"
 #include "lu.h"
+#include "medium.h"
 #include "ua.h"
 
 int spc_no_data_decode(struct scsi_cmd *cmd)
@@ -32,14 +33,17 @@ int spc_request_sense_decode(struct scsi_cmd *cmd)
 
 /* SPC-4 REQUEST SENSE: the sense data is returned as parameter data with GOOD
  * status: a pending unit attention (reported and cleared, SAM-5 §5.14),
- * LOGICAL UNIT NOT SUPPORTED for a LUN that is not there, else NO SENSE.
+ * LOGICAL UNIT NOT SUPPORTED for a LUN that is not there, NOT READY when
+ * the medium is out, else NO SENSE.
  * The DESC bit, not D_SENSE, chooses the format. */
 void spc_request_sense_exec(struct scsi_cmd *cmd)
 {
 	uint8_t sense[SCSI_SENSE_DESC_MAX_LEN];
 	enum scsi_cond cond = SC_LUN_NOT_SUPPORTED;
 	if (cmd->lu != NULL)
-		cond = ua_take(&cmd->lu->ua, cmd->nexus);
+		cond = ua_take(&cmd->lu->nexuses, cmd->nexus);
+	if (cond == SC_NO_SENSE && !medium_present(cmd->lu))
+		cond = SC_MEDIUM_NOT_PRESENT;
 	uint32_t len = sense_format(sense, cmd->cdb[1] & REQUEST_SENSE_DESC, cond, NULL);
 	scsi_data_in(cmd, sense, len);
 	scsi_done(cmd);
@@ -87,7 +91,7 @@ void spc_report_luns_exec(struct scsi_cmd *cmd)
 	}
 	put_be32(out, n * LUN_LEN);
 	if (cmd->lu != NULL) /* SPC-4 §6.33: the inventory was just reported */
-		ua_clear(&cmd->lu->ua, cmd->nexus, SC_UA_LUNS_CHANGED);
+		ua_clear(&cmd->lu->nexuses, cmd->nexus, SC_UA_LUNS_CHANGED);
 	scsi_data_in(cmd, out, REPORT_LUNS_HDR_LEN + n * LUN_LEN);
 	scsi_done(cmd);
 }

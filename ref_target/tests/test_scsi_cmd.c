@@ -66,6 +66,8 @@ static uint8_t field_top(uint8_t usage, uint8_t bit)
 START_TEST(every_unused_cdb_bit_is_rejected_with_its_field_pointer)
 {
 	unsigned checked = 0;
+	th_fini(&t);
+	th_init(&t, 2048, 512, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_SANITIZE | RT_LU_WCE);
 	th_clear_ua(&t);
 	for (size_t i = 0; i < scsi_ops_count; i++) {
 		const struct scsi_op *op = &scsi_ops[i];
@@ -251,6 +253,15 @@ START_TEST(write_to_read_only_mapping_or_lu_is_write_protected)
 }
 END_TEST
 
+START_TEST(commands_an_lu_lacks_are_invalid_operation_codes_there)
+{
+	uint8_t unmap[10] = {0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0};
+	th_clear_ua(&t);
+	th_run(&t, unmap, 10, NULL, 0); /* this LU is not thin-provisioned */
+	ck_assert(th_check(&t, 0x5, 0x20, 0x00));
+}
+END_TEST
+
 START_TEST(naca_bit_is_rejected_because_aca_is_not_supported)
 {
 	uint8_t tur[6] = {0x00, 0, 0, 0, 0, 0x04};
@@ -288,6 +299,7 @@ Suite *suite_scsi_cmd(void)
 	tcase_add_test(tc, pending_unit_attentions_come_out_in_precedence_order);
 	tcase_add_test(tc, unit_attention_comes_before_the_command_runs);
 	tcase_add_test(tc, write_to_read_only_mapping_or_lu_is_write_protected);
+	tcase_add_test(tc, commands_an_lu_lacks_are_invalid_operation_codes_there);
 	tcase_add_test(tc, naca_bit_is_rejected_because_aca_is_not_supported);
 	tcase_add_test(tc, decode_failure_sets_sense_without_calling_done);
 	suite_add_tcase(s, tc);

@@ -87,6 +87,29 @@ int th_start(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *dat
 	return 0;
 }
 
+int th_start_other(struct th *t, struct th_cmd *c, uint8_t *buf, const uint8_t *cdb, uint32_t cdb_len,
+		   const void *data_out, uint32_t data_out_len)
+{
+	memset(c, 0, sizeof(*c));
+	c->cmd = t->c.cmd; /* the same nexus, LU and mapping */
+	c->cmd.buf = buf;
+	c->cmd.done = th_done;
+	memset(c->cmd.cdb, 0, sizeof(c->cmd.cdb));
+	memcpy(c->cmd.cdb, cdb, cdb_len);
+	c->cmd.lu = t->unmapped ? NULL : t->lu;
+	c->cmd.nexus = &t->nexus;
+	c->cmd.luns = t->luns;
+	c->cmd.lun_count = 3;
+	c->cmd.cdb_len = 16;
+	if (scsi_cmd_decode(&c->cmd) != 0)
+		return -1;
+	if (data_out != NULL && data_out_len > 0)
+		memcpy(buf, data_out, data_out_len);
+	c->cmd.data_out_len = data_out_len;
+	scsi_cmd_exec(&c->cmd);
+	return 0;
+}
+
 unsigned th_pending(const struct th *t)
 {
 	return t->fe.npending;

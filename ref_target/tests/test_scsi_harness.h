@@ -51,6 +51,11 @@ int th_run(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *data_
 /* Same with the data-out length equal to the decoded xfer_len. */
 int th_run_full(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *data_out);
 
+/* Another command in flight beside t->c: c with its own buffer (at least
+ * the transfer length), started as th_start does. Returns the decode result. */
+int th_start_other(struct th *t, struct th_cmd *c, uint8_t *buf, const uint8_t *cdb, uint32_t cdb_len,
+		   const void *data_out, uint32_t data_out_len);
+
 /* Pending disk I/O of the fake environment. */
 unsigned th_pending(const struct th *t);
 /* Complete pending request i (0 = oldest) with status st (RT_DISK_OK

@@ -1,0 +1,154 @@
+/* caw: the atomic read-modify-write commands of SBC-3: COMPARE AND WRITE
+ * and ORWRITE(16).
+ *
+ * Both read the blocks, work on them, and write the result while holding
+ * the LU's gate alone (gate.h: OP_ATOMIC), so no other write to the LU can
+ * land between the read and the write, whatever order the disk completes
+ * requests in. COMPARE AND WRITE writes only if the medium equals the
+ * first half of the Data-Out buffer, else answers MISCOMPARE with the
+ * offset of the first differing byte in the INFORMATION field; ORWRITE
+ * writes medium OR data.
+ */
+#include <string.h>
+
+#include "bytes.h"
+#include "cmd.h"
+#include "lu.h"
+#include "mode.h"
+#include "sbc.h"
+
+#define CDB_FUA 0x08u
+#define CAW_BLOCKS_FIELD 13u
+
+enum {
+	RMW_STEP_READ = 1,
+	RMW_STEP_WRITE = 2,
+};
+
+/* The blocks read from the medium, in cmd->priv. */
+static size_t rmw_size(const struct scsi_cmd *cmd)
+{
+	return (size_t)cmd->nblocks * lu_block_size(cmd->lu);
+}
+
+static void rmw_end(struct scsi_cmd *cmd)
+{
+	if (cmd->priv != NULL) {
+		scsi_free(cmd->lu, cmd->priv, rmw_size(cmd));
+		cmd->priv = NULL;
+	}
+	scsi_done(cmd);
+}
+
+/* Read the blocks into a scratch buffer. */
+static void rmw_read(struct scsi_cmd *cmd)
+{
+	uint8_t *old = scsi_alloc(cmd->lu, rmw_size(cmd));
+	if (old == NULL) {
+		scsi_done_busy(cmd);
+		return;
+	}
+	cmd->priv = old;
+	scsi_step_set(cmd, RMW_STEP_READ);
+	scsi_io_submit(cmd, RT_DISK_READ, cmd->lba, cmd->nblocks, old, 0);
+}
+
+static void rmw_write(struct scsi_cmd *cmd, uint8_t *data)
+{
+	bool fua = (cmd->cdb[1] & CDB_FUA) || !mode_wce(cmd->lu);
+	scsi_step_set(cmd, RMW_STEP_WRITE);
+	scsi_io_submit(cmd, RT_DISK_WRITE, cmd->lba, cmd->nblocks, data, fua ? RT_DISK_FUA : 0);
+}
+
+/* ---- COMPARE AND WRITE ---- */
+
+int sbc_caw_decode(struct scsi_cmd *cmd)
+{
+	uint64_t lba = get_be64(cmd->cdb + 2);
+	uint32_t blocks = cmd->cdb[CAW_BLOCKS_FIELD];
+	if (blocks > SBC_CAW_BLOCKS_MAX) { /* the Block Limits VPD page says so */
+		scsi_fail_cdb(cmd, CAW_BLOCKS_FIELD, SCSI_BIT_NONE);
+		return -1;
+	}
+	if (scsi_check_lba(cmd, lba, blocks) != 0)
+		return -1;
+	cmd->lba = lba;
+	cmd->nblocks = blocks;
+	cmd->xfer_len = 2 * blocks * lu_block_size(cmd->lu); /* verify data, then write data */
+	cmd->dir = blocks ? SCSI_DIR_OUT : SCSI_DIR_NONE;
+	return 0;
+}
+
+void sbc_caw_exec(struct scsi_cmd *cmd)
+{
+	if (cmd->nblocks == 0) { /* SBC-3: not an error */
+		scsi_done(cmd);
+		return;
+	}
+	/* Both halves are needed: a partial buffer cannot be compared. */
+	if (cmd->data_out_len < cmd->xfer_len) {
+		scsi_done_fail(cmd, SC_INVALID_FIELD_IU);
+		return;
+	}
+	rmw_read(cmd);
+}
+
+void sbc_caw_done(struct scsi_cmd *cmd)
+{
+	if (!scsi_io_ok(cmd) || scsi_step(cmd) == RMW_STEP_WRITE) {
+		rmw_end(cmd);
+		return;
+	}
+	const uint8_t *old = cmd->priv;
+	size_t n = rmw_size(cmd);
+	if (memcmp(old, cmd->buf, n) != 0) {
+		size_t i = 0;
+		while (old[i] == cmd->buf[i])
+			i++;
+		scsi_fail_info(cmd, SC_MISCOMPARE, i);
+		rmw_end(cmd);
+		return;
+	}
+	rmw_write(cmd, cmd->buf + n);
+}
+
+/* ---- ORWRITE(16) ---- */
+
+int sbc_orwrite_decode(struct scsi_cmd *cmd)
+{
+	uint64_t lba;
+	uint32_t count;
+	uint16_t field;
+	sbc_lba_count(cmd, &lba, &count, &field);
+	if (scsi_check_xfer(cmd, count, field) != 0 || scsi_check_lba(cmd, lba, count) != 0)
+		return -1;
+	cmd->lba = lba;
+	cmd->nblocks = count;
+	cmd->xfer_len = count * lu_block_size(cmd->lu);
+	cmd->dir = count ? SCSI_DIR_OUT : SCSI_DIR_NONE;
+	return 0;
+}
+
+void sbc_orwrite_exec(struct scsi_cmd *cmd)
+{
+	int64_t blocks = sbc_blocks_received(cmd);
+	if (blocks <= 0) { /* error (sense set) or nothing to do */
+		scsi_done(cmd);
+		return;
+	}
+	cmd->nblocks = (uint32_t)blocks;
+	rmw_read(cmd);
+}
+
+void sbc_orwrite_done(struct scsi_cmd *cmd)
+{
+	if (!scsi_io_ok(cmd) || scsi_step(cmd) == RMW_STEP_WRITE) {
+		rmw_end(cmd);
+		return;
+	}
+	uint8_t *data = cmd->priv;
+	size_t n = rmw_size(cmd);
+	for (size_t i = 0; i < n; i++)
+		data[i] |= cmd->buf[i];
+	rmw_write(cmd, data);
+}

@@ -1,0 +1,266 @@
+/* lbp: logical block provisioning commands (SBC-3 §4.7): UNMAP, WRITE
+ * SAME(10)/(16) with its UNMAP, ANCHOR and NDOB bits, GET LBA STATUS.
+ *
+ * UNMAP and WRITE SAME with UNMAP exist on thin-provisioned LUs only
+ * (LBPU, LBPWS in the provisioning VPD page). Deallocated blocks read as
+ * zeroes on our backstores; an anchored block is zeroed and kept mapped.
+ * WRITE SAME of a zero block (or NDOB) is one WRITE ZEROES request; any
+ * other pattern is written SBC_WS_CHUNK bytes at a time. GET LBA STATUS
+ * answers "mapped or unknown" for the whole rest of the medium: the disk
+ * interface cannot tell deallocated blocks apart (SBC-3 allows it).
+ */
+#include <string.h>
+
+#include "bytes.h"
+#include "cmd.h"
+#include "lu.h"
+#include "mode.h"
+#include "sbc.h"
+
+/* WRITE SAME byte 1 (SBC-3, SBC-4 for NDOB). */
+#define WS_ANCHOR 0x10u
+#define WS_UNMAP 0x08u
+#define WS_NDOB 0x01u
+/* UNMAP byte 1. */
+#define UNMAP_ANCHOR 0x01u
+/* UNMAP parameter list: 8-byte header, 16-byte block descriptors. */
+#define UNMAP_HDR_LEN 8u
+#define UNMAP_DESC_LEN 16u
+/* GET LBA STATUS: 8-byte header, 16-byte descriptors; status 0h is
+ * "mapped or unknown". */
+#define LBA_STATUS_HDR_LEN 8u
+#define LBA_STATUS_DESC_LEN 16u
+#define LBA_STATUS_MAPPED 0x0u
+
+static uint32_t lbp_flags(const struct scsi_cmd *cmd)
+{
+	return mode_wce(cmd->lu) ? 0 : RT_DISK_FUA;
+}
+
+/* ---- WRITE SAME ---- */
+
+static bool ws_is16(const struct scsi_cmd *cmd)
+{
+	return cmd->cdb[0] == 0x93;
+}
+
+int sbc_write_same_decode(struct scsi_cmd *cmd)
+{
+	uint8_t b1 = cmd->cdb[1];
+	uint64_t lba;
+	uint32_t count;
+	uint16_t field;
+	sbc_lba_count(cmd, &lba, &count, &field);
+	if ((b1 & WS_ANCHOR) && !(b1 & WS_UNMAP)) { /* SBC-3: ANCHOR needs UNMAP */
+		scsi_fail_cdb(cmd, 1, 4);
+		return -1;
+	}
+	if ((b1 & (WS_UNMAP | WS_ANCHOR)) && !(cmd->lu->cfg->flags & RT_LU_THIN)) {
+		scsi_fail_cdb(cmd, 1, (b1 & WS_ANCHOR) ? 4 : 3); /* LBPWS 0, ANC_SUP 0 */
+		return -1;
+	}
+	if (scsi_check_lba(cmd, lba, count) != 0)
+		return -1;
+	/* NUMBER OF LOGICAL BLOCKS 0: to the end of the medium (WSNZ 0). */
+	cmd->lba = lba;
+	cmd->nblocks = count;
+	bool ndob = ws_is16(cmd) && (b1 & WS_NDOB);
+	cmd->xfer_len = ndob ? 0 : lu_block_size(cmd->lu);
+	cmd->dir = ndob ? SCSI_DIR_NONE : SCSI_DIR_OUT;
+	return 0;
+}
+
+static uint64_t ws_blocks(const struct scsi_cmd *cmd)
+{
+	return cmd->nblocks ? cmd->nblocks : lu_blocks(cmd->lu) - cmd->lba;
+}
+
+static bool all_zero(const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+/* A pattern write in progress, in cmd->priv; the repeated pattern follows. */
+struct ws {
+	uint64_t next, left;
+	uint32_t chunk_blocks;
+	uint8_t data[];
+};
+
+static size_t ws_size(const struct ws *w, uint32_t bs)
+{
+	return sizeof(*w) + (size_t)w->chunk_blocks * bs;
+}
+
+static void ws_next(struct scsi_cmd *cmd)
+{
+	struct ws *w = cmd->priv;
+	uint64_t n = w->left < w->chunk_blocks ? w->left : w->chunk_blocks;
+	scsi_io_submit(cmd, RT_DISK_WRITE, w->next, n, w->data, lbp_flags(cmd));
+	w->next += n;
+	w->left -= n;
+}
+
+static void ws_pattern(struct scsi_cmd *cmd, uint64_t blocks)
+{
+	uint32_t bs = lu_block_size(cmd->lu);
+	struct ws probe = {.next = cmd->lba, .left = blocks, .chunk_blocks = SBC_WS_CHUNK / bs};
+	if (blocks < probe.chunk_blocks)
+		probe.chunk_blocks = (uint32_t)blocks;
+	struct ws *w = scsi_alloc(cmd->lu, ws_size(&probe, bs));
+	if (w == NULL) {
+		scsi_done_busy(cmd);
+		return;
+	}
+	*w = probe;
+	for (uint32_t i = 0; i < w->chunk_blocks; i++)
+		memcpy(w->data + (size_t)i * bs, cmd->buf, bs);
+	cmd->priv = w;
+	ws_next(cmd);
+}
+
+void sbc_write_same_exec(struct scsi_cmd *cmd)
+{
+	uint8_t b1 = cmd->cdb[1];
+	uint32_t bs = lu_block_size(cmd->lu);
+	bool ndob = ws_is16(cmd) && (b1 & WS_NDOB);
+	if (!ndob) {
+		int64_t got = sbc_blocks_received(cmd);
+		if (got < 0) {
+			scsi_done(cmd);
+			return;
+		}
+		if (got == 0) { /* no block to repeat */
+			scsi_done_fail(cmd, SC_INVALID_FIELD_IU);
+			return;
+		}
+	}
+	uint64_t blocks = ws_blocks(cmd);
+	bool zero = ndob || all_zero(cmd->buf, bs);
+	if (b1 & WS_ANCHOR)
+		scsi_io_submit(cmd, RT_DISK_WRITE_ZEROES, cmd->lba, blocks, NULL, lbp_flags(cmd));
+	else if (zero)
+		scsi_io_submit(cmd, (b1 & WS_UNMAP) ? RT_DISK_UNMAP : RT_DISK_WRITE_ZEROES, cmd->lba, blocks, NULL,
+			       lbp_flags(cmd));
+	else
+		ws_pattern(cmd, blocks);
+}
+
+void sbc_write_same_done(struct scsi_cmd *cmd)
+{
+	struct ws *w = cmd->priv;
+	bool ok = scsi_io_ok(cmd);
+	if (ok && w != NULL && w->left > 0) {
+		ws_next(cmd);
+		return;
+	}
+	if (w != NULL) {
+		scsi_free(cmd->lu, w, ws_size(w, lu_block_size(cmd->lu)));
+		cmd->priv = NULL;
+	}
+	scsi_done(cmd);
+}
+
+/* ---- UNMAP ---- */
+
+int sbc_unmap_decode(struct scsi_cmd *cmd)
+{
+	cmd->xfer_len = get_be16(cmd->cdb + 7);
+	cmd->dir = cmd->xfer_len ? SCSI_DIR_OUT : SCSI_DIR_NONE;
+	return 0;
+}
+
+/* Descriptors of the parameter list (after unmap_check), in cmd->buf. */
+static uint32_t unmap_count(const struct scsi_cmd *cmd)
+{
+	uint32_t n = cmd->data_out_len < cmd->xfer_len ? cmd->data_out_len : cmd->xfer_len;
+	uint32_t bd = get_be16(cmd->buf + 2);
+	if (bd > n - UNMAP_HDR_LEN)
+		bd = n - UNMAP_HDR_LEN;
+	return bd / UNMAP_DESC_LEN; /* a partial last descriptor is ignored */
+}
+
+static const uint8_t *unmap_desc(const struct scsi_cmd *cmd, uint32_t i)
+{
+	return cmd->buf + UNMAP_HDR_LEN + (size_t)i * UNMAP_DESC_LEN;
+}
+
+/* Check the whole list before unmapping anything. */
+static int unmap_check(struct scsi_cmd *cmd)
+{
+	uint32_t n = cmd->data_out_len < cmd->xfer_len ? cmd->data_out_len : cmd->xfer_len;
+	if (n < UNMAP_HDR_LEN) {
+		scsi_fail(cmd, SC_PARAM_LIST_LENGTH);
+		return -1;
+	}
+	uint32_t count = unmap_count(cmd);
+	if (count > SBC_UNMAP_DESC_MAX) {
+		scsi_fail_param(cmd, 2, SCSI_BIT_NONE);
+		return -1;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *d = unmap_desc(cmd, i);
+		uint64_t lba = get_be64(d), blocks = get_be32(d + 8);
+		/* A descriptor of 0 blocks unmaps nothing and is no error. */
+		if (blocks != 0 && scsi_check_lba(cmd, lba, blocks) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Submit the next descriptor with blocks, from cmd->state on; false if
+ * none is left. */
+static bool unmap_next(struct scsi_cmd *cmd)
+{
+	uint32_t count = unmap_count(cmd);
+	for (uint32_t i = scsi_step(cmd); i < count; i++) {
+		const uint8_t *d = unmap_desc(cmd, i);
+		if (get_be32(d + 8) == 0)
+			continue;
+		scsi_step_set(cmd, (i + 1));
+		enum rt_disk_op op = (cmd->cdb[1] & UNMAP_ANCHOR) ? RT_DISK_WRITE_ZEROES : RT_DISK_UNMAP;
+		scsi_io_submit(cmd, op, get_be64(d), get_be32(d + 8), NULL, lbp_flags(cmd));
+		return true;
+	}
+	return false;
+}
+
+void sbc_unmap_exec(struct scsi_cmd *cmd)
+{
+	if (cmd->xfer_len == 0 || unmap_check(cmd) != 0 || !unmap_next(cmd))
+		scsi_done(cmd);
+}
+
+void sbc_unmap_done(struct scsi_cmd *cmd)
+{
+	if (!scsi_io_ok(cmd) || !unmap_next(cmd))
+		scsi_done(cmd);
+}
+
+/* ---- GET LBA STATUS ---- */
+
+int sbc_get_lba_status_decode(struct scsi_cmd *cmd)
+{
+	if (scsi_check_lba(cmd, get_be64(cmd->cdb + 2), 0) != 0)
+		return -1;
+	cmd->xfer_len = get_be32(cmd->cdb + 10);
+	cmd->dir = SCSI_DIR_IN;
+	return 0;
+}
+
+void sbc_get_lba_status_exec(struct scsi_cmd *cmd)
+{
+	uint8_t d[LBA_STATUS_HDR_LEN + LBA_STATUS_DESC_LEN];
+	uint64_t lba = get_be64(cmd->cdb + 2);
+	uint64_t left = lu_blocks(cmd->lu) - lba;
+	memset(d, 0, sizeof(d));
+	put_be32(d, sizeof(d) - 4); /* PARAMETER DATA LENGTH */
+	put_be64(d + 8, lba);
+	put_be32(d + 16, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left);
+	d[20] = LBA_STATUS_MAPPED;
+	scsi_data_in(cmd, d, sizeof(d));
+	scsi_done(cmd);
+}

@@ -1,0 +1,323 @@
+/* test_scsi_lbp: UNMAP, WRITE SAME, GET LBA STATUS (scsi/lbp.c) and
+ * PRE-FETCH (scsi/sbc.c). */
+#include <check.h>
+#include <string.h>
+
+#include "scsi/bytes.h"
+#include "test_scsi_harness.h"
+
+#define BLOCKS 4096u
+#define BS 512u
+
+static struct th t;
+
+static void setup(void)
+{
+	th_init(&t, BLOCKS, BS, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_WCE);
+	th_clear_ua(&t);
+}
+
+static void teardown(void)
+{
+	th_fini(&t);
+}
+
+static bool disk_is(uint64_t lba, uint64_t blocks, uint8_t v)
+{
+	const uint8_t *p = th_disk(&t, lba);
+	for (uint64_t i = 0; i < blocks * BS; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* UNMAP with 'n' descriptors (lba, blocks) pairs. */
+static int unmap(const uint64_t (*d)[2], uint32_t n, uint8_t byte1)
+{
+	uint8_t list[8 + 16 * 300];
+	memset(list, 0, sizeof(list));
+	put_be16(list, (uint16_t)(6 + 16 * n));
+	put_be16(list + 2, (uint16_t)(16 * n));
+	for (uint32_t i = 0; i < n; i++) {
+		put_be64(list + 8 + 16 * i, d[i][0]);
+		put_be32(list + 16 + 16 * i, (uint32_t)d[i][1]);
+	}
+	uint8_t cdb[10] = {0x42, byte1};
+	put_be16(cdb + 7, (uint16_t)(8 + 16 * n));
+	return th_run(&t, cdb, 10, list, 8 + 16 * n);
+}
+
+START_TEST(unmap_deallocates_each_descriptor)
+{
+	th_disk_fill(&t, 0, 64, 'a');
+	const uint64_t d[][2] = {{2, 3}, {10, 0}, {20, 4}};
+	ck_assert_int_eq(unmap(d, 3, 0), SCSI_STATUS_GOOD);
+	ck_assert(disk_is(0, 2, 'a'));
+	ck_assert(disk_is(2, 3, 0));
+	ck_assert(disk_is(5, 15, 'a'));
+	ck_assert(disk_is(20, 4, 0));
+	ck_assert(disk_is(24, 40, 'a'));
+}
+END_TEST
+
+START_TEST(unmap_sends_one_deallocation_per_descriptor_in_order)
+{
+	const uint64_t d[][2] = {{7, 1}, {3, 2}};
+	uint8_t list[40] = {0, 38, 0, 32};
+	put_be64(list + 8, d[0][0]);
+	put_be32(list + 16, 1);
+	put_be64(list + 24, d[1][0]);
+	put_be32(list + 32, 2);
+	uint8_t cdb[10] = {0x42, 0, 0, 0, 0, 0, 0, 0, 40, 0};
+	ck_assert_int_eq(th_start(&t, cdb, 10, list, 40), 0);
+	ck_assert_uint_eq(th_pending(&t), 1);
+	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_UNMAP);
+	ck_assert_uint_eq(t.fe.pending[0]->offset, 7 * BS);
+	th_complete(&t, 0, RT_DISK_OK);
+	ck_assert_uint_eq(t.fe.pending[0]->offset, 3 * BS);
+	ck_assert_uint_eq(t.fe.pending[0]->len, 2 * BS);
+	th_complete(&t, 0, RT_DISK_ERR_WRITE); /* the second one fails */
+	ck_assert_int_eq(t.c.done_calls, 1);
+	ck_assert(th_check(&t, 0x3, 0x0c, 0x00));
+}
+END_TEST
+
+START_TEST(unmap_with_anchor_zeroes_and_keeps_blocks)
+{
+	const uint64_t d[][2] = {{0, 1}};
+	uint8_t list[24] = {0, 22, 0, 16};
+	put_be32(list + 16, 1);
+	uint8_t cdb[10] = {0x42, 0x01, 0, 0, 0, 0, 0, 0, 24, 0};
+	(void)d;
+	ck_assert_int_eq(th_start(&t, cdb, 10, list, 24), 0);
+	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_WRITE_ZEROES);
+	th_disk_run(&t);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
+}
+END_TEST
+
+START_TEST(unmap_zero_blocks_at_the_end_and_empty_lists_are_fine)
+{
+	const uint64_t d[][2] = {{BLOCKS, 0}};
+	ck_assert_int_eq(unmap(d, 1, 0), SCSI_STATUS_GOOD);
+	ck_assert_int_eq(unmap(d, 0, 0), SCSI_STATUS_GOOD);
+	uint8_t cdb[10] = {0x42};
+	ck_assert_int_eq(th_run(&t, cdb, 10, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.fe.npending, 0);
+}
+END_TEST
+
+START_TEST(unmap_checks_every_descriptor_before_touching_anything)
+{
+	th_disk_fill(&t, 0, 8, 'a');
+	const uint64_t d[][2] = {{0, 4}, {BLOCKS - 1, 2}};
+	unmap(d, 2, 0);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+	ck_assert(disk_is(0, 4, 'a'));
+	const uint64_t huge[][2] = {{UINT64_MAX, 1}};
+	unmap(huge, 1, 0);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+}
+END_TEST
+
+START_TEST(unmap_rejects_short_lists_and_too_many_descriptors)
+{
+	uint8_t cdb[10] = {0x42, 0, 0, 0, 0, 0, 0, 0, 6, 0};
+	uint8_t list[8] = {0};
+	th_run(&t, cdb, 10, list, 6);
+	ck_assert(th_check(&t, 0x5, 0x1a, 0x00));
+	static uint64_t d[257][2];
+	for (int i = 0; i < 257; i++) {
+		d[i][0] = (uint64_t)i;
+		d[i][1] = 1;
+	}
+	unmap((const uint64_t(*)[2])d, 257, 0);
+	ck_assert(th_check(&t, 0x5, 0x26, 0x00));
+	ck_assert_int_eq(unmap((const uint64_t(*)[2])d, 256, 0), SCSI_STATUS_GOOD);
+}
+END_TEST
+
+START_TEST(unmap_does_not_exist_on_a_fully_provisioned_lu)
+{
+	th_fini(&t);
+	th_init(&t, BLOCKS, BS, 0);
+	th_clear_ua(&t);
+	const uint64_t d[][2] = {{0, 1}};
+	unmap(d, 1, 0);
+	ck_assert(th_check(&t, 0x5, 0x20, 0x00));
+}
+END_TEST
+
+static int write_same(uint8_t op, uint8_t byte1, uint64_t lba, uint32_t blocks, const uint8_t *block)
+{
+	uint8_t cdb[16] = {op, byte1};
+	if (op == 0x41) {
+		put_be32(cdb + 2, (uint32_t)lba);
+		put_be16(cdb + 7, (uint16_t)blocks);
+	} else {
+		put_be64(cdb + 2, lba);
+		put_be32(cdb + 10, blocks);
+	}
+	return th_run(&t, cdb, op == 0x41 ? 10 : 16, block, block ? BS : 0);
+}
+
+START_TEST(write_same_repeats_the_block_across_chunks)
+{
+	uint8_t block[BS];
+	for (uint32_t i = 0; i < BS; i++)
+		block[i] = (uint8_t)(i ^ 0x5a);
+	/* 3000 blocks of 512 bytes: more than one 1 MiB chunk */
+	ck_assert_int_eq(write_same(0x93, 0, 100, 3000, block), SCSI_STATUS_GOOD);
+	for (uint32_t b = 100; b < 3100; b++)
+		ck_assert_int_eq(memcmp(th_disk(&t, b), block, BS), 0);
+	ck_assert_uint_eq(th_disk(&t, 99)[0], 0);
+	ck_assert_uint_eq(th_disk(&t, 3100)[0], 0);
+	ck_assert_int_eq(write_same(0x41, 0, 5, 2, block), SCSI_STATUS_GOOD);
+	ck_assert_int_eq(memcmp(th_disk(&t, 6), block, BS), 0);
+}
+END_TEST
+
+START_TEST(write_same_of_zeroes_is_one_write_zeroes_request)
+{
+	uint8_t zero[BS] = {0};
+	th_disk_fill(&t, 0, 64, 'a');
+	uint8_t cdb[16] = {0x93};
+	put_be32(cdb + 10, 64);
+	ck_assert_int_eq(th_start(&t, cdb, 16, zero, BS), 0);
+	ck_assert_uint_eq(th_pending(&t), 1);
+	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_WRITE_ZEROES);
+	ck_assert_uint_eq(t.fe.pending[0]->len, 64 * BS);
+	th_disk_run(&t);
+	ck_assert(disk_is(0, 64, 0));
+}
+END_TEST
+
+START_TEST(write_same_unmap_deallocates_a_zero_block_and_writes_anything_else)
+{
+	uint8_t zero[BS] = {0}, ones[BS];
+	memset(ones, 0xff, BS);
+	uint8_t cdb[16] = {0x93, 0x08};
+	put_be32(cdb + 10, 8);
+	th_start(&t, cdb, 16, zero, BS);
+	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_UNMAP);
+	th_disk_run(&t);
+	th_start(&t, cdb, 16, ones, BS);
+	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_WRITE);
+	th_disk_run(&t);
+	ck_assert(disk_is(0, 8, 0xff));
+	/* NDOB: no data, zeroes */
+	cdb[1] = 0x09;
+	th_prep(&t, cdb, 16);
+	ck_assert_int_eq(scsi_cmd_decode(&t.c.cmd), 0);
+	ck_assert_uint_eq(t.c.cmd.xfer_len, 0);
+	ck_assert_int_eq(th_run(&t, cdb, 16, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert(disk_is(0, 8, 0));
+}
+END_TEST
+
+START_TEST(write_same_zero_blocks_means_to_the_end)
+{
+	uint8_t block[BS];
+	memset(block, 0x11, BS);
+	ck_assert_int_eq(write_same(0x93, 0, BLOCKS - 10, 0, block), SCSI_STATUS_GOOD);
+	ck_assert(disk_is(BLOCKS - 10, 10, 0x11));
+	ck_assert_uint_eq(th_disk(&t, BLOCKS - 11)[0], 0);
+}
+END_TEST
+
+START_TEST(write_same_checks_its_range_and_bits)
+{
+	uint8_t block[BS] = {1};
+	write_same(0x93, 0, BLOCKS - 1, 2, block);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+	write_same(0x93, 0, BLOCKS + 1, 0, block);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+	write_same(0x93, 0, UINT64_MAX, 1, block);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+	write_same(0x93, 0x10, 0, 1, block); /* ANCHOR without UNMAP */
+	ck_assert(th_check_field(&t, 1, 4));
+	ck_assert_int_eq(write_same(0x93, 0x18, 0, 1, block), SCSI_STATUS_GOOD);
+	write_same(0x41, 0x01, 0, 1, block); /* WRITE SAME(10) has no NDOB */
+	ck_assert(th_check_field(&t, 1, 2));
+	th_fini(&t);
+	th_init(&t, BLOCKS, BS, 0); /* fully provisioned: no UNMAP bit */
+	th_clear_ua(&t);
+	write_same(0x93, 0x08, 0, 1, block);
+	ck_assert(th_check_field(&t, 1, 3));
+	ck_assert_int_eq(write_same(0x93, 0, 0, 1, block), SCSI_STATUS_GOOD);
+}
+END_TEST
+
+START_TEST(write_same_without_its_block_is_invalid_information_unit)
+{
+	uint8_t cdb[16] = {0x93};
+	put_be32(cdb + 10, 4);
+	uint8_t block[BS] = {0};
+	th_run(&t, cdb, 16, block, 100);
+	ck_assert(th_check(&t, 0x5, 0x0e, 0x03));
+	th_run(&t, cdb, 16, NULL, 0);
+	ck_assert(th_check(&t, 0x5, 0x0e, 0x03));
+}
+END_TEST
+
+START_TEST(get_lba_status_describes_from_the_lba_to_the_end)
+{
+	uint8_t cdb[16] = {0x9e, 0x12};
+	put_be64(cdb + 2, 100);
+	put_be32(cdb + 10, 24);
+	ck_assert_int_eq(th_run(&t, cdb, 16, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.c.cmd.data_in_len, 24);
+	ck_assert_uint_eq(get_be32(t.buf), 20);
+	ck_assert_uint_eq(get_be64(t.buf + 8), 100);
+	ck_assert_uint_eq(get_be32(t.buf + 16), BLOCKS - 100);
+	ck_assert_uint_eq(t.buf[20] & 0xf, 0);
+	put_be64(cdb + 2, BLOCKS);
+	th_run(&t, cdb, 16, NULL, 0);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+	put_be64(cdb + 2, UINT64_MAX);
+	th_run(&t, cdb, 16, NULL, 0);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+}
+END_TEST
+
+START_TEST(prefetch_checks_the_range_and_answers_good)
+{
+	uint8_t p10[10] = {0x34, 0x02};
+	put_be32(p10 + 2, BLOCKS - 4);
+	put_be16(p10 + 7, 4);
+	p10[6] = 3;
+	ck_assert_int_eq(th_run(&t, p10, 10, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.fe.npending, 0);
+	put_be16(p10 + 7, 5);
+	th_run(&t, p10, 10, NULL, 0);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+	uint8_t p16[16] = {0x90};
+	put_be64(p16 + 2, UINT64_MAX);
+	th_run(&t, p16, 16, NULL, 0);
+	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
+}
+END_TEST
+
+Suite *suite_scsi_lbp(void)
+{
+	Suite *s = suite_create("scsi_lbp");
+	TCase *tc = tcase_create("lbp");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, unmap_deallocates_each_descriptor);
+	tcase_add_test(tc, unmap_sends_one_deallocation_per_descriptor_in_order);
+	tcase_add_test(tc, unmap_with_anchor_zeroes_and_keeps_blocks);
+	tcase_add_test(tc, unmap_zero_blocks_at_the_end_and_empty_lists_are_fine);
+	tcase_add_test(tc, unmap_checks_every_descriptor_before_touching_anything);
+	tcase_add_test(tc, unmap_rejects_short_lists_and_too_many_descriptors);
+	tcase_add_test(tc, unmap_does_not_exist_on_a_fully_provisioned_lu);
+	tcase_add_test(tc, write_same_repeats_the_block_across_chunks);
+	tcase_add_test(tc, write_same_of_zeroes_is_one_write_zeroes_request);
+	tcase_add_test(tc, write_same_unmap_deallocates_a_zero_block_and_writes_anything_else);
+	tcase_add_test(tc, write_same_zero_blocks_means_to_the_end);
+	tcase_add_test(tc, write_same_checks_its_range_and_bits);
+	tcase_add_test(tc, write_same_without_its_block_is_invalid_information_unit);
+	tcase_add_test(tc, get_lba_status_describes_from_the_lba_to_the_end);
+	tcase_add_test(tc, prefetch_checks_the_range_and_answers_good);
+	suite_add_tcase(s, tc);
+	return s;
+}
