@@ -307,15 +307,15 @@ static void task_scsi_done(struct scsi_cmd *cmd)
 
 static void task_exec(struct task *t)
 {
-	t->state = TASK_EXEC;
-	if (t->decode_failed) {
-		task_scsi_done(&t->cmd);
-		return;
-	}
 	struct scsi_cmd *cmd = &t->cmd;
-	cmd->data_out_len = t->want;
+	t->state = TASK_EXEC;
 	cmd->done = task_scsi_done;
 	cmd->owner = t;
+	if (t->decode_failed) {
+		task_scsi_done(cmd);
+		return;
+	}
+	cmd->data_out_len = t->want;
 	t->sess->eng->stats.scsi_cmds++;
 	scsi_cmd_exec(cmd);
 }
@@ -365,7 +365,9 @@ void task_deliver(struct task *t)
 	cmd->lun = t->lun;
 	cmd->attr = (enum scsi_task_attr)(t->flags & ISCSI_CMD_ATTR_MASK);
 	bool out = (t->flags & ISCSI_CMD_WRITE) != 0;
-	if ((t->flags & ISCSI_CMD_READ) && out) {
+	if (t->decode_failed) {
+		/* terminated while it waited for its turn: status and sense set */
+	} else if ((t->flags & ISCSI_CMD_READ) && out) {
 		/* Bidirectional commands: none of ours takes both. */
 		task_fail(t, 0x05, 0x24, 0x00);
 	} else if (t->edtl > RT_XFER_MAX) {
@@ -521,15 +523,34 @@ void task_cmd_pdu(struct conn *c, bool data_digest_ok)
 	sess_deliver_early(s);
 }
 
+/* End a task early with ABORTED COMMAND and asc/ascq: no more data is
+ * solicited or accepted, and the status goes out as soon as its CmdSN turn
+ * has come (at once if it has). */
+static void task_terminate(struct task *t, uint8_t asc, uint8_t ascq)
+{
+	task_fail(t, 0x0b, asc, ascq);
+	t->unsol_done = true;
+	t->want = 0;
+	for (uint32_t i = 0; i < TASK_R2T_MAX; i++)
+		t->r2t[i].active = false;
+	t->r2t_active = 0;
+	task_progress(t);
+}
+
 /* ---- Data-Out PDUs (§11.7) ---- */
 
-static int task_data_out_error(struct conn *c, const uint8_t *bhs, const char *why)
+/* A Data-Out that breaks the sequence rules of its task (§11.7): at ERL 0
+ * nothing can ask for the data again, so the initiator hears which PDU was
+ * wrong (Reject, §11.17) and the task ends now with CHECK CONDITION,
+ * ABORTED COMMAND and the sense that names the fault (§11.4.7.2, SPC-4
+ * 4Bh). Nothing of it reaches the disk; the connection stays. */
+static int task_data_out_error(struct conn *c, const uint8_t *bhs, struct task *t, uint8_t asc, uint8_t ascq,
+			       const char *why)
 {
-	/* ERL 0 cannot recover a task whose data went astray (§7.1.4): the
-	 * initiator hears why, then recovers the session. */
+	eng_log(c->eng, RT_LOG_INFO, "conn %u: ITT 0x%x: %s", c->id, t->itt, why);
 	conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
-	conn_drop(c, why);
-	return -1;
+	task_terminate(t, asc, ascq);
+	return 0;
 }
 
 int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst)
@@ -558,21 +579,25 @@ int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 			return 0;
 		}
 		if (t->unsol_done || !(t->flags & ISCSI_CMD_WRITE))
-			return task_data_out_error(c, bhs, "unsolicited Data-Out not allowed here");
-		if (offset != t->unsol_got || data_sn != t->unsol_data_sn)
-			return task_data_out_error(c, bhs, "unsolicited Data-Out out of order (DataSN/offset)");
+			return task_data_out_error(c, bhs, t, 0x0c, 0x0c, "unexpected unsolicited data");
+		if (data_sn != t->unsol_data_sn)
+			return task_data_out_error(c, bhs, t, 0x4b, 0x00, "unsolicited Data-Out with a wrong DataSN");
+		if (offset != t->unsol_got)
+			return task_data_out_error(c, bhs, t, 0x4b, 0x05, "unsolicited Data-Out at a wrong offset");
 		if (len > t->unsol_max - t->unsol_got)
-			return task_data_out_error(c, bhs, "unsolicited data beyond FirstBurstLength/EDTL");
+			return task_data_out_error(c, bhs, t, 0x4b, 0x02, "unsolicited data beyond FirstBurstLength/EDTL");
 	} else {
 		t = task_from_ttt(s, ttt, &r);
 		if (t == NULL || t->itt != itt || t->conn != c) {
 			eng_log(c->eng, RT_LOG_DEBUG, "conn %u: Data-Out for unknown TTT 0x%x discarded", c->id, ttt);
 			return 0;
 		}
-		if (offset != r->offset + r->got || data_sn != r->data_sn)
-			return task_data_out_error(c, bhs, "solicited Data-Out out of order (DataSN/offset)");
+		if (data_sn != r->data_sn)
+			return task_data_out_error(c, bhs, t, 0x4b, 0x00, "Data-Out with a wrong DataSN");
+		if (offset != r->offset + r->got)
+			return task_data_out_error(c, bhs, t, 0x4b, 0x05, "Data-Out at a wrong offset");
 		if (len > r->len - r->got || (final && r->got + len != r->len))
-			return task_data_out_error(c, bhs, "Data-Out beyond the R2T's burst");
+			return task_data_out_error(c, bhs, t, 0x4b, 0x02, "Data-Out beyond the R2T's burst");
 	}
 	c->rx_task = t;
 	c->rx_r2t = r;
@@ -591,10 +616,10 @@ void task_data_out_pdu(struct conn *c, bool data_digest_ok)
 		return;
 	const uint8_t *hdr = c->rx.hdr;
 	if (!data_digest_ok) {
-		/* §7.8: Reject; ERL 0 cannot ask for the data again (no
-		 * recovery R2T), so the session must recover. */
+		/* §7.8: Reject and discard; at ERL 0 (no recovery R2T) the task
+		 * ends with "Protocol Service CRC error" (§11.4.7.2). */
 		conn_reject(c, hdr, ISCSI_REJECT_DATA_DIGEST);
-		conn_drop(c, "data digest error on Data-Out");
+		task_terminate(t, 0x47, 0x05);
 		return;
 	}
 	uint32_t len = pdu_dsl(hdr);

@@ -371,7 +371,7 @@ START_TEST(engine_logs_out_a_session)
 }
 END_TEST
 
-START_TEST(engine_drops_the_connection_on_a_wrong_datasn)
+START_TEST(engine_ends_a_write_with_a_wrong_datasn_and_keeps_the_connection)
 {
 	login_ok(NULL, 0);
 	clear_ua();
@@ -379,11 +379,25 @@ START_TEST(engine_drops_the_connection_on_a_wrong_datasn)
 	cdb_rw10(cdb, 0x2a, 100, 2);
 	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), NULL, 0);
 	ck_assert(ini_recv(&I));
-	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_OFF_W20), 27, 0, w, sizeof(w), true);
+	uint32_t ttt = pdu_w(I.bhs, PDU_OFF_W20);
+	ini_data_out(&I, itt, ttt, 27, 0, w, BS, false);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
-	ck_assert(F.conns[1].closed);
-	ck_assert_uint_eq(F.npending, 0); /* nothing reached the disk */
+	ck_assert_uint_eq(I.bhs[2], ISCSI_REJECT_PROTOCOL_ERROR);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(pdu_itt(I.bhs), itt);
+	ck_assert_uint_eq(I.bhs[3], 0x02);
+	/* sense: ABORTED COMMAND, DATA PHASE ERROR (fixed format after the length) */
+	ck_assert_uint_eq(I.data[2 + 2] & 0x0f, 0x0b);
+	ck_assert_uint_eq(I.data[2 + 12], 0x4b);
+	/* the rest of the burst is discarded quietly; nothing reached the disk */
+	ini_data_out(&I, itt, ttt, 1, BS, w + BS, BS, true);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	ck_assert_uint_eq(F.npending, 0);
+	ck_assert(!F.conns[1].closed);
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
 }
 END_TEST
 
@@ -591,7 +605,7 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, engine_pings_an_idle_connection_and_drops_it_without_answer);
 	tcase_add_test(tc, engine_keeps_a_connection_that_answers_its_ping);
 	tcase_add_test(tc, engine_logs_out_a_session);
-	tcase_add_test(tc, engine_drops_the_connection_on_a_wrong_datasn);
+	tcase_add_test(tc, engine_ends_a_write_with_a_wrong_datasn_and_keeps_the_connection);
 	tcase_add_test(tc, engine_rejects_an_unknown_opcode_and_continues);
 	tcase_add_test(tc, engine_drops_a_pdu_longer_than_maxrecvdatasegmentlength);
 	tcase_add_test(tc, engine_drops_a_non_login_pdu_during_login);
