@@ -549,6 +549,66 @@ START_TEST(engine_checks_digests_when_negotiated)
 }
 END_TEST
 
+START_TEST(engine_orders_commands_across_connections_of_one_session)
+{
+	cfg.params.max_connections = 2;
+	static const char keys[] = "MaxConnections=2";
+	login_ok(keys, sizeof(keys));
+	clear_ua();
+	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	struct ini j;
+	ini_init(&j, &F, E, 2);
+	memcpy(j.isid, I.isid, sizeof(j.isid));
+	j.tsih = I.tsih;
+	j.cid = 1;
+	j.cmd_sn = I.cmd_sn;
+	ck_assert_uint_eq(ini_login(&j, IQN_I, IQN_T, NULL, 0), 0);
+	ck_assert_uint_eq(j.tsih, I.tsih);
+	/* CmdSN n+1 arrives first on the second connection: held. */
+	uint32_t n = I.cmd_sn;
+	j.cmd_sn = n + 1;
+	ini_scsi(&j, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(ini_pending(&j), 0);
+	/* CmdSN n on the first: both go, each answered on its own connection. */
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert(ini_recv(&j));
+	ck_assert_uint_eq(pdu_opcode(j.bhs), ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(pdu_w(j.bhs, PDU_OFF_W28), n + 2); /* ExpCmdSN past both */
+	/* A third connection exceeds MaxConnections=2. */
+	ck_assert_int_eq(rt_on_accept(E, 3, 0), 0);
+	struct ini k;
+	ini_init(&k, &F, E, 3);
+	memcpy(k.isid, I.isid, sizeof(k.isid));
+	k.tsih = I.tsih;
+	k.cid = 2;
+	ck_assert_uint_eq(ini_login(&k, IQN_I, IQN_T, NULL, 0), ISCSI_LOGIN_TOO_MANY_CONNECTIONS);
+	ini_fini(&k);
+	/* Logging out one connection leaves the other working. */
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_LOGOUT_CONNECTION);
+	pdu_set_w(bhs, PDU_OFF_ITT, 6);
+	put_be16(bhs + PDU_OFF_W20, 1);
+	pdu_set_w(bhs, PDU_OFF_W24, n + 2);
+	ini_send(&j, bhs, NULL, 0);
+	ck_assert(ini_recv(&j));
+	ck_assert_uint_eq(pdu_opcode(j.bhs), ISCSI_OP_LOGOUT_RSP);
+	ck_assert(F.conns[2].closed);
+	I.cmd_sn = n + 2;
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ini_fini(&j);
+}
+END_TEST
+
+START_TEST(engine_refuses_a_connection_for_a_session_that_does_not_exist)
+{
+	I.tsih = 0x4242;
+	ck_assert_uint_eq(ini_login(&I, IQN_I, IQN_T, NULL, 0), ISCSI_LOGIN_SESSION_NOT_FOUND);
+	ck_assert(F.conns[1].closed);
+}
+END_TEST
+
 /* Walk the N-th allocation failure over a whole conversation: every
  * failure is answered (a refused connection, a login status, a dropped
  * connection, TASK SET FULL) and nothing leaks (teardown checks). */
@@ -615,6 +675,8 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, engine_asks_sessions_to_log_out_on_shutdown);
 	tcase_add_test(tc, engine_gives_the_same_answers_however_the_bytes_are_split);
 	tcase_add_test(tc, engine_checks_digests_when_negotiated);
+	tcase_add_test(tc, engine_orders_commands_across_connections_of_one_session);
+	tcase_add_test(tc, engine_refuses_a_connection_for_a_session_that_does_not_exist);
 	tcase_add_test(tc, engine_survives_an_allocation_failure_at_every_point);
 	suite_add_tcase(s, tc);
 	return s;
