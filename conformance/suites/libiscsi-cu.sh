@@ -58,11 +58,28 @@ verdict() {
 		printf 'FAIL\t%s\n' "$detail"
 		return
 	fi
-	# Only what the test itself printed counts: iscsi-test-cu's start-up
-	# probe prints "[SKIPPED] REPORT_SUPPORTED_OPCODES is not implemented"
-	# against LIO before CUnit starts any test.
+	# Only what the test itself printed counts, between CUnit's "Test: X
+	# ..." and its "passed"/"FAILED": iscsi-test-cu's start-up probe prints
+	# "[SKIPPED] REPORT_SUPPORTED_OPCODES is not implemented" before it (LIO),
+	# and its teardown "[SKIPPED] PERSISTENT RESERVE IN is not implemented"
+	# after it (a target without PR). libiscsi's own "[FAILED]" is not
+	# CUnit's word.
 	local body
-	body=$(sed -n '/^  Test: /,/^Run Summary/p' "$log")
+	body=$(sed -n '/^  Test: /,/^Run Summary/p' "$log" | awk '
+		{ text = text $0 "\n" }
+		END {
+			rest = text; cut = 0
+			while ((i = match(rest, /passed|FAILED/)) > 0) {
+				if (cut + i == 1 || substr(text, cut + i - 1, 1) != "[") {
+					cut = cut + i - 1
+					printf "%s", substr(text, 1, cut)
+					exit
+				}
+				cut += i + RLENGTH - 1
+				rest = substr(rest, i + RLENGTH)
+			}
+			printf "%s", text
+		}')
 	detail=$(grep -m 1 -E '\[SKIPPED\]|\[CU_SKIP_MARKER\]' <<<"$body" |
 		sed -E 's/.*\[SKIPPED\] *//; s/.*\[CU_SKIP_MARKER\] *//' | cut -c1-160 || true)
 	if grep -qE '\[SKIPPED\]|\[CU_SKIP_MARKER\]' <<<"$body"; then

@@ -67,13 +67,14 @@ start() {
 	mkdir -p "$WORK"
 	rm -f "$WORK/lu.img" "$WORK/lu-chap.img"
 	write_config "$WORK/config.json"
-	"$BIN" --config "$WORK/config.json" >"$WORK/reftarget.log" 2>&1 &
+	# --state-dir: durable state (APTPL) stays in the work directory.
+	"$BIN" --config "$WORK/config.json" --state-dir "$WORK/state" >"$WORK/reftarget.log" 2>&1 &
 	echo $! >"$WORK/pid"
 	conf_wait_port 127.0.0.1 "$PORT" 10 || { tail -n 20 "$WORK/reftarget.log" >&2; conf_die "reftarget did not listen on $PORT"; }
 	conf_wait_port 127.0.0.1 "$PORT2" 5 || conf_die "reftarget did not listen on $PORT2"
 	# The CHAP-protected target: a second daemon, so the LU under test keeps
 	# open access whatever the flavour.
-	"$BIN" --portal "127.0.0.1:$CHAP_PORT" --target "$CHAP_IQN" --lun ram:64M \
+	"$BIN" --portal "127.0.0.1:$CHAP_PORT" --target "$CHAP_IQN" --lun ram:64M --state-dir "$WORK/state-chap" \
 		--chap "$CONF_CHAP_USER:$CONF_CHAP_SECRET" >"$WORK/reftarget-chap.log" 2>&1 &
 	echo $! >"$WORK/pid-chap"
 	conf_wait_port 127.0.0.1 "$CHAP_PORT" 10 || { tail -n 20 "$WORK/reftarget-chap.log" >&2; conf_die "CHAP reftarget did not listen on $CHAP_PORT"; }

@@ -3,8 +3,8 @@
 #
 #   verdicts  libiscsi-cu.sh --verdict on canned CUnit outputs: each of
 #             PASS, FAIL, SKIP ([SKIPPED] or the shim's marker), HANG, a
-#             start-up [SKIPPED] that is not the test's, a missing summary,
-#             a suite whose setup failed;
+#             start-up or teardown [SKIPPED] that is not the test's, a
+#             missing summary, a suite whose setup failed;
 #   runner    libiscsi-cu.sh with a fake suite that hangs: each hang is
 #             cut by the timeout, and after CONF_HANGS_MAX in a row the
 #             rest are recorded as not run;
@@ -64,6 +64,14 @@ expect verdict-skip-silent SKIP "$(verdict "$T/marker" 0)"
 cunit_log "$T/probe" "1      1      1      0        0" "10     10     10      0" "passed" \
 	"    [SKIPPED] REPORT_SUPPORTED_OPCODES is not implemented."
 expect verdict-startup-skip-is-not-the-tests PASS "$(verdict "$T/probe" 0)"
+cunit_log "$T/teardown" "1      1      1      0        0" "10     10     10      0" "passed    [SKIPPED] PERSISTENT RESERVE IN is not implemented.
+    [SKIPPED] PERSISTENT RESERVE IN is not implemented.
+" ""
+expect verdict-teardown-skip-is-not-the-tests PASS "$(verdict "$T/teardown" 0)"
+cunit_log "$T/libfailed" "1      1      1      0        0" "3      3      3      0" "    [FAILED] READ10 got sense, retrying
+    [SKIPPED] READ10 is not implemented.
+passed" ""
+expect verdict-libiscsi-failed-word-is-not-cunits SKIP "$(verdict "$T/libfailed" 0)"
 echo "Login Failed. Failed to log in to target." >"$T/nosummary"
 expect verdict-no-summary FAIL "$(verdict "$T/nosummary" 1)"
 cunit_log "$T/setup" "1      0      0      0        0" "0      0      0      0" "" ""
