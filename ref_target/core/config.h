@@ -57,12 +57,14 @@ struct rt_params_cfg {
 	uint32_t max_connections;
 	uint32_t default_time2wait;   /* seconds */
 	uint32_t default_time2retain; /* seconds */
-	uint32_t error_recovery_level;
+	uint32_t error_recovery_level; /* only 0 is implemented (README) */
 	bool initial_r2t;
 	bool immediate_data;
 	bool data_pdu_in_order;
 	bool data_sequence_in_order;
-	bool header_digest; /* offer CRC32C (accepted None too unless required) */
+	/* true: CRC32C allowed, and offered if the initiator is silent;
+	 * false: only None (RFC 7143 §13.1) */
+	bool header_digest;
 	bool data_digest;
 	uint32_t cmd_window;         /* CmdSN window depth: MaxCmdSN - ExpCmdSN + 1 */
 	uint32_t nop_in_interval_ms; /* 0: never ping */
@@ -85,7 +87,7 @@ struct rt_tpg_cfg {
 	const struct rt_acl_cfg *acls;
 	uint32_t acl_count;
 	enum rt_redirect redirect;   /* answer every login with a redirect */
-	const char *redirect_address; /* "host:port,tag" as in TargetAddress */
+	const char *redirect_address; /* "host[:port]"; a ",tag" is dropped (RFC 7143 §13.8) */
 };
 
 struct rt_target_cfg {
