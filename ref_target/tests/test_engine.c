@@ -609,6 +609,136 @@ START_TEST(engine_refuses_a_connection_for_a_session_that_does_not_exist)
 }
 END_TEST
 
+START_TEST(engine_rejects_a_malformed_ahs_and_continues)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t pdu[ISCSI_BHS_LEN + 8];
+	pdu_init(pdu, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | 1);
+	pdu[PDU_OFF_AHSLEN] = 2; /* 8 bytes of AHS ... */
+	pdu_set_w(pdu, PDU_OFF_ITT, 0x77);
+	pdu_set_w(pdu, PDU_OFF_W24, I.cmd_sn);
+	memset(pdu + ISCSI_BHS_LEN, 0, 8);
+	put_be16(pdu + ISCSI_BHS_LEN, 300); /* ... claiming an AHS of 300 */
+	pdu[ISCSI_BHS_LEN + 2] = 1;
+	rt_on_bytes(E, 1, pdu, sizeof(pdu));
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
+	ck_assert_uint_eq(I.bhs[2], ISCSI_REJECT_INVALID_PDU_FIELD);
+	/* the CmdSN stayed a gap: the same CmdSN is taken by the next command */
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+}
+END_TEST
+
+START_TEST(engine_takes_a_long_cdb_from_an_extended_cdb_ahs)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	/* A 32-byte CDB: 16 in the BHS, 16 in an Extended CDB AHS (§11.3.5). */
+	uint8_t pdu[ISCSI_BHS_LEN + 20];
+	pdu_init(pdu, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | 1);
+	pdu[PDU_OFF_AHSLEN] = 5;
+	pdu_set_w(pdu, PDU_OFF_ITT, 0x78);
+	pdu_set_w(pdu, PDU_OFF_W24, I.cmd_sn++);
+	pdu[PDU_OFF_CDB] = 0x7f; /* variable length CDB */
+	put_be16(pdu + ISCSI_BHS_LEN, 17);
+	pdu[ISCSI_BHS_LEN + 2] = 1;
+	memset(pdu + ISCSI_BHS_LEN + 3, 0, 17);
+	rt_on_bytes(E, 1, pdu, sizeof(pdu));
+	/* answered by the SCSI layer (whatever it thinks of 7Fh), not rejected */
+	fake_disk_run(&F, E);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(pdu_itt(I.bhs), 0x78);
+}
+END_TEST
+
+START_TEST(engine_ignores_reserved_bits_as_rfc7143_section_11_says)
+{
+	login_ok(NULL, 0);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, 0xff); /* reserved bits of byte 1 set */
+	bhs[2] = 0xaa;
+	bhs[3] = 0x55;
+	pdu_set_w(bhs, PDU_OFF_ITT, 78);
+	pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	memset(bhs + 32, 0xee, 16);
+	ini_send(&I, bhs, NULL, 0);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_NOP_IN);
+	ck_assert_uint_eq(pdu_itt(I.bhs), 78);
+}
+END_TEST
+
+START_TEST(engine_ends_a_write_whose_data_overruns_the_burst)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[4 * BS] = { 0 };
+	cdb_rw10(cdb, 0x2a, 100, 2);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, 2 * BS, NULL, 0);
+	ck_assert(ini_recv(&I));
+	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_OFF_W20), 0, 0, w, 4 * BS, true);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(I.bhs[3], 0x02);
+	ck_assert_uint_eq(I.data[2 + 12], 0x4b); /* TOO MUCH WRITE DATA 4B/02 */
+	ck_assert_uint_eq(I.data[2 + 13], 0x02);
+	ck_assert_uint_eq(F.npending, 0);
+}
+END_TEST
+
+START_TEST(engine_discards_data_out_for_an_unknown_task_quietly)
+{
+	login_ok(NULL, 0);
+	uint8_t w[BS] = { 0 };
+	ini_data_out(&I, 0xabcdef, ISCSI_TAG_RESERVED, 0, 0, w, BS, true);
+	ini_data_out(&I, 0xabcdef, 0x12345, 0, 0, w, BS, true);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	ck_assert(!F.conns[1].closed);
+	clear_ua();
+}
+END_TEST
+
+START_TEST(engine_drops_a_login_that_never_completes)
+{
+	/* 20 bytes of a login BHS, then silence: the login timer ends it. */
+	uint8_t part[20] = { ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, 0x87 };
+	rt_on_bytes(E, 1, part, sizeof(part));
+	ck_assert(!F.conns[1].closed);
+	ck_assert_uint_eq(rt_next_deadline(E), F.now_ns + cfg.params.login_timeout_ms * 1000000ull);
+	F.now_ns = rt_next_deadline(E);
+	rt_on_time(E);
+	ck_assert(F.conns[1].closed);
+	ck_assert(rt_engine_idle(E));
+}
+END_TEST
+
+START_TEST(engine_forgets_a_connection_closed_mid_pdu)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS] = { 0 };
+	cdb_rw10(cdb, 0x2a, 1, 2);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1);
+	pdu_set_w(bhs, PDU_OFF_ITT, 1);
+	pdu_set_w(bhs, PDU_OFF_W20, 2 * BS);
+	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	memcpy(bhs + PDU_OFF_CDB, cdb, 16);
+	pdu_set_dsl(bhs, BS);
+	rt_on_bytes(E, 1, bhs, sizeof(bhs));
+	rt_on_bytes(E, 1, w, 100); /* part of the immediate data */
+	rt_on_conn_closed(E, 1);
+	ck_assert(rt_engine_idle(E));
+	ck_assert_uint_eq(F.npending, 0);
+}
+END_TEST
+
 /* Walk the N-th allocation failure over a whole conversation: every
  * failure is answered (a refused connection, a login status, a dropped
  * connection, TASK SET FULL) and nothing leaks (teardown checks). */
@@ -677,6 +807,13 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, engine_checks_digests_when_negotiated);
 	tcase_add_test(tc, engine_orders_commands_across_connections_of_one_session);
 	tcase_add_test(tc, engine_refuses_a_connection_for_a_session_that_does_not_exist);
+	tcase_add_test(tc, engine_rejects_a_malformed_ahs_and_continues);
+	tcase_add_test(tc, engine_takes_a_long_cdb_from_an_extended_cdb_ahs);
+	tcase_add_test(tc, engine_ignores_reserved_bits_as_rfc7143_section_11_says);
+	tcase_add_test(tc, engine_ends_a_write_whose_data_overruns_the_burst);
+	tcase_add_test(tc, engine_discards_data_out_for_an_unknown_task_quietly);
+	tcase_add_test(tc, engine_drops_a_login_that_never_completes);
+	tcase_add_test(tc, engine_forgets_a_connection_closed_mid_pdu);
 	tcase_add_test(tc, engine_survives_an_allocation_failure_at_every_point);
 	suite_add_tcase(s, tc);
 	return s;
