@@ -9,6 +9,7 @@
 
 BUILD ?= build
 CC ?= gcc
+MAKEFLAGS += --jobs=$(shell nproc) --output-sync=target
 SHELL := /bin/bash
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

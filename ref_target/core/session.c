@@ -248,6 +248,7 @@ void sess_free(struct session *s)
 		pp = &(*pp)->next;
 	*pp = s->next;
 	eng->nsessions--;
+	task_buf_cache_drop(s);
 	if (s->pool)
 		eng_free(eng, s->pool, s->pool_len * sizeof(*s->pool));
 	eng_free(eng, s, sizeof(*s));

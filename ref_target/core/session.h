@@ -31,6 +31,9 @@ struct rt_engine;
 #define SESS_EARLY_MAX 16u
 /* CmdSNs of aborted, never-received commands a session remembers (§11.5.1). */
 #define SESS_VOID_MAX 16u
+/* Freed task buffers a session keeps for reuse (no heap traffic per
+ * command once it runs hot). */
+#define SESS_BUF_CACHE 32u
 /* Bytes of task data buffers one session may hold (bounds memory per
  * session under any input; beyond it commands get TASK SET FULL). */
 #define SESS_BUF_BYTES_MAX (64u * 1024u * 1024u)
@@ -88,7 +91,9 @@ struct session {
 	uint32_t imm_used;        /* live immediate tasks, at most RT_IMMEDIATE_MAX */
 	uint32_t voided[SESS_VOID_MAX];
 	uint32_t nvoided;
-	uint64_t buf_bytes;       /* task buffers held */
+	uint64_t buf_bytes;       /* task buffers held, in use or cached */
+	struct { uint8_t *p; uint32_t len; } buf_cache[SESS_BUF_CACHE];
+	uint32_t nbuf_cache;
 	struct tmf tmf[SESS_TMF_MAX];
 };
 

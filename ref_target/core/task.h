@@ -101,4 +101,7 @@ void task_conn_gone(struct conn *c);
 
 void task_free(struct task *t);
 
+/* Free the session's cached task buffers (when the session goes). */
+void task_buf_cache_drop(struct session *s);
+
 #endif
