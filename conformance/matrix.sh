@@ -27,7 +27,7 @@ shift $((OPTIND - 1))
 [ -n "$out" ] && [ $# -gt 0 ] || conf_die "usage: matrix.sh -o DIR [-r DIR] TARGET..."
 EXPECTED=${CONF_EXPECTED:-$CONF_DIR/expected-differences.md}
 
-declare -A res src seen
+declare -A res det src seen
 tests=()
 columns=()
 for t in "$@"; do
@@ -43,9 +43,12 @@ for t in "$@"; do
 		continue
 	fi
 	columns+=("$t")
-	while IFS=, read -r name result _; do
+	while IFS=, read -r name result _ detail; do
 		[ "$name" = test ] && continue
 		res[$t,$name]=$result
+		detail=${detail#\"}
+		detail=${detail%\"}
+		det[$t,$name]=${detail//\"\"/\"}
 		# Rows are the tests this run ran; a recorded column only fills in.
 		if [ "${src[$t]}" = fresh ] && [ -z "${seen[$name]:-}" ]; then
 			seen[$name]=1
@@ -65,7 +68,9 @@ mapfile -t tests < <(printf '%s\n' "${tests[@]}" | sort)
 	done
 } >"$out/matrix.csv"
 
-# Expected differences: table rows "| test | reftarget | lio | reason |".
+# Expected differences: table rows "| test | reftarget | lio | reason |". A
+# result cell may list alternatives, "FAIL or PASS", for a test whose result
+# depends on timing (say why in the reason).
 declare -A exp_pair exp_reason
 if [ -f "$EXPECTED" ]; then
 	while IFS='|' read -r _ name r l reason _; do
@@ -87,6 +92,15 @@ count() {
 		case "$r" in PASS) p=$((p + 1)) ;; FAIL) f=$((f + 1)) ;; SKIP) s=$((s + 1)) ;; HANG) h=$((h + 1)) ;; NA) na=$((na + 1)) ;; esac
 	done
 	echo "$p $f $s $h $na $n"
+}
+
+# listed TEST R L: the expected-differences row of TEST allows results R, L.
+listed() {
+	local pair=${exp_pair[$1]:-} er el
+	[ -n "$pair" ] || return 1
+	er=" ${pair%%/*} " el=" ${pair#*/} "
+	er=${er// or / } el=${el// or / }
+	[[ $er == *" $2 "* ]] && [[ $el == *" $3 "* ]]
 }
 
 # meta T KEY: one value from T's .meta (this run's, else the reference's).
@@ -147,16 +161,19 @@ new=0
 			[ -n "$r" ] && [ -n "$l" ] && [ "$r" != "$l" ] || continue
 			[ "$r" != NA ] && [ "$l" != NA ] || continue
 			ndiff=$((ndiff + 1))
-			if [ "${exp_pair[$name]:-}" = "$r/$l" ]; then status=expected
+			if listed "$name" "$r" "$l"; then status=expected
 			elif [ -n "${exp_pair[$name]:-}" ]; then status="CHANGED (listed ${exp_pair[$name]})"; new=$((new + 1))
 			else status=NEW; new=$((new + 1)); fi
-			echo "| $name | $r | $l | $status | ${exp_reason[$name]:-} |"
+			# An unexplained row shows both sides' details, to write the
+			# reason from.
+			reason=${exp_reason[$name]:-"reftarget: ${det[reftarget,$name]:-} / LIO: ${det[lio,$name]:-}"}
+			echo "| $name | $r | $l | $status | ${reason//|/\\|} |"
 		done
 		echo
 		stale=()
 		for name in "${!exp_pair[@]}"; do
 			r=${res[reftarget,$name]:-} l=${res[lio,$name]:-}
-			[ -n "$r" ] && [ -n "$l" ] && [ "$r" = "$l" ] && stale+=("$name")
+			[ -n "$r" ] && [ -n "$l" ] && [ "$r" = "$l" ] && ! listed "$name" "$r" "$l" && stale+=("$name")
 		done
 		echo "$ndiff differences, $new not explained."
 		if [ ${#stale[@]} -gt 0 ]; then
