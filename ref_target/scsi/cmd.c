@@ -15,6 +15,8 @@
 #include "gate.h"
 #include "medium.h"
 #include "mode.h"
+#include "pr.h"
+#include "reserve.h"
 #include "ua.h"
 
 /* SPC-4 §4.2 (CDB formats): a service action is CDB byte 1 bits 4:0. */
@@ -120,22 +122,26 @@ bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu)
 	return (lu->cfg->flags & op->requires) == op->requires;
 }
 
-/* The state checks that come before any command runs, in SAM-5's order:
- * unit attention, then the medium, then write protection. Returns the
- * condition to answer with, SC_NO_SENSE to go on. */
-static enum scsi_cond scsi_precheck(struct scsi_cmd *cmd, const struct scsi_op *op)
+/* The state checks that come before any command runs, in LIO's order:
+ * unit attention (SAM-5 §5.14), reservations, the medium, write
+ * protection. Returns false if the command was answered. */
+static bool scsi_precheck(struct scsi_cmd *cmd, const struct scsi_op *op)
 {
 	struct scsi_lu *lu = cmd->lu;
-	if (!(op->flags & OP_NO_UA)) {
-		enum scsi_cond ua = ua_take(&lu->nexuses, cmd->nexus);
-		if (ua != SC_NO_SENSE)
-			return ua;
+	enum scsi_cond c = SC_NO_SENSE;
+	if (!(op->flags & OP_NO_UA))
+		c = ua_take(&lu->nexuses, cmd->nexus);
+	if (c == SC_NO_SENSE && (reserve_conflicts(cmd, op->flags) || pr_conflicts(cmd, op->flags))) {
+		cmd->status = SCSI_STATUS_RESERVATION_CONFLICT;
+		return false;
 	}
-	if ((op->flags & OP_MEDIUM) && !medium_present(lu))
-		return SC_MEDIUM_NOT_PRESENT;
-	if ((op->flags & OP_WRITE) && scsi_write_protected(cmd))
-		return SC_WRITE_PROTECTED;
-	return SC_NO_SENSE;
+	if (c == SC_NO_SENSE && (op->flags & OP_MEDIUM) && !medium_present(lu))
+		c = SC_MEDIUM_NOT_PRESENT;
+	if (c == SC_NO_SENSE && (op->flags & OP_WRITE) && scsi_write_protected(cmd))
+		c = SC_WRITE_PROTECTED;
+	if (c != SC_NO_SENSE)
+		scsi_fail(cmd, c);
+	return c == SC_NO_SENSE;
 }
 
 void scsi_cmd_exec(struct scsi_cmd *cmd)
@@ -143,9 +149,8 @@ void scsi_cmd_exec(struct scsi_cmd *cmd)
 	const struct scsi_op *op = scsi_op_of(cmd);
 	assert(op != NULL); /* decode accepted it */
 	if (cmd->lu != NULL) {
-		enum scsi_cond c = scsi_precheck(cmd, op);
-		if (c != SC_NO_SENSE) {
-			scsi_done_fail(cmd, c);
+		if (!scsi_precheck(cmd, op)) {
+			scsi_done(cmd);
 			return;
 		}
 		if ((op->flags & (OP_WRITE | OP_ATOMIC)) &&

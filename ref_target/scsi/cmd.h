@@ -31,6 +31,11 @@
 #define OP_MEDIUM 0x10u /* needs the medium: NOT READY when it is ejected */
 #define OP_ATOMIC 0x20u /* read-modify-write: passes the LU's gate alone (gate.h);
 			   other OP_WRITE commands pass it shared */
+/* Reservations (reserve.h, pr.h): what passes another nexus's reservation.
+ * A command with none of these conflicts with any of them. */
+#define OP_RSV2_OK 0x40u /* passes an SPC-2 RESERVE (INQUIRY, REPORT LUNS ...) */
+#define OP_PR_OK   0x80u /* passes every persistent reservation type */
+#define OP_PR_READ 0x100u /* a read: passes Write Exclusive types (SPC-4 §5.13.1) */
 
 /* Longest CDB in our table; longer CDBs are never ours. */
 #define OP_CDB_MAX 16u
@@ -39,7 +44,7 @@ struct scsi_op {
 	uint8_t opcode;
 	uint8_t sa;      /* service action, when OP_SA */
 	uint8_t cdb_len;
-	uint8_t flags;   /* OP_* */
+	uint16_t flags;  /* OP_* */
 	const char *name;
 	uint8_t usage[OP_CDB_MAX]; /* CDB USAGE DATA; byte 0 is the opcode */
 	int (*decode)(struct scsi_cmd *cmd);

@@ -9,6 +9,8 @@
 
 #include "medium.h"
 #include "mode.h"
+#include "pr.h"
+#include "reserve.h"
 #include "ua.h"
 
 struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg *cfg, uint32_t index)
@@ -23,6 +25,7 @@ struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg 
 	/* Every nexus is new to a fresh LU, and ua.c owes a new nexus
 	 * POWER ON, RESET, OR BUS DEVICE RESET OCCURRED: nothing to do. */
 	mode_init(lu);
+	pr_init(lu);
 	return lu;
 }
 
@@ -34,19 +37,23 @@ void scsi_lu_destroy(struct scsi_lu *lu)
 }
 
 /* SAM-5 §6.3: I_T nexus loss ends the nexus's medium removal prevention
- * and is reported to the nexus if it returns. */
+ * and SPC-2 reservation (persistent ones stay) and is reported to the
+ * nexus if it returns. */
 void scsi_nexus_lost(struct scsi_lu *lu, const struct scsi_nexus *nexus)
 {
 	medium_nexus_lost(lu, nexus);
+	reserve_drop(lu, nexus);
 	ua_establish(&lu->nexuses, nexus, SC_UA_NEXUS_LOSS);
 }
 
-/* SAM-5 §6.3: a logical unit reset ends medium removal preventions and is
- * reported to every I_T nexus, the requester's included. */
+/* SAM-5 §6.3: a logical unit reset ends medium removal preventions and
+ * SPC-2 reservations and is reported to every I_T nexus, the requester's
+ * included. */
 void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by)
 {
 	(void)by;
 	medium_reset(lu);
+	reserve_drop(lu, NULL);
 	ua_establish_all(&lu->nexuses, NULL, SC_UA_DEVICE_RESET);
 }
 
@@ -56,6 +63,7 @@ void scsi_target_reset(struct scsi_lu *lu, const struct scsi_nexus *by, bool col
 {
 	(void)by;
 	medium_reset(lu);
+	reserve_drop(lu, NULL);
 	ua_establish_all(&lu->nexuses, NULL, cold ? SC_UA_POWER_ON : SC_UA_BUS_RESET);
 }
 

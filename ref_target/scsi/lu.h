@@ -4,7 +4,8 @@
  * struct scsi_lu is allocated through env->alloc by scsi_lu_create and
  * owns every per-LU table of the SCSI layer: the I_T nexuses it has seen
  * with their unit attentions (nexus.h, ua.h), mode pages (mode.h), the
- * medium (medium.h), the write gate of atomic commands (gate.h). The
+ * medium (medium.h), the write gate of atomic commands (gate.h),
+ * reservations (reserve.h, pr.h). The
  * configuration it points to belongs to the engine's creator.
  */
 #ifndef RT_SCSI_LU_H
@@ -17,6 +18,8 @@
 #include "medium.h"
 #include "mode.h"
 #include "nexus.h"
+#include "pr.h"
+#include "reserve.h"
 #include "scsi.h"
 
 struct scsi_lu {
@@ -27,6 +30,8 @@ struct scsi_lu {
 	struct mode_state mode;
 	struct medium medium;
 	struct gate gate;
+	struct rsv2 rsv;     /* SPC-2 reservation */
+	struct pr_state pr;  /* persistent reservations */
 };
 
 static inline uint64_t lu_blocks(const struct scsi_lu *lu)

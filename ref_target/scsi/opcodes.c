@@ -1,5 +1,6 @@
-/* opcodes: the command table, one row per supported command, sorted by
- * (opcode, service action); scsi_op_find searches it by bisection.
+/* opcodes: the command table, one row per supported command (and per
+ * service action), sorted by (opcode, service action); scsi_op_find
+ * searches it by bisection.
  *
  * The usage bytes are the CDB USAGE DATA of REPORT SUPPORTED OPERATION
  * CODES (SPC-4): a one bit is a bit the device server examines. Every
@@ -8,10 +9,16 @@
  * no protection information, SBC-3 §4.22), and the NACA and vendor bits of
  * the CONTROL byte (SAM-5 §5.10: ACA is not supported, NormACA 0).
  * A service-action command has its service action in usage byte 1.
+ *
+ * Reservation classes (SPC-4 §5.13.1 and SBC-3's table of commands in the
+ * presence of reservations; SPC-2 §5.5.1 for RESERVE): MEDIUM_READ passes
+ * Write Exclusive; INFO passes every reservation; the rest conflict.
  */
 #include "cmd.h"
 #include "medium.h"
 #include "mode.h"
+#include "pr.h"
+#include "reserve.h"
 #include "sbc.h"
 #include "spc.h"
 
@@ -24,30 +31,45 @@
 #define U_VERIFY 0x16                  /* DPO, BYTCHK (2 bits) */
 #define U_WRITE_VERIFY 0x12            /* DPO, BYTCHK */
 
-#define MEDIUM_READ OP_MEDIUM
+/* Command classes. */
+#define MEDIUM_READ (OP_MEDIUM | OP_PR_READ)
 #define MEDIUM_WRITE (OP_MEDIUM | OP_WRITE)
-#define NO_LU_NO_UA (OP_NO_LU | OP_NO_UA)
+#define INFO (OP_RSV2_OK | OP_PR_OK)          /* identification, sense, capabilities */
+#define INFO_ANY_LUN (INFO | OP_NO_LU | OP_NO_UA)
+#define PR_CMD OP_PR_OK                        /* PR IN/OUT judge persistent reservations themselves */
+#define RESERVE_CMD (OP_RSV2_OK | OP_PR_OK)    /* RESERVE/RELEASE judge all reservations themselves */
+
+#define PR_IN(sa, name) \
+	{0x5e, sa, 10, OP_SA | PR_CMD, "PERSISTENT RESERVE IN/" name, \
+	 {0x5e, sa, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, pr_in_decode, pr_in_exec, NULL}
+#define PR_OUT(sa, name) \
+	{0x5f, sa, 10, OP_SA | PR_CMD, "PERSISTENT RESERVE OUT/" name, \
+	 {0x5f, sa, 0xff, 0, 0, U4, U_CONTROL}, pr_out_decode, pr_out_exec, NULL}
 
 const struct scsi_op scsi_ops[] = {
-	{0x00, 0, 6, OP_MEDIUM, "TEST UNIT READY", {0x00, 0, 0, 0, 0, U_CONTROL},
+	{0x00, 0, 6, OP_MEDIUM | OP_PR_OK, "TEST UNIT READY", {0x00, 0, 0, 0, 0, U_CONTROL},
 	 spc_no_data_decode, spc_tur_exec, NULL},
-	{0x03, 0, 6, NO_LU_NO_UA, "REQUEST SENSE", {0x03, 0x01, 0, 0, 0xff, U_CONTROL},
+	{0x03, 0, 6, INFO_ANY_LUN, "REQUEST SENSE", {0x03, 0x01, 0, 0, 0xff, U_CONTROL},
 	 spc_request_sense_decode, spc_request_sense_exec, NULL},
 	{0x08, 0, 6, MEDIUM_READ, "READ(6)", {0x08, 0x1f, 0xff, 0xff, 0xff, U_CONTROL},
 	 sbc_read_decode, sbc_read_exec, sbc_read_done},
 	{0x0a, 0, 6, MEDIUM_WRITE, "WRITE(6)", {0x0a, 0x1f, 0xff, 0xff, 0xff, U_CONTROL},
 	 sbc_write_decode, sbc_write_exec, sbc_write_done},
-	{0x12, 0, 6, NO_LU_NO_UA, "INQUIRY", {0x12, 0x01, 0xff, 0xff, 0xff, U_CONTROL},
+	{0x12, 0, 6, INFO_ANY_LUN, "INQUIRY", {0x12, 0x01, 0xff, 0xff, 0xff, U_CONTROL},
 	 inquiry_decode, inquiry_exec, NULL},
 	{0x15, 0, 6, 0, "MODE SELECT(6)", {0x15, 0x11, 0, 0, 0xff, U_CONTROL},
 	 mode_select_decode, mode_select_exec, NULL},
-	{0x1a, 0, 6, 0, "MODE SENSE(6)", {0x1a, 0x08, 0xff, 0xff, 0xff, U_CONTROL},
+	{0x16, 0, 6, RESERVE_CMD, "RESERVE(6)", {0x16, 0, 0, 0, 0, U_CONTROL},
+	 reserve_decode, reserve_exec, NULL},
+	{0x17, 0, 6, RESERVE_CMD, "RELEASE(6)", {0x17, 0, 0, 0, 0, U_CONTROL},
+	 reserve_decode, release_exec, NULL},
+	{0x1a, 0, 6, OP_PR_READ, "MODE SENSE(6)", {0x1a, 0x08, 0xff, 0xff, 0xff, U_CONTROL},
 	 mode_sense_decode, mode_sense_exec, NULL},
 	{0x1b, 0, 6, 0, "START STOP UNIT", {0x1b, 0x01, 0, 0x0f, 0xf7, U_CONTROL},
 	 medium_start_stop_decode, medium_start_stop_exec, NULL},
 	{0x1e, 0, 6, 0, "PREVENT ALLOW MEDIUM REMOVAL", {0x1e, 0, 0, 0, 0x03, U_CONTROL},
 	 medium_prevent_allow_decode, medium_prevent_allow_exec, NULL},
-	{0x25, 0, 10, MEDIUM_READ, "READ CAPACITY(10)", {0x25, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
+	{0x25, 0, 10, OP_MEDIUM | OP_PR_OK, "READ CAPACITY(10)", {0x25, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
 	 sbc_read_capacity10_decode, sbc_read_capacity10_exec, NULL},
 	{0x28, 0, 10, MEDIUM_READ, "READ(10)", {0x28, U_RW, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
 	 sbc_read_decode, sbc_read_exec, sbc_read_done},
@@ -68,8 +90,24 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_unmap_decode, sbc_unmap_exec, sbc_unmap_done, RT_LU_THIN},
 	{0x55, 0, 10, 0, "MODE SELECT(10)", {0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
 	 mode_select_decode, mode_select_exec, NULL},
-	{0x5a, 0, 10, 0, "MODE SENSE(10)", {0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, U_CONTROL},
+	{0x56, 0, 10, RESERVE_CMD, "RESERVE(10)", {0x56, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
+	 reserve_decode, reserve_exec, NULL},
+	{0x57, 0, 10, RESERVE_CMD, "RELEASE(10)", {0x57, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
+	 reserve_decode, release_exec, NULL},
+	{0x5a, 0, 10, OP_PR_READ, "MODE SENSE(10)", {0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, U_CONTROL},
 	 mode_sense_decode, mode_sense_exec, NULL},
+	PR_IN(0x00, "READ KEYS"),
+	PR_IN(0x01, "READ RESERVATION"),
+	PR_IN(0x02, "REPORT CAPABILITIES"),
+	PR_IN(0x03, "READ FULL STATUS"),
+	PR_OUT(0x00, "REGISTER"),
+	PR_OUT(0x01, "RESERVE"),
+	PR_OUT(0x02, "RELEASE"),
+	PR_OUT(0x03, "CLEAR"),
+	PR_OUT(0x04, "PREEMPT"),
+	PR_OUT(0x05, "PREEMPT AND ABORT"),
+	PR_OUT(0x06, "REGISTER AND IGNORE EXISTING KEY"),
+	PR_OUT(0x07, "REGISTER AND MOVE"),
 	{0x88, 0, 16, MEDIUM_READ, "READ(16)", {0x88, U_RW, U8, U4, U_GROUP, U_CONTROL},
 	 sbc_read_decode, sbc_read_exec, sbc_read_done},
 	{0x89, 0, 16, MEDIUM_WRITE | OP_ATOMIC, "COMPARE AND WRITE",
@@ -89,16 +127,17 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_sync_cache_decode, sbc_sync_cache_exec, sbc_sync_cache_done},
 	{0x93, 0, 16, MEDIUM_WRITE, "WRITE SAME(16)", {0x93, 0x19, U8, U4, U_GROUP, U_CONTROL},
 	 sbc_write_same_decode, sbc_write_same_exec, sbc_write_same_done},
-	{0x9e, 0x10, 16, OP_SA | MEDIUM_READ, "READ CAPACITY(16)", {0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, U4, 0, U_CONTROL},
+	{0x9e, 0x10, 16, OP_SA | OP_MEDIUM | OP_PR_OK, "READ CAPACITY(16)",
+	 {0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, U4, 0, U_CONTROL},
 	 sbc_read_capacity16_decode, sbc_read_capacity16_exec, NULL},
 	{0x9e, 0x12, 16, OP_SA | MEDIUM_READ, "GET LBA STATUS", {0x9e, 0x12, U8, U4, 0, U_CONTROL},
 	 sbc_get_lba_status_decode, sbc_get_lba_status_exec, NULL},
-	{0xa0, 0, 12, NO_LU_NO_UA, "REPORT LUNS", {0xa0, 0, 0xff, 0, 0, 0, U4, 0, U_CONTROL},
+	{0xa0, 0, 12, INFO_ANY_LUN, "REPORT LUNS", {0xa0, 0, 0xff, 0, 0, 0, U4, 0, U_CONTROL},
 	 spc_report_luns_decode, spc_report_luns_exec, NULL},
-	{0xa3, 0x0c, 12, OP_SA, "REPORT SUPPORTED OPERATION CODES",
+	{0xa3, 0x0c, 12, OP_SA | INFO, "REPORT SUPPORTED OPERATION CODES",
 	 {0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, U4, 0, U_CONTROL},
 	 spc_rsoc_decode, spc_rsoc_exec, NULL},
-	{0xa3, 0x0d, 12, OP_SA, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS",
+	{0xa3, 0x0d, 12, OP_SA | INFO, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS",
 	 {0xa3, 0x0d, 0, 0, 0, 0, U4, 0, U_CONTROL},
 	 spc_rstmf_decode, spc_rstmf_exec, NULL},
 	{0xa8, 0, 12, MEDIUM_READ, "READ(12)", {0xa8, U_RW, U4, U4, U_GROUP, U_CONTROL},

@@ -35,6 +35,11 @@ void ua_establish(struct nexus_table *t, const struct scsi_nexus *n, enum scsi_c
 	nexus_get(t, n)->ua |= ua_bit(cond);
 }
 
+void ua_establish_entry(struct nexus_entry *e, enum scsi_cond cond)
+{
+	e->ua |= ua_bit(cond);
+}
+
 void ua_establish_all(struct nexus_table *t, const struct scsi_nexus *except, enum scsi_cond cond)
 {
 	for (uint32_t i = 0; i < NEXUS_MAX; i++) {

@@ -22,6 +22,8 @@ enum scsi_cond ua_take(struct nexus_table *t, const struct scsi_nexus *n);
 void ua_clear(struct nexus_table *t, const struct scsi_nexus *n, enum scsi_cond cond);
 /* Establish cond for one nexus (e.g. I_T NEXUS LOSS for the lost one). */
 void ua_establish(struct nexus_table *t, const struct scsi_nexus *n, enum scsi_cond cond);
+/* Establish cond for one entry of the nexus table. */
+void ua_establish_entry(struct nexus_entry *e, enum scsi_cond cond);
 /* Establish cond for every known nexus except 'except' (NULL: all). */
 void ua_establish_all(struct nexus_table *t, const struct scsi_nexus *except, enum scsi_cond cond);
 

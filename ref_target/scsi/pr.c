@@ -1,0 +1,798 @@
+/* pr: see pr.h. SPC-4 §5.13 (persistent reservations), PERSISTENT RESERVE
+ * IN and OUT (service actions and parameter data), §7.6.4.6 (iSCSI
+ * TransportID). */
+#include "pr.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bytes.h"
+#include "cmd.h"
+#include "lu.h"
+#include "nexus.h"
+#include "ua.h"
+
+enum {
+	PRIN_READ_KEYS = 0,
+	PRIN_READ_RESERVATION = 1,
+	PRIN_REPORT_CAPABILITIES = 2,
+	PRIN_READ_FULL_STATUS = 3,
+};
+enum {
+	PROUT_REGISTER = 0,
+	PROUT_RESERVE = 1,
+	PROUT_RELEASE = 2,
+	PROUT_CLEAR = 3,
+	PROUT_PREEMPT = 4,
+	PROUT_PREEMPT_AND_ABORT = 5,
+	PROUT_REGISTER_AND_IGNORE = 6,
+	PROUT_REGISTER_AND_MOVE = 7,
+};
+/* Reservation types. */
+enum {
+	PR_WE = 1,    /* write exclusive */
+	PR_EA = 3,    /* exclusive access */
+	PR_WE_RO = 5, /* write exclusive, registrants only */
+	PR_EA_RO = 6, /* exclusive access, registrants only */
+	PR_WE_AR = 7, /* write exclusive, all registrants */
+	PR_EA_AR = 8, /* exclusive access, all registrants */
+};
+#define PR_SCOPE_LU 0u
+/* PERSISTENT RESERVE OUT parameter list (basic: 24 bytes). */
+#define PROUT_BASIC_LEN 24u
+#define PROUT_SPEC_I_PT 0x08u /* byte 20 */
+#define PROUT_ALL_TG_PT 0x04u
+#define PROUT_APTPL 0x01u
+#define PROUT_MOVE_UNREG 0x02u /* REGISTER AND MOVE byte 17 */
+#define PROUT_MOVE_APTPL 0x01u
+/* SPC-4 §7.6.4.6: iSCSI TransportID. */
+#define TID_PROTO_ISCSI 0x5u
+#define TID_FORMAT_NAME 0x00u /* initiator device: the name alone */
+#define TID_FORMAT_PORT 0x40u /* initiator port: name,i,0xISID */
+#define TID_HDR_LEN 4u
+#define TID_MIN_ADDITIONAL 20u
+#define ISCSI_PORT_SEP ",i,0x"
+/* REPORT CAPABILITIES (8 bytes). */
+#define RCAP_LEN 8u
+#define RCAP_CRH 0x10u
+#define RCAP_SIP_C 0x08u
+#define RCAP_ATP_C 0x04u
+#define RCAP_PTPL_C 0x01u
+#define RCAP_TMV 0x80u
+#define RCAP_ALLOW_TUR (0x1u << 4) /* ALLOW COMMANDS 001b: TEST UNIT READY passes */
+#define RCAP_PTPL_A 0x01u
+#define RCAP_MASK_HI 0xeau         /* WR_EX_AR EX_AC_RO WR_EX_RO EX_AC WR_EX */
+#define RCAP_MASK_LO 0x01u         /* EX_AC_AR */
+/* READ FULL STATUS descriptor. */
+#define FULL_DESC_LEN 24u
+#define FULL_ALL_TG_PT 0x02u
+#define FULL_R_HOLDER 0x01u
+/* Saved state: "PRS1", generation, aptpl, type, holder slot, count, then
+ * per registration rel_port, key, port length, port. */
+#define PR_SAVE_MAGIC 0x50525331u
+#define PR_SAVE_HDR_LEN 16u
+#define PR_SAVE_REG_LEN (2u + 8u + 2u)
+#define PR_SAVE_MAX (PR_SAVE_HDR_LEN + PR_REG_MAX * (PR_SAVE_REG_LEN + sizeof(((struct pr_reg *)0)->port)))
+#define PR_NONE UINT32_MAX
+
+static bool pr_type_valid(uint8_t t)
+{
+	return t == PR_WE || t == PR_EA || t == PR_WE_RO || t == PR_EA_RO || t == PR_WE_AR || t == PR_EA_AR;
+}
+
+static bool pr_type_all_registrants(uint8_t t)
+{
+	return t == PR_WE_AR || t == PR_EA_AR;
+}
+
+static bool pr_type_registrants(uint8_t t) /* registrants only or all registrants */
+{
+	return t >= PR_WE_RO;
+}
+
+static bool pr_type_exclusive_access(uint8_t t)
+{
+	return t == PR_EA || t == PR_EA_RO || t == PR_EA_AR;
+}
+
+/* ---- who is who ---- */
+
+/* An initiator port registered by name alone (TransportID format 00b)
+ * stands for every port of that initiator. iSCSI names compare without
+ * case (RFC 3722 normalises them), as ISIDs in hex do. */
+static bool pr_port_match(const char *reg, const char *port)
+{
+	if (strcasecmp(reg, port) == 0)
+		return true;
+	size_t n = strlen(reg);
+	return strstr(reg, ISCSI_PORT_SEP) == NULL && strncasecmp(reg, port, n) == 0 &&
+	       strncasecmp(port + n, ISCSI_PORT_SEP, strlen(ISCSI_PORT_SEP)) == 0;
+}
+
+static bool pr_reg_covers(const struct pr_reg *r, const char *port, uint16_t rel_port)
+{
+	return r->used && (r->rel_port == 0 || r->rel_port == rel_port) && pr_port_match(r->port, port);
+}
+
+static uint32_t pr_find(const struct pr_state *s, const struct scsi_nexus *n)
+{
+	for (uint32_t i = 0; i < PR_REG_MAX; i++)
+		if (pr_reg_covers(&s->reg[i], n->initiator_port, n->rel_port))
+			return i;
+	return PR_NONE;
+}
+
+static bool pr_is_holder(const struct pr_state *s, uint32_t me)
+{
+	if (!s->reserved || me == PR_NONE)
+		return false;
+	return pr_type_all_registrants(s->type) || s->holder == me;
+}
+
+bool pr_registered_any(const struct scsi_lu *lu)
+{
+	for (uint32_t i = 0; i < PR_REG_MAX; i++)
+		if (lu->pr.reg[i].used)
+			return true;
+	return false;
+}
+
+bool pr_release_is_noop(const struct scsi_cmd *cmd)
+{
+	const struct pr_state *s = &cmd->lu->pr;
+	uint32_t me = pr_find(s, cmd->nexus);
+	return pr_is_holder(s, me) || (s->reserved && pr_type_registrants(s->type) && me != PR_NONE);
+}
+
+/* SPC-4 §5.13.1: which commands pass which reservation. Reads
+ * (OP_PR_READ) pass Write Exclusive; registrants pass the registrants-only
+ * and all-registrants types; OP_PR_OK commands pass everything. */
+bool pr_conflicts(const struct scsi_cmd *cmd, uint32_t op_flags)
+{
+	const struct pr_state *s = &cmd->lu->pr;
+	if (!s->reserved || (op_flags & OP_PR_OK))
+		return false;
+	uint32_t me = pr_find(s, cmd->nexus);
+	if (pr_is_holder(s, me))
+		return false;
+	bool read = op_flags & OP_PR_READ;
+	if (pr_type_registrants(s->type) && me != PR_NONE)
+		return false;
+	return pr_type_exclusive_access(s->type) || !read;
+}
+
+/* ---- saving (APTPL) ---- */
+
+static void pr_state_key(const struct scsi_lu *lu, char *key, size_t len)
+{
+	snprintf(key, len, "pr.%s", lu->cfg->serial ? lu->cfg->serial : lu->cfg->name);
+}
+
+static uint32_t pr_serialize(const struct pr_state *s, uint8_t *out)
+{
+	uint32_t len = PR_SAVE_HDR_LEN, count = 0, holder = PR_NONE;
+	for (uint32_t i = 0; i < PR_REG_MAX; i++) {
+		const struct pr_reg *r = &s->reg[i];
+		if (!r->used)
+			continue;
+		if (s->reserved && s->holder == i)
+			holder = count;
+		uint16_t plen = (uint16_t)strlen(r->port);
+		put_be16(out + len, r->rel_port);
+		put_be64(out + len + 2, r->key);
+		put_be16(out + len + 10, plen);
+		memcpy(out + len + PR_SAVE_REG_LEN, r->port, plen);
+		len += PR_SAVE_REG_LEN + plen;
+		count++;
+	}
+	put_be32(out, PR_SAVE_MAGIC);
+	put_be32(out + 4, s->generation);
+	out[8] = (uint8_t)((s->aptpl ? 1 : 0) | (s->reserved ? 2 : 0));
+	out[9] = s->type;
+	put_be16(out + 10, (uint16_t)count);
+	put_be32(out + 12, holder);
+	return len;
+}
+
+/* Parse saved state; 0, or -1 if it is not a well-formed record. */
+static int pr_deserialize(struct pr_state *s, const uint8_t *in, uint32_t len)
+{
+	memset(s, 0, sizeof(*s));
+	if (len < PR_SAVE_HDR_LEN || get_be32(in) != PR_SAVE_MAGIC)
+		return -1;
+	uint32_t count = get_be16(in + 10), holder = get_be32(in + 12), off = PR_SAVE_HDR_LEN;
+	if (count > PR_REG_MAX)
+		return -1;
+	s->generation = get_be32(in + 4);
+	s->aptpl = in[8] & 1;
+	s->reserved = in[8] & 2;
+	s->type = in[9];
+	s->holder = holder;
+	for (uint32_t i = 0; i < count; i++) {
+		if (len - off < PR_SAVE_REG_LEN)
+			return -1;
+		uint32_t plen = get_be16(in + off + 10);
+		if (plen >= sizeof(s->reg[i].port) || len - off - PR_SAVE_REG_LEN < plen)
+			return -1;
+		s->reg[i].used = true;
+		s->reg[i].rel_port = get_be16(in + off);
+		s->reg[i].key = get_be64(in + off + 2);
+		memcpy(s->reg[i].port, in + off + PR_SAVE_REG_LEN, plen);
+		off += PR_SAVE_REG_LEN + plen;
+	}
+	if (s->reserved && (!pr_type_valid(s->type) ||
+			    (!pr_type_all_registrants(s->type) && (holder >= count))))
+		return -1;
+	return 0;
+}
+
+void pr_init(struct scsi_lu *lu)
+{
+	const struct rt_env *env = lu->env;
+	char key[64];
+	memset(&lu->pr, 0, sizeof(lu->pr));
+	if (env->state_load == NULL)
+		return;
+	uint8_t *buf = env->alloc(env->ctx, PR_SAVE_MAX);
+	if (buf == NULL) {
+		lu_log(lu, RT_LOG_ERR, "no memory to restore persistent reservations");
+		return;
+	}
+	pr_state_key(lu, key, sizeof(key));
+	long n = env->state_load(env->ctx, key, buf, PR_SAVE_MAX);
+	struct pr_state s;
+	if (n > 0 && pr_deserialize(&s, buf, (uint32_t)n) == 0 && s.aptpl)
+		lu->pr = s;
+	else if (n > 0)
+		lu_log(lu, RT_LOG_WARN, "saved persistent reservations not restored");
+	env->free(env->ctx, buf, PR_SAVE_MAX);
+}
+
+/* Save 'next' if it or the current state asks to persist. Returns 0, or
+ * -1 with sense set (nothing is applied then). */
+static int pr_save(struct scsi_cmd *cmd, const struct pr_state *next)
+{
+	const struct scsi_lu *lu = cmd->lu;
+	const struct rt_env *env = lu->env;
+	if (!next->aptpl && !lu->pr.aptpl)
+		return 0;
+	char key[64];
+	uint8_t *buf = env->alloc(env->ctx, PR_SAVE_MAX);
+	if (buf == NULL) {
+		cmd->status = SCSI_STATUS_BUSY;
+		return -1;
+	}
+	pr_state_key(lu, key, sizeof(key));
+	uint32_t len = pr_serialize(next, buf);
+	int rc = env->state_save ? env->state_save(env->ctx, key, buf, len) : -1;
+	env->free(env->ctx, buf, PR_SAVE_MAX);
+	if (rc != 0) {
+		lu_log(lu, RT_LOG_ERR, "persistent reservations not saved");
+		scsi_fail(cmd, SC_INTERNAL_FAILURE);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- PERSISTENT RESERVE OUT ---- */
+
+/* One PERSISTENT RESERVE OUT being applied to a copy of the state; the
+ * unit attentions it causes go to registrations of the state before it. */
+struct pr_change {
+	struct scsi_cmd *cmd;
+	struct pr_state next;
+	uint32_t me; /* the issuer's registration in next, PR_NONE if none */
+	uint32_t ua_count;
+	struct {
+		uint32_t reg;
+		enum scsi_cond cond;
+	} ua[PR_REG_MAX];
+};
+
+/* Outcomes of a service action. */
+enum pr_result {
+	PR_DONE = 0,
+	PR_CONFLICT,
+	PR_FAILED, /* sense set */
+};
+
+static void pr_ua_add(struct pr_change *c, uint32_t reg, enum scsi_cond cond)
+{
+	assert(c->ua_count < PR_REG_MAX);
+	c->ua[c->ua_count].reg = reg;
+	c->ua[c->ua_count].cond = cond;
+	c->ua_count++;
+}
+
+/* Every registration except the issuer's gets cond. */
+static void pr_ua_others(struct pr_change *c, enum scsi_cond cond)
+{
+	for (uint32_t i = 0; i < PR_REG_MAX; i++)
+		if (c->next.reg[i].used && i != c->me)
+			pr_ua_add(c, i, cond);
+}
+
+static void pr_ua_deliver(struct pr_change *c)
+{
+	struct scsi_lu *lu = c->cmd->lu;
+	for (uint32_t u = 0; u < c->ua_count; u++) {
+		const struct pr_reg *r = &lu->pr.reg[c->ua[u].reg];
+		for (uint32_t i = 0; i < NEXUS_MAX; i++) {
+			struct nexus_entry *e = &lu->nexuses.e[i];
+			if (e->used && pr_reg_covers(r, e->port, e->rel_port))
+				ua_establish_entry(e, c->ua[u].cond);
+		}
+	}
+}
+
+static uint32_t pr_add(struct pr_state *s, const char *port, uint16_t rel_port, uint64_t key)
+{
+	for (uint32_t i = 0; i < PR_REG_MAX; i++) {
+		struct pr_reg *r = &s->reg[i];
+		if (r->used)
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->used = true;
+		r->rel_port = rel_port;
+		r->key = key;
+		snprintf(r->port, sizeof(r->port), "%s", port);
+		return i;
+	}
+	return PR_NONE;
+}
+
+/* Remove a registration; the reservation goes with it when it held it
+ * (for all-registrants types: with the last registrant). SPC-4 §5.13.10:
+ * a registrants-only reservation released this way tells the others. */
+static void pr_remove(struct pr_change *c, uint32_t i)
+{
+	struct pr_state *s = &c->next;
+	s->reg[i].used = false;
+	if (!s->reserved)
+		return;
+	bool any = false;
+	for (uint32_t j = 0; j < PR_REG_MAX; j++)
+		any = any || s->reg[j].used;
+	if (pr_type_all_registrants(s->type) ? !any : s->holder == i) {
+		s->reserved = false;
+		if (pr_type_registrants(s->type) && i == c->me)
+			pr_ua_others(c, SC_UA_RESERVATIONS_RELEASED);
+	}
+}
+
+/* Parse one iSCSI TransportID at p (avail bytes): the port text into
+ * port; returns its length, or 0 if malformed. */
+static uint32_t pr_tid_parse(const uint8_t *p, uint32_t avail, char *port, size_t port_len)
+{
+	if (avail < TID_HDR_LEN || (p[0] & 0x0f) != TID_PROTO_ISCSI)
+		return 0;
+	uint8_t format = p[0] & 0xc0;
+	uint32_t len = TID_HDR_LEN + get_be16(p + 2);
+	if ((format != TID_FORMAT_NAME && format != TID_FORMAT_PORT) || len > avail)
+		return 0;
+	const char *name = (const char *)p + TID_HDR_LEN;
+	size_t n = strnlen(name, len - TID_HDR_LEN);
+	if (n == 0 || n == len - TID_HDR_LEN || n >= port_len)
+		return 0; /* empty, unterminated or too long */
+	bool has_isid = strstr(name, ISCSI_PORT_SEP) != NULL;
+	if (has_isid != (format == TID_FORMAT_PORT))
+		return 0;
+	memcpy(port, name, n);
+	port[n] = '\0';
+	return len;
+}
+
+/* TransportID for READ FULL STATUS; returns its length. */
+static uint32_t pr_tid_build(const char *port, uint8_t *out)
+{
+	size_t n = strlen(port);
+	uint32_t add = (uint32_t)((n + 1 + 3) & ~(size_t)3);
+	if (add < TID_MIN_ADDITIONAL)
+		add = TID_MIN_ADDITIONAL;
+	memset(out, 0, TID_HDR_LEN + add);
+	out[0] = (uint8_t)((strstr(port, ISCSI_PORT_SEP) ? TID_FORMAT_PORT : TID_FORMAT_NAME) | TID_PROTO_ISCSI);
+	put_be16(out + 2, (uint16_t)add);
+	memcpy(out + TID_HDR_LEN, port, n);
+	return TID_HDR_LEN + add;
+}
+
+/* SPEC_I_PT: register every TransportID of the list too (all or none). */
+static enum pr_result pr_register_specified(struct pr_change *c, const uint8_t *p, uint32_t n, uint64_t key,
+					    uint16_t rel_port)
+{
+	uint32_t tid_len = get_be32(p + PROUT_BASIC_LEN);
+	uint32_t off = PROUT_BASIC_LEN + 4;
+	if (tid_len > n - off) {
+		scsi_fail(c->cmd, SC_PARAM_LIST_LENGTH);
+		return PR_FAILED;
+	}
+	while (off < PROUT_BASIC_LEN + 4 + tid_len) {
+		char port[sizeof(c->next.reg[0].port)];
+		uint32_t used = pr_tid_parse(p + off, PROUT_BASIC_LEN + 4 + tid_len - off, port, sizeof(port));
+		bool taken = false;
+		for (uint32_t i = 0; used && i < PR_REG_MAX; i++)
+			taken = taken || pr_reg_covers(&c->next.reg[i], port, rel_port);
+		if (used == 0 || taken) {
+			scsi_fail_param(c->cmd, (uint16_t)off, SCSI_BIT_NONE);
+			return PR_FAILED;
+		}
+		if (pr_add(&c->next, port, rel_port, key) == PR_NONE) {
+			scsi_fail(c->cmd, SC_INSUFFICIENT_REG_RES);
+			return PR_FAILED;
+		}
+		off += used;
+	}
+	return PR_DONE;
+}
+
+static enum pr_result pr_register(struct pr_change *c, const uint8_t *p, uint32_t n, bool ignore)
+{
+	struct pr_state *s = &c->next;
+	const struct scsi_nexus *nx = c->cmd->nexus;
+	uint64_t key = get_be64(p), sakey = get_be64(p + 8);
+	bool spec = p[20] & PROUT_SPEC_I_PT;
+	if (spec && (ignore || c->me != PR_NONE)) { /* SPC-4: only for a new registration */
+		scsi_fail_param(c->cmd, 20, 3);
+		return PR_FAILED;
+	}
+	if (c->me == PR_NONE) {
+		if (!ignore && key != 0)
+			return PR_CONFLICT;
+		if (sakey == 0) /* unregistering the unregistered: nothing */
+			return PR_DONE;
+		uint16_t rel = (p[20] & PROUT_ALL_TG_PT) ? 0 : nx->rel_port;
+		if (pr_add(s, nx->initiator_port, rel, sakey) == PR_NONE) {
+			scsi_fail(c->cmd, SC_INSUFFICIENT_REG_RES);
+			return PR_FAILED;
+		}
+		if (spec && pr_register_specified(c, p, n, sakey, rel) != PR_DONE)
+			return PR_FAILED;
+	} else {
+		if (!ignore && key != s->reg[c->me].key)
+			return PR_CONFLICT;
+		if (sakey == 0)
+			pr_remove(c, c->me);
+		else
+			s->reg[c->me].key = sakey;
+	}
+	s->aptpl = p[20] & PROUT_APTPL;
+	s->generation++;
+	return PR_DONE;
+}
+
+static enum pr_result pr_reserve(struct pr_change *c, uint8_t type)
+{
+	struct pr_state *s = &c->next;
+	if (!s->reserved) {
+		s->reserved = true;
+		s->type = type;
+		s->holder = c->me;
+		return PR_DONE;
+	}
+	return pr_is_holder(s, c->me) && s->type == type ? PR_DONE : PR_CONFLICT;
+}
+
+static enum pr_result pr_release(struct pr_change *c, uint8_t type)
+{
+	struct pr_state *s = &c->next;
+	if (!pr_is_holder(s, c->me)) /* nothing reserved, or not ours: no-op */
+		return PR_DONE;
+	if (s->type != type) {
+		scsi_fail(c->cmd, SC_INVALID_RELEASE);
+		return PR_FAILED;
+	}
+	s->reserved = false;
+	if (pr_type_registrants(type))
+		pr_ua_others(c, SC_UA_RESERVATIONS_RELEASED);
+	return PR_DONE;
+}
+
+static enum pr_result pr_clear(struct pr_change *c)
+{
+	pr_ua_others(c, SC_UA_RESERVATIONS_PREEMPTED);
+	uint32_t gen = c->next.generation;
+	bool aptpl = c->next.aptpl;
+	memset(&c->next, 0, sizeof(c->next));
+	c->next.generation = gen + 1;
+	c->next.aptpl = aptpl;
+	return PR_DONE;
+}
+
+/* Remove the other registrations with key (0: all others); returns how many. */
+static uint32_t pr_preempt_regs(struct pr_change *c, uint64_t key, bool all)
+{
+	uint32_t removed = 0;
+	for (uint32_t i = 0; i < PR_REG_MAX; i++) {
+		struct pr_reg *r = &c->next.reg[i];
+		if (!r->used || i == c->me || !(all || r->key == key))
+			continue;
+		pr_ua_add(c, i, SC_UA_REGISTRATIONS_PREEMPTED);
+		r->used = false;
+		removed++;
+	}
+	return removed;
+}
+
+/* SPC-4 §5.13.11.4: PREEMPT removes registrations and may take over the
+ * reservation. */
+static enum pr_result pr_preempt(struct pr_change *c, const uint8_t *p, uint8_t type)
+{
+	struct pr_state *s = &c->next;
+	uint64_t sakey = get_be64(p + 8);
+	bool takes_over = s->reserved && (pr_type_all_registrants(s->type) ? sakey == 0 : sakey == s->reg[s->holder].key);
+	if (!takes_over) {
+		/* only registrations go; the reservation, if any, stays */
+		if (sakey == 0) {
+			scsi_fail_param(c->cmd, 8, SCSI_BIT_NONE);
+			return PR_FAILED;
+		}
+		if (pr_preempt_regs(c, sakey, false) == 0)
+			return PR_CONFLICT;
+		s->generation++;
+		return PR_DONE;
+	}
+	uint8_t old_type = s->type;
+	pr_preempt_regs(c, sakey, pr_type_all_registrants(old_type));
+	s->reserved = true;
+	s->type = type;
+	s->holder = c->me;
+	if (type != old_type) /* the remaining registrants learn of the new type */
+		for (uint32_t i = 0; i < PR_REG_MAX; i++)
+			if (s->reg[i].used && i != c->me)
+				pr_ua_add(c, i, SC_UA_RESERVATIONS_RELEASED);
+	s->generation++;
+	return PR_DONE;
+}
+
+static enum pr_result pr_register_and_move(struct pr_change *c, const uint8_t *p, uint32_t n)
+{
+	struct pr_state *s = &c->next;
+	uint64_t sakey = get_be64(p + 8);
+	uint16_t rel = get_be16(p + 18);
+	char port[sizeof(s->reg[0].port)];
+	if (!s->reserved || pr_type_all_registrants(s->type) || s->holder != c->me)
+		return PR_CONFLICT;
+	if (sakey == 0) {
+		scsi_fail_param(c->cmd, 8, SCSI_BIT_NONE);
+		return PR_FAILED;
+	}
+	uint32_t tid_len = get_be32(p + 20);
+	if (tid_len > n - PROUT_BASIC_LEN) {
+		scsi_fail(c->cmd, SC_PARAM_LIST_LENGTH);
+		return PR_FAILED;
+	}
+	if (pr_tid_parse(p + PROUT_BASIC_LEN, tid_len, port, sizeof(port)) == 0 ||
+	    pr_reg_covers(&s->reg[c->me], port, rel)) {
+		scsi_fail_param(c->cmd, PROUT_BASIC_LEN, SCSI_BIT_NONE);
+		return PR_FAILED;
+	}
+	if (rel == 0) {
+		scsi_fail_param(c->cmd, 18, SCSI_BIT_NONE);
+		return PR_FAILED;
+	}
+	uint32_t dest = PR_NONE;
+	for (uint32_t i = 0; i < PR_REG_MAX && dest == PR_NONE; i++)
+		if (pr_reg_covers(&s->reg[i], port, rel))
+			dest = i;
+	if (dest == PR_NONE)
+		dest = pr_add(s, port, rel, sakey);
+	if (dest == PR_NONE) {
+		scsi_fail(c->cmd, SC_INSUFFICIENT_REG_RES);
+		return PR_FAILED;
+	}
+	s->reg[dest].key = sakey;
+	s->holder = dest;
+	if (p[17] & PROUT_MOVE_UNREG)
+		s->reg[c->me].used = false;
+	s->aptpl = p[17] & PROUT_MOVE_APTPL;
+	s->generation++;
+	return PR_DONE;
+}
+
+int pr_out_decode(struct scsi_cmd *cmd)
+{
+	uint8_t sa = cmd->cdb[1] & 0x1f, scope = cmd->cdb[2] >> 4, type = cmd->cdb[2] & 0x0f;
+	/* Scope and type matter to the service actions that (may) reserve. */
+	bool reserving = sa == PROUT_RESERVE || sa == PROUT_RELEASE || sa == PROUT_PREEMPT ||
+			 sa == PROUT_PREEMPT_AND_ABORT;
+	if (reserving && scope != PR_SCOPE_LU) {
+		scsi_fail_cdb(cmd, 2, 7);
+		return -1;
+	}
+	if (reserving && !pr_type_valid(type)) {
+		scsi_fail_cdb(cmd, 2, 3);
+		return -1;
+	}
+	cmd->xfer_len = get_be32(cmd->cdb + 5);
+	cmd->dir = cmd->xfer_len ? SCSI_DIR_OUT : SCSI_DIR_NONE;
+	return 0;
+}
+
+/* SPC-4: the basic parameter list is 24 bytes; SPEC_I_PT and REGISTER AND
+ * MOVE append TransportIDs. */
+static bool pr_out_length_ok(const struct scsi_cmd *cmd, uint32_t n)
+{
+	uint8_t sa = cmd->cdb[1] & 0x1f;
+	if (n < PROUT_BASIC_LEN || n != cmd->xfer_len)
+		return false;
+	if (sa == PROUT_REGISTER_AND_MOVE)
+		return true;
+	if (sa == PROUT_REGISTER && (cmd->buf[20] & PROUT_SPEC_I_PT))
+		return n >= PROUT_BASIC_LEN + 4;
+	return n == PROUT_BASIC_LEN;
+}
+
+void pr_out_exec(struct scsi_cmd *cmd)
+{
+	static_assert(PR_REG_MAX <= 0xffff, "registration counts fit the saved format");
+	struct scsi_lu *lu = cmd->lu;
+	uint32_t n = cmd->data_out_len < cmd->xfer_len ? cmd->data_out_len : cmd->xfer_len;
+	uint8_t sa = cmd->cdb[1] & 0x1f, type = cmd->cdb[2] & 0x0f;
+	const uint8_t *p = cmd->buf;
+	if (!pr_out_length_ok(cmd, n)) {
+		scsi_done_fail(cmd, SC_PARAM_LIST_LENGTH);
+		return;
+	}
+	struct pr_change c = {.cmd = cmd, .next = lu->pr};
+	c.me = pr_find(&c.next, cmd->nexus);
+	enum pr_result r;
+	if (sa == PROUT_REGISTER || sa == PROUT_REGISTER_AND_IGNORE) {
+		r = pr_register(&c, p, n, sa == PROUT_REGISTER_AND_IGNORE);
+	} else if (c.me == PR_NONE || get_be64(p) != c.next.reg[c.me].key) {
+		r = PR_CONFLICT; /* every other action needs the issuer's own key */
+	} else {
+		switch (sa) {
+		case PROUT_RESERVE:
+			r = pr_reserve(&c, type);
+			break;
+		case PROUT_RELEASE:
+			r = pr_release(&c, type);
+			break;
+		case PROUT_CLEAR:
+			r = pr_clear(&c);
+			break;
+		case PROUT_PREEMPT:
+		case PROUT_PREEMPT_AND_ABORT:
+			r = pr_preempt(&c, p, type);
+			break;
+		default:
+			r = pr_register_and_move(&c, p, n);
+			break;
+		}
+	}
+	if (r == PR_CONFLICT) {
+		cmd->status = SCSI_STATUS_RESERVATION_CONFLICT;
+	} else if (r == PR_DONE && memcmp(&c.next, &lu->pr, sizeof(c.next)) != 0 && pr_save(cmd, &c.next) == 0) {
+		pr_ua_deliver(&c);
+		lu->pr = c.next;
+	}
+	scsi_done(cmd);
+}
+
+/* ---- PERSISTENT RESERVE IN ---- */
+
+/* Writes what fits the allocation length, counts everything. */
+struct pr_out {
+	uint8_t *buf;
+	uint32_t cap, len;
+};
+
+static void out_put(struct pr_out *o, const void *src, uint32_t n)
+{
+	if (o->len < o->cap) {
+		uint32_t room = o->cap - o->len;
+		memcpy(o->buf + o->len, src, n < room ? n : room);
+	}
+	o->len += n;
+}
+
+static void out_be32(struct pr_out *o, uint32_t v)
+{
+	uint8_t b[4];
+	put_be32(b, v);
+	out_put(o, b, 4);
+}
+
+static void out_be64(struct pr_out *o, uint64_t v)
+{
+	uint8_t b[8];
+	put_be64(b, v);
+	out_put(o, b, 8);
+}
+
+/* Patch a 4-byte length already written at off, if it fit. */
+static void out_patch32(struct pr_out *o, uint32_t off, uint32_t v)
+{
+	uint8_t b[4];
+	put_be32(b, v);
+	for (uint32_t i = 0; i < 4; i++)
+		if (off + i < o->cap)
+			o->buf[off + i] = b[i];
+}
+
+/* Unknown service actions never get here: the table has one row each. */
+int pr_in_decode(struct scsi_cmd *cmd)
+{
+	cmd->xfer_len = get_be16(cmd->cdb + 7);
+	cmd->dir = SCSI_DIR_IN;
+	return 0;
+}
+
+static void pr_in_keys(const struct pr_state *s, struct pr_out *o)
+{
+	out_be32(o, s->generation);
+	out_be32(o, 0);
+	for (uint32_t i = 0; i < PR_REG_MAX; i++)
+		if (s->reg[i].used)
+			out_be64(o, s->reg[i].key);
+	out_patch32(o, 4, o->len - 8);
+}
+
+static void pr_in_reservation(const struct pr_state *s, struct pr_out *o)
+{
+	out_be32(o, s->generation);
+	out_be32(o, s->reserved ? 16 : 0);
+	if (!s->reserved)
+		return;
+	/* All-registrants reservations have no one key (SPC-4: 0). */
+	out_be64(o, pr_type_all_registrants(s->type) ? 0 : s->reg[s->holder].key);
+	uint8_t rest[8] = {0, 0, 0, 0, 0, (uint8_t)(PR_SCOPE_LU << 4 | s->type), 0, 0};
+	out_put(o, rest, sizeof(rest));
+}
+
+static void pr_in_capabilities(const struct scsi_lu *lu, struct pr_out *o)
+{
+	uint8_t d[RCAP_LEN] = {0, RCAP_LEN};
+	d[2] = RCAP_CRH | RCAP_SIP_C | RCAP_ATP_C | (lu->env->state_save ? RCAP_PTPL_C : 0);
+	d[3] = RCAP_TMV | RCAP_ALLOW_TUR | (lu->pr.aptpl ? RCAP_PTPL_A : 0);
+	d[4] = RCAP_MASK_HI;
+	d[5] = RCAP_MASK_LO;
+	out_put(o, d, sizeof(d));
+}
+
+static void pr_in_full_status(const struct pr_state *s, struct pr_out *o)
+{
+	out_be32(o, s->generation);
+	out_be32(o, 0);
+	for (uint32_t i = 0; i < PR_REG_MAX; i++) {
+		const struct pr_reg *r = &s->reg[i];
+		if (!r->used)
+			continue;
+		uint8_t d[FULL_DESC_LEN], tid[TID_HDR_LEN + sizeof(r->port) + 4];
+		uint32_t tid_len = pr_tid_build(r->port, tid);
+		bool holder = pr_is_holder(s, i);
+		memset(d, 0, sizeof(d));
+		put_be64(d, r->key);
+		d[12] = (uint8_t)((r->rel_port == 0 ? FULL_ALL_TG_PT : 0) | (holder ? FULL_R_HOLDER : 0));
+		d[13] = holder ? (uint8_t)(PR_SCOPE_LU << 4 | s->type) : 0;
+		put_be16(d + 18, r->rel_port);
+		put_be32(d + 20, tid_len);
+		out_put(o, d, sizeof(d));
+		out_put(o, tid, tid_len);
+	}
+	out_patch32(o, 4, o->len - 8);
+}
+
+void pr_in_exec(struct scsi_cmd *cmd)
+{
+	const struct scsi_lu *lu = cmd->lu;
+	struct pr_out o = {.buf = cmd->buf, .cap = cmd->xfer_len};
+	switch (cmd->cdb[1] & 0x1f) {
+	case PRIN_READ_KEYS:
+		pr_in_keys(&lu->pr, &o);
+		break;
+	case PRIN_READ_RESERVATION:
+		pr_in_reservation(&lu->pr, &o);
+		break;
+	case PRIN_REPORT_CAPABILITIES:
+		pr_in_capabilities(lu, &o);
+		break;
+	default:
+		pr_in_full_status(&lu->pr, &o);
+		break;
+	}
+	cmd->data_in_len = o.len < o.cap ? o.len : o.cap;
+	scsi_done(cmd);
+}
