@@ -1,0 +1,316 @@
+/* disk: see disk.h. */
+#include "disk.h"
+
+#include <stdio.h>
+
+struct disk_rec {
+	struct disk_rec *prev, *next;
+	struct rt_disk_io *io;  /* NULL once the gateway crashed */
+	int gw;
+	enum rt_disk_op op;
+	uint32_t flags;
+	uint64_t offset, len;
+	uint8_t *data;          /* write data, copied at submit */
+	size_t data_len;
+};
+
+void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
+	const struct sim_rng *rng, const struct disk_params *p, const struct disk_ops *ops)
+{
+	memset(d, 0, sizeof(*d));
+	d->mem = mem;
+	d->q = q;
+	d->tr = tr;
+	d->rng = *rng;
+	d->p = *p;
+	d->ops = *ops;
+	size_t bytes = (size_t)(p->blocks * p->block_size);
+	d->cur = sim_zalloc(mem, bytes);
+	d->dur = sim_zalloc(mem, bytes);
+	d->dirty = sim_zalloc(mem, (size_t)p->blocks);
+}
+
+static void rec_free(struct disk *d, struct disk_rec *r)
+{
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		d->inflight = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	sim_free(d->mem, r->data, r->data_len);
+	sim_free(d->mem, r, sizeof(*r));
+}
+
+void disk_fini(struct disk *d)
+{
+	while (d->inflight != NULL)
+		rec_free(d, d->inflight);
+	size_t bytes = (size_t)(d->p.blocks * d->p.block_size);
+	sim_free(d->mem, d->cur, bytes);
+	sim_free(d->mem, d->dur, bytes);
+	sim_free(d->mem, d->dirty, (size_t)d->p.blocks);
+	for (unsigned i = 0; i < DISK_STATE_KEYS; i++)
+		sim_free(d->mem, d->state[i].val, d->state[i].len);
+}
+
+static bool in_range(const struct disk *d, uint64_t offset, uint64_t len)
+{
+	uint64_t bytes = d->p.blocks * d->p.block_size;
+	return offset <= bytes && len <= bytes - offset && offset % d->p.block_size == 0 &&
+		len % d->p.block_size == 0;
+}
+
+static bool hits_bad(const struct disk *d, uint64_t lba, uint64_t n)
+{
+	return lba < d->bad_hi && lba + n > d->bad_lo;
+}
+
+/* Write blocks at lba: into the cache, or through to durable media. */
+static void put_blocks(struct disk *d, int gw, uint64_t lba, uint64_t n, const uint8_t *data, bool durable)
+{
+	size_t bs = d->p.block_size;
+	if (n == 0)
+		return;
+	memcpy(d->cur + lba * bs, data, n * bs);
+	bool through = durable || !d->p.volatile_cache;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *dirty = &d->dirty[lba + i];
+		if (through) {
+			memcpy(d->dur + (lba + i) * bs, data + i * bs, bs);
+			d->ndirty -= *dirty;
+			*dirty = 0;
+		} else {
+			d->ndirty += !*dirty;
+			*dirty = 1;
+		}
+	}
+	d->ops.applied(d->ops.ctx, gw, lba, (uint32_t)n, data, through);
+}
+
+static void flush_all(struct disk *d)
+{
+	size_t bs = d->p.block_size;
+	for (uint64_t b = 0; b < d->p.blocks && d->ndirty > 0; b++) {
+		if (!d->dirty[b])
+			continue;
+		memcpy(d->dur + b * bs, d->cur + b * bs, bs);
+		d->dirty[b] = 0;
+		d->ndirty--;
+	}
+}
+
+static enum rt_disk_status do_write(struct disk *d, struct disk_rec *r)
+{
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, n = r->len / bs;
+	if (d->fenced[r->gw]) {
+		d->stats.fenced++;
+		return RT_DISK_ERR_FENCED;
+	}
+	if (hits_bad(d, lba, n) || rng_chance(&d->rng, d->p.write_err_ppm)) {
+		/* A failed write may have reached some of its blocks. */
+		uint64_t part = rng_below(&d->rng, n + 1);
+		put_blocks(d, r->gw, lba, part, r->data, false);
+		d->stats.write_errors++;
+		return RT_DISK_ERR_WRITE;
+	}
+	bool fua = (r->flags & RT_DISK_FUA) != 0;
+	if (rng_chance(&d->rng, d->p.misdirect_ppm)) {
+		uint64_t wrong = rng_below(&d->rng, d->p.blocks - n + 1);
+		if (wrong != lba) {
+			d->stats.misdirected++;
+			trace_ev(d->tr, d->q->now, TEV_DISK, "misdirect", r->gw, -1, lba, wrong, NULL);
+			lba = wrong;
+		}
+	}
+	put_blocks(d, r->gw, lba, n, r->data, fua);
+	return RT_DISK_OK;
+}
+
+static enum rt_disk_status do_zero(struct disk *d, struct disk_rec *r)
+{
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, n = r->len / bs;
+	if (d->fenced[r->gw]) {
+		d->stats.fenced++;
+		return RT_DISK_ERR_FENCED;
+	}
+	/* Deallocated blocks read as zeroes (LBPRZ): one zero block at a time. */
+	uint8_t *zero = sim_zalloc(d->mem, bs);
+	for (uint64_t i = 0; i < n; i++)
+		put_blocks(d, r->gw, lba + i, 1, zero, false);
+	sim_free(d->mem, zero, bs);
+	return RT_DISK_OK;
+}
+
+static enum rt_disk_status do_read(struct disk *d, struct disk_rec *r)
+{
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, n = r->len / bs;
+	if (hits_bad(d, lba, n) || rng_chance(&d->rng, d->p.read_err_ppm)) {
+		d->stats.read_errors++;
+		return RT_DISK_ERR_READ;
+	}
+	if (r->io != NULL)
+		memcpy(r->io->buf, d->cur + r->offset, r->len);
+	return RT_DISK_OK;
+}
+
+static void ev_done(void *a, void *b, uint64_t arg)
+{
+	(void)arg;
+	struct disk *d = a;
+	struct disk_rec *r = b;
+	enum rt_disk_status st = RT_DISK_OK;
+	switch (r->op) {
+	case RT_DISK_READ:
+		st = do_read(d, r);
+		break;
+	case RT_DISK_WRITE:
+		st = do_write(d, r);
+		break;
+	case RT_DISK_UNMAP:
+	case RT_DISK_WRITE_ZEROES:
+		st = do_zero(d, r);
+		break;
+	case RT_DISK_FLUSH:
+		flush_all(d);
+		break;
+	}
+	struct rt_disk_io *io = r->io;
+	int gw = r->gw;
+	rec_free(d, r);
+	if (io != NULL) {
+		io->status = st;
+		d->ops.done(d->ops.ctx, gw, io);
+	}
+}
+
+void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
+{
+	struct disk_rec *r = sim_zalloc(d->mem, sizeof(*r));
+	r->io = io;
+	r->gw = gw;
+	r->op = io->op;
+	r->flags = io->flags;
+	r->offset = io->offset;
+	r->len = io->len;
+	r->next = d->inflight;
+	if (d->inflight != NULL)
+		d->inflight->prev = r;
+	d->inflight = r;
+	const struct sim_dist *lat = &d->p.write_lat;
+	switch (io->op) {
+	case RT_DISK_READ:
+		d->stats.reads++;
+		lat = &d->p.read_lat;
+		break;
+	case RT_DISK_WRITE:
+		d->stats.writes++;
+		d->stats.fua_writes += (io->flags & RT_DISK_FUA) != 0;
+		/* The data is taken now: the engine may reuse its buffer once the
+		 * write completes, and a crashed engine's buffer is gone. */
+		r->data_len = (size_t)io->len;
+		r->data = sim_alloc(d->mem, r->data_len);
+		memcpy(r->data, io->buf, r->data_len);
+		break;
+	case RT_DISK_FLUSH:
+		d->stats.flushes++;
+		lat = &d->p.flush_lat;
+		break;
+	case RT_DISK_UNMAP:
+	case RT_DISK_WRITE_ZEROES:
+		d->stats.unmaps++;
+		break;
+	}
+	if (io->op != RT_DISK_FLUSH && !in_range(d, io->offset, io->len)) {
+		/* The engine asked for blocks that do not exist: its bug, shown as
+		 * an error rather than memory corruption here. */
+		trace_ev(d->tr, d->q->now, TEV_DISK, "out_of_range", gw, -1, io->offset, io->len, NULL);
+		r->op = RT_DISK_READ;
+		r->offset = r->len = 0;
+	}
+	evq_push(d->q, d->q->now + dist_sample(lat, &d->rng), ev_done, d, r, 0);
+}
+
+void disk_forget_gw(struct disk *d, int gw)
+{
+	for (struct disk_rec *r = d->inflight; r != NULL; r = r->next)
+		if (r->gw == gw)
+			r->io = NULL;
+}
+
+void disk_power_loss(struct disk *d)
+{
+	size_t bs = d->p.block_size;
+	d->stats.power_losses++;
+	uint64_t lost = 0, kept = 0;
+	for (uint64_t b = 0; b < d->p.blocks && d->ndirty > 0; b++) {
+		if (!d->dirty[b])
+			continue;
+		d->dirty[b] = 0;
+		d->ndirty--;
+		if (rng_chance(&d->rng, d->p.destage_ppm)) {
+			memcpy(d->dur + b * bs, d->cur + b * bs, bs);
+			kept++;
+			continue;
+		}
+		memcpy(d->cur + b * bs, d->dur + b * bs, bs);
+		lost++;
+		d->ops.applied(d->ops.ctx, -1, b, 1, d->cur + b * bs, true);
+	}
+	d->stats.lost_blocks += lost;
+	d->stats.torn_blocks += kept;
+	trace_ev(d->tr, d->q->now, TEV_DISK, "power_loss", -1, -1, lost, kept,
+		",\"lost_blocks\":%llu,\"destaged_blocks\":%llu", (unsigned long long)lost, (unsigned long long)kept);
+}
+
+void disk_fence(struct disk *d, int gw, bool fenced)
+{
+	assert(gw >= 0 && (unsigned)gw < DISK_GWS_MAX);
+	d->fenced[gw] = fenced;
+}
+
+void disk_set_bad_range(struct disk *d, uint64_t lo, uint64_t hi)
+{
+	d->bad_lo = lo;
+	d->bad_hi = hi;
+}
+
+int disk_state_save(struct disk *d, const char *key, const void *buf, size_t len)
+{
+	if (strlen(key) >= sizeof(d->state[0].key) || len > DISK_STATE_MAX)
+		return -1;
+	int slot = -1;
+	for (unsigned i = 0; i < DISK_STATE_KEYS; i++) {
+		if (d->state[i].key[0] != '\0' && strcmp(d->state[i].key, key) == 0) {
+			slot = (int)i;
+			break;
+		}
+		if (slot < 0 && d->state[i].key[0] == '\0')
+			slot = (int)i;
+	}
+	if (slot < 0)
+		return -1;
+	sim_free(d->mem, d->state[slot].val, d->state[slot].len);
+	d->state[slot].val = len ? sim_zalloc(d->mem, len) : NULL;
+	if (len > 0)
+		memcpy(d->state[slot].val, buf, len);
+	d->state[slot].len = len;
+	snprintf(d->state[slot].key, sizeof(d->state[slot].key), "%s", key);
+	return 0;
+}
+
+long disk_state_load(const struct disk *d, const char *key, void *buf, size_t cap)
+{
+	for (unsigned i = 0; i < DISK_STATE_KEYS; i++) {
+		if (d->state[i].key[0] == '\0' || strcmp(d->state[i].key, key) != 0)
+			continue;
+		size_t n = d->state[i].len < cap ? d->state[i].len : cap;
+		if (n > 0)
+			memcpy(buf, d->state[i].val, n);
+		return (long)d->state[i].len;
+	}
+	return -1;
+}

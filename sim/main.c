@@ -1,0 +1,577 @@
+/* main: the isim program. The only file in sim/ that talks to the OS:
+ * command line, files (scenario in; trace, pcap, SVG out), the wall
+ * clock for speed reports, and fork() to spread a swarm over cores.
+ *
+ *   isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE]
+ *            [--svg FILE] [--pdus] [--check-determinism]
+ *   isim swarm --seeds A..B [--jobs J] [--until-fail] [--require-coverage]
+ *   isim shrink --seed N [--scenario FILE] [-o FILE]
+ *   isim params --seed N          print the world a seed draws, as a scenario
+ *   isim bench --seeds A..B       simulated seconds per wall second
+ * A failure prints the one command that replays it and exits non-zero.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "out_pcap.h"
+#include "out_svg.h"
+#include "scenario.h"
+#include "shrink.h"
+#include "swarm.h"
+#include "time.h"
+#include "world.h"
+
+#define JOBS_MAX 64
+#define FAILS_SHOWN 20
+#define SHRINK_RUNS 300
+
+struct opts {
+	const char *cmd;
+	uint64_t seed;
+	bool have_seed;
+	uint64_t lo, hi;
+	const char *scenario, *trace, *pcap, *svg, *out;
+	int jobs;
+	bool pdus, check_det, until_fail, require_cov, expect_fail;
+};
+
+/* ---- host memory: the allocator sim/ is handed ---- */
+
+static uint64_t live_bytes;
+
+static void *host_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	void *p = malloc(n ? n : 1);
+	if (p == NULL) {
+		fprintf(stderr, "isim: out of memory (%zu bytes)\n", n);
+		abort();
+	}
+	live_bytes += n;
+	return p;
+}
+
+static void host_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	live_bytes -= n;
+	free(p);
+}
+
+static const struct sim_mem host_mem = { host_alloc, host_free, NULL };
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	size_t n;
+	while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (nb == NULL)
+				free(buf);
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (buf != NULL)
+		buf[len] = '\0';
+	return buf;
+}
+
+/* ---- one world ---- */
+
+static int load_params(const struct opts *o, struct sim_params *p, struct scenario_expect *e)
+{
+	params_default(p);
+	*e = (struct scenario_expect){ 0 };
+	if (o->scenario != NULL) {
+		char *text = read_file(o->scenario);
+		if (text == NULL) {
+			fprintf(stderr, "isim: %s: %s\n", o->scenario, strerror(errno));
+			return -1;
+		}
+		char err[256];
+		int rc = scenario_parse(text, p, e, err, sizeof(err));
+		free(text);
+		if (rc != 0) {
+			fprintf(stderr, "isim: %s: %s\n", o->scenario, err);
+			return -1;
+		}
+		if (o->have_seed)
+			p->seed = o->seed;
+		return 0;
+	}
+	swarm_params(p, o->seed);
+	return 0;
+}
+
+static void write_line(void *ctx, const struct tev *ev)
+{
+	FILE *f = ctx;
+	fwrite(ev->line, 1, ev->len, f);
+	fputc('\n', f);
+}
+
+struct outputs {
+	FILE *trace;
+	struct out_pcap *pcap;
+	struct out_svg *svg;
+};
+
+static void run_world(const struct sim_params *p, const struct outputs *out, struct sim_result *res,
+	uint64_t *wall)
+{
+	struct sim_trace tr;
+	trace_init(&tr, p->trace_mask);
+	if (out != NULL && out->trace != NULL)
+		trace_observe(&tr, write_line, out->trace);
+	if (out != NULL && out->svg != NULL)
+		trace_observe(&tr, out_svg_observe, out->svg);
+	struct world_wire_obs obs = { 0 };
+	if (out != NULL && out->pcap != NULL)
+		obs = (struct world_wire_obs){ out->pcap, out_pcap_wire };
+	uint64_t t0 = wall_ns();
+	struct world *w = world_create(p, &host_mem, &tr, &obs);
+	world_run(w, res);
+	world_destroy(w);
+	*wall = wall_ns() - t0;
+}
+
+static void replay_cmd(const struct opts *o, uint64_t seed, char *buf, size_t cap)
+{
+	if (o->scenario != NULL)
+		snprintf(buf, cap, "isim run --scenario %s --seed %" PRIu64, o->scenario, seed);
+	else
+		snprintf(buf, cap, "isim run --seed %" PRIu64, seed);
+}
+
+static double ratio(uint64_t sim, uint64_t wall)
+{
+	return wall ? (double)sim / (double)wall : 0.0;
+}
+
+static void print_result(const struct sim_params *p, const struct sim_result *r, uint64_t wall)
+{
+	printf("seed %" PRIu64 ": %s", p->seed, r->oracle == ORACLE_NONE ? "PASS" : "FAIL");
+	printf("  sim %.1fs  wall %.3fs  %.0fx  events %" PRIu64 "  ios %" PRIu64 " (%" PRIu64 " failed up)  faults %u  trace %016" PRIx64 "\n",
+		(double)r->sim_ns / 1e9, (double)wall / 1e9, ratio(r->sim_ns, wall), r->events, r->ios, r->io_errors,
+		p->faults.n, r->trace_hash);
+	if (r->oracle != ORACLE_NONE)
+		printf("  %s oracle at %.6fs: %s\n", sim_oracle_name(r->oracle), (double)r->fail_ns / 1e9, r->why);
+}
+
+static int cmd_run(const struct opts *o)
+{
+	struct sim_params p;
+	struct scenario_expect e;
+	if (load_params(o, &p, &e) != 0)
+		return 2;
+	if (o->pdus)
+		p.trace_mask |= 1u << TEV_PDU;
+	struct outputs out = { 0 };
+	char err[256];
+	if (o->trace != NULL && (out.trace = fopen(o->trace, "w")) == NULL) {
+		fprintf(stderr, "isim: %s: %s\n", o->trace, strerror(errno));
+		return 2;
+	}
+	if (o->pcap != NULL && (out.pcap = out_pcap_open(o->pcap, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "isim: %s\n", err);
+		return 2;
+	}
+	if (o->svg != NULL)
+		out.svg = out_svg_new(p.gateways, p.initiators, p.paths);
+	struct sim_result r;
+	uint64_t wall;
+	run_world(&p, &out, &r, &wall);
+	if (out.trace != NULL)
+		fclose(out.trace);
+	if (out.pcap != NULL)
+		out_pcap_close(out.pcap);
+	if (out.svg != NULL && out_svg_write(out.svg, o->svg) != 0)
+		fprintf(stderr, "isim: %s: %s\n", o->svg, strerror(errno));
+	print_result(&p, &r, wall);
+	int rc = r.oracle == ORACLE_NONE ? 0 : 1;
+	if (o->check_det) {
+		struct sim_result r2;
+		uint64_t wall2;
+		run_world(&p, NULL, &r2, &wall2);
+		bool same = r2.trace_hash == r.trace_hash && r2.trace_events == r.trace_events && r2.oracle == r.oracle;
+		printf("determinism: %s (trace hash %016" PRIx64 " / %016" PRIx64 ", %" PRIu64 " / %" PRIu64 " events)\n",
+			same ? "same world twice" : "DIFFERENT", r.trace_hash, r2.trace_hash, r.trace_events,
+			r2.trace_events);
+		if (!same)
+			return 3;
+	}
+	if (live_bytes != 0) {
+		printf("isim: the simulator leaked %" PRIu64 " bytes\n", live_bytes);
+		return 4;
+	}
+	if (e.set) {
+		bool met = r.oracle == e.oracle;
+		printf("expectation: %s %s: %s\n", e.oracle == ORACLE_NONE ? "pass" : "fail",
+			e.oracle == ORACLE_NONE ? "" : sim_oracle_name(e.oracle), met ? "met" : "NOT MET");
+		return met ? 0 : 1;
+	}
+	if (rc != 0) {
+		char cmd[512];
+		replay_cmd(o, p.seed, cmd, sizeof(cmd));
+		printf("replay: %s\n", cmd);
+	}
+	return rc;
+}
+
+/* ---- swarm ---- */
+
+struct record {
+	uint64_t seed;
+	int oracle;
+	uint64_t sim_ns, wall_ns, ios, io_errors, hash;
+	uint64_t cov[COV_COUNT];
+	char why[400];
+};
+
+static void swarm_one(const struct opts *o, uint64_t seed, struct record *rec)
+{
+	struct sim_params p;
+	struct scenario_expect e;
+	struct opts so = *o;
+	so.seed = seed;
+	so.have_seed = true;
+	memset(rec, 0, sizeof(*rec));
+	rec->seed = seed;
+	if (load_params(&so, &p, &e) != 0) {
+		rec->oracle = ORACLE_ENGINE;
+		snprintf(rec->why, sizeof(rec->why), "scenario does not load");
+		return;
+	}
+	struct sim_result r;
+	run_world(&p, NULL, &r, &rec->wall_ns);
+	rec->oracle = (int)r.oracle;
+	rec->sim_ns = r.sim_ns;
+	rec->ios = r.ios;
+	rec->io_errors = r.io_errors;
+	rec->hash = r.trace_hash;
+	memcpy(rec->cov, r.cov.hits, sizeof(rec->cov));
+	snprintf(rec->why, sizeof(rec->why), "%.*s", (int)sizeof(rec->why) - 1, r.why);
+}
+
+static bool write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+struct swarm_state {
+	uint64_t done, failed, sim_ns, wall_ns, ios;
+	uint64_t cov[COV_COUNT];
+	struct record fails[FAILS_SHOWN];
+	unsigned nfails;
+	uint64_t t0;
+};
+
+static void take(struct swarm_state *s, const struct record *r)
+{
+	s->done++;
+	s->sim_ns += r->sim_ns;
+	s->wall_ns += r->wall_ns;
+	s->ios += r->ios;
+	for (int i = 0; i < COV_COUNT; i++)
+		s->cov[i] += r->cov[i];
+	if (r->oracle != ORACLE_NONE) {
+		s->failed++;
+		if (s->nfails < FAILS_SHOWN)
+			s->fails[s->nfails++] = *r;
+	}
+}
+
+static void progress(const struct swarm_state *s, uint64_t total)
+{
+	double el = (double)(wall_ns() - s->t0) / 1e9;
+	fprintf(stderr, "\r[swarm] %" PRIu64 "/%" PRIu64 " seeds  %" PRIu64 " failed  %.0fx sim/wall per core  %.1fs   ",
+		s->done, total, s->failed, ratio(s->sim_ns, s->wall_ns), el);
+}
+
+static int cmd_swarm(const struct opts *o)
+{
+	uint64_t total = o->hi - o->lo + 1;
+	int jobs = o->jobs < 1 ? 1 : o->jobs > JOBS_MAX ? JOBS_MAX : o->jobs;
+	if ((uint64_t)jobs > total)
+		jobs = (int)total;
+	struct swarm_state s = { .t0 = wall_ns() };
+	int fds[JOBS_MAX];
+	pid_t pids[JOBS_MAX];
+	for (int j = 0; j < jobs; j++) {
+		int pfd[2];
+		if (pipe(pfd) != 0) {
+			perror("isim: pipe");
+			return 2;
+		}
+		pids[j] = fork();
+		if (pids[j] < 0) {
+			perror("isim: fork");
+			return 2;
+		}
+		if (pids[j] == 0) {
+			close(pfd[0]);
+			for (uint64_t seed = o->lo + (uint64_t)j; seed <= o->hi; seed += (uint64_t)jobs) {
+				struct record rec;
+				swarm_one(o, seed, &rec);
+				if (!write_all(pfd[1], &rec, sizeof(rec)))
+					_exit(1);
+				if (o->until_fail && rec.oracle != ORACLE_NONE)
+					break;
+			}
+			_exit(0);
+		}
+		close(pfd[1]);
+		fds[j] = pfd[0];
+	}
+	int open_fds = jobs;
+	uint64_t last = 0;
+	while (open_fds > 0) {
+		struct pollfd pf[JOBS_MAX];
+		for (int j = 0; j < jobs; j++)
+			pf[j] = (struct pollfd){ .fd = fds[j], .events = POLLIN };
+		if (poll(pf, (nfds_t)jobs, 500) < 0 && errno != EINTR)
+			break;
+		for (int j = 0; j < jobs; j++) {
+			if (fds[j] < 0 || !(pf[j].revents & (POLLIN | POLLHUP)))
+				continue;
+			struct record rec;
+			size_t got = 0;
+			while (got < sizeof(rec)) {
+				ssize_t n = read(fds[j], (char *)&rec + got, sizeof(rec) - got);
+				if (n <= 0)
+					break;
+				got += (size_t)n;
+			}
+			if (got < sizeof(rec)) {
+				close(fds[j]);
+				fds[j] = -1;
+				open_fds--;
+				continue;
+			}
+			take(&s, &rec);
+		}
+		if (wall_ns() - last > 500000000ull) {
+			progress(&s, total);
+			last = wall_ns();
+		}
+		if (o->until_fail && s.failed > 0)
+			break;
+	}
+	for (int j = 0; j < jobs; j++) {
+		if (o->until_fail && s.failed > 0)
+			kill(pids[j], SIGTERM); /* our own children, by PID */
+		if (fds[j] >= 0)
+			close(fds[j]);
+		waitpid(pids[j], NULL, 0);
+	}
+	progress(&s, total);
+	fputc('\n', stderr);
+	double el = (double)(wall_ns() - s.t0) / 1e9;
+	unsigned missing = 0;
+	printf("coverage (hits summed over %" PRIu64 " worlds):\n", s.done);
+	for (int i = 0; i < COV_COUNT; i++) {
+		printf("  %-40s %12" PRIu64 "%s\n", cov_names[i], s.cov[i], s.cov[i] ? "" : "   NEVER REACHED");
+		missing += s.cov[i] == 0;
+	}
+	for (unsigned i = 0; i < s.nfails; i++) {
+		char cmd[512];
+		replay_cmd(o, s.fails[i].seed, cmd, sizeof(cmd));
+		printf("FAIL seed %" PRIu64 " (%s): %s\n  replay: %s\n", s.fails[i].seed,
+			sim_oracle_name((enum sim_oracle)s.fails[i].oracle), s.fails[i].why, cmd);
+	}
+	printf("summary: %" PRIu64 " worlds, %" PRIu64 " failed, %.0f simulated s in %.1f wall s on %d jobs (%.0fx per core), %" PRIu64 " I/Os, %u coverage points never reached\n",
+		s.done, s.failed, (double)s.sim_ns / 1e9, el, jobs, ratio(s.sim_ns, s.wall_ns), s.ios, missing);
+	if (o->expect_fail) {
+		if (s.failed == 0) {
+			printf("expected a failure within seeds %" PRIu64 "..%" PRIu64 ", found none\n", o->lo, o->hi);
+			return 1;
+		}
+		printf("caught: seed %" PRIu64 " (%s)\n", s.fails[0].seed,
+			sim_oracle_name((enum sim_oracle)s.fails[0].oracle));
+		return 0;
+	}
+	if (s.failed > 0)
+		return 1;
+	return o->require_cov && missing > 0 ? 5 : 0;
+}
+
+/* ---- shrink, params, bench ---- */
+
+static int emit_scenario(const struct opts *o, const struct sim_params *p, const struct scenario_expect *e)
+{
+	size_t need = scenario_format(p, e, NULL, 0) + 1;
+	char *buf = malloc(need);
+	if (buf == NULL)
+		return 2;
+	scenario_format(p, e, buf, need);
+	FILE *f = o->out ? fopen(o->out, "w") : stdout;
+	if (f == NULL) {
+		fprintf(stderr, "isim: %s: %s\n", o->out, strerror(errno));
+		free(buf);
+		return 2;
+	}
+	fputs(buf, f);
+	if (f != stdout)
+		fclose(f);
+	free(buf);
+	return 0;
+}
+
+static int cmd_shrink(const struct opts *o)
+{
+	struct sim_params p;
+	struct scenario_expect e;
+	if (load_params(o, &p, &e) != 0)
+		return 2;
+	struct sim_result r;
+	shrink_run(&p, &host_mem, &r);
+	if (r.oracle == ORACLE_NONE) {
+		fprintf(stderr, "isim: seed %" PRIu64 " passes: nothing to shrink\n", p.seed);
+		return 2;
+	}
+	struct shrink_stats st;
+	uint64_t t0 = wall_ns();
+	shrink_params(&p, r.oracle, &host_mem, SHRINK_RUNS, &st);
+	shrink_run(&p, &host_mem, &r);
+	fprintf(stderr, "isim: shrunk %u faults to %u in %u runs (%.1fs); still fails: %s: %s\n", st.faults_before,
+		st.faults_after, st.runs, (double)(wall_ns() - t0) / 1e9, sim_oracle_name(r.oracle), r.why);
+	struct scenario_expect ex = { .set = true, .oracle = r.oracle };
+	int rc = emit_scenario(o, &p, &ex);
+	if (rc == 0 && o->out != NULL)
+		printf("replay: isim run --scenario %s\n", o->out);
+	return rc;
+}
+
+static int cmd_params(const struct opts *o)
+{
+	struct sim_params p;
+	struct scenario_expect e;
+	if (load_params(o, &p, &e) != 0)
+		return 2;
+	return emit_scenario(o, &p, &e);
+}
+
+static int cmd_bench(const struct opts *o)
+{
+	uint64_t sim = 0, wall = 0, events = 0;
+	for (uint64_t seed = o->lo; seed <= o->hi; seed++) {
+		struct record rec;
+		swarm_one(o, seed, &rec);
+		sim += rec.sim_ns;
+		wall += rec.wall_ns;
+		events += rec.ios;
+	}
+	printf("summary: %.0fx simulated seconds per wall second (%" PRIu64 " worlds, %.1f simulated s in %.2f wall s, %" PRIu64 " I/Os)\n",
+		ratio(sim, wall), o->hi - o->lo + 1, (double)sim / 1e9, (double)wall / 1e9, events);
+	return 0;
+}
+
+/* ---- command line ---- */
+
+static int usage(void)
+{
+	fputs("usage: isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE] [--svg FILE] [--pdus] [--check-determinism]\n"
+	      "       isim swarm --seeds A..B [--jobs J] [--scenario FILE] [--until-fail] [--expect-fail] [--require-coverage]\n"
+	      "       isim shrink --seed N [--scenario FILE] [-o FILE]\n"
+	      "       isim params --seed N [--scenario FILE] [-o FILE]\n"
+	      "       isim bench --seeds A..B\n",
+		stderr);
+	return 2;
+}
+
+static bool parse_range(const char *s, uint64_t *lo, uint64_t *hi)
+{
+	char *end;
+	*lo = strtoull(s, &end, 10);
+	if (end[0] != '.' || end[1] != '.')
+		return false;
+	*hi = strtoull(end + 2, &end, 10);
+	return *end == '\0' && *hi >= *lo;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .jobs = 1, .lo = 1, .hi = 1 };
+	if (argc < 2)
+		return usage();
+	o.cmd = argv[1];
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--seed") == 0 && v) {
+			o.seed = strtoull(v, NULL, 10);
+			o.have_seed = true;
+			i++;
+		} else if (strcmp(a, "--seeds") == 0 && v && parse_range(v, &o.lo, &o.hi)) {
+			i++;
+		} else if (strcmp(a, "--scenario") == 0 && v) {
+			o.scenario = argv[++i];
+		} else if (strcmp(a, "--trace") == 0 && v) {
+			o.trace = argv[++i];
+		} else if (strcmp(a, "--pcap") == 0 && v) {
+			o.pcap = argv[++i];
+		} else if (strcmp(a, "--svg") == 0 && v) {
+			o.svg = argv[++i];
+		} else if (strcmp(a, "-o") == 0 && v) {
+			o.out = argv[++i];
+		} else if (strcmp(a, "--jobs") == 0 && v) {
+			o.jobs = atoi(argv[++i]);
+		} else if (strcmp(a, "--pdus") == 0) {
+			o.pdus = true;
+		} else if (strcmp(a, "--check-determinism") == 0) {
+			o.check_det = true;
+		} else if (strcmp(a, "--until-fail") == 0) {
+			o.until_fail = true;
+		} else if (strcmp(a, "--expect-fail") == 0) {
+			o.expect_fail = o.until_fail = true;
+		} else if (strcmp(a, "--require-coverage") == 0) {
+			o.require_cov = true;
+		} else {
+			fprintf(stderr, "isim: unknown or incomplete option %s\n", a);
+			return usage();
+		}
+	}
+	if (strcmp(o.cmd, "run") == 0 && (o.have_seed || o.scenario))
+		return cmd_run(&o);
+	if (strcmp(o.cmd, "swarm") == 0)
+		return cmd_swarm(&o);
+	if (strcmp(o.cmd, "shrink") == 0 && (o.have_seed || o.scenario))
+		return cmd_shrink(&o);
+	if (strcmp(o.cmd, "params") == 0 && (o.have_seed || o.scenario))
+		return cmd_params(&o);
+	if (strcmp(o.cmd, "bench") == 0)
+		return cmd_bench(&o);
+	return usage();
+}

@@ -1,0 +1,413 @@
+/* mpath: see mpath.h. */
+#include "mpath.h"
+
+#include "time.h"
+
+/* SPC-4 §4.5: sense keys the path logic cares about. */
+enum {
+	SK_NOT_READY = 0x2,
+	SK_UNIT_ATTENTION = 0x6,
+	SK_ABORTED_COMMAND = 0xb,
+};
+/* SAM-5 §5.3 status codes. */
+enum {
+	ST_GOOD = 0x00,
+	ST_CHECK_CONDITION = 0x02,
+	ST_CONDITION_MET = 0x04,
+	ST_BUSY = 0x08,
+	ST_TASK_SET_FULL = 0x28,
+	ST_TASK_ABORTED = 0x40,
+};
+#define PRIO_STANDBY 1u
+#define SVC_INITIAL_NS SIM_MS(1)
+
+struct sense {
+	uint8_t key, asc, ascq;
+};
+
+/* Fixed (70h/71h) or descriptor (72h/73h) format, SPC-4 §4.5.2-§4.5.3. */
+static struct sense sense_of(const struct icmd *c)
+{
+	struct sense s = { 0 };
+	if (c->sense_len < 4)
+		return s;
+	uint8_t code = c->sense[0] & 0x7f;
+	if ((code == 0x70 || code == 0x71) && c->sense_len >= 14) {
+		s.key = c->sense[2] & 0xf;
+		s.asc = c->sense[12];
+		s.ascq = c->sense[13];
+	} else if (code == 0x72 || code == 0x73) {
+		s.key = c->sense[1] & 0xf;
+		s.asc = c->sense[2];
+		s.ascq = c->sense[3];
+	}
+	return s;
+}
+
+static bool alua_standby(struct sense s)
+{
+	/* LOGICAL UNIT NOT ACCESSIBLE, ASYMMETRIC ACCESS STATE: standby / unavailable. */
+	return s.key == SK_NOT_READY && s.asc == 0x04 && (s.ascq == 0x0b || s.ascq == 0x0c);
+}
+
+void mpath_init(struct mpath *mp, const struct mpath_cfg *cfg, const struct mpath_ops *ops)
+{
+	memset(mp, 0, sizeof(*mp));
+	mp->cfg = cfg;
+	mp->ops = *ops;
+	mp->cur_path = -1;
+	mp->no_path_deadline = SIM_NEVER;
+}
+
+void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint32_t prio)
+{
+	assert(mp->npaths < MPATH_PATHS_MAX);
+	struct mp_path *p = &mp->paths[mp->npaths++];
+	*p = (struct mp_path){ .s = s, .gw = gw, .state = MPP_FAILED, .prio_static = prio,
+		.svc_ewma_ns = SVC_INITIAL_NS };
+	/* Like multipathd, a path is used once the checker has seen it work. */
+	p->next_check = 0;
+}
+
+static uint32_t prio(const struct mp_path *p)
+{
+	return p->standby ? PRIO_STANDBY : p->prio_static;
+}
+
+static bool usable(const struct mp_path *p)
+{
+	return p->state == MPP_ACTIVE;
+}
+
+unsigned mpath_active_paths(const struct mpath *mp)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < mp->npaths; i++)
+		n += usable(&mp->paths[i]);
+	return n;
+}
+
+static void note(struct mpath *mp, const char *what, int path)
+{
+	mp->ops.note(mp->ops.ctx, mp, what, path);
+}
+
+/* Pick the path group (group_by_prio) honouring the failback policy. */
+static void update_group(struct mpath *mp)
+{
+	uint32_t best = 0;
+	bool cur_ok = false;
+	for (unsigned i = 0; i < mp->npaths; i++) {
+		const struct mp_path *p = &mp->paths[i];
+		if (!usable(p))
+			continue;
+		if (prio(p) > best)
+			best = prio(p);
+		if (prio(p) == mp->cur_prio)
+			cur_ok = true;
+	}
+	if (best == 0 || best == mp->cur_prio)
+		return;
+	if (cur_ok && mp->cfg->failback == MP_FAILBACK_MANUAL)
+		return;
+	if (mp->cur_prio != 0) {
+		mp->stats.group_switches++;
+		if (best > mp->cur_prio && cur_ok) {
+			mp->stats.failbacks++;
+			note(mp, "failback", -1);
+		} else {
+			note(mp, "group_switch", -1);
+		}
+	}
+	mp->cur_prio = best;
+}
+
+static int select_path(struct mpath *mp)
+{
+	update_group(mp);
+	int best = -1;
+	uint64_t best_cost = UINT64_MAX;
+	unsigned n = mp->npaths;
+	unsigned start = mp->cur_path >= 0 ? (unsigned)mp->cur_path : 0;
+	if (mp->cfg->selector == MP_ROUND_ROBIN && mp->cur_path >= 0 && mp->rr_count < mp->cfg->rr_min_io) {
+		const struct mp_path *p = &mp->paths[mp->cur_path];
+		if (usable(p) && prio(p) == mp->cur_prio) {
+			mp->rr_count++;
+			return mp->cur_path;
+		}
+	}
+	for (unsigned k = 1; k <= n; k++) {
+		unsigned i = (start + k) % n;
+		const struct mp_path *p = &mp->paths[i];
+		if (!usable(p) || prio(p) != mp->cur_prio)
+			continue;
+		uint64_t cost = 0;
+		switch (mp->cfg->selector) {
+		case MP_ROUND_ROBIN:
+			cost = 0;
+			break;
+		case MP_QUEUE_LENGTH:
+			cost = p->inflight;
+			break;
+		case MP_SERVICE_TIME:
+			cost = (uint64_t)(p->inflight + 1) * p->svc_ewma_ns;
+			break;
+		}
+		if (cost < best_cost) {
+			best_cost = cost;
+			best = (int)i;
+		}
+	}
+	if (best >= 0 && best != mp->cur_path) {
+		mp->cur_path = best;
+		mp->rr_count = 1;
+	}
+	return best;
+}
+
+static void finish(struct mpath *mp, struct mp_io *io, enum mp_result r)
+{
+	io->result = r;
+	io->path = -1;
+	mp->ops.done(mp->ops.ctx, mp, io);
+}
+
+static void enqueue(struct mpath *mp, struct mp_io *io, uint64_t due)
+{
+	io->due = due;
+	io->path = -1;
+	io->next = NULL;
+	if (mp->queue_tail != NULL)
+		mp->queue_tail->next = io;
+	else
+		mp->queue_head = io;
+	mp->queue_tail = io;
+}
+
+static void dispatch(struct mpath *mp, struct mp_io *io)
+{
+	int p = select_path(mp);
+	if (p < 0) {
+		if (mp->cfg->no_path_retry == MP_NO_PATH_RETRY_FAIL || mp->failing) {
+			mp->stats.no_path_failures++;
+			finish(mp, io, MP_NO_PATH);
+			return;
+		}
+		mp->stats.queued++;
+		enqueue(mp, io, 0);
+		if (mp->cfg->no_path_retry > 0 && mp->no_path_deadline == SIM_NEVER)
+			mp->no_path_deadline = mp->now + (uint64_t)mp->cfg->no_path_retry * mp->cfg->polling_interval_ns;
+		return;
+	}
+	struct mp_path *path = &mp->paths[p];
+	io->path = p;
+	io->attempts++;
+	io->sent_at = mp->now;
+	io->cmd.owner = io;
+	io->cmd.fastfail = false;
+	path->inflight++;
+	isess_submit(path->s, mp->now, &io->cmd);
+}
+
+void mpath_submit(struct mpath *mp, uint64_t now, struct mp_io *io)
+{
+	mp->now = now;
+	io->attempts = io->retries = 0;
+	io->path = -1;
+	mp->stats.ios++;
+	dispatch(mp, io);
+}
+
+/* Run every queued I/O whose delay passed, if a path can take it. */
+static void run_queue(struct mpath *mp)
+{
+	struct mp_io *io = mp->queue_head, *keep = NULL, *keep_tail = NULL;
+	mp->queue_head = mp->queue_tail = NULL;
+	while (io != NULL) {
+		struct mp_io *next = io->next;
+		io->next = NULL;
+		if (io->due <= mp->now && mpath_active_paths(mp) > 0) {
+			dispatch(mp, io);
+		} else {
+			if (keep_tail != NULL)
+				keep_tail->next = io;
+			else
+				keep = io;
+			keep_tail = io;
+		}
+		io = next;
+	}
+	/* dispatch may have queued again: keep those after the survivors. */
+	if (keep_tail != NULL) {
+		keep_tail->next = mp->queue_head;
+		mp->queue_head = keep;
+		if (mp->queue_tail == NULL)
+			mp->queue_tail = keep_tail;
+	}
+}
+
+static void fail_path(struct mpath *mp, unsigned i, const char *why)
+{
+	struct mp_path *p = &mp->paths[i];
+	if (p->state != MPP_ACTIVE)
+		return;
+	p->state = MPP_FAILED;
+	p->fails++;
+	mp->stats.path_fails++;
+	note(mp, why, (int)i);
+}
+
+static void reinstate(struct mpath *mp, unsigned i)
+{
+	struct mp_path *p = &mp->paths[i];
+	if (p->state == MPP_ACTIVE)
+		return;
+	p->state = MPP_ACTIVE;
+	p->reinstates++;
+	mp->stats.reinstates++;
+	mp->failing = false;
+	mp->no_path_deadline = SIM_NEVER;
+	note(mp, "reinstate", (int)i);
+}
+
+static void retry_later(struct mpath *mp, struct mp_io *io, uint64_t delay)
+{
+	if (++io->retries > mp->cfg->retries_max) {
+		finish(mp, io, MP_RETRIES);
+		return;
+	}
+	mp->stats.retries++;
+	enqueue(mp, io, mp->now + delay);
+}
+
+static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct mp_io *io)
+{
+	struct icmd *c = &io->cmd;
+	path->inflight--;
+	uint64_t svc = mp->now - io->sent_at;
+	path->svc_ewma_ns = (7 * path->svc_ewma_ns + svc) / 8 + 1;
+	switch (c->result) {
+	case ICMD_TRANSPORT:
+	case ICMD_FAILED:
+		fail_path(mp, pi, "path_fail_io");
+		dispatch(mp, io);
+		return;
+	case ICMD_ABORTED:
+		note(mp, "io_aborted", (int)pi);
+		retry_later(mp, io, mp->cfg->retry_delay_ns);
+		return;
+	case ICMD_OK:
+		break;
+	}
+	if (c->status == ST_GOOD || c->status == ST_CONDITION_MET) {
+		finish(mp, io, MP_OK);
+		return;
+	}
+	if (c->status == ST_BUSY || c->status == ST_TASK_SET_FULL || c->status == ST_TASK_ABORTED) {
+		note(mp, "io_busy", (int)pi);
+		retry_later(mp, io, mp->cfg->retry_delay_ns);
+		return;
+	}
+	if (c->status != ST_CHECK_CONDITION) {
+		finish(mp, io, MP_CHECK);
+		return;
+	}
+	struct sense s = sense_of(c);
+	if (alua_standby(s)) {
+		path->standby = true;
+		note(mp, "alua_standby", (int)pi);
+		dispatch(mp, io);
+	} else if (s.key == SK_UNIT_ATTENTION) {
+		note(mp, "unit_attention", (int)pi);
+		retry_later(mp, io, 0);
+	} else if (s.key == SK_NOT_READY || s.key == SK_ABORTED_COMMAND) {
+		note(mp, "io_not_ready", (int)pi);
+		retry_later(mp, io, mp->cfg->retry_delay_ns);
+	} else {
+		finish(mp, io, MP_CHECK);
+	}
+}
+
+static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
+{
+	struct mp_path *p = &mp->paths[i];
+	p->tur_busy = false;
+	struct sense s = sense_of(c);
+	bool answered = c->result == ICMD_OK;
+	if (answered && alua_standby(s)) {
+		p->standby = true;
+		reinstate(mp, i); /* usable as a standby ("ghost") path */
+	} else if (answered && (c->status == ST_GOOD || s.key == SK_UNIT_ATTENTION)) {
+		p->standby = false;
+		reinstate(mp, i);
+	} else {
+		fail_path(mp, i, "path_fail_checker");
+	}
+	run_queue(mp);
+}
+
+void mpath_cmd_done(struct mpath *mp, uint64_t now, unsigned p, struct icmd *c)
+{
+	mp->now = now;
+	assert(p < mp->npaths);
+	if (c == &mp->paths[p].tur)
+		checker_done(mp, p, c);
+	else
+		io_done(mp, &mp->paths[p], p, c->owner);
+}
+
+static void send_tur(struct mpath *mp, struct mp_path *p)
+{
+	p->tur = (struct icmd){ .dir = ICMD_NONE, .fastfail = true, .attr = 1 };
+	/* TEST UNIT READY: an all-zero 6-byte CDB (SPC-4 §6.47). */
+	p->tur_busy = true;
+	p->next_check = mp->now + mp->cfg->polling_interval_ns;
+	isess_submit(p->s, mp->now, &p->tur);
+}
+
+void mpath_path_up(struct mpath *mp, uint64_t now, unsigned p)
+{
+	assert(p < mp->npaths);
+	mp->now = now;
+	if (mp->paths[p].state != MPP_ACTIVE)
+		mp->paths[p].next_check = now;
+}
+
+void mpath_on_time(struct mpath *mp, uint64_t now)
+{
+	mp->now = now;
+	for (unsigned i = 0; i < mp->npaths; i++) {
+		struct mp_path *p = &mp->paths[i];
+		if (!p->tur_busy && now >= p->next_check)
+			send_tur(mp, p);
+	}
+	if (now >= mp->no_path_deadline) {
+		mp->no_path_deadline = SIM_NEVER;
+		if (mpath_active_paths(mp) == 0) {
+			mp->failing = true;
+			note(mp, "no_path_retry_expired", -1);
+			struct mp_io *io = mp->queue_head;
+			mp->queue_head = mp->queue_tail = NULL;
+			while (io != NULL) {
+				struct mp_io *next = io->next;
+				mp->stats.no_path_failures++;
+				finish(mp, io, MP_NO_PATH);
+				io = next;
+			}
+		}
+	}
+	run_queue(mp);
+}
+
+uint64_t mpath_next_deadline(const struct mpath *mp)
+{
+	uint64_t d = mp->no_path_deadline;
+	for (unsigned i = 0; i < mp->npaths; i++)
+		if (!mp->paths[i].tur_busy && mp->paths[i].next_check < d)
+			d = mp->paths[i].next_check;
+	bool can_run = mpath_active_paths(mp) > 0;
+	for (const struct mp_io *io = mp->queue_head; io != NULL && can_run; io = io->next)
+		if (io->due < d)
+			d = io->due;
+	return d;
+}

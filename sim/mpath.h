@@ -1,0 +1,144 @@
+/* mpath: one initiator's multipath device over its iSCSI sessions,
+ * modelled on Linux dm-multipath (drivers/md/dm-mpath.c, multipathd).
+ *
+ * Paths are grouped by priority (path_grouping_policy group_by_prio):
+ * each path gets a static priority (its preferred gateway, like
+ * prio "weightedpath") lowered to "standby" while the target answers NOT
+ * READY / ALUA standby or unavailable (SPC-4 §5.15, ASC 04h/0Bh,0Ch), so
+ * ALUA state moves paths between groups. I/O goes to the best group with
+ * a usable path; within it a path selector picks: round-robin (rr_min_io
+ * I/Os per path), queue-length, or service-time. Failback is immediate
+ * or manual. A path fails when an I/O on it fails with a transport error
+ * (the session gave up: replacement_timeout) or the TUR path checker
+ * fails; the checker reinstates it when TUR succeeds again. With no
+ * usable path, no_path_retry decides: queue forever, fail at once, or
+ * queue for N checker intervals and then fail. Errors that are the
+ * target's verdict on the data (MEDIUM ERROR, MISCOMPARE, ILLEGAL
+ * REQUEST ...) go up unretried; UNIT ATTENTION, BUSY, TASK SET FULL,
+ * ABORTED COMMAND and ALUA transitioning are retried after a delay.
+ *
+ * Owns its paths' checker commands; the sessions and the I/O structs are
+ * the caller's. Callbacks must not call back synchronously.
+ */
+#ifndef SIM_MPATH_H
+#define SIM_MPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "isess.h"
+#include "trace.h"
+
+#define MPATH_PATHS_MAX 8u
+
+enum mp_selector {
+	MP_ROUND_ROBIN = 0,
+	MP_QUEUE_LENGTH,
+	MP_SERVICE_TIME,
+};
+
+enum mp_failback {
+	MP_FAILBACK_IMMEDIATE = 0,
+	MP_FAILBACK_MANUAL,
+};
+
+#define MP_NO_PATH_RETRY_QUEUE (-1)
+#define MP_NO_PATH_RETRY_FAIL 0
+
+struct mpath_cfg {
+	enum mp_selector selector;
+	uint32_t rr_min_io;
+	enum mp_failback failback;
+	int no_path_retry;            /* MP_NO_PATH_RETRY_QUEUE, _FAIL, or N intervals */
+	uint64_t polling_interval_ns; /* path checker period */
+	uint64_t retry_delay_ns;      /* before retrying a BUSY/UA/transitioning I/O */
+	uint32_t retries_max;         /* per I/O, for target-side transient errors */
+};
+
+enum mp_result {
+	MP_OK = 0,        /* GOOD (or CONDITION MET) */
+	MP_CHECK,         /* the target's answer: status and sense in cmd */
+	MP_NO_PATH,       /* failed: no path left (no_path_retry) */
+	MP_RETRIES,       /* transient errors beyond retries_max */
+};
+
+/* One application I/O. cmd carries the SCSI command; mpath re-sends it
+ * on whatever path it picks. */
+struct mp_io {
+	struct icmd cmd;
+	void *owner;
+	enum mp_result result;
+	uint32_t attempts;
+	uint32_t retries;
+	int path;            /* where it is now, -1 when queued */
+	uint64_t due;        /* delayed retry time */
+	uint64_t sent_at;
+	struct mp_io *next;  /* queue link */
+};
+
+enum mp_path_state {
+	MPP_ACTIVE = 0,
+	MPP_FAILED,
+};
+
+struct mp_path {
+	struct isess *s;
+	int gw;
+	enum mp_path_state state;
+	uint32_t prio_static;
+	bool standby;        /* the target said ALUA standby/unavailable */
+	uint32_t inflight;
+	uint64_t svc_ewma_ns; /* service time, for the service-time selector */
+	struct icmd tur;
+	bool tur_busy;
+	uint64_t next_check;
+	uint64_t fails, reinstates;
+};
+
+struct mpath;
+
+struct mpath_ops {
+	void *ctx;
+	void (*done)(void *ctx, struct mpath *mp, struct mp_io *io);
+	/* Counters for coverage: a named thing happened. */
+	void (*note)(void *ctx, struct mpath *mp, const char *what, int path);
+};
+
+struct mpath_stats {
+	uint64_t ios, retries, path_fails, reinstates, group_switches, queued, no_path_failures;
+	uint64_t failbacks;
+};
+
+struct mpath {
+	const struct mpath_cfg *cfg;
+	struct mpath_ops ops;
+	struct mp_path paths[MPATH_PATHS_MAX];
+	unsigned npaths;
+	int cur_path;         /* round-robin position */
+	uint32_t rr_count;
+	uint32_t cur_prio;    /* the group in use */
+	struct mp_io *queue_head, *queue_tail; /* waiting for a path or a retry delay */
+	uint64_t no_path_deadline;
+	bool failing;         /* no_path_retry ran out: fail until a path returns */
+	uint64_t now;
+	struct mpath_stats stats;
+};
+
+void mpath_init(struct mpath *mp, const struct mpath_cfg *cfg, const struct mpath_ops *ops);
+/* Add a path over session s to gateway gw with a static priority. */
+void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint32_t prio);
+
+void mpath_submit(struct mpath *mp, uint64_t now, struct mp_io *io);
+/* A command of path p finished (an I/O's or the checker's). */
+void mpath_cmd_done(struct mpath *mp, uint64_t now, unsigned p, struct icmd *c);
+void mpath_on_time(struct mpath *mp, uint64_t now);
+uint64_t mpath_next_deadline(const struct mpath *mp);
+
+/* The session under path p logged in (a new SCSI device appeared, in
+ * Linux terms): check the path now rather than at the next interval. */
+void mpath_path_up(struct mpath *mp, uint64_t now, unsigned p);
+
+/* Paths usable now. */
+unsigned mpath_active_paths(const struct mpath *mp);
+
+#endif

@@ -1,0 +1,29 @@
+/* scenario: the hand-writable text form of a world (sim/README.md has
+ * the format): topology, target/initiator/multipath/workload/disk/net
+ * settings, a timeline of faults, and what the run is expected to show.
+ * The shrinker writes its result in this form; `isim run --scenario`
+ * reads it. Pure text in and out: the caller reads and writes files.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "params.h"
+#include "world.h"
+
+struct scenario_expect {
+	bool set;               /* an "expect" line was given */
+	enum sim_oracle oracle; /* ORACLE_NONE: the run must pass */
+};
+
+/* Parse text into p (which starts from params_default). On error writes
+ * "line N: why" into err and returns -1. */
+int scenario_parse(const char *text, struct sim_params *p, struct scenario_expect *e, char *err, size_t err_len);
+
+/* Write p (and e if set) as scenario text into buf; returns the length
+ * it needed (the text is cut if cap is smaller). */
+size_t scenario_format(const struct sim_params *p, const struct scenario_expect *e, char *buf, size_t cap);
+
+#endif

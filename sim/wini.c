@@ -1,0 +1,284 @@
+/* wini: the world's initiators: for each, P sessions (one per path) under
+ * a multipath device driven by a workload, glued to the simulated network
+ * and to the data oracle. */
+#include <stdio.h>
+
+#include "time.h"
+#include "world_int.h"
+
+static struct world *world_of(const struct isess *s)
+{
+	return ((const struct wpath *)s->user)->w;
+}
+
+static void sess_connect(void *ctx, struct isess *s)
+{
+	(void)ctx;
+	struct wpath *p = s->user;
+	p->conn = net_connect(&p->w->net, p->ini, p->idx, p->gw, p);
+}
+
+static void sess_send(void *ctx, struct isess *s, const struct iovec *iov, int iovcnt)
+{
+	(void)ctx;
+	struct wpath *p = s->user;
+	if (p->conn != NULL)
+		net_send(&p->w->net, p->conn, NET_INI, iov, iovcnt);
+}
+
+static void sess_disconnect(void *ctx, struct isess *s)
+{
+	(void)ctx;
+	struct wpath *p = s->user;
+	if (p->conn != NULL)
+		net_close(&p->w->net, p->conn, NET_INI);
+	p->conn = NULL;
+}
+
+/* Completions go through the event queue: the multipath layer reacts to
+ * them (retries, new commands) outside the session's own call stack. */
+static void ev_cmd_done(void *a, void *b, uint64_t path)
+{
+	struct wini *in = a;
+	struct icmd *c = b;
+	wtimer_touch(&in->timer);
+	mpath_cmd_done(&in->mp, in->w->q.now, (unsigned)path, c);
+}
+
+static void sess_done(void *ctx, struct isess *s, struct icmd *c)
+{
+	struct wini *in = ctx;
+	struct wpath *p = s->user;
+	evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)p->idx);
+}
+
+static const char *const sess_event_names[] = {
+	[ISE_UP] = "up", [ISE_DOWN] = "down", [ISE_FAILED] = "replacement_timeout",
+	[ISE_CLOSED] = "logged_out", [ISE_NOP_TIMEOUT] = "nop_timeout", [ISE_ABORT] = "abort_task",
+	[ISE_ASYNC] = "async", [ISE_REJECT] = "reject", [ISE_LOGIN_FAILED] = "login_failed",
+};
+
+static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why)
+{
+	struct wini *in = ctx;
+	struct wpath *p = s->user;
+	struct world *w = world_of(s);
+	char esc[128];
+	trace_json_escape(esc, sizeof(esc), why ? why : "");
+	trace_ev(w->tr, w->q.now, TEV_SESS, sess_event_names[ev], in->idx, p->idx, detail, (uint64_t)p->gw,
+		",\"gw\":%d,\"detail\":%u,\"why\":\"%s\"", p->gw, detail, esc);
+	wtimer_touch(&in->timer);
+	switch (ev) {
+	case ISE_UP:
+		mpath_path_up(&in->mp, w->q.now, (unsigned)p->idx);
+		world_cov(w, COV_SESS_LOGIN);
+		if (s->cfg->login.chap_user != NULL)
+			world_cov(w, COV_SESS_LOGIN_CHAP);
+		if (s->stats.logins > 1)
+			world_cov(w, COV_SESS_REINSTATED);
+		if (s->stats.resends > 0)
+			world_cov(w, COV_SESS_RESEND);
+		break;
+	case ISE_FAILED:
+		world_cov(w, COV_SESS_REPLACEMENT_TIMEOUT);
+		break;
+	case ISE_CLOSED:
+		world_cov(w, COV_SESS_LOGOUT);
+		break;
+	case ISE_NOP_TIMEOUT:
+		world_cov(w, COV_SESS_NOP_TIMEOUT);
+		break;
+	case ISE_ABORT:
+		world_cov(w, COV_SESS_ABORT_TASK);
+		break;
+	case ISE_ASYNC:
+		if (detail == ISCSI_ASYNC_LOGOUT_REQUEST)
+			world_cov(w, COV_SESS_ASYNC_LOGOUT);
+		break;
+	case ISE_REJECT:
+		world_cov(w, COV_SESS_REJECT);
+		break;
+	case ISE_LOGIN_FAILED:
+		world_cov(w, COV_SESS_LOGIN_FAILED);
+		break;
+	case ISE_DOWN:
+		break;
+	}
+}
+
+static void mp_done(void *ctx, struct mpath *mp, struct mp_io *io)
+{
+	(void)mp;
+	struct wini *in = ctx;
+	struct world *w = in->w;
+	wl_io_done(&in->wl, w->q.now, io);
+	if (io->result == MP_NO_PATH || io->result == MP_RETRIES)
+		w->io_errors++;
+	if (io->result == MP_NO_PATH || io->result == MP_RETRIES)
+		world_cov(w, COV_IO_FAILED_UP);
+	if (in->wl.failed)
+		world_violation(w, ORACLE_DATA, "initiator %d: %s", in->idx, w->od.why);
+}
+
+struct note_cov {
+	const char *what;
+	enum cov_point cov;
+};
+
+static const struct note_cov note_covs[] = {
+	{ "path_fail_io", COV_MP_PATH_FAIL_IO },
+	{ "path_fail_checker", COV_MP_PATH_FAIL_CHECKER },
+	{ "reinstate", COV_MP_REINSTATE },
+	{ "failback", COV_MP_FAILBACK },
+	{ "no_path_retry_expired", COV_MP_NO_PATH_FAIL },
+	{ "unit_attention", COV_MP_UNIT_ATTENTION },
+	{ "io_busy", COV_MP_BUSY_RETRY },
+	{ "io_aborted", COV_MP_IO_ABORTED },
+};
+
+static void mp_note(void *ctx, struct mpath *mp, const char *what, int path)
+{
+	(void)mp;
+	struct wini *in = ctx;
+	struct world *w = in->w;
+	trace_ev(w->tr, w->q.now, TEV_PATH, what, in->idx, path, mpath_active_paths(&in->mp), 0,
+		",\"active_paths\":%u", mpath_active_paths(&in->mp));
+	for (size_t i = 0; i < sizeof(note_covs) / sizeof(note_covs[0]); i++)
+		if (strcmp(note_covs[i].what, what) == 0)
+			world_cov(w, note_covs[i].cov);
+}
+
+static const struct isess_ops sess_ops = {
+	.connect = sess_connect, .send = sess_send, .disconnect = sess_disconnect,
+	.done = sess_done, .event = sess_event,
+};
+
+void wini_init(struct world *w, struct wini *in)
+{
+	const struct sim_params *p = w->p;
+	in->w = w;
+	in->timer.at = SIM_NEVER;
+	snprintf(in->name, sizeof(in->name), "iqn.2024-01.org.isim:host%d", in->idx);
+	in->icfg = w->icfg;
+	in->icfg.login.initiator_name = in->name;
+	struct mpath_ops mops = { .ctx = in, .done = mp_done, .note = mp_note };
+	mpath_init(&in->mp, &p->mp, &mops);
+	struct isess_ops ops = sess_ops;
+	ops.ctx = in;
+	for (int k = 0; k < p->paths; k++) {
+		struct wpath *path = &in->paths[k];
+		path->w = w;
+		path->ini = in->idx;
+		path->idx = k;
+		path->gw = (in->idx + k) % p->gateways;
+		struct sim_rng rng;
+		rng_stream(&rng, p->seed, "session", (uint32_t)(in->idx * SIM_PATHS_MAX + k));
+		/* ISID: type "random" (RFC 7143 §11.12.5), then initiator and path. */
+		const uint8_t isid[6] = { 0x80, 0x00, (uint8_t)in->idx, 0x00, (uint8_t)k, 0x01 };
+		isess_init(&path->sess, &in->icfg, &ops, w->mem, &rng, isid);
+		path->sess.user = path;
+		/* Each initiator prefers one gateway, like an ALUA owner. */
+		uint32_t prio = path->gw == in->idx % p->gateways ? 50 : 10;
+		mpath_add_path(&in->mp, &path->sess, path->gw, prio);
+	}
+	struct sim_rng rng;
+	rng_stream(&rng, p->seed, "workload", (uint32_t)in->idx);
+	wl_init(&in->wl, &w->wlcfg, w->mem, &rng, &w->od, &in->mp, w->tr, in->idx);
+}
+
+void wini_fini(struct wini *in)
+{
+	for (int k = 0; k < in->w->p->paths; k++)
+		isess_fini(&in->paths[k].sess);
+	wl_fini(&in->wl);
+}
+
+void wini_start(struct wini *in)
+{
+	for (int k = 0; k < in->w->p->paths; k++)
+		isess_start(&in->paths[k].sess, in->w->q.now);
+	wtimer_touch(&in->timer);
+}
+
+void wini_logout(struct wini *in)
+{
+	for (int k = 0; k < in->w->p->paths; k++)
+		isess_logout(&in->paths[k].sess, in->w->q.now);
+	wtimer_touch(&in->timer);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+static uint64_t deadline(struct wini *in)
+{
+	uint64_t d = min_u64(mpath_next_deadline(&in->mp), wl_next_deadline(&in->wl));
+	for (int k = 0; k < in->w->p->paths; k++)
+		d = min_u64(d, isess_next_deadline(&in->paths[k].sess));
+	return d;
+}
+
+static void ev_ini_timer(void *a, void *b, uint64_t gen)
+{
+	(void)b;
+	struct wini *in = a;
+	if (gen != in->timer.gen)
+		return;
+	uint64_t now = in->w->q.now;
+	in->timer.at = SIM_NEVER;
+	wtimer_touch(&in->timer);
+	for (int k = 0; k < in->w->p->paths; k++)
+		if (isess_next_deadline(&in->paths[k].sess) <= now)
+			isess_on_time(&in->paths[k].sess, now);
+	if (mpath_next_deadline(&in->mp) <= now)
+		mpath_on_time(&in->mp, now);
+	if (wl_next_deadline(&in->wl) <= now)
+		wl_on_time(&in->wl, now);
+}
+
+void wini_rearm(struct wini *in)
+{
+	in->timer.dirty = false;
+	uint64_t d = deadline(in);
+	if (d == in->timer.at)
+		return;
+	in->timer.at = d;
+	in->timer.gen++;
+	if (d != SIM_NEVER)
+		evq_push(&in->w->q, d, ev_ini_timer, in, NULL, in->timer.gen);
+}
+
+void wini_connected(struct wpath *p, struct net_conn *c, bool ok)
+{
+	struct wini *in = &p->w->inis[p->ini];
+	wtimer_touch(&in->timer);
+	if (p->conn != c) {
+		/* The session gave up on this connection already. */
+		if (ok)
+			net_close(&p->w->net, c, NET_INI);
+		return;
+	}
+	if (ok) {
+		isess_on_connected(&p->sess, p->w->q.now);
+		return;
+	}
+	p->conn = NULL;
+	isess_on_connect_failed(&p->sess, p->w->q.now);
+}
+
+void wini_deliver(struct wpath *p, struct net_conn *c, const uint8_t *data, size_t len)
+{
+	if (p->conn != c)
+		return;
+	wtimer_touch(&p->w->inis[p->ini].timer);
+	isess_on_bytes(&p->sess, p->w->q.now, data, len);
+}
+
+void wini_closed(struct wpath *p, struct net_conn *c)
+{
+	net_close(&p->w->net, c, NET_INI);
+	if (p->conn != c)
+		return;
+	p->conn = NULL;
+	wtimer_touch(&p->w->inis[p->ini].timer);
+	isess_on_closed(&p->sess, p->w->q.now);
+}

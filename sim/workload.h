@@ -1,0 +1,91 @@
+/* workload: one initiator's application: a fixed queue depth of I/Os
+ * (READ, WRITE, WRITE with FUA, SYNCHRONIZE CACHE, UNMAP, COMPARE AND
+ * WRITE; SBC-3 §5) over its multipath device, each one registered with
+ * the data oracle before it starts and judged when it ends.
+ *
+ * LBAs come from a small hot set (so initiators race on the same blocks)
+ * or the whole LU. Writes carry block.h contents; reads are checked
+ * block by block; COMPARE AND WRITE compares against the last value this
+ * initiator saw. A command the LU does not support (ILLEGAL REQUEST) is
+ * dropped from the mix. Owns its slots and buffers (through sim_mem).
+ */
+#ifndef SIM_WORKLOAD_H
+#define SIM_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mpath.h"
+#include "odata.h"
+#include "rng.h"
+#include "trace.h"
+
+enum wl_op {
+	WL_READ = 0,
+	WL_WRITE,
+	WL_WRITE_FUA,
+	WL_FLUSH,
+	WL_UNMAP,
+	WL_CAW,
+	WL_OPS
+};
+
+struct wl_cfg {
+	uint32_t qd;
+	uint64_t think_mean_ns;
+	uint32_t weight[WL_OPS];
+	uint32_t max_blocks;     /* per I/O, <= ODATA_WRITE_BLOCKS_MAX */
+	uint64_t hot_blocks;     /* size of the contended LBA set */
+	uint32_t hot_ppm;        /* chance an I/O targets the hot set */
+	uint64_t blocks;         /* LU size */
+	uint32_t block_size;
+	uint64_t stop_at_ns;     /* no new I/O from then on */
+};
+
+struct wl_slot {
+	struct mp_io io;
+	enum wl_op op;
+	bool busy;
+	uint64_t ver, lba, expect;
+	uint32_t n;
+	uint64_t invoke;
+	unsigned read_token;
+	uint64_t next_at;
+	uint8_t *buf;
+};
+
+struct wl_stats {
+	uint64_t issued[WL_OPS], ok[WL_OPS], failed[WL_OPS];
+	uint64_t no_path, miscompares, medium_errors, retried_out;
+	uint64_t latency_max_ns, latency_sum_ns, completed;
+};
+
+struct workload {
+	const struct wl_cfg *cfg;
+	const struct sim_mem *mem;
+	struct sim_rng rng;
+	struct odata *od;
+	struct mpath *mp;
+	struct sim_trace *tr;
+	int ini;
+	struct wl_slot *slots;
+	uint64_t *seen;          /* per LBA: the last version this initiator saw */
+	bool disabled[WL_OPS];
+	bool failed;             /* the oracle found a violation */
+	uint64_t now;
+	struct wl_stats stats;
+};
+
+void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem *mem, const struct sim_rng *rng,
+	struct odata *od, struct mpath *mp, struct sim_trace *tr, int ini);
+void wl_fini(struct workload *w);
+
+void wl_on_time(struct workload *w, uint64_t now);
+uint64_t wl_next_deadline(const struct workload *w);
+/* An I/O of ours came back from the multipath layer. */
+void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io);
+unsigned wl_outstanding(const struct workload *w);
+
+const char *wl_op_name(enum wl_op op);
+
+#endif

@@ -1,0 +1,146 @@
+/* world_int: the world's insides, shared by world.c (build, run,
+ * verdicts), wgw.c (gateways: rt_env and the engine), wini.c
+ * (initiators: sessions, multipath, workload) and wfault.c (applying the
+ * fault schedule). Not for use outside them. */
+#ifndef SIM_WORLD_INT_H
+#define SIM_WORLD_INT_H
+
+#include "core/engine.h"
+#include "disk.h"
+#include "evq.h"
+#include "isess.h"
+#include "mpath.h"
+#include "net.h"
+#include "odata.h"
+#include "oproto.h"
+#include "world.h"
+#include "workload.h"
+
+struct world;
+
+/* A timer owner (gateway or initiator) re-armed after every event that
+ * touched it: stale events are told apart by generation. */
+struct wtimer {
+	uint64_t at;
+	uint64_t gen;
+	bool dirty;
+};
+
+enum gw_state {
+	GW_UP = 0,
+	GW_PAUSED,
+	GW_DOWN,
+	GW_DRAINING, /* graceful shutdown in progress */
+};
+
+struct wdeferred {
+	struct wdeferred *next;
+	struct rt_disk_io *io;
+};
+
+struct wgw {
+	struct world *w;
+	int idx;
+	enum gw_state state;
+	struct rt_engine *eng;
+	struct rt_env env;
+	struct rt_config cfg;
+	struct rt_portal_cfg portal;
+	char portal_addr[24];
+	struct rt_target_cfg target;
+	struct rt_tpg_cfg tpg;
+	uint32_t portal_index;
+	struct sim_rng rng;
+	struct wtimer timer;
+	uint64_t live_bytes;      /* engine memory not freed */
+	uint64_t alloc_fail_left; /* the next allocations that fail */
+	uint64_t incarnation;
+	struct wdeferred *deferred_head, *deferred_tail; /* disk completions held while paused */
+	struct rt_stats stats_total;
+};
+
+struct wpath {
+	struct world *w;
+	int ini, idx, gw;
+	struct isess sess;
+	struct net_conn *conn;
+};
+
+struct wini {
+	struct world *w;
+	int idx;
+	struct wpath paths[SIM_PATHS_MAX];
+	struct mpath mp;
+	struct workload wl;
+	struct wtimer timer;
+	char name[64];
+	struct isess_cfg icfg;  /* the world's, with this initiator's name */
+};
+
+struct world {
+	const struct sim_params *p;
+	const struct sim_mem *mem;
+	struct sim_trace *tr;
+	struct world_wire_obs obs;
+	struct evq q;
+	struct net net;
+	struct disk disk;
+	struct odata od;
+	struct rt_lu_cfg lu;
+	struct rt_lun_map lun;
+	struct isess_cfg icfg;
+	struct wl_cfg wlcfg;
+	struct wgw gws[SIM_GWS_MAX];
+	struct wini inis[SIM_INIS_MAX];
+	struct oproto **checkers; /* by connection id */
+	size_t checkers_cap;
+	struct sim_rng rng_rx;    /* zero-copy or rt_on_bytes per delivery */
+	int cuts[SIM_INIS_MAX][SIM_GWS_MAX][2]; /* partitions active per link and direction */
+	int disk_slow;            /* disk slowdowns active */
+	uint64_t end_ns;          /* liveness verdict time */
+	uint64_t logout_deadline;
+	bool stopping;            /* logouts sent: the world is winding down */
+	bool done;
+	struct sim_result *res;
+	struct cov cov;
+	uint64_t io_errors;
+};
+
+/* world.c */
+void world_violation(struct world *w, enum sim_oracle o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void world_cov(struct world *w, enum cov_point c);
+void wtimer_touch(struct wtimer *t);
+
+/* wgw.c */
+void wgw_init(struct world *w, struct wgw *g);
+void wgw_fini(struct wgw *g);
+void wgw_rearm(struct wgw *g);
+void wgw_deliver(struct wgw *g, struct net_conn *c, const uint8_t *p, size_t len);
+void wgw_closed(struct wgw *g, struct net_conn *c);
+bool wgw_accept(struct wgw *g, struct net_conn *c);
+void wgw_disk_done(struct wgw *g, struct rt_disk_io *io);
+void wgw_crash(struct wgw *g, bool silent);
+void wgw_restart(struct wgw *g);
+void wgw_pause(struct wgw *g, bool pause);
+void wgw_shutdown(struct wgw *g);
+/* The credentials and name every gateway is configured with. */
+const char *wgw_chap_user(void);
+const char *wgw_chap_secret(void);
+const char *wgw_target_user(void);
+const char *wgw_target_secret(void);
+const char *wgw_target_name(void);
+
+/* wini.c */
+void wini_init(struct world *w, struct wini *in);
+void wini_fini(struct wini *in);
+void wini_rearm(struct wini *in);
+void wini_start(struct wini *in);
+void wini_logout(struct wini *in);
+void wini_connected(struct wpath *p, struct net_conn *c, bool ok);
+void wini_deliver(struct wpath *p, struct net_conn *c, const uint8_t *data, size_t len);
+void wini_closed(struct wpath *p, struct net_conn *c);
+
+/* wfault.c */
+void wfault_schedule(struct world *w);
+
+#endif
