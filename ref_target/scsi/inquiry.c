@@ -219,6 +219,7 @@ static uint32_t vpd_block_limits(const struct scsi_cmd *cmd, uint8_t *p)
 		put_be32(p + 24, SBC_UNMAP_DESC_MAX);
 		put_be32(p + 28, 1); /* OPTIMAL UNMAP GRANULARITY: any block */
 	}
+	put_be64(p + 36, sbc_write_same_blocks_max(lu)); /* MAXIMUM WRITE SAME LENGTH */
 	return vpd_header(cmd, p, VPD_BLOCK_LIMITS, 64);
 }
 

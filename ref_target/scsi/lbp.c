@@ -4,8 +4,11 @@
  * UNMAP and WRITE SAME with UNMAP exist on thin-provisioned LUs only
  * (LBPU, LBPWS in the provisioning VPD page). Deallocated blocks read as
  * zeroes on our backstores; an anchored block is zeroed and kept mapped.
- * WRITE SAME of a zero block (or NDOB) is one WRITE ZEROES request; any
- * other pattern is written SBC_WS_CHUNK bytes at a time. GET LBA STATUS
+ * WRITE SAME with UNMAP deallocates whatever block it carries (SBC-4
+ * WRITE SAME, ANCHOR/UNMAP table: the action is "unmap", not "write"), as
+ * LIO and tgt do. WRITE SAME of a zero block (or NDOB) is one WRITE ZEROES
+ * request; any other pattern is written SBC_WS_CHUNK bytes at a time.
+ * WRITE SAME covers at most SBC_WS_BLOCKS_MAX blocks. GET LBA STATUS
  * answers "mapped or unknown" for the whole rest of the medium: the disk
  * interface cannot tell deallocated blocks apart (SBC-3 allows it).
  */
@@ -62,17 +65,22 @@ int sbc_write_same_decode(struct scsi_cmd *cmd)
 	if (scsi_check_lba(cmd, lba, count) != 0)
 		return -1;
 	/* NUMBER OF LOGICAL BLOCKS 0: to the end of the medium (WSNZ 0). */
+	uint64_t blocks = count ? count : lu_blocks(cmd->lu) - lba;
+	if (blocks > sbc_write_same_blocks_max(cmd->lu)) {
+		scsi_fail_cdb(cmd, field, SCSI_BIT_NONE);
+		return -1;
+	}
 	cmd->lba = lba;
-	cmd->nblocks = count;
+	cmd->nblocks = (uint32_t)blocks;
 	bool ndob = ws_is16(cmd) && (b1 & WS_NDOB);
 	cmd->xfer_len = ndob ? 0 : lu_block_size(cmd->lu);
 	cmd->dir = ndob ? SCSI_DIR_NONE : SCSI_DIR_OUT;
 	return 0;
 }
 
-static uint64_t ws_blocks(const struct scsi_cmd *cmd)
+uint32_t sbc_write_same_blocks_max(const struct scsi_lu *lu)
 {
-	return cmd->nblocks ? cmd->nblocks : lu_blocks(cmd->lu) - cmd->lba;
+	return lu_xfer_blocks_max(lu);
 }
 
 static bool all_zero(const uint8_t *p, uint32_t n)
@@ -127,26 +135,28 @@ void sbc_write_same_exec(struct scsi_cmd *cmd)
 	uint8_t b1 = cmd->cdb[1];
 	uint32_t bs = lu_block_size(cmd->lu);
 	bool ndob = ws_is16(cmd) && (b1 & WS_NDOB);
-	if (!ndob) {
-		int64_t got = sbc_blocks_received(cmd);
-		if (got < 0) {
-			scsi_done(cmd);
-			return;
-		}
-		if (got == 0) { /* no block to repeat */
-			scsi_done_fail(cmd, SC_INVALID_FIELD_IU);
-			return;
-		}
+	bool unmap = b1 & (WS_UNMAP | WS_ANCHOR);
+	int64_t got = ndob ? 0 : sbc_blocks_received(cmd);
+	if (got < 0) {
+		scsi_done(cmd);
+		return;
 	}
-	uint64_t blocks = ws_blocks(cmd);
-	bool zero = ndob || all_zero(cmd->buf, bs);
+	if (got == 0 && !ndob && !unmap) { /* no block to repeat */
+		scsi_done_fail(cmd, SC_INVALID_FIELD_IU);
+		return;
+	}
+	if (cmd->nblocks == 0) {
+		scsi_done(cmd);
+		return;
+	}
 	if (b1 & WS_ANCHOR)
-		scsi_io_submit(cmd, RT_DISK_WRITE_ZEROES, cmd->lba, blocks, NULL, lbp_flags(cmd));
-	else if (zero)
-		scsi_io_submit(cmd, (b1 & WS_UNMAP) ? RT_DISK_UNMAP : RT_DISK_WRITE_ZEROES, cmd->lba, blocks, NULL,
-			       lbp_flags(cmd));
+		scsi_io_submit(cmd, RT_DISK_WRITE_ZEROES, cmd->lba, cmd->nblocks, NULL, lbp_flags(cmd));
+	else if (unmap)
+		scsi_io_submit(cmd, RT_DISK_UNMAP, cmd->lba, cmd->nblocks, NULL, lbp_flags(cmd));
+	else if (ndob || all_zero(cmd->buf, bs))
+		scsi_io_submit(cmd, RT_DISK_WRITE_ZEROES, cmd->lba, cmd->nblocks, NULL, lbp_flags(cmd));
 	else
-		ws_pattern(cmd, blocks);
+		ws_pattern(cmd, cmd->nblocks);
 }
 
 void sbc_write_same_done(struct scsi_cmd *cmd)

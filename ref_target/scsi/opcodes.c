@@ -84,6 +84,8 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_prefetch_decode, sbc_prefetch_exec, NULL},
 	{0x35, 0, 10, MEDIUM_READ, "SYNCHRONIZE CACHE(10)", {0x35, 0x06, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
 	 sbc_sync_cache_decode, sbc_sync_cache_exec, sbc_sync_cache_done},
+	{0x37, 0, 10, MEDIUM_READ, "READ DEFECT DATA(10)", {0x37, 0, 0x1f, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
+	 sbc_read_defect_decode, sbc_read_defect_exec, NULL},
 	{0x41, 0, 10, MEDIUM_WRITE, "WRITE SAME(10)", {0x41, 0x18, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
 	 sbc_write_same_decode, sbc_write_same_exec, sbc_write_same_done},
 	{0x42, 0, 10, MEDIUM_WRITE, "UNMAP", {0x42, 0x01, 0, 0, 0, 0, U_GROUP, 0xff, 0xff, U_CONTROL},
@@ -148,6 +150,8 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_write_verify_decode, sbc_write_verify_exec, sbc_verify_done},
 	{0xaf, 0, 12, MEDIUM_READ, "VERIFY(12)", {0xaf, U_VERIFY, U4, U4, U_GROUP, U_CONTROL},
 	 sbc_verify_decode, sbc_verify_exec, sbc_verify_done},
+	{0xb7, 0, 12, MEDIUM_READ, "READ DEFECT DATA(12)", {0xb7, 0x1f, U4, U4, 0, U_CONTROL},
+	 sbc_read_defect_decode, sbc_read_defect_exec, NULL},
 };
 
 const size_t scsi_ops_count = sizeof(scsi_ops) / sizeof(scsi_ops[0]);

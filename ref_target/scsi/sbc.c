@@ -1,12 +1,13 @@
-/* sbc: READ CAPACITY(10)/(16), SYNCHRONIZE CACHE(10)/(16) and
- * PRE-FETCH(10)/(16) (SBC-3 §5).
+/* sbc: READ CAPACITY(10)/(16), SYNCHRONIZE CACHE(10)/(16),
+ * PRE-FETCH(10)/(16) and READ DEFECT DATA(10)/(12) (SBC-3 §5).
  *
  * READ CAPACITY(16) reports thin provisioning (LBPME) and whether unmapped
  * blocks read as zeroes (LBPRZ) as the LU is configured (SBC-3 §4.7).
  * SYNCHRONIZE CACHE flushes the whole volatile cache whatever range it
  * names: a superset of what is asked, and what a backstore can do.
  * PRE-FETCH has no cache to fill: GOOD (SBC-3: the cache could not hold
- * the blocks), after the range check.
+ * the blocks), after the range check. A virtual medium has no defects:
+ * READ DEFECT DATA returns the lists asked for, empty.
  */
 #include <string.h>
 
@@ -91,5 +92,33 @@ int sbc_prefetch_decode(struct scsi_cmd *cmd)
 
 void sbc_prefetch_exec(struct scsi_cmd *cmd)
 {
+	scsi_done(cmd);
+}
+
+/* READ DEFECT DATA: REQ_PLIST, REQ_GLIST and the list format in one byte
+ * (CDB byte 2 of the 10-byte form, byte 1 of the 12-byte form); the reply
+ * echoes them as PLISTV, GLISTV and the format. */
+#define DEFECT_LISTS_AND_FORMAT 0x1fu
+#define DEFECT10_LEN 4u
+#define DEFECT12_LEN 8u
+
+static bool defect_is12(const struct scsi_cmd *cmd)
+{
+	return cmd->cdb[0] == 0xb7;
+}
+
+int sbc_read_defect_decode(struct scsi_cmd *cmd)
+{
+	cmd->xfer_len = defect_is12(cmd) ? get_be32(cmd->cdb + 6) : get_be16(cmd->cdb + 7);
+	cmd->dir = SCSI_DIR_IN;
+	return 0;
+}
+
+void sbc_read_defect_exec(struct scsi_cmd *cmd)
+{
+	uint8_t d[DEFECT12_LEN] = {0};
+	bool twelve = defect_is12(cmd);
+	d[1] = cmd->cdb[twelve ? 1 : 2] & DEFECT_LISTS_AND_FORMAT;
+	scsi_data_in(cmd, d, twelve ? DEFECT12_LEN : DEFECT10_LEN); /* DEFECT LIST LENGTH 0 */
 	scsi_done(cmd);
 }

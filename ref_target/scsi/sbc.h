@@ -1,6 +1,6 @@
 /* sbc: handlers of the SBC-3 block commands and the block limits they
  * advertise. rw.c: READ, WRITE, VERIFY, WRITE AND VERIFY; sbc.c: READ
- * CAPACITY, SYNCHRONIZE CACHE, PRE-FETCH; lbp.c: UNMAP, WRITE SAME, GET LBA
+ * CAPACITY, SYNCHRONIZE CACHE, PRE-FETCH, READ DEFECT DATA; lbp.c: UNMAP, WRITE SAME, GET LBA
  * STATUS; caw.c: COMPARE AND WRITE, ORWRITE. Referenced from the command
  * table (opcodes.c); the limits are also in the Block Limits VPD page.
  */
@@ -60,7 +60,13 @@ void sbc_sync_cache_exec(struct scsi_cmd *cmd);
 void sbc_sync_cache_done(struct scsi_cmd *cmd);
 int sbc_prefetch_decode(struct scsi_cmd *cmd);
 void sbc_prefetch_exec(struct scsi_cmd *cmd);
+int sbc_read_defect_decode(struct scsi_cmd *cmd);
+void sbc_read_defect_exec(struct scsi_cmd *cmd);
 
+/* MAXIMUM WRITE SAME LENGTH: one maximum transfer's worth of blocks, so
+ * that a WRITE SAME writes no more than a WRITE may. */
+struct scsi_lu;
+uint32_t sbc_write_same_blocks_max(const struct scsi_lu *lu);
 int sbc_write_same_decode(struct scsi_cmd *cmd);
 void sbc_write_same_exec(struct scsi_cmd *cmd);
 void sbc_write_same_done(struct scsi_cmd *cmd);

@@ -192,19 +192,22 @@ START_TEST(write_same_of_zeroes_is_one_write_zeroes_request)
 }
 END_TEST
 
-START_TEST(write_same_unmap_deallocates_a_zero_block_and_writes_anything_else)
+/* SBC-4's ANCHOR/UNMAP table: UNMAP means deallocate, whatever block the
+ * command carries (libiscsi sends 0xff and expects zeroes back). */
+START_TEST(write_same_unmap_deallocates_whatever_block_it_carries)
 {
-	uint8_t zero[BS] = {0}, ones[BS];
+	uint8_t ones[BS];
 	memset(ones, 0xff, BS);
+	th_disk_fill(&t, 0, 8, 'a');
 	uint8_t cdb[16] = {0x93, 0x08};
 	put_be32(cdb + 10, 8);
-	th_start(&t, cdb, 16, zero, BS);
+	th_start(&t, cdb, 16, ones, BS);
 	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_UNMAP);
 	th_disk_run(&t);
-	th_start(&t, cdb, 16, ones, BS);
-	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_WRITE);
-	th_disk_run(&t);
-	ck_assert(disk_is(0, 8, 0xff));
+	ck_assert(disk_is(0, 8, 0));
+	/* and needs no block at all */
+	ck_assert_int_eq(th_run(&t, cdb, 16, NULL, 0), SCSI_STATUS_GOOD);
+	th_disk_fill(&t, 0, 8, 0xff);
 	/* NDOB: no data, zeroes */
 	cdb[1] = 0x09;
 	th_prep(&t, cdb, 16);
@@ -222,6 +225,25 @@ START_TEST(write_same_zero_blocks_means_to_the_end)
 	ck_assert_int_eq(write_same(0x93, 0, BLOCKS - 10, 0, block), SCSI_STATUS_GOOD);
 	ck_assert(disk_is(BLOCKS - 10, 10, 0x11));
 	ck_assert_uint_eq(th_disk(&t, BLOCKS - 11)[0], 0);
+}
+END_TEST
+
+START_TEST(write_same_is_limited_to_one_maximum_transfer)
+{
+	th_fini(&t);
+	th_init(&t, 40000, BS, RT_LU_THIN);
+	th_clear_ua(&t);
+	uint8_t inq[6] = {0x12, 1, 0xb0, 0, 64, 0};
+	th_run(&t, inq, 6, NULL, 0);
+	uint64_t max = get_be64(t.buf + 36);
+	ck_assert_uint_eq(max, RT_XFER_MAX / BS);
+	uint8_t block[BS] = {0};
+	ck_assert_int_eq(write_same(0x93, 0x08, 0, (uint32_t)max, block), SCSI_STATUS_GOOD);
+	write_same(0x93, 0x08, 0, (uint32_t)max + 1, block);
+	ck_assert(th_check_field(&t, 10, 0xff));
+	write_same(0x93, 0, 0, 0, block); /* to the end: 40000 blocks */
+	ck_assert(th_check_field(&t, 10, 0xff));
+	ck_assert_int_eq(write_same(0x93, 0, 40000 - max, 0, block), SCSI_STATUS_GOOD);
 }
 END_TEST
 
@@ -312,8 +334,9 @@ Suite *suite_scsi_lbp(void)
 	tcase_add_test(tc, unmap_does_not_exist_on_a_fully_provisioned_lu);
 	tcase_add_test(tc, write_same_repeats_the_block_across_chunks);
 	tcase_add_test(tc, write_same_of_zeroes_is_one_write_zeroes_request);
-	tcase_add_test(tc, write_same_unmap_deallocates_a_zero_block_and_writes_anything_else);
+	tcase_add_test(tc, write_same_unmap_deallocates_whatever_block_it_carries);
 	tcase_add_test(tc, write_same_zero_blocks_means_to_the_end);
+	tcase_add_test(tc, write_same_is_limited_to_one_maximum_transfer);
 	tcase_add_test(tc, write_same_checks_its_range_and_bits);
 	tcase_add_test(tc, write_same_without_its_block_is_invalid_information_unit);
 	tcase_add_test(tc, get_lba_status_describes_from_the_lba_to_the_end);

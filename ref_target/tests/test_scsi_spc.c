@@ -179,6 +179,22 @@ START_TEST(synchronize_cache_flushes_and_checks_the_range)
 }
 END_TEST
 
+START_TEST(read_defect_data_returns_the_asked_lists_empty)
+{
+	uint8_t d10[10] = {0x37, 0, 0x18 | 0x05, 0, 0, 0, 0, 0, 32, 0};
+	ck_assert_int_eq(th_run(&t, d10, 10, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.c.cmd.data_in_len, 4);
+	ck_assert_uint_eq(t.buf[1], 0x1d);
+	ck_assert_uint_eq(get_be16(t.buf + 2), 0);
+	uint8_t d12[12] = {0xb7, 0x08};
+	put_be32(d12 + 6, 32);
+	ck_assert_int_eq(th_run(&t, d12, 12, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.c.cmd.data_in_len, 8);
+	ck_assert_uint_eq(t.buf[1], 0x08);
+	ck_assert_uint_eq(get_be32(t.buf + 4), 0);
+}
+END_TEST
+
 START_TEST(fixed_sense_carries_the_field_pointer)
 {
 	uint8_t cdb[6] = {0x12, 0, 0x80, 0, 255, 0};
@@ -210,6 +226,7 @@ Suite *suite_scsi_spc(void)
 	tcase_add_test(tc, read_capacity_10_saturates_beyond_32_bits);
 	tcase_add_test(tc, read_capacity_rejects_obsolete_pmi_and_lba);
 	tcase_add_test(tc, synchronize_cache_flushes_and_checks_the_range);
+	tcase_add_test(tc, read_defect_data_returns_the_asked_lists_empty);
 	tcase_add_test(tc, fixed_sense_carries_the_field_pointer);
 	suite_add_tcase(s, tc);
 	return s;
