@@ -67,6 +67,10 @@ start() {
 	mkdir -p "$WORK"
 	rm -f "$WORK/lu.img" "$WORK/lu-chap.img"
 	write_config "$WORK/config.json"
+	# The image exists before the daemon opens it: a read-only LU is opened
+	# read-only and cannot create it.
+	[ "$(flavour_lu | cut -d' ' -f1)" = file ] &&
+		truncate -s $(($(flavour_lu | cut -d' ' -f2) * 1048576)) "$WORK/lu.img"
 	# --state-dir: durable state (APTPL) stays in the work directory.
 	"$BIN" --config "$WORK/config.json" --state-dir "$WORK/state" >"$WORK/reftarget.log" 2>&1 &
 	echo $! >"$WORK/pid"
