@@ -99,8 +99,15 @@ run: deps $(BUILD)/rel/reftarget
 clean:
 	rm -rf $(BUILD)
 
-# Each area (sim, fuzz, conformance, ...) owns its own make fragment.
+# Each area (sim, fuzz, conformance, ...) owns its own make fragment; a
+# fragment adds its benchmark to BENCH_TARGETS.
+BENCH_TARGETS := bench-target
 include $(sort $(wildcard mk/*.mk))
+
+.PHONY: bench bench-target
+bench: $(BENCH_TARGETS)
+bench-target: deps $(BUILD)/rel/reftarget
+	BUILD=$(BUILD) tools/bench.sh
 
 help:
 	@sed -n '3,8p' Makefile
