@@ -118,7 +118,7 @@ static void on_signal(struct loop *l, int fd, void *data, uint32_t events)
 			start_drain(dm, name);
 			continue;
 		}
-		dlog(RT_LOG_WARN, "%s again: exiting now", name);
+		dlog(RT_LOG_WARN, "%s during the drain: exiting now", name);
 		dm->status = 128 + (int)si.ssi_signo;
 		loop_stop(l);
 		return;
@@ -219,6 +219,21 @@ static void stop(struct daemon *dm, const sigset_t *sigs)
 	}
 }
 
+/* Validate before touching storage, so that a bad config creates no file:
+ * an LU whose size comes from its file counts as one block until opened,
+ * and is checked again after. */
+static int validate_before_open(struct dcfg *d, char *err, size_t err_len)
+{
+	for (uint32_t i = 0; i < d->cfg.lu_count; i++)
+		if (d->stores[i].size_bytes == 0)
+			d->lus[i].blocks = 1;
+	int rc = dcfg_validate(d, err, err_len);
+	for (uint32_t i = 0; i < d->cfg.lu_count; i++)
+		if (d->stores[i].size_bytes == 0)
+			d->lus[i].blocks = 0;
+	return rc;
+}
+
 static uint64_t instance_random(void)
 {
 	uint64_t r = 0;
@@ -235,6 +250,7 @@ int daemon_run(struct dcfg *d, const struct daemon_opts *o)
 	sigemptyset(&sigs);
 	denv_init(&dm.env, NULL, &dm.store, o->state_dir);
 	if (dcfg_derive_ids(d, instance_random(), err, sizeof(err)) != 0 ||
+	    validate_before_open(d, err, sizeof(err)) != 0 ||
 	    store_open(&dm.store, d, denv_disk_complete, &dm.env, err, sizeof(err)) != 0) {
 		dlog(RT_LOG_ERR, "%s", err);
 		denv_fini(&dm.env);
@@ -243,17 +259,21 @@ int daemon_run(struct dcfg *d, const struct daemon_opts *o)
 	if (dcfg_validate(d, err, sizeof(err)) != 0) {
 		dlog(RT_LOG_ERR, "%s", err);
 		dm.status = 1;
-	} else if (o->check_only) {
-		log_config(&d->cfg);
-		dlog(RT_LOG_INFO, "%s: configuration is valid", d->source);
-	} else if (start(&dm, &sigs, err, sizeof(err)) != 0) {
-		dlog(RT_LOG_ERR, "%s", err);
-		dm.status = 1;
 	} else {
 		log_config(&d->cfg);
-		if (loop_run(dm.loop) != 0) {
-			dlog(RT_LOG_ERR, "epoll_wait: %s", strerror(errno));
+		if (o->check_only) {
+			dlog(RT_LOG_INFO, "%s: configuration is valid", d->source);
+		} else if (start(&dm, &sigs, err, sizeof(err)) != 0) {
+			dlog(RT_LOG_ERR, "%s", err);
 			dm.status = 1;
+		} else {
+			/* scripts wait for this line */
+			dlog(RT_LOG_INFO, "ready: %u target(s), %u LU(s), %u portal(s)", d->cfg.target_count,
+			     d->cfg.lu_count, d->cfg.portal_count);
+			if (loop_run(dm.loop) != 0) {
+				dlog(RT_LOG_ERR, "epoll_wait: %s", strerror(errno));
+				dm.status = 1;
+			}
 		}
 	}
 	stop(&dm, &sigs);

@@ -103,12 +103,12 @@ static int add(const char **list, unsigned *count, const char *value, const char
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	int opt;
-	while ((opt = getopt_long(argc, argv, "c:vqh", options, NULL)) != -1) {
+	int opt, index = -1;
+	while ((opt = getopt_long(argc, argv, "c:vqh", options, &index)) != -1) {
 		struct dcfg_quick *q = &a->quick;
 		int rc = 0;
 		if (opt >= OPT_PORTAL && opt <= OPT_INITIATOR && a->quick_flag == NULL)
-			a->quick_flag = argv[optind - 1];
+			a->quick_flag = options[index].name;
 		switch (opt) {
 		case 'c': a->config = optarg; break;
 		case OPT_PORTAL: rc = add(q->portals, &q->portal_count, optarg, "--portal"); break;
@@ -130,7 +130,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (a->config && a->quick_flag)
-		return usage_error("%s cannot be combined with --config", a->quick_flag);
+		return usage_error("--%s cannot be combined with --config", a->quick_flag);
 	return 0;
 }
 

@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+# daemon_lib.bash: helpers shared by the daemon_*.sh integration tests
+# (sourced, not run: tools/test.sh runs *.sh only).
+#
+# Each test runs inside a loopback-only network namespace (tools/netns-run.sh
+# via tools/test.sh), so port 3260 is free and nothing can leave the machine.
+# Every daemon started here is killed by PID on exit; its log is kept in a
+# temporary directory and shown when a check fails.
+#
+#   start NAME ARGS...    start reftarget with ARGS; log in $T/NAME.log;
+#                         waits until it is ready; sets PID
+#   stop PID [SECONDS]    SIGTERM, then wait_exit
+#   wait_exit PID [SECONDS]  wait at most SECONDS (default 20); sets RC
+#   check NAME CMD...     CMD must succeed
+#   refuse NAME CMD...    CMD must fail
+#   summary               print "summary: N passed, M failed" and exit
+
+set -uo pipefail
+BUILD=${BUILD:-build}
+# The sanitizer build by default: real traffic is where memory bugs show.
+REFTARGET=${REFTARGET:-$BUILD/asan/reftarget}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+T=$(mktemp -d /tmp/rt-daemon-test.XXXXXX)
+PIDS=()
+passed=0
+failed=0
+LAST_LOG=
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+pass() {
+	passed=$((passed + 1))
+	echo "PASS $1"
+}
+
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL $1"
+	[ -n "$LAST_LOG" ] && [ -f "$LAST_LOG" ] && sed 's/^/    log| /' "$LAST_LOG" | tail -n 15
+}
+
+# run CMD...: a program under a time limit (a hung initiator costs one
+# check, not the run); shell functions as they are.
+CHECK_TIMEOUT=${CHECK_TIMEOUT:-30}
+run() {
+	if [ "$(type -t "$1")" = function ]; then "$@"; else timeout -k 5 "$CHECK_TIMEOUT" "$@"; fi
+}
+
+check() {
+	local name=$1
+	shift
+	if run "$@" >"$T/out" 2>&1; then pass "$name"; else sed 's/^/    | /' "$T/out" | tail -n 10; fail "$name"; fi
+}
+
+# refuse: CMD must fail, but not by running out of time.
+refuse() {
+	local name=$1 rc
+	shift
+	run "$@" >"$T/out" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]; then pass "$name"; else sed 's/^/    | /' "$T/out" | tail -n 10; echo "    exit $rc"; fail "$name"; fi
+}
+
+# wait_for FILE PATTERN COUNT: until COUNT lines of FILE match, or 10 s.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start() {
+	local name=$1
+	shift
+	LAST_LOG=$T/$name.log
+	"$REFTARGET" --state-dir "$T/state-$name" "$@" >/dev/null 2>"$LAST_LOG" &
+	PID=$!
+	PIDS+=("$PID")
+	# the daemon says "ready" once every portal listens
+	if ! wait_for "$LAST_LOG" "INFO  ready: " 1; then
+		echo "    reftarget $* did not start"
+		return 1
+	fi
+}
+
+# stop PID [SECONDS]: SIGTERM and wait_exit.
+stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait_exit "$@"
+}
+
+# wait_exit PID [SECONDS]: wait at most SECONDS (default 20); RC is its
+# exit status, or 999 if it did not end in time (then it is killed).
+wait_exit() {
+	local pid=$1 limit=${2:-20} i
+	for i in $(seq $((limit * 10))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		RC=999
+		return
+	fi
+	wait "$pid"
+	RC=$?
+}
+
+# log_has NAME PATTERN: the daemon's log says PATTERN.
+log_has() {
+	grep -q -- "$2" "$T/$1.log"
+}
+
+summary() {
+	echo "summary: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# daemon_valgrind.sh: the release build of reftarget under Valgrind serves
+# a few libiscsi tool runs and drains on SIGTERM with no memory error and
+# no leak.
+cd "$(dirname "$0")/../../.." || exit 1
+. ref_target/tests/integration/daemon_lib.bash
+
+REFTARGET_REL=${REFTARGET_REL:-$BUILD/rel/reftarget}
+VG_LOG=$T/valgrind.log
+URL=iscsi://127.0.0.1:3260
+LU=$URL/iqn.2026-11.org.iscsi-sim:ref/0
+# start() runs "$REFTARGET" ARGS... in the background: a function puts
+# valgrind in front (exec: the PID start() records is valgrind's)
+vg() {
+	exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--log-file="$VG_LOG" "$REFTARGET_REL" "$@"
+}
+REFTARGET=vg
+if start under-valgrind --lun ram:64M; then
+	check "iscsi-ls under valgrind" iscsi-ls -s "$URL"
+	check "iscsi-inq under valgrind" iscsi-inq "$LU"
+	check "iscsi-readcapacity16 under valgrind" iscsi-readcapacity16 "$LU"
+	check "a little I/O under valgrind" timeout -s INT 3 iscsi-perf -x 0 -m 2 "$LU"
+	stop "$PID" 60
+	check "valgrind: exit 0 (no errors, no leaks)" test "$RC" = 0
+	[ -s "$VG_LOG" ] && sed 's/^/    vg| /' "$VG_LOG" | head -n 40
+fi
+summary
