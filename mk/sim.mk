@@ -1,0 +1,77 @@
+# sim: the deterministic simulator and its program isim (sim/README.md).
+#
+#   make sim           isim (release and sanitizer builds) and the sim unit tests
+#   make sim-test      the simulator's share of `make test`, alone
+#   make bench-sim     simulated seconds per wall second -> $(BUILD)/bench-sim.txt
+#   make sim-bugs      isim against engines built with each planted bug
+#
+# isim links the engine library the top Makefile builds ($(BUILD)/<variant>/
+# libengine.a). Planted-bug engines are compiled here with
+# -DRT_PLANT_BUG=<name> -DRT_PLANT_BUG_<name>=1 into $(BUILD)/bug-<name>/.
+.PHONY: sim sim-test bench-sim sim-bugs
+
+SIM_BUGS := ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover
+# Files of sim/ that may talk to the OS (CLI, file output); the rest is the
+# deterministic core and is checked for it by tools/test-steps.d/20-sim.sh.
+SIM_HOST_SRC := sim/main.c sim/out_pcap.c sim/out_svg.c
+SIM_CORE_SRC := $(sort $(filter-out $(SIM_HOST_SRC),$(wildcard sim/*.c)))
+SIM_TEST_SRC := $(sort $(wildcard sim/tests/test_*.c)) sim/tests/main.c
+LIB_SIM := -lnettle -lpcap -lm
+
+sim: deps $(BUILD)/rel/isim $(BUILD)/asan/isim $(BUILD)/rel/sim_tests $(BUILD)/asan/sim_tests \
+	$(BUILD)/rel/sim_live_probe
+
+define sim_variant
+$(BUILD)/$(1)/libsim.a: $(call objs,$(1),$(SIM_CORE_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(BUILD)/$(1)/isim: $(call objs,$(1),$(SIM_HOST_SRC)) $(BUILD)/$(1)/libsim.a $(BUILD)/$(1)/libengine.a
+	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_SIM)
+
+$(BUILD)/$(1)/sim_tests: $(call objs,$(1),$(SIM_TEST_SRC)) $(BUILD)/$(1)/libsim.a $(BUILD)/$(1)/libengine.a
+	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_CHECK) $$(LIB_SIM)
+
+$(call objs,$(1),sim/tests/main.c): $(BUILD)/sim_suites.h
+$(call objs,$(1),sim/tests/main.c): $(2)_CFLAGS += -I$(BUILD)
+$(call objs,$(1),$(SIM_TEST_SRC)): $(2)_CFLAGS += -Wno-missing-prototypes
+
+-include $$(patsubst %.o,%.d,$(call objs,$(1),$(SIM_CORE_SRC) $(SIM_HOST_SRC) $(SIM_TEST_SRC)))
+endef
+$(eval $(call sim_variant,rel,REL))
+$(eval $(call sim_variant,asan,ASAN))
+
+$(BUILD)/rel/sim_live_probe: $(call objs,rel,sim/tests/live_probe.c) $(BUILD)/rel/libsim.a
+	$(CC) -o $@ $^ $(LIB_SIM)
+
+# The sim unit test runner finds its suites as the engine's runner does.
+$(BUILD)/sim_suites.h: $(SIM_TEST_SRC)
+	@mkdir -p $(dir $@)
+	@grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(filter-out sim/tests/main.c,$(SIM_TEST_SRC)) | \
+		sed 's/Suite \*\(suite_[a-z0-9_]*\)(void)/SUITE(\1)/' | sort -u > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+# One engine per planted bug, release flags plus the switch.
+define sim_bug
+$(BUILD)/bug-$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(REL_CFLAGS) -DRT_PLANT_BUG=$(1) -DRT_PLANT_BUG_$(1)=1 -c $$< -o $$@
+
+$(BUILD)/bug-$(1)/libengine.a: $(patsubst %.c,$(BUILD)/bug-$(1)/%.o,$(ENGINE_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(BUILD)/bug-$(1)/isim: $(call objs,rel,$(SIM_HOST_SRC)) $(BUILD)/rel/libsim.a $(BUILD)/bug-$(1)/libengine.a
+	$$(CC) -o $$@ $$^ $$(LIB_SIM)
+
+-include $$(patsubst %.c,$(BUILD)/bug-$(1)/%.d,$(ENGINE_SRC))
+endef
+$(foreach b,$(SIM_BUGS),$(eval $(call sim_bug,$(b))))
+
+sim-bugs: $(foreach b,$(SIM_BUGS),$(BUILD)/bug-$(b)/isim)
+
+sim-test: sim sim-bugs
+	@BUILD=$(BUILD) bash -c 'step() { local n=$$1; shift; printf "%-28s " "$$n"; if "$$@" > $(BUILD)/sim-$$n.log 2>&1; then echo PASS; else echo FAIL; tail -20 $(BUILD)/sim-$$n.log; fi; }; . tools/test-steps.d/20-sim.sh'
+
+bench-sim: deps $(BUILD)/rel/isim
+	$(BUILD)/rel/isim bench --seeds 1..20 | tee $(BUILD)/bench-sim.txt

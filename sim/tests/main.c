@@ -1,0 +1,57 @@
+/* Unit test runner for sim/: runs every Check suite in sim/tests.
+ *
+ * Suites are found at build time: each test file defines
+ * "Suite *suite_<name>(void)" and mk/sim.mk lists them in sim_suites.h.
+ * Arguments (optional): suite names to run, e.g. `sim_tests net disk`.
+ * CK_FORK=no runs in-process (for Valgrind and gdb).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SUITE(fn) Suite *fn(void);
+#include "sim_suites.h"
+#undef SUITE
+
+struct suite_entry {
+	const char *name;
+	Suite *(*make)(void);
+};
+
+#define SUITE(fn) { #fn + 6, fn },
+static const struct suite_entry suites[] = {
+#include "sim_suites.h"
+};
+#undef SUITE
+
+static int wanted(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	SRunner *sr = NULL;
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		if (!wanted(suites[i].name, argc, argv))
+			continue;
+		if (sr == NULL)
+			sr = srunner_create(suites[i].make());
+		else
+			srunner_add_suite(sr, suites[i].make());
+	}
+	if (sr == NULL) {
+		fprintf(stderr, "sim_tests: no suite matches\n");
+		return 2;
+	}
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

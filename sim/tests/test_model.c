@@ -1,0 +1,434 @@
+/* The simulated network and disk: what arrives, when, in what pieces,
+ * and what survives. */
+#include <check.h>
+
+#include "sim/disk.h"
+#include "sim/net.h"
+#include "sim/time.h"
+#include "tmem.h"
+
+/* ---- network ---- */
+
+struct nh {
+	struct tmem m;
+	struct evq q;
+	struct sim_trace tr;
+	struct net n;
+	uint8_t got[2][8192];
+	size_t got_len[2];
+	unsigned pieces[2];
+	unsigned odd_cuts;  /* pieces ending inside a 100-byte send */
+	unsigned closed[2], resets[2], connected_ok, connected_fail, accepts;
+	bool refuse;
+};
+
+static bool n_accept(void *ctx, struct net_conn *c)
+{
+	(void)c;
+	struct nh *h = ctx;
+	h->accepts++;
+	return !h->refuse;
+}
+
+static void n_connected(void *ctx, struct net_conn *c, bool ok)
+{
+	(void)c;
+	struct nh *h = ctx;
+	if (ok)
+		h->connected_ok++;
+	else
+		h->connected_fail++;
+}
+
+static void n_deliver(void *ctx, struct net_conn *c, enum net_side to, const uint8_t *p, size_t len)
+{
+	(void)c;
+	struct nh *h = ctx;
+	memcpy(h->got[to] + h->got_len[to], p, len);
+	h->got_len[to] += len;
+	h->pieces[to]++;
+	h->odd_cuts += h->got_len[to] % 100 != 0;
+}
+
+static void n_closed(void *ctx, struct net_conn *c, enum net_side to, bool reset)
+{
+	(void)c;
+	struct nh *h = ctx;
+	h->closed[to]++;
+	h->resets[to] += reset;
+}
+
+static void n_wire(void *ctx, struct net_conn *c, enum net_wire w, enum net_side from, const uint8_t *p, size_t len)
+{
+	(void)ctx, (void)c, (void)w, (void)from, (void)p, (void)len;
+}
+
+static struct nh *net_setup(uint32_t split_ppm)
+{
+	static struct nh h;
+	memset(&h, 0, sizeof(h));
+	tmem_init(&h.m);
+	evq_init(&h.q, &h.m.mem);
+	trace_init(&h.tr, 0);
+	struct net_params p = { .latency = { .min_ns = SIM_US(100), .exp_mean_ns = SIM_US(50) },
+		.split_ppm = split_ppm, .tiny_ppm = 300000, .rst_latency_ns = SIM_US(10) };
+	struct net_ops ops = { &h, n_accept, n_connected, n_deliver, n_closed, n_wire };
+	struct sim_rng rng;
+	rng_stream(&rng, 5, "net", 0);
+	net_init(&h.n, &h.m.mem, &h.q, &h.tr, &rng, &p, &ops, 2, 2);
+	return &h;
+}
+
+static void run_until(struct nh *h, uint64_t t)
+{
+	while (evq_run_one(&h->q, t))
+		;
+	h->q.now = t > h->q.now ? t : h->q.now;
+}
+
+static void net_teardown(struct nh *h)
+{
+	net_fini(&h->n);
+	evq_fini(&h->q);
+	ck_assert_uint_eq(h->m.live, 0);
+}
+
+static struct net_conn *open_conn(struct nh *h)
+{
+	struct net_conn *c = net_connect(&h->n, 0, 0, 1, NULL);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->connected_ok, 1);
+	return c;
+}
+
+static void send_str(struct nh *h, struct net_conn *c, enum net_side from, const uint8_t *p, size_t len)
+{
+	struct iovec iov = { (void *)(uintptr_t)p, len };
+	ck_assert_int_eq(net_send(&h->n, c, from, &iov, 1), 0);
+}
+
+START_TEST(net_keeps_byte_order_whatever_the_pieces)
+{
+	struct nh *h = net_setup(800000);
+	struct net_conn *c = open_conn(h);
+	uint8_t msg[4000];
+	for (unsigned i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 13 + i / 256);
+	for (unsigned k = 0; k < 40; k++)
+		send_str(h, c, NET_INI, msg + k * 100, 100);
+	run_until(h, h->q.now + SIM_S(1));
+	ck_assert_uint_eq(h->got_len[NET_GW], sizeof(msg));
+	ck_assert_int_eq(memcmp(h->got[NET_GW], msg, sizeof(msg)), 0);
+	ck_assert_uint_gt(h->odd_cuts, 5); /* cut at arbitrary boundaries, not at sends */
+	net_teardown(h);
+}
+END_TEST
+
+START_TEST(net_partition_holds_bytes_until_it_heals)
+{
+	struct nh *h = net_setup(0);
+	struct net_conn *c = open_conn(h);
+	net_set_blocked(&h->n, 0, 1, NET_INI, true);
+	send_str(h, c, NET_INI, (const uint8_t *)"hello", 5);
+	send_str(h, c, NET_GW, (const uint8_t *)"back", 4); /* the other way still flows */
+	run_until(h, h->q.now + SIM_S(5));
+	ck_assert_uint_eq(h->got_len[NET_GW], 0);
+	ck_assert_uint_eq(h->got_len[NET_INI], 4);
+	net_set_blocked(&h->n, 0, 1, NET_INI, false);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->got_len[NET_GW], 5);
+	net_teardown(h);
+}
+END_TEST
+
+START_TEST(net_syn_into_partition_is_lost)
+{
+	struct nh *h = net_setup(0);
+	net_set_blocked(&h->n, 0, 1, NET_INI, true);
+	net_connect(&h->n, 0, 0, 1, NULL);
+	run_until(h, SIM_S(5));
+	ck_assert_uint_eq(h->accepts, 0);
+	ck_assert_uint_eq(h->connected_ok + h->connected_fail, 0);
+	ck_assert_uint_eq(h->n.stats_syn_lost, 1);
+	net_teardown(h);
+}
+END_TEST
+
+START_TEST(net_reset_tells_both_ends_and_drops_queued_bytes)
+{
+	struct nh *h = net_setup(0);
+	struct net_conn *c = open_conn(h);
+	send_str(h, c, NET_INI, (const uint8_t *)"lost", 4);
+	net_reset(&h->n, c, "test");
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->got_len[NET_GW], 0);
+	ck_assert_uint_eq(h->resets[NET_INI], 1);
+	ck_assert_uint_eq(h->resets[NET_GW], 1);
+	ck_assert_int_eq(net_send(&h->n, c, NET_INI, &(struct iovec){ (void *)(uintptr_t)"x", 1 }, 1), -1);
+	net_teardown(h);
+}
+END_TEST
+
+START_TEST(net_close_delivers_data_then_fin)
+{
+	struct nh *h = net_setup(0);
+	struct net_conn *c = open_conn(h);
+	send_str(h, c, NET_GW, (const uint8_t *)"bye", 3);
+	net_close(&h->n, c, NET_GW);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->got_len[NET_INI], 3);
+	ck_assert_uint_eq(h->closed[NET_INI], 1);
+	ck_assert_uint_eq(h->resets[NET_INI], 0);
+	ck_assert_uint_eq(h->closed[NET_GW], 0); /* the closer is not told */
+	net_teardown(h);
+}
+END_TEST
+
+START_TEST(net_crashed_gateway_resets_peers_and_refuses_until_restart)
+{
+	struct nh *h = net_setup(0);
+	open_conn(h);
+	net_gw_state(&h->n, 1, NET_NODE_DOWN);
+	net_gw_crash_rst(&h->n, 1);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->resets[NET_INI], 1);
+	ck_assert_uint_eq(h->closed[NET_GW], 0);
+	net_connect(&h->n, 0, 0, 1, NULL);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->connected_fail, 1);
+	net_teardown(h);
+}
+END_TEST
+
+START_TEST(net_silent_crash_is_noticed_only_when_the_node_is_back)
+{
+	struct nh *h = net_setup(0);
+	struct net_conn *c = open_conn(h);
+	net_gw_state(&h->n, 1, NET_NODE_DOWN);
+	net_gw_crash_silent(&h->n, 1);
+	send_str(h, c, NET_INI, (const uint8_t *)"anyone?", 7);
+	run_until(h, h->q.now + SIM_S(10));
+	ck_assert_uint_eq(h->closed[NET_INI], 0); /* silence */
+	net_gw_state(&h->n, 1, NET_NODE_UP);
+	send_str(h, c, NET_INI, (const uint8_t *)"again", 5);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->resets[NET_INI], 1); /* the restarted node answers RST */
+	net_teardown(h);
+}
+END_TEST
+
+START_TEST(net_paused_gateway_receives_after_resume)
+{
+	struct nh *h = net_setup(0);
+	struct net_conn *c = open_conn(h);
+	net_gw_state(&h->n, 1, NET_NODE_PAUSED);
+	send_str(h, c, NET_INI, (const uint8_t *)"wait", 4);
+	net_connect(&h->n, 1, 0, 1, NULL);
+	run_until(h, h->q.now + SIM_S(3));
+	ck_assert_uint_eq(h->got_len[NET_GW], 0);
+	ck_assert_uint_eq(h->accepts, 1);
+	net_gw_state(&h->n, 1, NET_NODE_UP);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->got_len[NET_GW], 4);
+	ck_assert_uint_eq(h->accepts, 2); /* the held SYN */
+	net_teardown(h);
+}
+END_TEST
+
+START_TEST(net_slow_link_serializes_sends)
+{
+	struct nh *h = net_setup(0);
+	struct net_conn *c = open_conn(h);
+	net_set_slow(&h->n, 0, 1, 1000, 0); /* 1000 bytes per second */
+	uint8_t big[2000] = { 0 };
+	uint64_t t0 = h->q.now;
+	send_str(h, c, NET_INI, big, sizeof(big));
+	run_until(h, t0 + SIM_MS(1500));
+	ck_assert_uint_eq(h->got_len[NET_GW], 0);
+	run_until(h, t0 + SIM_MS(2100));
+	ck_assert_uint_eq(h->got_len[NET_GW], 2000);
+	net_teardown(h);
+}
+END_TEST
+
+/* ---- disk ---- */
+
+struct dh {
+	struct tmem m;
+	struct evq q;
+	struct sim_trace tr;
+	struct disk d;
+	unsigned done;
+	enum rt_disk_status last;
+};
+
+static void d_done(void *ctx, int gw, struct rt_disk_io *io)
+{
+	(void)gw;
+	struct dh *h = ctx;
+	h->done++;
+	h->last = io->status;
+}
+
+static void d_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint8_t *data, bool durable)
+{
+	(void)ctx, (void)gw, (void)lba, (void)n, (void)data, (void)durable;
+}
+
+static struct dh *disk_setup(uint32_t destage_ppm)
+{
+	static struct dh h;
+	memset(&h, 0, sizeof(h));
+	tmem_init(&h.m);
+	evq_init(&h.q, &h.m.mem);
+	trace_init(&h.tr, 0);
+	struct disk_params p = { .blocks = 64, .block_size = 512, .read_lat = { .min_ns = SIM_US(10) },
+		.write_lat = { .min_ns = SIM_US(10), .exp_mean_ns = SIM_US(100) }, .flush_lat = { .min_ns = SIM_US(10) },
+		.volatile_cache = true, .destage_ppm = destage_ppm };
+	struct disk_ops ops = { &h, d_done, d_applied };
+	struct sim_rng rng;
+	rng_stream(&rng, 5, "disk", 0);
+	disk_init(&h.d, &h.m.mem, &h.q, &h.tr, &rng, &p, &ops);
+	return &h;
+}
+
+static void disk_teardown(struct dh *h)
+{
+	disk_fini(&h->d);
+	evq_fini(&h->q);
+	ck_assert_uint_eq(h->m.live, 0);
+}
+
+static void io_run(struct dh *h, enum rt_disk_op op, uint32_t flags, uint64_t lba, uint32_t n, uint8_t *buf)
+{
+	struct rt_disk_io io = { .op = op, .flags = flags, .offset = lba * 512, .len = (uint64_t)n * 512, .buf = buf };
+	unsigned before = h->done;
+	disk_submit(&h->d, 0, &io);
+	while (h->done == before && evq_run_one(&h->q, UINT64_MAX))
+		;
+	ck_assert_uint_eq(h->done, before + 1);
+}
+
+START_TEST(disk_loses_unflushed_writes_on_power_loss_but_not_fua_or_flushed)
+{
+	struct dh *h = disk_setup(0);
+	uint8_t a[512], b[512], c[512], r[512];
+	memset(a, 'a', 512);
+	memset(b, 'b', 512);
+	memset(c, 'c', 512);
+	io_run(h, RT_DISK_WRITE, 0, 1, 1, a);
+	io_run(h, RT_DISK_FLUSH, 0, 0, 0, NULL);
+	io_run(h, RT_DISK_WRITE, RT_DISK_FUA, 2, 1, b);
+	io_run(h, RT_DISK_WRITE, 0, 3, 1, c);
+	io_run(h, RT_DISK_READ, 0, 3, 1, r);
+	ck_assert_uint_eq(r[0], 'c'); /* the cache serves reads */
+	disk_power_loss(&h->d);
+	io_run(h, RT_DISK_READ, 0, 1, 1, r);
+	ck_assert_uint_eq(r[0], 'a');
+	io_run(h, RT_DISK_READ, 0, 2, 1, r);
+	ck_assert_uint_eq(r[0], 'b');
+	io_run(h, RT_DISK_READ, 0, 3, 1, r);
+	ck_assert_uint_eq(r[0], 0);
+	ck_assert_uint_eq(h->d.stats.lost_blocks, 1);
+	disk_teardown(h);
+}
+END_TEST
+
+START_TEST(disk_power_loss_can_tear_a_multi_block_write)
+{
+	struct dh *h = disk_setup(500000);
+	static uint8_t w[32 * 512], r[32 * 512];
+	memset(w, 'w', sizeof(w));
+	io_run(h, RT_DISK_WRITE, 0, 0, 32, w);
+	disk_power_loss(&h->d);
+	io_run(h, RT_DISK_READ, 0, 0, 32, r);
+	unsigned kept = 0;
+	for (int i = 0; i < 32; i++)
+		kept += r[i * 512] == 'w';
+	ck_assert(kept > 0 && kept < 32); /* part of one write survived */
+	ck_assert_uint_eq(kept, h->d.stats.torn_blocks);
+	disk_teardown(h);
+}
+END_TEST
+
+START_TEST(disk_bad_range_fails_reads_and_writes_with_medium_errors)
+{
+	struct dh *h = disk_setup(0);
+	uint8_t b[512 * 4] = { 0 };
+	disk_set_bad_range(&h->d, 10, 12);
+	io_run(h, RT_DISK_READ, 0, 8, 4, b);
+	ck_assert_int_eq(h->last, RT_DISK_ERR_READ);
+	io_run(h, RT_DISK_WRITE, 0, 11, 1, b);
+	ck_assert_int_eq(h->last, RT_DISK_ERR_WRITE);
+	io_run(h, RT_DISK_READ, 0, 12, 4, b);
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	disk_teardown(h);
+}
+END_TEST
+
+START_TEST(disk_fenced_gateway_cannot_write)
+{
+	struct dh *h = disk_setup(0);
+	uint8_t b[512];
+	memset(b, 1, 512);
+	disk_fence(&h->d, 0, true);
+	io_run(h, RT_DISK_WRITE, 0, 5, 1, b);
+	ck_assert_int_eq(h->last, RT_DISK_ERR_FENCED);
+	ck_assert_uint_eq(disk_block(&h->d, 5)[0], 0);
+	disk_teardown(h);
+}
+END_TEST
+
+START_TEST(disk_forgets_a_crashed_gateway_but_its_writes_land)
+{
+	struct dh *h = disk_setup(0);
+	uint8_t b[512];
+	memset(b, 7, 512);
+	struct rt_disk_io io = { .op = RT_DISK_WRITE, .offset = 512 * 9, .len = 512, .buf = b };
+	disk_submit(&h->d, 0, &io);
+	memset(b, 0, 512); /* the engine's memory is gone; the disk took a copy */
+	disk_forget_gw(&h->d, 0);
+	while (evq_run_one(&h->q, UINT64_MAX))
+		;
+	ck_assert_uint_eq(h->done, 0);
+	ck_assert_uint_eq(disk_block(&h->d, 9)[0], 7);
+	disk_teardown(h);
+}
+END_TEST
+
+START_TEST(disk_keeps_small_state_across_everything)
+{
+	struct dh *h = disk_setup(0);
+	char buf[16];
+	ck_assert_int_eq(disk_state_load(&h->d, "pr", buf, sizeof(buf)), -1);
+	ck_assert_int_eq(disk_state_save(&h->d, "pr", "abc", 3), 0);
+	ck_assert_int_eq(disk_state_save(&h->d, "pr", "abcd", 4), 0);
+	disk_power_loss(&h->d);
+	ck_assert_int_eq(disk_state_load(&h->d, "pr", buf, sizeof(buf)), 4);
+	ck_assert_int_eq(memcmp(buf, "abcd", 4), 0);
+	disk_teardown(h);
+}
+END_TEST
+
+Suite *suite_model(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("model");
+	tcase_add_test(tc, net_keeps_byte_order_whatever_the_pieces);
+	tcase_add_test(tc, net_partition_holds_bytes_until_it_heals);
+	tcase_add_test(tc, net_syn_into_partition_is_lost);
+	tcase_add_test(tc, net_reset_tells_both_ends_and_drops_queued_bytes);
+	tcase_add_test(tc, net_close_delivers_data_then_fin);
+	tcase_add_test(tc, net_crashed_gateway_resets_peers_and_refuses_until_restart);
+	tcase_add_test(tc, net_silent_crash_is_noticed_only_when_the_node_is_back);
+	tcase_add_test(tc, net_paused_gateway_receives_after_resume);
+	tcase_add_test(tc, net_slow_link_serializes_sends);
+	tcase_add_test(tc, disk_loses_unflushed_writes_on_power_loss_but_not_fua_or_flushed);
+	tcase_add_test(tc, disk_power_loss_can_tear_a_multi_block_write);
+	tcase_add_test(tc, disk_bad_range_fails_reads_and_writes_with_medium_errors);
+	tcase_add_test(tc, disk_fenced_gateway_cannot_write);
+	tcase_add_test(tc, disk_forgets_a_crashed_gateway_but_its_writes_land);
+	tcase_add_test(tc, disk_keeps_small_state_across_everything);
+	suite_add_tcase(s, tc);
+	return s;
+}

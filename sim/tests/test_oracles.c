@@ -1,0 +1,422 @@
+/* The oracles can fail: each rule is shown catching its violation, and
+ * accepting the legal behaviour next to it. */
+#include <check.h>
+
+#include "sim/block.h"
+#include "sim/odata.h"
+#include "sim/oproto.h"
+#include "tmem.h"
+
+#define BS 512u
+
+static struct tmem m;
+static struct odata od;
+
+static void od_setup(bool all_durable)
+{
+	tmem_init(&m);
+	odata_init(&od, &m.mem, 16, BS, all_durable);
+}
+
+static void od_teardown(void)
+{
+	odata_fini(&od);
+	ck_assert_uint_eq(m.live, 0);
+}
+
+/* A write of one block that lands and is acknowledged. */
+static uint64_t write_block(uint64_t lba, uint64_t t0, uint64_t t1, bool fua)
+{
+	uint64_t v = odata_begin(&od, OD_WRITE, lba, 1, fua, t0);
+	uint8_t b[BS];
+	block_fill(b, BS, lba, v);
+	ck_assert(odata_applied(&od, lba, 1, b));
+	ck_assert(odata_end(&od, v, OD_ACKED, t1));
+	return v;
+}
+
+static bool read_block(uint64_t lba, uint64_t ver, uint64_t t0, uint64_t t1)
+{
+	uint8_t b[BS];
+	if (ver == 0)
+		memset(b, 0, BS);
+	else
+		block_fill(b, BS, lba, ver);
+	unsigned tok = odata_read_begin(&od, t0);
+	bool ok = odata_read_check(&od, lba, 1, b, t0, t1);
+	odata_read_end(&od, tok);
+	return ok;
+}
+
+START_TEST(data_read_of_a_superseded_value_is_caught)
+{
+	od_setup(false);
+	uint64_t v1 = write_block(3, 10, 20, false);
+	uint64_t v2 = write_block(3, 30, 40, false);
+	ck_assert(read_block(3, v2, 50, 60));
+	ck_assert(!read_block(3, v1, 50, 60));
+	ck_assert(strstr(od.why, "overwritten") != NULL);
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_concurrent_writes_may_be_read_either_way)
+{
+	od_setup(false);
+	uint64_t v1 = write_block(3, 10, 40, false);
+	uint64_t v2 = write_block(3, 20, 30, false); /* overlaps v1 */
+	ck_assert(read_block(3, v1, 50, 60));
+	od_teardown();
+	od_setup(false);
+	v1 = write_block(3, 10, 40, false);
+	v2 = write_block(3, 20, 30, false);
+	ck_assert(read_block(3, v2, 50, 60));
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_seen_value_cannot_go_back)
+{
+	od_setup(false);
+	uint64_t v1 = write_block(3, 10, 20, false);
+	uint64_t v2 = odata_begin(&od, OD_WRITE, 3, 1, false, 30); /* never answered */
+	uint8_t b[BS];
+	block_fill(b, BS, 3, v2);
+	ck_assert(odata_applied(&od, 3, 1, b));
+	ck_assert(read_block(3, v2, 40, 50)); /* the indeterminate write was seen... */
+	ck_assert(!read_block(3, v1, 60, 70)); /* ...so the older value is gone */
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_indeterminate_write_may_surface_any_time)
+{
+	od_setup(false);
+	uint64_t v1 = odata_begin(&od, OD_WRITE, 3, 1, false, 10);
+	ck_assert(odata_end(&od, v1, OD_INDETERMINATE, 20));
+	write_block(3, 30, 40, false);
+	/* Never acknowledged: it may still land after the later write. */
+	ck_assert(read_block(3, v1, 1000, 1010));
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_unwritten_or_foreign_blocks_are_caught)
+{
+	od_setup(false);
+	uint8_t b[BS];
+	block_fill(b, BS, 4, 1); /* version 1 does not exist yet */
+	ck_assert(!odata_applied(&od, 4, 1, b));
+	od_teardown();
+	od_setup(false);
+	write_block(5, 10, 20, false);
+	block_fill(b, BS, 5, 1);
+	ck_assert(!odata_applied(&od, 6, 1, b)); /* landed at the wrong LBA */
+	ck_assert(strstr(od.why, "landed at lba 6") != NULL);
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_ack_before_the_disk_is_caught)
+{
+	od_setup(false);
+	uint64_t v = odata_begin(&od, OD_WRITE, 2, 2, false, 10);
+	uint8_t b[BS];
+	block_fill(b, BS, 2, v);
+	ck_assert(odata_applied(&od, 2, 1, b)); /* only the first of two blocks */
+	ck_assert(!odata_end(&od, v, OD_ACKED, 20));
+	ck_assert(strstr(od.why, "before all its blocks") != NULL);
+	od_teardown();
+}
+END_TEST
+
+static void power_loss_with(uint64_t surviving_lba3)
+{
+	static uint8_t dur[16 * BS];
+	memset(dur, 0, sizeof(dur));
+	if (surviving_lba3 != 0)
+		block_fill(dur + 3 * BS, BS, 3, surviving_lba3);
+	(void)odata_power_loss(&od, 100, dur);
+}
+
+START_TEST(data_fua_write_must_survive_power_loss)
+{
+	od_setup(false);
+	uint64_t v = write_block(3, 10, 20, true);
+	power_loss_with(0);
+	ck_assert_uint_eq(od.violations, 1);
+	ck_assert(strstr(od.why, "durable") != NULL);
+	od_teardown();
+	od_setup(false);
+	v = write_block(3, 10, 20, true);
+	power_loss_with(v);
+	ck_assert_uint_eq(od.violations, 0);
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_unflushed_write_may_vanish_but_flushed_may_not)
+{
+	od_setup(false);
+	uint64_t v = write_block(3, 10, 20, false);
+	power_loss_with(0); /* lost, and allowed */
+	ck_assert_uint_eq(od.violations, 0);
+	ck_assert(read_block(3, 0, 200, 210));
+	ck_assert(!read_block(3, v, 220, 230)); /* ...but it cannot come back */
+	od_teardown();
+	od_setup(false);
+	write_block(3, 10, 20, false);
+	odata_flush_done(&od, 30); /* a flush invoked after the write completed */
+	power_loss_with(0);
+	ck_assert_uint_eq(od.violations, 1);
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_without_a_volatile_cache_every_ack_is_durable)
+{
+	od_setup(true);
+	write_block(3, 10, 20, false);
+	power_loss_with(0);
+	ck_assert_uint_eq(od.violations, 1);
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_unacknowledged_write_may_land_after_power_loss)
+{
+	od_setup(false);
+	uint64_t v = odata_begin(&od, OD_WRITE, 3, 1, false, 10);
+	power_loss_with(0);
+	uint8_t b[BS];
+	block_fill(b, BS, 3, v);
+	ck_assert(odata_applied(&od, 3, 1, b)); /* a retry lands later */
+	ck_assert(odata_end(&od, v, OD_ACKED, 150));
+	ck_assert(read_block(3, v, 160, 170));
+	ck_assert_uint_eq(od.violations, 0);
+	od_teardown();
+}
+END_TEST
+
+/* ---- protocol checker ---- */
+
+static struct oproto op;
+
+static void feed(bool from_target, uint8_t *bhs, const uint8_t *data, uint32_t len)
+{
+	struct ipdu_tx tx;
+	memcpy(tx.bhs, bhs, 48);
+	ipdu_tx_seal(&tx, data, len, false, false);
+	for (int i = 0; i < tx.iovcnt; i++)
+		oproto_bytes(&op, from_target, tx.iov[i].iov_base, tx.iov[i].iov_len);
+}
+
+static uint32_t statsn = 7;
+
+/* Log in (no digests, window 4) and return the first CmdSN. */
+static uint32_t op_login(void)
+{
+	tmem_init(&m);
+	oproto_init(&op, &m.mem, 1, 4);
+	uint8_t bhs[48], text[128];
+	size_t len = 0;
+	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
+	pdu_set_w(bhs, PDU_OFF_W24, 100);
+	ikeys_add(text, &len, sizeof(text), "MaxRecvDataSegmentLength", "1024");
+	feed(false, bhs, text, (uint32_t)len);
+	len = 0;
+	ikeys_add(text, &len, sizeof(text), "MaxRecvDataSegmentLength", "1024");
+	ikeys_add(text, &len, sizeof(text), "MaxBurstLength", "2048");
+	pdu_init(bhs, ISCSI_OP_LOGIN_RSP, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
+	put_be16(bhs + 14, 1);
+	statsn = 7;
+	pdu_set_w(bhs, PDU_OFF_W24, statsn++);
+	pdu_set_w(bhs, PDU_OFF_W28, 100);
+	pdu_set_w(bhs, PDU_OFF_W32, 103);
+	feed(true, bhs, text, (uint32_t)len);
+	ck_assert(op.ffp);
+	return 100;
+}
+
+static void op_done(void)
+{
+	oproto_fini(&op);
+	ck_assert_uint_eq(m.live, 0);
+}
+
+static void cmd(uint32_t itt, uint32_t cmdsn, bool read, uint32_t edtl)
+{
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | (read ? ISCSI_CMD_READ : 0));
+	pdu_set_w(bhs, PDU_OFF_ITT, itt);
+	pdu_set_w(bhs, PDU_OFF_W20, edtl);
+	pdu_set_w(bhs, PDU_OFF_W24, cmdsn);
+	feed(false, bhs, NULL, 0);
+}
+
+static void tgt(uint8_t op_code, uint8_t flags, uint32_t itt, uint32_t sn, uint32_t exp, uint32_t max, uint32_t w36,
+	uint32_t w40, const uint8_t *data, uint32_t len)
+{
+	uint8_t bhs[48];
+	pdu_init(bhs, op_code, flags);
+	pdu_set_w(bhs, PDU_OFF_ITT, itt);
+	pdu_set_w(bhs, PDU_OFF_W24, sn);
+	pdu_set_w(bhs, PDU_OFF_W28, exp);
+	pdu_set_w(bhs, PDU_OFF_W32, max);
+	pdu_set_w(bhs, PDU_OFF_W36, w36);
+	pdu_set_w(bhs, PDU_OFF_W40, w40);
+	feed(true, bhs, data, len);
+}
+
+START_TEST(proto_accepts_a_clean_read)
+{
+	op_login();
+	cmd(1, 100, true, 1024);
+	uint8_t d[512] = { 0 };
+	tgt(ISCSI_OP_DATA_IN, 0, 1, statsn, 101, 104, 0, 0, d, 512);
+	tgt(ISCSI_OP_DATA_IN, ISCSI_FLAG_FINAL | ISCSI_DATAIN_STATUS, 1, statsn++, 101, 104, 1, 512, d, 512);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+}
+END_TEST
+
+START_TEST(proto_catches_a_statsn_gap)
+{
+	op_login();
+	cmd(1, 100, false, 0);
+	tgt(ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 1, statsn + 1, 101, 104, 0, 0, NULL, 0);
+	ck_assert(strstr(op.why, "StatSN") != NULL);
+	op_done();
+}
+END_TEST
+
+START_TEST(proto_catches_a_window_wider_than_configured)
+{
+	op_login();
+	cmd(1, 100, false, 0);
+	/* depth 4 configured: MaxCmdSN = ExpCmdSN + 4 is one too many */
+	tgt(ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 1, statsn++, 101, 105, 0, 0, NULL, 0);
+	ck_assert(strstr(op.why, "window") != NULL);
+	op_done();
+}
+END_TEST
+
+START_TEST(proto_catches_expcmdsn_beyond_what_was_sent)
+{
+	op_login();
+	cmd(1, 100, false, 0);
+	tgt(ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 1, statsn++, 102, 104, 0, 0, NULL, 0);
+	ck_assert(strstr(op.why, "never sent") != NULL);
+	op_done();
+}
+END_TEST
+
+START_TEST(proto_catches_data_in_out_of_order_or_past_the_end)
+{
+	uint8_t d[512] = { 0 };
+	op_login();
+	cmd(1, 100, true, 1024);
+	tgt(ISCSI_OP_DATA_IN, 0, 1, statsn, 101, 104, 0, 512, d, 512);
+	ck_assert(strstr(op.why, "BufferOffset") != NULL);
+	op_done();
+	op_login();
+	cmd(1, 100, true, 256);
+	tgt(ISCSI_OP_DATA_IN, 0, 1, statsn, 101, 104, 0, 0, d, 512);
+	ck_assert(strstr(op.why, "beyond the expected") != NULL);
+	op_done();
+}
+END_TEST
+
+START_TEST(proto_catches_good_status_without_the_data_or_underflow)
+{
+	op_login();
+	cmd(1, 100, true, 1024);
+	tgt(ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 1, statsn++, 101, 104, 0, 0, NULL, 0);
+	ck_assert(strstr(op.why, "underflow") != NULL);
+	op_done();
+}
+END_TEST
+
+START_TEST(proto_catches_answers_for_unknown_or_aborted_tasks)
+{
+	op_login();
+	tgt(ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 9, statsn++, 100, 103, 0, 0, NULL, 0);
+	ck_assert(strstr(op.why, "no live task") != NULL);
+	op_done();
+	op_login();
+	cmd(1, 100, false, 0);
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
+	pdu_set_w(bhs, PDU_OFF_ITT, 50);
+	pdu_set_w(bhs, PDU_OFF_W20, 1);
+	pdu_set_w(bhs, PDU_OFF_W24, 101);
+	feed(false, bhs, NULL, 0);
+	tgt(ISCSI_OP_TMF_RSP, ISCSI_FLAG_FINAL, 50, statsn++, 101, 104, 0, 0, NULL, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	tgt(ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 1, statsn++, 101, 104, 0, 0, NULL, 0);
+	ck_assert(strstr(op.why, "after ABORT TASK") != NULL);
+	op_done();
+}
+END_TEST
+
+START_TEST(proto_catches_initiator_outside_the_window)
+{
+	op_login();
+	cmd(1, 100, false, 0);
+	cmd(2, 101, false, 0);
+	cmd(3, 102, false, 0);
+	cmd(4, 103, false, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	cmd(5, 104, false, 0);
+	ck_assert(strstr(op.why, "beyond MaxCmdSN") != NULL);
+	op_done();
+}
+END_TEST
+
+START_TEST(proto_catches_oversized_r2t)
+{
+	op_login();
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE);
+	pdu_set_w(bhs, PDU_OFF_ITT, 1);
+	pdu_set_w(bhs, PDU_OFF_W20, 8192);
+	pdu_set_w(bhs, PDU_OFF_W24, 100);
+	feed(false, bhs, NULL, 0);
+	pdu_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_OFF_ITT, 1);
+	pdu_set_w(bhs, PDU_OFF_W24, statsn);
+	pdu_set_w(bhs, PDU_OFF_W28, 101);
+	pdu_set_w(bhs, PDU_OFF_W32, 104);
+	pdu_set_w(bhs, PDU_OFF_W44, 4096); /* MaxBurstLength is 2048 */
+	feed(true, bhs, NULL, 0);
+	ck_assert(strstr(op.why, "MaxBurstLength") != NULL);
+	op_done();
+}
+END_TEST
+
+Suite *suite_oracles(void)
+{
+	Suite *s = suite_create("oracles");
+	TCase *tc = tcase_create("oracles");
+	tcase_add_test(tc, data_read_of_a_superseded_value_is_caught);
+	tcase_add_test(tc, data_concurrent_writes_may_be_read_either_way);
+	tcase_add_test(tc, data_seen_value_cannot_go_back);
+	tcase_add_test(tc, data_indeterminate_write_may_surface_any_time);
+	tcase_add_test(tc, data_unwritten_or_foreign_blocks_are_caught);
+	tcase_add_test(tc, data_ack_before_the_disk_is_caught);
+	tcase_add_test(tc, data_fua_write_must_survive_power_loss);
+	tcase_add_test(tc, data_unflushed_write_may_vanish_but_flushed_may_not);
+	tcase_add_test(tc, data_without_a_volatile_cache_every_ack_is_durable);
+	tcase_add_test(tc, data_unacknowledged_write_may_land_after_power_loss);
+	tcase_add_test(tc, proto_accepts_a_clean_read);
+	tcase_add_test(tc, proto_catches_a_statsn_gap);
+	tcase_add_test(tc, proto_catches_a_window_wider_than_configured);
+	tcase_add_test(tc, proto_catches_expcmdsn_beyond_what_was_sent);
+	tcase_add_test(tc, proto_catches_data_in_out_of_order_or_past_the_end);
+	tcase_add_test(tc, proto_catches_good_status_without_the_data_or_underflow);
+	tcase_add_test(tc, proto_catches_answers_for_unknown_or_aborted_tasks);
+	tcase_add_test(tc, proto_catches_initiator_outside_the_window);
+	tcase_add_test(tc, proto_catches_oversized_r2t);
+	suite_add_tcase(s, tc);
+	return s;
+}

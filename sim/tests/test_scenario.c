@@ -1,0 +1,129 @@
+/* Scenario text and swarm draws: what a seed or a file means. */
+#include <check.h>
+#include <stdio.h>
+
+#include "sim/scenario.h"
+#include "sim/swarm.h"
+#include "sim/time.h"
+
+START_TEST(scenario_parses_sections_faults_and_expectation)
+{
+	struct sim_params p;
+	struct scenario_expect e;
+	char err[128];
+	params_default(&p);
+	const char *text = "# a comment\n"
+			   "seed 77\n"
+			   "topology gateways=3 initiators=2 paths=3\n"
+			   "run duration=90s liveness=45s zero_copy_rx=25%\n"
+			   "target cmd_window=8 chap=no\n"
+			   "multipath selector=queue-length no_path_retry=4 failback=manual\n"
+			   "disk write_min=250us volatile_cache=off\n"
+			   "fault gw_crash at=20s for=5s gw=2\n"
+			   "fault partition at=10.5s for=1500ms ini=1 gw=0 dir=to_ini\n"
+			   "expect fail data\n";
+	ck_assert_int_eq(scenario_parse(text, &p, &e, err, sizeof(err)), 0);
+	ck_assert_uint_eq(p.seed, 77);
+	ck_assert_int_eq(p.gateways, 3);
+	ck_assert_int_eq(p.paths, 3);
+	ck_assert_uint_eq(p.duration_ns, SIM_S(90));
+	ck_assert_uint_eq(p.zero_copy_rx_ppm, 250000);
+	ck_assert_uint_eq(p.tgt.cmd_window, 8);
+	ck_assert(!p.tgt.chap);
+	ck_assert_int_eq(p.mp.selector, MP_QUEUE_LENGTH);
+	ck_assert_int_eq(p.mp.no_path_retry, 4);
+	ck_assert_uint_eq(p.disk.write_lat.min_ns, SIM_US(250));
+	ck_assert(!p.disk.volatile_cache);
+	ck_assert_uint_eq(p.faults.n, 2);
+	ck_assert_int_eq(p.faults.f[0].kind, F_PARTITION); /* sorted by time */
+	ck_assert_uint_eq(p.faults.f[0].at_ns, SIM_MS(10500));
+	ck_assert_int_eq(p.faults.f[0].dir, FD_TO_INI);
+	ck_assert_int_eq(p.faults.f[1].gw, 2);
+	ck_assert(e.set);
+	ck_assert_int_eq(e.oracle, ORACLE_DATA);
+}
+END_TEST
+
+START_TEST(scenario_errors_name_the_line)
+{
+	struct sim_params p;
+	struct scenario_expect e;
+	char err[128];
+	const char *bad[] = {
+		"seed 1\ntarget cmd_windw=8\n",
+		"run duration=5 minutes\n",
+		"fault meteor at=1s\n",
+		"topology gateways=2\nfault gw_crash at=1s gw=5\n",
+		"multipath selector=random\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		params_default(&p);
+		ck_assert_int_eq(scenario_parse(bad[i], &p, &e, err, sizeof(err)), -1);
+		ck_assert_msg(strncmp(err, "line ", 5) == 0, "%s", err);
+	}
+	params_default(&p);
+	scenario_parse("seed 1\ntarget cmd_windw=8\n", &p, &e, err, sizeof(err));
+	ck_assert(strstr(err, "line 2") != NULL);
+}
+END_TEST
+
+START_TEST(scenario_format_round_trips_every_setting)
+{
+	struct sim_params p, q;
+	struct scenario_expect e = { .set = true, .oracle = ORACLE_LIVENESS }, e2;
+	params_default(&p);
+	swarm_params(&p, 1234);
+	static char text[16384];
+	size_t n = scenario_format(&p, &e, text, sizeof(text));
+	ck_assert_uint_lt(n, sizeof(text));
+	char err[128];
+	params_default(&q);
+	ck_assert_msg(scenario_parse(text, &q, &e2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(memcmp(&p.faults, &q.faults, sizeof(p.faults)), 0);
+	ck_assert_int_eq(memcmp(&p.tgt, &q.tgt, sizeof(p.tgt)), 0);
+	ck_assert_int_eq(memcmp(&p.mp, &q.mp, sizeof(p.mp)), 0);
+	ck_assert_int_eq(memcmp(&p.wl, &q.wl, sizeof(p.wl)), 0);
+	ck_assert_int_eq(memcmp(&p.net, &q.net, sizeof(p.net)), 0);
+	ck_assert_int_eq(e2.oracle, ORACLE_LIVENESS);
+}
+END_TEST
+
+START_TEST(swarm_same_seed_same_world_and_worlds_vary)
+{
+	struct sim_params a, b, c;
+	params_default(&a);
+	params_default(&b);
+	params_default(&c);
+	swarm_params(&a, 5);
+	swarm_params(&b, 5);
+	swarm_params(&c, 6);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	ck_assert_int_ne(memcmp(&a.faults, &c.faults, sizeof(a.faults)), 0);
+	unsigned kinds_seen[F_KINDS] = { 0 };
+	for (uint64_t s = 1; s <= 50; s++) {
+		params_default(&a);
+		swarm_params(&a, s);
+		ck_assert_uint_le(a.faults.n, FAULTS_MAX);
+		for (unsigned i = 0; i < a.faults.n; i++) {
+			kinds_seen[a.faults.f[i].kind]++;
+			ck_assert(a.faults.f[i].at_ns + a.faults.f[i].dur_ns < a.duration_ns + SIM_S(30));
+			if (i > 0)
+				ck_assert_uint_le(a.faults.f[i - 1].at_ns, a.faults.f[i].at_ns);
+		}
+	}
+	for (int k = 0; k < F_KINDS; k++)
+		ck_assert_msg(kinds_seen[k] > 0, "fault kind %s never drawn", fault_kind_name((enum fault_kind)k));
+}
+END_TEST
+
+Suite *suite_scenario(void)
+{
+	Suite *s = suite_create("scenario");
+	TCase *tc = tcase_create("scenario");
+	tcase_add_test(tc, scenario_parses_sections_faults_and_expectation);
+	tcase_add_test(tc, scenario_errors_name_the_line);
+	tcase_add_test(tc, scenario_format_round_trips_every_setting);
+	tcase_add_test(tc, swarm_same_seed_same_world_and_worlds_vary);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,24 @@
+# 20-sim.sh: the simulator's share of `make test` (sourced by tools/test.sh,
+# which defines `step`). sim/README.md says what each oracle checks.
+#   sim-build             isim, sim unit tests, the planted-bug isim variants
+#   sim-purity            the deterministic core calls no OS function
+#   sim-unit(-asan)       sim/tests unit tests (Check), plain and sanitized
+#   sim-determinism       same seed, same world: trace hashes and JSONL bytes
+#   sim-swarm             300 seeded worlds (60 simulated s, 2 gateways,
+#                         4 initiators, faults drawn per seed): no oracle fires
+#   sim-swarm-asan        a few worlds under ASan/UBSan (sim and engine)
+#   sim-catches-<bug>     each bug planted in the engine is caught within
+#                         100 seeds (the oracles can fail)
+#   sim-initiator-vs-tgt  the simulated initiator against tgt on loopback
+SIM_PLANT_SEEDS=100
+step sim-build make -s BUILD="$BUILD" sim sim-bugs
+step sim-purity sim/tests/purity.sh
+step sim-unit "$BUILD/rel/sim_tests"
+step sim-unit-asan "$BUILD/asan/sim_tests"
+step sim-determinism sim/tests/determinism.sh "$BUILD/rel/isim" 1 2 3 4 5 6 7 8
+step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
+step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
+for bug in ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover; do
+	step "sim-catches-$bug" sim/tests/planted.sh "$BUILD" "$bug" "$SIM_PLANT_SEEDS"
+done
+step sim-initiator-vs-tgt tools/netns-run.sh sim/tests/live_tgt.sh "$BUILD"
