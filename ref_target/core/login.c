@@ -308,6 +308,22 @@ static uint16_t answer_key(struct login *l, enum param_id id, const struct param
 	return bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "key an initiator may not send in login");
 }
 
+/* An identity key (InitiatorName, TargetName, SessionType) of a later
+ * request that repeats what the first request declared. */
+static bool identity_repeated(const struct login *l, enum param_id id, const struct text_pair *p)
+{
+	switch (id) {
+	case P_INITIATOR_NAME:
+		return text_value_is(p, l->res.initiator_name);
+	case P_TARGET_NAME:
+		return !l->res.discovery && text_value_is(p, l->cfg->targets[l->res.target].name);
+	case P_SESSION_TYPE:
+		return text_value_is(p, l->res.discovery ? "Discovery" : "Normal");
+	default:
+		return false;
+	}
+}
+
 static uint16_t answer_keys(struct login *l, const uint8_t *data, uint32_t len, bool first,
 			    bool *progress)
 {
@@ -323,9 +339,14 @@ static uint16_t answer_keys(struct login *l, const uint8_t *data, uint32_t len, 
 				return no_room(l);
 			continue;
 		}
-		/* §6.2: no key may be sent twice in a login */
-		if (l->seen & BIT(id))
+		/* §6.2: no key may be sent twice in a login. libiscsi repeats
+		 * its identity declarations in later requests; the same value
+		 * again changes nothing (tgt and LIO accept it too). */
+		if (l->seen & BIT(id)) {
+			if (d->use == USE_FIRST && !first && identity_repeated(l, id, &p))
+				continue;
 			return bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "key sent twice");
+		}
 		l->seen |= BIT(id);
 		uint16_t st = answer_key(l, id, d, &p, first, progress);
 		if (st != ISCSI_LOGIN_OK)

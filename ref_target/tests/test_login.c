@@ -689,6 +689,34 @@ START_TEST(login_refuses_mismatched_identity_repeated_across_requests)
 }
 END_TEST
 
+START_TEST(login_accepts_the_same_identity_repeated_in_a_later_request)
+{
+	/* libiscsi re-declares InitiatorName, SessionType and TargetName in its
+	 * operational request after AuthMethod=None. */
+	sec_request(FX_INITIATOR, FX_T_OPEN, "AuthMethod=CHAP,None");
+	send();
+	expect_ok();
+	fx_login_req(&r, true, false, ISCSI_STAGE_OPERATIONAL, ISCSI_STAGE_FULL_FEATURE, 0);
+	fx_identity(&r, FX_INITIATOR, FX_T_OPEN);
+	fx_op_keys(&r);
+	send();
+	expect_ok();
+	ck_assert_int_eq(v, LOGIN_REPLY_FFP);
+}
+END_TEST
+
+START_TEST(login_refuses_a_different_initiator_name_in_a_later_request)
+{
+	sec_request(FX_INITIATOR, FX_T_OPEN, "AuthMethod=None");
+	send();
+	expect_ok();
+	fx_login_req(&r, true, false, ISCSI_STAGE_OPERATIONAL, ISCSI_STAGE_FULL_FEATURE, 0);
+	fx_identity(&r, "iqn.2024-01.org.example:someone-else", FX_T_OPEN);
+	send();
+	expect_fail(ISCSI_LOGIN_INITIATOR_ERROR);
+}
+END_TEST
+
 START_TEST(login_refuses_operational_key_in_security_stage)
 {
 	sec_request(FX_INITIATOR, FX_T_OPEN, "AuthMethod=None");
@@ -1219,6 +1247,8 @@ Suite *suite_login(void)
 	tcase_add_test(tc, login_redirects_temporarily_0101_without_portal_group_tag);
 	tcase_add_test(tc, login_redirects_permanently_0102);
 	tcase_add_test(tc, login_refuses_a_key_sent_twice_in_one_request);
+	tcase_add_test(tc, login_accepts_the_same_identity_repeated_in_a_later_request);
+	tcase_add_test(tc, login_refuses_a_different_initiator_name_in_a_later_request);
 	tcase_add_test(tc, login_refuses_a_key_sent_again_in_a_later_request);
 	tcase_add_test(tc, login_refuses_mismatched_identity_repeated_across_requests);
 	tcase_add_test(tc, login_refuses_operational_key_in_security_stage);
