@@ -11,6 +11,7 @@ URL=iscsi://127.0.0.1:3260
 LU=$URL/iqn.2026-11.org.iscsi-sim:ref/0
 # start() runs "$REFTARGET" ARGS... in the background: a function puts
 # valgrind in front (exec: the PID start() records is valgrind's)
+# shellcheck disable=SC2317 # called through $REFTARGET
 vg() {
 	exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		--log-file="$VG_LOG" "$REFTARGET_REL" "$@"
