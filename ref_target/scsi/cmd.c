@@ -123,20 +123,25 @@ bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu)
 }
 
 /* The state checks that come before any command runs, in LIO's order:
- * unit attention (SAM-5 §5.14), reservations, the medium, write
- * protection. Returns false if the command was answered. */
+ * unit attention (SAM-5 §5.14), a sanitize in progress (SBC-3: only
+ * INQUIRY, REPORT LUNS and REQUEST SENSE pass), reservations, the medium,
+ * write protection. Returns false if the command was answered. */
 static bool scsi_precheck(struct scsi_cmd *cmd, const struct scsi_op *op)
 {
 	struct scsi_lu *lu = cmd->lu;
 	enum scsi_cond c = SC_NO_SENSE;
 	if (!(op->flags & OP_NO_UA))
 		c = ua_take(&lu->nexuses, cmd->nexus);
+	if (c == SC_NO_SENSE && !(op->flags & OP_NO_UA) && lu->sanitize.running)
+		c = SC_SANITIZE_IN_PROGRESS;
 	if (c == SC_NO_SENSE && (reserve_conflicts(cmd, op->flags) || pr_conflicts(cmd, op->flags))) {
 		cmd->status = SCSI_STATUS_RESERVATION_CONFLICT;
 		return false;
 	}
 	if (c == SC_NO_SENSE && (op->flags & OP_MEDIUM) && !medium_present(lu))
 		c = SC_MEDIUM_NOT_PRESENT;
+	if (c == SC_NO_SENSE && (op->flags & OP_MEDIUM) && lu->sanitize.failed)
+		c = SC_SANITIZE_FAILED;
 	if (c == SC_NO_SENSE && (op->flags & OP_WRITE) && scsi_write_protected(cmd))
 		c = SC_WRITE_PROTECTED;
 	if (c != SC_NO_SENSE)

@@ -11,6 +11,7 @@
 #include "mode.h"
 #include "pr.h"
 #include "reserve.h"
+#include "sanitize.h"
 #include "ua.h"
 
 struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg *cfg, uint32_t index)
@@ -33,6 +34,7 @@ void scsi_lu_destroy(struct scsi_lu *lu)
 {
 	if (lu == NULL)
 		return;
+	sanitize_drop(lu);
 	lu->env->free(lu->env->ctx, lu, sizeof(*lu));
 }
 

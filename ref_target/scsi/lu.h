@@ -5,7 +5,7 @@
  * owns every per-LU table of the SCSI layer: the I_T nexuses it has seen
  * with their unit attentions (nexus.h, ua.h), mode pages (mode.h), the
  * medium (medium.h), the write gate of atomic commands (gate.h),
- * reservations (reserve.h, pr.h). The
+ * reservations (reserve.h, pr.h), a running SANITIZE (sanitize.h). The
  * configuration it points to belongs to the engine's creator.
  */
 #ifndef RT_SCSI_LU_H
@@ -20,6 +20,7 @@
 #include "nexus.h"
 #include "pr.h"
 #include "reserve.h"
+#include "sanitize.h"
 #include "scsi.h"
 
 struct scsi_lu {
@@ -32,6 +33,7 @@ struct scsi_lu {
 	struct gate gate;
 	struct rsv2 rsv;     /* SPC-2 reservation */
 	struct pr_state pr;  /* persistent reservations */
+	struct sanitize sanitize;
 };
 
 static inline uint64_t lu_blocks(const struct scsi_lu *lu)

@@ -8,7 +8,8 @@
  * protection information fields (RDPROTECT/WRPROTECT/VRPROTECT: we have
  * no protection information, SBC-3 §4.22), and the NACA and vendor bits of
  * the CONTROL byte (SAM-5 §5.10: ACA is not supported, NormACA 0).
- * A service-action command has its service action in usage byte 1.
+ * A service-action command has its service action in usage byte 1 (with
+ * the other bits it uses there, e.g. SANITIZE's IMMED).
  *
  * Reservation classes (SPC-4 §5.13.1 and SBC-3's table of commands in the
  * presence of reservations; SPC-2 §5.5.1 for RESERVE): MEDIUM_READ passes
@@ -19,6 +20,7 @@
 #include "mode.h"
 #include "pr.h"
 #include "reserve.h"
+#include "sanitize.h"
 #include "sbc.h"
 #include "spc.h"
 
@@ -90,6 +92,11 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_write_same_decode, sbc_write_same_exec, sbc_write_same_done},
 	{0x42, 0, 10, MEDIUM_WRITE, "UNMAP", {0x42, 0x01, 0, 0, 0, 0, U_GROUP, 0xff, 0xff, U_CONTROL},
 	 sbc_unmap_decode, sbc_unmap_exec, sbc_unmap_done, RT_LU_THIN},
+	{0x48, 0x01, 10, OP_SA | MEDIUM_WRITE | OP_ATOMIC, "SANITIZE/OVERWRITE",
+	 {0x48, 0xa1, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, /* IMMED, AUSE */
+	 sanitize_overwrite_decode, sanitize_overwrite_exec, sanitize_overwrite_done, RT_LU_SANITIZE},
+	{0x48, 0x1f, 10, OP_SA, "SANITIZE/EXIT FAILURE MODE", {0x48, 0xbf, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
+	 sanitize_exit_decode, sanitize_exit_exec, NULL, RT_LU_SANITIZE},
 	{0x55, 0, 10, 0, "MODE SELECT(10)", {0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
 	 mode_select_decode, mode_select_exec, NULL},
 	{0x56, 0, 10, RESERVE_CMD, "RESERVE(10)", {0x56, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},

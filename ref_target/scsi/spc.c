@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "lu.h"
 #include "medium.h"
+#include "sanitize.h"
 #include "ua.h"
 
 int spc_no_data_decode(struct scsi_cmd *cmd)
@@ -33,18 +34,26 @@ int spc_request_sense_decode(struct scsi_cmd *cmd)
 
 /* SPC-4 REQUEST SENSE: the sense data is returned as parameter data with GOOD
  * status: a pending unit attention (reported and cleared, SAM-5 §5.14),
- * LOGICAL UNIT NOT SUPPORTED for a LUN that is not there, NOT READY when
- * the medium is out, else NO SENSE.
+ * LOGICAL UNIT NOT SUPPORTED for a LUN that is not there, NOT READY with
+ * the progress of a sanitize, NOT READY when the medium is out, else NO
+ * SENSE.
  * The DESC bit, not D_SENSE, chooses the format. */
 void spc_request_sense_exec(struct scsi_cmd *cmd)
 {
 	uint8_t sense[SCSI_SENSE_DESC_MAX_LEN];
+	struct scsi_sense_extra x = {0};
 	enum scsi_cond cond = SC_LUN_NOT_SUPPORTED;
 	if (cmd->lu != NULL)
 		cond = ua_take(&cmd->lu->nexuses, cmd->nexus);
+	if (cond == SC_NO_SENSE && cmd->lu->sanitize.running) {
+		/* SPC-4 §4.5: progress indication, the fraction done of 65536 */
+		cond = SC_SANITIZE_IN_PROGRESS;
+		x.sks_valid = true;
+		put_be16(x.sks + 1, sanitize_progress(cmd->lu));
+	}
 	if (cond == SC_NO_SENSE && !medium_present(cmd->lu))
 		cond = SC_MEDIUM_NOT_PRESENT;
-	uint32_t len = sense_format(sense, cmd->cdb[1] & REQUEST_SENSE_DESC, cond, NULL);
+	uint32_t len = sense_format(sense, cmd->cdb[1] & REQUEST_SENSE_DESC, cond, &x);
 	scsi_data_in(cmd, sense, len);
 	scsi_done(cmd);
 }

@@ -1,0 +1,47 @@
+/* sanitize: SANITIZE with OVERWRITE and EXIT FAILURE MODE (SBC-3, SANITIZE
+ * command; only on LUs configured RT_LU_SANITIZE: it destroys all data).
+ *
+ * OVERWRITE writes the initialization pattern over every block, as many
+ * passes as asked (inverted between passes with INVERT), then flushes.
+ * While it runs every command but INQUIRY, REPORT LUNS and REQUEST SENSE
+ * answers NOT READY, SANITIZE IN PROGRESS, and REQUEST SENSE reports the
+ * progress. With IMMED the command completes at once and the overwrite
+ * goes on as an LU-owned job that outlives the command (and resets, as
+ * SBC-3 asks). A failed sanitize leaves the medium unusable until EXIT
+ * FAILURE MODE or a successful sanitize. BLOCK ERASE and CRYPTOGRAPHIC
+ * ERASE are not offered: a backstore can neither erase blocks below the
+ * file system nor drop a key it does not have.
+ * Owns struct sanitize (inside struct scsi_lu) and the background job.
+ */
+#ifndef RT_SCSI_SANITIZE_H
+#define RT_SCSI_SANITIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scsi.h"
+
+struct sanitize {
+	bool running;
+	bool failed;
+	uint64_t done, total;   /* blocks written of all passes */
+	struct scsi_cmd *job;   /* the IMMED job, while it lives */
+	size_t job_size;
+};
+
+struct scsi_lu;
+
+/* SANITIZE PROGRESS INDICATION (SPC-4 §4.5, sense key specific): the
+ * fraction done, of 65536. */
+uint16_t sanitize_progress(const struct scsi_lu *lu);
+/* Engine teardown: free a job still running (nothing completes it now). */
+void sanitize_drop(struct scsi_lu *lu);
+
+int sanitize_overwrite_decode(struct scsi_cmd *cmd);
+void sanitize_overwrite_exec(struct scsi_cmd *cmd);
+void sanitize_overwrite_done(struct scsi_cmd *cmd);
+int sanitize_exit_decode(struct scsi_cmd *cmd);
+void sanitize_exit_exec(struct scsi_cmd *cmd);
+
+#endif
