@@ -76,7 +76,7 @@ static void on_time(void *ctx)
 		rt_on_time(dm->eng);
 	net_on_time(dm->net, now);
 	if (dm->draining && dm->drain_deadline <= now) {
-		dlog(RT_LOG_WARN, "stopping with %u connections still open: the drain took too long",
+		dlog(RT_LOG_WARN, "stopping with %u connection(s) still open: the drain took too long",
 		     net_conn_count(dm->net));
 		loop_stop(dm->loop);
 	}
@@ -99,7 +99,7 @@ static void after_event(void *ctx)
 static void start_drain(struct daemon *dm, const char *signame)
 {
 	uint32_t ms = dm->cfg->cfg.params.logout_timeout_ms + DAEMON_DRAIN_SLACK_MS;
-	dlog(RT_LOG_INFO, "%s: stopping; asking %u connections to log out, waiting at most %u ms", signame,
+	dlog(RT_LOG_INFO, "%s: stopping; asking %u connection(s) to log out, waiting at most %u ms", signame,
 	     net_conn_count(dm->net), ms);
 	net_stop_listening(dm->net);
 	rt_engine_shutdown(dm->eng);

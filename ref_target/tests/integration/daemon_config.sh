@@ -102,7 +102,7 @@ if start good --config "$T/good.json"; then
 	check "discovery lists both targets" bash -c "iscsi-ls iscsi://127.0.0.1:3260 | grep -q sim:one && iscsi-ls iscsi://127.0.0.1:3260 | grep -q sim:chap"
 	check "IPv6 portal answers" bash -c "iscsi-inq 'iscsi://[::1]:3261/iqn.2026-11.org.sim:one/0'"
 	check "RAM LU has its size" bash -c "[ \$(iscsi-readcapacity16 -s iscsi://127.0.0.1:3260/iqn.2026-11.org.sim:one/0) = 67108864 ]"
-	check "file LU has its size and block size" bash -c "iscsi-readcapacity16 iscsi://127.0.0.1:3260/iqn.2026-11.org.sim:one/1 | grep -q 'Logical Block Length:4096' && [ \$(stat -c %s $T/file0.img) = 33554432 ]"
+	check "file LU has its size and block size" bash -c "iscsi-readcapacity16 iscsi://127.0.0.1:3260/iqn.2026-11.org.sim:one/1 | grep -q 'LOGICAL BLOCK LENGTH IN BYTES:4096' && [ \$(stat -c %s $T/file0.img) = 33554432 ]"
 	refuse "CHAP target refuses a login without CHAP" iscsi-inq iscsi://127.0.0.1:3260/iqn.2026-11.org.sim:chap/0
 	refuse "CHAP target refuses a wrong secret" env LIBISCSI_CHAP_USERNAME=alice LIBISCSI_CHAP_PASSWORD=wrong-secret-00 \
 		iscsi-inq iscsi://127.0.0.1:3260/iqn.2026-11.org.sim:chap/0

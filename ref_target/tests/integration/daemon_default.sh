@@ -15,7 +15,7 @@ if start default; then
 		"iscsi-inq $LU | tee /dev/stderr | grep -qi 'peripheral device type.*direct'"
 	check "iscsi-inq reads the unit serial number page" iscsi-inq -e 1 -c 0x80 "$LU"
 	check "the LU holds 1 GiB" bash -c "[ \$(iscsi-readcapacity16 -s $LU) = 1073741824 ]"
-	check "blocks are 512 bytes" bash -c "iscsi-readcapacity16 $LU | grep -q 'Logical Block Length:512'"
+	check "blocks are 512 bytes" bash -c "iscsi-readcapacity16 $LU | grep -q 'LOGICAL BLOCK LENGTH IN BYTES:512'"
 	refuse "an unknown target is refused" iscsi-inq "$URL/iqn.2026-11.org.iscsi-sim:nope/0"
 	stop "$PID" 10
 	check "SIGTERM when idle exits 0" test "$RC" = 0
