@@ -356,6 +356,20 @@ static void task_exec(struct task *t)
 	}
 	cmd->data_out_len = t->want;
 	t->sess->eng->stats.scsi_cmds++;
+#ifdef RT_PLANT_BUG_ack_before_disk
+	/* Planted bug (sim/README.md): a write is acknowledged GOOD before the
+	 * disk has it; its real completion is then swallowed. */
+	if (cmd->dir == SCSI_DIR_OUT && t->want > 0) {
+		if (t->counted) {
+			sess_slot_release(t->sess);
+			t->counted = false;
+		}
+		cmd->status = SCSI_STATUS_GOOD;
+		cmd->sense_len = 0;
+		task_respond(t);
+		t->aborted = true;
+	}
+#endif
 	scsi_cmd_exec(cmd);
 }
 
