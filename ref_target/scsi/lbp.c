@@ -58,10 +58,6 @@ int sbc_write_same_decode(struct scsi_cmd *cmd)
 		scsi_fail_cdb(cmd, 1, 4);
 		return -1;
 	}
-	if ((b1 & (WS_UNMAP | WS_ANCHOR)) && !(cmd->lu->cfg->flags & RT_LU_THIN)) {
-		scsi_fail_cdb(cmd, 1, (b1 & WS_ANCHOR) ? 4 : 3); /* LBPWS 0, ANC_SUP 0 */
-		return -1;
-	}
 	if (scsi_check_lba(cmd, lba, count) != 0)
 		return -1;
 	/* NUMBER OF LOGICAL BLOCKS 0: to the end of the medium (WSNZ 0). */
@@ -136,6 +132,13 @@ void sbc_write_same_exec(struct scsi_cmd *cmd)
 	uint32_t bs = lu_block_size(cmd->lu);
 	bool ndob = ws_is16(cmd) && (b1 & WS_NDOB);
 	bool unmap = b1 & (WS_UNMAP | WS_ANCHOR);
+	/* Only a thin LU unmaps or anchors (LBPWS, ANC_SUP); checked here,
+	 * after write protection, which a read-only LU reports first. */
+	if (unmap && !(cmd->lu->cfg->flags & RT_LU_THIN)) {
+		scsi_fail_cdb(cmd, 1, (b1 & WS_ANCHOR) ? 4 : 3);
+		scsi_done(cmd);
+		return;
+	}
 	int64_t got = ndob ? 0 : sbc_blocks_received(cmd);
 	if (got < 0) {
 		scsi_done(cmd);

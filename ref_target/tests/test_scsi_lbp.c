@@ -267,6 +267,9 @@ START_TEST(write_same_checks_its_range_and_bits)
 	write_same(0x93, 0x08, 0, 1, block);
 	ck_assert(th_check_field(&t, 1, 3));
 	ck_assert_int_eq(write_same(0x93, 0, 0, 1, block), SCSI_STATUS_GOOD);
+	t.map_ro = true; /* write protection is reported before that */
+	write_same(0x93, 0x08, 0, 1, block);
+	ck_assert(th_check(&t, 0x7, 0x27, 0x00));
 }
 END_TEST
 
