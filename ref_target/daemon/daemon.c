@@ -83,13 +83,15 @@ static void on_time(void *ctx)
 }
 
 /* After every event: hand the engine the disk I/O that completed during
- * it (never from inside disk_submit), then see whether a drain is done. */
+ * it (never from inside disk_submit), send what the event answered, then
+ * see whether a drain is done. */
 static void after_event(void *ctx)
 {
 	struct daemon *dm = ctx;
 	struct rt_disk_io *io;
 	while ((io = denv_next_done(&dm->env)) != NULL)
 		rt_on_disk_done(dm->eng, io);
+	net_flush(dm->net);
 	if (dm->draining && rt_engine_idle(dm->eng) && net_conn_count(dm->net) == 0) {
 		dlog(RT_LOG_INFO, "every session ended: exiting");
 		loop_stop(dm->loop);
@@ -174,6 +176,9 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 	};
 
 	raise_fd_limit();
+	/* a closed stderr pipe must not kill a target serving I/O (sockets
+	 * already send with MSG_NOSIGNAL) */
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(sigs);
 	sigaddset(sigs, SIGINT);
 	sigaddset(sigs, SIGTERM);

@@ -25,6 +25,9 @@
 #define NET_READS_PER_EVENT 16
 #define NET_BACKLOG 128
 #define NET_OUTQ_MIN_CAP 4096u
+/* Pieces in one sendmsg: the queue plus the caller's iovecs (a PDU is a
+ * header, data and digests: a handful). */
+#define NET_IOV_MAX 64
 
 struct net_listener {
 	struct net *net;
@@ -41,6 +44,7 @@ struct net_conn {
 	uint32_t mask;    /* what the loop watches */
 	bool paused;      /* not reading: the queue went above NET_OUTQ_HIGH */
 	bool closing;     /* the owner closed it: flush, then gone */
+	bool dirty;       /* holds bytes for net_flush */
 	uint64_t linger_until;
 	uint8_t *out;     /* unsent bytes are out[out_off .. out_off + out_len) */
 	size_t out_off, out_len, out_cap;
@@ -55,6 +59,8 @@ struct net {
 	uint32_t open;
 	uint32_t lingering; /* closing with bytes still queued */
 	uint32_t cursor;    /* where the search for a free slot starts */
+	rt_conn_id *dirty;  /* connections holding bytes for net_flush */
+	uint32_t dirty_count;
 };
 
 static rt_conn_id conn_id(const struct net_conn *c)
@@ -79,7 +85,10 @@ struct net *net_create(struct loop *l, const struct net_ops *ops, uint32_t conns
 	if (n == NULL)
 		return NULL;
 	n->conns = calloc(conns_max, sizeof(*n->conns));
-	if (n->conns == NULL) {
+	n->dirty = calloc(conns_max, sizeof(*n->dirty));
+	if (n->conns == NULL || n->dirty == NULL) {
+		free(n->conns);
+		free(n->dirty);
 		free(n);
 		return NULL;
 	}
@@ -126,6 +135,7 @@ void net_destroy(struct net *n)
 		if (n->conns[i].fd >= 0)
 			conn_free(&n->conns[i]);
 	free(n->conns);
+	free(n->dirty);
 	free(n);
 }
 
@@ -133,14 +143,15 @@ static void conn_event(struct loop *l, int fd, void *data, uint32_t events);
 
 /* Watch for what the connection needs now: reading unless closing or
  * paused (with hysteresis between the two bounds), writing while bytes
- * wait. */
+ * the socket refused wait. */
 static void conn_update_mask(struct net_conn *c)
 {
 	if (!c->paused && c->out_len > NET_OUTQ_HIGH)
 		c->paused = true;
 	else if (c->paused && c->out_len < NET_OUTQ_LOW)
 		c->paused = false;
-	uint32_t mask = (c->closing || c->paused ? 0 : LOOP_READ) | (c->out_len ? LOOP_WRITE : 0);
+	/* held-back bytes wait for net_flush, not for the socket */
+	uint32_t mask = (c->closing || c->paused ? 0 : LOOP_READ) | (c->out_len && !c->dirty ? LOOP_WRITE : 0);
 	if (mask == c->mask)
 		return;
 	/* cannot fail: the descriptor is registered and below fd_max */
@@ -390,25 +401,57 @@ uint16_t net_port(const struct net *n, uint32_t portal)
 	return portal < RT_PORTALS_MAX && n->listeners[portal].fd >= 0 ? n->listeners[portal].port : 0;
 }
 
+/* Send the queue and then iov (up to NET_IOV_MAX pieces) in one call.
+ * Returns the bytes taken, or -1 if the connection failed. */
+static ssize_t send_gather(struct net_conn *c, const struct iovec *iov, int iovcnt)
+{
+	struct iovec v[NET_IOV_MAX];
+	int n = 0;
+	if (c->out_len > 0)
+		v[n++] = (struct iovec){ c->out + c->out_off, c->out_len };
+	for (int i = 0; i < iovcnt && n < NET_IOV_MAX; i++)
+		v[n++] = iov[i];
+	struct msghdr m = { .msg_iov = v, .msg_iovlen = (size_t)n };
+	ssize_t w;
+	do
+		w = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	return w;
+}
+
+static void mark_dirty(struct net *n, struct net_conn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = true;
+	n->dirty[n->dirty_count++] = conn_id(c);
+}
+
 int net_send(struct net *n, rt_conn_id id, const struct iovec *iov, int iovcnt)
 {
 	struct net_conn *c = lookup(n, id);
 	if (c == NULL || c->closing || iovcnt < 0)
 		return -1;
+	size_t total = 0;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
 	size_t sent = 0;
-	if (c->out_len == 0 && iovcnt > 0) {
-		/* nothing queued: straight to the socket, one call for all */
-		struct msghdr m = { .msg_iovlen = (size_t)(iovcnt < IOV_MAX ? iovcnt : IOV_MAX) };
-		memcpy(&m.msg_iov, &iov, sizeof(iov)); /* sendmsg only reads msg_iov */
-		ssize_t w;
-		do
-			w = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (w < 0 && errno == EINTR);
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+	if (!(c->mask & LOOP_WRITE) && c->out_len + total > NET_CORK_BYTES) {
+		/* large: what is held back, then this, straight from the
+		 * caller's buffers; only what the socket refuses is copied */
+		ssize_t w = send_gather(c, iov, iovcnt);
+		if (w < 0)
 			return -1;
-		sent = w > 0 ? (size_t)w : 0;
+		sent = (size_t)w;
+		size_t from_queue = sent < c->out_len ? sent : c->out_len;
+		c->out_off += from_queue;
+		c->out_len -= from_queue;
+		sent -= from_queue;
 	}
-	/* keep only what the socket did not take, in order */
+	/* keep the rest, in order: small answers wait here for net_flush at
+	 * the end of the event, and leave together in one send */
 	for (int i = 0; i < iovcnt; i++) {
 		size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
 		sent -= skip;
@@ -417,8 +460,27 @@ int net_send(struct net *n, rt_conn_id id, const struct iovec *iov, int iovcnt)
 			return -1;
 		}
 	}
+	if (c->out_len > 0 && !(c->mask & LOOP_WRITE))
+		mark_dirty(n, c);
 	conn_update_mask(c);
 	return 0;
+}
+
+void net_flush(struct net *n)
+{
+	for (uint32_t i = 0; i < n->dirty_count; i++) {
+		struct net_conn *c = lookup(n, n->dirty[i]);
+		if (c == NULL)
+			continue;
+		c->dirty = false;
+		if (conn_flush(c) != 0)
+			conn_failed(c);
+		else if (c->closing && c->out_len == 0)
+			conn_free(c);
+		else
+			conn_update_mask(c);
+	}
+	n->dirty_count = 0;
 }
 
 void net_close(struct net *n, rt_conn_id id)
@@ -426,11 +488,12 @@ void net_close(struct net *n, rt_conn_id id)
 	struct net_conn *c = lookup(n, id);
 	if (c == NULL || c->closing)
 		return;
-	c->closing = true;
-	if (c->out_len == 0) {
+	/* what is queued goes first; nothing left (or a dead socket): gone */
+	if (conn_flush(c) != 0 || c->out_len == 0) {
 		conn_free(c);
 		return;
 	}
+	c->closing = true;
 	c->linger_until = loop_now_ns() + NET_LINGER_NS;
 	n->lingering++;
 	conn_update_mask(c);

@@ -2,8 +2,14 @@
  *
  * Accepts on each portal (IPv4 or IPv6, non-blocking, TCP_NODELAY), reads
  * straight into the buffer its owner offers (the engine's zero-copy
- * rt_rx_space/rt_rx_commit), sends iovecs with one sendmsg and keeps only
- * the unsent rest in a per-connection output queue. A connection whose
+ * rt_rx_space/rt_rx_commit), and sends with one sendmsg per connection per
+ * event: small answers (up to NET_CORK_BYTES) are gathered in the
+ * connection's output queue and leave together at net_flush, after the
+ * event; a larger one goes at once, gathered behind what was queued,
+ * straight from the caller's iovecs, and only the unsent rest is copied.
+ * (Measured with iscsi-perf, 4 KiB reads, 32 in flight: one sendmsg per
+ * PDU cost 1.4 syscalls per I/O, 95% of the daemon's syscall time.)
+ * A connection whose
  * queue is above NET_OUTQ_HIGH is not read until the queue drains below
  * NET_OUTQ_LOW: a peer that does not read cannot make us buffer without
  * bound. Closing flushes the queue first, for at most NET_LINGER_NS.
@@ -27,6 +33,8 @@
  * sequences, RT_XFER_MAX each). */
 #define NET_OUTQ_HIGH (16u << 20)
 #define NET_OUTQ_LOW (4u << 20)
+/* Ours: answers this small (with what is already queued) wait for net_flush. */
+#define NET_CORK_BYTES (64u << 10)
 /* Ours: how long a closed connection may keep flushing its queue. */
 #define NET_LINGER_NS (5ull * 1000000000ull)
 
@@ -59,6 +67,9 @@ void net_stop_listening(struct net *n);
 /* rt_env's conn_send and conn_close. */
 int net_send(struct net *n, rt_conn_id c, const struct iovec *iov, int iovcnt);
 void net_close(struct net *n, rt_conn_id c);
+/* Send what net_send held back. The owner calls it after every event
+ * (the loop's after_event hook), once the event's sends are all in. */
+void net_flush(struct net *n);
 
 /* Closing connections still flushing: their deadline, and its expiry. */
 uint64_t net_next_deadline(const struct net *n);

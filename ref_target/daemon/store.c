@@ -70,7 +70,7 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
 		return -1;
 	}
 	int rc = 0;
-	for (uint32_t i = 0; i < n && rc == 0; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		const struct dcfg_lu *st = &d->stores[i];
 		struct bs *bs = &s->bs[i];
 		char why[DCFG_ERR_MAX / 2] = "";

@@ -109,6 +109,7 @@ static void o_after(void *ctx)
 {
 	struct owner *o = ctx;
 	o->after_events++;
+	net_flush(o->net);
 }
 
 static void owner_init(struct owner *o, uint32_t conns_max)
@@ -223,6 +224,41 @@ START_TEST(net_echoes_bytes_split_across_small_receive_buffers)
 	ck_assert_int_eq(o.accepts, 1);
 	ck_assert_int_ge(o.commits, (int)(sizeof(out) / sizeof(o.stage)));
 	ck_assert_int_gt(o.after_events, 0);
+	close(fd);
+	owner_fini(&o);
+}
+END_TEST
+
+/* Small answers made during one event leave together after it. */
+START_TEST(net_gathers_small_sends_until_flush)
+{
+	struct owner o;
+	owner_init(&o, 4);
+	int fd = dial(AF_INET, listen_any(&o, 0, "127.0.0.1"));
+	PUMP_UNTIL(&o, o.accepts == 1);
+	char abc[] = "abc", de[] = "de", f[] = "f";
+	struct iovec a = { abc, 3 }, b[2] = { { de, 2 }, { f, 1 } };
+	ck_assert_int_eq(net_send(o.net, o.id, &a, 1), 0);
+	ck_assert_int_eq(net_send(o.net, o.id, b, 2), 0);
+	ck_assert_uint_eq(net_queued(o.net, o.id), 6);
+	uint8_t r[16];
+	ck_assert_int_eq(recv(fd, r, sizeof(r), MSG_DONTWAIT), -1); /* nothing yet */
+	net_flush(o.net);
+	ck_assert_uint_eq(net_queued(o.net, o.id), 0);
+	client_read(&o, fd, r, 6);
+	ck_assert_mem_eq(r, "abcdef", 6);
+	/* a large send goes at once, behind what was held back, in order */
+	size_t len = NET_CORK_BYTES + 1;
+	uint8_t *big = malloc(len), *back = malloc(len + 3);
+	memset(big, 'z', len);
+	struct iovec bi = { big, len };
+	ck_assert_int_eq(net_send(o.net, o.id, &a, 1), 0);
+	ck_assert_int_eq(net_send(o.net, o.id, &bi, 1), 0);
+	client_read(&o, fd, back, len + 3);
+	ck_assert_mem_eq(back, "abc", 3);
+	ck_assert_mem_eq(back + 3, big, len);
+	free(big);
+	free(back);
 	close(fd);
 	owner_fini(&o);
 }
@@ -395,6 +431,7 @@ START_TEST(net_close_flushes_queued_bytes_first)
 	ck_assert_int_eq(net_send(o.net, o.id, &iov, 1), 0);
 	ck_assert_uint_gt(net_queued(o.net, o.id), 0); /* more than the socket takes at once */
 	net_close(o.net, o.id);
+	net_flush(o.net); /* as the owner does at the end of every event */
 	ck_assert_int_eq(net_send(o.net, o.id, &iov, 1), -1); /* closing: nothing more */
 	ck_assert_uint_eq(net_conn_count(o.net), 1);          /* still flushing */
 	ck_assert_uint_ne(net_next_deadline(o.net), UINT64_MAX);
@@ -525,6 +562,7 @@ Suite *suite_daemon_net(void)
 	TCase *tc = tcase_create("net");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, net_echoes_bytes_split_across_small_receive_buffers);
+	tcase_add_test(tc, net_gathers_small_sends_until_flush);
 	tcase_add_test(tc, net_sets_tcp_nodelay_on_accepted_sockets);
 	tcase_add_test(tc, net_serves_ipv6_portals);
 	tcase_add_test(tc, net_reports_a_busy_port);
