@@ -108,9 +108,11 @@ static void leave(struct jl *j, size_t saved)
 	j->path[saved] = '\0';
 }
 
-static const char *type_name(const json_t *v)
+/* "an object", "a boolean", ... for messages; JSON_TRUE and JSON_FALSE
+ * both read as "a boolean". */
+static const char *type_word(json_type t)
 {
-	switch (json_typeof(v)) {
+	switch (t) {
 	case JSON_OBJECT: return "an object";
 	case JSON_ARRAY: return "an array";
 	case JSON_STRING: return "a string";
@@ -121,6 +123,11 @@ static const char *type_name(const json_t *v)
 	case JSON_NULL: return "null";
 	}
 	return "?";
+}
+
+static const char *type_name(const json_t *v)
+{
+	return type_word(json_typeof(v));
 }
 
 /* Every key of obj must be one of keys (NULL-terminated): a misspelt key
@@ -145,8 +152,8 @@ static int only_keys(struct jl *j, json_t *obj, const char *const *keys)
 	return 0;
 }
 
-/* obj's member key, checked for type. *out is NULL when absent, which is
- * an error only if required. */
+/* obj's member key, checked for type (JSON_TRUE: either boolean). *out
+ * is NULL when absent, which is an error only if required. */
 static int member(struct jl *j, json_t *obj, const char *key, json_type want, bool required, json_t **out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -155,10 +162,8 @@ static int member(struct jl *j, json_t *obj, const char *key, json_type want, bo
 		return required ? jfail(j, "missing required key '%s'", key) : 0;
 	bool ok = want == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == want;
 	if (!ok) {
-		const char *wanted = want == JSON_OBJECT ? "an object" : want == JSON_ARRAY ? "an array"
-			: want == JSON_STRING ? "a string" : want == JSON_INTEGER ? "an integer" : "a boolean";
 		enter_key(j, key);
-		return jfail(j, "must be %s, not %s", wanted, type_name(v));
+		return jfail(j, "must be %s, not %s", type_word(want), type_name(v));
 	}
 	*out = v;
 	return 0;

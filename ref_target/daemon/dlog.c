@@ -17,11 +17,6 @@ void dlog_set_level(enum rt_log_level most_verbose)
 	log_level = most_verbose;
 }
 
-enum rt_log_level dlog_level(void)
-{
-	return log_level;
-}
-
 static const char *level_name(enum rt_log_level level)
 {
 	switch (level) {

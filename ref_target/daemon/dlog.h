@@ -12,7 +12,6 @@
 #include "core/rt_env.h"
 
 void dlog_set_level(enum rt_log_level most_verbose);
-enum rt_log_level dlog_level(void);
 
 /* One line; msg has no trailing newline (env->log's contract). */
 void dlog_line(enum rt_log_level level, const char *msg);
