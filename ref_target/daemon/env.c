@@ -149,12 +149,24 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Made on first use: a daemon that never saves state touches no disk. */
+/* Made on first use, parents too: a daemon that never saves state
+ * touches no disk. */
 static int ensure_dir(const char *dir)
 {
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return 0;
-	return -1;
+	char p[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof(p))
+		return -1;
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return -1;
+		p[i] = i < n ? '/' : '\0';
+	}
+	return 0;
 }
 
 static int env_state_save(void *ctx, const char *key, const void *buf, size_t len)

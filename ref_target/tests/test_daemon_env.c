@@ -109,7 +109,7 @@ START_TEST(env_state_round_trips_atomically)
 {
 	char *dir = temp_dir();
 	char sub[256];
-	snprintf(sub, sizeof(sub), "%s/state", dir); /* not there yet: made on first save */
+	snprintf(sub, sizeof(sub), "%s/var/state", dir); /* not there yet: made on first save */
 	struct denv e;
 	denv_init(&e, NULL, NULL, sub);
 	const struct rt_env *env = &e.env;
@@ -130,6 +130,8 @@ START_TEST(env_state_round_trips_atomically)
 	ck_assert_int_eq(env->state_load(env->ctx, "pr.lu0", buf, 3), 3);
 	ck_assert_mem_eq(buf, "sec", 3);
 	denv_fini(&e);
+	remove_dir(sub);
+	snprintf(sub, sizeof(sub), "%s/var", dir);
 	remove_dir(sub);
 	remove_dir(dir);
 	free(dir);
