@@ -19,8 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* SAM-5 §4.7.7 flat space addressing: LUNs 0..16383 fit in one level. */
-#define CFG_LUN_MAX 16383u
 /* RFC 7143 §13.31 TargetAlias and TargetAddress values: text up to 255. */
 #define CFG_TEXT_MAX ISCSI_VALUE_MAX
 /* SPC-4 §6.6.2: T10 VENDOR IDENTIFICATION 8 bytes, PRODUCT 16 bytes. */
@@ -261,9 +259,9 @@ static int check_lun_map(struct cv *v, const struct rt_config *cfg, const char *
 		return fail(v, path, "%u LUNs, at most %u", count, RT_LUNS_MAX);
 	for (uint32_t i = 0; i < count; i++) {
 		snprintf(p, sizeof(p), "%s[%u].lun", path, i);
-		if (luns[i].lun > CFG_LUN_MAX)
+		if (luns[i].lun > RT_LUN_MAX)
 			return fail(v, p, "%llu is above %u (SAM-5 §4.7.7 flat space)",
-				    (unsigned long long)luns[i].lun, CFG_LUN_MAX);
+				    (unsigned long long)luns[i].lun, RT_LUN_MAX);
 		for (uint32_t j = 0; j < i; j++)
 			if (luns[j].lun == luns[i].lun)
 				return fail(v, p, "LUN %llu is also %s[%u]", (unsigned long long)luns[i].lun, path, j);

@@ -138,9 +138,11 @@ struct rt_config {
 void cfg_params_default(struct rt_params_cfg *p);
 
 /* Check a configuration for consistency before an engine uses it: indices
- * in range, names well formed, limits respected, LUN numbers unique per map.
- * On error writes "where: why" into err (e.g. "targets[0].tpgs[1].portals[2]:
- * no such portal") and returns -1. */
+ * in range, names well formed, limits respected, LUN numbers unique per map,
+ * naa_id within 36 bits and unique across LUs. On error writes "where: why"
+ * into err and returns -1. Paths use the configuration file's names (the
+ * daemon's JSON keys): "targets[0].tpgs[1].portals[2]: no such portal",
+ * with auth.chap / auth.mutual_chap for in / out and lus[i].size for blocks. */
 int cfg_validate(const struct rt_config *cfg, char *err, size_t err_len);
 
 #endif

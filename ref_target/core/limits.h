@@ -74,6 +74,8 @@
 /* Ours: connections per engine, sessions per engine. */
 #define RT_CONNS_MAX 1024u
 #define RT_SESSIONS_MAX 512u
+/* SAM-5 §4.7.7: LUN numbers that fit the flat space addressing method. */
+#define RT_LUN_MAX 16383u
 /* Ours: configuration sizes. */
 #define RT_PORTALS_MAX 64u
 #define RT_TARGETS_MAX 256u

@@ -65,6 +65,8 @@ struct rt_disk_io {
 	/* engine-private: who waits for this I/O */
 	void *owner;
 	uint32_t tag;
+	/* environment-private: a link for queueing it without allocating */
+	struct rt_disk_io *env_next;
 };
 
 struct rt_env {
