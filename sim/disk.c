@@ -7,6 +7,8 @@ struct disk_rec {
 	struct disk_rec *prev, *next;
 	struct rt_disk_io *io;  /* NULL once the gateway crashed */
 	int gw;
+	uint64_t instance;      /* the gateway's client instance at submit */
+	uint64_t due;           /* completion time */
 	enum rt_disk_op op;
 	uint32_t flags;
 	uint64_t offset, len;
@@ -28,6 +30,9 @@ void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct 
 	d->cur = sim_zalloc(mem, bytes);
 	d->dur = sim_zalloc(mem, bytes);
 	d->dirty = sim_zalloc(mem, (size_t)p->blocks);
+	d->lock_owner = -1;
+	for (unsigned g = 0; g < DISK_GWS_MAX; g++)
+		d->reopen_at[g] = UINT64_MAX;
 }
 
 static void rec_free(struct disk *d, struct disk_rec *r)
@@ -100,11 +105,46 @@ static void flush_all(struct disk *d)
 	}
 }
 
+/* May this write change the image? Fencing and the exclusive lock. */
+static bool may_write(struct disk *d, struct disk_rec *r)
+{
+	int g = r->gw;
+	if (d->fenced[g])
+		return false;
+	if (!d->p.exclusive_lock)
+		return true;
+	if (r->instance < d->dead_below[g]) {
+		/* The blocklisted instance learns it here and reopens later. */
+		if (d->reopen_at[g] == UINT64_MAX)
+			d->reopen_at[g] = d->q->now + d->p.reopen_delay_ns;
+		return false;
+	}
+	if (d->lock_owner != g) {
+		if (d->lock_owner >= 0) {
+			int old = d->lock_owner;
+			d->dead_below[old] = d->instance[old] + 1;
+			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_transfer", g, old, 0, 0, NULL);
+		}
+		d->lock_owner = g;
+		d->stats.lock_transfers++;
+	}
+	return true;
+}
+
+static uint64_t instance_of(struct disk *d, int gw)
+{
+	if (d->q->now >= d->reopen_at[gw]) {
+		d->instance[gw]++;
+		d->reopen_at[gw] = UINT64_MAX;
+	}
+	return d->instance[gw];
+}
+
 static enum rt_disk_status do_write(struct disk *d, struct disk_rec *r)
 {
 	size_t bs = d->p.block_size;
 	uint64_t lba = r->offset / bs, n = r->len / bs;
-	if (d->fenced[r->gw]) {
+	if (!may_write(d, r)) {
 		d->stats.fenced++;
 		return RT_DISK_ERR_FENCED;
 	}
@@ -132,14 +172,14 @@ static enum rt_disk_status do_zero(struct disk *d, struct disk_rec *r)
 {
 	size_t bs = d->p.block_size;
 	uint64_t lba = r->offset / bs, n = r->len / bs;
-	if (d->fenced[r->gw]) {
+	if (!may_write(d, r)) {
 		d->stats.fenced++;
 		return RT_DISK_ERR_FENCED;
 	}
 	/* Deallocated blocks read as zeroes (LBPRZ): one zero block at a time. */
 	uint8_t *zero = sim_zalloc(d->mem, bs);
 	for (uint64_t i = 0; i < n; i++)
-		put_blocks(d, r->gw, lba + i, 1, zero, false);
+		put_blocks(d, r->gw, lba + i, 1, zero, (r->flags & RT_DISK_FUA) != 0);
 	sim_free(d->mem, zero, bs);
 	return RT_DISK_OK;
 }
@@ -178,6 +218,11 @@ static void ev_done(void *a, void *b, uint64_t arg)
 		flush_all(d);
 		break;
 	}
+	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes" };
+	trace_ev(d->tr, d->q->now, TEV_DIO, ops[r->op], r->gw, (int)st, r->offset / d->p.block_size,
+		r->len / d->p.block_size, ",\"lba\":%llu,\"blocks\":%llu,\"status\":%d,\"fua\":%d,\"instance\":%llu",
+		(unsigned long long)(r->offset / d->p.block_size), (unsigned long long)(r->len / d->p.block_size), (int)st,
+		(r->flags & RT_DISK_FUA) != 0, (unsigned long long)r->instance);
 	struct rt_disk_io *io = r->io;
 	int gw = r->gw;
 	rec_free(d, r);
@@ -192,6 +237,7 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 	struct disk_rec *r = sim_zalloc(d->mem, sizeof(*r));
 	r->io = io;
 	r->gw = gw;
+	r->instance = instance_of(d, gw);
 	r->op = io->op;
 	r->flags = io->flags;
 	r->offset = io->offset;
@@ -231,7 +277,17 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 		r->op = RT_DISK_READ;
 		r->offset = r->len = 0;
 	}
-	evq_push(d->q, d->q->now + dist_sample(lat, &d->rng), ev_done, d, r, 0);
+	r->due = d->q->now + dist_sample(lat, &d->rng);
+	evq_push(d->q, r->due, ev_done, d, r, 0);
+}
+
+uint64_t disk_gw_drain_time(const struct disk *d, int gw)
+{
+	uint64_t t = 0;
+	for (const struct disk_rec *r = d->inflight; r != NULL; r = r->next)
+		if (r->gw == gw && r->op != RT_DISK_READ && r->due > t)
+			t = r->due;
+	return t;
 }
 
 void disk_forget_gw(struct disk *d, int gw)
@@ -239,6 +295,15 @@ void disk_forget_gw(struct disk *d, int gw)
 	for (struct disk_rec *r = d->inflight; r != NULL; r = r->next)
 		if (r->gw == gw)
 			r->io = NULL;
+}
+
+void disk_gw_started(struct disk *d, int gw)
+{
+	assert(gw >= 0 && (unsigned)gw < DISK_GWS_MAX);
+	d->instance[gw]++;
+	if (d->instance[gw] < d->dead_below[gw])
+		d->instance[gw] = d->dead_below[gw];
+	d->reopen_at[gw] = UINT64_MAX;
 }
 
 void disk_power_loss(struct disk *d)

@@ -14,6 +14,14 @@
  * lands at another LBA and the write reports success); fencing (a
  * blocklisted gateway's writes fail with RT_DISK_ERR_FENCED).
  *
+ * Exclusive lock (as librbd's, which Ceph iSCSI gateways rely on): the
+ * first gateway to write owns the lock; another gateway's write takes it
+ * and blocklists the previous owner's client instance, so every write
+ * that instance has in flight or submits later fails with FENCED, until
+ * it has seen such a failure and reopened (after reopen_delay) as a new
+ * instance. A gateway that froze and woke up with old writes queued (a
+ * zombie) thus cannot land them after another gateway took over.
+ *
  * Also keeps the small durable key/value state of rt_env.state_save,
  * shared by all gateways and surviving their crashes.
  * Owns the block arrays, in-flight records and saved state; the io
@@ -46,6 +54,8 @@ struct disk_params {
 	bool volatile_cache;
 	uint32_t destage_ppm;    /* chance a dirty block survives a power loss anyway */
 	uint32_t misdirect_ppm;  /* opt-in: a write lands elsewhere */
+	bool exclusive_lock;
+	uint64_t reopen_delay_ns; /* a blocklisted gateway's time to reopen */
 };
 
 struct disk_rec;
@@ -62,6 +72,7 @@ struct disk_ops {
 struct disk_stats {
 	uint64_t reads, writes, flushes, unmaps, fua_writes;
 	uint64_t read_errors, write_errors, fenced, misdirected, torn_blocks, lost_blocks;
+	uint64_t lock_transfers;
 	uint64_t power_losses;
 };
 
@@ -78,6 +89,12 @@ struct disk {
 	uint64_t ndirty;
 	struct disk_rec *inflight; /* doubly linked */
 	bool fenced[DISK_GWS_MAX];
+	/* exclusive lock: the owner, each gateway's client instance, and the
+	 * instances below which its I/O is blocklisted */
+	int lock_owner;
+	uint64_t instance[DISK_GWS_MAX];
+	uint64_t dead_below[DISK_GWS_MAX];
+	uint64_t reopen_at[DISK_GWS_MAX]; /* SIM_NEVER: not reopening */
 	uint64_t bad_lo, bad_hi;   /* [lo, hi) LBAs that fail reads and writes */
 	struct { char key[64]; uint8_t *val; size_t len; } state[DISK_STATE_KEYS];
 	struct disk_stats stats;
@@ -91,6 +108,13 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io);
 /* Gateway gw crashed: its io structs are gone. Its writes already at the
  * disk still land; nothing is reported back. */
 void disk_forget_gw(struct disk *d, int gw);
+
+/* When every write or unmap gateway gw has in flight will have completed
+ * (0 if none). */
+uint64_t disk_gw_drain_time(const struct disk *d, int gw);
+
+/* Gateway gw started (again): a new client instance, never blocklisted. */
+void disk_gw_started(struct disk *d, int gw);
 
 void disk_power_loss(struct disk *d);
 void disk_fence(struct disk *d, int gw, bool fenced);

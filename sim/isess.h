@@ -114,6 +114,8 @@ struct isess_ops {
 	/* Close the connection; nothing more is delivered for it. */
 	void (*disconnect)(void *ctx, struct isess *s);
 	void (*done)(void *ctx, struct isess *s, struct icmd *c);
+	/* A command was just put on the wire (each transmission; optional). */
+	void (*sent)(void *ctx, struct isess *s, struct icmd *c);
 	void (*event)(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why);
 };
 

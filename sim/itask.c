@@ -100,6 +100,8 @@ static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
 	pdu_set_w(tx.bhs, PDU_OFF_W20, c->dir == ICMD_NONE ? 0 : c->len);
 	memcpy(tx.bhs + PDU_OFF_CDB, c->cdb, ISCSI_CDB_LEN);
 	s->cmdsn++;
+	if (s->ops.sent != NULL)
+		s->ops.sent(s->ops.ctx, s, c);
 	isess_send(s, &tx, c->buf, imm);
 	if (unsol_end > imm)
 		send_data_out(s, c, ISCSI_TAG_RESERVED, imm, unsol_end);

@@ -4,6 +4,9 @@
  *
  *   isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE]
  *            [--svg FILE] [--pdus] [--check-determinism]
+ *            (--pdus adds every PDU and disk I/O to the trace)
+ *   (every command: --set 'LINE' applies a scenario line on top, e.g.
+ *    --set 'workload caw=0' or --set 'without alloc_fail')
  *   isim swarm --seeds A..B [--jobs J] [--until-fail] [--require-coverage]
  *   isim shrink --seed N [--scenario FILE] [-o FILE]
  *   isim params --seed N          print the world a seed draws, as a scenario
@@ -39,6 +42,7 @@ struct opts {
 	bool have_seed;
 	uint64_t lo, hi;
 	const char *scenario, *trace, *pcap, *svg, *out;
+	char set[2048];      /* scenario lines applied on top (--set) */
 	int jobs;
 	bool pdus, check_det, until_fail, require_cov, expect_fail;
 };
@@ -119,9 +123,17 @@ static int load_params(const struct opts *o, struct sim_params *p, struct scenar
 		}
 		if (o->have_seed)
 			p->seed = o->seed;
-		return 0;
+	} else {
+		swarm_params(p, o->seed);
 	}
-	swarm_params(p, o->seed);
+	if (o->set[0] != '\0') {
+		struct scenario_expect ignored;
+		char err[256];
+		if (scenario_parse(o->set, p, &ignored, err, sizeof(err)) != 0) {
+			fprintf(stderr, "isim: --set: %s\n", err);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -159,10 +171,17 @@ static void run_world(const struct sim_params *p, const struct outputs *out, str
 
 static void replay_cmd(const struct opts *o, uint64_t seed, char *buf, size_t cap)
 {
+	int n;
 	if (o->scenario != NULL)
-		snprintf(buf, cap, "isim run --scenario %s --seed %" PRIu64, o->scenario, seed);
+		n = snprintf(buf, cap, "isim run --scenario %s --seed %" PRIu64, o->scenario, seed);
 	else
-		snprintf(buf, cap, "isim run --seed %" PRIu64, seed);
+		n = snprintf(buf, cap, "isim run --seed %" PRIu64, seed);
+	/* --set lines, one option each, quoted for a shell. */
+	for (const char *l = o->set; *l != '\0' && n > 0 && (size_t)n < cap;) {
+		size_t len = strcspn(l, "\n");
+		n += snprintf(buf + n, cap - (size_t)n, " --set '%.*s'", (int)len, l);
+		l += len + (l[len] == '\n');
+	}
 }
 
 static double ratio(uint64_t sim, uint64_t wall)
@@ -187,7 +206,7 @@ static int cmd_run(const struct opts *o)
 	if (load_params(o, &p, &e) != 0)
 		return 2;
 	if (o->pdus)
-		p.trace_mask |= 1u << TEV_PDU;
+		p.trace_mask |= (1u << TEV_PDU) | (1u << TEV_DIO);
 	struct outputs out = { 0 };
 	char err[256];
 	if (o->trace != NULL && (out.trace = fopen(o->trace, "w")) == NULL) {
@@ -502,7 +521,8 @@ static int cmd_bench(const struct opts *o)
 
 static int usage(void)
 {
-	fputs("usage: isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE] [--svg FILE] [--pdus] [--check-determinism]\n"
+	fputs("usage: (any command may add --set 'SCENARIO LINE', repeatable)\n"
+	      "       isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE] [--svg FILE] [--pdus] [--check-determinism]\n"
 	      "       isim swarm --seeds A..B [--jobs J] [--scenario FILE] [--until-fail] [--expect-fail] [--require-coverage]\n"
 	      "       isim shrink --seed N [--scenario FILE] [-o FILE]\n"
 	      "       isim params --seed N [--scenario FILE] [-o FILE]\n"
@@ -548,6 +568,9 @@ int main(int argc, char **argv)
 			o.out = argv[++i];
 		} else if (strcmp(a, "--jobs") == 0 && v) {
 			o.jobs = atoi(argv[++i]);
+		} else if (strcmp(a, "--set") == 0 && v) {
+			size_t len = strlen(o.set);
+			snprintf(o.set + len, sizeof(o.set) - len, "%s\n", argv[++i]);
 		} else if (strcmp(a, "--pdus") == 0) {
 			o.pdus = true;
 		} else if (strcmp(a, "--check-determinism") == 0) {

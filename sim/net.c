@@ -270,6 +270,7 @@ static void to_orphan(struct net *n, struct net_conn *c)
 		return;
 	c->dead = true;
 	n->stats_resets++;
+	n->stats_rst_from_restarted++;
 	n->ops.wire(n->ops.ctx, c, NET_WIRE_RST, NET_GW, NULL, 0);
 	trace_conn(n, c, "reset", "peer restarted");
 	notify_closed(n, c, NET_INI, true, 2 * one_way(n, c));

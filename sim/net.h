@@ -119,7 +119,7 @@ struct net {
 	struct net_conn **conns;
 	size_t nconns, conns_cap;
 	uint8_t *scratch;             /* NET_READ_MAX bytes for merged deliveries */
-	uint64_t stats_bytes, stats_pieces, stats_resets, stats_syn_lost;
+	uint64_t stats_bytes, stats_pieces, stats_resets, stats_syn_lost, stats_rst_from_restarted;
 };
 
 void net_init(struct net *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,

@@ -60,10 +60,10 @@ static bool same_value(const struct hent *x, const struct hent *y)
 	return x->zero ? y->zero : (!y->zero && x->ver == y->ver);
 }
 
-/* w, started after c was acknowledged, was effective before time t. */
+/* w, started after c was done, was effective before time t. */
 static bool supersedes(const struct hent *w, const struct hent *c, uint64_t t)
 {
-	return !same_value(w, c) && c->ack < w->invoke && w->eff < t;
+	return !same_value(w, c) && c->done < w->invoke && w->eff < t;
 }
 
 static uint64_t oldest_read(const struct odata *d, uint64_t now)
@@ -105,10 +105,11 @@ uint64_t odata_begin(struct odata *d, enum odata_kind kind, uint64_t lba, uint32
 	d->v = sim_grow(d->mem, d->v, sizeof(*d->v), &d->vcap, d->nv + 1);
 	d->nv++;
 	bool zero = kind == OD_UNMAP;
+	/* Settled until a copy goes on the wire (oatt): one never sent cannot land. */
 	d->v[ver] = (struct vrec){ .lba = lba, .nblocks = n, .invoke = t, .ack = SIM_NEVER, .fua = fua,
-		.zero = zero };
+		.zero = zero, .settled = true };
 	d->stats.versions++;
-	struct hent e = { .ver = ver, .invoke = t, .ack = SIM_NEVER, .eff = SIM_NEVER, .zero = zero };
+	struct hent e = { .ver = ver, .invoke = t, .ack = SIM_NEVER, .eff = SIM_NEVER, .done = SIM_NEVER, .zero = zero };
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hlist *l = &d->h[lba + i];
 		if (l->n >= (l->prune_at ? l->prune_at : ODATA_HIST_PRUNE))
@@ -138,12 +139,38 @@ static void remove_entry(struct odata *d, uint64_t b, uint64_t ver)
 	}
 }
 
+/* The entries of ver learn when it can no longer land. */
+static void update_done(struct odata *d, uint64_t ver)
+{
+	struct vrec *v = &d->v[ver];
+	uint64_t done = SIM_NEVER;
+	if (v->ended && v->settled)
+		done = v->end > v->settle ? v->end : v->settle;
+	for (uint32_t i = 0; i < v->nblocks; i++) {
+		struct hent *e = find(d, v->lba + i, ver);
+		if (e != NULL)
+			e->done = done;
+	}
+}
+
+void odata_settle(struct odata *d, uint64_t ver, bool settled, uint64_t settle_max)
+{
+	if (ver == 0 || ver >= d->nv)
+		return;
+	struct vrec *v = &d->v[ver];
+	v->settled = settled;
+	v->settle = settle_max;
+	if (v->ended)
+		update_done(d, ver);
+}
+
 bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t)
 {
 	assert(ver >= 1 && ver < d->nv);
 	struct vrec *v = &d->v[ver];
-	assert(!v->done);
-	v->done = true;
+	assert(!v->ended);
+	v->ended = true;
+	v->end = t;
 	if (out == OD_NO_EFFECT) {
 		for (uint32_t i = 0; i < v->nblocks; i++)
 			remove_entry(d, v->lba + i, ver);
@@ -151,6 +178,7 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 	}
 	if (out == OD_INDETERMINATE) {
 		d->stats.indeterminate++;
+		update_done(d, ver);
 		return true;
 	}
 	d->stats.acked++;
@@ -159,7 +187,9 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 	/* Unmaps are not tracked block by block at the disk (they write
 	 * zeroes, which carry no version). */
 	bool ok = v->zero || (v->applied & all) == all || t < d->last_power_loss;
-	bool durable = v->fua || d->all_durable;
+	/* An unmap is made durable only by a flush: SBC-3 ties FUA and the
+	 * write cache to writes, and a deallocation may sit in a cache too. */
+	bool durable = !v->zero && (v->fua || d->all_durable);
 	for (uint32_t i = 0; i < v->nblocks; i++) {
 		struct hent *e = find(d, v->lba + i, ver);
 		if (e == NULL)
@@ -175,6 +205,7 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 			d->nd_mark[b] = 1;
 		}
 	}
+	update_done(d, ver);
 	if (!ok)
 		return fail(d, "write version %llu (lba %llu, %u blocks) acknowledged at %llu ns before all its blocks reached the disk",
 			(ull)ver, (ull)v->lba, v->nblocks, (ull)t);
@@ -359,7 +390,7 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 			bool older = false;
 			for (size_t j = 0; j < l->n && !older; j++) {
 				const struct hent *w = &l->e[j];
-				if (w->durable && !same_value(w, &got) && l->e[i].ack < w->invoke) {
+				if (w->durable && !same_value(w, &got) && l->e[i].done < w->invoke) {
 					older = true;
 					lost = w;
 				}
@@ -378,11 +409,11 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 		 * land again (a retry on another path). */
 		size_t keep = 0;
 		for (size_t i = 0; i < l->n; i++)
-			if (l->e[i].ack == SIM_NEVER && !l->e[i].synthetic)
+			if (l->e[i].done == SIM_NEVER && !l->e[i].synthetic)
 				l->e[keep++] = l->e[i];
 		l->n = keep;
-		struct hent s = { .ver = ver, .zero = got.zero, .invoke = t, .ack = t, .eff = t, .durable = true,
-			.synthetic = true };
+		struct hent s = { .ver = ver, .zero = got.zero, .invoke = t, .ack = t, .eff = t, .done = t,
+			.durable = true, .synthetic = true };
 		hpush(d, b, &s);
 	}
 	return ok;

@@ -3,10 +3,11 @@
  *
  * Black box, per block: a read must return a value some write could have
  * left there: a version c is allowed unless another write w, started
- * after c was acknowledged, was known effective (acknowledged, or seen by
- * an earlier read) before the read started (linearizability of a
- * register, Herlihy & Wing; unacknowledged writes stay possible forever:
- * a timed-out command is indeterminate). Durability: after a power loss,
+ * after c was done, was known effective (acknowledged, or seen by an
+ * earlier read) before the read started (linearizability of a register,
+ * Herlihy & Wing). A write is done when its outcome is known *and* every
+ * copy of it sent on some connection is resolved (oatt.h); until then,
+ * and forever if it timed out, it is indeterminate and may still land. Durability: after a power loss,
  * no block may hold a value older than a write acknowledged as durable
  * (FUA, or acknowledged before a SYNCHRONIZE CACHE that completed, or
  * any write when the LU runs without a volatile cache) (SBC-3 §4.11).
@@ -34,6 +35,7 @@
 struct hent {
 	uint64_t ver;
 	uint64_t invoke, ack, eff;
+	uint64_t done;  /* after this it can no longer land (SIM_NEVER: it still may) */
 	bool zero;      /* the value is a block of zeroes */
 	bool durable;
 	bool synthetic; /* the survivor of a power loss, re-asserted */
@@ -54,8 +56,10 @@ struct vrec {
 	uint64_t lba;
 	uint32_t nblocks;
 	uint64_t invoke, ack;
-	uint64_t applied; /* bit i: block lba+i reached the disk */
-	bool fua, zero, done;
+	uint64_t end;       /* when the initiator learnt the outcome */
+	uint64_t settle;    /* when its last copy on the wire was resolved (oatt.h) */
+	uint64_t applied;   /* bit i: block lba+i reached the disk */
+	bool fua, zero, ended, settled;
 };
 
 enum odata_outcome {
@@ -103,6 +107,10 @@ unsigned odata_read_begin(struct odata *d, uint64_t t);
 void odata_read_end(struct odata *d, unsigned token);
 bool odata_read_check(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t invoke,
 	uint64_t done);
+
+/* Whether every transmission of ver is resolved, and the latest time one
+ * was (oatt.h). Until settled, a write may still land however it ended. */
+void odata_settle(struct odata *d, uint64_t ver, bool settled, uint64_t settle_max);
 
 /* A SYNCHRONIZE CACHE invoked at t completed with GOOD. */
 void odata_flush_done(struct odata *d, uint64_t invoke);

@@ -51,11 +51,12 @@ void params_default(struct sim_params *p)
 		.write_lat = { .min_ns = SIM_US(200), .exp_mean_ns = SIM_US(300), .spike_ppm = 1000, .spike_ns = SIM_MS(50) },
 		.flush_lat = { .min_ns = SIM_MS(1), .exp_mean_ns = SIM_MS(2) },
 		.volatile_cache = true, .destage_ppm = 300000,
+		.exclusive_lock = true, .reopen_delay_ns = SIM_S(1),
 	};
 	p->net = (struct net_params){
 		.latency = { .min_ns = SIM_US(50), .exp_mean_ns = SIM_US(50), .spike_ppm = 500, .spike_ns = SIM_MS(20) },
 		.split_ppm = 200000, .tiny_ppm = 100000, .rst_latency_ns = SIM_US(100),
 	};
 	p->zero_copy_rx_ppm = 300000;
-	p->trace_mask = ~(1u << TEV_PDU);
+	p->trace_mask = ~((1u << TEV_PDU) | (1u << TEV_DIO));
 }

@@ -104,6 +104,8 @@ static const struct key keys[] = {
 	K("disk", "volatile_cache", V_BOOL, disk.volatile_cache),
 	K("disk", "destage", V_PPM, disk.destage_ppm),
 	K("disk", "misdirect", V_PPM, disk.misdirect_ppm),
+	K("disk", "exclusive_lock", V_BOOL, disk.exclusive_lock),
+	K("disk", "reopen_delay", V_TIME, disk.reopen_delay_ns),
 	K("net", "latency_min", V_TIME, net.latency.min_ns),
 	K("net", "latency_mean", V_TIME, net.latency.exp_mean_ns),
 	K("net", "latency_spike", V_PPM, net.latency.spike_ppm),
@@ -416,6 +418,20 @@ static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_e
 	}
 	if (strcmp(toks[0], "fault") == 0)
 		return parse_fault(ps, p, toks + 1, n - 1);
+	if (strcmp(toks[0], "without") == 0) {
+		/* Drop every fault of the kinds named (on top of a swarm draw). */
+		for (int i = 1; i < n; i++) {
+			enum fault_kind k = fault_kind_parse(toks[i]);
+			if (k == F_KINDS)
+				return perr(ps, "unknown fault kind '%s'", toks[i]);
+			unsigned keep = 0;
+			for (unsigned j = 0; j < p->faults.n; j++)
+				if (p->faults.f[j].kind != k)
+					p->faults.f[keep++] = p->faults.f[j];
+			p->faults.n = keep;
+		}
+		return 0;
+	}
 	if (strcmp(toks[0], "expect") == 0) {
 		e->set = true;
 		if (n == 2 && strcmp(toks[1], "pass") == 0) {

@@ -8,7 +8,7 @@ static const char *const kind_names[TEV_KINDS] = {
 	[TEV_WORLD] = "world", [TEV_FAULT] = "fault", [TEV_GW] = "gw",
 	[TEV_CONN] = "conn", [TEV_SESS] = "sess", [TEV_PATH] = "path",
 	[TEV_IO] = "io", [TEV_PDU] = "pdu", [TEV_DISK] = "disk",
-	[TEV_ORACLE] = "oracle",
+	[TEV_ORACLE] = "oracle", [TEV_DIO] = "dio",
 };
 
 const char *trace_kind_name(enum tev_kind kind)

@@ -26,6 +26,7 @@ enum tev_kind {
 	TEV_PDU,       /* one PDU on the wire */
 	TEV_DISK,      /* disk operations and faults */
 	TEV_ORACLE,    /* an oracle's verdict */
+	TEV_DIO,       /* one disk I/O completing (detail, off by default) */
 	TEV_KINDS
 };
 

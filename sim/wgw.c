@@ -5,6 +5,7 @@
  * the engine allocated is freed). */
 #include <stdio.h>
 
+#include "block.h"
 #include "time.h"
 #include "world_int.h"
 
@@ -14,6 +15,7 @@
 #define CHAP_TARGET_USER "isim-target"
 #define CHAP_TARGET_SECRET "isim-target-secret!"
 #define ISCSI_PORT 3260
+#define START_RETRY_NS SIM_S(1) /* a gateway that could not start tries again */
 
 /* ---- rt_env ---- */
 
@@ -79,13 +81,38 @@ static void env_conn_close(void *ctx, rt_conn_id id)
 {
 	struct wgw *g = ctx;
 	struct net_conn *c = conn_of(g, id, "conn_close");
-	if (c != NULL)
-		net_close(&g->w->net, c, NET_GW);
+	if (c == NULL)
+		return;
+	net_close(&g->w->net, c, NET_GW);
+	world_conn_gone(g->w, c);
+}
+
+/* White box: every version in a write must still belong to a task this
+ * gateway may execute (oatt.h). */
+static void check_write_owner(struct wgw *g, const struct rt_disk_io *io)
+{
+	uint32_t bs = g->w->p->block_size;
+	uint64_t last = 0;
+	for (uint64_t off = 0; off + bs <= io->len; off += bs) {
+		uint64_t ver, other;
+		enum block_kind k = block_decode(io->buf + off, bs, (io->offset + off) / bs, &ver, &other);
+		if ((k != BLOCK_OK && k != BLOCK_WRONG_LBA) || ver == last)
+			continue;
+		last = ver;
+		if (!oatt_may_write(&g->w->att, ver, g->idx))
+			world_violation(g->w, ORACLE_DATA,
+				"gateway %d wrote version %llu (block %llu of a %llu-block write at lba %llu%s) after every command carrying it there was answered or its connection was gone",
+				g->idx, (unsigned long long)ver, (unsigned long long)(off / bs),
+				(unsigned long long)(io->len / bs), (unsigned long long)(io->offset / bs),
+				k == BLOCK_WRONG_LBA ? ", a block written for another lba" : "");
+	}
 }
 
 static void env_disk_submit(void *ctx, struct rt_disk_io *io)
 {
 	struct wgw *g = ctx;
+	if (io->op == RT_DISK_WRITE && io->buf != NULL)
+		check_write_owner(g, io);
 	disk_submit(&g->w->disk, g->idx, io);
 }
 
@@ -151,18 +178,41 @@ const char *wgw_target_user(void) { return CHAP_TARGET_USER; }
 const char *wgw_target_secret(void) { return CHAP_TARGET_SECRET; }
 const char *wgw_target_name(void) { return TARGET_NAME; }
 
+static void ev_retry_start(void *a, void *b, uint64_t arg);
+
 static bool start_engine(struct wgw *g)
 {
+	bool injected = g->alloc_fail_left > 0;
 	g->eng = rt_engine_create(&g->env, &g->cfg);
 	if (g->eng == NULL) {
-		world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_engine_create failed", g->idx);
+		/* Refusing to start for want of memory is the engine's right;
+		 * without an injected failure it is a bug. */
+		if (!injected) {
+			world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_engine_create failed", g->idx);
+			return false;
+		}
+		if (g->live_bytes != 0)
+			world_violation(g->w, ORACLE_ENGINE, "gateway %d: a failed rt_engine_create left %llu bytes allocated",
+				g->idx, (unsigned long long)g->live_bytes);
+		trace_ev(g->w->tr, g->w->q.now, TEV_GW, "start_failed", g->idx, 0, 0, 0, NULL);
+		evq_push(&g->w->q, g->w->q.now + START_RETRY_NS, ev_retry_start, g, NULL, 0);
 		return false;
 	}
 	g->state = GW_UP;
 	g->incarnation++;
+	disk_gw_started(&g->w->disk, g->idx);
 	net_gw_state(&g->w->net, g->idx, NET_NODE_UP);
 	wtimer_touch(&g->timer);
 	return true;
+}
+
+static void ev_retry_start(void *a, void *b, uint64_t arg)
+{
+	(void)b;
+	(void)arg;
+	struct wgw *g = a;
+	if (g->eng == NULL && g->state == GW_DOWN && !g->stopped)
+		start_engine(g);
 }
 
 void wgw_init(struct world *w, struct wgw *g)
@@ -217,10 +267,15 @@ static void destroy_engine(struct wgw *g)
 	add_stats(&g->stats_total, &s);
 	rt_engine_destroy(g->eng);
 	g->eng = NULL;
+	/* With its memory, the engine lost every connection it had. */
+	for (size_t i = 0; i < g->w->net.nconns; i++)
+		if (g->w->net.conns[i]->gw == g->idx)
+			world_conn_gone(g->w, g->w->net.conns[i]);
 	if (g->live_bytes != 0)
 		world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_engine_destroy left %llu bytes allocated",
 			g->idx, (unsigned long long)g->live_bytes);
 	g->live_bytes = 0;
+	g->alloc_fail_left = 0; /* a new process does not inherit them */
 	drop_deferred(g);
 	disk_forget_gw(&g->w->disk, g->idx);
 	g->state = GW_DOWN;
@@ -230,6 +285,7 @@ static void destroy_engine(struct wgw *g)
 
 void wgw_fini(struct wgw *g)
 {
+	g->stopped = true;
 	if (g->eng != NULL)
 		destroy_engine(g);
 }
@@ -304,6 +360,7 @@ void wgw_closed(struct wgw *g, struct net_conn *c)
 		return;
 	wtimer_touch(&g->timer);
 	rt_on_conn_closed(g->eng, c->id);
+	world_conn_gone(g->w, c);
 }
 
 bool wgw_accept(struct wgw *g, struct net_conn *c)

@@ -45,10 +45,24 @@ static void ev_cmd_done(void *a, void *b, uint64_t path)
 	mpath_cmd_done(&in->mp, in->w->q.now, (unsigned)path, c);
 }
 
+static void sess_sent(void *ctx, struct isess *s, struct icmd *c)
+{
+	(void)ctx;
+	struct wpath *p = s->user;
+	uint64_t ver = c->owner != NULL ? wl_version_of(c->owner) : 0;
+	if (ver != 0 && p->conn != NULL)
+		oatt_sent(&p->w->att, ver, p->conn->id, p->gw);
+}
+
 static void sess_done(void *ctx, struct isess *s, struct icmd *c)
 {
 	struct wini *in = ctx;
 	struct wpath *p = s->user;
+	/* An answer from the target (status, abort, reject) ends the copy
+	 * sent on this connection; a transport failure ends nothing. */
+	uint64_t ver = c->owner != NULL ? wl_version_of(c->owner) : 0;
+	if (ver != 0 && c->result != ICMD_TRANSPORT && p->conn != NULL)
+		oatt_answered(&p->w->att, ver, p->conn->id, in->w->q.now);
 	evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)p->idx);
 }
 
@@ -150,7 +164,7 @@ static void mp_note(void *ctx, struct mpath *mp, const char *what, int path)
 
 static const struct isess_ops sess_ops = {
 	.connect = sess_connect, .send = sess_send, .disconnect = sess_disconnect,
-	.done = sess_done, .event = sess_event,
+	.done = sess_done, .sent = sess_sent, .event = sess_event,
 };
 
 void wini_init(struct world *w, struct wini *in)
@@ -177,8 +191,11 @@ void wini_init(struct world *w, struct wini *in)
 		const uint8_t isid[6] = { 0x80, 0x00, (uint8_t)in->idx, 0x00, (uint8_t)k, 0x01 };
 		isess_init(&path->sess, &in->icfg, &ops, w->mem, &rng, isid);
 		path->sess.user = path;
-		/* Each initiator prefers one gateway, like an ALUA owner. */
-		uint32_t prio = path->gw == in->idx % p->gateways ? 50 : 10;
+		/* One gateway is active/optimized: with the disk's exclusive lock,
+		 * the LU's owner for everyone (Ceph iSCSI); without it, each
+		 * initiator prefers its own, spreading the load. */
+		int owner = p->disk.exclusive_lock ? 0 : in->idx % p->gateways;
+		uint32_t prio = path->gw == owner ? 50 : 10;
 		mpath_add_path(&in->mp, &path->sess, path->gw, prio);
 	}
 	struct sim_rng rng;

@@ -206,6 +206,12 @@ uint64_t wl_next_deadline(const struct workload *w)
 	return d < w->cfg->stop_at_ns ? d : SIM_NEVER;
 }
 
+uint64_t wl_version_of(const struct mp_io *io)
+{
+	const struct wl_slot *s = io->owner;
+	return s->busy ? s->ver : 0;
+}
+
 unsigned wl_outstanding(const struct workload *w)
 {
 	unsigned n = 0;

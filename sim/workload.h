@@ -85,6 +85,8 @@ uint64_t wl_next_deadline(const struct workload *w);
 /* An I/O of ours came back from the multipath layer. */
 void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io);
 unsigned wl_outstanding(const struct workload *w);
+/* The data version an I/O of ours writes (write, unmap, CAW), else 0. */
+uint64_t wl_version_of(const struct mp_io *io);
 
 const char *wl_op_name(enum wl_op op);
 

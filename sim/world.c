@@ -52,6 +52,21 @@ void wtimer_touch(struct wtimer *t)
 	t->dirty = true;
 }
 
+static void ev_settled(void *a, void *b, uint64_t conn)
+{
+	(void)b;
+	struct world *w = a;
+	oatt_settled(&w->att, (uint32_t)conn, w->q.now);
+}
+
+void world_conn_gone(struct world *w, struct net_conn *c)
+{
+	if (!oatt_closed(&w->att, c->id))
+		return;
+	uint64_t drain = disk_gw_drain_time(&w->disk, c->gw);
+	evq_push(&w->q, drain > w->q.now ? drain : w->q.now, ev_settled, w, NULL, c->id);
+}
+
 /* ---- network glue ---- */
 
 static bool net_accept(void *ctx, struct net_conn *c)
@@ -228,6 +243,7 @@ struct world *world_create(const struct sim_params *p, const struct sim_mem *mem
 	disk_init(&w->disk, mem, &w->q, tr, &rng, &dp, &dops);
 	/* Without a volatile cache somewhere, every acknowledged write is durable. */
 	odata_init(&w->od, mem, p->blocks, p->block_size, !p->tgt.wce || !p->disk.volatile_cache);
+	oatt_init(&w->att, mem, &w->od);
 	build_shared(w);
 	return w;
 }
@@ -360,6 +376,7 @@ static void collect(struct world *w, struct sim_result *out)
 			c->hits[COV_SESS_R2T] += w->inis[i].paths[k].sess.stats.r2ts;
 	}
 	w->cov.hits[COV_NET_SYN_LOST] += w->net.stats_syn_lost;
+	w->cov.hits[COV_NET_RST_FROM_RESTARTED] += w->net.stats_rst_from_restarted;
 	w->cov.hits[COV_DISK_LOST_BLOCKS] += w->disk.stats.lost_blocks;
 	w->cov.hits[COV_DISK_TORN_WRITE] += w->disk.stats.torn_blocks;
 	w->cov.hits[COV_DATA_READ_AFTER_POWER_LOSS] += w->od.stats.power_losses ? w->od.stats.reads_checked : 0;
@@ -413,6 +430,7 @@ void world_destroy(struct world *w)
 	sim_free(mem, w->checkers, w->checkers_cap * sizeof(*w->checkers));
 	net_fini(&w->net);
 	disk_fini(&w->disk);
+	oatt_fini(&w->att);
 	odata_fini(&w->od);
 	evq_fini(&w->q);
 	sim_free(mem, w, sizeof(*w));

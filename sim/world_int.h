@@ -11,6 +11,7 @@
 #include "isess.h"
 #include "mpath.h"
 #include "net.h"
+#include "oatt.h"
 #include "odata.h"
 #include "oproto.h"
 #include "world.h"
@@ -55,6 +56,7 @@ struct wgw {
 	uint64_t live_bytes;      /* engine memory not freed */
 	uint64_t alloc_fail_left; /* the next allocations that fail */
 	uint64_t incarnation;
+	bool stopped;             /* the world is over: no restarts */
 	struct wdeferred *deferred_head, *deferred_tail; /* disk completions held while paused */
 	struct rt_stats stats_total;
 };
@@ -86,6 +88,7 @@ struct world {
 	struct net net;
 	struct disk disk;
 	struct odata od;
+	struct oatt att;
 	struct rt_lu_cfg lu;
 	struct rt_lun_map lun;
 	struct isess_cfg icfg;
@@ -139,6 +142,10 @@ void wini_logout(struct wini *in);
 void wini_connected(struct wpath *p, struct net_conn *c, bool ok);
 void wini_deliver(struct wpath *p, struct net_conn *c, const uint8_t *data, size_t len);
 void wini_closed(struct wpath *p, struct net_conn *c);
+
+/* The target's side of connection c is gone (closed, reset, crashed):
+ * its unanswered writes settle once the gateway's disk writes drain. */
+void world_conn_gone(struct world *w, struct net_conn *c);
 
 /* wfault.c */
 void wfault_schedule(struct world *w);

@@ -79,7 +79,8 @@ static void h_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t de
 		h->events[h->nevents++] = ev;
 }
 
-static const struct isess_ops h_ops = { NULL, h_connect, h_send, h_disconnect, h_done, h_event };
+static const struct isess_ops h_ops = { .connect = h_connect, .send = h_send, .disconnect = h_disconnect,
+	.done = h_done, .event = h_event };
 
 /* Feed the session one target PDU. */
 static void feed(struct harness *h, uint8_t *bhs, const uint8_t *data, uint32_t len)

@@ -89,14 +89,32 @@ START_TEST(data_seen_value_cannot_go_back)
 }
 END_TEST
 
-START_TEST(data_indeterminate_write_may_surface_any_time)
+START_TEST(data_indeterminate_write_may_surface_while_a_copy_is_out)
 {
 	od_setup(false);
 	uint64_t v1 = odata_begin(&od, OD_WRITE, 3, 1, false, 10);
+	odata_settle(&od, v1, false, 0); /* a copy sits in some gateway */
 	ck_assert(odata_end(&od, v1, OD_INDETERMINATE, 20));
 	write_block(3, 30, 40, false);
-	/* Never acknowledged: it may still land after the later write. */
-	ck_assert(read_block(3, v1, 1000, 1010));
+	ck_assert(read_block(3, v1, 1000, 1010)); /* it may still land after the later write */
+	odata_settle(&od, v1, true, 1100);        /* that copy is resolved at 1100 */
+	write_block(3, 1200, 1210, false);
+	ck_assert(!read_block(3, v1, 1300, 1310)); /* now it is history */
+	od_teardown();
+}
+END_TEST
+
+START_TEST(data_acknowledged_write_with_a_copy_out_stays_open)
+{
+	od_setup(false);
+	uint64_t v1 = odata_begin(&od, OD_WRITE, 3, 1, false, 10);
+	odata_settle(&od, v1, false, 0); /* first copy stuck in a frozen gateway */
+	uint8_t b[BS];
+	block_fill(b, BS, 3, v1);
+	ck_assert(odata_applied(&od, 3, 1, b)); /* the retry lands */
+	ck_assert(odata_end(&od, v1, OD_ACKED, 20));
+	write_block(3, 30, 40, false);
+	ck_assert(read_block(3, v1, 50, 60)); /* the stuck copy may land late */
 	od_teardown();
 }
 END_TEST
@@ -401,7 +419,8 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, data_read_of_a_superseded_value_is_caught);
 	tcase_add_test(tc, data_concurrent_writes_may_be_read_either_way);
 	tcase_add_test(tc, data_seen_value_cannot_go_back);
-	tcase_add_test(tc, data_indeterminate_write_may_surface_any_time);
+	tcase_add_test(tc, data_indeterminate_write_may_surface_while_a_copy_is_out);
+	tcase_add_test(tc, data_acknowledged_write_with_a_copy_out_stays_open);
 	tcase_add_test(tc, data_unwritten_or_foreign_blocks_are_caught);
 	tcase_add_test(tc, data_ack_before_the_disk_is_caught);
 	tcase_add_test(tc, data_fua_write_must_survive_power_loss);
