@@ -13,9 +13,6 @@
 #include "dlog.h"
 #include "loop.h"
 
-/* First size of the completion ring; it doubles as needed. */
-#define DENV_DONE_MIN 64
-
 static uint64_t env_now(void *ctx)
 {
 	(void)ctx;
@@ -87,33 +84,26 @@ static void env_disk_submit(void *ctx, struct rt_disk_io *io)
 
 void denv_disk_complete(void *ctx, struct rt_disk_io *io)
 {
+	/* A FIFO threaded through the I/Os themselves: no allocation, so a
+	 * completion can never be lost to memory pressure. */
 	struct denv *e = ctx;
-	if (e->done_len == e->done_cap) {
-		size_t cap = e->done_cap ? e->done_cap * 2 : DENV_DONE_MIN;
-		struct rt_disk_io **q = malloc(cap * sizeof(*q));
-		/* a lost completion would hang a command forever: better to stop */
-		if (q == NULL) {
-			dlog(RT_LOG_ERR, "out of memory for disk completions");
-			abort();
-		}
-		for (size_t i = 0; i < e->done_len; i++)
-			q[i] = e->done[(e->done_head + i) % e->done_cap];
-		free(e->done);
-		e->done = q;
-		e->done_cap = cap;
-		e->done_head = 0;
-	}
-	e->done[(e->done_head + e->done_len) % e->done_cap] = io;
-	e->done_len++;
+	io->env_next = NULL;
+	if (e->done_tail)
+		e->done_tail->env_next = io;
+	else
+		e->done_head = io;
+	e->done_tail = io;
 }
 
 struct rt_disk_io *denv_next_done(struct denv *e)
 {
-	if (e->done_len == 0)
+	struct rt_disk_io *io = e->done_head;
+	if (io == NULL)
 		return NULL;
-	struct rt_disk_io *io = e->done[e->done_head];
-	e->done_head = (e->done_head + 1) % e->done_cap;
-	e->done_len--;
+	e->done_head = io->env_next;
+	if (e->done_head == NULL)
+		e->done_tail = NULL;
+	io->env_next = NULL;
 	return io;
 }
 
@@ -261,7 +251,5 @@ void denv_fini(struct denv *e)
 {
 	if (e->live_bytes != 0)
 		dlog(RT_LOG_WARN, "engine memory not returned at exit: %zu bytes", e->live_bytes);
-	free(e->done);
-	e->done = NULL;
-	e->done_len = e->done_cap = 0;
+	e->done_head = e->done_tail = NULL;
 }

@@ -33,9 +33,9 @@ struct denv {
 	struct net *net;
 	struct store *store;
 	const char *state_dir;
-	/* disk completions not yet delivered, oldest first (a ring) */
-	struct rt_disk_io **done;
-	size_t done_head, done_len, done_cap;
+	/* disk completions not yet delivered, oldest first (linked through
+	 * rt_disk_io.env_next) */
+	struct rt_disk_io *done_head, *done_tail;
 	/* getrandom in batches */
 	uint8_t rnd[256];
 	size_t rnd_left;
