@@ -22,6 +22,7 @@
 #define INQ_HISUP 0x10u
 #define INQ_RDF 0x02u           /* RESPONSE DATA FORMAT 2 */
 #define INQ_CMDQUE 0x02u
+#define INQ_3PC 0x08u           /* third-party copy: EXTENDED COPY (xcopy.c) */
 #define INQ_STD_LEN 96u         /* through the version descriptors and reserved bytes */
 #define INQ_EVPD 0x01u
 
@@ -99,6 +100,7 @@ static void inq_standard(struct scsi_cmd *cmd)
 	d[2] = INQ_VERSION_SPC4;
 	d[3] = INQ_HISUP | INQ_RDF;
 	d[4] = INQ_STD_LEN - 5;
+	d[5] = INQ_3PC;
 	d[7] = INQ_CMDQUE;
 	inq_ascii(d + 8, cfg && cfg->vendor ? cfg->vendor : INQ_VENDOR_DEFAULT, 8);
 	inq_ascii(d + 16, cfg && cfg->product ? cfg->product : INQ_PRODUCT_DEFAULT, 16);
@@ -167,6 +169,13 @@ static uint32_t desig_name(uint8_t *p, uint8_t assoc, const char *name, const ch
 	return 4 + len;
 }
 
+void inquiry_naa(const struct rt_lu_cfg *cfg, uint8_t *out)
+{
+	put_be64(out, ((uint64_t)NAA_TYPE_REGISTERED_EXT << 60) | ((uint64_t)NAA_COMPANY_ID << 36) |
+			      (cfg->naa_id & NAA_VSID_MASK));
+	put_be64(out + 8, fnv1a64(cfg->serial));
+}
+
 static uint32_t vpd_device_id(const struct scsi_cmd *cmd, uint8_t *p)
 {
 	const struct rt_lu_cfg *cfg = cmd->lu->cfg;
@@ -174,11 +183,9 @@ static uint32_t vpd_device_id(const struct scsi_cmd *cmd, uint8_t *p)
 	uint32_t off = 4;
 
 	/* The LU: NAA (what multipath keys on) and T10 vendor id + serial. */
-	uint8_t *d = desig(p + off, DESIG_CODE_BINARY, DESIG_ASSOC_LU, DESIG_TYPE_NAA, false, 16);
-	put_be64(d, ((uint64_t)NAA_TYPE_REGISTERED_EXT << 60) | ((uint64_t)NAA_COMPANY_ID << 36) |
-			    (cfg->naa_id & NAA_VSID_MASK));
-	put_be64(d + 8, fnv1a64(cfg->serial));
-	off += 20;
+	uint8_t *d = desig(p + off, DESIG_CODE_BINARY, DESIG_ASSOC_LU, DESIG_TYPE_NAA, false, INQ_NAA_LEN);
+	inquiry_naa(cfg, d);
+	off += 4 + INQ_NAA_LEN;
 
 	const char *sn = cfg->serial ? cfg->serial : "";
 	size_t sn_len = strlen(sn);

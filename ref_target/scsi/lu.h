@@ -5,7 +5,8 @@
  * owns every per-LU table of the SCSI layer: the I_T nexuses it has seen
  * with their unit attentions (nexus.h, ua.h), mode pages (mode.h), the
  * medium (medium.h), the write gate of atomic commands (gate.h),
- * reservations (reserve.h, pr.h), a running SANITIZE (sanitize.h). The
+ * reservations (reserve.h, pr.h), a running SANITIZE (sanitize.h), held
+ * EXTENDED COPY results (xcopy.h). The
  * configuration it points to belongs to the engine's creator.
  */
 #ifndef RT_SCSI_LU_H
@@ -22,6 +23,7 @@
 #include "reserve.h"
 #include "sanitize.h"
 #include "scsi.h"
+#include "xcopy.h"
 
 struct scsi_lu {
 	const struct rt_env *env;
@@ -34,6 +36,7 @@ struct scsi_lu {
 	struct rsv2 rsv;     /* SPC-2 reservation */
 	struct pr_state pr;  /* persistent reservations */
 	struct sanitize sanitize;
+	struct xcopy_held xcopy; /* EXTENDED COPY results */
 };
 
 static inline uint64_t lu_blocks(const struct scsi_lu *lu)

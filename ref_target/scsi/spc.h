@@ -8,6 +8,11 @@
 
 #include "scsi.h"
 
+/* The LU's NAA IEEE Registered Extended designator (VPD page 83h), the
+ * identity EXTENDED COPY target descriptors name LUs by. */
+#define INQ_NAA_LEN 16u
+void inquiry_naa(const struct rt_lu_cfg *cfg, uint8_t *out);
+
 int inquiry_decode(struct scsi_cmd *cmd);
 void inquiry_exec(struct scsi_cmd *cmd);
 
@@ -17,6 +22,13 @@ int spc_request_sense_decode(struct scsi_cmd *cmd);
 void spc_request_sense_exec(struct scsi_cmd *cmd);
 int spc_report_luns_decode(struct scsi_cmd *cmd);
 void spc_report_luns_exec(struct scsi_cmd *cmd);
+
+/* xcopy.c */
+int xcopy_decode(struct scsi_cmd *cmd);
+void xcopy_exec(struct scsi_cmd *cmd);
+void xcopy_done(struct scsi_cmd *cmd);
+int xcopy_results_decode(struct scsi_cmd *cmd);
+void xcopy_results_exec(struct scsi_cmd *cmd);
 
 /* supported.c */
 int spc_rsoc_decode(struct scsi_cmd *cmd);
