@@ -104,6 +104,12 @@ clean:
 BENCH_TARGETS := bench-target
 include $(sort $(wildcard mk/*.mk))
 
+.PHONY: report
+# REPORT.md: coverage and benchmarks measured now, the rest from the
+# results the other commands left (tools/report.sh says which).
+report: coverage bench
+	BUILD=$(BUILD) tools/report.sh REPORT.md
+
 .PHONY: bench bench-target
 bench: $(BENCH_TARGETS)
 bench-target: deps $(BUILD)/rel/reftarget

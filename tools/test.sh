@@ -11,6 +11,8 @@ passed=0
 failed=0
 failed_names=()
 start_all=$(date +%s)
+TABLE=$LOGS/summary.md.tmp
+printf "| step | result | seconds | detail |\n|---|---|---:|---|\n" >"$TABLE"
 
 # step NAME COMMAND...: run one step, record its result and a one-line detail
 # (the last line of its log that looks like a summary).
@@ -23,6 +25,8 @@ step() {
 	rc=$?
 	t1=$(date +%s)
 	detail=$(grep -E '^[0-9]+%: Checks|^(SUMMARY|summary|result)[: ]' "$log" | tail -n 1)
+	printf '| %s | %s | %s | %s |\n' "$name" "$([ $rc -eq 0 ] && echo PASS || echo "FAIL ($rc)")" \
+		"$((t1 - t0))" "$(printf '%s' "$detail" | tr '|' '/')" >>"$TABLE"
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
 		printf 'PASS  %4ss  %s\n' "$((t1 - t0))" "$detail"
@@ -38,6 +42,10 @@ step unit "$BUILD/rel/unit_tests"
 step unit-asan "$BUILD/asan/unit_tests"
 step unit-valgrind env CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect "$BUILD/rel/unit_tests"
+for t in ref_target/tests/integration/*.sh; do
+	[ -e "$t" ] || continue
+	step "integration-$(basename "$t" .sh)" tools/netns-run.sh env BUILD="$BUILD" "$t"
+done
 # Each area adds its steps in its own file (tools/test-steps.d/NN-area.sh),
 # sourced in name order; a file calls `step NAME COMMAND...`.
 for f in tools/test-steps.d/*.sh; do
@@ -45,13 +53,11 @@ for f in tools/test-steps.d/*.sh; do
 	# shellcheck source=/dev/null
 	. "$f"
 done
-for t in ref_target/tests/integration/*.sh; do
-	[ -e "$t" ] || continue
-	step "integration-$(basename "$t" .sh)" tools/netns-run.sh env BUILD="$BUILD" "$t"
-done
 
 end_all=$(date +%s)
 total=$((passed + failed))
+mv "$TABLE" "$LOGS/summary.md"
+echo "make test at $(git rev-parse --short HEAD 2>/dev/null || echo unknown): $passed of $total steps passed in $((end_all - start_all)) s" >"$LOGS/summary.txt"
 if [ $failed -eq 0 ]; then
 	echo "SUMMARY: $passed/$total test steps passed, 0 failed ($((end_all - start_all))s)"
 	exit 0
