@@ -1,0 +1,269 @@
+/* fz_model: see fz_model.h. RFC 7143 §11.4-§11.8 for the rules. */
+#include "fz_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pdu.h"
+#include "fz.h"
+
+void fz_model_init(struct fz_model *m, const uint8_t *disk, uint64_t disk_size)
+{
+	memset(m, 0, sizeof(*m));
+	m->disk = disk;
+	m->disk_size = disk_size;
+	m->covered_lo = UINT64_MAX;
+	/* RFC 7143 §13 defaults until the harness sets what was negotiated */
+	m->params.max_burst_length = ISCSI_MAX_BURST_DEFAULT;
+	m->params.first_burst_length = ISCSI_FIRST_BURST_DEFAULT;
+	m->params.max_outstanding_r2t = 1;
+	m->params.initial_r2t = true;
+	m->params.immediate_data = true;
+	m->max_xmit = ISCSI_MRDSL_DEFAULT;
+}
+
+struct fz_task *fz_model_task(struct fz_model *m, uint32_t itt)
+{
+	for (unsigned i = 0; i < FZ_MODEL_TASKS; i++)
+		if (m->task[i].used && m->task[i].itt == itt)
+			return &m->task[i];
+	return NULL;
+}
+
+struct fz_task *fz_model_command(struct fz_model *m, const uint8_t *bhs)
+{
+	uint32_t itt = pdu_itt(bhs);
+	struct fz_task *t = fz_model_task(m, itt);
+	if (t != NULL && t->answered < t->sent && !t->aborted) {
+		/* §11.17.1: a second command with the ITT of a task in progress
+		 * is rejected; the first keeps its sequence numbers. */
+		t->sent++;
+		return t;
+	}
+	if (t == NULL) {
+		/* a free entry, else forget a finished one */
+		for (unsigned i = 0; i < FZ_MODEL_TASKS && t == NULL; i++)
+			if (!m->task[i].used)
+				t = &m->task[i];
+		for (unsigned i = 0; i < FZ_MODEL_TASKS && t == NULL; i++)
+			if ((m->task[i].done || m->task[i].aborted) && !m->task[i].pattern)
+				t = &m->task[i];
+		if (t == NULL)
+			return NULL; /* more commands in flight than the model holds */
+		memset(t, 0, sizeof(*t));
+	}
+	struct fz_task keep = *t;
+	memset(t, 0, sizeof(*t));
+	if (keep.pattern) { /* an ITT reused: the old write's bytes stay on the disk */
+		t->pattern = true;
+		t->seed = keep.seed;
+		t->disk_off = keep.disk_off;
+		t->disk_len = keep.disk_len;
+		t->last_status = keep.last_status;
+	}
+	t->used = true;
+	t->itt = itt;
+	t->cmd_sn = pdu_w(bhs, PDU_OFF_W24);
+	t->sent = keep.sent + 1;
+	t->answered = keep.answered;
+	if (keep.aborted) /* the aborted one will never be answered */
+		t->answered = t->sent - 1;
+	t->read = pdu_flags(bhs) & ISCSI_CMD_READ;
+	t->write = pdu_flags(bhs) & ISCSI_CMD_WRITE;
+	t->edtl = pdu_w(bhs, PDU_OFF_W20);
+	/* §4.2.5.1: immediate data, then unsolicited Data-Out up to
+	 * FirstBurstLength unless InitialR2T=Yes or the command said F. */
+	uint32_t imm = pdu_dsl(bhs);
+	t->unsol_off = imm;
+	t->unsol_end = imm;
+	if (t->write && !m->params.initial_r2t && !pdu_final(bhs)) {
+		uint32_t fb = m->params.first_burst_length;
+		t->unsol_end = t->edtl < fb ? t->edtl : fb;
+	}
+	return t;
+}
+
+void fz_model_pattern(struct fz_model *m, struct fz_task *t, uint8_t seed, uint64_t disk_off, uint32_t disk_len)
+{
+	FZ_CHECK(disk_off + disk_len <= m->disk_size, "pattern write outside the disk");
+	t->pattern = true;
+	t->seed = seed;
+	t->disk_off = disk_off;
+	t->disk_len = disk_len;
+	if (disk_off < m->covered_lo)
+		m->covered_lo = disk_off;
+	if (disk_off + disk_len > m->covered_hi)
+		m->covered_hi = disk_off + disk_len;
+}
+
+void fz_model_abort(struct fz_model *m, uint32_t itt, uint32_t ref)
+{
+	m->tmf_pending = true;
+	m->tmf_itt = itt;
+	m->tmf_ref = ref;
+}
+
+/* A status for t: one per command sent, none after an abort. */
+static void model_status(struct fz_task *t, uint8_t status)
+{
+	FZ_CHECK(!t->aborted, "status for ITT 0x%08x after ABORT TASK completed", t->itt);
+	FZ_CHECK(t->answered < t->sent, "status %u for ITT 0x%08x, sent %u times", t->answered + 1, t->itt,
+		 t->sent);
+	t->answered++;
+	t->last_status = status;
+	t->done = t->answered == t->sent;
+	t->nr2t = 0;
+	t->unsol_off = t->unsol_end;
+}
+
+static struct fz_task *model_live(struct fz_model *m, const uint8_t *bhs, const char *what)
+{
+	struct fz_task *t = fz_model_task(m, pdu_itt(bhs));
+	FZ_CHECK(t != NULL, "%s for ITT 0x%08x, never sent", what, pdu_itt(bhs));
+	FZ_CHECK(!t->aborted, "%s for ITT 0x%08x after ABORT TASK completed", what, t->itt);
+	return t;
+}
+
+static void model_data_in(struct fz_model *m, const uint8_t *bhs, uint32_t len)
+{
+	struct fz_task *t = model_live(m, bhs, "Data-In");
+	uint32_t sn = pdu_w(bhs, PDU_OFF_W36), off = pdu_w(bhs, PDU_OFF_W40);
+	FZ_CHECK(t->read, "Data-In for ITT 0x%08x, not a read", t->itt);
+	FZ_CHECK(sn == t->data_in_sn, "Data-In DataSN %u, expected %u", sn, t->data_in_sn);
+	FZ_CHECK(off == t->data_in_off, "Data-In offset %u, expected %u", off, t->data_in_off);
+	FZ_CHECK((uint64_t)off + len <= t->edtl, "Data-In to %u beyond EDTL %u", off + len, t->edtl);
+	t->data_in_sn++;
+	t->data_in_off += len;
+	if (pdu_flags(bhs) & ISCSI_DATAIN_STATUS)
+		model_status(t, bhs[3]);
+}
+
+static void model_r2t(struct fz_model *m, const uint8_t *bhs)
+{
+	struct fz_task *t = model_live(m, bhs, "R2T");
+	uint32_t sn = pdu_w(bhs, PDU_OFF_W36), off = pdu_w(bhs, PDU_OFF_W40), len = pdu_w(bhs, PDU_OFF_W44);
+	FZ_CHECK(t->write, "R2T for ITT 0x%08x, not a write", t->itt);
+	FZ_CHECK(sn == t->r2t_sn, "R2TSN %u, expected %u", sn, t->r2t_sn);
+	FZ_CHECK((uint64_t)off + len <= t->edtl, "R2T %u+%u beyond EDTL %u", off, len, t->edtl);
+	FZ_CHECK(len <= m->params.max_burst_length, "R2T for %u bytes, MaxBurstLength %u", len,
+		 m->params.max_burst_length);
+	t->r2t_sn++;
+	FZ_CHECK(t->nr2t < FZ_MODEL_R2TS, "more than %u R2Ts outstanding", FZ_MODEL_R2TS);
+	t->r2t[t->nr2t++] = (struct fz_r2t){pdu_w(bhs, PDU_OFF_W20), off, len, 0, 0};
+}
+
+static void model_tmf_rsp(struct fz_model *m, const uint8_t *bhs)
+{
+	if (!m->tmf_pending || pdu_itt(bhs) != m->tmf_itt)
+		return;
+	m->tmf_pending = false;
+	struct fz_task *t = fz_model_task(m, m->tmf_ref);
+	/* §11.5.1: "function complete" means the task is gone; if its status
+	 * went out first the abort found nothing to do. */
+	if (bhs[2] == ISCSI_TMF_RSP_COMPLETE && t != NULL && t->answered < t->sent)
+		t->aborted = true;
+}
+
+void fz_model_pdu(struct fz_model *m, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+{
+	(void)data;
+	switch (pdu_opcode(bhs)) {
+	case ISCSI_OP_SCSI_RSP:
+		model_status(model_live(m, bhs, "SCSI Response"), bhs[3]);
+		break;
+	case ISCSI_OP_DATA_IN:
+		model_data_in(m, bhs, len);
+		break;
+	case ISCSI_OP_R2T:
+		model_r2t(m, bhs);
+		break;
+	case ISCSI_OP_TMF_RSP:
+		model_tmf_rsp(m, bhs);
+		break;
+	default:
+		break;
+	}
+}
+
+bool fz_model_next_data_out(struct fz_model *m, struct fz_task *t, uint32_t max, struct fz_data_out *d)
+{
+	uint32_t cap = m->max_xmit < max ? m->max_xmit : max;
+	if (cap == 0 || t->aborted || t->done)
+		return false;
+	if (t->unsol_off < t->unsol_end) { /* unsolicited: TTT reserved (§11.7.4) */
+		uint32_t n = t->unsol_end - t->unsol_off;
+		d->len = n < cap ? n : cap;
+		d->ttt = ISCSI_TAG_RESERVED;
+		d->offset = t->unsol_off;
+		d->data_sn = t->unsol_sn++;
+		t->unsol_off += d->len;
+		d->final = t->unsol_off == t->unsol_end;
+		return true;
+	}
+	if (t->nr2t == 0)
+		return false;
+	struct fz_r2t *r = &t->r2t[0];
+	uint32_t n = r->len - r->sent;
+	d->len = n < cap ? n : cap;
+	d->ttt = r->ttt;
+	d->offset = r->offset + r->sent;
+	d->data_sn = r->data_sn++;
+	r->sent += d->len;
+	d->final = r->sent == r->len;
+	if (d->final)
+		memmove(t->r2t, t->r2t + 1, --t->nr2t * sizeof(t->r2t[0]));
+	return true;
+}
+
+/* Bytes [from, to) of the disk are all zero (fast: most of it is). */
+static void check_zero(const uint8_t *disk, uint64_t from, uint64_t to)
+{
+	static const uint8_t zero[4096];
+	for (uint64_t i = from; i < to; i += sizeof(zero)) {
+		uint64_t n = to - i < sizeof(zero) ? to - i : sizeof(zero);
+		if (memcmp(disk + i, zero, n) == 0)
+			continue;
+		for (uint64_t k = i; k < i + n; k++)
+			FZ_CHECK(disk[k] == 0, "disk byte %llu is 0x%02x, no write covers it", (unsigned long long)k,
+				 disk[k]);
+	}
+}
+
+void fz_model_check_disk(const struct fz_model *m)
+{
+	if (m->covered_lo == UINT64_MAX) {
+		check_zero(m->disk, 0, m->disk_size);
+		return;
+	}
+	uint64_t lo = m->covered_lo, hi = m->covered_hi;
+	check_zero(m->disk, 0, lo);
+	check_zero(m->disk, hi, m->disk_size);
+	uint8_t *count = calloc(hi - lo, 1);
+	uint8_t *writer = calloc(hi - lo, 1);
+	FZ_CHECK(count && writer, "out of memory");
+	for (unsigned k = 0; k < FZ_MODEL_TASKS; k++) {
+		const struct fz_task *t = &m->task[k];
+		if (!t->used || !t->pattern)
+			continue;
+		for (uint64_t i = t->disk_off; i < t->disk_off + t->disk_len; i++) {
+			count[i - lo] += count[i - lo] < 255;
+			writer[i - lo] = (uint8_t)k;
+		}
+	}
+	for (uint64_t i = lo; i < hi; i++) {
+		uint8_t b = m->disk[i];
+		if (count[i - lo] == 0) {
+			FZ_CHECK(b == 0, "disk byte %llu is 0x%02x, no write covers it", (unsigned long long)i, b);
+			continue;
+		}
+		if (count[i - lo] > 1)
+			continue; /* overlapping writes: any order is allowed */
+		const struct fz_task *t = &m->task[writer[i - lo]];
+		uint8_t want = fz_model_byte(t->seed, (uint32_t)(i - t->disk_off));
+		bool good = t->done && t->last_status == 0 && !t->aborted;
+		FZ_CHECK(b == want || (!good && b == 0), "disk byte %llu is 0x%02x, the write of ITT 0x%08x (%s) put 0x%02x",
+			 (unsigned long long)i, b, t->itt, good ? "GOOD" : "not GOOD", want);
+	}
+	free(count);
+	free(writer);
+}

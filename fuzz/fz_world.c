@@ -1,0 +1,297 @@
+/* fz_world: see fz_world.h. */
+#include "fz_world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conn.h"
+#include "core/engine_int.h"
+#include "core/pdu.h"
+#include "core/session.h"
+#include "core/text.h"
+#include "fz_model.h"
+#include "scsi/scsi.h"
+
+#define NS_PER_MS 1000000ull
+
+/* Memory one connection and one session may hold at most, from the
+ * engine's own limits: the receive staging buffer, the largest data
+ * segment we accept, login/text buffers (RT_TEXT_MAX each way), held early
+ * PDUs (SESS_EARLY_MAX) and task buffers (SESS_BUF_BYTES_MAX); 1 MiB
+ * covers the fixed structures (tasks, tx batches). */
+static size_t fz_world_bound(const struct rt_config *cfg)
+{
+	size_t mrdsl = cfg->params.max_recv_data_segment_length;
+	size_t per_conn = 64u * 1024u + mrdsl + 4u * RT_TEXT_MAX + (1u << 20);
+	size_t per_sess = SESS_BUF_BYTES_MAX + SESS_EARLY_MAX * (mrdsl + 256u) + (1u << 20);
+	return FZ_WORLD_CONNS * (per_conn + per_sess);
+}
+
+static void fz_world_pdu(void *ctx, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+{
+	struct fz_conn *c = ctx;
+	if (c->w->on_pdu)
+		c->w->on_pdu(c, bhs, data, len);
+}
+
+/* The tap: the initiator's own bytes framed again, header by header. It
+ * pauses after every PDU so that digests switched on by a login the
+ * fuzzer wrote itself apply from the next PDU on, as in the engine. */
+static enum rx_verdict tap_header(void *owner, struct rx *rx, bool hdr_ok, uint8_t **dst)
+{
+	struct fz_conn *c = owner;
+	*dst = NULL;
+	if (!hdr_ok) {
+		c->tap_lost = true; /* the engine drops the connection here too */
+		return RX_STOP;
+	}
+	if (c->w->on_sent)
+		c->w->on_sent(c, rx->hdr);
+	return RX_GO;
+}
+
+static enum rx_verdict tap_pdu(void *owner, struct rx *rx, bool data_ok)
+{
+	(void)owner;
+	(void)rx;
+	(void)data_ok;
+	return RX_STOP; /* pause: fz_tap resumes after syncing digests */
+}
+
+static const struct rx_ops tap_ops = {.header = tap_header, .pdu = tap_pdu};
+
+static void fz_tap(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+	while (off < n) {
+		const struct conn *ec = eng_conn_find(w->eng, c->id);
+		if (ec == NULL)
+			return;
+		if (c->tap_lost)
+			return;
+		if (c->tap.state == RX_STOPPED)
+			c->tap.state = RX_BHS; /* rx_enter left got at 0 */
+		if (c->tap.state == RX_BHS && c->tap.got == 0) {
+			c->tap.header_digest = ec->rx.header_digest;
+			c->tap.data_digest = ec->rx.data_digest;
+		}
+		off += rx_feed(&c->tap, p + off, n - off);
+	}
+}
+
+void fz_world_init(struct fz_world *w, struct fz_in *in)
+{
+	memset(w, 0, sizeof(*w));
+	fz_cfg_init(&w->cfg, in);
+	fz_env_init(&w->z, &w->cfg.cfg, fz_cfg_disk_size());
+	w->eng = rt_engine_create(fz_rt_env(&w->z), &w->cfg.cfg);
+	FZ_CHECK(w->eng != NULL, "rt_engine_create failed");
+	w->base_bytes = w->z.fe.live_bytes;
+	w->z.live_max = w->base_bytes + fz_world_bound(&w->cfg.cfg);
+	for (unsigned k = 0; k < FZ_WORLD_CONNS; k++) {
+		w->conns[k].w = w;
+		w->conns[k].id = k + 1; /* a fake_env connection slot */
+	}
+}
+
+static void fz_conn_end(struct fz_world *w, struct fz_conn *c)
+{
+	if (c->open)
+		fz_world_close(w, c);
+	if (c->ini.data != NULL) {
+		ini_fini(&c->ini);
+		fz_wire_fini(&c->wire);
+		c->ini.data = NULL;
+	}
+}
+
+void fz_world_fini(struct fz_world *w)
+{
+	for (unsigned k = 0; k < FZ_WORLD_CONNS; k++)
+		fz_conn_end(w, &w->conns[k]);
+	fz_disk_run(&w->z, w->eng);
+	/* ERL 0: a session without connections ends; once its I/O is back,
+	 * nothing of it may remain (DESIGN.md: bounded state, no leaks). */
+	FZ_CHECK(w->eng->nconns == 0 && w->eng->sessions == NULL,
+		 "%u connections, sessions %s left after every connection closed", w->eng->nconns,
+		 w->eng->sessions ? "still" : "not");
+	FZ_CHECK(w->z.fe.live_bytes == w->base_bytes, "engine holds %zu bytes, %zu when created",
+		 w->z.fe.live_bytes, w->base_bytes);
+	rt_engine_destroy(w->eng);
+	fz_env_fini(&w->z);
+}
+
+struct fz_conn *fz_world_accept(struct fz_world *w, unsigned k)
+{
+	struct fz_conn *c = &w->conns[k % FZ_WORLD_CONNS];
+	fz_conn_end(w, c);
+	struct fake_conn *fc = &w->z.fe.conns[c->id];
+	fc->closed = false;
+	fc->out_len = 0;
+	if (rt_on_accept(w->eng, c->id, 0) != 0) {
+		const struct fake_env *f = &w->z.fe;
+		bool failed_alloc = f->fail_alloc_at >= 0 && f->allocs > f->fail_alloc_at;
+		FZ_CHECK(w->eng->shutting_down || failed_alloc, "accept refused by a running engine");
+		return NULL;
+	}
+	ini_init(&c->ini, &w->z.fe, w->eng, c->id);
+	rx_init(&c->tap, &tap_ops, c);
+	c->tap_lost = false;
+	fz_wire_init(&c->wire, FZ_INI_MRDSL, fz_world_pdu, c);
+	c->open = true;
+	c->logged_in = false;
+	return c;
+}
+
+/* The value of key in the login answer ini parsed last, or NULL. */
+static bool fz_answer_is(const struct ini *i, const char *key, const char *value)
+{
+	struct text_iter it;
+	struct text_pair p;
+	text_iter_init(&it, i->data, i->data_len);
+	while (text_next(&it, &p) == TEXT_OK)
+		if (text_key_is(&p, key))
+			return text_value_is(&p, value);
+	return false;
+}
+
+uint16_t fz_world_login(struct fz_world *w, struct fz_conn *c, unsigned t, const char *keys,
+			uint32_t keys_len, bool join)
+{
+	if (join) {
+		const struct fz_conn *o = &w->conns[(c - w->conns + 1) % FZ_WORLD_CONNS];
+		c->ini.tsih = o->ini.tsih;
+		c->ini.cid = (uint16_t)(c - w->conns);
+	}
+	t %= FZ_T_COUNT;
+	const char *who = t == FZ_T_ACL ? FZ_ACL_INITIATOR : FZ_INITIATOR;
+	uint16_t st = ini_login(&c->ini, who, fz_target_name(t), keys, keys_len);
+	if (w->z.fe.conns[c->id].closed) {
+		c->open = false;
+		return st;
+	}
+	if (st != 0)
+		return st;
+	c->logged_in = true;
+	const struct conn *ec = eng_conn_find(w->eng, c->id);
+	FZ_CHECK(ec != NULL && ec->sess != NULL, "logged in without a session");
+	c->params = ec->params;
+	c->sess_params = ec->sess->params;
+	bool hd = fz_answer_is(&c->ini, "HeaderDigest", "CRC32C");
+	bool dd = fz_answer_is(&c->ini, "DataDigest", "CRC32C");
+	FZ_CHECK(hd == c->params.header_digest && dd == c->params.data_digest,
+		 "digests answered %d/%d, in force %d/%d", hd, dd, c->params.header_digest,
+		 c->params.data_digest);
+	c->ini.hd = hd;
+	c->ini.dd = dd;
+	fz_wire_digests(&c->wire, hd, dd);
+	/* The checker starts where the login left StatSN and the window. */
+	c->wire.ffp = true;
+	c->wire.have_stat_sn = true;
+	c->wire.stat_sn = pdu_w(c->ini.bhs, PDU_OFF_W24) + 1;
+	c->wire.have_window = true;
+	c->wire.exp_cmd_sn = pdu_w(c->ini.bhs, PDU_OFF_W28);
+	c->wire.max_cmd_sn = pdu_w(c->ini.bhs, PDU_OFF_W32);
+	return 0;
+}
+
+bool fz_world_may_send(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs)
+{
+	const struct conn *ec = c->open ? eng_conn_find(w->eng, c->id) : NULL;
+	if (ec == NULL || ec->sess == NULL || pdu_opcode(bhs) != ISCSI_OP_SCSI_CMD || pdu_immediate(bhs))
+		return true;
+	const struct session *s = ec->sess;
+	uint32_t sn = pdu_w(bhs, PDU_OFF_W24);
+	return FZ_CHECK_OPEN("F2", sn != s->exp_cmd_sn || sn_le(sn, s->max_cmd_sn),
+			     "CmdSN %u = ExpCmdSN beyond MaxCmdSN %u is taken", sn, s->max_cmd_sn);
+}
+
+void fz_world_check(struct fz_world *w)
+{
+	for (unsigned k = 0; k < FZ_WORLD_CONNS; k++) {
+		struct fz_conn *c = &w->conns[k];
+		if (!c->open)
+			continue;
+		fz_wire_take(&c->wire, &w->z.fe, c->id);
+		if (w->z.fe.conns[c->id].closed)
+			c->open = false;
+	}
+}
+
+void fz_world_raw(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n)
+{
+	if (c->open) {
+		fz_feed(w->eng, c->id, p, n, &c->split);
+		fz_tap(w, c, p, n);
+	}
+	fz_world_check(w);
+}
+
+void fz_world_send(struct fz_world *w, struct fz_conn *c, const uint8_t *bhs, const uint8_t *ahs,
+		   uint32_t ahs_len, const void *data, uint32_t len)
+{
+	static uint8_t *buf;
+	static size_t cap;
+	size_t need = FZ_FRAME_MAX(ahs_len, len);
+	if (need > cap) {
+		free(buf);
+		buf = malloc(need);
+		FZ_CHECK(buf != NULL, "out of memory");
+		cap = need;
+	}
+	size_t n = fz_frame(buf, bhs, ahs, ahs_len, data, len, c->ini.hd, c->ini.dd);
+	fz_world_raw(w, c, buf, n);
+}
+
+void fz_world_tick(struct fz_world *w, uint32_t ms)
+{
+	w->z.fe.now_ns += ms * NS_PER_MS;
+	if (rt_next_deadline(w->eng) <= w->z.fe.now_ns)
+		rt_on_time(w->eng);
+	fz_world_check(w);
+}
+
+void fz_world_close(struct fz_world *w, struct fz_conn *c)
+{
+	fz_world_check(w);
+	if (c->open)
+		rt_on_conn_closed(w->eng, c->id);
+	c->open = false;
+}
+
+uint32_t fz_world_keys(char *out, size_t cap, uint8_t k)
+{
+	int n = snprintf(out, cap,
+			 "ImmediateData=%s%cInitialR2T=%s%cMaxBurstLength=%u%cFirstBurstLength=%u%c"
+			 "MaxOutstandingR2T=%u%cHeaderDigest=%s%cDataDigest=%s%c"
+			 "MaxRecvDataSegmentLength=%u%c",
+			 (k & 1) ? "No" : "Yes", 0, (k & 2) ? "No" : "Yes", 0, (k & 4) ? 8192u : 262144u, 0,
+			 (k & 8) ? 4096u : 65536u, 0, (k & 16) ? 4u : 1u, 0, (k & 32) ? "CRC32C,None" : "None", 0,
+			 (k & 64) ? "CRC32C,None" : "None", 0, FZ_INI_MRDSL, 0);
+	FZ_CHECK(n > 0 && (size_t)n < cap, "keys do not fit");
+	return (uint32_t)n;
+}
+
+void fz_world_bhs(const struct fz_conn *c, uint8_t *bhs, uint8_t op, uint8_t flags, uint64_t lun)
+{
+	pdu_init(bhs, op, flags);
+	put_be64(bhs + PDU_OFF_LUN, scsi_lun_to_wire(lun));
+	pdu_set_w(bhs, PDU_OFF_W28, c->wire.stat_sn); /* ExpStatSN */
+}
+
+void fz_world_data_out(struct fz_world *w, struct fz_conn *c, const struct fz_task *t, uint64_t lun,
+		       const struct fz_data_out *o)
+{
+	static uint8_t data[ISCSI_MRDSL_MAX];
+	uint8_t bhs[ISCSI_BHS_LEN];
+	uint32_t len = o->len < sizeof(data) ? o->len : (uint32_t)sizeof(data);
+	fz_world_bhs(c, bhs, ISCSI_OP_DATA_OUT, o->final ? ISCSI_FLAG_FINAL : 0, lun);
+	pdu_set_w(bhs, PDU_OFF_ITT, t->itt);
+	pdu_set_w(bhs, PDU_OFF_W20, o->ttt);
+	pdu_set_w(bhs, PDU_OFF_W36, o->data_sn);
+	pdu_set_w(bhs, PDU_OFF_W40, o->offset);
+	for (uint32_t i = 0; i < len; i++)
+		data[i] = fz_model_byte(t->seed, o->offset + i);
+	fz_world_send(w, c, bhs, NULL, 0, data, len);
+}

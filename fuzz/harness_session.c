@@ -1,0 +1,284 @@
+/* harness session: the whole engine (engine.h) as a peer meets it: a
+ * login, then any sequence of PDUs of every opcode, raw bytes, stream
+ * splitting at any boundary (rt_on_bytes and the zero-copy receive),
+ * disk completions in any order or failing, time passing (NOP-In pings,
+ * timeouts), connections lost and reinstated, a second connection (MC/S),
+ * the N-th allocation failing, and a graceful shutdown.
+ *
+ * Input: an option byte (bit 0: no automatic login, the records log in
+ * themselves; bit 1: a discovery session; bit 2: fail the allocation
+ * numbered by the next byte times 8), two fz_cfg bytes, a login-keys byte
+ * (fz_world_keys), a split plan, then records of a type byte:
+ *   0 a PDU: an opcode choice, a fix byte (immediate, F, whether CmdSN,
+ *     ExpStatSN, ITT and LUN are the right ones or raw, whether bytes 20..47
+ *     are raw, an AHS) and a 16-bit data length with the data;
+ *   1 the right next Data-Out for one of our writes;
+ *   2 complete one disk I/O (OK or an error);   3 complete all;
+ *   4 time passes;   5 a new split plan;   6 raw bytes;
+ *   7 the connection is lost, a new one logs in (session reinstatement);
+ *   8 switch to / log in a second connection to the same session;
+ *   9 the target shuts down gracefully.
+ *
+ * Oracles: fz_wire on every PDU of every connection (well-formed answers
+ * our decoder accepts, StatSN and the CmdSN window), fz_model per
+ * connection for every SCSI command the tap saw us send (status once,
+ * Data-In and R2T order and bounds, nothing after ABORT TASK), fz_env
+ * (bounded memory, disk I/O inside the LU and only for LUs of the
+ * session's nexus: the open target never reaches LU 2), fz_world (once the
+ * connections are gone and the disk drained, nothing of the sessions
+ * remains). The same engine will run in sim/'s environment: only
+ * fz_world.c would change.
+ */
+#include <string.h>
+
+#include "core/pdu.h"
+#include "fz.h"
+#include "fz_model.h"
+#include "fz_world.h"
+
+#define OPT_RAW_LOGIN 0x01u
+#define OPT_DISCOVERY 0x02u
+#define OPT_ALLOC_FAILS 0x04u
+
+#define FIX_IMMEDIATE 0x01u
+#define FIX_F 0x02u
+#define FIX_RAW_CMDSN 0x04u
+#define FIX_RAW_EXPSTATSN 0x08u
+#define FIX_RAW_ITT 0x10u
+#define FIX_RAW_LUN 0x20u
+#define FIX_RAW_REST 0x40u
+#define FIX_AHS 0x80u
+
+enum { REC_PDU, REC_DATA_OUT, REC_DISK_ONE, REC_DISK_ALL, REC_TICK, REC_SPLIT, REC_RAW, REC_RECONNECT,
+       REC_OTHER_CONN, REC_SHUTDOWN, REC_KINDS };
+
+/* What a PDU record may be: every initiator opcode, Login in full feature
+ * phase, a target opcode, and any byte. */
+static const uint8_t opcodes[] = {
+	ISCSI_OP_NOP_OUT, ISCSI_OP_SCSI_CMD, ISCSI_OP_SCSI_CMD, ISCSI_OP_SCSI_CMD, ISCSI_OP_TMF_REQ,
+	ISCSI_OP_TEXT_REQ, ISCSI_OP_DATA_OUT, ISCSI_OP_LOGOUT_REQ, ISCSI_OP_SNACK, ISCSI_OP_LOGIN_REQ,
+	ISCSI_OP_R2T,
+};
+#define OPCODE_RAW 0xffu
+
+struct sess {
+	struct fz_world w;        /* first: callbacks get the world */
+	struct fz_model m[FZ_WORLD_CONNS];
+	unsigned cur;             /* the connection records go to */
+	unsigned opt;
+	uint8_t keys_byte;
+	uint32_t cmd_sn;          /* the session's next CmdSN */
+	uint32_t itt;
+	uint8_t data[65536];
+};
+
+static struct fz_model *sess_model(struct fz_conn *c)
+{
+	struct sess *s = (struct sess *)c->w;
+	return &s->m[c - s->w.conns];
+}
+
+static void sess_pdu(struct fz_conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+{
+	fz_model_pdu(sess_model(c), bhs, data, len);
+}
+
+/* Whatever we sent, framed by the tap: the model learns our commands. */
+static void sess_sent(struct fz_conn *c, const uint8_t *hdr)
+{
+	struct fz_model *m = sess_model(c);
+	switch (pdu_opcode(hdr)) {
+	case ISCSI_OP_SCSI_CMD:
+		fz_model_command(m, hdr);
+		break;
+	case ISCSI_OP_TMF_REQ:
+		if ((hdr[1] & 0x7fu) == ISCSI_TMF_ABORT_TASK)
+			fz_model_abort(m, pdu_itt(hdr), pdu_w(hdr, PDU_OFF_W20));
+		break;
+	default:
+		break;
+	}
+}
+
+static struct fz_conn *sess_conn(struct sess *s)
+{
+	return &s->w.conns[s->cur];
+}
+
+/* Log connection k in (join: to the session of the other one). */
+static void sess_login(struct sess *s, unsigned k, bool join)
+{
+	char keys[512];
+	uint32_t klen = fz_world_keys(keys, sizeof(keys), s->keys_byte);
+	struct fz_conn *c = fz_world_accept(&s->w, k);
+	fz_model_init(&s->m[k], s->w.z.fe.disk, s->w.z.fe.disk_size);
+	if (c == NULL)
+		return;
+	c->ini.cmd_sn = s->cmd_sn;
+	if (s->opt & OPT_RAW_LOGIN)
+		return;
+	if (s->opt & OPT_DISCOVERY) {
+		ini_login(&c->ini, FZ_INITIATOR, NULL, keys, klen);
+		c->open = !s->w.z.fe.conns[c->id].closed;
+		c->wire.have_stat_sn = false; /* the checker starts at the next PDU */
+		return;
+	}
+	if (fz_world_login(&s->w, c, FZ_T_OPEN, keys, klen, join) == 0) {
+		s->m[k].params = c->sess_params;
+		s->m[k].max_xmit = c->params.max_recv_dsl;
+	}
+}
+
+/* Fill bytes 20..47 for the opcode, as a well-behaved initiator would. */
+static void sess_fields(struct sess *s, struct fz_conn *c, uint8_t *bhs, struct fz_in *in)
+{
+	struct fz_model *m = sess_model(c);
+	switch (pdu_opcode(bhs)) {
+	case ISCSI_OP_SCSI_CMD:
+		pdu_set_w(bhs, PDU_OFF_W20, fz_u16(in)); /* EDTL */
+		fz_copy(in, bhs + PDU_OFF_CDB, ISCSI_CDB_LEN);
+		break;
+	case ISCSI_OP_TMF_REQ: { /* RTT: one of our tasks */
+		const struct fz_task *t = &m->task[fz_u8(in) % FZ_MODEL_TASKS];
+		pdu_set_w(bhs, PDU_OFF_W20, t->used ? t->itt : ISCSI_TAG_RESERVED);
+		pdu_set_w(bhs, PDU_OFF_W32, t->cmd_sn);
+		break;
+	}
+	case ISCSI_OP_NOP_OUT:
+	case ISCSI_OP_TEXT_REQ:
+		pdu_set_w(bhs, PDU_OFF_W20, (fz_u8(in) & 1u) ? c->wire.stat_sn : ISCSI_TAG_RESERVED);
+		break;
+	case ISCSI_OP_LOGOUT_REQ:
+		put_be16(bhs + PDU_OFF_W20, (uint16_t)(fz_u8(in) % FZ_WORLD_CONNS)); /* CID */
+		break;
+	default:
+		break;
+	}
+	(void)s;
+}
+
+static void sess_record_pdu(struct sess *s, struct fz_in *in)
+{
+	struct fz_conn *c = sess_conn(s);
+	uint8_t pick = fz_u8(in), fix = fz_u8(in);
+	uint8_t op = pick < sizeof(opcodes) * 16 ? opcodes[pick % sizeof(opcodes)] : OPCODE_RAW;
+	if (op == OPCODE_RAW)
+		op = fz_u8(in);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	uint8_t flags = fz_u8(in);
+	if (fix & FIX_F)
+		flags |= ISCSI_FLAG_FINAL;
+	fz_world_bhs(c, bhs, (uint8_t)(op | ((fix & FIX_IMMEDIATE) ? ISCSI_FLAG_IMMEDIATE : 0)), flags, 0);
+	if (fix & FIX_RAW_LUN)
+		fz_copy(in, bhs + PDU_OFF_LUN, 8);
+	else
+		put_be64(bhs + PDU_OFF_LUN, (uint64_t)(fz_u8(in) & 3u) << 48);
+	pdu_set_w(bhs, PDU_OFF_ITT, (fix & FIX_RAW_ITT) ? fz_u32(in) : s->itt++);
+	if (fix & FIX_RAW_REST)
+		fz_copy(in, bhs + PDU_OFF_W20, ISCSI_BHS_LEN - PDU_OFF_W20);
+	else
+		sess_fields(s, c, bhs, in);
+	bool numbered = op != ISCSI_OP_DATA_OUT && op != ISCSI_OP_SNACK;
+	if (fix & FIX_RAW_CMDSN)
+		fz_copy(in, bhs + PDU_OFF_W24, 4);
+	else if (numbered)
+		pdu_set_w(bhs, PDU_OFF_W24, s->cmd_sn);
+	if (fix & FIX_RAW_EXPSTATSN)
+		fz_copy(in, bhs + PDU_OFF_W28, 4);
+	uint8_t ahs[ISCSI_AHS_MAX_LEN];
+	uint32_t ahs_len = (fix & FIX_AHS) ? 4u * (fz_u8(in) % 8u) : 0;
+	fz_copy(in, ahs, ahs_len);
+	size_t len;
+	const uint8_t *p = fz_bytes(in, fz_u16(in) % sizeof(s->data), &len);
+	memcpy(s->data, p, len);
+	if (!fz_world_may_send(&s->w, c, bhs))
+		return;
+	fz_world_send(&s->w, c, bhs, ahs, ahs_len, s->data, (uint32_t)len);
+	/* §4.2.2.1: a non-immediate command takes a CmdSN. */
+	if (numbered && !(fix & (FIX_RAW_CMDSN | FIX_IMMEDIATE)))
+		s->cmd_sn++;
+}
+
+static void sess_record_data_out(struct sess *s, struct fz_in *in)
+{
+	struct fz_conn *c = sess_conn(s);
+	struct fz_model *m = sess_model(c);
+	struct fz_task *t = &m->task[fz_u8(in) % FZ_MODEL_TASKS];
+	uint32_t max = fz_u16(in);
+	struct fz_data_out o;
+	if (c->open && t->used && fz_model_next_data_out(m, t, max ? max : UINT32_MAX, &o))
+		fz_world_data_out(&s->w, c, t, 0, &o);
+}
+
+static void sess_record(struct sess *s, struct fz_in *in)
+{
+	struct fz_conn *c = sess_conn(s);
+	switch (fz_u8(in) % REC_KINDS) {
+	case REC_PDU:
+		sess_record_pdu(s, in);
+		break;
+	case REC_DATA_OUT:
+		sess_record_data_out(s, in);
+		break;
+	case REC_DISK_ONE:
+		fz_disk_complete(&s->w.z, s->w.eng, fz_u8(in), (enum rt_disk_status)(fz_u8(in) % 5u));
+		fz_world_check(&s->w);
+		break;
+	case REC_DISK_ALL:
+		fz_disk_run(&s->w.z, s->w.eng);
+		fz_world_check(&s->w);
+		break;
+	case REC_TICK:
+		fz_world_tick(&s->w, fz_u16(in));
+		break;
+	case REC_SPLIT:
+		fz_split_read(&c->split, in);
+		break;
+	case REC_RAW: {
+		size_t len;
+		const uint8_t *p = fz_bytes(in, fz_u16(in), &len);
+		memcpy(s->data, p, len < sizeof(s->data) ? len : sizeof(s->data));
+		fz_world_raw(&s->w, c, s->data, len < sizeof(s->data) ? len : sizeof(s->data));
+		break;
+	}
+	case REC_RECONNECT:
+		sess_login(s, s->cur, false);
+		break;
+	case REC_OTHER_CONN:
+		s->cur = (s->cur + 1) % FZ_WORLD_CONNS;
+		if (!sess_conn(s)->open)
+			sess_login(s, s->cur, true);
+		break;
+	default:
+		rt_engine_shutdown(s->w.eng);
+		fz_world_check(&s->w);
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sess s;
+	struct fz_in in;
+	fz_in_init(&in, data, size);
+	s.opt = fz_u8(&in);
+	long fail_at = (s.opt & OPT_ALLOC_FAILS) ? 8L * fz_u8(&in) : -1;
+	fz_world_init(&s.w, &in);
+	s.w.on_pdu = sess_pdu;
+	s.w.on_sent = sess_sent;
+	s.keys_byte = fz_u8(&in);
+	s.cur = 0;
+	s.cmd_sn = 1;
+	s.itt = 0x1000;
+	sess_login(&s, 0, false);
+	fz_split_read(&sess_conn(&s)->split, &in);
+	/* From here on the N-th allocation may fail: the engine must answer
+	 * it (Reject, BUSY, a dropped connection), not crash or leak. */
+	if (fail_at >= 0)
+		s.w.z.fe.fail_alloc_at = s.w.z.fe.allocs + fail_at;
+	while (!fz_done(&in))
+		sess_record(&s, &in);
+	fz_world_check(&s.w);
+	fz_world_fini(&s.w);
+	return 0;
+}

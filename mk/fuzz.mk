@@ -1,0 +1,99 @@
+# fuzz: AFL++ and libFuzzer harnesses over every parser of the engine and
+# over whole sessions (fuzz/README.md).
+#
+#   make fuzz-smoke          every harness for FUZZ_SMOKE_SECONDS (45) under
+#                            ASan+UBSan, then the regressions; part of make test
+#   make fuzz HARNESS=x [ENGINE=libfuzzer|afl] [SECONDS=n] [JOBS=n]
+#                            a long run with a progress line; crashes land in
+#                            fuzz/crashes/<harness>/, the corpus grows in
+#                            fuzz/work/<harness>/corpus
+#   make fuzz-regress        replay fuzz/regressions and fuzz/corpus (gcc ASan)
+#   make fuzz-report         exec/s, edges, ref_target line coverage and corpus
+#                            size per harness into fuzz/REPORT.md
+#   make fuzz-minimize HARNESS=x   merge fuzz/work/x/corpus into fuzz/corpus/x, minimized
+#   make fuzz-corpus         capture seed corpora from libiscsi against reftarget
+#   make fuzz-build          every binary (libFuzzer, AFL++, replay, coverage)
+#
+# One source per harness (fuzz/harness_<name>.c) builds four ways:
+#   lf   clang -fsanitize=fuzzer,address,undefined          $(BUILD)/fuzz/lf/<name>
+#   afl  afl-clang-fast (FUZZ_AFL_CC) + ASan/UBSan, AFL++'s libFuzzer driver
+#   rep  gcc with the Makefile's sanitizer flags + fuzz/replay.c (regressions)
+#   cov  clang source-based coverage + fuzz/replay.c (fuzz-report)
+.PHONY: fuzz fuzz-smoke fuzz-regress fuzz-report fuzz-minimize fuzz-corpus fuzz-build
+
+FUZZ_HARNESSES := $(sort $(patsubst fuzz/harness_%.c,%,$(wildcard fuzz/harness_*.c)))
+FUZZ_SUPPORT_SRC := $(sort $(filter-out fuzz/replay.c $(wildcard fuzz/harness_*.c),$(wildcard fuzz/*.c)))
+# Engine, the test environment the harnesses reuse (linked, not copied), support.
+FUZZ_LIB_SRC := $(ENGINE_SRC) ref_target/tests/fake_env.c ref_target/tests/ini.c $(FUZZ_SUPPORT_SRC)
+FZ := $(BUILD)/fuzz
+
+FUZZ_CLANG ?= clang
+FUZZ_AFL_CC ?= afl-clang-fast
+FUZZ_SMOKE_SECONDS ?= 45
+HARNESS ?= session
+ENGINE ?= libfuzzer
+SECONDS ?= 600
+JOBS ?= 1
+
+FUZZ_BASE := -std=c11 -D_GNU_SOURCE -g $(WARN) -MMD -MP -Iref_target -I.
+# UBSan classes with an open finding are built recoverable so that
+# fuzz/ubsan.supp can name them; fz.c makes every report halt otherwise.
+FUZZ_RECOVER := -fsanitize-recover=nonnull-attribute
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all $(FUZZ_RECOVER) -fno-omit-frame-pointer
+LF_CFLAGS := $(FUZZ_BASE) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	-fsanitize-coverage-ignorelist=fuzz/coverage.ignore
+LF_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
+AFL_CFLAGS := $(FUZZ_BASE) -O1 $(FUZZ_SAN)
+AFL_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
+REP_CFLAGS := $(ASAN_CFLAGS) $(FUZZ_RECOVER)
+REP_LDFLAGS := $(ASAN_LDFLAGS)
+COV_CFLAGS := $(FUZZ_BASE) -O0 -fprofile-instr-generate -fcoverage-mapping
+COV_LDFLAGS := -fprofile-instr-generate
+
+# $(call fuzz_variant,name,compiler,CFLAGS,LDFLAGS,main-source)
+define fuzz_variant
+$(FZ)/$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$(2) $(3) -c $$< -o $$@
+
+$(FZ)/$(1)/libfz.a: $$(patsubst %.c,$(FZ)/$(1)/obj/%.o,$(FUZZ_LIB_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(FZ)/$(1)/%: $(FZ)/$(1)/obj/fuzz/harness_%.o $(5) $(FZ)/$(1)/libfz.a
+	$(2) $(4) -o $$@ $$^ $(LIB_ENGINE)
+
+-include $$(patsubst %.c,$(FZ)/$(1)/obj/%.d,$(FUZZ_LIB_SRC) fuzz/replay.c $(wildcard fuzz/harness_*.c))
+endef
+$(eval $(call fuzz_variant,lf,$(FUZZ_CLANG),$(LF_CFLAGS),$(LF_LDFLAGS),))
+$(eval $(call fuzz_variant,afl,$(FUZZ_AFL_CC),$(AFL_CFLAGS),$(AFL_LDFLAGS),))
+$(eval $(call fuzz_variant,rep,$(CC),$(REP_CFLAGS),$(REP_LDFLAGS),$(FZ)/rep/obj/fuzz/replay.o))
+$(eval $(call fuzz_variant,cov,$(FUZZ_CLANG),$(COV_CFLAGS),$(COV_LDFLAGS),$(FZ)/cov/obj/fuzz/replay.o))
+# Harness objects are built through a chained pattern rule: keep them.
+.SECONDARY: $(foreach v,lf afl rep cov,$(patsubst %,$(FZ)/$(v)/obj/fuzz/harness_%.o,$(FUZZ_HARNESSES))) \
+	$(FZ)/rep/obj/fuzz/replay.o $(FZ)/cov/obj/fuzz/replay.o
+
+FUZZ_LF_BINS := $(addprefix $(FZ)/lf/,$(FUZZ_HARNESSES))
+FUZZ_AFL_BINS := $(addprefix $(FZ)/afl/,$(FUZZ_HARNESSES))
+FUZZ_REP_BINS := $(addprefix $(FZ)/rep/,$(FUZZ_HARNESSES))
+FUZZ_COV_BINS := $(addprefix $(FZ)/cov/,$(FUZZ_HARNESSES))
+
+fuzz-build: deps $(FUZZ_LF_BINS) $(FUZZ_AFL_BINS) $(FUZZ_REP_BINS) $(FUZZ_COV_BINS)
+
+fuzz-regress: deps $(FUZZ_REP_BINS)
+	@BUILD=$(BUILD) fuzz/scripts/regress.sh $(FUZZ_HARNESSES)
+
+fuzz-smoke: deps $(FUZZ_LF_BINS) $(FUZZ_REP_BINS)
+	@BUILD=$(BUILD) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) fuzz/scripts/smoke.sh $(FUZZ_HARNESSES)
+
+fuzz: deps $(FZ)/lf/$(HARNESS) $(if $(filter afl,$(ENGINE)),$(FZ)/afl/$(HARNESS))
+	@BUILD=$(BUILD) fuzz/scripts/run.sh $(HARNESS) $(ENGINE) $(SECONDS) $(JOBS)
+
+fuzz-minimize: deps $(FZ)/lf/$(HARNESS)
+	@BUILD=$(BUILD) fuzz/scripts/minimize.sh $(HARNESS)
+
+fuzz-report: deps $(FUZZ_LF_BINS) $(FUZZ_COV_BINS)
+	@BUILD=$(BUILD) fuzz/scripts/report.sh $(FUZZ_HARNESSES)
+
+fuzz-corpus: deps $(BUILD)/rel/reftarget
+	@BUILD=$(BUILD) tools/netns-run.sh fuzz/scripts/capture.sh
