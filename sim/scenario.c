@@ -537,8 +537,17 @@ size_t scenario_format(const struct sim_params *p, const struct scenario_expect 
 		char at[32], dur[32];
 		fmt_time(at, sizeof(at), f->at_ns);
 		fmt_time(dur, sizeof(dur), f->dur_ns);
-		emit(&o, "fault %s at=%s for=%s ini=%d gw=%d dir=%s a=%llu b=%llu\n", fault_kind_name(f->kind), at, dur,
-			f->ini, f->gw, fault_dir_name(f->dir), (unsigned long long)f->a, (unsigned long long)f->b);
+		emit(&o, "fault %s at=%s", fault_kind_name(f->kind), at);
+		if (f->dur_ns != 0)
+			emit(&o, " for=%s", dur);
+		emit(&o, " ini=%d gw=%d", f->ini, f->gw);
+		if (f->kind == F_PARTITION)
+			emit(&o, " dir=%s", fault_dir_name(f->dir));
+		if (f->a != 0)
+			emit(&o, " a=%llu", (unsigned long long)f->a);
+		if (f->b != 0)
+			emit(&o, " b=%llu", (unsigned long long)f->b);
+		emit(&o, "\n");
 	}
 	if (e != NULL && e->set) {
 		if (e->oracle == ORACLE_NONE)

@@ -6,6 +6,17 @@
 #include "rng.h"
 #include "time.h"
 
+/* Times are drawn in whole milliseconds: scenario files stay readable. */
+static uint64_t ms_range(struct sim_rng *r, uint64_t lo_ns, uint64_t hi_ns)
+{
+	return SIM_MS(rng_range(r, lo_ns / SIM_MS(1), hi_ns / SIM_MS(1)));
+}
+
+static uint64_t us_range(struct sim_rng *r, uint64_t lo_ns, uint64_t hi_ns)
+{
+	return SIM_US(rng_range(r, lo_ns / SIM_US(1), hi_ns / SIM_US(1)));
+}
+
 static uint32_t pick_u32(struct sim_rng *r, const uint32_t *choices, unsigned n)
 {
 	return choices[rng_below(r, n)];
@@ -53,13 +64,13 @@ static void draw_initiator(struct sim_params *p, struct sim_rng *r)
 	in->data_digest = rng_chance(r, 500000);
 	in->skip_security = rng_chance(r, 300000);
 	snprintf(in->chap_algs, sizeof(in->chap_algs), "%s", algs[rng_below(r, 4)]);
-	in->noop_interval_ns = rng_range(r, SIM_S(1), SIM_S(10));
-	in->noop_timeout_ns = rng_range(r, SIM_S(1), SIM_S(10));
-	in->login_timeout_ns = rng_range(r, SIM_S(5), SIM_S(20));
-	in->replacement_timeout_ns = rng_range(r, SIM_S(2), SIM_S(30));
-	in->cmd_timeout_ns = rng_range(r, SIM_S(5), SIM_S(60));
-	in->tmf_timeout_ns = rng_range(r, SIM_S(2), SIM_S(15));
-	in->reconnect_delay_ns = rng_range(r, SIM_MS(200), SIM_S(5));
+	in->noop_interval_ns = ms_range(r, SIM_S(1), SIM_S(10));
+	in->noop_timeout_ns = ms_range(r, SIM_S(1), SIM_S(10));
+	in->login_timeout_ns = ms_range(r, SIM_S(5), SIM_S(20));
+	in->replacement_timeout_ns = ms_range(r, SIM_S(2), SIM_S(30));
+	in->cmd_timeout_ns = ms_range(r, SIM_S(5), SIM_S(60));
+	in->tmf_timeout_ns = ms_range(r, SIM_S(2), SIM_S(15));
+	in->reconnect_delay_ns = ms_range(r, SIM_MS(200), SIM_S(5));
 }
 
 static void draw_multipath(struct sim_params *p, struct sim_rng *r)
@@ -70,15 +81,15 @@ static void draw_multipath(struct sim_params *p, struct sim_rng *r)
 	m->failback = rng_chance(r, 700000) ? MP_FAILBACK_IMMEDIATE : MP_FAILBACK_MANUAL;
 	uint64_t npr = rng_below(r, 10);
 	m->no_path_retry = npr < 6 ? MP_NO_PATH_RETRY_QUEUE : npr < 7 ? MP_NO_PATH_RETRY_FAIL : (int)rng_range(r, 2, 12);
-	m->polling_interval_ns = rng_range(r, SIM_S(1), SIM_S(10));
-	m->retry_delay_ns = rng_range(r, SIM_MS(10), SIM_MS(500));
+	m->polling_interval_ns = ms_range(r, SIM_S(1), SIM_S(10));
+	m->retry_delay_ns = ms_range(r, SIM_MS(10), SIM_MS(500));
 }
 
 static void draw_workload(struct sim_params *p, struct sim_rng *r)
 {
 	struct wl_cfg *w = &p->wl;
 	w->qd = (uint32_t)rng_range(r, 1, 8);
-	w->think_mean_ns = rng_range(r, SIM_MS(1), SIM_MS(50));
+	w->think_mean_ns = ms_range(r, SIM_MS(1), SIM_MS(50));
 	w->weight[WL_READ] = (uint32_t)rng_range(r, 10, 60);
 	w->weight[WL_WRITE] = (uint32_t)rng_range(r, 10, 60);
 	w->weight[WL_WRITE_FUA] = (uint32_t)rng_range(r, 0, 30);
@@ -93,10 +104,10 @@ static void draw_workload(struct sim_params *p, struct sim_rng *r)
 static void draw_disk(struct sim_params *p, struct sim_rng *r)
 {
 	struct disk_params *d = &p->disk;
-	d->read_lat.min_ns = rng_range(r, SIM_US(20), SIM_MS(2));
-	d->read_lat.exp_mean_ns = rng_range(r, SIM_US(10), SIM_MS(5));
-	d->write_lat.min_ns = rng_range(r, SIM_US(20), SIM_MS(2));
-	d->write_lat.exp_mean_ns = rng_range(r, SIM_US(10), SIM_MS(5));
+	d->read_lat.min_ns = us_range(r, SIM_US(20), SIM_MS(2));
+	d->read_lat.exp_mean_ns = us_range(r, SIM_US(10), SIM_MS(5));
+	d->write_lat.min_ns = us_range(r, SIM_US(20), SIM_MS(2));
+	d->write_lat.exp_mean_ns = us_range(r, SIM_US(10), SIM_MS(5));
 	d->read_err_ppm = rng_chance(r, 300000) ? (uint32_t)rng_range(r, 1, 3000) : 0;
 	d->write_err_ppm = rng_chance(r, 300000) ? (uint32_t)rng_range(r, 1, 3000) : 0;
 	d->volatile_cache = rng_chance(r, 800000);
@@ -106,10 +117,10 @@ static void draw_disk(struct sim_params *p, struct sim_rng *r)
 static void draw_net(struct sim_params *p, struct sim_rng *r)
 {
 	struct net_params *n = &p->net;
-	n->latency.min_ns = rng_range(r, SIM_US(10), SIM_MS(1));
-	n->latency.exp_mean_ns = rng_range(r, SIM_US(10), SIM_MS(2));
+	n->latency.min_ns = us_range(r, SIM_US(10), SIM_MS(1));
+	n->latency.exp_mean_ns = us_range(r, SIM_US(10), SIM_MS(2));
 	n->latency.spike_ppm = (uint32_t)rng_range(r, 0, 5000);
-	n->latency.spike_ns = rng_range(r, SIM_MS(1), SIM_MS(200));
+	n->latency.spike_ns = ms_range(r, SIM_MS(1), SIM_MS(200));
 	n->split_ppm = (uint32_t)rng_range(r, 0, 600000);
 	n->tiny_ppm = (uint32_t)rng_range(r, 0, 300000);
 	p->zero_copy_rx_ppm = (uint32_t)rng_range(r, 0, 1000000);
@@ -138,19 +149,19 @@ static uint64_t max_duration(enum fault_kind k)
 
 static void draw_fault(struct sim_params *p, struct sim_rng *r, enum fault_kind k, uint64_t lo, uint64_t hi)
 {
-	struct fault f = { .kind = k, .at_ns = rng_range(r, lo, hi) };
+	struct fault f = { .kind = k, .at_ns = ms_range(r, lo, hi) };
 	f.ini = (int)rng_below(r, (uint64_t)p->initiators);
 	f.gw = (int)rng_below(r, (uint64_t)p->gateways);
 	uint64_t maxd = max_duration(k);
 	if (maxd != 0)
-		f.dur_ns = rng_range(r, SIM_MS(100), maxd);
+		f.dur_ns = ms_range(r, SIM_MS(100), maxd);
 	switch (k) {
 	case F_PARTITION:
 		f.dir = (enum fault_dir)rng_below(r, 3);
 		break;
 	case F_SLOW:
 		f.a = rng_range(r, 10000, 10000000); /* bytes per second */
-		f.b = rng_range(r, 0, SIM_MS(100));
+		f.b = ms_range(r, 0, SIM_MS(100));
 		break;
 	case F_DISK_BAD:
 		f.a = rng_below(r, p->blocks);
@@ -159,7 +170,7 @@ static void draw_fault(struct sim_params *p, struct sim_rng *r, enum fault_kind 
 			f.b = p->blocks - f.a;
 		break;
 	case F_DISK_SLOW:
-		f.a = rng_range(r, SIM_MS(5), SIM_MS(500));
+		f.a = ms_range(r, SIM_MS(5), SIM_MS(500));
 		break;
 	case F_ALLOC_FAIL:
 		f.a = rng_range(r, 1, 5);
