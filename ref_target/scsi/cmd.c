@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "alua.h"
 #include "gate.h"
 #include "medium.h"
 #include "mode.h"
@@ -123,15 +124,19 @@ bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu)
 }
 
 /* The state checks that come before any command runs, in LIO's order:
- * unit attention (SAM-5 §5.14), a sanitize in progress (SBC-3: only
- * INQUIRY, REPORT LUNS and REQUEST SENSE pass), reservations, the medium,
- * write protection. Returns false if the command was answered. */
+ * unit attention (SAM-5 §5.14), the ALUA state of the port (SPC-4
+ * §5.15.2.4), a sanitize in progress (SBC-3: only INQUIRY, REPORT LUNS and
+ * REQUEST SENSE pass), reservations, the medium, write protection.
+ * Returns false if the command was answered. */
 static bool scsi_precheck(struct scsi_cmd *cmd, const struct scsi_op *op)
 {
 	struct scsi_lu *lu = cmd->lu;
 	enum scsi_cond c = SC_NO_SENSE;
+	alua_port_seen(lu, cmd->nexus);
 	if (!(op->flags & OP_NO_UA))
 		c = ua_take(&lu->nexuses, cmd->nexus);
+	if (c == SC_NO_SENSE)
+		c = alua_check(cmd, op->flags);
 	if (c == SC_NO_SENSE && !(op->flags & OP_NO_UA) && lu->sanitize.running)
 		c = SC_SANITIZE_IN_PROGRESS;
 	if (c == SC_NO_SENSE && (reserve_conflicts(cmd, op->flags) || pr_conflicts(cmd, op->flags))) {

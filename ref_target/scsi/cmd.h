@@ -36,6 +36,9 @@
 #define OP_RSV2_OK 0x40u /* passes an SPC-2 RESERVE (INQUIRY, REPORT LUNS ...) */
 #define OP_PR_OK   0x80u /* passes every persistent reservation type */
 #define OP_PR_READ 0x100u /* a read: passes Write Exclusive types (SPC-4 §5.13.1) */
+/* ALUA (alua.h): what a target port group in a non-active state lets through. */
+#define OP_ALUA_STANDBY_OK 0x200u /* standby: management (MODE, PR, capacity) */
+#define OP_ALUA_ANY_OK 0x400u     /* also unavailable and transitioning: identification */
 
 /* Longest CDB in our table; longer CDBs are never ours. */
 #define OP_CDB_MAX 16u

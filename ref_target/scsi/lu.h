@@ -6,7 +6,7 @@
  * with their unit attentions (nexus.h, ua.h), mode pages (mode.h), the
  * medium (medium.h), the write gate of atomic commands (gate.h),
  * reservations (reserve.h, pr.h), a running SANITIZE (sanitize.h), held
- * EXTENDED COPY results (xcopy.h). The
+ * EXTENDED COPY results (xcopy.h), ALUA states (alua.h). The
  * configuration it points to belongs to the engine's creator.
  */
 #ifndef RT_SCSI_LU_H
@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alua.h"
 #include "gate.h"
 #include "medium.h"
 #include "mode.h"
@@ -37,6 +38,7 @@ struct scsi_lu {
 	struct pr_state pr;  /* persistent reservations */
 	struct sanitize sanitize;
 	struct xcopy_held xcopy; /* EXTENDED COPY results */
+	struct alua alua;        /* target port groups and their states */
 };
 
 static inline uint64_t lu_blocks(const struct scsi_lu *lu)

@@ -14,7 +14,10 @@
  * Reservation classes (SPC-4 §5.13.1 and SBC-3's table of commands in the
  * presence of reservations; SPC-2 §5.5.1 for RESERVE): MEDIUM_READ passes
  * Write Exclusive; INFO passes every reservation; the rest conflict.
+ * ALUA classes (SPC-4 §5.15.2.4): INFO passes every state, management
+ * (OP_ALUA_STANDBY_OK) passes standby; the rest need an active state.
  */
+#include "alua.h"
 #include "cmd.h"
 #include "medium.h"
 #include "mode.h"
@@ -36,9 +39,10 @@
 /* Command classes. */
 #define MEDIUM_READ (OP_MEDIUM | OP_PR_READ)
 #define MEDIUM_WRITE (OP_MEDIUM | OP_WRITE)
-#define INFO (OP_RSV2_OK | OP_PR_OK)          /* identification, sense, capabilities */
+#define INFO (OP_RSV2_OK | OP_PR_OK | OP_ALUA_ANY_OK) /* identification, sense, capabilities */
 #define INFO_ANY_LUN (INFO | OP_NO_LU | OP_NO_UA)
-#define PR_CMD OP_PR_OK                        /* PR IN/OUT judge persistent reservations themselves */
+#define PR_CMD (OP_PR_OK | OP_ALUA_STANDBY_OK) /* PR IN/OUT judge persistent reservations themselves */
+#define CAPACITY (OP_MEDIUM | OP_PR_OK | OP_ALUA_STANDBY_OK) /* a standby path still tells its size */
 #define RESERVE_CMD (OP_RSV2_OK | OP_PR_OK)    /* RESERVE/RELEASE judge all reservations themselves */
 
 #define PR_IN(sa, name) \
@@ -59,19 +63,19 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_write_decode, sbc_write_exec, sbc_write_done},
 	{0x12, 0, 6, INFO_ANY_LUN, "INQUIRY", {0x12, 0x01, 0xff, 0xff, 0xff, U_CONTROL},
 	 inquiry_decode, inquiry_exec, NULL},
-	{0x15, 0, 6, 0, "MODE SELECT(6)", {0x15, 0x11, 0, 0, 0xff, U_CONTROL},
+	{0x15, 0, 6, OP_ALUA_STANDBY_OK, "MODE SELECT(6)", {0x15, 0x11, 0, 0, 0xff, U_CONTROL},
 	 mode_select_decode, mode_select_exec, NULL},
 	{0x16, 0, 6, RESERVE_CMD, "RESERVE(6)", {0x16, 0, 0, 0, 0, U_CONTROL},
 	 reserve_decode, reserve_exec, NULL},
 	{0x17, 0, 6, RESERVE_CMD, "RELEASE(6)", {0x17, 0, 0, 0, 0, U_CONTROL},
 	 reserve_decode, release_exec, NULL},
-	{0x1a, 0, 6, OP_PR_READ, "MODE SENSE(6)", {0x1a, 0x08, 0xff, 0xff, 0xff, U_CONTROL},
+	{0x1a, 0, 6, OP_PR_READ | OP_ALUA_STANDBY_OK, "MODE SENSE(6)", {0x1a, 0x08, 0xff, 0xff, 0xff, U_CONTROL},
 	 mode_sense_decode, mode_sense_exec, NULL},
 	{0x1b, 0, 6, 0, "START STOP UNIT", {0x1b, 0x01, 0, 0x0f, 0xf7, U_CONTROL},
 	 medium_start_stop_decode, medium_start_stop_exec, NULL},
 	{0x1e, 0, 6, 0, "PREVENT ALLOW MEDIUM REMOVAL", {0x1e, 0, 0, 0, 0x03, U_CONTROL},
 	 medium_prevent_allow_decode, medium_prevent_allow_exec, NULL},
-	{0x25, 0, 10, OP_MEDIUM | OP_PR_OK, "READ CAPACITY(10)", {0x25, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
+	{0x25, 0, 10, CAPACITY, "READ CAPACITY(10)", {0x25, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
 	 sbc_read_capacity10_decode, sbc_read_capacity10_exec, NULL},
 	{0x28, 0, 10, MEDIUM_READ, "READ(10)", {0x28, U_RW, U4, U_GROUP, 0xff, 0xff, U_CONTROL},
 	 sbc_read_decode, sbc_read_exec, sbc_read_done},
@@ -97,13 +101,13 @@ const struct scsi_op scsi_ops[] = {
 	 sanitize_overwrite_decode, sanitize_overwrite_exec, sanitize_overwrite_done, RT_LU_SANITIZE},
 	{0x48, 0x1f, 10, OP_SA, "SANITIZE/EXIT FAILURE MODE", {0x48, 0xbf, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
 	 sanitize_exit_decode, sanitize_exit_exec, NULL, RT_LU_SANITIZE},
-	{0x55, 0, 10, 0, "MODE SELECT(10)", {0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
+	{0x55, 0, 10, OP_ALUA_STANDBY_OK, "MODE SELECT(10)", {0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
 	 mode_select_decode, mode_select_exec, NULL},
 	{0x56, 0, 10, RESERVE_CMD, "RESERVE(10)", {0x56, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
 	 reserve_decode, reserve_exec, NULL},
 	{0x57, 0, 10, RESERVE_CMD, "RELEASE(10)", {0x57, 0, 0, 0, 0, 0, 0, 0, 0, U_CONTROL},
 	 reserve_decode, release_exec, NULL},
-	{0x5a, 0, 10, OP_PR_READ, "MODE SENSE(10)", {0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, U_CONTROL},
+	{0x5a, 0, 10, OP_PR_READ | OP_ALUA_STANDBY_OK, "MODE SENSE(10)", {0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, U_CONTROL},
 	 mode_sense_decode, mode_sense_exec, NULL},
 	PR_IN(0x00, "READ KEYS"),
 	PR_IN(0x01, "READ RESERVATION"),
@@ -145,19 +149,23 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_sync_cache_decode, sbc_sync_cache_exec, sbc_sync_cache_done},
 	{0x93, 0, 16, MEDIUM_WRITE, "WRITE SAME(16)", {0x93, 0x19, U8, U4, U_GROUP, U_CONTROL},
 	 sbc_write_same_decode, sbc_write_same_exec, sbc_write_same_done},
-	{0x9e, 0x10, 16, OP_SA | OP_MEDIUM | OP_PR_OK, "READ CAPACITY(16)",
+	{0x9e, 0x10, 16, OP_SA | CAPACITY, "READ CAPACITY(16)",
 	 {0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, U4, 0, U_CONTROL},
 	 sbc_read_capacity16_decode, sbc_read_capacity16_exec, NULL},
 	{0x9e, 0x12, 16, OP_SA | MEDIUM_READ, "GET LBA STATUS", {0x9e, 0x12, U8, U4, 0, U_CONTROL},
 	 sbc_get_lba_status_decode, sbc_get_lba_status_exec, NULL},
 	{0xa0, 0, 12, INFO_ANY_LUN, "REPORT LUNS", {0xa0, 0, 0xff, 0, 0, 0, U4, 0, U_CONTROL},
 	 spc_report_luns_decode, spc_report_luns_exec, NULL},
+	{0xa3, 0x0a, 12, OP_SA | INFO, "REPORT TARGET PORT GROUPS", {0xa3, 0xea, 0, 0, 0, 0, U4, 0, U_CONTROL},
+	 alua_rtpg_decode, alua_rtpg_exec, NULL},
 	{0xa3, 0x0c, 12, OP_SA | INFO, "REPORT SUPPORTED OPERATION CODES",
 	 {0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, U4, 0, U_CONTROL},
 	 spc_rsoc_decode, spc_rsoc_exec, NULL},
 	{0xa3, 0x0d, 12, OP_SA | INFO, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS",
 	 {0xa3, 0x0d, 0, 0, 0, 0, U4, 0, U_CONTROL},
 	 spc_rstmf_decode, spc_rstmf_exec, NULL},
+	{0xa4, 0x0a, 12, OP_SA | OP_ALUA_ANY_OK, "SET TARGET PORT GROUPS", {0xa4, 0x0a, 0, 0, 0, 0, U4, 0, U_CONTROL},
+	 alua_stpg_decode, alua_stpg_exec, NULL},
 	{0xa8, 0, 12, MEDIUM_READ, "READ(12)", {0xa8, U_RW, U4, U4, U_GROUP, U_CONTROL},
 	 sbc_read_decode, sbc_read_exec, sbc_read_done},
 	{0xaa, 0, 12, MEDIUM_WRITE, "WRITE(12)", {0xaa, U_RW, U4, U4, U_GROUP, U_CONTROL},
