@@ -3,6 +3,10 @@
 
 #include <stdio.h>
 
+/* disk.dirty[] bits per block */
+#define BLK_DIRTY 0x1u  /* the cache holds data the media does not */
+#define BLK_LISTED 0x2u /* in dirty_list */
+
 struct disk_rec {
 	struct disk_rec *prev, *next;
 	struct rt_disk_io *io;  /* NULL once the gateway crashed */
@@ -30,6 +34,7 @@ void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct 
 	d->cur = sim_zalloc(mem, bytes);
 	d->dur = sim_zalloc(mem, bytes);
 	d->dirty = sim_zalloc(mem, (size_t)p->blocks);
+	d->dirty_list = sim_alloc(mem, sizeof(*d->dirty_list) * (size_t)p->blocks);
 	d->lock_owner = -1;
 	for (unsigned g = 0; g < DISK_GWS_MAX; g++)
 		d->reopen_at[g] = UINT64_MAX;
@@ -55,6 +60,7 @@ void disk_fini(struct disk *d)
 	sim_free(d->mem, d->cur, bytes);
 	sim_free(d->mem, d->dur, bytes);
 	sim_free(d->mem, d->dirty, (size_t)d->p.blocks);
+	sim_free(d->mem, d->dirty_list, sizeof(*d->dirty_list) * (size_t)d->p.blocks);
 	for (unsigned i = 0; i < DISK_STATE_KEYS; i++)
 		sim_free(d->mem, d->state[i].val, d->state[i].len);
 }
@@ -80,14 +86,17 @@ static void put_blocks(struct disk *d, int gw, uint64_t lba, uint64_t n, const u
 	memcpy(d->cur + lba * bs, data, n * bs);
 	bool through = durable || !d->p.volatile_cache;
 	for (uint64_t i = 0; i < n; i++) {
-		uint8_t *dirty = &d->dirty[lba + i];
+		uint8_t *st = &d->dirty[lba + i];
 		if (through) {
+			/* It may stay listed; flush and power loss skip clean blocks. */
 			memcpy(d->dur + (lba + i) * bs, data + i * bs, bs);
-			d->ndirty -= *dirty;
-			*dirty = 0;
-		} else {
-			d->ndirty += !*dirty;
-			*dirty = 1;
+			*st &= (uint8_t)~BLK_DIRTY;
+			continue;
+		}
+		*st |= BLK_DIRTY;
+		if (!(*st & BLK_LISTED)) {
+			*st |= BLK_LISTED;
+			d->dirty_list[d->ndirty++] = lba + i;
 		}
 	}
 	d->ops.applied(d->ops.ctx, gw, lba, (uint32_t)n, data, through);
@@ -96,13 +105,13 @@ static void put_blocks(struct disk *d, int gw, uint64_t lba, uint64_t n, const u
 static void flush_all(struct disk *d)
 {
 	size_t bs = d->p.block_size;
-	for (uint64_t b = 0; b < d->p.blocks && d->ndirty > 0; b++) {
-		if (!d->dirty[b])
-			continue;
-		memcpy(d->dur + b * bs, d->cur + b * bs, bs);
+	for (uint64_t k = 0; k < d->ndirty; k++) {
+		uint64_t b = d->dirty_list[k];
+		if (d->dirty[b] & BLK_DIRTY)
+			memcpy(d->dur + b * bs, d->cur + b * bs, bs);
 		d->dirty[b] = 0;
-		d->ndirty--;
 	}
+	d->ndirty = 0;
 }
 
 /* May this write change the image? Fencing and the exclusive lock. */
@@ -311,11 +320,12 @@ void disk_power_loss(struct disk *d)
 	size_t bs = d->p.block_size;
 	d->stats.power_losses++;
 	uint64_t lost = 0, kept = 0;
-	for (uint64_t b = 0; b < d->p.blocks && d->ndirty > 0; b++) {
-		if (!d->dirty[b])
-			continue;
+	for (uint64_t k = 0; k < d->ndirty; k++) {
+		uint64_t b = d->dirty_list[k];
+		bool dirty = d->dirty[b] & BLK_DIRTY;
 		d->dirty[b] = 0;
-		d->ndirty--;
+		if (!dirty)
+			continue;
 		if (rng_chance(&d->rng, d->p.destage_ppm)) {
 			memcpy(d->dur + b * bs, d->cur + b * bs, bs);
 			kept++;
@@ -325,6 +335,7 @@ void disk_power_loss(struct disk *d)
 		lost++;
 		d->ops.applied(d->ops.ctx, -1, b, 1, d->cur + b * bs, true);
 	}
+	d->ndirty = 0;
 	d->stats.lost_blocks += lost;
 	d->stats.torn_blocks += kept;
 	trace_ev(d->tr, d->q->now, TEV_DISK, "power_loss", -1, -1, lost, kept,

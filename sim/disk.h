@@ -85,7 +85,8 @@ struct disk {
 	struct disk_ops ops;
 	uint8_t *cur;       /* what a read returns */
 	uint8_t *dur;       /* what survives power loss */
-	uint8_t *dirty;     /* per block: cur differs from dur */
+	uint8_t *dirty;     /* per block: cur differs from dur (disk.c's BLK_ bits) */
+	uint64_t *dirty_list; /* blocks made dirty since the last flush, ndirty of them */
 	uint64_t ndirty;
 	struct disk_rec *inflight; /* doubly linked */
 	bool fenced[DISK_GWS_MAX];

@@ -51,6 +51,9 @@ struct ipdu_rx {
 	uint8_t *data;     /* padded bytes; the owner reads dsl of them */
 	uint32_t data_cap;
 	uint8_t digest[ISCSI_DIGEST_LEN];
+	bool skip_bulk;    /* do not keep Data-In/Data-Out payloads (digests still checked) */
+	bool skipping;     /* the current data segment is not kept */
+	uint32_t crc;      /* running digest of a skipped segment */
 	const struct sim_mem *mem;
 };
 

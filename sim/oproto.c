@@ -31,6 +31,8 @@ void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uin
 	/* Login PDUs are bounded by the default MaxRecvDataSegmentLength (§13.12). */
 	ipdu_rx_init(&o->rx[DIR_INI], mem, ISCSI_MRDSL_DEFAULT);
 	ipdu_rx_init(&o->rx[DIR_TGT], mem, ISCSI_MRDSL_DEFAULT);
+	/* Payloads are the data oracle's business; this one needs headers. */
+	o->rx[DIR_INI].skip_bulk = o->rx[DIR_TGT].skip_bulk = true;
 	o->tasks = sim_zalloc(mem, sizeof(*o->tasks) * OPROTO_TASKS_MAX);
 	for (unsigned i = 0; i < OPROTO_PINGS_MAX; i++)
 		o->nop_itt[i] = ISCSI_TAG_RESERVED;

@@ -75,7 +75,8 @@ uint64_t rng_range(struct sim_rng *r, uint64_t lo, uint64_t hi)
 
 bool rng_chance(struct sim_rng *r, uint32_t ppm)
 {
-	return ppm != 0 && rng_below(r, 1000000) < ppm;
+	/* Multiply-shift: a bias below 2^-32 is nothing next to ppm steps. */
+	return ppm != 0 && (((rng_next(r) >> 32) * 1000000u) >> 32) < ppm;
 }
 
 uint64_t rng_exp(struct sim_rng *r, uint64_t mean)

@@ -89,7 +89,7 @@ static void draw_workload(struct sim_params *p, struct sim_rng *r)
 {
 	struct wl_cfg *w = &p->wl;
 	w->qd = (uint32_t)rng_range(r, 1, 8);
-	w->think_mean_ns = ms_range(r, SIM_MS(1), SIM_MS(50));
+	w->think_mean_ns = ms_range(r, SIM_MS(5), SIM_MS(100));
 	w->weight[WL_READ] = (uint32_t)rng_range(r, 10, 60);
 	w->weight[WL_WRITE] = (uint32_t)rng_range(r, 10, 60);
 	w->weight[WL_WRITE_FUA] = (uint32_t)rng_range(r, 0, 30);

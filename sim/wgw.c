@@ -320,12 +320,12 @@ void wgw_rearm(struct wgw *g)
 	uint64_t d = rt_next_deadline(g->eng);
 	if (g->state == GW_DRAINING && rt_engine_idle(g->eng))
 		d = g->w->q.now;
-	if (d == g->timer.at)
+	/* An event already due earlier looks again when it fires. */
+	if (d >= g->timer.at)
 		return;
 	g->timer.at = d;
 	g->timer.gen++;
-	if (d != SIM_NEVER)
-		evq_push(&g->w->q, d, ev_gw_timer, g, NULL, g->timer.gen);
+	evq_push(&g->w->q, d, ev_gw_timer, g, NULL, g->timer.gen);
 }
 
 void wgw_deliver(struct wgw *g, struct net_conn *c, const uint8_t *p, size_t len)

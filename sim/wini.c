@@ -256,12 +256,12 @@ void wini_rearm(struct wini *in)
 {
 	in->timer.dirty = false;
 	uint64_t d = deadline(in);
-	if (d == in->timer.at)
+	/* An event already due earlier looks again when it fires. */
+	if (d >= in->timer.at)
 		return;
 	in->timer.at = d;
 	in->timer.gen++;
-	if (d != SIM_NEVER)
-		evq_push(&in->w->q, d, ev_ini_timer, in, NULL, in->timer.gen);
+	evq_push(&in->w->q, d, ev_ini_timer, in, NULL, in->timer.gen);
 }
 
 void wini_connected(struct wpath *p, struct net_conn *c, bool ok)

@@ -20,7 +20,9 @@
 struct world;
 
 /* A timer owner (gateway or initiator) re-armed after every event that
- * touched it: stale events are told apart by generation. */
+ * touched it. At most one event is live: at is its time (SIM_NEVER:
+ * none); a later deadline waits for it to fire and look again, an earlier
+ * one replaces it (the old one is told apart by generation). */
 struct wtimer {
 	uint64_t at;
 	uint64_t gen;
