@@ -6,6 +6,7 @@
 static const struct bs_ops *const bs_types[] = {
 	&bs_ram_ops,
 	&bs_file_ops,
+	&bs_block_ops,
 };
 
 const struct bs_ops *bs_find(const char *type)

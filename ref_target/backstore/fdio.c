@@ -1,0 +1,98 @@
+/* fdio: see fdio.h. */
+#include "fdio.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* Zeroes written at a time when a backstore cannot punch or zero. */
+#define FDIO_ZERO_CHUNK (64u * 1024u)
+
+enum rt_disk_status fdio_status(int err, enum rt_disk_op op)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		return RT_DISK_ERR_SPACE;
+	return op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
+}
+
+enum rt_disk_status fdio_read(int fd, uint8_t *buf, uint64_t len, uint64_t off)
+{
+	uint64_t done = 0;
+	while (done < len) {
+		ssize_t n = pread(fd, buf + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fdio_status(errno, RT_DISK_READ);
+		if (n == 0) { /* a file shrunk under us: beyond its end is a hole */
+			memset(buf + done, 0, len - done);
+			break;
+		}
+		done += (uint64_t)n;
+	}
+	return RT_DISK_OK;
+}
+
+enum rt_disk_status fdio_write(int fd, const uint8_t *buf, uint64_t len, uint64_t off, bool dsync)
+{
+	uint64_t done = 0;
+	while (done < len) {
+		struct iovec iov = {.iov_base = (void *)(uintptr_t)(buf + done), .iov_len = len - done};
+		ssize_t n = pwritev2(fd, &iov, 1, (off_t)(off + done), dsync ? RWF_DSYNC : 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && dsync && (errno == EOPNOTSUPP || errno == EINVAL)) {
+			/* no RWF_DSYNC here: plain write, then fdatasync */
+			enum rt_disk_status st = fdio_write(fd, buf + done, len - done, off + done, false);
+			if (st == RT_DISK_OK && fdatasync(fd) != 0)
+				return fdio_status(errno, RT_DISK_WRITE);
+			return st;
+		}
+		if (n < 0)
+			return fdio_status(errno, RT_DISK_WRITE);
+		done += (uint64_t)n;
+	}
+	return RT_DISK_OK;
+}
+
+enum rt_disk_status fdio_write_zeroes(int fd, uint64_t off, uint64_t len)
+{
+	static const uint8_t zeroes[FDIO_ZERO_CHUNK];
+	while (len > 0) {
+		uint64_t n = len < sizeof(zeroes) ? len : sizeof(zeroes);
+		enum rt_disk_status st = fdio_write(fd, zeroes, n, off, false);
+		if (st != RT_DISK_OK)
+			return st;
+		off += n;
+		len -= n;
+	}
+	return RT_DISK_OK;
+}
+
+void fdio_submit(struct bs *bs, int fd, struct rt_disk_io *io,
+		 enum rt_disk_status (*zero)(struct bs *bs, struct rt_disk_io *io))
+{
+	io->status = RT_DISK_OK;
+	if (io->op != RT_DISK_FLUSH && (io->offset > bs->size_bytes || io->len > bs->size_bytes - io->offset)) {
+		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
+	} else {
+		switch (io->op) {
+		case RT_DISK_READ:
+			io->status = fdio_read(fd, io->buf, io->len, io->offset);
+			break;
+		case RT_DISK_WRITE:
+			io->status = fdio_write(fd, io->buf, io->len, io->offset, io->flags & RT_DISK_FUA);
+			break;
+		case RT_DISK_FLUSH:
+			if (fdatasync(fd) != 0)
+				io->status = RT_DISK_ERR_WRITE;
+			break;
+		case RT_DISK_UNMAP:
+		case RT_DISK_WRITE_ZEROES:
+			io->status = io->len ? zero(bs, io) : RT_DISK_OK;
+			break;
+		}
+	}
+	bs->complete(bs->complete_ctx, io);
+}
