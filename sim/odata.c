@@ -171,6 +171,10 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 	assert(!v->ended);
 	v->ended = true;
 	v->end = t;
+	/* "Not written" speaks for the copy that was answered; another copy
+	 * still out (an earlier transmission) may land yet. */
+	if (out == OD_NO_EFFECT && !v->settled)
+		out = OD_INDETERMINATE;
 	if (out == OD_NO_EFFECT) {
 		for (uint32_t i = 0; i < v->nblocks; i++)
 			remove_entry(d, v->lba + i, ver);

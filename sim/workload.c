@@ -161,6 +161,8 @@ static void prepare(struct workload *w, struct wl_slot *s)
 		else
 			fill_blocks(w, s->buf, s->lba, 1, s->expect);
 		fill_blocks(w, s->buf + bs, s->lba, 1, s->ver);
+		/* The compare reads the block: old values must stay checkable. */
+		s->read_token = odata_read_begin(w->od, w->now);
 		cmd->cdb[0] = OP_COMPARE_AND_WRITE;
 		put_be64(cmd->cdb + 2, s->lba);
 		cmd->cdb[13] = 1; /* NUMBER OF LOGICAL BLOCKS */
@@ -282,6 +284,7 @@ static bool judge(struct workload *w, struct wl_slot *s)
 		return odata_end(w->od, s->ver, ok ? OD_ACKED : unsupported(io) ? OD_NO_EFFECT : OD_INDETERMINATE,
 			w->now);
 	case WL_CAW:
+		odata_read_end(w->od, s->read_token);
 		if (ok) {
 			w->seen[s->lba] = s->ver;
 			/* The compared value was the block's value when the write happened. */
