@@ -59,6 +59,7 @@ void oatt_sent(struct oatt *o, uint64_t ver, uint32_t conn, int gw)
 	v->sent_on |= (uint16_t)(1u << gw);
 	if (!c->closed)
 		v->open_on[gw]++;
+	odata_copy(o->od, ver);
 	odata_settle(o->od, ver, false, v->settle_max);
 }
 

@@ -164,6 +164,12 @@ void odata_settle(struct odata *d, uint64_t ver, bool settled, uint64_t settle_m
 		update_done(d, ver);
 }
 
+void odata_copy(struct odata *d, uint64_t ver)
+{
+	if (ver != 0 && ver < d->nv)
+		d->v[ver].copies++;
+}
+
 bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t)
 {
 	assert(ver >= 1 && ver < d->nv);
@@ -171,9 +177,9 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 	assert(!v->ended);
 	v->ended = true;
 	v->end = t;
-	/* "Not written" speaks for the copy that was answered; another copy
-	 * still out (an earlier transmission) may land yet. */
-	if (out == OD_NO_EFFECT && !v->settled)
+	/* "Not written" speaks for the copy that was answered; an earlier
+	 * copy may have landed, or may land yet. */
+	if (out == OD_NO_EFFECT && v->copies > 1)
 		out = OD_INDETERMINATE;
 	if (out == OD_NO_EFFECT) {
 		for (uint32_t i = 0; i < v->nblocks; i++)

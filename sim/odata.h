@@ -59,6 +59,7 @@ struct vrec {
 	uint64_t end;       /* when the initiator learnt the outcome */
 	uint64_t settle;    /* when its last copy on the wire was resolved (oatt.h) */
 	uint64_t applied;   /* bit i: block lba+i reached the disk */
+	uint32_t copies;    /* transmissions (oatt) */
 	bool fua, zero, ended, settled;
 };
 
@@ -111,6 +112,8 @@ bool odata_read_check(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *
 /* Whether every transmission of ver is resolved, and the latest time one
  * was (oatt.h). Until settled, a write may still land however it ended. */
 void odata_settle(struct odata *d, uint64_t ver, bool settled, uint64_t settle_max);
+/* One more copy of ver went on the wire. */
+void odata_copy(struct odata *d, uint64_t ver);
 
 /* A SYNCHRONIZE CACHE invoked at t completed with GOOD. */
 void odata_flush_done(struct odata *d, uint64_t invoke);

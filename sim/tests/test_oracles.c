@@ -119,6 +119,27 @@ START_TEST(data_acknowledged_write_with_a_copy_out_stays_open)
 }
 END_TEST
 
+START_TEST(data_miscompare_after_a_resend_leaves_the_write_possible)
+{
+	od_setup(false);
+	uint64_t v = odata_begin(&od, OD_WRITE, 3, 1, false, 10);
+	odata_copy(&od, v); /* first copy: landed, its answer lost with the connection */
+	uint8_t b[BS];
+	block_fill(b, BS, 3, v);
+	ck_assert(odata_applied(&od, 3, 1, b));
+	odata_copy(&od, v); /* the re-send miscompares: it saw the first copy's data */
+	ck_assert(odata_end(&od, v, OD_NO_EFFECT, 50));
+	ck_assert(read_block(3, v, 60, 70));
+	od_teardown();
+	od_setup(false);
+	v = odata_begin(&od, OD_WRITE, 3, 1, false, 10);
+	odata_copy(&od, v); /* a single copy that miscompared wrote nothing */
+	ck_assert(odata_end(&od, v, OD_NO_EFFECT, 50));
+	ck_assert(!read_block(3, v, 60, 70));
+	od_teardown();
+}
+END_TEST
+
 START_TEST(data_unwritten_or_foreign_blocks_are_caught)
 {
 	od_setup(false);
@@ -421,6 +442,7 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, data_seen_value_cannot_go_back);
 	tcase_add_test(tc, data_indeterminate_write_may_surface_while_a_copy_is_out);
 	tcase_add_test(tc, data_acknowledged_write_with_a_copy_out_stays_open);
+	tcase_add_test(tc, data_miscompare_after_a_resend_leaves_the_write_possible);
 	tcase_add_test(tc, data_unwritten_or_foreign_blocks_are_caught);
 	tcase_add_test(tc, data_ack_before_the_disk_is_caught);
 	tcase_add_test(tc, data_fua_write_must_survive_power_loss);
