@@ -1,6 +1,6 @@
 /* pr: see pr.h. SPC-4 §5.13 (persistent reservations), PERSISTENT RESERVE
- * IN and OUT (service actions and parameter data), §7.6.4.6 (iSCSI
- * TransportID). */
+ * OUT (service actions and parameter data); the state, its saving, and who
+ * conflicts with it. PERSISTENT RESERVE IN is in pr_in.c. */
 #include "pr.h"
 
 #include <assert.h>
@@ -12,14 +12,9 @@
 #include "cmd.h"
 #include "lu.h"
 #include "nexus.h"
+#include "tid.h"
 #include "ua.h"
 
-enum {
-	PRIN_READ_KEYS = 0,
-	PRIN_READ_RESERVATION = 1,
-	PRIN_REPORT_CAPABILITIES = 2,
-	PRIN_READ_FULL_STATUS = 3,
-};
 enum {
 	PROUT_REGISTER = 0,
 	PROUT_RESERVE = 1,
@@ -30,16 +25,6 @@ enum {
 	PROUT_REGISTER_AND_IGNORE = 6,
 	PROUT_REGISTER_AND_MOVE = 7,
 };
-/* Reservation types. */
-enum {
-	PR_WE = 1,    /* write exclusive */
-	PR_EA = 3,    /* exclusive access */
-	PR_WE_RO = 5, /* write exclusive, registrants only */
-	PR_EA_RO = 6, /* exclusive access, registrants only */
-	PR_WE_AR = 7, /* write exclusive, all registrants */
-	PR_EA_AR = 8, /* exclusive access, all registrants */
-};
-#define PR_SCOPE_LU 0u
 /* PERSISTENT RESERVE OUT parameter list (basic: 24 bytes). */
 #define PROUT_BASIC_LEN 24u
 #define PROUT_SPEC_I_PT 0x08u /* byte 20 */
@@ -47,42 +32,19 @@ enum {
 #define PROUT_APTPL 0x01u
 #define PROUT_MOVE_UNREG 0x02u /* REGISTER AND MOVE byte 17 */
 #define PROUT_MOVE_APTPL 0x01u
-/* SPC-4 §7.6.4.6: iSCSI TransportID. */
-#define TID_PROTO_ISCSI 0x5u
-#define TID_FORMAT_NAME 0x00u /* initiator device: the name alone */
-#define TID_FORMAT_PORT 0x40u /* initiator port: name,i,0xISID */
-#define TID_HDR_LEN 4u
-#define TID_MIN_ADDITIONAL 20u
-#define ISCSI_PORT_SEP ",i,0x"
-/* REPORT CAPABILITIES (8 bytes). */
-#define RCAP_LEN 8u
-#define RCAP_CRH 0x10u
-#define RCAP_SIP_C 0x08u
-#define RCAP_ATP_C 0x04u
-#define RCAP_PTPL_C 0x01u
-#define RCAP_TMV 0x80u
-#define RCAP_ALLOW_TUR (0x1u << 4) /* ALLOW COMMANDS 001b: TEST UNIT READY passes */
-#define RCAP_PTPL_A 0x01u
-#define RCAP_MASK_HI 0xeau         /* WR_EX_AR EX_AC_RO WR_EX_RO EX_AC WR_EX */
-#define RCAP_MASK_LO 0x01u         /* EX_AC_AR */
-/* READ FULL STATUS descriptor. */
-#define FULL_DESC_LEN 24u
-#define FULL_ALL_TG_PT 0x02u
-#define FULL_R_HOLDER 0x01u
 /* Saved state: "PRS1", generation, aptpl, type, holder slot, count, then
  * per registration rel_port, key, port length, port. */
 #define PR_SAVE_MAGIC 0x50525331u
 #define PR_SAVE_HDR_LEN 16u
 #define PR_SAVE_REG_LEN (2u + 8u + 2u)
 #define PR_SAVE_MAX (PR_SAVE_HDR_LEN + PR_REG_MAX * (PR_SAVE_REG_LEN + sizeof(((struct pr_reg *)0)->port)))
-#define PR_NONE UINT32_MAX
 
 static bool pr_type_valid(uint8_t t)
 {
 	return t == PR_WE || t == PR_EA || t == PR_WE_RO || t == PR_EA_RO || t == PR_WE_AR || t == PR_EA_AR;
 }
 
-static bool pr_type_all_registrants(uint8_t t)
+bool pr_type_all_registrants(uint8_t t)
 {
 	return t == PR_WE_AR || t == PR_EA_AR;
 }
@@ -107,8 +69,8 @@ static bool pr_port_match(const char *reg, const char *port)
 	if (strcasecmp(reg, port) == 0)
 		return true;
 	size_t n = strlen(reg);
-	return strstr(reg, ISCSI_PORT_SEP) == NULL && strncasecmp(reg, port, n) == 0 &&
-	       strncasecmp(port + n, ISCSI_PORT_SEP, strlen(ISCSI_PORT_SEP)) == 0;
+	return strstr(reg, TID_PORT_SEP) == NULL && strncasecmp(reg, port, n) == 0 &&
+	       strncasecmp(port + n, TID_PORT_SEP, strlen(TID_PORT_SEP)) == 0;
 }
 
 static bool pr_reg_covers(const struct pr_reg *r, const char *port, uint16_t rel_port)
@@ -124,7 +86,7 @@ static uint32_t pr_find(const struct pr_state *s, const struct scsi_nexus *n)
 	return PR_NONE;
 }
 
-static bool pr_is_holder(const struct pr_state *s, uint32_t me)
+bool pr_is_holder(const struct pr_state *s, uint32_t me)
 {
 	if (!s->reserved || me == PR_NONE)
 		return false;
@@ -362,42 +324,6 @@ static void pr_remove(struct pr_change *c, uint32_t i)
 	}
 }
 
-/* Parse one iSCSI TransportID at p (avail bytes): the port text into
- * port; returns its length, or 0 if malformed. */
-static uint32_t pr_tid_parse(const uint8_t *p, uint32_t avail, char *port, size_t port_len)
-{
-	if (avail < TID_HDR_LEN || (p[0] & 0x0f) != TID_PROTO_ISCSI)
-		return 0;
-	uint8_t format = p[0] & 0xc0;
-	uint32_t len = TID_HDR_LEN + get_be16(p + 2);
-	if ((format != TID_FORMAT_NAME && format != TID_FORMAT_PORT) || len > avail)
-		return 0;
-	const char *name = (const char *)p + TID_HDR_LEN;
-	size_t n = strnlen(name, len - TID_HDR_LEN);
-	if (n == 0 || n == len - TID_HDR_LEN || n >= port_len)
-		return 0; /* empty, unterminated or too long */
-	bool has_isid = strstr(name, ISCSI_PORT_SEP) != NULL;
-	if (has_isid != (format == TID_FORMAT_PORT))
-		return 0;
-	memcpy(port, name, n);
-	port[n] = '\0';
-	return len;
-}
-
-/* TransportID for READ FULL STATUS; returns its length. */
-static uint32_t pr_tid_build(const char *port, uint8_t *out)
-{
-	size_t n = strlen(port);
-	uint32_t add = (uint32_t)((n + 1 + 3) & ~(size_t)3);
-	if (add < TID_MIN_ADDITIONAL)
-		add = TID_MIN_ADDITIONAL;
-	memset(out, 0, TID_HDR_LEN + add);
-	out[0] = (uint8_t)((strstr(port, ISCSI_PORT_SEP) ? TID_FORMAT_PORT : TID_FORMAT_NAME) | TID_PROTO_ISCSI);
-	put_be16(out + 2, (uint16_t)add);
-	memcpy(out + TID_HDR_LEN, port, n);
-	return TID_HDR_LEN + add;
-}
-
 /* SPEC_I_PT: register every TransportID of the list too (all or none). */
 static enum pr_result pr_register_specified(struct pr_change *c, const uint8_t *p, uint32_t n, uint64_t key,
 					    uint16_t rel_port)
@@ -410,7 +336,7 @@ static enum pr_result pr_register_specified(struct pr_change *c, const uint8_t *
 	}
 	while (off < PROUT_BASIC_LEN + 4 + tid_len) {
 		char port[sizeof(c->next.reg[0].port)];
-		uint32_t used = pr_tid_parse(p + off, PROUT_BASIC_LEN + 4 + tid_len - off, port, sizeof(port));
+		uint32_t used = tid_parse(p + off, PROUT_BASIC_LEN + 4 + tid_len - off, port, sizeof(port));
 		bool taken = false;
 		for (uint32_t i = 0; used && i < PR_REG_MAX; i++)
 			taken = taken || pr_reg_covers(&c->next.reg[i], port, rel_port);
@@ -563,7 +489,7 @@ static enum pr_result pr_register_and_move(struct pr_change *c, const uint8_t *p
 		scsi_fail(c->cmd, SC_PARAM_LIST_LENGTH);
 		return PR_FAILED;
 	}
-	if (pr_tid_parse(p + PROUT_BASIC_LEN, tid_len, port, sizeof(port)) == 0 ||
+	if (tid_parse(p + PROUT_BASIC_LEN, tid_len, port, sizeof(port)) == 0 ||
 	    pr_reg_covers(&s->reg[c->me], port, rel)) {
 		scsi_fail_param(c->cmd, PROUT_BASIC_LEN, SCSI_BIT_NONE);
 		return PR_FAILED;
@@ -668,131 +594,5 @@ void pr_out_exec(struct scsi_cmd *cmd)
 		pr_ua_deliver(&c);
 		lu->pr = c.next;
 	}
-	scsi_done(cmd);
-}
-
-/* ---- PERSISTENT RESERVE IN ---- */
-
-/* Writes what fits the allocation length, counts everything. */
-struct pr_out {
-	uint8_t *buf;
-	uint32_t cap, len;
-};
-
-static void out_put(struct pr_out *o, const void *src, uint32_t n)
-{
-	if (o->len < o->cap) {
-		uint32_t room = o->cap - o->len;
-		memcpy(o->buf + o->len, src, n < room ? n : room);
-	}
-	o->len += n;
-}
-
-static void out_be32(struct pr_out *o, uint32_t v)
-{
-	uint8_t b[4];
-	put_be32(b, v);
-	out_put(o, b, 4);
-}
-
-static void out_be64(struct pr_out *o, uint64_t v)
-{
-	uint8_t b[8];
-	put_be64(b, v);
-	out_put(o, b, 8);
-}
-
-/* Patch a 4-byte length already written at off, if it fit. */
-static void out_patch32(struct pr_out *o, uint32_t off, uint32_t v)
-{
-	uint8_t b[4];
-	put_be32(b, v);
-	for (uint32_t i = 0; i < 4; i++)
-		if (off + i < o->cap)
-			o->buf[off + i] = b[i];
-}
-
-/* Unknown service actions never get here: the table has one row each. */
-int pr_in_decode(struct scsi_cmd *cmd)
-{
-	cmd->xfer_len = get_be16(cmd->cdb + 7);
-	cmd->dir = SCSI_DIR_IN;
-	return 0;
-}
-
-static void pr_in_keys(const struct pr_state *s, struct pr_out *o)
-{
-	out_be32(o, s->generation);
-	out_be32(o, 0);
-	for (uint32_t i = 0; i < PR_REG_MAX; i++)
-		if (s->reg[i].used)
-			out_be64(o, s->reg[i].key);
-	out_patch32(o, 4, o->len - 8);
-}
-
-static void pr_in_reservation(const struct pr_state *s, struct pr_out *o)
-{
-	out_be32(o, s->generation);
-	out_be32(o, s->reserved ? 16 : 0);
-	if (!s->reserved)
-		return;
-	/* All-registrants reservations have no one key (SPC-4: 0). */
-	out_be64(o, pr_type_all_registrants(s->type) ? 0 : s->reg[s->holder].key);
-	uint8_t rest[8] = {0, 0, 0, 0, 0, (uint8_t)(PR_SCOPE_LU << 4 | s->type), 0, 0};
-	out_put(o, rest, sizeof(rest));
-}
-
-static void pr_in_capabilities(const struct scsi_lu *lu, struct pr_out *o)
-{
-	uint8_t d[RCAP_LEN] = {0, RCAP_LEN};
-	d[2] = RCAP_CRH | RCAP_SIP_C | RCAP_ATP_C | (lu->env->state_save ? RCAP_PTPL_C : 0);
-	d[3] = RCAP_TMV | RCAP_ALLOW_TUR | (lu->pr.aptpl ? RCAP_PTPL_A : 0);
-	d[4] = RCAP_MASK_HI;
-	d[5] = RCAP_MASK_LO;
-	out_put(o, d, sizeof(d));
-}
-
-static void pr_in_full_status(const struct pr_state *s, struct pr_out *o)
-{
-	out_be32(o, s->generation);
-	out_be32(o, 0);
-	for (uint32_t i = 0; i < PR_REG_MAX; i++) {
-		const struct pr_reg *r = &s->reg[i];
-		if (!r->used)
-			continue;
-		uint8_t d[FULL_DESC_LEN], tid[TID_HDR_LEN + sizeof(r->port) + 4];
-		uint32_t tid_len = pr_tid_build(r->port, tid);
-		bool holder = pr_is_holder(s, i);
-		memset(d, 0, sizeof(d));
-		put_be64(d, r->key);
-		d[12] = (uint8_t)((r->rel_port == 0 ? FULL_ALL_TG_PT : 0) | (holder ? FULL_R_HOLDER : 0));
-		d[13] = holder ? (uint8_t)(PR_SCOPE_LU << 4 | s->type) : 0;
-		put_be16(d + 18, r->rel_port);
-		put_be32(d + 20, tid_len);
-		out_put(o, d, sizeof(d));
-		out_put(o, tid, tid_len);
-	}
-	out_patch32(o, 4, o->len - 8);
-}
-
-void pr_in_exec(struct scsi_cmd *cmd)
-{
-	const struct scsi_lu *lu = cmd->lu;
-	struct pr_out o = {.buf = cmd->buf, .cap = cmd->xfer_len};
-	switch (cmd->cdb[1] & 0x1f) {
-	case PRIN_READ_KEYS:
-		pr_in_keys(&lu->pr, &o);
-		break;
-	case PRIN_READ_RESERVATION:
-		pr_in_reservation(&lu->pr, &o);
-		break;
-	case PRIN_REPORT_CAPABILITIES:
-		pr_in_capabilities(lu, &o);
-		break;
-	default:
-		pr_in_full_status(&lu->pr, &o);
-		break;
-	}
-	cmd->data_in_len = o.len < o.cap ? o.len : o.cap;
 	scsi_done(cmd);
 }

@@ -1,4 +1,5 @@
-/* pr: persistent reservations (SPC-4 §5.13, PERSISTENT RESERVE IN/OUT).
+/* pr: persistent reservations (SPC-4 §5.13, PERSISTENT RESERVE OUT in pr.c,
+ * PERSISTENT RESERVE IN in pr_in.c).
  *
  * Registrations are per I_T nexus: an initiator port (TransportID, or a
  * bare iSCSI name registering the whole initiator device) on one target
@@ -40,7 +41,24 @@ struct pr_state {
 	struct pr_reg reg[PR_REG_MAX];
 };
 
+/* SPC-4 §5.13.1: reservation types; the scope is always the LU (0). */
+enum {
+	PR_WE = 1,    /* write exclusive */
+	PR_EA = 3,    /* exclusive access */
+	PR_WE_RO = 5, /* write exclusive, registrants only */
+	PR_EA_RO = 6, /* exclusive access, registrants only */
+	PR_WE_AR = 7, /* write exclusive, all registrants */
+	PR_EA_AR = 8, /* exclusive access, all registrants */
+};
+#define PR_SCOPE_LU 0u
+#define PR_NONE UINT32_MAX /* no registration */
+
 struct scsi_lu;
+
+/* For PERSISTENT RESERVE IN (pr_in.c): all-registrants types have no one
+ * holder; does registration 'reg' hold the reservation? */
+bool pr_type_all_registrants(uint8_t type);
+bool pr_is_holder(const struct pr_state *s, uint32_t reg);
 
 /* Restore APTPL state through env->state_load. */
 void pr_init(struct scsi_lu *lu);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "scsi/bytes.h"
+#include "scsi/tid.h"
 #include "test_scsi_harness.h"
 
 static struct th t;
@@ -508,6 +509,32 @@ START_TEST(aptpl_save_failure_changes_nothing)
 }
 END_TEST
 
+START_TEST(transport_ids_round_trip_and_malformed_ones_are_refused)
+{
+	uint8_t id[TID_MAX_LEN];
+	char port[300];
+	uint32_t len = tid_build("iqn.x:a,i,0x1234", id);
+	ck_assert_uint_eq(len, 24);
+	ck_assert_uint_eq(id[0], 0x45);
+	ck_assert_uint_eq(tid_parse(id, len, port, sizeof(port)), 24);
+	ck_assert_str_eq(port, "iqn.x:a,i,0x1234");
+	len = tid_build("iqn.2026-11.an.initiator.with.a.longer.name:device", id);
+	ck_assert_uint_eq(len % 4, 0);
+	ck_assert_uint_eq(id[0], 0x05);
+	ck_assert_uint_eq(tid_parse(id, len, port, sizeof(port)), len);
+	ck_assert_uint_eq(tid_parse(id, len - 1, port, sizeof(port)), 0); /* cut short */
+	ck_assert_uint_eq(tid_parse(id, len, port, 10), 0);                /* does not fit */
+	id[0] = 0x45; /* says initiator port, but has no ISID */
+	ck_assert_uint_eq(tid_parse(id, len, port, sizeof(port)), 0);
+	id[0] = 0x01; /* Fibre Channel */
+	ck_assert_uint_eq(tid_parse(id, len, port, sizeof(port)), 0);
+	memset(id, 'x', sizeof(id));
+	id[0] = 0x05;
+	put_be16(id + 2, 20); /* no terminating NUL */
+	ck_assert_uint_eq(tid_parse(id, 24, port, sizeof(port)), 0);
+}
+END_TEST
+
 /* ---- RESERVE / RELEASE ---- */
 
 static int reserve6(void)
@@ -597,6 +624,7 @@ Suite *suite_scsi_pr(void)
 	tcase_add_test(tc, registrations_beyond_the_table_are_insufficient_resources);
 	tcase_add_test(tc, aptpl_state_survives_a_power_cycle_and_plain_state_does_not);
 	tcase_add_test(tc, aptpl_save_failure_changes_nothing);
+	tcase_add_test(tc, transport_ids_round_trip_and_malformed_ones_are_refused);
 	tcase_add_test(tc, reserve6_excludes_other_nexuses_until_released);
 	tcase_add_test(tc, reserve6_ends_with_nexus_loss_and_resets);
 	tcase_add_test(tc, reserve6_conflicts_with_persistent_registrations);
