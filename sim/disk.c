@@ -286,7 +286,7 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 		r->op = RT_DISK_READ;
 		r->offset = r->len = 0;
 	}
-	r->due = d->q->now + dist_sample(lat, &d->rng);
+	r->due = d->q->now + dist_sample(lat, &d->rng) + d->slow_ns[gw];
 	evq_push(d->q, r->due, ev_done, d, r, 0);
 }
 
@@ -346,6 +346,12 @@ void disk_fence(struct disk *d, int gw, bool fenced)
 {
 	assert(gw >= 0 && (unsigned)gw < DISK_GWS_MAX);
 	d->fenced[gw] = fenced;
+}
+
+void disk_slow(struct disk *d, int gw, uint64_t extra_ns)
+{
+	assert(gw >= 0 && (unsigned)gw < DISK_GWS_MAX);
+	d->slow_ns[gw] = extra_ns;
 }
 
 void disk_set_bad_range(struct disk *d, uint64_t lo, uint64_t hi)

@@ -97,6 +97,7 @@ struct disk {
 	uint64_t dead_below[DISK_GWS_MAX];
 	uint64_t reopen_at[DISK_GWS_MAX]; /* SIM_NEVER: not reopening */
 	uint64_t bad_lo, bad_hi;   /* [lo, hi) LBAs that fail reads and writes */
+	uint64_t slow_ns[DISK_GWS_MAX]; /* extra latency of each gateway's I/O */
 	struct { char key[64]; uint8_t *val; size_t len; } state[DISK_STATE_KEYS];
 	struct disk_stats stats;
 };
@@ -120,6 +121,8 @@ void disk_gw_started(struct disk *d, int gw);
 void disk_power_loss(struct disk *d);
 void disk_fence(struct disk *d, int gw, bool fenced);
 void disk_set_bad_range(struct disk *d, uint64_t lo, uint64_t hi);
+/* Gateway gw's way to the storage gets extra_ns slower (0: back to normal). */
+void disk_slow(struct disk *d, int gw, uint64_t extra_ns);
 
 int disk_state_save(struct disk *d, const char *key, const void *buf, size_t len);
 long disk_state_load(const struct disk *d, const char *key, void *buf, size_t cap);

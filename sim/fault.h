@@ -23,7 +23,7 @@ enum fault_kind {
 	F_GW_SHUTDOWN,   /* gw: graceful stop (Async logout), restart after dur */
 	F_DISK_POWER,    /* the disk loses its volatile cache */
 	F_DISK_BAD,      /* LBAs [a, a+b) fail reads and writes for dur */
-	F_DISK_SLOW,     /* disk I/O takes a extra ns for dur */
+	F_DISK_SLOW,     /* gw: its disk I/O takes a extra ns for dur */
 	F_ALLOC_FAIL,    /* gw: its next a allocations fail */
 	F_KINDS
 };

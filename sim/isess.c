@@ -100,10 +100,10 @@ static void closed_for_good(struct isess *s)
 
 /* Drop the connection; unless logging out, hold the commands, reconnect
  * after a delay and fail them if the replacement timeout runs out. */
-static void drop(struct isess *s, uint64_t reconnect_delay_ns)
+static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful)
 {
 	if (s->connected)
-		s->ops.disconnect(s->ops.ctx, s);
+		s->ops.disconnect(s->ops.ctx, s, graceful);
 	s->connected = false;
 	s->conn_gen++;
 	s->nop_at = s->nop_deadline = s->logout_deadline = s->login_deadline = SIM_NEVER;
@@ -124,7 +124,11 @@ void isess_conn_fail(struct isess *s, const char *why)
 		return;
 	bool was_up = s->state == ISS_FFP || s->state == ISS_LOGOUT;
 	s->stats.conn_failures++;
-	drop(s, s->cfg->reconnect_delay_ns);
+	if (!was_up) {
+		s->stats.login_failures++;
+		isess_event(s, ISE_LOGIN_FAILED, 0, why);
+	}
+	drop(s, s->cfg->reconnect_delay_ns, false);
 	if (was_up && s->state == ISS_IDLE)
 		isess_event(s, ISE_DOWN, 0, why);
 }
@@ -162,7 +166,7 @@ void isess_on_connect_failed(struct isess *s, uint64_t now)
 		return;
 	s->stats.login_failures++;
 	isess_event(s, ISE_LOGIN_FAILED, 0, "connect failed");
-	drop(s, s->cfg->reconnect_delay_ns);
+	drop(s, s->cfg->reconnect_delay_ns, false);
 }
 
 static void login_done(struct isess *s)
@@ -202,7 +206,7 @@ static void on_login_rsp(struct isess *s)
 	case ILOGIN_PROTOCOL:
 		s->stats.login_failures++;
 		isess_event(s, ISE_LOGIN_FAILED, s->login.status, s->login.why);
-		drop(s, s->cfg->reconnect_delay_ns);
+		drop(s, s->cfg->reconnect_delay_ns, false);
 		return;
 	}
 }
@@ -290,7 +294,7 @@ static void on_logout_rsp(struct isess *s)
 	uint32_t time2wait = get_be16(bhs + PDU_OFF_W40);
 	uint64_t delay = SIM_S(time2wait) > s->cfg->reconnect_delay_ns ? SIM_S(time2wait)
 									   : s->cfg->reconnect_delay_ns;
-	drop(s, delay);
+	drop(s, delay, true);
 }
 
 static void on_reject(struct isess *s)
@@ -403,7 +407,7 @@ void isess_on_time(struct isess *s, uint64_t now)
 		if (now >= s->login_deadline) {
 			s->stats.login_failures++;
 			isess_event(s, ISE_LOGIN_FAILED, 0, "login timeout");
-			drop(s, s->cfg->reconnect_delay_ns);
+			drop(s, s->cfg->reconnect_delay_ns, false);
 		}
 		break;
 	case ISS_FFP:
@@ -487,7 +491,7 @@ void isess_logout(struct isess *s, uint64_t now)
 		return;
 	}
 	if (s->connected)
-		s->ops.disconnect(s->ops.ctx, s);
+		s->ops.disconnect(s->ops.ctx, s, false);
 	s->connected = false;
 	s->conn_gen++;
 	closed_for_good(s);

@@ -111,8 +111,11 @@ struct isess_ops {
 	 * isess_on_connected or isess_on_connect_failed. */
 	void (*connect)(void *ctx, struct isess *s);
 	void (*send)(void *ctx, struct isess *s, const struct iovec *iov, int iovcnt);
-	/* Close the connection; nothing more is delivered for it. */
-	void (*disconnect)(void *ctx, struct isess *s);
+	/* Close the connection; nothing more is delivered for it. Graceful
+	 * after a logout (FIN behind the data); otherwise an abort (RST): a
+	 * failed connection's unsent commands must not reach the target
+	 * later, after they were retried elsewhere. */
+	void (*disconnect)(void *ctx, struct isess *s, bool graceful);
 	void (*done)(void *ctx, struct isess *s, struct icmd *c);
 	/* A command was just put on the wire (each transmission; optional). */
 	void (*sent)(void *ctx, struct isess *s, struct icmd *c);

@@ -6,8 +6,9 @@
 struct net_chunk {
 	struct net_chunk *next;
 	uint64_t at;   /* arrival time at the other end */
-	uint32_t len;  /* data bytes; 0 with fin set: the FIN */
+	uint32_t len;  /* data bytes; 0 with fin or rst set */
 	bool fin;
+	bool rst;
 	uint8_t data[];
 };
 
@@ -223,10 +224,12 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 	uint64_t now = n->q->now;
 	/* Everything due now, merged as one socket read would see it. */
 	size_t got = 0;
-	bool fin = false;
-	while (p->head != NULL && p->head->at <= now && !fin) {
+	bool fin = false, rst = false;
+	while (p->head != NULL && p->head->at <= now && !fin && !rst) {
 		struct net_chunk *k = p->head;
-		if (k->fin) {
+		if (k->rst) {
+			rst = true;
+		} else if (k->fin) {
 			fin = true;
 		} else {
 			if (got + k->len > NET_READ_MAX)
@@ -241,6 +244,17 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 	}
 	if (!c->closed[to])
 		deliver_bytes(n, c, to, n->scratch, got);
+	if (rst) {
+		/* The aborting end's RST got through: the connection is over. */
+		c->dead = true;
+		pipe_clear(n, &c->pipe[0]);
+		pipe_clear(n, &c->pipe[1]);
+		if (!c->closed[to] && !c->got_fin[to]) {
+			c->got_fin[to] = true;
+			n->ops.closed(n->ops.ctx, c, to, true);
+		}
+		return;
+	}
 	if (fin && !c->dead && !c->closed[to] && !c->got_fin[to]) {
 		c->got_fin[to] = true;
 		n->ops.closed(n->ops.ctx, c, to, false);
@@ -299,6 +313,7 @@ int net_send(struct net *n, struct net_conn *c, enum net_side from, const struct
 	assert(k != NULL);
 	k->len = (uint32_t)len;
 	k->fin = false;
+	k->rst = false;
 	size_t off = 0;
 	for (int i = 0; i < iovcnt; i++) {
 		memcpy(k->data + off, iov[i].iov_base, iov[i].iov_len);
@@ -336,6 +351,31 @@ void net_close(struct net *n, struct net_conn *c, enum net_side side)
 	assert(k != NULL);
 	k->len = 0;
 	k->fin = true;
+	k->rst = false;
+	append(n, c, side, k, n->q->now + one_way(n, c));
+}
+
+void net_abort(struct net *n, struct net_conn *c, enum net_side side)
+{
+	if (c->closed[side])
+		return;
+	c->closed[side] = true;
+	if (!c->established)
+		c->dead = true;
+	if (c->dead)
+		return;
+	enum net_side other = side == NET_INI ? NET_GW : NET_INI;
+	n->ops.wire(n->ops.ctx, c, NET_WIRE_RST, side, NULL, 0);
+	trace_conn(n, c, side == NET_INI ? "abort_ini" : "abort_gw", "");
+	/* Unsent bytes die with the socket; nothing more is read by it. */
+	pipe_clear(n, &c->pipe[side]);
+	pipe_clear(n, &c->pipe[other]);
+	if (c->closed[other] || c->got_fin[other] || (other == NET_GW && c->orphan_gw)) {
+		c->dead = true;
+		return;
+	}
+	struct net_chunk *k = sim_zalloc(n->mem, sizeof(*k));
+	k->rst = true;
 	append(n, c, side, k, n->q->now + one_way(n, c));
 }
 

@@ -134,6 +134,10 @@ struct net_conn *net_connect(struct net *n, int ini, int path, int gw, void *ini
 int net_send(struct net *n, struct net_conn *c, enum net_side from, const struct iovec *iov, int iovcnt);
 /* Close one end: FIN after the queued bytes; that end gets nothing more. */
 void net_close(struct net *n, struct net_conn *c, enum net_side side);
+/* Abort one end (RST, as close() with SO_LINGER 0): its bytes not yet
+ * delivered are dropped, and the other end learns of the reset when the
+ * RST gets through (after a partition heals, a pause ends ...). */
+void net_abort(struct net *n, struct net_conn *c, enum net_side side);
 /* Reset: both ends are told (after rst_latency), queued bytes are lost. */
 void net_reset(struct net *n, struct net_conn *c, const char *why);
 

@@ -77,16 +77,23 @@ static uint64_t oldest_read(const struct odata *d, uint64_t now)
 
 /* Drop entries no read that can still start (or is in flight) may see.
  * Only a durable successor buries a value for good: a power loss may
- * bring back anything newer than the last durable write. */
+ * bring back anything newer than the last durable write. A history that
+ * grows long without flushes also sheds values buried by volatile writes;
+ * the block is then marked degraded and a power loss that brings one of
+ * them back is not judged (counted as unchecked) rather than misjudged. */
 static void prune(struct odata *d, uint64_t b, uint64_t now)
 {
 	struct hlist *l = &d->h[b];
 	uint64_t t = oldest_read(d, now);
+	bool hard = l->n >= ODATA_HIST_SOFT_MAX;
 	size_t keep = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		bool dead = false;
-		for (size_t j = 0; j < l->n && !dead; j++)
-			dead = l->e[j].durable && supersedes(&l->e[j], &l->e[i], t);
+		for (size_t j = 0; j < l->n && !dead; j++) {
+			dead = supersedes(&l->e[j], &l->e[i], t) && (hard || l->e[j].durable);
+			if (dead && !l->e[j].durable)
+				l->degraded = true;
+		}
 		if (dead)
 			d->stats.pruned++;
 		else
@@ -139,12 +146,16 @@ static void remove_entry(struct odata *d, uint64_t b, uint64_t ver)
 	}
 }
 
-/* The entries of ver learn when it can no longer land. */
+/* The entries of ver learn when it is over: at its acknowledgement (the
+ * application saw it complete: a copy landing later is a stale write), or,
+ * when it failed or timed out, once every copy of it is resolved. */
 static void update_done(struct odata *d, uint64_t ver)
 {
 	struct vrec *v = &d->v[ver];
 	uint64_t done = SIM_NEVER;
-	if (v->ended && v->settled)
+	if (v->ended && v->ack != SIM_NEVER)
+		done = v->ack;
+	else if (v->ended && v->settled)
 		done = v->end > v->settle ? v->end : v->settle;
 	for (uint32_t i = 0; i < v->nblocks; i++) {
 		struct hent *e = find(d, v->lba + i, ver);
@@ -408,7 +419,10 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 			fine = !older;
 		}
 		d->stats.durable_checked++;
-		if (!fine && ok) {
+		bool unknown = lost == NULL && l->degraded;
+		if (unknown)
+			d->stats.durable_unchecked++;
+		if (!fine && !unknown && ok) {
 			ok = false;
 			fail(d, "power loss at %llu ns: lba %llu holds version %llu, but durable version %llu was lost", (ull)t,
 				(ull)b, (ull)ver, (ull)(lost ? lost->ver : 0));
@@ -422,6 +436,7 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 			if (l->e[i].done == SIM_NEVER && !l->e[i].synthetic)
 				l->e[keep++] = l->e[i];
 		l->n = keep;
+		l->degraded = false;
 		struct hent s = { .ver = ver, .zero = got.zero, .invoke = t, .ack = t, .eff = t, .done = t,
 			.durable = true, .synthetic = true };
 		hpush(d, b, &s);

@@ -5,9 +5,10 @@
  * left there: a version c is allowed unless another write w, started
  * after c was done, was known effective (acknowledged, or seen by an
  * earlier read) before the read started (linearizability of a register,
- * Herlihy & Wing). A write is done when its outcome is known *and* every
- * copy of it sent on some connection is resolved (oatt.h); until then,
- * and forever if it timed out, it is indeterminate and may still land. Durability: after a power loss,
+ * Herlihy & Wing). A write is done when it is acknowledged (a copy of it
+ * landing later, after a failover, is a stale write); one that failed or
+ * timed out is done once every copy of it sent on some connection is
+ * resolved (oatt.h), and until then indeterminate: it may still land. Durability: after a power loss,
  * no block may hold a value older than a write acknowledged as durable
  * (FUA, or acknowledged before a SYNCHRONIZE CACHE that completed, or
  * any write when the LU runs without a volatile cache) (SBC-3 §4.11).
@@ -30,6 +31,7 @@
 
 #define ODATA_WRITE_BLOCKS_MAX 64u /* one version covers at most this many blocks */
 #define ODATA_HIST_PRUNE 8u        /* prune a block's history beyond this many entries */
+#define ODATA_HIST_SOFT_MAX 32u    /* beyond this, prune values only volatile writes buried */
 #define ODATA_READS_MAX 1024u      /* reads in flight at once */
 
 struct hent {
@@ -45,6 +47,7 @@ struct hlist {
 	struct hent *e;
 	size_t n, cap;
 	size_t prune_at; /* prune when n reaches this (0: ODATA_HIST_PRUNE) */
+	bool degraded;   /* values buried only by volatile writes were pruned */
 };
 
 enum odata_kind {
@@ -71,7 +74,7 @@ enum odata_outcome {
 
 struct odata_stats {
 	uint64_t versions, acked, indeterminate, reads_checked, blocks_checked;
-	uint64_t reads_unchecked, flushes, power_losses, pruned, durable_checked;
+	uint64_t reads_unchecked, flushes, power_losses, pruned, durable_checked, durable_unchecked;
 };
 
 struct odata {

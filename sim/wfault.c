@@ -32,16 +32,6 @@ static void each_conn(struct world *w, const struct fault *f, bool reset)
 	}
 }
 
-static void disk_slow(struct world *w, int delta, uint64_t extra)
-{
-	w->disk_slow += delta;
-	struct disk_params *d = &w->disk.p;
-	const struct disk_params *base = &w->p->disk;
-	uint64_t add = w->disk_slow > 0 ? extra : 0;
-	d->read_lat.min_ns = base->read_lat.min_ns + add;
-	d->write_lat.min_ns = base->write_lat.min_ns + add;
-	d->flush_lat.min_ns = base->flush_lat.min_ns + add;
-}
 
 static void trace_fault(struct world *w, const struct fault *f, const char *what)
 {
@@ -103,7 +93,7 @@ static void ev_start(void *a, void *b, uint64_t arg)
 		break;
 	case F_DISK_SLOW:
 		world_cov(w, COV_FAULT_DISK_SLOW);
-		disk_slow(w, 1, f->a);
+		disk_slow(&w->disk, f->gw, f->a);
 		break;
 	case F_ALLOC_FAIL:
 		world_cov(w, COV_FAULT_ALLOC_FAIL);
@@ -147,7 +137,7 @@ static void ev_heal(void *a, void *b, uint64_t arg)
 		disk_set_bad_range(&w->disk, 0, 0);
 		break;
 	case F_DISK_SLOW:
-		disk_slow(w, -1, f->a);
+		disk_slow(&w->disk, f->gw, 0);
 		break;
 	case F_STALL:
 	case F_RESET:

@@ -26,12 +26,14 @@ static void sess_send(void *ctx, struct isess *s, const struct iovec *iov, int i
 		net_send(&p->w->net, p->conn, NET_INI, iov, iovcnt);
 }
 
-static void sess_disconnect(void *ctx, struct isess *s)
+static void sess_disconnect(void *ctx, struct isess *s, bool graceful)
 {
 	(void)ctx;
 	struct wpath *p = s->user;
-	if (p->conn != NULL)
+	if (p->conn != NULL && graceful)
 		net_close(&p->w->net, p->conn, NET_INI);
+	else if (p->conn != NULL)
+		net_abort(&p->w->net, p->conn, NET_INI);
 	p->conn = NULL;
 }
 

@@ -101,7 +101,6 @@ struct world {
 	size_t checkers_cap;
 	struct sim_rng rng_rx;    /* zero-copy or rt_on_bytes per delivery */
 	int cuts[SIM_INIS_MAX][SIM_GWS_MAX][2]; /* partitions active per link and direction */
-	int disk_slow;            /* disk slowdowns active */
 	uint64_t end_ns;          /* liveness verdict time */
 	uint64_t logout_deadline;
 	bool stopping;            /* logouts sent: the world is winding down */

@@ -79,9 +79,10 @@ static void op_send(void *ctx, struct isess *s, const struct iovec *iov, int n)
 	}
 }
 
-static void op_disconnect(void *ctx, struct isess *s)
+static void op_disconnect(void *ctx, struct isess *s, bool graceful)
 {
 	(void)s;
+	(void)graceful;
 	struct probe *p = ctx;
 	if (p->fd >= 0)
 		close(p->fd);
@@ -196,7 +197,8 @@ int main(int argc, char **argv)
 			cfg.login.want_header_digest = cfg.login.want_data_digest = true;
 		}
 	}
-	struct isess_ops ops = { &p, op_connect, op_send, op_disconnect, op_done, op_event };
+	struct isess_ops ops = { .ctx = &p, .connect = op_connect, .send = op_send, .disconnect = op_disconnect,
+		.done = op_done, .event = op_event };
 	struct sim_rng rng;
 	rng_stream(&rng, (uint64_t)now_ns(), "probe", 0);
 	struct isess s;

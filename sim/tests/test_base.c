@@ -81,7 +81,7 @@ START_TEST(dist_sample_respects_minimum_and_cap)
 }
 END_TEST
 
-static uint64_t order[16];
+static uint64_t order[128];
 static unsigned norder;
 static struct evq *the_q;
 

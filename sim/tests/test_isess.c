@@ -56,9 +56,10 @@ static void h_send(void *ctx, struct isess *s, const struct iovec *iov, int n)
 	}
 }
 
-static void h_disconnect(void *ctx, struct isess *s)
+static void h_disconnect(void *ctx, struct isess *s, bool graceful)
 {
 	(void)s;
+	(void)graceful;
 	((struct harness *)ctx)->disconnects++;
 }
 

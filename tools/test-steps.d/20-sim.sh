@@ -4,6 +4,8 @@
 #   sim-purity            the deterministic core calls no OS function
 #   sim-unit(-asan)       sim/tests unit tests (Check), plain and sanitized
 #   sim-determinism       same seed, same world: trace hashes and JSONL bytes
+#                         (seeds, and a scenario that fails on purpose)
+#   sim-scenarios         sim/tests/scenarios/*.scn meet their `expect` lines
 #   sim-swarm             300 seeded worlds (60 simulated s, 2 gateways,
 #                         4 initiators, faults drawn per seed): no oracle fires
 #   sim-swarm-asan        a few worlds under ASan/UBSan (sim and engine)
@@ -15,7 +17,9 @@ step sim-build make -s BUILD="$BUILD" sim sim-bugs
 step sim-purity sim/tests/purity.sh
 step sim-unit "$BUILD/rel/sim_tests"
 step sim-unit-asan "$BUILD/asan/sim_tests"
-step sim-determinism sim/tests/determinism.sh "$BUILD/rel/isim" 1 2 3 4 5 6 7 8
+step sim-determinism sim/tests/determinism.sh "$BUILD/rel/isim" 1 2 3 4 5 6 \
+	sim/tests/scenarios/misdirected-writes.scn
+step sim-scenarios sim/tests/scenarios.sh "$BUILD/rel/isim" sim/tests/scenarios/*.scn
 step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
 step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
 for bug in ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover; do
