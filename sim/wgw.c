@@ -194,6 +194,8 @@ static bool start_engine(struct wgw *g)
 		if (g->live_bytes != 0)
 			world_violation(g->w, ORACLE_ENGINE, "gateway %d: a failed rt_engine_create left %llu bytes allocated",
 				g->idx, (unsigned long long)g->live_bytes);
+		g->w->engine_leaked += g->live_bytes;
+		g->live_bytes = 0;
 		trace_ev(g->w->tr, g->w->q.now, TEV_GW, "start_failed", g->idx, 0, 0, 0, NULL);
 		evq_push(&g->w->q, g->w->q.now + START_RETRY_NS, ev_retry_start, g, NULL, 0);
 		return false;
@@ -274,6 +276,7 @@ static void destroy_engine(struct wgw *g)
 	if (g->live_bytes != 0)
 		world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_engine_destroy left %llu bytes allocated",
 			g->idx, (unsigned long long)g->live_bytes);
+	g->w->engine_leaked += g->live_bytes;
 	g->live_bytes = 0;
 	g->alloc_fail_left = 0; /* a new process does not inherit them */
 	drop_deferred(g);

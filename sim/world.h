@@ -38,6 +38,7 @@ struct sim_result {
 	uint64_t trace_hash;
 	uint64_t trace_events;
 	uint64_t ios, io_errors;
+	uint64_t engine_leaked;  /* bytes engines never freed (reported by the engine oracle) */
 	struct cov cov;
 };
 

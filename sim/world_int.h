@@ -108,6 +108,7 @@ struct world {
 	struct sim_result *res;
 	struct cov cov;
 	uint64_t io_errors;
+	uint64_t engine_leaked;
 };
 
 /* world.c */
