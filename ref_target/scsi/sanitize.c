@@ -28,8 +28,7 @@ struct overwrite {
 	uint64_t next;       /* next LBA of this pass */
 	uint32_t pass, passes;
 	uint32_t chunk_blocks;
-	bool invert;
-	uint8_t data[];
+	uint8_t data[] __attribute__((aligned(8)));
 };
 
 /* An IMMED sanitize: the job command and a copy of its parameters. */
@@ -103,11 +102,23 @@ static void overwrite_next(struct scsi_cmd *cmd)
 	o->next += n;
 }
 
-/* Fill the chunk with the pattern (repeated to fill each block). */
-static void overwrite_fill(struct overwrite *o, const uint8_t *pattern, uint32_t plen, size_t bytes)
+/* Fill the chunk with the pattern, repeated to fill each block (a block
+ * length is a multiple of nothing in particular: repeat byte-wise once,
+ * then copy whole blocks). */
+static void overwrite_fill(struct overwrite *o, const uint8_t *pattern, uint32_t plen, uint32_t bs)
 {
-	for (size_t i = 0; i < bytes; i++)
-		o->data[i] = (uint8_t)(pattern[i % plen] ^ (o->invert ? 0xff : 0));
+	for (uint32_t i = 0; i < bs; i++)
+		o->data[i] = pattern[i % plen];
+	for (uint32_t b = 1; b < o->chunk_blocks; b++)
+		memcpy(o->data + (size_t)b * bs, o->data, bs);
+}
+
+/* INVERT: the next pass writes the complement. */
+static void overwrite_invert(struct overwrite *o, uint32_t bs)
+{
+	uint64_t *w = (uint64_t *)(void *)o->data;
+	for (size_t i = 0; i < (size_t)o->chunk_blocks * bs / sizeof(*w); i++)
+		w[i] = ~w[i];
 }
 
 static void overwrite_end(struct scsi_cmd *cmd, bool ok)
@@ -186,8 +197,7 @@ void sanitize_overwrite_exec(struct scsi_cmd *cmd)
 		return;
 	}
 	*o = probe;
-	o->invert = false;
-	overwrite_fill(o, p + OVERWRITE_HDR_LEN, n - OVERWRITE_HDR_LEN, size - sizeof(*o));
+	overwrite_fill(o, p + OVERWRITE_HDR_LEN, n - OVERWRITE_HDR_LEN, bs);
 	cmd->priv = o;
 	lu->sanitize.running = true;
 	lu->sanitize.done = 0;
@@ -211,12 +221,8 @@ void sanitize_overwrite_done(struct scsi_cmd *cmd)
 	lu->sanitize.done += cmd->io.len / lu_block_size(lu);
 	if (o->next == lu_blocks(lu) && ++o->pass < o->passes) {
 		/* the next pass, with the pattern inverted if INVERT asks */
-		const uint8_t *p = cmd->buf;
-		if (p[0] & OVERWRITE_INVERT) {
-			o->invert = !o->invert;
-			for (size_t i = 0; i < (size_t)o->chunk_blocks * lu_block_size(lu); i++)
-				o->data[i] ^= 0xff;
-		}
+		if (cmd->buf[0] & OVERWRITE_INVERT)
+			overwrite_invert(o, lu_block_size(lu));
 		o->next = 0;
 	}
 	if (o->next < lu_blocks(lu)) {

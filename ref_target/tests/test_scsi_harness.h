@@ -16,6 +16,7 @@
 #include "scsi/scsi.h"
 
 #define TH_BUF_MAX (RT_XFER_MAX + 4096u)
+#define TH_POISON_LEN (64u * 1024u) /* bytes of the buffer poisoned per command */
 #define TH_LUNS 4u
 
 struct th_cmd {

@@ -53,8 +53,10 @@ static void sanitize_immed(uint32_t len)
 
 static bool disk_all(uint8_t v)
 {
-	for (uint64_t i = 0; i < (uint64_t)BLOCKS * BS; i++)
-		if (t.fe.disk[i] != v)
+	static uint8_t want[BS];
+	memset(want, v, BS);
+	for (uint64_t b = 0; b < BLOCKS; b++)
+		if (memcmp(th_disk(&t, b), want, BS) != 0)
 			return false;
 	return true;
 }
@@ -85,10 +87,13 @@ START_TEST(overwrite_repeats_a_short_pattern_and_inverts_between_passes)
 	list[5] = 0xf0;
 	ck_assert_int_eq(sanitize(1, false, n), SCSI_STATUS_GOOD);
 	/* pass 1 wrote 0f f0 ..., pass 2 its inverse */
-	for (uint32_t i = 0; i < BLOCKS * BS; i += 2) {
-		ck_assert_uint_eq(t.fe.disk[i], 0xf0);
-		ck_assert_uint_eq(t.fe.disk[i + 1], 0x0f);
+	static uint8_t want[BS];
+	for (uint32_t i = 0; i < BS; i += 2) {
+		want[i] = 0xf0;
+		want[i + 1] = 0x0f;
 	}
+	for (uint32_t b = 0; b < BLOCKS; b++)
+		ck_assert_int_eq(memcmp(th_disk(&t, b), want, BS), 0);
 }
 END_TEST
 
