@@ -59,6 +59,7 @@
 	X(MP_UNIT_ATTENTION, "mpath.unit_attention_retry", 0) \
 	X(MP_BUSY_RETRY, "mpath.busy_retry", 0) \
 	X(MP_IO_ABORTED, "mpath.io_aborted_retry", 0) \
+	X(MP_ALUA_STATE, "mpath.alua_state_from_rtpg", 1) \
 	X(IO_READ_OK, "io.read_ok", 1) \
 	X(IO_WRITE_OK, "io.write_ok", 1) \
 	X(IO_FUA_OK, "io.write_fua_ok", 1) \

@@ -19,6 +19,12 @@ enum {
 	ST_TASK_ABORTED = 0x40,
 };
 #define PRIO_STANDBY 1u
+#define PRIO_NONOPTIMIZED 10u /* multipath-tools' alua prioritizer values */
+/* SPC-4 §6.37: MAINTENANCE IN / REPORT TARGET PORT GROUPS, and the
+ * asymmetric access states of §5.15.2.4. */
+#define OP_MAINTENANCE_IN 0xa3u
+#define SA_REPORT_TARGET_PORT_GROUPS 0x0au
+enum { ALUA_AO = 0x0, ALUA_AN = 0x1, ALUA_STANDBY = 0x2, ALUA_UNAVAILABLE = 0x3 };
 #define SVC_INITIAL_NS SIM_MS(1)
 
 struct sense {
@@ -59,24 +65,28 @@ void mpath_init(struct mpath *mp, const struct mpath_cfg *cfg, const struct mpat
 	mp->no_path_deadline = SIM_NEVER;
 }
 
-void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint32_t prio)
+void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uint32_t prio)
 {
 	assert(mp->npaths < MPATH_PATHS_MAX);
 	struct mp_path *p = &mp->paths[mp->npaths++];
-	*p = (struct mp_path){ .s = s, .gw = gw, .state = MPP_FAILED, .prio_static = prio,
-		.svc_ewma_ns = SVC_INITIAL_NS };
+	*p = (struct mp_path){ .s = s, .gw = gw, .tpg = tpg, .state = MPP_FAILED, .prio_static = prio,
+		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1 };
 	/* Like multipathd, a path is used once the checker has seen it work. */
 	p->next_check = 0;
 }
 
 static uint32_t prio(const struct mp_path *p)
 {
-	return p->standby ? PRIO_STANDBY : p->prio_static;
+	if (p->standby || p->alua_state == ALUA_STANDBY)
+		return PRIO_STANDBY;
+	if (p->alua_state == ALUA_AN && p->prio_static > PRIO_NONOPTIMIZED)
+		return PRIO_NONOPTIMIZED;
+	return p->prio_static;
 }
 
 static bool usable(const struct mp_path *p)
 {
-	return p->state == MPP_ACTIVE;
+	return p->state == MPP_ACTIVE && p->alua_state != ALUA_UNAVAILABLE;
 }
 
 unsigned mpath_active_paths(const struct mpath *mp)
@@ -328,6 +338,53 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 	}
 }
 
+/* The state of the path's own group in a REPORT TARGET PORT GROUPS
+ * answer (length-only header, SPC-4 §6.37.2), or -1. */
+static int rtpg_state(const struct mp_path *p, const struct icmd *c)
+{
+	const uint8_t *b = p->rtpg_buf;
+	uint32_t len = c->data_in < MP_RTPG_LEN ? c->data_in : MP_RTPG_LEN;
+	if (len < 4)
+		return -1;
+	uint32_t end = 4 + get_be32(b);
+	if (end > len)
+		end = len;
+	for (uint32_t off = 4; off + 8 <= end;) {
+		const uint8_t *d = b + off;
+		if (get_be16(d + 2) == p->tpg)
+			return d[0] & 0x0f;
+		off += 8 + 4u * d[7];
+	}
+	return -1;
+}
+
+static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
+{
+	struct mp_path *p = &mp->paths[i];
+	p->rtpg_busy = false;
+	int st = c->result == ICMD_OK && c->status == ST_GOOD ? rtpg_state(p, c) : -1;
+	if (st < 0) {
+		mp->stats.rtpg_failed++;
+		return; /* keep what we knew: prio falls back to the static one */
+	}
+	mp->stats.rtpg_ok++;
+	if (st != p->alua_state) {
+		p->alua_state = st;
+		note(mp, st == ALUA_AO ? "alua_optimized" : st == ALUA_AN ? "alua_nonoptimized" : "alua_standby", (int)i);
+	}
+	run_queue(mp);
+}
+
+static void send_rtpg(struct mpath *mp, struct mp_path *p)
+{
+	p->rtpg = (struct icmd){ .dir = ICMD_IN, .buf = p->rtpg_buf, .len = MP_RTPG_LEN, .fastfail = true, .attr = 1 };
+	p->rtpg.cdb[0] = OP_MAINTENANCE_IN;
+	p->rtpg.cdb[1] = SA_REPORT_TARGET_PORT_GROUPS;
+	put_be32(p->rtpg.cdb + 6, MP_RTPG_LEN);
+	p->rtpg_busy = true;
+	isess_submit(p->s, mp->now, &p->rtpg);
+}
+
 static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 {
 	struct mp_path *p = &mp->paths[i];
@@ -340,6 +397,8 @@ static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 	} else if (answered && (c->status == ST_GOOD || s.key == SK_UNIT_ATTENTION)) {
 		p->standby = false;
 		reinstate(mp, i);
+		if (mp->cfg->alua && !p->rtpg_busy)
+			send_rtpg(mp, p);
 	} else {
 		fail_path(mp, i, "path_fail_checker");
 	}
@@ -352,6 +411,8 @@ void mpath_cmd_done(struct mpath *mp, uint64_t now, unsigned p, struct icmd *c)
 	assert(p < mp->npaths);
 	if (c == &mp->paths[p].tur)
 		checker_done(mp, p, c);
+	else if (c == &mp->paths[p].rtpg)
+		rtpg_done(mp, p, c);
 	else
 		io_done(mp, &mp->paths[p], p, c->owner);
 }

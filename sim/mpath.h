@@ -3,9 +3,12 @@
  *
  * Paths are grouped by priority (path_grouping_policy group_by_prio):
  * each path gets a static priority (its preferred gateway, like
- * prio "weightedpath") lowered to "standby" while the target answers NOT
- * READY / ALUA standby or unavailable (SPC-4 §5.15, ASC 04h/0Bh,0Ch), so
- * ALUA state moves paths between groups. I/O goes to the best group with
+ * prio "weightedpath"); with alua on, the path checker also asks REPORT
+ * TARGET PORT GROUPS (SPC-4 §6.37) for the state of the path's target
+ * port group (prio "alua": active/non-optimized caps the priority,
+ * standby lowers it, unavailable takes the path out), and any command
+ * answered NOT READY / ALUA standby or unavailable (ASC 04h/0Bh,0Ch)
+ * lowers it too, so ALUA state moves paths between groups. I/O goes to the best group with
  * a usable path; within it a path selector picks: round-robin (rr_min_io
  * I/Os per path), queue-length, or service-time. Failback is immediate
  * or manual. A path fails when an I/O on it fails with a transport error
@@ -53,7 +56,10 @@ struct mpath_cfg {
 	uint64_t polling_interval_ns; /* path checker period */
 	uint64_t retry_delay_ns;      /* before retrying a BUSY/UA/transitioning I/O */
 	uint32_t retries_max;         /* per I/O, for target-side transient errors */
+	bool alua;                    /* ask REPORT TARGET PORT GROUPS */
 };
+
+#define MP_RTPG_LEN 256u /* allocation length of our REPORT TARGET PORT GROUPS */
 
 enum mp_result {
 	MP_OK = 0,        /* GOOD (or CONDITION MET) */
@@ -84,9 +90,14 @@ enum mp_path_state {
 struct mp_path {
 	struct isess *s;
 	int gw;
+	uint16_t tpg;        /* its target port group (the iSCSI TPGT) */
 	enum mp_path_state state;
 	uint32_t prio_static;
 	bool standby;        /* the target said ALUA standby/unavailable */
+	int alua_state;      /* from REPORT TARGET PORT GROUPS, -1 unknown */
+	struct icmd rtpg;
+	bool rtpg_busy;
+	uint8_t rtpg_buf[MP_RTPG_LEN];
 	uint32_t inflight;
 	uint64_t svc_ewma_ns; /* service time, for the service-time selector */
 	struct icmd tur;
@@ -106,7 +117,7 @@ struct mpath_ops {
 
 struct mpath_stats {
 	uint64_t ios, retries, path_fails, reinstates, group_switches, queued, no_path_failures;
-	uint64_t failbacks;
+	uint64_t failbacks, rtpg_ok, rtpg_failed;
 };
 
 struct mpath {
@@ -126,7 +137,7 @@ struct mpath {
 
 void mpath_init(struct mpath *mp, const struct mpath_cfg *cfg, const struct mpath_ops *ops);
 /* Add a path over session s to gateway gw with a static priority. */
-void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint32_t prio);
+void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uint32_t prio);
 
 void mpath_submit(struct mpath *mp, uint64_t now, struct mp_io *io);
 /* A command of path p finished (an I/O's or the checker's). */

@@ -78,6 +78,7 @@ static const struct key keys[] = {
 	K("multipath", "polling_interval", V_TIME, mp.polling_interval_ns),
 	K("multipath", "retry_delay", V_TIME, mp.retry_delay_ns),
 	K("multipath", "retries", V_U32, mp.retries_max),
+	K("multipath", "alua", V_BOOL, mp.alua),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
 	K("workload", "read", V_U32, wl.weight[WL_READ]),

@@ -83,6 +83,7 @@ static void draw_multipath(struct sim_params *p, struct sim_rng *r)
 	m->no_path_retry = npr < 6 ? MP_NO_PATH_RETRY_QUEUE : npr < 7 ? MP_NO_PATH_RETRY_FAIL : (int)rng_range(r, 2, 12);
 	m->polling_interval_ns = ms_range(r, SIM_S(1), SIM_S(10));
 	m->retry_delay_ns = ms_range(r, SIM_MS(10), SIM_MS(500));
+	m->alua = rng_chance(r, 500000);
 }
 
 static void draw_workload(struct sim_params *p, struct sim_rng *r)

@@ -150,6 +150,9 @@ static const struct note_cov note_covs[] = {
 	{ "unit_attention", COV_MP_UNIT_ATTENTION },
 	{ "io_busy", COV_MP_BUSY_RETRY },
 	{ "io_aborted", COV_MP_IO_ABORTED },
+	{ "alua_optimized", COV_MP_ALUA_STATE },
+	{ "alua_nonoptimized", COV_MP_ALUA_STATE },
+	{ "alua_standby", COV_MP_ALUA_STATE },
 };
 
 static void mp_note(void *ctx, struct mpath *mp, const char *what, int path)
@@ -198,7 +201,7 @@ void wini_init(struct world *w, struct wini *in)
 		 * initiator prefers its own, spreading the load. */
 		int owner = p->disk.exclusive_lock ? 0 : in->idx % p->gateways;
 		uint32_t prio = path->gw == owner ? 50 : 10;
-		mpath_add_path(&in->mp, &path->sess, path->gw, prio);
+		mpath_add_path(&in->mp, &path->sess, path->gw, (uint16_t)(path->gw + 1), prio);
 	}
 	struct sim_rng rng;
 	rng_stream(&rng, p->seed, "workload", (uint32_t)in->idx);
