@@ -116,9 +116,12 @@ static void model_status(struct fz_task *t, uint8_t status)
 	t->unsol_off = t->unsol_end;
 }
 
+/* The task a PDU names; NULL (blind model only) if unknown. */
 static struct fz_task *model_live(struct fz_model *m, const uint8_t *bhs, const char *what)
 {
 	struct fz_task *t = fz_model_task(m, pdu_itt(bhs));
+	if (t == NULL && m->blind)
+		return NULL;
 	FZ_CHECK(t != NULL, "%s for ITT 0x%08x, never sent", what, pdu_itt(bhs));
 	FZ_CHECK(!t->aborted, "%s for ITT 0x%08x after ABORT TASK completed", what, t->itt);
 	return t;
@@ -127,6 +130,8 @@ static struct fz_task *model_live(struct fz_model *m, const uint8_t *bhs, const 
 static void model_data_in(struct fz_model *m, const uint8_t *bhs, uint32_t len)
 {
 	struct fz_task *t = model_live(m, bhs, "Data-In");
+	if (t == NULL)
+		return;
 	uint32_t sn = pdu_w(bhs, PDU_OFF_W36), off = pdu_w(bhs, PDU_OFF_W40);
 	FZ_CHECK(t->read, "Data-In for ITT 0x%08x, not a read", t->itt);
 	FZ_CHECK(sn == t->data_in_sn, "Data-In DataSN %u, expected %u", sn, t->data_in_sn);
@@ -141,6 +146,8 @@ static void model_data_in(struct fz_model *m, const uint8_t *bhs, uint32_t len)
 static void model_r2t(struct fz_model *m, const uint8_t *bhs)
 {
 	struct fz_task *t = model_live(m, bhs, "R2T");
+	if (t == NULL)
+		return;
 	uint32_t sn = pdu_w(bhs, PDU_OFF_W36), off = pdu_w(bhs, PDU_OFF_W40), len = pdu_w(bhs, PDU_OFF_W44);
 	FZ_CHECK(t->write, "R2T for ITT 0x%08x, not a write", t->itt);
 	FZ_CHECK(sn == t->r2t_sn, "R2TSN %u, expected %u", sn, t->r2t_sn);
@@ -168,9 +175,12 @@ void fz_model_pdu(struct fz_model *m, const uint8_t *bhs, const uint8_t *data, u
 {
 	(void)data;
 	switch (pdu_opcode(bhs)) {
-	case ISCSI_OP_SCSI_RSP:
-		model_status(model_live(m, bhs, "SCSI Response"), bhs[3]);
+	case ISCSI_OP_SCSI_RSP: {
+		struct fz_task *t = model_live(m, bhs, "SCSI Response");
+		if (t != NULL)
+			model_status(t, bhs[3]);
 		break;
+	}
 	case ISCSI_OP_DATA_IN:
 		model_data_in(m, bhs, len);
 		break;

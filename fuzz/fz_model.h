@@ -61,6 +61,8 @@ struct fz_model {
 					  MaxRecvDataSegmentLength */
 	uint32_t tmf_itt, tmf_ref;     /* an ABORT TASK in flight */
 	bool tmf_pending;
+	bool blind;                    /* we may have sent commands the model never
+					  saw: answers for unknown ITTs are let pass */
 	const uint8_t *disk;           /* the fake RAM disk */
 	uint64_t disk_size;
 	uint64_t covered_lo, covered_hi; /* bytes any pattern write may have touched */

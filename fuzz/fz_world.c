@@ -28,16 +28,36 @@ static size_t fz_world_bound(const struct rt_config *cfg)
 	return FZ_WORLD_CONNS * (per_conn + per_sess);
 }
 
+/* The value of key in a Login Response's text is value. */
+static bool fz_answer_is(const uint8_t *data, uint32_t len, const char *key, const char *value)
+{
+	struct text_iter it;
+	struct text_pair p;
+	text_iter_init(&it, data, len);
+	while (text_next(&it, &p) == TEXT_OK)
+		if (text_key_is(&p, key))
+			return text_value_is(&p, value);
+	return false;
+}
+
 static void fz_world_pdu(void *ctx, const uint8_t *bhs, const uint8_t *data, uint32_t len)
 {
 	struct fz_conn *c = ctx;
+	if (pdu_opcode(bhs) == ISCSI_OP_LOGIN_RSP && pdu_itt(bhs) == c->login_itt) {
+		c->login_status = get_be16(bhs + 36);
+		c->tsih = get_be16(bhs + PDU_OFF_LUN + 6);
+		c->hd = fz_answer_is(data, len, "HeaderDigest", "CRC32C");
+		c->dd = fz_answer_is(data, len, "DataDigest", "CRC32C");
+	}
 	if (c->w->on_pdu)
 		c->w->on_pdu(c, bhs, data, len);
 }
 
-/* The tap: the initiator's own bytes framed again, header by header. It
- * pauses after every PDU so that digests switched on by a login the
- * fuzzer wrote itself apply from the next PDU on, as in the engine. */
+/* The tap: the initiator's own bytes framed again, before the engine
+ * sees them, so the digests in force are the engine's at each PDU start.
+ * It pauses after every PDU to read them again; after a final Login
+ * Request (T=1, NSG=3) followed by more bytes in the same chunk it cannot
+ * know whether digests start at those bytes, and gives up (tap_lost). */
 static enum rx_verdict tap_header(void *owner, struct rx *rx, bool hdr_ok, uint8_t **dst)
 {
 	struct fz_conn *c = owner;
@@ -56,32 +76,47 @@ static enum rx_verdict tap_pdu(void *owner, struct rx *rx, bool data_ok)
 	(void)owner;
 	(void)rx;
 	(void)data_ok;
-	return RX_STOP; /* pause: fz_tap resumes after syncing digests */
+	return RX_STOP; /* pause: fz_tap resumes after reading the digests again */
 }
 
 static const struct rx_ops tap_ops = {.header = tap_header, .pdu = tap_pdu};
 
+static bool tap_final_login(const uint8_t *hdr)
+{
+	return pdu_opcode(hdr) == ISCSI_OP_LOGIN_REQ && (hdr[PDU_OFF_FLAGS] & ISCSI_LOGIN_TRANSIT) &&
+	       (hdr[PDU_OFF_FLAGS] & ISCSI_LOGIN_STAGE_MASK) == ISCSI_STAGE_FULL_FEATURE;
+}
+
 static void fz_tap(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n)
 {
 	size_t off = 0;
-	while (off < n) {
+	while (off < n && !c->tap_lost) {
 		const struct conn *ec = eng_conn_find(w->eng, c->id);
 		if (ec == NULL)
 			return;
-		if (c->tap_lost)
-			return;
-		if (c->tap.state == RX_STOPPED)
+		if (c->tap.state == RX_STOPPED) {
+			if (tap_final_login(c->tap.hdr)) {
+				c->tap_lost = true;
+				return;
+			}
 			c->tap.state = RX_BHS; /* rx_enter left got at 0 */
+		}
 		if (c->tap.state == RX_BHS && c->tap.got == 0) {
 			c->tap.header_digest = ec->rx.header_digest;
 			c->tap.data_digest = ec->rx.data_digest;
 		}
 		off += rx_feed(&c->tap, p + off, n - off);
 	}
+	/* A chunk ended right after a final login: the next starts afresh. */
+	if (c->tap.state == RX_STOPPED)
+		c->tap.state = RX_BHS;
 }
 
 void fz_world_init(struct fz_world *w, struct fz_in *in)
 {
+	struct fz_wire wires[FZ_WORLD_CONNS];
+	for (unsigned k = 0; k < FZ_WORLD_CONNS; k++)
+		wires[k] = w->conns[k].wire;
 	memset(w, 0, sizeof(*w));
 	fz_cfg_init(&w->cfg, in);
 	fz_env_init(&w->z, &w->cfg.cfg, fz_cfg_disk_size());
@@ -90,8 +125,12 @@ void fz_world_init(struct fz_world *w, struct fz_in *in)
 	w->base_bytes = w->z.fe.live_bytes;
 	w->z.live_max = w->base_bytes + fz_world_bound(&w->cfg.cfg);
 	for (unsigned k = 0; k < FZ_WORLD_CONNS; k++) {
-		w->conns[k].w = w;
-		w->conns[k].id = k + 1; /* a fake_env connection slot */
+		struct fz_conn *c = &w->conns[k];
+		c->w = w;
+		c->id = k + 1; /* a fake_env connection slot */
+		c->wire = wires[k];
+		if (c->wire.data == NULL)
+			fz_wire_init(&c->wire, FZ_INI_MRDSL, fz_world_pdu, c);
 	}
 }
 
@@ -99,11 +138,6 @@ static void fz_conn_end(struct fz_world *w, struct fz_conn *c)
 {
 	if (c->open)
 		fz_world_close(w, c);
-	if (c->ini.data != NULL) {
-		ini_fini(&c->ini);
-		fz_wire_fini(&c->wire);
-		c->ini.data = NULL;
-	}
 }
 
 void fz_world_fini(struct fz_world *w)
@@ -135,64 +169,51 @@ struct fz_conn *fz_world_accept(struct fz_world *w, unsigned k)
 		FZ_CHECK(w->eng->shutting_down || failed_alloc, "accept refused by a running engine");
 		return NULL;
 	}
-	ini_init(&c->ini, &w->z.fe, w->eng, c->id);
 	rx_init(&c->tap, &tap_ops, c);
 	c->tap_lost = false;
-	fz_wire_init(&c->wire, FZ_INI_MRDSL, fz_world_pdu, c);
+	fz_wire_reset(&c->wire, FZ_INI_MRDSL);
 	c->open = true;
 	c->logged_in = false;
+	c->hd = c->dd = false;
+	c->tsih = 0;
+	c->cid = (uint16_t)(c - w->conns);
+	c->login_status = -1;
 	return c;
 }
 
-/* The value of key in the login answer ini parsed last, or NULL. */
-static bool fz_answer_is(const struct ini *i, const char *key, const char *value)
-{
-	struct text_iter it;
-	struct text_pair p;
-	text_iter_init(&it, i->data, i->data_len);
-	while (text_next(&it, &p) == TEXT_OK)
-		if (text_key_is(&p, key))
-			return text_value_is(&p, value);
-	return false;
-}
-
 uint16_t fz_world_login(struct fz_world *w, struct fz_conn *c, unsigned t, const char *keys,
-			uint32_t keys_len, bool join)
+			uint32_t keys_len, uint32_t cmd_sn, bool join)
 {
-	if (join) {
-		const struct fz_conn *o = &w->conns[(c - w->conns + 1) % FZ_WORLD_CONNS];
-		c->ini.tsih = o->ini.tsih;
-		c->ini.cid = (uint16_t)(c - w->conns);
-	}
-	t %= FZ_T_COUNT;
+	static char text[RT_TEXT_MAX];
 	const char *who = t == FZ_T_ACL ? FZ_ACL_INITIATOR : FZ_INITIATOR;
-	uint16_t st = ini_login(&c->ini, who, fz_target_name(t), keys, keys_len);
-	if (w->z.fe.conns[c->id].closed) {
-		c->open = false;
-		return st;
-	}
-	if (st != 0)
-		return st;
+	int n = t < FZ_T_COUNT ? snprintf(text, sizeof(text), "InitiatorName=%s%cSessionType=Normal%cTargetName=%s",
+					  who, 0, 0, fz_target_name(t))
+			       : snprintf(text, sizeof(text), "InitiatorName=%s%cSessionType=Discovery", who, 0);
+	FZ_CHECK(n > 0 && (size_t)n + 1 + keys_len <= sizeof(text), "login text too long");
+	memcpy(text + n + 1, keys, keys_len);
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE,
+		 ISCSI_LOGIN_TRANSIT | (ISCSI_STAGE_OPERATIONAL << ISCSI_LOGIN_CSG_SHIFT) | ISCSI_STAGE_FULL_FEATURE);
+	memcpy(bhs + PDU_OFF_LUN, "\x80\x00\x00\x01\x02\x03", 6); /* ISID: random type, as open-iscsi */
+	if (join)
+		put_be16(bhs + PDU_OFF_LUN + 6, w->conns[(c - w->conns + 1) % FZ_WORLD_CONNS].tsih);
+	c->login_itt = 0x10000u + c->cid;
+	pdu_set_w(bhs, PDU_OFF_ITT, c->login_itt);
+	put_be16(bhs + PDU_OFF_W20, c->cid);
+	pdu_set_w(bhs, PDU_OFF_W24, cmd_sn);
+	c->login_status = -1;
+	fz_world_send(w, c, bhs, NULL, 0, text, (uint32_t)n + 1 + keys_len);
+	if (c->login_status != 0 || !c->open)
+		return c->login_status < 0 ? 0xffff : (uint16_t)c->login_status;
 	c->logged_in = true;
 	const struct conn *ec = eng_conn_find(w->eng, c->id);
 	FZ_CHECK(ec != NULL && ec->sess != NULL, "logged in without a session");
 	c->params = ec->params;
 	c->sess_params = ec->sess->params;
-	bool hd = fz_answer_is(&c->ini, "HeaderDigest", "CRC32C");
-	bool dd = fz_answer_is(&c->ini, "DataDigest", "CRC32C");
-	FZ_CHECK(hd == c->params.header_digest && dd == c->params.data_digest,
-		 "digests answered %d/%d, in force %d/%d", hd, dd, c->params.header_digest,
+	FZ_CHECK(c->hd == c->params.header_digest && c->dd == c->params.data_digest,
+		 "digests answered %d/%d, in force %d/%d", c->hd, c->dd, c->params.header_digest,
 		 c->params.data_digest);
-	c->ini.hd = hd;
-	c->ini.dd = dd;
-	fz_wire_digests(&c->wire, hd, dd);
-	/* The checker starts where the login left StatSN and the window. */
-	c->wire.ffp = true;
-	c->wire.have_stat_sn = true;
-	c->wire.stat_sn = pdu_w(c->ini.bhs, PDU_OFF_W24) + 1;
-	c->wire.have_window = true;
-	c->wire.exp_cmd_sn = pdu_w(c->ini.bhs, PDU_OFF_W28);
-	c->wire.max_cmd_sn = pdu_w(c->ini.bhs, PDU_OFF_W32);
+	fz_wire_digests(&c->wire, c->hd, c->dd);
 	return 0;
 }
 
@@ -222,8 +243,8 @@ void fz_world_check(struct fz_world *w)
 void fz_world_raw(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n)
 {
 	if (c->open) {
-		fz_feed(w->eng, c->id, p, n, &c->split);
 		fz_tap(w, c, p, n);
+		fz_feed(w->eng, c->id, p, n, &c->split);
 	}
 	fz_world_check(w);
 }
@@ -240,7 +261,7 @@ void fz_world_send(struct fz_world *w, struct fz_conn *c, const uint8_t *bhs, co
 		FZ_CHECK(buf != NULL, "out of memory");
 		cap = need;
 	}
-	size_t n = fz_frame(buf, bhs, ahs, ahs_len, data, len, c->ini.hd, c->ini.dd);
+	size_t n = fz_frame(buf, bhs, ahs, ahs_len, data, len, c->hd, c->dd);
 	fz_world_raw(w, c, buf, n);
 }
 

@@ -223,8 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t klen = fz_world_keys(keys, sizeof(keys), fz_u8(&in));
 	d.c = fz_world_accept(&d.w, 0); /* never refused: no shutdown here */
 	fz_split_read(&d.c->split, &in);
-	d.c->ini.cmd_sn = d.cmd_sn;
-	if (fz_world_login(&d.w, d.c, FZ_T_OPEN, keys, klen, false) == 0) {
+	if (fz_world_login(&d.w, d.c, FZ_T_OPEN, keys, klen, d.cmd_sn, false) == 0) {
 		d.m.params = d.c->sess_params;
 		d.m.max_xmit = d.c->params.max_recv_dsl;
 		while (!fz_done(&in) && d.c->open) {

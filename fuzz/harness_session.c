@@ -80,7 +80,9 @@ static struct fz_model *sess_model(struct fz_conn *c)
 
 static void sess_pdu(struct fz_conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
 {
-	fz_model_pdu(sess_model(c), bhs, data, len);
+	struct fz_model *m = sess_model(c);
+	m->blind = c->tap_lost;
+	fz_model_pdu(m, bhs, data, len);
 }
 
 /* Whatever we sent, framed by the tap: the model learns our commands. */
@@ -114,16 +116,10 @@ static void sess_login(struct sess *s, unsigned k, bool join)
 	fz_model_init(&s->m[k], s->w.z.fe.disk, s->w.z.fe.disk_size);
 	if (c == NULL)
 		return;
-	c->ini.cmd_sn = s->cmd_sn;
 	if (s->opt & OPT_RAW_LOGIN)
 		return;
-	if (s->opt & OPT_DISCOVERY) {
-		ini_login(&c->ini, FZ_INITIATOR, NULL, keys, klen);
-		c->open = !s->w.z.fe.conns[c->id].closed;
-		c->wire.have_stat_sn = false; /* the checker starts at the next PDU */
-		return;
-	}
-	if (fz_world_login(&s->w, c, FZ_T_OPEN, keys, klen, join) == 0) {
+	unsigned t = (s->opt & OPT_DISCOVERY) ? FZ_T_DISCOVERY : FZ_T_OPEN;
+	if (fz_world_login(&s->w, c, t, keys, klen, s->cmd_sn, join) == 0) {
 		s->m[k].params = c->sess_params;
 		s->m[k].max_xmit = c->params.max_recv_dsl;
 	}
@@ -185,6 +181,8 @@ static void sess_record_pdu(struct sess *s, struct fz_in *in)
 		pdu_set_w(bhs, PDU_OFF_W24, s->cmd_sn);
 	if (fix & FIX_RAW_EXPSTATSN)
 		fz_copy(in, bhs + PDU_OFF_W28, 4);
+	else
+		pdu_set_w(bhs, PDU_OFF_W28, c->wire.stat_sn);
 	uint8_t ahs[ISCSI_AHS_MAX_LEN];
 	uint32_t ahs_len = (fix & FIX_AHS) ? 4u * (fz_u8(in) % 8u) : 0;
 	fz_copy(in, ahs, ahs_len);

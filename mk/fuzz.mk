@@ -17,6 +17,7 @@
 # One source per harness (fuzz/harness_<name>.c) builds four ways:
 #   lf   clang -fsanitize=fuzzer,address,undefined          $(BUILD)/fuzz/lf/<name>
 #   afl  afl-clang-fast (FUZZ_AFL_CC) + ASan/UBSan, AFL++'s libFuzzer driver
+#   fast clang -fsanitize=fuzzer -O2, no sanitizer: throughput (fuzz-report)
 #   rep  gcc with the Makefile's sanitizer flags + fuzz/replay.c (regressions)
 #   cov  clang source-based coverage + fuzz/replay.c (fuzz-report)
 .PHONY: fuzz fuzz-smoke fuzz-regress fuzz-report fuzz-minimize fuzz-corpus fuzz-build
@@ -47,6 +48,8 @@ AFL_CFLAGS := $(FUZZ_BASE) -O1 $(FUZZ_SAN)
 AFL_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
 REP_CFLAGS := $(ASAN_CFLAGS) $(FUZZ_RECOVER)
 REP_LDFLAGS := $(ASAN_LDFLAGS)
+FAST_CFLAGS := $(FUZZ_BASE) -O2 -fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist=fuzz/coverage.ignore
+FAST_LDFLAGS := -fsanitize=fuzzer
 COV_CFLAGS := $(FUZZ_BASE) -O0 -fprofile-instr-generate -fcoverage-mapping
 COV_LDFLAGS := -fprofile-instr-generate
 
@@ -67,18 +70,20 @@ $(FZ)/$(1)/%: $(FZ)/$(1)/obj/fuzz/harness_%.o $(5) $(FZ)/$(1)/libfz.a
 endef
 $(eval $(call fuzz_variant,lf,$(FUZZ_CLANG),$(LF_CFLAGS),$(LF_LDFLAGS),))
 $(eval $(call fuzz_variant,afl,$(FUZZ_AFL_CC),$(AFL_CFLAGS),$(AFL_LDFLAGS),))
+$(eval $(call fuzz_variant,fast,$(FUZZ_CLANG),$(FAST_CFLAGS),$(FAST_LDFLAGS),))
 $(eval $(call fuzz_variant,rep,$(CC),$(REP_CFLAGS),$(REP_LDFLAGS),$(FZ)/rep/obj/fuzz/replay.o))
 $(eval $(call fuzz_variant,cov,$(FUZZ_CLANG),$(COV_CFLAGS),$(COV_LDFLAGS),$(FZ)/cov/obj/fuzz/replay.o))
 # Harness objects are built through a chained pattern rule: keep them.
-.SECONDARY: $(foreach v,lf afl rep cov,$(patsubst %,$(FZ)/$(v)/obj/fuzz/harness_%.o,$(FUZZ_HARNESSES))) \
+.SECONDARY: $(foreach v,lf afl fast rep cov,$(patsubst %,$(FZ)/$(v)/obj/fuzz/harness_%.o,$(FUZZ_HARNESSES))) \
 	$(FZ)/rep/obj/fuzz/replay.o $(FZ)/cov/obj/fuzz/replay.o
 
 FUZZ_LF_BINS := $(addprefix $(FZ)/lf/,$(FUZZ_HARNESSES))
 FUZZ_AFL_BINS := $(addprefix $(FZ)/afl/,$(FUZZ_HARNESSES))
 FUZZ_REP_BINS := $(addprefix $(FZ)/rep/,$(FUZZ_HARNESSES))
 FUZZ_COV_BINS := $(addprefix $(FZ)/cov/,$(FUZZ_HARNESSES))
+FUZZ_FAST_BINS := $(addprefix $(FZ)/fast/,$(FUZZ_HARNESSES))
 
-fuzz-build: deps $(FUZZ_LF_BINS) $(FUZZ_AFL_BINS) $(FUZZ_REP_BINS) $(FUZZ_COV_BINS)
+fuzz-build: deps $(FUZZ_LF_BINS) $(FUZZ_AFL_BINS) $(FUZZ_FAST_BINS) $(FUZZ_REP_BINS) $(FUZZ_COV_BINS)
 
 fuzz-regress: deps $(FUZZ_REP_BINS)
 	@BUILD=$(BUILD) fuzz/scripts/regress.sh $(FUZZ_HARNESSES)
@@ -92,7 +97,7 @@ fuzz: deps $(FZ)/lf/$(HARNESS) $(if $(filter afl,$(ENGINE)),$(FZ)/afl/$(HARNESS)
 fuzz-minimize: deps $(FZ)/lf/$(HARNESS)
 	@BUILD=$(BUILD) fuzz/scripts/minimize.sh $(HARNESS)
 
-fuzz-report: deps $(FUZZ_LF_BINS) $(FUZZ_COV_BINS)
+fuzz-report: deps $(FUZZ_LF_BINS) $(FUZZ_FAST_BINS) $(FUZZ_COV_BINS)
 	@BUILD=$(BUILD) fuzz/scripts/report.sh $(FUZZ_HARNESSES)
 
 fuzz-corpus: deps $(BUILD)/rel/reftarget

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# report.sh HARNESS...: where fuzzing stands (make fuzz-report), written to
+# fuzz/results/fuzz.md for REPORT.md (tools/report.sh):
+#   - exec/s and edges/features: each harness under libFuzzer for
+#     FUZZ_REPORT_SECONDS (20) from its corpus, ASan+UBSan as always;
+#   - line coverage of ref_target/ (llvm-cov, source-based): the coverage
+#     build replaying the checked-in corpus and the work corpus of long runs,
+#     per harness and for all of them together;
+#   - corpus size; the latest long runs (fuzz/results/runs, make fuzz).
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+secs=${FUZZ_REPORT_SECONDS:-20}
+out=$FUZZ_DIR/results/fuzz.md
+cov=$FZ/report
+rm -rf "$cov"
+mkdir -p "$cov" "$FUZZ_DIR/results"
+IGNORE='(^|/)(fuzz|tests)/'
+
+lines_cover() { # profdata objects...: "covered/total (pct%)" of ref_target lines
+	local prof=$1 first=$2
+	shift 2
+	local objs=()
+	for o in "$@"; do objs+=(-object "$o"); done
+	llvm-cov report "$first" "${objs[@]}" -instr-profile="$prof" -ignore-filename-regex="$IGNORE" 2>/dev/null |
+		awk '/^TOTAL/ { lines = $8; missed = $9; pct = $10 } END { printf "%d/%d (%s)", lines - missed, lines, pct }'
+}
+
+rows=()
+bins=()
+for h in "$@"; do
+	work=$cov/$h
+	mkdir -p "$work/new"
+	# shellcheck disable=SC2046
+	"$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$secs" "$work/new" "$FUZZ_DIR/corpus/$h" \
+		>"$work/lf.log" 2>&1
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/lf.log")
+	last=$(grep -E '^#[0-9]+' "$work/lf.log" | tail -n 1)
+	edges=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+	dirs=("$FUZZ_DIR/corpus/$h")
+	[ -d "$FUZZ_DIR/work/$h/corpus" ] && dirs+=("$FUZZ_DIR/work/$h/corpus")
+	LLVM_PROFILE_FILE="$work/%p.profraw" "$FZ/cov/$h" "${dirs[@]}" >/dev/null 2>"$work/replay.log"
+	llvm-profdata merge -sparse "$work"/*.profraw -o "$work/$h.profdata"
+	lines=$(lines_cover "$work/$h.profdata" "$FZ/cov/$h")
+	files=$(find "$FUZZ_DIR/corpus/$h" -type f | wc -l)
+	kib=$(du -sk "$FUZZ_DIR/corpus/$h" | cut -f1)
+	rows+=("| $h | ${rate:-?} | ${edges:-?} | ${ft:-?} | $lines | $files | $kib |")
+	bins+=("$FZ/cov/$h")
+done
+llvm-profdata merge -sparse "$cov"/*/*.profraw -o "$cov/all.profdata"
+all=$(lines_cover "$cov/all.profdata" "${bins[@]}")
+{
+	echo "Fuzzing at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)," \
+		"$(date -u +%Y-%m-%d), $(nproc) cores. exec/s: libFuzzer with ASan+UBSan for ${secs} s" \
+		"from the checked-in corpus; edges/features: libFuzzer's counters (engine and harness" \
+		"code, oracles excluded); lines: ref_target/ lines the corpus (checked-in plus the work" \
+		"corpus of long runs) reaches, llvm-cov."
+	echo
+	echo "| harness | exec/s | edges | features | ref_target lines | corpus files | corpus KiB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	printf '%s\n' "${rows[@]}"
+	echo "| all | | | | $all | | |"
+	if compgen -G "$FUZZ_DIR/results/runs/*.txt" >/dev/null; then
+		echo
+		echo "Long runs (\`make fuzz HARNESS=x ENGINE=y SECONDS=n\`, the latest of each):"
+		echo
+		echo "| harness | engine | seconds | execs | exec/s | edges | corpus | crashes+hangs | open findings seen |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
+		for f in "$FUZZ_DIR"/results/runs/*.txt; do
+			(
+				declare -A v
+				while IFS='=' read -r k val; do v[$k]=$val; done <"$f"
+				echo "| ${v[harness]:-?} | ${v[engine]:-?} | ${v[seconds]:-?} | ${v[execs]:-?} |" \
+					"${v[exec_per_sec]:-?} | ${v[edges]:-?} | ${v[corpus]:-?} |" \
+					"${v[crashes_and_hangs]:-?} | ${v[open_findings]:-} |"
+			)
+		done
+	fi
+} >"$out"
+cat "$out"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# smoke.sh HARNESS...: every harness under libFuzzer with ASan+UBSan for
+# FUZZ_SMOKE_SECONDS each (make fuzz-smoke, part of make test), starting
+# from its checked-in corpus (fuzz/corpus/<h>, read only: new inputs go to
+# a scratch directory). A crash, leak, hang or oracle violation fails the
+# step; its input is kept in fuzz/crashes/<h>/ to become a regression.
+# One line per harness, then a summary line.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+SECONDS_EACH=${FUZZ_SMOKE_SECONDS:-45}
+failed=()
+total_execs=0
+for h in "$@"; do
+	work=$FZ/smoke/$h
+	rm -rf "$work"
+	mkdir -p "$work/corpus" "$FUZZ_DIR/crashes/$h"
+	log=$work/fuzz.log
+	# shellcheck disable=SC2046
+	"$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$SECONDS_EACH" \
+		-artifact_prefix="$FUZZ_DIR/crashes/$h/" "$work/corpus" "$FUZZ_DIR/corpus/$h" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+	cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/edges \1, features \2/p')
+	open=$(grep -o 'open finding F[0-9]*' "$log" | sort -u | tr '\n' ' ')
+	total_execs=$((total_execs + ${execs:-0}))
+	if [ $rc -eq 0 ]; then
+		printf 'smoke %-8s OK    %6s execs, %5s exec/s, %s %s\n' "$h" "${execs:-?}" "${rate:-?}" "$cov" "${open:+($open)}"
+	else
+		failed+=("$h")
+		printf 'smoke %-8s FAIL  exit %d; input in fuzz/crashes/%s/\n' "$h" "$rc" "$h"
+		grep -E '==fz==|ERROR:|SUMMARY:|runtime error' "$log" | head -n 8 | sed 's/^/    /'
+	fi
+done
+if [ ${#failed[@]} -eq 0 ]; then
+	echo "result: $# harnesses fuzzed ${SECONDS_EACH}s each, $total_execs inputs, no crash"
+	exit 0
+fi
+echo "result: ${#failed[@]} of $# harnesses crashed: ${failed[*]}"
+exit 1

@@ -1,0 +1,8 @@
+# 40-fuzz.sh: fuzzing's share of `make test` (sourced by tools/test.sh,
+# which defines `step`); see fuzz/README.md.
+#   fuzz-regress  every regression input and the checked-in corpora, replayed
+#                 through the gcc ASan+UBSan build of each harness
+#   fuzz-smoke    every harness under libFuzzer with ASan+UBSan for
+#                 FUZZ_SMOKE_SECONDS each (45 by default: about 5 minutes)
+step fuzz-regress make -s BUILD="$BUILD" fuzz-regress
+step fuzz-smoke make -s BUILD="$BUILD" FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-45}" fuzz-smoke
