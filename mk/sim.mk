@@ -1,14 +1,17 @@
 # sim: the deterministic simulator and its program isim (sim/README.md).
 #
 #   make sim           isim (release and sanitizer builds) and the sim unit tests
-#   make sim-test      the simulator's share of `make test`, alone
-#   make bench-sim     simulated seconds per wall second -> $(BUILD)/bench-sim.txt
+#   make sim-test      the simulator's share of `make test`, alone, then its
+#                      results for REPORT.md (sim/results/*.md)
+#   make bench-sim     simulated seconds per wall second -> $(BUILD)/bench-sim.md
+#                      (part of `make bench`)
 #   make sim-bugs      isim against engines built with each planted bug
 #
 # isim links the engine library the top Makefile builds ($(BUILD)/<variant>/
 # libengine.a). Planted-bug engines are compiled here with
 # -DRT_PLANT_BUG=<name> -DRT_PLANT_BUG_<name>=1 into $(BUILD)/bug-<name>/.
 .PHONY: sim sim-test bench-sim sim-bugs
+BENCH_TARGETS += bench-sim
 
 SIM_BUGS := ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover
 # Files of sim/ that may talk to the OS (CLI, file output); the rest is the
@@ -72,6 +75,7 @@ sim-bugs: $(foreach b,$(SIM_BUGS),$(BUILD)/bug-$(b)/isim)
 
 sim-test: sim sim-bugs
 	@BUILD=$(BUILD) bash -c 'step() { local n=$$1; shift; printf "%-28s " "$$n"; if "$$@" > $(BUILD)/sim-$$n.log 2>&1; then echo PASS; else echo FAIL; tail -20 $(BUILD)/sim-$$n.log; fi; }; . tools/test-steps.d/20-sim.sh'
+	sim/tests/results.sh $(BUILD)
 
 bench-sim: deps $(BUILD)/rel/isim
-	$(BUILD)/rel/isim bench --seeds 1..20 | tee $(BUILD)/bench-sim.txt
+	$(BUILD)/rel/isim bench --seeds 1..20 --report $(BUILD)/bench-sim.md

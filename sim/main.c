@@ -41,7 +41,7 @@ struct opts {
 	uint64_t seed;
 	bool have_seed;
 	uint64_t lo, hi;
-	const char *scenario, *trace, *pcap, *svg, *out;
+	const char *scenario, *trace, *pcap, *svg, *out, *report;
 	char set[2048];      /* scenario lines applied on top (--set) */
 	int jobs;
 	bool pdus, check_det, until_fail, require_cov, expect_fail;
@@ -342,6 +342,36 @@ static void progress(const struct swarm_state *s, uint64_t total)
 		s->done, total, s->failed, ratio(s->sim_ns, s->wall_ns), el);
 }
 
+/* The swarm's results as Markdown (REPORT.md includes it). */
+static void write_report(const struct opts *o, const struct swarm_state *s, int jobs, double el, unsigned missing)
+{
+	FILE *f = fopen(o->report, "w");
+	if (f == NULL) {
+		fprintf(stderr, "isim: %s: %s\n", o->report, strerror(errno));
+		return;
+	}
+	fprintf(f, "### `isim swarm --seeds %" PRIu64 "..%" PRIu64 "`%s%s\n\n", o->lo, o->hi,
+		o->set[0] ? " with overrides: " : "", o->set[0] ? "see below" : "");
+	fprintf(f, "| worlds | failed | simulated s | wall s | jobs | simulated/wall per core | I/Os | required coverage points missed |\n");
+	fprintf(f, "|---|---|---|---|---|---|---|---|\n");
+	fprintf(f, "| %" PRIu64 " | %" PRIu64 " | %.0f | %.1f | %d | %.0fx | %" PRIu64 " | %u |\n\n", s->done, s->failed,
+		(double)s->sim_ns / 1e9, el, jobs, ratio(s->sim_ns, s->wall_ns), s->ios, missing);
+	if (o->set[0])
+		fprintf(f, "Overrides:\n\n```\n%s```\n\n", o->set);
+	if (s->nfails > 0) {
+		fprintf(f, "| seed | oracle | first violation (replay: `isim run --seed N`) |\n|---|---|---|\n");
+		for (unsigned i = 0; i < s->nfails; i++)
+			fprintf(f, "| %" PRIu64 " | %s | %s |\n", s->fails[i].seed,
+				sim_oracle_name((enum sim_oracle)s->fails[i].oracle), s->fails[i].why);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "<details><summary>coverage: hits summed over all worlds</summary>\n\n| point | hits |\n|---|---|\n");
+	for (int i = 0; i < COV_COUNT; i++)
+		fprintf(f, "| %s%s | %" PRIu64 " |\n", cov_names[i], cov_required[i] ? "" : " (engine's choice)", s->cov[i]);
+	fprintf(f, "\n</details>\n");
+	fclose(f);
+}
+
 static int cmd_swarm(const struct opts *o)
 {
 	uint64_t total = o->hi - o->lo + 1;
@@ -436,6 +466,8 @@ static int cmd_swarm(const struct opts *o)
 	}
 	printf("summary: %" PRIu64 " worlds, %" PRIu64 " failed, %.0f simulated s in %.1f wall s on %d jobs (%.0fx per core), %" PRIu64 " I/Os, %u required coverage points never reached\n",
 		s.done, s.failed, (double)s.sim_ns / 1e9, el, jobs, ratio(s.sim_ns, s.wall_ns), s.ios, missing);
+	if (o->report != NULL)
+		write_report(o, &s, jobs, el, missing);
 	if (o->expect_fail) {
 		if (s.failed == 0) {
 			printf("expected a failure within seeds %" PRIu64 "..%" PRIu64 ", found none\n", o->lo, o->hi);
@@ -508,16 +540,30 @@ static int cmd_params(const struct opts *o)
 
 static int cmd_bench(const struct opts *o)
 {
-	uint64_t sim = 0, wall = 0, events = 0;
+	uint64_t sim = 0, wall = 0, ios = 0;
 	for (uint64_t seed = o->lo; seed <= o->hi; seed++) {
 		struct record rec;
 		swarm_one(o, seed, &rec);
 		sim += rec.sim_ns;
 		wall += rec.wall_ns;
-		events += rec.ios;
+		ios += rec.ios;
 	}
+	uint64_t n = o->hi - o->lo + 1;
 	printf("summary: %.0fx simulated seconds per wall second (%" PRIu64 " worlds, %.1f simulated s in %.2f wall s, %" PRIu64 " I/Os)\n",
-		ratio(sim, wall), o->hi - o->lo + 1, (double)sim / 1e9, (double)wall / 1e9, events);
+		ratio(sim, wall), n, (double)sim / 1e9, (double)wall / 1e9, ios);
+	if (o->report != NULL) {
+		FILE *f = fopen(o->report, "w");
+		if (f == NULL) {
+			fprintf(stderr, "isim: %s: %s\n", o->report, strerror(errno));
+			return 2;
+		}
+		fprintf(f, "Simulator speed (`isim bench --seeds %" PRIu64 "..%" PRIu64 "`, one process, swarm worlds: 2 gateways, 4 initiators, 2 paths, faults):\n\n",
+			o->lo, o->hi);
+		fprintf(f, "| worlds | simulated s | wall s | simulated s per wall s | I/Os | I/Os per wall s |\n|---|---|---|---|---|---|\n");
+		fprintf(f, "| %" PRIu64 " | %.1f | %.2f | %.0fx | %" PRIu64 " | %.0f |\n", n, (double)sim / 1e9,
+			(double)wall / 1e9, ratio(sim, wall), ios, wall ? (double)ios * 1e9 / (double)wall : 0.0);
+		fclose(f);
+	}
 	return 0;
 }
 
@@ -527,10 +573,10 @@ static int usage(void)
 {
 	fputs("usage: (any command may add --set 'SCENARIO LINE', repeatable)\n"
 	      "       isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE] [--svg FILE] [--pdus] [--check-determinism]\n"
-	      "       isim swarm --seeds A..B [--jobs J] [--scenario FILE] [--until-fail] [--expect-fail] [--require-coverage]\n"
+	      "       isim swarm --seeds A..B [--jobs J] [--scenario FILE] [--until-fail] [--expect-fail] [--require-coverage] [--report FILE.md]\n"
 	      "       isim shrink --seed N [--scenario FILE] [-o FILE]\n"
 	      "       isim params --seed N [--scenario FILE] [-o FILE]\n"
-	      "       isim bench --seeds A..B\n",
+	      "       isim bench --seeds A..B [--report FILE.md]\n",
 		stderr);
 	return 2;
 }
@@ -568,6 +614,8 @@ int main(int argc, char **argv)
 			o.pcap = argv[++i];
 		} else if (strcmp(a, "--svg") == 0 && v) {
 			o.svg = argv[++i];
+		} else if (strcmp(a, "--report") == 0 && v) {
+			o.report = argv[++i];
 		} else if (strcmp(a, "-o") == 0 && v) {
 			o.out = argv[++i];
 		} else if (strcmp(a, "--jobs") == 0 && v) {

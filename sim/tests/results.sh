@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# results.sh BUILD: the simulator's results for REPORT.md (tools/report.sh):
+#   sim/results/swarm.md    a 1000-seed swarm: summary, failures, coverage
+#   sim/results/planted.md  each planted engine bug and the seed that caught it
+set -uo pipefail
+build=$1
+cd "$(dirname "$0")/../.."
+mkdir -p sim/results
+"$build/rel/isim" swarm --seeds 1..1000 --jobs 2 --report sim/results/swarm.md >/dev/null 2>&1
+{
+	echo "### Planted engine bugs (\`-DRT_PLANT_BUG=<name>\`, \`isim swarm --expect-fail\`, seeds 1..100)"
+	echo
+	echo "| bug | planted in ref_target | caught at seed | oracle | first violation |"
+	echo "|---|---|---|---|---|"
+	for bug in ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover; do
+		if ! grep -rq -E "RT_PLANT_BUG_$bug" ref_target/core ref_target/scsi; then
+			echo "| $bug | no | - | - | - |"
+			continue
+		fi
+		out=$("$build/bug-$bug/isim" swarm --seeds 1..100 --jobs 2 --expect-fail 2>/dev/null)
+		seed=$(echo "$out" | sed -n 's/^caught: seed \([0-9]*\) (\(.*\))/\1/p')
+		oracle=$(echo "$out" | sed -n 's/^caught: seed [0-9]* (\(.*\))/\1/p')
+		why=$(echo "$out" | sed -n 's/^FAIL seed [0-9]* ([a-z]*): //p' | head -1 | sed 's/|/\\|/g')
+		echo "| $bug | yes | ${seed:-not caught} | ${oracle:--} | ${why:--} |"
+	done
+} > sim/results/planted.md
+echo "summary: wrote sim/results/swarm.md and sim/results/planted.md"
