@@ -25,6 +25,19 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ "${RT_IN_NETNS:-}" != 1 ]; then
+	# Guest images need Debian's package registry: build (or find cached)
+	# them here, on the host's network, before the loopback-only namespace
+	# where nothing but 127.0.0.1 can be reached. The image scripts are
+	# idempotent and print their cache directory.
+	want_t="reftarget tgt lio" want_s="cu tools guest"
+	for ((i = 1; i <= $#; i++)); do
+		case "${!i}" in
+		-t) j=$((i + 1)); want_t=${!j} ;;
+		-s) j=$((i + 1)); want_s=${!j} ;;
+		esac
+	done
+	case " $want_t " in *" lio"*) "$HERE/guest/lio-image.sh" >/dev/null ;; esac
+	case " $want_s " in *" guest "*) "$HERE/guest/initiator-image.sh" >/dev/null ;; esac
 	exec "$HERE/../tools/netns-run.sh" "$HERE/run.sh" "$@"
 fi
 . "$HERE/lib.sh"
