@@ -36,8 +36,17 @@ struct fz_task *fz_model_command(struct fz_model *m, const uint8_t *bhs)
 	struct fz_task *t = fz_model_task(m, itt);
 	if (t != NULL && t->answered < t->sent && !t->aborted) {
 		/* §11.17.1: a second command with the ITT of a task in progress
-		 * is rejected; the first keeps its sequence numbers. */
+		 * is rejected and the first keeps its sequence numbers. But the
+		 * first may have been rejected itself (and so never started):
+		 * until one of them shows progress, either may be the task, so
+		 * the model allows what either allows. */
 		t->sent++;
+		if (t->data_in_sn == 0 && t->r2t_sn == 0) {
+			t->read |= (pdu_flags(bhs) & ISCSI_CMD_READ) != 0;
+			t->write |= (pdu_flags(bhs) & ISCSI_CMD_WRITE) != 0;
+			if (pdu_w(bhs, PDU_OFF_W20) > t->edtl)
+				t->edtl = pdu_w(bhs, PDU_OFF_W20);
+		}
 		return t;
 	}
 	if (t == NULL) {

@@ -124,7 +124,10 @@ static void dout_command(struct dout *d, struct fz_in *in)
 		return;
 	}
 	struct fz_task *t = fz_model_command(&d->m, bhs);
-	FZ_CHECK(t != NULL, "model full");
+	if (t == NULL) { /* more commands in flight than the model holds: not sent */
+		d->cmd_sn--;
+		return;
+	}
 	/* What a GOOD write may change: the whole blocks the initiator can
 	 * send (an EDTL below the transfer length is an overflow, §11.4.5.1:
 	 * the SCSI layer writes the blocks received, sbc_blocks_received);

@@ -8,7 +8,8 @@
  * Input: an option byte (bit 0: no automatic login, the records log in
  * themselves; bit 1: a discovery session; bit 2: fail the allocation
  * numbered by the next byte times 8), two fz_cfg bytes, a login-keys byte
- * (fz_world_keys), a split plan, then records of a type byte:
+ * (fz_world_keys), a split plan, then records of a type byte (its value
+ * picks a kind through rec_kind[], PDUs the most often):
  *   0 a PDU: an opcode choice, a fix byte (immediate, F, whether CmdSN,
  *     ExpStatSN, ITT and LUN are the right ones or raw, whether bytes 20..47
  *     are raw, an AHS) and a 16-bit data length with the data;
@@ -50,7 +51,17 @@
 #define FIX_AHS 0x80u
 
 enum { REC_PDU, REC_DATA_OUT, REC_DISK_ONE, REC_DISK_ALL, REC_TICK, REC_SPLIT, REC_RAW, REC_RECONNECT,
-       REC_OTHER_CONN, REC_SHUTDOWN, REC_KINDS };
+       REC_OTHER_CONN, REC_SHUTDOWN };
+/* A record's type byte picks a kind with these weights (out of 32): PDUs
+ * most of the time; a login (reconnect, second connection) costs as much
+ * as dozens of PDUs, so those are rare and at most LOGINS_MAX per run. */
+static const uint8_t rec_kind[32] = {
+	REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_PDU,
+	REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_PDU, REC_DATA_OUT, REC_DATA_OUT, REC_DATA_OUT, REC_DATA_OUT,
+	REC_DISK_ONE, REC_DISK_ONE, REC_DISK_ALL, REC_TICK, REC_TICK, REC_SPLIT, REC_RAW, REC_RAW, REC_RAW,
+	REC_RECONNECT, REC_OTHER_CONN, REC_SHUTDOWN,
+};
+#define LOGINS_MAX 6u
 
 /* What a PDU record may be: every initiator opcode, Login in full feature
  * phase, a target opcode, and any byte. */
@@ -66,6 +77,7 @@ struct sess {
 	struct fz_model m[FZ_WORLD_CONNS];
 	unsigned cur;             /* the connection records go to */
 	unsigned opt;
+	unsigned logins;          /* logins this run (LOGINS_MAX) */
 	uint8_t keys_byte;
 	uint32_t cmd_sn;          /* the session's next CmdSN */
 	uint32_t itt;
@@ -81,7 +93,8 @@ static struct fz_model *sess_model(struct fz_conn *c)
 static void sess_pdu(struct fz_conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
 {
 	struct fz_model *m = sess_model(c);
-	m->blind = c->tap_lost;
+	if (c->tap_lost)
+		m->blind = true;
 	fz_model_pdu(m, bhs, data, len);
 }
 
@@ -91,7 +104,8 @@ static void sess_sent(struct fz_conn *c, const uint8_t *hdr)
 	struct fz_model *m = sess_model(c);
 	switch (pdu_opcode(hdr)) {
 	case ISCSI_OP_SCSI_CMD:
-		fz_model_command(m, hdr);
+		if (fz_model_command(m, hdr) == NULL)
+			m->blind = true; /* more in flight than it holds */
 		break;
 	case ISCSI_OP_TMF_REQ:
 		if ((hdr[1] & 0x7fu) == ISCSI_TMF_ABORT_TASK)
@@ -110,6 +124,8 @@ static struct fz_conn *sess_conn(struct sess *s)
 /* Log connection k in (join: to the session of the other one). */
 static void sess_login(struct sess *s, unsigned k, bool join)
 {
+	if (s->logins++ >= LOGINS_MAX)
+		return;
 	char keys[512];
 	uint32_t klen = fz_world_keys(keys, sizeof(keys), s->keys_byte);
 	struct fz_conn *c = fz_world_accept(&s->w, k);
@@ -211,7 +227,7 @@ static void sess_record_data_out(struct sess *s, struct fz_in *in)
 static void sess_record(struct sess *s, struct fz_in *in)
 {
 	struct fz_conn *c = sess_conn(s);
-	switch (fz_u8(in) % REC_KINDS) {
+	switch (rec_kind[fz_u8(in) % sizeof(rec_kind)]) {
 	case REC_PDU:
 		sess_record_pdu(s, in);
 		break;
@@ -266,6 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.w.on_sent = sess_sent;
 	s.keys_byte = fz_u8(&in);
 	s.cur = 0;
+	s.logins = 0;
 	s.cmd_sn = 1;
 	s.itt = 0x1000;
 	sess_login(&s, 0, false);

@@ -85,7 +85,7 @@ def xcopy_cdb(n):
 
 # ---- session harness: option, 2 cfg bytes, keys, plan, records
 KEYS_IMMEDIATE = 0x02  # ImmediateData=Yes, InitialR2T=No (fz_world_keys)
-REC_PDU, REC_DISK_ALL = 0, 3
+REC_PDU, REC_DISK_ALL = 0, 22  # type bytes harness_session.c's rec_kind[] maps to them
 PICK = {"scsi": 1, "text": 5, "login": 9}
 
 
@@ -142,6 +142,9 @@ def main():
     put("session/open", "F1-pr-out-parameter-list-64MiB",
         session(0, [bytes([REC_PDU, PICK["scsi"], 0x02, 0x01, 0]) + u16(0) + pr_out_huge + u16(0),
                     bytes([REC_DISK_ALL])]))
+    rc16_32mib = bytes([0x9e, 0x10]) + bytes(8) + struct.pack(">I", 0x02000010) + bytes(2)
+    put("session/open", "F1-read-capacity16-allocation-length-32MiB",
+        session(0, [bytes([REC_PDU, PICK["scsi"], 0x02, 0x41, 0]) + u16(16) + rc16_32mib + u16(0)]))
     write10 = bytes([0, 0x01, 0]) + u16(0)  # DOUT_CMD: WRITE(10), 1 block at LBA 0, no immediate data
     put("dataout/open", "F2-window-closed-cmdsn-taken", bytes([0x00, 0x01, 0x00]) + bytes(4) + write10 * 2)
     inquiry0 = bytes([0x12, 0, 0, 0, 0, 0]) + bytes(10)

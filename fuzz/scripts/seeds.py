@@ -33,9 +33,9 @@ OP_LOGIN_RSP = 0x23
 # harness_session.c: index of each opcode in its opcodes[] table
 SESSION_PICK = {OP_NOP_OUT: 0, OP_SCSI_CMD: 1, OP_TMF: 4, OP_TEXT: 5, OP_DATA_OUT: 6, OP_LOGOUT: 7,
                 OP_SNACK: 8, OP_LOGIN: 9}
-# harness_session.c fix bits and record kinds
+# harness_session.c fix bits, and type bytes rec_kind[] maps to each kind
 FIX_IMMEDIATE, FIX_F, FIX_RAW_ITT, FIX_RAW_REST = 0x01, 0x02, 0x10, 0x40
-REC_PDU, REC_DATA_OUT, REC_DISK_ALL = 0, 1, 3
+REC_PDU, REC_DATA_OUT, REC_DISK_ALL = 0, 16, 22
 # harness_dataout.c
 DOUT_CMD, DOUT_GOOD, DOUT_DISK_ALL = 0, 1, 4
 WRITE_KINDS = {0x0a: 0, 0x2a: 1, 0xaa: 2, 0x8a: 3}
