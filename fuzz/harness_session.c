@@ -142,7 +142,7 @@ static void sess_login(struct sess *s, unsigned k, bool join)
 }
 
 /* Fill bytes 20..47 for the opcode, as a well-behaved initiator would. */
-static void sess_fields(struct sess *s, struct fz_conn *c, uint8_t *bhs, struct fz_in *in)
+static void sess_fields(struct fz_conn *c, uint8_t *bhs, struct fz_in *in)
 {
 	struct fz_model *m = sess_model(c);
 	switch (pdu_opcode(bhs)) {
@@ -166,7 +166,6 @@ static void sess_fields(struct sess *s, struct fz_conn *c, uint8_t *bhs, struct 
 	default:
 		break;
 	}
-	(void)s;
 }
 
 static void sess_record_pdu(struct sess *s, struct fz_in *in)
@@ -189,7 +188,7 @@ static void sess_record_pdu(struct sess *s, struct fz_in *in)
 	if (fix & FIX_RAW_REST)
 		fz_copy(in, bhs + PDU_OFF_W20, ISCSI_BHS_LEN - PDU_OFF_W20);
 	else
-		sess_fields(s, c, bhs, in);
+		sess_fields(c, bhs, in);
 	bool numbered = op != ISCSI_OP_DATA_OUT && op != ISCSI_OP_SNACK;
 	if (fix & FIX_RAW_CMDSN)
 		fz_copy(in, bhs + PDU_OFF_W24, 4);

@@ -25,7 +25,7 @@
 FUZZ_HARNESSES := $(sort $(patsubst fuzz/harness_%.c,%,$(wildcard fuzz/harness_*.c)))
 FUZZ_SUPPORT_SRC := $(sort $(filter-out fuzz/replay.c $(wildcard fuzz/harness_*.c),$(wildcard fuzz/*.c)))
 # Engine, the test environment the harnesses reuse (linked, not copied), support.
-FUZZ_LIB_SRC := $(ENGINE_SRC) ref_target/tests/fake_env.c ref_target/tests/ini.c $(FUZZ_SUPPORT_SRC)
+FUZZ_LIB_SRC := $(ENGINE_SRC) ref_target/tests/fake_env.c $(FUZZ_SUPPORT_SRC)
 FZ := $(BUILD)/fuzz
 
 FUZZ_CLANG ?= clang

@@ -2,7 +2,9 @@
 # report.sh HARNESS...: where fuzzing stands (make fuzz-report), written to
 # fuzz/results/fuzz.md for REPORT.md (tools/report.sh):
 #   - exec/s and edges/features: each harness under libFuzzer for
-#     FUZZ_REPORT_SECONDS (20) from its corpus, ASan+UBSan as always;
+#     FUZZ_REPORT_SECONDS (20) from its corpus, ASan+UBSan as always; then
+#     without sanitizers (the fast build) from the corpus, and from nothing
+#     with inputs of at most 512 bytes: what the parser itself costs;
 #   - line coverage of ref_target/ (llvm-cov, source-based): the coverage
 #     build replaying the checked-in corpus and the work corpus of long runs,
 #     per harness and for all of them together;
@@ -34,6 +36,14 @@ for h in "$@"; do
 	"$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$secs" "$work/new" "$FUZZ_DIR/corpus/$h" \
 		>"$work/lf.log" 2>&1
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/lf.log")
+	mkdir -p "$work/fast" "$work/small"
+	# shellcheck disable=SC2046
+	"$FZ/fast/$h" $(fuzz_lf_flags "$h") -max_total_time="$secs" "$work/fast" "$FUZZ_DIR/corpus/$h" \
+		>"$work/fast.log" 2>&1
+	fast=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/fast.log")
+	"$FZ/fast/$h" -dict="$DICT" -max_len=512 -max_total_time="$secs" -print_final_stats=1 "$work/small" \
+		>"$work/small.log" 2>&1
+	small=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/small.log")
 	last=$(grep -E '^#[0-9]+' "$work/lf.log" | tail -n 1)
 	edges=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
 	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
@@ -44,22 +54,24 @@ for h in "$@"; do
 	lines=$(lines_cover "$work/$h.profdata" "$FZ/cov/$h")
 	files=$(find "$FUZZ_DIR/corpus/$h" -type f | wc -l)
 	kib=$(du -sk "$FUZZ_DIR/corpus/$h" | cut -f1)
-	rows+=("| $h | ${rate:-?} | ${edges:-?} | ${ft:-?} | $lines | $files | $kib |")
+	rows+=("| $h | ${rate:-?} | ${fast:-?} | ${small:-?} | ${edges:-?} | ${ft:-?} | $lines | $files | $kib |")
 	bins+=("$FZ/cov/$h")
 done
 llvm-profdata merge -sparse "$cov"/*/*.profraw -o "$cov/all.profdata"
 all=$(lines_cover "$cov/all.profdata" "${bins[@]}")
 {
 	echo "Fuzzing at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)," \
-		"$(date -u +%Y-%m-%d), $(nproc) cores. exec/s: libFuzzer with ASan+UBSan for ${secs} s" \
-		"from the checked-in corpus; edges/features: libFuzzer's counters (engine and harness" \
-		"code, oracles excluded); lines: ref_target/ lines the corpus (checked-in plus the work" \
-		"corpus of long runs) reaches, llvm-cov."
+		"$(date -u +%Y-%m-%d), $(nproc) cores, ${secs} s per measurement. exec/s: libFuzzer with" \
+		"ASan+UBSan from the checked-in corpus; fast: no sanitizer, same corpus; small: no" \
+		"sanitizer, inputs of at most 512 bytes from nothing (the cost of the code under test" \
+		"itself). edges/features: libFuzzer's counters (engine and harness code, oracles" \
+		"excluded); lines: ref_target/ lines the corpus (checked-in plus the work corpus of" \
+		"long runs) reaches, llvm-cov."
 	echo
-	echo "| harness | exec/s | edges | features | ref_target lines | corpus files | corpus KiB |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "| harness | exec/s | fast exec/s | small exec/s | edges | features | ref_target lines | corpus files | corpus KiB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${rows[@]}"
-	echo "| all | | | | $all | | |"
+	echo "| all | | | | | | $all | | |"
 	if compgen -G "$FUZZ_DIR/results/runs/*.txt" >/dev/null; then
 		echo
 		echo "Long runs (\`make fuzz HARNESS=x ENGINE=y SECONDS=n\`, the latest of each):"
