@@ -226,8 +226,10 @@ static void ev_done(void *a, void *b, uint64_t arg)
 	case RT_DISK_FLUSH:
 		flush_all(d);
 		break;
+	case RT_DISK_MAP_STATUS:
+		break; /* the simulated disk is dense: answered below */
 	}
-	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes" };
+	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes", "map_status" };
 	trace_ev(d->tr, d->q->now, TEV_DIO, ops[r->op], r->gw, (int)st, r->offset / d->p.block_size,
 		r->len / d->p.block_size, ",\"lba\":%llu,\"blocks\":%llu,\"status\":%d,\"fua\":%d,\"instance\":%llu",
 		(unsigned long long)(r->offset / d->p.block_size), (unsigned long long)(r->len / d->p.block_size), (int)st,
@@ -237,6 +239,10 @@ static void ev_done(void *a, void *b, uint64_t arg)
 	rec_free(d, r);
 	if (io != NULL) {
 		io->status = st;
+		if (io->op == RT_DISK_MAP_STATUS) {
+			io->mapped = true;
+			io->run_len = io->len;
+		}
 		d->ops.done(d->ops.ctx, gw, io);
 	}
 }
@@ -277,6 +283,9 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 	case RT_DISK_UNMAP:
 	case RT_DISK_WRITE_ZEROES:
 		d->stats.unmaps++;
+		break;
+	case RT_DISK_MAP_STATUS:
+		lat = &d->p.read_lat;
 		break;
 	}
 	if (io->op != RT_DISK_FLUSH && !in_range(d, io->offset, io->len)) {

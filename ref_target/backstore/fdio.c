@@ -70,6 +70,30 @@ enum rt_disk_status fdio_write_zeroes(int fd, uint64_t off, uint64_t len)
 	return RT_DISK_OK;
 }
 
+/* MAP_STATUS from the file's holes (SEEK_DATA/SEEK_HOLE); a file system
+ * or device that cannot say reports everything mapped. */
+static void fdio_map_status(int fd, struct rt_disk_io *io)
+{
+	off_t off = (off_t)io->offset, end = (off_t)(io->offset + io->len);
+	off_t data = lseek(fd, off, SEEK_DATA);
+	io->mapped = true;
+	io->run_len = io->len;
+	if (data < 0 && errno == ENXIO) { /* only a hole up to the end */
+		io->mapped = false;
+		return;
+	}
+	if (data < 0)
+		return;
+	if (data > off) {
+		io->mapped = false;
+		io->run_len = (uint64_t)((data < end ? data : end) - off);
+		return;
+	}
+	off_t hole = lseek(fd, off, SEEK_HOLE);
+	if (hole > off && hole < end)
+		io->run_len = (uint64_t)(hole - off);
+}
+
 void fdio_submit(struct bs *bs, int fd, struct rt_disk_io *io,
 		 enum rt_disk_status (*zero)(struct bs *bs, struct rt_disk_io *io))
 {
@@ -82,7 +106,15 @@ void fdio_submit(struct bs *bs, int fd, struct rt_disk_io *io,
 			io->status = fdio_read(fd, io->buf, io->len, io->offset);
 			break;
 		case RT_DISK_WRITE:
-			io->status = fdio_write(fd, io->buf, io->len, io->offset, io->flags & RT_DISK_FUA);
+			/* A plain file or device promises no atomicity across a
+			 * power loss: WRITE ATOMIC is not ours to give here. */
+			if (io->flags & RT_DISK_ATOMIC)
+				io->status = RT_DISK_ERR_UNSUPPORTED;
+			else
+				io->status = fdio_write(fd, io->buf, io->len, io->offset, io->flags & RT_DISK_FUA);
+			break;
+		case RT_DISK_MAP_STATUS:
+			fdio_map_status(fd, io);
 			break;
 		case RT_DISK_FLUSH:
 			if (fdatasync(fd) != 0)

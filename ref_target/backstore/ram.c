@@ -147,6 +147,25 @@ static void ram_zero(struct ram *r, struct rt_disk_io *io)
 	}
 }
 
+/* MAP_STATUS: a chunk is mapped once written, until unmapped whole. */
+static void ram_map_status(struct ram *r, struct rt_disk_io *io)
+{
+	struct ram_span s;
+	uint64_t off = io->offset, len = io->len;
+	bool first = true;
+	io->run_len = 0;
+	while (ram_span_next(&s, &off, &len)) {
+		uint8_t **slot = ram_slot(r, s.chunk, 0);
+		bool mapped = slot != NULL && *slot != NULL;
+		if (first)
+			io->mapped = mapped;
+		else if (mapped != io->mapped)
+			break;
+		first = false;
+		io->run_len += s.n;
+	}
+}
+
 static void ram_submit(struct bs *bs, struct rt_disk_io *io)
 {
 	struct ram *r = bs->priv;
@@ -166,6 +185,9 @@ static void ram_submit(struct bs *bs, struct rt_disk_io *io)
 			ram_zero(r, io);
 			break;
 		case RT_DISK_FLUSH:
+			break;
+		case RT_DISK_MAP_STATUS:
+			ram_map_status(r, io);
 			break;
 		}
 	}

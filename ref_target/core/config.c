@@ -34,6 +34,18 @@
 #define CFG_LU_FLAGS_ALL (RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_READ_ONLY | \
 			  RT_LU_SANITIZE | RT_LU_WCE)
 
+bool cfg_tpg_maps_lu(const struct rt_tpg_cfg *tpg, uint32_t lu)
+{
+	for (uint32_t k = 0; k < tpg->lun_count; k++)
+		if (tpg->luns[k].lu == lu)
+			return true;
+	for (uint32_t a = 0; a < tpg->acl_count; a++)
+		for (uint32_t k = 0; k < tpg->acls[a].lun_count; k++)
+			if (tpg->acls[a].luns[k].lu == lu)
+				return true;
+	return false;
+}
+
 void cfg_params_default(struct rt_params_cfg *p)
 {
 	/* RFC 7143 §13 defaults where the RFC has one; LIO's where it leaves

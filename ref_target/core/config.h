@@ -110,6 +110,25 @@ struct rt_portal_cfg {
 #define RT_LU_SANITIZE   0x10u /* SANITIZE allowed (destructive) */
 #define RT_LU_WCE        0x20u /* volatile write cache enabled at start */
 
+/* SPC-4 §5.15.2.4: asymmetric access states. */
+enum rt_alua_state {
+	RT_ALUA_ACTIVE_OPTIMIZED = 0x0,
+	RT_ALUA_ACTIVE_NONOPTIMIZED = 0x1,
+	RT_ALUA_STANDBY = 0x2,
+	RT_ALUA_UNAVAILABLE = 0x3,
+	RT_ALUA_TRANSITIONING = 0xf,
+};
+
+#define RT_ALUA_IMPLICIT 0x1u /* TPGS: the target changes states itself */
+#define RT_ALUA_EXPLICIT 0x2u /* TPGS: SET TARGET PORT GROUPS is honoured */
+
+/* The access state of an LU through one target port group (a TPG tag). */
+struct rt_alua_cfg {
+	uint16_t tpg_tag;
+	enum rt_alua_state state;
+	bool preferred; /* PREF bit of REPORT TARGET PORT GROUPS */
+};
+
 /* A logical unit: the geometry and capabilities the SCSI layer exposes.
  * The backstore behind it is the environment's business. */
 struct rt_lu_cfg {
@@ -121,6 +140,13 @@ struct rt_lu_cfg {
 	uint64_t naa_id;      /* low 36 bits of the NAA-6 vendor specific id */
 	const char *vendor;   /* INQUIRY T10 vendor, 8 chars max */
 	const char *product;  /* INQUIRY product, 16 chars max */
+	const char *revision; /* INQUIRY product revision, 4 chars max; NULL: "0001" */
+	uint8_t lbppbe;       /* logical blocks per physical block exponent (SBC-3 READ CAPACITY 16) */
+	/* ALUA (SPC-4 §5.15): the state per target port group; none listed:
+	 * active/optimized through every group. alua_modes: RT_ALUA_*. */
+	const struct rt_alua_cfg *alua;
+	uint32_t alua_count;
+	uint32_t alua_modes;
 };
 
 struct rt_config {
@@ -133,6 +159,9 @@ struct rt_config {
 	struct rt_auth_cfg discovery_auth; /* for SessionType=Discovery */
 	struct rt_params_cfg params;
 };
+
+/* Does the portal group map LU index lu, for anyone (its own map or an ACL's)? */
+bool cfg_tpg_maps_lu(const struct rt_tpg_cfg *tpg, uint32_t lu);
 
 /* Defaults every creator starts from (values as LIO/open-iscsi use them). */
 void cfg_params_default(struct rt_params_cfg *p);

@@ -130,6 +130,41 @@ void eng_reap(struct rt_engine *eng)
 	}
 }
 
+/* ---- services for the SCSI layer ---- */
+
+/* PREEMPT AND ABORT (SPC-4 §5.13.11.2.5): every delivered task of the
+ * preempted I_T nexus on lu is aborted; none is answered. */
+static void eng_abort_nexus_tasks(void *ctx, struct scsi_lu *lu, const char *initiator_port, uint16_t rel_port)
+{
+	struct rt_engine *eng = ctx;
+	for (struct session *s = eng->sessions; s; s = s->next) {
+		if (s->closed || s->discovery || strcmp(s->nexus.initiator_port, initiator_port) != 0 ||
+		    (rel_port != 0 && s->nexus.rel_port != rel_port))
+			continue;
+		struct task *t = s->active;
+		while (t) {
+			struct task *next = t->next;
+			if (t->cmd.lu == lu && (t->state == TASK_DATA_OUT || t->state == TASK_EXEC))
+				task_abort(t, NULL);
+			t = next;
+		}
+	}
+}
+
+int rt_set_alua_state(struct rt_engine *eng, uint32_t lu, uint16_t tpg_tag, enum rt_alua_state state)
+{
+	if (lu >= eng->cfg->lu_count)
+		return -1;
+	/* The group must be a portal group that maps the LU. */
+	for (uint32_t t = 0; t < eng->cfg->target_count; t++) {
+		const struct rt_target_cfg *target = &eng->cfg->targets[t];
+		for (uint32_t g = 0; g < target->tpg_count; g++)
+			if (target->tpgs[g].tag == tpg_tag && cfg_tpg_maps_lu(&target->tpgs[g], lu))
+				return scsi_alua_set_state(eng->lus[lu], tpg_tag, state);
+	}
+	return -1;
+}
+
 /* ---- lifecycle ---- */
 
 struct rt_engine *rt_engine_create(const struct rt_env *env, const struct rt_config *cfg)
@@ -140,12 +175,13 @@ struct rt_engine *rt_engine_create(const struct rt_env *env, const struct rt_con
 	memset(eng, 0, sizeof(*eng));
 	eng->env = env;
 	eng->cfg = cfg;
+	eng->scsi_tp = (struct scsi_transport){ .ctx = eng, .abort_tasks = eng_abort_nexus_tasks };
 	if (cfg->lu_count > 0) {
 		eng->lus = eng_zalloc(eng, cfg->lu_count * sizeof(*eng->lus));
 		if (eng->lus == NULL)
 			goto fail;
 		for (uint32_t i = 0; i < cfg->lu_count; i++) {
-			eng->lus[i] = scsi_lu_create(env, &cfg->lus[i], i);
+			eng->lus[i] = scsi_lu_create(env, &cfg->lus[i], i, &eng->scsi_tp);
 			if (eng->lus[i] == NULL)
 				goto fail;
 		}
@@ -174,6 +210,8 @@ void rt_engine_destroy(struct rt_engine *eng)
 		while (s->active) {
 			struct task *t = s->active;
 			t->abort_tmf = NULL;
+			if (t->state == TASK_EXEC)
+				scsi_cmd_release(&t->cmd); /* its disk I/O never returns */
 			task_free(t);
 		}
 		sess_free(s);

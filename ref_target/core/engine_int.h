@@ -16,6 +16,7 @@
 #include "config.h"
 #include "engine.h"
 #include "rt_env.h"
+#include "../scsi/scsi.h"
 
 struct conn;
 struct session;
@@ -28,6 +29,7 @@ struct rt_engine {
 	const struct rt_env *env;
 	const struct rt_config *cfg;
 	struct scsi_lu **lus;            /* cfg->lu_count entries */
+	struct scsi_transport scsi_tp;   /* what the SCSI layer may ask of us */
 	struct conn *conn_slot[ENG_CONN_SLOTS];
 	struct conn *conns;              /* every live connection */
 	struct conn *reap;               /* closed during this event: freed at its end */

@@ -15,6 +15,7 @@
 #ifndef RT_ENV_H
 #define RT_ENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h> /* struct iovec: a type, not a call */
@@ -36,9 +37,12 @@ enum rt_disk_op {
 	RT_DISK_FLUSH,        /* make every completed write durable */
 	RT_DISK_UNMAP,        /* deallocate; reads return zeroes afterwards if the LU says LBPRZ */
 	RT_DISK_WRITE_ZEROES, /* write zeroes, may deallocate */
+	RT_DISK_MAP_STATUS,   /* is [offset, offset+len) mapped? sets mapped, run_len */
 };
 
-#define RT_DISK_FUA 0x1u /* this write is durable when it completes (SBC-3 §5.8 FUA) */
+#define RT_DISK_FUA 0x1u    /* this write is durable when it completes (SBC-3 §5.8 FUA) */
+#define RT_DISK_ATOMIC 0x2u /* this write lands whole or not at all, even across power
+			       loss (SBC-4 WRITE ATOMIC); without support: ERR_UNSUPPORTED */
 
 /* Completion status of a disk I/O, set by the environment. */
 enum rt_disk_status {
@@ -47,6 +51,7 @@ enum rt_disk_status {
 	RT_DISK_ERR_WRITE, /* write error: MEDIUM ERROR 0x0C/0x00 */
 	RT_DISK_ERR_SPACE, /* no space to allocate: DATA PROTECT 0x27/0x07 */
 	RT_DISK_ERR_FENCED, /* this gateway lost the right to write (sim: blocklisted) */
+	RT_DISK_ERR_UNSUPPORTED, /* the environment cannot do this operation or flag */
 };
 
 /* One disk request. The engine owns it (it lives inside a task) from
@@ -62,6 +67,8 @@ struct rt_disk_io {
 	uint8_t *buf;           /* READ: filled; WRITE: source; len bytes */
 	/* set by the environment before rt_on_disk_done */
 	enum rt_disk_status status;
+	bool mapped;     /* RT_DISK_MAP_STATUS: the block at offset is mapped ... */
+	uint64_t run_len; /* ... and so are (or are not) run_len bytes from it, <= len */
 	/* engine-private: who waits for this I/O */
 	void *owner;
 	uint32_t tag;

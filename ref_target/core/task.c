@@ -332,6 +332,9 @@ static void task_scsi_done(struct scsi_cmd *cmd)
 {
 	struct task *t = cmd->owner;
 	assert(t->state == TASK_EXEC);
+	/* Sending may find the connection dead and abort its tasks, this one
+	 * included: from here it only waits to be freed below. */
+	t->state = TASK_ANSWERING;
 	if (!t->aborted) {
 		/* Release the window slot first, so the status carries the
 		 * MaxCmdSN it opens (§4.2.2.1). */
@@ -417,6 +420,8 @@ void task_deliver(struct task *t)
 	cmd->lun_count = s->lun_count;
 	cmd->lun = t->lun;
 	cmd->attr = (enum scsi_task_attr)(t->flags & ISCSI_CMD_ATTR_MASK);
+	cmd->edtl = t->edtl;
+	cmd->lu_table = s->eng->lus;
 	bool out = (t->flags & ISCSI_CMD_WRITE) != 0;
 	if (t->decode_failed) {
 		/* terminated while it waited for its turn: status and sense set */
@@ -428,7 +433,9 @@ void task_deliver(struct task *t)
 		task_fail(t, 0x05, 0x0e, 0x03);
 	} else if (scsi_cmd_decode(cmd) != 0) {
 		t->decode_failed = true;
-	} else if (task_buf_grow(t, cmd->xfer_len) != 0 || (out && t->edtl > 0 && t->buf == NULL)) {
+	} else if (t->no_buf || task_buf_grow(t, cmd->xfer_len) != 0) {
+		/* SAM-5: no resources now; the initiator retries. Never run a
+		 * write whose data had nowhere to go. */
 		t->decode_failed = true;
 		cmd->status = SCSI_STATUS_TASK_SET_FULL;
 		cmd->sense_len = 0;
@@ -540,8 +547,10 @@ int task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_
 		/* §13.10/§13.14: immediate data always counts as unsolicited;
 		 * with InitialR2T=No, Data-Out may follow up to FirstBurstLength. */
 		t->unsol_max = p->initial_r2t ? pdu_dsl(hdr) : min_u32(p->first_burst_length, t->edtl);
-		if (t->edtl > 0 && t->edtl <= RT_XFER_MAX)
+		if (t->edtl > 0 && t->edtl <= RT_XFER_MAX) {
 			t->buf = task_buf_alloc(s, t->edtl, &t->buf_len);
+			t->no_buf = t->buf == NULL; /* its data will be discarded */
+		}
 	}
 	*dst = t->buf;
 	c->rx_task = t;
@@ -697,12 +706,16 @@ void task_abort(struct task *t, struct tmf *tmf)
 	if (t->aborted)
 		return;
 	t->aborted = true;
+	if (t->state == TASK_ANSWERING)
+		return; /* task_scsi_done frees it */
 	if (t->state == TASK_EXEC) {
-		/* The SCSI layer owns it until done(): wait, then free. */
+		/* The SCSI layer owns it until done(), which follows once its
+		 * disk I/O in flight returns (maybe now): no more I/O starts. */
 		if (tmf) {
 			t->abort_tmf = tmf;
 			tmf->pending++;
 		}
+		scsi_cmd_abort(&t->cmd);
 		return;
 	}
 	if (!t->immediate && (t->state == TASK_RECEIVING || t->state == TASK_WAIT_SN))
@@ -718,6 +731,16 @@ void task_conn_gone(struct conn *c)
 		struct task *next = t->next;
 		if (t->conn == c) {
 			t->conn = NULL;
+#ifdef RT_PLANT_BUG_stale_write_after_failover
+			/* Planted bug (sim/README.md): writes of a lost connection
+			 * go on to the disk, with what data they have. */
+			if (t->flags & ISCSI_CMD_WRITE) {
+				if (t->state == TASK_DATA_OUT && !t->decode_failed)
+					task_exec(t);
+				t = next;
+				continue;
+			}
+#endif
 			task_abort(t, NULL);
 		}
 		t = next;

@@ -30,6 +30,7 @@ enum task_state {
 	TASK_WAIT_SN,   /* arrived ahead of ExpCmdSN (MC/S): not delivered yet */
 	TASK_DATA_OUT,  /* delivered, collecting data from the initiator */
 	TASK_EXEC,      /* in the SCSI layer */
+	TASK_ANSWERING, /* the SCSI layer is done; its status is being sent */
 };
 
 struct r2t {
@@ -57,6 +58,7 @@ struct task {
 	bool counted;               /* occupies a CmdSN window slot (task.c) */
 	bool aborted;
 	bool decode_failed;         /* status and sense already set */
+	bool no_buf;                /* no buffer for its write data: the data was lost */
 	struct tmf *abort_tmf;      /* the TMF waiting for this task to drain */
 	uint64_t lun;
 	/* data buffer: max(edtl, xfer_len) bytes, from the session's budget */

@@ -94,16 +94,9 @@ static void tmf_clear_lu(struct session *s, struct tmf *tmf, struct scsi_lu *lu)
 /* Is LU index i mapped anywhere in target t? */
 static bool tmf_lu_in_target(const struct rt_target_cfg *t, uint32_t i)
 {
-	for (uint32_t g = 0; g < t->tpg_count; g++) {
-		const struct rt_tpg_cfg *tpg = &t->tpgs[g];
-		for (uint32_t k = 0; k < tpg->lun_count; k++)
-			if (tpg->luns[k].lu == i)
-				return true;
-		for (uint32_t a = 0; a < tpg->acl_count; a++)
-			for (uint32_t k = 0; k < tpg->acls[a].lun_count; k++)
-				if (tpg->acls[a].luns[k].lu == i)
-					return true;
-	}
+	for (uint32_t g = 0; g < t->tpg_count; g++)
+		if (cfg_tpg_maps_lu(&t->tpgs[g], i))
+			return true;
 	return false;
 }
 

@@ -36,20 +36,28 @@ static struct alua_group *alua_find(struct alua *a, uint16_t id)
 	return NULL;
 }
 
-void alua_port_seen(struct scsi_lu *lu, const struct scsi_nexus *n)
+/* The group with this id, added (active/optimized) if new; NULL when the
+ * table is full (more portal groups than a target may have). */
+static struct alua_group *alua_get(struct alua *a, uint16_t id)
 {
-	struct alua_group *g = alua_find(&lu->alua, n->tpg_tag);
+	struct alua_group *g = alua_find(a, id);
 	for (uint32_t i = 0; g == NULL && i < RT_TPGS_MAX; i++) {
-		if (!lu->alua.g[i].used) {
-			g = &lu->alua.g[i];
+		if (!a->g[i].used) {
+			g = &a->g[i];
 			memset(g, 0, sizeof(*g));
 			g->used = true;
-			g->id = n->tpg_tag;
+			g->id = id;
 			g->state = ALUA_ACTIVE_OPTIMIZED;
 		}
 	}
+	return g;
+}
+
+void alua_port_seen(struct scsi_lu *lu, const struct scsi_nexus *n)
+{
+	struct alua_group *g = alua_get(&lu->alua, n->tpg_tag);
 	if (g == NULL)
-		return; /* more portal groups than a target may have: nothing learned */
+		return;
 	for (uint32_t i = 0; i < g->port_count; i++)
 		if (g->ports[i] == n->rel_port)
 			return;
@@ -93,6 +101,16 @@ int alua_set_state(struct scsi_lu *lu, uint16_t group, enum alua_state state)
 		ua_establish_all(&lu->nexuses, NULL, SC_UA_ALUA_CHANGED);
 	}
 	return 0;
+}
+
+int scsi_alua_set_state(struct scsi_lu *lu, uint16_t tpg_tag, enum rt_alua_state state)
+{
+	/* The transport vouches for the group (a portal group mapping the LU),
+	 * which traffic may not have shown us yet. enum alua_state carries
+	 * SPC-4's codes, as enum rt_alua_state does. */
+	if (alua_get(&lu->alua, tpg_tag) == NULL)
+		return -1;
+	return alua_set_state(lu, tpg_tag, (enum alua_state)state);
 }
 
 /* ---- REPORT TARGET PORT GROUPS ---- */

@@ -33,22 +33,18 @@ static size_t rmw_size(const struct scsi_cmd *cmd)
 
 static void rmw_end(struct scsi_cmd *cmd)
 {
-	if (cmd->priv != NULL) {
-		scsi_free(cmd->lu, cmd->priv, rmw_size(cmd));
-		cmd->priv = NULL;
-	}
+	scsi_priv_free(cmd);
 	scsi_done(cmd);
 }
 
 /* Read the blocks into a scratch buffer. */
 static void rmw_read(struct scsi_cmd *cmd)
 {
-	uint8_t *old = scsi_alloc(cmd->lu, rmw_size(cmd));
+	uint8_t *old = scsi_priv_alloc(cmd, rmw_size(cmd));
 	if (old == NULL) {
 		scsi_done_busy(cmd);
 		return;
 	}
-	cmd->priv = old;
 	scsi_step_set(cmd, RMW_STEP_READ);
 	scsi_io_submit(cmd, RT_DISK_READ, cmd->lba, cmd->nblocks, old, 0);
 }

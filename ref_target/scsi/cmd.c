@@ -92,6 +92,7 @@ int scsi_cmd_decode(struct scsi_cmd *cmd)
 	cmd->lba = 0;
 	cmd->nblocks = 0;
 	cmd->priv = NULL;
+	cmd->priv_len = 0;
 
 	bool has_sa;
 	const struct scsi_op *op = scsi_op_find(cmd->cdb[0], cmd->cdb[1] & CDB_SA_MASK, &has_sa);
@@ -170,13 +171,57 @@ void scsi_cmd_exec(struct scsi_cmd *cmd)
 	op->exec(cmd);
 }
 
+/* An aborted command ends here: nothing more of it reaches the disk. */
+static void scsi_abandon(struct scsi_cmd *cmd)
+{
+	const struct scsi_op *op = scsi_op_of(cmd);
+	if (op != NULL && op->abandon != NULL)
+		op->abandon(cmd);
+	scsi_priv_free(cmd);
+}
+
+static void scsi_abort_finish(struct scsi_cmd *cmd)
+{
+	scsi_abandon(cmd);
+	cmd->status = SCSI_STATUS_TASK_ABORTED;
+	cmd->sense_len = 0;
+	cmd->data_in_len = 0;
+	scsi_done(cmd);
+}
+
 void scsi_disk_done(struct rt_disk_io *io)
 {
 	struct scsi_cmd *cmd = io->owner;
 	const struct scsi_op *op = scsi_op_of(cmd);
 	assert(op != NULL && op->io_done != NULL);
 	assert(!(cmd->state & SCSI_STATE_DONE));
+	if (cmd->state & SCSI_STATE_ABORTED) {
+		scsi_abort_finish(cmd);
+		return;
+	}
 	op->io_done(cmd);
+}
+
+void scsi_cmd_abort(struct scsi_cmd *cmd)
+{
+	assert(!(cmd->state & SCSI_STATE_DONE));
+	cmd->state |= SCSI_STATE_ABORTED;
+	/* Not yet past the LU's gate: it never started. Otherwise its disk
+	 * I/O is in flight and scsi_disk_done ends it. */
+	if (cmd->lu != NULL && gate_forget(&cmd->lu->gate, cmd))
+		scsi_abort_finish(cmd);
+}
+
+void scsi_cmd_release(struct scsi_cmd *cmd)
+{
+	if (cmd->state & SCSI_STATE_DONE)
+		return;
+	struct scsi_lu *lu = cmd->lu;
+	uint32_t gated = cmd->state & (SCSI_STATE_GATE_SHARED | SCSI_STATE_GATE_EXCL);
+	if (lu != NULL && !gate_forget(&lu->gate, cmd) && gated)
+		gate_leave(&lu->gate, gated & SCSI_STATE_GATE_EXCL);
+	scsi_abandon(cmd);
+	cmd->state |= SCSI_STATE_DONE;
 }
 
 void scsi_done(struct scsi_cmd *cmd)
@@ -253,6 +298,10 @@ bool scsi_io_ok(struct scsi_cmd *cmd)
 		 * retry through another path, as an ALUA transition does. */
 		scsi_fail(cmd, SC_NOT_READY_TRANSITION);
 		return false;
+	case RT_DISK_ERR_UNSUPPORTED:
+		/* the backstore cannot do what this command needs */
+		scsi_fail(cmd, SC_INTERNAL_FAILURE);
+		return false;
 	}
 	scsi_fail(cmd, SC_INTERNAL_FAILURE);
 	return false;
@@ -285,4 +334,21 @@ void *scsi_alloc(const struct scsi_lu *lu, size_t size)
 void scsi_free(const struct scsi_lu *lu, void *p, size_t size)
 {
 	lu->env->free(lu->env->ctx, p, size);
+}
+
+void *scsi_priv_alloc(struct scsi_cmd *cmd, size_t size)
+{
+	assert(cmd->priv == NULL && size <= UINT32_MAX);
+	cmd->priv = scsi_alloc(cmd->lu, size);
+	cmd->priv_len = cmd->priv ? (uint32_t)size : 0;
+	return cmd->priv;
+}
+
+void scsi_priv_free(struct scsi_cmd *cmd)
+{
+	if (cmd->priv == NULL)
+		return;
+	scsi_free(cmd->lu, cmd->priv, cmd->priv_len);
+	cmd->priv = NULL;
+	cmd->priv_len = 0;
 }

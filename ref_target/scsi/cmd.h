@@ -54,6 +54,10 @@ struct scsi_op {
 	void (*exec)(struct scsi_cmd *cmd);
 	void (*io_done)(struct scsi_cmd *cmd); /* NULL for commands without disk I/O */
 	uint32_t requires; /* RT_LU_* flags an LU needs for the command to exist there */
+	/* Aborted or released part way (scsi_cmd_abort/release): undo what the
+	 * handler keeps beyond cmd->priv, which the dispatcher frees. NULL if
+	 * nothing. */
+	void (*abandon)(struct scsi_cmd *cmd);
 };
 
 /* The table, sorted by (opcode, service action); opcodes.c. */
@@ -100,16 +104,22 @@ bool scsi_write_protected(const struct scsi_cmd *cmd);
 /* Scratch memory for a command, through env->alloc; NULL if out of memory. */
 void *scsi_alloc(const struct scsi_lu *lu, size_t size);
 void scsi_free(const struct scsi_lu *lu, void *p, size_t size);
+/* A command's own scratch memory, at cmd->priv: one per command, freed by
+ * scsi_priv_free (the handler's, or the dispatcher's on abort). */
+void *scsi_priv_alloc(struct scsi_cmd *cmd, size_t size);
+void scsi_priv_free(struct scsi_cmd *cmd);
 
 /* True if the command exists on this LU (its configuration has what the
  * command requires, e.g. UNMAP only on thin-provisioned LUs). */
 bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu);
 
 /* cmd->state: the low bits are the handler's step; the high bits are the
- * dispatcher's: done() was called, the command holds the LU's gate. */
+ * dispatcher's: done() was called, the command holds the LU's gate, it was
+ * aborted. */
 #define SCSI_STATE_DONE 0x80000000u
 #define SCSI_STATE_GATE_SHARED 0x40000000u
 #define SCSI_STATE_GATE_EXCL 0x20000000u
+#define SCSI_STATE_ABORTED 0x10000000u /* scsi_cmd_abort: no more disk I/O */
 #define SCSI_STATE_STEP 0x0000ffffu
 
 /* The handler's step, leaving the dispatcher's bits alone. */

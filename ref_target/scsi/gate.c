@@ -46,6 +46,24 @@ void gate_leave(struct gate *g, bool exclusive)
 	}
 }
 
+bool gate_forget(struct gate *g, struct scsi_cmd *cmd)
+{
+	struct scsi_cmd *prev = NULL;
+	for (struct scsi_cmd *c = g->head; c != NULL; prev = c, c = c->priv) {
+		if (c != cmd)
+			continue;
+		if (prev)
+			prev->priv = c->priv;
+		else
+			g->head = c->priv;
+		if (g->tail == c)
+			g->tail = prev;
+		c->priv = NULL;
+		return true;
+	}
+	return false;
+}
+
 void gate_wake(struct gate *g)
 {
 	if (g->waking)

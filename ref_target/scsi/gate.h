@@ -33,5 +33,7 @@ bool gate_enter(struct gate *g, struct scsi_cmd *cmd, bool exclusive);
 void gate_leave(struct gate *g, bool exclusive);
 /* Run the waiting commands that may now enter, oldest first. */
 void gate_wake(struct gate *g);
+/* Take cmd out of the queue if it waits there; true if it did. */
+bool gate_forget(struct gate *g, struct scsi_cmd *cmd);
 
 #endif

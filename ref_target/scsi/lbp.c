@@ -114,7 +114,7 @@ static void ws_pattern(struct scsi_cmd *cmd, uint64_t blocks)
 	struct ws probe = {.next = cmd->lba, .left = blocks, .chunk_blocks = SBC_WS_CHUNK / bs};
 	if (blocks < probe.chunk_blocks)
 		probe.chunk_blocks = (uint32_t)blocks;
-	struct ws *w = scsi_alloc(cmd->lu, ws_size(&probe, bs));
+	struct ws *w = scsi_priv_alloc(cmd, ws_size(&probe, bs));
 	if (w == NULL) {
 		scsi_done_busy(cmd);
 		return;
@@ -122,7 +122,6 @@ static void ws_pattern(struct scsi_cmd *cmd, uint64_t blocks)
 	*w = probe;
 	for (uint32_t i = 0; i < w->chunk_blocks; i++)
 		memcpy(w->data + (size_t)i * bs, cmd->buf, bs);
-	cmd->priv = w;
 	ws_next(cmd);
 }
 
@@ -170,10 +169,7 @@ void sbc_write_same_done(struct scsi_cmd *cmd)
 		ws_next(cmd);
 		return;
 	}
-	if (w != NULL) {
-		scsi_free(cmd->lu, w, ws_size(w, lu_block_size(cmd->lu)));
-		cmd->priv = NULL;
-	}
+	scsi_priv_free(cmd);
 	scsi_done(cmd);
 }
 

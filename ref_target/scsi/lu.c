@@ -14,7 +14,8 @@
 #include "sanitize.h"
 #include "ua.h"
 
-struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg *cfg, uint32_t index)
+struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg *cfg, uint32_t index,
+			       const struct scsi_transport *tp)
 {
 	struct scsi_lu *lu = env->alloc(env->ctx, sizeof(*lu));
 	if (lu == NULL)
@@ -23,6 +24,7 @@ struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg 
 	lu->env = env;
 	lu->cfg = cfg;
 	lu->index = index;
+	lu->tp = tp;
 	/* Every nexus is new to a fresh LU, and ua.c owes a new nexus
 	 * POWER ON, RESET, OR BUS DEVICE RESET OCCURRED: nothing to do. */
 	mode_init(lu);

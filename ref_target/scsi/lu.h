@@ -30,6 +30,7 @@ struct scsi_lu {
 	const struct rt_env *env;
 	const struct rt_lu_cfg *cfg;
 	uint32_t index; /* rt_config.lus index, rt_disk_io.lu */
+	const struct scsi_transport *tp; /* may be NULL (unit tests) */
 	struct nexus_table nexuses;
 	struct mode_state mode;
 	struct medium medium;

@@ -98,7 +98,8 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_unmap_decode, sbc_unmap_exec, sbc_unmap_done, RT_LU_THIN},
 	{0x48, 0x01, 10, OP_SA | MEDIUM_WRITE | OP_ATOMIC, "SANITIZE/OVERWRITE",
 	 {0x48, 0xa1, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, /* IMMED, AUSE */
-	 sanitize_overwrite_decode, sanitize_overwrite_exec, sanitize_overwrite_done, RT_LU_SANITIZE},
+	 sanitize_overwrite_decode, sanitize_overwrite_exec, sanitize_overwrite_done, RT_LU_SANITIZE,
+	 sanitize_overwrite_abandon},
 	{0x48, 0x1f, 10, OP_SA, "SANITIZE/EXIT FAILURE MODE", {0x48, 0xbf, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
 	 sanitize_exit_decode, sanitize_exit_exec, NULL, RT_LU_SANITIZE},
 	{0x55, 0, 10, OP_ALUA_STANDBY_OK, "MODE SELECT(10)", {0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
@@ -123,7 +124,7 @@ const struct scsi_op scsi_ops[] = {
 	PR_OUT(0x07, "REGISTER AND MOVE"),
 	{0x83, 0x00, 16, OP_SA | MEDIUM_WRITE, "EXTENDED COPY(LID1)",
 	 {0x83, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, U4, 0, U_CONTROL},
-	 xcopy_decode, xcopy_exec, xcopy_done},
+	 xcopy_decode, xcopy_exec, xcopy_done, 0, xcopy_abandon},
 	{0x84, 0x00, 16, OP_SA | OP_PR_READ, "RECEIVE COPY RESULTS/COPY STATUS",
 	 {0x84, 0x00, 0xff, 0, 0, 0, 0, 0, 0, 0, U4, 0, U_CONTROL},
 	 xcopy_results_decode, xcopy_results_exec, NULL},

@@ -126,6 +126,9 @@ int sbc_write_decode(struct scsi_cmd *cmd)
 /* FUA, or no volatile cache to hide in (WCE 0). */
 static uint32_t rw_write_flags(const struct scsi_cmd *cmd, bool fua)
 {
+#ifdef RT_PLANT_BUG_ignore_fua
+	fua = false; /* planted bug (sim/README.md): the FUA bit is dropped */
+#endif
 	return (fua || !mode_wce(cmd->lu)) ? RT_DISK_FUA : 0;
 }
 
@@ -173,10 +176,7 @@ static size_t verify_size(const struct verify *v, uint32_t bs)
 
 static void verify_end(struct scsi_cmd *cmd)
 {
-	struct verify *v = cmd->priv;
-	if (v != NULL)
-		scsi_free(cmd->lu, v, verify_size(v, lu_block_size(cmd->lu)));
-	cmd->priv = NULL;
+	scsi_priv_free(cmd);
 	scsi_done(cmd);
 }
 
@@ -199,7 +199,7 @@ static void verify_start(struct scsi_cmd *cmd, uint64_t blocks, uint8_t bytchk)
 	if (blocks < chunk_blocks)
 		chunk_blocks = (uint32_t)blocks;
 	struct verify probe = {.chunk_blocks = chunk_blocks};
-	struct verify *v = scsi_alloc(cmd->lu, verify_size(&probe, bs));
+	struct verify *v = scsi_priv_alloc(cmd, verify_size(&probe, bs));
 	if (v == NULL) {
 		scsi_done_busy(cmd);
 		return;
@@ -208,7 +208,6 @@ static void verify_start(struct scsi_cmd *cmd, uint64_t blocks, uint8_t bytchk)
 	v->next = cmd->lba;
 	v->left = blocks;
 	v->bytchk = bytchk;
-	cmd->priv = v;
 	scsi_step_set(cmd, RW_STEP_VERIFY);
 	verify_next(cmd);
 }

@@ -45,14 +45,19 @@ uint16_t sanitize_progress(const struct scsi_lu *lu)
 	return (uint16_t)(s->done * 65536u / (s->total + 1));
 }
 
+/* SBC-4 §4.11: a sanitize that does not finish leaves the medium in the
+ * failed state, until EXIT FAILURE MODE or another sanitize. */
+void sanitize_overwrite_abandon(struct scsi_cmd *cmd)
+{
+	cmd->lu->sanitize.running = false;
+	cmd->lu->sanitize.failed = true;
+}
+
 void sanitize_drop(struct scsi_lu *lu)
 {
 	if (lu->sanitize.job != NULL) {
 		struct scsi_cmd *job = lu->sanitize.job;
-		if (job->priv != NULL) {
-			struct overwrite *o = job->priv;
-			scsi_free(lu, o, sizeof(*o) + (size_t)o->chunk_blocks * lu_block_size(lu));
-		}
+		scsi_priv_free(job);
 		scsi_free(lu, job, lu->sanitize.job_size);
 		lu->sanitize.job = NULL;
 	}
@@ -124,9 +129,7 @@ static void overwrite_invert(struct overwrite *o, uint32_t bs)
 static void overwrite_end(struct scsi_cmd *cmd, bool ok)
 {
 	struct scsi_lu *lu = cmd->lu;
-	struct overwrite *o = cmd->priv;
-	scsi_free(lu, o, sizeof(*o) + (size_t)o->chunk_blocks * lu_block_size(lu));
-	cmd->priv = NULL;
+	scsi_priv_free(cmd);
 	lu->sanitize.running = false;
 	lu->sanitize.failed = !ok;
 	if (!ok)
@@ -189,7 +192,7 @@ void sanitize_overwrite_exec(struct scsi_cmd *cmd)
 	if (lu_blocks(lu) < probe.chunk_blocks)
 		probe.chunk_blocks = (uint32_t)lu_blocks(lu);
 	size_t size = sizeof(probe) + (size_t)probe.chunk_blocks * bs;
-	struct overwrite *o = scsi_alloc(lu, size);
+	struct overwrite *o = scsi_priv_alloc(cmd, size);
 	if (o == NULL) { /* a job has no one to say BUSY to: it failed */
 		lu->sanitize.running = false;
 		lu->sanitize.failed = lu->sanitize.job == cmd;
@@ -198,7 +201,6 @@ void sanitize_overwrite_exec(struct scsi_cmd *cmd)
 	}
 	*o = probe;
 	overwrite_fill(o, p + OVERWRITE_HDR_LEN, n - OVERWRITE_HDR_LEN, bs);
-	cmd->priv = o;
 	lu->sanitize.running = true;
 	lu->sanitize.done = 0;
 	lu->sanitize.total = (uint64_t)o->passes * lu_blocks(lu);

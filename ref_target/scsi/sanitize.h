@@ -41,6 +41,7 @@ void sanitize_drop(struct scsi_lu *lu);
 int sanitize_overwrite_decode(struct scsi_cmd *cmd);
 void sanitize_overwrite_exec(struct scsi_cmd *cmd);
 void sanitize_overwrite_done(struct scsi_cmd *cmd);
+void sanitize_overwrite_abandon(struct scsi_cmd *cmd);
 int sanitize_exit_decode(struct scsi_cmd *cmd);
 void sanitize_exit_exec(struct scsi_cmd *cmd);
 

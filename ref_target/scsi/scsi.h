@@ -83,6 +83,8 @@ struct scsi_cmd {
 	uint8_t cdb[SCSI_CDB_MAX];
 	uint32_t cdb_len;
 	enum scsi_task_attr attr;
+	uint32_t edtl;                   /* the initiator's expected data transfer length (iSCSI EDTL) */
+	struct scsi_lu *const *lu_table; /* the engine's LUs by rt_config.lus index (EXTENDED COPY) */
 
 	/* set by scsi_cmd_decode() */
 	enum scsi_dir dir;
@@ -109,11 +111,23 @@ struct scsi_cmd {
 	uint64_t lba;
 	uint32_t nblocks;
 	void *priv;
+	uint32_t priv_len; /* bytes at priv when it is the command's scratch memory */
+};
+
+/* What the SCSI layer may ask of the transport. */
+struct scsi_transport {
+	void *ctx;
+	/* PREEMPT AND ABORT (SPC-4 §5.13.11.2.5): abort every task of the I_T
+	 * nexus (initiator port name, relative target port; 0 = every port) on
+	 * this LU. Nothing more of them reaches the disk or the initiator. */
+	void (*abort_tasks)(void *ctx, struct scsi_lu *lu, const char *initiator_port, uint16_t rel_port);
 };
 
 /* Create the runtime state of one LU (UA tables, mode pages, reservations
- * restored through env->state_load). Returns NULL if out of memory. */
-struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg *cfg, uint32_t index);
+ * restored through env->state_load). tp may be NULL (unit tests). Returns
+ * NULL if out of memory. */
+struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg *cfg, uint32_t index,
+			       const struct scsi_transport *tp);
 void scsi_lu_destroy(struct scsi_lu *lu);
 
 /* Decode and validate the CDB: opcode supported, reserved fields zero, LBA
@@ -127,6 +141,19 @@ void scsi_cmd_exec(struct scsi_cmd *cmd);
 
 /* The transport hands back every disk I/O the SCSI layer submitted. */
 void scsi_disk_done(struct rt_disk_io *io);
+
+/* Abort a command scsi_cmd_exec() took (SAM-5 §7.2): it starts no more
+ * disk I/O; done() follows with TASK ABORTED as soon as the I/O in flight
+ * returns, at once if none is. An aborted write therefore never reaches
+ * the disk after done(). */
+void scsi_cmd_abort(struct scsi_cmd *cmd);
+/* The disk will never return this command's I/O (the engine is being
+ * destroyed): free what the SCSI layer holds for it; done() is not called. */
+void scsi_cmd_release(struct scsi_cmd *cmd);
+
+/* Implicit ALUA transition (SPC-4 §5.15.2.2) of the LU through the target
+ * port group tpg_tag; 0, or -1 if the LU has no such group. */
+int scsi_alua_set_state(struct scsi_lu *lu, uint16_t tpg_tag, enum rt_alua_state state);
 
 /* Transport events that SPC-4/SAM-5 attach state changes to. */
 void scsi_nexus_lost(struct scsi_lu *lu, const struct scsi_nexus *nexus);   /* session ended */

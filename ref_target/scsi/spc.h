@@ -27,6 +27,7 @@ void spc_report_luns_exec(struct scsi_cmd *cmd);
 int xcopy_decode(struct scsi_cmd *cmd);
 void xcopy_exec(struct scsi_cmd *cmd);
 void xcopy_done(struct scsi_cmd *cmd);
+void xcopy_abandon(struct scsi_cmd *cmd);
 int xcopy_results_decode(struct scsi_cmd *cmd);
 void xcopy_results_exec(struct scsi_cmd *cmd);
 

@@ -193,6 +193,15 @@ static size_t xc_run_size(const struct xcopy_run *run, uint32_t bs)
 	return sizeof(*run) + (size_t)run->chunk_blocks * bs;
 }
 
+void xcopy_abandon(struct scsi_cmd *cmd)
+{
+	struct xcopy_run *run = cmd->priv;
+	if (run != NULL && run->result != NULL) {
+		run->result->running = false;
+		run->result->status = COPY_STATUS_ERRORS;
+	}
+}
+
 static void xc_end(struct scsi_cmd *cmd, bool ok)
 {
 	struct xcopy_run *run = cmd->priv;
@@ -200,8 +209,7 @@ static void xc_end(struct scsi_cmd *cmd, bool ok)
 		run->result->running = false;
 		run->result->status = ok ? COPY_STATUS_GOOD : COPY_STATUS_ERRORS;
 	}
-	scsi_free(cmd->lu, run, xc_run_size(run, lu_block_size(cmd->lu)));
-	cmd->priv = NULL;
+	scsi_priv_free(cmd);
 	scsi_done(cmd);
 }
 
@@ -271,7 +279,7 @@ void xcopy_exec(struct scsi_cmd *cmd)
 		}
 	}
 	struct xcopy_run probe = {.segs = segs, .chunk_blocks = SBC_WS_CHUNK / bs, .result = result};
-	struct xcopy_run *run = scsi_alloc(lu, xc_run_size(&probe, bs));
+	struct xcopy_run *run = scsi_priv_alloc(cmd, xc_run_size(&probe, bs));
 	if (run == NULL) {
 		if (result != NULL)
 			result->used = false;
@@ -279,7 +287,6 @@ void xcopy_exec(struct scsi_cmd *cmd)
 		return;
 	}
 	*run = probe;
-	cmd->priv = run;
 	if (!xc_segment_load(cmd)) {
 		xc_end(cmd, true);
 		return;

@@ -156,7 +156,7 @@ void fake_env_fini(struct fake_env *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static void fake_disk_do(struct fake_env *f, struct rt_disk_io *io)
+void fake_disk_apply(struct fake_env *f, struct rt_disk_io *io)
 {
 	io->status = RT_DISK_OK;
 	if (io->op == RT_DISK_FLUSH)
@@ -179,6 +179,10 @@ static void fake_disk_do(struct fake_env *f, struct rt_disk_io *io)
 		break;
 	case RT_DISK_FLUSH:
 		break;
+	case RT_DISK_MAP_STATUS: /* a dense disk: everything is mapped */
+		io->mapped = true;
+		io->run_len = io->len;
+		break;
 	}
 }
 
@@ -189,7 +193,7 @@ unsigned fake_disk_run(struct fake_env *f, struct rt_engine *eng)
 		struct rt_disk_io *io = f->pending[0];
 		memmove(f->pending, f->pending + 1, (f->npending - 1) * sizeof(f->pending[0]));
 		f->npending--;
-		fake_disk_do(f, io);
+		fake_disk_apply(f, io);
 		rt_on_disk_done(eng, io);
 		done++;
 	}

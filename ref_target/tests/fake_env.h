@@ -46,6 +46,10 @@ struct fake_env {
 void fake_env_init(struct fake_env *f, uint64_t disk_size);
 void fake_env_fini(struct fake_env *f);
 
+/* Do one disk I/O against the RAM disk now and set its status (it must be
+ * in range); the caller hands it to the engine. */
+void fake_disk_apply(struct fake_env *f, struct rt_disk_io *io);
+
 /* Complete every pending disk I/O against the RAM disk, oldest first.
  * Returns how many were completed. */
 unsigned fake_disk_run(struct fake_env *f, struct rt_engine *eng);

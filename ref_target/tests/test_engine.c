@@ -9,6 +9,7 @@
 #include "core/engine.h"
 #include "core/pdu.h"
 #include "fake_env.h"
+#include "scsi/scsi.h"
 #include "ini.h"
 
 #define BLOCKS 2048u
@@ -739,6 +740,55 @@ START_TEST(engine_forgets_a_connection_closed_mid_pdu)
 }
 END_TEST
 
+START_TEST(engine_never_writes_data_it_had_no_buffer_for)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[2 * BS];
+	memset(w, 0x77, sizeof(w));
+	memset(F.disk + 40 * BS, 0x11, 2 * BS);
+	cdb_rw10(cdb, 0x2a, 40, 2);
+	F.fail_alloc_at = F.allocs; /* the write buffer cannot be had */
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), w, sizeof(w));
+	F.fail_alloc_at = -1;
+	ck_assert_uint_eq(scsi_status(), SCSI_STATUS_TASK_SET_FULL);
+	ck_assert_uint_eq(F.disk[40 * BS], 0x11); /* nothing written */
+	/* and the initiator's retry works */
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), w, sizeof(w));
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert_uint_eq(F.disk[40 * BS], 0x77);
+}
+END_TEST
+
+START_TEST(engine_answers_abort_of_a_caw_between_its_read_and_write_without_writing)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16] = { 0x89 }, w[2 * BS];
+	memset(w, 0, BS);          /* compare: zeroes, as on the disk */
+	memset(w + BS, 0x5a, BS);  /* then write this */
+	put_be64(cdb + 2, 60);
+	cdb[13] = 1;
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), w, sizeof(w));
+	ck_assert_uint_eq(F.npending, 1); /* its read */
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
+	pdu_set_w(bhs, PDU_OFF_ITT, 901);
+	pdu_set_w(bhs, PDU_OFF_W20, itt);
+	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_OFF_W32, I.cmd_sn - 1);
+	ini_send(&I, bhs, NULL, 0);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	fake_disk_run(&F, E); /* the read returns; no write follows */
+	ck_assert_uint_eq(F.npending, 0);
+	ck_assert_uint_eq(F.disk[60 * BS], 0);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_TMF_RSP);
+	ck_assert_uint_eq(I.bhs[2], ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+}
+END_TEST
+
 /* Walk the N-th allocation failure over a whole conversation: every
  * failure is answered (a refused connection, a login status, a dropped
  * connection, TASK SET FULL) and nothing leaks (teardown checks). */
@@ -814,6 +864,8 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, engine_discards_data_out_for_an_unknown_task_quietly);
 	tcase_add_test(tc, engine_drops_a_login_that_never_completes);
 	tcase_add_test(tc, engine_forgets_a_connection_closed_mid_pdu);
+	tcase_add_test(tc, engine_never_writes_data_it_had_no_buffer_for);
+	tcase_add_test(tc, engine_answers_abort_of_a_caw_between_its_read_and_write_without_writing);
 	tcase_add_test(tc, engine_survives_an_allocation_failure_at_every_point);
 	suite_add_tcase(s, tc);
 	return s;

@@ -190,6 +190,60 @@ START_TEST(writes_wait_while_caw_runs_and_reads_do_not)
 }
 END_TEST
 
+/* scsi_cmd_abort between the steps of a COMPARE AND WRITE: the read in
+ * flight finishes, the write is never submitted, done() says TASK ABORTED,
+ * the scratch buffer is freed; a write queued behind it at the gate is
+ * aborted at once, without any I/O, and the gate opens for the next. */
+START_TEST(an_aborted_caw_never_writes_and_a_queued_write_ends_at_once)
+{
+	static uint8_t b1[BS], b2[BS];
+	struct th_cmd w1, w2;
+	uint8_t cdb[16], wcdb[16];
+	th_disk_fill(&t, 5, 1, 'A');
+	caw_data(1, 'A', 'B');
+	caw_cdb(cdb, 5, 1);
+	ck_assert_int_eq(th_start(&t, cdb, 16, buf, 2 * BS), 0);
+	memset(b1, '1', BS);
+	memset(b2, '2', BS);
+	th_cdb_rw(wcdb, 0x2a, 6, 1);
+	ck_assert_int_eq(th_start_other(&t, &w1, b1, wcdb, 10, b1, BS), 0);
+	th_cdb_rw(wcdb, 0x2a, 7, 1);
+	ck_assert_int_eq(th_start_other(&t, &w2, b2, wcdb, 10, b2, BS), 0);
+	ck_assert_uint_eq(th_pending(&t), 1); /* only the CAW's read */
+	scsi_cmd_abort(&w1.cmd);              /* waiting at the gate */
+	ck_assert_int_eq(w1.done_calls, 1);
+	ck_assert_uint_eq(w1.cmd.status, SCSI_STATUS_TASK_ABORTED);
+	scsi_cmd_abort(&t.c.cmd);             /* its read is in flight */
+	ck_assert_int_eq(t.c.done_calls, 0);
+	th_complete(&t, 0, RT_DISK_OK);
+	ck_assert_int_eq(t.c.done_calls, 1);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_TASK_ABORTED);
+	ck_assert_uint_eq(th_disk(&t, 5)[0], 'A'); /* never written */
+	ck_assert_uint_eq(th_pending(&t), 1);      /* the gate let w2 go */
+	th_disk_run(&t);
+	ck_assert_int_eq(w2.done_calls, 1);
+	ck_assert_uint_eq(th_disk(&t, 6)[0], 0);
+	ck_assert_uint_eq(th_disk(&t, 7)[0], '2');
+	ck_assert_uint_eq(t.fe.live_bytes, live);
+}
+END_TEST
+
+/* scsi_cmd_release (the engine is destroyed with I/O in flight): the
+ * command's memory is returned and done() never runs. */
+START_TEST(a_released_caw_returns_its_memory_without_done)
+{
+	uint8_t cdb[16];
+	caw_data(2, 0, 'B');
+	caw_cdb(cdb, 5, 2);
+	ck_assert_int_eq(th_start(&t, cdb, 16, buf, 4 * BS), 0);
+	ck_assert_uint_gt(t.fe.live_bytes, live); /* the read buffer */
+	scsi_cmd_release(&t.c.cmd);
+	ck_assert_uint_eq(t.fe.live_bytes, live);
+	ck_assert_int_eq(t.c.done_calls, 0);
+	t.fe.npending = 0; /* the disk never answers */
+}
+END_TEST
+
 /* Two COMPARE AND WRITEs of the same block, as two hosts taking a VMware
  * ATS lock: exactly one of them wins. */
 START_TEST(two_caws_on_one_block_serialise_and_one_wins)
@@ -265,6 +319,8 @@ Suite *suite_scsi_caw(void)
 	tcase_add_test(tc, two_caws_on_one_block_serialise_and_one_wins);
 	tcase_add_test(tc, orwrite_ors_the_data_into_the_medium);
 	tcase_add_test(tc, caw_answers_busy_when_out_of_memory);
+	tcase_add_test(tc, an_aborted_caw_never_writes_and_a_queued_write_ends_at_once);
+	tcase_add_test(tc, a_released_caw_returns_its_memory_without_done);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -28,7 +28,7 @@ void th_init(struct th *t, uint64_t blocks, uint32_t bs, uint32_t flags)
 		.vendor = "TESTVEND",
 		.product = "TESTPROD",
 	};
-	t->lu = scsi_lu_create(&t->fe.env, &t->cfg, 0);
+	t->lu = scsi_lu_create(&t->fe.env, &t->cfg, 0, NULL);
 	assert(t->lu != NULL);
 	snprintf(t->nexus.initiator_port, sizeof(t->nexus.initiator_port),
 		 "iqn.2026-11.test:init,i,0x23d000000001");
@@ -117,29 +117,6 @@ unsigned th_pending(const struct th *t)
 	return t->fe.npending;
 }
 
-static void th_apply(struct th *t, struct rt_disk_io *io)
-{
-	struct fake_env *f = &t->fe;
-	if (io->op == RT_DISK_FLUSH)
-		return;
-	assert(io->offset + io->len <= f->disk_size);
-	uint8_t *p = f->disk + io->offset;
-	switch (io->op) {
-	case RT_DISK_READ:
-		memcpy(io->buf, p, io->len);
-		break;
-	case RT_DISK_WRITE:
-		memcpy(p, io->buf, io->len);
-		break;
-	case RT_DISK_UNMAP:
-	case RT_DISK_WRITE_ZEROES:
-		memset(p, 0, io->len);
-		break;
-	case RT_DISK_FLUSH:
-		break;
-	}
-}
-
 void th_complete(struct th *t, unsigned i, enum rt_disk_status st)
 {
 	struct fake_env *f = &t->fe;
@@ -147,9 +124,10 @@ void th_complete(struct th *t, unsigned i, enum rt_disk_status st)
 	struct rt_disk_io *io = f->pending[i];
 	memmove(f->pending + i, f->pending + i + 1, (f->npending - i - 1) * sizeof(f->pending[0]));
 	f->npending--;
-	io->status = st;
 	if (st == RT_DISK_OK)
-		th_apply(t, io);
+		fake_disk_apply(f, io);
+	else
+		io->status = st;
 	scsi_disk_done(io);
 }
 

@@ -287,7 +287,7 @@ START_TEST(saved_pages_survive_a_power_cycle)
 	ck_assert_uint_eq(t.buf[4 + 2] & 0x04, 0x04);
 	/* power cycle: a new LU over the same environment */
 	scsi_lu_destroy(t.lu);
-	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0);
+	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0, NULL);
 	th_clear_ua(&t);
 	sense6(0x08, 0, 0x08, 0, 255);
 	ck_assert_uint_eq(t.buf[4 + 2] & 0x04, 0);

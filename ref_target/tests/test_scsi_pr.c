@@ -481,7 +481,7 @@ START_TEST(aptpl_state_survives_a_power_cycle_and_plain_state_does_not)
 	prin(2);
 	ck_assert(t.buf[3] & 0x01); /* PTPL_A */
 	scsi_lu_destroy(t.lu);
-	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0);
+	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0, NULL);
 	as(&A);
 	th_clear_ua(&t);
 	ck_assert_uint_eq(generation(), g);
@@ -492,7 +492,7 @@ START_TEST(aptpl_state_survives_a_power_cycle_and_plain_state_does_not)
 	/* registering with APTPL 0 stops persisting */
 	prout(0, 0, 0xa1, 0xa2, 0);
 	scsi_lu_destroy(t.lu);
-	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0);
+	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0, NULL);
 	th_clear_ua(&t);
 	ck_assert_uint_eq(key_count(), 0);
 }
