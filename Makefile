@@ -40,7 +40,7 @@ all: build
 deps:
 	@tools/deps.sh --quiet
 
-build: deps $(BUILD)/rel/reftarget $(BUILD)/asan/reftarget $(BUILD)/rel/unit_tests $(BUILD)/asan/unit_tests
+build: deps $(BUILD)/rel/reftarget $(BUILD)/asan/reftarget $(BUILD)/rel/unit_tests $(BUILD)/asan/unit_tests sim
 
 define variant
 $(BUILD)/$(1)/%.o: %.c
