@@ -223,7 +223,7 @@ void wgw_init(struct world *w, struct wgw *g)
 	g->state = GW_DOWN;
 	g->timer.at = SIM_NEVER;
 	rng_stream(&g->rng, w->p->seed, "gateway", (uint32_t)g->idx);
-	g->env = (struct rt_env){ .ctx = g, .now_ns = env_now, .random = env_random, .alloc = env_alloc,
+	g->env = (struct rt_env){ .ctx = g, .now_ns = env_now, .random_u64 = env_random, .alloc = env_alloc,
 		.free = env_free, .conn_send = env_conn_send, .conn_close = env_conn_close,
 		.disk_submit = env_disk_submit, .state_save = env_state_save, .state_load = env_state_load,
 		.log = env_log };

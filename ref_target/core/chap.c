@@ -97,9 +97,9 @@ static enum chap_result step_algorithm(struct chap *c, const struct rt_env *env,
 	if (c->alg == 0)
 		return fail(c, CHAP_FAIL_NO_ALGORITHM);
 
-	c->id = (uint8_t)env->random(env->ctx);
+	c->id = (uint8_t)env->random_u64(env->ctx);
 	for (size_t i = 0; i < RT_CHAP_CHALLENGE_LEN; i += 8) {
-		uint64_t r = env->random(env->ctx);
+		uint64_t r = env->random_u64(env->ctx);
 		for (size_t k = 0; k < 8 && i + k < RT_CHAP_CHALLENGE_LEN; k++)
 			c->challenge[i + k] = (uint8_t)(r >> (8 * k));
 	}

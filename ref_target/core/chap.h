@@ -3,7 +3,7 @@
  *
  * Algorithms as LIO and open-iscsi number them: 5 MD5, 6 SHA-1,
  * 7 SHA-256, 8 SHA3-256 (digests from nettle). Our challenge comes from
- * env->random. Every binary value is decoded into a fixed buffer with its
+ * env->random_u64. Every binary value is decoded into a fixed buffer with its
  * length checked first; responses are compared in constant time.
  *
  * A struct chap is plain data embedded in the login; it points at the

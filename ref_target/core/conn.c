@@ -541,7 +541,7 @@ static void conn_ping(struct conn *c, uint64_t now)
 	uint8_t bhs[ISCSI_BHS_LEN];
 	uint32_t ttt;
 	do
-		ttt = (uint32_t)c->eng->env->random(c->eng->env->ctx);
+		ttt = (uint32_t)c->eng->env->random_u64(c->eng->env->ctx);
 	while (ttt == ISCSI_TAG_RESERVED);
 	c->ping_ttt = ttt;
 	uint32_t timeout_ms = c->eng->cfg->params.nop_in_timeout_ms;

@@ -82,7 +82,7 @@ struct rt_env {
 	/* Monotonic time in nanoseconds. */
 	uint64_t (*now_ns)(void *ctx);
 	/* 64 random bits (CHAP challenges, TTTs). Seeded in the simulator. */
-	uint64_t (*random)(void *ctx);
+	uint64_t (*random_u64)(void *ctx);
 
 	/* Memory. alloc may return NULL (the simulator fails the N-th call);
 	 * the engine answers that with the protocol's out-of-resources reply,

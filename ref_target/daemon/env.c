@@ -235,7 +235,7 @@ void denv_init(struct denv *e, struct net *net, struct store *store, const char 
 	e->env = (struct rt_env){
 		.ctx = e,
 		.now_ns = env_now,
-		.random = env_random,
+		.random_u64 = env_random,
 		.alloc = env_alloc,
 		.free = env_free,
 		.conn_send = env_send,

@@ -129,7 +129,7 @@ void fake_env_init(struct fake_env *f, uint64_t disk_size)
 	f->env = (struct rt_env){
 		.ctx = f,
 		.now_ns = fake_now,
-		.random = fake_random,
+		.random_u64 = fake_random,
 		.alloc = fake_alloc,
 		.free = fake_free,
 		.conn_send = fake_send,
