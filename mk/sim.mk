@@ -18,7 +18,7 @@ SIM_BUGS := ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_fai
 # deterministic core and is checked for it by tools/test-steps.d/20-sim.sh.
 SIM_HOST_SRC := sim/main.c sim/out_pcap.c sim/out_svg.c
 SIM_CORE_SRC := $(sort $(filter-out $(SIM_HOST_SRC),$(wildcard sim/*.c)))
-SIM_TEST_SRC := $(sort $(wildcard sim/tests/test_*.c)) sim/tests/main.c
+SIM_TEST_SRC := $(sort $(wildcard sim/tests/test_*.c))
 LIB_SIM := -lnettle -lpcap -lm
 
 sim: deps $(BUILD)/rel/isim $(BUILD)/asan/isim $(BUILD)/rel/sim_tests $(BUILD)/asan/sim_tests \
@@ -32,11 +32,14 @@ $(BUILD)/$(1)/libsim.a: $(call objs,$(1),$(SIM_CORE_SRC))
 $(BUILD)/$(1)/isim: $(call objs,$(1),$(SIM_HOST_SRC)) $(BUILD)/$(1)/libsim.a $(BUILD)/$(1)/libengine.a
 	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_SIM)
 
-$(BUILD)/$(1)/sim_tests: $(call objs,$(1),$(SIM_TEST_SRC)) $(BUILD)/$(1)/libsim.a $(BUILD)/$(1)/libengine.a
+$(BUILD)/$(1)/sim_tests: $(call objs,$(1),$(SIM_TEST_SRC)) $(BUILD)/$(1)/sim/runner.o $(BUILD)/$(1)/libsim.a \
+		$(BUILD)/$(1)/libengine.a
 	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_CHECK) $$(LIB_SIM)
 
-$(call objs,$(1),sim/tests/main.c): $(BUILD)/sim_suites.h
-$(call objs,$(1),sim/tests/main.c): $(2)_CFLAGS += -I$(BUILD)
+# The engine's unit test runner, with the simulator's list of suites.
+$(BUILD)/$(1)/sim/runner.o: ref_target/tests/main.c $(BUILD)/sim-suites/suites.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(2)_CFLAGS) -I$(BUILD)/sim-suites -c $$< -o $$@
 $(call objs,$(1),$(SIM_TEST_SRC)): $(2)_CFLAGS += -Wno-missing-prototypes
 
 -include $$(patsubst %.o,%.d,$(call objs,$(1),$(SIM_CORE_SRC) $(SIM_HOST_SRC) $(SIM_TEST_SRC)))
@@ -47,10 +50,10 @@ $(eval $(call sim_variant,asan,ASAN))
 $(BUILD)/rel/sim_live_probe: $(call objs,rel,sim/tests/live_probe.c) $(BUILD)/rel/libsim.a
 	$(CC) -o $@ $^ $(LIB_SIM)
 
-# The sim unit test runner finds its suites as the engine's runner does.
-$(BUILD)/sim_suites.h: $(SIM_TEST_SRC)
+# The sim's suites, found as the engine's are.
+$(BUILD)/sim-suites/suites.h: $(SIM_TEST_SRC)
 	@mkdir -p $(dir $@)
-	@grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(filter-out sim/tests/main.c,$(SIM_TEST_SRC)) | \
+	@grep -ho 'Suite \*suite_[a-z0-9_]*(void)' $(SIM_TEST_SRC) | \
 		sed 's/Suite \*\(suite_[a-z0-9_]*\)(void)/SUITE(\1)/' | sort -u > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 

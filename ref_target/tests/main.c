@@ -1,8 +1,10 @@
-/* Unit test runner: runs every Check suite in ref_target/tests.
+/* Unit test runner: runs every Check suite of one test binary (the
+ * engine's unit_tests, the simulator's sim_tests).
  *
  * Suites are found at build time: each test file defines
- * "Suite *suite_<name>(void)" and the Makefile lists them in suites.h.
- * Arguments (optional): suite names to run, e.g. `unit_tests pdu rx`.
+ * "Suite *suite_<name>(void)" and make lists them in a suites.h on the
+ * include path. Arguments (optional): suite names to run, e.g.
+ * `unit_tests pdu rx`.
  * CK_FORK=no runs in-process (for Valgrind and gdb).
  */
 #include <check.h>
@@ -47,7 +49,7 @@ int main(int argc, char **argv)
 			srunner_add_suite(sr, suites[i].make());
 	}
 	if (sr == NULL) {
-		fprintf(stderr, "unit_tests: no suite matches\n");
+		fprintf(stderr, "%s: no suite matches\n", argv[0]);
 		return 2;
 	}
 	srunner_run_all(sr, CK_NORMAL);
