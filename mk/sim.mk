@@ -47,7 +47,7 @@ endef
 $(eval $(call sim_variant,rel,REL))
 $(eval $(call sim_variant,asan,ASAN))
 
-$(BUILD)/rel/sim_live_probe: $(call objs,rel,sim/tests/live_probe.c) $(BUILD)/rel/libsim.a
+$(BUILD)/rel/sim_live_probe: $(call objs,rel,sim/tests/live_probe_main.c) $(BUILD)/rel/libsim.a
 	$(CC) -o $@ $^ $(LIB_SIM)
 
 # The sim's suites, found as the engine's are.
