@@ -30,7 +30,7 @@ void make_engine(void)
 	ini_init(&I, &F, E, 1);
 }
 
-void setup(void)
+void engine_setup(void)
 {
 	fake_env_init(&F, (uint64_t)BLOCKS * BS);
 	memset(&cfg, 0, sizeof(cfg));
@@ -49,7 +49,7 @@ void setup(void)
 	make_engine();
 }
 
-void teardown(void)
+void engine_teardown(void)
 {
 	ini_fini(&I);
 	rt_engine_destroy(E);

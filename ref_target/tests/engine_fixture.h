@@ -1,8 +1,8 @@
 /* engine_fixture: what the engine tests share. One engine over a
  * fake_env with one portal, one open-access target (IQN_T) and one LU of
  * BLOCKS blocks of BS bytes; a scripted initiator I on connection 1; and
- * helpers for the common conversations. setup/teardown are the Check
- * fixture; teardown asserts the engine returned every byte it allocated.
+ * helpers for the common conversations. engine_setup/engine_teardown are the Check
+ * fixture; engine_teardown asserts the engine returned every byte it allocated.
  */
 #ifndef ENGINE_FIXTURE_H
 #define ENGINE_FIXTURE_H
@@ -27,8 +27,8 @@ extern struct ini I;
 extern struct rt_config cfg;
 extern const uint8_t cdb_tur[16];
 
-void setup(void);
-void teardown(void);
+void engine_setup(void);
+void engine_teardown(void);
 /* A new engine over cfg with connection 1 accepted and I on it. */
 void make_engine(void);
 /* Log I in (operational stage only) with extra keys; asserts success. */

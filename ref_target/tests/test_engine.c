@@ -381,7 +381,7 @@ Suite *suite_engine(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("engine");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
 	tcase_add_test(tc, engine_logs_in_and_answers_test_unit_ready);
 	tcase_add_test(tc, engine_writes_through_r2t_and_reads_back);
 	tcase_add_test(tc, engine_takes_immediate_data_then_solicits_the_rest);

@@ -276,7 +276,7 @@ END_TEST
 
 /* Walk the N-th allocation failure over a whole conversation: every
  * failure is answered (a refused connection, a login status, a dropped
- * connection, TASK SET FULL) and nothing leaks (teardown checks). */
+ * connection, TASK SET FULL) and nothing leaks (engine_teardown checks). */
 START_TEST(engine_survives_an_allocation_failure_at_every_point)
 {
 	ini_fini(&I);
@@ -317,7 +317,7 @@ Suite *suite_engine_bad(void)
 {
 	Suite *s = suite_create("engine_bad");
 	TCase *tc = tcase_create("engine_bad");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
 	tcase_add_test(tc, engine_ends_a_write_with_a_wrong_datasn_and_keeps_the_connection);
 	tcase_add_test(tc, engine_rejects_an_unknown_opcode_and_continues);
 	tcase_add_test(tc, engine_drops_a_pdu_longer_than_maxrecvdatasegmentlength);
