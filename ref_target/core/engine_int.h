@@ -37,6 +37,11 @@ struct rt_engine {
 	struct session *sessions;        /* every session, live or draining */
 	uint32_t nsessions;
 	bool reap_sessions;              /* a session may be ready to free */
+	/* SAM-5 §8.6 task attributes, one task set per LU (TST 000b) */
+	uint64_t deliver_seq;            /* tasks delivered so far */
+	uint32_t ordered_live;           /* ORDERED tasks delivered, not yet freed */
+	uint32_t blocked;                /* tasks in TASK_BLOCKED */
+	bool unblocking;                 /* task_unblock is running */
 	uint16_t next_tsih;
 	bool shutting_down;
 	struct rt_stats stats;

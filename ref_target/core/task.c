@@ -186,6 +186,12 @@ void task_free(struct task *t)
 		t->next->prev = t->prev;
 	s->nactive--;
 	struct tmf *tmf = t->abort_tmf;
+	struct rt_engine *eng = s->eng;
+	bool was_delivered = t->seq != 0;
+	if (t->state == TASK_BLOCKED)
+		eng->blocked--;
+	if (was_delivered && t->cmd.attr == SCSI_ATTR_ORDERED)
+		eng->ordered_live--;
 	t->state = TASK_FREE;
 	t->gen++;
 	t->prev = NULL;
@@ -194,6 +200,8 @@ void task_free(struct task *t)
 	if (tmf)
 		tmf_task_drained(tmf);
 	sess_maybe_free(s);
+	if (was_delivered)
+		task_unblock(eng);
 }
 
 /* ---- PDUs we send ---- */
@@ -347,7 +355,66 @@ static void task_scsi_done(struct scsi_cmd *cmd)
 	task_free(t);
 }
 
+/* SAM-5 §8.6, one task set per LU: an ORDERED task starts once every
+ * task delivered before it on the LU has ended; a SIMPLE one once no
+ * earlier ORDERED task is pending; HEAD OF QUEUE at once. With no ORDERED
+ * task anywhere this costs nothing. */
+static bool task_may_start(const struct task *t)
+{
+	struct rt_engine *eng = t->sess->eng;
+	bool ordered = t->cmd.attr == SCSI_ATTR_ORDERED;
+	if (t->cmd.attr == SCSI_ATTR_HEAD_OF_QUEUE || (eng->ordered_live == 0 && !ordered))
+		return true;
+	for (const struct session *s = eng->sessions; s; s = s->next) {
+		for (const struct task *o = s->active; o; o = o->next) {
+			bool delivered = o->state == TASK_DATA_OUT || o->state == TASK_BLOCKED ||
+					 o->state == TASK_EXEC || o->state == TASK_ANSWERING;
+			if (o == t || !delivered || o->cmd.lu != t->cmd.lu || o->seq > t->seq)
+				continue;
+			if (ordered || o->cmd.attr == SCSI_ATTR_ORDERED)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void task_start(struct task *t);
+
 static void task_exec(struct task *t)
+{
+	if (!t->decode_failed && !task_may_start(t)) {
+		t->state = TASK_BLOCKED;
+		t->sess->eng->blocked++;
+		return;
+	}
+	task_start(t);
+}
+
+/* The oldest blocked task that may start now, or NULL. */
+static struct task *task_next_unblocked(struct rt_engine *eng)
+{
+	struct task *best = NULL;
+	for (struct session *s = eng->sessions; s; s = s->next)
+		for (struct task *t = s->active; t; t = t->next)
+			if (t->state == TASK_BLOCKED && (best == NULL || t->seq < best->seq) && task_may_start(t))
+				best = t;
+	return best;
+}
+
+void task_unblock(struct rt_engine *eng)
+{
+	if (eng->unblocking || eng->blocked == 0)
+		return;
+	eng->unblocking = true;
+	struct task *t;
+	while (eng->blocked > 0 && (t = task_next_unblocked(eng)) != NULL) {
+		eng->blocked--;
+		task_start(t);
+	}
+	eng->unblocking = false;
+}
+
+static void task_start(struct task *t)
 {
 	struct scsi_cmd *cmd = &t->cmd;
 	t->state = TASK_EXEC;
@@ -411,6 +478,7 @@ void task_deliver(struct task *t)
 		t->counted = true;
 	}
 	t->state = TASK_DATA_OUT;
+	t->seq = ++s->eng->deliver_seq;
 	struct scsi_cmd *cmd = &t->cmd;
 	bool ro;
 	cmd->lu = sess_lun(s, t->lun, &ro);
@@ -420,6 +488,8 @@ void task_deliver(struct task *t)
 	cmd->lun_count = s->lun_count;
 	cmd->lun = t->lun;
 	cmd->attr = (enum scsi_task_attr)(t->flags & ISCSI_CMD_ATTR_MASK);
+	if (cmd->attr == SCSI_ATTR_ORDERED)
+		s->eng->ordered_live++;
 	cmd->edtl = t->edtl;
 	cmd->lu_table = s->eng->lus;
 	bool out = (t->flags & ISCSI_CMD_WRITE) != 0;

@@ -18,6 +18,7 @@
 #include "../scsi/scsi.h"
 
 struct conn;
+struct rt_engine;
 struct session;
 struct tmf;
 
@@ -29,6 +30,7 @@ enum task_state {
 	TASK_RECEIVING, /* its SCSI Command PDU (immediate data) is still arriving */
 	TASK_WAIT_SN,   /* arrived ahead of ExpCmdSN (MC/S): not delivered yet */
 	TASK_DATA_OUT,  /* delivered, collecting data from the initiator */
+	TASK_BLOCKED,   /* all its data is in; an ORDERED task holds it back (SAM-5 §8.6) */
 	TASK_EXEC,      /* in the SCSI layer */
 	TASK_ANSWERING, /* the SCSI layer is done; its status is being sent */
 };
@@ -52,6 +54,7 @@ struct task {
 	uint16_t gen;               /* bumped at every reuse: stale TTTs miss */
 	uint32_t itt;
 	uint32_t cmd_sn;
+	uint64_t seq;               /* delivery order in the engine, for task attributes */
 	uint32_t edtl;              /* Expected Data Transfer Length */
 	uint8_t flags;              /* byte 1 of the SCSI Command PDU */
 	bool immediate;
@@ -102,6 +105,9 @@ void task_abort(struct task *t, struct tmf *tmf);
 void task_conn_gone(struct conn *c);
 
 void task_free(struct task *t);
+
+/* Start what ORDERED tasks held back and may now go (SAM-5 §8.6). */
+void task_unblock(struct rt_engine *eng);
 
 /* Free the session's cached task buffers (when the session goes). */
 void task_buf_cache_drop(struct session *s);

@@ -377,6 +377,35 @@ START_TEST(engine_takes_a_long_cdb_from_an_extended_cdb_ahs)
 }
 END_TEST
 
+START_TEST(engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS];
+	memset(w, 0x3c, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 30, 1);
+	uint32_t wr = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | SCSI_ATTR_SIMPLE, BS, w, BS);
+	ck_assert_uint_eq(F.npending, 1); /* the write is at the disk */
+	uint32_t ord = ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | SCSI_ATTR_ORDERED, 0, NULL, 0);
+	cdb_rw10(cdb, 0x28, 30, 1);
+	uint32_t rd = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | SCSI_ATTR_SIMPLE, BS, NULL, 0);
+	ck_assert_uint_eq(F.npending, 1);      /* the read waits behind the ORDERED task */
+	ck_assert_uint_eq(ini_pending(&I), 0); /* so does the ORDERED task itself */
+	uint32_t hoq = ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | SCSI_ATTR_HEAD_OF_QUEUE, 0, NULL, 0);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_itt(I.bhs), hoq); /* head of queue goes first */
+	fake_disk_run(&F, E);
+	uint32_t order[3], n = 0;
+	while (n < 3 && ini_recv(&I))
+		if (pdu_opcode(I.bhs) == ISCSI_OP_SCSI_RSP || (I.bhs[1] & ISCSI_DATAIN_STATUS))
+			order[n++] = pdu_itt(I.bhs);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(order[0], wr);
+	ck_assert_uint_eq(order[1], ord);
+	ck_assert_uint_eq(order[2], rd);
+}
+END_TEST
+
 Suite *suite_engine(void)
 {
 	Suite *s = suite_create("engine");
@@ -401,6 +430,7 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, engine_orders_commands_across_connections_of_one_session);
 	tcase_add_test(tc, engine_refuses_a_connection_for_a_session_that_does_not_exist);
 	tcase_add_test(tc, engine_takes_a_long_cdb_from_an_extended_cdb_ahs);
+	tcase_add_test(tc, engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass);
 	suite_add_tcase(s, tc);
 	return s;
 }
