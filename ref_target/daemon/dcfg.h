@@ -62,6 +62,13 @@ struct dcfg_quick {
 #define DCFG_DEFAULT_PORT 3260 /* RFC 7143 §13.9: the well-known iSCSI port */
 #define DCFG_DEFAULT_TARGET "iqn.2026-11.org.iscsi-sim:ref"
 #define DCFG_DEFAULT_LUN "ram:1G"
+/* An LU that lists no "alua_modes": both, as LIO's default
+ * alua_access_type (SPC-4 §6.6.2 TPGS 11b). */
+#define DCFG_DEFAULT_ALUA_MODES (RT_ALUA_IMPLICIT | RT_ALUA_EXPLICIT)
+/* SPC-4 §6.6.2: PRODUCT REVISION LEVEL is 4 bytes of ASCII. */
+#define DCFG_REVISION_MAX 4u
+/* SBC-3 §5.16.2: LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT is 4 bits. */
+#define DCFG_LBPPBE_MAX 15u
 
 /* Each fills *d (which the caller zeroed) or writes a message into err and
  * returns -1; either way dcfg_free(d) releases what was taken. */

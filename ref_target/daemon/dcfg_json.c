@@ -21,7 +21,20 @@
  *                          "sanitize", "wce" ],
  *              "serial"?: "...",   (default: derived, see daemon/store.c)
  *              "naa_id"?: 4660 | "0x1234",       (default: hash of serial)
- *              "vendor"?: "ISCSISIM", "product"?: "REFTARGET" } ],
+ *              "vendor"?: "ISCSISIM", "product"?: "REFTARGET",
+ *              "revision"?: "0001",              (INQUIRY, 4 characters)
+ *              "lbppbe"?: 0..15 = 0,             (2^lbppbe logical blocks per
+ *                                                 physical block, READ CAPACITY 16)
+ *              "alua"?: [ { "tpg": 1,            (a "tag" of a portal group
+ *                                                 that maps this LU)
+ *                           "state"?: "active_optimized" | "active_nonoptimized"
+ *                                     | "standby" | "unavailable"
+ *                                     | "transitioning" = "active_optimized",
+ *                           "preferred"?: false } ],
+ *                                                (groups not listed: active/optimized)
+ *              "alua_modes"?: [ "implicit", "explicit" ] } ],
+ *                                                (default both, as LIO; [] turns
+ *                                                 ALUA off: TPGS 0 in INQUIRY)
  *   "targets": [ { "name": "iqn.2026-11.org.iscsi-sim:ref", "alias"?: "ref",
  *                  "tpgs": [ {
  *                    "tag"?: 1,                  (default: position + 1)
@@ -416,35 +429,149 @@ static int load_target(struct jl *j, json_t *o, uint32_t i, void *out)
 	return 0;
 }
 
-static const struct {
+/* A word of the format and the value it stands for. */
+struct named {
 	const char *name;
-	uint32_t bit;
-} lu_flags[] = {
+	uint32_t value;
+};
+#define NAMED_COUNT(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct named lu_flags[] = {
 	{ "thin", RT_LU_THIN },         { "lbprz", RT_LU_LBPRZ },
 	{ "removable", RT_LU_REMOVABLE }, { "read_only", RT_LU_READ_ONLY },
 	{ "sanitize", RT_LU_SANITIZE }, { "wce", RT_LU_WCE },
 };
 
-static int load_lu_flags(struct jl *j, json_t *o, uint32_t *flags)
+/* SPC-4 §5.15.2.4: the asymmetric access states a group can be put in. */
+static const struct named alua_states[] = {
+	{ "active_optimized", RT_ALUA_ACTIVE_OPTIMIZED },
+	{ "active_nonoptimized", RT_ALUA_ACTIVE_NONOPTIMIZED },
+	{ "standby", RT_ALUA_STANDBY },
+	{ "unavailable", RT_ALUA_UNAVAILABLE },
+	{ "transitioning", RT_ALUA_TRANSITIONING },
+};
+
+/* SPC-4 §6.6.2 TPGS: who may change the states. */
+static const struct named alua_modes[] = {
+	{ "implicit", RT_ALUA_IMPLICIT },
+	{ "explicit", RT_ALUA_EXPLICIT },
+};
+
+/* v must be one of table's words: *out gets its value. The path is at v;
+ * what names the kind of word in the message ("a flag"). */
+static int lookup(struct jl *j, json_t *v, const struct named *table, size_t n, const char *what,
+		  uint32_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (json_is_string(v) && strcmp(json_string_value(v), table[i].name) == 0) {
+			*out = table[i].value;
+			return 0;
+		}
+	}
+	char known[DCFG_ERR_MAX / 2] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < sizeof(known); i++)
+		len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", table[i].name);
+	return jfail(j, "not %s (%s)", what, known);
+}
+
+/* obj[key], an array of table's words, ORed into *bits. */
+static int load_word_set(struct jl *j, json_t *o, const char *key, const struct named *table, size_t n,
+			 const char *what, uint32_t *bits)
 {
 	json_t *arr;
-	if (member(j, o, "flags", JSON_ARRAY, false, &arr))
+	if (member(j, o, key, JSON_ARRAY, false, &arr))
 		return -1;
 	if (arr == NULL)
 		return 0;
-	size_t saved = enter_key(j, "flags");
+	size_t saved = enter_key(j, key);
 	for (size_t i = 0; i < json_array_size(arr); i++) {
-		json_t *v = json_array_get(arr, i);
-		size_t f = 0, n = sizeof(lu_flags) / sizeof(lu_flags[0]);
-		while (f < n && !(json_is_string(v) && strcmp(json_string_value(v), lu_flags[f].name) == 0))
-			f++;
-		if (f == n) {
-			enter_index(j, i);
-			return jfail(j, "not a flag (thin, lbprz, removable, read_only, sanitize, wce)");
-		}
-		*flags |= lu_flags[f].bit;
+		uint32_t bit;
+		size_t in_key = enter_index(j, i);
+		if (lookup(j, json_array_get(arr, i), table, n, what, &bit))
+			return -1;
+		*bits |= bit;
+		leave(j, in_key);
 	}
 	leave(j, saved);
+	return 0;
+}
+
+/* One entry of "alua": the LU's state through one target port group. */
+static int load_alua_entry(struct jl *j, json_t *o, uint32_t i, void *out)
+{
+	static const char *const keys[] = { "tpg", "state", "preferred", NULL };
+	struct rt_alua_cfg *a = out;
+	uint64_t tag = 0;
+	uint32_t state = RT_ALUA_ACTIVE_OPTIMIZED;
+	json_t *v;
+	(void)i;
+	if (only_keys(j, o, keys) || get_uint(j, o, "tpg", true, UINT16_MAX, &tag) ||
+	    member(j, o, "state", JSON_STRING, false, &v) || get_bool(j, o, "preferred", &a->preferred))
+		return -1;
+	if (v != NULL) {
+		size_t saved = enter_key(j, "state");
+		if (lookup(j, v, alua_states, NAMED_COUNT(alua_states), "an ALUA state", &state))
+			return -1;
+		leave(j, saved);
+	}
+	a->tpg_tag = (uint16_t)tag;
+	a->state = (enum rt_alua_state)state;
+	return 0;
+}
+
+static int load_lu_alua(struct jl *j, json_t *o, struct rt_lu_cfg *lu)
+{
+	void *alua;
+	lu->alua_modes = DCFG_DEFAULT_ALUA_MODES;
+	if (json_object_get(o, "alua_modes") != NULL)
+		lu->alua_modes = 0; /* as listed: [] is "no ALUA" */
+	if (load_array(j, o, "alua", false, sizeof(struct rt_alua_cfg), load_alua_entry, &alua,
+		       &lu->alua_count) ||
+	    load_word_set(j, o, "alua_modes", alua_modes, NAMED_COUNT(alua_modes), "an ALUA mode",
+			  &lu->alua_modes))
+		return -1;
+	lu->alua = alua;
+	return 0;
+}
+
+/* Point the path at lus[lu].alua[k].tpg, for an error found after loading. */
+static void enter_alua_tpg(struct jl *j, uint32_t lu, uint32_t k)
+{
+	enter_key(j, "lus");
+	enter_index(j, lu);
+	enter_key(j, "alua");
+	enter_index(j, k);
+	enter_key(j, "tpg");
+}
+
+/* Every "alua" entry names a portal group that maps its LU, once: a state
+ * for a group the LU is not reached through would never be reported
+ * (SPC-4 §5.15.2.1: a target port group is a set of the LU's ports). */
+static int check_alua_refs(struct jl *j)
+{
+	const struct rt_config *cfg = &j->d->cfg;
+	for (uint32_t i = 0; i < cfg->lu_count; i++) {
+		const struct rt_lu_cfg *lu = &cfg->lus[i];
+		for (uint32_t k = 0; k < lu->alua_count; k++) {
+			uint16_t tag = lu->alua[k].tpg_tag;
+			bool found = false;
+			for (uint32_t t = 0; t < cfg->target_count && !found; t++)
+				for (uint32_t g = 0; g < cfg->targets[t].tpg_count && !found; g++)
+					found = cfg->targets[t].tpgs[g].tag == tag &&
+						cfg_tpg_maps_lu(&cfg->targets[t].tpgs[g], i);
+			for (uint32_t e = 0; e < k; e++) {
+				if (lu->alua[e].tpg_tag == tag) {
+					enter_alua_tpg(j, i, k);
+					return jfail(j, "tag %u is also lus[%u].alua[%u]", tag, i, e);
+				}
+			}
+			if (!found) {
+				enter_alua_tpg(j, i, k);
+				return jfail(j, "no portal group with tag %u maps this LU", tag);
+			}
+		}
+	}
 	return 0;
 }
 
@@ -507,19 +634,43 @@ static int load_lu_store(struct jl *j, json_t *o, struct dcfg_lu *s)
 	return 0;
 }
 
+/* "revision": INQUIRY's PRODUCT REVISION LEVEL, a 4-byte ASCII field
+ * (SPC-4 §6.6.2): longer text could only be cut, so it is refused. */
+static int load_revision(struct jl *j, json_t *o, const char **rev)
+{
+	if (get_str(j, o, "revision", false, rev))
+		return -1;
+	if (*rev == NULL)
+		return 0;
+	size_t n = strlen(*rev);
+	bool printable = n > 0;
+	for (size_t k = 0; k < n; k++)
+		printable = printable && (*rev)[k] >= 0x20 && (*rev)[k] < 0x7f;
+	if (n > DCFG_REVISION_MAX || !printable) {
+		enter_key(j, "revision");
+		return jfail(j, "must be 1..%u printable ASCII characters (SPC-4 §6.6.2)", DCFG_REVISION_MAX);
+	}
+	return 0;
+}
+
 static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
 {
 	static const char *const keys[] = { "name", "backstore", "path", "size", "block_size", "flags",
-					    "serial", "naa_id", "vendor", "product", NULL };
+					    "serial", "naa_id", "vendor", "product", "revision", "lbppbe",
+					    "alua", "alua_modes", NULL };
 	struct rt_lu_cfg *lu = out;
 	struct dcfg_lu *s = &j->d->stores[i];
+	uint64_t lbppbe = 0;
 	lu->block_size = 512;
 	if (only_keys(j, o, keys) || get_str(j, o, "name", true, &lu->name) ||
 	    load_lu_store(j, o, s) || get_u32(j, o, "block_size", false, &lu->block_size) ||
-	    load_lu_flags(j, o, &lu->flags) || get_str(j, o, "serial", false, &lu->serial) ||
-	    load_naa(j, o, &lu->naa_id) || get_str(j, o, "vendor", false, &lu->vendor) ||
-	    get_str(j, o, "product", false, &lu->product))
+	    load_word_set(j, o, "flags", lu_flags, NAMED_COUNT(lu_flags), "a flag", &lu->flags) ||
+	    get_str(j, o, "serial", false, &lu->serial) || load_naa(j, o, &lu->naa_id) ||
+	    get_str(j, o, "vendor", false, &lu->vendor) || get_str(j, o, "product", false, &lu->product) ||
+	    load_revision(j, o, &lu->revision) || get_uint(j, o, "lbppbe", false, DCFG_LBPPBE_MAX, &lbppbe) ||
+	    load_lu_alua(j, o, lu))
 		return -1;
+	lu->lbppbe = (uint8_t)lbppbe;
 	s->serial_given = lu->serial != NULL;
 	if (lu->block_size != 0 && s->size_bytes % lu->block_size != 0) {
 		enter_key(j, "size");
@@ -607,7 +758,7 @@ static int load_root(struct jl *j, json_t *root)
 		return -1;
 	cfg->portals = portals;
 	cfg->targets = targets;
-	return 0;
+	return check_alua_refs(j);
 }
 
 int dcfg_load_json(struct dcfg *d, const char *source, const char *text, size_t len, char *err,

@@ -123,6 +123,7 @@ static int quick_lus(struct dcfg *d, const struct dcfg_quick *q, struct rt_lun_m
 		snprintf(name, sizeof(name), "lun%u", i);
 		d->lus[i].name = dcfg_strdup(d, name);
 		d->lus[i].block_size = 512;
+		d->lus[i].alua_modes = DCFG_DEFAULT_ALUA_MODES;
 		d->stores[i].flags_from_caps = true;
 		if (d->lus[i].name == NULL) {
 			snprintf(err, err_len, "out of memory");

@@ -39,6 +39,9 @@ START_TEST(flags_none_give_the_embedded_default)
 	ck_assert_uint_eq(c->lus[0].blocks * c->lus[0].block_size, 1ull << 30);
 	ck_assert_str_eq(d.stores[0].backstore, "ram");
 	ck_assert(d.stores[0].flags_from_caps);
+	/* ALUA as LIO offers it by default: both modes, no group configured. */
+	ck_assert_uint_eq(c->lus[0].alua_modes, RT_ALUA_IMPLICIT | RT_ALUA_EXPLICIT);
+	ck_assert_uint_eq(c->lus[0].alua_count, 0);
 	ck_assert_ptr_null(c->discovery_auth.in.user);
 	dcfg_free(&d);
 }

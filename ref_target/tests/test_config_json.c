@@ -224,6 +224,48 @@ static const struct bad_case bad_cases[] = {
 	  "config.json:3: lus[0].naa_id: ", "hex string" },
 	{ "lu unknown key", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"blocksize\": 512}],\n" TARGETS CLOSE,
 	  "config.json:3: lus[0].blocksize: ", "known here: name, backstore, path, size, block_size" },
+	{ "revision too long", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\",\n \"revision\": \"12345\"}],\n" TARGETS CLOSE,
+	  "config.json:4: lus[0].revision: ", "1..4 printable ASCII characters" },
+	{ "revision empty", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"revision\": \"\"}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].revision: ", "1..4 printable" },
+	{ "revision with a control character", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"revision\": \"a\\tb\"}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].revision: ", "printable" },
+	{ "revision not a string", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"revision\": 1}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].revision: ", "must be a string, not an integer" },
+	{ "lbppbe above the 4-bit field", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\",\n \"lbppbe\": 16}],\n" TARGETS CLOSE,
+	  "config.json:4: lus[0].lbppbe: ", "0..15, not out of range" },
+	{ "lbppbe as string", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"lbppbe\": \"3\"}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].lbppbe: ", "0..15, not a string" },
+	{ "alua not an array", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": {}}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].alua: ", "must be an array, not an object" },
+	{ "alua entry without tpg", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\",\n \"alua\": [{\"state\": \"standby\"}]}],\n" TARGETS CLOSE,
+	  "config.json:4: lus[0].alua[0]: ", "missing required key 'tpg'" },
+	{ "alua tpg above 16 bits", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": [{\"tpg\": 65536}]}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].alua[0].tpg: ", "0..65535" },
+	{ "alua unknown state", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": [\n  {\"tpg\": 1, \"state\": \"offline\"}]}],\n" TARGETS CLOSE,
+	  "config.json:4: lus[0].alua[0].state: ",
+	  "not an ALUA state (active_optimized, active_nonoptimized, standby, unavailable, transitioning)" },
+	{ "alua state not a string", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": [{\"tpg\": 1, \"state\": 2}]}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].alua[0].state: ", "must be a string, not an integer" },
+	{ "alua preferred not a boolean", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": [{\"tpg\": 1, \"preferred\": \"yes\"}]}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].alua[0].preferred: ", "must be a boolean" },
+	{ "alua unknown key", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": [{\"tpg\": 1, \"pref\": true}]}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].alua[0].pref: ", "known here: tpg, state, preferred" },
+	{ "alua names a portal group that does not exist",
+	  OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": [\n  {\"tpg\": 1},\n  {\"tpg\": 9}]}],\n" TARGETS CLOSE,
+	  "config.json:5: lus[0].alua[1].tpg: ", "no portal group with tag 9 maps this LU" },
+	{ "alua names a portal group that does not map the LU",
+	  OPEN PORTALS
+	  " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"serial\": \"a\"},\n"
+	  "  {\"name\": \"d1\", \"size\": \"1M\", \"serial\": \"b\", \"alua\": [{\"tpg\": 1}]}],\n" TARGETS CLOSE,
+	  "config.json:4: lus[1].alua[0].tpg: ", "no portal group with tag 1 maps this LU" },
+	{ "alua lists a group twice",
+	  OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": [{\"tpg\": 1},\n  {\"tpg\": 1, \"state\": \"standby\"}]}],\n" TARGETS CLOSE,
+	  "config.json:4: lus[0].alua[1].tpg: ", "tag 1 is also lus[0].alua[0]" },
+	{ "alua mode unknown", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\",\n \"alua_modes\": [\"explicit\", \"automatic\"]}],\n" TARGETS CLOSE,
+	  "config.json:4: lus[0].alua_modes[1]: ", "not an ALUA mode (implicit, explicit)" },
+	{ "alua modes not an array", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua_modes\": \"implicit\"}],\n" TARGETS CLOSE,
+	  "config.json:3: lus[0].alua_modes: ", "must be an array, not a string" },
 	{ "params unknown key", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"max_burst\": 1}\n" CLOSE,
 	  "config.json:6: params.max_burst: ", "unknown key" },
 	{ "params not an object", OPEN PORTALS LUS TARGETS ",\n \"params\": 3\n" CLOSE,
@@ -268,7 +310,9 @@ START_TEST(config_good_file_fills_every_field)
 		" \"portals\": [{\"address\": \"127.0.0.1\", \"port\": 3261}, {\"address\": \"[::1]\"}],\n"
 		" \"lus\": [\n"
 		"  {\"name\": \"r\", \"size\": \"1G\", \"flags\": [\"thin\", \"lbprz\", \"wce\"],\n"
-		"   \"serial\": \"s-r\", \"vendor\": \"ACME\", \"product\": \"DISK\"},\n"
+		"   \"serial\": \"s-r\", \"vendor\": \"ACME\", \"product\": \"DISK\", \"revision\": \"R2\",\n"
+		"   \"lbppbe\": 3, \"alua_modes\": [\"explicit\"],\n"
+		"   \"alua\": [{\"tpg\": 5, \"state\": \"standby\", \"preferred\": true}]},\n"
 		"  {\"name\": \"f\", \"backstore\": \"file\", \"path\": \"/tmp/f.img\", \"block_size\": 4096,\n"
 		"   \"flags\": [\"removable\", \"read_only\", \"sanitize\"], \"naa_id\": \"0xabc\"}],\n"
 		" \"targets\": [{\"name\": \"iqn.2026-11.org.sim:a\", \"alias\": \"A\", \"tpgs\": [\n"
@@ -305,6 +349,13 @@ START_TEST(config_good_file_fills_every_field)
 	ck_assert_str_eq(c->lus[0].serial, "s-r");
 	ck_assert_str_eq(c->lus[0].vendor, "ACME");
 	ck_assert_str_eq(c->lus[0].product, "DISK");
+	ck_assert_str_eq(c->lus[0].revision, "R2");
+	ck_assert_uint_eq(c->lus[0].lbppbe, 3);
+	ck_assert_uint_eq(c->lus[0].alua_modes, RT_ALUA_EXPLICIT);
+	ck_assert_uint_eq(c->lus[0].alua_count, 1);
+	ck_assert_uint_eq(c->lus[0].alua[0].tpg_tag, 5);
+	ck_assert_uint_eq(c->lus[0].alua[0].state, RT_ALUA_STANDBY);
+	ck_assert(c->lus[0].alua[0].preferred);
 	ck_assert_str_eq(d.stores[0].backstore, "ram");
 	ck_assert_ptr_null(d.stores[0].path);
 	ck_assert(d.stores[0].serial_given);
@@ -312,6 +363,10 @@ START_TEST(config_good_file_fills_every_field)
 	ck_assert_uint_eq(c->lus[1].block_size, 4096);
 	ck_assert_uint_eq(c->lus[1].flags, RT_LU_REMOVABLE | RT_LU_READ_ONLY | RT_LU_SANITIZE);
 	ck_assert_uint_eq(c->lus[1].naa_id, 0xabc);
+	ck_assert_ptr_null(c->lus[1].revision);
+	ck_assert_uint_eq(c->lus[1].lbppbe, 0);
+	ck_assert_uint_eq(c->lus[1].alua_count, 0);
+	ck_assert_uint_eq(c->lus[1].alua_modes, RT_ALUA_IMPLICIT | RT_ALUA_EXPLICIT);
 	ck_assert_ptr_null(c->lus[1].serial);
 	ck_assert(!d.stores[1].serial_given);
 	ck_assert_str_eq(d.stores[1].backstore, "file");
@@ -385,6 +440,37 @@ START_TEST(config_params_left_out_keep_defaults)
 	SAME(data_pdu_in_order); SAME(data_sequence_in_order); SAME(header_digest); SAME(data_digest);
 	SAME(nop_in_interval_ms); SAME(nop_in_timeout_ms); SAME(login_timeout_ms); SAME(logout_timeout_ms);
 #undef SAME
+	dcfg_free(&d);
+}
+END_TEST
+
+START_TEST(config_alua_states_default_and_empty_modes_turn_alua_off)
+{
+	static const char *const states[] = { "active_optimized", "active_nonoptimized", "standby",
+					      "unavailable", "transitioning" };
+	static const enum rt_alua_state want[] = { RT_ALUA_ACTIVE_OPTIMIZED, RT_ALUA_ACTIVE_NONOPTIMIZED,
+						   RT_ALUA_STANDBY, RT_ALUA_UNAVAILABLE,
+						   RT_ALUA_TRANSITIONING };
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		char text[1024];
+		snprintf(text, sizeof(text),
+			 OPEN PORTALS
+			 " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua_modes\": [],\n"
+			 "  \"alua\": [{\"tpg\": 1, \"state\": \"%s\"}]}],\n" TARGETS CLOSE, states[i]);
+		struct dcfg d;
+		const char *err = load(text, &d);
+		ck_assert_msg(err[0] == '\0', "%s: %s", states[i], err);
+		ck_assert_uint_eq(d.cfg.lus[0].alua[0].state, want[i]);
+		ck_assert(!d.cfg.lus[0].alua[0].preferred);
+		ck_assert_uint_eq(d.cfg.lus[0].alua_modes, 0);
+		dcfg_free(&d);
+	}
+	struct dcfg d;
+	const char *err = load(OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"alua\": [{\"tpg\": 1}]}],\n"
+			       TARGETS CLOSE, &d);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(d.cfg.lus[0].alua[0].state, RT_ALUA_ACTIVE_OPTIMIZED);
+	ck_assert_uint_eq(d.cfg.lus[0].alua_modes, DCFG_DEFAULT_ALUA_MODES);
 	dcfg_free(&d);
 }
 END_TEST
@@ -475,6 +561,7 @@ Suite *suite_config_json(void)
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, config_good_file_fills_every_field);
 	tcase_add_test(tc, config_params_left_out_keep_defaults);
+	tcase_add_test(tc, config_alua_states_default_and_empty_modes_turn_alua_off);
 	tcase_add_test(tc, config_missing_file_is_refused_with_its_name);
 	tcase_add_test(tc, locate_finds_members_elements_and_nearest_ancestor);
 	tcase_add_test(tc, path_builder_refuses_overflow);
