@@ -72,6 +72,14 @@ int sbc_caw_decode(struct scsi_cmd *cmd)
 	cmd->nblocks = blocks;
 	cmd->xfer_len = 2 * blocks * lu_block_size(cmd->lu); /* verify data, then write data */
 	cmd->dir = blocks ? SCSI_DIR_OUT : SCSI_DIR_NONE;
+	/* The Data-Out buffer splits in two halves at NUMBER OF LOGICAL
+	 * BLOCKS (SBC-3 §5.2): any other expected length means the field is
+	 * not what the initiator meant (e.g. 256 blocks, which the one-byte
+	 * field carries as 0), so neither half can be told apart. */
+	if (cmd->edtl != cmd->xfer_len) {
+		scsi_fail_cdb(cmd, CAW_BLOCKS_FIELD, SCSI_BIT_NONE);
+		return -1;
+	}
 	return 0;
 }
 
@@ -79,11 +87,6 @@ void sbc_caw_exec(struct scsi_cmd *cmd)
 {
 	if (cmd->nblocks == 0) { /* SBC-3: not an error */
 		scsi_done(cmd);
-		return;
-	}
-	/* Both halves are needed: a partial buffer cannot be compared. */
-	if (cmd->data_out_len < cmd->xfer_len) {
-		scsi_done_fail(cmd, SC_INVALID_FIELD_IU);
 		return;
 	}
 	rmw_read(cmd);

@@ -99,14 +99,26 @@ START_TEST(caw_limits_range_and_zero_blocks)
 }
 END_TEST
 
-START_TEST(caw_with_only_part_of_its_data_is_invalid_information_unit)
+/* The Data-Out buffer must be exactly the two halves NUMBER OF LOGICAL
+ * BLOCKS describes (libiscsi CompareAndWrite.InvalidDataOutSize); 256
+ * blocks reach the one-byte field as 0 with 512 blocks of data
+ * (CompareAndWrite.Simple expects INVALID FIELD IN CDB for it). */
+START_TEST(caw_data_out_other_than_two_halves_is_an_invalid_block_count)
 {
+	static const struct {
+		uint8_t blocks;
+		uint32_t data_out;
+	} bad[] = {{2, 3 * BS}, {1, 4 * BS}, {3, 4 * BS}, {0, 2 * BS}, {0, 2 * 255 * BS}};
 	uint8_t cdb[16];
-	caw_data(2, 'A', 'B');
-	caw_cdb(cdb, 0, 2);
-	th_run(&t, cdb, 16, buf, 3 * BS);
-	ck_assert(th_check(&t, 0x5, 0x0e, 0x03));
+	caw_data(255, 0, 'B');
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		caw_cdb(cdb, 0, bad[i].blocks);
+		ck_assert_int_eq(th_start(&t, cdb, 16, buf, bad[i].data_out), -1);
+		ck_assert(th_check_field(&t, 13, 0xff));
+		ck_assert_uint_eq(th_pending(&t), 0);
+	}
 	ck_assert_uint_eq(th_disk(&t, 0)[0], 0);
+	ck_assert_uint_eq(t.fe.live_bytes, live);
 }
 END_TEST
 
@@ -312,7 +324,7 @@ Suite *suite_scsi_caw(void)
 	tcase_add_test(tc, caw_writes_when_the_medium_matches);
 	tcase_add_test(tc, caw_miscompare_reports_the_offset_and_writes_nothing);
 	tcase_add_test(tc, caw_limits_range_and_zero_blocks);
-	tcase_add_test(tc, caw_with_only_part_of_its_data_is_invalid_information_unit);
+	tcase_add_test(tc, caw_data_out_other_than_two_halves_is_an_invalid_block_count);
 	tcase_add_test(tc, caw_read_error_is_reported_and_nothing_written);
 	tcase_add_test(tc, caw_waits_for_writes_in_flight);
 	tcase_add_test(tc, writes_wait_while_caw_runs_and_reads_do_not);

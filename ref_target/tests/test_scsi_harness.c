@@ -79,6 +79,7 @@ int th_start(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *dat
 {
 	struct scsi_cmd *cmd = &t->c.cmd;
 	th_prep(t, cdb, cdb_len);
+	cmd->edtl = data_out_len; /* the initiator sends what it expects to (RFC 7143 §11.3.4) */
 	if (scsi_cmd_decode(cmd) != 0)
 		return -1;
 	assert(cmd->xfer_len <= TH_BUF_MAX);
@@ -103,6 +104,7 @@ int th_start_other(struct th *t, struct th_cmd *c, uint8_t *buf, const uint8_t *
 	c->cmd.luns = t->luns;
 	c->cmd.lun_count = 3;
 	c->cmd.cdb_len = 16;
+	c->cmd.edtl = data_out_len;
 	if (scsi_cmd_decode(&c->cmd) != 0)
 		return -1;
 	if (data_out != NULL && data_out_len > 0)
@@ -151,15 +153,6 @@ int th_run(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *data_
 	th_disk_run(t);
 	assert(t->c.done_calls == 1);
 	return t->c.cmd.status;
-}
-
-int th_run_full(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *data_out)
-{
-	th_prep(t, cdb, cdb_len);
-	if (scsi_cmd_decode(&t->c.cmd) != 0)
-		return t->c.cmd.status;
-	uint32_t n = t->c.cmd.xfer_len;
-	return th_run(t, cdb, cdb_len, data_out, data_out ? n : 0);
 }
 
 void th_clear_ua(struct th *t)

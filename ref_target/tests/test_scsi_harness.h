@@ -43,14 +43,13 @@ void th_fini(struct th *t);
 /* Prepare t->c for a CDB (as the transport fills the "in" fields). */
 void th_prep(struct th *t, const uint8_t *cdb, uint32_t cdb_len);
 /* th_prep, decode; on success copy data_out (data_out_len bytes) into the buffer
- * and execute. Returns the decode result; the command may still be
- * waiting for disk I/O afterwards. */
+ * and execute. data_out_len is also the initiator's expected data transfer
+ * length (cmd->edtl), as for a write over iSCSI. Returns the decode result;
+ * the command may still be waiting for disk I/O afterwards. */
 int th_start(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *data_out, uint32_t data_out_len);
 /* th_start, then complete all disk I/O until the command is done.
  * Returns the SCSI status. */
 int th_run(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *data_out, uint32_t data_out_len);
-/* Same with the data-out length equal to the decoded xfer_len. */
-int th_run_full(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *data_out);
 
 /* Another command in flight beside t->c: c with its own buffer (at least
  * the transfer length), started as th_start does. Returns the decode result. */

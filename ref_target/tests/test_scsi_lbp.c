@@ -205,8 +205,6 @@ START_TEST(write_same_unmap_deallocates_whatever_block_it_carries)
 	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_UNMAP);
 	th_disk_run(&t);
 	ck_assert(disk_is(0, 8, 0));
-	/* and needs no block at all */
-	ck_assert_int_eq(th_run(&t, cdb, 16, NULL, 0), SCSI_STATUS_GOOD);
 	th_disk_fill(&t, 0, 8, 0xff);
 	/* NDOB: no data, zeroes */
 	cdb[1] = 0x09;
@@ -273,15 +271,28 @@ START_TEST(write_same_checks_its_range_and_bits)
 }
 END_TEST
 
-START_TEST(write_same_without_its_block_is_invalid_information_unit)
+/* The Data-Out buffer is one block, with or without UNMAP, and none
+ * with NDOB (libiscsi WriteSame10/16.InvalidDataOutSize). */
+START_TEST(write_same_with_other_than_one_block_is_invalid_information_unit)
 {
-	uint8_t cdb[16] = {0x93};
-	put_be32(cdb + 10, 4);
-	uint8_t block[BS] = {0};
-	th_run(&t, cdb, 16, block, 100);
+	static const struct {
+		uint8_t byte1;
+		uint32_t data_out;
+	} bad[] = {{0, 100}, {0, 0}, {0, 2 * BS}, {0x08, BS / 2}, {0x08, 2 * BS}, {0x08, 0}, {0x09, BS}};
+	static uint8_t block[2 * BS];
+	th_disk_fill(&t, 0, 4, 'a');
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint8_t cdb[16] = {0x93, bad[i].byte1};
+		put_be32(cdb + 10, 4);
+		ck_assert_int_eq(th_start(&t, cdb, 16, block, bad[i].data_out), -1);
+		ck_assert(th_check(&t, 0x5, 0x0e, 0x03));
+		ck_assert_uint_eq(th_pending(&t), 0);
+	}
+	uint8_t ws10[10] = {0x41, 0x08};
+	put_be16(ws10 + 7, 4);
+	ck_assert_int_eq(th_start(&t, ws10, 10, block, 2 * BS), -1);
 	ck_assert(th_check(&t, 0x5, 0x0e, 0x03));
-	th_run(&t, cdb, 16, NULL, 0);
-	ck_assert(th_check(&t, 0x5, 0x0e, 0x03));
+	ck_assert(disk_is(0, 4, 'a'));
 }
 END_TEST
 
@@ -341,7 +352,7 @@ Suite *suite_scsi_lbp(void)
 	tcase_add_test(tc, write_same_zero_blocks_means_to_the_end);
 	tcase_add_test(tc, write_same_is_limited_to_one_maximum_transfer);
 	tcase_add_test(tc, write_same_checks_its_range_and_bits);
-	tcase_add_test(tc, write_same_without_its_block_is_invalid_information_unit);
+	tcase_add_test(tc, write_same_with_other_than_one_block_is_invalid_information_unit);
 	tcase_add_test(tc, get_lba_status_describes_from_the_lba_to_the_end);
 	tcase_add_test(tc, prefetch_checks_the_range_and_answers_good);
 	suite_add_tcase(s, tc);
