@@ -276,6 +276,45 @@ static void pr_ua_others(struct pr_change *c, enum scsi_cond cond)
 			pr_ua_add(c, i, cond);
 }
 
+/* SPC-4 §5.13.11.2.5, PREEMPT AND ABORT: the preempted I_T nexuses (the
+ * registrations that got REGISTRATIONS PREEMPTED) lose their tasks on the
+ * LU, through the transport, and their medium removal prevention. The
+ * nexuses are copied out of the old state first: aborting completes
+ * commands, and what the transport does then must not change whom we
+ * abort. The issuer's own nexus is never among them. */
+struct pr_victims {
+	uint32_t count;
+	struct {
+		char port[sizeof(((struct scsi_nexus *)0)->initiator_port)];
+		uint16_t rel_port;
+	} v[NEXUS_MAX];
+};
+
+static void pr_victims_find(const struct pr_change *c, struct pr_victims *out)
+{
+	struct scsi_lu *lu = c->cmd->lu;
+	out->count = 0;
+	for (uint32_t i = 0; i < NEXUS_MAX; i++) {
+		struct nexus_entry *e = &lu->nexuses.e[i];
+		bool hit = false;
+		for (uint32_t u = 0; u < c->ua_count && e->used && !hit; u++)
+			hit = c->ua[u].cond == SC_UA_REGISTRATIONS_PREEMPTED &&
+			      pr_reg_covers(&lu->pr.reg[c->ua[u].reg], e->port, e->rel_port);
+		if (!hit || nexus_is(e, c->cmd->nexus))
+			continue;
+		e->prevent = false; /* SPC-4: as PREVENT ALLOW with PREVENT 0 */
+		memcpy(out->v[out->count].port, e->port, sizeof(e->port));
+		out->v[out->count].rel_port = e->rel_port;
+		out->count++;
+	}
+}
+
+static void pr_victims_abort(struct scsi_lu *lu, const struct pr_victims *v)
+{
+	for (uint32_t i = 0; lu->tp != NULL && i < v->count; i++)
+		lu->tp->abort_tasks(lu->tp->ctx, lu, v->v[i].port, v->v[i].rel_port);
+}
+
 static void pr_ua_deliver(struct pr_change *c)
 {
 	struct scsi_lu *lu = c->cmd->lu;
@@ -591,8 +630,12 @@ void pr_out_exec(struct scsi_cmd *cmd)
 	if (r == PR_CONFLICT) {
 		cmd->status = SCSI_STATUS_RESERVATION_CONFLICT;
 	} else if (r == PR_DONE && memcmp(&c.next, &lu->pr, sizeof(c.next)) != 0 && pr_save(cmd, &c.next) == 0) {
+		struct pr_victims victims = {0};
+		if (sa == PROUT_PREEMPT_AND_ABORT)
+			pr_victims_find(&c, &victims);
 		pr_ua_deliver(&c);
 		lu->pr = c.next;
+		pr_victims_abort(lu, &victims);
 	}
 	scsi_done(cmd);
 }

@@ -7,8 +7,8 @@
  * service action is implemented, REGISTER AND MOVE and SPEC_I_PT included.
  * With APTPL the whole state is saved through env->state_save after each
  * change (the command completes only once it is saved) and restored by
- * pr_init after a power cycle. PREEMPT AND ABORT preempts; aborting the
- * preempted nexuses' tasks is the transport's (it cannot be told yet).
+ * pr_init after a power cycle. PREEMPT AND ABORT also has the transport
+ * abort the preempted nexuses' tasks on the LU (scsi_transport.abort_tasks).
  * Owns struct pr_state (inside struct scsi_lu).
  */
 #ifndef RT_SCSI_PR_H

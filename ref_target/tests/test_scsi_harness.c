@@ -14,6 +14,28 @@ static void th_done(struct scsi_cmd *cmd)
 	c->done_calls++;
 }
 
+/* scsi_transport.abort_tasks: record, and abort the other commands of
+ * that nexus still running. */
+static void th_abort_tasks(void *ctx, struct scsi_lu *lu, const char *port, uint16_t rel_port)
+{
+	struct th *t = ctx;
+	assert(lu == t->lu);
+	if (t->aborts < TH_ABORTS_MAX) {
+		snprintf(t->abort[t->aborts].port, sizeof(t->abort[0].port), "%s", port);
+		t->abort[t->aborts].rel_port = rel_port;
+	}
+	t->aborts++;
+	for (unsigned i = 0; i < t->nothers; i++) {
+		struct th_cmd *c = t->others[i];
+		bool match = strcmp(c->nexus.initiator_port, port) == 0 &&
+			     (rel_port == 0 || c->nexus.rel_port == rel_port);
+		if (match && c->done_calls == 0 && !c->aborted) {
+			c->aborted = true;
+			scsi_cmd_abort(&c->cmd);
+		}
+	}
+}
+
 void th_init(struct th *t, uint64_t blocks, uint32_t bs, uint32_t flags)
 {
 	memset(t, 0, sizeof(*t));
@@ -28,7 +50,8 @@ void th_init(struct th *t, uint64_t blocks, uint32_t bs, uint32_t flags)
 		.vendor = "TESTVEND",
 		.product = "TESTPROD",
 	};
-	t->lu = scsi_lu_create(&t->fe.env, &t->cfg, 0, NULL);
+	t->tp = (struct scsi_transport){.ctx = t, .abort_tasks = th_abort_tasks};
+	t->lu = scsi_lu_create(&t->fe.env, &t->cfg, 0, &t->tp);
 	assert(t->lu != NULL);
 	snprintf(t->nexus.initiator_port, sizeof(t->nexus.initiator_port),
 		 "iqn.2026-11.test:init,i,0x23d000000001");
@@ -100,7 +123,10 @@ int th_start_other(struct th *t, struct th_cmd *c, uint8_t *buf, const uint8_t *
 	memset(c->cmd.cdb, 0, sizeof(c->cmd.cdb));
 	memcpy(c->cmd.cdb, cdb, cdb_len);
 	c->cmd.lu = t->unmapped ? NULL : t->lu;
-	c->cmd.nexus = &t->nexus;
+	c->nexus = t->nexus;
+	c->cmd.nexus = &c->nexus;
+	if (t->nothers < TH_ABORTS_MAX)
+		t->others[t->nothers++] = c;
 	c->cmd.luns = t->luns;
 	c->cmd.lun_count = 3;
 	c->cmd.cdb_len = 16;

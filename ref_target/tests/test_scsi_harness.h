@@ -22,6 +22,15 @@
 struct th_cmd {
 	struct scsi_cmd cmd;
 	int done_calls;
+	struct scsi_nexus nexus; /* th_start_other: the nexus it came from */
+	bool aborted;            /* the transport aborted it */
+};
+
+/* What the SCSI layer asked the transport to abort (scsi_transport). */
+#define TH_ABORTS_MAX 8u
+struct th_abort {
+	char port[sizeof(((struct scsi_nexus *)0)->initiator_port)];
+	uint16_t rel_port;
 };
 
 struct th {
@@ -34,6 +43,14 @@ struct th {
 	bool unmapped; /* next commands address a LUN with no LU (cmd->lu NULL) */
 	bool map_ro;   /* next commands come through a read-only mapping */
 	struct th_cmd c;
+	/* the transport the LU was created with: it records every abort_tasks
+	 * call and aborts the commands started by th_start_other of the nexus
+	 * named, as the engine aborts its tasks */
+	struct scsi_transport tp;
+	unsigned aborts;
+	struct th_abort abort[TH_ABORTS_MAX];
+	struct th_cmd *others[TH_ABORTS_MAX];
+	unsigned nothers;
 };
 
 /* An LU of 'blocks' blocks of 'bs' bytes with RT_LU_* flags. */
@@ -52,7 +69,9 @@ int th_start(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *dat
 int th_run(struct th *t, const uint8_t *cdb, uint32_t cdb_len, const void *data_out, uint32_t data_out_len);
 
 /* Another command in flight beside t->c: c with its own buffer (at least
- * the transfer length), started as th_start does. Returns the decode result. */
+ * the transfer length) and a copy of the current nexus, started as
+ * th_start does. The transport can abort it until it is done. Returns the
+ * decode result. */
 int th_start_other(struct th *t, struct th_cmd *c, uint8_t *buf, const uint8_t *cdb, uint32_t cdb_len,
 		   const void *data_out, uint32_t data_out_len);
 

@@ -20,9 +20,9 @@ static void as(const struct scsi_nexus *n)
 	t.nexus = *n;
 }
 
-static void setup(void)
+static void setup_flags(uint32_t flags)
 {
-	th_init(&t, 1024, 512, 0);
+	th_init(&t, 1024, 512, flags);
 	A = t.nexus;
 	B = A;
 	snprintf(B.initiator_port, sizeof(B.initiator_port), "iqn.2026-11.test:other,i,0x23d000000007");
@@ -34,6 +34,11 @@ static void setup(void)
 	th_clear_ua(&t);
 	as(&A);
 	th_clear_ua(&t);
+}
+
+static void setup(void)
+{
+	setup_flags(0);
 }
 
 static void teardown(void)
@@ -329,6 +334,67 @@ START_TEST(all_target_ports_registration_covers_every_port)
 }
 END_TEST
 
+/* SPC-4 §5.13.11.2.5: PREEMPT AND ABORT has the transport abort the
+ * preempted nexus's tasks on the LU: A's write waiting at the gate ends
+ * at once and never lands, A's COMPARE AND WRITE ends after its read
+ * without writing; the preempter's own read and the other port of A's
+ * initiator (C, not registered) are left alone, and A's medium removal
+ * prevention ends. A plain PREEMPT aborts nothing. */
+START_TEST(preempt_and_abort_aborts_only_the_preempted_nexus_tasks)
+{
+	static uint8_t caw[1024], wa[512], rb[512];
+	struct th_cmd a_caw, a_write, b_read;
+	uint8_t cdb[16] = {0x89};
+	th_fini(&t);
+	setup_flags(RT_LU_REMOVABLE);
+	prout(6, 0, 0, 0xa1, 0);
+	prout(1, WE, 0xa1, 0, 0);
+	uint8_t prevent[6] = {0x1e, 0, 0, 0, 1};
+	ck_assert_int_eq(th_run(&t, prevent, 6, NULL, 0), SCSI_STATUS_GOOD);
+	as(&B);
+	prout(6, 0, 0, 0xb1, 0);
+	ck_assert_int_eq(prout(4, WE, 0xb1, 0x777, 0), SCSI_STATUS_RESERVATION_CONFLICT);
+	ck_assert_uint_eq(t.aborts, 0);
+	/* A: a COMPARE AND WRITE reading, a write queued behind it */
+	as(&A);
+	th_disk_fill(&t, 5, 1, 'F');
+	memset(caw, 'F', 512);
+	memset(caw + 512, 'X', 512);
+	put_be64(cdb + 2, 5);
+	cdb[13] = 1;
+	ck_assert_int_eq(th_start_other(&t, &a_caw, caw, cdb, 16, caw, 1024), 0);
+	memset(wa, 'W', 512);
+	th_cdb_rw(cdb, 0x2a, 6, 1);
+	ck_assert_int_eq(th_start_other(&t, &a_write, wa, cdb, 10, wa, 512), 0);
+	as(&B);
+	th_cdb_rw(cdb, 0x28, 7, 1);
+	ck_assert_int_eq(th_start_other(&t, &b_read, rb, cdb, 10, NULL, 0), 0);
+	ck_assert_uint_eq(th_pending(&t), 2); /* the CAW's read, B's read */
+	uint8_t list[24] = {0};
+	put_be64(list, 0xb1);
+	put_be64(list + 8, 0xa1);
+	uint8_t pa[10] = {0x5f, 5, EA};
+	put_be32(pa + 5, 24);
+	ck_assert_int_eq(th_start(&t, pa, 10, list, 24), 0);
+	ck_assert_int_eq(t.c.done_calls, 1);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.aborts, 1);
+	ck_assert_str_eq(t.abort[0].port, A.initiator_port);
+	ck_assert_uint_eq(t.abort[0].rel_port, A.rel_port);
+	ck_assert_int_eq(a_write.done_calls, 1);
+	ck_assert_uint_eq(a_write.cmd.status, SCSI_STATUS_TASK_ABORTED);
+	ck_assert_int_eq(a_caw.done_calls, 0); /* its read is still out */
+	th_disk_run(&t);
+	ck_assert_uint_eq(a_caw.cmd.status, SCSI_STATUS_TASK_ABORTED);
+	ck_assert_uint_eq(b_read.cmd.status, SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(th_disk(&t, 5)[0], 'F');
+	ck_assert_uint_eq(th_disk(&t, 6)[0], 0);
+	/* B holds the reservation now and may eject: A prevents no more */
+	uint8_t eject[6] = {0x1b, 0, 0, 0, 0x02};
+	ck_assert_int_eq(th_run(&t, eject, 6, NULL, 0), SCSI_STATUS_GOOD);
+}
+END_TEST
+
 /* An iSCSI TransportID (SPC-4 §7.6.4.6), padded to a multiple of 4. */
 static uint32_t tid(uint8_t *p, const char *port, bool with_isid)
 {
@@ -617,6 +683,7 @@ Suite *suite_scsi_pr(void)
 	tcase_add_test(tc, preempt_of_the_holder_takes_the_reservation);
 	tcase_add_test(tc, preempt_of_all_registrants_with_key_zero_leaves_the_preempter_alone);
 	tcase_add_test(tc, all_target_ports_registration_covers_every_port);
+	tcase_add_test(tc, preempt_and_abort_aborts_only_the_preempted_nexus_tasks);
 	tcase_add_test(tc, spec_i_pt_registers_the_listed_initiators_too);
 	tcase_add_test(tc, register_and_move_hands_the_reservation_over);
 	tcase_add_test(tc, parameter_list_length_and_cdb_fields_are_checked);
