@@ -279,7 +279,13 @@ static bool sess_early_has(const struct session *s, uint32_t cmd_sn)
 
 enum sn_verdict sess_cmd_sn_check(const struct session *s, uint32_t cmd_sn, bool immediate)
 {
-	if (immediate || cmd_sn == s->exp_cmd_sn)
+	if (immediate)
+		return SN_NOW;
+	/* A closed window (MaxCmdSN = ExpCmdSN - 1) takes nothing, not even
+	 * ExpCmdSN itself: every slot is busy. */
+	if (sn_lt(s->max_cmd_sn, cmd_sn))
+		return SN_IGNORE;
+	if (cmd_sn == s->exp_cmd_sn)
 		return SN_NOW;
 	/* §4.2.2.1: "the target MUST silently ignore any non-immediate command
 	 * outside of this range or non-immediate duplicates within the range". */

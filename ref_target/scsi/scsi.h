@@ -88,7 +88,10 @@ struct scsi_cmd {
 
 	/* set by scsi_cmd_decode() */
 	enum scsi_dir dir;
-	uint32_t xfer_len;   /* bytes the CDB moves: transfer or allocation length */
+	uint32_t xfer_len;   /* bytes the CDB moves: transfer or allocation length.
+			      * Above RT_XFER_MAX the transport refuses an OUT
+			      * command and caps an IN one (an allocation length
+			      * only caps the answer, SPC-4 §4.2.5.6). */
 
 	/* data: owned by the transport, at least xfer_len bytes */
 	uint8_t *buf;

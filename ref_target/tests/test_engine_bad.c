@@ -274,6 +274,51 @@ START_TEST(engine_answers_abort_of_a_caw_between_its_read_and_write_without_writ
 }
 END_TEST
 
+START_TEST(engine_ignores_a_command_when_its_window_is_closed)
+{
+	/* fuzz finding F2: a closed window (MaxCmdSN = ExpCmdSN - 1) took
+	 * ExpCmdSN anyway and tripped an assertion. */
+	cfg.params.cmd_window = 1;
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS] = { 0 };
+	cdb_rw10(cdb, 0x2a, 3, 1);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, NULL, 0);
+	ck_assert(ini_recv(&I)); /* its R2T: the one slot is busy */
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T);
+	uint32_t ttt = pdu_w(I.bhs, PDU_OFF_W20);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W32), pdu_w(I.bhs, PDU_OFF_W28) - 1);
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0); /* CmdSN = ExpCmdSN */
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	ini_data_out(&I, itt, ttt, 0, 0, w, BS, true);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	I.cmd_sn--; /* the ignored command again, now that the window opened */
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+}
+END_TEST
+
+START_TEST(engine_bounds_what_one_command_may_make_it_allocate)
+{
+	/* fuzz finding F1: a 32 MiB allocation length is only a cap on the
+	 * answer; a 64 MiB parameter list is refused. */
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16] = { 0x9e, 0x10 }; /* READ CAPACITY(16) */
+	put_be32(cdb + 10, 32u << 20);
+	size_t before = F.live_bytes;
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, 32, NULL, 0);
+	ck_assert_uint_lt(F.live_bytes, before + RT_XFER_MAX + 4096);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	ck_assert_uint_eq(I.data_len, 32);
+	uint8_t pr[16] = { 0x5f, 0x00 }; /* PERSISTENT RESERVE OUT / REGISTER */
+	put_be32(pr + 5, 64u << 20);
+	ini_scsi(&I, 0, pr, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x02);
+	ck_assert_uint_lt(F.live_bytes, before + RT_XFER_MAX + 4096);
+}
+END_TEST
+
 /* Walk the N-th allocation failure over a whole conversation: every
  * failure is answered (a refused connection, a login status, a dropped
  * connection, TASK SET FULL) and nothing leaks (engine_teardown checks). */
@@ -332,6 +377,8 @@ Suite *suite_engine_bad(void)
 	tcase_add_test(tc, engine_forgets_a_connection_closed_mid_pdu);
 	tcase_add_test(tc, engine_never_writes_data_it_had_no_buffer_for);
 	tcase_add_test(tc, engine_answers_abort_of_a_caw_between_its_read_and_write_without_writing);
+	tcase_add_test(tc, engine_ignores_a_command_when_its_window_is_closed);
+	tcase_add_test(tc, engine_bounds_what_one_command_may_make_it_allocate);
 	tcase_add_test(tc, engine_survives_an_allocation_failure_at_every_point);
 	suite_add_tcase(s, tc);
 	return s;
