@@ -8,6 +8,7 @@ static const char *const kind_names[F_KINDS] = {
 	[F_SLOW] = "slow_link", [F_GW_CRASH] = "gw_crash", [F_GW_POWER] = "gw_power_off",
 	[F_GW_PAUSE] = "gw_pause", [F_GW_SHUTDOWN] = "gw_shutdown", [F_DISK_POWER] = "disk_power_loss",
 	[F_DISK_BAD] = "disk_bad_range", [F_DISK_SLOW] = "disk_slow", [F_ALLOC_FAIL] = "alloc_fail",
+	[F_ALUA_FAILOVER] = "alua_failover", [F_LOGIN_DROP] = "login_drop", [F_SWIZZLE] = "swizzle",
 };
 
 const char *fault_kind_name(enum fault_kind k)

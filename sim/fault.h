@@ -25,8 +25,13 @@ enum fault_kind {
 	F_DISK_BAD,      /* LBAs [a, a+b) fail reads and writes for dur */
 	F_DISK_SLOW,     /* gw: its disk I/O takes a extra ns for dur */
 	F_ALLOC_FAIL,    /* gw: its next a allocations fail */
+	/* Timeline events of scenario files; the swarm draws only the kinds above. */
+	F_ALUA_FAILOVER, /* gw: the cluster makes it the active/optimized gateway (implicit or explicit ALUA) */
+	F_LOGIN_DROP,    /* ini, gw: the next a connections between them are reset mid-login */
+	F_SWIZZLE,       /* ini, gw: both directions clog one by one and unclog in another order, drawn from the seed, within dur */
 	F_KINDS
 };
+#define F_SWARM_KINDS F_ALUA_FAILOVER
 
 /* Which way a partition cuts. */
 enum fault_dir {

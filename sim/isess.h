@@ -138,6 +138,7 @@ struct isess_stats {
 	uint64_t logins, login_failures, conn_failures, recoveries_failed;
 	uint64_t nop_timeouts, aborts, resends, rejects, async_events;
 	uint64_t r2ts, data_in, data_out;
+	uint64_t window_stall_max_ns; /* longest time commands waited on a closed CmdSN window */
 };
 
 struct isess {
@@ -169,6 +170,7 @@ struct isess {
 	uint64_t nop_at, nop_deadline, logout_deadline;
 	uint32_t nop_itt, logout_itt;
 	bool failed_fast;      /* replacement_timeout expired: new I/O fails at once */
+	uint64_t window_closed_at; /* commands wait on a closed window since (SIM_NEVER: not) */
 	uint64_t conn_gen;     /* bumped per connection: stale callbacks are ignored */
 	struct isess_stats stats;
 };

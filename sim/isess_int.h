@@ -33,6 +33,9 @@ void isess_take_statsn(struct isess *s, const uint8_t *bhs);
 
 /* itask.c */
 void itask_pump(struct isess *s);
+/* Measure how long commands wait on a closed CmdSN window (§4.2.2.1);
+ * call after anything that may open or close it. */
+void itask_window_watch(struct isess *s);
 void itask_on_pdu(struct isess *s, const struct ipdu_rx *rx);
 void itask_on_reject(struct isess *s, const uint8_t *rejected_bhs, uint8_t reason);
 void itask_requeue_all(struct isess *s);

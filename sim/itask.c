@@ -121,6 +121,19 @@ void itask_pump(struct isess *s)
 		c->next = NULL;
 		send_cmd(s, c, (unsigned)slot);
 	}
+	itask_window_watch(s);
+}
+
+void itask_window_watch(struct isess *s)
+{
+	bool closed = s->state == ISS_FFP && s->wait_head != NULL && !sn_le(s->cmdsn, s->max_cmdsn);
+	if (closed && s->window_closed_at == SIM_NEVER) {
+		s->window_closed_at = s->now;
+	} else if (!closed && s->window_closed_at != SIM_NEVER) {
+		if (s->now - s->window_closed_at > s->stats.window_stall_max_ns)
+			s->stats.window_stall_max_ns = s->now - s->window_closed_at;
+		s->window_closed_at = SIM_NEVER;
+	}
 }
 
 static struct icmd *lookup(struct isess *s, uint32_t itt)

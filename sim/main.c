@@ -3,8 +3,12 @@
  * clock for speed reports, and fork() to spread a swarm over cores.
  *
  *   isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE]
- *            [--svg FILE] [--pdus] [--check-determinism]
- *            (--pdus adds every PDU and disk I/O to the trace)
+ *            [--svg FILE] [--pdus] [--check-determinism] [--row FILE.md]
+ *            (--pdus adds every PDU and disk I/O to the trace; --row
+ *            appends the scenario's line of the results table)
+ *   isim run --scenario FILE --seeds A..B [--row FILE.md]
+ *            a seed family: the file's timeline and settings, everything
+ *            it leaves unsaid drawn from each seed as the swarm draws it
  *   (every command: --set 'LINE' applies a scenario line on top, e.g.
  *    --set 'workload caw=0' or --set 'without alloc_fail')
  *   isim swarm --seeds A..B [--jobs J] [--until-fail] [--require-coverage]
@@ -39,9 +43,9 @@
 struct opts {
 	const char *cmd;
 	uint64_t seed;
-	bool have_seed;
+	bool have_seed, have_seeds;
 	uint64_t lo, hi;
-	const char *scenario, *trace, *pcap, *svg, *out, *report;
+	const char *scenario, *trace, *pcap, *svg, *out, *report, *row;
 	char set[2048];      /* scenario lines applied on top (--set) */
 	int jobs;
 	bool pdus, check_det, until_fail, require_cov, expect_fail;
@@ -104,10 +108,21 @@ static char *read_file(const char *path)
 
 /* ---- one world ---- */
 
+/* A seed family member: the swarm's draw for the seed, without its
+ * faults, under the scenario file (a line sets only what it names). */
+static void family_base(const struct opts *o, struct sim_params *p)
+{
+	if (!o->have_seeds || o->scenario == NULL || strcmp(o->cmd, "run") != 0)
+		return;
+	swarm_params(p, o->seed);
+	p->faults.n = 0;
+}
+
 static int load_params(const struct opts *o, struct sim_params *p, struct scenario_expect *e)
 {
 	params_default(p);
-	*e = (struct scenario_expect){ 0 };
+	*e = (struct scenario_expect){ .bound_metric = METRIC_COUNT };
+	family_base(o, p);
 	if (o->scenario != NULL) {
 		char *text = read_file(o->scenario);
 		if (text == NULL) {
@@ -199,6 +214,51 @@ static void print_result(const struct sim_params *p, const struct sim_result *r,
 		printf("  %s oracle at %.6fs: %s\n", sim_oracle_name(r->oracle), (double)r->fail_ns / 1e9, r->why);
 }
 
+static void print_metrics(const struct sim_result *r)
+{
+	printf("  metrics:");
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		char v[32];
+		metric_format((enum metric_id)m, r->metrics.v[m], v, sizeof(v));
+		printf(" %s=%s", metric_name((enum metric_id)m), v);
+	}
+	printf("\n");
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b != NULL ? b + 1 : path;
+}
+
+/* One line of the scenario table (scenarios/README.md): scenario,
+ * expected, observed, simulated time, wall time. */
+static void append_row(const struct opts *o, const char *expected, const char *observed, uint64_t sim_ns,
+	uint64_t wall)
+{
+	FILE *f = fopen(o->row, "a");
+	if (f == NULL) {
+		fprintf(stderr, "isim: %s: %s\n", o->row, strerror(errno));
+		return;
+	}
+	char name[256];
+	snprintf(name, sizeof(name), "%s", base_name(o->scenario ? o->scenario : "seed"));
+	char *dot = strrchr(name, '.');
+	if (dot != NULL)
+		*dot = '\0';
+	fprintf(f, "| %s | %s | %s | %.1f s | %.2f s |\n", name, expected, observed, (double)sim_ns / 1e9,
+		(double)wall / 1e9);
+	fclose(f);
+}
+
+/* The verdict of a run against its scenario's expectation. */
+static bool judge(const struct scenario_expect *e, const struct sim_result *r, struct expect_verdict *v)
+{
+	expect_judge(e, r, v);
+	printf("expectation: %s; observed: %s: %s\n", v->expected, v->text, v->met ? "met" : "NOT MET");
+	return v->met;
+}
+
 static int cmd_run(const struct opts *o)
 {
 	struct sim_params p;
@@ -229,6 +289,7 @@ static int cmd_run(const struct opts *o)
 	if (out.svg != NULL && out_svg_write(out.svg, o->svg) != 0)
 		fprintf(stderr, "isim: %s: %s\n", o->svg, strerror(errno));
 	print_result(&p, &r, wall);
+	print_metrics(&r);
 	int rc = r.oracle == ORACLE_NONE ? 0 : 1;
 	uint64_t engine_leaked = r.engine_leaked;
 	if (o->check_det) {
@@ -248,10 +309,19 @@ static int cmd_run(const struct opts *o)
 		printf("isim: the simulator leaked %" PRIu64 " bytes\n", live_bytes - engine_leaked);
 		return 4;
 	}
-	if (e.set) {
-		bool met = r.oracle == e.oracle;
-		printf("expectation: %s %s: %s\n", e.oracle == ORACLE_NONE ? "pass" : "fail",
-			e.oracle == ORACLE_NONE ? "" : sim_oracle_name(e.oracle), met ? "met" : "NOT MET");
+	if (e.set || e.nb > 0) {
+		struct expect_verdict v;
+		bool met = judge(&e, &r, &v);
+		if (o->row != NULL) {
+			char observed[260];
+			snprintf(observed, sizeof(observed), "%s%s", met ? "" : "NOT MET: ", v.text);
+			append_row(o, v.expected, observed, r.sim_ns, wall);
+		}
+		if (!met) {
+			char cmd[512];
+			replay_cmd(o, p.seed, cmd, sizeof(cmd));
+			printf("replay: %s\n", cmd);
+		}
 		return met ? 0 : 1;
 	}
 	if (rc != 0) {
@@ -260,6 +330,57 @@ static int cmd_run(const struct opts *o)
 		printf("replay: %s\n", cmd);
 	}
 	return rc;
+}
+
+/* ---- a seed family ---- */
+
+static int cmd_family(const struct opts *o)
+{
+	uint64_t n = 0, met = 0, sim = 0, wall_all = 0;
+	char expected[96] = "pass", first_miss[240] = "";
+	for (uint64_t seed = o->lo; seed <= o->hi; seed++) {
+		struct opts so = *o;
+		so.seed = seed;
+		so.have_seed = true;
+		struct sim_params p;
+		struct scenario_expect e;
+		if (load_params(&so, &p, &e) != 0)
+			return 2;
+		struct sim_result r;
+		uint64_t wall;
+		run_world(&p, NULL, &r, &wall);
+		struct expect_verdict v;
+		expect_judge(&e, &r, &v);
+		snprintf(expected, sizeof(expected), "%s", v.expected);
+		n++;
+		met += v.met;
+		sim += r.sim_ns;
+		wall_all += wall;
+		printf("seed %" PRIu64 ": %s  sim %.1fs  wall %.3fs  observed: %s\n", seed, v.met ? "met" : "NOT MET",
+			(double)r.sim_ns / 1e9, (double)wall / 1e9, v.text);
+		if (!v.met) {
+			if (first_miss[0] == '\0')
+				snprintf(first_miss, sizeof(first_miss), "seed %" PRIu64 ": %s", seed, v.text);
+			char cmd[512];
+			replay_cmd(&so, seed, cmd, sizeof(cmd));
+			printf("  replay: %s --seeds %" PRIu64 "..%" PRIu64 "\n", cmd, seed, seed);
+			if (r.oracle != ORACLE_NONE)
+				printf("  %s oracle at %.6fs: %s\n", sim_oracle_name(r.oracle), (double)r.fail_ns / 1e9, r.why);
+		}
+	}
+	printf("summary: %s: %" PRIu64 " of %" PRIu64 " seeds met their expectation (%s)\n",
+		o->scenario, met, n, expected);
+	if (o->row != NULL) {
+		char observed[400];
+		if (met == n)
+			snprintf(observed, sizeof(observed), "%s on seeds %" PRIu64 "..%" PRIu64 " (%" PRIu64 "/%" PRIu64 ")",
+				expected, o->lo, o->hi, met, n);
+		else
+			snprintf(observed, sizeof(observed), "NOT MET on %" PRIu64 "/%" PRIu64 " seeds, first %s", n - met,
+				n, first_miss);
+		append_row(o, expected, observed, sim, wall_all);
+	}
+	return met == n ? 0 : 1;
 }
 
 /* ---- swarm ---- */
@@ -572,7 +693,8 @@ static int cmd_bench(const struct opts *o)
 static int usage(void)
 {
 	fputs("usage: (any command may add --set 'SCENARIO LINE', repeatable)\n"
-	      "       isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE] [--svg FILE] [--pdus] [--check-determinism]\n"
+	      "       isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE] [--svg FILE] [--pdus] [--check-determinism] [--row FILE.md]\n"
+	      "       isim run --scenario FILE --seeds A..B [--row FILE.md]\n"
 	      "       isim swarm --seeds A..B [--jobs J] [--scenario FILE] [--until-fail] [--expect-fail] [--require-coverage] [--report FILE.md]\n"
 	      "       isim shrink --seed N [--scenario FILE] [-o FILE]\n"
 	      "       isim params --seed N [--scenario FILE] [-o FILE]\n"
@@ -605,6 +727,7 @@ int main(int argc, char **argv)
 			o.have_seed = true;
 			i++;
 		} else if (strcmp(a, "--seeds") == 0 && v && parse_range(v, &o.lo, &o.hi)) {
+			o.have_seeds = true;
 			i++;
 		} else if (strcmp(a, "--scenario") == 0 && v) {
 			o.scenario = argv[++i];
@@ -616,6 +739,8 @@ int main(int argc, char **argv)
 			o.svg = argv[++i];
 		} else if (strcmp(a, "--report") == 0 && v) {
 			o.report = argv[++i];
+		} else if (strcmp(a, "--row") == 0 && v) {
+			o.row = argv[++i];
 		} else if (strcmp(a, "-o") == 0 && v) {
 			o.out = argv[++i];
 		} else if (strcmp(a, "--jobs") == 0 && v) {
@@ -638,6 +763,8 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
+	if (strcmp(o.cmd, "run") == 0 && o.scenario && o.have_seeds)
+		return cmd_family(&o);
 	if (strcmp(o.cmd, "run") == 0 && (o.have_seed || o.scenario))
 		return cmd_run(&o);
 	if (strcmp(o.cmd, "swarm") == 0)

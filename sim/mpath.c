@@ -24,6 +24,15 @@ enum {
  * asymmetric access states of §5.15.2.4. */
 #define OP_MAINTENANCE_IN 0xa3u
 #define SA_REPORT_TARGET_PORT_GROUPS 0x0au
+/* SPC-4 §6.16: PERSISTENT RESERVE OUT, REGISTER AND IGNORE EXISTING KEY. */
+#define OP_PERSISTENT_RESERVE_OUT 0x5fu
+#define PROUT_REGISTER_AND_IGNORE 0x06u
+#define PROUT_APTPL 0x01u /* parameter list byte 20 */
+/* SPC-4 §4.5.6 additional sense codes the path logic reads. */
+#define ASC_NOT_READY 0x04u
+#define ASCQ_ALUA_TRANSITION 0x0au
+#define ASC_PARAMETERS_CHANGED 0x2au
+#define ASCQ_ALUA_STATE_CHANGED 0x06u
 enum { ALUA_AO = 0x0, ALUA_AN = 0x1, ALUA_STANDBY = 0x2, ALUA_UNAVAILABLE = 0x3 };
 #define SVC_INITIAL_NS SIM_MS(1)
 
@@ -53,7 +62,12 @@ static struct sense sense_of(const struct icmd *c)
 static bool alua_standby(struct sense s)
 {
 	/* LOGICAL UNIT NOT ACCESSIBLE, ASYMMETRIC ACCESS STATE: standby / unavailable. */
-	return s.key == SK_NOT_READY && s.asc == 0x04 && (s.ascq == 0x0b || s.ascq == 0x0c);
+	return s.key == SK_NOT_READY && s.asc == ASC_NOT_READY && (s.ascq == 0x0b || s.ascq == 0x0c);
+}
+
+static bool alua_transitioning(struct sense s)
+{
+	return s.key == SK_NOT_READY && s.asc == ASC_NOT_READY && s.ascq == ASCQ_ALUA_TRANSITION;
 }
 
 void mpath_init(struct mpath *mp, const struct mpath_cfg *cfg, const struct mpath_ops *ops)
@@ -70,7 +84,7 @@ void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uin
 	assert(mp->npaths < MPATH_PATHS_MAX);
 	struct mp_path *p = &mp->paths[mp->npaths++];
 	*p = (struct mp_path){ .s = s, .gw = gw, .tpg = tpg, .state = MPP_FAILED, .prio_static = prio,
-		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1 };
+		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1, .activate_at = SIM_NEVER };
 	/* Like multipathd, a path is used once the checker has seen it work. */
 	p->next_check = 0;
 }
@@ -84,16 +98,24 @@ static uint32_t prio(const struct mp_path *p)
 	return p->prio_static;
 }
 
-static bool usable(const struct mp_path *p)
+void mpath_set_pr_key(struct mpath *mp, uint64_t key, bool aptpl)
 {
-	return p->state == MPP_ACTIVE && p->alua_state != ALUA_UNAVAILABLE;
+	mp->pr_key = key;
+	mp->pr_aptpl = aptpl;
+}
+
+/* With a reservation key, a path is used only through a registered I_T
+ * nexus: through another, the holder's own writes would conflict. */
+static bool usable(const struct mpath *mp, const struct mp_path *p)
+{
+	return p->state == MPP_ACTIVE && p->alua_state != ALUA_UNAVAILABLE && (mp->pr_key == 0 || p->registered);
 }
 
 unsigned mpath_active_paths(const struct mpath *mp)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < mp->npaths; i++)
-		n += usable(&mp->paths[i]);
+		n += usable(mp, &mp->paths[i]);
 	return n;
 }
 
@@ -109,7 +131,7 @@ static void update_group(struct mpath *mp)
 	bool cur_ok = false;
 	for (unsigned i = 0; i < mp->npaths; i++) {
 		const struct mp_path *p = &mp->paths[i];
-		if (!usable(p))
+		if (!usable(mp, p))
 			continue;
 		if (prio(p) > best)
 			best = prio(p);
@@ -141,7 +163,7 @@ static int select_path(struct mpath *mp)
 	unsigned start = mp->cur_path >= 0 ? (unsigned)mp->cur_path : 0;
 	if (mp->cfg->selector == MP_ROUND_ROBIN && mp->cur_path >= 0 && mp->rr_count < mp->cfg->rr_min_io) {
 		const struct mp_path *p = &mp->paths[mp->cur_path];
-		if (usable(p) && prio(p) == mp->cur_prio) {
+		if (usable(mp, p) && prio(p) == mp->cur_prio) {
 			mp->rr_count++;
 			return mp->cur_path;
 		}
@@ -149,7 +171,7 @@ static int select_path(struct mpath *mp)
 	for (unsigned k = 1; k <= n; k++) {
 		unsigned i = (start + k) % n;
 		const struct mp_path *p = &mp->paths[i];
-		if (!usable(p) || prio(p) != mp->cur_prio)
+		if (!usable(mp, p) || prio(p) != mp->cur_prio)
 			continue;
 		uint64_t cost = 0;
 		switch (mp->cfg->selector) {
@@ -211,6 +233,7 @@ static void dispatch(struct mpath *mp, struct mp_io *io)
 	}
 	struct mp_path *path = &mp->paths[p];
 	io->path = p;
+	io->last_gw = path->gw;
 	io->attempts++;
 	io->sent_at = mp->now;
 	io->cmd.owner = io;
@@ -223,7 +246,9 @@ void mpath_submit(struct mpath *mp, uint64_t now, struct mp_io *io)
 {
 	mp->now = now;
 	io->attempts = io->retries = 0;
+	io->alua_since = SIM_NEVER;
 	io->path = -1;
+	io->last_gw = -1;
 	mp->stats.ios++;
 	dispatch(mp, io);
 }
@@ -262,6 +287,7 @@ static void fail_path(struct mpath *mp, unsigned i, const char *why)
 	if (p->state != MPP_ACTIVE)
 		return;
 	p->state = MPP_FAILED;
+	p->registered = false; /* register again when it comes back */
 	p->fails++;
 	mp->stats.path_fails++;
 	note(mp, why, (int)i);
@@ -288,6 +314,48 @@ static void retry_later(struct mpath *mp, struct mp_io *io, uint64_t delay)
 	}
 	mp->stats.retries++;
 	enqueue(mp, io, mp->now + delay);
+}
+
+/* Explicit ALUA: ask for this path's group to become active, at most
+ * once per checker interval (scsi_dh_alua's activate). */
+static void request_activation(struct mpath *mp, unsigned pi)
+{
+	struct mp_path *p = &mp->paths[pi];
+	if (!mp->cfg->alua_explicit || mp->ops.activate == NULL)
+		return;
+	if (p->activate_at != SIM_NEVER && mp->now < p->activate_at + mp->cfg->polling_interval_ns)
+		return;
+	p->activate_at = mp->now;
+	mp->stats.activations++;
+	note(mp, "alua_activate", (int)pi);
+	mp->ops.activate(mp->ops.ctx, mp, (int)pi);
+}
+
+static bool better_than_standby(const struct mpath *mp)
+{
+	for (unsigned i = 0; i < mp->npaths; i++)
+		if (usable(mp, &mp->paths[i]) && prio(&mp->paths[i]) > PRIO_STANDBY)
+			return true;
+	return false;
+}
+
+/* An ALUA standby or transitioning answer: go to a better path if there
+ * is one, else wait for the transition (SPC-4 §5.15.2.5: the group
+ * changes state), up to alua_wait; the wait does not use up retries. */
+static void alua_wait(struct mpath *mp, struct mp_io *io)
+{
+	if (better_than_standby(mp)) {
+		dispatch(mp, io);
+		return;
+	}
+	if (io->alua_since == SIM_NEVER)
+		io->alua_since = mp->now;
+	if (mp->now - io->alua_since > mp->cfg->alua_wait_ns) {
+		finish(mp, io, MP_RETRIES);
+		return;
+	}
+	mp->stats.alua_waits++;
+	enqueue(mp, io, mp->now + mp->cfg->retry_delay_ns);
 }
 
 static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct mp_io *io)
@@ -326,9 +394,17 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 	if (alua_standby(s)) {
 		path->standby = true;
 		note(mp, "alua_standby", (int)pi);
-		dispatch(mp, io);
+		request_activation(mp, pi);
+		alua_wait(mp, io);
+	} else if (alua_transitioning(s)) {
+		note(mp, "io_not_ready", (int)pi);
+		alua_wait(mp, io);
 	} else if (s.key == SK_UNIT_ATTENTION) {
 		note(mp, "unit_attention", (int)pi);
+		/* The group states changed: look at them now, not at the next
+		 * checker interval (scsi_dh_alua re-reads them on this UA). */
+		if (s.asc == ASC_PARAMETERS_CHANGED && s.ascq == ASCQ_ALUA_STATE_CHANGED)
+			path->next_check = mp->now;
 		retry_later(mp, io, 0);
 	} else if (s.key == SK_NOT_READY || s.key == SK_ABORTED_COMMAND) {
 		note(mp, "io_not_ready", (int)pi);
@@ -385,6 +461,32 @@ static void send_rtpg(struct mpath *mp, struct mp_path *p)
 	isess_submit(p->s, mp->now, &p->rtpg);
 }
 
+static void send_register(struct mpath *mp, struct mp_path *p)
+{
+	p->prout = (struct icmd){ .dir = ICMD_OUT, .buf = p->prout_buf, .len = MP_PROUT_LEN, .fastfail = true,
+		.attr = 1 };
+	p->prout.cdb[0] = OP_PERSISTENT_RESERVE_OUT;
+	p->prout.cdb[1] = PROUT_REGISTER_AND_IGNORE;
+	put_be32(p->prout.cdb + 5, MP_PROUT_LEN);
+	memset(p->prout_buf, 0, MP_PROUT_LEN);
+	put_be64(p->prout_buf + 8, mp->pr_key); /* SERVICE ACTION RESERVATION KEY */
+	p->prout_buf[20] = mp->pr_aptpl ? PROUT_APTPL : 0;
+	p->prout_busy = true;
+	isess_submit(p->s, mp->now, &p->prout);
+}
+
+static void prout_done(struct mpath *mp, unsigned i, struct icmd *c)
+{
+	struct mp_path *p = &mp->paths[i];
+	p->prout_busy = false;
+	if (c->result != ICMD_OK || c->status != ST_GOOD)
+		return; /* the next checker pass tries again */
+	p->registered = true;
+	mp->stats.registrations++;
+	note(mp, "pr_registered", (int)i);
+	run_queue(mp);
+}
+
 static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 {
 	struct mp_path *p = &mp->paths[i];
@@ -402,6 +504,8 @@ static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 	} else {
 		fail_path(mp, i, "path_fail_checker");
 	}
+	if (p->state == MPP_ACTIVE && mp->pr_key != 0 && !p->registered && !p->prout_busy)
+		send_register(mp, p);
 	run_queue(mp);
 }
 
@@ -413,6 +517,8 @@ void mpath_cmd_done(struct mpath *mp, uint64_t now, unsigned p, struct icmd *c)
 		checker_done(mp, p, c);
 	else if (c == &mp->paths[p].rtpg)
 		rtpg_done(mp, p, c);
+	else if (c == &mp->paths[p].prout)
+		prout_done(mp, p, c);
 	else
 		io_done(mp, &mp->paths[p], p, c->owner);
 }

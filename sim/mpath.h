@@ -8,7 +8,16 @@
  * port group (prio "alua": active/non-optimized caps the priority,
  * standby lowers it, unavailable takes the path out), and any command
  * answered NOT READY / ALUA standby or unavailable (ASC 04h/0Bh,0Ch)
- * lowers it too, so ALUA state moves paths between groups. I/O goes to the best group with
+ * lowers it too, so ALUA state moves paths between groups; a unit
+ * attention ASYMMETRIC ACCESS STATE CHANGED has the checker look again at
+ * once. I/O answered standby, unavailable or transitioning waits (up to
+ * alua_wait) for a better path or the end of the transition; with
+ * explicit ALUA a standby answer also asks for the path's group to be
+ * made active (scsi_dh_alua's activate: SET TARGET PORT GROUPS), which
+ * the owner carries out (ops->activate). With a reservation key
+ * (multipath.conf reservation_key) every path registers the key (PERSISTENT
+ * RESERVE OUT REGISTER AND IGNORE EXISTING KEY, SPC-4 §5.13.7) when it is
+ * reinstated, and is used only once registered. I/O goes to the best group with
  * a usable path; within it a path selector picks: round-robin (rr_min_io
  * I/Os per path), queue-length, or service-time. Failback is immediate
  * or manual. A path fails when an I/O on it fails with a transport error
@@ -57,9 +66,12 @@ struct mpath_cfg {
 	uint64_t retry_delay_ns;      /* before retrying a BUSY/UA/transitioning I/O */
 	uint32_t retries_max;         /* per I/O, for target-side transient errors */
 	bool alua;                    /* ask REPORT TARGET PORT GROUPS */
+	bool alua_explicit;           /* ask for a standby group to be activated */
+	uint64_t alua_wait_ns;        /* longest an I/O waits on ALUA standby/transitioning answers */
 };
 
 #define MP_RTPG_LEN 256u /* allocation length of our REPORT TARGET PORT GROUPS */
+#define MP_PROUT_LEN 24u /* PERSISTENT RESERVE OUT basic parameter list (SPC-4 §6.16.3) */
 
 enum mp_result {
 	MP_OK = 0,        /* GOOD (or CONDITION MET) */
@@ -77,7 +89,9 @@ struct mp_io {
 	uint32_t attempts;
 	uint32_t retries;
 	int path;            /* where it is now, -1 when queued */
+	int last_gw;         /* the gateway of its last attempt, -1: none yet */
 	uint64_t due;        /* delayed retry time */
+	uint64_t alua_since; /* first ALUA standby/transitioning answer (SIM_NEVER: none) */
 	uint64_t sent_at;
 	struct mp_io *next;  /* queue link */
 };
@@ -103,6 +117,11 @@ struct mp_path {
 	struct icmd tur;
 	bool tur_busy;
 	uint64_t next_check;
+	struct icmd prout;   /* registering the reservation key */
+	bool prout_busy;
+	bool registered;     /* the key is registered through this path's I_T nexus */
+	uint8_t prout_buf[MP_PROUT_LEN];
+	uint64_t activate_at; /* last activation asked for (explicit ALUA) */
 	uint64_t fails, reinstates;
 };
 
@@ -113,11 +132,15 @@ struct mpath_ops {
 	void (*done)(void *ctx, struct mpath *mp, struct mp_io *io);
 	/* Counters for coverage: a named thing happened. */
 	void (*note)(void *ctx, struct mpath *mp, const char *what, int path);
+	/* Explicit ALUA: make path's target port group active/optimized
+	 * (may be NULL). The answer shows in later commands' status. */
+	void (*activate)(void *ctx, struct mpath *mp, int path);
 };
 
 struct mpath_stats {
 	uint64_t ios, retries, path_fails, reinstates, group_switches, queued, no_path_failures;
 	uint64_t failbacks, rtpg_ok, rtpg_failed;
+	uint64_t alua_waits, activations, registrations;
 };
 
 struct mpath {
@@ -131,6 +154,8 @@ struct mpath {
 	struct mp_io *queue_head, *queue_tail; /* waiting for a path or a retry delay */
 	uint64_t no_path_deadline;
 	bool failing;         /* no_path_retry ran out: fail until a path returns */
+	uint64_t pr_key;      /* reservation key registered on every path (0: none) */
+	bool pr_aptpl;
 	uint64_t now;
 	struct mpath_stats stats;
 };
@@ -138,6 +163,8 @@ struct mpath {
 void mpath_init(struct mpath *mp, const struct mpath_cfg *cfg, const struct mpath_ops *ops);
 /* Add a path over session s to gateway gw with a static priority. */
 void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uint32_t prio);
+/* Register this reservation key on every path (before adding paths). */
+void mpath_set_pr_key(struct mpath *mp, uint64_t key, bool aptpl);
 
 void mpath_submit(struct mpath *mp, uint64_t now, struct mp_io *io);
 /* A command of path p finished (an I/O's or the checker's). */

@@ -37,11 +37,19 @@ static struct oatt_conn *conn_of(struct oatt *o, uint32_t conn)
 	return &o->c[conn];
 }
 
-static void resolve(struct oatt *o, uint64_t ver, uint64_t t)
+/* An attempt on gateway gw is resolved; closed: its connection was gone
+ * there before (it counted as unsettled). */
+static void resolve(struct oatt *o, uint64_t ver, int gw, bool closed, uint64_t t)
 {
 	struct oatt_ver *v = &o->v[ver];
 	assert(v->unresolved > 0);
 	v->unresolved--;
+	assert(o->pending_on[gw] > 0);
+	o->pending_on[gw]--;
+	if (closed) {
+		assert(v->unsettled_on[gw] > 0);
+		v->unsettled_on[gw]--;
+	}
 	if (t > v->settle_max)
 		v->settle_max = t;
 	odata_settle(o->od, ver, v->unresolved == 0, v->settle_max);
@@ -56,9 +64,12 @@ void oatt_sent(struct oatt *o, uint64_t ver, uint32_t conn, int gw)
 	c->a = sim_grow(o->mem, c->a, sizeof(*c->a), &c->cap, c->n + 1);
 	c->a[c->n++] = (struct oatt_att){ .ver = ver };
 	v->unresolved++;
+	o->pending_on[gw]++;
 	v->sent_on |= (uint16_t)(1u << gw);
 	if (!c->closed)
 		v->open_on[gw]++;
+	else
+		v->unsettled_on[gw]++;
 	odata_copy(o->od, ver);
 	odata_settle(o->od, ver, false, v->settle_max);
 }
@@ -75,7 +86,7 @@ void oatt_answered(struct oatt *o, uint64_t ver, uint32_t conn, uint64_t t)
 		a->answered = true;
 		if (!c->closed)
 			o->v[ver].open_on[c->gw]--;
-		resolve(o, ver, t);
+		resolve(o, ver, c->gw, c->closed, t);
 		return;
 	}
 }
@@ -91,6 +102,7 @@ bool oatt_closed(struct oatt *o, uint32_t conn)
 		if (c->a[i].answered)
 			continue;
 		o->v[c->a[i].ver].open_on[c->gw]--;
+		o->v[c->a[i].ver].unsettled_on[c->gw]++;
 		pending = true;
 	}
 	return pending;
@@ -103,7 +115,7 @@ void oatt_settled(struct oatt *o, uint32_t conn, uint64_t t)
 	struct oatt_conn *c = &o->c[conn];
 	for (size_t i = 0; i < c->n; i++)
 		if (!c->a[i].answered)
-			resolve(o, c->a[i].ver, t);
+			resolve(o, c->a[i].ver, c->gw, true, t);
 	sim_free(o->mem, c->a, c->cap * sizeof(*c->a));
 	c->a = NULL;
 	c->n = c->cap = 0;
@@ -114,6 +126,13 @@ bool oatt_may_write(const struct oatt *o, uint64_t ver, int gw)
 	if (ver >= o->nv || !((o->v[ver].sent_on >> gw) & 1u))
 		return true; /* not ours to judge: never sent there */
 	return o->v[ver].open_on[gw] > 0;
+}
+
+bool oatt_may_land(const struct oatt *o, uint64_t ver, int gw)
+{
+	if (ver >= o->nv || !((o->v[ver].sent_on >> gw) & 1u))
+		return true;
+	return o->v[ver].open_on[gw] > 0 || o->v[ver].unsettled_on[gw] > 0;
 }
 
 bool oatt_conn_open(const struct oatt *o, uint32_t conn, int gw)

@@ -29,6 +29,7 @@ struct oatt_ver {
 	uint32_t unresolved;            /* attempts not yet resolved */
 	uint64_t settle_max;            /* latest resolution time so far */
 	uint8_t open_on[OATT_GWS_MAX];  /* attempts on that gateway neither answered nor closed there */
+	uint8_t unsettled_on[OATT_GWS_MAX]; /* attempts whose connection closed there, not yet settled */
 	uint16_t sent_on;               /* bit g: an attempt ever went to gateway g */
 };
 
@@ -51,6 +52,7 @@ struct oatt {
 	size_t nv, vcap;
 	struct oatt_conn *c;
 	size_t nc, ccap;
+	uint32_t pending_on[OATT_GWS_MAX]; /* attempts on each gateway not yet resolved */
 };
 
 void oatt_init(struct oatt *o, const struct sim_mem *mem, struct odata *od);
@@ -67,6 +69,15 @@ bool oatt_closed(struct oatt *o, uint32_t conn);
 void oatt_settled(struct oatt *o, uint32_t conn, uint64_t t);
 /* May gateway gw still write version ver? */
 bool oatt_may_write(const struct oatt *o, uint64_t ver, int gw);
+/* May a disk write of ver that gateway gw submitted still land? Not once
+ * every attempt of it there was answered (status, or FUNCTION COMPLETE
+ * of an ABORT TASK: SAM-5 §7.2, the task no longer exists) or settled. */
+bool oatt_may_land(const struct oatt *o, uint64_t ver, int gw);
+/* Writes sent to gateway gw that may still take effect through it. */
+static inline uint32_t oatt_pending(const struct oatt *o, int gw)
+{
+	return o->pending_on[gw];
+}
 /* The connection ids of gateway gw still open in the table. */
 bool oatt_conn_open(const struct oatt *o, uint32_t conn, int gw);
 

@@ -53,6 +53,8 @@ void odata_fini(struct odata *d)
 	sim_free(d->mem, d->nd_mark, d->blocks);
 	sim_free(d->mem, d->nd, d->nd_cap * sizeof(*d->nd));
 	sim_free(d->mem, d->v, d->vcap * sizeof(*d->v));
+	if (d->wins != NULL)
+		sim_free(d->mem, d->wins, sizeof(*d->wins) * d->blocks);
 }
 
 static bool same_value(const struct hent *x, const struct hent *y)
@@ -380,6 +382,23 @@ bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *dat
 		if (b >= v->lba && b < v->lba + v->nblocks)
 			v->applied |= 1ull << (b - v->lba);
 	}
+	return true;
+}
+
+bool odata_caw_won(struct odata *d, uint64_t lba, uint64_t expect, uint64_t ver, uint64_t t)
+{
+	assert(lba < d->blocks && expect < d->nv);
+	if (d->wins == NULL)
+		d->wins = sim_zalloc(d->mem, sizeof(*d->wins) * d->blocks);
+	struct caw_win *w = &d->wins[lba];
+	/* Zeroes come back with every unmap: only a written version is unique. */
+	bool twice = expect != 0 && w->ver != 0 && w->ver != ver && w->expect == expect;
+	const struct vrec *v = &d->v[expect];
+	uint64_t first = w->invoke < t ? w->invoke : t;
+	if (twice && v->settled && v->settle <= first)
+		return fail(d, "lba %llu: COMPARE AND WRITE versions %llu (invoked %llu ns) and %llu (invoked %llu ns) both replaced version %llu, which nothing could write again after either began",
+			(ull)lba, (ull)w->ver, (ull)w->invoke, (ull)ver, (ull)t, (ull)expect);
+	*w = (struct caw_win){ .expect = expect, .ver = ver, .invoke = t };
 	return true;
 }
 

@@ -72,6 +72,11 @@ enum odata_outcome {
 	OD_INDETERMINATE,  /* failed or never answered: may or may not have landed */
 };
 
+/* The last COMPARE AND WRITE that replaced a value of a block. */
+struct caw_win {
+	uint64_t expect, ver, invoke;
+};
+
 struct odata_stats {
 	uint64_t versions, acked, indeterminate, reads_checked, blocks_checked;
 	uint64_t reads_unchecked, flushes, power_losses, pruned, durable_checked, durable_unchecked;
@@ -93,6 +98,7 @@ struct odata {
 	uint64_t *nd;
 	size_t nd_n, nd_cap;
 	uint8_t *nd_mark;
+	struct caw_win *wins;            /* per block, allocated at the first COMPARE AND WRITE */
 	uint64_t violations;
 	char why[512];
 	struct odata_stats stats;
@@ -117,6 +123,15 @@ bool odata_read_check(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *
 void odata_settle(struct odata *d, uint64_t ver, bool settled, uint64_t settle_max);
 /* One more copy of ver went on the wire. */
 void odata_copy(struct odata *d, uint64_t ver);
+
+/* A COMPARE AND WRITE of ver at lba, invoked at t, found the block
+ * holding version expect and replaced it (GOOD). SBC-3 §5.2 makes the
+ * compare and the write one uninterrupted operation, so two of them
+ * cannot both replace the same value, unless the value was written again
+ * in between: a copy of its write could still land after either began.
+ * Returns false on a double win (two gateways are two LUs' worth of
+ * atomicity unless something orders them). */
+bool odata_caw_won(struct odata *d, uint64_t lba, uint64_t expect, uint64_t ver, uint64_t t);
 
 /* A SYNCHRONIZE CACHE invoked at t completed with GOOD. */
 void odata_flush_done(struct odata *d, uint64_t invoke);

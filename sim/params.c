@@ -39,6 +39,7 @@ void params_default(struct sim_params *p)
 		.selector = MP_SERVICE_TIME, .rr_min_io = 1, .failback = MP_FAILBACK_IMMEDIATE,
 		.no_path_retry = MP_NO_PATH_RETRY_QUEUE, .polling_interval_ns = SIM_S(5),
 		.retry_delay_ns = SIM_MS(100), .retries_max = 20, .alua = true,
+		.alua_explicit = false, .alua_wait_ns = SIM_S(60),
 	};
 	p->wl = (struct wl_cfg){
 		.qd = 4, .think_mean_ns = SIM_MS(20),
@@ -57,6 +58,10 @@ void params_default(struct sim_params *p)
 		.latency = { .min_ns = SIM_US(50), .exp_mean_ns = SIM_US(50), .spike_ppm = 500, .spike_ns = SIM_MS(20) },
 		.split_ppm = 200000, .tiny_ppm = 100000, .rst_latency_ns = SIM_US(100),
 	};
+	p->honor_flush = true;
+	p->cluster = (struct sim_cluster_params){ .alua = ALUA_MODE_OFF, .optimized = 0, .prefer = PREFER_AUTO,
+		.failover_delay_ns = SIM_S(2), .transition_max_ns = SIM_S(60) };
+	p->pr = (struct sim_reservation_params){ .holder = -1, .type = 5, .aptpl = true, .at_ns = SIM_S(2) };
 	p->zero_copy_rx_ppm = 300000;
 	p->trace_mask = ~((1u << TEV_PDU) | (1u << TEV_DIO));
 }

@@ -21,6 +21,40 @@
 #define SIM_INIS_MAX 16
 #define SIM_PATHS_MAX 4
 
+/* How the gateways' target port groups share the LU (SPC-4 §5.15). */
+enum alua_mode {
+	ALUA_MODE_OFF = 0,  /* every group active/optimized; paths ranked by preference alone */
+	ALUA_MODE_IMPLICIT, /* one group active/optimized, the others standby; the cluster moves it */
+	ALUA_MODE_EXPLICIT, /* the same, moved when an initiator asks (SET TARGET PORT GROUPS), after draining */
+};
+
+/* Which gateway each initiator's multipath prefers (its path priority). */
+enum prefer {
+	PREFER_AUTO = 0, /* the LU's owner with the exclusive lock, else spread */
+	PREFER_OWNER,    /* everyone prefers the optimized gateway (Ceph iSCSI) */
+	PREFER_SPREAD,   /* initiator i prefers gateway i % gateways (active/active) */
+};
+
+/* The gateway cluster around the engines (what tcmu-runner and the
+ * cluster manager do beside LIO): ALUA state and its transitions. */
+struct sim_cluster_params {
+	enum alua_mode alua;
+	int optimized;              /* the gateway that starts active/optimized */
+	enum prefer prefer;
+	uint64_t failover_delay_ns; /* implicit: how long the cluster takes to notice the optimized gateway is down */
+	uint64_t transition_max_ns; /* explicit: a transition completes after this even if not drained */
+};
+
+/* A persistent reservation the workload takes (SPC-4 §5.13): the holder's
+ * multipath registers its key on every path (multipath.conf
+ * reservation_key), then the holder reserves; the others have no key. */
+struct sim_reservation_params {
+	int holder;        /* initiator, -1: no reservation */
+	uint32_t type;     /* SPC-4 §5.13.1 type code (1 WE, 3 EA, 5 WE_RO, 6 EA_RO, 7 WE_AR, 8 EA_AR) */
+	bool aptpl;        /* activate persist through power loss (the state goes to state_save) */
+	uint64_t at_ns;    /* when the holder reserves */
+};
+
 struct sim_target_params {
 	uint32_t cmd_window;
 	uint32_t mrdsl;            /* the target's MaxRecvDataSegmentLength */
@@ -67,6 +101,10 @@ struct sim_params {
 	struct mpath_cfg mp;
 	struct wl_cfg wl;            /* blocks, block_size, stop_at filled by the world */
 	struct disk_params disk;     /* blocks, block_size filled by the world */
+	bool honor_flush;            /* no: the storage acknowledges FLUSH and FUA without making
+					anything durable (a write cache that lies) */
+	struct sim_cluster_params cluster;
+	struct sim_reservation_params pr;
 	struct net_params net;
 	uint32_t zero_copy_rx_ppm;   /* deliveries through rt_rx_space/rt_rx_commit */
 	struct fault_list faults;

@@ -20,6 +20,10 @@ enum vtype {
 	V_FAILBACK,
 	V_NO_PATH_RETRY,
 	V_ALGS,   /* char[16] */
+	V_ALUA_MODE,
+	V_PREFER,
+	V_INI_OPT, /* int: an initiator, or "none" (-1) */
+	V_PR_TYPE, /* uint32_t SPC-4 reservation type, by name */
 };
 
 struct key {
@@ -34,6 +38,9 @@ static const struct key keys[] = {
 	K("topology", "gateways", V_INT, gateways),
 	K("topology", "initiators", V_INT, initiators),
 	K("topology", "paths", V_INT, paths),
+	K("topology", "alua", V_ALUA_MODE, cluster.alua),
+	K("topology", "optimized", V_INT, cluster.optimized),
+	K("topology", "prefer", V_PREFER, cluster.prefer),
 	K("run", "duration", V_TIME, duration_ns),
 	K("run", "liveness", V_TIME, liveness_ns),
 	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
@@ -79,6 +86,7 @@ static const struct key keys[] = {
 	K("multipath", "retry_delay", V_TIME, mp.retry_delay_ns),
 	K("multipath", "retries", V_U32, mp.retries_max),
 	K("multipath", "alua", V_BOOL, mp.alua),
+	K("multipath", "alua_wait", V_TIME, mp.alua_wait_ns),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
 	K("workload", "read", V_U32, wl.weight[WL_READ]),
@@ -90,6 +98,7 @@ static const struct key keys[] = {
 	K("workload", "max_blocks", V_U32, wl.max_blocks),
 	K("workload", "hot_blocks", V_U64, wl.hot_blocks),
 	K("workload", "hot", V_PPM, wl.hot_ppm),
+	K("workload", "heartbeat", V_TIME, wl.hb_interval_ns),
 	K("disk", "read_min", V_TIME, disk.read_lat.min_ns),
 	K("disk", "read_mean", V_TIME, disk.read_lat.exp_mean_ns),
 	K("disk", "read_spike", V_PPM, disk.read_lat.spike_ppm),
@@ -107,6 +116,7 @@ static const struct key keys[] = {
 	K("disk", "misdirect", V_PPM, disk.misdirect_ppm),
 	K("disk", "exclusive_lock", V_BOOL, disk.exclusive_lock),
 	K("disk", "reopen_delay", V_TIME, disk.reopen_delay_ns),
+	K("disk", "honor_flush", V_BOOL, honor_flush),
 	K("net", "latency_min", V_TIME, net.latency.min_ns),
 	K("net", "latency_mean", V_TIME, net.latency.exp_mean_ns),
 	K("net", "latency_spike", V_PPM, net.latency.spike_ppm),
@@ -114,14 +124,26 @@ static const struct key keys[] = {
 	K("net", "split", V_PPM, net.split_ppm),
 	K("net", "tiny", V_PPM, net.tiny_ppm),
 	K("net", "rst_latency", V_TIME, net.rst_latency_ns),
+	K("cluster", "failover_delay", V_TIME, cluster.failover_delay_ns),
+	K("cluster", "transition_max", V_TIME, cluster.transition_max_ns),
+	K("reservation", "holder", V_INI_OPT, pr.holder),
+	K("reservation", "type", V_PR_TYPE, pr.type),
+	K("reservation", "aptpl", V_BOOL, pr.aptpl),
+	K("reservation", "at", V_TIME, pr.at_ns),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const char *const selectors[] = { "round-robin", "queue-length", "service-time" };
 static const char *const failbacks[] = { "immediate", "manual" };
+static const char *const alua_modes[] = { "off", "implicit", "explicit" };
+static const char *const prefers[] = { "auto", "owner", "spread" };
+/* SPC-4 §5.13.1 reservation types by code. */
+static const char *const pr_types[] = { [1] = "we", [3] = "ea", [5] = "we_ro", [6] = "ea_ro", [7] = "we_ar",
+	[8] = "ea_ar" };
+#define PR_TYPES (sizeof(pr_types) / sizeof(pr_types[0]))
 
 static const char *const sections[] = { "topology", "run", "lu", "target", "initiator", "multipath", "workload",
-	"disk", "net" };
+	"disk", "net", "cluster", "reservation" };
 
 /* ---- values ---- */
 
@@ -188,7 +210,7 @@ static bool parse_bool(const char *s, bool *out)
 static int parse_name(const char *s, const char *const *names, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0)
 			return i;
 	return -1;
 }
@@ -245,6 +267,35 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 			return false;
 		memcpy(f, v, strlen(v) + 1);
 		return true;
+	case V_ALUA_MODE: {
+		int i = parse_name(v, alua_modes, 3);
+		if (i < 0)
+			return false;
+		*(enum alua_mode *)f = (enum alua_mode)i;
+		return true;
+	}
+	case V_PREFER: {
+		int i = parse_name(v, prefers, 3);
+		if (i < 0)
+			return false;
+		*(enum prefer *)f = (enum prefer)i;
+		return true;
+	}
+	case V_INI_OPT:
+		if (strcmp(v, "none") == 0)
+			*(int *)f = -1;
+		else if (parse_u64(v, &u) && u < SIM_INIS_MAX)
+			*(int *)f = (int)u;
+		else
+			return false;
+		return true;
+	case V_PR_TYPE: {
+		int i = parse_name(v, pr_types, (int)PR_TYPES);
+		if (i < 0)
+			return false;
+		*(uint32_t *)f = (uint32_t)i;
+		return true;
+	}
 	}
 	return false;
 }
@@ -308,6 +359,23 @@ static void fmt_value(const struct sim_params *p, const struct key *k, char *out
 	case V_ALGS:
 		snprintf(out, cap, "%s", (const char *)f);
 		return;
+	case V_ALUA_MODE:
+		snprintf(out, cap, "%s", alua_modes[*(const enum alua_mode *)f]);
+		return;
+	case V_PREFER:
+		snprintf(out, cap, "%s", prefers[*(const enum prefer *)f]);
+		return;
+	case V_INI_OPT:
+		if (*(const int *)f < 0)
+			snprintf(out, cap, "none");
+		else
+			snprintf(out, cap, "%d", *(const int *)f);
+		return;
+	case V_PR_TYPE: {
+		uint32_t t = *(const uint32_t *)f;
+		snprintf(out, cap, "%s", t < PR_TYPES && pr_types[t] != NULL ? pr_types[t] : "we_ro");
+		return;
+	}
 	}
 }
 
@@ -434,18 +502,10 @@ static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_e
 		return 0;
 	}
 	if (strcmp(toks[0], "expect") == 0) {
-		e->set = true;
-		if (n == 2 && strcmp(toks[1], "pass") == 0) {
-			e->oracle = ORACLE_NONE;
-			return 0;
-		}
-		for (int o = ORACLE_DATA; o <= ORACLE_ENGINE && n == 3 && strcmp(toks[1], "fail") == 0; o++) {
-			if (strcmp(toks[2], sim_oracle_name((enum sim_oracle)o)) == 0) {
-				e->oracle = (enum sim_oracle)o;
-				return 0;
-			}
-		}
-		return perr(ps, "expect pass | expect fail data|protocol|liveness|engine");
+		char why[160];
+		if (expect_parse(e, toks + 1, n - 1, why, sizeof(why)) != 0)
+			return perr(ps, "%s", why);
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		if (strcmp(toks[0], sections[i]) == 0)
@@ -470,13 +530,20 @@ static int validate(struct parser *ps, const struct sim_params *p)
 		if (f->ini >= p->initiators || f->gw >= p->gateways)
 			return perr(ps, "fault %u names an initiator or gateway that does not exist", i);
 	}
+	if (p->cluster.optimized < 0 || p->cluster.optimized >= p->gateways)
+		return perr(ps, "topology optimized= names a gateway that does not exist");
+	if (p->pr.holder >= p->initiators)
+		return perr(ps, "reservation holder= names an initiator that does not exist");
+	if (p->wl.hb_interval_ns != 0 && (p->initiators > (int)WL_HB_BLOCKS || p->blocks <= 2 * WL_HB_BLOCKS))
+		return perr(ps, "workload heartbeat= needs at most %u initiators and more than %u blocks", WL_HB_BLOCKS,
+			2 * WL_HB_BLOCKS);
 	return 0;
 }
 
 int scenario_parse(const char *text, struct sim_params *p, struct scenario_expect *e, char *err, size_t err_len)
 {
 	struct parser ps = { .err = err, .err_len = err_len };
-	*e = (struct scenario_expect){ 0 };
+	*e = (struct scenario_expect){ .bound_metric = METRIC_COUNT };
 	char line[4096];
 	const char *s = text;
 	while (*s != '\0') {
@@ -550,11 +617,9 @@ size_t scenario_format(const struct sim_params *p, const struct scenario_expect 
 			emit(&o, " b=%llu", (unsigned long long)f->b);
 		emit(&o, "\n");
 	}
-	if (e != NULL && e->set) {
-		if (e->oracle == ORACLE_NONE)
-			emit(&o, "expect pass\n");
-		else
-			emit(&o, "expect fail %s\n", sim_oracle_name(e->oracle));
+	if (e != NULL) {
+		size_t need = expect_format(e, o.len < o.cap ? o.buf + o.len : NULL, o.len < o.cap ? o.cap - o.len : 0);
+		o.len += need;
 	}
 	return o.len;
 }

@@ -10,13 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "expect.h"
 #include "params.h"
 #include "world.h"
-
-struct scenario_expect {
-	bool set;               /* an "expect" line was given */
-	enum sim_oracle oracle; /* ORACLE_NONE: the run must pass */
-};
 
 /* Parse text into p (which starts from params_default). On error writes
  * "line N: why" into err and returns -1. */

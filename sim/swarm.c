@@ -143,6 +143,9 @@ static uint64_t max_duration(enum fault_kind k)
 	case F_RESET:
 	case F_DISK_POWER:
 	case F_ALLOC_FAIL:
+	case F_ALUA_FAILOVER:
+	case F_LOGIN_DROP:
+	case F_SWIZZLE:
 	case F_KINDS: break;
 	}
 	return 0;
@@ -189,7 +192,7 @@ static void draw_faults(struct sim_params *p, uint64_t seed)
 	p->faults.n = 0;
 	/* The window leaves a quiet start (logins) and a quiet end. */
 	uint64_t lo = SIM_S(2), hi = p->duration_ns > SIM_S(12) ? p->duration_ns - SIM_S(10) : SIM_S(2);
-	for (int k = 0; k < F_KINDS; k++) {
+	for (int k = 0; k < F_SWARM_KINDS; k++) {
 		/* Swarm: each kind is in this world or not, and if so, at its own rate. */
 		if (!rng_chance(&mix, 500000))
 			continue;

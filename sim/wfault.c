@@ -99,6 +99,14 @@ static void ev_start(void *a, void *b, uint64_t arg)
 		world_cov(w, COV_FAULT_ALLOC_FAIL);
 		g->alloc_fail_left += f->a;
 		break;
+	case F_ALUA_FAILOVER:
+		wcluster_failover(w, f->gw);
+		break;
+	case F_LOGIN_DROP:
+		w->login_drops[f->ini][f->gw] += (uint32_t)f->a;
+		break;
+	case F_SWIZZLE:
+		break; /* its partitions are scheduled of their own (swizzle below) */
 	case F_KINDS:
 		assert(0 && "not a fault");
 	}
@@ -139,14 +147,52 @@ static void ev_heal(void *a, void *b, uint64_t arg)
 	case F_DISK_SLOW:
 		disk_slow(&w->disk, f->gw, 0);
 		break;
+	case F_LOGIN_DROP:
+		w->login_drops[f->ini][f->gw] = 0; /* what was not used is forgotten */
+		break;
 	case F_STALL:
 	case F_RESET:
 	case F_DISK_POWER:
 	case F_ALLOC_FAIL:
+	case F_ALUA_FAILOVER:
+	case F_SWIZZLE:
 	case F_KINDS:
 		break;
 	}
 	wtimer_touch(&g->timer);
+}
+
+static void schedule(struct world *w, const struct fault *f)
+{
+	evq_push(&w->q, f->at_ns, ev_start, w, (void *)(uintptr_t)f, 0);
+	evq_push(&w->q, f->at_ns + f->dur_ns, ev_heal, w, (void *)(uintptr_t)f, 0);
+}
+
+/* FoundationDB's swizzle-clog, on one initiator-gateway link: its two
+ * directions clog one after the other (the first at the start, the
+ * second within the first half) and unclog in an order of their own
+ * (the first within the second half, the last at the end). Order and
+ * times come from the seed: a seed family replays the same story with
+ * every order. */
+static void swizzle(struct world *w, const struct fault *f, unsigned index)
+{
+	struct sim_rng r;
+	rng_stream(&r, w->p->seed, "swizzle", index);
+	uint64_t half = f->dur_ns / 2;
+	enum fault_dir dirs[2] = { FD_TO_GW, FD_TO_INI };
+	unsigned first_clogged = (unsigned)rng_below(&r, 2), first_healed = (unsigned)rng_below(&r, 2);
+	uint64_t clog[2], heal[2];
+	clog[first_clogged] = f->at_ns;
+	clog[1 - first_clogged] = f->at_ns + rng_below(&r, half + 1);
+	heal[first_healed] = f->at_ns + half + rng_below(&r, f->dur_ns - half + 1);
+	heal[1 - first_healed] = f->at_ns + f->dur_ns;
+	for (unsigned k = 0; k < 2 && w->nswizzled < sizeof(w->swizzled) / sizeof(w->swizzled[0]); k++) {
+		struct fault *p = &w->swizzled[w->nswizzled++];
+		uint64_t end = heal[k] > clog[k] ? heal[k] : clog[k];
+		*p = (struct fault){ .kind = F_PARTITION, .at_ns = clog[k], .dur_ns = end - clog[k], .ini = f->ini,
+			.gw = f->gw, .dir = dirs[k] };
+		schedule(w, p);
+	}
 }
 
 void wfault_schedule(struct world *w)
@@ -154,7 +200,8 @@ void wfault_schedule(struct world *w)
 	const struct fault_list *l = &w->p->faults;
 	for (unsigned i = 0; i < l->n; i++) {
 		const struct fault *f = &l->f[i];
-		evq_push(&w->q, f->at_ns, ev_start, w, (void *)(uintptr_t)f, 0);
-		evq_push(&w->q, f->at_ns + f->dur_ns, ev_heal, w, (void *)(uintptr_t)f, 0);
+		schedule(w, f);
+		if (f->kind == F_SWIZZLE)
+			swizzle(w, f, i);
 	}
 }

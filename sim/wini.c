@@ -6,6 +6,8 @@
 #include "time.h"
 #include "world_int.h"
 
+#define WINI_PR_KEY_BASE 0x1515000000000000ull /* initiator i's reservation key: base + i */
+
 static struct world *world_of(const struct isess *s)
 {
 	return ((const struct wpath *)s->user)->w;
@@ -86,6 +88,9 @@ static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t
 	wtimer_touch(&in->timer);
 	switch (ev) {
 	case ISE_UP:
+		if (p->down_at != SIM_NEVER && w->q.now - p->down_at > p->relogin_max_ns)
+			p->relogin_max_ns = w->q.now - p->down_at;
+		p->down_at = SIM_NEVER;
 		mpath_path_up(&in->mp, w->q.now, (unsigned)p->idx);
 		world_cov(w, COV_SESS_LOGIN);
 		if (s->cfg->login.chap_user != NULL)
@@ -118,8 +123,27 @@ static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t
 		world_cov(w, COV_SESS_LOGIN_FAILED);
 		break;
 	case ISE_DOWN:
+		p->down_at = w->q.now;
 		break;
 	}
+}
+
+/* A persistent reservation excludes every initiator without a key from
+ * writing (every type of SPC-4 §5.13.1 does): a write of theirs, issued
+ * after the holder's RESERVE was acknowledged, must be answered
+ * RESERVATION CONFLICT through every gateway. */
+static void check_reservation(struct wini *in, const struct mp_io *io)
+{
+	struct world *w = in->w;
+	const struct wini *holder = w->p->pr.holder >= 0 ? &w->inis[w->p->pr.holder] : NULL;
+	if (holder == NULL || in->mp.pr_key != 0 || io->result != MP_OK || !wl_io_writes(io))
+		return;
+	uint64_t since = holder->wl.pr_held_since;
+	if (since == SIM_NEVER || wl_io_invoked(io) < since)
+		return;
+	world_violation(w, ORACLE_RESERVATION,
+		"initiator %d wrote through gateway %d (GOOD) although initiator %d has held a type %u persistent reservation since %.6f s and it holds no key",
+		in->idx, io->last_gw, w->p->pr.holder, w->p->pr.type, (double)since / 1e9);
 }
 
 static void mp_done(void *ctx, struct mpath *mp, struct mp_io *io)
@@ -127,6 +151,7 @@ static void mp_done(void *ctx, struct mpath *mp, struct mp_io *io)
 	(void)mp;
 	struct wini *in = ctx;
 	struct world *w = in->w;
+	check_reservation(in, io);
 	wl_io_done(&in->wl, w->q.now, io);
 	if (io->result == MP_NO_PATH || io->result == MP_RETRIES)
 		w->io_errors++;
@@ -167,6 +192,30 @@ static void mp_note(void *ctx, struct mpath *mp, const char *what, int path)
 			world_cov(w, note_covs[i].cov);
 }
 
+static void mp_activate(void *ctx, struct mpath *mp, int path)
+{
+	struct wini *in = ctx;
+	wcluster_activate(in->w, in->idx, mp->paths[path].gw);
+}
+
+/* The gateway this initiator's multipath prefers (its static priority). */
+static int preferred_gw(const struct world *w, int ini)
+{
+	const struct sim_params *p = w->p;
+	switch (p->cluster.prefer) {
+	case PREFER_OWNER:
+		return p->cluster.optimized;
+	case PREFER_SPREAD:
+		return ini % p->gateways;
+	case PREFER_AUTO:
+		break;
+	}
+	/* One gateway is active/optimized: with the disk's exclusive lock,
+	 * the LU's owner for everyone (Ceph iSCSI); without it, each
+	 * initiator prefers its own, spreading the load. */
+	return p->disk.exclusive_lock ? p->cluster.optimized : ini % p->gateways;
+}
+
 static const struct isess_ops sess_ops = {
 	.connect = sess_connect, .send = sess_send, .disconnect = sess_disconnect,
 	.done = sess_done, .sent = sess_sent, .event = sess_event,
@@ -180,8 +229,13 @@ void wini_init(struct world *w, struct wini *in)
 	snprintf(in->name, sizeof(in->name), "iqn.2024-01.org.isim:host%d", in->idx);
 	in->icfg = w->icfg;
 	in->icfg.login.initiator_name = in->name;
-	struct mpath_ops mops = { .ctx = in, .done = mp_done, .note = mp_note };
-	mpath_init(&in->mp, &p->mp, &mops);
+	struct mpath_ops mops = { .ctx = in, .done = mp_done, .note = mp_note, .activate = mp_activate };
+	in->mpcfg = p->mp;
+	in->mpcfg.alua_explicit = p->cluster.alua == ALUA_MODE_EXPLICIT;
+	mpath_init(&in->mp, &in->mpcfg, &mops);
+	/* The reservation holder's key (multipath.conf reservation_key). */
+	if (p->pr.holder == in->idx)
+		mpath_set_pr_key(&in->mp, WINI_PR_KEY_BASE + (uint64_t)in->idx, p->pr.aptpl);
 	struct isess_ops ops = sess_ops;
 	ops.ctx = in;
 	for (int k = 0; k < p->paths; k++) {
@@ -190,22 +244,21 @@ void wini_init(struct world *w, struct wini *in)
 		path->ini = in->idx;
 		path->idx = k;
 		path->gw = (in->idx + k) % p->gateways;
+		path->down_at = SIM_NEVER;
 		struct sim_rng rng;
 		rng_stream(&rng, p->seed, "session", (uint32_t)(in->idx * SIM_PATHS_MAX + k));
 		/* ISID: type "random" (RFC 7143 §11.12.5), then initiator and path. */
 		const uint8_t isid[6] = { 0x80, 0x00, (uint8_t)in->idx, 0x00, (uint8_t)k, 0x01 };
 		isess_init(&path->sess, &in->icfg, &ops, w->mem, &rng, isid);
 		path->sess.user = path;
-		/* One gateway is active/optimized: with the disk's exclusive lock,
-		 * the LU's owner for everyone (Ceph iSCSI); without it, each
-		 * initiator prefers its own, spreading the load. */
-		int owner = p->disk.exclusive_lock ? 0 : in->idx % p->gateways;
-		uint32_t prio = path->gw == owner ? 50 : 10;
+		uint32_t prio = path->gw == preferred_gw(w, in->idx) ? 50 : 10;
 		mpath_add_path(&in->mp, &path->sess, path->gw, (uint16_t)(path->gw + 1), prio);
 	}
 	struct sim_rng rng;
 	rng_stream(&rng, p->seed, "workload", (uint32_t)in->idx);
 	wl_init(&in->wl, &w->wlcfg, w->mem, &rng, &w->od, &in->mp, w->tr, in->idx);
+	if (p->pr.holder == in->idx)
+		wl_set_reservation(&in->wl, in->mp.pr_key, (uint8_t)p->pr.type, p->pr.at_ns);
 }
 
 void wini_fini(struct wini *in)

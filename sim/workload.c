@@ -10,6 +10,7 @@ enum {
 	OP_WRITE10 = 0x2a,
 	OP_SYNC_CACHE10 = 0x35,
 	OP_UNMAP = 0x42,
+	OP_PERSISTENT_RESERVE_OUT = 0x5f,
 	OP_COMPARE_AND_WRITE = 0x89,
 };
 #define CDB_FUA 0x08u          /* WRITE(10) byte 1 bit 3 (SBC-3 §5.40) */
@@ -17,11 +18,15 @@ enum {
 #define SK_ILLEGAL_REQUEST 0x5u
 #define SK_MISCOMPARE 0xeu
 #define UNMAP_PARAM_LEN 24u    /* header + one block descriptor (SBC-3 §5.28.2) */
+#define PROUT_RESERVE 0x01u    /* SPC-4 §6.16.2 service action */
+#define PROUT_PARAM_LEN 24u    /* basic parameter list (SPC-4 §6.16.3) */
+#define ST_RESERVATION_CONFLICT 0x18u /* SAM-5 §5.3 */
+#define PR_RETRY_NS SIM_S(1)   /* a RESERVE that failed is tried again after this */
 #define POISON 0xa5u           /* fills read buffers: data never sent shows as corrupt */
 
 static const char *const op_names[WL_OPS] = {
 	[WL_READ] = "read", [WL_WRITE] = "write", [WL_WRITE_FUA] = "write_fua",
-	[WL_FLUSH] = "flush", [WL_UNMAP] = "unmap", [WL_CAW] = "caw",
+	[WL_FLUSH] = "flush", [WL_UNMAP] = "unmap", [WL_CAW] = "caw", [WL_RESERVE] = "reserve",
 };
 
 const char *wl_op_name(enum wl_op op)
@@ -48,20 +53,34 @@ void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem 
 	w->mp = mp;
 	w->tr = tr;
 	w->ini = ini;
-	w->slots = sim_zalloc(mem, sizeof(*w->slots) * cfg->qd);
-	for (uint32_t i = 0; i < cfg->qd; i++) {
+	w->nslots = cfg->qd + (cfg->hb_interval_ns != 0);
+	w->slots = sim_zalloc(mem, sizeof(*w->slots) * w->nslots);
+	for (uint32_t i = 0; i < w->nslots; i++) {
 		w->slots[i].buf = sim_zalloc(mem, buf_size(cfg));
 		w->slots[i].next_at = rng_exp(&w->rng, cfg->think_mean_ns);
 		w->slots[i].io.owner = &w->slots[i];
 	}
+	if (cfg->hb_interval_ns != 0) {
+		assert(cfg->blocks > WL_HB_BLOCKS && (unsigned)ini < WL_HB_BLOCKS);
+		w->slots[cfg->qd].heartbeat = true;
+		w->slots[cfg->qd].next_at = cfg->hb_interval_ns;
+	}
 	w->seen = sim_zalloc(mem, sizeof(*w->seen) * cfg->blocks);
+	w->pr_at = w->pr_held_since = SIM_NEVER;
+}
+
+void wl_set_reservation(struct workload *w, uint64_t key, uint8_t type, uint64_t at)
+{
+	w->pr_key = key;
+	w->pr_type = type;
+	w->pr_at = at;
 }
 
 void wl_fini(struct workload *w)
 {
-	for (uint32_t i = 0; i < w->cfg->qd; i++)
+	for (uint32_t i = 0; i < w->nslots; i++)
 		sim_free(w->mem, w->slots[i].buf, buf_size(w->cfg));
-	sim_free(w->mem, w->slots, sizeof(*w->slots) * w->cfg->qd);
+	sim_free(w->mem, w->slots, sizeof(*w->slots) * w->nslots);
 	sim_free(w->mem, w->seen, sizeof(*w->seen) * w->cfg->blocks);
 }
 
@@ -85,13 +104,19 @@ static enum wl_op pick_op(struct workload *w)
 static void pick_range(struct workload *w, struct wl_slot *s, uint32_t max)
 {
 	const struct wl_cfg *c = w->cfg;
-	uint64_t span = rng_chance(&w->rng, c->hot_ppm) && c->hot_blocks > 0 ? c->hot_blocks : c->blocks;
-	if (span > c->blocks)
-		span = c->blocks;
+	uint64_t end = c->hb_interval_ns != 0 ? c->blocks - WL_HB_BLOCKS : c->blocks;
+	uint64_t span = rng_chance(&w->rng, c->hot_ppm) && c->hot_blocks > 0 ? c->hot_blocks : end;
+	if (span > end)
+		span = end;
+	if (s->heartbeat) {
+		s->lba = c->blocks - 1 - (uint64_t)w->ini;
+		s->n = 1;
+		return;
+	}
 	s->lba = rng_below(&w->rng, span);
 	s->n = 1 + (uint32_t)rng_below(&w->rng, max);
-	if (s->lba + s->n > c->blocks)
-		s->n = (uint32_t)(c->blocks - s->lba);
+	if (s->lba + s->n > end)
+		s->n = (uint32_t)(end - s->lba);
 }
 
 static void cdb_rw10(uint8_t *cdb, uint8_t op, uint64_t lba, uint32_t n)
@@ -169,14 +194,37 @@ static void prepare(struct workload *w, struct wl_slot *s)
 		cmd->dir = ICMD_OUT;
 		cmd->len = 2 * bs;
 		break;
+	case WL_RESERVE:
+		cmd->cdb[0] = OP_PERSISTENT_RESERVE_OUT;
+		cmd->cdb[1] = PROUT_RESERVE;
+		cmd->cdb[2] = w->pr_type; /* SCOPE 0 (logical unit), TYPE */
+		put_be32(cmd->cdb + 5, PROUT_PARAM_LEN);
+		memset(s->buf, 0, PROUT_PARAM_LEN);
+		put_be64(s->buf, w->pr_key); /* RESERVATION KEY */
+		cmd->dir = ICMD_OUT;
+		cmd->len = PROUT_PARAM_LEN;
+		break;
 	case WL_OPS:
 		assert(0 && "not an operation");
 	}
 }
 
+static enum wl_op next_op(struct workload *w, const struct wl_slot *s)
+{
+	if (s->heartbeat)
+		return w->hb_reread ? WL_READ : WL_CAW;
+	if (w->pr_key != 0 && w->pr_at <= w->now) {
+		w->pr_at = SIM_NEVER; /* one RESERVE at a time */
+		return WL_RESERVE;
+	}
+	return pick_op(w);
+}
+
 static void issue(struct workload *w, struct wl_slot *s)
 {
-	s->op = pick_op(w);
+	if (wl_outstanding(w) == 0)
+		w->stall_since = w->now;
+	s->op = next_op(w, s);
 	s->busy = true;
 	s->invoke = w->now;
 	prepare(w, s);
@@ -192,7 +240,7 @@ void wl_on_time(struct workload *w, uint64_t now)
 	w->now = now;
 	if (now >= w->cfg->stop_at_ns)
 		return;
-	for (uint32_t i = 0; i < w->cfg->qd; i++) {
+	for (uint32_t i = 0; i < w->nslots; i++) {
 		struct wl_slot *s = &w->slots[i];
 		if (!s->busy && s->next_at <= now)
 			issue(w, s);
@@ -202,7 +250,7 @@ void wl_on_time(struct workload *w, uint64_t now)
 uint64_t wl_next_deadline(const struct workload *w)
 {
 	uint64_t d = SIM_NEVER;
-	for (uint32_t i = 0; i < w->cfg->qd; i++)
+	for (uint32_t i = 0; i < w->nslots; i++)
 		if (!w->slots[i].busy && w->slots[i].next_at < d)
 			d = w->slots[i].next_at;
 	return d < w->cfg->stop_at_ns ? d : SIM_NEVER;
@@ -214,10 +262,21 @@ uint64_t wl_version_of(const struct mp_io *io)
 	return s->busy ? s->ver : 0;
 }
 
+bool wl_io_writes(const struct mp_io *io)
+{
+	const struct wl_slot *s = io->owner;
+	return s->op == WL_WRITE || s->op == WL_WRITE_FUA || s->op == WL_UNMAP || s->op == WL_CAW;
+}
+
+uint64_t wl_io_invoked(const struct mp_io *io)
+{
+	return ((const struct wl_slot *)io->owner)->invoke;
+}
+
 unsigned wl_outstanding(const struct workload *w)
 {
 	unsigned n = 0;
-	for (uint32_t i = 0; i < w->cfg->qd; i++)
+	for (uint32_t i = 0; i < w->nslots; i++)
 		n += w->slots[i].busy;
 	return n;
 }
@@ -245,6 +304,18 @@ static bool unsupported(const struct mp_io *io)
 	return io->result == MP_CHECK && io->cmd.status == 0x02 && sense_key(&io->cmd) == SK_ILLEGAL_REQUEST;
 }
 
+static bool conflict(const struct mp_io *io)
+{
+	return io->result == MP_CHECK && io->cmd.status == ST_RESERVATION_CONFLICT;
+}
+
+/* The target said it did not execute the command (SAM-5 §5.3: a
+ * RESERVATION CONFLICT, like an unsupported command, changes nothing). */
+static enum odata_outcome failed_write(const struct mp_io *io)
+{
+	return unsupported(io) || conflict(io) ? OD_NO_EFFECT : OD_INDETERMINATE;
+}
+
 static void note_seen(struct workload *w, const struct wl_slot *s)
 {
 	uint32_t bs = w->cfg->block_size;
@@ -256,24 +327,52 @@ static void note_seen(struct workload *w, const struct wl_slot *s)
 	}
 }
 
+static bool judge_caw(struct workload *w, struct wl_slot *s)
+{
+	const struct mp_io *io = &s->io;
+	odata_read_end(w->od, s->read_token);
+	if (io->result == MP_OK) {
+		w->seen[s->lba] = s->ver;
+		/* The compared value was the block's value when the write happened,
+		 * and no other COMPARE AND WRITE replaced that same value. */
+		if (!odata_read_check(w->od, s->lba, 1, s->buf, s->invoke, w->now) ||
+			!odata_caw_won(w->od, s->lba, s->expect, s->ver, s->invoke))
+			return false;
+		return odata_end(w->od, s->ver, OD_ACKED, w->now);
+	}
+	if (io->result == MP_CHECK && sense_key(&io->cmd) == SK_MISCOMPARE) {
+		w->stats.miscompares++;
+		/* A heartbeat that lost track of its block reads it first (the
+		 * host re-reads the ATS record and goes on from what it holds). */
+		if (s->heartbeat)
+			w->hb_reread = true;
+		return odata_end(w->od, s->ver, OD_NO_EFFECT, w->now);
+	}
+	return odata_end(w->od, s->ver, failed_write(io), w->now);
+}
+
 static bool judge(struct workload *w, struct wl_slot *s)
 {
 	const struct mp_io *io = &s->io;
 	bool ok = io->result == MP_OK;
 	if (io->result == MP_CHECK && sense_key(&io->cmd) == SK_MEDIUM_ERROR)
 		w->stats.medium_errors++;
+	if (conflict(io))
+		w->stats.conflicts++;
 	switch (s->op) {
 	case WL_READ:
 		odata_read_end(w->od, s->read_token);
 		if (!ok)
 			return true;
 		note_seen(w, s);
+		if (s->heartbeat)
+			w->hb_reread = false;
 		return odata_read_check(w->od, s->lba, s->n, s->buf, s->invoke, w->now);
 	case WL_WRITE:
 	case WL_WRITE_FUA:
 		for (uint32_t i = 0; ok && i < s->n; i++)
 			w->seen[s->lba + i] = s->ver;
-		return odata_end(w->od, s->ver, ok ? OD_ACKED : OD_INDETERMINATE, w->now);
+		return odata_end(w->od, s->ver, ok ? OD_ACKED : failed_write(io), w->now);
 	case WL_FLUSH:
 		if (ok)
 			odata_flush_done(w->od, s->invoke);
@@ -281,22 +380,15 @@ static bool judge(struct workload *w, struct wl_slot *s)
 	case WL_UNMAP:
 		if (ok)
 			w->seen[s->lba] = 0;
-		return odata_end(w->od, s->ver, ok ? OD_ACKED : unsupported(io) ? OD_NO_EFFECT : OD_INDETERMINATE,
-			w->now);
+		return odata_end(w->od, s->ver, ok ? OD_ACKED : failed_write(io), w->now);
 	case WL_CAW:
-		odata_read_end(w->od, s->read_token);
-		if (ok) {
-			w->seen[s->lba] = s->ver;
-			/* The compared value was the block's value when the write happened. */
-			if (!odata_read_check(w->od, s->lba, 1, s->buf, s->invoke, w->now))
-				return false;
-			return odata_end(w->od, s->ver, OD_ACKED, w->now);
-		}
-		if (io->result == MP_CHECK && sense_key(&io->cmd) == SK_MISCOMPARE) {
-			w->stats.miscompares++;
-			return odata_end(w->od, s->ver, OD_NO_EFFECT, w->now);
-		}
-		return odata_end(w->od, s->ver, unsupported(io) ? OD_NO_EFFECT : OD_INDETERMINATE, w->now);
+		return judge_caw(w, s);
+	case WL_RESERVE:
+		if (ok)
+			w->pr_held_since = w->now;
+		else
+			w->pr_at = w->now + PR_RETRY_NS;
+		return true;
 	case WL_OPS:
 		break;
 	}
@@ -314,10 +406,14 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 	w->stats.latency_sum_ns += lat;
 	if (lat > w->stats.latency_max_ns)
 		w->stats.latency_max_ns = lat;
-	if (io->result == MP_OK)
+	if (io->result == MP_OK) {
 		w->stats.ok[s->op]++;
-	else
+		if (now - w->stall_since > w->stats.stall_max_ns)
+			w->stats.stall_max_ns = now - w->stall_since;
+		w->stall_since = now;
+	} else {
 		w->stats.failed[s->op]++;
+	}
 	if (io->result == MP_NO_PATH)
 		w->stats.no_path++;
 	if (io->result == MP_RETRIES)
@@ -330,6 +426,6 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 		sense_asc(&io->cmd, 1), io->attempts, (unsigned long long)lat);
 	if (!judge(w, s))
 		w->failed = true;
-	s->next_at = now + rng_exp(&w->rng, w->cfg->think_mean_ns);
+	s->next_at = now + (s->heartbeat ? w->cfg->hb_interval_ns : rng_exp(&w->rng, w->cfg->think_mean_ns));
 	s->ver = 0;
 }

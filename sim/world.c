@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "block.h"
 #include "time.h"
 #include "world_int.h"
 
@@ -20,6 +21,9 @@ const char *sim_oracle_name(enum sim_oracle o)
 	case ORACLE_PROTOCOL: return "protocol";
 	case ORACLE_LIVENESS: return "liveness";
 	case ORACLE_ENGINE: return "engine";
+	case ORACLE_RESERVATION: return "reservation";
+	case ORACLE_BOUND: return "bound";
+	case ORACLE_KINDS: break;
 	}
 	return "unknown";
 }
@@ -72,7 +76,27 @@ void world_conn_gone(struct world *w, struct net_conn *c)
 static bool net_accept(void *ctx, struct net_conn *c)
 {
 	struct world *w = ctx;
-	return wgw_accept(&w->gws[c->gw], c);
+	if (!wgw_accept(&w->gws[c->gw], c))
+		return false;
+	/* Fault login_drop: this connection dies once its login has begun. */
+	uint32_t *left = &w->login_drops[c->ini][c->gw];
+	if (*left > 0 && w->ndrop < WORLD_LOGIN_DROPS_MAX) {
+		(*left)--;
+		w->drop_conns[w->ndrop++] = c->id;
+	}
+	return true;
+}
+
+/* Was c marked to be reset at its first bytes? Forget it if so. */
+static bool take_login_drop(struct world *w, const struct net_conn *c)
+{
+	for (unsigned i = 0; i < w->ndrop; i++) {
+		if (w->drop_conns[i] == c->id) {
+			w->drop_conns[i] = w->drop_conns[--w->ndrop];
+			return true;
+		}
+	}
+	return false;
 }
 
 static void net_connected(void *ctx, struct net_conn *c, bool ok)
@@ -86,10 +110,17 @@ static void net_deliver(void *ctx, struct net_conn *c, enum net_side to, const u
 	struct world *w = ctx;
 	if (len < NET_READ_MAX && c->pipe[to == NET_GW ? NET_INI : NET_GW].head != NULL)
 		world_cov(w, COV_NET_SPLIT_DELIVERY);
-	if (to == NET_GW)
+	if (to == NET_GW) {
+		bool drop = w->ndrop > 0 && take_login_drop(w, c);
 		wgw_deliver(&w->gws[c->gw], c, p, len);
-	else
+		if (drop && !c->dead) {
+			trace_ev(w->tr, w->q.now, TEV_CONN, "login_drop", c->ini, (int)c->id, (uint64_t)c->gw, 0,
+				",\"gw\":%d", c->gw);
+			net_reset(&w->net, c, "login_drop");
+		}
+	} else {
 		wini_deliver(c->user[NET_INI], c, p, len);
+	}
 }
 
 static void net_closed(void *ctx, struct net_conn *c, enum net_side to, bool reset)
@@ -157,6 +188,26 @@ static void net_wire(void *ctx, struct net_conn *c, enum net_wire what, enum net
 
 /* ---- disk glue ---- */
 
+/* White box, SAM-5 §7.2: once a task is gone (answered, FUNCTION
+ * COMPLETE for its ABORT TASK, or its nexus lost and the gateway's writes
+ * drained) nothing it started may still change the medium. */
+static void check_landing(struct world *w, int gw, const struct rt_disk_io *io)
+{
+	uint32_t bs = w->p->block_size;
+	uint64_t last = 0;
+	for (uint64_t off = 0; off + bs <= io->len; off += bs) {
+		uint64_t ver, other;
+		enum block_kind k = block_decode(io->buf + off, bs, (io->offset + off) / bs, &ver, &other);
+		if ((k != BLOCK_OK && k != BLOCK_WRONG_LBA) || ver == last)
+			continue;
+		last = ver;
+		if (!oatt_may_land(&w->att, ver, gw))
+			world_violation(w, ORACLE_DATA,
+				"gateway %d: a write of version %llu (lba %llu) landed after every command carrying it there was answered (status or ABORT TASK complete) or settled",
+				gw, (unsigned long long)ver, (unsigned long long)((io->offset + off) / bs));
+	}
+}
+
 static void disk_done(void *ctx, int gw, struct rt_disk_io *io)
 {
 	struct world *w = ctx;
@@ -164,6 +215,9 @@ static void disk_done(void *ctx, int gw, struct rt_disk_io *io)
 		world_cov(w, COV_DISK_READ_ERROR);
 	if (io->status == RT_DISK_ERR_WRITE)
 		world_cov(w, COV_DISK_WRITE_ERROR);
+	if (io->op == RT_DISK_WRITE && io->status == RT_DISK_OK && io->buf != NULL)
+		check_landing(w, gw, io);
+	wmetrics_write_done(w, gw, io);
 	wgw_disk_done(&w->gws[gw], io);
 }
 
@@ -382,6 +436,7 @@ static void collect(struct world *w, struct sim_result *out)
 	w->cov.hits[COV_DISK_TORN_WRITE] += w->disk.stats.torn_blocks;
 	w->cov.hits[COV_DATA_READ_AFTER_POWER_LOSS] += w->od.stats.power_losses ? w->od.stats.reads_checked : 0;
 	out->cov = w->cov;
+	wmetrics_collect(w, &out->metrics);
 	out->trace_hash = w->tr->hash;
 	out->trace_events = w->tr->events;
 }
@@ -394,6 +449,7 @@ void world_run(struct world *w, struct sim_result *out)
 	trace_ev(w->tr, 0, TEV_WORLD, "start", -1, -1, p->seed, 0,
 		",\"seed\":%llu,\"gateways\":%d,\"initiators\":%d,\"paths\":%d,\"faults\":%u",
 		(unsigned long long)p->seed, p->gateways, p->initiators, p->paths, p->faults.n);
+	wcluster_init(w);
 	for (int g = 0; g < p->gateways && !w->done; g++) {
 		w->gws[g].idx = g;
 		wgw_init(w, &w->gws[g]);

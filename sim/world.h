@@ -18,6 +18,7 @@
 
 #include "cov.h"
 #include "mem.h"
+#include "metrics.h"
 #include "params.h"
 #include "trace.h"
 
@@ -27,6 +28,9 @@ enum sim_oracle {
 	ORACLE_PROTOCOL,  /* the PDU checker */
 	ORACLE_LIVENESS,  /* I/O or paths did not recover after the faults healed */
 	ORACLE_ENGINE,    /* engine hygiene: leaks, config refused, impossible calls */
+	ORACLE_RESERVATION, /* a write of an initiator a persistent reservation excludes was executed */
+	ORACLE_BOUND,     /* a scenario's bound on a metric does not hold (expect.h; never raised by the world) */
+	ORACLE_KINDS
 };
 
 struct sim_result {
@@ -40,6 +44,7 @@ struct sim_result {
 	uint64_t ios, io_errors;
 	uint64_t engine_leaked;  /* bytes engines never freed (reported by the engine oracle) */
 	struct cov cov;
+	struct sim_metrics metrics; /* filled at the end, whatever the verdict */
 };
 
 const char *sim_oracle_name(enum sim_oracle o);

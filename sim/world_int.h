@@ -61,6 +61,8 @@ struct wgw {
 	bool stopped;             /* the world is over: no restarts */
 	struct wdeferred *deferred_head, *deferred_tail; /* disk completions held while paused */
 	struct rt_stats stats_total;
+	struct wwrite *writes;    /* disk writes in flight (wmetrics.c) */
+	uint64_t last_landed;     /* when its last disk write landed */
 };
 
 struct wpath {
@@ -68,6 +70,8 @@ struct wpath {
 	int ini, idx, gw;
 	struct isess sess;
 	struct net_conn *conn;
+	uint64_t down_at;         /* the session went down (SIM_NEVER: up or never was) */
+	uint64_t relogin_max_ns;
 };
 
 struct wini {
@@ -75,11 +79,24 @@ struct wini {
 	int idx;
 	struct wpath paths[SIM_PATHS_MAX];
 	struct mpath mp;
+	struct mpath_cfg mpcfg;  /* the world's, with the cluster's ALUA mode */
 	struct workload wl;
 	struct wtimer timer;
 	char name[64];
 	struct isess_cfg icfg;  /* the world's, with this initiator's name */
 };
+
+/* The gateway cluster (wcluster.c): which gateway's target port group is
+ * active/optimized, and a transition in progress. */
+struct wcluster {
+	int optimized;          /* -1: ALUA off */
+	int from, to;           /* an explicit transition in progress (to -1: none) */
+	uint64_t started;
+	uint64_t gen;           /* tells stale timer events apart */
+	uint64_t transitions;
+};
+
+#define WORLD_LOGIN_DROPS_MAX 64u
 
 struct world {
 	const struct sim_params *p;
@@ -109,6 +126,13 @@ struct world {
 	struct cov cov;
 	uint64_t io_errors;
 	uint64_t engine_leaked;
+	struct wcluster cluster;
+	uint64_t dual_writers;
+	uint32_t login_drops[SIM_INIS_MAX][SIM_GWS_MAX]; /* connections still to reset mid-login */
+	uint32_t drop_conns[WORLD_LOGIN_DROPS_MAX];      /* ids to reset at their first bytes */
+	unsigned ndrop;
+	struct fault swizzled[2 * FAULTS_MAX];           /* partitions a swizzle expands into */
+	unsigned nswizzled;
 };
 
 /* world.c */
@@ -151,5 +175,24 @@ void world_conn_gone(struct world *w, struct net_conn *c);
 
 /* wfault.c */
 void wfault_schedule(struct world *w);
+
+/* wcluster.c: ALUA states of the gateways' target port groups. */
+void wcluster_init(struct world *w);
+/* Gateway gw's engine (re)started: give it its group's state. */
+void wcluster_gw_started(struct world *w, int gw);
+/* Gateway gw went down (crash, power off, stop). */
+void wcluster_gw_down(struct world *w, int gw);
+/* Make gw's group active/optimized: at once (implicit), or once the
+ * old one drained (explicit). */
+void wcluster_failover(struct world *w, int gw);
+/* An initiator asks for gw's group to be activated (explicit ALUA). */
+void wcluster_activate(struct world *w, int ini, int gw);
+
+/* wmetrics.c */
+struct wwrite;
+void wmetrics_write_submitted(struct world *w, int gw, const struct rt_disk_io *io);
+void wmetrics_write_done(struct world *w, int gw, const struct rt_disk_io *io);
+void wmetrics_forget_gw(struct world *w, int gw);
+void wmetrics_collect(struct world *w, struct sim_metrics *m);
 
 #endif
