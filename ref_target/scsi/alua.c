@@ -13,6 +13,7 @@
 #define RTPG_FORMAT_LENGTH 0x0u   /* 4-byte header */
 #define RTPG_FORMAT_EXTENDED 0x1u /* 8-byte header */
 #define RTPG_EXT_FORMAT_TYPE 0x10u
+#define RTPG_PREF 0x80u           /* descriptor byte 0: preferred target port group */
 /* Ours: seconds an implicit transition may take (IMPLICIT TRANSITION TIME). */
 #define ALUA_TRANSITION_TIME_S 10u
 /* Descriptor byte 1: the states we support (T_SUP U_SUP S_SUP AN_SUP AO_SUP). */
@@ -47,10 +48,48 @@ static struct alua_group *alua_get(struct alua *a, uint16_t id)
 			memset(g, 0, sizeof(*g));
 			g->used = true;
 			g->id = id;
-			g->state = ALUA_ACTIVE_OPTIMIZED;
+			g->state = RT_ALUA_ACTIVE_OPTIMIZED;
 		}
 	}
 	return g;
+}
+
+/* SPC-4 §5.15.2.4: the states a group can be in; all but transitioning
+ * can also be asked for (SET TARGET PORT GROUPS). */
+static bool alua_state_settable(uint32_t s)
+{
+	return s == RT_ALUA_ACTIVE_OPTIMIZED || s == RT_ALUA_ACTIVE_NONOPTIMIZED || s == RT_ALUA_STANDBY ||
+	       s == RT_ALUA_UNAVAILABLE;
+}
+
+static bool alua_state_valid(uint32_t s)
+{
+	return alua_state_settable(s) || s == RT_ALUA_TRANSITIONING;
+}
+
+/* A group configured twice keeps its last entry; a state that is none of
+ * SPC-4's, or a group beyond the table, is logged and left out (the
+ * configuration's checker is the creator's). */
+void alua_init(struct scsi_lu *lu)
+{
+	const struct rt_lu_cfg *cfg = lu->cfg;
+	for (uint32_t i = 0; i < cfg->alua_count; i++) {
+		const struct rt_alua_cfg *c = &cfg->alua[i];
+		struct alua_group *g = alua_state_valid(c->state) ? alua_get(&lu->alua, c->tpg_tag) : NULL;
+		if (g == NULL) {
+			lu_log(lu, RT_LOG_WARN, "ALUA state %u of target port group %u not used", (unsigned)c->state,
+			       (unsigned)c->tpg_tag);
+			continue;
+		}
+		g->state = (uint8_t)c->state;
+		g->pref = c->preferred;
+	}
+}
+
+uint32_t alua_modes(const struct scsi_lu *lu)
+{
+	uint32_t m = lu->cfg->alua_modes & (RT_ALUA_IMPLICIT | RT_ALUA_EXPLICIT);
+	return m ? m : RT_ALUA_IMPLICIT;
 }
 
 void alua_port_seen(struct scsi_lu *lu, const struct scsi_nexus *n)
@@ -73,27 +112,24 @@ enum scsi_cond alua_check(const struct scsi_cmd *cmd, uint32_t op_flags)
 	if (g == NULL)
 		return SC_NO_SENSE;
 	switch (g->state) {
-	case ALUA_STANDBY:
+	case RT_ALUA_STANDBY:
 		return (op_flags & (OP_ALUA_STANDBY_OK | OP_ALUA_ANY_OK)) ? SC_NO_SENSE : SC_NOT_READY_STANDBY;
-	case ALUA_UNAVAILABLE:
+	case RT_ALUA_UNAVAILABLE:
 		return (op_flags & OP_ALUA_ANY_OK) ? SC_NO_SENSE : SC_NOT_READY_UNAVAILABLE;
-	case ALUA_TRANSITIONING:
+	case RT_ALUA_TRANSITIONING:
 		return (op_flags & OP_ALUA_ANY_OK) ? SC_NO_SENSE : SC_NOT_READY_TRANSITION;
 	default:
 		return SC_NO_SENSE;
 	}
 }
 
-static bool alua_state_settable(uint8_t s)
+/* An implicit transition (SPC-4 §5.15.2.2). The transport vouches for
+ * the group (a portal group mapping the LU), which traffic may not have
+ * shown us yet. */
+int scsi_alua_set_state(struct scsi_lu *lu, uint16_t tpg_tag, enum rt_alua_state state)
 {
-	return s == ALUA_ACTIVE_OPTIMIZED || s == ALUA_ACTIVE_NONOPTIMIZED || s == ALUA_STANDBY ||
-	       s == ALUA_UNAVAILABLE;
-}
-
-int alua_set_state(struct scsi_lu *lu, uint16_t group, enum alua_state state)
-{
-	struct alua_group *g = alua_find(&lu->alua, group);
-	if (g == NULL || !(alua_state_settable(state) || state == ALUA_TRANSITIONING))
+	struct alua_group *g = alua_state_valid(state) ? alua_get(&lu->alua, tpg_tag) : NULL;
+	if (g == NULL)
 		return -1;
 	if (g->state != state) {
 		g->state = (uint8_t)state;
@@ -101,16 +137,6 @@ int alua_set_state(struct scsi_lu *lu, uint16_t group, enum alua_state state)
 		ua_establish_all(&lu->nexuses, NULL, SC_UA_ALUA_CHANGED);
 	}
 	return 0;
-}
-
-int scsi_alua_set_state(struct scsi_lu *lu, uint16_t tpg_tag, enum rt_alua_state state)
-{
-	/* The transport vouches for the group (a portal group mapping the LU),
-	 * which traffic may not have shown us yet. enum alua_state carries
-	 * SPC-4's codes, as enum rt_alua_state does. */
-	if (alua_get(&lu->alua, tpg_tag) == NULL)
-		return -1;
-	return alua_set_state(lu, tpg_tag, (enum alua_state)state);
 }
 
 /* ---- REPORT TARGET PORT GROUPS ---- */
@@ -138,7 +164,7 @@ void alua_rtpg_exec(struct scsi_cmd *cmd)
 		if (!g->used)
 			continue;
 		uint8_t *d = out + len;
-		d[0] = g->state;
+		d[0] = (uint8_t)((g->pref ? RTPG_PREF : 0) | g->state);
 		d[1] = ALUA_SUPPORTED;
 		put_be16(d + 2, g->id);
 		d[5] = g->status;

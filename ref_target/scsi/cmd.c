@@ -121,7 +121,7 @@ bool scsi_write_protected(const struct scsi_cmd *cmd)
 
 bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu)
 {
-	return (lu->cfg->flags & op->requires) == op->requires;
+	return (lu_caps(lu) & op->requires) == op->requires;
 }
 
 /* The state checks that come before any command runs, in LIO's order:

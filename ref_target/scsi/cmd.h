@@ -53,7 +53,8 @@ struct scsi_op {
 	int (*decode)(struct scsi_cmd *cmd);
 	void (*exec)(struct scsi_cmd *cmd);
 	void (*io_done)(struct scsi_cmd *cmd); /* NULL for commands without disk I/O */
-	uint32_t requires; /* RT_LU_* flags an LU needs for the command to exist there */
+	uint32_t requires; /* RT_LU_* flags or LU_CAP_* capabilities (lu.h) an LU needs
+			      for the command to exist there */
 	/* Aborted or released part way (scsi_cmd_abort/release): undo what the
 	 * handler keeps beyond cmd->priv, which the dispatcher frees. NULL if
 	 * nothing. */

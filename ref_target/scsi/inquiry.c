@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alua.h"
 #include "bytes.h"
 #include "cmd.h"
 #include "lu.h"
@@ -23,7 +24,7 @@
 #define INQ_RDF 0x02u           /* RESPONSE DATA FORMAT 2 */
 #define INQ_CMDQUE 0x02u
 #define INQ_3PC 0x08u           /* third-party copy: EXTENDED COPY (xcopy.c) */
-#define INQ_TPGS 0x30u          /* ALUA, implicit and explicit (alua.c) */
+#define INQ_TPGS_SHIFT 4u       /* TPGS: RT_ALUA_IMPLICIT 01b, RT_ALUA_EXPLICIT 10b (alua.h) */
 #define INQ_STD_LEN 96u         /* through the version descriptors and reserved bytes */
 #define INQ_EVPD 0x01u
 
@@ -101,7 +102,7 @@ static void inq_standard(struct scsi_cmd *cmd)
 	d[2] = INQ_VERSION_SPC4;
 	d[3] = INQ_HISUP | INQ_RDF;
 	d[4] = INQ_STD_LEN - 5;
-	d[5] = INQ_TPGS | INQ_3PC;
+	d[5] = (uint8_t)((cmd->lu ? alua_modes(cmd->lu) << INQ_TPGS_SHIFT : 0) | INQ_3PC);
 	d[7] = INQ_CMDQUE;
 	inq_ascii(d + 8, cfg && cfg->vendor ? cfg->vendor : INQ_VENDOR_DEFAULT, 8);
 	inq_ascii(d + 16, cfg && cfg->product ? cfg->product : INQ_PRODUCT_DEFAULT, 16);

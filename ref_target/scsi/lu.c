@@ -3,10 +3,12 @@
  * loss is reported to initiators as a unit attention (SAM-5 §5.14). */
 #include "lu.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "alua.h"
 #include "medium.h"
 #include "mode.h"
 #include "pr.h"
@@ -29,7 +31,16 @@ struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg 
 	 * POWER ON, RESET, OR BUS DEVICE RESET OCCURRED: nothing to do. */
 	mode_init(lu);
 	pr_init(lu);
+	alua_init(lu);
 	return lu;
+}
+
+uint32_t lu_caps(const struct scsi_lu *lu)
+{
+	static_assert(!(LU_CAP_STPG & (RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_READ_ONLY |
+				       RT_LU_SANITIZE | RT_LU_WCE)),
+		      "capabilities and configuration flags do not overlap");
+	return lu->cfg->flags | ((alua_modes(lu) & RT_ALUA_EXPLICIT) ? LU_CAP_STPG : 0);
 }
 
 void scsi_lu_destroy(struct scsi_lu *lu)

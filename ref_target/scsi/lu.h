@@ -59,6 +59,14 @@ static inline uint32_t lu_xfer_blocks_max(const struct scsi_lu *lu)
 	return RT_XFER_MAX / lu->cfg->block_size;
 }
 
+/* What an LU offers beyond its RT_LU_* flags, derived from the rest of its
+ * configuration, in bits the flags leave free: the command table's
+ * 'requires' (cmd.h) names either. */
+#define LU_CAP_STPG 0x80000000u /* explicit ALUA: SET TARGET PORT GROUPS (alua.h) */
+
+/* The LU's RT_LU_* flags and LU_CAP_* capabilities. */
+uint32_t lu_caps(const struct scsi_lu *lu);
+
 /* A line in the environment's log, prefixed with the LU name. */
 void lu_log(const struct scsi_lu *lu, enum rt_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

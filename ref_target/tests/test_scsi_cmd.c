@@ -68,6 +68,8 @@ START_TEST(every_unused_cdb_bit_is_rejected_with_its_field_pointer)
 	unsigned checked = 0;
 	th_fini(&t);
 	th_init(&t, 2048, 512, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_SANITIZE | RT_LU_WCE);
+	t.cfg.alua_modes = RT_ALUA_EXPLICIT; /* SET TARGET PORT GROUPS */
+	th_lu_recreate(&t);
 	th_clear_ua(&t);
 	for (size_t i = 0; i < scsi_ops_count; i++) {
 		const struct scsi_op *op = &scsi_ops[i];

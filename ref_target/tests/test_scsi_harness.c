@@ -75,6 +75,13 @@ void th_fini(struct th *t)
 	fake_env_fini(&t->fe);
 }
 
+void th_lu_recreate(struct th *t)
+{
+	scsi_lu_destroy(t->lu);
+	t->lu = scsi_lu_create(&t->fe.env, &t->cfg, 0, &t->tp);
+	assert(t->lu != NULL);
+}
+
 void th_prep(struct th *t, const uint8_t *cdb, uint32_t cdb_len)
 {
 	struct scsi_cmd *cmd = &t->c.cmd;

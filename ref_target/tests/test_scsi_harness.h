@@ -56,6 +56,9 @@ struct th {
 /* An LU of 'blocks' blocks of 'bs' bytes with RT_LU_* flags. */
 void th_init(struct th *t, uint64_t blocks, uint32_t bs, uint32_t flags);
 void th_fini(struct th *t);
+/* Destroy and create the LU again from t->cfg (after the test changed the
+ * configuration, or to see what survives a power cycle). */
+void th_lu_recreate(struct th *t);
 
 /* Prepare t->c for a CDB (as the transport fills the "in" fields). */
 void th_prep(struct th *t, const uint8_t *cdb, uint32_t cdb_len);
