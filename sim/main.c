@@ -112,7 +112,7 @@ static char *read_file(const char *path)
  * faults, under the scenario file (a line sets only what it names). */
 static void family_base(const struct opts *o, struct sim_params *p)
 {
-	if (!o->have_seeds || o->scenario == NULL || strcmp(o->cmd, "run") != 0)
+	if (!o->have_seeds || o->scenario == NULL || (strcmp(o->cmd, "run") != 0 && strcmp(o->cmd, "params") != 0))
 		return;
 	swarm_params(p, o->seed);
 	p->faults.n = 0;
@@ -233,8 +233,8 @@ static const char *base_name(const char *path)
 
 /* One line of the scenario table (scenarios/README.md): scenario,
  * expected, observed, simulated time, wall time. */
-static void append_row(const struct opts *o, const char *expected, const char *observed, uint64_t sim_ns,
-	uint64_t wall)
+static void append_row(const struct opts *o, const char *suffix, const char *expected, const char *observed,
+	uint64_t sim_ns, uint64_t wall)
 {
 	FILE *f = fopen(o->row, "a");
 	if (f == NULL) {
@@ -246,7 +246,7 @@ static void append_row(const struct opts *o, const char *expected, const char *o
 	char *dot = strrchr(name, '.');
 	if (dot != NULL)
 		*dot = '\0';
-	fprintf(f, "| %s | %s | %s | %.1f s | %.2f s |\n", name, expected, observed, (double)sim_ns / 1e9,
+	fprintf(f, "| %s%s | %s | %s | %.1f s | %.2f s |\n", name, suffix, expected, observed, (double)sim_ns / 1e9,
 		(double)wall / 1e9);
 	fclose(f);
 }
@@ -315,7 +315,7 @@ static int cmd_run(const struct opts *o)
 		if (o->row != NULL) {
 			char observed[260];
 			snprintf(observed, sizeof(observed), "%s%s", met ? "" : "NOT MET: ", v.text);
-			append_row(o, v.expected, observed, r.sim_ns, wall);
+			append_row(o, "", v.expected, observed, r.sim_ns, wall);
 		}
 		if (!met) {
 			char cmd[512];
@@ -361,9 +361,9 @@ static int cmd_family(const struct opts *o)
 		if (!v.met) {
 			if (first_miss[0] == '\0')
 				snprintf(first_miss, sizeof(first_miss), "seed %" PRIu64 ": %s", seed, v.text);
-			char cmd[512];
-			replay_cmd(&so, seed, cmd, sizeof(cmd));
-			printf("  replay: %s --seeds %" PRIu64 "..%" PRIu64 "\n", cmd, seed, seed);
+			printf("  replay: isim run --scenario %s --seeds %" PRIu64 "..%" PRIu64
+			       " (isim params with the same options writes that world as a file)\n",
+				o->scenario, seed, seed);
 			if (r.oracle != ORACLE_NONE)
 				printf("  %s oracle at %.6fs: %s\n", sim_oracle_name(r.oracle), (double)r.fail_ns / 1e9, r.why);
 		}
@@ -371,14 +371,14 @@ static int cmd_family(const struct opts *o)
 	printf("summary: %s: %" PRIu64 " of %" PRIu64 " seeds met their expectation (%s)\n",
 		o->scenario, met, n, expected);
 	if (o->row != NULL) {
-		char observed[400];
+		char observed[400], suffix[64];
 		if (met == n)
-			snprintf(observed, sizeof(observed), "%s on seeds %" PRIu64 "..%" PRIu64 " (%" PRIu64 "/%" PRIu64 ")",
-				expected, o->lo, o->hi, met, n);
+			snprintf(observed, sizeof(observed), "%s on all %" PRIu64 " seeds", expected, n);
 		else
-			snprintf(observed, sizeof(observed), "NOT MET on %" PRIu64 "/%" PRIu64 " seeds, first %s", n - met,
+			snprintf(observed, sizeof(observed), "NOT MET on %" PRIu64 " of %" PRIu64 " seeds, first %s", n - met,
 				n, first_miss);
-		append_row(o, expected, observed, sim, wall_all);
+		snprintf(suffix, sizeof(suffix), " (seeds %" PRIu64 "..%" PRIu64 ")", o->lo, o->hi);
+		append_row(o, suffix, expected, observed, sim, wall_all);
 	}
 	return met == n ? 0 : 1;
 }
@@ -771,6 +771,11 @@ int main(int argc, char **argv)
 		return cmd_swarm(&o);
 	if (strcmp(o.cmd, "shrink") == 0 && (o.have_seed || o.scenario))
 		return cmd_shrink(&o);
+	if (strcmp(o.cmd, "params") == 0 && o.scenario && o.have_seeds) {
+		o.seed = o.lo;
+		o.have_seed = true;
+		return cmd_params(&o);
+	}
 	if (strcmp(o.cmd, "params") == 0 && (o.have_seed || o.scenario))
 		return cmd_params(&o);
 	if (strcmp(o.cmd, "bench") == 0)

@@ -22,13 +22,13 @@ enum metric_unit {
 	X(IO_OK, "io_ok", MU_COUNT, "application I/Os that completed GOOD, all initiators") \
 	X(IO_OK_MIN, "io_ok_min", MU_COUNT, "the same, for the initiator that completed fewest (progress)") \
 	X(IO_FAILED, "io_failed", MU_COUNT, "application I/Os that ended with an error (any)") \
-	X(IO_NO_PATH, "io_no_path", MU_COUNT, "of them, failed for want of a path (no_path_retry)") \
+	X(IO_PATH_FAILED, "io_path_failed", MU_COUNT, "of them, failed by multipath: no path left (no_path_retry) or transient errors beyond retries") \
 	X(LATENCY_MAX, "latency_max", MU_TIME, "longest application I/O, submit to completion") \
 	X(IO_STALL_MAX, "io_stall_max", MU_TIME, "time to fail over: longest time an initiator had I/O outstanding and none completed GOOD") \
 	X(PATH_FAILURES, "path_failures", MU_COUNT, "multipath path failures (I/O or checker): spurious ones when no fault touched the path") \
 	X(GROUP_SWITCHES, "group_switches", MU_COUNT, "multipath path group switches (failovers and failbacks)") \
 	X(LOCK_TRANSFERS, "lock_transfers", MU_COUNT, "exclusive lock moves between gateways") \
-	X(DUAL_WRITERS, "dual_writers", MU_COUNT, "disk writes of one gateway that landed after another gateway's write landed while they were in flight") \
+	X(DUAL_WRITERS, "dual_writers", MU_COUNT, "disk writes that landed from a gateway after another took over writing from it (submitted before the takeover: a zombie writer)") \
 	X(MISCOMPARES, "miscompares", MU_COUNT, "COMPARE AND WRITE answered MISCOMPARE") \
 	X(RESERVATION_CONFLICTS, "reservation_conflicts", MU_COUNT, "commands of unregistered initiators answered RESERVATION CONFLICT") \
 	X(HOLDER_CONFLICTS, "holder_conflicts", MU_COUNT, "commands of the reservation holder answered RESERVATION CONFLICT") \

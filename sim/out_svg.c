@@ -12,11 +12,15 @@
 #define LANE_PX 18
 #define IO_LANE_PX 60
 
-enum mark_kind { M_GW = 0, M_PATH, M_FAULT, M_IO };
+enum mark_kind { M_GW = 0, M_PATH, M_FAULT, M_IO, M_LOCK, M_ALUA };
+#define NOTE_ROWS 3  /* labels of cluster events take turns on these rows */
+#define NOTE_ROW_PX 11
 
 /* One thing that happened: a lane changing state, a fault starting (lane:
- * its kind, state: ini*100+gw, a: duration) or an I/O ending (lane: the
- * initiator, state: its result, a: latency). */
+ * its kind, state: ini*100+gw, a: duration), an I/O ending (lane: the
+ * initiator, state: its result, a: latency), the exclusive lock moving
+ * (lane: the new owner) or the cluster's ALUA transition (lane: the
+ * gateway becoming optimized, state: 1 once done, 0 while transitioning). */
 struct mark {
 	uint64_t t;
 	enum mark_kind kind;
@@ -78,12 +82,18 @@ void out_svg_observe(void *ctx, const struct tev *ev)
 			add(o, (struct mark){ ev->t, M_GW, lane_gw(ev->node), S_UP, 0 });
 		else if (strcmp(w, "pause") == 0)
 			add(o, (struct mark){ ev->t, M_GW, lane_gw(ev->node), S_PAUSED, 0 });
+		else if (strcmp(w, "alua_optimized") == 0 || strcmp(w, "alua_transitioning") == 0)
+			add(o, (struct mark){ ev->t, M_ALUA, ev->node, strcmp(w, "alua_optimized") == 0, 0 });
 		break;
 	case TEV_SESS:
 		if (strcmp(w, "up") == 0)
 			add(o, (struct mark){ ev->t, M_PATH, lane_path(o, ev->node, ev->idx), S_UP, 0 });
 		else if (strcmp(w, "down") == 0 || strcmp(w, "logged_out") == 0)
 			add(o, (struct mark){ ev->t, M_PATH, lane_path(o, ev->node, ev->idx), S_DOWN, 0 });
+		break;
+	case TEV_DISK:
+		if (strcmp(w, "lock_transfer") == 0)
+			add(o, (struct mark){ ev->t, M_LOCK, ev->node, 0, 0 });
 		break;
 	case TEV_FAULT:
 		/* the trace's a is the duration, b the kind */
@@ -161,7 +171,8 @@ int out_svg_write(struct out_svg *o, const char *path)
 		return -1;
 	}
 	int nlanes = o->gateways + o->initiators * o->paths;
-	int y_faults = 30 + nlanes * LANE_PX + 10;
+	int y_notes = 30 + nlanes * LANE_PX + 4;
+	int y_faults = y_notes + NOTE_ROWS * NOTE_ROW_PX + 10;
 	int nfaults = 0;
 	for (size_t i = 0; i < o->n; i++)
 		nfaults += o->m[i].kind == M_FAULT;
@@ -175,6 +186,21 @@ int out_svg_write(struct out_svg *o, const char *path)
 		fprintf(f, "<text x='%.1f' y='14' font-size='10'>%llus</text>\n", x, (unsigned long long)s);
 	}
 	lanes(f, o, nlanes, 30);
+	/* Cluster events: the lock's new owner, ALUA transitions. */
+	int note = 0;
+	for (size_t i = 0; i < o->n; i++) {
+		const struct mark *m = &o->m[i];
+		if (m->kind != M_LOCK && m->kind != M_ALUA)
+			continue;
+		double x = x_of(o, m->t);
+		int y = y_notes + (note++ % NOTE_ROWS) * NOTE_ROW_PX;
+		const char *color = m->kind == M_LOCK ? "#6d4c41" : "#00838f";
+		fprintf(f, "<line x1='%.1f' y1='30' x2='%.1f' y2='%d' stroke='%s' stroke-dasharray='2,2'/>", x, x, y + 8,
+			color);
+		fprintf(f, "<text x='%.1f' y='%d' font-size='9' fill='%s'>%s g%d</text>\n", x + 2, y + 8, color,
+			m->kind == M_LOCK ? "lock" : m->state ? "AO" : "T", m->lane);
+	}
+	fprintf(f, "<text x='4' y='%d' font-size='10'>lock / ALUA</text>\n", y_notes + 8);
 	int k = 0;
 	for (size_t i = 0; i < o->n; i++) {
 		const struct mark *m = &o->m[i];
@@ -197,15 +223,32 @@ int out_svg_write(struct out_svg *o, const char *path)
 		fprintf(f, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='#999'/>\n", LEFT_PX, y + IO_LANE_PX - 5, W_PX - 10,
 			y + IO_LANE_PX - 5);
 	}
-	for (size_t i = 0; i < o->n; i++) {
+	/* One dot per initiator and pixel column: the slowest I/O that ended
+	 * there, red if any of them failed (a minute of I/O stays a small file). */
+	size_t cols = W_PX;
+	uint64_t *col_lat = calloc(cols * (size_t)o->initiators, sizeof(*col_lat));
+	unsigned char *col_state = calloc(cols * (size_t)o->initiators, 1); /* 1 seen, 2 failed */
+	for (size_t i = 0; i < o->n && col_lat != NULL && col_state != NULL; i++) {
 		const struct mark *m = &o->m[i];
-		if (m->kind != M_IO)
+		if (m->kind != M_IO || m->lane < 0 || m->lane >= o->initiators)
 			continue;
-		int y = y_io + m->lane * IO_LANE_PX + IO_LANE_PX - 5;
-		double dy = (double)(IO_LANE_PX - 10) * (double)m->a / (double)lat_max;
-		fprintf(f, "<circle cx='%.1f' cy='%.1f' r='1.5' fill='%s'/>\n", x_of(o, m->t), y - dy,
-			m->state == 0 ? "#1e88e5" : "#e53935");
+		size_t x = (size_t)x_of(o, m->t);
+		size_t c = (size_t)m->lane * cols + (x < cols ? x : cols - 1);
+		if (m->a > col_lat[c])
+			col_lat[c] = m->a;
+		col_state[c] |= (unsigned char)(m->state == 0 ? 1 : 3);
 	}
+	for (size_t c = 0; c < cols * (size_t)o->initiators && col_lat != NULL && col_state != NULL; c++) {
+		if (col_state[c] == 0)
+			continue;
+		int lane = (int)(c / cols);
+		int y = y_io + lane * IO_LANE_PX + IO_LANE_PX - 5;
+		double dy = (double)(IO_LANE_PX - 10) * (double)col_lat[c] / (double)lat_max;
+		fprintf(f, "<circle cx='%zu' cy='%.1f' r='1.5' fill='%s'/>\n", c % cols, y - dy,
+			col_state[c] & 2 ? "#e53935" : "#1e88e5");
+	}
+	free(col_lat);
+	free(col_state);
 	fprintf(f, "<text x='4' y='%d' font-size='10'>I/O latency, top = %.3f s</text>\n", h - 8,
 		(double)lat_max / 1e9);
 	if (o->failed) {

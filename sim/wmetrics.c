@@ -30,10 +30,11 @@ void wmetrics_write_submitted(struct world *w, int gw, const struct rt_disk_io *
 	g->writes = r;
 }
 
-/* Two gateways wrote the LU at once when one's write was in flight
- * (submitted, not yet landed) while the other's landed: nothing but
- * the exclusive lock or the cluster orders them, and the disk keeps
- * whichever lands last. */
+/* Two active writers: gateway B takes over writing from A when its write
+ * lands and A's was the last to land before it. A write of A submitted
+ * before such a takeover and landing after it comes from a writer that
+ * was superseded (a zombie): nothing but the exclusive lock (which fences
+ * A at the takeover) or the cluster orders it after B's. */
 void wmetrics_write_done(struct world *w, int gw, const struct rt_disk_io *io)
 {
 	if (!changes_data(io))
@@ -47,13 +48,11 @@ void wmetrics_write_done(struct world *w, int gw, const struct rt_disk_io *io)
 		return;
 	*pp = r->next;
 	if (io->status == RT_DISK_OK) {
-		for (int h = 0; h < w->p->gateways; h++) {
-			if (h != gw && w->gws[h].last_landed > r->at) {
-				w->dual_writers++;
-				break;
-			}
-		}
-		g->last_landed = w->q.now;
+		if (r->at < g->superseded_at)
+			w->dual_writers++;
+		if (w->last_lander >= 0 && w->last_lander != gw)
+			w->gws[w->last_lander].superseded_at = w->q.now;
+		w->last_lander = gw;
 	}
 	sim_free(w->mem, r, sizeof(*r));
 }
@@ -91,7 +90,7 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 		if (ok < v[METRIC_IO_OK_MIN])
 			v[METRIC_IO_OK_MIN] = ok;
 		v[METRIC_IO_FAILED] += failed;
-		v[METRIC_IO_NO_PATH] += (int64_t)s->no_path;
+		v[METRIC_IO_PATH_FAILED] += (int64_t)(s->no_path + s->retried_out);
 		v[METRIC_LATENCY_MAX] = max64(v[METRIC_LATENCY_MAX], (int64_t)s->latency_max_ns);
 		v[METRIC_IO_STALL_MAX] = max64(v[METRIC_IO_STALL_MAX], (int64_t)s->stall_max_ns);
 		v[METRIC_MISCOMPARES] += (int64_t)s->miscompares;

@@ -450,6 +450,7 @@ void world_run(struct world *w, struct sim_result *out)
 		",\"seed\":%llu,\"gateways\":%d,\"initiators\":%d,\"paths\":%d,\"faults\":%u",
 		(unsigned long long)p->seed, p->gateways, p->initiators, p->paths, p->faults.n);
 	wcluster_init(w);
+	w->last_lander = -1;
 	for (int g = 0; g < p->gateways && !w->done; g++) {
 		w->gws[g].idx = g;
 		wgw_init(w, &w->gws[g]);

@@ -62,7 +62,7 @@ struct wgw {
 	struct wdeferred *deferred_head, *deferred_tail; /* disk completions held while paused */
 	struct rt_stats stats_total;
 	struct wwrite *writes;    /* disk writes in flight (wmetrics.c) */
-	uint64_t last_landed;     /* when its last disk write landed */
+	uint64_t superseded_at;   /* another gateway last took over writing from it (wmetrics.c) */
 };
 
 struct wpath {
@@ -128,6 +128,7 @@ struct world {
 	uint64_t engine_leaked;
 	struct wcluster cluster;
 	uint64_t dual_writers;
+	int last_lander;          /* the gateway whose disk write landed last, -1: none */
 	uint32_t login_drops[SIM_INIS_MAX][SIM_GWS_MAX]; /* connections still to reset mid-login */
 	uint32_t drop_conns[WORLD_LOGIN_DROPS_MAX];      /* ids to reset at their first bytes */
 	unsigned ndrop;

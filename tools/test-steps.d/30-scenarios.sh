@@ -1,0 +1,9 @@
+# 30-scenarios.sh: the failover scenario library's share of `make test`
+# (sourced by tools/test.sh, which defines `step`); scenarios/README.md.
+#   scenarios              every scenario meets its expectation, the ones
+#                          expecting a violation observe it (`make scenarios`,
+#                          results in $BUILD/scenarios)
+#   scenarios-determinism  the same scenario twice is the same world (ALUA
+#                          cluster, reservations, swizzle-clog, heartbeats)
+step scenarios make -s BUILD="$BUILD" scenarios SCENARIOS_OUT="$BUILD/scenarios"
+step scenarios-determinism scenarios/determinism.sh "$BUILD/rel/isim"
