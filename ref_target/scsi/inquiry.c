@@ -39,7 +39,7 @@ static const uint16_t inq_versions[] = {
 /* Ours, when the configuration names none. */
 #define INQ_VENDOR_DEFAULT "ISCSISIM"
 #define INQ_PRODUCT_DEFAULT "REFTARGET"
-#define INQ_REVISION "0001"
+#define INQ_REVISION_DEFAULT "0001"
 
 /* NAA IEEE Registered Extended (SPC-4 §7.8, device identification page): NAA 6, a 24-bit company
  * id, the LU's 36-bit naa_id, and a 64-bit extension. 52-54-00 has the
@@ -106,7 +106,7 @@ static void inq_standard(struct scsi_cmd *cmd)
 	d[7] = INQ_CMDQUE;
 	inq_ascii(d + 8, cfg && cfg->vendor ? cfg->vendor : INQ_VENDOR_DEFAULT, 8);
 	inq_ascii(d + 16, cfg && cfg->product ? cfg->product : INQ_PRODUCT_DEFAULT, 16);
-	inq_ascii(d + 32, INQ_REVISION, 4);
+	inq_ascii(d + 32, cfg && cfg->revision ? cfg->revision : INQ_REVISION_DEFAULT, 4);
 	for (size_t i = 0; i < sizeof(inq_versions) / sizeof(inq_versions[0]); i++)
 		put_be16(d + 58 + 2 * i, inq_versions[i]);
 	scsi_data_in(cmd, d, sizeof(d));
@@ -216,17 +216,22 @@ static uint32_t vpd_device_id(const struct scsi_cmd *cmd, uint8_t *p)
 }
 
 /* SBC-3 §6.5.3 Block Limits: page length 3Ch. */
+#define VPD_BL_UGAVALID 0x80u
 static uint32_t vpd_block_limits(const struct scsi_cmd *cmd, uint8_t *p)
 {
 	const struct scsi_lu *lu = cmd->lu;
+	uint32_t pb = lu_blocks_per_physical(lu);
 	memset(p, 0, 64);
 	p[5] = SBC_CAW_BLOCKS_MAX;                /* MAXIMUM COMPARE AND WRITE LENGTH */
+	put_be16(p + 6, (uint16_t)pb);            /* OPTIMAL TRANSFER LENGTH GRANULARITY */
 	put_be32(p + 8, lu_xfer_blocks_max(lu));  /* MAXIMUM TRANSFER LENGTH */
 	put_be32(p + 12, lu_xfer_blocks_max(lu)); /* OPTIMAL TRANSFER LENGTH */
 	if (lu->cfg->flags & RT_LU_THIN) {
 		put_be32(p + 20, SBC_UNMAP_LBA_MAX);
 		put_be32(p + 24, SBC_UNMAP_DESC_MAX);
-		put_be32(p + 28, 1); /* OPTIMAL UNMAP GRANULARITY: any block */
+		/* whole physical blocks, from LBA 0 (any range is accepted) */
+		put_be32(p + 28, pb);           /* OPTIMAL UNMAP GRANULARITY */
+		p[32] = VPD_BL_UGAVALID;        /* UNMAP GRANULARITY ALIGNMENT 0 */
 	}
 	put_be64(p + 36, sbc_write_same_blocks_max(lu)); /* MAXIMUM WRITE SAME LENGTH */
 	return vpd_header(cmd, p, VPD_BLOCK_LIMITS, 64);

@@ -52,6 +52,17 @@ static inline uint32_t lu_block_size(const struct scsi_lu *lu)
 	return lu->cfg->block_size;
 }
 
+/* SBC-3 READ CAPACITY(16): LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT is
+ * a 4-bit field. */
+#define LU_LBPPBE_MAX 15u
+
+/* Logical blocks per physical block: what alignment and transfer sizes
+ * the LU prefers (READ CAPACITY(16), Block Limits VPD granularities). */
+static inline uint32_t lu_blocks_per_physical(const struct scsi_lu *lu)
+{
+	return 1u << (lu->cfg->lbppbe & LU_LBPPBE_MAX);
+}
+
 /* Blocks one command may move: RT_XFER_MAX in this LU's blocks (SBC-3
  * §6.5.3 MAXIMUM TRANSFER LENGTH). */
 static inline uint32_t lu_xfer_blocks_max(const struct scsi_lu *lu)

@@ -2,7 +2,9 @@
  * PRE-FETCH(10)/(16) and READ DEFECT DATA(10)/(12) (SBC-3 §5).
  *
  * READ CAPACITY(16) reports thin provisioning (LBPME) and whether unmapped
- * blocks read as zeroes (LBPRZ) as the LU is configured (SBC-3 §4.7).
+ * blocks read as zeroes (LBPRZ) as the LU is configured (SBC-3 §4.7), and
+ * its physical block size (LBPPBE; the first physical block starts at
+ * LBA 0).
  * SYNCHRONIZE CACHE flushes the whole volatile cache whatever range it
  * names: a superset of what is asked, and what a backstore can do.
  * PRE-FETCH has no cache to fill: GOOD (SBC-3: the cache could not hold
@@ -53,6 +55,7 @@ void sbc_read_capacity16_exec(struct scsi_cmd *cmd)
 	memset(d, 0, sizeof(d));
 	put_be64(d, lu_blocks(cmd->lu) - 1);
 	put_be32(d + 8, lu_block_size(cmd->lu));
+	d[13] = cmd->lu->cfg->lbppbe & LU_LBPPBE_MAX; /* LOWEST ALIGNED LBA (bytes 14-15) is 0 */
 	d[14] = (uint8_t)(((flags & RT_LU_THIN) ? RC16_LBPME : 0) | ((flags & RT_LU_LBPRZ) ? RC16_LBPRZ : 0));
 	scsi_data_in(cmd, d, sizeof(d));
 	scsi_done(cmd);

@@ -46,6 +46,21 @@ START_TEST(standard_data_claims_spc4_sbc3_and_names_the_lu)
 }
 END_TEST
 
+/* PRODUCT REVISION LEVEL: the configured one, space padded; 0001 without. */
+START_TEST(standard_data_carries_the_configured_revision)
+{
+	inquiry(false, 0, 96);
+	ck_assert_int_eq(memcmp(t.buf + 32, "0001", 4), 0);
+	t.cfg.revision = "R7";
+	ck_assert_int_eq(inquiry(false, 0, 96), SCSI_STATUS_GOOD);
+	ck_assert_int_eq(memcmp(t.buf + 32, "R7  ", 4), 0);
+	t.cfg.revision = "2.0.1-long";
+	inquiry(false, 0, 96);
+	ck_assert_int_eq(memcmp(t.buf + 32, "2.0.", 4), 0);
+	ck_assert_uint_eq(t.buf[36], 0); /* nothing spills over */
+}
+END_TEST
+
 START_TEST(standard_data_is_truncated_to_the_allocation_length)
 {
 	for (uint16_t alloc = 0; alloc < 100; alloc++) {
@@ -189,6 +204,25 @@ START_TEST(block_limits_advertise_the_transfer_and_unmap_limits)
 	ck_assert_uint_eq(get_be32(t.buf + 8), RT_XFER_MAX / 4096);
 	ck_assert_uint_eq(get_be32(t.buf + 20), 0); /* not thin: no UNMAP */
 	ck_assert_uint_eq(get_be32(t.buf + 24), 0);
+	ck_assert_uint_eq(get_be32(t.buf + 28), 0);
+	ck_assert_uint_eq(t.buf[32], 0);
+}
+END_TEST
+
+/* The physical block (LBPPBE) sets the granularities: transfers of whole
+ * physical blocks, unmaps of whole physical blocks aligned at LBA 0. */
+START_TEST(block_limits_granularities_follow_the_physical_block)
+{
+	inquiry(true, 0xb0, 255);
+	ck_assert_uint_eq(get_be16(t.buf + 6), 1);
+	ck_assert_uint_eq(get_be32(t.buf + 28), 1);
+	t.cfg.lbppbe = 3;
+	inquiry(true, 0xb0, 255);
+	ck_assert_uint_eq(get_be16(t.buf + 6), 8);      /* OPTIMAL TRANSFER LENGTH GRANULARITY */
+	ck_assert_uint_eq(get_be32(t.buf + 12) % 8, 0); /* OPTIMAL TRANSFER LENGTH a multiple */
+	ck_assert_uint_eq(get_be32(t.buf + 28), 8);     /* OPTIMAL UNMAP GRANULARITY */
+	ck_assert_uint_eq(t.buf[32], 0x80);             /* UGAVALID, alignment 0 */
+	ck_assert_uint_eq(get_be32(t.buf + 32) & 0x7fffffff, 0);
 }
 END_TEST
 
@@ -219,6 +253,7 @@ Suite *suite_scsi_inquiry(void)
 	TCase *tc = tcase_create("inquiry");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, standard_data_claims_spc4_sbc3_and_names_the_lu);
+	tcase_add_test(tc, standard_data_carries_the_configured_revision);
 	tcase_add_test(tc, standard_data_is_truncated_to_the_allocation_length);
 	tcase_add_test(tc, removable_lu_sets_rmb);
 	tcase_add_test(tc, unmapped_lun_reports_qualifier_011b_and_type_1fh);
@@ -229,6 +264,7 @@ Suite *suite_scsi_inquiry(void)
 	tcase_add_test(tc, device_identification_names_lu_port_group_and_target);
 	tcase_add_test(tc, naa_differs_between_lus_even_with_the_same_naa_id);
 	tcase_add_test(tc, block_limits_advertise_the_transfer_and_unmap_limits);
+	tcase_add_test(tc, block_limits_granularities_follow_the_physical_block);
 	tcase_add_test(tc, provisioning_page_follows_thin_and_lbprz_flags);
 	tcase_add_test(tc, block_characteristics_say_non_rotating);
 	suite_add_tcase(s, tc);

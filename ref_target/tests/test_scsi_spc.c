@@ -119,7 +119,13 @@ START_TEST(read_capacity_10_and_16_report_geometry_and_provisioning)
 	ck_assert_uint_eq(get_be64(t.buf), 4999);
 	ck_assert_uint_eq(get_be32(t.buf + 8), 512);
 	ck_assert_uint_eq(t.buf[12], 0); /* no protection */
-	ck_assert_uint_eq(t.buf[14] & 0xc0, 0xc0); /* LBPME, LBPRZ */
+	ck_assert_uint_eq(t.buf[13], 0); /* one logical block per physical block */
+	ck_assert_uint_eq(t.buf[14], 0xc0); /* LBPME, LBPRZ; LOWEST ALIGNED LBA 0 */
+	ck_assert_uint_eq(t.buf[15], 0);
+	t.cfg.lbppbe = 3; /* 4096-byte physical blocks */
+	ck_assert_int_eq(th_run(&t, rc16, 16, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.buf[13], 3);
+	ck_assert_uint_eq(t.buf[14], 0xc0);
 	for (uint32_t alloc = 0; alloc < 32; alloc++) {
 		put_be32(rc16 + 10, alloc);
 		ck_assert_int_eq(th_run(&t, rc16, 16, NULL, 0), SCSI_STATUS_GOOD);
