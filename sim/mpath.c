@@ -83,8 +83,11 @@ void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uin
 {
 	assert(mp->npaths < MPATH_PATHS_MAX);
 	struct mp_path *p = &mp->paths[mp->npaths++];
+	/* With ALUA a path's group state is unknown, taken as standby, until
+	 * REPORT TARGET PORT GROUPS answers (multipathd asks the prioritizer
+	 * before it puts a path to use). */
 	*p = (struct mp_path){ .s = s, .gw = gw, .tpg = tpg, .state = MPP_FAILED, .prio_static = prio,
-		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1, .activate_at = SIM_NEVER };
+		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1, .standby = mp->cfg->alua, .activate_at = SIM_NEVER };
 	/* Like multipathd, a path is used once the checker has seen it work. */
 	p->next_check = 0;
 }
@@ -288,6 +291,8 @@ static void fail_path(struct mpath *mp, unsigned i, const char *why)
 		return;
 	p->state = MPP_FAILED;
 	p->registered = false; /* register again when it comes back */
+	p->alua_state = -1;    /* and ask its group's state again */
+	p->standby = mp->cfg->alua;
 	p->fails++;
 	mp->stats.path_fails++;
 	note(mp, why, (int)i);
@@ -317,7 +322,10 @@ static void retry_later(struct mpath *mp, struct mp_io *io, uint64_t delay)
 }
 
 /* Explicit ALUA: ask for this path's group to become active, at most
- * once per checker interval (scsi_dh_alua's activate). */
+ * once per checker interval (scsi_dh_alua's activate). Only a group known
+ * to be standby is asked for: with the alua prioritizer, once REPORT
+ * TARGET PORT GROUPS answered for the path (dm-multipath activates the
+ * path group it switches to, ranked by those answers). */
 static void request_activation(struct mpath *mp, unsigned pi)
 {
 	struct mp_path *p = &mp->paths[pi];
@@ -394,7 +402,15 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 	if (alua_standby(s)) {
 		path->standby = true;
 		note(mp, "alua_standby", (int)pi);
-		request_activation(mp, pi);
+		/* An answer that contradicts what REPORT TARGET PORT GROUPS said:
+		 * the states changed, ask again before acting (scsi_dh_alua
+		 * re-reads them); a group known to be standby is activated when
+		 * nothing better is left. */
+		bool known = !mp->cfg->alua || path->alua_state == ALUA_STANDBY || path->alua_state == ALUA_UNAVAILABLE;
+		if (!known)
+			path->next_check = mp->now;
+		else if (!better_than_standby(mp))
+			request_activation(mp, pi);
 		alua_wait(mp, io);
 	} else if (alua_transitioning(s)) {
 		note(mp, "io_not_ready", (int)pi);
@@ -444,6 +460,7 @@ static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
 		return; /* keep what we knew: prio falls back to the static one */
 	}
 	mp->stats.rtpg_ok++;
+	p->standby = st == ALUA_STANDBY || st == ALUA_UNAVAILABLE;
 	if (st != p->alua_state) {
 		p->alua_state = st;
 		note(mp, st == ALUA_AO ? "alua_optimized" : st == ALUA_AN ? "alua_nonoptimized" : "alua_standby", (int)i);
@@ -496,8 +513,13 @@ static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 	if (answered && alua_standby(s)) {
 		p->standby = true;
 		reinstate(mp, i); /* usable as a standby ("ghost") path */
+	} else if (answered && alua_transitioning(s)) {
+		/* tur checker: PATH_PENDING; neither failed nor reinstated */
 	} else if (answered && (c->status == ST_GOOD || s.key == SK_UNIT_ATTENTION)) {
-		p->standby = false;
+		/* With ALUA the group's state comes from REPORT TARGET PORT
+		 * GROUPS (prio alua): a path stays standby until it says otherwise. */
+		if (!mp->cfg->alua)
+			p->standby = false;
 		reinstate(mp, i);
 		if (mp->cfg->alua && !p->rtpg_busy)
 			send_rtpg(mp, p);

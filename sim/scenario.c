@@ -89,6 +89,7 @@ static const struct key keys[] = {
 	K("multipath", "alua_wait", V_TIME, mp.alua_wait_ns),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
+	K("workload", "start", V_TIME, wl.start_at_ns),
 	K("workload", "read", V_U32, wl.weight[WL_READ]),
 	K("workload", "write", V_U32, wl.weight[WL_WRITE]),
 	K("workload", "write_fua", V_U32, wl.weight[WL_WRITE_FUA]),

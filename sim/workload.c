@@ -57,13 +57,13 @@ void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem 
 	w->slots = sim_zalloc(mem, sizeof(*w->slots) * w->nslots);
 	for (uint32_t i = 0; i < w->nslots; i++) {
 		w->slots[i].buf = sim_zalloc(mem, buf_size(cfg));
-		w->slots[i].next_at = rng_exp(&w->rng, cfg->think_mean_ns);
+		w->slots[i].next_at = cfg->start_at_ns + rng_exp(&w->rng, cfg->think_mean_ns);
 		w->slots[i].io.owner = &w->slots[i];
 	}
 	if (cfg->hb_interval_ns != 0) {
 		assert(cfg->blocks > WL_HB_BLOCKS && (unsigned)ini < WL_HB_BLOCKS);
 		w->slots[cfg->qd].heartbeat = true;
-		w->slots[cfg->qd].next_at = cfg->hb_interval_ns;
+		w->slots[cfg->qd].next_at = cfg->start_at_ns + cfg->hb_interval_ns;
 	}
 	w->seen = sim_zalloc(mem, sizeof(*w->seen) * cfg->blocks);
 	w->pr_at = w->pr_held_since = SIM_NEVER;

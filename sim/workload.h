@@ -52,6 +52,7 @@ struct wl_cfg {
 	uint32_t hot_ppm;        /* chance an I/O targets the hot set */
 	uint64_t blocks;         /* LU size */
 	uint32_t block_size;
+	uint64_t start_at_ns;    /* no I/O before (the application starts once its device is up) */
 	uint64_t stop_at_ns;     /* no new I/O from then on */
 	uint64_t hb_interval_ns; /* COMPARE AND WRITE heartbeat period, 0: none */
 };
