@@ -2,11 +2,12 @@
 # matrix.sh -o RESULTS_DIR [-r REFERENCE_DIR] TARGET...: merge per-target
 # results into the matrix and check reftarget's differences from LIO.
 #
-# Reads RESULTS_DIR/<target>.csv (test,result,seconds,detail) for each
-# TARGET, or REFERENCE_DIR/<target>.csv when this run did not produce it
-# (that column is then marked "recorded"). Writes RESULTS_DIR/matrix.csv
-# (one row per test, one column per target; "-" where a target has no
-# result) and RESULTS_DIR/summary.md (counts per target, then every test
+# Reads RESULTS_DIR/<target>.csv (test,result,seconds,flavour,detail) for
+# each TARGET, or REFERENCE_DIR/<target>.csv when this run did not produce
+# it (that column is then marked "recorded"). Writes RESULTS_DIR/matrix.csv
+# (one row per test, one column per target, "-" where a target has no
+# result, and last the reftarget flavour the test ran on) and
+# RESULTS_DIR/summary.md (counts per target, then every test
 # where reftarget and LIO differ, with the reason recorded in
 # conformance/expected-differences.md). Exit status 1 when a difference is
 # new or changed, i.e. not listed with the same pair of results: a new
@@ -27,7 +28,7 @@ shift $((OPTIND - 1))
 [ -n "$out" ] && [ $# -gt 0 ] || conf_die "usage: matrix.sh -o DIR [-r DIR] TARGET..."
 EXPECTED=${CONF_EXPECTED:-$CONF_DIR/expected-differences.md}
 
-declare -A res det src seen
+declare -A res det src seen flavour
 tests=()
 columns=()
 for t in "$@"; do
@@ -43,9 +44,10 @@ for t in "$@"; do
 		continue
 	fi
 	columns+=("$t")
-	while IFS=, read -r name result _ detail; do
+	while IFS=, read -r name result _ fl detail; do
 		[ "$name" = test ] && continue
 		res[$t,$name]=$result
+		flavour[$t,$name]=$fl
 		detail=${detail#\"}
 		detail=${detail%\"}
 		det[$t,$name]=${detail//\"\"/\"}
@@ -60,11 +62,11 @@ done
 mapfile -t tests < <(printf '%s\n' "${tests[@]}" | sort)
 
 {
-	(IFS=,; echo "test,${columns[*]}")
+	(IFS=,; echo "test,${columns[*]},reftarget_flavour")
 	for name in "${tests[@]}"; do
 		row=$name
 		for t in "${columns[@]}"; do row+=",${res[$t,$name]:--}"; done
-		echo "$row"
+		echo "$row,${flavour[reftarget,$name]:--}"
 	done
 } >"$out/matrix.csv"
 
@@ -151,7 +153,7 @@ new=0
 		echo "Every test where the two differ, with its reason from"
 		echo "\`conformance/expected-differences.md\`; NEW or CHANGED fails the run."
 		echo
-		echo "| test | reftarget | LIO | status | reason |"
+		echo "| test | reftarget (flavour) | LIO | status | reason |"
 		echo "| --- | --- | --- | --- | --- |"
 		ndiff=0
 		for name in "${tests[@]}"; do
@@ -167,7 +169,7 @@ new=0
 			# An unexplained row shows both sides' details, to write the
 			# reason from.
 			reason=${exp_reason[$name]:-"reftarget: ${det[reftarget,$name]:-} / LIO: ${det[lio,$name]:-}"}
-			echo "| $name | $r | $l | $status | ${reason//|/\\|} |"
+			echo "| $name | $r (${flavour[reftarget,$name]:--}) | $l | $status | ${reason//|/\\|} |"
 		done
 		echo
 		stale=()

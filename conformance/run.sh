@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # run.sh: the conformance matrix. Brings up each target on this machine,
 # runs the same suites against each, writes one CSV per target, then the
-# matrix and the differential summary (conformance/matrix.sh).
+# matrix and the differential summary (conformance/matrix.sh) and the
+# checks of reftarget against issue 3's bar and its listed skips
+# (conformance/bar.sh).
 #
 #   conformance/run.sh [-t "reftarget tgt lio"] [-s "cu tools guest"]
-#                      [-f REGEX] [-o RESULTS_DIR] [-r REFERENCE_DIR]
+#                      [-f REGEX] [-x REGEX] [-o RESULTS_DIR] [-r REFERENCE_DIR]
 #
-#   -t  targets (conformance/targets/<name>.sh), in column order; a
-#       reftarget flavour is reftarget:<flavour> (targets/reftarget.sh)
+#   -t  targets (conformance/targets/<name>.sh), in column order. The
+#       reftarget column runs each test on the LU flavour
+#       conformance/flavours.txt gives it, starting each flavour once;
+#       reftarget:<flavour> runs everything on that one flavour, in a
+#       column of its own (reftarget-<flavour>)
 #   -s  suites: cu (libiscsi iscsi-test-cu, per test), tools (libiscsi
 #       tools), guest (open-iscsi in a QEMU guest; host targets only)
 #   -f  grep -E filter on iscsi-test-cu test names (default: all 230)
+#   -x  grep -E filter of test names to leave out (the fast subset in
+#       `make test` leaves out the minute-long Sanitize.Reset)
 #   -o  where <target>.csv, <target>.meta, matrix.csv and summary.md go
 #       (default conformance/results)
 #   -r  results of a previous full run, used for a target not run now
@@ -20,8 +27,10 @@
 # Everything runs inside a loopback-only network namespace
 # (tools/netns-run.sh): targets listen on 127.0.0.1, the LIO guest is
 # reached by hostfwd only. Exit status: non-zero when a target failed to
-# start, or reftarget differs from LIO in a way that
-# conformance/expected-differences.md does not list.
+# start, reftarget differs from LIO in a way that
+# conformance/expected-differences.md does not list, skips in a way
+# conformance/skips.md does not list, or misses the bar once it is
+# enforced (conformance/bar.sh).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ "${RT_IN_NETNS:-}" != 1 ]; then
@@ -45,16 +54,18 @@ fi
 targets="reftarget tgt lio"
 suites="cu tools guest"
 filter=.
+exclude=
 out=$CONF_DIR/results
 reference=
-while getopts "t:s:f:o:r:" opt; do
+while getopts "t:s:f:x:o:r:" opt; do
 	case "$opt" in
 	t) targets=$OPTARG ;;
 	s) suites=$OPTARG ;;
 	f) filter=$OPTARG ;;
+	x) exclude=$OPTARG ;;
 	o) out=$OPTARG ;;
 	r) reference=$OPTARG ;;
-	*) sed -n '2,22p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,32p' "$0" >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$out" "$CONF_WORK"
@@ -77,28 +88,33 @@ versions() {
 	esac
 }
 
-# run_target SPEC: start, run every suite, stop; results into $out. SPEC is
-# a target name, or name:flavour (reftarget:thin), whose column is
-# name-flavour.
-run_target() {
-	local t=${1/:/-} script=${1%%:*} flavour= s rc=0 t0=$SECONDS
-	[ "$1" = "$script" ] || flavour=${1#*:}
-	local work=$CONF_WORK/$t target=$CONF_DIR/targets/$script.sh
-	rm -rf "$work"
+# The iscsi-test-cu tests this run runs (-f, -x), one a line.
+selected=$CONF_WORK/selected-tests
+"$CONF_DIR/suites/libiscsi-cu.sh" --list | grep -E -- "$filter" |
+	{ if [ -n "$exclude" ]; then grep -vE -- "$exclude"; else cat; fi; } >"$selected" || true
+case " $suites " in
+*" cu "*) [ -s "$selected" ] || conf_die "no test matches -f '$filter' -x '$exclude'" ;;
+esac
+
+# run_part SCRIPT WORK FLAVOUR SUITES TESTS: start the target (FLAVOUR
+# empty: its only LU), run SUITES (cu over the test list in file TESTS),
+# stop. Leaves WORK/<suite>.csv; fails if the target did not start or a
+# suite could not run.
+run_part() {
+	local script=$1 work=$2 flavour=$3 part_suites=$4 tests=$5 target s rc=0
+	target=$CONF_DIR/targets/$script.sh
 	mkdir -p "$work"
-	conf_log "== $t: starting"
 	if ! "$target" start "$work" $flavour; then
 		"$target" stop "$work" || true
-		conf_log "== $t: did not start"
-		{ echo "target=$t"; echo "status=did-not-start"; } >"$out/$t.meta"
-		return 1
+		conf_log "== $script${flavour:+ ($flavour)}: did not start"
+		return 2
 	fi
 	# Stop what we started even when a suite dies or we are interrupted.
 	trap '"'"$target"'" stop "'"$work"'" || true' EXIT
-	for s in $suites; do
-		conf_log "== $t: suite $s"
+	for s in $part_suites; do
+		conf_log "== $script${flavour:+ ($flavour)}: suite $s"
 		case "$s" in
-		cu) "$CONF_DIR/suites/libiscsi-cu.sh" "$work" "$work/cu.csv" "$filter" || rc=1 ;;
+		cu) "$CONF_DIR/suites/libiscsi-cu.sh" "$work" "$work/cu.csv" "@$tests" || rc=1 ;;
 		tools) "$CONF_DIR/suites/libiscsi-tools.sh" "$work" "$work/tools.csv" || true ;;
 		guest) "$CONF_DIR/suites/open-iscsi-guest.sh" "$work" "$work/guest.csv" || true ;;
 		*) conf_die "unknown suite $s" ;;
@@ -106,19 +122,73 @@ run_target() {
 	done
 	"$target" stop "$work" || true
 	trap - EXIT
+	return $rc
+}
+
+# run_target SPEC: run every suite against one column; results into $out.
+# SPEC is a target name, or reftarget:flavour (column reftarget-flavour).
+# The plain reftarget column is run in parts, one per flavour that
+# flavours.txt gives a selected test: the default flavour ("file") also
+# runs the tools and guest suites. Every row of $out/<column>.csv says the
+# flavour it ran on ("-" for a target with one LU).
+run_target() {
+	local t=${1/:/-} script=${1%%:*} flavour= rc=0 t0=$SECONDS
+	local base=$CONF_WORK/$t parts=() f s p
+	[ "$1" = "$script" ] || flavour=${1#*:}
+	rm -rf "$base"
+	mkdir -p "$base"
+	conf_log "== $t: starting"
+	if [ "$1" = reftarget ]; then
+		"$CONF_DIR/flavours.sh" <"$selected" >"$base/flavours.tsv"
+		# The default flavour first, then the others in rule order.
+		for f in file $(cut -f2 "$base/flavours.tsv" | awk '!seen[$0]++'); do
+			case " ${parts[*]} " in *" $f "*) continue ;; esac
+			parts+=("$f")
+		done
+	else
+		parts=("${flavour:--}")
+		cp "$selected" "$base/tests"
+	fi
+	for p in "${parts[@]}"; do
+		local work=$base part_suites=$suites tests=$base/tests
+		if [ "$1" = reftarget ]; then
+			work=$base/$p tests=$base/tests-$p
+			awk -F'\t' -v f="$p" '$2 == f { print $1 }' "$base/flavours.tsv" >"$tests"
+			# Only the default flavour runs the tools and the guest.
+			[ "$p" = file ] || part_suites=$(sed 's/\<tools\>//; s/\<guest\>//' <<<"$suites")
+			[ -s "$tests" ] || part_suites=$(sed 's/\<cu\>//' <<<"$part_suites")
+			[ -n "${part_suites// /}" ] || continue
+		fi
+		run_part "$script" "$work" "$([ "$p" = - ] || echo "$p")" "$part_suites" "$tests" || rc=$?
+		[ $rc -lt 2 ] || break
+	done
+	if [ $rc -ge 2 ]; then
+		{ echo "target=$t"; echo "status=did-not-start"; } >"$out/$t.meta"
+		conf_log "== $t: did not start"
+		return 1
+	fi
 	{
-		echo "test,result,seconds,detail"
+		echo "test,result,seconds,flavour,detail"
 		for s in $suites; do
-			if [ -f "$work/$s.csv" ]; then tail -n +2 "$work/$s.csv"; fi
+			for p in "${parts[@]}"; do
+				f=$base/$p/$s.csv
+				[ "$p" != - ] && [ "$1" = reftarget ] || f=$base/$s.csv
+				[ -f "$f" ] || continue
+				# test,result,seconds,"detail": the flavour goes before detail.
+				tail -n +2 "$f" | sed -E "s/^([^,]*,[^,]*,[^,]*),/\1,$p,/"
+			done | sort -t, -k1,1 -s
 		done
 	} >"$out/$t.csv"
 	{
 		echo "target=$t"
 		echo "status=$([ $rc = 0 ] && echo ran || echo suite-error)"
 		echo "wall_seconds=$((SECONDS - t0))"
-		[ -f "$work/boot-seconds" ] && echo "boot_seconds=$(cat "$work/boot-seconds")"
+		f=$base/boot-seconds
+		[ -f "$f" ] && echo "boot_seconds=$(cat "$f")"
 		echo "suites=$suites"
 		echo "filter=$filter"
+		echo "exclude=$exclude"
+		[ "$1" = reftarget ] && echo "flavours=$(cut -f2 "$base/flavours.tsv" | sort | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }')"
 		echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		versions "$t"
 	} >"$out/$t.meta"
@@ -136,4 +206,5 @@ matrix_args=(-o "$out")
 # now is filled from the reference run, if any.
 columns=$(printf '%s\n' reftarget tgt lio ${targets//:/-} | awk '!seen[$0]++' | tr '\n' ' ')
 "$CONF_DIR/matrix.sh" "${matrix_args[@]}" $columns || status=1
+"$CONF_DIR/bar.sh" "${matrix_args[@]}" || status=1
 exit $status

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# libiscsi-cu.sh WORK OUT.csv [REGEX]: libiscsi's iscsi-test-cu, one test per
-# process, against the target described by WORK/target.env.
+# libiscsi-cu.sh WORK OUT.csv [REGEX | @LIST]: libiscsi's iscsi-test-cu, one
+# test per process, against the target described by WORK/target.env.
 #
 # Owns the per-test verdict. Each test of the SCSI and iSCSI families (230
 # in libiscsi 1.19.0; ALL is the same set) runs alone under `timeout`, so a
@@ -9,7 +9,8 @@
 # reservation tests) and URL2, a second portal to the same LU (MultipathIO).
 # The verdict comes from CUnit's text output, never from --xml (which loses
 # skips) nor from the exit code:
-#   HANG  the test outlived CONF_TEST_TIMEOUT seconds (30); after
+#   HANG  the test outlived CONF_TEST_TIMEOUT seconds (30; a test that
+#         waits on purpose has its own, SLOW below); after
 #         CONF_HANGS_MAX (5) hangs in a row, or CONF_SUITE_BUDGET seconds
 #         (1200), the remaining tests are FAIL "not run";
 #   FAIL  CUnit counted a failed test or assert, or the run never reached
@@ -18,8 +19,9 @@
 #         passed; cu_skip.so (LD_PRELOAD) makes the silent CU_PASS visible;
 #   PASS  otherwise.
 # Writes OUT.csv: test,result,seconds,detail. REGEX (grep -E) narrows the
-# test list; default all. `libiscsi-cu.sh --verdict LOG RC` classifies one
-# saved output and prints "RESULT<TAB>detail".
+# test list, default all; @LIST names a file of test names, one a line.
+# `libiscsi-cu.sh --list` prints every test name; `libiscsi-cu.sh --verdict
+# LOG RC` classifies one saved output and prints "RESULT<TAB>detail".
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 # Per test: the slowest measured here take 6 s (LIO under TCG).
@@ -27,8 +29,18 @@ TIMEOUT=${CONF_TEST_TIMEOUT:-30}
 # Per suite run: 230 tests take 30-100 s on a healthy target.
 BUDGET=${CONF_SUITE_BUDGET:-1200}
 HANGS_MAX=${CONF_HANGS_MAX:-5}
+# Tests that wait longer than TIMEOUT on purpose, with their own limit:
+# Sanitize.Reset polls TEST UNIT READY every 60 s until the sanitize it
+# started has ended (test_sanitize_reset.c), so it needs two polls.
+declare -A SLOW=([SCSI.Sanitize.Reset]=150)
 # The suite binary; the harness's self-test substitutes a fake.
 CU_BIN=${CONF_TEST_CU:-iscsi-test-cu}
+
+# every_test: the test names, one a line. The family prefix names a test
+# uniquely; ALL and LINUX repeat the same tests under other names.
+every_test() {
+	"$CU_BIN" --list | grep -E '^(SCSI|iSCSI)\.[^.]+\.[^.]+$' | sort -u
+}
 
 # verdict LOG RC: print "RESULT<TAB>detail" for one test's output.
 verdict() {
@@ -94,11 +106,15 @@ if [ "${1:-}" = --verdict ]; then
 	verdict "$2" "$3"
 	exit 0
 fi
+if [ "${1:-}" = --list ]; then
+	every_test
+	exit 0
+fi
 conf_require_netns
 
-WORK=${1:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX]}
-OUT=${2:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX]}
-REGEX=${3:-.}
+WORK=${1:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX | @LIST]}
+OUT=${2:?usage: libiscsi-cu.sh WORK OUT.csv [REGEX | @LIST]}
+SELECT=${3:-.}
 SHIM=$BUILD/conformance/cu_skip.so
 [ -f "$SHIM" ] || conf_die "missing $SHIM (conformance/run.sh builds it)"
 URL=$(conf_env_get "$WORK" URL)
@@ -108,11 +124,12 @@ URL2=$(conf_env_get "$WORK" URL2)
 LOGS=$WORK/cu-logs
 mkdir -p "$LOGS"
 
-# The family prefix names a test uniquely; ALL and LINUX repeat the same
-# tests under other names.
-mapfile -t tests < <("$CU_BIN" --list | grep -E '^(SCSI|iSCSI)\.[^.]+\.[^.]+$' |
-	sort -u | grep -E -- "$REGEX" || true)
-[ "${#tests[@]}" -gt 0 ] || conf_die "no test matches $REGEX"
+if [ "${SELECT#@}" != "$SELECT" ]; then
+	mapfile -t tests <"${SELECT#@}"
+else
+	mapfile -t tests < <(every_test | grep -E -- "$SELECT" || true)
+fi
+[ "${#tests[@]}" -gt 0 ] || conf_die "no test matches $SELECT"
 
 csv_field() { local s=${1//\"/\"\"}; printf '"%s"' "$s"; }
 
@@ -134,12 +151,12 @@ for t in "${tests[@]}"; do
 		echo "$stopped" >"$log"
 		rc=125
 	else
-		LD_PRELOAD=$SHIM timeout -k 5 "$TIMEOUT" "$CU_BIN" -d -S \
+		LD_PRELOAD=$SHIM timeout -k 5 "${SLOW[$t]:-$TIMEOUT}" "$CU_BIN" -d -S \
 			-i "$CONF_INITIATOR" -I "$CONF_INITIATOR2" -t "$t" "$URL" ${URL2:+"$URL2"} \
 			</dev/null >"$log" 2>&1 || rc=$?
 	fi
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-	IFS=$'\t' read -r result detail < <(verdict "$log" "$rc")
+	IFS=$'\t' read -r result detail < <(TIMEOUT=${SLOW[$t]:-$TIMEOUT} verdict "$log" "$rc")
 	count[$result]=$((count[$result] + 1))
 	if [ "$result" = HANG ]; then hangs_in_a_row=$((hangs_in_a_row + 1)); else hangs_in_a_row=0; fi
 	printf '%s,%s,%s,%s\n' "$t" "$result" "$secs" "$(csv_field "$detail")" >>"$OUT.tmp"

@@ -1,20 +1,36 @@
 #!/usr/bin/env bash
-# reftarget.sh start|stop|urls WORK [FLAVOUR]: our daemon, the reference target.
+# reftarget.sh start|stop|urls|describe WORK [FLAVOUR]: our daemon, the
+# reference target. `describe` prints FLAVOUR's LU ("backstore MiB flags
+# lbppbe") and starts nothing.
 #
 # Same contract as tgt.sh (WORK/target.env, WORK/pid). Runs
 # $BUILD/rel/reftarget (CONF_REFTARGET_BIN to override, e.g. the asan build)
 # with a JSON config (format: ref_target/daemon/dcfg_json.c) serving one LU
 # on two loopback portals, so the MultipathIO tests have a second path, and
 # a second daemon (quick flags) serving a CHAP-protected target for the
-# tools suite. FLAVOUR chooses the LU the suite runs against; the SPC/SBC
-# work runs the suite once per flavour (run.sh -t "reftarget:thin ..."):
-#   file       sparse file LU of CONF_LU_MIB MiB, no flags (default)
-#   ram        RAM LU of the same size
-#   small      1 MiB file LU (READ(6) beyond-EOL and end-of-LU checks)
-#   thin       flags thin + lbprz: UNMAP, WRITE SAME unmap, GET LBA STATUS
-#   removable  flag removable: PREVENT ALLOW, START STOP UNIT
-#   readonly   flag read_only: the write-protect tests
-#   sanitize   flag sanitize: the SANITIZE tests (-S)
+# tools suite. FLAVOUR chooses the LU the suite runs against; the reftarget
+# column runs each test on the flavour conformance/flavours.txt gives it
+# (run.sh), and `run.sh -t reftarget:<flavour>` runs everything on one:
+#   file        sparse file LU of CONF_LU_MIB MiB, no flags (default)
+#   ram         RAM LU of the same size: WRITE ATOMIC (SBC-4), which only
+#               a backstore that can write atomically offers
+#   small       64 MiB file LU: READ(6) beyond the end whatever CONF_LU_MIB
+#               is (SBC-3 §5.13 reaches 2^21 blocks), still big enough for
+#               the Async tests' I/O
+#   thin        thin + lbprz: UNMAP, WRITE SAME unmap, GET LBA STATUS
+#   thin-lbppb  thin + lbprz with 8 logical blocks per physical block
+#               (lbppbe 3, SBC-3 §5.16.2): the unaligned-unmap and
+#               Data-Out size tests that need LBPPB > 1
+#   removable   removable: PREVENT ALLOW MEDIUM REMOVAL, START STOP UNIT
+#   readonly    read_only + thin: the write-protect tests (libiscsi runs
+#               ReadOnly.ReadOnlySBC's UNMAP and WRITE SAME checks only on
+#               a thin LU)
+#   sanitize    64 MiB, sanitize + thin + lbprz: the SANITIZE tests (-S);
+#               BLOCK ERASE needs a thin LU; small, as each test
+#               overwrites the whole LU, some of them several times
+#   sanitize-long  the same at CONF_SANITIZE_LONG_MIB (4096) MiB: an
+#               OVERWRITE that outlasts Sanitize.Reset's 4-5 s of resets
+#               and a reconnect (about 15 s here)
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -28,32 +44,34 @@ IQN=iqn.2003-01.org.conformance:reftarget
 CHAP_IQN=$IQN-chap
 BIN=${CONF_REFTARGET_BIN:-$BUILD/rel/reftarget}
 
-# flavour_lu: "backstore size-in-MiB flags-as-JSON" of FLAVOUR's LU.
+# flavour_lu: "backstore size-in-MiB flags-as-JSON lbppbe" of FLAVOUR's LU.
 flavour_lu() {
 	local mib=$((CONF_LU_BYTES / 1048576))
 	case "$FLAVOUR" in
-	file) echo "file $mib []" ;;
-	ram) echo "ram $mib []" ;;
-	small) echo "file 1 []" ;;
-	thin) echo "file $mib [\"thin\",\"lbprz\"]" ;;
-	removable) echo "file $mib [\"removable\"]" ;;
-	readonly) echo "file $mib [\"read_only\"]" ;;
-	sanitize) echo "file $mib [\"sanitize\"]" ;;
+	file) echo "file $mib [] 0" ;;
+	ram) echo "ram $mib [] 0" ;;
+	small) echo "file 64 [] 0" ;;
+	thin) echo "file $mib [\"thin\",\"lbprz\"] 0" ;;
+	thin-lbppb) echo "file $mib [\"thin\",\"lbprz\"] 3" ;;
+	removable) echo "file $mib [\"removable\"] 0" ;;
+	readonly) echo "file $mib [\"read_only\",\"thin\"] 0" ;;
+	sanitize) echo "file 64 [\"sanitize\",\"thin\",\"lbprz\"] 0" ;;
+	sanitize-long) echo "file ${CONF_SANITIZE_LONG_MIB:-4096} [\"sanitize\",\"thin\",\"lbprz\"] 0" ;;
 	*) conf_die "unknown flavour $FLAVOUR" ;;
 	esac
 }
 
 # write_config FILE: the daemon's JSON for FLAVOUR.
 write_config() {
-	local backstore mib flags path=
-	read -r backstore mib flags <<<"$(flavour_lu)"
+	local backstore mib flags lbppbe path=
+	read -r backstore mib flags lbppbe <<<"$(flavour_lu)"
 	[ "$backstore" = file ] && path=", \"path\": \"$WORK/lu.img\""
 	cat >"$1" <<EOT
 {
   "portals": [ { "address": "127.0.0.1", "port": $PORT },
                { "address": "127.0.0.1", "port": $PORT2 } ],
   "lus": [ { "name": "lu0", "backstore": "$backstore"$path,
-             "size": "${mib}M", "flags": $flags } ],
+             "size": "${mib}M", "flags": $flags, "lbppbe": $lbppbe } ],
   "targets": [ { "name": "$IQN",
                  "tpgs": [ { "portals": [ 0, 1 ], "open_access": true,
                              "luns": [ { "lun": 0, "lu": "lu0" } ] } ] } ]
@@ -106,6 +124,7 @@ stop() {
 }
 
 case "$cmd" in
+describe) flavour_lu ;;
 start) start ;;
 stop) stop ;;
 urls) sed -n 's/^URL2\{0,1\}=//p' "$WORK/target.env" ;;

@@ -12,7 +12,15 @@
 #             a CU_PASS and nothing else;
 #   matrix    matrix.sh on fixture results: a listed difference passes, an
 #             unlisted one fails as NEW, a moved pair as CHANGED, NA rows
-#             are not compared, a stale entry is reported.
+#             are not compared, a stale entry is reported;
+#   flavours  flavours.sh: the first matching rule wins, the rest run on
+#             "file", a malformed rule is refused, and every flavour that
+#             flavours.txt names is one reftarget.sh defines;
+#   bar       bar.sh on fixture results: a listed skip passes, an unlisted
+#             one or one on another flavour fails, the gap to tgt and LIO
+#             and every FAIL are listed, an unlisted FAIL misses the bar,
+#             the bar fails the run only when enforced, a passing listed
+#             test is reported stale.
 # Prints one line per check and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -96,6 +104,10 @@ CONF_TEST_CU=$T/fake-cu CONF_TEST_TIMEOUT=1 CONF_HANGS_MAX=2 RT_IN_NETNS=1 \
 expect runner-records-every-test 4 "$(tail -n +2 "$T/hang.csv" | wc -l)"
 expect runner-hangs-then-stops "HANG HANG FAIL FAIL" "$(tail -n +2 "$T/hang.csv" | cut -d, -f2 | tr '\n' ' ' | sed 's/ $//')"
 expect runner-stops-waiting 1 "$([ $((SECONDS - t0)) -lt 20 ] && echo 1 || echo 0)"
+printf 'SCSI.A.Two\nSCSI.A.Four\n' >"$T/list"
+CONF_TEST_CU=$T/fake-cu CONF_TEST_TIMEOUT=1 CONF_HANGS_MAX=9 RT_IN_NETNS=1 \
+	"$CONF_DIR/suites/libiscsi-cu.sh" "$T/work" "$T/list.csv" "@$T/list" >"$T/list.out" 2>&1
+expect runner-runs-the-listed-tests "SCSI.A.Two SCSI.A.Four" "$(tail -n +2 "$T/list.csv" | cut -d, -f1 | tr '\n' ' ' | sed 's/ $//')"
 
 # The shim, in front of a stand-in for CUnit's CU_assertImplementation (the
 # real one needs a running CUnit registry): it must mark CU_PASS only and
@@ -139,24 +151,24 @@ m=$T/m
 mkdir -p "$m"
 for t in reftarget lio; do printf 'target=%s\nstatus=ran\n' "$t" >"$m/$t.meta"; done
 cat >"$m/reftarget.csv" <<'EOT'
-test,result,seconds,detail
-SCSI.A.Same,PASS,0.1,""
-SCSI.B.Listed,PASS,0.1,""
-SCSI.C.Moved,SKIP,0.1,""
-SCSI.D.New,FAIL,0.1,"x"
-tools.ls.discovery,PASS,0.1,""
-SCSI.E.Stale,PASS,0.1,""
-SCSI.F.Flaky,PASS,0.1,""
+test,result,seconds,flavour,detail
+SCSI.A.Same,PASS,0.1,file,""
+SCSI.B.Listed,PASS,0.1,file,""
+SCSI.C.Moved,SKIP,0.1,thin,""
+SCSI.D.New,FAIL,0.1,file,"x, with a comma"
+tools.ls.discovery,PASS,0.1,file,""
+SCSI.E.Stale,PASS,0.1,file,""
+SCSI.F.Flaky,PASS,0.1,file,""
 EOT
 cat >"$m/lio.csv" <<'EOT'
-test,result,seconds,detail
-SCSI.A.Same,PASS,0.1,""
-SCSI.B.Listed,FAIL,0.1,""
-SCSI.C.Moved,PASS,0.1,""
-SCSI.D.New,PASS,0.1,""
-tools.ls.discovery,NA,0.0,""
-SCSI.E.Stale,PASS,0.1,""
-SCSI.F.Flaky,FAIL,0.1,""
+test,result,seconds,flavour,detail
+SCSI.A.Same,PASS,0.1,-,""
+SCSI.B.Listed,FAIL,0.1,-,""
+SCSI.C.Moved,PASS,0.1,-,""
+SCSI.D.New,PASS,0.1,-,""
+tools.ls.discovery,NA,0.0,-,""
+SCSI.E.Stale,PASS,0.1,-,""
+SCSI.F.Flaky,FAIL,0.1,-,""
 EOT
 cat >"$m/expected.md" <<'EOT'
 | test | reftarget | lio | reason |
@@ -175,12 +187,86 @@ expect matrix-moved-pair-is-changed "CHANGED (listed FAIL/PASS)" "$(row SCSI.C.M
 expect matrix-na-not-compared "" "$(row tools.ls.discovery)"
 expect matrix-reports-stale 1 "$(grep -c 'no longer different.*SCSI.E.Stale' "$m/summary.md")"
 expect matrix-alternatives-match expected "$(row SCSI.F.Flaky)"
-expect matrix-csv-row "SCSI.D.New,FAIL,-,PASS" "$(grep '^SCSI.D.New,' "$m/matrix.csv")"
+expect matrix-csv-row "SCSI.D.New,FAIL,-,PASS,file" "$(grep '^SCSI.D.New,' "$m/matrix.csv")"
+expect matrix-shows-the-flavour 1 "$(grep -c '| SCSI.C.Moved | SKIP (thin) |' "$m/summary.md")"
 sed -i '/SCSI.D.New/d; /SCSI.C.Moved/d' "$m/reftarget.csv" "$m/lio.csv"
 sed -i 's/^SCSI.F.Flaky,FAIL/SCSI.F.Flaky,PASS/' "$m/lio.csv"
 CONF_EXPECTED=$m/expected.md "$CONF_DIR/matrix.sh" -o "$m" reftarget tgt lio >"$T/matrix.out" 2>&1
 expect matrix-passes-when-all-explained 0 $?
 expect matrix-alternative-equal-is-not-stale 0 "$(grep -c 'no longer different.*SCSI.F.Flaky' "$m/summary.md")"
+
+# flavours.sh on its own rules, and on the real ones.
+cat >"$T/rules" <<'EOT'
+# a comment line
+^SCSI\.Unmap\.Simple$   thin-lbppb   # more specific first
+^SCSI\.Unmap\.          thin
+EOT
+got=$(printf 'SCSI.Unmap.Simple\nSCSI.Unmap.VPD\nSCSI.Read10.Simple\n' | "$CONF_DIR/flavours.sh" "$T/rules" | tr '\t\n' ': ')
+expect flavours-first-rule-wins-default-file "SCSI.Unmap.Simple:thin-lbppb SCSI.Unmap.VPD:thin SCSI.Read10.Simple:file " "$got"
+echo 'x y z' >"$T/badrules"
+echo SCSI.A.B | "$CONF_DIR/flavours.sh" "$T/badrules" >/dev/null 2>&1
+expect flavours-refuses-malformed-rule 1 $?
+undefined=
+for f in $(sed 's/#.*//' "$CONF_DIR/flavours.txt" | awk 'NF == 2 { print $2 }' | sort -u); do
+	"$CONF_DIR/targets/reftarget.sh" describe - "$f" >/dev/null 2>&1 || undefined+="$f "
+done
+expect flavours-named-are-defined "" "$undefined"
+
+# bar.sh on fixtures: reftarget against tgt and lio, with skips.md.
+b=$T/b
+mkdir -p "$b"
+for t in reftarget tgt lio; do printf 'target=%s\nstatus=ran\n' "$t" >"$b/$t.meta"; done
+cat >"$b/reftarget.csv" <<'EOT'
+test,result,seconds,flavour,detail
+SCSI.A.Pass,PASS,0.1,file,""
+SCSI.B.Listed,SKIP,0.1,thin,"LBPPB < 2"
+SCSI.C.Gap,SKIP,0.1,file,"not implemented"
+SCSI.D.Own,FAIL,0.1,file,"the suite's bug"
+SCSI.E.Stale,PASS,0.1,file,""
+tools.x.y,PASS,0.1,file,""
+EOT
+cat >"$b/tgt.csv" <<'EOT'
+test,result,seconds,flavour,detail
+SCSI.A.Pass,PASS,0.1,-,""
+SCSI.C.Gap,PASS,0.1,-,""
+SCSI.D.Own,FAIL,0.1,-,""
+EOT
+printf 'test,result,seconds,flavour,detail\nSCSI.B.Listed,SKIP,0.1,-,""\n' >"$b/lio.csv"
+cat >"$b/skips.md" <<'EOT'
+| test | result | flavour | reason |
+| --- | --- | --- | --- |
+| SCSI.B.Listed | SKIP | thin | needs LBPPB > 1 |
+| SCSI.C.Gap | SKIP | file | not implemented yet |
+| SCSI.D.Own | FAIL | file | the test's own bug |
+| SCSI.E.Stale | SKIP | file | was skipped |
+EOT
+printf 'pass_min=2\nenforced=0\n' >"$b/bar.conf"
+bar() { : >"$b/summary.md"; CONF_SKIPS=$b/skips.md CONF_BAR=$b/bar.conf "$CONF_DIR/bar.sh" -o "$b" >"$T/bar.out" 2>&1; }
+bar
+expect bar-gap-not-enforced-passes 0 $?
+expect bar-lists-the-gap 1 "$(grep -c '^- SCSI.C.Gap (SKIP on file; passes on tgt)' "$b/summary.md")"
+expect bar-lists-own-failures 1 "$(grep -c '^- SCSI.D.Own (FAIL on file)' "$b/summary.md")"
+expect bar-says-not-met 1 "$(grep -c 'bar not met, not enforced yet' "$b/summary.md")"
+expect bar-reports-stale 1 "$(grep -c 'passing now (remove): SCSI.E.Stale' "$b/summary.md")"
+printf 'pass_min=2\nenforced=1\n' >"$b/bar.conf"
+bar
+expect bar-enforced-fails-on-gap 1 $?
+sed -i 's/^SCSI.C.Gap,SKIP/SCSI.C.Gap,PASS/' "$b/reftarget.csv"
+bar
+expect bar-met-with-listed-own-failure 0 $?
+sed -i 's/| SCSI.B.Listed | SKIP | thin |/| SCSI.B.Listed | SKIP | file |/' "$b/skips.md"
+bar
+expect bar-skip-on-other-flavour-is-new 1 $?
+expect bar-names-the-flavour-mismatch 1 "$(grep -c 'SCSI.B.Listed (SKIP on thin: skips.md says file)' "$b/summary.md")"
+sed -i '/SCSI.B.Listed/d' "$b/skips.md"
+printf 'pass_min=2\nenforced=0\n' >"$b/bar.conf"
+bar
+expect bar-unlisted-skip-fails-even-unenforced 1 $?
+printf '| SCSI.B.Listed | SKIP | thin | back |\n' >>"$b/skips.md"
+sed -i '/SCSI.D.Own/d' "$b/skips.md"
+bar
+expect bar-unlisted-fail-is-not-a-skip-error 0 $?
+expect bar-unlisted-fail-misses-the-bar 1 "$(grep -c 'bar not met' "$b/summary.md")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
