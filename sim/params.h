@@ -70,6 +70,8 @@ struct sim_target_params {
 	bool chap;                 /* the TPG requires CHAP */
 	bool mutual_chap;
 	bool wce;                  /* the LU starts with its volatile write cache on */
+	uint64_t backend_timeout_ns; /* an I/O not done by then fails to the engine while the disk
+					keeps it (TCMU cmd_time_out); 0: none */
 };
 
 struct sim_ini_params {

@@ -60,6 +60,7 @@ static const struct key keys[] = {
 	K("target", "chap", V_BOOL, tgt.chap),
 	K("target", "mutual_chap", V_BOOL, tgt.mutual_chap),
 	K("target", "wce", V_BOOL, tgt.wce),
+	K("target", "backend_timeout", V_TIME, tgt.backend_timeout_ns),
 	K("initiator", "mrdsl", V_U32, ini.mrdsl),
 	K("initiator", "max_burst", V_U32, ini.max_burst_length),
 	K("initiator", "first_burst", V_U32, ini.first_burst_length),

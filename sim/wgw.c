@@ -108,42 +108,13 @@ static void check_write_owner(struct wgw *g, const struct rt_disk_io *io)
 	}
 }
 
-static void ev_lied_flush(void *a, void *b, uint64_t incarnation)
-{
-	struct wgw *g = a;
-	struct rt_disk_io *io = b;
-	if (g->eng == NULL || g->incarnation != incarnation)
-		return; /* the engine that asked is gone, and its io with it */
-	io->status = RT_DISK_OK;
-	wgw_disk_done(g, io);
-}
-
-/* A storage stack whose write cache lies (honor_flush no): FLUSH returns
- * after the flush latency having done nothing, and FUA writes go to the
- * volatile cache like any other. */
-static void submit_lying(struct wgw *g, struct rt_disk_io *io)
-{
-	if (io->op == RT_DISK_FLUSH) {
-		evq_push(&g->w->q, g->w->q.now + g->w->p->disk.flush_lat.min_ns, ev_lied_flush, g, io, g->incarnation);
-		return;
-	}
-	/* The disk takes the flags at submission: strip FUA for it only. */
-	uint32_t flags = io->flags;
-	io->flags &= ~RT_DISK_FUA;
-	disk_submit(&g->w->disk, g->idx, io);
-	io->flags = flags;
-}
-
 static void env_disk_submit(void *ctx, struct rt_disk_io *io)
 {
 	struct wgw *g = ctx;
 	if (io->op == RT_DISK_WRITE && io->buf != NULL)
 		check_write_owner(g, io);
 	wmetrics_write_submitted(g->w, g->idx, io);
-	if (!g->w->p->honor_flush)
-		submit_lying(g, io);
-	else
-		disk_submit(&g->w->disk, g->idx, io);
+	wbackend_submit(g, io);
 }
 
 static int env_state_save(void *ctx, const char *key, const void *buf, size_t len)
@@ -312,6 +283,7 @@ static void destroy_engine(struct wgw *g)
 	g->alloc_fail_left = 0; /* a new process does not inherit them */
 	drop_deferred(g);
 	disk_forget_gw(&g->w->disk, g->idx);
+	wbackend_forget(g);
 	wmetrics_forget_gw(g->w, g->idx);
 	g->state = GW_DOWN;
 	g->timer.at = SIM_NEVER;
@@ -412,6 +384,9 @@ void wgw_disk_done(struct wgw *g, struct rt_disk_io *io)
 {
 	if (g->eng == NULL)
 		return;
+	io = wbackend_done(g, io);
+	if (io == NULL)
+		return; /* the backend answered it already (command timeout) */
 	if (g->state == GW_PAUSED) {
 		struct wdeferred *d = sim_zalloc(g->w->mem, sizeof(*d));
 		d->io = io;

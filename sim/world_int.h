@@ -62,6 +62,8 @@ struct wgw {
 	struct wdeferred *deferred_head, *deferred_tail; /* disk completions held while paused */
 	struct rt_stats stats_total;
 	struct wwrite *writes;    /* disk writes in flight (wmetrics.c) */
+	struct wshadow *shadows;  /* disk requests behind a command timeout (wbackend.c) */
+	uint64_t shadow_ids;
 	uint64_t superseded_at;   /* another gateway last took over writing from it (wmetrics.c) */
 };
 
@@ -188,6 +190,14 @@ void wcluster_gw_down(struct world *w, int gw);
 void wcluster_failover(struct world *w, int gw);
 /* An initiator asks for gw's group to be activated (explicit ALUA). */
 void wcluster_activate(struct world *w, int ini, int gw);
+
+/* wbackend.c: between a gateway's engine and the disk. */
+struct wshadow;
+void wbackend_submit(struct wgw *g, struct rt_disk_io *io);
+/* The disk completed io: the engine's request to complete, or NULL if
+ * the backend answered it already. */
+struct rt_disk_io *wbackend_done(struct wgw *g, struct rt_disk_io *io);
+void wbackend_forget(struct wgw *g);
 
 /* wmetrics.c */
 struct wwrite;
