@@ -237,11 +237,17 @@ static uint32_t vpd_block_limits(const struct scsi_cmd *cmd, uint8_t *p)
 	return vpd_header(cmd, p, VPD_BLOCK_LIMITS, 64);
 }
 
-/* SBC-3 §6.5.2 Block Device Characteristics: non-rotating medium. */
+/* SBC-3 §6.5.2 Block Device Characteristics: non-rotating medium;
+ * WABEREQ 01b where SANITIZE BLOCK ERASE exists (sanitize.h): reads of
+ * erased blocks succeed. */
+#define VPD_BDC_WABEREQ_READ_OK 0x40u
+
 static uint32_t vpd_block_chars(const struct scsi_cmd *cmd, uint8_t *p)
 {
+	bool erase = (cmd->lu->cfg->flags & (RT_LU_SANITIZE | RT_LU_THIN)) == (RT_LU_SANITIZE | RT_LU_THIN);
 	memset(p, 0, 64);
 	put_be16(p + 4, 0x0001); /* MEDIUM ROTATION RATE: solid state */
+	p[7] = erase ? VPD_BDC_WABEREQ_READ_OK : 0;
 	return vpd_header(cmd, p, VPD_BLOCK_CHARS, 64);
 }
 

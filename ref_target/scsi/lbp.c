@@ -9,8 +9,10 @@
  * LIO and tgt do. WRITE SAME of a zero block (or NDOB) is one WRITE ZEROES
  * request; any other pattern is written SBC_WS_CHUNK bytes at a time.
  * WRITE SAME covers at most SBC_WS_BLOCKS_MAX blocks. GET LBA STATUS
- * answers "mapped or unknown" for the whole rest of the medium: the disk
- * interface cannot tell deallocated blocks apart (SBC-3 allows it).
+ * asks the disk which runs of blocks are mapped (RT_DISK_MAP_STATUS), one
+ * request per descriptor, on thin LUs; a fully provisioned LU has every
+ * block mapped (SBC-3 §4.7.2), and an environment that cannot tell
+ * answers "mapped or unknown" for the rest of the medium (SBC-3 allows it).
  */
 #include <string.h>
 
@@ -29,11 +31,13 @@
 /* UNMAP parameter list: 8-byte header, 16-byte block descriptors. */
 #define UNMAP_HDR_LEN 8u
 #define UNMAP_DESC_LEN 16u
-/* GET LBA STATUS: 8-byte header, 16-byte descriptors; status 0h is
- * "mapped or unknown". */
+/* GET LBA STATUS: 8-byte header, 16-byte descriptors of at most 2^32-1
+ * blocks; PROVISIONING STATUS 0h is "mapped or unknown", 1h deallocated. */
 #define LBA_STATUS_HDR_LEN 8u
 #define LBA_STATUS_DESC_LEN 16u
+#define LBA_STATUS_DESC_BLOCKS_MAX UINT32_MAX
 #define LBA_STATUS_MAPPED 0x0u
+#define LBA_STATUS_DEALLOCATED 0x1u
 
 static uint32_t lbp_flags(const struct scsi_cmd *cmd)
 {
@@ -255,16 +259,122 @@ int sbc_get_lba_status_decode(struct scsi_cmd *cmd)
 	return 0;
 }
 
+/* The answer being built, in cmd->priv: descriptors from the STARTING
+ * LOGICAL BLOCK ADDRESS on, one disk query each (runs of equal status
+ * merged), until the medium ends or max descriptors are filled. */
+struct gls {
+	uint64_t next;  /* first block not yet described */
+	uint32_t count; /* descriptors so far */
+	uint32_t max;
+	uint8_t out[];  /* header and descriptors */
+};
+
+static uint8_t *gls_desc(struct gls *g, uint32_t i)
+{
+	return g->out + LBA_STATUS_HDR_LEN + (size_t)i * LBA_STATUS_DESC_LEN;
+}
+
+/* Would a run of 'blocks' with 'status' extend the last descriptor? */
+static bool gls_merges(struct gls *g, uint64_t blocks, uint8_t status)
+{
+	const uint8_t *last = g->count ? gls_desc(g, g->count - 1) : NULL;
+	return last != NULL && last[12] == status && get_be32(last + 8) + blocks <= LBA_STATUS_DESC_BLOCKS_MAX;
+}
+
+/* Describe 'blocks' from g->next with 'status' (room checked by the caller). */
+static void gls_add(struct gls *g, uint64_t blocks, uint8_t status)
+{
+	if (gls_merges(g, blocks, status)) {
+		uint8_t *last = gls_desc(g, g->count - 1);
+		put_be32(last + 8, (uint32_t)(get_be32(last + 8) + blocks));
+	} else {
+		uint8_t *d = gls_desc(g, g->count++);
+		put_be64(d, g->next);
+		put_be32(d + 8, (uint32_t)blocks);
+		d[12] = status;
+	}
+	g->next += blocks;
+}
+
+/* Blocks the next descriptor may cover. */
+static uint64_t gls_span(const struct scsi_cmd *cmd, const struct gls *g)
+{
+	uint64_t left = lu_blocks(cmd->lu) - g->next;
+	return left < LBA_STATUS_DESC_BLOCKS_MAX ? left : LBA_STATUS_DESC_BLOCKS_MAX;
+}
+
+static void gls_end(struct scsi_cmd *cmd)
+{
+	struct gls *g = cmd->priv;
+	uint32_t len = LBA_STATUS_HDR_LEN + g->count * LBA_STATUS_DESC_LEN;
+	put_be32(g->out, len - 4); /* PARAMETER DATA LENGTH */
+	scsi_data_in(cmd, g->out, len);
+	scsi_priv_free(cmd);
+	scsi_done(cmd);
+}
+
+/* Ask for the next run, or answer when the medium is described. A fully
+ * provisioned LU needs no question: every block is mapped. */
+static void gls_next(struct scsi_cmd *cmd)
+{
+	struct gls *g = cmd->priv;
+	if (g->next < lu_blocks(cmd->lu) && !(cmd->lu->cfg->flags & RT_LU_THIN)) {
+		gls_add(g, gls_span(cmd, g), LBA_STATUS_MAPPED);
+		gls_end(cmd);
+	} else if (g->next == lu_blocks(cmd->lu)) {
+		gls_end(cmd);
+	} else {
+		scsi_io_submit(cmd, RT_DISK_MAP_STATUS, g->next, gls_span(cmd, g), NULL, 0);
+	}
+}
+
 void sbc_get_lba_status_exec(struct scsi_cmd *cmd)
 {
-	uint8_t d[LBA_STATUS_HDR_LEN + LBA_STATUS_DESC_LEN];
-	uint64_t lba = get_be64(cmd->cdb + 2);
-	uint64_t left = lu_blocks(cmd->lu) - lba;
-	memset(d, 0, sizeof(d));
-	put_be32(d, sizeof(d) - 4); /* PARAMETER DATA LENGTH */
-	put_be64(d + 8, lba);
-	put_be32(d + 16, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left);
-	d[20] = LBA_STATUS_MAPPED;
-	scsi_data_in(cmd, d, sizeof(d));
-	scsi_done(cmd);
+	/* as many descriptors as the allocation length holds, at least one
+	 * (the PARAMETER DATA LENGTH then tells what was cut) */
+	uint32_t max = cmd->xfer_len > LBA_STATUS_HDR_LEN ? (cmd->xfer_len - LBA_STATUS_HDR_LEN) / LBA_STATUS_DESC_LEN : 0;
+	max = max < 1 ? 1 : max > SBC_LBA_STATUS_DESC_MAX ? SBC_LBA_STATUS_DESC_MAX : max;
+	struct gls *g = scsi_priv_alloc(cmd, sizeof(*g) + LBA_STATUS_HDR_LEN + (size_t)max * LBA_STATUS_DESC_LEN);
+	if (g == NULL) {
+		scsi_done_busy(cmd);
+		return;
+	}
+	memset(g, 0, cmd->priv_len);
+	g->next = get_be64(cmd->cdb + 2);
+	g->max = max;
+	gls_next(cmd);
+}
+
+void sbc_get_lba_status_done(struct scsi_cmd *cmd)
+{
+	struct gls *g = cmd->priv;
+	const struct rt_disk_io *io = &cmd->io;
+	bool unknown = io->status == RT_DISK_ERR_UNSUPPORTED; /* the environment cannot tell */
+	if (!unknown && !scsi_io_ok(cmd)) {
+		scsi_priv_free(cmd);
+		scsi_done(cmd);
+		return;
+	}
+	/* A run ends on a block boundary, within what was asked; a shorter
+	 * answer still describes the block asked about, so each query makes
+	 * progress. Not knowing, the rest is "mapped or unknown". Once the
+	 * descriptors are all used, only a run that extends the last one
+	 * is taken. */
+	uint64_t run = (io->run_len < io->len ? io->run_len : io->len) / lu_block_size(cmd->lu);
+	uint8_t status = io->mapped ? LBA_STATUS_MAPPED : LBA_STATUS_DEALLOCATED;
+	if (unknown) {
+		run = gls_span(cmd, g);
+		status = LBA_STATUS_MAPPED;
+	}
+	if (run == 0)
+		run = 1;
+	if (g->count == g->max && !gls_merges(g, run, status)) {
+		gls_end(cmd);
+		return;
+	}
+	gls_add(g, run, status);
+	if (unknown)
+		gls_end(cmd);
+	else
+		gls_next(cmd);
 }

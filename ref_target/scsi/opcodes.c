@@ -99,7 +99,11 @@ const struct scsi_op scsi_ops[] = {
 	{0x48, 0x01, 10, OP_SA | MEDIUM_WRITE | OP_ATOMIC, "SANITIZE/OVERWRITE",
 	 {0x48, 0xa1, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, /* IMMED, AUSE */
 	 sanitize_overwrite_decode, sanitize_overwrite_exec, sanitize_overwrite_done, RT_LU_SANITIZE,
-	 sanitize_overwrite_abandon},
+	 sanitize_abandon},
+	{0x48, 0x02, 10, OP_SA | MEDIUM_WRITE | OP_ATOMIC, "SANITIZE/BLOCK ERASE",
+	 {0x48, 0xa2, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, /* IMMED, AUSE */
+	 sanitize_erase_decode, sanitize_erase_exec, sanitize_erase_done, RT_LU_SANITIZE | RT_LU_THIN,
+	 sanitize_abandon},
 	{0x48, 0x1f, 10, OP_SA, "SANITIZE/EXIT FAILURE MODE", {0x48, 0xbf, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
 	 sanitize_exit_decode, sanitize_exit_exec, NULL, RT_LU_SANITIZE},
 	{0x55, 0, 10, OP_ALUA_STANDBY_OK, "MODE SELECT(10)", {0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL},
@@ -154,7 +158,7 @@ const struct scsi_op scsi_ops[] = {
 	 {0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, U4, 0, U_CONTROL},
 	 sbc_read_capacity16_decode, sbc_read_capacity16_exec, NULL},
 	{0x9e, 0x12, 16, OP_SA | MEDIUM_READ, "GET LBA STATUS", {0x9e, 0x12, U8, U4, 0, U_CONTROL},
-	 sbc_get_lba_status_decode, sbc_get_lba_status_exec, NULL},
+	 sbc_get_lba_status_decode, sbc_get_lba_status_exec, sbc_get_lba_status_done},
 	{0xa0, 0, 12, INFO_ANY_LUN, "REPORT LUNS", {0xa0, 0, 0xff, 0, 0, 0, U4, 0, U_CONTROL},
 	 spc_report_luns_decode, spc_report_luns_exec, NULL},
 	{0xa3, 0x0a, 12, OP_SA | INFO, "REPORT TARGET PORT GROUPS", {0xa3, 0xea, 0, 0, 0, 0, U4, 0, U_CONTROL},

@@ -20,7 +20,8 @@
 
 enum {
 	SANITIZE_STEP_WRITE = 1,
-	SANITIZE_STEP_FLUSH = 2,
+	SANITIZE_STEP_ERASE = 2,
+	SANITIZE_STEP_FLUSH = 3,
 };
 
 /* The pattern-filled chunk a sanitize writes from, in cmd->priv. */
@@ -47,7 +48,7 @@ uint16_t sanitize_progress(const struct scsi_lu *lu)
 
 /* SBC-4 §4.11: a sanitize that does not finish leaves the medium in the
  * failed state, until EXIT FAILURE MODE or another sanitize. */
-void sanitize_overwrite_abandon(struct scsi_cmd *cmd)
+void sanitize_abandon(struct scsi_cmd *cmd)
 {
 	cmd->lu->sanitize.running = false;
 	cmd->lu->sanitize.failed = true;
@@ -126,7 +127,23 @@ static void overwrite_invert(struct overwrite *o, uint32_t bs)
 		w[i] = ~w[i];
 }
 
-static void overwrite_end(struct scsi_cmd *cmd, bool ok)
+/* A sanitize of 'total' blocks (all passes) begins: every other command
+ * now answers SANITIZE IN PROGRESS (cmd.c). */
+static void sanitize_begin(struct scsi_lu *lu, uint64_t total)
+{
+	lu->sanitize.running = true;
+	lu->sanitize.done = 0;
+	lu->sanitize.total = total;
+}
+
+/* The medium is sanitized: make it durable before saying so. */
+static void sanitize_flush(struct scsi_cmd *cmd)
+{
+	scsi_step_set(cmd, SANITIZE_STEP_FLUSH);
+	scsi_io_submit(cmd, RT_DISK_FLUSH, 0, 0, NULL, 0);
+}
+
+static void sanitize_end(struct scsi_cmd *cmd, bool ok)
 {
 	struct scsi_lu *lu = cmd->lu;
 	scsi_priv_free(cmd);
@@ -146,7 +163,8 @@ static void sanitize_job_done(struct scsi_cmd *cmd)
 }
 
 /* IMMED: hand the work to an LU-owned job and answer now. The job waits
- * for this command to leave the gate, then runs the same exec. */
+ * for this command to leave the gate, then runs the same exec (the
+ * command's table row, IMMED cleared). */
 static void sanitize_background(struct scsi_cmd *cmd)
 {
 	struct scsi_lu *lu = cmd->lu;
@@ -170,7 +188,7 @@ static void sanitize_background(struct scsi_cmd *cmd)
 	lu->sanitize.job_size = size;
 	lu->sanitize.running = true;
 	if (gate_enter(&lu->gate, &job->cmd, true))
-		sanitize_overwrite_exec(&job->cmd);
+		scsi_op_of(&job->cmd)->exec(&job->cmd);
 	scsi_done(cmd);
 }
 
@@ -201,9 +219,7 @@ void sanitize_overwrite_exec(struct scsi_cmd *cmd)
 	}
 	*o = probe;
 	overwrite_fill(o, p + OVERWRITE_HDR_LEN, n - OVERWRITE_HDR_LEN, bs);
-	lu->sanitize.running = true;
-	lu->sanitize.done = 0;
-	lu->sanitize.total = (uint64_t)o->passes * lu_blocks(lu);
+	sanitize_begin(lu, (uint64_t)o->passes * lu_blocks(lu));
 	scsi_step_set(cmd, SANITIZE_STEP_WRITE);
 	overwrite_next(cmd);
 }
@@ -213,11 +229,11 @@ void sanitize_overwrite_done(struct scsi_cmd *cmd)
 	struct scsi_lu *lu = cmd->lu;
 	struct overwrite *o = cmd->priv;
 	if (!scsi_io_ok(cmd)) {
-		overwrite_end(cmd, false);
+		sanitize_end(cmd, false);
 		return;
 	}
 	if (scsi_step(cmd) == SANITIZE_STEP_FLUSH) {
-		overwrite_end(cmd, true);
+		sanitize_end(cmd, true);
 		return;
 	}
 	lu->sanitize.done += cmd->io.len / lu_block_size(lu);
@@ -231,9 +247,48 @@ void sanitize_overwrite_done(struct scsi_cmd *cmd)
 		overwrite_next(cmd);
 		return;
 	}
-	scsi_step_set(cmd, SANITIZE_STEP_FLUSH);
-	scsi_io_submit(cmd, RT_DISK_FLUSH, 0, 0, NULL, 0);
+	sanitize_flush(cmd);
 }
+
+/* ---- BLOCK ERASE ---- */
+
+/* BLOCK ERASE takes no parameters (SBC-3 SANITIZE). */
+int sanitize_erase_decode(struct scsi_cmd *cmd)
+{
+	if (get_be16(cmd->cdb + SANITIZE_PARAM_LEN_FIELD) != 0) {
+		scsi_fail_cdb(cmd, SANITIZE_PARAM_LEN_FIELD, SCSI_BIT_NONE);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every block deallocated at once (the LU is thin: RT_DISK_UNMAP leaves
+ * nothing of the old data to read, LBPRZ or not), then flushed. */
+void sanitize_erase_exec(struct scsi_cmd *cmd)
+{
+	struct scsi_lu *lu = cmd->lu;
+	if (cmd->cdb[1] & SANITIZE_IMMED) {
+		sanitize_background(cmd);
+		return;
+	}
+	sanitize_begin(lu, lu_blocks(lu));
+	scsi_step_set(cmd, SANITIZE_STEP_ERASE);
+	scsi_io_submit(cmd, RT_DISK_UNMAP, 0, lu_blocks(lu), NULL, 0);
+}
+
+void sanitize_erase_done(struct scsi_cmd *cmd)
+{
+	if (!scsi_io_ok(cmd)) {
+		sanitize_end(cmd, false);
+	} else if (scsi_step(cmd) == SANITIZE_STEP_FLUSH) {
+		sanitize_end(cmd, true);
+	} else {
+		cmd->lu->sanitize.done = cmd->lu->sanitize.total;
+		sanitize_flush(cmd);
+	}
+}
+
+/* ---- EXIT FAILURE MODE ---- */
 
 /* EXIT FAILURE MODE takes no parameters (SBC-3). */
 int sanitize_exit_decode(struct scsi_cmd *cmd)

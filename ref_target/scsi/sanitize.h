@@ -1,16 +1,20 @@
-/* sanitize: SANITIZE with OVERWRITE and EXIT FAILURE MODE (SBC-3, SANITIZE
- * command; only on LUs configured RT_LU_SANITIZE: it destroys all data).
+/* sanitize: SANITIZE with OVERWRITE, BLOCK ERASE and EXIT FAILURE MODE
+ * (SBC-3, SANITIZE command; only on LUs configured RT_LU_SANITIZE: it
+ * destroys all data).
  *
  * OVERWRITE writes the initialization pattern over every block, as many
  * passes as asked (inverted between passes with INVERT), then flushes.
- * While it runs every command but INQUIRY, REPORT LUNS and REQUEST SENSE
- * answers NOT READY, SANITIZE IN PROGRESS, and REQUEST SENSE reports the
- * progress. With IMMED the command completes at once and the overwrite
+ * BLOCK ERASE, offered on thin LUs only, deallocates every block (a
+ * backstore cannot erase below its file system, but a deallocated block
+ * keeps nothing of the old data), then flushes; reads afterwards succeed
+ * (WABEREQ 01b in the Block Device Characteristics VPD page).
+ * While either runs every command but INQUIRY, REPORT LUNS and REQUEST
+ * SENSE answers NOT READY, SANITIZE IN PROGRESS, and REQUEST SENSE reports
+ * the progress. With IMMED the command completes at once and the work
  * goes on as an LU-owned job that outlives the command (and resets, as
  * SBC-3 asks). A failed sanitize leaves the medium unusable until EXIT
- * FAILURE MODE or a successful sanitize. BLOCK ERASE and CRYPTOGRAPHIC
- * ERASE are not offered: a backstore can neither erase blocks below the
- * file system nor drop a key it does not have.
+ * FAILURE MODE or a successful sanitize. CRYPTOGRAPHIC ERASE is not
+ * offered: no backstore has a key to drop.
  * Owns struct sanitize (inside struct scsi_lu) and the background job.
  */
 #ifndef RT_SCSI_SANITIZE_H
@@ -41,7 +45,11 @@ void sanitize_drop(struct scsi_lu *lu);
 int sanitize_overwrite_decode(struct scsi_cmd *cmd);
 void sanitize_overwrite_exec(struct scsi_cmd *cmd);
 void sanitize_overwrite_done(struct scsi_cmd *cmd);
-void sanitize_overwrite_abandon(struct scsi_cmd *cmd);
+int sanitize_erase_decode(struct scsi_cmd *cmd);
+void sanitize_erase_exec(struct scsi_cmd *cmd);
+void sanitize_erase_done(struct scsi_cmd *cmd);
+/* OVERWRITE and BLOCK ERASE aborted part way: the sanitize failed. */
+void sanitize_abandon(struct scsi_cmd *cmd);
 int sanitize_exit_decode(struct scsi_cmd *cmd);
 void sanitize_exit_exec(struct scsi_cmd *cmd);
 

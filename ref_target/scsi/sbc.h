@@ -27,6 +27,9 @@
  * request), at most this many descriptors per parameter list. */
 #define SBC_UNMAP_LBA_MAX 0xffffffffu
 #define SBC_UNMAP_DESC_MAX 256u
+/* Ours: LBA status descriptors one GET LBA STATUS returns at most (each
+ * is one disk query). */
+#define SBC_LBA_STATUS_DESC_MAX 64u
 
 /* The LBA, block count and the CDB offset of the count field of any
  * block command whose layout follows its CDB length (the 6-, 10-, 12- and
@@ -75,6 +78,7 @@ void sbc_unmap_exec(struct scsi_cmd *cmd);
 void sbc_unmap_done(struct scsi_cmd *cmd);
 int sbc_get_lba_status_decode(struct scsi_cmd *cmd);
 void sbc_get_lba_status_exec(struct scsi_cmd *cmd);
+void sbc_get_lba_status_done(struct scsi_cmd *cmd);
 
 int sbc_caw_decode(struct scsi_cmd *cmd);
 void sbc_caw_exec(struct scsi_cmd *cmd);

@@ -240,6 +240,45 @@ START_TEST(ram_refuses_a_size_that_is_not_whole_blocks)
 }
 END_TEST
 
+/* RT_DISK_MAP_STATUS from 'off' to the end of the store. */
+static bool map_status(uint64_t off, uint64_t *run)
+{
+	struct rt_disk_io r = {.op = RT_DISK_MAP_STATUS, .offset = off, .len = store.size_bytes - off};
+	unsigned before = completions;
+	store.ops->submit(&store, &r);
+	ck_assert_uint_eq(completions, before + 1);
+	ck_assert_int_eq(r.status, RT_DISK_OK);
+	ck_assert_uint_le(r.run_len, r.len);
+	ck_assert_uint_gt(r.run_len, 0);
+	*run = r.run_len;
+	return r.mapped;
+}
+
+/* ram and file tell written runs from holes (a ram chunk and a file
+ * system block are both at most 64 KiB); a block device has no holes. */
+START_TEST(map_status_tells_written_runs_from_holes)
+{
+	static uint8_t w[64 * 1024];
+	const uint64_t at = 1024 * 1024;
+	uint64_t run;
+	if (!open_store(types[_i], SIZE))
+		return;
+	bool block = strcmp(types[_i], "block") == 0;
+	memset(w, 9, sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_WRITE, at, sizeof(w), w, 0), RT_DISK_OK);
+	ck_assert(map_status(0, &run) == block);
+	ck_assert_uint_eq(run, block ? SIZE : at);
+	ck_assert(map_status(at, &run));
+	ck_assert_uint_eq(run, block ? SIZE - at : sizeof(w));
+	ck_assert(map_status(at + sizeof(w), &run) == block);
+	ck_assert_uint_eq(run, SIZE - at - sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_UNMAP, at, sizeof(w), NULL, 0), RT_DISK_OK);
+	ck_assert(map_status(0, &run) == block);
+	ck_assert_uint_eq(run, SIZE);
+	close_store();
+}
+END_TEST
+
 START_TEST(file_is_sparse_and_unmap_gives_space_back)
 {
 	static uint8_t w[1024 * 1024];
@@ -331,6 +370,7 @@ Suite *suite_bs_store(void)
 	tcase_add_loop_test(tc, writes_read_back_across_chunk_boundaries, 0, 3);
 	tcase_add_loop_test(tc, unmap_and_write_zeroes_read_back_as_zeroes_whole_and_partial, 0, 3);
 	tcase_add_loop_test(tc, requests_beyond_the_end_fail_without_touching_anything, 0, 3);
+	tcase_add_loop_test(tc, map_status_tells_written_runs_from_holes, 0, 3);
 	tcase_add_test(tc, registry_knows_ram_file_and_block);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ram");

@@ -100,6 +100,8 @@ static const struct scenario scenarios[] = {
 	{"SANITIZE OVERWRITE", {0x48, 0x01, 0, 0, 0, 0, 0, (BS + 4) >> 8, (BS + 4) & 0xff}, BS + 4, prep_sanitize},
 	{"PR OUT REGISTER APTPL", {0x5f, 0x06, 0, 0, 0, 0, 0, 0, 24}, 24, prep_aptpl},
 	{"WRITE AND VERIFY(10)", {0x2e, 0x02, 0, 0, 0, 0x10, 0, 0, 16}, 16 * BS, NULL},
+	{"GET LBA STATUS", {0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}, 0, NULL},
+	{"SANITIZE BLOCK ERASE", {0x48, 0x02}, 0, NULL},
 };
 #define SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 

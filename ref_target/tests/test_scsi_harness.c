@@ -152,17 +152,34 @@ unsigned th_pending(const struct th *t)
 	return t->fe.npending;
 }
 
-void th_complete(struct th *t, unsigned i, enum rt_disk_status st)
+/* Take pending request i out of the fake disk's queue. */
+static struct rt_disk_io *th_take(struct th *t, unsigned i)
 {
 	struct fake_env *f = &t->fe;
 	assert(i < f->npending);
 	struct rt_disk_io *io = f->pending[i];
 	memmove(f->pending + i, f->pending + i + 1, (f->npending - i - 1) * sizeof(f->pending[0]));
 	f->npending--;
+	return io;
+}
+
+void th_complete(struct th *t, unsigned i, enum rt_disk_status st)
+{
+	struct rt_disk_io *io = th_take(t, i);
 	if (st == RT_DISK_OK)
-		fake_disk_apply(f, io);
+		fake_disk_apply(&t->fe, io);
 	else
 		io->status = st;
+	scsi_disk_done(io);
+}
+
+void th_complete_map(struct th *t, unsigned i, bool mapped, uint64_t blocks)
+{
+	struct rt_disk_io *io = th_take(t, i);
+	assert(io->op == RT_DISK_MAP_STATUS);
+	io->status = RT_DISK_OK;
+	io->mapped = mapped;
+	io->run_len = blocks * t->cfg.block_size;
 	scsi_disk_done(io);
 }
 

@@ -83,6 +83,9 @@ unsigned th_pending(const struct th *t);
 /* Complete pending request i (0 = oldest) with status st (RT_DISK_OK
  * applies it to the RAM disk). */
 void th_complete(struct th *t, unsigned i, enum rt_disk_status st);
+/* Complete pending RT_DISK_MAP_STATUS request i as a disk that knows:
+ * 'blocks' blocks from its offset are mapped (or not). */
+void th_complete_map(struct th *t, unsigned i, bool mapped, uint64_t blocks);
 /* Complete everything pending, oldest first, until nothing is left
  * (including I/O submitted by completions). Returns how many. */
 unsigned th_disk_run(struct th *t);

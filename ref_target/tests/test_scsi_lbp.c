@@ -296,21 +296,117 @@ START_TEST(write_same_with_other_than_one_block_is_invalid_information_unit)
 }
 END_TEST
 
-START_TEST(get_lba_status_describes_from_the_lba_to_the_end)
+static void gls_cdb(uint8_t *cdb, uint64_t lba, uint32_t alloc)
 {
-	uint8_t cdb[16] = {0x9e, 0x12};
-	put_be64(cdb + 2, 100);
-	put_be32(cdb + 10, 24);
-	ck_assert_int_eq(th_run(&t, cdb, 16, NULL, 0), SCSI_STATUS_GOOD);
-	ck_assert_uint_eq(t.c.cmd.data_in_len, 24);
+	memset(cdb, 0, 16);
+	cdb[0] = 0x9e;
+	cdb[1] = 0x12;
+	put_be64(cdb + 2, lba);
+	put_be32(cdb + 10, alloc);
+}
+
+/* Descriptor i of the last GET LBA STATUS answer. */
+static void gls_is(unsigned i, uint64_t lba, uint32_t blocks, uint8_t status)
+{
+	const uint8_t *d = t.buf + 8 + 16 * i;
+	ck_assert_uint_eq(get_be64(d), lba);
+	ck_assert_uint_eq(get_be32(d + 8), blocks);
+	ck_assert_uint_eq(d[12], status);
+}
+
+/* SBC-3 GET LBA STATUS on a thin LU: one MAP_STATUS question per run,
+ * from the starting LBA to the end of the medium, equal runs merged. */
+START_TEST(get_lba_status_describes_the_runs_the_disk_reports)
+{
+	uint8_t cdb[16];
+	gls_cdb(cdb, 10, 8 + 16 * 4);
+	ck_assert_int_eq(th_start(&t, cdb, 16, NULL, 0), 0);
+	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_MAP_STATUS);
+	ck_assert_uint_eq(t.fe.pending[0]->offset, 10 * BS);
+	ck_assert_uint_eq(t.fe.pending[0]->len, (BLOCKS - 10) * BS);
+	th_complete_map(&t, 0, true, 5);
+	ck_assert_uint_eq(t.fe.pending[0]->offset, 15 * BS);
+	th_complete_map(&t, 0, false, 100);
+	th_complete_map(&t, 0, false, 20); /* the same state: one descriptor */
+	ck_assert_uint_eq(t.fe.pending[0]->offset, 135 * BS);
+	th_complete_map(&t, 0, true, 0); /* says nothing: the block asked about */
+	th_complete_map(&t, 0, true, 1u << 30); /* more than asked: to the end */
+	ck_assert_int_eq(t.c.done_calls, 1);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.c.cmd.data_in_len, 8 + 16 * 3);
+	ck_assert_uint_eq(get_be32(t.buf), 4 + 16 * 3);
+	gls_is(0, 10, 5, 0);
+	gls_is(1, 15, 120, 1);
+	gls_is(2, 135, BLOCKS - 135, 0);
+}
+END_TEST
+
+/* With room for one descriptor, a run that would need a second ends the
+ * answer; a fully provisioned LU asks the disk nothing. */
+START_TEST(get_lba_status_stops_at_the_allocation_length_and_knows_full_lus)
+{
+	uint8_t cdb[16];
+	for (uint32_t alloc = 0; alloc <= 24; alloc += 12) {
+		gls_cdb(cdb, 100, alloc);
+		ck_assert_int_eq(th_start(&t, cdb, 16, NULL, 0), 0);
+		th_complete_map(&t, 0, false, 50);
+		th_complete_map(&t, 0, false, 50);
+		th_complete_map(&t, 0, true, 10);
+		ck_assert_int_eq(t.c.done_calls, 1);
+		ck_assert_uint_eq(t.c.cmd.data_in_len, alloc < 24 ? alloc : 24);
+		if (alloc >= 4)
+			ck_assert_uint_eq(get_be32(t.buf), 20);
+		if (alloc == 24)
+			gls_is(0, 100, 100, 1);
+	}
+	th_fini(&t);
+	th_init(&t, BLOCKS, BS, 0);
+	th_clear_ua(&t);
+	gls_cdb(cdb, 100, 24);
+	ck_assert_int_eq(th_start(&t, cdb, 16, NULL, 0), 0);
+	ck_assert_uint_eq(th_pending(&t), 0);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
+	gls_is(0, 100, BLOCKS - 100, 0);
+}
+END_TEST
+
+/* An environment that cannot tell (RT_DISK_ERR_UNSUPPORTED): the rest is
+ * "mapped or unknown"; a disk error is the command's. */
+START_TEST(get_lba_status_falls_back_to_mapped_and_reports_disk_errors)
+{
+	uint8_t cdb[16];
+	size_t live = t.fe.live_bytes;
+	gls_cdb(cdb, 0, 8 + 16 * 8);
+	th_start(&t, cdb, 16, NULL, 0);
+	th_complete(&t, 0, RT_DISK_ERR_UNSUPPORTED);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
 	ck_assert_uint_eq(get_be32(t.buf), 20);
-	ck_assert_uint_eq(get_be64(t.buf + 8), 100);
-	ck_assert_uint_eq(get_be32(t.buf + 16), BLOCKS - 100);
-	ck_assert_uint_eq(t.buf[20] & 0xf, 0);
-	put_be64(cdb + 2, BLOCKS);
+	gls_is(0, 0, BLOCKS, 0);
+	th_start(&t, cdb, 16, NULL, 0);
+	th_complete_map(&t, 0, false, 7);
+	th_complete(&t, 0, RT_DISK_ERR_UNSUPPORTED);
+	ck_assert_uint_eq(get_be32(t.buf), 36);
+	gls_is(0, 0, 7, 1);
+	gls_is(1, 7, BLOCKS - 7, 0);
+	th_start(&t, cdb, 16, NULL, 0);
+	th_complete_map(&t, 0, false, 7);
+	th_complete(&t, 0, RT_DISK_ERR_READ);
+	ck_assert(th_check(&t, 0x3, 0x11, 0x00));
+	ck_assert_uint_eq(t.c.cmd.data_in_len, 0);
+	ck_assert_uint_eq(t.fe.live_bytes, live);
+}
+END_TEST
+
+START_TEST(get_lba_status_checks_the_starting_lba)
+{
+	uint8_t cdb[16];
+	gls_cdb(cdb, BLOCKS - 1, 24);
+	ck_assert_int_eq(th_run(&t, cdb, 16, NULL, 0), SCSI_STATUS_GOOD);
+	gls_is(0, BLOCKS - 1, 1, 0);
+	gls_cdb(cdb, BLOCKS, 24);
 	th_run(&t, cdb, 16, NULL, 0);
 	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
-	put_be64(cdb + 2, UINT64_MAX);
+	gls_cdb(cdb, UINT64_MAX, 24);
 	th_run(&t, cdb, 16, NULL, 0);
 	ck_assert(th_check(&t, 0x5, 0x21, 0x00));
 }
@@ -353,7 +449,10 @@ Suite *suite_scsi_lbp(void)
 	tcase_add_test(tc, write_same_is_limited_to_one_maximum_transfer);
 	tcase_add_test(tc, write_same_checks_its_range_and_bits);
 	tcase_add_test(tc, write_same_with_other_than_one_block_is_invalid_information_unit);
-	tcase_add_test(tc, get_lba_status_describes_from_the_lba_to_the_end);
+	tcase_add_test(tc, get_lba_status_describes_the_runs_the_disk_reports);
+	tcase_add_test(tc, get_lba_status_stops_at_the_allocation_length_and_knows_full_lus);
+	tcase_add_test(tc, get_lba_status_falls_back_to_mapped_and_reports_disk_errors);
+	tcase_add_test(tc, get_lba_status_checks_the_starting_lba);
 	tcase_add_test(tc, prefetch_checks_the_range_and_answers_good);
 	suite_add_tcase(s, tc);
 	return s;

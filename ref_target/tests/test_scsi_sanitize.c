@@ -1,5 +1,5 @@
-/* test_scsi_sanitize: SANITIZE OVERWRITE and EXIT FAILURE MODE
- * (scsi/sanitize.c). */
+/* test_scsi_sanitize: SANITIZE OVERWRITE, BLOCK ERASE and EXIT FAILURE
+ * MODE (scsi/sanitize.c). */
 #include <check.h>
 #include <string.h>
 
@@ -173,10 +173,86 @@ START_TEST(parameters_are_checked)
 	th_run(&t, efm, 10, list, 8);
 	ck_assert(th_check_field(&t, 7, 0xff));
 	ck_assert(disk_all('a'));
-	/* block erase, crypto erase: not offered */
+	/* block erase (this LU is not thin), crypto erase: not offered */
 	uint8_t be[10] = {0x48, 0x02};
 	th_run(&t, be, 10, NULL, 0);
 	ck_assert(th_check_field(&t, 1, 4));
+	be[1] = 0x03;
+	th_run(&t, be, 10, NULL, 0);
+	ck_assert(th_check_field(&t, 1, 4));
+}
+END_TEST
+
+static void thin_lu(void)
+{
+	th_fini(&t);
+	th_init(&t, BLOCKS, BS, RT_LU_SANITIZE | RT_LU_THIN | RT_LU_LBPRZ);
+	th_clear_ua(&t);
+	th_disk_fill(&t, 0, BLOCKS, 'a');
+}
+
+/* On a thin LU, BLOCK ERASE deallocates every block in one request, then
+ * flushes; reads of the erased blocks succeed (WABEREQ 01b). */
+START_TEST(block_erase_deallocates_the_whole_medium_then_flushes)
+{
+	uint8_t vpd[6] = {0x12, 1, 0xb1, 0, 64, 0};
+	th_run(&t, vpd, 6, NULL, 0);
+	ck_assert_uint_eq(t.buf[7] & 0xc0, 0); /* no BLOCK ERASE here */
+	thin_lu();
+	th_run(&t, vpd, 6, NULL, 0);
+	ck_assert_uint_eq(t.buf[7] & 0xc0, 0x40);
+	uint8_t cdb[10] = {0x48, 0x02};
+	ck_assert_int_eq(th_start(&t, cdb, 10, NULL, 0), 0);
+	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_UNMAP);
+	ck_assert_uint_eq(t.fe.pending[0]->offset, 0);
+	ck_assert_uint_eq(t.fe.pending[0]->len, (uint64_t)BLOCKS * BS);
+	uint8_t tur[6] = {0}, tur_buf[18];
+	struct th_cmd other;
+	th_start_other(&t, &other, tur_buf, tur, 6, NULL, 0);
+	ck_assert_uint_eq(other.cmd.status, SCSI_STATUS_CHECK_CONDITION); /* SANITIZE IN PROGRESS */
+	ck_assert_uint_eq(other.cmd.sense[12], 0x04);
+	ck_assert_uint_eq(other.cmd.sense[13], 0x1b);
+	th_complete(&t, 0, RT_DISK_OK);
+	ck_assert_uint_eq(t.fe.pending[0]->op, RT_DISK_FLUSH);
+	ck_assert_int_eq(t.c.done_calls, 0);
+	th_complete(&t, 0, RT_DISK_OK);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
+	ck_assert(disk_all(0));
+	uint8_t r[16];
+	th_cdb_rw(r, 0x28, BLOCKS - 1, 1);
+	ck_assert_int_eq(th_run(&t, r, 10, NULL, 0), SCSI_STATUS_GOOD);
+	/* no parameter list */
+	put_be16(cdb + 7, 8);
+	th_run(&t, cdb, 10, list, 8);
+	ck_assert(th_check_field(&t, 7, 0xff));
+}
+END_TEST
+
+/* IMMED: the erase goes on as a job; a failed one leaves failure mode. */
+START_TEST(block_erase_runs_in_the_background_and_can_fail)
+{
+	thin_lu();
+	uint8_t cdb[10] = {0x48, 0x82}, tur[6] = {0};
+	ck_assert_int_eq(th_start(&t, cdb, 10, NULL, 0), 0);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(th_pending(&t), 1);
+	th_start(&t, tur, 6, NULL, 0);
+	ck_assert(th_check(&t, 0x2, 0x04, 0x1b));
+	th_disk_run(&t);
+	ck_assert_int_eq(th_run(&t, tur, 6, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert(disk_all(0));
+	cdb[1] = 0x02;
+	for (unsigned fail = 0; fail < 2; fail++) { /* the erase, then the flush */
+		th_start(&t, cdb, 10, NULL, 0);
+		if (fail)
+			th_complete(&t, 0, RT_DISK_OK);
+		th_complete(&t, 0, RT_DISK_ERR_WRITE);
+		ck_assert(th_check(&t, 0x3, 0x31, 0x03));
+		th_run(&t, tur, 6, NULL, 0);
+		ck_assert(th_check(&t, 0x3, 0x31, 0x03));
+		uint8_t efm[10] = {0x48, 0x1f};
+		ck_assert_int_eq(th_run(&t, efm, 10, NULL, 0), SCSI_STATUS_GOOD);
+	}
 }
 END_TEST
 
@@ -214,6 +290,8 @@ Suite *suite_scsi_sanitize(void)
 	tcase_add_test(tc, immed_answers_at_once_and_the_lu_is_busy_until_done);
 	tcase_add_test(tc, a_failed_overwrite_leaves_the_medium_unusable_until_exit_failure_mode);
 	tcase_add_test(tc, parameters_are_checked);
+	tcase_add_test(tc, block_erase_deallocates_the_whole_medium_then_flushes);
+	tcase_add_test(tc, block_erase_runs_in_the_background_and_can_fail);
 	tcase_add_test(tc, sanitize_exists_only_where_configured_and_respects_write_protect);
 	tcase_add_test(tc, destroying_the_lu_frees_a_running_job);
 	suite_add_tcase(s, tc);
