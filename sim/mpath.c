@@ -87,7 +87,8 @@ void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uin
 	 * REPORT TARGET PORT GROUPS answers (multipathd asks the prioritizer
 	 * before it puts a path to use). */
 	*p = (struct mp_path){ .s = s, .gw = gw, .tpg = tpg, .state = MPP_FAILED, .prio_static = prio,
-		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1, .standby = mp->cfg->alua, .activate_at = SIM_NEVER };
+		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1, .standby = mp->cfg->alua, .activate_at = SIM_NEVER,
+		.tur_deadline = SIM_NEVER };
 	/* Like multipathd, a path is used once the checker has seen it work. */
 	p->next_check = 0;
 }
@@ -508,6 +509,7 @@ static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 {
 	struct mp_path *p = &mp->paths[i];
 	p->tur_busy = false;
+	p->tur_deadline = SIM_NEVER;
 	struct sense s = sense_of(c);
 	bool answered = c->result == ICMD_OK;
 	if (answered && alua_standby(s)) {
@@ -550,6 +552,7 @@ static void send_tur(struct mpath *mp, struct mp_path *p)
 	p->tur = (struct icmd){ .dir = ICMD_NONE, .fastfail = true, .attr = 1 };
 	/* TEST UNIT READY: an all-zero 6-byte CDB (SPC-4 §6.47). */
 	p->tur_busy = true;
+	p->tur_deadline = mp->cfg->checker_timeout_ns ? mp->now + mp->cfg->checker_timeout_ns : SIM_NEVER;
 	p->next_check = mp->now + mp->cfg->polling_interval_ns;
 	isess_submit(p->s, mp->now, &p->tur);
 }
@@ -569,6 +572,12 @@ void mpath_on_time(struct mpath *mp, uint64_t now)
 		struct mp_path *p = &mp->paths[i];
 		if (!p->tur_busy && now >= p->next_check)
 			send_tur(mp, p);
+		if (p->tur_busy && now >= p->tur_deadline) {
+			/* The TUR is still the session's: the path is failed now and
+			 * reinstated if it ever answers GOOD. */
+			p->tur_deadline = SIM_NEVER;
+			fail_path(mp, i, "path_fail_checker_timeout");
+		}
 	}
 	if (now >= mp->no_path_deadline) {
 		mp->no_path_deadline = SIM_NEVER;
@@ -591,9 +600,13 @@ void mpath_on_time(struct mpath *mp, uint64_t now)
 uint64_t mpath_next_deadline(const struct mpath *mp)
 {
 	uint64_t d = mp->no_path_deadline;
-	for (unsigned i = 0; i < mp->npaths; i++)
-		if (!mp->paths[i].tur_busy && mp->paths[i].next_check < d)
-			d = mp->paths[i].next_check;
+	for (unsigned i = 0; i < mp->npaths; i++) {
+		const struct mp_path *p = &mp->paths[i];
+		if (!p->tur_busy && p->next_check < d)
+			d = p->next_check;
+		if (p->tur_busy && p->tur_deadline < d)
+			d = p->tur_deadline;
+	}
 	bool can_run = mpath_active_paths(mp) > 0;
 	for (const struct mp_io *io = mp->queue_head; io != NULL && can_run; io = io->next)
 		if (io->due < d)

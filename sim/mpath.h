@@ -22,7 +22,9 @@
  * I/Os per path), queue-length, or service-time. Failback is immediate
  * or manual. A path fails when an I/O on it fails with a transport error
  * (the session gave up: replacement_timeout) or the TUR path checker
- * fails; the checker reinstates it when TUR succeeds again. With no
+ * fails, or does not answer within checker_timeout (multipathd's: a TUR
+ * stuck behind slow commands fails the path); the checker reinstates it
+ * when TUR succeeds again. With no
  * usable path, no_path_retry decides: queue forever, fail at once, or
  * queue for N checker intervals and then fail. Errors that are the
  * target's verdict on the data (MEDIUM ERROR, MISCOMPARE, ILLEGAL
@@ -68,6 +70,7 @@ struct mpath_cfg {
 	bool alua;                    /* ask REPORT TARGET PORT GROUPS */
 	bool alua_explicit;           /* ask for a standby group to be activated */
 	uint64_t alua_wait_ns;        /* longest an I/O waits on ALUA standby/transitioning answers */
+	uint64_t checker_timeout_ns;  /* a TEST UNIT READY unanswered this long fails the path */
 };
 
 #define MP_RTPG_LEN 256u /* allocation length of our REPORT TARGET PORT GROUPS */
@@ -116,6 +119,7 @@ struct mp_path {
 	uint64_t svc_ewma_ns; /* service time, for the service-time selector */
 	struct icmd tur;
 	bool tur_busy;
+	uint64_t tur_deadline; /* checker_timeout of the TUR in flight (SIM_NEVER: none or passed) */
 	uint64_t next_check;
 	struct icmd prout;   /* registering the reservation key */
 	bool prout_busy;

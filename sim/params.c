@@ -39,7 +39,7 @@ void params_default(struct sim_params *p)
 		.selector = MP_SERVICE_TIME, .rr_min_io = 1, .failback = MP_FAILBACK_IMMEDIATE,
 		.no_path_retry = MP_NO_PATH_RETRY_QUEUE, .polling_interval_ns = SIM_S(5),
 		.retry_delay_ns = SIM_MS(100), .retries_max = 20, .alua = true,
-		.alua_explicit = false, .alua_wait_ns = SIM_S(60),
+		.alua_explicit = false, .alua_wait_ns = SIM_S(60), .checker_timeout_ns = SIM_S(30),
 	};
 	p->wl = (struct wl_cfg){
 		.qd = 4, .think_mean_ns = SIM_MS(20),

@@ -88,6 +88,7 @@ static const struct key keys[] = {
 	K("multipath", "retries", V_U32, mp.retries_max),
 	K("multipath", "alua", V_BOOL, mp.alua),
 	K("multipath", "alua_wait", V_TIME, mp.alua_wait_ns),
+	K("multipath", "checker_timeout", V_TIME, mp.checker_timeout_ns),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
 	K("workload", "start", V_TIME, wl.start_at_ns),

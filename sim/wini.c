@@ -169,6 +169,7 @@ struct note_cov {
 static const struct note_cov note_covs[] = {
 	{ "path_fail_io", COV_MP_PATH_FAIL_IO },
 	{ "path_fail_checker", COV_MP_PATH_FAIL_CHECKER },
+	{ "path_fail_checker_timeout", COV_MP_PATH_FAIL_CHECKER },
 	{ "reinstate", COV_MP_REINSTATE },
 	{ "failback", COV_MP_FAILBACK },
 	{ "no_path_retry_expired", COV_MP_NO_PATH_FAIL },
@@ -226,6 +227,7 @@ void wini_init(struct world *w, struct wini *in)
 	const struct sim_params *p = w->p;
 	in->w = w;
 	in->timer.at = SIM_NEVER;
+	in->path_fails_run = SIM_NEVER;
 	snprintf(in->name, sizeof(in->name), "iqn.2024-01.org.isim:host%d", in->idx);
 	in->icfg = w->icfg;
 	in->icfg.login.initiator_name = in->name;
@@ -277,6 +279,8 @@ void wini_start(struct wini *in)
 
 void wini_logout(struct wini *in)
 {
+	/* Logging out takes every path down: those are not failures. */
+	in->path_fails_run = in->mp.stats.path_fails;
 	for (int k = 0; k < in->w->p->paths; k++)
 		isess_logout(&in->paths[k].sess, in->w->q.now);
 	wtimer_touch(&in->timer);

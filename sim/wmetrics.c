@@ -98,7 +98,8 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 			v[METRIC_HOLDER_CONFLICTS] += (int64_t)s->conflicts;
 		else
 			v[METRIC_RESERVATION_CONFLICTS] += (int64_t)s->conflicts;
-		v[METRIC_PATH_FAILURES] += (int64_t)in->mp.stats.path_fails;
+		v[METRIC_PATH_FAILURES] +=
+			(int64_t)(in->path_fails_run != SIM_NEVER ? in->path_fails_run : in->mp.stats.path_fails);
 		v[METRIC_GROUP_SWITCHES] += (int64_t)in->mp.stats.group_switches;
 		for (int k = 0; k < w->p->paths; k++) {
 			const struct isess_stats *ss = &in->paths[k].sess.stats;

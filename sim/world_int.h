@@ -86,6 +86,7 @@ struct wini {
 	struct wtimer timer;
 	char name[64];
 	struct isess_cfg icfg;  /* the world's, with this initiator's name */
+	uint64_t path_fails_run; /* path failures before the final logout (SIM_NEVER: not there yet) */
 };
 
 /* The gateway cluster (wcluster.c): which gateway's target port group is
