@@ -439,8 +439,12 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 			d->stats.durable_unchecked++;
 		if (!fine && !unknown && ok) {
 			ok = false;
-			fail(d, "power loss at %llu ns: lba %llu holds version %llu, but durable version %llu was lost", (ull)t,
-				(ull)b, (ull)ver, (ull)(lost ? lost->ver : 0));
+			if (lost != NULL)
+				fail(d, "power loss at %llu ns: lba %llu holds version %llu, but durable version %llu was lost",
+					(ull)t, (ull)b, (ull)ver, (ull)lost->ver);
+			else
+				fail(d, "power loss at %llu ns: lba %llu holds version %llu, older than the durable writes it had (all lost)",
+					(ull)t, (ull)b, (ull)ver);
 		}
 		/* Rebase: the survivor is re-asserted now; acknowledged entries
 		 * are gone (what survived of them is the survivor); writes not yet
