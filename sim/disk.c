@@ -1,4 +1,8 @@
-/* disk: see disk.h. */
+/* disk: see disk.h. A write flagged RT_DISK_ATOMIC (SBC-4 WRITE ATOMIC)
+ * is never torn: it goes through the volatile cache straight to durable
+ * media (as drives that offer atomic writes protect them against power
+ * loss), so a power loss finds all of it or, before it completed, none;
+ * and a failed one writes nothing. */
 #include "disk.h"
 
 #include <stdio.h>
@@ -157,14 +161,16 @@ static enum rt_disk_status do_write(struct disk *d, struct disk_rec *r)
 		d->stats.fenced++;
 		return RT_DISK_ERR_FENCED;
 	}
+	bool atomic = (r->flags & RT_DISK_ATOMIC) != 0;
 	if (hits_bad(d, lba, n) || rng_chance(&d->rng, d->p.write_err_ppm)) {
-		/* A failed write may have reached some of its blocks. */
+		/* A failed write may have reached some of its blocks, unless
+		 * it is atomic. */
 		uint64_t part = rng_below(&d->rng, n + 1);
-		put_blocks(d, r->gw, lba, part, r->data, false);
+		put_blocks(d, r->gw, lba, atomic ? 0 : part, r->data, false);
 		d->stats.write_errors++;
 		return RT_DISK_ERR_WRITE;
 	}
-	bool fua = (r->flags & RT_DISK_FUA) != 0;
+	bool durable = (r->flags & RT_DISK_FUA) != 0 || atomic;
 	if (rng_chance(&d->rng, d->p.misdirect_ppm)) {
 		uint64_t wrong = rng_below(&d->rng, d->p.blocks - n + 1);
 		if (wrong != lba) {
@@ -173,7 +179,7 @@ static enum rt_disk_status do_write(struct disk *d, struct disk_rec *r)
 			lba = wrong;
 		}
 	}
-	put_blocks(d, r->gw, lba, n, r->data, fua);
+	put_blocks(d, r->gw, lba, n, r->data, durable);
 	return RT_DISK_OK;
 }
 

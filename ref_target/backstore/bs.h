@@ -23,6 +23,9 @@
 #define BS_CAP_UNMAP_ZEROES 0x2u /* deallocated blocks read as zeroes (LBPRZ) */
 #define BS_CAP_WRITE_ZEROES 0x4u /* writes zeroes without a data buffer */
 #define BS_CAP_VOLATILE     0x8u /* completed writes need a flush to be durable */
+#define BS_CAP_ATOMIC       0x10u /* RT_DISK_ATOMIC writes land whole or not at all
+				   (SBC-4 WRITE ATOMIC); without it they fail
+				   RT_DISK_ERR_UNSUPPORTED */
 
 struct bs_params {
 	const char *path;    /* file or device; NULL for ram */

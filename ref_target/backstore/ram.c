@@ -7,7 +7,9 @@
  * The chunk pointers sit in a two-level table whose leaves are allocated
  * on demand too, so even a huge LU starts with a small directory.
  * RAM is not volatile in the SBC sense (nothing is lost between a write's
- * completion and a flush), so BS_CAP_VOLATILE is not set.
+ * completion and a flush), so BS_CAP_VOLATILE is not set. A write gets all
+ * the chunks it needs before it copies a byte, so every write lands whole
+ * or changes nothing: BS_CAP_ATOMIC (SBC-4 WRITE ATOMIC).
  * Owns every chunk and table; close frees them all.
  */
 #include <stdio.h>
@@ -68,7 +70,7 @@ static int ram_open(struct bs *bs, const struct bs_params *p, char *err, size_t 
 	bs->priv = r;
 	bs->size_bytes = p->size_bytes;
 	bs->block_size = p->block_size;
-	bs->caps = BS_CAP_UNMAP | BS_CAP_UNMAP_ZEROES | BS_CAP_WRITE_ZEROES;
+	bs->caps = BS_CAP_UNMAP | BS_CAP_UNMAP_ZEROES | BS_CAP_WRITE_ZEROES | BS_CAP_ATOMIC;
 	return 0;
 }
 
@@ -107,11 +109,12 @@ static void ram_read(struct ram *r, struct rt_disk_io *io)
 	}
 }
 
+/* Allocate every chunk first: out of memory, no data has changed (the
+ * chunks allocated meanwhile hold zeroes, as their blocks read before). */
 static enum rt_disk_status ram_write(struct ram *r, struct rt_disk_io *io)
 {
 	struct ram_span s;
 	uint64_t off = io->offset, len = io->len;
-	const uint8_t *src = io->buf;
 	while (ram_span_next(&s, &off, &len)) {
 		uint8_t **slot = ram_slot(r, s.chunk, 1);
 		if (slot == NULL)
@@ -119,10 +122,15 @@ static enum rt_disk_status ram_write(struct ram *r, struct rt_disk_io *io)
 		if (*slot == NULL) {
 			*slot = calloc(1, BS_RAM_CHUNK);
 			if (*slot == NULL)
-				return RT_DISK_ERR_SPACE; /* what was written so far stays */
+				return RT_DISK_ERR_SPACE;
 			r->allocated++;
 		}
-		memcpy(*slot + s.at, src, s.n);
+	}
+	const uint8_t *src = io->buf;
+	off = io->offset;
+	len = io->len;
+	while (ram_span_next(&s, &off, &len)) {
+		memcpy(ram_chunk(r, s.chunk) + s.at, src, s.n);
 		src += s.n;
 	}
 	return RT_DISK_OK;

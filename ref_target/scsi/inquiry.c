@@ -234,6 +234,10 @@ static uint32_t vpd_block_limits(const struct scsi_cmd *cmd, uint8_t *p)
 		p[32] = VPD_BL_UGAVALID;        /* UNMAP GRANULARITY ALIGNMENT 0 */
 	}
 	put_be64(p + 36, sbc_write_same_blocks_max(lu)); /* MAXIMUM WRITE SAME LENGTH */
+	/* SBC-4: atomic writes of up to a maximum transfer, at any LBA, of any
+	 * length, without boundaries (alignment, granularity, boundary 0) */
+	if (lu->cfg->flags & RT_LU_ATOMIC)
+		put_be32(p + 44, lu_xfer_blocks_max(lu)); /* MAXIMUM ATOMIC TRANSFER LENGTH */
 	return vpd_header(cmd, p, VPD_BLOCK_LIMITS, 64);
 }
 

@@ -154,6 +154,9 @@ const struct scsi_op scsi_ops[] = {
 	 sbc_sync_cache_decode, sbc_sync_cache_exec, sbc_sync_cache_done},
 	{0x93, 0, 16, MEDIUM_WRITE, "WRITE SAME(16)", {0x93, 0x19, U8, U4, U_GROUP, U_CONTROL},
 	 sbc_write_same_decode, sbc_write_same_exec, sbc_write_same_done},
+	{SBC_OP_WRITE_ATOMIC16, 0, 16, MEDIUM_WRITE, "WRITE ATOMIC(16)",
+	 {SBC_OP_WRITE_ATOMIC16, 0x18, U8, 0, 0, 0xff, 0xff, U_GROUP, U_CONTROL}, /* DPO, FUA; no boundary */
+	 sbc_write_atomic_decode, sbc_write_atomic_exec, sbc_write_done, RT_LU_ATOMIC},
 	{0x9e, 0x10, 16, OP_SA | CAPACITY, "READ CAPACITY(16)",
 	 {0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, U4, 0, U_CONTROL},
 	 sbc_read_capacity16_decode, sbc_read_capacity16_exec, NULL},

@@ -1,12 +1,16 @@
 /* rw: the SBC-3 data commands (SBC-3 §5): READ(6/10/12/16),
- * WRITE(6/10/12/16), VERIFY(10/12/16), WRITE AND VERIFY(10/12/16).
+ * WRITE(6/10/12/16), VERIFY(10/12/16), WRITE AND VERIFY(10/12/16), and
+ * SBC-4's WRITE ATOMIC(16).
  *
  * FUA (SBC-3, READ(10) and WRITE(10) field descriptions) makes a write durable before it completes;
  * with the write cache off (WCE 0) every write is. DPO is a caching hint we
  * accept and ignore; FUA_NV names a non-volatile cache we do not have.
  * VERIFY reads the medium in SBC_VERIFY_CHUNK steps and, with BYTCHK,
  * compares it with the Data-Out buffer; WRITE AND VERIFY writes (durably)
- * and then verifies the same way.
+ * and then verifies the same way. WRITE ATOMIC is a WRITE the disk must
+ * land whole or not at all (RT_DISK_ATOMIC), on LUs whose backstore can
+ * (RT_LU_ATOMIC): no alignment, granularity or boundary constraints, up
+ * to a maximum transfer (the Block Limits VPD page says so).
  */
 #include <string.h>
 
@@ -58,6 +62,10 @@ void sbc_lba_count(const struct scsi_cmd *cmd, uint64_t *lba, uint32_t *count, u
 		*lba = get_be64(c + 2);
 		*count = get_be32(c + 10);
 		*count_field = 10;
+		if (c[0] == SBC_OP_WRITE_ATOMIC16) { /* bytes 10-11: ATOMIC BOUNDARY */
+			*count = get_be16(c + 12);
+			*count_field = 12;
+		}
 		break;
 	}
 }
@@ -132,8 +140,9 @@ static uint32_t rw_write_flags(const struct scsi_cmd *cmd, bool fua)
 	return (fua || !mode_wce(cmd->lu)) ? RT_DISK_FUA : 0;
 }
 
-/* Write the whole blocks received; a WRITE(6) has no FUA bit. */
-static void rw_write_received(struct scsi_cmd *cmd, bool fua)
+/* Write the whole blocks received; a WRITE(6) has no FUA bit. 'flags':
+ * more RT_DISK_* flags for the disk. */
+static void rw_write_received(struct scsi_cmd *cmd, bool fua, uint32_t flags)
 {
 	int64_t blocks = sbc_blocks_received(cmd);
 	if (blocks <= 0) { /* error (sense set) or nothing to write */
@@ -142,13 +151,33 @@ static void rw_write_received(struct scsi_cmd *cmd, bool fua)
 	}
 	scsi_step_set(cmd, RW_STEP_WRITE);
 	cmd->nblocks = (uint32_t)blocks;
-	scsi_io_submit(cmd, RT_DISK_WRITE, cmd->lba, (uint64_t)blocks, cmd->buf, rw_write_flags(cmd, fua));
+	scsi_io_submit(cmd, RT_DISK_WRITE, cmd->lba, (uint64_t)blocks, cmd->buf, rw_write_flags(cmd, fua) | flags);
 }
 
 void sbc_write_exec(struct scsi_cmd *cmd)
 {
 	bool fua = (cmd->cdb[0] >> 5) != 0 && (cmd->cdb[1] & CDB_FUA);
-	rw_write_received(cmd, fua);
+	rw_write_received(cmd, fua, 0);
+}
+
+/* ---- WRITE ATOMIC(16) ---- */
+
+/* The write lands whole: all of its blocks must come (an initiator that
+ * expects to send fewer did not mean this command). */
+int sbc_write_atomic_decode(struct scsi_cmd *cmd)
+{
+	if (rw_decode(cmd, SCSI_DIR_OUT, UINT32_MAX) != 0)
+		return -1;
+	if (cmd->edtl < cmd->xfer_len) {
+		scsi_fail(cmd, SC_INVALID_FIELD_IU);
+		return -1;
+	}
+	return 0;
+}
+
+void sbc_write_atomic_exec(struct scsi_cmd *cmd)
+{
+	rw_write_received(cmd, cmd->cdb[1] & CDB_FUA, RT_DISK_ATOMIC);
 }
 
 void sbc_write_done(struct scsi_cmd *cmd)
@@ -298,5 +327,5 @@ int sbc_write_verify_decode(struct scsi_cmd *cmd)
  * always durable, then sbc_verify_done verifies what was written. */
 void sbc_write_verify_exec(struct scsi_cmd *cmd)
 {
-	rw_write_received(cmd, true);
+	rw_write_received(cmd, true, 0);
 }

@@ -279,6 +279,26 @@ START_TEST(map_status_tells_written_runs_from_holes)
 }
 END_TEST
 
+/* RT_DISK_ATOMIC: ram lands it (every ram write is whole); a file or a
+ * block device promises nothing across a power loss and refuses it
+ * without writing. */
+START_TEST(atomic_writes_land_where_the_store_can_and_fail_cleanly_elsewhere)
+{
+	uint8_t w[4 * BS], r[4 * BS];
+	if (!open_store(types[_i], SIZE))
+		return;
+	bool ram = strcmp(types[_i], "ram") == 0;
+	ck_assert(!(store.caps & BS_CAP_ATOMIC) == !ram);
+	memset(w, 0x3c, sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_WRITE, 63 * 1024, sizeof(w), w, RT_DISK_ATOMIC | RT_DISK_FUA),
+			 ram ? RT_DISK_OK : RT_DISK_ERR_UNSUPPORTED);
+	ck_assert_int_eq(io(RT_DISK_READ, 63 * 1024, sizeof(r), r, 0), RT_DISK_OK);
+	for (size_t i = 0; i < sizeof(r); i++)
+		ck_assert_uint_eq(r[i], ram ? 0x3c : 0);
+	close_store();
+}
+END_TEST
+
 START_TEST(file_is_sparse_and_unmap_gives_space_back)
 {
 	static uint8_t w[1024 * 1024];
@@ -371,6 +391,7 @@ Suite *suite_bs_store(void)
 	tcase_add_loop_test(tc, unmap_and_write_zeroes_read_back_as_zeroes_whole_and_partial, 0, 3);
 	tcase_add_loop_test(tc, requests_beyond_the_end_fail_without_touching_anything, 0, 3);
 	tcase_add_loop_test(tc, map_status_tells_written_runs_from_holes, 0, 3);
+	tcase_add_loop_test(tc, atomic_writes_land_where_the_store_can_and_fail_cleanly_elsewhere, 0, 3);
 	tcase_add_test(tc, registry_knows_ram_file_and_block);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ram");

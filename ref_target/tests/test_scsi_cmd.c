@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "scsi/cmd.h"
+#include "scsi/sbc.h"
 #include "test_scsi_harness.h"
 
 static struct th t;
@@ -67,7 +68,7 @@ START_TEST(every_unused_cdb_bit_is_rejected_with_its_field_pointer)
 {
 	unsigned checked = 0;
 	th_fini(&t);
-	th_init(&t, 2048, 512, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_SANITIZE | RT_LU_WCE);
+	th_init(&t, 2048, 512, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_SANITIZE | RT_LU_WCE | RT_LU_ATOMIC);
 	t.cfg.alua_modes = RT_ALUA_EXPLICIT; /* SET TARGET PORT GROUPS */
 	th_lu_recreate(&t);
 	th_clear_ua(&t);

@@ -10,6 +10,7 @@
 
 #include "scsi/bytes.h"
 #include "scsi/lu.h"
+#include "scsi/sbc.h"
 #include "scsi/spc.h"
 #include "test_scsi_harness.h"
 
@@ -22,7 +23,7 @@ static uint8_t data[64 * 1024];
 
 static void setup(void)
 {
-	th_init(&t, BLOCKS, BS, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_SANITIZE);
+	th_init(&t, BLOCKS, BS, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_SANITIZE | RT_LU_ATOMIC);
 	th_clear_ua(&t);
 	live = t.fe.live_bytes;
 	for (size_t i = 0; i < sizeof(data); i++)
@@ -102,6 +103,7 @@ static const struct scenario scenarios[] = {
 	{"WRITE AND VERIFY(10)", {0x2e, 0x02, 0, 0, 0, 0x10, 0, 0, 16}, 16 * BS, NULL},
 	{"GET LBA STATUS", {0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}, 0, NULL},
 	{"SANITIZE BLOCK ERASE", {0x48, 0x02}, 0, NULL},
+	{"WRITE ATOMIC(16)", {SBC_OP_WRITE_ATOMIC16, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 16}, 16 * BS, NULL},
 };
 #define SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -185,7 +187,7 @@ START_TEST(random_cdbs_and_data_are_answered_exactly_once)
 	static const uint8_t opcodes[] = {0x00, 0x03, 0x12, 0x15, 0x16, 0x17, 0x1a, 0x1b, 0x1e, 0x25, 0x28, 0x2a,
 					  0x2e, 0x2f, 0x34, 0x35, 0x37, 0x41, 0x42, 0x48, 0x55, 0x56, 0x57, 0x5a,
 					  0x5e, 0x5f, 0x83, 0x84, 0x88, 0x89, 0x8a, 0x8b, 0x8e, 0x8f, 0x90, 0x91,
-					  0x93, 0x9e, 0xa0, 0xa3, 0xa4, 0xa8, 0xaa, 0xae, 0xaf, 0xb7};
+					  0x93, 0x9c, 0x9e, 0xa0, 0xa3, 0xa4, 0xa8, 0xaa, 0xae, 0xaf, 0xb7};
 	for (int iter = 0; iter < 30000; iter++) {
 		uint8_t cdb[16];
 		for (int i = 0; i < 16; i++)
