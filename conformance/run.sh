@@ -159,7 +159,9 @@ run_target() {
 			[ -s "$tests" ] || part_suites=$(sed 's/\<cu\>//' <<<"$part_suites")
 			[ -n "${part_suites// /}" ] || continue
 		fi
-		run_part "$script" "$work" "$([ "$p" = - ] || echo "$p")" "$part_suites" "$tests" || rc=$?
+		# The CHAP-protected target serves the tools suite only.
+		CONF_CHAP_TARGET=$([[ " $part_suites " == *" tools "* ]] && echo 1 || echo 0) \
+			run_part "$script" "$work" "$([ "$p" = - ] || echo "$p")" "$part_suites" "$tests" || rc=$?
 		[ $rc -lt 2 ] || break
 	done
 	if [ $rc -ge 2 ]; then

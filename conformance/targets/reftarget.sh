@@ -8,7 +8,8 @@
 # with a JSON config (format: ref_target/daemon/dcfg_json.c) serving one LU
 # on two loopback portals, so the MultipathIO tests have a second path, and
 # a second daemon (quick flags) serving a CHAP-protected target for the
-# tools suite. FLAVOUR chooses the LU the suite runs against; the reftarget
+# tools suite (not started when CONF_CHAP_TARGET=0: run.sh says so for a
+# flavour that runs no tools). FLAVOUR chooses the LU the suite runs against; the reftarget
 # column runs each test on the flavour conformance/flavours.txt gives it
 # (run.sh), and `run.sh -t reftarget:<flavour>` runs everything on one:
 #   file        sparse file LU of CONF_LU_MIB MiB, no flags (default)
@@ -79,6 +80,15 @@ write_config() {
 EOT
 }
 
+# start_chap: the CHAP-protected target, a second daemon, so that the LU
+# under test keeps open access whatever the flavour.
+start_chap() {
+	"$BIN" --portal "127.0.0.1:$CHAP_PORT" --target "$CHAP_IQN" --lun ram:64M --state-dir "$WORK/state-chap" \
+		--chap "$CONF_CHAP_USER:$CONF_CHAP_SECRET" >"$WORK/reftarget-chap.log" 2>&1 &
+	echo $! >"$WORK/pid-chap"
+	conf_wait_port 127.0.0.1 "$CHAP_PORT" 10 || { tail -n 20 "$WORK/reftarget-chap.log" >&2; conf_die "CHAP reftarget did not listen on $CHAP_PORT"; }
+}
+
 start() {
 	conf_require_netns
 	[ -x "$BIN" ] || conf_die "no daemon at $BIN (make BUILD=... build)"
@@ -94,12 +104,7 @@ start() {
 	echo $! >"$WORK/pid"
 	conf_wait_port 127.0.0.1 "$PORT" 10 || { tail -n 20 "$WORK/reftarget.log" >&2; conf_die "reftarget did not listen on $PORT"; }
 	conf_wait_port 127.0.0.1 "$PORT2" 5 || conf_die "reftarget did not listen on $PORT2"
-	# The CHAP-protected target: a second daemon, so the LU under test keeps
-	# open access whatever the flavour.
-	"$BIN" --portal "127.0.0.1:$CHAP_PORT" --target "$CHAP_IQN" --lun ram:64M --state-dir "$WORK/state-chap" \
-		--chap "$CONF_CHAP_USER:$CONF_CHAP_SECRET" >"$WORK/reftarget-chap.log" 2>&1 &
-	echo $! >"$WORK/pid-chap"
-	conf_wait_port 127.0.0.1 "$CHAP_PORT" 10 || { tail -n 20 "$WORK/reftarget-chap.log" >&2; conf_die "CHAP reftarget did not listen on $CHAP_PORT"; }
+	[ "${CONF_CHAP_TARGET:-1}" = 1 ] && start_chap
 	cat >"$WORK/target.env" <<EOT
 TARGET=reftarget
 FLAVOUR=$FLAVOUR
@@ -114,7 +119,7 @@ DISCOVERY_CHAP=0
 GUEST=0
 LU_BYTES=$(($(flavour_lu | cut -d" " -f2) * 1048576))
 EOT
-	conf_log "reftarget ($FLAVOUR) ready on 127.0.0.1:$PORT and :$PORT2, CHAP target on :$CHAP_PORT"
+	conf_log "reftarget ($FLAVOUR) ready on 127.0.0.1:$PORT and :$PORT2$([ -s "$WORK/pid-chap" ] && echo ", CHAP target on :$CHAP_PORT")"
 }
 
 stop() {
