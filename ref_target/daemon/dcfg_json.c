@@ -18,7 +18,7 @@
  *                                                 the file's own size)
  *              "block_size"?: 512 | 4096 = 512,
  *              "flags"?: [ "thin", "lbprz", "removable", "read_only",
- *                          "sanitize", "wce" ],
+ *                          "sanitize", "wce", "atomic" ],
  *              "serial"?: "...",   (default: derived, see daemon/store.c)
  *              "naa_id"?: 4660 | "0x1234",       (default: hash of serial)
  *              "vendor"?: "ISCSISIM", "product"?: "REFTARGET",
@@ -440,6 +440,7 @@ static const struct named lu_flags[] = {
 	{ "thin", RT_LU_THIN },         { "lbprz", RT_LU_LBPRZ },
 	{ "removable", RT_LU_REMOVABLE }, { "read_only", RT_LU_READ_ONLY },
 	{ "sanitize", RT_LU_SANITIZE }, { "wce", RT_LU_WCE },
+	{ "atomic", RT_LU_ATOMIC },
 };
 
 /* SPC-4 §5.15.2.4: the asymmetric access states a group can be put in. */

@@ -205,7 +205,7 @@ static const struct bad_case bad_cases[] = {
 	{ "block size 1024", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"serial\": \"s\",\n \"block_size\": 1024}],\n" TARGETS CLOSE,
 	  "config.json:4: lus[0].block_size: ", "512 or 4096" },
 	{ "unknown lu flag", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"flags\": [\"thin\",\n \"fast\"]}],\n" TARGETS CLOSE,
-	  "config.json:4: lus[0].flags[1]: ", "not a flag" },
+	  "config.json:4: lus[0].flags[1]: ", "not a flag (thin, lbprz, removable, read_only, sanitize, wce, atomic)" },
 	{ "lbprz without thin", OPEN PORTALS " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"serial\": \"s\", \"flags\": [\"lbprz\"]}],\n" TARGETS CLOSE,
 	  "config.json:3: lus[0].flags: ", "lbprz needs thin" },
 	{ "duplicate lu name",
@@ -309,7 +309,7 @@ START_TEST(config_good_file_fills_every_field)
 		"{\n"
 		" \"portals\": [{\"address\": \"127.0.0.1\", \"port\": 3261}, {\"address\": \"[::1]\"}],\n"
 		" \"lus\": [\n"
-		"  {\"name\": \"r\", \"size\": \"1G\", \"flags\": [\"thin\", \"lbprz\", \"wce\"],\n"
+		"  {\"name\": \"r\", \"size\": \"1G\", \"flags\": [\"thin\", \"lbprz\", \"wce\", \"atomic\"],\n"
 		"   \"serial\": \"s-r\", \"vendor\": \"ACME\", \"product\": \"DISK\", \"revision\": \"R2\",\n"
 		"   \"lbppbe\": 3, \"alua_modes\": [\"explicit\"],\n"
 		"   \"alua\": [{\"tpg\": 5, \"state\": \"standby\", \"preferred\": true}]},\n"
@@ -345,7 +345,7 @@ START_TEST(config_good_file_fills_every_field)
 	ck_assert_str_eq(c->lus[0].name, "r");
 	ck_assert_uint_eq(c->lus[0].blocks, (1ull << 30) / 512);
 	ck_assert_uint_eq(c->lus[0].block_size, 512);
-	ck_assert_uint_eq(c->lus[0].flags, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_WCE);
+	ck_assert_uint_eq(c->lus[0].flags, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_WCE | RT_LU_ATOMIC);
 	ck_assert_str_eq(c->lus[0].serial, "s-r");
 	ck_assert_str_eq(c->lus[0].vendor, "ACME");
 	ck_assert_str_eq(c->lus[0].product, "DISK");
