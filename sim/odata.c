@@ -406,6 +406,10 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 {
 	d->stats.power_losses++;
 	d->last_power_loss = t;
+	/* A power loss brings old values back: a COMPARE AND WRITE may win
+	 * over a value again. */
+	if (d->wins != NULL)
+		memset(d->wins, 0, sizeof(*d->wins) * d->blocks);
 	/* Acknowledged entries are all replaced by the survivors below. */
 	for (size_t k = 0; k < d->nd_n; k++)
 		d->nd_mark[d->nd[k]] = 0;

@@ -128,7 +128,8 @@ void odata_copy(struct odata *d, uint64_t ver);
  * holding version expect and replaced it (GOOD). SBC-3 §5.2 makes the
  * compare and the write one uninterrupted operation, so two of them
  * cannot both replace the same value, unless the value was written again
- * in between: a copy of its write could still land after either began.
+ * in between: a copy of its write could still land after either began,
+ * or a power loss brought it back.
  * Returns false on a double win (two gateways are two LUs' worth of
  * atomicity unless something orders them). */
 bool odata_caw_won(struct odata *d, uint64_t lba, uint64_t expect, uint64_t ver, uint64_t t);

@@ -4,6 +4,7 @@
  * swizzle-clog drawing its order from the seed. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/block.h"
@@ -243,6 +244,14 @@ START_TEST(caw_wins_over_a_value_that_may_land_again_are_allowed)
 	/* Zeroes come back with every unmap: never judged. */
 	ck_assert(odata_caw_won(&od, 6, 0, a, 120));
 	ck_assert(odata_caw_won(&od, 6, 0, b, 130));
+	/* A power loss may bring the replaced value back. */
+	uint64_t u = settled_write(8, 10, 20);
+	ck_assert(odata_caw_won(&od, 8, u, a, 100));
+	uint8_t *dur = calloc(16, BS); /* the durable image: zeroes, and u at lba 8 */
+	block_fill(dur + 8 * BS, BS, 8, u);
+	ck_assert(odata_power_loss(&od, 105, dur));
+	free(dur);
+	ck_assert(odata_caw_won(&od, 8, u, b, 110));
 	/* A chain of wins over different values is the normal case. */
 	uint64_t w = settled_write(7, 10, 20);
 	ck_assert(odata_caw_won(&od, 7, w, a, 100));
