@@ -67,12 +67,6 @@ struct dcfg_quick {
 #define DCFG_DEFAULT_ALUA_MODES (RT_ALUA_IMPLICIT | RT_ALUA_EXPLICIT)
 /* SPC-4 §6.6.2: PRODUCT REVISION LEVEL is 4 bytes of ASCII. */
 #define DCFG_REVISION_MAX 4u
-/* WRITE ATOMIC (SBC-4) allowed: the backstore lands RT_DISK_ATOMIC writes
- * whole. scsi/sbc.h defines it the same way until core/config.h does
- * (and cfg_validate accepts the bit). */
-#ifndef RT_LU_ATOMIC
-#define RT_LU_ATOMIC 0x40u
-#endif
 /* SBC-3 §5.16.2: LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT is 4 bits. */
 #define DCFG_LBPPBE_MAX 15u
 

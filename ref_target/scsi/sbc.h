@@ -34,11 +34,6 @@
 /* SBC-4 WRITE ATOMIC(16): its TRANSFER LENGTH is 2 bytes, at byte 12. */
 #define SBC_OP_WRITE_ATOMIC16 0x9cu
 
-/* The backstore lands RT_DISK_ATOMIC writes whole (WRITE ATOMIC exists).
- * Belongs in config.h beside the other RT_LU_* flags; until it is there: */
-#ifndef RT_LU_ATOMIC
-#define RT_LU_ATOMIC 0x40u
-#endif
 
 /* The LBA, block count and the CDB offset of the count field of any
  * block command whose layout follows its CDB length (the 6-, 10-, 12- and
