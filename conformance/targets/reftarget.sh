@@ -14,10 +14,12 @@
 # (run.sh), and `run.sh -t reftarget:<flavour>` runs everything on one:
 #   file        sparse file LU of CONF_LU_MIB MiB, no flags (default)
 #   ram         RAM LU of the same size: WRITE ATOMIC (SBC-4), which only
-#               a backstore that can write atomically offers
+#               a backstore that can write atomically offers (its flag
+#               "atomic" joins once core/config.h accepts RT_LU_ATOMIC)
 #   small       64 MiB file LU: READ(6) beyond the end whatever CONF_LU_MIB
-#               is (SBC-3 §5.13 reaches 2^21 blocks), still big enough for
-#               the Async tests' I/O
+#               is (READ(6) reaches 2^21 blocks), still big enough for the
+#               Async tests' I/O; also the fresh LU that libiscsi 1.19.0's
+#               MultipathIO.CompareAndWrite needs (flavours.txt)
 #   thin        thin + lbprz: UNMAP, WRITE SAME unmap, GET LBA STATUS
 #   thin-lbppb  thin + lbprz with 8 logical blocks per physical block
 #               (lbppbe 3, SBC-3 §5.16.2): the unaligned-unmap and
