@@ -208,10 +208,16 @@ int out_svg_write(struct out_svg *o, const char *path)
 			continue;
 		int y = y_faults + k++ * 12;
 		double x0 = x_of(o, m->t), x1 = x_of(o, m->t + m->a);
+		double right = W_PX - 10;
+		if (x1 > right)
+			x1 = right; /* the world ended first (a violation stops it) */
 		fprintf(f, "<rect x='%.1f' y='%d' width='%.1f' height='9' fill='#7e57c2' opacity='0.7'/>", x0, y,
 			x1 - x0 < 2 ? 2 : x1 - x0);
-		fprintf(f, "<text x='%.1f' y='%d' font-size='9'>%s i%d g%d</text>\n", x1 + 3, y + 8,
-			fault_kind_name((enum fault_kind)m->lane), m->state / 100, m->state % 100);
+		/* The label goes after the band, or inside its end if no room is left. */
+		bool inside = x1 + 120 > right;
+		fprintf(f, "<text x='%.1f' y='%d' font-size='9'%s>%s i%d g%d</text>\n", inside ? x1 - 3 : x1 + 3, y + 8,
+			inside ? " text-anchor='end' fill='white'" : "", fault_kind_name((enum fault_kind)m->lane),
+			m->state / 100, m->state % 100);
 	}
 	uint64_t lat_max = 1;
 	for (size_t i = 0; i < o->n; i++)
