@@ -362,6 +362,100 @@ START_TEST(swizzle_clogs_both_directions_in_an_order_the_seed_draws)
 }
 END_TEST
 
+/* ---- the cluster and the reservation holder, in small worlds ---- */
+
+struct seen {
+	uint64_t optimized_at; /* the last gw.alua_optimized */
+	int optimized_gw;
+	unsigned registered[SIM_PATHS_MAX]; /* pr_registered notes per path of initiator 0 */
+};
+
+static void on_event(void *ctx, const struct tev *ev)
+{
+	struct seen *s = ctx;
+	if (ev->kind == TEV_GW && strcmp(ev->what, "alua_optimized") == 0) {
+		s->optimized_at = ev->t;
+		s->optimized_gw = ev->node;
+	}
+	if (ev->kind == TEV_PATH && strcmp(ev->what, "pr_registered") == 0 && ev->node == 0 && ev->idx >= 0 &&
+		ev->idx < (int)SIM_PATHS_MAX)
+		s->registered[ev->idx]++;
+}
+
+static void run_text(const char *text, struct sim_result *r, struct seen *s)
+{
+	struct sim_params p;
+	struct scenario_expect e;
+	char err[160];
+	ck_assert_msg(parse(text, &p, &e, err, sizeof(err)) == 0, "%s", err);
+	struct tmem t;
+	tmem_init(&t);
+	struct sim_trace tr;
+	trace_init(&tr, p.trace_mask);
+	memset(s, 0, sizeof(*s));
+	trace_observe(&tr, on_event, s);
+	struct world *w = world_create(&p, &t.mem, &tr, NULL);
+	world_run(w, r);
+	world_destroy(w);
+	ck_assert_uint_eq(t.live, 0);
+}
+
+START_TEST(world_explicit_alua_completes_only_once_the_old_gateway_drained)
+{
+	struct sim_result r;
+	struct seen s;
+	run_text("topology gateways=2 initiators=2 paths=2 alua=explicit optimized=0 prefer=owner\n"
+		 "run duration=20s liveness=60s\ndisk exclusive_lock=no\n"
+		 "workload qd=4 think=10ms start=1s read=50 write=50 write_fua=0 flush=0 unmap=0 caw=0\n"
+		 "initiator cmd_timeout=3s tmf_timeout=2s replacement_timeout=3s noop_interval=1s noop_timeout=2s\n"
+		 "multipath polling_interval=1s alua=yes\n"
+		 "fault disk_slow at=5s for=6s gw=0 a=6000000000\n"
+		 "fault partition at=5.5s for=5s ini=0 gw=0 dir=both\n"
+		 "fault partition at=5.5s for=5s ini=1 gw=0 dir=both\n",
+		&r, &s);
+	ck_assert_msg(r.oracle == ORACLE_NONE, "%s", r.why);
+	ck_assert_int_eq(s.optimized_gw, 1);
+	/* Gateway 0's slow writes (submitted up to 5.5 s, 6 s late) drain
+	 * after 11 s: not a moment before does gateway 1 become optimized. */
+	ck_assert_uint_ge(s.optimized_at, SIM_S(11));
+	ck_assert_int_eq(r.metrics.v[METRIC_DUAL_WRITERS], 0);
+	ck_assert_int_eq(r.metrics.v[METRIC_FINAL_OPTIMIZED], 1);
+}
+END_TEST
+
+START_TEST(world_implicit_alua_moves_the_group_off_a_dead_owner)
+{
+	struct sim_result r;
+	struct seen s;
+	run_text("topology gateways=2 initiators=2 paths=2 alua=implicit optimized=0 prefer=owner\n"
+		 "run duration=20s liveness=60s\ncluster failover_delay=3s\n"
+		 "workload qd=2 think=10ms start=1s\nmultipath polling_interval=1s alua=yes\n"
+		 "fault gw_power_off at=5s for=8s gw=0\n",
+		&r, &s);
+	ck_assert_msg(r.oracle == ORACLE_NONE, "%s", r.why);
+	ck_assert_int_eq(s.optimized_gw, 1);
+	ck_assert_uint_eq(s.optimized_at, SIM_S(8));
+	ck_assert_int_eq(r.metrics.v[METRIC_ALUA_TRANSITIONS], 1);
+	ck_assert_int_eq(r.metrics.v[METRIC_FINAL_OPTIMIZED], 1); /* no failback on restart */
+}
+END_TEST
+
+START_TEST(world_reservation_holder_registers_every_path_and_the_others_conflict)
+{
+	struct sim_result r;
+	struct seen s;
+	run_text("topology gateways=2 initiators=2 paths=2 prefer=owner\nrun duration=10s liveness=60s\n"
+		 "reservation holder=0 type=we_ro aptpl=no at=2s\n"
+		 "workload qd=2 think=10ms start=1s read=50 write=50 write_fua=0 flush=0 unmap=0 caw=0\n",
+		&r, &s);
+	ck_assert_msg(r.oracle == ORACLE_NONE, "%s", r.why);
+	ck_assert_uint_ge(s.registered[0], 1);
+	ck_assert_uint_ge(s.registered[1], 1);
+	ck_assert_int_gt(r.metrics.v[METRIC_RESERVATION_CONFLICTS], 0);
+	ck_assert_int_eq(r.metrics.v[METRIC_HOLDER_CONFLICTS], 0);
+}
+END_TEST
+
 Suite *suite_failover(void)
 {
 	Suite *s = suite_create("failover");
@@ -382,6 +476,9 @@ Suite *suite_failover(void)
 	tc = tcase_create("world");
 	tcase_add_test(tc, landing_is_refused_once_every_attempt_there_was_answered);
 	tcase_add_test(tc, swizzle_clogs_both_directions_in_an_order_the_seed_draws);
+	tcase_add_test(tc, world_explicit_alua_completes_only_once_the_old_gateway_drained);
+	tcase_add_test(tc, world_implicit_alua_moves_the_group_off_a_dead_owner);
+	tcase_add_test(tc, world_reservation_holder_registers_every_path_and_the_others_conflict);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
