@@ -13,9 +13,8 @@
 # column runs each test on the flavour conformance/flavours.txt gives it
 # (run.sh), and `run.sh -t reftarget:<flavour>` runs everything on one:
 #   file        sparse file LU of CONF_LU_MIB MiB, no flags (default)
-#   ram         RAM LU of the same size: WRITE ATOMIC (SBC-4), which only
-#               a backstore that can write atomically offers (its flag
-#               "atomic" joins once core/config.h accepts RT_LU_ATOMIC)
+#   ram         RAM LU of the same size, flag atomic: WRITE ATOMIC (SBC-4),
+#               which only a backstore that lands a write whole can offer
 #   small       64 MiB file LU: READ(6) beyond the end whatever CONF_LU_MIB
 #               is (READ(6) reaches 2^21 blocks), still big enough for the
 #               Async tests' I/O; also the fresh LU that libiscsi 1.19.0's
@@ -52,7 +51,7 @@ flavour_lu() {
 	local mib=$((CONF_LU_BYTES / 1048576))
 	case "$FLAVOUR" in
 	file) echo "file $mib [] 0" ;;
-	ram) echo "ram $mib [] 0" ;;
+	ram) echo "ram $mib [\"atomic\"] 0" ;;
 	small) echo "file 64 [] 0" ;;
 	thin) echo "file $mib [\"thin\",\"lbprz\"] 0" ;;
 	thin-lbppb) echo "file $mib [\"thin\",\"lbprz\"] 3" ;;
