@@ -75,14 +75,6 @@ int sbc_write_same_decode(struct scsi_cmd *cmd)
 	bool ndob = ws_is16(cmd) && (b1 & WS_NDOB);
 	cmd->xfer_len = ndob ? 0 : lu_block_size(cmd->lu);
 	cmd->dir = ndob ? SCSI_DIR_NONE : SCSI_DIR_OUT;
-	/* The Data-Out buffer is one block (none with NDOB) whatever the
-	 * range (SBC-3 WRITE SAME(10)/(16)): an initiator sending any other
-	 * amount did not send the block to repeat; as LIO, INVALID FIELD IN
-	 * COMMAND INFORMATION UNIT. */
-	if (cmd->edtl != cmd->xfer_len) {
-		scsi_fail(cmd, SC_INVALID_FIELD_IU);
-		return -1;
-	}
 	return 0;
 }
 
@@ -148,6 +140,15 @@ void sbc_write_same_exec(struct scsi_cmd *cmd)
 	if (unmap && !(cmd->lu->cfg->flags & RT_LU_THIN)) {
 		scsi_fail_cdb(cmd, 1, (b1 & WS_ANCHOR) ? 4 : 3);
 		scsi_done(cmd);
+		return;
+	}
+	/* The Data-Out buffer is one block (none with NDOB) whatever the
+	 * range or the UNMAP bit (SBC-3 WRITE SAME(10)/(16)): an initiator
+	 * sending another amount did not send the block to repeat; as LIO,
+	 * INVALID FIELD IN COMMAND INFORMATION UNIT. Checked here, after
+	 * write protection, which a read-only LU reports whatever the data. */
+	if (cmd->edtl != cmd->xfer_len) {
+		scsi_done_fail(cmd, SC_INVALID_FIELD_IU);
 		return;
 	}
 	if (b1 & WS_ANCHOR)
