@@ -234,6 +234,9 @@ bool fz_model_next_data_out(struct fz_model *m, struct fz_task *t, uint32_t max,
 	return true;
 }
 
+/* The smallest logical block size: every write covers whole ones. */
+#define DISK_UNIT 512u
+
 /* Bytes [from, to) of the disk are all zero (fast: most of it is). */
 static void check_zero(const uint8_t *disk, uint64_t from, uint64_t to)
 {
@@ -254,34 +257,46 @@ void fz_model_check_disk(const struct fz_model *m)
 		check_zero(m->disk, 0, m->disk_size);
 		return;
 	}
-	uint64_t lo = m->covered_lo, hi = m->covered_hi;
+	/* Writes cover whole blocks, so the model works in units of the
+	 * smallest block size: per unit, how many pattern writes cover it and
+	 * which one. */
+	uint64_t lo = m->covered_lo / DISK_UNIT * DISK_UNIT, hi = m->covered_hi;
+	uint64_t units = (hi - lo + DISK_UNIT - 1) / DISK_UNIT;
 	check_zero(m->disk, 0, lo);
 	check_zero(m->disk, hi, m->disk_size);
-	uint8_t *count = calloc(hi - lo, 1);
-	uint8_t *writer = calloc(hi - lo, 1);
+	uint8_t *count = calloc(units, 1);
+	uint8_t *writer = calloc(units, 1);
 	FZ_CHECK(count && writer, "out of memory");
 	for (unsigned k = 0; k < FZ_MODEL_TASKS; k++) {
 		const struct fz_task *t = &m->task[k];
 		if (!t->used || !t->pattern)
 			continue;
-		for (uint64_t i = t->disk_off; i < t->disk_off + t->disk_len; i++) {
-			count[i - lo] += count[i - lo] < 255;
-			writer[i - lo] = (uint8_t)k;
+		FZ_CHECK(t->disk_off % DISK_UNIT == 0 && t->disk_len % DISK_UNIT == 0, "a pattern write of part of a block");
+		for (uint64_t u = (t->disk_off - lo) / DISK_UNIT; u < (t->disk_off + t->disk_len - lo) / DISK_UNIT; u++) {
+			count[u] += count[u] < 255;
+			writer[u] = (uint8_t)k;
 		}
 	}
-	for (uint64_t i = lo; i < hi; i++) {
-		uint8_t b = m->disk[i];
-		if (count[i - lo] == 0) {
-			FZ_CHECK(b == 0, "disk byte %llu is 0x%02x, no write covers it", (unsigned long long)i, b);
+	static const uint8_t zero[DISK_UNIT];
+	for (uint64_t u = 0; u < units; u++) {
+		uint64_t at = lo + u * DISK_UNIT;
+		const uint8_t *b = m->disk + at;
+		if (count[u] == 0) {
+			check_zero(m->disk, at, at + DISK_UNIT);
 			continue;
 		}
-		if (count[i - lo] > 1)
+		if (count[u] > 1)
 			continue; /* overlapping writes: any order is allowed */
-		const struct fz_task *t = &m->task[writer[i - lo]];
-		uint8_t want = fz_model_byte(t->seed, (uint32_t)(i - t->disk_off));
+		/* One write covers it: its pattern if it ended GOOD; its pattern
+		 * or what was there (zeroes) otherwise (failed, aborted). */
+		const struct fz_task *t = &m->task[writer[u]];
+		uint8_t want[DISK_UNIT];
+		for (uint32_t i = 0; i < DISK_UNIT; i++)
+			want[i] = fz_model_byte(t->seed, (uint32_t)(at - t->disk_off) + i);
 		bool good = t->done && t->last_status == 0 && !t->aborted;
-		FZ_CHECK(b == want || (!good && b == 0), "disk byte %llu is 0x%02x, the write of ITT 0x%08x (%s) put 0x%02x",
-			 (unsigned long long)i, b, t->itt, good ? "GOOD" : "not GOOD", want);
+		FZ_CHECK(memcmp(b, want, DISK_UNIT) == 0 || (!good && memcmp(b, zero, DISK_UNIT) == 0),
+			 "disk bytes %llu..+%u hold neither the data of the write of ITT 0x%08x (%s) nor zeroes",
+			 (unsigned long long)at, DISK_UNIT, t->itt, good ? "GOOD" : "not GOOD");
 	}
 	free(count);
 	free(writer);
