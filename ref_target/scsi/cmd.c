@@ -194,7 +194,8 @@ void scsi_disk_done(struct rt_disk_io *io)
 	struct scsi_cmd *cmd = io->owner;
 	const struct scsi_op *op = scsi_op_of(cmd);
 	assert(op != NULL && op->io_done != NULL);
-	assert(!(cmd->state & SCSI_STATE_DONE));
+	assert(!(cmd->state & SCSI_STATE_DONE) && (cmd->state & SCSI_STATE_IO));
+	cmd->state &= ~SCSI_STATE_IO;
 	if (cmd->state & SCSI_STATE_ABORTED) {
 		scsi_abort_finish(cmd);
 		return;
@@ -206,9 +207,11 @@ void scsi_cmd_abort(struct scsi_cmd *cmd)
 {
 	assert(!(cmd->state & SCSI_STATE_DONE));
 	cmd->state |= SCSI_STATE_ABORTED;
-	/* Not yet past the LU's gate: it never started. Otherwise its disk
-	 * I/O is in flight and scsi_disk_done ends it. */
-	if (cmd->lu != NULL && gate_forget(&cmd->lu->gate, cmd))
+	/* Not yet past the LU's gate: it never started. With its disk I/O in
+	 * flight, scsi_disk_done ends it. Otherwise it waits for nothing of
+	 * its own (a SANITIZE for its job): it ends now. */
+	bool queued = cmd->lu != NULL && gate_forget(&cmd->lu->gate, cmd);
+	if (queued || !(cmd->state & SCSI_STATE_IO))
 		scsi_abort_finish(cmd);
 }
 
@@ -222,6 +225,13 @@ void scsi_cmd_release(struct scsi_cmd *cmd)
 		gate_leave(&lu->gate, gated & SCSI_STATE_GATE_EXCL);
 	scsi_abandon(cmd);
 	cmd->state |= SCSI_STATE_DONE;
+}
+
+void scsi_gate_hand_over(struct scsi_cmd *from, struct scsi_cmd *to)
+{
+	uint32_t gated = from->state & (SCSI_STATE_GATE_SHARED | SCSI_STATE_GATE_EXCL);
+	from->state &= ~gated;
+	to->state |= gated;
 }
 
 void scsi_done(struct scsi_cmd *cmd)
@@ -276,6 +286,7 @@ void scsi_io_submit(struct scsi_cmd *cmd, enum rt_disk_op op, uint64_t lba, uint
 	io->buf = buf;
 	io->status = RT_DISK_OK;
 	io->owner = cmd;
+	cmd->state |= SCSI_STATE_IO;
 	lu->env->disk_submit(lu->env->ctx, io);
 }
 

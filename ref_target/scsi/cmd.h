@@ -72,6 +72,11 @@ const struct scsi_op *scsi_op_find(uint8_t opcode, uint8_t sa, bool *has_sa);
 /* The entry for a CDB (as decode found it). */
 const struct scsi_op *scsi_op_of(const struct scsi_cmd *cmd);
 
+/* 'to', a command of the SCSI layer's own (SANITIZE's job), takes over
+ * the LU gate that 'from' holds: it leaves it when it is done, 'from' no
+ * longer does. */
+void scsi_gate_hand_over(struct scsi_cmd *from, struct scsi_cmd *to);
+
 /* Finish the command: call cmd->done exactly once. */
 void scsi_done(struct scsi_cmd *cmd);
 /* Finish with CHECK CONDITION cond (shorthand used by every exec). */
@@ -116,11 +121,12 @@ bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu);
 
 /* cmd->state: the low bits are the handler's step; the high bits are the
  * dispatcher's: done() was called, the command holds the LU's gate, it was
- * aborted. */
+ * aborted, it waits for the disk. */
 #define SCSI_STATE_DONE 0x80000000u
 #define SCSI_STATE_GATE_SHARED 0x40000000u
 #define SCSI_STATE_GATE_EXCL 0x20000000u
 #define SCSI_STATE_ABORTED 0x10000000u /* scsi_cmd_abort: no more disk I/O */
+#define SCSI_STATE_IO 0x08000000u      /* a disk I/O of the command is in flight */
 #define SCSI_STATE_STEP 0x0000ffffu
 
 /* The handler's step, leaving the dispatcher's bits alone. */

@@ -24,18 +24,14 @@ enum {
 	SANITIZE_STEP_FLUSH = 3,
 };
 
-/* The pattern-filled chunk a sanitize writes from, in cmd->priv. */
+/* An overwrite in progress: the pattern-filled chunk it writes from, in
+ * the job's priv. */
 struct overwrite {
 	uint64_t next;       /* next LBA of this pass */
 	uint32_t pass, passes;
 	uint32_t chunk_blocks;
+	bool invert;         /* INVERT: complement the pattern between passes */
 	uint8_t data[] __attribute__((aligned(8)));
-};
-
-/* An IMMED sanitize: the job command and a copy of its parameters. */
-struct sanitize_job {
-	struct scsi_cmd cmd;
-	uint8_t param[];
 };
 
 uint16_t sanitize_progress(const struct scsi_lu *lu)
@@ -46,23 +42,99 @@ uint16_t sanitize_progress(const struct scsi_lu *lu)
 	return (uint16_t)(s->done * 65536u / (s->total + 1));
 }
 
-/* SBC-4 §4.11: a sanitize that does not finish leaves the medium in the
- * failed state, until EXIT FAILURE MODE or another sanitize. */
+/* The command was aborted or released while the job works on: the job
+ * goes on (resets and aborts do not stop a sanitize), without anyone to
+ * tell. */
 void sanitize_abandon(struct scsi_cmd *cmd)
 {
-	cmd->lu->sanitize.running = false;
-	cmd->lu->sanitize.failed = true;
+	if (cmd->lu->sanitize.waiter == cmd)
+		cmd->lu->sanitize.waiter = NULL;
 }
 
 void sanitize_drop(struct scsi_lu *lu)
 {
-	if (lu->sanitize.job != NULL) {
-		struct scsi_cmd *job = lu->sanitize.job;
+	struct scsi_cmd *job = lu->sanitize.job;
+	if (job != NULL) {
 		scsi_priv_free(job);
-		scsi_free(lu, job, lu->sanitize.job_size);
+		scsi_free(lu, job, sizeof(*job));
 		lu->sanitize.job = NULL;
 	}
 }
+
+/* The job has ended (done() of the job command): its answer goes to the
+ * command that waits for it, if one still does. */
+static void sanitize_job_done(struct scsi_cmd *job)
+{
+	struct scsi_lu *lu = job->lu;
+	struct scsi_cmd *waiter = lu->sanitize.waiter;
+	lu->sanitize.job = NULL;
+	lu->sanitize.waiter = NULL;
+	if (waiter != NULL) {
+		waiter->status = job->status;
+		waiter->sense_len = job->sense_len;
+		memcpy(waiter->sense, job->sense, job->sense_len);
+		scsi_done(waiter);
+	}
+	scsi_free(lu, job, sizeof(*job));
+}
+
+/* Start the work of 'cmd' (its scratch memory, prepared, moves along) as
+ * the LU's job, which outlives the command: the command answers now with
+ * IMMED, else when the job ends; either way, nothing but an end of the
+ * job (or of the engine) stops it. The job takes over the command's
+ * exclusive hold of the LU's gate. Returns the job, or NULL (and the
+ * command answered BUSY) without memory. */
+static struct scsi_cmd *sanitize_job_start(struct scsi_cmd *cmd, uint64_t total)
+{
+	struct scsi_lu *lu = cmd->lu;
+	struct scsi_cmd *job = scsi_alloc(lu, sizeof(*job));
+	if (job == NULL) {
+		scsi_priv_free(cmd);
+		scsi_done_busy(cmd);
+		return NULL;
+	}
+	memset(job, 0, sizeof(*job));
+	job->lu = lu;
+	memcpy(job->cdb, cmd->cdb, sizeof(job->cdb));
+	job->cdb_len = cmd->cdb_len;
+	job->done = sanitize_job_done;
+	job->priv = cmd->priv;
+	job->priv_len = cmd->priv_len;
+	cmd->priv = NULL;
+	cmd->priv_len = 0;
+	scsi_gate_hand_over(cmd, job);
+	lu->sanitize.job = job;
+	lu->sanitize.running = true;
+	lu->sanitize.done = 0;
+	lu->sanitize.total = total;
+	if (cmd->cdb[1] & SANITIZE_IMMED)
+		scsi_done(cmd);
+	else
+		lu->sanitize.waiter = cmd;
+	return job;
+}
+
+/* The medium is sanitized: make it durable before saying so. */
+static void sanitize_flush(struct scsi_cmd *job)
+{
+	scsi_step_set(job, SANITIZE_STEP_FLUSH);
+	scsi_io_submit(job, RT_DISK_FLUSH, 0, 0, NULL, 0);
+}
+
+/* SBC-4 §4.11: a sanitize that does not finish leaves the medium in the
+ * failed state, until EXIT FAILURE MODE or another sanitize. */
+static void sanitize_end(struct scsi_cmd *job, bool ok)
+{
+	struct scsi_lu *lu = job->lu;
+	scsi_priv_free(job);
+	lu->sanitize.running = false;
+	lu->sanitize.failed = !ok;
+	if (!ok)
+		scsi_fail(job, SC_SANITIZE_FAILED);
+	scsi_done(job);
+}
+
+/* ---- OVERWRITE ---- */
 
 int sanitize_overwrite_decode(struct scsi_cmd *cmd)
 {
@@ -99,12 +171,12 @@ static int overwrite_check(struct scsi_cmd *cmd, const uint8_t *p, uint32_t n)
 	return 0;
 }
 
-static void overwrite_next(struct scsi_cmd *cmd)
+static void overwrite_next(struct scsi_cmd *job)
 {
-	struct overwrite *o = cmd->priv;
-	uint64_t left = lu_blocks(cmd->lu) - o->next;
+	struct overwrite *o = job->priv;
+	uint64_t left = lu_blocks(job->lu) - o->next;
 	uint64_t n = left < o->chunk_blocks ? left : o->chunk_blocks;
-	scsi_io_submit(cmd, RT_DISK_WRITE, o->next, n, o->data, mode_wce(cmd->lu) ? 0 : RT_DISK_FUA);
+	scsi_io_submit(job, RT_DISK_WRITE, o->next, n, o->data, mode_wce(job->lu) ? 0 : RT_DISK_FUA);
 	o->next += n;
 }
 
@@ -127,127 +199,57 @@ static void overwrite_invert(struct overwrite *o, uint32_t bs)
 		w[i] = ~w[i];
 }
 
-/* A sanitize of 'total' blocks (all passes) begins: every other command
- * now answers SANITIZE IN PROGRESS (cmd.c). */
-static void sanitize_begin(struct scsi_lu *lu, uint64_t total)
-{
-	lu->sanitize.running = true;
-	lu->sanitize.done = 0;
-	lu->sanitize.total = total;
-}
-
-/* The medium is sanitized: make it durable before saying so. */
-static void sanitize_flush(struct scsi_cmd *cmd)
-{
-	scsi_step_set(cmd, SANITIZE_STEP_FLUSH);
-	scsi_io_submit(cmd, RT_DISK_FLUSH, 0, 0, NULL, 0);
-}
-
-static void sanitize_end(struct scsi_cmd *cmd, bool ok)
-{
-	struct scsi_lu *lu = cmd->lu;
-	scsi_priv_free(cmd);
-	lu->sanitize.running = false;
-	lu->sanitize.failed = !ok;
-	if (!ok)
-		scsi_fail(cmd, SC_SANITIZE_FAILED);
-	scsi_done(cmd);
-}
-
-static void sanitize_job_done(struct scsi_cmd *cmd)
-{
-	struct scsi_lu *lu = cmd->lu;
-	size_t size = lu->sanitize.job_size;
-	lu->sanitize.job = NULL;
-	scsi_free(lu, cmd, size);
-}
-
-/* IMMED: hand the work to an LU-owned job and answer now. The job waits
- * for this command to leave the gate, then runs the same exec (the
- * command's table row, IMMED cleared). */
-static void sanitize_background(struct scsi_cmd *cmd)
-{
-	struct scsi_lu *lu = cmd->lu;
-	size_t size = sizeof(struct sanitize_job) + cmd->xfer_len;
-	struct sanitize_job *job = scsi_alloc(lu, size);
-	if (job == NULL) {
-		scsi_done_busy(cmd);
-		return;
-	}
-	memset(job, 0, sizeof(*job));
-	memcpy(job->param, cmd->buf, cmd->xfer_len);
-	job->cmd.lu = lu;
-	memcpy(job->cmd.cdb, cmd->cdb, sizeof(job->cmd.cdb));
-	job->cmd.cdb[1] &= (uint8_t)~SANITIZE_IMMED;
-	job->cmd.cdb_len = cmd->cdb_len;
-	job->cmd.xfer_len = job->cmd.data_out_len = job->cmd.buf_len = cmd->xfer_len;
-	job->cmd.dir = SCSI_DIR_OUT;
-	job->cmd.buf = job->param;
-	job->cmd.done = sanitize_job_done;
-	lu->sanitize.job = &job->cmd;
-	lu->sanitize.job_size = size;
-	lu->sanitize.running = true;
-	if (gate_enter(&lu->gate, &job->cmd, true))
-		scsi_op_of(&job->cmd)->exec(&job->cmd);
-	scsi_done(cmd);
-}
-
 void sanitize_overwrite_exec(struct scsi_cmd *cmd)
 {
 	struct scsi_lu *lu = cmd->lu;
 	const uint8_t *p = cmd->buf;
 	uint32_t n = cmd->data_out_len < cmd->xfer_len ? cmd->data_out_len : cmd->xfer_len;
 	uint32_t bs = lu_block_size(lu);
-	if (lu->sanitize.job != cmd && overwrite_check(cmd, p, n) != 0) {
+	if (overwrite_check(cmd, p, n) != 0) {
 		scsi_done(cmd);
 		return;
 	}
-	if (cmd->cdb[1] & SANITIZE_IMMED) {
-		sanitize_background(cmd);
-		return;
-	}
-	struct overwrite probe = {.passes = p[0] & OVERWRITE_COUNT, .chunk_blocks = SBC_WS_CHUNK / bs};
+	struct overwrite probe = {.passes = p[0] & OVERWRITE_COUNT, .chunk_blocks = SBC_WS_CHUNK / bs,
+				  .invert = (p[0] & OVERWRITE_INVERT) != 0};
 	if (lu_blocks(lu) < probe.chunk_blocks)
 		probe.chunk_blocks = (uint32_t)lu_blocks(lu);
-	size_t size = sizeof(probe) + (size_t)probe.chunk_blocks * bs;
-	struct overwrite *o = scsi_priv_alloc(cmd, size);
-	if (o == NULL) { /* a job has no one to say BUSY to: it failed */
-		lu->sanitize.running = false;
-		lu->sanitize.failed = lu->sanitize.job == cmd;
+	struct overwrite *o = scsi_priv_alloc(cmd, sizeof(probe) + (size_t)probe.chunk_blocks * bs);
+	if (o == NULL) {
 		scsi_done_busy(cmd);
 		return;
 	}
 	*o = probe;
 	overwrite_fill(o, p + OVERWRITE_HDR_LEN, n - OVERWRITE_HDR_LEN, bs);
-	sanitize_begin(lu, (uint64_t)o->passes * lu_blocks(lu));
-	scsi_step_set(cmd, SANITIZE_STEP_WRITE);
-	overwrite_next(cmd);
+	struct scsi_cmd *job = sanitize_job_start(cmd, (uint64_t)o->passes * lu_blocks(lu));
+	if (job == NULL)
+		return;
+	scsi_step_set(job, SANITIZE_STEP_WRITE);
+	overwrite_next(job);
 }
 
-void sanitize_overwrite_done(struct scsi_cmd *cmd)
+void sanitize_overwrite_done(struct scsi_cmd *job)
 {
-	struct scsi_lu *lu = cmd->lu;
-	struct overwrite *o = cmd->priv;
-	if (!scsi_io_ok(cmd)) {
-		sanitize_end(cmd, false);
+	struct scsi_lu *lu = job->lu;
+	struct overwrite *o = job->priv;
+	if (!scsi_io_ok(job)) {
+		sanitize_end(job, false);
 		return;
 	}
-	if (scsi_step(cmd) == SANITIZE_STEP_FLUSH) {
-		sanitize_end(cmd, true);
+	if (scsi_step(job) == SANITIZE_STEP_FLUSH) {
+		sanitize_end(job, true);
 		return;
 	}
-	lu->sanitize.done += cmd->io.len / lu_block_size(lu);
+	lu->sanitize.done += job->io.len / lu_block_size(lu);
 	if (o->next == lu_blocks(lu) && ++o->pass < o->passes) {
-		/* the next pass, with the pattern inverted if INVERT asks */
-		if (cmd->buf[0] & OVERWRITE_INVERT)
+		if (o->invert)
 			overwrite_invert(o, lu_block_size(lu));
 		o->next = 0;
 	}
 	if (o->next < lu_blocks(lu)) {
-		overwrite_next(cmd);
+		overwrite_next(job);
 		return;
 	}
-	sanitize_flush(cmd);
+	sanitize_flush(job);
 }
 
 /* ---- BLOCK ERASE ---- */
@@ -266,25 +268,22 @@ int sanitize_erase_decode(struct scsi_cmd *cmd)
  * nothing of the old data to read, LBPRZ or not), then flushed. */
 void sanitize_erase_exec(struct scsi_cmd *cmd)
 {
-	struct scsi_lu *lu = cmd->lu;
-	if (cmd->cdb[1] & SANITIZE_IMMED) {
-		sanitize_background(cmd);
+	struct scsi_cmd *job = sanitize_job_start(cmd, lu_blocks(cmd->lu));
+	if (job == NULL)
 		return;
-	}
-	sanitize_begin(lu, lu_blocks(lu));
-	scsi_step_set(cmd, SANITIZE_STEP_ERASE);
-	scsi_io_submit(cmd, RT_DISK_UNMAP, 0, lu_blocks(lu), NULL, 0);
+	scsi_step_set(job, SANITIZE_STEP_ERASE);
+	scsi_io_submit(job, RT_DISK_UNMAP, 0, lu_blocks(job->lu), NULL, 0);
 }
 
-void sanitize_erase_done(struct scsi_cmd *cmd)
+void sanitize_erase_done(struct scsi_cmd *job)
 {
-	if (!scsi_io_ok(cmd)) {
-		sanitize_end(cmd, false);
-	} else if (scsi_step(cmd) == SANITIZE_STEP_FLUSH) {
-		sanitize_end(cmd, true);
+	if (!scsi_io_ok(job)) {
+		sanitize_end(job, false);
+	} else if (scsi_step(job) == SANITIZE_STEP_FLUSH) {
+		sanitize_end(job, true);
 	} else {
-		cmd->lu->sanitize.done = cmd->lu->sanitize.total;
-		sanitize_flush(cmd);
+		job->lu->sanitize.done = job->lu->sanitize.total;
+		sanitize_flush(job);
 	}
 }
 

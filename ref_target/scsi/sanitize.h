@@ -10,12 +10,14 @@
  * (WABEREQ 01b in the Block Device Characteristics VPD page).
  * While either runs every command but INQUIRY, REPORT LUNS and REQUEST
  * SENSE answers NOT READY, SANITIZE IN PROGRESS, and REQUEST SENSE reports
- * the progress. With IMMED the command completes at once and the work
- * goes on as an LU-owned job that outlives the command (and resets, as
- * SBC-3 asks). A failed sanitize leaves the medium unusable until EXIT
- * FAILURE MODE or a successful sanitize. CRYPTOGRAPHIC ERASE is not
- * offered: no backstore has a key to drop.
- * Owns struct sanitize (inside struct scsi_lu) and the background job.
+ * the progress. The work is an LU-owned job that outlives the command:
+ * with IMMED the command completes at once, without it when the job ends;
+ * aborting the command or resetting the LU or target does not stop the
+ * job (SBC-3/SBC-4: a sanitize goes on through resets and task management;
+ * libiscsi Sanitize.Reset). A failed sanitize leaves the medium unusable
+ * until EXIT FAILURE MODE or a successful sanitize. CRYPTOGRAPHIC ERASE is
+ * not offered: no backstore has a key to drop.
+ * Owns struct sanitize (inside struct scsi_lu) and the job.
  */
 #ifndef RT_SCSI_SANITIZE_H
 #define RT_SCSI_SANITIZE_H
@@ -30,8 +32,8 @@ struct sanitize {
 	bool running;
 	bool failed;
 	uint64_t done, total;   /* blocks written of all passes */
-	struct scsi_cmd *job;   /* the IMMED job, while it lives */
-	size_t job_size;
+	struct scsi_cmd *job;   /* the job, while it lives */
+	struct scsi_cmd *waiter; /* the command answered when it ends (not IMMED) */
 };
 
 struct scsi_lu;
@@ -48,7 +50,7 @@ void sanitize_overwrite_done(struct scsi_cmd *cmd);
 int sanitize_erase_decode(struct scsi_cmd *cmd);
 void sanitize_erase_exec(struct scsi_cmd *cmd);
 void sanitize_erase_done(struct scsi_cmd *cmd);
-/* OVERWRITE and BLOCK ERASE aborted part way: the sanitize failed. */
+/* A SANITIZE command aborted or released: its job goes on. */
 void sanitize_abandon(struct scsi_cmd *cmd);
 int sanitize_exit_decode(struct scsi_cmd *cmd);
 void sanitize_exit_exec(struct scsi_cmd *cmd);

@@ -132,6 +132,33 @@ START_TEST(immed_answers_at_once_and_the_lu_is_busy_until_done)
 }
 END_TEST
 
+/* Aborting the SANITIZE command (libiscsi Sanitize.Reset: ABORT TASK,
+ * then resets) ends the command, not the sanitize. */
+START_TEST(an_aborted_sanitize_command_leaves_its_work_going)
+{
+	uint32_t n = overwrite_list(0x01, BS, 0x66);
+	uint8_t cdb[10] = {0x48, 0x01}, tur[6] = {0};
+	put_be16(cdb + 7, (uint16_t)n);
+	ck_assert_int_eq(th_start(&t, cdb, 10, list, n), 0);
+	th_complete(&t, 0, RT_DISK_OK); /* the first chunk */
+	ck_assert_int_eq(t.c.done_calls, 0);
+	scsi_cmd_abort(&t.c.cmd);
+	ck_assert_int_eq(t.c.done_calls, 1);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_TASK_ABORTED);
+	ck_assert_uint_eq(th_pending(&t), 1); /* the next chunk is out */
+	scsi_lu_reset(t.lu, &t.nexus);
+	scsi_target_reset(t.lu, &t.nexus, true);
+	th_start(&t, tur, 6, NULL, 0);
+	ck_assert(th_check(&t, 0x6, 0x29, 0x01));
+	for (int i = 0; i < 4 && th_sense(&t).key == 0x6; i++) /* the resets' other UAs */
+		th_start(&t, tur, 6, NULL, 0);
+	ck_assert(th_check(&t, 0x2, 0x04, 0x1b));
+	th_disk_run(&t);
+	ck_assert_int_eq(th_run(&t, tur, 6, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert(disk_all(0x66));
+}
+END_TEST
+
 START_TEST(a_failed_overwrite_leaves_the_medium_unusable_until_exit_failure_mode)
 {
 	uint32_t n = overwrite_list(0x01, BS, 0x55);
@@ -288,6 +315,7 @@ Suite *suite_scsi_sanitize(void)
 	tcase_add_test(tc, overwrite_writes_the_pattern_everywhere_and_flushes);
 	tcase_add_test(tc, overwrite_repeats_a_short_pattern_and_inverts_between_passes);
 	tcase_add_test(tc, immed_answers_at_once_and_the_lu_is_busy_until_done);
+	tcase_add_test(tc, an_aborted_sanitize_command_leaves_its_work_going);
 	tcase_add_test(tc, a_failed_overwrite_leaves_the_medium_unusable_until_exit_failure_mode);
 	tcase_add_test(tc, parameters_are_checked);
 	tcase_add_test(tc, block_erase_deallocates_the_whole_medium_then_flushes);
