@@ -72,8 +72,10 @@ struct rt_disk_io {
 	/* engine-private: who waits for this I/O */
 	void *owner;
 	uint32_t tag;
-	/* environment-private: a link for queueing it without allocating */
+	/* environment-private: a link and a time, for queueing it without
+	 * allocating */
 	struct rt_disk_io *env_next;
+	uint64_t env_due_ns;
 };
 
 struct rt_env {

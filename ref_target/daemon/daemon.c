@@ -64,8 +64,11 @@ static uint64_t next_deadline(void *ctx)
 		return loop_now_ns();
 	uint64_t t = rt_next_deadline(dm->eng);
 	uint64_t n = net_next_deadline(dm->net);
+	uint64_t m = store_next_deadline(&dm->store);
 	if (n < t)
 		t = n;
+	if (m < t)
+		t = m;
 	if (dm->draining && dm->drain_deadline < t)
 		t = dm->drain_deadline;
 	return t;
@@ -78,6 +81,7 @@ static void on_time(void *ctx)
 	if (rt_next_deadline(dm->eng) <= now)
 		rt_on_time(dm->eng);
 	net_on_time(dm->net, now);
+	store_on_time(&dm->store, now);
 	if (dm->draining && dm->drain_deadline <= now) {
 		dlog(RT_LOG_WARN, "stopping with %u connection(s) still open: the drain took too long",
 		     net_conn_count(dm->net));

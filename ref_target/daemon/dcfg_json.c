@@ -32,9 +32,11 @@
  *                                     | "transitioning" = "active_optimized",
  *                           "preferred"?: false } ],
  *                                                (groups not listed: active/optimized)
- *              "alua_modes"?: [ "implicit", "explicit" ] } ],
+ *              "alua_modes"?: [ "implicit", "explicit" ],
  *                                                (default both, as LIO; [] turns
  *                                                 ALUA off: TPGS 0 in INQUIRY)
+ *              "media_mbps"?: 0 } ],             (a slow medium: its data moves
+ *                                                 at this many MB/s; 0: full speed)
  *   "targets": [ { "name": "iqn.2026-11.org.iscsi-sim:ref", "alias"?: "ref",
  *                  "tpgs": [ {
  *                    "tag"?: 1,                  (default: position + 1)
@@ -658,7 +660,7 @@ static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
 {
 	static const char *const keys[] = { "name", "backstore", "path", "size", "block_size", "flags",
 					    "serial", "naa_id", "vendor", "product", "revision", "lbppbe",
-					    "alua", "alua_modes", NULL };
+					    "alua", "alua_modes", "media_mbps", NULL };
 	struct rt_lu_cfg *lu = out;
 	struct dcfg_lu *s = &j->d->stores[i];
 	uint64_t lbppbe = 0;
@@ -669,7 +671,7 @@ static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
 	    get_str(j, o, "serial", false, &lu->serial) || load_naa(j, o, &lu->naa_id) ||
 	    get_str(j, o, "vendor", false, &lu->vendor) || get_str(j, o, "product", false, &lu->product) ||
 	    load_revision(j, o, &lu->revision) || get_uint(j, o, "lbppbe", false, DCFG_LBPPBE_MAX, &lbppbe) ||
-	    load_lu_alua(j, o, lu))
+	    load_lu_alua(j, o, lu) || get_u32(j, o, "media_mbps", false, &s->media_mbps))
 		return -1;
 	lu->lbppbe = (uint8_t)lbppbe;
 	s->serial_given = lu->serial != NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dlog.h"
+#include "loop.h"
 
 /* "lus[i].key: why", explained with the config's line. */
 __attribute__((format(printf, 6, 7)))
@@ -59,13 +60,54 @@ static int fit_lu(struct dcfg *d, uint32_t i, const struct bs *bs, char *err, si
 	return 0;
 }
 
+/* Data moves through a paced medium one request after another: a read or
+ * write of len bytes occupies it len / bytes_per_s; other requests pass. */
+static void store_bs_done(void *ctx, struct rt_disk_io *io)
+{
+	struct store *s = ctx;
+	struct store_pace *p = &s->pace[io->lu];
+	bool data = io->op == RT_DISK_READ || io->op == RT_DISK_WRITE;
+	if (p->bytes_per_s == 0 || !data) {
+		s->complete(s->complete_ctx, io);
+		return;
+	}
+	uint64_t now = loop_now_ns();
+	uint64_t start = p->busy_until > now ? p->busy_until : now;
+	p->busy_until = start + io->len * 1000000000ull / p->bytes_per_s;
+	io->env_due_ns = p->busy_until;
+	struct rt_disk_io **pp = &s->paced;
+	while (*pp && (*pp)->env_due_ns <= io->env_due_ns)
+		pp = &(*pp)->env_next;
+	io->env_next = *pp;
+	*pp = io;
+}
+
+uint64_t store_next_deadline(const struct store *s)
+{
+	return s->paced ? s->paced->env_due_ns : UINT64_MAX;
+}
+
+void store_on_time(struct store *s, uint64_t now)
+{
+	while (s->paced && s->paced->env_due_ns <= now) {
+		struct rt_disk_io *io = s->paced;
+		s->paced = io->env_next;
+		io->env_next = NULL;
+		s->complete(s->complete_ctx, io);
+	}
+}
+
 int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
 	       void *ctx, char *err, size_t err_len)
 {
 	uint32_t n = d->cfg.lu_count;
 	s->count = 0;
+	s->paced = NULL;
+	s->complete = complete;
+	s->complete_ctx = ctx;
 	s->bs = calloc(n ? n : 1, sizeof(*s->bs));
-	if (s->bs == NULL) {
+	s->pace = calloc(n ? n : 1, sizeof(*s->pace));
+	if (s->bs == NULL || s->pace == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
@@ -79,8 +121,9 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
 			rc = lu_fail(d, i, "backstore", err, err_len, "'%s' is not in this build", st->backstore);
 			break;
 		}
-		bs->complete = complete;
-		bs->complete_ctx = ctx;
+		bs->complete = store_bs_done;
+		bs->complete_ctx = s;
+		s->pace[i].bytes_per_s = (uint64_t)st->media_mbps * 1000000u;
 		const struct bs_params p = {
 			.path = st->path,
 			.size_bytes = st->size_bytes,
@@ -118,6 +161,9 @@ void store_close(struct store *s)
 	for (uint32_t i = 0; i < s->count; i++)
 		s->bs[i].ops->close(&s->bs[i]);
 	free(s->bs);
+	free(s->pace);
 	s->bs = NULL;
+	s->pace = NULL;
+	s->paced = NULL;
 	s->count = 0;
 }

@@ -15,9 +15,21 @@
 #include "backstore/bs.h"
 #include "dcfg.h"
 
+struct store_pace {
+	uint64_t bytes_per_s; /* 0: not paced */
+	uint64_t busy_until;  /* when the medium is free again */
+};
+
 struct store {
-	struct bs *bs; /* one per LU, in rt_config order */
+	struct bs *bs;           /* one per LU, in rt_config order */
+	struct store_pace *pace; /* one per LU */
 	uint32_t count;
+	/* where finished I/O goes */
+	void (*complete)(void *ctx, struct rt_disk_io *io);
+	void *complete_ctx;
+	/* paced I/O the backstore finished, waiting for its due time, earliest
+	 * first (linked through env_next, due at env_due_ns) */
+	struct rt_disk_io *paced;
 };
 
 /* Open every LU's backstore; finished I/O goes to complete(ctx, io). On
@@ -27,5 +39,11 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
 	       void *ctx, char *err, size_t err_len);
 void store_submit(struct store *s, struct rt_disk_io *io);
 void store_close(struct store *s);
+
+/* A paced LU (media_mbps) hands a finished I/O on only when its medium
+ * would have finished it: the earliest such time (UINT64_MAX: none), and
+ * the hand-over of everything due at now. */
+uint64_t store_next_deadline(const struct store *s);
+void store_on_time(struct store *s, uint64_t now);
 
 #endif
