@@ -13,6 +13,7 @@
 #include "daemon/dcfg.h"
 #include "daemon/dlog.h"
 #include "daemon/env.h"
+#include "daemon/loop.h"
 #include "daemon/store.h"
 
 static char *temp_dir(void)
@@ -227,6 +228,45 @@ START_TEST(store_fills_geometry_from_a_file)
 }
 END_TEST
 
+START_TEST(store_paces_a_slow_medium)
+{
+	char err[DCFG_ERR_MAX];
+	const char *text = "{\"portals\": [{\"address\": \"127.0.0.1\"}], \"targets\": [],\n"
+			   " \"lus\": [{\"name\": \"r\", \"size\": \"16M\", \"media_mbps\": 1}]}";
+	struct dcfg d;
+	struct denv e;
+	struct store s;
+	ck_assert_int_eq(load(&d, text, err, sizeof(err)), 0);
+	ck_assert_uint_eq(d.stores[0].media_mbps, 1);
+	denv_init(&e, NULL, &s, "/tmp");
+	ck_assert_msg(store_open(&s, &d, complete, &e, err, sizeof(err)) == 0, "%s", err);
+	static uint8_t w[100000];
+	struct rt_disk_io a = { .lu = 0, .op = RT_DISK_WRITE, .offset = 0, .len = 50000, .buf = w };
+	struct rt_disk_io b = { .lu = 0, .op = RT_DISK_WRITE, .offset = 65536, .len = 50000, .buf = w };
+	struct rt_disk_io f = { .lu = 0, .op = RT_DISK_FLUSH };
+	uint64_t t0 = loop_now_ns();
+	e.env.disk_submit(e.env.ctx, &a);
+	e.env.disk_submit(e.env.ctx, &b);
+	e.env.disk_submit(e.env.ctx, &f);
+	/* a flush moves no data: at once; each 50 kB write takes 50 ms at 1 MB/s, one after the other */
+	ck_assert_ptr_eq(denv_next_done(&e), &f);
+	ck_assert_ptr_null(denv_next_done(&e));
+	uint64_t due = store_next_deadline(&s);
+	ck_assert_uint_ge(due, t0 + 50000000u);
+	ck_assert_uint_lt(due, loop_now_ns() + 50000000u);
+	store_on_time(&s, due);
+	ck_assert_ptr_eq(denv_next_done(&e), &a);
+	ck_assert_ptr_null(denv_next_done(&e));
+	ck_assert_uint_ge(store_next_deadline(&s), due + 50000000u);
+	store_on_time(&s, store_next_deadline(&s));
+	ck_assert_ptr_eq(denv_next_done(&e), &b);
+	ck_assert_uint_eq(store_next_deadline(&s), UINT64_MAX);
+	store_close(&s);
+	denv_fini(&e);
+	dcfg_free(&d);
+}
+END_TEST
+
 START_TEST(store_names_the_line_of_a_path_that_will_not_open)
 {
 	static const char text[] =
@@ -328,6 +368,7 @@ Suite *suite_daemon_env(void)
 	tcase_add_test(tc, env_state_refuses_keys_that_are_not_plain_names);
 	tcase_add_test(tc, env_state_save_fails_cleanly_when_directory_cannot_exist);
 	tcase_add_test(tc, store_fills_geometry_from_a_file);
+	tcase_add_test(tc, store_paces_a_slow_medium);
 	tcase_add_test(tc, store_names_the_line_of_a_path_that_will_not_open);
 	tcase_add_test(tc, store_extends_a_file_to_the_configured_size);
 	tcase_add_test(tc, store_quick_luns_take_flags_from_capabilities);
