@@ -30,9 +30,10 @@
 #   sanitize    64 MiB, sanitize + thin + lbprz: the SANITIZE tests (-S);
 #               BLOCK ERASE needs a thin LU; small, as each test
 #               overwrites the whole LU, some of them several times
-#   sanitize-long  the same at CONF_SANITIZE_LONG_MIB (4096) MiB: an
-#               OVERWRITE that outlasts Sanitize.Reset's 4-5 s of resets
-#               and a reconnect (about 15 s here)
+#   sanitize-long  256 MiB in RAM on a medium paced at 25 MB/s
+#               (media_mbps): an OVERWRITE of about 10 s on any machine,
+#               outlasting Sanitize.Reset's 4-5 s of resets and its
+#               reconnect, and done before its 60 s sleep ends
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -46,34 +47,35 @@ IQN=iqn.2003-01.org.conformance:reftarget
 CHAP_IQN=$IQN-chap
 BIN=${CONF_REFTARGET_BIN:-$BUILD/rel/reftarget}
 
-# flavour_lu: "backstore size-in-MiB flags-as-JSON lbppbe" of FLAVOUR's LU.
+# flavour_lu: "backstore size-in-MiB flags-as-JSON lbppbe media-MB/s" of FLAVOUR's LU.
 flavour_lu() {
 	local mib=$((CONF_LU_BYTES / 1048576))
 	case "$FLAVOUR" in
-	file) echo "file $mib [] 0" ;;
-	ram) echo "ram $mib [\"atomic\"] 0" ;;
-	small) echo "file 64 [] 0" ;;
-	thin) echo "file $mib [\"thin\",\"lbprz\"] 0" ;;
-	thin-lbppb) echo "file $mib [\"thin\",\"lbprz\"] 3" ;;
-	removable) echo "file $mib [\"removable\"] 0" ;;
-	readonly) echo "file $mib [\"read_only\",\"thin\"] 0" ;;
-	sanitize) echo "file 64 [\"sanitize\",\"thin\",\"lbprz\"] 0" ;;
-	sanitize-long) echo "file ${CONF_SANITIZE_LONG_MIB:-4096} [\"sanitize\",\"thin\",\"lbprz\"] 0" ;;
+	file) echo "file $mib [] 0 0" ;;
+	ram) echo "ram $mib [\"atomic\"] 0 0" ;;
+	small) echo "file 64 [] 0 0" ;;
+	thin) echo "file $mib [\"thin\",\"lbprz\"] 0 0" ;;
+	thin-lbppb) echo "file $mib [\"thin\",\"lbprz\"] 3 0" ;;
+	removable) echo "file $mib [\"removable\"] 0 0" ;;
+	readonly) echo "file $mib [\"read_only\",\"thin\"] 0 0" ;;
+	sanitize) echo "file 64 [\"sanitize\",\"thin\",\"lbprz\"] 0 0" ;;
+	sanitize-long) echo "ram 256 [\"sanitize\",\"thin\",\"lbprz\"] 0 25" ;;
 	*) conf_die "unknown flavour $FLAVOUR" ;;
 	esac
 }
 
 # write_config FILE: the daemon's JSON for FLAVOUR.
 write_config() {
-	local backstore mib flags lbppbe path=
-	read -r backstore mib flags lbppbe <<<"$(flavour_lu)"
+	local backstore mib flags lbppbe mbps path=
+	read -r backstore mib flags lbppbe mbps <<<"$(flavour_lu)"
 	[ "$backstore" = file ] && path=", \"path\": \"$WORK/lu.img\""
 	cat >"$1" <<EOT
 {
   "portals": [ { "address": "127.0.0.1", "port": $PORT },
                { "address": "127.0.0.1", "port": $PORT2 } ],
   "lus": [ { "name": "lu0", "backstore": "$backstore"$path,
-             "size": "${mib}M", "flags": $flags, "lbppbe": $lbppbe } ],
+             "size": "${mib}M", "flags": $flags, "lbppbe": $lbppbe,
+             "media_mbps": $mbps } ],
   "targets": [ { "name": "$IQN",
                  "tpgs": [ { "portals": [ 0, 1 ], "open_access": true,
                              "luns": [ { "lun": 0, "lu": "lu0" } ] } ] } ]
