@@ -23,11 +23,9 @@ static void *fz_alloc(void *ctx, size_t size)
 {
 	struct fz_env *z = fz_of(ctx);
 	FZ_CHECK(size > 0, "an allocation of 0 bytes");
-	/* Open finding F1: a CDB whose parameter list length exceeds
-	 * RT_XFER_MAX still gets a task buffer that large. Until fixed, such
-	 * an allocation fails here, as it may anyway. */
-	if (!FZ_CHECK_OPEN("F1", size <= FZ_ALLOC_ONE_MAX, "one allocation of %zu bytes", size))
-		return NULL;
+	/* F1: no command's buffer exceeds RT_XFER_MAX; nothing else is
+	 * larger than one PDU's data. */
+	FZ_CHECK(size <= FZ_ALLOC_ONE_MAX, "one allocation of %zu bytes", size);
 	void *p = z->base.alloc(ctx, size);
 	if (z->fe.live_bytes > z->live_peak)
 		z->live_peak = z->fe.live_bytes;

@@ -217,15 +217,12 @@ uint16_t fz_world_login(struct fz_world *w, struct fz_conn *c, unsigned t, const
 	return 0;
 }
 
-bool fz_world_may_send(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs)
+bool fz_world_window_open(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs)
 {
 	const struct conn *ec = c->open ? eng_conn_find(w->eng, c->id) : NULL;
 	if (ec == NULL || ec->sess == NULL || pdu_opcode(bhs) != ISCSI_OP_SCSI_CMD || pdu_immediate(bhs))
 		return true;
-	const struct session *s = ec->sess;
-	uint32_t sn = pdu_w(bhs, PDU_OFF_W24);
-	return FZ_CHECK_OPEN("F2", sn != s->exp_cmd_sn || sn_le(sn, s->max_cmd_sn),
-			     "CmdSN %u = ExpCmdSN beyond MaxCmdSN %u is taken", sn, s->max_cmd_sn);
+	return sn_le(pdu_w(bhs, PDU_OFF_W24), ec->sess->max_cmd_sn);
 }
 
 void fz_world_check(struct fz_world *w)

@@ -102,11 +102,10 @@ void fz_world_send(struct fz_world *w, struct fz_conn *c, const uint8_t *bhs, co
 		   uint32_t ahs_len, const void *data, uint32_t len);
 /* Raw bytes on c (no framing), then check what came back. */
 void fz_world_raw(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n);
-/* Open finding F2 (fuzz/FINDINGS.md): a non-immediate SCSI command whose
- * CmdSN is ExpCmdSN while the window is closed (MaxCmdSN = ExpCmdSN - 1)
- * trips an assertion in the engine. True if bhs may be sent on c; false
- * (reported once, fatal under FZ_STRICT=1) if it would trip it. */
-bool fz_world_may_send(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs);
+/* False if bhs is a non-immediate SCSI command whose CmdSN lies beyond
+ * the session's MaxCmdSN: the target ignores it (RFC 7143 §4.2.2.1), so an
+ * initiator that expects an answer to every command must not send it. */
+bool fz_world_window_open(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs);
 /* Check what the engine sent on every connection. */
 void fz_world_check(struct fz_world *w);
 /* Advance the clock by ms and run the engine's timers. */

@@ -203,14 +203,9 @@ static void sc_command(struct sc *c, uint8_t ctl, struct fz_in *in)
 		fz_bytes(in, out_len, &(size_t){0});
 		return;
 	}
-	/* limits.h: RT_XFER_MAX is the most one command may ask for. The
-	 * transport answers TASK SET FULL when it cannot get the buffer. */
-	if (!FZ_CHECK_OPEN("F1", cmd->xfer_len <= RT_XFER_MAX || cmd->dir == SCSI_DIR_NONE,
-			   "opcode 0x%02x decodes to %u bytes", cmd->cdb[0], cmd->xfer_len)) {
-		s->busy = false;
-		fz_bytes(in, out_len, &(size_t){0});
-		return;
-	}
+	/* limits.h: RT_XFER_MAX is the most one command may ask for; decode
+	 * caps or refuses anything longer (F1). */
+	FZ_CHECK(cmd->xfer_len <= RT_XFER_MAX, "opcode 0x%02x decodes to %u bytes", cmd->cdb[0], cmd->xfer_len);
 	/* The transport's buffer: exactly xfer_len, so ASan sees overruns;
 	 * what nobody writes stands out. */
 	cmd->buf = malloc(cmd->xfer_len ? cmd->xfer_len : 1);

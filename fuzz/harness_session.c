@@ -204,8 +204,6 @@ static void sess_record_pdu(struct sess *s, struct fz_in *in)
 	size_t len;
 	const uint8_t *p = fz_bytes(in, fz_u16(in) % sizeof(s->data), &len);
 	memcpy(s->data, p, len);
-	if (!fz_world_may_send(&s->w, c, bhs))
-		return;
 	fz_world_send(&s->w, c, bhs, ahs, ahs_len, s->data, (uint32_t)len);
 	/* §4.2.2.1: a non-immediate command takes a CmdSN. */
 	if (numbered && !(fix & (FIX_RAW_CMDSN | FIX_IMMEDIATE)))

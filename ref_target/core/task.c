@@ -469,15 +469,12 @@ static void task_fail(struct task *t, uint8_t key, uint8_t asc, uint8_t ascq)
 	scsi_set_sense(&t->cmd, key, asc, ascq);
 }
 
-/* The decoded command's buffer, within RT_XFER_MAX (scsi.h on xfer_len). */
+/* The decoded command's buffer: xfer_len, within RT_XFER_MAX (scsi.h). */
 static void task_size_buffer(struct task *t)
 {
 	struct scsi_cmd *cmd = &t->cmd;
-	if (cmd->dir == SCSI_DIR_IN && cmd->xfer_len > RT_XFER_MAX)
-		cmd->xfer_len = RT_XFER_MAX; /* an allocation length only caps the answer */
-	if (cmd->dir == SCSI_DIR_OUT && cmd->xfer_len > RT_XFER_MAX) {
-		task_fail(t, 0x05, 0x1a, 0x00); /* PARAMETER LIST LENGTH ERROR */
-	} else if (t->no_buf || task_buf_grow(t, cmd->xfer_len) != 0) {
+	assert(cmd->xfer_len <= RT_XFER_MAX);
+	if (t->no_buf || task_buf_grow(t, cmd->xfer_len) != 0) {
 		/* SAM-5: no resources now; the initiator retries. Never run a
 		 * write whose data had nowhere to go. */
 		t->decode_failed = true;

@@ -111,7 +111,18 @@ int scsi_cmd_decode(struct scsi_cmd *cmd)
 	}
 	if (scsi_check_usage(cmd, op) != 0)
 		return -1;
-	return op->decode(cmd);
+	if (op->decode(cmd) != 0)
+		return -1;
+	/* limits.h: RT_XFER_MAX is the most one command moves. An allocation
+	 * length only caps the answer (SPC-4 §4.2.5.6); a parameter list that
+	 * long is refused before any buffer is taken for it. */
+	if (cmd->dir == SCSI_DIR_IN && cmd->xfer_len > RT_XFER_MAX)
+		cmd->xfer_len = RT_XFER_MAX;
+	if (cmd->dir == SCSI_DIR_OUT && cmd->xfer_len > RT_XFER_MAX) {
+		scsi_fail(cmd, SC_PARAM_LIST_LENGTH);
+		return -1;
+	}
+	return 0;
 }
 
 bool scsi_write_protected(const struct scsi_cmd *cmd)
@@ -266,7 +277,8 @@ void scsi_done_busy(struct scsi_cmd *cmd)
 void scsi_data_in(struct scsi_cmd *cmd, const void *data, uint32_t len)
 {
 	uint32_t n = len < cmd->xfer_len ? len : cmd->xfer_len;
-	memcpy(cmd->buf, data, n);
+	if (n > 0) /* buf is NULL when xfer_len is 0 (C11 7.24.1) */
+		memcpy(cmd->buf, data, n);
 	cmd->data_in_len = n;
 }
 

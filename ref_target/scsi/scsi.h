@@ -88,10 +88,10 @@ struct scsi_cmd {
 
 	/* set by scsi_cmd_decode() */
 	enum scsi_dir dir;
-	uint32_t xfer_len;   /* bytes the CDB moves: transfer or allocation length.
-			      * Above RT_XFER_MAX the transport refuses an OUT
-			      * command and caps an IN one (an allocation length
-			      * only caps the answer, SPC-4 §4.2.5.6). */
+	uint32_t xfer_len;   /* bytes the CDB moves: transfer or allocation
+			      * length, at most RT_XFER_MAX (decode caps an
+			      * allocation length and refuses a longer
+			      * parameter list) */
 
 	/* data: owned by the transport, at least xfer_len bytes */
 	uint8_t *buf;
