@@ -24,6 +24,10 @@
 /* SPC-4 §6.6.2: T10 VENDOR IDENTIFICATION 8 bytes, PRODUCT 16 bytes. */
 #define CFG_VENDOR_MAX 8u
 #define CFG_PRODUCT_MAX 16u
+/* SPC-4 §6.6.2: PRODUCT REVISION LEVEL 4 bytes. */
+#define CFG_REVISION_MAX 4u
+/* SBC-3 §5.16.2: LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT is 4 bits. */
+#define CFG_LBPPBE_MAX 15u
 /* SPC-4 §7.8.16: the Unit Serial Number page length is one byte. */
 #define CFG_SERIAL_MAX 255u
 /* rt_lu_cfg.naa_id: the 36 low bits of an NAA-6 vendor specific id. */
@@ -400,6 +404,56 @@ static int check_targets(struct cv *v, const struct rt_config *cfg)
 	return 0;
 }
 
+static bool alua_state_valid(enum rt_alua_state st)
+{
+	switch (st) {
+	case RT_ALUA_ACTIVE_OPTIMIZED:
+	case RT_ALUA_ACTIVE_NONOPTIMIZED:
+	case RT_ALUA_STANDBY:
+	case RT_ALUA_UNAVAILABLE:
+	case RT_ALUA_TRANSITIONING:
+		return true;
+	}
+	return false;
+}
+
+/* A TPG of any target that maps LU lu and has this tag. */
+static bool alua_tag_maps_lu(const struct rt_config *cfg, uint16_t tag, uint32_t lu)
+{
+	for (uint32_t t = 0; t < cfg->target_count; t++)
+		for (uint32_t g = 0; g < cfg->targets[t].tpg_count; g++)
+			if (cfg->targets[t].tpgs[g].tag == tag && cfg_tpg_maps_lu(&cfg->targets[t].tpgs[g], lu))
+				return true;
+	return false;
+}
+
+/* SPC-4 §5.15: one access state per target port group through which the
+ * LU is reachable; a state for a group that never shows the LU would be
+ * reported by REPORT TARGET PORT GROUPS for nothing. */
+static int check_alua(struct cv *v, const struct rt_config *cfg, uint32_t i)
+{
+	const struct rt_lu_cfg *lu = &cfg->lus[i];
+	char p[CFG_PATH_MAX];
+	snprintf(p, sizeof(p), "lus[%u].alua_modes", i);
+	if (lu->alua_modes & ~(RT_ALUA_IMPLICIT | RT_ALUA_EXPLICIT))
+		return fail(v, p, "unknown mode bits 0x%x", lu->alua_modes & ~(RT_ALUA_IMPLICIT | RT_ALUA_EXPLICIT));
+	if (lu->alua_count > 0 && lu->alua == NULL)
+		return fail(v, "lus", "lus[%u]: %u ALUA entries without a table", i, lu->alua_count);
+	for (uint32_t k = 0; k < lu->alua_count; k++) {
+		const struct rt_alua_cfg *a = &lu->alua[k];
+		snprintf(p, sizeof(p), "lus[%u].alua[%u].state", i, k);
+		if (!alua_state_valid(a->state))
+			return fail(v, p, "0x%x is not an access state (SPC-4 §6.37)", (unsigned)a->state);
+		snprintf(p, sizeof(p), "lus[%u].alua[%u].tpg", i, k);
+		if (!alua_tag_maps_lu(cfg, a->tpg_tag, i))
+			return fail(v, p, "no portal group with tag %u maps this LU", a->tpg_tag);
+		for (uint32_t j = 0; j < k; j++)
+			if (lu->alua[j].tpg_tag == a->tpg_tag)
+				return fail(v, p, "tag %u is also lus[%u].alua[%u]", a->tpg_tag, i, j);
+	}
+	return 0;
+}
+
 static int check_lu(struct cv *v, const struct rt_config *cfg, uint32_t i)
 {
 	const struct rt_lu_cfg *lu = &cfg->lus[i];
@@ -447,6 +501,12 @@ static int check_lu(struct cv *v, const struct rt_config *cfg, uint32_t i)
 	snprintf(p, sizeof(p), "lus[%u].product", i);
 	if (lu->product && check_text(v, p, lu->product, CFG_PRODUCT_MAX, false))
 		return -1;
+	snprintf(p, sizeof(p), "lus[%u].revision", i);
+	if (lu->revision && check_text(v, p, lu->revision, CFG_REVISION_MAX, false))
+		return -1;
+	snprintf(p, sizeof(p), "lus[%u].lbppbe", i);
+	if (lu->lbppbe > CFG_LBPPBE_MAX)
+		return fail(v, p, "%u, at most %u (SBC-3 §5.16.2)", lu->lbppbe, CFG_LBPPBE_MAX);
 	return 0;
 }
 
@@ -456,6 +516,15 @@ static int check_lus(struct cv *v, const struct rt_config *cfg)
 		return fail(v, "lus", "%u LUs, at most %u", cfg->lu_count, RT_LUS_MAX);
 	for (uint32_t i = 0; i < cfg->lu_count; i++)
 		if (check_lu(v, cfg, i))
+			return -1;
+	return 0;
+}
+
+/* After the targets: ALUA entries name their TPGs. */
+static int check_lus_alua(struct cv *v, const struct rt_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->lu_count; i++)
+		if (check_alua(v, cfg, i))
 			return -1;
 	return 0;
 }
@@ -507,7 +576,7 @@ int cfg_validate(const struct rt_config *cfg, char *err, size_t err_len)
 	struct cv v = { err, err_len };
 	if (err_len > 0)
 		err[0] = '\0';
-	if (check_portals(&v, cfg) || check_lus(&v, cfg) || check_targets(&v, cfg) ||
+	if (check_portals(&v, cfg) || check_lus(&v, cfg) || check_targets(&v, cfg) || check_lus_alua(&v, cfg) ||
 	    check_auth(&v, "discovery_auth", &cfg->discovery_auth) || check_params(&v, &cfg->params))
 		return -1;
 	return 0;

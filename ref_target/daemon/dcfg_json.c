@@ -538,46 +538,6 @@ static int load_lu_alua(struct jl *j, json_t *o, struct rt_lu_cfg *lu)
 	return 0;
 }
 
-/* Point the path at lus[lu].alua[k].tpg, for an error found after loading. */
-static void enter_alua_tpg(struct jl *j, uint32_t lu, uint32_t k)
-{
-	enter_key(j, "lus");
-	enter_index(j, lu);
-	enter_key(j, "alua");
-	enter_index(j, k);
-	enter_key(j, "tpg");
-}
-
-/* Every "alua" entry names a portal group that maps its LU, once: a state
- * for a group the LU is not reached through would never be reported
- * (SPC-4 §5.15.2.1: a target port group is a set of the LU's ports). */
-static int check_alua_refs(struct jl *j)
-{
-	const struct rt_config *cfg = &j->d->cfg;
-	for (uint32_t i = 0; i < cfg->lu_count; i++) {
-		const struct rt_lu_cfg *lu = &cfg->lus[i];
-		for (uint32_t k = 0; k < lu->alua_count; k++) {
-			uint16_t tag = lu->alua[k].tpg_tag;
-			bool found = false;
-			for (uint32_t t = 0; t < cfg->target_count && !found; t++)
-				for (uint32_t g = 0; g < cfg->targets[t].tpg_count && !found; g++)
-					found = cfg->targets[t].tpgs[g].tag == tag &&
-						cfg_tpg_maps_lu(&cfg->targets[t].tpgs[g], i);
-			for (uint32_t e = 0; e < k; e++) {
-				if (lu->alua[e].tpg_tag == tag) {
-					enter_alua_tpg(j, i, k);
-					return jfail(j, "tag %u is also lus[%u].alua[%u]", tag, i, e);
-				}
-			}
-			if (!found) {
-				enter_alua_tpg(j, i, k);
-				return jfail(j, "no portal group with tag %u maps this LU", tag);
-			}
-		}
-	}
-	return 0;
-}
-
 /* "size": "1G" or a number of bytes. */
 static int load_lu_size(struct jl *j, json_t *o, uint64_t *bytes)
 {
@@ -761,7 +721,7 @@ static int load_root(struct jl *j, json_t *root)
 		return -1;
 	cfg->portals = portals;
 	cfg->targets = targets;
-	return check_alua_refs(j);
+	return 0;
 }
 
 int dcfg_load_json(struct dcfg *d, const char *source, const char *text, size_t len, char *err,

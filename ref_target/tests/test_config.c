@@ -276,6 +276,61 @@ START_TEST(config_accepts_secret_bounds)
 }
 END_TEST
 
+START_TEST(config_checks_inquiry_revision_and_lbppbe)
+{
+	struct fixture f;
+	fixture_init(&f);
+	f.lus[1].revision = "1.0a";
+	f.lus[1].lbppbe = 15;
+	ck_assert_msg(validate(&f) == 0, "%s", f.err);
+	f.lus[1].revision = "1.0ab";
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[1].revision: is 5 bytes, at most 4 allowed");
+	f.lus[1].revision = "1\t0";
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[1].revision: must be printable ASCII");
+	f.lus[1].revision = NULL;
+	f.lus[1].lbppbe = 16;
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[1].lbppbe: 16, at most 15 (SBC-3 §5.16.2)");
+}
+END_TEST
+
+START_TEST(config_checks_alua_entries)
+{
+	struct rt_alua_cfg alua[2] = { { .tpg_tag = 1, .state = RT_ALUA_STANDBY }, { .tpg_tag = 1 } };
+	struct fixture f;
+	fixture_init(&f);
+	f.lus[0].alua = alua;
+	f.lus[0].alua_count = 1;
+	f.lus[0].alua_modes = RT_ALUA_IMPLICIT;
+	ck_assert_msg(validate(&f) == 0, "%s", f.err);
+	f.lus[0].alua_count = 2; /* the same group twice */
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[0].alua[1].tpg: tag 1 is also lus[0].alua[0]");
+	alua[1].tpg_tag = 2; /* no such group */
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[0].alua[1].tpg: no portal group with tag 2 maps this LU");
+	f.lus[0].alua_count = 1;
+	alua[0].state = (enum rt_alua_state)0x7;
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[0].alua[0].state: 0x7 is not an access state (SPC-4 §6.37)");
+	alua[0].state = RT_ALUA_TRANSITIONING;
+	f.lus[0].alua_modes = 0x4;
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[0].alua_modes: unknown mode bits 0x4");
+	/* a group that exists but does not map the LU */
+	f.lus[0].alua_modes = RT_ALUA_EXPLICIT;
+	f.tpgs[0].lun_count = 1;
+	f.acls[0].lun_count = 0;
+	f.lus[1].alua = alua;
+	f.lus[1].alua_count = 1;
+	f.lus[0].alua_count = 0;
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[1].alua[0].tpg: no portal group with tag 1 maps this LU");
+}
+END_TEST
+
 Suite *suite_config(void);
 Suite *suite_config(void)
 {
@@ -296,6 +351,8 @@ Suite *suite_config(void)
 	tcase_add_loop_test(tc, config_checks_iscsi_names, 0, (int)(sizeof(names) / sizeof(names[0])));
 	tcase_add_test(tc, config_refuses_long_iscsi_name);
 	tcase_add_test(tc, config_accepts_secret_bounds);
+	tcase_add_test(tc, config_checks_inquiry_revision_and_lbppbe);
+	tcase_add_test(tc, config_checks_alua_entries);
 	suite_add_tcase(s, tc);
 	return s;
 }
