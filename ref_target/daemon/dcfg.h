@@ -27,7 +27,7 @@ struct dcfg_lu {
 	const char *path;      /* NULL for ram */
 	uint64_t size_bytes;   /* 0: the size of the file or device */
 	bool serial_given;     /* false: the daemon derives serial and naa_id */
-	bool flags_from_caps;  /* thin, lbprz, wce follow the backstore's caps */
+	bool flags_from_caps;  /* thin, lbprz, wce, atomic follow the backstore's caps */
 	uint32_t media_mbps;   /* 0: as fast as the backstore; else its data moves at
 				  this many MB/s (a slow medium, for timing tests) */
 };

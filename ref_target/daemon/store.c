@@ -48,6 +48,8 @@ static int fit_lu(struct dcfg *d, uint32_t i, const struct bs *bs, char *err, si
 			lu->flags |= RT_LU_LBPRZ;
 		if (bs->caps & BS_CAP_VOLATILE)
 			lu->flags |= RT_LU_WCE;
+		if (bs->caps & BS_CAP_ATOMIC)
+			lu->flags |= RT_LU_ATOMIC;
 		return 0;
 	}
 	if ((lu->flags & RT_LU_THIN) && !(bs->caps & BS_CAP_UNMAP))
@@ -56,6 +58,11 @@ static int fit_lu(struct dcfg *d, uint32_t i, const struct bs *bs, char *err, si
 	if ((lu->flags & RT_LU_LBPRZ) && !(bs->caps & BS_CAP_UNMAP_ZEROES))
 		return lu_fail(d, i, "flags", err, err_len,
 			       "lbprz, but this %s backstore does not read deallocated blocks as zeroes",
+			       bs->ops->name);
+	/* SBC-4 §5.2: a WRITE ATOMIC lands whole or not at all; only a
+	 * backstore that promises it may advertise it (VPD B0h). */
+	if ((lu->flags & RT_LU_ATOMIC) && !(bs->caps & BS_CAP_ATOMIC))
+		return lu_fail(d, i, "flags", err, err_len, "atomic, but this %s backstore cannot write atomically",
 			       bs->ops->name);
 	return 0;
 }

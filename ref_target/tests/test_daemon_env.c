@@ -329,6 +329,8 @@ START_TEST(store_quick_luns_take_flags_from_capabilities)
 	uint32_t caps = s.bs[0].caps;
 	ck_assert_uint_eq((d.lus[0].flags & RT_LU_THIN) != 0, (caps & BS_CAP_UNMAP) != 0);
 	ck_assert_uint_eq((d.lus[0].flags & RT_LU_WCE) != 0, (caps & BS_CAP_VOLATILE) != 0);
+	ck_assert_uint_eq((d.lus[0].flags & RT_LU_ATOMIC) != 0, (caps & BS_CAP_ATOMIC) != 0);
+	ck_assert(d.lus[0].flags & RT_LU_ATOMIC); /* RAM writes land whole */
 	ck_assert_uint_eq(d.lus[0].blocks, 2048);
 	store_close(&s);
 	denv_fini(&e);
@@ -356,6 +358,31 @@ START_TEST(store_refuses_a_backstore_missing_from_the_build)
 }
 END_TEST
 
+START_TEST(store_refuses_atomic_on_a_backstore_that_cannot)
+{
+	char *dir = temp_dir();
+	char text[1024], err[DCFG_ERR_MAX];
+	snprintf(text, sizeof(text),
+		 "{\"portals\": [{\"address\": \"127.0.0.1\"}], \"targets\": [],\n"
+		 " \"lus\": [{\"name\": \"r\", \"size\": \"1M\", \"flags\": [\"atomic\"]},\n"
+		 "  {\"name\": \"f\", \"backstore\": \"file\", \"path\": \"%s/f.img\", \"size\": \"1M\",\n"
+		 "   \"flags\": [\"atomic\"]}]}",
+		 dir);
+	struct dcfg d;
+	struct denv e;
+	struct store s;
+	ck_assert_int_eq(load(&d, text, err, sizeof(err)), 0);
+	denv_init(&e, NULL, &s, dir);
+	ck_assert_int_eq(store_open(&s, &d, complete, &e, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "s.json:4: lus[1].flags: atomic, but this file backstore cannot write atomically");
+	ck_assert_uint_eq(s.count, 0);
+	denv_fini(&e);
+	dcfg_free(&d);
+	remove_dir(dir);
+	free(dir);
+}
+END_TEST
+
 Suite *suite_daemon_env(void);
 Suite *suite_daemon_env(void)
 {
@@ -373,6 +400,7 @@ Suite *suite_daemon_env(void)
 	tcase_add_test(tc, store_extends_a_file_to_the_configured_size);
 	tcase_add_test(tc, store_quick_luns_take_flags_from_capabilities);
 	tcase_add_test(tc, store_refuses_a_backstore_missing_from_the_build);
+	tcase_add_test(tc, store_refuses_atomic_on_a_backstore_that_cannot);
 	suite_add_tcase(s, tc);
 	return s;
 }
