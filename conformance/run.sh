@@ -73,7 +73,7 @@ mkdir -p "$out" "$CONF_WORK"
 # The skip counter (cu_skip.c) is built here so that the scripts work from
 # a clean clone without a make target in between.
 shim=$BUILD/conformance/cu_skip.so
-if [ ! -f "$shim" ] || [ "$CONF_DIR/cu_skip.c" -nt "$shim" ]; then
+if [ ! -s "$shim" ] || [ "$CONF_DIR/cu_skip.c" -nt "$shim" ]; then
 	mkdir -p "$(dirname "$shim")"
 	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -shared -fPIC \
 		-o "$shim" "$CONF_DIR/cu_skip.c" -ldl

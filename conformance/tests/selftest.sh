@@ -96,16 +96,18 @@ cat >"$T/fake-cu" <<'EOT'
 exec sleep 100
 EOT
 chmod +x "$T/fake-cu"
-mkdir -p "$BUILD/conformance"
-[ -f "$BUILD/conformance/cu_skip.so" ] || cp /dev/null "$BUILD/conformance/cu_skip.so"
+# A build of its own: an empty stand-in for the shim (the fake suite never
+# loads it) must not take the real one's place.
+mkdir -p "$T/build/conformance"
+cp /dev/null "$T/build/conformance/cu_skip.so"
 t0=$SECONDS
-CONF_TEST_CU=$T/fake-cu CONF_TEST_TIMEOUT=1 CONF_HANGS_MAX=2 RT_IN_NETNS=1 \
+BUILD=$T/build CONF_TEST_CU=$T/fake-cu CONF_TEST_TIMEOUT=1 CONF_HANGS_MAX=2 RT_IN_NETNS=1 \
 	"$CONF_DIR/suites/libiscsi-cu.sh" "$T/work" "$T/hang.csv" >"$T/hang.out" 2>&1
 expect runner-records-every-test 4 "$(tail -n +2 "$T/hang.csv" | wc -l)"
 expect runner-hangs-then-stops "HANG HANG FAIL FAIL" "$(tail -n +2 "$T/hang.csv" | cut -d, -f2 | tr '\n' ' ' | sed 's/ $//')"
 expect runner-stops-waiting 1 "$([ $((SECONDS - t0)) -lt 20 ] && echo 1 || echo 0)"
 printf 'SCSI.A.Two\nSCSI.A.Four\n' >"$T/list"
-CONF_TEST_CU=$T/fake-cu CONF_TEST_TIMEOUT=1 CONF_HANGS_MAX=9 RT_IN_NETNS=1 \
+BUILD=$T/build CONF_TEST_CU=$T/fake-cu CONF_TEST_TIMEOUT=1 CONF_HANGS_MAX=9 RT_IN_NETNS=1 \
 	"$CONF_DIR/suites/libiscsi-cu.sh" "$T/work" "$T/list.csv" "@$T/list" >"$T/list.out" 2>&1
 expect runner-runs-the-listed-tests "SCSI.A.Two SCSI.A.Four" "$(tail -n +2 "$T/list.csv" | cut -d, -f1 | tr '\n' ' ' | sed 's/ $//')"
 
