@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # reftarget.sh start|stop|urls|describe WORK [FLAVOUR]: our daemon, the
 # reference target. `describe` prints FLAVOUR's LU ("backstore MiB flags
-# lbppbe") and starts nothing.
+# lbppbe media-MB/s nop-in-interval-ms") and starts nothing.
 #
 # Same contract as tgt.sh (WORK/target.env, WORK/pid). Runs
 # $BUILD/rel/reftarget (CONF_REFTARGET_BIN to override, e.g. the asan build)
@@ -33,7 +33,12 @@
 #   sanitize-long  256 MiB in RAM on a medium paced at 25 MB/s
 #               (media_mbps): an OVERWRITE of about 10 s on any machine,
 #               outlasting Sanitize.Reset's 4-5 s of resets and its
-#               reconnect, and done before its 60 s sleep ends
+#               reconnect, and done before its 60 s sleep ends; no NOP-In
+#               pings: the test sleeps 60 s without reading its socket, a
+#               pinged connection is dropped meanwhile, and each reconnect
+#               is an I_T nexus owed a POWER ON, RESET unit attention
+#               (SAM-5 §5.14), so its wait for a clean TEST UNIT READY
+#               would never end
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -47,27 +52,28 @@ IQN=iqn.2003-01.org.conformance:reftarget
 CHAP_IQN=$IQN-chap
 BIN=${CONF_REFTARGET_BIN:-$BUILD/rel/reftarget}
 
-# flavour_lu: "backstore size-in-MiB flags-as-JSON lbppbe media-MB/s" of FLAVOUR's LU.
+# flavour_lu: "backstore size-in-MiB flags-as-JSON lbppbe media-MB/s
+# nop-in-interval-ms" of FLAVOUR's LU (and its target's pings).
 flavour_lu() {
 	local mib=$((CONF_LU_BYTES / 1048576))
 	case "$FLAVOUR" in
-	file) echo "file $mib [] 0 0" ;;
-	ram) echo "ram $mib [\"atomic\"] 0 0" ;;
-	small) echo "file 64 [] 0 0" ;;
-	thin) echo "file $mib [\"thin\",\"lbprz\"] 0 0" ;;
-	thin-lbppb) echo "file $mib [\"thin\",\"lbprz\"] 3 0" ;;
-	removable) echo "file $mib [\"removable\"] 0 0" ;;
-	readonly) echo "file $mib [\"read_only\",\"thin\"] 0 0" ;;
-	sanitize) echo "file 64 [\"sanitize\",\"thin\",\"lbprz\"] 0 0" ;;
-	sanitize-long) echo "ram 256 [\"sanitize\",\"thin\",\"lbprz\"] 0 25" ;;
+	file) echo "file $mib [] 0 0 15000" ;;
+	ram) echo "ram $mib [\"atomic\"] 0 0 15000" ;;
+	small) echo "file 64 [] 0 0 15000" ;;
+	thin) echo "file $mib [\"thin\",\"lbprz\"] 0 0 15000" ;;
+	thin-lbppb) echo "file $mib [\"thin\",\"lbprz\"] 3 0 15000" ;;
+	removable) echo "file $mib [\"removable\"] 0 0 15000" ;;
+	readonly) echo "file $mib [\"read_only\",\"thin\"] 0 0 15000" ;;
+	sanitize) echo "file 64 [\"sanitize\",\"thin\",\"lbprz\"] 0 0 15000" ;;
+	sanitize-long) echo "ram 256 [\"sanitize\",\"thin\",\"lbprz\"] 0 25 0" ;;
 	*) conf_die "unknown flavour $FLAVOUR" ;;
 	esac
 }
 
 # write_config FILE: the daemon's JSON for FLAVOUR.
 write_config() {
-	local backstore mib flags lbppbe mbps path=
-	read -r backstore mib flags lbppbe mbps <<<"$(flavour_lu)"
+	local backstore mib flags lbppbe mbps nop path=
+	read -r backstore mib flags lbppbe mbps nop <<<"$(flavour_lu)"
 	[ "$backstore" = file ] && path=", \"path\": \"$WORK/lu.img\""
 	cat >"$1" <<EOT
 {
@@ -78,7 +84,8 @@ write_config() {
              "media_mbps": $mbps } ],
   "targets": [ { "name": "$IQN",
                  "tpgs": [ { "portals": [ 0, 1 ], "open_access": true,
-                             "luns": [ { "lun": 0, "lu": "lu0" } ] } ] } ]
+                             "luns": [ { "lun": 0, "lu": "lu0" } ] } ] } ],
+  "params": { "nop_in_interval_ms": $nop }
 }
 EOT
 }
