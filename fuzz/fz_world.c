@@ -53,11 +53,13 @@ static void fz_world_pdu(void *ctx, const uint8_t *bhs, const uint8_t *data, uin
 		c->w->on_pdu(c, bhs, data, len);
 }
 
-/* The tap: the initiator's own bytes framed again, before the engine
- * sees them, so the digests in force are the engine's at each PDU start.
- * It pauses after every PDU to read them again; after a final Login
- * Request (T=1, NSG=3) followed by more bytes in the same chunk it cannot
- * know whether digests start at those bytes, and gives up (tap_lost). */
+/* The tap: the initiator's own bytes framed again as the engine gets
+ * them, so the digests in force are the engine's at each PDU start and
+ * on_sent sees the engine as it stands when that PDU arrives (every byte
+ * before it delivered: sess_cmd_sn_check's verdict is the engine's). It
+ * pauses after every PDU to read them again; after a final Login Request
+ * (T=1, NSG=3) followed by more bytes in the same chunk it cannot know
+ * whether digests start at those bytes, and gives up (tap_lost). */
 static enum rx_verdict tap_header(void *owner, struct rx *rx, bool hdr_ok, uint8_t **dst)
 {
 	struct fz_conn *c = owner;
@@ -87,17 +89,24 @@ static bool tap_final_login(const uint8_t *hdr)
 	       (hdr[PDU_OFF_FLAGS] & ISCSI_LOGIN_STAGE_MASK) == ISCSI_STAGE_FULL_FEATURE;
 }
 
-static void fz_tap(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n)
+/* Deliver a chunk to the engine through the tap: each PDU's bytes go in
+ * (in the split plan's pieces) only once the tap has told on_sent of the
+ * PDU, and everything before it is in the engine then. */
+static void fz_deliver(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n)
 {
-	size_t off = 0;
+	size_t off = 0, fed = 0;
 	while (off < n && !c->tap_lost) {
+		if (off > fed) {
+			fz_feed(w->eng, c->id, p + fed, off - fed, &c->split);
+			fed = off;
+		}
 		const struct conn *ec = eng_conn_find(w->eng, c->id);
 		if (ec == NULL)
-			return;
+			break;
 		if (c->tap.state == RX_STOPPED) {
 			if (tap_final_login(c->tap.hdr)) {
 				c->tap_lost = true;
-				return;
+				break;
 			}
 			c->tap.state = RX_BHS; /* rx_enter left got at 0 */
 		}
@@ -110,6 +119,8 @@ static void fz_tap(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size
 	/* A chunk ended right after a final login: the next starts afresh. */
 	if (c->tap.state == RX_STOPPED)
 		c->tap.state = RX_BHS;
+	if (n > fed)
+		fz_feed(w->eng, c->id, p + fed, n - fed, &c->split);
 }
 
 void fz_world_init(struct fz_world *w, struct fz_in *in)
@@ -217,12 +228,12 @@ uint16_t fz_world_login(struct fz_world *w, struct fz_conn *c, unsigned t, const
 	return 0;
 }
 
-bool fz_world_window_open(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs)
+bool fz_world_cmd_taken(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs)
 {
 	const struct conn *ec = c->open ? eng_conn_find(w->eng, c->id) : NULL;
-	if (ec == NULL || ec->sess == NULL || pdu_opcode(bhs) != ISCSI_OP_SCSI_CMD || pdu_immediate(bhs))
+	if (ec == NULL || ec->sess == NULL || pdu_opcode(bhs) != ISCSI_OP_SCSI_CMD)
 		return true;
-	return sn_le(pdu_w(bhs, PDU_OFF_W24), ec->sess->max_cmd_sn);
+	return sess_cmd_sn_check(ec->sess, pdu_w(bhs, PDU_OFF_W24), pdu_immediate(bhs)) != SN_IGNORE;
 }
 
 void fz_world_check(struct fz_world *w)
@@ -239,10 +250,8 @@ void fz_world_check(struct fz_world *w)
 
 void fz_world_raw(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n)
 {
-	if (c->open) {
-		fz_tap(w, c, p, n);
-		fz_feed(w->eng, c->id, p, n, &c->split);
-	}
+	if (c->open)
+		fz_deliver(w, c, p, n);
 	fz_world_check(w);
 }
 

@@ -64,7 +64,7 @@ struct fz_world {
 	void (*on_pdu)(struct fz_conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);
 	/* told of every PDU header the initiator sends after the login, however
 	 * it was written (fz_world_send or raw bytes), framed as the engine
-	 * frames it */
+	 * frames it, when every byte before it is in the engine */
 	void (*on_sent)(struct fz_conn *c, const uint8_t *hdr);
 };
 
@@ -102,10 +102,11 @@ void fz_world_send(struct fz_world *w, struct fz_conn *c, const uint8_t *bhs, co
 		   uint32_t ahs_len, const void *data, uint32_t len);
 /* Raw bytes on c (no framing), then check what came back. */
 void fz_world_raw(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n);
-/* False if bhs is a non-immediate SCSI command whose CmdSN lies beyond
- * the session's MaxCmdSN: the target ignores it (RFC 7143 §4.2.2.1), so an
- * initiator that expects an answer to every command must not send it. */
-bool fz_world_window_open(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs);
+/* False if the engine, as it stands, silently ignores the SCSI command
+ * bhs arriving on c: a non-immediate CmdSN outside [ExpCmdSN, MaxCmdSN]
+ * or a duplicate within it (RFC 7143 §4.2.2.1; sess_cmd_sn_check decides).
+ * An initiator that expects every command answered must not count it. */
+bool fz_world_cmd_taken(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs);
 /* Check what the engine sent on every connection. */
 void fz_world_check(struct fz_world *w);
 /* Advance the clock by ms and run the engine's timers. */

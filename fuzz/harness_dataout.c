@@ -119,7 +119,7 @@ static void dout_command(struct dout *d, struct fz_in *in)
 	pdu_set_w(bhs, PDU_OFF_W24, d->cmd_sn++);
 	dout_cdb(bhs + PDU_OFF_CDB, k & CMD_OP_MASK, lba, n);
 	pdu_set_dsl(bhs, imm);
-	if (!fz_world_window_open(&d->w, d->c, bhs)) { /* we wait for a slot */
+	if (!fz_world_cmd_taken(&d->w, d->c, bhs)) { /* we wait for a slot */
 		d->cmd_sn--;
 		return;
 	}

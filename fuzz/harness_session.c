@@ -104,6 +104,8 @@ static void sess_sent(struct fz_conn *c, const uint8_t *hdr)
 	struct fz_model *m = sess_model(c);
 	switch (pdu_opcode(hdr)) {
 	case ISCSI_OP_SCSI_CMD:
+		if (!fz_world_cmd_taken(c->w, c, hdr))
+			break; /* ignored (§4.2.2.1): never answered */
 		if (fz_model_command(m, hdr) == NULL)
 			m->blind = true; /* more in flight than it holds */
 		break;
