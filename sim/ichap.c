@@ -67,6 +67,10 @@ void ichap_response(uint32_t alg, uint8_t id, const char *secret, const uint8_t 
 	}
 }
 
+/* The decoders below are ours, not core/codec's on purpose: the simulated
+ * initiator is the yardstick the oracles measure the target with, and it
+ * links without the engine (sim_live_probe runs it against tgt), so a
+ * codec bug in the target cannot hide by being on both sides. */
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
