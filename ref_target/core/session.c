@@ -10,6 +10,7 @@
 #include "login.h"
 #include "pdu.h"
 #include "task.h"
+#include "task_buf.h"
 
 static struct session *sess_find_tsih(struct rt_engine *eng, uint16_t tsih)
 {

@@ -109,7 +109,4 @@ void task_free(struct task *t);
 /* Start what ORDERED tasks held back and may now go (SAM-5 §8.6). */
 void task_unblock(struct rt_engine *eng);
 
-/* Free the session's cached task buffers (when the session goes). */
-void task_buf_cache_drop(struct session *s);
-
 #endif
