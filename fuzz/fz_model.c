@@ -112,6 +112,13 @@ void fz_model_abort(struct fz_model *m, uint32_t itt, uint32_t ref)
 	m->tmf_ref = ref;
 }
 
+void fz_model_ended(struct fz_model *m, uint32_t itt)
+{
+	struct fz_task *t = fz_model_task(m, itt);
+	if (t != NULL && t->answered < t->sent)
+		t->aborted = true;
+}
+
 /* A status for t: one per command sent, none after an abort. */
 static void model_status(struct fz_task *t, uint8_t status)
 {

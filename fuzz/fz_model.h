@@ -83,6 +83,11 @@ static inline uint8_t fz_model_byte(uint8_t seed, uint32_t off)
 /* The initiator sends ABORT TASK (itt of the TMF, ref the task's ITT). */
 void fz_model_abort(struct fz_model *m, uint32_t itt, uint32_t ref);
 
+/* The target holds no live task with this ITT (a task management
+ * function other than ABORT TASK ended it, or it never started): if the
+ * model still waits on one, it is over and no PDU of it may follow. */
+void fz_model_ended(struct fz_model *m, uint32_t itt);
+
 /* Check one PDU from the target (fz_wire's on_pdu). */
 void fz_model_pdu(struct fz_model *m, const uint8_t *bhs, const uint8_t *data, uint32_t len);
 

@@ -9,6 +9,7 @@
 #include "core/engine_int.h"
 #include "core/pdu.h"
 #include "core/session.h"
+#include "core/task.h"
 #include "core/text.h"
 #include "fz_model.h"
 #include "scsi/scsi.h"
@@ -91,7 +92,8 @@ static bool tap_final_login(const uint8_t *hdr)
 
 /* Deliver a chunk to the engine through the tap: each PDU's bytes go in
  * (in the split plan's pieces) only once the tap has told on_sent of the
- * PDU, and everything before it is in the engine then. */
+ * PDU; everything before it is in the engine then, and what the engine
+ * answered to it has been read. */
 static void fz_deliver(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_t n)
 {
 	size_t off = 0, fed = 0;
@@ -99,6 +101,9 @@ static void fz_deliver(struct fz_world *w, struct fz_conn *c, const uint8_t *p, 
 		if (off > fed) {
 			fz_feed(w->eng, c->id, p + fed, off - fed, &c->split);
 			fed = off;
+			fz_world_check(w); /* its answers, before the next PDU */
+			if (!c->open)
+				break;
 		}
 		const struct conn *ec = eng_conn_find(w->eng, c->id);
 		if (ec == NULL)
@@ -234,6 +239,17 @@ bool fz_world_cmd_taken(const struct fz_world *w, const struct fz_conn *c, const
 	if (ec == NULL || ec->sess == NULL || pdu_opcode(bhs) != ISCSI_OP_SCSI_CMD)
 		return true;
 	return sess_cmd_sn_check(ec->sess, pdu_w(bhs, PDU_OFF_W24), pdu_immediate(bhs)) != SN_IGNORE;
+}
+
+bool fz_world_itt_live(const struct fz_world *w, const struct fz_conn *c, uint32_t itt)
+{
+	const struct conn *ec = c->open ? eng_conn_find(w->eng, c->id) : NULL;
+	if (ec == NULL || ec->sess == NULL)
+		return false;
+	for (const struct task *t = ec->sess->active; t; t = t->next)
+		if (t->itt == itt && !t->aborted)
+			return true;
+	return false;
 }
 
 void fz_world_check(struct fz_world *w)

@@ -107,6 +107,9 @@ void fz_world_raw(struct fz_world *w, struct fz_conn *c, const uint8_t *p, size_
  * or a duplicate within it (RFC 7143 §4.2.2.1; sess_cmd_sn_check decides).
  * An initiator that expects every command answered must not count it. */
 bool fz_world_cmd_taken(const struct fz_world *w, const struct fz_conn *c, const uint8_t *bhs);
+/* True if c's session holds a live (not aborted) task with this ITT: a
+ * command with the same ITT is a duplicate the target rejects. */
+bool fz_world_itt_live(const struct fz_world *w, const struct fz_conn *c, uint32_t itt);
 /* Check what the engine sent on every connection. */
 void fz_world_check(struct fz_world *w);
 /* Advance the clock by ms and run the engine's timers. */

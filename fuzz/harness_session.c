@@ -106,6 +106,8 @@ static void sess_sent(struct fz_conn *c, const uint8_t *hdr)
 	case ISCSI_OP_SCSI_CMD:
 		if (!fz_world_cmd_taken(c->w, c, hdr))
 			break; /* ignored (§4.2.2.1): never answered */
+		if (!fz_world_itt_live(c->w, c, pdu_itt(hdr)))
+			fz_model_ended(m, pdu_itt(hdr)); /* e.g. a LU or target reset took it */
 		if (fz_model_command(m, hdr) == NULL)
 			m->blind = true; /* more in flight than it holds */
 		break;
