@@ -103,7 +103,7 @@ static void fz_deliver(struct fz_world *w, struct fz_conn *c, const uint8_t *p, 
 			fed = off;
 			fz_world_check(w); /* its answers, before the next PDU */
 			if (!c->open)
-				break;
+				return; /* the engine closed it: the rest goes nowhere */
 		}
 		const struct conn *ec = eng_conn_find(w->eng, c->id);
 		if (ec == NULL)
