@@ -205,10 +205,16 @@ void pr_init(struct scsi_lu *lu)
 	pr_state_key(lu, key, sizeof(key));
 	long n = env->state_load(env->ctx, key, buf, PR_SAVE_MAX);
 	struct pr_state s;
-	if (n > 0 && pr_deserialize(&s, buf, (uint32_t)n) == 0 && s.aptpl)
+	if (n > 0 && pr_deserialize(&s, buf, (uint32_t)n) != 0) {
+		lu_log(lu, RT_LOG_WARN, "saved persistent reservations unreadable: not restored");
+	} else if (n > 0 && s.aptpl) {
 		lu->pr = s;
-	else if (n > 0)
-		lu_log(lu, RT_LOG_WARN, "saved persistent reservations not restored");
+		/* SPC-4 §6.15.2: "the PRgeneration value shall be set to
+		 * zero by a power on", whatever APTPL kept. */
+		lu->pr.generation = 0;
+	}
+	/* saved with APTPL 0: the last REGISTER asked for nothing to
+	 * survive (SPC-4 §5.13.11), so nothing is restored */
 	env->free(env->ctx, buf, PR_SAVE_MAX);
 }
 

@@ -74,7 +74,8 @@ refuse() {
 wait_for() {
 	local i
 	for i in $(seq 100); do
-		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		# before the daemon creates FILE, grep prints nothing: count 0
+		[ "$(grep -c -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ] 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1

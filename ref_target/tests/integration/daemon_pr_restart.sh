@@ -73,7 +73,6 @@ exits() {
 no_state_file() { ! compgen -G "$STATE/pr.*" >/dev/null; }
 state_file() { compgen -G "$STATE/pr.*"; }
 
-generation() { timeout -k 5 "$CHECK_TIMEOUT" "$PRT" "$URL" read-keys 2>/dev/null | sed -n 's/^generation //p'; }
 
 # 1. APTPL set by the last REGISTER: the state is saved
 if up first; then
@@ -86,7 +85,7 @@ if up first; then
 	check "... which writes the state file" state_file
 	check "... and REPORT CAPABILITIES says PTPL_A" says "ptpl_c 1 ptpl_a 1" "$PRT" "$URL" caps
 	check "A reserves WRITE EXCLUSIVE with 0xa1" "$PRT" "${A[@]}" "$URL" reserve 0xa1 we
-	gen_before=$(generation)
+	check "... and PRgeneration counts the two registrations" says "generation 2" "$PRT" "$URL" read-keys
 	down first
 fi
 
@@ -102,8 +101,8 @@ if up second; then
 		exits $EXIT_CONFLICT "$PRT" "${C[@]}" "$URL" write 0
 	check "restart: the holder (same initiator port) writes" "$PRT" "${A[@]}" "$URL" write 0
 	# SPC-4 §6.15.2: "Regardless of the APTPL bit value the PRgeneration
-	# value shall be set to zero by a power on." Shown, not checked (yet).
-	echo "    PRgeneration before the stop: ${gen_before:-?}, after the restart: $(generation)"
+	# value shall be set to zero by a power on."
+	check "restart: PRgeneration is 0 after power on" says "generation 0" "$PRT" "$URL" read-keys
 	# SPC-4 §6.16.3: "the last valid APTPL bit value received" decides
 	check "B registers 0xb1 with APTPL 0" "$PRT" "${B[@]}" "$URL" register 0xb1
 	check "... three registrations now" keys_are 0xa1 0xb1 0xc1
