@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fz.h"
+#include "scsi/lu.h"
 #include "scsi/scsi.h"
 
 /* One allocation larger than this is a bug whatever the input: the largest
@@ -42,6 +43,10 @@ static bool fz_io_in_nexus(const struct rt_disk_io *io)
 	const struct scsi_cmd *cmd = io->owner;
 	if (cmd == NULL)
 		return false;
+	/* An LU's own job (a SANITIZE that outlives its command) belongs to
+	 * no nexus: it may touch its own LU and nothing else. */
+	if (cmd->lun_count == 0)
+		return cmd->lu != NULL && cmd->lu->index == io->lu;
 	for (uint32_t i = 0; i < cmd->lun_count; i++)
 		if (cmd->luns[i].lu == io->lu)
 			return true;
@@ -54,7 +59,8 @@ static void fz_disk_submit(void *ctx, struct rt_disk_io *io)
 	const struct rt_config *cfg = z->cfg;
 	z->disk_ios++;
 	FZ_CHECK(io->lu < cfg->lu_count, "disk I/O for LU %u of %u", io->lu, cfg->lu_count);
-	FZ_CHECK(fz_io_in_nexus(io), "disk I/O (op %d) for LU %u, not mapped for the nexus", io->op, io->lu);
+	FZ_CHECK(fz_io_in_nexus(io), "disk I/O (op %d) for LU %u by opcode 0x%02x, not mapped for its nexus",
+		 io->op, io->lu, io->owner ? ((const struct scsi_cmd *)io->owner)->cdb[0] : 0);
 	const struct rt_lu_cfg *lu = &cfg->lus[io->lu];
 	uint64_t size = lu->blocks * lu->block_size;
 	if (io->op != RT_DISK_FLUSH) {
