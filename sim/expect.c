@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "time.h"
+#include "scenario.h"
 
 static const char *const op_text[] = {
 	[BOUND_LE] = "<=", [BOUND_LT] = "<", [BOUND_GE] = ">=", [BOUND_GT] = ">", [BOUND_EQ] = "=",
@@ -25,29 +25,18 @@ static int fail(char *err, size_t cap, const char *fmt, ...)
 /* A count ("12", "-1") or, for a time metric, a time with its unit. */
 static bool parse_value(enum metric_id m, const char *s, int64_t *out)
 {
-	char *end;
 	if (metric_unit(m) != MU_TIME) {
+		char *end;
 		if (*s == '\0')
 			return false;
 		long long v = strtoll(s, &end, 10);
 		*out = v;
 		return *end == '\0';
 	}
-	if (*s < '0' || *s > '9')
+	uint64_t t;
+	if (!scenario_parse_time(s, &t) || t > INT64_MAX)
 		return false;
-	double v = strtod(s, &end);
-	uint64_t mult;
-	if (strcmp(end, "ns") == 0)
-		mult = 1;
-	else if (strcmp(end, "us") == 0)
-		mult = SIM_US(1);
-	else if (strcmp(end, "ms") == 0)
-		mult = SIM_MS(1);
-	else if (strcmp(end, "s") == 0)
-		mult = SIM_S(1);
-	else
-		return false;
-	*out = (int64_t)(v * (double)mult + 0.5);
+	*out = (int64_t)t;
 	return true;
 }
 

@@ -162,7 +162,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-static bool parse_time(const char *s, uint64_t *out)
+bool scenario_parse_time(const char *s, uint64_t *out)
 {
 	char *end;
 	if (*s < '0' || *s > '9')
@@ -236,7 +236,7 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 	case V_U64:
 		return parse_u64(v, (uint64_t *)f);
 	case V_TIME:
-		return parse_time(v, (uint64_t *)f);
+		return scenario_parse_time(v, (uint64_t *)f);
 	case V_PPM:
 		return parse_ppm(v, (uint32_t *)f);
 	case V_BOOL:
@@ -448,9 +448,9 @@ static int parse_fault(struct parser *ps, struct sim_params *p, char **toks, int
 			return perr(ps, "expected key=value, got '%s'", toks[i]);
 		bool ok;
 		if (strcmp(k, "at") == 0)
-			ok = parse_time(v, &f.at_ns);
+			ok = scenario_parse_time(v, &f.at_ns);
 		else if (strcmp(k, "for") == 0)
-			ok = parse_time(v, &f.dur_ns);
+			ok = scenario_parse_time(v, &f.dur_ns);
 		else if (strcmp(k, "ini") == 0)
 			ok = parse_u64(v, &u) && u < SIM_INIS_MAX && ((f.ini = (int)u), true);
 		else if (strcmp(k, "gw") == 0)

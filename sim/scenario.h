@@ -16,6 +16,10 @@
 
 /* Parse text into p (which starts from params_default). On error writes
  * "line N: why" into err and returns -1. */
+/* A time with its unit ("250ms", "1.5s", "10us", "7ns") in ns; false if
+ * it is not one. */
+bool scenario_parse_time(const char *s, uint64_t *out);
+
 int scenario_parse(const char *text, struct sim_params *p, struct scenario_expect *e, char *err, size_t err_len);
 
 /* Write p (and e if set) as scenario text into buf; returns the length
