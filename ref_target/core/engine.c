@@ -1,6 +1,7 @@
 /* engine: the public entry points (engine.h) and the helpers of
- * engine_int.h. Every entry point ends with eng_reap(), which frees what
- * the event closed, so nothing below it ever touches freed memory. */
+ * engine_int.h. Every entry point ends with eng_reap(), which starts the
+ * tasks that ended ones held back and frees what the event closed, so
+ * nothing below it ever touches freed memory. */
 #include "engine_int.h"
 
 #include <assert.h>
@@ -113,6 +114,12 @@ void eng_conn_reap(struct rt_engine *eng, struct conn *c)
 
 void eng_reap(struct rt_engine *eng)
 {
+	/* What ended tasks held back (SAM-5 §8.6) starts here, after every
+	 * walk over task lists is over; what starts may end and free more. */
+	while (eng->unblock_due) {
+		eng->unblock_due = false;
+		task_unblock(eng);
+	}
 	while (eng->reap) {
 		struct conn *c = eng->reap;
 		eng->reap = c->next;

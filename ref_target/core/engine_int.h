@@ -41,7 +41,7 @@ struct rt_engine {
 	uint64_t deliver_seq;            /* tasks delivered so far */
 	uint32_t ordered_live;           /* ORDERED tasks delivered, not yet freed */
 	uint32_t blocked;                /* tasks in TASK_BLOCKED */
-	bool unblocking;                 /* task_unblock is running */
+	bool unblock_due;                /* a task ended: eng_reap starts what it held back */
 	uint16_t next_tsih;
 	bool shutting_down;
 	struct rt_stats stats;

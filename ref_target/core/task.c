@@ -124,8 +124,10 @@ void task_free(struct task *t)
 	if (tmf)
 		tmf_task_drained(tmf);
 	sess_maybe_free(s);
+	/* Not now: the caller may be walking a task list (an abort loop),
+	 * and a task started here may end at once and free the next one. */
 	if (was_delivered)
-		task_unblock(eng);
+		eng->unblock_due = true;
 }
 
 /* ---- PDUs we send ---- */
@@ -327,15 +329,11 @@ static struct task *task_next_unblocked(struct rt_engine *eng)
 
 void task_unblock(struct rt_engine *eng)
 {
-	if (eng->unblocking || eng->blocked == 0)
-		return;
-	eng->unblocking = true;
 	struct task *t;
 	while (eng->blocked > 0 && (t = task_next_unblocked(eng)) != NULL) {
 		eng->blocked--;
 		task_start(t);
 	}
-	eng->unblocking = false;
 }
 
 static void task_start(struct task *t)

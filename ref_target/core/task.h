@@ -106,7 +106,8 @@ void task_conn_gone(struct conn *c);
 
 void task_free(struct task *t);
 
-/* Start what ORDERED tasks held back and may now go (SAM-5 §8.6). */
+/* Start what ORDERED tasks held back and may now go (SAM-5 §8.6). Only
+ * from eng_reap, never inside a walk over task lists. */
 void task_unblock(struct rt_engine *eng);
 
 #endif
