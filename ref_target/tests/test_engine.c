@@ -406,6 +406,31 @@ START_TEST(engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass)
 }
 END_TEST
 
+/* fuzz F4: a TEST UNIT READY that arrived first but comes after an ORDERED
+ * write in CmdSN order is held behind it; when the connection goes, the
+ * write's abort lets it start, and it ends at once: the abort loop must
+ * not then abort it a second time (it held it as its next task). */
+START_TEST(engine_drops_a_connection_whose_ordered_write_holds_a_task_back)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16];
+	uint32_t sn = I.cmd_sn;
+	I.cmd_sn = sn + 1;
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | SCSI_ATTR_SIMPLE, 0, NULL, 0);
+	I.cmd_sn = sn;
+	cdb_rw10(cdb, 0x2a, 8, 1);
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | SCSI_ATTR_ORDERED, BS, NULL, 0);
+	I.cmd_sn = sn + 2;
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T); /* the write waits for its data */
+	ck_assert(!ini_recv(&I));                           /* the TUR waits behind it */
+	rt_on_conn_closed(E, 1);
+	fake_disk_run(&F, E);
+	ck_assert_uint_eq(F.npending, 0); /* nothing reached the disk; teardown: nothing leaked */
+}
+END_TEST
+
 Suite *suite_engine(void)
 {
 	Suite *s = suite_create("engine");
@@ -430,6 +455,7 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, engine_orders_commands_across_connections_of_one_session);
 	tcase_add_test(tc, engine_refuses_a_connection_for_a_session_that_does_not_exist);
 	tcase_add_test(tc, engine_takes_a_long_cdb_from_an_extended_cdb_ahs);
+	tcase_add_test(tc, engine_drops_a_connection_whose_ordered_write_holds_a_task_back);
 	tcase_add_test(tc, engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass);
 	suite_add_tcase(s, tc);
 	return s;
