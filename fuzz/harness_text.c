@@ -138,6 +138,7 @@ static void negotiate(struct fz_env *z, const struct rt_params_cfg *ours, unsign
 	FZ_CHECK(out.len <= RT_TEXT_MAX, "answer of %u bytes", out.len);
 	struct text_iter ans;
 	text_iter_init(&ans, out.p, out.len);
+	ans.max_pairs = RT_TEXT_KEYS_MAX + P_COUNT; /* an answer per key asked, and our offers */
 	while ((e = text_next(&ans, &p)) == TEXT_OK)
 		check_pair(&ans, &p);
 	FZ_CHECK(e == TEXT_END, "our own answer does not parse (%d)", e);

@@ -1,8 +1,16 @@
 #!/usr/bin/env python3
-"""seeds.py PCAP OUTDIR: cut captured iSCSI traffic into inputs for every
-fuzz harness, in each harness's own input format (the header comment of
-fuzz/harness_<name>.c), one file per input named by its SHA-1, under
-OUTDIR/<harness>/.
+"""seeds.py [--origin NAME=PORT,...]... [--map OLD=NEW]... PCAP OUTDIR: cut
+captured iSCSI traffic into inputs for every fuzz harness, in each
+harness's own input format (the header comment of fuzz/harness_<name>.c),
+one file per input named by its SHA-1 (as libFuzzer names what it merges),
+under OUTDIR/<harness>/.
+
+--origin names the target behind some TCP ports (default reftarget on
+3260-3262): a stream is the traffic to one of them, and OUTDIR/origins.tsv
+lists, per harness and input, the origins whose traffic gave it. --map
+replaces a text value (TargetName, CHAP_N, ...) equal to OLD by NEW in
+Login and Text Requests: the harnesses log in to fz_cfg's targets
+(fuzz/fz_cfg.c), so another target's names must become theirs.
 
 The initiator's side of every TCP stream is framed into PDUs (RFC 7143
 §11.2; digests as the login negotiated them), then:
@@ -13,16 +21,20 @@ The initiator's side of every TCP stream is framed into PDUs (RFC 7143
   scsi     each connection's SCSI commands with their data-out
   dataout  each connection's writes as command + right-Data-Out records
   session  each connection's full feature phase as structured records
+The harnesses that log in themselves (dataout, session) are given the
+configuration and login keys that reproduce what the capture negotiated
+(InitialR2T, ImmediateData, digests, bursts, MaxOutstandingR2T), so the
+target's R2T and data-in shapes are replayed with the initiator's PDUs.
 Kept small: data segments are cut to DATA_CAP bytes, streams to WINDOW PDUs,
 at most WINDOWS windows per connection (minimizing keeps what adds coverage).
 """
+import argparse
 import hashlib
 import os
 import struct
 import subprocess
-import sys
 
-TARGET_PORTS = {3260, 3261, 3262}
+DEFAULT_ORIGIN = ("reftarget", {3260, 3261, 3262})
 DATA_CAP = 1024
 WINDOW = 24
 WINDOWS = 3
@@ -39,12 +51,18 @@ REC_PDU, REC_DATA_OUT, REC_DISK_ALL = 0, 16, 22
 # harness_dataout.c
 DOUT_CMD, DOUT_GOOD, DOUT_DISK_ALL = 0, 1, 4
 WRITE_KINDS = {0x0a: 0, 0x2a: 1, 0xaa: 2, 0x8a: 3}
-# fz_world_keys(): ImmediateData=Yes, InitialR2T=No as libiscsi asks
-KEYS_LIBISCSI = 0x02
+# fz_world_keys() bits: the initiator's login keys
+KEY_NO_IMMEDIATE, KEY_NO_INITIAL_R2T, KEY_BURST_8K, KEY_FIRST_4K, KEY_R2T_4, KEY_HD, KEY_DD = \
+    0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40
+# fz_cfg_init() bits of the first configuration byte: the target's side
+CFG_HD, CFG_DD, CFG_INITIAL_R2T, CFG_NO_IMMEDIATE, CFG_R2T_4, CFG_SMALL_BURST = \
+    0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 
 
-def streams(pcap):
-    """{stream: (initiator bytes, target bytes)} from tshark."""
+def streams(pcap, origins):
+    """{stream: [initiator bytes, target bytes, origin]} from tshark;
+    origins: [(name, ports)]."""
+    origin_of = {port: name for name, ports in origins for port in ports}
     out = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-E", "separator=/t",
                           "-e", "tcp.stream", "-e", "tcp.dstport", "-e", "tcp.payload",
                           "-Y", "tcp.len > 0"], check=True, capture_output=True, text=True).stdout
@@ -53,10 +71,13 @@ def streams(pcap):
         parts = line.split("\t")
         if len(parts) < 3 or not parts[2]:
             continue
-        s = res.setdefault(int(parts[0]), [bytearray(), bytearray()])
+        s = res.setdefault(int(parts[0]), [bytearray(), bytearray(), None])
         data = bytes.fromhex(parts[2].replace(":", ""))
-        s[0 if int(parts[1]) in TARGET_PORTS else 1].extend(data)
-    return res
+        port = int(parts[1])
+        if port in origin_of:
+            s[2] = origin_of[port]
+        s[0 if port in origin_of else 1].extend(data)
+    return {k: v for k, v in res.items() if v[2] is not None}
 
 
 def pad(n):
@@ -93,32 +114,94 @@ def keys(data):
 
 
 def login_result(target_bytes):
-    """Digests negotiated, and the index of the first full feature PDU of
-    each side: (hd, dd, target PDUs of the login)."""
-    pdus = frame(target_bytes, lambda i: (False, False))
-    hd = dd = False
-    for i, (bhs, _, data, _) in enumerate(pdus):
+    """The keys the target answered during the login, the last answer of
+    each (its Login Responses, up to the one that enters full feature
+    phase)."""
+    res = {}
+    for bhs, _, data, _ in frame(target_bytes, lambda i: (False, False)):
         if bhs[0] & 0x3f != OP_LOGIN_RSP:
-            return hd, dd
-        k = keys(data)
-        hd = k.get("HeaderDigest", "None" if not hd else "CRC32C") == "CRC32C"
-        dd = k.get("DataDigest", "None" if not dd else "CRC32C") == "CRC32C"
+            break
+        res.update(keys(data))
         if bhs[36] == 0 and bhs[1] & 0x83 == 0x83:
-            return hd, dd
-    return hd, dd
+            break
+    return res
+
+
+def num(k, key, default):
+    try:
+        return int(k.get(key, ""), 0)
+    except ValueError:
+        return default
+
+
+def session_bytes(offered, answered):
+    """(fz_cfg byte, login-keys byte) under which fz_world's login
+    negotiates what the capture did: the target's answers give the
+    configuration, the initiator's offers its keys (RFC 7143 §13: InitialR2T
+    is OR-ed, ImmediateData AND-ed, bursts take the minimum)."""
+    cfg = ((CFG_HD if answered.get("HeaderDigest") == "CRC32C" else 0) |
+           (CFG_DD if answered.get("DataDigest") == "CRC32C" else 0) |
+           (CFG_INITIAL_R2T if answered.get("InitialR2T", "Yes") == "Yes" else 0) |
+           (CFG_NO_IMMEDIATE if answered.get("ImmediateData", "Yes") == "No" else 0) |
+           (CFG_R2T_4 if num(answered, "MaxOutstandingR2T", 1) > 1 else 0) |
+           (CFG_SMALL_BURST if num(answered, "MaxBurstLength", 262144) <= 4096 else 0))
+    k = ((KEY_NO_IMMEDIATE if offered.get("ImmediateData", "Yes") == "No" else 0) |
+         (KEY_NO_INITIAL_R2T if offered.get("InitialR2T", "Yes") == "No" else 0) |
+         (KEY_BURST_8K if num(offered, "MaxBurstLength", 262144) <= 8192 else 0) |
+         (KEY_FIRST_4K if num(offered, "FirstBurstLength", 65536) <= 4096 else 0) |
+         (KEY_R2T_4 if num(offered, "MaxOutstandingR2T", 1) > 1 else 0) |
+         (KEY_HD if "CRC32C" in offered.get("HeaderDigest", "") else 0) |
+         (KEY_DD if "CRC32C" in offered.get("DataDigest", "") else 0))
+    return cfg, k
+
+
+def rename(pdus, names):
+    """Login and Text Requests with every value in names replaced."""
+    if not names:
+        return pdus
+    res = []
+    for bhs, ahs, data, raw in pdus:
+        if bhs[0] & 0x3f in (OP_LOGIN, OP_TEXT):
+            pairs = []
+            for pair in data.split(b"\0"):
+                k, eq, v = pair.partition(b"=")
+                pairs.append(k + eq + names.get(v, v))
+            data = b"\0".join(pairs)
+            bhs = bhs[:5] + len(data).to_bytes(3, "big") + bhs[8:]
+        res.append((bhs, ahs, data, raw))
+    return res
 
 
 class Out:
+    """Inputs by harness and SHA-1, with the origins that gave each."""
+
     def __init__(self, root):
         self.root = root
-        self.count = {}
+        self.origin = None
+        self.seen = {}
 
     def put(self, harness, blob):
-        d = os.path.join(self.root, harness)
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, hashlib.sha1(blob).hexdigest()), "wb") as f:
-            f.write(blob)
-        self.count[harness] = self.count.get(harness, 0) + 1
+        name = hashlib.sha1(blob).hexdigest()
+        origins = self.seen.setdefault((harness, name), set())
+        if not origins:
+            d = os.path.join(self.root, harness)
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(blob)
+        origins.add(self.origin)
+
+    def finish(self):
+        with open(os.path.join(self.root, "origins.tsv"), "w") as f:
+            for (h, name), origins in sorted(self.seen.items()):
+                f.write(f"{h}\t{name}\t{','.join(sorted(origins))}\n")
+        for h in sorted({h for h, _ in self.seen}):
+            mine = [o for (hh, _), o in self.seen.items() if hh == h]
+            by = {}
+            for origins in mine:
+                key = ",".join(sorted(origins))
+                by[key] = by.get(key, 0) + 1
+            print(f"seeds: {h}: {len(mine)} inputs (" +
+                  ", ".join(f"{k} {n}" for k, n in sorted(by.items())) + ")")
 
 
 def u16(v):
@@ -195,7 +278,7 @@ def seed_scsi(out, ffp):
         out.put("scsi", bytes(3) + b"".join(recs[start:start + WINDOW]))
 
 
-def seed_dataout(out, ffp):
+def seed_dataout(out, ffp, cfg, k):
     recs, tasks = b"", {}
     for bhs, _, data, _ in ffp:
         op = bhs[0] & 0x3f
@@ -217,10 +300,10 @@ def seed_dataout(out, ffp):
         elif op == OP_DATA_OUT and itt in tasks:
             recs += bytes([DOUT_GOOD, tasks[itt]]) + u16(len(data))
     if recs:
-        out.put("dataout", bytes([0, 0, KEYS_LIBISCSI]) + bytes(4) + recs + bytes([DOUT_DISK_ALL]))
+        out.put("dataout", bytes([cfg, 0, k]) + bytes(4) + recs + bytes([DOUT_DISK_ALL]))
 
 
-def seed_session(out, ffp):
+def seed_session(out, ffp, cfg, k):
     recs, slots = [], {}
     for bhs, ahs, data, _ in ffp:
         op = bhs[0] & 0x3f
@@ -240,31 +323,52 @@ def seed_session(out, ffp):
         if op == OP_SCSI_CMD:
             recs.append(bytes([REC_DISK_ALL]))
     for start in range(0, min(len(recs), 2 * WINDOWS * WINDOW), 2 * WINDOW):
-        out.put("session", bytes([0, 0, 0, KEYS_LIBISCSI]) + bytes(4) + b"".join(recs[start:start + 2 * WINDOW]))
+        out.put("session", bytes([0, cfg, 0, k]) + bytes(4) + b"".join(recs[start:start + 2 * WINDOW]))
+
+
+def pair(text):
+    a, eq, b = text.partition("=")
+    if not eq or not a:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return a, b
 
 
 def main():
-    pcap, root = sys.argv[1], sys.argv[2]
-    out = Out(root)
-    for ini, tgt in streams(pcap).values():
-        hd, dd = login_result(tgt)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--origin", type=pair, action="append", default=[], metavar="NAME=PORT,...")
+    ap.add_argument("--map", type=pair, action="append", default=[], metavar="OLD=NEW")
+    ap.add_argument("pcap")
+    ap.add_argument("outdir")
+    args = ap.parse_args()
+    origins = [(n, {int(p) for p in ports.split(",")}) for n, ports in args.origin] or [DEFAULT_ORIGIN]
+    names = {a.encode(): b.encode() for a, b in args.map}
+    out = Out(args.outdir)
+    for ini, tgt, origin in streams(args.pcap, origins).values():
+        out.origin = origin
+        answered = login_result(tgt)
+        hd = answered.get("HeaderDigest") == "CRC32C"
+        dd = answered.get("DataDigest") == "CRC32C"
         # digests apply from the first PDU after the last Login Request
         all_pdus = frame(ini, lambda i: (False, False))
         nlogin = 0
         while nlogin < len(all_pdus) and all_pdus[nlogin][0][0] & 0x3f == OP_LOGIN:
             nlogin += 1
         pdus = frame(ini, lambda i: (hd and i >= nlogin, dd and i >= nlogin))
+        seed_pdu(out, pdus, False, False) if not (hd or dd) else seed_pdu(out, pdus[nlogin:], hd, dd)
+        pdus = rename(pdus, names)
         login, ffp = pdus[:nlogin], pdus[nlogin:]
-        discovery = any(keys(p[2]).get("SessionType") == "Discovery" for p in login)
-        seed_pdu(out, pdus, False, False) if not (hd or dd) else seed_pdu(out, ffp, hd, dd)
+        offered = {}
+        for p in login:
+            offered.update(keys(p[2]))
+        discovery = offered.get("SessionType") == "Discovery"
+        cfg, k = session_bytes(offered, answered)
         seed_login(out, login)
         seed_text(out, login, ffp, discovery)
         if not discovery:
             seed_scsi(out, ffp)
-            seed_dataout(out, ffp)
-            seed_session(out, ffp)
-    for h, n in sorted(out.count.items()):
-        print(f"seeds: {h}: {n} inputs")
+            seed_dataout(out, ffp, cfg, k)
+            seed_session(out, ffp, cfg, k)
+    out.finish()
 
 
 if __name__ == "__main__":

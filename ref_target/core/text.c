@@ -15,6 +15,7 @@ void text_iter_init(struct text_iter *it, const uint8_t *data, uint32_t len)
 	it->len = len;
 	it->off = 0;
 	it->pairs = 0;
+	it->max_pairs = RT_TEXT_KEYS_MAX;
 }
 
 enum text_err text_next(struct text_iter *it, struct text_pair *p)
@@ -27,7 +28,7 @@ enum text_err text_next(struct text_iter *it, struct text_pair *p)
 	const char *nul = memchr(start, 0, it->len - it->off);
 	if (nul == NULL)
 		return TEXT_ERR_NO_NUL;
-	if (++it->pairs > RT_TEXT_KEYS_MAX)
+	if (++it->pairs > it->max_pairs)
 		return TEXT_ERR_TOO_MANY;
 	const char *eq = memchr(start, '=', (size_t)(nul - start));
 	if (eq == NULL)

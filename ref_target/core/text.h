@@ -24,7 +24,7 @@ enum text_err {
 	TEXT_ERR_KEY_EMPTY,  /* "=value" */
 	TEXT_ERR_KEY_LONG,   /* key name over ISCSI_KEY_NAME_MAX bytes (§6.1) */
 	TEXT_ERR_KEY_SYNTAX, /* not a standard-label, X- or X# key name */
-	TEXT_ERR_TOO_MANY,   /* more than RT_TEXT_KEYS_MAX pairs */
+	TEXT_ERR_TOO_MANY,   /* more than max_pairs (RT_TEXT_KEYS_MAX) pairs */
 	TEXT_ERR_NO_MEMORY,  /* text_buf: allocation failed */
 	TEXT_ERR_TOO_LONG,   /* text_buf: would exceed its maximum */
 };
@@ -45,6 +45,10 @@ struct text_iter {
 	uint32_t len;
 	uint32_t off;
 	uint32_t pairs;
+	/* RT_TEXT_KEYS_MAX from text_iter_init: what a peer may send us. An
+	 * answer of ours holds one pair per key asked plus our own offers,
+	 * so a reader of our answers may allow more. */
+	uint32_t max_pairs;
 };
 
 void text_iter_init(struct text_iter *it, const uint8_t *data, uint32_t len);
