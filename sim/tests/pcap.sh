@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # pcap.sh ISIM WORLD...: isim's pcap is what Wireshark reads as iSCSI.
 # A WORLD is a seed number or a scenario file. For each, `isim run --pcap`
-# writes the capture; tshark (Wireshark's dissectors) must decode iSCSI
-# PDUs in it and flag no packet as malformed and no expert error (a bad
-# length, offset or digest field in what the simulator synthesizes).
+# writes the capture; tshark (Wireshark's dissectors, default preferences)
+# must flag no packet as malformed, raise no expert error (a bad length,
+# offset or digest field in what the simulator synthesizes), and decode
+# every PDU: as many as isim's protocol oracle framed on the wire (the
+# pdu.* events of the --pdus trace). The oracle of a connection stops at
+# its first FIN or RST (sim/world.c), so the PDUs tshark decodes in a TCP
+# stream after its first FIN are counted apart (a half-closed connection
+# still carries bytes the other way). The count matters: a PDU the
+# dissector misframes is often dropped silently rather than flagged
+# (sim/out_pcap.h, digests).
 set -uo pipefail
 isim=$1
 shift
@@ -11,29 +18,44 @@ command -v tshark >/dev/null || { echo "tshark missing (tools/deps.sh installs i
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bad=0 pdus_all=0
-count() { tshark -r "$tmp/w.pcap" -Y "$1" 2>/dev/null | wc -l; }
 for world in "$@"; do
 	case "$world" in
 	*.scn) how=(--scenario "$world") ;;
 	*) how=(--seed "$world") ;;
 	esac
-	"$isim" run "${how[@]}" --pcap "$tmp/w.pcap" >/dev/null 2>&1
-	if [ ! -s "$tmp/w.pcap" ]; then
-		echo "$world: no pcap written"
+	rm -f "$tmp/w.pcap" "$tmp/w.jsonl"
+	"$isim" run "${how[@]}" --pcap "$tmp/w.pcap" --trace "$tmp/w.jsonl" --pdus >/dev/null 2>&1
+	if [ ! -s "$tmp/w.pcap" ] || [ ! -s "$tmp/w.jsonl" ]; then
+		echo "$world: no pcap or trace written"
 		bad=1
 		continue
 	fi
-	pdus=$(count iscsi)
-	malformed=$(count _ws.malformed)
-	errors=$(count '_ws.expert.severity == error')
-	echo "$world: $pdus iSCSI packets, $malformed malformed, $errors expert errors"
-	pdus_all=$((pdus_all + pdus))
-	if [ "$pdus" -eq 0 ] || [ "$malformed" -ne 0 ] || [ "$errors" -ne 0 ]; then
+	sent=$(grep -c '"ev":"pdu\.' "$tmp/w.jsonl")
+	# One pass: PDUs decoded (one iscsi.opcode each, but a Reject's data is
+	# the rejected BHS, decoded nested: its opcode follows 0x3f) before and
+	# after their stream's first FIN, malformed frames, frames with an
+	# expert error (severity PI_ERROR = 0x00800000).
+	read -r pdus late malformed errors < <(tshark -r "$tmp/w.pcap" -T fields -e tcp.stream -e tcp.flags.fin \
+		-e iscsi.opcode -e _ws.malformed -e _ws.expert.severity 2>/dev/null | awk -F'\t' '
+		$3 != "" {
+			n = split($3, op, ",")
+			for (i = 1; i <= n; i++) {
+				if ($1 in fin) l++; else p++
+				if (op[i] == "0x3f") i++
+			}
+		}
+		$2 == "1" { fin[$1] = 1 }
+		$4 != "" { m++ }
+		$5 ~ /(^|,)8388608(,|$)/ { e++ }
+		END { print p + 0, l + 0, m + 0, e + 0 }')
+	echo "$world: $pdus of $sent PDUs decoded (and $late after a FIN), $malformed malformed, $errors expert errors"
+	pdus_all=$((pdus_all + pdus + late))
+	if [ "$sent" -eq 0 ] || [ "$pdus" -ne "$sent" ] || [ "$malformed" -ne 0 ] || [ "$errors" -ne 0 ]; then
 		tshark -r "$tmp/w.pcap" -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | head -n 5 |
 			sed 's/^/    /'
 		bad=1
 	fi
 done
-[ $bad -eq 0 ] && echo "summary: $# worlds, $pdus_all iSCSI packets decoded by tshark, none malformed" ||
+[ $bad -eq 0 ] && echo "summary: $# worlds, $pdus_all iSCSI PDUs, every one decoded by tshark, none malformed" ||
 	echo "summary: a capture tshark cannot read cleanly"
 exit $bad

@@ -6,6 +6,9 @@
 #   sim-determinism       same seed, same world: trace hashes and JSONL bytes
 #                         (seeds, and a scenario that fails on purpose)
 #   sim-scenarios         sim/tests/scenarios/*.scn meet their `expect` lines
+#   sim-pcap              tshark decodes every PDU of isim's pcap, none
+#                         malformed (seeds 1 3 8: a half-close; a scenario
+#                         with Rejects)
 #   sim-swarm             300 seeded worlds (60 simulated s, 2 gateways,
 #                         4 initiators, faults drawn per seed): no oracle fires
 #   sim-swarm-asan        a few worlds under ASan/UBSan (sim and engine)
@@ -20,6 +23,7 @@ step sim-unit-asan "$BUILD/asan/sim_tests"
 step sim-determinism sim/tests/determinism.sh "$BUILD/rel/isim" 1 2 3 4 5 6 \
 	sim/tests/scenarios/misdirected-writes.scn
 step sim-scenarios sim/tests/scenarios.sh "$BUILD/rel/isim" sim/tests/scenarios/*.scn
+step sim-pcap sim/tests/pcap.sh "$BUILD/rel/isim" 1 3 8 sim/tests/scenarios/zombie-gateway-without-fencing.scn
 step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
 step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
 for bug in ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover; do
