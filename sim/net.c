@@ -7,6 +7,7 @@ struct net_chunk {
 	struct net_chunk *next;
 	uint64_t at;   /* arrival time at the other end */
 	uint32_t len;  /* data bytes; 0 with fin or rst set */
+	uint32_t off;  /* bytes of data already read (a send larger than one read) */
 	bool fin;
 	bool rst;
 	uint8_t data[];
@@ -231,11 +232,20 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 			rst = true;
 		} else if (k->fin) {
 			fin = true;
+		} else if (got + (k->len - k->off) > NET_READ_MAX) {
+			/* It does not fit in this read. A send larger than
+			 * one read (a 64 KiB Data-Out with its header) is
+			 * read in parts; left whole for the next read, it
+			 * would be retried at the same instant for ever. */
+			if (got == 0) {
+				memcpy(n->scratch, k->data + k->off, NET_READ_MAX);
+				got = NET_READ_MAX;
+				k->off += NET_READ_MAX;
+			}
+			break;
 		} else {
-			if (got + k->len > NET_READ_MAX)
-				break;
-			memcpy(n->scratch + got, k->data, k->len);
-			got += k->len;
+			memcpy(n->scratch + got, k->data + k->off, k->len - k->off);
+			got += k->len - k->off;
 		}
 		p->head = k->next;
 		if (p->head == NULL)
@@ -312,6 +322,7 @@ int net_send(struct net *n, struct net_conn *c, enum net_side from, const struct
 	struct net_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + len);
 	assert(k != NULL);
 	k->len = (uint32_t)len;
+	k->off = 0;
 	k->fin = false;
 	k->rst = false;
 	size_t off = 0;
@@ -350,6 +361,7 @@ void net_close(struct net *n, struct net_conn *c, enum net_side side)
 	struct net_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k));
 	assert(k != NULL);
 	k->len = 0;
+	k->off = 0;
 	k->fin = true;
 	k->rst = false;
 	append(n, c, side, k, n->q->now + one_way(n, c));
