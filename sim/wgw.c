@@ -410,10 +410,16 @@ void wgw_crash(struct wgw *g, bool silent)
 	trace_ev(g->w->tr, g->w->q.now, TEV_GW, silent ? "power_off" : "crash", g->idx, 0, 0, 0, NULL);
 	destroy_engine(g);
 	net_gw_state(&g->w->net, g->idx, NET_NODE_DOWN);
-	if (silent)
+	if (silent) {
 		net_gw_crash_silent(&g->w->net, g->idx);
-	else
+		/* No FIN or RST marks it: a connection its initiator had
+		 * closed already is over now. */
+		for (size_t i = 0; i < g->w->net.nconns; i++)
+			if (g->w->net.conns[i]->gw == g->idx)
+				world_checker_reap(g->w, g->w->net.conns[i]);
+	} else {
 		net_gw_crash_rst(&g->w->net, g->idx);
+	}
 }
 
 void wgw_restart(struct wgw *g)

@@ -180,10 +180,21 @@ static void net_wire(void *ctx, struct net_conn *c, enum net_wire what, enum net
 		break;
 	}
 	case NET_WIRE_FIN:
+		world_checker_reap(w, c);
+		break;
 	case NET_WIRE_RST:
 		checker_free(w, c->id);
 		break;
 	}
+}
+
+/* A FIN closes one direction only (TCP half-close): the other end may
+ * still send PDUs, and they are checked, until it closes too, vanishes
+ * with its node, or a reset ends the connection. */
+void world_checker_reap(struct world *w, const struct net_conn *c)
+{
+	if (c->dead || (c->closed[NET_INI] && c->closed[NET_GW]))
+		checker_free(w, c->id);
 }
 
 /* ---- disk glue ---- */

@@ -176,6 +176,8 @@ void wini_closed(struct wpath *p, struct net_conn *c);
 /* The target's side of connection c is gone (closed, reset, crashed):
  * its unanswered writes settle once the gateway's disk writes drain. */
 void world_conn_gone(struct world *w, struct net_conn *c);
+/* Free c's protocol checker once neither end can send any more. */
+void world_checker_reap(struct world *w, const struct net_conn *c);
 
 /* wfault.c */
 void wfault_schedule(struct world *w);

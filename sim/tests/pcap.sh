@@ -5,12 +5,12 @@
 # must flag no packet as malformed, raise no expert error (a bad length,
 # offset or digest field in what the simulator synthesizes), and decode
 # every PDU: as many as isim's protocol oracle framed on the wire (the
-# pdu.* events of the --pdus trace). The oracle of a connection stops at
-# its first FIN or RST (sim/world.c), so the PDUs tshark decodes in a TCP
-# stream after its first FIN are counted apart (a half-closed connection
-# still carries bytes the other way). The count matters: a PDU the
-# dissector misframes is often dropped silently rather than flagged
-# (sim/out_pcap.h, digests).
+# pdu.* events of the --pdus trace). The oracle of a connection, like the
+# capture, stops at a RST or once both ends sent their FIN (sim/world.c):
+# a half-closed connection still carries PDUs the other way, and those
+# tshark decodes in a TCP stream after its first FIN are shown apart. The
+# count matters: a PDU the dissector misframes is often dropped silently
+# rather than flagged (sim/out_pcap.h, digests).
 set -uo pipefail
 isim=$1
 shift
@@ -48,9 +48,9 @@ for world in "$@"; do
 		$4 != "" { m++ }
 		$5 ~ /(^|,)8388608(,|$)/ { e++ }
 		END { print p + 0, l + 0, m + 0, e + 0 }')
-	echo "$world: $pdus of $sent PDUs decoded (and $late after a FIN), $malformed malformed, $errors expert errors"
+	echo "$world: $((pdus + late)) of $sent PDUs decoded ($late after a FIN), $malformed malformed, $errors expert errors"
 	pdus_all=$((pdus_all + pdus + late))
-	if [ "$sent" -eq 0 ] || [ "$pdus" -ne "$sent" ] || [ "$malformed" -ne 0 ] || [ "$errors" -ne 0 ]; then
+	if [ "$sent" -eq 0 ] || [ $((pdus + late)) -ne "$sent" ] || [ "$malformed" -ne 0 ] || [ "$errors" -ne 0 ]; then
 		tshark -r "$tmp/w.pcap" -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | head -n 5 |
 			sed 's/^/    /'
 		bad=1

@@ -16,16 +16,23 @@ static void calm(struct sim_params *p)
 	p->liveness_ns = SIM_S(30);
 }
 
-static void run(const struct sim_params *p, struct sim_result *r)
+static void run_observed(const struct sim_params *p, struct sim_result *r, trace_observer_fn fn, void *ctx)
 {
 	struct tmem m;
 	tmem_init(&m);
 	struct sim_trace tr;
 	trace_init(&tr, p->trace_mask);
+	if (fn != NULL)
+		trace_observe(&tr, fn, ctx);
 	struct world *w = world_create(p, &m.mem, &tr, NULL);
 	world_run(w, r);
 	world_destroy(w);
 	ck_assert_uint_eq(m.live, 0);
+}
+
+static void run(const struct sim_params *p, struct sim_result *r)
+{
+	run_observed(p, r, NULL, NULL);
 }
 
 START_TEST(world_same_params_same_trace)
@@ -84,6 +91,52 @@ START_TEST(world_recovers_paths_after_a_gateway_crash)
 }
 END_TEST
 
+/* Which initiator PDUs the protocol checker framed (its --pdus lines)
+ * while the gateway's end of their connection was closed and the
+ * initiator's was not. */
+#define HALF_CONNS_MAX 64
+struct half_closed {
+	bool gw_fin[HALF_CONNS_MAX], ini_closed[HALF_CONNS_MAX];
+	unsigned checked_after_fin;
+};
+
+static void watch_half_closed(void *ctx, const struct tev *ev)
+{
+	struct half_closed *h = ctx;
+	if (ev->idx < 0 || ev->idx >= HALF_CONNS_MAX)
+		return;
+	if (ev->kind == TEV_CONN && strcmp(ev->what, "fin_gw") == 0)
+		h->gw_fin[ev->idx] = true;
+	else if (ev->kind == TEV_CONN && strcmp(ev->what, "open") != 0 && strcmp(ev->what, "stall") != 0)
+		h->ini_closed[ev->idx] = true; /* fin_ini, abort_ini, reset */
+	else if (ev->kind == TEV_PDU && strcmp(ev->what, "ini") == 0 && h->gw_fin[ev->idx] && !h->ini_closed[ev->idx])
+		h->checked_after_fin++;
+}
+
+/* A stalled connection: the gateway's NOP-In times out first and it
+ * closes its end (FIN, held in the stall); the initiator, not told yet,
+ * keeps sending (its own NOP-Out, its answer to the gateway's ping once
+ * the stall ends). A FIN closes one direction only: those PDUs are
+ * checked, and they are legal. */
+START_TEST(world_checks_what_an_initiator_sends_after_the_gateways_fin)
+{
+	struct sim_params p;
+	calm(&p);
+	p.duration_ns = SIM_S(16);
+	p.trace_mask |= 1u << TEV_PDU;
+	p.tgt.nop_in_interval_ms = 1000;
+	p.tgt.nop_in_timeout_ms = 1000;
+	p.ini.noop_interval_ns = SIM_S(10);
+	p.ini.noop_timeout_ns = SIM_S(10);
+	p.faults.f[p.faults.n++] = (struct fault){ .kind = F_STALL, .at_ns = SIM_S(3), .dur_ns = SIM_S(8), .gw = 0 };
+	struct half_closed h = { 0 };
+	struct sim_result r;
+	run_observed(&p, &r, watch_half_closed, &h);
+	ck_assert_msg(r.oracle == ORACLE_NONE, "%s: %s", sim_oracle_name(r.oracle), r.why);
+	ck_assert_uint_gt(h.checked_after_fin, 0);
+}
+END_TEST
+
 START_TEST(shrinker_keeps_the_failure_and_drops_unneeded_faults)
 {
 	struct sim_params p;
@@ -114,6 +167,7 @@ Suite *suite_world(void)
 	tcase_add_test(tc, world_without_faults_passes_and_logs_out);
 	tcase_add_test(tc, world_catches_misdirected_writes);
 	tcase_add_test(tc, world_recovers_paths_after_a_gateway_crash);
+	tcase_add_test(tc, world_checks_what_an_initiator_sends_after_the_gateways_fin);
 	tcase_add_test(tc, shrinker_keeps_the_failure_and_drops_unneeded_faults);
 	suite_add_tcase(s, tc);
 	return s;
