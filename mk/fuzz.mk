@@ -12,6 +12,8 @@
 #                            size per harness into fuzz/REPORT.md
 #   make fuzz-minimize HARNESS=x   merge fuzz/work/x/corpus into fuzz/corpus/x, minimized
 #   make fuzz-corpus         capture seed corpora from libiscsi against reftarget
+#                            and LIO (in QEMU; its image is built on the host,
+#                            the capture runs in a loopback-only namespace)
 #   make fuzz-build          every binary (libFuzzer, AFL++, replay, coverage)
 #
 # One source per harness (fuzz/harness_<name>.c) builds four ways:
@@ -101,4 +103,4 @@ fuzz-report: deps $(FUZZ_LF_BINS) $(FUZZ_FAST_BINS) $(FUZZ_COV_BINS)
 	@BUILD=$(BUILD) fuzz/scripts/report.sh $(FUZZ_HARNESSES)
 
 fuzz-corpus: deps $(BUILD)/rel/reftarget
-	@BUILD=$(BUILD) tools/netns-run.sh fuzz/scripts/capture.sh
+	@BUILD=$(BUILD) fuzz/scripts/capture.sh

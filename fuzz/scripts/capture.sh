@@ -34,7 +34,7 @@ if [ "${RT_IN_NETNS:-}" != 1 ]; then
 	skip=
 	if [ "${FUZZ_CAPTURE_LIO:-1}" != 1 ]; then
 		skip="FUZZ_CAPTURE_LIO=${FUZZ_CAPTURE_LIO}"
-	elif ! BUILD=$BUILD conformance/guest/lio-image.sh >/dev/null 2>"$LIO_IMAGE_LOG"; then
+	elif ! BUILD=$BUILD "$PWD/conformance/guest/lio-image.sh" >/dev/null 2>"$LIO_IMAGE_LOG"; then
 		skip="guest image could not be built: $(tail -n 1 "$LIO_IMAGE_LOG") ($LIO_IMAGE_LOG)"
 	fi
 	export CAPTURE_LIO_SKIP=$skip
