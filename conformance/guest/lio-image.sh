@@ -60,7 +60,7 @@ kernel() {
 
 initramfs() {
 	local stamp
-	stamp=$(sha256sum "$INIT" "$0" | sha256sum | cut -c1-16)
+	stamp=$(cat "$INIT" "$0" | sha256sum | cut -c1-16) # contents only: any path to the script
 	[ -s "$OUT/initramfs.cpio.gz" ] && [ "$(cat "$OUT/initramfs.stamp" 2>/dev/null)" = "$stamp" ] && return 0
 	local ver dir m
 	ver=$(cat "$OUT/kernel-version")
