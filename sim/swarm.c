@@ -24,6 +24,17 @@ static uint32_t pick_u32(struct sim_rng *r, const uint32_t *choices, unsigned n)
 
 #define PICK(r, arr) pick_u32(r, arr, sizeof(arr) / sizeof(arr[0]))
 
+/* The logical block size (SBC-3 READ CAPACITY): 512 or 4096 bytes, the
+ * two the reference target serves; the number of blocks stays, so LBAs
+ * in scenario timelines keep their meaning. 4096-byte blocks make the
+ * same workload's transfers eight times larger: bursts of several PDUs,
+ * several R2Ts, PDUs above one socket read. */
+static void draw_lu(struct sim_params *p, struct sim_rng *r)
+{
+	static const uint32_t block_sizes[] = { 512, 4096 };
+	p->block_size = PICK(r, block_sizes);
+}
+
 static void draw_target(struct sim_params *p, struct sim_rng *r)
 {
 	static const uint32_t windows[] = { 2, 4, 8, 16, 32, 128 };
@@ -220,5 +231,7 @@ void swarm_params(struct sim_params *p, uint64_t seed)
 	draw_disk(p, &r);
 	rng_stream(&r, seed, "swarm.net", 0);
 	draw_net(p, &r);
+	rng_stream(&r, seed, "swarm.lu", 0);
+	draw_lu(p, &r);
 	draw_faults(p, seed);
 }
