@@ -80,5 +80,11 @@ sim-test: sim sim-bugs
 	@BUILD=$(BUILD) bash -c 'step() { local n=$$1; shift; printf "%-28s " "$$n"; if "$$@" > $(BUILD)/sim-$$n.log 2>&1; then echo PASS; else echo FAIL; tail -20 $(BUILD)/sim-$$n.log; fi; }; . tools/test-steps.d/20-sim.sh'
 	sim/tests/results.sh $(BUILD)
 
+# Twice: the swarm's own worlds (512 or 4096-byte blocks, drawn per seed),
+# then the same worlds on 512-byte blocks, whose transfers are 8x smaller.
 bench-sim: deps $(BUILD)/rel/isim
-	$(BUILD)/rel/isim bench --seeds 1..20 --report $(BUILD)/bench-sim.md
+	$(BUILD)/rel/isim bench --seeds 1..20 --report $(BUILD)/bench-sim-drawn.md
+	$(BUILD)/rel/isim bench --seeds 1..20 --set 'lu block_size=512' --report $(BUILD)/bench-sim-512.md
+	{ cat $(BUILD)/bench-sim-drawn.md; echo; \
+	  echo "The same worlds, every LU on 512-byte blocks (\`--set 'lu block_size=512'\`):"; echo; \
+	  tail -n +3 $(BUILD)/bench-sim-512.md; } > $(BUILD)/bench-sim.md
