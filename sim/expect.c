@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "textout.h"
 
 static const char *const op_text[] = {
 	[BOUND_LE] = "<=", [BOUND_LT] = "<", [BOUND_GE] = ">=", [BOUND_GT] = ">", [BOUND_EQ] = "=",
@@ -108,22 +109,6 @@ int expect_parse(struct scenario_expect *e, char **toks, int n, char *err, size_
 	return 0;
 }
 
-struct out {
-	char *buf;
-	size_t cap, len;
-};
-
-static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void emit(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->len < o->cap ? o->buf + o->len : NULL, o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n;
-}
-
 static void bound_text(const struct expect_bound *b, char *out, size_t cap)
 {
 	char v[32];
@@ -143,18 +128,18 @@ static void verdict_text(const struct scenario_expect *e, char *out, size_t cap)
 
 size_t expect_format(const struct scenario_expect *e, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0 };
+	struct textout o = { buf, cap, 0 };
 	if (cap > 0)
 		buf[0] = '\0';
 	for (unsigned i = 0; i < e->nb; i++) {
 		char t[96];
 		bound_text(&e->b[i], t, sizeof(t));
-		emit(&o, "expect %s\n", t);
+		textout(&o, "expect %s\n", t);
 	}
 	if (e->set) {
 		char t[96];
 		verdict_text(e, t, sizeof(t));
-		emit(&o, "expect %s\n", t);
+		textout(&o, "expect %s\n", t);
 	}
 	return o.len;
 }

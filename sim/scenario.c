@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textout.h"
 #include "time.h"
 
 enum vtype {
@@ -570,55 +571,39 @@ int scenario_parse(const char *text, struct sim_params *p, struct scenario_expec
 
 /* ---- formatting ---- */
 
-struct out {
-	char *buf;
-	size_t cap, len;
-};
-
-static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void emit(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->len < o->cap ? o->buf + o->len : NULL, o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n;
-}
-
 size_t scenario_format(const struct sim_params *p, const struct scenario_expect *e, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0 };
+	struct textout o = { buf, cap, 0 };
 	if (cap > 0)
 		buf[0] = '\0';
-	emit(&o, "# isim scenario (format: sim/README.md)\nseed %llu\n", (unsigned long long)p->seed);
+	textout(&o, "# isim scenario (format: sim/README.md)\nseed %llu\n", (unsigned long long)p->seed);
 	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
-		emit(&o, "%s", sections[s]);
+		textout(&o, "%s", sections[s]);
 		for (size_t i = 0; i < NKEYS; i++) {
 			if (strcmp(keys[i].section, sections[s]) != 0)
 				continue;
 			char v[64];
 			fmt_value(p, &keys[i], v, sizeof(v));
-			emit(&o, " %s=%s", keys[i].name, v);
+			textout(&o, " %s=%s", keys[i].name, v);
 		}
-		emit(&o, "\n");
+		textout(&o, "\n");
 	}
 	for (unsigned i = 0; i < p->faults.n; i++) {
 		const struct fault *f = &p->faults.f[i];
 		char at[32], dur[32];
 		fmt_time(at, sizeof(at), f->at_ns);
 		fmt_time(dur, sizeof(dur), f->dur_ns);
-		emit(&o, "fault %s at=%s", fault_kind_name(f->kind), at);
+		textout(&o, "fault %s at=%s", fault_kind_name(f->kind), at);
 		if (f->dur_ns != 0)
-			emit(&o, " for=%s", dur);
-		emit(&o, " ini=%d gw=%d", f->ini, f->gw);
+			textout(&o, " for=%s", dur);
+		textout(&o, " ini=%d gw=%d", f->ini, f->gw);
 		if (f->kind == F_PARTITION)
-			emit(&o, " dir=%s", fault_dir_name(f->dir));
+			textout(&o, " dir=%s", fault_dir_name(f->dir));
 		if (f->a != 0)
-			emit(&o, " a=%llu", (unsigned long long)f->a);
+			textout(&o, " a=%llu", (unsigned long long)f->a);
 		if (f->b != 0)
-			emit(&o, " b=%llu", (unsigned long long)f->b);
-		emit(&o, "\n");
+			textout(&o, " b=%llu", (unsigned long long)f->b);
+		textout(&o, "\n");
 	}
 	if (e != NULL) {
 		size_t need = expect_format(e, o.len < o.cap ? o.buf + o.len : NULL, o.len < o.cap ? o.cap - o.len : 0);
