@@ -9,8 +9,26 @@
 
 BUILD ?= build
 CC ?= gcc
-MAKEFLAGS += --jobs=$(shell nproc) --output-sync=target
+# Parallel, and unbuffered: a recipe's output appears as it is written
+# (--output-sync would hold a long step's progress until it ends).
+MAKEFLAGS += --jobs=$(shell nproc)
 SHELL := /bin/bash
+AR ?= ar
+
+# Quiet by default, as kbuild and git are: one short line per compile, link
+# or archive ("  CC  ref_target/core/conn.c"); V=1 prints full commands.
+# $(call say,WHAT,NAME) goes in front of a recipe line.
+V ?= 0
+ifeq ($(V),1)
+say =
+else
+say = @printf '  %-4s %s\n' '$(1)' '$(2)';
+endif
+
+# Every compile, link and archive rule has `| deps` (order-only): make runs
+# tools/deps.sh to its end before any compiler starts, whatever --jobs is.
+# DEPS_CMD is replaceable for tools/tests/make-order.sh, which checks this.
+DEPS_CMD ?= tools/deps.sh --quiet
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wimplicit-fallthrough \
@@ -38,32 +56,32 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 all: build
 
 deps:
-	@tools/deps.sh --quiet
+	@$(DEPS_CMD)
 
 build: deps $(BUILD)/rel/reftarget $(BUILD)/asan/reftarget $(BUILD)/rel/unit_tests $(BUILD)/asan/unit_tests sim
 
 define variant
-$(BUILD)/$(1)/%.o: %.c
+$(BUILD)/$(1)/%.o: %.c | deps
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$($(2)_CFLAGS) -c $$< -o $$@
+	$$(call say,CC,$$<)$$(CC) $$($(2)_CFLAGS) -c $$< -o $$@
 
-$(BUILD)/$(1)/libengine.a: $(call objs,$(1),$(ENGINE_SRC))
+$(BUILD)/$(1)/libengine.a: $(call objs,$(1),$(ENGINE_SRC)) | deps
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
-$(BUILD)/$(1)/libbs.a: $(call objs,$(1),$(BS_SRC))
+$(BUILD)/$(1)/libbs.a: $(call objs,$(1),$(BS_SRC)) | deps
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
-$(BUILD)/$(1)/libdaemon.a: $(call objs,$(1),$(DAEMON_SRC))
+$(BUILD)/$(1)/libdaemon.a: $(call objs,$(1),$(DAEMON_SRC)) | deps
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
-$(BUILD)/$(1)/reftarget: $(call objs,$(1),ref_target/daemon/main.c) $(BUILD)/$(1)/libdaemon.a $(BUILD)/$(1)/libbs.a $(BUILD)/$(1)/libengine.a
-	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_DAEMON) $$(LIB_ENGINE)
+$(BUILD)/$(1)/reftarget: $(call objs,$(1),ref_target/daemon/main.c) $(BUILD)/$(1)/libdaemon.a $(BUILD)/$(1)/libbs.a $(BUILD)/$(1)/libengine.a | deps
+	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_DAEMON) $$(LIB_ENGINE)
 
-$(BUILD)/$(1)/unit_tests: $(call objs,$(1),$(UNIT_SRC)) $(BUILD)/$(1)/libdaemon.a $(BUILD)/$(1)/libbs.a $(BUILD)/$(1)/libengine.a
-	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_CHECK) $$(LIB_DAEMON) $$(LIB_ENGINE)
+$(BUILD)/$(1)/unit_tests: $(call objs,$(1),$(UNIT_SRC)) $(BUILD)/$(1)/libdaemon.a $(BUILD)/$(1)/libbs.a $(BUILD)/$(1)/libengine.a | deps
+	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_CHECK) $$(LIB_DAEMON) $$(LIB_ENGINE)
 
 -include $$(patsubst %.o,%.d,$(call objs,$(1),$(ENGINE_SRC) $(BS_SRC) $(DAEMON_SRC) $(UNIT_SRC) ref_target/daemon/main.c))
 endef
@@ -98,6 +116,13 @@ run: deps $(BUILD)/rel/reftarget
 
 clean:
 	rm -rf $(BUILD)
+
+# What CI does (.ci/run): FRESH_CMD (default make test) in a clone of HEAD
+# inside a Debian 12 root made new for the run; run it before you stop.
+FRESH_CMD ?= make test
+.PHONY: fresh-check
+fresh-check:
+	tools/fresh-root.sh $(FRESH_CMD)
 
 # Each area (sim, fuzz, conformance, ...) owns its own make fragment; a
 # fragment adds its benchmark to BENCH_TARGETS.

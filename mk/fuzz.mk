@@ -57,16 +57,16 @@ COV_LDFLAGS := -fprofile-instr-generate
 
 # $(call fuzz_variant,name,compiler,CFLAGS,LDFLAGS,main-source)
 define fuzz_variant
-$(FZ)/$(1)/obj/%.o: %.c
+$(FZ)/$(1)/obj/%.o: %.c | deps
 	@mkdir -p $$(dir $$@)
-	$(2) $(3) -c $$< -o $$@
+	$$(call say,CC,$$< [$(1)])$(2) $(3) -c $$< -o $$@
 
-$(FZ)/$(1)/libfz.a: $$(patsubst %.c,$(FZ)/$(1)/obj/%.o,$(FUZZ_LIB_SRC))
+$(FZ)/$(1)/libfz.a: $$(patsubst %.c,$(FZ)/$(1)/obj/%.o,$(FUZZ_LIB_SRC)) | deps
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
-$(FZ)/$(1)/%: $(FZ)/$(1)/obj/fuzz/harness_%.o $(5) $(FZ)/$(1)/libfz.a
-	$(2) $(4) -o $$@ $$^ $(LIB_ENGINE)
+$(FZ)/$(1)/%: $(FZ)/$(1)/obj/fuzz/harness_%.o $(5) $(FZ)/$(1)/libfz.a | deps
+	$$(call say,LD,$$@)$(2) $(4) -o $$@ $$^ $(LIB_ENGINE)
 
 -include $$(patsubst %.c,$(FZ)/$(1)/obj/%.d,$(FUZZ_LIB_SRC) fuzz/replay.c $(wildcard fuzz/harness_*.c))
 endef

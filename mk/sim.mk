@@ -25,21 +25,21 @@ sim: deps $(BUILD)/rel/isim $(BUILD)/asan/isim $(BUILD)/rel/sim_tests $(BUILD)/a
 	$(BUILD)/rel/sim_live_probe
 
 define sim_variant
-$(BUILD)/$(1)/libsim.a: $(call objs,$(1),$(SIM_CORE_SRC))
+$(BUILD)/$(1)/libsim.a: $(call objs,$(1),$(SIM_CORE_SRC)) | deps
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
-$(BUILD)/$(1)/isim: $(call objs,$(1),$(SIM_HOST_SRC)) $(BUILD)/$(1)/libsim.a $(BUILD)/$(1)/libengine.a
-	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_SIM)
+$(BUILD)/$(1)/isim: $(call objs,$(1),$(SIM_HOST_SRC)) $(BUILD)/$(1)/libsim.a $(BUILD)/$(1)/libengine.a | deps
+	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_SIM)
 
 $(BUILD)/$(1)/sim_tests: $(call objs,$(1),$(SIM_TEST_SRC)) $(BUILD)/$(1)/sim/runner.o $(BUILD)/$(1)/libsim.a \
-		$(BUILD)/$(1)/libengine.a
-	$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_CHECK) $$(LIB_SIM)
+		$(BUILD)/$(1)/libengine.a | deps
+	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_CHECK) $$(LIB_SIM)
 
 # The engine's unit test runner, with the simulator's list of suites.
-$(BUILD)/$(1)/sim/runner.o: ref_target/tests/main.c $(BUILD)/sim-suites/suites.h
+$(BUILD)/$(1)/sim/runner.o: ref_target/tests/main.c $(BUILD)/sim-suites/suites.h | deps
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$($(2)_CFLAGS) -I$(BUILD)/sim-suites -c $$< -o $$@
+	$$(call say,CC,$$<)$$(CC) $$($(2)_CFLAGS) -I$(BUILD)/sim-suites -c $$< -o $$@
 $(call objs,$(1),$(SIM_TEST_SRC)): $(2)_CFLAGS += -Wno-missing-prototypes
 
 -include $$(patsubst %.o,%.d,$(call objs,$(1),$(SIM_CORE_SRC) $(SIM_HOST_SRC) $(SIM_TEST_SRC)))
@@ -47,8 +47,8 @@ endef
 $(eval $(call sim_variant,rel,REL))
 $(eval $(call sim_variant,asan,ASAN))
 
-$(BUILD)/rel/sim_live_probe: $(call objs,rel,sim/tests/live_probe_main.c) $(BUILD)/rel/libsim.a
-	$(CC) -o $@ $^ $(LIB_SIM)
+$(BUILD)/rel/sim_live_probe: $(call objs,rel,sim/tests/live_probe_main.c) $(BUILD)/rel/libsim.a | deps
+	$(call say,LD,$@)$(CC) -o $@ $^ $(LIB_SIM)
 
 # The sim's suites, found as the engine's are.
 $(BUILD)/sim-suites/suites.h: $(SIM_TEST_SRC)
@@ -59,16 +59,16 @@ $(BUILD)/sim-suites/suites.h: $(SIM_TEST_SRC)
 
 # One engine per planted bug, release flags plus the switch.
 define sim_bug
-$(BUILD)/bug-$(1)/%.o: %.c
+$(BUILD)/bug-$(1)/%.o: %.c | deps
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(REL_CFLAGS) -DRT_PLANT_BUG=$(1) -DRT_PLANT_BUG_$(1)=1 -c $$< -o $$@
+	$$(call say,CC,$$< [$(1)])$$(CC) $$(REL_CFLAGS) -DRT_PLANT_BUG=$(1) -DRT_PLANT_BUG_$(1)=1 -c $$< -o $$@
 
-$(BUILD)/bug-$(1)/libengine.a: $(patsubst %.c,$(BUILD)/bug-$(1)/%.o,$(ENGINE_SRC))
+$(BUILD)/bug-$(1)/libengine.a: $(patsubst %.c,$(BUILD)/bug-$(1)/%.o,$(ENGINE_SRC)) | deps
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
-$(BUILD)/bug-$(1)/isim: $(call objs,rel,$(SIM_HOST_SRC)) $(BUILD)/rel/libsim.a $(BUILD)/bug-$(1)/libengine.a
-	$$(CC) -o $$@ $$^ $$(LIB_SIM)
+$(BUILD)/bug-$(1)/isim: $(call objs,rel,$(SIM_HOST_SRC)) $(BUILD)/rel/libsim.a $(BUILD)/bug-$(1)/libengine.a | deps
+	$$(call say,LD,$$@)$$(CC) -o $$@ $$^ $$(LIB_SIM)
 
 -include $$(patsubst %.c,$(BUILD)/bug-$(1)/%.d,$(ENGINE_SRC))
 endef

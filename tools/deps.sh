@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh: install every Debian package the project needs, idempotently.
+# Every build, test, bench and report step's package is here: .ci/run runs
+# make test in a fresh Debian 12 root with nothing else installed
+# (tools/fresh-root.sh), so a missing line fails CI, not a user.
 #
 # Fast when nothing is missing (one dpkg-query), so `make` can call it every
 # time. Runs `apt-get update` at most once, and only when something is
@@ -8,23 +11,27 @@ set -euo pipefail
 
 PACKAGES=(
 	# build
-	gcc make pkg-config binutils
+	gcc make pkg-config binutils git
 	# engine: CHAP digests (MD5, SHA-1, SHA-256, SHA3-256)
 	nettle-dev
 	# daemon: JSON configuration
 	libjansson-dev
 	# unit tests and memory checks
 	check libsubunit-dev valgrind
-	# integration tests: real initiator tools and suite; network namespaces
-	libiscsi-bin iproute2 util-linux procps
+	# integration tests: real initiator tools and suite, and libiscsi's
+	# headers for the test clients we compile (pr_tool.c, iobench.c);
+	# network namespaces, process tools
+	libiscsi-bin libiscsi-dev iproute2 util-linux procps
 	# coverage, time-driven daemon behaviour
 	lcov faketime libfaketime
-	# fuzzing
-	clang llvm libclang-rt-14-dev afl++
+	# fuzzing (seeds.py of make fuzz-corpus is the one Python script)
+	clang llvm libclang-rt-14-dev afl++ python3
 	# traces
 	libpcap-dev tshark
 	# conformance peers: tgt, LIO in a QEMU guest, open-iscsi guest
-	tgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat
+	tgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat e2fsprogs
+	# the HTML report, rendered and checked in a real browser
+	chromium
 )
 
 quiet=0

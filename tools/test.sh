@@ -14,16 +14,37 @@ start_all=$(date +%s)
 TABLE=$LOGS/summary.md.tmp
 printf "| step | result | seconds | detail |\n|---|---|---:|---|\n" >"$TABLE"
 
+PROGRESS_EVERY=${PROGRESS_EVERY:-20}
+
+# watch NAME LOG T0: while a step runs, every PROGRESS_EVERY seconds, print
+# the last line its log holds (the tools write "[done/total] ..." or
+# "N s left" lines for this). Runs in the background; the step itself stays
+# in the foreground, so Ctrl-C and signals reach it as before.
+watch() {
+	local line
+	trap 'exit 0' TERM
+	while sleep "$PROGRESS_EVERY"; do
+		line=$(tail -c 2000 "$2" 2>/dev/null | tr '\r' '\n' | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c 1-100)
+		printf '%-28s ....  %4ss  %s\n' "$1" "$(($(date +%s) - $3))" "$line"
+	done
+}
+
 # step NAME COMMAND...: run one step, record its result and a one-line detail
 # (the last line of its log that looks like a summary).
 step() {
 	local name=$1; shift
 	local log=$LOGS/$name.log t0 t1 rc detail
 	t0=$(date +%s)
-	printf '%-28s ' "$name"
-	"$@" >"$log" 2>&1
+	: >"$log"
+	watch "$name" "$log" "$t0" 2>/dev/null &
+	local watcher=$!
+	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
+	pkill -P "$watcher" 2>/dev/null # its sleep: the loop then ends
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
 	t1=$(date +%s)
+	printf '%-28s ' "$name"
 	detail=$(grep -E '^[0-9]+%: Checks|^(SUMMARY|summary|result)[: ]' "$log" | tail -n 1)
 	printf '| %s | %s | %s | %s |\n' "$name" "$([ $rc -eq 0 ] && echo PASS || echo "FAIL ($rc)")" \
 		"$((t1 - t0))" "$(printf '%s' "$detail" | tr '|' '/')" >>"$TABLE"

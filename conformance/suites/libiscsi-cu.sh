@@ -138,7 +138,9 @@ declare -A count=([PASS]=0 [FAIL]=0 [SKIP]=0 [HANG]=0)
 t_all=$SECONDS
 hangs_in_a_row=0
 stopped=
+n_done=0
 for t in "${tests[@]}"; do
+	n_done=$((n_done + 1))
 	log=$LOGS/$t.log
 	t0=$EPOCHREALTIME
 	rc=0
@@ -160,7 +162,9 @@ for t in "${tests[@]}"; do
 	count[$result]=$((count[$result] + 1))
 	if [ "$result" = HANG ]; then hangs_in_a_row=$((hangs_in_a_row + 1)); else hangs_in_a_row=0; fi
 	printf '%s,%s,%s,%s\n' "$t" "$result" "$secs" "$(csv_field "$detail")" >>"$OUT.tmp"
-	printf '%-4s %5ss %s %s\n' "$result" "$secs" "$t" "$detail"
+	# [done/total] makes the line a progress line too (make test shows
+	# the last one while the step runs).
+	printf '%-4s %5ss [%d/%d] %s %s\n' "$result" "$secs" "$n_done" "${#tests[@]}" "$t" "$detail"
 done
 mv "$OUT.tmp" "$OUT"
 echo "result: ${#tests[@]} tests, ${count[PASS]} PASS / ${count[FAIL]} FAIL / ${count[SKIP]} SKIP / ${count[HANG]} HANG in $((SECONDS - t_all))s"

@@ -10,14 +10,30 @@ set -uo pipefail
 SECONDS_EACH=${FUZZ_SMOKE_SECONDS:-45}
 failed=()
 total_execs=0
+SMOKE_PROGRESS=${SMOKE_PROGRESS:-15}
+n=0
 for h in "$@"; do
+	n=$((n + 1))
 	work=$FZ/smoke/$h
 	rm -rf "$work"
 	mkdir -p "$work/corpus" "$FUZZ_DIR/crashes/$h"
 	log=$work/fuzz.log
 	# shellcheck disable=SC2046
 	"$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$SECONDS_EACH" \
-		-artifact_prefix="$FUZZ_DIR/crashes/$h/" "$work/corpus" "$FUZZ_DIR/corpus/$h" >"$log" 2>&1
+		-artifact_prefix="$FUZZ_DIR/crashes/$h/" "$work/corpus" "$FUZZ_DIR/corpus/$h" >"$log" 2>&1 &
+	pid=$!
+	# A progress line every SMOKE_PROGRESS seconds: seconds left and the
+	# exec/s of libFuzzer's last status line.
+	t0=$SECONDS
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		if [ $(((SECONDS - t0) % SMOKE_PROGRESS)) -eq 0 ] && [ $((SECONDS - t0)) -gt 0 ]; then
+			rate=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p')
+			printf 'smoke %-8s [%d/%d] %ds left, %s exec/s\n' "$h" "$n" "$#" \
+				"$((SECONDS_EACH - (SECONDS - t0) > 0 ? SECONDS_EACH - (SECONDS - t0) : 0))" "${rate:-?}"
+		fi
+	done
+	wait "$pid"
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
