@@ -38,32 +38,13 @@ if ! command -v debootstrap >/dev/null; then
 		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >/dev/null; }
 fi
 
-# The mirror this machine's apt uses for $SUITE (deb822 or one-line form).
-mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		awk -v suite="$SUITE" '
-			/^$/ { if (deb && uri != "" && has) { print uri; exit } deb = 0; uri = ""; has = 0; next }
-			/^Types:/ { deb = ($0 ~ /(^|[ \t])deb([ \t]|$)/) }
-			/^URIs:/ { uri = $2 }
-			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) has = 1 }
-			END { if (deb && uri != "" && has) print uri }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -e "$f" ] || continue
-		awk -v suite="$SUITE" '$1 == "deb" { u = $2; s = $3; if ($2 ~ /^\[/) { u = $3; s = $4 } if (s == suite) print u }' "$f"
-	done
-}
-MIRROR=$(mirror | head -n 1)
-if [ -z "$MIRROR" ]; then
+if ! MIRROR=$("$HERE/tools/apt-mirror.sh" "$SUITE"); then
 	echo "fresh-root: no apt source for $SUITE in /etc/apt: cannot tell debootstrap where Debian is" >&2
 	exit 2
 fi
 
 mkdir -p "$CACHE/debootstrap" "$CACHE/archives/partial" /var/tmp
 ROOT=$(mktemp -d /var/tmp/iscsi-sim-fresh.XXXXXX)
-MOUNTS=()
 
 # mounted_under DIR: the mount points at or below DIR, deepest first.
 mounted_under() {

@@ -25,8 +25,13 @@ rootfs_tree() {
 	[ -f "$OUT/debootstrap.stamp" ] && [ "$(cat "$OUT/debootstrap.stamp")" = "$stamp" ] && return 0
 	conf_log "initiator-image: debootstrap (about a minute)"
 	rm -rf "$OUT/debootstrap"
-	debootstrap --variant=minbase --include="$PACKAGES" bookworm "$OUT/debootstrap" \
-		http://deb.debian.org/debian >"$OUT/debootstrap.log" 2>&1 ||
+	# The mirror apt uses here; the .deb files go to apt's own cache (in
+	# tools/fresh-root.sh's roots, a cache that outlives the root).
+	local mirror
+	mirror=$("$CONF_DIR/../tools/apt-mirror.sh" bookworm) || conf_die "no apt source for bookworm in /etc/apt"
+	mkdir -p /var/cache/apt/archives
+	debootstrap --variant=minbase --include="$PACKAGES" --cache-dir=/var/cache/apt/archives \
+		bookworm "$OUT/debootstrap" "$mirror" >"$OUT/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$OUT/debootstrap.log" >&2; conf_die "debootstrap failed"; }
 	rm -rf "$OUT/debootstrap/var/cache/apt/archives"/*.deb
 	echo "$stamp" >"$OUT/debootstrap.stamp"
