@@ -7,8 +7,10 @@
 #
 #   conformance/run.sh [-t "reftarget tgt lio"] [-s "cu tools guest"]
 #                      [-f REGEX] [-x REGEX] [-o RESULTS_DIR] [-r REFERENCE_DIR]
+#                      [-u URL [-U URL2]]
 #
-#   -t  targets (conformance/targets/<name>.sh), in column order. The
+#   -t  targets (conformance/targets/<name>.sh), in column order; `url` is
+#       a target already running, given by -u (targets/url.sh). The
 #       reftarget column runs each test on the LU flavour
 #       conformance/flavours.txt gives it, starting each flavour once;
 #       reftarget:<flavour> runs everything on that one flavour, in a
@@ -23,13 +25,18 @@
 #   -r  results of a previous full run, used for a target not run now
 #       (the fast subset in `make test` compares with the recorded LIO
 #       column this way)
+#   -u  the url target's URL, iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN;
+#       HOST must be an address of the namespace the run is in, so the
+#       target must be started inside it: conformance/with-target.sh does
+#       that with a start hook (README.md, "Your own target")
+#   -U  a second portal to the same LU, for the MultipathIO tests
 #
 # Everything runs inside a loopback-only network namespace
 # (tools/netns-run.sh): targets listen on 127.0.0.1, the LIO guest is
 # reached by hostfwd only. Exit status: non-zero when a target failed to
-# start, reftarget differs from LIO in a way that
-# conformance/expected-differences.md does not list, skips in a way
-# conformance/skips.md does not list, or misses the bar once it is
+# start (a url target: did not answer), reftarget differs from LIO in a
+# way that conformance/expected-differences.md does not list, skips in a
+# way conformance/skips.md does not list, or misses the bar once it is
 # enforced (conformance/bar.sh).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -57,7 +64,8 @@ filter=.
 exclude=
 out=$CONF_DIR/results
 reference=
-while getopts "t:s:f:x:o:r:" opt; do
+url= url2=
+while getopts "t:s:f:x:o:r:u:U:" opt; do
 	case "$opt" in
 	t) targets=$OPTARG ;;
 	s) suites=$OPTARG ;;
@@ -65,9 +73,21 @@ while getopts "t:s:f:x:o:r:" opt; do
 	x) exclude=$OPTARG ;;
 	o) out=$OPTARG ;;
 	r) reference=$OPTARG ;;
-	*) sed -n '2,32p' "$0" >&2; exit 2 ;;
+	u) url=$OPTARG ;;
+	U) url2=$OPTARG ;;
+	*) sed -n '2,40p' "$0" >&2; exit 2 ;;
 	esac
 done
+[ $OPTIND -gt $# ] || conf_die "unexpected argument '${!OPTIND}' (options only; run.sh -h lists them)"
+# The url target: its URLs are checked before anything runs.
+if [[ " $targets " == *" url "* ]]; then
+	[ -n "$url" ] || conf_die "target url needs -u iscsi://HOST[:PORT]/IQN/LUN"
+	"$CONF_DIR/targets/url.sh" parse "$url" >/dev/null
+	[ -z "$url2" ] || "$CONF_DIR/targets/url.sh" parse "$url2" >/dev/null
+	export CONF_URL=$url CONF_URL2=$url2
+elif [ -n "$url$url2" ]; then
+	conf_die "-u and -U name the url target: add -t url"
+fi
 mkdir -p "$out" "$CONF_WORK"
 
 # The skip counter (cu_skip.c) is built here so that the scripts work from
@@ -85,6 +105,7 @@ versions() {
 	tgt) echo "version=tgt $(tgtd -V 2>&1 | head -n 1)" ;;
 	lio) echo "version=linux $(cat "$CONF_CACHE/lio/kernel-version" 2>/dev/null || echo unknown)" ;;
 	reftarget) echo "version=reftarget $(git -C "$CONF_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" ;;
+	url) echo "version=${CONF_URL_VERSION:-unknown}" ;;
 	esac
 }
 
@@ -205,8 +226,12 @@ done
 matrix_args=(-o "$out")
 [ -n "$reference" ] && matrix_args+=(-r "$reference")
 # The matrix always has the three columns, in this order; a target not run
-# now is filled from the reference run, if any.
+# now is filled from the reference run, if any. A run of the url target
+# alone has its own column only, unless a reference run is given to
+# compare with; the bar is reftarget's, so it is not checked then.
 columns=$(printf '%s\n' reftarget tgt lio ${targets//:/-} | awk '!seen[$0]++' | tr '\n' ' ')
+url_only=$([ "$targets" = url ] && echo 1 || echo 0)
+[ "$url_only" = 1 ] && [ -z "$reference" ] && columns=url
 "$CONF_DIR/matrix.sh" "${matrix_args[@]}" $columns || status=1
-"$CONF_DIR/bar.sh" "${matrix_args[@]}" || status=1
+[ "$url_only" = 1 ] || "$CONF_DIR/bar.sh" "${matrix_args[@]}" || status=1
 exit $status

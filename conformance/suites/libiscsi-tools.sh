@@ -6,6 +6,12 @@
 # (RFC 7143 §12.1.3). Each check is one row of OUT.csv (test,result,
 # seconds,detail) named tools.*, result PASS, FAIL or NA.
 #
+# A target given by URL (targets/url.sh) may lack what a check needs: no
+# second portal (URL2), no CHAP credentials (CHAP_URL), an unknown LU size
+# (LU_BYTES); those checks are NA, or check only the form of the answer.
+# LS_CREDENTIALS (USER%SECRET@) is what discovery needs on a target that
+# requires CHAP for everything.
+#
 # iscsi-ls follows SendTargets answers; against a target in a guest
 # (GUEST=1) those name the guest's own address, so its rows are NA by rule
 # (shared/notes/peers-and-guests.md, "the trap"), not merely unreachable.
@@ -20,6 +26,9 @@ for k in PORTAL URL URL2 CHAP_URL CHAP_BAD_URL NOCHAP_URL GUEST LU_BYTES; do
 done
 CHAP_PORTAL=$(conf_env_get "$WORK" CHAP_PORTAL)
 CHAP_PORTAL=${CHAP_PORTAL:-$PORTAL}
+LS_CREDENTIALS=$(conf_env_get "$WORK" LS_CREDENTIALS)
+# The CHAP identity is the one in CHAP_URL (iscsi://USER%SECRET@...).
+CHAP_CREDENTIALS=$(sed -nE 's|^iscsi://([^@/]*@).*|\1|p' <<<"$CHAP_URL")
 IQN=$(sed -E 's|^iscsi://[^/]*/([^/]*)/.*|\1|' <<<"$URL")
 CHAP_IQN=$(sed -E 's|^iscsi://[^/]*/([^/]*)/.*|\1|' <<<"$CHAP_URL")
 LOGS=$WORK/tools-logs
@@ -58,12 +67,17 @@ if [ "$GUEST" = 1 ]; then
 		record "$name" NA 0.0 "discovery-following tool not pointed at a guest"
 	done
 else
-	check tools.ls.discovery ok "Target:$IQN Portal:" iscsi-ls "${INIT[@]}" "iscsi://$PORTAL"
-	check tools.ls.show-luns ok "Lun:[0-9]+ +Type:DIRECT_ACCESS" iscsi-ls "${INIT[@]}" -s "iscsi://$PORTAL"
-	check tools.ls.chap-discovery ok "Target:$CHAP_IQN Portal:" \
-		iscsi-ls "${INIT[@]}" "iscsi://$CONF_CHAP_USER%$CONF_CHAP_SECRET@$CHAP_PORTAL"
-	check tools.ls.chap-show-luns ok "Lun:[0-9]+ +Type:DIRECT_ACCESS" \
-		iscsi-ls "${INIT[@]}" -s "iscsi://$CONF_CHAP_USER%$CONF_CHAP_SECRET@$CHAP_PORTAL"
+	check tools.ls.discovery ok "Target:$IQN Portal:" iscsi-ls "${INIT[@]}" "iscsi://$LS_CREDENTIALS$PORTAL"
+	check tools.ls.show-luns ok "Lun:[0-9]+ +Type:DIRECT_ACCESS" iscsi-ls "${INIT[@]}" -s "iscsi://$LS_CREDENTIALS$PORTAL"
+	if [ -z "$CHAP_URL" ]; then
+		record tools.ls.chap-discovery NA 0.0 "no CHAP credentials given"
+		record tools.ls.chap-show-luns NA 0.0 "no CHAP credentials given"
+	else
+		check tools.ls.chap-discovery ok "Target:$CHAP_IQN Portal:" \
+			iscsi-ls "${INIT[@]}" "iscsi://$CHAP_CREDENTIALS$CHAP_PORTAL"
+		check tools.ls.chap-show-luns ok "Lun:[0-9]+ +Type:DIRECT_ACCESS" \
+			iscsi-ls "${INIT[@]}" -s "iscsi://$CHAP_CREDENTIALS$CHAP_PORTAL"
+	fi
 fi
 check tools.inq.standard ok "Peripheral Device Type:DIRECT_ACCESS" iscsi-inq "${INIT[@]}" "$URL"
 check tools.inq.vpd-supported ok "SUPPORTED_VPD_PAGES|0x80|UNIT_SERIAL" iscsi-inq "${INIT[@]}" -e 1 -c 0 "$URL"
@@ -71,11 +85,22 @@ check tools.inq.vpd-supported ok "SUPPORTED_VPD_PAGES|0x80|UNIT_SERIAL" iscsi-in
 check tools.inq.vpd-unit-serial ok "Unit Serial Number:\[ *[^] ]" iscsi-inq "${INIT[@]}" -e 1 -c 128 "$URL"
 check tools.inq.vpd-device-id ok "Association:\(0\) LOGICAL_UNIT" iscsi-inq "${INIT[@]}" -e 1 -c 131 "$URL"
 check tools.inq.vpd-block-limits ok "maximum transfer length:" iscsi-inq "${INIT[@]}" -e 1 -c 176 "$URL"
-check tools.inq.second-portal ok "Peripheral Device Type:DIRECT_ACCESS" iscsi-inq "${INIT[@]}" "$URL2"
-check tools.readcapacity16.size ok "^$LU_BYTES\$" iscsi-readcapacity16 "${INIT[@]}" -s "$URL"
-check tools.chap.login ok "Peripheral Device Type:DIRECT_ACCESS" iscsi-inq "${INIT[@]}" "$CHAP_URL"
-check tools.chap.wrong-secret-refused refused "Authentication failure" iscsi-inq "${INIT[@]}" "$CHAP_BAD_URL"
-check tools.chap.no-credentials-refused refused "" iscsi-inq "${INIT[@]}" "$NOCHAP_URL"
+if [ -n "$URL2" ]; then
+	check tools.inq.second-portal ok "Peripheral Device Type:DIRECT_ACCESS" iscsi-inq "${INIT[@]}" "$URL2"
+else
+	record tools.inq.second-portal NA 0.0 "no second portal given"
+fi
+# An unknown size: READ CAPACITY(16) must still answer a byte count.
+check tools.readcapacity16.size ok "^${LU_BYTES:-[1-9][0-9]*}\$" iscsi-readcapacity16 "${INIT[@]}" -s "$URL"
+if [ -n "$CHAP_URL" ]; then
+	check tools.chap.login ok "Peripheral Device Type:DIRECT_ACCESS" iscsi-inq "${INIT[@]}" "$CHAP_URL"
+	check tools.chap.wrong-secret-refused refused "Authentication failure" iscsi-inq "${INIT[@]}" "$CHAP_BAD_URL"
+	check tools.chap.no-credentials-refused refused "" iscsi-inq "${INIT[@]}" "$NOCHAP_URL"
+else
+	for name in tools.chap.login tools.chap.wrong-secret-refused tools.chap.no-credentials-refused; do
+		record "$name" NA 0.0 "no CHAP credentials given"
+	done
+fi
 
 mv "$OUT.tmp" "$OUT"
 echo "result: tools ${count[PASS]} PASS / ${count[FAIL]} FAIL / ${count[NA]} NA"

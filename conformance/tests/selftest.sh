@@ -270,5 +270,83 @@ bar
 expect bar-unlisted-fail-is-not-a-skip-error 0 $?
 expect bar-unlisted-fail-misses-the-bar 1 "$(grep -c 'bar not met' "$b/summary.md")"
 
+# ---- url: a target given by URL (targets/url.sh, run.sh -u, with-target.sh) ----
+U=$CONF_DIR/targets/url.sh
+IQN=iqn.2003-01.org.example:disk
+parse() { "$U" parse "$1" 2>&1; }
+expect url-parse-plain "127.0.0.1 3260 $IQN 0 - -" "$(parse "iscsi://127.0.0.1/$IQN/0")"
+expect url-parse-chap "127.0.0.1 3261 $IQN 7 user secret-12345" "$(parse "iscsi://user%secret-12345@127.0.0.1:3261/$IQN/7")"
+expect url-parse-ipv6-eui "::1 3260 eui.0123456789abcdef 16383 - -" "$(parse "iscsi://[::1]/eui.0123456789abcdef/16383")"
+# refuse NAME URL WHY: parse fails, and says WHY.
+refuse() {
+	local out rc=0
+	out=$("$U" parse "$2" 2>&1) || rc=$?
+	if [ $rc -ne 0 ] && grep -qF -- "$3" <<<"$out"; then ok "$1"; else bad "$1" "exit $rc: $out"; fi
+}
+refuse url-refuses-other-scheme "http://127.0.0.1/$IQN/0" "must start with iscsi://"
+refuse url-refuses-port-0 "iscsi://127.0.0.1:0/$IQN/0" "port '0' is not a number from 1 to 65535"
+refuse url-refuses-port-65536 "iscsi://127.0.0.1:65536/$IQN/0" "port '65536'"
+refuse url-refuses-empty-port "iscsi://127.0.0.1:/$IQN/0" "port ''"
+refuse url-refuses-a-name "iscsi://localhost/$IQN/0" "names are not resolved"
+refuse url-refuses-bad-octet "iscsi://127.0.0.256/$IQN/0" "not an IPv4 address"
+refuse url-refuses-no-lun "iscsi://127.0.0.1/$IQN" "the path must be /IQN/LUN"
+refuse url-refuses-extra-path "iscsi://127.0.0.1/$IQN/0/1" "the path must be /IQN/LUN"
+refuse url-refuses-bad-iqn "iscsi://127.0.0.1/disk/0" "'disk' is not an iSCSI name"
+refuse url-refuses-lun-16384 "iscsi://127.0.0.1/$IQN/16384" "LUN '16384' is not a number from 0 to 16383"
+refuse url-refuses-lun-leading-zero "iscsi://127.0.0.1/$IQN/01" "LUN '01'"
+refuse url-refuses-user-without-secret "iscsi://user@127.0.0.1/$IQN/0" "credentials must be USER%SECRET"
+refuse url-refuses-percent-in-secret "iscsi://u%sec%ret@127.0.0.1/$IQN/0" "credentials must be USER%SECRET"
+refuse url-refuses-options "iscsi://127.0.0.1/$IQN/0?header_digest=crc32c" "options (?...)"
+refuse url-masks-the-secret "iscsi://u%topsecret@127.0.0.1/$IQN/x" "u%***@"
+expect url-error-has-no-secret 0 "$("$U" parse "iscsi://u%topsecret@127.0.0.1/$IQN/x" 2>&1 | grep -c topsecret)"
+out=$(env -u RT_IN_NETNS CONF_URL="iscsi://127.0.0.1/$IQN/0" "$U" start "$T/u" 2>&1)
+expect url-start-needs-the-namespace 1 "$(grep -c 'run me through tools/netns-run.sh' <<<"$out")"
+# 192.0.2.1: TEST-NET-1 (RFC 5737), never an address of this machine.
+out=$(RT_IN_NETNS=1 CONF_URL="iscsi://192.0.2.1/$IQN/0" "$U" start "$T/u" 2>&1)
+expect url-start-refuses-foreign-host 1 "$(grep -c 'is not loopback nor an address of this network namespace' <<<"$out")"
+out=$("$CONF_DIR/run.sh" -t url -s tools 2>&1)
+expect run-url-needs-u 1 "$(grep -c 'target url needs -u' <<<"$out")"
+out=$("$CONF_DIR/run.sh" -t tgt -u "iscsi://127.0.0.1/$IQN/0" 2>&1)
+expect run-u-needs-url-target 1 "$(grep -c 'add -t url' <<<"$out")"
+out=$("$CONF_DIR/run.sh" -t url -u "iscsi://127.0.0.1/$IQN/" 2>&1)
+expect run-checks-the-url-first 1 "$(grep -c "bad target URL" <<<"$out")"
+# In a namespace of its own: a listener stands in for a target (start only
+# checks that something listens), then nothing listens.
+cat >"$T/url-ns.sh" <<EOT
+socat TCP-LISTEN:3999,bind=127.0.0.1,fork,reuseaddr /dev/null & pid=\$!
+trap 'kill \$pid' EXIT
+CONF_URL='iscsi://u%secret-123456@127.0.0.1:3999/$IQN/3' CONF_URL_WAIT_SECONDS=5 "$U" start "$T/u" >/dev/null 2>&1 || echo start-failed
+kill \$pid; wait \$pid 2>/dev/null; trap - EXIT
+CONF_URL='iscsi://127.0.0.1:3999/$IQN/3' CONF_URL_WAIT_SECONDS=1 "$U" start "$T/u2" 2>&1 | grep -c 'nothing listens on 127.0.0.1:3999'
+EOT
+out=$("$CONF_DIR/../tools/netns-run.sh" bash "$T/url-ns.sh" 2>&1)
+expect url-start-says-nothing-listens 1 "$out"
+env_of() { sed -n "s/^$1=//p" "$T/u/target.env"; }
+expect url-env-chap-url "iscsi://u%secret-123456@127.0.0.1:3999/$IQN/3" "$(env_of CHAP_URL)"
+expect url-env-nochap-url "iscsi://127.0.0.1:3999/$IQN/3" "$(env_of NOCHAP_URL)"
+expect url-env-bad-secret-same-length "iscsi://u%xxxxxxxxxxxxx@127.0.0.1:3999/$IQN/3" "$(env_of CHAP_BAD_URL)"
+expect url-env-ls-credentials "u%secret-123456@" "$(env_of LS_CREDENTIALS)"
+# with-target.sh: a hook's stdout is KEY=VALUE lines only, and what it
+# started is stopped when the run ends, even a run that failed.
+cat >"$T/hook-chatty" <<'EOT'
+#!/usr/bin/env bash
+echo "starting my target"
+echo "URL=iscsi://127.0.0.1:3998/iqn.2003-01.org.example:disk/0"
+EOT
+cat >"$T/hook-sleeper" <<EOT
+#!/usr/bin/env bash
+sleep 300 >/dev/null 2>&1 &
+echo "PID=\$!"
+echo "\$!" >"$T/sleeper.pid"
+echo "URL=iscsi://127.0.0.1:3998/$IQN/0"
+EOT
+chmod +x "$T/hook-chatty" "$T/hook-sleeper"
+out=$(CONF_WORK=$T/w1 "$CONF_DIR/with-target.sh" "$T/hook-chatty" -s tools 2>&1)
+expect with-target-refuses-chatter 1 "$(grep -c "hook printed 'starting my target' on stdout" <<<"$out")"
+rc=0
+out=$(CONF_WORK=$T/w2 CONF_URL_WAIT_SECONDS=1 "$CONF_DIR/with-target.sh" "$T/hook-sleeper" -s tools -o "$T/w2/results" 2>&1) || rc=$?
+expect with-target-fails-when-nothing-listens 1 "$([ $rc -ne 0 ] && grep -c 'nothing listens on 127.0.0.1:3998' <<<"$out")"
+expect with-target-stops-the-hooks-pid 1 "$(kill -0 "$(cat "$T/sleeper.pid")" 2>/dev/null && echo 0 || echo 1)"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
