@@ -145,8 +145,10 @@ for ((i = 1; i <= nsteps; i++)); do
 		if [ -z "$path" ]; then
 			ok "$label: the user's repository is the temp folder"
 		elif [ "$path" = iscsi-sim ] && [ -n "$(step_field "$i" with.ref)" ]; then
+			ref=$(step_field "$i" with.ref)
+			[[ $ref =~ ^\$\{\{\ *env\.([A-Za-z_][A-Za-z0-9_]*)\ *\}\}$ ]] && ref=${!BASH_REMATCH[1]:-}
 			if git clone --quiet "$ROOT" "$WS/iscsi-sim"; then
-				ok "$label: git clone of $(git -C "$ROOT" rev-parse --short HEAD) for the pinned $(step_field "$i" with.ref)"
+				ok "$label: git clone of $(git -C "$ROOT" rev-parse --short HEAD) for the pinned $ref"
 			else
 				bad "$label" "git clone $ROOT failed"
 				stepfail=1
