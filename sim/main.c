@@ -277,8 +277,17 @@ static int cmd_run(const struct opts *o)
 		fprintf(stderr, "isim: %s\n", err);
 		return 2;
 	}
-	if (o->svg != NULL)
-		out.svg = out_svg_new(p.gateways, p.initiators, p.paths);
+	if (o->svg != NULL) {
+		char title[128];
+		snprintf(title, sizeof(title), "%s", o->scenario != NULL ? base_name(o->scenario) : "");
+		char *dot = strrchr(title, '.');
+		if (dot != NULL)
+			*dot = '\0';
+		if ((out.svg = out_svg_new(&p, title)) == NULL) {
+			fprintf(stderr, "isim: %s: out of memory\n", o->svg);
+			return 2;
+		}
+	}
 	struct sim_result r;
 	uint64_t wall;
 	run_world(&p, &out, &r, &wall);
