@@ -453,7 +453,6 @@ static void collect(struct world *w, struct sim_result *out)
 {
 	out->sim_ns = w->q.now;
 	out->events = w->q.ran;
-	out->io_errors = w->io_errors;
 	out->engine_leaked = w->engine_leaked;
 	for (int i = 0; i < w->p->initiators; i++)
 		out->ios += w->inis[i].wl.stats.completed;

@@ -128,7 +128,6 @@ struct world {
 	bool done;
 	struct sim_result *res;
 	struct cov cov;
-	uint64_t io_errors;
 	uint64_t engine_leaked;
 	struct wcluster cluster;
 	uint64_t dual_writers;

@@ -21,8 +21,8 @@ PACKAGES=(
 	lcov faketime libfaketime
 	# fuzzing
 	clang llvm libclang-rt-14-dev afl++
-	# traces
-	libpcap-dev tshark
+	# traces; xmllint checks the timeline SVG is well-formed
+	libpcap-dev tshark libxml2-utils
 	# conformance peers: tgt, LIO in a QEMU guest, open-iscsi guest
 	tgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat
 )
