@@ -595,7 +595,7 @@ static void paths(FILE *f, const struct out_svg *o, int y0)
 	for (int i = 0; i < o->p.initiators; i++) {
 		for (int k = 0; k < o->p.paths; k++) {
 			int y = y0 + (i * o->p.paths + k) * (ROW_PX + ROW_GAP_PX);
-			char l[48], gw[16] = "gw?";
+			char l[64], gw[16] = "gw?";
 			if (i < SIM_INIS_MAX && k < SIM_PATHS_MAX && o->path_gw[i][k] >= 0)
 				snprintf(gw, sizeof(gw), "gw%d", o->path_gw[i][k]);
 			snprintf(l, sizeof(l), "ini%d path%d -> %s", i, k, gw);
