@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "block.h"
+
 /* disk.dirty[] bits per block */
 #define BLK_DIRTY 0x1u  /* the cache holds data the media does not */
 #define BLK_LISTED 0x2u /* in dirty_list */
@@ -136,7 +138,10 @@ static bool may_write(struct disk *d, struct disk_rec *r)
 		if (d->lock_owner >= 0) {
 			int old = d->lock_owner;
 			d->dead_below[old] = d->instance[old] + 1;
-			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_transfer", g, old, 0, 0, NULL);
+			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_transfer", g, old, 0, 0, ",\"from\":%d", old);
+		} else {
+			/* The first owner: the picture draws who holds the lock from here. */
+			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_acquired", g, -1, 0, 0, NULL);
 		}
 		d->lock_owner = g;
 		d->stats.lock_transfers++;
@@ -175,7 +180,8 @@ static enum rt_disk_status do_write(struct disk *d, struct disk_rec *r)
 		uint64_t wrong = rng_below(&d->rng, d->p.blocks - n + 1);
 		if (wrong != lba) {
 			d->stats.misdirected++;
-			trace_ev(d->tr, d->q->now, TEV_DISK, "misdirect", r->gw, -1, lba, wrong, NULL);
+			trace_ev(d->tr, d->q->now, TEV_DISK, "misdirect", r->gw, -1, lba, wrong,
+				",\"lba\":%llu,\"landed_lba\":%llu", (unsigned long long)lba, (unsigned long long)wrong);
 			lba = wrong;
 		}
 	}
@@ -212,6 +218,27 @@ static enum rt_disk_status do_read(struct disk *d, struct disk_rec *r)
 	return RT_DISK_OK;
 }
 
+/* The version a write carries (block.h), as the data oracle names it:
+ * "ver" in the line of a dio.write, so that an oracle's "returned version
+ * N" leads to the write that put it there, its gateway and its time.
+ * Left out when the first block is not one the initiators wrote. */
+static void trace_dio(struct disk *d, const struct disk_rec *r, enum rt_disk_status st)
+{
+	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes", "map_status" };
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, ver = 0, other = 0;
+	enum block_kind k = BLOCK_ZERO;
+	if (r->op == RT_DISK_WRITE && r->data != NULL && r->data_len >= bs)
+		k = block_decode(r->data, bs, lba, &ver, &other);
+	char ver_field[40] = "";
+	if (k == BLOCK_OK || k == BLOCK_WRONG_LBA)
+		snprintf(ver_field, sizeof(ver_field), ",\"ver\":%llu", (unsigned long long)ver);
+	trace_ev(d->tr, d->q->now, TEV_DIO, ops[r->op], r->gw, (int)st, lba, r->len / bs,
+		",\"lba\":%llu,\"blocks\":%llu%s,\"status\":%d,\"fua\":%d,\"instance\":%llu", (unsigned long long)lba,
+		(unsigned long long)(r->len / bs), ver_field, (int)st, (r->flags & RT_DISK_FUA) != 0,
+		(unsigned long long)r->instance);
+}
+
 static void ev_done(void *a, void *b, uint64_t arg)
 {
 	(void)arg;
@@ -235,11 +262,8 @@ static void ev_done(void *a, void *b, uint64_t arg)
 	case RT_DISK_MAP_STATUS:
 		break; /* the simulated disk is dense: answered below */
 	}
-	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes", "map_status" };
-	trace_ev(d->tr, d->q->now, TEV_DIO, ops[r->op], r->gw, (int)st, r->offset / d->p.block_size,
-		r->len / d->p.block_size, ",\"lba\":%llu,\"blocks\":%llu,\"status\":%d,\"fua\":%d,\"instance\":%llu",
-		(unsigned long long)(r->offset / d->p.block_size), (unsigned long long)(r->len / d->p.block_size), (int)st,
-		(r->flags & RT_DISK_FUA) != 0, (unsigned long long)r->instance);
+	if (trace_on(d->tr, TEV_DIO))
+		trace_dio(d, r, st);
 	struct rt_disk_io *io = r->io;
 	int gw = r->gw;
 	rec_free(d, r);
@@ -297,7 +321,8 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 	if (io->op != RT_DISK_FLUSH && !in_range(d, io->offset, io->len)) {
 		/* The engine asked for blocks that do not exist: its bug, shown as
 		 * an error rather than memory corruption here. */
-		trace_ev(d->tr, d->q->now, TEV_DISK, "out_of_range", gw, -1, io->offset, io->len, NULL);
+		trace_ev(d->tr, d->q->now, TEV_DISK, "out_of_range", gw, -1, io->offset, io->len,
+			",\"offset\":%llu,\"len\":%llu", (unsigned long long)io->offset, (unsigned long long)io->len);
 		r->op = RT_DISK_READ;
 		r->offset = r->len = 0;
 	}

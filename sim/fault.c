@@ -16,6 +16,32 @@ const char *fault_kind_name(enum fault_kind k)
 	return k < F_KINDS ? kind_names[k] : "unknown";
 }
 
+enum fault_scope fault_scope(enum fault_kind k)
+{
+	switch (k) {
+	case F_PARTITION:
+	case F_STALL:
+	case F_RESET:
+	case F_SLOW:
+	case F_LOGIN_DROP:
+	case F_SWIZZLE:
+		return FS_LINK;
+	case F_GW_CRASH:
+	case F_GW_POWER:
+	case F_GW_PAUSE:
+	case F_GW_SHUTDOWN:
+	case F_DISK_SLOW: /* one gateway's way to the disk */
+	case F_ALLOC_FAIL:
+	case F_ALUA_FAILOVER:
+		return FS_GATEWAY;
+	case F_DISK_POWER:
+	case F_DISK_BAD:
+	case F_KINDS:
+		break;
+	}
+	return FS_DISK;
+}
+
 enum fault_kind fault_kind_parse(const char *s)
 {
 	for (int k = 0; k < F_KINDS; k++)

@@ -56,7 +56,17 @@ struct fault_list {
 	unsigned n;
 };
 
+/* Which nodes a fault concerns: a link (one initiator and one gateway),
+ * one gateway alone, or the disk every gateway shares. Its ini (and, for
+ * the disk, its gw) mean nothing outside that scope. */
+enum fault_scope {
+	FS_LINK = 0,
+	FS_GATEWAY,
+	FS_DISK,
+};
+
 const char *fault_kind_name(enum fault_kind k);
+enum fault_scope fault_scope(enum fault_kind k);
 /* The kind named s, or F_KINDS. */
 enum fault_kind fault_kind_parse(const char *s);
 const char *fault_dir_name(enum fault_dir d);

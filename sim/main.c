@@ -204,12 +204,16 @@ static double ratio(uint64_t sim, uint64_t wall)
 	return wall ? (double)sim / (double)wall : 0.0;
 }
 
+/* The headline's I/O counts are the metrics' (io_ok, io_failed,
+ * io_path_failed), in the same words, so the two lines cannot disagree. */
 static void print_result(const struct sim_params *p, const struct sim_result *r, uint64_t wall)
 {
+	const int64_t *m = r->metrics.v;
 	printf("seed %" PRIu64 ": %s", p->seed, r->oracle == ORACLE_NONE ? "PASS" : "FAIL");
-	printf("  sim %.1fs  wall %.3fs  %.0fx  events %" PRIu64 "  ios %" PRIu64 " (%" PRIu64 " failed up)  faults %u  trace %016" PRIx64 "\n",
-		(double)r->sim_ns / 1e9, (double)wall / 1e9, ratio(r->sim_ns, wall), r->events, r->ios, r->io_errors,
-		p->faults.n, r->trace_hash);
+	printf("  sim %.1fs  wall %.3fs  %.0fx  events %" PRIu64 "  ios %" PRIu64 " (%" PRId64 " ok, %" PRId64
+	       " failed, %" PRId64 " of them by multipath)  faults %u  trace %016" PRIx64 "\n",
+		(double)r->sim_ns / 1e9, (double)wall / 1e9, ratio(r->sim_ns, wall), r->events, r->ios, m[METRIC_IO_OK],
+		m[METRIC_IO_FAILED], m[METRIC_IO_PATH_FAILED], p->faults.n, r->trace_hash);
 	if (r->oracle != ORACLE_NONE)
 		printf("  %s oracle at %.6fs: %s\n", sim_oracle_name(r->oracle), (double)r->fail_ns / 1e9, r->why);
 }
@@ -277,8 +281,17 @@ static int cmd_run(const struct opts *o)
 		fprintf(stderr, "isim: %s\n", err);
 		return 2;
 	}
-	if (o->svg != NULL)
-		out.svg = out_svg_new(p.gateways, p.initiators, p.paths);
+	if (o->svg != NULL) {
+		char title[128];
+		snprintf(title, sizeof(title), "%s", o->scenario != NULL ? base_name(o->scenario) : "");
+		char *dot = strrchr(title, '.');
+		if (dot != NULL)
+			*dot = '\0';
+		if ((out.svg = out_svg_new(&p, title)) == NULL) {
+			fprintf(stderr, "isim: %s: out of memory\n", o->svg);
+			return 2;
+		}
+	}
 	struct sim_result r;
 	uint64_t wall;
 	run_world(&p, &out, &r, &wall);
@@ -412,7 +425,7 @@ static void swarm_one(const struct opts *o, uint64_t seed, struct record *rec)
 	rec->oracle = (int)r.oracle;
 	rec->sim_ns = r.sim_ns;
 	rec->ios = r.ios;
-	rec->io_errors = r.io_errors;
+	rec->io_errors = (uint64_t)r.metrics.v[METRIC_IO_FAILED];
 	rec->hash = r.trace_hash;
 	memcpy(rec->cov, r.cov.hits, sizeof(rec->cov));
 	snprintf(rec->why, sizeof(rec->why), "%.*s", (int)sizeof(rec->why) - 1, r.why);

@@ -21,6 +21,24 @@ static bool fail(struct odata *d, const char *fmt, ...)
 	return false;
 }
 
+/* The same, about the version ver of block lba (the trace and the
+ * timeline point at the write that carried it). */
+static bool fail_at(struct odata *d, uint64_t lba, uint64_t ver, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool fail_at(struct odata *d, uint64_t lba, uint64_t ver, const char *fmt, ...)
+{
+	if (d->violations++ == 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(d->why, sizeof(d->why), fmt, ap);
+		va_end(ap);
+		d->where.known = true;
+		d->where.lba = lba;
+		d->where.ver = ver;
+	}
+	return false;
+}
+
 static void hpush(struct odata *d, uint64_t b, const struct hent *e)
 {
 	struct hlist *l = &d->h[b];
@@ -230,7 +248,7 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 	}
 	update_done(d, ver);
 	if (!ok)
-		return fail(d, "write version %llu (lba %llu, %u blocks) acknowledged at %llu ns before all its blocks reached the disk",
+		return fail_at(d, v->lba, ver, "write version %llu (lba %llu, %u blocks) acknowledged at %llu ns before all its blocks reached the disk",
 			(ull)ver, (ull)v->lba, v->nblocks, (ull)t);
 	return true;
 }
@@ -286,7 +304,7 @@ static bool check_block(struct odata *d, uint64_t b, const uint8_t *data, uint64
 	if (k == BLOCK_CORRUPT)
 		return fail(d, "read of lba %llu (read %llu..%llu ns) returned corrupt data", (ull)b, (ull)inv, (ull)done);
 	if (k == BLOCK_WRONG_LBA)
-		return fail(d, "read of lba %llu returned version %llu written for lba %llu (read ended %llu ns)", (ull)b,
+		return fail_at(d, b, ver, "read of lba %llu returned version %llu written for lba %llu (read ended %llu ns)", (ull)b,
 			(ull)ver, (ull)other, (ull)done);
 	struct hlist *l = &d->h[b];
 	struct hent want = { .ver = ver, .zero = k == BLOCK_ZERO };
@@ -312,9 +330,9 @@ static bool check_block(struct odata *d, uint64_t b, const uint8_t *data, uint64
 		char h[320];
 		history(d, b, h, sizeof(h));
 		if (blocker != NULL)
-			return fail(d, "read of lba %llu (%.6f-%.6f s) returned version %llu, overwritten by version %llu known effective before the read began; history:%s",
+			return fail_at(d, b, ver, "read of lba %llu (%.6f-%.6f s) returned version %llu, overwritten by version %llu known effective before the read began; history:%s",
 				(ull)b, (double)inv / 1e9, (double)done / 1e9, (ull)ver, (ull)blocker->ver, h);
-		return fail(d, "read of lba %llu (%.6f-%.6f s) returned version %llu, which no live write put there; history:%s",
+		return fail_at(d, b, ver, "read of lba %llu (%.6f-%.6f s) returned version %llu, which no live write put there; history:%s",
 			(ull)b, (double)inv / 1e9, (double)done / 1e9, (ull)ver, h);
 	}
 	/* The read saw this value: it was effective before the read ended. */
@@ -375,9 +393,9 @@ bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *dat
 		if (k == BLOCK_CORRUPT)
 			return fail(d, "corrupt data written to lba %llu (no initiator wrote these bytes)", (ull)b);
 		if (k == BLOCK_WRONG_LBA)
-			return fail(d, "version %llu for lba %llu landed at lba %llu", (ull)ver, (ull)other, (ull)b);
+			return fail_at(d, b, ver, "version %llu for lba %llu landed at lba %llu", (ull)ver, (ull)other, (ull)b);
 		if (ver >= d->nv)
-			return fail(d, "lba %llu written with version %llu that no initiator wrote", (ull)b, (ull)ver);
+			return fail_at(d, b, ver, "lba %llu written with version %llu that no initiator wrote", (ull)b, (ull)ver);
 		struct vrec *v = &d->v[ver];
 		if (b >= v->lba && b < v->lba + v->nblocks)
 			v->applied |= 1ull << (b - v->lba);

@@ -17,7 +17,8 @@
  * blocks reached the disk; a block landing at another LBA than it was
  * written for; a block whose bytes are corrupt.
  *
- * The first violation is kept as text in why; later ones only counted.
+ * The first violation is kept as text in why, and, when it is about one
+ * block's version, as numbers in where; later ones only counted.
  * Owns its history tables (allocated through sim_mem).
  */
 #ifndef SIM_ODATA_H
@@ -101,6 +102,10 @@ struct odata {
 	struct caw_win *wins;            /* per block, allocated at the first COMPARE AND WRITE */
 	uint64_t violations;
 	char why[512];
+	struct {
+		bool known;        /* why names one block and the version found or written there */
+		uint64_t lba, ver;
+	} where;
 	struct odata_stats stats;
 };
 

@@ -11,6 +11,27 @@ static const char *const kind_names[TEV_KINDS] = {
 	[TEV_ORACLE] = "oracle", [TEV_DIO] = "dio",
 };
 
+/* The names of an event's node and index in its JSON line, by kind: the
+ * node is the machine the event happened on or concerns, named by its
+ * role ("ini" or "gw"); the index says which part of it. NULL: the kind
+ * has none, or its fields already say it (an oracle's name, a disk I/O's
+ * status). */
+static const struct {
+	const char *node, *idx;
+} field_names[TEV_KINDS] = {
+	[TEV_WORLD] = { NULL, NULL },
+	[TEV_FAULT] = { "gw", "ini" },  /* the gateway; the initiator of a link fault */
+	[TEV_GW] = { "gw", NULL },
+	[TEV_CONN] = { "ini", "conn" },
+	[TEV_SESS] = { "ini", "path" },
+	[TEV_PATH] = { "ini", "path" },
+	[TEV_IO] = { "ini", "slot" },
+	[TEV_PDU] = { "ini", "conn" },
+	[TEV_DISK] = { "gw", NULL },
+	[TEV_ORACLE] = { "ini", NULL }, /* the initiator whose I/O saw it, if one did */
+	[TEV_DIO] = { "gw", NULL },
+};
+
 const char *trace_kind_name(enum tev_kind kind)
 {
 	return kind < TEV_KINDS ? kind_names[kind] : "unknown";
@@ -68,8 +89,13 @@ void trace_ev(struct sim_trace *tr, uint64_t t, enum tev_kind kind, const char *
 	tr->events++;
 	if (tr->nobs == 0)
 		return;
-	int n = snprintf(tr->buf, sizeof(tr->buf), "{\"t\":%llu,\"ev\":\"%s.%s\",\"node\":%d,\"idx\":%d",
-		(unsigned long long)t, kind_names[kind], what, node, idx);
+	int n = snprintf(tr->buf, sizeof(tr->buf), "{\"t\":%llu,\"ev\":\"%s.%s\"", (unsigned long long)t,
+		kind_names[kind], what);
+	/* A negative node or index is none: left out. */
+	if (field_names[kind].node != NULL && node >= 0 && n > 0 && (size_t)n < sizeof(tr->buf))
+		n += snprintf(tr->buf + n, sizeof(tr->buf) - (size_t)n, ",\"%s\":%d", field_names[kind].node, node);
+	if (field_names[kind].idx != NULL && idx >= 0 && n > 0 && (size_t)n < sizeof(tr->buf))
+		n += snprintf(tr->buf + n, sizeof(tr->buf) - (size_t)n, ",\"%s\":%d", field_names[kind].idx, idx);
 	if (fmt != NULL && n > 0 && (size_t)n < sizeof(tr->buf)) {
 		va_list ap;
 		va_start(ap, fmt);

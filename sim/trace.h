@@ -4,9 +4,14 @@
  * (time, kind, name, node, index and two numbers) is folded into a
  * running 64-bit hash (the determinism self-check compares these), and,
  * when observers are attached (file writer, SVG timeline), it is
- * formatted once as {"t":<ns>,"ev":"<kind>.<what>","node":N,"idx":I,...}
- * and handed to them. Owns nothing; the format buffer lives in struct
- * sim_trace.
+ * formatted once as {"t":<ns>,"ev":"<kind>.<what>",...} and handed to
+ * them. Owns nothing; the format buffer lives in struct sim_trace.
+ *
+ * A node is one machine of the simulated world: an initiator host or a
+ * gateway, never anything else. An event's node is the machine it
+ * happened on or concerns; its line names it by role and index ("ini":1
+ * or "gw":0, which one depends on the kind: trace.c's field_names), and
+ * its index by what it counts ("path", "conn", "slot").
  */
 #ifndef SIM_TRACE_H
 #define SIM_TRACE_H
@@ -37,8 +42,9 @@ struct tev {
 	uint64_t t;
 	enum tev_kind kind;
 	const char *what;
-	int node; /* initiator or gateway index, -1 for the world */
-	int idx;  /* path, connection, I/O ... depending on kind */
+	int node; /* the node's index: an initiator (conn, sess, path, io, pdu, oracle) or a gateway
+	           * (fault, gw, disk, dio); -1: none (the world, a disk-wide fault) */
+	int idx;  /* path, connection, I/O slot ... depending on kind; -1: none */
 	uint64_t a, b; /* two numbers an observer may use (offset, latency ...) */
 	const char *line; /* the JSON line, without newline */
 	size_t len;

@@ -32,6 +32,36 @@ static enum rt_alua_state state_of(const struct world *w, int gw)
 	return gw == c->optimized ? RT_ALUA_ACTIVE_OPTIMIZED : RT_ALUA_STANDBY;
 }
 
+static const char *state_name(enum rt_alua_state st)
+{
+	switch (st) {
+	case RT_ALUA_ACTIVE_OPTIMIZED: return "active_optimized";
+	case RT_ALUA_ACTIVE_NONOPTIMIZED: return "active_nonoptimized";
+	case RT_ALUA_STANDBY: return "standby";
+	case RT_ALUA_UNAVAILABLE: return "unavailable";
+	case RT_ALUA_TRANSITIONING: return "transitioning";
+	}
+	return "unknown";
+}
+
+/* One gw.alua_state line per gateway whose group changed state (all of
+ * them at the start): the timeline draws each gateway's state from
+ * these, whatever moved it (implicit, explicit, a dead owner). */
+static void trace_states(struct world *w)
+{
+	struct wcluster *c = &w->cluster;
+	if (c->optimized < 0)
+		return;
+	for (int g = 0; g < w->p->gateways; g++) {
+		enum rt_alua_state st = state_of(w, g);
+		if (c->traced[g] == (int)st)
+			continue;
+		c->traced[g] = (int)st;
+		trace_ev(w->tr, w->q.now, TEV_GW, "alua_state", g, -1, (uint64_t)st, 0, ",\"state\":\"%s\"",
+			state_name(st));
+	}
+}
+
 static void tell(struct world *w, int gw)
 {
 	struct wgw *g = &w->gws[gw];
@@ -54,6 +84,9 @@ void wcluster_init(struct world *w)
 	const struct sim_cluster_params *c = &w->p->cluster;
 	w->cluster = (struct wcluster){ .optimized = c->alua == ALUA_MODE_OFF ? -1 : c->optimized, .from = -1,
 		.to = -1 };
+	for (int g = 0; g < SIM_GWS_MAX; g++)
+		w->cluster.traced[g] = -1;
+	trace_states(w);
 }
 
 void wcluster_gw_started(struct world *w, int gw)
@@ -71,6 +104,7 @@ static void complete(struct world *w, int to, const char *how)
 	c->transitions++;
 	trace_ev(w->tr, w->q.now, TEV_GW, "alua_optimized", to, from, w->q.now - c->started, 0,
 		",\"from\":%d,\"how\":\"%s\",\"took_ns\":%llu", from, how, (unsigned long long)(w->q.now - c->started));
+	trace_states(w);
 	tell_all(w);
 }
 
@@ -108,6 +142,7 @@ static void begin_explicit(struct world *w, int gw)
 	c->started = w->q.now;
 	c->gen++;
 	trace_ev(w->tr, w->q.now, TEV_GW, "alua_transitioning", gw, c->from, 0, 0, ",\"from\":%d", c->from);
+	trace_states(w);
 	tell_all(w);
 	evq_push(&w->q, w->q.now, ev_drain, w, NULL, c->gen);
 }

@@ -1,4 +1,6 @@
 /* wfault: applying and healing the fault schedule (fault.h) in a world. */
+#include <stdio.h>
+
 #include "time.h"
 #include "world_int.h"
 
@@ -33,12 +35,18 @@ static void each_conn(struct world *w, const struct fault *f, bool reset)
 }
 
 
+/* The event names the nodes the fault concerns and no others: a gateway
+ * crash has no initiator, a disk power loss no gateway. */
 static void trace_fault(struct world *w, const struct fault *f, const char *what)
 {
-	trace_ev(w->tr, w->q.now, TEV_FAULT, what, f->ini, f->gw, f->dur_ns, (uint64_t)f->kind,
-		",\"kind\":\"%s\",\"ini\":%d,\"gw\":%d,\"dir\":\"%s\",\"dur_ns\":%llu,\"a\":%llu,\"b\":%llu",
-		fault_kind_name(f->kind), f->ini, f->gw, fault_dir_name(f->dir), (unsigned long long)f->dur_ns,
-		(unsigned long long)f->a, (unsigned long long)f->b);
+	enum fault_scope scope = fault_scope(f->kind);
+	char dir[32] = ""; /* a direction only for what has one */
+	if (f->kind == F_PARTITION)
+		snprintf(dir, sizeof(dir), ",\"dir\":\"%s\"", fault_dir_name(f->dir));
+	trace_ev(w->tr, w->q.now, TEV_FAULT, what, scope == FS_DISK ? -1 : f->gw, scope == FS_LINK ? f->ini : -1,
+		f->dur_ns, (uint64_t)f->kind, ",\"kind\":\"%s\"%s,\"dur_ns\":%llu,\"a\":%llu,\"b\":%llu",
+		fault_kind_name(f->kind), dir, (unsigned long long)f->dur_ns, (unsigned long long)f->a,
+		(unsigned long long)f->b);
 }
 
 static void ev_start(void *a, void *b, uint64_t arg)
@@ -85,7 +93,7 @@ static void ev_start(void *a, void *b, uint64_t arg)
 		world_cov(w, COV_FAULT_DISK_POWER);
 		disk_power_loss(&w->disk);
 		if (!odata_power_loss(&w->od, w->q.now, w->disk.dur))
-			world_violation(w, ORACLE_DATA, "%s", w->od.why);
+			world_violation_data(w, -1, "%s", w->od.why);
 		break;
 	case F_DISK_BAD:
 		world_cov(w, COV_FAULT_DISK_BAD);

@@ -136,7 +136,8 @@ static void env_log(void *ctx, enum rt_log_level level, const char *msg)
 		return;
 	char esc[256];
 	trace_json_escape(esc, sizeof(esc), msg);
-	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "log", g->idx, (int)level, 0, 0, ",\"msg\":\"%s\"", esc);
+	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "log", g->idx, (int)level, 0, 0, ",\"level\":%d,\"msg\":\"%s\"", (int)level,
+		esc);
 }
 
 /* ---- configuration ---- */

@@ -154,11 +154,9 @@ static void mp_done(void *ctx, struct mpath *mp, struct mp_io *io)
 	check_reservation(in, io);
 	wl_io_done(&in->wl, w->q.now, io);
 	if (io->result == MP_NO_PATH || io->result == MP_RETRIES)
-		w->io_errors++;
-	if (io->result == MP_NO_PATH || io->result == MP_RETRIES)
 		world_cov(w, COV_IO_FAILED_UP);
 	if (in->wl.failed)
-		world_violation(w, ORACLE_DATA, "initiator %d: %s", in->idx, w->od.why);
+		world_violation_data(w, in->idx, "initiator %d: %s", in->idx, w->od.why);
 }
 
 struct note_cov {

@@ -2,6 +2,7 @@
  * watch on disk writes, and the collection of every metric at the end
  * from the counters of the workloads, sessions, multipath devices,
  * engines, disk and cluster. */
+#include "block.h"
 #include "time.h"
 #include "world_int.h"
 
@@ -30,6 +31,23 @@ void wmetrics_write_submitted(struct world *w, int gw, const struct rt_disk_io *
 	g->writes = r;
 }
 
+/* A zombie's write landed: the line says where (gateway, LBA), when it
+ * was sent and which version it carries (block.h; 0 for an unmap or
+ * bytes no initiator wrote): the version a data oracle's message names
+ * if a read returns it. */
+static void trace_stale_write(struct world *w, int gw, const struct rt_disk_io *io, uint64_t submitted)
+{
+	size_t bs = w->p->block_size;
+	uint64_t lba = io->offset / bs, ver = 0, other = 0;
+	enum block_kind k = BLOCK_ZERO;
+	if (io->op == RT_DISK_WRITE && io->buf != NULL && io->len >= bs)
+		k = block_decode(io->buf, bs, lba, &ver, &other);
+	bool known = k == BLOCK_OK || k == BLOCK_WRONG_LBA;
+	trace_ev(w->tr, w->q.now, TEV_DISK, "stale_write", gw, -1, lba, known ? ver : 0,
+		",\"lba\":%llu,\"blocks\":%llu,\"ver\":%llu,\"submitted_ns\":%llu", (unsigned long long)lba,
+		(unsigned long long)(io->len / bs), (unsigned long long)(known ? ver : 0), (unsigned long long)submitted);
+}
+
 /* Two active writers: gateway B takes over writing from A when its write
  * lands and A's was the last to land before it. A write of A submitted
  * before such a takeover and landing after it comes from a writer that
@@ -48,8 +66,10 @@ void wmetrics_write_done(struct world *w, int gw, const struct rt_disk_io *io)
 		return;
 	*pp = r->next;
 	if (io->status == RT_DISK_OK) {
-		if (r->at < g->superseded_at)
+		if (r->at < g->superseded_at) {
 			w->dual_writers++;
+			trace_stale_write(w, gw, io, r->at);
+		}
 		if (w->last_lander >= 0 && w->last_lander != gw)
 			w->gws[w->last_lander].superseded_at = w->q.now;
 		w->last_lander = gw;

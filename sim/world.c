@@ -28,22 +28,51 @@ const char *sim_oracle_name(enum sim_oracle o)
 	return "unknown";
 }
 
-void world_violation(struct world *w, enum sim_oracle o, const char *fmt, ...)
+static void violation(struct world *w, enum sim_oracle o, const struct violation_site *at, const char *fmt,
+	va_list ap) __attribute__((format(printf, 4, 0)));
+static void violation(struct world *w, enum sim_oracle o, const struct violation_site *at, const char *fmt,
+	va_list ap)
 {
 	struct sim_result *r = w->res;
 	if (r->oracle != ORACLE_NONE)
 		return;
 	r->oracle = o;
 	r->fail_ns = w->q.now;
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	char esc[700], block[64] = "";
+	trace_json_escape(esc, sizeof(esc), r->why);
+	if (at->block_known)
+		snprintf(block, sizeof(block), ",\"lba\":%llu,\"ver\":%llu", (unsigned long long)at->lba,
+			(unsigned long long)at->ver);
+	trace_ev(w->tr, w->q.now, TEV_ORACLE, "violation", at->ini, (int)o, at->block_known ? at->lba : 0,
+		at->block_known ? at->ver : 0, ",\"oracle\":\"%s\"%s,\"why\":\"%s\"", sim_oracle_name(o), block, esc);
+	w->done = true;
+}
+
+void world_violation(struct world *w, enum sim_oracle o, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	violation(w, o, &(struct violation_site){ .ini = -1 }, fmt, ap);
 	va_end(ap);
-	char esc[700];
-	trace_json_escape(esc, sizeof(esc), r->why);
-	trace_ev(w->tr, w->q.now, TEV_ORACLE, "violation", -1, (int)o, 0, 0, ",\"oracle\":\"%s\",\"why\":\"%s\"",
-		sim_oracle_name(o), esc);
-	w->done = true;
+}
+
+void world_violation_at(struct world *w, enum sim_oracle o, const struct violation_site *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	violation(w, o, at, fmt, ap);
+	va_end(ap);
+}
+
+void world_violation_data(struct world *w, int ini, const char *fmt, ...)
+{
+	struct violation_site at = { .ini = ini, .block_known = w->od.where.known, .lba = w->od.where.lba,
+		.ver = w->od.where.ver };
+	va_list ap;
+	va_start(ap, fmt);
+	violation(w, ORACLE_DATA, &at, fmt, ap);
+	va_end(ap);
 }
 
 void world_cov(struct world *w, enum cov_point c)
@@ -213,7 +242,9 @@ static void check_landing(struct world *w, int gw, const struct rt_disk_io *io)
 			continue;
 		last = ver;
 		if (!oatt_may_land(&w->att, ver, gw))
-			world_violation(w, ORACLE_DATA,
+			world_violation_at(w, ORACLE_DATA,
+				&(struct violation_site){ .ini = -1, .block_known = true, .lba = (io->offset + off) / bs,
+					.ver = ver },
 				"gateway %d: a write of version %llu (lba %llu) landed after every command carrying it there was answered (status or ABORT TASK complete) or settled",
 				gw, (unsigned long long)ver, (unsigned long long)((io->offset + off) / bs));
 	}
@@ -237,7 +268,7 @@ static void disk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint
 	(void)durable;
 	struct world *w = ctx;
 	if (gw >= 0 && !odata_applied(&w->od, lba, n, data))
-		world_violation(w, ORACLE_DATA, "gateway %d: %s", gw, w->od.why);
+		world_violation_data(w, -1, "gateway %d: %s", gw, w->od.why);
 }
 
 /* ---- build ---- */
@@ -422,7 +453,6 @@ static void collect(struct world *w, struct sim_result *out)
 {
 	out->sim_ns = w->q.now;
 	out->events = w->q.ran;
-	out->io_errors = w->io_errors;
 	out->engine_leaked = w->engine_leaked;
 	for (int i = 0; i < w->p->initiators; i++)
 		out->ios += w->inis[i].wl.stats.completed;

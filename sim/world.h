@@ -41,7 +41,7 @@ struct sim_result {
 	uint64_t events;
 	uint64_t trace_hash;
 	uint64_t trace_events;
-	uint64_t ios, io_errors;
+	uint64_t ios;          /* application I/Os completed: metrics io_ok + io_failed */
 	uint64_t engine_leaked;  /* bytes engines never freed (reported by the engine oracle) */
 	struct cov cov;
 	struct sim_metrics metrics; /* filled at the end, whatever the verdict */

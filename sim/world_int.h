@@ -97,6 +97,7 @@ struct wcluster {
 	uint64_t started;
 	uint64_t gen;           /* tells stale timer events apart */
 	uint64_t transitions;
+	int traced[SIM_GWS_MAX]; /* each gateway's state as the trace last said it (-1: not yet) */
 };
 
 #define WORLD_LOGIN_DROPS_MAX 64u
@@ -127,7 +128,6 @@ struct world {
 	bool done;
 	struct sim_result *res;
 	struct cov cov;
-	uint64_t io_errors;
 	uint64_t engine_leaked;
 	struct wcluster cluster;
 	uint64_t dual_writers;
@@ -141,6 +141,18 @@ struct world {
 
 /* world.c */
 void world_violation(struct world *w, enum sim_oracle o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Where a violation was seen, for the trace and the timeline: the
+ * initiator whose I/O saw it (-1: none) and the block and version it is
+ * about (block_known false: none). */
+struct violation_site {
+	int ini;
+	bool block_known;
+	uint64_t lba, ver;
+};
+void world_violation_at(struct world *w, enum sim_oracle o, const struct violation_site *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A data oracle's violation, its block and version taken from od.where. */
+void world_violation_data(struct world *w, int ini, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void world_cov(struct world *w, enum cov_point c);
 void wtimer_touch(struct wtimer *t);
 

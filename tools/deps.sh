@@ -26,8 +26,8 @@ PACKAGES=(
 	lcov faketime libfaketime
 	# fuzzing (seeds.py of make fuzz-corpus is the one Python script)
 	clang llvm libclang-rt-14-dev afl++ python3
-	# traces
-	libpcap-dev tshark
+	# traces; xmllint checks the timeline SVG is well-formed
+	libpcap-dev tshark libxml2-utils
 	# conformance peers: tgt, LIO in a QEMU guest, open-iscsi guest
 	tgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat e2fsprogs
 	# the HTML report, rendered and checked in a real browser

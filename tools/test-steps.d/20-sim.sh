@@ -6,6 +6,11 @@
 #   sim-determinism       same seed, same world: trace hashes and JSONL bytes
 #                         (seeds, and a scenario that fails on purpose)
 #   sim-scenarios         sim/tests/scenarios/*.scn meet their `expect` lines
+#   sim-timeline          the SVG timeline of a stale write: legend, gateway
+#                         rows, path -> gateway, the oracle's mark on the
+#                         write's version, wrapped text; the trace's dio.write
+#                         carries that version
+#   sim-headline          isim run's headline I/O counts are the metrics'
 #   sim-pcap              tshark decodes every PDU of isim's pcap, none
 #                         malformed (seeds 1 3 8: a half-close; a scenario
 #                         with Rejects)
@@ -23,6 +28,9 @@ step sim-unit-asan "$BUILD/asan/sim_tests"
 step sim-determinism sim/tests/determinism.sh "$BUILD/rel/isim" 1 2 3 4 5 6 \
 	sim/tests/scenarios/misdirected-writes.scn
 step sim-scenarios sim/tests/scenarios.sh "$BUILD/rel/isim" sim/tests/scenarios/*.scn
+step sim-timeline sim/tests/timeline.sh "$BUILD/rel/isim" scenarios/01-stale-write-fencing-off.scn
+step sim-headline sim/tests/headline.sh "$BUILD/rel/isim" scenarios/09-pr-failover-unshared-state.scn \
+	scenarios/05-all-paths-down-fail.scn 1
 step sim-pcap sim/tests/pcap.sh "$BUILD/rel/isim" 1 3 8 sim/tests/scenarios/zombie-gateway-without-fencing.scn
 step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
 step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
