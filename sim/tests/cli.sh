@@ -6,7 +6,8 @@
 # the file and the line that caused it. Each case runs isim and checks its
 # exit status and that stderr contains the expected words.
 set -uo pipefail
-isim=$1
+isim=$(realpath "$1")
+cd "$(dirname "$0")/../.." || exit 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0 n=0

@@ -17,7 +17,9 @@
 #     early, a file that is not a results file.
 set -uo pipefail
 isim=$(realpath "$1")
-manifest=${2:-tools/k8s/swarm-job.yaml}
+manifest=${2:+$(realpath "$2")}
+cd "$(dirname "$0")/../.." || exit 2
+manifest=${manifest:-tools/k8s/swarm-job.yaml}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bad=0
