@@ -6,11 +6,16 @@
 #   make bench-sim     simulated seconds per wall second -> $(BUILD)/bench-sim.md
 #                      (part of `make bench`)
 #   make sim-bugs      isim against engines built with each planted bug
+#   make swarm [SEEDS=1..300] [SHARD=I/N] [SWARM_JOBS=n]
+#                      a swarm of seeded worlds (one shard of it with SHARD)
+#                      into $(BUILD)/sim/swarm/: <name>.md report, <name>.res
+#                      results file (`isim merge` input), <name>.log output;
+#                      progress on stderr as it runs
 #
 # isim links the engine library the top Makefile builds ($(BUILD)/<variant>/
 # libengine.a). Planted-bug engines are compiled here with
 # -DRT_PLANT_BUG=<name> -DRT_PLANT_BUG_<name>=1 into $(BUILD)/bug-<name>/.
-.PHONY: sim sim-test bench-sim sim-bugs
+.PHONY: sim sim-test bench-sim sim-bugs swarm
 BENCH_TARGETS += bench-sim
 
 SIM_BUGS := ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover
@@ -88,3 +93,19 @@ bench-sim: deps $(BUILD)/rel/isim
 	{ cat $(BUILD)/bench-sim-drawn.md; echo; \
 	  echo "The same worlds, every LU on 512-byte blocks (\`--set 'lu block_size=512'\`):"; echo; \
 	  tail -n +3 $(BUILD)/bench-sim-512.md; } > $(BUILD)/bench-sim.md
+
+# The recipe line is marked `+` so that --output-sync leaves its stderr
+# alone: the swarm's progress shows as it runs, not after it ends.
+SEEDS ?= 1..300
+SHARD ?=
+SWARM_JOBS ?= $(shell nproc)
+SWARM_DIR := $(BUILD)/sim/swarm
+SWARM_NAME = swarm-$(SEEDS)$(if $(SHARD),-shard-$(subst /,-of-,$(SHARD)))
+swarm: deps $(BUILD)/rel/isim
+	@mkdir -p $(SWARM_DIR)
+	+@set -o pipefail; out=$(SWARM_DIR)/$(SWARM_NAME); \
+	rc=0; $(BUILD)/rel/isim swarm --seeds '$(SEEDS)' $(if $(SHARD),--shard '$(SHARD)') --jobs '$(SWARM_JOBS)' \
+		--results "$$out.res" --report "$$out.md" > "$$out.log" || rc=$$?; \
+	grep -E '^(FAIL|  replay|\(and|summary|isim:)' "$$out.log"; \
+	[ -s "$$out.res" ] && echo "swarm: results $$out.res (isim merge input), report $$out.md, output $$out.log"; \
+	exit $$rc

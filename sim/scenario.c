@@ -385,22 +385,75 @@ static void fmt_value(const struct sim_params *p, const struct key *k, char *out
 
 /* ---- parsing ---- */
 
+/* Which line set what: validation runs after the whole text is read (a
+ * fault may come before the topology it names), and its errors name the
+ * line that set the offending value. 0: not set by this text (a default,
+ * a swarm draw, or an earlier text such as the scenario file under --set). */
 struct parser {
+	const char *origin; /* "FILE" in "FILE:LINE: why", or NULL for "line LINE: why" */
 	int line;
+	int key_line[NKEYS];
+	int fault_line[FAULTS_MAX]; /* parallel to p->faults.f until faults_sort */
 	char *err;
 	size_t err_len;
 };
 
+static int verr(struct parser *ps, int line, const char *fmt, va_list ap)
+{
+	int n;
+	if (ps->origin != NULL && line > 0)
+		n = snprintf(ps->err, ps->err_len, "%s:%d: ", ps->origin, line);
+	else if (ps->origin != NULL)
+		n = snprintf(ps->err, ps->err_len, "%s: ", ps->origin);
+	else
+		n = snprintf(ps->err, ps->err_len, "line %d: ", line);
+	if (n >= 0 && (size_t)n < ps->err_len)
+		vsnprintf(ps->err + n, ps->err_len - (size_t)n, fmt, ap);
+	return -1;
+}
+
+/* An error on the line being read. */
 static int perr(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int perr(struct parser *ps, const char *fmt, ...)
 {
-	int n = snprintf(ps->err, ps->err_len, "line %d: ", ps->line);
 	va_list ap;
 	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < ps->err_len)
-		vsnprintf(ps->err + n, ps->err_len - (size_t)n, fmt, ap);
+	verr(ps, ps->line, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* An error found by validation, on the line given (0: none of this text). */
+static int perr_at(struct parser *ps, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr_at(struct parser *ps, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(ps, line, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const struct key *find_key(const char *section, const char *name)
+{
+	for (size_t j = 0; j < NKEYS; j++)
+		if (strcmp(keys[j].section, section) == 0 && strcmp(keys[j].name, name) == 0)
+			return &keys[j];
+	return NULL;
+}
+
+/* The line that set section.name last, 0 if none did. */
+static int line_of(const struct parser *ps, const char *section, const char *name)
+{
+	const struct key *k = find_key(section, name);
+	return k != NULL ? ps->key_line[k - keys] : 0;
+}
+
+/* The first of two lines that is known (the value's own line, else the
+ * line of what it is checked against). */
+static int either_line(int a, int b)
+{
+	return a > 0 ? a : b;
 }
 
 /* Split "k=v" in place. */
@@ -421,14 +474,12 @@ static int parse_section(struct parser *ps, struct sim_params *p, const char *se
 		char *k, *v;
 		if (!split_kv(toks[i], &k, &v))
 			return perr(ps, "expected key=value, got '%s'", toks[i]);
-		const struct key *found = NULL;
-		for (size_t j = 0; j < NKEYS && found == NULL; j++)
-			if (strcmp(keys[j].section, section) == 0 && strcmp(keys[j].name, k) == 0)
-				found = &keys[j];
+		const struct key *found = find_key(section, k);
 		if (found == NULL)
 			return perr(ps, "unknown key '%s' in section '%s'", k, section);
 		if (!set_value(p, found, v))
 			return perr(ps, "bad value '%s' for %s.%s", v, section, k);
+		ps->key_line[found - keys] = ps->line;
 	}
 	return 0;
 }
@@ -469,6 +520,7 @@ static int parse_fault(struct parser *ps, struct sim_params *p, char **toks, int
 		if (!ok)
 			return perr(ps, "bad value '%s' for fault %s", v, k);
 	}
+	ps->fault_line[p->faults.n] = ps->line;
 	p->faults.f[p->faults.n++] = f;
 	return 0;
 }
@@ -498,9 +550,12 @@ static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_e
 			if (k == F_KINDS)
 				return perr(ps, "unknown fault kind '%s'", toks[i]);
 			unsigned keep = 0;
-			for (unsigned j = 0; j < p->faults.n; j++)
-				if (p->faults.f[j].kind != k)
-					p->faults.f[keep++] = p->faults.f[j];
+			for (unsigned j = 0; j < p->faults.n; j++) {
+				if (p->faults.f[j].kind == k)
+					continue;
+				ps->fault_line[keep] = ps->fault_line[j];
+				p->faults.f[keep++] = p->faults.f[j];
+			}
 			p->faults.n = keep;
 		}
 		return 0;
@@ -517,36 +572,72 @@ static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_e
 	return perr(ps, "unknown line '%s'", toks[0]);
 }
 
-static int validate(struct parser *ps, const struct sim_params *p)
+static int validate_faults(struct parser *ps, const struct sim_params *p)
 {
-	if (p->gateways < 1 || p->gateways > SIM_GWS_MAX || p->initiators < 1 || p->initiators > SIM_INIS_MAX ||
-		p->paths < 1 || p->paths > SIM_PATHS_MAX)
-		return perr(ps, "topology out of range (gateways 1..%d, initiators 1..%d, paths 1..%d)", SIM_GWS_MAX,
-			SIM_INIS_MAX, SIM_PATHS_MAX);
-	if (p->block_size != 512 && p->block_size != 4096)
-		return perr(ps, "block_size must be 512 or 4096");
-	if (p->blocks < 16 || p->blocks > (1u << 20))
-		return perr(ps, "blocks must be 16..1048576");
-	if (p->wl.max_blocks < 1 || p->wl.max_blocks > ODATA_WRITE_BLOCKS_MAX || p->wl.qd < 1 || p->wl.qd > 64)
-		return perr(ps, "workload max_blocks 1..%u, qd 1..64", ODATA_WRITE_BLOCKS_MAX);
+	int gws_line = line_of(ps, "topology", "gateways"), inis_line = line_of(ps, "topology", "initiators");
 	for (unsigned i = 0; i < p->faults.n; i++) {
 		const struct fault *f = &p->faults.f[i];
-		if (f->ini >= p->initiators || f->gw >= p->gateways)
-			return perr(ps, "fault %u names an initiator or gateway that does not exist", i);
+		const char *kind = fault_kind_name(f->kind);
+		if (f->ini >= p->initiators)
+			return perr_at(ps, either_line(ps->fault_line[i], inis_line),
+				"fault %s ini=%d names an initiator that does not exist (topology initiators=%d)", kind,
+				f->ini, p->initiators);
+		if (f->gw >= p->gateways)
+			return perr_at(ps, either_line(ps->fault_line[i], gws_line),
+				"fault %s gw=%d names a gateway that does not exist (topology gateways=%d)", kind, f->gw,
+				p->gateways);
 	}
+	return 0;
+}
+
+static int validate(struct parser *ps, const struct sim_params *p)
+{
+	if (p->gateways < 1 || p->gateways > SIM_GWS_MAX)
+		return perr_at(ps, line_of(ps, "topology", "gateways"), "topology gateways=%d is out of range 1..%d",
+			p->gateways, SIM_GWS_MAX);
+	if (p->initiators < 1 || p->initiators > SIM_INIS_MAX)
+		return perr_at(ps, line_of(ps, "topology", "initiators"), "topology initiators=%d is out of range 1..%d",
+			p->initiators, SIM_INIS_MAX);
+	if (p->paths < 1 || p->paths > SIM_PATHS_MAX)
+		return perr_at(ps, line_of(ps, "topology", "paths"), "topology paths=%d is out of range 1..%d", p->paths,
+			SIM_PATHS_MAX);
+	if (p->block_size != 512 && p->block_size != 4096)
+		return perr_at(ps, line_of(ps, "lu", "block_size"), "block_size must be 512 or 4096");
+	if (p->blocks < 16 || p->blocks > (1u << 20))
+		return perr_at(ps, line_of(ps, "lu", "blocks"), "blocks must be 16..1048576");
+	if (p->wl.max_blocks < 1 || p->wl.max_blocks > ODATA_WRITE_BLOCKS_MAX)
+		return perr_at(ps, line_of(ps, "workload", "max_blocks"), "workload max_blocks must be 1..%u",
+			ODATA_WRITE_BLOCKS_MAX);
+	if (p->wl.qd < 1 || p->wl.qd > 64)
+		return perr_at(ps, line_of(ps, "workload", "qd"), "workload qd must be 1..64");
+	if (validate_faults(ps, p) != 0)
+		return -1;
 	if (p->cluster.optimized < 0 || p->cluster.optimized >= p->gateways)
-		return perr(ps, "topology optimized= names a gateway that does not exist");
+		return perr_at(ps,
+			either_line(line_of(ps, "topology", "optimized"), line_of(ps, "topology", "gateways")),
+			"topology optimized=%d names a gateway that does not exist (gateways=%d)", p->cluster.optimized,
+			p->gateways);
 	if (p->pr.holder >= p->initiators)
-		return perr(ps, "reservation holder= names an initiator that does not exist");
+		return perr_at(ps,
+			either_line(line_of(ps, "reservation", "holder"), line_of(ps, "topology", "initiators")),
+			"reservation holder=%d names an initiator that does not exist (initiators=%d)", p->pr.holder,
+			p->initiators);
 	if (p->wl.hb_interval_ns != 0 && (p->initiators > (int)WL_HB_BLOCKS || p->blocks <= 2 * WL_HB_BLOCKS))
-		return perr(ps, "workload heartbeat= needs at most %u initiators and more than %u blocks", WL_HB_BLOCKS,
+		return perr_at(ps, line_of(ps, "workload", "heartbeat"),
+			"workload heartbeat= needs at most %u initiators and more than %u blocks", WL_HB_BLOCKS,
 			2 * WL_HB_BLOCKS);
 	return 0;
 }
 
 int scenario_parse(const char *text, struct sim_params *p, struct scenario_expect *e, char *err, size_t err_len)
 {
-	struct parser ps = { .err = err, .err_len = err_len };
+	return scenario_parse_from(NULL, text, p, e, err, err_len);
+}
+
+int scenario_parse_from(const char *origin, const char *text, struct sim_params *p, struct scenario_expect *e,
+	char *err, size_t err_len)
+{
+	struct parser ps = { .origin = origin, .err = err, .err_len = err_len };
 	*e = (struct scenario_expect){ .bound_metric = METRIC_COUNT };
 	char line[4096];
 	const char *s = text;
@@ -564,9 +655,11 @@ int scenario_parse(const char *text, struct sim_params *p, struct scenario_expec
 		if (parse_line(&ps, p, e, line) != 0)
 			return -1;
 	}
+	/* Validate before sorting: fault_line follows the faults' order as read. */
+	if (validate(&ps, p) != 0)
+		return -1;
 	faults_sort(&p->faults);
-	ps.line = 0;
-	return validate(&ps, p);
+	return 0;
 }
 
 /* ---- formatting ---- */

@@ -14,12 +14,20 @@
 #include "params.h"
 #include "world.h"
 
-/* Parse text into p (which starts from params_default). On error writes
- * "line N: why" into err and returns -1. */
 /* A time with its unit ("250ms", "1.5s", "10us", "7ns") in ns; false if
  * it is not one. */
 bool scenario_parse_time(const char *s, uint64_t *out);
 
+/* Parse text into p (which starts from params_default, or from a swarm
+ * draw or an earlier text it goes on top of), then check the whole world.
+ * On error writes "ORIGIN:LINE: why" into err and returns -1; LINE is the
+ * line that set the offending value (for a fault naming a gateway that
+ * does not exist: the fault's line), and is left out ("ORIGIN: why") when
+ * the value came from no line of this text. origin names the text (a file
+ * name); NULL writes "line LINE: why". */
+int scenario_parse_from(const char *origin, const char *text, struct sim_params *p, struct scenario_expect *e,
+	char *err, size_t err_len);
+/* scenario_parse_from(NULL, ...) */
 int scenario_parse(const char *text, struct sim_params *p, struct scenario_expect *e, char *err, size_t err_len);
 
 /* Write p (and e if set) as scenario text into buf; returns the length

@@ -1,6 +1,7 @@
 /* Scenario text and swarm draws: what a seed or a file means. */
 #include <check.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/scenario.h"
 #include "sim/swarm.h"
@@ -67,6 +68,43 @@ START_TEST(scenario_errors_name_the_line)
 }
 END_TEST
 
+/* Validation runs after the whole file is read, yet its errors name the
+ * line that set the value: a fault's own line, not "line 0". */
+START_TEST(scenario_validation_errors_name_the_file_and_line_that_set_the_value)
+{
+	struct sim_params p;
+	struct scenario_expect e;
+	char err[256];
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		/* the fault (line 4) comes before the topology (line 6) it is checked against */
+		{ "# c\nseed 1\n\nfault gw_crash at=9s gw=0\nfault gw_pause at=1s for=1s gw=2\ntopology gateways=2\n",
+		  "x.scn:5: fault gw_pause gw=2 names a gateway" },
+		{ "seed 1\ntopology initiators=2\nfault reset at=1s ini=3 gw=0\n", "x.scn:3: fault reset ini=3" },
+		{ "seed 1\ntopology gateways=0\n", "x.scn:2: topology gateways=0 is out of range" },
+		{ "lu block_size=4096\nlu block_size=1024\n", "x.scn:2: block_size" },
+		{ "seed 1\ntopology initiators=2\nreservation holder=3\n", "x.scn:3: reservation holder=3" },
+		{ "seed 1\n\nworkload qd=99\n", "x.scn:3: workload qd" },
+		{ "seed 1\ntarget cmd_windw=8\n", "x.scn:2: unknown key" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		params_default(&p);
+		ck_assert_int_eq(scenario_parse_from("x.scn", cases[i].text, &p, &e, err, sizeof(err)), -1);
+		ck_assert_msg(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0, "case %zu: got '%s', want '%s...'",
+			i, err, cases[i].want);
+	}
+	/* A text on top of another (--set): a fault of the first text that a
+	 * later topology line strands is blamed on that topology line. */
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse_from("x.scn", "topology gateways=3\nfault gw_crash at=1s gw=2\n", &p, &e, err,
+				 sizeof(err)),
+		0);
+	ck_assert_int_eq(scenario_parse_from("--set", "\ntopology gateways=2\n", &p, &e, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, "--set:2: fault gw_crash gw=2", 28) == 0, "%s", err);
+}
+END_TEST
+
 START_TEST(scenario_format_round_trips_every_setting)
 {
 	struct sim_params p, q;
@@ -125,6 +163,7 @@ Suite *suite_scenario(void)
 	TCase *tc = tcase_create("scenario");
 	tcase_add_test(tc, scenario_parses_sections_faults_and_expectation);
 	tcase_add_test(tc, scenario_errors_name_the_line);
+	tcase_add_test(tc, scenario_validation_errors_name_the_file_and_line_that_set_the_value);
 	tcase_add_test(tc, scenario_format_round_trips_every_setting);
 	tcase_add_test(tc, swarm_same_seed_same_world_and_worlds_vary);
 	suite_add_tcase(s, tc);

@@ -14,6 +14,12 @@
 #   sim-pcap              tshark decodes every PDU of isim's pcap, none
 #                         malformed (seeds 1 3 8: a half-close; a scenario
 #                         with Rejects)
+#   sim-cli               isim's command line: strict numbers and ranges,
+#                         unknown commands/options named, unwritable output
+#                         files fail, scenario errors name FILE:LINE
+#   sim-shard             4 shards merged = the unsharded swarm (report byte
+#                         for byte but its Wall time line); the k8s Job's
+#                         command run locally; merge refuses bad shard sets
 #   sim-swarm             300 seeded worlds (60 simulated s, 2 gateways,
 #                         4 initiators, faults drawn per seed): no oracle fires
 #   sim-swarm-asan        a few worlds under ASan/UBSan (sim and engine)
@@ -32,6 +38,8 @@ step sim-timeline sim/tests/timeline.sh "$BUILD/rel/isim" scenarios/01-stale-wri
 step sim-headline sim/tests/headline.sh "$BUILD/rel/isim" scenarios/09-pr-failover-unshared-state.scn \
 	scenarios/05-all-paths-down-fail.scn 1
 step sim-pcap sim/tests/pcap.sh "$BUILD/rel/isim" 1 3 8 sim/tests/scenarios/zombie-gateway-without-fencing.scn
+step sim-cli sim/tests/cli.sh "$BUILD/rel/isim"
+step sim-shard sim/tests/shard.sh "$BUILD/rel/isim"
 step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
 step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
 for bug in ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover; do
