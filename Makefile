@@ -94,7 +94,7 @@ test: build
 	@BUILD=$(BUILD) tools/test.sh
 
 run: deps $(BUILD)/rel/reftarget
-	@BUILD=$(BUILD) tools/run.sh
+	@BUILD=$(BUILD) tools/serve.sh
 
 clean:
 	rm -rf $(BUILD)
