@@ -76,10 +76,12 @@ all=$(lines_cover "$cov/all.profdata" "${bins[@]}")
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${rows[@]}"
 	echo "| all | | | | | | $all | | |"
-	# this build's runs, then the published ones it has no newer run for
-	declare -A run_file
+	# this build's runs, then the published ones it has no newer run for;
+	# only of the harnesses reported (not fuzz/tests' test-only ones)
+	declare -A run_file reported
+	for h in "$@"; do reported[$h]=1; done
 	for f in "$FUZZ_DIR"/results/runs/*.txt "$FZ_RESULTS"/runs/*.txt; do
-		[ -e "$f" ] && run_file[$(basename "$f")]=$f
+		[ -e "$f" ] && [ -n "${reported[$(sed -n 's/^harness=//p' "$f")]:-}" ] && run_file[$(basename "$f")]=$f
 	done
 	if [ ${#run_file[@]} -gt 0 ]; then
 		echo

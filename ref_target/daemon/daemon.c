@@ -301,7 +301,8 @@ int daemon_run(struct dcfg *d, const struct daemon_opts *o)
 			dlog(RT_LOG_ERR, "%s", err);
 			dm.status = 1;
 		} else {
-			print_urls(&dm);
+			if (!o->quiet_urls)
+				print_urls(&dm);
 			/* scripts wait for this line (the URLs are out by then) */
 			dlog(RT_LOG_INFO, "ready: %u target(s), %u LU(s), %u portal(s)", d->cfg.target_count,
 			     d->cfg.lu_count, d->cfg.portal_count);

@@ -3,7 +3,7 @@
  * the quick flags, or the embedded default) and runs the daemon.
  *
  * Once every portal listens it prints, on stdout, each portal and the
- * iscsi:// URL of every target and LUN behind it (durl.h).
+ * iscsi:// URL of every target and LUN behind it (durl.h); not with -q.
  *
  * Exit status: 0 after a clean stop, 1 when the configuration or the
  * start failed (the message names file, line and key), 2 for a bad
@@ -47,7 +47,7 @@ static const char usage_text[] =
 	"                             " DENV_STATE_DIR_USER " otherwise)\n"
 	"      --check                check the configuration and open the storage, then exit\n"
 	"  -v, --verbose              debug log lines too\n"
-	"  -q, --quiet                errors only\n"
+	"  -q, --quiet                errors only (and no URLs on stdout)\n"
 	"  -h, --help                 this text\n";
 
 enum {
@@ -145,6 +145,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &a) != 0)
 		return EXIT_USAGE;
 	dlog_set_level(a.verbosity < 0 ? RT_LOG_ERR : a.verbosity == 0 ? RT_LOG_INFO : RT_LOG_DEBUG);
+	a.opts.quiet_urls = a.verbosity < 0;
 	if (a.opts.state_dir == NULL)
 		a.opts.state_dir = geteuid() == 0 ? DENV_STATE_DIR_ROOT : DENV_STATE_DIR_USER;
 

@@ -70,6 +70,17 @@ if start wild --portal 0.0.0.0:3612 --portal '[::]:3613'; then
 	stop "$PID" 10
 fi
 
+# -q: errors only, and no URLs either (no "ready" line to wait for: the
+# first INQUIRY that answers says it listens).
+LAST_LOG=$T/quiet.log
+"$REFTARGET" --state-dir "$T/state-quiet" -q --portal 127.0.0.1:3615 >"$T/quiet.out" 2>"$LAST_LOG" &
+PID=$!
+PIDS+=("$PID")
+check "-q still serves" bash -c \
+	"for i in \$(seq 50); do iscsi-inq iscsi://127.0.0.1:3615/$IQN/0 >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1"
+check "-q prints no URL" test ! -s "$T/quiet.out"
+stop "$PID" 10
+
 # Several LUNs through an IPv6 portal: one bracketed URL per LUN.
 if start v6 --portal '[::1]:3614' --target iqn.2026-11.org.sim:six --lun ram:1M --lun ram:2M; then
 	check "IPv6 URLs in brackets, one per LUN" diff <(printf '%s\n' \
