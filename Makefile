@@ -112,7 +112,7 @@ test: build
 	@BUILD=$(BUILD) tools/test.sh
 
 run: deps $(BUILD)/rel/reftarget
-	@BUILD=$(BUILD) tools/run.sh
+	@BUILD=$(BUILD) tools/serve.sh
 
 clean:
 	rm -rf $(BUILD)
@@ -129,11 +129,17 @@ fresh-check:
 BENCH_TARGETS := bench-target
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: report
+.PHONY: report publish
 # REPORT.md: coverage and benchmarks measured now, the rest from the
 # results the other commands left (tools/report.sh says which).
-report: coverage bench
+# PUBLISH=1 first copies those results into the committed folders.
+report: coverage bench $(if $(filter 1,$(PUBLISH)),publish)
 	BUILD=$(BUILD) tools/report.sh REPORT.md
+
+# Runs write under $(BUILD) only; this copies their results into the
+# committed scenarios/results and fuzz/results (tools/publish.sh).
+publish:
+	@BUILD=$(BUILD) tools/publish.sh
 
 .PHONY: bench bench-target
 bench: $(BENCH_TARGETS)

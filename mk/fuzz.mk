@@ -4,17 +4,26 @@
 #   make fuzz-smoke          every harness for FUZZ_SMOKE_SECONDS (45) under
 #                            ASan+UBSan, then the regressions; part of make test
 #   make fuzz HARNESS=x [ENGINE=libfuzzer|afl] [SECONDS=n] [JOBS=n]
-#                            a long run with a progress line; crashes land in
-#                            fuzz/crashes/<harness>/, the corpus grows in
-#                            fuzz/work/<harness>/corpus
+#                            a long run (SECONDS, default 600) with a progress
+#                            line; exits 1 if it found a crash or hang (printing
+#                            the file, the sanitizer's first frames and the
+#                            command that replays it), 2 if it could not start;
+#                            crashes land in $(BUILD)/fuzz/crashes/<harness>/,
+#                            the corpus grows in $(BUILD)/fuzz/work/<harness>/corpus,
+#                            the summary in $(BUILD)/fuzz/results/runs/
 #   make fuzz-regress        replay fuzz/regressions and fuzz/corpus (gcc ASan)
-#   make fuzz-report         exec/s, edges, ref_target line coverage and corpus
-#                            size per harness into fuzz/REPORT.md
-#   make fuzz-minimize HARNESS=x   merge fuzz/work/x/corpus into fuzz/corpus/x, minimized
+#   make fuzz-report [SECONDS=n]  exec/s, edges, ref_target line coverage and
+#                            corpus size per harness (n seconds per measurement,
+#                            default 20) into $(BUILD)/fuzz/results/fuzz.md
+#   make fuzz-minimize HARNESS=x   merge $(BUILD)/fuzz/work/x/corpus into fuzz/corpus/x, minimized
 #   make fuzz-corpus         capture seed corpora from libiscsi against reftarget
 #                            and LIO (in QEMU; its image is built on the host,
 #                            the capture runs in a loopback-only namespace)
 #   make fuzz-build          every binary (libFuzzer, AFL++, replay, coverage)
+#
+# Runs leave the checkout clean: everything they write is under $(BUILD)/;
+# `make publish` (or `make report PUBLISH=1`) copies the results into the
+# committed fuzz/results/.
 #
 # One source per harness (fuzz/harness_<name>.c) builds four ways:
 #   lf   clang -fsanitize=fuzzer,address,undefined          $(BUILD)/fuzz/lf/<name>
@@ -22,7 +31,7 @@
 #   fast clang -fsanitize=fuzzer -O2, no sanitizer: throughput (fuzz-report)
 #   rep  gcc with the Makefile's sanitizer flags + fuzz/replay.c (regressions)
 #   cov  clang source-based coverage + fuzz/replay.c (fuzz-report)
-.PHONY: fuzz fuzz-smoke fuzz-regress fuzz-report fuzz-minimize fuzz-corpus fuzz-build
+.PHONY: fuzz fuzz-smoke fuzz-regress fuzz-report fuzz-minimize fuzz-corpus fuzz-build fuzz-truth
 
 FUZZ_HARNESSES := $(sort $(patsubst fuzz/harness_%.c,%,$(wildcard fuzz/harness_*.c)))
 FUZZ_SUPPORT_SRC := $(sort $(filter-out fuzz/replay.c $(wildcard fuzz/harness_*.c),$(wildcard fuzz/*.c)))
@@ -35,8 +44,13 @@ FUZZ_AFL_CC ?= afl-clang-fast
 FUZZ_SMOKE_SECONDS ?= 45
 HARNESS ?= session
 ENGINE ?= libfuzzer
-SECONDS ?= 600
 JOBS ?= 1
+# SECONDS: one number for both commands, with the default each needs: a
+# long run of make fuzz, one measurement of make fuzz-report (three per
+# harness).
+FUZZ_RUN_SECONDS := $(if $(SECONDS),$(SECONDS),600)
+FUZZ_REPORT_SECONDS := $(if $(SECONDS),$(SECONDS),20)
+FUZZ_ENGINES := libfuzzer afl
 
 FUZZ_BASE := -std=c11 -D_GNU_SOURCE -g $(WARN) -MMD -MP -Iref_target -I.
 # UBSan classes with an open finding are built recoverable so that
@@ -79,6 +93,19 @@ $(eval $(call fuzz_variant,cov,$(FUZZ_CLANG),$(COV_CFLAGS),$(COV_LDFLAGS),$(FZ)/
 .SECONDARY: $(foreach v,lf afl fast rep cov,$(patsubst %,$(FZ)/$(v)/obj/fuzz/harness_%.o,$(FUZZ_HARNESSES))) \
 	$(FZ)/rep/obj/fuzz/replay.o $(FZ)/cov/obj/fuzz/replay.o
 
+# Test-only harnesses (fuzz/tests/harness_<name>.c): tiny targets that
+# prove make fuzz's own behaviour (fuzz/tests/truth.sh plants a crash).
+# `make fuzz FUZZ_TEST=1 HARNESS=<name>` only: never in the harness list,
+# fuzz-smoke, fuzz-build or the report. They link no engine.
+FUZZ_TEST_HARNESSES := $(sort $(patsubst fuzz/tests/harness_%.c,%,$(wildcard fuzz/tests/harness_*.c)))
+FUZZ_TEST_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -O1 $(FUZZ_SAN)
+$(addprefix $(FZ)/lf/,$(FUZZ_TEST_HARNESSES)): $(FZ)/lf/%: fuzz/tests/harness_%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CLANG) $(FUZZ_TEST_CFLAGS) -fsanitize=fuzzer -o $@ $<
+$(addprefix $(FZ)/afl/,$(FUZZ_TEST_HARNESSES)): $(FZ)/afl/%: fuzz/tests/harness_%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_AFL_CC) $(FUZZ_TEST_CFLAGS) -fsanitize=fuzzer -o $@ $<
+
 FUZZ_LF_BINS := $(addprefix $(FZ)/lf/,$(FUZZ_HARNESSES))
 FUZZ_AFL_BINS := $(addprefix $(FZ)/afl/,$(FUZZ_HARNESSES))
 FUZZ_REP_BINS := $(addprefix $(FZ)/rep/,$(FUZZ_HARNESSES))
@@ -93,14 +120,33 @@ fuzz-regress: deps $(FUZZ_REP_BINS)
 fuzz-smoke: deps $(FUZZ_LF_BINS) $(FUZZ_REP_BINS)
 	@BUILD=$(BUILD) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) fuzz/scripts/smoke.sh $(FUZZ_HARNESSES)
 
-fuzz: deps $(FZ)/lf/$(HARNESS) $(if $(filter afl,$(ENGINE)),$(FZ)/afl/$(HARNESS))
-	@BUILD=$(BUILD) fuzz/scripts/run.sh $(HARNESS) $(ENGINE) $(SECONDS) $(JOBS)
+# An unknown HARNESS or ENGINE builds nothing and stops with the valid
+# names (exit 2), rather than make's "No rule to make target".
+FUZZ_RUNNABLE := $(FUZZ_HARNESSES) $(if $(filter 1,$(FUZZ_TEST)),$(FUZZ_TEST_HARNESSES))
+FUZZ_HARNESS_OK := $(filter $(HARNESS),$(FUZZ_RUNNABLE))
+FUZZ_ENGINE_OK := $(filter $(ENGINE),$(FUZZ_ENGINES))
+define fuzz_check_names
+	@$(if $(FUZZ_HARNESS_OK),,echo "make $@: unknown HARNESS=$(HARNESS); valid: $(FUZZ_HARNESSES)" >&2; exit 2)
+	@$(if $(FUZZ_ENGINE_OK),,echo "make $@: unknown ENGINE=$(ENGINE); valid: $(FUZZ_ENGINES)" >&2; exit 2)
+endef
 
-fuzz-minimize: deps $(FZ)/lf/$(HARNESS)
+fuzz: deps $(if $(and $(FUZZ_HARNESS_OK),$(FUZZ_ENGINE_OK)),$(FZ)/lf/$(HARNESS) \
+	$(if $(filter afl,$(ENGINE)),$(FZ)/afl/$(HARNESS)))
+	$(fuzz_check_names)
+	@BUILD=$(BUILD) fuzz/scripts/run.sh $(HARNESS) $(ENGINE) $(FUZZ_RUN_SECONDS) $(JOBS)
+
+fuzz-minimize: deps $(if $(filter $(HARNESS),$(FUZZ_HARNESSES)),$(FZ)/lf/$(HARNESS))
+	@$(if $(filter $(HARNESS),$(FUZZ_HARNESSES)),,echo "make $@: unknown HARNESS=$(HARNESS); valid: $(FUZZ_HARNESSES)" >&2; exit 2)
 	@BUILD=$(BUILD) fuzz/scripts/minimize.sh $(HARNESS)
 
 fuzz-report: deps $(FUZZ_LF_BINS) $(FUZZ_FAST_BINS) $(FUZZ_COV_BINS)
-	@BUILD=$(BUILD) fuzz/scripts/report.sh $(FUZZ_HARNESSES)
+	@BUILD=$(BUILD) FUZZ_REPORT_SECONDS=$(FUZZ_REPORT_SECONDS) fuzz/scripts/report.sh $(FUZZ_HARNESSES)
 
 fuzz-corpus: deps $(BUILD)/rel/reftarget
 	@BUILD=$(BUILD) fuzz/scripts/capture.sh
+
+# make fuzz's own promises (fuzz/tests/truth.sh, a make test step): a
+# planted crash fails the run and is reported, unknown names are refused,
+# a harness without a corpus gets one, the checkout stays clean.
+fuzz-truth: deps
+	@BUILD=$(BUILD) fuzz/tests/truth.sh

@@ -9,8 +9,10 @@
 #   $BUILD/bench/target.md             make bench (reftarget vs tgt)
 #   $BUILD/bench-sim.md                make bench-sim (simulator speed)
 #   sim/results/*.md                   the simulator's swarm and planted bugs
-#   scenarios/results/table.md         make scenarios
-#   fuzz/results/*.md                  make fuzz-report
+#   $BUILD/scenarios/table.md          make scenarios (else the published
+#                                      scenarios/results/table.md)
+#   $BUILD/fuzz/results/fuzz.md        make fuzz-report (else the published
+#                                      fuzz/results/*.md)
 set -euo pipefail
 BUILD=${BUILD:-build}
 OUT=${1:-REPORT.md}
@@ -18,6 +20,16 @@ OUT=${1:-REPORT.md}
 section() { printf '\n## %s\n\n' "$1"; }
 include() { # FILE COMMAND: the file, or a line saying how to make it
 	if [ -s "$1" ]; then cat "$1"; else printf '_Not measured yet: run `%s`._\n' "$2"; fi
+}
+# first_of FILE...: the first file that exists and is not empty, else the
+# last one named (for include's message). This run's result, else the
+# published one.
+first_of() {
+	local f
+	for f in "$@"; do
+		[ -s "$f" ] && { echo "$f"; return; }
+	done
+	echo "$f"
 }
 include_glob() { # PATTERN COMMAND
 	local any=0 f
@@ -59,10 +71,14 @@ include_glob() { # PATTERN COMMAND
 	include_glob "sim/results/*.md" "make sim-test"
 
 	section "Failover scenarios (\`make scenarios\`)"
-	include scenarios/results/table.md "make scenarios"
+	include "$(first_of "$BUILD/scenarios/table.md" scenarios/results/table.md)" "make scenarios"
 
 	section "Fuzzing (\`make fuzz-report\`)"
-	include_glob "fuzz/results/*.md" "make fuzz-report"
+	if [ -s "$BUILD/fuzz/results/fuzz.md" ]; then
+		include "$BUILD/fuzz/results/fuzz.md" "make fuzz-report"
+	else
+		include_glob "fuzz/results/*.md" "make fuzz-report"
+	fi
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "report: wrote $OUT"

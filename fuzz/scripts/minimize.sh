@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# minimize.sh HARNESS: merge what fuzzing found (fuzz/work/<h>/corpus) and
+# minimize.sh HARNESS: merge what fuzzing found ($BUILD/fuzz/work/<h>/corpus) and
 # captured seeds ($BUILD/fuzz/seeds/<h>) into fuzz/corpus/<h>, keeping only
 # inputs that add coverage (libFuzzer -merge=1), so the checked-in corpus
-# stays small.
+# stays small. The one fuzz command that writes into the checkout, on
+# purpose: its result is meant to be committed.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 h=$1
@@ -10,7 +11,7 @@ new=$FZ/merge/$h
 rm -rf "$new"
 mkdir -p "$new" "$FUZZ_DIR/corpus/$h"
 srcs=("$FUZZ_DIR/corpus/$h")
-for d in "$FUZZ_DIR/work/$h/corpus" "$FZ/seeds/$h"; do
+for d in "$FZ_WORK/$h/corpus" "$FZ/seeds/$h"; do
 	[ -d "$d" ] && srcs+=("$d")
 done
 # shellcheck disable=SC2046

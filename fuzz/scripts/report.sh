@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # report.sh HARNESS...: where fuzzing stands (make fuzz-report), written to
-# fuzz/results/fuzz.md for REPORT.md (tools/report.sh):
+# $BUILD/fuzz/results/fuzz.md for REPORT.md (tools/report.sh; make publish
+# copies it into fuzz/results/):
 #   - exec/s and edges/features: each harness under libFuzzer for
 #     FUZZ_REPORT_SECONDS (20) from its corpus, ASan+UBSan as always; then
 #     without sanitizers (the fast build) from the corpus, and from nothing
 #     with inputs of at most 512 bytes: what the parser itself costs;
 #   - line coverage of ref_target/ (llvm-cov, source-based): the coverage
-#     build replaying the checked-in corpus and the work corpus of long runs,
-#     per harness and for all of them together;
-#   - corpus size; the latest long runs (fuzz/results/runs, make fuzz).
+#     build replaying the checked-in corpus and the work corpus of long runs
+#     ($BUILD/fuzz/work), per harness and for all of them together;
+#   - corpus size; the latest long runs: those of this build
+#     ($BUILD/fuzz/results/runs, make fuzz) and, for a harness and engine
+#     without one, the published ones (fuzz/results/runs).
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 secs=${FUZZ_REPORT_SECONDS:-20}
-out=$FUZZ_DIR/results/fuzz.md
+out=$FZ_RESULTS/fuzz.md
 cov=$FZ/report
 rm -rf "$cov"
-mkdir -p "$cov" "$FUZZ_DIR/results"
+mkdir -p "$cov" "$FZ_RESULTS"
 IGNORE='(^|/)(fuzz|tests)/'
 
 lines_cover() { # profdata objects...: "covered/total (pct%)" of ref_target lines
@@ -32,13 +35,14 @@ bins=()
 for h in "$@"; do
 	work=$cov/$h
 	mkdir -p "$work/new"
+	seeds=$(fuzz_seed_dir "$h" "$work")
 	# shellcheck disable=SC2046
-	"$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$secs" "$work/new" "$FUZZ_DIR/corpus/$h" \
+	"$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$secs" "$work/new" "$seeds" \
 		>"$work/lf.log" 2>&1
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/lf.log")
 	mkdir -p "$work/fast" "$work/small"
 	# shellcheck disable=SC2046
-	"$FZ/fast/$h" $(fuzz_lf_flags "$h") -max_total_time="$secs" "$work/fast" "$FUZZ_DIR/corpus/$h" \
+	"$FZ/fast/$h" $(fuzz_lf_flags "$h") -max_total_time="$secs" "$work/fast" "$seeds" \
 		>"$work/fast.log" 2>&1
 	fast=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/fast.log")
 	"$FZ/fast/$h" -dict="$DICT" -max_len=512 -max_total_time="$secs" -print_final_stats=1 "$work/small" \
@@ -47,13 +51,13 @@ for h in "$@"; do
 	last=$(grep -E '^#[0-9]+' "$work/lf.log" | tail -n 1)
 	edges=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
 	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
-	dirs=("$FUZZ_DIR/corpus/$h")
-	[ -d "$FUZZ_DIR/work/$h/corpus" ] && dirs+=("$FUZZ_DIR/work/$h/corpus")
+	dirs=("$seeds")
+	[ -d "$FZ_WORK/$h/corpus" ] && dirs+=("$FZ_WORK/$h/corpus")
 	LLVM_PROFILE_FILE="$work/%p.profraw" "$FZ/cov/$h" "${dirs[@]}" >/dev/null 2>"$work/replay.log"
 	llvm-profdata merge -sparse "$work"/*.profraw -o "$work/$h.profdata"
 	lines=$(lines_cover "$work/$h.profdata" "$FZ/cov/$h")
-	files=$(find "$FUZZ_DIR/corpus/$h" -type f | wc -l)
-	kib=$(du -sk "$FUZZ_DIR/corpus/$h" | cut -f1)
+	files=$(find "$seeds" -type f | wc -l)
+	kib=$(du -sk "$seeds" | cut -f1)
 	rows+=("| $h | ${rate:-?} | ${fast:-?} | ${small:-?} | ${edges:-?} | ${ft:-?} | $lines | $files | $kib |")
 	bins+=("$FZ/cov/$h")
 done
@@ -72,13 +76,21 @@ all=$(lines_cover "$cov/all.profdata" "${bins[@]}")
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${rows[@]}"
 	echo "| all | | | | | | $all | | |"
-	if compgen -G "$FUZZ_DIR/results/runs/*.txt" >/dev/null; then
+	# this build's runs, then the published ones it has no newer run for;
+	# only of the harnesses reported (not fuzz/tests' test-only ones)
+	declare -A run_file reported
+	for h in "$@"; do reported[$h]=1; done
+	for f in "$FUZZ_DIR"/results/runs/*.txt "$FZ_RESULTS"/runs/*.txt; do
+		[ -e "$f" ] && [ -n "${reported[$(sed -n 's/^harness=//p' "$f")]:-}" ] && run_file[$(basename "$f")]=$f
+	done
+	if [ ${#run_file[@]} -gt 0 ]; then
 		echo
 		echo "Long runs (\`make fuzz HARNESS=x ENGINE=y SECONDS=n\`, the latest of each):"
 		echo
 		echo "| harness | engine | seconds | execs | exec/s | edges | corpus | crashes+hangs | open findings seen |"
 		echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
-		for f in "$FUZZ_DIR"/results/runs/*.txt; do
+		for name in $(printf '%s\n' "${!run_file[@]}" | sort); do
+			f=${run_file[$name]}
 			(
 				declare -A v
 				while IFS='=' read -r k val; do v[$k]=$val; done <"$f"

@@ -3,7 +3,8 @@
 # FUZZ_SMOKE_SECONDS each (make fuzz-smoke, part of make test), starting
 # from its checked-in corpus (fuzz/corpus/<h>, read only: new inputs go to
 # a scratch directory). A crash, leak, hang or oracle violation fails the
-# step; its input is kept in fuzz/crashes/<h>/ to become a regression.
+# step; its input is kept in $BUILD/fuzz/crashes/<h>/ to become a
+# regression, and the step prints the command that replays it.
 # One line per harness, then a summary line.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
@@ -16,11 +17,12 @@ for h in "$@"; do
 	n=$((n + 1))
 	work=$FZ/smoke/$h
 	rm -rf "$work"
-	mkdir -p "$work/corpus" "$FUZZ_DIR/crashes/$h"
+	mkdir -p "$work/corpus" "$FZ_CRASHES/$h"
 	log=$work/fuzz.log
+	seeds=$(fuzz_seed_dir "$h" "$work")
 	# shellcheck disable=SC2046
-	"$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$SECONDS_EACH" \
-		-artifact_prefix="$FUZZ_DIR/crashes/$h/" "$work/corpus" "$FUZZ_DIR/corpus/$h" >"$log" 2>&1 &
+	("$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$SECONDS_EACH" \
+		-artifact_prefix="$FZ_CRASHES/$h/" "$work/corpus" "$seeds"; exit $?) >"$log" 2>&1 &
 	pid=$!
 	# A progress line every SMOKE_PROGRESS seconds: seconds left and the
 	# exec/s of libFuzzer's last status line.
@@ -44,8 +46,13 @@ for h in "$@"; do
 		printf 'smoke %-8s OK    %6s execs, %5s exec/s, %s %s\n' "$h" "${execs:-?}" "${rate:-?}" "$cov" "${open:+($open)}"
 	else
 		failed+=("$h")
-		printf 'smoke %-8s FAIL  exit %d; input in fuzz/crashes/%s/\n' "$h" "$rc" "$h"
-		grep -E '==fz==|ERROR:|SUMMARY:|runtime error' "$log" | head -n 8 | sed 's/^/    /'
+		printf 'smoke %-8s FAIL  exit %d\n' "$h" "$rc"
+		fuzz_stack_excerpt "$log" | sed 's/^/    /'
+		input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | head -n 1)
+		if [ -n "$input" ]; then
+			echo "    crash file: $input"
+			echo "    replay: $FZ/lf/$h $input"
+		fi
 	fi
 done
 if [ ${#failed[@]} -eq 0 ]; then

@@ -12,6 +12,7 @@
 
 #include "core/engine.h"
 #include "dlog.h"
+#include "durl.h"
 #include "env.h"
 #include "loop.h"
 #include "net.h"
@@ -164,9 +165,23 @@ static int listen_all(struct daemon *dm, char *err, size_t err_len)
 			dcfg_explain(dm->cfg, why, err, err_len);
 			return -1;
 		}
-		dlog(RT_LOG_INFO, "listening on %s:%u", p->address, p->port);
+		if (i < DCFG_PORT_NOTES_MAX && (dm->cfg->port_defaulted >> i & 1u))
+			dlog(RT_LOG_INFO, "portal %s:%u (no port given: %u, the RFC 7143 well-known port)",
+			     p->address, net_port(dm->net, i), DCFG_DEFAULT_PORT);
+		dlog(RT_LOG_INFO, "listening on %s:%u", p->address, net_port(dm->net, i));
 	}
 	return 0;
+}
+
+/* What a person or a script connects to: on stdout, flushed at once (a
+ * pipe would otherwise hold it until exit). */
+static void print_urls(const struct daemon *dm)
+{
+	const struct rt_config *cfg = &dm->cfg->cfg;
+	uint16_t ports[RT_PORTALS_MAX];
+	for (uint32_t i = 0; i < cfg->portal_count && i < RT_PORTALS_MAX; i++)
+		ports[i] = net_port(dm->net, i);
+	durl_print(stdout, cfg, ports);
 }
 
 static void log_config(const struct rt_config *cfg)
@@ -286,7 +301,9 @@ int daemon_run(struct dcfg *d, const struct daemon_opts *o)
 			dlog(RT_LOG_ERR, "%s", err);
 			dm.status = 1;
 		} else {
-			/* scripts wait for this line */
+			if (!o->quiet_urls)
+				print_urls(&dm);
+			/* scripts wait for this line (the URLs are out by then) */
 			dlog(RT_LOG_INFO, "ready: %u target(s), %u LU(s), %u portal(s)", d->cfg.target_count,
 			     d->cfg.lu_count, d->cfg.portal_count);
 			if (loop_run(dm.loop) != 0) {

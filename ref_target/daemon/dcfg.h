@@ -41,6 +41,9 @@ struct dcfg {
 	const char *source;         /* file name, or "command line" */
 	const char *text;           /* the JSON text; NULL for flags */
 	size_t text_len;
+	/* Bit i: portals[i] named no port and got DCFG_DEFAULT_PORT (the
+	 * daemon says so when it listens); DCFG_PORT_NOTES_MAX bits. */
+	uint64_t port_defaulted;
 	struct dcfg_block *arena;
 };
 
@@ -62,6 +65,9 @@ struct dcfg_quick {
 
 #define DCFG_DEFAULT_ADDRESS "127.0.0.1"
 #define DCFG_DEFAULT_PORT 3260 /* RFC 7143 §13.9: the well-known iSCSI port */
+/* Portals whose defaulted port dcfg.port_defaulted can record (as many as
+ * RT_PORTALS_MAX, which cfg_validate enforces). */
+#define DCFG_PORT_NOTES_MAX 64u
 #define DCFG_DEFAULT_TARGET "iqn.2026-11.org.iscsi-sim:ref"
 #define DCFG_DEFAULT_LUN "ram:1G"
 /* An LU that lists no "alua_modes": both, as LIO's default

@@ -284,8 +284,9 @@ static int load_portal(struct jl *j, json_t *o, uint32_t i, void *out)
 {
 	static const char *const keys[] = { "address", "port", NULL };
 	struct rt_portal_cfg *p = out;
-	(void)i;
 	p->port = DCFG_DEFAULT_PORT;
+	if (json_object_get(o, "port") == NULL && i < DCFG_PORT_NOTES_MAX)
+		j->d->port_defaulted |= 1ull << i;
 	return only_keys(j, o, keys) || get_str(j, o, "address", true, &p->address) ||
 	       get_u16(j, o, "port", &p->port);
 }

@@ -9,14 +9,34 @@
  */
 #include "dcfg.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define QUICK_SOURCE "command line"
 
-/* "a.b.c.d[:port]" or "[v6][:port]". */
-static int parse_portal(struct dcfg *d, const char *s, struct rt_portal_cfg *p, char *err, size_t err_len)
+/* An IPv4 address in dotted form, or an IPv6 one in brackets (what
+ * net_listen takes); no host names: the target would not know which
+ * address it listens on. */
+static bool portal_address_ok(const char *a)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
+	struct in_addr a4;
+	size_t n = strlen(a);
+	if (n >= 3 && a[0] == '[' && a[n - 1] == ']' && n - 2 < sizeof(host)) {
+		memcpy(host, a + 1, n - 2);
+		host[n - 2] = '\0';
+		return inet_pton(AF_INET6, host, &a6) == 1;
+	}
+	return inet_pton(AF_INET, a, &a4) == 1;
+}
+
+/* "a.b.c.d[:port]" or "[v6][:port]"; without a port, DCFG_DEFAULT_PORT
+ * and the portal's bit in port_defaulted (the daemon says so). */
+static int parse_portal(struct dcfg *d, const char *s, uint32_t i, struct rt_portal_cfg *p, char *err,
+			size_t err_len)
 {
 	const char *colon;
 	if (s[0] == '[') {
@@ -40,9 +60,17 @@ static int parse_portal(struct dcfg *d, const char *s, struct rt_portal_cfg *p, 
 			return -1;
 		}
 		p->port = (uint16_t)port;
+	} else {
+		d->port_defaulted |= 1ull << i;
 	}
 	if (p->address == NULL) {
 		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	if (!portal_address_ok(p->address)) {
+		snprintf(err, err_len,
+			 "--portal '%s': '%s' is not an IPv4 address or a bracketed IPv6 address"
+			 " (ADDR[:PORT], e.g. 127.0.0.1:3260 or [::1]:3260)", s, p->address);
 		return -1;
 	}
 	return 0;
@@ -156,7 +184,7 @@ static int quick_portals(struct dcfg *d, const struct dcfg_quick *q, uint32_t **
 		return -1;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		if (parse_portal(d, specs[i], &p[i], err, err_len) != 0)
+		if (parse_portal(d, specs[i], i, &p[i], err, err_len) != 0)
 			return -1;
 		(*idx)[i] = i;
 	}

@@ -2,9 +2,13 @@
  * program. Reads the command line, builds the configuration (a JSON file,
  * the quick flags, or the embedded default) and runs the daemon.
  *
+ * Once every portal listens it prints, on stdout, each portal and the
+ * iscsi:// URL of every target and LUN behind it (durl.h); not with -q.
+ *
  * Exit status: 0 after a clean stop, 1 when the configuration or the
  * start failed (the message names file, line and key), 2 for a bad
- * command line, 128+N when a second signal N cut a drain short.
+ * command line (quick flags that do not parse included), 128+N when a
+ * second signal N cut a drain short.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -29,7 +33,8 @@ static const char usage_text[] =
 	"  -c, --config FILE          serve what FILE describes (JSON; the format is in\n"
 	"                             ref_target/daemon/dcfg_json.c)\n"
 	"quick flags (one target, one portal group; not with --config):\n"
-	"      --portal ADDR[:PORT]   listen here; IPv6 as [::1]:3260 (repeatable)\n"
+	"      --portal ADDR[:PORT]   listen here; IPv6 as [::1]:3260; PORT defaults to 3260\n"
+	"                             (repeatable)\n"
 	"      --target NAME          the target's iSCSI name\n"
 	"      --lun SPEC             ram:SIZE | file:PATH[:SIZE] | block:PATH, as LUN 0, 1, ...\n"
 	"                             (repeatable; SIZE like 512M, 1G)\n"
@@ -42,7 +47,7 @@ static const char usage_text[] =
 	"                             " DENV_STATE_DIR_USER " otherwise)\n"
 	"      --check                check the configuration and open the storage, then exit\n"
 	"  -v, --verbose              debug log lines too\n"
-	"  -q, --quiet                errors only\n"
+	"  -q, --quiet                errors only (and no URLs on stdout)\n"
 	"  -h, --help                 this text\n";
 
 enum {
@@ -140,6 +145,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &a) != 0)
 		return EXIT_USAGE;
 	dlog_set_level(a.verbosity < 0 ? RT_LOG_ERR : a.verbosity == 0 ? RT_LOG_INFO : RT_LOG_DEBUG);
+	a.opts.quiet_urls = a.verbosity < 0;
 	if (a.opts.state_dir == NULL)
 		a.opts.state_dir = geteuid() == 0 ? DENV_STATE_DIR_ROOT : DENV_STATE_DIR_USER;
 
@@ -147,7 +153,9 @@ int main(int argc, char **argv)
 	char err[DCFG_ERR_MAX];
 	int rc = a.config ? dcfg_load_file(&d, a.config, err, sizeof(err))
 			  : dcfg_load_quick(&d, &a.quick, err, sizeof(err));
-	int status = 1;
+	/* the quick flags are the command line: one that does not parse is a
+	 * usage error, like an unknown option */
+	int status = a.config ? 1 : EXIT_USAGE;
 	if (rc != 0)
 		dlog(RT_LOG_ERR, "%s", err);
 	else

@@ -68,6 +68,7 @@ START_TEST(flags_build_restricted_chap_target)
 	ck_assert_uint_eq(c->portals[0].port, 3261);
 	ck_assert_str_eq(c->portals[1].address, "127.0.0.1");
 	ck_assert_uint_eq(c->portals[1].port, 3260);
+	ck_assert_uint_eq(d.port_defaulted, 1u << 1); /* the daemon says it chose 3260 */
 	ck_assert_uint_eq(c->lu_count, 3);
 	ck_assert_uint_eq(c->lus[0].blocks, (64u << 20) / 512);
 	ck_assert_str_eq(d.stores[1].backstore, "file");
@@ -101,8 +102,17 @@ static const struct {
 	{ { .portals = { "127.0.0.1:x" }, .portal_count = 1 }, "--portal '127.0.0.1:x': port must be 1..65535" },
 	{ { .portals = { "[::1" }, .portal_count = 1 }, "--portal '[::1': expected [IPv6]:port" },
 	{ { .portals = { "[::1]3260" }, .portal_count = 1 }, "--portal '[::1]3260': expected [IPv6]:port" },
+	{ { .portals = { "127.0.0.1:70000" }, .portal_count = 1 }, "--portal '127.0.0.1:70000': port must be 1..65535" },
+	{ { .portals = { "127.0.0.1:" }, .portal_count = 1 }, "--portal '127.0.0.1:': port must be 1..65535" },
 	{ { .portals = { "example.org:3260" }, .portal_count = 1 },
-	  "command line: portals[0].address: 'example.org' is not an IPv4 address or a bracketed IPv6 address" },
+	  "--portal 'example.org:3260': 'example.org' is not an IPv4 address or a bracketed IPv6 address"
+	  " (ADDR[:PORT], e.g. 127.0.0.1:3260 or [::1]:3260)" },
+	{ { .portals = { "::1" }, .portal_count = 1 },
+	  "--portal '::1': ':' is not an IPv4 address or a bracketed IPv6 address"
+	  " (ADDR[:PORT], e.g. 127.0.0.1:3260 or [::1]:3260)" },
+	{ { .portals = { "[junk]:3260" }, .portal_count = 1 },
+	  "--portal '[junk]:3260': '[junk]' is not an IPv4 address or a bracketed IPv6 address"
+	  " (ADDR[:PORT], e.g. 127.0.0.1:3260 or [::1]:3260)" },
 	{ { .luns = { "ram" }, .lun_count = 1 }, "--lun 'ram': expected ram:SIZE, e.g. ram:1G" },
 	{ { .luns = { "ram:0" }, .lun_count = 1 }, "--lun 'ram:0': expected ram:SIZE, e.g. ram:1G" },
 	{ { .luns = { "file:" }, .lun_count = 1 }, "--lun 'file:': expected file:PATH[:SIZE]" },

@@ -2,8 +2,9 @@
 # (sourced by tools/test.sh, which defines `step`); scenarios/README.md.
 #   scenarios              every scenario meets its expectation, the ones
 #                          expecting a violation observe it (`make scenarios`,
-#                          results in $BUILD/scenarios)
+#                          results in $BUILD/scenarios), and the run leaves the
+#                          checkout clean (tools/clean-run.sh)
 #   scenarios-determinism  the same scenario twice is the same world (ALUA
 #                          cluster, reservations, swizzle-clog, heartbeats)
-step scenarios make -s BUILD="$BUILD" scenarios SCENARIOS_OUT="$BUILD/scenarios"
+step scenarios tools/clean-run.sh make -s BUILD="$BUILD" scenarios
 step scenarios-determinism scenarios/determinism.sh "$BUILD/rel/isim"

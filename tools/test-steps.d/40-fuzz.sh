@@ -5,5 +5,10 @@
 #   fuzz-smoke    every harness under libFuzzer with ASan+UBSan for
 #                 FUZZ_SMOKE_SECONDS each (40 here: about 4 minutes, plus
 #                 the build of the fuzz binaries, about 3)
+#   fuzz-truth    make fuzz's own promises with a planted crash
+#                 (fuzz/tests/truth.sh, about 35 s): non-zero exit, crash
+#                 file, stack, replay command; unknown names refused; the
+#                 checkout left clean
 step fuzz-regress make -s BUILD="$BUILD" fuzz-regress
 step fuzz-smoke make -s BUILD="$BUILD" FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-40}" fuzz-smoke
+step fuzz-truth make -s BUILD="$BUILD" fuzz-truth

@@ -7,7 +7,8 @@
 # Every daemon started here is killed by PID on exit; its log is kept in a
 # temporary directory and shown when a check fails.
 #
-#   start NAME ARGS...    start reftarget with ARGS; log in $T/NAME.log;
+#   start NAME ARGS...    start reftarget with ARGS; log in $T/NAME.log,
+#                         what it prints on stdout (its URLs) in $T/NAME.out;
 #                         waits until it is ready; sets PID
 #   stop PID [SECONDS]    SIGTERM, then wait_exit
 #   wait_exit PID [SECONDS]  wait at most SECONDS (default 20); sets RC
@@ -85,7 +86,7 @@ start() {
 	local name=$1
 	shift
 	LAST_LOG=$T/$name.log
-	"$REFTARGET" --state-dir "$T/state-$name" "$@" >/dev/null 2>"$LAST_LOG" &
+	"$REFTARGET" --state-dir "$T/state-$name" "$@" >"$T/$name.out" 2>"$LAST_LOG" &
 	PID=$!
 	PIDS+=("$PID")
 	# the daemon says "ready" once every portal listens

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# publish.sh: copy the results that runs left under $BUILD into the
+# committed folders, the only command that rewrites them (make publish, or
+# make report PUBLISH=1). Runs themselves (make scenarios, make fuzz, make
+# fuzz-report) write under $BUILD only, so the checkout stays clean until a
+# person asks for this; what changed is then a git diff to review.
+#
+#   $BUILD/scenarios/table.md, *.svg      -> scenarios/results/
+#   $BUILD/fuzz/results/fuzz.md           -> fuzz/results/
+#   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
+#                                            harnesses only, not fuzz/tests')
+# A result not made yet is skipped and named; the exit status is 0.
+set -euo pipefail
+BUILD=${BUILD:-build}
+copied=0
+
+publish() { # SOURCE DEST-DIR
+	if [ -s "$1" ]; then
+		mkdir -p "$2"
+		cp "$1" "$2/"
+		echo "publish: $1 -> $2/"
+		copied=$((copied + 1))
+	fi
+}
+
+if [ -s "$BUILD/scenarios/table.md" ]; then
+	publish "$BUILD/scenarios/table.md" scenarios/results
+	for f in "$BUILD"/scenarios/*.svg; do
+		[ -e "$f" ] && publish "$f" scenarios/results
+	done
+else
+	echo "publish: no $BUILD/scenarios/table.md (make scenarios makes it)"
+fi
+
+if [ -s "$BUILD/fuzz/results/fuzz.md" ]; then
+	publish "$BUILD/fuzz/results/fuzz.md" fuzz/results
+else
+	echo "publish: no $BUILD/fuzz/results/fuzz.md (make fuzz-report makes it)"
+fi
+for f in "$BUILD"/fuzz/results/runs/*.txt; do
+	[ -e "$f" ] || continue
+	h=$(sed -n 's/^harness=//p' "$f")
+	# a test-only harness (fuzz/tests) is not a result of the project
+	[ -e "fuzz/harness_$h.c" ] || continue
+	publish "$f" fuzz/results/runs
+done
+echo "publish: $copied file(s) copied; review them with git diff"
