@@ -7,6 +7,7 @@
 #
 #   $BUILD/scenarios/table.md, *.svg      -> scenarios/results/
 #   $BUILD/fuzz/results/fuzz.md           -> fuzz/results/
+#   $BUILD/sim/results/*.md               -> sim/results/ (make sim-test)
 #   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
 #                                            harnesses only, not fuzz/tests')
 # A result not made yet is skipped and named; the exit status is 0.
@@ -31,6 +32,10 @@ if [ -s "$BUILD/scenarios/table.md" ]; then
 else
 	echo "publish: no $BUILD/scenarios/table.md (make scenarios makes it)"
 fi
+
+for f in "$BUILD"/sim/results/*.md; do
+	[ -e "$f" ] && publish "$f" sim/results
+done
 
 if [ -s "$BUILD/fuzz/results/fuzz.md" ]; then
 	publish "$BUILD/fuzz/results/fuzz.md" fuzz/results

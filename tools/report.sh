@@ -68,7 +68,11 @@ include_glob() { # PATTERN COMMAND
 	include "$BUILD/bench-sim.md" "make bench-sim"
 
 	section "Simulator (\`isim swarm\`, planted bugs)"
-	include_glob "sim/results/*.md" "make sim-test"
+	if compgen -G "$BUILD/sim/results/*.md" >/dev/null; then
+		include_glob "$BUILD/sim/results/*.md" "make sim-test"
+	else
+		include_glob "sim/results/*.md" "make sim-test"
+	fi
 
 	section "Failover scenarios (\`make scenarios\`)"
 	include "$(first_of "$BUILD/scenarios/table.md" scenarios/results/table.md)" "make scenarios"

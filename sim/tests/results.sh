@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# results.sh BUILD: the simulator's results for REPORT.md (tools/report.sh):
-#   sim/results/swarm.md    a 1000-seed swarm: summary, failures, coverage
-#   sim/results/planted.md  each planted engine bug and the seed that caught it
+# results.sh BUILD: the simulator's results for REPORT.md (tools/report.sh),
+# under BUILD so that the run leaves the checkout clean (make publish copies
+# them into the committed sim/results/):
+#   BUILD/sim/results/swarm.md    a 1000-seed swarm: summary, failures, coverage
+#   BUILD/sim/results/planted.md  each planted engine bug and the seed that caught it
 set -uo pipefail
 build=$1
 cd "$(dirname "$0")/../.."
-mkdir -p sim/results
-"$build/rel/isim" swarm --seeds 1..1000 --jobs 2 --report sim/results/swarm.md >/dev/null 2>&1
+out=$build/sim/results
+mkdir -p "$out"
+"$build/rel/isim" swarm --seeds 1..1000 --jobs 2 --report "$out/swarm.md" >/dev/null 2>&1
 {
 	echo "### Planted engine bugs (\`-DRT_PLANT_BUG=<name>\`, \`isim swarm --expect-fail\`, seeds 1..100)"
 	echo
@@ -23,5 +26,5 @@ mkdir -p sim/results
 		why=$(echo "$out" | sed -n 's/^FAIL seed [0-9]* ([a-z]*): //p' | head -1 | sed 's/|/\\|/g')
 		echo "| $bug | yes | ${seed:-not caught} | ${oracle:--} | ${why:--} |"
 	done
-} > sim/results/planted.md
-echo "summary: wrote sim/results/swarm.md and sim/results/planted.md"
+} >"$out/planted.md"
+echo "summary: wrote $out/swarm.md and $out/planted.md (make publish copies them to sim/results/)"
