@@ -1,7 +1,9 @@
 # conformance: libiscsi's suite and tools, and open-iscsi in a guest, against
 # reftarget, tgt and LIO (in QEMU); see conformance/README.md.
 #
-#   make conformance        all targets, all suites, every test; updates conformance/results
+#   make conformance        all targets, all suites, every test, into
+#                           $(BUILD)/conformance/results (make publish copies
+#                           them to the recorded conformance/results)
 #   make conformance-lio    LIO only (boot, suite, tools) into $(BUILD)/conformance/results-lio,
 #                           compared with the recorded reftarget column
 #   make conformance-fast   reftarget and tgt (suite, tools, guest) into
@@ -14,7 +16,8 @@
 CONF_SLOW_TESTS := ^SCSI\.Sanitize\.Reset$$
 
 conformance: deps $(BUILD)/rel/reftarget
-	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio" -s "cu tools guest"
+	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio" -s "cu tools guest" \
+		-o $(BUILD)/conformance/results
 
 conformance-lio: deps
 	BUILD=$(BUILD) conformance/run.sh -t "lio" -s "cu tools" \

@@ -8,6 +8,8 @@
 #   $BUILD/scenarios/table.md, *.svg      -> scenarios/results/
 #   $BUILD/fuzz/results/fuzz.md           -> fuzz/results/
 #   $BUILD/sim/results/*.md               -> sim/results/ (make sim-test)
+#   $BUILD/conformance/results/*          -> conformance/results/ (make
+#                                            conformance: the recorded columns)
 #   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
 #                                            harnesses only, not fuzz/tests')
 # A result not made yet is skipped and named; the exit status is 0.
@@ -32,6 +34,11 @@ if [ -s "$BUILD/scenarios/table.md" ]; then
 else
 	echo "publish: no $BUILD/scenarios/table.md (make scenarios makes it)"
 fi
+
+for f in "$BUILD"/conformance/results/*.csv "$BUILD"/conformance/results/*.meta \
+	"$BUILD"/conformance/results/summary.md; do
+	[ -e "$f" ] && publish "$f" conformance/results
+done
 
 for f in "$BUILD"/sim/results/*.md; do
 	[ -e "$f" ] && publish "$f" sim/results

@@ -15,7 +15,7 @@
 #                         guest run, a control, is left to `make conformance`)
 #   conformance-lio       LIO booted in QEMU (about 5 s under TCG): suite and
 #                         tools, checked against this run's reftarget column
-# The full run, which updates conformance/results, is `make conformance`.
+# The full run is `make conformance`; `make publish` records it in conformance/results.
 step conformance-selftest env BUILD="$BUILD" conformance/tests/selftest.sh
 step conformance env BUILD="$BUILD" conformance/run.sh -t reftarget -s "cu tools guest" \
 	-x '^SCSI\.Sanitize\.Reset$' -o "$BUILD/conformance/results-test" -r conformance/results
