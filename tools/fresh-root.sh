@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fresh-root.sh [CMD...]: run CMD (default: make test) in a clone of this
+# fresh-root.sh [CMD...]: run CMD (default: make test; a shell command line,
+# so 'make run && make test' is one) in a clone of this
 # repository's HEAD inside a Debian 12 root made new for this run, with only
 # what a new user starts with (git, make, ca-certificates, sudo). Whatever
 # CMD needs beyond that must be installed by the project itself
@@ -118,10 +119,9 @@ phase "root: ready in $((t_root - t_start)) s"
 phase "running '$*' in the fresh root"
 mark=$ROOT/root/.first-compile summary=$ROOT/root/.summary
 set +e
-# shellcheck disable=SC2016 # expanded in the root
 chroot "$ROOT" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" CI="${CI:-}" \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	bash -c 'cd /root/iscsi-sim && "$@"' fresh "$@" 2>&1 |
+	bash -c "cd /root/iscsi-sim && $*" 2>&1 |
 	while IFS= read -r line; do
 		printf '%s\n' "$line"
 		case "$line" in
