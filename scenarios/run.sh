@@ -6,8 +6,10 @@
 # timeline, everything else drawn per seed). Prints a progress line, the
 # table OUTDIR/table.md (scenario, expected, observed, simulated time,
 # wall time) and a summary; OUTDIR/<name>.svg for the files that ask for a
-# timeline ("# timeline: svg"); $LOGS/<name>.log for each run (LOGS
-# defaults to OUTDIR/logs). Exit status 0 iff every run met its expectation.
+# timeline ("# timeline: svg"), or for every file with SCENARIOS_SVG=all
+# (`make run` draws them all for its report); $LOGS/<name>.log for each
+# run (LOGS defaults to OUTDIR/logs). Exit status 0 iff every run met its
+# expectation.
 set -uo pipefail
 isim=$1
 out=$2
@@ -37,7 +39,9 @@ progress() { # NAME VERDICT
 for f in "${files[@]}"; do
 	name=$(basename "$f" .scn)
 	args=(run --scenario "$f" --row "$rows")
-	grep -q '^# timeline: svg' "$f" && args+=(--svg "$out/$name.svg")
+	if [ "${SCENARIOS_SVG:-}" = all ] || grep -q '^# timeline: svg' "$f"; then
+		args+=(--svg "$out/$name.svg")
+	fi
 	progress "$name" "..."
 	expects_failure=0
 	grep -q '^expect fail' "$f" && expects_failure=1

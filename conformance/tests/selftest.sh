@@ -269,6 +269,15 @@ sed -i '/SCSI.D.Own/d' "$b/skips.md"
 bar
 expect bar-unlisted-fail-is-not-a-skip-error 0 $?
 expect bar-unlisted-fail-misses-the-bar 1 "$(grep -c 'bar not met' "$b/summary.md")"
+# pass_min=all (bar-selection.conf, `make run`'s quick selection): every
+# selected test of the suite must pass.
+printf 'pass_min=all\nenforced=1\n' >"$b/bar.conf"
+bar
+expect bar-all-fails-unless-every-test-passes 1 $?
+sed -i 's/^\(SCSI\.[^,]*\),\(SKIP\|FAIL\),/\1,PASS,/' "$b/reftarget.csv"
+bar
+expect bar-all-met-when-every-test-passes 0 $?
+expect bar-all-counts-the-selection 1 "$(grep -c '5 PASS of 5 tests (bar: at least 5' "$b/summary.md")"
 
 # ---- url: a target given by URL (targets/url.sh, run.sh -u, with-target.sh) ----
 U=$CONF_DIR/targets/url.sh
