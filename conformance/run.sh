@@ -17,7 +17,9 @@
 #       column of its own (reftarget-<flavour>)
 #   -s  suites: cu (libiscsi iscsi-test-cu, per test), tools (libiscsi
 #       tools), guest (open-iscsi in a QEMU guest; host targets only)
-#   -f  grep -E filter on iscsi-test-cu test names (default: all 230)
+#   -f  grep -E filter on iscsi-test-cu test names (default: all 230);
+#       @FILE: the tests FILE names, one a line, "#" starts a comment
+#       (conformance/quick.txt, the selection `make run` runs)
 #   -x  grep -E filter of test names to leave out (the fast subset in
 #       `make test` leaves out the minute-long Sanitize.Reset)
 #   -o  where <target>.csv, <target>.meta, matrix.csv and summary.md go
@@ -75,7 +77,7 @@ while getopts "t:s:f:x:o:r:u:U:" opt; do
 	r) reference=$OPTARG ;;
 	u) url=$OPTARG ;;
 	U) url2=$OPTARG ;;
-	*) sed -n '2,40p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,42p' "$0" >&2; exit 2 ;;
 	esac
 done
 [ $OPTIND -gt $# ] || conf_die "unexpected argument '${!OPTIND}' (options only; run.sh -h lists them)"
@@ -89,6 +91,12 @@ elif [ -n "$url$url2" ]; then
 	conf_die "-u and -U name the url target: add -t url"
 fi
 mkdir -p "$out" "$CONF_WORK"
+if [ "${filter#@}" != "$filter" ]; then
+	list=${filter#@}
+	[ -r "$list" ] || conf_die "-f $filter: cannot read $list"
+	filter="^($(sed 's/#.*//' "$list" | awk 'NF { print $1 }' | sed 's/\./\\./g' | paste -sd'|'))\$"
+	[ "$filter" != '^()$' ] || conf_die "-f @$list: no test named"
+fi
 
 # The skip counter (cu_skip.c) is built here so that the scripts work from
 # a clean clone without a make target in between.

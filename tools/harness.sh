@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# harness.sh: what `make run` executes after the build. Runs the harness on
+# its embedded default target, our reference target, through the three user
+# journeys, then writes the report:
+#   1. scenarios    the failover scenario library in the simulator
+#                   (scenarios/run.sh, every timeline drawn)
+#   2. swarm        RUN_SWARM_SEEDS (200) seeded simulated worlds
+#                   (isim swarm --seeds 1..N --jobs $(nproc))
+#   3. conformance  libiscsi's iscsi-test-cu, the quick selection
+#                   (conformance/quick.txt), against a reftarget started on
+#                   loopback inside a loopback-only network namespace
+#                   (conformance/run.sh execs tools/netns-run.sh)
+# The network fuzzer does not exist yet (issue 14); the report says so.
+#
+# Journey outputs go to $BUILD/run/<journey>/, the report to
+# $BUILD/report/ (index.html, self-contained; report.md), both made by
+# tools/report-html.sh from those files. Prints one line when a journey
+# starts and ends, a progress line every PROGRESS_S seconds while it runs,
+# then the report's path and a three-line summary. Exit status: 0 iff every
+# journey passed; the report is written either way. Builds nothing itself.
+#
+# The machine budget (issue 10): at most 5 minutes after the build on 2
+# cores. Measured here: scenarios ~60 s, 200 worlds ~70-110 s, conformance
+# ~40 s (see the commit that set RUN_SWARM_SEEDS).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+ISIM=$BUILD/rel/isim
+REFTARGET=$BUILD/rel/reftarget
+RUN=$BUILD/run
+REPORT=$BUILD/report
+SWARM_SEEDS=${RUN_SWARM_SEEDS:-200}
+JOBS=$(nproc)
+# A progress line at least this often during a journey (issue 10: ~20 s).
+PROGRESS_S=10
+# The quick selection: one test name a line, "#" starts a comment.
+QUICK=conformance/quick.txt
+# Where the reftarget listens inside its namespace: it needs three ports
+# from here (two portals and the CHAP target, conformance/targets/reftarget.sh).
+PORT_FIRST=3260
+
+for bin in "$ISIM" "$REFTARGET"; do
+	[ -x "$bin" ] || { echo "harness.sh: $bin is missing: run make run (it builds first)" >&2; exit 2; }
+done
+case "$SWARM_SEEDS" in '' | *[!0-9]* | 0) echo "harness.sh: RUN_SWARM_SEEDS must be a positive integer" >&2; exit 2 ;; esac
+
+rm -rf "$RUN"
+mkdir -p "$RUN/scenarios" "$RUN/swarm" "$RUN/conformance"
+RUN_ABS=$(cd "$RUN" && pwd)
+: >"$RUN/journeys.tsv"
+
+say() { printf '[run %(%H:%M:%S)T] %s\n' -1 "$*"; }
+
+# The journey running now, in a process group of its own (set -m), so that
+# an interrupt stops it and everything it started (the reftarget included)
+# by that group's id; conformance/run.sh's own trap also stops its target.
+set -m
+current=
+stop_current() {
+	[ -n "$current" ] && kill -TERM -- "-$current" 2>/dev/null
+	current=
+}
+trap 'stop_current; say "interrupted"; exit 130' INT TERM
+trap 'stop_current' EXIT
+
+# journey NAME PROGRESS_FN REPLAY CMD...: run CMD in the background, its
+# stdout and stderr in $RUN/NAME/out.txt and err.txt; every PROGRESS_S
+# seconds print PROGRESS_FN's line; record "NAME rc wall_s REPLAY" in
+# journeys.tsv (REPLAY: the command that runs this journey again).
+journey() {
+	local name=$1 progress_fn=$2 replay=$3 t0=$SECONDS rc next
+	shift 3
+	say "$name: start"
+	"$@" >"$RUN/$name/out.txt" 2>"$RUN/$name/err.txt" &
+	current=$!
+	next=$((SECONDS + PROGRESS_S))
+	while kill -0 "$current" 2>/dev/null; do
+		sleep 1
+		if [ $SECONDS -ge $next ] && kill -0 "$current" 2>/dev/null; then
+			say "$name: $($progress_fn) ($((SECONDS - t0)) s)"
+			next=$((SECONDS + PROGRESS_S))
+		fi
+	done
+	wait "$current"
+	rc=$?
+	current=
+	printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$((SECONDS - t0))" "$replay" >>"$RUN/journeys.tsv"
+	return $rc
+}
+
+# last_progress FILE: the last "\r"-separated progress text a tool wrote.
+last_progress() {
+	tr '\r' '\n' <"$1" 2>/dev/null | grep -v '^ *$' | tail -n 1 | sed 's/^\[[a-z]*\] *//; s/  */ /g'
+}
+progress_scenarios() { echo "$(last_progress "$RUN/scenarios/err.txt") (runs done of total, current)"; }
+progress_swarm() { echo "$(last_progress "$RUN/swarm/err.txt" | sed 's/ seeds / worlds done, /')"; }
+progress_conformance() {
+	local done current
+	done=$(grep -cE '^(PASS|FAIL|SKIP|HANG) +[0-9.]+s ' "$RUN/conformance/out.txt" 2>/dev/null)
+	# The running test's log is the newest one (libiscsi-cu.sh opens it first).
+	current=$(ls -t "$RUN"/conformance/work/reftarget/*/cu-logs/*.log 2>/dev/null | head -n 1)
+	current=$(basename "${current:-starting}" .log)
+	echo "$done/$(wc -l <"$RUN/conformance/selected.txt") tests done, now $current"
+}
+
+status=0
+
+# 1. The scenario library, every timeline drawn for the report.
+journey scenarios progress_scenarios "make scenarios SCENARIOS_OUT=$RUN/scenarios" \
+	env SCENARIOS_SVG=all LOGS="$RUN/scenarios/logs" scenarios/run.sh "$ISIM" "$RUN/scenarios" || status=1
+say "scenarios: $(grep '^summary:' "$RUN/scenarios/out.txt" | sed 's/^summary: //' || echo 'no summary')"
+
+# 2. The swarm.
+journey swarm progress_swarm "$ISIM swarm --seeds 1..$SWARM_SEEDS --jobs $JOBS" \
+	"$ISIM" swarm --seeds "1..$SWARM_SEEDS" --jobs "$JOBS" || status=1
+say "swarm: $(grep '^summary:' "$RUN/swarm/out.txt" | sed 's/^summary: //' || echo 'no summary')"
+
+# 3. Conformance, the quick selection, in a loopback-only namespace; the
+# reftarget takes the first three free ports from PORT_FIRST there (in a
+# new namespace that is PORT_FIRST itself: a target the user serves on the
+# host, `make serve`, is not in the way).
+sed 's/#.*//' "$QUICK" | awk 'NF { print $1 }' >"$RUN/conformance/selected.txt"
+in_netns() { # CMD...: pick the ports, then run CMD with REFTARGET_PORT set
+	local p=$PORT_FIRST
+	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || (exec 3<>"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null ||
+		(exec 3<>"/dev/tcp/127.0.0.1/$((p + 2))") 2>/dev/null; do
+		p=$((p + 3))
+	done
+	REFTARGET_PORT=$p exec "$@"
+}
+export -f in_netns
+export PORT_FIRST
+conf_args=(-t reftarget -s cu -f "@$QUICK" -o "$RUN/conformance" -r conformance/results)
+journey conformance progress_conformance "CONF_BAR=conformance/bar-selection.conf conformance/run.sh ${conf_args[*]}" \
+	tools/netns-run.sh env BUILD="$BUILD" CONF_WORK="$RUN_ABS/conformance/work" \
+	CONF_BAR=conformance/bar-selection.conf bash -c 'in_netns "$@"' in_netns conformance/run.sh "${conf_args[@]}" || status=1
+say "conformance: $(grep '^result: [0-9]* tests' "$RUN/conformance/out.txt" | tail -n 1 | sed 's/^result: //' || echo 'no result')"
+
+# The report, from the files above.
+say "report: writing $REPORT"
+ISIM="$ISIM" tools/report-html.sh "$RUN" "$REPORT" || { say "report: could not be written"; exit 2; }
+echo
+echo "report: $REPORT/index.html (Markdown: $REPORT/report.md)"
+cat "$REPORT/summary.txt"
+exit $status
