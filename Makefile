@@ -2,7 +2,9 @@
 #
 #   make            build everything (release and sanitizer variants)
 #   make test       install what is missing, build, run every test
-#   make run        start the reference target on 127.0.0.1:3260 (1 GiB RAM LUN)
+#   make run        run the harness against the reference target (scenarios, swarm,
+#                   conformance) and write build/report/index.html
+#   make serve      serve the reference target on 127.0.0.1:3260 (1 GiB RAM LUN)
 #
 # Sources are discovered by directory, so adding a file needs no edit here.
 # BUILD=dir puts all output elsewhere (parallel work trees, CI).
@@ -52,7 +54,7 @@ UNIT_SRC := $(sort $(wildcard ref_target/tests/*.c))
 # $(call objs,variant,sources)
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
-.PHONY: all build deps test run clean unit unit-asan valgrind integration help
+.PHONY: all build deps test run serve clean unit unit-asan valgrind integration help
 all: build
 
 deps:
@@ -111,7 +113,10 @@ unit-asan: deps $(BUILD)/asan/unit_tests
 test: build
 	@BUILD=$(BUILD) tools/test.sh
 
-run: deps $(BUILD)/rel/reftarget
+run: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
+	@BUILD=$(BUILD) tools/harness.sh
+
+serve: deps $(BUILD)/rel/reftarget
 	@BUILD=$(BUILD) tools/serve.sh
 
 clean:
@@ -147,4 +152,4 @@ bench-target: deps $(BUILD)/rel/reftarget
 	BUILD=$(BUILD) tools/bench.sh
 
 help:
-	@sed -n '3,8p' Makefile
+	@sed -n '3,10p' Makefile

@@ -92,8 +92,12 @@ journey() {
 last_progress() {
 	tr '\r' '\n' <"$1" 2>/dev/null | grep -v '^ *$' | tail -n 1 | sed 's/^\[[a-z]*\] *//; s/  */ /g'
 }
-progress_scenarios() { echo "$(last_progress "$RUN/scenarios/err.txt") (runs done of total, current)"; }
-progress_swarm() { echo "$(last_progress "$RUN/swarm/err.txt" | sed 's/ seeds / worlds done, /')"; }
+# "[scenarios] 15/46  NAME (seeds 1..8)  ..." -> "15/46 runs done, now NAME (seeds 1..8)"
+progress_scenarios() {
+	last_progress "$RUN/scenarios/err.txt" | sed 's/^\([0-9]*\/[0-9]*\) \(.*\) [^ ]*$/\1 runs done, now \2/'
+}
+# "[swarm] 39/200 seeds  0 failed  135x sim/wall per core  9.8s" -> "39/200 worlds done, 0 failed"
+progress_swarm() { last_progress "$RUN/swarm/err.txt" | sed 's/ seeds / worlds done, /; s/ failed .*/ failed/'; }
 progress_conformance() {
 	local done current
 	done=$(grep -cE '^(PASS|FAIL|SKIP|HANG) +[0-9.]+s ' "$RUN/conformance/out.txt" 2>/dev/null)
@@ -134,11 +138,25 @@ conf_args=(-t reftarget -s cu -f "@$QUICK" -o "$RUN/conformance" -r conformance/
 journey conformance progress_conformance "CONF_BAR=conformance/bar-selection.conf conformance/run.sh ${conf_args[*]}" \
 	tools/netns-run.sh env BUILD="$BUILD" CONF_WORK="$RUN_ABS/conformance/work" \
 	CONF_BAR=conformance/bar-selection.conf bash -c 'in_netns "$@"' in_netns conformance/run.sh "${conf_args[@]}" || status=1
-say "conformance: $(grep '^result: [0-9]* tests' "$RUN/conformance/out.txt" | tail -n 1 | sed 's/^result: //' || echo 'no result')"
+say "conformance: $(awk -F, 'NR > 1 { n++; c[$2]++ } END { printf "%d tests, %d PASS / %d FAIL / %d SKIP / %d HANG", n, c["PASS"], c["FAIL"], c["SKIP"], c["HANG"] }' "$RUN/conformance/reftarget.csv" 2>/dev/null || echo 'no result')"
 
 # The report, from the files above.
 say "report: writing $REPORT"
 ISIM="$ISIM" tools/report-html.sh "$RUN" "$REPORT" || { say "report: could not be written"; exit 2; }
+# The report is checked in a real browser, as `make test` checks the
+# generator (tools/tests/report-browser.sh): every table and image there,
+# nothing fetched, nothing logged.
+if command -v chromium >/dev/null; then
+	if BUILD="$BUILD" SCREENSHOT=0 tools/tests/report-browser.sh --check "$REPORT/index.html" >"$RUN/report-check.txt" 2>&1; then
+		say "report: renders in Chromium: $(sed -n 's/.*: ok (\(.*\))$/\1/p' "$RUN/report-check.txt")"
+	else
+		say "report: does NOT render as it should in Chromium:"
+		sed 's/^/    /' "$RUN/report-check.txt"
+		status=1
+	fi
+else
+	say "report: not checked in a browser (chromium is not installed; tools/deps.sh installs it)"
+fi
 echo
 echo "report: $REPORT/index.html (Markdown: $REPORT/report.md)"
 cat "$REPORT/summary.txt"

@@ -105,16 +105,16 @@ replay_of() {
 		# Rows: "| name | expected | observed | sim | wall |" after the header.
 		awk -F' [|] ' '/^\| / && !/^\| scenario \|/ && !/^\|---/ {
 			sub(/^\| /, "", $1); sub(/ \|$/, "", $5)
-			printf "%s\t%s\t%s\t%s\t%s\n", $1, $2, $3, $4, $5
+			printf "%s\037%s\037%s\037%s\037%s\n", $1, $2, $3, $4, $5
 		}' "$scen_dir/table.md"
 	fi
 	# A run that ended without its row (crashed, bad file) is named in out.txt.
 	if [ -f "$scen_dir/out.txt" ]; then
 		sed -n 's/^NOT MET: \(.*\) (log: .*)$/\1/p' "$scen_dir/out.txt" | while IFS= read -r n; do
-			grep -qF "| $n |" "$scen_dir/table.md" 2>/dev/null || printf '%s\t?\tno result (see its log)\t-\t-\n' "$n"
+			grep -qF "| $n |" "$scen_dir/table.md" 2>/dev/null || printf '%s\037?\037no result (see its log)\037-\037-\n' "$n"
 		done
 	fi
-} | while IFS=$'\t' read -r name expected observed sim wall; do
+} | while IFS=$'\037' read -r name expected observed sim wall; do
 	met=yes svg= replay=
 	case "$observed" in "NOT MET"* | "no result"*) met=no replay=$(replay_of "$name") ;; esac
 	if [ "${name%% (seeds*}" = "$name" ] && [ -s "$scen_dir/$name.svg" ]; then
@@ -185,7 +185,8 @@ journeys_rows() { # name<TAB>status<TAB>wall<TAB>command, fuzzer last
 journeys_rows >"$T/journeys.tsv"
 
 # svg_inline FILE: the SVG as an inline element: no XML prolog or doctype,
-# and a viewBox (from its width and height) so that it scales to the page.
+# and a viewBox (from its width and height) so that it scales down to the
+# page, never up.
 svg_inline() {
 	awk '
 		/^<\?xml/ || /^<!DOCTYPE/ { next }
@@ -193,7 +194,7 @@ svg_inline() {
 			done = 1
 			if ($0 !~ /viewBox/ && match($0, /width=.[0-9.]+./) && (w = substr($0, RSTART + 7, RLENGTH - 8)) != "" &&
 			    match($0, /height=.[0-9.]+./) && (hh = substr($0, RSTART + 8, RLENGTH - 9)) != "")
-				sub(/<svg /, "<svg viewBox=\"0 0 " w " " hh "\" ")
+				sub(/<svg /, "<svg viewBox=\"0 0 " w " " hh "\" style=\"max-width: " w "px\" ")
 		}
 		{ print }' "$1"
 }
@@ -236,7 +237,7 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 
 h3 { font-size: 1em; margin-bottom: .3em; }
 table { border-collapse: collapse; margin: .5em 0 1em; font-size: .9em; }
 th, td { border: 1px solid #ccc; padding: .2em .5em; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } td.num { text-align: right; }
+th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; }
 .ok { color: #1b7f2a; font-weight: 600; } .bad { color: #b3261e; font-weight: 700; } .skip { color: #8a6d00; }
 code { font-size: .85em; background: #f6f6f6; padding: 0 .2em; word-break: break-all; }
 pre.summary { background: #f6f6f6; padding: .6em; }
@@ -281,22 +282,24 @@ EOT
 			$7 == "" ? "" : "<a href=\"#tl-" h($1) "\">timeline</a>", $8 == "" ? "" : "<code>" h($8) "</code>" }
 		END { print "</table>" }' "$T/scen.tsv"
 	tables=$((tables + 1))
-	while IFS=$'\t' read -r name _ observed _ _ _ svg _; do
-		[ -n "$svg" ] || continue
+	# (Fields may be empty: read splits on a separator that is not a space.)
+	awk -F'\t' '$7 != "" { printf "%s\037%s\037%s\n", $1, $3, $7 }' "$T/scen.tsv" |
+	while IFS=$'\037' read -r name observed svg; do
 		printf '<div class="timeline" id="tl-%s"><h3>%s <small>(%s)</small></h3>\n' \
 			"$(awk "$AWK_LIB"'{ print h($0) }' <<<"$name")" "$(awk "$AWK_LIB"'{ print h($0) }' <<<"$name")" \
 			"$(awk "$AWK_LIB"'{ print h($0) }' <<<"$observed")"
 		svg_inline "$OUT/timelines/$svg"
 		echo '</div>'
-		svgs=$((svgs + 1))
-	done <"$T/scen.tsv"
+	done
+	svgs=$(awk -F'\t' '$7 != ""' "$T/scen.tsv" | wc -l)
 
 	echo '<h2 id="swarm">Swarm of seeded simulated worlds</h2>'
-	awk "$AWK_LIB"'
+	awk -F'\t' "$AWK_LIB"'
 		BEGIN { print "<table><tr><th>seeds</th><th>failed</th><th>simulated s</th><th>wall s</th><th>jobs</th><th>I/Os</th><th>required coverage points never reached</th><th>command</th></tr>" }
 		{ printf "<tr><td class=\"num\">%s</td><td class=\"num %s\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td><td><code>%s</code></td></tr>\n",
 			h($1), $2 == "0" ? "ok" : "bad", h($2), h($3), h($4), h($5), h($6), h($7), h($8) }
-		END { print "</table>" }' <<<"$sw_worlds $sw_failed $sw_sim $sw_wall $sw_jobs $sw_ios ${sw_missing}${swarm_never:+ ($swarm_never)} $(journey_field swarm 4)"
+		END { print "</table>" }' < <(printf '%s\t' "$sw_worlds" "$sw_failed" "$sw_sim" "$sw_wall" "$sw_jobs" "$sw_ios" \
+		"${sw_missing}${swarm_never:+ ($swarm_never)}"; journey_field swarm 4; echo)
 	tables=$((tables + 1))
 	if [ -s "$T/swarm.tsv" ]; then
 		awk -F'\t' "$AWK_LIB"'
