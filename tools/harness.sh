@@ -23,7 +23,7 @@
 # cores. Measured here: scenarios ~60 s, 200 worlds ~70-110 s, conformance
 # ~40 s (see the commit that set RUN_SWARM_SEEDS).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 ISIM=$BUILD/rel/isim
 REFTARGET=$BUILD/rel/reftarget
@@ -90,7 +90,7 @@ journey() {
 
 # last_progress FILE: the last "\r"-separated progress text a tool wrote.
 last_progress() {
-	tr '\r' '\n' <"$1" 2>/dev/null | grep -v '^ *$' | tail -n 1 | sed 's/^\[[a-z]*\] *//; s/  */ /g'
+	tr '\r' '\n' <"$1" 2>/dev/null | grep -v '^ *$' | tail -n 1 | sed 's/^\[[a-z]*\] *//; s/  */ /g; s/ *$//'
 }
 # "[scenarios] 15/46  NAME (seeds 1..8)  ..." -> "15/46 runs done, now NAME (seeds 1..8)"
 progress_scenarios() {
@@ -99,12 +99,12 @@ progress_scenarios() {
 # "[swarm] 39/200 seeds  0 failed  135x sim/wall per core  9.8s" -> "39/200 worlds done, 0 failed"
 progress_swarm() { last_progress "$RUN/swarm/err.txt" | sed 's/ seeds / worlds done, /; s/ failed .*/ failed/'; }
 progress_conformance() {
-	local done current
-	done=$(grep -cE '^(PASS|FAIL|SKIP|HANG) +[0-9.]+s ' "$RUN/conformance/out.txt" 2>/dev/null)
+	local n current
+	n=$(grep -cE '^(PASS|FAIL|SKIP|HANG) +[0-9.]+s ' "$RUN/conformance/out.txt" 2>/dev/null)
 	# The running test's log is the newest one (libiscsi-cu.sh opens it first).
 	current=$(ls -t "$RUN"/conformance/work/reftarget/*/cu-logs/*.log 2>/dev/null | head -n 1)
 	current=$(basename "${current:-starting}" .log)
-	echo "$done/$(wc -l <"$RUN/conformance/selected.txt") tests done, now $current"
+	echo "$n/$(wc -l <"$RUN/conformance/selected.txt") tests done, now $current"
 }
 
 status=0

@@ -115,7 +115,7 @@ replay_of() {
 		done
 	fi
 } | while IFS=$'\037' read -r name expected observed sim wall; do
-	met=yes svg= replay=
+	met=yes svg='' replay=''
 	case "$observed" in "NOT MET"* | "no result"*) met=no replay=$(replay_of "$name") ;; esac
 	if [ "${name%% (seeds*}" = "$name" ] && [ -s "$scen_dir/$name.svg" ]; then
 		svg=$name.svg

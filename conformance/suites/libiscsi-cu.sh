@@ -153,7 +153,10 @@ for t in "${tests[@]}"; do
 		echo "$stopped" >"$log"
 		rc=125
 	else
-		LD_PRELOAD=$SHIM timeout -k 5 "${SLOW[$t]:-$TIMEOUT}" "$CU_BIN" -d -S \
+		# --foreground: the test stays in our process group, so that whoever
+		# stops this run by its group (tools/harness.sh) stops the test too;
+		# timeout's own group would outlive us by up to its limit.
+		LD_PRELOAD=$SHIM timeout --foreground -k 5 "${SLOW[$t]:-$TIMEOUT}" "$CU_BIN" -d -S \
 			-i "$CONF_INITIATOR" -I "$CONF_INITIATOR2" -t "$t" "$URL" ${URL2:+"$URL2"} \
 			</dev/null >"$log" 2>&1 || rc=$?
 	fi

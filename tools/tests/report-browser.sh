@@ -22,7 +22,7 @@
 # screenshot of each good report (SCREENSHOT=0: none) are left in
 # $BUILD/report-browser/ for a person to look at.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-build}
 WORK=$BUILD/report-browser
 # Chromium starts in 1-3 s here; a page that does not load in this many
