@@ -20,8 +20,10 @@
 # journey passed; the report is written either way. Builds nothing itself.
 #
 # The machine budget (issue 10): at most 5 minutes after the build on 2
-# cores. Measured here: scenarios ~60 s, 200 worlds ~70-110 s, conformance
-# ~40 s (see the commit that set RUN_SWARM_SEEDS).
+# cores. Measured here (2 cores shared with other work; 81 s of CPU in all):
+# 1 min 48 s at load 2.5 (scenarios 36 s, 200 worlds 42 s, conformance
+# 24 s, report and its browser check 4 s), 3 min 37 s at load 8-12
+# (91 + 84 + 31 + 6 s). 300 worlds would leave too little room under load.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
