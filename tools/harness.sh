@@ -98,8 +98,8 @@ last_progress() {
 progress_scenarios() {
 	last_progress "$RUN/scenarios/err.txt" | sed 's/^\([0-9]*\/[0-9]*\) \(.*\) [^ ]*$/\1 runs done, now \2/'
 }
-# "[swarm] 39/200 seeds  0 failed  135x sim/wall per core  9.8s" -> "39/200 worlds done, 0 failed"
-progress_swarm() { last_progress "$RUN/swarm/err.txt" | sed 's/ seeds / worlds done, /; s/ failed .*/ failed/'; }
+# "[swarm] 39/200 worlds  0 failed  135x sim/wall per core  9.8s" -> "39/200 worlds done, 0 failed"
+progress_swarm() { last_progress "$RUN/swarm/err.txt" | sed -E 's/ (seeds|worlds) / worlds done, /; s/ failed .*/ failed/'; }
 progress_conformance() {
 	local n current
 	n=$(grep -cE '^(PASS|FAIL|SKIP|HANG) +[0-9.]+s ' "$RUN/conformance/out.txt" 2>/dev/null)

@@ -184,12 +184,17 @@ journeys_rows() { # name<TAB>status<TAB>wall<TAB>command, fuzzer last
 }
 journeys_rows >"$T/journeys.tsv"
 
-# svg_inline FILE: the SVG as an inline element: no XML prolog or doctype,
-# and a viewBox (from its width and height) so that it scales down to the
-# page, never up.
+# svg_inline FILE PREFIX: the SVG as an inline element: no XML prolog or
+# doctype; a viewBox (from its width and height) so that it scales down to
+# the page, never up; its ids (and what refers to them) prefixed with
+# PREFIX-, as ids must be unique in the page that holds every timeline.
 svg_inline() {
-	awk '
+	awk -v p="$2-" '
 		/^<\?xml/ || /^<!DOCTYPE/ { next }
+		{
+			gsub(/ id='\''/, " id='\''" p); gsub(/ id="/, " id=\"" p)
+			gsub(/url\(#/, "url(#" p); gsub(/href='\''#/, "href='\''#" p); gsub(/href="#/, "href=\"#" p)
+		}
 		!done && /<svg[ >]/ {
 			done = 1
 			if ($0 !~ /viewBox/ && match($0, /width=.[0-9.]+./) && (w = substr($0, RSTART + 7, RLENGTH - 8)) != "" &&
@@ -288,7 +293,7 @@ EOT
 		printf '<div class="timeline" id="tl-%s"><h3>%s <small>(%s)</small></h3>\n' \
 			"$(awk "$AWK_LIB"'{ print h($0) }' <<<"$name")" "$(awk "$AWK_LIB"'{ print h($0) }' <<<"$name")" \
 			"$(awk "$AWK_LIB"'{ print h($0) }' <<<"$observed")"
-		svg_inline "$OUT/timelines/$svg"
+		svg_inline "$OUT/timelines/$svg" "tl-$(awk "$AWK_LIB"'{ print h($0) }' <<<"$name")"
 		echo '</div>'
 	done
 	svgs=$(awk -F'\t' '$7 != ""' "$T/scen.tsv" | wc -l)

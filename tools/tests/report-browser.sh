@@ -5,7 +5,7 @@
 #
 #   tools/tests/report-browser.sh               the test: a report made by
 #       tools/report-html.sh from fixed inputs (tools/tests/report-fixture)
-#       passes the check, and each of six broken copies of it fails it
+#       passes the check, and each of seven broken copies of it fails it
 #   tools/tests/report-browser.sh --check FILE  check one report (`make run`
 #       checks its own), against the counts the page says it has
 #
@@ -17,10 +17,10 @@
 # many script errors it saw; the check wants "selfcheck ok" with the
 # counts it was given, counts the <table> and <svg> elements of the dumped
 # DOM itself, wants no console message of the page in Chromium's log
-# (CONSOLE lines; those of Chromium's own chrome:// pages do not count)
-# and no src=, <link>, url( or @import in the file. The dumped DOMs and a
-# screenshot of each good report (SCREENSHOT=0: none) are left in
-# $BUILD/report-browser/ for a person to look at.
+# (CONSOLE lines; those of Chromium's own chrome:// pages do not count),
+# no id used twice, and no src=, <link>, url( or @import in the file. The
+# dumped DOMs and a screenshot of each good report (SCREENSHOT=0: none)
+# are left in $BUILD/report-browser/ for a person to look at.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-build}
@@ -83,6 +83,9 @@ check_report() {
 	grep 'CONSOLE' "$prefix.err" | grep -v 'source: chrome://' >"$prefix.console" || true
 	n=$(wc -l <"$prefix.console")
 	[ "$n" = 0 ] || { echo "  $name: the page logged $n console message(s):"; sed 's/^/    /' "$prefix.console" | head -n 5; bad=1; }
+	# Every timeline has the same ids (gw0, ...): the report prefixes them.
+	n=$(grep -oE ' id="[^"]*"' "$prefix.dom.html" | sort | uniq -d | wc -l)
+	[ "$n" = 0 ] || { echo "  $name: $n id(s) used more than once in the page"; bad=1; }
 	n=$(grep -oiE '<link[ >]|[ <]src=|url\(|@import' "$file" | wc -l)
 	[ "$n" = 0 ] || { echo "  $name: $n reference(s) to external resources in the file"; bad=1; }
 	[ $bad = 1 ] || echo "  $name: ok ($selfcheck)"
@@ -154,6 +157,7 @@ broken missing-table '/<th>test<\/th>/d'
 broken invisible-image '0,/<svg /s/<svg /<svg style="display:none" /'
 broken script-error 's|<h1>|<script>noSuchFunction();</script><h1>|'
 broken console-error 's|<h1>|<script>console.error("lost");</script><h1>|'
+broken duplicate-id 's|<h1>|<p id="selfcheck-dup"></p><p id="selfcheck-dup"></p><h1>|'
 broken external-image 's|<h1>|<img src="http://192.0.2.1/x.png" alt=""><h1>|'
 
 
