@@ -19,6 +19,7 @@
 #include "session.h"
 #include "task_buf.h"
 #include "tmf.h"
+#include "../scsi/sense.h"
 
 /* TTT layout: pool index (10 bits), R2T slot (4 bits), generation (18
  * bits). The pool is smaller than 1024 entries, so a TTT is never the
@@ -385,10 +386,10 @@ static void task_progress(struct task *t)
 		task_exec(t);
 }
 
-static void task_fail(struct task *t, uint8_t key, uint8_t asc, uint8_t ascq)
+static void task_fail(struct task *t, enum scsi_cond cond)
 {
 	t->decode_failed = true;
-	scsi_set_sense(&t->cmd, key, asc, ascq);
+	scsi_fail(&t->cmd, cond);
 }
 
 /* The decoded command's buffer: xfer_len, within RT_XFER_MAX (scsi.h). */
@@ -433,10 +434,10 @@ void task_deliver(struct task *t)
 		/* terminated while it waited for its turn: status and sense set */
 	} else if ((t->flags & ISCSI_CMD_READ) && out) {
 		/* Bidirectional commands: none of ours takes both. */
-		task_fail(t, 0x05, 0x24, 0x00);
+		task_fail(t, SC_INVALID_FIELD_CDB);
 	} else if (t->edtl > RT_XFER_MAX) {
 		/* SAM-5: more than we will move for one command. */
-		task_fail(t, 0x05, 0x0e, 0x03);
+		task_fail(t, SC_INVALID_FIELD_IU);
 	} else if (scsi_cmd_decode(cmd) != 0) {
 		t->decode_failed = true;
 	} else {
@@ -585,12 +586,13 @@ void task_cmd_pdu(struct conn *c, bool data_digest_ok)
 	sess_deliver_early(s);
 }
 
-/* End a task early with ABORTED COMMAND and asc/ascq: no more data is
+/* End a task early with cond, an ABORTED COMMAND condition: no more data is
  * solicited or accepted, and the status goes out as soon as its CmdSN turn
  * has come (at once if it has). */
-static void task_terminate(struct task *t, uint8_t asc, uint8_t ascq)
+static void task_terminate(struct task *t, enum scsi_cond cond)
 {
-	task_fail(t, 0x0b, asc, ascq);
+	assert(sense_key_of(cond) == SENSE_KEY_ABORTED_COMMAND);
+	task_fail(t, cond);
 	t->unsol_done = true;
 	t->want = 0;
 	for (uint32_t i = 0; i < TASK_R2T_MAX; i++)
@@ -606,12 +608,12 @@ static void task_terminate(struct task *t, uint8_t asc, uint8_t ascq)
  * wrong (Reject, §11.17) and the task ends now with CHECK CONDITION,
  * ABORTED COMMAND and the sense that names the fault (§11.4.7.2, SPC-4
  * 4Bh). Nothing of it reaches the disk; the connection stays. */
-static int task_data_out_error(struct conn *c, const uint8_t *bhs, struct task *t, uint8_t asc, uint8_t ascq,
+static int task_data_out_error(struct conn *c, const uint8_t *bhs, struct task *t, enum scsi_cond cond,
 			       const char *why)
 {
 	eng_log(c->eng, RT_LOG_INFO, "conn %u: ITT 0x%x: %s", c->id, t->itt, why);
 	conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
-	task_terminate(t, asc, ascq);
+	task_terminate(t, cond);
 	return 0;
 }
 
@@ -641,13 +643,13 @@ int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 			return 0;
 		}
 		if (t->unsol_done || !(t->flags & ISCSI_CMD_WRITE))
-			return task_data_out_error(c, bhs, t, 0x0c, 0x0c, "unexpected unsolicited data");
+			return task_data_out_error(c, bhs, t, SC_UNEXPECTED_UNSOLICITED_DATA, "unexpected unsolicited data");
 		if (data_sn != t->unsol_data_sn)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x00, "unsolicited Data-Out with a wrong DataSN");
+			return task_data_out_error(c, bhs, t, SC_DATA_PHASE_ERROR, "unsolicited Data-Out with a wrong DataSN");
 		if (offset != t->unsol_got)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x05, "unsolicited Data-Out at a wrong offset");
+			return task_data_out_error(c, bhs, t, SC_DATA_OFFSET_ERROR, "unsolicited Data-Out at a wrong offset");
 		if (len > t->unsol_max - t->unsol_got)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x02, "unsolicited data beyond FirstBurstLength/EDTL");
+			return task_data_out_error(c, bhs, t, SC_TOO_MUCH_WRITE_DATA, "unsolicited data beyond FirstBurstLength/EDTL");
 	} else {
 		t = task_from_ttt(s, ttt, &r);
 		if (t == NULL || t->itt != itt || t->conn != c) {
@@ -655,11 +657,11 @@ int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 			return 0;
 		}
 		if (data_sn != r->data_sn)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x00, "Data-Out with a wrong DataSN");
+			return task_data_out_error(c, bhs, t, SC_DATA_PHASE_ERROR, "Data-Out with a wrong DataSN");
 		if (offset != r->offset + r->got)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x05, "Data-Out at a wrong offset");
+			return task_data_out_error(c, bhs, t, SC_DATA_OFFSET_ERROR, "Data-Out at a wrong offset");
 		if (len > r->len - r->got || (final && r->got + len != r->len))
-			return task_data_out_error(c, bhs, t, 0x4b, 0x02, "Data-Out beyond the R2T's burst");
+			return task_data_out_error(c, bhs, t, SC_TOO_MUCH_WRITE_DATA, "Data-Out beyond the R2T's burst");
 	}
 	c->rx_task = t;
 	c->rx_r2t = r;
@@ -681,7 +683,7 @@ void task_data_out_pdu(struct conn *c, bool data_digest_ok)
 		/* §7.8: Reject and discard; at ERL 0 (no recovery R2T) the task
 		 * ends with "Protocol Service CRC error" (§11.4.7.2). */
 		conn_reject(c, hdr, ISCSI_REJECT_DATA_DIGEST);
-		task_terminate(t, 0x47, 0x05);
+		task_terminate(t, SC_PROTOCOL_CRC_ERROR);
 		return;
 	}
 	uint32_t len = pdu_dsl(hdr);
