@@ -153,13 +153,13 @@ static void task_send_r2t(struct task *t, struct conn *c)
 
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL);
-	put_be64(bhs + PDU_OFF_LUN, scsi_lun_to_wire(t->lun));
-	pdu_set_w(bhs, PDU_OFF_ITT, t->itt);
-	pdu_set_w(bhs, PDU_OFF_W20, r->ttt);
+	put_be64(bhs + PDU_LUN, scsi_lun_to_wire(t->lun));
+	pdu_set_w(bhs, PDU_ITT, t->itt);
+	pdu_set_w(bhs, PDU_R2T_TTT, r->ttt);
 	conn_stamp(c, bhs, false); /* §11.8: R2T carries the next StatSN */
-	pdu_set_w(bhs, PDU_OFF_W36, r->sn);
-	pdu_set_w(bhs, PDU_OFF_W40, r->offset);
-	pdu_set_w(bhs, PDU_OFF_W44, r->len);
+	pdu_set_w(bhs, PDU_R2T_R2TSN, r->sn);
+	pdu_set_w(bhs, PDU_R2T_BUFFER_OFFSET, r->offset);
+	pdu_set_w(bhs, PDU_R2T_DESIRED_LENGTH, r->len);
 	conn_send(c, bhs, NULL, 0);
 }
 
@@ -200,18 +200,18 @@ static bool task_send_data_in(struct task *t, struct conn *c, uint32_t len, bool
 		uint8_t flags = (last || (off + n) % burst == 0) ? ISCSI_FLAG_FINAL : 0;
 		uint8_t bhs[ISCSI_BHS_LEN];
 		pdu_init(bhs, ISCSI_OP_DATA_IN, 0);
-		pdu_set_w(bhs, PDU_OFF_ITT, t->itt);
-		pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
+		pdu_set_w(bhs, PDU_ITT, t->itt);
+		pdu_set_w(bhs, PDU_DATA_IN_TTT, ISCSI_TAG_RESERVED);
 		bool status = last && collapse;
 		if (status) {
 			flags |= ISCSI_DATAIN_STATUS | res_flags;
-			bhs[3] = t->cmd.status;
-			pdu_set_w(bhs, PDU_OFF_W44, residual);
+			bhs[PDU_DATA_IN_STATUS] = t->cmd.status;
+			pdu_set_w(bhs, PDU_DATA_IN_RESIDUAL_COUNT, residual);
 		}
-		bhs[PDU_OFF_FLAGS] = flags;
+		bhs[PDU_FLAGS] = flags;
 		conn_stamp(c, bhs, status);
-		pdu_set_w(bhs, PDU_OFF_W36, t->data_sn++);
-		pdu_set_w(bhs, PDU_OFF_W40, off);
+		pdu_set_w(bhs, PDU_DATA_IN_DATASN, t->data_sn++);
+		pdu_set_w(bhs, PDU_DATA_IN_BUFFER_OFFSET, off);
 		conn_send(c, bhs, t->buf + off, n);
 		off += n;
 	}
@@ -224,13 +224,13 @@ static void task_send_response(struct task *t, struct conn *c)
 	uint32_t residual;
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | task_residual(t, &residual));
-	bhs[2] = ISCSI_RESPONSE_COMPLETED;
-	bhs[3] = cmd->status;
-	pdu_set_w(bhs, PDU_OFF_ITT, t->itt);
+	bhs[PDU_SCSI_RSP_RESPONSE] = ISCSI_RESPONSE_COMPLETED;
+	bhs[PDU_SCSI_RSP_STATUS] = cmd->status;
+	pdu_set_w(bhs, PDU_ITT, t->itt);
 	conn_stamp(c, bhs, true);
 	/* §11.4.8: the number of R2T and Data-In PDUs sent for the command. */
-	pdu_set_w(bhs, PDU_OFF_W36, t->data_sn + t->r2t_sn);
-	pdu_set_w(bhs, PDU_OFF_W44, residual);
+	pdu_set_w(bhs, PDU_SCSI_RSP_EXPDATASN, t->data_sn + t->r2t_sn);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, residual);
 	/* §11.4.7: sense data travels as SenseLength + Sense Data. */
 	uint8_t sense[2 + SCSI_SENSE_MAX];
 	uint32_t len = 0;
@@ -456,7 +456,7 @@ void task_deliver(struct task *t)
  * §11.2.2.3). Returns -1 if the AHS is malformed. */
 static int task_take_cdb(struct task *t, const uint8_t *hdr, uint32_t ahs_len)
 {
-	memcpy(t->cmd.cdb, hdr + PDU_OFF_CDB, ISCSI_CDB_LEN);
+	memcpy(t->cmd.cdb, hdr + PDU_SCSI_CMD_CDB, ISCSI_CDB_LEN);
 	t->cmd.cdb_len = ISCSI_CDB_LEN;
 	const uint8_t *a = hdr + ISCSI_BHS_LEN;
 	uint32_t off = 0;
@@ -484,9 +484,9 @@ static int task_take_cdb(struct task *t, const uint8_t *hdr, uint32_t ahs_len)
  * Returns a Reject reason or 0. */
 static int task_check_header(const struct session *s, const uint8_t *hdr)
 {
-	uint8_t flags = hdr[PDU_OFF_FLAGS];
+	uint8_t flags = hdr[PDU_FLAGS];
 	uint32_t dsl = pdu_dsl(hdr);
-	uint32_t edtl = pdu_w(hdr, PDU_OFF_W20);
+	uint32_t edtl = pdu_w(hdr, PDU_SCSI_CMD_EDTL);
 	bool write = (flags & ISCSI_CMD_WRITE) != 0;
 	if (pdu_itt(hdr) == ISCSI_TAG_RESERVED)
 		return ISCSI_REJECT_INVALID_PDU_FIELD;
@@ -512,8 +512,8 @@ int task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_
 		return 0;
 	}
 	bool imm = pdu_immediate(hdr);
-	uint32_t cmd_sn = pdu_w(hdr, PDU_OFF_W24);
-	c->exp_stat_sn = pdu_w(hdr, PDU_OFF_W28);
+	uint32_t cmd_sn = pdu_w(hdr, PDU_INI_CMDSN);
+	c->exp_stat_sn = pdu_w(hdr, PDU_INI_EXPSTATSN);
 	enum sn_verdict v = sess_cmd_sn_check(s, cmd_sn, imm);
 	if (v == SN_IGNORE) {
 		eng_log(c->eng, RT_LOG_DEBUG, "conn %u: SCSI command CmdSN %u outside [%u, %u]: ignored", c->id,
@@ -537,8 +537,8 @@ int task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_
 	t->state = TASK_RECEIVING;
 	t->itt = pdu_itt(hdr);
 	t->cmd_sn = cmd_sn;
-	t->edtl = pdu_w(hdr, PDU_OFF_W20);
-	t->flags = hdr[PDU_OFF_FLAGS];
+	t->edtl = pdu_w(hdr, PDU_SCSI_CMD_EDTL);
+	t->flags = hdr[PDU_FLAGS];
 	t->lun = scsi_lun_from_wire(pdu_lun(hdr));
 	if (task_take_cdb(t, hdr, ahs_len) != 0) {
 		task_free(t);
@@ -627,9 +627,9 @@ int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 		conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 		return 0;
 	}
-	c->exp_stat_sn = pdu_w(bhs, PDU_OFF_W28);
-	uint32_t itt = pdu_itt(bhs), ttt = pdu_w(bhs, PDU_OFF_W20);
-	uint32_t data_sn = pdu_w(bhs, PDU_OFF_W36), offset = pdu_w(bhs, PDU_OFF_W40);
+	c->exp_stat_sn = pdu_w(bhs, PDU_INI_EXPSTATSN);
+	uint32_t itt = pdu_itt(bhs), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
+	uint32_t data_sn = pdu_w(bhs, PDU_DATA_OUT_DATASN), offset = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET);
 	uint32_t len = pdu_dsl(bhs);
 	bool final = pdu_final(bhs);
 	struct task *t;
