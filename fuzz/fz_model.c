@@ -44,8 +44,8 @@ struct fz_task *fz_model_command(struct fz_model *m, const uint8_t *bhs)
 		if (t->data_in_sn == 0 && t->r2t_sn == 0) {
 			t->read |= (pdu_flags(bhs) & ISCSI_CMD_READ) != 0;
 			t->write |= (pdu_flags(bhs) & ISCSI_CMD_WRITE) != 0;
-			if (pdu_w(bhs, PDU_OFF_W20) > t->edtl)
-				t->edtl = pdu_w(bhs, PDU_OFF_W20);
+			if (pdu_w(bhs, PDU_SCSI_CMD_EDTL) > t->edtl)
+				t->edtl = pdu_w(bhs, PDU_SCSI_CMD_EDTL);
 		}
 		return t;
 	}
@@ -72,14 +72,14 @@ struct fz_task *fz_model_command(struct fz_model *m, const uint8_t *bhs)
 	}
 	t->used = true;
 	t->itt = itt;
-	t->cmd_sn = pdu_w(bhs, PDU_OFF_W24);
+	t->cmd_sn = pdu_w(bhs, PDU_INI_CMDSN);
 	t->sent = keep.sent + 1;
 	t->answered = keep.answered;
 	if (keep.aborted) /* the aborted one will never be answered */
 		t->answered = t->sent - 1;
 	t->read = pdu_flags(bhs) & ISCSI_CMD_READ;
 	t->write = pdu_flags(bhs) & ISCSI_CMD_WRITE;
-	t->edtl = pdu_w(bhs, PDU_OFF_W20);
+	t->edtl = pdu_w(bhs, PDU_SCSI_CMD_EDTL);
 	/* §4.2.5.1: immediate data, then unsolicited Data-Out up to
 	 * FirstBurstLength unless InitialR2T=Yes or the command said F. */
 	uint32_t imm = pdu_dsl(bhs);
@@ -148,7 +148,7 @@ static void model_data_in(struct fz_model *m, const uint8_t *bhs, uint32_t len)
 	struct fz_task *t = model_live(m, bhs, "Data-In");
 	if (t == NULL)
 		return;
-	uint32_t sn = pdu_w(bhs, PDU_OFF_W36), off = pdu_w(bhs, PDU_OFF_W40);
+	uint32_t sn = pdu_w(bhs, PDU_DATA_IN_DATASN), off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET);
 	FZ_CHECK(t->read, "Data-In for ITT 0x%08x, not a read", t->itt);
 	FZ_CHECK(sn == t->data_in_sn, "Data-In DataSN %u, expected %u", sn, t->data_in_sn);
 	FZ_CHECK(off == t->data_in_off, "Data-In offset %u, expected %u", off, t->data_in_off);
@@ -156,7 +156,7 @@ static void model_data_in(struct fz_model *m, const uint8_t *bhs, uint32_t len)
 	t->data_in_sn++;
 	t->data_in_off += len;
 	if (pdu_flags(bhs) & ISCSI_DATAIN_STATUS)
-		model_status(t, bhs[3]);
+		model_status(t, bhs[PDU_DATA_IN_STATUS]);
 }
 
 static void model_r2t(struct fz_model *m, const uint8_t *bhs)
@@ -164,7 +164,8 @@ static void model_r2t(struct fz_model *m, const uint8_t *bhs)
 	struct fz_task *t = model_live(m, bhs, "R2T");
 	if (t == NULL)
 		return;
-	uint32_t sn = pdu_w(bhs, PDU_OFF_W36), off = pdu_w(bhs, PDU_OFF_W40), len = pdu_w(bhs, PDU_OFF_W44);
+	uint32_t sn = pdu_w(bhs, PDU_R2T_R2TSN), off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET);
+	uint32_t len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
 	FZ_CHECK(t->write, "R2T for ITT 0x%08x, not a write", t->itt);
 	FZ_CHECK(sn == t->r2t_sn, "R2TSN %u, expected %u", sn, t->r2t_sn);
 	FZ_CHECK((uint64_t)off + len <= t->edtl, "R2T %u+%u beyond EDTL %u", off, len, t->edtl);
@@ -172,7 +173,7 @@ static void model_r2t(struct fz_model *m, const uint8_t *bhs)
 		 m->params.max_burst_length);
 	t->r2t_sn++;
 	FZ_CHECK(t->nr2t < FZ_MODEL_R2TS, "more than %u R2Ts outstanding", FZ_MODEL_R2TS);
-	t->r2t[t->nr2t++] = (struct fz_r2t){pdu_w(bhs, PDU_OFF_W20), off, len, 0, 0};
+	t->r2t[t->nr2t++] = (struct fz_r2t){pdu_w(bhs, PDU_R2T_TTT), off, len, 0, 0};
 }
 
 static void model_tmf_rsp(struct fz_model *m, const uint8_t *bhs)
@@ -183,7 +184,7 @@ static void model_tmf_rsp(struct fz_model *m, const uint8_t *bhs)
 	struct fz_task *t = fz_model_task(m, m->tmf_ref);
 	/* §11.5.1: "function complete" means the task is gone; if its status
 	 * went out first the abort found nothing to do. */
-	if (bhs[2] == ISCSI_TMF_RSP_COMPLETE && t != NULL && t->answered < t->sent)
+	if (bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_COMPLETE && t != NULL && t->answered < t->sent)
 		t->aborted = true;
 }
 
@@ -194,7 +195,7 @@ void fz_model_pdu(struct fz_model *m, const uint8_t *bhs, const uint8_t *data, u
 	case ISCSI_OP_SCSI_RSP: {
 		struct fz_task *t = model_live(m, bhs, "SCSI Response");
 		if (t != NULL)
-			model_status(t, bhs[3]);
+			model_status(t, bhs[PDU_SCSI_RSP_STATUS]);
 		break;
 	}
 	case ISCSI_OP_DATA_IN:

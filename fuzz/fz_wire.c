@@ -15,7 +15,7 @@ size_t fz_frame(uint8_t *out, const uint8_t *bhs, const uint8_t *ahs, uint32_t a
 {
 	size_t n = ISCSI_BHS_LEN;
 	memcpy(out, bhs, ISCSI_BHS_LEN);
-	out[PDU_OFF_AHSLEN] = (uint8_t)(ahs_len / 4);
+	out[PDU_TOTAL_AHS_LEN] = (uint8_t)(ahs_len / 4);
 	pdu_set_dsl(out, len);
 	if (ahs_len > 0)
 		memcpy(out + n, ahs, ahs_len);
@@ -132,11 +132,11 @@ static void wire_login_rsp(struct fz_wire *w, const uint8_t *bhs, const uint8_t 
 {
 	uint8_t flags = pdu_flags(bhs);
 	bool t = flags & ISCSI_LOGIN_TRANSIT, c = flags & ISCSI_LOGIN_CONTINUE;
-	unsigned status_class = bhs[36];
+	unsigned status_class = bhs[PDU_LOGIN_STATUS];
 	FZ_CHECK(!w->ffp, "a Login Response in full feature phase");
 	FZ_CHECK(!(t && c), "Login Response with T=1 and C=1 (§11.13.1)");
-	FZ_CHECK(bhs[2] == ISCSI_VERSION && bhs[3] == ISCSI_VERSION, "Login Response version %u/%u",
-		 bhs[2], bhs[3]);
+	FZ_CHECK(bhs[PDU_LOGIN_VERSION_MAX] == ISCSI_VERSION && bhs[PDU_LOGIN_VERSION_ACTIVE] == ISCSI_VERSION,
+		 "Login Response version %u/%u", bhs[PDU_LOGIN_VERSION_MAX], bhs[PDU_LOGIN_VERSION_ACTIVE]);
 	FZ_CHECK(status_class <= 3, "login status class %u", status_class);
 	if (status_class != 0) {
 		FZ_CHECK(!t && !c, "a failed login answer with T or C set");
@@ -147,7 +147,7 @@ static void wire_login_rsp(struct fz_wire *w, const uint8_t *bhs, const uint8_t 
 		unsigned nsg = flags & ISCSI_LOGIN_STAGE_MASK;
 		FZ_CHECK(nsg > csg && nsg != 2 && csg != 2, "login transit %u -> %u", csg, nsg);
 		if (nsg == ISCSI_STAGE_FULL_FEATURE) {
-			FZ_CHECK(get_be16(bhs + 14) != 0, "full feature phase with TSIH 0 (§11.13.4)");
+			FZ_CHECK(get_be16(bhs + PDU_LOGIN_TSIH) != 0, "full feature phase with TSIH 0 (§11.13.4)");
 			w->ffp = true;
 		}
 	}
@@ -158,7 +158,7 @@ static void wire_text_rsp(struct fz_wire *w, const uint8_t *bhs, const uint8_t *
 {
 	uint8_t flags = pdu_flags(bhs);
 	bool f = flags & ISCSI_FLAG_FINAL, c = flags & ISCSI_TEXT_CONTINUE;
-	uint32_t ttt = pdu_w(bhs, PDU_OFF_W20);
+	uint32_t ttt = pdu_w(bhs, PDU_TEXT_TTT);
 	FZ_CHECK(!(f && c), "Text Response with F=1 and C=1 (§11.11.1)");
 	/* §11.11.4: F=0 answers carry a TTT for the initiator to echo. */
 	FZ_CHECK(f || ttt != ISCSI_TAG_RESERVED, "Text Response with F=0 and the reserved TTT");
@@ -172,20 +172,21 @@ static void wire_scsi_rsp(const uint8_t *bhs, const uint8_t *data, uint32_t len)
 	FZ_CHECK(flags & ISCSI_FLAG_FINAL, "SCSI Response without F");
 	FZ_CHECK(!((flags & ISCSI_RSP_OVERFLOW) && (flags & ISCSI_RSP_UNDERFLOW)),
 		 "SCSI Response with both O and U (§11.4.1)");
-	FZ_CHECK(bhs[2] == ISCSI_RESPONSE_COMPLETED || bhs[2] == ISCSI_RESPONSE_TARGET_FAILURE,
-		 "SCSI Response code 0x%02x", bhs[2]);
+	FZ_CHECK(bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_COMPLETED ||
+		 bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_TARGET_FAILURE,
+		 "SCSI Response code 0x%02x", bhs[PDU_SCSI_RSP_RESPONSE]);
 	if (len > 0) { /* §11.4.7: SenseLength, then sense data */
 		FZ_CHECK(len >= 2 && get_be16(data) + 2u <= len, "SenseLength %u in %u bytes",
 			 len >= 2 ? get_be16(data) : 0, len);
 		FZ_CHECK(get_be16(data) <= 252, "sense data of %u bytes (SPC-4 §4.5.1)", get_be16(data));
 	}
-	if (bhs[3] == 0x02) /* CHECK CONDITION carries sense (§11.4.7.2) */
+	if (bhs[PDU_SCSI_RSP_STATUS] == 0x02) /* CHECK CONDITION carries sense (§11.4.7.2) */
 		FZ_CHECK(len >= 2 + 8, "CHECK CONDITION without sense data");
 }
 
 static void wire_reject(const uint8_t *bhs, uint32_t len)
 {
-	uint8_t reason = bhs[2];
+	uint8_t reason = bhs[PDU_REJECT_REASON];
 	FZ_CHECK(len == ISCSI_BHS_LEN, "Reject with %u bytes, not the rejected header (§11.17)", len);
 	FZ_CHECK(reason >= ISCSI_REJECT_DATA_DIGEST && reason <= ISCSI_REJECT_WAITING_FOR_LOGOUT &&
 			 reason != 0x0b,
@@ -215,31 +216,32 @@ static void wire_opcode(struct fz_wire *w, const uint8_t *bhs, const uint8_t *da
 		FZ_CHECK(len > 0, "Data-In without data");
 		break;
 	case ISCSI_OP_R2T:
-		FZ_CHECK(pdu_w(bhs, PDU_OFF_W44) > 0, "R2T for 0 bytes (§11.8.5)");
-		FZ_CHECK(pdu_w(bhs, PDU_OFF_W20) != ISCSI_TAG_RESERVED, "R2T with the reserved TTT");
+		FZ_CHECK(pdu_w(bhs, PDU_R2T_DESIRED_LENGTH) > 0, "R2T for 0 bytes (§11.8.5)");
+		FZ_CHECK(pdu_w(bhs, PDU_R2T_TTT) != ISCSI_TAG_RESERVED, "R2T with the reserved TTT");
 		FZ_CHECK(len == 0, "R2T with data");
 		break;
 	case ISCSI_OP_NOP_IN:
 		FZ_CHECK(flags & ISCSI_FLAG_FINAL, "NOP-In without F");
-		FZ_CHECK(pdu_itt(bhs) != ISCSI_TAG_RESERVED || pdu_w(bhs, PDU_OFF_W20) != ISCSI_TAG_RESERVED,
+		FZ_CHECK(pdu_itt(bhs) != ISCSI_TAG_RESERVED || pdu_w(bhs, PDU_NOP_TTT) != ISCSI_TAG_RESERVED,
 			 "NOP-In with both tags reserved (§11.19)");
 		break;
 	case ISCSI_OP_LOGOUT_RSP:
-		FZ_CHECK(bhs[2] <= ISCSI_LOGOUT_RSP_CLEANUP_FAILED, "Logout response %u", bhs[2]);
+		FZ_CHECK(bhs[PDU_LOGOUT_RESPONSE] <= ISCSI_LOGOUT_RSP_CLEANUP_FAILED, "Logout response %u",
+			 bhs[PDU_LOGOUT_RESPONSE]);
 		FZ_CHECK(len == 0, "Logout Response with data");
 		break;
 	case ISCSI_OP_TMF_RSP:
-		FZ_CHECK(bhs[2] <= ISCSI_TMF_RSP_AUTH_FAILED || bhs[2] == ISCSI_TMF_RSP_REJECTED,
-			 "TMF response %u", bhs[2]);
+		FZ_CHECK(bhs[PDU_TMF_RESPONSE] <= ISCSI_TMF_RSP_AUTH_FAILED || bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_REJECTED,
+			 "TMF response %u", bhs[PDU_TMF_RESPONSE]);
 		FZ_CHECK(len == 0, "TMF Response with data");
 		break;
 	case ISCSI_OP_ASYNC:
 		FZ_CHECK(pdu_itt(bhs) == ISCSI_TAG_RESERVED, "Async Message with an ITT");
-		FZ_CHECK(bhs[36] <= ISCSI_ASYNC_TASK_TERMINATION || bhs[36] == 255, "AsyncEvent %u",
-			 bhs[36]);
+		FZ_CHECK(bhs[PDU_ASYNC_EVENT] <= ISCSI_ASYNC_TASK_TERMINATION || bhs[PDU_ASYNC_EVENT] == 255,
+			 "AsyncEvent %u", bhs[PDU_ASYNC_EVENT]);
 		break;
 	default:
-		FZ_CHECK(false, "the target sent opcode 0x%02x", bhs[0]);
+		FZ_CHECK(false, "the target sent opcode 0x%02x", bhs[PDU_OPCODE]);
 	}
 }
 
@@ -248,7 +250,7 @@ static void wire_opcode(struct fz_wire *w, const uint8_t *bhs, const uint8_t *da
  * echo the login's CmdSN and are left out of the window rule. */
 static void wire_numbers(struct fz_wire *w, const uint8_t *bhs)
 {
-	uint32_t stat_sn = pdu_w(bhs, PDU_OFF_W24);
+	uint32_t stat_sn = pdu_w(bhs, PDU_TGT_STATSN);
 	if (w->have_stat_sn)
 		FZ_CHECK(stat_sn == w->stat_sn, "%s StatSN %u, expected %u", pdu_opcode_name(pdu_opcode(bhs)),
 			 stat_sn, w->stat_sn);
@@ -256,7 +258,7 @@ static void wire_numbers(struct fz_wire *w, const uint8_t *bhs)
 	w->stat_sn = stat_sn + (is_status_pdu(bhs) ? 1 : 0);
 	if (!w->ffp || pdu_opcode(bhs) == ISCSI_OP_LOGIN_RSP || pdu_opcode(bhs) == ISCSI_OP_REJECT)
 		return;
-	uint32_t exp = pdu_w(bhs, PDU_OFF_W28), max = pdu_w(bhs, PDU_OFF_W32);
+	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
 	FZ_CHECK(sn_le(exp - 1, max), "MaxCmdSN %u < ExpCmdSN %u - 1", max, exp);
 	if (w->have_window) {
 		FZ_CHECK(sn_le(w->exp_cmd_sn, exp), "ExpCmdSN went back from %u to %u", w->exp_cmd_sn, exp);
@@ -271,7 +273,7 @@ static enum rx_verdict wire_header(void *owner, struct rx *rx, bool hdr_ok, uint
 {
 	struct fz_wire *w = owner;
 	FZ_CHECK(hdr_ok, "the target sent a wrong header digest");
-	FZ_CHECK((rx->hdr[0] & 0xc0) == 0, "target opcode byte 0x%02x has bits 7/6 set", rx->hdr[0]);
+	FZ_CHECK((rx->hdr[PDU_OPCODE] & 0xc0) == 0, "target opcode byte 0x%02x has bits 7/6 set", rx->hdr[PDU_OPCODE]);
 	FZ_CHECK(rx->ahs_len == 0, "the target sent %u AHS bytes", rx->ahs_len);
 	FZ_CHECK(rx->dsl <= w->mrdsl, "%s of %u bytes, over the initiator's MaxRecvDataSegmentLength %u",
 		 pdu_opcode_name(pdu_opcode(rx->hdr)), rx->dsl, w->mrdsl);

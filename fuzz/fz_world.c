@@ -45,8 +45,8 @@ static void fz_world_pdu(void *ctx, const uint8_t *bhs, const uint8_t *data, uin
 {
 	struct fz_conn *c = ctx;
 	if (pdu_opcode(bhs) == ISCSI_OP_LOGIN_RSP && pdu_itt(bhs) == c->login_itt) {
-		c->login_status = get_be16(bhs + 36);
-		c->tsih = get_be16(bhs + PDU_OFF_LUN + 6);
+		c->login_status = get_be16(bhs + PDU_LOGIN_STATUS);
+		c->tsih = get_be16(bhs + PDU_LOGIN_TSIH);
 		c->hd = fz_answer_is(data, len, "HeaderDigest", "CRC32C");
 		c->dd = fz_answer_is(data, len, "DataDigest", "CRC32C");
 	}
@@ -86,8 +86,8 @@ static const struct rx_ops tap_ops = {.header = tap_header, .pdu = tap_pdu};
 
 static bool tap_final_login(const uint8_t *hdr)
 {
-	return pdu_opcode(hdr) == ISCSI_OP_LOGIN_REQ && (hdr[PDU_OFF_FLAGS] & ISCSI_LOGIN_TRANSIT) &&
-	       (hdr[PDU_OFF_FLAGS] & ISCSI_LOGIN_STAGE_MASK) == ISCSI_STAGE_FULL_FEATURE;
+	return pdu_opcode(hdr) == ISCSI_OP_LOGIN_REQ && (hdr[PDU_FLAGS] & ISCSI_LOGIN_TRANSIT) &&
+	       (hdr[PDU_FLAGS] & ISCSI_LOGIN_STAGE_MASK) == ISCSI_STAGE_FULL_FEATURE;
 }
 
 /* Deliver a chunk to the engine through the tap: each PDU's bytes go in
@@ -210,13 +210,13 @@ uint16_t fz_world_login(struct fz_world *w, struct fz_conn *c, unsigned t, const
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE,
 		 ISCSI_LOGIN_TRANSIT | (ISCSI_STAGE_OPERATIONAL << ISCSI_LOGIN_CSG_SHIFT) | ISCSI_STAGE_FULL_FEATURE);
-	memcpy(bhs + PDU_OFF_LUN, "\x80\x00\x00\x01\x02\x03", 6); /* ISID: random type, as open-iscsi */
+	memcpy(bhs + PDU_LOGIN_ISID, "\x80\x00\x00\x01\x02\x03", 6); /* ISID: random type, as open-iscsi */
 	if (join)
-		put_be16(bhs + PDU_OFF_LUN + 6, w->conns[(c - w->conns + 1) % FZ_WORLD_CONNS].tsih);
+		put_be16(bhs + PDU_LOGIN_TSIH, w->conns[(c - w->conns + 1) % FZ_WORLD_CONNS].tsih);
 	c->login_itt = 0x10000u + c->cid;
-	pdu_set_w(bhs, PDU_OFF_ITT, c->login_itt);
-	put_be16(bhs + PDU_OFF_W20, c->cid);
-	pdu_set_w(bhs, PDU_OFF_W24, cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, c->login_itt);
+	put_be16(bhs + PDU_LOGIN_CID, c->cid);
+	pdu_set_w(bhs, PDU_INI_CMDSN, cmd_sn);
 	c->login_status = -1;
 	fz_world_send(w, c, bhs, NULL, 0, text, (uint32_t)n + 1 + keys_len);
 	if (c->login_status != 0 || !c->open)
@@ -238,7 +238,7 @@ bool fz_world_cmd_taken(const struct fz_world *w, const struct fz_conn *c, const
 	const struct conn *ec = c->open ? eng_conn_find(w->eng, c->id) : NULL;
 	if (ec == NULL || ec->sess == NULL || pdu_opcode(bhs) != ISCSI_OP_SCSI_CMD)
 		return true;
-	return sess_cmd_sn_check(ec->sess, pdu_w(bhs, PDU_OFF_W24), pdu_immediate(bhs)) != SN_IGNORE;
+	return sess_cmd_sn_check(ec->sess, pdu_w(bhs, PDU_INI_CMDSN), pdu_immediate(bhs)) != SN_IGNORE;
 }
 
 bool fz_world_itt_live(const struct fz_world *w, const struct fz_conn *c, uint32_t itt)
@@ -319,8 +319,8 @@ uint32_t fz_world_keys(char *out, size_t cap, uint8_t k)
 void fz_world_bhs(const struct fz_conn *c, uint8_t *bhs, uint8_t op, uint8_t flags, uint64_t lun)
 {
 	pdu_init(bhs, op, flags);
-	put_be64(bhs + PDU_OFF_LUN, scsi_lun_to_wire(lun));
-	pdu_set_w(bhs, PDU_OFF_W28, c->wire.stat_sn); /* ExpStatSN */
+	put_be64(bhs + PDU_LUN, scsi_lun_to_wire(lun));
+	pdu_set_w(bhs, PDU_INI_EXPSTATSN, c->wire.stat_sn);
 }
 
 void fz_world_data_out(struct fz_world *w, struct fz_conn *c, const struct fz_task *t, uint64_t lun,
@@ -330,10 +330,10 @@ void fz_world_data_out(struct fz_world *w, struct fz_conn *c, const struct fz_ta
 	uint8_t bhs[ISCSI_BHS_LEN];
 	uint32_t len = o->len < sizeof(data) ? o->len : (uint32_t)sizeof(data);
 	fz_world_bhs(c, bhs, ISCSI_OP_DATA_OUT, o->final ? ISCSI_FLAG_FINAL : 0, lun);
-	pdu_set_w(bhs, PDU_OFF_ITT, t->itt);
-	pdu_set_w(bhs, PDU_OFF_W20, o->ttt);
-	pdu_set_w(bhs, PDU_OFF_W36, o->data_sn);
-	pdu_set_w(bhs, PDU_OFF_W40, o->offset);
+	pdu_set_w(bhs, PDU_ITT, t->itt);
+	pdu_set_w(bhs, PDU_DATA_OUT_TTT, o->ttt);
+	pdu_set_w(bhs, PDU_DATA_OUT_DATASN, o->data_sn);
+	pdu_set_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET, o->offset);
 	for (uint32_t i = 0; i < len; i++)
 		data[i] = fz_model_byte(t->seed, o->offset + i);
 	fz_world_send(w, c, bhs, NULL, 0, data, len);

@@ -114,10 +114,10 @@ static void dout_command(struct dout *d, struct fz_in *in)
 	uint8_t bhs[ISCSI_BHS_LEN];
 	fz_world_bhs(d->c, bhs, ISCSI_OP_SCSI_CMD, (f ? ISCSI_FLAG_FINAL : 0) | ISCSI_CMD_WRITE | SCSI_ATTR_SIMPLE, lun);
 	uint32_t itt = d->itt++;
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, edtl);
-	pdu_set_w(bhs, PDU_OFF_W24, d->cmd_sn++);
-	dout_cdb(bhs + PDU_OFF_CDB, k & CMD_OP_MASK, lba, n);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, edtl);
+	pdu_set_w(bhs, PDU_INI_CMDSN, d->cmd_sn++);
+	dout_cdb(bhs + PDU_SCSI_CMD_CDB, k & CMD_OP_MASK, lba, n);
 	pdu_set_dsl(bhs, imm);
 	if (!fz_world_cmd_taken(&d->w, d->c, bhs)) { /* we wait for a slot */
 		d->cmd_sn--;
@@ -193,10 +193,10 @@ static void dout_abort(struct dout *d, struct fz_in *in)
 	uint8_t bhs[ISCSI_BHS_LEN];
 	fz_world_bhs(d->c, bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK, lun);
 	uint32_t itt = d->itt++;
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, t->itt);
-	pdu_set_w(bhs, PDU_OFF_W24, d->cmd_sn);
-	pdu_set_w(bhs, PDU_OFF_W32, t->cmd_sn); /* RefCmdSN */
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, t->itt);
+	pdu_set_w(bhs, PDU_INI_CMDSN, d->cmd_sn);
+	pdu_set_w(bhs, PDU_TMF_REFCMDSN, t->cmd_sn);
 	fz_model_abort(&d->m, itt, t->itt);
 	fz_world_send(&d->w, d->c, bhs, NULL, 0, NULL, 0);
 }
@@ -205,9 +205,9 @@ static void dout_nop(struct dout *d)
 {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	fz_world_bhs(d->c, bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL, 0);
-	pdu_set_w(bhs, PDU_OFF_ITT, d->itt++);
-	pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
-	pdu_set_w(bhs, PDU_OFF_W24, d->cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, d->itt++);
+	pdu_set_w(bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_INI_CMDSN, d->cmd_sn);
 	fz_world_send(&d->w, d->c, bhs, NULL, 0, NULL, 0);
 }
 

@@ -268,18 +268,18 @@ static void lg_header(struct fz_in *in, uint8_t *bhs, uint32_t itt)
 {
 	uint8_t flags = fz_u8(in), extras = fz_u8(in);
 	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, flags);
-	memcpy(bhs + PDU_OFF_LUN, "\x80\x00\x00\x01\x02\x03", 6);
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
+	memcpy(bhs + PDU_LOGIN_ISID, "\x80\x00\x00\x01\x02\x03", 6);
+	pdu_set_w(bhs, PDU_ITT, itt);
 	if (extras & EX_VERSION)
-		fz_copy(in, bhs + 2, 2);
+		fz_copy(in, bhs + PDU_LOGIN_VERSION_MAX, 2); /* and Version-min */
 	if (extras & EX_ISID)
-		fz_copy(in, bhs + PDU_OFF_LUN, 6);
+		fz_copy(in, bhs + PDU_LOGIN_ISID, 6);
 	if (extras & EX_TSIH)
-		fz_copy(in, bhs + PDU_OFF_LUN + 6, 2);
+		fz_copy(in, bhs + PDU_LOGIN_TSIH, 2);
 	if (extras & EX_CID)
-		fz_copy(in, bhs + PDU_OFF_W20, 2);
+		fz_copy(in, bhs + PDU_LOGIN_CID, 2);
 	if (extras & EX_SN)
-		fz_copy(in, bhs + PDU_OFF_W24, 8);
+		fz_copy(in, bhs + PDU_INI_CMDSN, 8); /* and ExpStatSN */
 }
 
 /* One Login Request; false once the login is over. */
@@ -297,18 +297,19 @@ static bool lg_request(struct lg *g, struct fz_in *in, uint32_t itt)
 	lg_scan_request(g, req.data, req.data_len);
 
 	enum login_verdict v = login_rx(&g->login, &req, &resp);
-	uint16_t status = get_be16(resp.bhs + 36);
-	FZ_CHECK(pdu_itt(resp.bhs) == itt && memcmp(resp.bhs + PDU_OFF_LUN, req.bhs + PDU_OFF_LUN, 6) == 0,
+	uint16_t status = get_be16(resp.bhs + PDU_LOGIN_STATUS);
+	FZ_CHECK(pdu_itt(resp.bhs) == itt && memcmp(resp.bhs + PDU_LOGIN_ISID, req.bhs + PDU_LOGIN_ISID, 6) == 0,
 		 "ITT or ISID not echoed");
 	FZ_CHECK(pdu_dsl(resp.bhs) == resp.data_len, "DSL %u for %u bytes", pdu_dsl(resp.bhs), resp.data_len);
 	FZ_CHECK((v == LOGIN_REPLY_CLOSE) == (status != 0), "verdict %d with status 0x%04x", v, status);
 	if (v == LOGIN_REPLY_FFP)
-		FZ_CHECK(g->bound && (resp.bhs[1] & 0x83) == 0x83, "FFP without bind, T and NSG 3");
+		FZ_CHECK(g->bound && (resp.bhs[PDU_FLAGS] & (ISCSI_LOGIN_TRANSIT | ISCSI_LOGIN_STAGE_MASK)) ==
+				 (ISCSI_LOGIN_TRANSIT | ISCSI_STAGE_FULL_FEATURE), "FFP without bind, T and NSG 3");
 	if (v == LOGIN_REPLY_CLOSE)
 		FZ_CHECK(g->login.phase == LOGIN_FAILED, "closing in phase %d", g->login.phase);
 	lg_scan_answer(g, resp.data, resp.data_len);
 	/* The connection stamps bytes 24..35; the checker wants StatSN in order. */
-	pdu_set_w(resp.bhs, PDU_OFF_W24, g->stat_sn++);
+	pdu_set_w(resp.bhs, PDU_TGT_STATSN, g->stat_sn++);
 	static uint8_t wirebuf[FZ_FRAME_MAX(0, ISCSI_MRDSL_DEFAULT)];
 	FZ_CHECK(resp.data_len <= ISCSI_MRDSL_DEFAULT, "Login Response of %u bytes", resp.data_len);
 	fz_wire_bytes(&g->wire, wirebuf,

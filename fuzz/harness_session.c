@@ -112,8 +112,8 @@ static void sess_sent(struct fz_conn *c, const uint8_t *hdr)
 			m->blind = true; /* more in flight than it holds */
 		break;
 	case ISCSI_OP_TMF_REQ:
-		if ((hdr[1] & 0x7fu) == ISCSI_TMF_ABORT_TASK)
-			fz_model_abort(m, pdu_itt(hdr), pdu_w(hdr, PDU_OFF_W20));
+		if ((hdr[PDU_FLAGS] & ISCSI_FUNCTION_MASK) == ISCSI_TMF_ABORT_TASK)
+			fz_model_abort(m, pdu_itt(hdr), pdu_w(hdr, PDU_TMF_REF_TASK_TAG));
 		break;
 	default:
 		break;
@@ -151,21 +151,22 @@ static void sess_fields(struct fz_conn *c, uint8_t *bhs, struct fz_in *in)
 	struct fz_model *m = sess_model(c);
 	switch (pdu_opcode(bhs)) {
 	case ISCSI_OP_SCSI_CMD:
-		pdu_set_w(bhs, PDU_OFF_W20, fz_u16(in)); /* EDTL */
-		fz_copy(in, bhs + PDU_OFF_CDB, ISCSI_CDB_LEN);
+		pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, fz_u16(in));
+		fz_copy(in, bhs + PDU_SCSI_CMD_CDB, ISCSI_CDB_LEN);
 		break;
 	case ISCSI_OP_TMF_REQ: { /* RTT: one of our tasks */
 		const struct fz_task *t = &m->task[fz_u8(in) % FZ_MODEL_TASKS];
-		pdu_set_w(bhs, PDU_OFF_W20, t->used ? t->itt : ISCSI_TAG_RESERVED);
-		pdu_set_w(bhs, PDU_OFF_W32, t->cmd_sn);
+		pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, t->used ? t->itt : ISCSI_TAG_RESERVED);
+		pdu_set_w(bhs, PDU_TMF_REFCMDSN, t->cmd_sn);
 		break;
 	}
 	case ISCSI_OP_NOP_OUT:
 	case ISCSI_OP_TEXT_REQ:
-		pdu_set_w(bhs, PDU_OFF_W20, (fz_u8(in) & 1u) ? c->wire.stat_sn : ISCSI_TAG_RESERVED);
+		static_assert(PDU_NOP_TTT == PDU_TEXT_TTT, "one TTT for NOP-Out and Text Request");
+		pdu_set_w(bhs, PDU_NOP_TTT, (fz_u8(in) & 1u) ? c->wire.stat_sn : ISCSI_TAG_RESERVED);
 		break;
 	case ISCSI_OP_LOGOUT_REQ:
-		put_be16(bhs + PDU_OFF_W20, (uint16_t)(fz_u8(in) % FZ_WORLD_CONNS)); /* CID */
+		put_be16(bhs + PDU_LOGOUT_CID, (uint16_t)(fz_u8(in) % FZ_WORLD_CONNS));
 		break;
 	default:
 		break;
@@ -185,23 +186,23 @@ static void sess_record_pdu(struct sess *s, struct fz_in *in)
 		flags |= ISCSI_FLAG_FINAL;
 	fz_world_bhs(c, bhs, (uint8_t)(op | ((fix & FIX_IMMEDIATE) ? ISCSI_FLAG_IMMEDIATE : 0)), flags, 0);
 	if (fix & FIX_RAW_LUN)
-		fz_copy(in, bhs + PDU_OFF_LUN, 8);
+		fz_copy(in, bhs + PDU_LUN, 8);
 	else
-		put_be64(bhs + PDU_OFF_LUN, (uint64_t)(fz_u8(in) & 3u) << 48);
-	pdu_set_w(bhs, PDU_OFF_ITT, (fix & FIX_RAW_ITT) ? fz_u32(in) : s->itt++);
+		put_be64(bhs + PDU_LUN, (uint64_t)(fz_u8(in) & 3u) << 48);
+	pdu_set_w(bhs, PDU_ITT, (fix & FIX_RAW_ITT) ? fz_u32(in) : s->itt++);
 	if (fix & FIX_RAW_REST)
-		fz_copy(in, bhs + PDU_OFF_W20, ISCSI_BHS_LEN - PDU_OFF_W20);
+		fz_copy(in, bhs + PDU_OPCODE_SPECIFIC, ISCSI_BHS_LEN - PDU_OPCODE_SPECIFIC);
 	else
 		sess_fields(c, bhs, in);
 	bool numbered = op != ISCSI_OP_DATA_OUT && op != ISCSI_OP_SNACK;
 	if (fix & FIX_RAW_CMDSN)
-		fz_copy(in, bhs + PDU_OFF_W24, 4);
+		fz_copy(in, bhs + PDU_INI_CMDSN, 4);
 	else if (numbered)
-		pdu_set_w(bhs, PDU_OFF_W24, s->cmd_sn);
+		pdu_set_w(bhs, PDU_INI_CMDSN, s->cmd_sn);
 	if (fix & FIX_RAW_EXPSTATSN)
-		fz_copy(in, bhs + PDU_OFF_W28, 4);
+		fz_copy(in, bhs + PDU_INI_EXPSTATSN, 4);
 	else
-		pdu_set_w(bhs, PDU_OFF_W28, c->wire.stat_sn);
+		pdu_set_w(bhs, PDU_INI_EXPSTATSN, c->wire.stat_sn);
 	uint8_t ahs[ISCSI_AHS_MAX_LEN];
 	uint32_t ahs_len = (fix & FIX_AHS) ? 4u * (fz_u8(in) % 8u) : 0;
 	fz_copy(in, ahs, ahs_len);

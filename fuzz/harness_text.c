@@ -161,8 +161,8 @@ static void conv_request(struct conv *v, uint8_t flags, uint32_t ttt, const uint
 	struct pdu req = {.data = data, .data_len = len};
 	struct pdu resp;
 	pdu_init(req.bhs, ISCSI_OP_TEXT_REQ, flags & (REC_F | REC_C));
-	pdu_set_w(req.bhs, PDU_OFF_ITT, v->itt);
-	pdu_set_w(req.bhs, PDU_OFF_W20, ttt);
+	pdu_set_w(req.bhs, PDU_ITT, v->itt);
+	pdu_set_w(req.bhs, PDU_TEXT_TTT, ttt);
 	pdu_set_dsl(req.bhs, len);
 	if (ttt == ISCSI_TAG_RESERVED)
 		v->wire.text_len = 0; /* a new exchange: any unfinished answer is abandoned */
@@ -179,10 +179,10 @@ static void conv_request(struct conv *v, uint8_t flags, uint32_t ttt, const uint
 	FZ_CHECK(pdu_dsl(resp.bhs) == resp.data_len, "DSL %u for %u bytes", pdu_dsl(resp.bhs), resp.data_len);
 	FZ_CHECK(pdu_itt(resp.bhs) == v->itt, "ITT not echoed");
 	v->wire.mrdsl = v->params.max_xmit_dsl; /* the request may have redeclared it */
-	if (pdu_w(resp.bhs, PDU_OFF_W20) != ISCSI_TAG_RESERVED)
-		v->last_ttt = pdu_w(resp.bhs, PDU_OFF_W20);
+	if (pdu_w(resp.bhs, PDU_TEXT_TTT) != ISCSI_TAG_RESERVED)
+		v->last_ttt = pdu_w(resp.bhs, PDU_TEXT_TTT);
 	/* The connection stamps StatSN; the checker wants it in order. */
-	pdu_set_w(resp.bhs, PDU_OFF_W24, v->stat_sn++);
+	pdu_set_w(resp.bhs, PDU_TGT_STATSN, v->stat_sn++);
 	static uint8_t wirebuf[FZ_FRAME_MAX(0, ISCSI_MRDSL_MAX)];
 	size_t n = fz_frame(wirebuf, resp.bhs, NULL, 0, resp.data, resp.data_len, false, false);
 	fz_wire_bytes(&v->wire, wirebuf, n);

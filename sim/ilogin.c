@@ -22,14 +22,14 @@ static void build(struct ilogin *l, struct ipdu_tx *tx, uint8_t csg, uint8_t nsg
 	if (transit)
 		flags |= (uint8_t)(ISCSI_LOGIN_TRANSIT | nsg);
 	pdu_init(tx->bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, flags);
-	tx->bhs[2] = ISCSI_VERSION; /* Version-max */
-	tx->bhs[3] = ISCSI_VERSION; /* Version-min */
-	memcpy(tx->bhs + PDU_OFF_LUN, l->isid, 6);
-	put_be16(tx->bhs + PDU_OFF_LUN + 6, l->tsih);
-	pdu_set_w(tx->bhs, PDU_OFF_ITT, l->itt);
-	put_be16(tx->bhs + PDU_OFF_W20, l->cid);
-	pdu_set_w(tx->bhs, PDU_OFF_W24, l->cmdsn);
-	pdu_set_w(tx->bhs, PDU_OFF_W28, l->have_statsn ? l->exp_statsn : 0);
+	tx->bhs[PDU_LOGIN_VERSION_MAX] = ISCSI_VERSION;
+	tx->bhs[PDU_LOGIN_VERSION_MIN] = ISCSI_VERSION;
+	memcpy(tx->bhs + PDU_LOGIN_ISID, l->isid, 6);
+	put_be16(tx->bhs + PDU_LOGIN_TSIH, l->tsih);
+	pdu_set_w(tx->bhs, PDU_ITT, l->itt);
+	put_be16(tx->bhs + PDU_LOGIN_CID, l->cid);
+	pdu_set_w(tx->bhs, PDU_INI_CMDSN, l->cmdsn);
+	pdu_set_w(tx->bhs, PDU_INI_EXPSTATSN, l->have_statsn ? l->exp_statsn : 0);
 	/* Login PDUs never carry digests: they are negotiated here (§13.1). */
 	ipdu_tx_seal(tx, l->text, (uint32_t)l->text_len, false, false);
 }
@@ -263,7 +263,7 @@ static enum ilogin_result on_operational(struct ilogin *l, bool transit, uint8_t
 		l->why = "negotiation result out of range";
 		return ILOGIN_PROTOCOL;
 	}
-	l->tsih = get_be16(bhs + PDU_OFF_LUN + 6);
+	l->tsih = get_be16(bhs + PDU_LOGIN_TSIH);
 	if (l->tsih == 0) {
 		l->why = "final response without TSIH";
 		return ILOGIN_PROTOCOL;
@@ -284,7 +284,7 @@ enum ilogin_result ilogin_on_rsp(struct ilogin *l, const uint8_t *bhs, const uin
 		l->why = "login does not converge";
 		return ILOGIN_PROTOCOL;
 	}
-	l->status = get_be16(bhs + PDU_OFF_W36);
+	l->status = get_be16(bhs + PDU_LOGIN_STATUS);
 	if (l->status != ISCSI_LOGIN_OK) {
 		l->why = "login status";
 		return ILOGIN_REJECTED;
@@ -294,10 +294,10 @@ enum ilogin_result ilogin_on_rsp(struct ilogin *l, const uint8_t *bhs, const uin
 		return ILOGIN_PROTOCOL;
 	}
 	/* StatSN of the final response starts the connection's StatSN (§4.2.2.2). */
-	l->exp_statsn = pdu_w(bhs, PDU_OFF_W24) + 1;
+	l->exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
 	l->have_statsn = true;
-	l->exp_cmdsn = pdu_w(bhs, PDU_OFF_W28);
-	l->max_cmdsn = pdu_w(bhs, PDU_OFF_W32);
+	l->exp_cmdsn = pdu_w(bhs, PDU_TGT_EXPCMDSN);
+	l->max_cmdsn = pdu_w(bhs, PDU_TGT_MAXCMDSN);
 	uint8_t flags = pdu_flags(bhs);
 	bool transit = (flags & ISCSI_LOGIN_TRANSIT) != 0;
 	uint8_t csg = (flags >> ISCSI_LOGIN_CSG_SHIFT) & ISCSI_LOGIN_STAGE_MASK;

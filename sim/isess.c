@@ -45,9 +45,9 @@ void isess_event(struct isess *s, enum isess_event ev, uint32_t detail, const ch
 void isess_pdu_init(struct isess *s, struct ipdu_tx *tx, uint8_t opcode, uint8_t flags, uint32_t itt)
 {
 	pdu_init(tx->bhs, opcode, flags);
-	pdu_set_w(tx->bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(tx->bhs, PDU_OFF_W24, s->cmdsn);
-	pdu_set_w(tx->bhs, PDU_OFF_W28, s->exp_statsn);
+	pdu_set_w(tx->bhs, PDU_ITT, itt);
+	pdu_set_w(tx->bhs, PDU_INI_CMDSN, s->cmdsn);
+	pdu_set_w(tx->bhs, PDU_INI_EXPSTATSN, s->exp_statsn);
 }
 
 void isess_send(struct isess *s, struct ipdu_tx *tx, const uint8_t *data, uint32_t len)
@@ -58,7 +58,7 @@ void isess_send(struct isess *s, struct ipdu_tx *tx, const uint8_t *data, uint32
 
 void isess_update_window(struct isess *s, const uint8_t *bhs)
 {
-	uint32_t exp = pdu_w(bhs, PDU_OFF_W28), max = pdu_w(bhs, PDU_OFF_W32);
+	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
 	/* §4.2.2.1: MaxCmdSN < ExpCmdSN - 1 means both are to be ignored. */
 	if (sn_lt(max, exp - 1))
 		return;
@@ -75,7 +75,7 @@ void isess_update_window(struct isess *s, const uint8_t *bhs)
 
 void isess_take_statsn(struct isess *s, const uint8_t *bhs)
 {
-	uint32_t statsn = pdu_w(bhs, PDU_OFF_W24);
+	uint32_t statsn = pdu_w(bhs, PDU_TGT_STATSN);
 	if (sn_le(s->exp_statsn, statsn))
 		s->exp_statsn = statsn + 1;
 }
@@ -218,7 +218,7 @@ static void send_ping(struct isess *s)
 	struct ipdu_tx tx;
 	s->nop_itt = isess_new_itt(s, ITT_NOP, 0);
 	isess_pdu_init(s, &tx, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL, s->nop_itt);
-	pdu_set_w(tx.bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
+	pdu_set_w(tx.bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
 	isess_send(s, &tx, NULL, 0);
 	s->nop_deadline = s->now + s->cfg->noop_timeout_ns;
 	s->nop_at = SIM_NEVER;
@@ -227,7 +227,7 @@ static void send_ping(struct isess *s)
 static void on_nop_in(struct isess *s)
 {
 	const uint8_t *bhs = s->rx.bhs;
-	uint32_t itt = pdu_itt(bhs), ttt = pdu_w(bhs, PDU_OFF_W20);
+	uint32_t itt = pdu_itt(bhs), ttt = pdu_w(bhs, PDU_NOP_TTT);
 	/* §11.19: StatSN advances only when the NOP-In answers a NOP-Out. */
 	if (itt != ISCSI_TAG_RESERVED)
 		isess_take_statsn(s, bhs);
@@ -240,8 +240,8 @@ static void on_nop_in(struct isess *s)
 		struct ipdu_tx tx;
 		isess_pdu_init(s, &tx, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL,
 			ISCSI_TAG_RESERVED);
-		memcpy(tx.bhs + PDU_OFF_LUN, bhs + PDU_OFF_LUN, 8);
-		pdu_set_w(tx.bhs, PDU_OFF_W20, ttt);
+		memcpy(tx.bhs + PDU_LUN, bhs + PDU_LUN, 8);
+		pdu_set_w(tx.bhs, PDU_NOP_TTT, ttt);
 		uint32_t len = s->rx.dsl < s->params.tgt_mrdsl ? s->rx.dsl : s->params.tgt_mrdsl;
 		isess_send(s, &tx, s->rx.data, len);
 	}
@@ -254,7 +254,7 @@ static void send_logout(struct isess *s)
 	s->logout_itt = isess_new_itt(s, ITT_SESSION, 0);
 	isess_pdu_init(s, &tx, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE,
 		ISCSI_FLAG_FINAL | ISCSI_LOGOUT_SESSION, s->logout_itt);
-	put_be16(tx.bhs + PDU_OFF_W20, s->cid);
+	put_be16(tx.bhs + PDU_LOGOUT_CID, s->cid);
 	isess_send(s, &tx, NULL, 0);
 	s->state = ISS_LOGOUT;
 	s->logout_deadline = s->now + s->cfg->logout_timeout_ns;
@@ -264,7 +264,7 @@ static void send_logout(struct isess *s)
 static void on_async(struct isess *s)
 {
 	const uint8_t *bhs = s->rx.bhs;
-	uint8_t event = bhs[PDU_OFF_W36];
+	uint8_t event = bhs[PDU_ASYNC_EVENT];
 	s->stats.async_events++;
 	isess_take_statsn(s, bhs);
 	isess_update_window(s, bhs);
@@ -293,7 +293,7 @@ static void on_logout_rsp(struct isess *s)
 		return;
 	}
 	isess_take_statsn(s, bhs);
-	uint32_t time2wait = get_be16(bhs + PDU_OFF_W40);
+	uint32_t time2wait = get_be16(bhs + PDU_LOGOUT_TIME2WAIT);
 	uint64_t delay = SIM_S(time2wait) > s->cfg->reconnect_delay_ns ? SIM_S(time2wait)
 									   : s->cfg->reconnect_delay_ns;
 	drop(s, delay, true);
@@ -302,7 +302,7 @@ static void on_logout_rsp(struct isess *s)
 static void on_reject(struct isess *s)
 {
 	const uint8_t *bhs = s->rx.bhs;
-	uint8_t reason = bhs[2];
+	uint8_t reason = bhs[PDU_REJECT_REASON];
 	s->stats.rejects++;
 	isess_take_statsn(s, bhs);
 	isess_update_window(s, bhs);

@@ -53,11 +53,11 @@ static void send_data_out(struct isess *s, struct icmd *c, uint32_t ttt, uint32_
 		uint32_t n = min_u32(end - off, s->params.tgt_mrdsl);
 		struct ipdu_tx tx;
 		isess_pdu_init(s, &tx, ISCSI_OP_DATA_OUT, off + n == end ? ISCSI_FLAG_FINAL : 0, c->itt);
-		lun_to_wire(c->lun, tx.bhs + PDU_OFF_LUN);
-		pdu_set_w(tx.bhs, PDU_OFF_W20, ttt);
-		pdu_set_w(tx.bhs, PDU_OFF_W24, 0); /* reserved in Data-Out */
-		pdu_set_w(tx.bhs, PDU_OFF_W36, datasn++);
-		pdu_set_w(tx.bhs, PDU_OFF_W40, off);
+		lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+		pdu_set_w(tx.bhs, PDU_DATA_OUT_TTT, ttt);
+		pdu_set_w(tx.bhs, PDU_INI_CMDSN, 0); /* reserved in Data-Out */
+		pdu_set_w(tx.bhs, PDU_DATA_OUT_DATASN, datasn++);
+		pdu_set_w(tx.bhs, PDU_DATA_OUT_BUFFER_OFFSET, off);
 		isess_send(s, &tx, c->buf + off, n);
 		s->stats.data_out++;
 		off += n;
@@ -96,9 +96,9 @@ static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
 		flags |= ISCSI_CMD_WRITE;
 	struct ipdu_tx tx;
 	isess_pdu_init(s, &tx, ISCSI_OP_SCSI_CMD, flags, c->itt);
-	lun_to_wire(c->lun, tx.bhs + PDU_OFF_LUN);
-	pdu_set_w(tx.bhs, PDU_OFF_W20, c->dir == ICMD_NONE ? 0 : c->len);
-	memcpy(tx.bhs + PDU_OFF_CDB, c->cdb, ISCSI_CDB_LEN);
+	lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, c->dir == ICMD_NONE ? 0 : c->len);
+	memcpy(tx.bhs + PDU_SCSI_CMD_CDB, c->cdb, ISCSI_CDB_LEN);
 	s->cmdsn++;
 	if (s->ops.sent != NULL)
 		s->ops.sent(s->ops.ctx, s, c);
@@ -145,8 +145,8 @@ static struct icmd *lookup(struct isess *s, uint32_t itt)
 static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
-	uint32_t off = pdu_w(bhs, PDU_OFF_W40);
-	if (c->dir != ICMD_IN || pdu_w(bhs, PDU_OFF_W36) != c->exp_datasn || off > c->len ||
+	uint32_t off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET);
+	if (c->dir != ICMD_IN || pdu_w(bhs, PDU_DATA_IN_DATASN) != c->exp_datasn || off > c->len ||
 		rx->dsl > c->len - off) {
 		isess_conn_fail(s, "Data-In out of sequence or range");
 		return;
@@ -160,17 +160,17 @@ static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx
 	if (pdu_flags(bhs) & ISCSI_DATAIN_STATUS) {
 		/* §11.7.4: status with the last Data-In (phase collapse). */
 		isess_take_statsn(s, bhs);
-		c->status = bhs[3];
+		c->status = bhs[PDU_DATA_IN_STATUS];
 		if (pdu_flags(bhs) & (ISCSI_RSP_UNDERFLOW | ISCSI_RSP_OVERFLOW))
-			c->resid = pdu_w(bhs, PDU_OFF_W44);
+			c->resid = pdu_w(bhs, PDU_DATA_IN_RESIDUAL_COUNT);
 		complete(s, c, ICMD_OK);
 	}
 }
 
 static void on_r2t(struct isess *s, struct icmd *c, const uint8_t *bhs)
 {
-	uint32_t off = pdu_w(bhs, PDU_OFF_W40), len = pdu_w(bhs, PDU_OFF_W44);
-	if (c->dir != ICMD_OUT || pdu_w(bhs, PDU_OFF_W36) != c->exp_r2tsn || len == 0 || off > c->len ||
+	uint32_t off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET), len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
+	if (c->dir != ICMD_OUT || pdu_w(bhs, PDU_R2T_R2TSN) != c->exp_r2tsn || len == 0 || off > c->len ||
 		len > c->len - off) {
 		isess_conn_fail(s, "R2T out of sequence or range");
 		return;
@@ -179,7 +179,7 @@ static void on_r2t(struct isess *s, struct icmd *c, const uint8_t *bhs)
 	s->stats.r2ts++;
 	isess_update_window(s, bhs);
 	if (s->state == ISS_FFP && c->st == ICS_SENT)
-		send_data_out(s, c, pdu_w(bhs, PDU_OFF_W20), off, off + len);
+		send_data_out(s, c, pdu_w(bhs, PDU_R2T_TTT), off, off + len);
 }
 
 static void on_scsi_rsp(struct isess *s, struct icmd *c, const struct ipdu_rx *rx)
@@ -187,13 +187,13 @@ static void on_scsi_rsp(struct isess *s, struct icmd *c, const struct ipdu_rx *r
 	const uint8_t *bhs = rx->bhs;
 	isess_take_statsn(s, bhs);
 	isess_update_window(s, bhs);
-	if (bhs[2] != ISCSI_RESPONSE_COMPLETED) {
+	if (bhs[PDU_SCSI_RSP_RESPONSE] != ISCSI_RESPONSE_COMPLETED) {
 		complete(s, c, ICMD_FAILED);
 		return;
 	}
-	c->status = bhs[3];
+	c->status = bhs[PDU_SCSI_RSP_STATUS];
 	if (pdu_flags(bhs) & (ISCSI_RSP_UNDERFLOW | ISCSI_RSP_OVERFLOW))
-		c->resid = pdu_w(bhs, PDU_OFF_W44);
+		c->resid = pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT);
 	/* §11.4.7: SenseLength (2 bytes) then sense data. */
 	if (rx->dsl >= 2) {
 		uint32_t sl = get_be16(rx->data);
@@ -213,7 +213,7 @@ static void on_tmf_rsp(struct isess *s, const uint8_t *bhs)
 	struct icmd *c = s->slots[itt_slot(itt)];
 	if (c == NULL || c->tmf_itt != itt || c->st != ICS_ABORTING)
 		return; /* the task completed before the abort answer */
-	uint8_t response = bhs[2];
+	uint8_t response = bhs[PDU_TMF_RESPONSE];
 	/* §11.6.1: "Function complete" and "Task does not exist" both mean
 	 * the task is gone from the target. */
 	if (response == ISCSI_TMF_RSP_COMPLETE || response == ISCSI_TMF_RSP_NO_TASK)
@@ -274,10 +274,10 @@ static void send_abort(struct isess *s, struct icmd *c)
 	c->tmf_itt = isess_new_itt(s, ITT_TMF, itt_slot(c->itt));
 	isess_pdu_init(s, &tx, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK,
 		c->tmf_itt);
-	lun_to_wire(c->lun, tx.bhs + PDU_OFF_LUN);
-	pdu_set_w(tx.bhs, PDU_OFF_W20, c->itt);   /* Referenced Task Tag */
-	pdu_set_w(tx.bhs, PDU_OFF_W32, c->cmdsn); /* RefCmdSN */
-	pdu_set_w(tx.bhs, PDU_OFF_W36, c->exp_datasn);
+	lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, c->itt);
+	pdu_set_w(tx.bhs, PDU_TMF_REFCMDSN, c->cmdsn);
+	pdu_set_w(tx.bhs, PDU_TMF_EXPDATASN, c->exp_datasn);
 	isess_send(s, &tx, NULL, 0);
 	c->st = ICS_ABORTING;
 	c->deadline = s->now + s->cfg->tmf_timeout_ns;

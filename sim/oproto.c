@@ -112,7 +112,7 @@ static bool login_req(struct oproto *o, const struct ipdu_rx *rx)
 	if (pdu_opcode(rx->bhs) != ISCSI_OP_LOGIN_REQ)
 		return fail(o, "opcode 0x%02x before the login completed", pdu_opcode(rx->bhs));
 	ikeys_each(rx->data, rx->dsl, apply_ini_key, o);
-	o->next_cmdsn = pdu_w(rx->bhs, PDU_OFF_W24);
+	o->next_cmdsn = pdu_w(rx->bhs, PDU_INI_CMDSN);
 	o->have_cmdsn = true;
 	return true;
 }
@@ -122,18 +122,18 @@ static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 	const uint8_t *bhs = rx->bhs;
 	if (pdu_opcode(bhs) != ISCSI_OP_LOGIN_RSP)
 		return fail(o, "target sent opcode 0x%02x during login", pdu_opcode(bhs));
-	o->exp_statsn = pdu_w(bhs, PDU_OFF_W24) + 1;
+	o->exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
 	o->have_statsn = true;
-	o->exp_cmdsn = pdu_w(bhs, PDU_OFF_W28);
-	o->max_cmdsn = pdu_w(bhs, PDU_OFF_W32);
+	o->exp_cmdsn = pdu_w(bhs, PDU_TGT_EXPCMDSN);
+	o->max_cmdsn = pdu_w(bhs, PDU_TGT_MAXCMDSN);
 	o->have_window = true;
-	if (get_be16(bhs + PDU_OFF_W36) != 0)
+	if (get_be16(bhs + PDU_LOGIN_STATUS) != 0)
 		return true; /* login refused: the connection ends */
 	if (!ikeys_each(rx->data, rx->dsl, apply_tgt_key, o))
 		return fail(o, "malformed login response text");
 	uint8_t flags = pdu_flags(bhs);
 	if ((flags & ISCSI_LOGIN_TRANSIT) && (flags & ISCSI_LOGIN_STAGE_MASK) == ISCSI_STAGE_FULL_FEATURE) {
-		if (get_be16(bhs + PDU_OFF_LUN + 6) == 0)
+		if (get_be16(bhs + PDU_LOGIN_TSIH) == 0)
 			return fail(o, "final login response with TSIH 0 (§11.13.4)");
 		o->ffp = true;
 		for (int d = 0; d < 2; d++) {
@@ -151,7 +151,7 @@ static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
-	uint32_t itt = pdu_itt(bhs), cmdsn = pdu_w(bhs, PDU_OFF_W24);
+	uint32_t itt = pdu_itt(bhs), cmdsn = pdu_w(bhs, PDU_INI_CMDSN);
 	if (!pdu_immediate(bhs)) {
 		if (o->have_window && sn_lt(o->max_cmdsn, cmdsn))
 			return fail(o, "initiator CmdSN %u beyond MaxCmdSN %u", cmdsn, o->max_cmdsn);
@@ -166,7 +166,7 @@ static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 	struct oproto_task *t = &o->tasks[o->ntasks++];
 	uint8_t flags = pdu_flags(bhs);
 	*t = (struct oproto_task){ .itt = itt, .read = (flags & ISCSI_CMD_READ) != 0,
-		.write = (flags & ISCSI_CMD_WRITE) != 0, .edtl = pdu_w(bhs, PDU_OFF_W20), .cmdsn = cmdsn,
+		.write = (flags & ISCSI_CMD_WRITE) != 0, .edtl = pdu_w(bhs, PDU_SCSI_CMD_EDTL), .cmdsn = cmdsn,
 		.received = rx->dsl, .unsolicited = rx->dsl };
 	if (rx->dsl > 0 && !o->params.immediate_data)
 		return fail(o, "immediate data with ImmediateData=No");
@@ -183,7 +183,7 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 	struct oproto_task *t = task_find(o, pdu_itt(bhs));
 	if (t == NULL || !t->write)
 		return fail(o, "Data-Out for ITT 0x%x, no write task", pdu_itt(bhs));
-	uint32_t off = pdu_w(bhs, PDU_OFF_W40), ttt = pdu_w(bhs, PDU_OFF_W20);
+	uint32_t off = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
 	if (ttt == ISCSI_TAG_RESERVED) {
 		if (off != t->unsolicited || t->unsolicited + rx->dsl > o->params.first_burst_length)
 			return fail(o, "unsolicited Data-Out at %u beyond the first burst", off);
@@ -219,7 +219,7 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		for (unsigned i = 0; i < OPROTO_TMFS_MAX; i++) {
 			if (o->tmf_itt[i] == ISCSI_TAG_RESERVED) {
 				o->tmf_itt[i] = pdu_itt(bhs);
-				o->tmf_ref[i] = pdu_w(bhs, PDU_OFF_W20);
+				o->tmf_ref[i] = pdu_w(bhs, PDU_TMF_REF_TASK_TAG);
 				break;
 			}
 		}
@@ -259,14 +259,14 @@ static bool carries_status(const uint8_t *bhs)
 static bool check_sn(struct oproto *o, const uint8_t *bhs)
 {
 	if (carries_status(bhs)) {
-		uint32_t statsn = pdu_w(bhs, PDU_OFF_W24);
+		uint32_t statsn = pdu_w(bhs, PDU_TGT_STATSN);
 		if (o->have_statsn && statsn != o->exp_statsn)
 			return fail(o, "%s with StatSN %u, expected %u (§4.2.2.2)", pdu_opcode_name(pdu_opcode(bhs)),
 				statsn, o->exp_statsn);
 		o->exp_statsn = statsn + 1;
 		o->have_statsn = true;
 	}
-	uint32_t exp = pdu_w(bhs, PDU_OFF_W28), max = pdu_w(bhs, PDU_OFF_W32);
+	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
 	if (sn_lt(max, exp - 1))
 		return fail(o, "MaxCmdSN %u below ExpCmdSN %u - 1 (§4.2.2.1)", max, exp);
 	if (o->have_cmdsn && sn_lt(o->next_cmdsn, exp))
@@ -296,13 +296,13 @@ static struct oproto_task *live_task(struct oproto *o, uint32_t itt, const char 
 
 static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oproto_task *t, uint32_t moved)
 {
-	uint8_t flags = pdu_flags(bhs), status = bhs[3];
+	uint8_t flags = pdu_flags(bhs), status = bhs[PDU_SCSI_RSP_STATUS];
 	if (status != 0 || moved >= t->edtl)
 		return true;
 	if (!(flags & ISCSI_RSP_UNDERFLOW))
 		return fail(o, "GOOD with %u of %u bytes moved and no underflow (§11.4.5)", moved, t->edtl);
-	if (pdu_w(bhs, PDU_OFF_W44) != t->edtl - moved)
-		return fail(o, "residual %u, but %u of %u bytes moved", pdu_w(bhs, PDU_OFF_W44), moved, t->edtl);
+	if (pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT) != t->edtl - moved)
+		return fail(o, "residual %u, but %u of %u bytes moved", pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), moved, t->edtl);
 	return true;
 }
 
@@ -312,7 +312,7 @@ static bool tgt_data_in(struct oproto *o, const struct ipdu_rx *rx)
 	struct oproto_task *t = live_task(o, pdu_itt(bhs), "Data-In");
 	if (t == NULL)
 		return false;
-	uint32_t sn = pdu_w(bhs, PDU_OFF_W36), off = pdu_w(bhs, PDU_OFF_W40);
+	uint32_t sn = pdu_w(bhs, PDU_DATA_IN_DATASN), off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET);
 	if (!t->read && rx->dsl > 0)
 		return fail(o, "Data-In with data for a task that reads nothing");
 	if (sn != t->data_in_sn)
@@ -343,7 +343,8 @@ static bool tgt_r2t(struct oproto *o, const uint8_t *bhs)
 	struct oproto_task *t = live_task(o, pdu_itt(bhs), "R2T");
 	if (t == NULL)
 		return false;
-	uint32_t sn = pdu_w(bhs, PDU_OFF_W36), off = pdu_w(bhs, PDU_OFF_W40), len = pdu_w(bhs, PDU_OFF_W44);
+	uint32_t sn = pdu_w(bhs, PDU_R2T_R2TSN), off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET);
+	uint32_t len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
 	if (!t->write)
 		return fail(o, "R2T for a task that writes nothing");
 	if (sn != t->r2tsn)
@@ -367,9 +368,9 @@ static bool tgt_scsi_rsp(struct oproto *o, const uint8_t *bhs)
 	if (t == NULL)
 		return false;
 	bool ok = true;
-	if (bhs[2] == ISCSI_RESPONSE_COMPLETED && t->write)
+	if (bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_COMPLETED && t->write)
 		ok = residual_ok(o, bhs, t, t->received);
-	else if (bhs[2] == ISCSI_RESPONSE_COMPLETED && t->read)
+	else if (bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_COMPLETED && t->read)
 		ok = residual_ok(o, bhs, t, t->data_in_off);
 	task_end(o, t);
 	return ok;
@@ -382,7 +383,7 @@ static bool tgt_tmf_rsp(struct oproto *o, const uint8_t *bhs)
 		if (o->tmf_itt[i] != itt)
 			continue;
 		o->tmf_itt[i] = ISCSI_TAG_RESERVED;
-		if (bhs[2] == ISCSI_TMF_RSP_COMPLETE || bhs[2] == ISCSI_TMF_RSP_NO_TASK) {
+		if (bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_COMPLETE || bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_NO_TASK) {
 			struct oproto_task *t = task_find(o, o->tmf_ref[i]);
 			if (t != NULL)
 				task_end(o, t);
@@ -415,7 +416,7 @@ static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 	case ISCSI_OP_NOP_IN:
 		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED && !take_slot(o->nop_itt, OPROTO_PINGS_MAX, pdu_itt(bhs)))
 			return fail(o, "NOP-In for ITT 0x%x, no such ping", pdu_itt(bhs));
-		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED && pdu_w(bhs, PDU_OFF_W20) != ISCSI_TAG_RESERVED)
+		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED && pdu_w(bhs, PDU_NOP_TTT) != ISCSI_TAG_RESERVED)
 			return fail(o, "NOP-In answers a ping and asks for one at once (§11.19.1)");
 		return true;
 	case ISCSI_OP_LOGOUT_RSP:

@@ -230,7 +230,7 @@ static void follow_login(struct pconn *c, int side)
 		ikeys_each(rx->data, rx->dsl, ini_key, &c->params);
 		return;
 	}
-	if (side != SIDE_GW || op != ISCSI_OP_LOGIN_RSP || get_be16(rx->bhs + PDU_OFF_W36) != 0)
+	if (side != SIDE_GW || op != ISCSI_OP_LOGIN_RSP || get_be16(rx->bhs + PDU_LOGIN_STATUS) != 0)
 		return;
 	ikeys_each(rx->data, rx->dsl, tgt_key, &c->params);
 	uint8_t flags = pdu_flags(rx->bhs);

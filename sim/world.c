@@ -176,13 +176,17 @@ static void trace_pdu(void *ctx, const struct oproto *o, bool from_target, const
 {
 	struct world *w = ctx;
 	const uint8_t *bhs = rx->bhs;
+	/* Every 32-bit word after the ITT as it is: what each means depends
+	 * on the opcode (RFC 7143 §11.2.1), the trace shows them all. */
+	uint32_t word[(ISCSI_BHS_LEN - PDU_OPCODE_SPECIFIC) / 4];
+	for (unsigned i = 0; i < sizeof(word) / sizeof(word[0]); i++)
+		word[i] = pdu_w(bhs, PDU_OPCODE_SPECIFIC + 4 * i);
 	struct net_conn *c = net_conn_by_id(&w->net, o->conn);
 	trace_ev(w->tr, w->q.now, TEV_PDU, from_target ? "tgt" : "ini", c ? c->ini : -1, (int)o->conn,
 		pdu_opcode(bhs), rx->dsl,
 		",\"op\":\"%s\",\"flags\":%u,\"itt\":%u,\"w20\":%u,\"sn\":%u,\"exp\":%u,\"max\":%u,\"w36\":%u,\"off\":%u,\"w44\":%u,\"dsl\":%u",
-		pdu_opcode_name(pdu_opcode(bhs)), pdu_flags(bhs), pdu_itt(bhs), pdu_w(bhs, PDU_OFF_W20),
-		pdu_w(bhs, PDU_OFF_W24), pdu_w(bhs, PDU_OFF_W28), pdu_w(bhs, PDU_OFF_W32), pdu_w(bhs, PDU_OFF_W36),
-		pdu_w(bhs, PDU_OFF_W40), pdu_w(bhs, PDU_OFF_W44), rx->dsl);
+		pdu_opcode_name(pdu_opcode(bhs)), pdu_flags(bhs), pdu_itt(bhs), word[0], word[1],
+		word[2], word[3], word[4], word[5], word[6], rx->dsl);
 }
 
 static void net_wire(void *ctx, struct net_conn *c, enum net_wire what, enum net_side from, const uint8_t *p,

@@ -96,10 +96,10 @@ void conn_lost(struct conn *c)
 
 void conn_stamp(struct conn *c, uint8_t *bhs, bool advance_stat_sn)
 {
-	pdu_set_w(bhs, PDU_OFF_W24, advance_stat_sn ? c->stat_sn++ : c->stat_sn);
+	pdu_set_w(bhs, PDU_TGT_STATSN, advance_stat_sn ? c->stat_sn++ : c->stat_sn);
 	if (c->sess) {
-		pdu_set_w(bhs, PDU_OFF_W28, c->sess->exp_cmd_sn);
-		pdu_set_w(bhs, PDU_OFF_W32, c->sess->max_cmd_sn);
+		pdu_set_w(bhs, PDU_TGT_EXPCMDSN, c->sess->exp_cmd_sn);
+		pdu_set_w(bhs, PDU_TGT_MAXCMDSN, c->sess->max_cmd_sn);
 	}
 }
 
@@ -122,8 +122,8 @@ void conn_reject(struct conn *c, const uint8_t *hdr, uint8_t reason)
 {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_REJECT, ISCSI_FLAG_FINAL);
-	bhs[2] = reason;
-	pdu_set_w(bhs, PDU_OFF_ITT, ISCSI_TAG_RESERVED);
+	bhs[PDU_REJECT_REASON] = reason;
+	pdu_set_w(bhs, PDU_ITT, ISCSI_TAG_RESERVED);
 	conn_stamp(c, bhs, true);
 	c->eng->stats.rejects_sent++;
 	eng_log(c->eng, RT_LOG_INFO, "conn %u: Reject reason 0x%02x for %s", c->id, reason,
@@ -275,14 +275,14 @@ static void conn_login_pdu(struct conn *c, const struct rx *rx)
 	if (!c->stat_sn_started) {
 		/* §11.13.3: the first Login Response starts the connection's
 		 * StatSN; the initiator's ExpStatSN is as good a start as any. */
-		c->stat_sn = pdu_w(req.bhs, PDU_OFF_W28);
+		c->stat_sn = pdu_w(req.bhs, PDU_INI_EXPSTATSN);
 		c->stat_sn_started = true;
 	}
-	c->exp_stat_sn = pdu_w(req.bhs, PDU_OFF_W28);
+	c->exp_stat_sn = pdu_w(req.bhs, PDU_INI_EXPSTATSN);
 	/* Before the session exists, ExpCmdSN is the login's CmdSN (§11.12.7)
 	 * and MaxCmdSN grants that one. conn_stamp overwrites both once bound. */
-	pdu_set_w(resp.bhs, PDU_OFF_W28, pdu_w(req.bhs, PDU_OFF_W24));
-	pdu_set_w(resp.bhs, PDU_OFF_W32, pdu_w(req.bhs, PDU_OFF_W24));
+	pdu_set_w(resp.bhs, PDU_TGT_EXPCMDSN, pdu_w(req.bhs, PDU_INI_CMDSN));
+	pdu_set_w(resp.bhs, PDU_TGT_MAXCMDSN, pdu_w(req.bhs, PDU_INI_CMDSN));
 	conn_stamp(c, resp.bhs, true);
 	conn_send(c, resp.bhs, resp.data, resp.data_len);
 	conn_flush(c);
@@ -304,7 +304,7 @@ static void conn_login_pdu(struct conn *c, const struct rx *rx)
 static void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
 {
 	uint32_t itt = pdu_itt(bhs);
-	uint32_t ttt = pdu_w(bhs, PDU_OFF_W20);
+	uint32_t ttt = pdu_w(bhs, PDU_NOP_TTT);
 	if (itt == ISCSI_TAG_RESERVED) {
 		/* §11.18: an answer to our NOP-In (TTT echoed), or a bare
 		 * ExpStatSN update (TTT reserved): no reply either way. */
@@ -316,9 +316,9 @@ static void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data
 	 * may receive. */
 	uint8_t rsp[ISCSI_BHS_LEN];
 	pdu_init(rsp, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL);
-	memcpy(rsp + PDU_OFF_LUN, bhs + PDU_OFF_LUN, 8);
-	pdu_set_w(rsp, PDU_OFF_ITT, itt);
-	pdu_set_w(rsp, PDU_OFF_W20, ISCSI_TAG_RESERVED);
+	memcpy(rsp + PDU_LUN, bhs + PDU_LUN, 8);
+	pdu_set_w(rsp, PDU_ITT, itt);
+	pdu_set_w(rsp, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
 	conn_stamp(c, rsp, true);
 	if (len > c->params.max_xmit_dsl)
 		len = c->params.max_xmit_dsl;
@@ -329,8 +329,8 @@ static void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data
 static void conn_logout(struct conn *c, const uint8_t *bhs)
 {
 	struct session *s = c->sess;
-	uint8_t reason = bhs[PDU_OFF_FLAGS] & 0x7f;
-	uint16_t cid = get_be16(bhs + PDU_OFF_W20);
+	uint8_t reason = bhs[PDU_FLAGS] & ISCSI_FUNCTION_MASK;
+	uint16_t cid = get_be16(bhs + PDU_LOGOUT_CID);
 	uint8_t response = ISCSI_LOGOUT_RSP_OK;
 	struct conn *victim = NULL;
 	switch (reason) {
@@ -354,12 +354,12 @@ static void conn_logout(struct conn *c, const uint8_t *bhs)
 	}
 	uint8_t rsp[ISCSI_BHS_LEN];
 	pdu_init(rsp, ISCSI_OP_LOGOUT_RSP, ISCSI_FLAG_FINAL);
-	rsp[2] = response;
-	pdu_set_w(rsp, PDU_OFF_ITT, pdu_itt(bhs));
+	rsp[PDU_LOGOUT_RESPONSE] = response;
+	pdu_set_w(rsp, PDU_ITT, pdu_itt(bhs));
 	if (response == ISCSI_LOGOUT_RSP_NO_RECOVERY) {
 		/* §11.15.2-3: Time2Wait/Time2Retain qualify responses 2 and 3. */
-		put_be16(rsp + PDU_OFF_W40, (uint16_t)s->params.default_time2wait);
-		put_be16(rsp + PDU_OFF_W40 + 2, (uint16_t)s->params.default_time2retain);
+		put_be16(rsp + PDU_LOGOUT_TIME2WAIT, (uint16_t)s->params.default_time2wait);
+		put_be16(rsp + PDU_LOGOUT_TIME2RETAIN, (uint16_t)s->params.default_time2retain);
 	}
 	conn_stamp(c, rsp, true);
 	conn_send(c, rsp, NULL, 0);
@@ -391,17 +391,17 @@ void conn_dispatch_command(struct conn *c, const uint8_t *bhs, const uint8_t *da
 	struct session *s = c->sess;
 	uint8_t op = pdu_opcode(bhs);
 	bool imm = pdu_immediate(bhs);
-	c->exp_stat_sn = pdu_w(bhs, PDU_OFF_W28);
+	c->exp_stat_sn = pdu_w(bhs, PDU_INI_EXPSTATSN);
 	/* A NOP-Out that answers our ping or only acknowledges status has the
 	 * reserved ITT and must be immediate (§11.18): no CmdSN of its own. */
 	if (op == ISCSI_OP_NOP_OUT && pdu_itt(bhs) == ISCSI_TAG_RESERVED) {
 		conn_nop_out(c, bhs, data, len);
 		return;
 	}
-	switch (sess_cmd_sn_check(s, pdu_w(bhs, PDU_OFF_W24), imm)) {
+	switch (sess_cmd_sn_check(s, pdu_w(bhs, PDU_INI_CMDSN), imm)) {
 	case SN_IGNORE:
 		eng_log(c->eng, RT_LOG_DEBUG, "conn %u: %s CmdSN %u outside [%u, %u]: ignored", c->id,
-			pdu_opcode_name(op), pdu_w(bhs, PDU_OFF_W24), s->exp_cmd_sn, s->max_cmd_sn);
+			pdu_opcode_name(op), pdu_w(bhs, PDU_INI_CMDSN), s->exp_cmd_sn, s->max_cmd_sn);
 		return;
 	case SN_EARLY:
 		if (sess_hold_early(s, c, bhs, data, len) != 0)
@@ -547,8 +547,8 @@ static void conn_ping(struct conn *c, uint64_t now)
 	uint32_t timeout_ms = c->eng->cfg->params.nop_in_timeout_ms;
 	c->ping_deadline_ns = now + (uint64_t)(timeout_ms ? timeout_ms : 1) * NS_PER_MS;
 	pdu_init(bhs, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL);
-	pdu_set_w(bhs, PDU_OFF_ITT, ISCSI_TAG_RESERVED);
-	pdu_set_w(bhs, PDU_OFF_W20, ttt);
+	pdu_set_w(bhs, PDU_ITT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_NOP_TTT, ttt);
 	conn_stamp(c, bhs, false); /* §11.19.3: StatSN not advanced */
 	conn_send(c, bhs, NULL, 0);
 	conn_flush(c);
@@ -583,11 +583,11 @@ void conn_request_logout(struct conn *c, uint32_t timeout_ms)
 	}
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_ASYNC, ISCSI_FLAG_FINAL);
-	pdu_set_w(bhs, PDU_OFF_ITT, ISCSI_TAG_RESERVED);
-	bhs[36] = ISCSI_ASYNC_LOGOUT_REQUEST;
+	pdu_set_w(bhs, PDU_ITT, ISCSI_TAG_RESERVED);
+	bhs[PDU_ASYNC_EVENT] = ISCSI_ASYNC_LOGOUT_REQUEST;
 	/* §11.9.1: Parameter3 is the time in seconds to log out in. */
 	uint32_t secs = (timeout_ms + 999) / 1000;
-	put_be16(bhs + 42, (uint16_t)(secs > 0xffff ? 0xffff : secs));
+	put_be16(bhs + PDU_ASYNC_PARAMETER3, (uint16_t)(secs > 0xffff ? 0xffff : secs));
 	conn_stamp(c, bhs, true);
 	conn_send(c, bhs, NULL, 0);
 	conn_flush(c);

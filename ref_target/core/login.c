@@ -13,7 +13,6 @@
 /* §11.12.5: ISID type 11b is reserved. */
 #define ISID_TYPE_RESERVED 3u
 /* Bytes 36 and 37 of a Login Response: Status-Class, Status-Detail. */
-#define LOGIN_OFF_STATUS PDU_OFF_W36
 
 #define BIT(id) (1ull << (id))
 
@@ -77,17 +76,17 @@ const struct login_result *login_result(const struct login *l)
 
 static uint16_t first_header(struct login *l, const uint8_t *h)
 {
-	l->version_max = h[2];
-	l->version_min = h[3];
+	l->version_max = h[PDU_LOGIN_VERSION_MAX];
+	l->version_min = h[PDU_LOGIN_VERSION_MIN];
 	/* §11.12.4: we speak version 0 only, so [min, max] must start at 0 */
 	if (l->version_min != ISCSI_VERSION || l->version_max < l->version_min)
 		return bad(l, ISCSI_LOGIN_UNSUPPORTED_VERSION, "no common version");
-	memcpy(l->res.isid, h + PDU_OFF_LUN, sizeof(l->res.isid));
+	memcpy(l->res.isid, h + PDU_LOGIN_ISID, sizeof(l->res.isid));
 	if (l->res.isid[0] >> 6 == ISID_TYPE_RESERVED)
 		return bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "reserved ISID type");
-	l->res.tsih = get_be16(h + PDU_OFF_LUN + 6);
-	l->res.cid = get_be16(h + PDU_OFF_W20);
-	l->res.cmd_sn = pdu_w(h, PDU_OFF_W24);
+	l->res.tsih = get_be16(h + PDU_LOGIN_TSIH);
+	l->res.cid = get_be16(h + PDU_LOGIN_CID);
+	l->res.cmd_sn = pdu_w(h, PDU_INI_CMDSN);
 	l->stage = (pdu_flags(h) >> ISCSI_LOGIN_CSG_SHIFT) & ISCSI_LOGIN_STAGE_MASK;
 	l->phase = LOGIN_RUNNING;
 	return ISCSI_LOGIN_OK;
@@ -108,13 +107,13 @@ static uint16_t check_header(struct login *l, const uint8_t *h)
 		uint16_t st = first_header(l, h);
 		if (st != ISCSI_LOGIN_OK)
 			return st;
-	} else if (h[2] != l->version_max || h[3] != l->version_min ||
-		   memcmp(h + PDU_OFF_LUN, l->res.isid, 6) != 0 ||
-		   get_be16(h + PDU_OFF_LUN + 6) != l->res.tsih ||
-		   get_be16(h + PDU_OFF_W20) != l->res.cid) {
+	} else if (h[PDU_LOGIN_VERSION_MAX] != l->version_max || h[PDU_LOGIN_VERSION_MIN] != l->version_min ||
+		   memcmp(h + PDU_LOGIN_ISID, l->res.isid, 6) != 0 ||
+		   get_be16(h + PDU_LOGIN_TSIH) != l->res.tsih ||
+		   get_be16(h + PDU_LOGIN_CID) != l->res.cid) {
 		return bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "ISID, TSIH, CID or version changed");
 	}
-	l->res.exp_stat_sn = pdu_w(h, PDU_OFF_W28);
+	l->res.exp_stat_sn = pdu_w(h, PDU_INI_EXPSTATSN);
 	if (t && c)
 		return bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "T and C both set");
 	if (csg != l->stage)
@@ -453,10 +452,10 @@ static uint16_t process(struct login *l, const uint8_t *h, const uint8_t *data, 
 static void resp_start(const uint8_t *req, struct pdu *resp)
 {
 	pdu_init(resp->bhs, ISCSI_OP_LOGIN_RSP, 0);
-	resp->bhs[2] = ISCSI_VERSION; /* Version-max */
-	resp->bhs[3] = ISCSI_VERSION; /* Version-active */
-	memcpy(resp->bhs + PDU_OFF_LUN, req + PDU_OFF_LUN, 8); /* ISID, TSIH */
-	memcpy(resp->bhs + PDU_OFF_ITT, req + PDU_OFF_ITT, 4);
+	resp->bhs[PDU_LOGIN_VERSION_MAX] = ISCSI_VERSION; /* Version-max */
+	resp->bhs[PDU_LOGIN_VERSION_ACTIVE] = ISCSI_VERSION; /* Version-active */
+	memcpy(resp->bhs + PDU_LOGIN_ISID, req + PDU_LOGIN_ISID, 8); /* ISID, TSIH */
+	memcpy(resp->bhs + PDU_ITT, req + PDU_ITT, 4);
 	resp->ahs = NULL;
 	resp->ahs_len = 0;
 	resp->data = NULL;
@@ -468,9 +467,8 @@ static void resp_start(const uint8_t *req, struct pdu *resp)
 static enum login_verdict reply_fail(struct login *l, struct pdu *resp)
 {
 	l->phase = LOGIN_FAILED;
-	resp->bhs[PDU_OFF_FLAGS] = 0;
-	resp->bhs[LOGIN_OFF_STATUS] = (uint8_t)(l->status >> 8);
-	resp->bhs[LOGIN_OFF_STATUS + 1] = (uint8_t)l->status;
+	resp->bhs[PDU_FLAGS] = 0;
+	put_be16(resp->bhs + PDU_LOGIN_STATUS, l->status);
 	bool redirected = l->status >> 8 == 1;
 	resp->data = redirected ? l->out.p : NULL;
 	resp->data_len = redirected ? l->out.len : 0;
@@ -506,9 +504,9 @@ static enum login_verdict send_chunk(struct login *l, struct pdu *resp)
 			return reply_fail(l, resp);
 		}
 		assert(l->res.tsih != 0); /* bind() assigns one (TSIH 0 means "new", §11.12.6) */
-		put_be16(resp->bhs + PDU_OFF_LUN + 6, l->res.tsih); /* §11.13.4 */
+		put_be16(resp->bhs + PDU_LOGIN_TSIH, l->res.tsih); /* §11.13.4 */
 	}
-	resp->bhs[PDU_OFF_FLAGS] = flags;
+	resp->bhs[PDU_FLAGS] = flags;
 	resp->data = n ? l->out.p + l->out_off : NULL;
 	resp->data_len = n;
 	pdu_set_dsl(resp->bhs, n);
@@ -556,7 +554,7 @@ enum login_verdict login_rx(struct login *l, const struct pdu *req, struct pdu *
 			return reply_fail(l, resp);
 		}
 		if (pdu_flags(h) & ISCSI_LOGIN_CONTINUE) { /* an empty answer asks for more */
-			resp->bhs[PDU_OFF_FLAGS] = (uint8_t)(l->stage << ISCSI_LOGIN_CSG_SHIFT);
+			resp->bhs[PDU_FLAGS] = (uint8_t)(l->stage << ISCSI_LOGIN_CSG_SHIFT);
 			return LOGIN_REPLY;
 		}
 		data = l->in.p;

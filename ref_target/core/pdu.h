@@ -8,6 +8,7 @@
 #ifndef RT_PDU_H
 #define RT_PDU_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -40,27 +41,106 @@ enum iscsi_opcode {
 #define ISCSI_OPCODE_MASK 0x3fu
 #define ISCSI_FLAG_IMMEDIATE 0x40u /* byte 0, I bit (§11.2.1.1) */
 #define ISCSI_FLAG_FINAL 0x80u     /* byte 1, F bit */
+/* Byte 1 below the F bit: the TMF function (§11.5.1), the logout reason
+ * code (§11.14.1). */
+#define ISCSI_FUNCTION_MASK 0x7fu
 
 /* Reserved tag value (§11.2.1.8, §11.18.4 etc.). */
 #define ISCSI_TAG_RESERVED 0xffffffffu
 
-/* Byte offsets common to every BHS (§11.2.1). */
+/* BHS fields (RFC 7143 §11), as byte offsets named after the RFC's field
+ * names, so that a read or write says which field of which PDU it means:
+ *   PDU_<FIELD>        a field every BHS has at that place (§11.2.1);
+ *   PDU_INI_/PDU_TGT_  the sequence numbers every initiator / target PDU
+ *                      carries at the same place (§11.2.1: "opcode-specific",
+ *                      but one layout for all that have them);
+ *   PDU_<KIND>_<FIELD> a field of one kind of PDU, KIND as in enum
+ *                      iscsi_opcode (one prefix for a request and its
+ *                      response where they share the layout: LOGIN, TEXT,
+ *                      NOP).
+ * 32-bit fields are read and written with pdu_w()/pdu_set_w(), 16-bit ones
+ * with get_be16()/put_be16(), single bytes by index. */
 enum {
-	PDU_OFF_OPCODE = 0,
-	PDU_OFF_FLAGS = 1,
-	PDU_OFF_AHSLEN = 4,
-	PDU_OFF_DSL = 5,    /* 3 bytes */
-	PDU_OFF_LUN = 8,    /* 8 bytes; ISID+TSIH in login */
-	PDU_OFF_ITT = 16,
-	PDU_OFF_W20 = 20,   /* TTT / EDTL / CID / ref task tag ... */
-	PDU_OFF_W24 = 24,   /* CmdSN or StatSN */
-	PDU_OFF_W28 = 28,   /* ExpStatSN or ExpCmdSN */
-	PDU_OFF_W32 = 32,   /* MaxCmdSN / RefCmdSN */
-	PDU_OFF_W36 = 36,   /* DataSN / R2TSN / ExpDataSN / status class */
-	PDU_OFF_W40 = 40,   /* BufferOffset / ... */
-	PDU_OFF_W44 = 44,   /* Desired length / residual count */
-	PDU_OFF_CDB = 32,   /* SCSI command CDB, 16 bytes (§11.3) */
+	/* §11.2.1: every BHS */
+	PDU_OPCODE = 0,             /* I bit and opcode */
+	PDU_FLAGS = 1,              /* F bit and opcode-specific flags */
+	PDU_TOTAL_AHS_LEN = 4,      /* TotalAHSLength, in 4-byte words */
+	PDU_DSL = 5,                /* DataSegmentLength, 3 bytes */
+	PDU_LUN = 8,                /* LUN, 8 bytes (ISID and TSIH in Login) */
+	PDU_ITT = 16,               /* Initiator Task Tag */
+	PDU_OPCODE_SPECIFIC = 20,   /* bytes 20-47: opcode-specific fields */
+	/* every initiator PDU that carries them (Data-Out: ExpStatSN only) */
+	PDU_INI_CMDSN = 24,
+	PDU_INI_EXPSTATSN = 28,
+	/* every target PDU */
+	PDU_TGT_STATSN = 24,
+	PDU_TGT_EXPCMDSN = 28,
+	PDU_TGT_MAXCMDSN = 32,
+	/* SCSI Command (§11.3) */
+	PDU_SCSI_CMD_EDTL = 20,     /* Expected Data Transfer Length */
+	PDU_SCSI_CMD_CDB = 32,      /* ISCSI_CDB_LEN bytes */
+	/* SCSI Response (§11.4) */
+	PDU_SCSI_RSP_RESPONSE = 2,  /* iSCSI service response */
+	PDU_SCSI_RSP_STATUS = 3,    /* SCSI status (SAM-5) */
+	PDU_SCSI_RSP_SNACK_TAG = 20,
+	PDU_SCSI_RSP_EXPDATASN = 36,
+	PDU_SCSI_RSP_BIDI_RESIDUAL_COUNT = 40,
+	PDU_SCSI_RSP_RESIDUAL_COUNT = 44,
+	/* Task Management Function Request (§11.5; function: byte 1) and
+	 * Response (§11.6) */
+	PDU_TMF_RESPONSE = 2,
+	PDU_TMF_REF_TASK_TAG = 20,  /* Referenced Task Tag */
+	PDU_TMF_REFCMDSN = 32,
+	PDU_TMF_EXPDATASN = 36,
+	/* SCSI Data-Out (§11.7) */
+	PDU_DATA_OUT_TTT = 20,      /* Target Transfer Tag */
+	PDU_DATA_OUT_DATASN = 36,
+	PDU_DATA_OUT_BUFFER_OFFSET = 40,
+	/* SCSI Data-In (§11.7) */
+	PDU_DATA_IN_STATUS = 3,     /* with the S bit */
+	PDU_DATA_IN_TTT = 20,
+	PDU_DATA_IN_DATASN = 36,
+	PDU_DATA_IN_BUFFER_OFFSET = 40,
+	PDU_DATA_IN_RESIDUAL_COUNT = 44,
+	/* Ready To Transfer (§11.8) */
+	PDU_R2T_TTT = 20,
+	PDU_R2T_R2TSN = 36,
+	PDU_R2T_BUFFER_OFFSET = 40,
+	PDU_R2T_DESIRED_LENGTH = 44, /* Desired Data Transfer Length */
+	/* Asynchronous Message (§11.9) */
+	PDU_ASYNC_EVENT = 36,       /* AsyncEvent, 1 byte */
+	PDU_ASYNC_VCODE = 37,       /* AsyncVCode, 1 byte */
+	PDU_ASYNC_PARAMETER1 = 38,  /* Parameter1-3: 2 bytes each */
+	PDU_ASYNC_PARAMETER2 = 40,
+	PDU_ASYNC_PARAMETER3 = 42,
+	/* Text Request and Response (§11.10, §11.11) */
+	PDU_TEXT_TTT = 20,
+	/* Login Request and Response (§11.12, §11.13) */
+	PDU_LOGIN_VERSION_MAX = 2,
+	PDU_LOGIN_VERSION_MIN = 3,  /* request */
+	PDU_LOGIN_VERSION_ACTIVE = 3, /* response */
+	PDU_LOGIN_ISID = 8,         /* 6 bytes */
+	PDU_LOGIN_TSIH = 14,        /* 2 bytes */
+	PDU_LOGIN_CID = 20,         /* request, 2 bytes */
+	PDU_LOGIN_STATUS = 36,      /* response: Status-Class and -Detail, read
+				     * as one 2-byte enum iscsi_login_status */
+	/* Logout Request (§11.14; reason: byte 1) and Response (§11.15) */
+	PDU_LOGOUT_RESPONSE = 2,
+	PDU_LOGOUT_CID = 20,        /* request, 2 bytes */
+	PDU_LOGOUT_TIME2WAIT = 40,  /* response, 2 bytes */
+	PDU_LOGOUT_TIME2RETAIN = 42, /* response, 2 bytes */
+	/* SNACK Request (§11.16; type: byte 1) */
+	PDU_SNACK_TTT = 20,         /* Target Transfer Tag or SNACK Tag */
+	PDU_SNACK_BEGRUN = 40,
+	PDU_SNACK_RUNLENGTH = 44,
+	/* Reject (§11.17) */
+	PDU_REJECT_REASON = 2,
+	PDU_REJECT_DATASN = 36,     /* DataSN/R2TSN */
+	/* NOP-Out and NOP-In (§11.18, §11.19) */
+	PDU_NOP_TTT = 20,
 };
+static_assert(PDU_SCSI_CMD_CDB + ISCSI_CDB_LEN == ISCSI_BHS_LEN, "the CDB ends the SCSI Command BHS");
+static_assert(PDU_LOGIN_TSIH + 2 == PDU_ITT, "ISID and TSIH fill the Login's LUN field");
 
 /* SCSI Command flags (§11.3.1): byte 1. */
 #define ISCSI_CMD_READ 0x40u
@@ -219,17 +299,17 @@ static inline void put_be64(uint8_t *p, uint64_t v)
 	put_be32(p, (uint32_t)(v >> 32)); put_be32(p + 4, (uint32_t)v);
 }
 
-static inline uint8_t pdu_opcode(const uint8_t *bhs) { return bhs[PDU_OFF_OPCODE] & ISCSI_OPCODE_MASK; }
-static inline bool pdu_immediate(const uint8_t *bhs) { return (bhs[PDU_OFF_OPCODE] & ISCSI_FLAG_IMMEDIATE) != 0; }
-static inline uint8_t pdu_flags(const uint8_t *bhs) { return bhs[PDU_OFF_FLAGS]; }
-static inline bool pdu_final(const uint8_t *bhs) { return (bhs[PDU_OFF_FLAGS] & ISCSI_FLAG_FINAL) != 0; }
-static inline uint32_t pdu_ahs_len(const uint8_t *bhs) { return 4u * bhs[PDU_OFF_AHSLEN]; }
-static inline uint32_t pdu_dsl(const uint8_t *bhs) { return get_be24(bhs + PDU_OFF_DSL); }
-static inline uint32_t pdu_itt(const uint8_t *bhs) { return get_be32(bhs + PDU_OFF_ITT); }
+static inline uint8_t pdu_opcode(const uint8_t *bhs) { return bhs[PDU_OPCODE] & ISCSI_OPCODE_MASK; }
+static inline bool pdu_immediate(const uint8_t *bhs) { return (bhs[PDU_OPCODE] & ISCSI_FLAG_IMMEDIATE) != 0; }
+static inline uint8_t pdu_flags(const uint8_t *bhs) { return bhs[PDU_FLAGS]; }
+static inline bool pdu_final(const uint8_t *bhs) { return (bhs[PDU_FLAGS] & ISCSI_FLAG_FINAL) != 0; }
+static inline uint32_t pdu_ahs_len(const uint8_t *bhs) { return 4u * bhs[PDU_TOTAL_AHS_LEN]; }
+static inline uint32_t pdu_dsl(const uint8_t *bhs) { return get_be24(bhs + PDU_DSL); }
+static inline uint32_t pdu_itt(const uint8_t *bhs) { return get_be32(bhs + PDU_ITT); }
 static inline uint32_t pdu_w(const uint8_t *bhs, unsigned off) { return get_be32(bhs + off); }
-static inline uint64_t pdu_lun(const uint8_t *bhs) { return get_be64(bhs + PDU_OFF_LUN); }
+static inline uint64_t pdu_lun(const uint8_t *bhs) { return get_be64(bhs + PDU_LUN); }
 
-static inline void pdu_set_dsl(uint8_t *bhs, uint32_t len) { put_be24(bhs + PDU_OFF_DSL, len); }
+static inline void pdu_set_dsl(uint8_t *bhs, uint32_t len) { put_be24(bhs + PDU_DSL, len); }
 static inline void pdu_set_w(uint8_t *bhs, unsigned off, uint32_t v) { put_be32(bhs + off, v); }
 
 /* Padding bytes after a data segment of len bytes (§11.2.1.4). */
@@ -239,8 +319,8 @@ static inline uint32_t pdu_pad(uint32_t len) { return (ISCSI_PAD - (len % ISCSI_
 static inline void pdu_init(uint8_t *bhs, uint8_t opcode, uint8_t flags)
 {
 	memset(bhs, 0, ISCSI_BHS_LEN);
-	bhs[PDU_OFF_OPCODE] = opcode;
-	bhs[PDU_OFF_FLAGS] = flags;
+	bhs[PDU_OPCODE] = opcode;
+	bhs[PDU_FLAGS] = flags;
 }
 
 /* Serial number arithmetic for CmdSN/StatSN (RFC 1982, RFC 7143 §4.2.2.1). */

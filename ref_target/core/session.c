@@ -332,7 +332,7 @@ int sess_hold_early(struct session *s, struct conn *c, const uint8_t *bhs, const
 	if (e == NULL)
 		return -1;
 	e->conn = c;
-	e->cmd_sn = pdu_w(bhs, PDU_OFF_W24);
+	e->cmd_sn = pdu_w(bhs, PDU_INI_CMDSN);
 	e->len = len;
 	memcpy(e->bhs, bhs, ISCSI_BHS_LEN);
 	if (len)

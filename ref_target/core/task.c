@@ -19,6 +19,7 @@
 #include "session.h"
 #include "task_buf.h"
 #include "tmf.h"
+#include "../scsi/sense.h"
 
 /* TTT layout: pool index (10 bits), R2T slot (4 bits), generation (18
  * bits). The pool is smaller than 1024 entries, so a TTT is never the
@@ -152,13 +153,13 @@ static void task_send_r2t(struct task *t, struct conn *c)
 
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL);
-	put_be64(bhs + PDU_OFF_LUN, scsi_lun_to_wire(t->lun));
-	pdu_set_w(bhs, PDU_OFF_ITT, t->itt);
-	pdu_set_w(bhs, PDU_OFF_W20, r->ttt);
+	put_be64(bhs + PDU_LUN, scsi_lun_to_wire(t->lun));
+	pdu_set_w(bhs, PDU_ITT, t->itt);
+	pdu_set_w(bhs, PDU_R2T_TTT, r->ttt);
 	conn_stamp(c, bhs, false); /* §11.8: R2T carries the next StatSN */
-	pdu_set_w(bhs, PDU_OFF_W36, r->sn);
-	pdu_set_w(bhs, PDU_OFF_W40, r->offset);
-	pdu_set_w(bhs, PDU_OFF_W44, r->len);
+	pdu_set_w(bhs, PDU_R2T_R2TSN, r->sn);
+	pdu_set_w(bhs, PDU_R2T_BUFFER_OFFSET, r->offset);
+	pdu_set_w(bhs, PDU_R2T_DESIRED_LENGTH, r->len);
 	conn_send(c, bhs, NULL, 0);
 }
 
@@ -199,18 +200,18 @@ static bool task_send_data_in(struct task *t, struct conn *c, uint32_t len, bool
 		uint8_t flags = (last || (off + n) % burst == 0) ? ISCSI_FLAG_FINAL : 0;
 		uint8_t bhs[ISCSI_BHS_LEN];
 		pdu_init(bhs, ISCSI_OP_DATA_IN, 0);
-		pdu_set_w(bhs, PDU_OFF_ITT, t->itt);
-		pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
+		pdu_set_w(bhs, PDU_ITT, t->itt);
+		pdu_set_w(bhs, PDU_DATA_IN_TTT, ISCSI_TAG_RESERVED);
 		bool status = last && collapse;
 		if (status) {
 			flags |= ISCSI_DATAIN_STATUS | res_flags;
-			bhs[3] = t->cmd.status;
-			pdu_set_w(bhs, PDU_OFF_W44, residual);
+			bhs[PDU_DATA_IN_STATUS] = t->cmd.status;
+			pdu_set_w(bhs, PDU_DATA_IN_RESIDUAL_COUNT, residual);
 		}
-		bhs[PDU_OFF_FLAGS] = flags;
+		bhs[PDU_FLAGS] = flags;
 		conn_stamp(c, bhs, status);
-		pdu_set_w(bhs, PDU_OFF_W36, t->data_sn++);
-		pdu_set_w(bhs, PDU_OFF_W40, off);
+		pdu_set_w(bhs, PDU_DATA_IN_DATASN, t->data_sn++);
+		pdu_set_w(bhs, PDU_DATA_IN_BUFFER_OFFSET, off);
 		conn_send(c, bhs, t->buf + off, n);
 		off += n;
 	}
@@ -223,13 +224,13 @@ static void task_send_response(struct task *t, struct conn *c)
 	uint32_t residual;
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | task_residual(t, &residual));
-	bhs[2] = ISCSI_RESPONSE_COMPLETED;
-	bhs[3] = cmd->status;
-	pdu_set_w(bhs, PDU_OFF_ITT, t->itt);
+	bhs[PDU_SCSI_RSP_RESPONSE] = ISCSI_RESPONSE_COMPLETED;
+	bhs[PDU_SCSI_RSP_STATUS] = cmd->status;
+	pdu_set_w(bhs, PDU_ITT, t->itt);
 	conn_stamp(c, bhs, true);
 	/* §11.4.8: the number of R2T and Data-In PDUs sent for the command. */
-	pdu_set_w(bhs, PDU_OFF_W36, t->data_sn + t->r2t_sn);
-	pdu_set_w(bhs, PDU_OFF_W44, residual);
+	pdu_set_w(bhs, PDU_SCSI_RSP_EXPDATASN, t->data_sn + t->r2t_sn);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, residual);
 	/* §11.4.7: sense data travels as SenseLength + Sense Data. */
 	uint8_t sense[2 + SCSI_SENSE_MAX];
 	uint32_t len = 0;
@@ -385,10 +386,10 @@ static void task_progress(struct task *t)
 		task_exec(t);
 }
 
-static void task_fail(struct task *t, uint8_t key, uint8_t asc, uint8_t ascq)
+static void task_fail(struct task *t, enum scsi_cond cond)
 {
 	t->decode_failed = true;
-	scsi_set_sense(&t->cmd, key, asc, ascq);
+	scsi_fail(&t->cmd, cond);
 }
 
 /* The decoded command's buffer: xfer_len, within RT_XFER_MAX (scsi.h). */
@@ -433,10 +434,10 @@ void task_deliver(struct task *t)
 		/* terminated while it waited for its turn: status and sense set */
 	} else if ((t->flags & ISCSI_CMD_READ) && out) {
 		/* Bidirectional commands: none of ours takes both. */
-		task_fail(t, 0x05, 0x24, 0x00);
+		task_fail(t, SC_INVALID_FIELD_CDB);
 	} else if (t->edtl > RT_XFER_MAX) {
 		/* SAM-5: more than we will move for one command. */
-		task_fail(t, 0x05, 0x0e, 0x03);
+		task_fail(t, SC_INVALID_FIELD_IU);
 	} else if (scsi_cmd_decode(cmd) != 0) {
 		t->decode_failed = true;
 	} else {
@@ -455,7 +456,7 @@ void task_deliver(struct task *t)
  * §11.2.2.3). Returns -1 if the AHS is malformed. */
 static int task_take_cdb(struct task *t, const uint8_t *hdr, uint32_t ahs_len)
 {
-	memcpy(t->cmd.cdb, hdr + PDU_OFF_CDB, ISCSI_CDB_LEN);
+	memcpy(t->cmd.cdb, hdr + PDU_SCSI_CMD_CDB, ISCSI_CDB_LEN);
 	t->cmd.cdb_len = ISCSI_CDB_LEN;
 	const uint8_t *a = hdr + ISCSI_BHS_LEN;
 	uint32_t off = 0;
@@ -483,9 +484,9 @@ static int task_take_cdb(struct task *t, const uint8_t *hdr, uint32_t ahs_len)
  * Returns a Reject reason or 0. */
 static int task_check_header(const struct session *s, const uint8_t *hdr)
 {
-	uint8_t flags = hdr[PDU_OFF_FLAGS];
+	uint8_t flags = hdr[PDU_FLAGS];
 	uint32_t dsl = pdu_dsl(hdr);
-	uint32_t edtl = pdu_w(hdr, PDU_OFF_W20);
+	uint32_t edtl = pdu_w(hdr, PDU_SCSI_CMD_EDTL);
 	bool write = (flags & ISCSI_CMD_WRITE) != 0;
 	if (pdu_itt(hdr) == ISCSI_TAG_RESERVED)
 		return ISCSI_REJECT_INVALID_PDU_FIELD;
@@ -511,8 +512,8 @@ int task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_
 		return 0;
 	}
 	bool imm = pdu_immediate(hdr);
-	uint32_t cmd_sn = pdu_w(hdr, PDU_OFF_W24);
-	c->exp_stat_sn = pdu_w(hdr, PDU_OFF_W28);
+	uint32_t cmd_sn = pdu_w(hdr, PDU_INI_CMDSN);
+	c->exp_stat_sn = pdu_w(hdr, PDU_INI_EXPSTATSN);
 	enum sn_verdict v = sess_cmd_sn_check(s, cmd_sn, imm);
 	if (v == SN_IGNORE) {
 		eng_log(c->eng, RT_LOG_DEBUG, "conn %u: SCSI command CmdSN %u outside [%u, %u]: ignored", c->id,
@@ -536,8 +537,8 @@ int task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_
 	t->state = TASK_RECEIVING;
 	t->itt = pdu_itt(hdr);
 	t->cmd_sn = cmd_sn;
-	t->edtl = pdu_w(hdr, PDU_OFF_W20);
-	t->flags = hdr[PDU_OFF_FLAGS];
+	t->edtl = pdu_w(hdr, PDU_SCSI_CMD_EDTL);
+	t->flags = hdr[PDU_FLAGS];
 	t->lun = scsi_lun_from_wire(pdu_lun(hdr));
 	if (task_take_cdb(t, hdr, ahs_len) != 0) {
 		task_free(t);
@@ -585,12 +586,13 @@ void task_cmd_pdu(struct conn *c, bool data_digest_ok)
 	sess_deliver_early(s);
 }
 
-/* End a task early with ABORTED COMMAND and asc/ascq: no more data is
+/* End a task early with cond, an ABORTED COMMAND condition: no more data is
  * solicited or accepted, and the status goes out as soon as its CmdSN turn
  * has come (at once if it has). */
-static void task_terminate(struct task *t, uint8_t asc, uint8_t ascq)
+static void task_terminate(struct task *t, enum scsi_cond cond)
 {
-	task_fail(t, 0x0b, asc, ascq);
+	assert(sense_key_of(cond) == SENSE_KEY_ABORTED_COMMAND);
+	task_fail(t, cond);
 	t->unsol_done = true;
 	t->want = 0;
 	for (uint32_t i = 0; i < TASK_R2T_MAX; i++)
@@ -606,12 +608,12 @@ static void task_terminate(struct task *t, uint8_t asc, uint8_t ascq)
  * wrong (Reject, §11.17) and the task ends now with CHECK CONDITION,
  * ABORTED COMMAND and the sense that names the fault (§11.4.7.2, SPC-4
  * 4Bh). Nothing of it reaches the disk; the connection stays. */
-static int task_data_out_error(struct conn *c, const uint8_t *bhs, struct task *t, uint8_t asc, uint8_t ascq,
+static int task_data_out_error(struct conn *c, const uint8_t *bhs, struct task *t, enum scsi_cond cond,
 			       const char *why)
 {
 	eng_log(c->eng, RT_LOG_INFO, "conn %u: ITT 0x%x: %s", c->id, t->itt, why);
 	conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
-	task_terminate(t, asc, ascq);
+	task_terminate(t, cond);
 	return 0;
 }
 
@@ -625,9 +627,9 @@ int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 		conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 		return 0;
 	}
-	c->exp_stat_sn = pdu_w(bhs, PDU_OFF_W28);
-	uint32_t itt = pdu_itt(bhs), ttt = pdu_w(bhs, PDU_OFF_W20);
-	uint32_t data_sn = pdu_w(bhs, PDU_OFF_W36), offset = pdu_w(bhs, PDU_OFF_W40);
+	c->exp_stat_sn = pdu_w(bhs, PDU_INI_EXPSTATSN);
+	uint32_t itt = pdu_itt(bhs), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
+	uint32_t data_sn = pdu_w(bhs, PDU_DATA_OUT_DATASN), offset = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET);
 	uint32_t len = pdu_dsl(bhs);
 	bool final = pdu_final(bhs);
 	struct task *t;
@@ -641,13 +643,13 @@ int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 			return 0;
 		}
 		if (t->unsol_done || !(t->flags & ISCSI_CMD_WRITE))
-			return task_data_out_error(c, bhs, t, 0x0c, 0x0c, "unexpected unsolicited data");
+			return task_data_out_error(c, bhs, t, SC_UNEXPECTED_UNSOLICITED_DATA, "unexpected unsolicited data");
 		if (data_sn != t->unsol_data_sn)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x00, "unsolicited Data-Out with a wrong DataSN");
+			return task_data_out_error(c, bhs, t, SC_DATA_PHASE_ERROR, "unsolicited Data-Out with a wrong DataSN");
 		if (offset != t->unsol_got)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x05, "unsolicited Data-Out at a wrong offset");
+			return task_data_out_error(c, bhs, t, SC_DATA_OFFSET_ERROR, "unsolicited Data-Out at a wrong offset");
 		if (len > t->unsol_max - t->unsol_got)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x02, "unsolicited data beyond FirstBurstLength/EDTL");
+			return task_data_out_error(c, bhs, t, SC_TOO_MUCH_WRITE_DATA, "unsolicited data beyond FirstBurstLength/EDTL");
 	} else {
 		t = task_from_ttt(s, ttt, &r);
 		if (t == NULL || t->itt != itt || t->conn != c) {
@@ -655,11 +657,11 @@ int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 			return 0;
 		}
 		if (data_sn != r->data_sn)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x00, "Data-Out with a wrong DataSN");
+			return task_data_out_error(c, bhs, t, SC_DATA_PHASE_ERROR, "Data-Out with a wrong DataSN");
 		if (offset != r->offset + r->got)
-			return task_data_out_error(c, bhs, t, 0x4b, 0x05, "Data-Out at a wrong offset");
+			return task_data_out_error(c, bhs, t, SC_DATA_OFFSET_ERROR, "Data-Out at a wrong offset");
 		if (len > r->len - r->got || (final && r->got + len != r->len))
-			return task_data_out_error(c, bhs, t, 0x4b, 0x02, "Data-Out beyond the R2T's burst");
+			return task_data_out_error(c, bhs, t, SC_TOO_MUCH_WRITE_DATA, "Data-Out beyond the R2T's burst");
 	}
 	c->rx_task = t;
 	c->rx_r2t = r;
@@ -681,7 +683,7 @@ void task_data_out_pdu(struct conn *c, bool data_digest_ok)
 		/* §7.8: Reject and discard; at ERL 0 (no recovery R2T) the task
 		 * ends with "Protocol Service CRC error" (§11.4.7.2). */
 		conn_reject(c, hdr, ISCSI_REJECT_DATA_DIGEST);
-		task_terminate(t, 0x47, 0x05);
+		task_terminate(t, SC_PROTOCOL_CRC_ERROR);
 		return;
 	}
 	uint32_t len = pdu_dsl(hdr);

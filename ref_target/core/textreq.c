@@ -131,8 +131,8 @@ static enum textreq_verdict send_chunk(struct textreq *t, struct pdu *resp)
 		flags = TEXT_FINAL;
 		t->state = TEXTREQ_IDLE;
 	}
-	resp->bhs[PDU_OFF_FLAGS] = flags;
-	pdu_set_w(resp->bhs, PDU_OFF_W20, ttt);
+	resp->bhs[PDU_FLAGS] = flags;
+	pdu_set_w(resp->bhs, PDU_TEXT_TTT, ttt);
 	resp->data = n ? t->out.p + t->out_off : NULL;
 	resp->data_len = n;
 	pdu_set_dsl(resp->bhs, n);
@@ -145,11 +145,11 @@ enum textreq_verdict textreq_rx(struct textreq *t, const struct pdu *req, struct
 	const uint8_t *h = req->bhs;
 	uint8_t flags = pdu_flags(h);
 	bool f = flags & TEXT_FINAL, c = flags & TEXT_CONTINUE;
-	uint32_t itt = pdu_itt(h), ttt = pdu_w(h, PDU_OFF_W20);
+	uint32_t itt = pdu_itt(h), ttt = pdu_w(h, PDU_TEXT_TTT);
 
 	pdu_init(resp->bhs, ISCSI_OP_TEXT_RSP, 0);
-	memcpy(resp->bhs + PDU_OFF_LUN, h + PDU_OFF_LUN, 8); /* §11.11.3: echoed with a TTT */
-	pdu_set_w(resp->bhs, PDU_OFF_ITT, itt);
+	memcpy(resp->bhs + PDU_LUN, h + PDU_LUN, 8); /* §11.11.3: echoed with a TTT */
+	pdu_set_w(resp->bhs, PDU_ITT, itt);
 	resp->ahs = NULL;
 	resp->ahs_len = 0;
 	resp->data = NULL;
@@ -174,7 +174,7 @@ enum textreq_verdict textreq_rx(struct textreq *t, const struct pdu *req, struct
 	if (text_buf_append(&t->in, req->data, req->data_len) != TEXT_OK)
 		return reject(t, ISCSI_REJECT_OUT_OF_RESOURCES);
 	if (c) { /* §11.11: an empty answer asks for the rest of the text */
-		pdu_set_w(resp->bhs, PDU_OFF_W20, exchange_ttt(t));
+		pdu_set_w(resp->bhs, PDU_TEXT_TTT, exchange_ttt(t));
 		t->state = TEXTREQ_RECEIVING;
 		return TEXTREQ_REPLY;
 	}

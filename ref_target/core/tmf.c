@@ -15,8 +15,8 @@ static void tmf_send(struct tmf *tmf, struct session *s)
 	if (c != NULL && c->state == CONN_FFP) {
 		uint8_t bhs[ISCSI_BHS_LEN];
 		pdu_init(bhs, ISCSI_OP_TMF_RSP, ISCSI_FLAG_FINAL);
-		bhs[2] = tmf->response;
-		pdu_set_w(bhs, PDU_OFF_ITT, tmf->itt);
+		bhs[PDU_TMF_RESPONSE] = tmf->response;
+		pdu_set_w(bhs, PDU_ITT, tmf->itt);
 		conn_stamp(c, bhs, true);
 		conn_send(c, bhs, NULL, 0);
 		conn_flush(c);
@@ -61,9 +61,9 @@ static bool tmf_abort_on_lu(struct session *s, struct tmf *tmf, const struct scs
 
 static void tmf_abort_task(struct session *s, struct tmf *tmf, const uint8_t *bhs)
 {
-	uint32_t ref_itt = pdu_w(bhs, PDU_OFF_W20);
-	uint32_t ref_sn = pdu_w(bhs, PDU_OFF_W32);
-	uint32_t cmd_sn = pdu_w(bhs, PDU_OFF_W24);
+	uint32_t ref_itt = pdu_w(bhs, PDU_TMF_REF_TASK_TAG);
+	uint32_t ref_sn = pdu_w(bhs, PDU_TMF_REFCMDSN);
+	uint32_t cmd_sn = pdu_w(bhs, PDU_INI_CMDSN);
 	for (struct task *t = s->active; t; t = t->next) {
 		if (t->itt == ref_itt && !t->aborted) {
 			task_abort(t, tmf);
@@ -130,7 +130,7 @@ void tmf_request(struct conn *c, const uint8_t *bhs)
 	tmf->sess = s;
 	tmf->conn = c;
 	tmf->itt = pdu_itt(bhs);
-	tmf->function = bhs[PDU_OFF_FLAGS] & 0x7f;
+	tmf->function = bhs[PDU_FLAGS] & ISCSI_FUNCTION_MASK;
 	tmf->response = ISCSI_TMF_RSP_COMPLETE;
 	tmf->pending = 1; /* held until this function is done dispatching */
 

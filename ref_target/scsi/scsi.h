@@ -190,8 +190,4 @@ static inline uint64_t scsi_lun_to_wire(uint64_t lun)
 	return (0x4000ull | (lun & 0x3fff)) << 48;
 }
 
-/* Fill fixed or descriptor sense data per the LU's D_SENSE (SPC-4 §4.5),
- * set CHECK CONDITION. lu may be NULL (fixed format). */
-void scsi_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq);
-
 #endif

@@ -64,6 +64,11 @@ static const struct sense_code sense_codes[SC_COUNT] = {
 	[SC_UA_COMMANDS_CLEARED] = {SENSE_KEY_UNIT_ATTENTION, 0x2f, 0x00},
 	[SC_UA_INQUIRY_CHANGED] = {SENSE_KEY_UNIT_ATTENTION, 0x3f, 0x03},
 	[SC_UA_LUNS_CHANGED] = {SENSE_KEY_UNIT_ATTENTION, 0x3f, 0x0e},
+	[SC_UNEXPECTED_UNSOLICITED_DATA] = {SENSE_KEY_ABORTED_COMMAND, 0x0c, 0x0c},
+	[SC_DATA_PHASE_ERROR] = {SENSE_KEY_ABORTED_COMMAND, 0x4b, 0x00},
+	[SC_TOO_MUCH_WRITE_DATA] = {SENSE_KEY_ABORTED_COMMAND, 0x4b, 0x02},
+	[SC_DATA_OFFSET_ERROR] = {SENSE_KEY_ABORTED_COMMAND, 0x4b, 0x05},
+	[SC_PROTOCOL_CRC_ERROR] = {SENSE_KEY_ABORTED_COMMAND, 0x47, 0x05},
 };
 
 /* SPC-4 §4.5: response codes. */
@@ -152,12 +157,6 @@ static void sense_set(struct scsi_cmd *cmd, const struct sense_code *c, const st
 	bool desc = cmd->lu != NULL && mode_d_sense(cmd->lu);
 	cmd->status = SCSI_STATUS_CHECK_CONDITION;
 	cmd->sense_len = desc ? sense_desc(cmd->sense, c, x) : sense_fixed(cmd->sense, c, x);
-}
-
-void scsi_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq)
-{
-	const struct sense_code c = {key, asc, ascq};
-	sense_set(cmd, &c, NULL);
 }
 
 void scsi_fail_extra(struct scsi_cmd *cmd, enum scsi_cond cond, const struct scsi_sense_extra *x)

@@ -71,9 +71,9 @@ uint8_t scsi_status(void)
 	while (ini_recv(&I)) {
 		uint8_t op = pdu_opcode(I.bhs);
 		if (op == ISCSI_OP_SCSI_RSP)
-			return I.bhs[3];
-		if (op == ISCSI_OP_DATA_IN && (I.bhs[1] & ISCSI_DATAIN_STATUS))
-			return I.bhs[3];
+			return I.bhs[PDU_SCSI_RSP_STATUS];
+		if (op == ISCSI_OP_DATA_IN && (I.bhs[PDU_FLAGS] & ISCSI_DATAIN_STATUS))
+			return I.bhs[PDU_DATA_IN_STATUS];
 	}
 	ck_abort_msg("no status");
 	return 0xff;
@@ -106,8 +106,8 @@ void write_r2t(uint32_t lba, uint16_t n, const uint8_t *data)
 	while (got < len) {
 		ck_assert(ini_recv(&I));
 		ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T);
-		uint32_t ttt = pdu_w(I.bhs, PDU_OFF_W20);
-		uint32_t off = pdu_w(I.bhs, PDU_OFF_W40), want = pdu_w(I.bhs, PDU_OFF_W44);
+		uint32_t ttt = pdu_w(I.bhs, PDU_R2T_TTT);
+		uint32_t off = pdu_w(I.bhs, PDU_R2T_BUFFER_OFFSET), want = pdu_w(I.bhs, PDU_R2T_DESIRED_LENGTH);
 		ck_assert_uint_eq(off, got);
 		for (uint32_t sn = 0, o = 0; o < want; sn++) {
 			uint32_t piece = want - o < 8192 ? want - o : 8192;
@@ -131,10 +131,10 @@ void read10(uint32_t lba, uint16_t n, uint8_t *out)
 		ck_assert(ini_recv(&I));
 		uint8_t op = pdu_opcode(I.bhs);
 		if (op == ISCSI_OP_DATA_IN) {
-			ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W40), got);
+			ck_assert_uint_eq(pdu_w(I.bhs, PDU_DATA_IN_BUFFER_OFFSET), got);
 			memcpy(out + got, I.data, I.data_len);
 			got += I.data_len;
-			if (I.bhs[1] & ISCSI_DATAIN_STATUS)
+			if (I.bhs[PDU_FLAGS] & ISCSI_DATAIN_STATUS)
 				break;
 		} else {
 			ck_assert_uint_eq(op, ISCSI_OP_SCSI_RSP);

@@ -87,9 +87,9 @@ bool ini_recv(struct ini *i)
 	bool status = op == ISCSI_OP_SCSI_RSP || op == ISCSI_OP_TMF_RSP || op == ISCSI_OP_LOGOUT_RSP ||
 		      op == ISCSI_OP_TEXT_RSP || op == ISCSI_OP_LOGIN_RSP || op == ISCSI_OP_REJECT ||
 		      (op == ISCSI_OP_NOP_IN && pdu_itt(i->bhs) != ISCSI_TAG_RESERVED) ||
-		      (op == ISCSI_OP_DATA_IN && (i->bhs[1] & ISCSI_DATAIN_STATUS));
+		      (op == ISCSI_OP_DATA_IN && (i->bhs[PDU_FLAGS] & ISCSI_DATAIN_STATUS));
 	if (status)
-		i->exp_stat_sn = pdu_w(i->bhs, PDU_OFF_W24) + 1;
+		i->exp_stat_sn = pdu_w(i->bhs, PDU_TGT_STATSN) + 1;
 	return true;
 }
 
@@ -111,18 +111,18 @@ uint16_t ini_login(struct ini *i, const char *initiator, const char *target, con
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE,
 		 ISCSI_LOGIN_TRANSIT | (ISCSI_STAGE_OPERATIONAL << ISCSI_LOGIN_CSG_SHIFT) | ISCSI_STAGE_FULL_FEATURE);
-	memcpy(bhs + 8, i->isid, 6);
-	put_be16(bhs + 14, i->tsih);
-	pdu_set_w(bhs, PDU_OFF_ITT, i->itt++);
-	put_be16(bhs + 20, i->cid);
-	pdu_set_w(bhs, PDU_OFF_W24, i->cmd_sn);
-	pdu_set_w(bhs, PDU_OFF_W28, i->exp_stat_sn);
+	memcpy(bhs + PDU_LOGIN_ISID, i->isid, 6);
+	put_be16(bhs + PDU_LOGIN_TSIH, i->tsih);
+	pdu_set_w(bhs, PDU_ITT, i->itt++);
+	put_be16(bhs + PDU_LOGIN_CID, i->cid);
+	pdu_set_w(bhs, PDU_INI_CMDSN, i->cmd_sn);
+	pdu_set_w(bhs, PDU_INI_EXPSTATSN, i->exp_stat_sn);
 	ini_send(i, bhs, text, (uint32_t)n);
 	if (!ini_recv(i) || pdu_opcode(i->bhs) != ISCSI_OP_LOGIN_RSP)
 		return 0xffff;
-	uint16_t status = (uint16_t)(i->bhs[36] << 8 | i->bhs[37]);
+	uint16_t status = get_be16(i->bhs + PDU_LOGIN_STATUS);
 	if (status == 0)
-		i->tsih = get_be16(i->bhs + 14);
+		i->tsih = get_be16(i->bhs + PDU_LOGIN_TSIH);
 	return status;
 }
 
@@ -131,13 +131,13 @@ uint32_t ini_scsi(struct ini *i, uint64_t lun, const uint8_t *cdb, uint8_t flags
 {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_SCSI_CMD, flags);
-	put_be64(bhs + PDU_OFF_LUN, lun << 48);
+	put_be64(bhs + PDU_LUN, lun << 48);
 	uint32_t itt = i->itt++;
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, edtl);
-	pdu_set_w(bhs, PDU_OFF_W24, i->cmd_sn++);
-	pdu_set_w(bhs, PDU_OFF_W28, i->exp_stat_sn);
-	memcpy(bhs + PDU_OFF_CDB, cdb, 16);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, edtl);
+	pdu_set_w(bhs, PDU_INI_CMDSN, i->cmd_sn++);
+	pdu_set_w(bhs, PDU_INI_EXPSTATSN, i->exp_stat_sn);
+	memcpy(bhs + PDU_SCSI_CMD_CDB, cdb, 16);
 	ini_send(i, bhs, imm, imm_len);
 	return itt;
 }
@@ -147,10 +147,10 @@ void ini_data_out(struct ini *i, uint32_t itt, uint32_t ttt, uint32_t data_sn, u
 {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_DATA_OUT, final ? ISCSI_FLAG_FINAL : 0);
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, ttt);
-	pdu_set_w(bhs, PDU_OFF_W28, i->exp_stat_sn);
-	pdu_set_w(bhs, PDU_OFF_W36, data_sn);
-	pdu_set_w(bhs, PDU_OFF_W40, offset);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_DATA_OUT_TTT, ttt);
+	pdu_set_w(bhs, PDU_INI_EXPSTATSN, i->exp_stat_sn);
+	pdu_set_w(bhs, PDU_DATA_OUT_DATASN, data_sn);
+	pdu_set_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET, offset);
 	ini_send(i, bhs, data, len);
 }

@@ -131,11 +131,11 @@ void fx_login_req(struct fx_req *r, bool t, bool c, uint8_t csg, uint8_t nsg, ui
 	if (c)
 		flags |= ISCSI_LOGIN_CONTINUE;
 	pdu_init(r->pdu.bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, flags);
-	memcpy(r->pdu.bhs + PDU_OFF_LUN, isid, 6);
-	put_be16(r->pdu.bhs + PDU_OFF_LUN + 6, tsih);
-	pdu_set_w(r->pdu.bhs, PDU_OFF_ITT, 0x10);
-	put_be16(r->pdu.bhs + PDU_OFF_W20, 1); /* CID */
-	pdu_set_w(r->pdu.bhs, PDU_OFF_W24, 100);
+	memcpy(r->pdu.bhs + PDU_LOGIN_ISID, isid, 6);
+	put_be16(r->pdu.bhs + PDU_LOGIN_TSIH, tsih);
+	pdu_set_w(r->pdu.bhs, PDU_ITT, 0x10);
+	put_be16(r->pdu.bhs + PDU_LOGIN_CID, 1);
+	pdu_set_w(r->pdu.bhs, PDU_INI_CMDSN, 100);
 	r->len = 0;
 }
 
@@ -168,7 +168,7 @@ enum login_verdict fx_send(struct fx *x, struct fx_req *r, struct pdu *resp)
 
 uint16_t fx_status(const struct pdu *resp)
 {
-	return get_be16(resp->bhs + PDU_OFF_W36);
+	return get_be16(resp->bhs + PDU_LOGIN_STATUS);
 }
 
 bool fx_t(const struct pdu *resp) { return pdu_flags(resp->bhs) & ISCSI_LOGIN_TRANSIT; }

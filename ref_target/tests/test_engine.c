@@ -16,7 +16,7 @@ START_TEST(engine_logs_in_and_answers_test_unit_ready)
 	ck_assert_uint_eq(st, 0x02);
 	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
 	ck_assert_uint_eq(scsi_status(), 0x00);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W28), I.cmd_sn); /* ExpCmdSN */
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_EXPCMDSN), I.cmd_sn);
 }
 END_TEST
 
@@ -50,9 +50,9 @@ START_TEST(engine_takes_immediate_data_then_solicits_the_rest)
 	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), w, 2 * BS);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W40), 2 * BS);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), 6 * BS);
-	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_OFF_W20), 0, 2 * BS, w + 2 * BS, 6 * BS, true);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_R2T_BUFFER_OFFSET), 2 * BS);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_R2T_DESIRED_LENGTH), 6 * BS);
+	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_R2T_TTT), 0, 2 * BS, w + 2 * BS, 6 * BS, true);
 	ck_assert_uint_eq(scsi_status(), 0x00);
 	read10(100, 8, r);
 	ck_assert_mem_eq(w, r, sizeof(w));
@@ -87,20 +87,20 @@ START_TEST(engine_reports_read_residuals_as_libiscsi_expects)
 	/* EDTL 0 for a one-block read: GOOD, overflow of one block. */
 	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, 0, NULL, 0);
 	ck_assert_uint_eq(scsi_status(), 0x00);
-	ck_assert(I.bhs[1] & ISCSI_RSP_OVERFLOW);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), BS);
+	ck_assert(I.bhs[PDU_FLAGS] & ISCSI_RSP_OVERFLOW);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), BS);
 	/* EDTL 10000: one block of data, underflow 10000 - 512. */
 	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, 10000, NULL, 0);
 	ck_assert_uint_eq(scsi_status(), 0x00);
-	ck_assert(I.bhs[1] & ISCSI_RSP_UNDERFLOW);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), 10000 - BS);
+	ck_assert(I.bhs[PDU_FLAGS] & ISCSI_RSP_UNDERFLOW);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), 10000 - BS);
 	ck_assert_uint_eq(I.data_len, BS);
 	/* EDTL 200: 200 bytes of data, overflow 312. */
 	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, 200, NULL, 0);
 	ck_assert_uint_eq(scsi_status(), 0x00);
 	ck_assert_uint_eq(I.data_len, 200);
-	ck_assert(I.bhs[1] & ISCSI_RSP_OVERFLOW);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), BS - 200);
+	ck_assert(I.bhs[PDU_FLAGS] & ISCSI_RSP_OVERFLOW);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), BS - 200);
 }
 END_TEST
 
@@ -116,8 +116,8 @@ START_TEST(engine_writes_only_the_blocks_edtl_covers)
 	cdb_rw10(cdb, 0x2a, 0, 2);
 	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, w, BS);
 	ck_assert_uint_eq(scsi_status(), 0x00);
-	ck_assert(I.bhs[1] & ISCSI_RSP_OVERFLOW);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W44), BS);
+	ck_assert(I.bhs[PDU_FLAGS] & ISCSI_RSP_OVERFLOW);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), BS);
 	ck_assert_uint_eq(F.disk[0], 'b');
 	ck_assert_uint_eq(F.disk[BS], 'a');
 }
@@ -127,7 +127,7 @@ START_TEST(engine_ignores_commands_outside_the_cmdsn_window)
 {
 	login_ok(NULL, 0);
 	clear_ua();
-	uint32_t max = pdu_w(I.bhs, PDU_OFF_W32);
+	uint32_t max = pdu_w(I.bhs, PDU_TGT_MAXCMDSN);
 	uint32_t good = I.cmd_sn;
 	I.cmd_sn = max + 1; /* too high */
 	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
@@ -153,7 +153,7 @@ START_TEST(engine_holds_a_command_ahead_of_expcmdsn_until_the_gap_fills)
 	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
 	ck_assert_uint_eq(scsi_status(), 0x00);
 	ck_assert_uint_eq(scsi_status(), 0x00);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W28), sn + 2);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_EXPCMDSN), sn + 2);
 }
 END_TEST
 
@@ -162,9 +162,9 @@ START_TEST(engine_answers_nop_out_with_its_data)
 	login_ok(NULL, 0);
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL);
-	pdu_set_w(bhs, PDU_OFF_ITT, 77);
-	pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, 77);
+	pdu_set_w(bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
 	ini_send(&I, bhs, "ping!", 5);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_NOP_IN);
@@ -184,7 +184,7 @@ START_TEST(engine_pings_an_idle_connection_and_drops_it_without_answer)
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_NOP_IN);
 	ck_assert_uint_eq(pdu_itt(I.bhs), ISCSI_TAG_RESERVED);
-	ck_assert_uint_ne(pdu_w(I.bhs, PDU_OFF_W20), ISCSI_TAG_RESERVED);
+	ck_assert_uint_ne(pdu_w(I.bhs, PDU_NOP_TTT), ISCSI_TAG_RESERVED);
 	F.now_ns = rt_next_deadline(E);
 	rt_on_time(E);
 	ck_assert(F.conns[1].closed);
@@ -200,9 +200,9 @@ START_TEST(engine_keeps_a_connection_that_answers_its_ping)
 	ck_assert(ini_recv(&I));
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL);
-	pdu_set_w(bhs, PDU_OFF_ITT, ISCSI_TAG_RESERVED);
-	pdu_set_w(bhs, PDU_OFF_W20, pdu_w(I.bhs, PDU_OFF_W20));
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_NOP_TTT, pdu_w(I.bhs, PDU_NOP_TTT));
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
 	ini_send(&I, bhs, NULL, 0);
 	ck_assert_uint_eq(ini_pending(&I), 0);
 	F.now_ns += cfg.params.nop_in_timeout_ms * 1000000ull;
@@ -216,12 +216,12 @@ START_TEST(engine_logs_out_a_session)
 	login_ok(NULL, 0);
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_LOGOUT_SESSION);
-	pdu_set_w(bhs, PDU_OFF_ITT, 5);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, 5);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
 	ini_send(&I, bhs, NULL, 0);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_LOGOUT_RSP);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_LOGOUT_RSP_OK);
+	ck_assert_uint_eq(I.bhs[PDU_LOGOUT_RESPONSE], ISCSI_LOGOUT_RSP_OK);
 	ck_assert(F.conns[1].closed);
 	ck_assert(rt_engine_idle(E));
 }
@@ -250,7 +250,7 @@ START_TEST(engine_asks_sessions_to_log_out_on_shutdown)
 	rt_engine_shutdown(E);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_ASYNC);
-	ck_assert_uint_eq(I.bhs[36], ISCSI_ASYNC_LOGOUT_REQUEST);
+	ck_assert_uint_eq(I.bhs[PDU_ASYNC_EVENT], ISCSI_ASYNC_LOGOUT_REQUEST);
 	ck_assert(!rt_engine_idle(E));
 	F.now_ns = rt_next_deadline(E);
 	rt_on_time(E);
@@ -319,7 +319,7 @@ START_TEST(engine_orders_commands_across_connections_of_one_session)
 	ck_assert_uint_eq(scsi_status(), 0x00);
 	ck_assert(ini_recv(&j));
 	ck_assert_uint_eq(pdu_opcode(j.bhs), ISCSI_OP_SCSI_RSP);
-	ck_assert_uint_eq(pdu_w(j.bhs, PDU_OFF_W28), n + 2); /* ExpCmdSN past both */
+	ck_assert_uint_eq(pdu_w(j.bhs, PDU_TGT_EXPCMDSN), n + 2); /* past both */
 	/* A third connection exceeds MaxConnections=2. */
 	ck_assert_int_eq(rt_on_accept(E, 3, 0), 0);
 	struct ini k;
@@ -332,9 +332,9 @@ START_TEST(engine_orders_commands_across_connections_of_one_session)
 	/* Logging out one connection leaves the other working. */
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_LOGOUT_CONNECTION);
-	pdu_set_w(bhs, PDU_OFF_ITT, 6);
-	put_be16(bhs + PDU_OFF_W20, 1);
-	pdu_set_w(bhs, PDU_OFF_W24, n + 2);
+	pdu_set_w(bhs, PDU_ITT, 6);
+	put_be16(bhs + PDU_LOGOUT_CID, 1);
+	pdu_set_w(bhs, PDU_INI_CMDSN, n + 2);
 	ini_send(&j, bhs, NULL, 0);
 	ck_assert(ini_recv(&j));
 	ck_assert_uint_eq(pdu_opcode(j.bhs), ISCSI_OP_LOGOUT_RSP);
@@ -361,10 +361,10 @@ START_TEST(engine_takes_a_long_cdb_from_an_extended_cdb_ahs)
 	/* A 32-byte CDB: 16 in the BHS, 16 in an Extended CDB AHS (§11.3.5). */
 	uint8_t pdu[ISCSI_BHS_LEN + 20];
 	pdu_init(pdu, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | 1);
-	pdu[PDU_OFF_AHSLEN] = 5;
-	pdu_set_w(pdu, PDU_OFF_ITT, 0x78);
-	pdu_set_w(pdu, PDU_OFF_W24, I.cmd_sn++);
-	pdu[PDU_OFF_CDB] = 0x7f; /* variable length CDB */
+	pdu[PDU_TOTAL_AHS_LEN] = 5;
+	pdu_set_w(pdu, PDU_ITT, 0x78);
+	pdu_set_w(pdu, PDU_INI_CMDSN, I.cmd_sn++);
+	pdu[PDU_SCSI_CMD_CDB] = 0x7f; /* variable length CDB */
 	put_be16(pdu + ISCSI_BHS_LEN, 17);
 	pdu[ISCSI_BHS_LEN + 2] = 1;
 	memset(pdu + ISCSI_BHS_LEN + 3, 0, 17);
@@ -397,7 +397,7 @@ START_TEST(engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass)
 	fake_disk_run(&F, E);
 	uint32_t order[3], n = 0;
 	while (n < 3 && ini_recv(&I))
-		if (pdu_opcode(I.bhs) == ISCSI_OP_SCSI_RSP || (I.bhs[1] & ISCSI_DATAIN_STATUS))
+		if (pdu_opcode(I.bhs) == ISCSI_OP_SCSI_RSP || (I.bhs[PDU_FLAGS] & ISCSI_DATAIN_STATUS))
 			order[n++] = pdu_itt(I.bhs);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(order[0], wr);

@@ -15,15 +15,15 @@ START_TEST(engine_ends_a_write_with_a_wrong_datasn_and_keeps_the_connection)
 	cdb_rw10(cdb, 0x2a, 100, 2);
 	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), NULL, 0);
 	ck_assert(ini_recv(&I));
-	uint32_t ttt = pdu_w(I.bhs, PDU_OFF_W20);
+	uint32_t ttt = pdu_w(I.bhs, PDU_R2T_TTT);
 	ini_data_out(&I, itt, ttt, 27, 0, w, BS, false);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_REJECT_PROTOCOL_ERROR);
+	ck_assert_uint_eq(I.bhs[PDU_REJECT_REASON], ISCSI_REJECT_PROTOCOL_ERROR);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
 	ck_assert_uint_eq(pdu_itt(I.bhs), itt);
-	ck_assert_uint_eq(I.bhs[3], 0x02);
+	ck_assert_uint_eq(I.bhs[PDU_SCSI_RSP_STATUS], 0x02);
 	/* sense: ABORTED COMMAND, DATA PHASE ERROR (fixed format after the length) */
 	ck_assert_uint_eq(I.data[2 + 2] & 0x0f, 0x0b);
 	ck_assert_uint_eq(I.data[2 + 12], 0x4b);
@@ -45,7 +45,7 @@ START_TEST(engine_rejects_an_unknown_opcode_and_continues)
 	ini_send(&I, bhs, "junk", 4);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_REJECT_CMD_NOT_SUPPORTED);
+	ck_assert_uint_eq(I.bhs[PDU_REJECT_REASON], ISCSI_REJECT_CMD_NOT_SUPPORTED);
 	ck_assert_uint_eq(I.data_len, ISCSI_BHS_LEN);
 	ck_assert(!F.conns[1].closed);
 	clear_ua();
@@ -57,7 +57,7 @@ START_TEST(engine_drops_a_pdu_longer_than_maxrecvdatasegmentlength)
 	login_ok(NULL, 0);
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL);
-	pdu_set_w(bhs, PDU_OFF_ITT, 9);
+	pdu_set_w(bhs, PDU_ITT, 9);
 	pdu_set_dsl(bhs, 0xffffff);
 	rt_on_bytes(E, 1, bhs, sizeof(bhs));
 	ck_assert(ini_recv(&I));
@@ -87,16 +87,16 @@ START_TEST(engine_answers_abort_task_only_after_the_disk_returns)
 	ck_assert_uint_eq(F.npending, 1); /* the write is at the disk */
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
-	pdu_set_w(bhs, PDU_OFF_ITT, 900);
-	pdu_set_w(bhs, PDU_OFF_W20, itt);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
-	pdu_set_w(bhs, PDU_OFF_W32, I.cmd_sn - 1);
+	pdu_set_w(bhs, PDU_ITT, 900);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, itt);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
+	pdu_set_w(bhs, PDU_TMF_REFCMDSN, I.cmd_sn - 1);
 	ini_send(&I, bhs, NULL, 0);
 	ck_assert_uint_eq(ini_pending(&I), 0); /* no answer while the write is in flight */
 	fake_disk_run(&F, E);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_TMF_RSP);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(I.bhs[PDU_TMF_RESPONSE], ISCSI_TMF_RSP_COMPLETE);
 	ck_assert_uint_eq(pdu_itt(I.bhs), 900);
 	ck_assert_uint_eq(ini_pending(&I), 0); /* and no status for the aborted task */
 }
@@ -107,14 +107,14 @@ START_TEST(engine_answers_abort_of_an_unknown_task_with_task_does_not_exist)
 	login_ok(NULL, 0);
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
-	pdu_set_w(bhs, PDU_OFF_ITT, 901);
-	pdu_set_w(bhs, PDU_OFF_W20, 0x1234);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
-	pdu_set_w(bhs, PDU_OFF_W32, I.cmd_sn - 5);
+	pdu_set_w(bhs, PDU_ITT, 901);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, 0x1234);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
+	pdu_set_w(bhs, PDU_TMF_REFCMDSN, I.cmd_sn - 5);
 	ini_send(&I, bhs, NULL, 0);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_TMF_RSP);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_TMF_RSP_NO_TASK);
+	ck_assert_uint_eq(I.bhs[PDU_TMF_RESPONSE], ISCSI_TMF_RSP_NO_TASK);
 }
 END_TEST
 
@@ -124,16 +124,16 @@ START_TEST(engine_rejects_a_malformed_ahs_and_continues)
 	clear_ua();
 	uint8_t pdu[ISCSI_BHS_LEN + 8];
 	pdu_init(pdu, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | 1);
-	pdu[PDU_OFF_AHSLEN] = 2; /* 8 bytes of AHS ... */
-	pdu_set_w(pdu, PDU_OFF_ITT, 0x77);
-	pdu_set_w(pdu, PDU_OFF_W24, I.cmd_sn);
+	pdu[PDU_TOTAL_AHS_LEN] = 2; /* 8 bytes of AHS ... */
+	pdu_set_w(pdu, PDU_ITT, 0x77);
+	pdu_set_w(pdu, PDU_INI_CMDSN, I.cmd_sn);
 	memset(pdu + ISCSI_BHS_LEN, 0, 8);
 	put_be16(pdu + ISCSI_BHS_LEN, 300); /* ... claiming an AHS of 300 */
 	pdu[ISCSI_BHS_LEN + 2] = 1;
 	rt_on_bytes(E, 1, pdu, sizeof(pdu));
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_REJECT_INVALID_PDU_FIELD);
+	ck_assert_uint_eq(I.bhs[PDU_REJECT_REASON], ISCSI_REJECT_INVALID_PDU_FIELD);
 	/* the CmdSN stayed a gap: the same CmdSN is taken by the next command */
 	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
 	ck_assert_uint_eq(scsi_status(), 0x00);
@@ -147,9 +147,9 @@ START_TEST(engine_ignores_reserved_bits_as_rfc7143_section_11_says)
 	pdu_init(bhs, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, 0xff); /* reserved bits of byte 1 set */
 	bhs[2] = 0xaa;
 	bhs[3] = 0x55;
-	pdu_set_w(bhs, PDU_OFF_ITT, 78);
-	pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, 78);
+	pdu_set_w(bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
 	memset(bhs + 32, 0xee, 16);
 	ini_send(&I, bhs, NULL, 0);
 	ck_assert(ini_recv(&I));
@@ -166,12 +166,12 @@ START_TEST(engine_ends_a_write_whose_data_overruns_the_burst)
 	cdb_rw10(cdb, 0x2a, 100, 2);
 	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, 2 * BS, NULL, 0);
 	ck_assert(ini_recv(&I));
-	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_OFF_W20), 0, 0, w, 4 * BS, true);
+	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_R2T_TTT), 0, 0, w, 4 * BS, true);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
-	ck_assert_uint_eq(I.bhs[3], 0x02);
+	ck_assert_uint_eq(I.bhs[PDU_SCSI_RSP_STATUS], 0x02);
 	ck_assert_uint_eq(I.data[2 + 12], 0x4b); /* TOO MUCH WRITE DATA 4B/02 */
 	ck_assert_uint_eq(I.data[2 + 13], 0x02);
 	ck_assert_uint_eq(F.npending, 0);
@@ -212,10 +212,10 @@ START_TEST(engine_forgets_a_connection_closed_mid_pdu)
 	cdb_rw10(cdb, 0x2a, 1, 2);
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1);
-	pdu_set_w(bhs, PDU_OFF_ITT, 1);
-	pdu_set_w(bhs, PDU_OFF_W20, 2 * BS);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
-	memcpy(bhs + PDU_OFF_CDB, cdb, 16);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, 2 * BS);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
+	memcpy(bhs + PDU_SCSI_CMD_CDB, cdb, 16);
 	pdu_set_dsl(bhs, BS);
 	rt_on_bytes(E, 1, bhs, sizeof(bhs));
 	rt_on_bytes(E, 1, w, 100); /* part of the immediate data */
@@ -258,10 +258,10 @@ START_TEST(engine_answers_abort_of_a_caw_between_its_read_and_write_without_writ
 	ck_assert_uint_eq(F.npending, 1); /* its read */
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
-	pdu_set_w(bhs, PDU_OFF_ITT, 901);
-	pdu_set_w(bhs, PDU_OFF_W20, itt);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
-	pdu_set_w(bhs, PDU_OFF_W32, I.cmd_sn - 1);
+	pdu_set_w(bhs, PDU_ITT, 901);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, itt);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
+	pdu_set_w(bhs, PDU_TMF_REFCMDSN, I.cmd_sn - 1);
 	ini_send(&I, bhs, NULL, 0);
 	ck_assert_uint_eq(ini_pending(&I), 0);
 	fake_disk_run(&F, E); /* the read returns; no write follows */
@@ -269,7 +269,7 @@ START_TEST(engine_answers_abort_of_a_caw_between_its_read_and_write_without_writ
 	ck_assert_uint_eq(F.disk[60 * BS], 0);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_TMF_RSP);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(I.bhs[PDU_TMF_RESPONSE], ISCSI_TMF_RSP_COMPLETE);
 	ck_assert_uint_eq(ini_pending(&I), 0);
 }
 END_TEST
@@ -286,8 +286,8 @@ START_TEST(engine_ignores_a_command_when_its_window_is_closed)
 	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, NULL, 0);
 	ck_assert(ini_recv(&I)); /* its R2T: the one slot is busy */
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T);
-	uint32_t ttt = pdu_w(I.bhs, PDU_OFF_W20);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W32), pdu_w(I.bhs, PDU_OFF_W28) - 1);
+	uint32_t ttt = pdu_w(I.bhs, PDU_R2T_TTT);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_MAXCMDSN), pdu_w(I.bhs, PDU_TGT_EXPCMDSN) - 1);
 	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0); /* CmdSN = ExpCmdSN */
 	ck_assert_uint_eq(ini_pending(&I), 0);
 	ini_data_out(&I, itt, ttt, 0, 0, w, BS, true);

@@ -20,7 +20,7 @@ START_TEST(login_operational_only_reaches_full_feature_phase)
 	ck_assert(!fx_c(&resp));
 	ck_assert_uint_eq(fx_csg(&resp), ISCSI_STAGE_OPERATIONAL);
 	ck_assert_uint_eq(fx_nsg(&resp), ISCSI_STAGE_FULL_FEATURE);
-	ck_assert_uint_eq(get_be16(resp.bhs + 14), 0x1234); /* the TSIH bind() assigned */
+	ck_assert_uint_eq(get_be16(resp.bhs + PDU_LOGIN_TSIH), 0x1234); /* the TSIH bind() assigned */
 	ck_assert_uint_eq(x.bind_calls, 1);
 	ck_assert_uint_eq(x.check_calls, 0);
 	ck_assert_int_eq(x.login.phase, LOGIN_DONE);
@@ -68,13 +68,13 @@ END_TEST
 START_TEST(login_response_echoes_isid_itt_and_leaves_sequence_numbers)
 {
 	talk_op_request(FX_INITIATOR, FX_T_OPEN);
-	pdu_set_w(r.pdu.bhs, PDU_OFF_ITT, 0xabcdef01);
+	pdu_set_w(r.pdu.bhs, PDU_ITT, 0xabcdef01);
 	talk_send();
 	talk_ok();
-	ck_assert_uint_eq(resp.bhs[0], ISCSI_OP_LOGIN_RSP);
-	ck_assert_uint_eq(resp.bhs[2], 0); /* Version-max */
-	ck_assert_uint_eq(resp.bhs[3], 0); /* Version-active */
-	ck_assert_mem_eq(resp.bhs + 8, "\x80\x12\x34\x56\x00\x01", 6);
+	ck_assert_uint_eq(resp.bhs[PDU_OPCODE], ISCSI_OP_LOGIN_RSP);
+	ck_assert_uint_eq(resp.bhs[PDU_LOGIN_VERSION_MAX], 0);
+	ck_assert_uint_eq(resp.bhs[PDU_LOGIN_VERSION_ACTIVE], 0);
+	ck_assert_mem_eq(resp.bhs + PDU_LOGIN_ISID, "\x80\x12\x34\x56\x00\x01", 6);
 	ck_assert_uint_eq(pdu_itt(resp.bhs), 0xabcdef01);
 	for (int i = 24; i < 36; i++)
 		ck_assert_uint_eq(resp.bhs[i], 0);
@@ -91,7 +91,7 @@ START_TEST(login_security_stage_without_credentials_then_operational)
 	ck_assert(fx_t(&resp));
 	ck_assert_uint_eq(fx_csg(&resp), ISCSI_STAGE_SECURITY);
 	ck_assert_uint_eq(fx_nsg(&resp), ISCSI_STAGE_OPERATIONAL);
-	ck_assert_uint_eq(get_be16(resp.bhs + 14), 0); /* no TSIH before the end */
+	ck_assert_uint_eq(get_be16(resp.bhs + PDU_LOGIN_TSIH), 0); /* no TSIH before the end */
 	ck_assert_str_eq(fx_get(&resp, "TargetPortalGroupTag"), "1");
 	ck_assert_ptr_null(fx_get(&resp, "MaxRecvDataSegmentLength")); /* not in security */
 	fx_login_req(&r, true, false, ISCSI_STAGE_OPERATIONAL, ISCSI_STAGE_FULL_FEATURE, 0);
@@ -370,7 +370,7 @@ START_TEST(login_joins_an_existing_session_with_nonzero_tsih)
 	ck_assert_uint_eq(x.check_calls, 1);
 	ck_assert_uint_eq(x.bind_calls, 1);
 	ck_assert_uint_eq(x.bound.tsih, 0x77);
-	ck_assert_uint_eq(get_be16(resp.bhs + 14), 0x77);
+	ck_assert_uint_eq(get_be16(resp.bhs + PDU_LOGIN_TSIH), 0x77);
 	ck_assert_str_eq(fx_get(&resp, "MaxBurstLength"), "Irrelevant"); /* LO */
 	ck_assert_str_eq(fx_get(&resp, "HeaderDigest"), "None");
 }

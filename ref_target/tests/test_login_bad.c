@@ -258,7 +258,7 @@ START_TEST(login_survives_random_requests)
 		fx_login_req(&r, rnd(2), rnd(6) == 0, (uint8_t)rnd(4) % 3 == 2 ? 1 : (uint8_t)rnd(2),
 			     (uint8_t)rnd(4), rnd(10) == 0 ? (uint16_t)rnd(3) : 0);
 		if (rnd(10) == 0)
-			r.pdu.bhs[3] = (uint8_t)rnd(2); /* Version-min */
+			r.pdu.bhs[PDU_LOGIN_VERSION_MIN] = (uint8_t)rnd(2);
 		if (x.login.phase == LOGIN_START && rnd(2))
 			fx_identity(&r, rnd(4) ? FX_INITIATOR : FX_HOST_ACL, rnd(FX_T_COUNT));
 		for (uint32_t k = rnd(8); k > 0 && r.len < 7000; k--)

@@ -12,8 +12,8 @@
 START_TEST(login_refuses_unsupported_version_0205)
 {
 	talk_op_request(FX_INITIATOR, FX_T_OPEN);
-	r.pdu.bhs[2] = 2;
-	r.pdu.bhs[3] = 1; /* Version-min 1: we only speak 0 */
+	r.pdu.bhs[PDU_LOGIN_VERSION_MAX] = 2;
+	r.pdu.bhs[PDU_LOGIN_VERSION_MIN] = 1; /* we only speak 0 */
 	talk_send();
 	talk_fail(ISCSI_LOGIN_UNSUPPORTED_VERSION);
 }
@@ -22,7 +22,7 @@ END_TEST
 START_TEST(login_accepts_a_version_range_including_zero)
 {
 	talk_op_request(FX_INITIATOR, FX_T_OPEN);
-	r.pdu.bhs[2] = 5;
+	r.pdu.bhs[PDU_LOGIN_VERSION_MAX] = 5;
 	talk_send();
 	talk_ok();
 }
@@ -31,7 +31,7 @@ END_TEST
 START_TEST(login_refuses_transit_and_continue_together)
 {
 	talk_op_request(FX_INITIATOR, FX_T_OPEN);
-	r.pdu.bhs[1] |= ISCSI_LOGIN_CONTINUE;
+	r.pdu.bhs[PDU_FLAGS] |= ISCSI_LOGIN_CONTINUE;
 	talk_send();
 	talk_fail(ISCSI_LOGIN_INITIATOR_ERROR);
 }
@@ -86,10 +86,10 @@ START_TEST(login_refuses_isid_tsih_or_cid_changing)
 		talk_ok();
 		fx_login_req(&r, true, false, ISCSI_STAGE_OPERATIONAL, ISCSI_STAGE_FULL_FEATURE, 0);
 		switch (field) {
-		case 0: r.pdu.bhs[13] ^= 1; break;                  /* ISID */
-		case 1: put_be16(r.pdu.bhs + 14, 9); break;         /* TSIH */
-		case 2: put_be16(r.pdu.bhs + 20, 2); break;         /* CID */
-		case 3: r.pdu.bhs[2] = 1; break;                    /* Version-max */
+		case 0: r.pdu.bhs[PDU_LOGIN_ISID + 5] ^= 1; break;
+		case 1: put_be16(r.pdu.bhs + PDU_LOGIN_TSIH, 9); break;
+		case 2: put_be16(r.pdu.bhs + PDU_LOGIN_CID, 2); break;
+		case 3: r.pdu.bhs[PDU_LOGIN_VERSION_MAX] = 1; break;
 		}
 		talk_send();
 		talk_fail(ISCSI_LOGIN_INITIATOR_ERROR);
@@ -100,7 +100,7 @@ END_TEST
 START_TEST(login_refuses_reserved_isid_type)
 {
 	talk_op_request(FX_INITIATOR, FX_T_OPEN);
-	r.pdu.bhs[8] = 0xc0;
+	r.pdu.bhs[PDU_LOGIN_ISID] = 0xc0;
 	talk_send();
 	talk_fail(ISCSI_LOGIN_INITIATOR_ERROR);
 }
@@ -138,7 +138,7 @@ START_TEST(login_refuses_identity_keys_after_the_first_request)
 	talk_sec_request(FX_INITIATOR, FX_T_OPEN, NULL);
 	r.len = 0; /* identity without SessionType */
 	fx_keys(&r, "InitiatorName=" FX_INITIATOR, "TargetName=iqn.2024-01.org.example:open", NULL);
-	r.pdu.bhs[1] &= (uint8_t)~ISCSI_LOGIN_TRANSIT;
+	r.pdu.bhs[PDU_FLAGS] &= (uint8_t)~ISCSI_LOGIN_TRANSIT;
 	talk_send();
 	talk_ok();
 	fx_login_req(&r, false, false, ISCSI_STAGE_SECURITY, 0, 0);

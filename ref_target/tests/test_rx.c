@@ -48,7 +48,7 @@ static size_t put_pdu(uint8_t *out, uint8_t opcode, uint32_t ahs_words, uint32_t
 	size_t n = 0;
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, opcode, 0x80);
-	bhs[PDU_OFF_AHSLEN] = (uint8_t)ahs_words;
+	bhs[PDU_TOTAL_AHS_LEN] = (uint8_t)ahs_words;
 	pdu_set_dsl(bhs, len);
 	memcpy(out, bhs, sizeof(bhs));
 	n += sizeof(bhs);

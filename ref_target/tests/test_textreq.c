@@ -55,9 +55,9 @@ static void req(bool f, bool c, uint32_t itt, uint32_t ttt)
 	memset(&r.pdu, 0, sizeof(r.pdu));
 	uint8_t flags = (f ? ISCSI_FLAG_FINAL : 0) | (c ? ISCSI_TEXT_CONTINUE : 0);
 	pdu_init(r.pdu.bhs, ISCSI_OP_TEXT_REQ, flags);
-	memcpy(r.pdu.bhs + PDU_OFF_LUN, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
-	pdu_set_w(r.pdu.bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(r.pdu.bhs, PDU_OFF_W20, ttt);
+	memcpy(r.pdu.bhs + PDU_LUN, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	pdu_set_w(r.pdu.bhs, PDU_ITT, itt);
+	pdu_set_w(r.pdu.bhs, PDU_TEXT_TTT, ttt);
 	r.len = 0;
 }
 
@@ -71,7 +71,7 @@ static enum textreq_verdict send(void)
 		ck_assert_uint_eq(pdu_opcode(resp.bhs), ISCSI_OP_TEXT_RSP);
 		ck_assert_uint_eq(pdu_dsl(resp.bhs), resp.data_len);
 		ck_assert_uint_eq(pdu_itt(resp.bhs), pdu_itt(r.pdu.bhs));
-		ck_assert_mem_eq(resp.bhs + PDU_OFF_LUN, r.pdu.bhs + PDU_OFF_LUN, 8);
+		ck_assert_mem_eq(resp.bhs + PDU_LUN, r.pdu.bhs + PDU_LUN, 8);
 		ck_assert_uint_le(resp.data_len, params.max_xmit_dsl);
 	}
 	return v;
@@ -79,7 +79,7 @@ static enum textreq_verdict send(void)
 
 static bool rsp_f(void) { return pdu_flags(resp.bhs) & ISCSI_FLAG_FINAL; }
 static bool rsp_c(void) { return pdu_flags(resp.bhs) & ISCSI_TEXT_CONTINUE; }
-static uint32_t rsp_ttt(void) { return pdu_w(resp.bhs, PDU_OFF_W20); }
+static uint32_t rsp_ttt(void) { return pdu_w(resp.bhs, PDU_TEXT_TTT); }
 
 static void expect_reject(uint8_t reason)
 {

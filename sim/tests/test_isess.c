@@ -96,11 +96,11 @@ static void feed(struct harness *h, uint8_t *bhs, const uint8_t *data, uint32_t 
 static void target_pdu(struct harness *h, uint8_t *bhs, uint8_t op, uint8_t flags, uint32_t itt, bool status)
 {
 	pdu_init(bhs, op, flags);
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
-	pdu_set_w(bhs, PDU_OFF_W24, status ? h->statsn++ : h->statsn);
-	pdu_set_w(bhs, PDU_OFF_W28, h->s.exp_cmdsn);
-	pdu_set_w(bhs, PDU_OFF_W32, h->s.max_cmdsn);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_OPCODE_SPECIFIC, ISCSI_TAG_RESERVED); /* TTT or SNACK Tag: none */
+	pdu_set_w(bhs, PDU_TGT_STATSN, status ? h->statsn++ : h->statsn);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, h->s.exp_cmdsn);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, h->s.max_cmdsn);
 }
 
 /* Connect and log in with the given target answers; the window is
@@ -117,13 +117,13 @@ static void login(struct harness *h, const char *const *keys, uint32_t window)
 	for (const char *const *k = keys; *k != NULL; k += 2)
 		ikeys_add(text, &len, sizeof(text), k[0], k[1]);
 	pdu_init(bhs, ISCSI_OP_LOGIN_RSP, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
-	memcpy(bhs + 8, req + 8, 6);
-	put_be16(bhs + 14, 0x99);
-	pdu_set_w(bhs, PDU_OFF_ITT, pdu_itt(req));
-	pdu_set_w(bhs, PDU_OFF_W24, h->statsn++);
-	uint32_t cmdsn = pdu_w(req, PDU_OFF_W24);
-	pdu_set_w(bhs, PDU_OFF_W28, cmdsn);
-	pdu_set_w(bhs, PDU_OFF_W32, cmdsn + window - 1);
+	memcpy(bhs + PDU_LOGIN_ISID, req + PDU_LOGIN_ISID, 6);
+	put_be16(bhs + PDU_LOGIN_TSIH, 0x99);
+	pdu_set_w(bhs, PDU_ITT, pdu_itt(req));
+	pdu_set_w(bhs, PDU_TGT_STATSN, h->statsn++);
+	uint32_t cmdsn = pdu_w(req, PDU_INI_CMDSN);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, cmdsn);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, cmdsn + window - 1);
 	struct ipdu_tx tx;
 	memcpy(tx.bhs, bhs, 48);
 	ipdu_tx_seal(&tx, text, (uint32_t)len, false, false);
@@ -195,25 +195,25 @@ START_TEST(write_sends_immediate_and_unsolicited_data_then_answers_r2t)
 	ck_assert_uint_eq(pdu_opcode(h->bhs[0]), ISCSI_OP_SCSI_CMD);
 	ck_assert_uint_eq(h->dsl[0], 512);
 	ck_assert(!(pdu_flags(h->bhs[0]) & ISCSI_FLAG_FINAL)); /* unsolicited data follows */
-	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_OFF_W20), 4096);
+	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_SCSI_CMD_EDTL), 4096);
 	ck_assert_uint_eq(pdu_opcode(h->bhs[1]), ISCSI_OP_DATA_OUT);
-	ck_assert_uint_eq(pdu_w(h->bhs[1], PDU_OFF_W20), ISCSI_TAG_RESERVED);
-	ck_assert_uint_eq(pdu_w(h->bhs[1], PDU_OFF_W40), 512);
+	ck_assert_uint_eq(pdu_w(h->bhs[1], PDU_DATA_OUT_TTT), ISCSI_TAG_RESERVED);
+	ck_assert_uint_eq(pdu_w(h->bhs[1], PDU_DATA_OUT_BUFFER_OFFSET), 512);
 	ck_assert(pdu_final(h->bhs[1]));
 	uint32_t itt = pdu_itt(h->bhs[0]);
 	h->n = 0;
 	uint8_t r2t[48];
 	target_pdu(h, r2t, ISCSI_OP_R2T, ISCSI_FLAG_FINAL, itt, false);
-	pdu_set_w(r2t, PDU_OFF_W20, 0x77);
-	pdu_set_w(r2t, PDU_OFF_W36, 0);
-	pdu_set_w(r2t, PDU_OFF_W40, 1024);
-	pdu_set_w(r2t, PDU_OFF_W44, 2048);
+	pdu_set_w(r2t, PDU_R2T_TTT, 0x77);
+	pdu_set_w(r2t, PDU_R2T_R2TSN, 0);
+	pdu_set_w(r2t, PDU_R2T_BUFFER_OFFSET, 1024);
+	pdu_set_w(r2t, PDU_R2T_DESIRED_LENGTH, 2048);
 	feed(h, r2t, NULL, 0);
 	ck_assert_uint_eq(h->n, 4); /* 2048 bytes in 512-byte PDUs */
 	for (unsigned i = 0; i < 4; i++) {
-		ck_assert_uint_eq(pdu_w(h->bhs[i], PDU_OFF_W20), 0x77);
-		ck_assert_uint_eq(pdu_w(h->bhs[i], PDU_OFF_W36), i);
-		ck_assert_uint_eq(pdu_w(h->bhs[i], PDU_OFF_W40), 1024 + 512 * i);
+		ck_assert_uint_eq(pdu_w(h->bhs[i], PDU_DATA_OUT_TTT), 0x77);
+		ck_assert_uint_eq(pdu_w(h->bhs[i], PDU_DATA_OUT_DATASN), i);
+		ck_assert_uint_eq(pdu_w(h->bhs[i], PDU_DATA_OUT_BUFFER_OFFSET), 1024 + 512 * i);
 		ck_assert(pdu_final(h->bhs[i]) == (i == 3));
 		ck_assert_int_eq(memcmp(h->data[i], buf + 1024 + 512 * i, 512), 0);
 	}
@@ -238,19 +238,19 @@ START_TEST(commands_wait_for_the_window_to_open)
 		isess_submit(&h->s, h->now, &c[i]);
 	}
 	ck_assert_uint_eq(h->n, 2);
-	ck_assert_uint_eq(pdu_w(h->bhs[1], PDU_OFF_W24), pdu_w(h->bhs[0], PDU_OFF_W24) + 1);
-	uint32_t first = pdu_w(h->bhs[0], PDU_OFF_W24);
+	ck_assert_uint_eq(pdu_w(h->bhs[1], PDU_INI_CMDSN), pdu_w(h->bhs[0], PDU_INI_CMDSN) + 1);
+	uint32_t first = pdu_w(h->bhs[0], PDU_INI_CMDSN);
 	h->n = 0;
 	uint8_t nop[48];
 	target_pdu(h, nop, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL, ISCSI_TAG_RESERVED, false);
-	pdu_set_w(nop, PDU_OFF_W28, first);
-	pdu_set_w(nop, PDU_OFF_W32, first + 2); /* one more slot */
+	pdu_set_w(nop, PDU_TGT_EXPCMDSN, first);
+	pdu_set_w(nop, PDU_TGT_MAXCMDSN, first + 2); /* one more slot */
 	feed(h, nop, NULL, 0);
 	ck_assert_uint_eq(h->n, 1);
-	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_OFF_W24), first + 2);
+	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_INI_CMDSN), first + 2);
 	/* MaxCmdSN < ExpCmdSN - 1: both ignored (§4.2.2.1). */
-	pdu_set_w(nop, PDU_OFF_W28, first + 10);
-	pdu_set_w(nop, PDU_OFF_W32, first + 5);
+	pdu_set_w(nop, PDU_TGT_EXPCMDSN, first + 10);
+	pdu_set_w(nop, PDU_TGT_MAXCMDSN, first + 5);
 	feed(h, nop, NULL, 0);
 	ck_assert_uint_eq(h->s.max_cmdsn, first + 2);
 	isess_logout(&h->s, h->now);
@@ -270,8 +270,8 @@ START_TEST(read_reassembles_data_in_and_takes_collapsed_status)
 	for (int k = 0; k < 2; k++) {
 		memset(data, 'a' + k, sizeof(data));
 		target_pdu(h, bhs, ISCSI_OP_DATA_IN, k ? ISCSI_FLAG_FINAL | ISCSI_DATAIN_STATUS : 0, itt, k == 1);
-		pdu_set_w(bhs, PDU_OFF_W36, (uint32_t)k);
-		pdu_set_w(bhs, PDU_OFF_W40, (uint32_t)k * 512);
+		pdu_set_w(bhs, PDU_DATA_IN_DATASN, (uint32_t)k);
+		pdu_set_w(bhs, PDU_DATA_IN_BUFFER_OFFSET, (uint32_t)k * 512);
 		feed(h, bhs, data, 512);
 	}
 	ck_assert_uint_eq(h->ndone, 1);
@@ -293,7 +293,7 @@ START_TEST(data_in_out_of_order_drops_the_connection)
 	isess_submit(&h->s, h->now, &c);
 	uint8_t bhs[48], data[512] = { 0 };
 	target_pdu(h, bhs, ISCSI_OP_DATA_IN, 0, pdu_itt(h->bhs[0]), false);
-	pdu_set_w(bhs, PDU_OFF_W36, 1); /* DataSN 1 first */
+	pdu_set_w(bhs, PDU_DATA_IN_DATASN, 1); /* DataSN 1 first */
 	feed(h, bhs, data, 512);
 	ck_assert_uint_eq(h->disconnects, 1);
 	ck_assert_int_eq(h->s.state, ISS_IDLE);
@@ -313,7 +313,7 @@ START_TEST(unanswered_ping_drops_and_reconnects)
 	ck_assert_uint_eq(h->n, 1);
 	ck_assert_uint_eq(pdu_opcode(h->bhs[0]), ISCSI_OP_NOP_OUT);
 	ck_assert(pdu_immediate(h->bhs[0]));
-	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_OFF_W20), ISCSI_TAG_RESERVED);
+	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_NOP_TTT), ISCSI_TAG_RESERVED);
 	tick(h, SIM_S(7) + 1);
 	ck_assert_uint_eq(h->disconnects, 1);
 	ck_assert_uint_eq(h->s.stats.nop_timeouts, 1);
@@ -330,12 +330,12 @@ START_TEST(target_ping_is_answered_with_its_tag)
 	login(h, plain_keys, 8);
 	uint8_t bhs[48];
 	target_pdu(h, bhs, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL, ISCSI_TAG_RESERVED, false);
-	pdu_set_w(bhs, PDU_OFF_W20, 0xabcd);
+	pdu_set_w(bhs, PDU_NOP_TTT, 0xabcd);
 	feed(h, bhs, (const uint8_t *)"ping", 4);
 	ck_assert_uint_eq(h->n, 1);
 	ck_assert_uint_eq(pdu_opcode(h->bhs[0]), ISCSI_OP_NOP_OUT);
 	ck_assert_uint_eq(pdu_itt(h->bhs[0]), ISCSI_TAG_RESERVED);
-	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_OFF_W20), 0xabcd);
+	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_NOP_TTT), 0xabcd);
 	ck_assert_uint_eq(h->dsl[0], 4);
 	isess_logout(&h->s, h->now);
 	teardown(h);
@@ -390,7 +390,7 @@ START_TEST(timed_out_command_is_aborted_with_abort_task)
 	login(h, plain_keys, 8);
 	struct icmd c = { .dir = ICMD_NONE, .attr = 1 };
 	isess_submit(&h->s, h->now, &c);
-	uint32_t itt = pdu_itt(h->bhs[0]), cmdsn = pdu_w(h->bhs[0], PDU_OFF_W24);
+	uint32_t itt = pdu_itt(h->bhs[0]), cmdsn = pdu_w(h->bhs[0], PDU_INI_CMDSN);
 	h->cfg.noop_interval_ns = 0;
 	h->s.nop_at = SIM_NEVER;
 	h->n = 0;
@@ -398,12 +398,12 @@ START_TEST(timed_out_command_is_aborted_with_abort_task)
 	ck_assert_uint_eq(h->n, 1);
 	const uint8_t *tmf = h->bhs[0];
 	ck_assert_uint_eq(pdu_opcode(tmf), ISCSI_OP_TMF_REQ);
-	ck_assert_uint_eq(pdu_flags(tmf) & 0x7f, ISCSI_TMF_ABORT_TASK);
-	ck_assert_uint_eq(pdu_w(tmf, PDU_OFF_W20), itt);
-	ck_assert_uint_eq(pdu_w(tmf, PDU_OFF_W32), cmdsn);
+	ck_assert_uint_eq(pdu_flags(tmf) & ISCSI_FUNCTION_MASK, ISCSI_TMF_ABORT_TASK);
+	ck_assert_uint_eq(pdu_w(tmf, PDU_TMF_REF_TASK_TAG), itt);
+	ck_assert_uint_eq(pdu_w(tmf, PDU_TMF_REFCMDSN), cmdsn);
 	uint8_t rsp[48];
 	target_pdu(h, rsp, ISCSI_OP_TMF_RSP, ISCSI_FLAG_FINAL, pdu_itt(tmf), true);
-	rsp[2] = ISCSI_TMF_RSP_COMPLETE;
+	rsp[PDU_TMF_RESPONSE] = ISCSI_TMF_RSP_COMPLETE;
 	feed(h, rsp, NULL, 0);
 	ck_assert_uint_eq(h->ndone, 1);
 	ck_assert_int_eq(c.result, ICMD_ABORTED);
@@ -445,7 +445,7 @@ START_TEST(async_logout_request_logs_out_and_comes_back)
 	ck_assert_uint_eq(pdu_opcode(h->bhs[0]), ISCSI_OP_LOGOUT_REQ);
 	uint8_t rsp[48];
 	target_pdu(h, rsp, ISCSI_OP_LOGOUT_RSP, ISCSI_FLAG_FINAL, pdu_itt(h->bhs[0]), true);
-	put_be16(rsp + 40, 3); /* Time2Wait */
+	put_be16(rsp + PDU_LOGOUT_TIME2WAIT, 3);
 	feed(h, rsp, NULL, 0);
 	ck_assert_int_eq(h->s.state, ISS_IDLE);
 	tick(h, h->now + SIM_S(3) + 1);

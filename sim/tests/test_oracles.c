@@ -262,18 +262,18 @@ static uint32_t op_login(void)
 	uint8_t bhs[48], text[128];
 	size_t len = 0;
 	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
-	pdu_set_w(bhs, PDU_OFF_W24, 100);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
 	ikeys_add(text, &len, sizeof(text), "MaxRecvDataSegmentLength", "1024");
 	feed(false, bhs, text, (uint32_t)len);
 	len = 0;
 	ikeys_add(text, &len, sizeof(text), "MaxRecvDataSegmentLength", "1024");
 	ikeys_add(text, &len, sizeof(text), "MaxBurstLength", "2048");
 	pdu_init(bhs, ISCSI_OP_LOGIN_RSP, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
-	put_be16(bhs + 14, 1);
+	put_be16(bhs + PDU_LOGIN_TSIH, 1);
 	statsn = 7;
-	pdu_set_w(bhs, PDU_OFF_W24, statsn++);
-	pdu_set_w(bhs, PDU_OFF_W28, 100);
-	pdu_set_w(bhs, PDU_OFF_W32, 103);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 100);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 103);
 	feed(true, bhs, text, (uint32_t)len);
 	ck_assert(op.ffp);
 	return 100;
@@ -289,23 +289,27 @@ static void cmd(uint32_t itt, uint32_t cmdsn, bool read, uint32_t edtl)
 {
 	uint8_t bhs[48];
 	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | (read ? ISCSI_CMD_READ : 0));
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, edtl);
-	pdu_set_w(bhs, PDU_OFF_W24, cmdsn);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, edtl);
+	pdu_set_w(bhs, PDU_INI_CMDSN, cmdsn);
 	feed(false, bhs, NULL, 0);
 }
 
-static void tgt(uint8_t op_code, uint8_t flags, uint32_t itt, uint32_t sn, uint32_t exp, uint32_t max, uint32_t w36,
-	uint32_t w40, const uint8_t *data, uint32_t len)
+/* A target PDU; data_sn and offset are DataSN/R2TSN and Buffer Offset, at
+ * the same place in Data-In and R2T (§11.7, §11.8). */
+static_assert(PDU_DATA_IN_DATASN == PDU_R2T_R2TSN && PDU_DATA_IN_BUFFER_OFFSET == PDU_R2T_BUFFER_OFFSET,
+	      "one helper writes Data-In and R2T");
+static void tgt(uint8_t op_code, uint8_t flags, uint32_t itt, uint32_t sn, uint32_t exp, uint32_t max,
+	uint32_t data_sn, uint32_t offset, const uint8_t *data, uint32_t len)
 {
 	uint8_t bhs[48];
 	pdu_init(bhs, op_code, flags);
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W24, sn);
-	pdu_set_w(bhs, PDU_OFF_W28, exp);
-	pdu_set_w(bhs, PDU_OFF_W32, max);
-	pdu_set_w(bhs, PDU_OFF_W36, w36);
-	pdu_set_w(bhs, PDU_OFF_W40, w40);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_TGT_STATSN, sn);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, exp);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, max);
+	pdu_set_w(bhs, PDU_DATA_IN_DATASN, data_sn);
+	pdu_set_w(bhs, PDU_DATA_IN_BUFFER_OFFSET, offset);
 	feed(true, bhs, data, len);
 }
 
@@ -388,9 +392,9 @@ START_TEST(proto_catches_answers_for_unknown_or_aborted_tasks)
 	cmd(1, 100, false, 0);
 	uint8_t bhs[48];
 	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
-	pdu_set_w(bhs, PDU_OFF_ITT, 50);
-	pdu_set_w(bhs, PDU_OFF_W20, 1);
-	pdu_set_w(bhs, PDU_OFF_W24, 101);
+	pdu_set_w(bhs, PDU_ITT, 50);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, 1);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 101);
 	feed(false, bhs, NULL, 0);
 	tgt(ISCSI_OP_TMF_RSP, ISCSI_FLAG_FINAL, 50, statsn++, 101, 104, 0, 0, NULL, 0);
 	ck_assert_uint_eq(op.violations, 0);
@@ -419,16 +423,16 @@ START_TEST(proto_catches_oversized_r2t)
 	op_login();
 	uint8_t bhs[48];
 	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE);
-	pdu_set_w(bhs, PDU_OFF_ITT, 1);
-	pdu_set_w(bhs, PDU_OFF_W20, 8192);
-	pdu_set_w(bhs, PDU_OFF_W24, 100);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, 8192);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
 	feed(false, bhs, NULL, 0);
 	pdu_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL);
-	pdu_set_w(bhs, PDU_OFF_ITT, 1);
-	pdu_set_w(bhs, PDU_OFF_W24, statsn);
-	pdu_set_w(bhs, PDU_OFF_W28, 101);
-	pdu_set_w(bhs, PDU_OFF_W32, 104);
-	pdu_set_w(bhs, PDU_OFF_W44, 4096); /* MaxBurstLength is 2048 */
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	pdu_set_w(bhs, PDU_R2T_DESIRED_LENGTH, 4096); /* MaxBurstLength is 2048 */
 	feed(true, bhs, NULL, 0);
 	ck_assert(strstr(op.why, "MaxBurstLength") != NULL);
 	op_done();

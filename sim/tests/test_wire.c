@@ -26,7 +26,7 @@ static size_t make_pdu(uint8_t *out, uint32_t dsl, bool hd, bool dd)
 		data[i] = (uint8_t)(i * 3);
 	struct ipdu_tx tx;
 	pdu_init(tx.bhs, ISCSI_OP_DATA_IN, ISCSI_FLAG_FINAL);
-	pdu_set_w(tx.bhs, PDU_OFF_ITT, 0x1234);
+	pdu_set_w(tx.bhs, PDU_ITT, 0x1234);
 	ipdu_tx_seal(&tx, data, dsl, hd, dd);
 	return flatten(&tx, out);
 }
@@ -175,12 +175,12 @@ static void rsp_key(const char *k, const char *v)
 static void rsp_bhs(uint8_t *bhs, const struct ilogin *l, uint8_t csg, uint8_t nsg, bool t, uint16_t tsih)
 {
 	pdu_init(bhs, ISCSI_OP_LOGIN_RSP, (uint8_t)((t ? ISCSI_LOGIN_TRANSIT : 0) | csg << 2 | (t ? nsg : 0)));
-	memcpy(bhs + 8, l->isid, 6);
-	put_be16(bhs + 14, tsih);
-	pdu_set_w(bhs, PDU_OFF_ITT, l->itt);
-	pdu_set_w(bhs, PDU_OFF_W24, 100);
-	pdu_set_w(bhs, PDU_OFF_W28, l->cmdsn);
-	pdu_set_w(bhs, PDU_OFF_W32, l->cmdsn + 7);
+	memcpy(bhs + PDU_LOGIN_ISID, l->isid, 6);
+	put_be16(bhs + PDU_LOGIN_TSIH, tsih);
+	pdu_set_w(bhs, PDU_ITT, l->itt);
+	pdu_set_w(bhs, PDU_TGT_STATSN, 100);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, l->cmdsn);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, l->cmdsn + 7);
 }
 
 START_TEST(login_runs_chap_then_operational_to_full_feature)
@@ -273,7 +273,7 @@ START_TEST(login_reports_status_class_and_missing_tsih)
 	uint8_t bhs[48];
 	to_operational(&l, &tx);
 	rsp_bhs(bhs, &l, 1, 3, true, 9);
-	put_be16(bhs + 36, ISCSI_LOGIN_AUTH_FAILED);
+	put_be16(bhs + PDU_LOGIN_STATUS, ISCSI_LOGIN_AUTH_FAILED);
 	ck_assert_int_eq(ilogin_on_rsp(&l, bhs, NULL, 0, &tx), ILOGIN_REJECTED);
 	ck_assert_uint_eq(l.status, ISCSI_LOGIN_AUTH_FAILED);
 	to_operational(&l, &tx);
