@@ -2,9 +2,9 @@
  * and what survives. */
 #include <check.h>
 
-#include "sim/disk.h"
-#include "sim/net.h"
-#include "sim/time.h"
+#include "sim/infra/disk.h"
+#include "sim/infra/simnet.h"
+#include "sim/base/time.h"
 #include "tmem.h"
 
 /* ---- network ---- */
