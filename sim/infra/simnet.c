@@ -3,8 +3,8 @@
 
 #include "sim/base/time.h"
 
-struct net_chunk {
-	struct net_chunk *next;
+struct simnet_chunk {
+	struct simnet_chunk *next;
 	uint64_t at;   /* arrival time at the other end */
 	uint32_t len;  /* data bytes; 0 with fin or rst set */
 	uint32_t off;  /* bytes of data already read (a send larger than one read) */
@@ -15,15 +15,15 @@ struct net_chunk {
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-static void chunk_free(struct net *n, struct net_chunk *k)
+static void chunk_free(struct simnet *n, struct simnet_chunk *k)
 {
 	sim_free(n->mem, k, sizeof(*k) + k->len);
 }
 
-static void pipe_clear(struct net *n, struct net_pipe *p)
+static void pipe_clear(struct simnet *n, struct simnet_pipe *p)
 {
 	while (p->head != NULL) {
-		struct net_chunk *k = p->head;
+		struct simnet_chunk *k = p->head;
 		p->head = k->next;
 		chunk_free(n, k);
 	}
@@ -32,8 +32,8 @@ static void pipe_clear(struct net *n, struct net_pipe *p)
 	p->ev_gen++;
 }
 
-void net_init(struct net *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
-	const struct sim_rng *rng, const struct net_params *p, const struct net_ops *ops, int inis, int gws)
+void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
+	const struct sim_rng *rng, const struct simnet_params *p, const struct simnet_ops *ops, int inis, int gws)
 {
 	memset(n, 0, sizeof(*n));
 	n->mem = mem;
@@ -46,13 +46,13 @@ void net_init(struct net *n, const struct sim_mem *mem, struct evq *q, struct si
 	n->gws = gws;
 	n->links = sim_zalloc(mem, sizeof(*n->links) * (size_t)(inis * gws));
 	n->gw_state = sim_zalloc(mem, sizeof(*n->gw_state) * (size_t)gws);
-	n->scratch = sim_zalloc(mem, NET_READ_MAX);
+	n->scratch = sim_zalloc(mem, SIMNET_READ_MAX);
 }
 
-void net_fini(struct net *n)
+void simnet_fini(struct simnet *n)
 {
 	for (size_t i = 0; i < n->nconns; i++) {
-		struct net_conn *c = n->conns[i];
+		struct simnet_conn *c = n->conns[i];
 		pipe_clear(n, &c->pipe[0]);
 		pipe_clear(n, &c->pipe[1]);
 		sim_free(n->mem, c, sizeof(*c));
@@ -60,31 +60,31 @@ void net_fini(struct net *n)
 	sim_free(n->mem, n->conns, n->conns_cap * sizeof(*n->conns));
 	sim_free(n->mem, n->links, sizeof(*n->links) * (size_t)(n->inis * n->gws));
 	sim_free(n->mem, n->gw_state, sizeof(*n->gw_state) * (size_t)n->gws);
-	sim_free(n->mem, n->scratch, NET_READ_MAX);
+	sim_free(n->mem, n->scratch, SIMNET_READ_MAX);
 }
 
-struct net_conn *net_conn_by_id(const struct net *n, uint32_t id)
+struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id)
 {
 	return id >= 1 && id <= n->nconns ? n->conns[id - 1] : NULL;
 }
 
-static struct net_link *link_of(struct net *n, const struct net_conn *c)
+static struct simnet_link *link_of(struct simnet *n, const struct simnet_conn *c)
 {
 	return &n->links[c->ini * n->gws + c->gw];
 }
 
-static bool blocked(struct net *n, const struct net_conn *c, enum net_side from)
+static bool blocked(struct simnet *n, const struct simnet_conn *c, enum simnet_side from)
 {
 	if (link_of(n, c)->blocked[from] || n->q->now < c->stalled_until)
 		return true;
-	return from == NET_INI && n->gw_state[c->gw] == NET_NODE_PAUSED;
+	return from == SIMNET_INI && n->gw_state[c->gw] == SIMNET_NODE_PAUSED;
 }
 
 static void ev_deliver(void *a, void *b, uint64_t arg);
 
-static void pipe_schedule(struct net *n, struct net_conn *c, enum net_side from)
+static void pipe_schedule(struct simnet *n, struct simnet_conn *c, enum simnet_side from)
 {
-	struct net_pipe *p = &c->pipe[from];
+	struct simnet_pipe *p = &c->pipe[from];
 	if (p->head == NULL || p->ev_pending || c->dead || blocked(n, c, from))
 		return;
 	p->ev_pending = true;
@@ -92,12 +92,12 @@ static void pipe_schedule(struct net *n, struct net_conn *c, enum net_side from)
 	evq_push(n->q, max_u64(p->head->at, n->q->now), ev_deliver, n, c, (p->ev_gen << 1) | (uint64_t)from);
 }
 
-static uint64_t one_way(struct net *n, const struct net_conn *c)
+static uint64_t one_way(struct simnet *n, const struct simnet_conn *c)
 {
 	return dist_sample(&n->p.latency, &n->rng) + link_of(n, c)->extra_latency_ns;
 }
 
-static void trace_conn(struct net *n, const struct net_conn *c, const char *what, const char *why)
+static void trace_conn(struct simnet *n, const struct simnet_conn *c, const char *what, const char *why)
 {
 	trace_ev(n->tr, n->q->now, TEV_CONN, what, c->ini, (int)c->id, (uint64_t)c->gw, (uint64_t)c->path,
 		",\"gw\":%d,\"path\":%d,\"why\":\"%s\"", c->gw, c->path, why);
@@ -107,8 +107,8 @@ static void trace_conn(struct net *n, const struct net_conn *c, const char *what
 
 static void ev_connected(void *a, void *b, uint64_t ok)
 {
-	struct net *n = a;
-	struct net_conn *c = b;
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
 	if (!ok)
 		c->dead = true;
 	else if (c->dead)
@@ -119,20 +119,20 @@ static void ev_connected(void *a, void *b, uint64_t ok)
 static void ev_syn(void *a, void *b, uint64_t arg)
 {
 	(void)arg;
-	struct net *n = a;
-	struct net_conn *c = b;
-	if (c->dead || c->closed[NET_INI])
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	if (c->dead || c->closed[SIMNET_INI])
 		return;
 	switch (n->gw_state[c->gw]) {
-	case NET_NODE_PAUSED:
-		c->syn_held = true; /* net_gw_state retries it on resume */
+	case SIMNET_NODE_PAUSED:
+		c->syn_held = true; /* simnet_gw_state retries it on resume */
 		return;
-	case NET_NODE_DOWN:
+	case SIMNET_NODE_DOWN:
 		trace_conn(n, c, "refused", "gateway down");
 		evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 0);
 		c->dead = true;
 		return;
-	case NET_NODE_UP:
+	case SIMNET_NODE_UP:
 		break;
 	}
 	if (!n->ops.accept(n->ops.ctx, c)) {
@@ -142,27 +142,27 @@ static void ev_syn(void *a, void *b, uint64_t arg)
 		return;
 	}
 	c->established = true;
-	n->ops.wire(n->ops.ctx, c, NET_WIRE_OPEN, NET_INI, NULL, 0);
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_OPEN, SIMNET_INI, NULL, 0);
 	trace_conn(n, c, "open", "");
-	if (link_of(n, c)->blocked[NET_GW]) {
+	if (link_of(n, c)->blocked[SIMNET_GW]) {
 		n->stats_syn_lost++; /* the SYN-ACK is lost: the initiator times out */
 		return;
 	}
 	evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 1);
 }
 
-struct net_conn *net_connect(struct net *n, int ini, int path, int gw, void *ini_user)
+struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, void *ini_user)
 {
-	struct net_conn *c = sim_zalloc(n->mem, sizeof(*c));
+	struct simnet_conn *c = sim_zalloc(n->mem, sizeof(*c));
 	n->conns = sim_grow(n->mem, n->conns, sizeof(*n->conns), &n->conns_cap, n->nconns + 1);
 	n->conns[n->nconns++] = c;
 	c->id = (uint32_t)n->nconns;
 	c->ini = ini;
 	c->path = path;
 	c->gw = gw;
-	c->user[NET_INI] = ini_user;
+	c->user[SIMNET_INI] = ini_user;
 	c->opened_at = n->q->now;
-	if (link_of(n, c)->blocked[NET_INI]) {
+	if (link_of(n, c)->blocked[SIMNET_INI]) {
 		n->stats_syn_lost++; /* into the partition: nobody answers */
 		trace_conn(n, c, "syn_lost", "partition");
 		return c;
@@ -175,9 +175,9 @@ struct net_conn *net_connect(struct net *n, int ini, int path, int gw, void *ini
 
 static void ev_closed(void *a, void *b, uint64_t arg)
 {
-	struct net *n = a;
-	struct net_conn *c = b;
-	enum net_side to = (enum net_side)(arg & 1u);
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	enum simnet_side to = (enum simnet_side)(arg & 1u);
 	bool reset = (arg >> 1) != 0;
 	if (c->closed[to] || c->got_fin[to])
 		return;
@@ -185,12 +185,12 @@ static void ev_closed(void *a, void *b, uint64_t arg)
 	n->ops.closed(n->ops.ctx, c, to, reset);
 }
 
-static void notify_closed(struct net *n, struct net_conn *c, enum net_side to, bool reset, uint64_t delay)
+static void notify_closed(struct simnet *n, struct simnet_conn *c, enum simnet_side to, bool reset, uint64_t delay)
 {
 	evq_push(n->q, n->q->now + delay, ev_closed, n, c, (uint64_t)to | ((uint64_t)reset << 1));
 }
 
-static size_t piece_len(struct net *n, size_t left)
+static size_t piece_len(struct simnet *n, size_t left)
 {
 	if (!rng_chance(&n->rng, n->p.split_ppm))
 		return left;
@@ -199,7 +199,7 @@ static size_t piece_len(struct net *n, size_t left)
 	return 1 + (size_t)rng_below(&n->rng, left);
 }
 
-static void deliver_bytes(struct net *n, struct net_conn *c, enum net_side to, const uint8_t *p, size_t len)
+static void deliver_bytes(struct simnet *n, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
 {
 	while (len > 0 && !c->dead && !c->closed[to]) {
 		size_t k = piece_len(n, len);
@@ -213,10 +213,10 @@ static void deliver_bytes(struct net *n, struct net_conn *c, enum net_side to, c
 
 static void ev_deliver(void *a, void *b, uint64_t arg)
 {
-	struct net *n = a;
-	struct net_conn *c = b;
-	enum net_side from = (enum net_side)(arg & 1u), to = from == NET_INI ? NET_GW : NET_INI;
-	struct net_pipe *p = &c->pipe[from];
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	enum simnet_side from = (enum simnet_side)(arg & 1u), to = from == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	struct simnet_pipe *p = &c->pipe[from];
 	if ((arg >> 1) != p->ev_gen)
 		return;
 	p->ev_pending = false;
@@ -227,20 +227,20 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 	size_t got = 0;
 	bool fin = false, rst = false;
 	while (p->head != NULL && p->head->at <= now && !fin && !rst) {
-		struct net_chunk *k = p->head;
+		struct simnet_chunk *k = p->head;
 		if (k->rst) {
 			rst = true;
 		} else if (k->fin) {
 			fin = true;
-		} else if (got + (k->len - k->off) > NET_READ_MAX) {
+		} else if (got + (k->len - k->off) > SIMNET_READ_MAX) {
 			/* It does not fit in this read. A send larger than
 			 * one read (a 64 KiB Data-Out with its header) is
 			 * read in parts; left whole for the next read, it
 			 * would be retried at the same instant for ever. */
 			if (got == 0) {
-				memcpy(n->scratch, k->data + k->off, NET_READ_MAX);
-				got = NET_READ_MAX;
-				k->off += NET_READ_MAX;
+				memcpy(n->scratch, k->data + k->off, SIMNET_READ_MAX);
+				got = SIMNET_READ_MAX;
+				k->off += SIMNET_READ_MAX;
 			}
 			break;
 		} else {
@@ -272,9 +272,9 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 	pipe_schedule(n, c, from);
 }
 
-static void append(struct net *n, struct net_conn *c, enum net_side from, struct net_chunk *k, uint64_t at)
+static void append(struct simnet *n, struct simnet_conn *c, enum simnet_side from, struct simnet_chunk *k, uint64_t at)
 {
-	struct net_pipe *p = &c->pipe[from];
+	struct simnet_pipe *p = &c->pipe[from];
 	k->at = max_u64(at, p->last_at);
 	p->last_at = k->at;
 	k->next = NULL;
@@ -288,38 +288,38 @@ static void append(struct net *n, struct net_conn *c, enum net_side from, struct
 
 /* Bytes sent to a gateway end that vanished: a restarted node answers
  * RST (it knows no such connection); a dead one answers nothing. */
-static void to_orphan(struct net *n, struct net_conn *c)
+static void to_orphan(struct simnet *n, struct simnet_conn *c)
 {
-	if (n->gw_state[c->gw] != NET_NODE_UP)
+	if (n->gw_state[c->gw] != SIMNET_NODE_UP)
 		return;
 	c->dead = true;
 	n->stats_resets++;
 	n->stats_rst_from_restarted++;
-	n->ops.wire(n->ops.ctx, c, NET_WIRE_RST, NET_GW, NULL, 0);
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, SIMNET_GW, NULL, 0);
 	trace_conn(n, c, "reset", "peer restarted");
-	notify_closed(n, c, NET_INI, true, 2 * one_way(n, c));
+	notify_closed(n, c, SIMNET_INI, true, 2 * one_way(n, c));
 }
 
-int net_send(struct net *n, struct net_conn *c, enum net_side from, const struct iovec *iov, int iovcnt)
+int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt)
 {
 	if (c->dead || c->closed[from] || !c->established)
 		return -1;
-	enum net_side to = from == NET_INI ? NET_GW : NET_INI;
+	enum simnet_side to = from == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
 	size_t len = 0;
 	for (int i = 0; i < iovcnt; i++) {
 		len += iov[i].iov_len;
 		if (iov[i].iov_len > 0)
-			n->ops.wire(n->ops.ctx, c, NET_WIRE_DATA, from, iov[i].iov_base, iov[i].iov_len);
+			n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_DATA, from, iov[i].iov_base, iov[i].iov_len);
 	}
 	if (len == 0)
 		return 0;
-	if (to == NET_GW && c->orphan_gw) {
+	if (to == SIMNET_GW && c->orphan_gw) {
 		to_orphan(n, c);
 		return 0;
 	}
 	if (c->closed[to])
 		return 0; /* the peer is gone; its FIN or RST is on the way */
-	struct net_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + len);
+	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + len);
 	assert(k != NULL);
 	k->len = (uint32_t)len;
 	k->off = 0;
@@ -330,8 +330,8 @@ int net_send(struct net *n, struct net_conn *c, enum net_side from, const struct
 		memcpy(k->data + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
 	}
-	struct net_pipe *p = &c->pipe[from];
-	struct net_link *l = link_of(n, c);
+	struct simnet_pipe *p = &c->pipe[from];
+	struct simnet_link *l = link_of(n, c);
 	uint64_t start = max_u64(n->q->now, p->busy_until);
 	uint64_t tx_ns = l->bandwidth_Bps ? (uint64_t)len * 1000000000ull / l->bandwidth_Bps : 0;
 	p->busy_until = start + tx_ns;
@@ -340,7 +340,7 @@ int net_send(struct net *n, struct net_conn *c, enum net_side from, const struct
 	return 0;
 }
 
-void net_close(struct net *n, struct net_conn *c, enum net_side side)
+void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side)
 {
 	if (c->closed[side])
 		return;
@@ -349,16 +349,16 @@ void net_close(struct net *n, struct net_conn *c, enum net_side side)
 		c->dead = true; /* closed before the handshake finished */
 	if (c->dead)
 		return;
-	enum net_side other = side == NET_INI ? NET_GW : NET_INI;
-	n->ops.wire(n->ops.ctx, c, NET_WIRE_FIN, side, NULL, 0);
-	trace_conn(n, c, side == NET_INI ? "fin_ini" : "fin_gw", "");
+	enum simnet_side other = side == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_FIN, side, NULL, 0);
+	trace_conn(n, c, side == SIMNET_INI ? "fin_ini" : "fin_gw", "");
 	/* What is queued toward the closing end will never be read. */
 	pipe_clear(n, &c->pipe[other]);
 	if (c->closed[other] || c->got_fin[other])
 		return;
-	if (other == NET_GW && c->orphan_gw)
+	if (other == SIMNET_GW && c->orphan_gw)
 		return;
-	struct net_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k));
+	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k));
 	assert(k != NULL);
 	k->len = 0;
 	k->off = 0;
@@ -367,7 +367,7 @@ void net_close(struct net *n, struct net_conn *c, enum net_side side)
 	append(n, c, side, k, n->q->now + one_way(n, c));
 }
 
-void net_abort(struct net *n, struct net_conn *c, enum net_side side)
+void simnet_abort(struct simnet *n, struct simnet_conn *c, enum simnet_side side)
 {
 	if (c->closed[side])
 		return;
@@ -376,22 +376,22 @@ void net_abort(struct net *n, struct net_conn *c, enum net_side side)
 		c->dead = true;
 	if (c->dead)
 		return;
-	enum net_side other = side == NET_INI ? NET_GW : NET_INI;
-	n->ops.wire(n->ops.ctx, c, NET_WIRE_RST, side, NULL, 0);
-	trace_conn(n, c, side == NET_INI ? "abort_ini" : "abort_gw", "");
+	enum simnet_side other = side == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, side, NULL, 0);
+	trace_conn(n, c, side == SIMNET_INI ? "abort_ini" : "abort_gw", "");
 	/* Unsent bytes die with the socket; nothing more is read by it. */
 	pipe_clear(n, &c->pipe[side]);
 	pipe_clear(n, &c->pipe[other]);
-	if (c->closed[other] || c->got_fin[other] || (other == NET_GW && c->orphan_gw)) {
+	if (c->closed[other] || c->got_fin[other] || (other == SIMNET_GW && c->orphan_gw)) {
 		c->dead = true;
 		return;
 	}
-	struct net_chunk *k = sim_zalloc(n->mem, sizeof(*k));
+	struct simnet_chunk *k = sim_zalloc(n->mem, sizeof(*k));
 	k->rst = true;
 	append(n, c, side, k, n->q->now + one_way(n, c));
 }
 
-void net_reset(struct net *n, struct net_conn *c, const char *why)
+void simnet_reset(struct simnet *n, struct simnet_conn *c, const char *why)
 {
 	if (c->dead || !c->established)
 		return;
@@ -399,36 +399,36 @@ void net_reset(struct net *n, struct net_conn *c, const char *why)
 	n->stats_resets++;
 	pipe_clear(n, &c->pipe[0]);
 	pipe_clear(n, &c->pipe[1]);
-	n->ops.wire(n->ops.ctx, c, NET_WIRE_RST, NET_INI, NULL, 0);
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, SIMNET_INI, NULL, 0);
 	trace_conn(n, c, "reset", why);
-	notify_closed(n, c, NET_INI, true, n->p.rst_latency_ns);
+	notify_closed(n, c, SIMNET_INI, true, n->p.rst_latency_ns);
 	if (!c->orphan_gw)
-		notify_closed(n, c, NET_GW, true, n->p.rst_latency_ns);
+		notify_closed(n, c, SIMNET_GW, true, n->p.rst_latency_ns);
 }
 
 /* ---- faults ---- */
 
-static void reschedule_link(struct net *n, int ini, int gw)
+static void reschedule_link(struct simnet *n, int ini, int gw)
 {
 	for (size_t i = 0; i < n->nconns; i++) {
-		struct net_conn *c = n->conns[i];
+		struct simnet_conn *c = n->conns[i];
 		if (c->ini == ini && c->gw == gw && !c->dead) {
-			pipe_schedule(n, c, NET_INI);
-			pipe_schedule(n, c, NET_GW);
+			pipe_schedule(n, c, SIMNET_INI);
+			pipe_schedule(n, c, SIMNET_GW);
 		}
 	}
 }
 
-void net_set_blocked(struct net *n, int ini, int gw, enum net_side from, bool on)
+void simnet_set_blocked(struct simnet *n, int ini, int gw, enum simnet_side from, bool on)
 {
 	n->links[ini * n->gws + gw].blocked[from] = on;
 	if (!on)
 		reschedule_link(n, ini, gw);
 }
 
-void net_set_slow(struct net *n, int ini, int gw, uint64_t bandwidth_Bps, uint64_t extra_latency_ns)
+void simnet_set_slow(struct simnet *n, int ini, int gw, uint64_t bandwidth_Bps, uint64_t extra_latency_ns)
 {
-	struct net_link *l = &n->links[ini * n->gws + gw];
+	struct simnet_link *l = &n->links[ini * n->gws + gw];
 	l->bandwidth_Bps = bandwidth_Bps;
 	l->extra_latency_ns = extra_latency_ns;
 }
@@ -436,13 +436,13 @@ void net_set_slow(struct net *n, int ini, int gw, uint64_t bandwidth_Bps, uint64
 static void ev_unstall(void *a, void *b, uint64_t arg)
 {
 	(void)arg;
-	struct net *n = a;
-	struct net_conn *c = b;
-	pipe_schedule(n, c, NET_INI);
-	pipe_schedule(n, c, NET_GW);
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	pipe_schedule(n, c, SIMNET_INI);
+	pipe_schedule(n, c, SIMNET_GW);
 }
 
-void net_stall(struct net *n, struct net_conn *c, uint64_t until)
+void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until)
 {
 	if (c->dead || until <= c->stalled_until)
 		return;
@@ -451,51 +451,51 @@ void net_stall(struct net *n, struct net_conn *c, uint64_t until)
 	evq_push(n->q, until, ev_unstall, n, c, 0);
 }
 
-void net_gw_state(struct net *n, int gw, enum net_node_state st)
+void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st)
 {
-	enum net_node_state old = n->gw_state[gw];
+	enum simnet_node_state old = n->gw_state[gw];
 	n->gw_state[gw] = st;
-	if (old != NET_NODE_PAUSED || st == NET_NODE_PAUSED)
+	if (old != SIMNET_NODE_PAUSED || st == SIMNET_NODE_PAUSED)
 		return;
 	for (size_t i = 0; i < n->nconns; i++) {
-		struct net_conn *c = n->conns[i];
+		struct simnet_conn *c = n->conns[i];
 		if (c->gw != gw || c->dead)
 			continue;
 		if (c->syn_held) {
 			c->syn_held = false;
 			evq_push(n->q, n->q->now, ev_syn, n, c, 0);
 		} else {
-			pipe_schedule(n, c, NET_INI);
+			pipe_schedule(n, c, SIMNET_INI);
 		}
 	}
 }
 
-void net_gw_crash_rst(struct net *n, int gw)
+void simnet_gw_crash_rst(struct simnet *n, int gw)
 {
 	for (size_t i = 0; i < n->nconns; i++) {
-		struct net_conn *c = n->conns[i];
+		struct simnet_conn *c = n->conns[i];
 		if (c->gw != gw || c->dead)
 			continue;
-		c->closed[NET_GW] = true;
+		c->closed[SIMNET_GW] = true;
 		c->orphan_gw = true;
 		if (!c->established) {
 			c->dead = true;
 			evq_push(n->q, n->q->now + n->p.rst_latency_ns, ev_connected, n, c, 0);
 			continue;
 		}
-		net_reset(n, c, "gateway crashed");
+		simnet_reset(n, c, "gateway crashed");
 	}
 }
 
-void net_gw_crash_silent(struct net *n, int gw)
+void simnet_gw_crash_silent(struct simnet *n, int gw)
 {
 	for (size_t i = 0; i < n->nconns; i++) {
-		struct net_conn *c = n->conns[i];
+		struct simnet_conn *c = n->conns[i];
 		if (c->gw != gw || c->dead)
 			continue;
-		c->closed[NET_GW] = true;
+		c->closed[SIMNET_GW] = true;
 		c->orphan_gw = true;
-		pipe_clear(n, &c->pipe[NET_INI]);
+		pipe_clear(n, &c->pipe[SIMNET_INI]);
 		if (!c->established)
 			c->dead = true; /* a SYN to a dead machine: the initiator times out */
 	}

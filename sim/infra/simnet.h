@@ -1,4 +1,5 @@
-/* infra/simnet: the simulated network between initiator ports and gateway portals.
+/* infra/simnet (simnet_*): the simulated network between initiator ports and
+ * gateway portals (named apart from the daemon's real one, ref_target/daemon/net.h).
  *
  * TCP as an application sees it: a connection is two in-order byte pipes.
  * What the network decides is *when* bytes arrive and in what pieces:
@@ -13,12 +14,12 @@
  * peer, or gone silently (peers notice only by timeout, or by the RST a
  * restarted node answers to old connections).
  *
- * Driven by the event queue; reports through struct net_ops, whose
- * callbacks may call net_send/net_close but never free the net.
+ * Driven by the event queue; reports through struct simnet_ops, whose
+ * callbacks may call simnet_send/simnet_close but never free the net.
  * Owns every connection and its queued bytes.
  */
-#ifndef SIM_NET_H
-#define SIM_NET_H
+#ifndef SIM_SIMNET_H
+#define SIM_SIMNET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,48 +31,48 @@
 #include "sim/base/rng.h"
 #include "sim/base/trace.h"
 
-enum net_side {
-	NET_INI = 0, /* the initiator's end */
-	NET_GW = 1,  /* the gateway's end */
+enum simnet_side {
+	SIMNET_INI = 0, /* the initiator's end */
+	SIMNET_GW = 1,  /* the gateway's end */
 };
 
-#define NET_READ_MAX 65536u /* most bytes one delivery hands over (a socket read) */
+#define SIMNET_READ_MAX 65536u /* most bytes one delivery hands over (a socket read) */
 
-struct net_params {
+struct simnet_params {
 	struct sim_dist latency;    /* one way, per send */
 	uint32_t split_ppm;         /* chance a delivery is cut into random pieces */
 	uint32_t tiny_ppm;          /* chance a piece is 1..8 bytes */
 	uint64_t rst_latency_ns;    /* how long a reset takes to reach an end */
 };
 
-struct net_conn;
+struct simnet_conn;
 
-enum net_wire {
-	NET_WIRE_OPEN = 0, /* handshake done */
-	NET_WIRE_DATA,
-	NET_WIRE_FIN,
-	NET_WIRE_RST,
+enum simnet_wire {
+	SIMNET_WIRE_OPEN = 0, /* handshake done */
+	SIMNET_WIRE_DATA,
+	SIMNET_WIRE_FIN,
+	SIMNET_WIRE_RST,
 };
 
-struct net_ops {
+struct simnet_ops {
 	void *ctx;
 	/* A SYN reached gateway gw: return true to accept (the gateway is
 	 * up and took the connection), false to answer RST. */
-	bool (*accept)(void *ctx, struct net_conn *c);
+	bool (*accept)(void *ctx, struct simnet_conn *c);
 	/* The initiator's connect finished: ok, or refused/reset. */
-	void (*connected)(void *ctx, struct net_conn *c, bool ok);
-	void (*deliver)(void *ctx, struct net_conn *c, enum net_side to, const uint8_t *p, size_t len);
+	void (*connected)(void *ctx, struct simnet_conn *c, bool ok);
+	void (*deliver)(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len);
 	/* The other end closed (FIN after its data) or the connection was reset. */
-	void (*closed)(void *ctx, struct net_conn *c, enum net_side to, bool reset);
+	void (*closed)(void *ctx, struct simnet_conn *c, enum simnet_side to, bool reset);
 	/* Observer: what crosses the wire, in send order (checker, pcap). */
-	void (*wire)(void *ctx, struct net_conn *c, enum net_wire what, enum net_side from, const uint8_t *p,
+	void (*wire)(void *ctx, struct simnet_conn *c, enum simnet_wire what, enum simnet_side from, const uint8_t *p,
 		size_t len);
 };
 
-struct net_chunk;
+struct simnet_chunk;
 
-struct net_pipe {
-	struct net_chunk *head, *tail;
+struct simnet_pipe {
+	struct simnet_chunk *head, *tail;
 	uint64_t last_at;     /* arrival time of the last queued chunk: order is kept */
 	uint64_t busy_until;  /* slow link: serialization of earlier sends */
 	uint64_t ev_gen;      /* generation of the pending delivery event */
@@ -79,11 +80,11 @@ struct net_pipe {
 	uint64_t bytes_sent;
 };
 
-struct net_conn {
+struct simnet_conn {
 	uint32_t id;
 	int ini, path, gw;
 	void *user[2];        /* the owner's handle for each end */
-	struct net_pipe pipe[2]; /* indexed by the sending side */
+	struct simnet_pipe pipe[2]; /* indexed by the sending side */
 	bool established;
 	bool closed[2];       /* this end closed (sent FIN) or is gone */
 	bool got_fin[2];      /* this end was told the peer closed */
@@ -94,64 +95,64 @@ struct net_conn {
 	uint64_t opened_at;
 };
 
-struct net_link {
+struct simnet_link {
 	bool blocked[2];      /* by sending side: ini->gw, gw->ini */
 	uint64_t bandwidth_Bps; /* 0: unlimited */
 	uint64_t extra_latency_ns;
 };
 
-enum net_node_state {
-	NET_NODE_UP = 0,
-	NET_NODE_PAUSED, /* deliveries wait */
-	NET_NODE_DOWN,   /* connections refused */
+enum simnet_node_state {
+	SIMNET_NODE_UP = 0,
+	SIMNET_NODE_PAUSED, /* deliveries wait */
+	SIMNET_NODE_DOWN,   /* connections refused */
 };
 
-struct net {
+struct simnet {
 	const struct sim_mem *mem;
 	struct evq *q;
 	struct sim_trace *tr;
 	struct sim_rng rng;
-	struct net_params p;
-	struct net_ops ops;
+	struct simnet_params p;
+	struct simnet_ops ops;
 	int inis, gws;
-	struct net_link *links;       /* inis * gws */
-	enum net_node_state *gw_state;
-	struct net_conn **conns;
+	struct simnet_link *links;       /* inis * gws */
+	enum simnet_node_state *gw_state;
+	struct simnet_conn **conns;
 	size_t nconns, conns_cap;
-	uint8_t *scratch;             /* NET_READ_MAX bytes for merged deliveries */
+	uint8_t *scratch;             /* SIMNET_READ_MAX bytes for merged deliveries */
 	uint64_t stats_bytes, stats_pieces, stats_resets, stats_syn_lost, stats_rst_from_restarted;
 };
 
-void net_init(struct net *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
-	const struct sim_rng *rng, const struct net_params *p, const struct net_ops *ops, int inis, int gws);
-void net_fini(struct net *n);
+void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
+	const struct sim_rng *rng, const struct simnet_params *p, const struct simnet_ops *ops, int inis, int gws);
+void simnet_fini(struct simnet *n);
 
 /* Open a connection from initiator ini (its path-th port) to gateway gw.
  * The answer comes through ops->connected (or never, into a partition). */
-struct net_conn *net_connect(struct net *n, int ini, int path, int gw, void *ini_user);
+struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, void *ini_user);
 
 /* Queue bytes from one end. Returns 0, or -1 if that end can no longer send. */
-int net_send(struct net *n, struct net_conn *c, enum net_side from, const struct iovec *iov, int iovcnt);
+int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt);
 /* Close one end: FIN after the queued bytes; that end gets nothing more. */
-void net_close(struct net *n, struct net_conn *c, enum net_side side);
+void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
 /* Abort one end (RST, as close() with SO_LINGER 0): its bytes not yet
  * delivered are dropped, and the other end learns of the reset when the
  * RST gets through (after a partition heals, a pause ends ...). */
-void net_abort(struct net *n, struct net_conn *c, enum net_side side);
+void simnet_abort(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
 /* Reset: both ends are told (after rst_latency), queued bytes are lost. */
-void net_reset(struct net *n, struct net_conn *c, const char *why);
+void simnet_reset(struct simnet *n, struct simnet_conn *c, const char *why);
 
 /* Faults and node states. */
-void net_set_blocked(struct net *n, int ini, int gw, enum net_side from, bool blocked);
-void net_set_slow(struct net *n, int ini, int gw, uint64_t bandwidth_Bps, uint64_t extra_latency_ns);
-void net_stall(struct net *n, struct net_conn *c, uint64_t until);
-void net_gw_state(struct net *n, int gw, enum net_node_state st);
+void simnet_set_blocked(struct simnet *n, int ini, int gw, enum simnet_side from, bool blocked);
+void simnet_set_slow(struct simnet *n, int ini, int gw, uint64_t bandwidth_Bps, uint64_t extra_latency_ns);
+void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until);
+void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st);
 /* A gateway process died: its kernel resets every connection. */
-void net_gw_crash_rst(struct net *n, int gw);
+void simnet_gw_crash_rst(struct simnet *n, int gw);
 /* A gateway machine died: its ends vanish without a word. */
-void net_gw_crash_silent(struct net *n, int gw);
+void simnet_gw_crash_silent(struct simnet *n, int gw);
 
 /* The connection with this id, or NULL. */
-struct net_conn *net_conn_by_id(const struct net *n, uint32_t id);
+struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id);
 
 #endif

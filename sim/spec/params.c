@@ -54,7 +54,7 @@ void params_default(struct sim_params *p)
 		.volatile_cache = true, .destage_ppm = 300000,
 		.exclusive_lock = true, .reopen_delay_ns = SIM_S(1),
 	};
-	p->net = (struct net_params){
+	p->net = (struct simnet_params){
 		.latency = { .min_ns = SIM_US(50), .exp_mean_ns = SIM_US(50), .spike_ppm = 500, .spike_ns = SIM_MS(20) },
 		.split_ppm = 200000, .tiny_ppm = 100000, .rst_latency_ns = SIM_US(100),
 	};

@@ -107,7 +107,7 @@ struct sim_params {
 					anything durable (a write cache that lies) */
 	struct sim_cluster_params cluster;
 	struct sim_reservation_params pr;
-	struct net_params net;
+	struct simnet_params net;
 	uint32_t zero_copy_rx_ppm;   /* deliveries through rt_rx_space/rt_rx_commit */
 	struct fault_list faults;
 	uint32_t trace_mask;         /* (1u << tev_kind) recorded */

@@ -128,7 +128,7 @@ static void draw_disk(struct sim_params *p, struct sim_rng *r)
 
 static void draw_net(struct sim_params *p, struct sim_rng *r)
 {
-	struct net_params *n = &p->net;
+	struct simnet_params *n = &p->net;
 	n->latency.min_ns = us_range(r, SIM_US(10), SIM_MS(1));
 	n->latency.exp_mean_ns = us_range(r, SIM_US(10), SIM_MS(2));
 	n->latency.spike_ppm = (uint32_t)rng_range(r, 0, 5000);

@@ -12,25 +12,25 @@ static void cut(struct world *w, const struct fault *f, int delta)
 	bool to_gw = f->dir == FD_BOTH || f->dir == FD_TO_GW;
 	bool to_ini = f->dir == FD_BOTH || f->dir == FD_TO_INI;
 	if (to_gw) {
-		cnt[NET_INI] += delta;
-		net_set_blocked(&w->net, f->ini, f->gw, NET_INI, cnt[NET_INI] > 0);
+		cnt[SIMNET_INI] += delta;
+		simnet_set_blocked(&w->net, f->ini, f->gw, SIMNET_INI, cnt[SIMNET_INI] > 0);
 	}
 	if (to_ini) {
-		cnt[NET_GW] += delta;
-		net_set_blocked(&w->net, f->ini, f->gw, NET_GW, cnt[NET_GW] > 0);
+		cnt[SIMNET_GW] += delta;
+		simnet_set_blocked(&w->net, f->ini, f->gw, SIMNET_GW, cnt[SIMNET_GW] > 0);
 	}
 }
 
 static void each_conn(struct world *w, const struct fault *f, bool reset)
 {
 	for (size_t i = 0; i < w->net.nconns; i++) {
-		struct net_conn *c = w->net.conns[i];
+		struct simnet_conn *c = w->net.conns[i];
 		if (c->ini != f->ini || c->gw != f->gw || c->dead)
 			continue;
 		if (reset)
-			net_reset(&w->net, c, "fault");
+			simnet_reset(&w->net, c, "fault");
 		else
-			net_stall(&w->net, c, w->q.now + f->dur_ns);
+			simnet_stall(&w->net, c, w->q.now + f->dur_ns);
 	}
 }
 
@@ -71,7 +71,7 @@ static void ev_start(void *a, void *b, uint64_t arg)
 		break;
 	case F_SLOW:
 		world_cov(w, COV_FAULT_SLOW_LINK);
-		net_set_slow(&w->net, f->ini, f->gw, f->a, f->b);
+		simnet_set_slow(&w->net, f->ini, f->gw, f->a, f->b);
 		break;
 	case F_GW_CRASH:
 		world_cov(w, COV_FAULT_GW_CRASH);
@@ -133,7 +133,7 @@ static void ev_heal(void *a, void *b, uint64_t arg)
 		cut(w, f, -1);
 		break;
 	case F_SLOW:
-		net_set_slow(&w->net, f->ini, f->gw, 0, 0);
+		simnet_set_slow(&w->net, f->ini, f->gw, 0, 0);
 		break;
 	case F_GW_CRASH:
 	case F_GW_POWER:

@@ -57,9 +57,9 @@ static void env_free(void *ctx, void *p, size_t size)
 	g->w->mem->free(g->w->mem->ctx, p, size);
 }
 
-static struct net_conn *conn_of(struct wgw *g, rt_conn_id id, const char *what)
+static struct simnet_conn *conn_of(struct wgw *g, rt_conn_id id, const char *what)
 {
-	struct net_conn *c = net_conn_by_id(&g->w->net, id);
+	struct simnet_conn *c = simnet_conn_by_id(&g->w->net, id);
 	if (c == NULL || c->gw != g->idx) {
 		world_violation(g->w, ORACLE_ENGINE, "gateway %d: %s on connection %u it never accepted", g->idx,
 			what, id);
@@ -71,19 +71,19 @@ static struct net_conn *conn_of(struct wgw *g, rt_conn_id id, const char *what)
 static int env_conn_send(void *ctx, rt_conn_id id, const struct iovec *iov, int iovcnt)
 {
 	struct wgw *g = ctx;
-	struct net_conn *c = conn_of(g, id, "conn_send");
+	struct simnet_conn *c = conn_of(g, id, "conn_send");
 	if (c == NULL)
 		return -1;
-	return net_send(&g->w->net, c, NET_GW, iov, iovcnt);
+	return simnet_send(&g->w->net, c, SIMNET_GW, iov, iovcnt);
 }
 
 static void env_conn_close(void *ctx, rt_conn_id id)
 {
 	struct wgw *g = ctx;
-	struct net_conn *c = conn_of(g, id, "conn_close");
+	struct simnet_conn *c = conn_of(g, id, "conn_close");
 	if (c == NULL)
 		return;
-	net_close(&g->w->net, c, NET_GW);
+	simnet_close(&g->w->net, c, SIMNET_GW);
 	world_conn_gone(g->w, c);
 }
 
@@ -205,7 +205,7 @@ static bool start_engine(struct wgw *g)
 	g->state = GW_UP;
 	g->incarnation++;
 	disk_gw_started(&g->w->disk, g->idx);
-	net_gw_state(&g->w->net, g->idx, NET_NODE_UP);
+	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_UP);
 	wcluster_gw_started(g->w, g->idx);
 	wtimer_touch(&g->timer);
 	return true;
@@ -317,8 +317,8 @@ static void ev_gw_timer(void *a, void *b, uint64_t gen)
 	if (g->state == GW_DRAINING && rt_engine_idle(g->eng)) {
 		trace_ev(g->w->tr, g->w->q.now, TEV_GW, "stopped", g->idx, 0, 0, 0, NULL);
 		destroy_engine(g);
-		net_gw_state(&g->w->net, g->idx, NET_NODE_DOWN);
-		net_gw_crash_rst(&g->w->net, g->idx);
+		simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_DOWN);
+		simnet_gw_crash_rst(&g->w->net, g->idx);
 	}
 }
 
@@ -338,7 +338,7 @@ void wgw_rearm(struct wgw *g)
 	evq_push(&g->w->q, d, ev_gw_timer, g, NULL, g->timer.gen);
 }
 
-void wgw_deliver(struct wgw *g, struct net_conn *c, const uint8_t *p, size_t len)
+void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len)
 {
 	if (g->eng == NULL)
 		return;
@@ -348,7 +348,7 @@ void wgw_deliver(struct wgw *g, struct net_conn *c, const uint8_t *p, size_t len
 		return;
 	}
 	world_cov(g->w, COV_NET_ZERO_COPY_RX);
-	while (len > 0 && !c->closed[NET_GW] && !c->dead) {
+	while (len > 0 && !c->closed[SIMNET_GW] && !c->dead) {
 		void *buf = NULL;
 		size_t room = rt_rx_space(g->eng, c->id, &buf);
 		if (room == 0 || buf == NULL) {
@@ -364,7 +364,7 @@ void wgw_deliver(struct wgw *g, struct net_conn *c, const uint8_t *p, size_t len
 	}
 }
 
-void wgw_closed(struct wgw *g, struct net_conn *c)
+void wgw_closed(struct wgw *g, struct simnet_conn *c)
 {
 	if (g->eng == NULL)
 		return;
@@ -373,7 +373,7 @@ void wgw_closed(struct wgw *g, struct net_conn *c)
 	world_conn_gone(g->w, c);
 }
 
-bool wgw_accept(struct wgw *g, struct net_conn *c)
+bool wgw_accept(struct wgw *g, struct simnet_conn *c)
 {
 	if (g->eng == NULL || g->state != GW_UP)
 		return false;
@@ -410,16 +410,16 @@ void wgw_crash(struct wgw *g, bool silent)
 		return;
 	trace_ev(g->w->tr, g->w->q.now, TEV_GW, silent ? "power_off" : "crash", g->idx, 0, 0, 0, NULL);
 	destroy_engine(g);
-	net_gw_state(&g->w->net, g->idx, NET_NODE_DOWN);
+	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_DOWN);
 	if (silent) {
-		net_gw_crash_silent(&g->w->net, g->idx);
+		simnet_gw_crash_silent(&g->w->net, g->idx);
 		/* No FIN or RST marks it: a connection its initiator had
 		 * closed already is over now. */
 		for (size_t i = 0; i < g->w->net.nconns; i++)
 			if (g->w->net.conns[i]->gw == g->idx)
 				world_checker_reap(g->w, g->w->net.conns[i]);
 	} else {
-		net_gw_crash_rst(&g->w->net, g->idx);
+		simnet_gw_crash_rst(&g->w->net, g->idx);
 	}
 }
 
@@ -435,7 +435,7 @@ void wgw_pause(struct wgw *g, bool pause)
 {
 	if (pause && g->state == GW_UP) {
 		g->state = GW_PAUSED;
-		net_gw_state(&g->w->net, g->idx, NET_NODE_PAUSED);
+		simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_PAUSED);
 		trace_ev(g->w->tr, g->w->q.now, TEV_GW, "pause", g->idx, 0, 0, 0, NULL);
 		return;
 	}
@@ -443,7 +443,7 @@ void wgw_pause(struct wgw *g, bool pause)
 		return;
 	g->state = GW_UP;
 	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "resume", g->idx, 0, 0, 0, NULL);
-	net_gw_state(&g->w->net, g->idx, NET_NODE_UP);
+	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_UP);
 	/* Completions that arrived while frozen are handed over in order. */
 	while (g->deferred_head != NULL && g->eng != NULL && g->state == GW_UP) {
 		struct wdeferred *d = g->deferred_head;

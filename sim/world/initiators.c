@@ -17,7 +17,7 @@ static void sess_connect(void *ctx, struct isess *s)
 {
 	(void)ctx;
 	struct wpath *p = s->user;
-	p->conn = net_connect(&p->w->net, p->ini, p->idx, p->gw, p);
+	p->conn = simnet_connect(&p->w->net, p->ini, p->idx, p->gw, p);
 }
 
 static void sess_send(void *ctx, struct isess *s, const struct iovec *iov, int iovcnt)
@@ -25,7 +25,7 @@ static void sess_send(void *ctx, struct isess *s, const struct iovec *iov, int i
 	(void)ctx;
 	struct wpath *p = s->user;
 	if (p->conn != NULL)
-		net_send(&p->w->net, p->conn, NET_INI, iov, iovcnt);
+		simnet_send(&p->w->net, p->conn, SIMNET_INI, iov, iovcnt);
 }
 
 static void sess_disconnect(void *ctx, struct isess *s, bool graceful)
@@ -33,9 +33,9 @@ static void sess_disconnect(void *ctx, struct isess *s, bool graceful)
 	(void)ctx;
 	struct wpath *p = s->user;
 	if (p->conn != NULL && graceful)
-		net_close(&p->w->net, p->conn, NET_INI);
+		simnet_close(&p->w->net, p->conn, SIMNET_INI);
 	else if (p->conn != NULL)
-		net_abort(&p->w->net, p->conn, NET_INI);
+		simnet_abort(&p->w->net, p->conn, SIMNET_INI);
 	p->conn = NULL;
 }
 
@@ -324,14 +324,14 @@ void wini_rearm(struct wini *in)
 	evq_push(&in->w->q, d, ev_ini_timer, in, NULL, in->timer.gen);
 }
 
-void wini_connected(struct wpath *p, struct net_conn *c, bool ok)
+void wini_connected(struct wpath *p, struct simnet_conn *c, bool ok)
 {
 	struct wini *in = &p->w->inis[p->ini];
 	wtimer_touch(&in->timer);
 	if (p->conn != c) {
 		/* The session gave up on this connection already. */
 		if (ok)
-			net_close(&p->w->net, c, NET_INI);
+			simnet_close(&p->w->net, c, SIMNET_INI);
 		return;
 	}
 	if (ok) {
@@ -342,7 +342,7 @@ void wini_connected(struct wpath *p, struct net_conn *c, bool ok)
 	isess_on_connect_failed(&p->sess, p->w->q.now);
 }
 
-void wini_deliver(struct wpath *p, struct net_conn *c, const uint8_t *data, size_t len)
+void wini_deliver(struct wpath *p, struct simnet_conn *c, const uint8_t *data, size_t len)
 {
 	if (p->conn != c)
 		return;
@@ -350,9 +350,9 @@ void wini_deliver(struct wpath *p, struct net_conn *c, const uint8_t *data, size
 	isess_on_bytes(&p->sess, p->w->q.now, data, len);
 }
 
-void wini_closed(struct wpath *p, struct net_conn *c)
+void wini_closed(struct wpath *p, struct simnet_conn *c)
 {
-	net_close(&p->w->net, c, NET_INI);
+	simnet_close(&p->w->net, c, SIMNET_INI);
 	if (p->conn != c)
 		return;
 	p->conn = NULL;

@@ -92,7 +92,7 @@ static void ev_settled(void *a, void *b, uint64_t conn)
 	oatt_settled(&w->att, (uint32_t)conn, w->q.now);
 }
 
-void world_conn_gone(struct world *w, struct net_conn *c)
+void world_conn_gone(struct world *w, struct simnet_conn *c)
 {
 	if (!oatt_closed(&w->att, c->id))
 		return;
@@ -102,7 +102,7 @@ void world_conn_gone(struct world *w, struct net_conn *c)
 
 /* ---- network glue ---- */
 
-static bool net_accept(void *ctx, struct net_conn *c)
+static bool on_net_accept(void *ctx, struct simnet_conn *c)
 {
 	struct world *w = ctx;
 	if (!wgw_accept(&w->gws[c->gw], c))
@@ -117,7 +117,7 @@ static bool net_accept(void *ctx, struct net_conn *c)
 }
 
 /* Was c marked to be reset at its first bytes? Forget it if so. */
-static bool take_login_drop(struct world *w, const struct net_conn *c)
+static bool take_login_drop(struct world *w, const struct simnet_conn *c)
 {
 	for (unsigned i = 0; i < w->ndrop; i++) {
 		if (w->drop_conns[i] == c->id) {
@@ -128,38 +128,38 @@ static bool take_login_drop(struct world *w, const struct net_conn *c)
 	return false;
 }
 
-static void net_connected(void *ctx, struct net_conn *c, bool ok)
+static void on_net_connected(void *ctx, struct simnet_conn *c, bool ok)
 {
 	(void)ctx;
-	wini_connected(c->user[NET_INI], c, ok);
+	wini_connected(c->user[SIMNET_INI], c, ok);
 }
 
-static void net_deliver(void *ctx, struct net_conn *c, enum net_side to, const uint8_t *p, size_t len)
+static void on_net_deliver(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
 {
 	struct world *w = ctx;
-	if (len < NET_READ_MAX && c->pipe[to == NET_GW ? NET_INI : NET_GW].head != NULL)
+	if (len < SIMNET_READ_MAX && c->pipe[to == SIMNET_GW ? SIMNET_INI : SIMNET_GW].head != NULL)
 		world_cov(w, COV_NET_SPLIT_DELIVERY);
-	if (to == NET_GW) {
+	if (to == SIMNET_GW) {
 		bool drop = w->ndrop > 0 && take_login_drop(w, c);
 		wgw_deliver(&w->gws[c->gw], c, p, len);
 		if (drop && !c->dead) {
 			trace_ev(w->tr, w->q.now, TEV_CONN, "login_drop", c->ini, (int)c->id, (uint64_t)c->gw, 0,
 				",\"gw\":%d", c->gw);
-			net_reset(&w->net, c, "login_drop");
+			simnet_reset(&w->net, c, "login_drop");
 		}
 	} else {
-		wini_deliver(c->user[NET_INI], c, p, len);
+		wini_deliver(c->user[SIMNET_INI], c, p, len);
 	}
 }
 
-static void net_closed(void *ctx, struct net_conn *c, enum net_side to, bool reset)
+static void on_net_closed(void *ctx, struct simnet_conn *c, enum simnet_side to, bool reset)
 {
 	struct world *w = ctx;
 	(void)reset;
-	if (to == NET_GW)
+	if (to == SIMNET_GW)
 		wgw_closed(&w->gws[c->gw], c);
 	else
-		wini_closed(c->user[NET_INI], c);
+		wini_closed(c->user[SIMNET_INI], c);
 }
 
 static void checker_free(struct world *w, uint32_t id)
@@ -176,7 +176,7 @@ static void trace_pdu(void *ctx, const struct oproto *o, bool from_target, const
 {
 	struct world *w = ctx;
 	const uint8_t *bhs = rx->bhs;
-	struct net_conn *c = net_conn_by_id(&w->net, o->conn);
+	struct simnet_conn *c = simnet_conn_by_id(&w->net, o->conn);
 	trace_ev(w->tr, w->q.now, TEV_PDU, from_target ? "tgt" : "ini", c ? c->ini : -1, (int)o->conn,
 		pdu_opcode(bhs), rx->dsl,
 		",\"op\":\"%s\",\"flags\":%u,\"itt\":%u,\"w20\":%u,\"sn\":%u,\"exp\":%u,\"max\":%u,\"w36\":%u,\"off\":%u,\"w44\":%u,\"dsl\":%u",
@@ -185,14 +185,14 @@ static void trace_pdu(void *ctx, const struct oproto *o, bool from_target, const
 		pdu_w(bhs, PDU_OFF_W40), pdu_w(bhs, PDU_OFF_W44), rx->dsl);
 }
 
-static void net_wire(void *ctx, struct net_conn *c, enum net_wire what, enum net_side from, const uint8_t *p,
+static void on_net_wire(void *ctx, struct simnet_conn *c, enum simnet_wire what, enum simnet_side from, const uint8_t *p,
 	size_t len)
 {
 	struct world *w = ctx;
 	if (w->obs.wire != NULL)
-		w->obs.wire(w->obs.ctx, w->q.now, c->id, c->ini, c->path, c->gw, (int)what, from == NET_GW, p, len);
+		w->obs.wire(w->obs.ctx, w->q.now, c->id, c->ini, c->path, c->gw, (int)what, from == SIMNET_GW, p, len);
 	switch (what) {
-	case NET_WIRE_OPEN:
+	case SIMNET_WIRE_OPEN:
 		w->checkers = sim_grow(w->mem, w->checkers, sizeof(*w->checkers), &w->checkers_cap, c->id + 1);
 		w->checkers[c->id] = sim_zalloc(w->mem, sizeof(struct oproto));
 		oproto_init(w->checkers[c->id], w->mem, c->id, w->p->tgt.cmd_window);
@@ -201,17 +201,17 @@ static void net_wire(void *ctx, struct net_conn *c, enum net_wire what, enum net
 			w->checkers[c->id]->on_pdu_ctx = w;
 		}
 		break;
-	case NET_WIRE_DATA: {
+	case SIMNET_WIRE_DATA: {
 		struct oproto *o = c->id < w->checkers_cap ? w->checkers[c->id] : NULL;
-		if (o != NULL && !oproto_bytes(o, from == NET_GW, p, len))
+		if (o != NULL && !oproto_bytes(o, from == SIMNET_GW, p, len))
 			world_violation(w, ORACLE_PROTOCOL, "initiator %d path %d gateway %d: %s", c->ini, c->path, c->gw,
 				o->why);
 		break;
 	}
-	case NET_WIRE_FIN:
+	case SIMNET_WIRE_FIN:
 		world_checker_reap(w, c);
 		break;
-	case NET_WIRE_RST:
+	case SIMNET_WIRE_RST:
 		checker_free(w, c->id);
 		break;
 	}
@@ -220,9 +220,9 @@ static void net_wire(void *ctx, struct net_conn *c, enum net_wire what, enum net
 /* A FIN closes one direction only (TCP half-close): the other end may
  * still send PDUs, and they are checked, until it closes too, vanishes
  * with its node, or a reset ends the connection. */
-void world_checker_reap(struct world *w, const struct net_conn *c)
+void world_checker_reap(struct world *w, const struct simnet_conn *c)
 {
-	if (c->dead || (c->closed[NET_INI] && c->closed[NET_GW]))
+	if (c->dead || (c->closed[SIMNET_INI] && c->closed[SIMNET_GW]))
 		checker_free(w, c->id);
 }
 
@@ -307,9 +307,9 @@ static void build_shared(struct world *w)
 	w->wlcfg.stop_at_ns = p->duration_ns;
 }
 
-static const struct net_ops world_net_ops = {
-	.accept = net_accept, .connected = net_connected, .deliver = net_deliver,
-	.closed = net_closed, .wire = net_wire,
+static const struct simnet_ops world_net_ops = {
+	.accept = on_net_accept, .connected = on_net_connected, .deliver = on_net_deliver,
+	.closed = on_net_closed, .wire = on_net_wire,
 };
 
 struct world *world_create(const struct sim_params *p, const struct sim_mem *mem, struct sim_trace *tr,
@@ -328,9 +328,9 @@ struct world *world_create(const struct sim_params *p, const struct sim_mem *mem
 	rng_stream(&w->rng_rx, p->seed, "rx_mode", 0);
 	struct sim_rng rng;
 	rng_stream(&rng, p->seed, "net", 0);
-	struct net_ops nops = world_net_ops;
+	struct simnet_ops nops = world_net_ops;
 	nops.ctx = w;
-	net_init(&w->net, mem, &w->q, tr, &rng, &p->net, &nops, p->initiators, p->gateways);
+	simnet_init(&w->net, mem, &w->q, tr, &rng, &p->net, &nops, p->initiators, p->gateways);
 	struct disk_params dp = p->disk;
 	dp.blocks = p->blocks;
 	dp.block_size = p->block_size;
@@ -527,7 +527,7 @@ void world_destroy(struct world *w)
 	for (size_t id = 0; id < w->checkers_cap; id++)
 		checker_free(w, (uint32_t)id);
 	sim_free(mem, w->checkers, w->checkers_cap * sizeof(*w->checkers));
-	net_fini(&w->net);
+	simnet_fini(&w->net);
 	disk_fini(&w->disk);
 	oatt_fini(&w->att);
 	odata_fini(&w->od);

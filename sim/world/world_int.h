@@ -71,7 +71,7 @@ struct wpath {
 	struct world *w;
 	int ini, idx, gw;
 	struct isess sess;
-	struct net_conn *conn;
+	struct simnet_conn *conn;
 	uint64_t down_at;         /* the session went down (SIM_NEVER: up or never was) */
 	uint64_t relogin_max_ns;
 };
@@ -108,7 +108,7 @@ struct world {
 	struct sim_trace *tr;
 	struct world_wire_obs obs;
 	struct evq q;
-	struct net net;
+	struct simnet net;
 	struct disk disk;
 	struct odata od;
 	struct oatt att;
@@ -160,9 +160,9 @@ void wtimer_touch(struct wtimer *t);
 void wgw_init(struct world *w, struct wgw *g);
 void wgw_fini(struct wgw *g);
 void wgw_rearm(struct wgw *g);
-void wgw_deliver(struct wgw *g, struct net_conn *c, const uint8_t *p, size_t len);
-void wgw_closed(struct wgw *g, struct net_conn *c);
-bool wgw_accept(struct wgw *g, struct net_conn *c);
+void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len);
+void wgw_closed(struct wgw *g, struct simnet_conn *c);
+bool wgw_accept(struct wgw *g, struct simnet_conn *c);
 void wgw_disk_done(struct wgw *g, struct rt_disk_io *io);
 void wgw_crash(struct wgw *g, bool silent);
 void wgw_restart(struct wgw *g);
@@ -181,15 +181,15 @@ void wini_fini(struct wini *in);
 void wini_rearm(struct wini *in);
 void wini_start(struct wini *in);
 void wini_logout(struct wini *in);
-void wini_connected(struct wpath *p, struct net_conn *c, bool ok);
-void wini_deliver(struct wpath *p, struct net_conn *c, const uint8_t *data, size_t len);
-void wini_closed(struct wpath *p, struct net_conn *c);
+void wini_connected(struct wpath *p, struct simnet_conn *c, bool ok);
+void wini_deliver(struct wpath *p, struct simnet_conn *c, const uint8_t *data, size_t len);
+void wini_closed(struct wpath *p, struct simnet_conn *c);
 
 /* The target's side of connection c is gone (closed, reset, crashed):
  * its unanswered writes settle once the gateway's disk writes drain. */
-void world_conn_gone(struct world *w, struct net_conn *c);
+void world_conn_gone(struct world *w, struct simnet_conn *c);
 /* Free c's protocol checker once neither end can send any more. */
-void world_checker_reap(struct world *w, const struct net_conn *c);
+void world_checker_reap(struct world *w, const struct simnet_conn *c);
 
 /* world/faults.c */
 void wfault_schedule(struct world *w);
