@@ -5,7 +5,6 @@
  * the engine allocated is freed). */
 #include <stdio.h>
 
-#include "sim/initiator/block.h"
 #include "sim/base/time.h"
 #include "sim/world/world_int.h"
 
@@ -85,36 +84,6 @@ static void env_conn_close(void *ctx, rt_conn_id id)
 		return;
 	simnet_close(&g->w->net, c, SIMNET_GW);
 	world_conn_gone(g->w, c);
-}
-
-/* White box: every version in a write must still belong to a task this
- * gateway may execute (oracle/attempts.h). */
-static void check_write_owner(struct wgw *g, const struct rt_disk_io *io)
-{
-	uint32_t bs = g->w->p->block_size;
-	uint64_t last = 0;
-	for (uint64_t off = 0; off + bs <= io->len; off += bs) {
-		uint64_t ver, other;
-		enum block_kind k = block_decode(io->buf + off, bs, (io->offset + off) / bs, &ver, &other);
-		if ((k != BLOCK_OK && k != BLOCK_WRONG_LBA) || ver == last)
-			continue;
-		last = ver;
-		if (!oatt_may_write(&g->w->att, ver, g->idx))
-			world_violation(g->w, ORACLE_DATA,
-				"gateway %d wrote version %llu (block %llu of a %llu-block write at lba %llu%s) after every command carrying it there was answered or its connection was gone",
-				g->idx, (unsigned long long)ver, (unsigned long long)(off / bs),
-				(unsigned long long)(io->len / bs), (unsigned long long)(io->offset / bs),
-				k == BLOCK_WRONG_LBA ? ", a block written for another lba" : "");
-	}
-}
-
-static void env_disk_submit(void *ctx, struct rt_disk_io *io)
-{
-	struct wgw *g = ctx;
-	if (io->op == RT_DISK_WRITE && io->buf != NULL)
-		check_write_owner(g, io);
-	wmetrics_write_submitted(g->w, g->idx, io);
-	wbackend_submit(g, io);
 }
 
 static int env_state_save(void *ctx, const char *key, const void *buf, size_t len)
@@ -228,7 +197,7 @@ void wgw_init(struct world *w, struct wgw *g)
 	rng_stream(&g->rng, w->p->seed, "gateway", (uint32_t)g->idx);
 	g->env = (struct rt_env){ .ctx = g, .now_ns = env_now, .random_u64 = env_random, .alloc = env_alloc,
 		.free = env_free, .conn_send = env_conn_send, .conn_close = env_conn_close,
-		.disk_submit = env_disk_submit, .state_save = env_state_save, .state_load = env_state_load,
+		.disk_submit = diskpath_submit, .state_save = env_state_save, .state_load = env_state_load,
 		.log = env_log };
 	build_config(w, g);
 	char err[256];
@@ -237,16 +206,6 @@ void wgw_init(struct world *w, struct wgw *g)
 		return;
 	}
 	start_engine(g);
-}
-
-static void drop_deferred(struct wgw *g)
-{
-	while (g->deferred_head != NULL) {
-		struct wdeferred *d = g->deferred_head;
-		g->deferred_head = d->next;
-		sim_free(g->w->mem, d, sizeof(*d));
-	}
-	g->deferred_tail = NULL;
 }
 
 static void add_stats(struct rt_stats *t, const struct rt_stats *s)
@@ -282,10 +241,7 @@ static void destroy_engine(struct wgw *g)
 	g->w->engine_leaked += g->live_bytes;
 	g->live_bytes = 0;
 	g->alloc_fail_left = 0; /* a new process does not inherit them */
-	drop_deferred(g);
-	disk_forget_gw(&g->w->disk, g->idx);
-	wbackend_forget(g);
-	wmetrics_forget_gw(g->w, g->idx);
+	diskpath_forget(g);
 	g->state = GW_DOWN;
 	g->timer.at = SIM_NEVER;
 	g->timer.gen++;
@@ -381,27 +337,6 @@ bool wgw_accept(struct wgw *g, struct simnet_conn *c)
 	return rt_on_accept(g->eng, c->id, g->portal_index) == 0;
 }
 
-void wgw_disk_done(struct wgw *g, struct rt_disk_io *io)
-{
-	if (g->eng == NULL)
-		return;
-	io = wbackend_done(g, io);
-	if (io == NULL)
-		return; /* the backend answered it already (command timeout) */
-	if (g->state == GW_PAUSED) {
-		struct wdeferred *d = sim_zalloc(g->w->mem, sizeof(*d));
-		d->io = io;
-		if (g->deferred_tail != NULL)
-			g->deferred_tail->next = d;
-		else
-			g->deferred_head = d;
-		g->deferred_tail = d;
-		return;
-	}
-	wtimer_touch(&g->timer);
-	rt_on_disk_done(g->eng, io);
-}
-
 /* ---- faults ---- */
 
 void wgw_crash(struct wgw *g, bool silent)
@@ -445,15 +380,7 @@ void wgw_pause(struct wgw *g, bool pause)
 	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "resume", g->idx, 0, 0, 0, NULL);
 	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_UP);
 	/* Completions that arrived while frozen are handed over in order. */
-	while (g->deferred_head != NULL && g->eng != NULL && g->state == GW_UP) {
-		struct wdeferred *d = g->deferred_head;
-		g->deferred_head = d->next;
-		if (g->deferred_head == NULL)
-			g->deferred_tail = NULL;
-		struct rt_disk_io *io = d->io;
-		sim_free(g->w->mem, d, sizeof(*d));
-		rt_on_disk_done(g->eng, io);
-	}
+	diskpath_resume(g);
 	wtimer_touch(&g->timer);
 }
 

@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "sim/initiator/block.h"
 #include "sim/base/time.h"
 #include "sim/world/world_int.h"
 
@@ -226,42 +225,7 @@ void world_checker_reap(struct world *w, const struct simnet_conn *c)
 		checker_free(w, c->id);
 }
 
-/* ---- disk glue ---- */
-
-/* White box, SAM-5 §7.2: once a task is gone (answered, FUNCTION
- * COMPLETE for its ABORT TASK, or its nexus lost and the gateway's writes
- * drained) nothing it started may still change the medium. */
-static void check_landing(struct world *w, int gw, const struct rt_disk_io *io)
-{
-	uint32_t bs = w->p->block_size;
-	uint64_t last = 0;
-	for (uint64_t off = 0; off + bs <= io->len; off += bs) {
-		uint64_t ver, other;
-		enum block_kind k = block_decode(io->buf + off, bs, (io->offset + off) / bs, &ver, &other);
-		if ((k != BLOCK_OK && k != BLOCK_WRONG_LBA) || ver == last)
-			continue;
-		last = ver;
-		if (!oatt_may_land(&w->att, ver, gw))
-			world_violation_at(w, ORACLE_DATA,
-				&(struct violation_site){ .ini = -1, .block_known = true, .lba = (io->offset + off) / bs,
-					.ver = ver },
-				"gateway %d: a write of version %llu (lba %llu) landed after every command carrying it there was answered (status or ABORT TASK complete) or settled",
-				gw, (unsigned long long)ver, (unsigned long long)((io->offset + off) / bs));
-	}
-}
-
-static void disk_done(void *ctx, int gw, struct rt_disk_io *io)
-{
-	struct world *w = ctx;
-	if (io->status == RT_DISK_ERR_READ)
-		world_cov(w, COV_DISK_READ_ERROR);
-	if (io->status == RT_DISK_ERR_WRITE)
-		world_cov(w, COV_DISK_WRITE_ERROR);
-	if (io->op == RT_DISK_WRITE && io->status == RT_DISK_OK && io->buf != NULL)
-		check_landing(w, gw, io);
-	wmetrics_write_done(w, gw, io);
-	wgw_disk_done(&w->gws[gw], io);
-}
+/* ---- disk glue: the round trip of an I/O is disk_path.c's ---- */
 
 static void disk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint8_t *data, bool durable)
 {
@@ -334,7 +298,7 @@ struct world *world_create(const struct sim_params *p, const struct sim_mem *mem
 	struct disk_params dp = p->disk;
 	dp.blocks = p->blocks;
 	dp.block_size = p->block_size;
-	struct disk_ops dops = { .ctx = w, .done = disk_done, .applied = disk_applied };
+	struct disk_ops dops = { .ctx = w, .done = diskpath_disk_done, .applied = disk_applied };
 	rng_stream(&rng, p->seed, "disk", 0);
 	disk_init(&w->disk, mem, &w->q, tr, &rng, &dp, &dops);
 	/* Without a volatile cache somewhere, every acknowledged write is durable. */

@@ -36,9 +36,11 @@ enum gw_state {
 	GW_DRAINING, /* graceful shutdown in progress */
 };
 
-struct wdeferred {
-	struct wdeferred *next;
-	struct rt_disk_io *io;
+/* A gateway's share of the disk path (disk_path.c). */
+struct wdiskpath {
+	struct wdeferred *deferred_head, *deferred_tail; /* disk completions held while paused */
+	struct wshadow *shadows;  /* disk requests behind a command timeout */
+	uint64_t shadow_ids;
 };
 
 struct wgw {
@@ -59,11 +61,9 @@ struct wgw {
 	uint64_t alloc_fail_left; /* the next allocations that fail */
 	uint64_t incarnation;
 	bool stopped;             /* the world is over: no restarts */
-	struct wdeferred *deferred_head, *deferred_tail; /* disk completions held while paused */
 	struct rt_stats stats_total;
 	struct wwrite *writes;    /* disk writes in flight (world/measure.c) */
-	struct wshadow *shadows;  /* disk requests behind a command timeout (world/disk_path.c) */
-	uint64_t shadow_ids;
+	struct wdiskpath dp;
 	uint64_t superseded_at;   /* another gateway last took over writing from it (world/measure.c) */
 };
 
@@ -163,7 +163,6 @@ void wgw_rearm(struct wgw *g);
 void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len);
 void wgw_closed(struct wgw *g, struct simnet_conn *c);
 bool wgw_accept(struct wgw *g, struct simnet_conn *c);
-void wgw_disk_done(struct wgw *g, struct rt_disk_io *io);
 void wgw_crash(struct wgw *g, bool silent);
 void wgw_restart(struct wgw *g);
 void wgw_pause(struct wgw *g, bool pause);
@@ -206,13 +205,14 @@ void wcluster_failover(struct world *w, int gw);
 /* An initiator asks for gw's group to be activated (explicit ALUA). */
 void wcluster_activate(struct world *w, int ini, int gw);
 
-/* world/disk_path.c: between a gateway's engine and the disk. */
-struct wshadow;
-void wbackend_submit(struct wgw *g, struct rt_disk_io *io);
-/* The disk completed io: the engine's request to complete, or NULL if
- * the backend answered it already. */
-struct rt_disk_io *wbackend_done(struct wgw *g, struct rt_disk_io *io);
-void wbackend_forget(struct wgw *g);
+/* world/disk_path.c: a gateway's disk I/O, from rt_env.disk_submit to
+ * rt_on_disk_done, through the backstore path and the disk. */
+void diskpath_submit(void *gateway, struct rt_disk_io *io);        /* rt_env.disk_submit, ctx a wgw */
+void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io); /* disk_ops.done, ctx the world */
+/* The gateway resumed: the completions held while it was paused, in order. */
+void diskpath_resume(struct wgw *g);
+/* The gateway's engine is gone: drop what the path held for it. */
+void diskpath_forget(struct wgw *g);
 
 /* world/measure.c */
 struct wwrite;
