@@ -1,8 +1,8 @@
 /* mem: the simulator's allocator seam.
  *
- * Nothing in sim/ calls malloc: whoever builds a world (sim/main.c, a unit
+ * Nothing in sim/ calls malloc: whoever builds a world (sim/host/io.c, a unit
  * test) hands in one of these. The owner decides what running out of host
- * memory means (main.c aborts: a simulator that cannot allocate has no
+ * memory means (host/io.c aborts: a simulator that cannot allocate has no
  * meaningful world left), so sim code treats a NULL return as impossible
  * and asserts it. Every free gets the size given to alloc, which lets the
  * owner count live bytes and report leaks.

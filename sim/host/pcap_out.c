@@ -56,7 +56,7 @@ static void *mem_alloc(void *ctx, size_t size)
 	(void)ctx;
 	void *p = malloc(size);
 	if (p == NULL)
-		abort(); /* as sim/main.c: no world is left without memory (sim/mem.h) */
+		abort(); /* as host/io.c: no world is left without memory (sim/base/mem.h) */
 	return p;
 }
 
@@ -207,7 +207,7 @@ static void framers_start(struct out_pcap *o, struct pconn *c)
 
 /* The initiator's offers ("CRC32C,None") are not outcomes; only its
  * declaration of MaxRecvDataSegmentLength is, as the protocol oracle
- * reads a login (sim/oproto.c). */
+ * reads a login (sim/oracle/protocol.c). */
 static void ini_key(void *ctx, const char *key, const char *value)
 {
 	if (strcmp(key, "MaxRecvDataSegmentLength") == 0)

@@ -1,6 +1,6 @@
 /* host/pcap_out: the simulated wire as a pcap file that Wireshark's iSCSI
  * dissector reads (TCP port 3260). File output, so outside the
- * deterministic core: only sim/main.c uses it.
+ * deterministic core: only sim/host/ uses it.
  *
  * Every simulated connection gets synthesized Ethernet/IPv4/TCP headers
  * (initiator 10.1.<ini>.<path+1>, gateway 10.0.0.<gw+1>:3260), a

@@ -7,7 +7,7 @@
  * the oracle's verdict marked where and when, its text wrapped; a legend.
  * Self-contained (no external font, style or script), so a report can
  * inline it. A trace observer (trace.h); it writes a file, so only
- * sim/main.c uses it. Owns its event arrays until out_svg_write.
+ * sim/host/ uses it. Owns its event arrays until out_svg_write.
  */
 #ifndef SIM_OUT_SVG_H
 #define SIM_OUT_SVG_H

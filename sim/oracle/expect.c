@@ -54,7 +54,7 @@ static int parse_bound(struct scenario_expect *e, char *tok, char *err, size_t c
 	name[at] = '\0';
 	enum metric_id m = metric_parse(name);
 	if (m == METRIC_COUNT)
-		return fail(err, cap, "unknown metric '%s' (sim/metrics.h)", name);
+		return fail(err, cap, "unknown metric '%s' (sim/world/metrics.h)", name);
 	const char *p = tok + at;
 	enum bound_op op;
 	if (strncmp(p, "<=", 2) == 0)

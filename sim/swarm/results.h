@@ -1,7 +1,7 @@
 /* swarm/results: what a swarm found, whatever ran it: the seeds of one shard,
  * the sum of its worlds, the results file that carries a shard's sum from
  * one machine to another, the merge of shard sums, and the Markdown report.
- * Pure text in and out, like scenario.h: sim/main.c reads and writes the
+ * Pure text in and out, like scenario.h: sim/host/ reads and writes the
  * files. Owns nothing.
  *
  * Sharding: `--seeds A..B --shard I/N` (I is 1-based, 1 <= I <= N) runs
