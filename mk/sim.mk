@@ -19,10 +19,11 @@
 BENCH_TARGETS += bench-sim
 
 SIM_BUGS := ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover
-# Files of sim/ that may talk to the OS (CLI, file output); the rest is the
-# deterministic core and is checked for it by tools/test-steps.d/20-sim.sh.
-SIM_HOST_SRC := sim/main.c sim/out_pcap.c sim/out_svg.c
-SIM_CORE_SRC := $(sort $(filter-out $(SIM_HOST_SRC),$(wildcard sim/*.c)))
+# By folder (sim/README.md): sim/host/ may talk to the OS (CLI, file
+# output); every other folder but tests/ is the deterministic core, checked
+# for it by sim/tests/purity.sh.
+SIM_HOST_SRC := $(sort $(wildcard sim/host/*.c))
+SIM_CORE_SRC := $(sort $(filter-out sim/host/% sim/tests/%,$(wildcard sim/*/*.c)))
 SIM_TEST_SRC := $(sort $(wildcard sim/tests/test_*.c))
 LIB_SIM := -lnettle -lpcap -lm
 

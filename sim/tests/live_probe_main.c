@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/isess.h"
-#include "sim/time.h"
+#include "sim/initiator/session.h"
+#include "sim/base/time.h"
 
 struct probe {
 	const char *host;

@@ -10,7 +10,7 @@
 # a half-closed connection still carries PDUs the other way, and those
 # tshark decodes in a TCP stream after its first FIN are shown apart. The
 # count matters: a PDU the dissector misframes is often dropped silently
-# rather than flagged (sim/out_pcap.h, digests).
+# rather than flagged (sim/host/pcap_out.h, digests).
 set -uo pipefail
 isim=$1
 shift

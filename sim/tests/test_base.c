@@ -2,10 +2,10 @@
  * CRC32C, block contents. */
 #include <check.h>
 
-#include "sim/block.h"
-#include "sim/crc.h"
-#include "sim/evq.h"
-#include "sim/rng.h"
+#include "sim/initiator/block.h"
+#include "sim/initiator/crc32c.h"
+#include "sim/base/evq.h"
+#include "sim/base/rng.h"
 #include "tmem.h"
 
 START_TEST(rng_same_stream_same_sequence)

@@ -3,8 +3,8 @@
  * nothing, where the same faults tear and half-write plain writes. */
 #include <check.h>
 
-#include "sim/disk.h"
-#include "sim/time.h"
+#include "sim/infra/disk.h"
+#include "sim/base/time.h"
 #include "tmem.h"
 
 #define AT_BLOCKS 256u

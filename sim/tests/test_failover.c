@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/block.h"
-#include "sim/expect.h"
-#include "sim/oatt.h"
-#include "sim/odata.h"
-#include "sim/scenario.h"
-#include "sim/time.h"
-#include "sim/world.h"
+#include "sim/initiator/block.h"
+#include "sim/oracle/expect.h"
+#include "sim/oracle/attempts.h"
+#include "sim/oracle/data.h"
+#include "sim/spec/scenario.h"
+#include "sim/base/time.h"
+#include "sim/world/world.h"
 #include "tmem.h"
 
 #define BS 512u

@@ -2,8 +2,8 @@
  * puts on the wire for each RFC 7143 rule, and how it recovers. */
 #include <check.h>
 
-#include "sim/isess.h"
-#include "sim/time.h"
+#include "sim/initiator/session.h"
+#include "sim/base/time.h"
 #include "tmem.h"
 
 #define MAX_PDUS 64

@@ -2,20 +2,20 @@
  * and what survives. */
 #include <check.h>
 
-#include "sim/disk.h"
-#include "sim/net.h"
-#include "sim/time.h"
+#include "sim/infra/disk.h"
+#include "sim/infra/simnet.h"
+#include "sim/base/time.h"
 #include "tmem.h"
 
 /* ---- network ---- */
 
-#define NH_GOT_MAX (3 * NET_READ_MAX) /* bytes a test end can receive */
+#define NH_GOT_MAX (3 * SIMNET_READ_MAX) /* bytes a test end can receive */
 
 struct nh {
 	struct tmem m;
 	struct evq q;
 	struct sim_trace tr;
-	struct net n;
+	struct simnet n;
 	uint8_t got[2][NH_GOT_MAX];
 	size_t got_len[2];
 	unsigned pieces[2];
@@ -25,7 +25,7 @@ struct nh {
 	bool refuse;
 };
 
-static bool n_accept(void *ctx, struct net_conn *c)
+static bool n_accept(void *ctx, struct simnet_conn *c)
 {
 	(void)c;
 	struct nh *h = ctx;
@@ -33,7 +33,7 @@ static bool n_accept(void *ctx, struct net_conn *c)
 	return !h->refuse;
 }
 
-static void n_connected(void *ctx, struct net_conn *c, bool ok)
+static void n_connected(void *ctx, struct simnet_conn *c, bool ok)
 {
 	(void)c;
 	struct nh *h = ctx;
@@ -43,7 +43,7 @@ static void n_connected(void *ctx, struct net_conn *c, bool ok)
 		h->connected_fail++;
 }
 
-static void n_deliver(void *ctx, struct net_conn *c, enum net_side to, const uint8_t *p, size_t len)
+static void n_deliver(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
 {
 	(void)c;
 	struct nh *h = ctx;
@@ -56,7 +56,7 @@ static void n_deliver(void *ctx, struct net_conn *c, enum net_side to, const uin
 	h->odd_cuts += h->got_len[to] % 100 != 0;
 }
 
-static void n_closed(void *ctx, struct net_conn *c, enum net_side to, bool reset)
+static void n_closed(void *ctx, struct simnet_conn *c, enum simnet_side to, bool reset)
 {
 	(void)c;
 	struct nh *h = ctx;
@@ -64,24 +64,24 @@ static void n_closed(void *ctx, struct net_conn *c, enum net_side to, bool reset
 	h->resets[to] += reset;
 }
 
-static void n_wire(void *ctx, struct net_conn *c, enum net_wire w, enum net_side from, const uint8_t *p, size_t len)
+static void n_wire(void *ctx, struct simnet_conn *c, enum simnet_wire w, enum simnet_side from, const uint8_t *p, size_t len)
 {
 	(void)ctx, (void)c, (void)w, (void)from, (void)p, (void)len;
 }
 
-static struct nh *net_setup(uint32_t split_ppm)
+static struct nh *simnet_setup(uint32_t split_ppm)
 {
 	static struct nh h;
 	memset(&h, 0, sizeof(h));
 	tmem_init(&h.m);
 	evq_init(&h.q, &h.m.mem);
 	trace_init(&h.tr, 0);
-	struct net_params p = { .latency = { .min_ns = SIM_US(100), .exp_mean_ns = SIM_US(50) },
+	struct simnet_params p = { .latency = { .min_ns = SIM_US(100), .exp_mean_ns = SIM_US(50) },
 		.split_ppm = split_ppm, .tiny_ppm = 300000, .rst_latency_ns = SIM_US(10) };
-	struct net_ops ops = { &h, n_accept, n_connected, n_deliver, n_closed, n_wire };
+	struct simnet_ops ops = { &h, n_accept, n_connected, n_deliver, n_closed, n_wire };
 	struct sim_rng rng;
 	rng_stream(&rng, 5, "net", 0);
-	net_init(&h.n, &h.m.mem, &h.q, &h.tr, &rng, &p, &ops, 2, 2);
+	simnet_init(&h.n, &h.m.mem, &h.q, &h.tr, &rng, &p, &ops, 2, 2);
 	return &h;
 }
 
@@ -92,194 +92,194 @@ static void run_until(struct nh *h, uint64_t t)
 	h->q.now = t > h->q.now ? t : h->q.now;
 }
 
-static void net_teardown(struct nh *h)
+static void simnet_teardown(struct nh *h)
 {
-	net_fini(&h->n);
+	simnet_fini(&h->n);
 	evq_fini(&h->q);
 	ck_assert_uint_eq(h->m.live, 0);
 }
 
-static struct net_conn *open_conn(struct nh *h)
+static struct simnet_conn *open_conn(struct nh *h)
 {
-	struct net_conn *c = net_connect(&h->n, 0, 0, 1, NULL);
+	struct simnet_conn *c = simnet_connect(&h->n, 0, 0, 1, NULL);
 	run_until(h, h->q.now + SIM_MS(10));
 	ck_assert_uint_eq(h->connected_ok, 1);
 	return c;
 }
 
-static void send_str(struct nh *h, struct net_conn *c, enum net_side from, const uint8_t *p, size_t len)
+static void send_str(struct nh *h, struct simnet_conn *c, enum simnet_side from, const uint8_t *p, size_t len)
 {
 	struct iovec iov = { (void *)(uintptr_t)p, len };
-	ck_assert_int_eq(net_send(&h->n, c, from, &iov, 1), 0);
+	ck_assert_int_eq(simnet_send(&h->n, c, from, &iov, 1), 0);
 }
 
-START_TEST(net_keeps_byte_order_whatever_the_pieces)
+START_TEST(simnet_keeps_byte_order_whatever_the_pieces)
 {
-	struct nh *h = net_setup(800000);
-	struct net_conn *c = open_conn(h);
+	struct nh *h = simnet_setup(800000);
+	struct simnet_conn *c = open_conn(h);
 	uint8_t msg[4000];
 	for (unsigned i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)(i * 13 + i / 256);
 	for (unsigned k = 0; k < 40; k++)
-		send_str(h, c, NET_INI, msg + k * 100, 100);
+		send_str(h, c, SIMNET_INI, msg + k * 100, 100);
 	run_until(h, h->q.now + SIM_S(1));
-	ck_assert_uint_eq(h->got_len[NET_GW], sizeof(msg));
-	ck_assert_int_eq(memcmp(h->got[NET_GW], msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], sizeof(msg));
+	ck_assert_int_eq(memcmp(h->got[SIMNET_GW], msg, sizeof(msg)), 0);
 	ck_assert_uint_gt(h->odd_cuts, 5); /* cut at arbitrary boundaries, not at sends */
-	net_teardown(h);
+	simnet_teardown(h);
 }
 END_TEST
 
-START_TEST(net_partition_holds_bytes_until_it_heals)
+START_TEST(simnet_partition_holds_bytes_until_it_heals)
 {
-	struct nh *h = net_setup(0);
-	struct net_conn *c = open_conn(h);
-	net_set_blocked(&h->n, 0, 1, NET_INI, true);
-	send_str(h, c, NET_INI, (const uint8_t *)"hello", 5);
-	send_str(h, c, NET_GW, (const uint8_t *)"back", 4); /* the other way still flows */
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_INI, true);
+	send_str(h, c, SIMNET_INI, (const uint8_t *)"hello", 5);
+	send_str(h, c, SIMNET_GW, (const uint8_t *)"back", 4); /* the other way still flows */
 	run_until(h, h->q.now + SIM_S(5));
-	ck_assert_uint_eq(h->got_len[NET_GW], 0);
-	ck_assert_uint_eq(h->got_len[NET_INI], 4);
-	net_set_blocked(&h->n, 0, 1, NET_INI, false);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 0);
+	ck_assert_uint_eq(h->got_len[SIMNET_INI], 4);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_INI, false);
 	run_until(h, h->q.now + SIM_MS(10));
-	ck_assert_uint_eq(h->got_len[NET_GW], 5);
-	net_teardown(h);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 5);
+	simnet_teardown(h);
 }
 END_TEST
 
-START_TEST(net_syn_into_partition_is_lost)
+START_TEST(simnet_syn_into_partition_is_lost)
 {
-	struct nh *h = net_setup(0);
-	net_set_blocked(&h->n, 0, 1, NET_INI, true);
-	net_connect(&h->n, 0, 0, 1, NULL);
+	struct nh *h = simnet_setup(0);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_INI, true);
+	simnet_connect(&h->n, 0, 0, 1, NULL);
 	run_until(h, SIM_S(5));
 	ck_assert_uint_eq(h->accepts, 0);
 	ck_assert_uint_eq(h->connected_ok + h->connected_fail, 0);
 	ck_assert_uint_eq(h->n.stats_syn_lost, 1);
-	net_teardown(h);
+	simnet_teardown(h);
 }
 END_TEST
 
-START_TEST(net_reset_tells_both_ends_and_drops_queued_bytes)
+START_TEST(simnet_reset_tells_both_ends_and_drops_queued_bytes)
 {
-	struct nh *h = net_setup(0);
-	struct net_conn *c = open_conn(h);
-	send_str(h, c, NET_INI, (const uint8_t *)"lost", 4);
-	net_reset(&h->n, c, "test");
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	send_str(h, c, SIMNET_INI, (const uint8_t *)"lost", 4);
+	simnet_reset(&h->n, c, "test");
 	run_until(h, h->q.now + SIM_MS(10));
-	ck_assert_uint_eq(h->got_len[NET_GW], 0);
-	ck_assert_uint_eq(h->resets[NET_INI], 1);
-	ck_assert_uint_eq(h->resets[NET_GW], 1);
-	ck_assert_int_eq(net_send(&h->n, c, NET_INI, &(struct iovec){ (void *)(uintptr_t)"x", 1 }, 1), -1);
-	net_teardown(h);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 0);
+	ck_assert_uint_eq(h->resets[SIMNET_INI], 1);
+	ck_assert_uint_eq(h->resets[SIMNET_GW], 1);
+	ck_assert_int_eq(simnet_send(&h->n, c, SIMNET_INI, &(struct iovec){ (void *)(uintptr_t)"x", 1 }, 1), -1);
+	simnet_teardown(h);
 }
 END_TEST
 
-START_TEST(net_close_delivers_data_then_fin)
+START_TEST(simnet_close_delivers_data_then_fin)
 {
-	struct nh *h = net_setup(0);
-	struct net_conn *c = open_conn(h);
-	send_str(h, c, NET_GW, (const uint8_t *)"bye", 3);
-	net_close(&h->n, c, NET_GW);
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	send_str(h, c, SIMNET_GW, (const uint8_t *)"bye", 3);
+	simnet_close(&h->n, c, SIMNET_GW);
 	run_until(h, h->q.now + SIM_MS(10));
-	ck_assert_uint_eq(h->got_len[NET_INI], 3);
-	ck_assert_uint_eq(h->closed[NET_INI], 1);
-	ck_assert_uint_eq(h->resets[NET_INI], 0);
-	ck_assert_uint_eq(h->closed[NET_GW], 0); /* the closer is not told */
-	net_teardown(h);
+	ck_assert_uint_eq(h->got_len[SIMNET_INI], 3);
+	ck_assert_uint_eq(h->closed[SIMNET_INI], 1);
+	ck_assert_uint_eq(h->resets[SIMNET_INI], 0);
+	ck_assert_uint_eq(h->closed[SIMNET_GW], 0); /* the closer is not told */
+	simnet_teardown(h);
 }
 END_TEST
 
-START_TEST(net_crashed_gateway_resets_peers_and_refuses_until_restart)
+START_TEST(simnet_crashed_gateway_resets_peers_and_refuses_until_restart)
 {
-	struct nh *h = net_setup(0);
+	struct nh *h = simnet_setup(0);
 	open_conn(h);
-	net_gw_state(&h->n, 1, NET_NODE_DOWN);
-	net_gw_crash_rst(&h->n, 1);
+	simnet_gw_state(&h->n, 1, SIMNET_NODE_DOWN);
+	simnet_gw_crash_rst(&h->n, 1);
 	run_until(h, h->q.now + SIM_MS(10));
-	ck_assert_uint_eq(h->resets[NET_INI], 1);
-	ck_assert_uint_eq(h->closed[NET_GW], 0);
-	net_connect(&h->n, 0, 0, 1, NULL);
+	ck_assert_uint_eq(h->resets[SIMNET_INI], 1);
+	ck_assert_uint_eq(h->closed[SIMNET_GW], 0);
+	simnet_connect(&h->n, 0, 0, 1, NULL);
 	run_until(h, h->q.now + SIM_MS(10));
 	ck_assert_uint_eq(h->connected_fail, 1);
-	net_teardown(h);
+	simnet_teardown(h);
 }
 END_TEST
 
-START_TEST(net_silent_crash_is_noticed_only_when_the_node_is_back)
+START_TEST(simnet_silent_crash_is_noticed_only_when_the_node_is_back)
 {
-	struct nh *h = net_setup(0);
-	struct net_conn *c = open_conn(h);
-	net_gw_state(&h->n, 1, NET_NODE_DOWN);
-	net_gw_crash_silent(&h->n, 1);
-	send_str(h, c, NET_INI, (const uint8_t *)"anyone?", 7);
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	simnet_gw_state(&h->n, 1, SIMNET_NODE_DOWN);
+	simnet_gw_crash_silent(&h->n, 1);
+	send_str(h, c, SIMNET_INI, (const uint8_t *)"anyone?", 7);
 	run_until(h, h->q.now + SIM_S(10));
-	ck_assert_uint_eq(h->closed[NET_INI], 0); /* silence */
-	net_gw_state(&h->n, 1, NET_NODE_UP);
-	send_str(h, c, NET_INI, (const uint8_t *)"again", 5);
+	ck_assert_uint_eq(h->closed[SIMNET_INI], 0); /* silence */
+	simnet_gw_state(&h->n, 1, SIMNET_NODE_UP);
+	send_str(h, c, SIMNET_INI, (const uint8_t *)"again", 5);
 	run_until(h, h->q.now + SIM_MS(10));
-	ck_assert_uint_eq(h->resets[NET_INI], 1); /* the restarted node answers RST */
-	net_teardown(h);
+	ck_assert_uint_eq(h->resets[SIMNET_INI], 1); /* the restarted node answers RST */
+	simnet_teardown(h);
 }
 END_TEST
 
-START_TEST(net_paused_gateway_receives_after_resume)
+START_TEST(simnet_paused_gateway_receives_after_resume)
 {
-	struct nh *h = net_setup(0);
-	struct net_conn *c = open_conn(h);
-	net_gw_state(&h->n, 1, NET_NODE_PAUSED);
-	send_str(h, c, NET_INI, (const uint8_t *)"wait", 4);
-	net_connect(&h->n, 1, 0, 1, NULL);
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	simnet_gw_state(&h->n, 1, SIMNET_NODE_PAUSED);
+	send_str(h, c, SIMNET_INI, (const uint8_t *)"wait", 4);
+	simnet_connect(&h->n, 1, 0, 1, NULL);
 	run_until(h, h->q.now + SIM_S(3));
-	ck_assert_uint_eq(h->got_len[NET_GW], 0);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 0);
 	ck_assert_uint_eq(h->accepts, 1);
-	net_gw_state(&h->n, 1, NET_NODE_UP);
+	simnet_gw_state(&h->n, 1, SIMNET_NODE_UP);
 	run_until(h, h->q.now + SIM_MS(10));
-	ck_assert_uint_eq(h->got_len[NET_GW], 4);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 4);
 	ck_assert_uint_eq(h->accepts, 2); /* the held SYN */
-	net_teardown(h);
+	simnet_teardown(h);
 }
 END_TEST
 
 /* A send larger than one read (a Data-Out of 64 KiB with its header and
  * digests, as 4096-byte blocks make) arrives in reads of at most
- * NET_READ_MAX, in order, with what was sent after it, and time can
+ * SIMNET_READ_MAX, in order, with what was sent after it, and time can
  * pass: it once stayed at the head of its pipe, redelivered at the same
  * instant for ever. */
-START_TEST(net_send_larger_than_one_read_arrives_in_reads)
+START_TEST(simnet_send_larger_than_one_read_arrives_in_reads)
 {
-	struct nh *h = net_setup(0);
-	struct net_conn *c = open_conn(h);
-	static uint8_t msg[2 * NET_READ_MAX + 100];
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	static uint8_t msg[2 * SIMNET_READ_MAX + 100];
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)(i * 7 + i / 251);
-	send_str(h, c, NET_INI, msg, NET_READ_MAX + 56);
-	send_str(h, c, NET_INI, msg + NET_READ_MAX + 56, sizeof(msg) - (NET_READ_MAX + 56));
+	send_str(h, c, SIMNET_INI, msg, SIMNET_READ_MAX + 56);
+	send_str(h, c, SIMNET_INI, msg + SIMNET_READ_MAX + 56, sizeof(msg) - (SIMNET_READ_MAX + 56));
 	uint64_t until = h->q.now + SIM_MS(10);
 	unsigned events = 0;
 	while (events < 1000 && evq_run_one(&h->q, until))
 		events++;
 	ck_assert_uint_lt(events, 1000);
-	ck_assert_uint_eq(h->got_len[NET_GW], sizeof(msg));
-	ck_assert_int_eq(memcmp(h->got[NET_GW], msg, sizeof(msg)), 0);
-	ck_assert_uint_eq(h->piece_max[NET_GW], NET_READ_MAX);
-	net_teardown(h);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], sizeof(msg));
+	ck_assert_int_eq(memcmp(h->got[SIMNET_GW], msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(h->piece_max[SIMNET_GW], SIMNET_READ_MAX);
+	simnet_teardown(h);
 }
 END_TEST
 
-START_TEST(net_slow_link_serializes_sends)
+START_TEST(simnet_slow_link_serializes_sends)
 {
-	struct nh *h = net_setup(0);
-	struct net_conn *c = open_conn(h);
-	net_set_slow(&h->n, 0, 1, 1000, 0); /* 1000 bytes per second */
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	simnet_set_slow(&h->n, 0, 1, 1000, 0); /* 1000 bytes per second */
 	uint8_t big[2000] = { 0 };
 	uint64_t t0 = h->q.now;
-	send_str(h, c, NET_INI, big, sizeof(big));
+	send_str(h, c, SIMNET_INI, big, sizeof(big));
 	run_until(h, t0 + SIM_MS(1500));
-	ck_assert_uint_eq(h->got_len[NET_GW], 0);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 0);
 	run_until(h, t0 + SIM_MS(2100));
-	ck_assert_uint_eq(h->got_len[NET_GW], 2000);
-	net_teardown(h);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 2000);
+	simnet_teardown(h);
 }
 END_TEST
 
@@ -446,16 +446,16 @@ Suite *suite_model(void)
 {
 	Suite *s = suite_create("model");
 	TCase *tc = tcase_create("model");
-	tcase_add_test(tc, net_keeps_byte_order_whatever_the_pieces);
-	tcase_add_test(tc, net_partition_holds_bytes_until_it_heals);
-	tcase_add_test(tc, net_syn_into_partition_is_lost);
-	tcase_add_test(tc, net_reset_tells_both_ends_and_drops_queued_bytes);
-	tcase_add_test(tc, net_close_delivers_data_then_fin);
-	tcase_add_test(tc, net_crashed_gateway_resets_peers_and_refuses_until_restart);
-	tcase_add_test(tc, net_silent_crash_is_noticed_only_when_the_node_is_back);
-	tcase_add_test(tc, net_paused_gateway_receives_after_resume);
-	tcase_add_test(tc, net_slow_link_serializes_sends);
-	tcase_add_test(tc, net_send_larger_than_one_read_arrives_in_reads);
+	tcase_add_test(tc, simnet_keeps_byte_order_whatever_the_pieces);
+	tcase_add_test(tc, simnet_partition_holds_bytes_until_it_heals);
+	tcase_add_test(tc, simnet_syn_into_partition_is_lost);
+	tcase_add_test(tc, simnet_reset_tells_both_ends_and_drops_queued_bytes);
+	tcase_add_test(tc, simnet_close_delivers_data_then_fin);
+	tcase_add_test(tc, simnet_crashed_gateway_resets_peers_and_refuses_until_restart);
+	tcase_add_test(tc, simnet_silent_crash_is_noticed_only_when_the_node_is_back);
+	tcase_add_test(tc, simnet_paused_gateway_receives_after_resume);
+	tcase_add_test(tc, simnet_slow_link_serializes_sends);
+	tcase_add_test(tc, simnet_send_larger_than_one_read_arrives_in_reads);
 	tcase_add_test(tc, disk_loses_unflushed_writes_on_power_loss_but_not_fua_or_flushed);
 	tcase_add_test(tc, disk_power_loss_can_tear_a_multi_block_write);
 	tcase_add_test(tc, disk_bad_range_fails_reads_and_writes_with_medium_errors);

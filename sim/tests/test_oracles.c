@@ -2,9 +2,9 @@
  * accepting the legal behaviour next to it. */
 #include <check.h>
 
-#include "sim/block.h"
-#include "sim/odata.h"
-#include "sim/oproto.h"
+#include "sim/initiator/block.h"
+#include "sim/oracle/data.h"
+#include "sim/oracle/protocol.h"
 #include "tmem.h"
 
 #define BS 512u

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/scenario.h"
-#include "sim/swarm.h"
-#include "sim/time.h"
+#include "sim/spec/scenario.h"
+#include "sim/swarm/draw.h"
+#include "sim/base/time.h"
 
 START_TEST(scenario_parses_sections_faults_and_expectation)
 {

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/swarmres.h"
-#include "sim/world.h"
+#include "sim/swarm/results.h"
+#include "sim/world/world.h"
 
 static struct swarm_spec spec_of(uint64_t lo, uint64_t hi, uint32_t i, uint32_t n)
 {

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/scenario.h"
-#include "sim/world.h"
+#include "sim/spec/scenario.h"
+#include "sim/world/world.h"
 #include "tmem.h"
 
 /* Scenario 01 (scenarios/01-stale-write-fencing-off.scn): gateway 0's

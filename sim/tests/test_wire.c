@@ -2,10 +2,10 @@
  * the login state machine against scripted target answers. */
 #include <check.h>
 
-#include "sim/ichap.h"
-#include "sim/ikeys.h"
-#include "sim/ilogin.h"
-#include "sim/ipdu.h"
+#include "sim/initiator/chap.h"
+#include "sim/initiator/text_keys.h"
+#include "sim/initiator/login.h"
+#include "sim/initiator/pdu.h"
 #include "tmem.h"
 
 /* Flatten a sealed PDU into bytes. */

@@ -2,11 +2,11 @@
  * world, a calm world passes, and planted disk faults are caught. */
 #include <check.h>
 
-#include "sim/scenario.h"
-#include "sim/shrink.h"
-#include "sim/swarm.h"
-#include "sim/time.h"
-#include "sim/world.h"
+#include "sim/spec/scenario.h"
+#include "sim/swarm/shrink.h"
+#include "sim/swarm/draw.h"
+#include "sim/base/time.h"
+#include "sim/world/world.h"
 #include "tmem.h"
 
 static void calm(struct sim_params *p)

@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-#include "sim/mem.h"
+#include "sim/base/mem.h"
 
 struct tmem {
 	struct sim_mem mem;

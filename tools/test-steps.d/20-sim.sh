@@ -2,6 +2,7 @@
 # which defines `step`). sim/README.md says what each oracle checks.
 #   sim-build             isim, sim unit tests, the planted-bug isim variants
 #   sim-purity            the deterministic core calls no OS function
+#   sim-readme-files      sim/README.md's file table names exactly sim/'s files
 #   sim-unit(-asan)       sim/tests unit tests (Check), plain and sanitized
 #   sim-determinism       same seed, same world: trace hashes and JSONL bytes
 #                         (seeds, and a scenario that fails on purpose)
@@ -29,6 +30,7 @@
 SIM_PLANT_SEEDS=100
 step sim-build make -s BUILD="$BUILD" sim sim-bugs
 step sim-purity sim/tests/purity.sh
+step sim-readme-files sim/tests/readme_files.sh
 step sim-unit "$BUILD/rel/sim_tests"
 step sim-unit-asan "$BUILD/asan/sim_tests"
 step sim-determinism sim/tests/determinism.sh "$BUILD/rel/isim" 1 2 3 4 5 6 \

@@ -1,0 +1,117 @@
+/* host/io: see host/isim.h. The host's memory (malloc, counted), the
+ * wall clock, whole files in and out. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/host/isim.h"
+
+/* ---- host memory: the allocator sim/ is handed ---- */
+
+static uint64_t live_bytes; /* what sim/ holds of host_mem now */
+
+static void *host_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	void *p = malloc(n ? n : 1);
+	if (p == NULL) {
+		fprintf(stderr, "isim: out of memory (%zu bytes)\n", n);
+		abort();
+	}
+	live_bytes += n;
+	return p;
+}
+
+static void host_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	live_bytes -= n;
+	free(p);
+}
+
+const struct sim_mem host_mem = { host_alloc, host_free, NULL };
+
+uint64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	size_t n;
+	while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (nb == NULL)
+				free(buf);
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (buf != NULL)
+		buf[len] = '\0';
+	return buf;
+}
+
+double ratio(uint64_t sim, uint64_t wall)
+{
+	return wall ? (double)sim / (double)wall : 0.0;
+}
+
+const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b != NULL ? b + 1 : path;
+}
+
+/* Write len bytes of text to path (mode "w" or "a"); 0, or -1 with the
+ * reason printed. Every output file goes through here or is checked as
+ * carefully: a file that cannot be written fails the command. */
+int write_text(const char *path, const char *mode, const char *text, size_t len)
+{
+	FILE *f = fopen(path, mode);
+	if (f == NULL) {
+		fprintf(stderr, "isim: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	size_t n = fwrite(text, 1, len, f);
+	int werr = n == len ? 0 : errno;
+	if (fclose(f) != 0 && werr == 0)
+		werr = errno;
+	if (werr != 0) {
+		fprintf(stderr, "isim: %s: %s\n", path, strerror(werr));
+		return -1;
+	}
+	return 0;
+}
+
+/* Before a long run: can path be written at all? (The run writes it at
+ * the end; finding out then would waste the run.) Mode "a" leaves what
+ * is there; "w" empties it. */
+int check_writable(const char *path, const char *mode)
+{
+	if (path == NULL)
+		return 0;
+	FILE *f = fopen(path, mode);
+	if (f == NULL) {
+		fprintf(stderr, "isim: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+
+uint64_t host_live_bytes(void)
+{
+	return live_bytes;
+}

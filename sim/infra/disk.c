@@ -1,0 +1,438 @@
+/* disk: see disk.h. A write flagged RT_DISK_ATOMIC (SBC-4 WRITE ATOMIC)
+ * is never torn: it goes through the volatile cache straight to durable
+ * media (as drives that offer atomic writes protect them against power
+ * loss), so a power loss finds all of it or, before it completed, none;
+ * and a failed one writes nothing. */
+#include "sim/infra/disk.h"
+
+#include <stdio.h>
+
+#include "sim/initiator/block.h"
+
+/* disk.dirty[] bits per block */
+#define BLK_DIRTY 0x1u  /* the cache holds data the media does not */
+#define BLK_LISTED 0x2u /* in dirty_list */
+
+struct disk_rec {
+	struct disk_rec *prev, *next;
+	struct rt_disk_io *io;  /* NULL once the gateway crashed */
+	int gw;
+	uint64_t instance;      /* the gateway's client instance at submit */
+	uint64_t due;           /* completion time */
+	enum rt_disk_op op;
+	uint32_t flags;
+	uint64_t offset, len;
+	uint8_t *data;          /* write data, copied at submit */
+	size_t data_len;
+};
+
+void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
+	const struct sim_rng *rng, const struct disk_params *p, const struct disk_ops *ops)
+{
+	memset(d, 0, sizeof(*d));
+	d->mem = mem;
+	d->q = q;
+	d->tr = tr;
+	d->rng = *rng;
+	d->p = *p;
+	d->ops = *ops;
+	size_t bytes = (size_t)(p->blocks * p->block_size);
+	d->cur = sim_zalloc(mem, bytes);
+	d->dur = sim_zalloc(mem, bytes);
+	d->dirty = sim_zalloc(mem, (size_t)p->blocks);
+	d->dirty_list = sim_alloc(mem, sizeof(*d->dirty_list) * (size_t)p->blocks);
+	d->lock_owner = -1;
+	for (unsigned g = 0; g < DISK_GWS_MAX; g++)
+		d->reopen_at[g] = UINT64_MAX;
+}
+
+static void rec_free(struct disk *d, struct disk_rec *r)
+{
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		d->inflight = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	sim_free(d->mem, r->data, r->data_len);
+	sim_free(d->mem, r, sizeof(*r));
+}
+
+void disk_fini(struct disk *d)
+{
+	while (d->inflight != NULL)
+		rec_free(d, d->inflight);
+	size_t bytes = (size_t)(d->p.blocks * d->p.block_size);
+	sim_free(d->mem, d->cur, bytes);
+	sim_free(d->mem, d->dur, bytes);
+	sim_free(d->mem, d->dirty, (size_t)d->p.blocks);
+	sim_free(d->mem, d->dirty_list, sizeof(*d->dirty_list) * (size_t)d->p.blocks);
+	for (unsigned i = 0; i < DISK_STATE_KEYS; i++)
+		sim_free(d->mem, d->state[i].val, d->state[i].len);
+}
+
+static bool in_range(const struct disk *d, uint64_t offset, uint64_t len)
+{
+	uint64_t bytes = d->p.blocks * d->p.block_size;
+	return offset <= bytes && len <= bytes - offset && offset % d->p.block_size == 0 &&
+		len % d->p.block_size == 0;
+}
+
+static bool hits_bad(const struct disk *d, uint64_t lba, uint64_t n)
+{
+	return lba < d->bad_hi && lba + n > d->bad_lo;
+}
+
+/* Write blocks at lba: into the cache, or through to durable media. */
+static void put_blocks(struct disk *d, int gw, uint64_t lba, uint64_t n, const uint8_t *data, bool durable)
+{
+	size_t bs = d->p.block_size;
+	if (n == 0)
+		return;
+	memcpy(d->cur + lba * bs, data, n * bs);
+	bool through = durable || !d->p.volatile_cache;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *st = &d->dirty[lba + i];
+		if (through) {
+			/* It may stay listed; flush and power loss skip clean blocks. */
+			memcpy(d->dur + (lba + i) * bs, data + i * bs, bs);
+			*st &= (uint8_t)~BLK_DIRTY;
+			continue;
+		}
+		*st |= BLK_DIRTY;
+		if (!(*st & BLK_LISTED)) {
+			*st |= BLK_LISTED;
+			d->dirty_list[d->ndirty++] = lba + i;
+		}
+	}
+	d->ops.applied(d->ops.ctx, gw, lba, (uint32_t)n, data, through);
+}
+
+static void flush_all(struct disk *d)
+{
+	size_t bs = d->p.block_size;
+	for (uint64_t k = 0; k < d->ndirty; k++) {
+		uint64_t b = d->dirty_list[k];
+		if (d->dirty[b] & BLK_DIRTY)
+			memcpy(d->dur + b * bs, d->cur + b * bs, bs);
+		d->dirty[b] = 0;
+	}
+	d->ndirty = 0;
+}
+
+/* May this write change the image? Fencing and the exclusive lock. */
+static bool may_write(struct disk *d, struct disk_rec *r)
+{
+	int g = r->gw;
+	if (d->fenced[g])
+		return false;
+	if (!d->p.exclusive_lock)
+		return true;
+	if (r->instance < d->dead_below[g]) {
+		/* The blocklisted instance learns it here and reopens later. */
+		if (d->reopen_at[g] == UINT64_MAX)
+			d->reopen_at[g] = d->q->now + d->p.reopen_delay_ns;
+		return false;
+	}
+	if (d->lock_owner != g) {
+		if (d->lock_owner >= 0) {
+			int old = d->lock_owner;
+			d->dead_below[old] = d->instance[old] + 1;
+			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_transfer", g, old, 0, 0, ",\"from\":%d", old);
+		} else {
+			/* The first owner: the picture draws who holds the lock from here. */
+			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_acquired", g, -1, 0, 0, NULL);
+		}
+		d->lock_owner = g;
+		d->stats.lock_transfers++;
+	}
+	return true;
+}
+
+static uint64_t instance_of(struct disk *d, int gw)
+{
+	if (d->q->now >= d->reopen_at[gw]) {
+		d->instance[gw]++;
+		d->reopen_at[gw] = UINT64_MAX;
+	}
+	return d->instance[gw];
+}
+
+static enum rt_disk_status do_write(struct disk *d, struct disk_rec *r)
+{
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, n = r->len / bs;
+	if (!may_write(d, r)) {
+		d->stats.fenced++;
+		return RT_DISK_ERR_FENCED;
+	}
+	bool atomic = (r->flags & RT_DISK_ATOMIC) != 0;
+	if (hits_bad(d, lba, n) || rng_chance(&d->rng, d->p.write_err_ppm)) {
+		/* A failed write may have reached some of its blocks, unless
+		 * it is atomic. */
+		uint64_t part = rng_below(&d->rng, n + 1);
+		put_blocks(d, r->gw, lba, atomic ? 0 : part, r->data, false);
+		d->stats.write_errors++;
+		return RT_DISK_ERR_WRITE;
+	}
+	bool durable = (r->flags & RT_DISK_FUA) != 0 || atomic;
+	if (rng_chance(&d->rng, d->p.misdirect_ppm)) {
+		uint64_t wrong = rng_below(&d->rng, d->p.blocks - n + 1);
+		if (wrong != lba) {
+			d->stats.misdirected++;
+			trace_ev(d->tr, d->q->now, TEV_DISK, "misdirect", r->gw, -1, lba, wrong,
+				",\"lba\":%llu,\"landed_lba\":%llu", (unsigned long long)lba, (unsigned long long)wrong);
+			lba = wrong;
+		}
+	}
+	put_blocks(d, r->gw, lba, n, r->data, durable);
+	return RT_DISK_OK;
+}
+
+static enum rt_disk_status do_zero(struct disk *d, struct disk_rec *r)
+{
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, n = r->len / bs;
+	if (!may_write(d, r)) {
+		d->stats.fenced++;
+		return RT_DISK_ERR_FENCED;
+	}
+	/* Deallocated blocks read as zeroes (LBPRZ): one zero block at a time. */
+	uint8_t *zero = sim_zalloc(d->mem, bs);
+	for (uint64_t i = 0; i < n; i++)
+		put_blocks(d, r->gw, lba + i, 1, zero, (r->flags & RT_DISK_FUA) != 0);
+	sim_free(d->mem, zero, bs);
+	return RT_DISK_OK;
+}
+
+static enum rt_disk_status do_read(struct disk *d, struct disk_rec *r)
+{
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, n = r->len / bs;
+	if (hits_bad(d, lba, n) || rng_chance(&d->rng, d->p.read_err_ppm)) {
+		d->stats.read_errors++;
+		return RT_DISK_ERR_READ;
+	}
+	if (r->io != NULL)
+		memcpy(r->io->buf, d->cur + r->offset, r->len);
+	return RT_DISK_OK;
+}
+
+/* The version a write carries (block.h), as the data oracle names it:
+ * "ver" in the line of a dio.write, so that an oracle's "returned version
+ * N" leads to the write that put it there, its gateway and its time.
+ * Left out when the first block is not one the initiators wrote. */
+static void trace_dio(struct disk *d, const struct disk_rec *r, enum rt_disk_status st)
+{
+	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes", "map_status" };
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, ver = 0, other = 0;
+	enum block_kind k = BLOCK_ZERO;
+	if (r->op == RT_DISK_WRITE && r->data != NULL && r->data_len >= bs)
+		k = block_decode(r->data, bs, lba, &ver, &other);
+	char ver_field[40] = "";
+	if (k == BLOCK_OK || k == BLOCK_WRONG_LBA)
+		snprintf(ver_field, sizeof(ver_field), ",\"ver\":%llu", (unsigned long long)ver);
+	trace_ev(d->tr, d->q->now, TEV_DIO, ops[r->op], r->gw, (int)st, lba, r->len / bs,
+		",\"lba\":%llu,\"blocks\":%llu%s,\"status\":%d,\"fua\":%d,\"instance\":%llu", (unsigned long long)lba,
+		(unsigned long long)(r->len / bs), ver_field, (int)st, (r->flags & RT_DISK_FUA) != 0,
+		(unsigned long long)r->instance);
+}
+
+static void ev_done(void *a, void *b, uint64_t arg)
+{
+	(void)arg;
+	struct disk *d = a;
+	struct disk_rec *r = b;
+	enum rt_disk_status st = RT_DISK_OK;
+	switch (r->op) {
+	case RT_DISK_READ:
+		st = do_read(d, r);
+		break;
+	case RT_DISK_WRITE:
+		st = do_write(d, r);
+		break;
+	case RT_DISK_UNMAP:
+	case RT_DISK_WRITE_ZEROES:
+		st = do_zero(d, r);
+		break;
+	case RT_DISK_FLUSH:
+		flush_all(d);
+		break;
+	case RT_DISK_MAP_STATUS:
+		break; /* the simulated disk is dense: answered below */
+	}
+	if (trace_on(d->tr, TEV_DIO))
+		trace_dio(d, r, st);
+	struct rt_disk_io *io = r->io;
+	int gw = r->gw;
+	rec_free(d, r);
+	if (io != NULL) {
+		io->status = st;
+		if (io->op == RT_DISK_MAP_STATUS) {
+			io->mapped = true;
+			io->run_len = io->len;
+		}
+		d->ops.done(d->ops.ctx, gw, io);
+	}
+}
+
+void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
+{
+	struct disk_rec *r = sim_zalloc(d->mem, sizeof(*r));
+	r->io = io;
+	r->gw = gw;
+	r->instance = instance_of(d, gw);
+	r->op = io->op;
+	r->flags = io->flags;
+	r->offset = io->offset;
+	r->len = io->len;
+	r->next = d->inflight;
+	if (d->inflight != NULL)
+		d->inflight->prev = r;
+	d->inflight = r;
+	const struct sim_dist *lat = &d->p.write_lat;
+	switch (io->op) {
+	case RT_DISK_READ:
+		d->stats.reads++;
+		lat = &d->p.read_lat;
+		break;
+	case RT_DISK_WRITE:
+		d->stats.writes++;
+		d->stats.fua_writes += (io->flags & RT_DISK_FUA) != 0;
+		/* The data is taken now: the engine may reuse its buffer once the
+		 * write completes, and a crashed engine's buffer is gone. */
+		r->data_len = (size_t)io->len;
+		r->data = sim_alloc(d->mem, r->data_len);
+		memcpy(r->data, io->buf, r->data_len);
+		break;
+	case RT_DISK_FLUSH:
+		d->stats.flushes++;
+		lat = &d->p.flush_lat;
+		break;
+	case RT_DISK_UNMAP:
+	case RT_DISK_WRITE_ZEROES:
+		d->stats.unmaps++;
+		break;
+	case RT_DISK_MAP_STATUS:
+		lat = &d->p.read_lat;
+		break;
+	}
+	if (io->op != RT_DISK_FLUSH && !in_range(d, io->offset, io->len)) {
+		/* The engine asked for blocks that do not exist: its bug, shown as
+		 * an error rather than memory corruption here. */
+		trace_ev(d->tr, d->q->now, TEV_DISK, "out_of_range", gw, -1, io->offset, io->len,
+			",\"offset\":%llu,\"len\":%llu", (unsigned long long)io->offset, (unsigned long long)io->len);
+		r->op = RT_DISK_READ;
+		r->offset = r->len = 0;
+	}
+	r->due = d->q->now + dist_sample(lat, &d->rng) + d->slow_ns[gw];
+	evq_push(d->q, r->due, ev_done, d, r, 0);
+}
+
+uint64_t disk_gw_drain_time(const struct disk *d, int gw)
+{
+	uint64_t t = 0;
+	for (const struct disk_rec *r = d->inflight; r != NULL; r = r->next)
+		if (r->gw == gw && r->op != RT_DISK_READ && r->due > t)
+			t = r->due;
+	return t;
+}
+
+void disk_forget_gw(struct disk *d, int gw)
+{
+	for (struct disk_rec *r = d->inflight; r != NULL; r = r->next)
+		if (r->gw == gw)
+			r->io = NULL;
+}
+
+void disk_gw_started(struct disk *d, int gw)
+{
+	assert(gw >= 0 && (unsigned)gw < DISK_GWS_MAX);
+	d->instance[gw]++;
+	if (d->instance[gw] < d->dead_below[gw])
+		d->instance[gw] = d->dead_below[gw];
+	d->reopen_at[gw] = UINT64_MAX;
+}
+
+void disk_power_loss(struct disk *d)
+{
+	size_t bs = d->p.block_size;
+	d->stats.power_losses++;
+	uint64_t lost = 0, kept = 0;
+	for (uint64_t k = 0; k < d->ndirty; k++) {
+		uint64_t b = d->dirty_list[k];
+		bool dirty = d->dirty[b] & BLK_DIRTY;
+		d->dirty[b] = 0;
+		if (!dirty)
+			continue;
+		if (rng_chance(&d->rng, d->p.destage_ppm)) {
+			memcpy(d->dur + b * bs, d->cur + b * bs, bs);
+			kept++;
+			continue;
+		}
+		memcpy(d->cur + b * bs, d->dur + b * bs, bs);
+		lost++;
+		d->ops.applied(d->ops.ctx, -1, b, 1, d->cur + b * bs, true);
+	}
+	d->ndirty = 0;
+	d->stats.lost_blocks += lost;
+	d->stats.torn_blocks += kept;
+	trace_ev(d->tr, d->q->now, TEV_DISK, "power_loss", -1, -1, lost, kept,
+		",\"lost_blocks\":%llu,\"destaged_blocks\":%llu", (unsigned long long)lost, (unsigned long long)kept);
+}
+
+void disk_fence(struct disk *d, int gw, bool fenced)
+{
+	assert(gw >= 0 && (unsigned)gw < DISK_GWS_MAX);
+	d->fenced[gw] = fenced;
+}
+
+void disk_slow(struct disk *d, int gw, uint64_t extra_ns)
+{
+	assert(gw >= 0 && (unsigned)gw < DISK_GWS_MAX);
+	d->slow_ns[gw] = extra_ns;
+}
+
+void disk_set_bad_range(struct disk *d, uint64_t lo, uint64_t hi)
+{
+	d->bad_lo = lo;
+	d->bad_hi = hi;
+}
+
+int disk_state_save(struct disk *d, const char *key, const void *buf, size_t len)
+{
+	if (strlen(key) >= sizeof(d->state[0].key) || len > DISK_STATE_MAX)
+		return -1;
+	int slot = -1;
+	for (unsigned i = 0; i < DISK_STATE_KEYS; i++) {
+		if (d->state[i].key[0] != '\0' && strcmp(d->state[i].key, key) == 0) {
+			slot = (int)i;
+			break;
+		}
+		if (slot < 0 && d->state[i].key[0] == '\0')
+			slot = (int)i;
+	}
+	if (slot < 0)
+		return -1;
+	sim_free(d->mem, d->state[slot].val, d->state[slot].len);
+	d->state[slot].val = len ? sim_zalloc(d->mem, len) : NULL;
+	if (len > 0)
+		memcpy(d->state[slot].val, buf, len);
+	d->state[slot].len = len;
+	snprintf(d->state[slot].key, sizeof(d->state[slot].key), "%s", key);
+	return 0;
+}
+
+long disk_state_load(const struct disk *d, const char *key, void *buf, size_t cap)
+{
+	for (unsigned i = 0; i < DISK_STATE_KEYS; i++) {
+		if (d->state[i].key[0] == '\0' || strcmp(d->state[i].key, key) != 0)
+			continue;
+		size_t n = d->state[i].len < cap ? d->state[i].len : cap;
+		if (n > 0)
+			memcpy(buf, d->state[i].val, n);
+		return (long)d->state[i].len;
+	}
+	return -1;
+}

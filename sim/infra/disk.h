@@ -1,0 +1,140 @@
+/* disk: the simulated shared disk behind every gateway (one image that
+ * all gateways write, as Ceph iSCSI gateways share one RBD image).
+ *
+ * Serves rt_disk_io requests asynchronously: each completes after a
+ * latency drawn per operation, so completions come out of order. A write
+ * takes effect when it completes. With a volatile write cache, a write
+ * without FUA lands in the cache (reads see it at once) and becomes
+ * durable only by a FLUSH, a later FUA write to the block, or by luck
+ * (background destaging) when power is lost; disk_power_loss() drops the
+ * rest block by block, so one multi-block write can survive in part (a
+ * torn write). Faults: read and write errors (RT_DISK_ERR_READ/WRITE ->
+ * MEDIUM ERROR), per-I/O or over an LBA range; a failed write may have
+ * written a prefix of its blocks; misdirected writes (opt-in: the data
+ * lands at another LBA and the write reports success); fencing (a
+ * blocklisted gateway's writes fail with RT_DISK_ERR_FENCED).
+ *
+ * Exclusive lock (as librbd's, which Ceph iSCSI gateways rely on): the
+ * first gateway to write owns the lock; another gateway's write takes it
+ * and blocklists the previous owner's client instance, so every write
+ * that instance has in flight or submits later fails with FENCED, until
+ * it has seen such a failure and reopened (after reopen_delay) as a new
+ * instance. A gateway that froze and woke up with old writes queued (a
+ * zombie) thus cannot land them after another gateway took over.
+ *
+ * Also keeps the small durable key/value state of rt_env.state_save,
+ * shared by all gateways and surviving their crashes.
+ * Owns the block arrays, in-flight records and saved state; the io
+ * structs are the engine's, touched only until completion or
+ * disk_forget_gw().
+ */
+#ifndef SIM_DISK_H
+#define SIM_DISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rt_env.h"
+#include "sim/base/evq.h"
+#include "sim/base/mem.h"
+#include "sim/base/rng.h"
+#include "sim/base/trace.h"
+
+#define DISK_STATE_KEYS 16u
+#define DISK_STATE_MAX 65536u
+#define DISK_GWS_MAX 16u
+
+struct disk_params {
+	uint64_t blocks;
+	uint32_t block_size;
+	struct sim_dist read_lat, write_lat, flush_lat;
+	uint32_t read_err_ppm;   /* per read I/O */
+	uint32_t write_err_ppm;  /* per write I/O */
+	bool volatile_cache;
+	uint32_t destage_ppm;    /* chance a dirty block survives a power loss anyway */
+	uint32_t misdirect_ppm;  /* opt-in: a write lands elsewhere */
+	bool exclusive_lock;
+	uint64_t reopen_delay_ns; /* a blocklisted gateway's time to reopen */
+};
+
+struct disk_rec;
+
+struct disk_ops {
+	void *ctx;
+	/* An I/O of gateway gw completed (status set in io). */
+	void (*done)(void *ctx, int gw, struct rt_disk_io *io);
+	/* Observer: nblocks at lba now hold data (what reads see), durable or
+	 * only cached; gw -1 for a power-loss revert. */
+	void (*applied)(void *ctx, int gw, uint64_t lba, uint32_t nblocks, const uint8_t *data, bool durable);
+};
+
+struct disk_stats {
+	uint64_t reads, writes, flushes, unmaps, fua_writes;
+	uint64_t read_errors, write_errors, fenced, misdirected, torn_blocks, lost_blocks;
+	uint64_t lock_transfers;
+	uint64_t power_losses;
+};
+
+struct disk {
+	const struct sim_mem *mem;
+	struct evq *q;
+	struct sim_trace *tr;
+	struct sim_rng rng;
+	struct disk_params p;
+	struct disk_ops ops;
+	uint8_t *cur;       /* what a read returns */
+	uint8_t *dur;       /* what survives power loss */
+	uint8_t *dirty;     /* per block: cur differs from dur (disk.c's BLK_ bits) */
+	uint64_t *dirty_list; /* blocks made dirty since the last flush, ndirty of them */
+	uint64_t ndirty;
+	struct disk_rec *inflight; /* doubly linked */
+	bool fenced[DISK_GWS_MAX];
+	/* exclusive lock: the owner, each gateway's client instance, and the
+	 * instances below which its I/O is blocklisted */
+	int lock_owner;
+	uint64_t instance[DISK_GWS_MAX];
+	uint64_t dead_below[DISK_GWS_MAX];
+	uint64_t reopen_at[DISK_GWS_MAX]; /* SIM_NEVER: not reopening */
+	uint64_t bad_lo, bad_hi;   /* [lo, hi) LBAs that fail reads and writes */
+	uint64_t slow_ns[DISK_GWS_MAX]; /* extra latency of each gateway's I/O */
+	struct { char key[64]; uint8_t *val; size_t len; } state[DISK_STATE_KEYS];
+	struct disk_stats stats;
+};
+
+void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
+	const struct sim_rng *rng, const struct disk_params *p, const struct disk_ops *ops);
+void disk_fini(struct disk *d);
+
+void disk_submit(struct disk *d, int gw, struct rt_disk_io *io);
+/* Gateway gw crashed: its io structs are gone. Its writes already at the
+ * disk still land; nothing is reported back. */
+void disk_forget_gw(struct disk *d, int gw);
+
+/* When every write or unmap gateway gw has in flight will have completed
+ * (0 if none). */
+uint64_t disk_gw_drain_time(const struct disk *d, int gw);
+
+/* Gateway gw started (again): a new client instance, never blocklisted. */
+void disk_gw_started(struct disk *d, int gw);
+
+void disk_power_loss(struct disk *d);
+void disk_fence(struct disk *d, int gw, bool fenced);
+void disk_set_bad_range(struct disk *d, uint64_t lo, uint64_t hi);
+/* Gateway gw's way to the storage gets extra_ns slower (0: back to normal). */
+void disk_slow(struct disk *d, int gw, uint64_t extra_ns);
+
+int disk_state_save(struct disk *d, const char *key, const void *buf, size_t len);
+long disk_state_load(const struct disk *d, const char *key, void *buf, size_t cap);
+
+/* Read-only views for oracles. */
+static inline const uint8_t *disk_block(const struct disk *d, uint64_t lba)
+{
+	return d->cur + lba * d->p.block_size;
+}
+static inline const uint8_t *disk_durable_block(const struct disk *d, uint64_t lba)
+{
+	return d->dur + lba * d->p.block_size;
+}
+
+#endif

@@ -1,0 +1,502 @@
+/* infra/simnet: see infra/simnet.h. */
+#include "sim/infra/simnet.h"
+
+#include "sim/base/time.h"
+
+struct simnet_chunk {
+	struct simnet_chunk *next;
+	uint64_t at;   /* arrival time at the other end */
+	uint32_t len;  /* data bytes; 0 with fin or rst set */
+	uint32_t off;  /* bytes of data already read (a send larger than one read) */
+	bool fin;
+	bool rst;
+	uint8_t data[];
+};
+
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+static void chunk_free(struct simnet *n, struct simnet_chunk *k)
+{
+	sim_free(n->mem, k, sizeof(*k) + k->len);
+}
+
+static void pipe_clear(struct simnet *n, struct simnet_pipe *p)
+{
+	while (p->head != NULL) {
+		struct simnet_chunk *k = p->head;
+		p->head = k->next;
+		chunk_free(n, k);
+	}
+	p->tail = NULL;
+	p->ev_pending = false;
+	p->ev_gen++;
+}
+
+void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
+	const struct sim_rng *rng, const struct simnet_params *p, const struct simnet_ops *ops, int inis, int gws)
+{
+	memset(n, 0, sizeof(*n));
+	n->mem = mem;
+	n->q = q;
+	n->tr = tr;
+	n->rng = *rng;
+	n->p = *p;
+	n->ops = *ops;
+	n->inis = inis;
+	n->gws = gws;
+	n->links = sim_zalloc(mem, sizeof(*n->links) * (size_t)(inis * gws));
+	n->gw_state = sim_zalloc(mem, sizeof(*n->gw_state) * (size_t)gws);
+	n->scratch = sim_zalloc(mem, SIMNET_READ_MAX);
+}
+
+void simnet_fini(struct simnet *n)
+{
+	for (size_t i = 0; i < n->nconns; i++) {
+		struct simnet_conn *c = n->conns[i];
+		pipe_clear(n, &c->pipe[0]);
+		pipe_clear(n, &c->pipe[1]);
+		sim_free(n->mem, c, sizeof(*c));
+	}
+	sim_free(n->mem, n->conns, n->conns_cap * sizeof(*n->conns));
+	sim_free(n->mem, n->links, sizeof(*n->links) * (size_t)(n->inis * n->gws));
+	sim_free(n->mem, n->gw_state, sizeof(*n->gw_state) * (size_t)n->gws);
+	sim_free(n->mem, n->scratch, SIMNET_READ_MAX);
+}
+
+struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id)
+{
+	return id >= 1 && id <= n->nconns ? n->conns[id - 1] : NULL;
+}
+
+static struct simnet_link *link_of(struct simnet *n, const struct simnet_conn *c)
+{
+	return &n->links[c->ini * n->gws + c->gw];
+}
+
+static bool blocked(struct simnet *n, const struct simnet_conn *c, enum simnet_side from)
+{
+	if (link_of(n, c)->blocked[from] || n->q->now < c->stalled_until)
+		return true;
+	return from == SIMNET_INI && n->gw_state[c->gw] == SIMNET_NODE_PAUSED;
+}
+
+static void ev_deliver(void *a, void *b, uint64_t arg);
+
+static void pipe_schedule(struct simnet *n, struct simnet_conn *c, enum simnet_side from)
+{
+	struct simnet_pipe *p = &c->pipe[from];
+	if (p->head == NULL || p->ev_pending || c->dead || blocked(n, c, from))
+		return;
+	p->ev_pending = true;
+	p->ev_gen++;
+	evq_push(n->q, max_u64(p->head->at, n->q->now), ev_deliver, n, c, (p->ev_gen << 1) | (uint64_t)from);
+}
+
+static uint64_t one_way(struct simnet *n, const struct simnet_conn *c)
+{
+	return dist_sample(&n->p.latency, &n->rng) + link_of(n, c)->extra_latency_ns;
+}
+
+static void trace_conn(struct simnet *n, const struct simnet_conn *c, const char *what, const char *why)
+{
+	trace_ev(n->tr, n->q->now, TEV_CONN, what, c->ini, (int)c->id, (uint64_t)c->gw, (uint64_t)c->path,
+		",\"gw\":%d,\"path\":%d,\"why\":\"%s\"", c->gw, c->path, why);
+}
+
+/* ---- connection setup ---- */
+
+static void ev_connected(void *a, void *b, uint64_t ok)
+{
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	if (!ok)
+		c->dead = true;
+	else if (c->dead)
+		return; /* reset before the SYN-ACK arrived: the reset tells the initiator */
+	n->ops.connected(n->ops.ctx, c, ok != 0);
+}
+
+static void ev_syn(void *a, void *b, uint64_t arg)
+{
+	(void)arg;
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	if (c->dead || c->closed[SIMNET_INI])
+		return;
+	switch (n->gw_state[c->gw]) {
+	case SIMNET_NODE_PAUSED:
+		c->syn_held = true; /* simnet_gw_state retries it on resume */
+		return;
+	case SIMNET_NODE_DOWN:
+		trace_conn(n, c, "refused", "gateway down");
+		evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 0);
+		c->dead = true;
+		return;
+	case SIMNET_NODE_UP:
+		break;
+	}
+	if (!n->ops.accept(n->ops.ctx, c)) {
+		trace_conn(n, c, "refused", "not accepted");
+		evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 0);
+		c->dead = true;
+		return;
+	}
+	c->established = true;
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_OPEN, SIMNET_INI, NULL, 0);
+	trace_conn(n, c, "open", "");
+	if (link_of(n, c)->blocked[SIMNET_GW]) {
+		n->stats_syn_lost++; /* the SYN-ACK is lost: the initiator times out */
+		return;
+	}
+	evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 1);
+}
+
+struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, void *ini_user)
+{
+	struct simnet_conn *c = sim_zalloc(n->mem, sizeof(*c));
+	n->conns = sim_grow(n->mem, n->conns, sizeof(*n->conns), &n->conns_cap, n->nconns + 1);
+	n->conns[n->nconns++] = c;
+	c->id = (uint32_t)n->nconns;
+	c->ini = ini;
+	c->path = path;
+	c->gw = gw;
+	c->user[SIMNET_INI] = ini_user;
+	c->opened_at = n->q->now;
+	if (link_of(n, c)->blocked[SIMNET_INI]) {
+		n->stats_syn_lost++; /* into the partition: nobody answers */
+		trace_conn(n, c, "syn_lost", "partition");
+		return c;
+	}
+	evq_push(n->q, n->q->now + one_way(n, c), ev_syn, n, c, 0);
+	return c;
+}
+
+/* ---- data ---- */
+
+static void ev_closed(void *a, void *b, uint64_t arg)
+{
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	enum simnet_side to = (enum simnet_side)(arg & 1u);
+	bool reset = (arg >> 1) != 0;
+	if (c->closed[to] || c->got_fin[to])
+		return;
+	c->got_fin[to] = true;
+	n->ops.closed(n->ops.ctx, c, to, reset);
+}
+
+static void notify_closed(struct simnet *n, struct simnet_conn *c, enum simnet_side to, bool reset, uint64_t delay)
+{
+	evq_push(n->q, n->q->now + delay, ev_closed, n, c, (uint64_t)to | ((uint64_t)reset << 1));
+}
+
+static size_t piece_len(struct simnet *n, size_t left)
+{
+	if (!rng_chance(&n->rng, n->p.split_ppm))
+		return left;
+	if (rng_chance(&n->rng, n->p.tiny_ppm))
+		return 1 + (size_t)rng_below(&n->rng, left < 8 ? left : 8);
+	return 1 + (size_t)rng_below(&n->rng, left);
+}
+
+static void deliver_bytes(struct simnet *n, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
+{
+	while (len > 0 && !c->dead && !c->closed[to]) {
+		size_t k = piece_len(n, len);
+		n->stats_pieces++;
+		n->stats_bytes += k;
+		n->ops.deliver(n->ops.ctx, c, to, p, k);
+		p += k;
+		len -= k;
+	}
+}
+
+static void ev_deliver(void *a, void *b, uint64_t arg)
+{
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	enum simnet_side from = (enum simnet_side)(arg & 1u), to = from == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	struct simnet_pipe *p = &c->pipe[from];
+	if ((arg >> 1) != p->ev_gen)
+		return;
+	p->ev_pending = false;
+	if (c->dead || blocked(n, c, from))
+		return;
+	uint64_t now = n->q->now;
+	/* Everything due now, merged as one socket read would see it. */
+	size_t got = 0;
+	bool fin = false, rst = false;
+	while (p->head != NULL && p->head->at <= now && !fin && !rst) {
+		struct simnet_chunk *k = p->head;
+		if (k->rst) {
+			rst = true;
+		} else if (k->fin) {
+			fin = true;
+		} else if (got + (k->len - k->off) > SIMNET_READ_MAX) {
+			/* It does not fit in this read. A send larger than
+			 * one read (a 64 KiB Data-Out with its header) is
+			 * read in parts; left whole for the next read, it
+			 * would be retried at the same instant for ever. */
+			if (got == 0) {
+				memcpy(n->scratch, k->data + k->off, SIMNET_READ_MAX);
+				got = SIMNET_READ_MAX;
+				k->off += SIMNET_READ_MAX;
+			}
+			break;
+		} else {
+			memcpy(n->scratch + got, k->data + k->off, k->len - k->off);
+			got += k->len - k->off;
+		}
+		p->head = k->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		chunk_free(n, k);
+	}
+	if (!c->closed[to])
+		deliver_bytes(n, c, to, n->scratch, got);
+	if (rst) {
+		/* The aborting end's RST got through: the connection is over. */
+		c->dead = true;
+		pipe_clear(n, &c->pipe[0]);
+		pipe_clear(n, &c->pipe[1]);
+		if (!c->closed[to] && !c->got_fin[to]) {
+			c->got_fin[to] = true;
+			n->ops.closed(n->ops.ctx, c, to, true);
+		}
+		return;
+	}
+	if (fin && !c->dead && !c->closed[to] && !c->got_fin[to]) {
+		c->got_fin[to] = true;
+		n->ops.closed(n->ops.ctx, c, to, false);
+	}
+	pipe_schedule(n, c, from);
+}
+
+static void append(struct simnet *n, struct simnet_conn *c, enum simnet_side from, struct simnet_chunk *k, uint64_t at)
+{
+	struct simnet_pipe *p = &c->pipe[from];
+	k->at = max_u64(at, p->last_at);
+	p->last_at = k->at;
+	k->next = NULL;
+	if (p->tail != NULL)
+		p->tail->next = k;
+	else
+		p->head = k;
+	p->tail = k;
+	pipe_schedule(n, c, from);
+}
+
+/* Bytes sent to a gateway end that vanished: a restarted node answers
+ * RST (it knows no such connection); a dead one answers nothing. */
+static void to_orphan(struct simnet *n, struct simnet_conn *c)
+{
+	if (n->gw_state[c->gw] != SIMNET_NODE_UP)
+		return;
+	c->dead = true;
+	n->stats_resets++;
+	n->stats_rst_from_restarted++;
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, SIMNET_GW, NULL, 0);
+	trace_conn(n, c, "reset", "peer restarted");
+	notify_closed(n, c, SIMNET_INI, true, 2 * one_way(n, c));
+}
+
+int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt)
+{
+	if (c->dead || c->closed[from] || !c->established)
+		return -1;
+	enum simnet_side to = from == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	size_t len = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		len += iov[i].iov_len;
+		if (iov[i].iov_len > 0)
+			n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_DATA, from, iov[i].iov_base, iov[i].iov_len);
+	}
+	if (len == 0)
+		return 0;
+	if (to == SIMNET_GW && c->orphan_gw) {
+		to_orphan(n, c);
+		return 0;
+	}
+	if (c->closed[to])
+		return 0; /* the peer is gone; its FIN or RST is on the way */
+	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + len);
+	assert(k != NULL);
+	k->len = (uint32_t)len;
+	k->off = 0;
+	k->fin = false;
+	k->rst = false;
+	size_t off = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		memcpy(k->data + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	struct simnet_pipe *p = &c->pipe[from];
+	struct simnet_link *l = link_of(n, c);
+	uint64_t start = max_u64(n->q->now, p->busy_until);
+	uint64_t tx_ns = l->bandwidth_Bps ? (uint64_t)len * 1000000000ull / l->bandwidth_Bps : 0;
+	p->busy_until = start + tx_ns;
+	p->bytes_sent += len;
+	append(n, c, from, k, p->busy_until + one_way(n, c));
+	return 0;
+}
+
+void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side)
+{
+	if (c->closed[side])
+		return;
+	c->closed[side] = true;
+	if (!c->established)
+		c->dead = true; /* closed before the handshake finished */
+	if (c->dead)
+		return;
+	enum simnet_side other = side == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_FIN, side, NULL, 0);
+	trace_conn(n, c, side == SIMNET_INI ? "fin_ini" : "fin_gw", "");
+	/* What is queued toward the closing end will never be read. */
+	pipe_clear(n, &c->pipe[other]);
+	if (c->closed[other] || c->got_fin[other])
+		return;
+	if (other == SIMNET_GW && c->orphan_gw)
+		return;
+	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k));
+	assert(k != NULL);
+	k->len = 0;
+	k->off = 0;
+	k->fin = true;
+	k->rst = false;
+	append(n, c, side, k, n->q->now + one_way(n, c));
+}
+
+void simnet_abort(struct simnet *n, struct simnet_conn *c, enum simnet_side side)
+{
+	if (c->closed[side])
+		return;
+	c->closed[side] = true;
+	if (!c->established)
+		c->dead = true;
+	if (c->dead)
+		return;
+	enum simnet_side other = side == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, side, NULL, 0);
+	trace_conn(n, c, side == SIMNET_INI ? "abort_ini" : "abort_gw", "");
+	/* Unsent bytes die with the socket; nothing more is read by it. */
+	pipe_clear(n, &c->pipe[side]);
+	pipe_clear(n, &c->pipe[other]);
+	if (c->closed[other] || c->got_fin[other] || (other == SIMNET_GW && c->orphan_gw)) {
+		c->dead = true;
+		return;
+	}
+	struct simnet_chunk *k = sim_zalloc(n->mem, sizeof(*k));
+	k->rst = true;
+	append(n, c, side, k, n->q->now + one_way(n, c));
+}
+
+void simnet_reset(struct simnet *n, struct simnet_conn *c, const char *why)
+{
+	if (c->dead || !c->established)
+		return;
+	c->dead = true;
+	n->stats_resets++;
+	pipe_clear(n, &c->pipe[0]);
+	pipe_clear(n, &c->pipe[1]);
+	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, SIMNET_INI, NULL, 0);
+	trace_conn(n, c, "reset", why);
+	notify_closed(n, c, SIMNET_INI, true, n->p.rst_latency_ns);
+	if (!c->orphan_gw)
+		notify_closed(n, c, SIMNET_GW, true, n->p.rst_latency_ns);
+}
+
+/* ---- faults ---- */
+
+static void reschedule_link(struct simnet *n, int ini, int gw)
+{
+	for (size_t i = 0; i < n->nconns; i++) {
+		struct simnet_conn *c = n->conns[i];
+		if (c->ini == ini && c->gw == gw && !c->dead) {
+			pipe_schedule(n, c, SIMNET_INI);
+			pipe_schedule(n, c, SIMNET_GW);
+		}
+	}
+}
+
+void simnet_set_blocked(struct simnet *n, int ini, int gw, enum simnet_side from, bool on)
+{
+	n->links[ini * n->gws + gw].blocked[from] = on;
+	if (!on)
+		reschedule_link(n, ini, gw);
+}
+
+void simnet_set_slow(struct simnet *n, int ini, int gw, uint64_t bandwidth_Bps, uint64_t extra_latency_ns)
+{
+	struct simnet_link *l = &n->links[ini * n->gws + gw];
+	l->bandwidth_Bps = bandwidth_Bps;
+	l->extra_latency_ns = extra_latency_ns;
+}
+
+static void ev_unstall(void *a, void *b, uint64_t arg)
+{
+	(void)arg;
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	pipe_schedule(n, c, SIMNET_INI);
+	pipe_schedule(n, c, SIMNET_GW);
+}
+
+void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until)
+{
+	if (c->dead || until <= c->stalled_until)
+		return;
+	c->stalled_until = until;
+	trace_conn(n, c, "stall", "");
+	evq_push(n->q, until, ev_unstall, n, c, 0);
+}
+
+void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st)
+{
+	enum simnet_node_state old = n->gw_state[gw];
+	n->gw_state[gw] = st;
+	if (old != SIMNET_NODE_PAUSED || st == SIMNET_NODE_PAUSED)
+		return;
+	for (size_t i = 0; i < n->nconns; i++) {
+		struct simnet_conn *c = n->conns[i];
+		if (c->gw != gw || c->dead)
+			continue;
+		if (c->syn_held) {
+			c->syn_held = false;
+			evq_push(n->q, n->q->now, ev_syn, n, c, 0);
+		} else {
+			pipe_schedule(n, c, SIMNET_INI);
+		}
+	}
+}
+
+void simnet_gw_crash_rst(struct simnet *n, int gw)
+{
+	for (size_t i = 0; i < n->nconns; i++) {
+		struct simnet_conn *c = n->conns[i];
+		if (c->gw != gw || c->dead)
+			continue;
+		c->closed[SIMNET_GW] = true;
+		c->orphan_gw = true;
+		if (!c->established) {
+			c->dead = true;
+			evq_push(n->q, n->q->now + n->p.rst_latency_ns, ev_connected, n, c, 0);
+			continue;
+		}
+		simnet_reset(n, c, "gateway crashed");
+	}
+}
+
+void simnet_gw_crash_silent(struct simnet *n, int gw)
+{
+	for (size_t i = 0; i < n->nconns; i++) {
+		struct simnet_conn *c = n->conns[i];
+		if (c->gw != gw || c->dead)
+			continue;
+		c->closed[SIMNET_GW] = true;
+		c->orphan_gw = true;
+		pipe_clear(n, &c->pipe[SIMNET_INI]);
+		if (!c->established)
+			c->dead = true; /* a SYN to a dead machine: the initiator times out */
+	}
+}

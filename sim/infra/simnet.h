@@ -1,0 +1,158 @@
+/* infra/simnet (simnet_*): the simulated network between initiator ports and
+ * gateway portals (named apart from the daemon's real one, ref_target/daemon/net.h).
+ *
+ * TCP as an application sees it: a connection is two in-order byte pipes.
+ * What the network decides is *when* bytes arrive and in what pieces:
+ * each send gets a latency drawn from a distribution, a slow link adds
+ * serialization time, and every delivery hands the receiver the bytes due
+ * in pieces cut at random boundaries (one byte, half a header, fifty PDUs
+ * at once). Faults: partitions of one direction or both between an
+ * initiator and a gateway (bytes wait, as TCP retransmits, and flow when
+ * the partition heals; a SYN into a partition is lost), stalls of one
+ * connection, resets (RST to both ends), slow links, and gateway nodes
+ * that are paused (nothing delivered to them), crashed with RST to every
+ * peer, or gone silently (peers notice only by timeout, or by the RST a
+ * restarted node answers to old connections).
+ *
+ * Driven by the event queue; reports through struct simnet_ops, whose
+ * callbacks may call simnet_send/simnet_close but never free the net.
+ * Owns every connection and its queued bytes.
+ */
+#ifndef SIM_SIMNET_H
+#define SIM_SIMNET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "sim/base/evq.h"
+#include "sim/base/mem.h"
+#include "sim/base/rng.h"
+#include "sim/base/trace.h"
+
+enum simnet_side {
+	SIMNET_INI = 0, /* the initiator's end */
+	SIMNET_GW = 1,  /* the gateway's end */
+};
+
+#define SIMNET_READ_MAX 65536u /* most bytes one delivery hands over (a socket read) */
+
+struct simnet_params {
+	struct sim_dist latency;    /* one way, per send */
+	uint32_t split_ppm;         /* chance a delivery is cut into random pieces */
+	uint32_t tiny_ppm;          /* chance a piece is 1..8 bytes */
+	uint64_t rst_latency_ns;    /* how long a reset takes to reach an end */
+};
+
+struct simnet_conn;
+
+enum simnet_wire {
+	SIMNET_WIRE_OPEN = 0, /* handshake done */
+	SIMNET_WIRE_DATA,
+	SIMNET_WIRE_FIN,
+	SIMNET_WIRE_RST,
+};
+
+struct simnet_ops {
+	void *ctx;
+	/* A SYN reached gateway gw: return true to accept (the gateway is
+	 * up and took the connection), false to answer RST. */
+	bool (*accept)(void *ctx, struct simnet_conn *c);
+	/* The initiator's connect finished: ok, or refused/reset. */
+	void (*connected)(void *ctx, struct simnet_conn *c, bool ok);
+	void (*deliver)(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len);
+	/* The other end closed (FIN after its data) or the connection was reset. */
+	void (*closed)(void *ctx, struct simnet_conn *c, enum simnet_side to, bool reset);
+	/* Observer: what crosses the wire, in send order (checker, pcap). */
+	void (*wire)(void *ctx, struct simnet_conn *c, enum simnet_wire what, enum simnet_side from, const uint8_t *p,
+		size_t len);
+};
+
+struct simnet_chunk;
+
+struct simnet_pipe {
+	struct simnet_chunk *head, *tail;
+	uint64_t last_at;     /* arrival time of the last queued chunk: order is kept */
+	uint64_t busy_until;  /* slow link: serialization of earlier sends */
+	uint64_t ev_gen;      /* generation of the pending delivery event */
+	bool ev_pending;
+	uint64_t bytes_sent;
+};
+
+struct simnet_conn {
+	uint32_t id;
+	int ini, path, gw;
+	void *user[2];        /* the owner's handle for each end */
+	struct simnet_pipe pipe[2]; /* indexed by the sending side */
+	bool established;
+	bool closed[2];       /* this end closed (sent FIN) or is gone */
+	bool got_fin[2];      /* this end was told the peer closed */
+	bool dead;            /* reset or torn down: nothing more happens */
+	bool orphan_gw;       /* the gateway end vanished silently */
+	bool syn_held;        /* the SYN waits for a paused gateway */
+	uint64_t stalled_until;
+	uint64_t opened_at;
+};
+
+struct simnet_link {
+	bool blocked[2];      /* by sending side: ini->gw, gw->ini */
+	uint64_t bandwidth_Bps; /* 0: unlimited */
+	uint64_t extra_latency_ns;
+};
+
+enum simnet_node_state {
+	SIMNET_NODE_UP = 0,
+	SIMNET_NODE_PAUSED, /* deliveries wait */
+	SIMNET_NODE_DOWN,   /* connections refused */
+};
+
+struct simnet {
+	const struct sim_mem *mem;
+	struct evq *q;
+	struct sim_trace *tr;
+	struct sim_rng rng;
+	struct simnet_params p;
+	struct simnet_ops ops;
+	int inis, gws;
+	struct simnet_link *links;       /* inis * gws */
+	enum simnet_node_state *gw_state;
+	struct simnet_conn **conns;
+	size_t nconns, conns_cap;
+	uint8_t *scratch;             /* SIMNET_READ_MAX bytes for merged deliveries */
+	uint64_t stats_bytes, stats_pieces, stats_resets, stats_syn_lost, stats_rst_from_restarted;
+};
+
+void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
+	const struct sim_rng *rng, const struct simnet_params *p, const struct simnet_ops *ops, int inis, int gws);
+void simnet_fini(struct simnet *n);
+
+/* Open a connection from initiator ini (its path-th port) to gateway gw.
+ * The answer comes through ops->connected (or never, into a partition). */
+struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, void *ini_user);
+
+/* Queue bytes from one end. Returns 0, or -1 if that end can no longer send. */
+int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt);
+/* Close one end: FIN after the queued bytes; that end gets nothing more. */
+void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
+/* Abort one end (RST, as close() with SO_LINGER 0): its bytes not yet
+ * delivered are dropped, and the other end learns of the reset when the
+ * RST gets through (after a partition heals, a pause ends ...). */
+void simnet_abort(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
+/* Reset: both ends are told (after rst_latency), queued bytes are lost. */
+void simnet_reset(struct simnet *n, struct simnet_conn *c, const char *why);
+
+/* Faults and node states. */
+void simnet_set_blocked(struct simnet *n, int ini, int gw, enum simnet_side from, bool blocked);
+void simnet_set_slow(struct simnet *n, int ini, int gw, uint64_t bandwidth_Bps, uint64_t extra_latency_ns);
+void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until);
+void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st);
+/* A gateway process died: its kernel resets every connection. */
+void simnet_gw_crash_rst(struct simnet *n, int gw);
+/* A gateway machine died: its ends vanish without a word. */
+void simnet_gw_crash_silent(struct simnet *n, int gw);
+
+/* The connection with this id, or NULL. */
+struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id);
+
+#endif

@@ -1,0 +1,186 @@
+/* initiator/multipath: one initiator's multipath device over its iSCSI sessions,
+ * modelled on Linux dm-multipath (drivers/md/dm-mpath.c, multipathd).
+ *
+ * Paths are grouped by priority (path_grouping_policy group_by_prio):
+ * each path gets a static priority (its preferred gateway, like
+ * prio "weightedpath"); with alua on, the path checker also asks REPORT
+ * TARGET PORT GROUPS (SPC-4 §6.37) for the state of the path's target
+ * port group (prio "alua": active/non-optimized caps the priority,
+ * standby lowers it, unavailable takes the path out), and any command
+ * answered NOT READY / ALUA standby or unavailable (ASC 04h/0Bh,0Ch)
+ * lowers it too, so ALUA state moves paths between groups; a unit
+ * attention ASYMMETRIC ACCESS STATE CHANGED has the checker look again at
+ * once. I/O answered standby, unavailable or transitioning waits (up to
+ * alua_wait) for a better path or the end of the transition; with
+ * explicit ALUA a standby answer also asks for the path's group to be
+ * made active (scsi_dh_alua's activate: SET TARGET PORT GROUPS), which
+ * the owner carries out (ops->activate). With a reservation key
+ * (multipath.conf reservation_key) every path registers the key (PERSISTENT
+ * RESERVE OUT REGISTER AND IGNORE EXISTING KEY, SPC-4 §5.13.7) when it is
+ * reinstated, and is used only once registered. I/O goes to the best group with
+ * a usable path; within it a path selector picks: round-robin (rr_min_io
+ * I/Os per path), queue-length, or service-time. Failback is immediate
+ * or manual. A path fails when an I/O on it fails with a transport error
+ * (the session gave up: replacement_timeout) or the TUR path checker
+ * fails, or does not answer within checker_timeout (multipathd's: a TUR
+ * stuck behind slow commands fails the path); the checker reinstates it
+ * when TUR succeeds again. With no
+ * usable path, no_path_retry decides: queue forever, fail at once, or
+ * queue for N checker intervals and then fail. Errors that are the
+ * target's verdict on the data (MEDIUM ERROR, MISCOMPARE, ILLEGAL
+ * REQUEST ...) go up unretried; UNIT ATTENTION, BUSY, TASK SET FULL,
+ * ABORTED COMMAND and ALUA transitioning are retried after a delay.
+ *
+ * Owns its paths' checker commands; the sessions and the I/O structs are
+ * the caller's. Callbacks must not call back synchronously.
+ */
+#ifndef SIM_MPATH_H
+#define SIM_MPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/initiator/session.h"
+#include "sim/base/trace.h"
+
+#define MPATH_PATHS_MAX 8u
+
+enum mp_selector {
+	MP_ROUND_ROBIN = 0,
+	MP_QUEUE_LENGTH,
+	MP_SERVICE_TIME,
+};
+
+enum mp_failback {
+	MP_FAILBACK_IMMEDIATE = 0,
+	MP_FAILBACK_MANUAL,
+};
+
+#define MP_NO_PATH_RETRY_QUEUE (-1)
+#define MP_NO_PATH_RETRY_FAIL 0
+
+struct mpath_cfg {
+	enum mp_selector selector;
+	uint32_t rr_min_io;
+	enum mp_failback failback;
+	int no_path_retry;            /* MP_NO_PATH_RETRY_QUEUE, _FAIL, or N intervals */
+	uint64_t polling_interval_ns; /* path checker period */
+	uint64_t retry_delay_ns;      /* before retrying a BUSY/UA/transitioning I/O */
+	uint32_t retries_max;         /* per I/O, for target-side transient errors */
+	bool alua;                    /* ask REPORT TARGET PORT GROUPS */
+	bool alua_explicit;           /* ask for a standby group to be activated */
+	uint64_t alua_wait_ns;        /* longest an I/O waits on ALUA standby/transitioning answers */
+	uint64_t checker_timeout_ns;  /* a TEST UNIT READY unanswered this long fails the path */
+};
+
+#define MP_RTPG_LEN 256u /* allocation length of our REPORT TARGET PORT GROUPS */
+#define MP_PROUT_LEN 24u /* PERSISTENT RESERVE OUT basic parameter list (SPC-4 §6.16.3) */
+
+enum mp_result {
+	MP_OK = 0,        /* GOOD (or CONDITION MET) */
+	MP_CHECK,         /* the target's answer: status and sense in cmd */
+	MP_NO_PATH,       /* failed: no path left (no_path_retry) */
+	MP_RETRIES,       /* transient errors beyond retries_max */
+};
+
+/* One application I/O. cmd carries the SCSI command; mpath re-sends it
+ * on whatever path it picks. */
+struct mp_io {
+	struct icmd cmd;
+	void *owner;
+	enum mp_result result;
+	uint32_t attempts;
+	uint32_t retries;
+	int path;            /* where it is now, -1 when queued */
+	int last_gw;         /* the gateway of its last attempt, -1: none yet */
+	uint64_t due;        /* delayed retry time */
+	uint64_t alua_since; /* first ALUA standby/transitioning answer (SIM_NEVER: none) */
+	uint64_t sent_at;
+	struct mp_io *next;  /* queue link */
+};
+
+enum mp_path_state {
+	MPP_ACTIVE = 0,
+	MPP_FAILED,
+};
+
+struct mp_path {
+	struct isess *s;
+	int gw;
+	uint16_t tpg;        /* its target port group (the iSCSI TPGT) */
+	enum mp_path_state state;
+	uint32_t prio_static;
+	bool standby;        /* the target said ALUA standby/unavailable */
+	int alua_state;      /* from REPORT TARGET PORT GROUPS, -1 unknown */
+	struct icmd rtpg;
+	bool rtpg_busy;
+	uint8_t rtpg_buf[MP_RTPG_LEN];
+	uint32_t inflight;
+	uint64_t svc_ewma_ns; /* service time, for the service-time selector */
+	struct icmd tur;
+	bool tur_busy;
+	uint64_t tur_deadline; /* checker_timeout of the TUR in flight (SIM_NEVER: none or passed) */
+	uint64_t next_check;
+	struct icmd prout;   /* registering the reservation key */
+	bool prout_busy;
+	bool registered;     /* the key is registered through this path's I_T nexus */
+	uint8_t prout_buf[MP_PROUT_LEN];
+	uint64_t activate_at; /* last activation asked for (explicit ALUA) */
+	uint64_t fails, reinstates;
+};
+
+struct mpath;
+
+struct mpath_ops {
+	void *ctx;
+	void (*done)(void *ctx, struct mpath *mp, struct mp_io *io);
+	/* Counters for coverage: a named thing happened. */
+	void (*note)(void *ctx, struct mpath *mp, const char *what, int path);
+	/* Explicit ALUA: make path's target port group active/optimized
+	 * (may be NULL). The answer shows in later commands' status. */
+	void (*activate)(void *ctx, struct mpath *mp, int path);
+};
+
+struct mpath_stats {
+	uint64_t ios, retries, path_fails, reinstates, group_switches, queued, no_path_failures;
+	uint64_t failbacks, rtpg_ok, rtpg_failed;
+	uint64_t alua_waits, activations, registrations;
+};
+
+struct mpath {
+	const struct mpath_cfg *cfg;
+	struct mpath_ops ops;
+	struct mp_path paths[MPATH_PATHS_MAX];
+	unsigned npaths;
+	int cur_path;         /* round-robin position */
+	uint32_t rr_count;
+	uint32_t cur_prio;    /* the group in use */
+	struct mp_io *queue_head, *queue_tail; /* waiting for a path or a retry delay */
+	uint64_t no_path_deadline;
+	bool failing;         /* no_path_retry ran out: fail until a path returns */
+	uint64_t pr_key;      /* reservation key registered on every path (0: none) */
+	bool pr_aptpl;
+	uint64_t now;
+	struct mpath_stats stats;
+};
+
+void mpath_init(struct mpath *mp, const struct mpath_cfg *cfg, const struct mpath_ops *ops);
+/* Add a path over session s to gateway gw with a static priority. */
+void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uint32_t prio);
+/* Register this reservation key on every path (before adding paths). */
+void mpath_set_pr_key(struct mpath *mp, uint64_t key, bool aptpl);
+
+void mpath_submit(struct mpath *mp, uint64_t now, struct mp_io *io);
+/* A command of path p finished (an I/O's or the checker's). */
+void mpath_cmd_done(struct mpath *mp, uint64_t now, unsigned p, struct icmd *c);
+void mpath_on_time(struct mpath *mp, uint64_t now);
+uint64_t mpath_next_deadline(const struct mpath *mp);
+
+/* The session under path p logged in (a new SCSI device appeared, in
+ * Linux terms): check the path now rather than at the next interval. */
+void mpath_path_up(struct mpath *mp, uint64_t now, unsigned p);
+
+/* Paths usable now. */
+unsigned mpath_active_paths(const struct mpath *mp);
+
+#endif

@@ -1,0 +1,510 @@
+/* initiator/session: see initiator/session.h. This file: connection life, login, NOP, Async,
+ * Reject, logout and ERL 0 recovery. Commands live in initiator/session_cmd.c. */
+#include "sim/initiator/session_int.h"
+
+#include "sim/base/time.h"
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+void isess_init(struct isess *s, const struct isess_cfg *cfg, const struct isess_ops *ops,
+	const struct sim_mem *mem, const struct sim_rng *rng, const uint8_t isid[6])
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->ops = *ops;
+	s->mem = mem;
+	s->rng = *rng;
+	memcpy(s->isid, isid, 6);
+	/* A random initial CmdSN: wrap-around (RFC 1982 arithmetic) gets
+	 * exercised instead of always starting at a small number. */
+	s->cmdsn = (uint32_t)rng_next(&s->rng);
+	s->login_deadline = s->reconnect_at = s->replacement_deadline = SIM_NEVER;
+	s->nop_at = s->nop_deadline = s->logout_deadline = SIM_NEVER;
+	s->task_deadline = SIM_NEVER;
+	s->window_closed_at = SIM_NEVER;
+	uint32_t cap = cfg->login.mrdsl > ILOGIN_TEXT_MAX ? cfg->login.mrdsl : ILOGIN_TEXT_MAX;
+	ipdu_rx_init(&s->rx, mem, cap);
+}
+
+void isess_fini(struct isess *s)
+{
+	ipdu_rx_fini(&s->rx);
+}
+
+uint32_t isess_new_itt(struct isess *s, enum itt_kind kind, unsigned slot)
+{
+	s->itt_gen = (s->itt_gen + 1) & 0x3fffffu;
+	return ((uint32_t)kind << 30) | (s->itt_gen << 8) | (slot & 0xffu);
+}
+
+void isess_event(struct isess *s, enum isess_event ev, uint32_t detail, const char *why)
+{
+	s->ops.event(s->ops.ctx, s, ev, detail, why);
+}
+
+void isess_pdu_init(struct isess *s, struct ipdu_tx *tx, uint8_t opcode, uint8_t flags, uint32_t itt)
+{
+	pdu_init(tx->bhs, opcode, flags);
+	pdu_set_w(tx->bhs, PDU_ITT, itt);
+	pdu_set_w(tx->bhs, PDU_INI_CMDSN, s->cmdsn);
+	pdu_set_w(tx->bhs, PDU_INI_EXPSTATSN, s->exp_statsn);
+}
+
+void isess_send(struct isess *s, struct ipdu_tx *tx, const uint8_t *data, uint32_t len)
+{
+	ipdu_tx_seal(tx, data, len, s->params.header_digest, s->params.data_digest);
+	s->ops.send(s->ops.ctx, s, tx->iov, tx->iovcnt);
+}
+
+void isess_update_window(struct isess *s, const uint8_t *bhs)
+{
+	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
+	/* §4.2.2.1: MaxCmdSN < ExpCmdSN - 1 means both are to be ignored. */
+	if (sn_lt(max, exp - 1))
+		return;
+	bool opened = false;
+	if (sn_lt(s->exp_cmdsn, exp))
+		s->exp_cmdsn = exp;
+	if (sn_lt(s->max_cmdsn, max)) {
+		s->max_cmdsn = max;
+		opened = true;
+	}
+	if (opened && s->state == ISS_FFP)
+		itask_pump(s);
+}
+
+void isess_take_statsn(struct isess *s, const uint8_t *bhs)
+{
+	uint32_t statsn = pdu_w(bhs, PDU_TGT_STATSN);
+	if (sn_le(s->exp_statsn, statsn))
+		s->exp_statsn = statsn + 1;
+}
+
+static void connect_now(struct isess *s)
+{
+	s->conn_gen++;
+	s->state = ISS_CONNECTING;
+	s->connected = false;
+	s->reconnect_at = SIM_NEVER;
+	s->login_deadline = s->now + s->cfg->login_timeout_ns;
+	s->ops.connect(s->ops.ctx, s);
+}
+
+static void closed_for_good(struct isess *s)
+{
+	s->state = ISS_CLOSED;
+	s->login_deadline = s->reconnect_at = s->replacement_deadline = SIM_NEVER;
+	s->nop_at = s->nop_deadline = s->logout_deadline = SIM_NEVER;
+	itask_fail_all(s, ICMD_TRANSPORT);
+	isess_event(s, ISE_CLOSED, 0, "logged out");
+}
+
+/* Drop the connection; unless logging out, hold the commands, reconnect
+ * after a delay and fail them if the replacement timeout runs out. */
+static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful)
+{
+	if (s->connected)
+		s->ops.disconnect(s->ops.ctx, s, graceful);
+	s->connected = false;
+	s->conn_gen++;
+	s->nop_at = s->nop_deadline = s->logout_deadline = s->login_deadline = SIM_NEVER;
+	if (s->logging_out) {
+		closed_for_good(s);
+		return;
+	}
+	itask_requeue_all(s);
+	s->state = ISS_IDLE;
+	itask_window_watch(s);
+	s->reconnect_at = s->now + reconnect_delay_ns;
+	if (s->replacement_deadline == SIM_NEVER && !s->failed_fast)
+		s->replacement_deadline = s->now + s->cfg->replacement_timeout_ns;
+}
+
+void isess_conn_fail(struct isess *s, const char *why)
+{
+	if (s->state == ISS_CLOSED || s->state == ISS_IDLE)
+		return;
+	bool was_up = s->state == ISS_FFP || s->state == ISS_LOGOUT;
+	s->stats.conn_failures++;
+	if (!was_up) {
+		s->stats.login_failures++;
+		isess_event(s, ISE_LOGIN_FAILED, 0, why);
+	}
+	drop(s, s->cfg->reconnect_delay_ns, false);
+	if (was_up && s->state == ISS_IDLE)
+		isess_event(s, ISE_DOWN, 0, why);
+}
+
+void isess_start(struct isess *s, uint64_t now)
+{
+	s->now = now;
+	if (s->state == ISS_IDLE && !s->logging_out)
+		connect_now(s);
+}
+
+void isess_on_connected(struct isess *s, uint64_t now)
+{
+	s->now = now;
+	if (s->state != ISS_CONNECTING)
+		return;
+	s->connected = true;
+	s->state = ISS_LOGIN;
+	s->params = (struct iparams){ 0 };
+	s->rx.header_digest = s->rx.data_digest = false;
+	s->rx.state = IPDU_BHS;
+	s->rx.got = 0;
+	struct ipdu_tx tx;
+	uint32_t itt = isess_new_itt(s, ITT_SESSION, 0);
+	/* TSIH 0 with our ISID: a new session, or the reinstatement of the
+	 * one that failed (§6.3.5); the target then drops the old one. */
+	ilogin_start(&s->login, &s->cfg->login, &s->rng, s->isid, 0, s->cid, itt, s->cmdsn, &tx);
+	s->ops.send(s->ops.ctx, s, tx.iov, tx.iovcnt);
+}
+
+void isess_on_connect_failed(struct isess *s, uint64_t now)
+{
+	s->now = now;
+	if (s->state != ISS_CONNECTING)
+		return;
+	s->stats.login_failures++;
+	isess_event(s, ISE_LOGIN_FAILED, 0, "connect failed");
+	drop(s, s->cfg->reconnect_delay_ns, false);
+}
+
+static void login_done(struct isess *s)
+{
+	s->params = s->login.params;
+	s->tsih = s->login.tsih;
+	s->exp_statsn = s->login.exp_statsn;
+	s->exp_cmdsn = s->login.exp_cmdsn;
+	s->max_cmdsn = s->login.max_cmdsn;
+	s->rx.header_digest = s->params.header_digest;
+	s->rx.data_digest = s->params.data_digest;
+	ipdu_rx_set_cap(&s->rx, s->params.ini_mrdsl);
+	s->state = ISS_FFP;
+	s->login_deadline = SIM_NEVER;
+	s->replacement_deadline = SIM_NEVER;
+	s->failed_fast = false;
+	s->nop_at = s->cfg->noop_interval_ns ? s->now + s->cfg->noop_interval_ns : SIM_NEVER;
+	s->nop_deadline = SIM_NEVER;
+	s->stats.logins++;
+	isess_event(s, ISE_UP, s->tsih, "logged in");
+	itask_pump(s);
+}
+
+static void on_login_rsp(struct isess *s)
+{
+	struct ipdu_tx tx;
+	enum ilogin_result r = ilogin_on_rsp(&s->login, s->rx.bhs, s->rx.data, s->rx.dsl, &tx);
+	switch (r) {
+	case ILOGIN_SEND:
+		s->ops.send(s->ops.ctx, s, tx.iov, tx.iovcnt);
+		return;
+	case ILOGIN_DONE:
+		login_done(s);
+		return;
+	case ILOGIN_REJECTED:
+	case ILOGIN_AUTH_FAILED:
+	case ILOGIN_PROTOCOL:
+		s->stats.login_failures++;
+		isess_event(s, ISE_LOGIN_FAILED, s->login.status, s->login.why);
+		drop(s, s->cfg->reconnect_delay_ns, false);
+		return;
+	}
+}
+
+static void send_ping(struct isess *s)
+{
+	struct ipdu_tx tx;
+	s->nop_itt = isess_new_itt(s, ITT_NOP, 0);
+	isess_pdu_init(s, &tx, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL, s->nop_itt);
+	pdu_set_w(tx.bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
+	isess_send(s, &tx, NULL, 0);
+	s->nop_deadline = s->now + s->cfg->noop_timeout_ns;
+	s->nop_at = SIM_NEVER;
+}
+
+static void on_nop_in(struct isess *s)
+{
+	const uint8_t *bhs = s->rx.bhs;
+	uint32_t itt = pdu_itt(bhs), ttt = pdu_w(bhs, PDU_NOP_TTT);
+	/* §11.19: StatSN advances only when the NOP-In answers a NOP-Out. */
+	if (itt != ISCSI_TAG_RESERVED)
+		isess_take_statsn(s, bhs);
+	if (itt != ISCSI_TAG_RESERVED && itt == s->nop_itt && s->nop_deadline != SIM_NEVER) {
+		s->nop_deadline = SIM_NEVER;
+		s->nop_at = s->now + s->cfg->noop_interval_ns;
+	}
+	if (ttt != ISCSI_TAG_RESERVED) {
+		/* The target pings us: answer with its TTT and its data (§11.18). */
+		struct ipdu_tx tx;
+		isess_pdu_init(s, &tx, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL,
+			ISCSI_TAG_RESERVED);
+		memcpy(tx.bhs + PDU_LUN, bhs + PDU_LUN, 8);
+		pdu_set_w(tx.bhs, PDU_NOP_TTT, ttt);
+		uint32_t len = s->rx.dsl < s->params.tgt_mrdsl ? s->rx.dsl : s->params.tgt_mrdsl;
+		isess_send(s, &tx, s->rx.data, len);
+	}
+	isess_update_window(s, bhs);
+}
+
+static void send_logout(struct isess *s)
+{
+	struct ipdu_tx tx;
+	s->logout_itt = isess_new_itt(s, ITT_SESSION, 0);
+	isess_pdu_init(s, &tx, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE,
+		ISCSI_FLAG_FINAL | ISCSI_LOGOUT_SESSION, s->logout_itt);
+	put_be16(tx.bhs + PDU_LOGOUT_CID, s->cid);
+	isess_send(s, &tx, NULL, 0);
+	s->state = ISS_LOGOUT;
+	s->logout_deadline = s->now + s->cfg->logout_timeout_ns;
+	s->nop_at = s->nop_deadline = SIM_NEVER;
+}
+
+static void on_async(struct isess *s)
+{
+	const uint8_t *bhs = s->rx.bhs;
+	uint8_t event = bhs[PDU_ASYNC_EVENT];
+	s->stats.async_events++;
+	isess_take_statsn(s, bhs);
+	isess_update_window(s, bhs);
+	isess_event(s, ISE_ASYNC, event, "async message");
+	switch (event) {
+	case ISCSI_ASYNC_LOGOUT_REQUEST:
+		/* The target is going away (§11.9.1): log out now, come back
+		 * after Time2Wait, keeping the commands we hold. */
+		if (s->state == ISS_FFP)
+			send_logout(s);
+		break;
+	case ISCSI_ASYNC_DROP_CONNECTION:
+	case ISCSI_ASYNC_DROP_SESSION:
+		isess_conn_fail(s, "target dropping connection");
+		break;
+	default:
+		break; /* SCSI events and renegotiation requests need no action here */
+	}
+}
+
+static void on_logout_rsp(struct isess *s)
+{
+	const uint8_t *bhs = s->rx.bhs;
+	if (s->state != ISS_LOGOUT || pdu_itt(bhs) != s->logout_itt) {
+		isess_conn_fail(s, "unexpected logout response");
+		return;
+	}
+	isess_take_statsn(s, bhs);
+	uint32_t time2wait = get_be16(bhs + PDU_LOGOUT_TIME2WAIT);
+	uint64_t delay = SIM_S(time2wait) > s->cfg->reconnect_delay_ns ? SIM_S(time2wait)
+									   : s->cfg->reconnect_delay_ns;
+	drop(s, delay, true);
+}
+
+static void on_reject(struct isess *s)
+{
+	const uint8_t *bhs = s->rx.bhs;
+	uint8_t reason = bhs[PDU_REJECT_REASON];
+	s->stats.rejects++;
+	isess_take_statsn(s, bhs);
+	isess_update_window(s, bhs);
+	isess_event(s, ISE_REJECT, reason, "reject");
+	if (s->rx.dsl < ISCSI_BHS_LEN) {
+		isess_conn_fail(s, "reject without the rejected header");
+		return;
+	}
+	const uint8_t *rej = s->rx.data;
+	uint8_t op = pdu_opcode(rej);
+	if (op == ISCSI_OP_SCSI_CMD || op == ISCSI_OP_DATA_OUT || op == ISCSI_OP_TMF_REQ)
+		itask_on_reject(s, rej, reason);
+	else if (op == ISCSI_OP_NOP_OUT && pdu_itt(rej) == s->nop_itt) {
+		s->nop_deadline = SIM_NEVER;
+		s->nop_at = s->now + s->cfg->noop_interval_ns;
+	}
+}
+
+static void on_ffp_pdu(struct isess *s)
+{
+	switch (pdu_opcode(s->rx.bhs)) {
+	case ISCSI_OP_NOP_IN:
+		on_nop_in(s);
+		break;
+	case ISCSI_OP_SCSI_RSP:
+	case ISCSI_OP_DATA_IN:
+	case ISCSI_OP_R2T:
+	case ISCSI_OP_TMF_RSP:
+		itask_on_pdu(s, &s->rx);
+		break;
+	case ISCSI_OP_LOGOUT_RSP:
+		on_logout_rsp(s);
+		break;
+	case ISCSI_OP_ASYNC:
+		on_async(s);
+		break;
+	case ISCSI_OP_REJECT:
+		on_reject(s);
+		break;
+	default:
+		isess_conn_fail(s, "unexpected opcode in full feature phase");
+		break;
+	}
+}
+
+void isess_on_bytes(struct isess *s, uint64_t now, const uint8_t *p, size_t len)
+{
+	s->now = now;
+	uint64_t gen = s->conn_gen;
+	while (len > 0 && s->connected && s->conn_gen == gen) {
+		size_t used;
+		enum ipdu_rx_result r = ipdu_rx_feed(&s->rx, p, len, &used);
+		p += used;
+		len -= used;
+		switch (r) {
+		case IPDU_MORE:
+			break;
+		case IPDU_READY:
+			if (s->state == ISS_LOGIN)
+				on_login_rsp(s);
+			else
+				on_ffp_pdu(s);
+			break;
+		case IPDU_BAD_DDIGEST:
+			/* ERL 0 cannot ask for the data again (§7.8): drop. */
+			isess_conn_fail(s, "data digest error");
+			break;
+		case IPDU_BAD_HDIGEST:
+			isess_conn_fail(s, "header digest error");
+			break;
+		case IPDU_TOO_LONG:
+			isess_conn_fail(s, "data segment above our MaxRecvDataSegmentLength");
+			break;
+		}
+	}
+}
+
+void isess_on_closed(struct isess *s, uint64_t now)
+{
+	s->now = now;
+	if (!s->connected && s->state != ISS_CONNECTING)
+		return;
+	s->connected = false;
+	isess_conn_fail(s, "connection closed by peer");
+}
+
+void isess_on_time(struct isess *s, uint64_t now)
+{
+	s->now = now;
+	if (now >= s->replacement_deadline) {
+		s->replacement_deadline = SIM_NEVER;
+		s->failed_fast = true;
+		s->stats.recoveries_failed++;
+		itask_fail_all(s, ICMD_TRANSPORT);
+		isess_event(s, ISE_FAILED, 0, "replacement timeout");
+	}
+	switch (s->state) {
+	case ISS_IDLE:
+		if (now >= s->reconnect_at && !s->logging_out)
+			connect_now(s);
+		break;
+	case ISS_CONNECTING:
+	case ISS_LOGIN:
+		if (now >= s->login_deadline) {
+			s->stats.login_failures++;
+			isess_event(s, ISE_LOGIN_FAILED, 0, "login timeout");
+			drop(s, s->cfg->reconnect_delay_ns, false);
+		}
+		break;
+	case ISS_FFP:
+		if (now >= s->nop_deadline) {
+			s->stats.nop_timeouts++;
+			isess_event(s, ISE_NOP_TIMEOUT, 0, "nop timeout");
+			isess_conn_fail(s, "nop timeout");
+			break;
+		}
+		if (now >= s->nop_at && s->nop_deadline == SIM_NEVER)
+			send_ping(s);
+		itask_on_time(s);
+		break;
+	case ISS_LOGOUT:
+		if (now >= s->logout_deadline)
+			isess_conn_fail(s, "logout timeout");
+		break;
+	case ISS_CLOSED:
+		break;
+	}
+}
+
+uint64_t isess_next_deadline(struct isess *s)
+{
+	uint64_t d = s->replacement_deadline;
+	switch (s->state) {
+	case ISS_IDLE:
+		return s->logging_out ? d : min_u64(d, s->reconnect_at);
+	case ISS_CONNECTING:
+	case ISS_LOGIN:
+		return min_u64(d, s->login_deadline);
+	case ISS_FFP:
+		d = min_u64(d, s->nop_deadline);
+		if (s->nop_deadline == SIM_NEVER)
+			d = min_u64(d, s->nop_at);
+		return min_u64(d, itask_next_deadline(s));
+	case ISS_LOGOUT:
+		return min_u64(d, s->logout_deadline);
+	case ISS_CLOSED:
+		return SIM_NEVER;
+	}
+	return d;
+}
+
+void isess_submit(struct isess *s, uint64_t now, struct icmd *c)
+{
+	s->now = now;
+	c->seq = s->seq_next++;
+	c->sends = 0;
+	c->st = ICS_WAIT;
+	c->next = NULL;
+	c->result = ICMD_OK;
+	c->status = 0;
+	c->sense_len = 0;
+	c->data_in = 0;
+	c->resid = 0;
+	bool down = s->state != ISS_FFP;
+	if (s->state == ISS_CLOSED || s->logging_out || (down && (c->fastfail || s->failed_fast))) {
+		c->result = ICMD_TRANSPORT;
+		s->ops.done(s->ops.ctx, s, c);
+		return;
+	}
+	if (s->wait_tail != NULL)
+		s->wait_tail->next = c;
+	else
+		s->wait_head = c;
+	s->wait_tail = c;
+	s->waiting++;
+	if (!down)
+		itask_pump(s);
+}
+
+void isess_logout(struct isess *s, uint64_t now)
+{
+	s->now = now;
+	if (s->logging_out || s->state == ISS_CLOSED)
+		return;
+	s->logging_out = true;
+	if (s->state == ISS_FFP) {
+		send_logout(s);
+		return;
+	}
+	if (s->connected)
+		s->ops.disconnect(s->ops.ctx, s, false);
+	s->connected = false;
+	s->conn_gen++;
+	closed_for_good(s);
+}
+
+bool isess_up(const struct isess *s)
+{
+	return s->state == ISS_FFP;
+}
+
+unsigned isess_load(const struct isess *s)
+{
+	return s->in_flight + s->waiting;
+}

@@ -1,0 +1,201 @@
+/* initiator/session: one simulated iSCSI initiator session over one connection: the
+ * path between one initiator port and one target portal (RFC 7143).
+ *
+ * A sans-I/O state machine written from the RFC, independently of the
+ * reference target: login (ilogin), SCSI commands with immediate data,
+ * unsolicited Data-Out and R2T-solicited Data-Out (§11.3, §11.7, §11.8),
+ * Data-In and SCSI Response, CmdSN windowing (§4.2.2.1), NOP-Out pings
+ * with a timeout and answers to the target's NOP-In (§11.18-§11.19), ABORT
+ * TASK after a command timeout (§11.5), Async Messages (§11.9), logout
+ * (§11.14), and ERL 0 session recovery (§7.1.4.3, §6.3.5): on any
+ * connection failure the session reconnects and reinstates itself (same
+ * ISID, TSIH 0), re-sending the commands it held, until the
+ * replacement_timeout fails them (open-iscsi's behaviour).
+ *
+ * Driven by: isess_start/on_connected/on_connect_failed/on_bytes/
+ * on_closed/on_time/submit/logout. Acts through struct isess_ops, whose
+ * callbacks must not call back into the session synchronously.
+ * Ownership: the session owns its receive buffer; struct icmd belongs to
+ * the submitter, lent to the session from submit until ops->done.
+ */
+#ifndef SIM_ISESS_H
+#define SIM_ISESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "sim/initiator/text_keys.h"
+#include "sim/initiator/login.h"
+#include "sim/initiator/pdu.h"
+#include "sim/base/mem.h"
+#include "sim/base/rng.h"
+
+#define ISESS_TASKS_MAX 256u  /* commands in flight per session (ITT slots) */
+#define ICMD_SENSE_MAX 96u    /* sense bytes we keep (SPC-4 fixed sense is 18+) */
+
+enum icmd_dir {
+	ICMD_NONE = 0,
+	ICMD_IN,  /* data from the target (read) */
+	ICMD_OUT, /* data to the target (write) */
+};
+
+enum icmd_result {
+	ICMD_OK = 0,     /* a SCSI status arrived: status, sense valid */
+	ICMD_TRANSPORT,  /* never answered and the session gave up on it (path failure) */
+	ICMD_ABORTED,    /* timed out and aborted by ABORT TASK */
+	ICMD_FAILED,     /* iSCSI Response "target failure" or a Reject of the command */
+};
+
+enum icmd_state {
+	ICS_WAIT = 0, /* queued: window closed or session down */
+	ICS_SENT,
+	ICS_ABORTING, /* ABORT TASK sent */
+};
+
+struct icmd {
+	/* set by the submitter */
+	uint64_t lun;
+	uint8_t cdb[16];
+	enum icmd_dir dir;
+	uint8_t attr;      /* SAM task attribute (SIMPLE=1, ORDERED=2 ...) */
+	uint8_t *buf;      /* OUT: source, IN: destination; len bytes */
+	uint32_t len;
+	bool fastfail;     /* fail at once when the session is not logged in (path checker) */
+	void *owner;
+	/* results, valid at ops->done */
+	enum icmd_result result;
+	uint8_t status;
+	uint8_t sense_len;
+	uint8_t sense[ICMD_SENSE_MAX];
+	uint32_t data_in;  /* bytes of Data-In received */
+	uint32_t resid;    /* residual count reported */
+	/* private to the session */
+	struct icmd *next;
+	enum icmd_state st;
+	uint64_t seq;      /* submission order, kept across re-sends */
+	uint32_t itt, cmdsn, tmf_itt;
+	uint32_t exp_datasn, exp_r2tsn;
+	uint32_t r2t_open;      /* R2Ts being answered (§13.17) */
+	uint64_t deadline;      /* command or TMF timeout */
+	unsigned sends;         /* times put on the wire (re-sends after recovery) */
+};
+
+enum isess_state {
+	ISS_IDLE = 0,   /* not started, or waiting to reconnect */
+	ISS_CONNECTING,
+	ISS_LOGIN,
+	ISS_FFP,
+	ISS_LOGOUT,     /* Logout Request sent */
+	ISS_CLOSED,     /* logged out: final */
+};
+
+/* What the session tells its owner (traces, multipath). */
+enum isess_event {
+	ISE_UP = 0,       /* logged in, full feature phase */
+	ISE_DOWN,         /* connection lost or login failed; recovering */
+	ISE_FAILED,       /* replacement_timeout expired: held commands failed */
+	ISE_CLOSED,       /* logged out */
+	ISE_NOP_TIMEOUT,  /* a ping went unanswered */
+	ISE_ABORT,        /* a command timed out; ABORT TASK sent */
+	ISE_ASYNC,        /* an Async Message arrived (detail: event code) */
+	ISE_REJECT,       /* a Reject arrived (detail: reason) */
+	ISE_LOGIN_FAILED, /* detail: status class/detail or 0 for protocol */
+};
+
+struct isess;
+
+struct isess_ops {
+	void *ctx;
+	/* Open a TCP connection to the session's portal; answer later with
+	 * isess_on_connected or isess_on_connect_failed. */
+	void (*connect)(void *ctx, struct isess *s);
+	void (*send)(void *ctx, struct isess *s, const struct iovec *iov, int iovcnt);
+	/* Close the connection; nothing more is delivered for it. Graceful
+	 * after a logout (FIN behind the data); otherwise an abort (RST): a
+	 * failed connection's unsent commands must not reach the target
+	 * later, after they were retried elsewhere. */
+	void (*disconnect)(void *ctx, struct isess *s, bool graceful);
+	void (*done)(void *ctx, struct isess *s, struct icmd *c);
+	/* A command was just put on the wire (each transmission; optional). */
+	void (*sent)(void *ctx, struct isess *s, struct icmd *c);
+	void (*event)(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why);
+};
+
+struct isess_cfg {
+	struct ilogin_cfg login;
+	uint64_t noop_interval_ns;      /* 0: no pings */
+	uint64_t noop_timeout_ns;
+	uint64_t login_timeout_ns;
+	uint64_t replacement_timeout_ns;
+	uint64_t cmd_timeout_ns;        /* SCSI command timeout, then ABORT TASK */
+	uint64_t tmf_timeout_ns;
+	uint64_t reconnect_delay_ns;
+	uint64_t logout_timeout_ns;
+};
+
+struct isess_stats {
+	uint64_t logins, login_failures, conn_failures, recoveries_failed;
+	uint64_t nop_timeouts, aborts, resends, rejects, async_events;
+	uint64_t r2ts, data_in, data_out;
+	uint64_t window_stall_max_ns; /* longest time commands waited on a closed CmdSN window */
+};
+
+struct isess {
+	void *user;            /* the owner's handle for this session */
+	const struct isess_cfg *cfg;
+	struct isess_ops ops;
+	const struct sim_mem *mem;
+	struct sim_rng rng;
+	uint8_t isid[6];
+	uint16_t tsih;
+	uint16_t cid;
+	enum isess_state state;
+	bool connected;        /* a TCP connection exists (ops->connect answered) */
+	bool logging_out;      /* logout asked for: do not reconnect */
+	struct ilogin login;
+	struct ipdu_rx rx;
+	struct iparams params;
+	uint32_t cmdsn, exp_cmdsn, max_cmdsn, exp_statsn;
+	uint32_t itt_gen;
+	uint64_t seq_next;
+	struct icmd *slots[ISESS_TASKS_MAX];
+	unsigned in_flight;    /* commands in slots */
+	uint64_t task_deadline; /* earliest slot deadline, valid unless task_deadline_stale */
+	bool task_deadline_stale;
+	unsigned waiting;      /* commands in the wait queue */
+	struct icmd *wait_head, *wait_tail;
+	uint64_t now;
+	uint64_t login_deadline, reconnect_at, replacement_deadline;
+	uint64_t nop_at, nop_deadline, logout_deadline;
+	uint32_t nop_itt, logout_itt;
+	bool failed_fast;      /* replacement_timeout expired: new I/O fails at once */
+	uint64_t window_closed_at; /* commands wait on a closed window since (SIM_NEVER: not) */
+	uint64_t conn_gen;     /* bumped per connection: stale callbacks are ignored */
+	struct isess_stats stats;
+};
+
+void isess_init(struct isess *s, const struct isess_cfg *cfg, const struct isess_ops *ops,
+	const struct sim_mem *mem, const struct sim_rng *rng, const uint8_t isid[6]);
+void isess_fini(struct isess *s);
+
+/* Begin connecting and logging in. */
+void isess_start(struct isess *s, uint64_t now);
+void isess_on_connected(struct isess *s, uint64_t now);
+void isess_on_connect_failed(struct isess *s, uint64_t now);
+void isess_on_bytes(struct isess *s, uint64_t now, const uint8_t *p, size_t len);
+void isess_on_closed(struct isess *s, uint64_t now);
+void isess_on_time(struct isess *s, uint64_t now);
+uint64_t isess_next_deadline(struct isess *s);
+
+/* Queue a command; completion through ops->done, possibly inside this
+ * call (a fastfail command on a session that is down). */
+void isess_submit(struct isess *s, uint64_t now, struct icmd *c);
+/* Log out (close the session, §11.14); pending commands fail. */
+void isess_logout(struct isess *s, uint64_t now);
+
+bool isess_up(const struct isess *s);
+/* Commands queued or in flight. */
+unsigned isess_load(const struct isess *s);
+
+#endif

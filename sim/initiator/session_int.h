@@ -1,0 +1,46 @@
+/* initiator/session_int: what initiator/session.c (connection, login, recovery) and initiator/session_cmd.c
+ * (commands and task management) share. Not for use outside them. */
+#ifndef SIM_ISESS_INT_H
+#define SIM_ISESS_INT_H
+
+#include "sim/initiator/session.h"
+
+/* ITT layout: kind in bits 30-31, a generation in bits 8-29, the task
+ * slot in bits 0-7. Never 0xffffffff (kind 3 always has slot 0). */
+enum itt_kind {
+	ITT_CMD = 0,
+	ITT_TMF = 1,
+	ITT_NOP = 2,
+	ITT_SESSION = 3, /* login and logout */
+};
+
+static inline enum itt_kind itt_kind(uint32_t itt) { return (enum itt_kind)(itt >> 30); }
+static inline unsigned itt_slot(uint32_t itt) { return itt & 0xffu; }
+uint32_t isess_new_itt(struct isess *s, enum itt_kind kind, unsigned slot);
+
+/* Seal (digests as negotiated) and send one PDU. */
+void isess_send(struct isess *s, struct ipdu_tx *tx, const uint8_t *data, uint32_t len);
+/* Fill the fields every initiator PDU carries: opcode, flags, ITT,
+ * CmdSN, ExpStatSN. */
+void isess_pdu_init(struct isess *s, struct ipdu_tx *tx, uint8_t opcode, uint8_t flags, uint32_t itt);
+/* The connection failed: drop it, start recovery. */
+void isess_conn_fail(struct isess *s, const char *why);
+void isess_event(struct isess *s, enum isess_event ev, uint32_t detail, const char *why);
+/* ExpCmdSN/MaxCmdSN from a target PDU (§4.2.2.1). */
+void isess_update_window(struct isess *s, const uint8_t *bhs);
+/* A status-carrying target PDU advances ExpStatSN (§4.2.2.2). */
+void isess_take_statsn(struct isess *s, const uint8_t *bhs);
+
+/* initiator/session_cmd.c */
+void itask_pump(struct isess *s);
+/* Measure how long commands wait on a closed CmdSN window (§4.2.2.1);
+ * call after anything that may open or close it. */
+void itask_window_watch(struct isess *s);
+void itask_on_pdu(struct isess *s, const struct ipdu_rx *rx);
+void itask_on_reject(struct isess *s, const uint8_t *rejected_bhs, uint8_t reason);
+void itask_requeue_all(struct isess *s);
+void itask_fail_all(struct isess *s, enum icmd_result r);
+void itask_on_time(struct isess *s);
+uint64_t itask_next_deadline(struct isess *s);
+
+#endif

@@ -1,0 +1,123 @@
+/* workload: one initiator's application: a fixed queue depth of I/Os
+ * (READ, WRITE, WRITE with FUA, SYNCHRONIZE CACHE, UNMAP, COMPARE AND
+ * WRITE; SBC-3 §5) over its multipath device, each one registered with
+ * the data oracle before it starts and judged when it ends.
+ *
+ * LBAs come from a small hot set (so initiators race on the same blocks)
+ * or the whole LU. Writes carry block.h contents; reads are checked
+ * block by block; COMPARE AND WRITE compares against the last value this
+ * initiator saw. A command the LU does not support (ILLEGAL REQUEST) is
+ * dropped from the mix.
+ *
+ * Beside the mix, two things real hosts do: a COMPARE AND WRITE
+ * heartbeat (VMware ATS style: every interval the host replaces its own
+ * heartbeat block, one per host at the end of the LU, expecting what it
+ * wrote last; after a MISCOMPARE it reads the block and goes on from
+ * there), and one PERSISTENT RESERVE OUT RESERVE (SPC-4 §6.16) by a
+ * reservation holder, retried until it succeeds.
+ * Owns its slots and buffers (through sim_mem).
+ */
+#ifndef SIM_WORKLOAD_H
+#define SIM_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/initiator/multipath.h"
+#include "sim/oracle/data.h"
+#include "sim/base/rng.h"
+#include "sim/base/trace.h"
+
+enum wl_op {
+	WL_READ = 0,
+	WL_WRITE,
+	WL_WRITE_FUA,
+	WL_FLUSH,
+	WL_UNMAP,
+	WL_CAW,
+	WL_RESERVE, /* never drawn: the reservation holder's one RESERVE */
+	WL_OPS
+};
+
+/* The last blocks of the LU hold the heartbeats (block blocks-1-i for
+ * initiator i); the mix leaves them alone when heartbeats run. */
+#define WL_HB_BLOCKS 16u
+
+struct wl_cfg {
+	uint32_t qd;
+	uint64_t think_mean_ns;
+	uint32_t weight[WL_OPS];
+	uint32_t max_blocks;     /* per I/O, <= ODATA_WRITE_BLOCKS_MAX */
+	uint64_t hot_blocks;     /* size of the contended LBA set */
+	uint32_t hot_ppm;        /* chance an I/O targets the hot set */
+	uint64_t blocks;         /* LU size */
+	uint32_t block_size;
+	uint64_t start_at_ns;    /* no I/O before (the application starts once its device is up) */
+	uint64_t stop_at_ns;     /* no new I/O from then on */
+	uint64_t hb_interval_ns; /* COMPARE AND WRITE heartbeat period, 0: none */
+};
+
+struct wl_slot {
+	struct mp_io io;
+	enum wl_op op;
+	bool busy;
+	bool heartbeat;          /* the heartbeat's own slot */
+	uint64_t ver, lba, expect;
+	uint32_t n;
+	uint64_t invoke;
+	unsigned read_token;
+	uint64_t next_at;
+	uint8_t *buf;
+};
+
+struct wl_stats {
+	uint64_t issued[WL_OPS], ok[WL_OPS], failed[WL_OPS];
+	uint64_t no_path, miscompares, medium_errors, retried_out;
+	uint64_t conflicts;      /* RESERVATION CONFLICT answers */
+	uint64_t latency_max_ns, latency_sum_ns, completed;
+	uint64_t stall_max_ns;   /* longest time with I/O outstanding and none completing GOOD */
+};
+
+struct workload {
+	const struct wl_cfg *cfg;
+	const struct sim_mem *mem;
+	struct sim_rng rng;
+	struct odata *od;
+	struct mpath *mp;
+	struct sim_trace *tr;
+	int ini;
+	struct wl_slot *slots;
+	uint32_t nslots;         /* qd, plus one for the heartbeat */
+	uint64_t *seen;          /* per LBA: the last version this initiator saw */
+	bool disabled[WL_OPS];
+	bool failed;             /* the oracle found a violation */
+	bool hb_reread;          /* the heartbeat miscompared: read before the next one */
+	uint64_t pr_key;         /* the reservation to take (0: none) */
+	uint8_t pr_type;
+	uint64_t pr_at;          /* when to (re)try the RESERVE, SIM_NEVER once done */
+	uint64_t pr_held_since;  /* the RESERVE was acknowledged then (SIM_NEVER: not yet) */
+	uint64_t stall_since;    /* last GOOD completion, or when I/O began to be outstanding */
+	uint64_t now;
+	struct wl_stats stats;
+};
+
+void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem *mem, const struct sim_rng *rng,
+	struct odata *od, struct mpath *mp, struct sim_trace *tr, int ini);
+void wl_fini(struct workload *w);
+/* Take a persistent reservation of this type with this key at time at. */
+void wl_set_reservation(struct workload *w, uint64_t key, uint8_t type, uint64_t at);
+
+void wl_on_time(struct workload *w, uint64_t now);
+uint64_t wl_next_deadline(const struct workload *w);
+/* An I/O of ours came back from the multipath layer. */
+void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io);
+unsigned wl_outstanding(const struct workload *w);
+/* The data version an I/O of ours writes (write, unmap, CAW), else 0. */
+uint64_t wl_version_of(const struct mp_io *io);
+/* Whether an I/O of ours changes data, and when the application issued it. */
+bool wl_io_writes(const struct mp_io *io);
+uint64_t wl_io_invoked(const struct mp_io *io);
+
+const char *wl_op_name(enum wl_op op);
+
+#endif

@@ -1,0 +1,474 @@
+/* oracle/protocol: see oracle/protocol.h. */
+#include "sim/oracle/protocol.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+typedef unsigned long long ull;
+
+enum { DIR_INI = 0, DIR_TGT = 1 };
+
+static bool fail(struct oproto *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(struct oproto *o, const char *fmt, ...)
+{
+	if (o->violations++ == 0) {
+		int n = snprintf(o->why, sizeof(o->why), "conn %u pdu %llu: ", o->conn, (ull)o->pdus);
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(o->why + n, sizeof(o->why) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uint32_t cmd_window_max)
+{
+	memset(o, 0, sizeof(*o));
+	o->mem = mem;
+	o->conn = conn;
+	o->cmd_window_max = cmd_window_max;
+	iparams_default(&o->params);
+	/* Login PDUs are bounded by the default MaxRecvDataSegmentLength (§13.12). */
+	ipdu_rx_init(&o->rx[DIR_INI], mem, ISCSI_MRDSL_DEFAULT);
+	ipdu_rx_init(&o->rx[DIR_TGT], mem, ISCSI_MRDSL_DEFAULT);
+	/* Payloads are the data oracle's business; this one needs headers. */
+	o->rx[DIR_INI].skip_bulk = o->rx[DIR_TGT].skip_bulk = true;
+	o->tasks = sim_zalloc(mem, sizeof(*o->tasks) * OPROTO_TASKS_MAX);
+	for (unsigned i = 0; i < OPROTO_PINGS_MAX; i++)
+		o->nop_itt[i] = ISCSI_TAG_RESERVED;
+	for (unsigned i = 0; i < OPROTO_TMFS_MAX; i++)
+		o->tmf_itt[i] = ISCSI_TAG_RESERVED;
+	for (unsigned i = 0; i < OPROTO_ABORTED_MAX; i++)
+		o->aborted[i] = ISCSI_TAG_RESERVED;
+	o->logout_itt = ISCSI_TAG_RESERVED;
+}
+
+void oproto_fini(struct oproto *o)
+{
+	ipdu_rx_fini(&o->rx[0]);
+	ipdu_rx_fini(&o->rx[1]);
+	sim_free(o->mem, o->tasks, sizeof(*o->tasks) * OPROTO_TASKS_MAX);
+}
+
+static struct oproto_task *task_find(struct oproto *o, uint32_t itt)
+{
+	for (unsigned i = 0; i < o->ntasks; i++)
+		if (o->tasks[i].itt == itt)
+			return &o->tasks[i];
+	return NULL;
+}
+
+static void task_end(struct oproto *o, struct oproto_task *t)
+{
+	*t = o->tasks[--o->ntasks];
+}
+
+static bool was_aborted(const struct oproto *o, uint32_t itt)
+{
+	for (unsigned i = 0; i < OPROTO_ABORTED_MAX; i++)
+		if (o->aborted[i] == itt)
+			return true;
+	return false;
+}
+
+static bool take_slot(uint32_t *arr, unsigned n, uint32_t itt)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (arr[i] == itt) {
+			arr[i] = ISCSI_TAG_RESERVED;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void put_slot(uint32_t *arr, unsigned n, uint32_t itt)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (arr[i] == ISCSI_TAG_RESERVED) {
+			arr[i] = itt;
+			return;
+		}
+	}
+	arr[0] = itt; /* full: the oldest guess is overwritten, never a crash */
+}
+
+/* ---- login ---- */
+
+static void apply_ini_key(void *ctx, const char *key, const char *value)
+{
+	/* Offers like "CRC32C,None" are not outcomes; only declarations count. */
+	if (strcmp(key, "MaxRecvDataSegmentLength") == 0)
+		ikeys_apply(&((struct oproto *)ctx)->params, key, value, false);
+}
+
+static void apply_tgt_key(void *ctx, const char *key, const char *value)
+{
+	ikeys_apply(&((struct oproto *)ctx)->params, key, value, true);
+}
+
+static bool login_req(struct oproto *o, const struct ipdu_rx *rx)
+{
+	if (pdu_opcode(rx->bhs) != ISCSI_OP_LOGIN_REQ)
+		return fail(o, "opcode 0x%02x before the login completed", pdu_opcode(rx->bhs));
+	ikeys_each(rx->data, rx->dsl, apply_ini_key, o);
+	o->next_cmdsn = pdu_w(rx->bhs, PDU_INI_CMDSN);
+	o->have_cmdsn = true;
+	return true;
+}
+
+static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
+{
+	const uint8_t *bhs = rx->bhs;
+	if (pdu_opcode(bhs) != ISCSI_OP_LOGIN_RSP)
+		return fail(o, "target sent opcode 0x%02x during login", pdu_opcode(bhs));
+	o->exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
+	o->have_statsn = true;
+	o->exp_cmdsn = pdu_w(bhs, PDU_TGT_EXPCMDSN);
+	o->max_cmdsn = pdu_w(bhs, PDU_TGT_MAXCMDSN);
+	o->have_window = true;
+	if (get_be16(bhs + PDU_LOGIN_STATUS) != 0)
+		return true; /* login refused: the connection ends */
+	if (!ikeys_each(rx->data, rx->dsl, apply_tgt_key, o))
+		return fail(o, "malformed login response text");
+	uint8_t flags = pdu_flags(bhs);
+	if ((flags & ISCSI_LOGIN_TRANSIT) && (flags & ISCSI_LOGIN_STAGE_MASK) == ISCSI_STAGE_FULL_FEATURE) {
+		if (get_be16(bhs + PDU_LOGIN_TSIH) == 0)
+			return fail(o, "final login response with TSIH 0 (§11.13.4)");
+		o->ffp = true;
+		for (int d = 0; d < 2; d++) {
+			o->rx[d].header_digest = o->params.header_digest;
+			o->rx[d].data_digest = o->params.data_digest;
+		}
+		ipdu_rx_set_cap(&o->rx[DIR_INI], o->params.tgt_mrdsl);
+		ipdu_rx_set_cap(&o->rx[DIR_TGT], o->params.ini_mrdsl);
+	}
+	return true;
+}
+
+/* ---- initiator PDUs ---- */
+
+static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
+{
+	const uint8_t *bhs = rx->bhs;
+	uint32_t itt = pdu_itt(bhs), cmdsn = pdu_w(bhs, PDU_INI_CMDSN);
+	if (!pdu_immediate(bhs)) {
+		if (o->have_window && sn_lt(o->max_cmdsn, cmdsn))
+			return fail(o, "initiator CmdSN %u beyond MaxCmdSN %u", cmdsn, o->max_cmdsn);
+		if (o->have_cmdsn && cmdsn != o->next_cmdsn)
+			return fail(o, "initiator CmdSN %u, expected %u", cmdsn, o->next_cmdsn);
+		o->next_cmdsn = cmdsn + 1;
+	}
+	if (task_find(o, itt) != NULL)
+		return fail(o, "ITT 0x%x reused while its task is live", itt);
+	if (o->ntasks == OPROTO_TASKS_MAX)
+		return fail(o, "more than %u tasks live", OPROTO_TASKS_MAX);
+	struct oproto_task *t = &o->tasks[o->ntasks++];
+	uint8_t flags = pdu_flags(bhs);
+	*t = (struct oproto_task){ .itt = itt, .read = (flags & ISCSI_CMD_READ) != 0,
+		.write = (flags & ISCSI_CMD_WRITE) != 0, .edtl = pdu_w(bhs, PDU_SCSI_CMD_EDTL), .cmdsn = cmdsn,
+		.received = rx->dsl, .unsolicited = rx->dsl };
+	if (rx->dsl > 0 && !o->params.immediate_data)
+		return fail(o, "immediate data with ImmediateData=No");
+	if (rx->dsl > o->params.first_burst_length || rx->dsl > t->edtl)
+		return fail(o, "immediate data of %u bytes beyond FirstBurstLength/EDTL", rx->dsl);
+	if (!(flags & ISCSI_FLAG_FINAL) && o->params.initial_r2t)
+		return fail(o, "unsolicited Data-Out announced with InitialR2T=Yes");
+	return true;
+}
+
+static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
+{
+	const uint8_t *bhs = rx->bhs;
+	struct oproto_task *t = task_find(o, pdu_itt(bhs));
+	if (t == NULL || !t->write)
+		return fail(o, "Data-Out for ITT 0x%x, no write task", pdu_itt(bhs));
+	uint32_t off = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
+	if (ttt == ISCSI_TAG_RESERVED) {
+		if (off != t->unsolicited || t->unsolicited + rx->dsl > o->params.first_burst_length)
+			return fail(o, "unsolicited Data-Out at %u beyond the first burst", off);
+		t->unsolicited += rx->dsl;
+	} else if (o->params.max_outstanding_r2t == 1) {
+		if (t->r2t_open == 0 || off != t->r2t_next_off || off + rx->dsl > t->r2t_end)
+			return fail(o, "Data-Out at %u+%u outside the R2T range", off, rx->dsl);
+		t->r2t_next_off += rx->dsl;
+		if (t->r2t_next_off == t->r2t_end)
+			t->r2t_open--;
+	}
+	t->received += rx->dsl;
+	if (t->received > t->edtl)
+		return fail(o, "Data-Out beyond the expected data transfer length %u", t->edtl);
+	return true;
+}
+
+static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
+{
+	if (!o->ffp)
+		return login_req(o, rx);
+	const uint8_t *bhs = rx->bhs;
+	switch (pdu_opcode(bhs)) {
+	case ISCSI_OP_SCSI_CMD:
+		return ini_cmd(o, rx);
+	case ISCSI_OP_DATA_OUT:
+		return ini_data_out(o, rx);
+	case ISCSI_OP_NOP_OUT:
+		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED)
+			put_slot(o->nop_itt, OPROTO_PINGS_MAX, pdu_itt(bhs));
+		return true;
+	case ISCSI_OP_TMF_REQ:
+		for (unsigned i = 0; i < OPROTO_TMFS_MAX; i++) {
+			if (o->tmf_itt[i] == ISCSI_TAG_RESERVED) {
+				o->tmf_itt[i] = pdu_itt(bhs);
+				o->tmf_ref[i] = pdu_w(bhs, PDU_TMF_REF_TASK_TAG);
+				break;
+			}
+		}
+		return true;
+	case ISCSI_OP_LOGOUT_REQ:
+		o->logout_itt = pdu_itt(bhs);
+		return true;
+	case ISCSI_OP_TEXT_REQ:
+	case ISCSI_OP_SNACK:
+		return true;
+	default:
+		return fail(o, "initiator sent opcode 0x%02x", pdu_opcode(bhs));
+	}
+}
+
+/* ---- target PDUs ---- */
+
+static bool carries_status(const uint8_t *bhs)
+{
+	switch (pdu_opcode(bhs)) {
+	case ISCSI_OP_SCSI_RSP:
+	case ISCSI_OP_TMF_RSP:
+	case ISCSI_OP_LOGOUT_RSP:
+	case ISCSI_OP_TEXT_RSP:
+	case ISCSI_OP_ASYNC:
+	case ISCSI_OP_REJECT:
+		return true;
+	case ISCSI_OP_DATA_IN:
+		return (pdu_flags(bhs) & ISCSI_DATAIN_STATUS) != 0;
+	case ISCSI_OP_NOP_IN:
+		return pdu_itt(bhs) != ISCSI_TAG_RESERVED;
+	default:
+		return false;
+	}
+}
+
+static bool check_sn(struct oproto *o, const uint8_t *bhs)
+{
+	if (carries_status(bhs)) {
+		uint32_t statsn = pdu_w(bhs, PDU_TGT_STATSN);
+		if (o->have_statsn && statsn != o->exp_statsn)
+			return fail(o, "%s with StatSN %u, expected %u (§4.2.2.2)", pdu_opcode_name(pdu_opcode(bhs)),
+				statsn, o->exp_statsn);
+		o->exp_statsn = statsn + 1;
+		o->have_statsn = true;
+	}
+	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
+	if (sn_lt(max, exp - 1))
+		return fail(o, "MaxCmdSN %u below ExpCmdSN %u - 1 (§4.2.2.1)", max, exp);
+	if (o->have_cmdsn && sn_lt(o->next_cmdsn, exp))
+		return fail(o, "ExpCmdSN %u acknowledges commands never sent (next CmdSN %u)", exp, o->next_cmdsn);
+	uint32_t window = max - exp + 1;
+	if (o->cmd_window_max != 0 && window > o->cmd_window_max && !sn_lt(max, exp))
+		return fail(o, "command window %u wider than the configured %u (MaxCmdSN %u, ExpCmdSN %u)", window,
+			o->cmd_window_max, max, exp);
+	if (sn_lt(o->exp_cmdsn, exp))
+		o->exp_cmdsn = exp;
+	if (sn_lt(o->max_cmdsn, max))
+		o->max_cmdsn = max;
+	return true;
+}
+
+static struct oproto_task *live_task(struct oproto *o, uint32_t itt, const char *what)
+{
+	struct oproto_task *t = task_find(o, itt);
+	if (t != NULL)
+		return t;
+	if (was_aborted(o, itt))
+		fail(o, "%s for ITT 0x%x after ABORT TASK completed (§11.5.1)", what, itt);
+	else
+		fail(o, "%s for ITT 0x%x, which names no live task", what, itt);
+	return NULL;
+}
+
+static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oproto_task *t, uint32_t moved)
+{
+	uint8_t flags = pdu_flags(bhs), status = bhs[PDU_SCSI_RSP_STATUS];
+	if (status != 0 || moved >= t->edtl)
+		return true;
+	if (!(flags & ISCSI_RSP_UNDERFLOW))
+		return fail(o, "GOOD with %u of %u bytes moved and no underflow (§11.4.5)", moved, t->edtl);
+	if (pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT) != t->edtl - moved)
+		return fail(o, "residual %u, but %u of %u bytes moved", pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), moved, t->edtl);
+	return true;
+}
+
+static bool tgt_data_in(struct oproto *o, const struct ipdu_rx *rx)
+{
+	const uint8_t *bhs = rx->bhs;
+	struct oproto_task *t = live_task(o, pdu_itt(bhs), "Data-In");
+	if (t == NULL)
+		return false;
+	uint32_t sn = pdu_w(bhs, PDU_DATA_IN_DATASN), off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET);
+	if (!t->read && rx->dsl > 0)
+		return fail(o, "Data-In with data for a task that reads nothing");
+	if (sn != t->data_in_sn)
+		return fail(o, "Data-In DataSN %u, expected %u (§11.7.5)", sn, t->data_in_sn);
+	if (off != t->data_in_off)
+		return fail(o, "Data-In BufferOffset %u, expected %u with DataPDUInOrder=Yes", off, t->data_in_off);
+	if (off + rx->dsl > t->edtl)
+		return fail(o, "Data-In beyond the expected length %u", t->edtl);
+	t->data_in_sn++;
+	t->data_in_off += rx->dsl;
+	t->burst += rx->dsl;
+	if (t->burst > o->params.max_burst_length)
+		return fail(o, "Data-In sequence of %u bytes beyond MaxBurstLength", t->burst);
+	uint8_t flags = pdu_flags(bhs);
+	if (flags & ISCSI_FLAG_FINAL)
+		t->burst = 0;
+	if (!(flags & ISCSI_DATAIN_STATUS))
+		return true;
+	if (!(flags & ISCSI_FLAG_FINAL))
+		return fail(o, "Data-In with status but without the F bit (§11.7.1)");
+	bool ok = residual_ok(o, bhs, t, t->data_in_off);
+	task_end(o, t);
+	return ok;
+}
+
+static bool tgt_r2t(struct oproto *o, const uint8_t *bhs)
+{
+	struct oproto_task *t = live_task(o, pdu_itt(bhs), "R2T");
+	if (t == NULL)
+		return false;
+	uint32_t sn = pdu_w(bhs, PDU_R2T_R2TSN), off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET);
+	uint32_t len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
+	if (!t->write)
+		return fail(o, "R2T for a task that writes nothing");
+	if (sn != t->r2tsn)
+		return fail(o, "R2TSN %u, expected %u (§11.8.2)", sn, t->r2tsn);
+	if (len == 0 || len > o->params.max_burst_length)
+		return fail(o, "R2T for %u bytes, MaxBurstLength %u (§13.13)", len, o->params.max_burst_length);
+	if (off < t->unsolicited || off + len > t->edtl)
+		return fail(o, "R2T for %u+%u: outside what is left of %u bytes", off, len, t->edtl);
+	if (t->r2t_open + 1 > o->params.max_outstanding_r2t)
+		return fail(o, "more than MaxOutstandingR2T=%u R2Ts outstanding", o->params.max_outstanding_r2t);
+	t->r2tsn++;
+	t->r2t_open++;
+	t->r2t_next_off = off;
+	t->r2t_end = off + len;
+	return true;
+}
+
+static bool tgt_scsi_rsp(struct oproto *o, const uint8_t *bhs)
+{
+	struct oproto_task *t = live_task(o, pdu_itt(bhs), "SCSI Response");
+	if (t == NULL)
+		return false;
+	bool ok = true;
+	if (bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_COMPLETED && t->write)
+		ok = residual_ok(o, bhs, t, t->received);
+	else if (bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_COMPLETED && t->read)
+		ok = residual_ok(o, bhs, t, t->data_in_off);
+	task_end(o, t);
+	return ok;
+}
+
+static bool tgt_tmf_rsp(struct oproto *o, const uint8_t *bhs)
+{
+	uint32_t itt = pdu_itt(bhs);
+	for (unsigned i = 0; i < OPROTO_TMFS_MAX; i++) {
+		if (o->tmf_itt[i] != itt)
+			continue;
+		o->tmf_itt[i] = ISCSI_TAG_RESERVED;
+		if (bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_COMPLETE || bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_NO_TASK) {
+			struct oproto_task *t = task_find(o, o->tmf_ref[i]);
+			if (t != NULL)
+				task_end(o, t);
+			o->aborted[o->aborted_next++ % OPROTO_ABORTED_MAX] = o->tmf_ref[i];
+		}
+		return true;
+	}
+	return fail(o, "TMF response for ITT 0x%x, no such request", itt);
+}
+
+static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
+{
+	if (!o->ffp)
+		return login_rsp(o, rx);
+	const uint8_t *bhs = rx->bhs;
+	uint8_t op = pdu_opcode(bhs);
+	if (op == ISCSI_OP_LOGIN_RSP || op < ISCSI_OP_NOP_IN)
+		return fail(o, "target sent opcode 0x%02x in full feature phase", op);
+	if (!check_sn(o, bhs))
+		return false;
+	switch (op) {
+	case ISCSI_OP_DATA_IN:
+		return tgt_data_in(o, rx);
+	case ISCSI_OP_R2T:
+		return tgt_r2t(o, bhs);
+	case ISCSI_OP_SCSI_RSP:
+		return tgt_scsi_rsp(o, bhs);
+	case ISCSI_OP_TMF_RSP:
+		return tgt_tmf_rsp(o, bhs);
+	case ISCSI_OP_NOP_IN:
+		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED && !take_slot(o->nop_itt, OPROTO_PINGS_MAX, pdu_itt(bhs)))
+			return fail(o, "NOP-In for ITT 0x%x, no such ping", pdu_itt(bhs));
+		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED && pdu_w(bhs, PDU_NOP_TTT) != ISCSI_TAG_RESERVED)
+			return fail(o, "NOP-In answers a ping and asks for one at once (§11.19.1)");
+		return true;
+	case ISCSI_OP_LOGOUT_RSP:
+		if (pdu_itt(bhs) != o->logout_itt)
+			return fail(o, "Logout Response for ITT 0x%x, no such request", pdu_itt(bhs));
+		return true;
+	case ISCSI_OP_REJECT: {
+		if (rx->dsl < ISCSI_BHS_LEN)
+			return fail(o, "Reject without the rejected header (§11.17.3)");
+		struct oproto_task *t = task_find(o, pdu_itt(rx->data));
+		if (t != NULL && pdu_opcode(rx->data) == ISCSI_OP_SCSI_CMD)
+			task_end(o, t);
+		return true;
+	}
+	case ISCSI_OP_ASYNC:
+		return true;
+	case ISCSI_OP_TEXT_RSP:
+		return fail(o, "Text Response without a Text Request");
+	default:
+		return fail(o, "target sent reserved opcode 0x%02x", op);
+	}
+}
+
+bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t len)
+{
+	int d = from_target ? DIR_TGT : DIR_INI;
+	struct ipdu_rx *rx = &o->rx[d];
+	while (len > 0 && o->violations == 0) {
+		size_t used;
+		enum ipdu_rx_result r = ipdu_rx_feed(rx, p, len, &used);
+		p += used;
+		len -= used;
+		switch (r) {
+		case IPDU_MORE:
+			break;
+		case IPDU_READY:
+			o->pdus++;
+			if (o->on_pdu != NULL)
+				o->on_pdu(o->on_pdu_ctx, o, from_target, rx);
+			if (from_target)
+				tgt_pdu(o, rx);
+			else
+				ini_pdu(o, rx);
+			break;
+		case IPDU_BAD_HDIGEST:
+			return fail(o, "%s header digest wrong", from_target ? "target" : "initiator");
+		case IPDU_BAD_DDIGEST:
+			return fail(o, "%s data digest wrong", from_target ? "target" : "initiator");
+		case IPDU_TOO_LONG:
+			return fail(o, "%s PDU of %u data bytes above the peer's MaxRecvDataSegmentLength %u",
+				from_target ? "target" : "initiator", rx->dsl, rx->data_cap);
+		}
+	}
+	return o->violations == 0;
+}

@@ -1,0 +1,118 @@
+/* params: everything that defines one simulated world, as plain data.
+ *
+ * Filled from defaults (params_default), then by the swarm from a seed
+ * (swarm/draw.c) or by a scenario file (scenario.c); read by the world. Two
+ * runs with equal params and equal seed are the same world.
+ */
+#ifndef SIM_PARAMS_H
+#define SIM_PARAMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/infra/disk.h"
+#include "sim/spec/fault.h"
+#include "sim/initiator/session.h"
+#include "sim/initiator/multipath.h"
+#include "sim/infra/simnet.h"
+#include "sim/initiator/workload.h"
+
+#define SIM_GWS_MAX 8
+#define SIM_INIS_MAX 16
+#define SIM_PATHS_MAX 4
+
+/* How the gateways' target port groups share the LU (SPC-4 §5.15). */
+enum alua_mode {
+	ALUA_MODE_OFF = 0,  /* every group active/optimized; paths ranked by preference alone */
+	ALUA_MODE_IMPLICIT, /* one group active/optimized, the others standby; the cluster moves it */
+	ALUA_MODE_EXPLICIT, /* the same, moved when an initiator asks (SET TARGET PORT GROUPS), after draining */
+};
+
+/* Which gateway each initiator's multipath prefers (its path priority). */
+enum prefer {
+	PREFER_AUTO = 0, /* the LU's owner with the exclusive lock, else spread */
+	PREFER_OWNER,    /* everyone prefers the optimized gateway (Ceph iSCSI) */
+	PREFER_SPREAD,   /* initiator i prefers gateway i % gateways (active/active) */
+};
+
+/* The gateway cluster around the engines (what tcmu-runner and the
+ * cluster manager do beside LIO): ALUA state and its transitions. */
+struct sim_cluster_params {
+	enum alua_mode alua;
+	int optimized;              /* the gateway that starts active/optimized */
+	enum prefer prefer;
+	uint64_t failover_delay_ns; /* implicit: how long the cluster takes to notice the optimized gateway is down */
+	uint64_t transition_max_ns; /* explicit: a transition completes after this even if not drained */
+};
+
+/* A persistent reservation the workload takes (SPC-4 §5.13): the holder's
+ * multipath registers its key on every path (multipath.conf
+ * reservation_key), then the holder reserves; the others have no key. */
+struct sim_reservation_params {
+	int holder;        /* initiator, -1: no reservation */
+	uint32_t type;     /* SPC-4 §5.13.1 type code (1 WE, 3 EA, 5 WE_RO, 6 EA_RO, 7 WE_AR, 8 EA_AR) */
+	bool aptpl;        /* activate persist through power loss (the state goes to state_save) */
+	uint64_t at_ns;    /* when the holder reserves */
+};
+
+struct sim_target_params {
+	uint32_t cmd_window;
+	uint32_t mrdsl;            /* the target's MaxRecvDataSegmentLength */
+	uint32_t max_burst_length;
+	uint32_t first_burst_length;
+	uint32_t max_outstanding_r2t;
+	bool initial_r2t;
+	bool immediate_data;
+	bool header_digest;
+	bool data_digest;
+	uint32_t nop_in_interval_ms;
+	uint32_t nop_in_timeout_ms;
+	bool chap;                 /* the TPG requires CHAP */
+	bool mutual_chap;
+	bool wce;                  /* the LU starts with its volatile write cache on */
+	uint64_t backend_timeout_ns; /* an I/O not done by then fails to the engine while the disk
+					keeps it (TCMU cmd_time_out); 0: none */
+};
+
+struct sim_ini_params {
+	uint32_t mrdsl;
+	uint32_t max_burst_length;
+	uint32_t first_burst_length;
+	uint32_t max_outstanding_r2t;
+	bool initial_r2t;
+	bool immediate_data;
+	bool header_digest;
+	bool data_digest;
+	bool skip_security;
+	char chap_algs[16];
+	uint64_t noop_interval_ns, noop_timeout_ns;
+	uint64_t login_timeout_ns, replacement_timeout_ns;
+	uint64_t cmd_timeout_ns, tmf_timeout_ns;
+	uint64_t reconnect_delay_ns, logout_timeout_ns;
+};
+
+struct sim_params {
+	uint64_t seed;
+	int gateways, initiators, paths;
+	uint64_t duration_ns;        /* the workload runs this long */
+	uint64_t liveness_ns;        /* all I/O done this long after the last heal */
+	uint64_t blocks;
+	uint32_t block_size;
+	struct sim_target_params tgt;
+	struct sim_ini_params ini;
+	struct mpath_cfg mp;
+	struct wl_cfg wl;            /* blocks, block_size, stop_at filled by the world */
+	struct disk_params disk;     /* blocks, block_size filled by the world */
+	bool honor_flush;            /* no: the storage acknowledges FLUSH and FUA without making
+					anything durable (a write cache that lies) */
+	struct sim_cluster_params cluster;
+	struct sim_reservation_params pr;
+	struct simnet_params net;
+	uint32_t zero_copy_rx_ppm;   /* deliveries through rt_rx_space/rt_rx_commit */
+	struct fault_list faults;
+	uint32_t trace_mask;         /* (1u << tev_kind) recorded */
+};
+
+void params_default(struct sim_params *p);
+
+#endif

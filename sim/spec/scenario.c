@@ -1,0 +1,706 @@
+/* scenario: see scenario.h. One table names every setting once: parsing
+ * and formatting both walk it, so the two can never disagree. */
+#include "sim/spec/scenario.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/base/textout.h"
+#include "sim/base/time.h"
+
+enum vtype {
+	V_INT,    /* int */
+	V_U32,
+	V_U64,
+	V_TIME,   /* uint64_t ns; written with a unit */
+	V_PPM,    /* uint32_t parts per million; written as a percentage */
+	V_BOOL,
+	V_SELECTOR,
+	V_FAILBACK,
+	V_NO_PATH_RETRY,
+	V_ALGS,   /* char[16] */
+	V_ALUA_MODE,
+	V_PREFER,
+	V_INI_OPT, /* int: an initiator, or "none" (-1) */
+	V_PR_TYPE, /* uint32_t SPC-4 reservation type, by name */
+};
+
+struct key {
+	const char *section;
+	const char *name;
+	enum vtype type;
+	size_t off;
+};
+
+#define K(sec, name, type, field) { sec, name, type, offsetof(struct sim_params, field) }
+static const struct key keys[] = {
+	K("topology", "gateways", V_INT, gateways),
+	K("topology", "initiators", V_INT, initiators),
+	K("topology", "paths", V_INT, paths),
+	K("topology", "alua", V_ALUA_MODE, cluster.alua),
+	K("topology", "optimized", V_INT, cluster.optimized),
+	K("topology", "prefer", V_PREFER, cluster.prefer),
+	K("run", "duration", V_TIME, duration_ns),
+	K("run", "liveness", V_TIME, liveness_ns),
+	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
+	K("lu", "blocks", V_U64, blocks),
+	K("lu", "block_size", V_U32, block_size),
+	K("target", "cmd_window", V_U32, tgt.cmd_window),
+	K("target", "mrdsl", V_U32, tgt.mrdsl),
+	K("target", "max_burst", V_U32, tgt.max_burst_length),
+	K("target", "first_burst", V_U32, tgt.first_burst_length),
+	K("target", "max_r2t", V_U32, tgt.max_outstanding_r2t),
+	K("target", "initial_r2t", V_BOOL, tgt.initial_r2t),
+	K("target", "immediate_data", V_BOOL, tgt.immediate_data),
+	K("target", "header_digest", V_BOOL, tgt.header_digest),
+	K("target", "data_digest", V_BOOL, tgt.data_digest),
+	K("target", "nop_interval_ms", V_U32, tgt.nop_in_interval_ms),
+	K("target", "nop_timeout_ms", V_U32, tgt.nop_in_timeout_ms),
+	K("target", "chap", V_BOOL, tgt.chap),
+	K("target", "mutual_chap", V_BOOL, tgt.mutual_chap),
+	K("target", "wce", V_BOOL, tgt.wce),
+	K("target", "backend_timeout", V_TIME, tgt.backend_timeout_ns),
+	K("initiator", "mrdsl", V_U32, ini.mrdsl),
+	K("initiator", "max_burst", V_U32, ini.max_burst_length),
+	K("initiator", "first_burst", V_U32, ini.first_burst_length),
+	K("initiator", "max_r2t", V_U32, ini.max_outstanding_r2t),
+	K("initiator", "initial_r2t", V_BOOL, ini.initial_r2t),
+	K("initiator", "immediate_data", V_BOOL, ini.immediate_data),
+	K("initiator", "header_digest", V_BOOL, ini.header_digest),
+	K("initiator", "data_digest", V_BOOL, ini.data_digest),
+	K("initiator", "skip_security", V_BOOL, ini.skip_security),
+	K("initiator", "chap_algs", V_ALGS, ini.chap_algs),
+	K("initiator", "noop_interval", V_TIME, ini.noop_interval_ns),
+	K("initiator", "noop_timeout", V_TIME, ini.noop_timeout_ns),
+	K("initiator", "login_timeout", V_TIME, ini.login_timeout_ns),
+	K("initiator", "replacement_timeout", V_TIME, ini.replacement_timeout_ns),
+	K("initiator", "cmd_timeout", V_TIME, ini.cmd_timeout_ns),
+	K("initiator", "tmf_timeout", V_TIME, ini.tmf_timeout_ns),
+	K("initiator", "reconnect_delay", V_TIME, ini.reconnect_delay_ns),
+	K("initiator", "logout_timeout", V_TIME, ini.logout_timeout_ns),
+	K("multipath", "selector", V_SELECTOR, mp.selector),
+	K("multipath", "rr_min_io", V_U32, mp.rr_min_io),
+	K("multipath", "failback", V_FAILBACK, mp.failback),
+	K("multipath", "no_path_retry", V_NO_PATH_RETRY, mp.no_path_retry),
+	K("multipath", "polling_interval", V_TIME, mp.polling_interval_ns),
+	K("multipath", "retry_delay", V_TIME, mp.retry_delay_ns),
+	K("multipath", "retries", V_U32, mp.retries_max),
+	K("multipath", "alua", V_BOOL, mp.alua),
+	K("multipath", "alua_wait", V_TIME, mp.alua_wait_ns),
+	K("multipath", "checker_timeout", V_TIME, mp.checker_timeout_ns),
+	K("workload", "qd", V_U32, wl.qd),
+	K("workload", "think", V_TIME, wl.think_mean_ns),
+	K("workload", "start", V_TIME, wl.start_at_ns),
+	K("workload", "read", V_U32, wl.weight[WL_READ]),
+	K("workload", "write", V_U32, wl.weight[WL_WRITE]),
+	K("workload", "write_fua", V_U32, wl.weight[WL_WRITE_FUA]),
+	K("workload", "flush", V_U32, wl.weight[WL_FLUSH]),
+	K("workload", "unmap", V_U32, wl.weight[WL_UNMAP]),
+	K("workload", "caw", V_U32, wl.weight[WL_CAW]),
+	K("workload", "max_blocks", V_U32, wl.max_blocks),
+	K("workload", "hot_blocks", V_U64, wl.hot_blocks),
+	K("workload", "hot", V_PPM, wl.hot_ppm),
+	K("workload", "heartbeat", V_TIME, wl.hb_interval_ns),
+	K("disk", "read_min", V_TIME, disk.read_lat.min_ns),
+	K("disk", "read_mean", V_TIME, disk.read_lat.exp_mean_ns),
+	K("disk", "read_spike", V_PPM, disk.read_lat.spike_ppm),
+	K("disk", "read_spike_max", V_TIME, disk.read_lat.spike_ns),
+	K("disk", "write_min", V_TIME, disk.write_lat.min_ns),
+	K("disk", "write_mean", V_TIME, disk.write_lat.exp_mean_ns),
+	K("disk", "write_spike", V_PPM, disk.write_lat.spike_ppm),
+	K("disk", "write_spike_max", V_TIME, disk.write_lat.spike_ns),
+	K("disk", "flush_min", V_TIME, disk.flush_lat.min_ns),
+	K("disk", "flush_mean", V_TIME, disk.flush_lat.exp_mean_ns),
+	K("disk", "read_errors", V_PPM, disk.read_err_ppm),
+	K("disk", "write_errors", V_PPM, disk.write_err_ppm),
+	K("disk", "volatile_cache", V_BOOL, disk.volatile_cache),
+	K("disk", "destage", V_PPM, disk.destage_ppm),
+	K("disk", "misdirect", V_PPM, disk.misdirect_ppm),
+	K("disk", "exclusive_lock", V_BOOL, disk.exclusive_lock),
+	K("disk", "reopen_delay", V_TIME, disk.reopen_delay_ns),
+	K("disk", "honor_flush", V_BOOL, honor_flush),
+	K("net", "latency_min", V_TIME, net.latency.min_ns),
+	K("net", "latency_mean", V_TIME, net.latency.exp_mean_ns),
+	K("net", "latency_spike", V_PPM, net.latency.spike_ppm),
+	K("net", "latency_spike_max", V_TIME, net.latency.spike_ns),
+	K("net", "split", V_PPM, net.split_ppm),
+	K("net", "tiny", V_PPM, net.tiny_ppm),
+	K("net", "rst_latency", V_TIME, net.rst_latency_ns),
+	K("cluster", "failover_delay", V_TIME, cluster.failover_delay_ns),
+	K("cluster", "transition_max", V_TIME, cluster.transition_max_ns),
+	K("reservation", "holder", V_INI_OPT, pr.holder),
+	K("reservation", "type", V_PR_TYPE, pr.type),
+	K("reservation", "aptpl", V_BOOL, pr.aptpl),
+	K("reservation", "at", V_TIME, pr.at_ns),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const selectors[] = { "round-robin", "queue-length", "service-time" };
+static const char *const failbacks[] = { "immediate", "manual" };
+static const char *const alua_modes[] = { "off", "implicit", "explicit" };
+static const char *const prefers[] = { "auto", "owner", "spread" };
+/* SPC-4 §5.13.1 reservation types by code. */
+static const char *const pr_types[] = { [1] = "we", [3] = "ea", [5] = "we_ro", [6] = "ea_ro", [7] = "we_ar",
+	[8] = "ea_ar" };
+#define PR_TYPES (sizeof(pr_types) / sizeof(pr_types[0]))
+
+static const char *const sections[] = { "topology", "run", "lu", "target", "initiator", "multipath", "workload",
+	"disk", "net", "cluster", "reservation" };
+
+/* ---- values ---- */
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+bool scenario_parse_time(const char *s, uint64_t *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	double v = strtod(s, &end);
+	uint64_t mult;
+	if (strcmp(end, "ns") == 0)
+		mult = 1;
+	else if (strcmp(end, "us") == 0)
+		mult = SIM_US(1);
+	else if (strcmp(end, "ms") == 0)
+		mult = SIM_MS(1);
+	else if (strcmp(end, "s") == 0)
+		mult = SIM_S(1);
+	else
+		return false;
+	*out = (uint64_t)(v * (double)mult + 0.5);
+	return true;
+}
+
+static bool parse_ppm(const char *s, uint32_t *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	double v = strtod(s, &end);
+	if (strcmp(end, "%") == 0)
+		v *= 10000.0;
+	else if (strcmp(end, "ppm") != 0)
+		return false;
+	if (v > 1000000.0)
+		return false;
+	*out = (uint32_t)(v + 0.5);
+	return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	if (strcmp(s, "yes") == 0 || strcmp(s, "on") == 0)
+		*out = true;
+	else if (strcmp(s, "no") == 0 || strcmp(s, "off") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static int parse_name(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static bool set_value(struct sim_params *p, const struct key *k, const char *v)
+{
+	uint8_t *f = (uint8_t *)p + k->off;
+	uint64_t u;
+	switch (k->type) {
+	case V_INT:
+		if (!parse_u64(v, &u) || u > 1000)
+			return false;
+		*(int *)f = (int)u;
+		return true;
+	case V_U32:
+		if (!parse_u64(v, &u) || u > UINT32_MAX)
+			return false;
+		*(uint32_t *)f = (uint32_t)u;
+		return true;
+	case V_U64:
+		return parse_u64(v, (uint64_t *)f);
+	case V_TIME:
+		return scenario_parse_time(v, (uint64_t *)f);
+	case V_PPM:
+		return parse_ppm(v, (uint32_t *)f);
+	case V_BOOL:
+		return parse_bool(v, (bool *)f);
+	case V_SELECTOR: {
+		int i = parse_name(v, selectors, 3);
+		if (i < 0)
+			return false;
+		*(enum mp_selector *)f = (enum mp_selector)i;
+		return true;
+	}
+	case V_FAILBACK: {
+		int i = parse_name(v, failbacks, 2);
+		if (i < 0)
+			return false;
+		*(enum mp_failback *)f = (enum mp_failback)i;
+		return true;
+	}
+	case V_NO_PATH_RETRY:
+		if (strcmp(v, "queue") == 0)
+			*(int *)f = MP_NO_PATH_RETRY_QUEUE;
+		else if (strcmp(v, "fail") == 0)
+			*(int *)f = MP_NO_PATH_RETRY_FAIL;
+		else if (parse_u64(v, &u) && u >= 1 && u <= 1000)
+			*(int *)f = (int)u;
+		else
+			return false;
+		return true;
+	case V_ALGS:
+		if (strlen(v) >= sizeof(p->ini.chap_algs) || strspn(v, "0123456789,") != strlen(v))
+			return false;
+		memcpy(f, v, strlen(v) + 1);
+		return true;
+	case V_ALUA_MODE: {
+		int i = parse_name(v, alua_modes, 3);
+		if (i < 0)
+			return false;
+		*(enum alua_mode *)f = (enum alua_mode)i;
+		return true;
+	}
+	case V_PREFER: {
+		int i = parse_name(v, prefers, 3);
+		if (i < 0)
+			return false;
+		*(enum prefer *)f = (enum prefer)i;
+		return true;
+	}
+	case V_INI_OPT:
+		if (strcmp(v, "none") == 0)
+			*(int *)f = -1;
+		else if (parse_u64(v, &u) && u < SIM_INIS_MAX)
+			*(int *)f = (int)u;
+		else
+			return false;
+		return true;
+	case V_PR_TYPE: {
+		int i = parse_name(v, pr_types, (int)PR_TYPES);
+		if (i < 0)
+			return false;
+		*(uint32_t *)f = (uint32_t)i;
+		return true;
+	}
+	}
+	return false;
+}
+
+/* Times are written in the largest unit that keeps them exact. */
+static void fmt_time(char *out, size_t cap, uint64_t ns)
+{
+	if (ns != 0 && ns % SIM_S(1) == 0)
+		snprintf(out, cap, "%llus", (unsigned long long)(ns / SIM_S(1)));
+	else if (ns != 0 && ns % SIM_MS(1) == 0)
+		snprintf(out, cap, "%llums", (unsigned long long)(ns / SIM_MS(1)));
+	else if (ns != 0 && ns % SIM_US(1) == 0)
+		snprintf(out, cap, "%lluus", (unsigned long long)(ns / SIM_US(1)));
+	else
+		snprintf(out, cap, "%lluns", (unsigned long long)ns);
+}
+
+static void fmt_value(const struct sim_params *p, const struct key *k, char *out, size_t cap)
+{
+	const uint8_t *f = (const uint8_t *)p + k->off;
+	switch (k->type) {
+	case V_INT:
+		snprintf(out, cap, "%d", *(const int *)f);
+		return;
+	case V_U32:
+		snprintf(out, cap, "%u", *(const uint32_t *)f);
+		return;
+	case V_U64:
+		snprintf(out, cap, "%llu", (unsigned long long)*(const uint64_t *)f);
+		return;
+	case V_TIME:
+		fmt_time(out, cap, *(const uint64_t *)f);
+		return;
+	case V_PPM: {
+		uint32_t v = *(const uint32_t *)f;
+		if (v % 10000 == 0)
+			snprintf(out, cap, "%u%%", v / 10000);
+		else
+			snprintf(out, cap, "%uppm", v);
+		return;
+	}
+	case V_BOOL:
+		snprintf(out, cap, "%s", *(const bool *)f ? "yes" : "no");
+		return;
+	case V_SELECTOR:
+		snprintf(out, cap, "%s", selectors[*(const enum mp_selector *)f]);
+		return;
+	case V_FAILBACK:
+		snprintf(out, cap, "%s", failbacks[*(const enum mp_failback *)f]);
+		return;
+	case V_NO_PATH_RETRY: {
+		int v = *(const int *)f;
+		if (v == MP_NO_PATH_RETRY_QUEUE)
+			snprintf(out, cap, "queue");
+		else if (v == MP_NO_PATH_RETRY_FAIL)
+			snprintf(out, cap, "fail");
+		else
+			snprintf(out, cap, "%d", v);
+		return;
+	}
+	case V_ALGS:
+		snprintf(out, cap, "%s", (const char *)f);
+		return;
+	case V_ALUA_MODE:
+		snprintf(out, cap, "%s", alua_modes[*(const enum alua_mode *)f]);
+		return;
+	case V_PREFER:
+		snprintf(out, cap, "%s", prefers[*(const enum prefer *)f]);
+		return;
+	case V_INI_OPT:
+		if (*(const int *)f < 0)
+			snprintf(out, cap, "none");
+		else
+			snprintf(out, cap, "%d", *(const int *)f);
+		return;
+	case V_PR_TYPE: {
+		uint32_t t = *(const uint32_t *)f;
+		snprintf(out, cap, "%s", t < PR_TYPES && pr_types[t] != NULL ? pr_types[t] : "we_ro");
+		return;
+	}
+	}
+}
+
+/* ---- parsing ---- */
+
+/* Which line set what: validation runs after the whole text is read (a
+ * fault may come before the topology it names), and its errors name the
+ * line that set the offending value. 0: not set by this text (a default,
+ * a swarm draw, or an earlier text such as the scenario file under --set). */
+struct parser {
+	const char *origin; /* "FILE" in "FILE:LINE: why", or NULL for "line LINE: why" */
+	int line;
+	int key_line[NKEYS];
+	int fault_line[FAULTS_MAX]; /* parallel to p->faults.f until faults_sort */
+	char *err;
+	size_t err_len;
+};
+
+static int verr(struct parser *ps, int line, const char *fmt, va_list ap)
+{
+	int n;
+	if (ps->origin != NULL && line > 0)
+		n = snprintf(ps->err, ps->err_len, "%s:%d: ", ps->origin, line);
+	else if (ps->origin != NULL)
+		n = snprintf(ps->err, ps->err_len, "%s: ", ps->origin);
+	else
+		n = snprintf(ps->err, ps->err_len, "line %d: ", line);
+	if (n >= 0 && (size_t)n < ps->err_len)
+		vsnprintf(ps->err + n, ps->err_len - (size_t)n, fmt, ap);
+	return -1;
+}
+
+/* An error on the line being read. */
+static int perr(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int perr(struct parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(ps, ps->line, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An error found by validation, on the line given (0: none of this text). */
+static int perr_at(struct parser *ps, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr_at(struct parser *ps, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(ps, line, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const struct key *find_key(const char *section, const char *name)
+{
+	for (size_t j = 0; j < NKEYS; j++)
+		if (strcmp(keys[j].section, section) == 0 && strcmp(keys[j].name, name) == 0)
+			return &keys[j];
+	return NULL;
+}
+
+/* The line that set section.name last, 0 if none did. */
+static int line_of(const struct parser *ps, const char *section, const char *name)
+{
+	const struct key *k = find_key(section, name);
+	return k != NULL ? ps->key_line[k - keys] : 0;
+}
+
+/* The first of two lines that is known (the value's own line, else the
+ * line of what it is checked against). */
+static int either_line(int a, int b)
+{
+	return a > 0 ? a : b;
+}
+
+/* Split "k=v" in place. */
+static bool split_kv(char *tok, char **k, char **v)
+{
+	char *eq = strchr(tok, '=');
+	if (eq == NULL)
+		return false;
+	*eq = '\0';
+	*k = tok;
+	*v = eq + 1;
+	return true;
+}
+
+static int parse_section(struct parser *ps, struct sim_params *p, const char *section, char **toks, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char *k, *v;
+		if (!split_kv(toks[i], &k, &v))
+			return perr(ps, "expected key=value, got '%s'", toks[i]);
+		const struct key *found = find_key(section, k);
+		if (found == NULL)
+			return perr(ps, "unknown key '%s' in section '%s'", k, section);
+		if (!set_value(p, found, v))
+			return perr(ps, "bad value '%s' for %s.%s", v, section, k);
+		ps->key_line[found - keys] = ps->line;
+	}
+	return 0;
+}
+
+static int parse_fault(struct parser *ps, struct sim_params *p, char **toks, int n)
+{
+	if (n < 1)
+		return perr(ps, "fault without a kind");
+	if (p->faults.n >= FAULTS_MAX)
+		return perr(ps, "more than %u faults", FAULTS_MAX);
+	struct fault f = { .kind = fault_kind_parse(toks[0]) };
+	if (f.kind == F_KINDS)
+		return perr(ps, "unknown fault kind '%s'", toks[0]);
+	for (int i = 1; i < n; i++) {
+		char *k, *v;
+		uint64_t u;
+		if (!split_kv(toks[i], &k, &v))
+			return perr(ps, "expected key=value, got '%s'", toks[i]);
+		bool ok;
+		if (strcmp(k, "at") == 0)
+			ok = scenario_parse_time(v, &f.at_ns);
+		else if (strcmp(k, "for") == 0)
+			ok = scenario_parse_time(v, &f.dur_ns);
+		else if (strcmp(k, "ini") == 0)
+			ok = parse_u64(v, &u) && u < SIM_INIS_MAX && ((f.ini = (int)u), true);
+		else if (strcmp(k, "gw") == 0)
+			ok = parse_u64(v, &u) && u < SIM_GWS_MAX && ((f.gw = (int)u), true);
+		else if (strcmp(k, "dir") == 0)
+			ok = (strcmp(v, "both") == 0 && ((f.dir = FD_BOTH), true)) ||
+				(strcmp(v, "to_gw") == 0 && ((f.dir = FD_TO_GW), true)) ||
+				(strcmp(v, "to_ini") == 0 && ((f.dir = FD_TO_INI), true));
+		else if (strcmp(k, "a") == 0)
+			ok = parse_u64(v, &f.a);
+		else if (strcmp(k, "b") == 0)
+			ok = parse_u64(v, &f.b);
+		else
+			return perr(ps, "unknown fault key '%s'", k);
+		if (!ok)
+			return perr(ps, "bad value '%s' for fault %s", v, k);
+	}
+	ps->fault_line[p->faults.n] = ps->line;
+	p->faults.f[p->faults.n++] = f;
+	return 0;
+}
+
+static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_expect *e, char *line)
+{
+	char *toks[64];
+	int n = 0;
+	for (char *save = NULL, *t = strtok_r(line, " \t\r", &save); t != NULL; t = strtok_r(NULL, " \t\r", &save)) {
+		if (n == 64)
+			return perr(ps, "too many words");
+		toks[n++] = t;
+	}
+	if (n == 0)
+		return 0;
+	if (strcmp(toks[0], "seed") == 0) {
+		if (n != 2 || !parse_u64(toks[1], &p->seed))
+			return perr(ps, "seed takes one number");
+		return 0;
+	}
+	if (strcmp(toks[0], "fault") == 0)
+		return parse_fault(ps, p, toks + 1, n - 1);
+	if (strcmp(toks[0], "without") == 0) {
+		/* Drop every fault of the kinds named (on top of a swarm draw). */
+		for (int i = 1; i < n; i++) {
+			enum fault_kind k = fault_kind_parse(toks[i]);
+			if (k == F_KINDS)
+				return perr(ps, "unknown fault kind '%s'", toks[i]);
+			unsigned keep = 0;
+			for (unsigned j = 0; j < p->faults.n; j++) {
+				if (p->faults.f[j].kind == k)
+					continue;
+				ps->fault_line[keep] = ps->fault_line[j];
+				p->faults.f[keep++] = p->faults.f[j];
+			}
+			p->faults.n = keep;
+		}
+		return 0;
+	}
+	if (strcmp(toks[0], "expect") == 0) {
+		char why[160];
+		if (expect_parse(e, toks + 1, n - 1, why, sizeof(why)) != 0)
+			return perr(ps, "%s", why);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strcmp(toks[0], sections[i]) == 0)
+			return parse_section(ps, p, toks[0], toks + 1, n - 1);
+	return perr(ps, "unknown line '%s'", toks[0]);
+}
+
+static int validate_faults(struct parser *ps, const struct sim_params *p)
+{
+	int gws_line = line_of(ps, "topology", "gateways"), inis_line = line_of(ps, "topology", "initiators");
+	for (unsigned i = 0; i < p->faults.n; i++) {
+		const struct fault *f = &p->faults.f[i];
+		const char *kind = fault_kind_name(f->kind);
+		if (f->ini >= p->initiators)
+			return perr_at(ps, either_line(ps->fault_line[i], inis_line),
+				"fault %s ini=%d names an initiator that does not exist (topology initiators=%d)", kind,
+				f->ini, p->initiators);
+		if (f->gw >= p->gateways)
+			return perr_at(ps, either_line(ps->fault_line[i], gws_line),
+				"fault %s gw=%d names a gateway that does not exist (topology gateways=%d)", kind, f->gw,
+				p->gateways);
+	}
+	return 0;
+}
+
+static int validate(struct parser *ps, const struct sim_params *p)
+{
+	if (p->gateways < 1 || p->gateways > SIM_GWS_MAX)
+		return perr_at(ps, line_of(ps, "topology", "gateways"), "topology gateways=%d is out of range 1..%d",
+			p->gateways, SIM_GWS_MAX);
+	if (p->initiators < 1 || p->initiators > SIM_INIS_MAX)
+		return perr_at(ps, line_of(ps, "topology", "initiators"), "topology initiators=%d is out of range 1..%d",
+			p->initiators, SIM_INIS_MAX);
+	if (p->paths < 1 || p->paths > SIM_PATHS_MAX)
+		return perr_at(ps, line_of(ps, "topology", "paths"), "topology paths=%d is out of range 1..%d", p->paths,
+			SIM_PATHS_MAX);
+	if (p->block_size != 512 && p->block_size != 4096)
+		return perr_at(ps, line_of(ps, "lu", "block_size"), "block_size must be 512 or 4096");
+	if (p->blocks < 16 || p->blocks > (1u << 20))
+		return perr_at(ps, line_of(ps, "lu", "blocks"), "blocks must be 16..1048576");
+	if (p->wl.max_blocks < 1 || p->wl.max_blocks > ODATA_WRITE_BLOCKS_MAX)
+		return perr_at(ps, line_of(ps, "workload", "max_blocks"), "workload max_blocks must be 1..%u",
+			ODATA_WRITE_BLOCKS_MAX);
+	if (p->wl.qd < 1 || p->wl.qd > 64)
+		return perr_at(ps, line_of(ps, "workload", "qd"), "workload qd must be 1..64");
+	if (validate_faults(ps, p) != 0)
+		return -1;
+	if (p->cluster.optimized < 0 || p->cluster.optimized >= p->gateways)
+		return perr_at(ps,
+			either_line(line_of(ps, "topology", "optimized"), line_of(ps, "topology", "gateways")),
+			"topology optimized=%d names a gateway that does not exist (gateways=%d)", p->cluster.optimized,
+			p->gateways);
+	if (p->pr.holder >= p->initiators)
+		return perr_at(ps,
+			either_line(line_of(ps, "reservation", "holder"), line_of(ps, "topology", "initiators")),
+			"reservation holder=%d names an initiator that does not exist (initiators=%d)", p->pr.holder,
+			p->initiators);
+	if (p->wl.hb_interval_ns != 0 && (p->initiators > (int)WL_HB_BLOCKS || p->blocks <= 2 * WL_HB_BLOCKS))
+		return perr_at(ps, line_of(ps, "workload", "heartbeat"),
+			"workload heartbeat= needs at most %u initiators and more than %u blocks", WL_HB_BLOCKS,
+			2 * WL_HB_BLOCKS);
+	return 0;
+}
+
+int scenario_parse(const char *text, struct sim_params *p, struct scenario_expect *e, char *err, size_t err_len)
+{
+	return scenario_parse_from(NULL, text, p, e, err, err_len);
+}
+
+int scenario_parse_from(const char *origin, const char *text, struct sim_params *p, struct scenario_expect *e,
+	char *err, size_t err_len)
+{
+	struct parser ps = { .origin = origin, .err = err, .err_len = err_len };
+	*e = (struct scenario_expect){ .bound_metric = METRIC_COUNT };
+	char line[4096];
+	const char *s = text;
+	while (*s != '\0') {
+		ps.line++;
+		size_t len = strcspn(s, "\n");
+		if (len >= sizeof(line))
+			return perr(&ps, "line too long");
+		memcpy(line, s, len);
+		line[len] = '\0';
+		s += len + (s[len] == '\n');
+		char *hash = strchr(line, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		if (parse_line(&ps, p, e, line) != 0)
+			return -1;
+	}
+	/* Validate before sorting: fault_line follows the faults' order as read. */
+	if (validate(&ps, p) != 0)
+		return -1;
+	faults_sort(&p->faults);
+	return 0;
+}
+
+/* ---- formatting ---- */
+
+size_t scenario_format(const struct sim_params *p, const struct scenario_expect *e, char *buf, size_t cap)
+{
+	struct textout o = { buf, cap, 0 };
+	if (cap > 0)
+		buf[0] = '\0';
+	textout(&o, "# isim scenario (format: sim/README.md)\nseed %llu\n", (unsigned long long)p->seed);
+	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
+		textout(&o, "%s", sections[s]);
+		for (size_t i = 0; i < NKEYS; i++) {
+			if (strcmp(keys[i].section, sections[s]) != 0)
+				continue;
+			char v[64];
+			fmt_value(p, &keys[i], v, sizeof(v));
+			textout(&o, " %s=%s", keys[i].name, v);
+		}
+		textout(&o, "\n");
+	}
+	for (unsigned i = 0; i < p->faults.n; i++) {
+		const struct fault *f = &p->faults.f[i];
+		char at[32], dur[32];
+		fmt_time(at, sizeof(at), f->at_ns);
+		fmt_time(dur, sizeof(dur), f->dur_ns);
+		textout(&o, "fault %s at=%s", fault_kind_name(f->kind), at);
+		if (f->dur_ns != 0)
+			textout(&o, " for=%s", dur);
+		textout(&o, " ini=%d gw=%d", f->ini, f->gw);
+		if (f->kind == F_PARTITION)
+			textout(&o, " dir=%s", fault_dir_name(f->dir));
+		if (f->a != 0)
+			textout(&o, " a=%llu", (unsigned long long)f->a);
+		if (f->b != 0)
+			textout(&o, " b=%llu", (unsigned long long)f->b);
+		textout(&o, "\n");
+	}
+	if (e != NULL) {
+		size_t need = expect_format(e, o.len < o.cap ? o.buf + o.len : NULL, o.len < o.cap ? o.cap - o.len : 0);
+		o.len += need;
+	}
+	return o.len;
+}

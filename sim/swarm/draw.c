@@ -1,0 +1,237 @@
+/* swarm/draw: see swarm/draw.h. */
+#include "sim/swarm/draw.h"
+
+#include <stdio.h>
+
+#include "sim/base/rng.h"
+#include "sim/base/time.h"
+
+/* Times are drawn in whole milliseconds: scenario files stay readable. */
+static uint64_t ms_range(struct sim_rng *r, uint64_t lo_ns, uint64_t hi_ns)
+{
+	return SIM_MS(rng_range(r, lo_ns / SIM_MS(1), hi_ns / SIM_MS(1)));
+}
+
+static uint64_t us_range(struct sim_rng *r, uint64_t lo_ns, uint64_t hi_ns)
+{
+	return SIM_US(rng_range(r, lo_ns / SIM_US(1), hi_ns / SIM_US(1)));
+}
+
+static uint32_t pick_u32(struct sim_rng *r, const uint32_t *choices, unsigned n)
+{
+	return choices[rng_below(r, n)];
+}
+
+#define PICK(r, arr) pick_u32(r, arr, sizeof(arr) / sizeof(arr[0]))
+
+/* The logical block size (SBC-3 READ CAPACITY): 512 or 4096 bytes, the
+ * two the reference target serves; the number of blocks stays, so LBAs
+ * in scenario timelines keep their meaning. 4096-byte blocks make the
+ * same workload's transfers eight times larger: bursts of several PDUs,
+ * several R2Ts, PDUs above one socket read. */
+static void draw_lu(struct sim_params *p, struct sim_rng *r)
+{
+	static const uint32_t block_sizes[] = { 512, 4096 };
+	p->block_size = PICK(r, block_sizes);
+}
+
+static void draw_target(struct sim_params *p, struct sim_rng *r)
+{
+	static const uint32_t windows[] = { 2, 4, 8, 16, 32, 128 };
+	static const uint32_t mrdsl[] = { 512, 4096, 8192, 65536, 262144 };
+	static const uint32_t bursts[] = { 4096, 16384, 65536, 262144 };
+	struct sim_target_params *t = &p->tgt;
+	t->cmd_window = PICK(r, windows);
+	t->mrdsl = PICK(r, mrdsl);
+	t->max_burst_length = PICK(r, bursts);
+	t->first_burst_length = PICK(r, bursts);
+	if (t->first_burst_length > t->max_burst_length)
+		t->first_burst_length = t->max_burst_length;
+	t->initial_r2t = rng_chance(r, 500000);
+	t->immediate_data = rng_chance(r, 700000);
+	t->header_digest = rng_chance(r, 500000);
+	t->data_digest = rng_chance(r, 500000);
+	t->nop_in_interval_ms = (uint32_t)rng_range(r, 1000, 10000);
+	t->nop_in_timeout_ms = (uint32_t)rng_range(r, 1000, 10000);
+	t->chap = rng_chance(r, 600000);
+	t->mutual_chap = t->chap && rng_chance(r, 400000);
+	t->wce = rng_chance(r, 800000);
+}
+
+static void draw_initiator(struct sim_params *p, struct sim_rng *r)
+{
+	static const uint32_t mrdsl[] = { 512, 8192, 65536, 262144 };
+	static const uint32_t bursts[] = { 8192, 65536, 262144, 1048576 };
+	static const char *const algs[] = { "5", "7", "7,5", "5,7" };
+	struct sim_ini_params *in = &p->ini;
+	in->mrdsl = PICK(r, mrdsl);
+	in->max_burst_length = PICK(r, bursts);
+	in->first_burst_length = PICK(r, bursts);
+	if (in->first_burst_length > in->max_burst_length)
+		in->first_burst_length = in->max_burst_length;
+	in->initial_r2t = rng_chance(r, 400000);
+	in->immediate_data = rng_chance(r, 700000);
+	in->header_digest = rng_chance(r, 500000);
+	in->data_digest = rng_chance(r, 500000);
+	in->skip_security = rng_chance(r, 300000);
+	snprintf(in->chap_algs, sizeof(in->chap_algs), "%s", algs[rng_below(r, 4)]);
+	in->noop_interval_ns = ms_range(r, SIM_S(1), SIM_S(10));
+	in->noop_timeout_ns = ms_range(r, SIM_S(1), SIM_S(10));
+	in->login_timeout_ns = ms_range(r, SIM_S(5), SIM_S(20));
+	in->replacement_timeout_ns = ms_range(r, SIM_S(2), SIM_S(30));
+	in->cmd_timeout_ns = ms_range(r, SIM_S(5), SIM_S(60));
+	in->tmf_timeout_ns = ms_range(r, SIM_S(2), SIM_S(15));
+	in->reconnect_delay_ns = ms_range(r, SIM_MS(200), SIM_S(5));
+}
+
+static void draw_multipath(struct sim_params *p, struct sim_rng *r)
+{
+	struct mpath_cfg *m = &p->mp;
+	m->selector = (enum mp_selector)rng_below(r, 3);
+	m->rr_min_io = (uint32_t)rng_range(r, 1, 100);
+	m->failback = rng_chance(r, 700000) ? MP_FAILBACK_IMMEDIATE : MP_FAILBACK_MANUAL;
+	uint64_t npr = rng_below(r, 10);
+	m->no_path_retry = npr < 6 ? MP_NO_PATH_RETRY_QUEUE : npr < 7 ? MP_NO_PATH_RETRY_FAIL : (int)rng_range(r, 2, 12);
+	m->polling_interval_ns = ms_range(r, SIM_S(1), SIM_S(10));
+	m->retry_delay_ns = ms_range(r, SIM_MS(10), SIM_MS(500));
+	m->alua = rng_chance(r, 500000);
+}
+
+static void draw_workload(struct sim_params *p, struct sim_rng *r)
+{
+	struct wl_cfg *w = &p->wl;
+	w->qd = (uint32_t)rng_range(r, 1, 8);
+	w->think_mean_ns = ms_range(r, SIM_MS(5), SIM_MS(100));
+	w->weight[WL_READ] = (uint32_t)rng_range(r, 10, 60);
+	w->weight[WL_WRITE] = (uint32_t)rng_range(r, 10, 60);
+	w->weight[WL_WRITE_FUA] = (uint32_t)rng_range(r, 0, 30);
+	w->weight[WL_FLUSH] = (uint32_t)rng_range(r, 0, 15);
+	w->weight[WL_UNMAP] = (uint32_t)rng_range(r, 0, 15);
+	w->weight[WL_CAW] = (uint32_t)rng_range(r, 0, 30);
+	w->max_blocks = (uint32_t)rng_range(r, 1, 32);
+	w->hot_blocks = rng_range(r, 4, 128);
+	w->hot_ppm = (uint32_t)rng_range(r, 0, 1000000);
+}
+
+static void draw_disk(struct sim_params *p, struct sim_rng *r)
+{
+	struct disk_params *d = &p->disk;
+	d->read_lat.min_ns = us_range(r, SIM_US(20), SIM_MS(2));
+	d->read_lat.exp_mean_ns = us_range(r, SIM_US(10), SIM_MS(5));
+	d->write_lat.min_ns = us_range(r, SIM_US(20), SIM_MS(2));
+	d->write_lat.exp_mean_ns = us_range(r, SIM_US(10), SIM_MS(5));
+	d->read_err_ppm = rng_chance(r, 300000) ? (uint32_t)rng_range(r, 1, 3000) : 0;
+	d->write_err_ppm = rng_chance(r, 300000) ? (uint32_t)rng_range(r, 1, 3000) : 0;
+	d->volatile_cache = rng_chance(r, 800000);
+	d->destage_ppm = (uint32_t)rng_range(r, 0, 1000000);
+}
+
+static void draw_net(struct sim_params *p, struct sim_rng *r)
+{
+	struct simnet_params *n = &p->net;
+	n->latency.min_ns = us_range(r, SIM_US(10), SIM_MS(1));
+	n->latency.exp_mean_ns = us_range(r, SIM_US(10), SIM_MS(2));
+	n->latency.spike_ppm = (uint32_t)rng_range(r, 0, 5000);
+	n->latency.spike_ns = ms_range(r, SIM_MS(1), SIM_MS(200));
+	n->split_ppm = (uint32_t)rng_range(r, 0, 600000);
+	n->tiny_ppm = (uint32_t)rng_range(r, 0, 300000);
+	p->zero_copy_rx_ppm = (uint32_t)rng_range(r, 0, 1000000);
+}
+
+/* How long each kind lasts, at most. */
+static uint64_t max_duration(enum fault_kind k)
+{
+	switch (k) {
+	case F_PARTITION: return SIM_S(30);
+	case F_STALL: return SIM_S(20);
+	case F_SLOW: return SIM_S(30);
+	case F_GW_CRASH:
+	case F_GW_POWER: return SIM_S(20);
+	case F_GW_PAUSE: return SIM_S(15);
+	case F_GW_SHUTDOWN: return SIM_S(20);
+	case F_DISK_BAD: return SIM_S(10);
+	case F_DISK_SLOW: return SIM_S(10);
+	case F_RESET:
+	case F_DISK_POWER:
+	case F_ALLOC_FAIL:
+	case F_ALUA_FAILOVER:
+	case F_LOGIN_DROP:
+	case F_SWIZZLE:
+	case F_KINDS: break;
+	}
+	return 0;
+}
+
+static void draw_fault(struct sim_params *p, struct sim_rng *r, enum fault_kind k, uint64_t lo, uint64_t hi)
+{
+	struct fault f = { .kind = k, .at_ns = ms_range(r, lo, hi) };
+	f.ini = (int)rng_below(r, (uint64_t)p->initiators);
+	f.gw = (int)rng_below(r, (uint64_t)p->gateways);
+	uint64_t maxd = max_duration(k);
+	if (maxd != 0)
+		f.dur_ns = ms_range(r, SIM_MS(100), maxd);
+	switch (k) {
+	case F_PARTITION:
+		f.dir = (enum fault_dir)rng_below(r, 3);
+		break;
+	case F_SLOW:
+		f.a = rng_range(r, 10000, 10000000); /* bytes per second */
+		f.b = ms_range(r, 0, SIM_MS(100));
+		break;
+	case F_DISK_BAD:
+		f.a = rng_below(r, p->blocks);
+		f.b = rng_range(r, 1, 16);
+		if (f.a + f.b > p->blocks)
+			f.b = p->blocks - f.a;
+		break;
+	case F_DISK_SLOW:
+		f.a = ms_range(r, SIM_MS(5), SIM_MS(500));
+		break;
+	case F_ALLOC_FAIL:
+		f.a = rng_range(r, 1, 5);
+		break;
+	default:
+		break;
+	}
+	p->faults.f[p->faults.n++] = f;
+}
+
+static void draw_faults(struct sim_params *p, uint64_t seed)
+{
+	struct sim_rng mix, sched;
+	rng_stream(&mix, seed, "swarm.fault_mix", 0);
+	p->faults.n = 0;
+	/* The window leaves a quiet start (logins) and a quiet end. */
+	uint64_t lo = SIM_S(2), hi = p->duration_ns > SIM_S(12) ? p->duration_ns - SIM_S(10) : SIM_S(2);
+	for (int k = 0; k < F_SWARM_KINDS; k++) {
+		/* Swarm: each kind is in this world or not, and if so, at its own rate. */
+		if (!rng_chance(&mix, 500000))
+			continue;
+		uint64_t count = rng_range(&mix, 1, 4);
+		rng_stream(&sched, seed, "swarm.fault", (uint32_t)k);
+		for (uint64_t i = 0; i < count && p->faults.n < FAULTS_MAX; i++)
+			draw_fault(p, &sched, (enum fault_kind)k, lo, hi);
+	}
+	faults_sort(&p->faults);
+}
+
+void swarm_params(struct sim_params *p, uint64_t seed)
+{
+	struct sim_rng r;
+	p->seed = seed;
+	rng_stream(&r, seed, "swarm.target", 0);
+	draw_target(p, &r);
+	rng_stream(&r, seed, "swarm.initiator", 0);
+	draw_initiator(p, &r);
+	rng_stream(&r, seed, "swarm.multipath", 0);
+	draw_multipath(p, &r);
+	rng_stream(&r, seed, "swarm.workload", 0);
+	draw_workload(p, &r);
+	rng_stream(&r, seed, "swarm.disk", 0);
+	draw_disk(p, &r);
+	rng_stream(&r, seed, "swarm.net", 0);
+	draw_net(p, &r);
+	rng_stream(&r, seed, "swarm.lu", 0);
+	draw_lu(p, &r);
+	draw_faults(p, seed);
+}

@@ -1,0 +1,21 @@
+/* swarm/draw: a world drawn from a seed (swarm testing, Groce et al. 2012).
+ *
+ * Not one fixed fault mix: the seed first decides which fault kinds this
+ * world has at all and how often, then the settings of target,
+ * initiators, multipath, workload, disk and network, then the schedule.
+ * Each part draws from its own named stream (rng.h), so adding a setting
+ * to one part leaves the others' draws alone. Topology stays at the
+ * defaults given (the swarm explores faults and settings, not sizes).
+ */
+#ifndef SIM_SWARM_H
+#define SIM_SWARM_H
+
+#include <stdint.h>
+
+#include "sim/spec/params.h"
+
+/* Fill p for seed: p must hold the base (params_default, topology and
+ * duration as wanted); everything else is drawn. */
+void swarm_params(struct sim_params *p, uint64_t seed);
+
+#endif

@@ -1,0 +1,302 @@
+/* world/disk_path: a gateway's disk I/O from the engine's submission to
+ * its completion, in one place. Every disk I/O of the world takes this
+ * path and no other:
+ *
+ *   engine --rt_env.disk_submit--> diskpath_submit: white-box check of
+ *     the write's versions (may this gateway still write them?), the
+ *     dual-writer watch (measure.c), the backstore path, the disk;
+ *   disk --disk_ops.done--> diskpath_disk_done: coverage, white-box
+ *     landing check, the dual-writer watch, the backstore path, then the
+ *     engine (rt_on_disk_done), or held while the gateway is paused.
+ *
+ * The backstore path is what lies between a gateway's engine and the
+ * shared disk in a real gateway (LIO's TCMU and tcmu-runner in front of
+ * librbd): straight through by default, or with one of two real-world
+ * flaws a scenario can ask for.
+ * - A command timeout (target backend_timeout=, TCMU's cmd_time_out):
+ *   an I/O the disk has not finished in time is completed to the engine
+ *   with an error while the disk keeps it, so a write may still land
+ *   after the engine answered its command or completed its ABORT TASK.
+ *   The disk then works on a copy (a shadow) of the engine's request.
+ * - A write cache that lies (disk honor_flush=no): FLUSH returns after
+ *   the flush latency having done nothing, FUA writes go to the volatile
+ *   cache like any other.
+ *
+ * Owns the shadows and the completions held while paused (through
+ * sim_mem); the engine's io structs stay the engine's.
+ */
+#include "sim/base/time.h"
+#include "sim/initiator/block.h"
+#include "sim/world/world_int.h"
+
+struct wshadow {
+	struct rt_disk_io io;   /* what the disk works on; first, so an io pointer finds it */
+	struct rt_disk_io *orig; /* the engine's request; NULL once answered by the timeout */
+	struct wshadow *next;
+	uint64_t id;
+};
+
+struct wdeferred {
+	struct wdeferred *next;
+	struct rt_disk_io *io;
+};
+
+/* ---- the versions a write carries ---- */
+
+/* Walks the blocks of a write that carry a version (block.h; a block
+ * written for another LBA too), reporting each version once per run of
+ * blocks holding it: the white-box checks ask about versions. */
+struct version_walk {
+	uint64_t off; /* of the block reported last, bytes into the write */
+	uint64_t last;
+	bool started;
+};
+
+static bool next_version(const struct world *w, const struct rt_disk_io *io, struct version_walk *it,
+	uint64_t *ver, enum block_kind *kind)
+{
+	uint32_t bs = w->p->block_size;
+	for (uint64_t off = it->started ? it->off + bs : 0; off + bs <= io->len; off += bs) {
+		uint64_t other;
+		enum block_kind k = block_decode(io->buf + off, bs, (io->offset + off) / bs, ver, &other);
+		if ((k != BLOCK_OK && k != BLOCK_WRONG_LBA) || *ver == it->last)
+			continue;
+		it->off = off;
+		it->last = *ver;
+		it->started = true;
+		*kind = k;
+		return true;
+	}
+	it->started = true;
+	it->off = io->len;
+	return false;
+}
+
+/* White box, at submission: every version in a write must still belong
+ * to a task this gateway may execute (oracle/attempts.h). */
+static void check_write_owner(struct wgw *g, const struct rt_disk_io *io)
+{
+	uint32_t bs = g->w->p->block_size;
+	uint64_t ver;
+	enum block_kind k;
+	for (struct version_walk it = { 0 }; next_version(g->w, io, &it, &ver, &k);)
+		if (!oatt_may_write(&g->w->att, ver, g->idx))
+			world_violation(g->w, ORACLE_DATA,
+				"gateway %d wrote version %llu (block %llu of a %llu-block write at lba %llu%s) after every command carrying it there was answered or its connection was gone",
+				g->idx, (unsigned long long)ver, (unsigned long long)(it.off / bs),
+				(unsigned long long)(io->len / bs), (unsigned long long)(io->offset / bs),
+				k == BLOCK_WRONG_LBA ? ", a block written for another lba" : "");
+}
+
+/* White box, SAM-5 §7.2, at landing: once a task is gone (answered,
+ * FUNCTION COMPLETE for its ABORT TASK, or its nexus lost and the
+ * gateway's writes drained) nothing it started may still change the
+ * medium. */
+static void check_landing(struct world *w, int gw, const struct rt_disk_io *io)
+{
+	uint32_t bs = w->p->block_size;
+	uint64_t ver;
+	enum block_kind k;
+	for (struct version_walk it = { 0 }; next_version(w, io, &it, &ver, &k);) {
+		uint64_t lba = (io->offset + it.off) / bs;
+		if (!oatt_may_land(&w->att, ver, gw))
+			world_violation_at(w, ORACLE_DATA,
+				&(struct violation_site){ .ini = -1, .block_known = true, .lba = lba, .ver = ver },
+				"gateway %d: a write of version %llu (lba %llu) landed after every command carrying it there was answered (status or ABORT TASK complete) or settled",
+				gw, (unsigned long long)ver, (unsigned long long)lba);
+	}
+}
+
+/* ---- the engine's end ---- */
+
+/* Hand a completion to the engine, or hold it while the gateway is
+ * paused (diskpath_resume hands them over in order). */
+static void to_engine(struct wgw *g, struct rt_disk_io *io)
+{
+	if (g->eng == NULL)
+		return;
+	if (g->state == GW_PAUSED) {
+		struct wdeferred *d = sim_zalloc(g->w->mem, sizeof(*d));
+		d->io = io;
+		if (g->dp.deferred_tail != NULL)
+			g->dp.deferred_tail->next = d;
+		else
+			g->dp.deferred_head = d;
+		g->dp.deferred_tail = d;
+		return;
+	}
+	wtimer_touch(&g->timer);
+	rt_on_disk_done(g->eng, io);
+}
+
+static size_t data_len(const struct rt_disk_io *io)
+{
+	return (io->op == RT_DISK_READ || io->op == RT_DISK_WRITE) && io->buf != NULL ? (size_t)io->len : 0;
+}
+
+static void shadow_free(struct wgw *g, struct wshadow *s)
+{
+	sim_free(g->w->mem, s->io.buf, data_len(&s->io));
+	sim_free(g->w->mem, s, sizeof(*s));
+}
+
+static struct wshadow *unlink_shadow(struct wgw *g, const struct rt_disk_io *io)
+{
+	for (struct wshadow **pp = &g->dp.shadows; *pp != NULL; pp = &(*pp)->next) {
+		struct wshadow *s = *pp;
+		if (&s->io != io)
+			continue;
+		*pp = s->next;
+		return s;
+	}
+	return NULL;
+}
+
+/* The backstore path completed io (the disk did, or a lied flush): the
+ * engine's request it stands for gets the result, unless the command
+ * timeout answered that already. */
+static void from_backend(struct wgw *g, struct rt_disk_io *io)
+{
+	if (g->eng == NULL)
+		return;
+	struct wshadow *s = g->dp.shadows != NULL ? unlink_shadow(g, io) : NULL;
+	if (s != NULL) {
+		struct rt_disk_io *orig = s->orig;
+		if (orig != NULL) {
+			orig->status = s->io.status;
+			orig->mapped = s->io.mapped;
+			orig->run_len = s->io.run_len;
+			if (orig->op == RT_DISK_READ && data_len(orig))
+				memcpy(orig->buf, s->io.buf, data_len(orig));
+		}
+		shadow_free(g, s);
+		io = orig;
+		if (io == NULL)
+			return; /* answered already (command timeout) */
+	}
+	to_engine(g, io);
+}
+
+/* ---- the backstore path ---- */
+
+static void ev_lied_flush(void *a, void *b, uint64_t incarnation)
+{
+	struct wgw *g = a;
+	struct rt_disk_io *io = b;
+	if (g->eng == NULL || g->incarnation != incarnation)
+		return; /* the engine that asked is gone, and its io with it */
+	io->status = RT_DISK_OK;
+	from_backend(g, io);
+}
+
+static void submit_to_disk(struct wgw *g, struct rt_disk_io *io)
+{
+	if (g->w->p->honor_flush) {
+		disk_submit(&g->w->disk, g->idx, io);
+		return;
+	}
+	if (io->op == RT_DISK_FLUSH) {
+		evq_push(&g->w->q, g->w->q.now + g->w->p->disk.flush_lat.min_ns, ev_lied_flush, g, io, g->incarnation);
+		return;
+	}
+	/* The disk takes the flags at submission: strip FUA for it only. */
+	uint32_t flags = io->flags;
+	io->flags &= ~RT_DISK_FUA;
+	disk_submit(&g->w->disk, g->idx, io);
+	io->flags = flags;
+}
+
+/* The command timeout fired: the engine gets an error now; the disk goes
+ * on with the shadow, which is freed when it completes. */
+static void ev_timeout(void *a, void *b, uint64_t id)
+{
+	struct wgw *g = a;
+	struct wshadow *s = b;
+	bool live = false;
+	for (const struct wshadow *x = g->dp.shadows; x != NULL; x = x->next)
+		live = live || (x == s && x->id == id && x->orig != NULL);
+	if (!live)
+		return;
+	struct rt_disk_io *orig = s->orig;
+	s->orig = NULL;
+	orig->status = orig->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
+	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "backend_timeout", g->idx, (int)orig->op, orig->offset, orig->len,
+		",\"op\":%d,\"lba\":%llu", (int)orig->op, (unsigned long long)(orig->offset / g->w->p->block_size));
+	to_engine(g, orig);
+}
+
+static void backend_submit(struct wgw *g, struct rt_disk_io *io)
+{
+	uint64_t timeout = g->w->p->tgt.backend_timeout_ns;
+	if (timeout == 0) {
+		submit_to_disk(g, io);
+		return;
+	}
+	struct wshadow *s = sim_zalloc(g->w->mem, sizeof(*s));
+	s->io = *io;
+	s->io.env_next = NULL;
+	size_t len = data_len(io);
+	s->io.buf = len ? sim_alloc(g->w->mem, len) : NULL;
+	if (io->op == RT_DISK_WRITE && len)
+		memcpy(s->io.buf, io->buf, len);
+	s->orig = io;
+	s->id = ++g->dp.shadow_ids;
+	s->next = g->dp.shadows;
+	g->dp.shadows = s;
+	submit_to_disk(g, &s->io);
+	evq_push(&g->w->q, g->w->q.now + timeout, ev_timeout, g, s, s->id);
+}
+
+/* ---- the round trip ---- */
+
+void diskpath_submit(void *gateway, struct rt_disk_io *io)
+{
+	struct wgw *g = gateway;
+	if (io->op == RT_DISK_WRITE && io->buf != NULL)
+		check_write_owner(g, io);
+	wmetrics_write_submitted(g->w, g->idx, io);
+	backend_submit(g, io);
+}
+
+void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io)
+{
+	struct world *w = world;
+	if (io->status == RT_DISK_ERR_READ)
+		world_cov(w, COV_DISK_READ_ERROR);
+	if (io->status == RT_DISK_ERR_WRITE)
+		world_cov(w, COV_DISK_WRITE_ERROR);
+	if (io->op == RT_DISK_WRITE && io->status == RT_DISK_OK && io->buf != NULL)
+		check_landing(w, gw, io);
+	wmetrics_write_done(w, gw, io);
+	from_backend(&w->gws[gw], io);
+}
+
+void diskpath_resume(struct wgw *g)
+{
+	while (g->dp.deferred_head != NULL && g->eng != NULL && g->state == GW_UP) {
+		struct wdeferred *d = g->dp.deferred_head;
+		g->dp.deferred_head = d->next;
+		if (g->dp.deferred_head == NULL)
+			g->dp.deferred_tail = NULL;
+		struct rt_disk_io *io = d->io;
+		sim_free(g->w->mem, d, sizeof(*d));
+		rt_on_disk_done(g->eng, io);
+	}
+}
+
+void diskpath_forget(struct wgw *g)
+{
+	while (g->dp.deferred_head != NULL) {
+		struct wdeferred *d = g->dp.deferred_head;
+		g->dp.deferred_head = d->next;
+		sim_free(g->w->mem, d, sizeof(*d));
+	}
+	g->dp.deferred_tail = NULL;
+	disk_forget_gw(&g->w->disk, g->idx);
+	while (g->dp.shadows != NULL) {
+		struct wshadow *s = g->dp.shadows;
+		g->dp.shadows = s->next;
+		shadow_free(g, s);
+	}
+	wmetrics_forget_gw(g->w, g->idx);
+}

@@ -1,0 +1,395 @@
+/* world/gateways: the world's gateways: one reference target engine each, and the
+ * rt_env that connects it to the simulated network, disk and clock.
+ * Crash ("drop the engine's memory"), restart from config + disk, pause,
+ * graceful shutdown, and the hygiene checks at destruction (every byte
+ * the engine allocated is freed). */
+#include <stdio.h>
+
+#include "sim/base/time.h"
+#include "sim/world/world_int.h"
+
+#define TARGET_NAME "iqn.2024-01.org.isim:disk0"
+#define CHAP_USER "isim-initiator"
+#define CHAP_SECRET "isim-initiator-secret"
+#define CHAP_TARGET_USER "isim-target"
+#define CHAP_TARGET_SECRET "isim-target-secret!"
+#define ISCSI_PORT 3260
+#define START_RETRY_NS SIM_S(1) /* a gateway that could not start tries again */
+
+/* ---- rt_env ---- */
+
+static uint64_t env_now(void *ctx)
+{
+	return ((struct wgw *)ctx)->w->q.now;
+}
+
+static uint64_t env_random(void *ctx)
+{
+	return rng_next(&((struct wgw *)ctx)->rng);
+}
+
+static void *env_alloc(void *ctx, size_t size)
+{
+	struct wgw *g = ctx;
+	if (g->alloc_fail_left > 0) {
+		g->alloc_fail_left--;
+		world_cov(g->w, COV_ENGINE_ALLOC_FAILED);
+		trace_ev(g->w->tr, g->w->q.now, TEV_GW, "alloc_failed", g->idx, 0, size, 0, ",\"size\":%zu", size);
+		return NULL;
+	}
+	void *p = g->w->mem->alloc(g->w->mem->ctx, size);
+	assert(p != NULL);
+	g->live_bytes += size;
+	return p;
+}
+
+static void env_free(void *ctx, void *p, size_t size)
+{
+	struct wgw *g = ctx;
+	if (p == NULL)
+		return;
+	if (size > g->live_bytes) {
+		world_violation(g->w, ORACLE_ENGINE, "gateway %d frees %zu bytes, more than it holds", g->idx, size);
+		return;
+	}
+	g->live_bytes -= size;
+	g->w->mem->free(g->w->mem->ctx, p, size);
+}
+
+static struct simnet_conn *conn_of(struct wgw *g, rt_conn_id id, const char *what)
+{
+	struct simnet_conn *c = simnet_conn_by_id(&g->w->net, id);
+	if (c == NULL || c->gw != g->idx) {
+		world_violation(g->w, ORACLE_ENGINE, "gateway %d: %s on connection %u it never accepted", g->idx,
+			what, id);
+		return NULL;
+	}
+	return c;
+}
+
+static int env_conn_send(void *ctx, rt_conn_id id, const struct iovec *iov, int iovcnt)
+{
+	struct wgw *g = ctx;
+	struct simnet_conn *c = conn_of(g, id, "conn_send");
+	if (c == NULL)
+		return -1;
+	return simnet_send(&g->w->net, c, SIMNET_GW, iov, iovcnt);
+}
+
+static void env_conn_close(void *ctx, rt_conn_id id)
+{
+	struct wgw *g = ctx;
+	struct simnet_conn *c = conn_of(g, id, "conn_close");
+	if (c == NULL)
+		return;
+	simnet_close(&g->w->net, c, SIMNET_GW);
+	world_conn_gone(g->w, c);
+}
+
+static int env_state_save(void *ctx, const char *key, const void *buf, size_t len)
+{
+	struct wgw *g = ctx;
+	return disk_state_save(&g->w->disk, key, buf, len);
+}
+
+static long env_state_load(void *ctx, const char *key, void *buf, size_t cap)
+{
+	struct wgw *g = ctx;
+	return disk_state_load(&g->w->disk, key, buf, cap);
+}
+
+static void env_log(void *ctx, enum rt_log_level level, const char *msg)
+{
+	struct wgw *g = ctx;
+	if (level > RT_LOG_WARN)
+		return;
+	char esc[256];
+	trace_json_escape(esc, sizeof(esc), msg);
+	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "log", g->idx, (int)level, 0, 0, ",\"level\":%d,\"msg\":\"%s\"", (int)level,
+		esc);
+}
+
+/* ---- configuration ---- */
+
+static void build_config(struct world *w, struct wgw *g)
+{
+	const struct sim_target_params *t = &w->p->tgt;
+	char *addr = g->portal_addr;
+	snprintf(addr, sizeof(g->portal_addr), "10.0.0.%u", (unsigned)(g->idx + 1) & 0xffu);
+	g->portal = (struct rt_portal_cfg){ .address = addr, .port = ISCSI_PORT };
+	g->portal_index = 0;
+	g->tpg = (struct rt_tpg_cfg){ .tag = (uint16_t)(g->idx + 1), .portals = &g->portal_index, .portal_count = 1,
+		.open_access = true, .luns = &w->lun, .lun_count = 1 };
+	if (t->chap) {
+		g->tpg.auth.in = (struct rt_chap_cred){ .user = CHAP_USER, .secret = CHAP_SECRET };
+		if (t->mutual_chap)
+			g->tpg.auth.out = (struct rt_chap_cred){ .user = CHAP_TARGET_USER, .secret = CHAP_TARGET_SECRET };
+	}
+	g->target = (struct rt_target_cfg){ .name = TARGET_NAME, .alias = "isim", .tpgs = &g->tpg, .tpg_count = 1 };
+	g->cfg = (struct rt_config){ .portals = &g->portal, .portal_count = 1, .targets = &g->target,
+		.target_count = 1, .lus = &w->lu, .lu_count = 1 };
+	struct rt_params_cfg *pc = &g->cfg.params;
+	cfg_params_default(pc);
+	pc->cmd_window = t->cmd_window;
+	pc->max_recv_data_segment_length = t->mrdsl;
+	pc->max_burst_length = t->max_burst_length;
+	pc->first_burst_length = t->first_burst_length;
+	pc->max_outstanding_r2t = t->max_outstanding_r2t;
+	pc->initial_r2t = t->initial_r2t;
+	pc->immediate_data = t->immediate_data;
+	pc->header_digest = t->header_digest;
+	pc->data_digest = t->data_digest;
+	pc->nop_in_interval_ms = t->nop_in_interval_ms;
+	pc->nop_in_timeout_ms = t->nop_in_timeout_ms;
+}
+
+const char *wgw_chap_user(void) { return CHAP_USER; }
+const char *wgw_chap_secret(void) { return CHAP_SECRET; }
+const char *wgw_target_user(void) { return CHAP_TARGET_USER; }
+const char *wgw_target_secret(void) { return CHAP_TARGET_SECRET; }
+const char *wgw_target_name(void) { return TARGET_NAME; }
+
+static void ev_retry_start(void *a, void *b, uint64_t arg);
+
+static bool start_engine(struct wgw *g)
+{
+	bool injected = g->alloc_fail_left > 0;
+	g->eng = rt_engine_create(&g->env, &g->cfg);
+	if (g->eng == NULL) {
+		/* Refusing to start for want of memory is the engine's right;
+		 * without an injected failure it is a bug. */
+		if (!injected) {
+			world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_engine_create failed", g->idx);
+			return false;
+		}
+		if (g->live_bytes != 0)
+			world_violation(g->w, ORACLE_ENGINE, "gateway %d: a failed rt_engine_create left %llu bytes allocated",
+				g->idx, (unsigned long long)g->live_bytes);
+		g->w->engine_leaked += g->live_bytes;
+		g->live_bytes = 0;
+		trace_ev(g->w->tr, g->w->q.now, TEV_GW, "start_failed", g->idx, 0, 0, 0, NULL);
+		evq_push(&g->w->q, g->w->q.now + START_RETRY_NS, ev_retry_start, g, NULL, 0);
+		return false;
+	}
+	g->state = GW_UP;
+	g->incarnation++;
+	disk_gw_started(&g->w->disk, g->idx);
+	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_UP);
+	wcluster_gw_started(g->w, g->idx);
+	wtimer_touch(&g->timer);
+	return true;
+}
+
+static void ev_retry_start(void *a, void *b, uint64_t arg)
+{
+	(void)b;
+	(void)arg;
+	struct wgw *g = a;
+	if (g->eng == NULL && g->state == GW_DOWN && !g->stopped)
+		start_engine(g);
+}
+
+void wgw_init(struct world *w, struct wgw *g)
+{
+	g->w = w;
+	g->state = GW_DOWN;
+	g->timer.at = SIM_NEVER;
+	rng_stream(&g->rng, w->p->seed, "gateway", (uint32_t)g->idx);
+	g->env = (struct rt_env){ .ctx = g, .now_ns = env_now, .random_u64 = env_random, .alloc = env_alloc,
+		.free = env_free, .conn_send = env_conn_send, .conn_close = env_conn_close,
+		.disk_submit = diskpath_submit, .state_save = env_state_save, .state_load = env_state_load,
+		.log = env_log };
+	build_config(w, g);
+	char err[256];
+	if (cfg_validate(&g->cfg, err, sizeof(err)) != 0) {
+		world_violation(w, ORACLE_ENGINE, "gateway %d config refused: %s", g->idx, err);
+		return;
+	}
+	start_engine(g);
+}
+
+static void add_stats(struct rt_stats *t, const struct rt_stats *s)
+{
+	t->pdus_in += s->pdus_in;
+	t->pdus_out += s->pdus_out;
+	t->logins_ok += s->logins_ok;
+	t->logins_failed += s->logins_failed;
+	t->rejects_sent += s->rejects_sent;
+	t->conns_dropped += s->conns_dropped;
+	t->scsi_cmds += s->scsi_cmds;
+	t->scsi_check_conditions += s->scsi_check_conditions;
+	t->tmfs += s->tmfs;
+	t->alloc_failures += s->alloc_failures;
+	t->sessions_reinstated += s->sessions_reinstated;
+}
+
+/* Drop the engine's memory, as a crash does; check it had kept account. */
+static void destroy_engine(struct wgw *g)
+{
+	struct rt_stats s;
+	rt_engine_stats(g->eng, &s);
+	add_stats(&g->stats_total, &s);
+	rt_engine_destroy(g->eng);
+	g->eng = NULL;
+	/* With its memory, the engine lost every connection it had. */
+	for (size_t i = 0; i < g->w->net.nconns; i++)
+		if (g->w->net.conns[i]->gw == g->idx)
+			world_conn_gone(g->w, g->w->net.conns[i]);
+	if (g->live_bytes != 0)
+		world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_engine_destroy left %llu bytes allocated",
+			g->idx, (unsigned long long)g->live_bytes);
+	g->w->engine_leaked += g->live_bytes;
+	g->live_bytes = 0;
+	g->alloc_fail_left = 0; /* a new process does not inherit them */
+	diskpath_forget(g);
+	g->state = GW_DOWN;
+	g->timer.at = SIM_NEVER;
+	g->timer.gen++;
+	if (!g->stopped)
+		wcluster_gw_down(g->w, g->idx);
+}
+
+void wgw_fini(struct wgw *g)
+{
+	g->stopped = true;
+	if (g->eng != NULL)
+		destroy_engine(g);
+}
+
+/* ---- events ---- */
+
+static void ev_gw_timer(void *a, void *b, uint64_t gen)
+{
+	(void)b;
+	struct wgw *g = a;
+	if (gen != g->timer.gen || g->eng == NULL)
+		return;
+	g->timer.at = SIM_NEVER;
+	wtimer_touch(&g->timer);
+	if (g->state == GW_PAUSED)
+		return;
+	if (g->w->q.now >= rt_next_deadline(g->eng))
+		rt_on_time(g->eng);
+	if (g->state == GW_DRAINING && rt_engine_idle(g->eng)) {
+		trace_ev(g->w->tr, g->w->q.now, TEV_GW, "stopped", g->idx, 0, 0, 0, NULL);
+		destroy_engine(g);
+		simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_DOWN);
+		simnet_gw_crash_rst(&g->w->net, g->idx);
+	}
+}
+
+void wgw_rearm(struct wgw *g)
+{
+	g->timer.dirty = false;
+	if (g->eng == NULL || g->state == GW_PAUSED)
+		return;
+	uint64_t d = rt_next_deadline(g->eng);
+	if (g->state == GW_DRAINING && rt_engine_idle(g->eng))
+		d = g->w->q.now;
+	/* An event already due earlier looks again when it fires. */
+	if (d >= g->timer.at)
+		return;
+	g->timer.at = d;
+	g->timer.gen++;
+	evq_push(&g->w->q, d, ev_gw_timer, g, NULL, g->timer.gen);
+}
+
+void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len)
+{
+	if (g->eng == NULL)
+		return;
+	wtimer_touch(&g->timer);
+	if (!rng_chance(&g->w->rng_rx, g->w->p->zero_copy_rx_ppm)) {
+		rt_on_bytes(g->eng, c->id, p, len);
+		return;
+	}
+	world_cov(g->w, COV_NET_ZERO_COPY_RX);
+	while (len > 0 && !c->closed[SIMNET_GW] && !c->dead) {
+		void *buf = NULL;
+		size_t room = rt_rx_space(g->eng, c->id, &buf);
+		if (room == 0 || buf == NULL) {
+			world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_rx_space offered no room on live connection %u",
+				g->idx, c->id);
+			return;
+		}
+		size_t n = room < len ? room : len;
+		memcpy(buf, p, n);
+		rt_rx_commit(g->eng, c->id, n);
+		p += n;
+		len -= n;
+	}
+}
+
+void wgw_closed(struct wgw *g, struct simnet_conn *c)
+{
+	if (g->eng == NULL)
+		return;
+	wtimer_touch(&g->timer);
+	rt_on_conn_closed(g->eng, c->id);
+	world_conn_gone(g->w, c);
+}
+
+bool wgw_accept(struct wgw *g, struct simnet_conn *c)
+{
+	if (g->eng == NULL || g->state != GW_UP)
+		return false;
+	wtimer_touch(&g->timer);
+	return rt_on_accept(g->eng, c->id, g->portal_index) == 0;
+}
+
+/* ---- faults ---- */
+
+void wgw_crash(struct wgw *g, bool silent)
+{
+	if (g->eng == NULL)
+		return;
+	trace_ev(g->w->tr, g->w->q.now, TEV_GW, silent ? "power_off" : "crash", g->idx, 0, 0, 0, NULL);
+	destroy_engine(g);
+	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_DOWN);
+	if (silent) {
+		simnet_gw_crash_silent(&g->w->net, g->idx);
+		/* No FIN or RST marks it: a connection its initiator had
+		 * closed already is over now. */
+		for (size_t i = 0; i < g->w->net.nconns; i++)
+			if (g->w->net.conns[i]->gw == g->idx)
+				world_checker_reap(g->w, g->w->net.conns[i]);
+	} else {
+		simnet_gw_crash_rst(&g->w->net, g->idx);
+	}
+}
+
+void wgw_restart(struct wgw *g)
+{
+	if (g->eng != NULL)
+		return;
+	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "restart", g->idx, 0, 0, 0, NULL);
+	start_engine(g);
+}
+
+void wgw_pause(struct wgw *g, bool pause)
+{
+	if (pause && g->state == GW_UP) {
+		g->state = GW_PAUSED;
+		simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_PAUSED);
+		trace_ev(g->w->tr, g->w->q.now, TEV_GW, "pause", g->idx, 0, 0, 0, NULL);
+		return;
+	}
+	if (pause || g->state != GW_PAUSED)
+		return;
+	g->state = GW_UP;
+	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "resume", g->idx, 0, 0, 0, NULL);
+	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_UP);
+	/* Completions that arrived while frozen are handed over in order. */
+	diskpath_resume(g);
+	wtimer_touch(&g->timer);
+}
+
+void wgw_shutdown(struct wgw *g)
+{
+	if (g->eng == NULL || g->state != GW_UP)
+		return;
+	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "shutdown", g->idx, 0, 0, 0, NULL);
+	g->state = GW_DRAINING;
+	rt_engine_shutdown(g->eng);
+	wtimer_touch(&g->timer);
+}

@@ -1,0 +1,67 @@
+/* metrics: what a world measured, by name. The numbers a scenario's
+ * bounds are checked against (expect.h: "expect latency_max<=40s"),
+ * printed by `isim run` and put in the scenario table. The world fills
+ * them at its end (world/measure.c); they say how the failover went, where
+ * the oracles say only whether anything went wrong.
+ * Owns nothing.
+ */
+#ifndef SIM_METRICS_H
+#define SIM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum metric_unit {
+	MU_COUNT = 0,
+	MU_TIME,    /* nanoseconds, written with a unit */
+	MU_GATEWAY, /* a gateway index, -1 for none */
+};
+
+/* X(id, name, unit, what it counts) */
+#define METRICS(X) \
+	X(IO_OK, "io_ok", MU_COUNT, "application I/Os that completed GOOD, all initiators") \
+	X(IO_OK_MIN, "io_ok_min", MU_COUNT, "the same, for the initiator that completed fewest (progress)") \
+	X(IO_FAILED, "io_failed", MU_COUNT, "application I/Os that ended with an error (any)") \
+	X(IO_PATH_FAILED, "io_path_failed", MU_COUNT, "of them, failed by multipath: no path left (no_path_retry) or transient errors beyond retries") \
+	X(LATENCY_MAX, "latency_max", MU_TIME, "longest application I/O, submit to completion") \
+	X(IO_STALL_MAX, "io_stall_max", MU_TIME, "time to fail over: longest time an initiator had I/O outstanding and none completed GOOD") \
+	X(PATH_FAILURES, "path_failures", MU_COUNT, "multipath path failures (I/O or checker): spurious ones when no fault touched the path") \
+	X(GROUP_SWITCHES, "group_switches", MU_COUNT, "multipath path group switches (failovers and failbacks)") \
+	X(LOCK_TRANSFERS, "lock_transfers", MU_COUNT, "exclusive lock moves between gateways") \
+	X(DUAL_WRITERS, "dual_writers", MU_COUNT, "disk writes that landed from a gateway after another took over writing from it (submitted before the takeover: a zombie writer)") \
+	X(MISCOMPARES, "miscompares", MU_COUNT, "COMPARE AND WRITE answered MISCOMPARE") \
+	X(RESERVATION_CONFLICTS, "reservation_conflicts", MU_COUNT, "commands of unregistered initiators answered RESERVATION CONFLICT") \
+	X(HOLDER_CONFLICTS, "holder_conflicts", MU_COUNT, "commands of the reservation holder answered RESERVATION CONFLICT") \
+	X(ABORTS, "aborts", MU_COUNT, "ABORT TASK sent by initiators") \
+	X(NOP_TIMEOUTS, "nop_timeouts", MU_COUNT, "initiator NOP-Out pings that went unanswered") \
+	X(LOGINS, "logins", MU_COUNT, "successful logins") \
+	X(LOGIN_FAILURES, "login_failures", MU_COUNT, "failed login attempts (refused, dropped, timed out)") \
+	X(SESSIONS_REINSTATED, "sessions_reinstated", MU_COUNT, "sessions a gateway reinstated (closed the old one of the same ISID)") \
+	X(RELOGIN_MAX, "relogin_max", MU_TIME, "longest time a path's session was down before it logged in again") \
+	X(WINDOW_STALL_MAX, "window_stall_max", MU_TIME, "longest time a session had commands waiting on a closed CmdSN window") \
+	X(LOST_BLOCKS, "lost_blocks", MU_COUNT, "cached blocks a disk power loss dropped") \
+	X(DURABLE_CHECKED, "durable_checked", MU_COUNT, "blocks checked for durability after a power loss") \
+	X(ALUA_TRANSITIONS, "alua_transitions", MU_COUNT, "ALUA transitions the cluster completed") \
+	X(FINAL_OPTIMIZED, "final_optimized", MU_GATEWAY, "the active/optimized gateway at the end (-1: ALUA off)") \
+	X(FINAL_LOCK_OWNER, "final_lock_owner", MU_GATEWAY, "the exclusive lock's owner at the end (-1: none)")
+
+enum metric_id {
+#define METRIC_ENUM(id, name, unit, what) METRIC_##id,
+	METRICS(METRIC_ENUM)
+#undef METRIC_ENUM
+	METRIC_COUNT
+};
+
+struct sim_metrics {
+	int64_t v[METRIC_COUNT];
+};
+
+const char *metric_name(enum metric_id m);
+enum metric_unit metric_unit(enum metric_id m);
+const char *metric_what(enum metric_id m);
+/* The metric named s, or METRIC_COUNT. */
+enum metric_id metric_parse(const char *s);
+/* A value as text: a count, a time with the largest exact unit, or a gateway. */
+void metric_format(enum metric_id m, int64_t v, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,224 @@
+/* world_int: the world's insides, shared by world.c (build, run,
+ * verdicts), world/gateways.c (gateways: rt_env and the engine), world/initiators.c
+ * (initiators: sessions, multipath, workload) and world/faults.c (applying the
+ * fault schedule). Not for use outside them. */
+#ifndef SIM_WORLD_INT_H
+#define SIM_WORLD_INT_H
+
+#include "core/engine.h"
+#include "sim/infra/disk.h"
+#include "sim/base/evq.h"
+#include "sim/initiator/session.h"
+#include "sim/initiator/multipath.h"
+#include "sim/infra/simnet.h"
+#include "sim/oracle/attempts.h"
+#include "sim/oracle/data.h"
+#include "sim/oracle/protocol.h"
+#include "sim/world/world.h"
+#include "sim/initiator/workload.h"
+
+struct world;
+
+/* A timer owner (gateway or initiator) re-armed after every event that
+ * touched it. At most one event is live: at is its time (SIM_NEVER:
+ * none); a later deadline waits for it to fire and look again, an earlier
+ * one replaces it (the old one is told apart by generation). */
+struct wtimer {
+	uint64_t at;
+	uint64_t gen;
+	bool dirty;
+};
+
+enum gw_state {
+	GW_UP = 0,
+	GW_PAUSED,
+	GW_DOWN,
+	GW_DRAINING, /* graceful shutdown in progress */
+};
+
+/* A gateway's share of the disk path (disk_path.c). */
+struct wdiskpath {
+	struct wdeferred *deferred_head, *deferred_tail; /* disk completions held while paused */
+	struct wshadow *shadows;  /* disk requests behind a command timeout */
+	uint64_t shadow_ids;
+};
+
+struct wgw {
+	struct world *w;
+	int idx;
+	enum gw_state state;
+	struct rt_engine *eng;
+	struct rt_env env;
+	struct rt_config cfg;
+	struct rt_portal_cfg portal;
+	char portal_addr[24];
+	struct rt_target_cfg target;
+	struct rt_tpg_cfg tpg;
+	uint32_t portal_index;
+	struct sim_rng rng;
+	struct wtimer timer;
+	uint64_t live_bytes;      /* engine memory not freed */
+	uint64_t alloc_fail_left; /* the next allocations that fail */
+	uint64_t incarnation;
+	bool stopped;             /* the world is over: no restarts */
+	struct rt_stats stats_total;
+	struct wwrite *writes;    /* disk writes in flight (world/measure.c) */
+	struct wdiskpath dp;
+	uint64_t superseded_at;   /* another gateway last took over writing from it (world/measure.c) */
+};
+
+struct wpath {
+	struct world *w;
+	int ini, idx, gw;
+	struct isess sess;
+	struct simnet_conn *conn;
+	uint64_t down_at;         /* the session went down (SIM_NEVER: up or never was) */
+	uint64_t relogin_max_ns;
+};
+
+struct wini {
+	struct world *w;
+	int idx;
+	struct wpath paths[SIM_PATHS_MAX];
+	struct mpath mp;
+	struct mpath_cfg mpcfg;  /* the world's, with the cluster's ALUA mode */
+	struct workload wl;
+	struct wtimer timer;
+	char name[64];
+	struct isess_cfg icfg;  /* the world's, with this initiator's name */
+	uint64_t path_fails_run; /* path failures before the final logout (SIM_NEVER: not there yet) */
+};
+
+/* The gateway cluster (world/alua_cluster.c): which gateway's target port group is
+ * active/optimized, and a transition in progress. */
+struct wcluster {
+	int optimized;          /* -1: ALUA off */
+	int from, to;           /* an explicit transition in progress (to -1: none) */
+	uint64_t started;
+	uint64_t gen;           /* tells stale timer events apart */
+	uint64_t transitions;
+	int traced[SIM_GWS_MAX]; /* each gateway's state as the trace last said it (-1: not yet) */
+};
+
+#define WORLD_LOGIN_DROPS_MAX 64u
+
+struct world {
+	const struct sim_params *p;
+	const struct sim_mem *mem;
+	struct sim_trace *tr;
+	struct world_wire_obs obs;
+	struct evq q;
+	struct simnet net;
+	struct disk disk;
+	struct odata od;
+	struct oatt att;
+	struct rt_lu_cfg lu;
+	struct rt_lun_map lun;
+	struct isess_cfg icfg;
+	struct wl_cfg wlcfg;
+	struct wgw gws[SIM_GWS_MAX];
+	struct wini inis[SIM_INIS_MAX];
+	struct oproto **checkers; /* by connection id */
+	size_t checkers_cap;
+	struct sim_rng rng_rx;    /* zero-copy or rt_on_bytes per delivery */
+	int cuts[SIM_INIS_MAX][SIM_GWS_MAX][2]; /* partitions active per link and direction */
+	uint64_t end_ns;          /* liveness verdict time */
+	uint64_t logout_deadline;
+	bool stopping;            /* logouts sent: the world is winding down */
+	bool done;
+	struct sim_result *res;
+	struct cov cov;
+	uint64_t engine_leaked;
+	struct wcluster cluster;
+	uint64_t dual_writers;
+	int last_lander;          /* the gateway whose disk write landed last, -1: none */
+	uint32_t login_drops[SIM_INIS_MAX][SIM_GWS_MAX]; /* connections still to reset mid-login */
+	uint32_t drop_conns[WORLD_LOGIN_DROPS_MAX];      /* ids to reset at their first bytes */
+	unsigned ndrop;
+	struct fault swizzled[2 * FAULTS_MAX];           /* partitions a swizzle expands into */
+	unsigned nswizzled;
+};
+
+/* world.c */
+void world_violation(struct world *w, enum sim_oracle o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Where a violation was seen, for the trace and the timeline: the
+ * initiator whose I/O saw it (-1: none) and the block and version it is
+ * about (block_known false: none). */
+struct violation_site {
+	int ini;
+	bool block_known;
+	uint64_t lba, ver;
+};
+void world_violation_at(struct world *w, enum sim_oracle o, const struct violation_site *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A data oracle's violation, its block and version taken from od.where. */
+void world_violation_data(struct world *w, int ini, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void world_cov(struct world *w, enum cov_point c);
+void wtimer_touch(struct wtimer *t);
+
+/* world/gateways.c */
+void wgw_init(struct world *w, struct wgw *g);
+void wgw_fini(struct wgw *g);
+void wgw_rearm(struct wgw *g);
+void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len);
+void wgw_closed(struct wgw *g, struct simnet_conn *c);
+bool wgw_accept(struct wgw *g, struct simnet_conn *c);
+void wgw_crash(struct wgw *g, bool silent);
+void wgw_restart(struct wgw *g);
+void wgw_pause(struct wgw *g, bool pause);
+void wgw_shutdown(struct wgw *g);
+/* The credentials and name every gateway is configured with. */
+const char *wgw_chap_user(void);
+const char *wgw_chap_secret(void);
+const char *wgw_target_user(void);
+const char *wgw_target_secret(void);
+const char *wgw_target_name(void);
+
+/* world/initiators.c */
+void wini_init(struct world *w, struct wini *in);
+void wini_fini(struct wini *in);
+void wini_rearm(struct wini *in);
+void wini_start(struct wini *in);
+void wini_logout(struct wini *in);
+void wini_connected(struct wpath *p, struct simnet_conn *c, bool ok);
+void wini_deliver(struct wpath *p, struct simnet_conn *c, const uint8_t *data, size_t len);
+void wini_closed(struct wpath *p, struct simnet_conn *c);
+
+/* The target's side of connection c is gone (closed, reset, crashed):
+ * its unanswered writes settle once the gateway's disk writes drain. */
+void world_conn_gone(struct world *w, struct simnet_conn *c);
+/* Free c's protocol checker once neither end can send any more. */
+void world_checker_reap(struct world *w, const struct simnet_conn *c);
+
+/* world/faults.c */
+void wfault_schedule(struct world *w);
+
+/* world/alua_cluster.c: ALUA states of the gateways' target port groups. */
+void wcluster_init(struct world *w);
+/* Gateway gw's engine (re)started: give it its group's state. */
+void wcluster_gw_started(struct world *w, int gw);
+/* Gateway gw went down (crash, power off, stop). */
+void wcluster_gw_down(struct world *w, int gw);
+/* Make gw's group active/optimized: at once (implicit), or once the
+ * old one drained (explicit). */
+void wcluster_failover(struct world *w, int gw);
+/* An initiator asks for gw's group to be activated (explicit ALUA). */
+void wcluster_activate(struct world *w, int ini, int gw);
+
+/* world/disk_path.c: a gateway's disk I/O, from rt_env.disk_submit to
+ * rt_on_disk_done, through the backstore path and the disk. */
+void diskpath_submit(void *gateway, struct rt_disk_io *io);        /* rt_env.disk_submit, ctx a wgw */
+void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io); /* disk_ops.done, ctx the world */
+/* The gateway resumed: the completions held while it was paused, in order. */
+void diskpath_resume(struct wgw *g);
+/* The gateway's engine is gone: drop what the path held for it. */
+void diskpath_forget(struct wgw *g);
+
+/* world/measure.c */
+struct wwrite;
+void wmetrics_write_submitted(struct world *w, int gw, const struct rt_disk_io *io);
+void wmetrics_write_done(struct world *w, int gw, const struct rt_disk_io *io);
+void wmetrics_forget_gw(struct world *w, int gw);
+void wmetrics_collect(struct world *w, struct sim_metrics *m);
+
+#endif
