@@ -7,10 +7,9 @@
 #include "engine_int.h"
 #include "login.h"
 #include "pdu.h"
+#include "pdu_ops.h"
 #include "session.h"
-#include "task.h"
 #include "textreq.h"
-#include "tmf.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -66,7 +65,7 @@ void conn_free(struct conn *c)
 static void conn_leave(struct conn *c)
 {
 	c->state = CONN_CLOSED;
-	c->rx_task = NULL;
+	c->rx_op = NULL; /* nothing more is received: no handler runs again */
 	if (c->sess)
 		sess_conn_gone(c->sess, c);
 	eng_conn_reap(c->eng, c);
@@ -157,53 +156,44 @@ static uint32_t conn_max_recv(const struct conn *c)
 	return c->state == CONN_LOGIN ? ISCSI_MRDSL_DEFAULT : c->params.max_recv_dsl;
 }
 
-static enum rx_verdict conn_header_login(struct conn *c, const uint8_t *bhs, uint32_t dsl, uint8_t **dst)
+/* The data segment of a PDU not bound for a task goes to the connection's
+ * buffer; without memory for it the connection goes. */
+static enum rx_verdict conn_to_pdu_buf(struct conn *c, uint8_t **dst, const char *why)
 {
-	if (pdu_opcode(bhs) != ISCSI_OP_LOGIN_REQ) {
-		/* §6: only Login Requests before the login completes. */
-		conn_drop(c, "a non-login PDU during login");
-		return RX_STOP;
-	}
+	uint32_t dsl = c->rx.dsl;
 	*dst = conn_pdu_buf(c, dsl);
 	if (*dst == NULL && dsl > 0) {
-		conn_drop(c, "out of memory for a login PDU");
+		conn_drop(c, why);
 		return RX_STOP;
 	}
-	c->rx_kind = RXK_LOGIN;
 	return RX_GO;
 }
 
-static enum rx_verdict conn_header_ffp(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint32_t dsl,
-				       uint8_t **dst)
+enum rx_verdict conn_login_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_t **dst)
 {
-	switch (pdu_opcode(hdr)) {
-	case ISCSI_OP_SCSI_CMD:
-		c->rx_kind = RXK_SCSI_CMD;
-		if (task_cmd_header(c, hdr, ahs_len, dst) != 0)
-			return RX_STOP;
-		return RX_GO;
-	case ISCSI_OP_DATA_OUT:
-		c->rx_kind = RXK_DATA_OUT;
-		if (task_data_out_header(c, hdr, dst) != 0)
-			return RX_STOP;
-		return RX_GO;
-	case ISCSI_OP_LOGIN_REQ:
-		/* §6: a Login Request in full feature phase is a protocol error. */
-		conn_reject(c, hdr, ISCSI_REJECT_PROTOCOL_ERROR);
-		c->rx_kind = RXK_DISCARD;
-		return RX_GO;
-	case ISCSI_OP_SNACK:
-		c->rx_kind = RXK_SNACK;
-		return RX_GO;
-	default:
-		c->rx_kind = RXK_COMMAND;
-		*dst = conn_pdu_buf(c, dsl);
-		if (*dst == NULL && dsl > 0) {
-			conn_drop(c, "out of memory for a PDU");
-			return RX_STOP;
-		}
-		return RX_GO;
-	}
+	(void)hdr;
+	(void)ahs_len;
+	return conn_to_pdu_buf(c, dst, "out of memory for a login PDU");
+}
+
+enum rx_verdict conn_command_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_t **dst)
+{
+	(void)hdr;
+	(void)ahs_len;
+	return conn_to_pdu_buf(c, dst, "out of memory for a PDU");
+}
+
+unsigned conn_phase(const struct conn *c)
+{
+	if (c->state == CONN_LOGIN)
+		return PDU_PH_LOGIN;
+	return c->sess != NULL && c->sess->discovery ? PDU_PH_DISCOVERY : PDU_PH_NORMAL;
+}
+
+void conn_rx_task_gone(struct conn *c, const struct task *t)
+{
+	if (c->rx_op != NULL && c->rx_op->task_gone != NULL)
+		c->rx_op->task_gone(c, t);
 }
 
 static enum rx_verdict conn_rx_header(void *owner, struct rx *rx, bool hdr_ok, uint8_t **dst)
@@ -214,7 +204,7 @@ static enum rx_verdict conn_rx_header(void *owner, struct rx *rx, bool hdr_ok, u
 	eng->stats.pdus_in++;
 	eng->stats.bytes_in += ISCSI_BHS_LEN + rx->ahs_len + rx->dsl;
 	c->last_rx_ns = eng_now(eng);
-	c->rx_kind = RXK_DISCARD;
+	c->rx_op = NULL;
 	*dst = NULL;
 	if (!hdr_ok) {
 		/* §7.8: the length cannot be trusted; with no sync layer the only
@@ -237,9 +227,21 @@ static enum rx_verdict conn_rx_header(void *owner, struct rx *rx, bool hdr_ok, u
 		conn_reject(c, hdr, (uint8_t)reason);
 		return RX_GO; /* the data segment, if any, is discarded */
 	}
-	if (c->state == CONN_LOGIN)
-		return conn_header_login(c, hdr, rx->dsl, dst);
-	return conn_header_ffp(c, hdr, rx->ahs_len, rx->dsl, dst);
+	const struct pdu_op *op = pdu_op_find(pdu_opcode(hdr));
+	unsigned phase = conn_phase(c);
+	if (!(op->phases & phase) && (phase == PDU_PH_LOGIN || op->command == NULL)) {
+		if (phase == PDU_PH_LOGIN) {
+			/* §6: only Login Requests before the login completes. */
+			conn_drop(c, "a non-login PDU during login");
+			return RX_STOP;
+		}
+		/* §6: no login in full feature phase; §4.3: a discovery session
+		 * carries Text, Logout and NOP only. */
+		conn_reject(c, hdr, ISCSI_REJECT_PROTOCOL_ERROR);
+		return RX_GO; /* the data segment, if any, is discarded */
+	}
+	c->rx_op = op;
+	return op->header ? op->header(c, hdr, rx->ahs_len, dst) : RX_GO;
 }
 
 static void conn_enter_ffp(struct conn *c, const struct login_result *res)
@@ -266,8 +268,9 @@ static void conn_enter_ffp(struct conn *c, const struct login_result *res)
 	c->login = NULL;
 }
 
-static void conn_login_pdu(struct conn *c, const struct rx *rx)
+void conn_login_pdu(struct conn *c, const struct rx *rx, bool data_ok)
 {
+	(void)data_ok; /* digests start after the last Login Response */
 	struct pdu req = { .ahs = NULL, .ahs_len = 0, .data = c->pdu_buf, .data_len = rx->dsl };
 	memcpy(req.bhs, rx->hdr, ISCSI_BHS_LEN);
 	struct pdu resp;
@@ -278,7 +281,6 @@ static void conn_login_pdu(struct conn *c, const struct rx *rx)
 		c->stat_sn = pdu_w(req.bhs, PDU_INI_EXPSTATSN);
 		c->stat_sn_started = true;
 	}
-	c->exp_stat_sn = pdu_w(req.bhs, PDU_INI_EXPSTATSN);
 	/* Before the session exists, ExpCmdSN is the login's CmdSN (§11.12.7)
 	 * and MaxCmdSN grants that one. conn_stamp overwrites both once bound. */
 	pdu_set_w(resp.bhs, PDU_TGT_EXPCMDSN, pdu_w(req.bhs, PDU_INI_CMDSN));
@@ -301,7 +303,7 @@ static void conn_login_pdu(struct conn *c, const struct rx *rx)
 
 /* ---- full feature phase commands ---- */
 
-static void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
 {
 	uint32_t itt = pdu_itt(bhs);
 	uint32_t ttt = pdu_w(bhs, PDU_NOP_TTT);
@@ -326,8 +328,10 @@ static void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data
 	conn_flush(c);
 }
 
-static void conn_logout(struct conn *c, const uint8_t *bhs)
+void conn_logout(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
 {
+	(void)data; /* §11.14: a Logout Request carries no data we use */
+	(void)len;
 	struct session *s = c->sess;
 	uint8_t reason = bhs[PDU_FLAGS] & ISCSI_FUNCTION_MASK;
 	uint16_t cid = get_be16(bhs + PDU_LOGOUT_CID);
@@ -372,7 +376,7 @@ static void conn_logout(struct conn *c, const uint8_t *bhs)
 		conn_drop(victim, "logged out");
 }
 
-static void conn_text(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+void conn_text(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
 {
 	struct pdu req = { .ahs = NULL, .ahs_len = 0, .data = data, .data_len = len };
 	memcpy(req.bhs, bhs, ISCSI_BHS_LEN);
@@ -391,7 +395,6 @@ void conn_dispatch_command(struct conn *c, const uint8_t *bhs, const uint8_t *da
 	struct session *s = c->sess;
 	uint8_t op = pdu_opcode(bhs);
 	bool imm = pdu_immediate(bhs);
-	c->exp_stat_sn = pdu_w(bhs, PDU_INI_EXPSTATSN);
 	/* A NOP-Out that answers our ping or only acknowledges status has the
 	 * reserved ITT and must be immediate (§11.18): no CmdSN of its own. */
 	if (op == ISCSI_OP_NOP_OUT && pdu_itt(bhs) == ISCSI_TAG_RESERVED) {
@@ -412,27 +415,32 @@ void conn_dispatch_command(struct conn *c, const uint8_t *bhs, const uint8_t *da
 	}
 	if (!imm)
 		sess_cmd_sn_taken(s, false);
-	switch (op) {
-	case ISCSI_OP_NOP_OUT:
-		conn_nop_out(c, bhs, data, len);
-		break;
-	case ISCSI_OP_TEXT_REQ:
-		conn_text(c, bhs, data, len);
-		break;
-	case ISCSI_OP_LOGOUT_REQ:
-		conn_logout(c, bhs);
-		break;
-	case ISCSI_OP_TMF_REQ:
-		if (s->discovery)
-			conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
-		else
-			tmf_request(c, bhs);
-		break;
-	default:
-		assert(!"conn_dispatch_command: not a command opcode");
-	}
+	const struct pdu_op *row = pdu_op_find(op);
+	assert(row != NULL && row->command != NULL); /* conn_command_pdu's, or held by it */
+	if (row->phases & conn_phase(c))
+		row->command(c, bhs, data, len);
+	else /* its CmdSN taken, then refused (a TMF in discovery, §4.3) */
+		conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 	if (c->sess)
 		sess_deliver_early(c->sess);
+}
+
+void conn_command_pdu(struct conn *c, const struct rx *rx, bool data_ok)
+{
+	if (!data_ok) {
+		/* §7.8: Reject and discard; the CmdSN stays a gap for the
+		 * initiator to plug. */
+		conn_reject(c, rx->hdr, ISCSI_REJECT_DATA_DIGEST);
+		return;
+	}
+	conn_dispatch_command(c, rx->hdr, c->pdu_buf, rx->dsl);
+}
+
+void conn_snack_pdu(struct conn *c, const struct rx *rx, bool data_ok)
+{
+	(void)data_ok;
+	/* §7.1.4: SNACK needs ErrorRecoveryLevel > 0; we run at 0. */
+	conn_reject(c, rx->hdr, ISCSI_REJECT_PROTOCOL_ERROR);
 }
 
 static enum rx_verdict conn_rx_pdu(void *owner, struct rx *rx, bool data_ok)
@@ -440,32 +448,8 @@ static enum rx_verdict conn_rx_pdu(void *owner, struct rx *rx, bool data_ok)
 	struct conn *c = owner;
 	if (!data_ok)
 		c->eng->stats.digest_errors++;
-	switch (c->rx_kind) {
-	case RXK_DISCARD:
-		break;
-	case RXK_LOGIN:
-		conn_login_pdu(c, rx);
-		break;
-	case RXK_SCSI_CMD:
-		task_cmd_pdu(c, data_ok);
-		break;
-	case RXK_DATA_OUT:
-		task_data_out_pdu(c, data_ok);
-		break;
-	case RXK_SNACK:
-		/* §7.1.4: SNACK needs ErrorRecoveryLevel > 0; we run at 0. */
-		conn_reject(c, rx->hdr, ISCSI_REJECT_PROTOCOL_ERROR);
-		break;
-	case RXK_COMMAND:
-		if (!data_ok) {
-			/* §7.8: Reject and discard; the CmdSN stays a gap for the
-			 * initiator to plug. */
-			conn_reject(c, rx->hdr, ISCSI_REJECT_DATA_DIGEST);
-			break;
-		}
-		conn_dispatch_command(c, rx->hdr, c->pdu_buf, rx->dsl);
-		break;
-	}
+	if (c->rx_op != NULL)
+		c->rx_op->pdu(c, rx, data_ok);
 	return c->state == CONN_CLOSED ? RX_STOP : RX_GO;
 }
 

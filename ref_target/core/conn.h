@@ -1,8 +1,9 @@
 /* conn: one iSCSI connection (RFC 7143 §5, §6, §11): receiving PDUs and
- * dispatching them by opcode, the login phase glue, NOP-Out/NOP-In (§11.18,
- * §11.19) with the target's own pings and their timeout, Logout (§11.14,
- * §11.15), Async logout requests on shutdown (§11.9), Reject (§11.17),
- * SNACK at ERL 0, StatSN (§4.2.2.2) and the per-connection timers.
+ * handing each to its opcode's row in the PDU table (pdu_ops.h), the
+ * login phase glue, NOP-Out/NOP-In (§11.18, §11.19) with the target's own
+ * pings and their timeout, Text, Logout (§11.14, §11.15), Async logout
+ * requests on shutdown (§11.9), Reject (§11.17), SNACK at ERL 0, StatSN
+ * (§4.2.2.2) and the per-connection timers.
  *
  * The engine owns connections. A connection owns its receive staging
  * buffer, the buffer for non-task data segments, its login state during
@@ -27,6 +28,7 @@ struct task;
 struct login;
 struct textreq;
 struct r2t;
+struct pdu_op;
 
 /* Bytes offered to the environment for one read while parsing headers. */
 #define CONN_STAGE_LEN (64u * 1024u)
@@ -39,14 +41,15 @@ enum conn_state {
 	CONN_CLOSED, /* dropped or lost: freed at the end of the event */
 };
 
-/* What the PDU being received is, so its end goes to the right place. */
-enum conn_rx_kind {
-	RXK_DISCARD = 0,
-	RXK_LOGIN,
-	RXK_SCSI_CMD,
-	RXK_DATA_OUT,
-	RXK_COMMAND, /* NOP-Out, Text, Logout, TMF: CmdSN-ordered, answered at once */
-	RXK_SNACK,
+/* The receive context of the PDU being received: one member per PDU kind
+ * that needs one, written only by that kind's handlers (the row of
+ * pdu_ops.c names them), read by nobody else. */
+union conn_rx_ctx {
+	struct task *cmd_task;     /* SCSI Command (task.c): the task its immediate data goes to */
+	struct {
+		struct task *task; /* Data-Out (dataout.c): the task its data goes to */
+		struct r2t *r2t;   /* the R2T it answers; NULL: unsolicited */
+	} data_out;
 };
 
 struct conn {
@@ -61,14 +64,12 @@ struct conn {
 	bool stat_sn_started;    /* the first Login Response set StatSN */
 	struct iscsi_params params;
 	uint32_t stat_sn;        /* next StatSN to send (§4.2.2.2) */
-	uint32_t exp_stat_sn;    /* last ExpStatSN from the initiator */
 	struct login *login;     /* during login only */
 	struct textreq *text;    /* full feature phase only */
 	/* receive */
 	struct rx rx;
-	enum conn_rx_kind rx_kind;
-	struct task *rx_task;    /* task receiving the current data segment */
-	struct r2t *rx_r2t;      /* the R2T a Data-Out answers; NULL: unsolicited */
+	const struct pdu_op *rx_op; /* the row of the PDU being received; NULL: discard it */
+	union conn_rx_ctx rx_ctx;   /* rx_op's handlers' own */
 	uint8_t *stage;          /* CONN_STAGE_LEN bytes */
 	uint8_t *pdu_buf;        /* data segments not bound for a task */
 	uint32_t pdu_buf_cap;
@@ -108,10 +109,32 @@ void conn_flush(struct conn *c);
 /* Answer a PDU with Reject (§11.17), its header as the data segment. */
 void conn_reject(struct conn *c, const uint8_t *hdr, uint8_t reason);
 
-/* A CmdSN-ordered non-SCSI command (NOP-Out, Text, Logout, TMF) whose turn
- * it is or which is immediate: check its CmdSN, hold it if early, else
- * answer it. */
+/* A CmdSN-ordered non-SCSI command (NOP-Out, Text, Logout, TMF), arrived
+ * or held early: check its CmdSN, hold it if early, else hand it to its
+ * row's command handler (pdu_ops.c). */
 void conn_dispatch_command(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);
+
+/* The phase the connection is in, as the PDU table names it (PDU_PH_*). */
+unsigned conn_phase(const struct conn *c);
+
+/* The task is being freed: if a PDU being received on c carries data for
+ * it, the rest of that data segment is discarded (its kind's handler
+ * forgets the task). */
+void conn_rx_task_gone(struct conn *c, const struct task *t);
+
+/* Handlers of the PDU table (pdu_ops.c), RFC 7143 section by section. */
+/* Login Request (§11.12): the data segment to the connection's buffer. */
+enum rx_verdict conn_login_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_t **dst);
+void conn_login_pdu(struct conn *c, const struct rx *rx, bool data_ok);
+/* NOP-Out, Text, Logout, TMF: the data segment to the connection's buffer,
+ * then conn_dispatch_command. */
+enum rx_verdict conn_command_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_t **dst);
+void conn_command_pdu(struct conn *c, const struct rx *rx, bool data_ok);
+void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);  /* §11.18 */
+void conn_text(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);     /* §11.10 */
+void conn_logout(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);   /* §11.14 */
+/* SNACK (§11.16): its data is discarded and the PDU rejected at ERL 0. */
+void conn_snack_pdu(struct conn *c, const struct rx *rx, bool data_ok);
 
 /* Ask the initiator to log out (Async Message, AsyncEvent 1). */
 void conn_request_logout(struct conn *c, uint32_t timeout_ms);

@@ -114,11 +114,15 @@ void eng_conn_reap(struct rt_engine *eng, struct conn *c)
 
 void eng_reap(struct rt_engine *eng)
 {
-	/* What ended tasks held back (SAM-5 §8.6) starts here, after every
-	 * walk over task lists is over; what starts may end and free more. */
-	while (eng->unblock_due) {
-		eng->unblock_due = false;
-		task_unblock(eng);
+	/* What ended tasks held back (SAM-5 §8.6, each LU's task set) starts
+	 * here, after every walk over task lists is over; what starts may end
+	 * and free more, on any LU. */
+	bool started = true;
+	while (started) {
+		started = false;
+		for (uint32_t i = 0; i < eng->cfg->lu_count && eng->lus != NULL; i++)
+			if (eng->lus[i] != NULL) /* NULL: rt_engine_create failed part way */
+				started |= scsi_lu_start_held(eng->lus[i]);
 	}
 	while (eng->reap) {
 		struct conn *c = eng->reap;

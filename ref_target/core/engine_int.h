@@ -37,11 +37,6 @@ struct rt_engine {
 	struct session *sessions;        /* every session, live or draining */
 	uint32_t nsessions;
 	bool reap_sessions;              /* a session may be ready to free */
-	/* SAM-5 §8.6 task attributes, one task set per LU (TST 000b) */
-	uint64_t deliver_seq;            /* tasks delivered so far */
-	uint32_t ordered_live;           /* ORDERED tasks delivered, not yet freed */
-	uint32_t blocked;                /* tasks in TASK_BLOCKED */
-	bool unblock_due;                /* a task ended: eng_reap starts what it held back */
 	uint16_t next_tsih;
 	bool shutting_down;
 	struct rt_stats stats;

@@ -25,21 +25,3 @@ const char *pdu_opcode_name(uint8_t opcode)
 	default: return "unknown";
 	}
 }
-
-int pdu_check_initiator_bhs(const uint8_t *bhs)
-{
-	switch (pdu_opcode(bhs)) {
-	case ISCSI_OP_NOP_OUT:
-	case ISCSI_OP_SCSI_CMD:
-	case ISCSI_OP_TMF_REQ:
-	case ISCSI_OP_LOGIN_REQ:
-	case ISCSI_OP_TEXT_REQ:
-	case ISCSI_OP_DATA_OUT:
-	case ISCSI_OP_LOGOUT_REQ:
-	case ISCSI_OP_SNACK:
-		return 0;
-	default:
-		/* Target opcodes, vendor-specific 0x1c-0x1e and unassigned codes. */
-		return ISCSI_REJECT_CMD_NOT_SUPPORTED;
-	}
-}

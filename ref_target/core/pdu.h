@@ -335,7 +335,8 @@ const char *pdu_opcode_name(uint8_t opcode);
  * fields ... Receipt of reserved code values in defined fields MUST be
  * reported as a protocol error." So only code values are checked here:
  * an opcode the initiator may not send answers Reject "command not
- * supported" (§11.17.1). Returns 0 or the Reject reason. */
+ * supported" (§11.17.1). Returns 0 or the Reject reason. Defined in
+ * pdu_ops.c: the opcodes an initiator may send are the PDU table's rows. */
 int pdu_check_initiator_bhs(const uint8_t *bhs);
 
 #endif

@@ -1,8 +1,14 @@
 /* task: one SCSI command from its PDU to its status (RFC 7143 §11.3-§11.8,
- * §4.2.5 on data transfer): CDB decode, unsolicited and immediate data,
- * R2T with MaxOutstandingR2T/MaxBurstLength, Data-Out checks (DataSN,
- * BufferOffset, F bit), execution in the SCSI layer, Data-In with status
- * in the last PDU, residuals, and aborts.
+ * §4.2.5 on data transfer), in three files by concern:
+ *   task.c     its life: the SCSI Command PDU, the pool, delivery in CmdSN
+ *              order, the CDB decode, the hand-over to the SCSI layer and
+ *              back, the state machine (task_set_state), aborts;
+ *   dataout.c  the data it receives: immediate and unsolicited data, R2T
+ *              with MaxOutstandingR2T/MaxBurstLength, Data-Out checks
+ *              (DataSN, BufferOffset, F bit) (dataout.h);
+ *   datain.c   what it sends back: Data-In with status in the last PDU,
+ *              the SCSI Response with sense, residuals (datain.h).
+ * Task attributes (SAM-5 §8.6) are the SCSI layer's (scsi/taskset.h).
  *
  * A session owns a fixed pool of tasks (its CmdSN window plus room for
  * immediate commands); each task owns its data buffer while it lives. A
@@ -16,6 +22,8 @@
 #include <stdint.h>
 
 #include "../scsi/scsi.h"
+#include "../scsi/sense.h"
+#include "rx.h"
 
 struct conn;
 struct rt_engine;
@@ -29,10 +37,10 @@ enum task_state {
 	TASK_FREE = 0,
 	TASK_RECEIVING, /* its SCSI Command PDU (immediate data) is still arriving */
 	TASK_WAIT_SN,   /* arrived ahead of ExpCmdSN (MC/S): not delivered yet */
-	TASK_DATA_OUT,  /* delivered, collecting data from the initiator */
-	TASK_BLOCKED,   /* all its data is in; an ORDERED task holds it back (SAM-5 §8.6) */
-	TASK_EXEC,      /* in the SCSI layer */
+	TASK_DATA_OUT,  /* delivered (in its LU's task set), collecting data from the initiator */
+	TASK_EXEC,      /* in the SCSI layer (which may hold it back: scsi/taskset.h) */
 	TASK_ANSWERING, /* the SCSI layer is done; its status is being sent */
+	TASK_STATES,
 };
 
 struct r2t {
@@ -54,7 +62,6 @@ struct task {
 	uint16_t gen;               /* bumped at every reuse: stale TTTs miss */
 	uint32_t itt;
 	uint32_t cmd_sn;
-	uint64_t seq;               /* delivery order in the engine, for task attributes */
 	uint32_t edtl;              /* Expected Data Transfer Length */
 	uint8_t flags;              /* byte 1 of the SCSI Command PDU */
 	bool immediate;
@@ -81,21 +88,33 @@ struct task {
 	struct scsi_cmd cmd;
 };
 
-/* A SCSI Command PDU header arrived on c (immediate data may follow).
- * Creates the task and says where the immediate data goes (*dst, NULL:
- * discard). Returns 0, or -1 when the connection must be dropped. */
-int task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_t **dst);
-/* The SCSI Command PDU is complete (immediate data in place). */
-void task_cmd_pdu(struct conn *c, bool data_digest_ok);
+static inline uint32_t task_min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
 
-/* A Data-Out header arrived: where its data goes (*dst, NULL: discard).
- * Returns 0, or -1 when the connection must be dropped. */
-int task_data_out_header(struct conn *c, const uint8_t *bhs, uint8_t **dst);
-/* The Data-Out PDU is complete. */
-void task_data_out_pdu(struct conn *c, bool data_digest_ok);
+/* Handlers of the SCSI Command PDU (pdu_ops.c). The header creates the
+ * task and says where the immediate data goes (*dst, NULL: discard); the
+ * end of the PDU delivers it, or holds it until its CmdSN turn (MC/S). */
+enum rx_verdict task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs_len, uint8_t **dst);
+void task_cmd_pdu(struct conn *c, const struct rx *rx, bool data_digest_ok);
+void task_cmd_rx_task_gone(struct conn *c, const struct task *t);
 
 /* The session's ExpCmdSN reached t: deliver it (decode, R2T, execute). */
 void task_deliver(struct task *t);
+
+/* Every state change of a task goes through here; it asserts that the
+ * transition is one the table in task.c allows. */
+void task_set_state(struct task *t, enum task_state to);
+
+/* The live, unaborted task of s with this ITT, or NULL. */
+struct task *task_find_itt(struct session *s, uint32_t itt);
+
+/* End t with CHECK CONDITION and this sense: nothing of it runs. */
+void task_fail(struct task *t, enum scsi_cond cond);
+
+/* All its data is in (dataout.c): into the SCSI layer. */
+void task_exec(struct task *t);
 
 /* Abort t: it sends nothing more. If its disk I/O is in flight, it is
  * freed when the I/O returns; tmf (may be NULL) is told then. */
@@ -105,9 +124,5 @@ void task_abort(struct task *t, struct tmf *tmf);
 void task_conn_gone(struct conn *c);
 
 void task_free(struct task *t);
-
-/* Start what ORDERED tasks held back and may now go (SAM-5 §8.6). Only
- * from eng_reap, never inside a walk over task lists. */
-void task_unblock(struct rt_engine *eng);
 
 #endif

@@ -2,7 +2,7 @@
  * and ORWRITE(16).
  *
  * Both read the blocks, work on them, and write the result while holding
- * the LU's gate alone (gate.h: OP_ATOMIC), so no other write to the LU can
+ * the LU's gate alone (taskset.h: OP_ATOMIC), so no other write to the LU can
  * land between the read and the write, whatever order the disk completes
  * requests in. COMPARE AND WRITE writes only if the medium equals the
  * first half of the Data-Out buffer, else answers MISCOMPARE with the

@@ -13,11 +13,11 @@
 
 #include "bytes.h"
 #include "alua.h"
-#include "gate.h"
 #include "medium.h"
 #include "mode.h"
 #include "pr.h"
 #include "reserve.h"
+#include "taskset.h"
 #include "ua.h"
 
 /* SPC-4 §4.2 (CDB formats): a service action is CDB byte 1 bits 4:0. */
@@ -168,6 +168,13 @@ static bool scsi_precheck(struct scsi_cmd *cmd, const struct scsi_op *op)
 
 void scsi_cmd_exec(struct scsi_cmd *cmd)
 {
+	if (cmd->lu != NULL && !taskset_attr_pass(&cmd->lu->tasks, cmd))
+		return; /* scsi_lu_start_held runs it later */
+	scsi_cmd_run(cmd);
+}
+
+void scsi_cmd_run(struct scsi_cmd *cmd)
+{
 	const struct scsi_op *op = scsi_op_of(cmd);
 	assert(op != NULL); /* decode accepted it */
 	if (cmd->lu != NULL) {
@@ -176,8 +183,8 @@ void scsi_cmd_exec(struct scsi_cmd *cmd)
 			return;
 		}
 		if ((op->flags & (OP_WRITE | OP_ATOMIC)) &&
-		    !gate_enter(&cmd->lu->gate, cmd, op->flags & OP_ATOMIC))
-			return; /* gate_wake runs op->exec later */
+		    !taskset_gate_enter(&cmd->lu->tasks, cmd, op->flags & OP_ATOMIC))
+			return; /* taskset_gate_wake runs op->exec later */
 	}
 	op->exec(cmd);
 }
@@ -218,10 +225,10 @@ void scsi_cmd_abort(struct scsi_cmd *cmd)
 {
 	assert(!(cmd->state & SCSI_STATE_DONE));
 	cmd->state |= SCSI_STATE_ABORTED;
-	/* Not yet past the LU's gate: it never started. With its disk I/O in
-	 * flight, scsi_disk_done ends it. Otherwise it waits for nothing of
-	 * its own (a SANITIZE for its job): it ends now. */
-	bool queued = cmd->lu != NULL && gate_forget(&cmd->lu->gate, cmd);
+	/* Held back (its task attribute, the LU's gate): it never started.
+	 * With its disk I/O in flight, scsi_disk_done ends it. Otherwise it
+	 * waits for nothing of its own (a SANITIZE for its job): it ends now. */
+	bool queued = cmd->lu != NULL && taskset_forget(&cmd->lu->tasks, cmd);
 	if (queued || !(cmd->state & SCSI_STATE_IO))
 		scsi_abort_finish(cmd);
 }
@@ -232,8 +239,8 @@ void scsi_cmd_release(struct scsi_cmd *cmd)
 		return;
 	struct scsi_lu *lu = cmd->lu;
 	uint32_t gated = cmd->state & (SCSI_STATE_GATE_SHARED | SCSI_STATE_GATE_EXCL);
-	if (lu != NULL && !gate_forget(&lu->gate, cmd) && gated)
-		gate_leave(&lu->gate, gated & SCSI_STATE_GATE_EXCL);
+	if (lu != NULL && !taskset_forget(&lu->tasks, cmd) && gated)
+		taskset_gate_leave(&lu->tasks, gated & SCSI_STATE_GATE_EXCL);
 	scsi_abandon(cmd);
 	cmd->state |= SCSI_STATE_DONE;
 }
@@ -254,10 +261,10 @@ void scsi_done(struct scsi_cmd *cmd)
 	assert(cmd->priv == NULL); /* handlers free what they allocated first */
 	cmd->state |= SCSI_STATE_DONE;
 	if (gated)
-		gate_leave(&lu->gate, gated & SCSI_STATE_GATE_EXCL);
+		taskset_gate_leave(&lu->tasks, gated & SCSI_STATE_GATE_EXCL);
 	cmd->done(cmd); /* cmd may be gone from here on */
 	if (gated)
-		gate_wake(&lu->gate);
+		taskset_gate_wake(&lu->tasks);
 }
 
 void scsi_done_fail(struct scsi_cmd *cmd, enum scsi_cond cond)

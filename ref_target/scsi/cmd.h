@@ -29,7 +29,7 @@
 #define OP_NO_UA  0x04u /* not stopped by a pending unit attention (SAM-5 §5.14) */
 #define OP_WRITE  0x08u /* changes the medium: write protection applies (SBC-3 write protection) */
 #define OP_MEDIUM 0x10u /* needs the medium: NOT READY when it is ejected */
-#define OP_ATOMIC 0x20u /* read-modify-write: passes the LU's gate alone (gate.h);
+#define OP_ATOMIC 0x20u /* read-modify-write: passes the LU's gate alone (taskset.h);
 			   other OP_WRITE commands pass it shared */
 /* Reservations (reserve.h, pr.h): what passes another nexus's reservation.
  * A command with none of these conflicts with any of them. */
@@ -71,6 +71,10 @@ extern const size_t scsi_ops_count;
 const struct scsi_op *scsi_op_find(uint8_t opcode, uint8_t sa, bool *has_sa);
 /* The entry for a CDB (as decode found it). */
 const struct scsi_op *scsi_op_of(const struct scsi_cmd *cmd);
+
+/* A command past its task attribute (taskset.h): the state checks, the
+ * LU's gate, then its handler. */
+void scsi_cmd_run(struct scsi_cmd *cmd);
 
 /* 'to', a command of the SCSI layer's own (SANITIZE's job), takes over
  * the LU gate that 'from' holds: it leaves it when it is done, 'from' no

@@ -4,7 +4,8 @@
  * struct scsi_lu is allocated through env->alloc by scsi_lu_create and
  * owns every per-LU table of the SCSI layer: the I_T nexuses it has seen
  * with their unit attentions (nexus.h, ua.h), mode pages (mode.h), the
- * medium (medium.h), the write gate of atomic commands (gate.h),
+ * medium (medium.h), its task set with the write gate of atomic commands
+ * and the one queue of held commands (taskset.h),
  * reservations (reserve.h, pr.h), a running SANITIZE (sanitize.h), held
  * EXTENDED COPY results (xcopy.h), ALUA states (alua.h). The
  * configuration it points to belongs to the engine's creator.
@@ -16,7 +17,6 @@
 #include <stdint.h>
 
 #include "alua.h"
-#include "gate.h"
 #include "medium.h"
 #include "mode.h"
 #include "nexus.h"
@@ -24,6 +24,7 @@
 #include "reserve.h"
 #include "sanitize.h"
 #include "scsi.h"
+#include "taskset.h"
 #include "xcopy.h"
 
 struct scsi_lu {
@@ -34,7 +35,7 @@ struct scsi_lu {
 	struct nexus_table nexuses;
 	struct mode_state mode;
 	struct medium medium;
-	struct gate gate;
+	struct task_set tasks; /* task set, gate, held commands */
 	struct rsv2 rsv;     /* SPC-2 reservation */
 	struct pr_state pr;  /* persistent reservations */
 	struct sanitize sanitize;

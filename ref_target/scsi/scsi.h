@@ -16,6 +16,11 @@
  *   answers with them (after absorbing any unsolicited data);
  *   the SCSI layer calls cmd->done(cmd) exactly once, possibly before
  *   scsi_cmd_exec() returns, with status, sense and data_in_len set.
+ * A transport that orders commands by task attribute (SAM-5 §8.6) enters
+ * each command into its LU's task set when it delivers it, before the
+ * data arrives (scsi_task_enter), and takes it out when its task ends
+ * (scsi_task_leave): scsi_cmd_exec() then holds back what the attributes
+ * say must wait (taskset.h).
  */
 #ifndef RT_SCSI_H
 #define RT_SCSI_H
@@ -115,6 +120,11 @@ struct scsi_cmd {
 	uint32_t nblocks;
 	void *priv;
 	uint32_t priv_len; /* bytes at priv when it is the command's scratch memory */
+	/* the LU's task set and the queue of held commands (taskset.h) */
+	struct scsi_cmd *ts_prev, *ts_next; /* members, in the order they entered */
+	struct scsi_cmd *ts_held_next;      /* the queue */
+	bool ts_member;
+	uint8_t ts_hold;                    /* enum ts_hold */
 };
 
 /* What the SCSI layer may ask of the transport. */
@@ -139,8 +149,24 @@ void scsi_lu_destroy(struct scsi_lu *lu);
 int scsi_cmd_decode(struct scsi_cmd *cmd);
 
 /* Execute a decoded command whose OUT data is in buf. Completion through
- * cmd->done(). */
+ * cmd->done(). A member of its LU's task set may wait there first for its
+ * task attribute (taskset.h). */
 void scsi_cmd_exec(struct scsi_cmd *cmd);
+
+/* SAM-5 §8: the delivered command (lu and attr set, decoded or not) joins
+ * its LU's task set, in the order the transport delivers commands (CmdSN
+ * order); it holds back later commands as its attribute says until it
+ * leaves. No LU (lu NULL): no task set, nothing held. */
+void scsi_task_enter(struct scsi_cmd *cmd);
+/* Its task ended (answered, aborted, failed decode, released): it holds
+ * nothing back any more. What it held starts in scsi_lu_start_held, not
+ * now. No-op for a command that never entered. */
+void scsi_task_leave(struct scsi_cmd *cmd);
+/* Start what the LU held back for task attributes and may go now, oldest
+ * first. The transport calls it when it walks no list of its tasks (the
+ * end of each event): a command started here may end at once and its task
+ * be freed. Returns true if it started any. */
+bool scsi_lu_start_held(struct scsi_lu *lu);
 
 /* The transport hands back every disk I/O the SCSI layer submitted. */
 void scsi_disk_done(struct rt_disk_io *io);

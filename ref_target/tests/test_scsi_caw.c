@@ -1,5 +1,5 @@
 /* test_scsi_caw: COMPARE AND WRITE and ORWRITE (scsi/caw.c), and their
- * atomicity against other writes through the LU's gate (scsi/gate.c),
+ * atomicity against other writes through the LU's gate (scsi/taskset.c),
  * with disk completions in any order. */
 #include <check.h>
 #include <string.h>

@@ -1,0 +1,108 @@
+/* datain: see datain.h. */
+#include "datain.h"
+
+#include <string.h>
+
+#include "conn.h"
+#include "engine_int.h"
+#include "pdu.h"
+#include "session.h"
+#include "task.h"
+
+/* Residual of the command (§11.4.5): the SCSI transfer length against the
+ * initiator's Expected Data Transfer Length. */
+static uint8_t datain_residual(const struct task *t, uint32_t *count)
+{
+	const struct scsi_cmd *cmd = &t->cmd;
+	uint32_t scsi_len = 0;
+	if (!t->decode_failed)
+		scsi_len = cmd->dir == SCSI_DIR_IN ? cmd->data_in_len : cmd->dir == SCSI_DIR_OUT ? cmd->xfer_len : 0;
+	if (scsi_len > t->edtl) {
+		*count = scsi_len - t->edtl;
+		return ISCSI_RSP_OVERFLOW;
+	}
+	if (scsi_len < t->edtl) {
+		*count = t->edtl - scsi_len;
+		return ISCSI_RSP_UNDERFLOW;
+	}
+	*count = 0;
+	return 0;
+}
+
+/* Data-In PDUs (§11.7), no larger than the initiator's
+ * MaxRecvDataSegmentLength, F at every MaxBurstLength boundary; with good
+ * status and no sense the last one carries the status (S bit). Returns
+ * true if it did. */
+static bool datain_send_data(struct task *t, struct conn *c, uint32_t len, bool collapse)
+{
+	const struct iscsi_params *p = &c->params;
+	uint32_t burst = t->sess->params.max_burst_length;
+	uint32_t residual;
+	uint8_t res_flags = datain_residual(t, &residual);
+	for (uint32_t off = 0; off < len;) {
+		uint32_t n = task_min_u32(p->max_xmit_dsl, len - off);
+		n = task_min_u32(n, burst - off % burst);
+		bool last = off + n == len;
+		uint8_t flags = (last || (off + n) % burst == 0) ? ISCSI_FLAG_FINAL : 0;
+		uint8_t bhs[ISCSI_BHS_LEN];
+		pdu_init(bhs, ISCSI_OP_DATA_IN, 0);
+		pdu_set_w(bhs, PDU_ITT, t->itt);
+		pdu_set_w(bhs, PDU_DATA_IN_TTT, ISCSI_TAG_RESERVED);
+		bool status = last && collapse;
+		if (status) {
+			flags |= ISCSI_DATAIN_STATUS | res_flags;
+			bhs[PDU_DATA_IN_STATUS] = t->cmd.status;
+			pdu_set_w(bhs, PDU_DATA_IN_RESIDUAL_COUNT, residual);
+		}
+		bhs[PDU_FLAGS] = flags;
+		conn_stamp(c, bhs, status);
+		pdu_set_w(bhs, PDU_DATA_IN_DATASN, t->data_sn++);
+		pdu_set_w(bhs, PDU_DATA_IN_BUFFER_OFFSET, off);
+		conn_send(c, bhs, t->buf + off, n);
+		off += n;
+	}
+	return len > 0 && collapse;
+}
+
+static void datain_send_response(struct task *t, struct conn *c)
+{
+	const struct scsi_cmd *cmd = &t->cmd;
+	uint32_t residual;
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | datain_residual(t, &residual));
+	bhs[PDU_SCSI_RSP_RESPONSE] = ISCSI_RESPONSE_COMPLETED;
+	bhs[PDU_SCSI_RSP_STATUS] = cmd->status;
+	pdu_set_w(bhs, PDU_ITT, t->itt);
+	conn_stamp(c, bhs, true);
+	/* §11.4.8: the number of R2T and Data-In PDUs sent for the command. */
+	pdu_set_w(bhs, PDU_SCSI_RSP_EXPDATASN, t->data_sn + t->r2t_sn);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, residual);
+	/* §11.4.7: sense data travels as SenseLength + Sense Data. */
+	uint8_t sense[2 + SCSI_SENSE_MAX];
+	uint32_t len = 0;
+	if (cmd->sense_len > 0) {
+		put_be16(sense, (uint16_t)cmd->sense_len);
+		memcpy(sense + 2, cmd->sense, cmd->sense_len);
+		len = 2 + cmd->sense_len;
+	}
+	conn_send(c, bhs, sense, len);
+	conn_flush(c); /* sense lives on this stack frame (tx.h) */
+}
+
+void datain_respond(struct task *t)
+{
+	struct conn *c = t->conn;
+	if (c == NULL || c->state != CONN_FFP)
+		return;
+	const struct scsi_cmd *cmd = &t->cmd;
+	bool good = cmd->status == SCSI_STATUS_GOOD || cmd->status == SCSI_STATUS_CONDITION_MET;
+	uint32_t len = 0;
+	if (!t->decode_failed && good && cmd->dir == SCSI_DIR_IN && (t->flags & ISCSI_CMD_READ))
+		len = task_min_u32(cmd->data_in_len, t->edtl);
+	bool collapse = good && cmd->sense_len == 0;
+	if (!datain_send_data(t, c, len, collapse))
+		datain_send_response(t, c);
+	conn_flush(c);
+	if (cmd->status == SCSI_STATUS_CHECK_CONDITION)
+		t->sess->eng->stats.scsi_check_conditions++;
+}
