@@ -145,6 +145,9 @@ static void sess_login(struct sess *s, unsigned k, bool join)
 	}
 }
 
+/* NOP-Out and Text Request carry their Target Transfer Tag at one place. */
+static_assert(PDU_NOP_TTT == PDU_TEXT_TTT, "one TTT for NOP-Out and Text Request");
+
 /* Fill bytes 20..47 for the opcode, as a well-behaved initiator would. */
 static void sess_fields(struct fz_conn *c, uint8_t *bhs, struct fz_in *in)
 {
@@ -161,8 +164,7 @@ static void sess_fields(struct fz_conn *c, uint8_t *bhs, struct fz_in *in)
 		break;
 	}
 	case ISCSI_OP_NOP_OUT:
-	case ISCSI_OP_TEXT_REQ:
-		static_assert(PDU_NOP_TTT == PDU_TEXT_TTT, "one TTT for NOP-Out and Text Request");
+	case ISCSI_OP_TEXT_REQ: /* one TTT field for both: the static_assert above */
 		pdu_set_w(bhs, PDU_NOP_TTT, (fz_u8(in) & 1u) ? c->wire.stat_sn : ISCSI_TAG_RESERVED);
 		break;
 	case ISCSI_OP_LOGOUT_REQ:
