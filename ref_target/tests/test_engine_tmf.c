@@ -2,7 +2,8 @@
  * over the fake environment: which tasks each function aborts, when the
  * answer comes (after the aborted tasks drained), what other initiators
  * learn (unit attentions), what a cold reset ends, and the answers for
- * what the target does not do. The ABORT TASK basics: test_engine_bad.c. */
+ * what the target does not do, and PREEMPT AND ABORT ending another
+ * initiator's tasks through the engine. The ABORT TASK basics: test_engine_bad.c. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,50 @@ START_TEST(a_task_management_answer_is_dropped_when_its_connection_is_gone)
 }
 END_TEST
 
+/* PERSISTENT RESERVE OUT from x with its 24-byte parameter list sent on
+ * R2T; returns the status. */
+static uint8_t prout(struct ini *x, uint8_t sa, uint8_t type, uint64_t key, uint64_t sakey)
+{
+	uint8_t cdb[16] = { 0x5f, sa, type }, list[24] = { 0 };
+	put_be32(cdb + 5, sizeof(list));
+	put_be64(list, key);
+	put_be64(list + 8, sakey);
+	uint32_t itt = ini_scsi(x, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(list), NULL, 0);
+	ck_assert(ini_recv(x));
+	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_R2T);
+	ini_data_out(x, itt, pdu_w(x->bhs, PDU_OFF_W20), 0, 0, list, sizeof(list), true);
+	fake_disk_run(&F, E);
+	ck_assert(ini_recv(x));
+	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_SCSI_RSP);
+	return x->bhs[3];
+}
+
+START_TEST(preempt_and_abort_aborts_the_preempted_initiators_tasks_only)
+{
+	two_initiators();
+	ck_assert_uint_eq(prout(&I, 0x06, 0, 0, 0xa1), 0x00); /* REGISTER AND IGNORE EXISTING KEY */
+	ck_assert_uint_eq(prout(&J, 0x06, 0, 0, 0xb2), 0x00);
+	write_at_disk(&J, 30);                                 /* executing */
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x2a, 31, 1);
+	uint32_t waiting = ini_scsi(&J, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, NULL, 0);
+	ck_assert(ini_recv(&J)); /* its R2T: waiting for Data-Out */
+	uint32_t ttt = pdu_w(J.bhs, PDU_OFF_W20);
+	/* SPC-4 §5.13.11.2.4: PREEMPT AND ABORT ends the preempted nexus' tasks */
+	ck_assert_uint_eq(prout(&I, 0x05, 1, 0xa1, 0xb2), 0x00);
+	ck_assert_uint_eq(F.npending, 0);
+	ck_assert_uint_eq(ini_pending(&J), 0); /* neither write gets a status */
+	uint8_t w[BS];
+	memset(w, 0x77, sizeof(w));
+	ini_data_out(&J, waiting, ttt, 0, 0, w, BS, true);
+	fake_disk_run(&F, E);
+	ck_assert_uint_eq(ini_pending(&J), 0);
+	ck_assert_uint_eq(F.disk[31 * BS], 0); /* the late data was discarded */
+	ck_assert_uint_eq(tur(&J), 0x022a05);  /* REGISTRATIONS PREEMPTED */
+	ck_assert_uint_eq(tur(&I), 0);
+}
+END_TEST
+
 Suite *suite_engine_tmf(void)
 {
 	Suite *s = suite_create("engine_tmf");
@@ -270,6 +315,7 @@ Suite *suite_engine_tmf(void)
 	tcase_add_test(tc, abort_of_a_command_lost_in_the_window_voids_its_cmdsn);
 	tcase_add_test(tc, a_task_management_request_beyond_the_session_limit_is_rejected);
 	tcase_add_test(tc, a_task_management_answer_is_dropped_when_its_connection_is_gone);
+	tcase_add_test(tc, preempt_and_abort_aborts_the_preempted_initiators_tasks_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
