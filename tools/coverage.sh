@@ -83,9 +83,8 @@ summary_row() {
 } >"$OUT/summary.md"
 
 # uncovered.md: one row per function with an uncovered line or branch,
-# keyed by the function's name (a file-wide reason is keyed by the file's
-# path under ref_target/), joined with the reasons in UNCOVERED.md
-# ("| `key` | why |" rows).
+# joined with the reasons in UNCOVERED.md ("| `key` | why |" rows), keyed by
+# file:function, function, or file (path under ref_target/), in that order.
 awk -v root="$PWD/ref_target/" -f tools/coverage-uncovered.awk "$OUT/rt.info" >"$OUT/uncovered.tsv"
 awk -F'\t' -v reasons="$REASONS" -v unexplained="$OUT/unexplained.txt" -v stale="$OUT/stale.txt" '
 	BEGIN {
@@ -102,7 +101,8 @@ awk -F'\t' -v reasons="$REASONS" -v unexplained="$OUT/unexplained.txt" -v stale=
 	{
 		file = $1; fn = $2; lines = $3; nbr = $4
 		r = ""
-		if (fn in why) { r = why[fn]; used[fn] = 1 }
+		if ((file ":" fn) in why) { r = why[file ":" fn]; used[file ":" fn] = 1 }
+		else if (fn in why) { r = why[fn]; used[fn] = 1 }
 		else if (file in why) { r = why[file]; used[file] = 1 }
 		else if (lines != "") { r = "**no reason given**"; print file " " fn > unexplained }
 		printf "| %s | `%s` | %s | %s | %s |\n", file, fn, lines, nbr, r
