@@ -187,7 +187,7 @@ START_TEST(engine_ends_a_write_whose_unsolicited_data_out_is_wrong)
 	cfg.params.initial_r2t = false;
 	login_ok(keys, sizeof(keys));
 	clear_ua();
-	uint8_t cdb[16], w[4 * BS];
+	uint8_t cdb[16], w[5 * BS]; /* one block more than the write, to overrun it */
 	memset(w, 0x21, sizeof(w));
 	cdb_rw10(cdb, 0x2a, 7, 4);
 	static const struct { uint32_t data_sn, offset, len; uint8_t asc, ascq; } bad[] = {
@@ -196,7 +196,7 @@ START_TEST(engine_ends_a_write_whose_unsolicited_data_out_is_wrong)
 		{ 0, 0, 5 * BS, 0x4b, 0x02 },      /* more than EDTL */
 	};
 	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_CMD_WRITE | 1, sizeof(w), NULL, 0);
+		uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_CMD_WRITE | 1, 4 * BS, NULL, 0);
 		ini_data_out(&I, itt, ISCSI_TAG_RESERVED, bad[k].data_sn, bad[k].offset, w, bad[k].len, true);
 		expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
 		expect_sense(itt, 0x0b, bad[k].asc, bad[k].ascq);
