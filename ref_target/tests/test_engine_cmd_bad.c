@@ -14,7 +14,7 @@ static void expect_reject_at(uint8_t reason, int line)
 {
 	ck_assert_msg(ini_recv(&I), "line %d: no PDU", line);
 	ck_assert_msg(pdu_opcode(I.bhs) == ISCSI_OP_REJECT, "line %d: opcode 0x%02x", line, pdu_opcode(I.bhs));
-	ck_assert_msg(I.bhs[2] == reason, "line %d: reason 0x%02x", line, I.bhs[2]);
+	ck_assert_msg(I.bhs[PDU_REJECT_REASON] == reason, "line %d: reason 0x%02x", line, I.bhs[PDU_REJECT_REASON]);
 }
 
 /* The next SCSI Response: CHECK CONDITION with this sense (key, ASC, ASCQ;
@@ -24,7 +24,7 @@ static void expect_sense(uint32_t itt, uint8_t key, uint8_t asc, uint8_t ascq)
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
 	ck_assert_uint_eq(pdu_itt(I.bhs), itt);
-	ck_assert_uint_eq(I.bhs[3], 0x02);
+	ck_assert_uint_eq(I.bhs[PDU_SCSI_RSP_STATUS], 0x02);
 	ck_assert_uint_eq(I.data[2 + 2] & 0x0f, key);
 	ck_assert_uint_eq(I.data[2 + 12], asc);
 	ck_assert_uint_eq(I.data[2 + 13], ascq);
@@ -110,9 +110,9 @@ START_TEST(engine_rejects_an_ahs_of_a_reserved_type)
 	clear_ua();
 	uint8_t pdu[ISCSI_BHS_LEN + 8];
 	pdu_init(pdu, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | 1);
-	pdu[PDU_OFF_AHSLEN] = 2;
-	pdu_set_w(pdu, PDU_OFF_ITT, 0x77);
-	pdu_set_w(pdu, PDU_OFF_W24, I.cmd_sn);
+	pdu[PDU_TOTAL_AHS_LEN] = 2;
+	pdu_set_w(pdu, PDU_ITT, 0x77);
+	pdu_set_w(pdu, PDU_INI_CMDSN, I.cmd_sn);
 	memset(pdu + ISCSI_BHS_LEN, 0, 8);
 	put_be16(pdu + ISCSI_BHS_LEN, 5); /* AHSLength 5 ... */
 	pdu[ISCSI_BHS_LEN + 2] = 0x3f;    /* ... of type 0x3f: reserved (§11.2.2.2) */
@@ -157,10 +157,10 @@ START_TEST(engine_handles_data_digest_errors_on_commands_and_data_out)
 	/* a write whose immediate data is damaged: Rejected, CmdSN a gap (§7.8) */
 	cdb_rw10(cdb, 0x2a, 0, 1);
 	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1);
-	pdu_set_w(bhs, PDU_OFF_ITT, 0x300);
-	pdu_set_w(bhs, PDU_OFF_W20, BS);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
-	memcpy(bhs + PDU_OFF_CDB, cdb, 16);
+	pdu_set_w(bhs, PDU_ITT, 0x300);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, BS);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
+	memcpy(bhs + PDU_SCSI_CMD_CDB, cdb, 16);
 	send_bad_digest(bhs);
 	expect_reject(ISCSI_REJECT_DATA_DIGEST);
 	ck_assert_uint_eq(F.npending, 0);
@@ -170,9 +170,8 @@ START_TEST(engine_handles_data_digest_errors_on_commands_and_data_out)
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T);
 	pdu_init(bhs, ISCSI_OP_DATA_OUT, 0); /* 4 bytes of the burst, more to come */
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, pdu_w(I.bhs, PDU_OFF_W20));
-	pdu_set_w(bhs, PDU_OFF_W44, 0);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_DATA_OUT_TTT, pdu_w(I.bhs, PDU_R2T_TTT));
 	send_bad_digest(bhs);
 	expect_reject(ISCSI_REJECT_DATA_DIGEST);
 	expect_sense(itt, 0x0b, 0x47, 0x05);
@@ -220,7 +219,7 @@ START_TEST(engine_ends_a_write_whose_solicited_data_out_is_at_a_wrong_offset)
 	cdb_rw10(cdb, 0x2a, 100, 2);
 	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), NULL, 0);
 	ck_assert(ini_recv(&I));
-	uint32_t ttt = pdu_w(I.bhs, PDU_OFF_W20);
+	uint32_t ttt = pdu_w(I.bhs, PDU_R2T_TTT);
 	ini_data_out(&I, itt, ttt, 0, BS, w, BS, false);
 	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
 	expect_sense(itt, 0x0b, 0x4b, 0x05);

@@ -16,9 +16,9 @@ static void nop_out(struct ini *x, uint32_t itt, uint32_t cmd_sn)
 {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_NOP_OUT, ISCSI_FLAG_FINAL);
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, ISCSI_TAG_RESERVED);
-	pdu_set_w(bhs, PDU_OFF_W24, cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_INI_CMDSN, cmd_sn);
 	ini_send(x, bhs, NULL, 0);
 }
 
@@ -26,9 +26,9 @@ static void logout(uint8_t reason, uint16_t cid)
 {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | reason);
-	pdu_set_w(bhs, PDU_OFF_ITT, 40);
-	put_be16(bhs + PDU_OFF_W20, cid);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, 40);
+	put_be16(bhs + PDU_LOGOUT_CID, cid);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
 	ini_send(&I, bhs, NULL, 0);
 }
 
@@ -36,7 +36,7 @@ static void expect_reject(struct ini *x, uint8_t reason)
 {
 	ck_assert(ini_recv(x));
 	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_REJECT);
-	ck_assert_uint_eq(x->bhs[2], reason);
+	ck_assert_uint_eq(x->bhs[PDU_REJECT_REASON], reason);
 }
 
 /* A second connection of I's session (same ISID and TSIH) with cid. */
@@ -66,7 +66,7 @@ START_TEST(engine_holds_a_nop_out_ahead_of_expcmdsn_until_the_gap_fills)
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_NOP_IN);
 	ck_assert_uint_eq(pdu_itt(I.bhs), 60);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W28), sn + 2);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_EXPCMDSN), sn + 2);
 	ck_assert_uint_eq(ini_pending(&I), 0); /* the duplicate got nothing */
 }
 END_TEST
@@ -112,19 +112,19 @@ START_TEST(engine_answers_each_logout_reason_as_rfc_7143_section_11_14_says)
 	logout(ISCSI_LOGOUT_CONNECTION, 9); /* no connection with CID 9 */
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_LOGOUT_RSP);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_LOGOUT_RSP_NO_CID);
+	ck_assert_uint_eq(I.bhs[PDU_LOGOUT_RESPONSE], ISCSI_LOGOUT_RSP_NO_CID);
 	logout(ISCSI_LOGOUT_RECOVERY, 0); /* needs ErrorRecoveryLevel 2 */
 	ck_assert(ini_recv(&I));
-	ck_assert_uint_eq(I.bhs[2], ISCSI_LOGOUT_RSP_NO_RECOVERY);
+	ck_assert_uint_eq(I.bhs[PDU_LOGOUT_RESPONSE], ISCSI_LOGOUT_RSP_NO_RECOVERY);
 	/* Time2Wait, Time2Retain */
-	ck_assert_uint_eq(get_be16(I.bhs + PDU_OFF_W40), cfg.params.default_time2wait);
-	ck_assert_uint_eq(get_be16(I.bhs + PDU_OFF_W40 + 2), cfg.params.default_time2retain);
+	ck_assert_uint_eq(get_be16(I.bhs + PDU_LOGOUT_TIME2WAIT), cfg.params.default_time2wait);
+	ck_assert_uint_eq(get_be16(I.bhs + PDU_LOGOUT_TIME2RETAIN), cfg.params.default_time2retain);
 	logout(5, 0); /* a reserved reason code */
 	expect_reject(&I, ISCSI_REJECT_PROTOCOL_ERROR);
 	ck_assert(!F.conns[1].closed);
 	logout(ISCSI_LOGOUT_CONNECTION, 0); /* its own CID: the connection goes */
 	ck_assert(ini_recv(&I));
-	ck_assert_uint_eq(I.bhs[2], ISCSI_LOGOUT_RSP_OK);
+	ck_assert_uint_eq(I.bhs[PDU_LOGOUT_RESPONSE], ISCSI_LOGOUT_RSP_OK);
 	ck_assert(F.conns[1].closed);
 	ck_assert(rt_engine_idle(E));
 }
@@ -139,7 +139,7 @@ START_TEST(engine_rejects_login_and_snack_pdus_in_full_feature_phase)
 	expect_reject(&I, ISCSI_REJECT_PROTOCOL_ERROR);
 	/* §7.1.4: SNACK needs ErrorRecoveryLevel > 0 */
 	pdu_init(bhs, ISCSI_OP_SNACK, ISCSI_FLAG_FINAL);
-	pdu_set_w(bhs, PDU_OFF_ITT, 0x10);
+	pdu_set_w(bhs, PDU_ITT, 0x10);
 	ini_send(&I, bhs, NULL, 0);
 	expect_reject(&I, ISCSI_REJECT_PROTOCOL_ERROR);
 	ck_assert(!F.conns[1].closed);
@@ -152,8 +152,8 @@ START_TEST(engine_rejects_task_management_in_a_discovery_session)
 	ck_assert_uint_eq(ini_login(&I, IQN_I, NULL, NULL, 0), 0);
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK_SET);
-	pdu_set_w(bhs, PDU_OFF_ITT, 41);
-	pdu_set_w(bhs, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(bhs, PDU_ITT, 41);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
 	ini_send(&I, bhs, NULL, 0);
 	expect_reject(&I, ISCSI_REJECT_PROTOCOL_ERROR);
 }
@@ -167,9 +167,9 @@ START_TEST(engine_rejects_a_command_whose_data_digest_is_wrong_and_keeps_the_cmd
 	/* a NOP-Out with 4 bytes of data and a wrong data digest */
 	uint8_t pdu[ISCSI_BHS_LEN + 4 + 4];
 	pdu_init(pdu, ISCSI_OP_NOP_OUT, ISCSI_FLAG_FINAL);
-	pdu_set_w(pdu, PDU_OFF_ITT, 42);
-	pdu_set_w(pdu, PDU_OFF_W20, ISCSI_TAG_RESERVED);
-	pdu_set_w(pdu, PDU_OFF_W24, I.cmd_sn);
+	pdu_set_w(pdu, PDU_ITT, 42);
+	pdu_set_w(pdu, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
+	pdu_set_w(pdu, PDU_INI_CMDSN, I.cmd_sn);
 	pdu_set_dsl(pdu, 4);
 	memcpy(pdu + ISCSI_BHS_LEN, "ping", 4);
 	crc32c_put(pdu + ISCSI_BHS_LEN + 4, crc32c(pdu + ISCSI_BHS_LEN, 4) ^ 1);
@@ -177,7 +177,7 @@ START_TEST(engine_rejects_a_command_whose_data_digest_is_wrong_and_keeps_the_cmd
 	I.dd = true;
 	expect_reject(&I, ISCSI_REJECT_DATA_DIGEST);
 	/* §7.8: the CmdSN was not taken; the initiator plugs it */
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W28), I.cmd_sn);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_EXPCMDSN), I.cmd_sn);
 	ck_assert(!F.conns[1].closed);
 }
 END_TEST
@@ -199,7 +199,7 @@ START_TEST(engine_reinstates_a_connection_with_the_same_cid)
 	ini_scsi(&k, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
 	ck_assert(ini_recv(&k));
 	ck_assert_uint_eq(pdu_opcode(k.bhs), ISCSI_OP_SCSI_RSP);
-	ck_assert_uint_eq(k.bhs[3], 0x00);
+	ck_assert_uint_eq(k.bhs[PDU_SCSI_RSP_STATUS], 0x00);
 	ini_fini(&j);
 	ini_fini(&k);
 }

@@ -42,11 +42,11 @@ static void tmf(struct ini *x, uint8_t fn, uint32_t itt, uint64_t lun, uint32_t 
 {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | fn);
-	put_be64(bhs + PDU_OFF_LUN, lun << 48);
-	pdu_set_w(bhs, PDU_OFF_ITT, itt);
-	pdu_set_w(bhs, PDU_OFF_W20, ref);
-	pdu_set_w(bhs, PDU_OFF_W24, x->cmd_sn);
-	pdu_set_w(bhs, PDU_OFF_W32, x->cmd_sn - 1);
+	put_be64(bhs + PDU_LUN, lun << 48);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, ref);
+	pdu_set_w(bhs, PDU_INI_CMDSN, x->cmd_sn);
+	pdu_set_w(bhs, PDU_TMF_REFCMDSN, x->cmd_sn - 1);
 	ini_send(x, bhs, NULL, 0);
 }
 
@@ -56,7 +56,7 @@ static uint8_t tmf_response(struct ini *x, uint32_t itt)
 	ck_assert(ini_recv(x));
 	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_TMF_RSP);
 	ck_assert_uint_eq(pdu_itt(x->bhs), itt);
-	return x->bhs[2];
+	return x->bhs[PDU_TMF_RESPONSE];
 }
 
 /* A one-block WRITE with immediate data from x, left at the disk. */
@@ -78,8 +78,8 @@ static uint32_t tur(struct ini *x)
 	ini_scsi(x, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
 	ck_assert(ini_recv(x));
 	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_SCSI_RSP);
-	uint32_t st = (uint32_t)x->bhs[3] << 16;
-	if (x->bhs[3] == 0x02)
+	uint32_t st = (uint32_t)x->bhs[PDU_SCSI_RSP_STATUS] << 16;
+	if (x->bhs[PDU_SCSI_RSP_STATUS] == 0x02)
 		st |= (uint32_t)x->data[2 + 12] << 8 | x->data[2 + 13];
 	return st;
 }
@@ -209,16 +209,16 @@ START_TEST(abort_of_a_command_lost_in_the_window_voids_its_cmdsn)
 	 * no such task: the command is considered received and done. */
 	uint8_t bhs[ISCSI_BHS_LEN];
 	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
-	pdu_set_w(bhs, PDU_OFF_ITT, 512);
-	pdu_set_w(bhs, PDU_OFF_W20, 0x4321);
-	pdu_set_w(bhs, PDU_OFF_W24, lost + 1);
-	pdu_set_w(bhs, PDU_OFF_W32, lost);
+	pdu_set_w(bhs, PDU_ITT, 512);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, 0x4321);
+	pdu_set_w(bhs, PDU_INI_CMDSN, lost + 1);
+	pdu_set_w(bhs, PDU_TMF_REFCMDSN, lost);
 	ini_send(&I, bhs, NULL, 0);
 	ck_assert_uint_eq(tmf_response(&I, 512), ISCSI_TMF_RSP_COMPLETE);
 	/* the next command, CmdSN lost + 1, runs at once: the gap is filled */
 	I.cmd_sn = lost + 1;
 	ck_assert_uint_eq(tur(&I), 0);
-	ck_assert_uint_eq(pdu_w(I.bhs, PDU_OFF_W28), lost + 2); /* ExpCmdSN */
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_EXPCMDSN), lost + 2); /* ExpCmdSN */
 }
 END_TEST
 
@@ -235,7 +235,7 @@ START_TEST(a_task_management_request_beyond_the_session_limit_is_rejected)
 	tmf(&I, ISCSI_TMF_ABORT_TASK_SET, 530, 0, 0);
 	ck_assert(ini_recv(&I));
 	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_REJECT);
-	ck_assert_uint_eq(I.bhs[2], ISCSI_REJECT_OUT_OF_RESOURCES);
+	ck_assert_uint_eq(I.bhs[PDU_REJECT_REASON], ISCSI_REJECT_OUT_OF_RESOURCES);
 	fake_disk_run(&F, E);
 	for (unsigned k = 0; k < 4; k++)
 		ck_assert_uint_eq(tmf_response(&I, 520 + k), ISCSI_TMF_RSP_COMPLETE);
@@ -266,11 +266,11 @@ static uint8_t prout(struct ini *x, uint8_t sa, uint8_t type, uint64_t key, uint
 	uint32_t itt = ini_scsi(x, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(list), NULL, 0);
 	ck_assert(ini_recv(x));
 	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_R2T);
-	ini_data_out(x, itt, pdu_w(x->bhs, PDU_OFF_W20), 0, 0, list, sizeof(list), true);
+	ini_data_out(x, itt, pdu_w(x->bhs, PDU_R2T_TTT), 0, 0, list, sizeof(list), true);
 	fake_disk_run(&F, E);
 	ck_assert(ini_recv(x));
 	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_SCSI_RSP);
-	return x->bhs[3];
+	return x->bhs[PDU_SCSI_RSP_STATUS];
 }
 
 START_TEST(preempt_and_abort_aborts_the_preempted_initiators_tasks_only)
@@ -283,7 +283,7 @@ START_TEST(preempt_and_abort_aborts_the_preempted_initiators_tasks_only)
 	cdb_rw10(cdb, 0x2a, 31, 1);
 	uint32_t waiting = ini_scsi(&J, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, NULL, 0);
 	ck_assert(ini_recv(&J)); /* its R2T: waiting for Data-Out */
-	uint32_t ttt = pdu_w(J.bhs, PDU_OFF_W20);
+	uint32_t ttt = pdu_w(J.bhs, PDU_R2T_TTT);
 	/* SPC-4 §5.13.11.2.4: PREEMPT AND ABORT ends the preempted nexus' tasks */
 	ck_assert_uint_eq(prout(&I, 0x05, 1, 0xa1, 0xb2), 0x00);
 	ck_assert_uint_eq(F.npending, 0);
