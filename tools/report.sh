@@ -57,7 +57,7 @@ include_glob() { # PATTERN COMMAND
 	section "Conformance: libiscsi and real initiators against reftarget, tgt and LIO (\`make conformance\`)"
 	include conformance/results/summary.md "make conformance"
 
-	section "Code coverage of ref_target by the unit tests (\`make coverage\`)"
+	section "Code coverage of ref_target by the unit and integration tests (\`make coverage\`)"
 	include "$BUILD/coverage/summary.md" "make coverage"
 
 	section "Performance (\`make bench\`)"

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/dcfg.h"
 #include "daemon/dcfg_locate.h"
@@ -485,6 +486,29 @@ START_TEST(config_missing_file_is_refused_with_its_name)
 }
 END_TEST
 
+START_TEST(config_file_larger_than_the_limit_or_not_a_file_is_refused)
+{
+	struct dcfg d = { 0 };
+	char err[DCFG_ERR_MAX], path[64], want[128];
+	/* DCFG_FILE_MAX (4 MiB) plus one byte, sparse */
+	snprintf(path, sizeof(path), "/tmp/test_config_big_%d.json", (int)getpid());
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, (4L << 20), SEEK_SET), 0);
+	ck_assert_int_eq(fputc('}', f), '}');
+	fclose(f);
+	ck_assert_int_eq(dcfg_load_file(&d, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: larger than 4194304 bytes", path);
+	ck_assert_str_eq(err, want);
+	unlink(path);
+	/* a directory opens but has no readable text */
+	ck_assert_int_eq(dcfg_load_file(&d, "/dev/shm", err, sizeof(err)), -1);
+	ck_assert_msg(strcmp(err, "/dev/shm: not a regular file") == 0 || strcmp(err, "/dev/shm: read error") == 0,
+		      "%s", err);
+	dcfg_free(&d);
+}
+END_TEST
+
 START_TEST(locate_finds_members_elements_and_nearest_ancestor)
 {
 	static const char text[] =
@@ -563,6 +587,7 @@ Suite *suite_config_json(void)
 	tcase_add_test(tc, config_params_left_out_keep_defaults);
 	tcase_add_test(tc, config_alua_states_default_and_empty_modes_turn_alua_off);
 	tcase_add_test(tc, config_missing_file_is_refused_with_its_name);
+	tcase_add_test(tc, config_file_larger_than_the_limit_or_not_a_file_is_refused);
 	tcase_add_test(tc, locate_finds_members_elements_and_nearest_ancestor);
 	tcase_add_test(tc, path_builder_refuses_overflow);
 	tcase_add_test(tc, size_parser_reads_binary_units);

@@ -461,6 +461,38 @@ START_TEST(register_and_move_hands_the_reservation_over)
 }
 END_TEST
 
+START_TEST(register_and_move_refuses_a_bad_parameter_list)
+{
+	prout(6, 0, 0, 0xa1, 0);
+	prout(1, WE, 0xa1, 0, 0);
+	uint8_t list[128] = {0};
+	put_be64(list, 0xa1);
+	put_be64(list + 8, 0xb7);
+	put_be16(list + 18, B.rel_port);
+	uint32_t n = 24 + tid(list + 24, B.initiator_port, true);
+	put_be32(list + 20, n - 24);
+	/* each refusal is INVALID FIELD IN PARAMETER LIST or a length error,
+	 * and the reservation stays with A */
+	put_be64(list + 8, 0); /* SERVICE ACTION RESERVATION KEY 0 */
+	ck_assert_int_eq(prout_list(7, 0, list, n), SCSI_STATUS_CHECK_CONDITION);
+	ck_assert(th_check(&t, 0x5, 0x26, 0x00));
+	put_be64(list + 8, 0xb7);
+	put_be32(list + 20, n - 24 + 4); /* TransportID longer than the list */
+	ck_assert_int_eq(prout_list(7, 0, list, n), SCSI_STATUS_CHECK_CONDITION);
+	ck_assert(th_check(&t, 0x5, 0x1a, 0x00));
+	put_be32(list + 20, n - 24);
+	put_be16(list + 18, 0); /* RELATIVE TARGET PORT IDENTIFIER 0 */
+	ck_assert_int_eq(prout_list(7, 0, list, n), SCSI_STATUS_CHECK_CONDITION);
+	ck_assert(th_check(&t, 0x5, 0x26, 0x00));
+	put_be16(list + 18, A.rel_port);
+	tid(list + 24, A.initiator_port, true); /* moving to itself */
+	ck_assert_int_eq(prout_list(7, 0, list, n), SCSI_STATUS_CHECK_CONDITION);
+	ck_assert(th_check(&t, 0x5, 0x26, 0x00));
+	ck_assert_int_eq(prin(1), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(get_be64(t.buf + 8), 0xa1);
+}
+END_TEST
+
 START_TEST(parameter_list_length_and_cdb_fields_are_checked)
 {
 	uint8_t list[24] = {0};
@@ -686,6 +718,7 @@ Suite *suite_scsi_pr(void)
 	tcase_add_test(tc, preempt_and_abort_aborts_only_the_preempted_nexus_tasks);
 	tcase_add_test(tc, spec_i_pt_registers_the_listed_initiators_too);
 	tcase_add_test(tc, register_and_move_hands_the_reservation_over);
+	tcase_add_test(tc, register_and_move_refuses_a_bad_parameter_list);
 	tcase_add_test(tc, parameter_list_length_and_cdb_fields_are_checked);
 	tcase_add_test(tc, report_capabilities_and_full_status_describe_it_all);
 	tcase_add_test(tc, registrations_beyond_the_table_are_insufficient_resources);

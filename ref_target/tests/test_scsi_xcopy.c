@@ -174,6 +174,53 @@ START_TEST(descriptor_limits_and_lengths_are_checked)
 }
 END_TEST
 
+/* INVALID FIELD IN PARAMETER LIST (05/26/00) whose sense-key specific
+ * field pointer (SPC-4 §4.5.2.4.2, C/D = 0: the parameter list) names byte
+ * and bit (0xff: no bit). */
+static bool param_field(uint16_t byte, uint8_t bit)
+{
+	struct th_sense s = th_sense(&t);
+	if (!th_check(&t, 0x5, 0x26, 0x00) || !s.sks_valid || (s.sks[0] & 0x40) || get_be16(s.sks + 1) != byte)
+		return false;
+	if (bit == 0xff)
+		return !(s.sks[0] & 0x08);
+	return (s.sks[0] & 0x08) && (s.sks[0] & 0x07) == bit;
+}
+
+START_TEST(parameter_list_fields_are_checked_and_the_bad_one_pointed_at)
+{
+	/* shorter than the 16-byte header */
+	uint32_t len = simple_list(1, 3, 8, 0, 100);
+	xcopy(8);
+	ck_assert(th_check(&t, 0x5, 0x1a, 0x00));
+	/* LIST ID USAGE 01b is reserved: byte 1, bit 4 */
+	simple_list(1, 1, 8, 0, 100);
+	xcopy(len);
+	ck_assert(param_field(1, 4));
+	/* inline data: our MAXIMUM INLINE DATA LENGTH is 0 (byte 12) */
+	simple_list(1, 3, 8, 0, 100);
+	put_be32(list + 12, 4);
+	xcopy(len + 4);
+	ck_assert(param_field(12, 0xff));
+	/* a target descriptor list length that is not whole descriptors (byte 2) */
+	simple_list(1, 3, 8, 0, 100);
+	put_be16(list + 2, 31);
+	put_be32(list + 8, 0);
+	xcopy(16 + 31);
+	ck_assert(param_field(2, 0xff));
+	/* DISK BLOCK LENGTH other than the LU's (target descriptor byte 29) */
+	simple_list(1, 3, 8, 0, 100);
+	put_be24(list + 16 + 29, 4096);
+	xcopy(len);
+	ck_assert(param_field(16 + 29, 0xff));
+	/* a block-to-block segment whose DESCRIPTOR LENGTH is not 0x18 */
+	simple_list(1, 3, 8, 0, 100);
+	put_be16(list + 16 + 32 + 2, 0x14);
+	xcopy(len);
+	ck_assert(param_field(16 + 32 + 2, 0xff));
+}
+END_TEST
+
 static int receive_results(uint8_t sa, uint8_t list_id)
 {
 	uint8_t cdb[16] = {0x84, sa, list_id};
@@ -252,6 +299,7 @@ Suite *suite_scsi_xcopy(void)
 	tcase_add_test(tc, a_designator_outside_the_nexus_inventory_is_not_reachable);
 	tcase_add_test(tc, segments_beyond_the_end_or_naming_missing_targets_abort_the_copy);
 	tcase_add_test(tc, descriptor_limits_and_lengths_are_checked);
+	tcase_add_test(tc, parameter_list_fields_are_checked_and_the_bad_one_pointed_at);
 	tcase_add_test(tc, copy_status_is_held_per_nexus_and_list_id);
 	tcase_add_test(tc, a_list_id_in_use_is_operation_in_progress);
 	tcase_add_test(tc, operating_parameters_describe_the_copy_manager);

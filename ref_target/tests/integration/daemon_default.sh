@@ -98,7 +98,7 @@ bad_portal() {
 	LAST_LOG=$T/bad.log
 	"$REFTARGET" --state-dir "$T/state-bad" --portal "$1" >"$T/bad.out" 2>"$LAST_LOG"
 	rc=$?
-	if [ $rc -eq 2 ] && grep -qF -- "ERROR --portal '$1': $2" "$LAST_LOG" && ! grep -q "listening" "$LAST_LOG" &&
+	if [ "$rc" -eq 2 ] && grep -qF -- "ERROR --portal '$1': $2" "$LAST_LOG" && ! grep -q "listening" "$LAST_LOG" &&
 		[ ! -s "$T/bad.out" ]; then
 		pass "--portal '$1' is refused with exit 2"
 	else
@@ -112,4 +112,27 @@ bad_portal 127.0.0.1: "port must be 1..65535"
 bad_portal junk "'junk' is not an IPv4 address or a bracketed IPv6 address"
 bad_portal ::1 "':' is not an IPv4 address or a bracketed IPv6 address"
 bad_portal '[::1' "expected [IPv6]:port"
+# The command line itself: --help prints the options and exits 0; an
+# unknown option, a stray argument and a 17th --lun are usage errors
+# (exit 2) that say why; -v, --chap and --mutual-chap pass --check.
+# usage_refused WANT ARGS...: exit 2 and WANT on stderr
+# shellcheck disable=SC2317 # called through check
+usage_refused() {
+	local want=$1 rc
+	shift
+	"$REFTARGET" --state-dir "$T/state-usage" "$@" >"$T/usage.out" 2>"$T/usage.log"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -qF -- "$want" "$T/usage.log"; then return 0; fi
+	echo "exit $rc:"
+	cat "$T/usage.log"
+	return 1
+}
+check "--help prints the options and exits 0" bash -c "'$REFTARGET' --help | grep -q -- '--mutual-chap USER:SECRET'"
+check "an unknown option is a usage error" usage_refused "reftarget: unknown option" --no-such-flag
+check "a stray argument is a usage error" usage_refused "reftarget: unexpected argument 'stray'" stray
+LUNS=()
+for _ in $(seq 17); do LUNS+=(--lun ram:1M); done
+check "a 17th --lun is a usage error" usage_refused "too many --lun flags (16 at most)" "${LUNS[@]}"
+check "-v, --chap and --mutual-chap are accepted" "$REFTARGET" --state-dir "$T/state-usage" -v --check \
+	--chap user:secret-1234567 --mutual-chap target:secret-7654321 --lun ram:1M
 summary

@@ -1,0 +1,247 @@
+/* SCSI Command and Data-Out PDUs the engine must refuse (RFC 7143 §11.3,
+ * §11.7, §7.8): each header check answered with its Reject reason, each
+ * data error ending the task with its sense, and the connection kept. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/crc32c.h"
+#include "core/limits.h"
+#include "engine_fixture.h"
+
+#define expect_reject(reason) expect_reject_at(reason, __LINE__)
+static void expect_reject_at(uint8_t reason, int line)
+{
+	ck_assert_msg(ini_recv(&I), "line %d: no PDU", line);
+	ck_assert_msg(pdu_opcode(I.bhs) == ISCSI_OP_REJECT, "line %d: opcode 0x%02x", line, pdu_opcode(I.bhs));
+	ck_assert_msg(I.bhs[PDU_REJECT_REASON] == reason, "line %d: reason 0x%02x", line, I.bhs[PDU_REJECT_REASON]);
+}
+
+/* The next SCSI Response: CHECK CONDITION with this sense (key, ASC, ASCQ;
+ * fixed format after the two-byte SenseLength). */
+static void expect_sense(uint32_t itt, uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(pdu_itt(I.bhs), itt);
+	ck_assert_uint_eq(I.bhs[PDU_SCSI_RSP_STATUS], 0x02);
+	ck_assert_uint_eq(I.data[2 + 2] & 0x0f, key);
+	ck_assert_uint_eq(I.data[2 + 12], asc);
+	ck_assert_uint_eq(I.data[2 + 13], ascq);
+}
+
+/* The session is still usable. */
+static void still_serving(void)
+{
+	ck_assert(!F.conns[1].closed);
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+}
+
+START_TEST(engine_fails_a_bidirectional_command_with_invalid_field_in_cdb)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x28, 0, 1);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | ISCSI_CMD_WRITE | 1, BS, NULL, 0);
+	fake_disk_run(&F, E);
+	expect_sense(itt, 0x05, 0x24, 0x00);
+	still_serving();
+}
+END_TEST
+
+START_TEST(engine_fails_a_command_moving_more_than_rt_xfer_max)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x28, 0, 1);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, RT_XFER_MAX + 1, NULL, 0);
+	fake_disk_run(&F, E);
+	expect_sense(itt, 0x05, 0x0e, 0x03); /* INVALID FIELD IN COMMAND INFORMATION UNIT */
+	still_serving();
+}
+END_TEST
+
+START_TEST(engine_rejects_command_headers_rfc_7143_forbids)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS] = { 0 };
+	cdb_rw10(cdb, 0x28, 0, 1);
+	/* the reserved ITT */
+	uint32_t sn = I.cmd_sn;
+	I.itt = ISCSI_TAG_RESERVED;
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, BS, NULL, 0);
+	expect_reject(ISCSI_REJECT_INVALID_PDU_FIELD);
+	I.itt = 0x100;
+	/* immediate data on a read (§11.3.4) */
+	I.cmd_sn = sn;
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, BS, w, BS);
+	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
+	/* F=0 (unsolicited data follows) on a read (§11.3.1) */
+	I.cmd_sn = sn;
+	ini_scsi(&I, 0, cdb, ISCSI_CMD_READ | 1, BS, NULL, 0);
+	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
+	/* every refused CmdSN stayed a gap: the next command plugs it */
+	I.cmd_sn = sn;
+	still_serving();
+}
+END_TEST
+
+START_TEST(engine_rejects_an_itt_already_in_progress)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x2a, 0, 1);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, NULL, 0);
+	ck_assert(ini_recv(&I)); /* its R2T */
+	I.itt = itt;
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	expect_reject(ISCSI_REJECT_TASK_IN_PROGRESS); /* §11.17.1 */
+}
+END_TEST
+
+START_TEST(engine_rejects_an_ahs_of_a_reserved_type)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t pdu[ISCSI_BHS_LEN + 8];
+	pdu_init(pdu, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | 1);
+	pdu[PDU_TOTAL_AHS_LEN] = 2;
+	pdu_set_w(pdu, PDU_ITT, 0x77);
+	pdu_set_w(pdu, PDU_INI_CMDSN, I.cmd_sn);
+	memset(pdu + ISCSI_BHS_LEN, 0, 8);
+	put_be16(pdu + ISCSI_BHS_LEN, 5); /* AHSLength 5 ... */
+	pdu[ISCSI_BHS_LEN + 2] = 0x3f;    /* ... of type 0x3f: reserved (§11.2.2.2) */
+	rt_on_bytes(E, 1, pdu, sizeof(pdu));
+	expect_reject(ISCSI_REJECT_INVALID_PDU_FIELD);
+	still_serving();
+}
+END_TEST
+
+START_TEST(engine_rejects_scsi_commands_and_data_out_in_a_discovery_session)
+{
+	ck_assert_uint_eq(ini_login(&I, IQN_I, NULL, NULL, 0), 0);
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR); /* §4.3 */
+	uint8_t w[BS] = { 0 };
+	ini_data_out(&I, 0x10, 0x20, 0, 0, w, BS, true);
+	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
+	ck_assert(!F.conns[1].closed);
+}
+END_TEST
+
+/* Send bhs + 4 bytes of data with a wrong data digest. */
+static void send_bad_digest(uint8_t *bhs)
+{
+	uint8_t pdu[ISCSI_BHS_LEN + 4 + 4];
+	memcpy(pdu, bhs, ISCSI_BHS_LEN);
+	pdu_set_dsl(pdu, 4);
+	memcpy(pdu + ISCSI_BHS_LEN, "\1\2\3\4", 4);
+	crc32c_put(pdu + ISCSI_BHS_LEN + 4, crc32c(pdu + ISCSI_BHS_LEN, 4) ^ 1);
+	rt_on_bytes(E, 1, pdu, sizeof(pdu));
+}
+
+START_TEST(engine_handles_data_digest_errors_on_commands_and_data_out)
+{
+	static const char keys[] = "DataDigest=CRC32C\0ImmediateData=Yes";
+	cfg.params.data_digest = true;
+	cfg.params.immediate_data = true;
+	login_ok(keys, sizeof(keys));
+	I.dd = true;
+	clear_ua();
+	uint8_t cdb[16], bhs[ISCSI_BHS_LEN];
+	/* a write whose immediate data is damaged: Rejected, CmdSN a gap (§7.8) */
+	cdb_rw10(cdb, 0x2a, 0, 1);
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1);
+	pdu_set_w(bhs, PDU_ITT, 0x300);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, BS);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
+	memcpy(bhs + PDU_SCSI_CMD_CDB, cdb, 16);
+	send_bad_digest(bhs);
+	expect_reject(ISCSI_REJECT_DATA_DIGEST);
+	ck_assert_uint_eq(F.npending, 0);
+	/* a Data-Out whose data is damaged: Rejected, the task ends with
+	 * PROTOCOL SERVICE CRC ERROR (47/05, §11.4.7.2) */
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, NULL, 0);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_R2T);
+	pdu_init(bhs, ISCSI_OP_DATA_OUT, 0); /* 4 bytes of the burst, more to come */
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_DATA_OUT_TTT, pdu_w(I.bhs, PDU_R2T_TTT));
+	send_bad_digest(bhs);
+	expect_reject(ISCSI_REJECT_DATA_DIGEST);
+	expect_sense(itt, 0x0b, 0x47, 0x05);
+	ck_assert_uint_eq(F.npending, 0);
+	still_serving();
+}
+END_TEST
+
+START_TEST(engine_ends_a_write_whose_unsolicited_data_out_is_wrong)
+{
+	static const char keys[] = "InitialR2T=No\0ImmediateData=No\0FirstBurstLength=65536";
+	cfg.params.initial_r2t = false;
+	login_ok(keys, sizeof(keys));
+	clear_ua();
+	uint8_t cdb[16], w[5 * BS]; /* one block more than the write, to overrun it */
+	memset(w, 0x21, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 7, 4);
+	static const struct { uint32_t data_sn, offset, len; uint8_t asc, ascq; } bad[] = {
+		{ 1, 0, BS, 0x4b, 0x00 },          /* DataSN must start at 0 */
+		{ 0, BS, BS, 0x4b, 0x05 },         /* offset must be 0 */
+		{ 0, 0, 5 * BS, 0x4b, 0x02 },      /* more than EDTL */
+	};
+	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_CMD_WRITE | 1, 4 * BS, NULL, 0);
+		ini_data_out(&I, itt, ISCSI_TAG_RESERVED, bad[k].data_sn, bad[k].offset, w, bad[k].len, true);
+		expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
+		expect_sense(itt, 0x0b, bad[k].asc, bad[k].ascq);
+	}
+	/* unsolicited data for a read: UNEXPECTED UNSOLICITED DATA (0C/0C) */
+	cdb_rw10(cdb, 0x28, 7, 1);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, BS, NULL, 0);
+	ini_data_out(&I, itt, ISCSI_TAG_RESERVED, 0, 0, w, BS, true);
+	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
+	ck_assert_uint_eq(F.disk[7 * BS], 0); /* nothing was written */
+	still_serving();
+}
+END_TEST
+
+START_TEST(engine_ends_a_write_whose_solicited_data_out_is_at_a_wrong_offset)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[2 * BS];
+	memset(w, 0x42, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 100, 2);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), NULL, 0);
+	ck_assert(ini_recv(&I));
+	uint32_t ttt = pdu_w(I.bhs, PDU_R2T_TTT);
+	ini_data_out(&I, itt, ttt, 0, BS, w, BS, false);
+	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
+	expect_sense(itt, 0x0b, 0x4b, 0x05);
+	ck_assert_uint_eq(F.npending, 0);
+	still_serving();
+}
+END_TEST
+
+Suite *suite_engine_cmd_bad(void)
+{
+	Suite *s = suite_create("engine_cmd_bad");
+	TCase *tc = tcase_create("engine_cmd_bad");
+	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+	tcase_add_test(tc, engine_fails_a_bidirectional_command_with_invalid_field_in_cdb);
+	tcase_add_test(tc, engine_fails_a_command_moving_more_than_rt_xfer_max);
+	tcase_add_test(tc, engine_rejects_command_headers_rfc_7143_forbids);
+	tcase_add_test(tc, engine_rejects_an_itt_already_in_progress);
+	tcase_add_test(tc, engine_rejects_an_ahs_of_a_reserved_type);
+	tcase_add_test(tc, engine_rejects_scsi_commands_and_data_out_in_a_discovery_session);
+	tcase_add_test(tc, engine_handles_data_digest_errors_on_commands_and_data_out);
+	tcase_add_test(tc, engine_ends_a_write_whose_unsolicited_data_out_is_wrong);
+	tcase_add_test(tc, engine_ends_a_write_whose_solicited_data_out_is_at_a_wrong_offset);
+	suite_add_tcase(s, tc);
+	return s;
+}
