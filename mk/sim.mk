@@ -18,7 +18,8 @@
 .PHONY: sim sim-test bench-sim sim-bugs swarm
 BENCH_TARGETS += bench-sim
 
-SIM_BUGS := ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover
+# The planted bugs: sim/planted-bugs.txt is the one list, a name a line.
+SIM_BUGS := $(shell grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt)
 # Files of sim/ that may talk to the OS (CLI, file output); the rest is the
 # deterministic core and is checked for it by tools/test-steps.d/20-sim.sh.
 SIM_HOST_SRC := sim/main.c sim/out_pcap.c sim/out_svg.c
