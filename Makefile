@@ -1,6 +1,7 @@
 # iscsi-sim: one entry point.
 #
-#   make            build everything (release and sanitizer variants)
+#   make            build what a developer needs: the release reftarget, unit
+#                   tests and isim (make build: every variant, as make test does)
 #   make test       install what is missing, build, run every test
 #   make run        run the harness against the reference target (scenarios, swarm,
 #                   conformance) and write build/report/index.html
@@ -56,7 +57,10 @@ UNIT_SRC := $(sort $(wildcard ref_target/tests/*.c))
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 .PHONY: all build deps test run serve clean unit unit-asan valgrind integration help
-all: build
+# A plain `make` builds the release binaries one edit-compile-test loop uses;
+# the sanitizer variants, planted-bug engines and the rest come with
+# `make build` (which `make test` runs first).
+all: deps $(BUILD)/rel/reftarget $(BUILD)/rel/unit_tests $(BUILD)/rel/isim
 
 deps:
 	@$(DEPS_CMD)
@@ -153,4 +157,4 @@ bench-target: deps $(BUILD)/rel/reftarget
 	BUILD=$(BUILD) tools/bench.sh
 
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,10p' Makefile

@@ -18,7 +18,8 @@
 .PHONY: sim sim-test bench-sim sim-bugs swarm
 BENCH_TARGETS += bench-sim
 
-SIM_BUGS := ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover
+# The planted bugs: sim/planted-bugs.txt is the one list, a name a line.
+SIM_BUGS := $(shell grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt)
 # By folder (sim/README.md): sim/host/ may talk to the OS (CLI, file
 # output); every other folder but tests/ is the deterministic core, checked
 # for it by sim/tests/purity.sh.

@@ -319,37 +319,96 @@ START_TEST(engine_bounds_what_one_command_may_make_it_allocate)
 }
 END_TEST
 
-/* Walk the N-th allocation failure over a whole conversation: every
- * failure is answered (a refused connection, a login status, a dropped
- * connection, TASK SET FULL) and nothing leaks (engine_teardown checks). */
+/* The status of the next SCSI Response or final Data-In after the disk
+ * ran, or -1 if none came (the allocation walk asserts nothing on the way). */
+static int walk_status(void)
+{
+	fake_disk_run(&F, E);
+	while (ini_recv(&I)) {
+		uint8_t op = pdu_opcode(I.bhs);
+		if (op == ISCSI_OP_SCSI_RSP || (op == ISCSI_OP_DATA_IN && (I.bhs[1] & ISCSI_DATAIN_STATUS)))
+			return I.bhs[3];
+	}
+	return -1;
+}
+
+/* After login: TEST UNIT READY (takes the power-on unit attention), then a
+ * 2-block WRITE at LBA 1, one block as immediate data and one after an R2T.
+ * True if the write was answered GOOD and its data is on the disk. */
+static bool walk_write(void)
+{
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	if (walk_status() < 0 || F.conns[1].closed)
+		return false;
+	uint8_t w[2 * BS], cdb[16];
+	memset(w, 1, sizeof(w));
+	memset(F.disk + BS, 0, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 1, 2);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), w, BS);
+	if (!ini_recv(&I) || pdu_opcode(I.bhs) != ISCSI_OP_R2T)
+		return false;
+	uint32_t off = pdu_w(I.bhs, PDU_R2T_BUFFER_OFFSET), len = pdu_w(I.bhs, PDU_R2T_DESIRED_LENGTH);
+	if (off != BS || len != BS)
+		return false;
+	ini_data_out(&I, itt, pdu_w(I.bhs, PDU_R2T_TTT), 0, off, w + off, len, true);
+	return walk_status() == 0x00 && memcmp(F.disk + BS, w, sizeof(w)) == 0;
+}
+
+/* The allocation walk's conversation over a new engine: accept connection
+ * 1, log in, walk_write. True if all of it succeeded. Leaves no engine and
+ * no disk I/O pending. */
+static bool walk_conversation(void)
+{
+	E = rt_engine_create(&F.env, &cfg);
+	if (E == NULL)
+		return false;
+	if (rt_on_accept(E, 1, 0) != 0) {
+		rt_engine_destroy(E);
+		return false;
+	}
+	ini_init(&I, &F, E, 1);
+	F.conns[1].closed = false;
+	F.conns[1].out_len = 0;
+	bool done = ini_login(&I, IQN_I, IQN_T, NULL, 0) == 0 && walk_write();
+	fake_disk_run(&F, E);
+	ini_fini(&I);
+	rt_engine_destroy(E);
+	return done;
+}
+
+/* Walk the N-th allocation failure over a whole conversation (SQLite's
+ * malloc test): a clean run counts the allocations it makes; each of them
+ * is then failed in turn, every failure is answered (a refused
+ * connection, a login status, a dropped connection, TASK SET FULL; one the
+ * engine can do without, such as the buffer that restores saved
+ * reservations, with a log line) and nothing leaks; failing the one after
+ * the last fails nothing, and the conversation completes. */
 START_TEST(engine_survives_an_allocation_failure_at_every_point)
 {
 	ini_fini(&I);
 	rt_engine_destroy(E);
-	for (long n = 0; n < 40; n++) {
+	F.allocs = 0;
+	F.fail_alloc_at = -1;
+	unsigned logs = F.logs;
+	ck_assert_msg(walk_conversation(), "the conversation fails with no failure injected");
+	ck_assert_uint_eq(F.live_bytes, 0);
+	const long total = F.allocs;
+	const unsigned clean_logs = F.logs - logs;
+	ck_assert_int_gt(total, 0);
+	for (long n = 0; n <= total; n++) {
 		F.allocs = 0;
 		F.fail_alloc_at = n;
-		E = rt_engine_create(&F.env, &cfg);
-		if (E == NULL)
-			continue;
-		if (rt_on_accept(E, 1, 0) != 0) {
-			rt_engine_destroy(E);
-			continue;
+		logs = F.logs;
+		bool done = walk_conversation();
+		ck_assert_msg(F.live_bytes == 0, "allocation %ld failed: %zu bytes leaked", n, F.live_bytes);
+		if (n < total) {
+			ck_assert_msg(F.allocs > n, "allocation %ld of %ld was never made", n, total);
+			ck_assert_msg(!done || F.logs - logs > clean_logs,
+				      "allocation %ld failed and nobody was told", n);
+		} else {
+			ck_assert_msg(done, "past the last of %ld allocations the conversation fails", total);
+			ck_assert_int_eq(F.allocs, total);
 		}
-		ini_init(&I, &F, E, 1);
-		F.conns[1].closed = false;
-		F.conns[1].out_len = 0;
-		if (ini_login(&I, IQN_I, IQN_T, NULL, 0) == 0) {
-			uint8_t w[2 * BS];
-			memset(w, 1, sizeof(w));
-			uint8_t cdb[16];
-			cdb_rw10(cdb, 0x2a, 1, 2);
-			ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), w, BS);
-			fake_disk_run(&F, E);
-		}
-		ini_fini(&I);
-		rt_engine_destroy(E);
-		ck_assert_uint_eq(F.live_bytes, 0);
 	}
 	F.fail_alloc_at = -1;
 	F.conns[1].closed = false;

@@ -15,7 +15,7 @@ mkdir -p "$out"
 	echo
 	echo "| bug | planted in ref_target | caught at seed | oracle | first violation |"
 	echo "|---|---|---|---|---|"
-	for bug in ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover; do
+	for bug in $(grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt); do
 		if ! grep -rq -E "RT_PLANT_BUG_$bug" ref_target/core ref_target/scsi; then
 			echo "| $bug | no | - | - | - |"
 			continue

@@ -24,6 +24,8 @@
 #   sim-swarm             300 seeded worlds (60 simulated s, 2 gateways,
 #                         4 initiators, faults drawn per seed): no oracle fires
 #   sim-swarm-asan        a few worlds under ASan/UBSan (sim and engine)
+#   sim-planted-list      sim/planted-bugs.txt names every bug planted in
+#                         the engine, and only those
 #   sim-catches-<bug>     each bug planted in the engine is caught within
 #                         100 seeds (the oracles can fail)
 #   sim-initiator-vs-tgt  the simulated initiator against tgt on loopback
@@ -44,7 +46,8 @@ step sim-cli sim/tests/cli.sh "$BUILD/rel/isim"
 step sim-shard sim/tests/shard.sh "$BUILD/rel/isim"
 step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
 step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
-for bug in ack_before_disk ignore_fua maxcmdsn_off_by_one stale_write_after_failover; do
+step sim-planted-list sim/tests/planted-list.sh
+for bug in $(grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt); do
 	step "sim-catches-$bug" sim/tests/planted.sh "$BUILD" "$bug" "$SIM_PLANT_SEEDS"
 done
 step sim-initiator-vs-tgt tools/netns-run.sh sim/tests/live_tgt.sh "$BUILD"

@@ -5,6 +5,7 @@
 #                          results in $BUILD/scenarios), and the run leaves the
 #                          checkout clean (tools/clean-run.sh)
 #   scenarios-determinism  the same scenario twice is the same world (ALUA
-#                          cluster, reservations, swizzle-clog, heartbeats)
+#                          cluster, reservations, swizzle-clog, heartbeats);
+#                          sim/tests/determinism.sh, as sim-determinism
 step scenarios tools/clean-run.sh make -s BUILD="$BUILD" scenarios
-step scenarios-determinism scenarios/determinism.sh "$BUILD/rel/isim"
+step scenarios-determinism sim/tests/determinism.sh "$BUILD/rel/isim" scenarios/[0-9]*.scn
