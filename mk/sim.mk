@@ -96,8 +96,7 @@ bench-sim: deps $(BUILD)/rel/isim
 	  echo "The same worlds, every LU on 512-byte blocks (\`--set 'lu block_size=512'\`):"; echo; \
 	  tail -n +3 $(BUILD)/bench-sim-512.md; } > $(BUILD)/bench-sim.md
 
-# The recipe line is marked `+` so that --output-sync leaves its stderr
-# alone: the swarm's progress shows as it runs, not after it ends.
+# The swarm's progress (stderr) shows as it runs: make syncs no output.
 SEEDS ?= 1..300
 SHARD ?=
 SWARM_JOBS ?= $(shell nproc)
@@ -105,7 +104,7 @@ SWARM_DIR := $(BUILD)/sim/swarm
 SWARM_NAME = swarm-$(SEEDS)$(if $(SHARD),-shard-$(subst /,-of-,$(SHARD)))
 swarm: deps $(BUILD)/rel/isim
 	@mkdir -p $(SWARM_DIR)
-	+@set -o pipefail; out=$(SWARM_DIR)/$(SWARM_NAME); \
+	@set -o pipefail; out=$(SWARM_DIR)/$(SWARM_NAME); \
 	rc=0; $(BUILD)/rel/isim swarm --seeds '$(SEEDS)' $(if $(SHARD),--shard '$(SHARD)') --jobs '$(SWARM_JOBS)' \
 		--results "$$out.res" --report "$$out.md" > "$$out.log" || rc=$$?; \
 	grep -E '^(FAIL|  replay|\(and|summary|isim:)' "$$out.log"; \
