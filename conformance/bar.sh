@@ -18,15 +18,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=
-reference=
-while getopts "o:r:" opt; do
-	case "$opt" in
-	o) out=$OPTARG ;;
-	r) reference=$OPTARG ;;
-	*) exit 2 ;;
-	esac
-done
+conf_out_ref_opts "$@"
 [ -n "$out" ] || conf_die "usage: bar.sh -o DIR [-r DIR]"
 SKIPS=${CONF_SKIPS:-$CONF_DIR/skips.md}
 BAR=${CONF_BAR:-$CONF_DIR/bar.conf}
@@ -36,11 +28,8 @@ pass_min=200 enforced=0
 
 # column T: the CSV that holds T's results now, if any.
 column() {
-	if [ -f "$out/$1.csv" ] && grep -q '^status=ran' "$out/$1.meta" 2>/dev/null; then
-		echo "$out/$1.csv"
-	elif [ -n "$reference" ] && [ -f "$reference/$1.csv" ]; then
-		echo "$reference/$1.csv"
-	fi
+	conf_column "$out" "$reference" "$1"
+	echo "$col_file"
 }
 
 declare -A res flav peer_pass

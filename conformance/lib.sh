@@ -73,3 +73,70 @@ conf_stop_pid() {
 conf_env_get() {
 	sed -n "s/^$2=//p" "$1/target.env" | tail -n 1
 }
+
+# conf_write_target_env WORK TARGET GUEST PORT PORT2 IQN CHAP_PORT CHAP_IQN LUN LU_BYTES [LINE...]:
+# the WORK/target.env every conformance/targets/*.sh start writes (the
+# contract in tgt.sh's header): the open LU at IQN/LUN on two loopback
+# portals, the CHAP-protected one at CHAP_IQN/LUN on CHAP_PORT with the
+# right and a wrong secret and none, then any extra KEY=VALUE LINEs.
+conf_write_target_env() {
+	local work=$1 target=$2 guest=$3 port=$4 port2=$5 iqn=$6 chap_port=$7 chap_iqn=$8 lun=$9
+	local lu_bytes=${10} chap=127.0.0.1:$chap_port/$chap_iqn/$lun
+	shift 10
+	{
+		cat <<EOT
+TARGET=$target
+PORTAL=127.0.0.1:$port
+URL=iscsi://127.0.0.1:$port/$iqn/$lun
+URL2=iscsi://127.0.0.1:$port2/$iqn/$lun
+CHAP_PORTAL=127.0.0.1:$chap_port
+CHAP_URL=iscsi://$CONF_CHAP_USER%$CONF_CHAP_SECRET@$chap
+CHAP_BAD_URL=iscsi://$CONF_CHAP_USER%wrong-secret-000@$chap
+NOCHAP_URL=iscsi://$chap
+DISCOVERY_CHAP=0
+GUEST=$guest
+LU_BYTES=$lu_bytes
+EOT
+		[ $# -eq 0 ] || printf '%s\n' "$@"
+	} >"$work/target.env"
+}
+
+# conf_target_cmd CMD: the start|stop|urls dispatch every
+# conformance/targets/*.sh ends with (start and stop are its functions).
+conf_target_cmd() {
+	case "$1" in
+	start) start ;;
+	stop) stop ;;
+	urls) sed -n 's/^URL2\{0,1\}=//p' "$WORK/target.env" ;;
+	*) conf_die "unknown command $1" ;;
+	esac
+}
+
+# conf_out_ref_opts ARG...: the -o RESULTS_DIR [-r REFERENCE_DIR] options
+# of bar.sh and matrix.sh, into $out and $reference; $OPTIND is left past
+# them (shift $((OPTIND - 1)) for the operands).
+conf_out_ref_opts() {
+	local opt
+	out='' reference=''
+	while getopts "o:r:" opt; do
+		case "$opt" in
+		o) out=$OPTARG ;;
+		r) reference=$OPTARG ;;
+		*) exit 2 ;;
+		esac
+	done
+}
+
+# conf_column OUT REFERENCE T: where target T's results are, into
+# $col_file and $col_src: OUT/T.csv "fresh" when this run ran T
+# (OUT/T.meta says status=ran), else REFERENCE/T.csv "recorded", else
+# "missing" with an empty $col_file.
+conf_column() {
+	if [ -f "$1/$3.csv" ] && grep -q '^status=ran' "$1/$3.meta" 2>/dev/null; then
+		col_file=$1/$3.csv col_src=fresh
+	elif [ -n "$2" ] && [ -f "$2/$3.csv" ]; then
+		col_file=$2/$3.csv col_src=recorded
+	else
+		col_file='' col_src=missing
+	fi
+}

@@ -15,15 +15,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=
-reference=
-while getopts "o:r:" opt; do
-	case "$opt" in
-	o) out=$OPTARG ;;
-	r) reference=$OPTARG ;;
-	*) exit 2 ;;
-	esac
-done
+conf_out_ref_opts "$@"
 shift $((OPTIND - 1))
 [ -n "$out" ] && [ $# -gt 0 ] || conf_die "usage: matrix.sh -o DIR [-r DIR] TARGET..."
 EXPECTED=${CONF_EXPECTED:-$CONF_DIR/expected-differences.md}
@@ -32,18 +24,11 @@ declare -A res det src seen flavour
 tests=()
 columns=()
 for t in "$@"; do
-	f=$out/$t.csv
-	if [ -f "$f" ] && [ -f "$out/$t.meta" ] && grep -q '^status=ran' "$out/$t.meta"; then
-		src[$t]=fresh
-	elif [ -n "$reference" ] && [ -f "$reference/$t.csv" ]; then
-		f=$reference/$t.csv
-		src[$t]=recorded
-	else
-		src[$t]=missing
-		columns+=("$t")
-		continue
-	fi
+	conf_column "$out" "$reference" "$t"
+	f=$col_file
+	src[$t]=$col_src
 	columns+=("$t")
+	[ -n "$f" ] || continue
 	while IFS=, read -r name result _ fl detail; do
 		[ "$name" = test ] && continue
 		res[$t,$name]=$result

@@ -48,18 +48,8 @@ start() {
 	local boot
 	boot=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	echo "$boot" >"$WORK/boot-seconds"
-	cat >"$WORK/target.env" <<EOT
-TARGET=lio
-PORTAL=127.0.0.1:$PORT
-URL=iscsi://127.0.0.1:$PORT/$IQN/0
-URL2=iscsi://127.0.0.1:$PORT2/$IQN/0
-CHAP_URL=iscsi://$CONF_CHAP_USER%$CONF_CHAP_SECRET@127.0.0.1:$PORT/$IQN-chap/0
-CHAP_BAD_URL=iscsi://$CONF_CHAP_USER%wrong-secret-000@127.0.0.1:$PORT/$IQN-chap/0
-NOCHAP_URL=iscsi://127.0.0.1:$PORT/$IQN-chap/0
-DISCOVERY_CHAP=0
-GUEST=1
-LU_BYTES=$CONF_LU_BYTES
-EOT
+	# The CHAP-protected LU shares the open one's portal: CHAP_PORTAL = PORTAL.
+	conf_write_target_env "$WORK" lio 1 "$PORT" "$PORT2" "$IQN" "$PORT" "$IQN-chap" 0 "$CONF_LU_BYTES"
 	conf_log "LIO ($(cat "$img/kernel-version"), accel $accel) ready in ${boot}s on 127.0.0.1:$PORT and :$PORT2"
 }
 
@@ -67,9 +57,4 @@ stop() {
 	conf_stop_pid "$WORK/pid"
 }
 
-case "$cmd" in
-start) start ;;
-stop) stop ;;
-urls) sed -n 's/^URL2\{0,1\}=//p' "$WORK/target.env" ;;
-*) conf_die "unknown command $cmd" ;;
-esac
+conf_target_cmd "$cmd"

@@ -115,20 +115,8 @@ start() {
 	conf_wait_port 127.0.0.1 "$PORT" 10 || { tail -n 20 "$WORK/reftarget.log" >&2; conf_die "reftarget did not listen on $PORT"; }
 	conf_wait_port 127.0.0.1 "$PORT2" 5 || conf_die "reftarget did not listen on $PORT2"
 	[ "${CONF_CHAP_TARGET:-1}" = 1 ] && start_chap
-	cat >"$WORK/target.env" <<EOT
-TARGET=reftarget
-FLAVOUR=$FLAVOUR
-PORTAL=127.0.0.1:$PORT
-URL=iscsi://127.0.0.1:$PORT/$IQN/0
-URL2=iscsi://127.0.0.1:$PORT2/$IQN/0
-CHAP_PORTAL=127.0.0.1:$CHAP_PORT
-CHAP_URL=iscsi://$CONF_CHAP_USER%$CONF_CHAP_SECRET@127.0.0.1:$CHAP_PORT/$CHAP_IQN/0
-CHAP_BAD_URL=iscsi://$CONF_CHAP_USER%wrong-secret-000@127.0.0.1:$CHAP_PORT/$CHAP_IQN/0
-NOCHAP_URL=iscsi://127.0.0.1:$CHAP_PORT/$CHAP_IQN/0
-DISCOVERY_CHAP=0
-GUEST=0
-LU_BYTES=$(($(flavour_lu | cut -d" " -f2) * 1048576))
-EOT
+	conf_write_target_env "$WORK" reftarget 0 "$PORT" "$PORT2" "$IQN" "$CHAP_PORT" "$CHAP_IQN" 0 \
+		"$(($(flavour_lu | cut -d" " -f2) * 1048576))" "FLAVOUR=$FLAVOUR"
 	conf_log "reftarget ($FLAVOUR) ready on 127.0.0.1:$PORT and :$PORT2$([ -s "$WORK/pid-chap" ] && echo ", CHAP target on :$CHAP_PORT")"
 }
 
@@ -140,8 +128,5 @@ stop() {
 
 case "$cmd" in
 describe) flavour_lu ;;
-start) start ;;
-stop) stop ;;
-urls) sed -n 's/^URL2\{0,1\}=//p' "$WORK/target.env" ;;
-*) conf_die "unknown command $cmd" ;;
+*) conf_target_cmd "$cmd" ;;
 esac

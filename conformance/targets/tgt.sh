@@ -55,19 +55,7 @@ start() {
 	"${adm[@]}" --op bind --mode target --tid 1 -I ALL
 	"${adm[@]}" --op new --mode account --user "$CONF_CHAP_USER" --password "$CONF_CHAP_SECRET"
 	"${adm[@]}" --op bind --mode account --tid 1 --user "$CONF_CHAP_USER"
-	cat >"$WORK/target.env" <<EOT
-TARGET=tgt
-PORTAL=127.0.0.1:$PORT
-URL=iscsi://127.0.0.1:$PORT/$IQN/1
-URL2=iscsi://127.0.0.1:$PORT2/$IQN/1
-CHAP_PORTAL=127.0.0.1:$CHAP_PORT
-CHAP_URL=iscsi://$CONF_CHAP_USER%$CONF_CHAP_SECRET@127.0.0.1:$CHAP_PORT/$CHAP_IQN/1
-CHAP_BAD_URL=iscsi://$CONF_CHAP_USER%wrong-secret-000@127.0.0.1:$CHAP_PORT/$CHAP_IQN/1
-NOCHAP_URL=iscsi://127.0.0.1:$CHAP_PORT/$CHAP_IQN/1
-DISCOVERY_CHAP=0
-GUEST=0
-LU_BYTES=$CONF_LU_BYTES
-EOT
+	conf_write_target_env "$WORK" tgt 0 "$PORT" "$PORT2" "$IQN" "$CHAP_PORT" "$CHAP_IQN" 1 "$CONF_LU_BYTES"
 	conf_log "tgt ready on 127.0.0.1:$PORT and :$PORT2, CHAP target on :$CHAP_PORT"
 }
 
@@ -79,9 +67,4 @@ stop() {
 	rm -f "$WORK/lu.img" "$WORK/lu-chap.img"
 }
 
-case "$cmd" in
-start) start ;;
-stop) stop ;;
-urls) sed -n 's/^URL2\{0,1\}=//p' "$WORK/target.env" ;;
-*) conf_die "unknown command $cmd" ;;
-esac
+conf_target_cmd "$cmd"

@@ -16,3 +16,13 @@ const struct bs_ops *bs_find(const char *type)
 			return bs_types[i];
 	return NULL;
 }
+
+bool bs_io_start(const struct bs *bs, struct rt_disk_io *io)
+{
+	io->status = RT_DISK_OK;
+	if (io->op != RT_DISK_FLUSH && (io->offset > bs->size_bytes || io->len > bs->size_bytes - io->offset)) {
+		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
+		return false;
+	}
+	return true;
+}

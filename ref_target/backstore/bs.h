@@ -58,6 +58,11 @@ struct bs {
 /* The implementation for a type name, or NULL. */
 const struct bs_ops *bs_find(const char *type);
 
+/* Where every submit starts: io's status OK, or, for an I/O that reaches
+ * past the store's end (a flush has no range), the READ or WRITE error;
+ * returns false in that case (nothing more to do but complete it). */
+bool bs_io_start(const struct bs *bs, struct rt_disk_io *io);
+
 extern const struct bs_ops bs_ram_ops;
 extern const struct bs_ops bs_file_ops;
 extern const struct bs_ops bs_block_ops;

@@ -97,10 +97,7 @@ static void fdio_map_status(int fd, struct rt_disk_io *io)
 void fdio_submit(struct bs *bs, int fd, struct rt_disk_io *io,
 		 enum rt_disk_status (*zero)(struct bs *bs, struct rt_disk_io *io))
 {
-	io->status = RT_DISK_OK;
-	if (io->op != RT_DISK_FLUSH && (io->offset > bs->size_bytes || io->len > bs->size_bytes - io->offset)) {
-		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
-	} else {
+	if (bs_io_start(bs, io)) {
 		switch (io->op) {
 		case RT_DISK_READ:
 			io->status = fdio_read(fd, io->buf, io->len, io->offset);

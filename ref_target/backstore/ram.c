@@ -177,10 +177,7 @@ static void ram_map_status(struct ram *r, struct rt_disk_io *io)
 static void ram_submit(struct bs *bs, struct rt_disk_io *io)
 {
 	struct ram *r = bs->priv;
-	io->status = RT_DISK_OK;
-	if (io->op != RT_DISK_FLUSH && (io->offset > bs->size_bytes || io->len > bs->size_bytes - io->offset)) {
-		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
-	} else {
+	if (bs_io_start(bs, io)) {
 		switch (io->op) {
 		case RT_DISK_READ:
 			ram_read(r, io);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../scsi/bytes.h" /* get_be* / put_be*: one definition for both layers */
 #include "limits.h"
 
 /* RFC 7143 §11.2.1.2: opcodes. Initiator opcodes 0x00-0x1f. */
@@ -271,33 +272,6 @@ struct pdu {
 	const uint8_t *data;
 	uint32_t data_len;
 };
-
-static inline uint16_t get_be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static inline uint32_t get_be24(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
-}
-static inline uint32_t get_be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static inline uint64_t get_be64(const uint8_t *p)
-{
-	return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4);
-}
-static inline void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static inline void put_be24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16); p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v;
-}
-static inline void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static inline void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32)); put_be32(p + 4, (uint32_t)v);
-}
 
 static inline uint8_t pdu_opcode(const uint8_t *bhs) { return bhs[PDU_OPCODE] & ISCSI_OPCODE_MASK; }
 static inline bool pdu_immediate(const uint8_t *bhs) { return (bhs[PDU_OPCODE] & ISCSI_FLAG_IMMEDIATE) != 0; }

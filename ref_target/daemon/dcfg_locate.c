@@ -151,6 +151,20 @@ static bool visit(struct loc *l, unsigned line)
 	return m != MATCH_NONE;
 }
 
+/* After a member of an object or array: back to the container's path
+ * (saved long) and past the ',' before the next member; false at the
+ * container's end (no ','). */
+static bool next_member(struct loc *l, size_t saved)
+{
+	l->path_len = saved;
+	l->path[saved] = '\0';
+	skip_ws(l);
+	if (!at(l, ','))
+		return false;
+	l->p++;
+	return true;
+}
+
 static void walk_object(struct loc *l)
 {
 	size_t saved = l->path_len;
@@ -164,14 +178,8 @@ static void walk_object(struct loc *l)
 		if (at(l, ':'))
 			l->p++;
 		skip_ws(l);
-		if (visit(l, key_line))
+		if (visit(l, key_line) || !next_member(l, saved))
 			return;
-		l->path_len = saved;
-		l->path[saved] = '\0';
-		skip_ws(l);
-		if (!at(l, ','))
-			return;
-		l->p++;
 	}
 }
 
@@ -184,14 +192,8 @@ static void walk_array(struct loc *l)
 		if (l->p >= l->end || at(l, ']'))
 			return;
 		l->path_len = dcfg_path_index(l->path, sizeof(l->path), saved, i);
-		if (visit(l, l->line))
+		if (visit(l, l->line) || !next_member(l, saved))
 			return;
-		l->path_len = saved;
-		l->path[saved] = '\0';
-		skip_ws(l);
-		if (!at(l, ','))
-			return;
-		l->p++;
 	}
 }
 

@@ -1,5 +1,7 @@
 /* bytes: big-endian field access for CDBs, parameter lists and returned
- * data (SAM-5: every multi-byte SCSI field is big-endian).
+ * data (SAM-5: every multi-byte SCSI field is big-endian), and for the iSCSI
+ * BHS, which is big-endian too (RFC 7143 §11.1): core/pdu.h includes this
+ * header rather than keeping a copy.
  *
  * Pure inline helpers; owns nothing.
  */

@@ -115,17 +115,7 @@ void sbc_caw_done(struct scsi_cmd *cmd)
 
 int sbc_orwrite_decode(struct scsi_cmd *cmd)
 {
-	uint64_t lba;
-	uint32_t count;
-	uint16_t field;
-	sbc_lba_count(cmd, &lba, &count, &field);
-	if (scsi_check_xfer(cmd, count, field) != 0 || scsi_check_lba(cmd, lba, count) != 0)
-		return -1;
-	cmd->lba = lba;
-	cmd->nblocks = count;
-	cmd->xfer_len = count * lu_block_size(cmd->lu);
-	cmd->dir = count ? SCSI_DIR_OUT : SCSI_DIR_NONE;
-	return 0;
+	return sbc_rw_decode(cmd, SCSI_DIR_OUT, UINT32_MAX);
 }
 
 void sbc_orwrite_exec(struct scsi_cmd *cmd)

@@ -81,8 +81,7 @@ int64_t sbc_blocks_received(struct scsi_cmd *cmd)
 	return got / bs;
 }
 
-/* Decode the LBA and count, check them, and set the transfer. */
-static int rw_decode(struct scsi_cmd *cmd, enum scsi_dir dir, uint32_t xfer_blocks)
+int sbc_rw_decode(struct scsi_cmd *cmd, enum scsi_dir dir, uint32_t xfer_blocks)
 {
 	uint64_t lba;
 	uint32_t count;
@@ -105,7 +104,7 @@ static int rw_decode(struct scsi_cmd *cmd, enum scsi_dir dir, uint32_t xfer_bloc
 
 int sbc_read_decode(struct scsi_cmd *cmd)
 {
-	return rw_decode(cmd, SCSI_DIR_IN, UINT32_MAX);
+	return sbc_rw_decode(cmd, SCSI_DIR_IN, UINT32_MAX);
 }
 
 void sbc_read_exec(struct scsi_cmd *cmd)
@@ -128,7 +127,7 @@ void sbc_read_done(struct scsi_cmd *cmd)
 
 int sbc_write_decode(struct scsi_cmd *cmd)
 {
-	return rw_decode(cmd, SCSI_DIR_OUT, UINT32_MAX);
+	return sbc_rw_decode(cmd, SCSI_DIR_OUT, UINT32_MAX);
 }
 
 /* FUA, or no volatile cache to hide in (WCE 0). */
@@ -166,7 +165,7 @@ void sbc_write_exec(struct scsi_cmd *cmd)
  * expects to send fewer did not mean this command). */
 int sbc_write_atomic_decode(struct scsi_cmd *cmd)
 {
-	if (rw_decode(cmd, SCSI_DIR_OUT, UINT32_MAX) != 0)
+	if (sbc_rw_decode(cmd, SCSI_DIR_OUT, UINT32_MAX) != 0)
 		return -1;
 	if (cmd->edtl < cmd->xfer_len) {
 		scsi_fail(cmd, SC_INVALID_FIELD_IU);
@@ -297,7 +296,7 @@ int sbc_verify_decode(struct scsi_cmd *cmd)
 		return -1;
 	}
 	uint32_t xfer = bytchk == BYTCHK_NONE ? 0 : bytchk == BYTCHK_ONE ? 1 : UINT32_MAX;
-	return rw_decode(cmd, SCSI_DIR_OUT, xfer);
+	return sbc_rw_decode(cmd, SCSI_DIR_OUT, xfer);
 }
 
 void sbc_verify_exec(struct scsi_cmd *cmd)
@@ -320,7 +319,7 @@ void sbc_verify_exec(struct scsi_cmd *cmd)
  * and rejected by the usage mask). */
 int sbc_write_verify_decode(struct scsi_cmd *cmd)
 {
-	return rw_decode(cmd, SCSI_DIR_OUT, UINT32_MAX);
+	return sbc_rw_decode(cmd, SCSI_DIR_OUT, UINT32_MAX);
 }
 
 /* The written blocks must be on the medium to be verified: the write is

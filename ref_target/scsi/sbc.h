@@ -39,6 +39,11 @@
  * block command whose layout follows its CDB length (the 6-, 10-, 12- and
  * 16-byte forms of SBC-3 §5). */
 void sbc_lba_count(const struct scsi_cmd *cmd, uint64_t *lba, uint32_t *count, uint16_t *count_field);
+/* The decode of a block command: its LBA and count checked (-1 with sense
+ * set when not), cmd's lba/nblocks set, and its transfer: xfer_blocks
+ * blocks in direction dir (UINT32_MAX: the count), none when the count
+ * is 0 (rw.c). */
+int sbc_rw_decode(struct scsi_cmd *cmd, enum scsi_dir dir, uint32_t xfer_blocks);
 
 /* Whole blocks of OUT data received (RFC 7143 §11.4.5: the initiator's
  * expected data transfer length may be less than the CDB asks). Returns the count, or

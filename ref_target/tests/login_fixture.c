@@ -54,6 +54,24 @@ static uint16_t hook_bind(void *ctx, struct login_result *res)
 	return x->bind_status;
 }
 
+struct rt_params_cfg fx_params_cfg(void)
+{
+	return (struct rt_params_cfg){
+		.max_recv_data_segment_length = 65536,
+		.max_burst_length = 262144,
+		.first_burst_length = 65536,
+		.max_outstanding_r2t = 1,
+		.max_connections = 8,
+		.default_time2wait = 2,
+		.default_time2retain = 20,
+		.error_recovery_level = 0,
+		.initial_r2t = true,
+		.immediate_data = true,
+		.data_pdu_in_order = true,
+		.data_sequence_in_order = true,
+	};
+}
+
 void fx_init(struct fx *x)
 {
 	memset(x, 0, sizeof(*x));
@@ -87,21 +105,7 @@ void fx_init(struct fx *x)
 		.targets = x->targets,
 		.target_count = FX_T_COUNT,
 	};
-	/* RFC 7143 §13 defaults, except MaxConnections */
-	x->cfg.params = (struct rt_params_cfg){
-		.max_recv_data_segment_length = 65536,
-		.max_burst_length = 262144,
-		.first_burst_length = 65536,
-		.max_outstanding_r2t = 1,
-		.max_connections = 8,
-		.default_time2wait = 2,
-		.default_time2retain = 20,
-		.error_recovery_level = 0,
-		.initial_r2t = true,
-		.immediate_data = true,
-		.data_pdu_in_order = true,
-		.data_sequence_in_order = true,
-	};
+	x->cfg.params = fx_params_cfg();
 	x->hooks = (struct login_hooks){hook_check, hook_bind};
 	x->assigned_tsih = 0x1234;
 	fx_login_start(x, FX_PORTAL_V4);

@@ -56,6 +56,11 @@ struct fx {
 	struct login login;
 };
 
+/* The operational parameters the login and parameter tests offer:
+ * RFC 7143 §13 defaults, except MaxConnections 8 and a 64 KiB
+ * MaxRecvDataSegmentLength. */
+struct rt_params_cfg fx_params_cfg(void);
+
 void fx_init(struct fx *x);
 /* login_fini, then checks that every byte allocated was freed. */
 void fx_fini(struct fx *x);

@@ -6,14 +6,13 @@
  * pass. */
 #include <check.h>
 #include <fcntl.h>
-#include <linux/loop.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "backstore/bs.h"
+#include "loop_dev.h"
 
 #define BS 512u
 
@@ -43,43 +42,13 @@ static void remove_file(void)
 	path[0] = '\0';
 }
 
-/* Attach path to a free loop device (into loopdev); false if we may not. */
+/* Attach path to a free loop device (into loopdev); false, said, if we may not. */
 static bool loop_attach(void)
 {
-	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return false;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	bool ok = false;
-	for (int tries = 0; fd >= 0 && !ok && tries < 8; tries++) {
-		int n = ioctl(ctl, LOOP_CTL_GET_FREE);
-		if (n < 0)
-			break;
-		snprintf(loopdev, sizeof(loopdev), "/dev/loop%d", n);
-		int dev = open(loopdev, O_RDWR | O_CLOEXEC);
-		if (dev < 0)
-			break;
-		ok = ioctl(dev, LOOP_SET_FD, fd) == 0;
-		close(dev);
-	}
-	if (fd >= 0)
-		close(fd);
-	close(ctl);
-	if (!ok) {
-		fprintf(stderr, "test_bs_errors: no loop device here: block cases not exercised\n");
-		loopdev[0] = '\0';
-	}
-	return ok;
-}
-
-static void loop_detach(void)
-{
-	int dev = open(loopdev, O_RDWR | O_CLOEXEC);
-	if (dev >= 0) {
-		ioctl(dev, LOOP_CLR_FD, 0);
-		close(dev);
-	}
-	loopdev[0] = '\0';
+	if (loop_dev_attach(path, loopdev, sizeof(loopdev)))
+		return true;
+	fprintf(stderr, "test_bs_errors: no loop device here: block cases not exercised\n");
+	return false;
 }
 
 /* open of ops with p must fail with a message containing want. */
@@ -208,7 +177,7 @@ START_TEST(block_open_checks_block_size_against_the_device)
 	ck_assert_int_eq(submit(&s, RT_DISK_READ, 64 * BS, BS, buf), RT_DISK_ERR_READ); /* past its end */
 	bs_block_ops.close(&s);
 	bs_block_ops.close(&s);
-	loop_detach();
+	loop_dev_detach(loopdev);
 	remove_file();
 }
 END_TEST

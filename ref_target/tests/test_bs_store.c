@@ -6,16 +6,15 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/loop.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "backstore/bs.h"
 #include "backstore/ram.h"
+#include "loop_dev.h"
 
 #define SIZE (8u * 1024u * 1024u)
 #define BS 512u
@@ -25,46 +24,6 @@ static struct bs store;
 static char path[64];
 static char loopdev[32];
 static unsigned completions;
-
-/* Attach 'file' to a free loop device (its name into loopdev); false if
- * this machine does not let us. */
-static bool loop_attach(const char *file)
-{
-	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return false;
-	int fd = open(file, O_RDWR | O_CLOEXEC);
-	bool ok = false;
-	for (int tries = 0; fd >= 0 && !ok && tries < 8; tries++) {
-		int n = ioctl(ctl, LOOP_CTL_GET_FREE);
-		if (n < 0)
-			break;
-		snprintf(loopdev, sizeof(loopdev), "/dev/loop%d", n);
-		int dev = open(loopdev, O_RDWR | O_CLOEXEC);
-		if (dev < 0)
-			break;
-		ok = ioctl(dev, LOOP_SET_FD, fd) == 0; /* EBUSY: someone took it, try again */
-		close(dev);
-	}
-	if (fd >= 0)
-		close(fd);
-	close(ctl);
-	if (!ok)
-		loopdev[0] = '\0';
-	return ok;
-}
-
-static void loop_detach(void)
-{
-	if (loopdev[0] == '\0')
-		return;
-	int dev = open(loopdev, O_RDWR | O_CLOEXEC);
-	if (dev >= 0) {
-		ioctl(dev, LOOP_CLR_FD, 0);
-		close(dev);
-	}
-	loopdev[0] = '\0';
-}
 
 static void on_complete(void *ctx, struct rt_disk_io *io)
 {
@@ -89,7 +48,7 @@ static bool open_store(const char *type, uint64_t size)
 		ck_assert_int_ge(fd, 0);
 		ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
 		close(fd);
-		if (!loop_attach(path)) {
+		if (!loop_dev_attach(path, loopdev, sizeof(loopdev))) {
 			fprintf(stderr, "test_bs_store: no loop device here: block backstore not exercised\n");
 			unlink(path);
 			path[0] = '\0';
@@ -112,7 +71,7 @@ static bool open_store(const char *type, uint64_t size)
 static void close_store(void)
 {
 	store.ops->close(&store);
-	loop_detach();
+	loop_dev_detach(loopdev);
 	if (path[0]) {
 		unlink(path);
 		path[0] = '\0';
@@ -362,7 +321,7 @@ START_TEST(block_refuses_what_is_not_a_block_device_or_too_small)
 	struct bs_params p = {.path = path, .block_size = BS};
 	ck_assert_int_eq(bs_block_ops.open(&s, &p, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "not a block device"));
-	if (!loop_attach(path)) {
+	if (!loop_dev_attach(path, loopdev, sizeof(loopdev))) {
 		unlink(path);
 		return;
 	}
@@ -376,7 +335,7 @@ START_TEST(block_refuses_what_is_not_a_block_device_or_too_small)
 	ck_assert_uint_eq(s.size_bytes, 1 << 20);
 	ck_assert(!(s.caps & BS_CAP_UNMAP_ZEROES));
 	bs_block_ops.close(&s);
-	loop_detach();
+	loop_dev_detach(loopdev);
 	unlink(path);
 	path[0] = '\0';
 }

@@ -185,24 +185,34 @@ static void complete(void *ctx, struct rt_disk_io *io)
 	denv_disk_complete(ctx, io);
 }
 
-START_TEST(store_fills_geometry_from_a_file)
+/* A file of bytes named name in dir, configured as the one LU (file
+ * backstore, with the extra JSON member key), and the store opened over it
+ * (asserted). */
+static void open_file_lu(struct dcfg *d, struct denv *e, struct store *s, const char *dir, const char *name,
+			 off_t bytes, const char *key)
 {
-	char *dir = temp_dir();
 	char path[256], text[1024], err[DCFG_ERR_MAX];
-	snprintf(path, sizeof(path), "%s/disk.img", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
-	ck_assert_int_eq(ftruncate(fileno(f), 3u << 20), 0);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), bytes), 0);
 	fclose(f);
 	snprintf(text, sizeof(text),
 		 "{\"portals\": [{\"address\": \"127.0.0.1\"}], \"targets\": [],\n"
-		 " \"lus\": [{\"name\": \"f\", \"backstore\": \"file\", \"path\": \"%s\", \"block_size\": 4096}]}",
-		 path);
+		 " \"lus\": [{\"name\": \"f\", \"backstore\": \"file\", \"path\": \"%s\", %s}]}",
+		 path, key);
+	ck_assert_int_eq(load(d, text, err, sizeof(err)), 0);
+	denv_init(e, NULL, s, dir);
+	ck_assert_msg(store_open(s, d, complete, e, err, sizeof(err)) == 0, "%s", err);
+}
+
+START_TEST(store_fills_geometry_from_a_file)
+{
+	char *dir = temp_dir();
 	struct dcfg d;
 	struct denv e;
 	struct store s;
-	ck_assert_int_eq(load(&d, text, err, sizeof(err)), 0);
-	denv_init(&e, NULL, &s, dir);
-	ck_assert_msg(store_open(&s, &d, complete, &e, err, sizeof(err)) == 0, "%s", err);
+	open_file_lu(&d, &e, &s, dir, "disk.img", 3u << 20, "\"block_size\": 4096");
 	ck_assert_uint_eq(d.lus[0].blocks, (3u << 20) / 4096);
 	/* a write and a read through env->disk_submit, completed later */
 	uint8_t w[4096], r[4096];
@@ -291,22 +301,11 @@ END_TEST
 START_TEST(store_extends_a_file_to_the_configured_size)
 {
 	char *dir = temp_dir();
-	char path[256], text[1024], err[DCFG_ERR_MAX];
-	snprintf(path, sizeof(path), "%s/small.img", dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_int_eq(ftruncate(fileno(f), 1u << 20), 0);
-	fclose(f);
-	/* a file is extended to its size; a block device cannot be */
-	snprintf(text, sizeof(text),
-		 "{\"portals\": [{\"address\": \"127.0.0.1\"}], \"targets\": [],\n"
-		 " \"lus\": [{\"name\": \"f\", \"backstore\": \"file\", \"path\": \"%s\", \"size\": \"2M\"}]}",
-		 path);
 	struct dcfg d;
 	struct denv e;
 	struct store s;
-	ck_assert_int_eq(load(&d, text, err, sizeof(err)), 0);
-	denv_init(&e, NULL, &s, dir);
-	ck_assert_msg(store_open(&s, &d, complete, &e, err, sizeof(err)) == 0, "%s", err);
+	/* a file is extended to its size; a block device cannot be */
+	open_file_lu(&d, &e, &s, dir, "small.img", 1u << 20, "\"size\": \"2M\"");
 	ck_assert_uint_eq(d.lus[0].blocks, (2u << 20) / 512);
 	store_close(&s);
 	denv_fini(&e);

@@ -7,6 +7,7 @@
 #include "core/limits.h"
 #include "core/param.h"
 #include "fake_env.h"
+#include "login_fixture.h"
 
 static struct fake_env fe;
 static struct rt_params_cfg ours;
@@ -17,19 +18,7 @@ static char answer_text[512];
 static void setup(void)
 {
 	fake_env_init(&fe, 0);
-	ours = (struct rt_params_cfg){
-		.max_recv_data_segment_length = 65536,
-		.max_burst_length = 262144,
-		.first_burst_length = 65536,
-		.max_outstanding_r2t = 1,
-		.max_connections = 8,
-		.default_time2wait = 2,
-		.default_time2retain = 20,
-		.initial_r2t = true,
-		.immediate_data = true,
-		.data_pdu_in_order = true,
-		.data_sequence_in_order = true,
-	};
+	ours = fx_params_cfg();
 	param_neg_init(&neg, &ours, false, true);
 	text_buf_init(&out, &fe.env, RT_TEXT_MAX);
 }

@@ -9,6 +9,8 @@
 # check: make test's sim-determinism (seeds) and scenarios-determinism
 # (the scenario library, scenarios/[0-9]*.scn) both run it.
 set -uo pipefail
+# shellcheck source=sim/tests/worlds.sh
+. "$(dirname "$0")/worlds.sh"
 [ $# -ge 2 ] || { echo "usage: determinism.sh ISIM WORLD... (a seed number or a FILE.scn)" >&2; exit 2; }
 isim=$1
 shift
@@ -16,10 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 same=0 bad=0
 for world in "$@"; do
-	case "$world" in
-	*.scn) how=(--scenario "$world") ;;
-	*) how=(--seed "$world") ;;
-	esac
+	world_how "$world"
 	out=$("$isim" run "${how[@]}" --check-determinism 2>&1)
 	echo "$out" | sed -n '1p;/^determinism/p'
 	if ! echo "$out" | grep -q '^determinism: same world twice'; then

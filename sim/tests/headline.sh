@@ -7,14 +7,13 @@
 # pick some whose I/O fails for other reasons than multipath (a
 # reservation conflict) and some where multipath fails it.
 set -uo pipefail
+# shellcheck source=sim/tests/worlds.sh
+. "$(dirname "$0")/worlds.sh"
 isim=$1
 shift
 bad=0
 for world in "$@"; do
-	case "$world" in
-	*.scn) how=(--scenario "$world") ;;
-	*) how=(--seed "$world") ;;
-	esac
+	world_how "$world"
 	out=$("$isim" run "${how[@]}" 2>&1)
 	head=$(echo "$out" | sed -n 's/.* ios \([0-9]*\) (\([0-9]*\) ok, \([0-9]*\) failed, \([0-9]*\) of them by multipath).*/\1 \2 \3 \4/p')
 	ok=$(echo "$out" | sed -n 's/.* io_ok=\([0-9]*\) .*/\1/p')

@@ -12,6 +12,8 @@
 # count matters: a PDU the dissector misframes is often dropped silently
 # rather than flagged (sim/host/pcap_out.h, digests).
 set -uo pipefail
+# shellcheck source=sim/tests/worlds.sh
+. "$(dirname "$0")/worlds.sh"
 isim=$1
 shift
 command -v tshark >/dev/null || { echo "tshark missing (tools/deps.sh installs it)"; exit 1; }
@@ -19,10 +21,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bad=0 pdus_all=0
 for world in "$@"; do
-	case "$world" in
-	*.scn) how=(--scenario "$world") ;;
-	*) how=(--seed "$world") ;;
-	esac
+	world_how "$world"
 	rm -f "$tmp/w.pcap" "$tmp/w.jsonl"
 	"$isim" run "${how[@]}" --pcap "$tmp/w.pcap" --trace "$tmp/w.jsonl" --pdus >/dev/null 2>&1
 	if [ ! -s "$tmp/w.pcap" ] || [ ! -s "$tmp/w.jsonl" ]; then

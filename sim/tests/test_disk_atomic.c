@@ -5,74 +5,33 @@
 
 #include "sim/infra/disk.h"
 #include "sim/base/time.h"
-#include "tmem.h"
+#include "tdisk.h"
 
 #define AT_BLOCKS 256u
 #define AT_BS 512u
 #define AT_RUN 16u /* blocks per write */
 
-struct ah {
-	struct tmem m;
-	struct evq q;
-	struct sim_trace tr;
-	struct disk d;
-	unsigned done;
-	enum rt_disk_status last;
-};
-
-static void a_done(void *ctx, int gw, struct rt_disk_io *io)
-{
-	(void)gw;
-	struct ah *h = ctx;
-	h->done++;
-	h->last = io->status;
-}
-
-static void a_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint8_t *data, bool durable)
-{
-	(void)ctx, (void)gw, (void)lba, (void)n, (void)data, (void)durable;
-}
-
 /* A disk with a volatile cache that keeps half of the dirty blocks a
  * power loss finds. */
-static void a_setup(struct ah *h, uint64_t seed)
+static void a_setup(struct tdisk *h, uint64_t seed)
 {
-	memset(h, 0, sizeof(*h));
-	tmem_init(&h->m);
-	evq_init(&h->q, &h->m.mem);
-	trace_init(&h->tr, 0);
 	struct disk_params p = { .blocks = AT_BLOCKS, .block_size = AT_BS, .read_lat = { .min_ns = SIM_US(10) },
 		.write_lat = { .min_ns = SIM_US(10) }, .flush_lat = { .min_ns = SIM_US(10) },
 		.volatile_cache = true, .destage_ppm = 500000 };
-	struct disk_ops ops = { h, a_done, a_applied };
-	struct sim_rng rng;
-	rng_stream(&rng, seed, "disk", 0);
-	disk_init(&h->d, &h->m.mem, &h->q, &h->tr, &rng, &p, &ops);
+	tdisk_setup(h, &p, seed);
 }
 
-static void a_teardown(struct ah *h)
-{
-	disk_fini(&h->d);
-	evq_fini(&h->q);
-	ck_assert_uint_eq(h->m.live, 0);
-}
-
-static enum rt_disk_status a_write(struct ah *h, uint32_t flags, uint64_t lba, uint8_t value)
+static enum rt_disk_status a_write(struct tdisk *h, uint32_t flags, uint64_t lba, uint8_t value)
 {
 	static uint8_t w[AT_RUN * AT_BS];
 	memset(w, value, sizeof(w));
 	struct rt_disk_io io = { .op = RT_DISK_WRITE, .flags = flags, .offset = lba * AT_BS, .len = sizeof(w), .buf = w };
-	unsigned before = h->done;
-	disk_submit(&h->d, 0, &io);
-	while (h->done == before && evq_run_one(&h->q, UINT64_MAX))
-		;
-	ck_assert_uint_eq(h->done, before + 1);
-	return h->last;
+	return tdisk_run(h, &io);
 }
 
 /* Blocks of the run at lba that hold value (after the power loss, the
  * durable media is what reads see). */
-static unsigned a_count(const struct ah *h, uint64_t lba, uint8_t value)
+static unsigned a_count(const struct tdisk *h, uint64_t lba, uint8_t value)
 {
 	unsigned n = 0;
 	for (uint64_t b = lba; b < lba + AT_RUN; b++)
@@ -84,7 +43,7 @@ START_TEST(power_loss_never_tears_an_atomic_write)
 {
 	unsigned torn_plain = 0;
 	for (uint64_t seed = 1; seed <= 20; seed++) {
-		struct ah h;
+		struct tdisk h;
 		a_setup(&h, seed);
 		/* runs 0..7 atomic, 8..15 plain, none with FUA */
 		for (uint64_t i = 0; i < AT_BLOCKS / AT_RUN; i++)
@@ -97,7 +56,7 @@ START_TEST(power_loss_never_tears_an_atomic_write)
 			else
 				torn_plain += kept > 0 && kept < AT_RUN;
 		}
-		a_teardown(&h);
+		tdisk_teardown(&h);
 	}
 	ck_assert_uint_gt(torn_plain, 0); /* the fault is real for plain writes */
 }
@@ -107,14 +66,14 @@ START_TEST(a_failed_atomic_write_writes_nothing)
 {
 	unsigned partial_plain = 0;
 	for (uint64_t seed = 1; seed <= 20; seed++) {
-		struct ah h;
+		struct tdisk h;
 		a_setup(&h, seed);
 		disk_set_bad_range(&h.d, AT_RUN - 1, AT_RUN); /* the last block of the first run */
 		ck_assert_int_eq(a_write(&h, RT_DISK_ATOMIC, 0, 'a'), RT_DISK_ERR_WRITE);
 		ck_assert_uint_eq(a_count(&h, 0, 'a'), 0);
 		ck_assert_int_eq(a_write(&h, 0, 0, 'p'), RT_DISK_ERR_WRITE);
 		partial_plain += a_count(&h, 0, 'p') > 0;
-		a_teardown(&h);
+		tdisk_teardown(&h);
 	}
 	ck_assert_uint_gt(partial_plain, 0);
 }

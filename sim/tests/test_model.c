@@ -5,6 +5,7 @@
 #include "sim/infra/disk.h"
 #include "sim/infra/simnet.h"
 #include "sim/base/time.h"
+#include "tdisk.h"
 #include "tmem.h"
 
 /* ---- network ---- */
@@ -285,65 +286,25 @@ END_TEST
 
 /* ---- disk ---- */
 
-struct dh {
-	struct tmem m;
-	struct evq q;
-	struct sim_trace tr;
-	struct disk d;
-	unsigned done;
-	enum rt_disk_status last;
-};
-
-static void d_done(void *ctx, int gw, struct rt_disk_io *io)
+static struct tdisk *disk_setup(uint32_t destage_ppm)
 {
-	(void)gw;
-	struct dh *h = ctx;
-	h->done++;
-	h->last = io->status;
-}
-
-static void d_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint8_t *data, bool durable)
-{
-	(void)ctx, (void)gw, (void)lba, (void)n, (void)data, (void)durable;
-}
-
-static struct dh *disk_setup(uint32_t destage_ppm)
-{
-	static struct dh h;
-	memset(&h, 0, sizeof(h));
-	tmem_init(&h.m);
-	evq_init(&h.q, &h.m.mem);
-	trace_init(&h.tr, 0);
+	static struct tdisk h;
 	struct disk_params p = { .blocks = 64, .block_size = 512, .read_lat = { .min_ns = SIM_US(10) },
 		.write_lat = { .min_ns = SIM_US(10), .exp_mean_ns = SIM_US(100) }, .flush_lat = { .min_ns = SIM_US(10) },
 		.volatile_cache = true, .destage_ppm = destage_ppm };
-	struct disk_ops ops = { &h, d_done, d_applied };
-	struct sim_rng rng;
-	rng_stream(&rng, 5, "disk", 0);
-	disk_init(&h.d, &h.m.mem, &h.q, &h.tr, &rng, &p, &ops);
+	tdisk_setup(&h, &p, 5);
 	return &h;
 }
 
-static void disk_teardown(struct dh *h)
-{
-	disk_fini(&h->d);
-	evq_fini(&h->q);
-	ck_assert_uint_eq(h->m.live, 0);
-}
-
-static void io_run(struct dh *h, enum rt_disk_op op, uint32_t flags, uint64_t lba, uint32_t n, uint8_t *buf)
+static void io_run(struct tdisk *h, enum rt_disk_op op, uint32_t flags, uint64_t lba, uint32_t n, uint8_t *buf)
 {
 	struct rt_disk_io io = { .op = op, .flags = flags, .offset = lba * 512, .len = (uint64_t)n * 512, .buf = buf };
-	unsigned before = h->done;
-	disk_submit(&h->d, 0, &io);
-	while (h->done == before && evq_run_one(&h->q, UINT64_MAX))
-		;
-	ck_assert_uint_eq(h->done, before + 1);
+	tdisk_run(h, &io);
 }
 
 START_TEST(disk_loses_unflushed_writes_on_power_loss_but_not_fua_or_flushed)
 {
-	struct dh *h = disk_setup(0);
+	struct tdisk *h = disk_setup(0);
 	uint8_t a[512], b[512], c[512], r[512];
 	memset(a, 'a', 512);
 	memset(b, 'b', 512);
@@ -362,13 +323,13 @@ START_TEST(disk_loses_unflushed_writes_on_power_loss_but_not_fua_or_flushed)
 	io_run(h, RT_DISK_READ, 0, 3, 1, r);
 	ck_assert_uint_eq(r[0], 0);
 	ck_assert_uint_eq(h->d.stats.lost_blocks, 1);
-	disk_teardown(h);
+	tdisk_teardown(h);
 }
 END_TEST
 
 START_TEST(disk_power_loss_can_tear_a_multi_block_write)
 {
-	struct dh *h = disk_setup(500000);
+	struct tdisk *h = disk_setup(500000);
 	static uint8_t w[32 * 512], r[32 * 512];
 	memset(w, 'w', sizeof(w));
 	io_run(h, RT_DISK_WRITE, 0, 0, 32, w);
@@ -379,13 +340,13 @@ START_TEST(disk_power_loss_can_tear_a_multi_block_write)
 		kept += r[i * 512] == 'w';
 	ck_assert(kept > 0 && kept < 32); /* part of one write survived */
 	ck_assert_uint_eq(kept, h->d.stats.torn_blocks);
-	disk_teardown(h);
+	tdisk_teardown(h);
 }
 END_TEST
 
 START_TEST(disk_bad_range_fails_reads_and_writes_with_medium_errors)
 {
-	struct dh *h = disk_setup(0);
+	struct tdisk *h = disk_setup(0);
 	uint8_t b[512 * 4] = { 0 };
 	disk_set_bad_range(&h->d, 10, 12);
 	io_run(h, RT_DISK_READ, 0, 8, 4, b);
@@ -394,26 +355,26 @@ START_TEST(disk_bad_range_fails_reads_and_writes_with_medium_errors)
 	ck_assert_int_eq(h->last, RT_DISK_ERR_WRITE);
 	io_run(h, RT_DISK_READ, 0, 12, 4, b);
 	ck_assert_int_eq(h->last, RT_DISK_OK);
-	disk_teardown(h);
+	tdisk_teardown(h);
 }
 END_TEST
 
 START_TEST(disk_fenced_gateway_cannot_write)
 {
-	struct dh *h = disk_setup(0);
+	struct tdisk *h = disk_setup(0);
 	uint8_t b[512];
 	memset(b, 1, 512);
 	disk_fence(&h->d, 0, true);
 	io_run(h, RT_DISK_WRITE, 0, 5, 1, b);
 	ck_assert_int_eq(h->last, RT_DISK_ERR_FENCED);
 	ck_assert_uint_eq(disk_block(&h->d, 5)[0], 0);
-	disk_teardown(h);
+	tdisk_teardown(h);
 }
 END_TEST
 
 START_TEST(disk_forgets_a_crashed_gateway_but_its_writes_land)
 {
-	struct dh *h = disk_setup(0);
+	struct tdisk *h = disk_setup(0);
 	uint8_t b[512];
 	memset(b, 7, 512);
 	struct rt_disk_io io = { .op = RT_DISK_WRITE, .offset = 512 * 9, .len = 512, .buf = b };
@@ -424,13 +385,13 @@ START_TEST(disk_forgets_a_crashed_gateway_but_its_writes_land)
 		;
 	ck_assert_uint_eq(h->done, 0);
 	ck_assert_uint_eq(disk_block(&h->d, 9)[0], 7);
-	disk_teardown(h);
+	tdisk_teardown(h);
 }
 END_TEST
 
 START_TEST(disk_keeps_small_state_across_everything)
 {
-	struct dh *h = disk_setup(0);
+	struct tdisk *h = disk_setup(0);
 	char buf[16];
 	ck_assert_int_eq(disk_state_load(&h->d, "pr", buf, sizeof(buf)), -1);
 	ck_assert_int_eq(disk_state_save(&h->d, "pr", "abc", 3), 0);
@@ -438,7 +399,7 @@ START_TEST(disk_keeps_small_state_across_everything)
 	disk_power_loss(&h->d);
 	ck_assert_int_eq(disk_state_load(&h->d, "pr", buf, sizeof(buf)), 4);
 	ck_assert_int_eq(memcmp(buf, "abcd", 4), 0);
-	disk_teardown(h);
+	tdisk_teardown(h);
 }
 END_TEST
 
