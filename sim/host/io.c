@@ -32,6 +32,13 @@ static void host_free(void *ctx, void *p, size_t n)
 
 const struct sim_mem host_mem = { host_alloc, host_free, NULL };
 
+/* The real clock, on purpose and only here: sim/host/ is the one folder of
+ * sim/ that may touch the OS (sim/README.md). It times isim itself for the
+ * speed figures (wall s, simulated s per wall s) printed beside a world's
+ * result and kept out of every compared output (the swarm report's last
+ * line, the results file's wall_ns). No world reads it: the simulated
+ * clock is sim/base/evq's, handed to the engine through rt_env.now_ns, so
+ * the same seed is the same world whatever this returns. */
 uint64_t wall_ns(void)
 {
 	struct timespec ts;
