@@ -46,6 +46,9 @@ fi
 
 mkdir -p "$CACHE/debootstrap" "$CACHE/archives/partial" /var/tmp
 ROOT=$(mktemp -d /var/tmp/iscsi-sim-fresh.XXXXXX)
+# Free space decides whether a run can finish (the build, the guests' images
+# and the tests' traces take a few GB): say it first, where a log shows it.
+echo "[fresh-root] $ROOT: $(df -h --output=avail /var/tmp | tail -n 1 | tr -d ' ') free on /var/tmp"
 
 # mounted_under DIR: the mount points at or below DIR, deepest first.
 mounted_under() {
