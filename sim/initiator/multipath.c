@@ -408,7 +408,17 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		 * re-reads them); a group known to be standby is activated when
 		 * nothing better is left. */
 		bool known = !mp->cfg->alua || path->alua_state == ALUA_STANDBY || path->alua_state == ALUA_UNAVAILABLE;
-		if (!known)
+		/* Linux fails the I/O back to dm-multipath (scsi_dh_alua leaves
+		 * 02/04/0B to the midlayer, which ends it with an I/O error;
+		 * alua_prep_fn refuses a known-standby path the same way), and
+		 * dm-multipath fails the path: with failback=manual that is what
+		 * moves the host off a standby group once a better one is back.
+		 * The checker reinstates it later (TUR works in standby). Only
+		 * when a better group exists: otherwise the wait below (and an
+		 * explicit activation) is what the host does. */
+		if (better_than_standby(mp))
+			fail_path(mp, pi, "path_fail_standby");
+		else if (!known)
 			path->next_check = mp->now;
 		else if (!better_than_standby(mp))
 			request_activation(mp, pi);
