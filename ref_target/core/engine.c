@@ -334,7 +334,17 @@ void rt_engine_shutdown(struct rt_engine *eng)
 
 bool rt_engine_idle(const struct rt_engine *eng)
 {
-	return eng->nconns == 0;
+	if (eng->nconns != 0)
+		return false;
+	/* A closed session lives until its last task is done, and a task
+	 * whose write is in the storage path is not done: a stop that ended
+	 * here would let that write land after the process is gone, and
+	 * after whatever the next owner of the storage wrote (SAM-5 §5.6: a
+	 * task ends when the device server is done with it). */
+	for (const struct session *s = eng->sessions; s; s = s->next)
+		if (s->nactive != 0)
+			return false;
+	return true;
 }
 
 void rt_engine_stats(const struct rt_engine *eng, struct rt_stats *out)

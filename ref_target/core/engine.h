@@ -59,7 +59,8 @@ uint64_t rt_next_deadline(const struct rt_engine *eng);
 /* Begin a graceful stop: ask every session to log out (Async Message,
  * RFC 7143 §11.9.1 AsyncEvent 1), refuse new logins, drop what is left
  * after logout_timeout_ms. rt_engine_idle() turns true when no connection
- * remains. */
+ * remains and no task is left, none of them waiting for the storage: only
+ * then may the process end (or the simulator drop the engine). */
 void rt_engine_shutdown(struct rt_engine *eng);
 bool rt_engine_idle(const struct rt_engine *eng);
 

@@ -377,6 +377,28 @@ START_TEST(engine_takes_a_long_cdb_from_an_extended_cdb_ahs)
 }
 END_TEST
 
+/* A stop is over only when the storage is done with every task: a write
+ * still in the storage path after the last connection closed would
+ * otherwise land after the process (or the simulated gateway) is gone. */
+START_TEST(engine_is_not_idle_while_a_write_is_in_the_storage_path)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS];
+	memset(w, 0x5a, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 40, 1);
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | SCSI_ATTR_SIMPLE, BS, w, BS);
+	ck_assert_uint_eq(F.npending, 1);
+	rt_engine_shutdown(E);
+	F.now_ns = rt_next_deadline(E); /* the logout window ends: connections dropped */
+	rt_on_time(E);
+	ck_assert(F.conns[1].closed);
+	ck_assert(!rt_engine_idle(E)); /* the write is still at the disk */
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	ck_assert(rt_engine_idle(E));
+}
+END_TEST
+
 START_TEST(engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass)
 {
 	login_ok(NULL, 0);
@@ -457,6 +479,7 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, engine_takes_a_long_cdb_from_an_extended_cdb_ahs);
 	tcase_add_test(tc, engine_drops_a_connection_whose_ordered_write_holds_a_task_back);
 	tcase_add_test(tc, engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass);
+	tcase_add_test(tc, engine_is_not_idle_while_a_write_is_in_the_storage_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -129,21 +129,31 @@ static bool may_write(struct disk *d, struct disk_rec *r)
 	if (!d->p.exclusive_lock)
 		return true;
 	if (r->instance < d->dead_below[g]) {
-		/* The blocklisted instance learns it here and reopens later. */
-		if (d->reopen_at[g] == UINT64_MAX)
+		/* The blocklisted instance learns it here and reopens later;
+		 * a write of an earlier life, refused after a restart, teaches
+		 * the living instance nothing. */
+		if (r->instance == d->instance[g] && d->reopen_at[g] == UINT64_MAX)
 			d->reopen_at[g] = d->q->now + d->p.reopen_delay_ns;
 		return false;
 	}
-	if (d->lock_owner != g) {
+	/* The lock belongs to a client instance, not to a gateway: a gateway
+	 * restarted is a new librbd client, which breaks and blocklists its
+	 * own previous life like anyone else's (so a write that life left in
+	 * the storage path cannot land over what the new one writes). */
+	if (d->lock_owner != g || d->lock_instance != r->instance) {
 		if (d->lock_owner >= 0) {
 			int old = d->lock_owner;
-			d->dead_below[old] = d->instance[old] + 1;
-			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_transfer", g, old, 0, 0, ",\"from\":%d", old);
+			if (d->dead_below[old] < d->lock_instance + 1)
+				d->dead_below[old] = d->lock_instance + 1;
+			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_transfer", g, old, 0, 0,
+				",\"from\":%d,\"from_instance\":%llu,\"instance\":%llu", old,
+				(unsigned long long)d->lock_instance, (unsigned long long)r->instance);
 		} else {
 			/* The first owner: the picture draws who holds the lock from here. */
 			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_acquired", g, -1, 0, 0, NULL);
 		}
 		d->lock_owner = g;
+		d->lock_instance = r->instance;
 		d->stats.lock_transfers++;
 	}
 	return true;

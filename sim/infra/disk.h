@@ -20,7 +20,10 @@
  * that instance has in flight or submits later fails with FENCED, until
  * it has seen such a failure and reopened (after reopen_delay) as a new
  * instance. A gateway that froze and woke up with old writes queued (a
- * zombie) thus cannot land them after another gateway took over.
+ * zombie) thus cannot land them after another gateway took over. The lock
+ * is an instance's, not a gateway's (as in Ceph, where every client
+ * instance has its own identity): a restarted gateway breaks and
+ * blocklists its own previous life at its first write.
  *
  * Also keeps the small durable key/value state of rt_env.state_save,
  * shared by all gateways and surviving their crashes.
@@ -93,6 +96,7 @@ struct disk {
 	/* exclusive lock: the owner, each gateway's client instance, and the
 	 * instances below which its I/O is blocklisted */
 	int lock_owner;
+	uint64_t lock_instance; /* the owner's client instance */
 	uint64_t instance[DISK_GWS_MAX];
 	uint64_t dead_below[DISK_GWS_MAX];
 	uint64_t reopen_at[DISK_GWS_MAX]; /* SIM_NEVER: not reopening */
