@@ -360,6 +360,13 @@ int cmd_protocol(int argc, char **argv)
 	static struct ps_ctx ctx;
 	static char pdus[PROTO_LOG_TEXT];
 	uint64_t t0 = pw_now_ns();
+	/* A URL's USER%SECRET is not printed (CI logs): USER%***. */
+	char shown_url[1024];
+	const char *at = strchr(o.url, '@'), *pct = strchr(o.url, '%');
+	if (at != NULL && pct != NULL && pct < at)
+		snprintf(shown_url, sizeof(shown_url), "%.*s%%***%s", (int)(pct - o.url), o.url, at);
+	else
+		snprintf(shown_url, sizeof(shown_url), "%s", o.url);
 	for (unsigned i = 0; i < n; i++) {
 		const struct ps_test *t = tests[i];
 		if (!selected(o.tests, t->id))
@@ -374,7 +381,7 @@ int cmd_protocol(int argc, char **argv)
 			(double)(pw_now_ns() - ts) / 1e9, ctx.detail);
 		if (v == PS_FAIL) {
 			outf(&po, "  %s\n%s", t->desc, pdus);
-			outf(&po, "  rerun: isim protocol --url '%s'%s%s%s --test %s --seed %llu\n", o.url,
+			outf(&po, "  rerun: isim protocol --url '%s'%s%s%s --test %s --seed %llu\n", shown_url,
 				o.url2 ? " --url2 '" : "", o.url2 ? o.url2 : "", o.url2 ? "'" : "", t->id,
 				(unsigned long long)o.cfg.seed);
 			if (o.chap || o.mutual)
