@@ -91,5 +91,7 @@ int cmd_merge(const struct opts *o);   /* cmd_swarm.c */
 int cmd_shrink(const struct opts *o);  /* cmd_shrink.c */
 int cmd_params(const struct opts *o);  /* cmd_shrink.c */
 int cmd_bench(const struct opts *o);   /* cmd_bench.c */
+/* cmd_protocol.c: the protocol suite against a real target; its own argv parser. */
+int cmd_protocol(int argc, char **argv);
 
 #endif

@@ -20,6 +20,9 @@
  *   isim shrink --seed N [--scenario FILE] [-o FILE]
  *   isim params --seed N          print the world a seed draws, as a scenario
  *   isim bench --seeds A..B       simulated seconds per wall second
+ *   isim protocol --url iscsi://HOST[:PORT]/IQN/LUN ...
+ *            the iSCSI protocol suite against a real target over loopback
+ *            TCP (host/cmd_protocol.c says the options; --list the tests)
  * Every value is parsed whole (a number is all digits, in range) and a
  * file that cannot be written is an error. Exit status: 0 pass; 1 a world
  * failed or missed its expectation; 2 bad command line, or a file that
@@ -105,6 +108,9 @@ static void usage(FILE *f)
 	fputs("usage: (run, swarm, shrink, params, bench may add --set 'SCENARIO LINE', repeatable)\n", f);
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "       %s\n", commands[i].usage);
+	fputs("       isim protocol --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN [--url2 URL] [--chap U:S] [--mutual U:S]\n"
+	      "                     [--test ID,...] [--seed N] [--timeout S] [--out DIR] [--allow-remote] [--list]\n",
+		f);
 	fputs("  --shard I/N runs the seeds s of A..B with (s - A) mod N == I - 1 (I counted from 1);\n"
 	      "  isim merge combines the shards' --results files into the report of the whole range.\n",
 		f);
@@ -284,9 +290,11 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "protocol") == 0)
+		return cmd_protocol(argc, argv);
 	const struct command *c = find_cmd(argv[1]);
 	if (c == NULL)
-		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench)", argv[1]);
+		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol)", argv[1]);
 	o.cmd = c->name;
 	o.bit = c->bit;
 	int rc = parse_args(argc, argv, &o);

@@ -41,6 +41,7 @@ void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uin
 	for (unsigned i = 0; i < OPROTO_ABORTED_MAX; i++)
 		o->aborted[i] = ISCSI_TAG_RESERVED;
 	o->logout_itt = ISCSI_TAG_RESERVED;
+	o->text_itt = ISCSI_TAG_RESERVED;
 }
 
 void oproto_fini(struct oproto *o)
@@ -148,17 +149,28 @@ static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 
 /* ---- initiator PDUs ---- */
 
+/* Every non-immediate command PDU takes the next CmdSN inside the
+ * window (§4.2.2.1, §3.2.2.1): SCSI commands, and NOP-Out, Text, TMF and
+ * Logout requests sent without the I bit. */
+static bool ini_cmdsn(struct oproto *o, const uint8_t *bhs)
+{
+	uint32_t cmdsn = pdu_w(bhs, PDU_INI_CMDSN);
+	if (pdu_immediate(bhs))
+		return true;
+	if (o->have_window && sn_lt(o->max_cmdsn, cmdsn))
+		return fail(o, "initiator CmdSN %u beyond MaxCmdSN %u", cmdsn, o->max_cmdsn);
+	if (o->have_cmdsn && cmdsn != o->next_cmdsn)
+		return fail(o, "initiator CmdSN %u, expected %u", cmdsn, o->next_cmdsn);
+	o->next_cmdsn = cmdsn + 1;
+	return true;
+}
+
 static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
 	uint32_t itt = pdu_itt(bhs), cmdsn = pdu_w(bhs, PDU_INI_CMDSN);
-	if (!pdu_immediate(bhs)) {
-		if (o->have_window && sn_lt(o->max_cmdsn, cmdsn))
-			return fail(o, "initiator CmdSN %u beyond MaxCmdSN %u", cmdsn, o->max_cmdsn);
-		if (o->have_cmdsn && cmdsn != o->next_cmdsn)
-			return fail(o, "initiator CmdSN %u, expected %u", cmdsn, o->next_cmdsn);
-		o->next_cmdsn = cmdsn + 1;
-	}
+	if (!ini_cmdsn(o, bhs))
+		return false;
 	if (task_find(o, itt) != NULL)
 		return fail(o, "ITT 0x%x reused while its task is live", itt);
 	if (o->ntasks == OPROTO_TASKS_MAX)
@@ -214,8 +226,10 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 	case ISCSI_OP_NOP_OUT:
 		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED)
 			put_slot(o->nop_itt, OPROTO_PINGS_MAX, pdu_itt(bhs));
-		return true;
+		return ini_cmdsn(o, bhs);
 	case ISCSI_OP_TMF_REQ:
+		if (!ini_cmdsn(o, bhs))
+			return false;
 		for (unsigned i = 0; i < OPROTO_TMFS_MAX; i++) {
 			if (o->tmf_itt[i] == ISCSI_TAG_RESERVED) {
 				o->tmf_itt[i] = pdu_itt(bhs);
@@ -226,8 +240,10 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		return true;
 	case ISCSI_OP_LOGOUT_REQ:
 		o->logout_itt = pdu_itt(bhs);
-		return true;
+		return ini_cmdsn(o, bhs);
 	case ISCSI_OP_TEXT_REQ:
+		o->text_itt = pdu_itt(bhs);
+		return ini_cmdsn(o, bhs);
 	case ISCSI_OP_SNACK:
 		return true;
 	default:
@@ -434,7 +450,12 @@ static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 	case ISCSI_OP_ASYNC:
 		return true;
 	case ISCSI_OP_TEXT_RSP:
-		return fail(o, "Text Response without a Text Request");
+		/* §11.11: a Text Response answers the Text Request in progress. */
+		if (pdu_itt(bhs) != o->text_itt || o->text_itt == ISCSI_TAG_RESERVED)
+			return fail(o, "Text Response for ITT 0x%x without a Text Request", pdu_itt(bhs));
+		if (pdu_final(bhs))
+			o->text_itt = ISCSI_TAG_RESERVED;
+		return true;
 	default:
 		return fail(o, "target sent reserved opcode 0x%02x", op);
 	}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# protocol.sh BUILD: the protocol suite's own test (run inside
+# tools/netns-run.sh: reftarget listens on the namespace's loopback).
+#   1. reftarget, open access: every test PASS or NA;
+#   2. reftarget requiring CHAP (and mutual CHAP): every test PASS or NA,
+#      the CHAP tests PASS;
+#   3. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
+#      one past what its task pool admits): ffp.window-full FAILs, so the
+#      suite can fail;
+#   4. the suite refuses a non-loopback URL, and a URL without IQN/LUN.
+# Results under BUILD/protocol-test/. Ends with a summary line.
+set -uo pipefail
+build=${1:?usage: protocol.sh BUILD}
+cd "$(dirname "$0")/../.."
+[ "${RT_IN_NETNS:-}" = 1 ] || { echo "run me through tools/netns-run.sh"; exit 2; }
+isim=$build/rel/isim
+out=$build/protocol-test
+rm -rf "$out"
+mkdir -p "$out"
+PORT=3300
+IQN=iqn.2026-12.org.iscsi-sim:protocol
+USER=suite SECRET=suite-secret-123 MUSER=tgt MSECRET=target-secret-456
+pids=()
+stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=(); }
+trap stop EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# start BIN PORT [reftarget flags]: one daemon on 127.0.0.1:PORT, RAM LU.
+start() {
+	local bin=$1 port=$2
+	shift 2
+	"$bin" --portal "127.0.0.1:$port" --target "$IQN" --lun ram:64M --state-dir "$out/state-$port" -q "$@" \
+		>"$out/reftarget-$port.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "reftarget did not listen on $port"; tail -5 "$out/reftarget-$port.log"; return 1
+}
+
+# suite NAME ARGS...: run the suite, keep its output; its exit status.
+suite() {
+	local name=$1
+	shift
+	timeout 600 "$isim" protocol --out "$out/$name" "$@" >"$out/$name.out" 2>&1
+}
+
+start "$build/rel/reftarget" $PORT || exit 1
+if suite open --url "iscsi://127.0.0.1:$PORT/$IQN/0" && grep -q '^protocol: .* 0 fail' "$out/open.out"; then
+	ok "reftarget: $(tail -1 "$out/open.out")"
+else
+	bad "reftarget: $(tail -1 "$out/open.out")"; grep -A12 '^FAIL' "$out/open.out" | head -60
+fi
+
+start "$build/rel/reftarget" $((PORT + 1)) --chap "$USER:$SECRET" --mutual-chap "$MUSER:$MSECRET" || exit 1
+if suite chap --url "iscsi://127.0.0.1:$((PORT + 1))/$IQN/0" --chap "$USER:$SECRET" --mutual "$MUSER:$MSECRET" &&
+	! grep -E '^NA +login\.(chap|skip-security)' "$out/chap.out"; then
+	ok "reftarget with mutual CHAP: $(tail -1 "$out/chap.out")"
+else
+	bad "reftarget with mutual CHAP: $(tail -1 "$out/chap.out")"; grep -A12 '^FAIL' "$out/chap.out" | head -60
+fi
+
+start "$build/bug-maxcmdsn_off_by_one/reftarget" $((PORT + 2)) || exit 1
+suite bug --url "iscsi://127.0.0.1:$((PORT + 2))/$IQN/0" --test ffp.window-full
+if grep -q '^FAIL ffp.window-full' "$out/bug.out" && grep -q 'rerun: isim protocol' "$out/bug.out"; then
+	ok "planted bug maxcmdsn_off_by_one: ffp.window-full fails ($(grep '^FAIL' "$out/bug.out" | cut -c1-120))"
+else
+	bad "planted bug maxcmdsn_off_by_one was not caught: $(head -3 "$out/bug.out")"
+fi
+
+# Safety and strictness of the command line.
+if "$isim" protocol --url "iscsi://192.0.2.1:3260/$IQN/0" >"$out/remote.out" 2>&1; then
+	bad "a non-loopback URL was accepted"
+elif [ $? = 2 ] && grep -q 'not a loopback address' "$out/remote.out"; then
+	ok "a non-loopback URL is refused with exit 2"
+else
+	bad "a non-loopback URL: $(head -2 "$out/remote.out")"
+fi
+if "$isim" protocol --url "iscsi://127.0.0.1:$PORT/$IQN" >"$out/nolun.out" 2>&1 || [ $? != 2 ]; then
+	bad "a URL without /LUN was not a usage error"
+else
+	ok "a URL without /LUN: $(head -1 "$out/nolun.out")"
+fi
+stop
+echo "summary: $pass passed, $fail failed"
+[ $fail -eq 0 ]
