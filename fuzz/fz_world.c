@@ -19,13 +19,14 @@
 /* Memory one connection and one session may hold at most, from the
  * engine's own limits: the receive staging buffer, the largest data
  * segment we accept, login/text buffers (RT_TEXT_MAX each way), held early
- * PDUs (SESS_EARLY_MAX) and task buffers (SESS_BUF_BYTES_MAX); 1 MiB
+ * PDUs (SESS_EARLY_MAX) and task buffers (the session's memory share,
+ * session_mem_max_bytes, core/mem.h); 1 MiB
  * covers the fixed structures (tasks, tx batches). */
 static size_t fz_world_bound(const struct rt_config *cfg)
 {
 	size_t mrdsl = cfg->params.max_recv_data_segment_length;
 	size_t per_conn = 64u * 1024u + mrdsl + 4u * RT_TEXT_MAX + (1u << 20);
-	size_t per_sess = SESS_BUF_BYTES_MAX + SESS_EARLY_MAX * (mrdsl + 256u) + (1u << 20);
+	size_t per_sess = cfg->params.session_mem_max_bytes + SESS_EARLY_MAX * (mrdsl + 256u) + (1u << 20);
 	return FZ_WORLD_CONNS * (per_conn + per_sess);
 }
 

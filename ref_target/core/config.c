@@ -74,6 +74,10 @@ void cfg_params_default(struct rt_params_cfg *p)
 		.nop_in_timeout_ms = 30000,
 		.login_timeout_ms = 15000,
 		.logout_timeout_ms = 10000,
+		.mem_budget_bytes = RT_MEM_BUDGET_DEFAULT,
+		.session_mem_max_bytes = RT_SESSION_MEM_MAX_DEFAULT,
+		.session_mem_min_bytes = RT_SESSION_MEM_MIN_DEFAULT,
+		.conn_unsent_max_bytes = RT_CONN_UNSENT_MAX_DEFAULT,
 	};
 }
 
@@ -539,6 +543,31 @@ static int check_range(struct cv *v, const char *key, uint32_t val, uint32_t lo,
 	return fail(v, p, "%u is outside %u..%u (%s)", val, lo, hi, section);
 }
 
+static int check_range64(struct cv *v, const char *key, uint64_t val, uint64_t lo, uint64_t hi,
+			 const char *section)
+{
+	if (val >= lo && val <= hi)
+		return 0;
+	char p[CFG_PATH_MAX];
+	snprintf(p, sizeof(p), "params.%s", key);
+	return fail(v, p, "%llu is outside %llu..%llu (%s)", (unsigned long long)val, (unsigned long long)lo,
+		    (unsigned long long)hi, section);
+}
+
+/* The memory budget and its shares (core/mem.h): each share fits in what
+ * contains it, so the admission rules can always be met by someone. */
+static int check_mem(struct cv *v, const struct rt_params_cfg *p)
+{
+	return check_range64(v, "mem_budget_bytes", p->mem_budget_bytes, RT_MEM_BUDGET_MIN, RT_MEM_BUDGET_MAX,
+			     "limits.h RT_MEM_BUDGET_MIN..MAX") ||
+	       check_range64(v, "session_mem_max_bytes", p->session_mem_max_bytes, RT_SESSION_MEM_FLOOR,
+			     p->mem_budget_bytes, "at least 1 MiB, at most mem_budget_bytes") ||
+	       check_range64(v, "session_mem_min_bytes", p->session_mem_min_bytes, RT_SESSION_MEM_FLOOR,
+			     p->session_mem_max_bytes, "at least 1 MiB, at most session_mem_max_bytes") ||
+	       check_range64(v, "conn_unsent_max_bytes", p->conn_unsent_max_bytes, RT_CONN_UNSENT_MIN,
+			     p->mem_budget_bytes, "at least 64 KiB, at most mem_budget_bytes");
+}
+
 static int check_params(struct cv *v, const struct rt_params_cfg *p)
 {
 	if (check_range(v, "max_recv_data_segment_length", p->max_recv_data_segment_length,
@@ -568,7 +597,7 @@ static int check_params(struct cv *v, const struct rt_params_cfg *p)
 	    check_range(v, "nop_in_timeout_ms", p->nop_in_timeout_ms, 1, UINT32_MAX,
 			"pings need a deadline for the answer"))
 		return -1;
-	return 0;
+	return check_mem(v, p);
 }
 
 int cfg_validate(const struct rt_config *cfg, char *err, size_t err_len)

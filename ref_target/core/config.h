@@ -71,6 +71,11 @@ struct rt_params_cfg {
 	uint32_t nop_in_timeout_ms;  /* no NOP-Out answer in time: drop the connection */
 	uint32_t login_timeout_ms;   /* a login phase longer than this is dropped */
 	uint32_t logout_timeout_ms;  /* after Async logout request, drop after this */
+	/* Memory (core/mem.h, limits.h RT_MEM_* for the defaults and why). */
+	uint64_t mem_budget_bytes;      /* the whole target: allocations + unsent bytes */
+	uint64_t session_mem_max_bytes; /* one session's share: task buffers + unsent */
+	uint64_t session_mem_min_bytes; /* what any session may still take when tight */
+	uint64_t conn_unsent_max_bytes; /* unsent bytes above which a connection is not read */
 };
 
 /* A target portal group: the portals it listens on and who may enter. */

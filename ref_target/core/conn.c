@@ -6,6 +6,7 @@
 
 #include "engine_int.h"
 #include "login.h"
+#include "mem.h"
 #include "pdu.h"
 #include "pdu_ops.h"
 #include "session.h"
@@ -49,6 +50,7 @@ void conn_free(struct conn *c)
 {
 	struct rt_engine *eng = c->eng;
 	assert(c->sess == NULL);
+	mem_conn_freed(c);
 	if (c->login) {
 		login_fini(c->login);
 		eng_free(eng, c->login, sizeof(*c->login));
@@ -113,8 +115,13 @@ void conn_send(struct conn *c, const uint8_t *bhs, const void *data, uint32_t le
 
 void conn_flush(struct conn *c)
 {
-	if (c->state != CONN_CLOSED && tx_flush(&c->tx) != 0)
+	if (c->state == CONN_CLOSED)
+		return;
+	if (tx_flush(&c->tx) != 0) {
 		conn_lost(c);
+		return;
+	}
+	mem_conn_unsent(c, c->tx.unsent);
 }
 
 void conn_reject(struct conn *c, const uint8_t *hdr, uint8_t reason)
@@ -466,6 +473,12 @@ void conn_feed(struct conn *c, const uint8_t *buf, size_t n)
 
 size_t conn_rx_space(struct conn *c, void **buf)
 {
+	/* Backpressure (mem.h): a peer that does not read its answers gets
+	 * no more of them until it does. */
+	if (!mem_conn_readable(c)) {
+		*buf = NULL;
+		return 0;
+	}
 	uint8_t *direct;
 	size_t room = rx_direct_space(&c->rx, &direct);
 	if (room >= CONN_DIRECT_MIN) {
@@ -557,6 +570,20 @@ void conn_time(struct conn *c, uint64_t now)
 	uint64_t ping_at = conn_next_ping(c);
 	if (ping_at && now >= ping_at)
 		conn_ping(c, now);
+}
+
+void conn_announce_window(struct conn *c)
+{
+	if (c->state != CONN_FFP)
+		return;
+	/* §11.19: ITT and TTT reserved: no answer wanted, StatSN not advanced. */
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_ITT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
+	conn_stamp(c, bhs, false);
+	conn_send(c, bhs, NULL, 0);
+	conn_flush(c);
 }
 
 void conn_request_logout(struct conn *c, uint32_t timeout_ms)

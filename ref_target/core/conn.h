@@ -79,6 +79,9 @@ struct conn {
 	uint64_t ping_deadline_ns; /* our NOP-In must be answered by then */
 	uint32_t ping_ttt;
 	uint64_t close_deadline_ns; /* after an Async logout request */
+	/* memory (mem.h) */
+	uint64_t unsent;         /* bytes the environment holds unsent for us */
+	bool rx_held;            /* not read: too many of them (backpressure) */
 	struct tx tx;            /* last: large */
 };
 
@@ -135,6 +138,9 @@ void conn_text(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t
 void conn_logout(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);   /* §11.14 */
 /* SNACK (§11.16): its data is discarded and the PDU rejected at ERL 0. */
 void conn_snack_pdu(struct conn *c, const struct rx *rx, bool data_ok);
+
+/* Tell the initiator a changed MaxCmdSN (NOP-In, §11.19). */
+void conn_announce_window(struct conn *c);
 
 /* Ask the initiator to log out (Async Message, AsyncEvent 1). */
 void conn_request_logout(struct conn *c, uint32_t timeout_ms);

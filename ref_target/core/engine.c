@@ -20,6 +20,8 @@ void *eng_alloc(struct rt_engine *eng, size_t size)
 	void *p = eng->env->alloc(eng->env->ctx, size);
 	if (p == NULL)
 		eng->stats.alloc_failures++;
+	else
+		mem_allocated(eng, size);
 	return p;
 }
 
@@ -33,8 +35,10 @@ void *eng_zalloc(struct rt_engine *eng, size_t size)
 
 void eng_free(struct rt_engine *eng, void *p, size_t size)
 {
-	if (p)
+	if (p) {
 		eng->env->free(eng->env->ctx, p, size);
+		mem_freed(eng, size);
+	}
 }
 
 uint64_t eng_now(const struct rt_engine *eng)
@@ -112,7 +116,7 @@ void eng_conn_reap(struct rt_engine *eng, struct conn *c)
 	eng->reap = c;
 }
 
-void eng_reap(struct rt_engine *eng)
+static void eng_reap_once(struct rt_engine *eng)
 {
 	/* What ended tasks held back (SAM-5 §8.6, each LU's task set) starts
 	 * here, after every walk over task lists is over; what starts may end
@@ -138,6 +142,21 @@ void eng_reap(struct rt_engine *eng)
 		if (s->closed && s->nactive == 0)
 			sess_free(s);
 		s = next;
+	}
+}
+
+void eng_reap(struct rt_engine *eng)
+{
+	/* Memory that came back reopens held windows (mem.h); what that
+	 * sends may close a connection, whose freeing gives memory back
+	 * again: round until nothing more happens. */
+	for (;;) {
+		eng_reap_once(eng);
+		if (!eng->mem.relief || eng->mem.held == 0) {
+			eng->mem.relief = false;
+			return;
+		}
+		mem_relieve(eng);
 	}
 }
 
@@ -278,6 +297,16 @@ void rt_rx_commit(struct rt_engine *eng, rt_conn_id id, size_t len)
 	eng_reap(eng);
 }
 
+void rt_on_conn_sent(struct rt_engine *eng, rt_conn_id id, size_t unsent)
+{
+	struct conn *c = eng_conn_find(eng, id);
+	if (c != NULL) {
+		c->tx.unsent = unsent;
+		mem_conn_unsent(c, unsent);
+	}
+	eng_reap(eng);
+}
+
 void rt_on_conn_closed(struct rt_engine *eng, rt_conn_id id)
 {
 	struct conn *c = eng_conn_find(eng, id);
@@ -350,4 +379,6 @@ bool rt_engine_idle(const struct rt_engine *eng)
 void rt_engine_stats(const struct rt_engine *eng, struct rt_stats *out)
 {
 	*out = eng->stats;
+	out->mem_bytes = mem_used(eng);
+	out->mem_bytes_peak = eng->mem.peak_bytes;
 }

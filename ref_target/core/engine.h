@@ -39,9 +39,20 @@ void rt_on_bytes(struct rt_engine *eng, rt_conn_id conn, const void *buf, size_t
 /* Zero-copy receive, the same state machine as rt_on_bytes: ask where the
  * next bytes should go (a staging buffer while parsing headers, or straight
  * into a task's data buffer inside a data segment), read into it, commit.
- * Returns the room at *buf (never 0 for a live connection). */
+ * Returns the room at *buf; 0 for a connection the engine does not read
+ * now (backpressure, core/mem.h: it holds too many unsent bytes for a peer
+ * that does not read them). The environment then stops reading it and asks
+ * again after the next rt_on_conn_sent for it; a pause always has unsent
+ * bytes behind it, so that event comes once the peer reads (or the
+ * connection dies). rt_on_bytes ignores pauses: it takes what it gets. */
 size_t rt_rx_space(struct rt_engine *eng, rt_conn_id conn, void **buf);
 void rt_rx_commit(struct rt_engine *eng, rt_conn_id conn, size_t len);
+
+/* The environment sent some of the bytes it held for conn (conn_send's
+ * return): unsent are left. Call it after any event in which they fell,
+ * never from inside an env callback; once per event and connection is
+ * enough. The engine re-opens windows and reading it held for memory. */
+void rt_on_conn_sent(struct rt_engine *eng, rt_conn_id conn, size_t unsent);
 
 /* The peer closed or reset the connection. */
 void rt_on_conn_closed(struct rt_engine *eng, rt_conn_id conn);
@@ -82,6 +93,12 @@ struct rt_stats {
 	uint64_t tmfs;
 	uint64_t alloc_failures;
 	uint64_t sessions_reinstated;
+	/* memory (core/mem.h) */
+	uint64_t mem_bytes;          /* now: engine allocations + unsent bytes */
+	uint64_t mem_bytes_peak;
+	uint64_t mem_refusals;       /* task buffers refused for the budget or a share: TASK SET FULL */
+	uint64_t mem_window_holds;   /* times a session's MaxCmdSN stopped growing for memory */
+	uint64_t mem_rx_pauses;      /* times a connection stopped being read (backpressure) */
 };
 void rt_engine_stats(const struct rt_engine *eng, struct rt_stats *out);
 

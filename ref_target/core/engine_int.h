@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "mem.h"
 #include "rt_env.h"
 #include "../scsi/scsi.h"
 
@@ -39,6 +40,7 @@ struct rt_engine {
 	bool reap_sessions;              /* a session may be ready to free */
 	uint16_t next_tsih;
 	bool shutting_down;
+	struct mem_account mem;          /* the memory budget's account (mem.h) */
 	struct rt_stats stats;
 };
 

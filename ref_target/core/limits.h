@@ -71,6 +71,38 @@
 #define RT_CMD_WINDOW_DEFAULT 128u
 /* Ours: immediate commands (I bit) that may be outstanding beyond the window. */
 #define RT_IMMEDIATE_MAX 16u
+/* Ours: memory (core/mem.h). One budget for the whole target: every byte
+ * the engine allocates and every byte the environment holds unsent for it
+ * (rt_env conn_send) counts against it. Defaults sized for a 24 GiB
+ * machine that also runs other services: 1 GiB is ~4% of it, and holds
+ * 128 commands of RT_XFER_MAX in flight, or 16 sessions at their full share. */
+#define RT_MEM_BUDGET_DEFAULT (1ull << 30)
+/* Below this a handful of connections' staging buffers (CONN_STAGE_LEN)
+ * fill the budget and no command could ever run. */
+#define RT_MEM_BUDGET_MIN (16ull << 20)
+/* 1 TiB: a sanity bound on the configured value, not a goal. */
+#define RT_MEM_BUDGET_MAX (1ull << 40)
+/* One session's share: task data buffers plus its connections' unsent
+ * bytes; beyond it MaxCmdSN stops growing and commands get TASK SET FULL.
+ * 64 MiB: 8 commands of RT_XFER_MAX, or 256 of 256 KiB, in flight. */
+#define RT_SESSION_MEM_MAX_DEFAULT (64ull << 20)
+/* What every session may still take once the budget is tight (past
+ * RT_MEM_TIGHT_PCT of it): one command of RT_XFER_MAX, so a good
+ * initiator is served while others hold the rest. */
+#define RT_SESSION_MEM_MIN_DEFAULT ((unsigned long long)RT_XFER_MAX)
+/* The smallest share worth configuring: one 1 MiB command. */
+#define RT_SESSION_MEM_FLOOR (1ull << 20)
+/* The budget is tight past this percentage of it: only sessions under
+ * their guaranteed minimum get new buffers, and connections with unsent
+ * bytes are not read (the rest is kept for sessions that behave). */
+#define RT_MEM_TIGHT_PCT 75u
+/* A connection whose unsent bytes pass this is not read until they fall
+ * to a quarter of it (backpressure: a peer that does not read cannot make
+ * us buffer its answers). 4 MiB: what a loopback or 10GbE socket buffer
+ * holds anyway (tcp_wmem max), so a reading peer seldom meets it. */
+#define RT_CONN_UNSENT_MAX_DEFAULT (4ull << 20)
+#define RT_CONN_UNSENT_MIN (64ull << 10)
+#define RT_CONN_UNSENT_RESUME_DIV 4u
 /* Ours: connections per engine, sessions per engine. */
 #define RT_CONNS_MAX 1024u
 #define RT_SESSIONS_MAX 512u

@@ -94,8 +94,14 @@ struct rt_env {
 
 	/* Send bytes on a connection. The environment takes all of them: what
 	 * it cannot send at once it copies and sends later, in order. Returns
-	 * 0, or -1 if the connection is already dead (the engine then closes). */
-	int (*conn_send)(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcnt);
+	 * the bytes it now holds unsent for c (0: the socket took everything),
+	 * or -1 if the connection is already dead (the engine then closes).
+	 * Unsent bytes are memory the engine's budget pays for (core/mem.h):
+	 * the engine charges them to the connection and its session, and the
+	 * environment reports every later decrease through rt_on_conn_sent.
+	 * An environment whose network takes every byte at once (the
+	 * simulator) returns 0 and never calls rt_on_conn_sent. */
+	long (*conn_send)(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcnt);
 	/* Close a connection after everything already sent has been flushed
 	 * (best effort). No rt_on_conn_closed follows for it. */
 	void (*conn_close)(void *ctx, rt_conn_id c);

@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "engine_int.h"
 #include "login.h"
+#include "mem.h"
 #include "pdu.h"
 #include "task.h"
 #include "task_buf.h"
@@ -249,6 +250,8 @@ void sess_free(struct session *s)
 		pp = &(*pp)->next;
 	*pp = s->next;
 	eng->nsessions--;
+	if (s->window_held)
+		eng->mem.held--;
 	task_buf_cache_drop(s);
 	if (s->pool)
 		eng_free(eng, s->pool, s->pool_len * sizeof(*s->pool));
@@ -301,12 +304,21 @@ enum sn_verdict sess_cmd_sn_check(const struct session *s, uint32_t cmd_sn, bool
 static void sess_window_update(struct session *s)
 {
 	assert(s->slots_used <= s->window);
+	/* Short of memory (mem.h): the window stops growing, so the
+	 * initiator stops sending before we would refuse its commands. */
+	if (!mem_window_may_grow(s))
+		return;
 	uint32_t max = s->exp_cmd_sn - 1 + (s->window - s->slots_used);
 #ifdef RT_PLANT_BUG_maxcmdsn_off_by_one
 	max += 1; /* planted bug: a window one command wider than the pool */
 #endif
 	if (sn_lt(s->max_cmd_sn, max))
 		s->max_cmd_sn = max;
+}
+
+void sess_window_refresh(struct session *s)
+{
+	sess_window_update(s);
 }
 
 void sess_cmd_sn_taken(struct session *s, bool slot)

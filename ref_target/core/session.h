@@ -34,9 +34,6 @@ struct rt_engine;
 /* Freed task buffers a session keeps for reuse (no heap traffic per
  * command once it runs hot). */
 #define SESS_BUF_CACHE 32u
-/* Bytes of task data buffers one session may hold (bounds memory per
- * session under any input; beyond it commands get TASK SET FULL). */
-#define SESS_BUF_BYTES_MAX (64u * 1024u * 1024u)
 
 /* A PDU that arrived on another connection before its CmdSN's turn. */
 struct early_pdu {
@@ -91,7 +88,8 @@ struct session {
 	uint32_t imm_used;        /* live immediate tasks, at most RT_IMMEDIATE_MAX */
 	uint32_t voided[SESS_VOID_MAX];
 	uint32_t nvoided;
-	uint64_t buf_bytes;       /* task buffers held, in use or cached */
+	uint64_t buf_bytes;       /* task buffers held, in use or cached (mem.h charges them) */
+	bool window_held;         /* MaxCmdSN held for memory (mem.h) */
 	struct { uint8_t *p; uint32_t len; } buf_cache[SESS_BUF_CACHE];
 	uint32_t nbuf_cache;
 	struct tmf tmf[SESS_TMF_MAX];
@@ -130,6 +128,8 @@ enum sn_verdict sess_cmd_sn_check(const struct session *s, uint32_t cmd_sn, bool
 void sess_cmd_sn_taken(struct session *s, bool slot);
 /* A slot was released (task freed): MaxCmdSN may move on. */
 void sess_slot_release(struct session *s);
+/* Memory came back (mem.h): MaxCmdSN may move on. */
+void sess_window_refresh(struct session *s);
 /* Deliver whatever waited for the current ExpCmdSN (tasks and early PDUs). */
 void sess_deliver_early(struct session *s);
 /* A command that will never arrive (aborted before it was received)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "mem.h"
 #include "session.h"
 
 static void task_buf_release(struct session *s, uint8_t *p, uint32_t len)
@@ -12,17 +13,21 @@ static void task_buf_release(struct session *s, uint8_t *p, uint32_t len)
 	s->buf_bytes -= len;
 }
 
+void task_buf_cache_pop(struct session *s)
+{
+	s->nbuf_cache--;
+	task_buf_release(s, s->buf_cache[s->nbuf_cache].p, s->buf_cache[s->nbuf_cache].len);
+}
+
 void task_buf_cache_drop(struct session *s)
 {
-	while (s->nbuf_cache > 0) {
-		s->nbuf_cache--;
-		task_buf_release(s, s->buf_cache[s->nbuf_cache].p, s->buf_cache[s->nbuf_cache].len);
-	}
+	while (s->nbuf_cache > 0)
+		task_buf_cache_pop(s);
 }
 
 /* A buffer of at least len bytes (*cap gets its real size): a cached one
- * no more than twice as large, or a new one within the session's budget,
- * evicting cached buffers to make room. */
+ * no more than twice as large, or a new one the memory budget grants
+ * (mem_admit evicts cached buffers to make room first). */
 static uint8_t *task_buf_alloc(struct session *s, uint32_t len, uint32_t *cap)
 {
 	for (uint32_t i = 0; i < s->nbuf_cache; i++) {
@@ -34,11 +39,7 @@ static uint8_t *task_buf_alloc(struct session *s, uint32_t len, uint32_t *cap)
 			return p;
 		}
 	}
-	while (s->buf_bytes + len > SESS_BUF_BYTES_MAX && s->nbuf_cache > 0) {
-		s->nbuf_cache--;
-		task_buf_release(s, s->buf_cache[s->nbuf_cache].p, s->buf_cache[s->nbuf_cache].len);
-	}
-	if (s->buf_bytes + len > SESS_BUF_BYTES_MAX)
+	if (!mem_admit(s, len))
 		return NULL;
 	uint8_t *p = eng_alloc(s->eng, len);
 	if (p == NULL)
@@ -53,7 +54,7 @@ void task_buf_free(struct task *t)
 	struct session *s = t->sess;
 	if (t->buf == NULL)
 		return;
-	if (s->nbuf_cache < SESS_BUF_CACHE && !s->closed) {
+	if (s->nbuf_cache < SESS_BUF_CACHE && mem_may_cache(s, t->buf_len)) {
 		s->buf_cache[s->nbuf_cache].p = t->buf;
 		s->buf_cache[s->nbuf_cache].len = t->buf_len;
 		s->nbuf_cache++;

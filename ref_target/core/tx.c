@@ -16,8 +16,11 @@ void tx_init(struct tx *tx, const struct rt_env *env, rt_conn_id conn)
 int tx_flush(struct tx *tx)
 {
 	if (tx->iovcnt > 0 && !tx->dead) {
-		if (tx->env->conn_send(tx->env->ctx, tx->conn, tx->iov, tx->iovcnt) != 0)
+		long unsent = tx->env->conn_send(tx->env->ctx, tx->conn, tx->iov, tx->iovcnt);
+		if (unsent < 0)
 			tx->dead = true;
+		else
+			tx->unsent = (uint64_t)unsent;
 	}
 	tx->npdus = 0;
 	tx->iovcnt = 0;

@@ -27,6 +27,7 @@ struct tx {
 	bool header_digest;
 	bool data_digest;
 	bool dead;        /* conn_send failed: the connection is gone */
+	uint64_t unsent;  /* what the environment held unsent after the last conn_send */
 	unsigned npdus;   /* PDUs in the current batch */
 	int iovcnt;
 	uint64_t pdus;    /* sent since creation */
@@ -42,7 +43,8 @@ void tx_init(struct tx *tx, const struct rt_env *env, rt_conn_id conn);
  * bytes of data. Returns 0, or -1 once the connection is dead. */
 int tx_add(struct tx *tx, const uint8_t *bhs, const void *data, uint32_t len);
 
-/* Hand the batch to the environment. Returns 0 or -1 (connection dead). */
+/* Hand the batch to the environment (tx->unsent then says what it holds
+ * unsent). Returns 0 or -1 (connection dead). */
 int tx_flush(struct tx *tx);
 
 #endif

@@ -56,6 +56,12 @@ static void on_closed(void *ctx, rt_conn_id c)
 	rt_on_conn_closed(dm->eng, c);
 }
 
+static void on_sent(void *ctx, rt_conn_id c, size_t unsent)
+{
+	struct daemon *dm = ctx;
+	rt_on_conn_sent(dm->eng, c, unsent);
+}
+
 /* loop hooks */
 static uint64_t next_deadline(void *ctx)
 {
@@ -202,6 +208,7 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 	const struct net_ops ops = {
 		.ctx = dm, .accept = on_accept, .rx_space = on_rx_space, .rx_commit = on_rx_commit,
 		.closed = on_closed,
+		.sent = on_sent,
 	};
 
 	raise_fd_limit();

@@ -61,6 +61,7 @@ struct dcfg_quick {
 	const char *mutual_chap;             /* "user:secret" */
 	const char *initiators[DCFG_QUICK_MAX]; /* only these may log in */
 	unsigned initiator_count;
+	const char *mem_budget;              /* "1G": params.mem_budget_bytes (core/mem.h) */
 };
 
 #define DCFG_DEFAULT_ADDRESS "127.0.0.1"

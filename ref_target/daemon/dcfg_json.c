@@ -51,7 +51,10 @@
  *   "discovery_auth"?: AUTH,
  *   "params"?: { every field of struct rt_params_cfg by its C name:
  *                "max_recv_data_segment_length": 262144, "initial_r2t": false,
- *                ..., "nop_in_interval_ms": 0 }
+ *                ..., "nop_in_interval_ms": 0,
+ *                the memory budget (core/mem.h), bytes or "64M":
+ *                "mem_budget_bytes"?: "1G", "session_mem_max_bytes"?: "64M",
+ *                "session_mem_min_bytes"?: "8M", "conn_unsent_max_bytes"?: "4M" }
  * }
  * AUTH = { "chap"?: { "user": "...", "secret": "..." },
  *          "mutual_chap"?: { "user": "...", "secret": "..." } }
@@ -540,17 +543,24 @@ static int load_lu_alua(struct jl *j, json_t *o, struct rt_lu_cfg *lu)
 }
 
 /* "size": "1G" or a number of bytes. */
-static int load_lu_size(struct jl *j, json_t *o, uint64_t *bytes)
+/* A byte count: an integer, or a size text ("64M", "1G"); *bytes keeps
+ * its default when absent. */
+static int get_bytes(struct jl *j, json_t *o, const char *key, uint64_t *bytes)
 {
-	json_t *v = json_object_get(o, "size");
+	json_t *v = json_object_get(o, key);
 	if (v == NULL)
 		return 0;
-	size_t saved = enter_key(j, "size");
+	size_t saved = enter_key(j, key);
 	if (json_is_string(v) ? dcfg_parse_size(json_string_value(v), bytes) != 0
 			      : check_uint(j, v, UINT64_MAX, bytes) != 0)
 		return jfail(j, "must be bytes, or a number with K, M, G, T or P (powers of 1024)");
 	leave(j, saved);
 	return 0;
+}
+
+static int load_lu_size(struct jl *j, json_t *o, uint64_t *bytes)
+{
+	return get_bytes(j, o, "size", bytes);
 }
 
 /* "naa_id": an integer or a "0x..." string, 36 bits (SPC-4 §7.8.6.6 NAA-6
@@ -662,21 +672,26 @@ static int load_lus(struct jl *j, json_t *root)
 }
 
 /* Every field of struct rt_params_cfg, by its C name. */
+enum param_kind { PK_U32, PK_BOOL, PK_BYTES };
 static const struct {
 	const char *name;
 	size_t offset;
-	bool is_bool;
+	enum param_kind kind;
 } params[] = {
-#define P_U32(f) { #f, offsetof(struct rt_params_cfg, f), false }
-#define P_BOOL(f) { #f, offsetof(struct rt_params_cfg, f), true }
+#define P_U32(f) { #f, offsetof(struct rt_params_cfg, f), PK_U32 }
+#define P_BOOL(f) { #f, offsetof(struct rt_params_cfg, f), PK_BOOL }
+#define P_BYTES(f) { #f, offsetof(struct rt_params_cfg, f), PK_BYTES }
 	P_U32(max_recv_data_segment_length), P_U32(max_burst_length), P_U32(first_burst_length),
 	P_U32(max_outstanding_r2t), P_U32(max_connections), P_U32(default_time2wait),
 	P_U32(default_time2retain), P_U32(error_recovery_level), P_BOOL(initial_r2t),
 	P_BOOL(immediate_data), P_BOOL(data_pdu_in_order), P_BOOL(data_sequence_in_order),
 	P_BOOL(header_digest), P_BOOL(data_digest), P_U32(cmd_window), P_U32(nop_in_interval_ms),
 	P_U32(nop_in_timeout_ms), P_U32(login_timeout_ms), P_U32(logout_timeout_ms),
+	P_BYTES(mem_budget_bytes), P_BYTES(session_mem_max_bytes), P_BYTES(session_mem_min_bytes),
+	P_BYTES(conn_unsent_max_bytes),
 #undef P_U32
 #undef P_BOOL
+#undef P_BYTES
 };
 #define PARAMS_COUNT (sizeof(params) / sizeof(params[0]))
 
@@ -697,8 +712,10 @@ static int load_params(struct jl *j, json_t *root, struct rt_params_cfg *p)
 		return -1;
 	for (size_t i = 0; i < PARAMS_COUNT; i++) {
 		void *field = (unsigned char *)p + params[i].offset;
-		if (params[i].is_bool ? get_bool(j, o, params[i].name, field)
-				      : get_u32(j, o, params[i].name, false, field))
+		int rc = params[i].kind == PK_BOOL ? get_bool(j, o, params[i].name, field)
+		       : params[i].kind == PK_BYTES ? get_bytes(j, o, params[i].name, field)
+		       : get_u32(j, o, params[i].name, false, field);
+		if (rc != 0)
 			return -1;
 	}
 	leave(j, saved);

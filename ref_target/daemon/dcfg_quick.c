@@ -211,6 +211,10 @@ int dcfg_load_quick(struct dcfg *d, const struct dcfg_quick *q, char *err, size_
 		snprintf(err, err_len, "--mutual-chap needs --chap (RFC 7143 §12.1.3)");
 		return -1;
 	}
+	if (q->mem_budget && dcfg_parse_size(q->mem_budget, &d->cfg.params.mem_budget_bytes) != 0) {
+		snprintf(err, err_len, "--mem-budget '%s': expected a size such as 512M or 2G", q->mem_budget);
+		return -1;
+	}
 	if (quick_portals(d, q, &portal_idx, err, err_len) || quick_lus(d, q, &map, err, err_len) ||
 	    parse_cred(d, "--chap", q->chap, &auth.in, err, err_len) ||
 	    parse_cred(d, "--mutual-chap", q->mutual_chap, &auth.out, err, err_len))

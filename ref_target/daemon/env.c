@@ -64,7 +64,7 @@ static void env_free(void *ctx, void *p, size_t size)
 	free(p);
 }
 
-static int env_send(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcnt)
+static long env_send(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcnt)
 {
 	struct denv *e = ctx;
 	return net_send(e->net, c, iov, iovcnt);

@@ -41,6 +41,8 @@ static const char usage_text[] =
 	"      --chap USER:SECRET     require CHAP (secret 12..255 bytes)\n"
 	"      --mutual-chap USER:SECRET  and prove the target's identity with this\n"
 	"      --initiator NAME       admit only this initiator (repeatable)\n"
+	"      --mem-budget SIZE      memory for the whole target: buffers and unsent\n"
+	"                             answers (default 1G; JSON: params.mem_budget_bytes)\n"
 	"options:\n"
 	"      --state-dir DIR        durable state such as APTPL reservations; created on\n"
 	"                             first use (default " DENV_STATE_DIR_ROOT " as root,\n"
@@ -57,6 +59,7 @@ enum {
 	OPT_CHAP,
 	OPT_MUTUAL_CHAP,
 	OPT_INITIATOR,
+	OPT_MEM_BUDGET,
 	OPT_STATE_DIR,
 	OPT_CHECK,
 };
@@ -69,6 +72,7 @@ static const struct option options[] = {
 	{ "chap", required_argument, NULL, OPT_CHAP },
 	{ "mutual-chap", required_argument, NULL, OPT_MUTUAL_CHAP },
 	{ "initiator", required_argument, NULL, OPT_INITIATOR },
+	{ "mem-budget", required_argument, NULL, OPT_MEM_BUDGET },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -112,7 +116,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	while ((opt = getopt_long(argc, argv, "c:vqh", options, &index)) != -1) {
 		struct dcfg_quick *q = &a->quick;
 		int rc = 0;
-		if (opt >= OPT_PORTAL && opt <= OPT_INITIATOR && a->quick_flag == NULL)
+		if (opt >= OPT_PORTAL && opt <= OPT_MEM_BUDGET && a->quick_flag == NULL)
 			a->quick_flag = options[index].name;
 		switch (opt) {
 		case 'c': a->config = optarg; break;
@@ -122,6 +126,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_CHAP: q->chap = optarg; break;
 		case OPT_MUTUAL_CHAP: q->mutual_chap = optarg; break;
 		case OPT_INITIATOR: rc = add(q->initiators, &q->initiator_count, optarg, "--initiator"); break;
+		case OPT_MEM_BUDGET: q->mem_budget = optarg; break;
 		case OPT_STATE_DIR: a->opts.state_dir = optarg; break;
 		case OPT_CHECK: a->opts.check_only = true; break;
 		case 'v': a->verbosity = 1; break;

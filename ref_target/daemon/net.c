@@ -25,6 +25,9 @@
 #define NET_READS_PER_EVENT 16
 #define NET_BACKLOG 128
 #define NET_OUTQ_MIN_CAP 4096u
+/* Past this the queue grows to fit, in these steps (a doubled 8 MiB queue
+ * would hold 16: memory the owner's budget does not see). */
+#define NET_OUTQ_STEP (64u << 10)
 /* Pieces in one sendmsg: the queue plus the caller's iovecs (a PDU is a
  * header, data and digests: a handful). */
 #define NET_IOV_MAX 64
@@ -42,12 +45,13 @@ struct net_conn {
 	uint32_t slot;
 	uint32_t gen;
 	uint32_t mask;    /* what the loop watches */
-	bool paused;      /* not reading: the queue went above NET_OUTQ_HIGH */
+	bool held;        /* not reading: the owner offered no room */
 	bool closing;     /* the owner closed it: flush, then gone */
 	bool dirty;       /* holds bytes for net_flush */
 	uint64_t linger_until;
 	uint8_t *out;     /* unsent bytes are out[out_off .. out_off + out_len) */
 	size_t out_off, out_len, out_cap;
+	size_t reported;  /* out_len as the owner last heard it */
 };
 
 struct net {
@@ -142,16 +146,11 @@ void net_destroy(struct net *n)
 static void conn_event(struct loop *l, int fd, void *data, uint32_t events);
 
 /* Watch for what the connection needs now: reading unless closing or
- * paused (with hysteresis between the two bounds), writing while bytes
- * the socket refused wait. */
+ * held by the owner, writing while bytes the socket refused wait. */
 static void conn_update_mask(struct net_conn *c)
 {
-	if (!c->paused && c->out_len > NET_OUTQ_HIGH)
-		c->paused = true;
-	else if (c->paused && c->out_len < NET_OUTQ_LOW)
-		c->paused = false;
 	/* held-back bytes wait for net_flush, not for the socket */
-	uint32_t mask = (c->closing || c->paused ? 0 : LOOP_READ) | (c->out_len && !c->dirty ? LOOP_WRITE : 0);
+	uint32_t mask = (c->closing || c->held ? 0 : LOOP_READ) | (c->out_len && !c->dirty ? LOOP_WRITE : 0);
 	if (mask == c->mask)
 		return;
 	/* cannot fail: the descriptor is registered and below fd_max */
@@ -180,9 +179,12 @@ static int queue_append(struct net_conn *c, const uint8_t *p, size_t len)
 			memmove(c->out, c->out + c->out_off, c->out_len);
 			c->out_off = 0;
 		}
+		size_t need = c->out_len + len;
 		size_t cap = c->out_cap ? c->out_cap : NET_OUTQ_MIN_CAP;
-		while (cap < c->out_len + len)
+		while (cap < need && cap < NET_OUTQ_STEP)
 			cap *= 2;
+		if (cap < need)
+			cap = (need + NET_OUTQ_STEP - 1) / NET_OUTQ_STEP * NET_OUTQ_STEP;
 		if (cap != c->out_cap) {
 			uint8_t *q = realloc(c->out, cap);
 			if (q == NULL)
@@ -212,9 +214,30 @@ static int conn_flush(struct net_conn *c)
 		c->out_len -= (size_t)w;
 	}
 	c->out_off = 0;
+	if (c->out_cap > NET_OUTQ_STEP) {
+		/* a burst's memory goes back once it is sent */
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
 	if (c->closing)
 		c->net->lingering--;
 	return 0;
+}
+
+/* Tell the owner its queue shrank (net_ops.sent's rule). The owner may
+ * close c or send on it: nothing of c is touched after the call. */
+static void report_sent(struct net_conn *c)
+{
+	if (c->closing || c->out_len >= c->reported || (!c->held && c->reported <= NET_CORK_BYTES))
+		return;
+	struct net *n = c->net;
+	c->reported = c->out_len;
+	if (c->held) {
+		c->held = false; /* the owner is asked again at the next read */
+		conn_update_mask(c);
+	}
+	n->ops.sent(n->ops.ctx, conn_id(c), c->out_len);
 }
 
 static void conn_read(struct net_conn *c)
@@ -224,8 +247,14 @@ static void conn_read(struct net_conn *c)
 	for (int i = 0; i < NET_READS_PER_EVENT; i++) {
 		void *buf = NULL;
 		size_t room = n->ops.rx_space(n->ops.ctx, id, &buf);
-		if (room == 0)
+		if (room == 0) {
+			/* backpressure: no reading until a sent report; if the
+			 * owner's count is stale, report now */
+			c->held = true;
+			conn_update_mask(c);
+			report_sent(c);
 			return;
+		}
 		ssize_t r = recv(c->fd, buf, room, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -258,6 +287,7 @@ static void conn_event(struct loop *l, int fd, void *data, uint32_t events)
 			return;
 		}
 		conn_update_mask(c);
+		report_sent(c);
 	}
 	if ((events & LOOP_READ) && lookup(c->net, id) == c && (c->mask & LOOP_READ))
 		conn_read(c);
@@ -429,7 +459,7 @@ static void mark_dirty(struct net *n, struct net_conn *c)
 	n->dirty[n->dirty_count++] = conn_id(c);
 }
 
-int net_send(struct net *n, rt_conn_id id, const struct iovec *iov, int iovcnt)
+long net_send(struct net *n, rt_conn_id id, const struct iovec *iov, int iovcnt)
 {
 	struct net_conn *c = lookup(n, id);
 	if (c == NULL || c->closing || iovcnt < 0)
@@ -463,7 +493,8 @@ int net_send(struct net *n, rt_conn_id id, const struct iovec *iov, int iovcnt)
 	if (c->out_len > 0 && !(c->mask & LOOP_WRITE))
 		mark_dirty(n, c);
 	conn_update_mask(c);
-	return 0;
+	c->reported = c->out_len;
+	return (long)c->out_len;
 }
 
 void net_flush(struct net *n)
@@ -473,12 +504,14 @@ void net_flush(struct net *n)
 		if (c == NULL)
 			continue;
 		c->dirty = false;
-		if (conn_flush(c) != 0)
+		if (conn_flush(c) != 0) {
 			conn_failed(c);
-		else if (c->closing && c->out_len == 0)
+		} else if (c->closing && c->out_len == 0) {
 			conn_free(c);
-		else
+		} else {
 			conn_update_mask(c);
+			report_sent(c); /* may send: more entries, seen by this loop */
+		}
 	}
 	n->dirty_count = 0;
 }

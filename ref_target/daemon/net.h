@@ -9,10 +9,13 @@
  * straight from the caller's iovecs, and only the unsent rest is copied.
  * (Measured with iscsi-perf, 4 KiB reads, 32 in flight: one sendmsg per
  * PDU cost 1.4 syscalls per I/O, 95% of the daemon's syscall time.)
- * A connection whose
- * queue is above NET_OUTQ_HIGH is not read until the queue drains below
- * NET_OUTQ_LOW: a peer that does not read cannot make us buffer without
- * bound. Closing flushes the queue first, for at most NET_LINGER_NS.
+ * net_send answers with the bytes queued (unsent), and the owner hears of
+ * every later decrease through net_ops.sent: the owner charges them to
+ * its memory budget and decides backpressure (ref_target/core/mem.h). A
+ * connection whose owner offers no room (rx_space answers 0) is not read
+ * until the next sent report asks again. The queue's memory follows its
+ * contents: grown to fit (not doubled) past NET_OUTQ_MIN_CAP, freed once
+ * empty. Closing flushes the queue first, for at most NET_LINGER_NS.
  *
  * Owns the sockets and queues. Connection ids carry a generation, so a
  * stale id (a connection closed and its slot reused) is refused, never
@@ -29,10 +32,6 @@
 #include "core/rt_env.h"
 #include "loop.h"
 
-/* Ours: output queue bounds per connection (a few of the largest Data-In
- * sequences, RT_XFER_MAX each). */
-#define NET_OUTQ_HIGH (16u << 20)
-#define NET_OUTQ_LOW (4u << 20)
 /* Ours: answers this small (with what is already queued) wait for net_flush. */
 #define NET_CORK_BYTES (64u << 10)
 /* Ours: how long a closed connection may keep flushing its queue. */
@@ -44,12 +43,20 @@ struct net_ops {
 	void *ctx;
 	/* A connection arrived on portal; -1 refuses it (it is closed). */
 	int (*accept)(void *ctx, rt_conn_id c, uint32_t portal);
-	/* Where the next bytes go, and how many fit (> 0). */
+	/* Where the next bytes go, and how many fit; 0: do not read this
+	 * connection until the next sent report for it. */
 	size_t (*rx_space)(void *ctx, rt_conn_id c, void **buf);
 	void (*rx_commit)(void *ctx, rt_conn_id c, size_t len);
 	/* The peer closed or the connection failed. Not called for
 	 * connections the owner closed with net_close. */
 	void (*closed)(void *ctx, rt_conn_id c);
+	/* The queue of c shrank to unsent bytes (the owner was told more by
+	 * net_send or an earlier report). Reported after the flush that sent
+	 * them, for a connection the owner paused or was told holds more than
+	 * NET_CORK_BYTES; smaller drops of a reading connection are left for
+	 * the next net_send's answer (cheap on the hot path, never stale by
+	 * more than NET_CORK_BYTES). */
+	void (*sent)(void *ctx, rt_conn_id c, size_t unsent);
 };
 
 struct net *net_create(struct loop *l, const struct net_ops *ops, uint32_t conns_max);
@@ -64,8 +71,9 @@ uint16_t net_port(const struct net *n, uint32_t portal);
 /* Stop accepting; existing connections go on. */
 void net_stop_listening(struct net *n);
 
-/* rt_env's conn_send and conn_close. */
-int net_send(struct net *n, rt_conn_id c, const struct iovec *iov, int iovcnt);
+/* rt_env's conn_send and conn_close: net_send returns the bytes now
+ * queued for c, or -1 if it is gone. */
+long net_send(struct net *n, rt_conn_id c, const struct iovec *iov, int iovcnt);
 void net_close(struct net *n, rt_conn_id c);
 /* Send what net_send held back. The owner calls it after every event
  * (the loop's after_event hook), once the event's sends are all in. */

@@ -43,7 +43,7 @@ static void fake_free(void *ctx, void *p, size_t size)
 	free(p);
 }
 
-static int fake_send(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcnt)
+static long fake_send(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcnt)
 {
 	struct fake_env *f = ctx;
 	assert(c < FAKE_CONNS);
@@ -62,7 +62,7 @@ static int fake_send(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcn
 		memcpy(fc->out + fc->out_len, iov[i].iov_base, iov[i].iov_len);
 		fc->out_len += iov[i].iov_len;
 	}
-	return 0;
+	return fc->hold ? (long)fc->out_len : 0;
 }
 
 static void fake_close(void *ctx, rt_conn_id c)
@@ -208,4 +208,10 @@ size_t fake_conn_take(struct fake_env *f, rt_conn_id c, uint8_t *out, size_t cap
 	memmove(fc->out, fc->out + n, fc->out_len - n);
 	fc->out_len -= n;
 	return n;
+}
+
+void fake_conn_report(struct fake_env *f, struct rt_engine *eng, rt_conn_id c)
+{
+	struct fake_conn *fc = &f->conns[c];
+	rt_on_conn_sent(eng, c, fc->hold ? fc->out_len : 0);
 }

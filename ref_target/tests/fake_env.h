@@ -24,6 +24,8 @@ struct fake_conn {
 	uint8_t *out; /* bytes the engine sent, not yet taken by the test */
 	size_t out_len, out_cap;
 	bool closed;  /* the engine called conn_close */
+	bool hold;    /* a peer that does not read: every byte not taken by
+			 the test counts as unsent (conn_send's answer) */
 };
 
 struct fake_env {
@@ -56,5 +58,9 @@ unsigned fake_disk_run(struct fake_env *f, struct rt_engine *eng);
 
 /* Move up to cap sent bytes of connection c into out; returns the count. */
 size_t fake_conn_take(struct fake_env *f, rt_conn_id c, uint8_t *out, size_t cap);
+
+/* Tell the engine what connection c holds unsent now (rt_on_conn_sent):
+ * with hold, the bytes the test has not taken; else none. */
+void fake_conn_report(struct fake_env *f, struct rt_engine *eng, rt_conn_id c);
 
 #endif

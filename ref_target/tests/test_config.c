@@ -78,6 +78,12 @@ START_TEST(config_defaults_follow_rfc_7143)
 	ck_assert_uint_gt(p.login_timeout_ms, 0);
 	ck_assert_uint_gt(p.logout_timeout_ms, 0);
 	ck_assert(p.nop_in_interval_ms == 0 || p.nop_in_timeout_ms > 0);
+	/* memory (limits.h RT_MEM_*): 1 GiB, 64 MiB a session, 8 MiB kept
+	 * for any session when tight, 4 MiB unsent before a connection waits */
+	ck_assert_uint_eq(p.mem_budget_bytes, 1ull << 30);
+	ck_assert_uint_eq(p.session_mem_max_bytes, 64ull << 20);
+	ck_assert_uint_eq(p.session_mem_min_bytes, RT_XFER_MAX);
+	ck_assert_uint_eq(p.conn_unsent_max_bytes, 4ull << 20);
 }
 END_TEST
 

@@ -125,6 +125,9 @@ static const struct {
 	{ { .chap = "u:short" }, "command line: targets[0].tpgs[0].auth.chap.secret: is 5 bytes, must be 12..255 (RFC 7143 §12.1.3)" },
 	{ { .mutual_chap = "t:0123456789ab" }, "--mutual-chap needs --chap (RFC 7143 §12.1.3)" },
 	{ { .target = "Target" }, "command line: targets[0].name: 'Target' must start with iqn., eui. or naa. (RFC 7143 §4.2.7)" },
+	{ { .mem_budget = "lots" }, "--mem-budget 'lots': expected a size such as 512M or 2G" },
+	{ { .mem_budget = "1M" },
+	  "command line: params.mem_budget_bytes: 1048576 is outside 16777216..1099511627776 (limits.h RT_MEM_BUDGET_MIN..MAX)" },
 	{ { .initiators = { "bob" }, .initiator_count = 1 },
 	  "command line: targets[0].tpgs[0].acls[0].initiator: 'bob' must start with iqn., eui. or naa. (RFC 7143 §4.2.7)" },
 };

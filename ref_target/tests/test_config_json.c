@@ -289,6 +289,16 @@ static const struct bad_case bad_cases[] = {
 	  "config.json:6: params.max_burst_length: ", "0..4294967295" },
 	{ "ping without deadline", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"nop_in_interval_ms\": 1000, \"nop_in_timeout_ms\": 0}\n" CLOSE,
 	  "config.json:6: params.nop_in_timeout_ms: ", "deadline" },
+	{ "memory budget not a size", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"mem_budget_bytes\": \"lots\"}\n" CLOSE,
+	  "config.json:6: params.mem_budget_bytes: ", "must be bytes, or a number with K, M, G, T or P" },
+	{ "memory budget too small", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"mem_budget_bytes\": \"1M\"}\n" CLOSE,
+	  "config.json:6: params.mem_budget_bytes: ", "1048576 is outside 16777216..1099511627776" },
+	{ "session share above the budget", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"mem_budget_bytes\": \"64M\",\n  \"session_mem_max_bytes\": \"128M\"}\n" CLOSE,
+	  "config.json:7: params.session_mem_max_bytes: ", "at most mem_budget_bytes" },
+	{ "session minimum above its share", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"session_mem_max_bytes\": \"4M\"}\n" CLOSE,
+	  "config.json:6: params.session_mem_min_bytes: ", "at most session_mem_max_bytes" },
+	{ "unsent bound too small", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"conn_unsent_max_bytes\": 4096}\n" CLOSE,
+	  "config.json:6: params.conn_unsent_max_bytes: ", "at least 64 KiB" },
 	{ "discovery auth short secret", OPEN PORTALS LUS TARGETS ",\n \"discovery_auth\": {\"chap\":\n  {\"user\": \"u\", \"secret\": \"s\"}}\n" CLOSE,
 	  "config.json:7: discovery_auth.chap.secret: ", "12..255" },
 };
@@ -440,7 +450,25 @@ START_TEST(config_params_left_out_keep_defaults)
 	SAME(default_time2retain); SAME(error_recovery_level); SAME(initial_r2t); SAME(immediate_data);
 	SAME(data_pdu_in_order); SAME(data_sequence_in_order); SAME(header_digest); SAME(data_digest);
 	SAME(nop_in_interval_ms); SAME(nop_in_timeout_ms); SAME(login_timeout_ms); SAME(logout_timeout_ms);
+	SAME(mem_budget_bytes); SAME(session_mem_max_bytes); SAME(session_mem_min_bytes);
+	SAME(conn_unsent_max_bytes);
 #undef SAME
+	dcfg_free(&d);
+}
+END_TEST
+
+START_TEST(config_memory_budget_takes_sizes_and_bytes)
+{
+	struct dcfg d;
+	const char *err = load(OPEN PORTALS LUS TARGETS ",\n \"params\": {\"mem_budget_bytes\": \"64M\",\n"
+			       "  \"session_mem_max_bytes\": 16777216, \"session_mem_min_bytes\": \"2M\",\n"
+			       "  \"conn_unsent_max_bytes\": \"1M\"}\n" CLOSE, &d);
+	ck_assert_str_eq(err, "");
+	const struct rt_params_cfg *p = &d.cfg.params;
+	ck_assert_uint_eq(p->mem_budget_bytes, 64ull << 20);
+	ck_assert_uint_eq(p->session_mem_max_bytes, 16ull << 20);
+	ck_assert_uint_eq(p->session_mem_min_bytes, 2ull << 20);
+	ck_assert_uint_eq(p->conn_unsent_max_bytes, 1ull << 20);
 	dcfg_free(&d);
 }
 END_TEST
@@ -585,6 +613,7 @@ Suite *suite_config_json(void)
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, config_good_file_fills_every_field);
 	tcase_add_test(tc, config_params_left_out_keep_defaults);
+	tcase_add_test(tc, config_memory_budget_takes_sizes_and_bytes);
 	tcase_add_test(tc, config_alua_states_default_and_empty_modes_turn_alua_off);
 	tcase_add_test(tc, config_missing_file_is_refused_with_its_name);
 	tcase_add_test(tc, config_file_larger_than_the_limit_or_not_a_file_is_refused);

@@ -67,13 +67,17 @@ static struct simnet_conn *conn_of(struct wgw *g, rt_conn_id id, const char *wha
 	return c;
 }
 
-static int env_conn_send(void *ctx, rt_conn_id id, const struct iovec *iov, int iovcnt)
+/* The simulated network takes every byte at once (it models latency and
+ * loss, not a receive window): nothing is ever held unsent, so the
+ * engine's backpressure (core/mem.h) never pauses a simulated connection
+ * and rt_on_conn_sent is never called. */
+static long env_conn_send(void *ctx, rt_conn_id id, const struct iovec *iov, int iovcnt)
 {
 	struct wgw *g = ctx;
 	struct simnet_conn *c = conn_of(g, id, "conn_send");
 	if (c == NULL)
 		return -1;
-	return simnet_send(&g->w->net, c, SIMNET_GW, iov, iovcnt);
+	return simnet_send(&g->w->net, c, SIMNET_GW, iov, iovcnt) != 0 ? -1 : 0;
 }
 
 static void env_conn_close(void *ctx, rt_conn_id id)
