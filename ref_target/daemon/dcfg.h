@@ -61,6 +61,7 @@ struct dcfg_quick {
 	const char *mutual_chap;             /* "user:secret" */
 	const char *initiators[DCFG_QUICK_MAX]; /* only these may log in */
 	unsigned initiator_count;
+	bool target_reset; /* --allow-target-reset: rt_acl_cfg/rt_tpg_cfg.target_reset */
 };
 
 #define DCFG_DEFAULT_ADDRESS "127.0.0.1"

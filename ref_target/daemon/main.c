@@ -41,6 +41,8 @@ static const char usage_text[] =
 	"      --chap USER:SECRET     require CHAP (secret 12..255 bytes)\n"
 	"      --mutual-chap USER:SECRET  and prove the target's identity with this\n"
 	"      --initiator NAME       admit only this initiator (repeatable)\n"
+	"      --allow-target-reset   let the initiators send TARGET WARM/COLD RESET (on\n"
+	"                             their own LUNs); default: refused, TMF response 6\n"
 	"options:\n"
 	"      --state-dir DIR        durable state such as APTPL reservations; created on\n"
 	"                             first use (default " DENV_STATE_DIR_ROOT " as root,\n"
@@ -57,6 +59,7 @@ enum {
 	OPT_CHAP,
 	OPT_MUTUAL_CHAP,
 	OPT_INITIATOR,
+	OPT_TARGET_RESET,
 	OPT_STATE_DIR,
 	OPT_CHECK,
 };
@@ -69,6 +72,7 @@ static const struct option options[] = {
 	{ "chap", required_argument, NULL, OPT_CHAP },
 	{ "mutual-chap", required_argument, NULL, OPT_MUTUAL_CHAP },
 	{ "initiator", required_argument, NULL, OPT_INITIATOR },
+	{ "allow-target-reset", no_argument, NULL, OPT_TARGET_RESET },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -112,7 +116,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	while ((opt = getopt_long(argc, argv, "c:vqh", options, &index)) != -1) {
 		struct dcfg_quick *q = &a->quick;
 		int rc = 0;
-		if (opt >= OPT_PORTAL && opt <= OPT_INITIATOR && a->quick_flag == NULL)
+		if (opt >= OPT_PORTAL && opt <= OPT_TARGET_RESET && a->quick_flag == NULL)
 			a->quick_flag = options[index].name;
 		switch (opt) {
 		case 'c': a->config = optarg; break;
@@ -122,6 +126,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_CHAP: q->chap = optarg; break;
 		case OPT_MUTUAL_CHAP: q->mutual_chap = optarg; break;
 		case OPT_INITIATOR: rc = add(q->initiators, &q->initiator_count, optarg, "--initiator"); break;
+		case OPT_TARGET_RESET: q->target_reset = true; break;
 		case OPT_STATE_DIR: a->opts.state_dir = optarg; break;
 		case OPT_CHECK: a->opts.check_only = true; break;
 		case 'v': a->verbosity = 1; break;
