@@ -525,6 +525,7 @@ enum login_verdict login_rx(struct login *l, const struct pdu *req, struct pdu *
 	assert(l->phase == LOGIN_START || l->phase == LOGIN_RUNNING);
 	const uint8_t *h = req->bhs;
 	resp_start(h, resp);
+	l->itt = pdu_itt(h);
 	uint16_t st = ++l->pdus > RT_LOGIN_PDUS_MAX
 			      ? bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "too many Login Requests")
 			      : check_header(l, h);
@@ -565,4 +566,20 @@ enum login_verdict login_rx(struct login *l, const struct pdu *req, struct pdu *
 	if (st != ISCSI_LOGIN_OK)
 		return reply_fail(l, resp);
 	return send_chunk(l, resp);
+}
+
+enum login_verdict login_refuse(struct login *l, const uint8_t *req, uint16_t status, const char *why,
+				struct pdu *resp)
+{
+	if (req != NULL) {
+		resp_start(req, resp);
+	} else {
+		uint8_t h[ISCSI_BHS_LEN] = { 0 };
+		memcpy(h + PDU_LOGIN_ISID, l->res.isid, sizeof(l->res.isid));
+		put_be16(h + PDU_LOGIN_TSIH, l->res.tsih);
+		pdu_set_w(h, PDU_ITT, l->itt);
+		resp_start(h, resp);
+	}
+	bad(l, status, why);
+	return reply_fail(l, resp);
 }
