@@ -160,8 +160,11 @@ static uint16_t find_target(struct login *l, const struct text_pair *target)
 	if (tpg->redirect != RT_REDIRECT_NONE)
 		return redirect(l, tpg);
 	const struct rt_acl_cfg *acl = access_acl(tpg, l->res.initiator_name);
+	/* §11.13.5: 0x0202 "authorization failure", the initiator "is not
+	 * allowed access to the given target" (who it is was never in doubt;
+	 * 0x0201 is for failed authentication). LIO answers the same. */
 	if (acl == NULL && !tpg->open_access)
-		return bad(l, ISCSI_LOGIN_AUTH_FAILED, "initiator not in the ACL");
+		return bad(l, ISCSI_LOGIN_FORBIDDEN, "initiator not in the ACL");
 	l->res.target = ti;
 	l->res.tpg = g;
 	l->res.acl = acl;
