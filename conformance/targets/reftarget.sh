@@ -70,7 +70,11 @@ flavour_lu() {
 	esac
 }
 
-# write_config FILE: the daemon's JSON for FLAVOUR.
+# write_config FILE: the daemon's JSON for FLAVOUR. Target resets are
+# granted ("target_reset": the default refuses them with TMF response 6,
+# ref_target/core/tmf.c): libiscsi's TargetWarmReset/ColdReset tests then
+# run instead of skipping, and with one LU the initiator's view is the
+# whole target.
 write_config() {
 	local backstore mib flags lbppbe mbps nop path=
 	read -r backstore mib flags lbppbe mbps nop <<<"$(flavour_lu)"
@@ -83,7 +87,7 @@ write_config() {
              "size": "${mib}M", "flags": $flags, "lbppbe": $lbppbe,
              "media_mbps": $mbps } ],
   "targets": [ { "name": "$IQN",
-                 "tpgs": [ { "portals": [ 0, 1 ], "open_access": true,
+                 "tpgs": [ { "portals": [ 0, 1 ], "open_access": true, "target_reset": true,
                              "luns": [ { "lun": 0, "lu": "lu0" } ] } ] } ],
   "params": { "nop_in_interval_ms": $nop }
 }

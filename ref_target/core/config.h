@@ -40,6 +40,11 @@ struct rt_acl_cfg {
 	struct rt_auth_cfg auth;
 	const struct rt_lun_map *luns;
 	uint32_t lun_count;
+	/* May send TARGET WARM RESET and TARGET COLD RESET (RFC 7143 §11.5.1),
+	 * acting on the LUs of its own map only (tmf.c). false (the default,
+	 * as LIO's tmr_warm_reset/tmr_cold_reset): TMF response 6, "Function
+	 * authorization failed". */
+	bool target_reset;
 };
 
 enum rt_redirect {
@@ -91,6 +96,7 @@ struct rt_tpg_cfg {
 	uint32_t lun_count;
 	const struct rt_acl_cfg *acls;
 	uint32_t acl_count;
+	bool target_reset;           /* rt_acl_cfg.target_reset for open access */
 	enum rt_redirect redirect;   /* answer every login with a redirect */
 	const char *redirect_address; /* "host[:port]"; a ",tag" is dropped (RFC 7143 §13.8) */
 };

@@ -15,6 +15,7 @@
 #define NS_PER_MS 1000000ull
 
 static const struct rx_ops conn_rx_ops;
+static enum rx_verdict conn_login_phase_header(struct conn *c, const uint8_t *hdr, uint32_t dsl);
 
 static const struct login_hooks conn_login_hooks = {
 	.check_session = sess_login_check,
@@ -220,6 +221,8 @@ static enum rx_verdict conn_rx_header(void *owner, struct rx *rx, bool hdr_ok, u
 		conn_drop(c, "header digest error");
 		return RX_STOP;
 	}
+	if (c->state == CONN_LOGIN && conn_login_phase_header(c, hdr, rx->dsl) != RX_GO)
+		return RX_STOP;
 	if (rx->dsl > conn_max_recv(c)) {
 		conn_reject(c, hdr, ISCSI_REJECT_PROTOCOL_ERROR);
 		conn_drop(c, "DataSegmentLength above MaxRecvDataSegmentLength");
@@ -227,21 +230,14 @@ static enum rx_verdict conn_rx_header(void *owner, struct rx *rx, bool hdr_ok, u
 	}
 	int reason = pdu_check_initiator_bhs(hdr);
 	if (reason != 0) {
-		if (c->state == CONN_LOGIN) {
-			conn_drop(c, "an unknown opcode during login");
-			return RX_STOP;
-		}
 		conn_reject(c, hdr, (uint8_t)reason);
 		return RX_GO; /* the data segment, if any, is discarded */
 	}
 	const struct pdu_op *op = pdu_op_find(pdu_opcode(hdr));
 	unsigned phase = conn_phase(c);
 	if (!(op->phases & phase) && (phase == PDU_PH_LOGIN || op->command == NULL)) {
-		if (phase == PDU_PH_LOGIN) {
-			/* §6: only Login Requests before the login completes. */
-			conn_drop(c, "a non-login PDU during login");
-			return RX_STOP;
-		}
+		/* conn_login_phase_header let only Login Requests through */
+		assert(phase != PDU_PH_LOGIN);
 		/* §6: no login in full feature phase; §4.3: a discovery session
 		 * carries Text, Logout and NOP only. */
 		conn_reject(c, hdr, ISCSI_REJECT_PROTOCOL_ERROR);
@@ -275,6 +271,67 @@ static void conn_enter_ffp(struct conn *c, const struct login_result *res)
 	c->login = NULL;
 }
 
+/* Send a Login Response; req: the request it answers (its ExpStatSN and
+ * CmdSN). */
+static void conn_login_send(struct conn *c, const uint8_t *req, struct pdu *resp)
+{
+	if (!c->stat_sn_started) {
+		/* §11.13.3: the first Login Response starts the connection's
+		 * StatSN; the initiator's ExpStatSN is as good a start as any. */
+		c->stat_sn = pdu_w(req, PDU_INI_EXPSTATSN);
+		c->stat_sn_started = true;
+	}
+	/* Before the session exists, ExpCmdSN is the login's CmdSN (§11.12.7)
+	 * and MaxCmdSN grants that one. conn_stamp overwrites both once bound. */
+	pdu_set_w(resp->bhs, PDU_TGT_EXPCMDSN, pdu_w(req, PDU_INI_CMDSN));
+	pdu_set_w(resp->bhs, PDU_TGT_MAXCMDSN, pdu_w(req, PDU_INI_CMDSN));
+	conn_stamp(c, resp->bhs, true);
+	conn_send(c, resp->bhs, resp->data, resp->data_len);
+	conn_flush(c);
+}
+
+/* A login ends on a PDU it cannot take: the Login Response with status,
+ * then the connection closes (§11.13.5: any failure status ends it). */
+static void conn_login_refuse(struct conn *c, const uint8_t *hdr, uint16_t status, const char *why)
+{
+	struct pdu resp;
+	bool is_login = pdu_opcode(hdr) == ISCSI_OP_LOGIN_REQ;
+	login_refuse(c->login, is_login ? hdr : NULL, status, why, &resp);
+	conn_login_send(c, hdr, &resp);
+	c->eng->stats.logins_failed++;
+	conn_drop(c, why);
+}
+
+/* The header of a PDU on a connection still in its login phase. Returns
+ * RX_GO for a Login Request within the login-phase limit. */
+static enum rx_verdict conn_login_phase_header(struct conn *c, const uint8_t *hdr, uint32_t dsl)
+{
+	if (pdu_opcode(hdr) != ISCSI_OP_LOGIN_REQ) {
+		/* RFC 7143 §6.3: a PDU other than a Login Request before the
+		 * login phase started ends the connection at once; once it has
+		 * started, the target MUST send a Login reject "invalid during
+		 * login" (0x020b, §11.13.5) and then disconnect. */
+		if (c->login->phase == LOGIN_START) {
+			conn_drop(c, "a PDU other than a Login Request opened the connection");
+			return RX_STOP;
+		}
+		conn_login_refuse(c, hdr, ISCSI_LOGIN_INVALID_DURING_LOGIN, "a non-login PDU during login");
+		return RX_STOP;
+	}
+	if (dsl > ISCSI_MRDSL_DEFAULT) {
+		/* §13.12: MaxRecvDataSegmentLength is 8192 for the whole login
+		 * phase; a longer Login Request is the initiator's error. A Login
+		 * Response, not a Reject: §11.13.5 statuses are how a login is
+		 * refused. Class 2 (initiator error, 0x0200), not 0x0302 "out of
+		 * resources": nothing is short on our side and a retry of the same
+		 * PDU would fail again; 0x0207 is "missing parameter". LIO checks
+		 * the same limit in iscsi_target_check_login_request and closes. */
+		conn_login_refuse(c, hdr, ISCSI_LOGIN_INITIATOR_ERROR, "a Login Request longer than 8192 bytes");
+		return RX_STOP;
+	}
+	return RX_GO;
+}
+
 void conn_login_pdu(struct conn *c, const struct rx *rx, bool data_ok)
 {
 	(void)data_ok; /* digests start after the last Login Response */
@@ -282,19 +339,7 @@ void conn_login_pdu(struct conn *c, const struct rx *rx, bool data_ok)
 	memcpy(req.bhs, rx->hdr, ISCSI_BHS_LEN);
 	struct pdu resp;
 	enum login_verdict v = login_rx(c->login, &req, &resp);
-	if (!c->stat_sn_started) {
-		/* §11.13.3: the first Login Response starts the connection's
-		 * StatSN; the initiator's ExpStatSN is as good a start as any. */
-		c->stat_sn = pdu_w(req.bhs, PDU_INI_EXPSTATSN);
-		c->stat_sn_started = true;
-	}
-	/* Before the session exists, ExpCmdSN is the login's CmdSN (§11.12.7)
-	 * and MaxCmdSN grants that one. conn_stamp overwrites both once bound. */
-	pdu_set_w(resp.bhs, PDU_TGT_EXPCMDSN, pdu_w(req.bhs, PDU_INI_CMDSN));
-	pdu_set_w(resp.bhs, PDU_TGT_MAXCMDSN, pdu_w(req.bhs, PDU_INI_CMDSN));
-	conn_stamp(c, resp.bhs, true);
-	conn_send(c, resp.bhs, resp.data, resp.data_len);
-	conn_flush(c);
+	conn_login_send(c, req.bhs, &resp);
 	switch (v) {
 	case LOGIN_REPLY:
 		break;

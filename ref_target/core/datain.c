@@ -9,20 +9,44 @@
 #include "session.h"
 #include "task.h"
 
-/* Residual of the command (§11.4.5): the SCSI transfer length against the
- * initiator's Expected Data Transfer Length. */
+/* The length the initiator expects in the direction the CDB moves data.
+ * §11.3.1: EDTL is announced for the direction of the R or W bit. A CDB
+ * that moves data the other way (a READ sent with W=1, R=0; a WRITE with
+ * R=1, W=0) has no room for it: no Data-In without R (datain_respond), no
+ * R2T without W (task_deliver). For that direction the initiator expects
+ * 0 bytes, as with EDTL 0. */
+static uint32_t datain_expected(const struct task *t)
+{
+	const struct scsi_cmd *cmd = &t->cmd;
+	if (cmd->dir == SCSI_DIR_IN && !(t->flags & ISCSI_CMD_READ))
+		return 0;
+	if (cmd->dir == SCSI_DIR_OUT && !(t->flags & ISCSI_CMD_WRITE))
+		return 0;
+	return t->edtl;
+}
+
+/* Residual of the command (§11.4.5): the SCSI transfer length against
+ * what the initiator expects in that direction. A READ(10) sent with W=1
+ * and R=0 thus ends with its status (GOOD, as LIO and tgt answer and
+ * libiscsi's iSCSIResiduals.Read10Invalid expects) and O=1 with the whole
+ * transfer length as residual: the initiator learns that no data moved,
+ * where it used to get GOOD with no residual. The CDB is honoured, not
+ * refused: a CHECK CONDITION would break that test against every target. */
 static uint8_t datain_residual(const struct task *t, uint32_t *count)
 {
 	const struct scsi_cmd *cmd = &t->cmd;
 	uint32_t scsi_len = 0;
-	if (!t->decode_failed)
+	uint32_t expected = t->edtl;
+	if (!t->decode_failed) {
 		scsi_len = cmd->dir == SCSI_DIR_IN ? cmd->data_in_len : cmd->dir == SCSI_DIR_OUT ? cmd->xfer_len : 0;
-	if (scsi_len > t->edtl) {
-		*count = scsi_len - t->edtl;
+		expected = datain_expected(t);
+	}
+	if (scsi_len > expected) {
+		*count = scsi_len - expected;
 		return ISCSI_RSP_OVERFLOW;
 	}
-	if (scsi_len < t->edtl) {
-		*count = t->edtl - scsi_len;
+	if (scsi_len < expected) {
+		*count = expected - scsi_len;
 		return ISCSI_RSP_UNDERFLOW;
 	}
 	*count = 0;

@@ -160,8 +160,11 @@ static uint16_t find_target(struct login *l, const struct text_pair *target)
 	if (tpg->redirect != RT_REDIRECT_NONE)
 		return redirect(l, tpg);
 	const struct rt_acl_cfg *acl = access_acl(tpg, l->res.initiator_name);
+	/* §11.13.5: 0x0202 "authorization failure", the initiator "is not
+	 * allowed access to the given target" (who it is was never in doubt;
+	 * 0x0201 is for failed authentication). LIO answers the same. */
 	if (acl == NULL && !tpg->open_access)
-		return bad(l, ISCSI_LOGIN_AUTH_FAILED, "initiator not in the ACL");
+		return bad(l, ISCSI_LOGIN_FORBIDDEN, "initiator not in the ACL");
 	l->res.target = ti;
 	l->res.tpg = g;
 	l->res.acl = acl;
@@ -525,6 +528,7 @@ enum login_verdict login_rx(struct login *l, const struct pdu *req, struct pdu *
 	assert(l->phase == LOGIN_START || l->phase == LOGIN_RUNNING);
 	const uint8_t *h = req->bhs;
 	resp_start(h, resp);
+	l->itt = pdu_itt(h);
 	uint16_t st = ++l->pdus > RT_LOGIN_PDUS_MAX
 			      ? bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "too many Login Requests")
 			      : check_header(l, h);
@@ -565,4 +569,20 @@ enum login_verdict login_rx(struct login *l, const struct pdu *req, struct pdu *
 	if (st != ISCSI_LOGIN_OK)
 		return reply_fail(l, resp);
 	return send_chunk(l, resp);
+}
+
+enum login_verdict login_refuse(struct login *l, const uint8_t *req, uint16_t status, const char *why,
+				struct pdu *resp)
+{
+	if (req != NULL) {
+		resp_start(req, resp);
+	} else {
+		uint8_t h[ISCSI_BHS_LEN] = { 0 };
+		memcpy(h + PDU_LOGIN_ISID, l->res.isid, sizeof(l->res.isid));
+		put_be16(h + PDU_LOGIN_TSIH, l->res.tsih);
+		pdu_set_w(h, PDU_ITT, l->itt);
+		resp_start(h, resp);
+	}
+	bad(l, status, why);
+	return reply_fail(l, resp);
 }

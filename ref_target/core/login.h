@@ -81,6 +81,7 @@ struct login {
 	enum login_phase phase;
 	uint8_t stage;          /* current stage: ISCSI_STAGE_SECURITY or _OPERATIONAL */
 	uint32_t pdus;          /* Login Requests received (RT_LOGIN_PDUS_MAX) */
+	uint32_t itt;           /* of the last Login Request (login_refuse answers it) */
 	uint8_t version_max, version_min;
 	bool identified;        /* the first logical request has been processed */
 	bool auth_required;     /* credentials configured for this initiator */
@@ -119,6 +120,14 @@ enum login_verdict {
  * connection fills; resp->data points into memory owned by login, valid until
  * the next call. Must not be called after LOGIN_REPLY_FFP or _CLOSE. */
 enum login_verdict login_rx(struct login *l, const struct pdu *req, struct pdu *resp);
+
+/* End the login with a failure status although no acceptable Login Request
+ * came (conn.c: a PDU other than a Login Request, §6.3; one longer than
+ * 8192 bytes, §13.12). req: the offending header if it is a Login Request
+ * (its ISID, TSIH and ITT are answered), else NULL (the login's own are).
+ * resp is filled as by login_rx; the verdict is always LOGIN_REPLY_CLOSE. */
+enum login_verdict login_refuse(struct login *l, const uint8_t *req, uint16_t status, const char *why,
+				struct pdu *resp);
 
 const struct login_result *login_result(const struct login *l);
 

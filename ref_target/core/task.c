@@ -296,7 +296,18 @@ enum rx_verdict task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs
 	if (reason == 0 && task_find_itt(s, pdu_itt(hdr)) != NULL)
 		reason = ISCSI_REJECT_TASK_IN_PROGRESS; /* §11.17.1 */
 	if (reason != 0) {
-		/* The CmdSN stays a gap for the initiator to plug (§11.17.1). */
+		/* A rejected command PDU does not consume its CmdSN. RFC 7143
+		 * §7.3 (Usage of Reject PDU in Recovery): "The CmdSN of the
+		 * rejected command PDU (if it is a non-immediate command) MUST NOT
+		 * be considered received by the target (i.e., a command sequence
+		 * gap must be assumed for the CmdSN), even though the CmdSN of the
+		 * rejected command PDU may be reliably ascertained. Upon receiving
+		 * the Reject, the initiator MUST plug the CmdSN gap": by sending a
+		 * command with that CmdSN, or by aborting the task (§11.5.1: ABORT
+		 * TASK with that RefCmdSN makes it received, tmf.c). Until then
+		 * later commands wait, as §4.2.2.1 orders delivery by CmdSN. This
+		 * holds for every Reject here: F=0 while InitialR2T=Yes, immediate
+		 * data not allowed, the reserved ITT, an ITT in use (§11.17.1). */
 		conn_reject(c, hdr, (uint8_t)reason);
 		return RX_GO;
 	}

@@ -3,11 +3,80 @@
 
 #include <string.h>
 
+#include "access.h"
 #include "conn.h"
 #include "engine_int.h"
 #include "pdu.h"
 #include "session.h"
 #include "task.h"
+
+/* ---- TARGET WARM RESET and TARGET COLD RESET: who, and on what ----
+ *
+ * Who. RFC 7143 §11.5.1 gives the target response 6, "Function
+ * authorization failed", for a function this initiator may not ask for.
+ * A target reset is an explicit permission of the ACL entry
+ * (rt_acl_cfg.target_reset; rt_tpg_cfg.target_reset for open access),
+ * off by default. LIO does the same: its node ACL attributes
+ * tmr_warm_reset and tmr_cold_reset are 0 by default and a refused reset
+ * gets ISCSI_TMF_RSP_AUTH_FAILED (iscsi_target_tmr.c); its core then
+ * answers even a permitted one FUNCTION REJECTED. tgt answers 5 (not
+ * supported). LOGICAL UNIT RESET needs no permission: SAM-5 gives it to
+ * any I_T nexus, on a LUN that nexus addresses (LIO and tgt alike).
+ *
+ * On what. SAM-5 §7.8 makes the reset of a logical unit abort the tasks
+ * of every I_T nexus on it and report a unit attention to every one of
+ * them; RFC 7143 §11.5.1 makes a warm reset that of "the target" and a
+ * cold one also end all its sessions. On a target shared by initiators
+ * that see different LUs, "the target" here is the issuer's view: the
+ * LUs of its own LUN map. Each of them is reset as SAM-5 says (every
+ * initiator's tasks on it aborted; 29/02 warm, 29/01 cold, for everyone);
+ * an LU outside the view is never touched, whoever else uses it.
+ *
+ * Which I_T nexuses a cold reset ends: the issuer's own, and each other
+ * session of this target whose view is inside the issuer's (everything
+ * it can address was power cycled). A session that also sees an LU
+ * outside the view keeps its connection, since ending it would abort its
+ * tasks there; it learns of the reset by the unit attention on the LUs
+ * it shares. Sessions of other targets are never ended. */
+
+/* Whether s may send TARGET WARM/COLD RESET. */
+static bool tmf_reset_allowed(const struct session *s)
+{
+	const struct rt_tpg_cfg *tpg = &s->eng->cfg->targets[s->target].tpgs[s->tpg];
+	const struct rt_acl_cfg *acl = access_acl(tpg, s->initiator);
+	return acl != NULL ? acl->target_reset : tpg->target_reset;
+}
+
+/* Does s map LU index lu? */
+static bool tmf_view_has(const struct session *s, uint32_t lu)
+{
+	for (uint32_t i = 0; i < s->lun_count; i++)
+		if (s->luns[i].lu == lu)
+			return true;
+	return false;
+}
+
+/* Is every LU o addresses in the view of s (and o addresses some)? */
+static bool tmf_view_within(const struct session *o, const struct session *s)
+{
+	for (uint32_t i = 0; i < o->lun_count; i++)
+		if (!tmf_view_has(s, o->luns[i].lu))
+			return false;
+	return o->lun_count > 0;
+}
+
+/* After the answer to a cold reset from s: end the I_T nexuses it may. */
+static void tmf_cold_reset_end_nexuses(struct session *s)
+{
+	for (struct session *o = s->eng->sessions; o; o = o->next) {
+		if (o == s || o->closed || o->discovery || o->target != s->target)
+			continue;
+		if (tmf_view_within(o, s))
+			sess_close(o);
+	}
+	if (!s->closed)
+		sess_close(s);
+}
 
 static void tmf_send(struct tmf *tmf, struct session *s)
 {
@@ -22,15 +91,8 @@ static void tmf_send(struct tmf *tmf, struct session *s)
 		conn_flush(c);
 	}
 	tmf->active = false;
-	if (tmf->cold_reset) {
-		/* SAM-5 §7.8: a cold reset also ends every I_T nexus of the
-		 * target, after the initiator has its answer. */
-		uint32_t target = s->target;
-		struct rt_engine *eng = s->eng;
-		for (struct session *o = eng->sessions; o; o = o->next)
-			if (!o->closed && !o->discovery && o->target == target)
-				sess_close(o);
-	}
+	if (tmf->cold_reset)
+		tmf_cold_reset_end_nexuses(s);
 }
 
 void tmf_task_drained(struct tmf *tmf)
@@ -91,24 +153,24 @@ static void tmf_clear_lu(struct session *s, struct tmf *tmf, struct scsi_lu *lu)
 	}
 }
 
-/* Is LU index i mapped anywhere in target t? */
-static bool tmf_lu_in_target(const struct rt_target_cfg *t, uint32_t i)
-{
-	for (uint32_t g = 0; g < t->tpg_count; g++)
-		if (cfg_tpg_maps_lu(&t->tpgs[g], i))
-			return true;
-	return false;
-}
-
+/* The reset itself, on the issuer's view only (see the top of the file). */
 static void tmf_target_reset(struct session *s, struct tmf *tmf, bool cold)
 {
-	struct rt_engine *eng = s->eng;
-	const struct rt_target_cfg *target = &eng->cfg->targets[s->target];
-	for (uint32_t i = 0; i < eng->cfg->lu_count; i++) {
-		if (!tmf_lu_in_target(target, i))
+	if (!tmf_reset_allowed(s)) {
+		eng_log(s->eng, RT_LOG_INFO, "session tsih=%u: TARGET %s RESET from %s refused (no target_reset permission)",
+			s->tsih, cold ? "COLD" : "WARM", s->initiator);
+		tmf->response = ISCSI_TMF_RSP_AUTH_FAILED;
+		return;
+	}
+	for (uint32_t i = 0; i < s->lun_count; i++) {
+		uint32_t lu = s->luns[i].lu;
+		bool seen = false; /* one LU may sit under two LUNs of the map */
+		for (uint32_t k = 0; k < i && !seen; k++)
+			seen = s->luns[k].lu == lu;
+		if (seen)
 			continue;
-		tmf_clear_lu(s, tmf, eng->lus[i]);
-		scsi_target_reset(eng->lus[i], &s->nexus, cold);
+		tmf_clear_lu(s, tmf, s->eng->lus[lu]);
+		scsi_target_reset(s->eng->lus[lu], &s->nexus, cold);
 	}
 	tmf->cold_reset = cold;
 }

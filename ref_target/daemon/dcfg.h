@@ -62,6 +62,7 @@ struct dcfg_quick {
 	const char *initiators[DCFG_QUICK_MAX]; /* only these may log in */
 	unsigned initiator_count;
 	const char *mem_budget;              /* "1G": params.mem_budget_bytes (core/mem.h) */
+	bool target_reset; /* --allow-target-reset: rt_acl_cfg/rt_tpg_cfg.target_reset */
 };
 
 #define DCFG_DEFAULT_ADDRESS "127.0.0.1"

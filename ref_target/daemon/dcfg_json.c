@@ -44,8 +44,14 @@
  *                    "open_access"?: false,      (any initiator, with "luns")
  *                    "auth"?: AUTH,
  *                    "luns"?: [ { "lun": 0, "lu": "disk0", "read_only"?: false } ],
+ *                    "target_reset"?: false,     (open access may send TARGET
+ *                                                 WARM/COLD RESET; core/tmf.c)
  *                    "acls"?: [ { "initiator": "iqn...", "auth"?: AUTH,
- *                                 "luns"?: [ ... ] } ],
+ *                                 "luns"?: [ ... ],
+ *                                 "target_reset"?: false } ],
+ *                                                (false: a target reset gets TMF
+ *                                                 response 6; true: it acts on
+ *                                                 this ACL's LUs only)
  *                    "redirect"?: "none" | "temporary" | "permanent",
  *                    "redirect_address"?: "10.0.0.2:3260,1" } ] } ],
  *   "discovery_auth"?: AUTH,
@@ -354,11 +360,12 @@ static int load_luns(struct jl *j, json_t *o, const struct rt_lun_map **luns, ui
 
 static int load_acl(struct jl *j, json_t *o, uint32_t i, void *out)
 {
-	static const char *const keys[] = { "initiator", "auth", "luns", NULL };
+	static const char *const keys[] = { "initiator", "auth", "luns", "target_reset", NULL };
 	struct rt_acl_cfg *acl = out;
 	(void)i;
 	return only_keys(j, o, keys) || get_str(j, o, "initiator", true, &acl->initiator) ||
-	       load_auth(j, o, "auth", &acl->auth) || load_luns(j, o, &acl->luns, &acl->lun_count);
+	       load_auth(j, o, "auth", &acl->auth) || load_luns(j, o, &acl->luns, &acl->lun_count) ||
+	       get_bool(j, o, "target_reset", &acl->target_reset);
 }
 
 static int load_tpg_portals(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
@@ -407,7 +414,7 @@ static int load_redirect(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
 static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 {
 	static const char *const keys[] = { "tag", "portals", "open_access", "auth", "luns", "acls",
-					    "redirect", "redirect_address", NULL };
+					    "redirect", "redirect_address", "target_reset", NULL };
 	struct rt_tpg_cfg *tpg = out;
 	void *acls;
 	tpg->tag = (uint16_t)(i + 1);
@@ -415,7 +422,7 @@ static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 	    get_bool(j, o, "open_access", &tpg->open_access) || load_auth(j, o, "auth", &tpg->auth) ||
 	    load_luns(j, o, &tpg->luns, &tpg->lun_count) ||
 	    load_array(j, o, "acls", false, sizeof(struct rt_acl_cfg), load_acl, &acls, &tpg->acl_count) ||
-	    load_redirect(j, o, tpg))
+	    load_redirect(j, o, tpg) || get_bool(j, o, "target_reset", &tpg->target_reset))
 		return -1;
 	tpg->acls = acls;
 	return 0;

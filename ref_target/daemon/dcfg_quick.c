@@ -4,7 +4,8 @@
  * One target with one portal group (tag 1) on every given portal, LUNs
  * 0..n-1 in the order given, CHAP (and mutual CHAP) if asked; with
  * --initiator only the named initiators get in (one ACL each, same LUNs),
- * otherwise anyone (open access). Discovery stays open. Thin provisioning
+ * otherwise anyone (open access). Target resets only with
+ * --allow-target-reset (tmf.c). Discovery stays open. Thin provisioning
  * and the write cache follow what each backstore can do (store.c).
  */
 #include "dcfg.h"
@@ -221,7 +222,8 @@ int dcfg_load_quick(struct dcfg *d, const struct dcfg_quick *q, char *err, size_
 		return -1;
 	for (uint32_t i = 0; i < q->initiator_count; i++) {
 		acls[i] = (struct rt_acl_cfg){ .initiator = dcfg_strdup(d, q->initiators[i]), .auth = auth,
-					       .luns = map, .lun_count = d->cfg.lu_count };
+					       .luns = map, .lun_count = d->cfg.lu_count,
+					       .target_reset = q->target_reset };
 		if (acls[i].initiator == NULL) {
 			snprintf(err, err_len, "out of memory");
 			return -1;
@@ -241,6 +243,7 @@ int dcfg_load_quick(struct dcfg *d, const struct dcfg_quick *q, char *err, size_
 		.lun_count = q->initiator_count == 0 ? d->cfg.lu_count : 0,
 		.acls = acls,
 		.acl_count = q->initiator_count,
+		.target_reset = q->target_reset,
 	};
 	if (tpg->open_access)
 		tpg->auth = auth; /* otherwise each ACL holds it */

@@ -43,6 +43,8 @@ static const char usage_text[] =
 	"      --initiator NAME       admit only this initiator (repeatable)\n"
 	"      --mem-budget SIZE      memory for the whole target: buffers and unsent\n"
 	"                             answers (default 1G; JSON: params.mem_budget_bytes)\n"
+	"      --allow-target-reset   let the initiators send TARGET WARM/COLD RESET (on\n"
+	"                             their own LUNs); default: refused, TMF response 6\n"
 	"options:\n"
 	"      --state-dir DIR        durable state such as APTPL reservations; created on\n"
 	"                             first use (default " DENV_STATE_DIR_ROOT " as root,\n"
@@ -60,6 +62,7 @@ enum {
 	OPT_MUTUAL_CHAP,
 	OPT_INITIATOR,
 	OPT_MEM_BUDGET,
+	OPT_TARGET_RESET,
 	OPT_STATE_DIR,
 	OPT_CHECK,
 };
@@ -73,6 +76,7 @@ static const struct option options[] = {
 	{ "mutual-chap", required_argument, NULL, OPT_MUTUAL_CHAP },
 	{ "initiator", required_argument, NULL, OPT_INITIATOR },
 	{ "mem-budget", required_argument, NULL, OPT_MEM_BUDGET },
+	{ "allow-target-reset", no_argument, NULL, OPT_TARGET_RESET },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -116,7 +120,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	while ((opt = getopt_long(argc, argv, "c:vqh", options, &index)) != -1) {
 		struct dcfg_quick *q = &a->quick;
 		int rc = 0;
-		if (opt >= OPT_PORTAL && opt <= OPT_MEM_BUDGET && a->quick_flag == NULL)
+		if (opt >= OPT_PORTAL && opt <= OPT_TARGET_RESET && a->quick_flag == NULL)
 			a->quick_flag = options[index].name;
 		switch (opt) {
 		case 'c': a->config = optarg; break;
@@ -127,6 +131,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_MUTUAL_CHAP: q->mutual_chap = optarg; break;
 		case OPT_INITIATOR: rc = add(q->initiators, &q->initiator_count, optarg, "--initiator"); break;
 		case OPT_MEM_BUDGET: q->mem_budget = optarg; break;
+		case OPT_TARGET_RESET: q->target_reset = true; break;
 		case OPT_STATE_DIR: a->opts.state_dir = optarg; break;
 		case OPT_CHECK: a->opts.check_only = true; break;
 		case 'v': a->verbosity = 1; break;

@@ -111,6 +111,11 @@ static const struct bad_case bad_cases[] = {
 	  "config.json:4: targets[0].tpgs[0].open_acess: ", "unknown key" },
 	{ "open_access not a boolean", OPEN PORTALS LUS TARGET("\"portals\": [0], \"open_access\": 1") "\n" CLOSE,
 	  "config.json:4: targets[0].tpgs[0].open_access: ", "must be a boolean, not an integer" },
+	{ "acl target_reset not a boolean",
+	  OPEN PORTALS LUS TARGET("\"portals\": [0], \"acls\": [{\"initiator\": \"iqn.2026-11.org.sim:i\", \"target_reset\": \"yes\"}]") "\n" CLOSE,
+	  "config.json:4: targets[0].tpgs[0].acls[0].target_reset: ", "must be a boolean" },
+	{ "tpg target_reset not a boolean", OPEN PORTALS LUS TARGET("\"portals\": [0], \"open_access\": true, \"target_reset\": 1") "\n" CLOSE,
+	  "config.json:4: targets[0].tpgs[0].target_reset: ", "must be a boolean" },
 	{ "tpg nobody can enter", OPEN PORTALS LUS TARGET("\"portals\": [0]") "\n" CLOSE,
 	  "config.json:4: targets[0].tpgs[0]: ", "no initiator can log in" },
 	{ "missing target name", OPEN PORTALS LUS " \"targets\": [{\"tpgs\": [{" TPG_BODY "}]}]\n" CLOSE,
@@ -327,11 +332,12 @@ START_TEST(config_good_file_fills_every_field)
 		"  {\"name\": \"f\", \"backstore\": \"file\", \"path\": \"/tmp/f.img\", \"block_size\": 4096,\n"
 		"   \"flags\": [\"removable\", \"read_only\", \"sanitize\"], \"naa_id\": \"0xabc\"}],\n"
 		" \"targets\": [{\"name\": \"iqn.2026-11.org.sim:a\", \"alias\": \"A\", \"tpgs\": [\n"
-		"  {\"tag\": 5, \"portals\": [1, 0], \"open_access\": true,\n"
+		"  {\"tag\": 5, \"portals\": [1, 0], \"open_access\": true, \"target_reset\": true,\n"
 		"   \"auth\": {\"chap\": {\"user\": \"u\", \"secret\": \"0123456789ab\"},\n"
 		"            \"mutual_chap\": {\"user\": \"t\", \"secret\": \"ba9876543210\"}},\n"
 		"   \"luns\": [{\"lun\": 0, \"lu\": \"r\"}, {\"lun\": 7, \"lu\": \"f\", \"read_only\": true}],\n"
-		"   \"acls\": [{\"initiator\": \"iqn.1993-08.org.debian:01:x\", \"luns\": [{\"lun\": 3, \"lu\": \"f\"}]}]},\n"
+		"   \"acls\": [{\"initiator\": \"iqn.1993-08.org.debian:01:x\", \"luns\": [{\"lun\": 3, \"lu\": \"f\"}],\n"
+		"             \"target_reset\": true}]},\n"
 		"  {\"portals\": [], \"redirect\": \"permanent\", \"redirect_address\": \"10.0.0.2:3260,1\"}]}],\n"
 		" \"discovery_auth\": {\"chap\": {\"user\": \"d\", \"secret\": \"discovery-secret\"}},\n"
 		" \"params\": {\"max_recv_data_segment_length\": 262144, \"max_burst_length\": 1048576,\n"
@@ -409,6 +415,8 @@ START_TEST(config_good_file_fills_every_field)
 	ck_assert_ptr_null(g->acls[0].auth.in.user);
 	ck_assert_uint_eq(g->acls[0].lun_count, 1);
 	ck_assert_uint_eq(g->acls[0].luns[0].lun, 3);
+	ck_assert(g->target_reset && g->acls[0].target_reset);
+	ck_assert(!t->tpgs[1].target_reset); /* default: target resets refused */
 	ck_assert_uint_eq(g->redirect, RT_REDIRECT_NONE);
 	ck_assert_uint_eq(t->tpgs[1].tag, 2); /* position + 1 */
 	ck_assert_uint_eq(t->tpgs[1].redirect, RT_REDIRECT_PERMANENT);

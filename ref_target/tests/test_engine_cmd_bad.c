@@ -228,6 +228,106 @@ START_TEST(engine_ends_a_write_whose_solicited_data_out_is_at_a_wrong_offset)
 }
 END_TEST
 
+/* The next PDU is the SCSI Response for itt (no Data-In before it): its
+ * status; *residual the O-bit residual count (0 if O is clear). */
+static uint8_t response_with_overflow(uint32_t itt, uint32_t *residual)
+{
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(pdu_itt(I.bhs), itt);
+	ck_assert_uint_eq(I.bhs[PDU_FLAGS] & ISCSI_RSP_UNDERFLOW, 0);
+	*residual = (I.bhs[PDU_FLAGS] & ISCSI_RSP_OVERFLOW) ? pdu_w(I.bhs, PDU_SCSI_RSP_RESIDUAL_COUNT) : 0;
+	return I.bhs[PDU_SCSI_RSP_STATUS];
+}
+
+START_TEST(engine_reports_a_read_flagged_as_a_write_as_overflow_of_the_whole_read)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS];
+	memset(w, 0x3c, sizeof(w));
+	cdb_rw10(cdb, 0x28, 0, 1);
+	/* RFC 7143 §11.3.1: EDTL counts in the direction of W; the READ has
+	 * nowhere to put its block (no R: no Data-In). As libiscsi's
+	 * Read10Invalid sends it: W=1, R=0, the block as immediate data. */
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, w, BS);
+	fake_disk_run(&F, E);
+	uint32_t residual;
+	ck_assert_uint_eq(response_with_overflow(itt, &residual), 0x00);
+	ck_assert_uint_eq(residual, BS); /* nothing of the block moved */
+	/* without immediate data: no R2T is asked for a READ */
+	itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, NULL, 0);
+	fake_disk_run(&F, E);
+	ck_assert_uint_eq(response_with_overflow(itt, &residual), 0x00);
+	ck_assert_uint_eq(residual, BS);
+	/* and a READ with R=1 is unchanged: data, no residual */
+	uint8_t r[BS];
+	read10(0, 1, r);
+	ck_assert_uint_eq(I.bhs[PDU_FLAGS] & (ISCSI_RSP_OVERFLOW | ISCSI_RSP_UNDERFLOW), 0);
+	still_serving();
+}
+END_TEST
+
+START_TEST(engine_reports_a_write_flagged_as_a_read_as_overflow_and_writes_nothing)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS];
+	memset(w, 0x4d, sizeof(w));
+	write_r2t(9, 1, w);
+	cdb_rw10(cdb, 0x2a, 9, 1);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, BS, NULL, 0);
+	fake_disk_run(&F, E);
+	uint32_t residual;
+	/* GOOD, as for a WRITE with EDTL 0: the CDB ran and found no data to
+	 * write; no R2T came first */
+	ck_assert_uint_eq(response_with_overflow(itt, &residual), 0x00);
+	ck_assert_uint_eq(residual, BS);
+	ck_assert_uint_eq(F.disk[9 * BS], 0x4d);
+	still_serving();
+}
+END_TEST
+
+START_TEST(engine_keeps_the_cmdsn_of_a_rejected_write_a_gap_until_the_initiator_plugs_it)
+{
+	login_ok(NULL, 0); /* InitialR2T=Yes: no unsolicited Data-Out */
+	clear_ua();
+	uint8_t cdb[16], w[BS];
+	memset(w, 0x2e, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 12, 1);
+	/* F=0 announces unsolicited Data-Out, which InitialR2T=Yes forbids */
+	uint32_t gap = I.cmd_sn;
+	uint32_t rejected = ini_scsi(&I, 0, cdb, ISCSI_CMD_WRITE | 1, BS, NULL, 0);
+	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
+	/* RFC 7143 §7.3: its CmdSN is not considered received */
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_EXPCMDSN), gap);
+	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0); /* CmdSN gap + 1: held */
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	/* plugged by ABORT TASK of the rejected command (§11.5.1: not found,
+	 * RefCmdSN in the window: considered received) */
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK);
+	pdu_set_w(bhs, PDU_ITT, 0x700);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, rejected);
+	pdu_set_w(bhs, PDU_TMF_REFCMDSN, gap);
+	pdu_set_w(bhs, PDU_INI_CMDSN, I.cmd_sn);
+	ini_send(&I, bhs, NULL, 0);
+	ck_assert(ini_recv(&I));
+	ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_TMF_RSP);
+	ck_assert_uint_eq(I.bhs[PDU_TMF_RESPONSE], ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(scsi_status(), 0x00); /* the held TUR runs */
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_EXPCMDSN), gap + 2);
+	/* or plugged by sending the command again, right, with that CmdSN */
+	gap = I.cmd_sn;
+	ini_scsi(&I, 0, cdb, ISCSI_CMD_WRITE | 1, BS, NULL, 0);
+	expect_reject(ISCSI_REJECT_PROTOCOL_ERROR);
+	I.cmd_sn = gap;
+	write_r2t(12, 1, w);
+	ck_assert_uint_eq(F.disk[12 * BS], 0x2e);
+	still_serving();
+}
+END_TEST
+
 Suite *suite_engine_cmd_bad(void)
 {
 	Suite *s = suite_create("engine_cmd_bad");
@@ -242,6 +342,9 @@ Suite *suite_engine_cmd_bad(void)
 	tcase_add_test(tc, engine_handles_data_digest_errors_on_commands_and_data_out);
 	tcase_add_test(tc, engine_ends_a_write_whose_unsolicited_data_out_is_wrong);
 	tcase_add_test(tc, engine_ends_a_write_whose_solicited_data_out_is_at_a_wrong_offset);
+	tcase_add_test(tc, engine_reports_a_read_flagged_as_a_write_as_overflow_of_the_whole_read);
+	tcase_add_test(tc, engine_reports_a_write_flagged_as_a_read_as_overflow_and_writes_nothing);
+	tcase_add_test(tc, engine_keeps_the_cmdsn_of_a_rejected_write_a_gap_until_the_initiator_plugs_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -29,6 +29,25 @@ static void two_initiators(void)
 	ck_assert(ini_recv(&J)); /* its power-on unit attention */
 }
 
+/* The fixture's open-access target with target_reset granted (core/tmf.c:
+ * target resets are refused by default), on a new engine. */
+static struct rt_tpg_cfg reset_tpg;
+static struct rt_target_cfg reset_target;
+
+static void open_access_target_reset(bool allowed)
+{
+	ini_fini(&I);
+	rt_engine_destroy(E);
+	F.conns[1].closed = false;
+	F.conns[1].out_len = 0;
+	reset_tpg = cfg.targets[0].tpgs[0];
+	reset_tpg.target_reset = allowed;
+	reset_target = cfg.targets[0];
+	reset_target.tpgs = &reset_tpg;
+	cfg.targets = &reset_target;
+	make_engine();
+}
+
 static void tmf_teardown(void)
 {
 	if (j_up)
@@ -157,8 +176,29 @@ START_TEST(logical_unit_reset_aborts_tasks_and_reports_a_device_reset_to_everyon
 }
 END_TEST
 
+START_TEST(target_resets_from_open_access_are_refused_by_default)
+{
+	two_initiators();
+	write_at_disk(&J, 7);
+	tmf(&I, ISCSI_TMF_TARGET_WARM_RESET, 514, 0, 0);
+	ck_assert_uint_eq(tmf_response(&I, 514), ISCSI_TMF_RSP_AUTH_FAILED);
+	tmf(&I, ISCSI_TMF_TARGET_COLD_RESET, 515, 0, 0);
+	ck_assert_uint_eq(tmf_response(&I, 515), ISCSI_TMF_RSP_AUTH_FAILED);
+	/* nothing was reset: J's write lands and nobody gets a unit attention */
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	ck_assert(ini_recv(&J));
+	ck_assert_uint_eq(pdu_opcode(J.bhs), ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(J.bhs[PDU_SCSI_RSP_STATUS], 0x00);
+	ck_assert_uint_eq(tur(&J), 0);
+	ck_assert_uint_eq(tur(&I), 0);
+	ck_assert(!F.conns[1].closed);
+	ck_assert(!F.conns[2].closed);
+}
+END_TEST
+
 START_TEST(target_warm_reset_reports_a_reset_and_keeps_the_sessions)
 {
+	open_access_target_reset(true);
 	two_initiators();
 	tmf(&I, ISCSI_TMF_TARGET_WARM_RESET, 507, 0, 0);
 	ck_assert_uint_eq(tmf_response(&I, 507), ISCSI_TMF_RSP_COMPLETE);
@@ -171,6 +211,7 @@ END_TEST
 
 START_TEST(target_cold_reset_answers_then_ends_every_session_of_the_target)
 {
+	open_access_target_reset(true);
 	two_initiators();
 	write_at_disk(&J, 8);
 	tmf(&I, ISCSI_TMF_TARGET_COLD_RESET, 508, 0, 0);
@@ -309,6 +350,7 @@ Suite *suite_engine_tmf(void)
 	tcase_add_test(tc, task_management_on_an_unmapped_lun_answers_lun_does_not_exist);
 	tcase_add_test(tc, clear_task_set_aborts_other_initiators_tasks_and_tells_them_by_unit_attention);
 	tcase_add_test(tc, logical_unit_reset_aborts_tasks_and_reports_a_device_reset_to_everyone);
+	tcase_add_test(tc, target_resets_from_open_access_are_refused_by_default);
 	tcase_add_test(tc, target_warm_reset_reports_a_reset_and_keeps_the_sessions);
 	tcase_add_test(tc, target_cold_reset_answers_then_ends_every_session_of_the_target);
 	tcase_add_test(tc, unsupported_task_management_functions_get_their_rfc_7143_answers);

@@ -187,11 +187,11 @@ START_TEST(login_refuses_unknown_session_type_0209)
 }
 END_TEST
 
-START_TEST(login_refuses_initiator_missing_from_acl_0201)
+START_TEST(login_refuses_initiator_missing_from_acl_with_authorization_failure_0202)
 {
 	talk_op_request(FX_INITIATOR, FX_T_ACL);
 	talk_send();
-	talk_fail(ISCSI_LOGIN_AUTH_FAILED);
+	talk_fail(ISCSI_LOGIN_FORBIDDEN);
 }
 END_TEST
 
@@ -516,7 +516,7 @@ Suite *suite_login_fail(void)
 	tcase_add_test(tc, login_refuses_empty_target_name_0203);
 	tcase_add_test(tc, login_refuses_target_not_served_on_this_portal_0203);
 	tcase_add_test(tc, login_refuses_unknown_session_type_0209);
-	tcase_add_test(tc, login_refuses_initiator_missing_from_acl_0201);
+	tcase_add_test(tc, login_refuses_initiator_missing_from_acl_with_authorization_failure_0202);
 	tcase_add_test(tc, login_admits_initiator_named_by_acl_with_its_luns);
 	tcase_add_test(tc, login_redirects_temporarily_0101_without_portal_group_tag);
 	tcase_add_test(tc, login_redirects_permanently_0102);

@@ -37,8 +37,10 @@ if start auth --config "$T/auth.json"; then
 		iscsi-inq -i "$INI" "iscsi://host1%host1-secret-123@$P/$IQN/0?target_user=target&target_password=wrong-secret-000"
 	refuse "an initiator not in the ACL is refused" \
 		iscsi-inq -i iqn.2026-11.org.iscsi-sim:stranger "iscsi://host1%host1-secret-123@$P/$IQN/0"
-	check "the refusals were authentication failures (0x0201)" \
-		bash -c "grep -c 'login failed' '$LAST_LOG' | grep -qv '^0$'"
+	check "the CHAP refusals were authentication failures (0x0201)" \
+		bash -c "grep -q 'refused: 0x0201' '$LAST_LOG'"
+	check "the stranger was refused with authorization failure (0x0202, RFC 7143 §11.13.5)" \
+		bash -c "grep -q 'stranger refused: 0x0202 initiator not in the ACL' '$LAST_LOG'"
 	check "discovery with its credentials lists the target" bash -c \
 		"iscsi-ls -i $INI 'iscsi://disc%discovery-secret@$P' | grep -q $IQN"
 	refuse "discovery without credentials is refused" iscsi-ls -i "$INI" "iscsi://$P"
