@@ -10,6 +10,7 @@ struct simnet_chunk {
 	uint32_t off;  /* bytes of data already read (a send larger than one read) */
 	bool fin;
 	bool rst;
+	bool hollow;   /* counted, not kept: its receiver stopped reading for good */
 	uint8_t data[];
 };
 
@@ -17,7 +18,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 static void chunk_free(struct simnet *n, struct simnet_chunk *k)
 {
-	sim_free(n->mem, k, sizeof(*k) + k->len);
+	sim_free(n->mem, k, sizeof(*k) + (k->hollow ? 0 : k->len));
 }
 
 /* Bytes queued in c's pipe from side `from` change by delta. */
@@ -344,14 +345,19 @@ int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, 
 	}
 	if (c->closed[to])
 		return 0; /* the peer is gone; its FIN or RST is on the way */
-	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + len);
+	/* Bytes toward an end that stopped reading are never read: the
+	 * simulator counts them and keeps none (a no_read attack makes a
+	 * target send gigabytes). */
+	bool hollow = c->no_read[to];
+	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + (hollow ? 0 : len));
 	assert(k != NULL);
 	k->len = (uint32_t)len;
 	k->off = 0;
 	k->fin = false;
 	k->rst = false;
+	k->hollow = hollow;
 	size_t off = 0;
-	for (int i = 0; i < iovcnt; i++) {
+	for (int i = 0; i < iovcnt && !hollow; i++) {
 		memcpy(k->data + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
 	}
@@ -398,6 +404,7 @@ void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side
 	k->off = 0;
 	k->fin = true;
 	k->rst = false;
+	k->hollow = false;
 	append(n, c, side, k, n->q->now + one_way(n, c));
 }
 
@@ -485,11 +492,10 @@ void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until)
 	evq_push(n->q, until, ev_unstall, n, c, 0);
 }
 
-void simnet_set_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side, bool reading)
+void simnet_stop_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side)
 {
-	c->no_read[side] = !reading;
-	if (reading)
-		pipe_schedule(n, c, side == SIMNET_INI ? SIMNET_GW : SIMNET_INI);
+	(void)n;
+	c->no_read[side] = true;
 }
 
 void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st)

@@ -15,7 +15,7 @@
  * restarted node answers to old connections).
  *
  * Flow control as TCP's: an end that does not read its socket
- * (simnet_set_reading) gets nothing delivered, and what its peer sends
+ * (simnet_stop_reading) gets nothing delivered, and what its peer sends
  * stays queued at the sender (TCP's window closed; the sender's env holds
  * the bytes: rt_env.conn_send takes them all). Every queued byte is
  * counted per gateway (gw_unsent), the peak too: what a peer that never
@@ -165,9 +165,10 @@ void simnet_gw_crash_rst(struct simnet *n, int gw);
 /* A gateway machine died: its ends vanish without a word. */
 void simnet_gw_crash_silent(struct simnet *n, int gw);
 
-/* One end stops or resumes reading its socket (a hostile initiator that
- * never reads; flow control stops the other end's bytes). */
-void simnet_set_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side, bool reading);
+/* One end stops reading its socket for good (a hostile initiator that
+ * never reads; flow control stops the other end's bytes, which are
+ * counted in pipe.queued and gw_unsent but not kept). */
+void simnet_stop_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
 
 /* The connection with this id, or NULL. */
 struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id);

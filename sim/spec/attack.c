@@ -91,7 +91,7 @@ static const struct akey akeys[] = {
 	AK("rate", AK_U32, rate, 100000, KB(ATK_IDLE_FLOOD) | KB(ATK_SESSION_HOG)),
 	AK("sources", AK_U32, sources, ATTACK_SOURCES_MAX, KB(ATK_IDLE_FLOOD) | KB(ATK_SESSION_HOG)),
 	AK("partial", AK_U32, partial, 47, KB(ATK_IDLE_FLOOD)),
-	AK("depth", AK_U32, depth, 1024, KB(ATK_NO_READ)),
+	AK("depth", AK_U32, depth, 1024, KB(ATK_NO_READ)), /* 0: NOP-Outs only */
 	AK("bytes", AK_U32, bytes, 1u << 26, KB(ATK_NO_READ)),
 	AK("nop_bytes", AK_U32, nop_bytes, 1u << 24, KB(ATK_NO_READ)),
 	AK("every", AK_TIME, every_ns, 0, KB(ATK_NO_READ) | KB(ATK_RESET)),
@@ -179,8 +179,9 @@ int attack_parse(char **toks, int n, struct attack *a, char *why, size_t why_len
 		}
 	}
 	if (a->sources < 1 || (a->count < 1 && kind != ATK_RESET) || (a->rate < 1 && kind != ATK_NO_READ &&
-		kind != ATK_RESET) || a->every_ns < SIM_MS(1) || a->depth < 1) {
-		snprintf(why, why_len, "attack %s: sources, conns/sessions, rate, depth must be at least 1, every at least 1ms",
+		kind != ATK_RESET) || a->every_ns < SIM_MS(1) || (a->depth == 0 && a->nop_bytes == 0)) {
+		snprintf(why, why_len,
+			"attack %s: sources, conns/sessions, rate must be at least 1, every at least 1ms, depth or nop_bytes above 0",
 			kind_names[kind]);
 		return -1;
 	}

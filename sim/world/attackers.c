@@ -120,7 +120,7 @@ static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t
 		if (a->a->kind == ATK_NO_READ && ws->conn != NULL && !a->over) {
 			/* From now on it never reads its socket. */
 			ws->hostile = true;
-			simnet_set_reading(&a->w->net, ws->conn, SIMNET_INI, false);
+			simnet_stop_reading(&a->w->net, ws->conn, SIMNET_INI);
 		}
 		break;
 	case ISE_LOGIN_FAILED:
