@@ -342,6 +342,14 @@ void wgw_closed(struct wgw *g, struct simnet_conn *c)
 	world_conn_gone(g->w, c);
 }
 
+/* The peer's source address, as the pcap writes it: initiator i's path k
+ * is 10.1.<i>.<k+1>, an attacker's source s is 10.1.<node>.<s+1>. For the
+ * engine's per-source limits once rt_on_accept takes the peer's address. */
+void wgw_peer_addr(const struct simnet_conn *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "10.1.%d.%d", c->ini, c->path + 1);
+}
+
 bool wgw_accept(struct wgw *g, struct simnet_conn *c)
 {
 	if (g->eng == NULL || g->state != GW_UP)

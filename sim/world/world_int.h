@@ -209,6 +209,8 @@ void wgw_rearm(struct wgw *g);
 void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len);
 void wgw_closed(struct wgw *g, struct simnet_conn *c);
 bool wgw_accept(struct wgw *g, struct simnet_conn *c);
+/* "10.1.<node>.<path+1>": the peer's source address (distinct per attacker source). */
+void wgw_peer_addr(const struct simnet_conn *c, char *out, size_t cap);
 void wgw_crash(struct wgw *g, bool silent);
 void wgw_restart(struct wgw *g);
 void wgw_pause(struct wgw *g, bool pause);
