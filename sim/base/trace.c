@@ -8,7 +8,7 @@ static const char *const kind_names[TEV_KINDS] = {
 	[TEV_WORLD] = "world", [TEV_FAULT] = "fault", [TEV_GW] = "gw",
 	[TEV_CONN] = "conn", [TEV_SESS] = "sess", [TEV_PATH] = "path",
 	[TEV_IO] = "io", [TEV_PDU] = "pdu", [TEV_DISK] = "disk",
-	[TEV_ORACLE] = "oracle", [TEV_DIO] = "dio",
+	[TEV_ORACLE] = "oracle", [TEV_DIO] = "dio", [TEV_ATTACK] = "attack",
 };
 
 /* The names of an event's node and index in its JSON line, by kind: the
@@ -30,6 +30,7 @@ static const struct {
 	[TEV_DISK] = { "gw", NULL },
 	[TEV_ORACLE] = { "ini", NULL }, /* the initiator whose I/O saw it, if one did */
 	[TEV_DIO] = { "gw", NULL },
+	[TEV_ATTACK] = { "ini", "attack" }, /* the attacker's network node; which attack */
 };
 
 const char *trace_kind_name(enum tev_kind kind)

@@ -32,6 +32,7 @@ enum tev_kind {
 	TEV_DISK,      /* disk operations and faults */
 	TEV_ORACLE,    /* an oracle's verdict */
 	TEV_DIO,       /* one disk I/O completing (detail, off by default) */
+	TEV_ATTACK,    /* a hostile initiator starts, acts, is answered, stops */
 	TEV_KINDS
 };
 

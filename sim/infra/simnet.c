@@ -10,6 +10,7 @@ struct simnet_chunk {
 	uint32_t off;  /* bytes of data already read (a send larger than one read) */
 	bool fin;
 	bool rst;
+	bool hollow;   /* counted, not kept: its receiver stopped reading for good */
 	uint8_t data[];
 };
 
@@ -17,16 +18,30 @@ static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 static void chunk_free(struct simnet *n, struct simnet_chunk *k)
 {
-	sim_free(n->mem, k, sizeof(*k) + k->len);
+	sim_free(n->mem, k, sizeof(*k) + (k->hollow ? 0 : k->len));
 }
 
-static void pipe_clear(struct simnet *n, struct simnet_pipe *p)
+/* Bytes queued in c's pipe from side `from` change by delta. */
+static void account(struct simnet *n, struct simnet_conn *c, enum simnet_side from, int64_t delta)
 {
+	c->pipe[from].queued = (uint64_t)((int64_t)c->pipe[from].queued + delta);
+	if (from != SIMNET_GW)
+		return;
+	uint64_t *u = &n->gw_unsent[c->gw];
+	*u = (uint64_t)((int64_t)*u + delta);
+	if (*u > n->stats_gw_unsent_max)
+		n->stats_gw_unsent_max = *u;
+}
+
+static void pipe_clear(struct simnet *n, struct simnet_conn *c, enum simnet_side from)
+{
+	struct simnet_pipe *p = &c->pipe[from];
 	while (p->head != NULL) {
 		struct simnet_chunk *k = p->head;
 		p->head = k->next;
 		chunk_free(n, k);
 	}
+	account(n, c, from, -(int64_t)p->queued);
 	p->tail = NULL;
 	p->ev_pending = false;
 	p->ev_gen++;
@@ -47,20 +62,22 @@ void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, str
 	n->links = sim_zalloc(mem, sizeof(*n->links) * (size_t)(inis * gws));
 	n->gw_state = sim_zalloc(mem, sizeof(*n->gw_state) * (size_t)gws);
 	n->scratch = sim_zalloc(mem, SIMNET_READ_MAX);
+	n->gw_unsent = sim_zalloc(mem, sizeof(*n->gw_unsent) * (size_t)gws);
 }
 
 void simnet_fini(struct simnet *n)
 {
 	for (size_t i = 0; i < n->nconns; i++) {
 		struct simnet_conn *c = n->conns[i];
-		pipe_clear(n, &c->pipe[0]);
-		pipe_clear(n, &c->pipe[1]);
+		pipe_clear(n, c, SIMNET_INI);
+		pipe_clear(n, c, SIMNET_GW);
 		sim_free(n->mem, c, sizeof(*c));
 	}
 	sim_free(n->mem, n->conns, n->conns_cap * sizeof(*n->conns));
 	sim_free(n->mem, n->links, sizeof(*n->links) * (size_t)(n->inis * n->gws));
 	sim_free(n->mem, n->gw_state, sizeof(*n->gw_state) * (size_t)n->gws);
 	sim_free(n->mem, n->scratch, SIMNET_READ_MAX);
+	sim_free(n->mem, n->gw_unsent, sizeof(*n->gw_unsent) * (size_t)n->gws);
 }
 
 struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id)
@@ -77,6 +94,13 @@ static bool blocked(struct simnet *n, const struct simnet_conn *c, enum simnet_s
 {
 	if (link_of(n, c)->blocked[from] || n->q->now < c->stalled_until)
 		return true;
+	/* The receiver does not read: its window is shut (a RST still gets
+	 * through: it is alone in the pipe, simnet_abort cleared the rest). */
+	enum simnet_side to = from == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	if (c->no_read[to] && c->pipe[from].head != NULL && !c->pipe[from].head->rst) {
+		n->stats_window_shut++;
+		return true;
+	}
 	return from == SIMNET_INI && n->gw_state[c->gw] == SIMNET_NODE_PAUSED;
 }
 
@@ -241,11 +265,13 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 				memcpy(n->scratch, k->data + k->off, SIMNET_READ_MAX);
 				got = SIMNET_READ_MAX;
 				k->off += SIMNET_READ_MAX;
+				account(n, c, from, -(int64_t)SIMNET_READ_MAX);
 			}
 			break;
 		} else {
 			memcpy(n->scratch + got, k->data + k->off, k->len - k->off);
 			got += k->len - k->off;
+			account(n, c, from, -(int64_t)(k->len - k->off));
 		}
 		p->head = k->next;
 		if (p->head == NULL)
@@ -257,8 +283,8 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 	if (rst) {
 		/* The aborting end's RST got through: the connection is over. */
 		c->dead = true;
-		pipe_clear(n, &c->pipe[0]);
-		pipe_clear(n, &c->pipe[1]);
+		pipe_clear(n, c, SIMNET_INI);
+		pipe_clear(n, c, SIMNET_GW);
 		if (!c->closed[to] && !c->got_fin[to]) {
 			c->got_fin[to] = true;
 			n->ops.closed(n->ops.ctx, c, to, true);
@@ -319,14 +345,19 @@ int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, 
 	}
 	if (c->closed[to])
 		return 0; /* the peer is gone; its FIN or RST is on the way */
-	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + len);
+	/* Bytes toward an end that stopped reading are never read: the
+	 * simulator counts them and keeps none (a no_read attack makes a
+	 * target send gigabytes). */
+	bool hollow = c->no_read[to];
+	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + (hollow ? 0 : len));
 	assert(k != NULL);
 	k->len = (uint32_t)len;
 	k->off = 0;
 	k->fin = false;
 	k->rst = false;
+	k->hollow = hollow;
 	size_t off = 0;
-	for (int i = 0; i < iovcnt; i++) {
+	for (int i = 0; i < iovcnt && !hollow; i++) {
 		memcpy(k->data + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
 	}
@@ -336,6 +367,7 @@ int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, 
 	uint64_t tx_ns = l->bandwidth_Bps ? (uint64_t)len * 1000000000ull / l->bandwidth_Bps : 0;
 	p->busy_until = start + tx_ns;
 	p->bytes_sent += len;
+	account(n, c, from, (int64_t)len);
 	append(n, c, from, k, p->busy_until + one_way(n, c));
 	return 0;
 }
@@ -344,6 +376,14 @@ void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side
 {
 	if (c->closed[side])
 		return;
+	enum simnet_side peer = side == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
+	if (c->no_read[peer] && c->established && !c->dead) {
+		/* The peer takes nothing: the FIN would wait behind the
+		 * unread bytes for ever. The kernel gives up the orphan
+		 * (tcp_orphan_retries, shortened to at once) and resets. */
+		simnet_abort(n, c, side);
+		return;
+	}
 	c->closed[side] = true;
 	if (!c->established)
 		c->dead = true; /* closed before the handshake finished */
@@ -353,7 +393,7 @@ void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_FIN, side, NULL, 0);
 	trace_conn(n, c, side == SIMNET_INI ? "fin_ini" : "fin_gw", "");
 	/* What is queued toward the closing end will never be read. */
-	pipe_clear(n, &c->pipe[other]);
+	pipe_clear(n, c, other);
 	if (c->closed[other] || c->got_fin[other])
 		return;
 	if (other == SIMNET_GW && c->orphan_gw)
@@ -364,6 +404,7 @@ void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side
 	k->off = 0;
 	k->fin = true;
 	k->rst = false;
+	k->hollow = false;
 	append(n, c, side, k, n->q->now + one_way(n, c));
 }
 
@@ -380,8 +421,8 @@ void simnet_abort(struct simnet *n, struct simnet_conn *c, enum simnet_side side
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, side, NULL, 0);
 	trace_conn(n, c, side == SIMNET_INI ? "abort_ini" : "abort_gw", "");
 	/* Unsent bytes die with the socket; nothing more is read by it. */
-	pipe_clear(n, &c->pipe[side]);
-	pipe_clear(n, &c->pipe[other]);
+	pipe_clear(n, c, side);
+	pipe_clear(n, c, other);
 	if (c->closed[other] || c->got_fin[other] || (other == SIMNET_GW && c->orphan_gw)) {
 		c->dead = true;
 		return;
@@ -397,8 +438,8 @@ void simnet_reset(struct simnet *n, struct simnet_conn *c, const char *why)
 		return;
 	c->dead = true;
 	n->stats_resets++;
-	pipe_clear(n, &c->pipe[0]);
-	pipe_clear(n, &c->pipe[1]);
+	pipe_clear(n, c, SIMNET_INI);
+	pipe_clear(n, c, SIMNET_GW);
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, SIMNET_INI, NULL, 0);
 	trace_conn(n, c, "reset", why);
 	notify_closed(n, c, SIMNET_INI, true, n->p.rst_latency_ns);
@@ -451,6 +492,12 @@ void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until)
 	evq_push(n->q, until, ev_unstall, n, c, 0);
 }
 
+void simnet_stop_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side)
+{
+	(void)n;
+	c->no_read[side] = true;
+}
+
 void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st)
 {
 	enum simnet_node_state old = n->gw_state[gw];
@@ -495,7 +542,7 @@ void simnet_gw_crash_silent(struct simnet *n, int gw)
 			continue;
 		c->closed[SIMNET_GW] = true;
 		c->orphan_gw = true;
-		pipe_clear(n, &c->pipe[SIMNET_INI]);
+		pipe_clear(n, c, SIMNET_INI);
 		if (!c->established)
 			c->dead = true; /* a SYN to a dead machine: the initiator times out */
 	}

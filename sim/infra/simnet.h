@@ -14,6 +14,14 @@
  * peer, or gone silently (peers notice only by timeout, or by the RST a
  * restarted node answers to old connections).
  *
+ * Flow control as TCP's: an end that does not read its socket
+ * (simnet_stop_reading) gets nothing delivered, and what its peer sends
+ * stays queued at the sender (TCP's window closed; the sender's env holds
+ * the bytes: rt_env.conn_send takes them all). Every queued byte is
+ * counted per gateway (gw_unsent), the peak too: what a peer that never
+ * reads makes a target hold. A socket closed while its peer does not read
+ * is reset (the kernel gives up an orphan whose data nobody takes).
+ *
  * Driven by the event queue; reports through struct simnet_ops, whose
  * callbacks may call simnet_send/simnet_close but never free the net.
  * Owns every connection and its queued bytes.
@@ -78,6 +86,7 @@ struct simnet_pipe {
 	uint64_t ev_gen;      /* generation of the pending delivery event */
 	bool ev_pending;
 	uint64_t bytes_sent;
+	uint64_t queued;      /* data bytes sent and not yet read by the other end */
 };
 
 struct simnet_conn {
@@ -91,6 +100,7 @@ struct simnet_conn {
 	bool dead;            /* reset or torn down: nothing more happens */
 	bool orphan_gw;       /* the gateway end vanished silently */
 	bool syn_held;        /* the SYN waits for a paused gateway */
+	bool no_read[2];      /* this end does not read its socket (flow control stops its peer) */
 	uint64_t stalled_until;
 	uint64_t opened_at;
 };
@@ -121,6 +131,9 @@ struct simnet {
 	size_t nconns, conns_cap;
 	uint8_t *scratch;             /* SIMNET_READ_MAX bytes for merged deliveries */
 	uint64_t stats_bytes, stats_pieces, stats_resets, stats_syn_lost, stats_rst_from_restarted;
+	uint64_t *gw_unsent;          /* per gateway: bytes it sent that its peers have not read */
+	uint64_t stats_gw_unsent_max; /* the peak of any gateway's */
+	uint64_t stats_window_shut;   /* deliveries held back by a receiver that does not read */
 };
 
 void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
@@ -151,6 +164,11 @@ void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st);
 void simnet_gw_crash_rst(struct simnet *n, int gw);
 /* A gateway machine died: its ends vanish without a word. */
 void simnet_gw_crash_silent(struct simnet *n, int gw);
+
+/* One end stops reading its socket for good (a hostile initiator that
+ * never reads; flow control stops the other end's bytes, which are
+ * counted in pipe.queued and gw_unsent but not kept). */
+void simnet_stop_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
 
 /* The connection with this id, or NULL. */
 struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id);

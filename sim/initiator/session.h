@@ -139,6 +139,9 @@ struct isess_stats {
 	uint64_t nop_timeouts, aborts, resends, rejects, async_events;
 	uint64_t r2ts, data_in, data_out;
 	uint64_t window_stall_max_ns; /* longest time commands waited on a closed CmdSN window */
+	uint64_t raw_cmds, raw_nops, raw_tmfs; /* sent by hand (isess_raw_*) */
+	uint64_t raw_tmf_done, raw_tmf_refused; /* their answers: FUNCTION COMPLETE, anything else */
+	uint8_t raw_tmf_last_rsp;             /* the last answer's response code (§11.6.1) */
 };
 
 struct isess {
@@ -169,6 +172,7 @@ struct isess {
 	uint64_t login_deadline, reconnect_at, replacement_deadline;
 	uint64_t nop_at, nop_deadline, logout_deadline;
 	uint32_t nop_itt, logout_itt;
+	uint32_t raw_tmf_itt;  /* the last isess_raw_tmf's (0: none) */
 	bool failed_fast;      /* replacement_timeout expired: new I/O fails at once */
 	uint64_t window_closed_at; /* commands wait on a closed window since (SIM_NEVER: not) */
 	uint64_t conn_gen;     /* bumped per connection: stale callbacks are ignored */
@@ -193,6 +197,15 @@ uint64_t isess_next_deadline(struct isess *s);
 void isess_submit(struct isess *s, uint64_t now, struct icmd *c);
 /* Log out (close the session, §11.14); pending commands fail. */
 void isess_logout(struct isess *s, uint64_t now);
+
+/* By hand, for hostile initiators (world/attackers.c), on a logged-in
+ * session: PDUs the session does not track. A command with the next
+ * CmdSN whether or not the window is open (a blind pipeline); an
+ * immediate NOP-Out carrying data, which asks for an echo (§11.18); an
+ * immediate TMF request (§11.5) whose answer is only counted. */
+void isess_raw_cmd(struct isess *s, uint64_t lun, const uint8_t cdb[16], uint32_t edtl, bool read);
+void isess_raw_nop(struct isess *s, const uint8_t *data, uint32_t len);
+void isess_raw_tmf(struct isess *s, uint8_t function, uint64_t lun);
 
 bool isess_up(const struct isess *s);
 /* Commands queued or in flight. */

@@ -210,6 +210,15 @@ static void on_tmf_rsp(struct isess *s, const uint8_t *bhs)
 	uint32_t itt = pdu_itt(bhs);
 	isess_take_statsn(s, bhs);
 	isess_update_window(s, bhs);
+	if (itt == s->raw_tmf_itt && itt != 0) {
+		s->raw_tmf_itt = 0;
+		s->stats.raw_tmf_last_rsp = bhs[PDU_TMF_RESPONSE];
+		if (bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_COMPLETE)
+			s->stats.raw_tmf_done++;
+		else
+			s->stats.raw_tmf_refused++;
+		return;
+	}
 	struct icmd *c = s->slots[itt_slot(itt)];
 	if (c == NULL || c->tmf_itt != itt || c->st != ICS_ABORTING)
 		return; /* the task completed before the abort answer */
@@ -368,4 +377,46 @@ void itask_fail_all(struct isess *s, enum icmd_result r)
 		complete(s, c, r);
 	}
 	s->wait_tail = NULL;
+}
+
+/* ---- by hand (hostile initiators) ---- */
+
+void isess_raw_cmd(struct isess *s, uint64_t lun, const uint8_t cdb[16], uint32_t edtl, bool read)
+{
+	if (s->state != ISS_FFP)
+		return;
+	struct ipdu_tx tx;
+	uint8_t flags = ISCSI_FLAG_FINAL | 1u /* SIMPLE */ | (read ? ISCSI_CMD_READ : 0);
+	isess_pdu_init(s, &tx, ISCSI_OP_SCSI_CMD, flags, isess_new_itt(s, ITT_CMD, 0));
+	lun_to_wire(lun, tx.bhs + PDU_LUN);
+	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, edtl);
+	memcpy(tx.bhs + PDU_SCSI_CMD_CDB, cdb, ISCSI_CDB_LEN);
+	s->cmdsn++;
+	s->stats.raw_cmds++;
+	isess_send(s, &tx, NULL, 0);
+}
+
+void isess_raw_nop(struct isess *s, const uint8_t *data, uint32_t len)
+{
+	if (s->state != ISS_FFP)
+		return;
+	struct ipdu_tx tx;
+	isess_pdu_init(s, &tx, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL, isess_new_itt(s, ITT_NOP, 1));
+	pdu_set_w(tx.bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
+	s->stats.raw_nops++;
+	isess_send(s, &tx, data, len < s->params.tgt_mrdsl ? len : s->params.tgt_mrdsl);
+}
+
+void isess_raw_tmf(struct isess *s, uint8_t function, uint64_t lun)
+{
+	if (s->state != ISS_FFP)
+		return;
+	struct ipdu_tx tx;
+	s->raw_tmf_itt = isess_new_itt(s, ITT_TMF, 0xffu);
+	isess_pdu_init(s, &tx, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, (uint8_t)(ISCSI_FLAG_FINAL | function),
+		s->raw_tmf_itt);
+	lun_to_wire(lun, tx.bhs + PDU_LUN);
+	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, ISCSI_TAG_RESERVED);
+	s->stats.raw_tmfs++;
+	isess_send(s, &tx, NULL, 0);
 }

@@ -33,6 +33,7 @@
 	X(NET_ZERO_COPY_RX, "net.zero_copy_rx", 1) \
 	X(NET_SYN_LOST, "net.syn_lost", 1) \
 	X(NET_RST_FROM_RESTARTED, "net.rst_from_restarted_gw", 1) \
+	X(NET_WINDOW_SHUT, "net.window_shut_by_reader", 1) \
 	X(DISK_READ_ERROR, "disk.read_error", 1) \
 	X(DISK_WRITE_ERROR, "disk.write_error", 1) \
 	X(DISK_LOST_BLOCKS, "disk.lost_unflushed_blocks", 1) \
@@ -70,7 +71,15 @@
 	X(IO_CAW_MISCOMPARE, "io.caw_miscompare", 0) \
 	X(IO_MEDIUM_ERROR, "io.medium_error", 1) \
 	X(IO_FAILED_UP, "io.failed_to_application", 1) \
-	X(DATA_READ_AFTER_POWER_LOSS, "data.read_checked_after_power_loss", 1)
+	X(DATA_READ_AFTER_POWER_LOSS, "data.read_checked_after_power_loss", 1) \
+	X(ATTACK_IDLE_FLOOD, "attack.idle_flood", 1) \
+	X(ATTACK_SESSION_HOG, "attack.session_hog", 1) \
+	X(ATTACK_NO_READ, "attack.no_read", 1) \
+	X(ATTACK_RESET, "attack.reset", 1) \
+	X(ATTACK_CONN_DROPPED, "attack.conn_refused_or_dropped", 0) \
+	X(ATTACK_LOGIN_REFUSED, "attack.login_refused", 0) \
+	X(ATTACK_RESET_DONE, "attack.reset_done", 0) \
+	X(ATTACK_RESET_REFUSED, "attack.reset_refused", 0)
 
 enum cov_point {
 #define COV_ENUM(id, name, req) COV_##id,

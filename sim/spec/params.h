@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "sim/infra/disk.h"
+#include "sim/spec/attack.h"
 #include "sim/spec/fault.h"
 #include "sim/initiator/session.h"
 #include "sim/initiator/multipath.h"
@@ -20,6 +21,8 @@
 #define SIM_GWS_MAX 8
 #define SIM_INIS_MAX 16
 #define SIM_PATHS_MAX 4
+/* Initiator nodes of the network: the initiators, then one per attack. */
+#define SIM_NODES_MAX (SIM_INIS_MAX + (int)ATTACKS_MAX)
 
 /* How the gateways' target port groups share the LU (SPC-4 §5.15). */
 enum alua_mode {
@@ -110,6 +113,7 @@ struct sim_params {
 	struct simnet_params net;
 	uint32_t zero_copy_rx_ppm;   /* deliveries through rt_rx_space/rt_rx_commit */
 	struct fault_list faults;
+	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	uint32_t trace_mask;         /* (1u << tev_kind) recorded */
 };
 

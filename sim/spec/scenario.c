@@ -305,7 +305,7 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 }
 
 /* Times are written in the largest unit that keeps them exact. */
-static void fmt_time(char *out, size_t cap, uint64_t ns)
+void scenario_format_time(char *out, size_t cap, uint64_t ns)
 {
 	if (ns != 0 && ns % SIM_S(1) == 0)
 		snprintf(out, cap, "%llus", (unsigned long long)(ns / SIM_S(1)));
@@ -331,7 +331,7 @@ static void fmt_value(const struct sim_params *p, const struct key *k, char *out
 		snprintf(out, cap, "%llu", (unsigned long long)*(const uint64_t *)f);
 		return;
 	case V_TIME:
-		fmt_time(out, cap, *(const uint64_t *)f);
+		scenario_format_time(out, cap, *(const uint64_t *)f);
 		return;
 	case V_PPM: {
 		uint32_t v = *(const uint32_t *)f;
@@ -394,6 +394,7 @@ struct parser {
 	int line;
 	int key_line[NKEYS];
 	int fault_line[FAULTS_MAX]; /* parallel to p->faults.f until faults_sort */
+	int attack_line[ATTACKS_MAX]; /* parallel to p->attacks.a */
 	char *err;
 	size_t err_len;
 };
@@ -525,6 +526,30 @@ static int parse_fault(struct parser *ps, struct sim_params *p, char **toks, int
 	return 0;
 }
 
+static int parse_attack(struct parser *ps, struct sim_params *p, char **toks, int n)
+{
+	if (p->attacks.n >= ATTACKS_MAX)
+		return perr(ps, "more than %u attacks", ATTACKS_MAX);
+	char why[160];
+	if (attack_parse(toks, n, &p->attacks.a[p->attacks.n], why, sizeof(why)) != 0)
+		return perr(ps, "%s", why);
+	ps->attack_line[p->attacks.n++] = ps->line;
+	return 0;
+}
+
+/* `without KIND`: drop the attacks of that kind (ATK_KINDS: all). */
+static void drop_attacks(struct parser *ps, struct sim_params *p, enum attack_kind k)
+{
+	unsigned keep = 0;
+	for (unsigned j = 0; j < p->attacks.n; j++) {
+		if (k == ATK_KINDS || p->attacks.a[j].kind == k)
+			continue;
+		ps->attack_line[keep] = ps->attack_line[j];
+		p->attacks.a[keep++] = p->attacks.a[j];
+	}
+	p->attacks.n = keep;
+}
+
 static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_expect *e, char *line)
 {
 	char *toks[64];
@@ -543,12 +568,19 @@ static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_e
 	}
 	if (strcmp(toks[0], "fault") == 0)
 		return parse_fault(ps, p, toks + 1, n - 1);
+	if (strcmp(toks[0], "attack") == 0)
+		return parse_attack(ps, p, toks + 1, n - 1);
 	if (strcmp(toks[0], "without") == 0) {
-		/* Drop every fault of the kinds named (on top of a swarm draw). */
+		/* Drop every fault (or attack) of the kinds named (on top of a swarm draw). */
 		for (int i = 1; i < n; i++) {
+			enum attack_kind ak = attack_kind_parse(toks[i]);
+			if (strcmp(toks[i], "attacks") == 0 || ak != ATK_KINDS) {
+				drop_attacks(ps, p, ak);
+				continue;
+			}
 			enum fault_kind k = fault_kind_parse(toks[i]);
 			if (k == F_KINDS)
-				return perr(ps, "unknown fault kind '%s'", toks[i]);
+				return perr(ps, "unknown fault or attack kind '%s'", toks[i]);
 			unsigned keep = 0;
 			for (unsigned j = 0; j < p->faults.n; j++) {
 				if (p->faults.f[j].kind == k)
@@ -612,6 +644,15 @@ static int validate(struct parser *ps, const struct sim_params *p)
 		return perr_at(ps, line_of(ps, "workload", "qd"), "workload qd must be 1..64");
 	if (validate_faults(ps, p) != 0)
 		return -1;
+	for (unsigned i = 0; i < p->attacks.n; i++)
+		if (p->attacks.a[i].gw >= p->gateways)
+			return perr_at(ps, either_line(ps->attack_line[i], line_of(ps, "topology", "gateways")),
+				"attack %s gw=%d names a gateway that does not exist (topology gateways=%d)",
+				attack_kind_name(p->attacks.a[i].kind), p->attacks.a[i].gw, p->gateways);
+	if (p->initiators + (int)p->attacks.n > SIM_NODES_MAX)
+		return perr_at(ps, line_of(ps, "topology", "initiators"),
+			"%d initiators and %u attacks: more than %d initiator nodes", p->initiators, p->attacks.n,
+			SIM_NODES_MAX);
 	if (p->cluster.optimized < 0 || p->cluster.optimized >= p->gateways)
 		return perr_at(ps,
 			either_line(line_of(ps, "topology", "optimized"), line_of(ps, "topology", "gateways")),
@@ -684,8 +725,8 @@ size_t scenario_format(const struct sim_params *p, const struct scenario_expect 
 	for (unsigned i = 0; i < p->faults.n; i++) {
 		const struct fault *f = &p->faults.f[i];
 		char at[32], dur[32];
-		fmt_time(at, sizeof(at), f->at_ns);
-		fmt_time(dur, sizeof(dur), f->dur_ns);
+		scenario_format_time(at, sizeof(at), f->at_ns);
+		scenario_format_time(dur, sizeof(dur), f->dur_ns);
 		textout(&o, "fault %s at=%s", fault_kind_name(f->kind), at);
 		if (f->dur_ns != 0)
 			textout(&o, " for=%s", dur);
@@ -697,6 +738,11 @@ size_t scenario_format(const struct sim_params *p, const struct scenario_expect 
 		if (f->b != 0)
 			textout(&o, " b=%llu", (unsigned long long)f->b);
 		textout(&o, "\n");
+	}
+	for (unsigned i = 0; i < p->attacks.n; i++) {
+		char line[512];
+		attack_format(&p->attacks.a[i], line, sizeof(line));
+		textout(&o, "attack %s\n", line);
 	}
 	if (e != NULL) {
 		size_t need = expect_format(e, o.len < o.cap ? o.buf + o.len : NULL, o.len < o.cap ? o.cap - o.len : 0);

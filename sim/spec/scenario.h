@@ -17,6 +17,8 @@
 /* A time with its unit ("250ms", "1.5s", "10us", "7ns") in ns; false if
  * it is not one. */
 bool scenario_parse_time(const char *s, uint64_t *out);
+/* A time in the largest unit that keeps it exact ("250ms"). */
+void scenario_format_time(char *out, size_t cap, uint64_t ns);
 
 /* Parse text into p (which starts from params_default, or from a swarm
  * draw or an earlier text it goes on top of), then check the whole world.

@@ -215,6 +215,54 @@ static void draw_faults(struct sim_params *p, uint64_t seed)
 	faults_sort(&p->faults);
 }
 
+/* Hostile initiators (issue 12), from a stream of their own: a world
+ * draws at most one attack (30%), so the others keep their worlds as
+ * they were. Sizes stay modest so a swarm stays fast, but reach the
+ * engine's tables (1100 connections, 520 sessions) in some worlds. */
+static void draw_attacks(struct sim_params *p, uint64_t seed)
+{
+	struct sim_rng r;
+	rng_stream(&r, seed, "swarm.attack", 0);
+	p->attacks.n = 0;
+	if (!rng_chance(&r, 300000) || p->duration_ns < SIM_S(20))
+		return;
+	struct attack *a = &p->attacks.a[p->attacks.n++];
+	attack_default(a, (enum attack_kind)rng_below(&r, ATK_KINDS));
+	a->at_ns = ms_range(&r, SIM_S(2), p->duration_ns - SIM_S(15));
+	a->dur_ns = ms_range(&r, SIM_S(3), SIM_S(15));
+	a->gw = (int)rng_below(&r, (uint64_t)p->gateways);
+	static const uint32_t flood_conns[] = { 32, 256, 1100 }, flood_rates[] = { 20, 100, 300 };
+	static const uint32_t hog_sessions[] = { 4, 32, 520 }, depths[] = { 0, 4, 16 };
+	static const uint32_t read_bytes[] = { 65536, 1048576 };
+	switch (a->kind) {
+	case ATK_IDLE_FLOOD:
+		a->count = PICK(&r, flood_conns);
+		a->rate = PICK(&r, flood_rates);
+		a->sources = rng_chance(&r, 300000) ? 200 : (uint32_t)rng_range(&r, 1, 8);
+		a->partial = rng_chance(&r, 500000) ? (uint32_t)rng_range(&r, 1, 47) : 0;
+		break;
+	case ATK_SESSION_HOG:
+		a->count = PICK(&r, hog_sessions);
+		a->rate = (uint32_t)rng_range(&r, 20, 200);
+		a->sources = (uint32_t)rng_range(&r, 1, 4);
+		break;
+	case ATK_NO_READ:
+		a->count = (uint32_t)rng_range(&r, 1, 4);
+		a->depth = PICK(&r, depths);
+		a->bytes = PICK(&r, read_bytes);
+		a->nop_bytes = a->depth == 0 || rng_chance(&r, 500000) ? 8192 : 0;
+		a->every_ns = a->depth == 0 ? ms_range(&r, SIM_MS(1), SIM_MS(100)) : ms_range(&r, SIM_MS(100), SIM_S(1));
+		break;
+	case ATK_RESET:
+		a->tmf = (enum attack_tmf)rng_below(&r, 4);
+		a->every_ns = ms_range(&r, SIM_S(1), SIM_S(5));
+		a->permit = rng_chance(&r, 200000);
+		break;
+	case ATK_KINDS:
+		break;
+	}
+}
+
 void swarm_params(struct sim_params *p, uint64_t seed)
 {
 	struct sim_rng r;
@@ -234,4 +282,5 @@ void swarm_params(struct sim_params *p, uint64_t seed)
 	rng_stream(&r, seed, "swarm.lu", 0);
 	draw_lu(p, &r);
 	draw_faults(p, seed);
+	draw_attacks(p, seed);
 }

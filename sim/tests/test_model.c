@@ -131,6 +131,35 @@ START_TEST(simnet_keeps_byte_order_whatever_the_pieces)
 }
 END_TEST
 
+START_TEST(simnet_reader_that_stops_shuts_the_window_and_bytes_are_counted)
+{
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	send_str(h, c, SIMNET_GW, (const uint8_t *)"login", 5);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->got_len[SIMNET_INI], 5);
+	simnet_stop_reading(&h->n, c, SIMNET_INI);
+	static uint8_t big[100000];
+	for (int k = 0; k < 10; k++)
+		send_str(h, c, SIMNET_GW, big, sizeof(big));
+	send_str(h, c, SIMNET_INI, (const uint8_t *)"more", 4); /* it still sends */
+	run_until(h, h->q.now + SIM_S(5));
+	ck_assert_uint_eq(h->got_len[SIMNET_INI], 5); /* nothing more delivered */
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 4);
+	ck_assert_uint_eq(c->pipe[SIMNET_GW].queued, 10 * sizeof(big));
+	ck_assert_uint_eq(h->n.gw_unsent[1], 10 * sizeof(big));
+	ck_assert_uint_ge(h->n.stats_gw_unsent_max, 10 * sizeof(big));
+	ck_assert_uint_gt(h->n.stats_window_shut, 0);
+	/* Closing the gateway's end resets the connection (the FIN would
+	 * wait behind unread bytes for ever); the bytes are gone. */
+	simnet_close(&h->n, c, SIMNET_GW);
+	run_until(h, h->q.now + SIM_S(1));
+	ck_assert_uint_eq(h->resets[SIMNET_INI], 1);
+	ck_assert_uint_eq(h->n.gw_unsent[1], 0);
+	simnet_teardown(h);
+}
+END_TEST
+
 START_TEST(simnet_partition_holds_bytes_until_it_heals)
 {
 	struct nh *h = simnet_setup(0);
@@ -417,6 +446,7 @@ Suite *suite_model(void)
 	tcase_add_test(tc, simnet_paused_gateway_receives_after_resume);
 	tcase_add_test(tc, simnet_slow_link_serializes_sends);
 	tcase_add_test(tc, simnet_send_larger_than_one_read_arrives_in_reads);
+	tcase_add_test(tc, simnet_reader_that_stops_shuts_the_window_and_bytes_are_counted);
 	tcase_add_test(tc, disk_loses_unflushed_writes_on_power_loss_but_not_fua_or_flushed);
 	tcase_add_test(tc, disk_power_loss_can_tear_a_multi_block_write);
 	tcase_add_test(tc, disk_bad_range_fails_reads_and_writes_with_medium_errors);

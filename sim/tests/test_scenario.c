@@ -157,6 +157,73 @@ START_TEST(swarm_same_seed_same_world_and_worlds_vary)
 }
 END_TEST
 
+START_TEST(attack_lines_round_trip_and_bad_ones_name_the_line)
+{
+	struct sim_params p, q;
+	struct scenario_expect e;
+	char err[200];
+	params_default(&p);
+	const char *text = "topology gateways=2\n"
+			   "attack idle_flood at=5s for=20s gw=1 conns=2000 rate=100 sources=3 partial=24\n"
+			   "attack session_hog at=2s for=10s sessions=520 rate=50\n"
+			   "attack no_read at=1s sessions=2 depth=0 nop_bytes=8192 every=1ms\n"
+			   "attack reset at=3s tmf=cold every=500ms permit=yes\n";
+	ck_assert_msg(scenario_parse(text, &p, &e, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(p.attacks.n, 4);
+	ck_assert_int_eq(p.attacks.a[0].kind, ATK_IDLE_FLOOD);
+	ck_assert_uint_eq(p.attacks.a[0].count, 2000);
+	ck_assert_uint_eq(p.attacks.a[0].partial, 24);
+	ck_assert_int_eq(p.attacks.a[0].gw, 1);
+	ck_assert_uint_eq(p.attacks.a[1].count, 520);
+	ck_assert_uint_eq(p.attacks.a[2].depth, 0);
+	ck_assert_uint_eq(p.attacks.a[2].every_ns, SIM_MS(1));
+	ck_assert_int_eq(p.attacks.a[3].tmf, ATMF_COLD);
+	ck_assert(p.attacks.a[3].permit);
+	ck_assert_uint_eq(attacks_last_end(&p.attacks), SIM_S(25));
+	static char out[16384];
+	ck_assert_uint_lt(scenario_format(&p, NULL, out, sizeof(out)), sizeof(out));
+	params_default(&q);
+	ck_assert_msg(scenario_parse(out, &q, &e, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(memcmp(&p.attacks, &q.attacks, sizeof(p.attacks)), 0);
+	/* without: one kind, then all */
+	ck_assert_int_eq(scenario_parse("without reset\n", &q, &e, err, sizeof(err)), 0);
+	ck_assert_uint_eq(q.attacks.n, 3);
+	ck_assert_int_eq(scenario_parse("without attacks\n", &q, &e, err, sizeof(err)), 0);
+	ck_assert_uint_eq(q.attacks.n, 0);
+	/* Bad lines name their line and what is wrong. */
+	params_default(&q);
+	ck_assert_int_eq(scenario_parse("\nattack syn_flood at=1s\n", &q, &e, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "line 2: unknown attack kind 'syn_flood'") != NULL, "%s", err);
+	ck_assert_int_eq(scenario_parse("attack reset conns=5\n", &q, &e, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "attack reset takes no key 'conns'") != NULL, "%s", err);
+	ck_assert_int_eq(scenario_parse("attack idle_flood partial=48\n", &q, &e, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "bad value '48'") != NULL, "%s", err);
+	ck_assert_int_eq(scenario_parse("attack no_read depth=0 nop_bytes=0\n", &q, &e, err, sizeof(err)), -1);
+	params_default(&q);
+	ck_assert_int_eq(scenario_parse_from("a.scn", "attack idle_flood gw=3\n", &q, &e, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, "a.scn:1: attack idle_flood gw=3 names a gateway", 47) == 0, "%s", err);
+}
+END_TEST
+
+START_TEST(swarm_draws_each_attack_kind_from_its_own_stream)
+{
+	unsigned seen[ATK_KINDS] = { 0 };
+	for (uint64_t s = 1; s <= 200; s++) {
+		struct sim_params a;
+		params_default(&a);
+		swarm_params(&a, s);
+		ck_assert_uint_le(a.attacks.n, 1);
+		for (unsigned i = 0; i < a.attacks.n; i++) {
+			seen[a.attacks.a[i].kind]++;
+			ck_assert_int_lt(a.attacks.a[i].gw, a.gateways);
+			ck_assert(a.attacks.a[i].at_ns + a.attacks.a[i].dur_ns <= a.duration_ns);
+		}
+	}
+	for (int k = 0; k < ATK_KINDS; k++)
+		ck_assert_msg(seen[k] > 0, "attack %s never drawn in 200 seeds", attack_kind_name((enum attack_kind)k));
+}
+END_TEST
+
 Suite *suite_scenario(void)
 {
 	Suite *s = suite_create("scenario");
@@ -166,6 +233,8 @@ Suite *suite_scenario(void)
 	tcase_add_test(tc, scenario_validation_errors_name_the_file_and_line_that_set_the_value);
 	tcase_add_test(tc, scenario_format_round_trips_every_setting);
 	tcase_add_test(tc, swarm_same_seed_same_world_and_worlds_vary);
+	tcase_add_test(tc, attack_lines_round_trip_and_bad_ones_name_the_line);
+	tcase_add_test(tc, swarm_draws_each_attack_kind_from_its_own_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }

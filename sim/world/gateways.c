@@ -40,6 +40,8 @@ static void *env_alloc(void *ctx, size_t size)
 	void *p = g->w->mem->alloc(g->w->mem->ctx, size);
 	assert(p != NULL);
 	g->live_bytes += size;
+	if (g->live_bytes > g->w->gw_mem_max)
+		g->w->gw_mem_max = g->live_bytes;
 	return p;
 }
 
@@ -123,7 +125,7 @@ static void build_config(struct world *w, struct wgw *g)
 	g->portal = (struct rt_portal_cfg){ .address = addr, .port = ISCSI_PORT };
 	g->portal_index = 0;
 	g->tpg = (struct rt_tpg_cfg){ .tag = (uint16_t)(g->idx + 1), .portals = &g->portal_index, .portal_count = 1,
-		.open_access = true, .luns = &w->lun, .lun_count = 1 };
+		.open_access = true, .luns = &w->lun, .lun_count = 1, .acls = &w->acl_atk, .acl_count = w->acl_count };
 	if (t->chap) {
 		g->tpg.auth.in = (struct rt_chap_cred){ .user = CHAP_USER, .secret = CHAP_SECRET };
 		if (t->mutual_chap)
@@ -131,7 +133,7 @@ static void build_config(struct world *w, struct wgw *g)
 	}
 	g->target = (struct rt_target_cfg){ .name = TARGET_NAME, .alias = "isim", .tpgs = &g->tpg, .tpg_count = 1 };
 	g->cfg = (struct rt_config){ .portals = &g->portal, .portal_count = 1, .targets = &g->target,
-		.target_count = 1, .lus = &w->lu, .lu_count = 1 };
+		.target_count = 1, .lus = w->lus, .lu_count = w->lu_count };
 	struct rt_params_cfg *pc = &g->cfg.params;
 	cfg_params_default(pc);
 	pc->cmd_window = t->cmd_window;
@@ -145,6 +147,17 @@ static void build_config(struct world *w, struct wgw *g)
 	pc->data_digest = t->data_digest;
 	pc->nop_in_interval_ms = t->nop_in_interval_ms;
 	pc->nop_in_timeout_ms = t->nop_in_timeout_ms;
+}
+
+/* The per-ACL permission for TARGET WARM/COLD RESET (issue 12, RFC 7143
+ * §11.5.1 response 6 "Function authorization failed"). Main's engine has
+ * none: every initiator may reset the target, and the reset reaches every
+ * LU of it. When the engine grows the permission (rt_acl_cfg), set it
+ * here from `permit`; scenarios 18-*-permitted rely on it. */
+void wgw_acl_grant_target_reset(struct rt_acl_cfg *acl, bool permit)
+{
+	(void)acl;
+	(void)permit;
 }
 
 const char *wgw_chap_user(void) { return CHAP_USER; }
@@ -331,6 +344,14 @@ void wgw_closed(struct wgw *g, struct simnet_conn *c)
 	wtimer_touch(&g->timer);
 	rt_on_conn_closed(g->eng, c->id);
 	world_conn_gone(g->w, c);
+}
+
+/* The peer's source address, as the pcap writes it: initiator i's path k
+ * is 10.1.<i>.<k+1>, an attacker's source s is 10.1.<node>.<s+1>. For the
+ * engine's per-source limits once rt_on_accept takes the peer's address. */
+void wgw_peer_addr(const struct simnet_conn *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "10.1.%d.%d", c->ini, c->path + 1);
 }
 
 bool wgw_accept(struct wgw *g, struct simnet_conn *c)

@@ -106,6 +106,8 @@ static bool on_net_accept(void *ctx, struct simnet_conn *c)
 	struct world *w = ctx;
 	if (!wgw_accept(&w->gws[c->gw], c))
 		return false;
+	if (c->ini >= w->p->initiators)
+		return true; /* an attacker's: no fault names it */
 	/* Fault login_drop: this connection dies once its login has begun. */
 	uint32_t *left = &w->login_drops[c->ini][c->gw];
 	if (*left > 0 && w->ndrop < WORLD_LOGIN_DROPS_MAX) {
@@ -129,8 +131,11 @@ static bool take_login_drop(struct world *w, const struct simnet_conn *c)
 
 static void on_net_connected(void *ctx, struct simnet_conn *c, bool ok)
 {
-	(void)ctx;
-	wini_connected(c->user[SIMNET_INI], c, ok);
+	struct watk *a = watk_of_node(ctx, c->ini);
+	if (a != NULL)
+		watk_connected(a, c, ok);
+	else
+		wini_connected(c->user[SIMNET_INI], c, ok);
 }
 
 static void on_net_deliver(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
@@ -146,6 +151,8 @@ static void on_net_deliver(void *ctx, struct simnet_conn *c, enum simnet_side to
 				",\"gw\":%d", c->gw);
 			simnet_reset(&w->net, c, "login_drop");
 		}
+	} else if (c->ini >= w->p->initiators) {
+		watk_deliver(watk_of_node(w, c->ini), c, p, len);
 	} else {
 		wini_deliver(c->user[SIMNET_INI], c, p, len);
 	}
@@ -157,6 +164,8 @@ static void on_net_closed(void *ctx, struct simnet_conn *c, enum simnet_side to,
 	(void)reset;
 	if (to == SIMNET_GW)
 		wgw_closed(&w->gws[c->gw], c);
+	else if (c->ini >= w->p->initiators)
+		watk_closed(watk_of_node(w, c->ini), c);
 	else
 		wini_closed(c->user[SIMNET_INI], c);
 }
@@ -196,6 +205,8 @@ static void on_net_wire(void *ctx, struct simnet_conn *c, enum simnet_wire what,
 		w->obs.wire(w->obs.ctx, w->q.now, c->id, c->ini, c->path, c->gw, (int)what, from == SIMNET_GW, p, len);
 	switch (what) {
 	case SIMNET_WIRE_OPEN:
+		if (c->ini >= w->p->initiators && !watk_checked(watk_of_node(w, c->ini)))
+			break;
 		w->checkers = sim_grow(w->mem, w->checkers, sizeof(*w->checkers), &w->checkers_cap, c->id + 1);
 		w->checkers[c->id] = sim_zalloc(w->mem, sizeof(struct oproto));
 		oproto_init(w->checkers[c->id], w->mem, c->id, w->p->tgt.cmd_window);
@@ -241,13 +252,44 @@ static void disk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint
 
 /* ---- build ---- */
 
+/* A reset attack (attack reset): the attacker's ACL maps an LU of its
+ * own at LUN 0, none of the victims'; with permit=yes it also maps the
+ * victims' LU (at LUN 1) and is granted target resets: the defence off. */
+static void build_reset_attacker_view(struct world *w)
+{
+	const struct attack *k = NULL;
+	for (unsigned i = 0; i < w->p->attacks.n; i++)
+		if (w->p->attacks.a[i].kind == ATK_RESET)
+			k = &w->p->attacks.a[i];
+	if (k == NULL)
+		return;
+	w->lus[1] = (struct rt_lu_cfg){ .name = "attacker0", .blocks = 64, .block_size = w->p->block_size,
+		.flags = RT_LU_THIN | RT_LU_LBPRZ, .serial = "isim0000atk0", .naa_id = 0x15100002ull,
+		.vendor = "ISIM", .product = "SIMDISK-ATK" };
+	w->lu_count = 2;
+	w->lun_atk[0] = (struct rt_lun_map){ .lun = 0, .lu = 1 };
+	w->lun_atk[1] = (struct rt_lun_map){ .lun = 1, .lu = 0 };
+	w->acl_atk = (struct rt_acl_cfg){ .initiator = watk_reset_name(), .luns = w->lun_atk,
+		.lun_count = k->permit ? 2 : 1 };
+	if (w->p->tgt.chap) {
+		w->acl_atk.auth.in = (struct rt_chap_cred){ .user = wgw_chap_user(), .secret = wgw_chap_secret() };
+		if (w->p->tgt.mutual_chap)
+			w->acl_atk.auth.out = (struct rt_chap_cred){ .user = wgw_target_user(),
+				.secret = wgw_target_secret() };
+	}
+	wgw_acl_grant_target_reset(&w->acl_atk, k->permit);
+	w->acl_count = 1;
+}
+
 static void build_shared(struct world *w)
 {
 	const struct sim_params *p = w->p;
-	w->lu = (struct rt_lu_cfg){ .name = "disk0", .blocks = p->blocks, .block_size = p->block_size,
+	w->lus[0] = (struct rt_lu_cfg){ .name = "disk0", .blocks = p->blocks, .block_size = p->block_size,
 		.flags = RT_LU_THIN | RT_LU_LBPRZ | (p->tgt.wce ? RT_LU_WCE : 0), .serial = "isim0000disk0",
 		.naa_id = 0x15100001ull, .vendor = "ISIM", .product = "SIMDISK" };
+	w->lu_count = 1;
 	w->lun = (struct rt_lun_map){ .lun = 0, .lu = 0 };
+	build_reset_attacker_view(w);
 	const struct sim_ini_params *ip = &p->ini;
 	w->icfg = (struct isess_cfg){
 		.login = { .target_name = wgw_target_name(), .chap_algs = ip->chap_algs,
@@ -298,7 +340,7 @@ struct world *world_create(const struct sim_params *p, const struct sim_mem *mem
 	rng_stream(&rng, p->seed, "net", 0);
 	struct simnet_ops nops = world_net_ops;
 	nops.ctx = w;
-	simnet_init(&w->net, mem, &w->q, tr, &rng, &p->net, &nops, p->initiators, p->gateways);
+	simnet_init(&w->net, mem, &w->q, tr, &rng, &p->net, &nops, p->initiators + (int)p->attacks.n, p->gateways);
 	struct disk_params dp = p->disk;
 	dp.blocks = p->blocks;
 	dp.block_size = p->block_size;
@@ -322,6 +364,9 @@ static void rearm_all(struct world *w)
 	for (int i = 0; i < w->p->initiators; i++)
 		if (w->inis[i].timer.dirty)
 			wini_rearm(&w->inis[i]);
+	for (unsigned i = 0; i < w->p->attacks.n; i++)
+		if (w->atks[i].timer.dirty)
+			watk_rearm(&w->atks[i]);
 }
 
 static unsigned outstanding(const struct world *w)
@@ -441,6 +486,13 @@ static void collect(struct world *w, struct sim_result *out)
 	}
 	w->cov.hits[COV_NET_SYN_LOST] += w->net.stats_syn_lost;
 	w->cov.hits[COV_NET_RST_FROM_RESTARTED] += w->net.stats_rst_from_restarted;
+	w->cov.hits[COV_NET_WINDOW_SHUT] += w->net.stats_window_shut;
+	for (unsigned i = 0; i < w->p->attacks.n; i++) {
+		for (unsigned k = 0; k < w->atks[i].nsess; k++) {
+			w->cov.hits[COV_ATTACK_RESET_DONE] += w->atks[i].sess[k].sess.stats.raw_tmf_done;
+			w->cov.hits[COV_ATTACK_RESET_REFUSED] += w->atks[i].sess[k].sess.stats.raw_tmf_refused;
+		}
+	}
 	w->cov.hits[COV_DISK_LOST_BLOCKS] += w->disk.stats.lost_blocks;
 	w->cov.hits[COV_DISK_TORN_WRITE] += w->disk.stats.torn_blocks;
 	w->cov.hits[COV_DATA_READ_AFTER_POWER_LOSS] += w->od.stats.power_losses ? w->od.stats.reads_checked : 0;
@@ -469,8 +521,17 @@ void world_run(struct world *w, struct sim_result *out)
 		wini_init(w, &w->inis[i]);
 		wini_start(&w->inis[i]);
 	}
+	for (unsigned i = 0; i < p->attacks.n && !w->done; i++) {
+		w->atks[i].idx = (int)i;
+		w->atks[i].a = &p->attacks.a[i];
+		watk_init(w, &w->atks[i]);
+	}
 	wfault_schedule(w);
 	uint64_t calm = faults_last_heal(&p->faults);
+	/* An attack's end counts as a heal: the others' service must be
+	 * whole within the liveness bound after it. */
+	if (attacks_last_end(&p->attacks) > calm)
+		calm = attacks_last_end(&p->attacks);
 	if (calm < p->duration_ns)
 		calm = p->duration_ns;
 	w->end_ns = calm + p->liveness_ns;
@@ -492,6 +553,8 @@ void world_destroy(struct world *w)
 	for (int i = 0; i < w->p->initiators; i++)
 		if (w->inis[i].w != NULL)
 			wini_fini(&w->inis[i]);
+	for (unsigned i = 0; i < w->p->attacks.n; i++)
+		watk_fini(&w->atks[i]);
 	for (size_t id = 0; id < w->checkers_cap; id++)
 		checker_free(w, (uint32_t)id);
 	sim_free(mem, w->checkers, w->checkers_cap * sizeof(*w->checkers));

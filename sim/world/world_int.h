@@ -89,6 +89,46 @@ struct wini {
 	uint64_t path_fails_run; /* path failures before the final logout (SIM_NEVER: not there yet) */
 };
 
+/* A hostile initiator (world/attackers.c): one network node per attack,
+ * its sessions (session_hog, no_read, reset) or bare connections
+ * (idle_flood). What it did is counted here for the metrics. */
+struct watk;
+struct watk_sess {
+	struct watk *a;
+	unsigned idx;
+	struct isess sess;
+	struct simnet_conn *conn;
+	bool hostile;  /* no_read: logged in and no longer reading */
+	bool up;       /* logged in */
+};
+
+struct watk_stats {
+	uint64_t conns;          /* TCP connections opened */
+	uint64_t conns_dropped;  /* of them refused, reset or closed by the target */
+	uint64_t logins, login_failures;
+	uint64_t sessions_up, sessions_max; /* logged in now; most at once */
+	uint64_t cmds, nops, tmfs;          /* sent by hand */
+	uint64_t tmf_done, tmf_refused;     /* the target's answers to its TMFs */
+};
+
+struct watk {
+	struct world *w;
+	int idx, node;           /* which attack; its initiator node on the network */
+	const struct attack *a;
+	char name[64];
+	struct isess_cfg icfg;
+	struct wtimer timer;
+	struct watk_sess *sess;  /* a->count (session kinds) */
+	unsigned nsess;          /* started so far */
+	uint32_t live;           /* idle_flood: connections open or opening */
+	uint32_t next_src;
+	uint64_t next_at;        /* its next action (SIM_NEVER: none) */
+	bool started, over;
+	unsigned tmf_turn;       /* reset mix: which one next */
+	uint8_t *nop_data;       /* no_read: the NOP-Out's data */
+	struct watk_stats st;
+};
+
 /* The gateway cluster (world/alua_cluster.c): which gateway's target port group is
  * active/optimized, and a transition in progress. */
 struct wcluster {
@@ -112,8 +152,12 @@ struct world {
 	struct disk disk;
 	struct odata od;
 	struct oatt att;
-	struct rt_lu_cfg lu;
+	struct rt_lu_cfg lus[2];   /* the shared LU; [1] the reset attacker's own (attack reset) */
+	uint32_t lu_count;
 	struct rt_lun_map lun;
+	struct rt_lun_map lun_atk[2]; /* the reset attacker's ACL view */
+	struct rt_acl_cfg acl_atk;
+	uint32_t acl_count;        /* 1 with a reset attack */
 	struct isess_cfg icfg;
 	struct wl_cfg wlcfg;
 	struct wgw gws[SIM_GWS_MAX];
@@ -137,6 +181,8 @@ struct world {
 	unsigned ndrop;
 	struct fault swizzled[2 * FAULTS_MAX];           /* partitions a swizzle expands into */
 	unsigned nswizzled;
+	struct watk atks[ATTACKS_MAX];
+	uint64_t gw_mem_max;      /* the most engine memory any gateway held */
 };
 
 /* world.c */
@@ -163,6 +209,8 @@ void wgw_rearm(struct wgw *g);
 void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len);
 void wgw_closed(struct wgw *g, struct simnet_conn *c);
 bool wgw_accept(struct wgw *g, struct simnet_conn *c);
+/* "10.1.<node>.<path+1>": the peer's source address (distinct per attacker source). */
+void wgw_peer_addr(const struct simnet_conn *c, char *out, size_t cap);
 void wgw_crash(struct wgw *g, bool silent);
 void wgw_restart(struct wgw *g);
 void wgw_pause(struct wgw *g, bool pause);
@@ -173,6 +221,8 @@ const char *wgw_chap_secret(void);
 const char *wgw_target_user(void);
 const char *wgw_target_secret(void);
 const char *wgw_target_name(void);
+/* Grant (or not) an ACL entry target resets, where the engine has the permission. */
+void wgw_acl_grant_target_reset(struct rt_acl_cfg *acl, bool permit);
 
 /* world/initiators.c */
 void wini_init(struct world *w, struct wini *in);
@@ -189,6 +239,21 @@ void wini_closed(struct wpath *p, struct simnet_conn *c);
 void world_conn_gone(struct world *w, struct simnet_conn *c);
 /* Free c's protocol checker once neither end can send any more. */
 void world_checker_reap(struct world *w, const struct simnet_conn *c);
+
+/* world/attackers.c: hostile initiators (issue 12) */
+/* The reset attacker's initiator name (its ACL entry names it). */
+const char *watk_reset_name(void);
+void watk_init(struct world *w, struct watk *a);
+void watk_fini(struct watk *a);
+void watk_rearm(struct watk *a);
+/* Is network node `node` an attacker's? Its attack, or NULL. */
+struct watk *watk_of_node(struct world *w, int node);
+void watk_connected(struct watk *a, struct simnet_conn *c, bool ok);
+void watk_deliver(struct watk *a, struct simnet_conn *c, const uint8_t *p, size_t len);
+void watk_closed(struct watk *a, struct simnet_conn *c);
+/* Should the protocol oracle check this attacker's connection? (A
+ * blind pipeline is not the target's fault; see attackers.c.) */
+bool watk_checked(const struct watk *a);
 
 /* world/faults.c */
 void wfault_schedule(struct world *w);
