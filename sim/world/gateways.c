@@ -149,15 +149,13 @@ static void build_config(struct world *w, struct wgw *g)
 	pc->nop_in_timeout_ms = t->nop_in_timeout_ms;
 }
 
-/* The per-ACL permission for TARGET WARM/COLD RESET (issue 12, RFC 7143
- * §11.5.1 response 6 "Function authorization failed"). Main's engine has
- * none: every initiator may reset the target, and the reset reaches every
- * LU of it. When the engine grows the permission (rt_acl_cfg), set it
- * here from `permit`; scenarios 18-*-permitted rely on it. */
+/* The per-ACL permission for TARGET WARM/COLD RESET (RFC 7143 §11.5.1:
+ * without it the engine answers response 6 "Function authorization
+ * failed"; with it the reset reaches only the LUs this ACL maps). The
+ * 20-target-reset-permitted scenario grants it. */
 void wgw_acl_grant_target_reset(struct rt_acl_cfg *acl, bool permit)
 {
-	(void)acl;
-	(void)permit;
+	acl->target_reset = permit;
 }
 
 const char *wgw_chap_user(void) { return CHAP_USER; }
