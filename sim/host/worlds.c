@@ -12,13 +12,15 @@
 /* ---- one world ---- */
 
 /* A seed family member: the swarm's draw for the seed, without its
- * faults, under the scenario file (a line sets only what it names). */
+ * faults and attacks (the file's timeline is the timeline), under the
+ * scenario file (a line sets only what it names). */
 static void family_base(const struct opts *o, struct sim_params *p)
 {
 	if (!o->have_seeds || o->scenario == NULL || (o->bit & (C_RUN | C_PARAMS)) == 0)
 		return;
 	swarm_params(p, o->seed);
 	p->faults.n = 0;
+	p->attacks.n = 0;
 }
 
 int load_params(const struct opts *o, struct sim_params *p, struct scenario_expect *e)
