@@ -229,8 +229,16 @@ void scsi_cmd_abort(struct scsi_cmd *cmd)
 	 * With its disk I/O in flight, scsi_disk_done ends it. Otherwise it
 	 * waits for nothing of its own (a SANITIZE for its job): it ends now. */
 	bool queued = cmd->lu != NULL && taskset_forget(&cmd->lu->tasks, cmd);
-	if (queued || !(cmd->state & SCSI_STATE_IO))
+	if (queued || !(cmd->state & SCSI_STATE_IO)) {
 		scsi_abort_finish(cmd);
+		return;
+	}
+	/* A write already at the disk may still land: until it has, new
+	 * writes wait at the gate (taskset.h, orphans). */
+	if (cmd->state & (SCSI_STATE_GATE_SHARED | SCSI_STATE_GATE_EXCL)) {
+		cmd->state |= SCSI_STATE_ORPHAN;
+		cmd->lu->tasks.orphans++;
+	}
 }
 
 void scsi_cmd_release(struct scsi_cmd *cmd)
@@ -241,6 +249,8 @@ void scsi_cmd_release(struct scsi_cmd *cmd)
 	uint32_t gated = cmd->state & (SCSI_STATE_GATE_SHARED | SCSI_STATE_GATE_EXCL);
 	if (lu != NULL && !taskset_forget(&lu->tasks, cmd) && gated)
 		taskset_gate_leave(&lu->tasks, gated & SCSI_STATE_GATE_EXCL);
+	if (cmd->state & SCSI_STATE_ORPHAN)
+		lu->tasks.orphans--;
 	scsi_abandon(cmd);
 	cmd->state |= SCSI_STATE_DONE;
 }
@@ -262,6 +272,10 @@ void scsi_done(struct scsi_cmd *cmd)
 	cmd->state |= SCSI_STATE_DONE;
 	if (gated)
 		taskset_gate_leave(&lu->tasks, gated & SCSI_STATE_GATE_EXCL);
+	if (cmd->state & SCSI_STATE_ORPHAN) {
+		assert(lu->tasks.orphans > 0);
+		lu->tasks.orphans--;
+	}
 	cmd->done(cmd); /* cmd may be gone from here on */
 	if (gated)
 		taskset_gate_wake(&lu->tasks);

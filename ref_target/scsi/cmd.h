@@ -131,6 +131,8 @@ bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu);
 #define SCSI_STATE_GATE_EXCL 0x20000000u
 #define SCSI_STATE_ABORTED 0x10000000u /* scsi_cmd_abort: no more disk I/O */
 #define SCSI_STATE_IO 0x08000000u      /* a disk I/O of the command is in flight */
+#define SCSI_STATE_ORPHAN 0x04000000u  /* aborted with its write in the storage path:
+					  later writes wait for it (taskset.h) */
 #define SCSI_STATE_STEP 0x0000ffffu
 
 /* The handler's step, leaving the dispatcher's bits alone. */

@@ -149,7 +149,7 @@ bool scsi_lu_start_held(struct scsi_lu *lu)
 
 static bool taskset_gate_may(const struct task_set *ts, bool exclusive)
 {
-	return !ts->exclusive && (!exclusive || ts->shared == 0);
+	return ts->orphans == 0 && !ts->exclusive && (!exclusive || ts->shared == 0);
 }
 
 static void taskset_gate_take(struct task_set *ts, struct scsi_cmd *cmd, bool exclusive)

@@ -16,7 +16,15 @@
  *   and holds new ones back until it is done. Gate waiters pass in the
  *   order they came (so a stream of writes cannot starve a COMPARE AND
  *   WRITE). Reads never wait at the gate: a read racing a write may see
- *   either, as SBC allows.
+ *   either, as SBC allows. The gate also holds every new write while an
+ *   aborted write is still in the storage path (an orphan: its nexus was
+ *   lost, or ABORT TASK caught it at the disk): otherwise an initiator
+ *   that logged in again and wrote the same blocks (its retry, then newer
+ *   data) would be overwritten when the old copy lands (SAM-5 §7.2: an
+ *   aborted command has no effect after the abort; RFC 7143 §6.3.5).
+ *   Held writes never reached the storage, so an ABORT TASK for one is
+ *   answered at once: the initiator's command timeout bounds the wait.
+ *   LIO instead waits for the storage before the new login completes.
  *
  * Members enter in the order the transport delivers them (scsi_task_enter,
  * CmdSN order) and leave when their task ends (scsi_task_leave). A
@@ -55,6 +63,7 @@ struct task_set {
 	bool exclusive;         /* an atomic command inside */
 	bool waking;            /* taskset_gate_wake is running: do not recurse */
 	uint32_t gate_waiting;  /* TS_HELD_GATE commands in the queue */
+	uint32_t orphans;       /* SCSI_STATE_ORPHAN writes still at the disk */
 	/* the queue: held commands, in the order they were held */
 	struct scsi_cmd *head, *tail;
 };

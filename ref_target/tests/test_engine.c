@@ -399,6 +399,49 @@ START_TEST(engine_is_not_idle_while_a_write_is_in_the_storage_path)
 }
 END_TEST
 
+/* Issue 16 defect 2: the initiator loses its session while a write is in
+ * the storage path, logs in again (reinstatement) and writes the same
+ * block. The new write waits until the old copy has landed, so the old one
+ * can never overwrite it; ABORT TASK of the waiting write is answered at
+ * once (it never reached the storage). */
+START_TEST(engine_holds_new_writes_behind_a_lost_sessions_write_at_the_disk)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16], w[BS];
+	memset(w, 0x11, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 50, 1);
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | SCSI_ATTR_SIMPLE, BS, w, BS);
+	ck_assert_uint_eq(F.npending, 1); /* the old copy is at the disk */
+	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	struct ini j;
+	ini_init(&j, &F, E, 2);
+	ck_assert_uint_eq(ini_login(&j, IQN_I, IQN_T, NULL, 0), 0); /* same ISID: reinstated */
+	ck_assert(F.conns[1].closed);
+	/* the new session's unit attention first (29/07 or the like) */
+	uint32_t tur = ini_scsi(&j, 0, cdb_tur, ISCSI_FLAG_FINAL | SCSI_ATTR_SIMPLE, 0, NULL, 0);
+	(void)tur;
+	while (ini_recv(&j))
+		;
+	memset(w, 0x22, sizeof(w));
+	uint32_t nw = ini_scsi(&j, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | SCSI_ATTR_SIMPLE, BS, w, BS);
+	ck_assert_uint_eq(F.npending, 1); /* held: only the old copy is at the disk */
+	ck_assert_uint_eq(ini_pending(&j), 0);
+	struct rt_disk_io *old = F.pending[0];
+	F.npending = 0;
+	fake_disk_apply(&F, old); /* the old copy lands */
+	ck_assert_uint_eq(F.disk[50 * BS], 0x11);
+	rt_on_disk_done(E, old);
+	ck_assert_uint_eq(F.npending, 1); /* now the new write goes */
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	ck_assert(ini_recv(&j));
+	ck_assert_uint_eq(pdu_itt(j.bhs), nw);
+	ck_assert_uint_eq(j.bhs[PDU_SCSI_RSP_STATUS], 0);
+	ck_assert_uint_eq(F.disk[50 * BS], 0x22); /* the newer data stays */
+	ini_fini(&j);
+}
+END_TEST
+
 START_TEST(engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass)
 {
 	login_ok(NULL, 0);
@@ -480,6 +523,7 @@ Suite *suite_engine(void)
 	tcase_add_test(tc, engine_drops_a_connection_whose_ordered_write_holds_a_task_back);
 	tcase_add_test(tc, engine_holds_tasks_behind_an_ordered_one_and_lets_head_of_queue_pass);
 	tcase_add_test(tc, engine_is_not_idle_while_a_write_is_in_the_storage_path);
+	tcase_add_test(tc, engine_holds_new_writes_behind_a_lost_sessions_write_at_the_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }
