@@ -115,8 +115,6 @@
  * closed: real initiators send it at once after connecting, an idle or
  * trickling socket only holds a slot (prelogin_timeout_ms). */
 #define RT_PRELOGIN_TIMEOUT_MS_DEFAULT 3000u
-/* Connections one source address may hold, in any phase (max_conns_per_source). */
-#define RT_CONNS_PER_SOURCE_DEFAULT 128u
 /* Connections one source address may hold before full feature phase
  * (max_login_conns_per_source): open-iscsi logs in to every node at
  * boot in parallel, a few dozen at most. */
@@ -137,6 +135,12 @@
  * max_sessions_per_source). */
 #define RT_SESSIONS_PER_INITIATOR_DEFAULT 64u
 #define RT_SESSIONS_PER_SOURCE_DEFAULT 128u
+/* Connections one source address may hold, in any phase
+ * (max_conns_per_source): every session its quota allows (one connection
+ * each at the default MaxConnections) and the logins in flight, so that a
+ * session beyond the quota meets its Login status rather than a closed
+ * socket. */
+#define RT_CONNS_PER_SOURCE_DEFAULT (RT_SESSIONS_PER_SOURCE_DEFAULT + RT_LOGIN_CONNS_PER_SOURCE_DEFAULT)
 /* Source addresses whose connection rate the engine remembers at once; a
  * new one beyond them replaces the one whose bucket is fullest. */
 #define RT_RATE_SOURCES_MAX 1024u

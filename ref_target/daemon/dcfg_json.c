@@ -65,7 +65,7 @@
  *                defaults are limits.h's RT_*_DEFAULT):
  *                "prelogin_timeout_ms": 3000,      (no whole Login PDU by then:
  *                                                  closed; <= login_timeout_ms)
- *                "max_conns_per_source": 128,      (connections from one address)
+ *                "max_conns_per_source": 160,      (connections from one address)
  *                "max_login_conns_per_source": 32, (... of them still logging in)
  *                "login_rate_per_source": 20,      (new connections a second from
  *                "login_burst_per_source": 64,      one address, and the burst; 0: off)
