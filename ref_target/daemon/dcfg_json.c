@@ -67,8 +67,8 @@
  *                                                  closed; <= login_timeout_ms)
  *                "max_conns_per_source": 160,      (connections from one address)
  *                "max_login_conns_per_source": 32, (... of them still logging in)
- *                "login_rate_per_source": 20,      (new connections a second from
- *                "login_burst_per_source": 64,      one address, and the burst; 0: off)
+ *                "login_rate_per_source": 100,     (new connections a second from
+ *                "login_burst_per_source": 256,     one address, and the burst; 0: off)
  *                "reserved_session_conns": 256,    (of the 1024 connection slots,
  *                                                  only for logged-in connections)
  *                "max_sessions_per_initiator": 64, (by InitiatorName; beyond:
