@@ -180,7 +180,7 @@ struct fz_conn *fz_world_accept(struct fz_world *w, unsigned k)
 	struct fake_conn *fc = &w->z.fe.conns[c->id];
 	fc->closed = false;
 	fc->out_len = 0;
-	if (rt_on_accept(w->eng, c->id, 0) != 0) {
+	if (rt_on_accept(w->eng, c->id, 0, NULL) != 0) {
 		const struct fake_env *f = &w->z.fe;
 		bool failed_alloc = f->fail_alloc_at >= 0 && f->allocs > f->fail_alloc_at;
 		FZ_CHECK(w->eng->shutting_down || failed_alloc, "accept refused by a running engine");

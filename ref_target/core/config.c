@@ -78,6 +78,14 @@ void cfg_params_default(struct rt_params_cfg *p)
 		.session_mem_max_bytes = RT_SESSION_MEM_MAX_DEFAULT,
 		.session_mem_min_bytes = RT_SESSION_MEM_MIN_DEFAULT,
 		.conn_unsent_max_bytes = RT_CONN_UNSENT_MAX_DEFAULT,
+		.prelogin_timeout_ms = RT_PRELOGIN_TIMEOUT_MS_DEFAULT,
+		.max_conns_per_source = RT_CONNS_PER_SOURCE_DEFAULT,
+		.max_login_conns_per_source = RT_LOGIN_CONNS_PER_SOURCE_DEFAULT,
+		.login_rate_per_source = RT_LOGIN_RATE_PER_SOURCE_DEFAULT,
+		.login_burst_per_source = RT_LOGIN_BURST_PER_SOURCE_DEFAULT,
+		.reserved_session_conns = RT_RESERVED_SESSION_CONNS_DEFAULT,
+		.max_sessions_per_initiator = RT_SESSIONS_PER_INITIATOR_DEFAULT,
+		.max_sessions_per_source = RT_SESSIONS_PER_SOURCE_DEFAULT,
 	};
 }
 
@@ -568,6 +576,31 @@ static int check_mem(struct cv *v, const struct rt_params_cfg *p)
 			     p->mem_budget_bytes, "at least 64 KiB, at most mem_budget_bytes");
 }
 
+/* The admission knobs (admit.h, limits.h): each must leave real
+ * initiators a way in. */
+static int check_admission(struct cv *v, const struct rt_params_cfg *p)
+{
+	if (check_range(v, "prelogin_timeout_ms", p->prelogin_timeout_ms, 1, p->login_timeout_ms,
+			"a connection must get time to send its first Login PDU, within login_timeout_ms") ||
+	    check_range(v, "max_conns_per_source", p->max_conns_per_source, 1, RT_CONNS_MAX,
+			"limits.h RT_CONNS_MAX") ||
+	    check_range(v, "max_login_conns_per_source", p->max_login_conns_per_source, 1,
+			p->max_conns_per_source, "at most max_conns_per_source") ||
+	    check_range(v, "login_rate_per_source", p->login_rate_per_source, 0, RT_LOGIN_RATE_MAX,
+			"new connections per second, 0: no limit") ||
+	    (p->login_rate_per_source > 0 &&
+	     check_range(v, "login_burst_per_source", p->login_burst_per_source, 1, RT_LOGIN_BURST_MAX,
+			 "a rate needs a burst of at least one connection")) ||
+	    check_range(v, "reserved_session_conns", p->reserved_session_conns, 0, RT_CONNS_MAX - 1,
+			"logins need at least one of the RT_CONNS_MAX slots") ||
+	    check_range(v, "max_sessions_per_initiator", p->max_sessions_per_initiator, 1, RT_SESSIONS_MAX,
+			"limits.h RT_SESSIONS_MAX") ||
+	    check_range(v, "max_sessions_per_source", p->max_sessions_per_source, 1, RT_SESSIONS_MAX,
+			"limits.h RT_SESSIONS_MAX"))
+		return -1;
+	return 0;
+}
+
 static int check_params(struct cv *v, const struct rt_params_cfg *p)
 {
 	if (check_range(v, "max_recv_data_segment_length", p->max_recv_data_segment_length,
@@ -597,7 +630,7 @@ static int check_params(struct cv *v, const struct rt_params_cfg *p)
 	    check_range(v, "nop_in_timeout_ms", p->nop_in_timeout_ms, 1, UINT32_MAX,
 			"pings need a deadline for the answer"))
 		return -1;
-	return check_mem(v, p);
+	return check_mem(v, p) || check_admission(v, p) ? -1 : 0;
 }
 
 int cfg_validate(const struct rt_config *cfg, char *err, size_t err_len)

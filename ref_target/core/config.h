@@ -81,6 +81,16 @@ struct rt_params_cfg {
 	uint64_t session_mem_max_bytes; /* one session's share: task buffers + unsent */
 	uint64_t session_mem_min_bytes; /* what any session may still take when tight */
 	uint64_t conn_unsent_max_bytes; /* unsent bytes above which a connection is not read */
+	/* Admission (admit.h): the defences against hostile clients, each
+	 * with its default and reason in limits.h. */
+	uint32_t prelogin_timeout_ms;        /* first whole Login PDU by then, or closed */
+	uint32_t max_conns_per_source;       /* connections from one address, any phase */
+	uint32_t max_login_conns_per_source; /* ... of which still logging in */
+	uint32_t login_rate_per_source;      /* new connections per second from one address; 0: no limit */
+	uint32_t login_burst_per_source;     /* ... and the burst above that rate */
+	uint32_t reserved_session_conns;     /* of RT_CONNS_MAX, only for full feature phase */
+	uint32_t max_sessions_per_initiator; /* sessions of one initiator name */
+	uint32_t max_sessions_per_source;    /* sessions led from one address */
 };
 
 /* A target portal group: the portals it listens on and who may enter. */

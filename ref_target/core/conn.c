@@ -22,7 +22,7 @@ static const struct login_hooks conn_login_hooks = {
 	.bind = sess_login_bind,
 };
 
-struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal)
+struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal, const struct rt_peer *peer)
 {
 	struct conn *c = eng_zalloc(eng, sizeof(*c));
 	if (c == NULL)
@@ -30,6 +30,7 @@ struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal)
 	c->eng = eng;
 	c->id = id;
 	c->portal = portal;
+	c->peer = *peer;
 	c->state = CONN_LOGIN;
 	c->stage = eng_alloc(eng, CONN_STAGE_LEN);
 	c->login = eng_zalloc(eng, sizeof(*c->login));
@@ -40,10 +41,13 @@ struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal)
 	login_init(c->login, eng->env, eng->cfg, portal, &conn_login_hooks, c);
 	rx_init(&c->rx, &conn_rx_ops, c);
 	tx_init(&c->tx, eng->env, id);
-	c->last_rx_ns = eng_now(eng);
-	uint32_t login_ms = eng->cfg->params.login_timeout_ms;
-	if (login_ms > 0)
-		c->login_deadline_ns = c->last_rx_ns + login_ms * NS_PER_MS;
+	c->accept_ns = c->last_rx_ns = eng_now(eng);
+	/* Until its first whole Login PDU the connection has the short
+	 * pre-login deadline (admit.h); conn_login_pdu then gives it the
+	 * rest of login_timeout_ms. cfg_validate keeps prelogin <= login. */
+	uint32_t prelogin_ms = eng->cfg->params.prelogin_timeout_ms;
+	if (prelogin_ms > 0)
+		c->login_deadline_ns = c->accept_ns + (uint64_t)prelogin_ms * NS_PER_MS;
 	return c;
 }
 
@@ -338,6 +342,11 @@ void conn_login_pdu(struct conn *c, const struct rx *rx, bool data_ok)
 	struct pdu req = { .ahs = NULL, .ahs_len = 0, .data = c->pdu_buf, .data_len = rx->dsl };
 	memcpy(req.bhs, rx->hdr, ISCSI_BHS_LEN);
 	struct pdu resp;
+	if (!c->login_started) {
+		c->login_started = true;
+		uint32_t login_ms = c->eng->cfg->params.login_timeout_ms;
+		c->login_deadline_ns = login_ms ? c->accept_ns + (uint64_t)login_ms * NS_PER_MS : 0;
+	}
 	enum login_verdict v = login_rx(c->login, &req, &resp);
 	conn_login_send(c, req.bhs, &resp);
 	switch (v) {
@@ -601,7 +610,9 @@ void conn_time(struct conn *c, uint64_t now)
 	if (c->state == CONN_CLOSED)
 		return;
 	if (c->login_deadline_ns && now >= c->login_deadline_ns) {
-		conn_drop(c, "login timeout");
+		if (!c->login_started)
+			c->eng->stats.prelogin_timeouts++;
+		conn_drop(c, c->login_started ? "login timeout" : "no Login PDU within prelogin_timeout_ms");
 		return;
 	}
 	if (c->ping_deadline_ns && now >= c->ping_deadline_ns) {

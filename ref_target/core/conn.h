@@ -59,6 +59,9 @@ struct conn {
 	struct session *sess;
 	rt_conn_id id;
 	uint32_t portal;
+	struct rt_peer peer;     /* source address, normalized (admit.h) */
+	uint64_t accept_ns;      /* when it came: the oldest login is evicted first */
+	bool login_started;      /* a whole Login PDU arrived (prelogin_timeout_ms met) */
 	enum conn_state state;
 	uint16_t cid;
 	bool stat_sn_started;    /* the first Login Response set StatSN */
@@ -85,7 +88,7 @@ struct conn {
 	struct tx tx;            /* last: large */
 };
 
-struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal);
+struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal, const struct rt_peer *peer);
 void conn_free(struct conn *c);
 
 /* Close the connection from our side (protocol error, timeout, logout):

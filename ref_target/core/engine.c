@@ -258,19 +258,21 @@ void rt_engine_destroy(struct rt_engine *eng)
 
 /* ---- events ---- */
 
-int rt_on_accept(struct rt_engine *eng, rt_conn_id id, uint32_t portal)
+int rt_on_accept(struct rt_engine *eng, rt_conn_id id, uint32_t portal, const struct rt_peer *peer)
 {
-	if (eng->shutting_down || portal >= eng->cfg->portal_count)
+	if (eng->shutting_down || portal >= eng->cfg->portal_count || eng_conn_find(eng, id) != NULL)
 		return -1;
-	if (eng->nconns >= RT_CONNS_MAX || eng_conn_find(eng, id) != NULL)
-		return -1;
-	struct conn *c = conn_create(eng, id, portal);
-	if (c == NULL)
-		return -1;
-	int rc = eng_conn_insert(eng, c);
-	assert(rc == 0);
-	(void)rc;
-	return 0;
+	struct rt_peer from;
+	admit_peer_norm(&from, peer);
+	/* May close an older connection still logging in to make room. */
+	struct conn *c = admit_conn(eng, &from) == 0 ? conn_create(eng, id, portal, &from) : NULL;
+	if (c != NULL) {
+		int rc = eng_conn_insert(eng, c);
+		assert(rc == 0);
+		(void)rc;
+	}
+	eng_reap(eng);
+	return c != NULL ? 0 : -1;
 }
 
 void rt_on_bytes(struct rt_engine *eng, rt_conn_id id, const void *buf, size_t len)

@@ -29,9 +29,12 @@ struct rt_engine *rt_engine_create(const struct rt_env *env, const struct rt_con
  * crashes a gateway ("drop the engine's memory"). */
 void rt_engine_destroy(struct rt_engine *eng);
 
-/* A TCP connection was accepted on cfg->portals[portal]. Returns 0, or -1
- * if the engine cannot take it (the environment then closes it). */
-int rt_on_accept(struct rt_engine *eng, rt_conn_id conn, uint32_t portal);
+/* A TCP connection from peer (NULL: unknown, see struct rt_peer) was
+ * accepted on cfg->portals[portal]. Returns 0, or -1 if the engine will
+ * not take it (the environment then closes it): shutting down, or refused
+ * by admission control (admit.h). Taking it may close an older connection
+ * that is still logging in (conn_close, as any event may). */
+int rt_on_accept(struct rt_engine *eng, rt_conn_id conn, uint32_t portal, const struct rt_peer *peer);
 
 /* Bytes arrived: any number, split at any boundary. */
 void rt_on_bytes(struct rt_engine *eng, rt_conn_id conn, const void *buf, size_t len);
@@ -99,6 +102,15 @@ struct rt_stats {
 	uint64_t mem_refusals;       /* task buffers refused for the budget or a share: TASK SET FULL */
 	uint64_t mem_window_holds;   /* times a session's MaxCmdSN stopped growing for memory */
 	uint64_t mem_rx_pauses;      /* times a connection stopped being read (backpressure) */
+	/* admission control (admit.h): what each defence did */
+	uint64_t conns_evicted;          /* logging in, closed to make room for a new connection */
+	uint64_t conns_refused_full;     /* no room: every slot held by full feature phase */
+	uint64_t conns_refused_source;   /* max_conns_per_source, max_login_conns_per_source */
+	uint64_t conns_refused_rate;     /* login_rate_per_source */
+	uint64_t prelogin_timeouts;      /* no whole Login PDU within prelogin_timeout_ms */
+	uint64_t sessions_refused_initiator; /* max_sessions_per_initiator (Login 0x0302) */
+	uint64_t sessions_refused_source;    /* max_sessions_per_source (Login 0x0302) */
+	uint64_t sessions_refused_full;      /* RT_SESSIONS_MAX (Login 0x0302) */
 };
 void rt_engine_stats(const struct rt_engine *eng, struct rt_stats *out);
 

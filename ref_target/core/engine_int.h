@@ -16,6 +16,7 @@
 #include "config.h"
 #include "engine.h"
 #include "mem.h"
+#include "admit.h"
 #include "rt_env.h"
 #include "../scsi/scsi.h"
 
@@ -42,6 +43,7 @@ struct rt_engine {
 	bool shutting_down;
 	struct mem_account mem;          /* the memory budget's account (mem.h) */
 	struct rt_stats stats;
+	struct admit_rate rate[RT_RATE_SOURCES_MAX]; /* admit.c: connection rate by source */
 };
 
 void *eng_alloc(struct rt_engine *eng, size_t size);

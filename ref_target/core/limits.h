@@ -106,6 +106,51 @@
 /* Ours: connections per engine, sessions per engine. */
 #define RT_CONNS_MAX 1024u
 #define RT_SESSIONS_MAX 512u
+/* Ours: admission control, the defences against hostile clients (admit.h).
+ * Each *_DEFAULT is the default of a knob of the same name in rt_params_cfg
+ * (the daemon's "params"), chosen for a production target: a real
+ * initiator never comes near them, an attacker from one address cannot
+ * fill the tables, and logged-in sessions keep room under a flood. */
+/* A connection that has not delivered its first whole Login PDU by then is
+ * closed: real initiators send it at once after connecting, an idle or
+ * trickling socket only holds a slot (prelogin_timeout_ms). */
+#define RT_PRELOGIN_TIMEOUT_MS_DEFAULT 3000u
+/* Connections one source address may hold before full feature phase
+ * (max_login_conns_per_source): open-iscsi logs in to every node at
+ * boot in parallel, a few dozen at most. */
+#define RT_LOGIN_CONNS_PER_SOURCE_DEFAULT 32u
+/* New connections one source address may open: a sustained rate per
+ * second and a burst (login_rate_per_source, login_burst_per_source; a
+ * token bucket on the environment's clock). 0 turns the rate off. Sized
+ * for the busiest honest client we know, libiscsi's test suite, which
+ * logs in about 25 times a second on average from one address, peaking
+ * at 108 in one second (measured in conformance/, where 20/s with a burst
+ * of 64 refused its connections from the 55th test on); a host at boot
+ * or failover logs in once per session. What the rate adds
+ * to the per-source caps is a bound on churn: the accept/close work and
+ * how fast many addresses together can evict logins. */
+#define RT_LOGIN_RATE_PER_SOURCE_DEFAULT 100u
+#define RT_LOGIN_BURST_PER_SOURCE_DEFAULT 256u
+#define RT_LOGIN_RATE_MAX 1000000u
+#define RT_LOGIN_BURST_MAX 65535u
+/* Connection slots that only connections in full feature phase may take
+ * (reserved_session_conns): connections still logging in use at most
+ * RT_CONNS_MAX minus this; a new one beyond it evicts the oldest. */
+#define RT_RESERVED_SESSION_CONNS_DEFAULT 256u
+/* Sessions (normal and discovery) one initiator name, and one source
+ * address, may hold at once (max_sessions_per_initiator,
+ * max_sessions_per_source). */
+#define RT_SESSIONS_PER_INITIATOR_DEFAULT 64u
+#define RT_SESSIONS_PER_SOURCE_DEFAULT 128u
+/* Connections one source address may hold, in any phase
+ * (max_conns_per_source): every session its quota allows (one connection
+ * each at the default MaxConnections) and the logins in flight, so that a
+ * session beyond the quota meets its Login status rather than a closed
+ * socket. */
+#define RT_CONNS_PER_SOURCE_DEFAULT (RT_SESSIONS_PER_SOURCE_DEFAULT + RT_LOGIN_CONNS_PER_SOURCE_DEFAULT)
+/* Source addresses whose connection rate the engine remembers at once; a
+ * new one beyond them replaces the one whose bucket is fullest. */
+#define RT_RATE_SOURCES_MAX 1024u
 /* SAM-5 §4.7.7: LUN numbers that fit the flat space addressing method. */
 #define RT_LUN_MAX 16383u
 /* Ours: configuration sizes. */

@@ -22,6 +22,21 @@
 
 typedef uint32_t rt_conn_id;
 
+/* Who opened a connection: its source address, without the port (one
+ * host is one source however many ports it uses). The engine's per-source
+ * limits (admit.h) key on it; an IPv4-mapped IPv6 address counts as its
+ * IPv4 address. RT_PEER_NONE: the environment does not know (the
+ * per-source limits do not apply; the global ones do). */
+enum rt_peer_family {
+	RT_PEER_NONE = 0,
+	RT_PEER_IPV4 = 4, /* addr[0..3], network order */
+	RT_PEER_IPV6 = 6, /* addr[0..15], network order */
+};
+struct rt_peer {
+	uint8_t family; /* enum rt_peer_family */
+	uint8_t addr[16];
+};
+
 enum rt_log_level {
 	RT_LOG_ERR = 0,
 	RT_LOG_WARN = 1,

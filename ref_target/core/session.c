@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admit.h"
 #include "conn.h"
 #include "engine_int.h"
 #include "login.h"
@@ -89,8 +90,7 @@ static void sess_fill_nexus(struct session *s, const struct login_result *r)
 
 static struct session *sess_create(struct rt_engine *eng, const struct login_result *r)
 {
-	if (eng->nsessions >= RT_SESSIONS_MAX)
-		return NULL;
+	assert(eng->nsessions < RT_SESSIONS_MAX); /* admit_session checked */
 	struct session *s = eng_zalloc(eng, sizeof(*s));
 	if (s == NULL)
 		return NULL;
@@ -158,9 +158,15 @@ uint16_t sess_login_bind(void *conn, struct login_result *r)
 			eng->stats.sessions_reinstated++;
 			sess_close(old);
 		}
+		/* Quotas after a reinstatement: the session it replaces no
+		 * longer counts. */
+		uint16_t st = admit_session(eng, &c->peer, r->initiator_name);
+		if (st != ISCSI_LOGIN_OK)
+			return st;
 		s = sess_create(eng, r);
 		if (s == NULL)
 			return ISCSI_LOGIN_OUT_OF_RESOURCES;
+		s->peer = c->peer;
 	} else {
 		uint16_t st = sess_login_check(conn, r);
 		if (st != ISCSI_LOGIN_OK)

@@ -18,6 +18,7 @@
 #include "../scsi/scsi.h"
 #include "iscsi_params.h"
 #include "limits.h"
+#include "rt_env.h"
 
 struct conn;
 struct task;
@@ -65,6 +66,7 @@ struct session {
 	bool discovery;
 	bool closed;              /* no connection left: draining */
 	char initiator[ISCSI_NAME_MAX + 1];
+	struct rt_peer peer;      /* the leading connection's source (admit.h quotas) */
 	uint32_t target, tpg;
 	const struct rt_lun_map *luns;
 	uint32_t lun_count;

@@ -32,10 +32,10 @@ struct daemon {
 };
 
 /* net -> engine */
-static int on_accept(void *ctx, rt_conn_id c, uint32_t portal)
+static int on_accept(void *ctx, rt_conn_id c, uint32_t portal, const struct rt_peer *peer)
 {
 	struct daemon *dm = ctx;
-	return rt_on_accept(dm->eng, c, portal);
+	return rt_on_accept(dm->eng, c, portal, peer);
 }
 
 static size_t on_rx_space(void *ctx, rt_conn_id c, void **buf)
@@ -225,7 +225,7 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 		return -1;
 	}
 	dm->loop = loop_create(DAEMON_FD_MAX, &hooks);
-	dm->net = dm->loop ? net_create(dm->loop, &ops, RT_CONNS_MAX) : NULL;
+	dm->net = dm->loop ? net_create(dm->loop, &ops, RT_CONNS_MAX + DAEMON_NET_SPARE) : NULL;
 	if (dm->net == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return -1;

@@ -21,6 +21,10 @@
 #define DAEMON_DRAIN_SLACK_MS 2000u
 /* Descriptors the loop can watch; connections beyond are refused. */
 #define DAEMON_FD_MAX 4096u
+/* Sockets the network layer holds beyond the engine's RT_CONNS_MAX: one
+ * the engine is asked about while its table is full (it may evict an old
+ * login for it, admit.h) and closed ones still flushing (NET_LINGER_NS). */
+#define DAEMON_NET_SPARE 256u
 
 struct daemon_opts {
 	const char *state_dir; /* see env.h for the default */

@@ -60,7 +60,19 @@
  *                ..., "nop_in_interval_ms": 0,
  *                the memory budget (core/mem.h), bytes or "64M":
  *                "mem_budget_bytes"?: "1G", "session_mem_max_bytes"?: "64M",
- *                "session_mem_min_bytes"?: "8M", "conn_unsent_max_bytes"?: "4M" }
+ *                "session_mem_min_bytes"?: "8M", "conn_unsent_max_bytes"?: "4M",
+ *                the defences against hostile clients (core/admit.h; the
+ *                defaults are limits.h's RT_*_DEFAULT):
+ *                "prelogin_timeout_ms": 3000,      (no whole Login PDU by then:
+ *                                                  closed; <= login_timeout_ms)
+ *                "max_conns_per_source": 160,      (connections from one address)
+ *                "max_login_conns_per_source": 32, (... of them still logging in)
+ *                "login_rate_per_source": 100,     (new connections a second from
+ *                "login_burst_per_source": 256,     one address, and the burst; 0: off)
+ *                "reserved_session_conns": 256,    (of the 1024 connection slots,
+ *                                                  only for logged-in connections)
+ *                "max_sessions_per_initiator": 64, (by InitiatorName; beyond:
+ *                "max_sessions_per_source": 128 }   Login status 0x0302)
  * }
  * AUTH = { "chap"?: { "user": "...", "secret": "..." },
  *          "mutual_chap"?: { "user": "...", "secret": "..." } }
@@ -696,6 +708,9 @@ static const struct {
 	P_U32(nop_in_timeout_ms), P_U32(login_timeout_ms), P_U32(logout_timeout_ms),
 	P_BYTES(mem_budget_bytes), P_BYTES(session_mem_max_bytes), P_BYTES(session_mem_min_bytes),
 	P_BYTES(conn_unsent_max_bytes),
+	P_U32(prelogin_timeout_ms), P_U32(max_conns_per_source), P_U32(max_login_conns_per_source),
+	P_U32(login_rate_per_source), P_U32(login_burst_per_source), P_U32(reserved_session_conns),
+	P_U32(max_sessions_per_initiator), P_U32(max_sessions_per_source),
 #undef P_U32
 #undef P_BOOL
 #undef P_BYTES

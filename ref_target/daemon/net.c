@@ -315,7 +315,21 @@ static void peer_name(const struct sockaddr_storage *sa, socklen_t len, char *ou
 		snprintf(out, out_len, sa->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
 }
 
-static void conn_open(struct net *n, int fd, uint32_t portal, const char *peer)
+/* The source address as the engine keys it (the port is not part of it). */
+static void peer_addr(const struct sockaddr_storage *sa, struct rt_peer *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa->ss_family == AF_INET) {
+		out->family = RT_PEER_IPV4;
+		memcpy(out->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->ss_family == AF_INET6) {
+		out->family = RT_PEER_IPV6;
+		memcpy(out->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	}
+}
+
+static void conn_open(struct net *n, int fd, uint32_t portal, const struct sockaddr_storage *sa,
+		      const char *peer)
 {
 	int one = 1;
 	/* iSCSI PDUs are small requests and answers: no Nagle delay. */
@@ -336,8 +350,10 @@ static void conn_open(struct net *n, int fd, uint32_t portal, const char *peer)
 	n->open++;
 	rt_conn_id id = conn_id(c);
 	dlog(RT_LOG_DEBUG, "connection %#x from %s on portal %u", id, peer, portal);
-	if (n->ops.accept(n->ops.ctx, id, portal) != 0) {
-		dlog(RT_LOG_WARN, "connection from %s refused by the target", peer);
+	struct rt_peer from;
+	peer_addr(sa, &from);
+	if (n->ops.accept(n->ops.ctx, id, portal, &from) != 0) {
+		dlog(RT_LOG_DEBUG, "connection from %s refused by the target", peer);
 		if (lookup(n, id))
 			conn_free(c);
 	}
@@ -361,7 +377,7 @@ static void listener_event(struct loop *l, int fd, void *data, uint32_t events)
 		}
 		char peer[INET6_ADDRSTRLEN + 10];
 		peer_name(&sa, len, peer, sizeof(peer));
-		conn_open(ls->net, cfd, ls->portal, peer);
+		conn_open(ls->net, cfd, ls->portal, &sa, peer);
 	}
 }
 

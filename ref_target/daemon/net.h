@@ -41,8 +41,9 @@ struct net;
 
 struct net_ops {
 	void *ctx;
-	/* A connection arrived on portal; -1 refuses it (it is closed). */
-	int (*accept)(void *ctx, rt_conn_id c, uint32_t portal);
+	/* A connection from peer (its source address) arrived on portal;
+	 * -1 refuses it (it is closed). */
+	int (*accept)(void *ctx, rt_conn_id c, uint32_t portal, const struct rt_peer *peer);
 	/* Where the next bytes go, and how many fit; 0: do not read this
 	 * connection until the next sent report for it. */
 	size_t (*rx_space)(void *ctx, rt_conn_id c, void **buf);

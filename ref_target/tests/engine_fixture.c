@@ -26,7 +26,7 @@ void make_engine(void)
 {
 	E = rt_engine_create(&F.env, &cfg);
 	ck_assert_ptr_nonnull(E);
-	ck_assert_int_eq(rt_on_accept(E, 1, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 1, 0, NULL), 0);
 	ini_init(&I, &F, E, 1);
 }
 

@@ -288,6 +288,18 @@ static const struct bad_case bad_cases[] = {
 	  "config.json:6: params.max_connections: ", "outside 1..65535" },
 	{ "cmd window too deep", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"cmd_window\": 100000}\n" CLOSE,
 	  "config.json:6: params.cmd_window: ", "outside 1..512" },
+	{ "prelogin timeout above the login timeout", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"login_timeout_ms\": 2000,\n  \"prelogin_timeout_ms\": 2500}\n" CLOSE,
+	  "config.json:7: params.prelogin_timeout_ms: ", "outside 1..2000" },
+	{ "logins per source above connections per source", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"max_conns_per_source\": 8,\n  \"max_login_conns_per_source\": 9}\n" CLOSE,
+	  "config.json:7: params.max_login_conns_per_source: ", "at most max_conns_per_source" },
+	{ "every connection slot reserved", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"reserved_session_conns\": 1024}\n" CLOSE,
+	  "config.json:6: params.reserved_session_conns: ", "outside 0..1023" },
+	{ "a rate without a burst", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"login_rate_per_source\": 5,\n  \"login_burst_per_source\": 0}\n" CLOSE,
+	  "config.json:7: params.login_burst_per_source: ", "at least one" },
+	{ "session quota zero", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"max_sessions_per_initiator\": 0}\n" CLOSE,
+	  "config.json:6: params.max_sessions_per_initiator: ", "outside 1..512" },
+	{ "source session quota above the table", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"max_sessions_per_source\": 513}\n" CLOSE,
+	  "config.json:6: params.max_sessions_per_source: ", "outside 1..512" },
 	{ "boolean param as string", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"initial_r2t\": \"Yes\"}\n" CLOSE,
 	  "config.json:6: params.initial_r2t: ", "must be a boolean, not a string" },
 	{ "param above 32 bits", OPEN PORTALS LUS TARGETS ",\n \"params\": {\"max_burst_length\": 4294967296}\n" CLOSE,
@@ -460,6 +472,9 @@ START_TEST(config_params_left_out_keep_defaults)
 	SAME(nop_in_interval_ms); SAME(nop_in_timeout_ms); SAME(login_timeout_ms); SAME(logout_timeout_ms);
 	SAME(mem_budget_bytes); SAME(session_mem_max_bytes); SAME(session_mem_min_bytes);
 	SAME(conn_unsent_max_bytes);
+	SAME(prelogin_timeout_ms); SAME(max_conns_per_source); SAME(max_login_conns_per_source);
+	SAME(login_rate_per_source); SAME(login_burst_per_source); SAME(reserved_session_conns);
+	SAME(max_sessions_per_initiator); SAME(max_sessions_per_source);
 #undef SAME
 	dcfg_free(&d);
 }

@@ -33,13 +33,15 @@ struct owner {
 	size_t unsent;     /* what net said it holds for o->id */
 	int accepts, closes, commits, after_events, timeouts, sents;
 	rt_conn_id id, closed_id;
+	struct rt_peer peer; /* the last accepted connection's source */
 	uint64_t deadline; /* the owner's own timed work, UINT64_MAX: none */
 };
 
-static int o_accept(void *ctx, rt_conn_id c, uint32_t portal)
+static int o_accept(void *ctx, rt_conn_id c, uint32_t portal, const struct rt_peer *peer)
 {
 	struct owner *o = ctx;
 	(void)portal;
+	o->peer = *peer;
 	o->accepts++;
 	o->id = c;
 	return o->refuse ? -1 : 0;
@@ -306,6 +308,30 @@ START_TEST(net_serves_ipv6_portals)
 	ck_assert_int_eq(send(fd, b, 3, 0), 3);
 	client_read(&o, fd, r, 3);
 	ck_assert_mem_eq(r, b, 3);
+	/* the engine learns the source address (admit.h), here ::1 */
+	static const uint8_t loopback6[16] = { [15] = 1 };
+	ck_assert_uint_eq(o.peer.family, RT_PEER_IPV6);
+	ck_assert_mem_eq(o.peer.addr, loopback6, 16);
+	close(fd);
+	owner_fini(&o);
+}
+END_TEST
+
+START_TEST(net_tells_the_owner_the_source_address_of_each_connection)
+{
+	struct owner o;
+	owner_init(&o, 4);
+	uint16_t port = listen_any(&o, 0, "127.0.0.1");
+	/* bind the client to 127.0.0.2: the owner must see that, not the portal's */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000002) };
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&dst, sizeof(dst)), 0);
+	PUMP_UNTIL(&o, o.accepts == 1);
+	ck_assert_uint_eq(o.peer.family, RT_PEER_IPV4);
+	ck_assert_mem_eq(o.peer.addr, "\x7f\x00\x00\x02", 4);
 	close(fd);
 	owner_fini(&o);
 }
@@ -585,6 +611,7 @@ Suite *suite_daemon_net(void)
 	tcase_add_test(tc, net_gathers_small_sends_until_flush);
 	tcase_add_test(tc, net_sets_tcp_nodelay_on_accepted_sockets);
 	tcase_add_test(tc, net_serves_ipv6_portals);
+	tcase_add_test(tc, net_tells_the_owner_the_source_address_of_each_connection);
 	tcase_add_test(tc, net_reports_a_busy_port);
 	tcase_add_test(tc, net_reports_peer_close_once_and_refuses_stale_ids);
 	tcase_add_test(tc, net_closes_connections_the_owner_refuses);

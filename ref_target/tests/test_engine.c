@@ -231,7 +231,7 @@ START_TEST(engine_reinstates_a_session_with_the_same_isid)
 {
 	login_ok(NULL, 0);
 	uint16_t old = I.tsih;
-	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 2, 0, NULL), 0);
 	struct ini j;
 	ini_init(&j, &F, E, 2);
 	ck_assert_uint_eq(ini_login(&j, IQN_I, IQN_T, NULL, 0), 0);
@@ -300,7 +300,7 @@ START_TEST(engine_orders_commands_across_connections_of_one_session)
 	static const char keys[] = "MaxConnections=2";
 	login_ok(keys, sizeof(keys));
 	clear_ua();
-	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 2, 0, NULL), 0);
 	struct ini j;
 	ini_init(&j, &F, E, 2);
 	memcpy(j.isid, I.isid, sizeof(j.isid));
@@ -321,7 +321,7 @@ START_TEST(engine_orders_commands_across_connections_of_one_session)
 	ck_assert_uint_eq(pdu_opcode(j.bhs), ISCSI_OP_SCSI_RSP);
 	ck_assert_uint_eq(pdu_w(j.bhs, PDU_TGT_EXPCMDSN), n + 2); /* past both */
 	/* A third connection exceeds MaxConnections=2. */
-	ck_assert_int_eq(rt_on_accept(E, 3, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 3, 0, NULL), 0);
 	struct ini k;
 	ini_init(&k, &F, E, 3);
 	memcpy(k.isid, I.isid, sizeof(k.isid));

@@ -192,15 +192,19 @@ END_TEST
 
 START_TEST(engine_drops_a_login_that_never_completes)
 {
-	/* 20 bytes of a login BHS, then silence: the login timer ends it. */
+	/* 20 bytes of a login BHS, then silence: no whole Login PDU, so the
+	 * pre-login timer ends it (admit.h). */
 	uint8_t part[20] = { ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, 0x87 };
 	rt_on_bytes(E, 1, part, sizeof(part));
 	ck_assert(!F.conns[1].closed);
-	ck_assert_uint_eq(rt_next_deadline(E), F.now_ns + cfg.params.login_timeout_ms * 1000000ull);
+	ck_assert_uint_eq(rt_next_deadline(E), F.now_ns + cfg.params.prelogin_timeout_ms * 1000000ull);
 	F.now_ns = rt_next_deadline(E);
 	rt_on_time(E);
 	ck_assert(F.conns[1].closed);
 	ck_assert(rt_engine_idle(E));
+	struct rt_stats st;
+	rt_engine_stats(E, &st);
+	ck_assert_uint_eq(st.prelogin_timeouts, 1);
 }
 END_TEST
 
@@ -362,7 +366,7 @@ static bool walk_conversation(void)
 	E = rt_engine_create(&F.env, &cfg);
 	if (E == NULL)
 		return false;
-	if (rt_on_accept(E, 1, 0) != 0) {
+	if (rt_on_accept(E, 1, 0, NULL) != 0) {
 		rt_engine_destroy(E);
 		return false;
 	}

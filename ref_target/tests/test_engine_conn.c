@@ -42,7 +42,7 @@ static void expect_reject(struct ini *x, uint8_t reason)
 /* A second connection of I's session (same ISID and TSIH) with cid. */
 static void second_connection(struct ini *j, rt_conn_id id, uint16_t cid)
 {
-	ck_assert_int_eq(rt_on_accept(E, id, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, id, 0, NULL), 0);
 	ini_init(j, &F, E, id);
 	memcpy(j->isid, I.isid, sizeof(j->isid));
 	j->tsih = I.tsih;
@@ -211,7 +211,7 @@ START_TEST(engine_ends_the_session_when_its_only_connection_is_reinstated)
 	 * with none, which ends it; the new login then finds no session. */
 	login_ok(NULL, 0);
 	struct ini j;
-	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 2, 0, NULL), 0);
 	ini_init(&j, &F, E, 2);
 	memcpy(j.isid, I.isid, sizeof(j.isid));
 	j.tsih = I.tsih;
@@ -227,7 +227,7 @@ START_TEST(engine_drops_connections_still_logging_in_when_it_shuts_down)
 	rt_engine_shutdown(E);
 	rt_engine_shutdown(E); /* a second call changes nothing */
 	ck_assert(F.conns[1].closed);
-	ck_assert_int_eq(rt_on_accept(E, 2, 0), -1);
+	ck_assert_int_eq(rt_on_accept(E, 2, 0, NULL), -1);
 	ck_assert(rt_engine_idle(E));
 }
 END_TEST
@@ -235,22 +235,34 @@ END_TEST
 START_TEST(engine_accepts_connections_up_to_its_limit_and_finds_each_after_others_close)
 {
 	void *buf;
-	ck_assert_int_eq(rt_on_accept(E, 1, 0), -1); /* already there */
-	ck_assert_int_eq(rt_on_accept(E, 2, 7), -1); /* no portal 7 */
+	/* No slots reserved for logged-in connections: logins may fill the
+	 * table; then a new one evicts the oldest login (admit.h). */
+	rt_engine_destroy(E);
+	ini_fini(&I);
+	cfg.params.reserved_session_conns = 0;
+	make_engine();
+	login_ok(NULL, 0); /* connection 1: full feature phase, never evicted */
+	ck_assert_int_eq(rt_on_accept(E, 1, 0, NULL), -1); /* already there */
+	ck_assert_int_eq(rt_on_accept(E, 2, 7, NULL), -1); /* no portal 7 */
 	for (rt_conn_id id = 2; id <= RT_CONNS_MAX; id++)
-		ck_assert_int_eq(rt_on_accept(E, id, 0), 0);
-	ck_assert_int_eq(rt_on_accept(E, RT_CONNS_MAX + 1, 0), -1);
+		ck_assert_int_eq(rt_on_accept(E, id, 0, NULL), 0);
+	ck_assert_int_eq(rt_on_accept(E, RT_CONNS_MAX + 1, 0, NULL), 0);
+	ck_assert(F.conns[2].closed); /* the oldest login made room */
+	ck_assert(!F.conns[1].closed);
 	/* close every third: the others stay reachable through the hash */
-	for (rt_conn_id id = 3; id <= RT_CONNS_MAX; id += 3)
+	for (rt_conn_id id = 3; id <= RT_CONNS_MAX + 1; id += 3)
 		rt_on_conn_closed(E, id);
-	for (rt_conn_id id = 1; id <= RT_CONNS_MAX; id++)
-		ck_assert_msg((rt_rx_space(E, id, &buf) != 0) == (id % 3 != 0), "connection %u", id);
+	for (rt_conn_id id = 1; id <= RT_CONNS_MAX + 1; id++)
+		ck_assert_msg((rt_rx_space(E, id, &buf) != 0) == (id % 3 != 0 && id != 2), "connection %u", id);
 	ck_assert_uint_eq(rt_rx_space(E, RT_CONNS_MAX + 5, &buf), 0);
-	for (rt_conn_id id = 2; id <= RT_CONNS_MAX; id++)
+	for (rt_conn_id id = 3; id <= RT_CONNS_MAX + 1; id++)
 		rt_on_conn_closed(E, id);
-	for (rt_conn_id id = 2; id <= RT_CONNS_MAX; id++)
+	for (rt_conn_id id = 2; id <= RT_CONNS_MAX + 1; id++)
 		ck_assert_uint_eq(rt_rx_space(E, id, &buf), 0);
 	ck_assert_uint_ne(rt_rx_space(E, 1, &buf), 0);
+	struct rt_stats st;
+	rt_engine_stats(E, &st);
+	ck_assert_uint_eq(st.conns_evicted, 1);
 }
 END_TEST
 

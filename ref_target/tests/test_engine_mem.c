@@ -126,7 +126,7 @@ START_TEST(engine_keeps_the_tight_budget_for_sessions_under_their_minimum)
 	clear_ua();
 	drain(&I);
 	struct ini hog;
-	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 2, 0, NULL), 0);
 	ini_init(&hog, &F, E, 2);
 	hog.isid[5] ^= 0x55; /* its own session */
 	ck_assert_uint_eq(ini_login(&hog, IQN_I, IQN_T, big_pdus, sizeof(big_pdus)), 0);

@@ -21,7 +21,7 @@ static void two_initiators(void)
 {
 	login_ok(NULL, 0);
 	clear_ua();
-	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 2, 0, NULL), 0);
 	ini_init(&J, &F, E, 2);
 	j_up = true;
 	ck_assert_uint_eq(ini_login(&J, IQN_J, IQN_T, NULL, 0), 0);

@@ -89,7 +89,7 @@ static bool ua_seen(struct ini *x, uint64_t lun, uint32_t asc_q)
 static void join(struct ini *x, rt_conn_id conn, const char *name, uint32_t luns)
 {
 	if (x != &I) {
-		ck_assert_int_eq(rt_on_accept(E, conn, 0), 0);
+		ck_assert_int_eq(rt_on_accept(E, conn, 0, NULL), 0);
 		ini_init(x, &F, E, conn);
 	}
 	ck_assert_uint_eq(ini_login(x, name, IQN_T, NULL, 0), 0);

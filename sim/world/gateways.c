@@ -236,6 +236,14 @@ static void add_stats(struct rt_stats *t, const struct rt_stats *s)
 	t->tmfs += s->tmfs;
 	t->alloc_failures += s->alloc_failures;
 	t->sessions_reinstated += s->sessions_reinstated;
+	t->conns_evicted += s->conns_evicted;
+	t->conns_refused_full += s->conns_refused_full;
+	t->conns_refused_source += s->conns_refused_source;
+	t->conns_refused_rate += s->conns_refused_rate;
+	t->prelogin_timeouts += s->prelogin_timeouts;
+	t->sessions_refused_initiator += s->sessions_refused_initiator;
+	t->sessions_refused_source += s->sessions_refused_source;
+	t->sessions_refused_full += s->sessions_refused_full;
 }
 
 /* Drop the engine's memory, as a crash does; check it had kept account. */
@@ -357,7 +365,12 @@ bool wgw_accept(struct wgw *g, struct simnet_conn *c)
 	if (g->eng == NULL || g->state != GW_UP)
 		return false;
 	wtimer_touch(&g->timer);
-	return rt_on_accept(g->eng, c->id, g->portal_index) == 0;
+	/* The source address wgw_peer_addr names (10.1.<node>.<path+1>):
+	 * the engine's per-source limits see every simulated initiator path
+	 * and every attacker source apart, as on a real storage network. */
+	struct rt_peer peer = { .family = RT_PEER_IPV4,
+				.addr = { 10, 1, (uint8_t)c->ini, (uint8_t)(c->path + 1) } };
+	return rt_on_accept(g->eng, c->id, g->portal_index, &peer) == 0;
 }
 
 /* ---- faults ---- */
