@@ -413,7 +413,7 @@ START_TEST(engine_holds_new_writes_behind_a_lost_sessions_write_at_the_disk)
 	cdb_rw10(cdb, 0x2a, 50, 1);
 	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | SCSI_ATTR_SIMPLE, BS, w, BS);
 	ck_assert_uint_eq(F.npending, 1); /* the old copy is at the disk */
-	ck_assert_int_eq(rt_on_accept(E, 2, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 2, 0, NULL), 0);
 	struct ini j;
 	ini_init(&j, &F, E, 2);
 	ck_assert_uint_eq(ini_login(&j, IQN_I, IQN_T, NULL, 0), 0); /* same ISID: reinstated */
