@@ -108,7 +108,7 @@ int admit_conn(struct rt_engine *eng, const struct rt_peer *peer)
 {
 	const struct rt_params_cfg *p = &eng->cfg->params;
 	uint32_t from = 0, from_login = 0, login = 0;
-	struct conn *victim = NULL;
+	struct conn *victim = NULL, *own = NULL;
 	char who[48];
 	for (struct conn *c = eng->conns; c; c = c->next) {
 		bool same = admit_same_source(&c->peer, peer);
@@ -119,6 +119,8 @@ int admit_conn(struct rt_engine *eng, const struct rt_peer *peer)
 		from_login += same;
 		if (victim == NULL || admit_evict_before(c, victim))
 			victim = c;
+		if (same && (own == NULL || admit_evict_before(c, own)))
+			own = c;
 	}
 	admit_log_peer(peer, who, sizeof(who));
 	if (peer->family != RT_PEER_NONE) {
@@ -130,7 +132,24 @@ int admit_conn(struct rt_engine *eng, const struct rt_peer *peer)
 				who, p->login_rate_per_source);
 			return -1;
 		}
-		if (from >= p->max_conns_per_source || from_login >= p->max_login_conns_per_source) {
+		/* A source at its share of logins makes room from its own
+		 * (the idle ones first): a flood from an address cannot keep
+		 * out a real initiator on the same host, whose Login PDU comes
+		 * at once and so outlives every silent socket. */
+		if (from_login >= p->max_login_conns_per_source && own != NULL) {
+			eng->stats.conns_evicted++;
+			if (own == victim)
+				victim = NULL;
+			conn_drop(own, own->login_started ? "evicted: the oldest login from its address"
+							  : "evicted: no Login PDU yet, the oldest from its address");
+			from--;
+			login--;
+			if (victim == NULL && login > 0) /* the next one, if room is needed below */
+				for (struct conn *c = eng->conns; c; c = c->next)
+					if (c->state == CONN_LOGIN && (victim == NULL || admit_evict_before(c, victim)))
+						victim = c;
+		}
+		if (from >= p->max_conns_per_source) {
 			eng->stats.conns_refused_source++;
 			eng_log(eng, RT_LOG_DEBUG, "refusing a connection from %s: it holds %u (%u logging in)",
 				who, from, from_login);

@@ -99,27 +99,58 @@ START_TEST(admit_gives_the_whole_login_timeout_once_a_login_pdu_arrived)
 }
 END_TEST
 
-START_TEST(admit_refuses_logins_beyond_the_per_source_limit_and_counts_by_address_not_port)
+START_TEST(admit_limits_logins_per_source_by_evicting_its_own_and_counts_by_address_not_port)
 {
 	cfg.params.max_login_conns_per_source = 2;
 	cfg.params.max_conns_per_source = 3;
 	remake();
 	ck_assert_int_eq(rt_on_accept(E, 2, 0, &peer_a), 0);
 	ck_assert_int_eq(rt_on_accept(E, 3, 0, &peer_a_mapped), 0); /* the same host over IPv6 */
-	ck_assert_int_eq(rt_on_accept(E, 4, 0, &peer_a), -1);
-	ck_assert_uint_eq(stats().conns_refused_source, 1);
-	ck_assert_int_eq(rt_on_accept(E, 4, 0, &peer_b), 0); /* others are not held back */
-	ck_assert_int_eq(rt_on_accept(E, 5, 0, &peer_v6), 0);
-	ck_assert_int_eq(rt_on_accept(E, 6, 0, NULL), 0); /* unknown sources are not grouped */
-	/* one of peer_a's logs in: its login share frees, its total does not */
-	struct ini j;
-	ini_init(&j, &F, E, 2);
+	/* peer_a holds its share of logins: the newest gets in, its oldest
+	 * silent one goes (a flood cannot keep a real initiator on the same
+	 * host out) */
+	ck_assert_int_eq(rt_on_accept(E, 4, 0, &peer_a), 0);
+	ck_assert(F.conns[2].closed && !F.conns[3].closed);
+	ck_assert_uint_eq(stats().conns_evicted, 1);
+	ck_assert_uint_eq(stats().conns_refused_source, 0);
+	ck_assert_int_eq(rt_on_accept(E, 5, 0, &peer_b), 0); /* others are not touched */
+	ck_assert_int_eq(rt_on_accept(E, 6, 0, &peer_v6), 0);
+	ck_assert_int_eq(rt_on_accept(E, 7, 0, NULL), 0); /* unknown sources are not grouped */
+	ck_assert(!F.conns[5].closed && !F.conns[6].closed && !F.conns[7].closed);
+	/* peer_a's two log in: its login share frees, its total does not */
+	struct ini j, k;
+	ini_init(&j, &F, E, 3);
 	j.isid[5] = 2;
 	ck_assert_uint_eq(ini_login(&j, IQN_I, IQN_T, NULL, 0), 0);
-	ck_assert_int_eq(rt_on_accept(E, 7, 0, &peer_a), 0);
-	ck_assert_int_eq(rt_on_accept(E, 8, 0, &peer_a), -1); /* 3 in all */
-	ck_assert_uint_eq(stats().conns_refused_source, 2);
-	ck_assert(!F.conns[2].closed && !F.conns[3].closed && !F.conns[7].closed);
+	ini_init(&k, &F, E, 4);
+	k.isid[5] = 3;
+	ck_assert_uint_eq(ini_login(&k, IQN_I, IQN_T, NULL, 0), 0);
+	ck_assert_int_eq(rt_on_accept(E, 8, 0, &peer_a), 0);  /* 3 in all, 1 logging in */
+	ck_assert_int_eq(rt_on_accept(E, 9, 0, &peer_a), -1); /* a 4th: refused, nobody evicted */
+	ck_assert_uint_eq(stats().conns_refused_source, 1);
+	ck_assert_uint_eq(stats().conns_evicted, 1);
+	ck_assert(!F.conns[3].closed && !F.conns[4].closed && !F.conns[8].closed);
+	ini_fini(&j);
+	ini_fini(&k);
+}
+END_TEST
+
+/* Within one address, a connection that sent its Login PDU outlives every
+ * silent one: a real initiator sharing a host with a flood gets in. */
+START_TEST(admit_keeps_a_login_in_progress_over_silent_sockets_of_its_address)
+{
+	cfg.params.max_login_conns_per_source = 2;
+	remake();
+	struct ini j;
+	open_ini(&j, 2, &peer_a, 7);
+	login_first_pdu(&j);                           /* a real login, under way */
+	ck_assert_int_eq(rt_on_accept(E, 3, 0, &peer_a), 0); /* a silent socket */
+	for (rt_conn_id id = 4; id < 8; id++) {        /* the flood goes on */
+		ck_assert_int_eq(rt_on_accept(E, id, 0, &peer_a), 0);
+		ck_assert(F.conns[id - 1].closed);     /* the previous silent one went */
+		ck_assert(!F.conns[2].closed);         /* the login stays */
+	}
+	ck_assert_uint_eq(stats().conns_evicted, 4);
 	ini_fini(&j);
 }
 END_TEST
@@ -313,7 +344,8 @@ Suite *suite_engine_admit(void)
 	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
 	tcase_add_test(tc, admit_closes_a_connection_that_sends_no_login_pdu_within_prelogin_timeout);
 	tcase_add_test(tc, admit_gives_the_whole_login_timeout_once_a_login_pdu_arrived);
-	tcase_add_test(tc, admit_refuses_logins_beyond_the_per_source_limit_and_counts_by_address_not_port);
+	tcase_add_test(tc, admit_limits_logins_per_source_by_evicting_its_own_and_counts_by_address_not_port);
+	tcase_add_test(tc, admit_keeps_a_login_in_progress_over_silent_sockets_of_its_address);
 	tcase_add_test(tc, admit_limits_the_connection_rate_per_source_on_the_environment_clock);
 	tcase_add_test(tc, admit_rate_zero_means_no_rate_limit);
 	tcase_add_test(tc, admit_evicts_the_oldest_idle_login_when_logins_fill_their_share);

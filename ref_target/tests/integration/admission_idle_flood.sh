@@ -7,11 +7,14 @@
 # 127.0.0.1) logs in again and again: every login must succeed, each
 # within LOGIN_BOUND seconds.
 #   1. one attacker address (127.0.0.2), 1100 connections wanted: held to
-#      max_login_conns_per_source and login_rate_per_source, the idle ones
-#      closed after prelogin_timeout_ms;
+#      max_login_conns_per_source (its newest evicting its oldest idle one)
+#      and login_rate_per_source;
 #   2. 35 attacker addresses (127.0.0.10..44) x 32 connections: logins fill
 #      their share of the table (RT_CONNS_MAX - reserved_session_conns)
 #      and each new one evicts the oldest idle one;
+#   2b. the good initiator's own address re-opening idle connections at 66
+#      a second (the rate of the probe in issue 12): at its share of
+#      logins an address evicts its own oldest idle connection;
 #   3. the same knobs from a JSON configuration, lowered: 4 connections
 #      logging in per source, a 500 ms pre-login timeout.
 # Phases 1 and 2 run the defaults (quick flags): against a daemon without
@@ -80,11 +83,13 @@ if start flood --portal 127.0.0.1:3260 --target "$IQN" --lun ram:16M; then
 	measured "with no flood, the good initiator logs in" good_logins "no flood"
 	measured "one address holding idle connections beyond the table locks nobody out" \
 		under_flood "one address" 10 --sources 127.0.0.2 --per-source 1100
-	check "idle connections were closed at the pre-login timeout" \
-		log_has flood "no Login PDU within prelogin_timeout_ms"
+	check "at its share of logins the address made room from its own idle connections" \
+		log_has flood "evicted: no Login PDU yet, the oldest from its address"
 	measured "35 addresses filling the logins' share lock nobody out" \
 		under_flood "35 addresses" 10 --sources "$(sources 10 44)" --per-source 32
 	check "new connections evicted the oldest idle ones" log_has flood "evicted: no Login PDU yet"
+	measured "the good initiator's own address (127.0.0.1) re-opening 66 idle connections a second locks nobody out" \
+		under_flood "its own address" 10 --sources 127.0.0.1 --per-source 1100 --rate 66
 	stop "$PID" 10
 	check "SIGTERM exits 0" test "$RC" = 0
 	check "no sanitizer report" bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime error' '$LAST_LOG'"
