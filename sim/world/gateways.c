@@ -147,6 +147,10 @@ static void build_config(struct world *w, struct wgw *g)
 	pc->data_digest = t->data_digest;
 	pc->nop_in_interval_ms = t->nop_in_interval_ms;
 	pc->nop_in_timeout_ms = t->nop_in_timeout_ms;
+	pc->mem_budget_bytes = t->mem_budget_bytes;
+	pc->session_mem_max_bytes = t->session_mem_max_bytes;
+	pc->session_mem_min_bytes = t->session_mem_min_bytes;
+	pc->conn_unsent_max_bytes = t->conn_unsent_max_bytes;
 }
 
 /* The per-ACL permission for TARGET WARM/COLD RESET (RFC 7143 §11.5.1:
