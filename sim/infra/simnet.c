@@ -18,10 +18,10 @@ static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 static enum simnet_side peer_of(enum simnet_side s) { return s == SIMNET_INI ? SIMNET_GW : SIMNET_INI; }
 
-uint64_t simnet_unsent(const struct simnet_conn *c, enum simnet_side from)
+uint64_t simnet_unsent(const struct simnet *n, const struct simnet_conn *c, enum simnet_side from)
 {
 	uint64_t q = c->pipe[from].queued;
-	return q > SIMNET_SOCKBUF_BYTES ? q - SIMNET_SOCKBUF_BYTES : 0;
+	return q > n->p.sockbuf_bytes ? q - n->p.sockbuf_bytes : 0;
 }
 
 static void ev_sent(void *a, void *b, uint64_t arg)
@@ -33,7 +33,7 @@ static void ev_sent(void *a, void *b, uint64_t arg)
 	p->sent_pending = false;
 	if (c->dead || c->closed[from])
 		return;
-	uint64_t u = simnet_unsent(c, from);
+	uint64_t u = simnet_unsent(n, c, from);
 	if (u >= p->unsent_told)
 		return; /* a send since has told it already */
 	p->unsent_told = u;
@@ -55,7 +55,7 @@ static void account(struct simnet *n, struct simnet_conn *c, enum simnet_side fr
 		n->stats_queued_max = p->queued;
 	/* What the sender holds fell: tell it from an event of its own (as
 	 * EPOLLOUT would), never inside whatever call made it fall. */
-	if (delta < 0 && !p->sent_pending && !c->dead && !c->closed[from] && simnet_unsent(c, from) < p->unsent_told) {
+	if (delta < 0 && !p->sent_pending && !c->dead && !c->closed[from] && simnet_unsent(n, c, from) < p->unsent_told) {
 		p->sent_pending = true;
 		evq_push(n->q, n->q->now, ev_sent, n, c, (uint64_t)from);
 	}
@@ -419,13 +419,13 @@ long simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from,
 	}
 	struct simnet_pipe *p = &c->pipe[from];
 	if (len == 0)
-		return (long)(p->unsent_told = simnet_unsent(c, from));
+		return (long)(p->unsent_told = simnet_unsent(n, c, from));
 	if (to == SIMNET_GW && c->orphan_gw) {
 		to_orphan(n, c);
-		return (long)(p->unsent_told = simnet_unsent(c, from));
+		return (long)(p->unsent_told = simnet_unsent(n, c, from));
 	}
 	if (c->closed[to]) /* the peer is gone; its FIN or RST is on the way */
-		return (long)(p->unsent_told = simnet_unsent(c, from));
+		return (long)(p->unsent_told = simnet_unsent(n, c, from));
 	/* Bytes toward an end that stopped reading are never read: the
 	 * simulator counts them and keeps none (a no_read attack makes a
 	 * target send gigabytes). */
@@ -449,7 +449,7 @@ long simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from,
 	p->bytes_sent += len;
 	account(n, c, from, (int64_t)len);
 	append(n, c, from, k, p->busy_until + one_way(n, c));
-	p->unsent_told = simnet_unsent(c, from);
+	p->unsent_told = simnet_unsent(n, c, from);
 	return (long)p->unsent_told;
 }
 

@@ -17,9 +17,10 @@
  * Flow control as TCP's: an end that does not read its socket
  * (simnet_stop_reading for good, simnet_hold_reading for a while) gets
  * nothing delivered, and what its peer sends stays queued (TCP's window
- * closed). The kernels' socket buffers take the first SIMNET_SOCKBUF_BYTES
- * of a direction's unread bytes; beyond them the sender holds the rest
- * itself (simnet_send's answer, simnet_unsent), as a daemon's send queue
+ * closed). The kernels' socket buffers take the first sockbuf_bytes
+ * (SIMNET_SOCKBUF_BYTES unless a scenario says) of a direction's unread
+ * bytes; beyond them the sender holds the rest itself (simnet_send's
+ * answer, simnet_unsent), as a daemon's send queue
  * does once write() says EAGAIN, and is told through ops->sent when that
  * falls (as EPOLLOUT tells it). Every queued byte is counted per gateway
  * (gw_unsent), the peak too: what a peer that never reads makes a target
@@ -66,6 +67,7 @@ struct simnet_params {
 	uint32_t split_ppm;         /* chance a delivery is cut into random pieces */
 	uint32_t tiny_ppm;          /* chance a piece is 1..8 bytes */
 	uint64_t rst_latency_ns;    /* how long a reset takes to reach an end */
+	uint64_t sockbuf_bytes;     /* what the kernels buffer of one direction (SIMNET_SOCKBUF_BYTES) */
 };
 
 struct simnet_conn;
@@ -179,8 +181,8 @@ struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, 
  * it can no longer send. */
 long simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt);
 /* Bytes end `from` has sent that its peer has not read, beyond what the
- * kernels' socket buffers take (SIMNET_SOCKBUF_BYTES). */
-uint64_t simnet_unsent(const struct simnet_conn *c, enum simnet_side from);
+ * kernels' socket buffers take (simnet_params.sockbuf_bytes). */
+uint64_t simnet_unsent(const struct simnet *n, const struct simnet_conn *c, enum simnet_side from);
 /* Close one end: FIN after the queued bytes; that end gets nothing more. */
 void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
 /* Abort one end (RST, as close() with SO_LINGER 0): its bytes not yet

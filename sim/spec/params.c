@@ -60,6 +60,7 @@ void params_default(struct sim_params *p)
 	p->net = (struct simnet_params){
 		.latency = { .min_ns = SIM_US(50), .exp_mean_ns = SIM_US(50), .spike_ppm = 500, .spike_ns = SIM_MS(20) },
 		.split_ppm = 200000, .tiny_ppm = 100000, .rst_latency_ns = SIM_US(100),
+		.sockbuf_bytes = SIMNET_SOCKBUF_BYTES,
 	};
 	p->honor_flush = true;
 	p->cluster = (struct sim_cluster_params){ .alua = ALUA_MODE_OFF, .optimized = 0, .prefer = PREFER_AUTO,

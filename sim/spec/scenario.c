@@ -133,6 +133,7 @@ static const struct key keys[] = {
 	K("net", "split", V_PPM, net.split_ppm),
 	K("net", "tiny", V_PPM, net.tiny_ppm),
 	K("net", "rst_latency", V_TIME, net.rst_latency_ns),
+	K("net", "sockbuf", V_U64, net.sockbuf_bytes),
 	K("cluster", "failover_delay", V_TIME, cluster.failover_delay_ns),
 	K("cluster", "transition_max", V_TIME, cluster.transition_max_ns),
 	K("reservation", "holder", V_INI_OPT, pr.holder),

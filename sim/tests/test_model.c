@@ -82,7 +82,7 @@ static void n_wire(void *ctx, struct simnet_conn *c, enum simnet_wire w, enum si
 static void n_sent(void *ctx, struct simnet_conn *c, enum simnet_side from, uint64_t unsent)
 {
 	struct nh *h = ctx;
-	ck_assert_uint_eq(unsent, simnet_unsent(c, from));
+	ck_assert_uint_eq(unsent, simnet_unsent(&h->n, c, from));
 	h->sent_calls[from]++;
 	h->sent_unsent[from] = unsent;
 }
@@ -95,7 +95,8 @@ static struct nh *simnet_setup(uint32_t split_ppm)
 	evq_init(&h.q, &h.m.mem);
 	trace_init(&h.tr, 0);
 	struct simnet_params p = { .latency = { .min_ns = SIM_US(100), .exp_mean_ns = SIM_US(50) },
-		.split_ppm = split_ppm, .tiny_ppm = 300000, .rst_latency_ns = SIM_US(10) };
+		.split_ppm = split_ppm, .tiny_ppm = 300000, .rst_latency_ns = SIM_US(10),
+		.sockbuf_bytes = SIMNET_SOCKBUF_BYTES };
 	struct simnet_ops ops = { &h, n_accept, n_connected, n_deliver, n_closed, n_wire, n_sent };
 	struct sim_rng rng;
 	rng_stream(&rng, 5, "net", 0);
@@ -351,8 +352,8 @@ START_TEST(simnet_sender_holds_what_the_socket_buffers_do_not_take_and_is_told_w
 		sent += sizeof(blk);
 	}
 	ck_assert_int_eq(held, (long)(sent + 1 - SIMNET_SOCKBUF_BYTES));
-	ck_assert_uint_eq(simnet_unsent(c, SIMNET_GW), (uint64_t)held);
-	ck_assert_int_eq(simnet_unsent(c, SIMNET_INI), 0);
+	ck_assert_uint_eq(simnet_unsent(&h->n, c, SIMNET_GW), (uint64_t)held);
+	ck_assert_int_eq(simnet_unsent(&h->n, c, SIMNET_INI), 0);
 	run_until(h, h->q.now + SIM_S(1));
 	ck_assert_uint_eq(h->sent_calls[SIMNET_GW], 0); /* nothing read, nothing fell */
 	h->read_quota[SIMNET_INI] = 0;

@@ -179,7 +179,7 @@ static void no_read_round(struct watk *a)
 		struct watk_sess *ws = &a->sess[i];
 		if (!ws->hostile)
 			continue;
-		if (ws->conn != NULL && simnet_unsent(ws->conn, SIMNET_INI) > 0) {
+		if (ws->conn != NULL && simnet_unsent(&a->w->net, ws->conn, SIMNET_INI) > 0) {
 			/* Its socket's send buffer is full (the target stopped
 			 * reading it: TCP's window is shut): a blocking send
 			 * would wait, so this round is not sent. */

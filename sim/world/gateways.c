@@ -71,7 +71,7 @@ static struct simnet_conn *conn_of(struct wgw *g, rt_conn_id id, const char *wha
 
 /* As the daemon's send queue behind a socket that said EAGAIN: what the
  * kernels' socket buffers do not take of the bytes the peer has not read
- * (simnet_unsent, SIMNET_SOCKBUF_BYTES) is held here, and the engine's
+ * (simnet_unsent, net sockbuf=) is held here, and the engine's
  * budget pays for it (core/mem.h). Its falls come through wgw_sent. */
 static long env_conn_send(void *ctx, rt_conn_id id, const struct iovec *iov, int iovcnt)
 {

@@ -46,7 +46,7 @@ enum metric_unit {
 	X(FINAL_LOCK_OWNER, "final_lock_owner", MU_GATEWAY, "the exclusive lock's owner at the end (-1: none)") \
 	X(GW_UNSENT_MAX, "gw_unsent_max", MU_COUNT, "most bytes a gateway had sent that its peers had not read (TCP buffers and the env's queue: what a peer that never reads makes it hold)") \
 	X(GW_MEM_MAX, "gw_mem_max", MU_COUNT, "most bytes a gateway's engine had allocated at once") \
-	X(NET_QUEUED_MAX, "net_queued_max", MU_COUNT, "most bytes one direction of one connection had sent and not read (beyond SIMNET_SOCKBUF_BYTES the sender holds them)") \
+	X(NET_QUEUED_MAX, "net_queued_max", MU_COUNT, "most bytes one direction of one connection had sent and not read (beyond net sockbuf= the sender holds them)") \
 	X(GW_READ_HOLDS, "gw_read_holds", MU_COUNT, "times a gateway stopped reading a connection (the engine's backpressure: rt_rx_space answered 0)") \
 	X(TGT_CONNS_DROPPED, "tgt_conns_dropped", MU_COUNT, "connections the engines dropped (rt_stats: protocol error, NOP timeout, limits)") \
 	X(TGT_LOGINS_FAILED, "tgt_logins_failed", MU_COUNT, "logins the engines refused or that failed (rt_stats)") \
