@@ -114,8 +114,9 @@ struct rt_env {
 	 * Unsent bytes are memory the engine's budget pays for (core/mem.h):
 	 * the engine charges them to the connection and its session, and the
 	 * environment reports every later decrease through rt_on_conn_sent.
-	 * An environment whose network takes every byte at once (the
-	 * simulator) returns 0 and never calls rt_on_conn_sent. */
+	 * Both the daemon (its send queue behind a socket that said EAGAIN)
+	 * and the simulator (what a reader has not taken beyond the modelled
+	 * socket buffers, sim/infra/simnet.h) do. */
 	long (*conn_send)(void *ctx, rt_conn_id c, const struct iovec *iov, int iovcnt);
 	/* Close a connection after everything already sent has been flushed
 	 * (best effort). No rt_on_conn_closed follows for it. */

@@ -16,6 +16,31 @@ struct simnet_chunk {
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
+static enum simnet_side peer_of(enum simnet_side s) { return s == SIMNET_INI ? SIMNET_GW : SIMNET_INI; }
+
+uint64_t simnet_unsent(const struct simnet *n, const struct simnet_conn *c, enum simnet_side from)
+{
+	uint64_t q = c->pipe[from].queued;
+	return q > n->p.sockbuf_bytes ? q - n->p.sockbuf_bytes : 0;
+}
+
+static void ev_sent(void *a, void *b, uint64_t arg)
+{
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	enum simnet_side from = (enum simnet_side)(arg & 1u);
+	struct simnet_pipe *p = &c->pipe[from];
+	p->sent_pending = false;
+	if (c->dead || c->closed[from])
+		return;
+	uint64_t u = simnet_unsent(n, c, from);
+	if (u >= p->unsent_told)
+		return; /* a send since has told it already */
+	p->unsent_told = u;
+	if (n->ops.sent != NULL)
+		n->ops.sent(n->ops.ctx, c, from, u);
+}
+
 static void chunk_free(struct simnet *n, struct simnet_chunk *k)
 {
 	sim_free(n->mem, k, sizeof(*k) + (k->hollow ? 0 : k->len));
@@ -24,7 +49,16 @@ static void chunk_free(struct simnet *n, struct simnet_chunk *k)
 /* Bytes queued in c's pipe from side `from` change by delta. */
 static void account(struct simnet *n, struct simnet_conn *c, enum simnet_side from, int64_t delta)
 {
-	c->pipe[from].queued = (uint64_t)((int64_t)c->pipe[from].queued + delta);
+	struct simnet_pipe *p = &c->pipe[from];
+	p->queued = (uint64_t)((int64_t)p->queued + delta);
+	if (p->queued > n->stats_queued_max)
+		n->stats_queued_max = p->queued;
+	/* What the sender holds fell: tell it from an event of its own (as
+	 * EPOLLOUT would), never inside whatever call made it fall. */
+	if (delta < 0 && !p->sent_pending && !c->dead && !c->closed[from] && simnet_unsent(n, c, from) < p->unsent_told) {
+		p->sent_pending = true;
+		evq_push(n->q, n->q->now, ev_sent, n, c, (uint64_t)from);
+	}
 	if (from != SIMNET_GW)
 		return;
 	uint64_t *u = &n->gw_unsent[c->gw];
@@ -69,6 +103,7 @@ void simnet_fini(struct simnet *n)
 {
 	for (size_t i = 0; i < n->nconns; i++) {
 		struct simnet_conn *c = n->conns[i];
+		c->dead = true; /* no ops->sent for what teardown drops */
 		pipe_clear(n, c, SIMNET_INI);
 		pipe_clear(n, c, SIMNET_GW);
 		sim_free(n->mem, c, sizeof(*c));
@@ -96,8 +131,8 @@ static bool blocked(struct simnet *n, const struct simnet_conn *c, enum simnet_s
 		return true;
 	/* The receiver does not read: its window is shut (a RST still gets
 	 * through: it is alone in the pipe, simnet_abort cleared the rest). */
-	enum simnet_side to = from == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
-	if (c->no_read[to] && c->pipe[from].head != NULL && !c->pipe[from].head->rst) {
+	enum simnet_side to = peer_of(from);
+	if ((c->no_read[to] || c->read_held[to]) && c->pipe[from].head != NULL && !c->pipe[from].head->rst) {
 		n->stats_window_shut++;
 		return true;
 	}
@@ -223,16 +258,58 @@ static size_t piece_len(struct simnet *n, size_t left)
 	return 1 + (size_t)rng_below(&n->rng, left);
 }
 
-static void deliver_bytes(struct simnet *n, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
+/* Hand len bytes to end `to` in pieces; returns how many it took: all,
+ * unless it stopped reading in the middle or the connection ended. */
+static size_t deliver_bytes(struct simnet *n, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
 {
-	while (len > 0 && !c->dead && !c->closed[to]) {
-		size_t k = piece_len(n, len);
+	size_t done = 0;
+	while (done < len && !c->dead && !c->closed[to] && !c->read_held[to]) {
+		size_t k = piece_len(n, len - done);
+		size_t took = n->ops.deliver(n->ops.ctx, c, to, p + done, k);
+		assert(took <= k);
+		assert(took == k || c->read_held[to] || c->dead || c->closed[to]);
 		n->stats_pieces++;
-		n->stats_bytes += k;
-		n->ops.deliver(n->ops.ctx, c, to, p, k);
-		p += k;
-		len -= k;
+		n->stats_bytes += took;
+		done += took;
+		if (took < k)
+			break;
 	}
+	return done;
+}
+
+static struct simnet_chunk *chunk_new(struct simnet *n, const uint8_t *data, size_t len, bool fin)
+{
+	struct simnet_chunk *k = n->mem->alloc(n->mem->ctx, sizeof(*k) + len);
+	assert(k != NULL);
+	memset(k, 0, sizeof(*k));
+	k->len = (uint32_t)len;
+	k->fin = fin;
+	if (len > 0)
+		memcpy(k->data, data, len);
+	return k;
+}
+
+static void push_front(struct simnet_pipe *p, struct simnet_chunk *k, uint64_t at)
+{
+	k->at = at;
+	k->next = p->head;
+	p->head = k;
+	if (p->tail == NULL)
+		p->tail = k;
+}
+
+/* The receiver stopped reading in the middle of a read: what it did not
+ * take goes back to the head of the pipe, before anything queued behind
+ * it, with the FIN that read had reached (TCP keeps both in its receive
+ * buffer until the application reads again). */
+static void unread(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const uint8_t *data, size_t len,
+	bool fin)
+{
+	struct simnet_pipe *p = &c->pipe[from];
+	if (fin)
+		push_front(p, chunk_new(n, NULL, 0, true), n->q->now);
+	push_front(p, chunk_new(n, data, len, false), n->q->now);
+	account(n, c, from, (int64_t)len);
 }
 
 static void ev_deliver(void *a, void *b, uint64_t arg)
@@ -278,8 +355,11 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 			p->tail = NULL;
 		chunk_free(n, k);
 	}
-	if (!c->closed[to])
-		deliver_bytes(n, c, to, n->scratch, got);
+	size_t done = c->closed[to] ? got : deliver_bytes(n, c, to, n->scratch, got);
+	if (done < got && !rst && !c->dead && !c->closed[to]) {
+		unread(n, c, from, n->scratch + done, got - done, fin);
+		return; /* it reads again through simnet_hold_reading */
+	}
 	if (rst) {
 		/* The aborting end's RST got through: the connection is over. */
 		c->dead = true;
@@ -326,7 +406,7 @@ static void to_orphan(struct simnet *n, struct simnet_conn *c)
 	notify_closed(n, c, SIMNET_INI, true, 2 * one_way(n, c));
 }
 
-int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt)
+long simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt)
 {
 	if (c->dead || c->closed[from] || !c->established)
 		return -1;
@@ -337,14 +417,15 @@ int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, 
 		if (iov[i].iov_len > 0)
 			n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_DATA, from, iov[i].iov_base, iov[i].iov_len);
 	}
+	struct simnet_pipe *p = &c->pipe[from];
 	if (len == 0)
-		return 0;
+		return (long)(p->unsent_told = simnet_unsent(n, c, from));
 	if (to == SIMNET_GW && c->orphan_gw) {
 		to_orphan(n, c);
-		return 0;
+		return (long)(p->unsent_told = simnet_unsent(n, c, from));
 	}
-	if (c->closed[to])
-		return 0; /* the peer is gone; its FIN or RST is on the way */
+	if (c->closed[to]) /* the peer is gone; its FIN or RST is on the way */
+		return (long)(p->unsent_told = simnet_unsent(n, c, from));
 	/* Bytes toward an end that stopped reading are never read: the
 	 * simulator counts them and keeps none (a no_read attack makes a
 	 * target send gigabytes). */
@@ -361,7 +442,6 @@ int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, 
 		memcpy(k->data + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
 	}
-	struct simnet_pipe *p = &c->pipe[from];
 	struct simnet_link *l = link_of(n, c);
 	uint64_t start = max_u64(n->q->now, p->busy_until);
 	uint64_t tx_ns = l->bandwidth_Bps ? (uint64_t)len * 1000000000ull / l->bandwidth_Bps : 0;
@@ -369,7 +449,8 @@ int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, 
 	p->bytes_sent += len;
 	account(n, c, from, (int64_t)len);
 	append(n, c, from, k, p->busy_until + one_way(n, c));
-	return 0;
+	p->unsent_told = simnet_unsent(n, c, from);
+	return (long)p->unsent_told;
 }
 
 void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side)
@@ -496,6 +577,19 @@ void simnet_stop_reading(struct simnet *n, struct simnet_conn *c, enum simnet_si
 {
 	(void)n;
 	c->no_read[side] = true;
+}
+
+void simnet_hold_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side, bool hold)
+{
+	if (c->read_held[side] == hold)
+		return;
+	c->read_held[side] = hold;
+	if (hold)
+		n->stats_read_holds++;
+	if (!c->dead)
+		trace_conn(n, c, hold ? "read_hold" : "read_again", side == SIMNET_INI ? "ini" : "gw");
+	if (!hold)
+		pipe_schedule(n, c, peer_of(side));
 }
 
 void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st)

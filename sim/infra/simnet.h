@@ -15,12 +15,17 @@
  * restarted node answers to old connections).
  *
  * Flow control as TCP's: an end that does not read its socket
- * (simnet_stop_reading) gets nothing delivered, and what its peer sends
- * stays queued at the sender (TCP's window closed; the sender's env holds
- * the bytes: rt_env.conn_send takes them all). Every queued byte is
- * counted per gateway (gw_unsent), the peak too: what a peer that never
- * reads makes a target hold. A socket closed while its peer does not read
- * is reset (the kernel gives up an orphan whose data nobody takes).
+ * (simnet_stop_reading for good, simnet_hold_reading for a while) gets
+ * nothing delivered, and what its peer sends stays queued (TCP's window
+ * closed). The kernels' socket buffers take the first sockbuf_bytes
+ * (SIMNET_SOCKBUF_BYTES unless a scenario says) of a direction's unread
+ * bytes; beyond them the sender holds the rest itself (simnet_send's
+ * answer, simnet_unsent), as a daemon's send queue
+ * does once write() says EAGAIN, and is told through ops->sent when that
+ * falls (as EPOLLOUT tells it). Every queued byte is counted per gateway
+ * (gw_unsent), the peak too: what a peer that never reads makes a target
+ * hold. A socket closed while its peer does not read for good is reset
+ * (the kernel gives up an orphan whose data nobody takes).
  *
  * Driven by the event queue; reports through struct simnet_ops, whose
  * callbacks may call simnet_send/simnet_close but never free the net.
@@ -45,12 +50,24 @@ enum simnet_side {
 };
 
 #define SIMNET_READ_MAX 65536u /* most bytes one delivery hands over (a socket read) */
+/* What the two kernels buffer of one direction before the sender's
+ * write() says EAGAIN: the sender's send buffer plus the receiver's
+ * receive buffer. Linux loopback (net.ipv4.tcp_wmem "4096 16384 4194304",
+ * tcp_rmem "4096 131072 6291456"): send-buffer autotuning reaches the
+ * 4 MiB maximum on a fast path, while a receiver that does not read keeps
+ * its 128 KiB default (autotuning grows it only as the application
+ * reads); skb overhead is left out (it makes the figure generous). Beyond
+ * it the sender holds the bytes itself. Ordinary worlds stay far below
+ * (a 1 MiB LU, windows of 32 commands): only a peer that stops reading
+ * meets it. */
+#define SIMNET_SOCKBUF_BYTES ((4u << 20) + (128u << 10))
 
 struct simnet_params {
 	struct sim_dist latency;    /* one way, per send */
 	uint32_t split_ppm;         /* chance a delivery is cut into random pieces */
 	uint32_t tiny_ppm;          /* chance a piece is 1..8 bytes */
 	uint64_t rst_latency_ns;    /* how long a reset takes to reach an end */
+	uint64_t sockbuf_bytes;     /* what the kernels buffer of one direction (SIMNET_SOCKBUF_BYTES) */
 };
 
 struct simnet_conn;
@@ -69,12 +86,21 @@ struct simnet_ops {
 	bool (*accept)(void *ctx, struct simnet_conn *c);
 	/* The initiator's connect finished: ok, or refused/reset. */
 	void (*connected)(void *ctx, struct simnet_conn *c, bool ok);
-	void (*deliver)(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len);
+	/* Bytes for end `to`: returns how many it took, len unless it
+	 * stopped reading in the middle (simnet_hold_reading); the rest
+	 * waits, in order, until it reads again. */
+	size_t (*deliver)(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len);
 	/* The other end closed (FIN after its data) or the connection was reset. */
 	void (*closed)(void *ctx, struct simnet_conn *c, enum simnet_side to, bool reset);
 	/* Observer: what crosses the wire, in send order (checker, pcap). */
 	void (*wire)(void *ctx, struct simnet_conn *c, enum simnet_wire what, enum simnet_side from, const uint8_t *p,
 		size_t len);
+	/* What end `from` holds unsent (simnet_unsent) fell below what it
+	 * was last told (simnet_send's answer or this): the peer read, or
+	 * the bytes were dropped. From an event of its own, once per event
+	 * and connection end; never for a dead connection or a closed end.
+	 * May be NULL. */
+	void (*sent)(void *ctx, struct simnet_conn *c, enum simnet_side from, uint64_t unsent);
 };
 
 struct simnet_chunk;
@@ -87,6 +113,8 @@ struct simnet_pipe {
 	bool ev_pending;
 	uint64_t bytes_sent;
 	uint64_t queued;      /* data bytes sent and not yet read by the other end */
+	uint64_t unsent_told; /* what the sender was last told it holds (simnet_send, ops->sent) */
+	bool sent_pending;    /* an ops->sent event is on its way */
 };
 
 struct simnet_conn {
@@ -101,6 +129,7 @@ struct simnet_conn {
 	bool orphan_gw;       /* the gateway end vanished silently */
 	bool syn_held;        /* the SYN waits for a paused gateway */
 	bool no_read[2];      /* this end does not read its socket (flow control stops its peer) */
+	bool read_held[2];    /* this end does not read for now (simnet_hold_reading) */
 	uint64_t stalled_until;
 	uint64_t opened_at;
 };
@@ -134,6 +163,8 @@ struct simnet {
 	uint64_t *gw_unsent;          /* per gateway: bytes it sent that its peers have not read */
 	uint64_t stats_gw_unsent_max; /* the peak of any gateway's */
 	uint64_t stats_window_shut;   /* deliveries held back by a receiver that does not read */
+	uint64_t stats_queued_max;    /* most bytes queued in one direction of one connection */
+	uint64_t stats_read_holds;    /* times an end stopped reading for a while */
 };
 
 void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
@@ -144,8 +175,14 @@ void simnet_fini(struct simnet *n);
  * The answer comes through ops->connected (or never, into a partition). */
 struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, void *ini_user);
 
-/* Queue bytes from one end. Returns 0, or -1 if that end can no longer send. */
-int simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt);
+/* Queue bytes from one end (all of them: what the socket buffers do not
+ * take, the sender holds). Returns what that end now holds unsent
+ * (simnet_unsent: 0 while the socket buffers take everything), or -1 if
+ * it can no longer send. */
+long simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from, const struct iovec *iov, int iovcnt);
+/* Bytes end `from` has sent that its peer has not read, beyond what the
+ * kernels' socket buffers take (simnet_params.sockbuf_bytes). */
+uint64_t simnet_unsent(const struct simnet *n, const struct simnet_conn *c, enum simnet_side from);
 /* Close one end: FIN after the queued bytes; that end gets nothing more. */
 void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
 /* Abort one end (RST, as close() with SO_LINGER 0): its bytes not yet
@@ -169,6 +206,12 @@ void simnet_gw_crash_silent(struct simnet *n, int gw);
  * never reads; flow control stops the other end's bytes, which are
  * counted in pipe.queued and gw_unsent but not kept). */
 void simnet_stop_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side);
+/* One end stops reading for a while (hold), or reads again: a process
+ * that takes its socket out of its poll set (the engine's backpressure,
+ * rt_rx_space answering 0). Its peer's bytes stay queued, kept and in
+ * order, and flow on when it reads again; a RST still gets through (and
+ * drops them, as TCP does); a FIN waits behind them. */
+void simnet_hold_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side, bool hold);
 
 /* The connection with this id, or NULL. */
 struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id);

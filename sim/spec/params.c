@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/limits.h"
 #include "sim/base/time.h"
 #include "sim/base/trace.h"
 
@@ -25,6 +26,8 @@ void params_default(struct sim_params *p)
 		.max_outstanding_r2t = 1, .initial_r2t = false, .immediate_data = true,
 		.header_digest = true, .data_digest = true, .nop_in_interval_ms = 5000,
 		.nop_in_timeout_ms = 5000, .chap = true, .mutual_chap = false, .wce = true,
+		.mem_budget_bytes = RT_MEM_BUDGET_DEFAULT, .session_mem_max_bytes = RT_SESSION_MEM_MAX_DEFAULT,
+		.session_mem_min_bytes = RT_SESSION_MEM_MIN_DEFAULT, .conn_unsent_max_bytes = RT_CONN_UNSENT_MAX_DEFAULT,
 	};
 	p->ini = (struct sim_ini_params){
 		.mrdsl = 65536, .max_burst_length = 262144, .first_burst_length = 65536,
@@ -57,6 +60,7 @@ void params_default(struct sim_params *p)
 	p->net = (struct simnet_params){
 		.latency = { .min_ns = SIM_US(50), .exp_mean_ns = SIM_US(50), .spike_ppm = 500, .spike_ns = SIM_MS(20) },
 		.split_ppm = 200000, .tiny_ppm = 100000, .rst_latency_ns = SIM_US(100),
+		.sockbuf_bytes = SIMNET_SOCKBUF_BYTES,
 	};
 	p->honor_flush = true;
 	p->cluster = (struct sim_cluster_params){ .alua = ALUA_MODE_OFF, .optimized = 0, .prefer = PREFER_AUTO,

@@ -75,6 +75,12 @@ struct sim_target_params {
 	bool wce;                  /* the LU starts with its volatile write cache on */
 	uint64_t backend_timeout_ns; /* an I/O not done by then fails to the engine while the disk
 					keeps it (TCMU cmd_time_out); 0: none */
+	/* The engine's memory budget (rt_params_cfg, core/mem.h); defaults
+	 * are the engine's (limits.h RT_MEM_*, RT_SESSION_MEM_*, RT_CONN_UNSENT_*). */
+	uint64_t mem_budget_bytes;
+	uint64_t session_mem_max_bytes;
+	uint64_t session_mem_min_bytes;
+	uint64_t conn_unsent_max_bytes;
 };
 
 struct sim_ini_params {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "sim/base/textout.h"
 #include "sim/base/time.h"
 
@@ -62,6 +63,10 @@ static const struct key keys[] = {
 	K("target", "mutual_chap", V_BOOL, tgt.mutual_chap),
 	K("target", "wce", V_BOOL, tgt.wce),
 	K("target", "backend_timeout", V_TIME, tgt.backend_timeout_ns),
+	K("target", "mem_budget", V_U64, tgt.mem_budget_bytes),
+	K("target", "session_mem_max", V_U64, tgt.session_mem_max_bytes),
+	K("target", "session_mem_min", V_U64, tgt.session_mem_min_bytes),
+	K("target", "conn_unsent_max", V_U64, tgt.conn_unsent_max_bytes),
 	K("initiator", "mrdsl", V_U32, ini.mrdsl),
 	K("initiator", "max_burst", V_U32, ini.max_burst_length),
 	K("initiator", "first_burst", V_U32, ini.first_burst_length),
@@ -128,6 +133,7 @@ static const struct key keys[] = {
 	K("net", "split", V_PPM, net.split_ppm),
 	K("net", "tiny", V_PPM, net.tiny_ppm),
 	K("net", "rst_latency", V_TIME, net.rst_latency_ns),
+	K("net", "sockbuf", V_U64, net.sockbuf_bytes),
 	K("cluster", "failover_delay", V_TIME, cluster.failover_delay_ns),
 	K("cluster", "transition_max", V_TIME, cluster.transition_max_ns),
 	K("reservation", "holder", V_INI_OPT, pr.holder),
@@ -622,6 +628,32 @@ static int validate_faults(struct parser *ps, const struct sim_params *p)
 	return 0;
 }
 
+/* A byte count in [lo, hi], or an error on the line that set it. */
+static int check_bytes(struct parser *ps, const char *key, uint64_t v, uint64_t lo, uint64_t hi, const char *why)
+{
+	if (v >= lo && v <= hi)
+		return 0;
+	return perr_at(ps, line_of(ps, "target", key), "target %s=%llu is out of range %llu..%llu (%s)", key,
+		(unsigned long long)v, (unsigned long long)lo, (unsigned long long)hi, why);
+}
+
+/* The engine's own ranges for its memory knobs (core/config.c), checked
+ * here so that an error names the scenario's line rather than a gateway
+ * refusing its configuration. */
+static int validate_mem(struct parser *ps, const struct sim_target_params *t)
+{
+	if (check_bytes(ps, "mem_budget", t->mem_budget_bytes, RT_MEM_BUDGET_MIN, RT_MEM_BUDGET_MAX,
+		    "limits.h RT_MEM_BUDGET_MIN..MAX") != 0 ||
+		check_bytes(ps, "session_mem_max", t->session_mem_max_bytes, RT_SESSION_MEM_FLOOR, t->mem_budget_bytes,
+			"at least 1 MiB, at most mem_budget") != 0 ||
+		check_bytes(ps, "session_mem_min", t->session_mem_min_bytes, RT_SESSION_MEM_FLOOR,
+			t->session_mem_max_bytes, "at least 1 MiB, at most session_mem_max") != 0 ||
+		check_bytes(ps, "conn_unsent_max", t->conn_unsent_max_bytes, RT_CONN_UNSENT_MIN, t->mem_budget_bytes,
+			"at least 64 KiB, at most mem_budget") != 0)
+		return -1;
+	return 0;
+}
+
 static int validate(struct parser *ps, const struct sim_params *p)
 {
 	if (p->gateways < 1 || p->gateways > SIM_GWS_MAX)
@@ -642,7 +674,7 @@ static int validate(struct parser *ps, const struct sim_params *p)
 			ODATA_WRITE_BLOCKS_MAX);
 	if (p->wl.qd < 1 || p->wl.qd > 64)
 		return perr_at(ps, line_of(ps, "workload", "qd"), "workload qd must be 1..64");
-	if (validate_faults(ps, p) != 0)
+	if (validate_faults(ps, p) != 0 || validate_mem(ps, &p->tgt) != 0)
 		return -1;
 	for (unsigned i = 0; i < p->attacks.n; i++)
 		if (p->attacks.a[i].gw >= p->gateways)

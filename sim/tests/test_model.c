@@ -24,6 +24,9 @@ struct nh {
 	unsigned odd_cuts;  /* pieces ending inside a 100-byte send */
 	unsigned closed[2], resets[2], connected_ok, connected_fail, accepts;
 	bool refuse;
+	size_t read_quota[2];   /* 0: reads everything; else stops reading (holds) once it got this many */
+	unsigned sent_calls[2]; /* ops->sent, by sending side */
+	uint64_t sent_unsent[2]; /* its last answer */
 };
 
 static bool n_accept(void *ctx, struct simnet_conn *c)
@@ -44,17 +47,23 @@ static void n_connected(void *ctx, struct simnet_conn *c, bool ok)
 		h->connected_fail++;
 }
 
-static void n_deliver(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
+static size_t n_deliver(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
 {
-	(void)c;
 	struct nh *h = ctx;
-	ck_assert_uint_le(h->got_len[to] + len, NH_GOT_MAX);
-	memcpy(h->got[to] + h->got_len[to], p, len);
+	ck_assert(!c->read_held[to]);
+	if (h->read_quota[to] > 0 && h->got_len[to] + len > h->read_quota[to]) {
+		/* It takes what fits its quota and stops reading, mid-piece. */
+		len = h->read_quota[to] - h->got_len[to];
+		simnet_hold_reading(&h->n, c, to, true);
+	}
+	if (h->got_len[to] + len <= NH_GOT_MAX) /* beyond: counted, not kept */
+		memcpy(h->got[to] + h->got_len[to], p, len);
 	h->got_len[to] += len;
 	h->pieces[to]++;
 	if (len > h->piece_max[to])
 		h->piece_max[to] = len;
 	h->odd_cuts += h->got_len[to] % 100 != 0;
+	return len;
 }
 
 static void n_closed(void *ctx, struct simnet_conn *c, enum simnet_side to, bool reset)
@@ -70,6 +79,14 @@ static void n_wire(void *ctx, struct simnet_conn *c, enum simnet_wire w, enum si
 	(void)ctx, (void)c, (void)w, (void)from, (void)p, (void)len;
 }
 
+static void n_sent(void *ctx, struct simnet_conn *c, enum simnet_side from, uint64_t unsent)
+{
+	struct nh *h = ctx;
+	ck_assert_uint_eq(unsent, simnet_unsent(&h->n, c, from));
+	h->sent_calls[from]++;
+	h->sent_unsent[from] = unsent;
+}
+
 static struct nh *simnet_setup(uint32_t split_ppm)
 {
 	static struct nh h;
@@ -78,8 +95,9 @@ static struct nh *simnet_setup(uint32_t split_ppm)
 	evq_init(&h.q, &h.m.mem);
 	trace_init(&h.tr, 0);
 	struct simnet_params p = { .latency = { .min_ns = SIM_US(100), .exp_mean_ns = SIM_US(50) },
-		.split_ppm = split_ppm, .tiny_ppm = 300000, .rst_latency_ns = SIM_US(10) };
-	struct simnet_ops ops = { &h, n_accept, n_connected, n_deliver, n_closed, n_wire };
+		.split_ppm = split_ppm, .tiny_ppm = 300000, .rst_latency_ns = SIM_US(10),
+		.sockbuf_bytes = SIMNET_SOCKBUF_BYTES };
+	struct simnet_ops ops = { &h, n_accept, n_connected, n_deliver, n_closed, n_wire, n_sent };
 	struct sim_rng rng;
 	rng_stream(&rng, 5, "net", 0);
 	simnet_init(&h.n, &h.m.mem, &h.q, &h.tr, &rng, &p, &ops, 2, 2);
@@ -271,6 +289,102 @@ START_TEST(simnet_paused_gateway_receives_after_resume)
 }
 END_TEST
 
+static void fill(uint8_t *p, size_t len, unsigned salt)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 13 + i / 251 + salt);
+}
+
+/* A reader that stops for a while (the engine's backpressure: rt_rx_space
+ * answers 0) in the middle of a piece: nothing more reaches it, what it
+ * did not take and what comes after waits in order (the FIN too), and it
+ * all arrives once it reads again. */
+START_TEST(simnet_reader_that_holds_gets_every_byte_in_order_after_it_reads_again)
+{
+	struct nh *h = simnet_setup(800000);
+	struct simnet_conn *c = open_conn(h);
+	static uint8_t msg[6000];
+	fill(msg, sizeof(msg), 1);
+	h->read_quota[SIMNET_GW] = 1234;
+	for (unsigned k = 0; k < 40; k++)
+		send_str(h, c, SIMNET_INI, msg + k * 100, 100);
+	run_until(h, h->q.now + SIM_S(1));
+	ck_assert(c->read_held[SIMNET_GW]);
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 1234);
+	ck_assert_uint_eq(c->pipe[SIMNET_INI].queued, 4000 - 1234);
+	for (unsigned k = 40; k < 60; k++) /* the sender goes on: its bytes queue */
+		send_str(h, c, SIMNET_INI, msg + k * 100, 100);
+	simnet_close(&h->n, c, SIMNET_INI);
+	run_until(h, h->q.now + SIM_S(5));
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 1234);
+	ck_assert_uint_eq(h->closed[SIMNET_GW], 0); /* the FIN waits behind them */
+	ck_assert_uint_gt(h->n.stats_window_shut, 0);
+	h->read_quota[SIMNET_GW] = 0;
+	simnet_hold_reading(&h->n, c, SIMNET_GW, false);
+	run_until(h, h->q.now + SIM_S(1));
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], sizeof(msg));
+	ck_assert_int_eq(memcmp(h->got[SIMNET_GW], msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(h->closed[SIMNET_GW], 1);
+	ck_assert_uint_eq(h->resets[SIMNET_GW], 0);
+	ck_assert_uint_eq(c->pipe[SIMNET_INI].queued, 0);
+	simnet_teardown(h);
+}
+END_TEST
+
+/* The socket buffers take SIMNET_SOCKBUF_BYTES of what the reader has
+ * not read; beyond it the sender holds the bytes (simnet_send says how
+ * many) and is told, from an event, when they fall. */
+START_TEST(simnet_sender_holds_what_the_socket_buffers_do_not_take_and_is_told_when_it_falls)
+{
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	h->read_quota[SIMNET_INI] = 1;
+	send_str(h, c, SIMNET_GW, (const uint8_t *)"xy", 2);
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert(c->read_held[SIMNET_INI]);
+	static uint8_t blk[SIMNET_READ_MAX];
+	fill(blk, sizeof(blk), 7);
+	struct iovec iov = { blk, sizeof(blk) };
+	uint64_t sent = 0;
+	long held = 0;
+	while (held == 0) {
+		held = simnet_send(&h->n, c, SIMNET_GW, &iov, 1);
+		sent += sizeof(blk);
+	}
+	ck_assert_int_eq(held, (long)(sent + 1 - SIMNET_SOCKBUF_BYTES));
+	ck_assert_uint_eq(simnet_unsent(&h->n, c, SIMNET_GW), (uint64_t)held);
+	ck_assert_int_eq(simnet_unsent(&h->n, c, SIMNET_INI), 0);
+	run_until(h, h->q.now + SIM_S(1));
+	ck_assert_uint_eq(h->sent_calls[SIMNET_GW], 0); /* nothing read, nothing fell */
+	h->read_quota[SIMNET_INI] = 0;
+	simnet_hold_reading(&h->n, c, SIMNET_INI, false);
+	run_until(h, h->q.now + SIM_S(1));
+	ck_assert_uint_eq(h->got_len[SIMNET_INI], 2 + sent);
+	ck_assert_uint_ge(h->sent_calls[SIMNET_GW], 1);
+	ck_assert_uint_eq(h->sent_unsent[SIMNET_GW], 0);
+	ck_assert_uint_eq(h->sent_calls[SIMNET_INI], 0);
+	ck_assert_uint_ge(h->n.stats_queued_max, sent + 1);
+	simnet_teardown(h);
+}
+END_TEST
+
+/* A reset while the reader holds drops its unread bytes, as TCP does. */
+START_TEST(simnet_reset_while_the_reader_holds_drops_its_bytes)
+{
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	simnet_hold_reading(&h->n, c, SIMNET_GW, true);
+	send_str(h, c, SIMNET_INI, (const uint8_t *)"never", 5);
+	run_until(h, h->q.now + SIM_MS(10));
+	simnet_reset(&h->n, c, "test");
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->got_len[SIMNET_GW], 0);
+	ck_assert_uint_eq(h->resets[SIMNET_GW], 1);
+	ck_assert_uint_eq(c->pipe[SIMNET_INI].queued, 0);
+	simnet_teardown(h);
+}
+END_TEST
+
 /* A send larger than one read (a Data-Out of 64 KiB with its header and
  * digests, as 4096-byte blocks make) arrives in reads of at most
  * SIMNET_READ_MAX, in order, with what was sent after it, and time can
@@ -447,6 +561,9 @@ Suite *suite_model(void)
 	tcase_add_test(tc, simnet_slow_link_serializes_sends);
 	tcase_add_test(tc, simnet_send_larger_than_one_read_arrives_in_reads);
 	tcase_add_test(tc, simnet_reader_that_stops_shuts_the_window_and_bytes_are_counted);
+	tcase_add_test(tc, simnet_reader_that_holds_gets_every_byte_in_order_after_it_reads_again);
+	tcase_add_test(tc, simnet_sender_holds_what_the_socket_buffers_do_not_take_and_is_told_when_it_falls);
+	tcase_add_test(tc, simnet_reset_while_the_reader_holds_drops_its_bytes);
 	tcase_add_test(tc, disk_loses_unflushed_writes_on_power_loss_but_not_fua_or_flushed);
 	tcase_add_test(tc, disk_power_loss_can_tear_a_multi_block_write);
 	tcase_add_test(tc, disk_bad_range_fails_reads_and_writes_with_medium_errors);

@@ -87,6 +87,11 @@ START_TEST(scenario_validation_errors_name_the_file_and_line_that_set_the_value)
 		{ "seed 1\ntopology initiators=2\nreservation holder=3\n", "x.scn:3: reservation holder=3" },
 		{ "seed 1\n\nworkload qd=99\n", "x.scn:3: workload qd" },
 		{ "seed 1\ntarget cmd_windw=8\n", "x.scn:2: unknown key" },
+		{ "seed 1\ntarget mem_budget=1048576\n", "x.scn:2: target mem_budget=1048576 is out of range" },
+		/* the share is checked against the budget set on a later line */
+		{ "seed 1\ntarget session_mem_max=67108864\ntarget mem_budget=33554432\n",
+		  "x.scn:2: target session_mem_max=67108864 is out of range" },
+		{ "seed 1\ntarget conn_unsent_max=1024\n", "x.scn:2: target conn_unsent_max=1024" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		params_default(&p);

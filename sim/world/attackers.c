@@ -179,6 +179,13 @@ static void no_read_round(struct watk *a)
 		struct watk_sess *ws = &a->sess[i];
 		if (!ws->hostile)
 			continue;
+		if (ws->conn != NULL && simnet_unsent(&a->w->net, ws->conn, SIMNET_INI) > 0) {
+			/* Its socket's send buffer is full (the target stopped
+			 * reading it: TCP's window is shut): a blocking send
+			 * would wait, so this round is not sent. */
+			a->st.rounds_blocked++;
+			continue;
+		}
 		for (uint32_t k = 0; k < a->a->depth; k++)
 			isess_raw_cmd(&ws->sess, 0, cdb, (uint32_t)(blocks * p->block_size), true);
 		if (a->a->nop_bytes > 0)

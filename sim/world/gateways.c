@@ -69,17 +69,17 @@ static struct simnet_conn *conn_of(struct wgw *g, rt_conn_id id, const char *wha
 	return c;
 }
 
-/* The simulated network takes every byte at once (it models latency and
- * loss, not a receive window): nothing is ever held unsent, so the
- * engine's backpressure (core/mem.h) never pauses a simulated connection
- * and rt_on_conn_sent is never called. */
+/* As the daemon's send queue behind a socket that said EAGAIN: what the
+ * kernels' socket buffers do not take of the bytes the peer has not read
+ * (simnet_unsent, net sockbuf=) is held here, and the engine's
+ * budget pays for it (core/mem.h). Its falls come through wgw_sent. */
 static long env_conn_send(void *ctx, rt_conn_id id, const struct iovec *iov, int iovcnt)
 {
 	struct wgw *g = ctx;
 	struct simnet_conn *c = conn_of(g, id, "conn_send");
 	if (c == NULL)
 		return -1;
-	return simnet_send(&g->w->net, c, SIMNET_GW, iov, iovcnt) != 0 ? -1 : 0;
+	return simnet_send(&g->w->net, c, SIMNET_GW, iov, iovcnt);
 }
 
 static void env_conn_close(void *ctx, rt_conn_id id)
@@ -147,6 +147,10 @@ static void build_config(struct world *w, struct wgw *g)
 	pc->data_digest = t->data_digest;
 	pc->nop_in_interval_ms = t->nop_in_interval_ms;
 	pc->nop_in_timeout_ms = t->nop_in_timeout_ms;
+	pc->mem_budget_bytes = t->mem_budget_bytes;
+	pc->session_mem_max_bytes = t->session_mem_max_bytes;
+	pc->session_mem_min_bytes = t->session_mem_min_bytes;
+	pc->conn_unsent_max_bytes = t->conn_unsent_max_bytes;
 }
 
 /* The per-ACL permission for TARGET WARM/COLD RESET (RFC 7143 §11.5.1:
@@ -264,6 +268,7 @@ static void destroy_engine(struct wgw *g)
 	g->w->engine_leaked += g->live_bytes;
 	g->live_bytes = 0;
 	g->alloc_fail_left = 0; /* a new process does not inherit them */
+	g->sent_missed = false;
 	diskpath_forget(g);
 	g->state = GW_DOWN;
 	g->timer.at = SIM_NEVER;
@@ -317,29 +322,93 @@ void wgw_rearm(struct wgw *g)
 	evq_push(&g->w->q, d, ev_gw_timer, g, NULL, g->timer.gen);
 }
 
-void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len)
+/* The engine does not read c now (rt_rx_space answered 0: it holds too
+ * many unsent bytes for c, core/mem.h): take c out of the poll set, as
+ * the daemon does, until a later wgw_sent finds it readable again. The
+ * pause must have unsent bytes behind it, or nothing would end it. */
+static void stop_reading(struct wgw *g, struct simnet_conn *c)
+{
+	if (c->pipe[SIMNET_GW].unsent_told == 0)
+		world_violation(g->w, ORACLE_ENGINE,
+			"gateway %d: rt_rx_space paused connection %u, for which it holds nothing unsent", g->idx, c->id);
+	simnet_hold_reading(&g->w->net, c, SIMNET_GW, true);
+}
+
+size_t wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len)
+{
+	if (g->eng == NULL)
+		return len;
+	wtimer_touch(&g->timer);
+	/* Both ways of reading honour a pause: ask first (rt_on_bytes
+	 * itself takes whatever it is given). */
+	void *buf = NULL;
+	size_t room = rt_rx_space(g->eng, c->id, &buf);
+	if (room == 0) {
+		stop_reading(g, c);
+		return 0;
+	}
+	if (!rng_chance(&g->w->rng_rx, g->w->p->zero_copy_rx_ppm)) {
+		rt_on_bytes(g->eng, c->id, p, len);
+		return len;
+	}
+	world_cov(g->w, COV_NET_ZERO_COPY_RX);
+	size_t done = 0;
+	while (done < len && !c->closed[SIMNET_GW] && !c->dead) {
+		if (done > 0)
+			room = rt_rx_space(g->eng, c->id, &buf);
+		if (room == 0) {
+			stop_reading(g, c);
+			return done;
+		}
+		if (buf == NULL) {
+			world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_rx_space offered room at NULL on connection %u",
+				g->idx, c->id);
+			return len;
+		}
+		size_t n = room < len - done ? room : len - done;
+		memcpy(buf, p + done, n);
+		rt_rx_commit(g->eng, c->id, n);
+		done += n;
+	}
+	return len;
+}
+
+/* After rt_on_conn_sent: does the engine read c again? */
+static void read_again(struct wgw *g, struct simnet_conn *c)
+{
+	if (!c->read_held[SIMNET_GW] || c->dead || c->closed[SIMNET_GW])
+		return;
+	void *buf = NULL;
+	if (rt_rx_space(g->eng, c->id, &buf) > 0)
+		simnet_hold_reading(&g->w->net, c, SIMNET_GW, false);
+}
+
+void wgw_sent(struct wgw *g, struct simnet_conn *c, uint64_t unsent)
 {
 	if (g->eng == NULL)
 		return;
-	wtimer_touch(&g->timer);
-	if (!rng_chance(&g->w->rng_rx, g->w->p->zero_copy_rx_ppm)) {
-		rt_on_bytes(g->eng, c->id, p, len);
+	if (g->state == GW_PAUSED) {
+		g->sent_missed = true; /* a frozen process sees its EPOLLOUT when it runs again */
 		return;
 	}
-	world_cov(g->w, COV_NET_ZERO_COPY_RX);
-	while (len > 0 && !c->closed[SIMNET_GW] && !c->dead) {
-		void *buf = NULL;
-		size_t room = rt_rx_space(g->eng, c->id, &buf);
-		if (room == 0 || buf == NULL) {
-			world_violation(g->w, ORACLE_ENGINE, "gateway %d: rt_rx_space offered no room on live connection %u",
-				g->idx, c->id);
-			return;
-		}
-		size_t n = room < len ? room : len;
-		memcpy(buf, p, n);
-		rt_rx_commit(g->eng, c->id, n);
-		p += n;
-		len -= n;
+	wtimer_touch(&g->timer);
+	rt_on_conn_sent(g->eng, c->id, (size_t)unsent);
+	read_again(g, c);
+}
+
+/* What fell while the gateway was paused, told now for each of its live
+ * connections (the engine ignores an unchanged count). */
+static void sent_replay(struct wgw *g)
+{
+	if (!g->sent_missed || g->eng == NULL)
+		return;
+	g->sent_missed = false;
+	for (size_t i = 0; i < g->w->net.nconns; i++) {
+		struct simnet_conn *c = g->w->net.conns[i];
+		if (c->gw != g->idx || c->dead || c->closed[SIMNET_GW] || !c->established)
+			continue;
+		rt_on_conn_sent(g->eng, c->id, (size_t)c->pipe[SIMNET_GW].unsent_told);
+		read_again(g, c);
 	}
 }
 
@@ -417,6 +486,7 @@ void wgw_pause(struct wgw *g, bool pause)
 	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_UP);
 	/* Completions that arrived while frozen are handed over in order. */
 	diskpath_resume(g);
+	sent_replay(g);
 	wtimer_touch(&g->timer);
 }
 

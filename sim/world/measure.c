@@ -145,6 +145,8 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 	v[METRIC_FINAL_OPTIMIZED] = w->p->cluster.alua == ALUA_MODE_OFF ? -1 : w->cluster.optimized;
 	v[METRIC_GW_UNSENT_MAX] = (int64_t)w->net.stats_gw_unsent_max;
 	v[METRIC_GW_MEM_MAX] = (int64_t)w->gw_mem_max;
+	v[METRIC_NET_QUEUED_MAX] = (int64_t)w->net.stats_queued_max;
+	v[METRIC_GW_READ_HOLDS] = (int64_t)w->net.stats_read_holds;
 	for (int g = 0; g < w->p->gateways; g++) {
 		v[METRIC_TGT_CONNS_DROPPED] += (int64_t)w->gws[g].stats_total.conns_dropped;
 		v[METRIC_TGT_LOGINS_FAILED] += (int64_t)w->gws[g].stats_total.logins_failed;
@@ -157,6 +159,7 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 		v[METRIC_ATK_LOGIN_FAILURES] += (int64_t)a->st.login_failures;
 		v[METRIC_ATK_SESSIONS_MAX] += (int64_t)a->st.sessions_max;
 		v[METRIC_ATK_CMDS] += (int64_t)(a->st.cmds + a->st.nops);
+		v[METRIC_ATK_ROUNDS_BLOCKED] += (int64_t)a->st.rounds_blocked;
 		v[METRIC_ATK_RESETS] += (int64_t)a->st.tmfs;
 		for (unsigned k = 0; k < a->nsess; k++) {
 			v[METRIC_ATK_RESETS_DONE] += (int64_t)a->sess[k].sess.stats.raw_tmf_done;

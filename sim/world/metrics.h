@@ -46,6 +46,8 @@ enum metric_unit {
 	X(FINAL_LOCK_OWNER, "final_lock_owner", MU_GATEWAY, "the exclusive lock's owner at the end (-1: none)") \
 	X(GW_UNSENT_MAX, "gw_unsent_max", MU_COUNT, "most bytes a gateway had sent that its peers had not read (TCP buffers and the env's queue: what a peer that never reads makes it hold)") \
 	X(GW_MEM_MAX, "gw_mem_max", MU_COUNT, "most bytes a gateway's engine had allocated at once") \
+	X(NET_QUEUED_MAX, "net_queued_max", MU_COUNT, "most bytes one direction of one connection had sent and not read (beyond net sockbuf= the sender holds them)") \
+	X(GW_READ_HOLDS, "gw_read_holds", MU_COUNT, "times a gateway stopped reading a connection (the engine's backpressure: rt_rx_space answered 0)") \
 	X(TGT_CONNS_DROPPED, "tgt_conns_dropped", MU_COUNT, "connections the engines dropped (rt_stats: protocol error, NOP timeout, limits)") \
 	X(TGT_LOGINS_FAILED, "tgt_logins_failed", MU_COUNT, "logins the engines refused or that failed (rt_stats)") \
 	X(ATK_CONNS, "atk_conns", MU_COUNT, "TCP connections attackers opened") \
@@ -54,6 +56,7 @@ enum metric_unit {
 	X(ATK_LOGIN_FAILURES, "atk_login_failures", MU_COUNT, "attacker logins the target refused") \
 	X(ATK_SESSIONS_MAX, "atk_sessions_max", MU_COUNT, "most attacker sessions logged in at once") \
 	X(ATK_CMDS, "atk_cmds", MU_COUNT, "commands and NOP-Outs attackers sent blind (no_read)") \
+	X(ATK_ROUNDS_BLOCKED, "atk_rounds_blocked", MU_COUNT, "no_read rounds not sent: the target had stopped reading the session, its socket buffers were full") \
 	X(ATK_RESETS, "atk_resets", MU_COUNT, "target and LU resets attackers sent") \
 	X(ATK_RESETS_DONE, "atk_resets_done", MU_COUNT, "of them the target performed (FUNCTION COMPLETE)") \
 	X(ATK_RESETS_REFUSED, "atk_resets_refused", MU_COUNT, "of them the target refused (any other response, e.g. 6 authorization failed)")

@@ -138,24 +138,35 @@ static void on_net_connected(void *ctx, struct simnet_conn *c, bool ok)
 		wini_connected(c->user[SIMNET_INI], c, ok);
 }
 
-static void on_net_deliver(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
+static size_t on_net_deliver(void *ctx, struct simnet_conn *c, enum simnet_side to, const uint8_t *p, size_t len)
 {
 	struct world *w = ctx;
 	if (len < SIMNET_READ_MAX && c->pipe[to == SIMNET_GW ? SIMNET_INI : SIMNET_GW].head != NULL)
 		world_cov(w, COV_NET_SPLIT_DELIVERY);
 	if (to == SIMNET_GW) {
 		bool drop = w->ndrop > 0 && take_login_drop(w, c);
-		wgw_deliver(&w->gws[c->gw], c, p, len);
+		size_t took = wgw_deliver(&w->gws[c->gw], c, p, len);
 		if (drop && !c->dead) {
 			trace_ev(w->tr, w->q.now, TEV_CONN, "login_drop", c->ini, (int)c->id, (uint64_t)c->gw, 0,
 				",\"gw\":%d", c->gw);
 			simnet_reset(&w->net, c, "login_drop");
 		}
-	} else if (c->ini >= w->p->initiators) {
-		watk_deliver(watk_of_node(w, c->ini), c, p, len);
-	} else {
-		wini_deliver(c->user[SIMNET_INI], c, p, len);
+		return took;
 	}
+	if (c->ini >= w->p->initiators)
+		watk_deliver(watk_of_node(w, c->ini), c, p, len);
+	else
+		wini_deliver(c->user[SIMNET_INI], c, p, len);
+	return len;
+}
+
+/* Initiators and attackers have no send queue to drain (an attacker
+ * looks at simnet_unsent before it sends); gateways are told. */
+static void on_net_sent(void *ctx, struct simnet_conn *c, enum simnet_side from, uint64_t unsent)
+{
+	struct world *w = ctx;
+	if (from == SIMNET_GW)
+		wgw_sent(&w->gws[c->gw], c, unsent);
 }
 
 static void on_net_closed(void *ctx, struct simnet_conn *c, enum simnet_side to, bool reset)
@@ -319,7 +330,7 @@ static void build_shared(struct world *w)
 
 static const struct simnet_ops world_net_ops = {
 	.accept = on_net_accept, .connected = on_net_connected, .deliver = on_net_deliver,
-	.closed = on_net_closed, .wire = on_net_wire,
+	.closed = on_net_closed, .wire = on_net_wire, .sent = on_net_sent,
 };
 
 struct world *world_create(const struct sim_params *p, const struct sim_mem *mem, struct sim_trace *tr,

@@ -65,6 +65,7 @@ struct wgw {
 	struct wwrite *writes;    /* disk writes in flight (world/measure.c) */
 	struct wdiskpath dp;
 	uint64_t superseded_at;   /* another gateway last took over writing from it (world/measure.c) */
+	bool sent_missed;         /* unsent bytes fell while it was paused: told on resume */
 };
 
 struct wpath {
@@ -108,6 +109,7 @@ struct watk_stats {
 	uint64_t logins, login_failures;
 	uint64_t sessions_up, sessions_max; /* logged in now; most at once */
 	uint64_t cmds, nops, tmfs;          /* sent by hand */
+	uint64_t rounds_blocked;            /* no_read rounds not sent: the target stopped reading */
 	uint64_t tmf_done, tmf_refused;     /* the target's answers to its TMFs */
 };
 
@@ -206,7 +208,10 @@ void wtimer_touch(struct wtimer *t);
 void wgw_init(struct world *w, struct wgw *g);
 void wgw_fini(struct wgw *g);
 void wgw_rearm(struct wgw *g);
-void wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len);
+/* Returns the bytes the engine took: fewer when it stopped reading c (backpressure). */
+size_t wgw_deliver(struct wgw *g, struct simnet_conn *c, const uint8_t *p, size_t len);
+/* The bytes the gateway holds unsent for c fell to unsent (simnet ops->sent). */
+void wgw_sent(struct wgw *g, struct simnet_conn *c, uint64_t unsent);
 void wgw_closed(struct wgw *g, struct simnet_conn *c);
 bool wgw_accept(struct wgw *g, struct simnet_conn *c);
 /* "10.1.<node>.<path+1>": the peer's source address (distinct per attacker source). */
