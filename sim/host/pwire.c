@@ -120,7 +120,9 @@ void pw_close(struct pwire *w)
 /* Show bytes to the oracle and sort out whose fault an objection is. */
 static void oracle_feed(struct pwire *w, bool from_target, const uint8_t *p, size_t len, enum pw_mark mark)
 {
-	if (mark == PW_HIDDEN || len == 0)
+	if (mark == PW_HIDDEN)
+		w->blind = true;
+	if (w->blind || len == 0)
 		return;
 	if (w->target_fault[0] != '\0' || w->suite_fault[0] != '\0')
 		return; /* the oracle stops at its first objection */
