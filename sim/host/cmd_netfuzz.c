@@ -6,7 +6,7 @@
  *                [--mutual USER:SECRET] [--rate CASES_PER_S] [--mutator NAME]
  *                [--case-timeout S] [--probe-timeout S] [--restart-wait S]
  *                [--out DIR] [--no-minimize] [--min-tests N] [--min-seconds S]
- *                [--replay FILE] [--list] [-v]
+ *                [--replay FILE] [--show N] [--list] [-v]
  *
  * Loopback only (127.0.0.0/8, ::1), with no override: it breaks protocol
  * rules and writes to the LU on purpose. Writes a pattern to the
@@ -18,7 +18,8 @@
  * Ends with "netfuzz: N cases in S s, F findings"; exit 0 when F is 0, 1
  * when not, 2 for a bad command line or a target it cannot set up.
  * --replay FILE runs that one case: exit 0 when its outcome is the
- * file's `expect` (ok when it has none).
+ * file's `expect` (ok when it has none). --show N prints case N of the
+ * run (seed, URL, --mutator) as a file, sending nothing.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -47,7 +48,8 @@ struct nf_opts {
 	uint64_t seconds, cases;
 	uint64_t rate;
 	uint64_t min_tests, min_seconds;
-	bool minimize, list;
+	uint64_t show;
+	bool minimize, list, have_show;
 };
 
 struct finding {
@@ -71,7 +73,7 @@ static int nf_usage(const char *fmt, ...)
 	fputs("usage: isim netfuzz --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN [--seconds N | --cases N]\n"
 	      "         [--seed N] [--chap USER:SECRET] [--mutual USER:SECRET] [--rate CASES_PER_S]\n"
 	      "         [--mutator NAME] [--case-timeout S] [--probe-timeout S] [--restart-wait S] [--out DIR]\n"
-	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--replay FILE] [--list] [-v]\n",
+	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--replay FILE] [--show N] [--list] [-v]\n",
 		stderr);
 	return 2;
 }
@@ -149,6 +151,8 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 			rc = number(a, v, 1, 100000, &o->min_tests);
 		else if (strcmp(a, "--min-seconds") == 0)
 			rc = number(a, v, 1, 86400, &o->min_seconds);
+		else if (strcmp(a, "--show") == 0 && (o->have_show = true))
+			rc = number(a, v, 0, UINT32_MAX, &o->show);
 		else
 			return nf_usage("unknown option '%s'", a);
 		if (rc != 0)
@@ -181,7 +185,7 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 		if (!found)
 			return nf_usage("--mutator %s: no such mutator (isim netfuzz --list)", o->only);
 	}
-	if (o->replay == NULL && o->seconds == 0 && o->cases == 0)
+	if (o->replay == NULL && !o->have_show && o->seconds == 0 && o->cases == 0)
 		return nf_usage("--seconds or --cases is required");
 	o->cfg.ps.allow_remote = false;
 	return 0;
@@ -273,12 +277,20 @@ static int replay(const struct nf_opts *o)
 int cmd_netfuzz(int argc, char **argv)
 {
 	static struct nf_opts o;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows as it happens, also through a pipe */
 	int rc = parse_args(argc, argv, &o);
 	if (rc != 0)
 		return rc;
 	if (o.list) {
 		for (unsigned i = 0; i < nf_mutators_n; i++)
 			printf("%-16s weight %2u  %s\n", nf_mutators[i].name, nf_mutators[i].weight, nf_mutators[i].what);
+		return 0;
+	}
+	if (o.have_show) { /* the case the run would send as case N, as its file */
+		static struct nf_case c;
+		nf_generate(&c, &o.cfg, o.show, o.only);
+		nf_case_write(&c, stdout);
+		nf_case_free(&c);
 		return 0;
 	}
 	if (mkdir(o.out, 0777) != 0 && errno != EEXIST) {
@@ -330,8 +342,8 @@ int cmd_netfuzz(int argc, char **argv)
 		}
 		nf_case_free(&c);
 		if (o.cfg.verbose)
-			fprintf(stderr, "case %llu %s: %s %.3fs\n", (unsigned long long)n, c.mutator, nf_class_name(cls),
-				(double)(pw_now_ns() - ts) / 1e9);
+			fprintf(stderr, "case %llu %s: %s %.3fs\n%s", (unsigned long long)n, c.mutator, nf_class_name(cls),
+				(double)(pw_now_ns() - ts) / 1e9, out.pdus);
 	}
 	double secs = (double)(pw_now_ns() - t0) / 1e9;
 	printf("outcomes:");

@@ -59,7 +59,8 @@ enum nf_fix {
 	NF_FIX_CMDSN = 1u << 0,     /* the session's CmdSN (advanced unless immediate or Data-Out/SNACK) */
 	NF_FIX_EXPSTATSN = 1u << 1,
 	NF_FIX_ITT_NEW = 1u << 2,   /* a fresh ITT (a SCSI Command's is remembered as the last task) */
-	NF_FIX_ITT_LAST = 1u << 3,  /* the last task's ITT (Data-Out for it) */
+	NF_FIX_ITT_LAST = 1u << 3,  /* the last task's ITT (Data-Out for it); a Text Request: the
+	                             * ITT of the Text exchange it continues */
 	NF_FIX_LUN = 1u << 4,       /* the URL's LUN */
 	NF_FIX_TTT_R2T = 1u << 5,   /* the last R2T's Target Transfer Tag */
 	NF_FIX_OFF_R2T = 1u << 6,   /* BufferOffset += the last R2T's offset (the field is a delta) */

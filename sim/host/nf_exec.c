@@ -18,12 +18,13 @@
 #define NF_PROBE_UA_TRIES 4u      /* unit attentions a probe command may meet first (SAM-5 §5.14) */
 #define NF_RESTART_POLL_NS (100ull * 1000000ull)
 #define NF_MS 1000000ull
+#define NF_CONFIRM_NS (50ull * NF_MS) /* before a failed probe's second connect */
 
 /* What a case's step needs to know of its connection beyond struct ps_sess. */
 struct nf_conn {
 	uint32_t last_itt, last_cmdsn; /* the last task started (NF_FIX_ITT_NEW) */
 	uint32_t r2t_ttt, r2t_off;
-	uint32_t text_ttt;
+	uint32_t text_ttt, text_itt;   /* the Text exchange under way */
 	uint32_t login_itt;
 	bool have_login_itt;
 };
@@ -183,14 +184,16 @@ static void step_pdu(struct ps_ctx *c, struct ps_sess *s, struct nf_conn *nc, co
 		pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, nc->last_itt);
 		pdu_set_w(bhs, PDU_TMF_REFCMDSN, nc->last_cmdsn);
 	}
-	if (st->fix & NF_FIX_ITT_LAST)
-		pdu_set_w(bhs, PDU_ITT, nc->last_itt);
+	if (st->fix & NF_FIX_ITT_LAST) /* the exchange a Text Request continues, else the last task */
+		pdu_set_w(bhs, PDU_ITT, op == ISCSI_OP_TEXT_REQ ? nc->text_itt : nc->last_itt);
 	if (st->fix & NF_FIX_ITT_NEW) {
 		uint32_t itt = ps_itt(s);
 		pdu_set_w(bhs, PDU_ITT, itt);
 		if (op == ISCSI_OP_SCSI_CMD) { /* a task: what later Data-Out and TMFs name */
 			nc->last_itt = itt;
 			nc->last_cmdsn = s->cmdsn;
+		} else if (op == ISCSI_OP_TEXT_REQ) {
+			nc->text_itt = itt;
 		}
 	}
 	if (st->fix & NF_FIX_LOGIN) {
@@ -394,6 +397,21 @@ static enum nf_class probe(const struct nf_config *cfg, uint64_t index, char *de
 		ps_logout(c, s); /* a courtesy: its answer is not the probe's business */
 	}
 	ps_disconnect(s);
+	if (cls != NF_OK) {
+		/* A connect the kernel accepted into the listen backlog says
+		 * nothing of the process behind it: a target that died while
+		 * the probe was under way refuses the next one. */
+		struct timespec ts = { 0, (long)NF_CONFIRM_NS };
+		nanosleep(&ts, NULL);
+		struct pwire *w = &c->s[1].w;
+		if (pw_connect(w, &host_mem, cfg->ps.t1.host, cfg->ps.t1.port, false, cfg->probe_timeout_ns,
+			    pw_now_ns() + cfg->probe_timeout_ns, why, sizeof(why)) != 0 && refused(why)) {
+			size_t n = strlen(detail);
+			snprintf(detail + n, cap - n, ", then %s", why);
+			cls = NF_CRASH;
+		}
+		pw_close(w);
+	}
 	return cls;
 }
 
@@ -452,9 +470,13 @@ void nf_run(const struct nf_config *cfg, const struct nf_case *kase, struct nf_o
 	c->deadline_ns = pw_now_ns() + cfg->case_timeout_ns;
 	for (unsigned i = 0; i < kase->n && pw_now_ns() < c->deadline_ns; i++)
 		run_step(cfg, &kase->steps[i]);
-	/* The oracle's word on the case's own connections. */
+	/* The oracle's word on the case's own connections, when it came
+	 * before the oracle objected to anything the case sent: after such
+	 * an objection its model of the exchange may differ from the
+	 * target's, and a target's answer to a broken PDU is not judged by
+	 * a model of unbroken ones. */
 	for (unsigned i = 0; i < NF_CONNS_MAX && out->cls == NF_OK; i++)
-		if (c->s[i].used && c->s[i].w.target_fault[0] != '\0') {
+		if (c->s[i].used && c->s[i].w.target_fault[0] != '\0' && !c->s[i].w.target_fault_after_broken) {
 			out->cls = NF_PROTOCOL;
 			snprintf(out->detail, sizeof(out->detail), "connection %u: protocol oracle: %s", i,
 				c->s[i].w.target_fault);
@@ -468,7 +490,7 @@ void nf_run(const struct nf_config *cfg, const struct nf_case *kase, struct nf_o
 	size_t len = 0;
 	for (unsigned i = 0; i < NF_CONNS_MAX; i++) {
 		struct ps_sess *s = &c->s[i];
-		if (out->cls != NF_OK && s->w.nlog > 0 && len + 64 < sizeof(out->pdus)) {
+		if ((out->cls != NF_OK || cfg->verbose) && s->w.nlog > 0 && len + 64 < sizeof(out->pdus)) {
 			int n = snprintf(out->pdus + len, sizeof(out->pdus) - len, "  connection %u:\n", i);
 			len += n > 0 ? (size_t)n : 0;
 			pw_log_text(&s->w, out->pdus + len, sizeof(out->pdus) - len);

@@ -542,8 +542,8 @@ static void g_text(struct nf_gen *g, unsigned conn)
 		bool last = i + 1 == parts;
 		bool cont = !last || never_ends;
 		uint32_t fix = FIX_CMD & ~NF_FIX_LUN;
-		if (i > 0 && chance(g, 85))
-			fix |= NF_FIX_TTT_TEXT;
+		if (i > 0 && chance(g, 85)) /* the exchange goes on: its ITT, the TTT the target gave */
+			fix = (fix & ~(uint32_t)NF_FIX_ITT_NEW) | NF_FIX_ITT_LAST | NF_FIX_TTT_TEXT;
 		struct nf_step *s = g_pdu(g, conn, ISCSI_OP_TEXT_REQ | (chance(g, 10) ? ISCSI_FLAG_IMMEDIATE : 0),
 			(uint8_t)((cont ? ISCSI_TEXT_CONTINUE : 0) | (!cont || chance(g, 5) ? ISCSI_FLAG_FINAL : 0)), fix);
 		if (s == NULL)
@@ -625,26 +625,36 @@ static void m_dataout(struct nf_gen *g)
 		}
 	}
 	g_recv(g, 0, 30 + pick(g, 70));
-	/* Answer the R2T: with the right fields but one, or several wrong. */
-	static const uint32_t lens[] = { 0, 1, 511, 512, 513, 1024, 4096, 8192, 8193 };
-	unsigned k = 1 + pick(g, 4);
-	for (unsigned i = 0; i < k; i++) {
+	/* Answer the R2T (its length is the EDTL here, below MaxBurstLength)
+	 * in PDUs of up to 8192 bytes, every field right but in one PDU,
+	 * which breaks one thing: DataSN, offset, length, TTT, ITT or F. */
+	static const uint32_t lens[] = { 0, 1, 511, 513, 1024, 4096, 8192, 8193 };
+	uint32_t chunk = edtl - imm < 8192 ? edtl - imm : 8192;
+	uint32_t k = chunk ? (edtl - imm + chunk - 1) / chunk : 1;
+	if (k > 8)
+		k = 8;
+	uint32_t victim = pick(g, k), what = pick(g, 7);
+	for (uint32_t i = 0; i < k; i++) {
 		uint32_t fix = NF_FIX_ITT_LAST | NF_FIX_TTT_R2T | NF_FIX_OFF_R2T;
-		uint32_t datasn = i, off = 0, len = edtl < 8192 ? edtl : 8192;
-		switch (pick(g, 6)) {
-		case 0: datasn = edge32(g); break;
-		case 1: off = edge32(g); break;
-		case 2: len = lens[pick(g, sizeof(lens) / sizeof(lens[0]))]; break;
-		case 3: fix &= ~(uint32_t)NF_FIX_TTT_R2T; break; /* TTT 0xffffffff or another */
-		case 4: fix &= ~(uint32_t)NF_FIX_ITT_LAST; break;
-		default: break;
+		uint32_t datasn = i, off = i * chunk, len = chunk;
+		bool final = i + 1 == k;
+		if (i == victim) {
+			switch (what) {
+			case 0: datasn = chance(g, 50) ? i + 1 : edge32(g); break;
+			case 1: off = chance(g, 50) ? off + 1 + pick(g, chunk) : edge32(g); break;
+			case 2: len = lens[pick(g, sizeof(lens) / sizeof(lens[0]))]; break;
+			case 3: fix &= ~(uint32_t)NF_FIX_TTT_R2T; break; /* TTT reserved, or an edge below */
+			case 4: fix &= ~(uint32_t)NF_FIX_ITT_LAST; break;
+			case 5: final = !final; break;
+			default: len = chance(g, 50) ? chunk + 512 : chunk * 2; break; /* past the R2T's burst */
+			}
 		}
-		g_dataout(g, 0, fix, datasn, off, len, chance(g, 70));
-		if (!(fix & NF_FIX_TTT_R2T) && chance(g, 50))
+		g_dataout(g, 0, fix, datasn, off, len, final);
+		if (i == victim && what == 3 && chance(g, 50))
 			pdu_set_w(g->c->steps[g->c->n - 1].bhs, PDU_DATA_OUT_TTT, edge32(g));
-		if (chance(g, 40))
-			g_recv(g, 0, 30);
 	}
+	if (chance(g, 30)) /* and a Data-Out after the task is over */
+		g_dataout(g, 0, NF_FIX_ITT_LAST | NF_FIX_TTT_R2T | NF_FIX_OFF_R2T, k, 0, 512, true);
 	g_recv(g, 0, 100);
 }
 

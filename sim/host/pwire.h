@@ -74,7 +74,10 @@ struct pwire {
 	char target_fault[600]; /* the target's first violation, "" while none */
 	char suite_fault[600];  /* our own unmarked violation (a bug of the suite) */
 	unsigned expected_faults; /* oracle objections to PW_BROKEN PDUs */
-	bool blind;            /* PW_HIDDEN bytes were sent: the oracle is no longer fed */
+	bool target_fault_after_broken; /* target_fault came after such an objection: the
+	                                 * oracle's model of the exchange may be off */
+	bool blind;            /* PW_HIDDEN bytes were sent, or a PW_BROKEN PDU broke the
+	                        * oracle's framing: the oracle is no longer fed */
 	const struct sim_mem *mem;
 };
 
