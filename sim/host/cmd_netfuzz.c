@@ -6,7 +6,7 @@
  *                [--mutual USER:SECRET] [--rate CASES_PER_S] [--mutator NAME]
  *                [--case-timeout S] [--probe-timeout S] [--restart-wait S]
  *                [--out DIR] [--no-minimize] [--min-tests N] [--min-seconds S]
- *                [--replay FILE] [--show N] [--list] [-v]
+ *                [--stop-on-finding] [--replay FILE] [--show N] [--list] [-v]
  *
  * Loopback only (127.0.0.0/8, ::1), with no override: it breaks protocol
  * rules and writes to the LU on purpose. Writes a pattern to the
@@ -49,7 +49,7 @@ struct nf_opts {
 	uint64_t rate;
 	uint64_t min_tests, min_seconds;
 	uint64_t show;
-	bool minimize, list, have_show;
+	bool minimize, list, have_show, stop_on_finding;
 };
 
 struct finding {
@@ -73,7 +73,8 @@ static int nf_usage(const char *fmt, ...)
 	fputs("usage: isim netfuzz --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN [--seconds N | --cases N]\n"
 	      "         [--seed N] [--chap USER:SECRET] [--mutual USER:SECRET] [--rate CASES_PER_S]\n"
 	      "         [--mutator NAME] [--case-timeout S] [--probe-timeout S] [--restart-wait S] [--out DIR]\n"
-	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--replay FILE] [--show N] [--list] [-v]\n",
+	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--stop-on-finding] [--replay FILE]\n"
+	      "         [--show N] [--list] [-v]\n",
 		stderr);
 	return 2;
 }
@@ -111,10 +112,12 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 	o->out = "build/netfuzz";
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--list") == 0 || strcmp(a, "--no-minimize") == 0 || strcmp(a, "-v") == 0) {
+		if (strcmp(a, "--list") == 0 || strcmp(a, "--no-minimize") == 0 || strcmp(a, "-v") == 0 ||
+			strcmp(a, "--stop-on-finding") == 0) {
 			o->list |= a[2] == 'l';
 			o->minimize &= a[2] != 'n';
 			o->cfg.verbose |= a[1] == 'v';
+			o->stop_on_finding |= a[2] == 's';
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -314,7 +317,8 @@ int cmd_netfuzz(int argc, char **argv)
 	static struct nf_case c;
 	static struct nf_outcome out;
 	bool target_gone = false;
-	for (; (o.cases == 0 || n < o.cases) && pw_now_ns() < end && !target_gone; n++) {
+	for (; (o.cases == 0 || n < o.cases) && pw_now_ns() < end && !target_gone && !(o.stop_on_finding && nfound);
+		n++) {
 		sleep_until(t0 + fuzz_ns + n * NF_S / o.rate);
 		uint64_t ts = pw_now_ns();
 		nf_generate(&c, &o.cfg, n, o.only);
