@@ -286,7 +286,8 @@ static int parse_data(struct rd *r, struct nf_step *s, const char *v)
 		if (!parse_u64(count, NF_DATA_MAX, &n) || parse_hex(star + 1, &b, 1, 1) != 1)
 			return rd_err(r, "data=N*XX: N up to %u, XX one hex byte", NF_DATA_MAX);
 		nf_set_data(s, NULL, (uint32_t)n);
-		memset(s->data, b, (size_t)n);
+		if (n > 0)
+			memset(s->data, b, (size_t)n);
 		return 0;
 	}
 	size_t n = strlen(v) / 2;

@@ -364,7 +364,8 @@ static void g_scsi(struct nf_gen *g, unsigned conn, uint32_t imm_max)
 	if (w && imm_max > 0 && chance(g, 50)) {
 		uint32_t n = pick(g, 3) == 0 ? edge32(g) % (imm_max + 1) : (edtl < imm_max ? edtl : imm_max);
 		nf_set_data(s, NULL, n);
-		memset(s->data, 0x5c, n);
+		if (n > 0)
+			memset(s->data, 0x5c, n);
 	}
 }
 
