@@ -8,6 +8,7 @@
  * supervisor restarts it) and writes the pattern again.
  */
 #include <string.h>
+#include <time.h>
 
 #include "sim/host/netfuzz.h"
 
@@ -15,15 +16,20 @@
  * for it and write the pattern again; false if it does not come back. */
 static bool recover(const struct nf_config *cfg)
 {
+	/* A restarted target may listen before it is configured (tgtd, then
+	 * tgtadm): try the setup until the restart wait runs out. */
 	char why[512];
-	for (int tries = 0; tries < 2; tries++) {
+	uint64_t end = pw_now_ns() + cfg->restart_wait_ns;
+	do {
 		if (!nf_wait_back(cfg))
 			return false;
 		if (nf_setup(cfg, why, sizeof(why)) == 0)
 			return true;
 		if (cfg->verbose)
 			fprintf(stderr, "netfuzz: the target is not back yet: %s\n", why);
-	}
+		struct timespec ts = { 0, 200000000 };
+		nanosleep(&ts, NULL);
+	} while (pw_now_ns() < end);
 	return false;
 }
 
