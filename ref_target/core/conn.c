@@ -339,6 +339,15 @@ static enum rx_verdict conn_login_phase_header(struct conn *c, const uint8_t *hd
 void conn_login_pdu(struct conn *c, const struct rx *rx, bool data_ok)
 {
 	(void)data_ok; /* digests start after the last Login Response */
+#ifdef RT_PLANT_BUG_text_continue_wedge
+	/* Planted (sim/planted-bugs-net.txt): a Text exchange left open with
+	 * C=1 on any connection holds every login back, as a target-wide lock
+	 * held across a continued exchange would: the target accepts TCP and
+	 * never answers a login until that connection goes. */
+	for (const struct conn *o = c->eng->conns; o != NULL; o = o->next)
+		if (o != c && o->text != NULL && o->text->state == TEXTREQ_RECEIVING)
+			return;
+#endif
 	struct pdu req = { .ahs = NULL, .ahs_len = 0, .data = c->pdu_buf, .data_len = rx->dsl };
 	memcpy(req.bhs, rx->hdr, ISCSI_BHS_LEN);
 	struct pdu resp;

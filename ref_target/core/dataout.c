@@ -159,6 +159,13 @@ static int dataout_check(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 			return dataout_error(c, bhs, t, SC_DATA_PHASE_ERROR, "Data-Out with a wrong DataSN");
 		if (offset != r->offset + r->got)
 			return dataout_error(c, bhs, t, SC_DATA_OFFSET_ERROR, "Data-Out at a wrong offset");
+#ifdef RT_PLANT_BUG_dataout_burst_crash
+		/* Planted (sim/planted-bugs-net.txt): data past the R2T's burst
+		 * is copied without the check, the overflow class that killed
+		 * real targets; modelled as an immediate crash. */
+		if (len > r->len - r->got)
+			__builtin_trap();
+#endif
 		if (len > r->len - r->got || (final && r->got + len != r->len))
 			return dataout_error(c, bhs, t, SC_TOO_MUCH_WRITE_DATA, "Data-Out beyond the R2T's burst");
 	}

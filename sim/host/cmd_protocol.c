@@ -59,8 +59,8 @@ static bool parse_cred(const char *s, char sep, char *user, char *secret)
 		copy_str(secret, PS_CRED_MAX, m + 1, strlen(m + 1));
 }
 
-/* iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN; false with why. */
-static bool parse_url(const char *url, struct ps_target *t, struct ps_config *cfg, bool creds_ok, char *why,
+/* iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN; false with why (psuite.h). */
+bool ps_parse_url(const char *url, struct ps_target *t, struct ps_config *cfg, bool creds_ok, char *why,
 	size_t cap)
 {
 	memset(t, 0, sizeof(*t));
@@ -184,9 +184,9 @@ static int parse_proto_args(int argc, char **argv, struct proto_opts *o)
 	if (o->url == NULL)
 		return proto_usage("--url is required");
 	char why[256];
-	if (!parse_url(o->url, &o->cfg.t1, &o->cfg, true, why, sizeof(why)))
+	if (!ps_parse_url(o->url, &o->cfg.t1, &o->cfg, true, why, sizeof(why)))
 		return proto_usage("--url: %s", why);
-	if (o->url2 != NULL && !parse_url(o->url2, &o->cfg.t2, &o->cfg, false, why, sizeof(why)))
+	if (o->url2 != NULL && !ps_parse_url(o->url2, &o->cfg.t2, &o->cfg, false, why, sizeof(why)))
 		return proto_usage("--url2: %s", why);
 	o->cfg.have_t2 = o->url2 != NULL;
 	if (o->chap != NULL && !parse_cred(o->chap, ':', o->cfg.chap_user, o->cfg.chap_secret))

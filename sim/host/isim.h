@@ -93,5 +93,7 @@ int cmd_params(const struct opts *o);  /* cmd_shrink.c */
 int cmd_bench(const struct opts *o);   /* cmd_bench.c */
 /* cmd_protocol.c: the protocol suite against a real target; its own argv parser. */
 int cmd_protocol(int argc, char **argv);
+/* cmd_netfuzz.c: the network fuzzer against a real target; its own argv parser. */
+int cmd_netfuzz(int argc, char **argv);
 
 #endif

@@ -23,6 +23,9 @@
  *   isim protocol --url iscsi://HOST[:PORT]/IQN/LUN ...
  *            the iSCSI protocol suite against a real target over loopback
  *            TCP (host/cmd_protocol.c says the options; --list the tests)
+ *   isim netfuzz --url iscsi://HOST[:PORT]/IQN/LUN --seconds N ...
+ *            the network fuzzer against a live target on loopback
+ *            (host/cmd_netfuzz.c says the options; --list the mutators)
  * Every value is parsed whole (a number is all digits, in range) and a
  * file that cannot be written is an error. Exit status: 0 pass; 1 a world
  * failed or missed its expectation; 2 bad command line, or a file that
@@ -110,6 +113,9 @@ static void usage(FILE *f)
 		fprintf(f, "       %s\n", commands[i].usage);
 	fputs("       isim protocol --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN [--url2 URL] [--chap U:S] [--mutual U:S]\n"
 	      "                     [--test ID,...] [--seed N] [--timeout S] [--out DIR] [--allow-remote] [--list]\n",
+		f);
+	fputs("       isim netfuzz --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN --seconds N|--cases N [--seed N]\n"
+	      "                    [--chap U:S] [--mutual U:S] [--rate N] [--out DIR] [--replay FILE] [--list] ...\n",
 		f);
 	fputs("  --shard I/N runs the seeds s of A..B with (s - A) mod N == I - 1 (I counted from 1);\n"
 	      "  isim merge combines the shards' --results files into the report of the whole range.\n",
@@ -292,9 +298,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "protocol") == 0)
 		return cmd_protocol(argc, argv);
+	if (strcmp(argv[1], "netfuzz") == 0)
+		return cmd_netfuzz(argc, argv);
 	const struct command *c = find_cmd(argv[1]);
 	if (c == NULL)
-		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol)", argv[1]);
+		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol netfuzz)", argv[1]);
 	o.cmd = c->name;
 	o.bit = c->bit;
 	int rc = parse_args(argc, argv, &o);

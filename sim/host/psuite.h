@@ -168,6 +168,12 @@ void ps_cdb_rw10(struct ps_scsi *cmd, bool write, uint32_t lba, uint16_t blocks,
 /* Block size and count of the LU (READ CAPACITY(10)), cached; 0 or -1. */
 int ps_capacity(struct ps_ctx *c, struct ps_sess *s);
 
+/* ---- the command line (cmd_protocol.c; the network fuzzer too) ---- */
+/* iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN into t (USER%SECRET into
+ * cfg's CHAP when creds_ok); false with why. */
+bool ps_parse_url(const char *url, struct ps_target *t, struct ps_config *cfg, bool creds_ok, char *why,
+	size_t cap);
+
 /* ---- the catalogues ---- */
 extern const struct ps_test ps_tests_login[];
 extern const unsigned ps_tests_login_n;

@@ -120,7 +120,9 @@ void pw_close(struct pwire *w)
 /* Show bytes to the oracle and sort out whose fault an objection is. */
 static void oracle_feed(struct pwire *w, bool from_target, const uint8_t *p, size_t len, enum pw_mark mark)
 {
-	if (mark == PW_HIDDEN || len == 0)
+	if (mark == PW_HIDDEN)
+		w->blind = true;
+	if (w->blind || len == 0)
 		return;
 	if (w->target_fault[0] != '\0' || w->suite_fault[0] != '\0')
 		return; /* the oracle stops at its first objection */
@@ -128,11 +130,15 @@ static void oracle_feed(struct pwire *w, bool from_target, const uint8_t *p, siz
 		return;
 	if (from_target) {
 		snprintf(w->target_fault, sizeof(w->target_fault), "%s", w->oracle.why);
+		w->target_fault_after_broken = w->expected_faults > 0;
 	} else if (mark == PW_BROKEN) {
-		/* What the test broke on purpose; the oracle goes on watching. */
+		/* What the test broke on purpose; the oracle goes on watching,
+		 * unless the PDU broke its framing: then it can follow no more. */
 		w->expected_faults++;
 		w->oracle.violations = 0;
 		w->oracle.why[0] = '\0';
+		if (w->oracle.rx[0].state == IPDU_BROKEN)
+			w->blind = true;
 	} else {
 		snprintf(w->suite_fault, sizeof(w->suite_fault), "%s", w->oracle.why);
 	}

@@ -30,7 +30,9 @@
 enum pw_mark {
 	PW_CLEAN = 0, /* a PDU the rules allow: an initiator-side violation is a suite bug */
 	PW_BROKEN,    /* broken on purpose: the oracle may object; that is not the target's fault */
-	PW_HIDDEN,    /* not shown to the oracle at all (bytes that break framing) */
+	PW_HIDDEN,    /* not shown to the oracle at all (bytes that break framing); the
+	               * oracle then watches nothing more on this wire: the target's
+	               * answers follow a stream it no longer knows */
 };
 
 enum pw_rx {
@@ -72,6 +74,10 @@ struct pwire {
 	char target_fault[600]; /* the target's first violation, "" while none */
 	char suite_fault[600];  /* our own unmarked violation (a bug of the suite) */
 	unsigned expected_faults; /* oracle objections to PW_BROKEN PDUs */
+	bool target_fault_after_broken; /* target_fault came after such an objection: the
+	                                 * oracle's model of the exchange may be off */
+	bool blind;            /* PW_HIDDEN bytes were sent, or a PW_BROKEN PDU broke the
+	                        * oracle's framing: the oracle is no longer fed */
 	const struct sim_mem *mem;
 };
 

@@ -466,6 +466,10 @@ bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t l
 	int d = from_target ? DIR_TGT : DIR_INI;
 	struct ipdu_rx *rx = &o->rx[d];
 	while (len > 0 && o->violations == 0) {
+		/* Framing lost earlier (an objection its owner chose to pass
+		 * over, host/pwire): the framer takes no byte any more. */
+		if (rx->state == IPDU_BROKEN)
+			return fail(o, "%s byte stream can no longer be framed", from_target ? "target" : "initiator");
 		size_t used;
 		enum ipdu_rx_result r = ipdu_rx_feed(rx, p, len, &used);
 		p += used;

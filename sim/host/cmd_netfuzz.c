@@ -1,0 +1,365 @@
+/* host/cmd_netfuzz: `isim netfuzz`, the network fuzzer's command line and
+ * run loop (host/netfuzz.h; fuzz/README.md, "Network fuzzer").
+ *
+ *   isim netfuzz --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN
+ *                [--seconds N | --cases N] [--seed N] [--chap USER:SECRET]
+ *                [--mutual USER:SECRET] [--rate CASES_PER_S] [--mutator NAME]
+ *                [--case-timeout S] [--probe-timeout S] [--restart-wait S]
+ *                [--out DIR] [--no-minimize] [--min-tests N] [--min-seconds S]
+ *                [--stop-on-finding] [--replay FILE] [--show N] [--list] [-v]
+ *
+ * Loopback only (127.0.0.0/8, ::1), with no override: it breaks protocol
+ * rules and writes to the LU on purpose. Writes a pattern to the
+ * protected blocks, then runs cases (seed, 0), (seed, 1), ... at most
+ * --rate a second until --seconds or --cases run out. A case whose
+ * outcome is not ok is a finding: the first of each (class, mutator) is
+ * saved as DIR/finding-K-CLASS-MUTATOR.orig.case, run again, minimized
+ * into DIR/finding-K-CLASS-MUTATOR.case, its detail and PDUs in .log.
+ * Ends with "netfuzz: N cases in S s, F findings"; exit 0 when F is 0, 1
+ * when not, 2 for a bad command line or a target it cannot set up.
+ * --replay FILE runs that one case: exit 0 when its outcome is the
+ * file's `expect` (ok when it has none). --show N prints case N of the
+ * run (seed, URL, --mutator) as a file, sending nothing.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "sim/host/isim.h"
+#include "sim/host/netfuzz.h"
+
+#define NF_RATE_DEFAULT 20u           /* cases a second at most */
+#define NF_RATE_MAX 1000u
+#define NF_CASE_TIMEOUT_S 10u
+#define NF_PROBE_TIMEOUT_S 3u
+#define NF_RESTART_WAIT_S 10u
+#define NF_MIN_TESTS_DEFAULT 150u
+#define NF_MIN_SECONDS_DEFAULT 120u
+#define NF_FINDINGS_MAX 64u           /* distinct (class, mutator) findings kept */
+#define NF_SECONDS_MAX (7u * 24u * 3600u)
+#define NF_S 1000000000ull
+
+struct nf_opts {
+	struct nf_config cfg;
+	const char *url, *chap, *mutual, *out, *replay, *only;
+	uint64_t seconds, cases;
+	uint64_t rate;
+	uint64_t min_tests, min_seconds;
+	uint64_t show;
+	bool minimize, list, have_show, stop_on_finding;
+};
+
+struct finding {
+	enum nf_class cls;
+	const char *mutator;
+	uint64_t first_case, seen;
+	char file[4096];
+	unsigned steps;
+	bool minimized, flaky;
+};
+
+static int nf_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int nf_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("isim netfuzz: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	fputs("usage: isim netfuzz --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN [--seconds N | --cases N]\n"
+	      "         [--seed N] [--chap USER:SECRET] [--mutual USER:SECRET] [--rate CASES_PER_S]\n"
+	      "         [--mutator NAME] [--case-timeout S] [--probe-timeout S] [--restart-wait S] [--out DIR]\n"
+	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--stop-on-finding] [--replay FILE]\n"
+	      "         [--show N] [--list] [-v]\n",
+		stderr);
+	return 2;
+}
+
+static bool split_cred(const char *s, char *user, char *secret)
+{
+	const char *m = strchr(s, ':');
+	if (m == NULL || m == s || m[1] == '\0' || (size_t)(m - s) >= PS_CRED_MAX || strlen(m + 1) >= PS_CRED_MAX)
+		return false;
+	memcpy(user, s, (size_t)(m - s));
+	user[m - s] = '\0';
+	strcpy(secret, m + 1);
+	return true;
+}
+
+static int number(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *e;
+	errno = 0;
+	unsigned long long n = strtoull(v, &e, 10);
+	if (*v == '\0' || *v == '-' || *e != '\0' || errno != 0 || n < lo || n > hi)
+		return nf_usage("%s '%s': a whole number %llu..%llu", opt, v, (unsigned long long)lo, (unsigned long long)hi);
+	*out = n;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct nf_opts *o)
+{
+	uint64_t case_s = NF_CASE_TIMEOUT_S, probe_s = NF_PROBE_TIMEOUT_S, restart_s = NF_RESTART_WAIT_S;
+	o->cfg.seed = 1;
+	o->rate = NF_RATE_DEFAULT;
+	o->min_tests = NF_MIN_TESTS_DEFAULT;
+	o->min_seconds = NF_MIN_SECONDS_DEFAULT;
+	o->minimize = true;
+	o->out = "build/netfuzz";
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--list") == 0 || strcmp(a, "--no-minimize") == 0 || strcmp(a, "-v") == 0 ||
+			strcmp(a, "--stop-on-finding") == 0) {
+			o->list |= a[2] == 'l';
+			o->minimize &= a[2] != 'n';
+			o->cfg.verbose |= a[1] == 'v';
+			o->stop_on_finding |= a[2] == 's';
+			continue;
+		}
+		if (i + 1 >= argc)
+			return nf_usage("%s: unknown option or missing value", a);
+		const char *v = argv[++i];
+		int rc = 0;
+		if (strcmp(a, "--url") == 0)
+			o->url = v;
+		else if (strcmp(a, "--chap") == 0)
+			o->chap = v;
+		else if (strcmp(a, "--mutual") == 0)
+			o->mutual = v;
+		else if (strcmp(a, "--out") == 0)
+			o->out = v;
+		else if (strcmp(a, "--replay") == 0)
+			o->replay = v;
+		else if (strcmp(a, "--mutator") == 0)
+			o->only = v;
+		else if (strcmp(a, "--seed") == 0)
+			rc = number(a, v, 0, UINT64_MAX, &o->cfg.seed);
+		else if (strcmp(a, "--seconds") == 0)
+			rc = number(a, v, 1, NF_SECONDS_MAX, &o->seconds);
+		else if (strcmp(a, "--cases") == 0)
+			rc = number(a, v, 1, UINT32_MAX, &o->cases);
+		else if (strcmp(a, "--rate") == 0)
+			rc = number(a, v, 1, NF_RATE_MAX, &o->rate);
+		else if (strcmp(a, "--case-timeout") == 0)
+			rc = number(a, v, 1, 600, &case_s);
+		else if (strcmp(a, "--probe-timeout") == 0)
+			rc = number(a, v, 1, 600, &probe_s);
+		else if (strcmp(a, "--restart-wait") == 0)
+			rc = number(a, v, 0, 3600, &restart_s);
+		else if (strcmp(a, "--min-tests") == 0)
+			rc = number(a, v, 1, 100000, &o->min_tests);
+		else if (strcmp(a, "--min-seconds") == 0)
+			rc = number(a, v, 1, 86400, &o->min_seconds);
+		else if (strcmp(a, "--show") == 0 && (o->have_show = true))
+			rc = number(a, v, 0, UINT32_MAX, &o->show);
+		else
+			return nf_usage("unknown option '%s'", a);
+		if (rc != 0)
+			return rc;
+	}
+	o->cfg.case_timeout_ns = case_s * NF_S;
+	o->cfg.probe_timeout_ns = probe_s * NF_S;
+	o->cfg.restart_wait_ns = restart_s * NF_S;
+	if (o->list)
+		return 0;
+	if (o->url == NULL)
+		return nf_usage("--url is required");
+	char why[256];
+	if (!ps_parse_url(o->url, &o->cfg.ps.t1, &o->cfg.ps, true, why, sizeof(why)))
+		return nf_usage("--url: %s", why);
+	if (!pw_is_loopback(o->cfg.ps.t1.host))
+		return nf_usage("%s is not a loopback address: the network fuzzer talks only to 127.0.0.0/8 or ::1, "
+				"with no override (run the target in a private network namespace, fuzz/README.md)",
+			o->cfg.ps.t1.host);
+	if (o->chap != NULL && !split_cred(o->chap, o->cfg.ps.chap_user, o->cfg.ps.chap_secret))
+		return nf_usage("--chap: USER:SECRET");
+	if (o->mutual != NULL && !split_cred(o->mutual, o->cfg.ps.mutual_user, o->cfg.ps.mutual_secret))
+		return nf_usage("--mutual: USER:SECRET");
+	if (o->mutual != NULL && o->cfg.ps.chap_user[0] == '\0')
+		return nf_usage("--mutual needs --chap");
+	if (o->only != NULL) {
+		bool found = false;
+		for (unsigned i = 0; i < nf_mutators_n; i++)
+			found |= strcmp(o->only, nf_mutators[i].name) == 0;
+		if (!found)
+			return nf_usage("--mutator %s: no such mutator (isim netfuzz --list)", o->only);
+	}
+	if (o->replay == NULL && !o->have_show && o->seconds == 0 && o->cases == 0)
+		return nf_usage("--seconds or --cases is required");
+	o->cfg.ps.allow_remote = false;
+	return 0;
+}
+
+static void sleep_until(uint64_t t_ns)
+{
+	uint64_t now = pw_now_ns();
+	if (now >= t_ns)
+		return;
+	struct timespec ts = { (time_t)((t_ns - now) / NF_S), (long)((t_ns - now) % NF_S) };
+	nanosleep(&ts, NULL);
+}
+
+static void write_log(const char *path, const struct nf_case *c, const struct nf_outcome *out)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return;
+	fprintf(f, "class %s\nmutator %s\nseed %llu case %llu\ndetail %s\nPDUs (-> to the target, <- from it):\n%s",
+		nf_class_name(out->cls), c->mutator, (unsigned long long)c->seed, (unsigned long long)c->index,
+		out->detail, out->pdus);
+	fclose(f);
+}
+
+/* A new finding: save, confirm, minimize, save again. */
+static void keep_finding(const struct nf_opts *o, struct finding *fd, unsigned k, struct nf_case *c,
+	const struct nf_outcome *first)
+{
+	char base[4000], path[4096];
+	snprintf(base, sizeof(base), "%s/finding-%u-%s-%s", o->out, k, nf_class_name(fd->cls), c->mutator);
+	snprintf(c->expect, sizeof(c->expect), "%s", nf_class_name(fd->cls));
+	snprintf(path, sizeof(path), "%s.orig.case", base);
+	nf_case_save(c, path);
+	snprintf(path, sizeof(path), "%s.log", base);
+	write_log(path, c, first);
+	snprintf(fd->file, sizeof(fd->file), "%s.orig.case", base);
+	fd->steps = c->n;
+	if (!o->minimize)
+		return;
+	static struct nf_outcome again;
+	if (nf_try(&o->cfg, c, &again) != fd->cls) {
+		fd->flaky = true;
+		printf("  did not show again (%s: %s): kept unminimized\n", nf_class_name(again.cls), again.detail);
+		return;
+	}
+	static struct nf_case m;
+	nf_case_copy(&m, c);
+	struct nf_min_stats st;
+	nf_minimize(&o->cfg, &m, fd->cls, (unsigned)o->min_tests, pw_now_ns() + o->min_seconds * NF_S, &st);
+	snprintf(path, sizeof(path), "%s.case", base);
+	nf_case_save(&m, path);
+	snprintf(fd->file, sizeof(fd->file), "%s", path);
+	fd->steps = m.n;
+	fd->minimized = true;
+	printf("  minimized: %u -> %u steps, %llu -> %llu data bytes, %u runs: %s\n", st.steps_before, st.steps_after,
+		(unsigned long long)st.bytes_before, (unsigned long long)st.bytes_after, st.tests, path);
+	nf_case_free(&m);
+}
+
+static int replay(const struct nf_opts *o)
+{
+	static struct nf_case c;
+	char why[512];
+	if (nf_case_load(&c, o->replay, why, sizeof(why)) != 0) {
+		fprintf(stderr, "isim netfuzz: %s\n", why);
+		return 2;
+	}
+	if (nf_setup(&o->cfg, why, sizeof(why)) != 0) {
+		fprintf(stderr, "isim netfuzz: %s\n", why);
+		nf_case_free(&c);
+		return 2;
+	}
+	uint64_t t0 = pw_now_ns();
+	static struct nf_outcome out;
+	nf_run(&o->cfg, &c, &out);
+	enum nf_class want = NF_OK;
+	if (c.expect[0] != '\0')
+		nf_class_parse(c.expect, &want);
+	printf("replay %s: %s%s%s (expected %s)\n", o->replay, nf_class_name(out.cls), out.detail[0] ? ": " : "",
+		out.detail, nf_class_name(want));
+	if (out.cls != NF_OK && o->cfg.verbose)
+		printf("%s", out.pdus);
+	printf("netfuzz: 1 cases in %.1f s, %u findings\n", (double)(pw_now_ns() - t0) / 1e9, out.cls != NF_OK);
+	nf_case_free(&c);
+	return out.cls == want ? 0 : 1;
+}
+
+int cmd_netfuzz(int argc, char **argv)
+{
+	static struct nf_opts o;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows as it happens, also through a pipe */
+	int rc = parse_args(argc, argv, &o);
+	if (rc != 0)
+		return rc;
+	if (o.list) {
+		for (unsigned i = 0; i < nf_mutators_n; i++)
+			printf("%-16s weight %2u  %s\n", nf_mutators[i].name, nf_mutators[i].weight, nf_mutators[i].what);
+		return 0;
+	}
+	if (o.have_show) { /* the case the run would send as case N, as its file */
+		static struct nf_case c;
+		nf_generate(&c, &o.cfg, o.show, o.only);
+		nf_case_write(&c, stdout);
+		nf_case_free(&c);
+		return 0;
+	}
+	if (mkdir(o.out, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "isim netfuzz: --out %s: %s\n", o.out, strerror(errno));
+		return 2;
+	}
+	if (o.replay != NULL)
+		return replay(&o);
+	char why[512];
+	if (nf_setup(&o.cfg, why, sizeof(why)) != 0) {
+		fprintf(stderr, "isim netfuzz: cannot set up the target: %s\n", why);
+		return 2;
+	}
+	printf("netfuzz: %s:%u %s LUN %llu, seed %llu, at most %llu cases/s; findings go to %s/\n",
+		o.cfg.ps.t1.host, o.cfg.ps.t1.port, o.cfg.ps.t1.iqn, (unsigned long long)o.cfg.ps.t1.lun,
+		(unsigned long long)o.cfg.seed, (unsigned long long)o.rate, o.out);
+	static struct finding found[NF_FINDINGS_MAX];
+	unsigned nfound = 0;
+	uint64_t t0 = pw_now_ns(), end = o.seconds ? t0 + o.seconds * NF_S : UINT64_MAX, n = 0, fuzz_ns = 0;
+	uint64_t per_class[NF_CLASS_COUNT] = { 0 };
+	static struct nf_case c;
+	static struct nf_outcome out;
+	bool target_gone = false;
+	for (; (o.cases == 0 || n < o.cases) && pw_now_ns() < end && !target_gone && !(o.stop_on_finding && nfound);
+		n++) {
+		sleep_until(t0 + fuzz_ns + n * NF_S / o.rate);
+		uint64_t ts = pw_now_ns();
+		nf_generate(&c, &o.cfg, n, o.only);
+		enum nf_class cls = nf_try(&o.cfg, &c, &out);
+		per_class[cls]++;
+		if (cls != NF_OK) {
+			unsigned k = 0;
+			while (k < nfound && !(found[k].cls == cls && strcmp(found[k].mutator, c.mutator) == 0))
+				k++;
+			if (k < nfound) {
+				found[k].seen++;
+			} else if (nfound < NF_FINDINGS_MAX) {
+				struct finding *fd = &found[nfound++];
+				*fd = (struct finding){ .cls = cls, .mutator = c.mutator, .first_case = n, .seen = 1 };
+				printf("FINDING %s (%s) case %llu: %s\n", nf_class_name(cls), c.mutator, (unsigned long long)n,
+					out.detail);
+				uint64_t tm = pw_now_ns();
+				keep_finding(&o, fd, nfound, &c, &out);
+				fuzz_ns += pw_now_ns() - tm; /* the rate applies to fuzzing, not minimizing */
+			}
+			if (cls > NF_PROTOCOL && strstr(out.detail, "did not come back") != NULL) {
+				printf("netfuzz: the target did not come back within --restart-wait: stopping\n");
+				target_gone = true;
+			}
+		}
+		nf_case_free(&c);
+		if (o.cfg.verbose)
+			fprintf(stderr, "case %llu %s: %s %.3fs\n%s", (unsigned long long)n, c.mutator, nf_class_name(cls),
+				(double)(pw_now_ns() - ts) / 1e9, out.pdus);
+	}
+	double secs = (double)(pw_now_ns() - t0) / 1e9;
+	printf("outcomes:");
+	for (unsigned i = 0; i < NF_CLASS_COUNT; i++)
+		if (per_class[i])
+			printf(" %s %llu", nf_class_name((enum nf_class)i), (unsigned long long)per_class[i]);
+	printf("\n");
+	for (unsigned k = 0; k < nfound; k++)
+		printf("  finding %u: %s (%s), first at case %llu, seen %llu times, %u steps%s: %s\n", k + 1,
+			nf_class_name(found[k].cls), found[k].mutator, (unsigned long long)found[k].first_case,
+			(unsigned long long)found[k].seen, found[k].steps,
+			found[k].minimized ? " minimized" : found[k].flaky ? " (did not show again)" : "", found[k].file);
+	printf("netfuzz: %llu cases in %.1f s, %u findings\n", (unsigned long long)n, secs, nfound);
+	return nfound == 0 && !target_gone ? 0 : 1;
+}

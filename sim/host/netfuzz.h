@@ -1,0 +1,191 @@
+/* host/netfuzz: the network fuzzer (`isim netfuzz`): stateful, replayable
+ * fuzzing of a live iSCSI target over loopback TCP, built on the
+ * simulator's initiator (PDU codec, login, CHAP) and watched by its
+ * protocol oracle (host/pwire, host/psuite helpers).
+ *
+ * A case is a list of steps (struct nf_step) on up to NF_CONNS_MAX
+ * connections: connect, log in legitimately (whole or the first N
+ * exchanges), send a PDU whose fields are literal except those the step
+ * asks to fill from the live connection (CmdSN, ExpStatSN, the last R2T's
+ * TTT and offset ...: enum nf_fix), send raw bytes, wait for answers,
+ * open a flood of connections, close. The generator (nf_gen.c, a table of
+ * mutators) draws cases from (seed, case number) alone; the executor
+ * (nf_exec.c) runs one and probes the target's liveness; the minimizer
+ * (nf_min.c) shrinks a finding; the text format (nf_case.c, fuzz/README.md
+ * "Network fuzzer") writes and reads cases. Same seed and URL, same target
+ * answers: same bytes. Owns each case's step data (malloc).
+ */
+#ifndef SIM_HOST_NETFUZZ_H
+#define SIM_HOST_NETFUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/base/rng.h"
+#include "sim/host/psuite.h"
+
+#define NF_CONNS_MAX PS_SESS_MAX     /* connections one case drives */
+#define NF_STEPS_MAX 96u              /* steps in one case */
+#define NF_DATA_MAX (256u * 1024u)    /* data of one step (a PDU's segment or raw bytes) */
+#define NF_FLOOD_MAX 32u              /* extra connections one flood step holds */
+#define NF_RECV_MS_MAX 2000u          /* one recv step waits at most this long */
+#define NF_LINE_MAX (2u * NF_DATA_MAX + 512u) /* one line of a case file */
+/* The blocks the fuzzer writes a known pattern to at start and never
+ * writes again (every generated write avoids them): the liveness probe
+ * reads them back. The LU must have NF_PROTECT_LBA + NF_PROTECT_BLOCKS. */
+#define NF_PROTECT_LBA 4096u
+#define NF_PROTECT_BLOCKS 8u
+#define NF_INITIATOR "iqn.2026-12.org.iscsi-sim:netfuzz"
+#define NF_INITIATOR_B "iqn.2026-12.org.iscsi-sim:netfuzz-b" /* a second initiator */
+#define NF_INITIATOR_PROBE "iqn.2026-12.org.iscsi-sim:netfuzz-probe"
+
+enum nf_op {
+	NF_CONNECT = 0, /* TCP connect conn; isid, cid, itt, cmdsn are the connection's numbers */
+	NF_LOGIN,       /* legitimate Normal login (ilogin): arg exchanges at most (0: to full feature phase);
+	                 * discovery sessions and broken logins are NF_PDU steps */
+	NF_PDU,         /* bhs (fixed up per fix) + data, sealed with the negotiated digests */
+	NF_RAW,         /* data as it is: bytes that may break framing (hidden from the oracle) */
+	NF_RECV,        /* take the target's answers for up to arg ms (stops when it closes) */
+	NF_CLOSE,       /* close conn */
+	NF_FLOOD,       /* open arg more connections (logged in when flags has NF_FLOOD_LOGIN), held to the end */
+	NF_OP_COUNT,
+};
+
+/* Fields of an NF_PDU's BHS filled from the connection as it is sent;
+ * every other byte is sent as written. */
+enum nf_fix {
+	NF_FIX_CMDSN = 1u << 0,     /* the session's CmdSN (advanced unless immediate or Data-Out/SNACK) */
+	NF_FIX_EXPSTATSN = 1u << 1,
+	NF_FIX_ITT_NEW = 1u << 2,   /* a fresh ITT (a SCSI Command's is remembered as the last task) */
+	NF_FIX_ITT_LAST = 1u << 3,  /* the last task's ITT (Data-Out for it); a Text Request: the
+	                             * ITT of the Text exchange it continues */
+	NF_FIX_LUN = 1u << 4,       /* the URL's LUN */
+	NF_FIX_TTT_R2T = 1u << 5,   /* the last R2T's Target Transfer Tag */
+	NF_FIX_OFF_R2T = 1u << 6,   /* BufferOffset += the last R2T's offset (the field is a delta) */
+	NF_FIX_TTT_TEXT = 1u << 7,  /* the last Text Response's TTT */
+	NF_FIX_RTT = 1u << 8,       /* TMF: Referenced Task Tag and RefCmdSN of the last task */
+	NF_FIX_LOGIN = 1u << 9,     /* Login: ISID, TSIH, CID, the login's ITT */
+	NF_FIX_DSL = 1u << 10,      /* DataSegmentLength = the data's length (else as written: framing may break) */
+	NF_FIX_ALL = (1u << 11) - 1,
+};
+
+/* NF_LOGIN and NF_FLOOD flags. */
+enum nf_login_flag {
+	NF_LOGIN_UNSOL = 1u << 0,     /* offer InitialR2T=No (unsolicited Data-Out) */
+	NF_LOGIN_NOIMM = 1u << 1,     /* ImmediateData=No */
+	NF_LOGIN_JOIN = 1u << 2,      /* join conn arg2's session (its TSIH: MC/S, §6.3.4) */
+	NF_LOGIN_OTHER = 1u << 3,     /* as the second initiator (NF_INITIATOR_B) */
+	NF_FLOOD_LOGIN = 1u << 4,     /* flood: log each connection in (many sessions, one initiator) */
+};
+
+struct nf_step {
+	enum nf_op op;
+	uint8_t conn;
+	uint32_t fix;     /* NF_PDU: enum nf_fix */
+	uint32_t flags;   /* NF_LOGIN, NF_FLOOD: enum nf_login_flag */
+	uint32_t arg;     /* NF_LOGIN: exchanges; NF_RECV: ms; NF_FLOOD: connections */
+	uint32_t arg2;    /* NF_LOGIN with NF_LOGIN_JOIN: the connection joined */
+	uint8_t isid[6];  /* NF_CONNECT, NF_FLOOD (the first; the next ones count up) */
+	uint16_t cid;     /* NF_CONNECT */
+	uint32_t itt, cmdsn; /* NF_CONNECT: the first ITT and CmdSN */
+	uint8_t bhs[ISCSI_BHS_LEN]; /* NF_PDU */
+	uint8_t *data;    /* NF_PDU, NF_RAW: malloc'd, len bytes */
+	uint32_t len;
+};
+
+struct nf_case {
+	uint64_t seed, index;
+	const char *mutator;     /* the generator's name for it (a static string or "replay") */
+	char expect[32];         /* the outcome a saved finding showed ("" for none) */
+	struct nf_step steps[NF_STEPS_MAX];
+	unsigned n;
+};
+
+/* What a case (and the probe after it) shows, worst last: a finding is
+ * every class but NF_OK. */
+enum nf_class {
+	NF_OK = 0,
+	NF_PROTOCOL, /* the oracle saw the target break an RFC 7143 rule on the case's connections */
+	NF_DEGRADED, /* the probe's login is refused or its commands fail */
+	NF_DATA,     /* the protected blocks read back changed */
+	NF_HANG,     /* the probe logs in, a command is never answered */
+	NF_WEDGE,    /* the target accepts TCP but never answers the probe's login */
+	NF_CRASH,    /* the target refuses connections (the process is gone) */
+	NF_CLASS_COUNT,
+};
+const char *nf_class_name(enum nf_class c);
+bool nf_class_parse(const char *s, enum nf_class *out);
+
+/* A run's fixed settings. */
+struct nf_config {
+	struct ps_config ps;          /* target, CHAP; allow_remote is always false */
+	uint64_t seed;
+	uint64_t case_timeout_ns;     /* a case's wires never wait past this */
+	uint64_t probe_timeout_ns;    /* the probe's login and commands: an answer within this */
+	uint64_t restart_wait_ns;     /* after a crash: wait this long for a supervisor to restart the target */
+	bool verbose;
+};
+
+/* The outcome of one case. */
+struct nf_outcome {
+	enum nf_class cls;
+	char detail[PS_DETAIL_MAX];
+	char pdus[8192];             /* the case's PDU log when a finding (pw_log_text) */
+};
+
+/* ---- nf_case.c: cases and their files ---- */
+void nf_case_init(struct nf_case *c, uint64_t seed, uint64_t index, const char *mutator);
+void nf_case_free(struct nf_case *c);
+/* A deep copy (data duplicated). */
+void nf_case_copy(struct nf_case *dst, const struct nf_case *src);
+/* A new step at the end (NULL when the case is full: the generator stops adding). */
+struct nf_step *nf_add(struct nf_case *c, enum nf_op op, unsigned conn);
+/* The step's data: a copy of len bytes (p NULL: zeros). */
+void nf_set_data(struct nf_step *s, const void *p, uint32_t len);
+/* Write the case as text (the format in fuzz/README.md); 0 or -1. */
+int nf_case_write(const struct nf_case *c, FILE *f);
+int nf_case_save(const struct nf_case *c, const char *path);
+/* Read a case file; 0, or -1 with why naming the line. */
+int nf_case_load(struct nf_case *c, const char *path, char *why, size_t cap);
+
+/* ---- nf_gen.c: the generator ---- */
+struct nf_gen; /* a case being drawn: the case, its stream, the configuration */
+struct nf_mutator {
+	const char *name;
+	const char *what;
+	unsigned weight;
+	void (*gen)(struct nf_gen *g); /* appends the case's steps */
+};
+extern const struct nf_mutator nf_mutators[];
+extern const unsigned nf_mutators_n;
+/* Case index of the run with cfg->seed, drawn from the stream
+ * (seed, "netfuzz.case", index) alone; only is a mutator name or NULL. */
+void nf_generate(struct nf_case *c, const struct nf_config *cfg, uint64_t index, const char *only);
+
+/* ---- nf_exec.c: running cases against the target ---- */
+/* Write the known pattern to the protected blocks (at start and after a
+ * restart); 0, or -1 with why. */
+int nf_setup(const struct nf_config *cfg, char *why, size_t cap);
+/* Run one case, then the liveness probe (while the case's connections
+ * are still open), then close them. */
+void nf_run(const struct nf_config *cfg, const struct nf_case *c, struct nf_outcome *out);
+/* After a crash: wait for the target to listen again; true if it did. */
+bool nf_wait_back(const struct nf_config *cfg);
+
+/* ---- nf_min.c: shrinking a finding ---- */
+struct nf_min_stats {
+	unsigned tests;
+	unsigned steps_before, steps_after;
+	uint64_t bytes_before, bytes_after;
+};
+/* Shrink c (in place) to a shorter case that still shows class want:
+ * delta debugging over steps, then over each step's data bytes; at most
+ * tests_max runs and until deadline_ns. */
+void nf_minimize(const struct nf_config *cfg, struct nf_case *c, enum nf_class want, unsigned tests_max,
+	uint64_t deadline_ns, struct nf_min_stats *st);
+/* One run of c, retried once if the target had to restart: its class. */
+enum nf_class nf_try(const struct nf_config *cfg, const struct nf_case *c, struct nf_outcome *out);
+
+#endif

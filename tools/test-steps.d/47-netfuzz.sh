@@ -1,0 +1,8 @@
+# 47-netfuzz.sh: the network fuzzer's share of `make test` (sourced by
+# tools/test.sh, which defines `step`).
+#   netfuzz-build  the planted-bug reftargets it must find (sim/planted-bugs-net.txt)
+#   netfuzz        isim netfuzz against reftarget (25 s, no finding), finds
+#                  and minimizes each planted bug, replays a saved finding,
+#                  refuses a non-loopback URL (sim/tests/netfuzz.sh)
+step netfuzz-build make --no-print-directory BUILD="$BUILD" netfuzz-bugs
+step netfuzz tools/netns-run.sh sim/tests/netfuzz.sh "$BUILD"
