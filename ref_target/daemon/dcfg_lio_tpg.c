@@ -300,10 +300,11 @@ static int load_lun_alua(struct lio *l, json_t *lun, long so, long long tag)
 	json_t *groups = json_object_get(json_array_get(json_object_get(l->root, "storage_objects"), (size_t)so),
 					 "alua_tpgs");
 	json_t *g = NULL;
-	for (size_t k = 0; k < json_array_size(groups); k++)
-		if (json_is_object(json_array_get(groups, k)) &&
-		    json_equal(json_object_get(json_array_get(groups, k), "name"), json_string(group)))
+	for (size_t k = 0; k < json_array_size(groups); k++) {
+		const char *name = json_string_value(json_object_get(json_array_get(groups, k), "name"));
+		if (name && strcmp(name, group) == 0)
 			g = json_array_get(groups, k);
+	}
 	if (g == NULL && strcmp(group, "default_tg_pt_gp") != 0) {
 		lio_enter_key(l, "alua_tg_pt_gp_name");
 		return lio_fail(l, "no ALUA group '%s' in storage_objects[%ld].alua_tpgs", group, so);
