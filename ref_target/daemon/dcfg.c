@@ -130,6 +130,59 @@ int dcfg_parse_size(const char *s, uint64_t *out)
 	return -1;
 }
 
+int dcfg_alias_add(struct dcfg *d, const char *ours, const char *theirs,
+		   const struct dcfg_alias_leaf *leaves)
+{
+	struct dcfg_alias *a = dcfg_alloc(d, sizeof(*a));
+	if (a == NULL || (a->ours = dcfg_strdup(d, ours)) == NULL ||
+	    (a->theirs = dcfg_strdup(d, theirs)) == NULL)
+		return -1;
+	a->leaves = leaves;
+	a->next = d->aliases;
+	d->aliases = a;
+	return 0;
+}
+
+/* Does a path component end at c? */
+static bool path_boundary(char c)
+{
+	return c == '\0' || c == '.' || c == '[';
+}
+
+/* Our path as the file names it: the longest alias prefix, then the
+ * longest leaf of that alias. Unaliased paths stay as they are. */
+static void alias_path(const struct dcfg *d, const char *path, char *out, size_t cap)
+{
+	const struct dcfg_alias *best = NULL;
+	size_t best_len = 0;
+	for (const struct dcfg_alias *a = d->aliases; a; a = a->next) {
+		size_t n = strlen(a->ours);
+		if ((best == NULL || n > best_len) && strncmp(path, a->ours, n) == 0 &&
+		    path_boundary(path[n])) {
+			best = a;
+			best_len = n;
+		}
+	}
+	if (best == NULL) {
+		snprintf(out, cap, "%s", path);
+		return;
+	}
+	const char *rest = path + best_len;
+	const struct dcfg_alias_leaf *leaf = NULL;
+	size_t leaf_len = 0;
+	for (const struct dcfg_alias_leaf *l = best->leaves; rest[0] == '.' && l && l->ours; l++) {
+		size_t n = strlen(l->ours);
+		if (n > leaf_len && strncmp(rest + 1, l->ours, n) == 0 && path_boundary(rest[1 + n])) {
+			leaf = l;
+			leaf_len = n;
+		}
+	}
+	if (leaf)
+		snprintf(out, cap, "%s.%s%s", best->theirs, leaf->theirs, rest + 1 + leaf_len);
+	else
+		snprintf(out, cap, "%s%s", best->theirs, rest);
+}
+
 void dcfg_explain(const struct dcfg *d, const char *path_why, char *out, size_t out_len)
 {
 	const char *source = d->source ? d->source : "config";
@@ -144,6 +197,13 @@ void dcfg_explain(const struct dcfg *d, const char *path_why, char *out, size_t 
 		n = sizeof(path) - 1;
 	memcpy(path, path_why, n);
 	path[n] = '\0';
+	if (d->aliases) {
+		char theirs[DCFG_PATH_MAX];
+		alias_path(d, path, theirs, sizeof(theirs));
+		snprintf(out, out_len, "%s:%u: %s%s", source, dcfg_locate(d->text, d->text_len, theirs),
+			 theirs, sep);
+		return;
+	}
 	snprintf(out, out_len, "%s:%u: %s", source, dcfg_locate(d->text, d->text_len, path), path_why);
 }
 
@@ -156,7 +216,24 @@ int dcfg_validate(const struct dcfg *d, char *err, size_t err_len)
 	return -1;
 }
 
+typedef int (*dcfg_text_loader)(struct dcfg *d, const char *source, const char *text, size_t len,
+				char *err, size_t err_len);
+
+static int load_file_with(struct dcfg *d, const char *path, dcfg_text_loader loader, char *err,
+			  size_t err_len);
+
 int dcfg_load_file(struct dcfg *d, const char *path, char *err, size_t err_len)
+{
+	return load_file_with(d, path, dcfg_load_json, err, err_len);
+}
+
+int dcfg_load_lio_file(struct dcfg *d, const char *path, char *err, size_t err_len)
+{
+	return load_file_with(d, path, dcfg_load_lio, err, err_len);
+}
+
+static int load_file_with(struct dcfg *d, const char *path, dcfg_text_loader loader, char *err,
+			  size_t err_len)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
@@ -179,7 +256,7 @@ int dcfg_load_file(struct dcfg *d, const char *path, char *err, size_t err_len)
 		else if (fread(text, 1, len, f) != len)
 			snprintf(err, err_len, "%s: read error", path);
 		else
-			rc = dcfg_load_json(d, path, text, len, err, err_len);
+			rc = loader(d, path, text, len, err, err_len);
 	}
 	free(text);
 	fclose(f);

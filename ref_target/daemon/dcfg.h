@@ -34,6 +34,22 @@ struct dcfg_lu {
 
 struct dcfg_block;
 
+/* A file in another format (dcfg_lio.c: targetcli-fb's saveconfig.json)
+ * is translated into ours; errors found on the translation (cfg_validate,
+ * the backstores) must still name the file's own keys. An alias turns a
+ * path of ours that starts with 'ours' into the file's 'theirs'; leaves
+ * rename what follows (".auth.chap.secret" -> ".chap_password"). */
+struct dcfg_alias_leaf {
+	const char *ours;
+	const char *theirs;
+};
+struct dcfg_alias {
+	const char *ours;
+	const char *theirs;
+	const struct dcfg_alias_leaf *leaves; /* NULL-terminated, or NULL */
+	struct dcfg_alias *next;
+};
+
 struct dcfg {
 	struct rt_config cfg;       /* what the engine gets */
 	struct rt_lu_cfg *lus;      /* == cfg.lus, writable: geometry is filled at open */
@@ -45,6 +61,7 @@ struct dcfg {
 	 * daemon says so when it listens); DCFG_PORT_NOTES_MAX bits. */
 	uint64_t port_defaulted;
 	struct dcfg_block *arena;
+	struct dcfg_alias *aliases; /* NULL for our own format */
 };
 
 /* The quick flags: one target, one portal group, LUNs 0..n-1. NULL or zero
@@ -85,6 +102,10 @@ struct dcfg_quick {
 int dcfg_load_file(struct dcfg *d, const char *path, char *err, size_t err_len);
 int dcfg_load_json(struct dcfg *d, const char *source, const char *text, size_t len,
 		   char *err, size_t err_len);
+/* targetcli-fb's saveconfig.json (dcfg_lio.c says what is honoured). */
+int dcfg_load_lio_file(struct dcfg *d, const char *path, char *err, size_t err_len);
+int dcfg_load_lio(struct dcfg *d, const char *source, const char *text, size_t len,
+		  char *err, size_t err_len);
 int dcfg_load_quick(struct dcfg *d, const struct dcfg_quick *q, char *err, size_t err_len);
 void dcfg_free(struct dcfg *d);
 
@@ -106,6 +127,16 @@ int dcfg_derive_ids(struct dcfg *d, uint64_t instance_random, char *err, size_t 
 /* "4096", "512K", "100M", "1G", "2TiB": bytes, binary units (as qemu-img,
  * LIO and tgt read them). Returns 0, or -1 if not a size. */
 int dcfg_parse_size(const char *s, uint64_t *out);
+
+/* Our format as a parsed tree (d->source and d->text already set): what
+ * dcfg_load_json does after parsing, and what dcfg_lio.c feeds its
+ * translation to. */
+struct json_t;
+int dcfg_load_tree(struct dcfg *d, struct json_t *root, char *err, size_t err_len);
+
+/* Record an alias (copies both paths); -1 when out of memory. */
+int dcfg_alias_add(struct dcfg *d, const char *ours, const char *theirs,
+		   const struct dcfg_alias_leaf *leaves);
 
 /* Arena for the loaders: zeroed memory and string copies, NULL when out
  * of memory. */

@@ -781,8 +781,13 @@ int dcfg_load_json(struct dcfg *d, const char *source, const char *text, size_t 
 		snprintf(err, err_len, "%s:%d: %s", source, je.line > 0 ? je.line : 1, je.text);
 		return -1;
 	}
-	struct jl j = { .d = d, .err = err, .err_len = err_len };
-	int rc = load_root(&j, root);
+	int rc = dcfg_load_tree(d, root, err, err_len);
 	json_decref(root);
 	return rc;
+}
+
+int dcfg_load_tree(struct dcfg *d, json_t *root, char *err, size_t err_len)
+{
+	struct jl j = { .d = d, .err = err, .err_len = err_len };
+	return load_root(&j, root);
 }

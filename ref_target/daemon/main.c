@@ -25,13 +25,16 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-	"usage: reftarget [--config FILE | quick flags] [options]\n"
+	"usage: reftarget [--config FILE | --lio-config FILE | quick flags] [options]\n"
 	"\n"
 	"With no arguments: portal 127.0.0.1:3260, target " DCFG_DEFAULT_TARGET ",\n"
 	"one 1 GiB sparse RAM LUN, open access.\n"
 	"\n"
 	"  -c, --config FILE          serve what FILE describes (JSON; the format is in\n"
 	"                             ref_target/daemon/dcfg_json.c)\n"
+	"      --lio-config FILE      serve what targetcli-fb's saveconfig.json FILE describes\n"
+	"                             (what is honoured and refused: README, and\n"
+	"                             ref_target/daemon/dcfg_lio.c)\n"
 	"quick flags (one target, one portal group; not with --config):\n"
 	"      --portal ADDR[:PORT]   listen here; IPv6 as [::1]:3260; PORT defaults to 3260\n"
 	"                             (repeatable)\n"
@@ -65,6 +68,7 @@ enum {
 	OPT_TARGET_RESET,
 	OPT_STATE_DIR,
 	OPT_CHECK,
+	OPT_LIO_CONFIG,
 };
 
 static const struct option options[] = {
@@ -79,6 +83,7 @@ static const struct option options[] = {
 	{ "allow-target-reset", no_argument, NULL, OPT_TARGET_RESET },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "lio-config", required_argument, NULL, OPT_LIO_CONFIG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -87,6 +92,7 @@ static const struct option options[] = {
 
 struct args {
 	const char *config;
+	const char *lio_config; /* targetcli-fb's saveconfig.json */
 	const char *quick_flag; /* the first quick flag seen, for the conflict message */
 	struct dcfg_quick quick;
 	struct daemon_opts opts;
@@ -134,6 +140,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_TARGET_RESET: q->target_reset = true; break;
 		case OPT_STATE_DIR: a->opts.state_dir = optarg; break;
 		case OPT_CHECK: a->opts.check_only = true; break;
+		case OPT_LIO_CONFIG: a->lio_config = optarg; break;
 		case 'v': a->verbosity = 1; break;
 		case 'q': a->verbosity = -1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_SUCCESS);
@@ -144,8 +151,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (a->config && a->quick_flag)
-		return usage_error("--%s cannot be combined with --config", a->quick_flag);
+	if (a->config && a->lio_config)
+		return usage_error("--config and --lio-config cannot be combined");
+	if ((a->config || a->lio_config) && a->quick_flag)
+		return usage_error("--%s cannot be combined with --%s", a->quick_flag,
+				   a->config ? "config" : "lio-config");
 	return 0;
 }
 
@@ -162,10 +172,11 @@ int main(int argc, char **argv)
 	struct dcfg d = { 0 };
 	char err[DCFG_ERR_MAX];
 	int rc = a.config ? dcfg_load_file(&d, a.config, err, sizeof(err))
-			  : dcfg_load_quick(&d, &a.quick, err, sizeof(err));
+	       : a.lio_config ? dcfg_load_lio_file(&d, a.lio_config, err, sizeof(err))
+			      : dcfg_load_quick(&d, &a.quick, err, sizeof(err));
 	/* the quick flags are the command line: one that does not parse is a
 	 * usage error, like an unknown option */
-	int status = a.config ? 1 : EXIT_USAGE;
+	int status = a.config || a.lio_config ? 1 : EXIT_USAGE;
 	if (rc != 0)
 		dlog(RT_LOG_ERR, "%s", err);
 	else
