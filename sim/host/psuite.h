@@ -9,7 +9,8 @@
  * what is left, and turns a PASS into a FAIL when the oracle saw the
  * target break a rule. Randomness (ISIDs, ITTs, CmdSNs, challenges) comes
  * from c->rng, the stream (seed, test id): the same seed sends the same
- * PDUs. Test catalogues: psuite_login.c, psuite_ffp.c, psuite_misc.c.
+ * PDUs. Test catalogues: psuite_login.c, psuite_auth.c, psuite_ffp.c,
+ * psuite_ffp2.c, psuite_misc.c.
  */
 #ifndef SIM_HOST_PSUITE_H
 #define SIM_HOST_PSUITE_H
@@ -175,6 +176,10 @@ extern const struct ps_test ps_tests_ffp[];
 extern const unsigned ps_tests_ffp_n;
 extern const struct ps_test ps_tests_misc[];
 extern const unsigned ps_tests_misc_n;
+extern const struct ps_test ps_tests_auth[];
+extern const unsigned ps_tests_auth_n;
+extern const struct ps_test ps_tests_ffp2[];
+extern const unsigned ps_tests_ffp2_n;
 
 const char *ps_level_name(enum ps_level l);
 

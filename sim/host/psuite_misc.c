@@ -196,10 +196,12 @@ static enum ps_verdict lun_reset(struct ps_ctx *c)
 
 static enum ps_verdict reassign_erl0(struct ps_ctx *c)
 {
-	/* §11.5.1: at ERL 0 TASK REASSIGN is answered "task allegiance
-	 * reassignment not supported" (4). */
-	static const uint8_t ok[] = { ISCSI_TMF_RSP_NO_REASSIGN };
-	return tmf_simple(c, ISCSI_TMF_TASK_REASSIGN, ok, 1, 0);
+	/* §11.5.1, §7.2.2: at ERL 0 there is no reassignment. Response 4
+	 * ("task allegiance reassignment not supported") names it best; 5
+	 * ("function not supported") states the same fact and the RFC does
+	 * not rule it out (review in conformance/PROTOCOL.md). */
+	static const uint8_t ok[] = { ISCSI_TMF_RSP_NO_REASSIGN, ISCSI_TMF_RSP_NOT_SUPPORTED };
+	return tmf_simple(c, ISCSI_TMF_TASK_REASSIGN, ok, 2, 0);
 }
 
 static enum ps_verdict tmf_unknown(struct ps_ctx *c)
@@ -370,7 +372,7 @@ const struct ps_test ps_tests_misc[] = {
 	{ "tmf.abort-unknown", "11.5.1", PS_MUST, "ABORT TASK of no task: function complete or no task", abort_unknown },
 	{ "tmf.abort-waiting-write", "11.5.1", PS_MUST, "ABORT TASK of a write awaiting data completes it", abort_waiting },
 	{ "tmf.lun-reset", "11.5.1", PS_MUST, "LOGICAL UNIT RESET: function complete", lun_reset },
-	{ "tmf.reassign-erl0", "11.5.1", PS_MUST, "TASK REASSIGN at ERL 0: reassignment not supported", reassign_erl0 },
+	{ "tmf.reassign-erl0", "11.5.1", PS_MUST, "TASK REASSIGN at ERL 0: not supported (response 4 or 5)", reassign_erl0 },
 	{ "tmf.unknown-function", "11.6.1", PS_MUST, "a reserved TMF function: not supported or rejected", tmf_unknown },
 	{ "logout.session", "11.14", PS_MUST, "close the session: response 0, then silence", logout_session },
 	{ "logout.connection", "11.14", PS_MUST, "close this connection: response 0", logout_connection },

@@ -120,7 +120,7 @@ void pw_close(struct pwire *w)
 /* Show bytes to the oracle and sort out whose fault an objection is. */
 static void oracle_feed(struct pwire *w, bool from_target, const uint8_t *p, size_t len, enum pw_mark mark)
 {
-	if (mark == PW_HIDDEN || len == 0)
+	if (mark == PW_HIDDEN || len == 0 || w->oracle_stopped)
 		return;
 	if (w->target_fault[0] != '\0' || w->suite_fault[0] != '\0')
 		return; /* the oracle stops at its first objection */
@@ -225,6 +225,8 @@ enum pw_rx pw_recv(struct pwire *w, uint64_t timeout_ns, struct pw_pdu *out)
 			return PW_TIMEOUT;
 	}
 }
+
+void pw_oracle_stop(struct pwire *w) { w->oracle_stopped = true; }
 
 void pw_set_digests(struct pwire *w, bool header, bool data)
 {
