@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # protocol-diff.sh OUT.md TARGET=CSV...: the protocol suite's differential
-# table. Reads each target's CSV (conformance/protocol-csv.sh rows; other
-# rows are ignored) and writes OUT.md: per target the PASS/FAIL/NA counts
+# table. Reads each target's CSV (conformance/protocol-csv.sh rows, with or
+# without run.sh's flavour column; other rows are ignored) and writes OUT.md: per target the PASS/FAIL/NA counts
 # and the run time, then every test where the targets' verdicts differ,
 # with which side RFC 7143 supports. Every test encodes one rule of the
 # RFC at the level it cites (the rules of the disputed ones are reviewed in
@@ -18,12 +18,12 @@ awk -v out="$out" -v names="${names[*]}" '
 function cell(s) { gsub(/\|/, "/", s); return s }
 BEGIN { FS = "," }
 BEGIN { split(names, nm, " ") }
-FNR == 1 { n++; name[n] = nm[n] }
+FNR == 1 { n++; name[n] = nm[n]; skip = ($0 ~ /flavour/) ? 4 : 3 }
 $1 ~ /^protocol\./ {
 	id = substr($1, 10); t = name[n]
 	if (!(id in seen)) { seen[id] = 1; order[++m] = id }
 	res[t, id] = $2; secs[t] += $3; cnt[t, $2]++
-	d = $0; sub(/^[^,]*,[^,]*,[^,]*,/, "", d); gsub(/^"|"$/, "", d); gsub(/""/, "\"", d)
+	d = $0; for (k = 0; k < skip; k++) sub(/^[^,]*,/, "", d); gsub(/^"|"$/, "", d); gsub(/""/, "\"", d)
 	det[t, id] = d
 	if (match(d, /^§[^ ]+ [A-Z]+/)) rule[id] = substr(d, 1, RLENGTH)
 }

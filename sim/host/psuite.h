@@ -145,6 +145,12 @@ bool ps_quiet(struct ps_ctx *c, struct ps_sess *s, uint64_t quiet_ns);
 /* Wait for the connection to close within timeout (PDUs before are dropped); true if it did. */
 bool ps_wait_closed(struct ps_ctx *c, struct ps_sess *s, uint64_t timeout_ns);
 
+/* Answer an R2T with the Data-Out it asks for (zeros), in one PDU per
+ * MRDSL: the initiator MUST keep answering the valid TTTs of tasks a TMF
+ * affects while it waits for the TMF Response (§11.6.2, task management
+ * actions on task sets). 0 or -1 (detail). */
+int ps_answer_r2t(struct ps_ctx *c, struct ps_sess *s, const struct pw_pdu *r2t);
+
 /* ---- SCSI ---- */
 struct ps_scsi {
 	uint8_t cdb[16];

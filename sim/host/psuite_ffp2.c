@@ -453,6 +453,8 @@ static int tmf_wait(struct ps_ctx *c, struct ps_sess *s, uint8_t fn, uint32_t rt
 			*response = p.bhs[PDU_TMF_RESPONSE];
 			return 0;
 		}
+		if (pdu_opcode(p.bhs) == ISCSI_OP_R2T && ps_answer_r2t(c, s, &p) != 0)
+			return -1;
 	}
 }
 

@@ -122,6 +122,7 @@ enum neg_rule {
 	NEG_NOTUNDERSTOOD,
 	NEG_IN_LIST,  /* one of the comma-separated want values */
 	NEG_REJECT_OR, /* Reject, a class-2 refusal, or one of the want values */
+	NEG_EQ_OPT,   /* exactly want, or no answer: the offer decided it (§6.2.2) */
 };
 
 struct neg_case {
@@ -157,6 +158,8 @@ static enum ps_verdict neg_run(struct ps_ctx *c, const struct neg_case *n)
 	}
 	if (st != 0)
 		return ps_fail(c, "%s=%s: login refused with status 0x%04x", n->key, n->offer, st);
+	if (!have && n->rule == NEG_EQ_OPT)
+		return ps_pass(c, "%s=%s: not answered (optional: the offer decides the result, §6.2.2)", n->key, n->offer);
 	if (!have)
 		return ps_fail(c, "%s=%s: no answer for the key (§6.2: every offer is answered)", n->key, n->offer);
 	uint32_t num;
@@ -165,7 +168,12 @@ static enum ps_verdict neg_run(struct ps_ctx *c, const struct neg_case *n)
 	case NEG_MAX: {
 		/* Offers may be hex (§6.1 numerical-value). */
 		uint32_t offer = (uint32_t)strtoul(n->offer, NULL, 0);
-		if (!ikeys_parse_u32(v, n->lo, n->hi, &num))
+		/* Answers may be hex too (§6.1 numerical-value). */
+		char *end;
+		unsigned long long x = strtoull(v, &end, 0);
+		bool ok = v[0] != '\0' && v[0] != '-' && *end == '\0' && x >= n->lo && x <= n->hi;
+		num = (uint32_t)x;
+		if (!ok)
 			return ps_fail(c, "%s=%s answered '%s': not a number in [%u, %u]", n->key, n->offer, v, n->lo, n->hi);
 		if (n->rule == NEG_MIN && num > offer)
 			return ps_fail(c, "%s=%s answered %u: above the offer (result function Minimum)", n->key, n->offer, num);
@@ -174,6 +182,7 @@ static enum ps_verdict neg_run(struct ps_ctx *c, const struct neg_case *n)
 		break;
 	}
 	case NEG_EQ:
+	case NEG_EQ_OPT:
 		if (strcmp(v, n->want) != 0)
 			return ps_fail(c, "%s=%s answered '%s', want '%s'", n->key, n->offer, v, n->want);
 		break;
@@ -216,11 +225,11 @@ NEG(neg_erl_two, "ErrorRecoveryLevel", "2", NEG_MIN, 0, 2, NULL)
 NEG(neg_maxconn, "MaxConnections", "1", NEG_EQ, 0, 0, "1")
 NEG(neg_t2w_max, "DefaultTime2Wait", "3600", NEG_MAX, 0, 3600, NULL)
 NEG(neg_t2r_min, "DefaultTime2Retain", "0", NEG_EQ, 0, 0, "0")
-NEG(neg_initr2t_or, "InitialR2T", "Yes", NEG_EQ, 0, 0, "Yes")
-NEG(neg_immdata_and, "ImmediateData", "No", NEG_EQ, 0, 0, "No")
+NEG(neg_initr2t_or, "InitialR2T", "Yes", NEG_EQ_OPT, 0, 0, "Yes")
+NEG(neg_immdata_and, "ImmediateData", "No", NEG_EQ_OPT, 0, 0, "No")
 NEG(neg_bool_junk, "InitialR2T", "Maybe", NEG_REJECT, 0, 0, NULL)
-NEG(neg_pduorder_or, "DataPDUInOrder", "Yes", NEG_EQ, 0, 0, "Yes")
-NEG(neg_seqorder_or, "DataSequenceInOrder", "Yes", NEG_EQ, 0, 0, "Yes")
+NEG(neg_pduorder_or, "DataPDUInOrder", "Yes", NEG_EQ_OPT, 0, 0, "Yes")
+NEG(neg_seqorder_or, "DataSequenceInOrder", "Yes", NEG_EQ_OPT, 0, 0, "Yes")
 NEG(neg_digest_none, "HeaderDigest", "None", NEG_EQ, 0, 0, "None")
 NEG(neg_digest_list, "DataDigest", "CRC32C,None", NEG_IN_LIST, 0, 0, "CRC32C,None")
 NEG(neg_digest_unknown, "HeaderDigest", "SHA999,None", NEG_EQ, 0, 0, "None")
@@ -642,11 +651,11 @@ const struct ps_test ps_tests_login[] = {
 	{ "neg.maxconnections", "13.2", PS_MUST, "MaxConnections=1: answered 1", neg_maxconn },
 	{ "neg.time2wait-max", "13.15", PS_MUST, "DefaultTime2Wait=3600: result Maximum", neg_t2w_max },
 	{ "neg.time2retain-min", "13.16", PS_MUST, "DefaultTime2Retain=0: result Minimum", neg_t2r_min },
-	{ "neg.initialr2t-or", "13.10", PS_MUST, "InitialR2T=Yes: result OR, so Yes", neg_initr2t_or },
-	{ "neg.immediatedata-and", "13.11", PS_MUST, "ImmediateData=No: result AND, so No", neg_immdata_and },
+	{ "neg.initialr2t-or", "13.10", PS_MUST, "InitialR2T=Yes: Yes (result OR; the answer is optional)", neg_initr2t_or },
+	{ "neg.immediatedata-and", "13.11", PS_MUST, "ImmediateData=No: No (result AND; the answer is optional)", neg_immdata_and },
 	{ "neg.boolean-junk", "6.2", PS_MUST, "InitialR2T=Maybe: Reject", neg_bool_junk },
-	{ "neg.datapduinorder-or", "13.18", PS_MUST, "DataPDUInOrder=Yes: result OR, so Yes", neg_pduorder_or },
-	{ "neg.datasequenceinorder-or", "13.19", PS_MUST, "DataSequenceInOrder=Yes: result OR, so Yes", neg_seqorder_or },
+	{ "neg.datapduinorder-or", "13.18", PS_MUST, "DataPDUInOrder=Yes: Yes (result OR; optional answer)", neg_pduorder_or },
+	{ "neg.datasequenceinorder-or", "13.19", PS_MUST, "DataSequenceInOrder=Yes: Yes (result OR; optional answer)", neg_seqorder_or },
 	{ "neg.digest-none", "13.1", PS_MUST, "HeaderDigest=None: answered None", neg_digest_none },
 	{ "neg.digest-list", "6.2.1", PS_MUST, "DataDigest=CRC32C,None: one value from the list", neg_digest_list },
 	{ "neg.digest-unknown-value", "6.2.1", PS_MUST, "HeaderDigest=SHA999,None: the known None", neg_digest_unknown },
