@@ -16,7 +16,9 @@
 #       reftarget:<flavour> runs everything on that one flavour, in a
 #       column of its own (reftarget-<flavour>)
 #   -s  suites: cu (libiscsi iscsi-test-cu, per test), tools (libiscsi
-#       tools), guest (open-iscsi in a QEMU guest; host targets only)
+#       tools), guest (open-iscsi in a QEMU guest; host targets only),
+#       protocol (isim protocol, conformance/PROTOCOL.md; its differential
+#       table goes to RESULTS_DIR/protocol-diff.md)
 #   -f  grep -E filter on iscsi-test-cu test names (default: all 230);
 #       @FILE: the tests FILE names, one a line, "#" starts a comment
 #       (conformance/quick.txt, the selection `make run` runs)
@@ -47,7 +49,7 @@ if [ "${RT_IN_NETNS:-}" != 1 ]; then
 	# them here, on the host's network, before the loopback-only namespace
 	# where nothing but 127.0.0.1 can be reached. The image scripts are
 	# idempotent and print their cache directory.
-	want_t="reftarget tgt lio" want_s="cu tools guest"
+	want_t="reftarget tgt lio istgt" want_s="cu tools guest protocol"
 	for ((i = 1; i <= $#; i++)); do
 		case "${!i}" in
 		-t) j=$((i + 1)); want_t=${!j} ;;
@@ -60,8 +62,8 @@ if [ "${RT_IN_NETNS:-}" != 1 ]; then
 fi
 . "$HERE/lib.sh"
 
-targets="reftarget tgt lio"
-suites="cu tools guest"
+targets="reftarget tgt lio istgt"
+suites="cu tools guest protocol"
 filter=.
 exclude=
 out=$CONF_DIR/results
@@ -146,6 +148,7 @@ run_part() {
 		cu) "$CONF_DIR/suites/libiscsi-cu.sh" "$work" "$work/cu.csv" "@$tests" || rc=1 ;;
 		tools) "$CONF_DIR/suites/libiscsi-tools.sh" "$work" "$work/tools.csv" || true ;;
 		guest) "$CONF_DIR/suites/open-iscsi-guest.sh" "$work" "$work/guest.csv" || true ;;
+		protocol) "$CONF_DIR/suites/protocol.sh" "$work" "$work/protocol.csv" || rc=1 ;;
 		*) conf_die "unknown suite $s" ;;
 		esac
 	done
@@ -184,7 +187,7 @@ run_target() {
 			work=$base/$p tests=$base/tests-$p
 			awk -F'\t' -v f="$p" '$2 == f { print $1 }' "$base/flavours.tsv" >"$tests"
 			# Only the default flavour runs the tools and the guest.
-			[ "$p" = file ] || part_suites=$(sed 's/\<tools\>//; s/\<guest\>//' <<<"$suites")
+			[ "$p" = file ] || part_suites=$(sed 's/\<tools\>//; s/\<guest\>//; s/\<protocol\>//' <<<"$suites")
 			[ -s "$tests" ] || part_suites=$(sed 's/\<cu\>//' <<<"$part_suites")
 			[ -n "${part_suites// /}" ] || continue
 		fi
@@ -237,9 +240,22 @@ matrix_args=(-o "$out")
 # now is filled from the reference run, if any. A run of the url target
 # alone has its own column only, unless a reference run is given to
 # compare with; the bar is reftarget's, so it is not checked then.
-columns=$(printf '%s\n' reftarget tgt lio ${targets//:/-} | awk '!seen[$0]++' | tr '\n' ' ')
+columns=$(printf '%s\n' reftarget tgt lio istgt ${targets//:/-} | awk '!seen[$0]++' | tr '\n' ' ')
 url_only=$([ "$targets" = url ] && echo 1 || echo 0)
 [ "$url_only" = 1 ] && [ -z "$reference" ] && columns=url
 "$CONF_DIR/matrix.sh" "${matrix_args[@]}" $columns || status=1
-[ "$url_only" = 1 ] || "$CONF_DIR/bar.sh" "${matrix_args[@]}" || status=1
+# The protocol suite's four columns and where they disagree (fresh or recorded).
+if [[ " $suites " == *" protocol "* ]]; then
+	pargs=()
+	for t in $columns; do
+		conf_column "$out" "$reference" "$t"
+		[ -n "$col_file" ] && grep -q '^protocol\.' "$col_file" && pargs+=("$t=$col_file")
+	done
+	[ ${#pargs[@]} -eq 0 ] || "$CONF_DIR/protocol-diff.sh" "$out/protocol-diff.md" "${pargs[@]}" || status=1
+fi
+# The bar is about libiscsi's suite: a run without it (e.g. the protocol
+# suite alone) has nothing to check it with.
+if [ "$url_only" = 0 ] && [[ " $suites " == *" cu "* ]]; then
+	"$CONF_DIR/bar.sh" "${matrix_args[@]}" || status=1
+fi
 exit $status

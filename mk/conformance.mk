@@ -1,5 +1,6 @@
-# conformance: libiscsi's suite and tools, and open-iscsi in a guest, against
-# reftarget, tgt and LIO (in QEMU); see conformance/README.md.
+# conformance: libiscsi's suite and tools, open-iscsi in a guest and the
+# protocol suite (isim protocol), against reftarget, tgt, LIO (in QEMU) and
+# istgt; see conformance/README.md and conformance/PROTOCOL.md.
 #
 #   make conformance        all targets, all suites, every test, into
 #                           $(BUILD)/conformance/results (make publish copies
@@ -9,15 +10,24 @@
 #   make conformance-fast   reftarget and tgt (suite, tools, guest) into
 #                           $(BUILD)/conformance/results-fast, compared with the recorded LIO
 #                           column; leaves out the minute-long Sanitize.Reset
+#   make conformance-protocol  the protocol suite (isim protocol) alone against all four
+#                           targets into $(BUILD)/conformance/results-protocol, with
+#                           protocol-diff.md (where the targets disagree, the RFC's side)
 #   make conformance-images build the cached kernel, initramfs and guest rootfs
-.PHONY: conformance conformance-lio conformance-fast conformance-images
+.PHONY: conformance conformance-lio conformance-fast conformance-images conformance-protocol
 
 # The tests the fast runs leave out: they wait a minute on purpose.
 CONF_SLOW_TESTS := ^SCSI\.Sanitize\.Reset$$
 
-conformance: deps $(BUILD)/rel/reftarget
-	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio" -s "cu tools guest" \
+conformance: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
+	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio istgt" -s "cu tools guest protocol" \
 		-o $(BUILD)/conformance/results
+
+# The protocol suite alone against the four targets (minutes, not an hour):
+# its columns and protocol-diff.md, compared with the recorded run.
+conformance-protocol: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
+	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio istgt" -s "protocol" \
+		-o $(BUILD)/conformance/results-protocol -r conformance/results
 
 conformance-lio: deps
 	BUILD=$(BUILD) conformance/run.sh -t "lio" -s "cu tools" \

@@ -28,8 +28,8 @@ PACKAGES=(
 	clang llvm libclang-rt-14-dev afl++ python3
 	# traces; xmllint checks the timeline SVG is well-formed
 	libpcap-dev tshark libxml2-utils
-	# conformance peers: tgt, LIO in a QEMU guest, open-iscsi guest
-	tgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat e2fsprogs
+	# conformance peers: tgt, istgt, LIO in a QEMU guest, open-iscsi guest
+	tgt istgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat e2fsprogs
 	# the HTML report, rendered and checked in a real browser
 	chromium
 )

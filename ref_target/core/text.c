@@ -57,6 +57,11 @@ static bool label_char(char c)
 bool text_key_valid(const char *key, size_t len)
 {
 	size_t i = 0;
+	/* RFC 7144 §4.1 names a standard key with a small letter first,
+	 * against §6.1's rule: accept that one name as it is spelled. */
+	static const char level[] = "iSCSIProtocolLevel";
+	if (len == sizeof(level) - 1 && memcmp(key, level, len) == 0)
+		return true;
 	/* X#<IANA-registered-string> (§13.22): the label starts after "X#" */
 	if (len > 2 && key[0] == 'X' && key[1] == '#')
 		i = 2;

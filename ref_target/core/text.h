@@ -59,7 +59,8 @@ enum text_err text_next(struct text_iter *it, struct text_pair *p);
 
 /* Whether a key name has the form §6.1 gives a key-name: a standard-label
  * (capital letter, then letters, digits, . - + @ _), or "X#" followed by one
- * (§13.22 public extension). X- keys are standard-labels already. */
+ * (§13.22 public extension). X- keys are standard-labels already.
+ * RFC 7144's iSCSIProtocolLevel is accepted as spelled (small i). */
 bool text_key_valid(const char *key, size_t len);
 
 bool text_key_is(const struct text_pair *p, const char *name);

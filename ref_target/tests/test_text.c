@@ -104,6 +104,8 @@ START_TEST(text_key_names_follow_standard_label)
 	ck_assert(text_key_valid("X#IANA.key", 10));
 	ck_assert(text_key_valid("A.b-c+d@e_f9", 12));
 	ck_assert(!text_key_valid("headerDigest", 12)); /* must begin with a capital */
+	ck_assert(text_key_valid("iSCSIProtocolLevel", 18)); /* RFC 7144 §4.1's spelling */
+	ck_assert(!text_key_valid("iSCSIProtocolLevelX", 19));
 	ck_assert(!text_key_valid("9Key", 4));
 	ck_assert(!text_key_valid("Key Name", 8));
 	ck_assert(!text_key_valid("Key/Name", 8));

@@ -210,7 +210,9 @@ static unsigned all_tests(const struct ps_test **out)
 	unsigned n = 0;
 	const struct { const struct ps_test *t; unsigned n; } cats[] = {
 		{ ps_tests_login, ps_tests_login_n },
+		{ ps_tests_auth, ps_tests_auth_n },
 		{ ps_tests_ffp, ps_tests_ffp_n },
+		{ ps_tests_ffp2, ps_tests_ffp2_n },
 		{ ps_tests_misc, ps_tests_misc_n },
 	};
 	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)

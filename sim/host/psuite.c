@@ -547,3 +547,26 @@ int ps_capacity(struct ps_ctx *c, struct ps_sess *s)
 	ps_fail(c, "READ CAPACITY(10) failed: status 0x%02x", cmd.status);
 	return -1;
 }
+
+int ps_answer_r2t(struct ps_ctx *c, struct ps_sess *s, const struct pw_pdu *r2t)
+{
+	static const uint8_t zeros[ISCSI_MRDSL_DEFAULT];
+	uint32_t mrdsl = s->params.tgt_mrdsl ? s->params.tgt_mrdsl : ISCSI_MRDSL_DEFAULT;
+	if (mrdsl > sizeof(zeros))
+		mrdsl = sizeof(zeros);
+	uint32_t off = pdu_w(r2t->bhs, PDU_R2T_BUFFER_OFFSET), len = pdu_w(r2t->bhs, PDU_R2T_DESIRED_LENGTH);
+	for (uint32_t sn = 0; len > 0; sn++) {
+		uint32_t n = len < mrdsl ? len : mrdsl;
+		struct ipdu_tx tx;
+		ps_pdu(s, &tx, ISCSI_OP_DATA_OUT, false, n == len ? ISCSI_FLAG_FINAL : 0, pdu_itt(r2t->bhs));
+		memcpy(tx.bhs + PDU_LUN, r2t->bhs + PDU_LUN, 8);
+		pdu_set_w(tx.bhs, PDU_DATA_OUT_TTT, pdu_w(r2t->bhs, PDU_R2T_TTT));
+		pdu_set_w(tx.bhs, PDU_DATA_OUT_DATASN, sn);
+		pdu_set_w(tx.bhs, PDU_DATA_OUT_BUFFER_OFFSET, off);
+		if (ps_send(c, s, &tx, zeros, n, PW_CLEAN) != 0)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}

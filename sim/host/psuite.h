@@ -9,7 +9,8 @@
  * what is left, and turns a PASS into a FAIL when the oracle saw the
  * target break a rule. Randomness (ISIDs, ITTs, CmdSNs, challenges) comes
  * from c->rng, the stream (seed, test id): the same seed sends the same
- * PDUs. Test catalogues: psuite_login.c, psuite_ffp.c, psuite_misc.c.
+ * PDUs. Test catalogues: psuite_login.c, psuite_auth.c, psuite_ffp.c,
+ * psuite_ffp2.c, psuite_misc.c.
  */
 #ifndef SIM_HOST_PSUITE_H
 #define SIM_HOST_PSUITE_H
@@ -144,6 +145,12 @@ bool ps_quiet(struct ps_ctx *c, struct ps_sess *s, uint64_t quiet_ns);
 /* Wait for the connection to close within timeout (PDUs before are dropped); true if it did. */
 bool ps_wait_closed(struct ps_ctx *c, struct ps_sess *s, uint64_t timeout_ns);
 
+/* Answer an R2T with the Data-Out it asks for (zeros), in one PDU per
+ * MRDSL: the initiator MUST keep answering the valid TTTs of tasks a TMF
+ * affects while it waits for the TMF Response (§11.6.2, task management
+ * actions on task sets). 0 or -1 (detail). */
+int ps_answer_r2t(struct ps_ctx *c, struct ps_sess *s, const struct pw_pdu *r2t);
+
 /* ---- SCSI ---- */
 struct ps_scsi {
 	uint8_t cdb[16];
@@ -181,6 +188,10 @@ extern const struct ps_test ps_tests_ffp[];
 extern const unsigned ps_tests_ffp_n;
 extern const struct ps_test ps_tests_misc[];
 extern const unsigned ps_tests_misc_n;
+extern const struct ps_test ps_tests_auth[];
+extern const unsigned ps_tests_auth_n;
+extern const struct ps_test ps_tests_ffp2[];
+extern const unsigned ps_tests_ffp2_n;
 
 const char *ps_level_name(enum ps_level l);
 

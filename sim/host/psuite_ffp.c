@@ -289,11 +289,21 @@ static enum ps_verdict write_read(struct ps_ctx *c, struct ps_sess *s, uint32_t 
 		return PS_FAIL;
 	if (w.status != 0)
 		return ps_fail(c, "WRITE(10) of %u bytes: status 0x%02x", len, w.status);
-	ps_cdb_rw10(&r, false, 0, blocks, c->block_size, iobuf[1]);
-	if (ps_scsi_run(c, s, &r) != 0)
-		return PS_FAIL;
-	if (r.status != 0 || r.data_in != len || memcmp(iobuf[0], iobuf[1], len) != 0)
-		return ps_fail(c, "READ(10) back: status 0x%02x, %u of %u bytes, %s", r.status, r.data_in, len,
+	/* Read back in pieces of at most MaxBurstLength, so that a target's
+	 * Data-In sequencing (ffp.datain-maxburst) is not charged to the write. */
+	uint16_t per = (uint16_t)(s->params.max_burst_length / c->block_size);
+	uint32_t got = 0;
+	for (uint16_t at = 0; at < blocks; at = (uint16_t)(at + per)) {
+		uint16_t n = (uint16_t)(blocks - at < per || per == 0 ? blocks - at : per);
+		ps_cdb_rw10(&r, false, at, n, c->block_size, iobuf[1] + (size_t)at * c->block_size);
+		if (ps_scsi_run(c, s, &r) != 0)
+			return PS_FAIL;
+		if (r.status != 0)
+			break;
+		got += r.data_in;
+	}
+	if (r.status != 0 || got != len || memcmp(iobuf[0], iobuf[1], len) != 0)
+		return ps_fail(c, "READ(10) back: status 0x%02x, %u of %u bytes, %s", r.status, got, len,
 			memcmp(iobuf[0], iobuf[1], len) ? "data differs" : "data same");
 	return ps_pass(c, "%u bytes written and read back (ImmediateData=%s InitialR2T=%s)", len,
 		s->params.immediate_data ? "Yes" : "No", s->params.initial_r2t ? "Yes" : "No");

@@ -121,6 +121,8 @@ enum neg_rule {
 	NEG_REJECT,   /* key=Reject or a login refused with class 2 (initiator error) */
 	NEG_NOTUNDERSTOOD,
 	NEG_IN_LIST,  /* one of the comma-separated want values */
+	NEG_REJECT_OR, /* Reject, a class-2 refusal, or one of the want values */
+	NEG_EQ_OPT,   /* exactly want, or no answer: the offer decided it (§6.2.2) */
 };
 
 struct neg_case {
@@ -143,7 +145,12 @@ static enum ps_verdict neg_run(struct ps_ctx *c, const struct neg_case *n)
 	uint16_t st = status_of(&p);
 	char v[256];
 	bool have = ps_get(&p, n->key, v, sizeof(v));
-	if (n->rule == NEG_REJECT) {
+	if (n->rule == NEG_REJECT || n->rule == NEG_REJECT_OR) {
+		char list[160], one[260];
+		snprintf(list, sizeof(list), ",%s,", n->want ? n->want : "");
+		snprintf(one, sizeof(one), ",%s,", have ? v : "");
+		if (n->rule == NEG_REJECT_OR && st == 0 && have && strstr(list, one) != NULL)
+			return ps_pass(c, "%s=%s -> %s", n->key, n->offer, v);
 		if (st >> 8 == 2 || (st == 0 && have && strcmp(v, "Reject") == 0))
 			return ps_pass(c, "%s=%s: %s", n->key, n->offer, st ? "login refused, class 2" : "Reject");
 		return ps_fail(c, "%s=%s: status 0x%04x, answer %s (want %s=Reject or a class-2 refusal, §6.2)", n->key,
@@ -151,6 +158,8 @@ static enum ps_verdict neg_run(struct ps_ctx *c, const struct neg_case *n)
 	}
 	if (st != 0)
 		return ps_fail(c, "%s=%s: login refused with status 0x%04x", n->key, n->offer, st);
+	if (!have && n->rule == NEG_EQ_OPT)
+		return ps_pass(c, "%s=%s: not answered (optional: the offer decides the result, §6.2.2)", n->key, n->offer);
 	if (!have)
 		return ps_fail(c, "%s=%s: no answer for the key (§6.2: every offer is answered)", n->key, n->offer);
 	uint32_t num;
@@ -159,7 +168,12 @@ static enum ps_verdict neg_run(struct ps_ctx *c, const struct neg_case *n)
 	case NEG_MAX: {
 		/* Offers may be hex (§6.1 numerical-value). */
 		uint32_t offer = (uint32_t)strtoul(n->offer, NULL, 0);
-		if (!ikeys_parse_u32(v, n->lo, n->hi, &num))
+		/* Answers may be hex too (§6.1 numerical-value). */
+		char *end;
+		unsigned long long x = strtoull(v, &end, 0);
+		bool ok = v[0] != '\0' && v[0] != '-' && *end == '\0' && x >= n->lo && x <= n->hi;
+		num = (uint32_t)x;
+		if (!ok)
 			return ps_fail(c, "%s=%s answered '%s': not a number in [%u, %u]", n->key, n->offer, v, n->lo, n->hi);
 		if (n->rule == NEG_MIN && num > offer)
 			return ps_fail(c, "%s=%s answered %u: above the offer (result function Minimum)", n->key, n->offer, num);
@@ -168,6 +182,7 @@ static enum ps_verdict neg_run(struct ps_ctx *c, const struct neg_case *n)
 		break;
 	}
 	case NEG_EQ:
+	case NEG_EQ_OPT:
 		if (strcmp(v, n->want) != 0)
 			return ps_fail(c, "%s=%s answered '%s', want '%s'", n->key, n->offer, v, n->want);
 		break;
@@ -185,6 +200,7 @@ static enum ps_verdict neg_run(struct ps_ctx *c, const struct neg_case *n)
 		break;
 	}
 	case NEG_REJECT:
+	case NEG_REJECT_OR:
 		break;
 	}
 	return ps_pass(c, "%s=%s -> %s", n->key, n->offer, v);
@@ -209,16 +225,54 @@ NEG(neg_erl_two, "ErrorRecoveryLevel", "2", NEG_MIN, 0, 2, NULL)
 NEG(neg_maxconn, "MaxConnections", "1", NEG_EQ, 0, 0, "1")
 NEG(neg_t2w_max, "DefaultTime2Wait", "3600", NEG_MAX, 0, 3600, NULL)
 NEG(neg_t2r_min, "DefaultTime2Retain", "0", NEG_EQ, 0, 0, "0")
-NEG(neg_initr2t_or, "InitialR2T", "Yes", NEG_EQ, 0, 0, "Yes")
-NEG(neg_immdata_and, "ImmediateData", "No", NEG_EQ, 0, 0, "No")
+NEG(neg_initr2t_or, "InitialR2T", "Yes", NEG_EQ_OPT, 0, 0, "Yes")
+NEG(neg_immdata_and, "ImmediateData", "No", NEG_EQ_OPT, 0, 0, "No")
 NEG(neg_bool_junk, "InitialR2T", "Maybe", NEG_REJECT, 0, 0, NULL)
-NEG(neg_pduorder_or, "DataPDUInOrder", "Yes", NEG_EQ, 0, 0, "Yes")
-NEG(neg_seqorder_or, "DataSequenceInOrder", "Yes", NEG_EQ, 0, 0, "Yes")
+NEG(neg_pduorder_or, "DataPDUInOrder", "Yes", NEG_EQ_OPT, 0, 0, "Yes")
+NEG(neg_seqorder_or, "DataSequenceInOrder", "Yes", NEG_EQ_OPT, 0, 0, "Yes")
 NEG(neg_digest_none, "HeaderDigest", "None", NEG_EQ, 0, 0, "None")
 NEG(neg_digest_list, "DataDigest", "CRC32C,None", NEG_IN_LIST, 0, 0, "CRC32C,None")
 NEG(neg_digest_unknown, "HeaderDigest", "SHA999,None", NEG_EQ, 0, 0, "None")
 NEG(neg_unknown_key, "X-org.iscsi-sim.Probe", "1", NEG_NOTUNDERSTOOD, 0, 0, NULL)
 NEG(neg_unknown_std, "NoSuchIscsiKey", "Yes", NEG_NOTUNDERSTOOD, 0, 0, NULL)
+/* More of §13, one rule each: ranges and their ends, result functions, lists. */
+NEG(neg_mbl_512, "MaxBurstLength", "512", NEG_EQ, 0, 0, "512")
+NEG(neg_mbl_top, "MaxBurstLength", "16777215", NEG_MIN, 512, 16777215, NULL)
+NEG(neg_mbl_negative, "MaxBurstLength", "-4096", NEG_REJECT, 0, 0, NULL)
+NEG(neg_mbl_empty, "MaxBurstLength", "", NEG_REJECT, 0, 0, NULL)
+NEG(neg_fbl_min, "FirstBurstLength", "4096", NEG_MIN, 512, 16777215, NULL)
+NEG(neg_fbl_low, "FirstBurstLength", "100", NEG_REJECT, 0, 0, NULL)
+NEG(neg_mrdsl_low, "MaxRecvDataSegmentLength", "100", NEG_REJECT, 0, 0, NULL)
+NEG(neg_mrdsl_huge, "MaxRecvDataSegmentLength", "16777216", NEG_REJECT, 0, 0, NULL)
+NEG(neg_r2t_four, "MaxOutstandingR2T", "4", NEG_MIN, 1, 4, NULL)
+NEG(neg_r2t_top, "MaxOutstandingR2T", "65535", NEG_MIN, 1, 65535, NULL)
+NEG(neg_r2t_over, "MaxOutstandingR2T", "65536", NEG_REJECT, 0, 0, NULL)
+NEG(neg_maxconn_zero, "MaxConnections", "0", NEG_REJECT, 0, 0, NULL)
+NEG(neg_maxconn_top, "MaxConnections", "65535", NEG_MIN, 1, 65535, NULL)
+NEG(neg_maxconn_over, "MaxConnections", "65536", NEG_REJECT, 0, 0, NULL)
+NEG(neg_erl_one, "ErrorRecoveryLevel", "1", NEG_MIN, 0, 1, NULL)
+NEG(neg_erl_three, "ErrorRecoveryLevel", "3", NEG_REJECT, 0, 0, NULL)
+NEG(neg_erl_junk, "ErrorRecoveryLevel", "zero", NEG_REJECT, 0, 0, NULL)
+NEG(neg_t2w_zero, "DefaultTime2Wait", "0", NEG_MAX, 0, 3600, NULL)
+NEG(neg_t2w_over, "DefaultTime2Wait", "3601", NEG_REJECT, 0, 0, NULL)
+NEG(neg_t2r_mid, "DefaultTime2Retain", "20", NEG_MIN, 0, 20, NULL)
+NEG(neg_t2r_over, "DefaultTime2Retain", "3601", NEG_REJECT, 0, 0, NULL)
+NEG(neg_initr2t_no, "InitialR2T", "No", NEG_IN_LIST, 0, 0, "Yes,No")
+NEG(neg_immdata_yes, "ImmediateData", "Yes", NEG_IN_LIST, 0, 0, "Yes,No")
+NEG(neg_immdata_junk, "ImmediateData", "maybe", NEG_REJECT, 0, 0, NULL)
+NEG(neg_pduorder_no, "DataPDUInOrder", "No", NEG_IN_LIST, 0, 0, "Yes,No")
+NEG(neg_seqorder_no, "DataSequenceInOrder", "No", NEG_IN_LIST, 0, 0, "Yes,No")
+NEG(neg_pduorder_junk, "DataPDUInOrder", "2", NEG_REJECT, 0, 0, NULL)
+NEG(neg_hdigest_crc, "HeaderDigest", "CRC32C", NEG_REJECT_OR, 0, 0, "CRC32C")
+NEG(neg_ddigest_none_first, "DataDigest", "None,CRC32C", NEG_IN_LIST, 0, 0, "None,CRC32C")
+NEG(neg_digest_only_unknown, "HeaderDigest", "SHA999", NEG_REJECT, 0, 0, NULL)
+NEG(neg_x_hash_key, "X#IscsiSimProbe", "1", NEG_NOTUNDERSTOOD, 0, 0, NULL)
+NEG(neg_ifmarker, "IFMarker", "Yes", NEG_IN_LIST, 0, 0, "Reject,No")
+NEG(neg_ofmarker, "OFMarker", "Yes", NEG_IN_LIST, 0, 0, "Reject,No")
+NEG(neg_ifmarkint, "IFMarkInt", "2048", NEG_EQ, 0, 0, "Reject")
+NEG(neg_ofmarkint, "OFMarkInt", "2048", NEG_EQ, 0, 0, "Reject")
+NEG(neg_taskreporting, "TaskReporting", "RFC3720", NEG_IN_LIST, 0, 0, "RFC3720,NotUnderstood")
+NEG(neg_protocollevel, "iSCSIProtocolLevel", "1", NEG_IN_LIST, 0, 0, "0,1,NotUnderstood")
 
 /* ---- stages, flags, versions ---- */
 
@@ -309,10 +363,45 @@ static enum ps_verdict version_range(struct ps_ctx *c)
 	return ps_pass(c, "Version-active 0");
 }
 
-static enum ps_verdict t_and_c(struct ps_ctx *c) { return want_class2(c, tw_t_and_c, NULL, 0, "T=1 with C=1"); }
+/* A request the RFC forbids the initiator to send, where it names no
+ * answer for the target (§11.12.2, §11.12.5): a class-2 refusal or a
+ * dropped connection PASS; going on as if nothing was wrong is NA (the
+ * target declined an optional check), any other answer (success with a
+ * malformed response, silence) FAILs. Review in conformance/PROTOCOL.md. */
+static enum ps_verdict may_refuse(struct ps_ctx *c, void (*tweak)(uint8_t *), const char *what)
+{
+	struct ps_sess *s = ps_connect(c, false);
+	if (s == NULL)
+		return PS_FAIL;
+	struct ps_keys k;
+	ps_keys_reset(&k);
+	ps_keys_leading(c, &k);
+	bool chap = c->cfg->chap_user[0] != '\0';
+	ps_key(&k, "AuthMethod", chap ? "CHAP" : "None");
+	struct ipdu_tx tx;
+	ps_login_pdu(s, &tx, STAGE_SEC, STAGE_OP, !chap, &k);
+	tweak(tx.bhs);
+	if (pw_send(&s->w, &tx, PW_BROKEN) != 0)
+		return ps_fail(c, "the connection closed during login");
+	struct pw_pdu p;
+	enum pw_rx r = ps_recv(c, s, PS_RECV_TIMEOUT_NS, &p);
+	if (r == PW_CLOSED)
+		return ps_pass(c, "%s: the connection was dropped", what);
+	if (r != PW_PDU || pdu_opcode(p.bhs) != ISCSI_OP_LOGIN_RSP)
+		return ps_fail(c, "%s: %s instead of a Login Response or a drop", what,
+			r == PW_PDU ? pdu_opcode_name(pdu_opcode(p.bhs)) : "no answer");
+	uint16_t st = status_of(&p);
+	if (st >> 8 == 2)
+		return ps_pass(c, "%s: status 0x%04x", what, st);
+	if (st == 0)
+		return ps_na(c, "%s: accepted (status 0); the RFC forbids the request but names no answer", what);
+	return ps_fail(c, "%s: status 0x%04x (class %u; an initiator error is class 2)", what, st, st >> 8);
+}
+
+static enum ps_verdict t_and_c(struct ps_ctx *c) { return may_refuse(c, tw_t_and_c, "T=1 with C=1"); }
 static enum ps_verdict csg_reserved(struct ps_ctx *c) { return want_class2(c, tw_csg_reserved, NULL, 0, "CSG=2"); }
 static enum ps_verdict nsg_back(struct ps_ctx *c) { return want_class2(c, tw_nsg_back, NULL, 0, "CSG=OP T=1 NSG=SEC"); }
-static enum ps_verdict isid_reserved(struct ps_ctx *c) { return want_class2(c, tw_isid_reserved, NULL, 0, "ISID type 11b"); }
+static enum ps_verdict isid_reserved(struct ps_ctx *c) { return may_refuse(c, tw_isid_reserved, "ISID type 11b"); }
 static enum ps_verdict tsih_unknown(struct ps_ctx *c)
 {
 	return want_class2(c, tw_tsih_unknown, NULL, ISCSI_LOGIN_SESSION_NOT_FOUND, "TSIH of no session");
@@ -533,11 +622,11 @@ const struct ps_test ps_tests_login[] = {
 	{ "login.basic", "6.3", PS_MUST, "a plain login reaches full feature phase with a TSIH", basic },
 	{ "login.version-range", "11.12.4", PS_MUST, "versions 0..0x20 settle on Version-active 0", version_range },
 	{ "login.version-unsupported", "11.13.5", PS_MUST, "no common version: status 0x0205", version_unsupported },
-	{ "login.t-and-c", "11.12.2", PS_MUST, "T and C both set is refused (class 2)", t_and_c },
+	{ "login.t-and-c", "11.12.2", PS_MAY, "T and C both set: refused (class 2) or dropped; NA if accepted", t_and_c },
 	{ "login.csg-reserved", "11.12.3", PS_MUST, "CSG 2 (reserved) is refused (class 2)", csg_reserved },
 	{ "login.nsg-backwards", "6.3", PS_MUST, "a transit to an earlier stage is refused", nsg_back },
 	{ "login.t0-no-transit", "11.13.3", PS_MUST, "a target does not set T=1 when the request had T=0", t0_stays },
-	{ "login.isid-reserved", "11.12.5", PS_SHOULD, "an ISID of the reserved type 11b is refused", isid_reserved },
+	{ "login.isid-reserved", "11.12.5", PS_MAY, "ISID type 11b (reserved): refused or dropped; NA if accepted", isid_reserved },
 	{ "login.tsih-unknown", "6.3.1", PS_MUST, "a TSIH naming no session is refused (0x020a)", tsih_unknown },
 	{ "login.no-initiator-name", "13.5", PS_MUST, "a first request without InitiatorName is refused", no_initiator_name },
 	{ "login.no-target-name", "13.4", PS_MUST, "a Normal session without TargetName is refused", no_target_name },
@@ -562,15 +651,52 @@ const struct ps_test ps_tests_login[] = {
 	{ "neg.maxconnections", "13.2", PS_MUST, "MaxConnections=1: answered 1", neg_maxconn },
 	{ "neg.time2wait-max", "13.15", PS_MUST, "DefaultTime2Wait=3600: result Maximum", neg_t2w_max },
 	{ "neg.time2retain-min", "13.16", PS_MUST, "DefaultTime2Retain=0: result Minimum", neg_t2r_min },
-	{ "neg.initialr2t-or", "13.10", PS_MUST, "InitialR2T=Yes: result OR, so Yes", neg_initr2t_or },
-	{ "neg.immediatedata-and", "13.11", PS_MUST, "ImmediateData=No: result AND, so No", neg_immdata_and },
+	{ "neg.initialr2t-or", "13.10", PS_MUST, "InitialR2T=Yes: Yes (result OR; the answer is optional)", neg_initr2t_or },
+	{ "neg.immediatedata-and", "13.11", PS_MUST, "ImmediateData=No: No (result AND; the answer is optional)", neg_immdata_and },
 	{ "neg.boolean-junk", "6.2", PS_MUST, "InitialR2T=Maybe: Reject", neg_bool_junk },
-	{ "neg.datapduinorder-or", "13.18", PS_MUST, "DataPDUInOrder=Yes: result OR, so Yes", neg_pduorder_or },
-	{ "neg.datasequenceinorder-or", "13.19", PS_MUST, "DataSequenceInOrder=Yes: result OR, so Yes", neg_seqorder_or },
+	{ "neg.datapduinorder-or", "13.18", PS_MUST, "DataPDUInOrder=Yes: Yes (result OR; optional answer)", neg_pduorder_or },
+	{ "neg.datasequenceinorder-or", "13.19", PS_MUST, "DataSequenceInOrder=Yes: Yes (result OR; optional answer)", neg_seqorder_or },
 	{ "neg.digest-none", "13.1", PS_MUST, "HeaderDigest=None: answered None", neg_digest_none },
 	{ "neg.digest-list", "6.2.1", PS_MUST, "DataDigest=CRC32C,None: one value from the list", neg_digest_list },
 	{ "neg.digest-unknown-value", "6.2.1", PS_MUST, "HeaderDigest=SHA999,None: the known None", neg_digest_unknown },
 	{ "neg.x-key-notunderstood", "6.2", PS_MUST, "an unknown X- key: NotUnderstood", neg_unknown_key },
 	{ "neg.key-notunderstood", "6.2", PS_MUST, "an unknown key: NotUnderstood", neg_unknown_std },
+	{ "neg.maxburstlength-512", "13.13", PS_MUST, "MaxBurstLength=512 (the range's floor): answered 512", neg_mbl_512 },
+	{ "neg.maxburstlength-top", "13.13", PS_MUST, "MaxBurstLength=2^24-1 (the ceiling): result Minimum", neg_mbl_top },
+	{ "neg.maxburstlength-negative", "6.2", PS_MUST, "MaxBurstLength=-4096: Reject", neg_mbl_negative },
+	{ "neg.maxburstlength-empty", "6.2", PS_MUST, "MaxBurstLength= (no value): Reject", neg_mbl_empty },
+	{ "neg.firstburstlength-min", "13.14", PS_MUST, "FirstBurstLength=4096: result Minimum", neg_fbl_min },
+	{ "neg.firstburstlength-low", "6.2", PS_MUST, "FirstBurstLength=100 (below 512): Reject", neg_fbl_low },
+	{ "neg.mrdsl-low", "13.12", PS_MUST, "MaxRecvDataSegmentLength=100 (below 512): Reject", neg_mrdsl_low },
+	{ "neg.mrdsl-huge", "13.12", PS_MUST, "MaxRecvDataSegmentLength=2^24 (above 2^24-1): Reject", neg_mrdsl_huge },
+	{ "neg.maxoutstandingr2t-four", "13.17", PS_MUST, "MaxOutstandingR2T=4: result Minimum, 1..4", neg_r2t_four },
+	{ "neg.maxoutstandingr2t-top", "13.17", PS_MUST, "MaxOutstandingR2T=65535: result Minimum", neg_r2t_top },
+	{ "neg.maxoutstandingr2t-over", "13.17", PS_MUST, "MaxOutstandingR2T=65536: Reject", neg_r2t_over },
+	{ "neg.maxconnections-zero", "13.2", PS_MUST, "MaxConnections=0 (range 1..65535): Reject", neg_maxconn_zero },
+	{ "neg.maxconnections-top", "13.2", PS_MUST, "MaxConnections=65535: result Minimum", neg_maxconn_top },
+	{ "neg.maxconnections-over", "13.2", PS_MUST, "MaxConnections=65536: Reject", neg_maxconn_over },
+	{ "neg.erl-one", "13.20", PS_MUST, "ErrorRecoveryLevel=1: result Minimum, 0..1", neg_erl_one },
+	{ "neg.erl-three", "13.20", PS_MUST, "ErrorRecoveryLevel=3 (range 0..2): Reject", neg_erl_three },
+	{ "neg.erl-junk", "6.2", PS_MUST, "ErrorRecoveryLevel=zero: Reject", neg_erl_junk },
+	{ "neg.time2wait-zero", "13.15", PS_MUST, "DefaultTime2Wait=0: result Maximum", neg_t2w_zero },
+	{ "neg.time2wait-over", "13.15", PS_MUST, "DefaultTime2Wait=3601 (range 0..3600): Reject", neg_t2w_over },
+	{ "neg.time2retain-mid", "13.16", PS_MUST, "DefaultTime2Retain=20: result Minimum, 0..20", neg_t2r_mid },
+	{ "neg.time2retain-over", "13.16", PS_MUST, "DefaultTime2Retain=3601 (range 0..3600): Reject", neg_t2r_over },
+	{ "neg.initialr2t-no", "13.10", PS_MUST, "InitialR2T=No: Yes or No (result OR)", neg_initr2t_no },
+	{ "neg.immediatedata-yes", "13.11", PS_MUST, "ImmediateData=Yes: Yes or No (result AND)", neg_immdata_yes },
+	{ "neg.immediatedata-junk", "6.2", PS_MUST, "ImmediateData=maybe: Reject", neg_immdata_junk },
+	{ "neg.datapduinorder-no", "13.18", PS_MUST, "DataPDUInOrder=No: Yes or No (result OR)", neg_pduorder_no },
+	{ "neg.datasequenceinorder-no", "13.19", PS_MUST, "DataSequenceInOrder=No: Yes or No (result OR)", neg_seqorder_no },
+	{ "neg.datapduinorder-junk", "6.2", PS_MUST, "DataPDUInOrder=2: Reject", neg_pduorder_junk },
+	{ "neg.headerdigest-crc32c", "13.1", PS_MUST, "HeaderDigest=CRC32C alone: CRC32C, or Reject (None not offered)", neg_hdigest_crc },
+	{ "neg.datadigest-none-first", "6.2.1", PS_MUST, "DataDigest=None,CRC32C: a value from the list", neg_ddigest_none_first },
+	{ "neg.digest-only-unknown", "6.2.1", PS_MUST, "HeaderDigest=SHA999 alone: Reject (no value it knows)", neg_digest_only_unknown },
+	{ "neg.x-hash-key", "13.22", PS_MUST, "an unregistered X# key: NotUnderstood", neg_x_hash_key },
+	{ "neg.ifmarker-obsolete", "13.25", PS_SHOULD, "IFMarker=Yes (obsolete): Reject (SHOULD) or No (MAY)", neg_ifmarker },
+	{ "neg.ofmarker-obsolete", "13.25", PS_SHOULD, "OFMarker=Yes (obsolete): Reject (SHOULD) or No (MAY)", neg_ofmarker },
+	{ "neg.ifmarkint-obsolete", "13.25", PS_MUST, "IFMarkInt=2048 (obsolete): Reject", neg_ifmarkint },
+	{ "neg.ofmarkint-obsolete", "13.25", PS_MUST, "OFMarkInt=2048 (obsolete): Reject", neg_ofmarkint },
+	{ "neg.taskreporting", "13.23", PS_MUST, "TaskReporting=RFC3720: RFC3720 (or NotUnderstood, pre-7143)", neg_taskreporting },
+	{ "neg.protocollevel", "7144:4.1", PS_MUST, "iSCSIProtocolLevel=1: 0 or 1 (or NotUnderstood)", neg_protocollevel },
 };
 const unsigned ps_tests_login_n = sizeof(ps_tests_login) / sizeof(ps_tests_login[0]);

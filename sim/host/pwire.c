@@ -121,8 +121,8 @@ void pw_close(struct pwire *w)
 static void oracle_feed(struct pwire *w, bool from_target, const uint8_t *p, size_t len, enum pw_mark mark)
 {
 	if (mark == PW_HIDDEN)
-		w->blind = true;
-	if (w->blind || len == 0)
+		w->blind = true; /* the oracle's framing would be off from here on */
+	if (w->blind || len == 0 || w->oracle_stopped)
 		return;
 	if (w->target_fault[0] != '\0' || w->suite_fault[0] != '\0')
 		return; /* the oracle stops at its first objection */
@@ -231,6 +231,8 @@ enum pw_rx pw_recv(struct pwire *w, uint64_t timeout_ns, struct pw_pdu *out)
 			return PW_TIMEOUT;
 	}
 }
+
+void pw_oracle_stop(struct pwire *w) { w->oracle_stopped = true; }
 
 void pw_set_digests(struct pwire *w, bool header, bool data)
 {

@@ -79,6 +79,7 @@ struct pwire {
 	bool blind;            /* PW_HIDDEN bytes were sent, or a PW_BROKEN PDU broke the
 	                        * oracle's framing: the oracle is no longer fed */
 	const struct sim_mem *mem;
+	bool oracle_stopped;   /* pw_oracle_stop: nothing more shown to the oracle */
 };
 
 /* The real monotonic clock (host only). */
@@ -100,6 +101,11 @@ int pw_send_raw(struct pwire *w, const uint8_t *p, size_t len, enum pw_mark mark
 
 /* Wait up to timeout_ns (and never past the deadline) for one PDU. */
 enum pw_rx pw_recv(struct pwire *w, uint64_t timeout_ns, struct pw_pdu *out);
+
+/* From now on the oracle sees nothing of this connection (both ways): for
+ * a test that leaves what the oracle can model on purpose (e.g. a CmdSN
+ * hole the RFC's TMF rules anticipate, §11.5.1). What it saw before stands. */
+void pw_oracle_stop(struct pwire *w);
 
 /* After a login settled them: digests both ways and our MRDSL. */
 void pw_set_digests(struct pwire *w, bool header, bool data);

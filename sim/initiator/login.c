@@ -98,6 +98,13 @@ enum ilogin_result ilogin_start(struct ilogin *l, const struct ilogin_cfg *cfg, 
 	l->itt = itt;
 	l->cmdsn = cmdsn;
 	iparams_default(&l->params);
+	/* §6.2.2 (RFC 3720 §5.2.2): the answer is optional where the offer
+	 * decides the outcome (OR offered Yes, AND offered No); a target that
+	 * leaves it out has agreed to the offer. */
+	if (cfg->initial_r2t)
+		l->params.initial_r2t = true;
+	if (!cfg->immediate_data)
+		l->params.immediate_data = false;
 	add_leading(l);
 	if (cfg->skip_security) {
 		add_operational(l);

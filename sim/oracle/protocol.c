@@ -206,6 +206,10 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 		t->r2t_next_off += rx->dsl;
 		if (t->r2t_next_off == t->r2t_end)
 			t->r2t_open--;
+	} else if (pdu_final(bhs) && t->r2t_open > 0) {
+		/* §11.7.1: the F bit ends the Data-Out sequence one R2T asked
+		 * for; with several R2Ts outstanding that one is answered. */
+		t->r2t_open--;
 	}
 	t->received += rx->dsl;
 	if (t->received > t->edtl)

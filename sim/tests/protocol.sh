@@ -4,10 +4,12 @@
 #   1. reftarget, open access: every test PASS or NA;
 #   2. reftarget requiring CHAP (and mutual CHAP): every test PASS or NA,
 #      the CHAP tests PASS;
-#   3. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
+#   3. reftarget with CRC32C digests, InitialR2T=No and MaxOutstandingR2T 4
+#      (JSON configuration): the digest and unsolicited-data tests PASS;
+#   4. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
 #      one past what its task pool admits): ffp.window-full FAILs, so the
 #      suite can fail;
-#   4. the suite refuses a non-loopback URL, and a URL without IQN/LUN.
+#   5. the suite refuses a non-loopback URL, and a URL without IQN/LUN.
 # Results under BUILD/protocol-test/. Ends with a summary line.
 set -uo pipefail
 build=${1:?usage: protocol.sh BUILD}
@@ -57,10 +59,32 @@ fi
 
 start "$build/rel/reftarget" $((PORT + 1)) --chap "$USER:$SECRET" --mutual-chap "$MUSER:$MSECRET" || exit 1
 if suite chap --url "iscsi://127.0.0.1:$((PORT + 1))/$IQN/0" --chap "$USER:$SECRET" --mutual "$MUSER:$MSECRET" &&
-	! grep -E '^NA +login\.(chap|skip-security)' "$out/chap.out"; then
+	! grep -E '^NA +(login\.(chap|skip-security)|chap\.(md5|unknown|short|oversize|no-response|reflected|identifier))' "$out/chap.out"; then
 	ok "reftarget with mutual CHAP: $(tail -1 "$out/chap.out")"
 else
 	bad "reftarget with mutual CHAP: $(tail -1 "$out/chap.out")"; grep -A12 '^FAIL' "$out/chap.out" | head -60
+fi
+
+# reftarget with the optional features on (JSON configuration): CRC32C
+# digests, InitialR2T=No, MaxOutstandingR2T 4, so that the tests NA by
+# default (digests, unsolicited data, several R2Ts) run too.
+cat >"$out/features.json" <<EOT
+{ "portals": [ { "address": "127.0.0.1", "port": $((PORT + 3)) } ],
+  "lus": [ { "name": "disk0", "size": "64M" } ],
+  "targets": [ { "name": "$IQN", "tpgs": [ { "portals": [ 0 ], "open_access": true,
+                 "luns": [ { "lun": 0, "lu": "disk0" } ] } ] } ],
+  "params": { "header_digest": true, "data_digest": true, "initial_r2t": false,
+              "max_outstanding_r2t": 4 } }
+EOT
+"$build/rel/reftarget" --config "$out/features.json" --state-dir "$out/state-features" -q >"$out/reftarget-features.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$((PORT + 3))") 2>/dev/null && break; sleep 0.1; done
+if suite features --url "iscsi://127.0.0.1:$((PORT + 3))/$IQN/0" &&
+	! grep -E '^NA +ffp\.(crc32c|data-digest|write-unsolicited)' "$out/features.out"; then
+	ok "reftarget with digests, InitialR2T=No, MaxOutstandingR2T=4: $(tail -1 "$out/features.out")"
+else
+	bad "reftarget with digests, InitialR2T=No, MaxOutstandingR2T=4: $(tail -1 "$out/features.out")"
+	grep -E -A12 '^(FAIL|NA +ffp)' "$out/features.out" | head -60
 fi
 
 start "$build/bug-maxcmdsn_off_by_one/reftarget" $((PORT + 2)) || exit 1
