@@ -9,7 +9,8 @@
  * asks to fill from the live connection (CmdSN, ExpStatSN, the last R2T's
  * TTT and offset ...: enum nf_fix), send raw bytes, wait for answers,
  * open a flood of connections, close. The generator (nf_gen.c, a table of
- * mutators) draws cases from (seed, case number) alone; the executor
+ * mutators; the login, text and discovery ones in nf_gen_login.c) draws
+ * cases from (seed, case number) alone; the executor
  * (nf_exec.c) runs one and probes the target's liveness; the minimizer
  * (nf_min.c) shrinks a finding; the text format (nf_case.c, fuzz/README.md
  * "Network fuzzer") writes and reads cases. Same seed and URL, same target
@@ -150,7 +151,7 @@ int nf_case_save(const struct nf_case *c, const char *path);
 /* Read a case file; 0, or -1 with why naming the line. */
 int nf_case_load(struct nf_case *c, const char *path, char *why, size_t cap);
 
-/* ---- nf_gen.c: the generator ---- */
+/* ---- nf_gen.c, nf_gen_login.c: the generator ---- */
 struct nf_gen; /* a case being drawn: the case, its stream, the configuration */
 struct nf_mutator {
 	const char *name;

@@ -10,28 +10,20 @@
  * (NF_PROTECT_LBA), and commands that would change the LU for everyone
  * (FORMAT UNIT, MODE SELECT, reservations, START STOP UNIT, ...) are not
  * in the opcode table: the probe must be able to trust what it reads.
- * To add a mutator: a function below and a row in nf_mutators[].
+ * The login, text and discovery mutators live in nf_gen_login.c
+ * (host/nf_gen_int.h says what the two files share). To add a mutator: a
+ * function below (or there, declared in nf_gen_int.h) and a row in
+ * nf_mutators[].
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/host/netfuzz.h"
+#include "sim/host/nf_gen_int.h"
 
-#define G_KEYS_MAX 9000u     /* a key text a mutator builds: a little past the default MRDSL */
 #define G_WRITE_BLOCKS 256u  /* the largest write the generator asks for below the protected blocks */
 
-struct nf_gen {
-	struct nf_case *c;
-	struct sim_rng *r;
-	const struct nf_config *cfg;
-};
-
-static uint32_t pick(struct nf_gen *g, uint32_t n) { return (uint32_t)rng_below(g->r, n); }
-static bool chance(struct nf_gen *g, uint32_t percent) { return pick(g, 100) < percent; }
-
-/* A value from the edges of 32 bits, or any. */
-static uint32_t edge32(struct nf_gen *g)
+/* A value from the edges of 32 bits, or any (nf_gen_int.h). */
+uint32_t nf_edge32(struct nf_gen *g)
 {
 	static const uint32_t e[] = { 0, 1, 2, 3, 4, 7, 8, 15, 16, 47, 48, 0x7f, 0x80, 0xff, 0x100, 0x1ff, 0x200,
 		0x1000, 0x2000, 0x2001, 0xffff, 0x10000, 0x40000, 0x40001, 0xffffff, 0x1000000, 0x7fffffff,
@@ -41,7 +33,7 @@ static uint32_t edge32(struct nf_gen *g)
 
 /* ---- steps ---- */
 
-static void g_connect(struct nf_gen *g, unsigned conn, const uint8_t *isid)
+void nf_g_connect(struct nf_gen *g, unsigned conn, const uint8_t *isid)
 {
 	struct nf_step *s = nf_add(g->c, NF_CONNECT, conn);
 	if (s == NULL)
@@ -59,7 +51,7 @@ static void g_connect(struct nf_gen *g, unsigned conn, const uint8_t *isid)
 	s->cmdsn = (uint32_t)rng_next(g->r);
 }
 
-static void g_login(struct nf_gen *g, unsigned conn, uint32_t flags, uint32_t exchanges)
+void nf_g_login(struct nf_gen *g, unsigned conn, uint32_t flags, uint32_t exchanges)
 {
 	struct nf_step *s = nf_add(g->c, NF_LOGIN, conn);
 	if (s != NULL) {
@@ -68,7 +60,7 @@ static void g_login(struct nf_gen *g, unsigned conn, uint32_t flags, uint32_t ex
 	}
 }
 
-static void g_recv(struct nf_gen *g, unsigned conn, uint32_t ms)
+void nf_g_recv(struct nf_gen *g, unsigned conn, uint32_t ms)
 {
 	struct nf_step *s = nf_add(g->c, NF_RECV, conn);
 	if (s != NULL)
@@ -76,13 +68,13 @@ static void g_recv(struct nf_gen *g, unsigned conn, uint32_t ms)
 }
 
 /* connect and log in to full feature phase */
-static void g_open(struct nf_gen *g, unsigned conn, uint32_t flags)
+void nf_g_open(struct nf_gen *g, unsigned conn, uint32_t flags)
 {
-	g_connect(g, conn, NULL);
-	g_login(g, conn, flags, 0);
+	nf_g_connect(g, conn, NULL);
+	nf_g_login(g, conn, flags, 0);
 }
 
-static struct nf_step *g_pdu(struct nf_gen *g, unsigned conn, uint8_t op, uint8_t flags, uint32_t fix)
+struct nf_step *nf_g_pdu(struct nf_gen *g, unsigned conn, uint8_t op, uint8_t flags, uint32_t fix)
 {
 	struct nf_step *s = nf_add(g->c, NF_PDU, conn);
 	if (s == NULL)
@@ -90,147 +82,6 @@ static struct nf_step *g_pdu(struct nf_gen *g, unsigned conn, uint8_t op, uint8_
 	pdu_init(s->bhs, op, flags);
 	s->fix = fix;
 	return s;
-}
-
-#define FIX_CMD (NF_FIX_CMDSN | NF_FIX_EXPSTATSN | NF_FIX_ITT_NEW | NF_FIX_LUN | NF_FIX_DSL)
-#define FIX_LOGIN (NF_FIX_LOGIN | NF_FIX_CMDSN | NF_FIX_EXPSTATSN | NF_FIX_DSL)
-
-/* ---- key text ---- */
-
-struct keys {
-	uint8_t buf[G_KEYS_MAX];
-	size_t len;
-};
-
-static void key(struct keys *k, const char *kv)
-{
-	size_t n = strlen(kv) + 1;
-	if (k->len + n <= sizeof(k->buf)) {
-		memcpy(k->buf + k->len, kv, n);
-		k->len += n;
-	}
-}
-
-static void keyf(struct keys *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void keyf(struct keys *k, const char *fmt, ...)
-{
-	char kv[G_KEYS_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(kv, sizeof(kv), fmt, ap);
-	va_end(ap);
-	key(k, kv);
-}
-
-static const char *const op_keys[] = {
-	"HeaderDigest", "DataDigest", "MaxConnections", "InitialR2T", "ImmediateData", "MaxRecvDataSegmentLength",
-	"MaxBurstLength", "FirstBurstLength", "DefaultTime2Wait", "DefaultTime2Retain", "MaxOutstandingR2T",
-	"DataPDUInOrder", "DataSequenceInOrder", "ErrorRecoveryLevel", "OFMarker", "IFMarker", "TargetAlias",
-	"InitiatorAlias", "TaskReporting", "iSCSIProtocolLevel", "X-org.iscsi-sim.fuzz", "SendTargets",
-	"TargetName", "InitiatorName", "SessionType", "AuthMethod", "CHAP_A", "CHAP_N", "CHAP_R", "CHAP_I",
-	"CHAP_C", "TargetPortalGroupTag", "TargetAddress", "X#org.fuzz", "",
-};
-
-/* A value that breaks something: a number from the edges, a word, an
- * empty or long value, a long list. */
-static void bad_value(struct nf_gen *g, char *out, size_t cap)
-{
-	static const char *const words[] = { "", "Yes", "No", "None", "CRC32C", "CRC32C,None", "Maybe", "Reject",
-		"Irrelevant", "NotUnderstood", "Normal", "Discovery", "CHAP", "None,CHAP", "KRB5,SRP,SPKM1,CHAP",
-		"-1", "0x", "0b", "0x00", "99999999999999999999999", "1e9", " 1", "1,2", "\xff\xfe", "=", "a=b" };
-	switch (pick(g, 4)) {
-	case 0:
-		snprintf(out, cap, "%u", edge32(g));
-		return;
-	case 1:
-		snprintf(out, cap, "%s", words[pick(g, sizeof(words) / sizeof(words[0]))]);
-		return;
-	case 2: {
-		size_t n = 1 + pick(g, chance(g, 50) ? 300 : (uint32_t)cap - 1);
-		if (n >= cap)
-			n = cap - 1;
-		memset(out, 'A' + (int)pick(g, 26), n);
-		out[n] = '\0';
-		return;
-	}
-	default: {
-		size_t len = 0;
-		unsigned n = 1 + pick(g, 600);
-		for (unsigned i = 0; i < n && len + 4 < cap; i++)
-			len += (size_t)snprintf(out + len, cap - len, "%s%u", i ? "," : "", pick(g, 10));
-		return;
-	}
-	}
-}
-
-/* The keys of a first Login Request, then mutations of them. */
-static void login_keys(struct nf_gen *g, struct keys *k, unsigned csg, unsigned mutations)
-{
-	k->len = 0;
-	key(k, "InitiatorName=" NF_INITIATOR);
-	key(k, "SessionType=Normal");
-	keyf(k, "TargetName=%s", g->cfg->ps.t1.iqn);
-	if (csg == ISCSI_STAGE_SECURITY)
-		key(k, g->cfg->ps.chap_user[0] ? "AuthMethod=CHAP" : "AuthMethod=None");
-	else
-		key(k, "MaxRecvDataSegmentLength=8192");
-	static char v[G_KEYS_MAX / 2];
-	for (unsigned i = 0; i < mutations; i++) {
-		const char *name = op_keys[pick(g, sizeof(op_keys) / sizeof(op_keys[0]))];
-		switch (pick(g, 5)) {
-		case 0: /* a duplicate of a key already there */
-			key(k, "SessionType=Normal");
-			break;
-		case 1: /* no '=' */
-			keyf(k, "%s", name);
-			break;
-		case 2: /* a long name */
-			bad_value(g, v, 300);
-			keyf(k, "%s=1", v);
-			break;
-		default:
-			bad_value(g, v, chance(g, 20) ? sizeof(v) : 600);
-			keyf(k, "%s=%s", name, v);
-			break;
-		}
-	}
-	if (chance(g, 10) && k->len > 0)
-		k->len--; /* no NUL after the last pair */
-}
-
-static void login_flags(struct nf_gen *g, unsigned csg, bool transit, bool cont, uint8_t *flags)
-{
-	unsigned nsg = csg == ISCSI_STAGE_SECURITY ? ISCSI_STAGE_OPERATIONAL : ISCSI_STAGE_FULL_FEATURE;
-	if (chance(g, 10))
-		nsg = pick(g, 4);
-	*flags = (uint8_t)(csg << ISCSI_LOGIN_CSG_SHIFT);
-	if (transit)
-		*flags |= (uint8_t)(ISCSI_LOGIN_TRANSIT | nsg);
-	if (cont)
-		*flags |= ISCSI_LOGIN_CONTINUE;
-}
-
-/* One or more Login Requests carrying k (split with C=1 when parts > 1). */
-static void g_login_pdus(struct nf_gen *g, unsigned conn, const struct keys *k, unsigned csg, unsigned parts,
-	bool finish)
-{
-	size_t off = 0, chunk = parts ? (k->len + parts - 1) / parts : k->len;
-	for (unsigned i = 0; i < parts; i++) {
-		bool last = i + 1 == parts;
-		uint8_t flags;
-		login_flags(g, csg, last ? chance(g, 70) : chance(g, 5), !last || !finish, &flags);
-		struct nf_step *s = g_pdu(g, conn, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, flags, FIX_LOGIN);
-		if (s == NULL)
-			return;
-		if (chance(g, 5)) {
-			s->bhs[PDU_LOGIN_VERSION_MAX] = (uint8_t)edge32(g);
-			s->bhs[PDU_LOGIN_VERSION_MIN] = (uint8_t)edge32(g);
-		}
-		size_t n = off + chunk <= k->len ? chunk : k->len - off;
-		nf_set_data(s, k->buf + off, (uint32_t)n);
-		off += n;
-		g_recv(g, conn, 20 + pick(g, 80));
-	}
 }
 
 /* ---- SCSI commands ---- */
@@ -306,14 +157,14 @@ static void safe_write(struct nf_gen *g, const struct cdb_row *t, uint64_t *lba,
 	*lba = chance(g, 50) ? lo + pick(g, 1u << 20) : lba_max - pick(g, 4);
 	if (*lba < lo)
 		*lba = lo;
-	*n = chance(g, 50) ? edge32(g) & n_max : pick(g, 64);
+	*n = chance(g, 50) ? nf_edge32(g) & n_max : pick(g, 64);
 	if (t->op == 0x0a && *n == 0)
 		*n = 1; /* WRITE(6): 0 means 256 blocks, fine above; kept simple */
 }
 
 /* Fill a CDB from the table with edge values; the EDTL it implies for
  * 512-byte blocks (or an edge of its own). */
-static uint32_t g_cdb(struct nf_gen *g, uint8_t *cdb, bool *write, bool *read)
+uint32_t nf_g_cdb(struct nf_gen *g, uint8_t *cdb, bool *write, bool *read)
 {
 	const struct cdb_row *t = &cdb_table[pick(g, sizeof(cdb_table) / sizeof(cdb_table[0]))];
 	memset(cdb, 0, ISCSI_CDB_LEN);
@@ -325,8 +176,8 @@ static uint32_t g_cdb(struct nf_gen *g, uint8_t *cdb, bool *write, bool *read)
 	if (t->sa)
 		cdb[1] = (uint8_t)((cdb[1] & 0xe0) | t->sa);
 	if (chance(g, 5))
-		cdb[t->len - 1] = (uint8_t)edge32(g); /* CONTROL */
-	uint64_t lba = edge32(g), n = edge32(g);
+		cdb[t->len - 1] = (uint8_t)nf_edge32(g); /* CONTROL */
+	uint64_t lba = nf_edge32(g), n = nf_edge32(g);
 	if (chance(g, 30))
 		n &= 0xff;
 	if (t->kind == CDB_WRITE)
@@ -341,18 +192,18 @@ static uint32_t g_cdb(struct nf_gen *g, uint8_t *cdb, bool *write, bool *read)
 	if (t->op == 0x41 || t->op == 0x93)
 		bytes = 512; /* WRITE SAME: one block of data */
 	if (chance(g, 20))
-		bytes = edge32(g);
+		bytes = nf_edge32(g);
 	return bytes > 0xffffffffu ? 0xffffffffu : (uint32_t)bytes;
 }
 
 /* A SCSI Command from the table; immediate data up to imm_max bytes. */
-static void g_scsi(struct nf_gen *g, unsigned conn, uint32_t imm_max)
+void nf_g_scsi(struct nf_gen *g, unsigned conn, uint32_t imm_max)
 {
-	struct nf_step *s = g_pdu(g, conn, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | 1 /* SIMPLE */, FIX_CMD);
+	struct nf_step *s = nf_g_pdu(g, conn, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | 1 /* SIMPLE */, FIX_CMD);
 	if (s == NULL)
 		return;
 	bool w, rd;
-	uint32_t edtl = g_cdb(g, s->bhs + PDU_SCSI_CMD_CDB, &w, &rd);
+	uint32_t edtl = nf_g_cdb(g, s->bhs + PDU_SCSI_CMD_CDB, &w, &rd);
 	if (chance(g, 10)) { /* R/W bits that disagree with the CDB */
 		w = chance(g, 50);
 		rd = chance(g, 50);
@@ -362,7 +213,7 @@ static void g_scsi(struct nf_gen *g, unsigned conn, uint32_t imm_max)
 		s->bhs[PDU_FLAGS] ^= (uint8_t)(1u << pick(g, 8));
 	pdu_set_w(s->bhs, PDU_SCSI_CMD_EDTL, edtl);
 	if (w && imm_max > 0 && chance(g, 50)) {
-		uint32_t n = pick(g, 3) == 0 ? edge32(g) % (imm_max + 1) : (edtl < imm_max ? edtl : imm_max);
+		uint32_t n = pick(g, 3) == 0 ? nf_edge32(g) % (imm_max + 1) : (edtl < imm_max ? edtl : imm_max);
 		nf_set_data(s, NULL, n);
 		if (n > 0)
 			memset(s->data, 0x5c, n);
@@ -372,7 +223,7 @@ static void g_scsi(struct nf_gen *g, unsigned conn, uint32_t imm_max)
 /* WRITE(10) off the protected blocks: blocks of 512 bytes, EDTL to match. */
 static void g_write10(struct nf_gen *g, unsigned conn, uint32_t blocks, uint32_t imm, bool final)
 {
-	struct nf_step *s = g_pdu(g, conn, ISCSI_OP_SCSI_CMD,
+	struct nf_step *s = nf_g_pdu(g, conn, ISCSI_OP_SCSI_CMD,
 		(uint8_t)((final ? ISCSI_FLAG_FINAL : 0) | ISCSI_CMD_WRITE | 1), FIX_CMD);
 	if (s == NULL)
 		return;
@@ -391,7 +242,7 @@ static void g_write10(struct nf_gen *g, unsigned conn, uint32_t blocks, uint32_t
 static void g_dataout(struct nf_gen *g, unsigned conn, uint32_t fix, uint32_t datasn, uint32_t off, uint32_t len,
 	bool final)
 {
-	struct nf_step *s = g_pdu(g, conn, ISCSI_OP_DATA_OUT, final ? ISCSI_FLAG_FINAL : 0,
+	struct nf_step *s = nf_g_pdu(g, conn, ISCSI_OP_DATA_OUT, final ? ISCSI_FLAG_FINAL : 0,
 		fix | NF_FIX_EXPSTATSN | NF_FIX_LUN | NF_FIX_DSL);
 	if (s == NULL)
 		return;
@@ -405,211 +256,22 @@ static void g_dataout(struct nf_gen *g, unsigned conn, uint32_t fix, uint32_t da
 
 /* ---- the mutators ---- */
 
-static void m_login_keys(struct nf_gen *g)
-{
-	g_connect(g, 0, NULL);
-	if (chance(g, 30))
-		g_login(g, 0, 0, 1 + pick(g, 2)); /* mid-login: the first exchanges done */
-	static struct keys k;
-	unsigned csg = chance(g, 50) ? ISCSI_STAGE_SECURITY : ISCSI_STAGE_OPERATIONAL;
-	login_keys(g, &k, csg, 1 + pick(g, 6));
-	g_login_pdus(g, 0, &k, csg, chance(g, 70) ? 1 : 2 + pick(g, 4), chance(g, 80));
-}
-
-static void m_login_nonlogin(struct nf_gen *g)
-{
-	static const uint8_t ops[] = { ISCSI_OP_NOP_OUT, ISCSI_OP_SCSI_CMD, ISCSI_OP_TMF_REQ, ISCSI_OP_TEXT_REQ,
-		ISCSI_OP_DATA_OUT, ISCSI_OP_LOGOUT_REQ, ISCSI_OP_SNACK };
-	g_connect(g, 0, NULL);
-	if (chance(g, 50))
-		g_login(g, 0, 0, 1);
-	uint8_t op = chance(g, 85) ? ops[pick(g, sizeof(ops))] : (uint8_t)pick(g, 0x20);
-	if (op == ISCSI_OP_LOGIN_REQ)
-		op = ISCSI_OP_NOP_OUT;
-	struct nf_step *s = g_pdu(g, 0, (uint8_t)(op | (chance(g, 50) ? ISCSI_FLAG_IMMEDIATE : 0)),
-		(uint8_t)(ISCSI_FLAG_FINAL | pick(g, 0x80)), FIX_CMD);
-	if (s == NULL)
-		return;
-	if (op == ISCSI_OP_SCSI_CMD) { /* a CDB from the table, never a random one */
-		bool w, rd;
-		pdu_set_w(s->bhs, PDU_SCSI_CMD_EDTL, g_cdb(g, s->bhs + PDU_SCSI_CMD_CDB, &w, &rd));
-	} else {
-		pdu_set_w(s->bhs, PDU_TEXT_TTT, edge32(g));
-	}
-	uint32_t n = chance(g, 50) ? 0 : 1 + pick(g, 64);
-	nf_set_data(s, NULL, n);
-	for (uint32_t i = 0; i < n; i++)
-		s->data[i] = (uint8_t)pick(g, 256);
-	g_recv(g, 0, 50 + pick(g, 100));
-	if (chance(g, 50)) { /* and the login goes on as if nothing happened */
-		static struct keys k;
-		login_keys(g, &k, ISCSI_STAGE_OPERATIONAL, 0);
-		g_login_pdus(g, 0, &k, ISCSI_STAGE_OPERATIONAL, 1, true);
-	}
-}
-
-static void m_login_length(struct nf_gen *g)
-{
-	g_connect(g, 0, NULL);
-	if (chance(g, 30))
-		g_login(g, 0, 0, 1);
-	static struct keys k;
-	login_keys(g, &k, ISCSI_STAGE_SECURITY, 0);
-	uint8_t flags;
-	login_flags(g, ISCSI_STAGE_SECURITY, true, false, &flags);
-	struct nf_step *s = g_pdu(g, 0, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, flags,
-		NF_FIX_LOGIN | NF_FIX_CMDSN | NF_FIX_EXPSTATSN);
-	if (s == NULL)
-		return;
-	static const uint32_t dsls[] = { 0, 1, 3, 4, 47, 48, 8191, 8192, 8193, 16384, 65535, 65536, 0xffffff };
-	uint32_t dsl = chance(g, 80) ? dsls[pick(g, sizeof(dsls) / sizeof(dsls[0]))] : pick(g, 0x1000000);
-	pdu_set_dsl(s->bhs, dsl);
-	if (chance(g, 20))
-		s->bhs[PDU_TOTAL_AHS_LEN] = (uint8_t)edge32(g);
-	/* What follows the BHS: less than it says, as much, or more. */
-	uint32_t n = (uint32_t)k.len;
-	switch (pick(g, 3)) {
-	case 0: n = dsl > 0 ? pick(g, dsl < n ? dsl : n) : n; break;
-	case 1: n = dsl < n ? dsl : n; break;
-	default: break;
-	}
-	nf_set_data(s, k.buf, n);
-	g_recv(g, 0, 50 + pick(g, 200));
-}
-
-static void m_login_chap(struct nf_gen *g)
-{
-	g_connect(g, 0, NULL);
-	static struct keys k;
-	k.len = 0;
-	key(&k, "InitiatorName=" NF_INITIATOR);
-	key(&k, "SessionType=Normal");
-	keyf(&k, "TargetName=%s", g->cfg->ps.t1.iqn);
-	key(&k, chance(g, 80) ? "AuthMethod=CHAP" : "AuthMethod=CHAP,None");
-	g_login_pdus(g, 0, &k, ISCSI_STAGE_SECURITY, 1, true);
-	static char v[G_KEYS_MAX / 2];
-	k.len = 0;
-	if (chance(g, 70)) {
-		key(&k, "CHAP_A=5");
-	} else {
-		bad_value(g, v, 2000);
-		keyf(&k, "CHAP_A=%s", v);
-	}
-	g_login_pdus(g, 0, &k, ISCSI_STAGE_SECURITY, 1, true);
-	/* CHAP_R of every length around the digest's (16 bytes for MD5),
-	 * as hex or base64, and a mutual challenge of odd lengths
-	 * (CVE-2018-14633: a response longer than the buffer). */
-	static const uint32_t lens[] = { 0, 1, 15, 16, 17, 20, 32, 33, 64, 128, 255, 256, 257, 1024, 2048, 4000 };
-	k.len = 0;
-	keyf(&k, "CHAP_N=%s", g->cfg->ps.chap_user[0] ? g->cfg->ps.chap_user : "netfuzz");
-	uint32_t rl = lens[pick(g, sizeof(lens) / sizeof(lens[0]))];
-	bool b64 = chance(g, 20);
-	size_t o = (size_t)snprintf(v, sizeof(v), "CHAP_R=%s", b64 ? "0b" : "0x");
-	for (uint32_t i = 0; i < rl && o + 3 < sizeof(v); i++)
-		o += (size_t)snprintf(v + o, sizeof(v) - o, b64 ? "%c" : "%02x",
-			b64 ? (unsigned)"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[pick(g, 64)] :
-			      pick(g, 256));
-	key(&k, v);
-	if (chance(g, 40)) {
-		keyf(&k, "CHAP_I=%u", chance(g, 50) ? pick(g, 256) : edge32(g));
-		uint32_t cl = lens[pick(g, sizeof(lens) / sizeof(lens[0]))];
-		o = (size_t)snprintf(v, sizeof(v), "CHAP_C=0x");
-		for (uint32_t i = 0; i < cl && o + 3 < sizeof(v); i++)
-			o += (size_t)snprintf(v + o, sizeof(v) - o, "%02x", pick(g, 256));
-		key(&k, v);
-	}
-	g_login_pdus(g, 0, &k, ISCSI_STAGE_SECURITY, chance(g, 80) ? 1 : 2, true);
-}
-
-/* Text Requests in a session that reached full feature phase. */
-static void g_text(struct nf_gen *g, unsigned conn)
-{
-	static struct keys k;
-	static char v[G_KEYS_MAX / 2];
-	k.len = 0;
-	unsigned nk = 1 + pick(g, 4);
-	for (unsigned i = 0; i < nk; i++) {
-		if (chance(g, 30)) {
-			key(&k, chance(g, 50) ? "SendTargets=All" : "SendTargets=");
-			continue;
-		}
-		bad_value(g, v, chance(g, 10) ? sizeof(v) : 400);
-		keyf(&k, "%s=%s", op_keys[pick(g, sizeof(op_keys) / sizeof(op_keys[0]))], v);
-	}
-	unsigned parts = chance(g, 60) ? 1 : 2 + pick(g, 4);
-	bool never_ends = parts > 1 && chance(g, 30);
-	size_t off = 0, chunk = (k.len + parts - 1) / parts;
-	for (unsigned i = 0; i < parts; i++) {
-		bool last = i + 1 == parts;
-		bool cont = !last || never_ends;
-		uint32_t fix = FIX_CMD & ~NF_FIX_LUN;
-		if (i > 0 && chance(g, 85)) /* the exchange goes on: its ITT, the TTT the target gave */
-			fix = (fix & ~(uint32_t)NF_FIX_ITT_NEW) | NF_FIX_ITT_LAST | NF_FIX_TTT_TEXT;
-		struct nf_step *s = g_pdu(g, conn, ISCSI_OP_TEXT_REQ | (chance(g, 10) ? ISCSI_FLAG_IMMEDIATE : 0),
-			(uint8_t)((cont ? ISCSI_TEXT_CONTINUE : 0) | (!cont || chance(g, 5) ? ISCSI_FLAG_FINAL : 0)), fix);
-		if (s == NULL)
-			return;
-		pdu_set_w(s->bhs, PDU_TEXT_TTT, i == 0 && chance(g, 90) ? ISCSI_TAG_RESERVED : edge32(g));
-		size_t n = off + chunk <= k.len ? chunk : k.len - off;
-		nf_set_data(s, k.buf + off, (uint32_t)n);
-		off += n;
-		g_recv(g, conn, 20 + pick(g, 80));
-	}
-}
-
-static void m_text_keys(struct nf_gen *g)
-{
-	g_open(g, 0, 0);
-	unsigned n = 1 + pick(g, 3);
-	for (unsigned i = 0; i < n; i++)
-		g_text(g, 0);
-}
-
-static void m_discovery(struct nf_gen *g)
-{
-	g_connect(g, 0, NULL);
-	static struct keys k;
-	k.len = 0;
-	key(&k, "InitiatorName=" NF_INITIATOR);
-	key(&k, "SessionType=Discovery");
-	if (chance(g, 20))
-		keyf(&k, "TargetName=%s", g->cfg->ps.t1.iqn);
-	key(&k, "HeaderDigest=None");
-	key(&k, "DataDigest=None");
-	key(&k, "MaxRecvDataSegmentLength=8192");
-	struct nf_step *s = g_pdu(g, 0, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE,
-		(uint8_t)(ISCSI_LOGIN_TRANSIT | ISCSI_STAGE_OPERATIONAL << ISCSI_LOGIN_CSG_SHIFT | ISCSI_STAGE_FULL_FEATURE),
-		FIX_LOGIN);
-	if (s == NULL)
-		return;
-	nf_set_data(s, k.buf, (uint32_t)k.len);
-	g_recv(g, 0, 50 + pick(g, 50));
-	unsigned n = 1 + pick(g, 3);
-	for (unsigned i = 0; i < n; i++) {
-		if (chance(g, 70))
-			g_text(g, 0);
-		else /* a command a discovery session must refuse (§4.3) */
-			g_scsi(g, 0, 512);
-		g_recv(g, 0, 30);
-	}
-}
-
 static void m_scsi_cdb(struct nf_gen *g)
 {
-	g_open(g, 0, chance(g, 30) ? NF_LOGIN_UNSOL : 0);
+	nf_g_open(g, 0, chance(g, 30) ? NF_LOGIN_UNSOL : 0);
 	unsigned n = 1 + pick(g, 4);
 	for (unsigned i = 0; i < n; i++) {
-		g_scsi(g, 0, 8192);
+		nf_g_scsi(g, 0, 8192);
 		if (chance(g, 60))
-			g_recv(g, 0, 20 + pick(g, 80));
+			nf_g_recv(g, 0, 20 + pick(g, 80));
 	}
-	g_recv(g, 0, 100);
+	nf_g_recv(g, 0, 100);
 }
 
 static void m_dataout(struct nf_gen *g)
 {
 	bool unsol = chance(g, 30);
-	g_open(g, 0, (unsol ? NF_LOGIN_UNSOL : 0) | (chance(g, 50) ? NF_LOGIN_NOIMM : 0));
+	nf_g_open(g, 0, (unsol ? NF_LOGIN_UNSOL : 0) | (chance(g, 50) ? NF_LOGIN_NOIMM : 0));
 	static const uint32_t blocks_of[] = { 1, 2, 8, 16, 64, 128, 129, 256 };
 	uint32_t blocks = blocks_of[pick(g, sizeof(blocks_of) / sizeof(blocks_of[0]))];
 	uint32_t edtl = blocks * 512u;
@@ -620,12 +282,12 @@ static void m_dataout(struct nf_gen *g)
 		uint32_t off = imm, k = 1 + pick(g, 10);
 		for (uint32_t i = 0; i < k; i++) {
 			uint32_t len = lens[pick(g, 3)];
-			g_dataout(g, 0, NF_FIX_ITT_LAST, chance(g, 90) ? i : edge32(g), chance(g, 90) ? off : edge32(g), len,
+			g_dataout(g, 0, NF_FIX_ITT_LAST, chance(g, 90) ? i : nf_edge32(g), chance(g, 90) ? off : nf_edge32(g), len,
 				i + 1 == k || chance(g, 10));
 			off += len;
 		}
 	}
-	g_recv(g, 0, 30 + pick(g, 70));
+	nf_g_recv(g, 0, 30 + pick(g, 70));
 	/* Answer the R2T (its length is the EDTL here, below MaxBurstLength)
 	 * in PDUs of up to 8192 bytes, every field right but in one PDU,
 	 * which breaks one thing: DataSN, offset, length, TTT, ITT or F. */
@@ -641,8 +303,8 @@ static void m_dataout(struct nf_gen *g)
 		bool final = i + 1 == k;
 		if (i == victim) {
 			switch (what) {
-			case 0: datasn = chance(g, 50) ? i + 1 : edge32(g); break;
-			case 1: off = chance(g, 50) ? off + 1 + pick(g, chunk) : edge32(g); break;
+			case 0: datasn = chance(g, 50) ? i + 1 : nf_edge32(g); break;
+			case 1: off = chance(g, 50) ? off + 1 + pick(g, chunk) : nf_edge32(g); break;
 			case 2: len = lens[pick(g, sizeof(lens) / sizeof(lens[0]))]; break;
 			case 3: fix &= ~(uint32_t)NF_FIX_TTT_R2T; break; /* TTT reserved, or an edge below */
 			case 4: fix &= ~(uint32_t)NF_FIX_ITT_LAST; break;
@@ -652,65 +314,65 @@ static void m_dataout(struct nf_gen *g)
 		}
 		g_dataout(g, 0, fix, datasn, off, len, final);
 		if (i == victim && what == 3 && chance(g, 50))
-			pdu_set_w(g->c->steps[g->c->n - 1].bhs, PDU_DATA_OUT_TTT, edge32(g));
+			pdu_set_w(g->c->steps[g->c->n - 1].bhs, PDU_DATA_OUT_TTT, nf_edge32(g));
 	}
 	if (chance(g, 30)) /* and a Data-Out after the task is over */
 		g_dataout(g, 0, NF_FIX_ITT_LAST | NF_FIX_TTT_R2T | NF_FIX_OFF_R2T, k, 0, 512, true);
-	g_recv(g, 0, 100);
+	nf_g_recv(g, 0, 100);
 }
 
 static void m_tmf_race(struct nf_gen *g)
 {
-	g_open(g, 0, 0);
+	nf_g_open(g, 0, 0);
 	if (chance(g, 60))
 		g_write10(g, 0, 1 + pick(g, 64), 0, true); /* waits for Data-Out */
 	else
-		g_scsi(g, 0, 0);
+		nf_g_scsi(g, 0, 0);
 	if (chance(g, 40))
-		g_recv(g, 0, pick(g, 30));
+		nf_g_recv(g, 0, pick(g, 30));
 	uint8_t fn = chance(g, 60) ? ISCSI_TMF_ABORT_TASK : (uint8_t)(chance(g, 90) ? 1 + pick(g, 8) : pick(g, 0x80));
 	uint32_t fix = FIX_CMD | (chance(g, 90) ? NF_FIX_RTT : 0);
-	struct nf_step *s = g_pdu(g, 0, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, (uint8_t)(ISCSI_FLAG_FINAL | fn), fix);
+	struct nf_step *s = nf_g_pdu(g, 0, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, (uint8_t)(ISCSI_FLAG_FINAL | fn), fix);
 	if (s != NULL && !(fix & NF_FIX_RTT))
-		pdu_set_w(s->bhs, PDU_TMF_REF_TASK_TAG, edge32(g));
+		pdu_set_w(s->bhs, PDU_TMF_REF_TASK_TAG, nf_edge32(g));
 	if (chance(g, 50)) /* the data of the task being aborted, racing the TMF */
 		g_dataout(g, 0, NF_FIX_ITT_LAST | NF_FIX_TTT_R2T | NF_FIX_OFF_R2T, 0, 0, 512, true);
-	g_recv(g, 0, 100 + pick(g, 100));
+	nf_g_recv(g, 0, 100 + pick(g, 100));
 }
 
 static void m_logout_mid(struct nf_gen *g)
 {
-	g_open(g, 0, 0);
+	nf_g_open(g, 0, 0);
 	g_write10(g, 0, 1 + pick(g, 64), 0, true);
-	g_recv(g, 0, 30);
+	nf_g_recv(g, 0, 30);
 	uint8_t reason = chance(g, 80) ? (uint8_t)pick(g, 3) : (uint8_t)pick(g, 0x80);
-	struct nf_step *s = g_pdu(g, 0, ISCSI_OP_LOGOUT_REQ | (chance(g, 80) ? ISCSI_FLAG_IMMEDIATE : 0),
+	struct nf_step *s = nf_g_pdu(g, 0, ISCSI_OP_LOGOUT_REQ | (chance(g, 80) ? ISCSI_FLAG_IMMEDIATE : 0),
 		(uint8_t)(ISCSI_FLAG_FINAL | reason), FIX_CMD & ~NF_FIX_LUN);
 	if (s != NULL && g->c->n > 0)
 		put_be16(s->bhs + PDU_LOGOUT_CID, chance(g, 80) ? g->c->steps[0].cid : (uint16_t)pick(g, 0x10000));
 	if (chance(g, 70))
 		g_dataout(g, 0, NF_FIX_ITT_LAST | NF_FIX_TTT_R2T | NF_FIX_OFF_R2T, 0, 0, 512, true);
-	g_recv(g, 0, 100 + pick(g, 100));
+	nf_g_recv(g, 0, 100 + pick(g, 100));
 }
 
 static void m_conns(struct nf_gen *g)
 {
 	if (chance(g, 50)) { /* MC/S: a second connection joins the session (§6.3.4) */
-		g_open(g, 0, 0);
-		g_connect(g, 1, NULL);
-		g_login(g, 1, NF_LOGIN_JOIN, 0);
+		nf_g_open(g, 0, 0);
+		nf_g_connect(g, 1, NULL);
+		nf_g_login(g, 1, NF_LOGIN_JOIN, 0);
 		struct nf_step *j = &g->c->steps[g->c->n - 1];
 		j->arg2 = 0;
-		g_scsi(g, 0, 512);
-		g_scsi(g, 1, 512);
+		nf_g_scsi(g, 0, 512);
+		nf_g_scsi(g, 1, 512);
 		if (chance(g, 50)) { /* log the other connection out from here */
-			struct nf_step *s = g_pdu(g, 0, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE,
+			struct nf_step *s = nf_g_pdu(g, 0, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE,
 				ISCSI_FLAG_FINAL | ISCSI_LOGOUT_CONNECTION, FIX_CMD & ~NF_FIX_LUN);
 			if (s != NULL && g->c->n > 3)
 				put_be16(s->bhs + PDU_LOGOUT_CID, g->c->steps[2].cid);
 		}
-		g_recv(g, 0, 100);
-		g_recv(g, 1, 50);
+		nf_g_recv(g, 0, 100);
+		nf_g_recv(g, 1, 50);
 		return;
 	}
 	/* A reinstatement storm: one ISID, TSIH 0, again and again (§6.3.5). */
@@ -719,13 +381,13 @@ static void m_conns(struct nf_gen *g)
 		isid[i] = (uint8_t)pick(g, 256);
 	unsigned n = 2 + pick(g, NF_CONNS_MAX - 1);
 	for (unsigned i = 0; i < n; i++) {
-		g_connect(g, i, isid);
-		g_login(g, i, 0, chance(g, 80) ? 0 : 1);
+		nf_g_connect(g, i, isid);
+		nf_g_login(g, i, 0, chance(g, 80) ? 0 : 1);
 		if (chance(g, 50))
 			g_write10(g, i, 1 + pick(g, 16), 0, true);
 	}
 	for (unsigned i = 0; i < n; i++)
-		g_recv(g, i, 30);
+		nf_g_recv(g, i, 30);
 }
 
 static void m_hostile(struct nf_gen *g)
@@ -742,15 +404,15 @@ static void m_hostile(struct nf_gen *g)
 		s->isid[0] = 0x80;
 		for (int i = 1; i < 6; i++)
 			s->isid[i] = (uint8_t)pick(g, 256);
-		g_open(g, 0, 0);
-		g_scsi(g, 0, 0);
-		g_recv(g, 0, 50);
+		nf_g_open(g, 0, 0);
+		nf_g_scsi(g, 0, 0);
+		nf_g_recv(g, 0, 50);
 		return;
 	case 2: { /* a client that never reads: READs pile up in the target's send queue */
-		g_open(g, 0, 0);
+		nf_g_open(g, 0, 0);
 		unsigned n = 8 + pick(g, 56);
 		for (unsigned i = 0; i < n; i++) {
-			s = g_pdu(g, 0, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, FIX_CMD);
+			s = nf_g_pdu(g, 0, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_READ | 1, FIX_CMD);
 			if (s == NULL)
 				return;
 			s->bhs[PDU_SCSI_CMD_CDB] = 0x28;
@@ -761,24 +423,24 @@ static void m_hostile(struct nf_gen *g)
 		return;
 	}
 	default: /* another initiator resets the target under a task in flight */
-		g_open(g, 0, 0);
+		nf_g_open(g, 0, 0);
 		g_write10(g, 0, 1 + pick(g, 64), 0, true);
-		g_open(g, 1, NF_LOGIN_OTHER);
-		s = g_pdu(g, 1, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE,
+		nf_g_open(g, 1, NF_LOGIN_OTHER);
+		s = nf_g_pdu(g, 1, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE,
 			(uint8_t)(ISCSI_FLAG_FINAL | (chance(g, 70) ? ISCSI_TMF_TARGET_WARM_RESET : ISCSI_TMF_LOGICAL_UNIT_RESET)),
 			FIX_CMD);
 		if (s != NULL)
 			pdu_set_w(s->bhs, PDU_TMF_REF_TASK_TAG, ISCSI_TAG_RESERVED);
-		g_recv(g, 1, 100);
+		nf_g_recv(g, 1, 100);
 		g_dataout(g, 0, NF_FIX_ITT_LAST | NF_FIX_TTT_R2T | NF_FIX_OFF_R2T, 0, 0, 512, true);
-		g_recv(g, 0, 100);
+		nf_g_recv(g, 0, 100);
 		return;
 	}
 }
 
 static void m_pdu_random(struct nf_gen *g)
 {
-	g_open(g, 0, 0);
+	nf_g_open(g, 0, 0);
 	unsigned n = 1 + pick(g, 4);
 	for (unsigned i = 0; i < n; i++) {
 		static const uint32_t fixes[] = { NF_FIX_CMDSN, NF_FIX_EXPSTATSN, NF_FIX_ITT_NEW, NF_FIX_LUN, NF_FIX_DSL };
@@ -786,7 +448,7 @@ static void m_pdu_random(struct nf_gen *g)
 		for (size_t f = 0; f < sizeof(fixes) / sizeof(fixes[0]); f++)
 			if (chance(g, 75))
 				fix |= fixes[f];
-		struct nf_step *s = g_pdu(g, 0, 0, 0, fix);
+		struct nf_step *s = nf_g_pdu(g, 0, 0, 0, fix);
 		if (s == NULL)
 			return;
 		for (unsigned b = 0; b < ISCSI_BHS_LEN; b++)
@@ -798,7 +460,7 @@ static void m_pdu_random(struct nf_gen *g)
 		s->bhs[PDU_OPCODE] = (uint8_t)((s->bhs[PDU_OPCODE] & ISCSI_FLAG_IMMEDIATE) | op);
 		if (op == ISCSI_OP_SCSI_CMD) { /* the CDB comes from the table: no random FORMAT UNIT */
 			bool w, rd;
-			pdu_set_w(s->bhs, PDU_SCSI_CMD_EDTL, g_cdb(g, s->bhs + PDU_SCSI_CMD_CDB, &w, &rd));
+			pdu_set_w(s->bhs, PDU_SCSI_CMD_EDTL, nf_g_cdb(g, s->bhs + PDU_SCSI_CMD_CDB, &w, &rd));
 		}
 		if (op == ISCSI_OP_LOGIN_REQ)
 			s->bhs[PDU_OPCODE] = ISCSI_OP_NOP_OUT;
@@ -808,19 +470,19 @@ static void m_pdu_random(struct nf_gen *g)
 			s->data[b] = (uint8_t)pick(g, 256);
 		if (!(fix & NF_FIX_DSL) && chance(g, 70))
 			pdu_set_dsl(s->bhs, len);
-		g_recv(g, 0, 20 + pick(g, 60));
+		nf_g_recv(g, 0, 20 + pick(g, 60));
 	}
 }
 
 const struct nf_mutator nf_mutators[] = {
 	{ "login.keys", "login keys: duplicates, no '=', long names and values, edge numbers, C-bit chains, stages", 10,
-		m_login_keys },
-	{ "login.nonlogin", "a non-login PDU during login (the SPDK crash class)", 6, m_login_nonlogin },
-	{ "login.length", "Login PDUs whose DataSegmentLength/AHS length lie (the LIO overflow class)", 6, m_login_length },
-	{ "login.chap", "CHAP_A lists, CHAP_R and CHAP_C of every length (CVE-2018-14633 class)", 6, m_login_chap },
-	{ "text.keys", "Text Requests: odd keys, multi-PDU with C=1, never-ending, wrong TTTs", 8, m_text_keys },
+		nf_m_login_keys },
+	{ "login.nonlogin", "a non-login PDU during login (the SPDK crash class)", 6, nf_m_login_nonlogin },
+	{ "login.length", "Login PDUs whose DataSegmentLength/AHS length lie (the LIO overflow class)", 6, nf_m_login_length },
+	{ "login.chap", "CHAP_A lists, CHAP_R and CHAP_C of every length (CVE-2018-14633 class)", 6, nf_m_login_chap },
+	{ "text.keys", "Text Requests: odd keys, multi-PDU with C=1, never-ending, wrong TTTs", 8, nf_m_text_keys },
 	{ "discovery", "discovery sessions: SendTargets variants, commands a discovery session must refuse", 4,
-		m_discovery },
+		nf_m_discovery },
 	{ "scsi.cdb", "CDBs from the SPC/SBC opcode table with edge LBAs, lengths, flags, EDTLs", 10, m_scsi_cdb },
 	{ "dataout", "R2T/Data-Out with wrong offsets, DataSNs, lengths, TTTs; unsolicited data past FirstBurstLength",
 		12, m_dataout },
