@@ -160,5 +160,8 @@ bench: $(BENCH_TARGETS)
 bench-target: deps $(BUILD)/rel/reftarget
 	BUILD=$(BUILD) tools/bench.sh
 
+# The Makefile's own list, then each area's (the "#   make ..." block at
+# the top of every mk/*.mk): one place per target, no second copy here.
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,10s/^#//p' Makefile
+	@for f in mk/*.mk; do echo; awk 'NR > 1 && !/^#/ { exit } /^#   make / { on = 1 } on && /^#$$/ { exit } on { print substr($$0, 2) }' "$$f"; done

@@ -58,6 +58,25 @@ if [ "${RT_IN_NETNS:-}" != 1 ]; then
 	done
 	case " $want_t " in *" lio"*) "$HERE/guest/lio-image.sh" >/dev/null ;; esac
 	case " $want_s " in *" guest "*) "$HERE/guest/initiator-image.sh" >/dev/null ;; esac
+	# CONF_URL_ON_HOST=1 (make conformance URL=...): the url target runs on
+	# this machine's loopback, outside the namespace; carry its portals,
+	# and nothing else, into it (bridge.sh).
+	if [ "${CONF_URL_ON_HOST:-0}" = 1 ]; then
+		. "$HERE/lib.sh"
+		. "$HERE/bridge.sh"
+		urls=()
+		for ((i = 1; i <= $#; i++)); do
+			case "${!i}" in -u | -U) j=$((i + 1)); urls+=("${!j}") ;; esac
+		done
+		[ ${#urls[@]} -gt 0 ] || conf_die "CONF_URL_ON_HOST=1 needs -u URL"
+		CONF_BRIDGE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/iscsi-sim-bridge.XXXXXX")
+		export CONF_BRIDGE_DIR
+		trap 'bridge_stop "$CONF_BRIDGE_DIR/pids"; rm -rf "$CONF_BRIDGE_DIR"' EXIT
+		bridge_host_start "$CONF_BRIDGE_DIR" "${urls[@]}"
+		rc=0
+		"$HERE/../tools/netns-run.sh" "$HERE/run.sh" "$@" || rc=$?
+		exit $rc
+	fi
 	exec "$HERE/../tools/netns-run.sh" "$HERE/run.sh" "$@"
 fi
 . "$HERE/lib.sh"
@@ -191,8 +210,8 @@ run_target() {
 			[ -s "$tests" ] || part_suites=$(sed 's/\<cu\>//' <<<"$part_suites")
 			[ -n "${part_suites// /}" ] || continue
 		fi
-		# The CHAP-protected target serves the tools suite only.
-		CONF_CHAP_TARGET=$([[ " $part_suites " == *" tools "* ]] && echo 1 || echo 0) \
+		# The CHAP-protected target serves the tools and protocol suites only.
+		CONF_CHAP_TARGET=$([[ " $part_suites " == *" tools "* || " $part_suites " == *" protocol "* ]] && echo 1 || echo 0) \
 			run_part "$script" "$work" "$([ "$p" = - ] || echo "$p")" "$part_suites" "$tests" || rc=$?
 		[ $rc -lt 2 ] || break
 	done

@@ -5,6 +5,11 @@
 #   make conformance        all targets, all suites, every test, into
 #                           $(BUILD)/conformance/results (make publish copies
 #                           them to the recorded conformance/results)
+#   make conformance URL=iscsi://HOST:PORT/IQN/LUN [URL2=...] [CHAP=user:secret] DESTRUCTIVE=yes
+#                           the same suites (but the guest) against YOUR target, already
+#                           running on this machine's loopback, beside the recorded
+#                           columns, into $(BUILD)/conformance/results-url
+#                           (conformance/url-run.sh; it wipes the LU: DESTRUCTIVE=yes)
 #   make conformance-lio    LIO only (boot, suite, tools) into $(BUILD)/conformance/results-lio,
 #                           compared with the recorded reftarget column
 #   make conformance-fast   reftarget and tgt (suite, tools, guest) into
@@ -20,8 +25,12 @@
 CONF_SLOW_TESTS := ^SCSI\.Sanitize\.Reset$$
 
 conformance: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
+ifeq ($(URL),)
 	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio istgt" -s "cu tools guest protocol" \
 		-o $(BUILD)/conformance/results
+else
+	BUILD=$(BUILD) URL='$(URL)' URL2='$(URL2)' CHAP='$(CHAP)' TESTS='$(TESTS)' DESTRUCTIVE='$(DESTRUCTIVE)' conformance/url-run.sh
+endif
 
 # The protocol suite alone against the four targets (minutes, not an hour):
 # its columns and protocol-diff.md, compared with the recorded run.

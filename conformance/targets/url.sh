@@ -23,7 +23,8 @@
 # interfaces. run.sh runs inside a loopback-only namespace
 # (tools/netns-run.sh), so a target listening on the host's 127.0.0.1 is
 # not there: start it inside the namespace (conformance/README.md, "Your
-# own target").
+# own target"), or let run.sh carry its portals in (CONF_URL_ON_HOST=1,
+# `make conformance URL=...`; bridge.sh).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -113,6 +114,13 @@ start() {
 	conf_require_netns
 	local url=${CONF_URL:?url.sh: CONF_URL is not set (run.sh -u URL)} url2=${CONF_URL2:-}
 	local host port iqn lun user secret bytes=${CONF_URL_LU_BYTES:-}
+	mkdir -p "$WORK"
+	# A target on the host's loopback (run.sh, CONF_URL_ON_HOST=1): its
+	# portals answer here through bridge.sh.
+	if [ -n "${CONF_BRIDGE_DIR:-}" ]; then
+		. "$CONF_DIR/bridge.sh"
+		bridge_ns_start "$CONF_BRIDGE_DIR" "$WORK" "$url" "$url2"
+	fi
 	check "$url"
 	[ -z "$url2" ] || check "$url2"
 	[ -z "$bytes" ] || [[ $bytes =~ ^[1-9][0-9]*$ ]] || conf_die "CONF_URL_LU_BYTES '$bytes' is not a byte count"
@@ -150,7 +158,12 @@ cmd=${1:?$USAGE}
 case "$cmd" in
 parse) parse "${2:?$USAGE}" ;;
 start) WORK=${2:?$USAGE}; start ;;
-stop) : ;; # started nothing
+stop) # started nothing but the namespace half of a bridge, if any
+	WORK=${2:?$USAGE}
+	if [ -f "$WORK/bridge.pids" ]; then
+		. "$CONF_DIR/bridge.sh"
+		bridge_stop "$WORK/bridge.pids"
+	fi ;;
 urls) WORK=${2:?$USAGE}; sed -n 's/^URL2\{0,1\}=//p' "$WORK/target.env" | grep -v '^$' ;;
 *) conf_die "unknown command $cmd ($USAGE)" ;;
 esac

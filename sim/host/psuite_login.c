@@ -606,6 +606,12 @@ static enum ps_verdict chap_none_refused(struct ps_ctx *c)
 	cfg.target_user = NULL;
 	if (ps_login(c, s, &cfg) == 0)
 		return ps_fail(c, "AuthMethod=None reached full feature phase on a target that requires CHAP");
+	/* The MUST is that nobody gets in unauthenticated (§12.1). A target
+	 * that closes the connection instead of answering (LIO, istgt) keeps
+	 * it, though a Login Response with 0x0201 (§11.13.5) would tell the
+	 * initiator why. */
+	if (s->login_status == 0)
+		return ps_pass(c, "refused by closing the connection, without a Login Response");
 	if (s->login_status >> 8 != 2)
 		return ps_fail(c, "AuthMethod=None: status 0x%04x, want class 2", s->login_status);
 	return ps_pass(c, "status 0x%04x", s->login_status);

@@ -2,6 +2,9 @@
 # by tools/test.sh, which defines `step`).
 #   conformance-selftest  the harness's own tests (verdicts, skip shim,
 #                         matrix, flavour rules, the bar check)
+#   conformance-url-host  `make conformance URL=...` against a reftarget
+#                         outside the suites' namespace, through the bridge
+#                         (conformance/tests/url_host.sh)
 #   conformance           reftarget, each test on its LU flavour
 #                         (conformance/flavours.txt): the libiscsi suite but
 #                         the minute-long Sanitize.Reset, the libiscsi tools
@@ -17,6 +20,7 @@
 #                         tools, checked against this run's reftarget column
 # The full run is `make conformance`; `make publish` records it in conformance/results.
 step conformance-selftest env BUILD="$BUILD" conformance/tests/selftest.sh
+step conformance-url-host env BUILD="$BUILD" conformance/tests/url_host.sh
 step conformance env BUILD="$BUILD" conformance/run.sh -t reftarget -s "cu tools guest" \
 	-x '^SCSI\.Sanitize\.Reset$' -o "$BUILD/conformance/results-test" -r conformance/results
 step conformance-tgt env BUILD="$BUILD" conformance/run.sh -t tgt -s "cu tools" \
