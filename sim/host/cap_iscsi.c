@@ -18,6 +18,7 @@ struct fmap {
 struct side {
 	bool syncing;       /* looking for a BHS in scan[] */
 	bool joined;        /* syncing because the capture joined mid-stream (not a loss) */
+	bool forgot;        /* the oracle already forgot what the lost bytes held */
 	uint8_t *scan;
 	size_t nscan, scan_from; /* offsets below scan_from were ruled out */
 	uint64_t scan_base; /* stream offset of scan[0] */
@@ -250,8 +251,11 @@ static void synced(struct conn *c, enum cap_dir d, size_t i, bool hd, bool dd)
 		c->dd = dd;
 		oproto_assume_ffp(&c->o, hd, dd, CAP_ASSUMED_MRDSL);
 	}
-	if (c->fed || !login)
+	if (s->forgot)
+		oproto_restart_framing(&c->o, d == CAP_TO_CLIENT);
+	else if (c->fed || !login)
 		oproto_resync(&c->o, d == CAP_TO_CLIENT);
+	s->forgot = false;
 	c->fed = true;
 	if (i > 0 || !s->joined)
 		note(c, frame, "%s stream resynchronized on a %s after skipping %zu bytes", who(d), pdu_opcode_name(op), i);
@@ -299,6 +303,11 @@ static void resync_start(struct conn *c, enum cap_dir d, bool joined, uint64_t a
 		c->hd = c->o.params.header_digest;
 		c->dd = c->o.params.data_digest;
 	}
+	/* Forget now what the lost bytes held: the other direction's PDUs
+	 * until this one is framed again may answer them. */
+	s->forgot = c->fed;
+	if (s->forgot)
+		oproto_resync(&c->o, d == CAP_TO_CLIENT);
 }
 
 /* Bytes to the oracle; true, or false when it lost the framing (then

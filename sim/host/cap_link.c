@@ -57,6 +57,7 @@ static enum cap_decode tcp(const uint8_t *p, size_t caplen, size_t ip_payload, s
 	s->sport = be16(p);
 	s->dport = be16(p + 2);
 	s->seq = be32(p + 4);
+	s->ack = be32(p + 8);
 	s->flags = p[13] & (CAP_TCP_FIN | CAP_TCP_SYN | CAP_TCP_RST | CAP_TCP_ACK);
 	s->payload = p + hl;
 	s->wire_len = (uint32_t)(ip_payload - hl);

@@ -35,7 +35,7 @@ struct cap_seg {
 	uint8_t family;        /* 4 or 6 */
 	uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes */
 	uint16_t sport, dport;
-	uint32_t seq;
+	uint32_t seq, ack;
 	uint8_t flags;         /* enum cap_tcp_flag */
 	const uint8_t *payload;
 	uint32_t len;          /* payload bytes captured */

@@ -128,6 +128,8 @@ static void drain(const struct ctx *x)
 	}
 }
 
+static void fin_check(const struct ctx *x, uint64_t frame);
+
 /* The hole before the lowest buffered segment will not fill: a gap. */
 static void force_gap(const struct ctx *x)
 {
@@ -143,6 +145,25 @@ static void force_gap(const struct ctx *x)
 	h->next = h->ooo[lo].seq;
 	h->hist_from = h->delivered;
 	drain(x);
+}
+
+/* The peer (sending payload now) acknowledged up to ack: bytes of this
+ * half before it that never came are lost, before the peer's payload,
+ * which may answer them, is delivered. */
+static void acked_gap(const struct ctx *x, uint32_t ack, uint64_t frame)
+{
+	struct cap_tcp_half *h = &x->c->half[x->d];
+	if (!h->started || h->done)
+		return;
+	uint32_t end = h->fin && sdiff(ack, h->fin_seq) > 0 ? h->fin_seq : ack; /* the FIN takes one */
+	while (sdiff(end, h->next) > 0 && h->nooo > 0)
+		force_gap(x);
+	if (sdiff(end, h->next) > 0 && (uint32_t)sdiff(end, h->next) <= CAP_TCP_WINDOW_MAX) {
+		event(x, CAP_EV_GAP, frame, end - h->next);
+		h->next = end;
+		h->hist_from = h->delivered;
+	}
+	fin_check(x, frame);
 }
 
 static void fin_check(const struct ctx *x, uint64_t frame)
@@ -300,6 +321,10 @@ void cap_tcp_segment(struct cap_tcp *t, const struct cap_seg *s, bool to_server,
 			h->next = seq + 1;
 		}
 		seq++; /* the SYN takes one sequence number (RFC 9293 §3.4) */
+	}
+	if (s->wire_len > 0 && (s->flags & CAP_TCP_ACK)) {
+		struct ctx peer = { t, c, (enum cap_dir)(1 - d) };
+		acked_gap(&peer, s->ack, frame);
 	}
 	if (s->wire_len > 0)
 		payload(&x, seq, s->payload, s->len, s->wire_len, frame);

@@ -14,7 +14,11 @@
  *   - a connection whose SYN was not captured: said so, and the stream
  *     starts at the first byte seen (the consumer resynchronizes);
  *   - gaps (bytes the capture lost): said so with the count, the stream
- *     goes on after them (the consumer resynchronizes).
+ *     goes on after them (the consumer resynchronizes). A gap is known
+ *     when later bytes arrive, or earlier: when the peer sends data
+ *     acknowledging bytes the capture never showed (those are lost
+ *     before the peer's data is delivered, since what the peer says may
+ *     answer them; a mere ACK waits, the bytes may come reordered).
  * Memory per connection is bounded by the limits below whatever the input.
  * Owns its connections and their buffers (malloc); the consumer owns what
  * it hangs on cap_tcp_conn.user.

@@ -548,12 +548,17 @@ bool oproto_framing_lost(const struct oproto *o, bool from_target)
 /* Everything that depended on the lost bytes is forgotten; what comes
  * after is checked as from a fresh start, except that tasks, pings and
  * requests not seen are not judged (o->partial). */
-void oproto_resync(struct oproto *o, bool from_target)
+void oproto_restart_framing(struct oproto *o, bool from_target)
 {
 	int d = from_target ? DIR_TGT : DIR_INI;
 	o->rx[d].state = IPDU_BHS;
 	o->rx[d].got = 0;
 	o->pdu_off[d] = o->taken[d];
+}
+
+void oproto_resync(struct oproto *o, bool from_target)
+{
+	oproto_restart_framing(o, from_target);
 	o->partial = true;
 	o->ntasks = 0;
 	if (from_target) {

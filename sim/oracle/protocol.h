@@ -111,6 +111,10 @@ bool oproto_framing_lost(const struct oproto *o, bool from_target);
  * (o->partial). */
 void oproto_resync(struct oproto *o, bool from_target);
 
+/* Captures: the next byte of this direction starts a PDU; nothing else
+ * changes (after oproto_resync was called when the loss was found). */
+void oproto_restart_framing(struct oproto *o, bool from_target);
+
 /* Captures: the login was not seen; assume full feature phase with these
  * digests and MaxRecvDataSegmentLength data_cap both ways. */
 void oproto_assume_ffp(struct oproto *o, bool header_digest, bool data_digest, uint32_t data_cap);
