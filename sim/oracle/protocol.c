@@ -184,6 +184,12 @@ static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 		return false;
 	if (task_find(o, itt) != NULL)
 		return fail(o, "§11.2.1.8", "ITT 0x%x reused while its task is live", itt);
+	if (o->ntasks == OPROTO_TASKS_MAX && o->keep_going) {
+		/* A capacity of this oracle, not a rule: a target may open a
+		 * wider window (tgt does). Tasks beyond it are not followed. */
+		o->partial = true;
+		return true;
+	}
 	if (o->ntasks == OPROTO_TASKS_MAX)
 		return fail(o, "§4.2.2.1", "more than %u tasks live", OPROTO_TASKS_MAX);
 	struct oproto_task *t = &o->tasks[o->ntasks++];
