@@ -56,6 +56,8 @@ include_glob() { # PATTERN COMMAND
 
 	section "Conformance: libiscsi and real initiators against reftarget, tgt and LIO (\`make conformance\`)"
 	include conformance/results/summary.md "make conformance"
+	echo
+	include conformance/results/oracle-captures.md "tools/netns-run.sh sim/tests/oracle_suite.sh build"
 
 	section "Code coverage of ref_target by the unit and integration tests (\`make coverage\`)"
 	include "$BUILD/coverage/summary.md" "make coverage"

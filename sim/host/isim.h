@@ -95,5 +95,7 @@ int cmd_bench(const struct opts *o);   /* cmd_bench.c */
 int cmd_protocol(int argc, char **argv);
 /* cmd_netfuzz.c: the network fuzzer against a real target; its own argv parser. */
 int cmd_netfuzz(int argc, char **argv);
+/* cmd_oracle.c: the protocol oracle over a capture (pcap file or live on lo); its own argv parser. */
+int cmd_oracle(int argc, char **argv);
 
 #endif

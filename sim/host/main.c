@@ -26,6 +26,9 @@
  *   isim netfuzz --url iscsi://HOST[:PORT]/IQN/LUN --seconds N ...
  *            the network fuzzer against a live target on loopback
  *            (host/cmd_netfuzz.c says the options; --list the mutators)
+ *   isim oracle --pcap FILE | --live lo [--seconds N] ...
+ *            the protocol oracle over a capture of anyone's iSCSI traffic
+ *            (host/cmd_oracle.c says the options)
  * Every value is parsed whole (a number is all digits, in range) and a
  * file that cannot be written is an error. Exit status: 0 pass; 1 a world
  * failed or missed its expectation; 2 bad command line, or a file that
@@ -116,6 +119,9 @@ static void usage(FILE *f)
 		f);
 	fputs("       isim netfuzz --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN --seconds N|--cases N [--seed N]\n"
 	      "                    [--chap U:S] [--mutual U:S] [--rate N] [--out DIR] [--replay FILE] [--list] ...\n",
+		f);
+	fputs("       isim oracle --pcap FILE | --live lo [--seconds N] [--write FILE] [--port P[,P...]]\n"
+	      "                   [--digests header,data|none|auto] [--quiet]\n",
 		f);
 	fputs("  --shard I/N runs the seeds s of A..B with (s - A) mod N == I - 1 (I counted from 1);\n"
 	      "  isim merge combines the shards' --results files into the report of the whole range.\n",
@@ -300,9 +306,11 @@ int main(int argc, char **argv)
 		return cmd_protocol(argc, argv);
 	if (strcmp(argv[1], "netfuzz") == 0)
 		return cmd_netfuzz(argc, argv);
+	if (strcmp(argv[1], "oracle") == 0)
+		return cmd_oracle(argc, argv);
 	const struct command *c = find_cmd(argv[1]);
 	if (c == NULL)
-		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol netfuzz)", argv[1]);
+		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol netfuzz oracle)", argv[1]);
 	o.cmd = c->name;
 	o.bit = c->bit;
 	int rc = parse_args(argc, argv, &o);

@@ -19,6 +19,13 @@
  *   - no answer for a task after ABORT TASK completed (§11.5.1);
  *   - header and data digests, PDU lengths, opcodes for the direction.
  * The first violation is kept as text. Owns its framers' buffers.
+ *
+ * Captures (host/oc_*, `isim oracle`) read someone else's traffic and
+ * want every rule broken, not the first: keep_going makes the oracle go
+ * on after a violation and hand each to on_violation with the RFC
+ * section of the rule; oproto_resync restarts one direction after bytes
+ * the capture lost (or a connection joined after its login). Neither is
+ * used by the simulator, whose checking and texts are unchanged.
  */
 #ifndef SIM_OPROTO_H
 #define SIM_OPROTO_H
@@ -71,6 +78,15 @@ struct oproto {
 	uint64_t violations;
 	const struct sim_mem *mem;
 	char why[512];
+	/* Captures only (see above); zero in the simulator. */
+	bool keep_going;          /* check on after a violation */
+	bool partial;             /* joined mid-stream or lost bytes: PDUs of tasks never seen are not judged */
+	uint64_t taken[2];        /* bytes taken from each direction */
+	uint64_t pdu_off[2];      /* where the current (or last) PDU of each direction began */
+	bool dir_now;             /* the direction being checked (true: from the target) */
+	void (*on_violation)(void *ctx, const struct oproto *o, bool from_target, const char *section,
+		const char *text);
+	void *on_violation_ctx;
 	/* optional: told of every whole PDU (traces) */
 	void (*on_pdu)(void *ctx, const struct oproto *o, bool from_target, const struct ipdu_rx *rx);
 	void *on_pdu_ctx;
@@ -80,7 +96,27 @@ void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uin
 void oproto_fini(struct oproto *o);
 
 /* Bytes sent by the initiator (from_target false) or the target. Returns
- * false on the first violation (and after it). */
+ * false on the first violation (and after it). With keep_going: false
+ * only when this direction's framing is lost (oproto_framing_lost); the
+ * bytes after the lost PDU are not taken (o->taken says how many were). */
 bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t len);
+
+/* Captures: framing of this direction is lost (bad header digest, PDU
+ * above the limit); the caller finds the next PDU and calls oproto_resync. */
+bool oproto_framing_lost(const struct oproto *o, bool from_target);
+
+/* Captures: the next byte of this direction starts a PDU, after bytes that
+ * were lost or never seen. What depended on them is forgotten (sequence
+ * numbers, live tasks), and PDUs of tasks not seen since are not judged
+ * (o->partial). */
+void oproto_resync(struct oproto *o, bool from_target);
+
+/* Captures: the next byte of this direction starts a PDU; nothing else
+ * changes (after oproto_resync was called when the loss was found). */
+void oproto_restart_framing(struct oproto *o, bool from_target);
+
+/* Captures: the login was not seen; assume full feature phase with these
+ * digests and MaxRecvDataSegmentLength data_cap both ways. */
+void oproto_assume_ffp(struct oproto *o, bool header_digest, bool data_digest, uint32_t data_cap);
 
 #endif

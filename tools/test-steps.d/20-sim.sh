@@ -29,6 +29,11 @@
 #   sim-catches-<bug>     each bug planted in the engine is caught within
 #                         100 seeds (the oracles can fail)
 #   sim-initiator-vs-tgt  the simulated initiator against tgt on loopback
+#   sim-oracle-pcap       isim oracle over live captures of libiscsi against
+#                         reftarget: clean (0 violations), planted violations
+#                         each found with its rule and frame, reordering,
+#                         loss and mid-connection starts still clean, garbage
+#                         captures under ASan (sim/tests/oracle_pcap.sh)
 SIM_PLANT_SEEDS=100
 step sim-build make -s BUILD="$BUILD" sim sim-bugs
 step sim-purity sim/tests/purity.sh
@@ -51,3 +56,4 @@ for bug in $(grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt); do
 	step "sim-catches-$bug" sim/tests/planted.sh "$BUILD" "$bug" "$SIM_PLANT_SEEDS"
 done
 step sim-initiator-vs-tgt tools/netns-run.sh sim/tests/live_tgt.sh "$BUILD"
+step sim-oracle-pcap tools/netns-run.sh sim/tests/oracle_pcap.sh "$BUILD"
