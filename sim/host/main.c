@@ -26,6 +26,8 @@
  *   isim netfuzz --url iscsi://HOST[:PORT]/IQN/LUN --seconds N ...
  *            the network fuzzer against a live target on loopback
  *            (host/cmd_netfuzz.c says the options; --list the mutators)
+ *   isim proxy --listen 127.0.0.1:P --to 127.0.0.1:P [--scenario F] [--fault SPEC]...
+ *            the fault-injecting loopback proxy (host/cmd_proxy.c)
  * Every value is parsed whole (a number is all digits, in range) and a
  * file that cannot be written is an error. Exit status: 0 pass; 1 a world
  * failed or missed its expectation; 2 bad command line, or a file that
@@ -116,6 +118,9 @@ static void usage(FILE *f)
 		f);
 	fputs("       isim netfuzz --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN --seconds N|--cases N [--seed N]\n"
 	      "                    [--chap U:S] [--mutual U:S] [--rate N] [--out DIR] [--replay FILE] [--list] ...\n",
+		f);
+	fputs("       isim proxy --listen 127.0.0.1:PORT --to 127.0.0.1:PORT [--scenario FILE [--path INI:GW]]\n"
+	      "                  [--fault SPEC]... [--seed S] [--log FILE] [--seconds N]\n",
 		f);
 	fputs("  --shard I/N runs the seeds s of A..B with (s - A) mod N == I - 1 (I counted from 1);\n"
 	      "  isim merge combines the shards' --results files into the report of the whole range.\n",
@@ -300,9 +305,11 @@ int main(int argc, char **argv)
 		return cmd_protocol(argc, argv);
 	if (strcmp(argv[1], "netfuzz") == 0)
 		return cmd_netfuzz(argc, argv);
+	if (strcmp(argv[1], "proxy") == 0)
+		return cmd_proxy(argc, argv);
 	const struct command *c = find_cmd(argv[1]);
 	if (c == NULL)
-		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol netfuzz)", argv[1]);
+		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol netfuzz proxy)", argv[1]);
 	o.cmd = c->name;
 	o.bit = c->bit;
 	int rc = parse_args(argc, argv, &o);
