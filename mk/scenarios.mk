@@ -15,3 +15,13 @@ SCENARIOS_OUT ?= $(BUILD)/scenarios
 
 scenarios: deps $(BUILD)/rel/isim
 	LOGS=$(BUILD)/scenario-logs scenarios/run.sh $(BUILD)/rel/isim $(SCENARIOS_OUT)
+
+# make scenarios-live: the live scenarios (scenarios/live.sh): each against
+# two reftargets and two tgtd sharing one backing file, the simulator's
+# initiators through fault proxies (`isim live`), next to the same file in
+# the simulator: $(BUILD)/scenarios-live/fidelity.md (also the section
+# tools/report.sh can include), fault logs and outputs beside it. About
+# 75 s per scenario and gateway kind; in a private loopback namespace.
+.PHONY: scenarios-live
+scenarios-live: deps $(BUILD)/rel/isim $(BUILD)/rel/reftarget
+	tools/netns-run.sh scenarios/live.sh $(BUILD)/rel/isim $(BUILD)/scenarios-live

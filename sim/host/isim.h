@@ -97,5 +97,18 @@ int cmd_protocol(int argc, char **argv);
 int cmd_netfuzz(int argc, char **argv);
 /* cmd_oracle.c: the protocol oracle over a capture (pcap file or live on lo); its own argv parser. */
 int cmd_oracle(int argc, char **argv);
+/* cmd_proxy.c: the fault-injecting proxy; its own argv parser. */
+int cmd_proxy(int argc, char **argv);
+/* cmd_live.c: a scenario against real targets through proxies; its own argv parser. */
+int cmd_live(int argc, char **argv);
+
+/* cmd_proxy.c, shared with cmd_live.c: "INI:GW"; a scenario file read
+ * whole (0, or -1 after saying why); the rules of a proxy on the path
+ * ini:gw from the scenario (sp may be NULL) and --fault specs (0 or 2). */
+struct fpx;
+bool proxy_cli_path(const char *s, int *ini, int *gw);
+int proxy_cli_scenario(const char *file, struct sim_params *p, struct scenario_expect *e);
+int proxy_cli_rules(struct fpx *x, const struct sim_params *sp, int ini, int gw, const char *const *specs,
+	unsigned nspecs);
 
 #endif

@@ -139,7 +139,7 @@ static void prepare(struct workload *w, struct wl_slot *s)
 	const struct wl_cfg *c = w->cfg;
 	uint32_t bs = c->block_size;
 	struct icmd *cmd = &s->io.cmd;
-	*cmd = (struct icmd){ .lun = 0, .attr = 1, .buf = s->buf };
+	*cmd = (struct icmd){ .lun = w->cfg->lun, .attr = 1, .buf = s->buf };
 	switch (s->op) {
 	case WL_READ:
 		pick_range(w, s, c->max_blocks);

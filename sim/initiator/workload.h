@@ -55,6 +55,7 @@ struct wl_cfg {
 	uint64_t start_at_ns;    /* no I/O before (the application starts once its device is up) */
 	uint64_t stop_at_ns;     /* no new I/O from then on */
 	uint64_t hb_interval_ns; /* COMPARE AND WRITE heartbeat period, 0: none */
+	uint64_t lun;            /* the LU's number (0 in the simulator; a real target's, live) */
 };
 
 struct wl_slot {

@@ -227,7 +227,7 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 	uint64_t all = v->nblocks == 64 ? ~0ull : ((1ull << v->nblocks) - 1);
 	/* Unmaps are not tracked block by block at the disk (they write
 	 * zeroes, which carry no version). */
-	bool ok = v->zero || (v->applied & all) == all || t < d->last_power_loss;
+	bool ok = d->black_box || v->zero || (v->applied & all) == all || t < d->last_power_loss;
 	/* An unmap is made durable only by a flush: SBC-3 ties FUA and the
 	 * write cache to writes, and a deallocation may sit in a cache too. */
 	bool durable = !v->zero && (v->fua || d->all_durable);

@@ -101,6 +101,7 @@ struct odata {
 	uint8_t *nd_mark;
 	struct caw_win *wins;            /* per block, allocated at the first COMPARE AND WRITE */
 	uint64_t violations;
+	bool black_box;  /* live runs (host/cmd_live.c) cannot see the disk: no landing check at the ack */
 	char why[512];
 	struct {
 		bool known;        /* why names one block and the version found or written there */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: live_probe HOST PORT TARGET LUN [-c user secret] [-i] [-u] [-d]\n");
 		return 2;
 	}
+	/* A connection reset under a write (a fault proxy's cut) is a
+	 * session failure to recover from, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	struct probe p = { .host = argv[1], .port = atoi(argv[2]), .fd = -1 };
 	struct sim_mem mem = { h_alloc, h_free, NULL };
 	struct isess_cfg cfg = {

@@ -1,0 +1,577 @@
+/* host/cmd_live: `isim live`, a scenario played against real targets.
+ *
+ *   isim live --scenario FILE --target URL [--target URL]... [--seconds N]
+ *             [--log FILE] [--row FILE] [--label NAME]
+ *
+ * Gateway g of the scenario is the g-th --target (iscsi://127.0.0.1:PORT/
+ * IQN/LUN: real processes the caller started, sharing one backing file).
+ * Initiators are the simulator's own (initiator/session, multipath,
+ * workload), as the world builds them, but over real TCP and the wall
+ * clock: path k of initiator i goes to gateway (i + k) mod G through its
+ * own fault proxy (host/proxy.c) listening on an ephemeral loopback port
+ * and applying the scenario's faults of that link (infra/fproxy.h says
+ * which and how). The data oracle judges what the initiators read back;
+ * the protocol oracle reads every proxied stream. The scenario's verdict
+ * line decides the exit status (its metric bounds are printed, not
+ * judged: wall-clock runs are not the simulator's). Time 0 is when the
+ * sessions start; the run stops at the scenario's duration plus at most
+ * its liveness for outstanding I/O, and always by --seconds (wall).
+ * Exit: 0 the verdict is the expected one, 1 it is not, 2 bad usage.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sim/base/time.h"
+#include "sim/host/isim.h"
+#include "sim/host/proxy.h"
+#include "sim/host/psuite.h"
+#include "sim/initiator/workload.h"
+#include "sim/oracle/protocol.h"
+
+#define LIVE_SENDBUF_BYTES (4u << 20) /* a path's unsent bytes before its connection counts as failed */
+#define LIVE_POLL_MS_MAX 10           /* the loop looks at its timers at least this often */
+#define LIVE_CMD_WINDOW_MAX 256u      /* the protocol oracle's CmdSN window bound */
+#define LIVE_DONE_MAX (SIM_INIS_MAX * SIM_PATHS_MAX * (ISESS_TASKS_MAX + 8u))
+
+struct lini;
+
+struct lpath {
+	struct lini *in;
+	int idx, gw;
+	struct isess sess;
+	struct isess_cfg cfg;     /* the initiator's, with this gateway's target name */
+	struct hproxy px;
+	uint16_t port;            /* the proxy's */
+	int fd;
+	bool connecting, connect_failed;
+	uint8_t *out;             /* unsent bytes */
+	size_t out_len;
+	struct oproto op[FPX_CONNS_MAX]; /* per proxied connection (slot = conn % max) */
+	bool op_live[FPX_CONNS_MAX];
+};
+
+struct lini {
+	int idx;
+	char name[64];
+	struct isess_cfg icfg;
+	struct mpath_cfg mpcfg;
+	struct mpath mp;
+	struct workload wl;
+	struct lpath paths[SIM_PATHS_MAX];
+};
+
+struct ldone {
+	struct lini *in;
+	unsigned path;
+	struct icmd *c;
+};
+
+struct live {
+	const struct sim_params *p;
+	struct lini inis[SIM_INIS_MAX];
+	struct odata od;
+	struct wl_cfg wlcfg;
+	struct sim_trace tr; /* nothing traced (mask 0): the workload wants one */
+	uint64_t t0;
+	struct ldone done[LIVE_DONE_MAX];
+	unsigned ndone;
+	/* what the fidelity table shows */
+	uint64_t first_fail_ns, failover_ns, path_changes, proto_violations;
+	int gw_before;
+	char proto_why[256];
+};
+
+static struct live L;
+
+static uint64_t now_rel(void) { return wall_ns() - L.t0; }
+
+/* ---- the sessions' environment: real sockets to the path's proxy ---- */
+
+static void op_connect(void *ctx, struct isess *s)
+{
+	(void)ctx;
+	struct lpath *p = s->user;
+	p->fd = socket(AF_INET, SOCK_STREAM, 0);
+	fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK);
+	int one = 1;
+	setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(p->port),
+		.sin_addr.s_addr = htonl(0x7f000001u) };
+	p->out_len = 0;
+	p->connecting = true;
+	if (connect(p->fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS)
+		p->connect_failed = true;
+}
+
+static void path_close(struct lpath *p, bool reset)
+{
+	if (p->fd < 0)
+		return;
+	if (reset) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	close(p->fd);
+	p->fd = -1;
+	p->connecting = p->connect_failed = false;
+	p->out_len = 0;
+}
+
+static void op_send(void *ctx, struct isess *s, const struct iovec *iov, int n)
+{
+	(void)ctx;
+	struct lpath *p = s->user;
+	for (int i = 0; i < n && p->fd >= 0; i++) {
+		if (p->out_len + iov[i].iov_len > LIVE_SENDBUF_BYTES) {
+			/* The proxy stopped reading for longer than this buffer
+			 * lasts: the connection is as good as dead (TCP would
+			 * time out); the session hears of it as a reset. */
+			path_close(p, true);
+			p->connect_failed = true;
+			return;
+		}
+		memcpy(p->out + p->out_len, iov[i].iov_base, iov[i].iov_len);
+		p->out_len += iov[i].iov_len;
+	}
+}
+
+static void op_disconnect(void *ctx, struct isess *s, bool graceful)
+{
+	(void)ctx;
+	path_close(s->user, !graceful);
+}
+
+static void op_done(void *ctx, struct isess *s, struct icmd *c)
+{
+	struct lini *in = ctx;
+	struct lpath *p = s->user;
+	assert(L.ndone < LIVE_DONE_MAX);
+	L.done[L.ndone++] = (struct ldone){ .in = in, .path = (unsigned)p->idx, .c = c };
+}
+
+static void op_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why)
+{
+	struct lini *in = ctx;
+	struct lpath *p = s->user;
+	(void)detail;
+	if (ev == ISE_UP)
+		mpath_path_up(&in->mp, now_rel(), (unsigned)p->idx);
+	if (ev != ISE_UP && ev != ISE_DOWN && ev != ISE_FAILED && ev != ISE_ABORT)
+		return;
+	printf("  %8.3f s  host %d path %d (gw %d): %s%s%s\n", (double)now_rel() / 1e9, in->idx, p->idx, p->gw,
+		ev == ISE_UP ? "up" : ev == ISE_DOWN ? "down" : ev == ISE_FAILED ? "replacement_timeout" : "abort_task",
+		why ? ": " : "", why ? why : "");
+}
+
+static void mp_done(void *ctx, struct mpath *mp, struct mp_io *io)
+{
+	(void)mp;
+	struct lini *in = ctx;
+	uint64_t now = now_rel();
+	/* Time to fail over: from the first path failure to the first I/O
+	 * answered GOOD by another gateway than the one in use before. */
+	if (io->result == MP_OK && L.first_fail_ns != SIM_NEVER && L.failover_ns == SIM_NEVER &&
+		io->last_gw >= 0 && io->last_gw != L.gw_before && wl_io_invoked(io) >= L.first_fail_ns)
+		L.failover_ns = now - L.first_fail_ns;
+	wl_io_done(&in->wl, now, io);
+}
+
+static void mp_note(void *ctx, struct mpath *mp, const char *what, int path)
+{
+	struct lini *in = ctx;
+	if (strncmp(what, "path_fail", 9) == 0 || strcmp(what, "reinstate") == 0) {
+		L.path_changes++;
+		if (strncmp(what, "path_fail", 9) == 0 && L.first_fail_ns == SIM_NEVER) {
+			L.first_fail_ns = now_rel();
+			L.gw_before = mp->paths[path].gw; /* the gateway the failing path led to */
+		}
+		printf("  %8.3f s  host %d path %d: %s\n", (double)now_rel() / 1e9, in->idx, path, what);
+	}
+}
+
+/* ---- the protocol oracle on the proxied streams ---- */
+
+static void watch(void *ctx, unsigned conn, enum fpx_dir d, const uint8_t *b, size_t n)
+{
+	struct lpath *p = ctx;
+	unsigned k = conn % FPX_CONNS_MAX;
+	if (!p->op_live[k])
+		return;
+	if (!oproto_bytes(&p->op[k], d == FPX_TO_INI, b, n) && p->op[k].violations == 1 && L.proto_violations++ == 0)
+		snprintf(L.proto_why, sizeof(L.proto_why), "host %d path %d conn %u: %s", p->in->idx, p->idx, conn,
+			p->op[k].why);
+}
+
+static void px_event(void *ctx, unsigned conn, const char *what)
+{
+	struct lpath *p = ctx;
+	unsigned k = conn % FPX_CONNS_MAX;
+	if (strcmp(what, "accepted") == 0) {
+		if (p->op_live[k])
+			oproto_fini(&p->op[k]);
+		oproto_init(&p->op[k], &host_mem, conn, LIVE_CMD_WINDOW_MAX);
+		p->op_live[k] = true;
+	}
+}
+
+/* ---- setup ---- */
+
+static const struct isess_ops sess_ops = {
+	.connect = op_connect, .send = op_send, .disconnect = op_disconnect, .done = op_done, .event = op_event,
+};
+
+static int setup(const struct sim_params *p, struct ps_target *tg, FILE *log, char *why, size_t cap)
+{
+	L.p = p;
+	trace_init(&L.tr, 0);
+	L.first_fail_ns = L.failover_ns = SIM_NEVER;
+	L.gw_before = -1;
+	odata_init(&L.od, &host_mem, p->blocks, p->block_size, true);
+	L.od.black_box = true;
+	L.wlcfg = p->wl;
+	L.wlcfg.blocks = p->blocks;
+	L.wlcfg.block_size = p->block_size;
+	L.wlcfg.stop_at_ns = p->duration_ns;
+	L.wlcfg.lun = tg[0].lun;
+	const struct sim_ini_params *ip = &p->ini;
+	for (int i = 0; i < p->initiators; i++) {
+		struct lini *in = &L.inis[i];
+		in->idx = i;
+		snprintf(in->name, sizeof(in->name), "iqn.2024-01.org.isim:live-host%d", i);
+		in->icfg = (struct isess_cfg){
+			.login = { .initiator_name = in->name, .chap_algs = ip->chap_algs, .skip_security = true,
+				.want_header_digest = ip->header_digest, .want_data_digest = ip->data_digest,
+				.mrdsl = ip->mrdsl, .max_burst_length = ip->max_burst_length,
+				.first_burst_length = ip->first_burst_length,
+				.max_outstanding_r2t = ip->max_outstanding_r2t, .initial_r2t = ip->initial_r2t,
+				.immediate_data = ip->immediate_data },
+			.noop_interval_ns = ip->noop_interval_ns, .noop_timeout_ns = ip->noop_timeout_ns,
+			.login_timeout_ns = ip->login_timeout_ns, .replacement_timeout_ns = ip->replacement_timeout_ns,
+			.cmd_timeout_ns = ip->cmd_timeout_ns, .tmf_timeout_ns = ip->tmf_timeout_ns,
+			.reconnect_delay_ns = ip->reconnect_delay_ns, .logout_timeout_ns = ip->logout_timeout_ns,
+		};
+		in->mpcfg = p->mp;
+		struct mpath_ops mops = { .ctx = in, .done = mp_done, .note = mp_note };
+		mpath_init(&in->mp, &in->mpcfg, &mops);
+		struct isess_ops ops = sess_ops;
+		ops.ctx = in;
+		/* Every initiator prefers gateway 0 (prefer=owner) unless the
+		 * scenario spreads them (as world/initiators.c decides). */
+		int pref = p->cluster.prefer == PREFER_SPREAD ? i % p->gateways : p->cluster.optimized;
+		for (int k = 0; k < p->paths; k++) {
+			struct lpath *pa = &in->paths[k];
+			pa->in = in;
+			pa->idx = k;
+			pa->gw = (i + k) % p->gateways;
+			pa->fd = -1;
+			pa->out = malloc(LIVE_SENDBUF_BYTES);
+			struct sockaddr_in la = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001u) };
+			struct sockaddr_in ta = { .sin_family = AF_INET, .sin_port = htons(tg[pa->gw].port) };
+			inet_pton(AF_INET, tg[pa->gw].host, &ta.sin_addr);
+			char name[32];
+			snprintf(name, sizeof(name), "h%dp%d-gw%d", i, k, pa->gw);
+			if (pa->out == NULL || hpx_open(&pa->px, name, &la, &ta, p->seed, log, why, cap) != 0)
+				return -1;
+			struct sockaddr_in bound;
+			socklen_t bl = sizeof(bound);
+			getsockname(pa->px.lfd, (struct sockaddr *)&bound, &bl);
+			pa->port = ntohs(bound.sin_port);
+			pa->px.log_prefix = true;
+			pa->px.watch = watch;
+			pa->px.event = px_event;
+			pa->px.ctx = pa;
+			if (proxy_cli_rules(&pa->px.x, p, i, pa->gw, NULL, 0) != 0)
+				return -1;
+			struct sim_rng rng;
+			rng_stream(&rng, p->seed, "session", (uint32_t)(i * SIM_PATHS_MAX + k));
+			const uint8_t isid[6] = { 0x80, 0x00, (uint8_t)i, 0x00, (uint8_t)k, 0x01 };
+			pa->cfg = in->icfg;
+			pa->cfg.login.target_name = tg[pa->gw].iqn;
+			isess_init(&pa->sess, &pa->cfg, &ops, &host_mem, &rng, isid);
+			pa->sess.user = pa;
+			mpath_add_path(&in->mp, &pa->sess, pa->gw, (uint16_t)(pa->gw + 1), pa->gw == pref ? 50 : 10);
+		}
+		struct sim_rng rng;
+		rng_stream(&rng, p->seed, "workload", (uint32_t)i);
+		wl_init(&in->wl, &L.wlcfg, &host_mem, &rng, &L.od, &in->mp, &L.tr, i);
+	}
+	return 0;
+}
+
+/* ---- the loop ---- */
+
+static void path_io(struct lpath *p, short rev, uint64_t now)
+{
+	if (p->connecting && (rev & (POLLOUT | POLLERR | POLLHUP))) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+		getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		p->connecting = false;
+		if (err != 0) {
+			path_close(p, false);
+			isess_on_connect_failed(&p->sess, now);
+		} else {
+			isess_on_connected(&p->sess, now);
+		}
+		return;
+	}
+	if (p->fd < 0 || p->connecting)
+		return;
+	while (p->out_len > 0) {
+		ssize_t w = send(p->fd, p->out, p->out_len, MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		memmove(p->out, p->out + w, p->out_len - (size_t)w);
+		p->out_len -= (size_t)w;
+	}
+	if (rev & (POLLIN | POLLHUP | POLLERR)) {
+		static uint8_t buf[HPX_READ_MAX];
+		ssize_t r = read(p->fd, buf, sizeof(buf));
+		if (r > 0) {
+			isess_on_bytes(&p->sess, now, buf, (size_t)r);
+		} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+			path_close(p, false);
+			isess_on_closed(&p->sess, now);
+		}
+	}
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+static void timers(uint64_t now)
+{
+	for (unsigned k = 0; k < L.ndone; k++) {
+		struct ldone d = L.done[k];
+		mpath_cmd_done(&d.in->mp, now, d.path, d.c);
+	}
+	L.ndone = 0;
+	for (int i = 0; i < L.p->initiators; i++) {
+		struct lini *in = &L.inis[i];
+		for (int k = 0; k < L.p->paths; k++) {
+			struct lpath *p = &in->paths[k];
+			if (p->connect_failed) {
+				/* connect() refused at once, or the send buffer overflowed */
+				bool was_connecting = p->connecting;
+				path_close(p, true);
+				if (was_connecting)
+					isess_on_connect_failed(&p->sess, now);
+				else
+					isess_on_closed(&p->sess, now);
+			}
+			if (isess_next_deadline(&p->sess) <= now)
+				isess_on_time(&p->sess, now);
+		}
+		if (mpath_next_deadline(&in->mp) <= now)
+			mpath_on_time(&in->mp, now);
+		if (wl_next_deadline(&in->wl) <= now)
+			wl_on_time(&in->wl, now);
+	}
+}
+
+static bool outstanding(void)
+{
+	for (int i = 0; i < L.p->initiators; i++)
+		if (wl_outstanding(&L.inis[i].wl) > 0)
+			return true;
+	return false;
+}
+
+static bool data_failed(void)
+{
+	for (int i = 0; i < L.p->initiators; i++)
+		if (L.inis[i].wl.failed)
+			return true;
+	return false;
+}
+
+static void run_loop(uint64_t wall_limit_ns)
+{
+	static struct pollfd pfds[SIM_INIS_MAX * SIM_PATHS_MAX * (HPX_POLLFDS_MAX + 1)];
+	const struct sim_params *p = L.p;
+	for (int i = 0; i < p->initiators; i++)
+		for (int k = 0; k < p->paths; k++) {
+			hpx_start(&L.inis[i].paths[k].px, L.t0);
+			isess_start(&L.inis[i].paths[k].sess, 0);
+		}
+	uint64_t end = p->duration_ns + p->liveness_ns;
+	while (wall_ns() - L.t0 < wall_limit_ns) {
+		uint64_t now = now_rel();
+		if (now >= end || (now >= p->duration_ns && !outstanding()))
+			break;
+		unsigned n = 0;
+		int path_pfd[SIM_INIS_MAX][SIM_PATHS_MAX];
+		uint64_t dl = now + SIM_MS(LIVE_POLL_MS_MAX);
+		for (int i = 0; i < p->initiators; i++)
+			for (int k = 0; k < p->paths; k++) {
+				struct lpath *pa = &L.inis[i].paths[k];
+				n = hpx_poll_set(&pa->px, pfds, n, sizeof(pfds) / sizeof(pfds[0]), wall_ns());
+				dl = min_u64(dl, hpx_deadline(&pa->px, wall_ns()) - L.t0);
+				path_pfd[i][k] = (int)n;
+				short ev = pa->connecting ? POLLOUT : POLLIN;
+				if (!pa->connecting && pa->out_len > 0)
+					ev |= POLLOUT;
+				pfds[n++] = (struct pollfd){ .fd = pa->fd, .events = ev };
+			}
+		int ms = dl <= now ? 0 : (int)((dl - now + 999999) / 1000000);
+		if (poll(pfds, n, ms) < 0 && errno != EINTR)
+			break;
+		now = now_rel();
+		for (int i = 0; i < p->initiators; i++)
+			for (int k = 0; k < p->paths; k++) {
+				struct lpath *pa = &L.inis[i].paths[k];
+				hpx_after_poll(&pa->px, pfds, wall_ns());
+				if (pa->fd >= 0)
+					path_io(pa, pfds[path_pfd[i][k]].revents, now);
+			}
+		timers(now);
+	}
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < L.p->initiators; i++) {
+		struct lini *in = &L.inis[i];
+		for (int k = 0; k < L.p->paths; k++) {
+			struct lpath *p = &in->paths[k];
+			path_close(p, true);
+			hpx_close(&p->px);
+			for (unsigned c = 0; c < FPX_CONNS_MAX; c++)
+				if (p->op_live[c])
+					oproto_fini(&p->op[c]);
+			free(p->out);
+		}
+	}
+	/* Sessions, multipath and workload keep pointers into each other and
+	 * to I/O in flight; the process ends right after. */
+}
+
+/* ---- the command ---- */
+
+static int usage(const char *why)
+{
+	fprintf(stderr, "isim live: %s\n", why);
+	fputs("usage: isim live --scenario FILE --target URL [--target URL]... [--seconds N] [--log FILE]\n"
+	      "                 [--row FILE] [--label NAME]\n", stderr);
+	return 2;
+}
+
+int cmd_live(int argc, char **argv)
+{
+	const char *scn = NULL, *log_s = NULL, *row = NULL, *label = "live";
+	static struct ps_target tg[SIM_GWS_MAX];
+	int ntg = 0;
+	uint64_t seconds = 0;
+	for (int i = 2; i < argc; i++) {
+		if (i + 1 >= argc)
+			return usage("every option takes a value");
+		const char *a = argv[i], *v = argv[++i];
+		char why[200];
+		if (strcmp(a, "--scenario") == 0)
+			scn = v;
+		else if (strcmp(a, "--log") == 0)
+			log_s = v;
+		else if (strcmp(a, "--row") == 0)
+			row = v;
+		else if (strcmp(a, "--label") == 0)
+			label = v;
+		else if (strcmp(a, "--seconds") == 0) {
+			char *end;
+			seconds = strtoull(v, &end, 10);
+			if (*end != '\0' || seconds == 0)
+				return usage("--seconds takes a positive number");
+		} else if (strcmp(a, "--target") == 0 && ntg < SIM_GWS_MAX) {
+			static struct ps_config cfg;
+			if (!ps_parse_url(v, &tg[ntg], &cfg, false, why, sizeof(why)))
+				return usage(why);
+			if (!pw_is_loopback(tg[ntg].host) || strchr(tg[ntg].host, ':') != NULL) {
+				snprintf(why, sizeof(why), "%s: live runs only against 127.0.0.0/8 targets", v);
+				return usage(why);
+			}
+			ntg++;
+		} else {
+			snprintf(why, sizeof(why), "bad option '%s'", a);
+			return usage(why);
+		}
+	}
+	if (scn == NULL || ntg == 0)
+		return usage("--scenario and at least one --target are required");
+	static struct sim_params sp;
+	static struct scenario_expect se;
+	if (proxy_cli_scenario(scn, &sp, &se) != 0)
+		return 2;
+	if (ntg != sp.gateways) {
+		fprintf(stderr, "isim live: the scenario has %d gateways, %d --target given\n", sp.gateways, ntg);
+		return 2;
+	}
+	FILE *log = stderr;
+	if (log_s != NULL && (log = fopen(log_s, "w")) == NULL) {
+		fprintf(stderr, "isim live: cannot write %s: %s\n", log_s, strerror(errno));
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	char why[256];
+	if (setup(&sp, tg, log, why, sizeof(why)) != 0) {
+		fprintf(stderr, "isim live: %s\n", why);
+		return 2;
+	}
+	uint64_t limit = seconds ? SIM_S(seconds) : sp.duration_ns + sp.liveness_ns + SIM_S(10);
+	printf("live: %s: %d gateways, %d initiators x %d paths, %.0f s (wall limit %.0f s)\n", base_name(scn),
+		sp.gateways, sp.initiators, sp.paths, (double)sp.duration_ns / 1e9, (double)limit / 1e9);
+	fflush(stdout);
+	L.t0 = wall_ns();
+	run_loop(limit);
+	uint64_t wall = wall_ns() - L.t0;
+	bool timed_out = wall >= limit;
+	/* The verdict, as the simulator names it. */
+	const char *observed = data_failed() ? "fail data" : L.proto_violations > 0 ? "fail protocol" : "pass";
+	char expected[96] = "pass";
+	if (se.set && se.oracle != ORACLE_NONE) {
+		struct expect_verdict v;
+		struct sim_result r;
+		memset(&r, 0, sizeof(r));
+		expect_judge(&se, &r, &v);
+		snprintf(expected, sizeof(expected), "%s", v.expected);
+	}
+	uint64_t stall = 0, failed_up = 0, ios = 0;
+	for (int i = 0; i < sp.initiators; i++) {
+		const struct wl_stats *s = &L.inis[i].wl.stats;
+		stall = s->stall_max_ns > stall ? s->stall_max_ns : stall;
+		failed_up += s->no_path + s->retried_out;
+		ios += s->completed;
+	}
+	if (data_failed())
+		for (int i = 0; i < sp.initiators; i++)
+			if (L.inis[i].wl.failed)
+				printf("  data oracle: %s\n", L.od.why);
+	if (L.proto_violations > 0)
+		printf("  protocol oracle: %s\n", L.proto_why);
+	char fo[32] = "-";
+	if (L.failover_ns != SIM_NEVER)
+		snprintf(fo, sizeof(fo), "%.1f", (double)L.failover_ns / 1e9);
+	bool met = strcmp(observed, expected) == 0 && !timed_out;
+	printf("live: %s: %s (expected %s)%s; %llu I/Os, fail over %s s, longest stall %.1f s, %llu failed up, "
+		"%llu path changes, %llu protocol violations, %.1f s wall\n", label, observed, expected,
+		timed_out ? " [wall limit hit]" : "", (unsigned long long)ios, fo, (double)stall / 1e9,
+		(unsigned long long)failed_up, (unsigned long long)L.path_changes,
+		(unsigned long long)L.proto_violations, (double)wall / 1e9);
+	if (row != NULL) {
+		FILE *f = fopen(row, "a");
+		if (f != NULL) {
+			fprintf(f, "%s\t%s\t%s\t%s\t%.1f\t%llu\t%llu\t%llu\t%.1f\n", label, observed, expected, fo,
+				(double)stall / 1e9, (unsigned long long)failed_up, (unsigned long long)L.path_changes,
+				(unsigned long long)L.proto_violations, (double)wall / 1e9);
+			fclose(f);
+		}
+	}
+	teardown();
+	if (log != stderr)
+		fclose(log);
+	return met ? 0 : 1;
+}

@@ -1,0 +1,196 @@
+/* host/cmd_proxy: `isim proxy`, the fault-injecting loopback TCP proxy.
+ *
+ *   isim proxy --listen 127.0.0.1:PORT --to 127.0.0.1:PORT
+ *              [--scenario FILE [--path INI:GW]] [--fault SPEC]... [--seed S]
+ *              [--log FILE] [--seconds N]
+ *
+ * The faults come from a scenario file (its network faults on the link
+ * between initiator INI and gateway GW, default 0:0: partition, stall,
+ * reset, slow_link, login_drop, and disk_slow of GW as latency) and from
+ * --fault specs (infra/fproxy.h, sim/README.md "Fault-injecting proxy").
+ * Time 0 is when the proxy starts. Every fault applied is one line of
+ * --log (default stderr). Runs until SIGINT/SIGTERM or --seconds.
+ * Exit: 0 after a clean stop, 2 bad command line or file.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/host/isim.h"
+#include "sim/host/proxy.h"
+
+static volatile sig_atomic_t stop_asked;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+static int usage(const char *why)
+{
+	fprintf(stderr, "isim proxy: %s\n", why);
+	fputs("usage: isim proxy --listen 127.0.0.1:PORT --to 127.0.0.1:PORT [--scenario FILE [--path INI:GW]]\n"
+	      "                  [--fault SPEC]... [--seed S] [--log FILE] [--seconds N]\n", stderr);
+	return 2;
+}
+
+static bool parse_u64_arg(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+bool proxy_cli_path(const char *s, int *ini, int *gw)
+{
+	char *end;
+	long a = strtol(s, &end, 10);
+	if (end == s || *end != ':' || a < 0 || a >= SIM_INIS_MAX)
+		return false;
+	const char *g = end + 1;
+	long b = strtol(g, &end, 10);
+	if (end == g || *end != '\0' || b < 0 || b >= SIM_GWS_MAX)
+		return false;
+	*ini = (int)a;
+	*gw = (int)b;
+	return true;
+}
+
+int proxy_cli_scenario(const char *file, struct sim_params *p, struct scenario_expect *e)
+{
+	char *text = read_file(file);
+	if (text == NULL) {
+		fprintf(stderr, "isim: cannot read %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	char err[256];
+	params_default(p);
+	int rc = scenario_parse_from(file, text, p, e, err, sizeof(err));
+	free(text);
+	if (rc != 0)
+		fprintf(stderr, "isim: %s\n", err);
+	return rc;
+}
+
+int cmd_proxy(int argc, char **argv)
+{
+	const char *listen_s = NULL, *to_s = NULL, *scn = NULL, *log_s = NULL;
+	const char *faults[FPX_RULES_MAX];
+	unsigned nfaults = 0;
+	uint64_t seed = 1, seconds = 0;
+	bool have_seed = false;
+	int ini = 0, gw = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (i + 1 >= argc)
+			return usage("every option takes a value");
+		const char *v = argv[++i];
+		if (strcmp(a, "--listen") == 0)
+			listen_s = v;
+		else if (strcmp(a, "--to") == 0)
+			to_s = v;
+		else if (strcmp(a, "--scenario") == 0)
+			scn = v;
+		else if (strcmp(a, "--log") == 0)
+			log_s = v;
+		else if (strcmp(a, "--fault") == 0 && nfaults < FPX_RULES_MAX)
+			faults[nfaults++] = v;
+		else if (strcmp(a, "--seed") == 0 && parse_u64_arg(v, &seed))
+			have_seed = true;
+		else if (strcmp(a, "--seconds") == 0 && parse_u64_arg(v, &seconds))
+			;
+		else if (strcmp(a, "--path") == 0 && proxy_cli_path(v, &ini, &gw))
+			;
+		else {
+			char why[160];
+			snprintf(why, sizeof(why), "bad option or value '%s %s'", a, v);
+			return usage(why);
+		}
+	}
+	if (listen_s == NULL || to_s == NULL)
+		return usage("--listen and --to are required");
+	struct sockaddr_in la, ta;
+	char why[256];
+	if (!hpx_parse_addr(listen_s, &la, why, sizeof(why)) || !hpx_parse_addr(to_s, &ta, why, sizeof(why)))
+		return usage(why);
+	struct sim_params sp;
+	struct scenario_expect se;
+	if (scn != NULL && proxy_cli_scenario(scn, &sp, &se) != 0)
+		return 2;
+	if (scn != NULL && !have_seed)
+		seed = sp.seed;
+	FILE *log = stderr;
+	if (log_s != NULL && (log = fopen(log_s, "w")) == NULL) {
+		fprintf(stderr, "isim proxy: cannot write %s: %s\n", log_s, strerror(errno));
+		return 2;
+	}
+	static struct hproxy px;
+	if (hpx_open(&px, "0", &la, &ta, seed, log, why, sizeof(why)) != 0) {
+		fprintf(stderr, "isim proxy: %s\n", why);
+		return 2;
+	}
+	int rc = proxy_cli_rules(&px.x, scn != NULL ? &sp : NULL, ini, gw, faults, nfaults);
+	if (rc != 0) {
+		hpx_close(&px);
+		return rc;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	uint64_t t0 = wall_ns();
+	hpx_start(&px, t0);
+	printf("proxy: listening on %s, forwarding to %s, %u rules, seed %llu\n", listen_s, to_s, px.x.nrules,
+		(unsigned long long)seed);
+	fflush(stdout);
+	static struct pollfd pfds[HPX_POLLFDS_MAX];
+	while (!stop_asked && (seconds == 0 || wall_ns() - t0 < seconds * 1000000000ull)) {
+		uint64_t now = wall_ns();
+		unsigned n = hpx_poll_set(&px, pfds, 0, HPX_POLLFDS_MAX, now);
+		uint64_t dl = hpx_deadline(&px, now);
+		int ms = 100;
+		if (dl != UINT64_MAX)
+			ms = dl <= now ? 0 : (int)((dl - now + 999999) / 1000000 < 100 ? (dl - now + 999999) / 1000000 : 100);
+		if (poll(pfds, n, ms) < 0 && errno != EINTR)
+			break;
+		hpx_after_poll(&px, pfds, wall_ns());
+	}
+	printf("proxy: stopped: %u connections, %llu bytes to_gw, %llu to_ini, %llu resets, %llu faults logged\n",
+		px.x.accepted, (unsigned long long)px.bytes[FPX_TO_GW], (unsigned long long)px.bytes[FPX_TO_INI],
+		(unsigned long long)px.resets, (unsigned long long)px.x.faults_logged);
+	hpx_close(&px);
+	if (log != stderr)
+		fclose(log);
+	return 0;
+}
+
+int proxy_cli_rules(struct fpx *x, const struct sim_params *sp, int ini, int gw, const char *const *specs,
+	unsigned nspecs)
+{
+	unsigned skipped = 0;
+	for (unsigned i = 0; sp != NULL && i < sp->faults.n; i++)
+		fpx_from_fault(x, &sp->faults.f[i], ini, gw, &skipped);
+	if (skipped > 0)
+		fprintf(stderr, "isim: %u fault(s) of the scenario are not network faults of a link: the proxy leaves "
+			"them out\n", skipped);
+	for (unsigned i = 0; i < nspecs; i++) {
+		struct fpx_rule r;
+		char err[200];
+		if (!fpx_parse(specs[i], &r, err, sizeof(err))) {
+			fprintf(stderr, "isim: --fault '%s': %s\n", specs[i], err);
+			return 2;
+		}
+		if (!fpx_add(x, &r)) {
+			fprintf(stderr, "isim: more than %u proxy rules\n", FPX_RULES_MAX);
+			return 2;
+		}
+	}
+	return 0;
+}
