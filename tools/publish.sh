@@ -10,6 +10,9 @@
 #   $BUILD/sim/results/*.md               -> sim/results/ (make sim-test)
 #   $BUILD/conformance/results/*          -> conformance/results/ (make
 #                                            conformance: the recorded columns)
+#   $BUILD/conformance/results-protocol/* -> conformance/results/protocol/ and
+#                                            protocol-diff.md (make
+#                                            conformance-protocol)
 #   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
 #                                            harnesses only, not fuzz/tests')
 # A result not made yet is skipped and named; the exit status is 0.
@@ -39,6 +42,13 @@ for f in "$BUILD"/conformance/results/*.csv "$BUILD"/conformance/results/*.meta 
 	"$BUILD"/conformance/results/summary.md; do
 	[ -e "$f" ] && publish "$f" conformance/results
 done
+
+for f in "$BUILD"/conformance/results-protocol/*.csv "$BUILD"/conformance/results-protocol/*.meta; do
+	case "$f" in */matrix.csv) continue ;; esac
+	[ -e "$f" ] && publish "$f" conformance/results/protocol
+done
+[ -e "$BUILD/conformance/results-protocol/protocol-diff.md" ] &&
+	publish "$BUILD/conformance/results-protocol/protocol-diff.md" conformance/results
 
 for f in "$BUILD"/sim/results/*.md; do
 	[ -e "$f" ] && publish "$f" sim/results
