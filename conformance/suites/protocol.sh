@@ -26,7 +26,7 @@ mkdir -p "$WORK/protocol"
 rc=0
 timeout -k 5 "${PROTOCOL_TIMEOUT:-1800}" "$ISIM" protocol --url "$URL" ${URL2:+--url2 "$URL2"} \
 	--out "$WORK/protocol" >"$WORK/protocol/stdout" 2>&1 || rc=$?
-[ $rc -le 1 ] || conf_log "protocol suite: exit $rc ($(tail -n 1 "$WORK/protocol/stdout"))"
+[ $rc -le 1 ] || conf_log "protocol suite: exit $rc ($(head -n 1 "$WORK/protocol/stdout"))"
 "$CONF_DIR/protocol-csv.sh" "$WORK/protocol/protocol.log" >"$OUT"
 conf_log "protocol suite: $(grep '^protocol:' "$WORK/protocol/stdout" || echo 'no summary')"
 

@@ -77,10 +77,19 @@ bool ps_parse_url(const char *url, struct ps_target *t, struct ps_config *cfg, b
 	}
 	const char *at = memchr(p, '@', (size_t)(slash - p));
 	if (at != NULL) {
-		char cred[2 * PS_CRED_MAX];
-		if (!creds_ok || !copy_str(cred, sizeof(cred), p, (size_t)(at - p)) ||
-			!parse_cred(cred, '%', cfg->chap_user, cfg->chap_secret)) {
-			snprintf(why, cap, "credentials must be USER%%SECRET (and only in --url)");
+		/* A second URL may repeat the first one's credentials (a hook
+		 * prints both portals the same way), never name others: the
+		 * suite logs in with one identity. */
+		char cred[2 * PS_CRED_MAX], user[PS_CRED_MAX], secret[PS_CRED_MAX];
+		if (!copy_str(cred, sizeof(cred), p, (size_t)(at - p)) || !parse_cred(cred, '%', user, secret)) {
+			snprintf(why, cap, "credentials must be USER%%SECRET");
+			return false;
+		}
+		if (creds_ok) {
+			memcpy(cfg->chap_user, user, sizeof(user));
+			memcpy(cfg->chap_secret, secret, sizeof(secret));
+		} else if (strcmp(user, cfg->chap_user) != 0 || strcmp(secret, cfg->chap_secret) != 0) {
+			snprintf(why, cap, "credentials other than the first URL's (one identity for the suite)");
 			return false;
 		}
 		p = at + 1;
