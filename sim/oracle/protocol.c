@@ -157,6 +157,25 @@ static bool login_req(struct oproto *o, const struct ipdu_rx *rx)
 	return true;
 }
 
+/* Full feature phase framing (digests, MaxRecvDataSegmentLength) for one
+ * direction. A PDU already begun keeps the login's framing: it was sent
+ * before the login completed (a capture can show the initiator's next
+ * bytes crossing the final Login Response; garbage can too), and its
+ * buffer may not change under it (ipdu_rx_set_cap). It applies when that
+ * PDU ends, or when framing restarts after a loss. */
+static void ffp_framing(struct oproto *o, int d)
+{
+	struct ipdu_rx *rx = &o->rx[d];
+	if (rx->state != IPDU_BHS && rx->state != IPDU_DONE) {
+		o->framing_pending[d] = true;
+		return;
+	}
+	o->framing_pending[d] = false;
+	rx->header_digest = o->params.header_digest;
+	rx->data_digest = o->params.data_digest;
+	ipdu_rx_set_cap(rx, d == DIR_INI ? o->params.tgt_mrdsl : o->params.ini_mrdsl);
+}
+
 static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
@@ -176,12 +195,8 @@ static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 		if (get_be16(bhs + PDU_LOGIN_TSIH) == 0)
 			return fail(o, "§11.13.4", "final login response with TSIH 0 (§11.13.4)");
 		o->ffp = true;
-		for (int d = 0; d < 2; d++) {
-			o->rx[d].header_digest = o->params.header_digest;
-			o->rx[d].data_digest = o->params.data_digest;
-		}
-		ipdu_rx_set_cap(&o->rx[DIR_INI], o->params.tgt_mrdsl);
-		ipdu_rx_set_cap(&o->rx[DIR_TGT], o->params.ini_mrdsl);
+		ffp_framing(o, DIR_INI);
+		ffp_framing(o, DIR_TGT);
 	}
 	return true;
 }
@@ -575,6 +590,8 @@ bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t l
 			break;
 		case IPDU_READY:
 			one_pdu(o, from_target, rx);
+			if (o->framing_pending[d])
+				ffp_framing(o, d);
 			break;
 		case IPDU_BAD_HDIGEST:
 			return fail(o, "§11.2.3", "%s header digest wrong", from_target ? "target" : "initiator");
@@ -584,6 +601,8 @@ bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t l
 				return false;
 			/* The header is sound: what it says still counts. */
 			one_pdu(o, from_target, rx);
+			if (o->framing_pending[d])
+				ffp_framing(o, d);
 			break;
 		case IPDU_TOO_LONG:
 			return fail(o, "§13.12", "%s PDU of %u data bytes above the peer's MaxRecvDataSegmentLength %u",
@@ -607,6 +626,8 @@ void oproto_restart_framing(struct oproto *o, bool from_target)
 	o->rx[d].state = IPDU_BHS;
 	o->rx[d].got = 0;
 	o->pdu_off[d] = o->taken[d];
+	if (o->framing_pending[d])
+		ffp_framing(o, d);
 }
 
 void oproto_resync(struct oproto *o, bool from_target)

@@ -69,6 +69,7 @@ struct oproto {
 	uint32_t conn;
 	uint32_t cmd_window_max;  /* the configured depth (rt_params_cfg.cmd_window) */
 	bool ffp;
+	bool framing_pending[2];  /* full feature phase framing waits for a PDU begun during login to end */
 	struct ipdu_rx rx[2];     /* [0] initiator->target, [1] target->initiator */
 	struct iparams params;
 	uint32_t exp_statsn;

@@ -542,6 +542,43 @@ START_TEST(proto_data_out_crossing_an_early_answer_is_legal)
 }
 END_TEST
 
+/* Found by fuzz/harness_capture: the initiator's bytes of a PDU begun
+ * before the final Login Response (a capture shows them crossing) keep
+ * the login's framing; the new framing applies from the next PDU. */
+START_TEST(proto_pdu_crossing_the_final_login_response_keeps_its_framing)
+{
+	tmem_init(&m);
+	oproto_init(&op, &m.mem, 1, 4);
+	uint8_t bhs[48], text[128];
+	size_t len = 0;
+	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+	feed(false, bhs, NULL, 0);
+	/* a NOP-Out with 8 data bytes, of which 4 arrive before the response */
+	uint8_t nop[48 + 8] = { 0 };
+	pdu_init(nop, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL);
+	pdu_set_w(nop, PDU_ITT, ISCSI_TAG_RESERVED);
+	pdu_set_w(nop, PDU_INI_CMDSN, 100);
+	nop[7] = 8; /* DataSegmentLength (bytes 5..7) */
+	oproto_bytes(&op, false, nop, 48 + 4);
+	ikeys_add(text, &len, sizeof(text), "HeaderDigest", "CRC32C");
+	ikeys_add(text, &len, sizeof(text), "MaxRecvDataSegmentLength", "1024");
+	pdu_init(bhs, ISCSI_OP_LOGIN_RSP, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
+	put_be16(bhs + PDU_LOGIN_TSIH, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, 7);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 100);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 103);
+	feed(true, bhs, text, (uint32_t)len);
+	ck_assert_msg(op.ffp, "%s", op.why);
+	ck_assert(!op.rx[0].header_digest); /* the NOP-Out is still being framed */
+	oproto_bytes(&op, false, nop + 48 + 4, 4);
+	ck_assert_uint_eq(op.pdus, 3);
+	ck_assert(op.rx[0].header_digest);
+	ck_assert_msg(op.violations == 0, "%s", op.why);
+	op_done();
+}
+END_TEST
+
 Suite *suite_oracles(void)
 {
 	Suite *s = suite_create("oracles");
@@ -569,6 +606,7 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, proto_catches_oversized_r2t);
 	tcase_add_test(tc, proto_write_residual_counts_what_the_command_transferred);
 	tcase_add_test(tc, proto_data_out_crossing_an_early_answer_is_legal);
+	tcase_add_test(tc, proto_pdu_crossing_the_final_login_response_keeps_its_framing);
 	suite_add_tcase(s, tc);
 	return s;
 }
