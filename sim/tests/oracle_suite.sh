@@ -9,7 +9,7 @@
 # ORACLE_SUITE=guest: the open-iscsi guest's run
 # (conformance/suites/open-iscsi-guest.sh) instead of iscsi-test-cu, into
 # BUILD/oracle-suite-guest/<target>.guest.csv.
-# A finding is not judged here: sim/results/oracle-captures.md says, for
+# A finding is not judged here: conformance/results/oracle-captures.md says, for
 # each, whether the target or the oracle is wrong, against the RFC.
 set -uo pipefail
 build=${1:?usage: oracle_suite.sh BUILD [TARGET...]}
