@@ -1,7 +1,7 @@
 # fuzz: AFL++ and libFuzzer harnesses over every parser of the engine and
 # over whole sessions (fuzz/README.md).
 #
-#   make fuzz-smoke          every harness for FUZZ_SMOKE_SECONDS (45) under
+#   make fuzz-smoke          every harness for FUZZ_SMOKE_SECONDS (45; capture 20) under
 #                            ASan+UBSan, then the regressions; part of make test
 #   make fuzz HARNESS=x [ENGINE=libfuzzer|afl] [SECONDS=n] [JOBS=n]
 #                            a long run (SECONDS, default 600) with a progress
@@ -36,7 +36,10 @@
 FUZZ_HARNESSES := $(sort $(patsubst fuzz/harness_%.c,%,$(wildcard fuzz/harness_*.c)))
 FUZZ_SUPPORT_SRC := $(sort $(filter-out fuzz/replay.c $(wildcard fuzz/harness_*.c),$(wildcard fuzz/*.c)))
 # Engine, the test environment the harnesses reuse (linked, not copied), support.
-FUZZ_LIB_SRC := $(ENGINE_SRC) ref_target/tests/fake_env.c $(FUZZ_SUPPORT_SRC)
+# The capture harness adds isim oracle's reassembler, framer and oracle.
+FUZZ_SIM_SRC := sim/host/cap_link.c sim/host/cap_tcp.c sim/host/cap_iscsi.c sim/oracle/protocol.c \
+	sim/initiator/pdu.c sim/initiator/text_keys.c sim/initiator/crc32c.c
+FUZZ_LIB_SRC := $(ENGINE_SRC) ref_target/tests/fake_env.c $(FUZZ_SUPPORT_SRC) $(FUZZ_SIM_SRC)
 FZ := $(BUILD)/fuzz
 
 FUZZ_CLANG ?= clang

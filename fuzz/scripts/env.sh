@@ -24,8 +24,19 @@ export FZ_STRICT=${FZ_STRICT:-0}
 # room, a single text message less.
 fuzz_max_len() {
 	case $1 in
-	pdu | session | scsi) echo 65536 ;;
+	pdu | session | scsi | capture) echo 65536 ;;
 	*) echo 16384 ;;
+	esac
+}
+
+# Smoke seconds of harness $1 out of the default $2: capture (isim
+# oracle's reassembler, framer and oracle, not the engine) gets
+# FUZZ_SMOKE_CAPTURE_SECONDS (20) so that it adds well under 45 s to make
+# test; make fuzz HARNESS=capture is its long run.
+fuzz_smoke_seconds() {
+	case $1 in
+	capture) echo $((${FUZZ_SMOKE_CAPTURE_SECONDS:-20} < $2 ? ${FUZZ_SMOKE_CAPTURE_SECONDS:-20} : $2)) ;;
+	*) echo "$2" ;;
 	esac
 }
 

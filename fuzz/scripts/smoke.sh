@@ -21,7 +21,8 @@ for h in "$@"; do
 	log=$work/fuzz.log
 	seeds=$(fuzz_seed_dir "$h" "$work")
 	# shellcheck disable=SC2046
-	("$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$SECONDS_EACH" \
+	secs=$(fuzz_smoke_seconds "$h" "$SECONDS_EACH")
+	("$FZ/lf/$h" $(fuzz_lf_flags "$h") -max_total_time="$secs" \
 		-artifact_prefix="$FZ_CRASHES/$h/" "$work/corpus" "$seeds"; exit $?) >"$log" 2>&1 &
 	pid=$!
 	# A progress line every SMOKE_PROGRESS seconds: seconds left and the
@@ -32,7 +33,7 @@ for h in "$@"; do
 		if [ $(((SECONDS - t0) % SMOKE_PROGRESS)) -eq 0 ] && [ $((SECONDS - t0)) -gt 0 ]; then
 			rate=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p')
 			printf 'smoke %-8s [%d/%d] %ds left, %s exec/s\n' "$h" "$n" "$#" \
-				"$((SECONDS_EACH - (SECONDS - t0) > 0 ? SECONDS_EACH - (SECONDS - t0) : 0))" "${rate:-?}"
+				"$((secs - (SECONDS - t0) > 0 ? secs - (SECONDS - t0) : 0))" "${rate:-?}"
 		fi
 	done
 	wait "$pid"
@@ -56,7 +57,7 @@ for h in "$@"; do
 	fi
 done
 if [ ${#failed[@]} -eq 0 ]; then
-	echo "result: $# harnesses fuzzed ${SECONDS_EACH}s each, $total_execs inputs, no crash"
+	echo "result: $# harnesses fuzzed ${SECONDS_EACH}s each (capture: $(fuzz_smoke_seconds capture "$SECONDS_EACH")s), $total_execs inputs, no crash"
 	exit 0
 fi
 echo "result: ${#failed[@]} of $# harnesses crashed: ${failed[*]}"

@@ -80,7 +80,7 @@ static void deliver(const struct ctx *x, const uint8_t *p, size_t len, uint64_t 
 static void take(const struct ctx *x, uint32_t seq, const uint8_t *p, size_t len, uint64_t frame)
 {
 	struct cap_tcp_half *h = &x->c->half[x->d];
-	uint32_t dup = (uint32_t)-sdiff(seq, h->next);
+	uint32_t dup = h->next - seq; /* modulo 2^32: -sdiff would overflow at 2^31 (fuzz/regressions/capture) */
 	size_t old = dup < len ? dup : len;
 	if (old > 0 && h->hist != NULL) {
 		uint64_t n = hist_differs(h, h->hist_from, h->delivered - dup, p, old);

@@ -50,6 +50,8 @@ void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uin
 		o->tmf_itt[i] = ISCSI_TAG_RESERVED;
 	for (unsigned i = 0; i < OPROTO_ABORTED_MAX; i++)
 		o->aborted[i] = ISCSI_TAG_RESERVED;
+	for (unsigned i = 0; i < OPROTO_ENDED_MAX; i++)
+		o->ended_itt[i] = ISCSI_TAG_RESERVED;
 	o->logout_itt = ISCSI_TAG_RESERVED;
 	o->text_itt = ISCSI_TAG_RESERVED;
 }
@@ -72,6 +74,33 @@ static struct oproto_task *task_find(struct oproto *o, uint32_t itt)
 static void task_end(struct oproto *o, struct oproto_task *t)
 {
 	*t = o->tasks[--o->ntasks];
+}
+
+/* A task ends by an answer with this StatSN. A write whose data had not
+ * all arrived may still have Data-Out on the wire that the initiator sent
+ * before the answer reached it (§11.4: a target may answer before it has
+ * all the data; §11.5.1: the initiator answers R2Ts until the TMF
+ * response): remember it (OPROTO_ENDED_MAX). */
+static void task_close(struct oproto *o, struct oproto_task *t, uint32_t statsn)
+{
+	if (t->write && t->received < t->edtl) {
+		unsigned i = o->ended_next++ % OPROTO_ENDED_MAX;
+		o->ended_itt[i] = t->itt;
+		o->ended_statsn[i] = statsn;
+	}
+	task_end(o, t);
+}
+
+/* A Data-Out for no live task crossed that task's answer on the wire when
+ * the initiator had not yet acknowledged the answer: its ExpStatSN does
+ * not pass the answer's StatSN. An initiator that had seen the answer and
+ * still sends Data-Out for it is wrong, if its ExpStatSN says so. */
+static bool crossed_answer(const struct oproto *o, uint32_t itt, uint32_t exp_statsn)
+{
+	for (unsigned i = 0; i < OPROTO_ENDED_MAX; i++)
+		if (o->ended_itt[i] == itt && !sn_lt(o->ended_statsn[i], exp_statsn))
+			return true;
+	return false;
 }
 
 static bool was_aborted(const struct oproto *o, uint32_t itt)
@@ -128,6 +157,25 @@ static bool login_req(struct oproto *o, const struct ipdu_rx *rx)
 	return true;
 }
 
+/* Full feature phase framing (digests, MaxRecvDataSegmentLength) for one
+ * direction. A PDU already begun keeps the login's framing: it was sent
+ * before the login completed (a capture can show the initiator's next
+ * bytes crossing the final Login Response; garbage can too), and its
+ * buffer may not change under it (ipdu_rx_set_cap). It applies when that
+ * PDU ends, or when framing restarts after a loss. */
+static void ffp_framing(struct oproto *o, int d)
+{
+	struct ipdu_rx *rx = &o->rx[d];
+	if (rx->state != IPDU_BHS && rx->state != IPDU_DONE) {
+		o->framing_pending[d] = true;
+		return;
+	}
+	o->framing_pending[d] = false;
+	rx->header_digest = o->params.header_digest;
+	rx->data_digest = o->params.data_digest;
+	ipdu_rx_set_cap(rx, d == DIR_INI ? o->params.tgt_mrdsl : o->params.ini_mrdsl);
+}
+
 static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
@@ -147,12 +195,8 @@ static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 		if (get_be16(bhs + PDU_LOGIN_TSIH) == 0)
 			return fail(o, "§11.13.4", "final login response with TSIH 0 (§11.13.4)");
 		o->ffp = true;
-		for (int d = 0; d < 2; d++) {
-			o->rx[d].header_digest = o->params.header_digest;
-			o->rx[d].data_digest = o->params.data_digest;
-		}
-		ipdu_rx_set_cap(&o->rx[DIR_INI], o->params.tgt_mrdsl);
-		ipdu_rx_set_cap(&o->rx[DIR_TGT], o->params.ini_mrdsl);
+		ffp_framing(o, DIR_INI);
+		ffp_framing(o, DIR_TGT);
 	}
 	return true;
 }
@@ -184,6 +228,10 @@ static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 		return false;
 	if (task_find(o, itt) != NULL)
 		return fail(o, "§11.2.1.8", "ITT 0x%x reused while its task is live", itt);
+	/* The ITT names this task now, not an ended one (§11.2.1.8). */
+	for (unsigned i = 0; i < OPROTO_ENDED_MAX; i++)
+		if (o->ended_itt[i] == itt)
+			o->ended_itt[i] = ISCSI_TAG_RESERVED;
 	if (o->ntasks == OPROTO_TASKS_MAX && o->keep_going) {
 		/* A capacity of this oracle, not a rule: a target may open a
 		 * wider window (tgt does). Tasks beyond it are not followed. */
@@ -212,6 +260,8 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 	struct oproto_task *t = task_find(o, pdu_itt(bhs));
 	if (t == NULL && o->partial)
 		return true; /* a task from before the capture joined */
+	if (t == NULL && crossed_answer(o, pdu_itt(bhs), pdu_w(bhs, PDU_INI_EXPSTATSN)))
+		return true;
 	if (t == NULL || !t->write)
 		return fail(o, "§11.7", "Data-Out for ITT 0x%x, no write task", pdu_itt(bhs));
 	uint32_t off = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
@@ -338,6 +388,14 @@ static struct oproto_task *live_task(struct oproto *o, uint32_t itt, const char 
 	return NULL;
 }
 
+/* §11.4.5: with U set, the Residual Count is the bytes "not transferred
+ * out of the number of bytes expected" (the EDTL). For a read the oracle
+ * sees every byte transferred (Data-In), so the residual is exact. For a
+ * write the target transfers what its command needs, which the CDB says
+ * and the oracle does not decode (block sizes): a WRITE of 1 block with
+ * EDTL 10000 transfers 512 bytes, residual 9488, however many unsolicited
+ * bytes the initiator sent. So the residual may leave at most the bytes
+ * received as transferred: EDTL - received <= residual <= EDTL. */
 static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oproto_task *t, uint32_t moved)
 {
 	uint8_t flags = pdu_flags(bhs), status = bhs[PDU_SCSI_RSP_STATUS];
@@ -345,8 +403,12 @@ static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oprot
 		return true;
 	if (!(flags & ISCSI_RSP_UNDERFLOW))
 		return fail(o, "§11.4.5", "GOOD with %u of %u bytes moved and no underflow (§11.4.5)", moved, t->edtl);
-	if (pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT) != t->edtl - moved)
-		return fail(o, "§11.4.5", "residual %u, but %u of %u bytes moved", pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), moved, t->edtl);
+	uint32_t residual = pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT);
+	if (t->read && !t->write && residual != t->edtl - moved)
+		return fail(o, "§11.4.5", "residual %u, but %u of %u bytes moved", residual, moved, t->edtl);
+	if (residual < t->edtl - moved || residual > t->edtl)
+		return fail(o, "§11.4.5", "write residual %u: more than the %u of %u bytes received, or beyond the EDTL", residual,
+			moved, t->edtl);
 	return true;
 }
 
@@ -378,7 +440,7 @@ static bool tgt_data_in(struct oproto *o, const struct ipdu_rx *rx)
 	if (!(flags & ISCSI_FLAG_FINAL))
 		return fail(o, "§11.7.1", "Data-In with status but without the F bit (§11.7.1)");
 	bool ok = residual_ok(o, bhs, t, t->data_in_off);
-	task_end(o, t);
+	task_close(o, t, pdu_w(bhs, PDU_TGT_STATSN));
 	return ok;
 }
 
@@ -416,7 +478,7 @@ static bool tgt_scsi_rsp(struct oproto *o, const uint8_t *bhs)
 		ok = residual_ok(o, bhs, t, t->received);
 	else if (bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_COMPLETED && t->read)
 		ok = residual_ok(o, bhs, t, t->data_in_off);
-	task_end(o, t);
+	task_close(o, t, pdu_w(bhs, PDU_TGT_STATSN));
 	return ok;
 }
 
@@ -430,7 +492,7 @@ static bool tgt_tmf_rsp(struct oproto *o, const uint8_t *bhs)
 		if (bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_COMPLETE || bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_NO_TASK) {
 			struct oproto_task *t = task_find(o, o->tmf_ref[i]);
 			if (t != NULL)
-				task_end(o, t);
+				task_close(o, t, pdu_w(bhs, PDU_TGT_STATSN));
 			o->aborted[o->aborted_next++ % OPROTO_ABORTED_MAX] = o->tmf_ref[i];
 		}
 		return true;
@@ -475,7 +537,7 @@ static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 			return fail(o, "§11.17.3", "Reject without the rejected header (§11.17.3)");
 		struct oproto_task *t = task_find(o, pdu_itt(rx->data));
 		if (t != NULL && pdu_opcode(rx->data) == ISCSI_OP_SCSI_CMD)
-			task_end(o, t);
+			task_close(o, t, pdu_w(bhs, PDU_TGT_STATSN));
 		return true;
 	}
 	case ISCSI_OP_ASYNC:
@@ -528,6 +590,8 @@ bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t l
 			break;
 		case IPDU_READY:
 			one_pdu(o, from_target, rx);
+			if (o->framing_pending[d])
+				ffp_framing(o, d);
 			break;
 		case IPDU_BAD_HDIGEST:
 			return fail(o, "§11.2.3", "%s header digest wrong", from_target ? "target" : "initiator");
@@ -537,6 +601,8 @@ bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t l
 				return false;
 			/* The header is sound: what it says still counts. */
 			one_pdu(o, from_target, rx);
+			if (o->framing_pending[d])
+				ffp_framing(o, d);
 			break;
 		case IPDU_TOO_LONG:
 			return fail(o, "§13.12", "%s PDU of %u data bytes above the peer's MaxRecvDataSegmentLength %u",
@@ -560,6 +626,8 @@ void oproto_restart_framing(struct oproto *o, bool from_target)
 	o->rx[d].state = IPDU_BHS;
 	o->rx[d].got = 0;
 	o->pdu_off[d] = o->taken[d];
+	if (o->framing_pending[d])
+		ffp_framing(o, d);
 }
 
 void oproto_resync(struct oproto *o, bool from_target)

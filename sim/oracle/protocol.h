@@ -15,7 +15,11 @@
  *     the expected length (§11.8, §13.13, §13.17);
  *   - Data-Out within bursts, FirstBurstLength, offsets asked for;
  *   - SCSI Response only for a live task, and GOOD on a write only with
- *     all data received or an underflow residual (§11.4.5);
+ *     all data received or an underflow residual that leaves at most the
+ *     bytes received as transferred (§11.4.5);
+ *   - Data-Out only for a live write task, or for one whose answer the
+ *     initiator had not yet seen when it sent the Data-Out (its ExpStatSN
+ *     does not pass the answer's StatSN): the two crossed (§11.4);
  *   - no answer for a task after ABORT TASK completed (§11.5.1);
  *   - header and data digests, PDU lengths, opcodes for the direction.
  * The first violation is kept as text. Owns its framers' buffers.
@@ -38,6 +42,13 @@
 
 #define OPROTO_TASKS_MAX 512u
 #define OPROTO_ABORTED_MAX 16u  /* recently aborted ITTs remembered */
+/* Write tasks that ended (SCSI Response, ABORT TASK, Reject) before all
+ * their data arrived, remembered so that Data-Out already on the wire when
+ * the answer was sent is not taken for a Data-Out to a dead task (§11.4,
+ * §11.5.1). An entry matters only until the initiator's ExpStatSN passes
+ * the answer's StatSN; 64 such tasks unacknowledged at once is far beyond
+ * what any world or capture showed (the oldest is overwritten). */
+#define OPROTO_ENDED_MAX 64u
 #define OPROTO_PINGS_MAX 8u
 #define OPROTO_TMFS_MAX 16u
 
@@ -58,6 +69,7 @@ struct oproto {
 	uint32_t conn;
 	uint32_t cmd_window_max;  /* the configured depth (rt_params_cfg.cmd_window) */
 	bool ffp;
+	bool framing_pending[2];  /* full feature phase framing waits for a PDU begun during login to end */
 	struct ipdu_rx rx[2];     /* [0] initiator->target, [1] target->initiator */
 	struct iparams params;
 	uint32_t exp_statsn;
@@ -72,6 +84,8 @@ struct oproto {
 	uint32_t text_itt;        /* the Text Request being answered (ISCSI_TAG_RESERVED: none) */
 	uint32_t aborted[OPROTO_ABORTED_MAX]; /* ring of tasks ABORT TASK finished */
 	unsigned aborted_next;
+	uint32_t ended_itt[OPROTO_ENDED_MAX], ended_statsn[OPROTO_ENDED_MAX]; /* ring, see OPROTO_ENDED_MAX */
+	unsigned ended_next;
 	struct oproto_task *tasks; /* live tasks, ntasks of OPROTO_TASKS_MAX */
 	unsigned ntasks;
 	uint64_t pdus;

@@ -439,6 +439,146 @@ START_TEST(proto_catches_oversized_r2t)
 }
 END_TEST
 
+/* A WRITE with EDTL edtl and imm immediate bytes (FirstBurst 64 KiB). */
+static void wcmd(uint32_t itt, uint32_t cmdsn, uint32_t edtl, uint32_t imm)
+{
+	static const uint8_t zeros[1024];
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, edtl);
+	pdu_set_w(bhs, PDU_INI_CMDSN, cmdsn);
+	feed(false, bhs, zeros, imm);
+}
+
+static void scsi_rsp(uint32_t itt, uint32_t sn, uint8_t status, uint8_t flags, uint32_t residual)
+{
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | flags);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_TGT_STATSN, sn);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	bhs[PDU_SCSI_RSP_STATUS] = status;
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, residual);
+	feed(true, bhs, NULL, 0);
+}
+
+static void data_out(uint32_t itt, uint32_t ttt, uint32_t exp_statsn, uint32_t off, uint32_t len)
+{
+	static const uint8_t zeros[1024];
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_DATA_OUT, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_DATA_OUT_TTT, ttt);
+	pdu_set_w(bhs, PDU_INI_EXPSTATSN, exp_statsn);
+	pdu_set_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET, off);
+	feed(false, bhs, zeros, len);
+}
+
+/* libiscsi's Write10Residuals: WRITE(10) of one 512-byte block with EDTL
+ * 10000. The target transfers the 512 bytes the CDB asks for and answers
+ * GOOD, U, residual 9488, whatever else the initiator sent (§11.4.5). */
+START_TEST(proto_write_residual_counts_what_the_command_transferred)
+{
+	op_login();
+	wcmd(1, 100, 10000, 1024);
+	scsi_rsp(1, statsn++, 0, ISCSI_RSP_UNDERFLOW, 10000 - 512);
+	ck_assert_msg(op.violations == 0, "%s", op.why);
+	op_done();
+	/* all 10000 transferred claimed, 1024 received: wrong */
+	op_login();
+	wcmd(1, 100, 10000, 1024);
+	scsi_rsp(1, statsn++, 0, ISCSI_RSP_UNDERFLOW, 10000 - 2048);
+	ck_assert(strstr(op.why, "write residual") != NULL);
+	op_done();
+	op_login();
+	wcmd(1, 100, 10000, 1024);
+	scsi_rsp(1, statsn++, 0, ISCSI_RSP_UNDERFLOW, 10001);
+	ck_assert(strstr(op.why, "write residual") != NULL);
+	op_done();
+	op_login();
+	wcmd(1, 100, 10000, 1024);
+	scsi_rsp(1, statsn++, 0, 0, 0);
+	ck_assert(strstr(op.why, "no underflow") != NULL);
+	op_done();
+}
+END_TEST
+
+/* libiscsi's iSCSIDataSnInvalid: the target answers CHECK CONDITION while
+ * the Data-Out for its R2T is still on the wire (§11.4). That Data-Out,
+ * sent before the initiator saw the answer, is legal; one sent after the
+ * initiator acknowledged the answer (ExpStatSN past its StatSN) is not. */
+START_TEST(proto_data_out_crossing_an_early_answer_is_legal)
+{
+	op_login();
+	wcmd(1, 100, 1024, 0);
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_R2T_TTT, 0x77);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	pdu_set_w(bhs, PDU_R2T_DESIRED_LENGTH, 1024);
+	feed(true, bhs, NULL, 0);
+	uint32_t rsp_sn = statsn;
+	scsi_rsp(1, statsn++, 2, 0, 0);
+	data_out(1, 0x77, rsp_sn, 0, 512);      /* sent before the answer arrived */
+	data_out(1, 0x77, rsp_sn - 1, 512, 512);
+	ck_assert_msg(op.violations == 0, "%s", op.why);
+	data_out(1, 0x77, rsp_sn + 1, 0, 512);  /* the answer was acknowledged */
+	ck_assert(strstr(op.why, "no write task") != NULL);
+	op_done();
+	/* a new task with the same ITT is a new task: the old answer no longer excuses */
+	op_login();
+	wcmd(1, 100, 1024, 0);
+	rsp_sn = statsn;
+	scsi_rsp(1, statsn++, 2, 0, 0);
+	cmd(1, 101, false, 0);
+	data_out(1, 0x77, rsp_sn, 0, 512);
+	ck_assert(strstr(op.why, "no write task") != NULL);
+	op_done();
+}
+END_TEST
+
+/* Found by fuzz/harness_capture: the initiator's bytes of a PDU begun
+ * before the final Login Response (a capture shows them crossing) keep
+ * the login's framing; the new framing applies from the next PDU. */
+START_TEST(proto_pdu_crossing_the_final_login_response_keeps_its_framing)
+{
+	tmem_init(&m);
+	oproto_init(&op, &m.mem, 1, 4);
+	uint8_t bhs[48], text[128];
+	size_t len = 0;
+	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+	feed(false, bhs, NULL, 0);
+	/* a NOP-Out with 8 data bytes, of which 4 arrive before the response */
+	uint8_t nop[48 + 8] = { 0 };
+	pdu_init(nop, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL);
+	pdu_set_w(nop, PDU_ITT, ISCSI_TAG_RESERVED);
+	pdu_set_w(nop, PDU_INI_CMDSN, 100);
+	nop[7] = 8; /* DataSegmentLength (bytes 5..7) */
+	oproto_bytes(&op, false, nop, 48 + 4);
+	ikeys_add(text, &len, sizeof(text), "HeaderDigest", "CRC32C");
+	ikeys_add(text, &len, sizeof(text), "MaxRecvDataSegmentLength", "1024");
+	pdu_init(bhs, ISCSI_OP_LOGIN_RSP, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
+	put_be16(bhs + PDU_LOGIN_TSIH, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, 7);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 100);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 103);
+	feed(true, bhs, text, (uint32_t)len);
+	ck_assert_msg(op.ffp, "%s", op.why);
+	ck_assert(!op.rx[0].header_digest); /* the NOP-Out is still being framed */
+	oproto_bytes(&op, false, nop + 48 + 4, 4);
+	ck_assert_uint_eq(op.pdus, 3);
+	ck_assert(op.rx[0].header_digest);
+	ck_assert_msg(op.violations == 0, "%s", op.why);
+	op_done();
+}
+END_TEST
+
 Suite *suite_oracles(void)
 {
 	Suite *s = suite_create("oracles");
@@ -464,6 +604,9 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, proto_catches_answers_for_unknown_or_aborted_tasks);
 	tcase_add_test(tc, proto_catches_initiator_outside_the_window);
 	tcase_add_test(tc, proto_catches_oversized_r2t);
+	tcase_add_test(tc, proto_write_residual_counts_what_the_command_transferred);
+	tcase_add_test(tc, proto_data_out_crossing_an_early_answer_is_legal);
+	tcase_add_test(tc, proto_pdu_crossing_the_final_login_response_keeps_its_framing);
 	suite_add_tcase(s, tc);
 	return s;
 }
