@@ -314,15 +314,25 @@ static struct oproto_task *live_task(struct oproto *o, uint32_t itt, const char 
 	return NULL;
 }
 
-static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oproto_task *t, uint32_t moved)
+/* The underflow of a GOOD command (§11.4.5.1): EDTL less the bytes moved.
+ * Of a write's bytes, those the initiator sent unasked (immediate and
+ * unsolicited data, `unused_max`) may exceed what the CDB transfers (a
+ * VERIFY sent with W=1 and immediate data): the command did not use them,
+ * and a target that counts the residual from the CDB's transfer length,
+ * as LIO, tgt and reftarget do (core/datain.c), reports up to that many
+ * more. Solicited bytes were asked for, so they count. */
+static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oproto_task *t, uint32_t moved,
+	uint32_t unused_max)
 {
 	uint8_t flags = pdu_flags(bhs), status = bhs[PDU_SCSI_RSP_STATUS];
 	if (status != 0 || moved >= t->edtl)
 		return true;
 	if (!(flags & ISCSI_RSP_UNDERFLOW))
 		return fail(o, "GOOD with %u of %u bytes moved and no underflow (§11.4.5)", moved, t->edtl);
-	if (pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT) != t->edtl - moved)
-		return fail(o, "residual %u, but %u of %u bytes moved", pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), moved, t->edtl);
+	uint32_t residual = pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT);
+	if (residual < t->edtl - moved || residual > t->edtl - moved + (unused_max < moved ? unused_max : moved))
+		return fail(o, "residual %u, but %u of %u bytes moved%s", residual, moved, t->edtl,
+			unused_max ? " (some unsolicited)" : "");
 	return true;
 }
 
@@ -353,7 +363,7 @@ static bool tgt_data_in(struct oproto *o, const struct ipdu_rx *rx)
 		return true;
 	if (!(flags & ISCSI_FLAG_FINAL))
 		return fail(o, "Data-In with status but without the F bit (§11.7.1)");
-	bool ok = residual_ok(o, bhs, t, t->data_in_off);
+	bool ok = residual_ok(o, bhs, t, t->data_in_off, 0);
 	task_end(o, t);
 	return ok;
 }
@@ -389,9 +399,9 @@ static bool tgt_scsi_rsp(struct oproto *o, const uint8_t *bhs)
 		return false;
 	bool ok = true;
 	if (bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_COMPLETED && t->write)
-		ok = residual_ok(o, bhs, t, t->received);
+		ok = residual_ok(o, bhs, t, t->received, t->unsolicited);
 	else if (bhs[PDU_SCSI_RSP_RESPONSE] == ISCSI_RESPONSE_COMPLETED && t->read)
-		ok = residual_ok(o, bhs, t, t->data_in_off);
+		ok = residual_ok(o, bhs, t, t->data_in_off, 0);
 	task_end(o, t);
 	return ok;
 }

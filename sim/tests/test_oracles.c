@@ -439,6 +439,45 @@ START_TEST(proto_catches_oversized_r2t)
 }
 END_TEST
 
+/* A write with 512 bytes of immediate data and EDTL 2048 ends GOOD with
+ * underflow: the residual is 1536 if the command used the 512 bytes, up
+ * to 2048 if its CDB transfers fewer (a VERIFY sent with W=1: the residual
+ * counted from the CDB, as LIO, tgt and reftarget do), never outside. */
+static void write_imm_then(uint32_t residual)
+{
+	op_login();
+	uint8_t bhs[48], d[512] = { 0 };
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, 2048);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+	feed(false, bhs, d, sizeof(d));
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | ISCSI_RSP_UNDERFLOW);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, residual);
+	feed(true, bhs, NULL, 0);
+}
+
+START_TEST(proto_write_residual_may_leave_unsolicited_data_unused)
+{
+	write_imm_then(1536);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+	write_imm_then(2048);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+	write_imm_then(1000);
+	ck_assert(strstr(op.why, "residual 1000") != NULL);
+	op_done();
+	write_imm_then(2049);
+	ck_assert(strstr(op.why, "residual 2049") != NULL);
+	op_done();
+}
+END_TEST
+
 Suite *suite_oracles(void)
 {
 	Suite *s = suite_create("oracles");
@@ -464,6 +503,7 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, proto_catches_answers_for_unknown_or_aborted_tasks);
 	tcase_add_test(tc, proto_catches_initiator_outside_the_window);
 	tcase_add_test(tc, proto_catches_oversized_r2t);
+	tcase_add_test(tc, proto_write_residual_may_leave_unsolicited_data_unused);
 	suite_add_tcase(s, tc);
 	return s;
 }
