@@ -63,6 +63,7 @@ struct oproto {
 	uint32_t tmf_itt[OPROTO_TMFS_MAX], tmf_ref[OPROTO_TMFS_MAX];
 	uint32_t logout_itt;
 	uint32_t text_itt;        /* the Text Request being answered (ISCSI_TAG_RESERVED: none) */
+	bool text_waiting;        /* that request has no answer yet (§11.10: at most one outstanding) */
 	uint32_t aborted[OPROTO_ABORTED_MAX]; /* ring of tasks ABORT TASK finished */
 	unsigned aborted_next;
 	struct oproto_task *tasks; /* live tasks, ntasks of OPROTO_TASKS_MAX */

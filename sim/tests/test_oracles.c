@@ -478,6 +478,68 @@ START_TEST(proto_write_residual_may_leave_unsolicited_data_unused)
 }
 END_TEST
 
+static void text_req(uint32_t itt, uint32_t cmdsn, uint32_t ttt, bool final)
+{
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_TEXT_REQ, final ? ISCSI_FLAG_FINAL : ISCSI_TEXT_CONTINUE);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_TEXT_TTT, ttt);
+	pdu_set_w(bhs, PDU_INI_CMDSN, cmdsn);
+	feed(false, bhs, NULL, 0);
+}
+
+/* §11.10: one outstanding Text Request per connection. A second one before
+ * the first is answered is the initiator's fault (isim netfuzz sent two:
+ * the target's answer to the first was then blamed on the target); a new
+ * exchange after an answer replaces the old one (§11.10.4). */
+START_TEST(proto_text_request_before_the_last_is_answered_is_the_initiators)
+{
+	op_login();
+	text_req(1, 100, ISCSI_TAG_RESERVED, true);
+	ck_assert_uint_eq(op.violations, 0);
+	text_req(2, 101, ISCSI_TAG_RESERVED, true);
+	ck_assert(strstr(op.why, "has no answer yet") != NULL);
+	op_done();
+	op_login();
+	text_req(1, 100, ISCSI_TAG_RESERVED, false);
+	tgt(ISCSI_OP_TEXT_RSP, 0, 1, statsn++, 101, 104, 0, 0, NULL, 0);
+	text_req(2, 101, ISCSI_TAG_RESERVED, true);
+	tgt(ISCSI_OP_TEXT_RSP, ISCSI_FLAG_FINAL, 2, statsn++, 102, 105, 0, 0, NULL, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+}
+END_TEST
+
+/* A READ flagged command whose CDB writes (WRITE(6) with R=1): GOOD, no
+ * data, O=1 with the CDB's length (§11.4.5.1) is right; GOOD with no
+ * residual flag is not. */
+START_TEST(proto_read_flagged_write_may_end_good_with_overflow)
+{
+	op_login();
+	cmd(1, 100, true, 1024);
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | ISCSI_RSP_OVERFLOW);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, 1024);
+	feed(true, bhs, NULL, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+	op_login();
+	cmd(1, 100, true, 1024);
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	feed(true, bhs, NULL, 0);
+	ck_assert(strstr(op.why, "no underflow") != NULL);
+	op_done();
+}
+END_TEST
+
 Suite *suite_oracles(void)
 {
 	Suite *s = suite_create("oracles");
@@ -504,6 +566,8 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, proto_catches_initiator_outside_the_window);
 	tcase_add_test(tc, proto_catches_oversized_r2t);
 	tcase_add_test(tc, proto_write_residual_may_leave_unsolicited_data_unused);
+	tcase_add_test(tc, proto_text_request_before_the_last_is_answered_is_the_initiators);
+	tcase_add_test(tc, proto_read_flagged_write_may_end_good_with_overflow);
 	suite_add_tcase(s, tc);
 	return s;
 }
