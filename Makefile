@@ -7,6 +7,7 @@
 #                   conformance) and write build/report/index.html
 #   make serve      serve the reference target on 127.0.0.1:3260 (1 GiB RAM LUN)
 #   make fresh-check  what CI does: make test in a Debian 12 root made new for the run
+#   make netfuzz URL=... | netfuzz-cov | netfuzz-peers | netfuzz-corpus  the network fuzzer (fuzz/README.md)
 #
 # Sources are discovered by directory, so adding a file needs no edit here.
 # BUILD=dir puts all output elsewhere (parallel work trees, CI).
@@ -161,4 +162,4 @@ bench-target: deps $(BUILD)/rel/reftarget
 	BUILD=$(BUILD) tools/bench.sh
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,11p' Makefile

@@ -4,5 +4,8 @@
 #   netfuzz        isim netfuzz against reftarget (25 s, no finding), finds
 #                  and minimizes each planted bug, replays a saved finding,
 #                  refuses a non-loopback URL (sim/tests/netfuzz.sh)
+#   netfuzz-corpus the corpus exchange with the in-process harnesses, both
+#                  ways (sim/tests/netfuzz-corpus.sh, about 30 s)
 step netfuzz-build make --no-print-directory BUILD="$BUILD" netfuzz-bugs
 step netfuzz tools/netns-run.sh sim/tests/netfuzz.sh "$BUILD"
+step netfuzz-corpus make --no-print-directory BUILD="$BUILD" netfuzz-corpus-test
