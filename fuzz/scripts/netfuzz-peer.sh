@@ -15,8 +15,9 @@
 #   PEER.md              the findings table of this run
 # The peers are started with conformance/targets/PEER.sh (tgt, istgt) or
 # directly (reftarget, a 64 MiB RAM LU); their LU is 64 MiB.
-# Exit status: 0 when the campaign ran (findings or not), 2 when the peer
-# could not be started.
+# Exit status: 0 when the campaign ran (findings or not; with
+# NETFUZZ_FAIL_ON_FINDING=1, as `make run` sets, 1 when it has findings),
+# 2 when the peer could not be started.
 set -uo pipefail
 peer=${1:?usage: netfuzz-peer.sh reftarget|tgt|istgt SECONDS OUT [SEED]}
 secs=${2:?usage: netfuzz-peer.sh PEER SECONDS OUT [SEED]}
@@ -125,4 +126,5 @@ printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$peer" "$version" "${wall:-?}" "$
 	fi
 } >"$out/$peer.md"
 [ "$rc" -le 1 ] || exit 2
+[ "${NETFUZZ_FAIL_ON_FINDING:-0}" = 1 ] && [ "${nfind:-1}" != 0 ] && exit 1
 exit 0
