@@ -334,11 +334,13 @@ static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oprot
 	uint8_t flags = pdu_flags(bhs), status = bhs[PDU_SCSI_RSP_STATUS];
 	if (status != 0 || moved >= t->edtl)
 		return true;
-	/* Nothing moved the way the R/W bits said, and overflow: the CDB
-	 * transfers the other way (a WRITE sent with R=1), which the initiator
-	 * expected none of (§11.4.5.1; libiscsi's iSCSIResiduals tests want
-	 * this of every target). The oracle does not know the CDB's length. */
-	if (moved == 0 && (flags & ISCSI_RSP_OVERFLOW))
+	/* Nothing moved the way the R/W bits said but what the initiator sent
+	 * unasked, and overflow: the CDB transfers the other way (a WRITE sent
+	 * with R=1, a REPORT LUNS with W=1 and immediate data), which the
+	 * initiator expected none of (§11.4.5.1; libiscsi's iSCSIResiduals
+	 * tests want this of every target). The oracle does not know the
+	 * CDB's length. */
+	if (moved <= unused_max && (flags & ISCSI_RSP_OVERFLOW))
 		return true;
 	if (!(flags & ISCSI_RSP_UNDERFLOW))
 		return fail(o, "GOOD with %u of %u bytes moved and no underflow (§11.4.5)", moved, t->edtl);

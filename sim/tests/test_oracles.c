@@ -478,6 +478,30 @@ START_TEST(proto_write_residual_may_leave_unsolicited_data_unused)
 }
 END_TEST
 
+/* A W=1 command whose CDB reads (REPORT LUNS) with immediate data: GOOD,
+ * O=1 and the CDB's length is right; the immediate data moved nothing
+ * the command wanted (isim netfuzz, guided, case 1279). */
+START_TEST(proto_write_flagged_read_with_immediate_data_may_end_with_overflow)
+{
+	op_login();
+	uint8_t bhs[48], d[512] = { 0 };
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, 2048);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+	feed(false, bhs, d, sizeof(d));
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | ISCSI_RSP_OVERFLOW);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, 16);
+	feed(true, bhs, NULL, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+}
+END_TEST
+
 static void text_req(uint32_t itt, uint32_t cmdsn, uint32_t ttt, bool final)
 {
 	uint8_t bhs[48];
@@ -566,6 +590,7 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, proto_catches_initiator_outside_the_window);
 	tcase_add_test(tc, proto_catches_oversized_r2t);
 	tcase_add_test(tc, proto_write_residual_may_leave_unsolicited_data_unused);
+	tcase_add_test(tc, proto_write_flagged_read_with_immediate_data_may_end_with_overflow);
 	tcase_add_test(tc, proto_text_request_before_the_last_is_answered_is_the_initiators);
 	tcase_add_test(tc, proto_read_flagged_write_may_end_good_with_overflow);
 	suite_add_tcase(s, tc);
