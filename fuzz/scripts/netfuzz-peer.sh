@@ -9,10 +9,10 @@
 #   PEER/                the fuzzer's --out: finding-K-CLASS-MUTATOR.{orig.case,case,log}
 #   PEER.out             the fuzzer's output (progress lines, findings, summary)
 #   PEER-target.log      the peer's own log and the supervisor's restarts
-#   PEER.tsv             one row: peer version seconds cases cases/s findings
-#                        restarts outcomes command (summary.sh turns the rows
-#                        into summary.md)
-#   PEER.md              the findings table of this run
+#   PEER.meta            the run's settings (version, url, seconds, seed)
+#   PEER.tsv, PEER.md    its row and findings table (netfuzz-summary.sh row,
+#                        from the files above; netfuzz-summary.sh DIR turns
+#                        the rows into summary.md)
 # The peers are started with conformance/targets/PEER.sh (tgt, istgt) or
 # directly (reftarget, a 64 MiB RAM LU); their LU is 64 MiB.
 # Exit status: 0 when the campaign ran (findings or not; with
@@ -95,36 +95,16 @@ done
 sleep 1 # tgt: tgtadm configures the target after tgtd listens
 
 url="iscsi://127.0.0.1:$port/$iqn/$lun"
+rm -f "$out/$peer.tsv" "$out/$peer.md"
+printf 'version\t%s\nurl\t%s\nseconds\t%s\nseed\t%s\n' "$version" "$url" "$secs" "$seed" >"$out/$peer.meta"
 cmd=("$isim" netfuzz --url "$url" --seconds "$secs" --seed "$seed" --out "$out/$peer" --restart-wait 20)
 echo "netfuzz-peer: $peer ($version): ${cmd[*]}"
 "${cmd[@]}" >"$out/$peer.out" 2>&1
 rc=$?
 tail -1 "$out/$peer.out"
 
-# The row and the findings table.
-last=$(grep '^netfuzz: ' "$out/$peer.out" | tail -1)
-cases=$(sed -n 's/^netfuzz: \([0-9]*\) cases in \([0-9.]*\) s, \([0-9]*\) findings$/\1/p' <<<"$last")
-wall=$(sed -n 's/^netfuzz: \([0-9]*\) cases in \([0-9.]*\) s, \([0-9]*\) findings$/\2/p' <<<"$last")
-nfind=$(sed -n 's/^netfuzz: \([0-9]*\) cases in \([0-9.]*\) s, \([0-9]*\) findings$/\3/p' <<<"$last")
-rate=$(awk -v n="${cases:-0}" -v s="${wall:-0}" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
-restarts=$(grep -c '^supervisor: restart' "$tlog")
-outcomes=$(sed -n 's/^outcomes: //p' "$out/$peer.out")
-printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$peer" "$version" "${wall:-?}" "${cases:-?}" "$rate" "${nfind:-?}" \
-	"$restarts" "$outcomes" "isim netfuzz --url $url --seconds $secs --seed $seed" >"$out/$peer.tsv"
-{
-	echo "### $peer: ${cases:-?} cases in ${wall:-?} s, ${nfind:-?} findings"
-	echo
-	echo "$version; seed $seed; outcomes: $outcomes; the peer was restarted $restarts times."
-	echo
-	if grep -q '^  finding ' "$out/$peer.out"; then
-		echo '| # | class | mutator | first case | seen | steps | file |'
-		echo '|---:|---|---|---:|---:|---:|---|'
-		sed -n 's/^  finding \([0-9]*\): \([a-z]*\) (\([^)]*\)), first at case \([0-9]*\), seen \([0-9]*\) times, \([0-9]*\) steps\(.*\): \(.*\)$/| \1 | \2 | \3 | \4 | \5 | \6\7 | \8 |/p' \
-			"$out/$peer.out" | sed "s|$out/||"
-	else
-		echo 'No finding.'
-	fi
-} >"$out/$peer.md"
+fuzz/scripts/netfuzz-summary.sh row "$out" "$peer"
 [ "$rc" -le 1 ] || exit 2
+nfind=$(sed -n 's/^netfuzz: [0-9]* cases in [0-9.]* s, \([0-9]*\) findings$/\1/p' "$out/$peer.out" | tail -1)
 [ "${NETFUZZ_FAIL_ON_FINDING:-0}" = 1 ] && [ "${nfind:-1}" != 0 ] && exit 1
 exit 0

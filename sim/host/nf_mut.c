@@ -19,6 +19,7 @@
 #define NF_MUT_STACK_MAX 4u       /* mutations stacked on one case */
 #define NF_MUT_GROW_MAX 1024u     /* bytes one mutation adds to a step's data */
 #define NF_MUT_SPLICE_MAX 6u      /* steps one splice brings */
+#define NF_MUT_RECENT 16u         /* the newest kept cases, picked half the time */
 
 static struct nf_step *insert_at(struct nf_case *c, unsigned at)
 {
@@ -263,7 +264,11 @@ void nf_mutate(struct nf_case *c, const struct nf_config *cfg, const struct nf_c
 	struct sim_rng r;
 	rng_stream(&r, cfg->seed, "netfuzz.mutate", (uint32_t)index);
 	struct nf_gen g = { c, &r, cfg };
-	nf_case_copy(c, corpus->e[pick(&g, corpus->n)]);
+	/* Half the time one of the newest kept cases: what reached new code
+	 * lately is likelier to lead further (AFL favours fresh entries too). */
+	unsigned newest = corpus->n < NF_MUT_RECENT ? corpus->n : NF_MUT_RECENT;
+	unsigned parent = chance(&g, 50) ? corpus->n - 1 - pick(&g, newest) : pick(&g, corpus->n);
+	nf_case_copy(c, corpus->e[parent]);
 	c->seed = cfg->seed;
 	c->index = index;
 	c->expect[0] = '\0';

@@ -6,7 +6,7 @@
 #      SEED (1), against a fresh target whose edge map is a new file;
 #   2. unguided: the same seed and the same number of cases, --no-guide
 #      (the map measured, nothing kept: the generator alone), against
-#      another fresh target of the same build;
+#      another fresh target of the same build (with CASES, both at once);
 #   3. the edges each reached after every NETFUZZ_COV_EVERY (100) cases
 #      (the progress lines) and at the end, into BUILD/netfuzz/cov/cov.md.
 # Both runs must end with 0 findings (reftarget has none to give). Exit 0
@@ -53,26 +53,36 @@ supervise() {
 	return 1
 }
 
-# run NAME PORT ARGS...: one fuzzing run against a fresh target.
+# run NAME PORT ARGS...: one fuzzing run against a fresh target; its
+# status in $out/NAME.rc.
 run() {
 	local name=$1 port=$2
 	shift 2
-	supervise "$port" "$out/$name.map" || exit 1
+	supervise "$port" "$out/$name.map" || { echo 2 >"$out/$name.rc"; return; }
+	local sup=${pids[-1]}
 	"$isim" netfuzz --url "iscsi://127.0.0.1:$port/$IQN/0" --seed "$seed" --cov-map "$out/$name.map" \
 		--out "$out/$name" "$@" >"$out/$name.out" 2>&1
-	local rc=$?
-	stop
-	return $rc
+	echo $? >"$out/$name.rc"
+	kill "$sup" 2>/dev/null
+	wait "$sup" 2>/dev/null
 }
 
-if [ -n "$cases" ]; then limit=(--cases "$cases"); else limit=(--seconds "$secs"); fi
 every=${NETFUZZ_COV_EVERY:-100}
-run guided 3360 "${limit[@]}" --progress-cases "$every"
-rc_g=$?
-n=$(sed -n 's/^netfuzz: \([0-9]*\) cases in .*/\1/p' "$out/guided.out")
-[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "FAIL: the guided run did not finish:"; tail -5 "$out/guided.out"; exit 1; }
-run unguided 3361 --cases "$n" --no-guide --progress-cases "$every"
-rc_u=$?
+if [ -n "$cases" ]; then
+	# A number of cases: both runs at once, each against its own target.
+	run guided 3360 --cases "$cases" --progress-cases "$every" &
+	g=$!
+	run unguided 3361 --cases "$cases" --no-guide --progress-cases "$every"
+	wait "$g"
+	n=$cases
+else
+	run guided 3360 --seconds "$secs" --progress-cases "$every"
+	n=$(sed -n 's/^netfuzz: \([0-9]*\) cases in .*/\1/p' "$out/guided.out")
+	[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "FAIL: the guided run did not finish:"; tail -5 "$out/guided.out"; exit 1; }
+	run unguided 3361 --cases "$n" --no-guide --progress-cases "$every"
+fi
+rc_g=$(cat "$out/guided.rc")
+rc_u=$(cat "$out/unguided.rc")
 
 edges() { sed -n 's/^coverage: \([0-9]*\) of \([0-9]*\) edges.*/\1/p' "$1"; }
 total=$(sed -n 's/^coverage: [0-9]* of \([0-9]*\) edges.*/\1/p' "$out/guided.out")
