@@ -40,7 +40,8 @@ void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uin
 		o->tmf_itt[i] = ISCSI_TAG_RESERVED;
 	for (unsigned i = 0; i < OPROTO_ABORTED_MAX; i++)
 		o->aborted[i] = ISCSI_TAG_RESERVED;
-	o->logout_itt = ISCSI_TAG_RESERVED;
+	for (unsigned i = 0; i < OPROTO_LOGOUTS_MAX; i++)
+		o->logout_itt[i] = ISCSI_TAG_RESERVED;
 	o->text_itt = ISCSI_TAG_RESERVED;
 }
 
@@ -243,7 +244,9 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		}
 		return true;
 	case ISCSI_OP_LOGOUT_REQ:
-		o->logout_itt = pdu_itt(bhs);
+		/* Each Logout Request is answered on its own (§11.14): one may
+		 * close another connection (reason 1, its CID) before this one's. */
+		put_slot(o->logout_itt, OPROTO_LOGOUTS_MAX, pdu_itt(bhs));
 		return ini_cmdsn(o, bhs);
 	case ISCSI_OP_TEXT_REQ:
 		/* §11.10: at most one outstanding Text Request on a connection;
@@ -465,7 +468,7 @@ static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 			return fail(o, "NOP-In answers a ping and asks for one at once (§11.19.1)");
 		return true;
 	case ISCSI_OP_LOGOUT_RSP:
-		if (pdu_itt(bhs) != o->logout_itt)
+		if (!take_slot(o->logout_itt, OPROTO_LOGOUTS_MAX, pdu_itt(bhs)))
 			return fail(o, "Logout Response for ITT 0x%x, no such request", pdu_itt(bhs));
 		return true;
 	case ISCSI_OP_REJECT: {

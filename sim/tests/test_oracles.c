@@ -564,6 +564,34 @@ START_TEST(proto_read_flagged_write_may_end_good_with_overflow)
 }
 END_TEST
 
+/* Two Logout Requests in flight (reason 1, other CIDs), each answered:
+ * the first answer is not blamed on the target (isim netfuzz, guided, case
+ * 1904); an answer for no request still is. */
+START_TEST(proto_two_logouts_in_flight_are_each_answered)
+{
+	op_login();
+	uint8_t bhs[48];
+	for (uint32_t itt = 1; itt <= 2; itt++) {
+		pdu_init(bhs, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | 1);
+		pdu_set_w(bhs, PDU_ITT, itt);
+		pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+		feed(false, bhs, NULL, 0);
+	}
+	for (uint32_t itt = 1; itt <= 3; itt++) {
+		pdu_init(bhs, ISCSI_OP_LOGOUT_RSP, ISCSI_FLAG_FINAL);
+		pdu_set_w(bhs, PDU_ITT, itt);
+		pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+		pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 100);
+		pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 103);
+		feed(true, bhs, NULL, 0);
+		if (itt == 2)
+			ck_assert_uint_eq(op.violations, 0);
+	}
+	ck_assert(strstr(op.why, "Logout Response for ITT 0x3") != NULL);
+	op_done();
+}
+END_TEST
+
 Suite *suite_oracles(void)
 {
 	Suite *s = suite_create("oracles");
@@ -593,6 +621,7 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, proto_write_flagged_read_with_immediate_data_may_end_with_overflow);
 	tcase_add_test(tc, proto_text_request_before_the_last_is_answered_is_the_initiators);
 	tcase_add_test(tc, proto_read_flagged_write_may_end_good_with_overflow);
+	tcase_add_test(tc, proto_two_logouts_in_flight_are_each_answered);
 	suite_add_tcase(s, tc);
 	return s;
 }
