@@ -9,8 +9,9 @@
 #      another fresh target of the same build (with CASES, both at once);
 #   3. the edges each reached after every NETFUZZ_COV_EVERY (100) cases
 #      (the progress lines) and at the end, into BUILD/netfuzz/cov/cov.md.
-# Both runs must end with 0 findings (reftarget has none to give). Exit 0
-# when they did, 1 otherwise. Run inside tools/netns-run.sh.
+# Both runs must end with 0 findings (reftarget has none to give), both
+# must have counted edges and the guided one kept cases. Exit 0 when so,
+# 1 otherwise. Run inside tools/netns-run.sh.
 set -uo pipefail
 build=${1:?usage: netfuzz-cov.sh BUILD [SECONDS] [SEED] [CASES]}
 secs=${2:-120}
@@ -99,7 +100,7 @@ eu=$(edges "$out/unguided.out")
 	# progress lines: "progress: N cases in S s (R/s), F findings, E of T edges, corpus K"
 	prog() { sed -n 's/^progress: \([0-9]*\) cases .*, \([0-9]*\) of [0-9]* edges.*/\1 \2/p' "$1"; }
 	join <(prog "$out/unguided.out") <(prog "$out/guided.out") | awk '{ printf "| %s | %s | %s |\n", $1, $2, $3 }'
-	echo "| $n | $eu | $eg |"
+	[ $((n % every)) = 0 ] || echo "| $n | $eu | $eg |"
 	echo
 	echo "Guided: $(grep '^coverage:' "$out/guided.out" | sed 's/^coverage: //')."
 	echo "Unguided: $(tail -1 "$out/unguided.out"); guided: $(tail -1 "$out/guided.out")."
@@ -110,5 +111,10 @@ for r in guided unguided; do
 	grep -q '^netfuzz: .* 0 findings$' "$out/$r.out" || { echo "FAIL: the $r run has findings:"; grep -E '^(FINDING|  finding)' "$out/$r.out"; fail=1; }
 done
 [ "$rc_g" = 0 ] && [ "$rc_u" = 0 ] || fail=1
+# The mechanism itself: the map was read (edges counted in both runs) and
+# guidance kept cases.
+kept=$(sed -n 's/^coverage: .*; corpus \([0-9]*\) cases.*/\1/p' "$out/guided.out")
+[ "${eg:-0}" -gt 0 ] && [ "${eu:-0}" -gt 0 ] || { echo "FAIL: no edges counted (guided ${eg:-none}, unguided ${eu:-none})"; fail=1; }
+[ "${kept:-0}" -gt 0 ] || { echo "FAIL: the guided run kept no case"; fail=1; }
 echo "summary: guided $eg edges, unguided $eu edges after $n cases; $([ $fail = 0 ] && echo 'no finding' || echo FINDINGS)"
 exit $fail
