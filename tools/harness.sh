@@ -156,7 +156,7 @@ say "conformance: $(awk -F, 'NR > 1 { n++; c[$2]++ } END { printf "%d tests, %d 
 journey netfuzz progress_netfuzz "make netfuzz-peers PEERS=reftarget SECONDS=$NETFUZZ_SECONDS" \
 	tools/netns-run.sh env BUILD="$BUILD" NETFUZZ_FAIL_ON_FINDING=1 \
 	fuzz/scripts/netfuzz-peer.sh reftarget "$NETFUZZ_SECONDS" "$RUN_ABS/netfuzz" || status=1
-say "netfuzz: $(grep '^netfuzz: [0-9]' "$RUN/netfuzz/reftarget.out" 2>/dev/null | sed 's/^netfuzz: //' || echo 'no result')"
+say "netfuzz: $(grep '^netfuzz: [0-9]* cases in' "$RUN/netfuzz/reftarget.out" 2>/dev/null | sed 's/^netfuzz: //' || echo 'no result')"
 
 # The report, from the files above.
 say "report: writing $REPORT"
