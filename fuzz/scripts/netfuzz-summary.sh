@@ -14,6 +14,7 @@ if [ "${1:-}" = row ]; then
 	peer=${3:?usage: netfuzz-summary.sh row DIR PEER}
 	meta() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$dir/$peer.meta"; }
 	version=$(meta version) url=$(meta url) secs=$(meta seconds) seed=$(meta seed)
+	version=${version//$(pwd)\//} # the checkout's own paths, relative
 	last=$(grep '^netfuzz: [0-9]' "$dir/$peer.out" | tail -1 || true)
 	re='^netfuzz: \([0-9]*\) cases in \([0-9.]*\) s, \([0-9]*\) findings$'
 	cases=$(sed -n "s/$re/\\1/p" <<<"$last")
