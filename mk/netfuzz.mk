@@ -3,6 +3,7 @@
 #
 #   make netfuzz URL=iscsi://HOST:PORT/IQN/LUN [SECONDS=n] [SEED=s]
 #                [CHAP=user:secret] [MUTUAL=user:secret] [RATE=n] [MUTATOR=name]
+#                [SEEDS=dir] [COV_MAP=file]
 #                fuzzes that target (loopback addresses only) for SECONDS
 #                (default 60), findings and their minimized replay files
 #                under $(BUILD)/netfuzz/; ends with
@@ -24,7 +25,8 @@ netfuzz: deps $(BUILD)/rel/isim
 	@mkdir -p $(NETFUZZ_DIR)
 	$(BUILD)/rel/isim netfuzz --url '$(URL)' --seconds '$(if $(SECONDS),$(SECONDS),60)' --out $(NETFUZZ_DIR) \
 		$(if $(SEED),--seed '$(SEED)') $(if $(CHAP),--chap '$(CHAP)') $(if $(MUTUAL),--mutual '$(MUTUAL)') \
-		$(if $(RATE),--rate '$(RATE)') $(if $(MUTATOR),--mutator '$(MUTATOR)')
+		$(if $(RATE),--rate '$(RATE)') $(if $(MUTATOR),--mutator '$(MUTATOR)') $(if $(SEEDS),--seeds '$(SEEDS)') \
+		$(if $(COV_MAP),--cov-map '$(COV_MAP)')
 
 # One engine and one reftarget per planted bug, release flags plus the
 # switch (as mk/sim.mk does for the simulator's plants).
@@ -49,3 +51,68 @@ netfuzz-bugs: $(foreach b,$(NETFUZZ_BUGS),$(BUILD)/bug-$(b)/reftarget)
 
 netfuzz-test: deps $(BUILD)/rel/isim $(BUILD)/asan/isim $(BUILD)/rel/reftarget netfuzz-bugs
 	tools/netns-run.sh sim/tests/netfuzz.sh $(BUILD)
+
+# Coverage-guided mode (fuzz/README.md, "Coverage-guided mode"): a
+# reftarget whose engine, backstore and daemon are compiled by clang with
+# -fsanitize-coverage=trace-pc-guard, and ref_target/daemon/cov/netcov.c
+# (not instrumented, linked into this build only) counting edge hits in
+# the map file named by RT_NETCOV_MAP, which isim netfuzz reads.
+#
+#   make netfuzz-cov [SECONDS=n] [SEED=s] [CASES=n]
+#                edges reached with and without coverage guidance, the
+#                same seed and number of cases against the same build
+#                (sim/tests/netfuzz-cov.sh), into $(BUILD)/netfuzz/cov/
+.PHONY: netfuzz-cov
+NETCOV := $(BUILD)/netcov
+NETCOV_CC ?= clang
+NETCOV_CFLAGS := $(BASE_CFLAGS) -O2
+NETCOV_SRC := $(ENGINE_SRC) $(BS_SRC) $(DAEMON_SRC) ref_target/daemon/main.c
+
+$(NETCOV)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [netcov])$(NETCOV_CC) $(NETCOV_CFLAGS) -fsanitize-coverage=trace-pc-guard -c $< -o $@
+
+$(NETCOV)/netcov.o: ref_target/daemon/cov/netcov.c | deps
+	@mkdir -p $(dir $@)
+	$(call say,CC,$< [netcov])$(NETCOV_CC) $(NETCOV_CFLAGS) -c $< -o $@
+
+$(NETCOV)/reftarget: $(patsubst %.c,$(NETCOV)/%.o,$(NETCOV_SRC)) $(NETCOV)/netcov.o | deps
+	$(call say,LD,$@)$(NETCOV_CC) -o $@ $^ $(LIB_DAEMON) $(LIB_ENGINE)
+
+-include $(patsubst %.c,$(NETCOV)/%.d,$(NETCOV_SRC)) $(NETCOV)/netcov.d
+
+netfuzz-cov: deps $(BUILD)/rel/isim $(NETCOV)/reftarget
+	tools/netns-run.sh sim/tests/netfuzz-cov.sh $(BUILD) $(if $(SECONDS),$(SECONDS),120) $(if $(SEED),$(SEED),1) $(CASES)
+
+# Campaigns against the peers (fuzz/scripts/netfuzz-peer.sh): each of
+# PEERS in turn (reftarget tgt istgt), SECONDS each (600), under a
+# supervisor that restarts it, in the loopback-only namespace, at nice 10;
+# then $(BUILD)/netfuzz/peers/summary.md, the table tools/report.sh puts in
+# REPORT.md (`make publish` copies it and the findings to fuzz/results/netfuzz/).
+#
+#   make netfuzz-peers [PEERS="reftarget tgt istgt"] [SECONDS=600] [SEED=1]
+.PHONY: netfuzz-peers
+PEERS ?= reftarget tgt istgt
+netfuzz-peers: deps $(BUILD)/rel/isim $(BUILD)/rel/reftarget
+	@mkdir -p $(BUILD)/netfuzz/peers
+	for p in $(PEERS); do \
+		nice -n 10 tools/netns-run.sh env BUILD=$(BUILD) fuzz/scripts/netfuzz-peer.sh $$p \
+			$(if $(SECONDS),$(SECONDS),600) $(BUILD)/netfuzz/peers $(if $(SEED),$(SEED),1) || exit 1; \
+	done
+	fuzz/scripts/netfuzz-summary.sh $(BUILD)/netfuzz/peers
+
+# The corpus exchange (fuzz/scripts/netfuzz-corpus.py; fuzz/README.md,
+# "Corpus exchange"):
+#   make netfuzz-corpus   every netfuzz case under $(BUILD)/netfuzz (runs'
+#                         findings and corpora) -> $(BUILD)/fuzz/seeds/<h>/,
+#                         which make fuzz-minimize merges into fuzz/corpus/<h>;
+#                         fuzz/corpus/{pdu,scsi} -> $(BUILD)/netfuzz/seeds/,
+#                         for make netfuzz SEEDS=$(BUILD)/netfuzz/seeds
+#   make netfuzz-corpus-test  its test (sim/tests/netfuzz-corpus.sh)
+.PHONY: netfuzz-corpus netfuzz-corpus-test
+netfuzz-corpus: deps
+	python3 fuzz/scripts/netfuzz-corpus.py to-netfuzz $(BUILD)/netfuzz/seeds fuzz/corpus/pdu fuzz/corpus/scsi
+	python3 fuzz/scripts/netfuzz-corpus.py to-harness $(BUILD)/fuzz/seeds $(BUILD)/netfuzz
+
+netfuzz-corpus-test: deps $(BUILD)/rel/isim $(BUILD)/rel/reftarget $(FUZZ_REP_BINS)
+	tools/netns-run.sh sim/tests/netfuzz-corpus.sh $(BUILD)

@@ -10,7 +10,10 @@
 #                   (conformance/quick.txt), against a reftarget started on
 #                   loopback inside a loopback-only network namespace
 #                   (conformance/run.sh execs tools/netns-run.sh)
-# The network fuzzer does not exist yet (issue 14); the report says so.
+#   4. netfuzz      the network fuzzer (isim netfuzz, fuzz/README.md) against
+#                   a reftarget in a loopback-only namespace for
+#                   RUN_NETFUZZ_SECONDS (25), seed 1, under a supervisor
+#                   (fuzz/scripts/netfuzz-peer.sh): fails on any finding
 #
 # Journey outputs go to $BUILD/run/<journey>/, the report to
 # $BUILD/report/ (index.html, self-contained; report.md), both made by
@@ -32,6 +35,7 @@ REFTARGET=$BUILD/rel/reftarget
 RUN=$BUILD/run
 REPORT=$BUILD/report
 SWARM_SEEDS=${RUN_SWARM_SEEDS:-200}
+NETFUZZ_SECONDS=${RUN_NETFUZZ_SECONDS:-25}
 JOBS=$(nproc)
 # A progress line at least this often during a journey (issue 10: ~20 s).
 PROGRESS_S=10
@@ -47,7 +51,7 @@ done
 case "$SWARM_SEEDS" in '' | *[!0-9]* | 0) echo "harness.sh: RUN_SWARM_SEEDS must be a positive integer" >&2; exit 2 ;; esac
 
 rm -rf "$RUN"
-mkdir -p "$RUN/scenarios" "$RUN/swarm" "$RUN/conformance"
+mkdir -p "$RUN/scenarios" "$RUN/swarm" "$RUN/conformance" "$RUN/netfuzz"
 RUN_ABS=$(cd "$RUN" && pwd)
 : >"$RUN/journeys.tsv"
 
@@ -109,6 +113,12 @@ progress_conformance() {
 	echo "$n/$(wc -l <"$RUN/conformance/selected.txt") tests done, now $current"
 }
 
+# "progress: 120 cases in 10 s (12.0/s), 0 findings" -> "120 cases, 0 findings"
+progress_netfuzz() {
+	sed -n 's/^progress: \([0-9]*\) cases .*, \([0-9]*\) findings.*/\1 cases, \2 findings/p' \
+		"$RUN/netfuzz/reftarget.out" 2>/dev/null | tail -n 1 | grep . || echo "starting"
+}
+
 status=0
 
 # 1. The scenario library, every timeline drawn for the report.
@@ -141,6 +151,12 @@ journey conformance progress_conformance "CONF_BAR=conformance/bar-selection.con
 	tools/netns-run.sh env BUILD="$BUILD" CONF_WORK="$RUN_ABS/conformance/work" \
 	CONF_BAR=conformance/bar-selection.conf bash -c 'in_netns "$@"' in_netns conformance/run.sh "${conf_args[@]}" || status=1
 say "conformance: $(awk -F, 'NR > 1 { n++; c[$2]++ } END { printf "%d tests, %d PASS / %d FAIL / %d SKIP / %d HANG", n, c["PASS"], c["FAIL"], c["SKIP"], c["HANG"] }' "$RUN/conformance/reftarget.csv" 2>/dev/null || echo 'no result')"
+
+# 4. The network fuzzer, a smoke run against reftarget in its own namespace.
+journey netfuzz progress_netfuzz "make netfuzz-peers PEERS=reftarget SECONDS=$NETFUZZ_SECONDS" \
+	tools/netns-run.sh env BUILD="$BUILD" NETFUZZ_FAIL_ON_FINDING=1 \
+	fuzz/scripts/netfuzz-peer.sh reftarget "$NETFUZZ_SECONDS" "$RUN_ABS/netfuzz" || status=1
+say "netfuzz: $(grep '^netfuzz: [0-9]* cases in' "$RUN/netfuzz/reftarget.out" 2>/dev/null | sed 's/^netfuzz: //' || echo 'no result')"
 
 # The report, from the files above.
 say "report: writing $REPORT"

@@ -15,6 +15,9 @@
 #                                            conformance-protocol)
 #   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
 #                                            harnesses only, not fuzz/tests')
+#   $BUILD/netfuzz/peers/summary.md, PEER/finding-*  -> fuzz/results/netfuzz/
+#                                            (make netfuzz-peers; a peer's
+#                                            old findings are replaced)
 # A result not made yet is skipped and named; the exit status is 0.
 set -euo pipefail
 BUILD=${BUILD:-build}
@@ -66,4 +69,16 @@ for f in "$BUILD"/fuzz/results/runs/*.txt; do
 	[ -e "fuzz/harness_$h.c" ] || continue
 	publish "$f" fuzz/results/runs
 done
+if [ -s "$BUILD/netfuzz/peers/summary.md" ]; then
+	publish "$BUILD/netfuzz/peers/summary.md" fuzz/results/netfuzz
+	for row in "$BUILD"/netfuzz/peers/*.tsv; do
+		peer=$(basename "$row" .tsv)
+		rm -f fuzz/results/netfuzz/"$peer"/finding-*
+		for f in "$BUILD/netfuzz/peers/$peer"/finding-*; do
+			[ -e "$f" ] && publish "$f" "fuzz/results/netfuzz/$peer"
+		done
+	done
+else
+	echo "publish: no $BUILD/netfuzz/peers/summary.md (make netfuzz-peers makes it)"
+fi
 echo "publish: $copied file(s) copied; review them with git diff"

@@ -14,11 +14,15 @@
 #   conformance/selected.txt   the tests asked for, one a line
 #   conformance/reftarget.csv  conformance/run.sh's column
 #                              (test,result,seconds,flavour,"detail")
+#   netfuzz/reftarget.tsv      fuzz/scripts/netfuzz-peer.sh's row (target version
+#                              seconds cases cases/s findings restarts outcomes
+#                              command); netfuzz/reftarget.out isim netfuzz's
+#                              output ("  finding K: CLASS (MUTATOR), ...: FILE")
 # Writes OUT_DIR/index.html (self-contained: inline CSS, every timeline SVG
 # inline, no external resource; a small inline script checks on load that
 # every table and image is there and rendered, and writes what it found
 # into #selfcheck), OUT_DIR/report.md (the same tables; timelines linked to
-# OUT_DIR/timelines/*.svg) and OUT_DIR/summary.txt (three lines). Every
+# OUT_DIR/timelines/*.svg) and OUT_DIR/summary.txt (four lines). Every
 # failure carries the one command that replays it. ISIM names the isim
 # binary in replay commands (default build/rel/isim).
 set -euo pipefail
@@ -153,6 +157,18 @@ read -r sw_worlds sw_failed sw_sim sw_wall sw_jobs sw_ios sw_missing < <(awk '
 		grab("[0-9.]+ simulated s"), grab("[0-9.]+ wall s"), grab("[0-9]+ jobs"), grab("[0-9]+ I/Os"),
 		grab("[0-9]+ required coverage") }' <<<"${swarm_summary:-summary:}")
 
+# ---- the network fuzzer: nf.tsv = the row; nf_find.tsv = class mutator file replay
+
+nf_row=$RUN/netfuzz/reftarget.tsv
+[ -f "$nf_row" ] || nf_row=/dev/null
+IFS=$'\t' read -r _ nf_version nf_secs nf_cases nf_rate nf_found nf_restarts nf_outcomes nf_cmd <"$nf_row" || true
+nf_url=$(sed -n 's/.*--url \([^ ]*\).*/\1/p' <<<"${nf_cmd:-}")
+nf_out=$RUN/netfuzz/reftarget.out
+[ -f "$nf_out" ] || nf_out=/dev/null
+sed -n 's/^  finding [0-9]*: \([a-z]*\) (\([^)]*\)), .*: \(.*\)$/\1\t\2\t\3/p' "$nf_out" |
+	awk -F'\t' -v isim="$ISIM" -v url="$nf_url" '{ printf "%s\t%s\t%s\t%s netfuzz --url %s --replay %s\n", $1, $2, $3, isim, url, $3 }' \
+	>"$T/nf_find.tsv"
+
 # ---- the summary ---------------------------------------------------------
 
 # status_of NAME: "passed", "FAILED (exit N)" or "not run".
@@ -165,6 +181,7 @@ status_of() {
 	echo "conformance $conf_pass/$conf_total passed ($conf_fail failed, $conf_skip skipped; quick selection): $(status_of conformance)"
 	echo "scenarios $scen_met/$scen_total met their expectation: $(status_of scenarios)"
 	echo "swarm $sw_worlds seeds $sw_failed failed ($sw_sim simulated s in $sw_wall wall s): $(status_of swarm)"
+	echo "netfuzz ${nf_cases:--} cases in ${nf_secs:--} s against reftarget, ${nf_found:--} findings: $(status_of netfuzz)"
 } >"$OUT/summary.txt"
 
 # ---- rendering -----------------------------------------------------------
@@ -177,10 +194,9 @@ function cls(r) { return r == "PASS" || r == "yes" || r == "passed" ? "ok" : (r 
 
 journeys_rows() { # name<TAB>status<TAB>wall<TAB>command, fuzzer last
 	local j
-	for j in scenarios swarm conformance; do
+	for j in scenarios swarm conformance netfuzz; do
 		printf '%s\t%s\t%s\t%s\n' "$j" "$(status_of "$j")" "$(journey_field "$j" 3)" "$(journey_field "$j" 4)"
 	done
-	printf 'network fuzzer\tnot yet (issue 14)\t\t\n'
 }
 journeys_rows >"$T/journeys.tsv"
 
@@ -254,7 +270,7 @@ pre.summary { background: #f6f6f6; padding: .6em; }
 <h1>iscsi-sim: <code>make run</code> report</h1>
 <p>The harness against its embedded default target, the reference target:
 the failover scenario library and a swarm of seeded worlds in the simulator,
-and libiscsi's conformance suite (quick selection) over loopback.</p>
+and libiscsi's conformance suite (quick selection) and the network fuzzer over loopback.</p>
 EOT
 	echo '<pre class="summary">'
 	awk "$AWK_LIB"'{ print h($0) }' "$OUT/summary.txt"
@@ -317,7 +333,23 @@ EOT
 	fi
 
 	echo '<h2 id="fuzz">Network fuzzer</h2>'
-	echo '<p>network fuzzer: not yet (issue 14).</p>'
+	if [ -s "$nf_row" ]; then
+		awk -F'\t' "$AWK_LIB"'
+			BEGIN { print "<table><tr><th>target</th><th>seconds</th><th>cases</th><th>cases/s</th><th>findings</th><th>restarts</th><th>outcomes</th><th>command</th></tr>" }
+			{ printf "<tr><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num %s\">%s</td><td class=\"num\">%s</td><td>%s</td><td><code>%s</code></td></tr>\n",
+				h($1 " " $2), h($3), h($4), h($5), $6 == "0" ? "ok" : "bad", h($6), h($7), h($8), h($9) }
+			END { print "</table>" }' "$nf_row"
+		tables=$((tables + 1))
+	else
+		echo '<p>network fuzzer: not run.</p>'
+	fi
+	if [ -s "$T/nf_find.tsv" ]; then
+		awk -F'\t' "$AWK_LIB"'
+			BEGIN { print "<table><tr><th>class</th><th>mutator</th><th>minimized case</th><th>replay</th></tr>" }
+			{ printf "<tr><td class=\"bad\">%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>\n", h($1), h($2), h($3), h($4) }
+			END { print "</table>" }' "$T/nf_find.tsv"
+		tables=$((tables + 1))
+	fi
 	echo "<p id=\"selfcheck\" data-tables=\"$tables\" data-svgs=\"$svgs\">selfcheck: not run (the page's script did not run)</p>"
 	echo '</body>'
 	echo '</html>'
@@ -372,5 +404,17 @@ mv "$html" "$OUT/index.html"
 	echo
 	echo '## Network fuzzer'
 	echo
-	echo 'network fuzzer: not yet (issue 14)'
+	if [ -s "$nf_row" ]; then
+		awk -F'\t' "$AWK_LIB"'
+			BEGIN { print "| target | seconds | cases | cases/s | findings | restarts | outcomes | command |\n|---|---:|---:|---:|---:|---:|---|---|" }
+			{ printf "| %s | %s | %s | %s | %s | %s | %s | `%s` |\n", md($1 " " $2), $3, $4, $5, $6, $7, md($8), md($9) }' "$nf_row"
+	else
+		echo 'network fuzzer: not run'
+	fi
+	if [ -s "$T/nf_find.tsv" ]; then
+		echo
+		awk -F'\t' "$AWK_LIB"'
+			BEGIN { print "| class | mutator | minimized case | replay |\n|---|---|---|---|" }
+			{ printf "| %s | %s | %s | `%s` |\n", md($1), md($2), md($3), md($4) }' "$T/nf_find.tsv"
+	fi
 } >"$OUT/report.md"

@@ -13,6 +13,8 @@
 #                                      scenarios/results/table.md)
 #   $BUILD/fuzz/results/fuzz.md        make fuzz-report (else the published
 #                                      fuzz/results/*.md)
+#   $BUILD/netfuzz/peers/summary.md    make netfuzz-peers (else the published
+#                                      fuzz/results/netfuzz/summary.md)
 set -euo pipefail
 BUILD=${BUILD:-build}
 OUT=${1:-REPORT.md}
@@ -85,6 +87,9 @@ include_glob() { # PATTERN COMMAND
 	else
 		include_glob "fuzz/results/*.md" "make fuzz-report"
 	fi
+
+	section "Network fuzzer (\`make netfuzz-peers\`, \`make netfuzz-cov\`)"
+	include "$(first_of "$BUILD/netfuzz/peers/summary.md" fuzz/results/netfuzz/summary.md)" "make netfuzz-peers"
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "report: wrote $OUT"

@@ -39,7 +39,10 @@ static uint8_t datain_residual(const struct task *t, uint32_t *count)
 	uint32_t expected = t->edtl;
 	if (!t->decode_failed) {
 		scsi_len = cmd->dir == SCSI_DIR_IN ? cmd->data_in_len : cmd->dir == SCSI_DIR_OUT ? cmd->xfer_len : 0;
-		expected = datain_expected(t);
+		/* A CDB that moves nothing (INQUIRY with allocation length 0)
+		 * has no direction to disagree with: like one with no data, the
+		 * whole EDTL did not move, whichever of R and W announced it. */
+		expected = scsi_len == 0 ? t->edtl : datain_expected(t);
 	}
 	if (scsi_len > expected) {
 		*count = scsi_len - expected;

@@ -268,6 +268,31 @@ START_TEST(engine_reports_a_read_flagged_as_a_write_as_overflow_of_the_whole_rea
 }
 END_TEST
 
+/* isim netfuzz against reftarget (guided, seed 1, case 2139): INQUIRY with
+ * allocation length 0 sent with W=1 and EDTL 7168 ended GOOD with no
+ * residual, though none of the 7168 bytes moved; VERIFY (no data at all)
+ * sent the same way said U and 7168. A CDB that moves nothing now ends
+ * as one with no data: underflow of the whole EDTL (§11.4.5.1). */
+START_TEST(engine_reports_a_cdb_moving_nothing_as_underflow_of_the_whole_edtl)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint8_t cdb[16] = { 0x12 }; /* INQUIRY, allocation length 0 */
+	for (int k = 0; k < 2; k++) {
+		uint8_t flags = (uint8_t)(ISCSI_FLAG_FINAL | (k ? ISCSI_CMD_READ : ISCSI_CMD_WRITE) | 1);
+		uint32_t itt = ini_scsi(&I, 0, cdb, flags, 7168, NULL, 0);
+		fake_disk_run(&F, E);
+		ck_assert(ini_recv(&I));
+		ck_assert_uint_eq(pdu_opcode(I.bhs), ISCSI_OP_SCSI_RSP);
+		ck_assert_uint_eq(pdu_itt(I.bhs), itt);
+		ck_assert_uint_eq(I.bhs[PDU_SCSI_RSP_STATUS], 0x00);
+		ck_assert_uint_eq(I.bhs[PDU_FLAGS] & (ISCSI_RSP_OVERFLOW | ISCSI_RSP_UNDERFLOW), ISCSI_RSP_UNDERFLOW);
+		ck_assert_uint_eq(pdu_w(I.bhs, PDU_SCSI_RSP_RESIDUAL_COUNT), 7168);
+	}
+	still_serving();
+}
+END_TEST
+
 START_TEST(engine_reports_a_write_flagged_as_a_read_as_overflow_and_writes_nothing)
 {
 	login_ok(NULL, 0);
@@ -344,6 +369,7 @@ Suite *suite_engine_cmd_bad(void)
 	tcase_add_test(tc, engine_ends_a_write_whose_solicited_data_out_is_at_a_wrong_offset);
 	tcase_add_test(tc, engine_reports_a_read_flagged_as_a_write_as_overflow_of_the_whole_read);
 	tcase_add_test(tc, engine_reports_a_write_flagged_as_a_read_as_overflow_and_writes_nothing);
+	tcase_add_test(tc, engine_reports_a_cdb_moving_nothing_as_underflow_of_the_whole_edtl);
 	tcase_add_test(tc, engine_keeps_the_cmdsn_of_a_rejected_write_a_gap_until_the_initiator_plugs_it);
 	suite_add_tcase(s, tc);
 	return s;

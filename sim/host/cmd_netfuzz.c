@@ -7,6 +7,7 @@
  *                [--case-timeout S] [--probe-timeout S] [--restart-wait S]
  *                [--out DIR] [--no-minimize] [--min-tests N] [--min-seconds S]
  *                [--stop-on-finding] [--replay FILE] [--show N] [--list] [-v]
+ *                [--cov-map FILE] [--no-guide] [--seeds DIR] [--mutate-pct N] [--progress-cases N]
  *
  * Loopback only (127.0.0.0/8, ::1), with no override: it breaks protocol
  * rules and writes to the LU on purpose. Writes a pattern to the
@@ -20,6 +21,17 @@
  * --replay FILE runs that one case: exit 0 when its outcome is the
  * file's `expect` (ok when it has none). --show N prints case N of the
  * run (seed, URL, --mutator) as a file, sending nothing.
+ *
+ * Coverage-guided mode (nf_cov.c, nf_mut.c): with --cov-map FILE (or
+ * RT_NETCOV_MAP in the environment), the edge map of a reftarget built by
+ * `make netfuzz-cov` and started with RT_NETCOV_MAP=FILE, a case that
+ * reaches a new edge joins the corpus (and DIR/corpus/) and
+ * --mutate-pct (60) of the cases are mutations of kept ones; --no-guide
+ * measures the edges without keeping anything (the baseline). --seeds DIR
+ * runs DIR's *.case files first and mutates from them too. Progress lines
+ * ("progress: ...") every NF_PROGRESS_S seconds, or every N cases with
+ * --progress-cases N (to compare runs case for case); with a map, a line
+ * "coverage: E of T edges ..." before the last.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -41,15 +53,17 @@
 #define NF_FINDINGS_MAX 64u           /* distinct (class, mutator) findings kept */
 #define NF_SECONDS_MAX (7u * 24u * 3600u)
 #define NF_S 1000000000ull
+#define NF_PROGRESS_S 10u             /* a progress line at least this often */
+#define NF_MUTATE_PCT_DEFAULT 60u     /* of the cases, when there is a corpus: mutations of it */
 
 struct nf_opts {
 	struct nf_config cfg;
-	const char *url, *chap, *mutual, *out, *replay, *only;
+	const char *url, *chap, *mutual, *out, *replay, *only, *cov_map, *seeds;
 	uint64_t seconds, cases;
 	uint64_t rate;
 	uint64_t min_tests, min_seconds;
-	uint64_t show;
-	bool minimize, list, have_show, stop_on_finding;
+	uint64_t show, mutate_pct, progress_cases;
+	bool minimize, list, have_show, stop_on_finding, no_guide;
 };
 
 struct finding {
@@ -74,7 +88,8 @@ static int nf_usage(const char *fmt, ...)
 	      "         [--seed N] [--chap USER:SECRET] [--mutual USER:SECRET] [--rate CASES_PER_S]\n"
 	      "         [--mutator NAME] [--case-timeout S] [--probe-timeout S] [--restart-wait S] [--out DIR]\n"
 	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--stop-on-finding] [--replay FILE]\n"
-	      "         [--show N] [--list] [-v]\n",
+	      "         [--show N] [--list] [-v] [--cov-map FILE] [--no-guide] [--seeds DIR] [--mutate-pct N]\n"
+	      "         [--progress-cases N]\n",
 		stderr);
 	return 2;
 }
@@ -110,14 +125,16 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 	o->min_seconds = NF_MIN_SECONDS_DEFAULT;
 	o->minimize = true;
 	o->out = "build/netfuzz";
+	o->mutate_pct = NF_MUTATE_PCT_DEFAULT;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--list") == 0 || strcmp(a, "--no-minimize") == 0 || strcmp(a, "-v") == 0 ||
-			strcmp(a, "--stop-on-finding") == 0) {
+			strcmp(a, "--stop-on-finding") == 0 || strcmp(a, "--no-guide") == 0) {
 			o->list |= a[2] == 'l';
-			o->minimize &= a[2] != 'n';
+			o->minimize &= strcmp(a, "--no-minimize") != 0;
 			o->cfg.verbose |= a[1] == 'v';
 			o->stop_on_finding |= a[2] == 's';
+			o->no_guide |= strcmp(a, "--no-guide") == 0;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -136,6 +153,14 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 			o->replay = v;
 		else if (strcmp(a, "--mutator") == 0)
 			o->only = v;
+		else if (strcmp(a, "--cov-map") == 0)
+			o->cov_map = v;
+		else if (strcmp(a, "--seeds") == 0)
+			o->seeds = v;
+		else if (strcmp(a, "--mutate-pct") == 0)
+			rc = number(a, v, 0, 100, &o->mutate_pct);
+		else if (strcmp(a, "--progress-cases") == 0)
+			rc = number(a, v, 1, UINT32_MAX, &o->progress_cases);
 		else if (strcmp(a, "--seed") == 0)
 			rc = number(a, v, 0, UINT64_MAX, &o->cfg.seed);
 		else if (strcmp(a, "--seconds") == 0)
@@ -191,6 +216,8 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 	if (o->replay == NULL && !o->have_show && o->seconds == 0 && o->cases == 0)
 		return nf_usage("--seconds or --cases is required");
 	o->cfg.ps.allow_remote = false;
+	if (o->cov_map == NULL && getenv(NETCOV_ENV) != NULL && getenv(NETCOV_ENV)[0] != '\0')
+		o->cov_map = getenv(NETCOV_ENV);
 	return 0;
 }
 
@@ -277,6 +304,103 @@ static int replay(const struct nf_opts *o)
 	return out.cls == want ? 0 : 1;
 }
 
+/* ---- coverage guidance and seeds ---- */
+
+struct guide {
+	bool on;                 /* a coverage map: edges measured */
+	struct nf_cov cov;
+	struct nf_corpus corpus; /* what mutations start from */
+	unsigned nseeds;         /* the first cases of the run are the seeds (--seeds) */
+	uint64_t kept_gen, kept_mut;
+	char dir[4096];          /* OUT/corpus */
+};
+
+static int guide_start(const struct nf_opts *o, struct guide *gd)
+{
+	char why[512];
+	snprintf(gd->dir, sizeof(gd->dir), "%s/corpus", o->out);
+	if (o->seeds != NULL) {
+		int k = nf_corpus_load(&gd->corpus, o->seeds, why, sizeof(why));
+		if (k < 0) {
+			fprintf(stderr, "isim netfuzz: %s\n", why);
+			return -1;
+		}
+		struct sim_rng r;
+		rng_stream(&r, o->cfg.seed, "netfuzz.seeds", 0);
+		unsigned fixed = 0;
+		for (unsigned i = 0; i < gd->corpus.n; i++)
+			fixed += nf_case_make_safe(gd->corpus.e[i], &r, &o->cfg);
+		gd->nseeds = gd->corpus.n;
+		printf("netfuzz: %u seed cases from %s (%u CDBs off the generator's table given one of it)\n", gd->nseeds,
+			o->seeds, fixed);
+	}
+	if (o->cov_map == NULL)
+		return 0;
+	if (nf_cov_open(&gd->cov, o->cov_map, why, sizeof(why)) != 0) {
+		fprintf(stderr, "isim netfuzz: --cov-map: %s\n", why);
+		return -1;
+	}
+	gd->on = true;
+	if (!o->no_guide && mkdir(gd->dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "isim netfuzz: %s: %s\n", gd->dir, strerror(errno));
+		return -1;
+	}
+	printf("netfuzz: coverage from %s (%u edges in the target)%s\n", o->cov_map, nf_cov_total(&gd->cov),
+		o->no_guide ? ", measured only (--no-guide)" : ", guided: cases with new coverage are kept and mutated");
+	return 0;
+}
+
+/* Case n of the run: a seed, a mutation of the corpus or a generated one;
+ * which, as a word. */
+static const char *guide_next(const struct nf_opts *o, struct guide *gd, struct nf_case *c, uint64_t n)
+{
+	if (n < gd->nseeds) {
+		nf_case_copy(c, gd->corpus.e[n]);
+		c->seed = o->cfg.seed;
+		c->index = n;
+		return "seed";
+	}
+	struct sim_rng r;
+	rng_stream(&r, o->cfg.seed, "netfuzz.pick", (uint32_t)n);
+	if (gd->corpus.n > 0 && rng_below(&r, 100) < o->mutate_pct) {
+		nf_mutate(c, &o->cfg, &gd->corpus, n);
+		return "mutated";
+	}
+	nf_generate(c, &o->cfg, n, o->only);
+	return "generated";
+}
+
+/* After case c: keep it when it reached something new (guided runs). */
+static void guide_after(const struct nf_opts *o, struct guide *gd, const struct nf_case *c, enum nf_class cls,
+	const char *how)
+{
+	unsigned new_edges;
+	unsigned feats = nf_cov_collect(&gd->cov, &new_edges);
+	/* New edges only: a reftarget's hit counts vary from run to run of the
+	 * same case (its event loop turns as the kernel delivers the bytes),
+	 * and keeping every new count would keep half the cases. */
+	if (o->no_guide || new_edges == 0 || cls != NF_OK || how[0] == 's' /* a seed is in the corpus already */)
+		return;
+	nf_corpus_add(&gd->corpus, c);
+	*(how[0] == 'm' ? &gd->kept_mut : &gd->kept_gen) += 1;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/cov-%06llu-%s.case", gd->dir, (unsigned long long)c->index, how);
+	nf_case_save(c, path);
+	if (o->cfg.verbose)
+		printf("  case %llu (%s, %s): %u new edges, %u new hit counts: kept\n", (unsigned long long)c->index, how,
+			c->mutator, new_edges, feats - new_edges);
+}
+
+static void progress(const struct guide *gd, uint64_t n, uint64_t ns, unsigned nfound)
+{
+	double s = (double)ns / 1e9;
+	printf("progress: %llu cases in %.0f s (%.1f/s), %u findings", (unsigned long long)n, s, s > 0 ? (double)n / s : 0.0,
+		nfound);
+	if (gd->on)
+		printf(", %u of %u edges, corpus %u", gd->cov.edges, nf_cov_total(&gd->cov), gd->corpus.n);
+	printf("\n");
+}
+
 int cmd_netfuzz(int argc, char **argv)
 {
 	static struct nf_opts o;
@@ -312,7 +436,11 @@ int cmd_netfuzz(int argc, char **argv)
 		(unsigned long long)o.cfg.seed, (unsigned long long)o.rate, o.out);
 	static struct finding found[NF_FINDINGS_MAX];
 	unsigned nfound = 0;
+	static struct guide gd;
+	if (guide_start(&o, &gd) != 0)
+		return 2;
 	uint64_t t0 = pw_now_ns(), end = o.seconds ? t0 + o.seconds * NF_S : UINT64_MAX, n = 0, fuzz_ns = 0;
+	uint64_t next_progress = t0 + NF_PROGRESS_S * NF_S;
 	uint64_t per_class[NF_CLASS_COUNT] = { 0 };
 	static struct nf_case c;
 	static struct nf_outcome out;
@@ -321,9 +449,13 @@ int cmd_netfuzz(int argc, char **argv)
 		n++) {
 		sleep_until(t0 + fuzz_ns + n * NF_S / o.rate);
 		uint64_t ts = pw_now_ns();
-		nf_generate(&c, &o.cfg, n, o.only);
+		const char *how = guide_next(&o, &gd, &c, n);
+		if (gd.on)
+			nf_cov_clear(&gd.cov);
 		enum nf_class cls = nf_try(&o.cfg, &c, &out);
 		per_class[cls]++;
+		if (gd.on)
+			guide_after(&o, &gd, &c, cls, how);
 		if (cls != NF_OK) {
 			unsigned k = 0;
 			while (k < nfound && !(found[k].cls == cls && strcmp(found[k].mutator, c.mutator) == 0))
@@ -346,8 +478,12 @@ int cmd_netfuzz(int argc, char **argv)
 		}
 		nf_case_free(&c);
 		if (o.cfg.verbose)
-			fprintf(stderr, "case %llu %s: %s %.3fs\n%s", (unsigned long long)n, c.mutator, nf_class_name(cls),
-				(double)(pw_now_ns() - ts) / 1e9, out.pdus);
+			fprintf(stderr, "case %llu %s (%s): %s %.3fs\n%s", (unsigned long long)n, c.mutator, how,
+				nf_class_name(cls), (double)(pw_now_ns() - ts) / 1e9, out.pdus);
+		if (o.progress_cases ? (n + 1) % o.progress_cases == 0 : pw_now_ns() >= next_progress) {
+			next_progress += NF_PROGRESS_S * NF_S;
+			progress(&gd, n + 1, pw_now_ns() - t0, nfound);
+		}
 	}
 	double secs = (double)(pw_now_ns() - t0) / 1e9;
 	printf("outcomes:");
@@ -360,6 +496,13 @@ int cmd_netfuzz(int argc, char **argv)
 			nf_class_name(found[k].cls), found[k].mutator, (unsigned long long)found[k].first_case,
 			(unsigned long long)found[k].seen, found[k].steps,
 			found[k].minimized ? " minimized" : found[k].flaky ? " (did not show again)" : "", found[k].file);
+	if (gd.on)
+		printf("coverage: %u of %u edges after %llu cases; corpus %u cases (%llu generated, %llu mutated, %u seeds)%s%s%s\n",
+			gd.cov.edges, nf_cov_total(&gd.cov), (unsigned long long)n, gd.corpus.n,
+			(unsigned long long)gd.kept_gen, (unsigned long long)gd.kept_mut, gd.nseeds,
+			o.no_guide ? ", not guided (--no-guide)" : "", gd.corpus.n ? " in " : "",
+			gd.corpus.n ? gd.dir : "");
 	printf("netfuzz: %llu cases in %.1f s, %u findings\n", (unsigned long long)n, secs, nfound);
+	nf_corpus_free(&gd.corpus);
 	return nfound == 0 && !target_gone ? 0 : 1;
 }

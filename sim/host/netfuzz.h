@@ -14,7 +14,11 @@
  * (nf_exec.c) runs one and probes the target's liveness; the minimizer
  * (nf_min.c) shrinks a finding; the text format (nf_case.c, fuzz/README.md
  * "Network fuzzer") writes and reads cases. Same seed and URL, same target
- * answers: same bytes. Owns each case's step data (malloc).
+ * answers: same bytes. Owns each case's step data (malloc). In the
+ * coverage-guided mode (nf_cov.c: a reftarget's edge map, the corpus of
+ * cases that reached new edges; nf_mut.c: mutations of those) the corpus
+ * is part of what determines the bytes, and the target's coverage is part
+ * of what determines the corpus.
  */
 #ifndef SIM_HOST_NETFUZZ_H
 #define SIM_HOST_NETFUZZ_H
@@ -24,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "daemon/cov/netcov.h"
 #include "sim/base/rng.h"
 #include "sim/host/psuite.h"
 
@@ -188,5 +193,44 @@ void nf_minimize(const struct nf_config *cfg, struct nf_case *c, enum nf_class w
 	uint64_t deadline_ns, struct nf_min_stats *st);
 /* One run of c, retried once if the target had to restart: its class. */
 enum nf_class nf_try(const struct nf_config *cfg, const struct nf_case *c, struct nf_outcome *out);
+
+/* ---- nf_cov.c: the coverage map and the corpus (coverage-guided mode) ---- */
+#define NF_CORPUS_MAX 2048u            /* cases kept in memory (more are counted, not kept) */
+/* The fuzzer's view of a reftarget's edge map (daemon/cov/netcov.h). */
+struct nf_cov {
+	struct netcov_map *map;
+	uint8_t seen[NETCOV_EDGES_MAX];    /* per edge, the hit-count classes seen so far (bits) */
+	uint32_t edges;                    /* edges hit at least once, over the run */
+};
+/* Map the file (created when missing; the target may attach later); 0 or -1 with why. */
+int nf_cov_open(struct nf_cov *cv, const char *path, char *why, size_t cap);
+/* Zero the counters: before a case. */
+void nf_cov_clear(struct nf_cov *cv);
+/* After a case: how many (edge, hit-count class) pairs are new; *new_edges
+ * of them are edges never hit before. */
+unsigned nf_cov_collect(struct nf_cov *cv, unsigned *new_edges);
+/* The target's instrumented edges (0 until it attached). */
+uint32_t nf_cov_total(const struct nf_cov *cv);
+
+struct nf_corpus {
+	struct nf_case *e[NF_CORPUS_MAX];
+	unsigned n;
+	uint64_t dropped;                  /* kept cases past NF_CORPUS_MAX */
+};
+/* Keep a copy of c. */
+void nf_corpus_add(struct nf_corpus *k, const struct nf_case *c);
+/* Load every *.case file of dir, in name order, into the corpus; the
+ * count, or -1 with why naming the file that does not load. */
+int nf_corpus_load(struct nf_corpus *k, const char *dir, char *why, size_t cap);
+void nf_corpus_free(struct nf_corpus *k);
+
+/* ---- nf_mut.c: mutations of kept cases ---- */
+/* Case index of a coverage-guided run: a case of the corpus, mutated,
+ * drawn from the stream (seed, "netfuzz.mutate", index) and the corpus. */
+void nf_mutate(struct nf_case *c, const struct nf_config *cfg, const struct nf_corpus *corpus, uint64_t index);
+/* Give every SCSI Command whose CDB the generator could not have drawn
+ * (an opcode off its table, a write on the protected blocks) one from the
+ * table; how many changed. For mutated cases and loaded seeds. */
+unsigned nf_case_make_safe(struct nf_case *c, struct sim_rng *r, const struct nf_config *cfg);
 
 #endif

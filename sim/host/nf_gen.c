@@ -162,6 +162,35 @@ static void safe_write(struct nf_gen *g, const struct cdb_row *t, uint64_t *lba,
 		*n = 1; /* WRITE(6): 0 means 256 blocks, fine above; kept simple */
 }
 
+static uint64_t get_be(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < bytes; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+bool nf_cdb_safe(const uint8_t *cdb)
+{
+	const struct cdb_row *t = NULL;
+	for (size_t i = 0; i < sizeof(cdb_table) / sizeof(cdb_table[0]) && t == NULL; i++)
+		if (cdb_table[i].op == cdb[0] && (cdb_table[i].sa == 0 || cdb_table[i].sa == (cdb[1] & 0x1f)))
+			t = &cdb_table[i];
+	if (t == NULL)
+		return false;
+	if (t->kind != CDB_WRITE)
+		return true;
+	uint64_t lba = get_be(cdb + t->lba_at, t->lba_bytes), n = get_be(cdb + t->n_at, t->n_bytes);
+	if (t->op == 0x0a) { /* WRITE(6): 21-bit LBA, 0 blocks means 256 (SBC-3 §5.32) */
+		lba &= 0x1fffff;
+		n = n ? n : 256;
+	}
+	if (t->op == 0x41 || t->op == 0x93)
+		n = n ? n : UINT64_MAX; /* WRITE SAME: 0 blocks means to the end of the LU */
+	uint64_t end = NF_PROTECT_LBA + NF_PROTECT_BLOCKS;
+	return lba >= end || (n != 0 && lba < NF_PROTECT_LBA && n <= NF_PROTECT_LBA - lba);
+}
+
 /* Fill a CDB from the table with edge values; the EDTL it implies for
  * 512-byte blocks (or an edge of its own). */
 uint32_t nf_g_cdb(struct nf_gen *g, uint8_t *cdb, bool *write, bool *read)

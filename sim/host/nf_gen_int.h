@@ -2,8 +2,9 @@
  * (host/netfuzz.h): nf_gen.c owns the case being drawn (struct nf_gen),
  * the steps every mutator builds on (connect, login, recv, a PDU), the
  * SCSI opcode table and the mutator table nf_mutators[]; nf_gen_login.c
- * owns the login, text and discovery mutators and their key text.
- * Not for use outside them.
+ * owns the login, text and discovery mutators and their key text;
+ * nf_mut.c (coverage-guided mode) mutates kept cases with the same steps,
+ * values and CDB table. Not for use outside these three.
  */
 #ifndef SIM_HOST_NF_GEN_INT_H
 #define SIM_HOST_NF_GEN_INT_H
@@ -41,6 +42,10 @@ struct nf_step *nf_g_pdu(struct nf_gen *g, unsigned conn, uint8_t op, uint8_t fl
 uint32_t nf_g_cdb(struct nf_gen *g, uint8_t *cdb, bool *write, bool *read);
 /* A SCSI Command from the table; immediate data up to imm_max bytes. */
 void nf_g_scsi(struct nf_gen *g, unsigned conn, uint32_t imm_max);
+/* Whether a CDB is one the generator could have drawn: an opcode of the
+ * table and, for a write, off the protected blocks (nf_mut.c checks every
+ * CDB it changed). */
+bool nf_cdb_safe(const uint8_t *cdb);
 
 /* ---- nf_gen_login.c: the login, text and discovery mutators ---- */
 void nf_m_login_keys(struct nf_gen *g);
@@ -49,5 +54,7 @@ void nf_m_login_length(struct nf_gen *g);
 void nf_m_login_chap(struct nf_gen *g);
 void nf_m_text_keys(struct nf_gen *g);
 void nf_m_discovery(struct nf_gen *g);
+/* One "Key=value" pair with a value that breaks something; its length. */
+size_t nf_g_pair(struct nf_gen *g, char *out, size_t cap);
 
 #endif

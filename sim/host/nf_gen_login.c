@@ -83,6 +83,16 @@ static void bad_value(struct nf_gen *g, char *out, size_t cap)
 	}
 }
 
+/* One "Key=value" pair for a corpus case's key text (nf_mut.c): a key of
+ * the table with a value that breaks something; its length. */
+size_t nf_g_pair(struct nf_gen *g, char *out, size_t cap)
+{
+	char v[640];
+	bad_value(g, v, sizeof(v));
+	int n = snprintf(out, cap, "%s=%s", op_keys[pick(g, sizeof(op_keys) / sizeof(op_keys[0]))], v);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 /* The keys of a first Login Request, then mutations of them. */
 static void login_keys(struct nf_gen *g, struct keys *k, unsigned csg, unsigned mutations)
 {

@@ -51,6 +51,7 @@
 #define OPROTO_ENDED_MAX 64u
 #define OPROTO_PINGS_MAX 8u
 #define OPROTO_TMFS_MAX 16u
+#define OPROTO_LOGOUTS_MAX 4u /* Logout Requests in flight on one connection (one per CID it may close) */
 
 struct oproto_task {
 	uint32_t itt;
@@ -80,8 +81,9 @@ struct oproto {
 	bool have_cmdsn;
 	uint32_t nop_itt[OPROTO_PINGS_MAX]; /* pings in flight; ISCSI_TAG_RESERVED: free */
 	uint32_t tmf_itt[OPROTO_TMFS_MAX], tmf_ref[OPROTO_TMFS_MAX];
-	uint32_t logout_itt;
+	uint32_t logout_itt[OPROTO_LOGOUTS_MAX]; /* Logout Requests unanswered; ISCSI_TAG_RESERVED: free */
 	uint32_t text_itt;        /* the Text Request being answered (ISCSI_TAG_RESERVED: none) */
+	bool text_waiting;        /* that request has no answer yet (§11.10: at most one outstanding) */
 	uint32_t aborted[OPROTO_ABORTED_MAX]; /* ring of tasks ABORT TASK finished */
 	unsigned aborted_next;
 	uint32_t ended_itt[OPROTO_ENDED_MAX], ended_statsn[OPROTO_ENDED_MAX]; /* ring, see OPROTO_ENDED_MAX */

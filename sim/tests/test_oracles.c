@@ -439,6 +439,160 @@ START_TEST(proto_catches_oversized_r2t)
 }
 END_TEST
 
+/* A write with 512 bytes of immediate data and EDTL 2048 ends GOOD with
+ * underflow: the residual is 1536 if the command used the 512 bytes, up
+ * to 2048 if its CDB transfers fewer (a VERIFY sent with W=1: the residual
+ * counted from the CDB, as LIO, tgt and reftarget do), never outside. */
+static void write_imm_then(uint32_t residual)
+{
+	op_login();
+	uint8_t bhs[48], d[512] = { 0 };
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, 2048);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+	feed(false, bhs, d, sizeof(d));
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | ISCSI_RSP_UNDERFLOW);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, residual);
+	feed(true, bhs, NULL, 0);
+}
+
+START_TEST(proto_write_residual_may_leave_unsolicited_data_unused)
+{
+	write_imm_then(1536);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+	write_imm_then(2048);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+	write_imm_then(1000);
+	ck_assert(strstr(op.why, "residual 1000") != NULL);
+	op_done();
+	write_imm_then(2049);
+	ck_assert(strstr(op.why, "residual 2049") != NULL);
+	op_done();
+}
+END_TEST
+
+/* A W=1 command whose CDB reads (REPORT LUNS) with immediate data: GOOD,
+ * O=1 and the CDB's length is right; the immediate data moved nothing
+ * the command wanted (isim netfuzz, guided, case 1279). */
+START_TEST(proto_write_flagged_read_with_immediate_data_may_end_with_overflow)
+{
+	op_login();
+	uint8_t bhs[48], d[512] = { 0 };
+	pdu_init(bhs, ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_SCSI_CMD_EDTL, 2048);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+	feed(false, bhs, d, sizeof(d));
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | ISCSI_RSP_OVERFLOW);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, 16);
+	feed(true, bhs, NULL, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+}
+END_TEST
+
+static void text_req(uint32_t itt, uint32_t cmdsn, uint32_t ttt, bool final)
+{
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_TEXT_REQ, final ? ISCSI_FLAG_FINAL : ISCSI_TEXT_CONTINUE);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_TEXT_TTT, ttt);
+	pdu_set_w(bhs, PDU_INI_CMDSN, cmdsn);
+	feed(false, bhs, NULL, 0);
+}
+
+/* §11.10: one outstanding Text Request per connection. A second one before
+ * the first is answered is the initiator's fault (isim netfuzz sent two:
+ * the target's answer to the first was then blamed on the target); a new
+ * exchange after an answer replaces the old one (§11.10.4). */
+START_TEST(proto_text_request_before_the_last_is_answered_is_the_initiators)
+{
+	op_login();
+	text_req(1, 100, ISCSI_TAG_RESERVED, true);
+	ck_assert_uint_eq(op.violations, 0);
+	text_req(2, 101, ISCSI_TAG_RESERVED, true);
+	ck_assert(strstr(op.why, "has no answer yet") != NULL);
+	op_done();
+	op_login();
+	text_req(1, 100, ISCSI_TAG_RESERVED, false);
+	tgt(ISCSI_OP_TEXT_RSP, 0, 1, statsn++, 101, 104, 0, 0, NULL, 0);
+	text_req(2, 101, ISCSI_TAG_RESERVED, true);
+	tgt(ISCSI_OP_TEXT_RSP, ISCSI_FLAG_FINAL, 2, statsn++, 102, 105, 0, 0, NULL, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+}
+END_TEST
+
+/* A READ flagged command whose CDB writes (WRITE(6) with R=1): GOOD, no
+ * data, O=1 with the CDB's length (§11.4.5.1) is right; GOOD with no
+ * residual flag is not. */
+START_TEST(proto_read_flagged_write_may_end_good_with_overflow)
+{
+	op_login();
+	cmd(1, 100, true, 1024);
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL | ISCSI_RSP_OVERFLOW);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, 1024);
+	feed(true, bhs, NULL, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	op_done();
+	op_login();
+	cmd(1, 100, true, 1024);
+	pdu_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_ITT, 1);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 101);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 104);
+	feed(true, bhs, NULL, 0);
+	ck_assert(strstr(op.why, "no underflow") != NULL);
+	op_done();
+}
+END_TEST
+
+/* Two Logout Requests in flight (reason 1, other CIDs), each answered:
+ * the first answer is not blamed on the target (isim netfuzz, guided, case
+ * 1904); an answer for no request still is. */
+START_TEST(proto_two_logouts_in_flight_are_each_answered)
+{
+	op_login();
+	uint8_t bhs[48];
+	for (uint32_t itt = 1; itt <= 2; itt++) {
+		pdu_init(bhs, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | 1);
+		pdu_set_w(bhs, PDU_ITT, itt);
+		pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+		feed(false, bhs, NULL, 0);
+	}
+	for (uint32_t itt = 1; itt <= 3; itt++) {
+		pdu_init(bhs, ISCSI_OP_LOGOUT_RSP, ISCSI_FLAG_FINAL);
+		pdu_set_w(bhs, PDU_ITT, itt);
+		pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+		pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 100);
+		pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 103);
+		feed(true, bhs, NULL, 0);
+		if (itt == 2)
+			ck_assert_uint_eq(op.violations, 0);
+	}
+	ck_assert(strstr(op.why, "Logout Response for ITT 0x3") != NULL);
+	op_done();
+}
+END_TEST
+
+
 /* A WRITE with EDTL edtl and imm immediate bytes (FirstBurst 64 KiB). */
 static void wcmd(uint32_t itt, uint32_t cmdsn, uint32_t edtl, uint32_t imm)
 {
@@ -607,6 +761,11 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, proto_write_residual_counts_what_the_command_transferred);
 	tcase_add_test(tc, proto_data_out_crossing_an_early_answer_is_legal);
 	tcase_add_test(tc, proto_pdu_crossing_the_final_login_response_keeps_its_framing);
+	tcase_add_test(tc, proto_write_residual_may_leave_unsolicited_data_unused);
+	tcase_add_test(tc, proto_write_flagged_read_with_immediate_data_may_end_with_overflow);
+	tcase_add_test(tc, proto_text_request_before_the_last_is_answered_is_the_initiators);
+	tcase_add_test(tc, proto_read_flagged_write_may_end_good_with_overflow);
+	tcase_add_test(tc, proto_two_logouts_in_flight_are_each_answered);
 	suite_add_tcase(s, tc);
 	return s;
 }
