@@ -134,7 +134,7 @@ void fpx_fini(struct fpx *x);
 /* Add a rule; false if the table is full. */
 bool fpx_add(struct fpx *x, const struct fpx_rule *r);
 
-/* Parse one fault spec ("partition at=2s for=3s dir=to_gw", "hold_r2t
+/* The spec language (infra/fproxy_spec.c). Parse one fault spec ("partition at=2s for=3s dir=to_gw", "hold_r2t
  * hold=500ms", "cut_after_dataout n=3", "latency lat=20ms jitter=5ms" ...;
  * the keys in sim/README.md, "Fault-injecting proxy") into r. On error
  * writes why into err and returns false. */
@@ -175,5 +175,7 @@ uint32_t fpx_queued(const struct fpx *x, int slot, enum fpx_dir d);
 uint64_t fpx_next(const struct fpx *x, int slot, uint64_t now);
 
 const char *fpx_dir_name(enum fpx_dir d);
+/* An opcode's name in the spec language ("data_out", "r2t"; "unknown"). */
+const char *fpx_op_name(uint8_t op);
 
 #endif
