@@ -25,7 +25,8 @@ stop_all() {
 trap 'stop_all; rm -rf "$work"' EXIT
 IQN=iqn.2026-12.org.iscsi-sim:live
 P0=3460 P1=3461
-SCENARIOS=(01-stale-write-fencing-off)
+read -ra SCENARIOS <<<"${LIVE_SCENARIOS:-01-stale-write-fencing-off}"
+read -ra GATEWAYS <<<"${LIVE_GATEWAYS:-reftarget tgt}"
 
 wait_port() {
 	for _ in $(seq 100); do
@@ -80,11 +81,21 @@ for s in "${SCENARIOS[@]}"; do
 	# the simulated outcome, for the fidelity table
 	"$isim" run --scenario "$scn" >"$out/$s.sim.out" 2>&1
 	awk -v s="$s" '
-		/^expectation:/ { v = $0; sub(/.*observed: /, "", v); sub(/:.*/, "", v) }
+		function secs(v) {
+			if (v == 0) return "-"
+			if (v ~ /ms$/) return sprintf("%.1f", v / 1e3)
+			if (v ~ /us$/) return sprintf("%.1f", v / 1e6)
+			if (v ~ /ns$/) return sprintf("%.1f", v / 1e9)
+			return sprintf("%.1f", v + 0)
+		}
+		/^expectation:/ { e = $0; sub(/^expectation: /, "", e); sub(/;.*/, "", e)
+			v = $0; sub(/.*observed: /, "", v); sub(/:.*/, "", v) }
 		/metrics:/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); m[kv[1]] = kv[2] } }
-		END { printf "%s\tsim\t%s\t-\t-\t%s\t%d\t%s\t-\t-\n", s, v, m["io_stall_max"], m["io_failed"] + m["io_path_failed"], m["path_failures"] }
+		/^seed .* wall / { w = $0; sub(/.* wall /, "", w); sub(/s .*/, "", w) }
+		END { printf "%s\tsim\t%s\t%s\t%s\t%s\t%d\t%d\t-\t%.1f\n", s, v, e, secs(m["failover"]),
+			secs(m["latency_max"]), m["io_failed"], m["path_failures"], w }
 	' "$out/$s.sim.out" >>"$out/rows.tsv"
-	for gws in reftarget tgt; do
+	for gws in "${GATEWAYS[@]}"; do
 		bs=$(lu_file "$scn")
 		if [ $gws = reftarget ]; then start_reftargets "$bs"; else start_tgtds "$bs"; fi || { echo "FAIL $s/$gws: gateways did not start"; fail=1; stop_all; continue; }
 		timeout -k 5 120 "$isim" live --scenario "$scn" "${TARGETS[@]}" --seconds 100 --label "$s	$gws" \
@@ -97,7 +108,7 @@ for s in "${SCENARIOS[@]}"; do
 done
 
 {
-	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O stall (s) | I/Os failed up | path state changes | protocol violations | wall (s) |"
+	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O (s) | I/Os failed up | path failures | protocol violations | wall (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$out/rows.tsv"
 } >"$out/fidelity.md"

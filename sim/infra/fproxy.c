@@ -434,7 +434,8 @@ void fpx_source_end(struct fpx *x, int slot, enum fpx_dir d, uint64_t now, bool 
 	struct fpx_pipe *p = &x->conns[slot].pipe[d];
 	(void)now;
 	if (!p->ended)
-		push_seg(p, reset ? FPX_DO_RESET : FPX_DO_CLOSE, NULL, 0, p->last_release, false);
+		push_seg(p, reset ? FPX_DO_RESET : FPX_DO_CLOSE, NULL, 0,
+			p->used > 0 ? p->last_release + FPX_END_DRAIN_NS : p->last_release, false);
 }
 
 bool fpx_tick(struct fpx *x, int slot, uint64_t now)

@@ -32,6 +32,12 @@
 #define FPX_PIPE_SEGS 4096u        /* queued segments per direction (slices, held PDUs) */
 #define FPX_FRAME_DATA_MAX (1u << 20) /* largest data segment the framer keeps; beyond: framing lost */
 #define FPX_LOG_LINE_MAX 256u
+/* A source that ends while the proxy still holds bytes of it: the end
+ * reaches the peer this long after the last of them, so the peer reads
+ * them first (with the real link the bytes would have been there long
+ * before the end; a target that sees the reset with unread commands in
+ * its socket may drop them, which the fault being replayed would not). */
+#define FPX_END_DRAIN_NS 1000000000ull
 
 enum fpx_dir {
 	FPX_TO_GW = 0,  /* client (initiator) -> target (gateway) */

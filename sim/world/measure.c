@@ -113,6 +113,8 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 		v[METRIC_IO_PATH_FAILED] += (int64_t)(s->no_path + s->retried_out);
 		v[METRIC_LATENCY_MAX] = max64(v[METRIC_LATENCY_MAX], (int64_t)s->latency_max_ns);
 		v[METRIC_IO_STALL_MAX] = max64(v[METRIC_IO_STALL_MAX], (int64_t)s->stall_max_ns);
+		if (s->failover_ns != SIM_NEVER)
+			v[METRIC_FAILOVER] = max64(v[METRIC_FAILOVER], (int64_t)s->failover_ns);
 		v[METRIC_MISCOMPARES] += (int64_t)s->miscompares;
 		if (in->mp.pr_key != 0)
 			v[METRIC_HOLDER_CONFLICTS] += (int64_t)s->conflicts;

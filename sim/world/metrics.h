@@ -24,7 +24,8 @@ enum metric_unit {
 	X(IO_FAILED, "io_failed", MU_COUNT, "application I/Os that ended with an error (any)") \
 	X(IO_PATH_FAILED, "io_path_failed", MU_COUNT, "of them, failed by multipath: no path left (no_path_retry) or transient errors beyond retries") \
 	X(LATENCY_MAX, "latency_max", MU_TIME, "longest application I/O, submit to completion") \
-	X(IO_STALL_MAX, "io_stall_max", MU_TIME, "time to fail over: longest time an initiator had I/O outstanding and none completed GOOD") \
+	X(IO_STALL_MAX, "io_stall_max", MU_TIME, "longest stall: longest time an initiator had I/O outstanding and none completed GOOD") \
+	X(FAILOVER, "failover", MU_TIME, "time to fail over, slowest initiator: from the first fault to the first I/O completed GOOD through another gateway than the one it was first sent to (0: none moved)") \
 	X(PATH_FAILURES, "path_failures", MU_COUNT, "multipath path failures (I/O or checker): spurious ones when no fault touched the path") \
 	X(GROUP_SWITCHES, "group_switches", MU_COUNT, "multipath path group switches (failovers and failbacks)") \
 	X(LOCK_TRANSFERS, "lock_transfers", MU_COUNT, "exclusive lock moves between gateways") \
