@@ -81,4 +81,18 @@ enum metric_id metric_parse(const char *s);
 /* A value as text: a count, a time with the largest exact unit, or a gateway. */
 void metric_format(enum metric_id m, int64_t v, char *out, size_t cap);
 
+/* The metrics an initiator's own stats give, added to m: its workload,
+ * its multipath (path_fails: the path failures to count) and each of its
+ * sessions. The world (world/measure.c) and the live runs
+ * (host/cmd_live.c) both measure through these, so their numbers mean
+ * the same. metrics_begin first: io_ok_min starts at the largest value. */
+struct wl_stats;
+struct mpath;
+struct isess_stats;
+void metrics_begin(struct sim_metrics *m);
+void metrics_add_host(struct sim_metrics *m, const struct wl_stats *s, const struct mpath *mp, uint64_t path_fails);
+void metrics_add_session(struct sim_metrics *m, const struct isess_stats *ss);
+/* After the last host: io_ok_min is 0 when there was none. */
+void metrics_end(struct sim_metrics *m, int hosts);
+
 #endif
