@@ -114,13 +114,14 @@ static void push_seg(struct fpx_pipe *p, enum fpx_act act, const uint8_t *b, uin
 		 * plain one with a plain one, a slice with its own rest. */
 		struct fpx_seg *last = seg_at(p, p->seg_used - 1);
 		if (last->act == FPX_DELIVER && last->solo == solo && (!solo || p->slice_cont) &&
-			last->release_ns == release) {
+			last->release_ns == release && last->held == p->holding) {
 			last->len += len;
 			return;
 		}
 	}
 	assert(p->seg_used < FPX_PIPE_SEGS);
-	*seg_at(p, p->seg_used) = (struct fpx_seg){ .act = act, .len = len, .release_ns = release, .solo = solo };
+	*seg_at(p, p->seg_used) = (struct fpx_seg){ .act = act, .len = len, .release_ns = release, .solo = solo,
+		.held = act == FPX_DELIVER && p->holding };
 	p->seg_used++;
 	if (act != FPX_DELIVER)
 		p->ended = true;
@@ -301,6 +302,7 @@ static bool release_of(struct fpx *x, struct fpx_conn *c, enum fpx_dir d, uint64
 {
 	struct fpx_pipe *p = &c->pipe[d];
 	uint64_t t = now;
+	p->holding = false;
 	uint64_t pdu = p->pdus + (pdu_end ? 0 : 1);
 	for (unsigned i = 0; i < x->nrules; i++) {
 		const struct fpx_rule *r = &x->rules[i];
@@ -313,6 +315,7 @@ static bool release_of(struct fpx *x, struct fpx_conn *c, enum fpx_dir d, uint64
 		case FPX_STALL:
 		case FPX_PARTITION:
 			log_once(x, c, d, i, off, pdu);
+			p->holding = true;
 			if (r->dur_ns == 0)
 				t = SIM_NEVER;
 			else
@@ -422,6 +425,7 @@ void fpx_feed(struct fpx *x, int slot, enum fpx_dir d, uint64_t now, const uint8
 		if (!lost)
 			queue_chunk(x, c, d, now, b, keep, release, p->pdus + (pdu_end ? 0 : 1));
 		p->off_in += n;
+		p->holding = false;
 		if (end != FPX_DELIVER)
 			push_seg(p, end, NULL, 0, lost ? now : release, false);
 		b += n;
@@ -429,13 +433,39 @@ void fpx_feed(struct fpx *x, int slot, enum fpx_dir d, uint64_t now, const uint8
 	}
 }
 
+/* The source was reset at now: the queue ends before its first segment a
+ * stall or partition still holds (TCP delivers in order: nothing after a
+ * lost byte arrives either). */
+static void drop_held(struct fpx *x, int slot, enum fpx_dir d, uint64_t now)
+{
+	struct fpx_conn *c = &x->conns[slot];
+	struct fpx_pipe *p = &c->pipe[d];
+	uint32_t i = 0;
+	while (i < p->seg_used && !(seg_at(p, i)->held && seg_at(p, i)->release_ns > now))
+		i++;
+	if (i == p->seg_used)
+		return;
+	uint64_t bytes = 0;
+	for (uint32_t k = i; k < p->seg_used; k++)
+		bytes += seg_at(p, k)->len;
+	assert(bytes <= p->used);
+	p->used -= (uint32_t)bytes;
+	p->seg_used = i;
+	p->last_release = i > 0 ? seg_at(p, i - 1)->release_ns : now;
+	char params[64];
+	snprintf(params, sizeof(params), "bytes=%llu", (unsigned long long)bytes);
+	logf_(x, c, d, p->off_in - bytes, p->pdus, "held_bytes_dropped_at_reset", params);
+}
+
 void fpx_source_end(struct fpx *x, int slot, enum fpx_dir d, uint64_t now, bool reset)
 {
 	struct fpx_pipe *p = &x->conns[slot].pipe[d];
-	(void)now;
-	if (!p->ended)
-		push_seg(p, reset ? FPX_DO_RESET : FPX_DO_CLOSE, NULL, 0,
-			p->used > 0 ? p->last_release + FPX_END_DRAIN_NS : p->last_release, false);
+	if (p->ended)
+		return;
+	if (reset)
+		drop_held(x, slot, d, now);
+	push_seg(p, reset ? FPX_DO_RESET : FPX_DO_CLOSE, NULL, 0,
+		p->used > 0 ? p->last_release + FPX_END_DRAIN_NS : p->last_release, false);
 }
 
 bool fpx_tick(struct fpx *x, int slot, uint64_t now)

@@ -91,6 +91,7 @@ struct fpx_seg {
 	uint32_t len;        /* bytes (DELIVER) */
 	uint64_t release_ns; /* not before */
 	bool solo;           /* a slice: never merged with the next one */
+	bool held;           /* waits on a stall or partition: still in the sender's TCP, not on the wire */
 };
 
 /* One direction of one connection: the framer, the offsets, the queue. */
@@ -106,6 +107,7 @@ struct fpx_pipe {
 	uint32_t slice_left;  /* bytes left in the current slice */
 	bool slice_cont;      /* the last segment is the current slice's start: the rest joins it */
 	bool ended;           /* a reset/close is queued: nothing more is taken */
+	bool holding;         /* the chunk being queued waits on a stall or partition (fpx_seg.held) */
 	/* the queue: a byte ring and a segment ring */
 	uint8_t *buf;
 	uint32_t head, used;
@@ -162,7 +164,10 @@ size_t fpx_room(const struct fpx *x, int slot, enum fpx_dir d);
  * len must not exceed fpx_room. */
 void fpx_feed(struct fpx *x, int slot, enum fpx_dir d, uint64_t now, const uint8_t *p, size_t len);
 /* The source of a direction ended (FIN or RST): what is queued still
- * goes, then the end (reset when the source was reset). */
+ * goes, then the end (reset when the source was reset), except on a
+ * reset the bytes a stall or partition still holds: a sender that aborts
+ * retransmits nothing (RFC 793 §3.4: ABORT flushes the send queue), so
+ * they never arrive (logged). */
 void fpx_source_end(struct fpx *x, int slot, enum fpx_dir d, uint64_t now, bool reset);
 
 /* Time rules (reset at=) due at now for this connection: true if the
