@@ -5,6 +5,12 @@
 #                      the files ask for: a progress line, the table
 #                      $(SCENARIOS_OUT)/table.md, SVG timelines; logs in
 #                      $(BUILD)/scenario-logs
+#   make scenarios-live  the live scenarios (scenarios/live.sh) against real
+#                      targets (two reftargets, two tgtd sharing one file)
+#                      through fault proxies, each beside its simulated
+#                      twin: $(BUILD)/scenarios-live/fidelity.md (about
+#                      5 minutes; make publish records it in
+#                      scenarios/results/live-fidelity.md for REPORT.md)
 #
 # SCENARIOS_OUT is $(BUILD)/scenarios: a run never rewrites the committed
 # results (scenarios/results/, which REPORT.md falls back to); `make
@@ -19,9 +25,11 @@ scenarios: deps $(BUILD)/rel/isim
 # make scenarios-live: the live scenarios (scenarios/live.sh): each against
 # two reftargets and two tgtd sharing one backing file, the simulator's
 # initiators through fault proxies (`isim live`), next to the same file in
-# the simulator: $(BUILD)/scenarios-live/fidelity.md (also the section
-# tools/report.sh can include), fault logs and outputs beside it. About
-# 75 s per scenario and gateway kind; in a private loopback namespace.
+# the simulator: $(BUILD)/scenarios-live/fidelity.md (the section
+# tools/report.sh includes; `make publish` copies it to
+# scenarios/results/live-fidelity.md), fault logs and outputs beside it.
+# 30 to 50 s per scenario and gateway kind; in a private loopback
+# namespace.
 .PHONY: scenarios-live
 scenarios-live: deps $(BUILD)/rel/isim $(BUILD)/rel/reftarget
 	tools/netns-run.sh scenarios/live.sh $(BUILD)/rel/isim $(BUILD)/scenarios-live

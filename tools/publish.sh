@@ -6,6 +6,8 @@
 # person asks for this; what changed is then a git diff to review.
 #
 #   $BUILD/scenarios/table.md, *.svg      -> scenarios/results/
+#   $BUILD/scenarios-live/fidelity.md     -> scenarios/results/live-fidelity.md
+#                                            (make scenarios-live)
 #   $BUILD/fuzz/results/fuzz.md           -> fuzz/results/
 #   $BUILD/sim/results/*.md               -> sim/results/ (make sim-test)
 #   $BUILD/conformance/results/*          -> conformance/results/ (make
@@ -39,6 +41,14 @@ if [ -s "$BUILD/scenarios/table.md" ]; then
 	done
 else
 	echo "publish: no $BUILD/scenarios/table.md (make scenarios makes it)"
+fi
+
+if [ -s "$BUILD/scenarios-live/fidelity.md" ]; then
+	cp "$BUILD/scenarios-live/fidelity.md" scenarios/results/live-fidelity.md
+	echo "publish: $BUILD/scenarios-live/fidelity.md -> scenarios/results/live-fidelity.md"
+	copied=$((copied + 1))
+else
+	echo "publish: no $BUILD/scenarios-live/fidelity.md (make scenarios-live makes it)"
 fi
 
 for f in "$BUILD"/conformance/results/*.csv "$BUILD"/conformance/results/*.meta \

@@ -11,6 +11,8 @@
 #   sim/results/*.md                   the simulator's swarm and planted bugs
 #   $BUILD/scenarios/table.md          make scenarios (else the published
 #                                      scenarios/results/table.md)
+#   $BUILD/scenarios-live/fidelity.md  make scenarios-live (else the published
+#                                      scenarios/results/live-fidelity.md)
 #   $BUILD/fuzz/results/fuzz.md        make fuzz-report (else the published
 #                                      fuzz/results/*.md)
 #   $BUILD/netfuzz/peers/summary.md    make netfuzz-peers (else the published
@@ -80,6 +82,9 @@ include_glob() { # PATTERN COMMAND
 
 	section "Failover scenarios (\`make scenarios\`)"
 	include "$(first_of "$BUILD/scenarios/table.md" scenarios/results/table.md)" "make scenarios"
+
+	section "Live scenarios against real targets, beside the simulator (\`make scenarios-live\`)"
+	include "$(first_of "$BUILD/scenarios-live/fidelity.md" scenarios/results/live-fidelity.md)" "make scenarios-live"
 
 	section "Fuzzing (\`make fuzz-report\`)"
 	if [ -s "$BUILD/fuzz/results/fuzz.md" ]; then

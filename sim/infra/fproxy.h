@@ -32,6 +32,12 @@
 #define FPX_PIPE_SEGS 4096u        /* queued segments per direction (slices, held PDUs) */
 #define FPX_FRAME_DATA_MAX (1u << 20) /* largest data segment the framer keeps; beyond: framing lost */
 #define FPX_LOG_LINE_MAX 256u
+/* A source that ends while the proxy still holds bytes of it: the end
+ * reaches the peer this long after the last of them, so the peer reads
+ * them first (with the real link the bytes would have been there long
+ * before the end; a target that sees the reset with unread commands in
+ * its socket may drop them, which the fault being replayed would not). */
+#define FPX_END_DRAIN_NS 1000000000ull
 
 enum fpx_dir {
 	FPX_TO_GW = 0,  /* client (initiator) -> target (gateway) */
@@ -85,6 +91,7 @@ struct fpx_seg {
 	uint32_t len;        /* bytes (DELIVER) */
 	uint64_t release_ns; /* not before */
 	bool solo;           /* a slice: never merged with the next one */
+	bool held;           /* waits on a stall or partition: still in the sender's TCP, not on the wire */
 };
 
 /* One direction of one connection: the framer, the offsets, the queue. */
@@ -100,6 +107,7 @@ struct fpx_pipe {
 	uint32_t slice_left;  /* bytes left in the current slice */
 	bool slice_cont;      /* the last segment is the current slice's start: the rest joins it */
 	bool ended;           /* a reset/close is queued: nothing more is taken */
+	bool holding;         /* the chunk being queued waits on a stall or partition (fpx_seg.held) */
 	/* the queue: a byte ring and a segment ring */
 	uint8_t *buf;
 	uint32_t head, used;
@@ -134,7 +142,7 @@ void fpx_fini(struct fpx *x);
 /* Add a rule; false if the table is full. */
 bool fpx_add(struct fpx *x, const struct fpx_rule *r);
 
-/* Parse one fault spec ("partition at=2s for=3s dir=to_gw", "hold_r2t
+/* The spec language (infra/fproxy_spec.c). Parse one fault spec ("partition at=2s for=3s dir=to_gw", "hold_r2t
  * hold=500ms", "cut_after_dataout n=3", "latency lat=20ms jitter=5ms" ...;
  * the keys in sim/README.md, "Fault-injecting proxy") into r. On error
  * writes why into err and returns false. */
@@ -156,7 +164,10 @@ size_t fpx_room(const struct fpx *x, int slot, enum fpx_dir d);
  * len must not exceed fpx_room. */
 void fpx_feed(struct fpx *x, int slot, enum fpx_dir d, uint64_t now, const uint8_t *p, size_t len);
 /* The source of a direction ended (FIN or RST): what is queued still
- * goes, then the end (reset when the source was reset). */
+ * goes, then the end (reset when the source was reset), except on a
+ * reset the bytes a stall or partition still holds: a sender that aborts
+ * retransmits nothing (RFC 793 §3.4: ABORT flushes the send queue), so
+ * they never arrive (logged). */
 void fpx_source_end(struct fpx *x, int slot, enum fpx_dir d, uint64_t now, bool reset);
 
 /* Time rules (reset at=) due at now for this connection: true if the
@@ -175,5 +186,7 @@ uint32_t fpx_queued(const struct fpx *x, int slot, enum fpx_dir d);
 uint64_t fpx_next(const struct fpx *x, int slot, uint64_t now);
 
 const char *fpx_dir_name(enum fpx_dir d);
+/* An opcode's name in the spec language ("data_out", "r2t"; "unknown"). */
+const char *fpx_op_name(uint8_t op);
 
 #endif

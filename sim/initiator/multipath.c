@@ -238,6 +238,8 @@ static void dispatch(struct mpath *mp, struct mp_io *io)
 	struct mp_path *path = &mp->paths[p];
 	io->path = p;
 	io->last_gw = path->gw;
+	if (io->first_gw < 0)
+		io->first_gw = path->gw;
 	io->attempts++;
 	io->sent_at = mp->now;
 	io->cmd.owner = io;
@@ -252,7 +254,7 @@ void mpath_submit(struct mpath *mp, uint64_t now, struct mp_io *io)
 	io->attempts = io->retries = 0;
 	io->alua_since = SIM_NEVER;
 	io->path = -1;
-	io->last_gw = -1;
+	io->last_gw = io->first_gw = -1;
 	mp->stats.ios++;
 	dispatch(mp, io);
 }

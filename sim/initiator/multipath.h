@@ -93,6 +93,7 @@ struct mp_io {
 	uint32_t retries;
 	int path;            /* where it is now, -1 when queued */
 	int last_gw;         /* the gateway of its last attempt, -1: none yet */
+	int first_gw;        /* the gateway of its first attempt, -1: none yet (measures only) */
 	uint64_t due;        /* delayed retry time */
 	uint64_t alua_since; /* first ALUA standby/transitioning answer (SIM_NEVER: none) */
 	uint64_t sent_at;

@@ -67,6 +67,7 @@ void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem 
 	}
 	w->seen = sim_zalloc(mem, sizeof(*w->seen) * cfg->blocks);
 	w->pr_at = w->pr_held_since = SIM_NEVER;
+	w->stats.failover_ns = SIM_NEVER;
 }
 
 void wl_set_reservation(struct workload *w, uint64_t key, uint8_t type, uint64_t at)
@@ -395,6 +396,15 @@ static bool judge(struct workload *w, struct wl_slot *s)
 	return true;
 }
 
+/* A GOOD completion at now of io: the first since the first fault that
+ * moved to another gateway is the failover (wl_stats.failover_ns). */
+static void failover_note(struct workload *w, uint64_t now, const struct mp_io *io)
+{
+	if (w->stats.failover_ns == SIM_NEVER && now >= w->cfg->fault_at_ns && io->first_gw >= 0 &&
+		io->last_gw != io->first_gw)
+		w->stats.failover_ns = now - w->cfg->fault_at_ns;
+}
+
 void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 {
 	w->now = now;
@@ -411,6 +421,7 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 		if (now - w->stall_since > w->stats.stall_max_ns)
 			w->stats.stall_max_ns = now - w->stall_since;
 		w->stall_since = now;
+		failover_note(w, now, io);
 	} else {
 		w->stats.failed[s->op]++;
 	}

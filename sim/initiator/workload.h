@@ -56,6 +56,7 @@ struct wl_cfg {
 	uint64_t stop_at_ns;     /* no new I/O from then on */
 	uint64_t hb_interval_ns; /* COMPARE AND WRITE heartbeat period, 0: none */
 	uint64_t lun;            /* the LU's number (0 in the simulator; a real target's, live) */
+	uint64_t fault_at_ns;    /* the scenario's first fault: time to fail over is measured from it */
 };
 
 struct wl_slot {
@@ -77,6 +78,13 @@ struct wl_stats {
 	uint64_t conflicts;      /* RESERVATION CONFLICT answers */
 	uint64_t latency_max_ns, latency_sum_ns, completed;
 	uint64_t stall_max_ns;   /* longest time with I/O outstanding and none completing GOOD */
+	/* Time to fail over, the same in the simulator and live (the
+	 * fidelity table): from cfg->fault_at_ns to the first I/O that
+	 * completed GOOD through another gateway than the one it was first
+	 * sent to (one the multipath layer moved off a failing path);
+	 * SIM_NEVER: none did. Whether the gateways are used active/passive
+	 * or all at once, it is when the first stuck I/O got through. */
+	uint64_t failover_ns;
 };
 
 struct workload {

@@ -81,6 +81,7 @@ struct caw_win {
 struct odata_stats {
 	uint64_t versions, acked, indeterminate, reads_checked, blocks_checked;
 	uint64_t reads_unchecked, flushes, power_losses, pruned, durable_checked, durable_unchecked;
+	uint64_t torn_reads; /* corrupt blocks forgiven: a write to the block was landing during the read (torn_reads_ok) */
 };
 
 struct odata {
@@ -102,6 +103,14 @@ struct odata {
 	struct caw_win *wins;            /* per block, allocated at the first COMPARE AND WRITE */
 	uint64_t violations;
 	bool black_box;  /* live runs (host/cmd_live.c) cannot see the disk: no landing check at the ack */
+	/* A read of a block while a write to it may be landing may return
+	 * a mix of old and new bytes: SAM-5 §8.6 lets a device server run
+	 * overlapping commands of the SIMPLE task attribute in any order and
+	 * concurrently, and SBC-4 promises atomicity only to WRITE ATOMIC
+	 * (§4.29). Real targets do (tgt's worker threads: pread racing
+	 * pwrite in the page cache); the simulator's disk writes whole
+	 * blocks at once, so only live runs set this. */
+	bool torn_reads_ok;
 	char why[512];
 	struct {
 		bool known;        /* why names one block and the version found or written there */

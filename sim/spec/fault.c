@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "sim/base/time.h"
+
 static const char *const kind_names[F_KINDS] = {
 	[F_PARTITION] = "partition", [F_STALL] = "stall", [F_RESET] = "reset",
 	[F_SLOW] = "slow_link", [F_GW_CRASH] = "gw_crash", [F_GW_POWER] = "gw_power_off",
@@ -66,6 +68,15 @@ uint64_t faults_last_heal(const struct fault_list *l)
 	for (unsigned i = 0; i < l->n; i++)
 		if (l->f[i].at_ns + l->f[i].dur_ns > t)
 			t = l->f[i].at_ns + l->f[i].dur_ns;
+	return t;
+}
+
+uint64_t faults_first_at(const struct fault_list *l)
+{
+	uint64_t t = SIM_NEVER;
+	for (unsigned i = 0; i < l->n; i++)
+		if (l->f[i].at_ns < t)
+			t = l->f[i].at_ns;
 	return t;
 }
 

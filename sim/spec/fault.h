@@ -74,6 +74,9 @@ const char *fault_dir_name(enum fault_dir d);
 /* Latest time any fault is still active (its heal time). */
 uint64_t faults_last_heal(const struct fault_list *l);
 
+/* Earliest time any fault starts (SIM_NEVER: no faults). */
+uint64_t faults_first_at(const struct fault_list *l);
+
 /* Keep the list sorted by start time (stable). */
 void faults_sort(struct fault_list *l);
 

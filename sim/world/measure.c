@@ -93,46 +93,70 @@ void wmetrics_forget_gw(struct world *w, int gw)
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-void wmetrics_collect(struct world *w, struct sim_metrics *m)
+/* ---- the initiators' share (also live: host/cmd_live.c) ---- */
+
+void metrics_begin(struct sim_metrics *m)
 {
 	memset(m, 0, sizeof(*m));
+	m->v[METRIC_IO_OK_MIN] = INT64_MAX;
+}
+
+void metrics_add_host(struct sim_metrics *m, const struct wl_stats *s, const struct mpath *mp, uint64_t path_fails)
+{
 	int64_t *v = m->v;
-	v[METRIC_IO_OK_MIN] = INT64_MAX;
+	int64_t ok = 0, failed = 0;
+	for (int op = 0; op < WL_OPS; op++) {
+		ok += (int64_t)s->ok[op];
+		failed += (int64_t)s->failed[op];
+	}
+	v[METRIC_IO_OK] += ok;
+	if (ok < v[METRIC_IO_OK_MIN])
+		v[METRIC_IO_OK_MIN] = ok;
+	v[METRIC_IO_FAILED] += failed;
+	v[METRIC_IO_PATH_FAILED] += (int64_t)(s->no_path + s->retried_out);
+	v[METRIC_LATENCY_MAX] = max64(v[METRIC_LATENCY_MAX], (int64_t)s->latency_max_ns);
+	v[METRIC_IO_STALL_MAX] = max64(v[METRIC_IO_STALL_MAX], (int64_t)s->stall_max_ns);
+	if (s->failover_ns != SIM_NEVER)
+		v[METRIC_FAILOVER] = max64(v[METRIC_FAILOVER], (int64_t)s->failover_ns);
+	v[METRIC_MISCOMPARES] += (int64_t)s->miscompares;
+	if (mp->pr_key != 0)
+		v[METRIC_HOLDER_CONFLICTS] += (int64_t)s->conflicts;
+	else
+		v[METRIC_RESERVATION_CONFLICTS] += (int64_t)s->conflicts;
+	v[METRIC_PATH_FAILURES] += (int64_t)path_fails;
+	v[METRIC_GROUP_SWITCHES] += (int64_t)mp->stats.group_switches;
+}
+
+void metrics_add_session(struct sim_metrics *m, const struct isess_stats *ss)
+{
+	int64_t *v = m->v;
+	v[METRIC_ABORTS] += (int64_t)ss->aborts;
+	v[METRIC_NOP_TIMEOUTS] += (int64_t)ss->nop_timeouts;
+	v[METRIC_LOGINS] += (int64_t)ss->logins;
+	v[METRIC_LOGIN_FAILURES] += (int64_t)ss->login_failures;
+	v[METRIC_WINDOW_STALL_MAX] = max64(v[METRIC_WINDOW_STALL_MAX], (int64_t)ss->window_stall_max_ns);
+}
+
+void metrics_end(struct sim_metrics *m, int hosts)
+{
+	if (hosts == 0)
+		m->v[METRIC_IO_OK_MIN] = 0;
+}
+
+void wmetrics_collect(struct world *w, struct sim_metrics *m)
+{
+	metrics_begin(m);
+	int64_t *v = m->v;
 	for (int i = 0; i < w->p->initiators; i++) {
 		const struct wini *in = &w->inis[i];
-		const struct wl_stats *s = &in->wl.stats;
-		int64_t ok = 0, failed = 0;
-		for (int op = 0; op < WL_OPS; op++) {
-			ok += (int64_t)s->ok[op];
-			failed += (int64_t)s->failed[op];
-		}
-		v[METRIC_IO_OK] += ok;
-		if (ok < v[METRIC_IO_OK_MIN])
-			v[METRIC_IO_OK_MIN] = ok;
-		v[METRIC_IO_FAILED] += failed;
-		v[METRIC_IO_PATH_FAILED] += (int64_t)(s->no_path + s->retried_out);
-		v[METRIC_LATENCY_MAX] = max64(v[METRIC_LATENCY_MAX], (int64_t)s->latency_max_ns);
-		v[METRIC_IO_STALL_MAX] = max64(v[METRIC_IO_STALL_MAX], (int64_t)s->stall_max_ns);
-		v[METRIC_MISCOMPARES] += (int64_t)s->miscompares;
-		if (in->mp.pr_key != 0)
-			v[METRIC_HOLDER_CONFLICTS] += (int64_t)s->conflicts;
-		else
-			v[METRIC_RESERVATION_CONFLICTS] += (int64_t)s->conflicts;
-		v[METRIC_PATH_FAILURES] +=
-			(int64_t)(in->path_fails_run != SIM_NEVER ? in->path_fails_run : in->mp.stats.path_fails);
-		v[METRIC_GROUP_SWITCHES] += (int64_t)in->mp.stats.group_switches;
+		metrics_add_host(m, &in->wl.stats, &in->mp,
+			in->path_fails_run != SIM_NEVER ? in->path_fails_run : in->mp.stats.path_fails);
 		for (int k = 0; k < w->p->paths; k++) {
-			const struct isess_stats *ss = &in->paths[k].sess.stats;
-			v[METRIC_ABORTS] += (int64_t)ss->aborts;
-			v[METRIC_NOP_TIMEOUTS] += (int64_t)ss->nop_timeouts;
-			v[METRIC_LOGINS] += (int64_t)ss->logins;
-			v[METRIC_LOGIN_FAILURES] += (int64_t)ss->login_failures;
-			v[METRIC_WINDOW_STALL_MAX] = max64(v[METRIC_WINDOW_STALL_MAX], (int64_t)ss->window_stall_max_ns);
+			metrics_add_session(m, &in->paths[k].sess.stats);
 			v[METRIC_RELOGIN_MAX] = max64(v[METRIC_RELOGIN_MAX], (int64_t)in->paths[k].relogin_max_ns);
 		}
 	}
-	if (w->p->initiators == 0)
-		v[METRIC_IO_OK_MIN] = 0;
+	metrics_end(m, w->p->initiators);
 	for (int g = 0; g < w->p->gateways; g++)
 		v[METRIC_SESSIONS_REINSTATED] += (int64_t)w->gws[g].stats_total.sessions_reinstated;
 	/* The first owner took the lock; only later changes move it. */

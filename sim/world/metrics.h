@@ -24,7 +24,8 @@ enum metric_unit {
 	X(IO_FAILED, "io_failed", MU_COUNT, "application I/Os that ended with an error (any)") \
 	X(IO_PATH_FAILED, "io_path_failed", MU_COUNT, "of them, failed by multipath: no path left (no_path_retry) or transient errors beyond retries") \
 	X(LATENCY_MAX, "latency_max", MU_TIME, "longest application I/O, submit to completion") \
-	X(IO_STALL_MAX, "io_stall_max", MU_TIME, "time to fail over: longest time an initiator had I/O outstanding and none completed GOOD") \
+	X(IO_STALL_MAX, "io_stall_max", MU_TIME, "longest stall: longest time an initiator had I/O outstanding and none completed GOOD") \
+	X(FAILOVER, "failover", MU_TIME, "time to fail over, slowest initiator: from the first fault to the first I/O completed GOOD through another gateway than the one it was first sent to (0: none moved)") \
 	X(PATH_FAILURES, "path_failures", MU_COUNT, "multipath path failures (I/O or checker): spurious ones when no fault touched the path") \
 	X(GROUP_SWITCHES, "group_switches", MU_COUNT, "multipath path group switches (failovers and failbacks)") \
 	X(LOCK_TRANSFERS, "lock_transfers", MU_COUNT, "exclusive lock moves between gateways") \
@@ -79,5 +80,19 @@ const char *metric_what(enum metric_id m);
 enum metric_id metric_parse(const char *s);
 /* A value as text: a count, a time with the largest exact unit, or a gateway. */
 void metric_format(enum metric_id m, int64_t v, char *out, size_t cap);
+
+/* The metrics an initiator's own stats give, added to m: its workload,
+ * its multipath (path_fails: the path failures to count) and each of its
+ * sessions. The world (world/measure.c) and the live runs
+ * (host/cmd_live.c) both measure through these, so their numbers mean
+ * the same. metrics_begin first: io_ok_min starts at the largest value. */
+struct wl_stats;
+struct mpath;
+struct isess_stats;
+void metrics_begin(struct sim_metrics *m);
+void metrics_add_host(struct sim_metrics *m, const struct wl_stats *s, const struct mpath *mp, uint64_t path_fails);
+void metrics_add_session(struct sim_metrics *m, const struct isess_stats *ss);
+/* After the last host: io_ok_min is 0 when there was none. */
+void metrics_end(struct sim_metrics *m, int hosts);
 
 #endif

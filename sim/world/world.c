@@ -326,6 +326,7 @@ static void build_shared(struct world *w)
 	w->wlcfg.blocks = p->blocks;
 	w->wlcfg.block_size = p->block_size;
 	w->wlcfg.stop_at_ns = p->duration_ns;
+	w->wlcfg.fault_at_ns = faults_first_at(&p->faults);
 }
 
 static const struct simnet_ops world_net_ops = {

@@ -5,3 +5,9 @@
 #          limit_data, hold_r2t, cut_after_dataout and slicer each do what
 #          they say; non-loopback addresses refused (sim/tests/proxy.sh)
 step proxy tools/netns-run.sh sim/tests/proxy.sh "$BUILD"
+#   live-smoke  one live scenario (21-partition-heavy-writes-short-timeout,
+#          30 s) against two reftargets sharing a file, the simulator's
+#          initiators through fault proxies, and its simulated twin: both
+#          must meet the file's expectation (scenarios/live.sh)
+step live-smoke tools/netns-run.sh env LIVE_SCENARIOS=21-partition-heavy-writes-short-timeout:reftarget \
+	scenarios/live.sh "$BUILD/rel/isim" "$BUILD/scenarios-live-smoke"
