@@ -383,7 +383,7 @@ static enum ps_verdict logout_one(struct ps_ctx *c)
 }
 
 /* A TCP connection of the session closed without a logout: the session
- * lives on the other (§7.16: "iSCSI can keep a session in operation if
+ * lives on the other (§7.14: "iSCSI can keep a session in operation if
  * it is able to keep/establish at least one TCP connection"), and the
  * lost connection's CID can be logged in again (§6.3.4). */
 static enum ps_verdict drop_one(struct ps_ctx *c)
@@ -493,7 +493,7 @@ const struct ps_test ps_tests_mcs[] = {
 		cmdsn_order },
 	{ "mcs.logout-connection", "11.14.1", PS_MUST, "logout closing one connection: the session lives on the other",
 		logout_one },
-	{ "mcs.drop-connection", "7.16", PS_SHOULD, "a connection dropped: the session lives on, its CID logs in again",
+	{ "mcs.drop-connection", "7.14", PS_SHOULD, "a connection dropped: the session lives on, its CID logs in again",
 		drop_one },
 	{ "mcs.cid-in-use", "6.3.4", PS_MUST, "a login with a live CID reinstates that connection", cid_in_use },
 	{ "mcs.too-many", "11.13.5", PS_MUST, "a connection past MaxConnections: refused, 0x0206", too_many },
