@@ -284,6 +284,19 @@ static enum ps_verdict cmdsn_order(struct ps_ctx *c)
 	uint32_t read_itt = pdu_itt(tx.bhs);
 	if (ps_send(c, b, &tx, NULL, 0, PW_CLEAN) != 0)
 		return PS_FAIL;
+	/* Held until CmdSN n arrives: no answer meanwhile. */
+	struct pw_pdu p;
+	enum pw_rx rx = ps_recv(c, b, PS_QUIET_NS, &p);
+	if (rx == PW_PDU && pdu_itt(p.bhs) == read_itt)
+		return ps_fail(c, "the READ (CmdSN %u) was answered before CmdSN %u arrived: executed out of CmdSN order",
+			n + 1, n);
+	if (rx != PW_TIMEOUT) {
+		char d[256];
+		if (rx == PW_PDU)
+			pw_describe(p.bhs, p.dsl, d, sizeof(d));
+		return ps_fail(c, "CmdSN %u ahead of CmdSN %u on CID %u: %s", n + 1, n, b->cid,
+			rx == PW_PDU ? d : "the connection closed");
+	}
 	/* The WRITE, with what of its data goes as immediate data. */
 	const struct iparams *pa = &a->params;
 	uint32_t mrdsl = pa->tgt_mrdsl ? pa->tgt_mrdsl : ISCSI_MRDSL_DEFAULT;
@@ -299,7 +312,6 @@ static enum ps_verdict cmdsn_order(struct ps_ctx *c)
 		return PS_FAIL;
 	a->cmdsn = b->cmdsn = n + 2;
 	share_sn(c);
-	struct pw_pdu p;
 	for (;;) {
 		if (ps_recv(c, a, PS_RECV_TIMEOUT_NS, &p) != PW_PDU)
 			return ps_fail(c, "no status for the WRITE (CmdSN %u) on CID %u", n, a->cid);
