@@ -2,14 +2,16 @@
 # (`isim protocol`, sim/host/cmd_protocol.c; conformance/PROTOCOL.md).
 #
 #   make protocol URL=iscsi://HOST:PORT/IQN/LUN [URL2=...] [CHAP=user:secret]
-#                 [MUTUAL=user:secret] [SEED=n] [TESTS=id,id]
+#                 [MUTUAL=user:secret] [SEED=n] [TESTS=id,id] [ASYNC_TRIGGER='cmd']
 #                 runs the suite against that target (loopback addresses
 #                 only), writes $(BUILD)/protocol/protocol.md and .log, and
 #                 ends with "protocol: N tests, P pass, F fail, A na";
 #                 exit 0 iff no test failed
 #   make protocol-test
 #                 the suite's own test (sim/tests/protocol.sh): reftarget
-#                 passes, with and without CHAP; a reftarget built with the
+#                 passes, with and without CHAP, with MC/S and discovery
+#                 CHAP, redirecting, with a session quota, stopped by
+#                 --async-trigger; a reftarget built with the
 #                 planted bug maxcmdsn_off_by_one fails ffp.window-full
 .PHONY: protocol protocol-test
 
@@ -22,7 +24,7 @@ protocol: deps $(BUILD)/rel/isim
 	@mkdir -p $(PROTOCOL_DIR)
 	$(BUILD)/rel/isim protocol --url '$(URL)' $(if $(URL2),--url2 '$(URL2)') $(if $(CHAP),--chap '$(CHAP)') \
 		$(if $(MUTUAL),--mutual '$(MUTUAL)') $(if $(SEED),--seed '$(SEED)') $(if $(TESTS),--test '$(TESTS)') \
-		--out $(PROTOCOL_DIR)
+		$(if $(ASYNC_TRIGGER),--async-trigger '$(ASYNC_TRIGGER)') --out $(PROTOCOL_DIR)
 
 # reftarget on the engine with the planted bug (the daemon and backstores as released).
 $(BUILD)/bug-$(PROTOCOL_BUG)/reftarget: $(call objs,rel,ref_target/daemon/main.c) $(BUILD)/rel/libdaemon.a \

@@ -89,7 +89,7 @@ write_config() {
   "targets": [ { "name": "$IQN",
                  "tpgs": [ { "portals": [ 0, 1 ], "open_access": true, "target_reset": true,
                              "luns": [ { "lun": 0, "lu": "lu0" } ] } ] } ],
-  "params": { "nop_in_interval_ms": $nop }
+  "params": { "nop_in_interval_ms": $nop, "max_connections": 2 }
 }
 EOT
 }

@@ -5,14 +5,16 @@
  *   isim protocol --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN
  *                 [--url2 URL] [--chap USER:SECRET] [--mutual USER:SECRET]
  *                 [--test ID[,ID...]] [--seed N] [--timeout SECONDS]
- *                 [--out DIR] [--allow-remote] [--list]
+ *                 [--out DIR] [--allow-remote] [--async-trigger CMD] [--list]
  *
  * Runs every test (or those named), prints one line per test, a FAIL's
  * detail with the PDUs that show it and the command that reruns it, and
  * ends with "protocol: N tests, P pass, F fail, A na". --out DIR writes
  * DIR/protocol.md (markdown table: test, section, level, verdict, detail)
- * and DIR/protocol.log (everything printed). Exit status: 0 when no test
- * failed, 1 when one did, 2 for a bad command line.
+ * and DIR/protocol.log (everything printed). --async-trigger CMD: a
+ * shell command that makes the target send an Async Message (e.g. one
+ * that stops it), run by async.logout-request, NA without it. Exit
+ * status: 0 when no test failed, 1 when one did, 2 for a bad command line.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -38,7 +40,7 @@ static int proto_usage(const char *fmt, ...)
 	va_end(ap);
 	fputs("usage: isim protocol --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN [--url2 URL]\n"
 	      "         [--chap USER:SECRET] [--mutual USER:SECRET] [--test ID[,ID...]] [--seed N]\n"
-	      "         [--timeout SECONDS] [--out DIR] [--allow-remote] [--list]\n",
+	      "         [--timeout SECONDS] [--out DIR] [--allow-remote] [--async-trigger CMD] [--list]\n",
 		stderr);
 	return 2;
 }
@@ -174,6 +176,8 @@ static int parse_proto_args(int argc, char **argv, struct proto_opts *o)
 			o->tests = v;
 		} else if (strcmp(a, "--out") == 0) {
 			o->out = v;
+		} else if (strcmp(a, "--async-trigger") == 0) {
+			o->cfg.async_trigger = v;
 		} else if (strcmp(a, "--seed") == 0 || strcmp(a, "--timeout") == 0) {
 			char *e;
 			errno = 0;
@@ -223,6 +227,8 @@ static unsigned all_tests(const struct ps_test **out)
 		{ ps_tests_ffp, ps_tests_ffp_n },
 		{ ps_tests_ffp2, ps_tests_ffp2_n },
 		{ ps_tests_misc, ps_tests_misc_n },
+		{ ps_tests_mcs, ps_tests_mcs_n },
+		{ ps_tests_sess, ps_tests_sess_n },
 	};
 	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
 		for (unsigned j = 0; j < cats[i].n && n < PROTO_TESTS_MAX; j++)

@@ -10,7 +10,7 @@
  * target break a rule. Randomness (ISIDs, ITTs, CmdSNs, challenges) comes
  * from c->rng, the stream (seed, test id): the same seed sends the same
  * PDUs. Test catalogues: psuite_login.c, psuite_auth.c, psuite_ffp.c,
- * psuite_ffp2.c, psuite_misc.c.
+ * psuite_ffp2.c, psuite_misc.c, psuite_mcs.c, psuite_sess.c.
  */
 #ifndef SIM_HOST_PSUITE_H
 #define SIM_HOST_PSUITE_H
@@ -52,6 +52,7 @@ struct ps_config {
 	bool allow_remote;
 	uint64_t test_timeout_ns;
 	uint64_t seed;
+	const char *async_trigger; /* a shell command that makes the target send an Async Message, or NULL */
 };
 
 /* One connection (and its session's numbers when it leads one). */
@@ -192,6 +193,10 @@ extern const struct ps_test ps_tests_auth[];
 extern const unsigned ps_tests_auth_n;
 extern const struct ps_test ps_tests_ffp2[];
 extern const unsigned ps_tests_ffp2_n;
+extern const struct ps_test ps_tests_mcs[];
+extern const unsigned ps_tests_mcs_n;
+extern const struct ps_test ps_tests_sess[];
+extern const unsigned ps_tests_sess_n;
 
 const char *ps_level_name(enum ps_level l);
 

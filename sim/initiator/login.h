@@ -38,6 +38,7 @@ struct ilogin_cfg {
 	uint32_t max_outstanding_r2t;
 	bool initial_r2t;
 	bool immediate_data;
+	uint32_t max_connections;  /* our MaxConnections offer (§13.2); 0 means 1 */
 };
 
 enum ilogin_result {

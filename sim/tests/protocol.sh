@@ -6,10 +6,15 @@
 #      the CHAP tests PASS;
 #   3. reftarget with CRC32C digests, InitialR2T=No and MaxOutstandingR2T 4
 #      (JSON configuration): the digest and unsolicited-data tests PASS;
-#   4. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
+#   4. reftarget with two portals, MaxConnections 2 and discovery CHAP
+#      (JSON): the MC/S tests and discovery authentication PASS (with
+#      --url2); one redirecting (class 1), one with a session quota of 2
+#      (class 3), one stopped by --async-trigger (the Async Message): each
+#      of those tests PASSes;
+#   5. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
 #      one past what its task pool admits): ffp.window-full FAILs, so the
 #      suite can fail;
-#   5. the suite refuses a non-loopback URL, and a URL without IQN/LUN.
+#   6. the suite refuses a non-loopback URL, and a URL without IQN/LUN.
 # Results under BUILD/protocol-test/. Ends with a summary line.
 set -uo pipefail
 build=${1:?usage: protocol.sh BUILD}
@@ -86,6 +91,65 @@ else
 	bad "reftarget with digests, InitialR2T=No, MaxOutstandingR2T=4: $(tail -1 "$out/features.out")"
 	grep -E -A12 '^(FAIL|NA +ffp)' "$out/features.out" | head -60
 fi
+
+# json NAME PORT TPG-EXTRA TOP-EXTRA PARAMS [PORT2]: a reftarget from a JSON
+# configuration; its PID in $last.
+json() {
+	local name=$1 port=$2 tpg=$3 top=$4 params=$5 port2=${6:-}
+	local portals="{ \"address\": \"127.0.0.1\", \"port\": $port }" indices=0
+	if [ -n "$port2" ]; then
+		portals+=", { \"address\": \"127.0.0.1\", \"port\": $port2 }"
+		indices="0, 1"
+	fi
+	cat >"$out/$name.json" <<EOT
+{ "portals": [ $portals ],
+  "lus": [ { "name": "disk0", "size": "64M" } ],
+  "targets": [ { "name": "$IQN", "tpgs": [ { "portals": [ $indices ], "open_access": true $tpg,
+                 "luns": [ { "lun": 0, "lu": "disk0" } ] } ] } ] $top,
+  "params": { $params } }
+EOT
+	"$build/rel/reftarget" --config "$out/$name.json" --state-dir "$out/state-$name" -q >"$out/reftarget-$name.log" 2>&1 &
+	last=$!
+	pids+=($last)
+	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
+	echo "reftarget $name did not listen on $port"; tail -5 "$out/reftarget-$name.log"; return 1
+}
+# every TEST named PASSes in OUT
+all_pass() {
+	local f=$1 t
+	shift
+	for t in "$@"; do grep -q "^PASS $t " "$out/$f.out" || return 1; done
+}
+MCS="mcs.max-connections mcs.add-connection mcs.cmdsn-spread mcs.cmdsn-order mcs.logout-connection mcs.drop-connection mcs.cid-in-use mcs.too-many mcs.tsih-other-isid"
+json mcs $((PORT + 4)) ", \"auth\": { \"chap\": { \"user\": \"$USER\", \"secret\": \"$SECRET\" } }" \
+	", \"discovery_auth\": { \"chap\": { \"user\": \"$USER\", \"secret\": \"$SECRET\" } }" \
+	'"max_connections": 2' $((PORT + 5)) || exit 1
+suite mcs --url "iscsi://127.0.0.1:$((PORT + 4))/$IQN/0" --url2 "iscsi://127.0.0.1:$((PORT + 5))/$IQN/0" \
+	--chap "$USER:$SECRET" --test "$(tr ' ' , <<<"$MCS text.sendtargets-discovery-chap")"
+# shellcheck disable=SC2086
+if all_pass mcs $MCS text.sendtargets-discovery-chap; then
+	ok "reftarget with MaxConnections 2 and discovery CHAP: MC/S and discovery authentication ($(tail -1 "$out/mcs.out"))"
+else
+	bad "reftarget with MaxConnections 2 and discovery CHAP: $(tail -1 "$out/mcs.out")"; grep -E -A12 '^(FAIL|NA)' "$out/mcs.out" | head -60
+fi
+if grep -q '^NA   mcs.add-connection .*MaxConnections=1 .*0x0206' "$out/open.out"; then
+	ok "reftarget with MaxConnections 1: the MC/S tests NA, a second connection refused with 0x0206"
+else
+	bad "reftarget with MaxConnections 1: $(grep 'mcs.add-connection' "$out/open.out")"
+fi
+json redirect $((PORT + 6)) ', "redirect": "temporary", "redirect_address": "127.0.0.1:3999,1"' "" "" || exit 1
+suite redirect --url "iscsi://127.0.0.1:$((PORT + 6))/$IQN/0" --test login.redirect
+json quota $((PORT + 7)) "" "" '"max_sessions_per_initiator": 2' || exit 1
+suite quota --url "iscsi://127.0.0.1:$((PORT + 7))/$IQN/0" --test login.target-error
+json async $((PORT + 8)) "" "" "" || exit 1
+suite async --url "iscsi://127.0.0.1:$((PORT + 8))/$IQN/0" --test async.logout-request --async-trigger "kill -TERM $last"
+for f in redirect:login.redirect quota:login.target-error async:async.logout-request; do
+	if all_pass "${f%%:*}" "${f#*:}"; then
+		ok "reftarget set up for ${f#*:}: $(grep "^PASS" "$out/${f%%:*}.out" | cut -c1-140)"
+	else
+		bad "reftarget set up for ${f#*:}: $(grep -E "^(FAIL|NA)" -A8 "$out/${f%%:*}.out" | head -20)"
+	fi
+done
 
 start "$build/bug-maxcmdsn_off_by_one/reftarget" $((PORT + 2)) || exit 1
 suite bug --url "iscsi://127.0.0.1:$((PORT + 2))/$IQN/0" --test ffp.window-full

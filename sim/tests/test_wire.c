@@ -266,6 +266,40 @@ START_TEST(login_refuses_answers_outside_the_negotiation_rules)
 }
 END_TEST
 
+/* MaxConnections (§13.2, minimum): 1 unless the caller offers more; an
+ * answer above the offer breaks the rule. */
+START_TEST(login_offers_max_connections_and_takes_the_minimum)
+{
+	struct ilogin l;
+	struct ipdu_tx tx;
+	uint8_t bhs[48];
+	char v[16];
+	to_operational(&l, &tx);
+	ck_assert(ikeys_get(l.text, l.text_len, "MaxConnections", v, sizeof(v)));
+	ck_assert_str_eq(v, "1");
+	rsp_len = 0;
+	rsp_key("MaxConnections", "2");
+	rsp_bhs(bhs, &l, 1, 3, true, 9);
+	ck_assert_int_eq(ilogin_on_rsp(&l, bhs, rsp_data, (uint32_t)rsp_len, &tx), ILOGIN_PROTOCOL);
+	struct sim_rng rng;
+	rng_stream(&rng, 1, "t", 0);
+	static struct ilogin_cfg c;
+	c = login_cfg;
+	c.chap_user = NULL;
+	c.skip_security = true;
+	c.max_connections = 4;
+	const uint8_t isid[6] = { 0x80, 0, 0, 1, 2, 3 };
+	ck_assert_int_eq(ilogin_start(&l, &c, &rng, isid, 0, 0, 5, 1000, &tx), ILOGIN_SEND);
+	ck_assert(ikeys_get(l.text, l.text_len, "MaxConnections", v, sizeof(v)));
+	ck_assert_str_eq(v, "4");
+	rsp_len = 0;
+	rsp_key("MaxConnections", "2");
+	rsp_bhs(bhs, &l, 1, 3, true, 9);
+	ck_assert_int_eq(ilogin_on_rsp(&l, bhs, rsp_data, (uint32_t)rsp_len, &tx), ILOGIN_DONE);
+	ck_assert_uint_eq(l.params.max_connections, 2);
+}
+END_TEST
+
 START_TEST(login_reports_status_class_and_missing_tsih)
 {
 	struct ilogin l;
@@ -332,6 +366,7 @@ Suite *suite_wire(void)
 	tcase_add_test(tc, chap_decodes_hex_odd_hex_and_base64);
 	tcase_add_test(tc, login_runs_chap_then_operational_to_full_feature);
 	tcase_add_test(tc, login_refuses_answers_outside_the_negotiation_rules);
+	tcase_add_test(tc, login_offers_max_connections_and_takes_the_minimum);
 	tcase_add_test(tc, login_reports_status_class_and_missing_tsih);
 	tcase_add_test(tc, login_fails_a_target_that_cannot_prove_itself);
 	suite_add_tcase(s, tc);
