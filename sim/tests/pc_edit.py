@@ -107,26 +107,51 @@ def tcp_of(d):
 
 
 class Stream:
-    """One direction of one connection: its payload bytes, where each lives."""
+    """One direction of one connection: its payload bytes, where each lives.
+
+    Records are placed by sequence number, so a live capture on a 2-CPU
+    loopback that saw two segments in the other order (or twice) still
+    edits; a gap (bytes the capture never saw) is an error."""
 
     def __init__(self):
-        self.pieces = []  # (stream offset, record index, offset in record, length)
-        self.next = None
-        self.size = 0
+        self.isn = None
+        self.raw = {}  # relative sequence number -> (record index, offset in record, length)
+        self._pieces = None
 
     def add(self, seq, syn, rec, poff, plen):
         if syn:
-            self.next = (seq + 1) & 0xffffffff
+            self.isn = (seq + 1) & 0xffffffff
             return
         if plen == 0:
             return
-        if self.next is None:
-            self.next = seq
-        if seq != self.next:
-            die('record %d: not a clean in-order capture (seq %d, expected %d)' % (rec, seq, self.next))
-        self.pieces.append((self.size, rec, poff, plen))
-        self.size += plen
-        self.next = (seq + plen) & 0xffffffff
+        if self.isn is None:
+            self.isn = seq
+        rel = (seq - self.isn) & 0xffffffff
+        if rel not in self.raw:  # a retransmission keeps the first copy
+            self.raw[rel] = (rec, poff, plen)
+            self._pieces = None
+
+    @property
+    def pieces(self):
+        """(stream offset, record index, offset in record, length), in order."""
+        if self._pieces is None:
+            out, end = [], 0
+            for rel in sorted(self.raw):
+                rec, poff, plen = self.raw[rel]
+                if rel + plen <= end:
+                    continue  # wholly retransmitted
+                if rel > end:
+                    die('record %d: the capture lacks stream bytes %d..%d' % (rec, end, rel))
+                skip = end - rel
+                out.append((end, rec, poff + skip, plen - skip))
+                end = rel + plen
+            self._pieces = out
+        return self._pieces
+
+    @property
+    def size(self):
+        p = self.pieces
+        return p[-1][0] + p[-1][3] if p else 0
 
     def locate(self, off):
         for s, rec, poff, plen in self.pieces:
