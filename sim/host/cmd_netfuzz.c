@@ -216,8 +216,12 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 	if (o->replay == NULL && !o->have_show && o->seconds == 0 && o->cases == 0)
 		return nf_usage("--seconds or --cases is required");
 	o->cfg.ps.allow_remote = false;
-	if (o->cov_map == NULL && getenv(NETCOV_ENV) != NULL && getenv(NETCOV_ENV)[0] != '\0')
-		o->cov_map = getenv(NETCOV_ENV);
+	/* The coverage map's file may also come from the environment the
+	 * coverage reftarget was started with (as AFL's __AFL_SHM_ID does):
+	 * host/ reads the command line and the environment, the core never. */
+	const char *env_map = getenv(NETCOV_ENV);
+	if (o->cov_map == NULL && env_map != NULL && env_map[0] != '\0')
+		o->cov_map = env_map;
 	return 0;
 }
 
@@ -226,8 +230,7 @@ static void sleep_until(uint64_t t_ns)
 	uint64_t now = pw_now_ns();
 	if (now >= t_ns)
 		return;
-	struct timespec ts = { (time_t)((t_ns - now) / NF_S), (long)((t_ns - now) % NF_S) };
-	nanosleep(&ts, NULL);
+	pw_sleep_ns(t_ns - now);
 }
 
 static void write_log(const char *path, const struct nf_case *c, const struct nf_outcome *out)

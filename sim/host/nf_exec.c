@@ -401,8 +401,7 @@ static enum nf_class probe(const struct nf_config *cfg, uint64_t index, char *de
 		/* A connect the kernel accepted into the listen backlog says
 		 * nothing of the process behind it: a target that died while
 		 * the probe was under way refuses the next one. */
-		struct timespec ts = { 0, (long)NF_CONFIRM_NS };
-		nanosleep(&ts, NULL);
+		pw_sleep_ns(NF_CONFIRM_NS);
 		struct pwire *w = &c->s[1].w;
 		if (pw_connect(w, &host_mem, cfg->ps.t1.host, cfg->ps.t1.port, false, cfg->probe_timeout_ns,
 			    pw_now_ns() + cfg->probe_timeout_ns, why, sizeof(why)) != 0 && refused(why)) {
@@ -514,8 +513,7 @@ bool nf_wait_back(const struct nf_config *cfg)
 			pw_close(&w);
 			return true;
 		}
-		struct timespec ts = { 0, (long)NF_RESTART_POLL_NS };
-		nanosleep(&ts, NULL);
+		pw_sleep_ns(NF_RESTART_POLL_NS);
 	}
 	return false;
 }

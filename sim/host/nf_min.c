@@ -27,8 +27,7 @@ static bool recover(const struct nf_config *cfg)
 			return true;
 		if (cfg->verbose)
 			fprintf(stderr, "netfuzz: the target is not back yet: %s\n", why);
-		struct timespec ts = { 0, 200000000 };
-		nanosleep(&ts, NULL);
+		pw_sleep_ns(200000000ull);
 	} while (pw_now_ns() < end);
 	return false;
 }

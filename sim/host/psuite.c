@@ -570,3 +570,17 @@ int ps_answer_r2t(struct ps_ctx *c, struct ps_sess *s, const struct pw_pdu *r2t)
 	}
 	return 0;
 }
+
+int ps_send_targets(struct ps_ctx *c, struct ps_sess *s, const char *value, uint32_t *itt, struct pw_pdu *p)
+{
+	struct ps_keys k;
+	ps_keys_reset(&k);
+	ps_key(&k, "SendTargets", value);
+	struct ipdu_tx tx;
+	*itt = ps_itt(s);
+	ps_pdu(s, &tx, ISCSI_OP_TEXT_REQ, false, ISCSI_FLAG_FINAL, *itt);
+	pdu_set_w(tx.bhs, PDU_TEXT_TTT, ISCSI_TAG_RESERVED);
+	if (ps_send(c, s, &tx, k.buf, (uint32_t)k.len, PW_CLEAN) != 0)
+		return -1;
+	return ps_expect(c, s, ISCSI_OP_TEXT_RSP, p) ? 0 : -1;
+}

@@ -200,4 +200,9 @@ extern const unsigned ps_tests_sess_n;
 
 const char *ps_level_name(enum ps_level l);
 
+/* SendTargets=VALUE as one final Text Request (no continuation); the
+ * Text Response that answers it in *p and the request's ITT in *itt.
+ * 0, or -1 when sending or the answer failed (the verdict says why). */
+int ps_send_targets(struct ps_ctx *c, struct ps_sess *s, const char *value, uint32_t *itt, struct pw_pdu *p);
+
 #endif

@@ -11,17 +11,9 @@
 
 static enum ps_verdict send_targets(struct ps_ctx *c, struct ps_sess *s, const char *value)
 {
-	struct ps_keys k;
-	ps_keys_reset(&k);
-	ps_key(&k, "SendTargets", value);
-	struct ipdu_tx tx;
-	uint32_t itt = ps_itt(s);
-	ps_pdu(s, &tx, ISCSI_OP_TEXT_REQ, false, ISCSI_FLAG_FINAL, itt);
-	pdu_set_w(tx.bhs, PDU_TEXT_TTT, ISCSI_TAG_RESERVED);
-	if (ps_send(c, s, &tx, k.buf, (uint32_t)k.len, PW_CLEAN) != 0)
-		return PS_FAIL;
+	uint32_t itt;
 	struct pw_pdu p;
-	if (!ps_expect(c, s, ISCSI_OP_TEXT_RSP, &p))
+	if (ps_send_targets(c, s, value, &itt, &p) != 0)
 		return PS_FAIL;
 	if (pdu_itt(p.bhs) != itt || !(pdu_flags(p.bhs) & ISCSI_FLAG_FINAL))
 		return ps_fail(c, "Text Response ITT 0x%08x F=%d (want our ITT, one final PDU for a short list)",

@@ -153,17 +153,9 @@ static enum ps_verdict discovery_chap(struct ps_ctx *c)
 		return PS_FAIL;
 	if (r > 0)
 		return ps_fail(c, "discovery with CHAP (MD5) refused with 0x%04x", st);
-	struct ps_keys k;
-	ps_keys_reset(&k);
-	ps_key(&k, "SendTargets", "All");
-	struct ipdu_tx tx;
-	uint32_t itt = ps_itt(s);
-	ps_pdu(s, &tx, ISCSI_OP_TEXT_REQ, false, ISCSI_FLAG_FINAL, itt);
-	pdu_set_w(tx.bhs, PDU_TEXT_TTT, ISCSI_TAG_RESERVED);
-	if (ps_send(c, s, &tx, k.buf, (uint32_t)k.len, PW_CLEAN) != 0)
-		return PS_FAIL;
+	uint32_t itt;
 	struct pw_pdu p;
-	if (!ps_expect(c, s, ISCSI_OP_TEXT_RSP, &p))
+	if (ps_send_targets(c, s, "All", &itt, &p) != 0)
 		return PS_FAIL;
 	if (pdu_itt(p.bhs) != itt || ps_count_key(&p, "TargetName") == 0)
 		return ps_fail(c, "SendTargets=All after discovery CHAP: ITT 0x%08x, %u TargetName(s)", pdu_itt(p.bhs),

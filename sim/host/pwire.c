@@ -22,6 +22,15 @@ uint64_t pw_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Real time too, for the same reason: the target, its restarts and its
+ * crashes happen on the wall clock. The one place host/'s real-TCP
+ * commands sleep. */
+void pw_sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+	nanosleep(&ts, NULL);
+}
+
 bool pw_is_loopback(const char *host)
 {
 	struct in_addr a4;

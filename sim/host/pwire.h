@@ -84,6 +84,8 @@ struct pwire {
 
 /* The real monotonic clock (host only). */
 uint64_t pw_now_ns(void);
+/* Sleeps ns of real time (the waits between real-TCP cases and probes). */
+void pw_sleep_ns(uint64_t ns);
 
 /* True if host is a loopback address (127.0.0.0/8 or ::1). */
 bool pw_is_loopback(const char *host);

@@ -107,8 +107,8 @@ struct odata {
 	 * a mix of old and new bytes: SAM-5 §8.6 lets a device server run
 	 * overlapping commands of the SIMPLE task attribute in any order and
 	 * concurrently, and SBC-4 promises atomicity only to WRITE ATOMIC
-	 * (§4.29). Real targets do (tgt's worker threads: pread racing
-	 * pwrite in the page cache); the simulator's disk writes whole
+	 * (§4.29). Real targets do (tgt's worker threads: a read racing
+	 * a write in the page cache); the simulator's disk writes whole
 	 * blocks at once, so only live runs set this. */
 	bool torn_reads_ok;
 	char why[512];
