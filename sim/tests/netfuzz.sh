@@ -26,20 +26,7 @@ SMOKE=${NETFUZZ_SMOKE_SECONDS:-25}
 # Short bounds for the test: a target that does not answer the probe in 1 s
 # is stuck; a supervisor restarts a crashed one within 0.3 s.
 FAST=(--probe-timeout 1 --restart-wait 5 --min-seconds 40)
-pids=()
-stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=(); }
-trap stop EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-wait_port() {
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "nothing listens on $1"; return 1
-}
+. sim/tests/lib.sh
 
 # supervise BIN PORT: reftarget on 127.0.0.1:PORT, restarted when it dies
 # (the supervisor a user runs a peer under); stopped by the trap.
@@ -131,6 +118,6 @@ elif [ $? = 2 ] && grep -q 'not a loopback address' "$out/remote.out"; then
 else
 	bad "a non-loopback URL: $(head -2 "$out/remote.out")"
 fi
-stop
+stop_all
 echo "summary: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -26,22 +26,9 @@ rm -rf "$out"
 mkdir -p "$out"
 PORT=3320
 IQN=iqn.2026-12.org.iscsi-sim:oracle-pcap
-pids=()
-stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=(); }
-trap stop EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. sim/tests/lib.sh
 
 gcc -O2 -Wall -Wextra -Werror -o "$out/pc_client" sim/tests/pc_client.c -liscsi || { echo "pc_client does not build"; exit 1; }
-
-listening() {
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "reftarget did not listen on $1"; return 1
-}
 
 # capture NAME PORT [crc32c]: pc_client's session on PORT, captured.
 capture() {
@@ -81,7 +68,7 @@ cat >"$out/hd.json" <<EOT
 EOT
 "$build/rel/reftarget" --config "$out/hd.json" --state-dir "$out/state-b" -q >"$out/reftarget-b.log" 2>&1 &
 pids+=($!)
-listening $PORT && listening $((PORT + 1)) || exit 1
+wait_port $PORT && wait_port $((PORT + 1)) || exit 1
 
 # ---- 1. clean sessions ----
 capture clean $PORT || exit 1

@@ -28,20 +28,7 @@ rm -rf "$out"
 mkdir -p "$out"
 TPORT=3380 PPORT=3381 EPORT=3382
 IQN=iqn.2026-12.org.iscsi-sim:proxy
-pids=()
-stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=(); }
-trap stop_all EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-wait_port() {
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. sim/tests/lib.sh
 
 # proxy NAME TO_PORT FAULTS...: start a proxy on PPORT, log in out/NAME.log.
 proxy() {
