@@ -44,7 +44,7 @@ ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,und
 ASAN_LDFLAGS := -fsanitize=address,undefined
 
 # Libraries from Debian packages (tools/deps.sh installs them).
-LIB_ENGINE := -lnettle
+LIB_ENGINE := -lnettle -lisal
 LIB_DAEMON := -ljansson
 LIB_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 

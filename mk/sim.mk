@@ -26,7 +26,7 @@ SIM_BUGS := $(shell grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt)
 SIM_HOST_SRC := $(sort $(wildcard sim/host/*.c))
 SIM_CORE_SRC := $(sort $(filter-out sim/host/% sim/tests/%,$(wildcard sim/*/*.c)))
 SIM_TEST_SRC := $(sort $(wildcard sim/tests/test_*.c))
-LIB_SIM := -lnettle -lpcap -lm
+LIB_SIM := -lnettle -lisal -lpcap -lm
 
 sim: deps $(BUILD)/rel/isim $(BUILD)/asan/isim $(BUILD)/rel/sim_tests $(BUILD)/asan/sim_tests \
 	$(BUILD)/rel/sim_live_probe

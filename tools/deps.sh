@@ -12,8 +12,9 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	gcc make pkg-config binutils git
-	# engine: CHAP digests (MD5, SHA-1, SHA-256, SHA3-256)
-	nettle-dev
+	# engine: CHAP digests (MD5, SHA-1, SHA-256, SHA3-256); CRC32C digests
+	# (ISA-L's crc32_iscsi, for the engine and the simulator)
+	nettle-dev libisal-dev
 	# daemon: JSON configuration
 	libjansson-dev
 	# unit tests and memory checks

@@ -1,16 +1,16 @@
 /* crc32c: the CRC32C (Castagnoli) digest of iSCSI header and data digests
  * (RFC 7143 §11.2.3, §13.1; test vectors RFC 3720 Appendix B.4).
  *
- * Two implementations of one function: a portable table-driven one and the
- * SSE4.2 crc32 instruction; crc32c_update picks the hardware path when the
- * CPU has it. Both are exposed so tests check them against each other.
+ * Two implementations of one function: a portable table-driven one, the
+ * reference, and ISA-L's crc32_iscsi (libisal), which crc32c_update uses:
+ * it picks the fastest code the CPU runs (PCLMULQDQ folding, interleaved
+ * crc32 streams). Both are exposed so tests check them against each other.
  * A digest is computed as crc32c_final(crc32c_update(CRC32C_INIT, ...)) and
  * travels on the wire least significant byte first (crc32c_put/get).
  */
 #ifndef RT_CRC32C_H
 #define RT_CRC32C_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,8 +18,7 @@
 
 uint32_t crc32c_update(uint32_t crc, const void *buf, size_t len);
 uint32_t crc32c_update_sw(uint32_t crc, const void *buf, size_t len);
-uint32_t crc32c_update_hw(uint32_t crc, const void *buf, size_t len);
-bool crc32c_have_hw(void);
+uint32_t crc32c_update_lib(uint32_t crc, const void *buf, size_t len);
 
 static inline uint32_t crc32c_final(uint32_t crc) { return ~crc; }
 static inline uint32_t crc32c(const void *buf, size_t len)

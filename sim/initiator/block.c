@@ -48,9 +48,21 @@ enum block_kind block_decode(const uint8_t *b, size_t bs, uint64_t lba, uint64_t
 		return all_zero(b, bs) ? BLOCK_ZERO : BLOCK_CORRUPT;
 	uint64_t w[2];
 	filler_words(blba, ver, w);
-	for (size_t i = BLOCK_HDR_LEN; i + 16 <= bs; i += 16)
-		if (memcmp(b + i, w, 16) != 0)
-			return BLOCK_CORRUPT;
+	/* The filler is one 16-byte word repeated: one pass that ORs the
+	 * differences as 16-byte vectors (GCC's vector extension, SSE2 on
+	 * x86-64), no early exit. Every block a world writes or reads is
+	 * decoded several times (white-box checks, data oracle): a memcmp per
+	 * 16 bytes was a tenth of a 4 KiB world's time. */
+	typedef uint64_t v2u64 __attribute__((vector_size(16)));
+	const v2u64 pat = { w[0], w[1] };
+	v2u64 diff = { 0, 0 };
+	for (size_t i = BLOCK_HDR_LEN; i + 16 <= bs; i += 16) {
+		v2u64 x;
+		memcpy(&x, b + i, 16);
+		diff |= x ^ pat;
+	}
+	if ((diff[0] | diff[1]) != 0)
+		return BLOCK_CORRUPT;
 	*version = ver;
 	if (blba != lba) {
 		*other_lba = blba;

@@ -1,8 +1,10 @@
 /* initiator/crc32c: CRC32C for the simulator's own initiator and protocol checker
  * (RFC 7143 §11.2.3 header/data digests; test vectors RFC 3720 B.4).
  *
- * Deliberately not the engine's crc32c: the checker must judge the
- * engine's digests with an implementation that cannot share its bugs.
+ * The fast path is ISA-L's crc32_iscsi, as the engine's is; what keeps the
+ * checker honest is the reference each side keeps: this file's own table
+ * (not the engine's), which sim's unit tests hold the library to at every
+ * length and alignment, as the engine's tests hold it to theirs.
  * Digests travel least significant byte first; put/get here do that.
  */
 #ifndef SIM_CRC_H
@@ -14,7 +16,7 @@
 #define SIM_CRC32C_INIT 0xffffffffu
 
 uint32_t sim_crc32c_update(uint32_t crc, const void *buf, size_t len);
-/* The table-driven path alone (tests compare it with the CPU's). */
+/* The table-driven reference alone (tests compare the library with it). */
 uint32_t sim_crc32c_update_table(uint32_t crc, const void *buf, size_t len);
 static inline uint32_t sim_crc32c_final(uint32_t crc) { return ~crc; }
 uint32_t sim_crc32c(const void *buf, size_t len);
