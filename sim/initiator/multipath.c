@@ -470,7 +470,10 @@ static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
 	int st = c->result == ICMD_OK && c->status == ST_GOOD ? rtpg_state(p, c) : -1;
 	if (st < 0) {
 		mp->stats.rtpg_failed++;
-		return; /* keep what we knew: prio falls back to the static one */
+		/* Keep what we knew: with ALUA a path starts as standby and
+		 * stays so until an RTPG answer names its group's state (prio()
+		 * uses the static priority only for a path not in standby). */
+		return;
 	}
 	mp->stats.rtpg_ok++;
 	p->standby = st == ALUA_STANDBY || st == ALUA_UNAVAILABLE;
