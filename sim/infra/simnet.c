@@ -327,7 +327,25 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 	/* Everything due now, merged as one socket read would see it. */
 	size_t got = 0;
 	bool fin = false, rst = false;
-	while (p->head != NULL && p->head->at <= now && !fin && !rst) {
+	const uint8_t *bytes = n->scratch;
+	struct simnet_chunk *solo = NULL;
+	struct simnet_chunk *h = p->head;
+	if (h != NULL && h->at <= now && !h->rst && !h->fin && h->len - h->off <= SIMNET_READ_MAX &&
+		(h->next == NULL || h->next->at > now)) {
+		/* The common case, one chunk due and nothing behind it: read
+		 * it where it lies instead of merging it into the scratch
+		 * buffer (the same bytes in the same read). It is taken off
+		 * the pipe first, so a receiver that resets the connection
+		 * while reading cannot free it under us. */
+		solo = h;
+		p->head = h->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		bytes = h->data + h->off;
+		got = h->len - h->off;
+		account(n, c, from, -(int64_t)got);
+	}
+	while (solo == NULL && p->head != NULL && p->head->at <= now && !fin && !rst) {
 		struct simnet_chunk *k = p->head;
 		if (k->rst) {
 			rst = true;
@@ -355,11 +373,15 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 			p->tail = NULL;
 		chunk_free(n, k);
 	}
-	size_t done = c->closed[to] ? got : deliver_bytes(n, c, to, n->scratch, got);
+	size_t done = c->closed[to] ? got : deliver_bytes(n, c, to, bytes, got);
 	if (done < got && !rst && !c->dead && !c->closed[to]) {
-		unread(n, c, from, n->scratch + done, got - done, fin);
+		unread(n, c, from, bytes + done, got - done, fin);
+		if (solo != NULL)
+			chunk_free(n, solo);
 		return; /* it reads again through simnet_hold_reading */
 	}
+	if (solo != NULL)
+		chunk_free(n, solo);
 	if (rst) {
 		/* The aborting end's RST got through: the connection is over. */
 		c->dead = true;
