@@ -7,7 +7,9 @@
 #   $lio_iqn      LUN 0: fileio on tmpfs, lio_size_mb MiB, open access
 #                 (generate_node_acls=1, authentication=0)
 #   $lio_iqn-chap LUN 0: a 64 MiB fileio LU, CHAP required with
-#                 lio_chap_user/lio_chap_secret (demo-mode tpg auth)
+#                 lio_chap_user/lio_chap_secret, only for the initiator
+#                 names of lio_acl (comma-separated): a node ACL each, LUN 0
+#                 mapped, the CHAP identity on each ACL (generate_node_acls=0)
 # Parameters come from the kernel command line (lio_iqn=... etc.).
 export PATH=/bin
 mount -t proc proc /proc
@@ -49,9 +51,15 @@ lun lu "$lio_iqn" "$lio_size_mb"
 echo 0 >"$T/iscsi/$lio_iqn/tpgt_1/attrib/authentication"
 echo 1 >"$T/iscsi/$lio_iqn/tpgt_1/enable"
 lun luchap "$lio_iqn-chap" 64
-printf %s "$lio_chap_user" >"$T/iscsi/$lio_iqn-chap/tpgt_1/auth/userid"
-printf %s "$lio_chap_secret" >"$T/iscsi/$lio_iqn-chap/tpgt_1/auth/password"
-echo 1 >"$T/iscsi/$lio_iqn-chap/tpgt_1/attrib/authentication"
+tpg=$T/iscsi/$lio_iqn-chap/tpgt_1
+echo 0 >"$tpg/attrib/generate_node_acls"
+for n in $(echo "$lio_acl" | tr , ' '); do
+	mkdir -p "$tpg/acls/$n/lun_0"
+	ln -s "$tpg/lun/lun_0" "$tpg/acls/$n/lun_0/lun_0"
+	printf %s "$lio_chap_user" >"$tpg/acls/$n/auth/userid"
+	printf %s "$lio_chap_secret" >"$tpg/acls/$n/auth/password"
+done
+echo 1 >"$tpg/attrib/authentication"
 echo 1 >"$T/iscsi/$lio_iqn-chap/tpgt_1/enable"
 
 echo "LIO-READY $(cat /sys/kernel/config/target/version 2>/dev/null | head -n 1)"

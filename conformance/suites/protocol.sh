@@ -6,8 +6,9 @@
 # test's RFC 7143 section and level. The suite's own output is kept in
 # WORK/protocol/ (protocol.md, protocol.log with the PDUs of each FAIL).
 #
-# The tests that need CHAP credentials run a second time against the
-# target's CHAP-protected LU (CHAP_URL), whose rows replace their NAs.
+# The tests that need CHAP credentials, and the access-list tests, run a
+# second time against the target's CHAP-protected LU (CHAP_URL, which
+# admits only CONF_ACL_INITIATORS), whose rows replace their NAs.
 # The suite talks only to the URL it is given, never to an address a
 # target advertises, so it runs against the LIO guest too (GUEST=1).
 # ISIM (default $BUILD/rel/isim) is the binary; PROTOCOL_TIMEOUT bounds
@@ -30,12 +31,14 @@ timeout -k 5 "${PROTOCOL_TIMEOUT:-1800}" "$ISIM" protocol --url "$URL" ${URL2:+-
 "$CONF_DIR/protocol-csv.sh" "$WORK/protocol/protocol.log" >"$OUT"
 conf_log "protocol suite: $(grep '^protocol:' "$WORK/protocol/stdout" || echo 'no summary')"
 
-# The CHAP tests against the target's CHAP-protected LU (CHAP_URL, which
-# every conformance target offers): the first pass had no credentials for
-# URL, so they were NA there. Their rows are replaced by this pass's.
+# The CHAP and access-list tests against the target's CHAP-protected LU
+# (CHAP_URL, which every conformance target offers): the first pass had no
+# credentials, and URL has open access, so they were NA there. Their rows
+# are replaced by this pass's.
 CHAP_URL=$(conf_env_get "$WORK" CHAP_URL)
 if [ $rc -le 1 ] && [ -n "$CHAP_URL" ] && [ "$CHAP_URL" != "$URL" ]; then
-	ids=$(awk -F, '$2 == "NA" && $0 ~ /no CHAP credentials given/ { sub(/^protocol\./, "", $1); print $1 }' "$OUT" | paste -sd,)
+	ids=$(awk -F, '$2 == "NA" && ($0 ~ /no CHAP credentials given/ || $0 ~ /has no access list/) {
+		sub(/^protocol\./, "", $1); print $1 }' "$OUT" | paste -sd,)
 	if [ -n "$ids" ]; then
 		mkdir -p "$WORK/protocol-chap"
 		crc=0

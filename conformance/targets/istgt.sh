@@ -68,6 +68,9 @@ EOT
 [InitiatorGroup1]
   InitiatorName "ALL"
   Netmask 127.0.0.0/8
+[InitiatorGroup2]
+$(for n in $CONF_ACL_INITIATORS; do printf '  InitiatorName "%s"\n' "$n"; done)
+  Netmask 127.0.0.0/8
 [LogicalUnit1]
   TargetName $IQN
   Mapping PortalGroup1 InitiatorGroup1
@@ -78,7 +81,7 @@ EOT
   LUN0 Storage $WORK/lu.img Auto
 [LogicalUnit2]
   TargetName $CHAP_IQN
-  Mapping PortalGroup2 InitiatorGroup1
+  Mapping PortalGroup2 InitiatorGroup2
   AuthMethod CHAP
   AuthGroup AuthGroup1
   UseDigest Auto

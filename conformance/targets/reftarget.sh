@@ -95,10 +95,13 @@ EOT
 }
 
 # start_chap: the CHAP-protected target, a second daemon, so that the LU
-# under test keeps open access whatever the flavour.
+# under test keeps open access whatever the flavour; only the names of
+# CONF_ACL_INITIATORS get in (one ACL each).
 start_chap() {
+	local acl=() n
+	for n in $CONF_ACL_INITIATORS; do acl+=(--initiator "$n"); done
 	"$BIN" --portal "127.0.0.1:$CHAP_PORT" --target "$CHAP_IQN" --lun ram:64M --state-dir "$WORK/state-chap" \
-		--chap "$CONF_CHAP_USER:$CONF_CHAP_SECRET" >"$WORK/reftarget-chap.log" 2>&1 &
+		--chap "$CONF_CHAP_USER:$CONF_CHAP_SECRET" "${acl[@]}" >"$WORK/reftarget-chap.log" 2>&1 &
 	echo $! >"$WORK/pid-chap"
 	conf_wait_port 127.0.0.1 "$CHAP_PORT" 10 || { tail -n 20 "$WORK/reftarget-chap.log" >&2; conf_die "CHAP reftarget did not listen on $CHAP_PORT"; }
 }

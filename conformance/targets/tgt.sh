@@ -47,12 +47,14 @@ start() {
 	"${adm[@]}" --op bind --mode target --tid 1 -I ALL
 	# The CHAP-protected target: a second tgtd on its own portal, since
 	# tgt's portals serve every target and discovery must not meet CHAP
-	# targets where the open one is tested.
+	# targets where the open one is tested. It has an access list.
 	adm=(tgtadm --lld iscsi -C $((cport + 1)))
 	tgtd_start pid-chap $((cport + 1)) "$CHAP_PORT"
 	"${adm[@]}" --op new --mode target --tid 1 -T "$CHAP_IQN"
 	"${adm[@]}" --op new --mode logicalunit --tid 1 --lun 1 -b "$WORK/lu-chap.img"
-	"${adm[@]}" --op bind --mode target --tid 1 -I ALL
+	# only the names of CONF_ACL_INITIATORS (tgt's initiator-name ACL)
+	local n
+	for n in $CONF_ACL_INITIATORS; do "${adm[@]}" --op bind --mode target --tid 1 --initiator-name "$n"; done
 	"${adm[@]}" --op new --mode account --user "$CONF_CHAP_USER" --password "$CONF_CHAP_SECRET"
 	"${adm[@]}" --op bind --mode account --tid 1 --user "$CONF_CHAP_USER"
 	conf_write_target_env "$WORK" tgt 0 "$PORT" "$PORT2" "$IQN" "$CHAP_PORT" "$CHAP_IQN" 1 "$CONF_LU_BYTES"

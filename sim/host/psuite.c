@@ -444,7 +444,7 @@ int ps_scsi_run(struct ps_ctx *c, struct ps_sess *s, struct ps_scsi *cmd)
 	uint8_t flags = (uint8_t)((unsol ? 0 : ISCSI_FLAG_FINAL) | (cmd->read ? ISCSI_CMD_READ : 0) |
 		(cmd->write ? ISCSI_CMD_WRITE : 0) | 1 /* SIMPLE */);
 	ps_pdu(s, &tx, ISCSI_OP_SCSI_CMD, false, flags, cmd->itt);
-	ps_put_lun(tx.bhs, c->cfg->t1.lun);
+	ps_put_lun(tx.bhs, cmd->other_lun ? cmd->lun : c->cfg->t1.lun);
 	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, cmd->len);
 	memcpy(tx.bhs + PDU_SCSI_CMD_CDB, cmd->cdb, 16);
 	if (ps_send(c, s, &tx, cmd->buf, imm, PW_CLEAN) != 0)
@@ -452,6 +452,7 @@ int ps_scsi_run(struct ps_ctx *c, struct ps_sess *s, struct ps_scsi *cmd)
 	if (unsol > 0 && send_data(c, s, cmd, ISCSI_TAG_RESERVED, imm, unsol) != 0)
 		return -1;
 	cmd->data_in = 0;
+	cmd->sense_len = 0;
 	for (;;) {
 		struct pw_pdu p;
 		enum pw_rx r = ps_recv(c, s, PS_RECV_TIMEOUT_NS, &p);
@@ -491,6 +492,14 @@ int ps_scsi_run(struct ps_ctx *c, struct ps_sess *s, struct ps_scsi *cmd)
 			cmd->response = p.bhs[PDU_SCSI_RSP_RESPONSE];
 			cmd->rsp_flags = pdu_flags(p.bhs);
 			cmd->residual = pdu_w(p.bhs, PDU_SCSI_RSP_RESIDUAL_COUNT);
+			/* SenseLength (2 bytes), then the sense data (§11.4.7.2) */
+			if (p.dsl >= 2) {
+				uint32_t n = get_be16(p.data);
+				n = n > p.dsl - 2 ? p.dsl - 2 : n;
+				n = n > PS_SENSE_MAX ? PS_SENSE_MAX : n;
+				memcpy(cmd->sense, p.data + 2, n);
+				cmd->sense_len = (uint16_t)n;
+			}
 			return 0;
 		default: {
 			char d[256];

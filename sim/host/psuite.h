@@ -10,7 +10,7 @@
  * target break a rule. Randomness (ISIDs, ITTs, CmdSNs, challenges) comes
  * from c->rng, the stream (seed, test id): the same seed sends the same
  * PDUs. Test catalogues: psuite_login.c, psuite_auth.c, psuite_ffp.c,
- * psuite_ffp2.c, psuite_misc.c, psuite_mcs.c, psuite_sess.c.
+ * psuite_ffp2.c, psuite_misc.c, psuite_mcs.c, psuite_sess.c, psuite_acl.c.
  */
 #ifndef SIM_HOST_PSUITE_H
 #define SIM_HOST_PSUITE_H
@@ -32,6 +32,9 @@
 #define PS_QUIET_NS (500ull * 1000000ull)          /* "no answer" observed for this long */
 #define PS_TEST_TIMEOUT_NS (30ull * 1000000000ull) /* default bound on one test */
 #define PS_INITIATOR_NAME "iqn.2026-12.org.iscsi-sim:protocol-suite"
+/* A name no access list has reason to hold (psuite_acl.c). */
+#define PS_STRANGER_NAME "iqn.2026-12.org.iscsi-sim:protocol-suite-not-in-any-acl"
+#define PS_SENSE_MAX 96u        /* sense bytes kept from a SCSI Response (SPC-4 fixed/descriptor) */
 
 enum ps_verdict { PS_PASS = 0, PS_FAIL, PS_NA };
 enum ps_level { PS_MUST = 0, PS_SHOULD, PS_MAY };
@@ -159,11 +162,15 @@ struct ps_scsi {
 	uint8_t *buf;
 	uint32_t len;             /* EDTL */
 	uint32_t itt;             /* filled */
+	bool other_lun;           /* send to lun below, not the URL's */
+	uint64_t lun;
 	/* results */
 	uint8_t status, response;
 	uint32_t data_in;
 	uint32_t residual;
 	uint8_t rsp_flags;
+	uint8_t sense[PS_SENSE_MAX]; /* from the SCSI Response's data segment (§11.4.7.2) */
+	uint16_t sense_len;
 };
 /* Run one command to its status: immediate data, unsolicited and
  * solicited Data-Out as negotiated, Data-In collected. 0 or -1 (detail). */
@@ -197,6 +204,8 @@ extern const struct ps_test ps_tests_mcs[];
 extern const unsigned ps_tests_mcs_n;
 extern const struct ps_test ps_tests_sess[];
 extern const unsigned ps_tests_sess_n;
+extern const struct ps_test ps_tests_acl[];
+extern const unsigned ps_tests_acl_n;
 
 const char *ps_level_name(enum ps_level l);
 

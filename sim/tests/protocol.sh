@@ -11,10 +11,13 @@
 #      --url2); one redirecting (class 1), one with a session quota of 2
 #      (class 3), one stopped by --async-trigger (the Async Message): each
 #      of those tests PASSes;
-#   5. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
+#   5. reftarget with an access list (--initiator): the access-list and
+#      unmapped-LUN tests PASS; with open access (1.) the access-list tests
+#      are NA;
+#   6. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
 #      one past what its task pool admits): ffp.window-full FAILs, so the
 #      suite can fail;
-#   6. the suite refuses a non-loopback URL, and a URL without IQN/LUN.
+#   7. the suite refuses a non-loopback URL, and a URL without IQN/LUN.
 # Results under BUILD/protocol-test/. Ends with a summary line.
 set -uo pipefail
 build=${1:?usage: protocol.sh BUILD}
@@ -150,6 +153,21 @@ for f in redirect:login.redirect quota:login.target-error async:async.logout-req
 		bad "reftarget set up for ${f#*:}: $(grep -E "^(FAIL|NA)" -A8 "$out/${f%%:*}.out" | head -20)"
 	fi
 done
+
+ACL="acl.not-listed-refused acl.not-listed-status lun.unmapped-command lun.unmapped-inquiry"
+start "$build/rel/reftarget" $((PORT + 9)) --initiator iqn.2026-12.org.iscsi-sim:protocol-suite || exit 1
+suite acl --url "iscsi://127.0.0.1:$((PORT + 9))/$IQN/0" --test "$(tr ' ' , <<<"$ACL")"
+# shellcheck disable=SC2086 # ACL is a list of test ids
+if all_pass acl $ACL; then
+	ok "reftarget with an access list (--initiator): the access-list and unmapped-LUN tests ($(tail -1 "$out/acl.out"))"
+else
+	bad "reftarget with an access list: $(grep -E -A8 '^(FAIL|NA)' "$out/acl.out" | head -30)"
+fi
+if grep -q '^NA   acl.not-listed-refused .*has no access list' "$out/open.out"; then
+	ok "reftarget with open access: the access-list tests NA (a stranger's name logged in)"
+else
+	bad "reftarget with open access: $(grep 'acl.not-listed-refused' "$out/open.out")"
+fi
 
 start "$build/bug-maxcmdsn_off_by_one/reftarget" $((PORT + 2)) || exit 1
 suite bug --url "iscsi://127.0.0.1:$((PORT + 2))/$IQN/0" --test ffp.window-full
