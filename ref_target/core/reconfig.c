@@ -84,6 +84,14 @@ static bool rc_map_has(const struct rt_lun_map *m, uint32_t n, const struct rt_l
 	return false;
 }
 
+static bool rc_map_lu(const struct rt_lun_map *m, uint32_t n, uint32_t lu)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (m[i].lu == lu)
+			return true;
+	return false;
+}
+
 /* SPC-4 §6.37: the inventory REPORT LUNS returns changed if a LUN number
  * appeared, went, or now addresses another LU (read-only is not part of it). */
 static bool rc_inventory_changed(const struct rt_lun_map *a, uint32_t na, const struct rt_lun_map *b, uint32_t nb)
@@ -136,7 +144,17 @@ static void rc_session(struct rt_engine *eng, struct session *s, const struct rt
 	const struct rt_lun_map *luns = acl ? acl->luns : tpg->luns;
 	uint32_t count = acl ? acl->lun_count : tpg->lun_count;
 	if (rc_inventory_changed(s->luns, s->lun_count, luns, count)) {
-		for (uint32_t i = 0; i < count; i++)
+		/* Through the LUs the session already used; a newly mapped LU
+		 * owes a new nexus POWER ON, RESET anyway (ua.h). Only when
+		 * none stays does a new one carry it. */
+		bool told = false;
+		for (uint32_t i = 0; i < count; i++) {
+			if (!rc_map_lu(s->luns, s->lun_count, luns[i].lu))
+				continue;
+			scsi_luns_changed(eng->lus[luns[i].lu], &s->nexus);
+			told = true;
+		}
+		for (uint32_t i = 0; i < count && !told; i++)
 			scsi_luns_changed(eng->lus[luns[i].lu], &s->nexus);
 		res->sessions_remapped++;
 	}

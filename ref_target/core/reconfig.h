@@ -8,7 +8,9 @@
  *    had dropped (I_T nexus loss);
  *  - a session whose LUN inventory changed (a LUN mapped, unmapped, or
  *    pointing at another LU) keeps going with the new map and is owed
- *    3F/0E REPORTED LUNS DATA HAS CHANGED on each LU it still maps; its
+ *    3F/0E REPORTED LUNS DATA HAS CHANGED on each LU it kept (a newly
+ *    mapped LU greets it with POWER ON, RESET first; only when it kept
+ *    none do the new ones carry the 3F/0E); its
  *    commands already delivered to an unmapped LU complete normally (the LU
  *    lives on: see below), the next ones get LOGICAL UNIT NOT SUPPORTED;
  *  - every other session is untouched;

@@ -239,6 +239,29 @@ out:
 	return rc;
 }
 
+/* The model of a loaded configuration: what the configuration said, not
+ * what the storage filled in (sizes of file LUs that named none, flags
+ * that follow the backstore's capabilities), so that a saved file means
+ * the same on other storage. Identities stay (keep_ids) as the running
+ * LUs have them: a restored file shows the same devices (SPC-4 §7.8.6). */
+static json_t *ctl_model_of(const struct dcfg *d, bool keep_ids)
+{
+	json_t *m = dcfg_to_json(d);
+	json_t *lus = json_object_get(m, "lus");
+	for (uint32_t i = 0; m != NULL && i < d->cfg.lu_count; i++) {
+		json_t *lu = json_array_get(lus, i);
+		if (d->stores[i].size_bytes == 0)
+			json_object_del(lu, "size");
+		if (!keep_ids && !d->stores[i].serial_given) {
+			json_object_del(lu, "serial");
+			json_object_del(lu, "naa_id");
+		}
+		if (d->stores[i].flags_from_caps)
+			json_object_del(lu, "flags");
+	}
+	return m;
+}
+
 /* saveconfig / restoreconfig: files named by the request (root asked). */
 static int ctl_save(struct ctl *c, const struct ctl_result *r, char *err, size_t err_len)
 {
@@ -265,21 +288,7 @@ static json_t *ctl_restore(const struct ctl_result *r, char *err, size_t err_len
 		dcfg_free(&d);
 		return NULL;
 	}
-	/* sizes of file LUs not given are taken when opened: the model keeps
-	 * them as the file gave them (0: the file's size) */
-	json_t *m = dcfg_to_json(&d);
-	json_t *lus = json_object_get(m, "lus");
-	for (uint32_t i = 0; i < d.cfg.lu_count; i++) {
-		json_t *lu = json_array_get(lus, i);
-		if (d.stores[i].size_bytes == 0)
-			json_object_del(lu, "size");
-		if (!d.stores[i].serial_given) {
-			json_object_del(lu, "serial");
-			json_object_del(lu, "naa_id");
-		}
-		if (d.stores[i].flags_from_caps)
-			json_object_del(lu, "flags");
-	}
+	json_t *m = ctl_model_of(&d, false);
 	dcfg_free(&d);
 	return m;
 }
@@ -467,7 +476,7 @@ struct ctl *ctl_open(struct loop *l, const char *path, const struct ctl_target *
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	for (uint32_t i = 0; i < CTL_CLIENTS_MAX; i++)
 		c->cl[i].fd = -1;
-	c->model = dcfg_to_json(*t->live);
+	c->model = ctl_model_of(*t->live, true);
 	/* 0600 from the start: no window in which another user may connect */
 	mode_t old = umask(0177);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -93,10 +93,12 @@ static const char *alua_word(enum rt_alua_state s)
 
 static json_t *lu(const struct rt_lu_cfg *l, const struct dcfg_lu *s)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:i, s:s, s:I, s:i}", "name", l->name, "backstore", s->backstore,
-			      "size", (json_int_t)(l->blocks * l->block_size), "block_size", (int)l->block_size,
-			      "serial", l->serial ? l->serial : "", "naa_id", (json_int_t)l->naa_id, "lbppbe",
+	json_t *o = json_pack("{s:s, s:s, s:I, s:i, s:i}", "name", l->name, "backstore", s->backstore, "size",
+			      (json_int_t)(l->blocks * l->block_size), "block_size", (int)l->block_size, "lbppbe",
 			      (int)l->lbppbe);
+	/* not derived yet (a file's own, before the daemon derives them): left out */
+	set_opt(o, "serial", l->serial ? json_string(l->serial) : NULL);
+	set_opt(o, "naa_id", l->naa_id ? json_integer((json_int_t)l->naa_id) : NULL);
 	set_opt(o, "path", s->path ? json_string(s->path) : NULL);
 	set_opt(o, "vendor", l->vendor ? json_string(l->vendor) : NULL);
 	set_opt(o, "product", l->product ? json_string(l->product) : NULL);
