@@ -1,7 +1,8 @@
 # iscsi-sim: one entry point.
 #
-#   make            build what a developer needs: the release reftarget, unit
-#                   tests and isim (make build: every variant, as make test does)
+#   make            build what a developer needs: the release reftarget and
+#                   reftarget-ctl, unit tests and isim (make build: every
+#                   variant, as make test does)
 #   make test       install what is missing, build, run every test
 #   make run        run the harness against the reference target (scenarios, swarm,
 #                   conformance) and write build/report/index.html

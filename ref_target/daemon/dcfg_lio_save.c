@@ -199,10 +199,22 @@ static json_t *lio_tpg(json_t *model, json_t *g, const char *alias, const char *
 		return lfail(err, err_len, "%s.redirect: LIO has no login redirection", where);
 	if (json_is_true(json_object_get(g, "target_reset")))
 		return lfail(err, err_len, "%s.target_reset: not written (LIO's tmr attributes are not read back)", where);
-	bool any_auth = json_object_get(g, "auth") != NULL;
+	/* LIO has one switch per group (attributes.authentication): CHAP for
+	 * everyone who may log in, or for nobody; and TPG credentials serve
+	 * generated ACLs only. Ours may mix: what LIO cannot say is refused. */
+	bool open_g = json_is_true(json_object_get(g, "open_access"));
+	bool tpg_auth = json_object_get(g, "auth") != NULL;
 	json_t *acls_in = json_object_get(g, "acls");
+	if (tpg_auth && !open_g)
+		return lfail(err, err_len, "%s.auth: credentials of a group without open access have no effect "
+			     "(LIO refuses them)", where);
+	size_t with = 0;
 	for (size_t a = 0; a < json_array_size(acls_in); a++)
-		any_auth |= json_object_get(json_array_get(acls_in, a), "auth") != NULL;
+		with += json_object_get(json_array_get(acls_in, a), "auth") != NULL;
+	bool any_auth = tpg_auth || with != 0;
+	if (any_auth && (with != json_array_size(acls_in) || (open_g && !tpg_auth)))
+		return lfail(err, err_len, "%s: CHAP for some initiators only (LIO's authentication attribute is "
+			     "one for the whole group)", where);
 	/* The group's LUNs, and the LUs only ACLs map (our ACL-only groups
 	 * need no LUN list of their own; LIO's mapped LUNs point into one):
 	 * those get a group LUN, numbered as the first ACL maps them if free. */
