@@ -19,6 +19,9 @@
 #include "dcfg_save.h"
 #include "dlog.h"
 
+/* The name the model's text goes by in dcfg's messages (then cut off). */
+#define CTL_SOURCE "control"
+
 struct ctl_client {
 	int fd;
 	uint64_t deadline_ns;
@@ -198,12 +201,22 @@ static int ctl_reconfigure(struct ctl *c, json_t *model, char *out, size_t out_l
 		goto out;
 	}
 	struct dcfg *nd = &cd->d;
-	if (dcfg_load_json(nd, "control", text, strlen(text), err, err_len) != 0 ||
+	if (dcfg_load_json(nd, CTL_SOURCE, text, strlen(text), err, err_len) != 0 ||
 	    merge_lus(c, nd, retired, err, err_len) != 0 ||
 	    dcfg_derive_ids(nd, c->t.random(), err, err_len) != 0)
 		goto out;
+	/* as at start (daemon.c): a configuration refused creates no file, so
+	 * check it before the new backstores open, a file LU without a size
+	 * counting as one block until then */
 	uint32_t before = c->t.store->count;
-	if (store_grow(c->t.store, nd, err, err_len) != 0)
+	for (uint32_t i = before; i < nd->cfg.lu_count; i++)
+		if (nd->stores[i].size_bytes == 0)
+			nd->lus[i].blocks = 1;
+	int pre = dcfg_validate(nd, err, err_len);
+	for (uint32_t i = before; i < nd->cfg.lu_count; i++)
+		if (nd->stores[i].size_bytes == 0)
+			nd->lus[i].blocks = 0;
+	if (pre != 0 || store_grow(c->t.store, nd, err, err_len) != 0)
 		goto out;
 	struct rt_reconfig_result res;
 	if (dcfg_validate(nd, err, err_len) != 0 ||
@@ -231,6 +244,13 @@ static int ctl_reconfigure(struct ctl *c, json_t *model, char *out, size_t out_l
 		 res.lus_added);
 	rc = 0;
 out:
+	/* the model's text is ours, not the user's: its line numbers mean
+	 * nothing to them, the key path does */
+	if (rc != 0 && strncmp(err, CTL_SOURCE ":", sizeof(CTL_SOURCE)) == 0) {
+		const char *p = strchr(err + sizeof(CTL_SOURCE), ':');
+		if (p != NULL && p[1] == ' ')
+			memmove(err, p + 2, strlen(p + 2) + 1);
+	}
 	if (cd != NULL) {
 		dcfg_free(&cd->d);
 		free(cd);
