@@ -35,9 +35,9 @@ TPG=/iscsi/$IQN/tpg1
 if start live --config "$T/cfg.json" --ctl-socket "$S"; then
 	check "the control socket is mode 0600" bash -c "[ \"\$(stat -c %a '$S')\" = 600 ]"
 	check "ls shows the target and both ACLs" bash -c "'$CTL' -s '$S' ls | grep -q '$IB'"
-	"$TOOL" -i "$IA" "iscsi://$P/$IQN/0" 9 >"$T/a.out" 2>&1 &
+	"$TOOL" -i "$IA" "iscsi://$P/$IQN/0" 12 >"$T/a.out" 2>&1 &
 	A=$!
-	"$TOOL" -i "$IB" "iscsi://$P/$IQN/0" 9 >"$T/b.out" 2>&1 &
+	"$TOOL" -i "$IB" "iscsi://$P/$IQN/0" 12 >"$T/b.out" 2>&1 &
 	B=$!
 	wait_for "$T/a.out" "logged in" 1 && wait_for "$T/b.out" "logged in" 1
 	sleep 1.5
