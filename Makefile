@@ -1,7 +1,8 @@
 # iscsi-sim: one entry point.
 #
-#   make            build what a developer needs: the release reftarget, unit
-#                   tests and isim (make build: every variant, as make test does)
+#   make            build what a developer needs: the release reftarget and
+#                   reftarget-ctl, unit tests and isim (make build: every
+#                   variant, as make test does)
 #   make test       install what is missing, build, run every test
 #   make run        run the harness against the reference target (scenarios, swarm,
 #                   conformance) and write build/report/index.html
@@ -60,12 +61,12 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 # A plain `make` builds the release binaries one edit-compile-test loop uses;
 # the sanitizer variants, planted-bug engines and the rest come with
 # `make build` (which `make test` runs first).
-all: deps $(BUILD)/rel/reftarget $(BUILD)/rel/unit_tests $(BUILD)/rel/isim
+all: deps $(BUILD)/rel/reftarget $(BUILD)/rel/reftarget-ctl $(BUILD)/rel/unit_tests $(BUILD)/rel/isim
 
 deps:
 	@$(DEPS_CMD)
 
-build: deps $(BUILD)/rel/reftarget $(BUILD)/asan/reftarget $(BUILD)/rel/unit_tests $(BUILD)/asan/unit_tests sim
+build: deps $(BUILD)/rel/reftarget $(BUILD)/rel/reftarget-ctl $(BUILD)/asan/reftarget $(BUILD)/asan/reftarget-ctl $(BUILD)/rel/unit_tests $(BUILD)/asan/unit_tests sim
 
 define variant
 $(BUILD)/$(1)/%.o: %.c | deps
@@ -87,10 +88,14 @@ $(BUILD)/$(1)/libdaemon.a: $(call objs,$(1),$(DAEMON_SRC)) | deps
 $(BUILD)/$(1)/reftarget: $(call objs,$(1),ref_target/daemon/main.c) $(BUILD)/$(1)/libdaemon.a $(BUILD)/$(1)/libbs.a $(BUILD)/$(1)/libengine.a | deps
 	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_DAEMON) $$(LIB_ENGINE)
 
+# reftarget-ctl: the control socket's command line (ref_target/client)
+$(BUILD)/$(1)/reftarget-ctl: $(call objs,$(1),ref_target/client/reftarget_ctl.c) | deps
+	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_DAEMON)
+
 $(BUILD)/$(1)/unit_tests: $(call objs,$(1),$(UNIT_SRC)) $(BUILD)/$(1)/libdaemon.a $(BUILD)/$(1)/libbs.a $(BUILD)/$(1)/libengine.a | deps
 	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_CHECK) $$(LIB_DAEMON) $$(LIB_ENGINE)
 
--include $$(patsubst %.o,%.d,$(call objs,$(1),$(ENGINE_SRC) $(BS_SRC) $(DAEMON_SRC) $(UNIT_SRC) ref_target/daemon/main.c))
+-include $$(patsubst %.o,%.d,$(call objs,$(1),$(ENGINE_SRC) $(BS_SRC) $(DAEMON_SRC) $(UNIT_SRC) ref_target/daemon/main.c ref_target/client/reftarget_ctl.c))
 endef
 REL_LDFLAGS :=
 $(eval $(call variant,rel,REL))

@@ -39,7 +39,13 @@ FUZZ_SUPPORT_SRC := $(sort $(filter-out fuzz/replay.c $(wildcard fuzz/harness_*.
 # The capture harness adds isim oracle's reassembler, framer and oracle.
 FUZZ_SIM_SRC := sim/host/cap_link.c sim/host/cap_tcp.c sim/host/cap_iscsi.c sim/oracle/protocol.c \
 	sim/initiator/pdu.c sim/initiator/text_keys.c sim/initiator/crc32c.c
-FUZZ_LIB_SRC := $(ENGINE_SRC) ref_target/tests/fake_env.c $(FUZZ_SUPPORT_SRC) $(FUZZ_SIM_SRC)
+# The ctl harness: the control socket's requests and the configuration
+# loader/saver of the daemon they feed (its I/O half, ctl.c, stays out).
+FUZZ_DAEMON_SRC := ref_target/daemon/ctl_req.c ref_target/daemon/ctl_cmd.c ref_target/daemon/ctl_ls.c \
+	ref_target/daemon/dcfg.c ref_target/daemon/dcfg_json.c ref_target/daemon/dcfg_locate.c \
+	ref_target/daemon/dcfg_lio.c ref_target/daemon/dcfg_lio_tpg.c ref_target/daemon/dcfg_save.c \
+	ref_target/daemon/dcfg_lio_save.c
+FUZZ_LIB_SRC := $(ENGINE_SRC) ref_target/tests/fake_env.c $(FUZZ_SUPPORT_SRC) $(FUZZ_SIM_SRC) $(FUZZ_DAEMON_SRC)
 FZ := $(BUILD)/fuzz
 
 FUZZ_CLANG ?= clang
@@ -83,7 +89,7 @@ $(FZ)/$(1)/libfz.a: $$(patsubst %.c,$(FZ)/$(1)/obj/%.o,$(FUZZ_LIB_SRC)) | deps
 	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
 $(FZ)/$(1)/%: $(FZ)/$(1)/obj/fuzz/harness_%.o $(5) $(FZ)/$(1)/libfz.a | deps
-	$$(call say,LD,$$@)$(2) $(4) -o $$@ $$^ $(LIB_ENGINE)
+	$$(call say,LD,$$@)$(2) $(4) -o $$@ $$^ $(LIB_ENGINE) $(LIB_DAEMON)
 
 -include $$(patsubst %.c,$(FZ)/$(1)/obj/%.d,$(FUZZ_LIB_SRC) fuzz/replay.c $(wildcard fuzz/harness_*.c))
 endef

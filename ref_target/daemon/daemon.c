@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "ctl.h"
 #include "dlog.h"
 #include "durl.h"
 #include "env.h"
@@ -25,6 +26,8 @@ struct daemon {
 	struct store store;
 	struct denv env;
 	struct rt_engine *eng;
+	struct ctl *ctl; /* NULL: no control socket */
+	const char *ctl_path;
 	int sigfd;
 	bool draining;
 	uint64_t drain_deadline;
@@ -76,6 +79,8 @@ static uint64_t next_deadline(void *ctx)
 		t = n;
 	if (m < t)
 		t = m;
+	if (ctl_next_deadline(dm->ctl) < t)
+		t = ctl_next_deadline(dm->ctl);
 	if (dm->draining && dm->drain_deadline < t)
 		t = dm->drain_deadline;
 	return t;
@@ -89,6 +94,7 @@ static void on_time(void *ctx)
 		rt_on_time(dm->eng);
 	net_on_time(dm->net, now);
 	store_on_time(&dm->store, now);
+	ctl_on_time(dm->ctl, now);
 	if (dm->draining && dm->drain_deadline <= now) {
 		dlog(RT_LOG_WARN, "stopping with %u connection(s) still open: the drain took too long",
 		     net_conn_count(dm->net));
@@ -125,6 +131,7 @@ static void start_drain(struct daemon *dm, const char *signame)
 	dlog(RT_LOG_INFO, "%s: stopping; asking %u connection(s) to log out, waiting at most %u ms", signame,
 	     net_conn_count(dm->net), ms);
 	net_stop_listening(dm->net);
+	ctl_close(dm->ctl);
 	rt_engine_shutdown(dm->eng);
 	dm->draining = true;
 	dm->drain_deadline = loop_now_ns() + (uint64_t)ms * 1000000u;
@@ -199,6 +206,14 @@ static void log_config(const struct rt_config *cfg)
 		     (unsigned long long)cfg->lus[i].blocks, cfg->lus[i].block_size, cfg->lus[i].serial);
 }
 
+static uint64_t instance_random(void)
+{
+	uint64_t r = 0;
+	while (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r) && errno == EINTR)
+		;
+	return r;
+}
+
 /* Everything up to the first event; on failure err says why. */
 static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 {
@@ -240,7 +255,17 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 		snprintf(err, err_len, "epoll: %s", strerror(errno));
 		return -1;
 	}
-	return listen_all(dm, err, err_len);
+	if (listen_all(dm, err, err_len) != 0)
+		return -1;
+	if (dm->ctl_path != NULL) {
+		const struct ctl_target t = {
+			.live = &dm->cfg, .store = &dm->store, .net = dm->net, .eng = dm->eng, .random = instance_random,
+		};
+		dm->ctl = ctl_open(dm->loop, dm->ctl_path, &t, err, err_len);
+		if (dm->ctl == NULL)
+			return -1;
+	}
+	return 0;
 }
 
 static void stop(struct daemon *dm, const sigset_t *sigs)
@@ -252,6 +277,7 @@ static void stop(struct daemon *dm, const sigset_t *sigs)
 	store_close(&dm->store);
 	if (dm->eng)
 		rt_engine_destroy(dm->eng);
+	ctl_free(dm->ctl); /* the engine read its last dcfg until now */
 	denv_fini(&dm->env);
 	loop_destroy(dm->loop);
 	if (dm->sigfd >= 0) {
@@ -275,18 +301,10 @@ static int validate_before_open(struct dcfg *d, char *err, size_t err_len)
 	return rc;
 }
 
-static uint64_t instance_random(void)
-{
-	uint64_t r = 0;
-	while (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r) && errno == EINTR)
-		;
-	return r;
-}
-
 int daemon_run(struct dcfg *d, const struct daemon_opts *o)
 {
 	char err[DCFG_ERR_MAX];
-	struct daemon dm = { .cfg = d, .sigfd = -1 };
+	struct daemon dm = { .cfg = d, .sigfd = -1, .ctl_path = o->ctl_socket };
 	sigset_t sigs;
 	sigemptyset(&sigs);
 	denv_init(&dm.env, NULL, &dm.store, o->state_dir);

@@ -30,6 +30,7 @@ struct daemon_opts {
 	const char *state_dir; /* see env.h for the default */
 	bool check_only;       /* open and validate, report, exit */
 	bool quiet_urls;       /* -q: no URLs on stdout once listening */
+	const char *ctl_socket; /* the control socket (ctl.h); NULL: none */
 };
 
 /* Run until stopped; returns the process exit status (errors are logged). */

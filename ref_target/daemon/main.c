@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "daemon.h"
 #include "dcfg.h"
 #include "dlog.h"
@@ -52,6 +54,10 @@ static const char usage_text[] =
 	"      --state-dir DIR        durable state such as APTPL reservations; created on\n"
 	"                             first use (default " DENV_STATE_DIR_ROOT " as root,\n"
 	"                             " DENV_STATE_DIR_USER " otherwise)\n"
+	"      --ctl                  live management: a control socket at " CTL_SOCKET_ROOT "\n"
+	"                             as root, " CTL_SOCKET_USER " otherwise (mode 0600;\n"
+	"                             reftarget-ctl speaks to it with targetcli's vocabulary)\n"
+	"      --ctl-socket PATH      the control socket here instead\n"
 	"      --check                check the configuration and open the storage, then exit\n"
 	"  -v, --verbose              debug log lines too\n"
 	"  -q, --quiet                errors only (and no URLs on stdout)\n"
@@ -69,6 +75,8 @@ enum {
 	OPT_STATE_DIR,
 	OPT_CHECK,
 	OPT_LIO_CONFIG,
+	OPT_CTL,
+	OPT_CTL_SOCKET,
 };
 
 static const struct option options[] = {
@@ -84,6 +92,8 @@ static const struct option options[] = {
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "lio-config", required_argument, NULL, OPT_LIO_CONFIG },
+	{ "ctl", no_argument, NULL, OPT_CTL },
+	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -141,6 +151,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_STATE_DIR: a->opts.state_dir = optarg; break;
 		case OPT_CHECK: a->opts.check_only = true; break;
 		case OPT_LIO_CONFIG: a->lio_config = optarg; break;
+		case OPT_CTL:
+			a->opts.ctl_socket = geteuid() == 0 ? CTL_SOCKET_ROOT : CTL_SOCKET_USER;
+			if (geteuid() == 0)
+				mkdir(CTL_SOCKET_ROOT_DIR, 0700); /* the run directory; EEXIST is fine */
+			break;
+		case OPT_CTL_SOCKET: a->opts.ctl_socket = optarg; break;
 		case 'v': a->verbosity = 1; break;
 		case 'q': a->verbosity = -1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_SUCCESS);

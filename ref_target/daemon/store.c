@@ -104,22 +104,16 @@ void store_on_time(struct store *s, uint64_t now)
 	}
 }
 
-int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
-	       void *ctx, char *err, size_t err_len)
+/* Open d's LUs from s->count on; each opened one counts. */
+static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t err_len)
 {
-	uint32_t n = d->cfg.lu_count;
-	s->count = 0;
-	s->paced = NULL;
-	s->complete = complete;
-	s->complete_ctx = ctx;
-	s->bs = calloc(n ? n : 1, sizeof(*s->bs));
-	s->pace = calloc(n ? n : 1, sizeof(*s->pace));
-	if (s->bs == NULL || s->pace == NULL) {
-		snprintf(err, err_len, "out of memory");
+	int rc = 0;
+	if (d->cfg.lu_count > STORE_LUS_MAX) {
+		snprintf(err, err_len, "lus: %u LUs, at most %u (RT_LUS_MAX, retired ones included)",
+			 d->cfg.lu_count, STORE_LUS_MAX);
 		return -1;
 	}
-	int rc = 0;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = s->count; i < d->cfg.lu_count; i++) {
 		const struct dcfg_lu *st = &d->stores[i];
 		struct bs *bs = &s->bs[i];
 		char why[DCFG_ERR_MAX / 2] = "";
@@ -138,6 +132,7 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
 			.read_only = (d->lus[i].flags & RT_LU_READ_ONLY) != 0,
 		};
 		if (bs->ops->open(bs, &p, why, sizeof(why)) != 0) {
+			memset(bs, 0, sizeof(*bs));
 			rc = lu_fail(d, i, st->path ? "path" : "backstore", err, err_len, "%s", why);
 			break;
 		}
@@ -149,6 +144,25 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
 		     st->path ? " " : "", st->path ? st->path : "", (unsigned long long)d->lus[i].blocks,
 		     d->lus[i].block_size);
 	}
+	return rc;
+}
+
+int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
+	       void *ctx, char *err, size_t err_len)
+{
+	s->count = 0;
+	s->paced = NULL;
+	s->complete = complete;
+	s->complete_ctx = ctx;
+	/* Room for every LU a live reconfiguration may add (store_grow): a
+	 * backstore in use never moves. */
+	s->bs = calloc(STORE_LUS_MAX, sizeof(*s->bs));
+	s->pace = calloc(STORE_LUS_MAX, sizeof(*s->pace));
+	if (s->bs == NULL || s->pace == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	int rc = store_open_from(s, d, err, err_len);
 	if (rc == 0)
 		return 0;
 	store_close(s);
@@ -173,4 +187,17 @@ void store_close(struct store *s)
 	s->pace = NULL;
 	s->paced = NULL;
 	s->count = 0;
+}
+
+int store_grow(struct store *s, struct dcfg *d, char *err, size_t err_len)
+{
+	uint32_t before = s->count;
+	if (store_open_from(s, d, err, err_len) == 0)
+		return 0;
+	while (s->count > before) {
+		struct bs *bs = &s->bs[--s->count];
+		bs->ops->close(bs);
+		memset(bs, 0, sizeof(*bs));
+	}
+	return -1;
 }

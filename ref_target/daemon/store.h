@@ -37,6 +37,13 @@ struct store {
  * whatever was opened closed again). */
 int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
 	       void *ctx, char *err, size_t err_len);
+/* LUs the store can hold, retired ones (reconfigured away, still open
+ * for the I/O in flight) included. */
+#define STORE_LUS_MAX RT_LUS_MAX
+/* Open d's LUs beyond the s->count already open (a live reconfiguration
+ * appended them; the ones open stay where they are). On error the new
+ * ones are closed again and err says why. */
+int store_grow(struct store *s, struct dcfg *d, char *err, size_t err_len);
 void store_submit(struct store *s, struct rt_disk_io *io);
 void store_close(struct store *s);
 

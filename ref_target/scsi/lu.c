@@ -62,6 +62,11 @@ void scsi_nexus_lost(struct scsi_lu *lu, const struct scsi_nexus *nexus)
 	ua_establish(&lu->nexuses, nexus, SC_UA_NEXUS_LOSS);
 }
 
+void scsi_luns_changed(struct scsi_lu *lu, const struct scsi_nexus *nexus)
+{
+	ua_establish(&lu->nexuses, nexus, SC_UA_LUNS_CHANGED);
+}
+
 /* SAM-5 §6.3: a logical unit reset ends medium removal preventions and
  * SPC-2 reservations and is reported to every I_T nexus, the requester's
  * included. */

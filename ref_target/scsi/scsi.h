@@ -186,6 +186,10 @@ int scsi_alua_set_state(struct scsi_lu *lu, uint16_t tpg_tag, enum rt_alua_state
 
 /* Transport events that SPC-4/SAM-5 attach state changes to. */
 void scsi_nexus_lost(struct scsi_lu *lu, const struct scsi_nexus *nexus);   /* session ended */
+/* The LUN inventory of this nexus changed (a LUN mapped or unmapped while
+ * it lives): SPC-4 §6.37 REPORT LUNS, 3F/0E REPORTED LUNS DATA HAS CHANGED,
+ * reported through this LU (the next command or REPORT LUNS clears it). */
+void scsi_luns_changed(struct scsi_lu *lu, const struct scsi_nexus *nexus);
 void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by);        /* LOGICAL UNIT RESET */
 void scsi_target_reset(struct scsi_lu *lu, const struct scsi_nexus *by, bool cold);
 /* Tasks of other nexuses were aborted by 'by' (CLEAR TASK SET, ABORT TASK
