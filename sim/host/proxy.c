@@ -133,6 +133,30 @@ void hpx_close(struct hproxy *p)
 	fpx_fini(&p->x);
 }
 
+/* A line of the fault log, and the event, for a SYN a partition holds:
+ * held at accept, released when the partition heals, abandoned when the
+ * client closes first (the target never sees that connection). */
+static void syn_note(struct hproxy *p, int slot, const char *what)
+{
+	char line[FPX_LOG_LINE_MAX];
+	snprintf(line, sizeof(line), "conn=%u dir=to_gw event=%s", p->x.conns[slot].idx, what);
+	log_line(p, line);
+	if (p->event != NULL)
+		p->event(p->ctx, p->x.conns[slot].idx, what);
+}
+
+/* Start the connect to the target; the connection ends (the client
+ * reset) if it fails at once. */
+static void connect_upstream(struct hproxy *p, int slot)
+{
+	struct hpx_conn *c = &p->c[slot];
+	c->syn_held = false;
+	if (connect(c->ufd, (const struct sockaddr *)&p->to, sizeof(p->to)) == 0)
+		c->connecting = false;
+	else if (errno != EINPROGRESS)
+		end_conn(p, slot, true);
+}
+
 static void accept_one(struct hproxy *p, uint64_t now_ns)
 {
 	int fd = accept(p->lfd, NULL, NULL);
@@ -154,12 +178,15 @@ static void accept_one(struct hproxy *p, uint64_t now_ns)
 	nonblock(c->cfd);
 	nonblock(c->ufd);
 	c->connecting = true;
-	if (connect(c->ufd, (const struct sockaddr *)&p->to, sizeof(p->to)) == 0)
-		c->connecting = false;
-	else if (errno != EINPROGRESS)
-		end_conn(p, slot, true);
-	if (p->event != NULL && p->x.conns[slot].open)
+	/* The client's connect completed with us (the kernel's backlog); the
+	 * target must not see it before a partition towards it heals. */
+	c->syn_held = fpx_syn_blocked_until(&p->x, slot, rel(p, now_ns)) != 0;
+	if (p->event != NULL)
 		p->event(p->ctx, p->x.conns[slot].idx, "accepted");
+	if (c->syn_held)
+		syn_note(p, slot, "syn_held");
+	if (!c->syn_held)
+		connect_upstream(p, slot);
 }
 
 static int src_fd(const struct hpx_conn *c, enum fpx_dir d) { return d == FPX_TO_GW ? c->cfd : c->ufd; }
@@ -189,7 +216,9 @@ unsigned hpx_poll_set(struct hproxy *p, struct pollfd *pfds, unsigned n, unsigne
 			ev[0] |= POLLIN;
 		if (!c->connecting && !c->src_done[FPX_TO_INI] && fpx_room(&p->x, (int)i, FPX_TO_INI) > 0)
 			ev[1] |= POLLIN;
-		if (c->connecting || due(p, (int)i, FPX_TO_GW, now_ns))
+		/* An upstream socket never connected (SYN held) would poll as
+		 * hung up at once: left out until its connect starts. */
+		if (!c->syn_held && (c->connecting || due(p, (int)i, FPX_TO_GW, now_ns)))
 			ev[1] |= POLLOUT;
 		if (due(p, (int)i, FPX_TO_INI, now_ns))
 			ev[0] |= POLLOUT;
@@ -259,6 +288,23 @@ static void conn_after_poll(struct hproxy *p, int slot, const struct pollfd *pfd
 	struct hpx_conn *c = &p->c[slot];
 	short crev = c->pfd[0] >= 0 ? pfds[c->pfd[0]].revents : 0;
 	short urev = c->pfd[1] >= 0 ? pfds[c->pfd[1]].revents : 0;
+	if (c->syn_held) {
+		if (crev & (POLLIN | POLLHUP | POLLERR))
+			read_src(p, slot, FPX_TO_GW, now_ns);
+		/* A client that gave up before the partition healed: its
+		 * kernel would have stopped retransmitting the SYN, so the
+		 * target never hears of it. */
+		if (c->src_done[FPX_TO_GW]) {
+			syn_note(p, slot, "syn_abandoned");
+			end_conn(p, slot, false);
+			return;
+		}
+		if (fpx_syn_blocked_until(&p->x, slot, rel(p, now_ns)) != 0)
+			return;
+		syn_note(p, slot, "syn_released");
+		connect_upstream(p, slot);
+		return; /* polled for the connect's end from the next round */
+	}
 	if (c->connecting && (urev & (POLLOUT | POLLERR | POLLHUP))) {
 		int err = 0;
 		socklen_t len = sizeof(err);
@@ -297,6 +343,10 @@ uint64_t hpx_deadline(const struct hproxy *p, uint64_t now_ns)
 		if (!p->x.conns[i].open)
 			continue;
 		uint64_t r = fpx_next(&p->x, (int)i, rel(p, now_ns));
+		if (p->c[i].syn_held) {
+			uint64_t h = fpx_syn_blocked_until(&p->x, (int)i, rel(p, now_ns));
+			r = h < r ? h : r;
+		}
 		if (r != UINT64_MAX && r + p->t0_ns < t)
 			t = r + p->t0_ns;
 	}

@@ -24,6 +24,7 @@
 struct hpx_conn {
 	int cfd, ufd;          /* client, upstream (target); -1: closed */
 	bool connecting;       /* upstream connect() in progress */
+	bool syn_held;         /* upstream connect() not started: a partition holds the SYN */
 	bool src_done[2];      /* the direction's source ended */
 	bool sink_dead[2];     /* its sink failed: bytes for it are dropped */
 	int pfd[2];            /* index in the poll set of cfd, ufd (-1: not polled) */

@@ -524,6 +524,21 @@ uint32_t fpx_queued(const struct fpx *x, int slot, enum fpx_dir d)
 	return x->conns[slot].pipe[d].used;
 }
 
+uint64_t fpx_syn_blocked_until(const struct fpx *x, int slot, uint64_t now)
+{
+	const struct fpx_conn *c = &x->conns[slot];
+	uint64_t until = 0;
+	for (unsigned i = 0; i < x->nrules; i++) {
+		const struct fpx_rule *r = &x->rules[i];
+		if ((r->kind != FPX_PARTITION && r->kind != FPX_BLACKHOLE) || !applies(r, c, FPX_TO_GW) ||
+			!active(r, now))
+			continue;
+		uint64_t end = r->dur_ns == 0 ? SIM_NEVER : r->at_ns + r->dur_ns;
+		until = end > until ? end : until;
+	}
+	return until;
+}
+
 uint64_t fpx_next(const struct fpx *x, int slot, uint64_t now)
 {
 	const struct fpx_conn *c = &x->conns[slot];

@@ -184,6 +184,13 @@ void fpx_consume(struct fpx *x, int slot, enum fpx_dir d, size_t n);
 uint32_t fpx_queued(const struct fpx *x, int slot, enum fpx_dir d);
 /* Earliest time anything of this connection is due (SIM_NEVER: none). */
 uint64_t fpx_next(const struct fpx *x, int slot, uint64_t now);
+/* Until when a SYN sent at now towards the gateway would be lost: the end
+ * of the partition or blackhole on the way to the gateway that holds then
+ * (SIM_NEVER for one without end), or 0 when none does. The simulated
+ * network loses a SYN sent into a partition (simnet_connect); a real
+ * client's kernel retransmits it, so the connection forms once the
+ * partition heals, if the client still waits. */
+uint64_t fpx_syn_blocked_until(const struct fpx *x, int slot, uint64_t now);
 
 const char *fpx_dir_name(enum fpx_dir d);
 /* An opcode's name in the spec language ("data_out", "r2t"; "unknown"). */

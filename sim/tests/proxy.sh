@@ -14,7 +14,9 @@
 #      rate= -> the measured rate is within 25 % of it; limit_data -> the
 #      client gets exactly that many bytes, then EOF; hold_r2t -> the
 #      probe takes at least 350 ms longer per R2T held (hold=400ms); iscsi-inq
-#      (libiscsi) through a slicer of 1..3 bytes works;
+#      (libiscsi) through a slicer of 1..3 bytes works; a connect during a
+#      partition reaches the peer only when it heals, and not at all when
+#      the client closed first;
 #   3. a non-loopback --listen or --to is refused (exit 2).
 # Ends with a summary line; results under BUILD/proxy-test/.
 set -uo pipefail
@@ -85,8 +87,9 @@ fi
 
 # 2. each fault does what it says, against a python peer
 python3 - "$EPORT" >"$out/peer.log" 2>&1 <<'EOF' &
-import socket, sys, threading
-# echo, except that a client sending "SEND n\n" gets n bytes
+import socket, sys, threading, time
+# echo, except that a client sending "SEND n\n" gets n bytes; each accept
+# is logged with its CLOCK_MONOTONIC time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
 def serve(c):
@@ -101,7 +104,8 @@ def serve(c):
         pass
     c.close()
 while True:
-    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+    c, _ = s.accept(); print("accept %.3f" % time.monotonic(), flush=True)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
 EOF
 pids+=($!)
 wait_port $EPORT || { echo "peer did not start"; exit 1; }
@@ -143,6 +147,46 @@ EOF
 )
 unproxy
 [ "$r" = timeout ] && ok "blackhole: the client's read times out, the connection stays open" || bad "blackhole: client saw '$r'"
+
+# A connect during a partition: the target hears of it when the partition
+# heals (a real SYN is retransmitted), and never if the client gave up.
+# The client's own start-up eats into the partition on a loaded machine:
+# the log must show the SYN held, and the target accept it >= 0.3 s after
+# the client's connect (at once, without the hold).
+accepts() { grep -c '^accept' "$out/peer.log"; }
+n0=$(accepts)
+proxy syn $EPORT "partition at=0s for=4s"
+r=$(client <<'EOF'
+import socket, sys, time
+t0 = time.monotonic()
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); c.settimeout(10)
+c.sendall(b"ping")
+try:
+    b = c.recv(100); print("%.3f %s" % (t0, "echo" if b == b"ping" else "other"))
+except OSError: print("%.3f error" % t0)
+EOF
+)
+unproxy
+t_acc=$(grep '^accept' "$out/peer.log" | sed -n "$((n0 + 1))p" | cut -d' ' -f2)
+if [ "${r#* }" = echo ] && [ -n "$t_acc" ] && awk -v a="$t_acc" -v c="${r% *}" 'BEGIN { exit !(a - c >= 0.3) }' &&
+	grep -q 'event=syn_held' "$out/syn.log" && grep -q 'event=syn_released' "$out/syn.log"; then
+	ok "a connect during a partition reaches the target when it heals ($(awk -v a="$t_acc" -v c="${r% *}" 'BEGIN { printf "%.2f", a - c }') s later), then the echo"
+else
+	bad "connect during a partition: client '$r', target accepted at '$t_acc'"; cat "$out/syn.log"
+fi
+n0=$(accepts)
+proxy synq $EPORT "partition at=0s for=3s"
+client <<'EOF'
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); c.sendall(b"ping"); time.sleep(0.3); c.close()
+EOF
+sleep 3.2 # past the partition's end, whenever the client started
+unproxy
+if [ "$(accepts)" = "$n0" ] && grep -q 'event=syn_abandoned' "$out/synq.log"; then
+	ok "a client that gave up during the partition: the target never saw its connection"
+else
+	bad "a client that gave up during the partition: $(($(accepts) - n0)) connection(s) reached the target"; cat "$out/synq.log"
+fi
 
 proxy bw $EPORT "bandwidth rate=500000 dir=to_ini"
 r=$(client <<'EOF'
