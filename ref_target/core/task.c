@@ -24,6 +24,7 @@
 #include "dataout.h"
 #include "engine_int.h"
 #include "pdu.h"
+#include "recovery.h"
 #include "session.h"
 #include "task_buf.h"
 #include "tmf.h"
@@ -92,6 +93,8 @@ void task_free(struct task *t)
 	if (t->immediate)
 		s->imm_used--;
 	task_buf_free(t);
+	if (t->conn != NULL)
+		rcv_task_gone(t->conn, t->itt); /* what it kept without status (recovery.h) */
 	for (struct conn *c = s->conns; c; c = c->sess_next)
 		conn_rx_task_gone(c, t);
 	/* What it held back (SAM-5 §8.6) starts at the end of the event:
