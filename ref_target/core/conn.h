@@ -3,7 +3,8 @@
  * login phase glue, NOP-Out/NOP-In (§11.18, §11.19) with the target's own
  * pings and their timeout, Text, Logout (§11.14, §11.15), Async logout
  * requests on shutdown (§11.9), Reject (§11.17), StatSN
- * (§4.2.2.2) and the per-connection timers.
+ * (§4.2.2.2) and the per-connection timers; at ERL >= 1 a header digest
+ * error discards one PDU instead of the connection (§7.8, conn.c).
  *
  * The engine owns connections. A connection owns its receive staging
  * buffer, the buffer for non-task data segments, its login state during

@@ -174,6 +174,23 @@ void rcv_task_gone(struct conn *c, uint32_t itt)
 	rcv_release(c, rcv_of_ended_task, &itt);
 }
 
+static bool rcv_of_older_task(const struct rcv_pdu *p, const void *arg)
+{
+	return p->itt == *(const uint32_t *)arg && p->rel_known && !(p->kind & RCV_STATUS);
+}
+
+void rcv_itt_reused(struct conn *c, uint32_t itt)
+{
+	if (c->rcv.head == NULL)
+		return;
+	/* A Data-In that carried the old task's status stays a status (a
+	 * Status SNACK names it by StatSN), no longer the task's data. */
+	for (struct rcv_pdu *p = c->rcv.head; p != NULL; p = p->next)
+		if (p->itt == itt && p->rel_known && (p->kind & RCV_STATUS))
+			p->kind &= (uint8_t)~RCV_DATA;
+	rcv_release(c, rcv_of_older_task, &itt);
+}
+
 uint32_t rcv_ack_tag(struct conn *c)
 {
 	if (rcv_level(c) < 1)

@@ -44,6 +44,12 @@ void rcv_sent(struct conn *c, const uint8_t *bhs, const void *data, uint32_t len
  * ExpStatSN, §4.2.2.2): what only that status kept is released. */
 void rcv_ack(struct conn *c, uint32_t exp_stat_sn);
 
+/* A new command reuses this ITT: the initiator has the status of the
+ * task that had it (an ITT names one outstanding task, §11.2.1.8), and a
+ * Data/R2T SNACK can no longer name that task's Data-In and R2Ts; they
+ * are released (its status stays kept, by StatSN). */
+void rcv_itt_reused(struct conn *c, uint32_t itt);
+
 /* The task with this ITT ended without status (aborted): what it kept is
  * released. */
 void rcv_task_gone(struct conn *c, uint32_t itt);

@@ -320,6 +320,7 @@ enum rx_verdict task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs
 		return RX_GO;
 	}
 	t->conn = c;
+	rcv_itt_reused(c, pdu_itt(hdr));
 	task_set_state(t, TASK_RECEIVING);
 	t->itt = pdu_itt(hdr);
 	t->cmd_sn = cmd_sn;

@@ -50,7 +50,8 @@ static void send_bad_header(uint8_t *bhs, const void *data, uint32_t len)
 	pdu_set_dsl(bhs, len);
 	memcpy(buf, bhs, ISCSI_BHS_LEN);
 	crc32c_put(buf + ISCSI_BHS_LEN, crc32c(bhs, ISCSI_BHS_LEN) ^ 1);
-	memcpy(buf + ISCSI_BHS_LEN + 4, data, len);
+	if (len > 0)
+		memcpy(buf + ISCSI_BHS_LEN + 4, data, len);
 	memset(buf + ISCSI_BHS_LEN + 4 + len, 0, pdu_pad(len));
 	rt_on_bytes(E, 1, buf, ISCSI_BHS_LEN + 4 + len + pdu_pad(len));
 }
@@ -102,9 +103,7 @@ END_TEST
 
 START_TEST(erl_snack_is_rejected_when_the_target_is_configured_for_level_0)
 {
-	cfg.params.error_recovery_level = 0;
-	rt_engine_destroy(E);
-	make_engine();
+	cfg.params.error_recovery_level = 0; /* read at each login */
 	login_ok(erl1, sizeof(erl1));
 	clear_ua();
 	snack(ISCSI_SNACK_STATUS, ISCSI_TAG_RESERVED, ISCSI_TAG_RESERVED, I.exp_stat_sn - 1, 1);
