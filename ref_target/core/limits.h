@@ -48,7 +48,8 @@
  * retries the command (§7.2.1). 4 MiB: sixteen 256 KiB reads in flight
  * (MaxBurstLength's default), what a loopback socket buffers anyway
  * (RT_CONN_UNSENT_MAX_DEFAULT); the bytes also count against the memory
- * budget (mem.h). 1024 PDUs: a walk of the store per acknowledged
+ * budget (mem.h), and nothing new is kept once it is tight
+ * (RT_MEM_TIGHT_PCT), so copies never take what tasks need. 1024 PDUs: a walk of the store per acknowledged
  * status stays cheap. */
 #define RT_RCV_BYTES_MAX (4ull << 20)
 #define RT_RCV_PDUS_MAX 1024u

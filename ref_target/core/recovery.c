@@ -8,6 +8,7 @@
 
 #include "conn.h"
 #include "engine_int.h"
+#include "mem.h"
 #include "pdu.h"
 #include "session.h"
 #include "../scsi/sense.h"
@@ -115,7 +116,10 @@ void rcv_sent(struct conn *c, const uint8_t *bhs, const void *data, uint32_t len
 		}
 	}
 	struct rcv_pdu *p = NULL;
-	if (st->count < RT_RCV_PDUS_MAX && st->bytes + ISCSI_BHS_LEN + len <= RT_RCV_BYTES_MAX)
+	/* Copies are the first thing to give up when memory is short
+	 * (mem.h): past RT_MEM_TIGHT_PCT of the budget nothing new is kept. */
+	if (st->count < RT_RCV_PDUS_MAX && st->bytes + ISCSI_BHS_LEN + len <= RT_RCV_BYTES_MAX &&
+	    !mem_tight(c->eng))
 		p = eng_alloc(c->eng, rcv_size(len));
 	if (p == NULL) {
 		/* Full: sent, not kept. A SNACK for it is rejected (§11.16:

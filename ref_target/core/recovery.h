@@ -8,7 +8,8 @@
  * advanced StatSN) it sent, each kept until the initiator acknowledges it
  * (ExpStatSN past the task's status, §4.2.2.2; a DataACK for Data-In,
  * §11.16.2) or the task ends without status. Bounded by RT_RCV_PDUS_MAX
- * and RT_RCV_BYTES_MAX (limits.h): past them a PDU is sent but not kept,
+ * and RT_RCV_BYTES_MAX (limits.h), and by the memory budget (nothing new
+ * is kept once it is tight, mem.h): past them a PDU is sent but not kept,
  * and a SNACK for it is rejected (§11.16).
  *
  * The recovery R2T for lost Data-Out (§7.8, §7.9) is dataout.c's; the
