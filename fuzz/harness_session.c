@@ -14,7 +14,8 @@
  *     ExpStatSN, ITT and LUN are the right ones or raw, whether bytes 20..47
  *     are raw, an AHS) and a 16-bit data length with the data; a SNACK
  *     not raw is one of the four types about our tasks and the numbers
- *     in use (the keys byte's bit 7 asks for ErrorRecoveryLevel 1);
+ *     in use, its ExpStatSN 0..7 behind (a byte), as after a loss (the
+ *     keys byte's bit 7 asks for ErrorRecoveryLevel 1);
  *   1 the right next Data-Out for one of our writes;
  *   2 complete one disk I/O (OK or an error);   3 complete all;
  *   4 time passes;   5 a new split plan;   6 raw bytes;
@@ -224,6 +225,8 @@ static void sess_record_pdu(struct sess *s, struct fz_in *in)
 		pdu_set_w(bhs, PDU_INI_CMDSN, s->cmd_sn);
 	if (fix & FIX_RAW_EXPSTATSN)
 		fz_copy(in, bhs + PDU_INI_EXPSTATSN, 4);
+	else if (op == ISCSI_OP_SNACK) /* what was lost is not acknowledged (a byte: 0..7 back) */
+		pdu_set_w(bhs, PDU_INI_EXPSTATSN, c->wire.stat_sn - (fz_u8(in) & 7u));
 	else
 		pdu_set_w(bhs, PDU_INI_EXPSTATSN, c->wire.stat_sn);
 	uint8_t ahs[ISCSI_AHS_MAX_LEN];

@@ -250,8 +250,8 @@ static void rcv_resend(struct conn *c, const struct rcv_pdu *p)
 	c->rcv.resending = false;
 }
 
-/* Does the kept PDU p answer a run of a SNACK? kind: RCV_DATA, RCV_R2T or
- * RCV_STATUS; itt: ITT of the task (Data/R2T) or ISCSI_TAG_RESERVED. */
+/* A run a SNACK asks for: kind RCV_DATA, RCV_R2T or RCV_STATUS; itt: the
+ * task's (Data/R2T) or ISCSI_TAG_RESERVED (status, by StatSN). */
 struct rcv_run {
 	uint8_t kind;
 	uint32_t itt;
@@ -263,6 +263,7 @@ static uint32_t rcv_sn_of(const struct rcv_pdu *p, uint8_t kind)
 	return kind == RCV_STATUS ? p->stat_sn : p->sn;
 }
 
+/* Does the kept PDU p answer run r? */
 static bool rcv_in_run(const struct rcv_pdu *p, const struct rcv_run *r)
 {
 	if (!(p->kind & r->kind))
