@@ -80,6 +80,8 @@ void fz_cfg_init(struct fz_cfg *c, struct fz_in *in)
 	 * few the engine behaves the same, and the task pool (window +
 	 * RT_IMMEDIATE_MAX tasks) is allocated per login. */
 	p->cmd_window = (b & 0x0fu) == 0 ? 32u : (b & 0x0fu) * 2u - 1u;
+	if (b & 0x20) /* the target offers ErrorRecoveryLevel 0 only (§13.20) */
+		p->error_recovery_level = 0;
 	if (b & 0x10) { /* timers within reach of the harness's clock */
 		p->nop_in_interval_ms = 1000;
 		p->nop_in_timeout_ms = 2000;

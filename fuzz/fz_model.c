@@ -150,6 +150,15 @@ static void model_data_in(struct fz_model *m, const uint8_t *bhs, uint32_t len)
 		return;
 	uint32_t sn = pdu_w(bhs, PDU_DATA_IN_DATASN), off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET);
 	FZ_CHECK(t->read, "Data-In for ITT 0x%08x, not a read", t->itt);
+	if (m->params.error_recovery_level >= 1 && sn_lt(sn, t->data_in_sn)) {
+		/* §11.16: sent again (Data SNACK, R-Data): within the
+		 * command's data, without status (a status copy keeps its
+		 * StatSN and fz_wire keeps it from here) */
+		FZ_CHECK((uint64_t)off + len <= t->edtl, "Data-In sent again to %u beyond EDTL %u", off + len,
+			 t->edtl);
+		FZ_CHECK(!(pdu_flags(bhs) & ISCSI_DATAIN_STATUS), "Data-In sent again with a new status");
+		return;
+	}
 	FZ_CHECK(sn == t->data_in_sn, "Data-In DataSN %u, expected %u", sn, t->data_in_sn);
 	FZ_CHECK(off == t->data_in_off, "Data-In offset %u, expected %u", off, t->data_in_off);
 	FZ_CHECK((uint64_t)off + len <= t->edtl, "Data-In to %u beyond EDTL %u", off + len, t->edtl);
@@ -167,11 +176,25 @@ static void model_r2t(struct fz_model *m, const uint8_t *bhs)
 	uint32_t sn = pdu_w(bhs, PDU_R2T_R2TSN), off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET);
 	uint32_t len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
 	FZ_CHECK(t->write, "R2T for ITT 0x%08x, not a write", t->itt);
-	FZ_CHECK(sn == t->r2t_sn, "R2TSN %u, expected %u", sn, t->r2t_sn);
+	bool erl1 = m->params.error_recovery_level >= 1;
+	FZ_CHECK(sn == t->r2t_sn || (erl1 && sn_lt(sn, t->r2t_sn)), "R2TSN %u, expected %u", sn, t->r2t_sn);
 	FZ_CHECK((uint64_t)off + len <= t->edtl, "R2T %u+%u beyond EDTL %u", off, len, t->edtl);
 	FZ_CHECK(len <= m->params.max_burst_length, "R2T for %u bytes, MaxBurstLength %u", len,
 		 m->params.max_burst_length);
+	if (sn != t->r2t_sn)
+		return; /* §11.16: an R2T sent again at an R2T SNACK */
 	t->r2t_sn++;
+	if (erl1) {
+		/* §7.8: a recovery R2T asks again for the rest of a burst
+		 * whose data was lost: it replaces that R2T. */
+		for (unsigned k = 0; k < t->nr2t; k++) {
+			struct fz_r2t *r = &t->r2t[k];
+			if (off >= r->offset && off < r->offset + r->len) {
+				*r = (struct fz_r2t){pdu_w(bhs, PDU_R2T_TTT), off, len, 0, 0};
+				return;
+			}
+		}
+	}
 	FZ_CHECK(t->nr2t < FZ_MODEL_R2TS, "more than %u R2Ts outstanding", FZ_MODEL_R2TS);
 	t->r2t[t->nr2t++] = (struct fz_r2t){pdu_w(bhs, PDU_R2T_TTT), off, len, 0, 0};
 }

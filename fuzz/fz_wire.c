@@ -214,6 +214,15 @@ static void wire_opcode(struct fz_wire *w, const uint8_t *bhs, const uint8_t *da
 		if (flags & ISCSI_DATAIN_STATUS)
 			FZ_CHECK(flags & ISCSI_FLAG_FINAL, "Data-In with S and not F");
 		FZ_CHECK(len > 0, "Data-In without data");
+		if (flags & ISCSI_DATAIN_ACK) {
+			/* §11.7.2: only at ERL >= 1, at the end of a burst, with a
+			 * TTT the DataACK will carry */
+			FZ_CHECK(w->erl >= 1, "Data-In with the A bit at ErrorRecoveryLevel 0");
+			FZ_CHECK(flags & ISCSI_FLAG_FINAL, "Data-In with A and not F");
+			FZ_CHECK(pdu_w(bhs, PDU_DATA_IN_TTT) != ISCSI_TAG_RESERVED, "Data-In with A and the reserved TTT");
+			w->ack_ttt = pdu_w(bhs, PDU_DATA_IN_TTT);
+			w->ack_sn = pdu_w(bhs, PDU_DATA_IN_DATASN) + 1;
+		}
 		break;
 	case ISCSI_OP_R2T:
 		FZ_CHECK(pdu_w(bhs, PDU_R2T_DESIRED_LENGTH) > 0, "R2T for 0 bytes (§11.8.5)");
@@ -251,11 +260,13 @@ static void wire_opcode(struct fz_wire *w, const uint8_t *bhs, const uint8_t *da
 static void wire_numbers(struct fz_wire *w, const uint8_t *bhs)
 {
 	uint32_t stat_sn = pdu_w(bhs, PDU_TGT_STATSN);
-	if (w->have_stat_sn)
+	w->resent = w->have_stat_sn && w->erl >= 1 && w->ffp && sn_lt(stat_sn, w->stat_sn);
+	if (w->have_stat_sn && !w->resent)
 		FZ_CHECK(stat_sn == w->stat_sn, "%s StatSN %u, expected %u", pdu_opcode_name(pdu_opcode(bhs)),
 			 stat_sn, w->stat_sn);
 	w->have_stat_sn = true;
-	w->stat_sn = stat_sn + (is_status_pdu(bhs) ? 1 : 0);
+	if (!w->resent)
+		w->stat_sn = stat_sn + (is_status_pdu(bhs) ? 1 : 0);
 	if (!w->ffp || pdu_opcode(bhs) == ISCSI_OP_LOGIN_RSP || pdu_opcode(bhs) == ISCSI_OP_REJECT)
 		return;
 	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
@@ -330,6 +341,11 @@ void fz_wire_fini(struct fz_wire *w)
 {
 	free(w->data);
 	free(w->text);
+}
+
+void fz_wire_erl(struct fz_wire *w, uint32_t erl)
+{
+	w->erl = erl;
 }
 
 void fz_wire_digests(struct fz_wire *w, bool hd, bool dd)

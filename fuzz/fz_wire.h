@@ -9,7 +9,8 @@
  * receiver (core/rx) and checks every PDU against what RFC 7143 promises
  * an initiator, whatever the initiator sent: a target opcode, correct
  * digests, no more data than the initiator's MaxRecvDataSegmentLength,
- * StatSN in sequence (§4.2.2.2), a sane CmdSN window that never moves
+ * StatSN in sequence (§4.2.2.2; at ERL 1 but for copies a SNACK asked
+ * for, fz_wire_erl), a sane CmdSN window that never moves
  * backwards (§4.2.2.1), Login/Text answers that are well-formed key=value
  * text (§6.1), and per-opcode field rules (§11). Owns its buffers (malloc:
  * harness memory, not the engine's).
@@ -64,6 +65,10 @@ struct fz_wire {
 	bool have_window;
 	uint32_t exp_cmd_sn, max_cmd_sn;
 	uint64_t pdus;
+	uint32_t erl;        /* ErrorRecoveryLevel in force (fz_wire_erl) */
+	bool resent;         /* the PDU being checked was sent again (SNACK, §11.16) */
+	uint32_t ack_ttt;    /* the last Data-In with the A bit: its TTT ... */
+	uint32_t ack_sn;     /* ... and the DataSN after it (a DataACK's BegRun) */
 	/* the harness's own checks of each whole PDU */
 	void (*on_pdu)(void *ctx, const uint8_t *bhs, const uint8_t *data, uint32_t len);
 	void *ctx;
@@ -79,6 +84,12 @@ void fz_wire_reset(struct fz_wire *w, uint32_t mrdsl);
 void fz_wire_fini(struct fz_wire *w);
 /* Digests in force from the next PDU on (after the last Login Response). */
 void fz_wire_digests(struct fz_wire *w, bool hd, bool dd);
+/* ErrorRecoveryLevel in force from now on: at 1, a PDU with a StatSN
+ * before the next one is a copy sent at a SNACK's request (§11.16: exact
+ * replicas keep their StatSN; §11.16.3: an R-Data's SCSI Response keeps
+ * the task's). It is checked for form and window, flagged w->resent, and
+ * does not move StatSN on. */
+void fz_wire_erl(struct fz_wire *w, uint32_t erl);
 /* Check bytes the target sent. */
 void fz_wire_bytes(struct fz_wire *w, const uint8_t *p, size_t n);
 /* Take every byte fake_env captured for connection c and check it. */

@@ -87,7 +87,8 @@ uint16_t fz_world_login(struct fz_world *w, struct fz_conn *c, unsigned t, const
 			uint32_t keys_len, uint32_t cmd_sn, bool join);
 /* Login keys from one input byte: the session parameters data transfer
  * depends on (ImmediateData, InitialR2T, burst lengths, MaxOutstandingR2T,
- * digests), and our MaxRecvDataSegmentLength. Returns the length. */
+ * digests, bit 7: ErrorRecoveryLevel 1, else 0), and our
+ * MaxRecvDataSegmentLength. Returns the length. */
 uint32_t fz_world_keys(char *out, size_t cap, uint8_t k);
 /* A BHS for c: opcode, flags, LUN, ExpStatSN as the checker last saw. */
 void fz_world_bhs(const struct fz_conn *c, uint8_t *bhs, uint8_t op, uint8_t flags, uint64_t lun);

@@ -16,6 +16,9 @@
  *   2 a Data-Out with raw TTT choice, DataSN, offset, length and F;
  *   3 complete one disk I/O, OK or with an error;   4 complete all;
  *   5 ABORT TASK for a task;   6 time passes;   7 NOP-Out ping.
+ * With ErrorRecoveryLevel 1 (keys byte bit 7, fz_world_keys) a raw
+ * Data-Out whose DataSN skips ahead gets a recovery R2T (§7.9), which the
+ * model answers in place of the broken one.
  * Data bytes are always fz_model_byte(seed, offset) for the offset the
  * PDU claims, so wherever the target puts them the model knows what the
  * disk must hold.

@@ -170,8 +170,9 @@ static uint16_t lg_bind(void *ctx, struct login_result *res)
 		 "MaxBurstLength %u", p->max_burst_length);
 	FZ_CHECK(p->max_xmit_dsl >= ISCSI_MRDSL_MIN && p->max_xmit_dsl <= ISCSI_MRDSL_MAX, "MRDSL %u",
 		 p->max_xmit_dsl);
-	FZ_CHECK(p->max_outstanding_r2t >= 1 && p->error_recovery_level == 0, "MaxOutstandingR2T %u ERL %u",
-		 p->max_outstanding_r2t, p->error_recovery_level);
+	FZ_CHECK(p->max_outstanding_r2t >= 1 && p->error_recovery_level <= cfg->params.error_recovery_level,
+		 "MaxOutstandingR2T %u ERL %u (offered %u)", p->max_outstanding_r2t, p->error_recovery_level,
+		 cfg->params.error_recovery_level);
 	FZ_CHECK(!p->header_digest || cfg->params.header_digest, "header digest not configured");
 	FZ_CHECK(!p->data_digest || cfg->params.data_digest, "data digest not configured");
 	if (g->opt & OPT_BIND_FAILS)

@@ -12,7 +12,10 @@
  * picks a kind through rec_kind[], PDUs the most often):
  *   0 a PDU: an opcode choice, a fix byte (immediate, F, whether CmdSN,
  *     ExpStatSN, ITT and LUN are the right ones or raw, whether bytes 20..47
- *     are raw, an AHS) and a 16-bit data length with the data;
+ *     are raw, an AHS) and a 16-bit data length with the data; a SNACK
+ *     not raw is one of the four types about our tasks and the numbers
+ *     in use, its ExpStatSN 0..7 behind (a byte), as after a loss (the
+ *     keys byte's bit 7 asks for ErrorRecoveryLevel 1);
  *   1 the right next Data-Out for one of our writes;
  *   2 complete one disk I/O (OK or an error);   3 complete all;
  *   4 time passes;   5 a new split plan;   6 raw bytes;
@@ -21,7 +24,8 @@
  *   9 the target shuts down gracefully.
  *
  * Oracles: fz_wire on every PDU of every connection (well-formed answers
- * our decoder accepts, StatSN and the CmdSN window), fz_model per
+ * our decoder accepts, StatSN and the CmdSN window; at ERL 1 copies sent
+ * at a SNACK keep their StatSN and skip the model), fz_model per
  * connection for every SCSI command the tap saw us send (status once,
  * Data-In and R2T order and bounds, nothing after ABORT TASK), fz_env
  * (bounded memory, disk I/O inside the LU and only for LUs of the
@@ -170,6 +174,24 @@ static void sess_fields(struct fz_conn *c, uint8_t *bhs, struct fz_in *in)
 	case ISCSI_OP_LOGOUT_REQ:
 		put_be16(bhs + PDU_LOGOUT_CID, (uint16_t)(fz_u8(in) % FZ_WORLD_CONNS));
 		break;
+	case ISCSI_OP_SNACK: { /* §11.16: one of the four types, about what was sent */
+		const struct fz_task *t = &m->task[fz_u8(in) % FZ_MODEL_TASKS];
+		uint8_t type = bhs[PDU_FLAGS] & 3u, how = fz_u8(in);
+		bhs[PDU_FLAGS] = ISCSI_FLAG_FINAL | type;
+		bool task = type == ISCSI_SNACK_DATA_R2T || type == ISCSI_SNACK_RDATA;
+		pdu_set_w(bhs, PDU_ITT, task && t->used ? t->itt : ISCSI_TAG_RESERVED);
+		uint32_t tag = type == ISCSI_SNACK_DATA_ACK ? c->wire.ack_ttt :
+			       type == ISCSI_SNACK_RDATA ? 1u + how : ISCSI_TAG_RESERVED;
+		pdu_set_w(bhs, PDU_SNACK_TTT, tag);
+		uint32_t beg = type == ISCSI_SNACK_STATUS ? c->wire.stat_sn - 1u - (how & 7u) :
+			       type == ISCSI_SNACK_DATA_ACK ? c->wire.ack_sn : how & 7u;
+		if (type == ISCSI_SNACK_RDATA || (how & 0x80u))
+			beg = 0; /* R-Data: BegRun 0; else sometimes "all unacknowledged" */
+		pdu_set_w(bhs, PDU_SNACK_BEGRUN, beg);
+		uint32_t run = (how >> 3) & 3u;
+		pdu_set_w(bhs, PDU_SNACK_RUNLENGTH, type == ISCSI_SNACK_DATA_ACK || type == ISCSI_SNACK_RDATA ? 0 : run);
+		break;
+	}
 	default:
 		break;
 	}
@@ -203,6 +225,8 @@ static void sess_record_pdu(struct sess *s, struct fz_in *in)
 		pdu_set_w(bhs, PDU_INI_CMDSN, s->cmd_sn);
 	if (fix & FIX_RAW_EXPSTATSN)
 		fz_copy(in, bhs + PDU_INI_EXPSTATSN, 4);
+	else if (op == ISCSI_OP_SNACK) /* what was lost is not acknowledged (a byte: 0..7 back) */
+		pdu_set_w(bhs, PDU_INI_EXPSTATSN, c->wire.stat_sn - (fz_u8(in) & 7u));
 	else
 		pdu_set_w(bhs, PDU_INI_EXPSTATSN, c->wire.stat_sn);
 	uint8_t ahs[ISCSI_AHS_MAX_LEN];

@@ -62,7 +62,7 @@ struct rt_params_cfg {
 	uint32_t max_connections;
 	uint32_t default_time2wait;   /* seconds */
 	uint32_t default_time2retain; /* seconds */
-	uint32_t error_recovery_level; /* only 0 is implemented (README) */
+	uint32_t error_recovery_level; /* the most offered (§13.20), <= RT_ERL_IMPLEMENTED */
 	bool initial_r2t;
 	bool immediate_data;
 	bool data_pdu_in_order;

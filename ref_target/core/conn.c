@@ -56,6 +56,7 @@ void conn_free(struct conn *c)
 	struct rt_engine *eng = c->eng;
 	assert(c->sess == NULL);
 	mem_conn_freed(c);
+	rcv_fini(c);
 	if (c->login) {
 		login_fini(c->login);
 		eng_free(eng, c->login, sizeof(*c->login));
@@ -116,6 +117,7 @@ void conn_send(struct conn *c, const uint8_t *bhs, const void *data, uint32_t le
 	c->eng->stats.pdus_out++;
 	c->eng->stats.bytes_out += ISCSI_BHS_LEN + len;
 	tx_add(&c->tx, bhs, data, len);
+	rcv_sent(c, bhs, data, len);
 }
 
 void conn_flush(struct conn *c)
@@ -208,6 +210,35 @@ void conn_rx_task_gone(struct conn *c, const struct task *t)
 		c->rx_op->task_gone(c, t);
 }
 
+/* A header whose digest failed. RFC 7143 §7.8: the receiver "MUST either
+ * discard the header and all data up to the beginning of a later PDU or
+ * close the connection"; the length may be the damaged field, so the
+ * beginning of a later PDU must be "reliably ascertained by other means".
+ * At ERL 0 the connection goes (recovery is the session's, §7.1.5). At
+ * ERL >= 1 (recovery within the connection, §7.1.4.2) we skip the data
+ * segment the damaged header announces and take the digest of the next
+ * header as that other means: if it passes (a 2^-32 chance by accident),
+ * the boundary was right and the lost PDU is recovered as §7.8/§7.9 say
+ * (the initiator retries a command, §7.2.1; a lost Data-Out shows as a
+ * DataSN gap and gets a recovery R2T, dataout.c); if it fails too, or
+ * the length is beyond what we accept, the framing is lost and the
+ * connection goes. */
+static enum rx_verdict conn_rx_bad_header(struct conn *c, const struct rx *rx)
+{
+	c->eng->stats.digest_errors++;
+	if (rcv_level(c) < 1) {
+		conn_drop(c, "header digest error");
+		return RX_STOP;
+	}
+	if (c->hdr_resync || rx->dsl > conn_max_recv(c)) {
+		conn_drop(c, "header digest error: the PDU boundary is lost");
+		return RX_STOP;
+	}
+	c->hdr_resync = true;
+	eng_log(c->eng, RT_LOG_INFO, "conn %u: header digest error: PDU discarded", c->id);
+	return RX_GO; /* rx_op NULL, *dst NULL: its data segment is skipped */
+}
+
 static enum rx_verdict conn_rx_header(void *owner, struct rx *rx, bool hdr_ok, uint8_t **dst)
 {
 	struct conn *c = owner;
@@ -218,13 +249,16 @@ static enum rx_verdict conn_rx_header(void *owner, struct rx *rx, bool hdr_ok, u
 	c->last_rx_ns = eng_now(eng);
 	c->rx_op = NULL;
 	*dst = NULL;
-	if (!hdr_ok) {
-		/* §7.8: the length cannot be trusted; with no sync layer the only
-		 * way back to a PDU boundary is a new connection. */
-		eng->stats.digest_errors++;
-		conn_drop(c, "header digest error");
-		return RX_STOP;
+	if (!hdr_ok)
+		return conn_rx_bad_header(c, rx);
+	if (c->hdr_resync) {
+		/* This header's digest passed where the skipped length put it:
+		 * the PDU boundary is found again. */
+		c->hdr_resync = false;
+		eng_log(eng, RT_LOG_INFO, "conn %u: PDU boundary found again after a header digest error", c->id);
 	}
+	if (c->state == CONN_FFP)
+		rcv_ack(c, pdu_w(hdr, PDU_INI_EXPSTATSN)); /* §4.2.2.2: every PDU acknowledges status */
 	if (c->state == CONN_LOGIN && conn_login_phase_header(c, hdr, rx->dsl) != RX_GO)
 		return RX_STOP;
 	if (rx->dsl > conn_max_recv(c)) {
@@ -508,9 +542,8 @@ void conn_command_pdu(struct conn *c, const struct rx *rx, bool data_ok)
 
 void conn_snack_pdu(struct conn *c, const struct rx *rx, bool data_ok)
 {
-	(void)data_ok;
-	/* §7.1.4: SNACK needs ErrorRecoveryLevel > 0; we run at 0. */
-	conn_reject(c, rx->hdr, ISCSI_REJECT_PROTOCOL_ERROR);
+	(void)data_ok; /* §11.16: a SNACK has no data segment we use */
+	rcv_snack(c, rx->hdr);
 }
 
 static enum rx_verdict conn_rx_pdu(void *owner, struct rx *rx, bool data_ok)

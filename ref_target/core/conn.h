@@ -2,8 +2,9 @@
  * handing each to its opcode's row in the PDU table (pdu_ops.h), the
  * login phase glue, NOP-Out/NOP-In (§11.18, §11.19) with the target's own
  * pings and their timeout, Text, Logout (§11.14, §11.15), Async logout
- * requests on shutdown (§11.9), Reject (§11.17), SNACK at ERL 0, StatSN
- * (§4.2.2.2) and the per-connection timers.
+ * requests on shutdown (§11.9), Reject (§11.17), StatSN
+ * (§4.2.2.2) and the per-connection timers; at ERL >= 1 a header digest
+ * error discards one PDU instead of the connection (§7.8, conn.c).
  *
  * The engine owns connections. A connection owns its receive staging
  * buffer, the buffer for non-task data segments, its login state during
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "iscsi_params.h"
+#include "recovery.h"
 #include "rt_env.h"
 #include "rx.h"
 #include "tx.h"
@@ -85,6 +87,9 @@ struct conn {
 	/* memory (mem.h) */
 	uint64_t unsent;         /* bytes the environment holds unsent for us */
 	bool rx_held;            /* not read: too many of them (backpressure) */
+	/* ERL >= 1 (recovery.h) */
+	bool hdr_resync;         /* a header digest failed: the next one must pass (§7.8) */
+	struct rcv_store rcv;    /* what a SNACK may ask for again */
 	struct tx tx;            /* last: large */
 };
 
@@ -139,7 +144,8 @@ void conn_command_pdu(struct conn *c, const struct rx *rx, bool data_ok);
 void conn_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);  /* §11.18 */
 void conn_text(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);     /* §11.10 */
 void conn_logout(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len);   /* §11.14 */
-/* SNACK (§11.16): its data is discarded and the PDU rejected at ERL 0. */
+/* SNACK (§11.16): its data is discarded; answered by recovery.c (a
+ * Reject at ERL 0). */
 void conn_snack_pdu(struct conn *c, const struct rx *rx, bool data_ok);
 
 /* Tell the initiator a changed MaxCmdSN (NOP-In, §11.19). */

@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "engine_int.h"
 #include "pdu.h"
+#include "recovery.h"
 #include "session.h"
 #include "task.h"
 
@@ -76,6 +77,16 @@ static bool datain_send_data(struct task *t, struct conn *c, uint32_t len, bool 
 		pdu_set_w(bhs, PDU_ITT, t->itt);
 		pdu_set_w(bhs, PDU_DATA_IN_TTT, ISCSI_TAG_RESERVED);
 		bool status = last && collapse;
+		uint32_t ack_ttt = (flags & ISCSI_FLAG_FINAL) && !last ? rcv_ack_tag(c) : ISCSI_TAG_RESERVED;
+		if (ack_ttt != ISCSI_TAG_RESERVED) {
+			/* §11.7.2: at ERL >= 1, a burst that ends with more to come
+			 * asks for a DataACK, so that what was sent can be let go
+			 * before the status (recovery.h); §11.7.4: with a TTT the
+			 * LUN is the command's. */
+			flags |= ISCSI_DATAIN_ACK;
+			pdu_set_w(bhs, PDU_DATA_IN_TTT, ack_ttt);
+			put_be64(bhs + PDU_LUN, scsi_lun_to_wire(t->lun));
+		}
 		if (status) {
 			flags |= ISCSI_DATAIN_STATUS | res_flags;
 			bhs[PDU_DATA_IN_STATUS] = t->cmd.status;

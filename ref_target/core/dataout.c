@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "engine_int.h"
 #include "pdu.h"
+#include "recovery.h"
 #include "session.h"
 #include "task.h"
 #include "../scsi/sense.h"
@@ -40,6 +41,20 @@ static struct task *dataout_task_of_ttt(struct session *s, uint32_t ttt, struct 
 
 /* ---- R2T (§11.8) ---- */
 
+static void dataout_emit_r2t(struct task *t, struct conn *c, const struct r2t *r)
+{
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL);
+	put_be64(bhs + PDU_LUN, scsi_lun_to_wire(t->lun));
+	pdu_set_w(bhs, PDU_ITT, t->itt);
+	pdu_set_w(bhs, PDU_R2T_TTT, r->ttt);
+	conn_stamp(c, bhs, false); /* §11.8: R2T carries the next StatSN */
+	pdu_set_w(bhs, PDU_R2T_R2TSN, r->sn);
+	pdu_set_w(bhs, PDU_R2T_BUFFER_OFFSET, r->offset);
+	pdu_set_w(bhs, PDU_R2T_DESIRED_LENGTH, r->len);
+	conn_send(c, bhs, NULL, 0);
+}
+
 static void dataout_send_r2t(struct task *t, struct conn *c)
 {
 	const struct iscsi_params *p = &t->sess->params;
@@ -57,17 +72,38 @@ static void dataout_send_r2t(struct task *t, struct conn *c)
 	r->data_sn = 0;
 	t->r2t_offset += r->len;
 	t->r2t_active++;
+	dataout_emit_r2t(t, c, r);
+}
 
-	uint8_t bhs[ISCSI_BHS_LEN];
-	pdu_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL);
-	put_be64(bhs + PDU_LUN, scsi_lun_to_wire(t->lun));
-	pdu_set_w(bhs, PDU_ITT, t->itt);
-	pdu_set_w(bhs, PDU_R2T_TTT, r->ttt);
-	conn_stamp(c, bhs, false); /* §11.8: R2T carries the next StatSN */
-	pdu_set_w(bhs, PDU_R2T_R2TSN, r->sn);
-	pdu_set_w(bhs, PDU_R2T_BUFFER_OFFSET, r->offset);
-	pdu_set_w(bhs, PDU_R2T_DESIRED_LENGTH, r->len);
-	conn_send(c, bhs, NULL, 0);
+/* ---- recovery within the command (ERL >= 1, §7.1.4.1) ---- */
+
+/* A Data-Out of r's sequence was lost (a data digest error, §7.8, or a
+ * DataSN gap after a header digest error, §7.9): the rest of r's burst is
+ * asked for again by a recovery R2T (§7.8 option a) with a new R2TSN and
+ * a new TTT, so the PDUs of the broken sequence still in flight miss it
+ * and are discarded (dataout_check: unknown TTT). */
+static void dataout_recover_r2t(struct task *t, struct conn *c, struct r2t *r)
+{
+	uint32_t slot = (uint32_t)(r - t->r2t);
+	t->gen++; /* the new TTT differs from the old one (and from stale ones) */
+	r->ttt = dataout_ttt(t, slot);
+	r->sn = t->r2t_sn++;
+	r->offset += r->got;
+	r->len -= r->got;
+	r->got = 0;
+	r->data_sn = 0;
+	dataout_emit_r2t(t, c, r);
+	conn_flush(c);
+}
+
+/* A PDU of the unsolicited data was lost (§7.8, §7.9): what did not
+ * arrive is asked for by R2T, as if the unsolicited data had ended there;
+ * the rest of it still in flight is discarded. */
+static void dataout_recover_unsolicited(struct task *t)
+{
+	t->unsol_lost = true;
+	t->unsol_done = true;
+	dataout_progress(t);
 }
 
 /* Solicit what is missing, or execute once everything is in (§4.2.5.2). */
@@ -131,14 +167,22 @@ static int dataout_check(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 	uint32_t data_sn = pdu_w(bhs, PDU_DATA_OUT_DATASN), offset = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET);
 	uint32_t len = pdu_dsl(bhs);
 	bool final = pdu_final(bhs);
+	bool recover = rcv_level(c) >= 1; /* §7.1.4.1: recovery within the command */
 	struct task *t;
 	struct r2t *r = NULL;
 	if (ttt == ISCSI_TAG_RESERVED) {
 		t = task_find_itt(s, itt);
-		if (t == NULL || t->conn != c) {
-			/* Data for a task already aborted or finished (§4.2.3.4):
-			 * discard it quietly. */
+		if (t == NULL || t->conn != c || t->unsol_lost) {
+			/* Data for a task already aborted or finished (§4.2.3.4),
+			 * or the rest of unsolicited data already asked for again
+			 * by R2T: discard it quietly. */
 			eng_log(c->eng, RT_LOG_DEBUG, "conn %u: Data-Out for unknown ITT 0x%x discarded", c->id, itt);
+			return 0;
+		}
+		if (recover && !t->unsol_done && sn_lt(t->unsol_data_sn, data_sn)) {
+			/* §7.9: a DataSN gap means a PDU was lost to a digest
+			 * error; recovered as §7.8 says, by R2T. */
+			dataout_recover_unsolicited(t);
 			return 0;
 		}
 		if (t->unsol_done || !(t->flags & ISCSI_CMD_WRITE))
@@ -153,6 +197,11 @@ static int dataout_check(struct conn *c, const uint8_t *bhs, uint8_t **dst)
 		t = dataout_task_of_ttt(s, ttt, &r);
 		if (t == NULL || t->itt != itt || t->conn != c) {
 			eng_log(c->eng, RT_LOG_DEBUG, "conn %u: Data-Out for unknown TTT 0x%x discarded", c->id, ttt);
+			return 0;
+		}
+		if (recover && sn_lt(r->data_sn, data_sn)) {
+			/* §7.9: a DataSN gap: a PDU of the burst was lost. */
+			dataout_recover_r2t(t, c, r);
 			return 0;
 		}
 		if (data_sn != r->data_sn)
@@ -205,10 +254,17 @@ void dataout_pdu(struct conn *c, const struct rx *rx, bool data_digest_ok)
 		return;
 	const uint8_t *hdr = rx->hdr;
 	if (!data_digest_ok) {
-		/* §7.8: Reject and discard; at ERL 0 (no recovery R2T) the task
-		 * ends with "Protocol Service CRC error" (§11.4.7.2). */
+		/* §7.8: Reject and discard; then at ERL >= 1 the data is asked
+		 * for again by R2T (option a), at ERL 0 (no recovery R2T) the
+		 * task ends with "Protocol Service CRC error" (option b,
+		 * §11.4.7.2). */
 		conn_reject(c, hdr, ISCSI_REJECT_DATA_DIGEST);
-		dataout_terminate(t, SC_PROTOCOL_CRC_ERROR);
+		if (rcv_level(c) < 1)
+			dataout_terminate(t, SC_PROTOCOL_CRC_ERROR);
+		else if (r != NULL)
+			dataout_recover_r2t(t, c, r);
+		else
+			dataout_recover_unsolicited(t);
 		return;
 	}
 	uint32_t len = pdu_dsl(hdr);

@@ -2,7 +2,9 @@
  * (RFC 7143 §4.2.5.1-2, §11.7, §11.8): unsolicited Data-Out up to
  * FirstBurstLength, R2Ts for the rest with MaxOutstandingR2T and
  * MaxBurstLength, the sequence checks of every Data-Out (DataSN,
- * BufferOffset, F bit, the R2T's burst) and their answers at ERL 0.
+ * BufferOffset, F bit, the R2T's burst) and their answers: at ERL 0 the
+ * task ends; at ERL >= 1 a lost Data-Out (data digest error, DataSN gap,
+ * §7.8, §7.9) is asked for again by a recovery R2T.
  *
  * Owns the task's R2T slots and their Target Transfer Tags (a TTT names
  * the pool entry, the slot and a generation, so a stale one misses), and

@@ -37,6 +37,22 @@
 #define ISCSI_TIME2_MAX 3600u
 /* RFC 7143 §13.20: ErrorRecoveryLevel 0..2. */
 #define ISCSI_ERL_MAX 2u
+/* Ours: the highest level implemented (§7.1.5 level 1: recovery within a
+ * command and within a connection, core/recovery.h). The configured
+ * error_recovery_level is the most the target offers, up to this. */
+#define RT_ERL_IMPLEMENTED 1u
+/* Ours: what one connection keeps for SNACK at ERL >= 1 (recovery.h):
+ * copies of the Data-In, R2T and numbered responses not yet acknowledged.
+ * Past either bound a PDU is sent but not kept, and a SNACK asking for it
+ * gets Reject "Protocol Error" (RFC 7143 §11.16); the initiator then
+ * retries the command (§7.2.1). 4 MiB: sixteen 256 KiB reads in flight
+ * (MaxBurstLength's default), what a loopback socket buffers anyway
+ * (RT_CONN_UNSENT_MAX_DEFAULT); the bytes also count against the memory
+ * budget (mem.h), and nothing new is kept once it is tight
+ * (RT_MEM_TIGHT_PCT), so copies never take what tasks need. 1024 PDUs: a walk of the store per acknowledged
+ * status stays cheap. */
+#define RT_RCV_BYTES_MAX (4ull << 20)
+#define RT_RCV_PDUS_MAX 1024u
 /* RFC 7143 §6.1: text key names up to 63 bytes, values up to 255 bytes
  * unless the key says otherwise; binary/large values up to 8192 bytes
  * (§6.1, "Any key ... 8192 bytes" for CHAP_C etc., §13). */

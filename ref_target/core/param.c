@@ -8,9 +8,6 @@
 #include "codec.h"
 #include "limits.h"
 
-/* The error recovery level this target implements (§7.1.5 level 0:
- * session recovery only). Offered whatever the configuration says. */
-#define PARAM_ERL_SUPPORTED 0u
 /* RFC 7144 §4.1: iSCSIProtocolLevel 1 means RFC 7143. */
 #define PARAM_PROTOCOL_LEVEL 1u
 #define PARAM_PROTOCOL_LEVEL_MAX 31u
@@ -75,6 +72,11 @@ const struct param_def *param_def(enum param_id id)
 	return &defs[id];
 }
 
+static uint32_t erl_implemented(uint32_t v)
+{
+	return v < RT_ERL_IMPLEMENTED ? v : RT_ERL_IMPLEMENTED;
+}
+
 static uint32_t clamp(uint32_t v, const struct param_def *d)
 {
 	return v < d->min ? d->min : v > d->max ? d->max : v;
@@ -97,7 +99,9 @@ static uint32_t ours(const struct param_neg *n, enum param_id id)
 	case P_MAX_R2T: v = c->max_outstanding_r2t; break;
 	case P_DATA_PDU_IN_ORDER: v = c->data_pdu_in_order; break;
 	case P_DATA_SEQ_IN_ORDER: v = c->data_sequence_in_order; break;
-	case P_ERL: v = PARAM_ERL_SUPPORTED; break; /* whatever c asks: level 0 is all we do */
+	/* §13.20: the result is the lower of the two; ours is the configured
+	 * most, within what is implemented (cfg_validate checks it). */
+	case P_ERL: v = erl_implemented(c->error_recovery_level); break;
 	case P_PROTOCOL_LEVEL: v = PARAM_PROTOCOL_LEVEL; break;
 	default: assert(!"not a boolean or numerical key"); return 0;
 	}

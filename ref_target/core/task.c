@@ -24,6 +24,7 @@
 #include "dataout.h"
 #include "engine_int.h"
 #include "pdu.h"
+#include "recovery.h"
 #include "session.h"
 #include "task_buf.h"
 #include "tmf.h"
@@ -92,6 +93,8 @@ void task_free(struct task *t)
 	if (t->immediate)
 		s->imm_used--;
 	task_buf_free(t);
+	if (t->conn != NULL)
+		rcv_task_gone(t->conn, t->itt); /* what it kept without status (recovery.h) */
 	for (struct conn *c = s->conns; c; c = c->sess_next)
 		conn_rx_task_gone(c, t);
 	/* What it held back (SAM-5 §8.6) starts at the end of the event:
@@ -317,6 +320,7 @@ enum rx_verdict task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs
 		return RX_GO;
 	}
 	t->conn = c;
+	rcv_itt_reused(c, pdu_itt(hdr));
 	task_set_state(t, TASK_RECEIVING);
 	t->itt = pdu_itt(hdr);
 	t->cmd_sn = cmd_sn;

@@ -80,6 +80,7 @@ struct task {
 	uint32_t unsol_got;         /* immediate + unsolicited received */
 	uint32_t unsol_data_sn;
 	bool unsol_done;            /* F bit seen (or no unsolicited data follows) */
+	bool unsol_lost;            /* ERL >= 1: a PDU of it was lost; the rest is asked for by R2T */
 	uint32_t r2t_offset;        /* next offset to solicit */
 	uint32_t r2t_sn;            /* next R2TSN (also ExpDataSN for writes) */
 	uint32_t r2t_active;

@@ -200,6 +200,8 @@ extern const struct ps_test ps_tests_auth[];
 extern const unsigned ps_tests_auth_n;
 extern const struct ps_test ps_tests_ffp2[];
 extern const unsigned ps_tests_ffp2_n;
+extern const struct ps_test ps_tests_erl[]; /* psuite_erl.c: ErrorRecoveryLevel 1 */
+extern const unsigned ps_tests_erl_n;
 extern const struct ps_test ps_tests_mcs[];
 extern const unsigned ps_tests_mcs_n;
 extern const struct ps_test ps_tests_sess[];

@@ -68,7 +68,7 @@ static void add_operational(struct ilogin *l)
 	add(l, "ImmediateData", c->immediate_data ? "Yes" : "No");
 	add_u32(l, "MaxOutstandingR2T", c->max_outstanding_r2t);
 	add_u32(l, "MaxConnections", c->max_connections ? c->max_connections : 1);
-	add_u32(l, "ErrorRecoveryLevel", 0);
+	add_u32(l, "ErrorRecoveryLevel", c->error_recovery_level);
 	add_u32(l, "DefaultTime2Wait", 2);
 	add_u32(l, "DefaultTime2Retain", 0);
 	add(l, "DataPDUInOrder", "Yes");
@@ -249,7 +249,8 @@ static bool answers_legal(const struct ilogin *l)
 	const struct iparams *p = &l->params;
 	return p->max_burst_length <= c->max_burst_length && p->first_burst_length <= c->first_burst_length &&
 		p->first_burst_length <= p->max_burst_length &&
-		p->max_outstanding_r2t <= c->max_outstanding_r2t && p->error_recovery_level == 0 &&
+		p->max_outstanding_r2t <= c->max_outstanding_r2t &&
+		p->error_recovery_level <= c->error_recovery_level &&
 		p->max_connections >= 1 && p->max_connections <= (c->max_connections ? c->max_connections : 1) &&
 		(p->initial_r2t || !c->initial_r2t) &&
 		(!p->immediate_data || c->immediate_data) && (!p->header_digest || c->want_header_digest) &&

@@ -39,6 +39,8 @@ struct ilogin_cfg {
 	bool initial_r2t;
 	bool immediate_data;
 	uint32_t max_connections;  /* our MaxConnections offer (§13.2); 0 means 1 */
+	uint32_t error_recovery_level; /* our ErrorRecoveryLevel offer (§13.20): 0 but
+				    * in the protocol suite's ERL tests */
 };
 
 enum ilogin_result {
