@@ -10,7 +10,7 @@
  * target break a rule. Randomness (ISIDs, ITTs, CmdSNs, challenges) comes
  * from c->rng, the stream (seed, test id): the same seed sends the same
  * PDUs. Test catalogues: psuite_login.c, psuite_auth.c, psuite_ffp.c,
- * psuite_ffp2.c, psuite_misc.c, psuite_mcs.c, psuite_sess.c, psuite_acl.c.
+ * psuite_ffp2.c, psuite_misc.c, psuite_mcs.c, psuite_sess.c, psuite_acl.c, psuite_erl.c.
  */
 #ifndef SIM_HOST_PSUITE_H
 #define SIM_HOST_PSUITE_H
