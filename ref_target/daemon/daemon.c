@@ -251,7 +251,8 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 		snprintf(err, err_len, "cannot create the engine: out of memory");
 		return -1;
 	}
-	if (loop_watch(dm->loop, dm->sigfd, LOOP_READ, on_signal, dm) != 0) {
+	/* finished disk I/O is an event like a readable socket */
+	if (loop_watch(dm->loop, dm->sigfd, LOOP_READ, on_signal, dm) != 0 || store_watch(&dm->store, dm->loop) != 0) {
 		snprintf(err, err_len, "epoll: %s", strerror(errno));
 		return -1;
 	}
@@ -310,7 +311,7 @@ int daemon_run(struct dcfg *d, const struct daemon_opts *o)
 	denv_init(&dm.env, NULL, &dm.store, o->state_dir);
 	if (dcfg_derive_ids(d, instance_random(), err, sizeof(err)) != 0 ||
 	    validate_before_open(d, err, sizeof(err)) != 0 ||
-	    store_open(&dm.store, d, denv_disk_complete, &dm.env, err, sizeof(err)) != 0) {
+	    store_open(&dm.store, d, o->sync_io, denv_disk_complete, &dm.env, err, sizeof(err)) != 0) {
 		dlog(RT_LOG_ERR, "%s", err);
 		denv_fini(&dm.env);
 		return 1;
