@@ -125,7 +125,7 @@ void fdio_start(struct bs *bs, struct fdio *f, bool sync_io)
 	f->ring = NULL;
 	bs->sync_why[0] = '\0';
 	if (sync_io) {
-		snprintf(bs->sync_why, sizeof(bs->sync_why), "asked to (--sync-io)");
+		snprintf(bs->sync_why, sizeof(bs->sync_why), "--sync-io");
 		return;
 	}
 	if (fdio_ring_open(&f->ring, bs->sync_why, sizeof(bs->sync_why)) != 0) {

@@ -11,12 +11,16 @@
 # and the held WRITE completes with its data. With the file I/O on the
 # event loop (reftarget --sync-io, or the code before io_uring) the loop
 # itself is the thread that waits, and nothing else is answered.
+# Last, where io_uring does not exist (no_uring.c: a seccomp filter, as in
+# a container), the daemon says so in one line and serves the file LU
+# synchronously.
 # Needs root (or vm.unprivileged_userfaultfd=1) for hold_write: says SKIP
 # otherwise.
 cd "$(dirname "$0")/../../.." || exit 1
 . ref_target/tests/integration/daemon_lib.bash
 
 HOLD=$BUILD/tests/hold_write
+NOU=$BUILD/tests/no_uring
 RWT=$BUILD/tests/rw_tool
 URL=iscsi://127.0.0.1:3260/iqn.2026-11.org.iscsi-sim:ref
 # How long the RAM LU's session may take while the file is held: far more
@@ -28,8 +32,10 @@ SLOW_LBA=64
 
 mkdir -p "$BUILD/tests"
 check "hold_write builds" gcc -O2 -Wall -Wextra -Werror -pthread -o "$HOLD" ref_target/tests/integration/hold_write.c
+check "no_uring builds" gcc -O2 -Wall -Wextra -Werror -o "$NOU" ref_target/tests/integration/no_uring.c
 check "rw_tool builds" gcc -O2 -Wall -Wextra -Werror -o "$RWT" ref_target/tests/integration/rw_tool.c -liscsi
 
+# shellcheck disable=SC2317 # daemon_blocked and wait_blocked run through check
 # daemon_blocked PID: some thread of PID sleeps uninterruptibly (state D):
 # the held write, in the loop (synchronous) or in an io_uring worker.
 daemon_blocked() {
@@ -41,10 +47,11 @@ daemon_blocked() {
 	return 1
 }
 
+# shellcheck disable=SC2317
 # wait_blocked PID: until daemon_blocked, at most 10 s.
 wait_blocked() {
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		daemon_blocked "$1" && return 0
 		sleep 0.1
 	done
@@ -102,4 +109,21 @@ slow_disk ring
 # the loop, so the checks in between are expected to fail; run with
 # SLOW_DISK_SYNC=1 to see that (the code before io_uring fails the same way).
 [ "${SLOW_DISK_SYNC:-0}" = 1 ] && slow_disk sync --sync-io
+
+# start() runs "$REFTARGET" ARGS...: a function puts no_uring in front
+# (exec: the PID start() records is the daemon's)
+REFTARGET_REAL=$REFTARGET
+# shellcheck disable=SC2317 # called through $REFTARGET
+without_uring() { exec "$NOU" "$REFTARGET_REAL" "$@"; }
+REFTARGET=without_uring
+truncate -s 64M "$T/nouring.img"
+if start nouring --lun "file:$T/nouring.img"; then
+	check "no io_uring: one line says the file LU's I/O is synchronous, and why" \
+		test "$(grep -c 'WARN  file and block LUs: synchronous disk I/O, io_uring is unavailable (io_uring_queue_init: Function not implemented)' "$T/nouring.log")" = 1
+	check "no io_uring: the file LU is written and read back" "$RWT" "$URL/0" 100 65536
+	stop "$PID" 20
+	check "no io_uring: the daemon drains and exits 0" test "$RC" = 0
+else
+	fail "no io_uring: the daemon starts"
+fi
 summary
