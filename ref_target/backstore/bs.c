@@ -43,3 +43,9 @@ void bs_drain(struct bs *bs)
 	if (bs->ops->drain)
 		bs->ops->drain(bs);
 }
+
+void bs_kick(struct bs *bs)
+{
+	if (bs->ops->kick)
+		bs->ops->kick(bs);
+}

@@ -62,6 +62,10 @@ struct bs_ops {
 	int (*event_fd)(const struct bs *bs);
 	void (*reap)(struct bs *bs);
 	void (*drain)(struct bs *bs);
+	/* Hand the kernel what the submits since the last kick prepared (one
+	 * system call for a batch), and deliver what already finished; the
+	 * owner calls it after each round of events (reap and drain kick). */
+	void (*kick)(struct bs *bs);
 };
 
 struct bs {
@@ -91,6 +95,7 @@ bool bs_io_start(const struct bs *bs, struct rt_disk_io *io);
 int bs_event_fd(const struct bs *bs);
 void bs_reap(struct bs *bs);
 void bs_drain(struct bs *bs);
+void bs_kick(struct bs *bs);
 
 extern const struct bs_ops bs_ram_ops;
 extern const struct bs_ops bs_file_ops;

@@ -140,7 +140,7 @@ void fdio_stop(struct bs *bs, struct fdio *f)
 {
 	if (f->ring == NULL)
 		return;
-	fdio_ring_reap(bs, f, true);
+	fdio_ring_reap(bs, f, FDIO_REAP_WAIT);
 	fdio_ring_close(f->ring);
 	f->ring = NULL;
 }
@@ -179,12 +179,19 @@ void fdio_reap(struct bs *bs)
 {
 	struct fdio *f = bs->priv;
 	if (f != NULL && f->ring != NULL)
-		fdio_ring_reap(bs, f, false);
+		fdio_ring_reap(bs, f, FDIO_REAP_EVENT);
 }
 
 void fdio_drain(struct bs *bs)
 {
 	struct fdio *f = bs->priv;
 	if (f != NULL && f->ring != NULL)
-		fdio_ring_reap(bs, f, true);
+		fdio_ring_reap(bs, f, FDIO_REAP_WAIT);
+}
+
+void fdio_kick(struct bs *bs)
+{
+	struct fdio *f = bs->priv;
+	if (f != NULL && f->ring != NULL)
+		fdio_ring_reap(bs, f, FDIO_REAP_KICK);
 }

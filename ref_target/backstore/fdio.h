@@ -49,11 +49,12 @@ void fdio_stop(struct bs *bs, struct fdio *f);
  * synchronous mode, a full backlog); complete it through bs->complete. */
 void fdio_submit(struct bs *bs, struct fdio *f, struct rt_disk_io *io);
 
-/* bs_ops.event_fd, reap and drain of a backstore whose priv starts with a
- * struct fdio. */
+/* bs_ops.event_fd, reap, drain and kick of a backstore whose priv starts
+ * with a struct fdio. */
 int fdio_event_fd(const struct bs *bs);
 void fdio_reap(struct bs *bs);
 void fdio_drain(struct bs *bs);
+void fdio_kick(struct bs *bs);
 
 /* The synchronous building blocks. */
 enum rt_disk_status fdio_read(int fd, uint8_t *buf, uint64_t len, uint64_t off);
@@ -70,7 +71,12 @@ void fdio_ring_close(struct fdio_ring *r);
 /* false: no slot and a full backlog; the caller serves io itself */
 bool fdio_ring_submit(struct bs *bs, struct fdio *f, struct rt_disk_io *io);
 int fdio_ring_fd(const struct fdio_ring *r);
-void fdio_ring_reap(struct bs *bs, struct fdio *f, bool wait);
+enum fdio_reap_mode {
+	FDIO_REAP_EVENT, /* the eventfd is readable: clear it, take what finished */
+	FDIO_REAP_KICK,  /* submit what is prepared, take what finished already */
+	FDIO_REAP_WAIT,  /* until nothing is in flight */
+};
+void fdio_ring_reap(struct bs *bs, struct fdio *f, enum fdio_reap_mode mode);
 bool fdio_ring_idle(const struct fdio_ring *r);
 bool fdio_ring_has_fallocate(const struct fdio_ring *r);
 

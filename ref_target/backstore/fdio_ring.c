@@ -4,7 +4,9 @@
  * One ring per file or block backstore, FDIO_RING_DEPTH requests in the
  * kernel at once; more wait in a backlog (FDIO_BACKLOG_MAX, linked through
  * io->env_next, which is the environment's and free while we hold the
- * I/O). The ring posts to an eventfd (io_uring_register_eventfd) that the
+ * I/O). Submits prepare entries; bs_kick, once per round of the daemon's
+ * events, hands them all to the kernel in one io_uring_enter. The ring
+ * posts to an eventfd (io_uring_register_eventfd) that the
  * daemon's loop watches beside its sockets; fdio_ring_reap, called when it
  * is readable, takes each completion and either finishes the request
  * (bs->complete) or submits its next step:
@@ -98,10 +100,19 @@ int fdio_ring_open(struct fdio_ring **out, char *why, size_t why_len)
 		free(r);
 		return -1;
 	}
+	/* IORING_OP_READ, _WRITE and _FALLOCATE came with Linux 5.6, as did
+	 * the probe: a ring without them is no use to us */
 	struct io_uring_probe *p = io_uring_get_probe_ring(&r->ring);
+	bool rw = p != NULL && io_uring_opcode_supported(p, IORING_OP_READ) &&
+		  io_uring_opcode_supported(p, IORING_OP_WRITE) && io_uring_opcode_supported(p, IORING_OP_FSYNC);
 	r->has_fallocate = p != NULL && io_uring_opcode_supported(p, IORING_OP_FALLOCATE);
 	if (p != NULL)
 		io_uring_free_probe(p);
+	if (!rw) {
+		snprintf(why, why_len, "this kernel's io_uring cannot read and write (Linux 5.6 can)");
+		fdio_ring_close(r);
+		return -1;
+	}
 	*out = r;
 	return 0;
 }
@@ -213,8 +224,7 @@ bool fdio_ring_submit(struct bs *bs, struct fdio *f, struct rt_disk_io *io)
 {
 	struct fdio_ring *r = f->ring;
 	if (r->busy < FDIO_RING_DEPTH) {
-		start(bs, f, io);
-		push(r);
+		start(bs, f, io); /* the kernel gets it at the next kick */
 		return true;
 	}
 	if (r->backlog_len >= FDIO_BACKLOG_MAX)
@@ -328,13 +338,17 @@ static void on_cqe(struct bs *bs, struct fdio *f, struct fdio_req *q, int res)
 	}
 }
 
-void fdio_ring_reap(struct bs *bs, struct fdio *f, bool wait)
+void fdio_ring_reap(struct bs *bs, struct fdio *f, enum fdio_reap_mode mode)
 {
 	struct fdio_ring *r = f->ring;
 	uint64_t n;
-	/* clear the eventfd first: a completion posted after this sets it again */
-	if (read(r->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+	/* clear the eventfd first: a completion posted after this sets it
+	 * again. A kick leaves it: what it takes now costs one wasted wakeup
+	 * later, not a read per kick. */
+	if (mode == FDIO_REAP_EVENT && read(r->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		n = 0;
+	if (mode == FDIO_REAP_KICK)
+		push(r); /* reads from the page cache finish inside it */
 	for (;;) {
 		struct io_uring_cqe *cqe;
 		while (io_uring_peek_cqe(&r->ring, &cqe) == 0) {
@@ -344,7 +358,7 @@ void fdio_ring_reap(struct bs *bs, struct fdio *f, bool wait)
 			on_cqe(bs, f, q, res);
 		}
 		push(r);
-		if (!wait || r->busy == 0)
+		if (mode != FDIO_REAP_WAIT || r->busy == 0)
 			return;
 		int rc = io_uring_wait_cqe(&r->ring, &cqe);
 		if (rc < 0 && rc != -EINTR && rc != -EAGAIN)

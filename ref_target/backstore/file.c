@@ -132,4 +132,5 @@ const struct bs_ops bs_file_ops = {
 	.event_fd = fdio_event_fd,
 	.reap = fdio_reap,
 	.drain = fdio_drain,
+	.kick = fdio_kick,
 };

@@ -103,8 +103,9 @@ static void on_time(void *ctx)
 }
 
 /* After every event: hand the engine the disk I/O that completed before
- * it (never from inside disk_submit), send what the event answered, then
- * see whether a drain is done. Only what was queued when it starts: I/O
+ * it (never from inside disk_submit), hand the kernel the disk I/O the
+ * event submitted (one batch per backstore), send what the event
+ * answered, then see whether a drain is done. Only what was queued when it starts: I/O
  * those completions submit finishes in a later round, after the sockets
  * had their turn (next_deadline says "now" meanwhile), so a long chain of
  * I/O (a 4 GiB SANITIZE) cannot starve every connection. */
@@ -118,6 +119,7 @@ static void after_event(void *ctx)
 		if (was_last)
 			break;
 	}
+	store_kick(&dm->store);
 	net_flush(dm->net);
 	if (dm->draining && rt_engine_idle(dm->eng) && net_conn_count(dm->net) == 0) {
 		dlog(RT_LOG_INFO, "every session ended: exiting");

@@ -238,6 +238,12 @@ int store_watch(struct store *s, struct loop *l)
 	return 0;
 }
 
+void store_kick(struct store *s)
+{
+	for (uint32_t i = 0; i < s->count; i++)
+		bs_kick(&s->bs[i]);
+}
+
 void store_drain(struct store *s)
 {
 	for (uint32_t i = 0; i < s->count; i++)

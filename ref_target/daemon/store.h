@@ -60,6 +60,9 @@ int store_grow(struct store *s, struct dcfg *d, char *err, size_t err_len);
  * reconfiguration that failed after store_grow undoes. */
 void store_truncate(struct store *s, uint32_t count);
 void store_submit(struct store *s, struct rt_disk_io *io);
+/* After a round of events: the backstores hand the kernel what was
+ * submitted meanwhile (bs_kick). */
+void store_kick(struct store *s);
 /* Block until every backstore finished what it was given. */
 void store_drain(struct store *s);
 /* Waits for what is in flight (the buffers are the engine's), then closes. */
