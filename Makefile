@@ -46,7 +46,7 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 
 # Libraries from Debian packages (tools/deps.sh installs them).
 LIB_ENGINE := -lnettle -lisal
-LIB_DAEMON := -ljansson
+LIB_DAEMON := -ljansson -luring
 LIB_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 ENGINE_SRC := $(sort $(wildcard ref_target/core/*.c ref_target/scsi/*.c))

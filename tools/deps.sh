@@ -15,8 +15,8 @@ PACKAGES=(
 	# engine: CHAP digests (MD5, SHA-1, SHA-256, SHA3-256); CRC32C digests
 	# (ISA-L's crc32_iscsi, for the engine and the simulator)
 	nettle-dev libisal-dev
-	# daemon: JSON configuration
-	libjansson-dev
+	# daemon: JSON configuration; io_uring for file and block LUs
+	libjansson-dev liburing-dev
 	# unit tests and memory checks
 	check libsubunit-dev valgrind
 	# integration tests: real initiator tools and suite, and libiscsi's

@@ -3,15 +3,17 @@
  *
  * Size from BLKGETSIZE64 (or the configured size, if smaller); the LU's
  * block size must be a multiple of the device's logical sector size
- * (BLKSSZGET). Reads, writes, FUA and flushes as for files (fdio.c).
+ * (BLKSSZGET). Reads, writes, FUA and flushes as for files (fdio.h: on
+ * io_uring where the kernel has it).
  * UNMAP is BLKDISCARD: the device may deallocate, but nothing promises the
  * blocks read as zeroes afterwards, so BS_CAP_UNMAP_ZEROES is not claimed
  * (an LU configured LBPRZ on a block device gets the daemon's warning);
  * a device that cannot discard makes UNMAP a no-op, which SBC-3 allows.
  * WRITE ZEROES is BLKZEROOUT, or zeroes written where the device has no
- * such command. The page cache makes writes volatile: BS_CAP_VOLATILE.
- * Runs in the daemon, not the engine: it blocks and calls the OS.
- * Owns its file descriptor; close closes it.
+ * such command; both ioctls have no io_uring opcode, so they run on the
+ * daemon's loop. The page cache makes writes volatile: BS_CAP_VOLATILE.
+ * Runs in the daemon, not the engine: it calls the OS.
+ * Owns its file descriptor and its fdio; close closes them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +29,7 @@
 #include "fdio.h"
 
 struct bs_block {
-	int fd;
+	struct fdio io; /* first: fdio_event_fd and friends find it at bs->priv */
 	bool no_discard; /* BLKDISCARD said EOPNOTSUPP once */
 	bool no_zeroout; /* BLKZEROOUT said EOPNOTSUPP once */
 };
@@ -39,6 +41,8 @@ static int block_fail(int fd, char *err, size_t err_len, const char *path, const
 		close(fd);
 	return -1;
 }
+
+static enum rt_disk_status block_zero(struct bs *bs, struct rt_disk_io *io);
 
 static int block_open(struct bs *bs, const struct bs_params *p, char *err, size_t err_len)
 {
@@ -66,11 +70,12 @@ static int block_open(struct bs *bs, const struct bs_params *p, char *err, size_
 	struct bs_block *b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return block_fail(fd, err, err_len, p->path, "out of memory");
-	b->fd = fd;
 	bs->priv = b;
 	bs->size_bytes = size;
 	bs->block_size = p->block_size;
 	bs->caps = BS_CAP_UNMAP | BS_CAP_WRITE_ZEROES | BS_CAP_VOLATILE;
+	b->io = (struct fdio){ .fd = fd, .zero = block_zero };
+	fdio_start(bs, &b->io, p->sync_io);
 	return 0;
 }
 
@@ -79,7 +84,7 @@ static enum rt_disk_status block_zero(struct bs *bs, struct rt_disk_io *io)
 	struct bs_block *b = bs->priv;
 	uint64_t range[2] = {io->offset, io->len};
 	if (io->op == RT_DISK_UNMAP) {
-		if (b->no_discard || ioctl(b->fd, BLKDISCARD, range) == 0)
+		if (b->no_discard || ioctl(b->io.fd, BLKDISCARD, range) == 0)
 			return RT_DISK_OK;
 		if (errno != EOPNOTSUPP)
 			return fdio_status(errno, RT_DISK_WRITE);
@@ -87,19 +92,19 @@ static enum rt_disk_status block_zero(struct bs *bs, struct rt_disk_io *io)
 		return RT_DISK_OK;
 	}
 	if (!b->no_zeroout) {
-		if (ioctl(b->fd, BLKZEROOUT, range) == 0)
+		if (ioctl(b->io.fd, BLKZEROOUT, range) == 0)
 			return RT_DISK_OK;
 		if (errno != EOPNOTSUPP)
 			return fdio_status(errno, RT_DISK_WRITE);
 		b->no_zeroout = true;
 	}
-	return fdio_write_zeroes(b->fd, io->offset, io->len);
+	return fdio_write_zeroes(b->io.fd, io->offset, io->len);
 }
 
 static void block_submit(struct bs *bs, struct rt_disk_io *io)
 {
 	struct bs_block *b = bs->priv;
-	fdio_submit(bs, b->fd, io, block_zero);
+	fdio_submit(bs, &b->io, io);
 }
 
 static void block_close(struct bs *bs)
@@ -107,7 +112,8 @@ static void block_close(struct bs *bs)
 	struct bs_block *b = bs->priv;
 	if (b == NULL)
 		return;
-	close(b->fd);
+	fdio_stop(bs, &b->io);
+	close(b->io.fd);
 	free(b);
 	bs->priv = NULL;
 }
@@ -117,4 +123,8 @@ const struct bs_ops bs_block_ops = {
 	.open = block_open,
 	.submit = block_submit,
 	.close = block_close,
+	.event_fd = fdio_event_fd,
+	.reap = fdio_reap,
+	.drain = fdio_drain,
+	.kick = fdio_kick,
 };

@@ -26,3 +26,26 @@ bool bs_io_start(const struct bs *bs, struct rt_disk_io *io)
 	}
 	return true;
 }
+
+int bs_event_fd(const struct bs *bs)
+{
+	return bs->ops->event_fd ? bs->ops->event_fd(bs) : -1;
+}
+
+void bs_reap(struct bs *bs)
+{
+	if (bs->ops->reap)
+		bs->ops->reap(bs);
+}
+
+void bs_drain(struct bs *bs)
+{
+	if (bs->ops->drain)
+		bs->ops->drain(bs);
+}
+
+void bs_kick(struct bs *bs)
+{
+	if (bs->ops->kick)
+		bs->ops->kick(bs);
+}

@@ -7,6 +7,11 @@
  * from inside submit: the environment queues it and hands it to the engine
  * later, as rt_env's re-entrancy rule requires.
  *
+ * A backstore that waits for the kernel (file and block, on io_uring)
+ * completes later instead: it gives the owner a descriptor to watch
+ * (bs_event_fd) and, once that is readable, delivers what finished from
+ * bs_reap; bs_drain waits for everything (close and tests).
+ *
  * Implementations: ram (sparse, only written chunks allocated), file
  * (sparse file, hole punching, fdatasync), block (a block device).
  */
@@ -27,11 +32,18 @@
 				   (SBC-4 WRITE ATOMIC); without it they fail
 				   RT_DISK_ERR_UNSUPPORTED */
 
+/* Longest note of why a backstore serves its I/O synchronously. */
+#define BS_WHY_MAX 128u
+
 struct bs_params {
 	const char *path;    /* file or device; NULL for ram */
 	uint64_t size_bytes; /* ram: required; file: create/extend to this if non-zero */
 	uint32_t block_size;
 	bool read_only;
+	/* file, block: serve every request inside submit, without io_uring
+	 * (reftarget --sync-io: for Valgrind, which cannot see what the kernel
+	 * writes through the ring) */
+	bool sync_io;
 };
 
 struct bs;
@@ -41,7 +53,19 @@ struct bs_ops {
 	/* Open; on error write "why" into err and return -1. Sets size_bytes, caps. */
 	int (*open)(struct bs *bs, const struct bs_params *p, char *err, size_t err_len);
 	void (*submit)(struct bs *bs, struct rt_disk_io *io);
+	/* Waits for everything submitted (bs_drain), then closes. */
 	void (*close)(struct bs *bs);
+	/* Only for a backstore that may complete after submit returns (NULL
+	 * otherwise): a descriptor readable while finished I/O waits (-1:
+	 * none, this one completes inside submit); deliver what finished,
+	 * without blocking; block until everything submitted completed. */
+	int (*event_fd)(const struct bs *bs);
+	void (*reap)(struct bs *bs);
+	void (*drain)(struct bs *bs);
+	/* Hand the kernel what the submits since the last kick prepared (one
+	 * system call for a batch), and deliver what already finished; the
+	 * owner calls it after each round of events (reap and drain kick). */
+	void (*kick)(struct bs *bs);
 };
 
 struct bs {
@@ -53,6 +77,9 @@ struct bs {
 	void (*complete)(void *ctx, struct rt_disk_io *io);
 	void *complete_ctx;
 	void *priv; /* the implementation's state */
+	/* set by open: why this file or block backstore serves every request
+	 * inside submit (asked to, or io_uring unavailable); empty otherwise */
+	char sync_why[BS_WHY_MAX];
 };
 
 /* The implementation for a type name, or NULL. */
@@ -62,6 +89,13 @@ const struct bs_ops *bs_find(const char *type);
  * past the store's end (a flush has no range), the READ or WRITE error;
  * returns false in that case (nothing more to do but complete it). */
 bool bs_io_start(const struct bs *bs, struct rt_disk_io *io);
+
+/* The owner's side of the asynchronous ops, for every backstore: -1, or
+ * nothing to do, where the backstore always completes inside submit. */
+int bs_event_fd(const struct bs *bs);
+void bs_reap(struct bs *bs);
+void bs_drain(struct bs *bs);
+void bs_kick(struct bs *bs);
 
 extern const struct bs_ops bs_ram_ops;
 extern const struct bs_ops bs_file_ops;

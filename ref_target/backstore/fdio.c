@@ -2,6 +2,7 @@
 #include "fdio.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -94,34 +95,103 @@ static void fdio_map_status(int fd, struct rt_disk_io *io)
 		io->run_len = (uint64_t)(hole - off);
 }
 
-void fdio_submit(struct bs *bs, int fd, struct rt_disk_io *io,
-		 enum rt_disk_status (*zero)(struct bs *bs, struct rt_disk_io *io))
+void fdio_serve_sync(struct bs *bs, struct fdio *f, struct rt_disk_io *io)
 {
-	if (bs_io_start(bs, io)) {
-		switch (io->op) {
-		case RT_DISK_READ:
-			io->status = fdio_read(fd, io->buf, io->len, io->offset);
-			break;
-		case RT_DISK_WRITE:
-			/* A plain file or device promises no atomicity across a
-			 * power loss: WRITE ATOMIC is not ours to give here. */
-			if (io->flags & RT_DISK_ATOMIC)
-				io->status = RT_DISK_ERR_UNSUPPORTED;
-			else
-				io->status = fdio_write(fd, io->buf, io->len, io->offset, io->flags & RT_DISK_FUA);
-			break;
-		case RT_DISK_MAP_STATUS:
-			fdio_map_status(fd, io);
-			break;
-		case RT_DISK_FLUSH:
-			if (fdatasync(fd) != 0)
-				io->status = RT_DISK_ERR_WRITE;
-			break;
-		case RT_DISK_UNMAP:
-		case RT_DISK_WRITE_ZEROES:
-			io->status = io->len ? zero(bs, io) : RT_DISK_OK;
-			break;
-		}
+	int fd = f->fd;
+	switch (io->op) {
+	case RT_DISK_READ:
+		io->status = fdio_read(fd, io->buf, io->len, io->offset);
+		break;
+	case RT_DISK_WRITE:
+		io->status = fdio_write(fd, io->buf, io->len, io->offset, io->flags & RT_DISK_FUA);
+		break;
+	case RT_DISK_MAP_STATUS:
+		fdio_map_status(fd, io);
+		break;
+	case RT_DISK_FLUSH:
+		if (fdatasync(fd) != 0)
+			io->status = RT_DISK_ERR_WRITE;
+		break;
+	case RT_DISK_UNMAP:
+	case RT_DISK_WRITE_ZEROES:
+		io->status = io->len ? f->zero(bs, io) : RT_DISK_OK;
+		break;
 	}
 	bs->complete(bs->complete_ctx, io);
+}
+
+void fdio_start(struct bs *bs, struct fdio *f, bool sync_io)
+{
+	f->ring = NULL;
+	bs->sync_why[0] = '\0';
+	if (sync_io) {
+		snprintf(bs->sync_why, sizeof(bs->sync_why), "--sync-io");
+		return;
+	}
+	if (fdio_ring_open(&f->ring, bs->sync_why, sizeof(bs->sync_why)) != 0) {
+		f->ring = NULL;
+		return;
+	}
+	if (!fdio_ring_has_fallocate(f->ring))
+		f->falloc_unmap = f->falloc_zero = 0;
+}
+
+void fdio_stop(struct bs *bs, struct fdio *f)
+{
+	if (f->ring == NULL)
+		return;
+	fdio_ring_reap(bs, f, FDIO_REAP_WAIT);
+	fdio_ring_close(f->ring);
+	f->ring = NULL;
+}
+
+void fdio_submit(struct bs *bs, struct fdio *f, struct rt_disk_io *io)
+{
+	if (!bs_io_start(bs, io)) {
+		bs->complete(bs->complete_ctx, io);
+		return;
+	}
+	/* A plain file or device promises no atomicity across a power loss:
+	 * WRITE ATOMIC is not ours to give here. */
+	if (io->op == RT_DISK_WRITE && (io->flags & RT_DISK_ATOMIC)) {
+		io->status = RT_DISK_ERR_UNSUPPORTED;
+		bs->complete(bs->complete_ctx, io);
+		return;
+	}
+	/* MAP_STATUS asks lseek about holes: no ring opcode, and quick. */
+	bool ring = f->ring != NULL && io->op != RT_DISK_MAP_STATUS && (io->len > 0 || io->op == RT_DISK_FLUSH);
+	if (ring && io->op == RT_DISK_UNMAP)
+		ring = f->falloc_unmap != 0;
+	if (ring && io->op == RT_DISK_WRITE_ZEROES)
+		ring = f->falloc_zero != 0 || (f->falloc_unmap != 0 && (bs->caps & BS_CAP_UNMAP_ZEROES));
+	if (ring && fdio_ring_submit(bs, f, io))
+		return;
+	fdio_serve_sync(bs, f, io);
+}
+
+int fdio_event_fd(const struct bs *bs)
+{
+	const struct fdio *f = bs->priv;
+	return f != NULL && f->ring != NULL ? fdio_ring_fd(f->ring) : -1;
+}
+
+void fdio_reap(struct bs *bs)
+{
+	struct fdio *f = bs->priv;
+	if (f != NULL && f->ring != NULL)
+		fdio_ring_reap(bs, f, FDIO_REAP_EVENT);
+}
+
+void fdio_drain(struct bs *bs)
+{
+	struct fdio *f = bs->priv;
+	if (f != NULL && f->ring != NULL)
+		fdio_ring_reap(bs, f, FDIO_REAP_WAIT);
+}
+
+void fdio_kick(struct bs *bs)
+{
+	struct fdio *f = bs->priv;
+	if (f != NULL && f->ring != NULL)
+		fdio_ring_reap(bs, f, FDIO_REAP_KICK);
 }

@@ -1,15 +1,16 @@
 /* file: a backstore in a regular file, kept sparse.
  *
- * Reads and writes are pread/pwrite at the block offset. A FUA write is
- * durable before it completes: pwritev2(RWF_DSYNC), or fdatasync after it
- * where the kernel lacks that flag. FLUSH is fdatasync. UNMAP punches a
- * hole (the blocks read as zeroes and give their space back, SBC-3 §4.7);
- * WRITE ZEROES asks the file system to zero the range. Where a file
- * system cannot do either, zeroes are written instead: slower, same
- * result. The page cache makes completed writes volatile until a flush:
- * BS_CAP_VOLATILE.
- * Runs in the daemon, not the engine: it may block and call the OS.
- * Owns its file descriptor; close closes it.
+ * Reads and writes at the block offset, through io_uring (fdio.h: the
+ * loop never waits for the disk) or synchronously where it cannot be had.
+ * A FUA write is durable before it completes: RWF_DSYNC, or fdatasync
+ * after it where the kernel lacks that flag. FLUSH is fdatasync. UNMAP
+ * punches a hole (the blocks read as zeroes and give their space back,
+ * SBC-3 §4.7); WRITE ZEROES asks the file system to zero the range (both
+ * fallocate(2), on the ring too). Where a file system cannot do either,
+ * zeroes are written instead: slower, same result. The page cache makes
+ * completed writes volatile until a flush: BS_CAP_VOLATILE.
+ * Runs in the daemon, not the engine: it calls the OS.
+ * Owns its file descriptor and its fdio; close closes them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +25,11 @@
 #include "fdio.h"
 
 struct bs_file {
-	int fd;
+	struct fdio io; /* first: fdio_event_fd and friends find it at bs->priv */
 	bool no_punch; /* the file system said EOPNOTSUPP once: stop asking */
 };
+
+static enum rt_disk_status file_zero(struct bs *bs, struct rt_disk_io *io);
 
 static int file_open(struct bs *bs, const struct bs_params *p, char *err, size_t err_len)
 {
@@ -69,11 +72,17 @@ static int file_open(struct bs *bs, const struct bs_params *p, char *err, size_t
 		close(fd);
 		return -1;
 	}
-	f->fd = fd;
 	bs->priv = f;
 	bs->size_bytes = size;
 	bs->block_size = p->block_size;
 	bs->caps = BS_CAP_UNMAP | BS_CAP_UNMAP_ZEROES | BS_CAP_WRITE_ZEROES | BS_CAP_VOLATILE;
+	f->io = (struct fdio){
+		.fd = fd,
+		.zero = file_zero,
+		.falloc_unmap = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+		.falloc_zero = FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE,
+	};
+	fdio_start(bs, &f->io, p->sync_io);
 	return 0;
 }
 
@@ -85,23 +94,23 @@ static enum rt_disk_status file_zero(struct bs *bs, struct rt_disk_io *io)
 	if (!f->no_punch) {
 		int mode = FALLOC_FL_KEEP_SIZE |
 			   (io->op == RT_DISK_UNMAP ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE);
-		if (fallocate(f->fd, mode, (off_t)io->offset, (off_t)io->len) == 0)
+		if (fallocate(f->io.fd, mode, (off_t)io->offset, (off_t)io->len) == 0)
 			return RT_DISK_OK;
 		if (errno != EOPNOTSUPP)
 			return fdio_status(errno, RT_DISK_WRITE);
 		if (io->op == RT_DISK_WRITE_ZEROES &&
-		    fallocate(f->fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, (off_t)io->offset,
+		    fallocate(f->io.fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, (off_t)io->offset,
 			      (off_t)io->len) == 0)
 			return RT_DISK_OK;
 		f->no_punch = true;
 	}
-	return fdio_write_zeroes(f->fd, io->offset, io->len);
+	return fdio_write_zeroes(f->io.fd, io->offset, io->len);
 }
 
 static void file_submit(struct bs *bs, struct rt_disk_io *io)
 {
 	struct bs_file *f = bs->priv;
-	fdio_submit(bs, f->fd, io, file_zero);
+	fdio_submit(bs, &f->io, io);
 }
 
 static void file_close(struct bs *bs)
@@ -109,7 +118,8 @@ static void file_close(struct bs *bs)
 	struct bs_file *f = bs->priv;
 	if (f == NULL)
 		return;
-	close(f->fd);
+	fdio_stop(bs, &f->io);
+	close(f->io.fd);
 	free(f);
 	bs->priv = NULL;
 }
@@ -119,4 +129,8 @@ const struct bs_ops bs_file_ops = {
 	.open = file_open,
 	.submit = file_submit,
 	.close = file_close,
+	.event_fd = fdio_event_fd,
+	.reap = fdio_reap,
+	.drain = fdio_drain,
+	.kick = fdio_kick,
 };

@@ -179,15 +179,6 @@ oom:
 	return -1;
 }
 
-static void store_truncate(struct store *s, uint32_t count)
-{
-	while (s->count > count) {
-		struct bs *bs = &s->bs[--s->count];
-		bs->ops->close(bs);
-		memset(bs, 0, sizeof(*bs));
-	}
-}
-
 /* The edited model becomes the running configuration, or nothing changes. */
 static int ctl_reconfigure(struct ctl *c, json_t *model, char *out, size_t out_len, char *err, size_t err_len)
 {

@@ -103,8 +103,9 @@ static void on_time(void *ctx)
 }
 
 /* After every event: hand the engine the disk I/O that completed before
- * it (never from inside disk_submit), send what the event answered, then
- * see whether a drain is done. Only what was queued when it starts: I/O
+ * it (never from inside disk_submit), hand the kernel the disk I/O the
+ * event submitted (one batch per backstore), send what the event
+ * answered, then see whether a drain is done. Only what was queued when it starts: I/O
  * those completions submit finishes in a later round, after the sockets
  * had their turn (next_deadline says "now" meanwhile), so a long chain of
  * I/O (a 4 GiB SANITIZE) cannot starve every connection. */
@@ -118,6 +119,7 @@ static void after_event(void *ctx)
 		if (was_last)
 			break;
 	}
+	store_kick(&dm->store);
 	net_flush(dm->net);
 	if (dm->draining && rt_engine_idle(dm->eng) && net_conn_count(dm->net) == 0) {
 		dlog(RT_LOG_INFO, "every session ended: exiting");
@@ -251,7 +253,8 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 		snprintf(err, err_len, "cannot create the engine: out of memory");
 		return -1;
 	}
-	if (loop_watch(dm->loop, dm->sigfd, LOOP_READ, on_signal, dm) != 0) {
+	/* finished disk I/O is an event like a readable socket */
+	if (loop_watch(dm->loop, dm->sigfd, LOOP_READ, on_signal, dm) != 0 || store_watch(&dm->store, dm->loop) != 0) {
 		snprintf(err, err_len, "epoll: %s", strerror(errno));
 		return -1;
 	}
@@ -310,7 +313,7 @@ int daemon_run(struct dcfg *d, const struct daemon_opts *o)
 	denv_init(&dm.env, NULL, &dm.store, o->state_dir);
 	if (dcfg_derive_ids(d, instance_random(), err, sizeof(err)) != 0 ||
 	    validate_before_open(d, err, sizeof(err)) != 0 ||
-	    store_open(&dm.store, d, denv_disk_complete, &dm.env, err, sizeof(err)) != 0) {
+	    store_open(&dm.store, d, o->sync_io, denv_disk_complete, &dm.env, err, sizeof(err)) != 0) {
 		dlog(RT_LOG_ERR, "%s", err);
 		denv_fini(&dm.env);
 		return 1;

@@ -31,6 +31,7 @@ struct daemon_opts {
 	bool check_only;       /* open and validate, report, exit */
 	bool quiet_urls;       /* -q: no URLs on stdout once listening */
 	const char *ctl_socket; /* the control socket (ctl.h); NULL: none */
+	bool sync_io;          /* --sync-io: file and block LUs without io_uring */
 };
 
 /* Run until stopped; returns the process exit status (errors are logged). */

@@ -59,6 +59,11 @@ static const char usage_text[] =
 	"                             reftarget-ctl speaks to it with targetcli's vocabulary)\n"
 	"      --ctl-socket PATH      the control socket here instead\n"
 	"      --check                check the configuration and open the storage, then exit\n"
+	"      --sync-io              file and block LUs do their disk I/O on the event loop\n"
+	"                             instead of through io_uring (for Valgrind, which does\n"
+	"                             not see what the kernel writes through the ring; also\n"
+	"                             what happens, with a warning, where io_uring is\n"
+	"                             unavailable): a slow disk then holds up every session\n"
 	"  -v, --verbose              debug log lines too\n"
 	"  -q, --quiet                errors only (and no URLs on stdout)\n"
 	"  -h, --help                 this text\n";
@@ -77,6 +82,7 @@ enum {
 	OPT_LIO_CONFIG,
 	OPT_CTL,
 	OPT_CTL_SOCKET,
+	OPT_SYNC_IO,
 };
 
 static const struct option options[] = {
@@ -94,6 +100,7 @@ static const struct option options[] = {
 	{ "lio-config", required_argument, NULL, OPT_LIO_CONFIG },
 	{ "ctl", no_argument, NULL, OPT_CTL },
 	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
+	{ "sync-io", no_argument, NULL, OPT_SYNC_IO },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -157,6 +164,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 				mkdir(CTL_SOCKET_ROOT_DIR, 0700); /* the run directory; EEXIST is fine */
 			break;
 		case OPT_CTL_SOCKET: a->opts.ctl_socket = optarg; break;
+		case OPT_SYNC_IO: a->opts.sync_io = true; break;
 		case 'v': a->verbosity = 1; break;
 		case 'q': a->verbosity = -1; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_SUCCESS);

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,9 +105,49 @@ void store_on_time(struct store *s, uint64_t now)
 	}
 }
 
+static void on_bs_event(struct loop *l, int fd, void *data, uint32_t events)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	bs_reap(data);
+}
+
+/* Completions of bs become events of s->loop, once there is one. */
+static int watch_bs(struct store *s, struct bs *bs)
+{
+	int fd = bs_event_fd(bs);
+	if (s->loop == NULL || fd < 0)
+		return 0;
+	return loop_watch(s->loop, fd, LOOP_READ, on_bs_event, bs);
+}
+
+/* One line for the whole daemon: synchronous file and block I/O means one
+ * slow disk holds up every session, which a user should know. */
+static void log_io_mode(struct store *s, const struct dcfg *d, uint32_t from)
+{
+	for (uint32_t i = from; i < s->count && !s->io_mode_said; i++) {
+		const struct bs *bs = &s->bs[i];
+		if (bs->sync_why[0] == '\0')
+			continue;
+		if (s->sync_io)
+			dlog(RT_LOG_INFO, "file and block LUs: synchronous disk I/O, as --sync-io asks: "
+					  "a slow disk holds up every session");
+		else
+			dlog(RT_LOG_WARN, "file and block LUs: synchronous disk I/O, io_uring is unavailable (%s): "
+					  "a slow disk holds up every session",
+			     bs->sync_why);
+		s->io_mode_said = true;
+	}
+	for (uint32_t i = from; i < s->count; i++)
+		if (bs_event_fd(&s->bs[i]) >= 0)
+			dlog(RT_LOG_DEBUG, "LU %s: disk I/O through io_uring", d->lus[i].name);
+}
+
 /* Open d's LUs from s->count on; each opened one counts. */
 static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t err_len)
 {
+	uint32_t from = s->count;
 	int rc = 0;
 	if (d->cfg.lu_count > STORE_LUS_MAX) {
 		snprintf(err, err_len, "lus: %u LUs, at most %u (RT_LUS_MAX, retired ones included)",
@@ -130,6 +171,7 @@ static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t er
 			.size_bytes = st->size_bytes,
 			.block_size = d->lus[i].block_size,
 			.read_only = (d->lus[i].flags & RT_LU_READ_ONLY) != 0,
+			.sync_io = s->sync_io,
 		};
 		if (bs->ops->open(bs, &p, why, sizeof(why)) != 0) {
 			memset(bs, 0, sizeof(*bs));
@@ -137,6 +179,11 @@ static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t er
 			break;
 		}
 		s->count = i + 1;
+		if (watch_bs(s, bs) != 0) {
+			rc = lu_fail(d, i, "backstore", err, err_len, "cannot watch its completions: %s",
+				     strerror(errno));
+			break;
+		}
 		rc = fit_lu(d, i, bs, err, err_len);
 		if (rc != 0)
 			break;
@@ -144,14 +191,19 @@ static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t er
 		     st->path ? " " : "", st->path ? st->path : "", (unsigned long long)d->lus[i].blocks,
 		     d->lus[i].block_size);
 	}
+	if (rc == 0)
+		log_io_mode(s, d, from);
 	return rc;
 }
 
-int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
-	       void *ctx, char *err, size_t err_len)
+int store_open(struct store *s, struct dcfg *d, bool sync_io,
+	       void (*complete)(void *ctx, struct rt_disk_io *io), void *ctx, char *err, size_t err_len)
 {
 	s->count = 0;
 	s->paced = NULL;
+	s->sync_io = sync_io;
+	s->io_mode_said = false;
+	s->loop = NULL;
 	s->complete = complete;
 	s->complete_ctx = ctx;
 	/* Room for every LU a live reconfiguration may add (store_grow): a
@@ -177,10 +229,47 @@ void store_submit(struct store *s, struct rt_disk_io *io)
 	bs->ops->submit(bs, io);
 }
 
-void store_close(struct store *s)
+int store_watch(struct store *s, struct loop *l)
+{
+	s->loop = l;
+	for (uint32_t i = 0; i < s->count; i++)
+		if (watch_bs(s, &s->bs[i]) != 0)
+			return -1;
+	return 0;
+}
+
+void store_kick(struct store *s)
 {
 	for (uint32_t i = 0; i < s->count; i++)
-		s->bs[i].ops->close(&s->bs[i]);
+		bs_kick(&s->bs[i]);
+}
+
+void store_drain(struct store *s)
+{
+	for (uint32_t i = 0; i < s->count; i++)
+		bs_drain(&s->bs[i]);
+}
+
+/* Unwatch first: the loop must not keep a descriptor that close frees
+ * (its number comes back for the next socket). */
+static void close_bs(struct store *s, struct bs *bs)
+{
+	int fd = bs_event_fd(bs);
+	if (s->loop != NULL && fd >= 0)
+		loop_unwatch(s->loop, fd);
+	bs->ops->close(bs);
+	memset(bs, 0, sizeof(*bs));
+}
+
+void store_truncate(struct store *s, uint32_t count)
+{
+	while (s->count > count)
+		close_bs(s, &s->bs[--s->count]);
+}
+
+void store_close(struct store *s)
+{
+	store_truncate(s, 0);
 	free(s->bs);
 	free(s->pace);
 	s->bs = NULL;
@@ -194,10 +283,6 @@ int store_grow(struct store *s, struct dcfg *d, char *err, size_t err_len)
 	uint32_t before = s->count;
 	if (store_open_from(s, d, err, err_len) == 0)
 		return 0;
-	while (s->count > before) {
-		struct bs *bs = &s->bs[--s->count];
-		bs->ops->close(bs);
-		memset(bs, 0, sizeof(*bs));
-	}
+	store_truncate(s, before);
 	return -1;
 }

@@ -10,6 +10,7 @@
 #ifndef RT_STORE_H
 #define RT_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "backstore/bs.h"
@@ -30,13 +31,24 @@ struct store {
 	/* paced I/O the backstore finished, waiting for its due time, earliest
 	 * first (linked through env_next, due at env_due_ns) */
 	struct rt_disk_io *paced;
+	bool sync_io;      /* file and block LUs without io_uring (store_open's) */
+	bool io_mode_said; /* the log said how file and block I/O is done */
+	struct loop *loop; /* where completions are watched (store_watch); NULL before */
 };
 
-/* Open every LU's backstore; finished I/O goes to complete(ctx, io). On
+struct loop;
+
+/* Open every LU's backstore; finished I/O goes to complete(ctx, io).
+ * sync_io: file and block LUs without io_uring (bs_params.sync_io). On
  * error writes "source:line: lus[i].key: why" and returns -1 (with
- * whatever was opened closed again). */
-int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
-	       void *ctx, char *err, size_t err_len);
+ * whatever was opened closed again). Says once in the log when file or
+ * block I/O is synchronous, and why. */
+int store_open(struct store *s, struct dcfg *d, bool sync_io,
+	       void (*complete)(void *ctx, struct rt_disk_io *io), void *ctx, char *err, size_t err_len);
+/* Watch each backstore's completion descriptor (bs_event_fd) in l, so
+ * that finished I/O is reaped as an event, now and for the LUs store_grow
+ * opens later; -1 (errno set) if l refused. */
+int store_watch(struct store *s, struct loop *l);
 /* LUs the store can hold, retired ones (reconfigured away, still open
  * for the I/O in flight) included. */
 #define STORE_LUS_MAX RT_LUS_MAX
@@ -44,7 +56,16 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
  * appended them; the ones open stay where they are). On error the new
  * ones are closed again and err says why. */
 int store_grow(struct store *s, struct dcfg *d, char *err, size_t err_len);
+/* Close the LUs from count on (none may have I/O in flight): what a
+ * reconfiguration that failed after store_grow undoes. */
+void store_truncate(struct store *s, uint32_t count);
 void store_submit(struct store *s, struct rt_disk_io *io);
+/* After a round of events: the backstores hand the kernel what was
+ * submitted meanwhile (bs_kick). */
+void store_kick(struct store *s);
+/* Block until every backstore finished what it was given. */
+void store_drain(struct store *s);
+/* Waits for what is in flight (the buffers are the engine's), then closes. */
 void store_close(struct store *s);
 
 /* A paced LU (media_mbps) hands a finished I/O on only when its medium

@@ -66,6 +66,7 @@ static enum rt_disk_status submit(struct bs *s, enum rt_disk_op op, uint64_t off
 	struct rt_disk_io r = {.op = op, .offset = off, .len = len, .buf = buf, .status = RT_DISK_OK};
 	unsigned before = completions;
 	s->ops->submit(s, &r);
+	bs_drain(s);
 	ck_assert_uint_eq(completions, before + 1);
 	return r.status;
 }

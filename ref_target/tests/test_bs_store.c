@@ -84,6 +84,7 @@ static enum rt_disk_status io(enum rt_disk_op op, uint64_t off, uint64_t len, vo
 	struct rt_disk_io r = {.op = op, .offset = off, .len = len, .buf = buf, .flags = flags, .status = RT_DISK_ERR_READ};
 	unsigned before = completions;
 	store.ops->submit(&store, &r);
+	bs_drain(&store);
 	ck_assert_uint_eq(completions, before + 1);
 	return r.status;
 }
@@ -205,6 +206,7 @@ static bool map_status(uint64_t off, uint64_t *run)
 	struct rt_disk_io r = {.op = RT_DISK_MAP_STATUS, .offset = off, .len = store.size_bytes - off};
 	unsigned before = completions;
 	store.ops->submit(&store, &r);
+	bs_drain(&store);
 	ck_assert_uint_eq(completions, before + 1);
 	ck_assert_int_eq(r.status, RT_DISK_OK);
 	ck_assert_uint_le(r.run_len, r.len);

@@ -203,7 +203,7 @@ static void open_file_lu(struct dcfg *d, struct denv *e, struct store *s, const 
 		 path, key);
 	ck_assert_int_eq(load(d, text, err, sizeof(err)), 0);
 	denv_init(e, NULL, s, dir);
-	ck_assert_msg(store_open(s, d, complete, e, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_open(s, d, false, complete, e, err, sizeof(err)) == 0, "%s", err);
 }
 
 START_TEST(store_fills_geometry_from_a_file)
@@ -220,14 +220,14 @@ START_TEST(store_fills_geometry_from_a_file)
 	struct rt_disk_io io = { .lu = 0, .op = RT_DISK_WRITE, .offset = 8192, .len = 4096, .buf = w };
 	e.env.disk_submit(e.env.ctx, &io);
 	struct rt_disk_io *done;
-	for (int i = 0; i < 1000 && (done = denv_next_done(&e)) == NULL; i++)
-		usleep(1000);
+	store_drain(&s);
+	done = denv_next_done(&e);
 	ck_assert_ptr_eq(done, &io);
 	ck_assert_int_eq(io.status, RT_DISK_OK);
 	io = (struct rt_disk_io){ .lu = 0, .op = RT_DISK_READ, .offset = 8192, .len = 4096, .buf = r };
 	e.env.disk_submit(e.env.ctx, &io);
-	for (int i = 0; i < 1000 && (done = denv_next_done(&e)) == NULL; i++)
-		usleep(1000);
+	store_drain(&s);
+	done = denv_next_done(&e);
 	ck_assert_ptr_eq(done, &io);
 	ck_assert_mem_eq(r, w, sizeof(w));
 	store_close(&s);
@@ -249,7 +249,7 @@ START_TEST(store_paces_a_slow_medium)
 	ck_assert_int_eq(load(&d, text, err, sizeof(err)), 0);
 	ck_assert_uint_eq(d.stores[0].media_mbps, 1);
 	denv_init(&e, NULL, &s, "/tmp");
-	ck_assert_msg(store_open(&s, &d, complete, &e, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_open(&s, &d, false, complete, &e, err, sizeof(err)) == 0, "%s", err);
 	static uint8_t w[100000];
 	struct rt_disk_io a = { .lu = 0, .op = RT_DISK_WRITE, .offset = 0, .len = 50000, .buf = w };
 	struct rt_disk_io b = { .lu = 0, .op = RT_DISK_WRITE, .offset = 65536, .len = 50000, .buf = w };
@@ -290,7 +290,7 @@ START_TEST(store_names_the_line_of_a_path_that_will_not_open)
 	char err[DCFG_ERR_MAX];
 	ck_assert_int_eq(load(&d, text, err, sizeof(err)), 0);
 	denv_init(&e, NULL, &s, "/nonexistent");
-	ck_assert_int_eq(store_open(&s, &d, complete, &e, err, sizeof(err)), -1);
+	ck_assert_int_eq(store_open(&s, &d, false, complete, &e, err, sizeof(err)), -1);
 	ck_assert_msg(strncmp(err, "s.json:4: lus[1].path: ", 23) == 0, "%s", err);
 	ck_assert_uint_eq(s.count, 0); /* the RAM LU opened first was closed again */
 	denv_fini(&e);
@@ -324,7 +324,7 @@ START_TEST(store_quick_luns_take_flags_from_capabilities)
 	char err[DCFG_ERR_MAX];
 	ck_assert_int_eq(dcfg_load_quick(&d, &q, err, sizeof(err)), 0);
 	denv_init(&e, NULL, &s, "/nonexistent");
-	ck_assert_msg(store_open(&s, &d, complete, &e, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_open(&s, &d, false, complete, &e, err, sizeof(err)) == 0, "%s", err);
 	uint32_t caps = s.bs[0].caps;
 	ck_assert_uint_eq((d.lus[0].flags & RT_LU_THIN) != 0, (caps & BS_CAP_UNMAP) != 0);
 	ck_assert_uint_eq((d.lus[0].flags & RT_LU_WCE) != 0, (caps & BS_CAP_VOLATILE) != 0);
@@ -349,7 +349,7 @@ START_TEST(store_refuses_a_backstore_missing_from_the_build)
 	ck_assert_int_eq(load(&d, text, err, sizeof(err)), 0);
 	d.stores[1].backstore = "rbd"; /* a type the loader knows but this build lacks */
 	denv_init(&e, NULL, &s, "/nonexistent");
-	ck_assert_int_eq(store_open(&s, &d, complete, &e, err, sizeof(err)), -1);
+	ck_assert_int_eq(store_open(&s, &d, false, complete, &e, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "s.json:3: lus[1].backstore: 'rbd' is not in this build");
 	ck_assert_uint_eq(s.count, 0);
 	denv_fini(&e);
@@ -372,7 +372,7 @@ START_TEST(store_refuses_atomic_on_a_backstore_that_cannot)
 	struct store s;
 	ck_assert_int_eq(load(&d, text, err, sizeof(err)), 0);
 	denv_init(&e, NULL, &s, dir);
-	ck_assert_int_eq(store_open(&s, &d, complete, &e, err, sizeof(err)), -1);
+	ck_assert_int_eq(store_open(&s, &d, false, complete, &e, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "s.json:4: lus[1].flags: atomic, but this file backstore cannot write atomically");
 	ck_assert_uint_eq(s.count, 0);
 	denv_fini(&e);
