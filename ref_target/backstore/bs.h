@@ -8,7 +8,13 @@
  * later, as rt_env's re-entrancy rule requires.
  *
  * Implementations: ram (sparse, only written chunks allocated), file
- * (sparse file, hole punching, fdatasync), block (a block device).
+ * (sparse file, hole punching, fdatasync), block (a block device), rbd (a
+ * Ceph RBD image through librbd's asynchronous API; only in a build that
+ * found librbd's headers: BS_HAVE_RBD).
+ *
+ * A backstore whose requests finish on threads of its own (librbd) sets
+ * ops->reap and bs->event_fd: the owner watches event_fd for reading and
+ * calls reap on its own thread, which calls complete for what finished.
  */
 #ifndef RT_BS_H
 #define RT_BS_H
@@ -27,11 +33,32 @@
 				   (SBC-4 WRITE ATOMIC); without it they fail
 				   RT_DISK_ERR_UNSUPPORTED */
 
+/* Built with the rbd backstore where librbd's and librados's headers are
+ * (Debian: librbd-dev librados-dev); -DBS_NO_RBD builds without it. */
+#if !defined(BS_NO_RBD) && defined(__has_include)
+#if __has_include(<rbd/librbd.h>) && __has_include(<rados/librados.h>)
+#define BS_HAVE_RBD 1
+#endif
+#endif
+
+/* rbd: which image, and how to reach its cluster. */
+struct bs_rbd_params {
+	const char *pool;
+	const char *image;
+	const char *conf;    /* ceph.conf; NULL: librados's default search */
+	const char *client;  /* client id without "client.": NULL = "admin" */
+	const char *keyring; /* NULL: as ceph.conf says */
+	bool lock_auto;      /* librbd's cooperative exclusive lock instead of
+				holding it explicitly (rbd.c says why not) */
+	uint32_t op_timeout_s; /* bound on every RADOS operation, connect included */
+};
+
 struct bs_params {
 	const char *path;    /* file or device; NULL for ram */
 	uint64_t size_bytes; /* ram: required; file: create/extend to this if non-zero */
 	uint32_t block_size;
 	bool read_only;
+	const struct bs_rbd_params *rbd; /* rbd only */
 };
 
 struct bs;
@@ -42,6 +69,12 @@ struct bs_ops {
 	int (*open)(struct bs *bs, const struct bs_params *p, char *err, size_t err_len);
 	void (*submit)(struct bs *bs, struct rt_disk_io *io);
 	void (*close)(struct bs *bs);
+	/* Optional: requests finish on other threads; event_fd is readable
+	 * when some have: complete them here, on the owner's thread. */
+	void (*reap)(struct bs *bs);
+	/* Optional: become the writer of shared storage, fencing the one
+	 * that was (rbd: break its lock, blocklist it). 0, or -1 with why. */
+	int (*takeover)(struct bs *bs, char *msg, size_t msg_len);
 };
 
 struct bs {
@@ -53,6 +86,7 @@ struct bs {
 	void (*complete)(void *ctx, struct rt_disk_io *io);
 	void *complete_ctx;
 	void *priv; /* the implementation's state */
+	int event_fd; /* with ops->reap: readable when reap has work */
 };
 
 /* The implementation for a type name, or NULL. */
@@ -66,5 +100,8 @@ bool bs_io_start(const struct bs *bs, struct rt_disk_io *io);
 extern const struct bs_ops bs_ram_ops;
 extern const struct bs_ops bs_file_ops;
 extern const struct bs_ops bs_block_ops;
+#ifdef BS_HAVE_RBD
+extern const struct bs_ops bs_rbd_ops;
+#endif
 
 #endif

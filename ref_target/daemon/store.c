@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,9 +124,13 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
 		const struct dcfg_lu *st = &d->stores[i];
 		struct bs *bs = &s->bs[i];
 		char why[DCFG_ERR_MAX / 2] = "";
+		bool rbd = strcmp(st->backstore, "rbd") == 0;
 		bs->ops = bs_find(st->backstore);
 		if (bs->ops == NULL) {
-			rc = lu_fail(d, i, "backstore", err, err_len, "'%s' is not in this build", st->backstore);
+			rc = lu_fail(d, i, "backstore", err, err_len, "'%s' is not in this build%s", st->backstore,
+				     rbd ? " (it was built without librbd's headers: install librbd-dev and "
+					   "librados-dev, or run tools/deps.sh, and rebuild)"
+					 : "");
 			break;
 		}
 		bs->complete = store_bs_done;
@@ -136,9 +141,10 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
 			.size_bytes = st->size_bytes,
 			.block_size = d->lus[i].block_size,
 			.read_only = (d->lus[i].flags & RT_LU_READ_ONLY) != 0,
+			.rbd = rbd ? &st->rbd : NULL,
 		};
 		if (bs->ops->open(bs, &p, why, sizeof(why)) != 0) {
-			rc = lu_fail(d, i, st->path ? "path" : "backstore", err, err_len, "%s", why);
+			rc = lu_fail(d, i, rbd ? "rbd" : st->path ? "path" : "backstore", err, err_len, "%s", why);
 			break;
 		}
 		s->count = i + 1;
@@ -153,6 +159,39 @@ int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, stru
 		return 0;
 	store_close(s);
 	return -1;
+}
+
+static void store_reap(struct loop *l, int fd, void *data, uint32_t events)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	struct bs *bs = data;
+	bs->ops->reap(bs);
+}
+
+int store_watch(struct store *s, struct loop *l, char *err, size_t err_len)
+{
+	for (uint32_t i = 0; i < s->count; i++) {
+		struct bs *bs = &s->bs[i];
+		if (bs->ops->reap != NULL && loop_watch(l, bs->event_fd, LOOP_READ, store_reap, bs) != 0) {
+			snprintf(err, err_len, "LU %u: epoll: %s", i, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void store_takeover(struct store *s)
+{
+	for (uint32_t i = 0; i < s->count; i++) {
+		struct bs *bs = &s->bs[i];
+		char msg[DCFG_ERR_MAX];
+		if (bs->ops->takeover == NULL)
+			continue;
+		int rc = bs->ops->takeover(bs, msg, sizeof(msg));
+		dlog(rc == 0 ? RT_LOG_INFO : RT_LOG_ERR, "LU %u: takeover: %s", i, msg);
+	}
 }
 
 void store_submit(struct store *s, struct rt_disk_io *io)

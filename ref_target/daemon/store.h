@@ -38,6 +38,14 @@ struct store {
 int store_open(struct store *s, struct dcfg *d, void (*complete)(void *ctx, struct rt_disk_io *io),
 	       void *ctx, char *err, size_t err_len);
 void store_submit(struct store *s, struct rt_disk_io *io);
+
+/* Backstores whose I/O finishes on other threads (bs_ops.reap): watch
+ * their event descriptors in l. 0, or -1 with why. */
+struct loop;
+int store_watch(struct store *s, struct loop *l, char *err, size_t err_len);
+/* Every backstore that can (bs_ops.takeover) becomes the writer of its
+ * shared storage, fencing the previous one; logs what each did. */
+void store_takeover(struct store *s);
 void store_close(struct store *s);
 
 /* A paced LU (media_mbps) hands a finished I/O on only when its medium
