@@ -2,6 +2,8 @@
 # ceph-test.sh: the Ceph-backed steps (make ceph-test), in a loopback-only
 # network namespace (tools/netns-run.sh), against one single-node Ceph:
 #   ceph-start  tools/ceph-up.sh: memstore, one mon, one OSD (~2-10 s)
+#   open        an rbd LU that cannot be opened is refused, naming
+#               file:line:key (ref_target/tests/ceph/open_errors.sh)
 #   suite       libiscsi's SBC tests through the rbd backstore
 #               (ref_target/tests/ceph/suite.sh; what does not pass is
 #               listed with why in suite-expected.txt)
@@ -20,7 +22,7 @@ BUILD=${BUILD:-build}
 export BUILD
 REFTARGET=${REFTARGET:-$BUILD/rel/reftarget}
 export REFTARGET CONF_REFTARGET_BIN=$REFTARGET
-D=$BUILD/ceph
+D=${CEPH_TEST_DIR:-$BUILD/ceph}
 C=$D/cluster
 passed=0
 failed=0
@@ -62,13 +64,14 @@ finish() {
 rm -rf "$D"
 mkdir -p "$D"
 trap finish EXIT
-if ! nm "$REFTARGET" 2>/dev/null | grep -q bs_rbd_ops; then
+if ! grep -q bs_rbd_ops < <(nm "$REFTARGET" 2>/dev/null); then
 	failed=$((failed + 1))
 	echo "FAIL rbd backstore: $REFTARGET was built without it (librbd-dev librados-dev missing at build time?)"
 	exit 1
 fi
 step ceph-start timeout -k 5 90 tools/ceph-up.sh "$C" || exit 1
 export CEPH_CONF=$C/ceph.conf
+step open timeout -k 5 120 ref_target/tests/ceph/open_errors.sh
 step suite timeout -k 5 900 ref_target/tests/ceph/suite.sh
 step failover timeout -k 5 180 ref_target/tests/ceph/failover.sh
 [ "$failed" -eq 0 ]

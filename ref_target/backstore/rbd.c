@@ -15,7 +15,7 @@
  * #341, #350). A gateway that cannot get the lock answers writes as
  * FENCED. Taking over is an explicit act (bs_ops.takeover; the daemon does
  * it on SIGUSR1): blocklist the owner by its full client address
- * (ip:port/nonce, from the image's watchers: never a bare IP, every
+ * (ip:port/nonce, as librbd names lock owners: never a bare IP, every
  * gateway here may share one), break its lock, take the lock. The old
  * owner's I/O then fails with -ESHUTDOWN (Ceph's EBLOCKLISTED) at the
  * OSDs, whatever it had queued: BLOCKLISTED, for good (a blocklisted
@@ -50,9 +50,8 @@
 
 #include <time.h>
 
-/* Lock owners and watchers read at a takeover (two gateways, plus room). */
+/* Lock owners read at a takeover (two gateways, plus room). */
 #define RBD_OWNERS_MAX 8u
-#define RBD_WATCHERS_MAX 16u
 /* A client address, "127.0.0.1:0/3012345678" or an IPv6 one. */
 #define RBD_ADDR_MAX 128u
 /* After the operation timeout, how much longer close waits for requests
@@ -433,32 +432,17 @@ static void rbd_reap(struct bs *bs)
 	}
 }
 
-/* The lock owner's client address with its nonce. librbd 16 names an
- * owner by that address ("127.0.0.1:0/1615544031"); a name of the form
- * "client.<id>" is looked up among the image's watchers, whose watch
- * carries the same id and the address. Returns 0, or -1 if not found. */
-static int rbd_owner_addr(struct bs_rbd *r, const char *owner, char *addr, size_t addr_len)
+/* The lock owner's client address with its nonce: librbd 16 (Debian 12)
+ * names an owner by it ("127.0.0.1:0/1615544031"). A name without a nonce
+ * is refused, never blocklisted: as a bare IP it would fence every client
+ * on that host. Returns 0, or -1. */
+static int rbd_owner_addr(const char *owner, char *addr, size_t addr_len)
 {
-	if (strchr(owner, '/') != NULL && strchr(owner, ':') != NULL) {
-		snprintf(addr, addr_len, "%s", owner);
-		return 0;
-	}
-	const char *dot = strrchr(owner, '.');
-	if (dot == NULL)
+	const char *slash = strchr(owner, '/');
+	if (slash == NULL || slash[1] == '\0' || strchr(owner, ':') == NULL)
 		return -1;
-	int64_t id = strtoll(dot + 1, NULL, 10);
-	rbd_image_watcher_t w[RBD_WATCHERS_MAX];
-	size_t n = RBD_WATCHERS_MAX;
-	if (rbd_watchers_list(r->image, w, &n) < 0)
-		return -1;
-	int found = -1;
-	for (size_t i = 0; i < n; i++)
-		if (w[i].id == id && found < 0) {
-			snprintf(addr, addr_len, "%s", w[i].addr);
-			found = 0;
-		}
-	rbd_watchers_list_cleanup(w, n);
-	return found;
+	snprintf(addr, addr_len, "%s", owner);
+	return 0;
 }
 
 static int rbd_takeover(struct bs *bs, char *msg, size_t msg_len)
@@ -485,15 +469,17 @@ static int rbd_takeover(struct bs *bs, char *msg, size_t msg_len)
 		char addr[RBD_ADDR_MAX];
 		/* Blocklist the instance, ip:port/nonce: a bare IP would
 		 * fence every client on that host, this gateway included. */
-		if (rbd_owner_addr(r, owners[i], addr, sizeof(addr)) == 0 && strcmp(addr, r->addr) != 0) {
-			rc = rados_blocklist_add(r->cluster, addr, 0);
-			if (rc == 0)
-				snprintf(done + strlen(done), sizeof(done) - strlen(done), " blocklisted %s (%s);",
-					 addr, owners[i]);
-		} else {
-			snprintf(done + strlen(done), sizeof(done) - strlen(done), " owner %s: no watcher;",
+		if (rbd_owner_addr(owners[i], addr, sizeof(addr)) != 0) {
+			snprintf(done + strlen(done), sizeof(done) - strlen(done), " owner '%s' has no address;",
 				 owners[i]);
+			rc = -EINVAL;
+			break;
 		}
+		if (strcmp(addr, r->addr) == 0)
+			continue; /* ours (lock_auto took it) */
+		rc = rados_blocklist_add(r->cluster, addr, 0);
+		if (rc == 0)
+			snprintf(done + strlen(done), sizeof(done) - strlen(done), " blocklisted %s;", addr);
 		if (rc >= 0)
 			rc = rbd_lock_break(r->image, RBD_LOCK_MODE_EXCLUSIVE, owners[i]);
 	}

@@ -3,8 +3,9 @@
 # the image's exclusive lock, takeover by lock break and blocklist (the
 # Ceph iSCSI gateway's fencing, ref_target/backstore/rbd.c).
 #
-#   1. gateway A serves a write (and so takes the lock); gateway B, not the
-#      owner, refuses writes (NOT READY, transition) but serves reads
+#   1. gateway A takes the free image's lock (SIGUSR1; a gateway also takes
+#      it at its first write) and serves a write; gateway B, not the owner,
+#      refuses writes (NOT READY, transition) but serves reads
 #   2. a client logged in to A sends a write while A is stopped (SIGSTOP):
 #      the write waits in A's socket, unanswered
 #   3. B takes over (SIGUSR1): blocklists A by its full client address
@@ -16,6 +17,8 @@
 #      retry here), never acknowledged, and must not land: reading back
 #      through B gives B's data
 #   6. A stays fenced: a new write through A is rejected too
+#   7. a second takeover by B changes nothing; A, blocklisted, cannot
+#      take over
 #
 # Needs a running Ceph (tools/ceph-up.sh) named by CEPH_CONF, in this
 # network namespace; ceph-test.sh provides both. Ends with
@@ -38,10 +41,18 @@ failed=0
 cleanup() {
 	local p
 	echo "summary: $passed passed, $failed failed"
+	# TERM first: a drained exit writes the gcov build's counts (make coverage)
 	for p in "${PIDS[@]}"; do
 		kill -CONT "$p" 2>/dev/null
-		kill -KILL "$p" 2>/dev/null
+		kill -TERM "$p" 2>/dev/null
 	done
+	for _ in $(seq 50); do
+		alive=0
+		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.2
+	done
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	if [ "$failed" -gt 0 ]; then
 		for f in "$T"/*.log; do
@@ -105,8 +116,18 @@ URL_B=iscsi://127.0.0.1:$PORT_B/$IQN/0
 sa=$(grep -o 'serial [0-9a-f]*' "$T/a.log") sb=$(grep -o 'serial [0-9a-f]*' "$T/b.log")
 if [ -n "$sa" ] && [ "$sa" = "$sb" ]; then pass "both gateways give the LU one serial ($sa)"; else fail "one serial" "$sa vs $sb"; fi
 
-# 1. A owns the image once it writes; B is not the owner
-expect "A serves the first write (and takes the lock)" GOOD "$(gw "$URL_A" write 0 0xa1)"
+# 1. A owns the image (a takeover of a free image), and writes; B is not the owner
+kill -USR1 "$A"
+for _ in $(seq 50); do
+	grep -q "takeover: " "$T/a.log" && break
+	sleep 0.1
+done
+if grep "takeover: " "$T/a.log" | grep -q "took the exclusive lock: it was free"; then
+	pass "A takes the free image's lock"
+else
+	fail "A takes the free lock" "$(grep "takeover: " "$T/a.log")"
+fi
+expect "A serves the first write" GOOD "$(gw "$URL_A" write 0 0xa1)"
 owner=$(timeout 10 rbd -c "$CEPH_CONF" lock ls "rbd/$IMAGE" 2>&1)
 if grep -q "auto " <<<"$owner"; then pass "the image has an exclusive-lock owner"; else fail "lock owner" "$owner"; fi
 expect "B, not the owner, refuses a write (NOT READY, transition)" "CHECK 2/04/0a" "$(gw "$URL_B" write 64 0xb0)"
@@ -142,7 +163,7 @@ else
 	fail "blocklist by full address" "$bl"
 fi
 addr=$(grep -Eo '^127\.0\.0\.1:[0-9]+/[0-9]+' <<<"$bl" | head -n1)
-if [ -n "$addr" ] && grep -qF "blocklisted $addr " <<<"$took"; then
+if [ -n "$addr" ] && grep -qF "blocklisted $addr;" <<<"$took"; then
 	pass "the blocklisted address is the one B's takeover chose"
 else
 	fail "B's takeover names the blocklisted address" "$took"
@@ -162,5 +183,19 @@ expect "reading back through B gives B's data, not A's stale write" "byte 0xb1" 
 # 6. A stays fenced
 expect "A, blocklisted, rejects a new write" "CHECK 2/04/0c" "$(gw "$URL_A" write 8 0xa3)"
 expect "A's rejected write did not land" "byte 0x00" "$(gw "$URL_B" read 8)"
+
+# 7. takeovers that change nothing say so
+signal_says() { # signal_says NAME LOG PID TEXT
+	local before
+	before=$(grep -c "takeover: " "$2")
+	kill -USR1 "$3"
+	for _ in $(seq 50); do
+		[ "$(grep -c "takeover: " "$2")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	if grep "takeover: " "$2" | tail -n1 | grep -qF "$4"; then pass "$1"; else fail "$1" "$(grep "takeover: " "$2" | tail -n1)"; fi
+}
+signal_says "a second takeover by B changes nothing" "$T/b.log" "$B" "already holds the lock"
+signal_says "A, blocklisted, cannot take over" "$T/a.log" "$A" "is blocklisted: restart it to serve"
 
 [ "$failed" -eq 0 ]
