@@ -38,7 +38,7 @@ DEPS_CMD ?= tools/deps.sh --quiet
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wimplicit-fallthrough \
 	-Wcast-qual -Wwrite-strings -Wold-style-definition -Wno-missing-field-initializers
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -MMD -MP -Iref_target -I.
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -MMD -MP -Iref_target -I. $(if $(filter 0,$(RBD)),-DBS_NO_RBD)
 REL_CFLAGS := $(BASE_CFLAGS) -O2
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -46,7 +46,16 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 
 # Libraries from Debian packages (tools/deps.sh installs them).
 LIB_ENGINE := -lnettle -lisal
-LIB_DAEMON := -ljansson -luring
+# The rbd backstore is built where librbd's headers are (bs.h tests with
+# __has_include; tools/deps.sh installs librbd-dev librados-dev) and left
+# out elsewhere; RBD=0 leaves it out anyway. Expanded when a link runs,
+# after deps.sh, so a fresh root links what deps.sh just installed.
+ifeq ($(RBD),0)
+LIB_RBD :=
+else
+LIB_RBD = $(shell echo '\#include <rbd/librbd.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo -lrbd -lrados -pthread)
+endif
+LIB_DAEMON = -ljansson -luring $(LIB_RBD)
 LIB_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 ENGINE_SRC := $(sort $(wildcard ref_target/core/*.c ref_target/scsi/*.c))

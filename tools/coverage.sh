@@ -51,6 +51,10 @@ if [ "$INTEGRATION" = 1 ]; then
 		run "integration-$(basename "$t" .sh)" tools/netns-run.sh env BUILD="$BUILD" \
 			REFTARGET="$BUILD/gcov/reftarget" REFTARGET_REL="$BUILD/gcov/reftarget" "$t"
 	done
+	# the rbd backstore is reached only through a Ceph (make ceph-test)
+	if grep -q bs_rbd_ops < <(nm "$BUILD/gcov/reftarget"); then
+		run ceph env BUILD="$BUILD" REFTARGET="$BUILD/gcov/reftarget" tools/ceph-test.sh
+	fi
 fi
 
 "${LCOV[@]}" --capture --directory "$BUILD/gcov" --base-directory . -o "$OUT/all.info" 2>/dev/null

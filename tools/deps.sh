@@ -31,6 +31,9 @@ PACKAGES=(
 	libpcap-dev tshark libxml2-utils
 	# conformance peers: tgt, istgt, LIO in a QEMU guest, open-iscsi guest
 	tgt istgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat e2fsprogs
+	# the rbd backstore (librbd's headers) and a single-node Ceph for its
+	# tests (make ceph-test: tools/ceph-up.sh, one mon and one OSD)
+	ceph-mon ceph-osd ceph-common librbd-dev librados-dev
 	# the HTML report, rendered and checked in a real browser
 	chromium
 )

@@ -39,6 +39,11 @@
 #               is an I_T nexus owed a POWER ON, RESET unit attention
 #               (SAM-5 §5.14), so its wait for a clean TEST UNIT READY
 #               would never end
+#   rbd         thin + lbprz + wce (librbd's cache turns write-back at the
+#               first flush) on the RBD image CONF_RBD_IMAGE (default
+#               "conformance", CONF_RBD_MIB MiB, default 128) of the running
+#               Ceph whose ceph.conf is CONF_RBD_CONF (tools/ceph-up.sh;
+#               make ceph-test runs the suite this way): the rbd backstore
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -66,6 +71,7 @@ flavour_lu() {
 	readonly) echo "file $mib [\"read_only\",\"thin\"] 0 0 15000" ;;
 	sanitize) echo "file 64 [\"sanitize\",\"thin\",\"lbprz\"] 0 0 15000" ;;
 	sanitize-long) echo "ram 256 [\"sanitize\",\"thin\",\"lbprz\"] 0 25 0" ;;
+	rbd) echo "rbd ${CONF_RBD_MIB:-128} [\"thin\",\"lbprz\",\"wce\"] 0 0 15000" ;;
 	*) conf_die "unknown flavour $FLAVOUR" ;;
 	esac
 }
@@ -79,6 +85,8 @@ write_config() {
 	local backstore mib flags lbppbe mbps nop path=
 	read -r backstore mib flags lbppbe mbps nop <<<"$(flavour_lu)"
 	[ "$backstore" = file ] && path=", \"path\": \"$WORK/lu.img\""
+	[ "$backstore" = rbd ] && path=", \"rbd\": { \"pool\": \"rbd\", \"image\": \"${CONF_RBD_IMAGE:-conformance}\",
+             \"conf\": \"${CONF_RBD_CONF:?CONF_RBD_CONF: the ceph.conf of a running Ceph (tools/ceph-up.sh)}\" }"
 	cat >"$1" <<EOT
 {
   "portals": [ { "address": "127.0.0.1", "port": $PORT },

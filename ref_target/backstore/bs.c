@@ -7,6 +7,9 @@ static const struct bs_ops *const bs_types[] = {
 	&bs_ram_ops,
 	&bs_file_ops,
 	&bs_block_ops,
+#ifdef BS_HAVE_RBD
+	&bs_rbd_ops,
+#endif
 };
 
 const struct bs_ops *bs_find(const char *type)

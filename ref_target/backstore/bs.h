@@ -7,13 +7,16 @@
  * from inside submit: the environment queues it and hands it to the engine
  * later, as rt_env's re-entrancy rule requires.
  *
- * A backstore that waits for the kernel (file and block, on io_uring)
- * completes later instead: it gives the owner a descriptor to watch
- * (bs_event_fd) and, once that is readable, delivers what finished from
- * bs_reap; bs_drain waits for everything (close and tests).
+ * A backstore that waits for the kernel (file and block, on io_uring) or
+ * whose requests finish on threads of its own (rbd: librbd's) completes
+ * later instead: it gives the owner a descriptor to watch (bs_event_fd)
+ * and, once that is readable, delivers what finished from bs_reap, on the
+ * owner's thread; bs_drain waits for everything (close and tests).
  *
  * Implementations: ram (sparse, only written chunks allocated), file
- * (sparse file, hole punching, fdatasync), block (a block device).
+ * (sparse file, hole punching, fdatasync), block (a block device), rbd (a
+ * Ceph RBD image through librbd's asynchronous API; only in a build that
+ * found librbd's headers: BS_HAVE_RBD).
  */
 #ifndef RT_BS_H
 #define RT_BS_H
@@ -35,6 +38,26 @@
 /* Longest note of why a backstore serves its I/O synchronously. */
 #define BS_WHY_MAX 128u
 
+/* Built with the rbd backstore where librbd's and librados's headers are
+ * (Debian: librbd-dev librados-dev); -DBS_NO_RBD builds without it. */
+#if !defined(BS_NO_RBD) && defined(__has_include)
+#if __has_include(<rbd/librbd.h>) && __has_include(<rados/librados.h>)
+#define BS_HAVE_RBD 1
+#endif
+#endif
+
+/* rbd: which image, and how to reach its cluster. */
+struct bs_rbd_params {
+	const char *pool;
+	const char *image;
+	const char *conf;    /* ceph.conf; NULL: librados's default search */
+	const char *client;  /* client id without "client.": NULL = "admin" */
+	const char *keyring; /* NULL: as ceph.conf says */
+	bool lock_auto;      /* librbd's cooperative exclusive lock instead of
+				holding it explicitly (rbd.c says why not) */
+	uint32_t op_timeout_s; /* bound on every RADOS operation, connect included */
+};
+
 struct bs_params {
 	const char *path;    /* file or device; NULL for ram */
 	uint64_t size_bytes; /* ram: required; file: create/extend to this if non-zero */
@@ -44,6 +67,7 @@ struct bs_params {
 	 * (reftarget --sync-io: for Valgrind, which cannot see what the kernel
 	 * writes through the ring) */
 	bool sync_io;
+	const struct bs_rbd_params *rbd; /* rbd only */
 };
 
 struct bs;
@@ -66,6 +90,9 @@ struct bs_ops {
 	 * system call for a batch), and deliver what already finished; the
 	 * owner calls it after each round of events (reap and drain kick). */
 	void (*kick)(struct bs *bs);
+	/* Optional: become the writer of shared storage, fencing the one
+	 * that was (rbd: break its lock, blocklist it). 0, or -1 with why. */
+	int (*takeover)(struct bs *bs, char *msg, size_t msg_len);
 };
 
 struct bs {
@@ -100,5 +127,8 @@ void bs_kick(struct bs *bs);
 extern const struct bs_ops bs_ram_ops;
 extern const struct bs_ops bs_file_ops;
 extern const struct bs_ops bs_block_ops;
+#ifdef BS_HAVE_RBD
+extern const struct bs_ops bs_rbd_ops;
+#endif
 
 #endif

@@ -67,6 +67,8 @@ enum rt_disk_status {
 	RT_DISK_ERR_SPACE, /* no space to allocate: DATA PROTECT 0x27/0x07 */
 	RT_DISK_ERR_FENCED, /* this gateway lost the right to write (sim: blocklisted) */
 	RT_DISK_ERR_UNSUPPORTED, /* the environment cannot do this operation or flag */
+	RT_DISK_ERR_BLOCKLISTED, /* fenced for good (Ceph: blocklisted, -ESHUTDOWN): this
+				    gateway will never write again, unlike FENCED */
 };
 
 /* One disk request. The engine owns it (it lives inside a task) from

@@ -145,6 +145,11 @@ static void on_signal(struct loop *l, int fd, void *data, uint32_t events)
 	struct signalfd_siginfo si;
 	(void)events;
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) { /* an operator's failover */
+			dlog(RT_LOG_INFO, "SIGUSR1: taking over shared storage");
+			store_takeover(&dm->store);
+			continue;
+		}
 		const char *name = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
 		if (!dm->draining) {
 			start_drain(dm, name);
@@ -232,12 +237,9 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 	/* a closed stderr pipe must not kill a target serving I/O (sockets
 	 * already send with MSG_NOSIGNAL) */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(sigs);
-	sigaddset(sigs, SIGINT);
-	sigaddset(sigs, SIGTERM);
-	/* signals are read from a descriptor, in the loop, like any event */
-	if (sigprocmask(SIG_BLOCK, sigs, NULL) != 0 ||
-	    (dm->sigfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+	/* signals are read from a descriptor, in the loop, like any event
+	 * (daemon_run blocked them) */
+	if ((dm->sigfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
 		snprintf(err, err_len, "signalfd: %s", strerror(errno));
 		return -1;
 	}
@@ -283,10 +285,9 @@ static void stop(struct daemon *dm, const sigset_t *sigs)
 	ctl_free(dm->ctl); /* the engine read its last dcfg until now */
 	denv_fini(&dm->env);
 	loop_destroy(dm->loop);
-	if (dm->sigfd >= 0) {
+	if (dm->sigfd >= 0)
 		close(dm->sigfd);
-		sigprocmask(SIG_UNBLOCK, sigs, NULL);
-	}
+	sigprocmask(SIG_UNBLOCK, sigs, NULL);
 }
 
 /* Validate before touching storage, so that a bad config creates no file:
@@ -310,12 +311,24 @@ int daemon_run(struct dcfg *d, const struct daemon_opts *o)
 	struct daemon dm = { .cfg = d, .sigfd = -1, .ctl_path = o->ctl_socket };
 	sigset_t sigs;
 	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR1); /* take over shared storage (store_takeover) */
+	/* Blocked before the storage opens: a backstore's threads (librbd)
+	 * inherit the mask, so no signal lands on one of them (where
+	 * SIGUSR1's default would end the process) instead of the loop's
+	 * signalfd. */
+	if (sigprocmask(SIG_BLOCK, &sigs, NULL) != 0) {
+		dlog(RT_LOG_ERR, "sigprocmask: %s", strerror(errno));
+		return 1;
+	}
 	denv_init(&dm.env, NULL, &dm.store, o->state_dir);
 	if (dcfg_derive_ids(d, instance_random(), err, sizeof(err)) != 0 ||
 	    validate_before_open(d, err, sizeof(err)) != 0 ||
 	    store_open(&dm.store, d, o->sync_io, denv_disk_complete, &dm.env, err, sizeof(err)) != 0) {
 		dlog(RT_LOG_ERR, "%s", err);
 		denv_fini(&dm.env);
+		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 		return 1;
 	}
 	if (dcfg_validate(d, err, sizeof(err)) != 0) {

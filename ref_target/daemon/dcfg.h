@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backstore/bs.h"
 #include "core/config.h"
 
 /* Room for one error message "file:line: path: why". */
@@ -23,8 +24,10 @@
 
 /* The storage behind rt_config.lus[i]. */
 struct dcfg_lu {
-	const char *backstore; /* "ram", "file", "block" */
-	const char *path;      /* NULL for ram */
+	const char *backstore; /* "ram", "file", "block", "rbd" */
+	const char *path;      /* NULL for ram; rbd: "pool/image", the LU's
+				  identity (dcfg_derive_ids), not a file */
+	struct bs_rbd_params rbd; /* rbd only */
 	uint64_t size_bytes;   /* 0: the size of the file or device */
 	bool serial_given;     /* false: the daemon derives serial and naa_id */
 	bool flags_from_caps;  /* thin, lbprz, wce, atomic follow the backstore's caps */
@@ -63,6 +66,11 @@ struct dcfg {
 	struct dcfg_block *arena;
 	struct dcfg_alias *aliases; /* NULL for our own format */
 };
+
+/* rbd: every RADOS operation (connect included) fails after this long
+ * instead of hanging when the cluster is gone ("rbd": {"op_timeout_s"}). */
+#define DCFG_RBD_OP_TIMEOUT_S 30u
+#define DCFG_RBD_OP_TIMEOUT_S_MAX 3600u
 
 /* The quick flags: one target, one portal group, LUNs 0..n-1. NULL or zero
  * counts mean the embedded default (127.0.0.1:3260,

@@ -11,8 +11,16 @@
  *   "portals": [ { "address": "127.0.0.1", "port"?: 3260 },
  *                { "address": "[::1]" } ],
  *   "lus": [ { "name": "disk0",
- *              "backstore"?: "ram" | "file" | "block" = "ram",
+ *              "backstore"?: "ram" | "file" | "block" | "rbd" = "ram",
  *              "path"?: "/srv/disk0.img",        (file, block: required)
+ *              "rbd"?: { "pool": "rbd", "image": "disk0",
+ *                        "conf"?: "/etc/ceph/ceph.conf",  (default: librados's search)
+ *                        "client"?: "admin",     (the id, without "client.")
+ *                        "keyring"?: "/etc/ceph/ceph.client.admin.keyring",
+ *                        "lock"?: "explicit" | "auto" = "explicit",
+ *                                                (backstore/rbd.c: who writes)
+ *                        "op_timeout_s"?: 30 },  (rbd: required; only in a
+ *                                                 build with librbd)
  *              "size"?: "1G" | 1073741824,       (ram: required; file: create
  *                                                 or extend to it; default:
  *                                                 the file's own size)
@@ -602,19 +610,69 @@ static int load_naa(struct jl *j, json_t *o, uint64_t *naa)
 	return 0;
 }
 
+/* "rbd": the image and its cluster. Its spec "pool/image" becomes the
+ * LU's path: the identity both gateways derive the same serial from. */
+static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
+{
+	static const char *const keys[] = { "pool", "image", "conf", "client", "keyring", "lock",
+					    "op_timeout_s", NULL };
+	struct bs_rbd_params *r = &s->rbd;
+	json_t *o;
+	const char *lock = NULL;
+	uint64_t timeout = DCFG_RBD_OP_TIMEOUT_S;
+	if (member(j, parent, "rbd", JSON_OBJECT, true, &o))
+		return -1;
+	size_t saved = enter_key(j, "rbd");
+	if (only_keys(j, o, keys) || get_str(j, o, "pool", true, &r->pool) ||
+	    get_str(j, o, "image", true, &r->image) || get_str(j, o, "conf", false, &r->conf) ||
+	    get_str(j, o, "client", false, &r->client) || get_str(j, o, "keyring", false, &r->keyring) ||
+	    get_str(j, o, "lock", false, &lock) ||
+	    get_uint(j, o, "op_timeout_s", false, DCFG_RBD_OP_TIMEOUT_S_MAX, &timeout))
+		return -1;
+	if (lock != NULL && strcmp(lock, "explicit") != 0 && strcmp(lock, "auto") != 0) {
+		enter_key(j, "lock");
+		return jfail(j, "'%s' is not explicit or auto", lock);
+	}
+	if (timeout == 0) {
+		enter_key(j, "op_timeout_s");
+		return jfail(j, "must be 1..%u seconds", DCFG_RBD_OP_TIMEOUT_S_MAX);
+	}
+	r->lock_auto = lock != NULL && strcmp(lock, "auto") == 0;
+	r->op_timeout_s = (uint32_t)timeout;
+	size_t n = strlen(r->pool) + strlen(r->image) + 2;
+	char *spec = dcfg_alloc(j->d, n);
+	if (spec == NULL)
+		return oom(j);
+	snprintf(spec, n, "%s/%s", r->pool, r->image);
+	s->path = spec;
+	leave(j, saved);
+	return 0;
+}
+
 static int load_lu_store(struct jl *j, json_t *o, struct dcfg_lu *s)
 {
-	static const char *const types[] = { "ram", "file", "block" };
+	static const char *const types[] = { "ram", "file", "block", "rbd" };
 	s->backstore = types[0];
 	if (get_str(j, o, "backstore", false, &s->backstore) || get_str(j, o, "path", false, &s->path) ||
 	    load_lu_size(j, o, &s->size_bytes))
 		return -1;
 	size_t t = 0;
-	while (t < 3 && strcmp(s->backstore, types[t]) != 0)
+	while (t < 4 && strcmp(s->backstore, types[t]) != 0)
 		t++;
-	if (t == 3) {
+	if (t == 4) {
 		enter_key(j, "backstore");
-		return jfail(j, "'%s' is not ram, file or block", s->backstore);
+		return jfail(j, "'%s' is not ram, file, block or rbd", s->backstore);
+	}
+	if (t != 3 && json_object_get(o, "rbd") != NULL) {
+		enter_key(j, "rbd");
+		return jfail(j, "only an rbd backstore has rbd settings");
+	}
+	if (t == 3) {
+		if (s->path) {
+			enter_key(j, "path");
+			return jfail(j, "an rbd backstore has no path (rbd.pool and rbd.image name it)");
+		}
+		return load_rbd(j, o, s);
 	}
 	if (t == 0 && s->path) {
 		enter_key(j, "path");
@@ -650,7 +708,7 @@ static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
 {
 	static const char *const keys[] = { "name", "backstore", "path", "size", "block_size", "flags",
 					    "serial", "naa_id", "vendor", "product", "revision", "lbppbe",
-					    "alua", "alua_modes", "media_mbps", NULL };
+					    "alua", "alua_modes", "media_mbps", "rbd", NULL };
 	struct rt_lu_cfg *lu = out;
 	struct dcfg_lu *s = &j->d->stores[i];
 	uint64_t lbppbe = 0;

@@ -158,9 +158,13 @@ static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t er
 		const struct dcfg_lu *st = &d->stores[i];
 		struct bs *bs = &s->bs[i];
 		char why[DCFG_ERR_MAX / 2] = "";
+		bool rbd = strcmp(st->backstore, "rbd") == 0;
 		bs->ops = bs_find(st->backstore);
 		if (bs->ops == NULL) {
-			rc = lu_fail(d, i, "backstore", err, err_len, "'%s' is not in this build", st->backstore);
+			rc = lu_fail(d, i, "backstore", err, err_len, "'%s' is not in this build%s", st->backstore,
+				     rbd ? " (it was built without librbd's headers: install librbd-dev and "
+					   "librados-dev, or run tools/deps.sh, and rebuild)"
+					 : "");
 			break;
 		}
 		bs->complete = store_bs_done;
@@ -172,10 +176,11 @@ static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t er
 			.block_size = d->lus[i].block_size,
 			.read_only = (d->lus[i].flags & RT_LU_READ_ONLY) != 0,
 			.sync_io = s->sync_io,
+			.rbd = rbd ? &st->rbd : NULL,
 		};
 		if (bs->ops->open(bs, &p, why, sizeof(why)) != 0) {
 			memset(bs, 0, sizeof(*bs));
-			rc = lu_fail(d, i, st->path ? "path" : "backstore", err, err_len, "%s", why);
+			rc = lu_fail(d, i, rbd ? "rbd" : st->path ? "path" : "backstore", err, err_len, "%s", why);
 			break;
 		}
 		s->count = i + 1;
@@ -219,6 +224,18 @@ int store_open(struct store *s, struct dcfg *d, bool sync_io,
 		return 0;
 	store_close(s);
 	return -1;
+}
+
+void store_takeover(struct store *s)
+{
+	for (uint32_t i = 0; i < s->count; i++) {
+		struct bs *bs = &s->bs[i];
+		char msg[DCFG_ERR_MAX];
+		if (bs->ops->takeover == NULL)
+			continue;
+		int rc = bs->ops->takeover(bs, msg, sizeof(msg));
+		dlog(rc == 0 ? RT_LOG_INFO : RT_LOG_ERR, "LU %u: takeover: %s", i, msg);
+	}
 }
 
 void store_submit(struct store *s, struct rt_disk_io *io)

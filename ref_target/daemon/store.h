@@ -66,6 +66,9 @@ void store_kick(struct store *s);
 /* Block until every backstore finished what it was given. */
 void store_drain(struct store *s);
 /* Waits for what is in flight (the buffers are the engine's), then closes. */
+/* Every backstore that can (bs_ops.takeover) becomes the writer of its
+ * shared storage, fencing the previous one; logs what each did. */
+void store_takeover(struct store *s);
 void store_close(struct store *s);
 
 /* A paced LU (media_mbps) hands a finished I/O on only when its medium

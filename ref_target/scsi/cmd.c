@@ -342,6 +342,13 @@ bool scsi_io_ok(struct scsi_cmd *cmd)
 		 * retry through another path, as an ALUA transition does. */
 		scsi_fail(cmd, SC_NOT_READY_TRANSITION);
 		return false;
+	case RT_DISK_ERR_BLOCKLISTED:
+		/* Fenced for good: the path is unavailable (SPC-4 §5.15.2.4),
+		 * which initiators answer by failing over to another path;
+		 * a transition (above) they retry on this one, which would
+		 * never succeed again. */
+		scsi_fail(cmd, SC_NOT_READY_UNAVAILABLE);
+		return false;
 	case RT_DISK_ERR_UNSUPPORTED:
 		/* the backstore cannot do what this command needs */
 		scsi_fail(cmd, SC_INTERNAL_FAILURE);

@@ -165,7 +165,12 @@ START_TEST(registry_knows_ram_file_and_block)
 	ck_assert_ptr_eq(bs_find("ram"), &bs_ram_ops);
 	ck_assert_ptr_eq(bs_find("file"), &bs_file_ops);
 	ck_assert_ptr_eq(bs_find("block"), &bs_block_ops);
+#ifdef BS_HAVE_RBD
+	ck_assert_ptr_eq(bs_find("rbd"), &bs_rbd_ops);
+#else
 	ck_assert_ptr_null(bs_find("rbd"));
+#endif
+	ck_assert_ptr_null(bs_find("nvme"));
 	ck_assert_ptr_null(bs_find(NULL));
 }
 END_TEST

@@ -236,6 +236,8 @@ START_TEST(disk_errors_map_to_sense)
 		{0x2a, RT_DISK_ERR_WRITE, 0x3, 0x0c, 0x00},
 		{0x2a, RT_DISK_ERR_SPACE, 0x7, 0x27, 0x07},
 		{0x2a, RT_DISK_ERR_FENCED, 0x2, 0x04, 0x0a},
+		{0x2a, RT_DISK_ERR_BLOCKLISTED, 0x2, 0x04, 0x0c},
+		{0x28, RT_DISK_ERR_BLOCKLISTED, 0x2, 0x04, 0x0c},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		th_cdb_rw(cdb, cases[i].op, 0, 1);

@@ -67,6 +67,24 @@ bad file-will-not-open '4: lus[0].path: ' '{
  "targets": [{"name": "iqn.2026-11.org.sim:t", "tpgs": [{"portals": [0], "open_access": true}]}],
  "lus": [{"name": "f", "backstore": "file", "path": "/nonexistent/dir/f.img"}]
 }'
+bad rbd-without-settings "4: lus[0]: missing required key 'rbd'" '{
+ "portals": [{"address": "127.0.0.1"}],
+ "targets": [{"name": "iqn.2026-11.org.sim:t", "tpgs": [{"portals": [0], "open_access": true}]}],
+ "lus": [{"name": "r", "backstore": "rbd"}]
+}'
+bad rbd-bad-lock "6: lus[0].rbd.lock: 'sometimes' is not explicit or auto" '{
+ "portals": [{"address": "127.0.0.1"}],
+ "targets": [{"name": "iqn.2026-11.org.sim:t", "tpgs": [{"portals": [0], "open_access": true}]}],
+ "lus": [{"name": "r", "backstore": "rbd",
+          "rbd": {"pool": "rbd", "image": "disk0",
+                  "lock": "sometimes"}}]
+}'
+bad rbd-settings-on-file "5: lus[0].rbd: only an rbd backstore has rbd settings" '{
+ "portals": [{"address": "127.0.0.1"}],
+ "targets": [{"name": "iqn.2026-11.org.sim:t", "tpgs": [{"portals": [0], "open_access": true}]}],
+ "lus": [{"name": "f", "backstore": "file", "path": "/tmp/x.img",
+          "rbd": {"pool": "rbd", "image": "disk0"}}]
+}'
 
 # a bad config creates no file: validation comes before storage
 bad no-file-created '4: lus[1].block_size: 1000, must be 512 or 4096' '{

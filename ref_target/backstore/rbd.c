@@ -1,0 +1,540 @@
+/* rbd: a backstore in a Ceph RBD image, through librbd's asynchronous API.
+ *
+ * Every request is one librbd AIO (a FUA write is a write, then a flush:
+ * SBC-3 §5.8 asks only that it be durable when it completes). librbd
+ * finishes requests on its own threads; the callback only queues the
+ * request under a mutex and writes the eventfd the daemon's loop watches,
+ * and reap, on the loop's thread, hands them on through bs->complete. The
+ * engine never sees another thread.
+ *
+ * Ownership (the Ceph iSCSI gateway's fencing, without the ping-pong):
+ * the image's exclusive lock says which gateway may write. By default this
+ * gateway takes the lock explicitly (rbd_lock_acquire) at its first write,
+ * and keeps it: librbd then refuses other clients' requests for it, so two
+ * gateways cannot pass it back and forth on every write (tcmu-runner
+ * #341, #350). A gateway that cannot get the lock answers writes as
+ * FENCED. Taking over is an explicit act (bs_ops.takeover; the daemon does
+ * it on SIGUSR1): blocklist the owner by its full client address
+ * (ip:port/nonce, as librbd names lock owners: never a bare IP, every
+ * gateway here may share one), break its lock, take the lock. The old
+ * owner's I/O then fails with -ESHUTDOWN (Ceph's EBLOCKLISTED) at the
+ * OSDs, whatever it had queued: BLOCKLISTED, for good (a blocklisted
+ * client can never write again; the gateway must be restarted to serve),
+ * which the SCSI layer answers "target port unavailable" so initiators
+ * fail over instead of retrying here. A gateway that is only not the
+ * owner answers FENCED (an ALUA transition: retry, perhaps elsewhere).
+ * "lock_auto" leaves the lock to librbd, which hands it to whoever asks.
+ *
+ * COMPARE AND WRITE is not a request here: the SCSI layer reads, compares
+ * and writes under the LU's gate (scsi/caw.c); across gateways the
+ * exclusive lock makes this gateway the only writer, which is what makes
+ * that read-compare-write atomic.
+ *
+ * Runs in the daemon, not the engine. Owns its RADOS handles, the image,
+ * the eventfd and the requests in flight.
+ */
+#include "bs.h"
+
+#ifdef BS_HAVE_RBD
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <rados/librados.h>
+#include <rbd/librbd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <time.h>
+
+/* Lock owners read at a takeover (two gateways, plus room). */
+#define RBD_OWNERS_MAX 8u
+/* A client address, "127.0.0.1:0/3012345678" or an IPv6 one. */
+#define RBD_ADDR_MAX 128u
+/* After the operation timeout, how much longer close waits for requests
+ * librbd still holds before it gives up on them. */
+#define RBD_CLOSE_SLACK_S 5u
+/* What a takeover says it did. */
+#define RBD_MSG_MAX 384u
+
+enum rbd_stage {
+	RBD_STAGE_IO = 0, /* the request itself */
+	RBD_STAGE_FUA_FLUSH,  /* a FUA write's flush, after the write */
+};
+
+struct rbd_req {
+	struct bs *bs;
+	struct rt_disk_io *io;
+	rbd_completion_t c;
+	enum rbd_stage stage;
+	struct rbd_req *next; /* on the done list */
+};
+
+struct bs_rbd {
+	rados_t cluster;
+	rados_ioctx_t ioctx;
+	rbd_image_t image;
+	char addr[RBD_ADDR_MAX]; /* ours, for the log and for takeovers */
+	bool lock_auto;
+	bool owner;  /* we took the exclusive lock */
+	bool fenced; /* an OSD said we are blocklisted: no I/O again */
+	uint32_t op_timeout_s;
+	uint32_t inflight;
+	pthread_mutex_t mu;    /* guards done */
+	struct rbd_req *done;  /* finished by librbd, not yet reaped */
+	int efd;               /* eventfd: readable when done is not empty (bs_event_fd) */
+};
+
+static uint64_t rbd_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool is_write(enum rt_disk_op op)
+{
+	return op == RT_DISK_WRITE || op == RT_DISK_UNMAP || op == RT_DISK_WRITE_ZEROES;
+}
+
+/* librbd's negative errno to the engine's status. ESHUTDOWN is Ceph's
+ * EBLOCKLISTED; EROFS: another client holds the lock and will not give
+ * it (librbd's answer to a write it may not make). */
+static enum rt_disk_status rbd_status(struct bs_rbd *r, long rc, enum rt_disk_op op)
+{
+	if (rc >= 0)
+		return RT_DISK_OK;
+	switch (-rc) {
+	case ESHUTDOWN:
+		r->fenced = true;
+		return RT_DISK_ERR_BLOCKLISTED;
+	case EROFS:
+		return is_write(op) ? RT_DISK_ERR_FENCED : RT_DISK_ERR_READ;
+	case ENOSPC:
+	case EDQUOT:
+		return RT_DISK_ERR_SPACE;
+	case EOPNOTSUPP:
+		return RT_DISK_ERR_UNSUPPORTED;
+	default:
+		return op == RT_DISK_READ || op == RT_DISK_MAP_STATUS ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
+	}
+}
+
+static int rbd_fail(char *err, size_t err_len, const char *what, int rc)
+{
+	snprintf(err, err_len, "rbd: %s: %s", what, strerror(-rc));
+	return -1;
+}
+
+/* Settings that are ours to choose, whatever ceph.conf says. */
+static int rbd_conf(rados_t cl, const struct bs_rbd_params *p, char *err, size_t err_len)
+{
+	char secs[16];
+	snprintf(secs, sizeof(secs), "%u", p->op_timeout_s);
+	const char *const set[][2] = {
+		/* bounded: a lost cluster fails I/O, it does not hang it */
+		{ "rados_osd_op_timeout", secs },
+		{ "rados_mon_op_timeout", secs },
+		{ "client_mount_timeout", secs },
+		/* an UNMAP must leave zeroes even in part of an object,
+		 * or LBPRZ would be a lie (SBC-3 §4.7.4.4) */
+		{ "rbd_skip_partial_discard", "false" },
+	};
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		int rc = rados_conf_set(cl, set[i][0], set[i][1]);
+		if (rc < 0)
+			return rbd_fail(err, err_len, set[i][0], rc);
+	}
+	if (p->keyring) {
+		int rc = rados_conf_set(cl, "keyring", p->keyring);
+		if (rc < 0)
+			return rbd_fail(err, err_len, "keyring", rc);
+	}
+	return 0;
+}
+
+static int rbd_connect(struct bs_rbd *r, const struct bs_rbd_params *p, bool read_only, char *err,
+		       size_t err_len)
+{
+	int rc = rados_create(&r->cluster, p->client ? p->client : "admin");
+	if (rc < 0)
+		return rbd_fail(err, err_len, "rados_create", rc);
+	rc = rados_conf_read_file(r->cluster, p->conf);
+	if (rc < 0) {
+		snprintf(err, err_len, "rbd: conf %s: %s", p->conf ? p->conf : "(default)", strerror(-rc));
+		return -1;
+	}
+	if (rbd_conf(r->cluster, p, err, err_len) != 0)
+		return -1;
+	rc = rados_connect(r->cluster);
+	if (rc < 0)
+		return rbd_fail(err, err_len, "connect to the cluster", rc);
+	rc = rados_ioctx_create(r->cluster, p->pool, &r->ioctx);
+	if (rc < 0) {
+		snprintf(err, err_len, "rbd: pool %s: %s", p->pool, strerror(-rc));
+		return -1;
+	}
+	rc = read_only ? rbd_open_read_only(r->ioctx, p->image, &r->image, NULL)
+		       : rbd_open(r->ioctx, p->image, &r->image, NULL);
+	if (rc < 0) {
+		r->image = NULL;
+		snprintf(err, err_len, "rbd: image %s/%s: %s", p->pool, p->image, strerror(-rc));
+		return -1;
+	}
+	char *addrs = NULL;
+	if (rados_getaddrs(r->cluster, &addrs) == 0 && addrs != NULL) {
+		snprintf(r->addr, sizeof(r->addr), "%s", addrs);
+		free(addrs);
+	}
+	return 0;
+}
+
+static void rbd_release_all(struct bs_rbd *r)
+{
+	if (r->image)
+		rbd_close(r->image);
+	if (r->ioctx)
+		rados_ioctx_destroy(r->ioctx);
+	if (r->cluster)
+		rados_shutdown(r->cluster);
+	r->image = NULL;
+	r->ioctx = NULL;
+	r->cluster = NULL;
+}
+
+static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size_t err_len)
+{
+	const struct bs_rbd_params *rp = p->rbd;
+	if (rp == NULL || rp->pool == NULL || rp->image == NULL || p->block_size == 0) {
+		snprintf(err, err_len, "rbd: a pool, an image and a block size are required");
+		return -1;
+	}
+	struct bs_rbd *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		snprintf(err, err_len, "rbd: out of memory");
+		return -1;
+	}
+	r->lock_auto = rp->lock_auto;
+	r->op_timeout_s = rp->op_timeout_s;
+	pthread_mutex_init(&r->mu, NULL);
+	uint64_t size = 0;
+	int rc;
+	if (rbd_connect(r, rp, p->read_only, err, err_len) != 0)
+		goto fail;
+	rc = rbd_get_size(r->image, &size);
+	if (rc < 0) {
+		rbd_fail(err, err_len, "size", rc);
+		goto fail;
+	}
+	size -= size % p->block_size; /* a partial last block is not addressable */
+	if (size == 0) {
+		snprintf(err, err_len, "rbd: image %s/%s: smaller than one block", rp->pool, rp->image);
+		goto fail;
+	}
+	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->efd < 0) {
+		snprintf(err, err_len, "rbd: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	bs->priv = r;
+	bs->size_bytes = size;
+	bs->block_size = p->block_size;
+	/* librbd's cache holds completed writes until a flush */
+	bs->caps = BS_CAP_UNMAP | BS_CAP_UNMAP_ZEROES | BS_CAP_WRITE_ZEROES | BS_CAP_VOLATILE;
+	return 0;
+fail:
+	rbd_release_all(r);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+	return -1;
+}
+
+/* On a librbd thread: queue, and wake the loop. Nothing else. */
+static void rbd_done_cb(rbd_completion_t c, void *arg)
+{
+	(void)c;
+	struct rbd_req *q = arg;
+	struct bs_rbd *r = q->bs->priv;
+	pthread_mutex_lock(&r->mu);
+	q->next = r->done;
+	r->done = q;
+	pthread_mutex_unlock(&r->mu);
+	uint64_t one = 1;
+	ssize_t n = write(r->efd, &one, sizeof(one));
+	(void)n; /* a full counter (EAGAIN) has woken the loop already */
+}
+
+static void rbd_finish(struct bs *bs, struct rbd_req *q, enum rt_disk_status st)
+{
+	struct rt_disk_io *io = q->io;
+	io->status = st;
+	free(q);
+	bs->complete(bs->complete_ctx, io);
+}
+
+/* MAP_STATUS through rbd_diff_iterate2 (allocated extents, no snapshot
+ * to compare with): synchronous, on this thread. */
+struct rbd_map {
+	uint64_t off, end;     /* the question */
+	uint64_t first, first_end; /* the first allocated extent from off */
+	bool found;
+};
+
+static int rbd_map_cb(uint64_t off, size_t len, int exists, void *arg)
+{
+	struct rbd_map *m = arg;
+	if (!exists)
+		return 0;
+	if (!m->found) {
+		m->found = true;
+		m->first = off;
+		m->first_end = off + len;
+		return 0;
+	}
+	if (off == m->first_end) { /* extents come in order: extend the run */
+		m->first_end = off + len;
+		return 0;
+	}
+	return -EINTR; /* the run ended: that is all we asked */
+}
+
+static enum rt_disk_status rbd_map_status(struct bs_rbd *r, struct rt_disk_io *io)
+{
+	struct rbd_map m = { .off = io->offset, .end = io->offset + io->len };
+	int rc = rbd_diff_iterate2(r->image, NULL, io->offset, io->len, 1, 0, rbd_map_cb, &m);
+	if (rc < 0 && rc != -EINTR)
+		return rbd_status(r, rc, io->op);
+	if (!m.found) {
+		io->mapped = false;
+		io->run_len = io->len;
+	} else if (m.first > m.off) {
+		io->mapped = false;
+		io->run_len = m.first - m.off;
+	} else {
+		io->mapped = true;
+		io->run_len = (m.first_end < m.end ? m.first_end : m.end) - m.off;
+	}
+	return RT_DISK_OK;
+}
+
+/* Take the lock before this gateway's first write (not lock_auto). */
+static enum rt_disk_status rbd_own(struct bs *bs)
+{
+	struct bs_rbd *r = bs->priv;
+	if (r->lock_auto || r->owner)
+		return RT_DISK_OK;
+	int rc = rbd_lock_acquire(r->image, RBD_LOCK_MODE_EXCLUSIVE);
+	if (rc == 0) {
+		r->owner = true;
+		return RT_DISK_OK;
+	}
+	/* EROFS/EBUSY: another gateway holds it; standby until a takeover */
+	return rc == -EROFS || rc == -EBUSY ? RT_DISK_ERR_FENCED : rbd_status(r, rc, RT_DISK_WRITE);
+}
+
+static int rbd_start(struct bs_rbd *r, struct rbd_req *q)
+{
+	struct rt_disk_io *io = q->io;
+	char *buf = (char *)io->buf;
+	if (q->stage == RBD_STAGE_FUA_FLUSH)
+		return rbd_aio_flush(r->image, q->c);
+	switch (io->op) {
+	case RT_DISK_READ:
+		return rbd_aio_read(r->image, io->offset, io->len, buf, q->c);
+	case RT_DISK_WRITE:
+		return rbd_aio_write(r->image, io->offset, io->len, buf, q->c);
+	case RT_DISK_FLUSH:
+		return rbd_aio_flush(r->image, q->c);
+	case RT_DISK_UNMAP:
+		return rbd_aio_discard(r->image, io->offset, io->len, q->c);
+	case RT_DISK_WRITE_ZEROES:
+		return rbd_aio_write_zeroes(r->image, io->offset, io->len, q->c, 0, 0);
+	case RT_DISK_MAP_STATUS:
+		break; /* synchronous, never here */
+	}
+	return -EINVAL;
+}
+
+/* Hand q (its stage set) to librbd; a refusal finishes it at once. */
+static void rbd_issue(struct bs *bs, struct rbd_req *q)
+{
+	struct bs_rbd *r = bs->priv;
+	int rc = rbd_aio_create_completion(q, rbd_done_cb, &q->c);
+	if (rc == 0) {
+		rc = rbd_start(r, q);
+		if (rc >= 0) {
+			r->inflight++;
+			return;
+		}
+		rbd_aio_release(q->c);
+	}
+	rbd_finish(bs, q, rbd_status(r, rc, q->io->op));
+}
+
+static void rbd_submit(struct bs *bs, struct rt_disk_io *io)
+{
+	struct bs_rbd *r = bs->priv;
+	enum rt_disk_status st = RT_DISK_OK;
+	if (!bs_io_start(bs, io)) {
+		bs->complete(bs->complete_ctx, io);
+		return;
+	}
+	if (r->fenced)
+		st = RT_DISK_ERR_BLOCKLISTED; /* nothing will ever succeed */
+	else if (io->op == RT_DISK_WRITE && (io->flags & RT_DISK_ATOMIC))
+		st = RT_DISK_ERR_UNSUPPORTED; /* librbd promises no atomicity across objects */
+	else if (is_write(io->op))
+		st = rbd_own(bs);
+	if (st == RT_DISK_OK && io->op == RT_DISK_MAP_STATUS)
+		st = rbd_map_status(r, io);
+	if (st != RT_DISK_OK || io->op == RT_DISK_MAP_STATUS || (is_write(io->op) && io->len == 0)) {
+		io->status = st;
+		bs->complete(bs->complete_ctx, io);
+		return;
+	}
+	struct rbd_req *q = calloc(1, sizeof(*q));
+	if (q == NULL) {
+		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
+		bs->complete(bs->complete_ctx, io);
+		return;
+	}
+	q->bs = bs;
+	q->io = io;
+	rbd_issue(bs, q);
+}
+
+static void rbd_reap(struct bs *bs)
+{
+	struct bs_rbd *r = bs->priv;
+	uint64_t count;
+	ssize_t n = read(r->efd, &count, sizeof(count));
+	(void)n; /* EAGAIN: a reap before us took the count; the list says */
+	pthread_mutex_lock(&r->mu);
+	struct rbd_req *q = r->done;
+	r->done = NULL;
+	pthread_mutex_unlock(&r->mu);
+	while (q != NULL) {
+		struct rbd_req *next = q->next;
+		long rc = (long)rbd_aio_get_return_value(q->c);
+		rbd_aio_release(q->c);
+		r->inflight--;
+		enum rt_disk_status st = rbd_status(r, rc, q->io->op);
+		if (st == RT_DISK_OK && q->stage == RBD_STAGE_IO && q->io->op == RT_DISK_WRITE &&
+		    (q->io->flags & RT_DISK_FUA)) {
+			q->stage = RBD_STAGE_FUA_FLUSH;
+			rbd_issue(bs, q);
+		} else {
+			rbd_finish(bs, q, st);
+		}
+		q = next;
+	}
+}
+
+/* The lock owner's client address with its nonce: librbd 16 (Debian 12)
+ * names an owner by it ("127.0.0.1:0/1615544031"). A name without a nonce
+ * is refused, never blocklisted: as a bare IP it would fence every client
+ * on that host. Returns 0, or -1. */
+static int rbd_owner_addr(const char *owner, char *addr, size_t addr_len)
+{
+	const char *slash = strchr(owner, '/');
+	if (slash == NULL || slash[1] == '\0' || strchr(owner, ':') == NULL)
+		return -1;
+	snprintf(addr, addr_len, "%s", owner);
+	return 0;
+}
+
+static int rbd_takeover(struct bs *bs, char *msg, size_t msg_len)
+{
+	struct bs_rbd *r = bs->priv;
+	if (r->fenced) {
+		snprintf(msg, msg_len, "rbd: this gateway (%s) is blocklisted: restart it to serve", r->addr);
+		return -1;
+	}
+	if (r->owner) {
+		snprintf(msg, msg_len, "rbd: %s already holds the lock", r->addr);
+		return 0;
+	}
+	rbd_lock_mode_t mode;
+	char *owners[RBD_OWNERS_MAX];
+	size_t n = RBD_OWNERS_MAX;
+	int rc = rbd_lock_get_owners(r->image, &mode, owners, &n);
+	if (rc == -ENOENT)
+		n = 0; /* nobody holds it */
+	else if (rc < 0)
+		return rbd_fail(msg, msg_len, "lock owners", rc);
+	char done[RBD_MSG_MAX] = "";
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		char addr[RBD_ADDR_MAX];
+		/* Blocklist the instance, ip:port/nonce: a bare IP would
+		 * fence every client on that host, this gateway included. */
+		if (rbd_owner_addr(owners[i], addr, sizeof(addr)) != 0) {
+			snprintf(done + strlen(done), sizeof(done) - strlen(done), " owner '%s' has no address;",
+				 owners[i]);
+			rc = -EINVAL;
+			break;
+		}
+		if (strcmp(addr, r->addr) == 0)
+			continue; /* ours (lock_auto took it) */
+		rc = rados_blocklist_add(r->cluster, addr, 0);
+		if (rc == 0)
+			snprintf(done + strlen(done), sizeof(done) - strlen(done), " blocklisted %s;", addr);
+		if (rc >= 0)
+			rc = rbd_lock_break(r->image, RBD_LOCK_MODE_EXCLUSIVE, owners[i]);
+	}
+	if (rc == 0 || n == 0) /* (n == 0: rc is still ENOENT) */
+		rc = rbd_lock_acquire(r->image, RBD_LOCK_MODE_EXCLUSIVE);
+	if (n > 0)
+		rbd_lock_get_owners_cleanup(owners, n);
+	if (rc < 0) {
+		snprintf(msg, msg_len, "rbd: takeover by %s failed:%s %s", r->addr, done, strerror(-rc));
+		return -1;
+	}
+	r->owner = true;
+	snprintf(msg, msg_len, "rbd: %s took the exclusive lock:%s", r->addr, n ? done : " it was free");
+	return 0;
+}
+
+static void rbd_bs_close(struct bs *bs)
+{
+	struct bs_rbd *r = bs->priv;
+	if (r == NULL)
+		return;
+	/* librbd fails what it holds within the operation timeout; wait for
+	 * that, completing each (the owner drops them). */
+	int wait_ms = (int)(r->op_timeout_s + RBD_CLOSE_SLACK_S) * 1000;
+	uint64_t deadline = rbd_now_ns() + (uint64_t)wait_ms * 1000000u;
+	while (r->inflight > 0 && rbd_now_ns() < deadline) {
+		struct pollfd p = { .fd = r->efd, .events = POLLIN };
+		if (poll(&p, 1, 100) > 0)
+			rbd_reap(bs);
+	}
+	if (r->inflight == 0) {
+		rbd_release_all(r);
+		pthread_mutex_destroy(&r->mu);
+		close(r->efd);
+		free(r);
+	} /* else librbd still holds requests that point at r and at the
+	     eventfd: leave both (the process is ending) */
+	bs->priv = NULL;
+}
+
+static int rbd_event_fd(const struct bs *bs)
+{
+	const struct bs_rbd *r = bs->priv;
+	return r != NULL ? r->efd : -1;
+}
+
+const struct bs_ops bs_rbd_ops = {
+	.name = "rbd",
+	.open = rbd_bs_open,
+	.submit = rbd_submit,
+	.close = rbd_bs_close,
+	.event_fd = rbd_event_fd,
+	.reap = rbd_reap,
+	.takeover = rbd_takeover,
+};
+
+#endif /* BS_HAVE_RBD */
