@@ -90,8 +90,11 @@ start() {
 	PID=$!
 	PIDS+=("$PID")
 	# the daemon says "ready" once every portal listens
+	# A daemon that does not start is a failure of the test, never a
+	# silent skip of the checks that needed it.
 	if ! wait_for "$LAST_LOG" "INFO  ready: " 1; then
-		echo "    reftarget $* did not start"
+		sed 's/^/    | /' "$LAST_LOG" | tail -n 5
+		fail "reftarget ($name) starts: reftarget $*"
 		return 1
 	fi
 }

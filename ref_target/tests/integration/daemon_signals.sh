@@ -32,7 +32,7 @@ cat >"$T/quick-timeouts.json" <<EOF
  "lus": [{"name": "d", "size": "16M"}],
  "targets": [{"name": "iqn.2026-11.org.sim:t", "tpgs": [{"portals": [0], "open_access": true,
    "luns": [{"lun": 0, "lu": "d"}]}]}],
- "params": {"login_timeout_ms": 1000, "logout_timeout_ms": 1000}
+ "params": {"prelogin_timeout_ms": 500, "login_timeout_ms": 1000, "logout_timeout_ms": 1000}
 }
 EOF
 if start silent --config "$T/quick-timeouts.json"; then
