@@ -234,13 +234,13 @@ for (( r = 1; r <= ROUNDS; r++ )); do
 			pid=${PID[$k]}
 			c0=$(cpu_ticks "$pid")
 			# shellcheck disable=SC2086
-			out=$(timeout -s INT $((SECS + 1)) iscsi-perf ${x#*|} "${URL[$k]}" 2>&1 || true)
+			out=$(timeout -s INT $((SECS + 2)) iscsi-perf ${x#*|} "${URL[$k]}" 2>&1 || true)
 			c1=$(cpu_ticks "$pid")
 			line=$(echo "$out" | { grep -o 'iops average [0-9]* ([0-9.]* MB/s)' || true; } | tail -n 1)
 			iops=$(echo "$line" | sed -n 's/iops average \([0-9]*\) .*/\1/p')
 			mbps=$(echo "$line" | sed -n 's/.*(\([0-9.]*\) MB.*/\1/p')
 			tcpu=$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.3f", (b - a) / t }')
-			echo "{\"round\": $r, \"target\": \"$t\", \"mode\": \"same\", \"load\": \"$name\", \"sessions\": 1, \"digest\": 0, \"client\": \"iscsi-perf\", \"target_cpu_s\": $tcpu, \"res\": {\"iops\": ${iops:-0}, \"mbps\": ${mbps:-0}, \"seconds\": $((SECS + 1))}}" >>"$JSONL"
+			echo "{\"round\": $r, \"target\": \"$t\", \"mode\": \"same\", \"load\": \"$name\", \"sessions\": 1, \"digest\": 0, \"client\": \"iscsi-perf\", \"target_cpu_s\": $tcpu, \"res\": {\"iops\": ${iops:-0}, \"mbps\": ${mbps:-0}, \"seconds\": $((SECS + 2))}}" >>"$JSONL"
 			log "round $r $k $name iscsi-perf: ${line:-no result}"
 		done
 	done
