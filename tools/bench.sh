@@ -45,6 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 T0=$(date +%s)
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 log() { printf '[bench %4ds] %s\n' $(($(date +%s) - T0)) "$*" >&2; }
 wait_port() {
 	for _ in $(seq 50); do
@@ -246,6 +247,6 @@ for (( r = 1; r <= ROUNDS; r++ )); do
 	done
 done
 
-python3 tools/bench/summary.py "$JSONL" "$OUT/results.json" "$SECS" "$ROUNDS" "$LU_MB" >"$OUT/target.md"
+BENCH_LOAD_START=$LOAD_START python3 tools/bench/summary.py "$JSONL" "$OUT/results.json" "$SECS" "$ROUNDS" "$LU_MB" >"$OUT/target.md"
 cat "$OUT/target.md"
 log "done"

@@ -50,7 +50,7 @@ def main():
         agg["rounds"] = len(fs)
         res[key] = agg
     load = os.getloadavg()
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+    meta = {"loadavg_start": os.environ.get("BENCH_LOAD_START", "?"), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
             "loadavg": load, "seconds_per_run": int(secs), "rounds": int(rounds), "lu_mib": int(lu_mb)}
     with open(out_path, "w") as f:
         json.dump({"meta": meta, "cells": [dict(zip(("target", "mode", "load", "sessions", "digest",
@@ -78,9 +78,17 @@ def main():
         return v["median"] if v else None
 
     p = print
-    p("%s; %d CPUs; load average at the end %.2f %.2f %.2f (the machine is shared: the figures are "
-      "indicative). %s rounds of %s s per run, targets alternating; LUs of %s MiB in memory, written "
-      "full first. Median (min-max) over the rounds." % (meta["date"], meta["cpus"], *load, rounds, secs, lu_mb))
+    start = meta["loadavg_start"]
+    p("%s; %d CPUs; load average at the start %s, at the end %.2f %.2f %.2f (the machine is shared: the "
+      "figures are indicative). %s rounds of %s s per run, targets alternating; LUs of %s MiB in memory, "
+      "written full first. Median (min-max) over the rounds." % (meta["date"], meta["cpus"], start, *load,
+                                                                   rounds, secs, lu_mb))
+    if load[0] > (os.cpu_count() or 1):
+        p()
+        p("**The machine had more runnable work than CPUs during this run.** Throughput then follows the share "
+          "of the CPUs each process gets, and a target with several threads (tgt, istgt) gets more of it than "
+          "a single-threaded one (reftarget): compare the *target CPU us/IO* columns (the work each target "
+          "does per I/O) and the *target CPU %* ones (the share it got), not only IOPS.")
     p()
     p("### One session, no digests: IOPS (4 KiB) or MB/s (1 MiB)")
     p()
@@ -111,8 +119,8 @@ def main():
     p("### Sessions (same parameters; the same commands in flight in total: 4 KiB at QD 32 split over the "
       "sessions, 1 MiB at QD 1 per session)")
     p()
-    p("| load | target | 1 session | 4 sessions | 16 sessions | 16 vs 1 |")
-    p("|---|---|---:|---:|---:|---:|")
+    p("| load | target | 1 session | 4 sessions | 16 sessions | 16 vs 1 | target CPU us/IO, 1 / 16 | target CPU %, 1 / 16 |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|")
     for l in ("4k-randread-qd32", "4k-randwrite-qd32", "1m-seqread-qd4", "1m-seqwrite-qd4"):
         for t in TARGETS:
             one, four, six = (get(t, "same", l, n) for n in (1, 4, 16))
@@ -120,12 +128,17 @@ def main():
                 continue
             ratio = "%.0f%%" % (100 * med(six) / med(one)) if one and six else "-"
             mb = l.startswith("1m")
-            p("| %s | %s | %s | %s | %s | %s |" % (l, NAMES[t], fmt(one, mb), fmt(four, mb), fmt(six, mb), ratio))
+            cpu = [get(t, "same", l, n, 0, "iobench", f) for n in (1, 16) for f in ("target_cpu_us_per_io",
+                                                                                      "target_cpu_pct")]
+            cpus = ["%.1f" % med(c) if c else "-" for c in cpu]
+            p("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s |" % (l, NAMES[t], fmt(one, mb), fmt(four, mb),
+                                                                   fmt(six, mb), ratio, cpus[0], cpus[2], cpus[1],
+                                                                   cpus[3]))
     p()
     p("### HeaderDigest=CRC32C (same parameters, one session; libiscsi 1.19 has no DataDigest)")
     p()
-    p("| load | target | digests off | header digest on | cost |")
-    p("|---|---|---:|---:|---:|")
+    p("| load | target | digests off | header digest on | cost | target CPU us/IO, off / on |")
+    p("|---|---|---:|---:|---:|---:|")
     for l in ("4k-randread-qd32", "4k-randwrite-qd32", "1m-seqread-qd4", "1m-seqwrite-qd4"):
         for t in TARGETS:
             off, on = get(t, "same", l), get(t, "same", l, 1, 1)
@@ -133,7 +146,10 @@ def main():
                 continue
             cost = "%.0f%%" % (100 * (1 - med(on) / med(off))) if off else "-"
             mb = l.startswith("1m")
-            p("| %s | %s | %s | %s | %s |" % (l, NAMES[t], fmt(off, mb), fmt(on, mb), cost))
+            c0 = get(t, "same", l, 1, 0, "iobench", "target_cpu_us_per_io")
+            c1 = get(t, "same", l, 1, 1, "iobench", "target_cpu_us_per_io")
+            cpu = "%.1f / %.1f" % (med(c0), med(c1)) if c0 and c1 else "-"
+            p("| %s | %s | %s | %s | %s | %s |" % (l, NAMES[t], fmt(off, mb), fmt(on, mb), cost, cpu))
     p()
     p("### Cross-check: libiscsi's iscsi-perf (reads only, same parameters)")
     p()
