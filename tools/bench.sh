@@ -10,8 +10,8 @@
 # the figure shows what sessions cost the target) and with
 # HeaderDigest=CRC32C (libiscsi 1.19 has no DataDigest). Rounds alternate
 # the targets (each load runs on every target before the next load; the
-# order rotates per round). Cross-check with a client nobody here wrote:
-# libiscsi's iscsi-perf (reads only). Per run: IOPS, MB/s, p50/p99/p99.9
+# order rotates per round). Cross-check with clients nobody here wrote:
+# libiscsi's iscsi-perf (reads) and QEMU's qemu-img bench (writes). Per run: IOPS, MB/s, p50/p99/p99.9
 # latency, the target's CPU seconds per I/O (/proc/PID/stat utime+stime of
 # the target process, all its threads) and the client's CPU.
 #
@@ -243,6 +243,23 @@ for (( r = 1; r <= ROUNDS; r++ )); do
 			tcpu=$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.3f", (b - a) / t }')
 			echo "{\"round\": $r, \"target\": \"$t\", \"mode\": \"same\", \"load\": \"$name\", \"sessions\": 1, \"digest\": 0, \"client\": \"iscsi-perf\", \"target_cpu_s\": $tcpu, \"res\": {\"iops\": ${iops:-0}, \"mbps\": ${mbps:-0}, \"seconds\": $((SECS + 2))}}" >>"$JSONL"
 			log "round $r $k $name iscsi-perf: ${line:-no result}"
+		done
+		# Writes: QEMU's qemu-img bench (iscsi:// driver), a fixed count
+		# of sequential writes (it has no random offsets: the 4 KiB row is
+		# sequential, not the random load of iobench's row).
+		command -v qemu-img >/dev/null || continue
+		for x in "1m-seqwrite-qd4|1048576|4|$((400 * SECS))" "4k-seqwrite-qd32|4096|32|$((15000 * SECS))"; do
+			IFS='|' read -r name size depth count <<<"$x"
+			pid=${PID[$k]}
+			c0=$(cpu_ticks "$pid")
+			out=$(timeout 60 qemu-img bench -f raw -w -c "$count" -d "$depth" -s "$size" "${URL[$k]}" 2>&1 || true)
+			c1=$(cpu_ticks "$pid")
+			secs=$(echo "$out" | sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p')
+			tcpu=$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.3f", (b - a) / t }')
+			if [ -z "$secs" ]; then log "round $r $k $name qemu-img: no result"; continue; fi
+			res=$(awk -v c="$count" -v s="$secs" -v b="$size" 'BEGIN { printf "{\"ios\": %d, \"seconds\": %s, \"iops\": %.0f, \"mbps\": %.1f}", c, s, c / s, c * b / s / 1e6 }')
+			echo "{\"round\": $r, \"target\": \"$t\", \"mode\": \"same\", \"load\": \"$name\", \"sessions\": 1, \"digest\": 0, \"client\": \"qemu-img\", \"target_cpu_s\": $tcpu, \"res\": $res}" >>"$JSONL"
+			log "round $r $k $name qemu-img: $res"
 		done
 	done
 done

@@ -30,6 +30,8 @@ PACKAGES=(
 	libpcap-dev tshark libxml2-utils
 	# conformance peers: tgt, istgt, LIO in a QEMU guest, open-iscsi guest
 	tgt istgt qemu-system-x86 busybox-static cpio kmod zstd xz-utils debootstrap socat e2fsprogs
+	# make bench's write cross-check: qemu-img bench with QEMU's iscsi:// driver
+	qemu-utils qemu-block-extra
 	# the HTML report, rendered and checked in a real browser
 	chromium
 )
