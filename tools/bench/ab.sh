@@ -19,7 +19,12 @@ if [ "${RT_IN_NETNS:-}" != 1 ]; then exec tools/netns-run.sh "$0" "$@"; fi
 IOB=$BUILD/bench/iobench
 gcc -O2 -Wall -Wextra -Werror -o "$IOB" tools/bench/iobench.c -liscsi
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
 declare -A PID PORT=([rfc]=3341 [new]=3342)
 for v in rfc new; do
 	extra=
