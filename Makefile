@@ -8,6 +8,7 @@
 #                   conformance) and write build/report/index.html
 #   make serve      serve the reference target on 127.0.0.1:3260 (1 GiB RAM LUN)
 #   make fresh-check  what CI does: make test in a Debian 12 root made new for the run
+#   make bench      reftarget vs tgt vs istgt (tools/bench.sh; BENCH_QUICK=1: 2-min smoke)
 #
 # Sources are discovered by directory, so adding a file needs no edit here.
 # BUILD=dir puts all output elsewhere (parallel work trees, CI).

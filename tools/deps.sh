@@ -34,6 +34,8 @@ PACKAGES=(
 	# the rbd backstore (librbd's headers) and a single-node Ceph for its
 	# tests (make ceph-test: tools/ceph-up.sh, one mon and one OSD)
 	ceph-mon ceph-osd ceph-common librbd-dev librados-dev
+	# make bench's write cross-check: qemu-img bench with QEMU's iscsi:// driver
+	qemu-utils qemu-block-extra
 	# the HTML report, rendered and checked in a real browser
 	chromium
 )

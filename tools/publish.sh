@@ -9,6 +9,7 @@
 #   $BUILD/scenarios-live/fidelity.md     -> scenarios/results/live-fidelity.md
 #                                            (make scenarios-live)
 #   $BUILD/fuzz/results/fuzz.md           -> fuzz/results/
+#   $BUILD/bench/target.md, results.json  -> tools/bench/results/ (make bench)
 #   $BUILD/sim/results/*.md               -> sim/results/ (make sim-test)
 #   $BUILD/conformance/results/*          -> conformance/results/ (make
 #                                            conformance: the recorded columns)
@@ -62,6 +63,10 @@ for f in "$BUILD"/conformance/results-protocol/*.csv "$BUILD"/conformance/result
 done
 [ -e "$BUILD/conformance/results-protocol/protocol-diff.md" ] &&
 	publish "$BUILD/conformance/results-protocol/protocol-diff.md" conformance/results
+
+for f in "$BUILD/bench/target.md" "$BUILD/bench/results.json"; do
+	[ -e "$f" ] && publish "$f" tools/bench/results
+done
 
 for f in "$BUILD"/sim/results/*.md; do
 	[ -e "$f" ] && publish "$f" sim/results

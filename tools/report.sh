@@ -6,7 +6,8 @@
 #   $BUILD/test-logs/summary.{txt,md}  make test
 #   conformance/results/summary.md     make conformance (committed results)
 #   $BUILD/coverage/summary.md         make coverage
-#   $BUILD/bench/target.md             make bench (reftarget vs tgt)
+#   $BUILD/bench/target.md             make bench (reftarget vs tgt vs istgt;
+#                                      else tools/bench/results/, published)
 #   $BUILD/bench-sim.md                make bench-sim (simulator speed)
 #   sim/results/*.md                   the simulator's swarm and planted bugs
 #   $BUILD/scenarios/table.md          make scenarios (else the published
@@ -67,9 +68,9 @@ include_glob() { # PATTERN COMMAND
 	include "$BUILD/coverage/summary.md" "make coverage"
 
 	section "Performance (\`make bench\`)"
-	echo "Single session, loopback, 2-core machine; libiscsi load from tools/bench/iobench.c."
+	echo "Loopback, inside a private network namespace; load from tools/bench/iobench.c (libiscsi), cross-checked with iscsi-perf (tools/bench.sh)."
 	echo
-	include "$BUILD/bench/target.md" "make bench"
+	include "$(first_of "$BUILD/bench/target.md" tools/bench/results/target.md)" "make bench"
 	echo
 	include "$BUILD/bench-sim.md" "make bench-sim"
 

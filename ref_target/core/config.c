@@ -52,18 +52,22 @@ bool cfg_tpg_maps_lu(const struct rt_tpg_cfg *tpg, uint32_t lu)
 
 void cfg_params_default(struct rt_params_cfg *p)
 {
-	/* RFC 7143 §13 defaults where the RFC has one; LIO's where it leaves
-	 * the choice to the target (iscsi_target_parameters.h, TA_*). */
+	/* What the target accepts: the performance-minded values of
+	 * limits.h RT_OFFER_* (why there), which negotiation takes down to
+	 * the initiator's (§13: minimum, OR); InitialR2T=No lets an initiator
+	 * that also says No send FirstBurstLength unsolicited. The rest: RFC
+	 * 7143 §13 defaults where the RFC has one, LIO's where it leaves the
+	 * choice to the target (iscsi_target_parameters.h, TA_*). */
 	*p = (struct rt_params_cfg){
-		.max_recv_data_segment_length = ISCSI_MRDSL_DEFAULT,
-		.max_burst_length = ISCSI_MAX_BURST_DEFAULT,
-		.first_burst_length = ISCSI_FIRST_BURST_DEFAULT,
-		.max_outstanding_r2t = 1,
+		.max_recv_data_segment_length = RT_OFFER_MRDSL_DEFAULT,
+		.max_burst_length = RT_OFFER_MAX_BURST_DEFAULT,
+		.first_burst_length = RT_OFFER_FIRST_BURST_DEFAULT,
+		.max_outstanding_r2t = RT_OFFER_MAX_R2T_DEFAULT,
 		.max_connections = 1,
 		.default_time2wait = 2,
 		.default_time2retain = 20,
 		.error_recovery_level = RT_ERL_IMPLEMENTED,
-		.initial_r2t = true,
+		.initial_r2t = false,
 		.immediate_data = true,
 		.data_pdu_in_order = true,
 		.data_sequence_in_order = true,

@@ -31,6 +31,25 @@
 #define ISCSI_FIRST_BURST_DEFAULT 65536u
 /* RFC 7143 §13.17: MaxOutstandingR2T 1..65535. */
 #define ISCSI_MAX_R2T_MAX 65535u
+/* Ours: what the target accepts and offers by default (cfg_params_default),
+ * the values production targets ship (LIO's and istgt's configurations:
+ * 256 KiB PDUs, 1 MiB bursts, 256 KiB unsolicited, several R2Ts in
+ * flight). Negotiation still goes down to whatever the initiator asks:
+ * MaxBurstLength, FirstBurstLength and MaxOutstandingR2T take the minimum
+ * (§13.13, §13.14, §13.17), InitialR2T=No needs the initiator's No too
+ * (OR, §13.10); MaxRecvDataSegmentLength is declared (§13.12), ours alone.
+ * Memory per connection stays bounded: a data segment not bound for a
+ * task (NOP-Out, Text, ...) lands in the connection's pdu_buf, at most
+ * RT_OFFER_MRDSL_DEFAULT (was 8 KiB), so one connection holds at most
+ * CONN_STAGE_LEN + MaxRecvDataSegmentLength + conn_unsent_max_bytes
+ * (64 KiB + 256 KiB + 4 MiB) outside task buffers; task buffers (immediate
+ * and unsolicited data included, FirstBurstLength at most) count against
+ * the session's share (RT_SESSION_MEM_MAX_DEFAULT); all of it against the
+ * target's budget (RT_MEM_BUDGET_DEFAULT), which every allocation passes. */
+#define RT_OFFER_MRDSL_DEFAULT 262144u
+#define RT_OFFER_MAX_BURST_DEFAULT 1048576u
+#define RT_OFFER_FIRST_BURST_DEFAULT 262144u
+#define RT_OFFER_MAX_R2T_DEFAULT 16u
 /* RFC 7143 §13.2: MaxConnections 1..65535. */
 #define ISCSI_MAX_CONNS_MAX 65535u
 /* RFC 7143 §13.15/§13.16: Time2Wait 0..3600, Time2Retain 0..3600. */

@@ -63,18 +63,21 @@ START_TEST(config_defaults_follow_rfc_7143)
 	struct rt_params_cfg p;
 	memset(&p, 0xa5, sizeof(p));
 	cfg_params_default(&p);
-	/* RFC 7143 §13.12-§13.20 defaults */
-	ck_assert_uint_eq(p.max_recv_data_segment_length, 8192);
-	ck_assert_uint_eq(p.max_burst_length, 262144);
-	ck_assert_uint_eq(p.first_burst_length, 65536);
-	ck_assert_uint_eq(p.max_outstanding_r2t, 1);
+	/* What we accept (limits.h RT_OFFER_*), above the RFC 7143 §13
+	 * defaults; negotiation takes them down to the initiator's. */
+	ck_assert_uint_eq(p.max_recv_data_segment_length, 262144);
+	ck_assert_uint_eq(p.max_burst_length, 1048576);
+	ck_assert_uint_eq(p.first_burst_length, 262144);
+	ck_assert_uint_eq(p.max_outstanding_r2t, 16);
+	ck_assert(!p.initial_r2t && p.immediate_data);
+	/* RFC 7143 §13.2-§13.20 defaults */
 	ck_assert_uint_eq(p.max_connections, 1);
 	ck_assert_uint_eq(p.default_time2wait, 2);
 	ck_assert_uint_eq(p.default_time2retain, 20);
 	/* the most offered: what is implemented (§13.20 default 0 is the
 	 * initiator's when it says nothing, param.c) */
 	ck_assert_uint_eq(p.error_recovery_level, RT_ERL_IMPLEMENTED);
-	ck_assert(p.initial_r2t && p.immediate_data && p.data_pdu_in_order && p.data_sequence_in_order);
+	ck_assert(p.data_pdu_in_order && p.data_sequence_in_order);
 	ck_assert(!p.header_digest && !p.data_digest);
 	ck_assert_uint_eq(p.cmd_window, RT_CMD_WINDOW_DEFAULT);
 	ck_assert_uint_gt(p.login_timeout_ms, 0);

@@ -162,7 +162,7 @@ START_TEST(erl1_header_digest_error_with_an_impossible_length_closes_the_connect
 	I.hd = true;
 	uint8_t raw[ISCSI_BHS_LEN + 4] = { 0 };
 	raw[0] = ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE;
-	pdu_set_dsl(raw, ISCSI_MRDSL_DEFAULT + 1); /* above what we accept */
+	pdu_set_dsl(raw, RT_OFFER_MRDSL_DEFAULT + 1); /* above what we accept (the default config declares it) */
 	rt_on_bytes(E, 1, raw, sizeof(raw));
 	ck_assert(F.conns[1].closed);
 }

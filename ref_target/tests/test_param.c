@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/limits.h"
 #include "core/param.h"
 #include "fake_env.h"
@@ -171,6 +172,30 @@ START_TEST(param_numeric_minimum_keys)
 	ck_assert_str_eq(answer("DefaultTime2Retain=0"), "DefaultTime2Retain=0|");
 	ck_assert_uint_eq(neg.res.default_time2retain, 0);
 	ck_assert_str_eq(answer("iSCSIProtocolLevel=2"), "iSCSIProtocolLevel=1|");
+}
+END_TEST
+
+/* The shipped defaults (limits.h RT_OFFER_*) are ceilings: whatever an
+ * initiator asks below them is what the session gets (§13: minimum for
+ * the numerical keys, OR for InitialR2T, AND for ImmediateData), and a
+ * silent initiator meets no offer of ours (its RFC default stands). */
+START_TEST(param_defaults_negotiate_down_to_the_initiator)
+{
+	cfg_params_default(&ours);
+	param_neg_init(&neg, &ours, false, true);
+	ck_assert_int_eq(param_offer(&neg, 0, NULL), 0);
+	ck_assert_str_eq(answer("MaxBurstLength=16776192"), "MaxBurstLength=1048576|");
+	ck_assert_str_eq(answer("MaxBurstLength=65536"), "MaxBurstLength=65536|");
+	ck_assert_str_eq(answer("FirstBurstLength=262144"), "FirstBurstLength=65536|");
+	ck_assert_str_eq(answer("FirstBurstLength=8192"), "FirstBurstLength=8192|");
+	ck_assert_str_eq(answer("MaxOutstandingR2T=64"), "MaxOutstandingR2T=16|");
+	ck_assert_str_eq(answer("MaxOutstandingR2T=1"), "MaxOutstandingR2T=1|");
+	ck_assert_uint_eq(neg.res.max_outstanding_r2t, 1);
+	ck_assert_str_eq(answer("InitialR2T=Yes"), "InitialR2T=Yes|");
+	ck_assert(neg.res.initial_r2t);
+	ck_assert_str_eq(answer("InitialR2T=No"), "InitialR2T=No|");
+	ck_assert_str_eq(answer("ImmediateData=No"), "ImmediateData=No|");
+	ck_assert(!neg.res.immediate_data);
 }
 END_TEST
 
@@ -489,6 +514,7 @@ Suite *suite_param(void)
 	tcase_add_test(tc, param_refuses_an_answer_that_is_not_a_result_of_our_offer);
 	tcase_add_test(tc, param_reject_answer_to_our_offer_keeps_the_default);
 	tcase_add_test(tc, param_reports_a_full_answer_buffer);
+	tcase_add_test(tc, param_defaults_negotiate_down_to_the_initiator);
 	suite_add_tcase(s, tc);
 	return s;
 }
