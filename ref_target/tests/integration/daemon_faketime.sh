@@ -7,12 +7,18 @@
 # Why this works: the daemon reads time only through clock_gettime
 # (CLOCK_MONOTONIC in daemon/loop.c, CLOCK_REALTIME for log stamps) and
 # sleeps only in epoll_wait with a timeout computed from that clock.
-# libfaketime 0.9.10 (Debian 12) fakes both clocks at the "xN" rate and,
-# built with FAKE_SLEEP as Debian's is, also intercepts epoll_wait,
-# poll, nanosleep and friends and divides their timeouts by the rate
-# (its exported symbols: nm -D libfaketime.so.1; src/libfaketime.c,
-# ftpl_init's FAKE_SLEEP block). So a 5000 ms timer sleeps 500 real ms at
-# x10 and fires at 5 s faked: neither early nor late.
+# libfaketime 0.9.10 (Debian 12) fakes both clocks at the "xN" rate
+# (CLOCK_MONOTONIC too unless FAKETIME_DONT_FAKE_MONOTONIC=1) and, built
+# with FAKE_SLEEP as Debian's is, also wraps epoll_wait, poll, select,
+# nanosleep and friends and divides their timeouts by the rate (nm -D
+# libfaketime.so.1 lists the wrappers; upstream src/libfaketime.c,
+# epoll_wait: real_timeout = (int) timeout * 1.0/user_rate). Measured: at
+# x20 epoll_wait(1000) returns after 50 real ms with 1.00 s of faked
+# CLOCK_MONOTONIC elapsed. So a 5000 ms timer sleeps 500 real ms at x10
+# and fires at 5 s faked. The division truncates, so the daemon may wake
+# up to 1 real ms early; loop.c then finds no deadline passed and waits
+# again (a timer fires only once the faked clock is past it): never early,
+# late by at most a millisecond of real time.
 #
 # Checks (RFC 7143):
 #  - the daemon's clock runs SPEED times real time (its log stamps), the
