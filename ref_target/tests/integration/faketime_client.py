@@ -2,7 +2,8 @@
 """faketime_client.py: the raw-socket initiator of daemon_faketime.sh.
 
 It measures the reftarget daemon's timers (RFC 7143 §11.18-19 NOP-In,
-the login timeouts) while the daemon runs under libfaketime at SPEED times
+the pre-login, login and logout timeouts) and what it does with
+Time2Wait/Time2Retain while the daemon runs under libfaketime at SPEED times
 real time. This client runs in real time: a span it measures, times SPEED,
 is the span in the daemon's (faked) time. Every wait has a real-time limit
 a few times the expected span, so a daemon whose clock is not sped up fails
@@ -54,8 +55,8 @@ ARGS = [float(a) for a in sys.argv[6:]]
 # 0.3 s seen at a load average of 12).
 # Spans run from a moment no later than the daemon's start of the timer
 # (last_send, connect) to when we see it act, so they come out long, never
-# short: the daemon rounds its epoll timeout up (loop.c wait_ms) and so
-# never fires early, and LOW can stay tight.
+# short: the daemon fires a timer only once its clock is past it (loop.c
+# checks the deadline after every epoll_wait), and LOW can stay tight.
 LOW = 0.95
 HIGH = 1.1
 SLACK_REAL = 0.5
@@ -78,6 +79,10 @@ last_send = 0.0
 
 def faked(real_s):
     return real_s * SPEED
+
+
+def faked_to_real(faked_s):
+    return faked_s / SPEED
 
 
 def verdict(name, measured, expect):
@@ -391,10 +396,6 @@ def case_async_logout(pid, timeout):
         if r is None:
             break
     verdict(name + "[close]", faked(time.monotonic() - t0), timeout)
-
-
-def faked_to_real(faked_s):
-    return faked_s / SPEED
 
 
 CASES = {
