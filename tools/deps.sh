@@ -23,7 +23,8 @@ PACKAGES=(
 	# headers for the test clients we compile (pr_tool.c, iobench.c);
 	# network namespaces, process tools
 	libiscsi-bin libiscsi-dev iproute2 util-linux procps
-	# coverage, time-driven daemon behaviour
+	# coverage; time-driven daemon behaviour (libfaketime preloaded by
+	# ref_target/tests/integration/daemon_faketime.sh)
 	lcov faketime libfaketime
 	# fuzzing (seeds.py of make fuzz-corpus is the one Python script)
 	clang llvm libclang-rt-14-dev afl++ python3
