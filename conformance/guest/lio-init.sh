@@ -5,7 +5,8 @@
 # (/sys/kernel/config/target) and prints LIO-READY on the console, then
 # idles until QEMU is stopped from the host. Serves, on 0.0.0.0:3260:
 #   $lio_iqn      LUN 0: fileio on tmpfs, lio_size_mb MiB, open access
-#                 (generate_node_acls=1, authentication=0)
+#                 (generate_node_acls=1, authentication=0), ErrorRecoveryLevel
+#                 offered up to 2
 #   $lio_iqn-chap LUN 0: a 64 MiB fileio LU, CHAP required with
 #                 lio_chap_user/lio_chap_secret, only for the initiator
 #                 names of lio_acl (comma-separated): a node ACL each, LUN 0
@@ -49,6 +50,10 @@ lun() {
 }
 lun lu "$lio_iqn" "$lio_size_mb"
 echo 0 >"$T/iscsi/$lio_iqn/tpgt_1/attrib/authentication"
+# LIO implements error recovery levels 1 and 2 but offers 0 unless told:
+# offer 2, so the protocol suite's ERL tests meet LIO's recovery (an
+# initiator that asks for 0, as libiscsi does, still gets 0: §13.20 min)
+echo 2 >"$T/iscsi/$lio_iqn/tpgt_1/param/ErrorRecoveryLevel"
 echo 1 >"$T/iscsi/$lio_iqn/tpgt_1/enable"
 lun luchap "$lio_iqn-chap" 64
 tpg=$T/iscsi/$lio_iqn-chap/tpgt_1
