@@ -136,13 +136,19 @@ static enum ps_verdict unmapped_lun(struct ps_ctx *c, struct ps_sess *s, uint64_
 	return ps_na(c, "every LUN 0-255 is mapped to this initiator");
 }
 
+/* A session, and the first LUN its REPORT LUNS leaves out; PS_PASS, or
+ * the verdict to return. */
+static enum ps_verdict open_beside_unmapped(struct ps_ctx *c, struct ps_sess **s, uint64_t *lun)
+{
+	*s = ps_open(c);
+	return *s == NULL ? PS_FAIL : unmapped_lun(c, *s, lun);
+}
+
 static enum ps_verdict lun_unmapped_command(struct ps_ctx *c)
 {
-	struct ps_sess *s = ps_open(c);
-	if (s == NULL)
-		return PS_FAIL;
+	struct ps_sess *s;
 	uint64_t lun;
-	enum ps_verdict v = unmapped_lun(c, s, &lun);
+	enum ps_verdict v = open_beside_unmapped(c, &s, &lun);
 	if (v != PS_PASS)
 		return v;
 	struct ps_scsi cmd;
@@ -172,11 +178,9 @@ static enum ps_verdict lun_unmapped_command(struct ps_ctx *c)
 
 static enum ps_verdict lun_unmapped_inquiry(struct ps_ctx *c)
 {
-	struct ps_sess *s = ps_open(c);
-	if (s == NULL)
-		return PS_FAIL;
+	struct ps_sess *s;
 	uint64_t lun;
-	enum ps_verdict v = unmapped_lun(c, s, &lun);
+	enum ps_verdict v = open_beside_unmapped(c, &s, &lun);
 	if (v != PS_PASS)
 		return v;
 	uint8_t inq[ACL_INQUIRY_LEN];

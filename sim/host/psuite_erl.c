@@ -174,6 +174,24 @@ static enum ps_verdict data_snack(struct ps_ctx *c)
 	return ps_pass(c, "DataSN 1 sent again, a replica");
 }
 
+/* A WRITE(10) of one block at LBA 0 without immediate data, sent, and
+ * its first R2T in *r2t (the ITT in *itt); 0, or -1 after ps_fail. */
+static int write_awaiting_r2t(struct ps_ctx *c, struct ps_sess *s, uint32_t *itt, struct pw_pdu *r2t)
+{
+	if (ps_capacity(c, s) != 0)
+		return -1;
+	struct ipdu_tx tx;
+	*itt = ps_itt(s);
+	ps_pdu(s, &tx, ISCSI_OP_SCSI_CMD, false, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE, *itt);
+	ps_put_lun(tx.bhs, c->cfg->t1.lun);
+	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, c->block_size);
+	tx.bhs[PDU_SCSI_CMD_CDB] = 0x2a;
+	put_be16(tx.bhs + PDU_SCSI_CMD_CDB + 7, 1);
+	if (ps_send(c, s, &tx, NULL, 0, PW_CLEAN) != 0)
+		return -1;
+	return ps_expect(c, s, ISCSI_OP_R2T, r2t) ? 0 : -1;
+}
+
 /* §11.16: an R2T asked for again by R2TSN: a replica but for StatSN,
  * ExpCmdSN and MaxCmdSN ("R2T(s) requested by SNACK MUST also carry the
  * current value of StatSN"); the write then completes. */
@@ -183,19 +201,9 @@ static enum ps_verdict r2t_snack(struct ps_ctx *c)
 	struct ps_sess *s = open_erl1(c, 0, false, false, &na);
 	if (s == NULL)
 		return na ? PS_NA : PS_FAIL;
-	if (ps_capacity(c, s) != 0)
-		return PS_FAIL;
-	struct ipdu_tx tx;
-	uint32_t itt = ps_itt(s);
-	ps_pdu(s, &tx, ISCSI_OP_SCSI_CMD, false, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE, itt);
-	ps_put_lun(tx.bhs, c->cfg->t1.lun);
-	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, c->block_size);
-	tx.bhs[PDU_SCSI_CMD_CDB] = 0x2a;
-	put_be16(tx.bhs + PDU_SCSI_CMD_CDB + 7, 1);
-	if (ps_send(c, s, &tx, NULL, 0, PW_CLEAN) != 0)
-		return PS_FAIL;
+	uint32_t itt;
 	struct pw_pdu first, again;
-	if (!ps_expect(c, s, ISCSI_OP_R2T, &first))
+	if (write_awaiting_r2t(c, s, &itt, &first) != 0)
 		return PS_FAIL;
 	pw_oracle_stop(&s->w);
 	if (send_snack(c, s, ISCSI_SNACK_DATA_R2T, itt, pdu_w(first.bhs, PDU_R2T_R2TSN), 1) != 0)
@@ -225,19 +233,10 @@ static enum ps_verdict data_digest_data_out(struct ps_ctx *c)
 	struct ps_sess *s = open_erl1(c, 0, false, true, &na);
 	if (s == NULL)
 		return na ? PS_NA : PS_FAIL;
-	if (ps_capacity(c, s) != 0)
-		return PS_FAIL;
+	uint32_t itt;
 	struct ipdu_tx tx;
-	uint32_t itt = ps_itt(s);
-	ps_pdu(s, &tx, ISCSI_OP_SCSI_CMD, false, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE, itt);
-	ps_put_lun(tx.bhs, c->cfg->t1.lun);
-	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, c->block_size);
-	tx.bhs[PDU_SCSI_CMD_CDB] = 0x2a;
-	put_be16(tx.bhs + PDU_SCSI_CMD_CDB + 7, 1);
-	if (ps_send(c, s, &tx, NULL, 0, PW_CLEAN) != 0)
-		return PS_FAIL;
 	struct pw_pdu r2t, p;
-	if (!ps_expect(c, s, ISCSI_OP_R2T, &r2t))
+	if (write_awaiting_r2t(c, s, &itt, &r2t) != 0)
 		return PS_FAIL;
 	uint32_t len = pdu_w(r2t.bhs, PDU_R2T_DESIRED_LENGTH);
 	uint32_t mrdsl = s->params.tgt_mrdsl ? s->params.tgt_mrdsl : ISCSI_MRDSL_DEFAULT;
