@@ -58,6 +58,16 @@ struct sim_reservation_params {
 	uint64_t at_ns;    /* when the holder reserves */
 };
 
+/* What a gateway does when the storage tells it that it lost the
+ * exclusive lock (its client instance was blocklisted), until its reopen
+ * succeeds (issue 16, hazard class 1). */
+enum lock_lost {
+	LOCK_LOST_TRANSITION = 0, /* answer NOT READY, ALUA TRANSITIONING (the engine's mapping of a fenced I/O) and keep
+				     its portal group as it was */
+	LOCK_LOST_STANDBY,        /* also take its target port group to UNAVAILABLE until it reopens (ceph-iscsi/tcmu-runner
+				     disabling the TPG) */
+	LOCK_LOST_DROP,           /* also drop every session it serves (its connections reset) */
+};
 struct sim_target_params {
 	uint32_t cmd_window;
 	uint32_t mrdsl;            /* the target's MaxRecvDataSegmentLength */
@@ -81,6 +91,7 @@ struct sim_target_params {
 	uint64_t session_mem_max_bytes;
 	uint64_t session_mem_min_bytes;
 	uint64_t conn_unsent_max_bytes;
+	enum lock_lost lock_lost;  /* what a gateway does when fenced off the storage */
 };
 
 struct sim_ini_params {

@@ -18,12 +18,9 @@ enum vtype {
 	V_TIME,   /* uint64_t ns; written with a unit */
 	V_PPM,    /* uint32_t parts per million; written as a percentage */
 	V_BOOL,
-	V_SELECTOR,
-	V_FAILBACK,
+	V_ENUM,   /* an enum, by the names in key.names */
 	V_NO_PATH_RETRY,
 	V_ALGS,   /* char[16] */
-	V_ALUA_MODE,
-	V_PREFER,
 	V_INI_OPT, /* int: an initiator, or "none" (-1) */
 	V_PR_TYPE, /* uint32_t SPC-4 reservation type, by name */
 };
@@ -33,16 +30,33 @@ struct key {
 	const char *name;
 	enum vtype type;
 	size_t off;
+	const char *const *names; /* V_ENUM: value i is names[i] */
+	int nnames;
 };
 
-#define K(sec, name, type, field) { sec, name, type, offsetof(struct sim_params, field) }
+static const char *const selectors[] = { "round-robin", "queue-length", "service-time" };
+static const char *const failbacks[] = { "immediate", "manual" };
+static const char *const alua_modes[] = { "off", "implicit", "explicit" };
+static const char *const prefers[] = { "auto", "owner", "spread" };
+static const char *const lock_ons[] = { "write", "io" };
+static const char *const lock_losts[] = { "transition", "standby", "drop" };
+static const char *const checkers[] = { "tur", "directio" };
+
+#define K(sec, name, type, field) { sec, name, type, offsetof(struct sim_params, field), NULL, 0 }
+#define KE(sec, name, names, field) \
+	{ sec, name, V_ENUM, offsetof(struct sim_params, field), names, (int)(sizeof(names) / sizeof(names[0])) }
+_Static_assert(sizeof(enum mp_selector) == sizeof(int) && sizeof(enum mp_failback) == sizeof(int) &&
+		sizeof(enum alua_mode) == sizeof(int) && sizeof(enum prefer) == sizeof(int) &&
+		sizeof(enum disk_lock_on) == sizeof(int) && sizeof(enum lock_lost) == sizeof(int) &&
+		sizeof(enum mp_checker) == sizeof(int),
+	"V_ENUM reads and writes an int");
 static const struct key keys[] = {
 	K("topology", "gateways", V_INT, gateways),
 	K("topology", "initiators", V_INT, initiators),
 	K("topology", "paths", V_INT, paths),
-	K("topology", "alua", V_ALUA_MODE, cluster.alua),
+	KE("topology", "alua", alua_modes, cluster.alua),
 	K("topology", "optimized", V_INT, cluster.optimized),
-	K("topology", "prefer", V_PREFER, cluster.prefer),
+	KE("topology", "prefer", prefers, cluster.prefer),
 	K("run", "duration", V_TIME, duration_ns),
 	K("run", "liveness", V_TIME, liveness_ns),
 	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
@@ -67,6 +81,7 @@ static const struct key keys[] = {
 	K("target", "session_mem_max", V_U64, tgt.session_mem_max_bytes),
 	K("target", "session_mem_min", V_U64, tgt.session_mem_min_bytes),
 	K("target", "conn_unsent_max", V_U64, tgt.conn_unsent_max_bytes),
+	KE("target", "lock_lost", lock_losts, tgt.lock_lost),
 	K("initiator", "mrdsl", V_U32, ini.mrdsl),
 	K("initiator", "max_burst", V_U32, ini.max_burst_length),
 	K("initiator", "first_burst", V_U32, ini.first_burst_length),
@@ -85,9 +100,9 @@ static const struct key keys[] = {
 	K("initiator", "tmf_timeout", V_TIME, ini.tmf_timeout_ns),
 	K("initiator", "reconnect_delay", V_TIME, ini.reconnect_delay_ns),
 	K("initiator", "logout_timeout", V_TIME, ini.logout_timeout_ns),
-	K("multipath", "selector", V_SELECTOR, mp.selector),
+	KE("multipath", "selector", selectors, mp.selector),
 	K("multipath", "rr_min_io", V_U32, mp.rr_min_io),
-	K("multipath", "failback", V_FAILBACK, mp.failback),
+	KE("multipath", "failback", failbacks, mp.failback),
 	K("multipath", "no_path_retry", V_NO_PATH_RETRY, mp.no_path_retry),
 	K("multipath", "polling_interval", V_TIME, mp.polling_interval_ns),
 	K("multipath", "retry_delay", V_TIME, mp.retry_delay_ns),
@@ -95,6 +110,7 @@ static const struct key keys[] = {
 	K("multipath", "alua", V_BOOL, mp.alua),
 	K("multipath", "alua_wait", V_TIME, mp.alua_wait_ns),
 	K("multipath", "checker_timeout", V_TIME, mp.checker_timeout_ns),
+	KE("multipath", "checker", checkers, mp.checker),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
 	K("workload", "start", V_TIME, wl.start_at_ns),
@@ -125,6 +141,9 @@ static const struct key keys[] = {
 	K("disk", "misdirect", V_PPM, disk.misdirect_ppm),
 	K("disk", "exclusive_lock", V_BOOL, disk.exclusive_lock),
 	K("disk", "reopen_delay", V_TIME, disk.reopen_delay_ns),
+	KE("disk", "lock_on", lock_ons, disk.lock_on),
+	K("disk", "lock_break_fail", V_PPM, disk.lock_break_fail_ppm),
+	K("disk", "reopen_fail", V_PPM, disk.reopen_fail_ppm),
 	K("disk", "honor_flush", V_BOOL, honor_flush),
 	K("net", "latency_min", V_TIME, net.latency.min_ns),
 	K("net", "latency_mean", V_TIME, net.latency.exp_mean_ns),
@@ -143,10 +162,6 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const selectors[] = { "round-robin", "queue-length", "service-time" };
-static const char *const failbacks[] = { "immediate", "manual" };
-static const char *const alua_modes[] = { "off", "implicit", "explicit" };
-static const char *const prefers[] = { "auto", "owner", "spread" };
 /* SPC-4 §5.13.1 reservation types by code. */
 static const char *const pr_types[] = { [1] = "we", [3] = "ea", [5] = "we_ro", [6] = "ea_ro", [7] = "we_ar",
 	[8] = "ea_ar" };
@@ -248,18 +263,12 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 		return parse_ppm(v, (uint32_t *)f);
 	case V_BOOL:
 		return parse_bool(v, (bool *)f);
-	case V_SELECTOR: {
-		int i = parse_name(v, selectors, 3);
+	case V_ENUM: {
+		/* Every enum here is int-sized with values 0..n-1. */
+		int i = parse_name(v, k->names, k->nnames);
 		if (i < 0)
 			return false;
-		*(enum mp_selector *)f = (enum mp_selector)i;
-		return true;
-	}
-	case V_FAILBACK: {
-		int i = parse_name(v, failbacks, 2);
-		if (i < 0)
-			return false;
-		*(enum mp_failback *)f = (enum mp_failback)i;
+		*(int *)f = i;
 		return true;
 	}
 	case V_NO_PATH_RETRY:
@@ -277,20 +286,6 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 			return false;
 		memcpy(f, v, strlen(v) + 1);
 		return true;
-	case V_ALUA_MODE: {
-		int i = parse_name(v, alua_modes, 3);
-		if (i < 0)
-			return false;
-		*(enum alua_mode *)f = (enum alua_mode)i;
-		return true;
-	}
-	case V_PREFER: {
-		int i = parse_name(v, prefers, 3);
-		if (i < 0)
-			return false;
-		*(enum prefer *)f = (enum prefer)i;
-		return true;
-	}
 	case V_INI_OPT:
 		if (strcmp(v, "none") == 0)
 			*(int *)f = -1;
@@ -350,11 +345,8 @@ static void fmt_value(const struct sim_params *p, const struct key *k, char *out
 	case V_BOOL:
 		snprintf(out, cap, "%s", *(const bool *)f ? "yes" : "no");
 		return;
-	case V_SELECTOR:
-		snprintf(out, cap, "%s", selectors[*(const enum mp_selector *)f]);
-		return;
-	case V_FAILBACK:
-		snprintf(out, cap, "%s", failbacks[*(const enum mp_failback *)f]);
+	case V_ENUM:
+		snprintf(out, cap, "%s", k->names[*(const int *)f]);
 		return;
 	case V_NO_PATH_RETRY: {
 		int v = *(const int *)f;
@@ -368,12 +360,6 @@ static void fmt_value(const struct sim_params *p, const struct key *k, char *out
 	}
 	case V_ALGS:
 		snprintf(out, cap, "%s", (const char *)f);
-		return;
-	case V_ALUA_MODE:
-		snprintf(out, cap, "%s", alua_modes[*(const enum alua_mode *)f]);
-		return;
-	case V_PREFER:
-		snprintf(out, cap, "%s", prefers[*(const enum prefer *)f]);
 		return;
 	case V_INI_OPT:
 		if (*(const int *)f < 0)
