@@ -111,6 +111,13 @@ struct sim_ini_params {
 	uint64_t reconnect_delay_ns, logout_timeout_ns;
 };
 
+/* One host's own workload settings ("workload ini=I key=value ..."):
+ * the keys set (bit k: the k-th workload key of scenario.c's table) over
+ * the world's workload. */
+struct sim_host_wl {
+	uint32_t set;
+	struct wl_cfg wl;
+};
 struct sim_params {
 	uint64_t seed;
 	int gateways, initiators, paths;
@@ -122,6 +129,7 @@ struct sim_params {
 	struct sim_ini_params ini;
 	struct mpath_cfg mp;
 	struct wl_cfg wl;            /* blocks, block_size, stop_at filled by the world */
+	struct sim_host_wl host_wl[SIM_INIS_MAX]; /* per-host workload settings; none by default */
 	struct disk_params disk;     /* blocks, block_size filled by the world */
 	bool honor_flush;            /* no: the storage acknowledges FLUSH and FUA without making
 					anything durable (a write cache that lies) */

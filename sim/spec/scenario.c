@@ -1,6 +1,7 @@
 /* scenario: see scenario.h. One table names every setting once: parsing
  * and formatting both walk it, so the two can never disagree. */
 #include "sim/spec/scenario.h"
+#include "sim/spec/values.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,102 +171,40 @@ static const char *const pr_types[] = { [1] = "we", [3] = "ea", [5] = "we_ro", [
 static const char *const sections[] = { "topology", "run", "lu", "target", "initiator", "multipath", "workload",
 	"disk", "net", "cluster", "reservation" };
 
-/* ---- values ---- */
+/* ---- values: spec/values.h ---- */
 
-static bool parse_u64(const char *s, uint64_t *out)
+/* Where key k lives: in the world's settings, or (ini >= 0, a workload
+ * key) in host ini's own workload (workload ini=I ...). */
+static uint8_t *field_of(struct sim_params *p, const struct key *k, int ini)
 {
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end != '\0')
-		return false;
-	*out = v;
-	return true;
+	return ini < 0 ? (uint8_t *)p + k->off : (uint8_t *)&p->host_wl[ini].wl + (k->off - offsetof(struct sim_params, wl));
 }
 
-bool scenario_parse_time(const char *s, uint64_t *out)
+static bool set_value(uint8_t *f, const struct key *k, const char *v)
 {
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	double v = strtod(s, &end);
-	uint64_t mult;
-	if (strcmp(end, "ns") == 0)
-		mult = 1;
-	else if (strcmp(end, "us") == 0)
-		mult = SIM_US(1);
-	else if (strcmp(end, "ms") == 0)
-		mult = SIM_MS(1);
-	else if (strcmp(end, "s") == 0)
-		mult = SIM_S(1);
-	else
-		return false;
-	*out = (uint64_t)(v * (double)mult + 0.5);
-	return true;
-}
-
-static bool parse_ppm(const char *s, uint32_t *out)
-{
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	double v = strtod(s, &end);
-	if (strcmp(end, "%") == 0)
-		v *= 10000.0;
-	else if (strcmp(end, "ppm") != 0)
-		return false;
-	if (v > 1000000.0)
-		return false;
-	*out = (uint32_t)(v + 0.5);
-	return true;
-}
-
-static bool parse_bool(const char *s, bool *out)
-{
-	if (strcmp(s, "yes") == 0 || strcmp(s, "on") == 0)
-		*out = true;
-	else if (strcmp(s, "no") == 0 || strcmp(s, "off") == 0)
-		*out = false;
-	else
-		return false;
-	return true;
-}
-
-static int parse_name(const char *s, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (names[i] != NULL && strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static bool set_value(struct sim_params *p, const struct key *k, const char *v)
-{
-	uint8_t *f = (uint8_t *)p + k->off;
 	uint64_t u;
 	switch (k->type) {
 	case V_INT:
-		if (!parse_u64(v, &u) || u > 1000)
+		if (!values_parse_u64(v, &u) || u > 1000)
 			return false;
 		*(int *)f = (int)u;
 		return true;
 	case V_U32:
-		if (!parse_u64(v, &u) || u > UINT32_MAX)
+		if (!values_parse_u64(v, &u) || u > UINT32_MAX)
 			return false;
 		*(uint32_t *)f = (uint32_t)u;
 		return true;
 	case V_U64:
-		return parse_u64(v, (uint64_t *)f);
+		return values_parse_u64(v, (uint64_t *)f);
 	case V_TIME:
 		return scenario_parse_time(v, (uint64_t *)f);
 	case V_PPM:
-		return parse_ppm(v, (uint32_t *)f);
+		return values_parse_ppm(v, (uint32_t *)f);
 	case V_BOOL:
-		return parse_bool(v, (bool *)f);
+		return values_parse_bool(v, (bool *)f);
 	case V_ENUM: {
 		/* Every enum here is int-sized with values 0..n-1. */
-		int i = parse_name(v, k->names, k->nnames);
+		int i = values_parse_name(v, k->names, k->nnames);
 		if (i < 0)
 			return false;
 		*(int *)f = i;
@@ -276,26 +215,26 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 			*(int *)f = MP_NO_PATH_RETRY_QUEUE;
 		else if (strcmp(v, "fail") == 0)
 			*(int *)f = MP_NO_PATH_RETRY_FAIL;
-		else if (parse_u64(v, &u) && u >= 1 && u <= 1000)
+		else if (values_parse_u64(v, &u) && u >= 1 && u <= 1000)
 			*(int *)f = (int)u;
 		else
 			return false;
 		return true;
 	case V_ALGS:
-		if (strlen(v) >= sizeof(p->ini.chap_algs) || strspn(v, "0123456789,") != strlen(v))
+		if (strlen(v) >= sizeof(((struct sim_ini_params *)0)->chap_algs) || strspn(v, "0123456789,") != strlen(v))
 			return false;
 		memcpy(f, v, strlen(v) + 1);
 		return true;
 	case V_INI_OPT:
 		if (strcmp(v, "none") == 0)
 			*(int *)f = -1;
-		else if (parse_u64(v, &u) && u < SIM_INIS_MAX)
+		else if (values_parse_u64(v, &u) && u < SIM_INIS_MAX)
 			*(int *)f = (int)u;
 		else
 			return false;
 		return true;
 	case V_PR_TYPE: {
-		int i = parse_name(v, pr_types, (int)PR_TYPES);
+		int i = values_parse_name(v, pr_types, (int)PR_TYPES);
 		if (i < 0)
 			return false;
 		*(uint32_t *)f = (uint32_t)i;
@@ -305,22 +244,8 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 	return false;
 }
 
-/* Times are written in the largest unit that keeps them exact. */
-void scenario_format_time(char *out, size_t cap, uint64_t ns)
+static void fmt_value(const uint8_t *f, const struct key *k, char *out, size_t cap)
 {
-	if (ns != 0 && ns % SIM_S(1) == 0)
-		snprintf(out, cap, "%llus", (unsigned long long)(ns / SIM_S(1)));
-	else if (ns != 0 && ns % SIM_MS(1) == 0)
-		snprintf(out, cap, "%llums", (unsigned long long)(ns / SIM_MS(1)));
-	else if (ns != 0 && ns % SIM_US(1) == 0)
-		snprintf(out, cap, "%lluus", (unsigned long long)(ns / SIM_US(1)));
-	else
-		snprintf(out, cap, "%lluns", (unsigned long long)ns);
-}
-
-static void fmt_value(const struct sim_params *p, const struct key *k, char *out, size_t cap)
-{
-	const uint8_t *f = (const uint8_t *)p + k->off;
 	switch (k->type) {
 	case V_INT:
 		snprintf(out, cap, "%d", *(const int *)f);
@@ -463,6 +388,15 @@ static bool split_kv(char *tok, char **k, char **v)
 
 static int parse_section(struct parser *ps, struct sim_params *p, const char *section, char **toks, int n)
 {
+	int ini = -1; /* "workload ini=I ...": host I's own workload */
+	uint64_t u;
+	if (strcmp(section, "workload") == 0 && n > 0 && strncmp(toks[0], "ini=", 4) == 0) {
+		if (!values_parse_u64(toks[0] + 4, &u) || u >= SIM_INIS_MAX)
+			return perr(ps, "bad value '%s' for workload ini (0..%d)", toks[0] + 4, SIM_INIS_MAX - 1);
+		ini = (int)u;
+		toks++;
+		n--;
+	}
 	for (int i = 0; i < n; i++) {
 		char *k, *v;
 		if (!split_kv(toks[i], &k, &v))
@@ -470,11 +404,26 @@ static int parse_section(struct parser *ps, struct sim_params *p, const char *se
 		const struct key *found = find_key(section, k);
 		if (found == NULL)
 			return perr(ps, "unknown key '%s' in section '%s'", k, section);
-		if (!set_value(p, found, v))
+		if (!set_value(field_of(p, found, ini), found, v))
 			return perr(ps, "bad value '%s' for %s.%s", v, section, k);
-		ps->key_line[found - keys] = ps->line;
+		if (ini >= 0)
+			p->host_wl[ini].set |= 1u << (found - find_key("workload", "qd"));
+		else
+			ps->key_line[found - keys] = ps->line;
 	}
 	return 0;
+}
+
+void scenario_host_workload(const struct sim_params *p, int ini, struct wl_cfg *cfg)
+{
+	const struct key *first = find_key("workload", "qd");
+	for (const struct key *k = first; k < keys + NKEYS && strcmp(k->section, "workload") == 0; k++) {
+		if (!(p->host_wl[ini].set & (1u << (k - first))))
+			continue;
+		size_t at = k->off - offsetof(struct sim_params, wl);
+		size_t len = k->type == V_TIME || k->type == V_U64 ? sizeof(uint64_t) : sizeof(uint32_t);
+		memcpy((uint8_t *)cfg + at, (const uint8_t *)&p->host_wl[ini].wl + at, len);
+	}
 }
 
 static int parse_fault(struct parser *ps, struct sim_params *p, char **toks, int n)
@@ -497,17 +446,17 @@ static int parse_fault(struct parser *ps, struct sim_params *p, char **toks, int
 		else if (strcmp(k, "for") == 0)
 			ok = scenario_parse_time(v, &f.dur_ns);
 		else if (strcmp(k, "ini") == 0)
-			ok = parse_u64(v, &u) && u < SIM_INIS_MAX && ((f.ini = (int)u), true);
+			ok = values_parse_u64(v, &u) && u < SIM_INIS_MAX && ((f.ini = (int)u), true);
 		else if (strcmp(k, "gw") == 0)
-			ok = parse_u64(v, &u) && u < SIM_GWS_MAX && ((f.gw = (int)u), true);
+			ok = values_parse_u64(v, &u) && u < SIM_GWS_MAX && ((f.gw = (int)u), true);
 		else if (strcmp(k, "dir") == 0)
 			ok = (strcmp(v, "both") == 0 && ((f.dir = FD_BOTH), true)) ||
 				(strcmp(v, "to_gw") == 0 && ((f.dir = FD_TO_GW), true)) ||
 				(strcmp(v, "to_ini") == 0 && ((f.dir = FD_TO_INI), true));
 		else if (strcmp(k, "a") == 0)
-			ok = parse_u64(v, &f.a);
+			ok = values_parse_u64(v, &f.a);
 		else if (strcmp(k, "b") == 0)
-			ok = parse_u64(v, &f.b);
+			ok = values_parse_u64(v, &f.b);
 		else
 			return perr(ps, "unknown fault key '%s'", k);
 		if (!ok)
@@ -554,7 +503,7 @@ static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_e
 	if (n == 0)
 		return 0;
 	if (strcmp(toks[0], "seed") == 0) {
-		if (n != 2 || !parse_u64(toks[1], &p->seed))
+		if (n != 2 || !values_parse_u64(toks[1], &p->seed))
 			return perr(ps, "seed takes one number");
 		return 0;
 	}
@@ -660,6 +609,13 @@ static int validate(struct parser *ps, const struct sim_params *p)
 			ODATA_WRITE_BLOCKS_MAX);
 	if (p->wl.qd < 1 || p->wl.qd > 64)
 		return perr_at(ps, line_of(ps, "workload", "qd"), "workload qd must be 1..64");
+	for (int h = 0; h < SIM_INIS_MAX; h++) {
+		struct wl_cfg c = p->wl;
+		scenario_host_workload(p, h, &c);
+		if (c.qd < 1 || c.qd > 64 || c.max_blocks < 1 || c.max_blocks > ODATA_WRITE_BLOCKS_MAX)
+			return perr_at(ps, 0, "workload ini=%d: qd must be 1..64, max_blocks 1..%u", h,
+				ODATA_WRITE_BLOCKS_MAX);
+	}
 	if (validate_faults(ps, p) != 0 || validate_mem(ps, &p->tgt) != 0)
 		return -1;
 	for (unsigned i = 0; i < p->attacks.n; i++)
@@ -735,8 +691,23 @@ size_t scenario_format(const struct sim_params *p, const struct scenario_expect 
 			if (strcmp(keys[i].section, sections[s]) != 0)
 				continue;
 			char v[64];
-			fmt_value(p, &keys[i], v, sizeof(v));
+			fmt_value((const uint8_t *)p + keys[i].off, &keys[i], v, sizeof(v));
 			textout(&o, " %s=%s", keys[i].name, v);
+		}
+		textout(&o, "\n");
+	}
+	const struct key *wk = find_key("workload", "qd");
+	for (int h = 0; h < SIM_INIS_MAX; h++) {
+		if (p->host_wl[h].set == 0)
+			continue;
+		textout(&o, "workload ini=%d", h);
+		for (const struct key *k = wk; k < keys + NKEYS && strcmp(k->section, "workload") == 0; k++) {
+			char v[64];
+			if (!(p->host_wl[h].set & (1u << (k - wk))))
+				continue;
+			fmt_value((const uint8_t *)&p->host_wl[h].wl + (k->off - offsetof(struct sim_params, wl)), k, v,
+				sizeof(v));
+			textout(&o, " %s=%s", k->name, v);
 		}
 		textout(&o, "\n");
 	}

@@ -87,6 +87,7 @@ struct wini {
 	struct wpath paths[SIM_PATHS_MAX];
 	struct mpath mp;
 	struct mpath_cfg mpcfg;  /* the world's, with the cluster's ALUA mode */
+	struct wl_cfg wlcfg;     /* the world's, with this host's own settings (workload ini=) */
 	struct workload wl;
 	struct wtimer timer;
 	char name[64];
