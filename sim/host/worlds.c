@@ -21,6 +21,7 @@ static void family_base(const struct opts *o, struct sim_params *p)
 	swarm_params(p, o->seed);
 	p->faults.n = 0;
 	p->attacks.n = 0;
+	swarm_clear_hazards(p);
 }
 
 int load_params(const struct opts *o, struct sim_params *p, struct scenario_expect *e)

@@ -141,6 +141,16 @@ static bool may_write(struct disk *d, struct disk_rec *r)
 	 * own previous life like anyone else's (so a write that life left in
 	 * the storage path cannot land over what the new one writes). */
 	if (d->lock_owner != g || d->lock_instance != r->instance) {
+		if (d->lock_owner >= 0 && d->p.lock_break_fail_ppm != 0 &&
+			rng_chance(&d->rng, d->p.lock_break_fail_ppm)) {
+			/* The break failed (EBUSY): the owner keeps the lock and
+			 * this I/O is refused; the writer is not blocklisted and
+			 * its next I/O tries again. */
+			d->stats.lock_break_failures++;
+			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_break_busy", g, d->lock_owner, 0, 0,
+				",\"owner\":%d,\"instance\":%llu", d->lock_owner, (unsigned long long)r->instance);
+			return false;
+		}
 		if (d->lock_owner >= 0) {
 			int old = d->lock_owner;
 			if (d->dead_below[old] < d->lock_instance + 1)
@@ -162,10 +172,27 @@ static bool may_write(struct disk *d, struct disk_rec *r)
 static uint64_t instance_of(struct disk *d, int gw)
 {
 	if (d->q->now >= d->reopen_at[gw]) {
+		if (d->p.reopen_fail_ppm != 0 && rng_chance(&d->rng, d->p.reopen_fail_ppm)) {
+			/* The reopen failed: still blocklisted, try again later. */
+			d->stats.reopen_failures++;
+			d->reopen_at[gw] = d->q->now + d->p.reopen_delay_ns;
+			trace_ev(d->tr, d->q->now, TEV_DISK, "reopen_failed", gw, -1, 0, 0, NULL);
+			return d->instance[gw];
+		}
 		d->instance[gw]++;
 		d->reopen_at[gw] = UINT64_MAX;
 	}
 	return d->instance[gw];
+}
+
+uint64_t disk_gw_reopen_at(const struct disk *d, int gw)
+{
+	return d->reopen_at[gw];
+}
+
+bool disk_gw_try_reopen(struct disk *d, int gw)
+{
+	return instance_of(d, gw) >= d->dead_below[gw];
 }
 
 static enum rt_disk_status do_write(struct disk *d, struct disk_rec *r)
@@ -219,6 +246,12 @@ static enum rt_disk_status do_read(struct disk *d, struct disk_rec *r)
 {
 	size_t bs = d->p.block_size;
 	uint64_t lba = r->offset / bs, n = r->len / bs;
+	/* A lock taken by any I/O: a read breaks it too, and a blocklisted
+	 * instance can read no more than it can write. */
+	if (d->p.lock_on == DISK_LOCK_ON_IO && !may_write(d, r)) {
+		d->stats.fenced++;
+		return RT_DISK_ERR_FENCED;
+	}
 	if (hits_bad(d, lba, n) || rng_chance(&d->rng, d->p.read_err_ppm)) {
 		d->stats.read_errors++;
 		return RT_DISK_ERR_READ;

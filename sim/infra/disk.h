@@ -25,6 +25,16 @@
  * instance has its own identity): a restarted gateway breaks and
  * blocklists its own previous life at its first write.
  *
+ * Three ways the lock can misbehave, each off by default (issue 16,
+ * hazard class 1): the lock may be taken by any I/O, reads too
+ * (lock_on=DISK_LOCK_ON_IO, as tcmu-runner before it tied the lock to
+ * ALUA: every command through a non-owner broke it); breaking it may
+ * fail (librbd's lock break answering EBUSY while the owner still
+ * answers its watch): the I/O is refused, the owner keeps the lock, and
+ * the next I/O tries again; and a blocklisted instance's reopen may
+ * fail, to be tried again reopen_delay later (reopen_fail at 100%: it
+ * never comes back, the tcmu-runner reopen that hangs).
+ *
  * Also keeps the small durable key/value state of rt_env.state_save,
  * shared by all gateways and surviving their crashes.
  * Owns the block arrays, in-flight records and saved state; the io
@@ -59,6 +69,9 @@ struct disk_params {
 	uint32_t misdirect_ppm;  /* opt-in: a write lands elsewhere */
 	bool exclusive_lock;
 	uint64_t reopen_delay_ns; /* a blocklisted gateway's time to reopen */
+	enum disk_lock_on { DISK_LOCK_ON_WRITE = 0, DISK_LOCK_ON_IO } lock_on; /* which I/O takes the lock */
+	uint32_t lock_break_fail_ppm; /* chance a lock break fails (EBUSY) */
+	uint32_t reopen_fail_ppm;     /* chance a reopen fails (tried again after reopen_delay) */
 };
 
 struct disk_rec;
@@ -76,6 +89,7 @@ struct disk_stats {
 	uint64_t reads, writes, flushes, unmaps, fua_writes;
 	uint64_t read_errors, write_errors, fenced, misdirected, torn_blocks, lost_blocks;
 	uint64_t lock_transfers;
+	uint64_t lock_break_failures, reopen_failures;
 	uint64_t power_losses;
 };
 
@@ -121,6 +135,13 @@ uint64_t disk_gw_drain_time(const struct disk *d, int gw);
 
 /* Gateway gw started (again): a new client instance, never blocklisted. */
 void disk_gw_started(struct disk *d, int gw);
+
+/* When gateway gw's blocklisted instance tries to reopen (UINT64_MAX:
+ * it is not blocklisted, or has not noticed yet). */
+uint64_t disk_gw_reopen_at(const struct disk *d, int gw);
+/* Gateway gw tries its reopen now if it is due (as its next I/O would):
+ * true when it holds a live instance afterwards. */
+bool disk_gw_try_reopen(struct disk *d, int gw);
 
 void disk_power_loss(struct disk *d);
 void disk_fence(struct disk *d, int gw, bool fenced);

@@ -23,6 +23,7 @@ enum {
 /* SPC-4 §6.37: MAINTENANCE IN / REPORT TARGET PORT GROUPS, and the
  * asymmetric access states of §5.15.2.4. */
 #define OP_MAINTENANCE_IN 0xa3u
+#define OP_READ_10 0x28u
 #define SA_REPORT_TARGET_PORT_GROUPS 0x0au
 /* SPC-4 §6.16: PERSISTENT RESERVE OUT, REGISTER AND IGNORE EXISTING KEY. */
 #define OP_PERSISTENT_RESERVE_OUT 0x5fu
@@ -565,7 +566,16 @@ void mpath_cmd_done(struct mpath *mp, uint64_t now, unsigned p, struct icmd *c)
 static void send_tur(struct mpath *mp, struct mp_path *p)
 {
 	p->tur = (struct icmd){ .dir = ICMD_NONE, .fastfail = true, .attr = 1 };
-	/* TEST UNIT READY: an all-zero 6-byte CDB (SPC-4 §6.47). */
+	/* TEST UNIT READY: an all-zero 6-byte CDB (SPC-4 §6.47). The
+	 * directio checker reads the first block through the path instead
+	 * (READ(10), SBC-3 §5.11), an I/O that reaches the storage; its
+	 * answers are judged as the TUR's. */
+	if (mp->cfg->checker == MP_CHECKER_DIRECTIO) {
+		p->tur = (struct icmd){ .dir = ICMD_IN, .buf = p->dio_buf, .len = MP_DIRECTIO_LEN, .fastfail = true,
+			.attr = 1 };
+		p->tur.cdb[0] = OP_READ_10;
+		p->tur.cdb[8] = 1; /* TRANSFER LENGTH: one block */
+	}
 	p->tur_busy = true;
 	p->tur_deadline = mp->cfg->checker_timeout_ns ? mp->now + mp->cfg->checker_timeout_ns : SIM_NEVER;
 	p->next_check = mp->now + mp->cfg->polling_interval_ns;

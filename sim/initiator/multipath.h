@@ -71,7 +71,12 @@ struct mpath_cfg {
 	bool alua_explicit;           /* ask for a standby group to be activated */
 	uint64_t alua_wait_ns;        /* longest an I/O waits on ALUA standby/transitioning answers */
 	uint64_t checker_timeout_ns;  /* a TEST UNIT READY unanswered this long fails the path */
+	enum mp_checker { MP_CHECKER_TUR = 0, MP_CHECKER_DIRECTIO } checker; /* path_checker */
 };
+
+/* The directio checker's read: one block at LBA 0, into a buffer as large
+ * as the largest logical block the target serves. */
+#define MP_DIRECTIO_LEN 4096u
 
 #define MP_RTPG_LEN 256u /* allocation length of our REPORT TARGET PORT GROUPS */
 #define MP_PROUT_LEN 24u /* PERSISTENT RESERVE OUT basic parameter list (SPC-4 §6.16.3) */
@@ -118,7 +123,8 @@ struct mp_path {
 	uint8_t rtpg_buf[MP_RTPG_LEN];
 	uint32_t inflight;
 	uint64_t svc_ewma_ns; /* service time, for the service-time selector */
-	struct icmd tur;
+	struct icmd tur;     /* the checker's command: TEST UNIT READY, or directio's READ */
+	uint8_t dio_buf[MP_DIRECTIO_LEN];
 	bool tur_busy;
 	uint64_t tur_deadline; /* checker_timeout of the TUR in flight (SIM_NEVER: none or passed) */
 	uint64_t next_check;

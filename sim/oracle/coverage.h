@@ -79,7 +79,11 @@
 	X(ATTACK_CONN_DROPPED, "attack.conn_refused_or_dropped", 0) \
 	X(ATTACK_LOGIN_REFUSED, "attack.login_refused", 0) \
 	X(ATTACK_RESET_DONE, "attack.reset_done", 0) \
-	X(ATTACK_RESET_REFUSED, "attack.reset_refused", 0)
+	X(ATTACK_RESET_REFUSED, "attack.reset_refused", 0) \
+	X(LOCK_BREAK_BUSY, "lock.break_busy", 0) \
+	X(LOCK_REOPEN_FAILED, "lock.reopen_failed", 0) \
+	X(LOCK_LOST, "lock.gateway_lost_lock", 0) \
+	X(LOCK_REGAINED, "lock.gateway_reopened", 0)
 
 enum cov_point {
 #define COV_ENUM(id, name, req) COV_##id,

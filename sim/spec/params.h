@@ -58,6 +58,16 @@ struct sim_reservation_params {
 	uint64_t at_ns;    /* when the holder reserves */
 };
 
+/* What a gateway does when the storage tells it that it lost the
+ * exclusive lock (its client instance was blocklisted), until its reopen
+ * succeeds (issue 16, hazard class 1). */
+enum lock_lost {
+	LOCK_LOST_TRANSITION = 0, /* answer NOT READY, ALUA TRANSITIONING (the engine's mapping of a fenced I/O) and keep
+				     its portal group as it was */
+	LOCK_LOST_STANDBY,        /* also take its target port group to UNAVAILABLE until it reopens (ceph-iscsi/tcmu-runner
+				     disabling the TPG) */
+	LOCK_LOST_DROP,           /* also drop every session it serves (its connections reset) */
+};
 struct sim_target_params {
 	uint32_t cmd_window;
 	uint32_t mrdsl;            /* the target's MaxRecvDataSegmentLength */
@@ -81,6 +91,7 @@ struct sim_target_params {
 	uint64_t session_mem_max_bytes;
 	uint64_t session_mem_min_bytes;
 	uint64_t conn_unsent_max_bytes;
+	enum lock_lost lock_lost;  /* what a gateway does when fenced off the storage */
 };
 
 struct sim_ini_params {
@@ -100,6 +111,13 @@ struct sim_ini_params {
 	uint64_t reconnect_delay_ns, logout_timeout_ns;
 };
 
+/* One host's own workload settings ("workload ini=I key=value ..."):
+ * the keys set (bit k: the k-th workload key of scenario.c's table) over
+ * the world's workload. */
+struct sim_host_wl {
+	uint32_t set;
+	struct wl_cfg wl;
+};
 struct sim_params {
 	uint64_t seed;
 	int gateways, initiators, paths;
@@ -111,6 +129,7 @@ struct sim_params {
 	struct sim_ini_params ini;
 	struct mpath_cfg mp;
 	struct wl_cfg wl;            /* blocks, block_size, stop_at filled by the world */
+	struct sim_host_wl host_wl[SIM_INIS_MAX]; /* per-host workload settings; none by default */
 	struct disk_params disk;     /* blocks, block_size filled by the world */
 	bool honor_flush;            /* no: the storage acknowledges FLUSH and FUA without making
 					anything durable (a write cache that lies) */

@@ -1,6 +1,7 @@
 /* scenario: see scenario.h. One table names every setting once: parsing
  * and formatting both walk it, so the two can never disagree. */
 #include "sim/spec/scenario.h"
+#include "sim/spec/values.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,12 +19,9 @@ enum vtype {
 	V_TIME,   /* uint64_t ns; written with a unit */
 	V_PPM,    /* uint32_t parts per million; written as a percentage */
 	V_BOOL,
-	V_SELECTOR,
-	V_FAILBACK,
+	V_ENUM,   /* an enum, by the names in key.names */
 	V_NO_PATH_RETRY,
 	V_ALGS,   /* char[16] */
-	V_ALUA_MODE,
-	V_PREFER,
 	V_INI_OPT, /* int: an initiator, or "none" (-1) */
 	V_PR_TYPE, /* uint32_t SPC-4 reservation type, by name */
 };
@@ -33,16 +31,33 @@ struct key {
 	const char *name;
 	enum vtype type;
 	size_t off;
+	const char *const *names; /* V_ENUM: value i is names[i] */
+	int nnames;
 };
 
-#define K(sec, name, type, field) { sec, name, type, offsetof(struct sim_params, field) }
+static const char *const selectors[] = { "round-robin", "queue-length", "service-time" };
+static const char *const failbacks[] = { "immediate", "manual" };
+static const char *const alua_modes[] = { "off", "implicit", "explicit" };
+static const char *const prefers[] = { "auto", "owner", "spread" };
+static const char *const lock_ons[] = { "write", "io" };
+static const char *const lock_losts[] = { "transition", "standby", "drop" };
+static const char *const checkers[] = { "tur", "directio" };
+
+#define K(sec, name, type, field) { sec, name, type, offsetof(struct sim_params, field), NULL, 0 }
+#define KE(sec, name, names, field) \
+	{ sec, name, V_ENUM, offsetof(struct sim_params, field), names, (int)(sizeof(names) / sizeof(names[0])) }
+_Static_assert(sizeof(enum mp_selector) == sizeof(int) && sizeof(enum mp_failback) == sizeof(int) &&
+		sizeof(enum alua_mode) == sizeof(int) && sizeof(enum prefer) == sizeof(int) &&
+		sizeof(enum disk_lock_on) == sizeof(int) && sizeof(enum lock_lost) == sizeof(int) &&
+		sizeof(enum mp_checker) == sizeof(int),
+	"V_ENUM reads and writes an int");
 static const struct key keys[] = {
 	K("topology", "gateways", V_INT, gateways),
 	K("topology", "initiators", V_INT, initiators),
 	K("topology", "paths", V_INT, paths),
-	K("topology", "alua", V_ALUA_MODE, cluster.alua),
+	KE("topology", "alua", alua_modes, cluster.alua),
 	K("topology", "optimized", V_INT, cluster.optimized),
-	K("topology", "prefer", V_PREFER, cluster.prefer),
+	KE("topology", "prefer", prefers, cluster.prefer),
 	K("run", "duration", V_TIME, duration_ns),
 	K("run", "liveness", V_TIME, liveness_ns),
 	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
@@ -67,6 +82,7 @@ static const struct key keys[] = {
 	K("target", "session_mem_max", V_U64, tgt.session_mem_max_bytes),
 	K("target", "session_mem_min", V_U64, tgt.session_mem_min_bytes),
 	K("target", "conn_unsent_max", V_U64, tgt.conn_unsent_max_bytes),
+	KE("target", "lock_lost", lock_losts, tgt.lock_lost),
 	K("initiator", "mrdsl", V_U32, ini.mrdsl),
 	K("initiator", "max_burst", V_U32, ini.max_burst_length),
 	K("initiator", "first_burst", V_U32, ini.first_burst_length),
@@ -85,9 +101,9 @@ static const struct key keys[] = {
 	K("initiator", "tmf_timeout", V_TIME, ini.tmf_timeout_ns),
 	K("initiator", "reconnect_delay", V_TIME, ini.reconnect_delay_ns),
 	K("initiator", "logout_timeout", V_TIME, ini.logout_timeout_ns),
-	K("multipath", "selector", V_SELECTOR, mp.selector),
+	KE("multipath", "selector", selectors, mp.selector),
 	K("multipath", "rr_min_io", V_U32, mp.rr_min_io),
-	K("multipath", "failback", V_FAILBACK, mp.failback),
+	KE("multipath", "failback", failbacks, mp.failback),
 	K("multipath", "no_path_retry", V_NO_PATH_RETRY, mp.no_path_retry),
 	K("multipath", "polling_interval", V_TIME, mp.polling_interval_ns),
 	K("multipath", "retry_delay", V_TIME, mp.retry_delay_ns),
@@ -95,6 +111,7 @@ static const struct key keys[] = {
 	K("multipath", "alua", V_BOOL, mp.alua),
 	K("multipath", "alua_wait", V_TIME, mp.alua_wait_ns),
 	K("multipath", "checker_timeout", V_TIME, mp.checker_timeout_ns),
+	KE("multipath", "checker", checkers, mp.checker),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
 	K("workload", "start", V_TIME, wl.start_at_ns),
@@ -125,6 +142,9 @@ static const struct key keys[] = {
 	K("disk", "misdirect", V_PPM, disk.misdirect_ppm),
 	K("disk", "exclusive_lock", V_BOOL, disk.exclusive_lock),
 	K("disk", "reopen_delay", V_TIME, disk.reopen_delay_ns),
+	KE("disk", "lock_on", lock_ons, disk.lock_on),
+	K("disk", "lock_break_fail", V_PPM, disk.lock_break_fail_ppm),
+	K("disk", "reopen_fail", V_PPM, disk.reopen_fail_ppm),
 	K("disk", "honor_flush", V_BOOL, honor_flush),
 	K("net", "latency_min", V_TIME, net.latency.min_ns),
 	K("net", "latency_mean", V_TIME, net.latency.exp_mean_ns),
@@ -143,10 +163,6 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const selectors[] = { "round-robin", "queue-length", "service-time" };
-static const char *const failbacks[] = { "immediate", "manual" };
-static const char *const alua_modes[] = { "off", "implicit", "explicit" };
-static const char *const prefers[] = { "auto", "owner", "spread" };
 /* SPC-4 §5.13.1 reservation types by code. */
 static const char *const pr_types[] = { [1] = "we", [3] = "ea", [5] = "we_ro", [6] = "ea_ro", [7] = "we_ar",
 	[8] = "ea_ar" };
@@ -155,111 +171,43 @@ static const char *const pr_types[] = { [1] = "we", [3] = "ea", [5] = "we_ro", [
 static const char *const sections[] = { "topology", "run", "lu", "target", "initiator", "multipath", "workload",
 	"disk", "net", "cluster", "reservation" };
 
-/* ---- values ---- */
+/* ---- values: spec/values.h ---- */
 
-static bool parse_u64(const char *s, uint64_t *out)
+/* Where key k lives: in the world's settings, or (ini >= 0, a workload
+ * key) in host ini's own workload (workload ini=I ...). */
+static uint8_t *field_of(struct sim_params *p, const struct key *k, int ini)
 {
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end != '\0')
-		return false;
-	*out = v;
-	return true;
+	return ini < 0 ? (uint8_t *)p + k->off : (uint8_t *)&p->host_wl[ini].wl + (k->off - offsetof(struct sim_params, wl));
 }
 
-bool scenario_parse_time(const char *s, uint64_t *out)
+static bool set_value(uint8_t *f, const struct key *k, const char *v)
 {
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	double v = strtod(s, &end);
-	uint64_t mult;
-	if (strcmp(end, "ns") == 0)
-		mult = 1;
-	else if (strcmp(end, "us") == 0)
-		mult = SIM_US(1);
-	else if (strcmp(end, "ms") == 0)
-		mult = SIM_MS(1);
-	else if (strcmp(end, "s") == 0)
-		mult = SIM_S(1);
-	else
-		return false;
-	*out = (uint64_t)(v * (double)mult + 0.5);
-	return true;
-}
-
-static bool parse_ppm(const char *s, uint32_t *out)
-{
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	double v = strtod(s, &end);
-	if (strcmp(end, "%") == 0)
-		v *= 10000.0;
-	else if (strcmp(end, "ppm") != 0)
-		return false;
-	if (v > 1000000.0)
-		return false;
-	*out = (uint32_t)(v + 0.5);
-	return true;
-}
-
-static bool parse_bool(const char *s, bool *out)
-{
-	if (strcmp(s, "yes") == 0 || strcmp(s, "on") == 0)
-		*out = true;
-	else if (strcmp(s, "no") == 0 || strcmp(s, "off") == 0)
-		*out = false;
-	else
-		return false;
-	return true;
-}
-
-static int parse_name(const char *s, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (names[i] != NULL && strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static bool set_value(struct sim_params *p, const struct key *k, const char *v)
-{
-	uint8_t *f = (uint8_t *)p + k->off;
 	uint64_t u;
 	switch (k->type) {
 	case V_INT:
-		if (!parse_u64(v, &u) || u > 1000)
+		if (!values_parse_u64(v, &u) || u > 1000)
 			return false;
 		*(int *)f = (int)u;
 		return true;
 	case V_U32:
-		if (!parse_u64(v, &u) || u > UINT32_MAX)
+		if (!values_parse_u64(v, &u) || u > UINT32_MAX)
 			return false;
 		*(uint32_t *)f = (uint32_t)u;
 		return true;
 	case V_U64:
-		return parse_u64(v, (uint64_t *)f);
+		return values_parse_u64(v, (uint64_t *)f);
 	case V_TIME:
 		return scenario_parse_time(v, (uint64_t *)f);
 	case V_PPM:
-		return parse_ppm(v, (uint32_t *)f);
+		return values_parse_ppm(v, (uint32_t *)f);
 	case V_BOOL:
-		return parse_bool(v, (bool *)f);
-	case V_SELECTOR: {
-		int i = parse_name(v, selectors, 3);
+		return values_parse_bool(v, (bool *)f);
+	case V_ENUM: {
+		/* Every enum here is int-sized with values 0..n-1. */
+		int i = values_parse_name(v, k->names, k->nnames);
 		if (i < 0)
 			return false;
-		*(enum mp_selector *)f = (enum mp_selector)i;
-		return true;
-	}
-	case V_FAILBACK: {
-		int i = parse_name(v, failbacks, 2);
-		if (i < 0)
-			return false;
-		*(enum mp_failback *)f = (enum mp_failback)i;
+		*(int *)f = i;
 		return true;
 	}
 	case V_NO_PATH_RETRY:
@@ -267,40 +215,26 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 			*(int *)f = MP_NO_PATH_RETRY_QUEUE;
 		else if (strcmp(v, "fail") == 0)
 			*(int *)f = MP_NO_PATH_RETRY_FAIL;
-		else if (parse_u64(v, &u) && u >= 1 && u <= 1000)
+		else if (values_parse_u64(v, &u) && u >= 1 && u <= 1000)
 			*(int *)f = (int)u;
 		else
 			return false;
 		return true;
 	case V_ALGS:
-		if (strlen(v) >= sizeof(p->ini.chap_algs) || strspn(v, "0123456789,") != strlen(v))
+		if (strlen(v) >= sizeof(((struct sim_ini_params *)0)->chap_algs) || strspn(v, "0123456789,") != strlen(v))
 			return false;
 		memcpy(f, v, strlen(v) + 1);
 		return true;
-	case V_ALUA_MODE: {
-		int i = parse_name(v, alua_modes, 3);
-		if (i < 0)
-			return false;
-		*(enum alua_mode *)f = (enum alua_mode)i;
-		return true;
-	}
-	case V_PREFER: {
-		int i = parse_name(v, prefers, 3);
-		if (i < 0)
-			return false;
-		*(enum prefer *)f = (enum prefer)i;
-		return true;
-	}
 	case V_INI_OPT:
 		if (strcmp(v, "none") == 0)
 			*(int *)f = -1;
-		else if (parse_u64(v, &u) && u < SIM_INIS_MAX)
+		else if (values_parse_u64(v, &u) && u < SIM_INIS_MAX)
 			*(int *)f = (int)u;
 		else
 			return false;
 		return true;
 	case V_PR_TYPE: {
-		int i = parse_name(v, pr_types, (int)PR_TYPES);
+		int i = values_parse_name(v, pr_types, (int)PR_TYPES);
 		if (i < 0)
 			return false;
 		*(uint32_t *)f = (uint32_t)i;
@@ -310,22 +244,8 @@ static bool set_value(struct sim_params *p, const struct key *k, const char *v)
 	return false;
 }
 
-/* Times are written in the largest unit that keeps them exact. */
-void scenario_format_time(char *out, size_t cap, uint64_t ns)
+static void fmt_value(const uint8_t *f, const struct key *k, char *out, size_t cap)
 {
-	if (ns != 0 && ns % SIM_S(1) == 0)
-		snprintf(out, cap, "%llus", (unsigned long long)(ns / SIM_S(1)));
-	else if (ns != 0 && ns % SIM_MS(1) == 0)
-		snprintf(out, cap, "%llums", (unsigned long long)(ns / SIM_MS(1)));
-	else if (ns != 0 && ns % SIM_US(1) == 0)
-		snprintf(out, cap, "%lluus", (unsigned long long)(ns / SIM_US(1)));
-	else
-		snprintf(out, cap, "%lluns", (unsigned long long)ns);
-}
-
-static void fmt_value(const struct sim_params *p, const struct key *k, char *out, size_t cap)
-{
-	const uint8_t *f = (const uint8_t *)p + k->off;
 	switch (k->type) {
 	case V_INT:
 		snprintf(out, cap, "%d", *(const int *)f);
@@ -350,11 +270,8 @@ static void fmt_value(const struct sim_params *p, const struct key *k, char *out
 	case V_BOOL:
 		snprintf(out, cap, "%s", *(const bool *)f ? "yes" : "no");
 		return;
-	case V_SELECTOR:
-		snprintf(out, cap, "%s", selectors[*(const enum mp_selector *)f]);
-		return;
-	case V_FAILBACK:
-		snprintf(out, cap, "%s", failbacks[*(const enum mp_failback *)f]);
+	case V_ENUM:
+		snprintf(out, cap, "%s", k->names[*(const int *)f]);
 		return;
 	case V_NO_PATH_RETRY: {
 		int v = *(const int *)f;
@@ -368,12 +285,6 @@ static void fmt_value(const struct sim_params *p, const struct key *k, char *out
 	}
 	case V_ALGS:
 		snprintf(out, cap, "%s", (const char *)f);
-		return;
-	case V_ALUA_MODE:
-		snprintf(out, cap, "%s", alua_modes[*(const enum alua_mode *)f]);
-		return;
-	case V_PREFER:
-		snprintf(out, cap, "%s", prefers[*(const enum prefer *)f]);
 		return;
 	case V_INI_OPT:
 		if (*(const int *)f < 0)
@@ -477,6 +388,15 @@ static bool split_kv(char *tok, char **k, char **v)
 
 static int parse_section(struct parser *ps, struct sim_params *p, const char *section, char **toks, int n)
 {
+	int ini = -1; /* "workload ini=I ...": host I's own workload */
+	uint64_t u;
+	if (strcmp(section, "workload") == 0 && n > 0 && strncmp(toks[0], "ini=", 4) == 0) {
+		if (!values_parse_u64(toks[0] + 4, &u) || u >= SIM_INIS_MAX)
+			return perr(ps, "bad value '%s' for workload ini (0..%d)", toks[0] + 4, SIM_INIS_MAX - 1);
+		ini = (int)u;
+		toks++;
+		n--;
+	}
 	for (int i = 0; i < n; i++) {
 		char *k, *v;
 		if (!split_kv(toks[i], &k, &v))
@@ -484,11 +404,26 @@ static int parse_section(struct parser *ps, struct sim_params *p, const char *se
 		const struct key *found = find_key(section, k);
 		if (found == NULL)
 			return perr(ps, "unknown key '%s' in section '%s'", k, section);
-		if (!set_value(p, found, v))
+		if (!set_value(field_of(p, found, ini), found, v))
 			return perr(ps, "bad value '%s' for %s.%s", v, section, k);
-		ps->key_line[found - keys] = ps->line;
+		if (ini >= 0)
+			p->host_wl[ini].set |= 1u << (found - find_key("workload", "qd"));
+		else
+			ps->key_line[found - keys] = ps->line;
 	}
 	return 0;
+}
+
+void scenario_host_workload(const struct sim_params *p, int ini, struct wl_cfg *cfg)
+{
+	const struct key *first = find_key("workload", "qd");
+	for (const struct key *k = first; k < keys + NKEYS && strcmp(k->section, "workload") == 0; k++) {
+		if (!(p->host_wl[ini].set & (1u << (k - first))))
+			continue;
+		size_t at = k->off - offsetof(struct sim_params, wl);
+		size_t len = k->type == V_TIME || k->type == V_U64 ? sizeof(uint64_t) : sizeof(uint32_t);
+		memcpy((uint8_t *)cfg + at, (const uint8_t *)&p->host_wl[ini].wl + at, len);
+	}
 }
 
 static int parse_fault(struct parser *ps, struct sim_params *p, char **toks, int n)
@@ -511,17 +446,17 @@ static int parse_fault(struct parser *ps, struct sim_params *p, char **toks, int
 		else if (strcmp(k, "for") == 0)
 			ok = scenario_parse_time(v, &f.dur_ns);
 		else if (strcmp(k, "ini") == 0)
-			ok = parse_u64(v, &u) && u < SIM_INIS_MAX && ((f.ini = (int)u), true);
+			ok = values_parse_u64(v, &u) && u < SIM_INIS_MAX && ((f.ini = (int)u), true);
 		else if (strcmp(k, "gw") == 0)
-			ok = parse_u64(v, &u) && u < SIM_GWS_MAX && ((f.gw = (int)u), true);
+			ok = values_parse_u64(v, &u) && u < SIM_GWS_MAX && ((f.gw = (int)u), true);
 		else if (strcmp(k, "dir") == 0)
 			ok = (strcmp(v, "both") == 0 && ((f.dir = FD_BOTH), true)) ||
 				(strcmp(v, "to_gw") == 0 && ((f.dir = FD_TO_GW), true)) ||
 				(strcmp(v, "to_ini") == 0 && ((f.dir = FD_TO_INI), true));
 		else if (strcmp(k, "a") == 0)
-			ok = parse_u64(v, &f.a);
+			ok = values_parse_u64(v, &f.a);
 		else if (strcmp(k, "b") == 0)
-			ok = parse_u64(v, &f.b);
+			ok = values_parse_u64(v, &f.b);
 		else
 			return perr(ps, "unknown fault key '%s'", k);
 		if (!ok)
@@ -568,7 +503,7 @@ static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_e
 	if (n == 0)
 		return 0;
 	if (strcmp(toks[0], "seed") == 0) {
-		if (n != 2 || !parse_u64(toks[1], &p->seed))
+		if (n != 2 || !values_parse_u64(toks[1], &p->seed))
 			return perr(ps, "seed takes one number");
 		return 0;
 	}
@@ -674,6 +609,13 @@ static int validate(struct parser *ps, const struct sim_params *p)
 			ODATA_WRITE_BLOCKS_MAX);
 	if (p->wl.qd < 1 || p->wl.qd > 64)
 		return perr_at(ps, line_of(ps, "workload", "qd"), "workload qd must be 1..64");
+	for (int h = 0; h < SIM_INIS_MAX; h++) {
+		struct wl_cfg c = p->wl;
+		scenario_host_workload(p, h, &c);
+		if (c.qd < 1 || c.qd > 64 || c.max_blocks < 1 || c.max_blocks > ODATA_WRITE_BLOCKS_MAX)
+			return perr_at(ps, 0, "workload ini=%d: qd must be 1..64, max_blocks 1..%u", h,
+				ODATA_WRITE_BLOCKS_MAX);
+	}
 	if (validate_faults(ps, p) != 0 || validate_mem(ps, &p->tgt) != 0)
 		return -1;
 	for (unsigned i = 0; i < p->attacks.n; i++)
@@ -749,8 +691,23 @@ size_t scenario_format(const struct sim_params *p, const struct scenario_expect 
 			if (strcmp(keys[i].section, sections[s]) != 0)
 				continue;
 			char v[64];
-			fmt_value(p, &keys[i], v, sizeof(v));
+			fmt_value((const uint8_t *)p + keys[i].off, &keys[i], v, sizeof(v));
 			textout(&o, " %s=%s", keys[i].name, v);
+		}
+		textout(&o, "\n");
+	}
+	const struct key *wk = find_key("workload", "qd");
+	for (int h = 0; h < SIM_INIS_MAX; h++) {
+		if (p->host_wl[h].set == 0)
+			continue;
+		textout(&o, "workload ini=%d", h);
+		for (const struct key *k = wk; k < keys + NKEYS && strcmp(k->section, "workload") == 0; k++) {
+			char v[64];
+			if (!(p->host_wl[h].set & (1u << (k - wk))))
+				continue;
+			fmt_value((const uint8_t *)&p->host_wl[h].wl + (k->off - offsetof(struct sim_params, wl)), k, v,
+				sizeof(v));
+			textout(&o, " %s=%s", k->name, v);
 		}
 		textout(&o, "\n");
 	}

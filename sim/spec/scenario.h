@@ -36,4 +36,8 @@ int scenario_parse(const char *text, struct sim_params *p, struct scenario_expec
  * it needed (the text is cut if cap is smaller). */
 size_t scenario_format(const struct sim_params *p, const struct scenario_expect *e, char *buf, size_t cap);
 
+/* Host ini's workload: cfg (the world's) with what "workload ini=I"
+ * lines set for that host put over it. */
+void scenario_host_workload(const struct sim_params *p, int ini, struct wl_cfg *cfg);
+
 #endif

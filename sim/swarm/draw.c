@@ -263,6 +263,35 @@ static void draw_attacks(struct sim_params *p, uint64_t seed)
 	}
 }
 
+/* Storage-lock hazards (issue 16, class 1), from a stream of their own
+ * and in a quarter of the worlds, so the others keep their worlds as they
+ * were: the lock taken by any I/O, the directio path checker (reads
+ * through every path), lock breaks and reopens that fail now and then
+ * (never always: a break or reopen that never succeeds hangs the world
+ * by design, scenarios 23 and 24), and what a gateway does when it lost
+ * the lock. */
+static void draw_lock(struct sim_params *p, uint64_t seed)
+{
+	struct sim_rng r;
+	rng_stream(&r, seed, "swarm.lock", 0);
+	if (!rng_chance(&r, 250000))
+		return;
+	p->disk.lock_on = rng_chance(&r, 500000) ? DISK_LOCK_ON_IO : DISK_LOCK_ON_WRITE;
+	p->mp.checker = rng_chance(&r, 500000) ? MP_CHECKER_DIRECTIO : MP_CHECKER_TUR;
+	p->disk.lock_break_fail_ppm = rng_chance(&r, 500000) ? (uint32_t)rng_range(&r, 10000, 500000) : 0;
+	p->disk.reopen_fail_ppm = rng_chance(&r, 500000) ? (uint32_t)rng_range(&r, 10000, 500000) : 0;
+	p->tgt.lock_lost = (enum lock_lost)rng_below(&r, 3);
+}
+
+void swarm_clear_hazards(struct sim_params *p)
+{
+	p->disk.lock_on = DISK_LOCK_ON_WRITE;
+	p->mp.checker = MP_CHECKER_TUR;
+	p->disk.lock_break_fail_ppm = 0;
+	p->disk.reopen_fail_ppm = 0;
+	p->tgt.lock_lost = LOCK_LOST_TRANSITION;
+}
+
 void swarm_params(struct sim_params *p, uint64_t seed)
 {
 	struct sim_rng r;
@@ -283,4 +312,5 @@ void swarm_params(struct sim_params *p, uint64_t seed)
 	draw_lu(p, &r);
 	draw_faults(p, seed);
 	draw_attacks(p, seed);
+	draw_lock(p, seed);
 }

@@ -18,4 +18,9 @@
  * duration as wanted); everything else is drawn. */
 void swarm_params(struct sim_params *p, uint64_t seed);
 
+/* Undo what swarm_params drew beyond settings that existed before issue
+ * 16's hazard classes (the storage-lock hazards): a seed family keeps
+ * what its file leaves unsaid as it was drawn before, like its faults. */
+void swarm_clear_hazards(struct sim_params *p);
+
 #endif

@@ -515,6 +515,95 @@ START_TEST(disk_fenced_gateway_cannot_write)
 }
 END_TEST
 
+/* The exclusive lock's three misbehaviours (issue 16, hazard class 1). */
+static struct tdisk *lock_disk_setup(enum disk_lock_on on, uint32_t break_fail_ppm, uint32_t reopen_fail_ppm)
+{
+	static struct tdisk h;
+	struct disk_params p = { .blocks = 64, .block_size = 512, .read_lat = { .min_ns = SIM_US(10) },
+		.write_lat = { .min_ns = SIM_US(10) }, .flush_lat = { .min_ns = SIM_US(10) },
+		.exclusive_lock = true, .reopen_delay_ns = SIM_S(1), .lock_on = on,
+		.lock_break_fail_ppm = break_fail_ppm, .reopen_fail_ppm = reopen_fail_ppm };
+	tdisk_setup(&h, &p, 5);
+	return &h;
+}
+
+static void gw_io(struct tdisk *h, int gw, enum rt_disk_op op, uint64_t lba, uint8_t *buf)
+{
+	struct rt_disk_io io = { .op = op, .offset = lba * 512, .len = 512, .buf = buf };
+	disk_submit(&h->d, gw, &io);
+	while (evq_run_one(&h->q, UINT64_MAX))
+		;
+	h->last = io.status;
+}
+
+START_TEST(disk_lock_taken_by_writes_only_unless_any_io_takes_it)
+{
+	uint8_t b[512];
+	memset(b, 3, 512);
+	struct tdisk *h = lock_disk_setup(DISK_LOCK_ON_WRITE, 0, 0);
+	gw_io(h, 0, RT_DISK_WRITE, 1, b);
+	gw_io(h, 1, RT_DISK_READ, 1, b);
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	ck_assert_int_eq(h->d.lock_owner, 0);
+	tdisk_teardown(h);
+	h = lock_disk_setup(DISK_LOCK_ON_IO, 0, 0);
+	gw_io(h, 0, RT_DISK_WRITE, 1, b);
+	gw_io(h, 1, RT_DISK_READ, 1, b); /* breaks the lock: gateway 0 is blocklisted */
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	ck_assert_int_eq(h->d.lock_owner, 1);
+	gw_io(h, 0, RT_DISK_READ, 1, b);
+	ck_assert_int_eq(h->last, RT_DISK_ERR_FENCED);
+	tdisk_teardown(h);
+}
+END_TEST
+
+START_TEST(disk_failed_lock_break_refuses_the_io_and_leaves_the_owner)
+{
+	uint8_t b[512];
+	memset(b, 4, 512);
+	struct tdisk *h = lock_disk_setup(DISK_LOCK_ON_WRITE, 1000000, 0);
+	gw_io(h, 0, RT_DISK_WRITE, 2, b); /* no owner yet: nothing to break */
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	memset(b, 5, 512);
+	gw_io(h, 1, RT_DISK_WRITE, 2, b);
+	ck_assert_int_eq(h->last, RT_DISK_ERR_FENCED);
+	ck_assert_uint_eq(disk_block(&h->d, 2)[0], 4);
+	ck_assert_int_eq(h->d.lock_owner, 0);
+	ck_assert_uint_eq(h->d.stats.lock_break_failures, 1);
+	ck_assert_uint_eq(disk_gw_reopen_at(&h->d, 1), UINT64_MAX); /* refused, not blocklisted */
+	gw_io(h, 0, RT_DISK_WRITE, 3, b); /* the owner goes on */
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	tdisk_teardown(h);
+}
+END_TEST
+
+START_TEST(disk_reopen_that_fails_is_tried_again_later)
+{
+	uint8_t b[512];
+	memset(b, 6, 512);
+	struct tdisk *h = lock_disk_setup(DISK_LOCK_ON_WRITE, 0, 1000000);
+	gw_io(h, 0, RT_DISK_WRITE, 1, b);
+	gw_io(h, 1, RT_DISK_WRITE, 1, b);
+	gw_io(h, 0, RT_DISK_WRITE, 1, b); /* blocklisted: learns it, reopen due in 1 s */
+	ck_assert_int_eq(h->last, RT_DISK_ERR_FENCED);
+	uint64_t at = disk_gw_reopen_at(&h->d, 0);
+	ck_assert_uint_ne(at, UINT64_MAX);
+	h->q.now = at;
+	ck_assert(!disk_gw_try_reopen(&h->d, 0));
+	ck_assert_uint_eq(h->d.stats.reopen_failures, 1);
+	ck_assert_uint_eq(disk_gw_reopen_at(&h->d, 0), at + SIM_S(1));
+	gw_io(h, 0, RT_DISK_WRITE, 1, b);
+	ck_assert_int_eq(h->last, RT_DISK_ERR_FENCED);
+	h->d.p.reopen_fail_ppm = 0; /* the storage answers again */
+	h->q.now = disk_gw_reopen_at(&h->d, 0);
+	ck_assert(disk_gw_try_reopen(&h->d, 0));
+	gw_io(h, 0, RT_DISK_WRITE, 1, b);
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	ck_assert_int_eq(h->d.lock_owner, 0);
+	tdisk_teardown(h);
+}
+END_TEST
+
 START_TEST(disk_forgets_a_crashed_gateway_but_its_writes_land)
 {
 	struct tdisk *h = disk_setup(0);
@@ -568,6 +657,9 @@ Suite *suite_model(void)
 	tcase_add_test(tc, disk_power_loss_can_tear_a_multi_block_write);
 	tcase_add_test(tc, disk_bad_range_fails_reads_and_writes_with_medium_errors);
 	tcase_add_test(tc, disk_fenced_gateway_cannot_write);
+	tcase_add_test(tc, disk_lock_taken_by_writes_only_unless_any_io_takes_it);
+	tcase_add_test(tc, disk_failed_lock_break_refuses_the_io_and_leaves_the_owner);
+	tcase_add_test(tc, disk_reopen_that_fails_is_tried_again_later);
 	tcase_add_test(tc, disk_forgets_a_crashed_gateway_but_its_writes_land);
 	tcase_add_test(tc, disk_keeps_small_state_across_everything);
 	suite_add_tcase(s, tc);

@@ -131,6 +131,86 @@ START_TEST(scenario_format_round_trips_every_setting)
 }
 END_TEST
 
+/* Issue 16 class 1: the storage lock's keys round-trip, a bad value is
+ * refused naming file, line and key, and the swarm draws them in some
+ * worlds only (a seed that draws none keeps the defaults). */
+START_TEST(lock_hazard_keys_round_trip_and_are_drawn_in_some_worlds)
+{
+	struct sim_params p, q;
+	struct scenario_expect e, e2;
+	char err[160];
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse("disk lock_on=io lock_break_fail=5% reopen_fail=100%\n"
+					"target lock_lost=standby\nmultipath checker=directio\n",
+				 &p, &e, err, sizeof(err)),
+		0);
+	ck_assert_int_eq(p.disk.lock_on, DISK_LOCK_ON_IO);
+	ck_assert_uint_eq(p.disk.lock_break_fail_ppm, 50000);
+	ck_assert_uint_eq(p.disk.reopen_fail_ppm, 1000000);
+	ck_assert_int_eq(p.tgt.lock_lost, LOCK_LOST_STANDBY);
+	ck_assert_int_eq(p.mp.checker, MP_CHECKER_DIRECTIO);
+	static char text[16384];
+	scenario_format(&p, &e, text, sizeof(text));
+	params_default(&q);
+	ck_assert_msg(scenario_parse(text, &q, &e2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(memcmp(&p.disk, &q.disk, sizeof(p.disk)), 0);
+	ck_assert_int_eq(q.tgt.lock_lost, LOCK_LOST_STANDBY);
+	ck_assert_int_eq(q.mp.checker, MP_CHECKER_DIRECTIO);
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse_from("x.scn", "seed 1\ntarget lock_lost=maybe\n", &p, &e, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "x.scn:2:") == err && strstr(err, "lock_lost") != NULL, "%s", err);
+	unsigned drawn = 0;
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		params_default(&p);
+		swarm_params(&p, seed);
+		bool any = p.disk.lock_on != DISK_LOCK_ON_WRITE || p.mp.checker != MP_CHECKER_TUR ||
+			p.disk.lock_break_fail_ppm != 0 || p.disk.reopen_fail_ppm != 0 ||
+			p.tgt.lock_lost != LOCK_LOST_TRANSITION;
+		drawn += any;
+		ck_assert_uint_lt(p.disk.lock_break_fail_ppm, 1000000); /* never a break that always fails */
+		ck_assert_uint_lt(p.disk.reopen_fail_ppm, 1000000);
+		swarm_clear_hazards(&p);
+		ck_assert_int_eq(p.disk.lock_on, DISK_LOCK_ON_WRITE);
+		ck_assert_int_eq(p.tgt.lock_lost, LOCK_LOST_TRANSITION);
+	}
+	ck_assert_uint_gt(drawn, 20);
+	ck_assert_uint_lt(drawn, 100);
+}
+END_TEST
+
+/* Issue 16 class 2: a host's own workload settings over the world's. */
+START_TEST(per_host_workload_overrides_only_what_it_names_and_round_trips)
+{
+	struct sim_params p, q;
+	struct scenario_expect e, e2;
+	char err[160];
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse("workload ini=1 start=5s read=100 write=0\nworkload qd=6 read=40\n", &p, &e,
+				 err, sizeof(err)),
+		0);
+	struct wl_cfg c0 = p.wl, c1 = p.wl;
+	scenario_host_workload(&p, 0, &c0);
+	scenario_host_workload(&p, 1, &c1);
+	ck_assert_int_eq(memcmp(&c0, &p.wl, sizeof(c0)), 0);
+	ck_assert_uint_eq(c1.start_at_ns, SIM_S(5));
+	ck_assert_uint_eq(c1.weight[WL_READ], 100);
+	ck_assert_uint_eq(c1.weight[WL_WRITE], 0);
+	ck_assert_uint_eq(c1.qd, 6); /* not named: the world's, whichever line came first */
+	static char text[16384];
+	scenario_format(&p, &e, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "\nworkload ini=1 start=5s read=100 write=0\n"));
+	params_default(&q);
+	ck_assert_msg(scenario_parse(text, &q, &e2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(memcmp(q.host_wl, p.host_wl, sizeof(p.host_wl)), 0);
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse_from("x.scn", "seed 1\nworkload ini=99 qd=1\n", &p, &e, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, "x.scn:2: bad value '99' for workload ini", 40) == 0, "%s", err);
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse("workload ini=2 qd=0\n", &p, &e, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "workload ini=2: qd must be 1..64") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(swarm_same_seed_same_world_and_worlds_vary)
 {
 	struct sim_params a, b, c;
@@ -240,6 +320,8 @@ Suite *suite_scenario(void)
 	tcase_add_test(tc, swarm_same_seed_same_world_and_worlds_vary);
 	tcase_add_test(tc, attack_lines_round_trip_and_bad_ones_name_the_line);
 	tcase_add_test(tc, swarm_draws_each_attack_kind_from_its_own_stream);
+	tcase_add_test(tc, lock_hazard_keys_round_trip_and_are_drawn_in_some_worlds);
+	tcase_add_test(tc, per_host_workload_overrides_only_what_it_names_and_round_trips);
 	suite_add_tcase(s, tc);
 	return s;
 }

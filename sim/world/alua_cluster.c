@@ -24,9 +24,20 @@
 
 #define DRAIN_POLL_NS SIM_MS(10) /* how often a transition looks at the old gateway */
 
+/* A gateway that lost the exclusive lock and takes its group down
+ * until it reopens (target lock_lost=standby). */
+static bool lock_down(const struct world *w, int gw)
+{
+	return w->p->tgt.lock_lost == LOCK_LOST_STANDBY && w->gws[gw].lock_lost;
+}
+
 static enum rt_alua_state state_of(const struct world *w, int gw)
 {
 	const struct wcluster *c = &w->cluster;
+	if (lock_down(w, gw))
+		return RT_ALUA_UNAVAILABLE;
+	if (c->optimized < 0)
+		return RT_ALUA_ACTIVE_OPTIMIZED; /* ALUA off: every group */
 	if (c->to >= 0 && (gw == c->to || gw == c->from))
 		return RT_ALUA_TRANSITIONING;
 	return gw == c->optimized ? RT_ALUA_ACTIVE_OPTIMIZED : RT_ALUA_STANDBY;
@@ -65,7 +76,11 @@ static void trace_states(struct world *w)
 static void tell(struct world *w, int gw)
 {
 	struct wgw *g = &w->gws[gw];
-	if (g->eng == NULL || w->cluster.optimized < 0)
+	/* ALUA off: the engines keep their default (active/optimized) unless
+	 * a gateway took its group down after losing the lock. */
+	if (g->eng == NULL || (w->cluster.optimized < 0 && w->p->tgt.lock_lost != LOCK_LOST_STANDBY))
+		return;
+	if (w->cluster.optimized < 0 && !g->lock_lost && g->lock_losses == 0)
 		return;
 	enum rt_alua_state st = state_of(w, gw);
 	if (rt_set_alua_state(g->eng, 0, (uint16_t)(gw + 1), st) != 0)
@@ -87,6 +102,12 @@ void wcluster_init(struct world *w)
 	for (int g = 0; g < SIM_GWS_MAX; g++)
 		w->cluster.traced[g] = -1;
 	trace_states(w);
+}
+
+void wcluster_lock_changed(struct world *w, int gw)
+{
+	trace_states(w);
+	tell(w, gw);
 }
 
 void wcluster_gw_started(struct world *w, int gw)

@@ -247,6 +247,54 @@ static void backend_submit(struct wgw *g, struct rt_disk_io *io)
 	evq_push(&g->w->q, g->w->q.now + timeout, ev_timeout, g, s, s->id);
 }
 
+/* ---- losing the exclusive lock (target lock_lost=) ---- */
+
+/* A gateway whose instance was blocklisted learns it from a fenced I/O;
+ * what it does then is the scenario's choice (params.h enum lock_lost):
+ * go on answering (the engine maps a fenced I/O to NOT READY, ALUA
+ * TRANSITIONING), take its portal group down to UNAVAILABLE, or drop every
+ * session. The last two need it to try its reopen by itself (nothing
+ * reaches the storage through a group that is down, and a reopen is
+ * otherwise tried by the next I/O): every reopen_delay until it works. */
+static void ev_reopen(void *a, void *b, uint64_t incarnation)
+{
+	(void)b;
+	struct wgw *g = a;
+	struct world *w = g->w;
+	if (g->eng == NULL || g->incarnation != incarnation || !g->lock_lost)
+		return;
+	if (!disk_gw_try_reopen(&w->disk, g->idx)) {
+		world_cov(w, COV_LOCK_REOPEN_FAILED);
+		evq_push(&w->q, disk_gw_reopen_at(&w->disk, g->idx), ev_reopen, g, NULL, g->incarnation);
+		return;
+	}
+	g->lock_lost = false;
+	world_cov(w, COV_LOCK_REGAINED);
+	trace_ev(w->tr, w->q.now, TEV_GW, "lock_reopened", g->idx, -1, 0, 0, NULL);
+	wcluster_lock_changed(w, g->idx);
+}
+
+static void lock_lost(struct wgw *g)
+{
+	struct world *w = g->w;
+	uint64_t reopen = disk_gw_reopen_at(&w->disk, g->idx);
+	if (g->lock_lost || reopen == UINT64_MAX)
+		return; /* known already, or refused by a failed lock break (not blocklisted) */
+	g->lock_lost = true;
+	g->lock_losses++;
+	world_cov(w, COV_LOCK_LOST);
+	trace_ev(w->tr, w->q.now, TEV_GW, "lock_lost", g->idx, (int)w->p->tgt.lock_lost, 0, 0, NULL);
+	if (w->p->tgt.lock_lost == LOCK_LOST_DROP) {
+		for (size_t i = 0; i < w->net.nconns; i++) {
+			struct simnet_conn *c = w->net.conns[i];
+			if (c->gw == g->idx && !c->dead)
+				simnet_reset(&w->net, c, "lock_lost");
+		}
+	}
+	wcluster_lock_changed(w, g->idx);
+	evq_push(&w->q, reopen, ev_reopen, g, NULL, g->incarnation);
+}
+
 /* ---- the round trip ---- */
 
 void diskpath_submit(void *gateway, struct rt_disk_io *io)
@@ -267,6 +315,12 @@ void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io)
 		world_cov(w, COV_DISK_WRITE_ERROR);
 	if (io->op == RT_DISK_WRITE && io->status == RT_DISK_OK && io->buf != NULL)
 		check_landing(w, gw, io);
+	/* Refused without being blocklisted: a lock break that failed. */
+	if (io->status == RT_DISK_ERR_FENCED && disk_gw_reopen_at(&w->disk, gw) == UINT64_MAX)
+		world_cov(w, COV_LOCK_BREAK_BUSY);
+	if (io->status == RT_DISK_ERR_FENCED && w->p->tgt.lock_lost != LOCK_LOST_TRANSITION &&
+		w->gws[gw].eng != NULL)
+		lock_lost(&w->gws[gw]);
 	wmetrics_write_done(w, gw, io);
 	from_backend(&w->gws[gw], io);
 }

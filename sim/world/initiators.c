@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "sim/base/time.h"
+#include "sim/spec/scenario.h"
 #include "sim/world/world_int.h"
 
 #define WINI_PR_KEY_BASE 0x1515000000000000ull /* initiator i's reservation key: base + i */
@@ -257,7 +258,9 @@ void wini_init(struct world *w, struct wini *in)
 	}
 	struct sim_rng rng;
 	rng_stream(&rng, p->seed, "workload", (uint32_t)in->idx);
-	wl_init(&in->wl, &w->wlcfg, w->mem, &rng, &w->od, &in->mp, w->tr, in->idx);
+	in->wlcfg = w->wlcfg;
+	scenario_host_workload(p, in->idx, &in->wlcfg);
+	wl_init(&in->wl, &in->wlcfg, w->mem, &rng, &w->od, &in->mp, w->tr, in->idx);
 	if (p->pr.holder == in->idx)
 		wl_set_reservation(&in->wl, in->mp.pr_key, (uint8_t)p->pr.type, p->pr.at_ns);
 }

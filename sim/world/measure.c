@@ -162,6 +162,10 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 	/* The first owner took the lock; only later changes move it. */
 	v[METRIC_LOCK_TRANSFERS] = w->disk.stats.lock_transfers > 0 ? (int64_t)w->disk.stats.lock_transfers - 1 : 0;
 	v[METRIC_FINAL_LOCK_OWNER] = w->disk.lock_owner;
+	v[METRIC_LOCK_BREAK_FAILURES] = (int64_t)w->disk.stats.lock_break_failures;
+	v[METRIC_REOPEN_FAILURES] = (int64_t)w->disk.stats.reopen_failures;
+	for (int g = 0; g < w->p->gateways; g++)
+		v[METRIC_LOCK_LOST] += (int64_t)w->gws[g].lock_losses;
 	v[METRIC_DUAL_WRITERS] = (int64_t)w->dual_writers;
 	v[METRIC_LOST_BLOCKS] = (int64_t)w->disk.stats.lost_blocks;
 	v[METRIC_DURABLE_CHECKED] = (int64_t)w->od.stats.durable_checked;

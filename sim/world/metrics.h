@@ -60,7 +60,10 @@ enum metric_unit {
 	X(ATK_ROUNDS_BLOCKED, "atk_rounds_blocked", MU_COUNT, "no_read rounds not sent: the target had stopped reading the session, its socket buffers were full") \
 	X(ATK_RESETS, "atk_resets", MU_COUNT, "target and LU resets attackers sent") \
 	X(ATK_RESETS_DONE, "atk_resets_done", MU_COUNT, "of them the target performed (FUNCTION COMPLETE)") \
-	X(ATK_RESETS_REFUSED, "atk_resets_refused", MU_COUNT, "of them the target refused (any other response, e.g. 6 authorization failed)")
+	X(ATK_RESETS_REFUSED, "atk_resets_refused", MU_COUNT, "of them the target refused (any other response, e.g. 6 authorization failed)") \
+	X(LOCK_BREAK_FAILURES, "lock_break_failures", MU_COUNT, "lock breaks that failed (EBUSY: disk lock_break_fail=); the I/O was refused") \
+	X(REOPEN_FAILURES, "reopen_failures", MU_COUNT, "reopens of a blocklisted gateway that failed (disk reopen_fail=)") \
+	X(LOCK_LOST, "lock_lost", MU_COUNT, "times a gateway learned it had lost the exclusive lock (blocklisted; target lock_lost= says what it did)")
 
 enum metric_id {
 #define METRIC_ENUM(id, name, unit, what) METRIC_##id,

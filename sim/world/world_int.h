@@ -66,6 +66,10 @@ struct wgw {
 	struct wdiskpath dp;
 	uint64_t superseded_at;   /* another gateway last took over writing from it (world/measure.c) */
 	bool sent_missed;         /* unsent bytes fell while it was paused: told on resume */
+	/* The exclusive lock (target lock_lost=, world/disk_path.c): it learned
+	 * its instance is blocklisted and has not reopened yet; how often. */
+	bool lock_lost;
+	uint64_t lock_losses;
 };
 
 struct wpath {
@@ -83,6 +87,7 @@ struct wini {
 	struct wpath paths[SIM_PATHS_MAX];
 	struct mpath mp;
 	struct mpath_cfg mpcfg;  /* the world's, with the cluster's ALUA mode */
+	struct wl_cfg wlcfg;     /* the world's, with this host's own settings (workload ini=) */
 	struct workload wl;
 	struct wtimer timer;
 	char name[64];
@@ -274,6 +279,9 @@ void wcluster_gw_down(struct world *w, int gw);
 void wcluster_failover(struct world *w, int gw);
 /* An initiator asks for gw's group to be activated (explicit ALUA). */
 void wcluster_activate(struct world *w, int ini, int gw);
+/* Gateway gw lost or regained the exclusive lock (target
+ * lock_lost=standby): tell its engine its group's state again. */
+void wcluster_lock_changed(struct world *w, int gw);
 
 /* world/disk_path.c: a gateway's disk I/O, from rt_env.disk_submit to
  * rt_on_disk_done, through the backstore path and the disk. */
