@@ -271,6 +271,8 @@ static int load_portal(struct lio *l, json_t *p, json_t *tpg_portals)
 	char addr[80];
 	/* IPv6 as our format writes it: "[::1]" */
 	snprintf(addr, sizeof(addr), strchr(ip, ':') && ip[0] != '[' ? "[%s]" : "%s", ip);
+	if (lio_map_portal(l, addr, sizeof(addr), &port))
+		return -1;
 	json_t *portals = json_object_get(l->ours, "portals");
 	size_t n = json_array_size(portals), i = 0;
 	for (; i < n; i++) {
