@@ -9,15 +9,17 @@
 #include "dcfg_lio_int.h"
 
 /* The iSCSI TPG attributes (LIO's tpgt_N/attrib, kernel defaults). */
-enum { TA_AUTH, TA_GENERATE, TA_DEMO_WP, TA_CMDSN_DEPTH, TA_LOGIN_TIMEOUT };
+enum { TA_AUTH, TA_GENERATE, TA_DEMO_WP, TA_CMDSN_DEPTH, TA_LOGIN_TIMEOUT, TA_DEMO_DISCOVERY };
 static const struct attr tpg_attrs[] = {
 	[TA_AUTH] = { "authentication", AT_USED, 1, NULL },
 	[TA_GENERATE] = { "generate_node_acls", AT_USED, 0, NULL },
 	[TA_DEMO_WP] = { "demo_mode_write_protect", AT_USED, 1, NULL },
 	[TA_CMDSN_DEPTH] = { "default_cmdsn_depth", AT_USED, 64, NULL },
 	[TA_LOGIN_TIMEOUT] = { "login_timeout", AT_USED, 15, NULL },
+	/* 1 (LIO's default): SendTargets lists the group to every initiator,
+	 * ACL or not (iscsit_build_sendtargets_response); our discovery_open */
+	[TA_DEMO_DISCOVERY] = { "demo_mode_discovery", AT_USED, 1, NULL },
 	{ "default_erl", AT_FIXED, 0, "reftarget implements ErrorRecoveryLevel 0 only" },
-	{ "demo_mode_discovery", AT_FIXED, 1, "SendTargets answers every initiator" },
 	{ "fabric_prot_type", AT_FIXED, 0, "no T10 protection information" },
 	{ "prod_mode_write_protect", AT_FIXED, 0, "write protection is per mapped LUN (write_protect)" },
 	{ "t10_pi", AT_FIXED, 0, "no T10 protection information" },
@@ -555,6 +557,8 @@ static int load_tpg(struct lio *l, json_t *tpg, json_t *target)
 		lio_alias(l, our_path, l->path, auth_leaves);
 	lio_set(l, ours, "tag", json_integer(tag));
 	lio_set(l, ours, "open_access", json_boolean(open));
+	if (vals[TA_DEMO_DISCOVERY] != 0)
+		lio_set(l, ours, "discovery_open", json_true());
 	lio_set(l, params, "cmd_window", json_integer(vals[TA_CMDSN_DEPTH]));
 	lio_set(l, params, "login_timeout_ms", json_integer(vals[TA_LOGIN_TIMEOUT] * 1000));
 	lio_set(l, params, "nop_in_interval_ms", json_integer(15000));
