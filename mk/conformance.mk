@@ -18,8 +18,15 @@
 #   make conformance-protocol  the protocol suite (isim protocol) alone against all four
 #                           targets into $(BUILD)/conformance/results-protocol, with
 #                           protocol-diff.md (where the targets disagree, the RFC's side)
+#   make conformance-lio-config  LIO configured by the real targetcli-fb in a guest
+#                           vs reftarget --lio-config loaded from the saveconfig.json it
+#                           wrote: libiscsi's tools and the protocol suite side by side
+#                           (conformance/lio-config-diff.sh) into
+#                           $(BUILD)/conformance/results-lio-config; also a step of
+#                           make conformance
 #   make conformance-images build the cached kernel, initramfs and guest rootfs
-.PHONY: conformance conformance-lio conformance-fast conformance-images conformance-protocol
+.PHONY: conformance conformance-lio conformance-fast conformance-images conformance-protocol \
+	conformance-lio-config
 
 # The tests the fast runs leave out: they wait a minute on purpose.
 CONF_SLOW_TESTS := ^SCSI\.Sanitize\.Reset$$
@@ -28,6 +35,7 @@ conformance: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
 ifeq ($(URL),)
 	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio istgt" -s "cu tools guest protocol" \
 		-o $(BUILD)/conformance/results
+	BUILD=$(BUILD) conformance/lio-config-diff.sh -o $(BUILD)/conformance/results/lio-config
 else
 	BUILD=$(BUILD) URL='$(URL)' URL2='$(URL2)' CHAP='$(CHAP)' TESTS='$(TESTS)' DESTRUCTIVE='$(DESTRUCTIVE)' conformance/url-run.sh
 endif
@@ -37,6 +45,10 @@ endif
 conformance-protocol: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
 	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio istgt" -s "protocol" \
 		-o $(BUILD)/conformance/results-protocol -r conformance/results
+
+# targetcli's saveconfig.json, LIO and reftarget from it (minutes: one guest boot).
+conformance-lio-config: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
+	BUILD=$(BUILD) conformance/lio-config-diff.sh -o $(BUILD)/conformance/results-lio-config
 
 conformance-lio: deps
 	BUILD=$(BUILD) conformance/run.sh -t "lio" -s "cu tools" \
@@ -49,3 +61,4 @@ conformance-fast: deps $(BUILD)/rel/reftarget
 conformance-images: deps
 	BUILD=$(BUILD) conformance/guest/lio-image.sh
 	BUILD=$(BUILD) conformance/guest/initiator-image.sh
+	BUILD=$(BUILD) conformance/guest/targetcli-image.sh

@@ -36,8 +36,9 @@ $(BUILD)/$(1)/libsim.a: $(call objs,$(1),$(SIM_CORE_SRC)) | deps
 	@rm -f $$@
 	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
-$(BUILD)/$(1)/isim: $(call objs,$(1),$(SIM_HOST_SRC)) $(BUILD)/$(1)/libsim.a $(BUILD)/$(1)/libengine.a | deps
-	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_SIM)
+$(BUILD)/$(1)/isim: $(call objs,$(1),$(SIM_HOST_SRC)) $(BUILD)/$(1)/libsim.a $(BUILD)/$(1)/libdaemon.a \
+		$(BUILD)/$(1)/libengine.a | deps
+	$$(call say,LD,$$@)$$(CC) $$($(2)_LDFLAGS) -o $$@ $$^ $$(LIB_SIM) $$(LIB_DAEMON)
 
 $(BUILD)/$(1)/sim_tests: $(call objs,$(1),$(SIM_TEST_SRC)) $(BUILD)/$(1)/sim/runner.o $(BUILD)/$(1)/libsim.a \
 		$(BUILD)/$(1)/libengine.a | deps
@@ -74,8 +75,9 @@ $(BUILD)/bug-$(1)/libengine.a: $(patsubst %.c,$(BUILD)/bug-$(1)/%.o,$(ENGINE_SRC
 	@rm -f $$@
 	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 
-$(BUILD)/bug-$(1)/isim: $(call objs,rel,$(SIM_HOST_SRC)) $(BUILD)/rel/libsim.a $(BUILD)/bug-$(1)/libengine.a | deps
-	$$(call say,LD,$$@)$$(CC) -o $$@ $$^ $$(LIB_SIM)
+$(BUILD)/bug-$(1)/isim: $(call objs,rel,$(SIM_HOST_SRC)) $(BUILD)/rel/libsim.a $(BUILD)/rel/libdaemon.a \
+		$(BUILD)/bug-$(1)/libengine.a | deps
+	$$(call say,LD,$$@)$$(CC) -o $$@ $$^ $$(LIB_SIM) $$(LIB_DAEMON)
 
 -include $$(patsubst %.c,$(BUILD)/bug-$(1)/%.d,$(ENGINE_SRC))
 endef

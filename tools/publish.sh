@@ -16,6 +16,9 @@
 #   $BUILD/conformance/results-protocol/* -> conformance/results/protocol/ and
 #                                            protocol-diff.md (make
 #                                            conformance-protocol)
+#   $BUILD/conformance/results{/,-}lio-config/{lio-config-diff.md,saveconfig.json}
+#                                         -> conformance/results/lio-config/
+#                                            (the targetcli differential)
 #   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
 #                                            harnesses only, not fuzz/tests')
 #   $BUILD/netfuzz/peers/summary.md, PEER/finding-*  -> fuzz/results/netfuzz/
@@ -66,6 +69,12 @@ done
 
 for f in "$BUILD/bench/target.md" "$BUILD/bench/results.json"; do
 	[ -e "$f" ] && publish "$f" tools/bench/results
+done
+# the targetcli differential (make conformance, or make conformance-lio-config)
+for d in "$BUILD"/conformance/results/lio-config "$BUILD"/conformance/results-lio-config; do
+	for f in "$d"/lio-config-diff.md "$d"/saveconfig.json; do
+		[ -e "$f" ] && publish "$f" conformance/results/lio-config
+	done
 done
 
 for f in "$BUILD"/sim/results/*.md; do

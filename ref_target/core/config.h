@@ -101,6 +101,11 @@ struct rt_tpg_cfg {
 	/* Open access (LIO's generate_node_acls): any initiator, mapped by
 	 * luns/lun_count below, authenticated by auth. ACL entries still win. */
 	bool open_access;
+	/* SendTargets lists this group to every initiator, not only to those
+	 * it admits (LIO's demo_mode_discovery, on by default there; RFC 7143
+	 * Appendix C lets a target list what it likes, §12 asks the login to
+	 * be what protects a target). Default false: list what a login admits. */
+	bool discovery_open;
 	struct rt_auth_cfg auth;
 	const struct rt_lun_map *luns;
 	uint32_t lun_count;

@@ -10,11 +10,18 @@
 /* "host:port,tag": the address, brackets, ':', 5 digits, ',', 5 digits. */
 #define DISCOVERY_ADDR_MAX (ISCSI_VALUE_MAX + 16u)
 
-/* Any portal group of the target that admits the initiator. */
+/* A portal group SendTargets shows this initiator: one that admits it,
+ * or one that is listed to everyone (rt_tpg_cfg.discovery_open). */
+static bool tpg_listed(const struct rt_tpg_cfg *tpg, const char *initiator)
+{
+	return tpg->discovery_open || access_allowed(tpg, initiator);
+}
+
+/* Any portal group of the target that SendTargets shows the initiator. */
 static bool target_reachable(const struct rt_target_cfg *t, const char *initiator)
 {
 	for (uint32_t g = 0; g < t->tpg_count; g++)
-		if (access_allowed(&t->tpgs[g], initiator))
+		if (tpg_listed(&t->tpgs[g], initiator))
 			return true;
 	return false;
 }
@@ -34,7 +41,7 @@ static enum discovery_status list_target(const struct rt_config *cfg, uint32_t t
 		return DISCOVERY_NO_ROOM;
 	for (uint32_t g = 0; g < t->tpg_count; g++) {
 		const struct rt_tpg_cfg *tpg = &t->tpgs[g];
-		if (!access_allowed(tpg, initiator))
+		if (!tpg_listed(tpg, initiator))
 			continue;
 		for (uint32_t k = 0; k < tpg->portal_count; k++) {
 			if (tpg->portals[k] >= cfg->portal_count)

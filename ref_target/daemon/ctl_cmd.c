@@ -497,8 +497,13 @@ static int set_attribute(json_t *tpg, const struct ctl_arg *a, const struct ctl_
 	}
 	if (strcmp(a->key, "demo_mode_write_protect") == 0 && !b)
 		return 0;
-	if (strcmp(a->key, "cache_dynamic_acls") == 0 || strcmp(a->key, "demo_mode_discovery") == 0)
-		return 0; /* what reftarget does either way: dynamic ACLs are not kept, discovery lists what a login admits */
+	if (strcmp(a->key, "demo_mode_discovery") == 0) {
+		/* LIO's name for our discovery_open (SendTargets lists the group to everyone) */
+		json_object_set_new(tpg, "discovery_open", json_boolean(b));
+		return 0;
+	}
+	if (strcmp(a->key, "cache_dynamic_acls") == 0)
+		return 0; /* what reftarget does either way: dynamic ACLs are not kept */
 	return ctl_fail(res, "%s set attribute: %s=%s is not honoured live by reftarget", r->path_text, a->key,
 			a->value);
 }

@@ -37,6 +37,24 @@ struct dcfg_lu {
 
 struct dcfg_block;
 
+/* Testing aids for a saveconfig.json written on another machine (the
+ * differential in conformance/lio-config-diff.sh, where the file comes from
+ * a guest): serve a portal the file names at another address, and a
+ * storage object's dev (a fileio file or a block device there) from a
+ * regular file here, with reftarget's file backstore. Every map must match
+ * something in the file, or the load fails naming it. */
+#define DCFG_LIO_MAPS_MAX 16
+struct dcfg_lio_map {
+	const char *from; /* "10.0.2.15:3260" / "/dev/ram0", as in the file */
+	const char *to;   /* "127.0.0.1:3390" / "/srv/ram0.img" */
+};
+struct dcfg_lio_remap {
+	struct dcfg_lio_map portals[DCFG_LIO_MAPS_MAX];
+	unsigned portal_count;
+	struct dcfg_lio_map devs[DCFG_LIO_MAPS_MAX];
+	unsigned dev_count;
+};
+
 /* A file in another format (dcfg_lio.c: targetcli-fb's saveconfig.json)
  * is translated into ours; errors found on the translation (cfg_validate,
  * the backstores) must still name the file's own keys. An alias turns a
@@ -65,6 +83,9 @@ struct dcfg {
 	uint64_t port_defaulted;
 	struct dcfg_block *arena;
 	struct dcfg_alias *aliases; /* NULL for our own format */
+	/* Set by the caller before dcfg_load_lio*: maps applied to the file
+	 * (NULL: none, the file as written). */
+	const struct dcfg_lio_remap *lio_remap;
 };
 
 /* rbd: every RADOS operation (connect included) fails after this long

@@ -50,6 +50,10 @@
  *                    "tag"?: 1,                  (default: position + 1)
  *                    "portals": [ 0, 1 ],        (indices into "portals")
  *                    "open_access"?: false,      (any initiator, with "luns")
+ *                    "discovery_open"?: false,   (SendTargets lists the group to
+ *                                                 every initiator, as LIO's
+ *                                                 demo_mode_discovery; false:
+ *                                                 to those it admits)
  *                    "auth"?: AUTH,
  *                    "luns"?: [ { "lun": 0, "lu": "disk0", "read_only"?: false } ],
  *                    "target_reset"?: false,     (open access may send TARGET
@@ -434,7 +438,7 @@ static int load_redirect(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
 static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 {
 	static const char *const keys[] = { "tag", "portals", "open_access", "auth", "luns", "acls",
-					    "redirect", "redirect_address", "target_reset", NULL };
+					    "redirect", "redirect_address", "target_reset", "discovery_open", NULL };
 	struct rt_tpg_cfg *tpg = out;
 	void *acls;
 	tpg->tag = (uint16_t)(i + 1);
@@ -442,7 +446,8 @@ static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 	    get_bool(j, o, "open_access", &tpg->open_access) || load_auth(j, o, "auth", &tpg->auth) ||
 	    load_luns(j, o, &tpg->luns, &tpg->lun_count) ||
 	    load_array(j, o, "acls", false, sizeof(struct rt_acl_cfg), load_acl, &acls, &tpg->acl_count) ||
-	    load_redirect(j, o, tpg) || get_bool(j, o, "target_reset", &tpg->target_reset))
+	    load_redirect(j, o, tpg) || get_bool(j, o, "target_reset", &tpg->target_reset) ||
+	    get_bool(j, o, "discovery_open", &tpg->discovery_open))
 		return -1;
 	tpg->acls = acls;
 	return 0;

@@ -366,8 +366,11 @@ static int load_so_plugin(struct lio *l, json_t *so, const char *plugin, json_t 
 		lio_enter_key(l, "plugin");
 		return lio_fail(l, "not supported: unknown plugin '%s' (fileio, block, ramdisk)", plugin);
 	}
+	const char *mapped = dev ? lio_map_dev(l, dev) : NULL;
+	if (mapped) /* a testing aid (dcfg.h): the storage is a regular file here */
+		lio_set(l, lu, "backstore", json_string("file"));
 	if (dev)
-		lio_set(l, lu, "path", json_string(dev));
+		lio_set(l, lu, "path", json_string(mapped ? mapped : dev));
 	if (size > 0)
 		lio_set(l, lu, "size", json_integer(size));
 	if (readonly)
@@ -492,6 +495,58 @@ static int load_fabric(struct lio *l, json_t *fm)
 	return 0;
 }
 
+const char *lio_map_dev(struct lio *l, const char *dev)
+{
+	const struct dcfg_lio_remap *r = l->d->lio_remap;
+	for (unsigned i = 0; r && i < r->dev_count; i++) {
+		if (strcmp(r->devs[i].from, dev) == 0) {
+			l->dev_maps_used |= 1u << i;
+			return r->devs[i].to;
+		}
+	}
+	return NULL;
+}
+
+int lio_map_portal(struct lio *l, char *addr, size_t addr_size, long long *port)
+{
+	const struct dcfg_lio_remap *r = l->d->lio_remap;
+	char here[96];
+	snprintf(here, sizeof(here), "%s:%lld", addr, *port);
+	for (unsigned i = 0; r && i < r->portal_count; i++) {
+		if (strcmp(r->portals[i].from, here) != 0)
+			continue;
+		l->portal_maps_used |= 1u << i;
+		const char *to = r->portals[i].to, *colon = strrchr(to, ':');
+		char *end = NULL;
+		long long p = colon ? strtoll(colon + 1, &end, 10) : 0;
+		size_t n = colon ? (size_t)(colon - to) : 0;
+		if (colon == NULL || n == 0 || n >= addr_size || end == colon + 1 || *end != '\0' || p < 1 || p > 65535)
+			return lio_fail(l, "--lio-portal %s=%s: the new portal must be ADDR:PORT ([::1]:PORT for IPv6)",
+					r->portals[i].from, to);
+		memcpy(addr, to, n);
+		addr[n] = '\0';
+		*port = p;
+		return 0;
+	}
+	return 0;
+}
+
+/* Every map of d->lio_remap must have matched: a map that names nothing in
+ * the file is a typo, and serving the file unmapped would be silent. */
+static int check_maps_used(struct lio *l)
+{
+	const struct dcfg_lio_remap *r = l->d->lio_remap;
+	for (unsigned i = 0; r && i < r->portal_count; i++)
+		if (!(l->portal_maps_used & (1u << i)))
+			return lio_fail(l, "--lio-portal %s: no portal of the file is at %s (as ADDR:PORT, "
+					"[ADDR]:PORT for IPv6)", r->portals[i].from, r->portals[i].from);
+	for (unsigned i = 0; r && i < r->dev_count; i++)
+		if (!(l->dev_maps_used & (1u << i)))
+			return lio_fail(l, "--lio-dev %s: no fileio or block storage object has dev %s",
+					r->devs[i].from, r->devs[i].from);
+	return 0;
+}
+
 /* load fn for each element of root[key]; the path is at the element. */
 static int each(struct lio *l, const char *key, int (*fn)(struct lio *, json_t *, size_t))
 {
@@ -525,6 +580,8 @@ static int translate(struct lio *l)
 		return lio_fail(l, "out of memory");
 	if (lio_only_keys(l, l->root, keys, "a saveconfig.json") || each(l, "storage_objects", load_storage_object) ||
 	    each(l, "targets", lio_load_target) || each(l, "fabric_modules", load_fabric_at))
+		return -1;
+	if (check_maps_used(l))
 		return -1;
 	if (json_array_size(json_object_get(l->ours, "targets")) == 0)
 		return lio_fail(l, "no target with an enabled iSCSI TPG: nothing to serve");

@@ -33,6 +33,9 @@ struct lio {
 	bool oom;
 	uint32_t target_out; /* our index of the target being read */
 	uint32_t tpg_out;    /* ... and of its TPG */
+	/* d->lio_remap's maps that matched (bit i: portals[i] / devs[i]) */
+	uint32_t portal_maps_used;
+	uint32_t dev_maps_used;
 };
 
 enum attr_kind {
@@ -72,6 +75,12 @@ long lio_find_storage_object(struct lio *l, const char *so_path);
 /* dcfg_lio_tpg.c: one element of "targets" (the path is at it). */
 int lio_load_target(struct lio *l, json_t *t, size_t i);
 /* prefix+"userid"/"password" (+ mutual_) into our AUTH object. */
+/* d->lio_remap applied: the regular file that serves dev, or NULL (as written). */
+const char *lio_map_dev(struct lio *l, const char *dev);
+/* The address and port a portal of the file is served at (addr: our
+ * format, "[::1]" for IPv6; room for 80 bytes). -1 with the error set when
+ * its map's target does not parse. */
+int lio_map_portal(struct lio *l, char *addr, size_t addr_size, long long *port);
 int lio_load_chap(struct lio *l, json_t *o, const char *prefix, json_t *auth);
 
 #endif

@@ -315,11 +315,12 @@ static json_t *lio_tpg(json_t *model, json_t *g, const char *alias, const char *
 						       pp ? json_integer_value(pp) : 3260, "iser", 0, "offload", 0));
 	}
 	json_t *tag = json_object_get(g, "tag");
-	json_t *attrs = json_pack("{s:i, s:i, s:i, s:I, s:I, s:i, s:i}", "authentication", any_auth,
+	json_t *attrs = json_pack("{s:i, s:i, s:i, s:I, s:I, s:i, s:i, s:i}", "authentication", any_auth,
 				  "generate_node_acls", open, "demo_mode_write_protect", open && ro != 0,
 				  "default_cmdsn_depth", p_int(params, "cmd_window", d.cmd_window), "login_timeout",
 				  p_int(params, "login_timeout_ms", d.login_timeout_ms) / LIO_MS_PER_S, "cache_dynamic_acls",
-				  0, "default_erl", 0);
+				  0, "default_erl", 0, "demo_mode_discovery",
+				  json_is_true(json_object_get(g, "discovery_open")));
 	json_t *o = json_pack("{s:I, s:b, s:o, s:o, s:o, s:o, s:o}", "tag", tag ? json_integer_value(tag) : 1,
 			      "enable", 1, "attributes", attrs, "parameters", lio_parameters(params, alias, any_auth),
 			      "luns", luns, "node_acls", acls, "portals", ports);

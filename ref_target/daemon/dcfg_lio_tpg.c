@@ -9,15 +9,17 @@
 #include "dcfg_lio_int.h"
 
 /* The iSCSI TPG attributes (LIO's tpgt_N/attrib, kernel defaults). */
-enum { TA_AUTH, TA_GENERATE, TA_DEMO_WP, TA_CMDSN_DEPTH, TA_LOGIN_TIMEOUT };
+enum { TA_AUTH, TA_GENERATE, TA_DEMO_WP, TA_CMDSN_DEPTH, TA_LOGIN_TIMEOUT, TA_DEMO_DISCOVERY };
 static const struct attr tpg_attrs[] = {
 	[TA_AUTH] = { "authentication", AT_USED, 1, NULL },
 	[TA_GENERATE] = { "generate_node_acls", AT_USED, 0, NULL },
 	[TA_DEMO_WP] = { "demo_mode_write_protect", AT_USED, 1, NULL },
 	[TA_CMDSN_DEPTH] = { "default_cmdsn_depth", AT_USED, 64, NULL },
 	[TA_LOGIN_TIMEOUT] = { "login_timeout", AT_USED, 15, NULL },
+	/* 1 (LIO's default): SendTargets lists the group to every initiator,
+	 * ACL or not (iscsit_build_sendtargets_response); our discovery_open */
+	[TA_DEMO_DISCOVERY] = { "demo_mode_discovery", AT_USED, 1, NULL },
 	{ "default_erl", AT_FIXED, 0, "the level offered is the ErrorRecoveryLevel parameter's" },
-	{ "demo_mode_discovery", AT_FIXED, 1, "SendTargets answers every initiator" },
 	{ "fabric_prot_type", AT_FIXED, 0, "no T10 protection information" },
 	{ "prod_mode_write_protect", AT_FIXED, 0, "write protection is per mapped LUN (write_protect)" },
 	{ "t10_pi", AT_FIXED, 0, "no T10 protection information" },
@@ -48,7 +50,7 @@ enum param_kind { PK_NUM, PK_YESNO, PK_DIGEST, PK_FIXED, PK_AUTH, PK_ALIAS };
 static const struct param {
 	const char *name;
 	enum param_kind kind;
-	const char *ours; /* our params key; PK_FIXED: the only value */
+	const char *ours; /* our params key; PK_FIXED: the only values, '|' between */
 } lio_params[] = {
 	{ "MaxRecvDataSegmentLength", PK_NUM, "max_recv_data_segment_length" },
 	{ "MaxBurstLength", PK_NUM, "max_burst_length" },
@@ -70,8 +72,10 @@ static const struct param {
 	/* markers: gone from RFC 7143 (§13 lists them as obsolete) */
 	{ "IFMarker", PK_FIXED, "No" },
 	{ "OFMarker", PK_FIXED, "No" },
-	{ "IFMarkInt", PK_FIXED, "2048~65535" },
-	{ "OFMarkInt", PK_FIXED, "2048~65535" },
+	/* what LIO's configfs shows: the range before Linux 4.x dropped
+	 * marker support, "Reject" since (targetcli-fb on Linux 6.1 saves that) */
+	{ "IFMarkInt", PK_FIXED, "2048~65535|Reject" },
+	{ "OFMarkInt", PK_FIXED, "2048~65535|Reject" },
 	{ "AuthMethod", PK_AUTH, NULL },
 	{ "TargetAlias", PK_ALIAS, NULL },
 };
@@ -183,9 +187,13 @@ static int param_value(struct lio *l, const struct param *p, const char *v, json
 				     "one (\"CRC32C,None\") or refuse it (\"None\")");
 		return lio_fail(l, "must be \"CRC32C,None\", \"None,CRC32C\", \"None\" or \"CRC32C\"");
 	case PK_FIXED:
-		if (strcmp(v, p->ours) != 0)
-			return lio_fail(l, "not supported: only \"%s\" (LIO's default) can be honoured", p->ours);
-		return 0;
+		for (const char *a = p->ours; a; a = strchr(a, '|') ? strchr(a, '|') + 1 : NULL) {
+			size_t len = strchr(a, '|') ? (size_t)(strchr(a, '|') - a) : strlen(a);
+			if (strlen(v) == len && strncmp(v, a, len) == 0)
+				return 0;
+		}
+		return lio_fail(l, "not supported: only \"%s\" (LIO's default%s) can be honoured", p->ours,
+				strchr(p->ours, '|') ? "s, '|' between" : "");
 	case PK_AUTH:
 		*auth_method = strcmp(v, "CHAP") == 0 ? 1 : strcmp(v, "None") == 0 ? 0 : -1;
 		if (*auth_method < 0 && strcmp(v, "CHAP,None") != 0 && strcmp(v, "None,CHAP") != 0)
@@ -271,6 +279,8 @@ static int load_portal(struct lio *l, json_t *p, json_t *tpg_portals)
 	char addr[80];
 	/* IPv6 as our format writes it: "[::1]" */
 	snprintf(addr, sizeof(addr), strchr(ip, ':') && ip[0] != '[' ? "[%s]" : "%s", ip);
+	if (lio_map_portal(l, addr, sizeof(addr), &port))
+		return -1;
 	json_t *portals = json_object_get(l->ours, "portals");
 	size_t n = json_array_size(portals), i = 0;
 	for (; i < n; i++) {
@@ -547,6 +557,8 @@ static int load_tpg(struct lio *l, json_t *tpg, json_t *target)
 		lio_alias(l, our_path, l->path, auth_leaves);
 	lio_set(l, ours, "tag", json_integer(tag));
 	lio_set(l, ours, "open_access", json_boolean(open));
+	if (vals[TA_DEMO_DISCOVERY] != 0)
+		lio_set(l, ours, "discovery_open", json_true());
 	lio_set(l, params, "cmd_window", json_integer(vals[TA_CMDSN_DEPTH]));
 	lio_set(l, params, "login_timeout_ms", json_integer(vals[TA_LOGIN_TIMEOUT] * 1000));
 	lio_set(l, params, "nop_in_interval_ms", json_integer(15000));
@@ -580,9 +592,36 @@ static int load_tpg(struct lio *l, json_t *tpg, json_t *target)
 	return rc;
 }
 
+/* A target's own "parameters" (rtslib-fb 2.1.74 and later write them for
+ * kernels that have them, 5.13+): only cmd_completion_affinity, the CPU
+ * LIO completes a command's work on (-1: the submitting one, its
+ * default). Where a completion runs changes nothing an initiator sees, so
+ * any integer is accepted; any other key is refused by name. */
+static int load_target_params(struct lio *l, json_t *t)
+{
+	static const char *const keys[] = { "cmd_completion_affinity", NULL };
+	json_t *params;
+	const char *v;
+	if (lio_get(l, t, "parameters", JSON_OBJECT, false, &params))
+		return -1;
+	if (params == NULL)
+		return 0;
+	size_t saved = lio_enter_key(l, "parameters");
+	if (lio_only_keys(l, params, keys, "a target's parameters") ||
+	    lio_get_str(l, params, "cmd_completion_affinity", false, &v))
+		return -1;
+	char *end = NULL;
+	if (v && (strtol(v, &end, 10), end == v || *end != '\0')) {
+		lio_enter_key(l, "cmd_completion_affinity");
+		return lio_fail(l, "must be an integer as text (\"-1\": LIO's default)");
+	}
+	lio_leave(l, saved);
+	return 0;
+}
+
 int lio_load_target(struct lio *l, json_t *t, size_t i)
 {
-	static const char *const keys[] = { "wwn", "fabric", "tpgs", NULL };
+	static const char *const keys[] = { "wwn", "fabric", "tpgs", "parameters", NULL };
 	static const struct dcfg_alias_leaf leaves[] = { { "name", "wwn" }, { NULL, NULL } };
 	const char *wwn, *fabric;
 	json_t *tpgs;
@@ -596,7 +635,7 @@ int lio_load_target(struct lio *l, json_t *t, size_t i)
 		return lio_fail(l, "not supported: fabric '%s'; reftarget serves iSCSI only", fabric);
 	}
 	if (lio_only_keys(l, t, keys, "a target") || lio_get_str(l, t, "wwn", true, &wwn) ||
-	    lio_get(l, t, "tpgs", JSON_ARRAY, false, &tpgs))
+	    load_target_params(l, t) || lio_get(l, t, "tpgs", JSON_ARRAY, false, &tpgs))
 		return -1;
 	json_t *targets = json_object_get(l->ours, "targets");
 	json_t *ours = json_pack("{s:s,s:[]}", "name", wwn, "tpgs");

@@ -55,6 +55,8 @@ static json_t *tpg(const struct rt_config *cfg, const struct rt_tpg_cfg *g)
 	set_opt(o, "auth", auth(&g->auth));
 	if (g->target_reset)
 		json_object_set_new(o, "target_reset", json_true());
+	if (g->discovery_open)
+		json_object_set_new(o, "discovery_open", json_true());
 	json_t *acls = json_array();
 	for (uint32_t a = 0; a < g->acl_count; a++) {
 		const struct rt_acl_cfg *acl = &g->acls[a];

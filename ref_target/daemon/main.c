@@ -37,6 +37,11 @@ static const char usage_text[] =
 	"      --lio-config FILE      serve what targetcli-fb's saveconfig.json FILE describes\n"
 	"                             (what is honoured and refused: README, and\n"
 	"                             ref_target/daemon/dcfg_lio.c)\n"
+	"      --lio-portal FROM=TO   with --lio-config: serve the file's portal FROM (ADDR:PORT,\n"
+	"                             [ADDR]:PORT for IPv6) at TO instead (repeatable; for a file\n"
+	"                             written on another machine)\n"
+	"      --lio-dev PATH=FILE    with --lio-config: serve the fileio or block storage object\n"
+	"                             whose dev is PATH from the regular file FILE (repeatable)\n"
 	"quick flags (one target, one portal group; not with --config):\n"
 	"      --portal ADDR[:PORT]   listen here; IPv6 as [::1]:3260; PORT defaults to 3260\n"
 	"                             (repeatable)\n"
@@ -83,6 +88,8 @@ enum {
 	OPT_CTL,
 	OPT_CTL_SOCKET,
 	OPT_SYNC_IO,
+	OPT_LIO_PORTAL,
+	OPT_LIO_DEV,
 };
 
 static const struct option options[] = {
@@ -101,6 +108,8 @@ static const struct option options[] = {
 	{ "ctl", no_argument, NULL, OPT_CTL },
 	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
 	{ "sync-io", no_argument, NULL, OPT_SYNC_IO },
+	{ "lio-portal", required_argument, NULL, OPT_LIO_PORTAL },
+	{ "lio-dev", required_argument, NULL, OPT_LIO_DEV },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -110,6 +119,7 @@ static const struct option options[] = {
 struct args {
 	const char *config;
 	const char *lio_config; /* targetcli-fb's saveconfig.json */
+	struct dcfg_lio_remap remap; /* --lio-portal, --lio-dev */
 	const char *quick_flag; /* the first quick flag seen, for the conflict message */
 	struct dcfg_quick quick;
 	struct daemon_opts opts;
@@ -126,6 +136,20 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n(reftarget --help for the options)\n");
 	return -1;
+}
+
+/* One FROM=TO map of --lio-portal/--lio-dev, bounded by DCFG_LIO_MAPS_MAX. */
+static int add_map(struct dcfg_lio_map *maps, unsigned *count, char *value, const char *flag)
+{
+	char *eq = strchr(value, '=');
+	if (eq == NULL || eq == value || eq[1] == '\0')
+		return usage_error("%s %s: expected FROM=TO", flag, value);
+	if (*count == DCFG_LIO_MAPS_MAX)
+		return usage_error("too many %s flags (%u at most)", flag, DCFG_LIO_MAPS_MAX);
+	*eq = '\0';
+	maps[*count].from = value;
+	maps[(*count)++].to = eq + 1;
+	return 0;
 }
 
 /* Append to one of the quick lists, bounded by DCFG_QUICK_MAX. */
@@ -158,6 +182,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_STATE_DIR: a->opts.state_dir = optarg; break;
 		case OPT_CHECK: a->opts.check_only = true; break;
 		case OPT_LIO_CONFIG: a->lio_config = optarg; break;
+		case OPT_LIO_PORTAL:
+			rc = add_map(a->remap.portals, &a->remap.portal_count, optarg, "--lio-portal");
+			break;
+		case OPT_LIO_DEV: rc = add_map(a->remap.devs, &a->remap.dev_count, optarg, "--lio-dev"); break;
 		case OPT_CTL:
 			a->opts.ctl_socket = geteuid() == 0 ? CTL_SOCKET_ROOT : CTL_SOCKET_USER;
 			if (geteuid() == 0)
@@ -175,6 +203,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if ((a->remap.portal_count || a->remap.dev_count) && a->lio_config == NULL)
+		return usage_error("--%s needs --lio-config", a->remap.portal_count ? "lio-portal" : "lio-dev");
 	if (a->config && a->lio_config)
 		return usage_error("--config and --lio-config cannot be combined");
 	if ((a->config || a->lio_config) && a->quick_flag)
@@ -193,7 +223,7 @@ int main(int argc, char **argv)
 	if (a.opts.state_dir == NULL)
 		a.opts.state_dir = geteuid() == 0 ? DENV_STATE_DIR_ROOT : DENV_STATE_DIR_USER;
 
-	struct dcfg d = { 0 };
+	struct dcfg d = { .lio_remap = &a.remap };
 	char err[DCFG_ERR_MAX];
 	int rc = a.config ? dcfg_load_file(&d, a.config, err, sizeof(err))
 	       : a.lio_config ? dcfg_load_lio_file(&d, a.lio_config, err, sizeof(err))

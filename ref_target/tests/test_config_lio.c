@@ -105,6 +105,73 @@ START_TEST(lio_targetcli_file_is_served_as_it_says)
 }
 END_TEST
 
+/* The file the real targetcli-fb 2.1.53 (rtslib-fb 2.1.75) wrote on Linux
+ * 6.1 in conformance/lio-config-diff.sh's guest, from
+ * conformance/guest/targetcli-session.txt: a target's own "parameters",
+ * IFMarkInt "Reject", demo_mode_discovery 1; and the maps that serve it here. */
+START_TEST(lio_real_targetcli_file_with_maps)
+{
+	char *text = read_text(LIO_DATA "targetcli-fb.json");
+	struct dcfg d;
+	ck_assert_str_eq(load(text, &d), "");
+	const struct rt_config *c = &d.cfg;
+	ck_assert_uint_eq(c->target_count, 2);
+	ck_assert_uint_eq(c->portal_count, 3);
+	ck_assert_str_eq(c->portals[0].address, "10.0.2.15");
+	for (uint32_t t = 0; t < 2; t++) {
+		const struct rt_tpg_cfg *g = &c->targets[t].tpgs[0];
+		ck_assert(g->discovery_open); /* LIO's default demo_mode_discovery=1 */
+		if (strcmp(c->targets[t].name, "iqn.2003-01.org.conformance:lio-config") == 0) {
+			ck_assert(!g->open_access);
+			ck_assert_uint_eq(g->acl_count, 3);
+			ck_assert_uint_eq(g->portal_count, 2);
+			for (uint32_t a = 0; a < g->acl_count; a++) /* write_protect=1 on I2's only LUN */
+				ck_assert(g->acls[a].luns[0].read_only ==
+					  (strcmp(g->acls[a].initiator,
+						  "iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test-2") == 0));
+		} else {
+			ck_assert(g->open_access);
+		}
+	}
+	ck_assert_uint_eq(c->params.max_recv_data_segment_length, 65536);
+	dcfg_free(&d);
+
+	static const struct dcfg_lio_remap maps = {
+		.portals = { { "10.0.2.15:3260", "127.0.0.1:4000" }, { "10.0.2.15:3261", "[::1]:4001" } },
+		.portal_count = 2,
+		.devs = { { "/dev/ram0", "/tmp/ram0.img" } },
+		.dev_count = 1,
+	};
+	static char err[DCFG_ERR_MAX];
+	memset(&d, 0, sizeof(d));
+	d.lio_remap = &maps;
+	ck_assert_int_eq(dcfg_load_lio(&d, "t.json", text, strlen(text), err, sizeof(err)), 0);
+	uint32_t seen = 0;
+	for (uint32_t i = 0; i < d.cfg.portal_count; i++) {
+		const struct rt_portal_cfg *p = &d.cfg.portals[i];
+		seen |= strcmp(p->address, "127.0.0.1") == 0 && p->port == 4000 ? 1u : 0u;
+		seen |= strcmp(p->address, "[::1]") == 0 && p->port == 4001 ? 2u : 0u;
+		seen |= strcmp(p->address, "10.0.2.15") == 0 && p->port == 3262 ? 4u : 0u;
+	}
+	ck_assert_uint_eq(seen, 7);
+	for (uint32_t i = 0; i < d.cfg.lu_count; i++) {
+		if (strcmp(d.cfg.lus[i].name, "block/ram0") == 0) {
+			ck_assert_str_eq(d.stores[i].backstore, "file");
+			ck_assert_str_eq(d.stores[i].path, "/tmp/ram0.img");
+		}
+	}
+	dcfg_free(&d);
+
+	static const struct dcfg_lio_remap stray = { .devs = { { "/dev/sdz", "/tmp/x" } }, .dev_count = 1 };
+	memset(&d, 0, sizeof(d));
+	d.lio_remap = &stray;
+	ck_assert_int_ne(dcfg_load_lio(&d, "t.json", text, strlen(text), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "--lio-dev /dev/sdz: no fileio or block storage object"));
+	dcfg_free(&d);
+	free(text);
+}
+END_TEST
+
 /* One change to the good file (a '/'-separated path; value NULL deletes)
  * and the start of the error it must give (after "saveconfig.json:LINE: "). */
 static const struct lio_case {
@@ -246,6 +313,7 @@ Suite *suite_config_lio(void)
 	Suite *s = suite_create("config_lio");
 	TCase *tc = tcase_create("lio");
 	tcase_add_test(tc, lio_targetcli_file_is_served_as_it_says);
+	tcase_add_test(tc, lio_real_targetcli_file_with_maps);
 	tcase_add_loop_test(tc, lio_bad_file_is_refused_with_its_key_path, 0,
 			    (int)(sizeof(lio_cases) / sizeof(lio_cases[0])));
 	tcase_add_loop_test(tc, lio_stored_bad_files_are_refused, 0,

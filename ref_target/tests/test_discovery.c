@@ -103,6 +103,19 @@ START_TEST(discovery_lists_only_portal_groups_admitting_the_initiator)
 }
 END_TEST
 
+START_TEST(discovery_open_group_is_listed_to_an_initiator_it_does_not_admit)
+{
+	/* LIO's demo_mode_discovery=1: listed to everyone, the login decides */
+	x.tpgs[FX_T_ACL].discovery_open = true;
+	const char *r = ask(FX_INITIATOR, true, UINT32_MAX, "All");
+	ck_assert_ptr_nonnull(strstr(r, TN("acl") "TargetAddress=127.0.0.1:3260,4|"));
+	ck_assert_str_eq(ask(FX_INITIATOR, true, UINT32_MAX, FX_TARGET(FX_T_ACL)),
+			 TN("acl") "TargetAddress=127.0.0.1:3260,4|");
+	x.tpgs[FX_T_ACL].discovery_open = false;
+	ck_assert_str_eq(ask(FX_INITIATOR, true, UINT32_MAX, FX_TARGET(FX_T_ACL)), "");
+}
+END_TEST
+
 START_TEST(discovery_normal_session_all_is_rejected)
 {
 	ck_assert_str_eq(ask(FX_INITIATOR, false, FX_T_OPEN, "All"), "SendTargets=Reject|");
@@ -146,6 +159,7 @@ Suite *suite_discovery(void)
 	tcase_add_test(tc, discovery_named_target_lists_only_that_target);
 	tcase_add_test(tc, discovery_hides_unknown_and_unreachable_targets);
 	tcase_add_test(tc, discovery_lists_only_portal_groups_admitting_the_initiator);
+	tcase_add_test(tc, discovery_open_group_is_listed_to_an_initiator_it_does_not_admit);
 	tcase_add_test(tc, discovery_normal_session_all_is_rejected);
 	tcase_add_test(tc, discovery_normal_session_empty_value_is_own_target);
 	tcase_add_test(tc, discovery_normal_session_sees_only_its_own_target);

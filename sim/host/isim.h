@@ -46,6 +46,8 @@ struct opts {
 	struct shard shard;      /* --shard */
 	uint64_t jobs;
 	const char *scenario, *trace, *pcap, *svg, *out, *report, *row, *results;
+	const char *lio_config; /* --lio-config: the gateways' identity (lio_ident.c) */
+	const char *lio_target; /* --lio-target: which of its targets (default: the first) */
 	char set[SWARM_SET_MAX]; /* scenario lines applied on top (--set), each ending in '\n' */
 	bool pdus, check_det, until_fail, require_cov, expect_fail;
 	const char *files[SWARM_SHARDS_MAX]; /* merge: results files */
@@ -74,6 +76,13 @@ struct outputs {
 	struct out_pcap *pcap;
 	struct out_svg *svg;
 };
+
+/* ---- lio_ident.c: --lio-config ---- */
+
+/* The gateways' target name, ACLs, CHAP and parameters from targetcli's
+ * saveconfig.json at path (its target named target, NULL: the first), into
+ * p (p->id, p->tgt); 0, or -1 after saying what is wrong. */
+int lio_identity_apply(const char *path, const char *target, struct sim_params *p);
 
 /* The world o asks for (scenario file, seed, --set lines), and its
  * expectation; 0, or -1 after saying what is wrong. */

@@ -77,6 +77,8 @@ static const struct optdef optdefs[] = {
 	{ "--shard", OPT_SHARD, C_SWARM, O(shard), O(have_shard), 0, 0 },
 	{ "--jobs", OPT_U64, C_SWARM, O(jobs), 0, 1, JOBS_MAX },
 	{ "--scenario", OPT_PATH, C_WORLDS, O(scenario), 0, 0, 0 },
+	{ "--lio-config", OPT_PATH, C_RUN, O(lio_config), 0, 0, 0 },
+	{ "--lio-target", OPT_PATH, C_RUN, O(lio_target), 0, 0, 0 },
 	{ "--set", OPT_SET, C_WORLDS, O(set), 0, 0, 0 },
 	{ "--trace", OPT_PATH, C_RUN, O(trace), 0, 0, 0 },
 	{ "--pcap", OPT_PATH, C_RUN, O(pcap), 0, 0, 0 },
@@ -102,7 +104,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", C_RUN, cmd_run_any,
-		"isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE] [--svg FILE] [--pdus] [--check-determinism] [--row FILE.md]\n"
+		"isim run --seed N [--scenario FILE] [--trace FILE] [--pcap FILE] [--svg FILE] [--pdus] [--check-determinism] [--row FILE.md] [--lio-config saveconfig.json [--lio-target IQN]]\n"
 		"       isim run --scenario FILE --seeds A..B [--row FILE.md]" },
 	{ "swarm", C_SWARM, cmd_swarm,
 		"isim swarm --seeds A..B [--shard I/N] [--jobs J] [--results FILE] [--report FILE.md] [--scenario FILE] [--until-fail] [--expect-fail] [--require-coverage]" },

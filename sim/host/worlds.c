@@ -56,6 +56,9 @@ int load_params(const struct opts *o, struct sim_params *p, struct scenario_expe
 			return -1;
 		}
 	}
+	/* last: the file's identity and parameters win over the scenario's */
+	if (o->lio_config != NULL && lio_identity_apply(o->lio_config, o->lio_target, p) != 0)
+		return -1;
 	return 0;
 }
 

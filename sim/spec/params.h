@@ -118,6 +118,26 @@ struct sim_host_wl {
 	uint32_t set;
 	struct wl_cfg wl;
 };
+
+/* The gateways' identity from a LIO saveconfig.json (isim run --lio-config,
+ * sim/host/lio_ident.c). All zero (params_default): the built-in one
+ * (gateways.c), so existing worlds and their trace hashes do not move.
+ * The strings belong to the host and outlive every world. */
+#define SIM_ID_ACLS_MAX 8
+#define SIM_ID_NAME_MAX 64 /* room for an initiator's name, NUL included (struct wini) */
+struct sim_id_acl {
+	const char *initiator;                 /* the sim initiators take these names in turn */
+	const char *chap_user, *chap_secret;   /* NULL: no CHAP for this ACL */
+	const char *target_user, *target_secret; /* mutual CHAP; NULL: none */
+};
+struct sim_identity {
+	const char *target_name;               /* NULL: the built-in name */
+	/* open access (generate_node_acls): the portal group's credentials */
+	const char *chap_user, *chap_secret, *target_user, *target_secret;
+	struct sim_id_acl acls[SIM_ID_ACLS_MAX]; /* none: open access */
+	unsigned n_acls;
+};
+
 struct sim_params {
 	uint64_t seed;
 	int gateways, initiators, paths;
@@ -139,6 +159,7 @@ struct sim_params {
 	uint32_t zero_copy_rx_ppm;   /* deliveries through rt_rx_space/rt_rx_commit */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
+	struct sim_identity id;      /* from a LIO saveconfig.json; zero: built in */
 	uint32_t trace_mask;         /* (1u << tev_kind) recorded */
 };
 

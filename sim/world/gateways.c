@@ -127,11 +127,19 @@ static void build_config(struct world *w, struct wgw *g)
 	g->tpg = (struct rt_tpg_cfg){ .tag = (uint16_t)(g->idx + 1), .portals = &g->portal_index, .portal_count = 1,
 		.open_access = true, .luns = &w->lun, .lun_count = 1, .acls = &w->acl_atk, .acl_count = w->acl_count };
 	if (t->chap) {
-		g->tpg.auth.in = (struct rt_chap_cred){ .user = CHAP_USER, .secret = CHAP_SECRET };
+		g->tpg.auth.in = (struct rt_chap_cred){ .user = wgw_chap_user(w), .secret = wgw_chap_secret(w) };
 		if (t->mutual_chap)
-			g->tpg.auth.out = (struct rt_chap_cred){ .user = CHAP_TARGET_USER, .secret = CHAP_TARGET_SECRET };
+			g->tpg.auth.out = (struct rt_chap_cred){ .user = wgw_target_user(w),
+				.secret = wgw_target_secret(w) };
 	}
-	g->target = (struct rt_target_cfg){ .name = TARGET_NAME, .alias = "isim", .tpgs = &g->tpg, .tpg_count = 1 };
+	if (w->p->id.n_acls != 0) { /* a LIO file's node ACLs: only they log in */
+		g->tpg.open_access = false;
+		g->tpg.auth = (struct rt_auth_cfg){ 0 };
+		g->tpg.acls = w->acl_id;
+		g->tpg.acl_count = w->acl_id_count;
+	}
+	g->target = (struct rt_target_cfg){ .name = wgw_target_name(w), .alias = "isim", .tpgs = &g->tpg,
+		.tpg_count = 1 };
 	g->cfg = (struct rt_config){ .portals = &g->portal, .portal_count = 1, .targets = &g->target,
 		.target_count = 1, .lus = w->lus, .lu_count = w->lu_count };
 	struct rt_params_cfg *pc = &g->cfg.params;
@@ -162,11 +170,24 @@ void wgw_acl_grant_target_reset(struct rt_acl_cfg *acl, bool permit)
 	acl->target_reset = permit;
 }
 
-const char *wgw_chap_user(void) { return CHAP_USER; }
-const char *wgw_chap_secret(void) { return CHAP_SECRET; }
-const char *wgw_target_user(void) { return CHAP_TARGET_USER; }
-const char *wgw_target_secret(void) { return CHAP_TARGET_SECRET; }
-const char *wgw_target_name(void) { return TARGET_NAME; }
+/* The built-in identity, or the one a LIO file gave (sim_params.id). */
+const char *wgw_chap_user(const struct world *w) { return w->p->id.chap_user ? w->p->id.chap_user : CHAP_USER; }
+const char *wgw_chap_secret(const struct world *w)
+{
+	return w->p->id.chap_secret ? w->p->id.chap_secret : CHAP_SECRET;
+}
+const char *wgw_target_user(const struct world *w)
+{
+	return w->p->id.target_user ? w->p->id.target_user : CHAP_TARGET_USER;
+}
+const char *wgw_target_secret(const struct world *w)
+{
+	return w->p->id.target_secret ? w->p->id.target_secret : CHAP_TARGET_SECRET;
+}
+const char *wgw_target_name(const struct world *w)
+{
+	return w->p->id.target_name ? w->p->id.target_name : TARGET_NAME;
+}
 
 static void ev_retry_start(void *a, void *b, uint64_t arg);
 

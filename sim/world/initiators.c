@@ -228,8 +228,19 @@ void wini_init(struct world *w, struct wini *in)
 	in->w = w;
 	in->timer.at = SIM_NEVER;
 	in->path_fails_run = SIM_NEVER;
-	snprintf(in->name, sizeof(in->name), "iqn.2024-01.org.isim:host%d", in->idx);
 	in->icfg = w->icfg;
+	if (p->id.n_acls != 0) {
+		/* a LIO file's node ACLs: initiator i is ACL i mod n, with its CHAP */
+		const struct sim_id_acl *a = &p->id.acls[(unsigned)in->idx % p->id.n_acls];
+		snprintf(in->name, sizeof(in->name), "%s", a->initiator);
+		in->icfg.login.chap_user = a->chap_user;
+		in->icfg.login.chap_secret = a->chap_secret;
+		in->icfg.login.target_user = a->target_user;
+		in->icfg.login.target_secret = a->target_secret;
+		in->icfg.login.skip_security = p->ini.skip_security && a->chap_user == NULL;
+	} else {
+		snprintf(in->name, sizeof(in->name), "iqn.2024-01.org.isim:host%d", in->idx);
+	}
 	in->icfg.login.initiator_name = in->name;
 	struct mpath_ops mops = { .ctx = in, .done = mp_done, .note = mp_note, .activate = mp_activate };
 	in->mpcfg = p->mp;

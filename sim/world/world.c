@@ -283,10 +283,10 @@ static void build_reset_attacker_view(struct world *w)
 	w->acl_atk = (struct rt_acl_cfg){ .initiator = watk_reset_name(), .luns = w->lun_atk,
 		.lun_count = k->permit ? 2 : 1 };
 	if (w->p->tgt.chap) {
-		w->acl_atk.auth.in = (struct rt_chap_cred){ .user = wgw_chap_user(), .secret = wgw_chap_secret() };
+		w->acl_atk.auth.in = (struct rt_chap_cred){ .user = wgw_chap_user(w), .secret = wgw_chap_secret(w) };
 		if (w->p->tgt.mutual_chap)
-			w->acl_atk.auth.out = (struct rt_chap_cred){ .user = wgw_target_user(),
-				.secret = wgw_target_secret() };
+			w->acl_atk.auth.out = (struct rt_chap_cred){ .user = wgw_target_user(w),
+				.secret = wgw_target_secret(w) };
 	}
 	wgw_acl_grant_target_reset(&w->acl_atk, k->permit);
 	w->acl_count = 1;
@@ -301,9 +301,23 @@ static void build_shared(struct world *w)
 	w->lu_count = 1;
 	w->lun = (struct rt_lun_map){ .lun = 0, .lu = 0 };
 	build_reset_attacker_view(w);
+	/* A LIO file's node ACLs, each mapping the shared LU as LUN 0 with
+	 * its own CHAP; the reset attacker's ACL after them. */
+	w->acl_id_count = 0;
+	for (unsigned i = 0; i < p->id.n_acls && i < SIM_ID_ACLS_MAX; i++) {
+		const struct sim_id_acl *a = &p->id.acls[i];
+		struct rt_acl_cfg *c = &w->acl_id[w->acl_id_count++];
+		*c = (struct rt_acl_cfg){ .initiator = a->initiator, .luns = &w->lun, .lun_count = 1 };
+		if (a->chap_user != NULL)
+			c->auth.in = (struct rt_chap_cred){ .user = a->chap_user, .secret = a->chap_secret };
+		if (a->target_user != NULL)
+			c->auth.out = (struct rt_chap_cred){ .user = a->target_user, .secret = a->target_secret };
+	}
+	if (w->acl_id_count != 0 && w->acl_count != 0)
+		w->acl_id[w->acl_id_count++] = w->acl_atk;
 	const struct sim_ini_params *ip = &p->ini;
 	w->icfg = (struct isess_cfg){
-		.login = { .target_name = wgw_target_name(), .chap_algs = ip->chap_algs,
+		.login = { .target_name = wgw_target_name(w), .chap_algs = ip->chap_algs,
 			.skip_security = ip->skip_security && !p->tgt.chap,
 			.want_header_digest = ip->header_digest, .want_data_digest = ip->data_digest,
 			.mrdsl = ip->mrdsl, .max_burst_length = ip->max_burst_length,
@@ -315,11 +329,11 @@ static void build_shared(struct world *w)
 		.reconnect_delay_ns = ip->reconnect_delay_ns, .logout_timeout_ns = ip->logout_timeout_ns,
 	};
 	if (p->tgt.chap) {
-		w->icfg.login.chap_user = wgw_chap_user();
-		w->icfg.login.chap_secret = wgw_chap_secret();
+		w->icfg.login.chap_user = wgw_chap_user(w);
+		w->icfg.login.chap_secret = wgw_chap_secret(w);
 		if (p->tgt.mutual_chap) {
-			w->icfg.login.target_user = wgw_target_user();
-			w->icfg.login.target_secret = wgw_target_secret();
+			w->icfg.login.target_user = wgw_target_user(w);
+			w->icfg.login.target_secret = wgw_target_secret(w);
 		}
 	}
 	w->wlcfg = p->wl;

@@ -90,7 +90,7 @@ struct wini {
 	struct wl_cfg wlcfg;     /* the world's, with this host's own settings (workload ini=) */
 	struct workload wl;
 	struct wtimer timer;
-	char name[64];
+	char name[SIM_ID_NAME_MAX];
 	struct isess_cfg icfg;  /* the world's, with this initiator's name */
 	uint64_t path_fails_run; /* path failures before the final logout (SIM_NEVER: not there yet) */
 };
@@ -165,6 +165,10 @@ struct world {
 	struct rt_lun_map lun_atk[2]; /* the reset attacker's ACL view */
 	struct rt_acl_cfg acl_atk;
 	uint32_t acl_count;        /* 1 with a reset attack */
+	/* p->id's ACLs, then acl_atk if there is one (the gateways' list when
+	 * p->id names ACLs; else they use acl_atk alone, with open access) */
+	struct rt_acl_cfg acl_id[SIM_ID_ACLS_MAX + 1];
+	uint32_t acl_id_count;
 	struct isess_cfg icfg;
 	struct wl_cfg wlcfg;
 	struct wgw gws[SIM_GWS_MAX];
@@ -226,11 +230,11 @@ void wgw_restart(struct wgw *g);
 void wgw_pause(struct wgw *g, bool pause);
 void wgw_shutdown(struct wgw *g);
 /* The credentials and name every gateway is configured with. */
-const char *wgw_chap_user(void);
-const char *wgw_chap_secret(void);
-const char *wgw_target_user(void);
-const char *wgw_target_secret(void);
-const char *wgw_target_name(void);
+const char *wgw_chap_user(const struct world *w);
+const char *wgw_chap_secret(const struct world *w);
+const char *wgw_target_user(const struct world *w);
+const char *wgw_target_secret(const struct world *w);
+const char *wgw_target_name(const struct world *w);
 /* Grant (or not) an ACL entry target resets, where the engine has the permission. */
 void wgw_acl_grant_target_reset(struct rt_acl_cfg *acl, bool permit);
 

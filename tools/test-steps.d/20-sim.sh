@@ -18,6 +18,8 @@
 #   sim-cli               isim's command line: strict numbers and ranges,
 #                         unknown commands/options named, unwritable output
 #                         files fail, scenario errors name FILE:LINE
+#   sim-lio-config        isim run --lio-config: the file's target, ACL names,
+#                         CHAP and MaxRecvDataSegmentLength on the wire (pcap)
 #   sim-shard             4 shards merged = the unsharded swarm (report byte
 #                         for byte but its Wall time line); the k8s Job's
 #                         command run locally; merge refuses bad shard sets
@@ -48,6 +50,7 @@ step sim-headline sim/tests/headline.sh "$BUILD/rel/isim" scenarios/09-pr-failov
 	scenarios/05-all-paths-down-fail.scn 1
 step sim-pcap sim/tests/pcap.sh "$BUILD/rel/isim" 1 3 8 sim/tests/scenarios/zombie-gateway-without-fencing.scn
 step sim-cli sim/tests/cli.sh "$BUILD/rel/isim"
+step sim-lio-config sim/tests/lio_config.sh "$BUILD/rel/isim"
 step sim-shard sim/tests/shard.sh "$BUILD/rel/isim"
 step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
 step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
