@@ -89,7 +89,7 @@ void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uin
 	 * before it puts a path to use). */
 	*p = (struct mp_path){ .s = s, .gw = gw, .tpg = tpg, .state = MPP_FAILED, .prio_static = prio,
 		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1, .standby = mp->cfg->alua, .activate_at = SIM_NEVER,
-		.tur_deadline = SIM_NEVER };
+		.tur_deadline = SIM_NEVER, .transitioning_since = SIM_NEVER };
 	/* Like multipathd, a path is used once the checker has seen it work. */
 	p->next_check = 0;
 }
@@ -297,6 +297,7 @@ static void fail_path(struct mpath *mp, unsigned i, const char *why)
 	p->registered = false; /* register again when it comes back */
 	p->alua_state = -1;    /* and ask its group's state again */
 	p->standby = mp->cfg->alua;
+	p->transitioning_since = SIM_NEVER;
 	p->fails++;
 	mp->stats.path_fails++;
 	note(mp, why, (int)i);
@@ -390,6 +391,7 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		break;
 	}
 	if (c->status == ST_GOOD || c->status == ST_CONDITION_MET) {
+		path->transitioning_since = SIM_NEVER;
 		finish(mp, io, MP_OK);
 		return;
 	}
@@ -428,7 +430,21 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		alua_wait(mp, io);
 	} else if (alua_transitioning(s)) {
 		note(mp, "io_not_ready", (int)pi);
-		alua_wait(mp, io);
+		if (mp->cfg->transition_tmo_ns == 0) {
+			alua_wait(mp, io);
+			return;
+		}
+		/* scsi_dh_alua: retry after a delay; a path still transitioning
+		 * after transition_tmo is failed, and the I/O goes elsewhere. */
+		if (path->transitioning_since == SIM_NEVER)
+			path->transitioning_since = mp->now;
+		if (mp->now - path->transitioning_since >= mp->cfg->transition_tmo_ns) {
+			fail_path(mp, pi, "path_fail_transition");
+			dispatch(mp, io);
+			return;
+		}
+		mp->stats.alua_waits++;
+		enqueue(mp, io, mp->now + mp->cfg->retry_delay_ns);
 	} else if (s.key == SK_UNIT_ATTENTION) {
 		note(mp, "unit_attention", (int)pi);
 		/* The group states changed: look at them now, not at the next

@@ -70,6 +70,13 @@ struct mpath_cfg {
 	bool alua;                    /* ask REPORT TARGET PORT GROUPS */
 	bool alua_explicit;           /* ask for a standby group to be activated */
 	uint64_t alua_wait_ns;        /* longest an I/O waits on ALUA standby/transitioning answers */
+	/* 0: an I/O answered ALUA TRANSITIONING goes at once to any path
+	 * better than standby, the one that answered included (the model
+	 * until issue 16: a gateway that transitions for ever is a hot loop).
+	 * Else Linux's scsi_dh_alua: the I/O is retried after retry_delay, and
+	 * a path that has answered only TRANSITIONING for this long is failed
+	 * (transition_tmo, 60 s by default), so dm-multipath moves on. */
+	uint64_t transition_tmo_ns;
 	uint64_t checker_timeout_ns;  /* a TEST UNIT READY unanswered this long fails the path */
 	enum mp_checker { MP_CHECKER_TUR = 0, MP_CHECKER_DIRECTIO } checker; /* path_checker */
 };
@@ -118,6 +125,7 @@ struct mp_path {
 	uint32_t prio_static;
 	bool standby;        /* the target said ALUA standby/unavailable */
 	int alua_state;      /* from REPORT TARGET PORT GROUPS, -1 unknown */
+	uint64_t transitioning_since; /* first TRANSITIONING answer since its last success (SIM_NEVER: none) */
 	struct icmd rtpg;
 	bool rtpg_busy;
 	uint8_t rtpg_buf[MP_RTPG_LEN];

@@ -110,6 +110,7 @@ static const struct key keys[] = {
 	K("multipath", "retries", V_U32, mp.retries_max),
 	K("multipath", "alua", V_BOOL, mp.alua),
 	K("multipath", "alua_wait", V_TIME, mp.alua_wait_ns),
+	K("multipath", "transition_timeout", V_TIME, mp.transition_tmo_ns),
 	K("multipath", "checker_timeout", V_TIME, mp.checker_timeout_ns),
 	KE("multipath", "checker", checkers, mp.checker),
 	K("workload", "qd", V_U32, wl.qd),

@@ -281,6 +281,8 @@ static void draw_lock(struct sim_params *p, uint64_t seed)
 	p->disk.lock_break_fail_ppm = rng_chance(&r, 500000) ? (uint32_t)rng_range(&r, 10000, 500000) : 0;
 	p->disk.reopen_fail_ppm = rng_chance(&r, 500000) ? (uint32_t)rng_range(&r, 10000, 500000) : 0;
 	p->tgt.lock_lost = (enum lock_lost)rng_below(&r, 3);
+	/* hosts that fail a path transitioning for too long (scsi_dh_alua) */
+	p->mp.transition_tmo_ns = rng_chance(&r, 500000) ? SIM_S(rng_range(&r, 5, 60)) : 0;
 }
 
 void swarm_clear_hazards(struct sim_params *p)
@@ -290,6 +292,7 @@ void swarm_clear_hazards(struct sim_params *p)
 	p->disk.lock_break_fail_ppm = 0;
 	p->disk.reopen_fail_ppm = 0;
 	p->tgt.lock_lost = LOCK_LOST_TRANSITION;
+	p->mp.transition_tmo_ns = 0;
 }
 
 void swarm_params(struct sim_params *p, uint64_t seed)
