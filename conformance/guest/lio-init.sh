@@ -54,6 +54,9 @@ echo 0 >"$T/iscsi/$lio_iqn/tpgt_1/attrib/authentication"
 # offer 2, so the protocol suite's ERL tests meet LIO's recovery (an
 # initiator that asks for 0, as libiscsi does, still gets 0: §13.20 min)
 echo 2 >"$T/iscsi/$lio_iqn/tpgt_1/param/ErrorRecoveryLevel"
+# ... and the most a dynamic (demo-mode) ACL may use: LIO caps the level at
+# the ACL's default_erl, which a generated ACL takes from the group's
+echo 2 >"$T/iscsi/$lio_iqn/tpgt_1/attrib/default_erl"
 echo 1 >"$T/iscsi/$lio_iqn/tpgt_1/enable"
 lun luchap "$lio_iqn-chap" 64
 tpg=$T/iscsi/$lio_iqn-chap/tpgt_1

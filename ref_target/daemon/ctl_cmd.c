@@ -218,8 +218,10 @@ void ctl_iscsi(json_t *model, const struct ctl_req *r, struct ctl_result *res)
 		json_array_append_new(portals, json_integer((json_int_t)k));
 	/* open access until ACLs exist: a target nobody may enter is refused by
 	 * cfg_validate, and targetcli's next step is its ACLs (then
-	 * set attribute generate_node_acls=0) */
-	json_t *tpg = json_pack("{s:i, s:o, s:b}", "tag", 1, "portals", portals, "open_access", 1);
+	 * set attribute generate_node_acls=0); SendTargets lists it to every
+	 * initiator, as LIO's demo_mode_discovery=1 default does */
+	json_t *tpg = json_pack("{s:i, s:o, s:b, s:b}", "tag", 1, "portals", portals, "open_access", 1,
+		"discovery_open", 1);
 	json_array_append_new(targets, json_pack("{s:s, s:[o]}", "name", wwn, "tpgs", tpg));
 }
 
