@@ -25,11 +25,13 @@ CONF_BLOCK_SIZE=512
 # reservation tests, which register one key per I_T nexus.
 CONF_INITIATOR=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test
 CONF_INITIATOR2=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test-2
-# The protocol suite's own initiator name (sim/host/psuite.h). The
-# CHAP-protected target every peer offers admits only these three names
-# (an access list), so that the suite's access-list tests have one.
+# The protocol suite's own initiator name (sim/host/psuite.h) and the
+# simulator's live probe's (sim/tests/live_probe_main.c, live_tgt.sh). The
+# CHAP-protected target every peer offers admits only these names (an
+# access list), so that the suite's access-list tests have one.
 CONF_PROTOCOL_INITIATOR=iqn.2026-12.org.iscsi-sim:protocol-suite
-CONF_ACL_INITIATORS="$CONF_INITIATOR $CONF_INITIATOR2 $CONF_PROTOCOL_INITIATOR"
+CONF_PROBE_INITIATOR=iqn.2024-01.sim:live-probe
+CONF_ACL_INITIATORS="$CONF_INITIATOR $CONF_INITIATOR2 $CONF_PROTOCOL_INITIATOR $CONF_PROBE_INITIATOR"
 # CHAP identity of the CHAP-protected target every peer offers
 # (RFC 7143 §12.1.3: secrets of at least 12 bytes).
 CONF_CHAP_USER=conformance

@@ -56,16 +56,24 @@ oracle() {
 	echo "  $name: $(tail -1 "$out/$name.out") (exit $(cat "$out/$name.rc"), $(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 }
 
-"$build/rel/reftarget" --portal "127.0.0.1:$PORT" --target "$IQN" --lun ram:16M --state-dir "$out/state-a" -q \
-	>"$out/reftarget-a.log" 2>&1 &
-pids+=($!)
-cat >"$out/hd.json" <<EOT
-{ "portals": [ { "address": "127.0.0.1", "port": $((PORT + 1)) } ],
+# Both targets offer RFC 7143's default burst sizes (8 KiB PDUs, solicited
+# data only), not reftarget's larger defaults: the captures then hold the
+# many small Data-In/Data-Out PDUs the edits below rearrange.
+# config FILE PORT EXTRA-PARAMS
+config() {
+	cat >"$1" <<EOT
+{ "portals": [ { "address": "127.0.0.1", "port": $2 } ],
   "lus": [ { "name": "disk0", "size": "16M" } ],
   "targets": [ { "name": "$IQN", "tpgs": [ { "portals": [ 0 ], "open_access": true,
                  "luns": [ { "lun": 0, "lu": "disk0" } ] } ] } ],
-  "params": { "header_digest": true } }
+  "params": { "max_recv_data_segment_length": 8192, "max_burst_length": 262144,
+              "first_burst_length": 65536, "max_outstanding_r2t": 1, "initial_r2t": true$3 } }
 EOT
+}
+config "$out/plain.json" "$PORT" ""
+config "$out/hd.json" $((PORT + 1)) ', "header_digest": true'
+"$build/rel/reftarget" --config "$out/plain.json" --state-dir "$out/state-a" -q >"$out/reftarget-a.log" 2>&1 &
+pids+=($!)
 "$build/rel/reftarget" --config "$out/hd.json" --state-dir "$out/state-b" -q >"$out/reftarget-b.log" 2>&1 &
 pids+=($!)
 wait_port $PORT && wait_port $((PORT + 1)) || exit 1
