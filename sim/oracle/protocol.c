@@ -245,7 +245,7 @@ static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 	uint8_t flags = pdu_flags(bhs);
 	*t = (struct oproto_task){ .itt = itt, .read = (flags & ISCSI_CMD_READ) != 0,
 		.write = (flags & ISCSI_CMD_WRITE) != 0, .edtl = pdu_w(bhs, PDU_SCSI_CMD_EDTL), .cmdsn = cmdsn,
-		.received = rx->dsl, .unsolicited = rx->dsl };
+		.received = rx->dsl, .unsolicited = rx->dsl, .unsol_ended = (flags & ISCSI_FLAG_FINAL) != 0 };
 	if (rx->dsl > 0 && !o->params.immediate_data)
 		return fail(o, "§13.11", "immediate data with ImmediateData=No");
 	if (rx->dsl > o->params.first_burst_length || rx->dsl > t->edtl)
@@ -267,9 +267,15 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 		return fail(o, "§11.7", "Data-Out for ITT 0x%x, no write task", pdu_itt(bhs));
 	uint32_t off = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
 	if (ttt == ISCSI_TAG_RESERVED) {
+		/* §11.7.1: the F bit ends the unsolicited sequence (on the
+		 * command, none follows); what comes after is the initiator's
+		 * error, and the target's later R2Ts start where it ended. */
+		if (t->unsol_ended)
+			return fail(o, "§11.7.1", "unsolicited Data-Out at %u after the F bit ended the first burst", off);
 		if (off != t->unsolicited || t->unsolicited + rx->dsl > o->params.first_burst_length)
 			return fail(o, "§13.14", "unsolicited Data-Out at %u beyond the first burst", off);
 		t->unsolicited += rx->dsl;
+		t->unsol_ended = pdu_final(bhs);
 	} else if (o->params.max_outstanding_r2t == 1) {
 		if (t->r2t_open == 0 || off != t->r2t_next_off || off + rx->dsl > t->r2t_end)
 			return fail(o, "§11.8", "Data-Out at %u+%u outside the R2T range", off, rx->dsl);

@@ -64,6 +64,7 @@ struct oproto_task {
 	uint32_t r2t_next_off, r2t_end; /* the range the last R2T asked for */
 	uint32_t received;  /* Data-Out + immediate bytes */
 	uint32_t unsolicited;
+	bool unsol_ended;   /* the F bit (on the command, or on an unsolicited Data-Out) ended the first burst */
 };
 
 struct oproto {
