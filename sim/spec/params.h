@@ -159,6 +159,8 @@ struct sim_params {
 	struct sim_reservation_params pr;
 	struct simnet_params net;
 	uint32_t zero_copy_rx_ppm;   /* deliveries through rt_rx_space/rt_rx_commit */
+	bool draw_erl;               /* the swarm draws the ErrorRecoveryLevels and a noisy link
+					(swarm_draw_erl, after every other setting); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	struct sim_identity id;      /* from a LIO saveconfig.json; zero: built in */

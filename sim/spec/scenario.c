@@ -61,6 +61,7 @@ static const struct key keys[] = {
 	K("run", "duration", V_TIME, duration_ns),
 	K("run", "liveness", V_TIME, liveness_ns),
 	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
+	K("run", "draw_erl", V_BOOL, draw_erl),
 	K("lu", "blocks", V_U64, blocks),
 	K("lu", "block_size", V_U32, block_size),
 	K("target", "cmd_window", V_U32, tgt.cmd_window),
