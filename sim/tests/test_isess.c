@@ -481,7 +481,8 @@ static void feed_d(struct harness *h, uint8_t *bhs, const uint8_t *data, uint32_
 	struct ipdu_tx tx;
 	uint8_t copy[1024];
 	memcpy(tx.bhs, bhs, 48);
-	memcpy(copy, data, len);
+	if (len > 0)
+		memcpy(copy, data, len);
 	ipdu_tx_seal(&tx, copy, len, true, true);
 	if (damage == 1)
 		copy[len / 2] ^= 0x10;
