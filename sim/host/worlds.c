@@ -56,6 +56,7 @@ int load_params(const struct opts *o, struct sim_params *p, struct scenario_expe
 			return -1;
 		}
 	}
+	swarm_draw_erl(p, p->seed);
 	/* last: the file's identity and parameters win over the scenario's */
 	if (o->lio_config != NULL && lio_identity_apply(o->lio_config, o->lio_target, p) != 0)
 		return -1;

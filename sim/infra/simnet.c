@@ -465,6 +465,10 @@ long simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from,
 		off += iov[i].iov_len;
 	}
 	struct simnet_link *l = link_of(n, c);
+	if (!hollow && l->noise_ppm[from] != 0 && rng_chance(&n->noise_rng, l->noise_ppm[from])) {
+		k->data[rng_below(&n->noise_rng, len)] ^= (uint8_t)(1u + rng_below(&n->noise_rng, 255));
+		n->stats_noise_flips++;
+	}
 	uint64_t start = max_u64(n->q->now, p->busy_until);
 	uint64_t tx_ns = l->bandwidth_Bps ? (uint64_t)len * 1000000000ull / l->bandwidth_Bps : 0;
 	p->busy_until = start + tx_ns;
@@ -575,6 +579,11 @@ void simnet_set_slow(struct simnet *n, int ini, int gw, uint64_t bandwidth_Bps, 
 	struct simnet_link *l = &n->links[ini * n->gws + gw];
 	l->bandwidth_Bps = bandwidth_Bps;
 	l->extra_latency_ns = extra_latency_ns;
+}
+
+void simnet_set_noise(struct simnet *n, int ini, int gw, enum simnet_side from, uint32_t ppm)
+{
+	n->links[ini * n->gws + gw].noise_ppm[from] = ppm;
 }
 
 static void ev_unstall(void *a, void *b, uint64_t arg)

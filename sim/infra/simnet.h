@@ -138,6 +138,7 @@ struct simnet_link {
 	bool blocked[2];      /* by sending side: ini->gw, gw->ini */
 	uint64_t bandwidth_Bps; /* 0: unlimited */
 	uint64_t extra_latency_ns;
+	uint32_t noise_ppm[2]; /* by sending side: chance a send has one byte flipped (F_NOISE) */
 };
 
 enum simnet_node_state {
@@ -165,6 +166,10 @@ struct simnet {
 	uint64_t stats_window_shut;   /* deliveries held back by a receiver that does not read */
 	uint64_t stats_queued_max;    /* most bytes queued in one direction of one connection */
 	uint64_t stats_read_holds;    /* times an end stopped reading for a while */
+	/* A noisy link (simnet_set_noise) draws from its own stream, so a
+	 * world without noise draws exactly what it drew before. */
+	struct sim_rng noise_rng;
+	uint64_t stats_noise_flips;   /* sends that had a byte flipped */
 };
 
 void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
@@ -195,6 +200,12 @@ void simnet_reset(struct simnet *n, struct simnet_conn *c, const char *why);
 /* Faults and node states. */
 void simnet_set_blocked(struct simnet *n, int ini, int gw, enum simnet_side from, bool blocked);
 void simnet_set_slow(struct simnet *n, int ini, int gw, uint64_t bandwidth_Bps, uint64_t extra_latency_ns);
+/* A noisy link: each send from `from` between ini and gw has, with
+ * chance ppm, one byte flipped after the wire observer saw it (what a
+ * checksum TCP did not catch would do: only iSCSI's digests see it,
+ * RFC 7143 §7.8). ppm 0: clean. Draws come from noise_rng (set it with
+ * rng_stream before the first noisy send). */
+void simnet_set_noise(struct simnet *n, int ini, int gw, enum simnet_side from, uint32_t ppm);
 void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until);
 void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st);
 /* A gateway process died: its kernel resets every connection. */

@@ -78,7 +78,17 @@ static enum ipdu_rx_result check_hdigest(struct ipdu_rx *rx)
 	uint32_t crc = sim_crc32c_update(SIM_CRC32C_INIT, rx->bhs, ISCSI_BHS_LEN);
 	crc = sim_crc32c_final(sim_crc32c_update(crc, rx->ahs, rx->ahs_len));
 	if (crc != sim_digest_get(rx->digest)) {
-		rx->state = IPDU_BROKEN;
+		uint32_t dsl = pdu_dsl(rx->bhs);
+		if (!rx->resync || dsl > rx->data_cap) {
+			rx->state = IPDU_BROKEN;
+			return IPDU_BAD_HDIGEST;
+		}
+		/* §7.8: discard up to "the beginning of a later PDU"; where that
+		 * is, only the damaged length says: the owner judges the next
+		 * header (its digest must pass). */
+		rx->discard_left = round4(dsl) + (dsl > 0 && rx->data_digest ? ISCSI_DIGEST_LEN : 0);
+		rx->got = 0;
+		rx->state = rx->discard_left > 0 ? IPDU_DISCARD : IPDU_BHS;
 		return IPDU_BAD_HDIGEST;
 	}
 	return after_header(rx);
@@ -141,6 +151,17 @@ enum ipdu_rx_result ipdu_rx_feed(struct ipdu_rx *rx, const uint8_t *p, size_t le
 			uint32_t crc = rx->skipping ? sim_crc32c_final(rx->crc) : sim_crc32c(rx->data, rx->padded);
 			res = crc == sim_digest_get(rx->digest) ? IPDU_READY : IPDU_BAD_DDIGEST;
 			break;
+		case IPDU_DISCARD: {
+			size_t n = rx->discard_left < len ? rx->discard_left : len;
+			rx->discard_left -= (uint32_t)n;
+			p += n;
+			len -= n;
+			if (rx->discard_left == 0) {
+				rx->state = IPDU_BHS;
+				rx->got = 0;
+			}
+			break;
+		}
 		case IPDU_DONE:
 		case IPDU_BROKEN:
 			assert(0 && "unreachable: loop guards these states");

@@ -28,12 +28,14 @@ enum ipdu_rx_state {
 	IPDU_DDIGEST,
 	IPDU_DONE,   /* a PDU is ready; the next feed starts a new one */
 	IPDU_BROKEN, /* framing lost: nothing more can be parsed */
+	IPDU_DISCARD, /* skipping what a header with a bad digest announced (resync) */
 };
 
 enum ipdu_rx_result {
 	IPDU_MORE = 0,      /* need more bytes */
 	IPDU_READY,         /* one PDU ready in rx->bhs / ahs / data */
-	IPDU_BAD_HDIGEST,   /* header digest wrong: framing lost (§7.8) */
+	IPDU_BAD_HDIGEST,   /* header digest wrong: framing lost (§7.8), or with resync the
+			     * PDU is being skipped and the next header is where its length says */
 	IPDU_BAD_DDIGEST,   /* PDU complete but its data digest is wrong */
 	IPDU_TOO_LONG,      /* DataSegmentLength above our capacity: framing lost */
 };
@@ -51,6 +53,8 @@ struct ipdu_rx {
 	uint8_t *data;     /* padded bytes; the owner reads dsl of them */
 	uint32_t data_cap;
 	uint8_t digest[ISCSI_DIGEST_LEN];
+	bool resync;       /* after a bad header digest, skip the length it announces (ERL >= 1, §7.8) */
+	uint32_t discard_left; /* bytes still to skip (IPDU_DISCARD) */
 	bool skip_bulk;    /* do not keep Data-In/Data-Out payloads (digests still checked) */
 	bool skipping;     /* the current data segment is not kept */
 	uint32_t crc;      /* running digest of a skipped segment */

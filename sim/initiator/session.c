@@ -73,9 +73,62 @@ void isess_update_window(struct isess *s, const uint8_t *bhs)
 		itask_pump(s);
 }
 
+void isess_status_snack(struct isess *s, uint32_t beg, uint32_t run)
+{
+	struct ipdu_tx tx;
+	s->status_snacked = true;
+	s->status_snack_at = beg;
+	s->status_snack_ns = s->now;
+	s->status_snack_ahead = run;
+	s->stats.status_snacks++;
+	isess_pdu_init(s, &tx, ISCSI_OP_SNACK, ISCSI_FLAG_FINAL | ISCSI_SNACK_STATUS, ISCSI_TAG_RESERVED);
+	pdu_set_w(tx.bhs, PDU_INI_CMDSN, 0); /* reserved in a SNACK */
+	pdu_set_w(tx.bhs, PDU_SNACK_TTT, ISCSI_TAG_RESERVED);
+	pdu_set_w(tx.bhs, PDU_SNACK_BEGRUN, beg);
+	pdu_set_w(tx.bhs, PDU_SNACK_RUNLENGTH, run);
+	isess_send(s, &tx, NULL, 0);
+}
+
+/* ERL 1: ExpStatSN acknowledges every status before it (§4.2.2.2), and
+ * the target forgets what is acknowledged: it must stay at a hole until
+ * the status there arrives again (a Status SNACK asks for it once per
+ * hole, §7.1.4.1). Statuses past the hole are taken and remembered. */
+static void take_statsn_erl1(struct isess *s, uint32_t statsn)
+{
+	if (sn_lt(statsn, s->exp_statsn))
+		return; /* a copy of one we have */
+	uint32_t ahead = statsn - s->exp_statsn;
+	if (ahead == 0) {
+		s->exp_statsn++;
+		while (s->statsn_ahead & 1u) {
+			s->statsn_ahead >>= 1;
+			s->exp_statsn++;
+		}
+		s->statsn_ahead >>= 1;
+		if (s->statsn_ahead == 0)
+			s->status_snacked = false; /* no hole left */
+		return;
+	}
+	if (ahead > ISESS_STATSN_AHEAD_MAX) {
+		isess_conn_fail(s, "StatSN hole wider than ISESS_STATSN_AHEAD_MAX");
+		return;
+	}
+	s->statsn_ahead |= 1ull << (ahead - 1);
+	/* Asked again when the answer was lost too: the hole stays while
+	 * ISESS_RESNACK_AHEAD later statuses arrived (sent after it, on an
+	 * ordered stream), or for ISESS_RETRY_CHECK_NS (isess_on_time). */
+	if (!s->status_snacked || s->status_snack_at != s->exp_statsn ||
+		ahead >= s->status_snack_ahead + ISESS_RESNACK_AHEAD)
+		isess_status_snack(s, s->exp_statsn, ahead);
+}
+
 void isess_take_statsn(struct isess *s, const uint8_t *bhs)
 {
 	uint32_t statsn = pdu_w(bhs, PDU_TGT_STATSN);
+	if (isess_erl1(s) && s->state != ISS_LOGIN) {
+		take_statsn_erl1(s, statsn);
+		return;
+	}
 	if (sn_le(s->exp_statsn, statsn))
 		s->exp_statsn = statsn + 1;
 }
@@ -151,6 +204,7 @@ void isess_on_connected(struct isess *s, uint64_t now)
 	s->state = ISS_LOGIN;
 	s->params = (struct iparams){ 0 };
 	s->rx.header_digest = s->rx.data_digest = false;
+	s->rx.resync = false;
 	s->rx.state = IPDU_BHS;
 	s->rx.got = 0;
 	struct ipdu_tx tx;
@@ -180,6 +234,9 @@ static void login_done(struct isess *s)
 	s->max_cmdsn = s->login.max_cmdsn;
 	s->rx.header_digest = s->params.header_digest;
 	s->rx.data_digest = s->params.data_digest;
+	s->rx.resync = isess_erl1(s);
+	s->statsn_ahead = 0;
+	s->status_snacked = s->hdr_resync = false;
 	ipdu_rx_set_cap(&s->rx, s->params.ini_mrdsl);
 	s->state = ISS_FFP;
 	s->login_deadline = SIM_NEVER;
@@ -313,7 +370,7 @@ static void on_reject(struct isess *s)
 	}
 	const uint8_t *rej = s->rx.data;
 	uint8_t op = pdu_opcode(rej);
-	if (op == ISCSI_OP_SCSI_CMD || op == ISCSI_OP_DATA_OUT || op == ISCSI_OP_TMF_REQ)
+	if (op == ISCSI_OP_SCSI_CMD || op == ISCSI_OP_DATA_OUT || op == ISCSI_OP_TMF_REQ || op == ISCSI_OP_SNACK)
 		itask_on_reject(s, rej, reason);
 	else if (op == ISCSI_OP_NOP_OUT && pdu_itt(rej) == s->nop_itt) {
 		s->nop_deadline = SIM_NEVER;
@@ -348,6 +405,38 @@ static void on_ffp_pdu(struct isess *s)
 	}
 }
 
+/* ERL 1: a PDU whose header is sound and whose data digest failed
+ * (§7.8): discarded; what it carried is asked for again. */
+static void bad_data(struct isess *s)
+{
+	const uint8_t *bhs = s->rx.bhs;
+	s->stats.digest_errors++;
+	switch (pdu_opcode(bhs)) {
+	case ISCSI_OP_DATA_IN:
+		itask_data_lost(s, bhs);
+		break;
+	case ISCSI_OP_NOP_IN:
+		/* The header is what matters: an answer to our ping, or the
+		 * target's ping, answered without the damaged data. */
+		s->rx.dsl = 0;
+		on_nop_in(s);
+		break;
+	case ISCSI_OP_SCSI_RSP:
+		/* Its sense data is damaged: ask for it again by StatSN. */
+		s->stats.pdus_discarded++;
+		isess_update_window(s, bhs);
+		if (pdu_w(bhs, PDU_TGT_STATSN) == s->exp_statsn &&
+			(!s->status_snacked || s->status_snack_at != s->exp_statsn))
+			isess_status_snack(s, s->exp_statsn, 1);
+		break;
+	default:
+		/* A Reject or an Async Message: its StatSN becomes a hole. */
+		s->stats.pdus_discarded++;
+		isess_update_window(s, bhs);
+		break;
+	}
+}
+
 void isess_on_bytes(struct isess *s, uint64_t now, const uint8_t *p, size_t len)
 {
 	s->now = now;
@@ -361,17 +450,31 @@ void isess_on_bytes(struct isess *s, uint64_t now, const uint8_t *p, size_t len)
 		case IPDU_MORE:
 			break;
 		case IPDU_READY:
+			s->hdr_resync = false;
 			if (s->state == ISS_LOGIN)
 				on_login_rsp(s);
 			else
 				on_ffp_pdu(s);
 			break;
 		case IPDU_BAD_DDIGEST:
+			s->hdr_resync = false;
 			/* ERL 0 cannot ask for the data again (§7.8): drop. */
-			isess_conn_fail(s, "data digest error");
+			if (isess_erl1(s) && s->state != ISS_LOGIN)
+				bad_data(s);
+			else
+				isess_conn_fail(s, "data digest error");
 			break;
 		case IPDU_BAD_HDIGEST:
-			isess_conn_fail(s, "header digest error");
+			/* ERL 1 (§7.8): the PDU is discarded and its loss shows as a
+			 * gap (DataSN, R2TSN, StatSN) or a timeout; a second bad
+			 * header in a row means its length was the damaged field. */
+			if (s->rx.state == IPDU_BROKEN || s->hdr_resync) {
+				isess_conn_fail(s, "header digest error");
+				break;
+			}
+			s->hdr_resync = true;
+			s->stats.digest_errors++;
+			s->stats.pdus_discarded++;
 			break;
 		case IPDU_TOO_LONG:
 			isess_conn_fail(s, "data segment above our MaxRecvDataSegmentLength");
@@ -421,6 +524,8 @@ void isess_on_time(struct isess *s, uint64_t now)
 		}
 		if (now >= s->nop_at && s->nop_deadline == SIM_NEVER)
 			send_ping(s);
+		if (s->status_snacked && now >= s->status_snack_ns + ISESS_RETRY_CHECK_NS)
+			isess_status_snack(s, s->exp_statsn, 0);
 		itask_on_time(s);
 		break;
 	case ISS_LOGOUT:
@@ -445,6 +550,8 @@ uint64_t isess_next_deadline(struct isess *s)
 		d = min_u64(d, s->nop_deadline);
 		if (s->nop_deadline == SIM_NEVER)
 			d = min_u64(d, s->nop_at);
+		if (s->status_snacked)
+			d = min_u64(d, s->status_snack_ns + ISESS_RETRY_CHECK_NS);
 		return min_u64(d, itask_next_deadline(s));
 	case ISS_LOGOUT:
 		return min_u64(d, s->logout_deadline);

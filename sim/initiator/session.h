@@ -12,6 +12,21 @@
  * ISID, TSIH 0), re-sending the commands it held, until the
  * replacement_timeout fails them (open-iscsi's behaviour).
  *
+ * At ErrorRecoveryLevel 1 (negotiated, §13.20; cfg.login.error_recovery_level
+ * offers it) recovery within the command and the connection comes first
+ * (§7.1.4, §7.2, §7.8, §11.16): a Data-In with a data digest error, or a
+ * DataSN/R2TSN gap, is asked for again with a Data/R2T SNACK; a StatSN gap
+ * with a Status SNACK (ExpStatSN stays at the hole meanwhile, so the target
+ * keeps what it must resend); a header digest error discards one PDU (the
+ * length it announces is skipped; a second bad header in a row means the
+ * boundary is lost and the connection goes); a command rejected for a data
+ * digest error (Reject 0x02) is retried with its ITT and CmdSN (§7.2.1); a
+ * command that times out is first probed (retried if the target's ExpCmdSN
+ * says it never arrived, else its data and status asked for again) and only
+ * aborted at the second timeout. Each step is bounded (ISESS_SNACKS_MAX,
+ * ISESS_RETRIES_MAX); past them, and for a SNACK the target rejects, ERL 0's
+ * session recovery takes over.
+ *
  * Driven by: isess_start/on_connected/on_connect_failed/on_bytes/
  * on_closed/on_time/submit/logout. Acts through struct isess_ops, whose
  * callbacks must not call back into the session synchronously.
@@ -33,6 +48,13 @@
 
 #define ISESS_TASKS_MAX 256u  /* commands in flight per session (ITT slots) */
 #define ICMD_SENSE_MAX 96u    /* sense bytes we keep (SPC-4 fixed sense is 18+) */
+#define ISESS_ERL_IMPLEMENTED 1u /* the highest ErrorRecoveryLevel this initiator plays (§13.20) */
+#define ISESS_SNACKS_MAX 8u      /* Data/R2T SNACKs per command before ERL 0's recovery takes over */
+#define ISESS_RETRIES_MAX 4u     /* retries of one command (Reject 0x02, a command lost) before it fails */
+#define ISESS_RETRY_CHECK_NS 1000000000ull /* ERL 1: a command the target's ExpCmdSN still waits for this
+						  * long after it was sent is taken as lost and retried */
+#define ISESS_RESNACK_AHEAD 16u  /* ERL 1: a hole still there this many statuses after its SNACK is asked again */
+#define ISESS_STATSN_AHEAD_MAX 64u /* statuses taken past a StatSN hole (ERL 1): a wider hole ends the connection */
 
 enum icmd_dir {
 	ICMD_NONE = 0,
@@ -79,6 +101,15 @@ struct icmd {
 	uint32_t r2t_open;      /* R2Ts being answered (§13.17) */
 	uint64_t deadline;      /* command or TMF timeout */
 	unsigned sends;         /* times put on the wire (re-sends after recovery) */
+	/* ERL 1 (private) */
+	unsigned snacks;        /* Data/R2T SNACKs sent for it */
+	unsigned retries;       /* retries with the same ITT and CmdSN */
+	uint32_t snack_from;    /* the DataSN/R2TSN the last SNACK asked from */
+	bool snacked;           /* a SNACK is outstanding since exp_* last moved */
+	bool probed;            /* its timeout fired once: the next one aborts */
+	uint64_t retry_at;      /* when it counts as lost if ExpCmdSN still waits for it */
+	uint64_t snack_at;      /* when the last SNACK went (a copy may be lost too: asked again after
+				 * ISESS_RETRY_CHECK_NS) */
 };
 
 enum isess_state {
@@ -138,6 +169,8 @@ struct isess_stats {
 	uint64_t logins, login_failures, conn_failures, recoveries_failed;
 	uint64_t nop_timeouts, aborts, resends, rejects, async_events;
 	uint64_t r2ts, data_in, data_out;
+	/* ERL 1 */
+	uint64_t digest_errors, pdus_discarded, data_snacks, r2t_snacks, status_snacks, cmd_retries;
 	uint64_t window_stall_max_ns; /* longest time commands waited on a closed CmdSN window */
 	uint64_t raw_cmds, raw_nops, raw_tmfs; /* sent by hand (isess_raw_*) */
 	uint64_t raw_tmf_done, raw_tmf_refused; /* their answers: FUNCTION COMPLETE, anything else */
@@ -176,6 +209,13 @@ struct isess {
 	bool failed_fast;      /* replacement_timeout expired: new I/O fails at once */
 	uint64_t window_closed_at; /* commands wait on a closed window since (SIM_NEVER: not) */
 	uint64_t conn_gen;     /* bumped per connection: stale callbacks are ignored */
+	/* ERL 1: StatSNs taken past the hole at exp_statsn (bit i: exp_statsn + 1 + i) */
+	uint64_t statsn_ahead;
+	uint32_t status_snack_at; /* the hole a Status SNACK asked for (valid if status_snacked) */
+	uint64_t status_snack_ns; /* when (asked again ISESS_RETRY_CHECK_NS later if the hole stays) */
+	uint32_t status_snack_ahead; /* statuses past the hole when it was asked for */
+	bool status_snacked;
+	bool hdr_resync;       /* the last header's digest failed: the next must pass */
 	struct isess_stats stats;
 };
 

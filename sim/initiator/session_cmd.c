@@ -64,28 +64,26 @@ static void send_data_out(struct isess *s, struct icmd *c, uint32_t ttt, uint32_
 	}
 }
 
-static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
+/* Put c's command PDU on the wire with this CmdSN, its immediate data
+ * and the rest of its first burst (§11.3): the first time, or again with
+ * the same ITT and CmdSN (a retry, §7.2.1). */
+static void transmit(struct isess *s, struct icmd *c, uint32_t cmdsn, bool first)
 {
-	c->itt = isess_new_itt(s, ITT_CMD, slot);
-	s->slots[slot] = c;
-	s->in_flight++;
-	c->cmdsn = s->cmdsn;
-	c->st = ICS_SENT;
-	c->exp_datasn = c->exp_r2tsn = c->data_in = c->r2t_open = 0;
-	c->deadline = s->now + s->cfg->cmd_timeout_ns;
-	if (c->deadline < s->task_deadline)
-		s->task_deadline = c->deadline;
-	if (++c->sends > 1)
-		s->stats.resends++;
 	/* §11.3: immediate data up to FirstBurstLength and the target's
 	 * MaxRecvDataSegmentLength; without InitialR2T the rest of the first
 	 * burst follows as unsolicited Data-Out (§13.10, §13.11, §13.14). */
 	uint32_t imm = 0, unsol_end = 0;
 	if (c->dir == ICMD_OUT) {
-		uint32_t first = min_u32(c->len, s->params.first_burst_length);
+		uint32_t first_burst = min_u32(c->len, s->params.first_burst_length);
 		if (s->params.immediate_data)
-			imm = min_u32(first, s->params.tgt_mrdsl);
-		unsol_end = s->params.initial_r2t ? imm : first;
+			imm = min_u32(first_burst, s->params.tgt_mrdsl);
+		unsol_end = s->params.initial_r2t ? imm : first_burst;
+		/* A retry sends no unsolicited Data-Out (F set, §13.10 lets us
+		 * send less): if the target already has the command it ignores
+		 * the copy (§4.2.2.1), and Data-Out behind it would land on the
+		 * original task; a new task asks for the rest by R2T. */
+		if (!first)
+			unsol_end = imm;
 	}
 	uint8_t flags = (uint8_t)(c->attr & ISCSI_CMD_ATTR_MASK);
 	if (unsol_end == imm)
@@ -96,15 +94,48 @@ static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
 		flags |= ISCSI_CMD_WRITE;
 	struct ipdu_tx tx;
 	isess_pdu_init(s, &tx, ISCSI_OP_SCSI_CMD, flags, c->itt);
+	pdu_set_w(tx.bhs, PDU_INI_CMDSN, cmdsn);
 	lun_to_wire(c->lun, tx.bhs + PDU_LUN);
 	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, c->dir == ICMD_NONE ? 0 : c->len);
 	memcpy(tx.bhs + PDU_SCSI_CMD_CDB, c->cdb, ISCSI_CDB_LEN);
-	s->cmdsn++;
-	if (s->ops.sent != NULL)
+	if (first && s->ops.sent != NULL)
 		s->ops.sent(s->ops.ctx, s, c);
 	isess_send(s, &tx, c->buf, imm);
 	if (unsol_end > imm)
 		send_data_out(s, c, ISCSI_TAG_RESERVED, imm, unsol_end);
+}
+
+static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
+{
+	c->itt = isess_new_itt(s, ITT_CMD, slot);
+	s->slots[slot] = c;
+	s->in_flight++;
+	c->cmdsn = s->cmdsn;
+	c->st = ICS_SENT;
+	c->exp_datasn = c->exp_r2tsn = c->data_in = c->r2t_open = 0;
+	c->snacks = c->retries = 0;
+	c->snacked = c->probed = false;
+	c->retry_at = s->now + ISESS_RETRY_CHECK_NS;
+	c->deadline = s->now + s->cfg->cmd_timeout_ns;
+	if (c->deadline < s->task_deadline)
+		s->task_deadline = c->deadline;
+	if (++c->sends > 1)
+		s->stats.resends++;
+	s->cmdsn++;
+	transmit(s, c, c->cmdsn, true);
+}
+
+/* ERL 1 (§7.2.1): the same command again, same ITT and CmdSN, after the
+ * target rejected it for a data digest error or never got it. What it
+ * had received is forgotten: the target starts the task afresh. */
+static void retry_cmd(struct isess *s, struct icmd *c)
+{
+	c->retries++;
+	s->stats.cmd_retries++;
+	c->exp_datasn = c->exp_r2tsn = c->data_in = c->r2t_open = 0;
+	c->snacked = false;
+	c->retry_at = s->now + ISESS_RETRY_CHECK_NS;
+	transmit(s, c, c->cmdsn, false);
 }
 
 void itask_pump(struct isess *s)
@@ -142,17 +173,79 @@ static struct icmd *lookup(struct isess *s, uint32_t itt)
 	return c != NULL && c->itt == itt ? c : NULL;
 }
 
+/* §11.16.1 type 0: ask for c's Data-In (or R2Ts) from DataSN (R2TSN)
+ * beg again, run of them (0: all from beg). Bounded per command; past it
+ * the connection goes and ERL 0's recovery takes over. */
+static void send_snack(struct isess *s, struct icmd *c, uint32_t beg, uint32_t run)
+{
+	if (c->snacks >= ISESS_SNACKS_MAX) {
+		isess_conn_fail(s, "SNACK limit for one command reached");
+		return;
+	}
+	c->snacks++;
+	c->snack_at = s->now;
+	c->snack_from = beg;
+	c->snacked = true;
+	if (c->dir == ICMD_OUT)
+		s->stats.r2t_snacks++;
+	else
+		s->stats.data_snacks++;
+	struct ipdu_tx tx;
+	isess_pdu_init(s, &tx, ISCSI_OP_SNACK, ISCSI_FLAG_FINAL | ISCSI_SNACK_DATA_R2T, c->itt);
+	lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+	pdu_set_w(tx.bhs, PDU_INI_CMDSN, 0); /* reserved in a SNACK */
+	pdu_set_w(tx.bhs, PDU_SNACK_TTT, ISCSI_TAG_RESERVED);
+	pdu_set_w(tx.bhs, PDU_SNACK_BEGRUN, beg);
+	pdu_set_w(tx.bhs, PDU_SNACK_RUNLENGTH, run);
+	isess_send(s, &tx, NULL, 0);
+}
+
+/* A Data-In is missing before exp_datasn moves on: ask once for all from
+ * there (the target resends what it kept, §7.8, §11.16.6). */
+static void data_gap(struct isess *s, struct icmd *c)
+{
+	s->stats.pdus_discarded++;
+	if (!c->snacked || c->snack_from != c->exp_datasn || s->now - c->snack_at >= ISESS_RETRY_CHECK_NS)
+		send_snack(s, c, c->exp_datasn, 0);
+}
+
+void itask_data_lost(struct isess *s, const uint8_t *bhs)
+{
+	uint32_t itt = pdu_itt(bhs);
+	struct icmd *c = itt_kind(itt) == ITT_CMD ? s->slots[itt_slot(itt)] : NULL;
+	isess_update_window(s, bhs);
+	if (c == NULL || c->itt != itt || c->dir != ICMD_IN || c->st != ICS_SENT) {
+		s->stats.pdus_discarded++;
+		return;
+	}
+	if (sn_lt(pdu_w(bhs, PDU_DATA_IN_DATASN), c->exp_datasn)) {
+		s->stats.pdus_discarded++; /* a copy of one we have */
+		return;
+	}
+	data_gap(s, c);
+}
+
 static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
-	uint32_t off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET);
-	if (c->dir != ICMD_IN || pdu_w(bhs, PDU_DATA_IN_DATASN) != c->exp_datasn || off > c->len ||
-		rx->dsl > c->len - off) {
+	uint32_t off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET), sn = pdu_w(bhs, PDU_DATA_IN_DATASN);
+	if (isess_erl1(s) && c->dir == ICMD_IN && sn != c->exp_datasn) {
+		/* ERL 1: a copy of one we have (a SNACK's answer overlapping
+		 * what arrived) is dropped; a gap is asked for (§7.1.4.1). */
+		isess_update_window(s, bhs);
+		if (sn_lt(sn, c->exp_datasn))
+			s->stats.pdus_discarded++;
+		else if (c->st == ICS_SENT)
+			data_gap(s, c);
+		return;
+	}
+	if (c->dir != ICMD_IN || sn != c->exp_datasn || off > c->len || rx->dsl > c->len - off) {
 		isess_conn_fail(s, "Data-In out of sequence or range");
 		return;
 	}
 	memcpy(c->buf + off, rx->data, rx->dsl);
 	c->exp_datasn++;
+	c->snacked = false;
 	if (off + rx->dsl > c->data_in)
 		c->data_in = off + rx->dsl;
 	s->stats.data_in++;
@@ -170,8 +263,26 @@ static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx
 static void on_r2t(struct isess *s, struct icmd *c, const uint8_t *bhs)
 {
 	uint32_t off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET), len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
-	if (c->dir != ICMD_OUT || pdu_w(bhs, PDU_R2T_R2TSN) != c->exp_r2tsn || len == 0 || off > c->len ||
-		len > c->len - off) {
+	uint32_t sn = pdu_w(bhs, PDU_R2T_R2TSN);
+	bool in_range = len != 0 && off <= c->len && len <= c->len - off;
+	if (isess_erl1(s) && c->dir == ICMD_OUT && in_range && sn != c->exp_r2tsn) {
+		isess_update_window(s, bhs);
+		if (sn_lt(sn, c->exp_r2tsn)) {
+			/* A resent R2T we asked for is answered; any other
+			 * earlier one was answered already. */
+			if (c->snacked && sn_le(c->snack_from, sn) && s->state == ISS_FFP && c->st == ICS_SENT)
+				send_data_out(s, c, pdu_w(bhs, PDU_R2T_TTT), off, off + len);
+			return;
+		}
+		/* R2Ts before this one were lost: ask for them (§7.1.4.1),
+		 * then answer this one. */
+		if (c->st == ICS_SENT)
+			send_snack(s, c, c->exp_r2tsn, sn - c->exp_r2tsn);
+		c->exp_r2tsn = sn;
+		if (s->state != ISS_FFP)
+			return;
+	}
+	if (c->dir != ICMD_OUT || sn != c->exp_r2tsn || !in_range) {
 		isess_conn_fail(s, "R2T out of sequence or range");
 		return;
 	}
@@ -263,13 +374,47 @@ void itask_on_pdu(struct isess *s, const struct ipdu_rx *rx)
 	}
 }
 
+static void send_abort(struct isess *s, struct icmd *c);
+
 void itask_on_reject(struct isess *s, const uint8_t *rej, uint8_t reason)
 {
-	(void)reason;
 	uint8_t op = pdu_opcode(rej);
 	struct icmd *c = itt_kind(pdu_itt(rej)) == ITT_CMD ? lookup(s, pdu_itt(rej)) : NULL;
+	bool digest = isess_erl1(s) && reason == ISCSI_REJECT_DATA_DIGEST;
+	/* A retry that found the command still in progress there (§11.17.1):
+	 * the original goes on. */
+	if (op == ISCSI_OP_SCSI_CMD && c != NULL && c->retries > 0 && reason == ISCSI_REJECT_TASK_IN_PROGRESS &&
+		isess_erl1(s))
+		return;
+	/* §7.3: a rejected command's CmdSN is a hole the target waits for,
+	 * which the initiator "MUST plug". At ERL 0 there is no retry: the
+	 * session's recovery re-sends the command (a digest error at ERL 0
+	 * costs the connection, §7.1.5). */
+	if (op == ISCSI_OP_SCSI_CMD && c != NULL && reason == ISCSI_REJECT_DATA_DIGEST && !isess_erl1(s)) {
+		isess_conn_fail(s, "command rejected for a data digest error");
+		return;
+	}
 	if (op == ISCSI_OP_SCSI_CMD && c != NULL) {
-		complete(s, c, ICMD_FAILED);
+		/* §7.2.1, §7.8: at ERL 1 a command lost to a data digest error
+		 * is retried with its ITT and CmdSN (the CmdSN is a hole the
+		 * target waits for). */
+		if (digest && c->st == ICS_SENT && c->retries < ISESS_RETRIES_MAX && s->state == ISS_FFP)
+			retry_cmd(s, c);
+		else
+			complete(s, c, ICMD_FAILED);
+		return;
+	}
+	/* §7.8-§7.9: a Data-Out lost to a data digest error is asked for
+	 * again by the target (a recovery R2T) at ERL 1. */
+	if (op == ISCSI_OP_DATA_OUT && digest)
+		return;
+	/* §11.16: what a Data/R2T SNACK asked for is no longer there: the
+	 * command cannot finish here; it is aborted (and retried above us,
+	 * as after a timeout). A rejected Status SNACK changes nothing: the
+	 * command's timeout still runs. */
+	if (op == ISCSI_OP_SNACK) {
+		if (c != NULL && c->st == ICS_SENT && s->state == ISS_FFP)
+			send_abort(s, c);
 		return;
 	}
 	/* A rejected Data-Out or TMF leaves a task we cannot finish at ERL 0. */
@@ -295,12 +440,65 @@ static void send_abort(struct isess *s, struct icmd *c)
 	isess_event(s, ISE_ABORT, c->itt, "command timeout");
 }
 
+/* ERL 1: a command's first timeout. If the target's ExpCmdSN says the
+ * command never arrived (a header digest error there discards it), it is
+ * retried (§7.2.1); else what may have been lost on the way back is asked
+ * for: its Data-In or R2Ts (§11.16.1 type 0) and the status at our
+ * ExpStatSN (type 1). The next timeout aborts it, as at ERL 0. */
+static void probe(struct isess *s, struct icmd *c)
+{
+	c->probed = true;
+	c->deadline = s->now + s->cfg->cmd_timeout_ns;
+	s->task_deadline_stale = true;
+	if (c->cmdsn == s->exp_cmdsn && c->retries < ISESS_RETRIES_MAX) {
+		retry_cmd(s, c);
+		return;
+	}
+	if (c->dir == ICMD_IN)
+		send_snack(s, c, c->exp_datasn, 0);
+	else if (c->dir == ICMD_OUT)
+		send_snack(s, c, c->exp_r2tsn, 0);
+	if (s->state == ISS_FFP)
+		isess_status_snack(s, s->exp_statsn, 0);
+}
+
+/* ERL 1: the oldest command the target's ExpCmdSN still waits for, sent
+ * ISESS_RETRY_CHECK_NS ago or more, was lost on the way (a header digest
+ * error there discards it silently, §7.8): retried (§7.2.1). A copy that
+ * finds the original there is ignored by the target (§4.2.2.1). */
+static void lost_cmd_check(struct isess *s)
+{
+	for (unsigned i = 0; i < ISESS_TASKS_MAX && s->state == ISS_FFP; i++) {
+		struct icmd *c = s->slots[i];
+		if (c != NULL && c->st == ICS_SENT && c->snacked && s->now >= c->snack_at + ISESS_RETRY_CHECK_NS) {
+			/* The SNACK's answer did not come: lost as well. */
+			send_snack(s, c, c->dir == ICMD_IN ? c->exp_datasn : c->snack_from, 0);
+			s->task_deadline_stale = true;
+			continue;
+		}
+		if (c == NULL || c->st != ICS_SENT || c->cmdsn != s->exp_cmdsn || c->retry_at > s->now)
+			continue;
+		if (c->retries < ISESS_RETRIES_MAX)
+			retry_cmd(s, c);
+		else
+			c->retry_at = SIM_NEVER; /* its timeout decides */
+		s->task_deadline_stale = true;
+		return;
+	}
+}
+
 void itask_on_time(struct isess *s)
 {
+	if (isess_erl1(s))
+		lost_cmd_check(s);
 	for (unsigned i = 0; i < ISESS_TASKS_MAX && s->state == ISS_FFP; i++) {
 		struct icmd *c = s->slots[i];
 		if (c == NULL || c->deadline > s->now)
 			continue;
+		if (c->st == ICS_SENT && isess_erl1(s) && !c->probed) {
+			probe(s, c);
+			continue;
+		}
 		if (c->st == ICS_SENT)
 			send_abort(s, c);
 		else
@@ -310,12 +508,20 @@ void itask_on_time(struct isess *s)
 
 uint64_t itask_next_deadline(struct isess *s)
 {
-	if (!s->task_deadline_stale)
+	/* ERL 1's lost-command check depends on ExpCmdSN: never cached. */
+	if (!s->task_deadline_stale && !isess_erl1(s))
 		return s->task_deadline;
 	uint64_t d = SIM_NEVER;
-	for (unsigned i = 0; i < ISESS_TASKS_MAX && s->in_flight > 0; i++)
-		if (s->slots[i] != NULL && s->slots[i]->deadline < d)
-			d = s->slots[i]->deadline;
+	bool erl1 = isess_erl1(s);
+	for (unsigned i = 0; i < ISESS_TASKS_MAX && s->in_flight > 0; i++) {
+		const struct icmd *c = s->slots[i];
+		if (c != NULL && c->deadline < d)
+			d = c->deadline;
+		if (erl1 && c != NULL && c->st == ICS_SENT && c->cmdsn == s->exp_cmdsn && c->retry_at < d)
+			d = c->retry_at;
+		if (erl1 && c != NULL && c->st == ICS_SENT && c->snacked && c->snack_at + ISESS_RETRY_CHECK_NS < d)
+			d = c->snack_at + ISESS_RETRY_CHECK_NS;
+	}
 	s->task_deadline = d;
 	s->task_deadline_stale = false;
 	return d;

@@ -31,7 +31,16 @@ void isess_update_window(struct isess *s, const uint8_t *bhs);
 /* A status-carrying target PDU advances ExpStatSN (§4.2.2.2). */
 void isess_take_statsn(struct isess *s, const uint8_t *bhs);
 
+/* ERL 1 in force on this session (negotiated, §13.20). */
+static inline bool isess_erl1(const struct isess *s) { return s->params.error_recovery_level >= 1; }
+/* §11.16.1 type 1: ask for the numbered responses [beg, beg+run) again
+ * (run 0: all from beg). */
+void isess_status_snack(struct isess *s, uint32_t beg, uint32_t run);
+
 /* initiator/session_cmd.c */
+/* A Data-In whose data digest failed (ERL 1): its task's data is asked
+ * for again from the first DataSN missing. */
+void itask_data_lost(struct isess *s, const uint8_t *bhs);
 void itask_pump(struct isess *s);
 /* Measure how long commands wait on a closed CmdSN window (§4.2.2.1);
  * call after anything that may open or close it. */

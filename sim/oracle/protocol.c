@@ -54,6 +54,8 @@ void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uin
 		o->ended_itt[i] = ISCSI_TAG_RESERVED;
 	for (unsigned i = 0; i < OPROTO_LOGOUTS_MAX; i++)
 		o->logout_itt[i] = ISCSI_TAG_RESERVED;
+	for (unsigned i = 0; i < OPROTO_SNACKED_MAX; i++)
+		o->snacked[i] = ISCSI_TAG_RESERVED;
 	o->text_itt = ISCSI_TAG_RESERVED;
 }
 
@@ -100,6 +102,20 @@ static bool crossed_answer(const struct oproto *o, uint32_t itt, uint32_t exp_st
 {
 	for (unsigned i = 0; i < OPROTO_ENDED_MAX; i++)
 		if (o->ended_itt[i] == itt && !sn_lt(o->ended_statsn[i], exp_statsn))
+			return true;
+	return false;
+}
+
+static bool erl1(const struct oproto *o)
+{
+	return o->params.error_recovery_level >= 1;
+}
+
+/* ERL 1: the initiator asked for this task's Data-In or R2Ts again. */
+static bool was_snacked(const struct oproto *o, uint32_t itt)
+{
+	for (unsigned i = 0; i < OPROTO_SNACKED_MAX; i++)
+		if (o->snacked[i] == itt)
 			return true;
 	return false;
 }
@@ -225,8 +241,18 @@ static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
 	uint32_t itt = pdu_itt(bhs), cmdsn = pdu_w(bhs, PDU_INI_CMDSN);
-	if (!ini_cmdsn(o, bhs))
+	if (erl1(o) && !pdu_immediate(bhs) && o->have_cmdsn && sn_lt(cmdsn, o->next_cmdsn)) {
+		/* §7.2.1: a retry, same ITT, its old CmdSN. Of a live task
+		 * nothing changes (the target ignores the copy or has lost
+		 * the original); one a Reject ended starts again below. */
+		struct oproto_task *live = task_find(o, itt);
+		if (live != NULL)
+			return live->cmdsn == cmdsn ? true
+						    : fail(o, "§7.2.1", "retry of ITT 0x%x with CmdSN %u, the task's is %u", itt,
+							      cmdsn, live->cmdsn);
+	} else if (!ini_cmdsn(o, bhs)) {
 		return false;
+	}
 	if (task_find(o, itt) != NULL)
 		return fail(o, "§11.2.1.8", "ITT 0x%x reused while its task is live", itt);
 	/* The ITT names this task now, not an ended one (§11.2.1.8). */
@@ -263,9 +289,23 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 		return true; /* a task from before the capture joined */
 	if (t == NULL && crossed_answer(o, pdu_itt(bhs), pdu_w(bhs, PDU_INI_EXPSTATSN)))
 		return true;
+	if (t == NULL && erl1(o) && was_snacked(o, pdu_itt(bhs)))
+		return true; /* answering a resent R2T of a task that ended since */
 	if (t == NULL || !t->write)
 		return fail(o, "§11.7", "Data-Out for ITT 0x%x, no write task", pdu_itt(bhs));
 	uint32_t off = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
+	if (erl1(o) && ttt != ISCSI_TAG_RESERVED) {
+		/* ERL 1: data sent again for a recovery or resent R2T (§7.8):
+		 * only the task's bounds hold. */
+		if (off > t->edtl || rx->dsl > t->edtl - off)
+			return fail(o, "§11.7", "Data-Out at %u+%u beyond the expected data transfer length %u", off, rx->dsl,
+				t->edtl);
+		if (pdu_final(bhs) && t->r2t_open > 0)
+			t->r2t_open--;
+		/* Bytes sent twice count once (at most the EDTL arrives). */
+		t->received = rx->dsl > t->edtl - t->received ? t->edtl : t->received + rx->dsl;
+		return true;
+	}
 	if (ttt == ISCSI_TAG_RESERVED) {
 		/* §11.7.1: the F bit ends the unsolicited sequence (on the
 		 * command, none follows); what comes after is the initiator's
@@ -334,6 +374,8 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		o->text_waiting = true;
 		return ini_cmdsn(o, bhs);
 	case ISCSI_OP_SNACK:
+		if ((pdu_flags(bhs) & 0x0fu) == ISCSI_SNACK_DATA_R2T || (pdu_flags(bhs) & 0x0fu) == ISCSI_SNACK_RDATA)
+			o->snacked[o->snacked_next++ % OPROTO_SNACKED_MAX] = pdu_itt(bhs);
 		return true;
 	default:
 		return fail(o, "§11.2.1.2", "initiator sent opcode 0x%02x", pdu_opcode(bhs));
@@ -363,9 +405,15 @@ static bool carries_status(const uint8_t *bhs)
 
 static bool check_sn(struct oproto *o, const uint8_t *bhs)
 {
+	o->resent = false;
 	if (carries_status(bhs)) {
 		uint32_t statsn = pdu_w(bhs, PDU_TGT_STATSN);
-		if (o->have_statsn && statsn != o->exp_statsn)
+		/* ERL 1: a status sent again (a Status SNACK's answer, or a
+		 * Data-In resent with its status) keeps its StatSN. */
+		o->resent = erl1(o) && o->have_statsn && sn_lt(statsn, o->exp_statsn);
+		if (o->resent)
+			statsn = o->exp_statsn - 1;
+		else if (o->have_statsn && statsn != o->exp_statsn)
 			return fail(o, "§4.2.2.2", "%s with StatSN %u, expected %u (§4.2.2.2)", pdu_opcode_name(pdu_opcode(bhs)),
 				statsn, o->exp_statsn);
 		o->exp_statsn = statsn + 1;
@@ -397,6 +445,8 @@ static struct oproto_task *live_task(struct oproto *o, uint32_t itt, const char 
 	struct oproto_task *t = task_find(o, itt);
 	if (t != NULL || o->partial)
 		return t; /* partial: a task from before the capture joined */
+	if (erl1(o) && was_snacked(o, itt) && strcmp(what, "SCSI Response") != 0)
+		return NULL; /* a copy the initiator asked for, of a task that ended since */
 	if (was_aborted(o, itt))
 		fail(o, "§11.5.1", "%s for ITT 0x%x after ABORT TASK completed (§11.5.1)", what, itt);
 	else
@@ -449,6 +499,8 @@ static bool tgt_data_in(struct oproto *o, const struct ipdu_rx *rx)
 	uint32_t sn = pdu_w(bhs, PDU_DATA_IN_DATASN), off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET);
 	if (!t->read && rx->dsl > 0)
 		return fail(o, "§11.7", "Data-In with data for a task that reads nothing");
+	if (erl1(o) && sn_lt(sn, t->data_in_sn) && was_snacked(o, t->itt))
+		return true; /* a copy the initiator asked for (§11.16.1) */
 	if (sn != t->data_in_sn)
 		return fail(o, "§11.7.5", "Data-In DataSN %u, expected %u (§11.7.5)", sn, t->data_in_sn);
 	if (off != t->data_in_off)
@@ -481,6 +533,18 @@ static bool tgt_r2t(struct oproto *o, const uint8_t *bhs)
 	uint32_t len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
 	if (!t->write)
 		return fail(o, "§11.8", "R2T for a task that writes nothing");
+	if (erl1(o) && sn_lt(sn, t->r2tsn) && was_snacked(o, t->itt))
+		return true; /* a copy the initiator asked for (§11.16.1) */
+	if (erl1(o) && sn == t->r2tsn && len != 0 && len <= o->params.max_burst_length && off <= t->edtl &&
+		len <= t->edtl - off) {
+		/* §7.8-§7.9: a recovery R2T may ask for data sent before
+		 * (unsolicited, or in an R2T's burst whose PDU was lost). */
+		t->r2tsn++;
+		t->r2t_open = t->r2t_open < o->params.max_outstanding_r2t ? t->r2t_open + 1 : t->r2t_open;
+		t->r2t_next_off = off;
+		t->r2t_end = off + len;
+		return true;
+	}
 	if (sn != t->r2tsn)
 		return fail(o, "§11.8.2", "R2TSN %u, expected %u (§11.8.2)", sn, t->r2tsn);
 	if (len == 0 || len > o->params.max_burst_length)
@@ -540,6 +604,8 @@ static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		return fail(o, "§11.2.1.2", "target sent opcode 0x%02x in full feature phase", op);
 	if (!check_sn(o, bhs))
 		return false;
+	if (o->resent)
+		return true; /* a copy of what was checked when first sent */
 	switch (op) {
 	case ISCSI_OP_DATA_IN:
 		return tgt_data_in(o, rx);
@@ -564,6 +630,10 @@ static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		if (rx->dsl < ISCSI_BHS_LEN)
 			return fail(o, "§11.17.3", "Reject without the rejected header (§11.17.3)");
 		struct oproto_task *t = task_find(o, pdu_itt(rx->data));
+		/* ERL 1: a retry that found its command in progress (§11.17.1)
+		 * leaves it live. */
+		if (erl1(o) && bhs[PDU_REJECT_REASON] == ISCSI_REJECT_TASK_IN_PROGRESS)
+			return true;
 		if (t != NULL && pdu_opcode(rx->data) == ISCSI_OP_SCSI_CMD)
 			task_close(o, t, pdu_w(bhs, PDU_TGT_STATSN));
 		return true;

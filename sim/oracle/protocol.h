@@ -22,6 +22,14 @@
  *     does not pass the answer's StatSN): the two crossed (§11.4);
  *   - no answer for a task after ABORT TASK completed (§11.5.1);
  *   - header and data digests, PDU lengths, opcodes for the direction.
+ * At ErrorRecoveryLevel 1 (negotiated) what recovery legitimately does is
+ * accepted, and nothing else: a status PDU again with an earlier StatSN
+ * (a Status SNACK's answer, §11.16.1), Data-In and R2Ts again for a task
+ * the initiator sent a Data/R2T SNACK for (OPROTO_SNACKED_MAX remembered),
+ * a recovery R2T for data already sent (§7.8), Data-Out answering them,
+ * and a command retried with its ITT and an earlier CmdSN (§7.2.1). A
+ * retried command the target executes twice still shows: its second
+ * answer carries a new StatSN for a task that ended.
  * The first violation is kept as text. Owns its framers' buffers.
  *
  * Captures (host/oc_*, `isim oracle`) read someone else's traffic and
@@ -50,6 +58,7 @@
  * what any world or capture showed (the oldest is overwritten). */
 #define OPROTO_ENDED_MAX 64u
 #define OPROTO_PINGS_MAX 8u
+#define OPROTO_SNACKED_MAX 16u /* ERL 1: tasks a Data/R2T SNACK named lately (their resends are legitimate) */
 #define OPROTO_TMFS_MAX 16u
 #define OPROTO_LOGOUTS_MAX 4u /* Logout Requests in flight on one connection (one per CID it may close) */
 
@@ -89,6 +98,9 @@ struct oproto {
 	unsigned aborted_next;
 	uint32_t ended_itt[OPROTO_ENDED_MAX], ended_statsn[OPROTO_ENDED_MAX]; /* ring, see OPROTO_ENDED_MAX */
 	unsigned ended_next;
+	uint32_t snacked[OPROTO_SNACKED_MAX]; /* ring of ITTs a Data/R2T SNACK named (ERL 1) */
+	unsigned snacked_next;
+	bool resent;              /* the target PDU being checked is a copy of an earlier one (ERL 1) */
 	struct oproto_task *tasks; /* live tasks, ntasks of OPROTO_TASKS_MAX */
 	unsigned ntasks;
 	uint64_t pdus;

@@ -78,6 +78,7 @@ struct sim_target_params {
 	bool immediate_data;
 	bool header_digest;
 	bool data_digest;
+	uint32_t error_recovery_level; /* the most the target offers (§13.20); the engine's default, RT_ERL_IMPLEMENTED */
 	uint32_t nop_in_interval_ms;
 	uint32_t nop_in_timeout_ms;
 	bool chap;                 /* the TPG requires CHAP */
@@ -103,6 +104,7 @@ struct sim_ini_params {
 	bool immediate_data;
 	bool header_digest;
 	bool data_digest;
+	uint32_t error_recovery_level; /* the initiator's offer (§13.20): 0 unless a scenario or the swarm's ERL draw says */
 	bool skip_security;
 	char chap_algs[16];
 	uint64_t noop_interval_ns, noop_timeout_ns;
@@ -157,6 +159,8 @@ struct sim_params {
 	struct sim_reservation_params pr;
 	struct simnet_params net;
 	uint32_t zero_copy_rx_ppm;   /* deliveries through rt_rx_space/rt_rx_commit */
+	bool draw_erl;               /* the swarm draws the ErrorRecoveryLevels and a noisy link
+					(swarm_draw_erl, after every other setting); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	struct sim_identity id;      /* from a LIO saveconfig.json; zero: built in */

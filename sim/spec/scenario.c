@@ -61,6 +61,7 @@ static const struct key keys[] = {
 	K("run", "duration", V_TIME, duration_ns),
 	K("run", "liveness", V_TIME, liveness_ns),
 	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
+	K("run", "draw_erl", V_BOOL, draw_erl),
 	K("lu", "blocks", V_U64, blocks),
 	K("lu", "block_size", V_U32, block_size),
 	K("target", "cmd_window", V_U32, tgt.cmd_window),
@@ -74,6 +75,7 @@ static const struct key keys[] = {
 	K("target", "data_digest", V_BOOL, tgt.data_digest),
 	K("target", "nop_interval_ms", V_U32, tgt.nop_in_interval_ms),
 	K("target", "nop_timeout_ms", V_U32, tgt.nop_in_timeout_ms),
+	K("target", "error_recovery_level", V_U32, tgt.error_recovery_level),
 	K("target", "chap", V_BOOL, tgt.chap),
 	K("target", "mutual_chap", V_BOOL, tgt.mutual_chap),
 	K("target", "wce", V_BOOL, tgt.wce),
@@ -91,6 +93,7 @@ static const struct key keys[] = {
 	K("initiator", "immediate_data", V_BOOL, ini.immediate_data),
 	K("initiator", "header_digest", V_BOOL, ini.header_digest),
 	K("initiator", "data_digest", V_BOOL, ini.data_digest),
+	K("initiator", "error_recovery_level", V_U32, ini.error_recovery_level),
 	K("initiator", "skip_security", V_BOOL, ini.skip_security),
 	K("initiator", "chap_algs", V_ALGS, ini.chap_algs),
 	K("initiator", "noop_interval", V_TIME, ini.noop_interval_ns),
@@ -617,6 +620,14 @@ static int validate(struct parser *ps, const struct sim_params *p)
 			return perr_at(ps, 0, "workload ini=%d: qd must be 1..64, max_blocks 1..%u", h,
 				ODATA_WRITE_BLOCKS_MAX);
 	}
+	if (p->tgt.error_recovery_level > RT_ERL_IMPLEMENTED)
+		return perr_at(ps, line_of(ps, "target", "error_recovery_level"),
+			"target error_recovery_level=%u is out of range 0..%u (limits.h RT_ERL_IMPLEMENTED)",
+			p->tgt.error_recovery_level, RT_ERL_IMPLEMENTED);
+	if (p->ini.error_recovery_level > ISESS_ERL_IMPLEMENTED)
+		return perr_at(ps, line_of(ps, "initiator", "error_recovery_level"),
+			"initiator error_recovery_level=%u is out of range 0..%u (session.h ISESS_ERL_IMPLEMENTED)",
+			p->ini.error_recovery_level, ISESS_ERL_IMPLEMENTED);
 	if (validate_faults(ps, p) != 0 || validate_mem(ps, &p->tgt) != 0)
 		return -1;
 	for (unsigned i = 0; i < p->attacks.n; i++)
@@ -721,7 +732,7 @@ size_t scenario_format(const struct sim_params *p, const struct scenario_expect 
 		if (f->dur_ns != 0)
 			textout(&o, " for=%s", dur);
 		textout(&o, " ini=%d gw=%d", f->ini, f->gw);
-		if (f->kind == F_PARTITION)
+		if (f->kind == F_PARTITION || f->kind == F_NOISE)
 			textout(&o, " dir=%s", fault_dir_name(f->dir));
 		if (f->a != 0)
 			textout(&o, " a=%llu", (unsigned long long)f->a);

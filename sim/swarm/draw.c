@@ -157,6 +157,7 @@ static uint64_t max_duration(enum fault_kind k)
 	case F_ALUA_FAILOVER:
 	case F_LOGIN_DROP:
 	case F_SWIZZLE:
+	case F_NOISE:
 	case F_KINDS: break;
 	}
 	return 0;
@@ -316,4 +317,35 @@ void swarm_params(struct sim_params *p, uint64_t seed)
 	draw_faults(p, seed);
 	draw_attacks(p, seed);
 	draw_lock(p, seed);
+}
+
+void swarm_draw_erl(struct sim_params *p, uint64_t seed)
+{
+	if (!p->draw_erl)
+		return;
+	/* Drawn once: what is written out (isim params, shrink) holds the
+	 * values and replays without drawing again. */
+	p->draw_erl = false;
+	struct sim_rng r;
+	rng_stream(&r, seed, "swarm.erl", 0);
+	/* The target offers 1 mostly (the engine's default), the host 0 or
+	 * 1 evenly: about 40 % of worlds negotiate ERL 1. */
+	p->tgt.error_recovery_level = rng_chance(&r, 800000) ? 1u : 0u;
+	p->ini.error_recovery_level = rng_chance(&r, 500000) ? 1u : 0u;
+	/* Half the worlds get a noisy link, and with it digests at both
+	 * ends: without them the damage is silent and the data oracle
+	 * rightly flags it (what digests are for, RFC 7143 §7.8). */
+	if (!rng_chance(&r, 500000) || p->faults.n >= FAULTS_MAX)
+		return;
+	p->tgt.header_digest = p->tgt.data_digest = true;
+	p->ini.header_digest = p->ini.data_digest = true;
+	uint64_t lo = SIM_S(2), hi = p->duration_ns > SIM_S(12) ? p->duration_ns - SIM_S(10) : SIM_S(2);
+	struct fault f = { .kind = F_NOISE, .at_ns = ms_range(&r, lo, hi) };
+	f.ini = (int)rng_below(&r, (uint64_t)p->initiators);
+	f.gw = (int)rng_below(&r, (uint64_t)p->gateways);
+	f.dur_ns = ms_range(&r, SIM_S(1), SIM_S(20));
+	f.dir = (enum fault_dir)rng_below(&r, 3);
+	f.a = rng_range(&r, 100, 2000); /* ppm of the sends */
+	p->faults.f[p->faults.n++] = f;
+	faults_sort(&p->faults);
 }

@@ -23,4 +23,13 @@ void swarm_params(struct sim_params *p, uint64_t seed);
  * what its file leaves unsaid as it was drawn before, like its faults. */
 void swarm_clear_hazards(struct sim_params *p);
 
+/* With p->draw_erl (the run key draw_erl=yes, e.g. --set 'run draw_erl=yes'):
+ * draw both ends' ErrorRecoveryLevel offers and, in half the worlds, a
+ * noisy link (fault noise) with digests on at both ends, from a stream of their own
+ * ("swarm.erl"), over whatever p holds (a scenario or swarm_params). A
+ * world without the flag draws nothing here: its trace is unchanged. The
+ * flag is cleared: the params now hold the draw (isim params writes it
+ * out as plain values). */
+void swarm_draw_erl(struct sim_params *p, uint64_t seed);
+
 #endif

@@ -49,6 +49,15 @@ static void trace_fault(struct world *w, const struct fault *f, const char *what
 		(unsigned long long)f->b);
 }
 
+/* A noisy link one way or both (simnet_set_noise). */
+static void noise(struct world *w, const struct fault *f, uint32_t ppm)
+{
+	if (f->dir != FD_TO_INI)
+		simnet_set_noise(&w->net, f->ini, f->gw, SIMNET_INI, ppm);
+	if (f->dir != FD_TO_GW)
+		simnet_set_noise(&w->net, f->ini, f->gw, SIMNET_GW, ppm);
+}
+
 static void ev_start(void *a, void *b, uint64_t arg)
 {
 	(void)arg;
@@ -113,6 +122,9 @@ static void ev_start(void *a, void *b, uint64_t arg)
 	case F_LOGIN_DROP:
 		w->login_drops[f->ini][f->gw] += (uint32_t)f->a;
 		break;
+	case F_NOISE:
+		noise(w, f, (uint32_t)f->a);
+		break;
 	case F_SWIZZLE:
 		break; /* its partitions are scheduled of their own (swizzle below) */
 	case F_KINDS:
@@ -157,6 +169,9 @@ static void ev_heal(void *a, void *b, uint64_t arg)
 		break;
 	case F_LOGIN_DROP:
 		w->login_drops[f->ini][f->gw] = 0; /* what was not used is forgotten */
+		break;
+	case F_NOISE:
+		noise(w, f, 0);
 		break;
 	case F_STALL:
 	case F_RESET:

@@ -322,7 +322,8 @@ static void build_shared(struct world *w)
 			.want_header_digest = ip->header_digest, .want_data_digest = ip->data_digest,
 			.mrdsl = ip->mrdsl, .max_burst_length = ip->max_burst_length,
 			.first_burst_length = ip->first_burst_length, .max_outstanding_r2t = ip->max_outstanding_r2t,
-			.initial_r2t = ip->initial_r2t, .immediate_data = ip->immediate_data },
+			.initial_r2t = ip->initial_r2t, .immediate_data = ip->immediate_data,
+			.error_recovery_level = ip->error_recovery_level },
 		.noop_interval_ns = ip->noop_interval_ns, .noop_timeout_ns = ip->noop_timeout_ns,
 		.login_timeout_ns = ip->login_timeout_ns, .replacement_timeout_ns = ip->replacement_timeout_ns,
 		.cmd_timeout_ns = ip->cmd_timeout_ns, .tmf_timeout_ns = ip->tmf_timeout_ns,
@@ -367,6 +368,7 @@ struct world *world_create(const struct sim_params *p, const struct sim_mem *mem
 	struct simnet_ops nops = world_net_ops;
 	nops.ctx = w;
 	simnet_init(&w->net, mem, &w->q, tr, &rng, &p->net, &nops, p->initiators + (int)p->attacks.n, p->gateways);
+	rng_stream(&w->net.noise_rng, p->seed, "noise", 0);
 	struct disk_params dp = p->disk;
 	dp.blocks = p->blocks;
 	dp.block_size = p->block_size;
