@@ -42,7 +42,7 @@ FUZZ_SIM_SRC := sim/host/cap_link.c sim/host/cap_tcp.c sim/host/cap_iscsi.c sim/
 # The ctl harness: the control socket's requests and the configuration
 # loader/saver of the daemon they feed (its I/O half, ctl.c, stays out).
 FUZZ_DAEMON_SRC := ref_target/daemon/ctl_req.c ref_target/daemon/ctl_cmd.c ref_target/daemon/ctl_ls.c \
-	ref_target/daemon/dcfg.c ref_target/daemon/dcfg_json.c ref_target/daemon/dcfg_locate.c \
+	ref_target/daemon/dcfg.c ref_target/daemon/dcfg_json.c ref_target/daemon/dcfg_jread.c ref_target/daemon/dcfg_locate.c \
 	ref_target/daemon/dcfg_lio.c ref_target/daemon/dcfg_lio_tpg.c ref_target/daemon/dcfg_save.c \
 	ref_target/daemon/dcfg_lio_save.c
 FUZZ_LIB_SRC := $(ENGINE_SRC) ref_target/tests/fake_env.c $(FUZZ_SUPPORT_SRC) $(FUZZ_SIM_SRC) $(FUZZ_DAEMON_SRC)

@@ -99,219 +99,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcfg_jread.h"
 #include "dcfg_locate.h"
-
-/* The loader's state: where we are (the key path) and where errors go. */
-struct jl {
-	struct dcfg *d;
-	char path[DCFG_PATH_MAX];
-	size_t path_len;
-	char *err;
-	size_t err_len;
-};
-
-__attribute__((format(printf, 2, 3)))
-static int jfail(struct jl *j, const char *fmt, ...)
-{
-	char why[DCFG_ERR_MAX];
-	int n = snprintf(why, sizeof(why), "%s: ", j->path_len ? j->path : "(top level)");
-	if (n > 0 && (size_t)n < sizeof(why)) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why + n, sizeof(why) - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	dcfg_explain(j->d, why, j->err, j->err_len);
-	return -1;
-}
-
-static int oom(struct jl *j)
-{
-	return jfail(j, "out of memory");
-}
-
-/* Step into a member or element; leave() steps back out. A path too long
- * to build stays at its parent, which is still a useful place to point at. */
-static size_t enter_key(struct jl *j, const char *key)
-{
-	size_t saved = j->path_len;
-	size_t n = dcfg_path_key(j->path, sizeof(j->path), saved, key);
-	if (n < sizeof(j->path))
-		j->path_len = n;
-	return saved;
-}
-
-static size_t enter_index(struct jl *j, size_t index)
-{
-	size_t saved = j->path_len;
-	size_t n = dcfg_path_index(j->path, sizeof(j->path), saved, index);
-	if (n < sizeof(j->path))
-		j->path_len = n;
-	return saved;
-}
-
-static void leave(struct jl *j, size_t saved)
-{
-	j->path_len = saved;
-	j->path[saved] = '\0';
-}
-
-/* "an object", "a boolean", ... for messages; JSON_TRUE and JSON_FALSE
- * both read as "a boolean". */
-static const char *type_word(json_type t)
-{
-	switch (t) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "?";
-}
-
-static const char *type_name(const json_t *v)
-{
-	return type_word(json_typeof(v));
-}
-
-/* Every key of obj must be one of keys (NULL-terminated): a misspelt key
- * silently ignored is a setting silently not applied. */
-static int only_keys(struct jl *j, json_t *obj, const char *const *keys)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v) {
-		size_t i = 0;
-		while (keys[i] && strcmp(keys[i], key) != 0)
-			i++;
-		if (keys[i])
-			continue;
-		char known[DCFG_ERR_MAX / 2] = "";
-		size_t n = 0;
-		for (i = 0; keys[i] && n < sizeof(known); i++)
-			n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "", keys[i]);
-		enter_key(j, key);
-		return jfail(j, "unknown key (known here: %s)", known);
-	}
-	return 0;
-}
-
-/* obj's member key, checked for type (JSON_TRUE: either boolean). *out
- * is NULL when absent, which is an error only if required. */
-static int member(struct jl *j, json_t *obj, const char *key, json_type want, bool required, json_t **out)
-{
-	json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (v == NULL)
-		return required ? jfail(j, "missing required key '%s'", key) : 0;
-	bool ok = want == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == want;
-	if (!ok) {
-		enter_key(j, key);
-		return jfail(j, "must be %s, not %s", type_word(want), type_name(v));
-	}
-	*out = v;
-	return 0;
-}
-
-static int get_str(struct jl *j, json_t *obj, const char *key, bool required, const char **out)
-{
-	json_t *v;
-	if (member(j, obj, key, JSON_STRING, required, &v))
-		return -1;
-	if (v == NULL)
-		return 0;
-	*out = dcfg_strndup(j->d, json_string_value(v), json_string_length(v));
-	return *out ? 0 : oom(j);
-}
-
-static int check_uint(struct jl *j, json_t *v, uint64_t max, uint64_t *out)
-{
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-		return jfail(j, "must be an integer 0..%llu, not %s", (unsigned long long)max,
-			     json_is_integer(v) ? "out of range" : type_name(v));
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-/* An unsigned integer member; *out keeps its default when absent. */
-static int get_uint(struct jl *j, json_t *obj, const char *key, bool required, uint64_t max, uint64_t *out)
-{
-	json_t *v = json_object_get(obj, key);
-	if (v == NULL)
-		return required ? jfail(j, "missing required key '%s'", key) : 0;
-	size_t saved = enter_key(j, key);
-	int rc = check_uint(j, v, max, out);
-	leave(j, saved);
-	return rc;
-}
-
-static int get_u32(struct jl *j, json_t *obj, const char *key, bool required, uint32_t *out)
-{
-	uint64_t v = *out;
-	if (get_uint(j, obj, key, required, UINT32_MAX, &v))
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int get_u16(struct jl *j, json_t *obj, const char *key, uint16_t *out)
-{
-	uint64_t v = *out;
-	if (get_uint(j, obj, key, false, UINT16_MAX, &v))
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-static int get_bool(struct jl *j, json_t *obj, const char *key, bool *out)
-{
-	json_t *v;
-	if (member(j, obj, key, JSON_TRUE, false, &v))
-		return -1;
-	if (v)
-		*out = json_is_true(v);
-	return 0;
-}
-
-/* Load obj[key], an array of objects, into a fresh array of elem_size
- * entries, each filled by fn (with the path at the element). */
-typedef int (*load_elem_fn)(struct jl *j, json_t *elem, uint32_t index, void *out);
-
-static int load_array(struct jl *j, json_t *obj, const char *key, bool required, size_t elem_size,
-		      load_elem_fn fn, void **out, uint32_t *count)
-{
-	json_t *arr;
-	*out = NULL;
-	*count = 0;
-	if (member(j, obj, key, JSON_ARRAY, required, &arr))
-		return -1;
-	if (arr == NULL || json_array_size(arr) == 0)
-		return 0;
-	size_t n = json_array_size(arr);
-	if (n > UINT32_MAX / elem_size)
-		return jfail(j, "too many entries");
-	unsigned char *a = dcfg_alloc(j->d, n * elem_size);
-	if (a == NULL)
-		return oom(j);
-	size_t saved = enter_key(j, key);
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_array_get(arr, i);
-		size_t in_key = enter_index(j, i);
-		if (!json_is_object(e))
-			return jfail(j, "must be an object, not %s", type_name(e));
-		if (fn(j, e, (uint32_t)i, a + i * elem_size))
-			return -1;
-		leave(j, in_key);
-	}
-	leave(j, saved);
-	*out = a;
-	*count = (uint32_t)n;
-	return 0;
-}
 
 static int load_portal(struct jl *j, json_t *o, uint32_t i, void *out)
 {
@@ -320,23 +109,23 @@ static int load_portal(struct jl *j, json_t *o, uint32_t i, void *out)
 	p->port = DCFG_DEFAULT_PORT;
 	if (json_object_get(o, "port") == NULL && i < DCFG_PORT_NOTES_MAX)
 		j->d->port_defaulted |= 1ull << i;
-	return only_keys(j, o, keys) || get_str(j, o, "address", true, &p->address) ||
-	       get_u16(j, o, "port", &p->port);
+	return jl_only_keys(j, o, keys) || jl_get_str(j, o, "address", true, &p->address) ||
+	       jl_get_u16(j, o, "port", &p->port);
 }
 
 static int load_cred(struct jl *j, json_t *auth, const char *key, struct rt_chap_cred *c)
 {
 	static const char *const keys[] = { "user", "secret", NULL };
 	json_t *o;
-	if (member(j, auth, key, JSON_OBJECT, false, &o))
+	if (jl_member(j, auth, key, JSON_OBJECT, false, &o))
 		return -1;
 	if (o == NULL)
 		return 0;
-	size_t saved = enter_key(j, key);
-	if (only_keys(j, o, keys) || get_str(j, o, "user", true, &c->user) ||
-	    get_str(j, o, "secret", true, &c->secret))
+	size_t saved = jl_enter_key(j, key);
+	if (jl_only_keys(j, o, keys) || jl_get_str(j, o, "user", true, &c->user) ||
+	    jl_get_str(j, o, "secret", true, &c->secret))
 		return -1;
-	leave(j, saved);
+	jl_leave(j, saved);
 	return 0;
 }
 
@@ -344,15 +133,15 @@ static int load_auth(struct jl *j, json_t *parent, const char *key, struct rt_au
 {
 	static const char *const keys[] = { "chap", "mutual_chap", NULL };
 	json_t *o;
-	if (member(j, parent, key, JSON_OBJECT, false, &o))
+	if (jl_member(j, parent, key, JSON_OBJECT, false, &o))
 		return -1;
 	if (o == NULL)
 		return 0;
-	size_t saved = enter_key(j, key);
-	if (only_keys(j, o, keys) || load_cred(j, o, "chap", &a->in) ||
+	size_t saved = jl_enter_key(j, key);
+	if (jl_only_keys(j, o, keys) || load_cred(j, o, "chap", &a->in) ||
 	    load_cred(j, o, "mutual_chap", &a->out))
 		return -1;
-	leave(j, saved);
+	jl_leave(j, saved);
 	return 0;
 }
 
@@ -362,21 +151,21 @@ static int load_lun(struct jl *j, json_t *o, uint32_t i, void *out)
 	struct rt_lun_map *m = out;
 	const char *lu = NULL;
 	(void)i;
-	if (only_keys(j, o, keys) || get_uint(j, o, "lun", true, UINT64_MAX, &m->lun) ||
-	    get_str(j, o, "lu", true, &lu) || get_bool(j, o, "read_only", &m->read_only))
+	if (jl_only_keys(j, o, keys) || jl_get_uint(j, o, "lun", true, UINT64_MAX, &m->lun) ||
+	    jl_get_str(j, o, "lu", true, &lu) || jl_get_bool(j, o, "read_only", &m->read_only))
 		return -1;
 	const struct rt_config *cfg = &j->d->cfg;
 	for (m->lu = 0; m->lu < cfg->lu_count; m->lu++)
 		if (strcmp(cfg->lus[m->lu].name, lu) == 0)
 			return 0;
-	enter_key(j, "lu");
-	return jfail(j, "no LU named '%s' in lus (%u defined)", lu, cfg->lu_count);
+	jl_enter_key(j, "lu");
+	return jl_jfail(j, "no LU named '%s' in lus (%u defined)", lu, cfg->lu_count);
 }
 
 static int load_luns(struct jl *j, json_t *o, const struct rt_lun_map **luns, uint32_t *count)
 {
 	void *a;
-	if (load_array(j, o, "luns", false, sizeof(struct rt_lun_map), load_lun, &a, count))
+	if (jl_load_array(j, o, "luns", false, sizeof(struct rt_lun_map), load_lun, &a, count))
 		return -1;
 	*luns = a;
 	return 0;
@@ -387,30 +176,30 @@ static int load_acl(struct jl *j, json_t *o, uint32_t i, void *out)
 	static const char *const keys[] = { "initiator", "auth", "luns", "target_reset", NULL };
 	struct rt_acl_cfg *acl = out;
 	(void)i;
-	return only_keys(j, o, keys) || get_str(j, o, "initiator", true, &acl->initiator) ||
+	return jl_only_keys(j, o, keys) || jl_get_str(j, o, "initiator", true, &acl->initiator) ||
 	       load_auth(j, o, "auth", &acl->auth) || load_luns(j, o, &acl->luns, &acl->lun_count) ||
-	       get_bool(j, o, "target_reset", &acl->target_reset);
+	       jl_get_bool(j, o, "target_reset", &acl->target_reset);
 }
 
 static int load_tpg_portals(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
 {
 	json_t *arr;
-	if (member(j, o, "portals", JSON_ARRAY, true, &arr))
+	if (jl_member(j, o, "portals", JSON_ARRAY, true, &arr))
 		return -1;
 	size_t n = json_array_size(arr);
 	uint32_t *idx = dcfg_alloc(j->d, (n ? n : 1) * sizeof(*idx));
 	if (idx == NULL)
-		return oom(j);
-	size_t saved = enter_key(j, "portals");
+		return jl_oom(j);
+	size_t saved = jl_enter_key(j, "portals");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = 0;
-		size_t in_key = enter_index(j, i);
-		if (check_uint(j, json_array_get(arr, i), UINT32_MAX, &v))
+		size_t in_key = jl_enter_index(j, i);
+		if (jl_check_uint(j, json_array_get(arr, i), UINT32_MAX, &v))
 			return -1;
 		idx[i] = (uint32_t)v;
-		leave(j, in_key);
+		jl_leave(j, in_key);
 	}
-	leave(j, saved);
+	jl_leave(j, saved);
 	tpg->portals = idx;
 	tpg->portal_count = (uint32_t)n;
 	return 0;
@@ -420,8 +209,8 @@ static int load_redirect(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
 {
 	static const char *const kinds[] = { "none", "temporary", "permanent" };
 	const char *kind = NULL;
-	if (get_str(j, o, "redirect", false, &kind) ||
-	    get_str(j, o, "redirect_address", false, &tpg->redirect_address))
+	if (jl_get_str(j, o, "redirect", false, &kind) ||
+	    jl_get_str(j, o, "redirect_address", false, &tpg->redirect_address))
 		return -1;
 	if (kind == NULL)
 		return 0;
@@ -431,8 +220,8 @@ static int load_redirect(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
 			return 0;
 		}
 	}
-	enter_key(j, "redirect");
-	return jfail(j, "'%s' is not none, temporary or permanent", kind);
+	jl_enter_key(j, "redirect");
+	return jl_jfail(j, "'%s' is not none, temporary or permanent", kind);
 }
 
 static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
@@ -442,12 +231,12 @@ static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 	struct rt_tpg_cfg *tpg = out;
 	void *acls;
 	tpg->tag = (uint16_t)(i + 1);
-	if (only_keys(j, o, keys) || get_u16(j, o, "tag", &tpg->tag) || load_tpg_portals(j, o, tpg) ||
-	    get_bool(j, o, "open_access", &tpg->open_access) || load_auth(j, o, "auth", &tpg->auth) ||
+	if (jl_only_keys(j, o, keys) || jl_get_u16(j, o, "tag", &tpg->tag) || load_tpg_portals(j, o, tpg) ||
+	    jl_get_bool(j, o, "open_access", &tpg->open_access) || load_auth(j, o, "auth", &tpg->auth) ||
 	    load_luns(j, o, &tpg->luns, &tpg->lun_count) ||
-	    load_array(j, o, "acls", false, sizeof(struct rt_acl_cfg), load_acl, &acls, &tpg->acl_count) ||
-	    load_redirect(j, o, tpg) || get_bool(j, o, "target_reset", &tpg->target_reset) ||
-	    get_bool(j, o, "discovery_open", &tpg->discovery_open))
+	    jl_load_array(j, o, "acls", false, sizeof(struct rt_acl_cfg), load_acl, &acls, &tpg->acl_count) ||
+	    load_redirect(j, o, tpg) || jl_get_bool(j, o, "target_reset", &tpg->target_reset) ||
+	    jl_get_bool(j, o, "discovery_open", &tpg->discovery_open))
 		return -1;
 	tpg->acls = acls;
 	return 0;
@@ -459,9 +248,9 @@ static int load_target(struct jl *j, json_t *o, uint32_t i, void *out)
 	struct rt_target_cfg *t = out;
 	void *tpgs;
 	(void)i;
-	if (only_keys(j, o, keys) || get_str(j, o, "name", true, &t->name) ||
-	    get_str(j, o, "alias", false, &t->alias) ||
-	    load_array(j, o, "tpgs", true, sizeof(struct rt_tpg_cfg), load_tpg, &tpgs, &t->tpg_count))
+	if (jl_only_keys(j, o, keys) || jl_get_str(j, o, "name", true, &t->name) ||
+	    jl_get_str(j, o, "alias", false, &t->alias) ||
+	    jl_load_array(j, o, "tpgs", true, sizeof(struct rt_tpg_cfg), load_tpg, &tpgs, &t->tpg_count))
 		return -1;
 	t->tpgs = tpgs;
 	return 0;
@@ -511,7 +300,7 @@ static int lookup(struct jl *j, json_t *v, const struct named *table, size_t n, 
 	size_t len = 0;
 	for (size_t i = 0; i < n && len < sizeof(known); i++)
 		len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "", table[i].name);
-	return jfail(j, "not %s (%s)", what, known);
+	return jl_jfail(j, "not %s (%s)", what, known);
 }
 
 /* obj[key], an array of table's words, ORed into *bits. */
@@ -519,20 +308,20 @@ static int load_word_set(struct jl *j, json_t *o, const char *key, const struct 
 			 const char *what, uint32_t *bits)
 {
 	json_t *arr;
-	if (member(j, o, key, JSON_ARRAY, false, &arr))
+	if (jl_member(j, o, key, JSON_ARRAY, false, &arr))
 		return -1;
 	if (arr == NULL)
 		return 0;
-	size_t saved = enter_key(j, key);
+	size_t saved = jl_enter_key(j, key);
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		uint32_t bit;
-		size_t in_key = enter_index(j, i);
+		size_t in_key = jl_enter_index(j, i);
 		if (lookup(j, json_array_get(arr, i), table, n, what, &bit))
 			return -1;
 		*bits |= bit;
-		leave(j, in_key);
+		jl_leave(j, in_key);
 	}
-	leave(j, saved);
+	jl_leave(j, saved);
 	return 0;
 }
 
@@ -545,14 +334,14 @@ static int load_alua_entry(struct jl *j, json_t *o, uint32_t i, void *out)
 	uint32_t state = RT_ALUA_ACTIVE_OPTIMIZED;
 	json_t *v;
 	(void)i;
-	if (only_keys(j, o, keys) || get_uint(j, o, "tpg", true, UINT16_MAX, &tag) ||
-	    member(j, o, "state", JSON_STRING, false, &v) || get_bool(j, o, "preferred", &a->preferred))
+	if (jl_only_keys(j, o, keys) || jl_get_uint(j, o, "tpg", true, UINT16_MAX, &tag) ||
+	    jl_member(j, o, "state", JSON_STRING, false, &v) || jl_get_bool(j, o, "preferred", &a->preferred))
 		return -1;
 	if (v != NULL) {
-		size_t saved = enter_key(j, "state");
+		size_t saved = jl_enter_key(j, "state");
 		if (lookup(j, v, alua_states, NAMED_COUNT(alua_states), "an ALUA state", &state))
 			return -1;
-		leave(j, saved);
+		jl_leave(j, saved);
 	}
 	a->tpg_tag = (uint16_t)tag;
 	a->state = (enum rt_alua_state)state;
@@ -565,7 +354,7 @@ static int load_lu_alua(struct jl *j, json_t *o, struct rt_lu_cfg *lu)
 	lu->alua_modes = DCFG_DEFAULT_ALUA_MODES;
 	if (json_object_get(o, "alua_modes") != NULL)
 		lu->alua_modes = 0; /* as listed: [] is "no ALUA" */
-	if (load_array(j, o, "alua", false, sizeof(struct rt_alua_cfg), load_alua_entry, &alua,
+	if (jl_load_array(j, o, "alua", false, sizeof(struct rt_alua_cfg), load_alua_entry, &alua,
 		       &lu->alua_count) ||
 	    load_word_set(j, o, "alua_modes", alua_modes, NAMED_COUNT(alua_modes), "an ALUA mode",
 			  &lu->alua_modes))
@@ -582,11 +371,11 @@ static int get_bytes(struct jl *j, json_t *o, const char *key, uint64_t *bytes)
 	json_t *v = json_object_get(o, key);
 	if (v == NULL)
 		return 0;
-	size_t saved = enter_key(j, key);
+	size_t saved = jl_enter_key(j, key);
 	if (json_is_string(v) ? dcfg_parse_size(json_string_value(v), bytes) != 0
-			      : check_uint(j, v, UINT64_MAX, bytes) != 0)
-		return jfail(j, "must be bytes, or a number with K, M, G, T or P (powers of 1024)");
-	leave(j, saved);
+			      : jl_check_uint(j, v, UINT64_MAX, bytes) != 0)
+		return jl_jfail(j, "must be bytes, or a number with K, M, G, T or P (powers of 1024)");
+	jl_leave(j, saved);
 	return 0;
 }
 
@@ -602,16 +391,16 @@ static int load_naa(struct jl *j, json_t *o, uint64_t *naa)
 	json_t *v = json_object_get(o, "naa_id");
 	if (v == NULL)
 		return 0;
-	size_t saved = enter_key(j, "naa_id");
+	size_t saved = jl_enter_key(j, "naa_id");
 	const char *s = json_string_value(v);
 	char *end = NULL;
 	if (s && strncmp(s, "0x", 2) == 0 && isxdigit((unsigned char)s[2]))
 		*naa = strtoull(s + 2, &end, 16);
-	if (s ? end == NULL || *end != '\0' : check_uint(j, v, UINT64_MAX, naa) != 0)
-		return jfail(j, "must be an integer or a \"0x...\" hex string");
+	if (s ? end == NULL || *end != '\0' : jl_check_uint(j, v, UINT64_MAX, naa) != 0)
+		return jl_jfail(j, "must be an integer or a \"0x...\" hex string");
 	if (*naa == 0)
-		return jfail(j, "must not be 0 (leave it out to have one derived)");
-	leave(j, saved);
+		return jl_jfail(j, "must not be 0 (leave it out to have one derived)");
+	jl_leave(j, saved);
 	return 0;
 }
 
@@ -625,32 +414,32 @@ static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 	json_t *o;
 	const char *lock = NULL;
 	uint64_t timeout = DCFG_RBD_OP_TIMEOUT_S;
-	if (member(j, parent, "rbd", JSON_OBJECT, true, &o))
+	if (jl_member(j, parent, "rbd", JSON_OBJECT, true, &o))
 		return -1;
-	size_t saved = enter_key(j, "rbd");
-	if (only_keys(j, o, keys) || get_str(j, o, "pool", true, &r->pool) ||
-	    get_str(j, o, "image", true, &r->image) || get_str(j, o, "conf", false, &r->conf) ||
-	    get_str(j, o, "client", false, &r->client) || get_str(j, o, "keyring", false, &r->keyring) ||
-	    get_str(j, o, "lock", false, &lock) ||
-	    get_uint(j, o, "op_timeout_s", false, DCFG_RBD_OP_TIMEOUT_S_MAX, &timeout))
+	size_t saved = jl_enter_key(j, "rbd");
+	if (jl_only_keys(j, o, keys) || jl_get_str(j, o, "pool", true, &r->pool) ||
+	    jl_get_str(j, o, "image", true, &r->image) || jl_get_str(j, o, "conf", false, &r->conf) ||
+	    jl_get_str(j, o, "client", false, &r->client) || jl_get_str(j, o, "keyring", false, &r->keyring) ||
+	    jl_get_str(j, o, "lock", false, &lock) ||
+	    jl_get_uint(j, o, "op_timeout_s", false, DCFG_RBD_OP_TIMEOUT_S_MAX, &timeout))
 		return -1;
 	if (lock != NULL && strcmp(lock, "explicit") != 0 && strcmp(lock, "auto") != 0) {
-		enter_key(j, "lock");
-		return jfail(j, "'%s' is not explicit or auto", lock);
+		jl_enter_key(j, "lock");
+		return jl_jfail(j, "'%s' is not explicit or auto", lock);
 	}
 	if (timeout == 0) {
-		enter_key(j, "op_timeout_s");
-		return jfail(j, "must be 1..%u seconds", DCFG_RBD_OP_TIMEOUT_S_MAX);
+		jl_enter_key(j, "op_timeout_s");
+		return jl_jfail(j, "must be 1..%u seconds", DCFG_RBD_OP_TIMEOUT_S_MAX);
 	}
 	r->lock_auto = lock != NULL && strcmp(lock, "auto") == 0;
 	r->op_timeout_s = (uint32_t)timeout;
 	size_t n = strlen(r->pool) + strlen(r->image) + 2;
 	char *spec = dcfg_alloc(j->d, n);
 	if (spec == NULL)
-		return oom(j);
+		return jl_oom(j);
 	snprintf(spec, n, "%s/%s", r->pool, r->image);
 	s->path = spec;
-	leave(j, saved);
+	jl_leave(j, saved);
 	return 0;
 }
 
@@ -658,35 +447,35 @@ static int load_lu_store(struct jl *j, json_t *o, struct dcfg_lu *s)
 {
 	static const char *const types[] = { "ram", "file", "block", "rbd" };
 	s->backstore = types[0];
-	if (get_str(j, o, "backstore", false, &s->backstore) || get_str(j, o, "path", false, &s->path) ||
+	if (jl_get_str(j, o, "backstore", false, &s->backstore) || jl_get_str(j, o, "path", false, &s->path) ||
 	    load_lu_size(j, o, &s->size_bytes))
 		return -1;
 	size_t t = 0;
 	while (t < 4 && strcmp(s->backstore, types[t]) != 0)
 		t++;
 	if (t == 4) {
-		enter_key(j, "backstore");
-		return jfail(j, "'%s' is not ram, file, block or rbd", s->backstore);
+		jl_enter_key(j, "backstore");
+		return jl_jfail(j, "'%s' is not ram, file, block or rbd", s->backstore);
 	}
 	if (t != 3 && json_object_get(o, "rbd") != NULL) {
-		enter_key(j, "rbd");
-		return jfail(j, "only an rbd backstore has rbd settings");
+		jl_enter_key(j, "rbd");
+		return jl_jfail(j, "only an rbd backstore has rbd settings");
 	}
 	if (t == 3) {
 		if (s->path) {
-			enter_key(j, "path");
-			return jfail(j, "an rbd backstore has no path (rbd.pool and rbd.image name it)");
+			jl_enter_key(j, "path");
+			return jl_jfail(j, "an rbd backstore has no path (rbd.pool and rbd.image name it)");
 		}
 		return load_rbd(j, o, s);
 	}
 	if (t == 0 && s->path) {
-		enter_key(j, "path");
-		return jfail(j, "a ram backstore has no path");
+		jl_enter_key(j, "path");
+		return jl_jfail(j, "a ram backstore has no path");
 	}
 	if (t == 0 && s->size_bytes == 0)
-		return jfail(j, "missing required key 'size' (a ram backstore needs one)");
+		return jl_jfail(j, "missing required key 'size' (a ram backstore needs one)");
 	if (t != 0 && s->path == NULL)
-		return jfail(j, "missing required key 'path' (a %s backstore needs one)", s->backstore);
+		return jl_jfail(j, "missing required key 'path' (a %s backstore needs one)", s->backstore);
 	return 0;
 }
 
@@ -694,7 +483,7 @@ static int load_lu_store(struct jl *j, json_t *o, struct dcfg_lu *s)
  * (SPC-4 §6.6.2): longer text could only be cut, so it is refused. */
 static int load_revision(struct jl *j, json_t *o, const char **rev)
 {
-	if (get_str(j, o, "revision", false, rev))
+	if (jl_get_str(j, o, "revision", false, rev))
 		return -1;
 	if (*rev == NULL)
 		return 0;
@@ -703,8 +492,8 @@ static int load_revision(struct jl *j, json_t *o, const char **rev)
 	for (size_t k = 0; k < n; k++)
 		printable = printable && (*rev)[k] >= 0x20 && (*rev)[k] < 0x7f;
 	if (n > DCFG_REVISION_MAX || !printable) {
-		enter_key(j, "revision");
-		return jfail(j, "must be 1..%u printable ASCII characters (SPC-4 §6.6.2)", DCFG_REVISION_MAX);
+		jl_enter_key(j, "revision");
+		return jl_jfail(j, "must be 1..%u printable ASCII characters (SPC-4 §6.6.2)", DCFG_REVISION_MAX);
 	}
 	return 0;
 }
@@ -718,19 +507,19 @@ static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
 	struct dcfg_lu *s = &j->d->stores[i];
 	uint64_t lbppbe = 0;
 	lu->block_size = 512;
-	if (only_keys(j, o, keys) || get_str(j, o, "name", true, &lu->name) ||
-	    load_lu_store(j, o, s) || get_u32(j, o, "block_size", false, &lu->block_size) ||
+	if (jl_only_keys(j, o, keys) || jl_get_str(j, o, "name", true, &lu->name) ||
+	    load_lu_store(j, o, s) || jl_get_u32(j, o, "block_size", false, &lu->block_size) ||
 	    load_word_set(j, o, "flags", lu_flags, NAMED_COUNT(lu_flags), "a flag", &lu->flags) ||
-	    get_str(j, o, "serial", false, &lu->serial) || load_naa(j, o, &lu->naa_id) ||
-	    get_str(j, o, "vendor", false, &lu->vendor) || get_str(j, o, "product", false, &lu->product) ||
-	    load_revision(j, o, &lu->revision) || get_uint(j, o, "lbppbe", false, DCFG_LBPPBE_MAX, &lbppbe) ||
-	    load_lu_alua(j, o, lu) || get_u32(j, o, "media_mbps", false, &s->media_mbps))
+	    jl_get_str(j, o, "serial", false, &lu->serial) || load_naa(j, o, &lu->naa_id) ||
+	    jl_get_str(j, o, "vendor", false, &lu->vendor) || jl_get_str(j, o, "product", false, &lu->product) ||
+	    load_revision(j, o, &lu->revision) || jl_get_uint(j, o, "lbppbe", false, DCFG_LBPPBE_MAX, &lbppbe) ||
+	    load_lu_alua(j, o, lu) || jl_get_u32(j, o, "media_mbps", false, &s->media_mbps))
 		return -1;
 	lu->lbppbe = (uint8_t)lbppbe;
 	s->serial_given = lu->serial != NULL;
 	if (lu->block_size != 0 && s->size_bytes % lu->block_size != 0) {
-		enter_key(j, "size");
-		return jfail(j, "%llu bytes is not a multiple of block_size %u",
+		jl_enter_key(j, "size");
+		return jl_jfail(j, "%llu bytes is not a multiple of block_size %u",
 			     (unsigned long long)s->size_bytes, lu->block_size);
 	}
 	if (lu->block_size != 0)
@@ -744,9 +533,9 @@ static int load_lus(struct jl *j, json_t *root)
 	size_t n = json_array_size(json_object_get(root, "lus"));
 	d->stores = dcfg_alloc(d, (n ? n : 1) * sizeof(*d->stores));
 	if (d->stores == NULL)
-		return oom(j);
+		return jl_oom(j);
 	void *lus;
-	if (load_array(j, root, "lus", false, sizeof(struct rt_lu_cfg), load_lu, &lus, &d->cfg.lu_count))
+	if (jl_load_array(j, root, "lus", false, sizeof(struct rt_lu_cfg), load_lu, &lus, &d->cfg.lu_count))
 		return -1;
 	d->lus = lus;
 	d->cfg.lus = lus;
@@ -785,25 +574,25 @@ static int load_params(struct jl *j, json_t *root, struct rt_params_cfg *p)
 	const char *keys[PARAMS_COUNT + 1];
 	json_t *o;
 	cfg_params_default(p);
-	if (member(j, root, "params", JSON_OBJECT, false, &o))
+	if (jl_member(j, root, "params", JSON_OBJECT, false, &o))
 		return -1;
 	if (o == NULL)
 		return 0;
-	size_t saved = enter_key(j, "params");
+	size_t saved = jl_enter_key(j, "params");
 	for (size_t i = 0; i < PARAMS_COUNT; i++)
 		keys[i] = params[i].name;
 	keys[PARAMS_COUNT] = NULL;
-	if (only_keys(j, o, keys))
+	if (jl_only_keys(j, o, keys))
 		return -1;
 	for (size_t i = 0; i < PARAMS_COUNT; i++) {
 		void *field = (unsigned char *)p + params[i].offset;
-		int rc = params[i].kind == PK_BOOL ? get_bool(j, o, params[i].name, field)
+		int rc = params[i].kind == PK_BOOL ? jl_get_bool(j, o, params[i].name, field)
 		       : params[i].kind == PK_BYTES ? get_bytes(j, o, params[i].name, field)
-		       : get_u32(j, o, params[i].name, false, field);
+		       : jl_get_u32(j, o, params[i].name, false, field);
 		if (rc != 0)
 			return -1;
 	}
-	leave(j, saved);
+	jl_leave(j, saved);
 	return 0;
 }
 
@@ -813,12 +602,12 @@ static int load_root(struct jl *j, json_t *root)
 	struct rt_config *cfg = &j->d->cfg;
 	void *portals, *targets;
 	if (!json_is_object(root))
-		return jfail(j, "must be an object, not %s", type_name(root));
-	if (only_keys(j, root, keys) ||
-	    load_array(j, root, "portals", true, sizeof(struct rt_portal_cfg), load_portal, &portals,
+		return jl_jfail(j, "must be an object, not %s", jl_type_name(root));
+	if (jl_only_keys(j, root, keys) ||
+	    jl_load_array(j, root, "portals", true, sizeof(struct rt_portal_cfg), load_portal, &portals,
 		       &cfg->portal_count) ||
 	    load_lus(j, root) ||
-	    load_array(j, root, "targets", true, sizeof(struct rt_target_cfg), load_target, &targets,
+	    jl_load_array(j, root, "targets", true, sizeof(struct rt_target_cfg), load_target, &targets,
 		       &cfg->target_count) ||
 	    load_auth(j, root, "discovery_auth", &cfg->discovery_auth) || load_params(j, root, &cfg->params))
 		return -1;
