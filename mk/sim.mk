@@ -57,6 +57,9 @@ $(eval $(call sim_variant,asan,ASAN))
 
 $(BUILD)/rel/sim_live_probe: $(call objs,rel,sim/tests/live_probe_main.c) $(BUILD)/rel/libsim.a | deps
 	$(call say,LD,$@)$(CC) -o $@ $^ $(LIB_SIM)
+# its header dependencies too: a stale probe object against a newer
+# libsim.a (a changed struct isess) crashed the proxy test's probe
+-include $(BUILD)/rel/sim/tests/live_probe_main.d
 
 # The sim's suites, found as the engine's are.
 $(BUILD)/sim-suites/suites.h: $(SIM_TEST_SRC)

@@ -1,5 +1,6 @@
 /* host/pwire: see host/pwire.h. */
 #include "sim/host/pwire.h"
+#include "sim/host/isim.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,12 +15,11 @@
 #include <unistd.h>
 
 /* The real clock, on purpose: host/ talks to a real target, whose
- * answers take real time; every wait of the suite is bounded by it. */
+ * answers take real time; every wait of the suite is bounded by it. It is
+ * host/'s one clock (io.c's wall_ns); the simulated worlds never read it. */
 uint64_t pw_now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return wall_ns();
 }
 
 /* Real time too, for the same reason: the target, its restarts and its
@@ -28,7 +28,7 @@ uint64_t pw_now_ns(void)
 void pw_sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
-	nanosleep(&ts, NULL);
+	nanosleep(&ts, NULL); /* host/ is the OS boundary (DESIGN.md): real targets wait in real time */
 }
 
 bool pw_is_loopback(const char *host)
