@@ -22,7 +22,7 @@ OUT=$CONF_CACHE/targetcli
 LIO=$("$CONF_DIR/guest/lio-image.sh")
 VER=$(cat "$LIO/kernel-version")
 PACKAGES=targetcli-fb,python3-rtslib-fb,dbus,kmod,iproute2,util-linux,procps
-STAGE1_MODULES=(virtio_pci virtio_blk virtio_net ext4)
+. "$CONF_DIR/guest/stage1.bash"
 mkdir -p "$OUT"
 
 rootfs_tree() {
@@ -53,25 +53,6 @@ rootfs_image() {
 	rm -f "$OUT/rootfs.ext4"
 	mke2fs -q -t ext4 -d "$tree" -L conformance "$OUT/rootfs.ext4" 2G >/dev/null
 	echo "$stamp" >"$OUT/rootfs.stamp"
-}
-
-stage1() {
-	local stamp dir=$OUT/initramfs m
-	stamp=$(cat "$CONF_DIR/guest/initiator-stage1.sh" "$0" "$LIO/kernel-version" | sha256sum | cut -c1-16)
-	[ -s "$OUT/initramfs.cpio.gz" ] && [ "$(cat "$OUT/initramfs.stamp" 2>/dev/null)" = "$stamp" ] && return 0
-	rm -rf "$dir"
-	mkdir -p "$dir"/{bin,dev,proc,sys,newroot,modules}
-	cp /bin/busybox "$dir/bin/busybox"
-	for m in sh mount umount insmod switch_root sleep cat echo; do ln -s busybox "$dir/bin/$m"; done
-	for m in "${STAGE1_MODULES[@]}"; do
-		modprobe -d "$LIO/root" -S "$VER" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
-	done | awk '!seen[$0]++' | while read -r ko; do
-		cp "$ko" "$dir/modules/"
-		basename "$ko" >>"$dir/modules/order"
-	done
-	install -m 755 "$CONF_DIR/guest/initiator-stage1.sh" "$dir/init"
-	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -9) >"$OUT/initramfs.cpio.gz"
-	echo "$stamp" >"$OUT/initramfs.stamp"
 }
 
 rootfs_tree
