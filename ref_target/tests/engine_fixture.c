@@ -144,3 +144,13 @@ void read10(uint32_t lba, uint16_t n, uint8_t *out)
 	ck_assert_uint_eq(got, len);
 }
 
+uint32_t tur_status(struct ini *x, uint64_t lun)
+{
+	ini_scsi(x, lun, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
+	ck_assert(ini_recv(x));
+	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_SCSI_RSP);
+	uint32_t st = (uint32_t)x->bhs[PDU_SCSI_RSP_STATUS] << 16;
+	if (x->bhs[PDU_SCSI_RSP_STATUS] == 0x02)
+		st |= (uint32_t)x->data[2 + 12] << 8 | x->data[2 + 13];
+	return st;
+}

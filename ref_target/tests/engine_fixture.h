@@ -37,6 +37,9 @@ void login_ok(const char *keys, uint32_t len);
 uint8_t scsi_status(void);
 /* TEST UNIT READY once: takes the power-on unit attention. */
 void clear_ua(void);
+/* TEST UNIT READY from x on lun, answered at once: status << 16 |
+ * ASC << 8 | ASCQ (fixed-format sense). */
+uint32_t tur_status(struct ini *x, uint64_t lun);
 void cdb_rw10(uint8_t *cdb, uint8_t op, uint32_t lba, uint16_t blocks);
 /* WRITE(10) of n blocks at lba answering every R2T; expects GOOD. */
 void write_r2t(uint32_t lba, uint16_t n, const uint8_t *data);

@@ -92,18 +92,6 @@ static void teardown(void)
 	engine_teardown();
 }
 
-/* TEST UNIT READY on lun from x: status << 16 | ASC << 8 | ASCQ. */
-static uint32_t tur(struct ini *x, uint64_t lun)
-{
-	ini_scsi(x, lun, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
-	ck_assert(ini_recv(x));
-	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_SCSI_RSP);
-	uint32_t st = (uint32_t)x->bhs[PDU_SCSI_RSP_STATUS] << 16;
-	if (x->bhs[PDU_SCSI_RSP_STATUS] == 0x02)
-		st |= (uint32_t)x->data[2 + 12] << 8 | x->data[2 + 13];
-	return st;
-}
-
 #define GOOD 0u
 #define UA_LUNS_CHANGED 0x023f0eu
 #define UA_POWER_ON 0x022900u
@@ -125,11 +113,11 @@ START_TEST(an_added_lun_is_reported_to_the_sessions_that_see_it_and_answers)
 	ck_assert_uint_eq(res.lus_added, 1);
 	ck_assert_uint_eq(res.sessions_remapped, 1);
 	ck_assert_uint_eq(res.sessions_ended, 0);
-	ck_assert_uint_eq(tur(&I, 0), UA_LUNS_CHANGED);
-	ck_assert_uint_eq(tur(&I, 0), GOOD);
-	ck_assert_uint_eq(tur(&I, 1), UA_POWER_ON); /* a new LU: every nexus is new to it */
-	ck_assert_uint_eq(tur(&I, 1), GOOD);
-	ck_assert_uint_eq(tur(&J, 0), GOOD); /* J's inventory did not change */
+	ck_assert_uint_eq(tur_status(&I, 0), UA_LUNS_CHANGED);
+	ck_assert_uint_eq(tur_status(&I, 0), GOOD);
+	ck_assert_uint_eq(tur_status(&I, 1), UA_POWER_ON); /* a new LU: every nexus is new to it */
+	ck_assert_uint_eq(tur_status(&I, 1), GOOD);
+	ck_assert_uint_eq(tur_status(&J, 0), GOOD); /* J's inventory did not change */
 }
 END_TEST
 
@@ -141,7 +129,7 @@ START_TEST(a_removed_acl_ends_exactly_its_initiators_session)
 	ck_assert_uint_eq(res.sessions_ended, 1);
 	ck_assert(F.conns[2].closed);
 	ck_assert(!F.conns[1].closed);
-	ck_assert_uint_eq(tur(&I, 0), GOOD); /* no unit attention: nothing changed for I */
+	ck_assert_uint_eq(tur_status(&I, 0), GOOD); /* no unit attention: nothing changed for I */
 	/* and J cannot come back */
 	ck_assert_int_eq(rt_on_accept(E, 3, 0, NULL), 0);
 	struct ini K;
@@ -164,7 +152,7 @@ START_TEST(a_write_in_flight_to_a_removed_lun_completes_and_new_commands_are_ref
 	ck_assert_uint_eq(res.sessions_remapped, 1);
 	ck_assert_uint_eq(scsi_status(), 0x00); /* the write that was at the disk */
 	ck_assert(memcmp(F.disk + 7 * BS, w, BS) == 0);
-	ck_assert_uint_eq(tur(&I, 0), LUN_NOT_SUPPORTED);
+	ck_assert_uint_eq(tur_status(&I, 0), LUN_NOT_SUPPORTED);
 	ck_assert(!F.conns[1].closed);
 }
 END_TEST
@@ -175,7 +163,7 @@ START_TEST(a_read_only_change_takes_effect_without_a_unit_attention)
 	struct rt_reconfig_result res;
 	reconfigure_ok(&res);
 	ck_assert_uint_eq(res.sessions_remapped, 0);
-	ck_assert_uint_eq(tur(&I, 0), GOOD);
+	ck_assert_uint_eq(tur_status(&I, 0), GOOD);
 	uint8_t cdb[16], w[BS] = { 0 };
 	cdb_rw10(cdb, 0x2a, 0, 1);
 	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, w, BS);
@@ -206,8 +194,8 @@ START_TEST(what_would_move_an_lu_or_a_portal_is_refused_and_changes_nothing)
 	c1.portals = portals;
 	n_acls[1].initiator = "not a name";
 	ck_assert_int_eq(rt_engine_reconfigure(E, &c1, NULL, err, sizeof(err)), -1); /* cfg_validate */
-	ck_assert_uint_eq(tur(&I, 0), GOOD);
-	ck_assert_uint_eq(tur(&J, 0), GOOD);
+	ck_assert_uint_eq(tur_status(&I, 0), GOOD);
+	ck_assert_uint_eq(tur_status(&J, 0), GOOD);
 }
 END_TEST
 
@@ -218,7 +206,7 @@ START_TEST(a_login_caught_half_way_is_dropped)
 	reconfigure_ok(&res);
 	ck_assert_uint_eq(res.logins_dropped, 1);
 	ck_assert(F.conns[3].closed);
-	ck_assert_uint_eq(tur(&I, 0), GOOD);
+	ck_assert_uint_eq(tur_status(&I, 0), GOOD);
 }
 END_TEST
 

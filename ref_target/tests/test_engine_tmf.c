@@ -92,17 +92,6 @@ static uint32_t write_at_disk(struct ini *x, uint32_t lba)
 
 /* TEST UNIT READY from x: returns status << 16 | ASC << 8 | ASCQ (fixed
  * format sense after the two-byte SenseLength, SPC-4 §4.5.3). */
-static uint32_t tur(struct ini *x)
-{
-	ini_scsi(x, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
-	ck_assert(ini_recv(x));
-	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_SCSI_RSP);
-	uint32_t st = (uint32_t)x->bhs[PDU_SCSI_RSP_STATUS] << 16;
-	if (x->bhs[PDU_SCSI_RSP_STATUS] == 0x02)
-		st |= (uint32_t)x->data[2 + 12] << 8 | x->data[2 + 13];
-	return st;
-}
-
 START_TEST(abort_task_set_aborts_every_task_of_the_lu_and_answers_once_they_drained)
 {
 	login_ok(NULL, 0);
@@ -114,7 +103,7 @@ START_TEST(abort_task_set_aborts_every_task_of_the_lu_and_answers_once_they_drai
 	ck_assert_uint_eq(fake_disk_run(&F, E), 2);
 	ck_assert_uint_eq(tmf_response(&I, 500), ISCSI_TMF_RSP_COMPLETE);
 	ck_assert_uint_eq(ini_pending(&I), 0); /* no status for the aborted writes */
-	ck_assert_uint_eq(tur(&I), 0);
+	ck_assert_uint_eq(tur_status(&I, 0), 0);
 }
 END_TEST
 
@@ -157,9 +146,9 @@ START_TEST(clear_task_set_aborts_other_initiators_tasks_and_tells_them_by_unit_a
 	ck_assert_uint_eq(tmf_response(&I, 505), ISCSI_TMF_RSP_COMPLETE);
 	ck_assert_uint_eq(ini_pending(&J), 0); /* J's write ends without status */
 	/* SPC-4 §7.5 TAS 0: COMMANDS CLEARED BY ANOTHER INITIATOR (2F/00) */
-	ck_assert_uint_eq(tur(&J), 0x022f00);
-	ck_assert_uint_eq(tur(&J), 0);
-	ck_assert_uint_eq(tur(&I), 0); /* the initiator that asked gets none */
+	ck_assert_uint_eq(tur_status(&J, 0), 0x022f00);
+	ck_assert_uint_eq(tur_status(&J, 0), 0);
+	ck_assert_uint_eq(tur_status(&I, 0), 0); /* the initiator that asked gets none */
 }
 END_TEST
 
@@ -171,8 +160,8 @@ START_TEST(logical_unit_reset_aborts_tasks_and_reports_a_device_reset_to_everyon
 	fake_disk_run(&F, E);
 	ck_assert_uint_eq(tmf_response(&I, 506), ISCSI_TMF_RSP_COMPLETE);
 	ck_assert_uint_eq(ini_pending(&I), 0);
-	ck_assert_uint_eq(tur(&I), 0x022903); /* BUS DEVICE RESET FUNCTION OCCURRED */
-	ck_assert_uint_eq(tur(&J), 0x022903);
+	ck_assert_uint_eq(tur_status(&I, 0), 0x022903); /* BUS DEVICE RESET FUNCTION OCCURRED */
+	ck_assert_uint_eq(tur_status(&J, 0), 0x022903);
 }
 END_TEST
 
@@ -189,8 +178,8 @@ START_TEST(target_resets_from_open_access_are_refused_by_default)
 	ck_assert(ini_recv(&J));
 	ck_assert_uint_eq(pdu_opcode(J.bhs), ISCSI_OP_SCSI_RSP);
 	ck_assert_uint_eq(J.bhs[PDU_SCSI_RSP_STATUS], 0x00);
-	ck_assert_uint_eq(tur(&J), 0);
-	ck_assert_uint_eq(tur(&I), 0);
+	ck_assert_uint_eq(tur_status(&J, 0), 0);
+	ck_assert_uint_eq(tur_status(&I, 0), 0);
 	ck_assert(!F.conns[1].closed);
 	ck_assert(!F.conns[2].closed);
 }
@@ -202,8 +191,8 @@ START_TEST(target_warm_reset_reports_a_reset_and_keeps_the_sessions)
 	two_initiators();
 	tmf(&I, ISCSI_TMF_TARGET_WARM_RESET, 507, 0, 0);
 	ck_assert_uint_eq(tmf_response(&I, 507), ISCSI_TMF_RSP_COMPLETE);
-	ck_assert_uint_eq(tur(&I), 0x022902); /* SCSI BUS RESET OCCURRED */
-	ck_assert_uint_eq(tur(&J), 0x022902);
+	ck_assert_uint_eq(tur_status(&I, 0), 0x022902); /* SCSI BUS RESET OCCURRED */
+	ck_assert_uint_eq(tur_status(&J, 0), 0x022902);
 	ck_assert(!F.conns[1].closed);
 	ck_assert(!F.conns[2].closed);
 }
@@ -237,7 +226,7 @@ START_TEST(unsupported_task_management_functions_get_their_rfc_7143_answers)
 	/* a function code RFC 7143 does not define */
 	tmf(&I, 0x33, 511, 0, 0);
 	ck_assert_uint_eq(tmf_response(&I, 511), ISCSI_TMF_RSP_REJECTED);
-	ck_assert_uint_eq(tur(&I) >> 16, 0x02); /* the session goes on (its UA) */
+	ck_assert_uint_eq(tur_status(&I, 0) >> 16, 0x02); /* the session goes on (its UA) */
 }
 END_TEST
 
@@ -258,7 +247,7 @@ START_TEST(abort_of_a_command_lost_in_the_window_voids_its_cmdsn)
 	ck_assert_uint_eq(tmf_response(&I, 512), ISCSI_TMF_RSP_COMPLETE);
 	/* the next command, CmdSN lost + 1, runs at once: the gap is filled */
 	I.cmd_sn = lost + 1;
-	ck_assert_uint_eq(tur(&I), 0);
+	ck_assert_uint_eq(tur_status(&I, 0), 0);
 	ck_assert_uint_eq(pdu_w(I.bhs, PDU_TGT_EXPCMDSN), lost + 2); /* ExpCmdSN */
 }
 END_TEST
@@ -335,8 +324,8 @@ START_TEST(preempt_and_abort_aborts_the_preempted_initiators_tasks_only)
 	fake_disk_run(&F, E);
 	ck_assert_uint_eq(ini_pending(&J), 0);
 	ck_assert_uint_eq(F.disk[31 * BS], 0); /* the late data was discarded */
-	ck_assert_uint_eq(tur(&J), 0x022a05);  /* REGISTRATIONS PREEMPTED */
-	ck_assert_uint_eq(tur(&I), 0);
+	ck_assert_uint_eq(tur_status(&J, 0), 0x022a05);  /* REGISTRATIONS PREEMPTED */
+	ck_assert_uint_eq(tur_status(&I, 0), 0);
 }
 END_TEST
 

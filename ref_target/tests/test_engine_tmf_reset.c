@@ -57,25 +57,13 @@ static void shared_target(bool a_may_reset)
 	make_engine();
 }
 
-/* TEST UNIT READY from x on lun: status << 16 | ASC << 8 | ASCQ. */
-static uint32_t tur_lun(struct ini *x, uint64_t lun)
-{
-	ini_scsi(x, lun, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
-	ck_assert(ini_recv(x));
-	ck_assert_uint_eq(pdu_opcode(x->bhs), ISCSI_OP_SCSI_RSP);
-	uint32_t st = (uint32_t)x->bhs[PDU_SCSI_RSP_STATUS] << 16;
-	if (x->bhs[PDU_SCSI_RSP_STATUS] == 0x02)
-		st |= (uint32_t)x->data[2 + 12] << 8 | x->data[2 + 13];
-	return st;
-}
-
 /* TUR until GOOD (at most 4 unit attentions); whether ASC/ASCQ asc_q was
  * among the unit attentions reported. */
 static bool ua_seen(struct ini *x, uint64_t lun, uint32_t asc_q)
 {
 	bool seen = false;
 	for (int k = 0; k < 5; k++) {
-		uint32_t st = tur_lun(x, lun);
+		uint32_t st = tur_status(x, lun);
 		if (st == 0)
 			return seen;
 		ck_assert_uint_eq(st >> 16, 0x02);
@@ -193,11 +181,11 @@ START_TEST(target_resets_without_permission_answer_6_and_touch_nothing)
 	ck_assert_uint_eq(finish_write(&B, b_itt, ttt, 0x5b), 0x00);
 	ck_assert_uint_eq(F.disk[100 * BS], 0x5b);
 	/* nobody was told of a reset, no connection ended */
-	ck_assert_uint_eq(tur_lun(&I, 0), 0);
-	ck_assert_uint_eq(tur_lun(&B, 0), 0);
-	ck_assert_uint_eq(tur_lun(&C, 0), 0);
-	ck_assert_uint_eq(tur_lun(&D, 0), 0);
-	ck_assert_uint_eq(tur_lun(&D, 1), 0);
+	ck_assert_uint_eq(tur_status(&I, 0), 0);
+	ck_assert_uint_eq(tur_status(&B, 0), 0);
+	ck_assert_uint_eq(tur_status(&C, 0), 0);
+	ck_assert_uint_eq(tur_status(&D, 0), 0);
+	ck_assert_uint_eq(tur_status(&D, 1), 0);
 	for (unsigned k = 1; k <= 4; k++)
 		ck_assert(!F.conns[k].closed);
 }
@@ -221,8 +209,8 @@ START_TEST(a_permitted_warm_reset_resets_only_the_lus_the_issuer_sees)
 	/* lu1 was never touched: both writes take their data and succeed */
 	ck_assert_uint_eq(finish_write(&B, b_itt, b_ttt, 0x6b), 0x00);
 	ck_assert_uint_eq(finish_write(&D, d_itt, d_ttt, 0x6d), 0x00);
-	ck_assert_uint_eq(tur_lun(&B, 0), 0);
-	ck_assert_uint_eq(tur_lun(&D, 1), 0);
+	ck_assert_uint_eq(tur_status(&B, 0), 0);
+	ck_assert_uint_eq(tur_status(&D, 1), 0);
 	/* everyone on lu0 learns of the reset (29/02), the issuer included */
 	ck_assert(ua_seen(&I, 0, 0x2902));
 	ck_assert(ua_seen(&C, 0, 0x2902));
@@ -246,9 +234,9 @@ START_TEST(a_permitted_cold_reset_ends_only_the_sessions_inside_the_issuers_view
 	ck_assert(!F.conns[2].closed); /* B sees only lu1 */
 	ck_assert(!F.conns[4].closed); /* D also sees lu1 */
 	ck_assert_uint_eq(finish_write(&B, b_itt, b_ttt, 0x7b), 0x00);
-	ck_assert_uint_eq(tur_lun(&B, 0), 0);
+	ck_assert_uint_eq(tur_status(&B, 0), 0);
 	ck_assert(ua_seen(&D, 0, 0x2901)); /* POWER ON OCCURRED on lu0 */
-	ck_assert_uint_eq(tur_lun(&D, 1), 0);
+	ck_assert_uint_eq(tur_status(&D, 1), 0);
 }
 END_TEST
 
@@ -258,9 +246,9 @@ START_TEST(logical_unit_reset_needs_no_permission_and_stays_on_its_lu)
 	tmf_send(&B, ISCSI_TMF_LOGICAL_UNIT_RESET, 904, 0); /* B's LUN 0 is lu1 */
 	ck_assert_uint_eq(tmf_answer(&B, 904), ISCSI_TMF_RSP_COMPLETE);
 	ck_assert(ua_seen(&D, 1, 0x2903)); /* BUS DEVICE RESET FUNCTION OCCURRED */
-	ck_assert_uint_eq(tur_lun(&D, 0), 0);
-	ck_assert_uint_eq(tur_lun(&I, 0), 0);
-	ck_assert_uint_eq(tur_lun(&C, 0), 0);
+	ck_assert_uint_eq(tur_status(&D, 0), 0);
+	ck_assert_uint_eq(tur_status(&I, 0), 0);
+	ck_assert_uint_eq(tur_status(&C, 0), 0);
 }
 END_TEST
 
