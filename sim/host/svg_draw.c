@@ -230,6 +230,54 @@ static void io_lanes(FILE *f, const struct out_svg *o, int y0)
 	free(st);
 }
 
+/* Per initiator a row of its throughput, one bar per bucket of the
+ * series the metric tput_dip_max is read from (base/tput.h), scaled to its
+ * own highest bucket; the median dashed; the longest dip (under half the
+ * median) shaded and labelled. The picture of a failover stall and of the
+ * spike after it. */
+static void tput_lanes(FILE *f, const struct out_svg *o, int y0)
+{
+	fputs("<g id='throughput'>\n", f);
+	for (int ini = 0; ini < o->p.initiators; ini++) {
+		const struct tput *t = &o->tput[ini];
+		int y = y0 + ini * TPUT_LANE_PX, base = y + TPUT_LANE_PX - 5;
+		struct tput_summary s;
+		tput_summarize(t, o->p.duration_ns, &s);
+		uint64_t top = 1;
+		for (unsigned i = 0; i < TPUT_BUCKETS_MAX; i++)
+			if (t->bytes[i] > top)
+				top = t->bytes[i];
+		char l[64];
+		snprintf(l, sizeof(l), "ini%d throughput", ini);
+		svg_text(f, 6, y + TPUT_LANE_PX / 2, FONT_PX, "#000", "start", l);
+		snprintf(l, sizeof(l), "(top: %.1f MB/s)", (double)top * 1e9 / (double)t->width_ns / 1e6);
+		svg_text(f, 6, y + TPUT_LANE_PX / 2 + 12, SMALL_PX, "#555", "start", l);
+		double h = TPUT_LANE_PX - 10;
+		if (s.dip_max_ns > 0) {
+			double x0 = svg_x_of(o, s.dip_at_ns), x1 = svg_x_of(o, s.dip_at_ns + s.dip_max_ns);
+			fprintf(f, "<rect x='%.1f' y='%d' width='%.1f' height='%d' fill='%s' opacity='0.6'/>\n", x0,
+				y + 3, x1 - x0, TPUT_LANE_PX - 8, DIP_FILL);
+			snprintf(l, sizeof(l), "dip %.1f s", (double)s.dip_max_ns / 1e9);
+			svg_text(f, x0 + 3, y + 13, SMALL_PX, "#b71c1c", "start", l);
+		}
+		for (unsigned i = 0; i < TPUT_BUCKETS_MAX; i++) {
+			if (t->bytes[i] == 0)
+				continue;
+			double x0 = svg_x_of(o, (uint64_t)i * t->width_ns), x1 = svg_x_of(o, (uint64_t)(i + 1) * t->width_ns);
+			double bh = h * (double)t->bytes[i] / (double)top;
+			fprintf(f, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s'/>\n", x0, base - bh,
+				x1 - x0 > 1 ? x1 - x0 - 0.5 : 0.5, bh, TPUT_FILL);
+		}
+		if (s.median_bps > 0) {
+			double my = base - h * ((double)s.median_bps * (double)t->width_ns / 1e9) / (double)top;
+			fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='#1565c0' stroke-dasharray='4 3'/>\n",
+				LEFT_PX, my, W_PX - RIGHT_PX, my);
+		}
+		fprintf(f, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='#999'/>\n", LEFT_PX, base, W_PX - RIGHT_PX, base);
+	}
+	fputs("</g>\n", f);
+}
+
 /* The write that carried the version the oracle names: a stale write
  * if one did, else a disk write of --pdus traces; the last one to land
  * before the verdict. NULL if the trace does not say. */
@@ -336,6 +384,8 @@ static const struct legend_item legend_items[] = {
 	{ SW_BAND, FAULT_FILL, "fault, start to heal" },
 	{ SW_DOT, IO_OK_FILL, "I/O completed (height: latency)" },
 	{ SW_DOT, IO_FAILED_FILL, "I/O failed to the application" },
+	{ SW_RECT, TPUT_FILL, "throughput (dashes: median)" },
+	{ SW_BAND, DIP_FILL, "longest dip under half the median" },
 	{ SW_TRIANGLE, STALE_FILL, "stale write: sent (dashes) to landed" },
 	{ SW_RING, ORACLE_FILL, "oracle violation and the write it names" },
 };
@@ -399,7 +449,8 @@ static void draw(FILE *f, const struct out_svg *o)
 	int y_faults = y_paths + o->p.initiators * o->p.paths * (ROW_PX + ROW_GAP_PX) + GROUP_GAP_PX;
 	int nfaults = svg_count(o, M_FAULT);
 	int y_io = y_faults + (nfaults > 0 ? nfaults : 1) * FAULT_ROW_PX + GROUP_GAP_PX;
-	int y_end = y_io + o->p.initiators * IO_LANE_PX;
+	int y_tput = y_io + o->p.initiators * IO_LANE_PX;
+	int y_end = y_tput + o->p.initiators * TPUT_LANE_PX;
 	int y_verdict = y_end + GROUP_GAP_PX;
 	int y_legend = y_verdict + verdict_box(f, o, y_verdict, false) + GROUP_GAP_PX;
 	int h = y_legend + legend(f, y_legend, false) + 6;
@@ -417,6 +468,7 @@ static void draw(FILE *f, const struct out_svg *o)
 	paths(f, o, y_paths);
 	faults(f, o, y_faults);
 	io_lanes(f, o, y_io);
+	tput_lanes(f, o, y_tput);
 	oracle_mark(f, o, y_io, y_end);
 	verdict_box(f, o, y_verdict, true);
 	legend(f, y_legend, true);
@@ -442,6 +494,8 @@ int out_svg_write(struct out_svg *o, const char *path)
 		}
 	}
 	free(o->m);
+	for (int i = 0; i < SIM_INIS_MAX; i++)
+		free(o->pend[i]);
 	free(o);
 	errno = err;
 	return rc;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "core/config.h" /* enum rt_alua_state */
+#include "sim/base/tput.h"
 #include "sim/host/svg_timeline.h"
 #include "sim/spec/fault.h"
 
@@ -25,6 +26,7 @@
 #define GROUP_GAP_PX 8     /* between gateways, and between sections */
 #define FAULT_ROW_PX 13
 #define IO_LANE_PX 50
+#define TPUT_LANE_PX 40  /* one initiator's throughput row */
 #define FONT_PX 11
 #define SMALL_PX 10
 /* Width of a monospace character in em: 0.6 for DejaVu Sans Mono and
@@ -76,6 +78,13 @@ struct out_svg {
 	uint64_t end;
 	int path_gw[SIM_INIS_MAX][SIM_PATHS_MAX]; /* the gateway each path leads to, -1: not seen */
 	struct verdict v;
+	/* Throughput per initiator (base/tput.h), from the trace's I/O
+	 * events: a submit says its blocks, the done with its slot says
+	 * whether they moved. pend[ini][slot]: the bytes of the I/O in
+	 * flight in that slot (0: its op is not counted). */
+	struct tput tput[SIM_INIS_MAX];
+	uint64_t *pend[SIM_INIS_MAX];
+	size_t pend_cap[SIM_INIS_MAX];
 };
 
 /* How a state is drawn: fill, the colour of a label inside, the label. */
@@ -98,6 +107,8 @@ static const struct style ST_LOCK = { "#5d4037", "#fff", "lock owner" };
 #define FAULT_FILL "#7e57c2"
 #define IO_OK_FILL "#1e88e5"
 #define IO_FAILED_FILL "#e53935"
+#define TPUT_FILL "#90caf9"
+#define DIP_FILL "#ef9a9a"
 #define STALE_FILL "#b71c1c"
 #define ORACLE_FILL "#d50000"
 

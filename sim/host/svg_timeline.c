@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "sim/host/svg_int.h"
+#include "sim/initiator/multipath.h"
+#include "sim/initiator/workload.h"
 
 struct out_svg *out_svg_new(const struct sim_params *p, const char *title)
 {
@@ -26,6 +28,8 @@ struct out_svg *out_svg_new(const struct sim_params *p, const char *title)
 		for (int k = 0; k < SIM_PATHS_MAX; k++)
 			o->path_gw[i][k] = -1;
 	o->v.ini = -1;
+	for (int i = 0; i < SIM_INIS_MAX; i++)
+		tput_init(&o->tput[i]);
 	return o;
 }
 
@@ -156,6 +160,40 @@ static void observe_disk(struct out_svg *o, const struct tev *ev, bool dio)
 	}
 }
 
+/* The throughput series: the same completions the workload counts
+ * (wl_op_in_tput, GOOD), paired with their submit by initiator and slot. */
+static void observe_tput(struct out_svg *o, const struct tev *ev)
+{
+	int ini = ev->node;
+	if (ini < 0 || ini >= SIM_INIS_MAX || ev->idx < 0)
+		return;
+	size_t slot = (size_t)ev->idx;
+	if (strcmp(ev->what, "submit") == 0) {
+		if (slot >= o->pend_cap[ini]) {
+			size_t cap = slot < 16 ? 32 : slot * 2;
+			uint64_t *np = realloc(o->pend[ini], cap * sizeof(*np));
+			if (np == NULL) {
+				o->oom = true;
+				return;
+			}
+			memset(np + o->pend_cap[ini], 0, (cap - o->pend_cap[ini]) * sizeof(*np));
+			o->pend[ini] = np;
+			o->pend_cap[ini] = cap;
+		}
+		char op[16];
+		field_str(ev, "op", op, sizeof(op));
+		bool counted = false;
+		for (int k = 0; k < WL_OPS; k++)
+			if (strcmp(op, wl_op_name((enum wl_op)k)) == 0)
+				counted = wl_op_in_tput((enum wl_op)k);
+		o->pend[ini][slot] = counted ? ev->b * o->p.block_size : 0;
+	} else if (strcmp(ev->what, "done") == 0 && slot < o->pend_cap[ini]) {
+		if (ev->b == MP_OK && o->pend[ini][slot] != 0)
+			tput_add(&o->tput[ini], ev->t, o->pend[ini][slot]);
+		o->pend[ini][slot] = 0;
+	}
+}
+
 void out_svg_observe(void *ctx, const struct tev *ev)
 {
 	struct out_svg *o = ctx;
@@ -186,6 +224,7 @@ void out_svg_observe(void *ctx, const struct tev *ev)
 		add(o, m);
 		break;
 	case TEV_IO:
+		observe_tput(o, ev);
 		if (strcmp(ev->what, "done") != 0)
 			break;
 		m.kind = M_IO;

@@ -34,6 +34,11 @@ const char *wl_op_name(enum wl_op op)
 	return op < WL_OPS ? op_names[op] : "unknown";
 }
 
+bool wl_op_in_tput(enum wl_op op)
+{
+	return op == WL_READ || op == WL_WRITE || op == WL_WRITE_FUA;
+}
+
 static size_t buf_size(const struct wl_cfg *c)
 {
 	/* CAW needs two blocks (compare + write) for one LBA. */
@@ -68,6 +73,8 @@ void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem 
 	w->seen = sim_zalloc(mem, sizeof(*w->seen) * cfg->blocks);
 	w->pr_at = w->pr_held_since = SIM_NEVER;
 	w->stats.failover_ns = SIM_NEVER;
+	tput_init(&w->stats.tput);
+	w->stats.tput_end_ns = cfg->stop_at_ns;
 }
 
 void wl_set_reservation(struct workload *w, uint64_t key, uint8_t type, uint64_t at)
@@ -422,6 +429,8 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 			w->stats.stall_max_ns = now - w->stall_since;
 		w->stall_since = now;
 		failover_note(w, now, io);
+		if (wl_op_in_tput(s->op))
+			tput_add(&w->stats.tput, now, (uint64_t)s->n * w->cfg->block_size);
 	} else {
 		w->stats.failed[s->op]++;
 	}

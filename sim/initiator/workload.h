@@ -27,6 +27,7 @@
 #include "sim/oracle/data.h"
 #include "sim/base/rng.h"
 #include "sim/base/trace.h"
+#include "sim/base/tput.h"
 
 enum wl_op {
 	WL_READ = 0,
@@ -85,6 +86,11 @@ struct wl_stats {
 	 * SIM_NEVER: none did. Whether the gateways are used active/passive
 	 * or all at once, it is when the first stuck I/O got through. */
 	uint64_t failover_ns;
+	/* Bytes of reads and writes completed GOOD over time
+	 * (wl_op_in_tput), judged up to tput_end_ns (the workload's stop): the
+	 * metrics tput_median_min, tput_dip_max and tput_peak_pct. */
+	struct tput tput;
+	uint64_t tput_end_ns;
 };
 
 struct workload {
@@ -128,5 +134,9 @@ bool wl_io_writes(const struct mp_io *io);
 uint64_t wl_io_invoked(const struct mp_io *io);
 
 const char *wl_op_name(enum wl_op op);
+/* Whether an operation's GOOD completion counts in the throughput series
+ * (wl_stats.tput): reads and writes, whose blocks move. The SVG timeline
+ * asks the same of the trace's "op" names (wl_op_name). */
+bool wl_op_in_tput(enum wl_op op);
 
 #endif

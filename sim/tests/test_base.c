@@ -1,11 +1,13 @@
 /* Tests of the simulator's foundations: seeded streams, the event queue,
- * CRC32C, block contents. */
+ * CRC32C, block contents, throughput series. */
 #include <check.h>
 
 #include "sim/initiator/block.h"
 #include "sim/initiator/crc32c.h"
 #include "sim/base/evq.h"
 #include "sim/base/rng.h"
+#include "sim/base/time.h"
+#include "sim/base/tput.h"
 #include "tmem.h"
 
 START_TEST(rng_same_stream_same_sequence)
@@ -191,6 +193,58 @@ START_TEST(block_decodes_what_it_fills)
 }
 END_TEST
 
+/* A steady 1 MB per 100 ms from 0.05 s to 20 s, nothing from 8 s to 11 s:
+ * median 10 MB/s, a 3 s dip starting at 8 s, no spike; the first bucket
+ * (partial) and the one end_ns falls in are not judged. */
+START_TEST(tput_finds_the_dip_and_its_start)
+{
+	struct tput t;
+	tput_init(&t);
+	for (uint64_t ms = 50; ms < 20000; ms += 10)
+		if (ms < 8000 || ms >= 11000)
+			tput_add(&t, SIM_MS(ms), 100000);
+	struct tput_summary s;
+	tput_summarize(&t, SIM_S(20), &s);
+	ck_assert_uint_eq(s.width_ns, TPUT_BUCKET_NS_MIN * 2); /* 20 s: 200 buckets of 100 ms, halved once */
+	ck_assert_uint_eq(s.median_bps, 10000000);
+	ck_assert_uint_eq(s.dip_max_ns, SIM_S(3));
+	ck_assert_uint_eq(s.dip_at_ns, SIM_S(8));
+	ck_assert_uint_eq(s.peak_pct, 100);
+	ck_assert_uint_eq(s.span_first, 1);
+	ck_assert_uint_eq(s.span_end, 100);
+}
+END_TEST
+
+/* A trickle (under half the median) is a dip too; a burst after it is
+ * the spike; a run shorter than TPUT_SPAN_MIN buckets, or one in which
+ * nothing completed, is not judged. */
+START_TEST(tput_counts_a_trickle_and_a_spike_and_judges_only_long_runs)
+{
+	struct tput t;
+	tput_init(&t);
+	for (uint64_t ms = 0; ms < 10000; ms += 100)
+		tput_add(&t, SIM_MS(ms), ms >= 4000 && ms < 6000 ? 400 : ms == 6000 ? 5000 : 1000);
+	struct tput_summary s;
+	tput_summarize(&t, SIM_S(10), &s);
+	ck_assert_uint_eq(s.dip_max_ns, SIM_S(2));
+	ck_assert_uint_eq(s.peak_pct, 500);
+	tput_summarize(&t, SIM_MS(400), &s); /* 3 full buckets after the first */
+	ck_assert_uint_eq(s.median_bps, 0);
+	ck_assert_uint_eq(s.dip_max_ns, 0);
+	tput_init(&t);
+	tput_summarize(&t, SIM_S(10), &s);
+	ck_assert_uint_eq(s.median_bps, 0);
+	/* far past the series: the width doubles, the sum is kept */
+	tput_add(&t, SIM_S(1), 7);
+	tput_add(&t, SIM_S(3600), 9);
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < TPUT_BUCKETS_MAX; i++)
+		sum += t.bytes[i];
+	ck_assert_uint_eq(sum, 16);
+	ck_assert_uint_ge(t.width_ns * TPUT_BUCKETS_MAX, SIM_S(3600));
+}
+END_TEST
+
 Suite *suite_base(void)
 {
 	Suite *s = suite_create("base");
@@ -205,6 +259,8 @@ Suite *suite_base(void)
 	tcase_add_test(tc, crc32c_matches_rfc3720_vectors);
 	tcase_add_test(tc, crc32c_library_and_table_agree_on_any_length_and_alignment);
 	tcase_add_test(tc, block_decodes_what_it_fills);
+	tcase_add_test(tc, tput_finds_the_dip_and_its_start);
+	tcase_add_test(tc, tput_counts_a_trickle_and_a_spike_and_judges_only_long_runs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -99,6 +99,7 @@ void metrics_begin(struct sim_metrics *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->v[METRIC_IO_OK_MIN] = INT64_MAX;
+	m->v[METRIC_TPUT_MEDIAN_MIN] = INT64_MAX;
 }
 
 void metrics_add_host(struct sim_metrics *m, const struct wl_stats *s, const struct mpath *mp, uint64_t path_fails)
@@ -125,6 +126,11 @@ void metrics_add_host(struct sim_metrics *m, const struct wl_stats *s, const str
 		v[METRIC_RESERVATION_CONFLICTS] += (int64_t)s->conflicts;
 	v[METRIC_PATH_FAILURES] += (int64_t)path_fails;
 	v[METRIC_GROUP_SWITCHES] += (int64_t)mp->stats.group_switches;
+	struct tput_summary ts;
+	tput_summarize(&s->tput, s->tput_end_ns, &ts);
+	v[METRIC_TPUT_MEDIAN_MIN] = v[METRIC_TPUT_MEDIAN_MIN] < (int64_t)ts.median_bps ? v[METRIC_TPUT_MEDIAN_MIN] : (int64_t)ts.median_bps;
+	v[METRIC_TPUT_DIP_MAX] = max64(v[METRIC_TPUT_DIP_MAX], (int64_t)ts.dip_max_ns);
+	v[METRIC_TPUT_PEAK_PCT] = max64(v[METRIC_TPUT_PEAK_PCT], (int64_t)ts.peak_pct);
 }
 
 void metrics_add_session(struct sim_metrics *m, const struct isess_stats *ss)
@@ -139,8 +145,10 @@ void metrics_add_session(struct sim_metrics *m, const struct isess_stats *ss)
 
 void metrics_end(struct sim_metrics *m, int hosts)
 {
-	if (hosts == 0)
+	if (hosts == 0) {
 		m->v[METRIC_IO_OK_MIN] = 0;
+		m->v[METRIC_TPUT_MEDIAN_MIN] = 0;
+	}
 }
 
 void wmetrics_collect(struct world *w, struct sim_metrics *m)

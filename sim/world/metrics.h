@@ -63,7 +63,10 @@ enum metric_unit {
 	X(ATK_RESETS_REFUSED, "atk_resets_refused", MU_COUNT, "of them the target refused (any other response, e.g. 6 authorization failed)") \
 	X(LOCK_BREAK_FAILURES, "lock_break_failures", MU_COUNT, "lock breaks that failed (EBUSY: disk lock_break_fail=); the I/O was refused") \
 	X(REOPEN_FAILURES, "reopen_failures", MU_COUNT, "reopens of a blocklisted gateway that failed (disk reopen_fail=)") \
-	X(LOCK_LOST, "lock_lost", MU_COUNT, "times a gateway learned it had lost the exclusive lock (blocklisted; target lock_lost= says what it did)")
+	X(LOCK_LOST, "lock_lost", MU_COUNT, "times a gateway learned it had lost the exclusive lock (blocklisted; target lock_lost= says what it did)") \
+	X(TPUT_MEDIAN_MIN, "tput_median_min", MU_COUNT, "the slowest initiator's median throughput, bytes per second of reads and writes completed GOOD (base/tput.h's buckets; 0: idle or a run too short to judge)") \
+	X(TPUT_DIP_MAX, "tput_dip_max", MU_TIME, "longest time an initiator's throughput stayed under half its median: the failover stall as the application saw it, a degraded path included") \
+	X(TPUT_PEAK_PCT, "tput_peak_pct", MU_COUNT, "highest bucket of an initiator's throughput, % of its median: the recovery spike when queued I/O drains at once")
 
 enum metric_id {
 #define METRIC_ENUM(id, name, unit, what) METRIC_##id,
