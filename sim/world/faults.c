@@ -157,8 +157,10 @@ static void ev_heal(void *a, void *b, uint64_t arg)
 	case F_GW_SHUTDOWN:
 		/* A drain that outlived its window is cut short, as an init
 		 * system's stop timeout would. */
-		if (g->eng != NULL && g->state == GW_DRAINING)
+		if (g->eng != NULL && g->state == GW_DRAINING) {
+			wgw_stop_ended(g, true);
 			wgw_crash(g, false);
+		}
 		wgw_restart(g);
 		break;
 	case F_DISK_BAD:

@@ -236,6 +236,7 @@ void wgw_init(struct world *w, struct wgw *g)
 	g->w = w;
 	g->state = GW_DOWN;
 	g->timer.at = SIM_NEVER;
+	g->stop_since = SIM_NEVER;
 	rng_stream(&g->rng, w->p->seed, "gateway", (uint32_t)g->idx);
 	g->env = (struct rt_env){ .ctx = g, .now_ns = env_now, .random_u64 = env_random, .alloc = env_alloc,
 		.free = env_free, .conn_send = env_conn_send, .conn_close = env_conn_close,
@@ -276,6 +277,7 @@ static void add_stats(struct rt_stats *t, const struct rt_stats *s)
 /* Drop the engine's memory, as a crash does; check it had kept account. */
 static void destroy_engine(struct wgw *g)
 {
+	wgw_stop_ended(g, false); /* a stop a crash or the world's end overtook */
 	struct rt_stats s;
 	rt_engine_stats(g->eng, &s);
 	add_stats(&g->stats_total, &s);
@@ -467,6 +469,17 @@ bool wgw_accept(struct wgw *g, struct simnet_conn *c)
 
 /* ---- faults ---- */
 
+void wgw_stop_ended(struct wgw *g, bool cut)
+{
+	if (g->stop_since == SIM_NEVER)
+		return;
+	uint64_t took = g->w->q.now - g->stop_since;
+	if (took > g->stop_max_ns)
+		g->stop_max_ns = took;
+	g->stops_cut += cut;
+	g->stop_since = SIM_NEVER;
+}
+
 void wgw_crash(struct wgw *g, bool silent)
 {
 	if (g->eng == NULL)
@@ -519,6 +532,7 @@ void wgw_shutdown(struct wgw *g)
 		return;
 	trace_ev(g->w->tr, g->w->q.now, TEV_GW, "shutdown", g->idx, 0, 0, 0, NULL);
 	g->state = GW_DRAINING;
+	g->stop_since = g->w->q.now;
 	rt_engine_shutdown(g->eng);
 	wtimer_touch(&g->timer);
 }

@@ -172,8 +172,15 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 	v[METRIC_FINAL_LOCK_OWNER] = w->disk.lock_owner;
 	v[METRIC_LOCK_BREAK_FAILURES] = (int64_t)w->disk.stats.lock_break_failures;
 	v[METRIC_REOPEN_FAILURES] = (int64_t)w->disk.stats.reopen_failures;
-	for (int g = 0; g < w->p->gateways; g++)
-		v[METRIC_LOCK_LOST] += (int64_t)w->gws[g].lock_losses;
+	for (int g = 0; g < w->p->gateways; g++) {
+		const struct wgw *gw = &w->gws[g];
+		v[METRIC_LOCK_LOST] += (int64_t)gw->lock_losses;
+		uint64_t stop = gw->stop_max_ns;
+		if (gw->stop_since != SIM_NEVER && w->q.now - gw->stop_since > stop)
+			stop = w->q.now - gw->stop_since; /* still draining */
+		v[METRIC_STOP_MAX] = max64(v[METRIC_STOP_MAX], (int64_t)stop);
+		v[METRIC_STOPS_CUT] += gw->stops_cut;
+	}
 	v[METRIC_DUAL_WRITERS] = (int64_t)w->dual_writers;
 	v[METRIC_LOST_BLOCKS] = (int64_t)w->disk.stats.lost_blocks;
 	v[METRIC_DURABLE_CHECKED] = (int64_t)w->od.stats.durable_checked;

@@ -64,6 +64,8 @@ enum metric_unit {
 	X(LOCK_BREAK_FAILURES, "lock_break_failures", MU_COUNT, "lock breaks that failed (EBUSY: disk lock_break_fail=); the I/O was refused") \
 	X(REOPEN_FAILURES, "reopen_failures", MU_COUNT, "reopens of a blocklisted gateway that failed (disk reopen_fail=)") \
 	X(LOCK_LOST, "lock_lost", MU_COUNT, "times a gateway learned it had lost the exclusive lock (blocklisted; target lock_lost= says what it did)") \
+	X(STOP_MAX, "stop_max", MU_TIME, "longest graceful stop of a gateway (gw_shutdown): from the stop to its engine idle; one cut short, or still draining at the end, counts up to then") \
+	X(STOPS_CUT, "stops_cut", MU_COUNT, "graceful stops not finished when their gateway was due back, cut short (a crash, as an init system's stop timeout does)") \
 	X(TPUT_MEDIAN_MIN, "tput_median_min", MU_COUNT, "the slowest initiator's median throughput, bytes per second of reads and writes completed GOOD (base/tput.h's buckets; 0: idle or a run too short to judge)") \
 	X(TPUT_DIP_MAX, "tput_dip_max", MU_TIME, "longest time an initiator's throughput stayed under half its median: the failover stall as the application saw it, a degraded path included") \
 	X(TPUT_PEAK_PCT, "tput_peak_pct", MU_COUNT, "highest bucket of an initiator's throughput, % of its median: the recovery spike when queued I/O drains at once")

@@ -70,6 +70,13 @@ struct wgw {
 	 * its instance is blocklisted and has not reopened yet; how often. */
 	bool lock_lost;
 	uint64_t lock_losses;
+	/* Graceful stops (gw_shutdown, world/gateways.c): when the one
+	 * draining now began (SIM_NEVER: none), the longest one, and how many
+	 * were cut short because their gateway was due back (issue 16 class 6:
+	 * a stuck stop is measured, not silently turned into a crash). */
+	uint64_t stop_since;
+	uint64_t stop_max_ns;
+	uint32_t stops_cut;
 };
 
 struct wpath {
@@ -226,6 +233,9 @@ bool wgw_accept(struct wgw *g, struct simnet_conn *c);
 /* "10.1.<node>.<path+1>": the peer's source address (distinct per attacker source). */
 void wgw_peer_addr(const struct simnet_conn *c, char *out, size_t cap);
 void wgw_crash(struct wgw *g, bool silent);
+/* The gateway's graceful stop is over (stopped, crashed or cut: cut says
+ * it was cut short at its restart time); measured in wgw.stop_max_ns. */
+void wgw_stop_ended(struct wgw *g, bool cut);
 void wgw_restart(struct wgw *g);
 void wgw_pause(struct wgw *g, bool pause);
 void wgw_shutdown(struct wgw *g);
