@@ -6,6 +6,7 @@
 /* SPC-4 §4.5: sense keys the path logic cares about. */
 enum {
 	SK_NOT_READY = 0x2,
+	SK_ILLEGAL_REQUEST = 0x5,
 	SK_UNIT_ATTENTION = 0x6,
 	SK_ABORTED_COMMAND = 0xb,
 };
@@ -58,6 +59,21 @@ static struct sense sense_of(const struct icmd *c)
 		s.ascq = c->sense[3];
 	}
 	return s;
+}
+
+/* Linux's scsi_check_sense: ILLEGAL REQUEST is the target's failure of
+ * the command itself, on whatever path it is sent (BLK_STS_TARGET, which
+ * dm-multipath hands up without retrying), only for these ASCs: invalid
+ * opcode, LBA out of range, invalid function, invalid field in CDB,
+ * parameter value invalid, write protected. */
+static bool illegal_request_is_target_failure(struct sense s)
+{
+	switch (s.asc) {
+	case 0x20: case 0x21: case 0x22: case 0x24: case 0x26: case 0x27:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool alua_standby(struct sense s)
@@ -455,6 +471,13 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 	} else if (s.key == SK_NOT_READY || s.key == SK_ABORTED_COMMAND) {
 		note(mp, "io_not_ready", (int)pi);
 		retry_later(mp, io, mp->cfg->retry_delay_ns);
+	} else if (s.key == SK_ILLEGAL_REQUEST && !illegal_request_is_target_failure(s)) {
+		/* 05/25/00 LOGICAL UNIT NOT SUPPORTED: the LU is not mapped
+		 * behind this path's port (unmapped on one gateway). Linux ends
+		 * it as a plain I/O error, which dm-multipath takes for a path
+		 * error: it fails the path and sends the I/O down another. */
+		fail_path(mp, pi, "path_fail_lun");
+		dispatch(mp, io);
 	} else {
 		finish(mp, io, MP_CHECK);
 	}

@@ -55,6 +55,7 @@
 	X(MP_PATH_FAIL_CHECKER, "mpath.path_fail_checker", 1) \
 	X(MP_PATH_FAIL_STANDBY, "mpath.path_fail_standby", 0) \
 	X(MP_PATH_FAIL_TRANSITION, "mpath.path_fail_transition", 0) \
+	X(MP_PATH_FAIL_LUN, "mpath.path_fail_lun_not_supported", 0) \
 	X(MP_REINSTATE, "mpath.reinstate", 1) \
 	X(MP_FAILBACK, "mpath.failback", 1) \
 	X(MP_QUEUE_NO_PATH, "mpath.queue_if_no_path", 1) \

@@ -11,7 +11,7 @@ static const char *const kind_names[F_KINDS] = {
 	[F_GW_PAUSE] = "gw_pause", [F_GW_SHUTDOWN] = "gw_shutdown", [F_DISK_POWER] = "disk_power_loss",
 	[F_DISK_BAD] = "disk_bad_range", [F_DISK_SLOW] = "disk_slow", [F_ALLOC_FAIL] = "alloc_fail",
 	[F_ALUA_FAILOVER] = "alua_failover", [F_LOGIN_DROP] = "login_drop", [F_SWIZZLE] = "swizzle",
-	[F_NOISE] = "noise",
+	[F_NOISE] = "noise", [F_LUN_UNMAP] = "lun_unmap",
 };
 
 const char *fault_kind_name(enum fault_kind k)
@@ -37,6 +37,7 @@ enum fault_scope fault_scope(enum fault_kind k)
 	case F_DISK_SLOW: /* one gateway's way to the disk */
 	case F_ALLOC_FAIL:
 	case F_ALUA_FAILOVER:
+	case F_LUN_UNMAP:
 		return FS_GATEWAY;
 	case F_DISK_POWER:
 	case F_DISK_BAD:

@@ -30,6 +30,7 @@ enum fault_kind {
 	F_LOGIN_DROP,    /* ini, gw: the next a connections between them are reset mid-login */
 	F_SWIZZLE,       /* ini, gw: both directions clog one by one and unclog in another order, drawn from the seed, within dur */
 	F_NOISE,         /* ini, gw, dir: a noisy link, each send has one byte flipped with chance a ppm (digest errors, §7.8) */
+	F_LUN_UNMAP,     /* gw: its portal group maps no LU for dur (a live reconfiguration, targetcli's luns/ delete), then maps it again */
 	F_KINDS
 };
 #define F_SWARM_KINDS F_ALUA_FAILOVER

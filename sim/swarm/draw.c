@@ -158,6 +158,7 @@ static uint64_t max_duration(enum fault_kind k)
 	case F_LOGIN_DROP:
 	case F_SWIZZLE:
 	case F_NOISE:
+	case F_LUN_UNMAP:
 	case F_KINDS: break;
 	}
 	return 0;

@@ -125,6 +125,9 @@ static void ev_start(void *a, void *b, uint64_t arg)
 	case F_NOISE:
 		noise(w, f, (uint32_t)f->a);
 		break;
+	case F_LUN_UNMAP:
+		wgw_map_lu(g, false);
+		break;
 	case F_SWIZZLE:
 		break; /* its partitions are scheduled of their own (swizzle below) */
 	case F_KINDS:
@@ -174,6 +177,9 @@ static void ev_heal(void *a, void *b, uint64_t arg)
 		break;
 	case F_NOISE:
 		noise(w, f, 0);
+		break;
+	case F_LUN_UNMAP:
+		wgw_map_lu(g, true);
 		break;
 	case F_STALL:
 	case F_RESET:

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "sim/base/time.h"
+#include "core/reconfig.h"
 #include "sim/world/world_int.h"
 
 #define TARGET_NAME "iqn.2024-01.org.isim:disk0"
@@ -160,6 +161,33 @@ static void build_config(struct world *w, struct wgw *g)
 	pc->session_mem_max_bytes = t->session_mem_max_bytes;
 	pc->session_mem_min_bytes = t->session_mem_min_bytes;
 	pc->conn_unsent_max_bytes = t->conn_unsent_max_bytes;
+	g->tpg_unmapped = g->tpg;
+	g->tpg_unmapped.lun_count = 0;
+	g->target_unmapped = g->target;
+	g->target_unmapped.tpgs = &g->tpg_unmapped;
+	g->cfg_unmapped = g->cfg;
+	g->cfg_unmapped.targets = &g->target_unmapped;
+}
+
+static const struct rt_config *cfg_in_force(const struct wgw *g)
+{
+	return g->lun_unmapped ? &g->cfg_unmapped : &g->cfg;
+}
+
+void wgw_map_lu(struct wgw *g, bool mapped)
+{
+	if (g->lun_unmapped == !mapped)
+		return;
+	g->lun_unmapped = !mapped;
+	if (g->eng == NULL)
+		return; /* down: it starts from the configuration in force */
+	struct rt_reconfig_result res;
+	char err[256];
+	if (rt_engine_reconfigure(g->eng, cfg_in_force(g), &res, err, sizeof(err)) != 0)
+		world_violation(g->w, ORACLE_ENGINE, "gateway %d: reconfiguration refused: %s", g->idx, err);
+	trace_ev(g->w->tr, g->w->q.now, TEV_GW, mapped ? "lun_mapped" : "lun_unmapped", g->idx, 0,
+		res.sessions_remapped, res.logins_dropped, NULL);
+	wtimer_touch(&g->timer);
 }
 
 /* The per-ACL permission for TARGET WARM/COLD RESET (RFC 7143 §11.5.1:
@@ -195,7 +223,7 @@ static void ev_retry_start(void *a, void *b, uint64_t arg);
 static bool start_engine(struct wgw *g)
 {
 	bool injected = g->alloc_fail_left > 0;
-	g->eng = rt_engine_create(&g->env, &g->cfg);
+	g->eng = rt_engine_create(&g->env, cfg_in_force(g));
 	if (g->eng == NULL) {
 		/* Refusing to start for want of memory is the engine's right;
 		 * without an injected failure it is a bug. */

@@ -171,6 +171,7 @@ static const struct note_cov note_covs[] = {
 	{ "path_fail_checker_timeout", COV_MP_PATH_FAIL_CHECKER },
 	{ "path_fail_standby", COV_MP_PATH_FAIL_STANDBY },
 	{ "path_fail_transition", COV_MP_PATH_FAIL_TRANSITION },
+	{ "path_fail_lun", COV_MP_PATH_FAIL_LUN },
 	{ "reinstate", COV_MP_REINSTATE },
 	{ "failback", COV_MP_FAILBACK },
 	{ "no_path_retry_expired", COV_MP_NO_PATH_FAIL },

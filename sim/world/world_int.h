@@ -77,6 +77,14 @@ struct wgw {
 	uint64_t stop_since;
 	uint64_t stop_max_ns;
 	uint32_t stops_cut;
+	/* The same configuration with its portal group mapping no LU (fault
+	 * lun_unmap, issue 16 class 6): the engine reads whichever of the two
+	 * is in force (rt_engine_reconfigure keeps a pointer to it), and a
+	 * restart starts from it, as a saved configuration would. */
+	struct rt_config cfg_unmapped;
+	struct rt_target_cfg target_unmapped;
+	struct rt_tpg_cfg tpg_unmapped;
+	bool lun_unmapped;
 };
 
 struct wpath {
@@ -236,6 +244,11 @@ void wgw_crash(struct wgw *g, bool silent);
 /* The gateway's graceful stop is over (stopped, crashed or cut: cut says
  * it was cut short at its restart time); measured in wgw.stop_max_ns. */
 void wgw_stop_ended(struct wgw *g, bool cut);
+/* Map the LU in the gateway's portal group, or map none (fault
+ * lun_unmap): a live reconfiguration of a running engine (core/reconfig.h:
+ * the hosts' sessions are owed 3F/0E or get LOGICAL UNIT NOT SUPPORTED),
+ * kept for a restart. */
+void wgw_map_lu(struct wgw *g, bool mapped);
 void wgw_restart(struct wgw *g);
 void wgw_pause(struct wgw *g, bool pause);
 void wgw_shutdown(struct wgw *g);
