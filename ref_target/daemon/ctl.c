@@ -491,10 +491,13 @@ struct ctl *ctl_open(struct loop *l, const char *path, const struct ctl_target *
 	/* 0600 from the start: no window in which another user may connect */
 	mode_t old = umask(0177);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rc = c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(c->fd, 8) != 0;
+	bool bound = c->fd >= 0 && bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	int rc = !bound || listen(c->fd, 8) != 0;
 	umask(old);
 	if (rc || c->model == NULL || chmod(path, 0600) != 0 || loop_watch(l, c->fd, LOOP_READ, on_accept, c) != 0) {
 		snprintf(err, err_len, "control socket %s: %s", path, strerror(errno));
+		if (bound) /* the file bind made: no stale socket left for the next start */
+			unlink(path);
 		if (c->fd >= 0)
 			close(c->fd);
 		c->fd = -1;
