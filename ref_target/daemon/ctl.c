@@ -215,13 +215,23 @@ static int ctl_reconfigure(struct ctl *c, json_t *model, char *out, size_t out_l
 		store_truncate(c->t.store, before);
 		goto out;
 	}
+	int said = snprintf(out, out_len, "applied: %u session(s) ended, %u told REPORTED LUNS DATA HAS CHANGED, %u "
+			    "login(s) dropped, %u LU(s) added", res.sessions_ended, res.sessions_remapped,
+			    res.logins_dropped, res.lus_added);
+	/* The engine has taken the change: a new portal that cannot listen
+	 * is said in the answer, not only in the log (the caller sees what
+	 * did not happen). */
 	for (uint32_t i = old->cfg.portal_count; i < nd->cfg.portal_count; i++) {
 		char why[DCFG_ERR_MAX / 2];
 		const struct rt_portal_cfg *p = &nd->cfg.portals[i];
-		if (net_listen(c->t.net, i, p->address, p->port, why, sizeof(why)) != 0)
+		if (net_listen(c->t.net, i, p->address, p->port, why, sizeof(why)) != 0) {
 			dlog(RT_LOG_ERR, "control: portal %s:%u: %s", p->address, p->port, why);
-		else
+			if (said >= 0 && (size_t)said < out_len)
+				said += snprintf(out + said, out_len - (size_t)said, "; portals[%u] does not listen: %s", i,
+						 why);
+		} else {
 			dlog(RT_LOG_INFO, "listening on %s:%u", p->address, net_port(c->t.net, i));
+		}
 	}
 	memcpy(c->retired, retired, sizeof(retired));
 	*c->t.live = nd;
@@ -230,9 +240,6 @@ static int ctl_reconfigure(struct ctl *c, json_t *model, char *out, size_t out_l
 		ctl_dcfg_free(old);
 	c->owned = nd;
 	cd = NULL;
-	snprintf(out, out_len, "applied: %u session(s) ended, %u told REPORTED LUNS DATA HAS CHANGED, %u login(s) "
-		 "dropped, %u LU(s) added", res.sessions_ended, res.sessions_remapped, res.logins_dropped,
-		 res.lus_added);
 	rc = 0;
 out:
 	/* the model's text is ours, not the user's: its line numbers mean
