@@ -128,8 +128,14 @@ static int merge_lus(struct ctl *c, struct dcfg *nd, bool *retired, char *err, s
 				lus[i].serial = dcfg_strdup(nd, o->serial);
 				lus[i].naa_id = o->naa_id;
 			}
-			if (st[i].flags_from_caps)
+			/* Flags that follow the backstore (the quick flags) are
+			 * left out of the model (ctl_model_of) and so load as
+			 * none: the running LU keeps its own unless the model
+			 * names some. */
+			if (old->stores[i].flags_from_caps && lus[i].flags == 0) {
 				lus[i].flags = o->flags;
+				st[i].flags_from_caps = true;
+			}
 			st[i].serial_given = true;
 			if (lus[i].serial == NULL)
 				goto oom;
