@@ -138,6 +138,15 @@ START_TEST(restoreconfig_that_the_running_target_cannot_take_changes_nothing)
 		  " \"targets\": [{\"name\": \"" RIG_IQN "\", \"tpgs\": [{\"portals\": [1], \"open_access\": true,"
 		  "   \"luns\": [{\"lun\": 0, \"lu\": \"d0\"}]}]}]}");
 	refused("/", "restoreconfig", ARGS(rig_path(&g, "portals.json")), "portals[0]: a running target keeps its portals");
+	/* a serial the file names is the running LU's from then on */
+	rig_write(&g, "serial.json",
+		  "{\"portals\": [{\"address\": \"127.0.0.1\", \"port\": 3260}],"
+		  " \"lus\": [{\"name\": \"d0\", \"size\": \"1M\", \"serial\": \"S-D0\", \"naa_id\": 12345}],"
+		  " \"targets\": [{\"name\": \"" RIG_IQN "\", \"tpgs\": [{\"portals\": [0], \"open_access\": true,"
+		  "   \"luns\": [{\"lun\": 0, \"lu\": \"d0\"}]}]}]}");
+	ok("/", "restoreconfig", ARGS(rig_path(&g, "serial.json")));
+	ck_assert_str_eq(g.live->cfg.lus[0].serial, "S-D0");
+	ck_assert_uint_eq(g.live->cfg.lus[0].naa_id, 12345);
 	/* files that do not load */
 	refused("/", "restoreconfig", ARGS(rig_path(&g, "none.json")), "none.json");
 	refused("/", "restoreconfig", ARGS(rig_path(&g, "none.json"), "format=lio"), "none.json");
@@ -291,6 +300,14 @@ START_TEST(a_daemon_of_quick_flags_keeps_the_flags_its_backstore_gives)
 	ck_assert_uint_eq(g.live->cfg.lus[0].flags, flags);
 	ok("/backstores/ramdisk", "create", ARGS("d2", "1M")); /* and the next one too */
 	ck_assert_uint_eq(g.live->cfg.lus[0].flags, flags);
+	/* flags a restored file names are the running LU's from then on */
+	ok("/", "saveconfig", ARGS(rig_path(&g, "ours.json")));
+	j = json_load_file(rig_path(&g, "ours.json"), 0, NULL);
+	json_object_set_new(json_array_get(json_object_get(j, "lus"), 0), "flags", json_pack("[s]", "read_only"));
+	ck_assert_int_eq(json_dump_file(j, rig_path(&g, "ours.json"), 0), 0);
+	json_decref(j);
+	ok("/", "restoreconfig", ARGS(rig_path(&g, "ours.json")));
+	ck_assert_uint_eq(g.live->cfg.lus[0].flags, RT_LU_READ_ONLY);
 }
 END_TEST
 

@@ -226,6 +226,10 @@ START_TEST(acl_and_portal_commands_refuse_missing_unknown_and_duplicate_entries)
 		  "/acls create: unknown argument 'initiator'" },
 		{ "{\"path\": \"" T_TPG "/acls\", \"cmd\": \"create\"}", "/acls create: wwn= (the initiator's IQN) is required" },
 		{ "{\"path\": \"" T_TPG "/acls\", \"cmd\": \"delete\", \"args\": [\"wwn=\"]}", "/acls delete: wwn=" },
+		/* "=x" and "/a=b" are values, not key=value */
+		{ "{\"path\": \"" T_TPG "/acls\", \"cmd\": \"delete\", \"args\": [\"=x\"]}", "no ACL for '=x'" },
+		{ "{\"path\": \"" T_TPG "/luns\", \"cmd\": \"create\", \"args\": [\"/backstores/fileio/a=b\"]}",
+		  "no storage object '/backstores/fileio/a=b'" },
 		{ "{\"path\": \"" T_TPG "/portals\", \"cmd\": \"create\", \"args\": [\"port=1\"]}",
 		  "/portals create: unknown argument 'port'" },
 		{ "{\"path\": \"" T_TPG "/portals\", \"cmd\": \"create\"}", "/portals create: ip_address= is required" },
