@@ -16,6 +16,7 @@
  *    again and saves to the same text: saveconfig's round trip;
  *  - saveconfig format=lio of such a model either names what LIO cannot
  *    say, or writes a file our --lio-config loader reads and validates;
+ *  - a request that is refused, or shows, leaves the model as it was;
  *  - an edited model that does not load is never kept, the previous one
  *    stays (the daemon's rule), and nothing leaks (LeakSanitizer).
  */
@@ -111,6 +112,9 @@ static void one(json_t **model, const char *text, size_t len)
 	json_t *edit = json_deep_copy(*model);
 	struct ctl_result res;
 	ctl_apply(edit, r, &res);
+	/* only an edit changes the model; a refusal leaves it as it was
+	 * (ctl_req.h) */
+	FZ_CHECK(res.action == CTL_CHANGED || json_equal(edit, *model), "a request that is no edit changed the model");
 	switch (res.action) {
 	case CTL_ERROR:
 		FZ_CHECK(res.err[0] != '\0', "an error has a message");

@@ -128,8 +128,14 @@ static int merge_lus(struct ctl *c, struct dcfg *nd, bool *retired, char *err, s
 				lus[i].serial = dcfg_strdup(nd, o->serial);
 				lus[i].naa_id = o->naa_id;
 			}
-			if (st[i].flags_from_caps)
+			/* Flags that follow the backstore (the quick flags) are
+			 * left out of the model (ctl_model_of) and so load as
+			 * none: the running LU keeps its own unless the model
+			 * names some. */
+			if (old->stores[i].flags_from_caps && lus[i].flags == 0) {
 				lus[i].flags = o->flags;
+				st[i].flags_from_caps = true;
+			}
 			st[i].serial_given = true;
 			if (lus[i].serial == NULL)
 				goto oom;
@@ -215,13 +221,23 @@ static int ctl_reconfigure(struct ctl *c, json_t *model, char *out, size_t out_l
 		store_truncate(c->t.store, before);
 		goto out;
 	}
+	int said = snprintf(out, out_len, "applied: %u session(s) ended, %u told REPORTED LUNS DATA HAS CHANGED, %u "
+			    "login(s) dropped, %u LU(s) added", res.sessions_ended, res.sessions_remapped,
+			    res.logins_dropped, res.lus_added);
+	/* The engine has taken the change: a new portal that cannot listen
+	 * is said in the answer, not only in the log (the caller sees what
+	 * did not happen). */
 	for (uint32_t i = old->cfg.portal_count; i < nd->cfg.portal_count; i++) {
 		char why[DCFG_ERR_MAX / 2];
 		const struct rt_portal_cfg *p = &nd->cfg.portals[i];
-		if (net_listen(c->t.net, i, p->address, p->port, why, sizeof(why)) != 0)
+		if (net_listen(c->t.net, i, p->address, p->port, why, sizeof(why)) != 0) {
 			dlog(RT_LOG_ERR, "control: portal %s:%u: %s", p->address, p->port, why);
-		else
+			if (said >= 0 && (size_t)said < out_len)
+				said += snprintf(out + said, out_len - (size_t)said, "; portals[%u] does not listen: %s", i,
+						 why);
+		} else {
 			dlog(RT_LOG_INFO, "listening on %s:%u", p->address, net_port(c->t.net, i));
+		}
 	}
 	memcpy(c->retired, retired, sizeof(retired));
 	*c->t.live = nd;
@@ -230,9 +246,6 @@ static int ctl_reconfigure(struct ctl *c, json_t *model, char *out, size_t out_l
 		ctl_dcfg_free(old);
 	c->owned = nd;
 	cd = NULL;
-	snprintf(out, out_len, "applied: %u session(s) ended, %u told REPORTED LUNS DATA HAS CHANGED, %u login(s) "
-		 "dropped, %u LU(s) added", res.sessions_ended, res.sessions_remapped, res.logins_dropped,
-		 res.lus_added);
 	rc = 0;
 out:
 	/* the model's text is ours, not the user's: its line numbers mean
@@ -491,10 +504,13 @@ struct ctl *ctl_open(struct loop *l, const char *path, const struct ctl_target *
 	/* 0600 from the start: no window in which another user may connect */
 	mode_t old = umask(0177);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rc = c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(c->fd, 8) != 0;
+	bool bound = c->fd >= 0 && bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	int rc = !bound || listen(c->fd, 8) != 0;
 	umask(old);
 	if (rc || c->model == NULL || chmod(path, 0600) != 0 || loop_watch(l, c->fd, LOOP_READ, on_accept, c) != 0) {
 		snprintf(err, err_len, "control socket %s: %s", path, strerror(errno));
+		if (bound) /* the file bind made: no stale socket left for the next start */
+			unlink(path);
 		if (c->fd >= 0)
 			close(c->fd);
 		c->fd = -1;

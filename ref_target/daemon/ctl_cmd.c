@@ -116,8 +116,7 @@ static void backstore_create(json_t *model, const struct ctl_req *r, const char 
 		ctl_fail(res, "%s create: size '%s' is not a size (512M, 1G)", r->path_text, size);
 		return;
 	}
-	json_t *lus = arr(model, "lus");
-	if (find_named(lus, "name", name) >= 0) {
+	if (find_named(json_object_get(model, "lus"), "name", name) >= 0) {
 		ctl_fail(res, "%s create: a storage object named '%s' exists", r->path_text, name);
 		return;
 	}
@@ -126,7 +125,7 @@ static void backstore_create(json_t *model, const struct ctl_req *r, const char 
 		json_object_set_new(lu, "path", json_string(dev));
 	if (size != NULL)
 		json_object_set_new(lu, "size", json_integer((json_int_t)bytes));
-	json_array_append_new(lus, lu);
+	json_array_append_new(arr(model, "lus"), lu);
 }
 
 void ctl_backstores(json_t *model, const struct ctl_req *r, struct ctl_result *res)
@@ -155,7 +154,7 @@ void ctl_backstores(json_t *model, const struct ctl_req *r, struct ctl_result *r
 	if (ctl_args_known(r, order_del, keys_del, res) != 0)
 		return;
 	const char *name = ctl_arg(r, order_del, "name");
-	json_t *lus = arr(model, "lus");
+	json_t *lus = json_object_get(model, "lus");
 	long i = name ? find_named(lus, "name", name) : -1;
 	const char *t = i >= 0 ? str(json_array_get(lus, (size_t)i), "backstore") : NULL;
 	if (i < 0 || (t != NULL && strcmp(t, type) != 0) || (t == NULL && strcmp(type, "ram") != 0)) {
@@ -167,17 +166,27 @@ void ctl_backstores(json_t *model, const struct ctl_req *r, struct ctl_result *r
 	json_array_remove(lus, (size_t)i);
 }
 
-/* Index of the portal address:port in the model, appended if new. */
-static size_t portal_index(json_t *model, const char *address, json_int_t port)
+/* Index of the portal address:port in the model, -1 if none. */
+static long portal_find(json_t *model, const char *address, json_int_t port)
 {
-	json_t *ps = arr(model, "portals");
+	json_t *ps = json_object_get(model, "portals");
 	for (size_t i = 0; i < json_array_size(ps); i++) {
 		json_t *p = json_array_get(ps, i);
 		json_t *pp = json_object_get(p, "port");
 		json_int_t port_i = pp ? json_integer_value(pp) : CTL_DEFAULT_PORT;
 		if (str(p, "address") != NULL && strcmp(str(p, "address"), address) == 0 && port_i == port)
-			return i;
+			return (long)i;
 	}
+	return -1;
+}
+
+/* Index of the portal address:port in the model, appended if new. */
+static size_t portal_index(json_t *model, const char *address, json_int_t port)
+{
+	long i = portal_find(model, address, port);
+	if (i >= 0)
+		return (size_t)i;
+	json_t *ps = arr(model, "portals");
 	json_array_append_new(ps, json_pack("{s:s, s:I}", "address", address, "port", port));
 	return json_array_size(ps) - 1;
 }
@@ -198,7 +207,7 @@ void ctl_iscsi(json_t *model, const struct ctl_req *r, struct ctl_result *res)
 		ctl_fail(res, "/iscsi %s: wwn= (the target's IQN) is required", r->cmd);
 		return;
 	}
-	json_t *targets = arr(model, "targets");
+	json_t *targets = json_object_get(model, "targets");
 	long i = find_named(targets, "name", wwn);
 	if (!create) {
 		if (i < 0)
@@ -222,7 +231,7 @@ void ctl_iscsi(json_t *model, const struct ctl_req *r, struct ctl_result *res)
 	 * initiator, as LIO's demo_mode_discovery=1 default does */
 	json_t *tpg = json_pack("{s:i, s:o, s:b, s:b}", "tag", 1, "portals", portals, "open_access", 1,
 		"discovery_open", 1);
-	json_array_append_new(targets, json_pack("{s:s, s:[o]}", "name", wwn, "tpgs", tpg));
+	json_array_append_new(arr(model, "targets"), json_pack("{s:s, s:[o]}", "name", wwn, "tpgs", tpg));
 }
 
 /* The portal group a path names: /iscsi/IQN/tpgN. */
@@ -279,7 +288,7 @@ static void luns_cmd(json_t *model, json_t *tpg, const struct ctl_req *r, struct
 	static const char *const order_d[] = { "lun", NULL };
 	static const char *const keys_d[] = { "lun", NULL };
 	bool create = strcmp(r->cmd, "create") == 0;
-	json_t *luns = arr(tpg, "luns");
+	json_t *luns = json_object_get(tpg, "luns");
 	json_int_t lun = -1;
 	if (create ? ctl_args_known(r, order_c, keys_c, res) : ctl_args_known(r, order_d, keys_d, res))
 		return;
@@ -304,7 +313,7 @@ static void luns_cmd(json_t *model, json_t *tpg, const struct ctl_req *r, struct
 	const char *so = ctl_arg(r, order_c, "storage_object");
 	const char *name = so ? strrchr(so, '/') : NULL;
 	name = name ? name + 1 : so;
-	if (name == NULL || find_named(arr(model, "lus"), "name", name) < 0) {
+	if (name == NULL || find_named(json_object_get(model, "lus"), "name", name) < 0) {
 		ctl_fail(res, "%s create: no storage object '%s'", r->path_text, so ? so : "(storage_object= is required)");
 		return;
 	}
@@ -315,13 +324,13 @@ static void luns_cmd(json_t *model, json_t *tpg, const struct ctl_req *r, struct
 		ctl_fail(res, "%s create: LUN %lld exists", r->path_text, (long long)lun);
 		return;
 	}
-	json_array_append_new(luns, json_pack("{s:I, s:s}", "lun", lun, "lu", name));
 	const char *add = ctl_arg(r, NULL, "add_mapped_luns");
 	bool auto_add = true;
 	if (add != NULL && !is_bool_text(add, &auto_add)) {
 		ctl_fail(res, "%s create: add_mapped_luns must be true or false", r->path_text);
 		return;
 	}
+	json_array_append_new(arr(tpg, "luns"), json_pack("{s:I, s:s}", "lun", lun, "lu", name));
 	json_t *acls = json_object_get(tpg, "acls");
 	for (size_t a = 0; auto_add && a < json_array_size(acls); a++) {
 		json_t *al = arr(json_array_get(acls, a), "luns");
@@ -338,7 +347,7 @@ static void acls_cmd(json_t *tpg, const struct ctl_req *r, struct ctl_result *re
 	if (ctl_args_known(r, order, keys, res) != 0)
 		return;
 	const char *wwn = ctl_arg(r, order, "wwn");
-	json_t *acls = arr(tpg, "acls");
+	json_t *acls = json_object_get(tpg, "acls");
 	long i = wwn ? find_named(acls, "initiator", wwn) : -1;
 	if (wwn == NULL || wwn[0] == '\0') {
 		ctl_fail(res, "%s %s: wwn= (the initiator's IQN) is required", r->path_text, r->cmd);
@@ -352,7 +361,7 @@ static void acls_cmd(json_t *tpg, const struct ctl_req *r, struct ctl_result *re
 	} else {
 		/* auto_add_mapped_luns: the ACL sees every LUN of the group */
 		json_t *luns = json_deep_copy(arr(tpg, "luns"));
-		json_array_append_new(acls, json_pack("{s:s, s:o}", "initiator", wwn, "luns", luns));
+		json_array_append_new(arr(tpg, "acls"), json_pack("{s:s, s:o}", "initiator", wwn, "luns", luns));
 	}
 }
 
@@ -368,19 +377,21 @@ static void portals_cmd(json_t *model, json_t *tpg, const struct ctl_req *r, str
 		ctl_fail(res, "%s %s: ip_address= is required, ip_port= is 0..65535", r->path_text, r->cmd);
 		return;
 	}
-	json_t *tp = arr(tpg, "portals");
-	size_t n_before = json_array_size(arr(model, "portals"));
-	json_int_t idx = (json_int_t)portal_index(model, addr, port);
+	bool create = strcmp(r->cmd, "create") == 0;
+	/* a delete looks the portal up without adding it: a refusal leaves
+	 * the model as it was (ctl_req.h) */
+	json_int_t idx = create ? (json_int_t)portal_index(model, addr, port) : portal_find(model, addr, port);
+	json_t *tp = create ? arr(tpg, "portals") : json_object_get(tpg, "portals");
 	long at = -1;
-	for (size_t i = 0; i < json_array_size(tp); i++)
+	for (size_t i = 0; idx >= 0 && i < json_array_size(tp); i++)
 		if (json_integer_value(json_array_get(tp, i)) == idx)
 			at = (long)i;
-	if (strcmp(r->cmd, "create") == 0) {
+	if (create) {
 		if (at >= 0)
 			ctl_fail(res, "%s create: %s:%lld is a portal of this group", r->path_text, addr, (long long)port);
 		else
 			json_array_append_new(tp, json_integer(idx));
-	} else if (at < 0 || json_array_size(arr(model, "portals")) != n_before) {
+	} else if (at < 0) {
 		ctl_fail(res, "%s delete: %s:%lld is not a portal of this group", r->path_text, addr, (long long)port);
 	} else {
 		json_array_remove(tp, (size_t)at);
@@ -439,16 +450,12 @@ static const struct { const char *lio, *ours; bool yes_no; } params[] = {
 	{ "DataDigest", "data_digest", true },
 };
 
-static int set_param(json_t *model, const struct ctl_arg *a, const struct ctl_req *r, struct ctl_result *res)
+/* Into p, the model's "params" object. */
+static int set_param(json_t *p, const struct ctl_arg *a, const struct ctl_req *r, struct ctl_result *res)
 {
 	for (size_t k = 0; k < sizeof(params) / sizeof(params[0]); k++) {
 		if (strcmp(params[k].lio, a->key) != 0)
 			continue;
-		json_t *p = json_object_get(model, "params");
-		if (!json_is_object(p)) {
-			p = json_object();
-			json_object_set_new(model, "params", p);
-		}
 		json_int_t n;
 		bool b;
 		if (!params[k].yes_no) {
@@ -526,13 +533,31 @@ static void set_cmd(json_t *model, json_t *holder, bool is_tpg, const struct ctl
 		ctl_fail(res, "%s set: group '%s' is not honoured here", r->path_text, group);
 		return;
 	}
+	/* The keys edit a copy, which replaces the original only once every
+	 * key was taken: a refused request leaves the model as it was
+	 * (ctl_req.h). Attributes live in the portal group, parameters in
+	 * the model's "params". */
+	bool attr = group[0] == 'a';
+	json_t *orig = attr ? holder : json_object_get(model, "params");
+	json_t *work = json_is_object(orig) ? json_deep_copy(orig) : json_object();
+	if (work == NULL) {
+		ctl_fail(res, "%s set: out of memory", r->path_text);
+		return;
+	}
 	for (unsigned i = 0; i < r->nargs; i++) {
 		const struct ctl_arg *a = &r->args[i];
-		if (a->key == NULL)
-			continue;
-		if (group[0] == 'a' ? set_attribute(holder, a, r, res) : set_param(model, a, r, res))
+		if (a->key != NULL && (attr ? set_attribute(work, a, r, res) : set_param(work, a, r, res)) != 0) {
+			json_decref(work);
 			return;
+		}
 	}
+	if (attr) {
+		json_object_clear(holder);
+		json_object_update(holder, work);
+	} else if (json_object_size(work) > 0) {
+		json_object_set(model, "params", work);
+	}
+	json_decref(work);
 }
 
 void ctl_tpg(json_t *model, const struct ctl_req *r, struct ctl_result *res)
@@ -552,11 +577,12 @@ void ctl_tpg(json_t *model, const struct ctl_req *r, struct ctl_result *res)
 	else if (where != NULL && strcmp(where, "acls") == 0 && r->nparts == 4 && cd)
 		acls_cmd(tpg, r, res);
 	else if (where != NULL && strcmp(where, "acls") == 0 && r->nparts == 5 && set) {
-		long i = find_named(arr(tpg, "acls"), "initiator", r->parts[4]);
+		json_t *acls = json_object_get(tpg, "acls");
+		long i = find_named(acls, "initiator", r->parts[4]);
 		if (i < 0)
 			ctl_fail(res, "%s: no ACL for '%s'", r->path_text, r->parts[4]);
 		else
-			set_cmd(model, json_array_get(arr(tpg, "acls"), (size_t)i), false, r, res);
+			set_cmd(model, json_array_get(acls, (size_t)i), false, r, res);
 	} else if (where != NULL && strcmp(where, "portals") == 0 && r->nparts == 4 && cd)
 		portals_cmd(model, tpg, r, res);
 	else

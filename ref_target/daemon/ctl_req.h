@@ -75,7 +75,8 @@ struct ctl_result {
 };
 
 /* Apply the request to model (our format, edited in place on
- * CTL_CHANGED: give a copy). */
+ * CTL_CHANGED: give a copy). A refused request (CTL_ERROR) leaves the
+ * model as it was. */
 void ctl_apply(struct json_t *model, const struct ctl_req *r, struct ctl_result *res);
 
 /* The ls tree of a model, targetcli's way (malloc'd; NULL: out of memory). */
