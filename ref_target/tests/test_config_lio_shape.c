@@ -122,6 +122,7 @@ static const struct shape_case shape_cases[] = {
 	{ { { "storage_objects/2/size", "0" } }, "storage_objects[2].size: must be an integer 1.." },
 	{ { { "storage_objects/2/nullio", "\"off\"" } }, "storage_objects[2].nullio: must be true or false" },
 	/* their attributes: an object of integers */
+	{ { { "storage_objects/0/attributes", "5" } }, "storage_objects[0].attributes: must be an object" },
 	{ { { "storage_objects/0/attributes/emulate_tpu", "true" } }, "storage_objects[0].attributes.emulate_tpu: must be an integer" },
 	/* ALUA groups */
 	{ { { "storage_objects/0/alua_tpgs", "{}" } }, "storage_objects[0].alua_tpgs: must be an array" },
@@ -152,6 +153,8 @@ static const struct shape_case shape_cases[] = {
 	{ { { "targets/0/tpgs/0", "1" } }, "targets[0].tpgs[0]: must be an object" },
 	{ { { TPG0 "enable", "\"yes\"" } }, "targets[0].tpgs[0].enable: must be true or false" },
 	{ { { TPG0 "tag", "0" } }, "targets[0].tpgs[0].tag: must be an integer 1..65535" },
+	{ { { TPG0 "attributes", "[]" } }, "targets[0].tpgs[0].attributes: must be an object" },
+	{ { { TPG0 "parameters", "\"AuthMethod=CHAP\"" } }, "targets[0].tpgs[0].parameters: must be an object" },
 	{ { { TPG0 "chap_userid", "\"demo\"" }, { TPG0 "chap_password", "\"demosecret12\"" } },
 	  "targets[0].tpgs[0]: not supported: TPG credentials apply to generated ACLs only" },
 	{ { { TPG0 "attributes/generate_node_acls", "1" }, { TPG0 "node_acls", "[]" } },
