@@ -208,6 +208,12 @@ static const struct {
 	  "targets[1].tpgs[0].acls: an ACL maps an LU the group does not export" },
 	{ "targets/1/tpgs/0/luns", "[{\"lun\": 0, \"lu\": \"d0\", \"read_only\": true}, {\"lun\": 1, \"lu\": \"f0\"}]", NULL,
 	  NULL, "targets[1].tpgs[0].luns: read_only on some LUNs only" },
+	{ "targets/1/tpgs/0/acls", "[]", NULL, NULL,
+	  "targets[1].tpgs[0]: params.nop_in_interval_ms and nop_in_timeout_ms are not LIO's defaults (15 s, 30 s), "
+	  "and LIO keeps them per node ACL: this group has none" },
+	{ "params/login_timeout_ms", "1500", NULL, NULL,
+	  "params.login_timeout_ms: 1500 ms is not a whole number of seconds (LIO keeps it in seconds)" },
+	{ "params/nop_in_timeout_ms", "10001", NULL, NULL, "params.nop_in_timeout_ms: 10001 ms is not a whole number" },
 	{ "params/max_sessions_per_source", "7", NULL, NULL,
 	  "params.max_sessions_per_source: LIO has no key for it, and it is not reftarget's default" },
 };
@@ -226,6 +232,22 @@ START_TEST(lio_save_refuses_what_lio_cannot_say)
 }
 END_TEST
 
+/* A message longer than the buffer is cut, never overrun; a buffer too
+ * small for the prefix still ends in a NUL. */
+START_TEST(lio_save_message_fits_any_buffer)
+{
+	json_t *m = model();
+	set(m, "lus/0/flags", "[\"sanitize\"]");
+	char small[16], tiny[8];
+	memset(small, 'x', sizeof(small));
+	ck_assert_ptr_null(ctl_lio_save(m, small, sizeof(small)));
+	ck_assert_str_eq(small, "saveconfig form");
+	ck_assert_ptr_null(ctl_lio_save(m, tiny, sizeof(tiny)));
+	ck_assert_uint_eq(strlen(tiny), sizeof(tiny) - 1);
+	json_decref(m);
+}
+END_TEST
+
 Suite *suite_config_lio_save(void);
 Suite *suite_config_lio_save(void)
 {
@@ -234,6 +256,7 @@ Suite *suite_config_lio_save(void)
 	tcase_add_test(tc, lio_save_reads_back_as_the_same_configuration);
 	tcase_add_test(tc, lio_save_fills_in_what_the_model_leaves_out);
 	tcase_add_loop_test(tc, lio_save_refuses_what_lio_cannot_say, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
+	tcase_add_test(tc, lio_save_message_fits_any_buffer);
 	suite_add_tcase(s, tc);
 	return s;
 }
