@@ -199,8 +199,8 @@ static int param_value(struct lio *l, const struct param *p, const char *v, json
 		if (*auth_method < 0 && strcmp(v, "CHAP,None") != 0 && strcmp(v, "None,CHAP") != 0)
 			return lio_fail(l, "must be \"CHAP,None\", \"None,CHAP\", \"CHAP\" or \"None\"");
 		return 0;
-	case PK_ALIAS:
-		return 0;
+	case PK_ALIAS: /* TargetAlias: load_params keeps it */
+		break;
 	}
 	return 0;
 }

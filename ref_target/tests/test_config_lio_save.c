@@ -211,6 +211,8 @@ static const struct {
 	{ "targets/1/tpgs/0/acls", "[]", NULL, NULL,
 	  "targets[1].tpgs[0]: params.nop_in_interval_ms and nop_in_timeout_ms are not LIO's defaults (15 s, 30 s), "
 	  "and LIO keeps them per node ACL: this group has none" },
+	{ "targets/1/tpgs/0/acls", "[]", "params/nop_in_interval_ms", "15000",
+	  "targets[1].tpgs[0]: params.nop_in_interval_ms and nop_in_timeout_ms are not LIO's defaults" },
 	{ "params/login_timeout_ms", "1500", NULL, NULL,
 	  "params.login_timeout_ms: 1500 ms is not a whole number of seconds (LIO keeps it in seconds)" },
 	{ "params/nop_in_timeout_ms", "10001", NULL, NULL, "params.nop_in_timeout_ms: 10001 ms is not a whole number" },
