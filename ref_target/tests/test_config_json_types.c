@@ -175,6 +175,40 @@ START_TEST(config_file_shorter_than_its_size_is_a_read_error)
 }
 END_TEST
 
+/* A key too long for the key path (DCFG_PATH_MAX) is named by its parent,
+ * which still points at the right place. */
+START_TEST(config_unknown_key_too_long_for_the_path_names_its_parent)
+{
+	char key[300], text[1024];
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	snprintf(text, sizeof(text), OPEN PORTALS LUS " \"targets\": [{\"name\": \"iqn.2026-11.org.sim:a\",\n \"%s\": 1}]\n" CLOSE,
+		 key);
+	struct dcfg d;
+	ck_assert_str_eq(load(text, &d), "config.json:4: targets[0]: unknown key (known here: name, alias, tpgs)");
+	dcfg_free(&d);
+}
+END_TEST
+
+/* Without the text (the quick flags, a hand-built config) or without a
+ * key path, a message names the source alone; no source: "config". */
+START_TEST(config_message_without_text_names_the_source)
+{
+	char out[DCFG_ERR_MAX];
+	struct dcfg d = { 0 };
+	dcfg_explain(&d, "lus[0].size: too big", out, sizeof(out));
+	ck_assert_str_eq(out, "config: lus[0].size: too big");
+	d.source = "command line";
+	dcfg_explain(&d, "lus[0].size: too big", out, sizeof(out));
+	ck_assert_str_eq(out, "command line: lus[0].size: too big");
+	d.source = "c.json";
+	d.text = "{}\n";
+	d.text_len = 3;
+	dcfg_explain(&d, "no key path here", out, sizeof(out));
+	ck_assert_str_eq(out, "c.json: no key path here");
+}
+END_TEST
+
 Suite *suite_config_json_types(void);
 Suite *suite_config_json_types(void)
 {
@@ -184,6 +218,8 @@ Suite *suite_config_json_types(void)
 			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, config_rbd_settings_name_the_image_and_its_cluster);
 	tcase_add_test(tc, config_file_shorter_than_its_size_is_a_read_error);
+	tcase_add_test(tc, config_unknown_key_too_long_for_the_path_names_its_parent);
+	tcase_add_test(tc, config_message_without_text_names_the_source);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -148,6 +148,8 @@ static const struct shape_case shape_cases[] = {
 	  "targets[0].parameters.cmd_completion_affinity: must be an integer as text" },
 	{ { { "targets/0/parameters", "{\"cmd_completion_affinity\": \"\"}" } },
 	  "targets[0].parameters.cmd_completion_affinity: must be an integer as text" },
+	{ { { "targets/0/parameters", "{\"cmd_completion_affinity\": \"-1x\"}" } },
+	  "targets[0].parameters.cmd_completion_affinity: must be an integer as text" },
 	{ { { "targets/0/parameters", "{\"cmd_completion_affinity\": -1}" } },
 	  "targets[0].parameters.cmd_completion_affinity: must be a string" },
 	/* TPGs */
@@ -325,9 +327,11 @@ START_TEST(lio_parameters_spelt_either_way)
 	static const struct edit e2[EDITS_MAX] = {
 		{ TPG0 "parameters/AuthMethod", "\"None,CHAP\"" },
 		{ "targets/0/parameters", "{\"cmd_completion_affinity\": \"-1\"}" },
+		{ TPG0 "portals/1/ip_address", "\"[::1]\"" }, /* bracketed as ours: taken as it is */
 	};
 	text = edited(e2);
 	ck_assert_str_eq(load(text, &d), "");
+	ck_assert_str_eq(d.cfg.portals[1].address, "[::1]");
 	dcfg_free(&d);
 	free(text);
 }
@@ -356,6 +360,37 @@ START_TEST(lio_two_targets_share_a_portal)
 }
 END_TEST
 
+/* --lio-portal FROM=TO (dcfg.h's testing aid): a TO that is not ADDR:PORT,
+ * or a FROM that names no portal of the file, is refused by name. */
+START_TEST(lio_portal_map_to_a_bad_address_is_refused)
+{
+	static const char *const bad_to[] = { "127.0.0.2", ":3260", "127.0.0.2:", "127.0.0.2:32x", "127.0.0.2:0",
+					      "127.0.0.2:65536",
+					      /* longer than an address may be (80 bytes) */
+					      "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000]:3260" };
+	static const struct edit none[EDITS_MAX] = { { NULL, NULL } };
+	char *text = edited(none);
+	for (size_t k = 0; k < sizeof(bad_to) / sizeof(bad_to[0]); k++) {
+		struct dcfg_lio_remap maps = { .portals = { { "127.0.0.1:3260", bad_to[k] } }, .portal_count = 1 };
+		struct dcfg d = { .lio_remap = &maps };
+		char err[DCFG_ERR_MAX], want[DCFG_ERR_MAX];
+		ck_assert_msg(dcfg_load_lio(&d, "saveconfig.json", text, strlen(text), err, sizeof(err)) == -1, "%s", bad_to[k]);
+		snprintf(want, sizeof(want), "--lio-portal 127.0.0.1:3260=%s: the new portal must be ADDR:PORT", bad_to[k]);
+		ck_assert_msg(strstr(err, want) != NULL, "%s: %s", bad_to[k], err);
+		dcfg_free(&d);
+	}
+	struct dcfg_lio_remap maps = { .portals = { { "[::1]:3260", "[::1]:4001" }, { "10.9.9.9:3260", "127.0.0.1:1" } },
+				       .portal_count = 2 };
+	struct dcfg d = { .lio_remap = &maps };
+	char err[DCFG_ERR_MAX];
+	ck_assert_int_eq(dcfg_load_lio(&d, "saveconfig.json", text, strlen(text), err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "(top level): --lio-portal 10.9.9.9:3260: no portal of the file is at 10.9.9.9:3260"),
+		      "%s", err);
+	dcfg_free(&d);
+	free(text);
+}
+END_TEST
+
 Suite *suite_config_lio_shape(void);
 Suite *suite_config_lio_shape(void)
 {
@@ -368,6 +403,7 @@ Suite *suite_config_lio_shape(void)
 	tcase_add_test(tc, lio_every_alua_state_and_the_preferred_bit);
 	tcase_add_test(tc, lio_parameters_spelt_either_way);
 	tcase_add_test(tc, lio_two_targets_share_a_portal);
+	tcase_add_test(tc, lio_portal_map_to_a_bad_address_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
