@@ -149,13 +149,17 @@ START_TEST(lio_save_reads_back_as_the_same_configuration)
 }
 END_TEST
 
-/* A group with no LUN list, and a file LU without a size (the file's
- * own): still written. */
+/* A group with no LUN list or tag, a portal without a port, a file LU
+ * without a size (the file's own), no params at all: still written, with
+ * the defaults the loader gives them. */
 START_TEST(lio_save_fills_in_what_the_model_leaves_out)
 {
 	json_t *m = model();
 	set(m, "targets/0/tpgs/0/luns", NULL);
+	set(m, "targets/0/tpgs/0/tag", NULL);
+	set(m, "portals/0/port", NULL);
 	set(m, "lus/1/size", NULL);
+	set(m, "params", NULL);
 	char err[DCFG_ERR_MAX];
 	json_t *lio = ctl_lio_save(m, err, sizeof(err));
 	ck_assert_msg(lio != NULL, "%s", err);
@@ -167,6 +171,19 @@ START_TEST(lio_save_fills_in_what_the_model_leaves_out)
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(luns, 0), "index")), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(luns, 1), "index")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(luns, 2), "index")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(tpg, "tag")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(tpg, "portals"), 0), "port")),
+			 3260);
+	struct rt_params_cfg def;
+	cfg_params_default(&def);
+	json_t *p = json_object_get(tpg, "parameters");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "InitialR2T")), def.initial_r2t ? "Yes" : "No");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "HeaderDigest")), def.header_digest ? "CRC32C,None" : "None");
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%u", def.max_burst_length);
+	ck_assert_str_eq(json_string_value(json_object_get(p, "MaxBurstLength")), buf);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(tpg, "attributes"), "default_cmdsn_depth")),
+			 def.cmd_window);
 	json_decref(lio);
 	json_decref(m);
 }
