@@ -176,6 +176,28 @@ START_TEST(store_refuses_more_lus_than_it_holds_and_ram_that_will_not_open)
 }
 END_TEST
 
+/* An rbd LU that cannot reach its cluster is named by its rbd key (the
+ * image has no path); here the cluster's conf file does not exist. */
+START_TEST(store_names_the_rbd_settings_of_an_image_that_will_not_open)
+{
+	struct dcfg d;
+	struct store s;
+	char err[DCFG_ERR_MAX];
+	load(&d, HEAD "{\"name\": \"r\", \"backstore\": \"rbd\",\n"
+		  "  \"rbd\": {\"pool\": \"rbd\", \"image\": \"x\", \"conf\": \"@/no-ceph.conf\", \"op_timeout_s\": 1}}]}");
+	if (bs_find("rbd") == NULL) {
+		fprintf(stderr, "test_daemon_store: built without librbd: rbd open not exercised\n");
+		dcfg_free(&d);
+		return;
+	}
+	ck_assert_int_eq(store_open(&s, &d, false, on_done, NULL, err, sizeof(err)), -1);
+	char want[256];
+	snprintf(want, sizeof(want), "s.json:3: lus[0].rbd: rbd: conf %s/no-ceph.conf: ", dir);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	dcfg_free(&d);
+}
+END_TEST
+
 /* A block device reads deallocated blocks back as they were (no LBPRZ):
  * the flag is refused by name. Needs a loop device (root). */
 START_TEST(store_refuses_lbprz_on_a_block_device)
@@ -334,6 +356,7 @@ Suite *suite_daemon_store(void)
 	tcase_add_test(tc, store_serves_the_whole_blocks_of_a_file_that_ends_in_a_partial_one);
 	tcase_add_test(tc, store_says_once_that_sync_io_was_asked);
 	tcase_add_test(tc, store_refuses_more_lus_than_it_holds_and_ram_that_will_not_open);
+	tcase_add_test(tc, store_names_the_rbd_settings_of_an_image_that_will_not_open);
 	tcase_add_test(tc, store_refuses_lbprz_on_a_block_device);
 	tcase_add_test(tc, store_grow_opens_the_new_lus_and_closes_them_again_on_failure);
 	tcase_add_test(tc, store_takeover_asks_the_backstores_that_can);
