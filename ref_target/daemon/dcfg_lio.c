@@ -190,8 +190,10 @@ int lio_load_attrs(struct lio *l, json_t *o, const struct attr *table, size_t n,
 	json_t *v;
 	for (size_t i = 0; i < n; i++)
 		vals[i] = table[i].def;
-	if (lio_get(l, o, "attributes", JSON_OBJECT, false, &a) || a == NULL)
-		return a == NULL && json_object_get(o, "attributes") ? -1 : 0;
+	if (lio_get(l, o, "attributes", JSON_OBJECT, false, &a))
+		return -1;
+	if (a == NULL)
+		return 0;
 	size_t saved = lio_enter_key(l, "attributes");
 	json_object_foreach(a, key, v) {
 		size_t i = 0;

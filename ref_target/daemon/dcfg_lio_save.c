@@ -9,7 +9,10 @@
  * default group (active/optimized, both modes), redirects, target
  * resets, an ACL mapping an LU its portal group does not export, and
  * engine parameters LIO has no key for (memory budget, admission limits)
- * when they differ from our defaults. LIO derives the NAA designator from
+ * when they differ from our defaults, timers that are not whole seconds
+ * (LIO keeps login_timeout and the NOP-In timers in seconds), and NOP-In
+ * timers other than LIO's defaults in a group without node ACLs (LIO
+ * keeps them per ACL; generated ones get the defaults). LIO derives the NAA designator from
  * the wwn, so naa_id is not written: a restored LU keeps its serial, and
  * its NAA is derived again.
  */
@@ -21,15 +24,20 @@
 #include "dcfg_save.h"
 
 #define LIO_MS_PER_S 1000
+/* A node ACL's nopin_timeout and nopin_response_timeout when none says
+ * otherwise (LIO's defaults, as dcfg_lio_tpg.c reads them back). */
+#define LIO_NOPIN_MS 15000
+#define LIO_NOPIN_RESPONSE_MS 30000
 
 static json_t *lfail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static json_t *lfail(char *err, size_t err_len, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = snprintf(err, err_len, "saveconfig format=lio: ");
-	vsnprintf(err + (n > 0 && (size_t)n < err_len ? (size_t)n : 0), err_len - (n > 0 && (size_t)n < err_len ? (size_t)n : 0),
-		  fmt, ap);
+	/* a buffer too small for the prefix keeps what fits of it */
+	size_t n = (size_t)snprintf(err, err_len, "saveconfig format=lio: ");
+	if (n < err_len)
+		vsnprintf(err + n, err_len - n, fmt, ap);
 	va_end(ap);
 	return NULL;
 }
@@ -199,12 +207,17 @@ static json_t *lio_tpg(json_t *model, json_t *g, const char *alias, const char *
 		return lfail(err, err_len, "%s.redirect: LIO has no login redirection", where);
 	if (json_is_true(json_object_get(g, "target_reset")))
 		return lfail(err, err_len, "%s.target_reset: not written (LIO's tmr attributes are not read back)", where);
+	json_t *acls_in = json_object_get(g, "acls");
+	if (json_array_size(acls_in) == 0 &&
+	    (p_int(params, "nop_in_interval_ms", d.nop_in_interval_ms) != LIO_NOPIN_MS ||
+	     p_int(params, "nop_in_timeout_ms", d.nop_in_timeout_ms) != LIO_NOPIN_RESPONSE_MS))
+		return lfail(err, err_len, "%s: params.nop_in_interval_ms and nop_in_timeout_ms are not LIO's defaults "
+			     "(15 s, 30 s), and LIO keeps them per node ACL: this group has none", where);
 	/* LIO has one switch per group (attributes.authentication): CHAP for
 	 * everyone who may log in, or for nobody; and TPG credentials serve
 	 * generated ACLs only. Ours may mix: what LIO cannot say is refused. */
 	bool open_g = json_is_true(json_object_get(g, "open_access"));
 	bool tpg_auth = json_object_get(g, "auth") != NULL;
-	json_t *acls_in = json_object_get(g, "acls");
 	if (tpg_auth && !open_g)
 		return lfail(err, err_len, "%s.auth: credentials of a group without open access have no effect "
 			     "(LIO refuses them)", where);
@@ -328,9 +341,17 @@ static json_t *lio_tpg(json_t *model, json_t *g, const char *alias, const char *
 	return o;
 }
 
-/* Our engine parameters LIO has no key for must be at our defaults. */
+/* Our engine parameters LIO has no key for must be at our defaults, and
+ * the timers LIO keeps in seconds whole seconds. */
 static int unsaid_params(json_t *params, char *err, size_t err_len)
 {
+	static const char *const in_seconds[] = { "login_timeout_ms", "nop_in_interval_ms", "nop_in_timeout_ms", NULL };
+	for (size_t k = 0; in_seconds[k]; k++)
+		if (p_int(params, in_seconds[k], 0) % LIO_MS_PER_S != 0) {
+			lfail(err, err_len, "params.%s: %lld ms is not a whole number of seconds (LIO keeps it in seconds)",
+			      in_seconds[k], (long long)p_int(params, in_seconds[k], 0));
+			return -1;
+		}
 	static const char *const said[] = {
 		"max_recv_data_segment_length", "max_burst_length", "first_burst_length", "max_outstanding_r2t",
 		"max_connections", "default_time2wait", "default_time2retain", "error_recovery_level", "initial_r2t",

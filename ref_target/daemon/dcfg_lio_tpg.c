@@ -199,8 +199,8 @@ static int param_value(struct lio *l, const struct param *p, const char *v, json
 		if (*auth_method < 0 && strcmp(v, "CHAP,None") != 0 && strcmp(v, "None,CHAP") != 0)
 			return lio_fail(l, "must be \"CHAP,None\", \"None,CHAP\", \"CHAP\" or \"None\"");
 		return 0;
-	case PK_ALIAS:
-		return 0;
+	case PK_ALIAS: /* TargetAlias: load_params keeps it */
+		break;
 	}
 	return 0;
 }
@@ -213,8 +213,10 @@ static int load_params(struct lio *l, json_t *tpg, json_t *params, const char **
 	const char *key;
 	*alias_out = NULL;
 	*auth_method = -1;
-	if (lio_get(l, tpg, "parameters", JSON_OBJECT, false, &o) || o == NULL)
-		return o == NULL && json_object_get(tpg, "parameters") ? -1 : 0;
+	if (lio_get(l, tpg, "parameters", JSON_OBJECT, false, &o))
+		return -1;
+	if (o == NULL)
+		return 0;
 	size_t saved = lio_enter_key(l, "parameters");
 	json_object_foreach(o, key, v) {
 		size_t i = 0;

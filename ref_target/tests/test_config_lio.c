@@ -30,8 +30,10 @@ static const char *load(const char *text, struct dcfg *d)
 	static char err[DCFG_ERR_MAX];
 	memset(d, 0, sizeof(*d));
 	err[0] = '\0';
-	if (dcfg_load_lio(d, "saveconfig.json", text, strlen(text), err, sizeof(err)) != 0 ||
-	    dcfg_derive_ids(d, 42, err, sizeof(err)) != 0)
+	if (dcfg_load_lio(d, "saveconfig.json", text, strlen(text), err, sizeof(err)) != 0)
+		return err;
+	err[0] = '\0'; /* a message left behind by a load that succeeded is no refusal */
+	if (dcfg_derive_ids(d, 42, err, sizeof(err)) != 0)
 		return err;
 	/* a block device's size is known when it is opened: as if 64 MiB */
 	for (uint32_t i = 0; i < d->cfg.lu_count; i++)

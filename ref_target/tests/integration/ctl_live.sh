@@ -8,7 +8,8 @@
 # end. Then: the socket is mode 0600, a second daemon on the same socket
 # path is refused, malformed and oversized requests are answered with an
 # error and the target keeps serving, saveconfig/restoreconfig round-trip
-# in our format and in targetcli's.
+# in our format and in targetcli's, and a save in targetcli's format of
+# what it cannot say is refused leaving the file already there intact.
 cd "$(dirname "$0")/../../.." || exit 1
 . ref_target/tests/integration/daemon_lib.bash
 
@@ -84,6 +85,15 @@ if start live --config "$T/cfg.json" --ctl-socket "$S"; then
 	check "saved again, the same file (round trip)" bash -c "'$CTL' -s '$S' saveconfig '$T/lio2.json' format=lio &&
 		python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); sys.exit(a!=b)' '$T/lio1.json' '$T/lio2.json'"
 	check "host-a logs in to the restored target" iscsi-inq -i "$IA" "iscsi://$P/$IQN/0"
+	# what LIO's file cannot say is refused, and the file already there stays
+	check "host-b's ACL back, and CHAP for host-a alone (reftarget takes it)" bash -c \
+		"'$CTL' -s '$S' '$TPG/acls' create '$IB' && '$CTL' -s '$S' '$TPG/acls/$IA' set auth userid=a password=a-secret-0001"
+	cp "$T/lio2.json" "$T/lio2.before"
+	check "saveconfig format=lio refuses CHAP for some initiators only, by name" bash -c \
+		"! '$CTL' -s '$S' saveconfig '$T/lio2.json' format=lio >'$T/refused.out' 2>&1 &&
+		 grep -q 'saveconfig format=lio: targets\[0\].tpgs\[0\]: CHAP for some initiators only' '$T/refused.out'"
+	check "the refused save left the old file as it was" cmp "$T/lio2.json" "$T/lio2.before"
+	check "and left no temporary file" test ! -e "$T/lio2.json.tmp"
 	stop "$PID"
 	check "the daemon stops cleanly (sanitizers quiet)" test "$RC" -eq 0
 	check "the socket file is gone after the stop" test ! -e "$S"
