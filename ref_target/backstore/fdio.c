@@ -54,6 +54,7 @@ enum rt_disk_status fdio_write(const struct fdio *f, const uint8_t *buf, uint64_
 {
 	const struct fdio_sys *os = fdio_sys_of(f);
 	uint64_t done = 0;
+	uint32_t stuck = 0; /* answers in a row that moved nothing */
 	while (done < len) {
 		struct iovec iov = {.iov_base = (void *)(uintptr_t)(buf + done), .iov_len = len - done};
 		ssize_t n = os->pwritev2(f->fd, &iov, 1, (off_t)(off + done), dsync ? RWF_DSYNC : 0);
@@ -68,6 +69,12 @@ enum rt_disk_status fdio_write(const struct fdio *f, const uint8_t *buf, uint64_
 		}
 		if (n < 0)
 			return fdio_status(errno, RT_DISK_WRITE);
+		/* a write that moves nothing would spin here for ever, the
+		 * daemon's loop with it: bounded as on the ring */
+		if (n == 0 && ++stuck > FDIO_RETRIES_MAX)
+			return RT_DISK_ERR_WRITE;
+		if (n > 0)
+			stuck = 0;
 		done += (uint64_t)n;
 	}
 	return RT_DISK_OK;

@@ -23,7 +23,8 @@
 /* Requests waiting for a ring slot, per backstore; one more is served
  * inside submit, synchronously (the engine's own limits keep far below). */
 #define FDIO_BACKLOG_MAX 4096u
-/* -EAGAIN/-EINTR completions one request may see before it fails. */
+/* -EAGAIN/-EINTR completions one request may see on the ring before it
+ * fails; also the writes in a row that move no byte (ring or not). */
 #define FDIO_RETRIES_MAX 16u
 
 struct fdio_ring;

@@ -341,6 +341,26 @@ START_TEST(sync_fua_without_rwf_dsync_is_a_write_then_fdatasync)
 }
 END_TEST
 
+/* A write that never moves a byte fails as on the ring (it spun forever). */
+START_TEST(sync_write_that_never_moves_a_byte_fails_after_the_retries)
+{
+	open_store(true);
+	static uint8_t w[4 * BS];
+	pattern(w, sizeof(w), 8);
+	static int nothing[SCRIPT_MAX];
+	for (unsigned k = 0; k < SCRIPT_MAX; k++)
+		nothing[k] = NOTHING;
+	script(C_PWRITE, nothing, SCRIPT_MAX);
+	write10(0, 4, w);
+	check_condition(MEDIUM, 0x0c, 0x00);
+	ck_assert_uint_eq(sc[C_PWRITE].calls, FDIO_RETRIES_MAX + 1);
+	/* some progress between the empty answers is progress */
+	SCRIPT(C_PWRITE, NOTHING, NOTHING, 100, NOTHING, 200);
+	ck_assert_int_eq(write10(0, 4, w), SCSI_STATUS_GOOD);
+	reads_back(0, 4, w);
+}
+END_TEST
+
 /* WRITE SAME(16) of n zero blocks at lba: a WRITE ZEROES request. */
 static int write_zeroes(uint32_t lba, uint32_t n)
 {
@@ -639,6 +659,7 @@ Suite *suite_bs_faults(void)
 	tcase_add_test(tc, sync_interrupted_and_short_transfers_are_finished);
 	tcase_add_test(tc, sync_errors_map_to_their_sense_and_a_retry_loses_nothing);
 	tcase_add_test(tc, sync_fua_without_rwf_dsync_is_a_write_then_fdatasync);
+	tcase_add_test(tc, sync_write_that_never_moves_a_byte_fails_after_the_retries);
 	tcase_add_test(tc, sync_zeroing_without_hole_punching_writes_zeroes);
 	tcase_add_test(tc, sync_zeroing_errors_map_to_their_sense);
 	tcase_add_test(tc, sync_map_status_of_a_file_system_that_cannot_say_is_mapped);
