@@ -118,7 +118,6 @@ enum fdio_reap_mode {
 	FDIO_REAP_WAIT,  /* until nothing is in flight */
 };
 void fdio_ring_reap(struct bs *bs, struct fdio *f, enum fdio_reap_mode mode);
-bool fdio_ring_idle(const struct fdio_ring *r);
 bool fdio_ring_has_fallocate(const struct fdio_ring *r);
 
 #endif

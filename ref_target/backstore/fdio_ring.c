@@ -134,11 +134,6 @@ int fdio_ring_fd(const struct fdio_ring *r)
 	return r->efd;
 }
 
-bool fdio_ring_idle(const struct fdio_ring *r)
-{
-	return r->busy == 0 && r->backlog == NULL;
-}
-
 bool fdio_ring_has_fallocate(const struct fdio_ring *r)
 {
 	return r->has_fallocate;
