@@ -39,7 +39,7 @@ enum fdio_step {
 /* The ring's setup, step by step (fdio_ring_open). */
 enum fdio_setup {
 	FDIO_SETUP_QUEUE,   /* io_uring_queue_init */
-	FDIO_SETUP_EVENTFD, /* eventfd + io_uring_register_eventfd */
+	FDIO_SETUP_EVENTFD, /* io_uring_register_eventfd (the eventfd made) */
 	FDIO_SETUP_PROBE,   /* the opcodes we need (Linux 5.6) */
 };
 

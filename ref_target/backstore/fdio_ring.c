@@ -92,10 +92,10 @@ int fdio_ring_open(const struct fdio_sys *sys, struct fdio_ring **out, char *why
 		free(r);
 		return -1;
 	}
-	rc = setup_step(sys, FDIO_SETUP_EVENTFD);
-	r->efd = rc != 0 ? -1 : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	rc = r->efd < 0 ? -errno : setup_step(sys, FDIO_SETUP_EVENTFD);
 	if (rc == 0)
-		rc = r->efd < 0 ? -errno : io_uring_register_eventfd(&r->ring, r->efd);
+		rc = io_uring_register_eventfd(&r->ring, r->efd);
 	if (rc < 0) {
 		snprintf(why, why_len, "io_uring eventfd: %s", strerror(-rc));
 		if (r->efd >= 0)
