@@ -11,7 +11,8 @@ static bool is_write(enum rt_disk_op op)
 }
 
 /* EROFS: another client holds the lock and will not give it (librbd's
- * answer to a write it may not make). */
+ * answer to a write it may not make; a flush writes what the cache holds,
+ * so it is one too). */
 enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced)
 {
 	if (rc >= 0)
@@ -21,7 +22,7 @@ enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced)
 		*fenced = true;
 		return RT_DISK_ERR_BLOCKLISTED;
 	case EROFS:
-		return is_write(op) ? RT_DISK_ERR_FENCED : RT_DISK_ERR_READ;
+		return is_write(op) || op == RT_DISK_FLUSH ? RT_DISK_ERR_FENCED : RT_DISK_ERR_READ;
 	case ENOSPC:
 	case EDQUOT:
 		return RT_DISK_ERR_SPACE;

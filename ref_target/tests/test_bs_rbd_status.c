@@ -114,7 +114,7 @@ START_TEST(each_librbd_error_of_each_request_reaches_the_initiator_as_its_sense)
 		{ 0,           { GOOD,        GOOD,        GOOD,        GOOD,        GOOD }, false },
 		{ 4096,        { GOOD,        GOOD,        GOOD,        GOOD,        GOOD }, false },
 		{ -ESHUTDOWN,  { UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE }, true },
-		{ -EROFS,      { READ_ERR,    TRANSITION,  READ_ERR,    TRANSITION,  TRANSITION }, false },
+		{ -EROFS,      { READ_ERR,    TRANSITION,  TRANSITION,  TRANSITION,  TRANSITION }, false },
 		{ -ENOSPC,     { SPACE,       SPACE,       SPACE,       SPACE,       SPACE }, false },
 		{ -EDQUOT,     { SPACE,       SPACE,       SPACE,       SPACE,       SPACE }, false },
 		{ -EOPNOTSUPP, { HW,          HW,          HW,          HW,          HW }, false },
