@@ -154,7 +154,8 @@ START_TEST(no_memory_to_read_the_record_fails_the_lu_and_keeps_the_record)
 	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0, &t.tp);
 	bool created = t.lu != NULL;
 	t.fe.fail_alloc_at = -1;
-	scsi_lu_destroy(t.lu);
+	if (created)
+		scsi_lu_destroy(t.lu);
 	ck_assert_msg(!created, "an LU came up without its persistent reservations");
 	ck_assert_ptr_nonnull(strstr(t.fe.last_log, "no memory to restore persistent reservations"));
 	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0, &t.tp);
