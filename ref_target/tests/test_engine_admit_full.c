@@ -79,6 +79,7 @@ START_TEST(admit_at_the_session_and_connection_limits_refuses_the_next_and_keeps
 	ck_assert_uint_eq(stats().conns_evicted, 0);
 	ck_assert_ptr_nonnull(strstr(F.last_log, "all 1024 connections are logged in"));
 	/* the first and the last connection still serve their sessions */
+	ini_fini(&I); /* make_engine's, unused: session 0 was logged in by login_as */
 	ini_init(&I, &F, E, 1);
 	I.cmd_sn = first_cmd_sn;
 	ini_scsi(&I, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0);
