@@ -98,7 +98,7 @@ static enum rt_disk_status block_zero(struct bs *bs, struct rt_disk_io *io)
 			return fdio_status(errno, RT_DISK_WRITE);
 		b->no_zeroout = true;
 	}
-	return fdio_write_zeroes(b->io.fd, io->offset, io->len);
+	return fdio_write_zeroes(&b->io, io->offset, io->len);
 }
 
 static void block_submit(struct bs *bs, struct rt_disk_io *io)

@@ -49,12 +49,6 @@
  * kernel moves at most about 2 GiB per call anyway). */
 #define FDIO_STEP_MAX (1u << 30)
 
-enum fdio_step {
-	FDIO_STEP_RW,      /* read or write from io->offset + done */
-	FDIO_STEP_DATASYNC, /* FLUSH, or the fdatasync after a plain FUA write */
-	FDIO_STEP_FALLOC,  /* UNMAP or WRITE ZEROES with mode */
-};
-
 struct fdio_req {
 	struct rt_disk_io *io; /* NULL: the slot is free */
 	uint64_t done;         /* bytes read or written so far */
@@ -75,14 +69,22 @@ struct fdio_ring {
 	uint32_t backlog_len;
 };
 
-int fdio_ring_open(struct fdio_ring **out, char *why, size_t why_len)
+/* 0, or what the test's fdio_sys says the kernel answered to step s. */
+static int setup_step(const struct fdio_sys *sys, enum fdio_setup s)
+{
+	return sys->ring_setup != NULL ? sys->ring_setup(sys->ctx, s) : 0;
+}
+
+int fdio_ring_open(const struct fdio_sys *sys, struct fdio_ring **out, char *why, size_t why_len)
 {
 	struct fdio_ring *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		snprintf(why, why_len, "out of memory for the ring");
 		return -1;
 	}
-	int rc = io_uring_queue_init(FDIO_RING_DEPTH, &r->ring, 0);
+	int rc = setup_step(sys, FDIO_SETUP_QUEUE);
+	if (rc == 0)
+		rc = io_uring_queue_init(FDIO_RING_DEPTH, &r->ring, 0);
 	if (rc < 0) {
 		/* seccomp (containers), kernel.io_uring_disabled, or a kernel
 		 * before 5.1 */
@@ -91,7 +93,9 @@ int fdio_ring_open(struct fdio_ring **out, char *why, size_t why_len)
 		return -1;
 	}
 	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	rc = r->efd < 0 ? -errno : io_uring_register_eventfd(&r->ring, r->efd);
+	rc = r->efd < 0 ? -errno : setup_step(sys, FDIO_SETUP_EVENTFD);
+	if (rc == 0)
+		rc = io_uring_register_eventfd(&r->ring, r->efd);
 	if (rc < 0) {
 		snprintf(why, why_len, "io_uring eventfd: %s", strerror(-rc));
 		if (r->efd >= 0)
@@ -102,7 +106,7 @@ int fdio_ring_open(struct fdio_ring **out, char *why, size_t why_len)
 	}
 	/* IORING_OP_READ, _WRITE and _FALLOCATE came with Linux 5.6, as did
 	 * the probe: a ring without them is no use to us */
-	struct io_uring_probe *p = io_uring_get_probe_ring(&r->ring);
+	struct io_uring_probe *p = setup_step(sys, FDIO_SETUP_PROBE) == 0 ? io_uring_get_probe_ring(&r->ring) : NULL;
 	bool rw = p != NULL && io_uring_opcode_supported(p, IORING_OP_READ) &&
 		  io_uring_opcode_supported(p, IORING_OP_WRITE) && io_uring_opcode_supported(p, IORING_OP_FSYNC);
 	r->has_fallocate = p != NULL && io_uring_opcode_supported(p, IORING_OP_FALLOCATE);
@@ -128,11 +132,6 @@ void fdio_ring_close(struct fdio_ring *r)
 int fdio_ring_fd(const struct fdio_ring *r)
 {
 	return r->efd;
-}
-
-bool fdio_ring_idle(const struct fdio_ring *r)
-{
-	return r->busy == 0 && r->backlog == NULL;
 }
 
 bool fdio_ring_has_fallocate(const struct fdio_ring *r)
@@ -355,6 +354,9 @@ void fdio_ring_reap(struct bs *bs, struct fdio *f, enum fdio_reap_mode mode)
 			struct fdio_req *q = io_uring_cqe_get_data(cqe);
 			int res = cqe->res;
 			io_uring_cqe_seen(&r->ring, cqe);
+			const struct fdio_sys *sys = fdio_sys_of(f);
+			if (sys->ring_result != NULL)
+				res = sys->ring_result(sys->ctx, q->io, q->step, res);
 			on_cqe(bs, f, q, res);
 		}
 		push(r);

@@ -94,17 +94,18 @@ static enum rt_disk_status file_zero(struct bs *bs, struct rt_disk_io *io)
 	if (!f->no_punch) {
 		int mode = FALLOC_FL_KEEP_SIZE |
 			   (io->op == RT_DISK_UNMAP ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE);
-		if (fallocate(f->io.fd, mode, (off_t)io->offset, (off_t)io->len) == 0)
+		const struct fdio_sys *os = fdio_sys_of(&f->io);
+		if (os->fallocate(f->io.fd, mode, (off_t)io->offset, (off_t)io->len) == 0)
 			return RT_DISK_OK;
 		if (errno != EOPNOTSUPP)
 			return fdio_status(errno, RT_DISK_WRITE);
 		if (io->op == RT_DISK_WRITE_ZEROES &&
-		    fallocate(f->io.fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, (off_t)io->offset,
-			      (off_t)io->len) == 0)
+		    os->fallocate(f->io.fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, (off_t)io->offset,
+				  (off_t)io->len) == 0)
 			return RT_DISK_OK;
 		f->no_punch = true;
 	}
-	return fdio_write_zeroes(f->io.fd, io->offset, io->len);
+	return fdio_write_zeroes(&f->io, io->offset, io->len);
 }
 
 static void file_submit(struct bs *bs, struct rt_disk_io *io)

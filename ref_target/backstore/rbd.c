@@ -50,6 +50,8 @@
 
 #include <time.h>
 
+#include "rbd_status.h"
+
 /* Lock owners read at a takeover (two gateways, plus room). */
 #define RBD_OWNERS_MAX 8u
 /* A client address, "127.0.0.1:0/3012345678" or an IPv6 one. */
@@ -100,27 +102,10 @@ static bool is_write(enum rt_disk_op op)
 	return op == RT_DISK_WRITE || op == RT_DISK_UNMAP || op == RT_DISK_WRITE_ZEROES;
 }
 
-/* librbd's negative errno to the engine's status. ESHUTDOWN is Ceph's
- * EBLOCKLISTED; EROFS: another client holds the lock and will not give
- * it (librbd's answer to a write it may not make). */
+/* librbd's negative errno to the engine's status (rbd_status.h). */
 static enum rt_disk_status rbd_status(struct bs_rbd *r, long rc, enum rt_disk_op op)
 {
-	if (rc >= 0)
-		return RT_DISK_OK;
-	switch (-rc) {
-	case ESHUTDOWN:
-		r->fenced = true;
-		return RT_DISK_ERR_BLOCKLISTED;
-	case EROFS:
-		return is_write(op) ? RT_DISK_ERR_FENCED : RT_DISK_ERR_READ;
-	case ENOSPC:
-	case EDQUOT:
-		return RT_DISK_ERR_SPACE;
-	case EOPNOTSUPP:
-		return RT_DISK_ERR_UNSUPPORTED;
-	default:
-		return op == RT_DISK_READ || op == RT_DISK_MAP_STATUS ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
-	}
+	return rbds_status(rc, op, &r->fenced);
 }
 
 static int rbd_fail(char *err, size_t err_len, const char *what, int rc)
@@ -277,46 +262,13 @@ static void rbd_finish(struct bs *bs, struct rbd_req *q, enum rt_disk_status st)
 
 /* MAP_STATUS through rbd_diff_iterate2 (allocated extents, no snapshot
  * to compare with): synchronous, on this thread. */
-struct rbd_map {
-	uint64_t off, end;     /* the question */
-	uint64_t first, first_end; /* the first allocated extent from off */
-	bool found;
-};
-
-static int rbd_map_cb(uint64_t off, size_t len, int exists, void *arg)
-{
-	struct rbd_map *m = arg;
-	if (!exists)
-		return 0;
-	if (!m->found) {
-		m->found = true;
-		m->first = off;
-		m->first_end = off + len;
-		return 0;
-	}
-	if (off == m->first_end) { /* extents come in order: extend the run */
-		m->first_end = off + len;
-		return 0;
-	}
-	return -EINTR; /* the run ended: that is all we asked */
-}
-
 static enum rt_disk_status rbd_map_status(struct bs_rbd *r, struct rt_disk_io *io)
 {
-	struct rbd_map m = { .off = io->offset, .end = io->offset + io->len };
-	int rc = rbd_diff_iterate2(r->image, NULL, io->offset, io->len, 1, 0, rbd_map_cb, &m);
+	struct rbds_map m = { .off = io->offset, .end = io->offset + io->len };
+	int rc = rbd_diff_iterate2(r->image, NULL, io->offset, io->len, 1, 0, rbds_map_extent, &m);
 	if (rc < 0 && rc != -EINTR)
 		return rbd_status(r, rc, io->op);
-	if (!m.found) {
-		io->mapped = false;
-		io->run_len = io->len;
-	} else if (m.first > m.off) {
-		io->mapped = false;
-		io->run_len = m.first - m.off;
-	} else {
-		io->mapped = true;
-		io->run_len = (m.first_end < m.end ? m.first_end : m.end) - m.off;
-	}
+	rbds_map_answer(&m, io);
 	return RT_DISK_OK;
 }
 
@@ -331,8 +283,7 @@ static enum rt_disk_status rbd_own(struct bs *bs)
 		r->owner = true;
 		return RT_DISK_OK;
 	}
-	/* EROFS/EBUSY: another gateway holds it; standby until a takeover */
-	return rc == -EROFS || rc == -EBUSY ? RT_DISK_ERR_FENCED : rbd_status(r, rc, RT_DISK_WRITE);
+	return rbds_lock_status(rc, &r->fenced);
 }
 
 static int rbd_start(struct bs_rbd *r, struct rbd_req *q)
@@ -433,19 +384,6 @@ static void rbd_reap(struct bs *bs)
 	}
 }
 
-/* The lock owner's client address with its nonce: librbd 16 (Debian 12)
- * names an owner by it ("127.0.0.1:0/1615544031"). A name without a nonce
- * is refused, never blocklisted: as a bare IP it would fence every client
- * on that host. Returns 0, or -1. */
-static int rbd_owner_addr(const char *owner, char *addr, size_t addr_len)
-{
-	const char *slash = strchr(owner, '/');
-	if (slash == NULL || slash[1] == '\0' || strchr(owner, ':') == NULL)
-		return -1;
-	snprintf(addr, addr_len, "%s", owner);
-	return 0;
-}
-
 static int rbd_takeover(struct bs *bs, char *msg, size_t msg_len)
 {
 	struct bs_rbd *r = bs->priv;
@@ -470,7 +408,7 @@ static int rbd_takeover(struct bs *bs, char *msg, size_t msg_len)
 		char addr[RBD_ADDR_MAX];
 		/* Blocklist the instance, ip:port/nonce: a bare IP would
 		 * fence every client on that host, this gateway included. */
-		if (rbd_owner_addr(owners[i], addr, sizeof(addr)) != 0) {
+		if (rbds_owner_addr(owners[i], addr, sizeof(addr)) != 0) {
 			snprintf(done + strlen(done), sizeof(done) - strlen(done), " owner '%s' has no address;",
 				 owners[i]);
 			rc = -EINVAL;

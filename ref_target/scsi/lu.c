@@ -31,7 +31,10 @@ struct scsi_lu *scsi_lu_create(const struct rt_env *env, const struct rt_lu_cfg 
 	/* Every nexus is new to a fresh LU, and ua.c owes a new nexus
 	 * POWER ON, RESET, OR BUS DEVICE RESET OCCURRED: nothing to do. */
 	mode_init(lu);
-	pr_init(lu);
+	if (pr_init(lu) != 0) {
+		env->free(env->ctx, lu, sizeof(*lu));
+		return NULL;
+	}
 	alua_init(lu);
 	return lu;
 }

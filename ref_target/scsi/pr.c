@@ -190,17 +190,20 @@ static int pr_deserialize(struct pr_state *s, const uint8_t *in, uint32_t len)
 	return 0;
 }
 
-void pr_init(struct scsi_lu *lu)
+int pr_init(struct scsi_lu *lu)
 {
 	const struct rt_env *env = lu->env;
 	char key[64];
 	memset(&lu->pr, 0, sizeof(lu->pr));
 	if (env->state_load == NULL)
-		return;
+		return 0;
 	uint8_t *buf = env->alloc(env->ctx, PR_SAVE_MAX);
 	if (buf == NULL) {
+		/* Not "nothing saved": an LU without the reservations APTPL
+		 * keeps (SPC-4 §5.13.5) would save its empty state over them
+		 * at the next PERSISTENT RESERVE OUT. */
 		lu_log(lu, RT_LOG_ERR, "no memory to restore persistent reservations");
-		return;
+		return -1;
 	}
 	pr_state_key(lu, key, sizeof(key));
 	long n = env->state_load(env->ctx, key, buf, PR_SAVE_MAX);
@@ -216,6 +219,7 @@ void pr_init(struct scsi_lu *lu)
 	/* saved with APTPL 0: the last REGISTER asked for nothing to
 	 * survive (SPC-4 §5.13.11), so nothing is restored */
 	env->free(env->ctx, buf, PR_SAVE_MAX);
+	return 0;
 }
 
 /* Save 'next' if it or the current state asks to persist. Returns 0, or

@@ -60,8 +60,9 @@ struct scsi_lu;
 bool pr_type_all_registrants(uint8_t type);
 bool pr_is_holder(const struct pr_state *s, uint32_t reg);
 
-/* Restore APTPL state through env->state_load. */
-void pr_init(struct scsi_lu *lu);
+/* Restore APTPL state through env->state_load; -1 when there is no memory
+ * to read it (the LU must not come up without it). */
+int pr_init(struct scsi_lu *lu);
 /* True if a persistent reservation makes this command conflict for its
  * nexus (SPC-4 §5.13.1 table of commands and reservation types). */
 bool pr_conflicts(const struct scsi_cmd *cmd, uint32_t op_flags);

@@ -16,7 +16,9 @@
 #include "core/engine.h"
 #include "core/rt_env.h"
 
-#define FAKE_CONNS 16
+/* connection ids served: all RT_CONNS_MAX (1024) and a few, so that a
+ * test can fill the engine (test_engine_admit_full.c) */
+#define FAKE_CONNS 1040
 #define FAKE_PENDING_IO 1024
 #define FAKE_STATE_KEYS 8
 

@@ -210,6 +210,47 @@ START_TEST(erl1_lost_data_out_after_a_header_digest_error_gets_a_recovery_r2t)
 }
 END_TEST
 
+START_TEST(erl1_lost_unsolicited_data_out_gets_a_recovery_r2t_for_the_rest)
+{
+	static const char keys[] = "ErrorRecoveryLevel=1\0HeaderDigest=CRC32C\0InitialR2T=No\0ImmediateData=No";
+	cfg.params.initial_r2t = false;
+	login_erl1(keys, sizeof(keys), true, false);
+	I.hd = true;
+	clear_ua();
+	uint8_t w[4 * BS], r[4 * BS];
+	for (unsigned k = 0; k < sizeof(w); k++)
+		w[k] = (uint8_t)(k * 11 + 3);
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x2a, 24, 4);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_CMD_WRITE | 1, sizeof(w), NULL, 0);
+	ini_data_out(&I, itt, ISCSI_TAG_RESERVED, 0, 0, w, BS, false);
+	/* unsolicited DataSN 1 is lost to a header digest error ... */
+	uint8_t bhs[ISCSI_BHS_LEN];
+	pdu_init(bhs, ISCSI_OP_DATA_OUT, 0);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_DATA_OUT_TTT, ISCSI_TAG_RESERVED);
+	pdu_set_w(bhs, PDU_DATA_OUT_DATASN, 1);
+	pdu_set_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET, BS);
+	send_bad_header(bhs, w + BS, BS);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	/* ... so DataSN 2 shows the gap (§7.9): an R2T for all from the
+	 * first byte missing (§7.8) */
+	ini_data_out(&I, itt, ISCSI_TAG_RESERVED, 2, 2 * BS, w + 2 * BS, BS, false);
+	expect_op(ISCSI_OP_R2T);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_R2T_BUFFER_OFFSET), BS);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_R2T_DESIRED_LENGTH), 3 * BS);
+	ck_assert_uint_eq(pdu_w(I.bhs, PDU_R2T_R2TSN), 0);
+	uint32_t ttt = pdu_w(I.bhs, PDU_R2T_TTT);
+	/* the rest of the unsolicited burst, in flight, is discarded */
+	ini_data_out(&I, itt, ISCSI_TAG_RESERVED, 3, 3 * BS, w + 3 * BS, BS, true);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	ini_data_out(&I, itt, ttt, 0, BS, w + BS, 3 * BS, true);
+	ck_assert_uint_eq(scsi_status(), 0x00);
+	read10(24, 4, r);
+	ck_assert_mem_eq(w, r, sizeof(w));
+}
+END_TEST
+
 /* ---- data digest errors (§7.8) ---- */
 
 START_TEST(erl1_data_digest_error_on_data_out_gets_reject_and_a_recovery_r2t)
@@ -532,6 +573,7 @@ Suite *suite_engine_erl(void)
 	tcase_add_test(tc, erl1_two_header_digest_errors_in_a_row_close_the_connection);
 	tcase_add_test(tc, erl1_header_digest_error_with_an_impossible_length_closes_the_connection);
 	tcase_add_test(tc, erl1_lost_data_out_after_a_header_digest_error_gets_a_recovery_r2t);
+	tcase_add_test(tc, erl1_lost_unsolicited_data_out_gets_a_recovery_r2t_for_the_rest);
 	tcase_add_test(tc, erl1_data_digest_error_on_data_out_gets_reject_and_a_recovery_r2t);
 	tcase_add_test(tc, erl1_data_digest_error_on_unsolicited_data_out_gets_an_r2t_for_the_rest);
 	tcase_add_test(tc, erl1_damaged_immediate_data_is_rejected_and_the_retry_runs_once);

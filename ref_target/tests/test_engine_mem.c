@@ -214,6 +214,43 @@ START_TEST(engine_stops_reading_a_connection_whose_nop_echoes_are_not_read)
 }
 END_TEST
 
+START_TEST(engine_session_ending_while_its_window_is_held_leaves_a_full_window_to_the_next)
+{
+	small_budget();
+	login_ok(NULL, 0);
+	clear_ua();
+	drain(&I);
+	F.conns[1].hold = true;
+	for (int k = 0; k < 6; k++)
+		read_cmd(&I, READ_LEN);
+	fake_disk_run(&F, E);
+	struct seen s = drain(&I);
+	ck_assert_uint_eq(s.task_set_full, 2);
+	struct rt_stats st;
+	rt_engine_stats(E, &st);
+	ck_assert_uint_eq(st.mem_window_holds, 1);
+	/* the initiator goes away without reading: the session ends held */
+	rt_on_conn_closed(E, 1);
+	rt_engine_stats(E, &st);
+	ck_assert_uint_lt(st.mem_bytes, READ_LEN);
+	/* a new session gets the whole window and is served */
+	ck_assert_int_eq(rt_on_accept(E, 2, 0, NULL), 0);
+	struct ini j;
+	ini_init(&j, &F, E, 2);
+	ck_assert_uint_eq(ini_login(&j, IQN_I, IQN_T, NULL, 0), 0);
+	ck_assert_uint_eq(pdu_w(j.bhs, PDU_TGT_MAXCMDSN), pdu_w(j.bhs, PDU_TGT_EXPCMDSN) - 1 + cfg.params.cmd_window);
+	ck_assert_uint_ne(tur_status(&j, 0), 0); /* its power-on unit attention */
+	read_cmd(&j, READ_LEN);
+	fake_disk_run(&F, E);
+	s = drain(&j);
+	ck_assert_uint_eq(s.data, READ_LEN);
+	ck_assert_uint_eq(s.max_cmd_sn, s.exp_cmd_sn - 1 + cfg.params.cmd_window);
+	rt_engine_stats(E, &st);
+	ck_assert_uint_eq(st.mem_window_holds, 1);
+	ini_fini(&j);
+}
+END_TEST
+
 Suite *suite_engine_mem(void)
 {
 	Suite *s = suite_create("engine_mem");
@@ -222,6 +259,7 @@ Suite *suite_engine_mem(void)
 	tcase_add_test(tc, engine_holds_maxcmdsn_and_answers_task_set_full_while_the_peer_does_not_read);
 	tcase_add_test(tc, engine_keeps_the_tight_budget_for_sessions_under_their_minimum);
 	tcase_add_test(tc, engine_stops_reading_a_connection_whose_nop_echoes_are_not_read);
+	tcase_add_test(tc, engine_session_ending_while_its_window_is_held_leaves_a_full_window_to_the_next);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -227,6 +227,110 @@ START_TEST(a_removed_target_ends_its_sessions_and_the_old_config_is_not_read_aga
 }
 END_TEST
 
+START_TEST(fewer_portals_than_running_are_refused)
+{
+	static const struct rt_portal_cfg two[] = { { "127.0.0.1", 3260 }, { "127.0.0.1", 3261 } };
+	c1.portals = two;
+	c1.portal_count = 2; /* a portal added: allowed */
+	reconfigure_ok(NULL);
+	static struct rt_config c2;
+	c2 = c1;
+	c2.portals = portals;
+	c2.portal_count = 1;
+	char err[256];
+	ck_assert_int_eq(rt_engine_reconfigure(E, &c2, NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "portals: 1 portals where the running target has 2") != NULL, "%s", err);
+	ck_assert_uint_eq(tur_status(&I, 0), GOOD);
+}
+END_TEST
+
+START_TEST(lun_0_moved_to_another_lu_is_reported_by_the_lu_it_now_addresses)
+{
+	n_map_i[0] = (struct rt_lun_map){ 0, 1, false }; /* same count, another LU */
+	struct rt_reconfig_result res;
+	reconfigure_ok(&res);
+	ck_assert_uint_eq(res.sessions_remapped, 1);
+	/* lu1 is new to I's nexus: its power-on condition comes first, then
+	 * the inventory change (SAM-5 §5.14: one UA per command) */
+	ck_assert_uint_eq(tur_status(&I, 0), UA_POWER_ON);
+	ck_assert_uint_eq(tur_status(&I, 0), UA_LUNS_CHANGED);
+	ck_assert_uint_eq(tur_status(&I, 0), GOOD);
+	ck_assert_uint_eq(tur_status(&J, 0), GOOD);
+}
+END_TEST
+
+START_TEST(reconfigure_during_shutdown_is_refused)
+{
+	rt_engine_shutdown(E);
+	char err[256];
+	ck_assert_int_eq(rt_engine_reconfigure(E, &c1, NULL, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "target: shutting down");
+}
+END_TEST
+
+/* SQLite's malloc test: every allocation of a reconfiguration that adds
+ * two LUs fails in turn; each failure is refused whole (nothing added,
+ * nothing leaked, the sessions go on) until one run needs no more. */
+START_TEST(each_allocation_failing_while_lus_are_added_changes_nothing)
+{
+	static const struct rt_lu_cfg lus4[] = {
+		{ "lu0", BLOCKS / 2, BS, 0, "SERIAL0", 1, "ISCSISIM", "REFTARGET" },
+		{ "lu1", BLOCKS / 2, BS, 0, "SERIAL1", 2, "ISCSISIM", "REFTARGET" },
+		{ "lu2", BLOCKS / 4, BS, 0, "SERIAL2", 3, "ISCSISIM", "REFTARGET" },
+		{ "lu3", BLOCKS / 4, BS, 0, "SERIAL3", 4, "ISCSISIM", "REFTARGET" },
+	};
+	c1.lus = lus4;
+	c1.lu_count = 4;
+	n_map_i[1] = (struct rt_lun_map){ 1, 3, false };
+	n_acls[0].lun_count = 2;
+	unsigned failed = 0;
+	for (long n = 0;; n++) {
+		size_t live = F.live_bytes;
+		F.fail_alloc_at = F.allocs + n;
+		char err[256] = "";
+		struct rt_reconfig_result res;
+		int rc = rt_engine_reconfigure(E, &c1, &res, err, sizeof(err));
+		bool hit = F.allocs > F.fail_alloc_at;
+		F.fail_alloc_at = -1;
+		if (rc == 0) {
+			ck_assert_msg(!hit, "n=%ld failed=%u", n, failed);
+			ck_assert_uint_eq(res.lus_added, 2);
+			break;
+		}
+		ck_assert(hit);
+		failed++;
+		ck_assert_str_eq(err, "lus: out of memory for 4 LUs");
+		ck_assert_uint_eq(F.live_bytes, live);
+		ck_assert_uint_eq(tur_status(&I, 0), GOOD);
+		ck_assert_uint_eq(tur_status(&I, 1), LUN_NOT_SUPPORTED);
+		ck_assert_uint_lt(n, 1000);
+	}
+	ck_assert_uint_ge(failed, 3); /* the table, and at least one per new LU */
+	ck_assert_uint_eq(tur_status(&I, 0), UA_LUNS_CHANGED);
+	ck_assert_uint_eq(tur_status(&I, 1), UA_POWER_ON);
+	ck_assert_uint_eq(tur_status(&I, 1), GOOD);
+}
+END_TEST
+
+START_TEST(a_session_draining_its_last_write_is_left_alone_and_ends)
+{
+	uint8_t cdb[16], w[BS];
+	memset(w, 0x3c, sizeof(w));
+	cdb_rw10(cdb, 0x2a, 9, 1);
+	ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, BS, w, BS);
+	ck_assert_uint_eq(F.npending, 1);
+	rt_on_conn_closed(E, 1); /* I's session closes, its write still at the disk */
+	n_acls[0].lun_count = 0;
+	struct rt_reconfig_result res;
+	reconfigure_ok(&res);
+	ck_assert_uint_eq(res.sessions_remapped, 0); /* a closing session is not remapped */
+	ck_assert_uint_eq(res.sessions_ended, 0);
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	ck_assert(memcmp(F.disk + 9 * BS, w, BS) == 0);
+	ck_assert_uint_eq(tur_status(&J, 0), GOOD);
+}
+END_TEST
+
 Suite *suite_engine_reconfig(void)
 {
 	Suite *s = suite_create("engine_reconfig");
@@ -239,6 +343,11 @@ Suite *suite_engine_reconfig(void)
 	tcase_add_test(tc, what_would_move_an_lu_or_a_portal_is_refused_and_changes_nothing);
 	tcase_add_test(tc, a_login_caught_half_way_is_dropped);
 	tcase_add_test(tc, a_removed_target_ends_its_sessions_and_the_old_config_is_not_read_again);
+	tcase_add_test(tc, fewer_portals_than_running_are_refused);
+	tcase_add_test(tc, lun_0_moved_to_another_lu_is_reported_by_the_lu_it_now_addresses);
+	tcase_add_test(tc, reconfigure_during_shutdown_is_refused);
+	tcase_add_test(tc, each_allocation_failing_while_lus_are_added_changes_nothing);
+	tcase_add_test(tc, a_session_draining_its_last_write_is_left_alone_and_ends);
 	suite_add_tcase(s, tc);
 	return s;
 }

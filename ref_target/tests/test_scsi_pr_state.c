@@ -141,6 +141,30 @@ START_TEST(a_reservation_held_by_a_missing_registration_is_not_restored)
 }
 END_TEST
 
+/* No memory to read the record at power on: the LU is not created (its
+ * creator fails: engine start, reconfiguration) rather than coming up
+ * without the reservations it must keep (SPC-4 §5.13.5); the record stays
+ * and the next try restores it. */
+START_TEST(no_memory_to_read_the_record_fails_the_lu_and_keeps_the_record)
+{
+	size_t len;
+	saved(&len);
+	scsi_lu_destroy(t.lu);
+	t.fe.fail_alloc_at = t.fe.allocs + 1; /* the LU itself, then the record's buffer */
+	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0, &t.tp);
+	bool created = t.lu != NULL;
+	t.fe.fail_alloc_at = -1;
+	if (created)
+		scsi_lu_destroy(t.lu);
+	ck_assert_msg(!created, "an LU came up without its persistent reservations");
+	ck_assert_ptr_nonnull(strstr(t.fe.last_log, "no memory to restore persistent reservations"));
+	t.lu = scsi_lu_create(&t.fe.env, &t.cfg, 0, &t.tp);
+	ck_assert_ptr_nonnull(t.lu);
+	th_clear_ua(&t);
+	ck_assert_uint_eq(key_count(), 1);
+}
+END_TEST
+
 Suite *suite_scsi_pr_state(void)
 {
 	Suite *s = suite_create("scsi_pr_state");
@@ -153,6 +177,7 @@ Suite *suite_scsi_pr_state(void)
 	tcase_add_test(tc, a_record_claiming_more_registrations_than_it_holds_is_not_restored);
 	tcase_add_test(tc, a_registration_whose_port_runs_past_the_record_is_not_restored);
 	tcase_add_test(tc, a_reservation_held_by_a_missing_registration_is_not_restored);
+	tcase_add_test(tc, no_memory_to_read_the_record_fails_the_lu_and_keeps_the_record);
 	suite_add_tcase(s, tc);
 	return s;
 }

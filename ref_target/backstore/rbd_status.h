@@ -1,0 +1,44 @@
+/* rbd_status: what librbd's answers mean to the rbd backstore (rbd.c),
+ * apart from librbd so that every case is tested without a Ceph: a
+ * negative errno to a disk status (which the SCSI layer turns into sense
+ * data, scsi/cmd.c scsi_io_ok), the extents rbd_diff_iterate2 reports to a
+ * MAP_STATUS run, and a lock owner's name to the address a takeover may
+ * blocklist. Owns nothing. Built with or without librbd.
+ */
+#ifndef RT_BS_RBD_STATUS_H
+#define RT_BS_RBD_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/rt_env.h"
+
+/* librbd's result rc for a request of op: RT_DISK_OK when rc >= 0.
+ * ESHUTDOWN (Ceph's EBLOCKLISTED) sets *fenced: nothing this client asks
+ * will ever succeed again. */
+enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced);
+/* rbd_lock_acquire's answer before a write: another gateway holding the
+ * lock (EROFS, EBUSY) is FENCED; anything else as rbds_status. */
+enum rt_disk_status rbds_lock_status(int rc, bool *fenced);
+
+/* MAP_STATUS from rbd_diff_iterate2 (allocated extents in order): the
+ * question, and the first allocated run from its start. */
+struct rbds_map {
+	uint64_t off, end;
+	uint64_t first, first_end;
+	bool found;
+};
+/* rbd_diff_iterate2's callback: 0 to go on, -EINTR once the first run
+ * ended (all that is asked). */
+int rbds_map_extent(uint64_t off, size_t len, int exists, void *arg);
+/* The answer: io->mapped and io->run_len from what the callback saw. */
+void rbds_map_answer(const struct rbds_map *m, struct rt_disk_io *io);
+
+/* The lock owner's client address with its nonce, as librbd 16 names an
+ * owner ("127.0.0.1:0/1615544031"): 0, or -1 for a name without one,
+ * which is never blocklisted (as a bare IP it would fence every client on
+ * that host). */
+int rbds_owner_addr(const char *owner, char *addr, size_t addr_len);
+
+#endif
