@@ -25,9 +25,13 @@
 # the file's replacement_timeout also as multipath's fast_io_fail_tmo:
 # multipathd writes fast_io_fail_tmo (default 5 s) over every iSCSI
 # session's recovery timeout, which is open-iscsi's replacement_timeout
-# (multipath.conf(5)). LIVE_GUEST_TARGET_NOP=off and
-# LIVE_GUEST_FAST_IO_FAIL=default run with those defaults instead, the
-# setups in which the real stack departs from the scenario's world.
+# (multipath.conf(5)). Two variants run with those defaults instead, the
+# setups in which the real stack departs from the scenario's world, each
+# a row of its own that is shown, not judged (the exit status is the
+# faithful runs'): SCENARIO@target-nop-off (gateways without NOP-In) and
+# SCENARIO@fast-io-fail-default (multipath's 5 s over replacement_timeout).
+# LIVE_GUEST_SCENARIOS="..." picks entries (default: the four files and
+# one run of each variant).
 # The scenario's other hosts are not played (the guest is host 0, the one
 # the faults of these scenarios touch). Rows go to OUTDIR/rows.tsv and
 # OUTDIR/fidelity.md (scenarios/live.sh's columns); logs beside them.
@@ -42,7 +46,7 @@ bin=$(dirname "$isim")
 reftarget=${REFTARGET:-$bin/reftarget}
 writer=$bin/guest_writer
 limit=${LIVE_GUEST_SECONDS:-240}
-read -ra SCENARIOS <<<"${LIVE_GUEST_SCENARIOS:-05-all-paths-down-queue 05-all-paths-down-fail 21-partition-heavy-writes-short-timeout 21-partition-heavy-writes-long-timeout}"
+read -ra SCENARIOS <<<"${LIVE_GUEST_SCENARIOS:-05-all-paths-down-queue 05-all-paths-down-fail 21-partition-heavy-writes-short-timeout 21-partition-heavy-writes-long-timeout 21-partition-heavy-writes-short-timeout@target-nop-off 21-partition-heavy-writes-long-timeout@fast-io-fail-default}"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 img=$(conformance/guest/initiator-image.sh) || { echo "FAIL: no guest image"; exit 1; }
@@ -111,9 +115,10 @@ sim_row() { # the simulated twin's row (scenarios/live.sh's columns)
 	grep -q '^expectation: .*: met$' "$out/$s.sim.out"
 }
 
-# One guest run of scenario $1; its verdict's exit status.
+# One guest run of scenario $1 (variant $2, or none); its verdict's exit
+# status.
 guest_run() {
-	local s=$1 scn=scenarios/$1.scn g
+	local s=$1 variant=${2:-} scn=scenarios/$1.scn g run=$1${2:+@$2} label=open-iscsi+dm-multipath
 	eval "$(params "$scn" lu | sed 's/^/LU_/')"
 	eval "$(params "$scn" run | sed 's/^/RUN_/')"
 	eval "$(params "$scn" initiator | sed 's/^/INI_/')"
@@ -121,9 +126,13 @@ guest_run() {
 	eval "$(params "$scn" workload | sed 's/^/WL_/')"
 	eval "$(params "$scn" target | grep '^NOP_' | sed 's/^/TGT_/')"
 	local nop_ms=$((TGT_NOP_INTERVAL_MS)) nop_to_ms=$((TGT_NOP_TIMEOUT_MS))
-	[ "${LIVE_GUEST_TARGET_NOP:-scenario}" = off ] && nop_ms=0
 	local fast_io_fail=$INI_REPLACEMENT_TIMEOUT
-	[ "${LIVE_GUEST_FAST_IO_FAIL:-scenario}" = default ] && fast_io_fail=
+	case $variant in
+	"") ;;
+	target-nop-off) nop_ms=0 label="$label, gateways without NOP-In" ;;
+	fast-io-fail-default) fast_io_fail= label="$label, multipath's default fast_io_fail_tmo" ;;
+	*) echo "FAIL $run: unknown variant (target-nop-off, fast-io-fail-default)"; return 1 ;;
+	esac
 	rm -f "$work/lu.img"
 	truncate -s $((LU_BLOCKS * LU_BLOCK_SIZE)) "$work/lu.img"
 	for g in 0 1; do
@@ -136,17 +145,17 @@ guest_run() {
 			  "params": { "nop_in_interval_ms": $nop_ms, "nop_in_timeout_ms": $nop_to_ms } }
 		EOF
 		"$reftarget" --config "$work/gw$g.json" -q \
-			--state-dir "$work/state$g" >"$out/$s.reftarget$g.log" 2>&1 &
+			--state-dir "$work/state$g" >"$out/$run.reftarget$g.log" 2>&1 &
 		pids+=($!)
-		wait_port $port || { echo "FAIL $s: reftarget $g did not start"; return 1; }
+		wait_port $port || { echo "FAIL $run: reftarget $g did not start"; return 1; }
 		"$isim" proxy --listen 127.0.0.1:$px --to 127.0.0.1:$port --scenario "$scn" --path 0:$g \
-			--start signal --log "$out/$s.path$g.faults.log" --seconds "$limit" >"$out/$s.proxy$g.out" 2>&1 &
+			--start signal --log "$out/$run.path$g.faults.log" --seconds "$limit" >"$out/$run.proxy$g.out" 2>&1 &
 		pids+=($!)
 		eval "proxy$g=$!"
-		wait_port $px || { echo "FAIL $s: proxy $g did not start"; return 1; }
+		wait_port $px || { echo "FAIL $run: proxy $g did not start"; return 1; }
 	done
-	"$isim" oracle --live lo --port $GW0,$GW1 --seconds "$limit" --quiet --write "$out/$s.pcap" \
-		>"$out/$s.oracle.out" 2>&1 &
+	"$isim" oracle --live lo --port $GW0,$GW1 --seconds "$limit" --quiet --write "$out/$run.pcap" \
+		>"$out/$run.oracle.out" 2>&1 &
 	local oracle=$!
 	pids+=($oracle)
 	# what the guest needs: its init, the writer, the scenario's settings
@@ -166,7 +175,7 @@ guest_run() {
 		FAST_IO_FAIL=$fast_io_fail
 		WRITER_ARGS="blocks=$LU_BLOCKS bs=$LU_BLOCK_SIZE duration=$RUN_DURATION start=$WL_START qd=$WL_QD think_us=$WL_THINK_US read=$WL_READ write=$WL_WRITE write_fua=$WL_WRITE_FUA flush=$WL_FLUSH max_blocks=$WL_MAX_BLOCKS hot_blocks=$WL_HOT_BLOCKS hot=$WL_HOT seed=1"
 	EOF
-	cp "$work/payload/live.env" "$out/$s.live.env"
+	cp "$work/payload/live.env" "$out/$run.live.env"
 	rm -f "$work/payload.ext4" "$work/result.raw"
 	mke2fs -q -t ext4 -d "$work/payload" "$work/payload.ext4" 16M >/dev/null || return 1
 	truncate -s 64M "$work/result.raw"
@@ -181,7 +190,7 @@ guest_run() {
 		-drive "file=$work/result.raw,if=virtio,format=raw" \
 		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3260-cmd:socat STDIO TCP:127.0.0.1:$PX0,guestfwd=tcp:10.0.2.101:3260-cmd:socat STDIO TCP:127.0.0.1:$PX1" \
 		-device virtio-net-pci,netdev=n0 \
-		-display none -monitor none -serial "file:$console" -no-reboot >"$out/$s.qemu.log" 2>&1 &
+		-display none -monitor none -serial "file:$console" -no-reboot >"$out/$run.qemu.log" 2>&1 &
 	local qemu=$!
 	pids+=($qemu)
 	local go=
@@ -199,30 +208,39 @@ guest_run() {
 	stop_all
 	tr -d '\r' <"$console" | grep '^LIVE-' | sed 's/^/  guest: /'
 	[ -n "$go" ] && echo "  guest: booted and logged in after ${go} s"
-	tr -d '\000' <"$work/result.raw" >"$out/$s.result.txt"
-	sed -n '/^==HIST$/,/^==DMESG$/p' "$out/$s.result.txt" | sed '1d;$d' >"$out/$s.history"
-	sed -n '/^==DMESG$/,/^==MPATHD$/p' "$out/$s.result.txt" | sed '1d;$d' >"$out/$s.dmesg"
-	sed -n '/^==MPATHD$/,/^==TOPOLOGY$/p' "$out/$s.result.txt" | sed '1d;$d' >"$out/$s.multipathd.log"
+	tr -d '\000' <"$work/result.raw" >"$out/$run.result.txt"
+	sed -n '/^==HIST$/,/^==DMESG$/p' "$out/$run.result.txt" | sed '1d;$d' >"$out/$run.history"
+	sed -n '/^==DMESG$/,/^==MPATHD$/p' "$out/$run.result.txt" | sed '1d;$d' >"$out/$run.dmesg"
+	sed -n '/^==MPATHD$/,/^==TOPOLOGY$/p' "$out/$run.result.txt" | sed '1d;$d' >"$out/$run.multipathd.log"
 	local proto
-	proto=$(sed -n 's/^oracle: .* \([0-9]*\) violations$/\1/p' "$out/$s.oracle.out" | tail -n 1)
-	grep -v '^oracle:\|^note:' "$out/$s.oracle.out" | head -n 5 | sed 's/^/  protocol oracle: /'
-	tail -n 1 "$out/$s.oracle.out" | sed 's/^/  /'
-	if ! grep -q '^LIVE-DONE' "$console" || ! grep -q '^E ' "$out/$s.history"; then
+	proto=$(sed -n 's/^oracle: .* \([0-9]*\) violations$/\1/p' "$out/$run.oracle.out" | tail -n 1)
+	grep -v '^oracle:\|^note:' "$out/$run.oracle.out" | head -n 5 | sed 's/^/  protocol oracle: /'
+	tail -n 1 "$out/$run.oracle.out" | sed 's/^/  /'
+	if ! grep -q '^LIVE-DONE' "$console" || ! grep -q '^E ' "$out/$run.history"; then
 		echo "  guest: no complete history (wall limit ${limit} s hit, or the guest failed: $console)"
-		printf '%s\topen-iscsi+dm-multipath\tno verdict (guest did not finish)\t-\t-\t-\t-\t-\t%s\t%s\n' \
-			"$s" "${proto:--}" "$wall" >>"$out/rows.tsv"
+		printf '%s\t%s\tno verdict (guest did not finish)\t-\t-\t-\t-\t-\t%s\t%s\n' \
+			"$s" "$label" "${proto:--}" "$wall" >>"$out/rows.tsv"
 		return 1
 	fi
-	"$isim" guest-check --scenario "$scn" --history "$out/$s.history" --dmesg "$out/$s.dmesg" \
-		--protocol-violations "${proto:-0}" --label "$s	open-iscsi+dm-multipath" \
-		--row "$out/rows.tsv" --wall "$wall" | tee "$out/$s.guest.out"
+	"$isim" guest-check --scenario "$scn" --history "$out/$run.history" --dmesg "$out/$run.dmesg" \
+		--protocol-violations "${proto:-0}" --label "$s	$label" \
+		--row "$out/rows.tsv" --wall "$wall" | tee "$out/$run.guest.out"
 	return "${PIPESTATUS[0]}"
 }
 
 rm -f "$out/rows.tsv"
-met=0 unmet=0
-for s in "${SCENARIOS[@]}"; do
+met=0 unmet=0 shown=0
+for entry in "${SCENARIOS[@]}"; do
+	s=${entry%%@*} variant=
+	[ "$s" != "$entry" ] && variant=${entry#*@}
 	[ -f "scenarios/$s.scn" ] || { echo "FAIL: no scenarios/$s.scn"; unmet=$((unmet + 1)); continue; }
+	if [ -n "$variant" ]; then
+		echo "== $s@$variant: the open-iscsi guest, a variant (shown, not judged; wall limit ${limit} s)"
+		guest_run "$s" "$variant"
+		shown=$((shown + 1))
+		stop_all
+		continue
+	fi
 	if sim_row "$s"; then met=$((met + 1)); else
 		echo "FAIL $s: the simulator does not meet the file's expectation"; unmet=$((unmet + 1)); fi
 	echo "== $s: the open-iscsi guest (wall limit ${limit} s)"
@@ -246,7 +264,10 @@ done
 	echo "as in the table above; for the guest: time to fail over = from the first fault to the first I/O"
 	echo "completed GOOD while dm-multipath had failed some, not all, paths (kernel log); path failures ="
 	echo "dm-multipath's \"Failing path\" lines; wall = boot to power-off. Tolerance: the same verdict, times"
-	echo "within max(2 s, 25 %), I/Os failed up both none or both some, the same path failures."
+	echo "within max(2 s, 25 %), I/Os failed up both none or both some, the same path failures. The gateways"
+	echo "run the file's target NOP-In and the guest's multipath fast_io_fail_tmo is the file's"
+	echo "replacement_timeout (multipathd writes fast_io_fail_tmo, 5 s by default, over every iSCSI session's"
+	echo "recovery timeout); the rows named after a variant run with those defaults instead."
 	echo
 	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O (s) | I/Os failed up | path failures | protocol violations | wall (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -262,6 +283,11 @@ done
 			return d <= t
 		}
 		$2 == "sim" { sv[$1] = $3; sf[$1] = $5; sl[$1] = $6; se[$1] = $7; sp[$1] = $8; next }
+		$2 != "open-iscsi+dm-multipath" {
+			v = $2; sub(/^open-iscsi\+dm-multipath, /, "", v)
+			printf "- `%s`, %s (a setup that departs from the file on purpose, not judged): %s; fail over %s s, longest I/O %s s, %s path failures\n", $1, v, $3, $5, $6, $8
+			next
+		}
 		{
 			s = $1; d = ""
 			if (!(s in sv)) next
@@ -274,5 +300,5 @@ done
 		}' "$out/rows.tsv"
 } >"$out/fidelity.md"
 cat "$out/fidelity.md"
-echo "summary: $met runs (simulated and guest) met their scenario's expectation, $unmet did not"
+echo "summary: $met runs (simulated and guest) met their scenario's expectation, $unmet did not; $shown variant runs shown"
 [ "$unmet" -eq 0 ]
