@@ -31,7 +31,8 @@
 # faithful runs'): SCENARIO@target-nop-off (gateways without NOP-In) and
 # SCENARIO@fast-io-fail-default (multipath's 5 s over replacement_timeout).
 # LIVE_GUEST_SCENARIOS="..." picks entries (default: the four files and
-# one run of each variant).
+# one run of each variant); LIVE_GUEST_REJUDGE=1 judges the last run's
+# files again without a guest.
 # The scenario's other hosts are not played (the guest is host 0, the one
 # the faults of these scenarios touch). Rows go to OUTDIR/rows.tsv and
 # OUTDIR/fidelity.md (scenarios/live.sh's columns); logs beside them.
@@ -116,7 +117,8 @@ sim_row() { # the simulated twin's row (scenarios/live.sh's columns)
 }
 
 # One guest run of scenario $1 (variant $2, or none); its verdict's exit
-# status.
+# status. LIVE_GUEST_REJUDGE=1: no run, the last one's files judged again
+# (after a change to isim guest-check; the simulated twins run again).
 guest_run() {
 	local s=$1 variant=${2:-} scn=scenarios/$1.scn g run=$1${2:+@$2} label=open-iscsi+dm-multipath
 	eval "$(params "$scn" lu | sed 's/^/LU_/')"
@@ -133,6 +135,10 @@ guest_run() {
 	fast-io-fail-default) fast_io_fail= label="$label, multipath's default fast_io_fail_tmo" ;;
 	*) echo "FAIL $run: unknown variant (target-nop-off, fast-io-fail-default)"; return 1 ;;
 	esac
+	if [ "${LIVE_GUEST_REJUDGE:-0}" = 1 ]; then
+		judge "$s" "$run" "$label"
+		return
+	fi
 	rm -f "$work/lu.img"
 	truncate -s $((LU_BLOCKS * LU_BLOCK_SIZE)) "$work/lu.img"
 	for g in 0 1; do
@@ -179,7 +185,7 @@ guest_run() {
 	rm -f "$work/payload.ext4" "$work/result.raw"
 	mke2fs -q -t ext4 -d "$work/payload" "$work/payload.ext4" 16M >/dev/null || return 1
 	truncate -s 64M "$work/result.raw"
-	local console=$out/$s.console.log
+	local console=$out/$run.console.log
 	: >"$console"
 	local t0=$SECONDS
 	qemu-system-x86_64 -accel "${CONF_QEMU_ACCEL:-tcg,thread=multi}" -cpu max -smp 2 -m 1024 \
@@ -204,6 +210,7 @@ guest_run() {
 		sleep 0.1
 	done
 	local wall=$((SECONDS - t0))
+	echo "$wall" >"$out/$run.wall"
 	for _ in $(seq 50); do kill -0 $qemu 2>/dev/null || break; sleep 0.1; done
 	stop_all
 	tr -d '\r' <"$console" | grep '^LIVE-' | sed 's/^/  guest: /'
@@ -216,6 +223,15 @@ guest_run() {
 	proto=$(sed -n 's/^oracle: .* \([0-9]*\) violations$/\1/p' "$out/$run.oracle.out" | tail -n 1)
 	grep -v '^oracle:\|^note:' "$out/$run.oracle.out" | head -n 5 | sed 's/^/  protocol oracle: /'
 	tail -n 1 "$out/$run.oracle.out" | sed 's/^/  /'
+	judge "$s" "$run" "$label"
+}
+
+# judge SCENARIO RUN LABEL: the verdict and row of a guest run from what
+# it left in OUTDIR (history, kernel log, console, oracle, wall).
+judge() {
+	local s=$1 run=$2 label=$3 scn=scenarios/$1.scn console=$out/$2.console.log proto wall
+	proto=$(sed -n 's/^oracle: .* \([0-9]*\) violations$/\1/p' "$out/$run.oracle.out" 2>/dev/null | tail -n 1)
+	wall=$(cat "$out/$run.wall" 2>/dev/null || echo 0)
 	if ! grep -q '^LIVE-DONE' "$console" || ! grep -q '^E ' "$out/$run.history"; then
 		echo "  guest: no complete history (wall limit ${limit} s hit, or the guest failed: $console)"
 		printf '%s\t%s\tno verdict (guest did not finish)\t-\t-\t-\t-\t-\t%s\t%s\n' \
@@ -262,7 +278,7 @@ done
 	echo "multipath device), then every block read back; \`isim guest-check\` replays its I/O history into the"
 	echo "data oracle, the protocol oracle read the proxied streams live (\`isim oracle --live lo\`). Columns"
 	echo "as in the table above; for the guest: time to fail over = from the first fault to the first I/O"
-	echo "completed GOOD while dm-multipath had failed some, not all, paths (kernel log); path failures ="
+	echo "completed GOOD after the path it was sent on failed, another up (kernel log); path failures ="
 	echo "dm-multipath's \"Failing path\" lines; wall = boot to power-off. Tolerance: the same verdict, times"
 	echo "within max(2 s, 25 %), I/Os failed up both none or both some, the same path failures. The gateways"
 	echo "run the file's target NOP-In and the guest's multipath fast_io_fail_tmo is the file's"

@@ -20,9 +20,10 @@
  * history and the guest's kernel log: io_ok, io_failed (io_path_failed:
  * the same, an application only sees EIO), latency_max, io_stall_max,
  * path_failures (dm-multipath's "Failing path" lines, kernel time turned
- * into the history's by its T line), failover (the first I/O that
- * completed GOOD after the first fault while some path, not all, was
- * failed: it went through another path); "Reinstating path" lines are
+ * into the history's by its T line), failover (from the first fault to
+ * the first I/O that completed GOOD while a path that failed after it
+ * was sent was still down and another was up: it went through another
+ * path); "Reinstating path" lines are
  * counted and printed. The scenario's expectation decides, its bounds
  * on anything else named and left out (cmd_live.c's live_judge).
  * Exit: 0 the expectation is met, 1 not, 2 bad usage or history.
@@ -207,11 +208,13 @@ static int ev_cmp(const void *a, const void *b)
 	return x->rec < y->rec ? -1 : x->rec > y->rec;
 }
 
-/* Paths failed at t (by the kernel log) and how many paths were seen. */
-static unsigned failed_at(uint64_t t, unsigned *seen)
+/* Paths failed at t (by the kernel log); *since: when the earliest of
+ * them failed (its last failure up to t). */
+static unsigned failed_at(uint64_t t, uint64_t *since)
 {
 	char devs[SIM_PATHS_MAX * 2][16];
 	bool down[SIM_PATHS_MAX * 2] = { false };
+	uint64_t at[SIM_PATHS_MAX * 2] = { 0 };
 	unsigned nd = 0, nfailed = 0;
 	for (unsigned i = 0; i < H.npe; i++) {
 		unsigned k = 0;
@@ -219,12 +222,17 @@ static unsigned failed_at(uint64_t t, unsigned *seen)
 			k++;
 		if (k == nd && nd < SIM_PATHS_MAX * 2)
 			snprintf(devs[nd++], sizeof(devs[0]), "%s", H.pe[i].dev);
-		if (k < nd && H.pe[i].t <= t)
+		if (k < nd && H.pe[i].t <= t) {
 			down[k] = H.pe[i].fail;
+			at[k] = H.pe[i].t;
+		}
 	}
-	for (unsigned k = 0; k < nd; k++)
+	*since = SIM_NEVER;
+	for (unsigned k = 0; k < nd; k++) {
 		nfailed += down[k];
-	*seen = nd;
+		if (down[k] && at[k] < *since)
+			*since = at[k];
+	}
 	return nfailed;
 }
 
@@ -296,9 +304,15 @@ static void replay(struct odata *od, const struct sim_params *p, struct sim_metr
 		}
 		m->v[METRIC_IO_OK]++;
 		last_good = t;
-		unsigned seen, down;
+		/* an I/O in flight when a path failed, done GOOD while that
+		 * path is still down and another is up: it moved (the
+		 * simulator's measure: through another gateway than the one it
+		 * was first sent to); one sent after a failure, or after a
+		 * reinstatement while the other path is down, did not move */
+		uint64_t down_since;
+		unsigned down;
 		if (m->v[METRIC_FAILOVER] == 0 && first_fault != SIM_NEVER && t > first_fault &&
-			(down = failed_at(t, &seen)) > 0 && down < (unsigned)p->paths)
+			(down = failed_at(t, &down_since)) > 0 && down < (unsigned)p->paths && r->inv < down_since)
 			m->v[METRIC_FAILOVER] = (int64_t)(t - first_fault);
 	}
 	m->v[METRIC_IO_PATH_FAILED] = m->v[METRIC_IO_FAILED];

@@ -9,7 +9,7 @@
 #   3. a history by hand with a kernel log: a write that waited 7 s across
 #      a fault at 8 s completes while dm-multipath had failed one of two
 #      paths: failed over 7.5 s after the fault; with both paths failed
-#      it is no failover;
+#      it is no failover, nor is a write sent after the path failed;
 #   4. a malformed history line: exit 2, the file and line named.
 # Ends with a summary line; files under BUILD/guest-check-test/.
 set -uo pipefail
@@ -77,6 +77,13 @@ if grep -q 'fail over - s' "$out/check4.out" && grep -q '2 path failures' "$out/
 	ok "guest-check: with every path failed a completion is no failover"
 else
 	bad "guest-check, both paths failed: $(tail -n 1 "$out/check4.out")"
+fi
+grep -v '^W 2 ' "$out/hist.fo" | sed 's/ 0 2,0,0/ 0 1,0,0/' >"$out/hist.after"
+"$isim" guest-check --scenario $scn --history "$out/hist.after" --dmesg "$out/dmesg.one" >"$out/check6.out" 2>&1
+if grep -q 'no violation' "$out/check6.out" && grep -q 'fail over - s' "$out/check6.out"; then
+	ok "guest-check: a write sent after its path failed did not fail over"
+else
+	bad "guest-check, a write after the failure: $(tail -n 1 "$out/check6.out")"
 fi
 
 # 4. a malformed line
