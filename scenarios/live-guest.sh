@@ -238,10 +238,31 @@ judge() {
 			"$s" "$label" "${proto:--}" "$wall" >>"$out/rows.tsv"
 		return 1
 	fi
+	kernel_events "$scn" "$run" | tee "$out/$run.kernel.txt"
 	"$isim" guest-check --scenario "$scn" --history "$out/$run.history" --dmesg "$out/$run.dmesg" \
 		--protocol-violations "${proto:-0}" --label "$s	$label" \
 		--row "$out/rows.tsv" --wall "$wall" | tee "$out/$run.guest.out"
 	return "${PIPESTATUS[0]}"
+}
+
+# kernel_events SCENARIO RUN: the initiator's steps in the guest's kernel
+# log, in seconds after the first fault (the history's T line is the
+# kernel's clock at LIVE-GO, when the proxies' schedules started): NOP-Out
+# timeouts, session recovery timeouts (replacement_timeout), dm-multipath
+# failing and reinstating paths. One line.
+kernel_events() {
+	local at
+	at=$("$isim" params --scenario "$1" | awk '$1 == "fault" { for (i = 2; i <= NF; i++) if ($i ~ /^at=/) {
+		v = substr($i, 4); n = v + 0; if (v ~ /ms$/) n /= 1e3; if (min == "" || n < min) min = n } }
+		END { print min + 0 }')
+	awk -v at="$at" -v run="$2" '
+		NR == FNR { if ($1 == "T") t0 = $2 / 1e9; next }
+		{ k = substr($0, 2, index($0, "]") - 2) + 0; w = "" }
+		/ping timeout/ { w = "NOP-Out timeout" } /session recovery timed out/ { w = "replacement_timeout" }
+		/Failing path/ { w = "path failed" } /Reinstating path/ { w = "path reinstated" }
+		w != "" { e = e sprintf("%s%s +%.1f", e == "" ? "" : ", ", w, k - t0 - at) }
+		END { printf "  kernel log of %s, s after the first fault: %s\n", run, e == "" ? "nothing" : e }
+	' "$out/$2.history" "$out/$2.dmesg"
 }
 
 rm -f "$out/rows.tsv"
@@ -288,6 +309,10 @@ done
 	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O (s) | I/Os failed up | path failures | protocol violations | wall (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$out/rows.tsv"
+	echo
+	echo "The guest's kernel, run by run (fault time as the proxies applied it, within 0.1 s):"
+	echo
+	cat "$out"/*.kernel.txt 2>/dev/null | sed 's/^  kernel log of \([^,]*\), s after the first fault: /- `\1`: /'
 	echo
 	echo "Simulator against the real stack, within the tolerance:"
 	echo
