@@ -11,6 +11,13 @@
 #                      twin: $(BUILD)/scenarios-live/fidelity.md (about
 #                      5 minutes; make publish records it in
 #                      scenarios/results/live-fidelity.md for REPORT.md)
+#   make scenarios-live-guest  the all-paths-down and partition scenarios (05,
+#                      21) with the real Linux initiator: open-iscsi and
+#                      dm-multipath in the QEMU guest (TCG) through the same
+#                      proxies, two reftargets (scenarios/live-guest.sh):
+#                      $(BUILD)/scenarios-live-guest/fidelity.md (about 90 s
+#                      a scenario; LIVE_GUEST_SCENARIOS="..." picks; make
+#                      publish records it in scenarios/results/)
 #
 # SCENARIOS_OUT is $(BUILD)/scenarios: a run never rewrites the committed
 # results (scenarios/results/, which REPORT.md falls back to); `make
@@ -33,3 +40,9 @@ scenarios: deps $(BUILD)/rel/isim
 .PHONY: scenarios-live
 scenarios-live: deps $(BUILD)/rel/isim $(BUILD)/rel/reftarget
 	tools/netns-run.sh scenarios/live.sh $(BUILD)/rel/isim $(BUILD)/scenarios-live
+
+# make scenarios-live-guest: scenarios/live-guest.sh; the guest image is
+# conformance/guest/initiator-image.sh's (built once, cached).
+.PHONY: scenarios-live-guest
+scenarios-live-guest: deps $(BUILD)/rel/isim $(BUILD)/rel/reftarget $(BUILD)/rel/guest_writer
+	BUILD=$(BUILD) tools/netns-run.sh scenarios/live-guest.sh $(BUILD)/rel/isim $(BUILD)/scenarios-live-guest

@@ -29,7 +29,7 @@ SIM_TEST_SRC := $(sort $(wildcard sim/tests/test_*.c))
 LIB_SIM := -lnettle -lisal -lpcap -lm
 
 sim: deps $(BUILD)/rel/isim $(BUILD)/asan/isim $(BUILD)/rel/sim_tests $(BUILD)/asan/sim_tests \
-	$(BUILD)/rel/sim_live_probe
+	$(BUILD)/rel/sim_live_probe $(BUILD)/rel/guest_writer
 
 define sim_variant
 $(BUILD)/$(1)/libsim.a: $(call objs,$(1),$(SIM_CORE_SRC)) | deps
@@ -60,6 +60,12 @@ $(BUILD)/rel/sim_live_probe: $(call objs,rel,sim/tests/live_probe_main.c) $(BUIL
 # its header dependencies too: a stale probe object against a newer
 # libsim.a (a changed struct isess) crashed the proxy test's probe
 -include $(BUILD)/rel/sim/tests/live_probe_main.d
+
+# guest_writer: the open-iscsi guest's workload in live runs
+# (scenarios/live-guest.sh copies it into the guest; Debian 12 on both sides).
+$(BUILD)/rel/guest_writer: $(call objs,rel,sim/tests/guest_writer_main.c) $(BUILD)/rel/libsim.a | deps
+	$(call say,LD,$@)$(CC) -o $@ $^ -lpthread
+-include $(BUILD)/rel/sim/tests/guest_writer_main.d
 
 # The sim's suites, found as the engine's are.
 $(BUILD)/sim-suites/suites.h: $(SIM_TEST_SRC)

@@ -8,6 +8,9 @@
 #   $BUILD/scenarios/table.md, *.svg      -> scenarios/results/
 #   $BUILD/scenarios-live/fidelity.md     -> scenarios/results/live-fidelity.md
 #                                            (make scenarios-live)
+#   $BUILD/scenarios-live-guest/fidelity.md -> scenarios/results/
+#                                            live-guest-fidelity.md (make
+#                                            scenarios-live-guest)
 #   $BUILD/fuzz/results/fuzz.md           -> fuzz/results/
 #   $BUILD/bench/target.md, results.json  -> tools/bench/results/ (make bench)
 #   $BUILD/sim/results/*.md               -> sim/results/ (make sim-test)
@@ -53,6 +56,14 @@ if [ -s "$BUILD/scenarios-live/fidelity.md" ]; then
 	copied=$((copied + 1))
 else
 	echo "publish: no $BUILD/scenarios-live/fidelity.md (make scenarios-live makes it)"
+fi
+
+if [ -s "$BUILD/scenarios-live-guest/fidelity.md" ]; then
+	cp "$BUILD/scenarios-live-guest/fidelity.md" scenarios/results/live-guest-fidelity.md
+	echo "publish: $BUILD/scenarios-live-guest/fidelity.md -> scenarios/results/live-guest-fidelity.md"
+	copied=$((copied + 1))
+else
+	echo "publish: no $BUILD/scenarios-live-guest/fidelity.md (make scenarios-live-guest makes it)"
 fi
 
 for f in "$BUILD"/conformance/results/*.csv "$BUILD"/conformance/results/*.meta \

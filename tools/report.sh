@@ -14,6 +14,8 @@
 #                                      scenarios/results/table.md)
 #   $BUILD/scenarios-live/fidelity.md  make scenarios-live (else the published
 #                                      scenarios/results/live-fidelity.md)
+#   $BUILD/scenarios-live-guest/fidelity.md  make scenarios-live-guest (else
+#                                      scenarios/results/live-guest-fidelity.md)
 #   $BUILD/fuzz/results/fuzz.md        make fuzz-report (else the published
 #                                      fuzz/results/*.md)
 #   $BUILD/netfuzz/peers/summary.md    make netfuzz-peers (else the published
@@ -86,6 +88,9 @@ include_glob() { # PATTERN COMMAND
 
 	section "Live scenarios against real targets, beside the simulator (\`make scenarios-live\`)"
 	include "$(first_of "$BUILD/scenarios-live/fidelity.md" scenarios/results/live-fidelity.md)" "make scenarios-live"
+	printf '\n### The real initiator: open-iscsi and dm-multipath in a guest (`make scenarios-live-guest`)\n\n'
+	include "$(first_of "$BUILD/scenarios-live-guest/fidelity.md" scenarios/results/live-guest-fidelity.md)" \
+		"make scenarios-live-guest"
 
 	section "Fuzzing (\`make fuzz-report\`)"
 	if [ -s "$BUILD/fuzz/results/fuzz.md" ]; then

@@ -16,7 +16,7 @@ set -euo pipefail
 OUT=$CONF_CACHE/initiator
 LIO=$("$CONF_DIR/guest/lio-image.sh")
 VER=$(cat "$LIO/kernel-version")
-PACKAGES=open-iscsi,e2fsprogs,kmod,iproute2,util-linux,procps,sg3-utils
+PACKAGES=open-iscsi,multipath-tools,e2fsprogs,kmod,iproute2,util-linux,procps,sg3-utils
 . "$CONF_DIR/guest/stage1.bash"
 mkdir -p "$OUT"
 

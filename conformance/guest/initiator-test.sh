@@ -22,6 +22,13 @@ mount -t tmpfs tmpfs /tmp
 for kv in $(cat /proc/cmdline); do
 	case "$kv" in conf_iqn=*) IQN=${kv#*=} ;; esac
 done
+# A live scenario run (scenarios/live-guest.sh) brings its own steps on a
+# second disk: its init (conformance/guest/live-init.sh) takes over here.
+if grep -qw 'live=1' /proc/cmdline; then
+	mkdir -p /live && mount -o ro /dev/vdb /live && exec /bin/bash /live/init
+	echo "LIVE-FAIL cannot mount the live disk /dev/vdb" >/dev/console
+	echo o >/proc/sysrq-trigger
+fi
 PORTAL=10.0.2.100:3260
 # 24 files of 1 MiB and one of 8 MiB: enough to cross many R2Ts and
 # bursts at ~10 MB/s through TCG and slirp.

@@ -467,6 +467,28 @@ static bool measured_live(enum metric_id m)
 	}
 }
 
+void live_judge(const struct scenario_expect *se, const struct sim_result *r, bool (*measured)(enum metric_id),
+	struct expect_verdict *v)
+{
+	if (measured == NULL)
+		measured = measured_live;
+	static struct scenario_expect e;
+	e = *se;
+	e.nb = 0;
+	for (unsigned i = 0; i < se->nb; i++) {
+		if (measured(se->b[i].m))
+			e.b[e.nb++] = se->b[i];
+		else
+			printf("  expect %s...: not measured live, not judged\n", metric_name(se->b[i].m));
+	}
+	expect_judge(&e, r, v);
+	if (se->set && se->oracle == ORACLE_BOUND && se->bound_metric != METRIC_COUNT &&
+		!measured(se->bound_metric)) {
+		v->met = false;
+		snprintf(v->text, sizeof(v->text), "cannot judge: %s is not measured live", metric_name(se->bound_metric));
+	}
+}
+
 /* The run as the simulator would judge it: the oracle that fired, the
  * metrics, and the scenario's expectation with its bounds (those on
  * metrics a live run cannot measure are named and left out). */
@@ -481,21 +503,7 @@ static void judge(const struct scenario_expect *se, struct sim_result *r, struct
 			metrics_add_session(&r->metrics, &L.inis[i].paths[k].sess.stats);
 	}
 	metrics_end(&r->metrics, L.p->initiators);
-	static struct scenario_expect e;
-	e = *se;
-	e.nb = 0;
-	for (unsigned i = 0; i < se->nb; i++) {
-		if (measured_live(se->b[i].m))
-			e.b[e.nb++] = se->b[i];
-		else
-			printf("  expect %s...: not measured live, not judged\n", metric_name(se->b[i].m));
-	}
-	expect_judge(&e, r, v);
-	if (se->set && se->oracle == ORACLE_BOUND && se->bound_metric != METRIC_COUNT &&
-		!measured_live(se->bound_metric)) {
-		v->met = false;
-		snprintf(v->text, sizeof(v->text), "cannot judge: %s is not measured live", metric_name(se->bound_metric));
-	}
+	live_judge(se, r, NULL, v);
 }
 
 static void print_counts(void)

@@ -2,14 +2,19 @@
  *
  *   isim proxy --listen 127.0.0.1:PORT --to 127.0.0.1:PORT
  *              [--scenario FILE [--path INI:GW]] [--fault SPEC]... [--seed S]
- *              [--log FILE] [--seconds N]
+ *              [--log FILE] [--seconds N] [--start now|signal]
  *
  * The faults come from a scenario file (its network faults on the link
  * between initiator INI and gateway GW, default 0:0: partition, stall,
  * reset, slow_link, login_drop, and disk_slow of GW as latency) and from
  * --fault specs (infra/fproxy.h, sim/README.md "Fault-injecting proxy").
- * Time 0 is when the proxy starts. Every fault applied is one line of
- * --log (default stderr). Runs until SIGINT/SIGTERM or --seconds.
+ * Time 0 is when the proxy starts, or with --start signal when it gets
+ * SIGUSR1: until then the rules' clock stays at 0 (connections pass,
+ * no timed fault is due), so that a client that must log in through the
+ * proxy first (the open-iscsi guest, scenarios/live-guest.sh) starts the
+ * schedule when its workload starts. Every fault applied is one line of
+ * --log (default stderr). Runs until SIGINT/SIGTERM or --seconds (from
+ * the proxy's start, whatever --start says).
  * Exit: 0 after a clean stop, 2 bad command line or file.
  */
 #include <errno.h>
@@ -20,7 +25,12 @@
 #include "sim/host/isim.h"
 #include "sim/host/proxy.h"
 
-static volatile sig_atomic_t stop_asked;
+/* The rules' clock before --start signal's SIGUSR1: far enough ahead
+ * that it stays at 0 (proxy.c's rel), small enough that a deadline
+ * computed from it cannot overflow 64 bits. */
+#define PROXY_CLOCK_HELD_NS (1000000000ull * 3600u * 24u * 365u * 30u)
+
+static volatile sig_atomic_t stop_asked, start_asked;
 
 static void on_signal(int sig)
 {
@@ -28,11 +38,18 @@ static void on_signal(int sig)
 	stop_asked = 1;
 }
 
+static void on_start(int sig)
+{
+	(void)sig;
+	start_asked = 1;
+}
+
 static int usage(const char *why)
 {
 	fprintf(stderr, "isim proxy: %s\n", why);
 	fputs("usage: isim proxy --listen 127.0.0.1:PORT --to 127.0.0.1:PORT [--scenario FILE [--path INI:GW]]\n"
-	      "                  [--fault SPEC]... [--seed S] [--log FILE] [--seconds N]\n", stderr);
+	      "                  [--fault SPEC]... [--seed S] [--log FILE] [--seconds N] [--start now|signal]\n",
+	      stderr);
 	return 2;
 }
 
@@ -86,7 +103,7 @@ int cmd_proxy(int argc, char **argv)
 	const char *faults[FPX_RULES_MAX];
 	unsigned nfaults = 0;
 	uint64_t seed = 1, seconds = 0;
-	bool have_seed = false;
+	bool have_seed = false, start_on_signal = false;
 	int ini = 0, gw = 0;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -109,6 +126,8 @@ int cmd_proxy(int argc, char **argv)
 			;
 		else if (strcmp(a, "--path") == 0 && proxy_cli_path(v, &ini, &gw))
 			;
+		else if (strcmp(a, "--start") == 0 && (strcmp(v, "now") == 0 || strcmp(v, "signal") == 0))
+			start_on_signal = strcmp(v, "signal") == 0;
 		else {
 			char why[160];
 			snprintf(why, sizeof(why), "bad option or value '%s %s'", a, v);
@@ -145,14 +164,22 @@ int cmd_proxy(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_start);
 	uint64_t t0 = wall_ns();
-	hpx_start(&px, t0);
-	printf("proxy: listening on %s, forwarding to %s, %u rules, seed %llu\n", listen_s, to_s, px.x.nrules,
-		(unsigned long long)seed);
+	hpx_start(&px, start_on_signal ? t0 + PROXY_CLOCK_HELD_NS : t0);
+	printf("proxy: listening on %s, forwarding to %s, %u rules, seed %llu%s\n", listen_s, to_s, px.x.nrules,
+		(unsigned long long)seed, start_on_signal ? ", clock held until SIGUSR1" : "");
 	fflush(stdout);
 	static struct pollfd pfds[HPX_POLLFDS_MAX];
 	while (!stop_asked && (seconds == 0 || wall_ns() - t0 < seconds * 1000000000ull)) {
 		uint64_t now = wall_ns();
+		if (start_asked && start_on_signal) {
+			start_on_signal = false;
+			hpx_start(&px, now);
+			/* on stdout, not in the fault log: two runs' logs compare equal */
+			printf("proxy: clock started (SIGUSR1) %.3f s after the proxy\n", (double)(now - t0) / 1e9);
+			fflush(stdout);
+		}
 		unsigned n = hpx_poll_set(&px, pfds, 0, HPX_POLLFDS_MAX, now);
 		uint64_t dl = hpx_deadline(&px, now);
 		int ms = 100;

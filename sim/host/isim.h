@@ -110,6 +110,15 @@ int cmd_oracle(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 /* cmd_live.c: a scenario against real targets through proxies; its own argv parser. */
 int cmd_live(int argc, char **argv);
+/* cmd_live.c, shared with cmd_guest.c: judge r by the scenario's
+ * expectation, leaving out (and naming) the bounds on metrics a live run
+ * does not measure (measured: which it does; NULL: the simulator's
+ * initiators' own). */
+struct expect_verdict;
+void live_judge(const struct scenario_expect *se, const struct sim_result *r, bool (*measured)(enum metric_id),
+	struct expect_verdict *v);
+/* cmd_guest.c: the open-iscsi guest's I/O history judged by the data oracle and the scenario. */
+int cmd_guest_check(int argc, char **argv);
 
 /* cmd_proxy.c, shared with cmd_live.c: "INI:GW"; a scenario file read
  * whole (0, or -1 after saying why); the rules of a proxy on the path

@@ -33,6 +33,8 @@
  *            the fault-injecting loopback proxy (host/cmd_proxy.c)
  *   isim live --scenario F --target URL...
  *            a scenario against real targets through proxies (host/cmd_live.c)
+ *   isim guest-check --scenario F --history FILE ...
+ *            the open-iscsi guest's live run judged (host/cmd_guest.c)
  * Every value is parsed whole (a number is all digits, in range) and a
  * file that cannot be written is an error. Exit status: 0 pass; 1 a world
  * failed or missed its expectation; 2 bad command line, or a file that
@@ -130,9 +132,12 @@ static void usage(FILE *f)
 	      "                   [--digests header,data|none|auto] [--quiet]\n",
 		f);
 	fputs("       isim proxy --listen 127.0.0.1:PORT --to 127.0.0.1:PORT [--scenario FILE [--path INI:GW]]\n"
-	      "                  [--fault SPEC]... [--seed S] [--log FILE] [--seconds N]\n",
+	      "                  [--fault SPEC]... [--seed S] [--log FILE] [--seconds N] [--start now|signal]\n",
 		f);
 	fputs("       isim live --scenario FILE --target URL [--target URL]... [--seconds N] [--log FILE] [--row FILE]\n",
+		f);
+	fputs("       isim guest-check --scenario FILE --history FILE [--dmesg FILE] [--protocol-violations N]\n"
+	      "                        [--label NAME] [--row FILE] [--wall S]\n",
 		f);
 	fputs("  --shard I/N runs the seeds s of A..B with (s - A) mod N == I - 1 (I counted from 1);\n"
 	      "  isim merge combines the shards' --results files into the report of the whole range.\n",
@@ -323,9 +328,11 @@ int main(int argc, char **argv)
 		return cmd_proxy(argc, argv);
 	if (strcmp(argv[1], "live") == 0)
 		return cmd_live(argc, argv);
+	if (strcmp(argv[1], "guest-check") == 0)
+		return cmd_guest_check(argc, argv);
 	const struct command *c = find_cmd(argv[1]);
 	if (c == NULL)
-		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol netfuzz oracle proxy live)", argv[1]);
+		return bad_usage("unknown command '%s' (commands: run swarm merge shrink params bench protocol netfuzz oracle proxy live guest-check)", argv[1]);
 	o.cmd = c->name;
 	o.bit = c->bit;
 	int rc = parse_args(argc, argv, &o);

@@ -16,7 +16,8 @@
 #      probe takes at least 350 ms longer per R2T held (hold=400ms); iscsi-inq
 #      (libiscsi) through a slicer of 1..3 bytes works; a connect during a
 #      partition reaches the peer only when it heals, and not at all when
-#      the client closed first;
+#      the client closed first; --start signal holds the schedule until
+#      SIGUSR1;
 #   3. a non-loopback --listen or --to is refused (exit 2).
 # Ends with a summary line; results under BUILD/proxy-test/.
 set -uo pipefail
@@ -147,6 +148,32 @@ EOF
 )
 unproxy
 [ "$r" = timeout ] && ok "blackhole: the client's read times out, the connection stays open" || bad "blackhole: client saw '$r'"
+
+# --start signal: the rules' clock stays at 0 until SIGUSR1 (the open-iscsi
+# guest logs in through the proxy before its workload starts the schedule)
+"$isim" proxy --listen 127.0.0.1:$PPORT --to 127.0.0.1:$EPORT --seed 7 --log "$out/held.log" --seconds 60 \
+	--fault "blackhole dir=to_ini at=1s" --start signal >"$out/held.out" 2>&1 &
+PROXY_PID=$!
+pids+=("$PROXY_PID")
+for _ in $(seq 100); do grep -q listening "$out/held.out" 2>/dev/null && break; sleep 0.05; done
+r=$(client "$PROXY_PID" <<'EOF'
+import os, signal, socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); c.settimeout(1.5)
+def ping():
+    c.sendall(b"ping")
+    try:
+        b = c.recv(100); return "eof" if not b else "data"
+    except socket.timeout: return "timeout"
+time.sleep(1.5)                      # past at=1s: the clock is held, no blackhole yet
+first = ping()
+os.kill(int(sys.argv[2]), signal.SIGUSR1)
+time.sleep(1.3)                      # 1 s after the signal the blackhole starts
+print(first, ping())
+EOF
+)
+unproxy
+[ "$r" = "data timeout" ] && ok "--start signal: no timed fault before SIGUSR1, the blackhole at=1s one second after it" ||
+	bad "--start signal: client saw '$r' (want 'data timeout')"
 
 # A connect during a partition: the target hears of it when the partition
 # heals (a real SYN is retransmitted), and never if the client gave up.

@@ -11,3 +11,9 @@ step proxy tools/netns-run.sh sim/tests/proxy.sh "$BUILD"
 #          must meet the file's expectation (scenarios/live.sh)
 step live-smoke tools/netns-run.sh env LIVE_SCENARIOS=21-partition-heavy-writes-short-timeout:reftarget \
 	scenarios/live.sh "$BUILD/rel/isim" "$BUILD/scenarios-live-smoke"
+#   guest-check  the open-iscsi guest's workload (guest_writer) on a file and
+#          its judge (isim guest-check): a clean history passes, a lost write
+#          is caught, failover from the kernel log, bad input refused
+#          (sim/tests/guest_check.sh; the guest itself is make
+#          scenarios-live-guest, not part of make test)
+step guest-check sim/tests/guest_check.sh "$BUILD"
