@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "erl2.h"
 #include "session.h"
 #include "task.h"
 #include "../scsi/scsi.h"
@@ -334,6 +335,13 @@ void rt_on_time(struct rt_engine *eng)
 			conn_time(c, now);
 		c = next;
 	}
+	/* ERL 2: tasks of failed connections past Time2Retain (erl2.h).
+	 * Closing a session only marks it; it is freed by eng_reap. */
+	for (struct session *s = eng->sessions; s; s = s->next) {
+		uint64_t d = erl2_deadline(s);
+		if (d != 0 && d <= now)
+			erl2_time(s, now);
+	}
 	eng_reap(eng);
 }
 
@@ -342,6 +350,11 @@ uint64_t rt_next_deadline(const struct rt_engine *eng)
 	uint64_t best = UINT64_MAX;
 	for (const struct conn *c = eng->conns; c; c = c->next) {
 		uint64_t d = conn_deadline(c);
+		if (d != 0 && d < best)
+			best = d;
+	}
+	for (const struct session *s = eng->sessions; s; s = s->next) {
+		uint64_t d = erl2_deadline(s);
 		if (d != 0 && d < best)
 			best = d;
 	}
@@ -360,6 +373,11 @@ void rt_engine_shutdown(struct rt_engine *eng)
 		conn_request_logout(c, timeout_ms);
 		c = next;
 	}
+	/* Sessions waiting at ERL 2 with no connection (erl2.h) have no one
+	 * to ask: they end now. */
+	for (struct session *s = eng->sessions; s; s = s->next)
+		if (!s->closed && s->nconns == 0)
+			sess_close(s);
 	eng_reap(eng);
 }
 

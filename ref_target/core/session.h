@@ -4,10 +4,11 @@
  * MaxCmdSN, immediate commands, out-of-order arrival across connections),
  * and the end of a session (tasks aborted, SCSI told the I_T nexus is gone).
  *
- * The engine owns sessions; a session owns its task pool and its early
- * PDUs. A session with no connection left is closed at once (ERL 0 has no
- * connection recovery) but its memory lives until its in-flight disk I/O
- * returns.
+ * The engine owns sessions; a session owns its task pool, its early
+ * PDUs and its connection recovery records (ERL 2, erl2.h). A session
+ * with no connection left is closed at once (levels 0 and 1 have no
+ * connection recovery), unless at ERL 2 a record waits for reassignment;
+ * its memory lives until its in-flight disk I/O returns.
  */
 #ifndef RT_SESSION_H
 #define RT_SESSION_H
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include "../scsi/scsi.h"
+#include "erl2.h"
 #include "iscsi_params.h"
 #include "limits.h"
 #include "rt_env.h"
@@ -95,6 +97,7 @@ struct session {
 	struct { uint8_t *p; uint32_t len; } buf_cache[SESS_BUF_CACHE];
 	uint32_t nbuf_cache;
 	struct tmf tmf[SESS_TMF_MAX];
+	struct erl2_cr cr[RT_ERL2_FAILED_CONNS_MAX]; /* failed connections' tasks (ERL 2, erl2.h) */
 };
 
 /* Login hooks (login.h): see struct login_hooks. */
