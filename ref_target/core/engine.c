@@ -337,11 +337,7 @@ void rt_on_time(struct rt_engine *eng)
 	}
 	/* ERL 2: tasks of failed connections past Time2Retain (erl2.h).
 	 * Closing a session only marks it; it is freed by eng_reap. */
-	for (struct session *s = eng->sessions; s; s = s->next) {
-		uint64_t d = erl2_deadline(s);
-		if (d != 0 && d <= now)
-			erl2_time(s, now);
-	}
+	erl2_on_time(eng, now);
 	eng_reap(eng);
 }
 
@@ -353,11 +349,9 @@ uint64_t rt_next_deadline(const struct rt_engine *eng)
 		if (d != 0 && d < best)
 			best = d;
 	}
-	for (const struct session *s = eng->sessions; s; s = s->next) {
-		uint64_t d = erl2_deadline(s);
-		if (d != 0 && d < best)
-			best = d;
-	}
+	uint64_t d = erl2_next_deadline(eng);
+	if (d != 0 && d < best)
+		best = d;
 	return best;
 }
 

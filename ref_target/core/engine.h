@@ -96,7 +96,6 @@ struct rt_stats {
 	uint64_t tmfs;
 	uint64_t alloc_failures;
 	uint64_t sessions_reinstated;
-	uint64_t tasks_reassigned;   /* TASK REASSIGN done (ERL 2, core/erl2.h) */
 	/* memory (core/mem.h) */
 	uint64_t mem_bytes;          /* now: engine allocations + unsent bytes */
 	uint64_t mem_bytes_peak;

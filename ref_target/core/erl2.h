@@ -22,10 +22,13 @@
  * not kept: §11.14.1, "unacknowledged commands"; their CmdSNs stay gaps
  * for the initiator to fill (§4.2.2.1).
  *
- * The session owns its records (struct erl2_cr, session.h), at most
- * RT_ERL2_FAILED_CONNS_MAX (limits.h); a connection failing when all are
- * in use loses its tasks as at level 0. What a record keeps counts
- * against the memory budget as everything else (mem.h).
+ * A session's records (struct erl2_cr), at most RT_ERL2_FAILED_CONNS_MAX
+ * (limits.h), are allocated at its first failure at ERL 2 and freed with
+ * the last of them (erl2.c; the engine lists them): a session below ERL 2
+ * carries nothing for them. A connection failing when all are in use
+ * loses its tasks as at level 0. What a record keeps counts against the
+ * memory budget as everything else (mem.h). A waiting task names its
+ * record by task.cr_slot.
  */
 #ifndef RT_ERL2_H
 #define RT_ERL2_H
@@ -36,6 +39,7 @@
 #include "recovery.h"
 
 struct conn;
+struct rt_engine;
 struct session;
 struct task;
 
@@ -94,10 +98,11 @@ void erl2_task_freed(struct task *t);
  * had it (§11.2.1.8); no record answers for it any more. */
 void erl2_itt_reused(struct session *s, uint32_t itt);
 
-/* Timers: the earliest discard_ns of s (0: none), and discarding what is
- * due; a session left with neither connection nor record is closed. */
-uint64_t erl2_deadline(const struct session *s);
-void erl2_time(struct session *s, uint64_t now);
+/* Timers, engine-wide: the earliest discard_ns of any record (0: none),
+ * and discarding what is due; a session left with neither connection nor
+ * record is closed. */
+uint64_t erl2_next_deadline(const struct rt_engine *eng);
+void erl2_on_time(struct rt_engine *eng, uint64_t now);
 
 /* Discard every record now (the session is ending). */
 void erl2_fini(struct session *s);

@@ -8,6 +8,7 @@
 #include "admit.h"
 #include "conn.h"
 #include "engine_int.h"
+#include "erl2.h"
 #include "login.h"
 #include "mem.h"
 #include "pdu.h"

@@ -4,8 +4,8 @@
  * MaxCmdSN, immediate commands, out-of-order arrival across connections),
  * and the end of a session (tasks aborted, SCSI told the I_T nexus is gone).
  *
- * The engine owns sessions; a session owns its task pool, its early
- * PDUs and its connection recovery records (ERL 2, erl2.h). A session
+ * The engine owns sessions; a session owns its task pool and its early
+ * PDUs (its connection recovery records at ERL 2 are erl2.c's). A session
  * with no connection left is closed at once (levels 0 and 1 have no
  * connection recovery), unless at ERL 2 a record waits for reassignment;
  * its memory lives until its in-flight disk I/O returns.
@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include "../scsi/scsi.h"
-#include "erl2.h"
 #include "iscsi_params.h"
 #include "limits.h"
 #include "rt_env.h"
@@ -97,7 +96,6 @@ struct session {
 	struct { uint8_t *p; uint32_t len; } buf_cache[SESS_BUF_CACHE];
 	uint32_t nbuf_cache;
 	struct tmf tmf[SESS_TMF_MAX];
-	struct erl2_cr cr[RT_ERL2_FAILED_CONNS_MAX]; /* failed connections' tasks (ERL 2, erl2.h) */
 };
 
 /* Login hooks (login.h): see struct login_hooks. */

@@ -129,7 +129,7 @@ static void task_scsi_done(struct scsi_cmd *cmd)
 	/* Sending may find the connection dead and abort its tasks, this one
 	 * included: from here it only waits to be freed below. */
 	task_set_state(t, TASK_ANSWERING);
-	if (!t->aborted && t->cr != NULL) {
+	if (!t->aborted && t->cr_slot != 0) {
 		/* ERL 2: its connection failed; the status waits, with its
 		 * window slot, for TASK REASSIGN or the end of Time2Retain
 		 * (erl2.h). Done, it holds nothing back in its task set. */
@@ -445,7 +445,7 @@ void task_conn_gone(struct conn *c)
 
 void task_reassign(struct task *t, struct conn *c)
 {
-	assert(t->conn == NULL && t->cr == NULL && !t->aborted);
+	assert(t->conn == NULL && t->cr_slot == 0 && !t->aborted);
 	t->conn = c;
 	if (t->held) {
 		/* As task_scsi_done would have: the slot first, so the status

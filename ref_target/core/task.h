@@ -29,7 +29,6 @@ struct conn;
 struct rt_engine;
 struct session;
 struct tmf;
-struct erl2_cr;
 
 /* Outstanding R2Ts per task we can track; we never offer more. */
 #define TASK_R2T_MAX 16u
@@ -70,9 +69,10 @@ struct task {
 	bool aborted;
 	bool decode_failed;         /* status and sense already set */
 	bool no_buf;                /* no buffer for its write data: the data was lost */
-	struct tmf *abort_tmf;      /* the TMF waiting for this task to drain */
-	struct erl2_cr *cr;         /* ERL 2: its connection failed; it waits in this record (erl2.h) */
+	uint8_t cr_slot;            /* ERL 2: its connection failed; it waits in its session's record
+				     * cr_slot - 1 (0: none; erl2.h) */
 	bool held;                  /* ... and it is done: its status waits for TASK REASSIGN */
+	struct tmf *abort_tmf;      /* the TMF waiting for this task to drain */
 	uint64_t lun;
 	/* data buffer: max(edtl, xfer_len) bytes, from the session's budget */
 	uint8_t *buf;
