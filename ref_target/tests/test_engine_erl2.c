@@ -264,6 +264,47 @@ START_TEST(erl2_status_and_data_lost_with_the_connection_are_sent_again)
 }
 END_TEST
 
+START_TEST(erl2_reinstatement_while_the_old_connection_seems_alive_moves_its_tasks)
+{
+	/* §6.3.4: the target has not seen the old connection die; the login
+	 * with its CID logs it out implicitly, its tasks wait */
+	login_erl2(erl2_keys, sizeof(erl2_keys));
+	uint8_t w[2 * BS];
+	pattern(w, sizeof(w), 11);
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x2a, 300, 2);
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE | 1, sizeof(w), NULL, 0);
+	expect_op(&I, ISCSI_OP_R2T);
+	ck_assert(!F.conns[1].closed);
+	ck_assert_uint_eq(join(2, I.cid), 0);
+	ck_assert(F.conns[1].closed); /* the old one is gone, the session is not */
+	ck_assert_uint_eq(reassign(&J, itt, 0), ISCSI_TMF_RSP_COMPLETE);
+	expect_op(&J, ISCSI_OP_R2T);
+	ck_assert_uint_eq(pdu_w(J.bhs, PDU_R2T_BUFFER_OFFSET), 0);
+	ck_assert_uint_eq(pdu_w(J.bhs, PDU_R2T_DESIRED_LENGTH), sizeof(w));
+	ini_data_out(&J, itt, pdu_w(J.bhs, PDU_R2T_TTT), 0, 0, w, sizeof(w), true);
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	expect_op(&J, ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(J.bhs[PDU_SCSI_RSP_STATUS], 0x00);
+	ck_assert_uint_eq(memcmp(F.disk + 300 * BS, w, sizeof(w)), 0);
+}
+END_TEST
+
+START_TEST(erl2_logout_for_recovery_on_its_own_connection_then_a_new_one)
+{
+	login_erl2(erl2_keys, sizeof(erl2_keys));
+	uint32_t itt = read_pending(&I, 5, 1);
+	ck_assert_uint_eq(logout(&I, ISCSI_LOGOUT_RECOVERY, I.cid, I.exp_stat_sn), ISCSI_LOGOUT_RSP_OK);
+	ck_assert(F.conns[1].closed);
+	fake_disk_run(&F, E); /* done with no connection: held */
+	ck_assert_uint_eq(join(2, 3), 0); /* a new CID this time */
+	ck_assert_uint_eq(reassign(&J, itt, 0), ISCSI_TMF_RSP_COMPLETE);
+	uint8_t r[BS];
+	receive_read(&J, r, BS);
+	ck_assert_uint_eq(memcmp(r, F.disk + 5 * BS, BS), 0);
+}
+END_TEST
+
 START_TEST(erl2_reinstatement_login_acknowledges_the_old_connections_status)
 {
 	login_erl2(erl2_keys, sizeof(erl2_keys));
@@ -522,6 +563,8 @@ Suite *suite_engine_erl2(void)
 	tcase_add_test(tc, erl2_write_cut_by_a_lost_connection_lands_once_after_reassignment);
 	tcase_add_test(tc, erl2_read_done_while_its_connection_was_down_answers_after_reassignment);
 	tcase_add_test(tc, erl2_status_and_data_lost_with_the_connection_are_sent_again);
+	tcase_add_test(tc, erl2_reinstatement_while_the_old_connection_seems_alive_moves_its_tasks);
+	tcase_add_test(tc, erl2_logout_for_recovery_on_its_own_connection_then_a_new_one);
 	tcase_add_test(tc, erl2_reinstatement_login_acknowledges_the_old_connections_status);
 	tcase_add_test(tc, erl2_commands_before_their_cmdsn_turn_are_discarded_with_the_connection);
 	tcase_add_test(tc, erl2_task_of_a_failed_connection_moves_to_the_other_connection);
