@@ -66,7 +66,7 @@ void cfg_params_default(struct rt_params_cfg *p)
 		.max_connections = 1,
 		.default_time2wait = 2,
 		.default_time2retain = 20,
-		.error_recovery_level = RT_ERL_IMPLEMENTED,
+		.error_recovery_level = RT_ERL_DEFAULT,
 		.initial_r2t = false,
 		.immediate_data = true,
 		.data_pdu_in_order = true,
@@ -623,7 +623,7 @@ static int check_params(struct cv *v, const struct rt_params_cfg *p)
 	    check_range(v, "default_time2retain", p->default_time2retain, 0, ISCSI_TIME2_MAX,
 			"RFC 7143 §13.16") ||
 	    check_range(v, "error_recovery_level", p->error_recovery_level, 0, RT_ERL_IMPLEMENTED,
-			"RFC 7143 §13.20; limits.h RT_ERL_IMPLEMENTED: level 2 is not implemented") ||
+			"RFC 7143 §13.20; limits.h RT_ERL_IMPLEMENTED") ||
 	    check_range(v, "cmd_window", p->cmd_window, 1, RT_CMD_WINDOW_MAX, "limits.h RT_CMD_WINDOW_MAX") ||
 	    check_range(v, "login_timeout_ms", p->login_timeout_ms, 1, UINT32_MAX,
 			"a login must end some time") ||

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "erl2.h"
 #include "login.h"
 #include "mem.h"
 #include "pdu.h"
@@ -448,12 +449,13 @@ void conn_logout(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32
 		for (struct conn *o = s->conns; o; o = o->sess_next)
 			if (o->cid == cid)
 				victim = o;
-		if (victim == NULL)
+		/* A connection that failed at ERL 2: its waiting tasks end. */
+		if (victim == NULL && !erl2_logout_close(s, cid))
 			response = ISCSI_LOGOUT_RSP_NO_CID;
 		break;
 	case ISCSI_LOGOUT_RECOVERY:
-		/* §11.14.1: removing a connection for recovery needs ERL 2. */
-		response = ISCSI_LOGOUT_RSP_NO_RECOVERY;
+		/* §11.14.1: its tasks wait for reassignment; needs ERL 2. */
+		response = erl2_logout(c, cid, pdu_w(bhs, PDU_INI_EXPSTATSN), &victim);
 		break;
 	default:
 		/* §11: a reserved code value is a protocol error. */
@@ -464,8 +466,12 @@ void conn_logout(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32
 	pdu_init(rsp, ISCSI_OP_LOGOUT_RSP, ISCSI_FLAG_FINAL);
 	rsp[PDU_LOGOUT_RESPONSE] = response;
 	pdu_set_w(rsp, PDU_ITT, pdu_itt(bhs));
-	if (response == ISCSI_LOGOUT_RSP_NO_RECOVERY) {
-		/* §11.15.2-3: Time2Wait/Time2Retain qualify responses 2 and 3. */
+	if (response == ISCSI_LOGOUT_RSP_NO_RECOVERY ||
+	    (reason == ISCSI_LOGOUT_RECOVERY && response == ISCSI_LOGOUT_RSP_OK)) {
+		/* §11.15.2-3: Time2Wait/Time2Retain qualify responses 2 and 3,
+		 * and response 0 at ERL 2: when reassignment may start and how
+		 * long the tasks wait. After reasons 0 and 1 they stay 0: the
+		 * tasks are gone already. */
 		put_be16(rsp + PDU_LOGOUT_TIME2WAIT, (uint16_t)s->params.default_time2wait);
 		put_be16(rsp + PDU_LOGOUT_TIME2RETAIN, (uint16_t)s->params.default_time2retain);
 	}
@@ -474,10 +480,12 @@ void conn_logout(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32
 	conn_flush(c);
 	if (response != ISCSI_LOGOUT_RSP_OK)
 		return;
-	if (reason == ISCSI_LOGOUT_SESSION)
+	if (reason == ISCSI_LOGOUT_SESSION) {
 		sess_close(s);
-	else
-		conn_drop(victim, "logged out");
+	} else if (victim != NULL) {
+		victim->logged_out = reason == ISCSI_LOGOUT_CONNECTION;
+		conn_drop(victim, victim->logged_out ? "logged out" : "logged out for recovery");
+	}
 }
 
 void conn_text(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)

@@ -88,6 +88,7 @@ struct conn {
 	uint64_t unsent;         /* bytes the environment holds unsent for us */
 	bool rx_held;            /* not read: too many of them (backpressure) */
 	/* ERL >= 1 (recovery.h) */
+	bool logged_out;         /* Logout reason 1: its tasks end with it, even at ERL 2 (erl2.h) */
 	bool hdr_resync;         /* a header digest failed: the next one must pass (§7.8) */
 	struct rcv_store rcv;    /* what a SNACK may ask for again */
 	struct tx tx;            /* last: large */

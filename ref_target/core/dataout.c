@@ -106,6 +106,25 @@ static void dataout_recover_unsolicited(struct task *t)
 	dataout_progress(t);
 }
 
+/* TASK REASSIGN (ERL 2, §7.2.2): the R2Ts in flight on the failed
+ * connection are asked for again on the new one as recovery R2Ts (the
+ * rest of each burst, new R2TSN and TTT: Data-Out for the old TTTs is
+ * discarded), unsolicited data not complete is asked for by R2T, and what
+ * was never solicited is solicited now. LIO asks again from the last
+ * whole burst; we keep every whole Data-Out PDU received. */
+void dataout_reassign(struct task *t)
+{
+	assert(t->state == TASK_DATA_OUT && t->conn != NULL);
+	for (uint32_t i = 0; i < TASK_R2T_MAX; i++)
+		if (t->r2t[i].active)
+			dataout_recover_r2t(t, t->conn, &t->r2t[i]);
+	if (!t->unsol_done) {
+		dataout_recover_unsolicited(t);
+		return;
+	}
+	dataout_progress(t);
+}
+
 /* Solicit what is missing, or execute once everything is in (§4.2.5.2). */
 void dataout_progress(struct task *t)
 {

@@ -33,4 +33,8 @@ void dataout_rx_task_gone(struct conn *c, const struct task *t);
  * once everything is in (§4.2.5.2). */
 void dataout_progress(struct task *t);
 
+/* TASK REASSIGN moved the task to t->conn (ERL 2, erl2.h): what it still
+ * lacks is asked for there. */
+void dataout_reassign(struct task *t);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "erl2.h"
 #include "session.h"
 #include "task.h"
 #include "../scsi/scsi.h"
@@ -334,6 +335,9 @@ void rt_on_time(struct rt_engine *eng)
 			conn_time(c, now);
 		c = next;
 	}
+	/* ERL 2: tasks of failed connections past Time2Retain (erl2.h).
+	 * Closing a session only marks it; it is freed by eng_reap. */
+	erl2_on_time(eng, now);
 	eng_reap(eng);
 }
 
@@ -345,6 +349,9 @@ uint64_t rt_next_deadline(const struct rt_engine *eng)
 		if (d != 0 && d < best)
 			best = d;
 	}
+	uint64_t d = erl2_next_deadline(eng);
+	if (d != 0 && d < best)
+		best = d;
 	return best;
 }
 
@@ -360,6 +367,11 @@ void rt_engine_shutdown(struct rt_engine *eng)
 		conn_request_logout(c, timeout_ms);
 		c = next;
 	}
+	/* Sessions waiting at ERL 2 with no connection (erl2.h) have no one
+	 * to ask: they end now. */
+	for (struct session *s = eng->sessions; s; s = s->next)
+		if (!s->closed && s->nconns == 0)
+			sess_close(s);
 	eng_reap(eng);
 }
 

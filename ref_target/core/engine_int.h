@@ -21,6 +21,7 @@
 #include "../scsi/scsi.h"
 
 struct conn;
+struct erl2_set;
 struct session;
 struct scsi_lu;
 
@@ -35,8 +36,8 @@ struct rt_engine {
 	struct conn *conn_slot[ENG_CONN_SLOTS];
 	struct conn *conns;              /* every live connection */
 	struct conn *reap;               /* closed during this event: freed at its end */
-	uint32_t nconns;
 	struct session *sessions;        /* every session, live or draining */
+	uint32_t nconns;                 /* next to nsessions: no padding, room for erl2 below */
 	uint32_t nsessions;
 	bool reap_sessions;              /* a session may be ready to free */
 	uint16_t next_tsih;
@@ -44,6 +45,7 @@ struct rt_engine {
 	struct mem_account mem;          /* the memory budget's account (mem.h) */
 	struct rt_stats stats;
 	struct admit_rate rate[RT_RATE_SOURCES_MAX]; /* admit.c: connection rate by source */
+	struct erl2_set *erl2;           /* erl2.c: failed connections' records, per session at ERL 2 */
 };
 
 void *eng_alloc(struct rt_engine *eng, size_t size);

@@ -56,10 +56,24 @@
 #define ISCSI_TIME2_MAX 3600u
 /* RFC 7143 §13.20: ErrorRecoveryLevel 0..2. */
 #define ISCSI_ERL_MAX 2u
-/* Ours: the highest level implemented (§7.1.5 level 1: recovery within a
- * command and within a connection, core/recovery.h). The configured
- * error_recovery_level is the most the target offers, up to this. */
-#define RT_ERL_IMPLEMENTED 1u
+/* Ours: the highest level implemented (§7.1.5: level 1, recovery within
+ * a command and within a connection, core/recovery.h; level 2, connection
+ * recovery, core/erl2.h). The configured error_recovery_level is the most
+ * the target offers, up to this; by default RT_ERL_DEFAULT. The default
+ * stays 1, as before level 2 existed: at 2 a lost connection's tasks are
+ * kept for DefaultTime2Wait + DefaultTime2Retain (22 s by default) instead
+ * of ending at once, and a session with no connection stays open that
+ * long, which an initiator that offers 2 but never reassigns would only
+ * see as slower failover. Configurations ask for 2 explicitly. */
+#define RT_ERL_IMPLEMENTED 2u
+#define RT_ERL_DEFAULT 1u
+/* Ours: failed connections whose tasks one session keeps for reassignment
+ * at ERL 2 at once (erl2.h). A connection that fails while all are in use
+ * loses its tasks as at level 0. 8: every connection of an MC/S session
+ * of eight failing together (a switch going down); each record lives at
+ * most Time2Wait + Time2Retain and keeps at most what its connection kept
+ * for SNACK (RT_RCV_BYTES_MAX), so a session holds at most 8 of those. */
+#define RT_ERL2_FAILED_CONNS_MAX 8u
 /* Ours: what one connection keeps for SNACK at ERL >= 1 (recovery.h):
  * copies of the Data-In, R2T and numbered responses not yet acknowledged.
  * Past either bound a PDU is sent but not kept, and a SNACK asking for it

@@ -68,30 +68,37 @@ static uint8_t rcv_kind(const uint8_t *bhs)
 	}
 }
 
-static void rcv_unlink(struct conn *c, struct rcv_pdu **link, struct rcv_pdu *p, struct rcv_pdu *prev)
+static void rcv_unlink(struct rt_engine *eng, struct rcv_store *st, struct rcv_pdu **link, struct rcv_pdu *p,
+		       struct rcv_pdu *prev)
 {
-	struct rcv_store *st = &c->rcv;
 	*link = p->next;
 	if (st->tail == p)
 		st->tail = prev;
 	st->count--;
 	st->bytes -= ISCSI_BHS_LEN + p->len;
-	eng_free(c->eng, p, rcv_size(p->len));
+	eng_free(eng, p, rcv_size(p->len));
 }
 
-/* Release every kept PDU drop() says yes to. */
-static void rcv_release(struct conn *c, bool (*drop)(const struct rcv_pdu *, const void *), const void *arg)
+/* Release every PDU of st that drop() says yes to. */
+static void rcv_release_in(struct rt_engine *eng, struct rcv_store *st,
+			   bool (*drop)(const struct rcv_pdu *, const void *), const void *arg)
 {
-	struct rcv_pdu **link = &c->rcv.head, *prev = NULL;
+	struct rcv_pdu **link = &st->head, *prev = NULL;
 	while (*link != NULL) {
 		struct rcv_pdu *p = *link;
 		if (drop(p, arg)) {
-			rcv_unlink(c, link, p, prev);
+			rcv_unlink(eng, st, link, p, prev);
 			continue;
 		}
 		prev = p;
 		link = &p->next;
 	}
+}
+
+/* The same on c's own store. */
+static void rcv_release(struct conn *c, bool (*drop)(const struct rcv_pdu *, const void *), const void *arg)
+{
+	rcv_release_in(c->eng, &c->rcv, drop, arg);
 }
 
 void rcv_sent(struct conn *c, const uint8_t *bhs, const void *data, uint32_t len)
@@ -155,17 +162,21 @@ static bool rcv_acked(const struct rcv_pdu *p, const void *arg)
 	return p->rel_known && sn_lt(p->rel_stat_sn, *(const uint32_t *)arg);
 }
 
-void rcv_ack(struct conn *c, uint32_t exp_stat_sn)
+void rcv_store_ack(struct rt_engine *eng, struct rcv_store *st, uint32_t exp_stat_sn, uint32_t next_stat_sn)
 {
-	struct rcv_store *st = &c->rcv;
 	if (st->head == NULL || exp_stat_sn == st->acked_stat_sn)
 		return;
 	/* An ExpStatSN beyond what we sent acknowledges nothing (§4.2.2.2:
 	 * it acknowledges status received). */
-	if (!sn_le(exp_stat_sn, c->stat_sn))
+	if (!sn_le(exp_stat_sn, next_stat_sn))
 		return;
 	st->acked_stat_sn = exp_stat_sn;
-	rcv_release(c, rcv_acked, &exp_stat_sn);
+	rcv_release_in(eng, st, rcv_acked, &exp_stat_sn);
+}
+
+void rcv_ack(struct conn *c, uint32_t exp_stat_sn)
+{
+	rcv_store_ack(c->eng, &c->rcv, exp_stat_sn, c->stat_sn);
 }
 
 static bool rcv_of_ended_task(const struct rcv_pdu *p, const void *arg)
@@ -176,6 +187,11 @@ static bool rcv_of_ended_task(const struct rcv_pdu *p, const void *arg)
 void rcv_task_gone(struct conn *c, uint32_t itt)
 {
 	rcv_release(c, rcv_of_ended_task, &itt);
+}
+
+void rcv_store_task_gone(struct rt_engine *eng, struct rcv_store *st, uint32_t itt)
+{
+	rcv_release_in(eng, st, rcv_of_ended_task, &itt);
 }
 
 static bool rcv_of_older_task(const struct rcv_pdu *p, const void *arg)
@@ -205,15 +221,20 @@ uint32_t rcv_ack_tag(struct conn *c)
 	return ttt;
 }
 
-void rcv_fini(struct conn *c)
+void rcv_store_fini(struct rt_engine *eng, struct rcv_store *st)
 {
-	struct rcv_pdu *p = c->rcv.head;
+	struct rcv_pdu *p = st->head;
 	while (p != NULL) {
 		struct rcv_pdu *next = p->next;
-		eng_free(c->eng, p, rcv_size(p->len));
+		eng_free(eng, p, rcv_size(p->len));
 		p = next;
 	}
-	memset(&c->rcv, 0, sizeof(c->rcv));
+	memset(st, 0, sizeof(*st));
+}
+
+void rcv_fini(struct conn *c)
+{
+	rcv_store_fini(c->eng, &c->rcv);
 }
 
 /* ---- SNACK (§11.16) ---- */
@@ -384,9 +405,11 @@ static bool rcv_of_task(const struct rcv_pdu *p, const void *arg)
 
 /* The SCSI Response that ends an R-Data retransmission: a copy of the
  * status sent (a SCSI Response, or the status of the last Data-In, st),
- * with the same StatSN, the SNACK Tag and the ExpDataSN now in force. */
+ * with the same StatSN, the SNACK Tag and the ExpDataSN now in force.
+ * After a TASK REASSIGN (new_stat_sn) it takes the next StatSN of its new
+ * connection instead: StatSN is counted per connection (§4.2.2.2). */
 static void rcv_rdata_response(struct conn *c, const uint8_t *st, uint32_t stat_sn, const uint8_t *sense,
-			       uint32_t sense_len, uint32_t snack_tag, uint32_t exp_data_sn)
+			       uint32_t sense_len, uint32_t snack_tag, uint32_t exp_data_sn, bool new_stat_sn)
 {
 	uint8_t bhs[ISCSI_BHS_LEN];
 	if (pdu_opcode(st) == ISCSI_OP_SCSI_RSP) {
@@ -400,8 +423,9 @@ static void rcv_rdata_response(struct conn *c, const uint8_t *st, uint32_t stat_
 		pdu_set_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT, pdu_w(st, PDU_DATA_IN_RESIDUAL_COUNT));
 		sense_len = 0;
 	}
-	conn_stamp(c, bhs, false);
-	pdu_set_w(bhs, PDU_TGT_STATSN, stat_sn); /* §11.16.3: the same StatSN */
+	conn_stamp(c, bhs, new_stat_sn);
+	if (!new_stat_sn)
+		pdu_set_w(bhs, PDU_TGT_STATSN, stat_sn); /* §11.16.3: the same StatSN */
 	pdu_set_w(bhs, PDU_SCSI_RSP_SNACK_TAG, snack_tag);
 	pdu_set_w(bhs, PDU_SCSI_RSP_EXPDATASN, exp_data_sn);
 	conn_send(c, bhs, sense, sense_len);
@@ -482,7 +506,7 @@ static void rcv_snack_rdata(struct conn *c, const uint8_t *hdr)
 		conn_send(c, bhs, buf + at, n);
 		at += n;
 	}
-	rcv_rdata_response(c, st_bhs, st_stat_sn, sense, sense_len, tag, data_sn);
+	rcv_rdata_response(c, st_bhs, st_stat_sn, sense, sense_len, tag, data_sn, false);
 	conn_flush(c); /* buf and sense are ours until sent (tx.h) */
 	eng_free(c->eng, buf, total);
 }
@@ -505,4 +529,132 @@ void rcv_snack(struct conn *c, const uint8_t *bhs)
 		conn_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
 		break;
 	}
+}
+
+/* ---- connection recovery (ERL 2, erl2.h) ----
+ *
+ * A failed connection's store moves to its session's recovery record;
+ * TASK REASSIGN of a task whose status it holds sends that status (and
+ * the Data-In not acknowledged) again on the new connection. */
+
+void rcv_store_move(struct rcv_store *to, struct rcv_store *from)
+{
+	assert(to->head == NULL && !from->resending);
+	*to = *from;
+	memset(from, 0, sizeof(*from));
+}
+
+static bool rcv_of_itt(const struct rcv_pdu *p, const void *arg)
+{
+	return p->itt == *(const uint32_t *)arg;
+}
+
+void rcv_store_drop_itt(struct rt_engine *eng, struct rcv_store *st, uint32_t itt)
+{
+	rcv_release_in(eng, st, rcv_of_itt, &itt);
+}
+
+/* What of a task st holds to send again: its status, and its Data-In
+ * from DataSN from on (last: the last of them; NULL: none). */
+struct rcv_again {
+	const struct rcv_pdu *status, *last;
+	uint32_t from;
+	bool any_data; /* st holds Data-In of it */
+};
+
+/* §11.5.6: ExpDataSN in a TASK REASSIGN is 0 (the initiator's
+ * acknowledgement is unchanged) or one past a Data-In it has; any other
+ * value "MUST be ignored". We resend from it, else from the first Data-In
+ * kept, which is the first not acknowledged by a DataACK, unless the
+ * store ever lacked room (not_kept): then an earlier one may be missing
+ * and what the initiator lacks cannot be known. Returns false if the
+ * task cannot be answered again from st. */
+static bool rcv_again_plan(const struct rcv_store *st, uint32_t itt, uint32_t exp_data_sn, struct rcv_again *a)
+{
+	memset(a, 0, sizeof(*a));
+	bool any = false, gap = false;
+	uint32_t lo = 0, hi = 0;
+	for (const struct rcv_pdu *p = st->head; p != NULL; p = p->next) {
+		if (p->itt != itt)
+			continue;
+		if ((p->kind & RCV_STATUS) && ((p->kind & RCV_DATA) || pdu_opcode(p->bhs) == ISCSI_OP_SCSI_RSP))
+			a->status = p;
+		if (!(p->kind & RCV_DATA))
+			continue;
+		if (any && p->sn != hi + 1)
+			gap = true; /* not kept for lack of room */
+		if (!any)
+			lo = p->sn;
+		hi = p->sn;
+		any = true;
+	}
+	if (a->status == NULL || gap)
+		return false;
+	bool given = exp_data_sn != 0 && any && sn_le(lo, exp_data_sn) && sn_le(exp_data_sn, hi + 1);
+	if (!given && any && lo != 0 && st->not_kept != 0)
+		return false;
+	a->from = given ? exp_data_sn : lo;
+	a->any_data = any;
+	for (const struct rcv_pdu *p = st->head; p != NULL; p = p->next)
+		if (p->itt == itt && (p->kind & RCV_DATA) && sn_le(a->from, p->sn))
+			a->last = p;
+	return true;
+}
+
+bool rcv_store_can_resend(const struct rcv_store *st, uint32_t itt, uint32_t exp_data_sn)
+{
+	struct rcv_again a;
+	return rcv_again_plan(st, itt, exp_data_sn, &a);
+}
+
+/* One kept Data-In again on c from its byte at, cut to c's
+ * MaxRecvDataSegmentLength now (it may differ from the old connection's:
+ * §11.5.6 lets the count of PDUs change), F at each MaxBurstLength end. */
+static uint32_t rcv_data_again(struct conn *c, const struct rcv_pdu *p, uint32_t data_sn, bool last_pdu)
+{
+	uint32_t mrdsl = c->params.max_xmit_dsl, burst = c->sess->params.max_burst_length;
+	uint32_t off0 = pdu_w(p->bhs, PDU_DATA_IN_BUFFER_OFFSET);
+	for (uint32_t at = 0; at < p->len;) {
+		uint32_t off = off0 + at;
+		uint32_t n = p->len - at < mrdsl ? p->len - at : mrdsl;
+		if (n > burst - off % burst)
+			n = burst - off % burst;
+		bool last = last_pdu && at + n == p->len;
+		uint8_t bhs[ISCSI_BHS_LEN];
+		pdu_init(bhs, ISCSI_OP_DATA_IN, (last || (off + n) % burst == 0) ? ISCSI_FLAG_FINAL : 0);
+		memcpy(bhs + PDU_LUN, p->bhs + PDU_LUN, 8);
+		pdu_set_w(bhs, PDU_ITT, p->itt);
+		pdu_set_w(bhs, PDU_DATA_IN_TTT, ISCSI_TAG_RESERVED);
+		conn_stamp(c, bhs, false);
+		pdu_set_w(bhs, PDU_DATA_IN_DATASN, data_sn++);
+		pdu_set_w(bhs, PDU_DATA_IN_BUFFER_OFFSET, off);
+		conn_send(c, bhs, p->data + at, n);
+		at += n;
+	}
+	return data_sn;
+}
+
+int rcv_reassign(struct conn *c, struct rcv_store *st, uint32_t itt, uint32_t exp_data_sn)
+{
+	struct rcv_again a;
+	if (c->sess == NULL || !rcv_again_plan(st, itt, exp_data_sn, &a))
+		return -1;
+	uint32_t data_sn = a.from;
+	for (const struct rcv_pdu *p = st->head; a.last != NULL && p != NULL; p = p->next) {
+		if (p->itt == itt && (p->kind & RCV_DATA) && sn_le(a.from, p->sn))
+			data_sn = rcv_data_again(c, p, data_sn, p == a.last);
+		if (p == a.last)
+			break;
+	}
+	/* The status last, as a SCSI Response on the new connection's
+	 * StatSN; its sense still lives in st, so flush before releasing. */
+	const struct rcv_pdu *s = a.status;
+	bool rsp = pdu_opcode(s->bhs) == ISCSI_OP_SCSI_RSP;
+	/* §11.4.8: ExpDataSN counts the Data-In and R2Ts of the command: as
+	 * sent now if Data-In went again, else as it was (a write's R2Ts). */
+	uint32_t exp = a.any_data ? data_sn : pdu_w(s->bhs, PDU_SCSI_RSP_EXPDATASN);
+	rcv_rdata_response(c, s->bhs, 0, rsp ? s->data : NULL, rsp ? s->len : 0, 0, exp, true);
+	conn_flush(c);
+	rcv_release_in(c->eng, st, rcv_of_itt, &itt);
+	return 0;
 }

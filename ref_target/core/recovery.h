@@ -13,7 +13,10 @@
  * and a SNACK for it is rejected (§11.16).
  *
  * The recovery R2T for lost Data-Out (§7.8, §7.9) is dataout.c's; the
- * header digest resynchronisation is conn.c's.
+ * header digest resynchronisation is conn.c's. At ERL 2 a failed
+ * connection's store moves to its session's recovery record (erl2.h),
+ * from which TASK REASSIGN sends a task's status again on a new
+ * connection (rcv_reassign).
  */
 #ifndef RT_RECOVERY_H
 #define RT_RECOVERY_H
@@ -65,5 +68,28 @@ void rcv_snack(struct conn *c, const uint8_t *bhs);
 
 /* Free everything kept (the connection is being freed). */
 void rcv_fini(struct conn *c);
+
+/* ---- a failed connection's store, at ERL 2 (erl2.h) ---- */
+struct rt_engine;
+
+/* Move what from keeps to the empty store to: from is empty after. */
+void rcv_store_move(struct rcv_store *to, struct rcv_store *from);
+/* ExpStatSN for the connection st was kept by (next_stat_sn: its StatSN
+ * when it failed): what it acknowledges is released (rcv_ack). */
+void rcv_store_ack(struct rt_engine *eng, struct rcv_store *st, uint32_t exp_stat_sn, uint32_t next_stat_sn);
+/* The task with this ITT ended without status: its PDUs are released (rcv_task_gone). */
+void rcv_store_task_gone(struct rt_engine *eng, struct rcv_store *st, uint32_t itt);
+/* Every PDU with this ITT is released, its status too. */
+void rcv_store_drop_itt(struct rt_engine *eng, struct rcv_store *st, uint32_t itt);
+/* Can the task with this ITT be answered again from st: its status kept,
+ * and its Data-In from the TASK REASSIGN's ExpDataSN on (§11.5.6)? */
+bool rcv_store_can_resend(const struct rcv_store *st, uint32_t itt, uint32_t exp_data_sn);
+/* TASK REASSIGN of a task that ended on the failed connection (§7.2.2):
+ * its Data-In not acknowledged, cut to c's MaxRecvDataSegmentLength, and
+ * its status as a SCSI Response with c's next StatSN, sent on c; released
+ * from st. -1 if rcv_store_can_resend says no (nothing sent). */
+int rcv_reassign(struct conn *c, struct rcv_store *st, uint32_t itt, uint32_t exp_data_sn);
+/* Free everything st keeps. */
+void rcv_store_fini(struct rt_engine *eng, struct rcv_store *st);
 
 #endif

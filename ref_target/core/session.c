@@ -8,6 +8,7 @@
 #include "admit.h"
 #include "conn.h"
 #include "engine_int.h"
+#include "erl2.h"
 #include "login.h"
 #include "mem.h"
 #include "pdu.h"
@@ -173,12 +174,26 @@ uint16_t sess_login_bind(void *conn, struct login_result *r)
 			return st;
 		s = sess_find_tsih(eng, r->tsih);
 		/* Connection reinstatement (§6.3.4): the old connection with this
-		 * CID goes, with its tasks (ERL 0 cannot move them). */
+		 * CID goes, with its tasks below ERL 2 (levels 0 and 1 cannot
+		 * move them; if it was the only one, the session ends and this
+		 * login fails). At ERL 2 its tasks wait (erl2.h) and the new
+		 * connection joins first, so the session never has none: §6.3.4
+		 * makes targets at ERL 2 accept this second connection. */
 		struct conn *old = sess_find_cid(s, r->cid);
+		bool join_first = s->params.error_recovery_level >= 2;
+		if (join_first)
+			sess_attach(s, c, r);
 		if (old != NULL && old != c)
 			conn_drop(old, "reinstated by a new connection with the same CID");
 		if (s->closed)
 			return ISCSI_LOGIN_SESSION_NOT_FOUND;
+		/* This login's ExpStatSN is the old connection's: it
+		 * acknowledges the status the record keeps. */
+		erl2_reinstated(s, r->cid, r->exp_stat_sn);
+		if (join_first) {
+			r->tsih = s->tsih;
+			return ISCSI_LOGIN_OK;
+		}
 	}
 	r->tsih = s->tsih;
 	sess_attach(s, c, r);
@@ -191,6 +206,7 @@ void sess_conn_gone(struct session *s, struct conn *c)
 	while (*pp && *pp != c)
 		pp = &(*pp)->sess_next;
 	assert(*pp == c);
+	erl2_conn_failed(s, c); /* ERL 2: the tasks that wait for reassignment */
 	task_conn_gone(c);
 	*pp = c->sess_next;
 	c->sess_next = NULL;
@@ -210,7 +226,7 @@ void sess_conn_gone(struct session *s, struct conn *c)
 			ep = &e->next;
 		}
 	}
-	if (s->nconns == 0)
+	if (s->nconns == 0 && !erl2_waiting(s))
 		sess_close(s);
 }
 
@@ -221,6 +237,7 @@ void sess_close(struct session *s)
 	s->closed = true;
 	while (s->conns)
 		conn_drop(s->conns, "session closed");
+	erl2_fini(s);
 	while (s->early) {
 		struct early_pdu *e = s->early;
 		s->early = e->next;
@@ -259,6 +276,7 @@ void sess_free(struct session *s)
 	if (s->window_held)
 		eng->mem.held--;
 	task_buf_cache_drop(s);
+	erl2_fini(s); /* rt_engine_destroy frees without closing */
 	if (s->pool)
 		eng_free(eng, s->pool, s->pool_len * sizeof(*s->pool));
 	eng_free(eng, s, sizeof(*s));

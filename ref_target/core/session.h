@@ -5,9 +5,10 @@
  * and the end of a session (tasks aborted, SCSI told the I_T nexus is gone).
  *
  * The engine owns sessions; a session owns its task pool and its early
- * PDUs. A session with no connection left is closed at once (ERL 0 has no
- * connection recovery) but its memory lives until its in-flight disk I/O
- * returns.
+ * PDUs (its connection recovery records at ERL 2 are erl2.c's). A session
+ * with no connection left is closed at once (levels 0 and 1 have no
+ * connection recovery), unless at ERL 2 a record waits for reassignment;
+ * its memory lives until its in-flight disk I/O returns.
  */
 #ifndef RT_SESSION_H
 #define RT_SESSION_H

@@ -23,6 +23,7 @@
 #include "datain.h"
 #include "dataout.h"
 #include "engine_int.h"
+#include "erl2.h"
 #include "pdu.h"
 #include "recovery.h"
 #include "session.h"
@@ -95,6 +96,7 @@ void task_free(struct task *t)
 	task_buf_free(t);
 	if (t->conn != NULL)
 		rcv_task_gone(t->conn, t->itt); /* what it kept without status (recovery.h) */
+	erl2_task_freed(t);
 	for (struct conn *c = s->conns; c; c = c->sess_next)
 		conn_rx_task_gone(c, t);
 	/* What it held back (SAM-5 §8.6) starts at the end of the event:
@@ -127,6 +129,14 @@ static void task_scsi_done(struct scsi_cmd *cmd)
 	/* Sending may find the connection dead and abort its tasks, this one
 	 * included: from here it only waits to be freed below. */
 	task_set_state(t, TASK_ANSWERING);
+	if (!t->aborted && t->cr_slot != 0) {
+		/* ERL 2: its connection failed; the status waits, with its
+		 * window slot, for TASK REASSIGN or the end of Time2Retain
+		 * (erl2.h). Done, it holds nothing back in its task set. */
+		t->held = true;
+		scsi_task_leave(&t->cmd);
+		return;
+	}
 	if (!t->aborted) {
 		/* Release the window slot first, so the status carries the
 		 * MaxCmdSN it opens (§4.2.2.1). */
@@ -321,6 +331,7 @@ enum rx_verdict task_cmd_header(struct conn *c, const uint8_t *hdr, uint32_t ahs
 	}
 	t->conn = c;
 	rcv_itt_reused(c, pdu_itt(hdr));
+	erl2_itt_reused(s, pdu_itt(hdr));
 	task_set_state(t, TASK_RECEIVING);
 	t->itt = pdu_itt(hdr);
 	t->cmd_sn = cmd_sn;
@@ -388,8 +399,11 @@ void task_abort(struct task *t, struct tmf *tmf)
 	if (t->aborted)
 		return;
 	t->aborted = true;
-	if (t->state == TASK_ANSWERING)
-		return; /* task_scsi_done frees it */
+	if (t->state == TASK_ANSWERING) {
+		if (t->held)
+			task_free(t); /* done, its status never to be sent (ERL 2) */
+		return; /* else task_scsi_done frees it */
+	}
 	if (t->state == TASK_EXEC) {
 		/* The SCSI layer owns it until done(), which follows once its
 		 * disk I/O in flight returns (maybe now): no more I/O starts. */
@@ -427,4 +441,25 @@ void task_conn_gone(struct conn *c)
 		}
 		t = next;
 	}
+}
+
+void task_reassign(struct task *t, struct conn *c)
+{
+	assert(t->conn == NULL && t->cr_slot == 0 && !t->aborted);
+	t->conn = c;
+	if (t->held) {
+		/* As task_scsi_done would have: the slot first, so the status
+		 * carries the MaxCmdSN it opens. */
+		t->held = false;
+		if (t->counted) {
+			sess_slot_release(t->sess);
+			t->counted = false;
+		}
+		datain_respond(t);
+		task_free(t);
+		return;
+	}
+	if (t->state == TASK_DATA_OUT)
+		dataout_reassign(t);
+	/* TASK_EXEC: it answers on c when the SCSI layer is done. */
 }

@@ -69,6 +69,9 @@ struct task {
 	bool aborted;
 	bool decode_failed;         /* status and sense already set */
 	bool no_buf;                /* no buffer for its write data: the data was lost */
+	uint8_t cr_slot;            /* ERL 2: its connection failed; it waits in its session's record
+				     * cr_slot - 1 (0: none; erl2.h) */
+	bool held;                  /* ... and it is done: its status waits for TASK REASSIGN */
 	struct tmf *abort_tmf;      /* the TMF waiting for this task to drain */
 	uint64_t lun;
 	/* data buffer: max(edtl, xfer_len) bytes, from the session's budget */
@@ -121,8 +124,14 @@ void task_exec(struct task *t);
  * freed when the I/O returns; tmf (may be NULL) is told then. */
 void task_abort(struct task *t, struct tmf *tmf);
 
-/* The connection is gone: every task allegiant to it is aborted (ERL 0). */
+/* The connection is gone: every task allegiant to it is aborted (ERL 0;
+ * at ERL 2 erl2_conn_failed took those that wait for reassignment). */
 void task_conn_gone(struct conn *c);
+
+/* TASK REASSIGN (erl2.h): t, waiting since its connection failed, goes on
+ * on c from where it stood: a write asks again for the data it lacks
+ * (dataout_reassign), a task that is done sends its status now. */
+void task_reassign(struct task *t, struct conn *c);
 
 void task_free(struct task *t);
 

@@ -6,6 +6,7 @@
 #include "access.h"
 #include "conn.h"
 #include "engine_int.h"
+#include "erl2.h"
 #include "pdu.h"
 #include "session.h"
 #include "task.h"
@@ -196,6 +197,7 @@ void tmf_request(struct conn *c, const uint8_t *bhs)
 	tmf->response = ISCSI_TMF_RSP_COMPLETE;
 	tmf->pending = 1; /* held until this function is done dispatching */
 
+	struct erl2_reassign reassign = { 0 };
 	uint64_t lun = scsi_lun_from_wire(pdu_lun(bhs));
 	bool ro;
 	struct scsi_lu *lu = sess_lun(s, lun, &ro);
@@ -228,12 +230,14 @@ void tmf_request(struct conn *c, const uint8_t *bhs)
 		tmf->response = ISCSI_TMF_RSP_NOT_SUPPORTED;
 		break;
 	case ISCSI_TMF_TASK_REASSIGN:
-		/* §11.5.1: reassignment needs ErrorRecoveryLevel 2. */
-		tmf->response = ISCSI_TMF_RSP_NO_REASSIGN;
+		/* §11.5.1: needs ErrorRecoveryLevel 2 (erl2.h). */
+		tmf->response = erl2_reassign_check(c, bhs, &reassign);
 		break;
 	default:
 		tmf->response = ISCSI_TMF_RSP_REJECTED;
 		break;
 	}
 	tmf_task_drained(tmf);
+	/* The task's PDUs follow its TMF Response (erl2.h). */
+	erl2_reassign_do(c, &reassign);
 }

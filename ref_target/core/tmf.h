@@ -1,6 +1,7 @@
 /* tmf: task management functions (RFC 7143 §11.5, §11.6; SAM-5 §7):
  * ABORT TASK, ABORT TASK SET, CLEAR TASK SET, LOGICAL UNIT RESET, TARGET
- * WARM/COLD RESET; CLEAR ACA and TASK REASSIGN answered as ERL 0 requires.
+ * WARM/COLD RESET; TASK REASSIGN at ERL 2 (erl2.h; below it "allegiance
+ * reassignment not supported"); CLEAR ACA answered "not supported".
  * Target resets need the ACL's target_reset permission (else response 6)
  * and act on the issuer's own LUs only (tmf.c says why).
  *

@@ -207,12 +207,14 @@ START_TEST(param_numeric_maximum_key_time2wait)
 }
 END_TEST
 
-START_TEST(param_error_recovery_level_is_the_lower_of_both_up_to_level_1)
+START_TEST(param_error_recovery_level_is_the_lower_of_both_up_to_level_2)
 {
 	/* §13.20: Minimum; ours is the configured most, within what is
 	 * implemented (RT_ERL_IMPLEMENTED) */
 	ours.error_recovery_level = 2;
-	ck_assert_str_eq(answer("ErrorRecoveryLevel=2"), "ErrorRecoveryLevel=1|");
+	ck_assert_str_eq(answer("ErrorRecoveryLevel=2"), "ErrorRecoveryLevel=2|");
+	ck_assert_uint_eq(neg.res.error_recovery_level, 2);
+	ck_assert_str_eq(answer("ErrorRecoveryLevel=1"), "ErrorRecoveryLevel=1|");
 	ck_assert_uint_eq(neg.res.error_recovery_level, 1);
 }
 END_TEST
@@ -492,7 +494,7 @@ Suite *suite_param(void)
 	tcase_add_test(tc, param_boolean_refuses_anything_but_yes_or_no);
 	tcase_add_test(tc, param_numeric_minimum_keys);
 	tcase_add_test(tc, param_numeric_maximum_key_time2wait);
-	tcase_add_test(tc, param_error_recovery_level_is_the_lower_of_both_up_to_level_1);
+	tcase_add_test(tc, param_error_recovery_level_is_the_lower_of_both_up_to_level_2);
 	tcase_add_test(tc, param_error_recovery_level_follows_the_configured_most_and_the_initiator);
 	tcase_add_test(tc, param_error_recovery_level_stays_0_when_configured_so);
 	tcase_add_test(tc, param_numeric_rejects_out_of_range_and_malformed);

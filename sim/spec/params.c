@@ -24,7 +24,7 @@ void params_default(struct sim_params *p)
 	p->tgt = (struct sim_target_params){
 		.cmd_window = 32, .mrdsl = 65536, .max_burst_length = 262144, .first_burst_length = 65536,
 		.max_outstanding_r2t = 1, .initial_r2t = false, .immediate_data = true,
-		.header_digest = true, .data_digest = true, .error_recovery_level = RT_ERL_IMPLEMENTED,
+		.header_digest = true, .data_digest = true, .error_recovery_level = RT_ERL_DEFAULT,
 		.nop_in_interval_ms = 5000,
 		.nop_in_timeout_ms = 5000, .chap = true, .mutual_chap = false, .wce = true,
 		.mem_budget_bytes = RT_MEM_BUDGET_DEFAULT, .session_mem_max_bytes = RT_SESSION_MEM_MAX_DEFAULT,

@@ -78,7 +78,7 @@ struct sim_target_params {
 	bool immediate_data;
 	bool header_digest;
 	bool data_digest;
-	uint32_t error_recovery_level; /* the most the target offers (§13.20); the engine's default, RT_ERL_IMPLEMENTED */
+	uint32_t error_recovery_level; /* the most the target offers (§13.20); the engine's default, RT_ERL_DEFAULT */
 	uint32_t nop_in_interval_ms;
 	uint32_t nop_in_timeout_ms;
 	bool chap;                 /* the TPG requires CHAP */

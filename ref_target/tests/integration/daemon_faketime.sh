@@ -41,9 +41,9 @@
 #    connection's session is gone at once (a login to its TSIH gets
 #    0x020a) and a new session with the same ISID is accepted well
 #    within Time2Wait (a wait the initiator owes, §11.15.2, not one the
-#    target enforces). ERL 2 (connection recovery, tasks retained for
-#    reassignment until Time2Retain expires, §6.2.2, §7.2.2) is not
-#    implemented yet, so there is no Time2Retain expiry to test.
+#    target enforces). At ERL 2 (connection recovery, tasks retained for
+#    reassignment until Time2Retain expires, §7.2.2) the expiry is
+#    daemon_erl2.sh's to test.
 # Every span is asserted within [0.95, 1.1] of its configured value, plus
 # 0.5 real seconds (5 faked at x10) of scheduling slack on the long side
 # (measured: 0.3 s late at a load average of 12 on 2 cores): a timer 5%

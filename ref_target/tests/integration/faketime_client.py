@@ -27,7 +27,7 @@ CASE and its expected spans in faked seconds:
                                connection that just vanished: its session
                                is gone at once (a login to its TSIH: 0x020a;
                                keeping it for Time2Retain is connection
-                               recovery, ERL 2's, §7.2.2, not implemented)
+                               recovery, ERL 2's, §7.2.2: daemon_erl2.sh)
                                and a new session with the same ISID is
                                accepted well within Time2Wait: that wait is
                                the initiator's to keep (§11.15.2), the
