@@ -20,6 +20,7 @@ $(call objs,gcov,ref_target/tests/main.c): $(BUILD)/suites.h
 COVERAGE_INTEGRATION ?= 1
 COVERAGE_MIN_LINES ?= 95
 COVERAGE_MIN_BRANCHES ?= 85
-coverage: deps $(BUILD)/gcov/unit_tests $(BUILD)/gcov/reftarget
+# the control socket's tests drive the daemon with the rel reftarget-ctl
+coverage: deps $(BUILD)/gcov/unit_tests $(BUILD)/gcov/reftarget $(BUILD)/rel/reftarget-ctl
 	BUILD=$(BUILD) INTEGRATION=$(COVERAGE_INTEGRATION) MIN_LINES=$(COVERAGE_MIN_LINES) \
 		MIN_BRANCHES=$(COVERAGE_MIN_BRANCHES) tools/coverage.sh
