@@ -239,7 +239,7 @@ void rt_engine_destroy(struct rt_engine *eng)
 		s->closed = true;
 		while (s->active) {
 			struct task *t = s->active;
-			t->abort_tmf = NULL;
+			memset(t->abort_tmf, 0, sizeof(t->abort_tmf));
 			if (t->state == TASK_EXEC)
 				scsi_cmd_release(&t->cmd); /* its disk I/O never returns */
 			task_free(t);
