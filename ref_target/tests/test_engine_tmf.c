@@ -165,6 +165,27 @@ START_TEST(logical_unit_reset_aborts_tasks_and_reports_a_device_reset_to_everyon
 }
 END_TEST
 
+/* SAM-5 §7.1: a TMF completes once the tasks it affects are gone, those
+ * an earlier ABORT TASK is still aborting (their disk I/O in flight)
+ * too; answered at once, the initiator retries a write whose first copy
+ * may still land (issue 16, class 2: Linux escalates abort -> LU reset). */
+START_TEST(logical_unit_reset_waits_for_a_task_an_abort_task_is_still_aborting)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint32_t itt = write_at_disk(&I, 7);
+	tmf(&I, ISCSI_TMF_ABORT_TASK, 510, 0, itt);
+	tmf(&I, ISCSI_TMF_LOGICAL_UNIT_RESET, 511, 0, 0);
+	tmf(&I, ISCSI_TMF_ABORT_TASK, 512, 0, itt); /* the same task again */
+	ck_assert_uint_eq(ini_pending(&I), 0);      /* none answered while the write is at the disk */
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	ck_assert_uint_eq(tmf_response(&I, 510), ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(tmf_response(&I, 511), ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(tmf_response(&I, 512), ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(ini_pending(&I), 0); /* no status for the aborted write */
+}
+END_TEST
+
 START_TEST(target_resets_from_open_access_are_refused_by_default)
 {
 	two_initiators();
@@ -339,6 +360,7 @@ Suite *suite_engine_tmf(void)
 	tcase_add_test(tc, task_management_on_an_unmapped_lun_answers_lun_does_not_exist);
 	tcase_add_test(tc, clear_task_set_aborts_other_initiators_tasks_and_tells_them_by_unit_attention);
 	tcase_add_test(tc, logical_unit_reset_aborts_tasks_and_reports_a_device_reset_to_everyone);
+	tcase_add_test(tc, logical_unit_reset_waits_for_a_task_an_abort_task_is_still_aborting);
 	tcase_add_test(tc, target_resets_from_open_access_are_refused_by_default);
 	tcase_add_test(tc, target_warm_reset_reports_a_reset_and_keeps_the_sessions);
 	tcase_add_test(tc, target_cold_reset_answers_then_ends_every_session_of_the_target);
