@@ -139,7 +139,7 @@ static void eng_reap_once(struct rt_engine *eng)
 	struct session *s = eng->sessions;
 	while (s) {
 		struct session *next = s->next;
-		if (s->closed && s->nactive == 0)
+		if (sess_reapable(s))
 			sess_free(s);
 		s = next;
 	}
@@ -244,6 +244,8 @@ void rt_engine_destroy(struct rt_engine *eng)
 				scsi_cmd_release(&t->cmd); /* its disk I/O never returns */
 			task_free(t);
 		}
+		for (uint32_t i = 0; i < SESS_TMF_MAX; i++)
+			s->tmf[i].active = false; /* nothing is answered any more */
 		sess_free(s);
 	}
 	eng_reap(eng);

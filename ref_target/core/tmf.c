@@ -93,6 +93,7 @@ static void tmf_send(struct tmf *tmf, struct session *s)
 	tmf->active = false;
 	if (tmf->cold_reset)
 		tmf_cold_reset_end_nexuses(s);
+	sess_maybe_free(s); /* a closed session waited for this answer (sess_reapable) */
 }
 
 void tmf_task_drained(struct tmf *tmf)
