@@ -140,7 +140,7 @@ static void eng_reap_once(struct rt_engine *eng)
 	struct session *s = eng->sessions;
 	while (s) {
 		struct session *next = s->next;
-		if (s->closed && s->nactive == 0)
+		if (sess_reapable(s))
 			sess_free(s);
 		s = next;
 	}
@@ -240,11 +240,13 @@ void rt_engine_destroy(struct rt_engine *eng)
 		s->closed = true;
 		while (s->active) {
 			struct task *t = s->active;
-			t->abort_tmf = NULL;
+			memset(t->abort_tmf, 0, sizeof(t->abort_tmf));
 			if (t->state == TASK_EXEC)
 				scsi_cmd_release(&t->cmd); /* its disk I/O never returns */
 			task_free(t);
 		}
+		for (uint32_t i = 0; i < SESS_TMF_MAX; i++)
+			s->tmf[i].active = false; /* nothing is answered any more */
 		sess_free(s);
 	}
 	eng_reap(eng);

@@ -46,6 +46,13 @@
  * and unsolicited data included, FirstBurstLength at most) count against
  * the session's share (RT_SESSION_MEM_MAX_DEFAULT); all of it against the
  * target's budget (RT_MEM_BUDGET_DEFAULT), which every allocation passes. */
+/* TMFs one task in its abort may hold back at once (task.h abort_tmf):
+ * its ABORT TASK, and the ABORT TASK SET, LOGICAL UNIT RESET or target
+ * reset that reach it while its disk I/O is still in flight, each
+ * answered only once the task is gone (SAM-5 §7.1). Past it a TMF is
+ * answered FUNCTION REJECTED rather than complete too early. */
+#define RT_TASK_TMF_WAITERS_MAX 4u
+
 #define RT_OFFER_MRDSL_DEFAULT 262144u
 #define RT_OFFER_MAX_BURST_DEFAULT 1048576u
 #define RT_OFFER_FIRST_BURST_DEFAULT 262144u

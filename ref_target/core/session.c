@@ -258,15 +258,31 @@ void sess_close(struct session *s)
 	sess_maybe_free(s);
 }
 
+/* A TMF of s still waits for tasks to drain, maybe of other sessions (a
+ * LOGICAL UNIT RESET): s stays until it is answered, since those tasks
+ * point at it (task.h abort_tmf). */
+static bool sess_tmf_busy(const struct session *s)
+{
+	for (uint32_t i = 0; i < SESS_TMF_MAX; i++)
+		if (s->tmf[i].active)
+			return true;
+	return false;
+}
+
+bool sess_reapable(const struct session *s)
+{
+	return s->closed && s->nactive == 0 && !sess_tmf_busy(s);
+}
+
 void sess_maybe_free(struct session *s)
 {
-	if (s->closed && s->nactive == 0)
+	if (sess_reapable(s))
 		s->eng->reap_sessions = true;
 }
 
 void sess_free(struct session *s)
 {
-	assert(s->closed && s->nactive == 0);
+	assert(sess_reapable(s));
 	struct rt_engine *eng = s->eng;
 	struct session **pp = &eng->sessions;
 	while (*pp != s)

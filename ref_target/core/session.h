@@ -111,6 +111,8 @@ void sess_close(struct session *s);
 /* A closed session with nothing in flight is freed at the end of the
  * current event (eng_reap); this only asks for it. */
 void sess_maybe_free(struct session *s);
+/* Closed, no task left, no TMF of its own still waiting: it may go. */
+bool sess_reapable(const struct session *s);
 /* Free it now: only eng_reap calls this. */
 void sess_free(struct session *s);
 

@@ -110,14 +110,17 @@ void task_free(struct task *t)
 	if (t->next)
 		t->next->prev = t->prev;
 	s->nactive--;
-	struct tmf *tmf = t->abort_tmf;
+	struct tmf *tmfs[RT_TASK_TMF_WAITERS_MAX];
+	memcpy(tmfs, t->abort_tmf, sizeof(tmfs));
+	memset(t->abort_tmf, 0, sizeof(t->abort_tmf));
 	task_set_state(t, TASK_FREE);
 	t->gen++;
 	t->prev = NULL;
 	t->next = s->free;
 	s->free = t;
-	if (tmf)
-		tmf_task_drained(tmf);
+	for (uint32_t i = 0; i < RT_TASK_TMF_WAITERS_MAX; i++)
+		if (tmfs[i])
+			tmf_task_drained(tmfs[i]);
 	sess_maybe_free(s);
 }
 
@@ -407,16 +410,28 @@ void task_abort(struct task *t, struct tmf *tmf)
 	if (t->state == TASK_EXEC) {
 		/* The SCSI layer owns it until done(), which follows once its
 		 * disk I/O in flight returns (maybe now): no more I/O starts. */
-		if (tmf) {
-			t->abort_tmf = tmf;
-			tmf->pending++;
-		}
+		if (tmf)
+			task_abort_wait(t, tmf);
 		scsi_cmd_abort(&t->cmd);
 		return;
 	}
 	if (!t->immediate && (t->state == TASK_RECEIVING || t->state == TASK_WAIT_SN))
 		sess_void_cmd_sn(t->sess, t->cmd_sn); /* §11.5.1 b): consider it received */
 	task_free(t);
+}
+
+bool task_abort_wait(struct task *t, struct tmf *tmf)
+{
+	for (uint32_t i = 0; i < RT_TASK_TMF_WAITERS_MAX; i++) {
+		if (t->abort_tmf[i] == tmf)
+			return true;
+		if (t->abort_tmf[i] == NULL) {
+			t->abort_tmf[i] = tmf;
+			tmf->pending++;
+			return true;
+		}
+	}
+	return false;
 }
 
 void task_conn_gone(struct conn *c)

@@ -23,6 +23,7 @@
 
 #include "../scsi/scsi.h"
 #include "../scsi/sense.h"
+#include "limits.h"
 #include "rx.h"
 
 struct conn;
@@ -72,7 +73,7 @@ struct task {
 	uint8_t cr_slot;            /* ERL 2: its connection failed; it waits in its session's record
 				     * cr_slot - 1 (0: none; erl2.h) */
 	bool held;                  /* ... and it is done: its status waits for TASK REASSIGN */
-	struct tmf *abort_tmf;      /* the TMF waiting for this task to drain */
+	struct tmf *abort_tmf[RT_TASK_TMF_WAITERS_MAX]; /* the TMFs waiting for this task to drain */
 	uint64_t lun;
 	/* data buffer: max(edtl, xfer_len) bytes, from the session's budget */
 	uint8_t *buf;
@@ -123,6 +124,10 @@ void task_exec(struct task *t);
 /* Abort t: it sends nothing more. If its disk I/O is in flight, it is
  * freed when the I/O returns; tmf (may be NULL) is told then. */
 void task_abort(struct task *t, struct tmf *tmf);
+/* t, aborted already, still has disk I/O in flight: tmf too waits for it
+ * to drain (SAM-5 §7.1: a TMF completes once the tasks it affects are
+ * gone). Returns false if t holds RT_TASK_TMF_WAITERS_MAX already. */
+bool task_abort_wait(struct task *t, struct tmf *tmf);
 
 /* The connection is gone: every task allegiant to it is aborted (ERL 0;
  * at ERL 2 erl2_conn_failed took those that wait for reassignment). */

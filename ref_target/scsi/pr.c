@@ -484,7 +484,12 @@ static uint32_t pr_preempt_regs(struct pr_change *c, uint64_t key, bool all)
 		if (!r->used || i == c->me || !(all || r->key == key))
 			continue;
 		pr_ua_add(c, i, SC_UA_REGISTRATIONS_PREEMPTED);
+#ifndef RT_PLANT_BUG_preempt_keeps_registrations
 		r->used = false;
+#endif
+		/* Planted bug (sim/README.md): with the switch the preempted
+		 * registrations stay, told of a preemption that did not happen
+		 * (fence_scsi's victim keeps writing under WE_RO). */
 		removed++;
 	}
 	return removed;

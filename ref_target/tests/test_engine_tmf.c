@@ -165,6 +165,27 @@ START_TEST(logical_unit_reset_aborts_tasks_and_reports_a_device_reset_to_everyon
 }
 END_TEST
 
+/* SAM-5 §7.1: a TMF completes once the tasks it affects are gone, those
+ * an earlier ABORT TASK is still aborting (their disk I/O in flight)
+ * too; answered at once, the initiator retries a write whose first copy
+ * may still land (issue 16, class 2: Linux escalates abort -> LU reset). */
+START_TEST(logical_unit_reset_waits_for_a_task_an_abort_task_is_still_aborting)
+{
+	login_ok(NULL, 0);
+	clear_ua();
+	uint32_t itt = write_at_disk(&I, 7);
+	tmf(&I, ISCSI_TMF_ABORT_TASK, 510, 0, itt);
+	tmf(&I, ISCSI_TMF_LOGICAL_UNIT_RESET, 511, 0, 0);
+	tmf(&I, ISCSI_TMF_ABORT_TASK, 512, 0, itt); /* the same task again */
+	ck_assert_uint_eq(ini_pending(&I), 0);      /* none answered while the write is at the disk */
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	ck_assert_uint_eq(tmf_response(&I, 510), ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(tmf_response(&I, 511), ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(tmf_response(&I, 512), ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(ini_pending(&I), 0); /* no status for the aborted write */
+}
+END_TEST
+
 START_TEST(target_resets_from_open_access_are_refused_by_default)
 {
 	two_initiators();
@@ -285,6 +306,25 @@ START_TEST(a_task_management_answer_is_dropped_when_its_connection_is_gone)
 }
 END_TEST
 
+/* An LU reset of I waits for J's write, which J's ABORT TASK is still
+ * aborting; I's connection goes before the write drains: I's session
+ * stays until its reset is answered (to no one), since J's task points
+ * at it (ASan: a use after free before sess_reapable). */
+START_TEST(a_session_whose_reset_waits_for_another_initiators_task_outlives_its_connection)
+{
+	two_initiators();
+	uint32_t itt = write_at_disk(&J, 11);
+	tmf(&J, ISCSI_TMF_ABORT_TASK, 530, 0, itt);
+	tmf(&I, ISCSI_TMF_LOGICAL_UNIT_RESET, 531, 0, 0);
+	rt_on_conn_closed(E, 1);
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	ck_assert_uint_eq(tmf_response(&J, 530), ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	rt_on_conn_closed(E, 2);
+	ck_assert(rt_engine_idle(E));
+}
+END_TEST
+
 /* PERSISTENT RESERVE OUT from x with its 24-byte parameter list sent on
  * R2T; returns the status. */
 static uint8_t prout(struct ini *x, uint8_t sa, uint8_t type, uint64_t key, uint64_t sakey)
@@ -339,6 +379,8 @@ Suite *suite_engine_tmf(void)
 	tcase_add_test(tc, task_management_on_an_unmapped_lun_answers_lun_does_not_exist);
 	tcase_add_test(tc, clear_task_set_aborts_other_initiators_tasks_and_tells_them_by_unit_attention);
 	tcase_add_test(tc, logical_unit_reset_aborts_tasks_and_reports_a_device_reset_to_everyone);
+	tcase_add_test(tc, logical_unit_reset_waits_for_a_task_an_abort_task_is_still_aborting);
+	tcase_add_test(tc, a_session_whose_reset_waits_for_another_initiators_task_outlives_its_connection);
 	tcase_add_test(tc, target_resets_from_open_access_are_refused_by_default);
 	tcase_add_test(tc, target_warm_reset_reports_a_reset_and_keeps_the_sessions);
 	tcase_add_test(tc, target_cold_reset_answers_then_ends_every_session_of_the_target);

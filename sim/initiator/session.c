@@ -21,6 +21,7 @@ void isess_init(struct isess *s, const struct isess_cfg *cfg, const struct isess
 	s->login_deadline = s->reconnect_at = s->replacement_deadline = SIM_NEVER;
 	s->nop_at = s->nop_deadline = s->logout_deadline = SIM_NEVER;
 	s->task_deadline = SIM_NEVER;
+	s->esc_deadline = SIM_NEVER;
 	s->window_closed_at = SIM_NEVER;
 	uint32_t cap = cfg->login.mrdsl > ILOGIN_TEXT_MAX ? cfg->login.mrdsl : ILOGIN_TEXT_MAX;
 	ipdu_rx_init(&s->rx, mem, cap);

@@ -85,6 +85,8 @@ struct icmd {
 	uint32_t len;
 	bool fastfail;     /* fail at once when the session is not logged in (path checker) */
 	void *owner;
+	uint64_t obs_tag;  /* the world's observer's notes (world/pr_hosts.c); the session never reads them */
+	uint64_t obs_at;
 	/* results, valid at ops->done */
 	enum icmd_result result;
 	uint8_t status;
@@ -132,6 +134,7 @@ enum isess_event {
 	ISE_ASYNC,        /* an Async Message arrived (detail: event code) */
 	ISE_REJECT,       /* a Reject arrived (detail: reason) */
 	ISE_LOGIN_FAILED, /* detail: status class/detail or 0 for protocol */
+	ISE_ESCALATE,     /* an ABORT TASK went unanswered: a wider TMF sent (detail: its function) */
 };
 
 struct isess;
@@ -153,8 +156,24 @@ struct isess_ops {
 	void (*event)(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why);
 };
 
+/* What the initiator does when an ABORT TASK goes unanswered for
+ * tmf_timeout (issue 16, hazard class 2). ISESS_ESC_DROP, the default, is
+ * what this initiator always did: drop the connection (session recovery).
+ * The others escalate first, each step bounded by tmf_timeout and taken
+ * when the previous one times out or is refused, as the Linux SCSI error
+ * handler does (scsi_error.c: abort, device reset, target reset, host
+ * reset; libiscsi answers the last by dropping the session): LOGICAL UNIT
+ * RESET, then TARGET WARM RESET, then the connection goes. TASK_SET puts
+ * ABORT TASK SET (RFC 7143 §11.5.1, SAM-5 §7.3) before the LU reset. */
+enum isess_escalation {
+	ISESS_ESC_DROP = 0,
+	ISESS_ESC_LINUX,    /* LOGICAL UNIT RESET, TARGET WARM RESET, drop */
+	ISESS_ESC_TASK_SET, /* ABORT TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET, drop */
+};
+
 struct isess_cfg {
 	struct ilogin_cfg login;
+	enum isess_escalation escalation; /* after an ABORT TASK timeout */
 	uint64_t noop_interval_ns;      /* 0: no pings */
 	uint64_t noop_timeout_ns;
 	uint64_t login_timeout_ns;
@@ -173,6 +192,8 @@ struct isess_stats {
 	uint64_t digest_errors, pdus_discarded, data_snacks, r2t_snacks, status_snacks, cmd_retries;
 	uint64_t window_stall_max_ns; /* longest time commands waited on a closed CmdSN window */
 	uint64_t raw_cmds, raw_nops, raw_tmfs; /* sent by hand (isess_raw_*) */
+	uint64_t task_set_aborts, lu_resets, target_resets; /* escalation TMFs sent */
+	uint64_t esc_done;                    /* escalations answered FUNCTION COMPLETE */
 	uint64_t raw_tmf_done, raw_tmf_refused; /* their answers: FUNCTION COMPLETE, anything else */
 	uint8_t raw_tmf_last_rsp;             /* the last answer's response code (§11.6.1) */
 };
@@ -206,6 +227,10 @@ struct isess {
 	uint64_t nop_at, nop_deadline, logout_deadline;
 	uint32_t nop_itt, logout_itt;
 	uint32_t raw_tmf_itt;  /* the last isess_raw_tmf's (0: none) */
+	uint32_t esc_itt;      /* the escalation's TMF in flight (0: none) */
+	uint8_t esc_fn;        /* its function (§11.5.1) */
+	uint64_t esc_lun;
+	uint64_t esc_deadline; /* its answer is due (tmf_timeout) */
 	bool failed_fast;      /* replacement_timeout expired: new I/O fails at once */
 	uint64_t window_closed_at; /* commands wait on a closed window since (SIM_NEVER: not) */
 	uint64_t conn_gen;     /* bumped per connection: stale callbacks are ignored */

@@ -316,11 +316,120 @@ static void on_scsi_rsp(struct isess *s, struct icmd *c, const struct ipdu_rx *r
 	complete(s, c, ICMD_OK);
 }
 
+/* ---- escalation after an ABORT TASK timeout (isess_cfg.escalation) ---- */
+
+static uint8_t esc_first(const struct isess *s)
+{
+	return s->cfg->escalation == ISESS_ESC_TASK_SET ? ISCSI_TMF_ABORT_TASK_SET : ISCSI_TMF_LOGICAL_UNIT_RESET;
+}
+
+/* The step after fn; 0: none left (the connection goes). */
+static uint8_t esc_next(uint8_t fn)
+{
+	switch (fn) {
+	case ISCSI_TMF_ABORT_TASK_SET:
+		return ISCSI_TMF_LOGICAL_UNIT_RESET;
+	case ISCSI_TMF_LOGICAL_UNIT_RESET:
+		return ISCSI_TMF_TARGET_WARM_RESET;
+	default:
+		return 0;
+	}
+}
+
+static void esc_send(struct isess *s, uint8_t fn)
+{
+	if (fn == 0) {
+		s->esc_itt = 0;
+		s->esc_deadline = SIM_NEVER;
+		isess_conn_fail(s, "task management escalation exhausted");
+		return;
+	}
+	struct ipdu_tx tx;
+	s->esc_fn = fn;
+	s->esc_itt = isess_new_itt(s, ITT_TMF, 0xfeu);
+	isess_pdu_init(s, &tx, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, (uint8_t)(ISCSI_FLAG_FINAL | fn), s->esc_itt);
+	lun_to_wire(s->esc_lun, tx.bhs + PDU_LUN);
+	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, ISCSI_TAG_RESERVED);
+	s->esc_deadline = s->now + s->cfg->tmf_timeout_ns;
+	s->task_deadline_stale = true;
+	if (fn == ISCSI_TMF_ABORT_TASK_SET)
+		s->stats.task_set_aborts++;
+	else if (fn == ISCSI_TMF_LOGICAL_UNIT_RESET)
+		s->stats.lu_resets++;
+	else
+		s->stats.target_resets++;
+	isess_send(s, &tx, NULL, 0);
+	isess_event(s, ISE_ESCALATE, fn, fn == ISCSI_TMF_ABORT_TASK_SET ? "abort task set"
+						: fn == ISCSI_TMF_LOGICAL_UNIT_RESET ? "logical unit reset"
+										    : "target warm reset");
+}
+
+/* An ABORT TASK of c went unanswered: escalate (one escalation at a time
+ * covers every command whose abort is waiting: its outcome decides them). */
+static void esc_begin(struct isess *s, struct icmd *c)
+{
+	c->deadline = SIM_NEVER;
+	s->task_deadline_stale = true;
+	if (s->esc_itt != 0)
+		return;
+	s->esc_lun = c->lun;
+	esc_send(s, esc_first(s));
+}
+
+/* The escalation's TMF was answered. FUNCTION COMPLETE: SAM-5 §7.3/§7.8
+ * (and RFC 7143 §11.6.1) say every task it covers is gone from the
+ * target, so the commands whose ABORT TASK went unanswered end as
+ * aborted (a command only sent, not aborting, waits for its own
+ * timeout: the target answered it or will). Anything else: next step. */
+static void esc_answered(struct isess *s, uint8_t response)
+{
+	uint8_t fn = s->esc_fn;
+	s->esc_itt = 0;
+	s->esc_deadline = SIM_NEVER;
+	s->task_deadline_stale = true;
+	if (response != ISCSI_TMF_RSP_COMPLETE) {
+		esc_send(s, esc_next(fn));
+		return;
+	}
+	s->stats.esc_done++;
+	for (unsigned i = 0; i < ISESS_TASKS_MAX; i++) {
+		struct icmd *c = s->slots[i];
+		if (c != NULL && c->st == ICS_ABORTING && (fn == ISCSI_TMF_TARGET_WARM_RESET || c->lun == s->esc_lun))
+			complete(s, c, ICMD_ABORTED);
+	}
+}
+
+/* A TMF of ours is in flight (an ABORT TASK or the escalation's). */
+static bool esc_tmf_busy(const struct isess *s)
+{
+	for (unsigned i = 0; i < ISESS_TASKS_MAX && s->esc_itt == 0; i++)
+		if (s->slots[i] != NULL && s->slots[i]->st == ICS_ABORTING)
+			return true;
+	return s->esc_itt != 0;
+}
+
+static void esc_on_time(struct isess *s)
+{
+	if (s->esc_itt != 0 && s->esc_deadline <= s->now && s->state == ISS_FFP)
+		esc_send(s, esc_next(s->esc_fn));
+}
+
+/* The connection is gone: its TMFs with it. */
+static void esc_reset(struct isess *s)
+{
+	s->esc_itt = 0;
+	s->esc_deadline = SIM_NEVER;
+}
+
 static void on_tmf_rsp(struct isess *s, const uint8_t *bhs)
 {
 	uint32_t itt = pdu_itt(bhs);
 	isess_take_statsn(s, bhs);
 	isess_update_window(s, bhs);
+	if (itt == s->esc_itt && itt != 0) {
+		esc_answered(s, bhs[PDU_TMF_RESPONSE]);
+		return;
+	}
 	if (itt == s->raw_tmf_itt && itt != 0) {
 		s->raw_tmf_itt = 0;
 		s->stats.raw_tmf_last_rsp = bhs[PDU_TMF_RESPONSE];
@@ -417,6 +526,11 @@ void itask_on_reject(struct isess *s, const uint8_t *rej, uint8_t reason)
 			send_abort(s, c);
 		return;
 	}
+	/* The escalation's TMF refused (no room for it, §11.17.1): the next step. */
+	if (op == ISCSI_OP_TMF_REQ && pdu_itt(rej) == s->esc_itt && s->esc_itt != 0) {
+		esc_answered(s, ISCSI_TMF_RSP_REJECTED);
+		return;
+	}
 	/* A rejected Data-Out or TMF leaves a task we cannot finish at ERL 0. */
 	if (op != ISCSI_OP_SCSI_CMD)
 		isess_conn_fail(s, "data-out or task management rejected");
@@ -499,11 +613,19 @@ void itask_on_time(struct isess *s)
 			probe(s, c);
 			continue;
 		}
-		if (c->st == ICS_SENT)
+		if (c->st == ICS_SENT && s->cfg->escalation != ISESS_ESC_DROP && esc_tmf_busy(s)) {
+			/* libiscsi keeps one TMF per session in flight: this
+			 * abort waits its turn */
+			c->deadline = s->now + s->cfg->tmf_timeout_ns;
+			s->task_deadline_stale = true;
+		} else if (c->st == ICS_SENT)
 			send_abort(s, c);
+		else if (s->cfg->escalation != ISESS_ESC_DROP)
+			esc_begin(s, c);
 		else
 			isess_conn_fail(s, "abort task timeout");
 	}
+	esc_on_time(s);
 }
 
 uint64_t itask_next_deadline(struct isess *s)
@@ -511,7 +633,7 @@ uint64_t itask_next_deadline(struct isess *s)
 	/* ERL 1's lost-command check depends on ExpCmdSN: never cached. */
 	if (!s->task_deadline_stale && !isess_erl1(s))
 		return s->task_deadline;
-	uint64_t d = SIM_NEVER;
+	uint64_t d = s->esc_deadline;
 	bool erl1 = isess_erl1(s);
 	for (unsigned i = 0; i < ISESS_TASKS_MAX && s->in_flight > 0; i++) {
 		const struct icmd *c = s->slots[i];
@@ -548,6 +670,7 @@ void itask_requeue_all(struct isess *s)
 	}
 	s->in_flight = 0;
 	s->task_deadline_stale = true;
+	esc_reset(s);
 	/* Merge the sorted slot list with the (sorted) wait queue. */
 	struct icmd *head = NULL, **tail = &head, *w = s->wait_head;
 	unsigned i = 0;
@@ -572,6 +695,7 @@ void itask_requeue_all(struct isess *s)
 
 void itask_fail_all(struct isess *s, enum icmd_result r)
 {
+	esc_reset(s);
 	for (unsigned i = 0; i < ISESS_TASKS_MAX; i++)
 		if (s->slots[i] != NULL)
 			complete(s, s->slots[i], r);

@@ -48,6 +48,9 @@
 	X(SESS_REPLACEMENT_TIMEOUT, "sess.replacement_timeout", 1) \
 	X(SESS_ASYNC_LOGOUT, "sess.async_logout_request", 1) \
 	X(SESS_REJECT, "sess.reject", 0) \
+	X(SESS_TMF_ESCALATION, "sess.tmf_escalation", 0) \
+	X(PR_CHECKED, "pr.answer_checked_against_model", 0) \
+	X(PR_EXCLUDED, "pr.io_of_excluded_nexus_checked", 0) \
 	X(SESS_RESEND, "sess.resend_after_recovery", 1) \
 	X(SESS_R2T, "sess.r2t", 1) \
 	X(SESS_LOGOUT, "sess.logout", 1) \

@@ -13,6 +13,7 @@
 #include "sim/infra/disk.h"
 #include "sim/spec/attack.h"
 #include "sim/spec/fault.h"
+#include "sim/spec/pr_script.h"
 #include "sim/initiator/session.h"
 #include "sim/initiator/multipath.h"
 #include "sim/infra/simnet.h"
@@ -56,6 +57,9 @@ struct sim_reservation_params {
 	uint32_t type;     /* SPC-4 §5.13.1 type code (1 WE, 3 EA, 5 WE_RO, 6 EA_RO, 7 WE_AR, 8 EA_AR) */
 	bool aptpl;        /* activate persist through power loss (the state goes to state_save) */
 	uint64_t at_ns;    /* when the holder reserves */
+	bool cluster_fencing; /* judge the gateways as one device server (world/pr_hosts.c): no write of a host
+				 acknowledged after its key was preempted through any gateway; off: each gateway
+				 is judged against its own state only */
 };
 
 /* What a gateway does when the storage tells it that it lost the
@@ -111,6 +115,7 @@ struct sim_ini_params {
 	uint64_t login_timeout_ns, replacement_timeout_ns;
 	uint64_t cmd_timeout_ns, tmf_timeout_ns;
 	uint64_t reconnect_delay_ns, logout_timeout_ns;
+	enum isess_escalation escalation; /* after an ABORT TASK timeout; ISESS_ESC_DROP: as always */
 };
 
 /* One host's own workload settings ("workload ini=I key=value ..."):
@@ -163,6 +168,7 @@ struct sim_params {
 					(swarm_draw_erl, after every other setting); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
+	struct prs_list prs;         /* scripted persistent-reservation actions (`pr` lines); none by default */
 	struct sim_identity id;      /* from a LIO saveconfig.json; zero: built in */
 	uint32_t trace_mask;         /* (1u << tev_kind) recorded */
 };

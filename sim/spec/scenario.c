@@ -42,6 +42,7 @@ static const char *const prefers[] = { "auto", "owner", "spread" };
 static const char *const lock_ons[] = { "write", "io" };
 static const char *const lock_losts[] = { "transition", "standby", "drop" };
 static const char *const checkers[] = { "tur", "directio" };
+static const char *const escalations[] = { "drop", "linux", "task_set" }; /* enum isess_escalation */
 
 #define K(sec, name, type, field) { sec, name, type, offsetof(struct sim_params, field), NULL, 0 }
 #define KE(sec, name, names, field) \
@@ -49,7 +50,7 @@ static const char *const checkers[] = { "tur", "directio" };
 _Static_assert(sizeof(enum mp_selector) == sizeof(int) && sizeof(enum mp_failback) == sizeof(int) &&
 		sizeof(enum alua_mode) == sizeof(int) && sizeof(enum prefer) == sizeof(int) &&
 		sizeof(enum disk_lock_on) == sizeof(int) && sizeof(enum lock_lost) == sizeof(int) &&
-		sizeof(enum mp_checker) == sizeof(int),
+		sizeof(enum mp_checker) == sizeof(int) && sizeof(enum isess_escalation) == sizeof(int),
 	"V_ENUM reads and writes an int");
 static const struct key keys[] = {
 	K("topology", "gateways", V_INT, gateways),
@@ -104,6 +105,7 @@ static const struct key keys[] = {
 	K("initiator", "tmf_timeout", V_TIME, ini.tmf_timeout_ns),
 	K("initiator", "reconnect_delay", V_TIME, ini.reconnect_delay_ns),
 	K("initiator", "logout_timeout", V_TIME, ini.logout_timeout_ns),
+	KE("initiator", "tmf_escalation", escalations, ini.escalation),
 	KE("multipath", "selector", selectors, mp.selector),
 	K("multipath", "rr_min_io", V_U32, mp.rr_min_io),
 	KE("multipath", "failback", failbacks, mp.failback),
@@ -164,6 +166,7 @@ static const struct key keys[] = {
 	K("reservation", "type", V_PR_TYPE, pr.type),
 	K("reservation", "aptpl", V_BOOL, pr.aptpl),
 	K("reservation", "at", V_TIME, pr.at_ns),
+	K("reservation", "cluster_fencing", V_BOOL, pr.cluster_fencing),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -316,6 +319,7 @@ struct parser {
 	int key_line[NKEYS];
 	int fault_line[FAULTS_MAX]; /* parallel to p->faults.f until faults_sort */
 	int attack_line[ATTACKS_MAX]; /* parallel to p->attacks.a */
+	int pr_line[PRS_MAX];         /* parallel to p->prs.a */
 	char *err;
 	size_t err_len;
 };
@@ -482,6 +486,17 @@ static int parse_attack(struct parser *ps, struct sim_params *p, char **toks, in
 	return 0;
 }
 
+static int parse_pr(struct parser *ps, struct sim_params *p, char **toks, int n)
+{
+	if (p->prs.n >= PRS_MAX)
+		return perr(ps, "more than %u pr lines", PRS_MAX);
+	char why[160];
+	if (prs_parse(toks, n, p->prs.n, &p->prs.a[p->prs.n], why, sizeof(why)) != 0)
+		return perr(ps, "%s", why);
+	ps->pr_line[p->prs.n++] = ps->line;
+	return 0;
+}
+
 /* `without KIND`: drop the attacks of that kind (ATK_KINDS: all). */
 static void drop_attacks(struct parser *ps, struct sim_params *p, enum attack_kind k)
 {
@@ -515,10 +530,16 @@ static int parse_line(struct parser *ps, struct sim_params *p, struct scenario_e
 		return parse_fault(ps, p, toks + 1, n - 1);
 	if (strcmp(toks[0], "attack") == 0)
 		return parse_attack(ps, p, toks + 1, n - 1);
+	if (strcmp(toks[0], "pr") == 0)
+		return parse_pr(ps, p, toks + 1, n - 1);
 	if (strcmp(toks[0], "without") == 0) {
 		/* Drop every fault (or attack) of the kinds named (on top of a swarm draw). */
 		for (int i = 1; i < n; i++) {
 			enum attack_kind ak = attack_kind_parse(toks[i]);
+			if (strcmp(toks[i], "pr") == 0) {
+				p->prs.n = 0;
+				continue;
+			}
 			if (strcmp(toks[i], "attacks") == 0 || ak != ATK_KINDS) {
 				drop_attacks(ps, p, ak);
 				continue;
@@ -639,6 +660,12 @@ static int validate(struct parser *ps, const struct sim_params *p)
 		return perr_at(ps, line_of(ps, "topology", "initiators"),
 			"%d initiators and %u attacks: more than %d initiator nodes", p->initiators, p->attacks.n,
 			SIM_NODES_MAX);
+	for (unsigned i = 0; i < p->prs.n; i++)
+		if (p->prs.a[i].ini >= p->initiators || p->prs.a[i].path >= p->paths)
+			return perr_at(ps, either_line(ps->pr_line[i], line_of(ps, "topology", "initiators")),
+				"pr %s ini=%d path=%d names a path that does not exist (topology initiators=%d paths=%d)",
+				prs_kind_name(p->prs.a[i].kind), p->prs.a[i].ini, p->prs.a[i].path, p->initiators,
+				p->paths);
 	if (p->cluster.optimized < 0 || p->cluster.optimized >= p->gateways)
 		return perr_at(ps,
 			either_line(line_of(ps, "topology", "optimized"), line_of(ps, "topology", "gateways")),
@@ -744,6 +771,11 @@ size_t scenario_format(const struct sim_params *p, const struct scenario_expect 
 		char line[512];
 		attack_format(&p->attacks.a[i], line, sizeof(line));
 		textout(&o, "attack %s\n", line);
+	}
+	for (unsigned i = 0; i < p->prs.n; i++) {
+		char line[256];
+		prs_format(&p->prs.a[i], line, sizeof(line));
+		textout(&o, "pr %s\n", line);
 	}
 	if (e != NULL) {
 		size_t need = expect_format(e, o.len < o.cap ? o.buf + o.len : NULL, o.len < o.cap ? o.cap - o.len : 0);

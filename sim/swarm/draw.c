@@ -58,12 +58,11 @@ static void draw_target(struct sim_params *p, struct sim_rng *r)
 	t->wce = rng_chance(r, 800000);
 }
 
-static void draw_initiator(struct sim_params *p, struct sim_rng *r)
+static void draw_initiator_into(struct sim_ini_params *in, struct sim_rng *r)
 {
 	static const uint32_t mrdsl[] = { 512, 8192, 65536, 262144 };
 	static const uint32_t bursts[] = { 8192, 65536, 262144, 1048576 };
 	static const char *const algs[] = { "5", "7", "7,5", "5,7" };
-	struct sim_ini_params *in = &p->ini;
 	in->mrdsl = PICK(r, mrdsl);
 	in->max_burst_length = PICK(r, bursts);
 	in->first_burst_length = PICK(r, bursts);
@@ -82,6 +81,11 @@ static void draw_initiator(struct sim_params *p, struct sim_rng *r)
 	in->cmd_timeout_ns = ms_range(r, SIM_S(5), SIM_S(60));
 	in->tmf_timeout_ns = ms_range(r, SIM_S(2), SIM_S(15));
 	in->reconnect_delay_ns = ms_range(r, SIM_MS(200), SIM_S(5));
+}
+
+static void draw_initiator(struct sim_params *p, struct sim_rng *r)
+{
+	draw_initiator_into(&p->ini, r);
 }
 
 static void draw_multipath(struct sim_params *p, struct sim_rng *r)
@@ -296,8 +300,92 @@ static void draw_lock(struct sim_params *p, uint64_t seed)
 	p->mp.transition_tmo_ns = rng_chance(&r, 500000) ? SIM_S(rng_range(&r, 5, 60)) : 0;
 }
 
+/* Issue 16, hazard class 2, from a stream of its own: about a third of
+ * the worlds script persistent reservations (spec/pr_script.h) judged by
+ * the reservation model oracle; about a third of the hosts escalate an
+ * ABORT TASK that times out (isess_escalation). The script: every host
+ * registers its key on every path; one reserves (a drawn type) on each
+ * of its paths; another preempts (or preempts and aborts) its key on
+ * each of its own, then clears on each; reads of the
+ * keys and the reservation in between. Without APTPL: the store on the
+ * shared disk is one for every gateway, and which save lands last when
+ * two gateways save at once is not what the model can know. */
+static void draw_pr(struct sim_params *p, uint64_t seed)
+{
+	static const uint32_t types[] = { 1, 3, 5, 6, 7, 8 }; /* SPC-4 §5.13.1 */
+	static const uint32_t reads[] = { PRS_READ_KEYS, PRS_READ_RESERVATION };
+	struct sim_rng r;
+	rng_stream(&r, seed, "swarm.pr", 0);
+	uint32_t esc = (uint32_t)rng_below(&r, 6);
+	p->ini.escalation = esc == 0 ? ISESS_ESC_LINUX : esc == 1 ? ISESS_ESC_TASK_SET : ISESS_ESC_DROP;
+	/* Half of those hosts have short SCSI timeouts and meet a storage
+	 * path that stalls for longer (the abort and the escalation happen
+	 * while writes are still in it: what scenario 30 shows). */
+	if (p->ini.escalation != ISESS_ESC_DROP && rng_chance(&r, 500000) && p->faults.n < FAULTS_MAX &&
+		p->duration_ns > SIM_S(20)) {
+		p->ini.cmd_timeout_ns = ms_range(&r, SIM_S(1), SIM_S(4));
+		p->ini.tmf_timeout_ns = ms_range(&r, SIM_S(1), SIM_S(4));
+		struct fault f = { .kind = F_DISK_SLOW, .at_ns = ms_range(&r, SIM_S(5), p->duration_ns - SIM_S(15)) };
+		f.gw = (int)rng_below(&r, (uint64_t)p->gateways);
+		f.dur_ns = ms_range(&r, SIM_S(1), SIM_S(5));
+		f.a = ms_range(&r, SIM_S(5), SIM_S(15));
+		p->faults.f[p->faults.n++] = f;
+		faults_sort(&p->faults);
+	}
+	if (!rng_chance(&r, 350000) || p->duration_ns < SIM_S(20) || p->initiators < 2)
+		return;
+	struct prs_list *l = &p->prs;
+	uint64_t t0 = p->wl.start_at_ns + ms_range(&r, SIM_S(1), SIM_S(3));
+	uint64_t t1 = ms_range(&r, t0 + SIM_S(2), p->duration_ns - SIM_S(8));
+	int holder = (int)rng_below(&r, (uint64_t)p->initiators);
+	int victor = (holder + 1 + (int)rng_below(&r, (uint64_t)p->initiators - 1)) % p->initiators;
+	uint8_t type = (uint8_t)PICK(&r, types), type2 = (uint8_t)PICK(&r, types);
+	bool abort = rng_chance(&r, 500000);
+	for (int i = 0; i < p->initiators && l->n + 2 <= PRS_MAX - 10; i++)
+		for (int k = 0; k < p->paths; k++)
+			l->a[l->n++] = (struct prs_action){ .kind = PRS_REGISTER, .ini = i, .path = k, .after = -1,
+				.at_ns = t0 + rng_below(&r, SIM_MS(200)), .sakey = 0x100u + (uint64_t)i, .type = 5 };
+	for (int k = 0; k < p->paths; k++)
+		l->a[l->n++] = (struct prs_action){ .kind = PRS_RESERVE, .ini = holder, .path = k, .after = -1,
+			.at_ns = t0 + SIM_S(1), .key = 0x100u + (uint64_t)holder, .type = type };
+	for (int k = 0; k < p->paths && l->n + 4 <= PRS_MAX; k++) {
+		struct prs_action a = { .kind = abort ? PRS_PREEMPT_ABORT : PRS_PREEMPT, .ini = victor, .path = k,
+			.after = -1, .at_ns = t1, .key = 0x100u + (uint64_t)victor, .sakey = 0x100u + (uint64_t)holder,
+			.type = type2 };
+		l->a[l->n++] = a;
+		/* and clears: the liveness oracle wants every path up at the
+		 * end, and under an exclusive-access type a fenced host's
+		 * directio checker fails its paths until the reservation goes */
+		a.kind = PRS_CLEAR;
+		a.at_ns = t1 + ms_range(&r, SIM_S(1), SIM_S(6));
+		a.sakey = 0;
+		l->a[l->n++] = a;
+	}
+	while (l->n < PRS_MAX && !rng_chance(&r, 250000)) {
+		struct prs_action a = { .kind = (enum prs_kind)PICK(&r, reads), .after = -1, .type = 5 };
+		a.ini = (int)rng_below(&r, (uint64_t)p->initiators);
+		a.path = (int)rng_below(&r, (uint64_t)p->paths);
+		a.at_ns = ms_range(&r, t0, p->duration_ns - SIM_S(1));
+		l->a[l->n++] = a;
+	}
+	/* a read of the keys just after the preempt (what fence_scsi checks) */
+	if (l->n < PRS_MAX)
+		l->a[l->n++] = (struct prs_action){ .kind = PRS_READ_KEYS, .ini = holder, .path = 0, .after = -1,
+			.at_ns = t1 + SIM_MS(500), .type = 5 };
+}
+
 void swarm_clear_hazards(struct sim_params *p)
 {
+	/* draw_pr's short host timeouts back to what the seed's initiator
+	 * stream drew (draw_pr's fault went with the others) */
+	struct sim_ini_params drawn = p->ini;
+	struct sim_rng r;
+	rng_stream(&r, p->seed, "swarm.initiator", 0);
+	draw_initiator_into(&drawn, &r);
+	p->ini.cmd_timeout_ns = drawn.cmd_timeout_ns;
+	p->ini.tmf_timeout_ns = drawn.tmf_timeout_ns;
+	p->prs.n = 0;
+	p->ini.escalation = ISESS_ESC_DROP;
 	p->disk.lock_on = DISK_LOCK_ON_WRITE;
 	p->mp.checker = MP_CHECKER_TUR;
 	p->disk.lock_break_fail_ppm = 0;
@@ -327,6 +415,7 @@ void swarm_params(struct sim_params *p, uint64_t seed)
 	draw_faults(p, seed);
 	draw_attacks(p, seed);
 	draw_lock(p, seed);
+	draw_pr(p, seed);
 }
 
 void swarm_draw_erl(struct sim_params *p, uint64_t seed)

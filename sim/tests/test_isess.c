@@ -412,6 +412,71 @@ START_TEST(timed_out_command_is_aborted_with_abort_task)
 }
 END_TEST
 
+/* A command whose ABORT TASK is unanswered, under tmf_escalation=linux:
+ * returns the harness with the LU reset just sent (h->bhs[0]). */
+static struct harness *escalated(struct icmd *c, enum isess_escalation esc)
+{
+	struct harness *h = setup();
+	h->cfg.escalation = esc;
+	h->cfg.noop_interval_ns = 0;
+	login(h, plain_keys, 8);
+	h->s.nop_at = SIM_NEVER;
+	isess_submit(&h->s, h->now, c);
+	h->n = 0;
+	tick(h, SIM_S(30));
+	ck_assert_uint_eq(h->n, 1);
+	ck_assert_uint_eq(pdu_flags(h->bhs[0]) & ISCSI_FUNCTION_MASK, ISCSI_TMF_ABORT_TASK);
+	h->n = 0;
+	tick(h, SIM_S(40)); /* tmf_timeout: 10 s */
+	ck_assert_uint_eq(h->n, 1);
+	ck_assert_uint_eq(pdu_opcode(h->bhs[0]), ISCSI_OP_TMF_REQ);
+	return h;
+}
+
+START_TEST(unanswered_abort_escalates_to_lu_reset_then_target_reset_then_drops)
+{
+	struct icmd c = { .dir = ICMD_NONE, .attr = 1 };
+	struct harness *h = escalated(&c, ISESS_ESC_LINUX);
+	ck_assert_uint_eq(pdu_flags(h->bhs[0]) & ISCSI_FUNCTION_MASK, ISCSI_TMF_LOGICAL_UNIT_RESET);
+	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_TMF_REF_TASK_TAG), ISCSI_TAG_RESERVED);
+	/* refused (RFC 7143 §11.6.1 response 6): the next step at once */
+	uint8_t rsp[48];
+	h->n = 0;
+	target_pdu(h, rsp, ISCSI_OP_TMF_RSP, ISCSI_FLAG_FINAL, pdu_itt(h->bhs[0]), true);
+	rsp[PDU_TMF_RESPONSE] = ISCSI_TMF_RSP_AUTH_FAILED;
+	feed(h, rsp, NULL, 0);
+	ck_assert_uint_eq(h->n, 1);
+	ck_assert_uint_eq(pdu_flags(h->bhs[0]) & ISCSI_FUNCTION_MASK, ISCSI_TMF_TARGET_WARM_RESET);
+	ck_assert_uint_eq(h->disconnects, 0);
+	/* unanswered for tmf_timeout: the connection goes, the command waits for the new one */
+	tick(h, SIM_S(51));
+	ck_assert_uint_eq(h->disconnects, 1);
+	ck_assert_uint_eq(h->ndone, 0);
+	ck_assert_uint_eq(h->s.stats.lu_resets, 1);
+	ck_assert_uint_eq(h->s.stats.target_resets, 1);
+	isess_logout(&h->s, h->now);
+	teardown(h);
+}
+END_TEST
+
+START_TEST(lu_reset_complete_ends_the_command_whose_abort_went_unanswered)
+{
+	struct icmd c = { .dir = ICMD_NONE, .attr = 1 };
+	struct harness *h = escalated(&c, ISESS_ESC_TASK_SET);
+	ck_assert_uint_eq(pdu_flags(h->bhs[0]) & ISCSI_FUNCTION_MASK, ISCSI_TMF_ABORT_TASK_SET);
+	uint8_t rsp[48];
+	target_pdu(h, rsp, ISCSI_OP_TMF_RSP, ISCSI_FLAG_FINAL, pdu_itt(h->bhs[0]), true);
+	rsp[PDU_TMF_RESPONSE] = ISCSI_TMF_RSP_COMPLETE;
+	feed(h, rsp, NULL, 0);
+	ck_assert_uint_eq(h->ndone, 1);
+	ck_assert_int_eq(c.result, ICMD_ABORTED);
+	ck_assert_uint_eq(h->disconnects, 0);
+	ck_assert_uint_eq(h->s.stats.esc_done, 1);
+	isess_logout(&h->s, h->now);
+	teardown(h);
+}
+END_TEST
+
 START_TEST(logout_waits_for_the_response_then_closes)
 {
 	struct harness *h = setup();
@@ -712,6 +777,8 @@ Suite *suite_isess(void)
 	tcase_add_test(tc, recovery_resends_held_commands_on_the_new_connection);
 	tcase_add_test(tc, replacement_timeout_fails_held_commands_and_new_ones_fail_fast);
 	tcase_add_test(tc, timed_out_command_is_aborted_with_abort_task);
+	tcase_add_test(tc, unanswered_abort_escalates_to_lu_reset_then_target_reset_then_drops);
+	tcase_add_test(tc, lu_reset_complete_ends_the_command_whose_abort_went_unanswered);
 	tcase_add_test(tc, logout_waits_for_the_response_then_closes);
 	tcase_add_test(tc, async_logout_request_logs_out_and_comes_back);
 	tcase_add_test(tc, erl1_data_digest_error_on_data_in_asks_a_data_snack);

@@ -244,6 +244,7 @@ static bool start_engine(struct wgw *g)
 	g->incarnation++;
 	g->lock_lost = false; /* a new client instance, never blocklisted */
 	disk_gw_started(&g->w->disk, g->idx);
+	wpr_gw_started(g->w, g->idx);
 	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_UP);
 	wcluster_gw_started(g->w, g->idx);
 	wtimer_touch(&g->timer);

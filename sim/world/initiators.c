@@ -57,6 +57,13 @@ static void sess_sent(void *ctx, struct isess *s, struct icmd *c)
 	uint64_t ver = c->owner != NULL ? wl_version_of(c->owner) : 0;
 	if (ver != 0 && p->conn != NULL)
 		oatt_sent(&p->w->att, ver, p->conn->id, p->gw);
+	wpr_sent(p->w, p->gw, c);
+}
+
+static void ev_pr_done(void *a, void *b, uint64_t arg)
+{
+	(void)arg;
+	wpr_act_done(a, b);
 }
 
 static void sess_done(void *ctx, struct isess *s, struct icmd *c)
@@ -68,13 +75,18 @@ static void sess_done(void *ctx, struct isess *s, struct icmd *c)
 	uint64_t ver = c->owner != NULL ? wl_version_of(c->owner) : 0;
 	if (ver != 0 && c->result != ICMD_TRANSPORT && p->conn != NULL)
 		oatt_answered(&p->w->att, ver, p->conn->id, in->w->q.now);
-	evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)p->idx);
+	wpr_answered(in->w, in->idx, p->idx, p->gw, c);
+	if (wpr_owns(in->w, c))
+		evq_push(&in->w->q, in->w->q.now, ev_pr_done, in->w, c, 0);
+	else
+		evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)p->idx);
 }
 
 static const char *const sess_event_names[] = {
 	[ISE_UP] = "up", [ISE_DOWN] = "down", [ISE_FAILED] = "replacement_timeout",
 	[ISE_CLOSED] = "logged_out", [ISE_NOP_TIMEOUT] = "nop_timeout", [ISE_ABORT] = "abort_task",
 	[ISE_ASYNC] = "async", [ISE_REJECT] = "reject", [ISE_LOGIN_FAILED] = "login_failed",
+	[ISE_ESCALATE] = "tmf_escalation",
 };
 
 static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why)
@@ -125,6 +137,9 @@ static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t
 		break;
 	case ISE_DOWN:
 		p->down_at = w->q.now;
+		break;
+	case ISE_ESCALATE:
+		world_cov(w, COV_SESS_TMF_ESCALATION);
 		break;
 	}
 }

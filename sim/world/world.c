@@ -328,6 +328,7 @@ static void build_shared(struct world *w)
 		.login_timeout_ns = ip->login_timeout_ns, .replacement_timeout_ns = ip->replacement_timeout_ns,
 		.cmd_timeout_ns = ip->cmd_timeout_ns, .tmf_timeout_ns = ip->tmf_timeout_ns,
 		.reconnect_delay_ns = ip->reconnect_delay_ns, .logout_timeout_ns = ip->logout_timeout_ns,
+		.escalation = ip->escalation,
 	};
 	if (p->tgt.chap) {
 		w->icfg.login.chap_user = wgw_chap_user(w);
@@ -539,6 +540,7 @@ void world_run(struct world *w, struct sim_result *out)
 		",\"seed\":%llu,\"gateways\":%d,\"initiators\":%d,\"paths\":%d,\"faults\":%u",
 		(unsigned long long)p->seed, p->gateways, p->initiators, p->paths, p->faults.n);
 	wcluster_init(w);
+	wpr_init(w);
 	w->last_lander = -1;
 	for (int g = 0; g < p->gateways && !w->done; g++) {
 		w->gws[g].idx = g;
@@ -549,6 +551,7 @@ void world_run(struct world *w, struct sim_result *out)
 		wini_init(w, &w->inis[i]);
 		wini_start(&w->inis[i]);
 	}
+	wpr_start(w);
 	for (unsigned i = 0; i < p->attacks.n && !w->done; i++) {
 		w->atks[i].idx = (int)i;
 		w->atks[i].a = &p->attacks.a[i];

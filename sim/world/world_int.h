@@ -13,6 +13,7 @@
 #include "sim/infra/simnet.h"
 #include "sim/oracle/attempts.h"
 #include "sim/oracle/data.h"
+#include "sim/oracle/pr_model.h"
 #include "sim/oracle/protocol.h"
 #include "sim/world/world.h"
 #include "sim/initiator/workload.h"
@@ -164,6 +165,28 @@ struct wcluster {
 
 #define WORLD_LOGIN_DROPS_MAX 64u
 
+/* Scripted persistent-reservation actions and the reservation model
+ * oracle (world/pr_hosts.c). */
+struct wpr_act {
+	struct icmd cmd;
+	uint8_t buf[512];          /* parameter list out, or PERSISTENT RESERVE IN data */
+	bool busy;
+	unsigned retries;          /* sent again after UNIT ATTENTION or BUSY */
+};
+struct wpr {
+	bool on;                   /* the world has `pr` lines */
+	struct oprm_state gw[SIM_GWS_MAX]; /* each engine's state, as the model says */
+	bool known[SIM_GWS_MAX];   /* false: an outcome was lost; nothing judged there */
+	uint32_t epoch[SIM_GWS_MAX];   /* moved by every PERSISTENT RESERVE OUT sent or answered */
+	unsigned pending[SIM_GWS_MAX]; /* PERSISTENT RESERVE OUTs outstanding */
+	struct oprm_state saved;   /* what the last APTPL save left on the shared disk */
+	bool saved_known;
+	struct wpr_act act[PRS_MAX];
+	uint64_t fenced_since[SIM_INIS_MAX]; /* a PREEMPT of the host's key was acknowledged (SIM_NEVER: not) */
+	int fenced_by_gw[SIM_INIS_MAX];
+	uint64_t checks, acked;
+};
+
 struct world {
 	const struct sim_params *p;
 	const struct sim_mem *mem;
@@ -209,6 +232,7 @@ struct world {
 	unsigned nswizzled;
 	struct watk atks[ATTACKS_MAX];
 	uint64_t gw_mem_max;      /* the most engine memory any gateway held */
+	struct wpr pr;
 };
 
 /* world.c */
@@ -280,6 +304,16 @@ void world_checker_reap(struct world *w, const struct simnet_conn *c);
 /* world/attackers.c: hostile initiators (issue 12) */
 /* The reset attacker's initiator name (its ACL entry names it). */
 const char *watk_reset_name(void);
+void wpr_init(struct world *w);
+void wpr_start(struct world *w);
+void wpr_gw_started(struct world *w, int g);
+/* Every command of the initiators: put on the wire to gateway gw, answered. */
+void wpr_sent(struct world *w, int gw, struct icmd *c);
+void wpr_answered(struct world *w, int ini, int path, int gw, const struct icmd *c);
+/* Whether c is a scripted action's; its completion goes to wpr_act_done. */
+bool wpr_owns(const struct world *w, const struct icmd *c);
+void wpr_act_done(struct world *w, struct icmd *c);
+
 void watk_init(struct world *w, struct watk *a);
 void watk_fini(struct watk *a);
 void watk_rearm(struct watk *a);

@@ -1,0 +1,201 @@
+/* Issue 16, hazard class 2: the persistent-reservation model (SPC-4
+ * §5.13) the reservation oracle judges with, the `pr` scenario lines,
+ * and the initiator's TMF escalation key. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/oracle/pr_model.h"
+#include "sim/spec/scenario.h"
+#include "sim/base/time.h"
+
+enum { WE = 1, EA = 3, WE_RO = 5, EA_AR = 8 };
+
+static void param(uint8_t *p, uint64_t key, uint64_t sakey, bool aptpl)
+{
+	memset(p, 0, OPRM_PARAM_LEN);
+	for (int i = 0; i < 8; i++) {
+		p[i] = (uint8_t)(key >> (56 - 8 * i));
+		p[8 + i] = (uint8_t)(sakey >> (56 - 8 * i));
+	}
+	p[20] = aptpl ? 1 : 0;
+}
+
+static enum oprm_outcome out(struct oprm_state *s, int n, uint8_t sa, uint8_t type, uint64_t key, uint64_t sakey)
+{
+	uint8_t p[OPRM_PARAM_LEN];
+	param(p, key, sakey, false);
+	struct oprm_state before = *s;
+	enum oprm_outcome o = oprm_out(s, n, sa, type, p);
+	if (o != OPRM_GOOD)
+		ck_assert(oprm_equal(s, &before)); /* only GOOD changes anything */
+	return o;
+}
+
+static struct oprm_state fresh(void)
+{
+	struct oprm_state s;
+	memset(&s, 0, sizeof(s));
+	s.holder = -1;
+	return s;
+}
+
+START_TEST(pr_model_register_reserve_and_conflicts)
+{
+	struct oprm_state s = fresh();
+	ck_assert_int_eq(out(&s, 0, OPRM_REGISTER, 0, 5, 0xa), OPRM_CONFLICT); /* unregistered with a key */
+	ck_assert_int_eq(out(&s, 0, OPRM_REGISTER, 0, 0, 0), OPRM_GOOD);       /* nothing to do */
+	ck_assert_uint_eq(s.generation, 0);
+	ck_assert_int_eq(out(&s, 0, OPRM_REGISTER, 0, 0, 0xa), OPRM_GOOD);
+	ck_assert_int_eq(out(&s, 1, OPRM_REGISTER_AND_IGNORE, 0, 77, 0xb), OPRM_GOOD);
+	ck_assert_uint_eq(s.generation, 2);
+	ck_assert_int_eq(out(&s, 2, OPRM_RESERVE, WE_RO, 0, 0), OPRM_CONFLICT); /* not registered */
+	ck_assert_int_eq(out(&s, 0, OPRM_RESERVE, WE_RO, 0xb, 0), OPRM_CONFLICT); /* not its key */
+	ck_assert_int_eq(out(&s, 0, OPRM_RESERVE, WE_RO, 0xa, 0), OPRM_GOOD);
+	ck_assert_uint_eq(s.generation, 2); /* RESERVE moves no generation */
+	ck_assert_int_eq(out(&s, 0, OPRM_RESERVE, WE_RO, 0xa, 0), OPRM_GOOD);   /* again, same type */
+	ck_assert_int_eq(out(&s, 0, OPRM_RESERVE, WE, 0xa, 0), OPRM_CONFLICT);  /* another type */
+	ck_assert_int_eq(out(&s, 1, OPRM_RESERVE, WE_RO, 0xb, 0), OPRM_CONFLICT); /* someone else's */
+	/* WE_RO: registrants read and write, others only read */
+	ck_assert(!oprm_excluded(&s, 1, true));
+	ck_assert(oprm_excluded(&s, 2, true));
+	ck_assert(!oprm_excluded(&s, 2, false));
+	ck_assert_int_eq(out(&s, 1, OPRM_RELEASE, WE_RO, 0xb, 0), OPRM_GOOD); /* not the holder: nothing */
+	ck_assert(s.reserved);
+	ck_assert_int_eq(out(&s, 0, OPRM_RELEASE, WE, 0xa, 0), OPRM_ILLEGAL); /* wrong type */
+	ck_assert_int_eq(out(&s, 0, OPRM_RELEASE, WE_RO, 0xa, 0), OPRM_GOOD);
+	ck_assert(!s.reserved);
+}
+END_TEST
+
+START_TEST(pr_model_preempt_takes_over_or_only_removes)
+{
+	struct oprm_state s = fresh();
+	out(&s, 0, OPRM_REGISTER, 0, 0, 0xa);
+	out(&s, 1, OPRM_REGISTER, 0, 0, 0xb);
+	out(&s, 2, OPRM_REGISTER, 0, 0, 0xa); /* a second nexus with the same key */
+	out(&s, 0, OPRM_RESERVE, EA, 0xa, 0);
+	ck_assert(oprm_excluded(&s, 1, false)); /* EA: even reads */
+	ck_assert_int_eq(out(&s, 1, OPRM_PREEMPT, WE_RO, 0xb, 0xc), OPRM_CONFLICT); /* nobody has 0xc */
+	ck_assert_int_eq(out(&s, 1, OPRM_PREEMPT, WE_RO, 0xb, 0), OPRM_ILLEGAL);
+	ck_assert_int_eq(out(&s, 1, OPRM_PREEMPT_AND_ABORT, WE_RO, 0xb, 0xa), OPRM_GOOD);
+	ck_assert(!s.reg[0] && !s.reg[2] && s.reg[1]);
+	ck_assert(s.reserved && s.type == WE_RO && s.holder == 1);
+	ck_assert(oprm_excluded(&s, 0, true));
+	/* a preempt of a non-holder's key leaves the reservation */
+	out(&s, 3, OPRM_REGISTER, 0, 0, 0xd);
+	ck_assert_int_eq(out(&s, 1, OPRM_PREEMPT, WE_RO, 0xb, 0xd), OPRM_GOOD);
+	ck_assert(!s.reg[3] && s.holder == 1);
+	/* all registrants: every registrant holds; preempting key 0 takes all */
+	struct oprm_state a = fresh();
+	out(&a, 0, OPRM_REGISTER, 0, 0, 0xa);
+	out(&a, 1, OPRM_REGISTER, 0, 0, 0xb);
+	out(&a, 0, OPRM_RESERVE, EA_AR, 0xa, 0);
+	ck_assert(!oprm_excluded(&a, 1, false));
+	ck_assert_int_eq(out(&a, 1, OPRM_RESERVE, EA_AR, 0xb, 0), OPRM_GOOD);
+	ck_assert_int_eq(out(&a, 1, OPRM_PREEMPT, WE, 0xb, 0), OPRM_GOOD);
+	ck_assert(!a.reg[0] && a.holder == 1 && a.type == WE);
+	/* the holder's unregistering ends its reservation; CLEAR ends all */
+	ck_assert_int_eq(out(&a, 1, OPRM_REGISTER, 0, 0xb, 0), OPRM_GOOD);
+	ck_assert(!a.reserved);
+	out(&s, 0, OPRM_REGISTER, 0, 0, 0xe);
+	ck_assert_int_eq(out(&s, 0, OPRM_CLEAR, 0, 0xe, 0), OPRM_GOOD);
+	ck_assert(!s.reserved && !s.reg[0] && !s.reg[1]);
+}
+END_TEST
+
+START_TEST(pr_model_checks_read_keys_and_read_reservation)
+{
+	struct oprm_state s = fresh();
+	out(&s, 0, OPRM_REGISTER, 0, 0, 0xa);
+	out(&s, 1, OPRM_REGISTER, 0, 0, 0xb);
+	out(&s, 0, OPRM_RESERVE, WE_RO, 0xa, 0);
+	uint8_t keys[24] = { 0, 0, 0, 2, 0, 0, 0, 16 };
+	keys[15] = 0xb; /* in any order */
+	keys[23] = 0xa;
+	char why[400];
+	ck_assert(oprm_check_in(&s, OPRM_READ_KEYS, keys, sizeof(keys), why, sizeof(why)));
+	keys[23] = 0xc;
+	ck_assert(!oprm_check_in(&s, OPRM_READ_KEYS, keys, sizeof(keys), why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "0xc"));
+	keys[3] = 3; /* generation */
+	keys[23] = 0xa;
+	ck_assert(!oprm_check_in(&s, OPRM_READ_KEYS, keys, sizeof(keys), why, sizeof(why)));
+	uint8_t res[24] = { 0, 0, 0, 2, 0, 0, 0, 16 };
+	res[15] = 0xa;
+	res[21] = WE_RO;
+	ck_assert(oprm_check_in(&s, OPRM_READ_RESERVATION, res, sizeof(res), why, sizeof(why)));
+	res[21] = EA;
+	ck_assert(!oprm_check_in(&s, OPRM_READ_RESERVATION, res, sizeof(res), why, sizeof(why)));
+	uint8_t none[8] = { 0, 0, 0, 2, 0, 0, 0, 0 };
+	ck_assert(!oprm_check_in(&s, OPRM_READ_RESERVATION, none, sizeof(none), why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "not reserved"));
+}
+END_TEST
+
+static int parse(const char *text, struct sim_params *p, char *err, size_t cap)
+{
+	struct scenario_expect e;
+	params_default(p);
+	return scenario_parse_from("x.scn", text, p, &e, err, cap);
+}
+
+START_TEST(pr_lines_parse_format_and_refuse)
+{
+	struct sim_params p;
+	char err[200];
+	const char *text = "topology initiators=2 paths=2\n"
+			   "initiator tmf_escalation=task_set\n"
+			   "pr register ini=0 path=1 at=2s sakey=0xa aptpl=yes\n"
+			   "pr preempt_abort ini=1 path=0 at=100ms after=0 key=0xb sakey=0xa type=ea_ro\n"
+			   "pr read_keys ini=1 at=9s\n";
+	ck_assert_int_eq(parse(text, &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(p.ini.escalation, ISESS_ESC_TASK_SET);
+	ck_assert_uint_eq(p.prs.n, 3);
+	ck_assert_int_eq(p.prs.a[0].kind, PRS_REGISTER);
+	ck_assert_uint_eq(p.prs.a[0].sakey, 0xa);
+	ck_assert(p.prs.a[0].aptpl);
+	ck_assert_int_eq(p.prs.a[1].after, 0);
+	ck_assert_uint_eq(p.prs.a[1].at_ns, SIM_MS(100));
+	ck_assert_uint_eq(p.prs.a[1].type, 6);
+	/* written out and read back: the same world */
+	static char buf[16384];
+	size_t n = scenario_format(&p, NULL, buf, sizeof(buf));
+	ck_assert_uint_lt(n, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "pr preempt_abort ini=1 path=0 at=100ms after=0 key=0xb sakey=0xa type=ea_ro\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "tmf_escalation=task_set"));
+	struct sim_params q;
+	ck_assert_int_eq(parse(buf, &q, err, sizeof(err)), 0);
+	ck_assert_uint_eq(q.prs.n, 3);
+	ck_assert_mem_eq(&q.prs, &p.prs, sizeof(p.prs));
+	/* errors name the line */
+	ck_assert_int_ne(parse("pr register ini=0 at=1s after=0\n", &p, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "x.scn:1: bad value '0' for pr after"));
+	ck_assert_int_ne(parse("topology initiators=1\npr reserve ini=0 path=2\n", &p, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "x.scn:2: pr reserve ini=0 path=2 names a path that does not exist"));
+	ck_assert_int_ne(parse("pr grab ini=0\n", &p, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "unknown pr action 'grab'"));
+	ck_assert_int_ne(parse("pr reserve path=0\n", &p, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "needs ini="));
+	ck_assert_int_ne(parse("pr reserve ini=0 type=we_rw\n", &p, err, sizeof(err)), 0);
+	ck_assert_int_ne(parse("initiator tmf_escalation=sometimes\n", &p, err, sizeof(err)), 0);
+	/* the default keeps every older file's meaning */
+	ck_assert_int_eq(parse("seed 1\n", &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(p.ini.escalation, ISESS_ESC_DROP);
+	ck_assert_uint_eq(p.prs.n, 0);
+	ck_assert_int_eq(parse("pr clear ini=0 key=1\nwithout pr\n", &p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(p.prs.n, 0);
+}
+END_TEST
+
+Suite *suite_pr(void)
+{
+	Suite *s = suite_create("pr");
+	TCase *t = tcase_create("pr");
+	tcase_add_test(t, pr_model_register_reserve_and_conflicts);
+	tcase_add_test(t, pr_model_preempt_takes_over_or_only_removes);
+	tcase_add_test(t, pr_model_checks_read_keys_and_read_reservation);
+	tcase_add_test(t, pr_lines_parse_format_and_refuse);
+	suite_add_tcase(s, t);
+	return s;
+}
