@@ -325,7 +325,8 @@ static void build_shared(struct world *w)
 			.initial_r2t = ip->initial_r2t, .immediate_data = ip->immediate_data,
 			.error_recovery_level = ip->error_recovery_level },
 		.noop_interval_ns = ip->noop_interval_ns, .noop_timeout_ns = ip->noop_timeout_ns,
-		.login_timeout_ns = ip->login_timeout_ns, .replacement_timeout_ns = ip->replacement_timeout_ns,
+		.login_timeout_ns = ip->login_timeout_ns,
+		.replacement_timeout_ns = mpath_recovery_tmo(&p->mp, ip->replacement_timeout_ns),
 		.cmd_timeout_ns = ip->cmd_timeout_ns, .tmf_timeout_ns = ip->tmf_timeout_ns,
 		.reconnect_delay_ns = ip->reconnect_delay_ns, .logout_timeout_ns = ip->logout_timeout_ns,
 	};
