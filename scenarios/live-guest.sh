@@ -22,10 +22,13 @@
 #   the scenario's expectation; the row.
 # The gateways get the scenario's target NOP-In interval and timeout
 # (a JSON configuration; reftarget's own default is no NOP-In), the guest
-# the file's replacement_timeout also as multipath's fast_io_fail_tmo:
-# multipathd writes fast_io_fail_tmo (default 5 s) over every iSCSI
-# session's recovery timeout, which is open-iscsi's replacement_timeout
-# (multipath.conf(5)). Two variants run with those defaults instead, the
+# the file's `multipath fast_io_fail_tmo` as multipath's, and when the
+# file leaves it off (the simulator's default: the session keeps its
+# replacement_timeout) the file's replacement_timeout: multipathd writes
+# fast_io_fail_tmo (default 5 s) over every iSCSI session's recovery
+# timeout, which is open-iscsi's replacement_timeout (multipath.conf(5);
+# writing `off` would leave it too, multipathd cannot switch it off on
+# iSCSI, but the measured runs wrote the number). Two variants run with those defaults instead, the
 # setups in which the real stack departs from the scenario's world, each
 # a row of its own that is shown, not judged (the exit status is the
 # faithful runs'): SCENARIO@target-nop-off (gateways without NOP-In) and
@@ -128,7 +131,8 @@ guest_run() {
 	eval "$(params "$scn" workload | sed 's/^/WL_/')"
 	eval "$(params "$scn" target | grep '^NOP_' | sed 's/^/TGT_/')"
 	local nop_ms=$((TGT_NOP_INTERVAL_MS)) nop_to_ms=$((TGT_NOP_TIMEOUT_MS))
-	local fast_io_fail=$INI_REPLACEMENT_TIMEOUT
+	local fast_io_fail=$MP_FAST_IO_FAIL_TMO
+	[ "$fast_io_fail" = off ] && fast_io_fail=$INI_REPLACEMENT_TIMEOUT
 	case $variant in
 	"") ;;
 	target-nop-off) nop_ms=0 label="$label, gateways without NOP-In" ;;
@@ -302,9 +306,10 @@ done
 	echo "completed GOOD after the path it was sent on failed, another up (kernel log); path failures ="
 	echo "dm-multipath's \"Failing path\" lines; wall = boot to power-off. Tolerance: the same verdict, times"
 	echo "within max(2 s, 25 %), I/Os failed up both none or both some, the same path failures. The gateways"
-	echo "run the file's target NOP-In and the guest's multipath fast_io_fail_tmo is the file's"
-	echo "replacement_timeout (multipathd writes fast_io_fail_tmo, 5 s by default, over every iSCSI session's"
-	echo "recovery timeout); the rows named after a variant run with those defaults instead."
+	echo "run the file's target NOP-In and the guest's multipath fast_io_fail_tmo is the file's (\`multipath"
+	echo "fast_io_fail_tmo=\`), or its replacement_timeout where the file leaves it off (multipathd writes"
+	echo "fast_io_fail_tmo, 5 s by default, over every iSCSI session's recovery timeout); the rows named after"
+	echo "a variant run with those defaults instead."
 	echo
 	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O (s) | I/Os failed up | path failures | protocol violations | wall (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"

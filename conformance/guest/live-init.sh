@@ -55,7 +55,8 @@ EOF
 # priority order (failover), the TUR checker every polling_interval.
 # multipathd sets each iSCSI session's recovery timeout (open-iscsi's
 # replacement_timeout) to fast_io_fail_tmo, 5 s unless said: FAST_IO_FAIL
-# (the scenario's replacement_timeout) says it; empty keeps the default.
+# (the scenario's multipath fast_io_fail_tmo, or its replacement_timeout
+# where that is off) says it; empty keeps the default.
 cat >/etc/multipath.conf <<EOF
 defaults {
 ${FAST_IO_FAIL:+	fast_io_fail_tmo $FAST_IO_FAIL}

@@ -249,7 +249,8 @@ static int setup(const struct sim_params *p, struct ps_target *tg, FILE *log, ch
 				.max_outstanding_r2t = ip->max_outstanding_r2t, .initial_r2t = ip->initial_r2t,
 				.immediate_data = ip->immediate_data },
 			.noop_interval_ns = ip->noop_interval_ns, .noop_timeout_ns = ip->noop_timeout_ns,
-			.login_timeout_ns = ip->login_timeout_ns, .replacement_timeout_ns = ip->replacement_timeout_ns,
+			.login_timeout_ns = ip->login_timeout_ns,
+			.replacement_timeout_ns = mpath_recovery_tmo(&p->mp, ip->replacement_timeout_ns),
 			.cmd_timeout_ns = ip->cmd_timeout_ns, .tmf_timeout_ns = ip->tmf_timeout_ns,
 			.reconnect_delay_ns = ip->reconnect_delay_ns, .logout_timeout_ns = ip->logout_timeout_ns,
 		};

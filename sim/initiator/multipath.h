@@ -79,7 +79,28 @@ struct mpath_cfg {
 	uint64_t transition_tmo_ns;
 	uint64_t checker_timeout_ns;  /* a TEST UNIT READY unanswered this long fails the path */
 	enum mp_checker { MP_CHECKER_TUR = 0, MP_CHECKER_DIRECTIO } checker; /* path_checker */
+	/* multipath.conf's fast_io_fail_tmo; 0: off. multipathd writes it
+	 * over every iSCSI session's recovery timeout (sysfs recovery_tmo,
+	 * open-iscsi's replacement_timeout; libmultipath discovery.c,
+	 * sysfs_set_session_tmo), and the kernel keeps it across relogins.
+	 * "off" leaves the session's own (multipathd cannot switch it off on
+	 * iSCSI, so that is what off does there too). Linux's default, with
+	 * the key absent from multipath.conf, is 5 s; this model's is off, so
+	 * that files written before the key keep their meaning. The world
+	 * applies it when it builds its sessions (mpath_recovery_tmo); the
+	 * multipath model itself never reads it. */
+	uint64_t fast_io_fail_ns;
 };
+
+/* The recovery timeout an iSCSI session under dm-multipath ends up with:
+ * fast_io_fail_tmo when set, else the session's replacement_timeout. */
+static inline uint64_t mpath_recovery_tmo(const struct mpath_cfg *c, uint64_t replacement_timeout_ns)
+{
+	return c->fast_io_fail_ns != 0 ? c->fast_io_fail_ns : replacement_timeout_ns;
+}
+
+#define MP_FAST_IO_FAIL_MAX_NS 599000000000ull /* multipathd turns fast_io_fail_tmo off at dev_loss_tmo
+						 * (600 s unless set): longer values are refused here */
 
 /* The directio checker's read: one block at LBA 0, into a buffer as large
  * as the largest logical block the target serves. */

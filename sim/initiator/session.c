@@ -19,7 +19,7 @@ void isess_init(struct isess *s, const struct isess_cfg *cfg, const struct isess
 	 * exercised instead of always starting at a small number. */
 	s->cmdsn = (uint32_t)rng_next(&s->rng);
 	s->login_deadline = s->reconnect_at = s->replacement_deadline = SIM_NEVER;
-	s->nop_at = s->nop_deadline = s->logout_deadline = SIM_NEVER;
+	s->nop_at = s->logout_deadline = SIM_NEVER;
 	s->task_deadline = SIM_NEVER;
 	s->esc_deadline = SIM_NEVER;
 	s->window_closed_at = SIM_NEVER;
@@ -148,7 +148,8 @@ static void closed_for_good(struct isess *s)
 {
 	s->state = ISS_CLOSED;
 	s->login_deadline = s->reconnect_at = s->replacement_deadline = SIM_NEVER;
-	s->nop_at = s->nop_deadline = s->logout_deadline = SIM_NEVER;
+	s->nop_at = s->logout_deadline = SIM_NEVER;
+	s->ping_out = false;
 	itask_fail_all(s, ICMD_TRANSPORT);
 	isess_event(s, ISE_CLOSED, 0, "logged out");
 }
@@ -161,7 +162,8 @@ static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful)
 		s->ops.disconnect(s->ops.ctx, s, graceful);
 	s->connected = false;
 	s->conn_gen++;
-	s->nop_at = s->nop_deadline = s->logout_deadline = s->login_deadline = SIM_NEVER;
+	s->nop_at = s->logout_deadline = s->login_deadline = SIM_NEVER;
+	s->ping_out = false;
 	if (s->logging_out) {
 		closed_for_good(s);
 		return;
@@ -243,8 +245,11 @@ static void login_done(struct isess *s)
 	s->login_deadline = SIM_NEVER;
 	s->replacement_deadline = SIM_NEVER;
 	s->failed_fast = false;
+	/* Linux's iscsi_conn_start: the connection counts as heard from now,
+	 * its transport timer first looks noop_interval later. */
 	s->nop_at = s->cfg->noop_interval_ns ? s->now + s->cfg->noop_interval_ns : SIM_NEVER;
-	s->nop_deadline = SIM_NEVER;
+	s->last_recv = s->now;
+	s->ping_out = false;
 	s->stats.logins++;
 	isess_event(s, ISE_UP, s->tsih, "logged in");
 	itask_pump(s);
@@ -278,8 +283,36 @@ static void send_ping(struct isess *s)
 	isess_pdu_init(s, &tx, ISCSI_OP_NOP_OUT | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL, s->nop_itt);
 	pdu_set_w(tx.bhs, PDU_NOP_TTT, ISCSI_TAG_RESERVED);
 	isess_send(s, &tx, NULL, 0);
-	s->nop_deadline = s->now + s->cfg->noop_timeout_ns;
-	s->nop_at = SIM_NEVER;
+	s->ping_out = true;
+}
+
+/* The NOP-Out timer as Linux's libiscsi runs it (libiscsi.c,
+ * iscsi_check_transport_timeouts, the connection's transport timer): a
+ * ping goes out only once nothing at all was received for noop_interval
+ * (any bytes count, iscsi_tcp_recv_skb), at most one is in flight, and
+ * the connection fails when one is in flight and nothing was received
+ * for noop_interval + noop_timeout. Under load no ping is sent, and a
+ * cut is noticed exactly noop_interval + noop_timeout after the last
+ * byte received. The timer is lazy: bytes received do not move it, it
+ * looks at last_recv when it fires. RFC 7143 §11.18 leaves the policy to
+ * the initiator; this is open-iscsi's. */
+static void transport_check(struct isess *s)
+{
+	uint64_t idle = s->cfg->noop_interval_ns, tmo = s->cfg->noop_timeout_ns;
+	if (s->ping_out && s->now >= s->last_recv + idle + tmo) {
+		s->stats.nop_timeouts++;
+		isess_event(s, ISE_NOP_TIMEOUT, 0, "nop timeout");
+		isess_conn_fail(s, "nop timeout");
+		return;
+	}
+	if (s->now < s->last_recv + idle)
+		s->nop_at = s->last_recv + idle;
+	else if (s->ping_out)
+		s->nop_at = s->now + ISESS_PING_BUSY_NS; /* bytes came, the answer not yet */
+	else {
+		send_ping(s);
+		s->nop_at = s->now + tmo;
+	}
 }
 
 static void on_nop_in(struct isess *s)
@@ -289,10 +322,8 @@ static void on_nop_in(struct isess *s)
 	/* §11.19: StatSN advances only when the NOP-In answers a NOP-Out. */
 	if (itt != ISCSI_TAG_RESERVED)
 		isess_take_statsn(s, bhs);
-	if (itt != ISCSI_TAG_RESERVED && itt == s->nop_itt && s->nop_deadline != SIM_NEVER) {
-		s->nop_deadline = SIM_NEVER;
-		s->nop_at = s->now + s->cfg->noop_interval_ns;
-	}
+	if (itt != ISCSI_TAG_RESERVED && itt == s->nop_itt)
+		s->ping_out = false; /* the timer stays where it is (iscsi_nop_out_rsp) */
 	if (ttt != ISCSI_TAG_RESERVED) {
 		/* The target pings us: answer with its TTT and its data (§11.18). */
 		struct ipdu_tx tx;
@@ -316,7 +347,8 @@ static void send_logout(struct isess *s)
 	isess_send(s, &tx, NULL, 0);
 	s->state = ISS_LOGOUT;
 	s->logout_deadline = s->now + s->cfg->logout_timeout_ns;
-	s->nop_at = s->nop_deadline = SIM_NEVER;
+	s->nop_at = SIM_NEVER;
+	s->ping_out = false;
 }
 
 static void on_async(struct isess *s)
@@ -373,10 +405,8 @@ static void on_reject(struct isess *s)
 	uint8_t op = pdu_opcode(rej);
 	if (op == ISCSI_OP_SCSI_CMD || op == ISCSI_OP_DATA_OUT || op == ISCSI_OP_TMF_REQ || op == ISCSI_OP_SNACK)
 		itask_on_reject(s, rej, reason);
-	else if (op == ISCSI_OP_NOP_OUT && pdu_itt(rej) == s->nop_itt) {
-		s->nop_deadline = SIM_NEVER;
-		s->nop_at = s->now + s->cfg->noop_interval_ns;
-	}
+	else if (op == ISCSI_OP_NOP_OUT && pdu_itt(rej) == s->nop_itt)
+		s->ping_out = false; /* refused, but the target is there */
 }
 
 static void on_ffp_pdu(struct isess *s)
@@ -441,6 +471,8 @@ static void bad_data(struct isess *s)
 void isess_on_bytes(struct isess *s, uint64_t now, const uint8_t *p, size_t len)
 {
 	s->now = now;
+	if (len > 0)
+		s->last_recv = now; /* per segment, not per PDU, as iscsi_tcp_recv_skb */
 	uint64_t gen = s->conn_gen;
 	while (len > 0 && s->connected && s->conn_gen == gen) {
 		size_t used;
@@ -517,14 +549,11 @@ void isess_on_time(struct isess *s, uint64_t now)
 		}
 		break;
 	case ISS_FFP:
-		if (now >= s->nop_deadline) {
-			s->stats.nop_timeouts++;
-			isess_event(s, ISE_NOP_TIMEOUT, 0, "nop timeout");
-			isess_conn_fail(s, "nop timeout");
-			break;
+		if (now >= s->nop_at) {
+			transport_check(s);
+			if (s->state != ISS_FFP)
+				break;
 		}
-		if (now >= s->nop_at && s->nop_deadline == SIM_NEVER)
-			send_ping(s);
 		if (s->status_snacked && now >= s->status_snack_ns + ISESS_RETRY_CHECK_NS)
 			isess_status_snack(s, s->exp_statsn, 0);
 		itask_on_time(s);
@@ -548,9 +577,7 @@ uint64_t isess_next_deadline(struct isess *s)
 	case ISS_LOGIN:
 		return min_u64(d, s->login_deadline);
 	case ISS_FFP:
-		d = min_u64(d, s->nop_deadline);
-		if (s->nop_deadline == SIM_NEVER)
-			d = min_u64(d, s->nop_at);
+		d = min_u64(d, s->nop_at);
 		if (s->status_snacked)
 			d = min_u64(d, s->status_snack_ns + ISESS_RETRY_CHECK_NS);
 		return min_u64(d, itask_next_deadline(s));

@@ -50,6 +50,8 @@
 #define ICMD_SENSE_MAX 96u    /* sense bytes we keep (SPC-4 fixed sense is 18+) */
 #define ISESS_ERL_IMPLEMENTED 1u /* the highest ErrorRecoveryLevel this initiator plays (§13.20) */
 #define ISESS_SNACKS_MAX 8u      /* Data/R2T SNACKs per command before ERL 0's recovery takes over */
+#define ISESS_PING_BUSY_NS 1000000000ull /* a ping is in flight and bytes keep coming: its timer looks again
+					  * this much later (Linux's libiscsi, iscsi_check_transport_timeouts) */
 #define ISESS_RETRIES_MAX 4u     /* retries of one command (Reject 0x02, a command lost) before it fails */
 #define ISESS_RETRY_CHECK_NS 1000000000ull /* ERL 1: a command the target's ExpCmdSN still waits for this
 						  * long after it was sent is taken as lost and retried */
@@ -224,7 +226,10 @@ struct isess {
 	struct icmd *wait_head, *wait_tail;
 	uint64_t now;
 	uint64_t login_deadline, reconnect_at, replacement_deadline;
-	uint64_t nop_at, nop_deadline, logout_deadline;
+	uint64_t nop_at;       /* the NOP-Out timer looks next (Linux's transport timer) */
+	uint64_t last_recv;    /* bytes last received on this connection */
+	bool ping_out;         /* our NOP-Out is unanswered */
+	uint64_t logout_deadline;
 	uint32_t nop_itt, logout_itt;
 	uint32_t raw_tmf_itt;  /* the last isess_raw_tmf's (0: none) */
 	uint32_t esc_itt;      /* the escalation's TMF in flight (0: none) */

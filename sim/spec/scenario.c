@@ -24,6 +24,7 @@ enum vtype {
 	V_ALGS,   /* char[16] */
 	V_INI_OPT, /* int: an initiator, or "none" (-1) */
 	V_PR_TYPE, /* uint32_t SPC-4 reservation type, by name */
+	V_TIME_OFF, /* uint64_t ns, 0 written "off" */
 };
 
 struct key {
@@ -118,6 +119,7 @@ static const struct key keys[] = {
 	K("multipath", "transition_timeout", V_TIME, mp.transition_tmo_ns),
 	K("multipath", "checker_timeout", V_TIME, mp.checker_timeout_ns),
 	KE("multipath", "checker", checkers, mp.checker),
+	K("multipath", "fast_io_fail_tmo", V_TIME_OFF, mp.fast_io_fail_ns),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
 	K("workload", "start", V_TIME, wl.start_at_ns),
@@ -205,6 +207,16 @@ static bool set_value(uint8_t *f, const struct key *k, const char *v)
 		return values_parse_u64(v, (uint64_t *)f);
 	case V_TIME:
 		return scenario_parse_time(v, (uint64_t *)f);
+	case V_TIME_OFF:
+		if (strcmp(v, "off") == 0) {
+			*(uint64_t *)f = 0;
+			return true;
+		}
+		/* 0 is refused, as multipathd refuses it on iSCSI. */
+		if (!scenario_parse_time(v, &u) || u == 0 || u > MP_FAST_IO_FAIL_MAX_NS)
+			return false;
+		*(uint64_t *)f = u;
+		return true;
 	case V_PPM:
 		return values_parse_ppm(v, (uint32_t *)f);
 	case V_BOOL:
@@ -265,6 +277,12 @@ static void fmt_value(const uint8_t *f, const struct key *k, char *out, size_t c
 		return;
 	case V_TIME:
 		scenario_format_time(out, cap, *(const uint64_t *)f);
+		return;
+	case V_TIME_OFF:
+		if (*(const uint64_t *)f == 0)
+			snprintf(out, cap, "off");
+		else
+			scenario_format_time(out, cap, *(const uint64_t *)f);
 		return;
 	case V_PPM: {
 		uint32_t v = *(const uint32_t *)f;

@@ -324,6 +324,45 @@ START_TEST(unanswered_ping_drops_and_reconnects)
 }
 END_TEST
 
+/* Linux's NOP-Out timer (libiscsi.c, iscsi_check_transport_timeouts):
+ * no ping while bytes keep coming; one after noop_interval (5 s here) of
+ * silence; the connection fails noop_interval + noop_timeout (2 s) after
+ * the last byte received, and bytes received while a ping is unanswered
+ * push that on. */
+static void unsolicited_nop_in(struct harness *h)
+{
+	uint8_t bhs[48];
+	target_pdu(h, bhs, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL, ISCSI_TAG_RESERVED, false);
+	feed(h, bhs, NULL, 0);
+}
+
+START_TEST(ping_only_after_noop_interval_of_silence)
+{
+	struct harness *h = setup();
+	login(h, plain_keys, 8);
+	for (uint64_t t = 1; t <= 10; t++) {
+		tick(h, SIM_S(t));
+		unsolicited_nop_in(h);
+	}
+	ck_assert_uint_eq(h->n, 0); /* traffic every second: never a ping */
+	tick(h, SIM_S(15) - 1);
+	ck_assert_uint_eq(h->n, 0);
+	tick(h, SIM_S(15));
+	ck_assert_uint_eq(h->n, 1);
+	ck_assert_uint_eq(pdu_opcode(h->bhs[0]), ISCSI_OP_NOP_OUT);
+	tick(h, SIM_S(16));
+	unsolicited_nop_in(h); /* bytes, not the answer: the timeout moves to 16 + 5 + 2 */
+	tick(h, SIM_S(23) - 1);
+	ck_assert_uint_eq(h->disconnects, 0);
+	ck_assert_uint_eq(h->n, 1); /* one ping in flight at most */
+	tick(h, SIM_S(23));
+	ck_assert_uint_eq(h->disconnects, 1);
+	ck_assert_uint_eq(h->s.stats.nop_timeouts, 1);
+	isess_logout(&h->s, h->now);
+	teardown(h);
+}
+END_TEST
+
 START_TEST(target_ping_is_answered_with_its_tag)
 {
 	struct harness *h = setup();
@@ -773,6 +812,7 @@ Suite *suite_isess(void)
 	tcase_add_test(tc, read_reassembles_data_in_and_takes_collapsed_status);
 	tcase_add_test(tc, data_in_out_of_order_drops_the_connection);
 	tcase_add_test(tc, unanswered_ping_drops_and_reconnects);
+	tcase_add_test(tc, ping_only_after_noop_interval_of_silence);
 	tcase_add_test(tc, target_ping_is_answered_with_its_tag);
 	tcase_add_test(tc, recovery_resends_held_commands_on_the_new_connection);
 	tcase_add_test(tc, replacement_timeout_fails_held_commands_and_new_ones_fail_fast);

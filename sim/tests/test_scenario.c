@@ -178,6 +178,39 @@ START_TEST(lock_hazard_keys_round_trip_and_are_drawn_in_some_worlds)
 }
 END_TEST
 
+/* Issue 15: multipath's fast_io_fail_tmo is off unless a file sets it
+ * (older files keep their meaning), round-trips, refuses 0 and values
+ * multipathd would turn off, and sets the sessions' recovery timeout. */
+START_TEST(fast_io_fail_tmo_defaults_off_and_overrides_replacement_timeout)
+{
+	struct sim_params p, q;
+	struct scenario_expect e, e2;
+	char err[160];
+	params_default(&p);
+	ck_assert_uint_eq(p.mp.fast_io_fail_ns, 0);
+	ck_assert_uint_eq(mpath_recovery_tmo(&p.mp, SIM_S(12)), SIM_S(12));
+	ck_assert_int_eq(scenario_parse("multipath fast_io_fail_tmo=5s\n", &p, &e, err, sizeof(err)), 0);
+	ck_assert_uint_eq(mpath_recovery_tmo(&p.mp, SIM_S(12)), SIM_S(5));
+	static char text[16384];
+	scenario_format(&p, &e, text, sizeof(text));
+	ck_assert_msg(strstr(text, " fast_io_fail_tmo=5s") != NULL, "%s", text);
+	params_default(&q);
+	ck_assert_msg(scenario_parse(text, &q, &e2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(q.mp.fast_io_fail_ns, SIM_S(5));
+	ck_assert_int_eq(scenario_parse("multipath fast_io_fail_tmo=off\n", &q, &e2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(q.mp.fast_io_fail_ns, 0);
+	scenario_format(&q, &e2, text, sizeof(text));
+	ck_assert_msg(strstr(text, " fast_io_fail_tmo=off") != NULL, "%s", text);
+	const char *const bad[] = { "seed 1\nmultipath fast_io_fail_tmo=0\n", "seed 1\nmultipath fast_io_fail_tmo=600s\n",
+		"seed 1\nmultipath fast_io_fail_tmo=soon\n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		params_default(&p);
+		ck_assert_int_eq(scenario_parse_from("x.scn", bad[i], &p, &e, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, "x.scn:2:") == err && strstr(err, "fast_io_fail_tmo") != NULL, "%s", err);
+	}
+}
+END_TEST
+
 /* Issue 16 class 2: a host's own workload settings over the world's. */
 START_TEST(per_host_workload_overrides_only_what_it_names_and_round_trips)
 {
@@ -322,6 +355,7 @@ Suite *suite_scenario(void)
 	tcase_add_test(tc, swarm_draws_each_attack_kind_from_its_own_stream);
 	tcase_add_test(tc, lock_hazard_keys_round_trip_and_are_drawn_in_some_worlds);
 	tcase_add_test(tc, per_host_workload_overrides_only_what_it_names_and_round_trips);
+	tcase_add_test(tc, fast_io_fail_tmo_defaults_off_and_overrides_replacement_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
