@@ -25,7 +25,10 @@
  * since the target may have executed it before or after the change. A
  * PERSISTENT RESERVE OUT without an answer, or sent twice (session
  * recovery), leaves that gateway's state unknown: nothing more is judged
- * there (nor, if APTPL was involved, after a restart). With `reservation
+ * there (nor, if APTPL was involved, after a restart). PERSISTENT RESERVE
+ * OUTs whose lives overlap at one gateway are judged together once none
+ * is outstanding there, in every order (resolve_batch): the target's
+ * order is not the order their answers reach the hosts. With `reservation
  * cluster_fencing=yes` the gateways are also judged as the one device
  * server they present (judge_fenced).
  * Active only in worlds with `pr` lines: others keep their meaning.
@@ -279,48 +282,150 @@ static void judge_fenced(struct world *w, int n, int gw, const struct icmd *c)
 		h, n % SIM_PATHS_MAX, gw, (double)c->obs_at / 1e9, r->fenced_by_gw[h], (double)r->fenced_since[h] / 1e9);
 }
 
+/* One answer applied to st in the model's order: whether the model
+ * gives the same answer (st changed only on GOOD). */
+static bool out_agrees(struct oprm_state *st, const struct wpr_out *o, enum oprm_outcome *want)
+{
+	struct oprm_state next = *st;
+	*want = oprm_out(&next, o->n, o->sa, o->type, o->param);
+	if (o->good != (*want == OPRM_GOOD) || (!o->good && *want != OPRM_CONFLICT))
+		return false;
+	if (o->good)
+		*st = next;
+	return true;
+}
+
+/* The side effects of an acknowledged change, in the model's order:
+ * the cluster's fencing view and what an APTPL save leaves on disk. */
+static void out_apply(struct world *w, int gw, const struct wpr_out *o)
+{
+	struct wpr *r = &w->pr;
+	struct oprm_state next = r->gw[gw];
+	enum oprm_outcome want = oprm_out(&next, o->n, o->sa, o->type, o->param);
+	if (!o->good || want != OPRM_GOOD)
+		return;
+	if (o->sa == OPRM_PREEMPT || o->sa == OPRM_PREEMPT_AND_ABORT)
+		note_preempt(w, gw, o->n / SIM_PATHS_MAX, key_at(o->param + 8));
+	if ((o->sa == OPRM_REGISTER || o->sa == OPRM_REGISTER_AND_IGNORE) && key_at(o->param + 8) != 0)
+		r->fenced_since[o->n / SIM_PATHS_MAX] = SIM_NEVER;
+	bool changed = !oprm_equal(&next, &r->gw[gw]);
+	if (changed && (next.aptpl || r->gw[gw].aptpl))
+		r->saved = next; /* the engine saves it (state_save) when APTPL is or was set */
+	r->gw[gw] = next;
+}
+
+/* The answers of PERSISTENT RESERVE OUTs whose lives overlapped at gw,
+ * now that none is outstanding there. The target executed them in some
+ * order, which need not be the order their answers reached the hosts
+ * (each over its own link): every order is tried; none that explains
+ * every answer is a violation, orders that explain them but leave
+ * different states leave gw unknown. One alone is judged as it came. */
+static void resolve_batch(struct world *w, int gw)
+{
+	struct wpr *r = &w->pr;
+	unsigned k = r->nbatch[gw];
+	r->nbatch[gw] = 0;
+	if (r->batch_over[gw]) {
+		r->batch_over[gw] = false;
+		r->known[gw] = false;
+		return;
+	}
+	if (k == 0 || !r->known[gw])
+		return;
+	const struct wpr_out *b = r->batch[gw];
+	unsigned perm[WPR_BATCH_MAX], best[WPR_BATCH_MAX];
+	for (unsigned i = 0; i < k; i++)
+		perm[i] = i;
+	unsigned found = 0, fail_at = 0;
+	struct oprm_state first_end;
+	enum oprm_outcome fail_want = OPRM_GOOD;
+	bool ambiguous = false, arrival = true; /* the first order tried is the answers' own */
+	for (;;) {
+		struct oprm_state st = r->gw[gw];
+		bool ok = true;
+		for (unsigned i = 0; i < k && ok; i++) {
+			enum oprm_outcome want;
+			ok = out_agrees(&st, &b[perm[i]], &want);
+			if (!ok && arrival) {
+				fail_at = i; /* said in the violation: the first answer the model disputes */
+				fail_want = want;
+			}
+		}
+		arrival = false;
+		if (ok) {
+			if (found++ == 0) {
+				first_end = st;
+				memcpy(best, perm, sizeof(best));
+			} else if (!oprm_equal(&st, &first_end)) {
+				ambiguous = true;
+			}
+		}
+		/* next permutation (lexicographic) */
+		int i = (int)k - 2;
+		while (i >= 0 && perm[i] > perm[i + 1])
+			i--;
+		if (i < 0)
+			break;
+		int j = (int)k - 1;
+		while (perm[j] < perm[i])
+			j--;
+		unsigned t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+		for (unsigned lo = (unsigned)i + 1, hi = k - 1; lo < hi; lo++, hi--) {
+			t = perm[lo];
+			perm[lo] = perm[hi];
+			perm[hi] = t;
+		}
+	}
+	r->checks += k;
+	world_cov(w, COV_PR_CHECKED);
+	if (found == 0) {
+		const struct wpr_out *o = &b[fail_at];
+		char also[64] = "";
+		if (k > 1)
+			snprintf(also, sizeof(also), " (nor in any order of the %u that overlapped there)", k);
+		world_violation(w, ORACLE_RESERVATION,
+			"gateway %d answered PERSISTENT RESERVE OUT service action %u (key 0x%llx, service action key 0x%llx, type %u) of initiator %d path %d %s; the model of SPC-4 §5.13 from what it acknowledged says %s%s",
+			gw, o->sa, key_at(o->param), key_at(o->param + 8), o->type, o->n / SIM_PATHS_MAX,
+			o->n % SIM_PATHS_MAX, o->good ? "GOOD" : "RESERVATION CONFLICT", oprm_outcome_name(fail_want), also);
+		return;
+	}
+	if (ambiguous) {
+		r->known[gw] = false;
+		if (r->gw[gw].aptpl || r->saved.aptpl)
+			r->saved_known = false;
+		return;
+	}
+	for (unsigned i = 0; i < k; i++)
+		out_apply(w, gw, &b[best[i]]);
+}
+
 static void judge_out(struct world *w, int n, int gw, const struct icmd *c)
 {
 	struct wpr *r = &w->pr;
 	if (r->pending[gw] > 0)
 		r->pending[gw]--;
 	r->epoch[gw]++;
-	if (!r->known[gw])
-		return;
 	bool good = c->result == ICMD_OK && c->status == ST_GOOD;
 	bool conflict = c->result == ICMD_OK && c->status == ST_CONFLICT;
-	if (!good && !conflict) {
-		/* Not executed (UNIT ATTENTION, BUSY, ILLEGAL REQUEST): no
-		 * change. No answer: it may have been executed. */
-		if (c->result != ICMD_OK) {
-			r->known[gw] = false;
-			if (r->gw[gw].aptpl || r->saved.aptpl)
-				r->saved_known = false;
+	if (r->known[gw] && (good || conflict)) {
+		if (r->nbatch[gw] < WPR_BATCH_MAX) {
+			struct wpr_out *o = &r->batch[gw][r->nbatch[gw]++];
+			*o = (struct wpr_out){ .n = n, .sa = c->cdb[1] & 0x1f, .type = c->cdb[2] & 0x0f, .good = good };
+			memcpy(o->param, c->buf, WPR_PARAM_LEN);
+		} else {
+			r->batch_over[gw] = true;
 		}
-		return;
+	} else if (r->known[gw] && c->result != ICMD_OK) {
+		/* No answer: it may have been executed. (Not executed: UNIT
+		 * ATTENTION, BUSY, ILLEGAL REQUEST: no change.) */
+		r->known[gw] = false;
+		if (r->gw[gw].aptpl || r->saved.aptpl)
+			r->saved_known = false;
 	}
-	struct oprm_state next = r->gw[gw];
-	enum oprm_outcome want = oprm_out(&next, n, c->cdb[1] & 0x1f, c->cdb[2] & 0x0f, c->buf);
-	r->checks++;
-	world_cov(w, COV_PR_CHECKED);
-	if (good != (want == OPRM_GOOD) || conflict != (want == OPRM_CONFLICT)) {
-		world_violation(w, ORACLE_RESERVATION,
-			"gateway %d answered PERSISTENT RESERVE OUT service action %u (key 0x%llx, service action key 0x%llx, type %u) of initiator %d path %d %s; the model of SPC-4 §5.13 from what it acknowledged says %s",
-			gw, c->cdb[1] & 0x1f, key_at(c->buf), key_at(c->buf + 8), c->cdb[2] & 0x0f, n / SIM_PATHS_MAX, n % SIM_PATHS_MAX,
-			good ? "GOOD" : "RESERVATION CONFLICT", oprm_outcome_name(want));
-		return;
-	}
-	if (!good)
-		return;
-	uint8_t sa = c->cdb[1] & 0x1f;
-	if (sa == OPRM_PREEMPT || sa == OPRM_PREEMPT_AND_ABORT)
-		note_preempt(w, gw, n / SIM_PATHS_MAX, key_at(c->buf + 8));
-	if ((sa == OPRM_REGISTER || sa == OPRM_REGISTER_AND_IGNORE) && key_at(c->buf + 8) != 0)
-		r->fenced_since[n / SIM_PATHS_MAX] = SIM_NEVER;
-	bool changed = !oprm_equal(&next, &r->gw[gw]);
-	if (changed && (next.aptpl || r->gw[gw].aptpl))
-		r->saved = next; /* the engine saves it (state_save) when APTPL is or was set */
-	r->gw[gw] = next;
+	if (r->pending[gw] == 0)
+		resolve_batch(w, gw);
 }
 
 static void judge_in(struct world *w, int n, int gw, const struct icmd *c)

@@ -173,6 +173,18 @@ struct wpr_act {
 	bool busy;
 	unsigned retries;          /* sent again after UNIT ATTENTION or BUSY */
 };
+/* A PERSISTENT RESERVE OUT's answer, kept until no other is outstanding
+ * at its gateway (pr_hosts.c: the target's order of overlapping ones is
+ * not the order their answers reach the hosts). */
+#define WPR_BATCH_MAX 5u            /* overlapping ones whose orders are searched; more: unknown */
+#define WPR_PARAM_LEN 24u           /* the basic parameter list (SPC-4 §6.16.3) */
+struct wpr_out {
+	int n;                     /* its nexus */
+	uint8_t sa, type;
+	uint8_t param[WPR_PARAM_LEN];
+	bool good;                 /* GOOD; else RESERVATION CONFLICT */
+};
+
 struct wpr {
 	bool on;                   /* the world has `pr` lines */
 	struct oprm_state gw[SIM_GWS_MAX]; /* each engine's state, as the model says */
@@ -185,6 +197,9 @@ struct wpr {
 	uint64_t fenced_since[SIM_INIS_MAX]; /* a PREEMPT of the host's key was acknowledged (SIM_NEVER: not) */
 	int fenced_by_gw[SIM_INIS_MAX];
 	uint64_t checks, acked;
+	struct wpr_out batch[SIM_GWS_MAX][WPR_BATCH_MAX];
+	unsigned nbatch[SIM_GWS_MAX];
+	bool batch_over[SIM_GWS_MAX]; /* more overlapped than WPR_BATCH_MAX */
 };
 
 struct world {
