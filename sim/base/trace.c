@@ -127,9 +127,27 @@ void trace_json_escape(char *dst, size_t cap, const char *src)
 			dst[o++] = '\\';
 			dst[o++] = (char)ch;
 		} else if (ch < 0x20 || ch >= 0x7f) {
-			memcpy(dst + o, "\\u00", 4);
-			dst[o + 4] = hex[ch >> 4];
-			dst[o + 5] = hex[ch & 0xf];
+			/* A well-formed two- or three-byte UTF-8 sequence (the
+			 * oracles' "§") is one code point; any other byte is
+			 * escaped alone (a peer's text may be anything). The
+			 * output stays ASCII either way. */
+			unsigned cp = ch;
+			const unsigned char *u = (const unsigned char *)src;
+			if (ch >= 0xc2 && ch <= 0xdf && (u[1] & 0xc0) == 0x80) {
+				cp = ((ch & 0x1fu) << 6) | (u[1] & 0x3fu);
+				src += 1;
+			} else if (ch >= 0xe0 && ch <= 0xef && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80) {
+				unsigned v = ((ch & 0x0fu) << 12) | ((u[1] & 0x3fu) << 6) | (u[2] & 0x3fu);
+				if (v >= 0x800 && (v < 0xd800 || v > 0xdfff)) {
+					cp = v;
+					src += 2;
+				}
+			}
+			memcpy(dst + o, "\\u", 2);
+			dst[o + 2] = hex[(cp >> 12) & 0xf];
+			dst[o + 3] = hex[(cp >> 8) & 0xf];
+			dst[o + 4] = hex[(cp >> 4) & 0xf];
+			dst[o + 5] = hex[cp & 0xf];
 			o += 6;
 		} else {
 			dst[o++] = (char)ch;

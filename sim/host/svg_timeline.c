@@ -9,6 +9,7 @@
  * (marks, in time order, as the trace delivers them) and drawn at the end,
  * when the time axis is known.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +73,8 @@ static uint64_t field_u64(const struct tev *ev, const char *key)
 	return s != NULL ? strtoull(s, NULL, 10) : 0;
 }
 
-/* A string field, its JSON escapes undone (\u00XX of a control character
- * becomes a space), cut to fit cap. */
+/* A string field, its JSON escapes undone (\uXXXX of a control character
+ * becomes a space, any other its UTF-8), cut to fit cap. */
 static void field_str(const struct tev *ev, const char *key, char *out, size_t cap)
 {
 	const char *s = field(ev, key);
@@ -86,9 +87,23 @@ static void field_str(const struct tev *ev, const char *key, char *out, size_t c
 			}
 			s++;
 			if (*s == 'u') {
-				out[o++] = ' ';
-				for (int k = 0; k < 4 && s[1] != '\0'; k++)
+				unsigned cp = 0;
+				for (int k = 0; k < 4 && isxdigit((unsigned char)s[1]); k++) {
 					s++;
+					cp = cp * 16 + (unsigned)(isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
+				}
+				if (cp < 0x20 || cp == 0x7f) {
+					out[o++] = ' ';
+				} else if (cp < 0x800 && o + 2 < cap) { /* UTF-8, as the SVG is */
+					out[o++] = (char)(0xc0 | (cp >> 6));
+					out[o++] = (char)(0x80 | (cp & 0x3f));
+				} else if (cp >= 0x800 && o + 3 < cap) {
+					out[o++] = (char)(0xe0 | (cp >> 12));
+					out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+					out[o++] = (char)(0x80 | (cp & 0x3f));
+				} else {
+					break;
+				}
 			} else if (*s != '\0') {
 				out[o++] = *s;
 			} else {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/base/trace.h"
 #include "sim/spec/scenario.h"
 #include "sim/world/world.h"
 #include "tmem.h"
@@ -178,6 +179,22 @@ START_TEST(completed_ios_are_the_ok_and_the_failed_of_the_metrics)
 }
 END_TEST
 
+/* JSON strings in the trace stay ASCII: an oracle's "§" (UTF-8 C2 A7) is
+ * the one code point \u00a7, a three-byte sequence one \uXXXX, and a byte
+ * that is no part of a well-formed sequence (a peer's text) is escaped
+ * alone. */
+START_TEST(json_escape_keeps_code_points_and_stray_bytes)
+{
+	char out[128];
+	trace_json_escape(out, sizeof(out), "SPC-4 \xc2\xa7" "5.13 \"q\"\n");
+	ck_assert_str_eq(out, "SPC-4 \\u00a75.13 \\\"q\\\"\\u000a");
+	trace_json_escape(out, sizeof(out), "\xe2\x80\x94|\xff|\xc2");
+	ck_assert_str_eq(out, "\\u2014|\\u00ff|\\u00c2");
+	trace_json_escape(out, sizeof(out), "\xed\xa0\x80"); /* a surrogate: three bytes alone */
+	ck_assert_str_eq(out, "\\u00ed\\u00a0\\u0080");
+}
+END_TEST
+
 Suite *suite_trace(void)
 {
 	Suite *s = suite_create("trace");
@@ -186,6 +203,7 @@ Suite *suite_trace(void)
 	tcase_add_test(tc, trace_names_each_node_by_its_role_and_faults_only_the_nodes_they_concern);
 	tcase_add_test(tc, stale_write_oracle_and_disk_write_name_the_same_version);
 	tcase_add_test(tc, completed_ios_are_the_ok_and_the_failed_of_the_metrics);
+	tcase_add_test(tc, json_escape_keeps_code_points_and_stray_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
