@@ -101,6 +101,13 @@ for f in /etc/apt/apt.conf.d/*; do
 done
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 
+# A root as a machine has it: / of mode 0755 (mktemp made it 0700, which
+# keeps every user but root out of every path: a test that drops to
+# another uid could not reach /tmp) and a mount point of its own
+# (unshare -m --propagation private, which daemon_cmdline.sh's private /run
+# needs, changes the propagation of /).
+chmod 755 "$ROOT"
+mount --bind "$ROOT" "$ROOT" && mount --make-private "$ROOT"
 mount -t proc proc "$ROOT/proc"
 mount --rbind /sys "$ROOT/sys" && mount --make-rslave "$ROOT/sys"
 mount --rbind /dev "$ROOT/dev" && mount --make-rslave "$ROOT/dev"

@@ -526,7 +526,7 @@ static int load_tpg(struct lio *l, json_t *tpg, json_t *target)
 	static const char *const keys[] = { "tag", "enable", "luns", "portals", "node_acls", "attributes",
 					    "parameters", "chap_userid", "chap_password", "chap_mutual_userid",
 					    "chap_mutual_password", NULL };
-	long long vals[TPG_ATTR_COUNT], tag = 0;
+	long long vals[TPG_ATTR_COUNT] = { 0 }, tag = 0; /* read below even when a step failed (rc then discards it) */
 	bool enable = true;
 	json_t *portals;
 	const char *alias_text = NULL;
