@@ -46,8 +46,9 @@ ls "$dir"/*.tsv >/dev/null 2>&1 || { echo "netfuzz-summary.sh: no PEER.tsv in $d
 {
 	echo "### isim netfuzz against each target (\`make netfuzz-peers\`)"
 	echo
-	echo "Each target on loopback in a private network namespace, restarted by a supervisor whenever it died;"
-	echo "cases/s counts the minimizing of findings too. Findings and their minimized replay files:"
+	echo "Each target on loopback in a private network namespace, restarted by a supervisor whenever it died"
+	echo "(LIO, in its QEMU guest: also when LIO stopped answering logins); cases/s counts the minimizing of"
+	echo "findings too. Findings and their minimized replay files:"
 	echo "fuzz/results/netfuzz/<target>/."
 	echo
 	echo '| target | version | seconds | cases | cases/s | findings | restarts | outcomes | command |'
