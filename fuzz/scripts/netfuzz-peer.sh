@@ -165,7 +165,7 @@ sleep 1 # tgt: tgtadm configures the target after tgtd listens
 
 url="iscsi://127.0.0.1:$port/$iqn/$lun"
 rm -f "$out/$peer.tsv" "$out/$peer.md"
-printf 'version\t%s\nurl\t%s\nseconds\t%s\nseed\t%s\n' "$version" "$url" "$secs" "$seed" >"$out/$peer.meta"
+printf 'version\t%s\nurl\t%s\nseconds\t%s\nseed\t%s\noptions\t%s\n' "$version" "$url" "$secs" "$seed" "--restart-wait $restart_wait${extra[*]:+ ${extra[*]}}" >"$out/$peer.meta"
 cmd=("$isim" netfuzz --url "$url" --seconds "$secs" --seed "$seed" --out "$out/$peer" --restart-wait "$restart_wait" "${extra[@]}")
 echo "netfuzz-peer: $peer ($version): ${cmd[*]}"
 "${cmd[@]}" >"$out/$peer.out" 2>&1
