@@ -30,6 +30,8 @@
 # (10) bound: LIO_PROBE_FAILS (3) failures in a row and it kills QEMU and
 # counts a restart. The fuzzer waits up to --restart-wait (240 s for lio: a
 # boot under TCG on a busy machine) for the target to come back.
+# NETFUZZ_ARGS="OPTION..." adds isim netfuzz options after the peer's (the
+# row's command shows them), e.g. NETFUZZ_ARGS="--probe-timeout 20".
 # Exit status: 0 when the campaign ran (findings or not; with
 # NETFUZZ_FAIL_ON_FINDING=1, as `make run` sets, 1 when it has findings),
 # 2 when the peer could not be started.
@@ -79,6 +81,9 @@ lio)
 	;;
 *) echo "netfuzz-peer.sh: unknown peer '$peer' (reftarget, tgt, istgt, lio)" >&2; exit 2 ;;
 esac
+# NETFUZZ_ARGS: more isim netfuzz options, after the peer's (a later one wins).
+read -r -a more <<<"${NETFUZZ_ARGS:-}"
+extra+=("${more[@]}")
 
 # start_once: the peer, once; its PID in $work/pid.
 start_once() {
