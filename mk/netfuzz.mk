@@ -85,12 +85,15 @@ netfuzz-cov: deps $(BUILD)/rel/isim $(NETCOV)/reftarget
 	tools/netns-run.sh sim/tests/netfuzz-cov.sh $(BUILD) $(if $(SECONDS),$(SECONDS),120) $(if $(SEED),$(SEED),1) $(CASES)
 
 # Campaigns against the peers (fuzz/scripts/netfuzz-peer.sh): each of
-# PEERS in turn (reftarget tgt istgt), SECONDS each (600), under a
-# supervisor that restarts it, in the loopback-only namespace, at nice 10;
+# PEERS in turn (reftarget tgt istgt by default; lio, the conformance
+# guest under QEMU TCG, on request), SECONDS each (600), under a
+# supervisor that restarts it (lio: also when LIO stops answering logins),
+# in the loopback-only namespace, at nice 10;
 # then $(BUILD)/netfuzz/peers/summary.md, the table tools/report.sh puts in
 # REPORT.md (`make publish` copies it and the findings to fuzz/results/netfuzz/).
 #
 #   make netfuzz-peers [PEERS="reftarget tgt istgt"] [SECONDS=600] [SEED=1]
+#   make netfuzz-peers PEERS=lio SECONDS=1800   LIO in the guest
 .PHONY: netfuzz-peers
 PEERS ?= reftarget tgt istgt
 netfuzz-peers: deps $(BUILD)/rel/isim $(BUILD)/rel/reftarget

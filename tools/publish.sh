@@ -24,7 +24,8 @@
 #                                            (the targetcli differential)
 #   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
 #                                            harnesses only, not fuzz/tests')
-#   $BUILD/netfuzz/peers/summary.md, PEER/finding-*  -> fuzz/results/netfuzz/
+#   $BUILD/netfuzz/peers/summary.md, PEER/{finding,guest-restart}-*
+#                                         -> fuzz/results/netfuzz/
 #                                            (make netfuzz-peers; a peer's
 #                                            old findings are replaced)
 # A result not made yet is skipped and named; the exit status is 0.
@@ -108,8 +109,9 @@ if [ -s "$BUILD/netfuzz/peers/summary.md" ]; then
 	publish "$BUILD/netfuzz/peers/summary.md" fuzz/results/netfuzz
 	for row in "$BUILD"/netfuzz/peers/*.tsv; do
 		peer=$(basename "$row" .tsv)
-		rm -f fuzz/results/netfuzz/"$peer"/finding-*
-		for f in "$BUILD/netfuzz/peers/$peer"/finding-*; do
+		rm -f fuzz/results/netfuzz/"$peer"/finding-* fuzz/results/netfuzz/"$peer"/guest-restart-*
+		# lio: the guest's console of each restart that showed a trace
+		for f in "$BUILD/netfuzz/peers/$peer"/finding-* "$BUILD/netfuzz/peers/$peer"/guest-restart-*; do
 			[ -e "$f" ] && publish "$f" "fuzz/results/netfuzz/$peer"
 		done
 	done

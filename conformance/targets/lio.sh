@@ -21,6 +21,8 @@ PORT2=$((PORT + 1))
 IQN=iqn.2003-01.org.conformance:lio
 # Under TCG LIO is ready 5-8 s after QEMU starts; leave room for a busy CI.
 BOOT_TIMEOUT=${CONF_LIO_BOOT_TIMEOUT:-120}
+# LIO_KERNEL_EXTRA: more kernel parameters (fuzz/scripts/netfuzz-peer.sh turns
+# oopses and hung tasks into panics, so that a broken LIO ends QEMU).
 
 start() {
 	conf_require_netns
@@ -32,7 +34,7 @@ start() {
 	: >"$WORK/console.log"
 	qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m $((${CONF_LU_MIB:-1000} + 1024)) \
 		-kernel "$img/vmlinux" -initrd "$img/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet lio_iqn=$IQN lio_size_mb=$((CONF_LU_BYTES / 1048576)) lio_chap_user=$CONF_CHAP_USER lio_chap_secret=$CONF_CHAP_SECRET lio_acl=$(tr ' ' , <<<"$CONF_ACL_INITIATORS")" \
+		-append "console=ttyS0 panic=-1 quiet lio_iqn=$IQN lio_size_mb=$((CONF_LU_BYTES / 1048576)) lio_chap_user=$CONF_CHAP_USER lio_chap_secret=$CONF_CHAP_SECRET lio_acl=$(tr ' ' , <<<"$CONF_ACL_INITIATORS")${LIO_KERNEL_EXTRA:+ $LIO_KERNEL_EXTRA}" \
 		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-:3260,hostfwd=tcp:127.0.0.1:$PORT2-:3260" \
 		-device virtio-net-pci,netdev=n0 \
 		-display none -monitor none -serial "file:$WORK/console.log" -no-reboot \

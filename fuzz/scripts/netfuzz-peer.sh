@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # netfuzz-peer.sh PEER SECONDS OUT [SEED]: one campaign of the network
-# fuzzer (isim netfuzz) against PEER (reftarget, tgt or istgt), the peer
-# run under a supervisor that restarts it whenever it dies, inside the
+# fuzzer (isim netfuzz) against PEER (reftarget, tgt, istgt or lio), the
+# peer run under a supervisor that restarts it whenever it dies, inside the
 # loopback-only namespace (run through tools/netns-run.sh; `make
 # netfuzz-peers` does, at nice 10: the machine is shared).
 #
@@ -13,8 +13,25 @@
 #   PEER.tsv, PEER.md    its row and findings table (netfuzz-summary.sh row,
 #                        from the files above; netfuzz-summary.sh DIR turns
 #                        the rows into summary.md)
-# The peers are started with conformance/targets/PEER.sh (tgt, istgt) or
-# directly (reftarget, a 64 MiB RAM LU); their LU is 64 MiB.
+#   PEER/guest-restart-N.console.log
+#                        lio: the guest's console when it ended with a
+#                        panic, an oops or a hung task (the trace)
+# The peers are started with conformance/targets/PEER.sh (tgt, istgt, lio)
+# or directly (reftarget, a 64 MiB RAM LU); their LU is 64 MiB.
+#
+# lio is the kernel target in the conformance guest (QEMU TCG, reached
+# through hostfwd to 127.0.0.1 with restrict=on; the namespace has only
+# loopback, so the guest address LIO names in SendTargets is unreachable).
+# Its kernel panics on an oops, a soft lockup or a task hung for
+# LIO_HUNG_TASK_S (60) seconds, and QEMU (-no-reboot) then exits: that is a
+# death like tgtd's. A guest that lives on with LIO wedged is found by the
+# supervisor's own probe, iscsi-inq against the LU (a direct login, no
+# discovery), every LIO_PROBE_EVERY_S (5) seconds with a LIO_PROBE_TIMEOUT_S
+# (10) bound: LIO_PROBE_FAILS (3) failures in a row and it kills QEMU and
+# counts a restart. The fuzzer waits up to --restart-wait (240 s for lio: a
+# boot under TCG on a busy machine) for the target to come back.
+# NETFUZZ_ARGS="OPTION..." adds isim netfuzz options after the peer's (the
+# row's command shows them), e.g. NETFUZZ_ARGS="--probe-timeout 20".
 # Exit status: 0 when the campaign ran (findings or not; with
 # NETFUZZ_FAIL_ON_FINDING=1, as `make run` sets, 1 when it has findings),
 # 2 when the peer could not be started.
@@ -37,6 +54,7 @@ mkdir -p "$out/$peer" "$work"
 tlog=$out/$peer-target.log
 : >"$tlog"
 
+extra=() wait_up=30 restart_wait=20
 case "$peer" in
 reftarget)
 	port=3400 lun=0 iqn=iqn.2026-12.org.iscsi-sim:netfuzz
@@ -50,8 +68,22 @@ istgt)
 	port=3290 lun=0 iqn=iqn.2003-01.org.conformance:istgt
 	version="istgt $(dpkg-query -W -f '${Version}' istgt 2>/dev/null || echo '?')"
 	;;
-*) echo "netfuzz-peer.sh: unknown peer '$peer' (reftarget, tgt, istgt)" >&2; exit 2 ;;
+lio)
+	port=3280 lun=0 iqn=iqn.2003-01.org.conformance:lio
+	img=$(conformance/guest/lio-image.sh) || exit 2
+	version="LIO, Linux $(cat "$img/kernel-version") (QEMU TCG guest)"
+	# A panic ends QEMU (panic=-1 with -no-reboot): make the other ways a
+	# kernel target breaks end it too, with the trace on the console.
+	export LIO_KERNEL_EXTRA="oops=panic softlockup_panic=1 hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=${LIO_HUNG_TASK_S:-60}"
+	# TCG is slow and the machine shared: a longer probe, a boot's wait,
+	# and a gentler rate than the fuzzer's default.
+	extra=(--probe-timeout 10 --rate 10) wait_up=300 restart_wait=240
+	;;
+*) echo "netfuzz-peer.sh: unknown peer '$peer' (reftarget, tgt, istgt, lio)" >&2; exit 2 ;;
 esac
+# NETFUZZ_ARGS: more isim netfuzz options, after the peer's (a later one wins).
+read -r -a more <<<"${NETFUZZ_ARGS:-}"
+extra+=("${more[@]}")
 
 # start_once: the peer, once; its PID in $work/pid.
 start_once() {
@@ -71,24 +103,66 @@ stop_once() {
 	fi
 }
 
-# The supervisor: start the peer, wait for its process to end, count a
-# restart, start it again (tgt's targets are configured again by tgt.sh).
+# lio_alive: one bounded login + INQUIRY to the guest's LU, under a name
+# of the supervisor's own (a session apart from the fuzzer's).
+lio_alive() {
+	timeout -k 2 "${LIO_PROBE_TIMEOUT_S:-10}" iscsi-inq -i iqn.2026-12.org.iscsi-sim:netfuzz-supervisor \
+		"iscsi://127.0.0.1:$port/$iqn/$lun" >/dev/null 2>&1
+}
+
+# lio_watch PID: return when QEMU ended or when LIO stopped answering the
+# probe LIO_PROBE_FAILS times in a row (then say so in the target log).
+lio_watch() {
+	local pid=$1 fails=0 next=$((SECONDS + ${LIO_PROBE_EVERY_S:-5}))
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $SECONDS -ge $next ]; then
+			if lio_alive; then
+				fails=0
+			else
+				fails=$((fails + 1))
+				echo "supervisor: probe failed ($fails in a row)" >>"$tlog"
+				if [ $fails -ge "${LIO_PROBE_FAILS:-3}" ]; then
+					echo "supervisor: LIO wedged (no login in $fails probes): killing the guest" >>"$tlog"
+					return 0
+				fi
+			fi
+			next=$((SECONDS + ${LIO_PROBE_EVERY_S:-5}))
+		fi
+		sleep 0.2
+	done
+}
+
+# The supervisor: start the peer, wait for its process to end (lio: or to
+# wedge), count a restart, start it again (tgt's targets are configured
+# again by tgt.sh, LIO's by the guest's init). $work/up says the first
+# start is done (LIO's hostfwd listens long before LIO does).
+nrestart=0
 (
 	trap 'stop_once; exit 0' TERM
 	while :; do
 		start_once || { echo "supervisor: the peer did not start" >>"$tlog"; sleep 1; continue; }
+		touch "$work/up"
 		pid=$(cat "$work/pid")
-		while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-		echo "supervisor: restart (pid $pid ended)" >>"$tlog"
+		if [ "$peer" = lio ]; then
+			lio_watch "$pid"
+		else
+			while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+		fi
+		nrestart=$((nrestart + 1))
+		echo "supervisor: restart $nrestart (pid $pid ended or wedged)" >>"$tlog"
 		stop_once
+		if [ "$peer" = lio ] && grep -qE 'Kernel panic|Oops|BUG:|blocked for more than|soft lockup|Call Trace' "$work/console.log"; then
+			cp "$work/console.log" "$out/$peer/guest-restart-$nrestart.console.log"
+			echo "supervisor: guest console kept as $peer/guest-restart-$nrestart.console.log" >>"$tlog"
+		fi
 		sleep 0.3
 	done
 ) &
 sup=$!
 trap 'kill "$sup" 2>/dev/null; wait "$sup" 2>/dev/null' EXIT
 up=0
-for _ in $(seq 150); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { up=1; break; }
+for _ in $(seq $((wait_up * 5))); do
+	[ -e "$work/up" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { up=1; break; }
 	sleep 0.2
 done
 [ $up = 1 ] || { echo "netfuzz-peer.sh: $peer did not listen on $port" >&2; tail -5 "$tlog" >&2; exit 2; }
@@ -96,8 +170,8 @@ sleep 1 # tgt: tgtadm configures the target after tgtd listens
 
 url="iscsi://127.0.0.1:$port/$iqn/$lun"
 rm -f "$out/$peer.tsv" "$out/$peer.md"
-printf 'version\t%s\nurl\t%s\nseconds\t%s\nseed\t%s\n' "$version" "$url" "$secs" "$seed" >"$out/$peer.meta"
-cmd=("$isim" netfuzz --url "$url" --seconds "$secs" --seed "$seed" --out "$out/$peer" --restart-wait 20)
+printf 'version\t%s\nurl\t%s\nseconds\t%s\nseed\t%s\noptions\t%s\n' "$version" "$url" "$secs" "$seed" "--restart-wait $restart_wait${extra[*]:+ ${extra[*]}}" >"$out/$peer.meta"
+cmd=("$isim" netfuzz --url "$url" --seconds "$secs" --seed "$seed" --out "$out/$peer" --restart-wait "$restart_wait" "${extra[@]}")
 echo "netfuzz-peer: $peer ($version): ${cmd[*]}"
 "${cmd[@]}" >"$out/$peer.out" 2>&1
 rc=$?

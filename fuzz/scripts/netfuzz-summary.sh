@@ -7,13 +7,14 @@
 # netfuzz-summary.sh row DIR PEER: DIR/PEER.tsv (peer version seconds cases
 # cases/s findings restarts outcomes command) and DIR/PEER.md (its findings
 # table) from what netfuzz-peer.sh left: PEER.out, PEER.meta and
-# PEER-target.log (the supervisor's restarts).
+# PEER-target.log (the supervisor's restarts); the command shows the
+# options the peer's campaign adds (PEER.meta's options).
 set -euo pipefail
 if [ "${1:-}" = row ]; then
 	dir=${2:?usage: netfuzz-summary.sh row DIR PEER}
 	peer=${3:?usage: netfuzz-summary.sh row DIR PEER}
 	meta() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$dir/$peer.meta"; }
-	version=$(meta version) url=$(meta url) secs=$(meta seconds) seed=$(meta seed)
+	version=$(meta version) url=$(meta url) secs=$(meta seconds) seed=$(meta seed) options=$(meta options)
 	version=${version//$(pwd)\//} # the checkout's own paths, relative
 	last=$(grep '^netfuzz: [0-9]' "$dir/$peer.out" | tail -1 || true)
 	re='^netfuzz: \([0-9]*\) cases in \([0-9.]*\) s, \([0-9]*\) findings$'
@@ -24,7 +25,7 @@ if [ "${1:-}" = row ]; then
 	restarts=$(grep -c '^supervisor: restart' "$dir/$peer-target.log" || true)
 	outcomes=$(sed -n 's/^outcomes: //p' "$dir/$peer.out")
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$peer" "$version" "${wall:-?}" "${cases:-?}" "$rate" \
-		"${nfind:-?}" "$restarts" "$outcomes" "isim netfuzz --url $url --seconds $secs --seed $seed" >"$dir/$peer.tsv"
+		"${nfind:-?}" "$restarts" "$outcomes" "isim netfuzz --url $url --seconds $secs --seed $seed${options:+ $options}" >"$dir/$peer.tsv"
 	{
 		echo "#### $peer: ${cases:-?} cases in ${wall:-?} s, ${nfind:-?} findings"
 		echo
@@ -46,8 +47,9 @@ ls "$dir"/*.tsv >/dev/null 2>&1 || { echo "netfuzz-summary.sh: no PEER.tsv in $d
 {
 	echo "### isim netfuzz against each target (\`make netfuzz-peers\`)"
 	echo
-	echo "Each target on loopback in a private network namespace, restarted by a supervisor whenever it died;"
-	echo "cases/s counts the minimizing of findings too. Findings and their minimized replay files:"
+	echo "Each target on loopback in a private network namespace, restarted by a supervisor whenever it died"
+	echo "(LIO, in its QEMU guest: also when LIO stopped answering logins); cases/s counts the minimizing of"
+	echo "findings too. Findings and their minimized replay files:"
 	echo "fuzz/results/netfuzz/<target>/."
 	echo
 	echo '| target | version | seconds | cases | cases/s | findings | restarts | outcomes | command |'
