@@ -35,9 +35,14 @@ int prs_type_parse(const char *s)
 	return values_parse_name(s, type_names, (int)TYPES);
 }
 
+const char *prs_type_name_or(uint8_t t, const char *none)
+{
+	return t < TYPES && type_names[t] != NULL ? type_names[t] : none;
+}
+
 const char *prs_type_name(uint8_t t)
 {
-	return t < TYPES && type_names[t] != NULL ? type_names[t] : "we";
+	return prs_type_name_or(t, "we");
 }
 
 /* A key: decimal or 0x hex, any 64-bit value. */

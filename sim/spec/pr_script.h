@@ -60,6 +60,8 @@ bool prs_is_out(enum prs_kind k);
 /* SPC-4 type code by name (we, ea, we_ro, ea_ro, we_ar, ea_ar), -1 if none. */
 int prs_type_parse(const char *s);
 const char *prs_type_name(uint8_t t);
+/* The same, none for a code that names no type. */
+const char *prs_type_name_or(uint8_t t, const char *none);
 
 /* Parse "ACTION key=value ..." (the words after `pr`); index is the
  * line's place in the list (after= must name an earlier one). Returns 0,

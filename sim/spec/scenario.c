@@ -172,10 +172,6 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* SPC-4 §5.13.1 reservation types by code. */
-static const char *const pr_types[] = { [1] = "we", [3] = "ea", [5] = "we_ro", [6] = "ea_ro", [7] = "we_ar",
-	[8] = "ea_ar" };
-#define PR_TYPES (sizeof(pr_types) / sizeof(pr_types[0]))
 
 static const char *const sections[] = { "topology", "run", "lu", "target", "initiator", "multipath", "workload",
 	"disk", "net", "cluster", "reservation" };
@@ -253,7 +249,7 @@ static bool set_value(uint8_t *f, const struct key *k, const char *v)
 			return false;
 		return true;
 	case V_PR_TYPE: {
-		int i = values_parse_name(v, pr_types, (int)PR_TYPES);
+		int i = prs_type_parse(v); /* SPC-4 §5.13.1, the `pr` lines' names */
 		if (i < 0)
 			return false;
 		*(uint32_t *)f = (uint32_t)i;
@@ -319,7 +315,7 @@ static void fmt_value(const uint8_t *f, const struct key *k, char *out, size_t c
 		return;
 	case V_PR_TYPE: {
 		uint32_t t = *(const uint32_t *)f;
-		snprintf(out, cap, "%s", t < PR_TYPES && pr_types[t] != NULL ? pr_types[t] : "we_ro");
+		snprintf(out, cap, "%s", t <= UINT8_MAX ? prs_type_name_or((uint8_t)t, "we_ro") : "we_ro");
 		return;
 	}
 	}
