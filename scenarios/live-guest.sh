@@ -98,26 +98,8 @@ params() {
 			if (v ~ /^[0-9.]+(ns|us|ms|s)$/) v = secs(v); sub(/%$/, "", v); print k "=" v } }'
 }
 
-sim_row() { # the simulated twin's row (scenarios/live.sh's columns)
-	local s=$1
-	"$isim" run --scenario "scenarios/$s.scn" >"$out/$s.sim.out" 2>&1
-	awk -v s="$s" '
-		function secs(v) {
-			if (v == 0) return "-"
-			if (v ~ /ms$/) return sprintf("%.1f", v / 1e3)
-			if (v ~ /us$/) return sprintf("%.1f", v / 1e6)
-			if (v ~ /ns$/) return sprintf("%.1f", v / 1e9)
-			return sprintf("%.1f", v + 0)
-		}
-		/^expectation:/ { e = $0; sub(/^expectation: /, "", e); sub(/;.*/, "", e)
-			v = $0; sub(/.*observed: /, "", v); sub(/:.*/, "", v) }
-		/metrics:/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); m[kv[1]] = kv[2] } }
-		/^seed .* wall / { w = $0; sub(/.* wall /, "", w); sub(/s .*/, "", w) }
-		END { printf "%s\tsim\t%s\t%s\t%s\t%s\t%d\t%d\t-\t%.1f\n", s, v, e, secs(m["failover"]),
-			secs(m["latency_max"]), m["io_failed"], m["path_failures"], w }
-	' "$out/$s.sim.out" >>"$out/rows.tsv"
-	grep -q '^expectation: .*: met$' "$out/$s.sim.out"
-}
+# sim_row NAME: the simulated twin's row
+. "$(dirname "$0")/live-sim-row.sh"
 
 # One guest run of scenario $1 (variant $2, or none); its verdict's exit
 # status. LIVE_GUEST_REJUDGE=1: no run, the last one's files judged again

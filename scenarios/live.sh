@@ -9,6 +9,8 @@
 # fault logs and outputs. Every process started here is stopped by PID;
 # every live run has a wall-clock limit (isim live --seconds, and timeout).
 set -uo pipefail
+# sim_row NAME: the simulated outcome's row (scenarios/live-sim-row.sh)
+. "$(dirname "$0")/live-sim-row.sh"
 isim=${1:?usage: live.sh ISIM OUTDIR}
 out=${2:?usage: live.sh ISIM OUTDIR}
 cd "$(dirname "$0")/.."
@@ -110,25 +112,9 @@ for entry in "${SCENARIOS[@]}"; do
 	s=${entry%%:*}
 	IFS=, read -ra GATEWAYS <<<"${entry#*:}"
 	scn=scenarios/$s.scn
-	# the simulated outcome, for the fidelity table
-	"$isim" run --scenario "$scn" >"$out/$s.sim.out" 2>&1
-	awk -v s="$s" '
-		function secs(v) {
-			if (v == 0) return "-"
-			if (v ~ /ms$/) return sprintf("%.1f", v / 1e3)
-			if (v ~ /us$/) return sprintf("%.1f", v / 1e6)
-			if (v ~ /ns$/) return sprintf("%.1f", v / 1e9)
-			return sprintf("%.1f", v + 0)
-		}
-		/^expectation:/ { e = $0; sub(/^expectation: /, "", e); sub(/;.*/, "", e)
-			v = $0; sub(/.*observed: /, "", v); sub(/:.*/, "", v) }
-		/metrics:/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); m[kv[1]] = kv[2] } }
-		/^seed .* wall / { w = $0; sub(/.* wall /, "", w); sub(/s .*/, "", w) }
-		END { printf "%s\tsim\t%s\t%s\t%s\t%s\t%d\t%d\t-\t%.1f\n", s, v, e, secs(m["failover"]),
-			secs(m["latency_max"]), m["io_failed"], m["path_failures"], w }
-	' "$out/$s.sim.out" >>"$out/rows.tsv"
-	# the simulated twin must meet the file's expectation too
-	if grep -q '^expectation: .*: met$' "$out/$s.sim.out"; then met=$((met + 1)); else
+	# the simulated outcome, for the fidelity table; the simulated twin
+	# must meet the file's expectation too
+	if sim_row "$s"; then met=$((met + 1)); else
 		echo "FAIL $s: the simulator does not meet the file's expectation"; fail=1; unmet=$((unmet + 1)); fi
 	# A failure the file expects shows only if the fault catches the
 	# right I/O in flight (a write, on the gateway that stalls), which
