@@ -27,20 +27,11 @@ cd "$(dirname "$0")/../../.." || exit 1
 
 SPEED=${SPEED:-10}
 DAEMON_SPEED=${DAEMON_SPEED:-$SPEED}
-if [ -z "${LIBFAKETIME:-}" ]; then
-	for LIBFAKETIME in /usr/lib/*/faketime/libfaketime.so.1; do break; done
-fi
 PORT=3276
 IQN=iqn.2026-11.org.iscsi-sim:erl2
 INI=iqn.2026-11.org.iscsi-sim:erl2-host
 T2W=3
 T2R=9
-
-if [ ! -r "$LIBFAKETIME" ]; then
-	echo "no libfaketime.so.1 (LIBFAKETIME=$LIBFAKETIME): apt-get install libfaketime (tools/deps.sh)"
-	failed=1
-	summary
-fi
 
 cat >"$T/erl2.json" <<JSON
 {
@@ -61,12 +52,7 @@ client() {
 	return "${PIPESTATUS[0]}"
 }
 
-cat >"$T/reftarget-ft" <<SH
-#!/bin/sh
-LD_PRELOAD=$LIBFAKETIME FAKETIME="+0 x$DAEMON_SPEED" exec "$(realpath "$REFTARGET")" "\$@"
-SH
-chmod +x "$T/reftarget-ft"
-REFTARGET=$T/reftarget-ft
+faketime_daemon "$DAEMON_SPEED"
 
 if start erl2 --config "$T/erl2.json"; then
 	check "a WRITE cut by a lost connection lands once after reinstatement and TASK REASSIGN" \

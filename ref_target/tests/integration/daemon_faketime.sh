@@ -61,10 +61,6 @@ SPEED=${SPEED:-10}
 # The client assumes the daemon runs at SPEED; DAEMON_SPEED differs only
 # to show the checks failing (the README's "a test that can fail").
 DAEMON_SPEED=${DAEMON_SPEED:-$SPEED}
-# Debian's multiarch path (/usr/lib/x86_64-linux-gnu/faketime/ on amd64)
-if [ -z "${LIBFAKETIME:-}" ]; then
-	for LIBFAKETIME in /usr/lib/*/faketime/libfaketime.so.1; do break; done
-fi
 PORT=3275
 IQN=iqn.2026-11.org.iscsi-sim:ft
 INI=iqn.2026-11.org.iscsi-sim:ft-host
@@ -77,12 +73,6 @@ LOGIN_MS=30000
 LOGOUT_MS=10000
 T2W=7
 T2R=13
-
-if [ ! -r "$LIBFAKETIME" ]; then
-	echo "no libfaketime.so.1 (LIBFAKETIME=$LIBFAKETIME): apt-get install libfaketime (tools/deps.sh)"
-	failed=1
-	summary
-fi
 
 cat >"$T/ft.json" <<JSON
 {
@@ -127,14 +117,7 @@ client() {
 	return "${PIPESTATUS[0]}"
 }
 
-# Only the daemon runs in faked time: a wrapper, so that daemon_lib's
-# own sleeps and greps do not.
-cat >"$T/reftarget-ft" <<SH
-#!/bin/sh
-LD_PRELOAD=$LIBFAKETIME FAKETIME="+0 x$DAEMON_SPEED" exec "$(realpath "$REFTARGET")" "\$@"
-SH
-chmod +x "$T/reftarget-ft"
-REFTARGET=$T/reftarget-ft
+faketime_daemon "$DAEMON_SPEED"
 
 t_start=$(date +%s.%N)
 if start ft --config "$T/ft.json"; then

@@ -128,6 +128,28 @@ log_has() {
 	grep -q -- "$2" "$T/$1.log"
 }
 
+# faketime_daemon SPEED: from here on start() runs the daemon under
+# libfaketime, its clock SPEED times real time (Debian's multiarch
+# libfaketime.so.1, or LIBFAKETIME); only the daemon: a wrapper, so that
+# this file's own sleeps and greps keep real time. Without the library
+# the test ends failed, saying how to install it.
+faketime_daemon() {
+	if [ -z "${LIBFAKETIME:-}" ]; then
+		for LIBFAKETIME in /usr/lib/*/faketime/libfaketime.so.1; do break; done
+	fi
+	if [ ! -r "$LIBFAKETIME" ]; then
+		echo "no libfaketime.so.1 (LIBFAKETIME=$LIBFAKETIME): apt-get install libfaketime (tools/deps.sh)"
+		failed=1
+		summary
+	fi
+	cat >"$T/reftarget-ft" <<SH
+#!/bin/sh
+LD_PRELOAD=$LIBFAKETIME FAKETIME="+0 x$1" exec "$(realpath "$REFTARGET")" "\$@"
+SH
+	chmod +x "$T/reftarget-ft"
+	REFTARGET=$T/reftarget-ft
+}
+
 summary() {
 	echo "summary: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
