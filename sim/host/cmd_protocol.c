@@ -227,6 +227,7 @@ static unsigned all_tests(const struct ps_test **out)
 		{ ps_tests_ffp, ps_tests_ffp_n },
 		{ ps_tests_ffp2, ps_tests_ffp2_n },
 		{ ps_tests_erl, ps_tests_erl_n },
+		{ ps_tests_erl2, ps_tests_erl2_n },
 		{ ps_tests_misc, ps_tests_misc_n },
 		{ ps_tests_mcs, ps_tests_mcs_n },
 		{ ps_tests_sess, ps_tests_sess_n },

@@ -10,7 +10,8 @@
  * target break a rule. Randomness (ISIDs, ITTs, CmdSNs, challenges) comes
  * from c->rng, the stream (seed, test id): the same seed sends the same
  * PDUs. Test catalogues: psuite_login.c, psuite_auth.c, psuite_ffp.c,
- * psuite_ffp2.c, psuite_misc.c, psuite_mcs.c, psuite_sess.c, psuite_acl.c, psuite_erl.c.
+ * psuite_ffp2.c, psuite_misc.c, psuite_mcs.c, psuite_sess.c, psuite_acl.c, psuite_erl.c,
+ * psuite_erl2.c.
  */
 #ifndef SIM_HOST_PSUITE_H
 #define SIM_HOST_PSUITE_H
@@ -202,6 +203,8 @@ extern const struct ps_test ps_tests_ffp2[];
 extern const unsigned ps_tests_ffp2_n;
 extern const struct ps_test ps_tests_erl[]; /* psuite_erl.c: ErrorRecoveryLevel 1 */
 extern const unsigned ps_tests_erl_n;
+extern const struct ps_test ps_tests_erl2[]; /* psuite_erl2.c: ErrorRecoveryLevel 2 */
+extern const unsigned ps_tests_erl2_n;
 extern const struct ps_test ps_tests_mcs[];
 extern const unsigned ps_tests_mcs_n;
 extern const struct ps_test ps_tests_sess[];

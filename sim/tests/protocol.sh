@@ -17,7 +17,9 @@
 #   6. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
 #      one past what its task pool admits): ffp.window-full FAILs, so the
 #      suite can fail;
-#   7. the suite refuses a non-loopback URL, and a URL without IQN/LUN.
+#   7. the suite refuses a non-loopback URL, and a URL without IQN/LUN;
+#   8. reftarget at error_recovery_level 2: the ERL 2 tests PASS; at 1
+#      they are NA and TASK REASSIGN at ERL 1 PASSes.
 # Results under BUILD/protocol-test/. Ends with a summary line.
 set -uo pipefail
 build=${1:?usage: protocol.sh BUILD}
@@ -167,6 +169,27 @@ if grep -q '^NA   acl.not-listed-refused .*has no access list' "$out/open.out"; 
 	ok "reftarget with open access: the access-list tests NA (a stranger's name logged in)"
 else
 	bad "reftarget with open access: $(grep 'acl.not-listed-refused' "$out/open.out")"
+fi
+
+# Error recovery level 2 (psuite_erl2.c), the target's maximum set
+# explicitly: at 2 every ERL 2 test PASSes (TASK REASSIGN at ERL 1 too: the
+# suite offers 1 there); at 1 the level-2 tests are NA, saying why, and
+# TASK REASSIGN is refused.
+ERL2="erl2.logout-recovery erl2.reassign-write erl2.reassign-read erl2.reassign-erl1 erl2.retain-expiry"
+json erl2 $((PORT + 10)) "" "" '"error_recovery_level": 2' || exit 1
+suite erl2 --url "iscsi://127.0.0.1:$((PORT + 10))/$IQN/0" --test "$(tr ' ' , <<<"$ERL2")"
+# shellcheck disable=SC2086 # ERL2 is a list of test ids
+if all_pass erl2 $ERL2; then
+	ok "reftarget at error_recovery_level 2: the ERL 2 tests ($(tail -1 "$out/erl2.out"))"
+else
+	bad "reftarget at error_recovery_level 2: $(tail -1 "$out/erl2.out")"; grep -A12 '^FAIL\|^NA' "$out/erl2.out" | head -60
+fi
+json erl1 $((PORT + 11)) "" "" '"error_recovery_level": 1' || exit 1
+suite erl1 --url "iscsi://127.0.0.1:$((PORT + 11))/$IQN/0" --test "$(tr ' ' , <<<"$ERL2")"
+if all_pass erl1 erl2.reassign-erl1 && [ "$(grep -c '^NA   erl2\..*the target chose 1' "$out/erl1.out")" = 4 ]; then
+	ok "reftarget at error_recovery_level 1: TASK REASSIGN refused, the level-2 tests NA ($(tail -1 "$out/erl1.out"))"
+else
+	bad "reftarget at error_recovery_level 1: $(grep -E '^(PASS|FAIL|NA)' "$out/erl1.out" | cut -c1-140)"
 fi
 
 start "$build/bug-maxcmdsn_off_by_one/reftarget" $((PORT + 2)) || exit 1
