@@ -23,6 +23,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim/host/psuite.h"
 
@@ -33,11 +34,14 @@
 #define ERL2_READ_BLOCKS 8u     /* the read reassigned mid-transfer */
 #define ERL2_READ_SEEN 2u       /* Data-In PDUs taken before the connection is given up */
 #define ERL2_LBA_WRITE 96u      /* LBAs each test writes (apart from the other suites') */
+#define ERL2_LBA_LIVE 104u
 #define ERL2_LBA_READ 112u
 #define ERL2_LBA_LOGOUT 128u
 #define ERL2_LBA_EXPIRY 136u
 #define ERL2_EXPIRY_MARGIN_NS (1500ull * 1000000ull) /* past T2W + T2R before asking again */
 #define NS_PER_S 1000000000ull
+#define ERL2_SETTLE_NS (250ull * 1000000ull) /* the target notices a lost connection */
+#define ERL2_REJOIN_TRIES 8u    /* logins reinstating a lost CID, ERL2_SETTLE_NS apart */
 
 static uint8_t pattern[64u * 1024u];
 static uint8_t got[64u * 1024u];
@@ -146,9 +150,12 @@ static struct ps_sess *open_erl(struct ps_ctx *c, uint32_t erl, uint32_t t2r, bo
 
 /* A connection of old's session (its ISID and TSIH) with cid, carrying
  * on the session's CmdSN; with old's ExpStatSN when it reinstates old's
- * CID (§6.3.4). NULL after ps_fail. */
-static struct ps_sess *rejoin(struct ps_ctx *c, const struct ps_sess *old, uint16_t cid, uint32_t t2r)
+ * CID (§6.3.4). NULL after ps_fail; *refused when the target answered
+ * the login with a non-zero status (the connection is closed then). */
+static struct ps_sess *rejoin(struct ps_ctx *c, const struct ps_sess *old, uint16_t cid, uint32_t t2r,
+	uint16_t *refused)
 {
+	*refused = 0;
 	struct ps_sess *s = ps_connect(c, false);
 	if (s == NULL)
 		return NULL;
@@ -161,8 +168,11 @@ static struct ps_sess *rejoin(struct ps_ctx *c, const struct ps_sess *old, uint1
 	erl_cfg(c, &cfg, old->params.error_recovery_level);
 	uint32_t exp = old->exp_statsn;
 	if (login_erl(c, s, &cfg, t2r, cid == old->cid ? &exp : NULL) != 0) {
-		if (s->login_status != 0)
+		if (s->login_status != 0) {
+			*refused = s->login_status;
 			ps_fail(c, "a login to TSIH %u with CID %u: status 0x%04x", old->tsih, cid, s->login_status);
+		}
+		ps_disconnect(s);
 		return NULL;
 	}
 	if (s->tsih != old->tsih) {
@@ -177,6 +187,48 @@ static struct ps_sess *rejoin(struct ps_ctx *c, const struct ps_sess *old, uint1
 		s->cmdsn = old->cmdsn;
 	pw_oracle_stop(&s->w);
 	return s;
+}
+
+/* a's connection is lost (we close it: the target sees an unexpected
+ * termination, §7.1.4.3), then a new connection logs in with a's CID
+ * (§6.3.4, reinstating the failed connection). The target learns of
+ * the loss when it reads the close: a refusal meanwhile is tried again,
+ * ERL2_REJOIN_TRIES times, ERL2_SETTLE_NS apart. a's slot stays in use
+ * (closed) so that its numbers stay readable. NULL after ps_fail. */
+static struct ps_sess *drop_and_rejoin(struct ps_ctx *c, struct ps_sess *a, uint32_t t2r)
+{
+	pw_oracle_stop(&a->w);
+	pw_close(&a->w);
+	struct ps_sess *b = NULL;
+	uint16_t refused = 1;
+	for (unsigned i = 0; i < ERL2_REJOIN_TRIES && b == NULL && refused != 0; i++) {
+		struct timespec ts = { 0, (long)ERL2_SETTLE_NS };
+		nanosleep(&ts, NULL);
+		b = rejoin(c, a, a->cid, t2r, &refused);
+	}
+	if (b == NULL && refused != 0)
+		ps_fail(c, "CID %u lost, then a login reinstating it refused with 0x%04x %u times over %.1f s (§6.3.4)",
+			a->cid, refused, ERL2_REJOIN_TRIES, ERL2_REJOIN_TRIES * ERL2_SETTLE_NS / 1e9);
+	return b;
+}
+
+/* The test is over: the session is logged out (on whichever of its
+ * connections is still up, its detail kept), so that no task of it waits
+ * in the target for Time2Retain after the test (a FAIL may leave one
+ * waiting: the session's end discards it). */
+static enum ps_verdict tidy(struct ps_ctx *c, enum ps_verdict v)
+{
+	static char detail[PS_DETAIL_MAX];
+	memcpy(detail, c->detail, sizeof(detail));
+	for (unsigned i = 0; i < PS_SESS_MAX; i++) {
+		struct ps_sess *s = &c->s[i];
+		if (s->used && s->ffp && !s->w.closed) {
+			(void)ps_logout(c, s);
+			break;
+		}
+	}
+	memcpy(c->detail, detail, sizeof(detail));
+	return v;
 }
 
 /* ---- commands ---- */
@@ -390,7 +442,8 @@ static enum ps_verdict logout_recovery(struct ps_ctx *c)
 		return ps_fail(c, "response 0, then the connection stayed open (§11.14: the target half-closes it)");
 	/* §11.15.2: wait Time2Wait before reassigning */
 	uint64_t wait_ns = (uint64_t)t2w * NS_PER_S;
-	struct ps_sess *b = rejoin(c, a, (uint16_t)(a->cid + 1), ERL2_T2R);
+	uint16_t refused;
+	struct ps_sess *b = rejoin(c, a, (uint16_t)(a->cid + 1), ERL2_T2R, &refused);
 	if (b == NULL)
 		return PS_FAIL;
 	ps_disconnect(a); /* after rejoin: its slot would be reused */
@@ -413,12 +466,12 @@ static enum ps_verdict logout_recovery(struct ps_ctx *c)
 		       t2w, t2r, b->cid);
 }
 
-/* §6.3.4: at ERL 2 a login with the session's ISID, TSIH and a live
- * CID reinstates the connection (the old one is dropped, its tasks wait);
- * §7.2.2 and §11.5.1: TASK REASSIGN then moves a write waiting for
- * Data-Out to the new connection, where the target asks again by R2T for
- * the data it lacks: the write completes with the data intact. */
-static enum ps_verdict reassign_write(struct ps_ctx *c)
+/* A write of two blocks waits for Data-Out when its connection is given
+ * up, lost (live false) or reinstated while alive (live true); TASK
+ * REASSIGN on the new connection, after Time2Wait, moves it there, where
+ * the target asks again by R2T for the data it lacks (§7.2.2): the write
+ * completes, and reads back intact. */
+static enum ps_verdict write_reassigned(struct ps_ctx *c, bool live)
 {
 	bool na;
 	struct ps_sess *a = open_erl(c, 2, ERL2_T2R, &na);
@@ -427,19 +480,27 @@ static enum ps_verdict reassign_write(struct ps_ctx *c)
 	if (ps_capacity(c, a) != 0)
 		return PS_FAIL;
 	const uint16_t blocks = 2;
+	const uint32_t lba = live ? ERL2_LBA_LIVE : ERL2_LBA_WRITE;
 	if (blocks * c->block_size > sizeof(pattern))
 		return ps_na(c, "block size %u: two blocks exceed the suite's buffer", c->block_size);
 	uint32_t itt;
 	struct pw_pdu r2t, p;
-	if (write_awaiting_r2t(c, a, ERL2_LBA_WRITE, blocks, &itt, &r2t) != 0)
+	if (write_awaiting_r2t(c, a, lba, blocks, &itt, &r2t) != 0)
 		return PS_FAIL;
-	pw_oracle_stop(&a->w);
-	struct ps_sess *b = rejoin(c, a, a->cid, ERL2_T2R);
-	if (b == NULL)
-		return PS_FAIL;
-	if (!ps_wait_closed(c, a, PS_RECV_TIMEOUT_NS))
-		return ps_fail(c, "CID %u reinstated, the old connection stayed open (§6.3.4)", a->cid);
-	ps_disconnect(a);
+	struct ps_sess *b;
+	if (live) {
+		pw_oracle_stop(&a->w);
+		uint16_t refused;
+		b = rejoin(c, a, a->cid, ERL2_T2R, &refused);
+		if (b == NULL)
+			return PS_FAIL;
+		if (!ps_wait_closed(c, a, PS_RECV_TIMEOUT_NS))
+			return ps_fail(c, "CID %u reinstated, the old connection stayed open (§6.3.4)", a->cid);
+	} else {
+		b = drop_and_rejoin(c, a, ERL2_T2R);
+		if (b == NULL)
+			return PS_FAIL;
+	}
 	uint32_t t2w = b->params.default_time2wait;
 	if (t2w > 0 && !idle(c, b, (uint64_t)t2w * NS_PER_S))
 		return PS_FAIL;
@@ -449,15 +510,32 @@ static enum ps_verdict reassign_write(struct ps_ctx *c)
 		return PS_FAIL;
 	if (r != ISCSI_TMF_RSP_COMPLETE)
 		return ps_fail(c, "TASK REASSIGN of the write after reinstatement: response %d (%s), want 0", r,
-			       tmf_rsp_name(r));
-	fill_pattern(blocks * c->block_size, 1);
-	if (finish_write(c, b, itt, &p, have_early) != 0 || read_back(c, b, ERL2_LBA_WRITE, blocks) != 0)
+				    tmf_rsp_name(r));
+	fill_pattern(blocks * c->block_size, live ? 5 : 1);
+	if (finish_write(c, b, itt, &p, have_early) != 0 || read_back(c, b, lba, blocks) != 0)
 		return PS_FAIL;
 	if (memcmp(got, pattern, blocks * c->block_size) != 0)
-		return ps_fail(c, "the reassigned write completed, but LBA %u..%u read back other data", ERL2_LBA_WRITE,
-			       ERL2_LBA_WRITE + blocks - 1);
-	return ps_pass(c, "CID %u reinstated, the write reassigned: R2T, GOOD, %u blocks read back intact", b->cid,
-		       (unsigned)blocks);
+		return ps_fail(c, "the reassigned write completed, but LBA %u..%u read back other data", lba,
+				    lba + blocks - 1);
+	return ps_pass(c, "CID %u %s, the write reassigned: R2T, GOOD, %u blocks read back intact", b->cid,
+			    live ? "reinstated while alive" : "lost and reinstated", (unsigned)blocks);
+}
+
+/* §6.3.4, §7.1.4.3, §7.2.2, §11.5.1: the connection is lost (TCP closed)
+ * while a write waits for Data-Out; a login with its CID reinstates it
+ * and TASK REASSIGN moves the write to the new connection. */
+static enum ps_verdict reassign_write(struct ps_ctx *c)
+{
+	return write_reassigned(c, false);
+}
+
+/* §6.3.4: at ERL 2 a login with the session's ISID, TSIH and the CID of
+ * a live connection reinstates it (the old one is closed, its tasks wait
+ * for reassignment; MaxConnections is not exceeded: the CID is the same
+ * connection's); the write is then reassigned as above. */
+static enum ps_verdict reinstate_live(struct ps_ctx *c)
+{
+	return write_reassigned(c, true);
 }
 
 /* §11.5.6: TASK REASSIGN of a read carries ExpDataSN, "the target MUST
@@ -506,11 +584,9 @@ static enum ps_verdict reassign_read(struct ps_ctx *c)
 		seen++;
 	}
 	/* the rest (and the status) are lost with the connection */
-	pw_oracle_stop(&a->w);
-	struct ps_sess *b = rejoin(c, a, a->cid, ERL2_T2R);
+	struct ps_sess *b = drop_and_rejoin(c, a, ERL2_T2R);
 	if (b == NULL)
 		return PS_FAIL;
-	ps_disconnect(a);
 	uint32_t t2w = b->params.default_time2wait;
 	if (t2w > 0 && !idle(c, b, (uint64_t)t2w * NS_PER_S))
 		return PS_FAIL;
@@ -618,12 +694,10 @@ static enum ps_verdict retain_expiry(struct ps_ctx *c)
 	if (write_awaiting_r2t(c, a, ERL2_LBA_EXPIRY, 1, &itt1, &r2t) != 0 ||
 	    write_awaiting_r2t(c, a, ERL2_LBA_EXPIRY + 1, 1, &itt2, &r2t) != 0)
 		return PS_FAIL;
-	pw_oracle_stop(&a->w);
-	struct ps_sess *b = rejoin(c, a, a->cid, ERL2_T2R_SHORT);
+	uint64_t failed_ns = pw_now_ns();
+	struct ps_sess *b = drop_and_rejoin(c, a, ERL2_T2R_SHORT);
 	if (b == NULL)
 		return PS_FAIL;
-	uint64_t failed_ns = pw_now_ns();
-	ps_disconnect(a);
 	uint32_t t2w = b->params.default_time2wait, t2r = b->params.default_time2retain;
 	if (t2w > 0 && !idle(c, b, (uint64_t)t2w * NS_PER_S))
 		return PS_FAIL;
@@ -653,18 +727,31 @@ static enum ps_verdict retain_expiry(struct ps_ctx *c)
 		       t2w, t2r);
 }
 
+/* Each test leaves nothing waiting in the target (tidy). */
+static enum ps_verdict t_logout_recovery(struct ps_ctx *c) { return tidy(c, logout_recovery(c)); }
+static enum ps_verdict t_reassign_write(struct ps_ctx *c) { return tidy(c, reassign_write(c)); }
+static enum ps_verdict t_reinstate_live(struct ps_ctx *c) { return tidy(c, reinstate_live(c)); }
+static enum ps_verdict t_reassign_read(struct ps_ctx *c) { return tidy(c, reassign_read(c)); }
+static enum ps_verdict t_reassign_erl1(struct ps_ctx *c) { return tidy(c, reassign_erl1(c)); }
+static enum ps_verdict t_retain_expiry(struct ps_ctx *c) { return tidy(c, retain_expiry(c)); }
+
 const struct ps_test ps_tests_erl2[] = {
 	{ "erl2.logout-recovery", "11.15.1", PS_MUST,
 	  "ERL 2: Logout \"remove the connection for recovery\": response 0 with Time2Wait/Time2Retain, the task "
 	  "then reassigned",
-	  logout_recovery },
+	  t_logout_recovery },
 	{ "erl2.reassign-write", "7.2.2", PS_MUST,
-	  "ERL 2: connection reinstated, a write awaiting Data-Out reassigned: R2T again, data intact", reassign_write },
+	  "ERL 2: connection lost and reinstated, a write awaiting Data-Out reassigned: R2T again, data intact",
+	  t_reassign_write },
+	{ "erl2.reinstate-live", "6.3.4", PS_MUST,
+	  "ERL 2: a live connection reinstated (same CID), its write reassigned: R2T again, data intact",
+	  t_reinstate_live },
 	{ "erl2.reassign-read", "11.5.6", PS_MUST,
-	  "ERL 2: connection reinstated mid-read, the read reassigned: Data-In resumes at ExpDataSN", reassign_read },
+	  "ERL 2: connection lost mid-read and reinstated, the read reassigned: Data-In resumes at ExpDataSN",
+	  t_reassign_read },
 	{ "erl2.reassign-erl1", "11.5.1", PS_MUST, "TASK REASSIGN at ERL 1: not supported (response 4 or 5)",
-	  reassign_erl1 },
+	  t_reassign_erl1 },
 	{ "erl2.retain-expiry", "13.16", PS_SHOULD,
-	  "ERL 2: a task not reassigned within Time2Wait + Time2Retain is gone (response 1)", retain_expiry },
+	  "ERL 2: a task not reassigned within Time2Wait + Time2Retain is gone (response 1)", t_retain_expiry },
 };
 const unsigned ps_tests_erl2_n = sizeof(ps_tests_erl2) / sizeof(ps_tests_erl2[0]);

@@ -175,7 +175,7 @@ fi
 # explicitly: at 2 every ERL 2 test PASSes (TASK REASSIGN at ERL 1 too: the
 # suite offers 1 there); at 1 the level-2 tests are NA, saying why, and
 # TASK REASSIGN is refused.
-ERL2="erl2.logout-recovery erl2.reassign-write erl2.reassign-read erl2.reassign-erl1 erl2.retain-expiry"
+ERL2="erl2.logout-recovery erl2.reassign-write erl2.reinstate-live erl2.reassign-read erl2.reassign-erl1 erl2.retain-expiry"
 json erl2 $((PORT + 10)) "" "" '"error_recovery_level": 2' || exit 1
 suite erl2 --url "iscsi://127.0.0.1:$((PORT + 10))/$IQN/0" --test "$(tr ' ' , <<<"$ERL2")"
 # shellcheck disable=SC2086 # ERL2 is a list of test ids
@@ -186,7 +186,7 @@ else
 fi
 json erl1 $((PORT + 11)) "" "" '"error_recovery_level": 1' || exit 1
 suite erl1 --url "iscsi://127.0.0.1:$((PORT + 11))/$IQN/0" --test "$(tr ' ' , <<<"$ERL2")"
-if all_pass erl1 erl2.reassign-erl1 && [ "$(grep -c '^NA   erl2\..*the target chose 1' "$out/erl1.out")" = 4 ]; then
+if all_pass erl1 erl2.reassign-erl1 && [ "$(grep -c '^NA   erl2\..*the target chose 1' "$out/erl1.out")" = 5 ]; then
 	ok "reftarget at error_recovery_level 1: TASK REASSIGN refused, the level-2 tests NA ($(tail -1 "$out/erl1.out"))"
 else
 	bad "reftarget at error_recovery_level 1: $(grep -E '^(PASS|FAIL|NA)' "$out/erl1.out" | cut -c1-140)"
