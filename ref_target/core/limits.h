@@ -66,14 +66,18 @@
 /* Ours: the highest level implemented (§7.1.5: level 1, recovery within
  * a command and within a connection, core/recovery.h; level 2, connection
  * recovery, core/erl2.h). The configured error_recovery_level is the most
- * the target offers, up to this; by default RT_ERL_DEFAULT. The default
- * stays 1, as before level 2 existed: at 2 a lost connection's tasks are
- * kept for DefaultTime2Wait + DefaultTime2Retain (22 s by default) instead
- * of ending at once, and a session with no connection stays open that
- * long, which an initiator that offers 2 but never reassigns would only
- * see as slower failover. Configurations ask for 2 explicitly. */
+ * the target offers, up to this; by default RT_ERL_DEFAULT, 2, as LIO
+ * allows (issue 19). The level in force is the lower of both offers
+ * (§13.20), so an initiator that offers 0 or 1 (or says nothing: 0)
+ * negotiates what it did before. One that offers 2 gets connection
+ * recovery: a lost connection's tasks are kept for DefaultTime2Wait +
+ * DefaultTime2Retain (negotiated, the target offers 2 + 20 s) instead of
+ * ending at once, and a session with no connection stays open that long;
+ * it asked for that. A configuration that wants failures to end tasks at
+ * once for every initiator sets error_recovery_level 1 (or
+ * default_time2retain 0: nothing kept, §13.16). */
 #define RT_ERL_IMPLEMENTED 2u
-#define RT_ERL_DEFAULT 1u
+#define RT_ERL_DEFAULT 2u
 /* Ours: failed connections whose tasks one session keeps for reassignment
  * at ERL 2 at once (erl2.h). A connection that fails while all are in use
  * loses its tasks as at level 0. 8: every connection of an MC/S session

@@ -74,11 +74,11 @@ START_TEST(config_defaults_follow_rfc_7143)
 	ck_assert_uint_eq(p.max_connections, 1);
 	ck_assert_uint_eq(p.default_time2wait, 2);
 	ck_assert_uint_eq(p.default_time2retain, 20);
-	/* the most offered: level 1, as before level 2 existed (limits.h
-	 * RT_ERL_DEFAULT; §13.20 default 0 is the initiator's when it says
-	 * nothing, param.c) */
+	/* the most offered: level 2, all that is implemented, as LIO allows
+	 * (limits.h RT_ERL_DEFAULT; §13.20 default 0 is the initiator's when
+	 * it says nothing, param.c) */
 	ck_assert_uint_eq(p.error_recovery_level, RT_ERL_DEFAULT);
-	ck_assert_uint_lt(p.error_recovery_level, RT_ERL_IMPLEMENTED);
+	ck_assert_uint_eq(p.error_recovery_level, RT_ERL_IMPLEMENTED);
 	ck_assert(p.data_pdu_in_order && p.data_sequence_in_order);
 	ck_assert(!p.header_digest && !p.data_digest);
 	ck_assert_uint_eq(p.cmd_window, RT_CMD_WINDOW_DEFAULT);

@@ -151,15 +151,26 @@ static bool has_key(const struct ini *x, const char *kv)
 
 START_TEST(erl2_is_negotiated_only_when_the_configuration_allows_it)
 {
-	/* the default configuration offers 1: an initiator asking 2 gets 1,
-	 * and the level 2 functions their "not supported" answers */
-	ck_assert_uint_eq(cfg.params.error_recovery_level, RT_ERL_DEFAULT);
+	/* a configuration that offers 1: an initiator asking 2 gets 1, and
+	 * the level 2 functions their "not supported" answers */
+	cfg.params.error_recovery_level = 1;
 	login_ok(erl2_keys, sizeof(erl2_keys));
 	ck_assert(has_key(&I, "ErrorRecoveryLevel=1"));
 	clear_ua();
 	ck_assert_uint_eq(reassign(&I, 0x10, 0), ISCSI_TMF_RSP_NO_REASSIGN);
 	ck_assert_uint_eq(logout(&I, ISCSI_LOGOUT_RECOVERY, 0, I.exp_stat_sn), ISCSI_LOGOUT_RSP_NO_RECOVERY);
 	ck_assert(!F.conns[1].closed);
+}
+END_TEST
+
+START_TEST(erl2_is_negotiated_by_default_when_asked)
+{
+	/* the default configuration offers 2 (limits.h RT_ERL_DEFAULT, as
+	 * LIO allows): an initiator asking 2 gets it */
+	ck_assert_uint_eq(cfg.params.error_recovery_level, RT_ERL_DEFAULT);
+	ck_assert_uint_eq(RT_ERL_DEFAULT, 2);
+	login_ok(erl2_keys, sizeof(erl2_keys));
+	ck_assert(has_key(&I, "ErrorRecoveryLevel=2"));
 }
 END_TEST
 
@@ -559,6 +570,7 @@ Suite *suite_engine_erl2(void)
 	TCase *tc = tcase_create("erl2");
 	tcase_add_checked_fixture(tc, engine_setup, erl2_teardown);
 	tcase_add_test(tc, erl2_is_negotiated_only_when_the_configuration_allows_it);
+	tcase_add_test(tc, erl2_is_negotiated_by_default_when_asked);
 	tcase_add_test(tc, erl2_is_negotiated_when_configured_and_asked);
 	tcase_add_test(tc, erl2_write_cut_by_a_lost_connection_lands_once_after_reassignment);
 	tcase_add_test(tc, erl2_read_done_while_its_connection_was_down_answers_after_reassignment);
