@@ -275,6 +275,72 @@ START_TEST(erl2_status_and_data_lost_with_the_connection_are_sent_again)
 }
 END_TEST
 
+/* §11.2.1.8: an initiator reuses an ITT once it has the status of the
+ * task that had it. A new command with the ITT of a read whose status a
+ * failed connection's record still keeps (erl2_itt_reused): the copies
+ * go, and TASK REASSIGN of that ITT then finds no task. */
+START_TEST(erl2_itt_reused_drops_the_copies_a_failed_connection_kept)
+{
+	login_erl2(erl2_small, sizeof(erl2_small));
+	uint32_t itt = read_pending(&I, 60, 2);
+	fake_disk_run(&F, E);
+	while (ini_recv(&I))
+		;
+	rt_on_conn_closed(E, 1);
+	ck_assert_uint_eq(join(2, I.cid), 0);
+	J.itt = itt; /* the next command takes the read's ITT */
+	ck_assert_uint_eq(ini_scsi(&J, 0, cdb_tur, ISCSI_FLAG_FINAL | 1, 0, NULL, 0), itt);
+	expect_op(&J, ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(pdu_itt(J.bhs), itt);
+	ck_assert_uint_eq(reassign(&J, itt, 0), ISCSI_TMF_RSP_NO_TASK);
+	ck_assert_uint_eq(ini_pending(&J), 0);
+}
+END_TEST
+
+/* A connection fails at ERL 2 when the engine cannot allocate its
+ * session's records (erl2_cr_new): its tasks end as at level 0, the
+ * session with them (it had no other connection); nothing leaks. */
+START_TEST(erl2_failure_without_memory_for_the_record_ends_the_tasks)
+{
+	login_erl2(erl2_keys, sizeof(erl2_keys));
+	uint32_t itt = read_pending(&I, 70, 1);
+	F.fail_alloc_at = F.allocs; /* the next allocation: the record set */
+	rt_on_conn_closed(E, 1);
+	F.fail_alloc_at = -1;
+	fake_disk_run(&F, E);
+	ck_assert_uint_eq(join(2, I.cid), ISCSI_LOGIN_SESSION_NOT_FOUND);
+	(void)itt;
+	ck_assert_uint_eq(rt_next_deadline(E), UINT64_MAX); /* nothing waits */
+}
+END_TEST
+
+/* Two connections of one session fail: two records in one set; the
+ * first freed (its task reassigned and ended) leaves the set to the
+ * second (erl2_set_maybe_free), which is freed with its own. */
+START_TEST(erl2_two_failed_connections_share_one_set_until_the_last)
+{
+	login_erl2(erl2_keys, sizeof(erl2_keys));
+	uint32_t itt[2];
+	for (uint32_t k = 0; k < 2; k++) {
+		ck_assert_uint_eq(join(2 + k, (uint16_t)(20 + k)), 0);
+		itt[k] = read_pending(&J, 80 + k, 1);
+		I.cmd_sn = J.cmd_sn;
+		rt_on_conn_closed(E, 2 + k);
+	}
+	ini_fini(&J);
+	j_up = false;
+	fake_disk_run(&F, E);
+	ck_assert_uint_ne(rt_next_deadline(E), UINT64_MAX);
+	uint8_t r[BS];
+	ck_assert_uint_eq(reassign(&I, itt[0], 0), ISCSI_TMF_RSP_COMPLETE);
+	receive_read(&I, r, BS);
+	ck_assert_uint_ne(rt_next_deadline(E), UINT64_MAX); /* the second record still waits */
+	ck_assert_uint_eq(reassign(&I, itt[1], 0), ISCSI_TMF_RSP_COMPLETE);
+	receive_read(&I, r, BS);
+	ck_assert_uint_eq(rt_next_deadline(E), UINT64_MAX); /* the set let go */
+}
+END_TEST
+
 START_TEST(erl2_reinstatement_while_the_old_connection_seems_alive_moves_its_tasks)
 {
 	/* §6.3.4: the target has not seen the old connection die; the login
@@ -575,6 +641,9 @@ Suite *suite_engine_erl2(void)
 	tcase_add_test(tc, erl2_write_cut_by_a_lost_connection_lands_once_after_reassignment);
 	tcase_add_test(tc, erl2_read_done_while_its_connection_was_down_answers_after_reassignment);
 	tcase_add_test(tc, erl2_status_and_data_lost_with_the_connection_are_sent_again);
+	tcase_add_test(tc, erl2_itt_reused_drops_the_copies_a_failed_connection_kept);
+	tcase_add_test(tc, erl2_failure_without_memory_for_the_record_ends_the_tasks);
+	tcase_add_test(tc, erl2_two_failed_connections_share_one_set_until_the_last);
 	tcase_add_test(tc, erl2_reinstatement_while_the_old_connection_seems_alive_moves_its_tasks);
 	tcase_add_test(tc, erl2_logout_for_recovery_on_its_own_connection_then_a_new_one);
 	tcase_add_test(tc, erl2_reinstatement_login_acknowledges_the_old_connections_status);

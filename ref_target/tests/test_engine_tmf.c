@@ -293,6 +293,34 @@ START_TEST(a_task_management_request_beyond_the_session_limit_is_rejected)
 }
 END_TEST
 
+/* An aborting task keeps at most RT_TASK_TMF_WAITERS_MAX TMFs waiting for
+ * it to drain (task.h abort_tmf): one more, an ABORT TASK of it again or
+ * an LU reset that finds it, is answered FUNCTION REJECTED at once (RFC
+ * 7143 §11.6.1: 255) rather than COMPLETE before the write has landed
+ * (SAM-5 §7.1); the ones waiting are answered once it has. Two
+ * initiators: one session holds at most SESS_TMF_MAX TMFs. */
+START_TEST(a_tmf_past_the_waiters_of_one_aborting_task_is_rejected)
+{
+	ck_assert_uint_eq(RT_TASK_TMF_WAITERS_MAX, 4);
+	two_initiators();
+	uint32_t itt = write_at_disk(&I, 9);
+	tmf(&I, ISCSI_TMF_ABORT_TASK, 540, 0, itt);          /* waiter 1 */
+	for (unsigned k = 0; k < 3; k++)                     /* waiters 2..4 */
+		tmf(&J, ISCSI_TMF_LOGICAL_UNIT_RESET, 541 + k, 0, 0);
+	ck_assert_uint_eq(ini_pending(&I) + ini_pending(&J), 0);
+	tmf(&I, ISCSI_TMF_ABORT_TASK, 544, 0, itt);          /* tmf_abort_task: a fifth */
+	ck_assert_uint_eq(tmf_response(&I, 544), ISCSI_TMF_RSP_REJECTED);
+	tmf(&J, ISCSI_TMF_LOGICAL_UNIT_RESET, 545, 0, 0);    /* tmf_abort_on_lu: a fifth */
+	ck_assert_uint_eq(tmf_response(&J, 545), ISCSI_TMF_RSP_REJECTED);
+	ck_assert_uint_eq(ini_pending(&I) + ini_pending(&J), 0);
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	ck_assert_uint_eq(tmf_response(&I, 540), ISCSI_TMF_RSP_COMPLETE);
+	for (unsigned k = 0; k < 3; k++)
+		ck_assert_uint_eq(tmf_response(&J, 541 + k), ISCSI_TMF_RSP_COMPLETE);
+	ck_assert_uint_eq(ini_pending(&I), 0); /* no status for the aborted write */
+}
+END_TEST
+
 START_TEST(a_task_management_answer_is_dropped_when_its_connection_is_gone)
 {
 	login_ok(NULL, 0);
@@ -387,6 +415,7 @@ Suite *suite_engine_tmf(void)
 	tcase_add_test(tc, unsupported_task_management_functions_get_their_rfc_7143_answers);
 	tcase_add_test(tc, abort_of_a_command_lost_in_the_window_voids_its_cmdsn);
 	tcase_add_test(tc, a_task_management_request_beyond_the_session_limit_is_rejected);
+	tcase_add_test(tc, a_tmf_past_the_waiters_of_one_aborting_task_is_rejected);
 	tcase_add_test(tc, a_task_management_answer_is_dropped_when_its_connection_is_gone);
 	tcase_add_test(tc, preempt_and_abort_aborts_the_preempted_initiators_tasks_only);
 	suite_add_tcase(s, tc);
