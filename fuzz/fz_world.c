@@ -161,13 +161,31 @@ static void fz_conn_end(struct fz_world *w, struct fz_conn *c)
 		fz_world_close(w, c);
 }
 
+/* Deadlines fz_world_fini lets pass for sessions still waiting at ERL 2:
+ * a record's discard each (RT_ERL2_FAILED_CONNS_MAX per session at most,
+ * for two connections' sessions) and the session's end. */
+#define FZ_FINI_ROUNDS 32u
+
 void fz_world_fini(struct fz_world *w)
 {
 	for (unsigned k = 0; k < FZ_WORLD_CONNS; k++)
 		fz_conn_end(w, &w->conns[k]);
 	fz_disk_run(&w->z, w->eng);
-	/* ERL 0: a session without connections ends; once its I/O is back,
-	 * nothing of it may remain (DESIGN.md: bounded state, no leaks). */
+	/* ERL 2: a session whose last connection failed waits DefaultTime2Wait
+	 * + DefaultTime2Retain for a new one (erl2.h): time passes until its
+	 * tasks and copies are discarded. The records are few (bounded by
+	 * RT_ERL2_FAILED_CONNS_MAX per session): a round each at most. */
+	for (unsigned round = 0; w->eng->sessions != NULL && round < FZ_FINI_ROUNDS; round++) {
+		uint64_t d = rt_next_deadline(w->eng);
+		if (d == UINT64_MAX)
+			break;
+		if (d > w->z.fe.now_ns)
+			w->z.fe.now_ns = d;
+		rt_on_time(w->eng);
+		fz_disk_run(&w->z, w->eng);
+	}
+	/* A session without connections ends; once its I/O is back, nothing
+	 * of it may remain (DESIGN.md: bounded state, no leaks). */
 	FZ_CHECK(w->eng->nconns == 0 && w->eng->sessions == NULL,
 		 "%u connections, sessions %s left after every connection closed", w->eng->nconns,
 		 w->eng->sessions ? "still" : "not");
@@ -198,6 +216,7 @@ struct fz_conn *fz_world_accept(struct fz_world *w, unsigned k)
 	c->hd = c->dd = false;
 	c->tsih = 0;
 	c->cid = (uint16_t)(c - w->conns);
+	c->login_exp_stat_sn = 0;
 	c->login_status = -1;
 	return c;
 }
@@ -222,6 +241,7 @@ uint16_t fz_world_login(struct fz_world *w, struct fz_conn *c, unsigned t, const
 	pdu_set_w(bhs, PDU_ITT, c->login_itt);
 	put_be16(bhs + PDU_LOGIN_CID, c->cid);
 	pdu_set_w(bhs, PDU_INI_CMDSN, cmd_sn);
+	pdu_set_w(bhs, PDU_INI_EXPSTATSN, c->login_exp_stat_sn);
 	c->login_status = -1;
 	fz_world_send(w, c, bhs, NULL, 0, text, (uint32_t)n + 1 + keys_len);
 	if (c->login_status != 0 || !c->open)
@@ -309,6 +329,13 @@ void fz_world_close(struct fz_world *w, struct fz_conn *c)
 	c->open = false;
 }
 
+unsigned fz_world_keys_erl(uint8_t k)
+{
+	/* bit 7: ERL 1, or 2 with bit 3 too (bit 3 is also FirstBurstLength:
+	 * the byte has no bit left, and a level costs no more than a burst) */
+	return (k & 128) ? ((k & 8) ? 2u : 1u) : 0u;
+}
+
 uint32_t fz_world_keys(char *out, size_t cap, uint8_t k)
 {
 	int n = snprintf(out, cap,
@@ -317,7 +344,7 @@ uint32_t fz_world_keys(char *out, size_t cap, uint8_t k)
 			 "MaxRecvDataSegmentLength=%u%cErrorRecoveryLevel=%u%c",
 			 (k & 1) ? "No" : "Yes", 0, (k & 2) ? "No" : "Yes", 0, (k & 4) ? 8192u : 262144u, 0,
 			 (k & 8) ? 4096u : 65536u, 0, (k & 16) ? 4u : 1u, 0, (k & 32) ? "CRC32C,None" : "None", 0,
-			 (k & 64) ? "CRC32C,None" : "None", 0, FZ_INI_MRDSL, 0, (k & 128) ? 1u : 0u, 0);
+			 (k & 64) ? "CRC32C,None" : "None", 0, FZ_INI_MRDSL, 0, fz_world_keys_erl(k), 0);
 	FZ_CHECK(n > 0 && (size_t)n < cap, "keys do not fit");
 	return (uint32_t)n;
 }

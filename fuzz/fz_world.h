@@ -40,7 +40,9 @@ struct fz_conn {
 	bool open;
 	bool logged_in;
 	rt_conn_id id;
-	uint16_t tsih, cid;
+	uint16_t tsih, cid;              /* cid: the slot's, unless set before fz_world_login */
+	uint32_t login_exp_stat_sn;      /* the login's ExpStatSN: the old connection's when
+	                                  * it reinstates one (§11.12.9), else 0 */
 	bool hd, dd;                     /* digests in force for what we send */
 	uint32_t login_itt;
 	int login_status;                /* of the last Login Response, -1: none */
@@ -87,9 +89,11 @@ uint16_t fz_world_login(struct fz_world *w, struct fz_conn *c, unsigned t, const
 			uint32_t keys_len, uint32_t cmd_sn, bool join);
 /* Login keys from one input byte: the session parameters data transfer
  * depends on (ImmediateData, InitialR2T, burst lengths, MaxOutstandingR2T,
- * digests, bit 7: ErrorRecoveryLevel 1, else 0), and our
+ * digests, ErrorRecoveryLevel: fz_world_keys_erl), and our
  * MaxRecvDataSegmentLength. Returns the length. */
 uint32_t fz_world_keys(char *out, size_t cap, uint8_t k);
+/* The ErrorRecoveryLevel those keys offer: bit 7 for 1, bits 7 and 3 for 2. */
+unsigned fz_world_keys_erl(uint8_t k);
 /* A BHS for c: opcode, flags, LUN, ExpStatSN as the checker last saw. */
 void fz_world_bhs(const struct fz_conn *c, uint8_t *bhs, uint8_t op, uint8_t flags, uint64_t lun);
 /* Send the Data-Out o of task t (ITT, TTT, DataSN, offset, F from o), its

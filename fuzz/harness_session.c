@@ -15,11 +15,14 @@
  *     are raw, an AHS) and a 16-bit data length with the data; a SNACK
  *     not raw is one of the four types about our tasks and the numbers
  *     in use, its ExpStatSN 0..7 behind (a byte), as after a loss (the
- *     keys byte's bit 7 asks for ErrorRecoveryLevel 1);
+ *     keys byte's bit 7 asks for ErrorRecoveryLevel 1, with bit 3 for 2);
  *   1 the right next Data-Out for one of our writes;
  *   2 complete one disk I/O (OK or an error);   3 complete all;
  *   4 time passes;   5 a new split plan;   6 raw bytes;
  *   7 the connection is lost, a new one logs in (session reinstatement);
+ *     at ErrorRecoveryLevel 2 (keys byte bits 7 and 3) the connection is
+ *     lost or reinstated instead, its tasks waiting for a TASK REASSIGN
+ *     (a TMF record with function 8 names one of them: sess_reinstate);
  *   8 switch to / log in a second connection to the same session;
  *   9 the target shuts down gracefully.
  *
@@ -85,6 +88,8 @@ struct sess {
 	uint8_t keys_byte;
 	uint32_t cmd_sn;          /* the session's next CmdSN */
 	uint32_t itt;
+	uint32_t lost_itt[FZ_MODEL_TASKS]; /* tasks of the last connection lost at ERL 2 */
+	unsigned nlost;
 	uint8_t data[65536];
 };
 
@@ -149,6 +154,51 @@ static void sess_login(struct sess *s, unsigned k, bool join)
 	}
 }
 
+/* The current connection is lost, or reinstated while alive, at
+ * ErrorRecoveryLevel 2 (erl2.h): its tasks wait in the target for TASK
+ * REASSIGN (their ITTs kept for the TMF records). With a second
+ * connection up (MC/S) the current one is lost and records go to the
+ * survivor; otherwise the other slot logs in with the session's TSIH and
+ * the lost connection's CID and ExpStatSN (§6.3.4), after closing it
+ * (every other time) or while it is still up (the target drops it). The
+ * new connection's model is blind: the reassigned tasks' PDUs come on it
+ * for commands it never saw. */
+static void sess_reinstate(struct sess *s)
+{
+	unsigned k = s->cur, j = (k + 1) % FZ_WORLD_CONNS;
+	struct fz_conn *old = sess_conn(s);
+	const struct fz_model *om = &s->m[k];
+	s->nlost = 0;
+	for (unsigned i = 0; i < FZ_MODEL_TASKS; i++)
+		if (om->task[i].used)
+			s->lost_itt[s->nlost++] = om->task[i].itt;
+	uint16_t cid = old->cid;
+	uint32_t exp = old->wire.stat_sn;
+	bool survivor = s->w.conns[j].open;
+	if (survivor || (s->logins & 1u))
+		fz_world_close(&s->w, old);
+	s->cur = j;
+	if (survivor) {
+		s->m[j].blind = true;
+		return;
+	}
+	if (s->logins++ >= LOGINS_MAX)
+		return;
+	char keys[512];
+	uint32_t klen = fz_world_keys(keys, sizeof(keys), s->keys_byte);
+	struct fz_conn *c = fz_world_accept(&s->w, j);
+	fz_model_init(&s->m[j], s->w.z.fe.disk, s->w.z.fe.disk_size);
+	s->m[j].blind = true;
+	if (c == NULL)
+		return;
+	c->cid = cid;
+	c->login_exp_stat_sn = exp;
+	if (fz_world_login(&s->w, c, FZ_T_OPEN, keys, klen, s->cmd_sn, true) == 0) {
+		s->m[j].params = c->sess_params;
+		s->m[j].max_xmit = c->params.max_recv_dsl;
+	}
+}
+
 /* NOP-Out and Text Request carry their Target Transfer Tag at one place. */
 static_assert(PDU_NOP_TTT == PDU_TEXT_TTT, "one TTT for NOP-Out and Text Request");
 
@@ -162,9 +212,17 @@ static void sess_fields(struct fz_conn *c, uint8_t *bhs, struct fz_in *in)
 		fz_copy(in, bhs + PDU_SCSI_CMD_CDB, ISCSI_CDB_LEN);
 		break;
 	case ISCSI_OP_TMF_REQ: { /* RTT: one of our tasks */
-		const struct fz_task *t = &m->task[fz_u8(in) % FZ_MODEL_TASKS];
+		uint8_t pick = fz_u8(in);
+		const struct fz_task *t = &m->task[pick % FZ_MODEL_TASKS];
 		pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, t->used ? t->itt : ISCSI_TAG_RESERVED);
 		pdu_set_w(bhs, PDU_TMF_REFCMDSN, t->cmd_sn);
+		/* TASK REASSIGN (§11.5.1): one of the tasks of the connection
+		 * lost last, with an ExpDataSN of 0..3 (§11.5.6) */
+		const struct sess *s = (const struct sess *)c->w;
+		if ((bhs[PDU_FLAGS] & ISCSI_FUNCTION_MASK) == ISCSI_TMF_TASK_REASSIGN && s->nlost > 0) {
+			pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, s->lost_itt[pick % s->nlost]);
+			pdu_set_w(bhs, PDU_TMF_EXPDATASN, (pick >> 4) & 3u);
+		}
 		break;
 	}
 	case ISCSI_OP_NOP_OUT:
@@ -284,7 +342,12 @@ static void sess_record(struct sess *s, struct fz_in *in)
 		break;
 	}
 	case REC_RECONNECT:
-		sess_login(s, s->cur, false);
+		/* at ERL 2 a connection is recovered, below it the session */
+		if (c->open && c->logged_in && !(s->opt & (OPT_RAW_LOGIN | OPT_DISCOVERY)) &&
+		    c->sess_params.error_recovery_level == 2)
+			sess_reinstate(s);
+		else
+			sess_login(s, s->cur, false);
 		break;
 	case REC_OTHER_CONN:
 		s->cur = (s->cur + 1) % FZ_WORLD_CONNS;
@@ -313,6 +376,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.logins = 0;
 	s.cmd_sn = 1;
 	s.itt = 0x1000;
+	s.nlost = 0;
 	sess_login(&s, 0, false);
 	fz_split_read(&sess_conn(&s)->split, &in);
 	/* From here on the N-th allocation may fail: the engine must answer
