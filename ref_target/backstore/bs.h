@@ -56,6 +56,8 @@ struct bs_rbd_params {
 	bool lock_auto;      /* librbd's cooperative exclusive lock instead of
 				holding it explicitly (rbd.c says why not) */
 	uint32_t op_timeout_s; /* bound on every RADOS operation, connect included */
+	bool pr_shared;      /* serve RT_DISK_PR_LOAD/STORE from the RADOS object
+				"<image>.pr" (scsi/pr_shared.c) */
 };
 
 struct bs_params {
@@ -113,8 +115,10 @@ struct bs {
 const struct bs_ops *bs_find(const char *type);
 
 /* Where every submit starts: io's status OK, or, for an I/O that reaches
- * past the store's end (a flush has no range), the READ or WRITE error;
- * returns false in that case (nothing more to do but complete it). */
+ * past the store's end (a flush has no range), the READ or WRITE error,
+ * or for RT_DISK_PR_LOAD/STORE (which a backstore keeping that record
+ * serves before calling this) ERR_UNSUPPORTED; returns false in those
+ * cases (nothing more to do but complete it). */
 bool bs_io_start(const struct bs *bs, struct rt_disk_io *io);
 
 /* The owner's side of the asynchronous ops, for every backstore: -1, or

@@ -148,6 +148,10 @@ static void on_signal(struct loop *l, int fd, void *data, uint32_t events)
 		if (si.ssi_signo == SIGUSR1) { /* an operator's failover */
 			dlog(RT_LOG_INFO, "SIGUSR1: taking over shared storage");
 			store_takeover(&dm->store);
+			/* the previous owner may have changed shared
+			 * reservations this gateway has not read */
+			for (uint32_t i = 0; i < dm->store.count; i++)
+				rt_lu_pr_invalidate(dm->eng, i);
 			continue;
 		}
 		const char *name = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";

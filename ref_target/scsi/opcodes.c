@@ -47,10 +47,10 @@
 
 #define PR_IN(sa, name) \
 	{0x5e, sa, 10, OP_SA | PR_CMD, "PERSISTENT RESERVE IN/" name, \
-	 {0x5e, sa, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, pr_in_decode, pr_in_exec, NULL}
+	 {0x5e, sa, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, pr_in_decode, pr_in_exec, pr_in_io_done}
 #define PR_OUT(sa, name) \
 	{0x5f, sa, 10, OP_SA | PR_CMD, "PERSISTENT RESERVE OUT/" name, \
-	 {0x5f, sa, 0xff, 0, 0, U4, U_CONTROL}, pr_out_decode, pr_out_exec, NULL}
+	 {0x5f, sa, 0xff, 0, 0, U4, U_CONTROL}, pr_out_decode, pr_out_exec, pr_out_io_done}
 
 const struct scsi_op scsi_ops[] = {
 	{0x00, 0, 6, OP_MEDIUM | OP_PR_OK, "TEST UNIT READY", {0x00, 0, 0, 0, 0, U_CONTROL},

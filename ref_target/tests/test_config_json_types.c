@@ -102,7 +102,7 @@ static const struct {
 	{ RBD("\"image\": \"x\""), "config.json:4: lus[0].rbd: missing required key 'pool'" },
 	{ RBD("\"pool\": \"rbd\""), "config.json:4: lus[0].rbd: missing required key 'image'" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"user\": \"admin\""),
-	  "config.json:4: lus[0].rbd.user: unknown key (known here: pool, image, conf, client, keyring, lock, op_timeout_s)" },
+	  "config.json:4: lus[0].rbd.user: unknown key (known here: pool, image, conf, client, keyring, lock, op_timeout_s, pr_shared)" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"conf\": 1"), "config.json:4: lus[0].rbd.conf: must be a string, not an integer" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"client\": null"), "config.json:4: lus[0].rbd.client: must be a string, not null" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"keyring\": {}"), "config.json:4: lus[0].rbd.keyring: must be a string, not an object" },
