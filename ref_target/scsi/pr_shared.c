@@ -216,6 +216,10 @@ static void prs_out_stored(struct scsi_cmd *cmd, struct prs_out *o)
 	if (cmd->io.status == RT_DISK_ERR_STALE) {
 		/* another gateway stored first: apply to what it stored */
 		if (++o->tries < RT_PR_SHARED_TRIES_MAX) {
+			lu_log(lu, RT_LOG_DEBUG,
+			       "shared persistent reservations: another gateway stored first (over version %llu): "
+			       "applying again",
+			       (unsigned long long)o->version);
 			prs_load(cmd, &o->epoch, o->buf);
 			return;
 		}
