@@ -105,6 +105,10 @@ struct bs {
 	/* set by the owner before submit: where finished I/O goes */
 	void (*complete)(void *ctx, struct rt_disk_io *io);
 	void *complete_ctx;
+	/* optional, set by the owner too (NULL: nobody asks): the shared PR
+	 * record (RT_DISK_PR_LOAD) may have changed elsewhere; called from
+	 * bs_reap, with complete_ctx */
+	void (*record_changed)(void *ctx, struct bs *bs);
 	void *priv; /* the implementation's state */
 	/* set by open: why this file or block backstore serves every request
 	 * inside submit (asked to, or io_uring unavailable); empty otherwise */

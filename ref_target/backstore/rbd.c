@@ -61,6 +61,7 @@
 #include <time.h>
 
 #include "rbd_status.h"
+#include "rbd_watch.h"
 
 /* Lock owners read at a takeover (two gateways, plus room). */
 #define RBD_OWNERS_MAX 8u
@@ -74,11 +75,17 @@
 /* The PR record's object name, "<image>.pr" (RBD image names are short). */
 #define RBD_OID_MAX 128u
 #define RBD_PR_SUFFIX ".pr"
+/* How long a store's notify waits for every other gateway to mark its
+ * cached PR state stale (rbd_watch.h) before answering anyway: a gateway
+ * that does not acknowledge in time is dead (its watch lasts until the
+ * OSD's osd_client_watch_timeout, 30 s, or its blocklisting) or stopped. */
+#define RBD_PR_NOTIFY_TIMEOUT_MS 5000u
 
 enum rbd_stage {
 	RBD_STAGE_IO = 0, /* the request itself */
 	RBD_STAGE_FUA_FLUSH,  /* a FUA write's flush, after the write */
 	RBD_STAGE_RECORD,     /* PR_LOAD/PR_STORE: a RADOS op on the PR object */
+	RBD_STAGE_NOTIFY,     /* a PR_STORE's notify to the other gateways, after it */
 };
 
 struct rbd_req {
@@ -93,6 +100,8 @@ struct rbd_req {
 	rados_write_op_t wop;
 	size_t bytes_read;
 	int prval;
+	char *reply; /* RBD_STAGE_NOTIFY: the acknowledgements (unused) */
+	size_t reply_len;
 };
 
 struct bs_rbd {
@@ -103,6 +112,8 @@ struct bs_rbd {
 	bool lock_auto;
 	bool pr_shared; /* serve PR_LOAD/PR_STORE from pr_oid */
 	char pr_oid[RBD_OID_MAX];
+	struct rbd_watch watch; /* pr_shared: the record's watch */
+	uint64_t notify_timeouts; /* stores some gateway did not acknowledge in time */
 	bool owner;  /* we took the exclusive lock */
 	bool fenced; /* an OSD said we are blocklisted: no I/O again */
 	uint32_t op_timeout_s;
@@ -201,6 +212,10 @@ static int rbd_connect(struct bs_rbd *r, const struct bs_rbd_params *p, bool rea
 
 static void rbd_release_all(struct bs_rbd *r)
 {
+	if (r->watch.watching) {
+		rbd_watch_stop(&r->watch);
+		rados_watch_flush(r->cluster); /* no callback runs after this */
+	}
 	if (r->image)
 		rbd_close(r->image);
 	if (r->ioctx)
@@ -226,6 +241,7 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 	}
 	r->lock_auto = rp->lock_auto;
 	r->op_timeout_s = rp->op_timeout_s;
+	r->efd = -1;
 	r->pr_shared = rp->pr_shared;
 	if ((size_t)snprintf(r->pr_oid, sizeof(r->pr_oid), "%s%s", rp->image, RBD_PR_SUFFIX) >= sizeof(r->pr_oid)) {
 		snprintf(err, err_len, "rbd: image name longer than %u bytes", RBD_OID_MAX - 4u);
@@ -252,6 +268,15 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 		snprintf(err, err_len, "rbd: eventfd: %s", strerror(errno));
 		goto fail;
 	}
+	if (r->pr_shared) {
+		r->watch = (struct rbd_watch){ .ioctx = r->ioctx, .oid = r->pr_oid, .mu = &r->mu, .efd = r->efd,
+					       .self = rados_get_instance_id(r->cluster) };
+		rc = rbd_watch_start(&r->watch);
+		if (rc < 0) {
+			snprintf(err, err_len, "rbd: watch %s/%s: %s", rp->pool, r->pr_oid, strerror(-rc));
+			goto fail;
+		}
+	}
 	bs->priv = r;
 	bs->size_bytes = size;
 	bs->block_size = p->block_size;
@@ -260,6 +285,8 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 	return 0;
 fail:
 	rbd_release_all(r);
+	if (r->efd >= 0)
+		close(r->efd);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 	return -1;
@@ -420,6 +447,8 @@ static void rbd_record_submit(struct bs *bs, struct rt_disk_io *io)
 	rbd_finish(bs, q, rbds_record_status(rc, io->op, &none, &r->fenced));
 }
 
+static int rbd_notify(struct bs_rbd *r, struct rbd_req *q);
+
 static void rbd_record_reaped(struct bs *bs, struct rbd_req *q)
 {
 	struct bs_rbd *r = bs->priv;
@@ -436,8 +465,43 @@ static void rbd_record_reaped(struct bs *bs, struct rbd_req *q)
 		io->version = none ? 0 : version;
 	} else if (st == RT_DISK_OK) {
 		io->version = version;
+		if (r->watch.watching && rbd_notify(r, q) == 0)
+			return; /* answered once the others know (rbd_watch.h) */
 	}
 	rbd_finish(bs, q, st);
+}
+
+/* After a store: tell every gateway watching the record, and wait (at
+ * most RBD_PR_NOTIFY_TIMEOUT_MS) until each has marked its cache stale. */
+static int rbd_notify(struct bs_rbd *r, struct rbd_req *q)
+{
+	q->stage = RBD_STAGE_NOTIFY;
+	q->reply = NULL;
+	int rc = rados_aio_create_completion(q, rbd_done_cb, NULL, &q->rc);
+	if (rc != 0)
+		return rc;
+	rc = rados_aio_notify(r->ioctx, r->pr_oid, q->rc, "", 0, RBD_PR_NOTIFY_TIMEOUT_MS, &q->reply, &q->reply_len);
+	if (rc != 0) {
+		rados_aio_release(q->rc);
+		return rc;
+	}
+	r->inflight++;
+	return 0;
+}
+
+/* The notify ended: the store stands either way (a gateway that did not
+ * acknowledge is dead, blocklisted, or stopped: counted). */
+static void rbd_notified(struct bs *bs, struct rbd_req *q)
+{
+	struct bs_rbd *r = bs->priv;
+	long rc = (long)rados_aio_get_return_value(q->rc);
+	rados_aio_release(q->rc);
+	if (q->reply != NULL)
+		rados_buffer_free(q->reply);
+	r->inflight--;
+	if (rc < 0)
+		r->notify_timeouts++;
+	rbd_finish(bs, q, RT_DISK_OK);
 }
 
 static void rbd_submit(struct bs *bs, struct rt_disk_io *io)
@@ -482,14 +546,23 @@ static void rbd_reap(struct bs *bs)
 	uint64_t count;
 	ssize_t n = read(r->efd, &count, sizeof(count));
 	(void)n; /* EAGAIN: a reap before us took the count; the list says */
+	if (r->pr_shared) {
+		/* the owner marks its cached PR state stale, then we say so */
+		if (rbd_watch_take(&r->watch) && bs->record_changed != NULL)
+			bs->record_changed(bs->complete_ctx, bs);
+		rbd_watch_ack(&r->watch);
+	}
 	pthread_mutex_lock(&r->mu);
 	struct rbd_req *q = r->done;
 	r->done = NULL;
 	pthread_mutex_unlock(&r->mu);
 	while (q != NULL) {
 		struct rbd_req *next = q->next;
-		if (q->stage == RBD_STAGE_RECORD) {
-			rbd_record_reaped(bs, q);
+		if (q->stage == RBD_STAGE_RECORD || q->stage == RBD_STAGE_NOTIFY) {
+			if (q->stage == RBD_STAGE_RECORD)
+				rbd_record_reaped(bs, q);
+			else
+				rbd_notified(bs, q);
 			q = next;
 			continue;
 		}
@@ -564,6 +637,7 @@ static void rbd_bs_close(struct bs *bs)
 	struct bs_rbd *r = bs->priv;
 	if (r == NULL)
 		return;
+	bs->record_changed = NULL; /* its owner is going away */
 	/* librbd fails what it holds within the operation timeout; wait for
 	 * that, completing each (the owner drops them). */
 	int wait_ms = (int)(r->op_timeout_s + RBD_CLOSE_SLACK_S) * 1000;

@@ -10,14 +10,18 @@
 #      registration survives (the losers of the compare-and-set reapply)
 #   3. through A, I1 reserves WRITE EXCLUSIVE, REGISTRANTS ONLY; B answers
 #      READ RESERVATION the same; the record is in RADOS ("PRS1")
-#   4. A dies (SIGKILL); B takes over (SIGUSR1: lock break, blocklist)
-#   5. through B: READ KEYS and READ RESERVATION show what was made
+#   4. a change through B reaches A's I/O checks before B answers (B's
+#      store notifies, A marks its cached state stale before it
+#      acknowledges): I2 registered through B writes through A at once;
+#      unregistered through B, it conflicts through A at once
+#   5. A dies (SIGKILL); B takes over (SIGUSR1: lock break, blocklist)
+#   6. through B: READ KEYS and READ RESERVATION show what was made
 #      through A; a non-registered initiator's WRITE is a RESERVATION
 #      CONFLICT, a registrant's passes
-#   6. through B, registrant I3 PREEMPTs I1: I1, A's old holder, is fenced
-#   7. A restarted (a new client: the old one is blocklisted) reads the
+#   7. through B, registrant I3 PREEMPTs I1: I1, A's old holder, is fenced
+#   8. A restarted (a new client: the old one is blocklisted) reads the
 #      state from RADOS, not from anything local
-#   8. a corrupt record fails closed: PR IN is a CHECK CONDITION (HARDWARE
+#   9. a corrupt record fails closed: PR IN is a CHECK CONDITION (HARDWARE
 #      ERROR), the log says why
 #
 # Needs a running Ceph (tools/ceph-up.sh) named by CEPH_CONF, in this
@@ -171,36 +175,43 @@ key 0xa1 type we-ro" pr "$URL_B" read-reservation
 magic=$(timeout 10 rados -c "$CEPH_CONF" -p rbd get "$IMAGE.pr" - 2>&1 | head -c 4)
 if [ "$magic" = PRS1 ]; then pass "the state is the RADOS object rbd/$IMAGE.pr (PRS1)"; else fail "RADOS object $IMAGE.pr" "$magic"; fi
 
-# 4. A dies; B takes over
+# 4. B's changes reach A's I/O checks before B answers (watch/notify)
+exits "through A: unregistered I2's WRITE is a RESERVATION CONFLICT" $EXIT_CONFLICT pr "${I2[@]}" "$URL_A" write 3
+is "I2 registers 0xb2 through B" "" pr "${I2[@]}" "$URL_B" register 0xb2
+exits "through A, at once: I2, now a registrant, writes" 0 pr "${I2[@]}" "$URL_A" write 3
+is "I2 unregisters through B" "" pr "${I2[@]}" "$URL_B" unregister 0xb2
+exits "through A, at once: I2's WRITE conflicts again" $EXIT_CONFLICT pr "${I2[@]}" "$URL_A" write 3
+
+# 5. A dies; B takes over
 kill -KILL "$A"
 wait "$A" 2>/dev/null
 took=$(takeover b "$B")
 if grep -q "took the exclusive lock" <<<"$took"; then pass "B takes over from the dead A"; else fail "B takes over" "$took"; fi
 
-# 5. through B, after the failover
+# 6. through B, after the failover
 is "through B: READ KEYS shows every registration" "$RACERS""key 0xa1 key 0xc3 " keys "$URL_B"
-is "through B: READ RESERVATION shows I1's (0xa1, we-ro)" "generation 8
+is "through B: READ RESERVATION shows I1's (0xa1, we-ro)" "generation 10
 key 0xa1 type we-ro" pr "$URL_B" read-reservation
 exits "through B: a non-registered initiator's WRITE is a RESERVATION CONFLICT" $EXIT_CONFLICT \
 	pr "${I2[@]}" "$URL_B" write 0
 exits "through B: a registrant's WRITE passes (registrants only)" 0 pr "${I3[@]}" "$URL_B" write 0
 exits "through B: the holder's WRITE passes" 0 pr "${I1[@]}" "$URL_B" write 1
 
-# 6. I3 preempts I1 through B: A's old holder is fenced
+# 7. I3 preempts I1 through B: A's old holder is fenced
 is "through B: I3 PREEMPTs 0xa1" "" pr "${I3[@]}" "$URL_B" preempt 0xc3 0xa1 we-ro
-is "through B: the reservation is I3's" "generation 9
+is "through B: the reservation is I3's" "generation 11
 key 0xc3 type we-ro" pr "$URL_B" read-reservation
 is "through B: I1's registration is gone" "$RACERS""key 0xc3 " keys "$URL_B"
 exits "through B: I1, the old holder, is fenced (RESERVATION CONFLICT)" $EXIT_CONFLICT \
 	pr "${I1[@]}" "$URL_B" write 2
 
-# 7. A comes back as a new client: the state is RADOS's, not A's
+# 8. A comes back as a new client: the state is RADOS's, not A's
 start_gw a2 "$PORT_A" || { fail "gateway A restarts"; exit 1; }
-is "restarted A reads I3's reservation from RADOS" "generation 9
+is "restarted A reads I3's reservation from RADOS" "generation 11
 key 0xc3 type we-ro" pr "$URL_A" read-reservation
 exits "restarted A: I1's WRITE is a RESERVATION CONFLICT" $EXIT_CONFLICT pr "${I1[@]}" "$URL_A" write 2
 
-# 8. a corrupt record fails closed
+# 9. a corrupt record fails closed
 printf 'XXXX, not a PR record at all' >"$T/bad"
 timeout 10 rados -c "$CEPH_CONF" -p rbd put "$IMAGE.pr" "$T/bad" || fail "rados put a corrupt record"
 exits "a corrupt record: PR IN through B fails (exit 1, CHECK CONDITION)" 1 pr "$URL_B" read-keys

@@ -11,6 +11,7 @@
  * usage: pr_tool [-i INITIATOR] URL COMMAND [ARGS]
  *   register KEY [aptpl]   REGISTER an unregistered nexus (APTPL bit as asked)
  *   reserve KEY TYPE       RESERVE; TYPE we, ea, we-ro, ea-ro, we-ar, ea-ar
+ *   unregister KEY         REGISTER with SERVICE ACTION RESERVATION KEY 0
  *   clear KEY              CLEAR
  *   preempt KEY SAKEY TYPE PREEMPT the registrations of SAKEY (and their
  *                          reservation, taken as TYPE)
@@ -55,7 +56,8 @@ static const struct {
 static void usage(void)
 {
 	fprintf(stderr, "usage: pr_tool [-i INITIATOR] URL register KEY [aptpl] | reserve KEY TYPE |\n"
-			"       preempt KEY SAKEY TYPE | clear KEY | read-keys | read-reservation | caps |\n"
+			"       preempt KEY SAKEY TYPE | unregister KEY | clear KEY | read-keys |\n"
+			"       read-reservation | caps |\n"
 			"       write LBA\n");
 	exit(EXIT_USAGE);
 }
@@ -136,6 +138,9 @@ static int run(struct iscsi_context *iscsi, int lun, int argc, char **argv)
 			usage();
 		p.reservation_key = parse_u64(argv[1]);
 		prout(iscsi, lun, SCSI_PERSISTENT_RESERVE_RESERVE, (int)pr_types[i].type, &p, "RESERVE");
+	} else if (strcmp(cmd, "unregister") == 0 && argc == 2) {
+		p.reservation_key = parse_u64(argv[1]);
+		prout(iscsi, lun, SCSI_PERSISTENT_RESERVE_REGISTER, 0, &p, "REGISTER (unregister)");
 	} else if (strcmp(cmd, "preempt") == 0 && argc == 4) {
 		size_t i = 0, n = sizeof(pr_types) / sizeof(pr_types[0]);
 		while (i < n && strcmp(pr_types[i].name, argv[3]) != 0)
