@@ -107,6 +107,8 @@ static const struct {
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"client\": null"), "config.json:4: lus[0].rbd.client: must be a string, not null" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"keyring\": {}"), "config.json:4: lus[0].rbd.keyring: must be a string, not an object" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"lock\": false"), "config.json:4: lus[0].rbd.lock: must be a string, not a boolean" },
+	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"pr_shared\": \"yes\""),
+	  "config.json:4: lus[0].rbd.pr_shared: must be a boolean, not a string" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\",\n \"op_timeout_s\": 0"), "config.json:5: lus[0].rbd.op_timeout_s: must be 1..3600 seconds" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"op_timeout_s\": 3601"),
 	  "config.json:4: lus[0].rbd.op_timeout_s: must be an integer 0..3600, not out of range" },

@@ -25,7 +25,9 @@
 #      ERROR), the log says why
 #
 # Needs a running Ceph (tools/ceph-up.sh) named by CEPH_CONF, in this
-# network namespace; ceph-test.sh provides both. Ends with
+# network namespace; ceph-test.sh provides both. PR_KEEP=DIR keeps the
+# gateways' logs there (e.g. to look for sanitizer reports with
+# REFTARGET=build/asan/reftarget). Ends with
 # "summary: N passed, M failed".
 cd "$(dirname "$0")/../../.." || exit 1
 set -uo pipefail
@@ -64,7 +66,7 @@ cleanup() {
 			tail -n 15 "$f"
 		done
 	fi
-	rm -rf "$T"
+	[ -n "${PR_KEEP:-}" ] && cp -r "$T" "$PR_KEEP"; rm -rf "$T"
 }
 trap cleanup EXIT
 
