@@ -196,7 +196,9 @@ void scsi_cmd_run(struct scsi_cmd *cmd)
 static void scsi_abandon(struct scsi_cmd *cmd)
 {
 	const struct scsi_op *op = scsi_op_of(cmd);
-	if (op != NULL && op->abandon != NULL)
+	/* a command still reloading the shared PR state never ran: its
+	 * priv is the reload's, nothing of the handler's to undo */
+	if (op != NULL && op->abandon != NULL && !(cmd->state & SCSI_STATE_PR_REFRESH))
 		op->abandon(cmd);
 	scsi_priv_free(cmd);
 }

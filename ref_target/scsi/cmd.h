@@ -39,6 +39,10 @@
 /* ALUA (alua.h): what a target port group in a non-active state lets through. */
 #define OP_ALUA_STANDBY_OK 0x200u /* standby: management (MODE, PR, capacity) */
 #define OP_ALUA_ANY_OK 0x400u     /* also unavailable and transitioning: identification */
+/* Passes persistent reservations (OP_PR_OK) but reads their state itself
+ * (RESERVE/RELEASE: SPC-4 §5.13.3 CRH): a shared LU's stale state is
+ * reloaded first, as for a command that conflicts (pr_shared.c). */
+#define OP_PR_STATE 0x800u
 
 /* Longest CDB in our table; longer CDBs are never ours. */
 #define OP_CDB_MAX 16u

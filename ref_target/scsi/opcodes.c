@@ -43,7 +43,7 @@
 #define INFO_ANY_LUN (INFO | OP_NO_LU | OP_NO_UA)
 #define PR_CMD (OP_PR_OK | OP_ALUA_STANDBY_OK) /* PR IN/OUT judge persistent reservations themselves */
 #define CAPACITY (OP_MEDIUM | OP_PR_OK | OP_ALUA_STANDBY_OK) /* a standby path still tells its size */
-#define RESERVE_CMD (OP_RSV2_OK | OP_PR_OK)    /* RESERVE/RELEASE judge all reservations themselves */
+#define RESERVE_CMD (OP_RSV2_OK | OP_PR_OK | OP_PR_STATE) /* RESERVE/RELEASE judge all reservations themselves */
 
 #define PR_IN(sa, name) \
 	{0x5e, sa, 10, OP_SA | PR_CMD, "PERSISTENT RESERVE IN/" name, \

@@ -116,8 +116,9 @@ static int prs_install(struct scsi_cmd *cmd, const uint8_t *buf, uint64_t epoch)
 bool pr_refresh_start(struct scsi_cmd *cmd, uint32_t op_flags)
 {
 	struct scsi_lu *lu = cmd->lu;
-	/* commands that pass every reservation need no state */
-	if (!pr_is_shared(lu) || !lu->pr_cache.stale || (op_flags & OP_PR_OK))
+	/* commands that pass every reservation need no state, unless they
+	 * read it themselves */
+	if (!pr_is_shared(lu) || !lu->pr_cache.stale || ((op_flags & OP_PR_OK) && !(op_flags & OP_PR_STATE)))
 		return false;
 	struct prs_load *l = scsi_priv_alloc(cmd, sizeof(*l));
 	if (l == NULL) {

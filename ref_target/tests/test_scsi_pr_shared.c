@@ -250,6 +250,18 @@ START_TEST(a_blocklisted_gateways_store_changes_nothing)
 }
 END_TEST
 
+/* SPC-4 §5.13.3 (CRH): RESERVE(6) conflicts while registrations exist,
+ * including those made through another gateway. */
+START_TEST(reserve6_sees_registrations_made_through_another_gateway)
+{
+	ck_assert_int_eq(prout(&g1, &I1, 0, 0, 0, 0xa1), SCSI_STATUS_GOOD);
+	share(&g1, &g2);
+	uint8_t r6[6] = {0x16};
+	g2.nexus = I2;
+	ck_assert_int_eq(th_run(&g2, r6, 6, NULL, 0), SCSI_STATUS_RESERVATION_CONFLICT);
+}
+END_TEST
+
 START_TEST(a_local_lu_never_touches_the_record)
 {
 	struct th t;
@@ -275,6 +287,7 @@ Suite *suite_scsi_pr_shared(void)
 	tcase_add_test(tc, a_load_begun_before_an_invalidation_does_not_make_the_cache_fresh);
 	tcase_add_test(tc, a_command_aborted_while_the_state_reloads_ends_aborted);
 	tcase_add_test(tc, a_blocklisted_gateways_store_changes_nothing);
+	tcase_add_test(tc, reserve6_sees_registrations_made_through_another_gateway);
 	tcase_add_test(tc, a_local_lu_never_touches_the_record);
 	suite_add_tcase(s, tc);
 	return s;
