@@ -200,7 +200,10 @@ exits "through B: a registrant's WRITE passes (registrants only)" 0 pr "${I3[@]}
 exits "through B: the holder's WRITE passes" 0 pr "${I1[@]}" "$URL_B" write 1
 
 # 7. I3 preempts I1 through B: A's old holder is fenced
+t0=$(date +%s%N)
 is "through B: I3 PREEMPTs 0xa1" "" pr "${I3[@]}" "$URL_B" preempt 0xc3 0xa1 we-ro
+# the dead A's watch went with its blocklisting: the notify waits for nobody
+echo "note: PREEMPT through B after A's death and blocklisting took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 is "through B: the reservation is I3's" "generation 11
 key 0xc3 type we-ro" pr "$URL_B" read-reservation
 is "through B: I1's registration is gone" "$RACERS""key 0xc3 " keys "$URL_B"
