@@ -4,7 +4,9 @@
 #                   mon, one OSD), run libiscsi's SBC tests through the rbd
 #                   backstore and the two-gateway failover (owner paused
 #                   mid-write, takeover by lock break and blocklist, the
-#                   paused write rejected); logs in $(BUILD)/ceph; ends with
+#                   paused write rejected), persistent reservations shared
+#                   through RADOS across a gateway failover; logs in
+#                   $(BUILD)/ceph; ends with
 #                   "ceph: N passed, F failed"
 #
 .PHONY: ceph-test

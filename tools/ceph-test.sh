@@ -11,6 +11,12 @@
 #               (SIGSTOP), the other takes over (lock break, blocklist by
 #               full address), the paused write rejected once released
 #               (SIGCONT), data read back (ref_target/tests/ceph/failover.sh)
+#   pr          persistent reservations shared through RADOS (rbd
+#               pr_shared): concurrent registrations through both gateways,
+#               a reservation made through A holds through B after A dies,
+#               a PREEMPT through B fences A's holder, a restarted A reads
+#               the state from RADOS, a corrupt record fails closed
+#               (ref_target/tests/ceph/pr.sh)
 # Each step's log is in $BUILD/ceph/<step>.log, the cluster's in
 # $BUILD/ceph/cluster/log. Ends with "ceph: N passed, F failed" (steps).
 # Skips, saying so, only where Ceph is not installed (tools/deps.sh
@@ -74,4 +80,5 @@ export CEPH_CONF=$C/ceph.conf
 step open timeout -k 5 120 ref_target/tests/ceph/open_errors.sh
 step suite timeout -k 5 900 ref_target/tests/ceph/suite.sh
 step failover timeout -k 5 180 ref_target/tests/ceph/failover.sh
+step pr timeout -k 5 180 ref_target/tests/ceph/pr.sh
 [ "$failed" -eq 0 ]

@@ -23,6 +23,12 @@ const struct bs_ops *bs_find(const char *type)
 bool bs_io_start(const struct bs *bs, struct rt_disk_io *io)
 {
 	io->status = RT_DISK_OK;
+	if (io->op == RT_DISK_PR_LOAD || io->op == RT_DISK_PR_STORE) {
+		/* a record beside the blocks: only a backstore that keeps one
+		 * (rbd with pr_shared) serves these, and it does so before this */
+		io->status = RT_DISK_ERR_UNSUPPORTED;
+		return false;
+	}
 	if (io->op != RT_DISK_FLUSH && (io->offset > bs->size_bytes || io->len > bs->size_bytes - io->offset)) {
 		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
 		return false;

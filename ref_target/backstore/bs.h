@@ -56,6 +56,8 @@ struct bs_rbd_params {
 	bool lock_auto;      /* librbd's cooperative exclusive lock instead of
 				holding it explicitly (rbd.c says why not) */
 	uint32_t op_timeout_s; /* bound on every RADOS operation, connect included */
+	bool pr_shared;      /* serve RT_DISK_PR_LOAD/STORE from the RADOS object
+				"<image>.pr" (scsi/pr_shared.c) */
 };
 
 struct bs_params {
@@ -103,6 +105,10 @@ struct bs {
 	/* set by the owner before submit: where finished I/O goes */
 	void (*complete)(void *ctx, struct rt_disk_io *io);
 	void *complete_ctx;
+	/* optional, set by the owner too (NULL: nobody asks): the shared PR
+	 * record (RT_DISK_PR_LOAD) may have changed elsewhere; called from
+	 * bs_reap, with complete_ctx */
+	void (*record_changed)(void *ctx, struct bs *bs);
 	void *priv; /* the implementation's state */
 	/* set by open: why this file or block backstore serves every request
 	 * inside submit (asked to, or io_uring unavailable); empty otherwise */
@@ -113,8 +119,10 @@ struct bs {
 const struct bs_ops *bs_find(const char *type);
 
 /* Where every submit starts: io's status OK, or, for an I/O that reaches
- * past the store's end (a flush has no range), the READ or WRITE error;
- * returns false in that case (nothing more to do but complete it). */
+ * past the store's end (a flush has no range), the READ or WRITE error,
+ * or for RT_DISK_PR_LOAD/STORE (which a backstore keeping that record
+ * serves before calling this) ERR_UNSUPPORTED; returns false in those
+ * cases (nothing more to do but complete it). */
 bool bs_io_start(const struct bs *bs, struct rt_disk_io *io);
 
 /* The owner's side of the asynchronous ops, for every backstore: -1, or

@@ -131,6 +131,10 @@ void fdio_serve_sync(struct bs *bs, struct fdio *f, struct rt_disk_io *io)
 	case RT_DISK_MAP_STATUS:
 		fdio_map_status(f, io);
 		break;
+	case RT_DISK_PR_LOAD:
+	case RT_DISK_PR_STORE:
+		io->status = RT_DISK_ERR_UNSUPPORTED; /* bs_io_start refused them */
+		break;
 	case RT_DISK_FLUSH:
 		if (fdio_sys_of(f)->fdatasync(f->fd) != 0)
 			io->status = RT_DISK_ERR_WRITE;

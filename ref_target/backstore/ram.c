@@ -194,6 +194,9 @@ static void ram_submit(struct bs *bs, struct rt_disk_io *io)
 		case RT_DISK_MAP_STATUS:
 			ram_map_status(r, io);
 			break;
+		case RT_DISK_PR_LOAD:
+		case RT_DISK_PR_STORE:
+			break; /* bs_io_start refused them */
 		}
 	}
 	bs->complete(bs->complete_ctx, io);

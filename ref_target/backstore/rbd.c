@@ -25,6 +25,16 @@
  * owner answers FENCED (an ALUA transition: retry, perhaps elsewhere).
  * "lock_auto" leaves the lock to librbd, which hands it to whoever asks.
  *
+ * Persistent reservations shared by the gateways (pr_shared, for
+ * scsi/pr_shared.c): RT_DISK_PR_LOAD and PR_STORE read and replace the
+ * RADOS object "<image>.pr" in the image's pool, one librados AIO each
+ * (the same eventfd and reap). A store is a compare-and-set on the
+ * object's version as the OSD keeps it (user_version, which every write
+ * raises): assert_version on the one loaded, or an exclusive create when
+ * there was none; losing it is ERR_STALE. No lock is needed: a PERSISTENT
+ * RESERVE OUT may come through any gateway, the owner or a standby. A
+ * blocklisted gateway's store fails (-ESHUTDOWN) like its writes.
+ *
  * COMPARE AND WRITE is not a request here: the SCSI layer reads, compares
  * and writes under the LU's gate (scsi/caw.c); across gateways the
  * exclusive lock makes this gateway the only writer, which is what makes
@@ -51,6 +61,7 @@
 #include <time.h>
 
 #include "rbd_status.h"
+#include "rbd_watch.h"
 
 /* Lock owners read at a takeover (two gateways, plus room). */
 #define RBD_OWNERS_MAX 8u
@@ -61,10 +72,20 @@
 #define RBD_CLOSE_SLACK_S 5u
 /* What a takeover says it did. */
 #define RBD_MSG_MAX 384u
+/* The PR record's object name, "<image>.pr" (RBD image names are short). */
+#define RBD_OID_MAX 128u
+#define RBD_PR_SUFFIX ".pr"
+/* How long a store's notify waits for every other gateway to mark its
+ * cached PR state stale (rbd_watch.h) before answering anyway: a gateway
+ * that does not acknowledge in time is dead (its watch lasts until the
+ * OSD's osd_client_watch_timeout, 30 s, or its blocklisting) or stopped. */
+#define RBD_PR_NOTIFY_TIMEOUT_MS 5000u
 
 enum rbd_stage {
 	RBD_STAGE_IO = 0, /* the request itself */
 	RBD_STAGE_FUA_FLUSH,  /* a FUA write's flush, after the write */
+	RBD_STAGE_RECORD,     /* PR_LOAD/PR_STORE: a RADOS op on the PR object */
+	RBD_STAGE_NOTIFY,     /* a PR_STORE's notify to the other gateways, after it */
 };
 
 struct rbd_req {
@@ -73,6 +94,14 @@ struct rbd_req {
 	rbd_completion_t c;
 	enum rbd_stage stage;
 	struct rbd_req *next; /* on the done list */
+	/* RBD_STAGE_RECORD: the RADOS op, and what a load read */
+	rados_completion_t rc;
+	rados_read_op_t rop;
+	rados_write_op_t wop;
+	size_t bytes_read;
+	int prval;
+	char *reply; /* RBD_STAGE_NOTIFY: the acknowledgements (unused) */
+	size_t reply_len;
 };
 
 struct bs_rbd {
@@ -81,6 +110,10 @@ struct bs_rbd {
 	rbd_image_t image;
 	char addr[RBD_ADDR_MAX]; /* ours, for the log and for takeovers */
 	bool lock_auto;
+	bool pr_shared; /* serve PR_LOAD/PR_STORE from pr_oid */
+	char pr_oid[RBD_OID_MAX];
+	struct rbd_watch watch; /* pr_shared: the record's watch */
+	uint64_t notify_timeouts; /* stores some gateway did not acknowledge in time */
 	bool owner;  /* we took the exclusive lock */
 	bool fenced; /* an OSD said we are blocklisted: no I/O again */
 	uint32_t op_timeout_s;
@@ -179,6 +212,10 @@ static int rbd_connect(struct bs_rbd *r, const struct bs_rbd_params *p, bool rea
 
 static void rbd_release_all(struct bs_rbd *r)
 {
+	if (r->watch.watching) {
+		rbd_watch_stop(&r->watch);
+		rados_watch_flush(r->cluster); /* no callback runs after this */
+	}
 	if (r->image)
 		rbd_close(r->image);
 	if (r->ioctx)
@@ -204,6 +241,13 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 	}
 	r->lock_auto = rp->lock_auto;
 	r->op_timeout_s = rp->op_timeout_s;
+	r->efd = -1;
+	r->pr_shared = rp->pr_shared;
+	if ((size_t)snprintf(r->pr_oid, sizeof(r->pr_oid), "%s%s", rp->image, RBD_PR_SUFFIX) >= sizeof(r->pr_oid)) {
+		snprintf(err, err_len, "rbd: image name longer than %u bytes", RBD_OID_MAX - 4u);
+		free(r);
+		return -1;
+	}
 	pthread_mutex_init(&r->mu, NULL);
 	uint64_t size = 0;
 	int rc;
@@ -224,6 +268,15 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 		snprintf(err, err_len, "rbd: eventfd: %s", strerror(errno));
 		goto fail;
 	}
+	if (r->pr_shared) {
+		r->watch = (struct rbd_watch){ .ioctx = r->ioctx, .oid = r->pr_oid, .mu = &r->mu, .efd = r->efd,
+					       .self = rados_get_instance_id(r->cluster) };
+		rc = rbd_watch_start(&r->watch);
+		if (rc < 0) {
+			snprintf(err, err_len, "rbd: watch %s/%s: %s", rp->pool, r->pr_oid, strerror(-rc));
+			goto fail;
+		}
+	}
 	bs->priv = r;
 	bs->size_bytes = size;
 	bs->block_size = p->block_size;
@@ -232,6 +285,8 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 	return 0;
 fail:
 	rbd_release_all(r);
+	if (r->efd >= 0)
+		close(r->efd);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 	return -1;
@@ -304,7 +359,9 @@ static int rbd_start(struct bs_rbd *r, struct rbd_req *q)
 	case RT_DISK_WRITE_ZEROES:
 		return rbd_aio_write_zeroes(r->image, io->offset, io->len, q->c, 0, 0);
 	case RT_DISK_MAP_STATUS:
-		break; /* synchronous, never here */
+	case RT_DISK_PR_LOAD:
+	case RT_DISK_PR_STORE:
+		break; /* synchronous or a RADOS op (rbd_record_start), never here */
 	}
 	return -EINVAL;
 }
@@ -325,10 +382,136 @@ static void rbd_issue(struct bs *bs, struct rbd_req *q)
 	rbd_finish(bs, q, rbd_status(r, rc, q->io->op));
 }
 
+static void rbd_record_release(struct rbd_req *q)
+{
+	if (q->rop)
+		rados_release_read_op(q->rop);
+	if (q->wop)
+		rados_release_write_op(q->wop);
+}
+
+/* PR_LOAD: read the object whole (the engine's buffer is one byte longer
+ * than any valid record, so a longer object shows as one). PR_STORE:
+ * replace it whole if its version is still the loaded one. */
+static int rbd_record_start(struct bs_rbd *r, struct rbd_req *q)
+{
+	struct rt_disk_io *io = q->io;
+	if (io->op == RT_DISK_PR_LOAD) {
+		q->rop = rados_create_read_op();
+		if (q->rop == NULL)
+			return -ENOMEM;
+		rados_read_op_read(q->rop, 0, io->len, (char *)io->buf, &q->bytes_read, &q->prval);
+		return rados_aio_read_op_operate(q->rop, r->ioctx, q->rc, r->pr_oid, 0);
+	}
+	q->wop = rados_create_write_op();
+	if (q->wop == NULL)
+		return -ENOMEM;
+	if (io->version == 0)
+		rados_write_op_create(q->wop, LIBRADOS_CREATE_EXCLUSIVE, NULL);
+	else
+		rados_write_op_assert_version(q->wop, io->version);
+	rados_write_op_write_full(q->wop, (const char *)io->buf, io->len);
+	return rados_aio_write_op_operate(q->wop, r->ioctx, q->rc, r->pr_oid, NULL, 0);
+}
+
+static void rbd_record_submit(struct bs *bs, struct rt_disk_io *io)
+{
+	struct bs_rbd *r = bs->priv;
+	io->status = RT_DISK_OK;
+	if (!r->pr_shared || r->fenced) {
+		io->status = r->fenced ? RT_DISK_ERR_BLOCKLISTED : RT_DISK_ERR_UNSUPPORTED;
+		bs->complete(bs->complete_ctx, io);
+		return;
+	}
+	struct rbd_req *q = calloc(1, sizeof(*q));
+	if (q == NULL) {
+		io->status = io->op == RT_DISK_PR_LOAD ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
+		bs->complete(bs->complete_ctx, io);
+		return;
+	}
+	q->bs = bs;
+	q->io = io;
+	q->stage = RBD_STAGE_RECORD;
+	/* rados_callback_t and rbd_callback_t are the same type */
+	int rc = rados_aio_create_completion(q, rbd_done_cb, NULL, &q->rc);
+	if (rc == 0) {
+		rc = rbd_record_start(r, q);
+		if (rc == 0) {
+			r->inflight++;
+			return;
+		}
+		rados_aio_release(q->rc);
+	}
+	rbd_record_release(q);
+	bool none;
+	rbd_finish(bs, q, rbds_record_status(rc, io->op, &none, &r->fenced));
+}
+
+static int rbd_notify(struct bs_rbd *r, struct rbd_req *q);
+
+static void rbd_record_reaped(struct bs *bs, struct rbd_req *q)
+{
+	struct bs_rbd *r = bs->priv;
+	struct rt_disk_io *io = q->io;
+	long rc = (long)rados_aio_get_return_value(q->rc);
+	uint64_t version = rados_aio_get_version(q->rc);
+	rados_aio_release(q->rc);
+	rbd_record_release(q);
+	r->inflight--;
+	bool none;
+	enum rt_disk_status st = rbds_record_status(rc, io->op, &none, &r->fenced);
+	if (st == RT_DISK_OK && io->op == RT_DISK_PR_LOAD) {
+		io->run_len = none ? 0 : q->bytes_read;
+		io->version = none ? 0 : version;
+	} else if (st == RT_DISK_OK) {
+		io->version = version;
+		if (r->watch.watching && rbd_notify(r, q) == 0)
+			return; /* answered once the others know (rbd_watch.h) */
+	}
+	rbd_finish(bs, q, st);
+}
+
+/* After a store: tell every gateway watching the record, and wait (at
+ * most RBD_PR_NOTIFY_TIMEOUT_MS) until each has marked its cache stale. */
+static int rbd_notify(struct bs_rbd *r, struct rbd_req *q)
+{
+	q->stage = RBD_STAGE_NOTIFY;
+	q->reply = NULL;
+	int rc = rados_aio_create_completion(q, rbd_done_cb, NULL, &q->rc);
+	if (rc != 0)
+		return rc;
+	rc = rados_aio_notify(r->ioctx, r->pr_oid, q->rc, "", 0, RBD_PR_NOTIFY_TIMEOUT_MS, &q->reply, &q->reply_len);
+	if (rc != 0) {
+		rados_aio_release(q->rc);
+		return rc;
+	}
+	r->inflight++;
+	return 0;
+}
+
+/* The notify ended: the store stands either way (a gateway that did not
+ * acknowledge is dead, blocklisted, or stopped: counted). */
+static void rbd_notified(struct bs *bs, struct rbd_req *q)
+{
+	struct bs_rbd *r = bs->priv;
+	long rc = (long)rados_aio_get_return_value(q->rc);
+	rados_aio_release(q->rc);
+	if (q->reply != NULL)
+		rados_buffer_free(q->reply);
+	r->inflight--;
+	if (rc < 0)
+		r->notify_timeouts++;
+	rbd_finish(bs, q, RT_DISK_OK);
+}
+
 static void rbd_submit(struct bs *bs, struct rt_disk_io *io)
 {
 	struct bs_rbd *r = bs->priv;
 	enum rt_disk_status st = RT_DISK_OK;
+	if (io->op == RT_DISK_PR_LOAD || io->op == RT_DISK_PR_STORE) {
+		rbd_record_submit(bs, io);
+		return;
+	}
 	if (!bs_io_start(bs, io)) {
 		bs->complete(bs->complete_ctx, io);
 		return;
@@ -363,12 +546,26 @@ static void rbd_reap(struct bs *bs)
 	uint64_t count;
 	ssize_t n = read(r->efd, &count, sizeof(count));
 	(void)n; /* EAGAIN: a reap before us took the count; the list says */
+	if (r->pr_shared) {
+		/* the owner marks its cached PR state stale, then we say so */
+		if (rbd_watch_take(&r->watch) && bs->record_changed != NULL)
+			bs->record_changed(bs->complete_ctx, bs);
+		rbd_watch_ack(&r->watch);
+	}
 	pthread_mutex_lock(&r->mu);
 	struct rbd_req *q = r->done;
 	r->done = NULL;
 	pthread_mutex_unlock(&r->mu);
 	while (q != NULL) {
 		struct rbd_req *next = q->next;
+		if (q->stage == RBD_STAGE_RECORD || q->stage == RBD_STAGE_NOTIFY) {
+			if (q->stage == RBD_STAGE_RECORD)
+				rbd_record_reaped(bs, q);
+			else
+				rbd_notified(bs, q);
+			q = next;
+			continue;
+		}
 		long rc = (long)rbd_aio_get_return_value(q->c);
 		rbd_aio_release(q->c);
 		r->inflight--;
@@ -440,6 +637,7 @@ static void rbd_bs_close(struct bs *bs)
 	struct bs_rbd *r = bs->priv;
 	if (r == NULL)
 		return;
+	bs->record_changed = NULL; /* its owner is going away */
 	/* librbd fails what it holds within the operation timeout; wait for
 	 * that, completing each (the owner drops them). */
 	int wait_ms = (int)(r->op_timeout_s + RBD_CLOSE_SLACK_S) * 1000;

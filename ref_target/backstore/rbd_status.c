@@ -29,8 +29,21 @@ enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced)
 	case EOPNOTSUPP:
 		return RT_DISK_ERR_UNSUPPORTED;
 	default:
-		return op == RT_DISK_READ || op == RT_DISK_MAP_STATUS ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
+		return op == RT_DISK_READ || op == RT_DISK_MAP_STATUS || op == RT_DISK_PR_LOAD ? RT_DISK_ERR_READ
+											       : RT_DISK_ERR_WRITE;
 	}
+}
+
+enum rt_disk_status rbds_record_status(long rc, enum rt_disk_op op, bool *none, bool *fenced)
+{
+	*none = false;
+	if (op == RT_DISK_PR_LOAD && rc == -ENOENT) {
+		*none = true;
+		return RT_DISK_OK;
+	}
+	if (op == RT_DISK_PR_STORE && (rc == -EEXIST || rc == -ERANGE || rc == -EOVERFLOW || rc == -ENOENT))
+		return RT_DISK_ERR_STALE;
+	return rbds_status(rc, op, fenced);
 }
 
 enum rt_disk_status rbds_lock_status(int rc, bool *fenced)

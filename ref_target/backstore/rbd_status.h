@@ -22,6 +22,13 @@ enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced);
  * lock (EROFS, EBUSY) is FENCED; anything else as rbds_status. */
 enum rt_disk_status rbds_lock_status(int rc, bool *fenced);
 
+/* RADOS's result rc for RT_DISK_PR_LOAD or PR_STORE on the PR record
+ * (rbd.c): a store refused by its compare-and-set (the object exists when
+ * it was to be created, EEXIST; its version moved, ERANGE or EOVERFLOW;
+ * it went away, ENOENT) is ERR_STALE; a load finding no object (ENOENT)
+ * is OK (*none set: no record yet); anything else as rbds_status. */
+enum rt_disk_status rbds_record_status(long rc, enum rt_disk_op op, bool *none, bool *fenced);
+
 /* MAP_STATUS from rbd_diff_iterate2 (allocated extents in order): the
  * question, and the first allocated run from its start. */
 struct rbds_map {

@@ -36,7 +36,7 @@
 #define CFG_PATH_MAX 96
 
 #define CFG_LU_FLAGS_ALL (RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_READ_ONLY | \
-			  RT_LU_SANITIZE | RT_LU_WCE | RT_LU_ATOMIC)
+			  RT_LU_SANITIZE | RT_LU_WCE | RT_LU_ATOMIC | RT_LU_PR_SHARED)
 
 bool cfg_tpg_maps_lu(const struct rt_tpg_cfg *tpg, uint32_t lu)
 {

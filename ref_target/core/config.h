@@ -136,6 +136,8 @@ struct rt_portal_cfg {
 #define RT_LU_SANITIZE   0x10u /* SANITIZE allowed (destructive) */
 #define RT_LU_WCE        0x20u /* volatile write cache enabled at start */
 #define RT_LU_ATOMIC     0x40u /* WRITE ATOMIC (SBC-4): the backstore lands RT_DISK_ATOMIC writes whole */
+#define RT_LU_PR_SHARED  0x80u /* persistent reservations live in the backstore
+				  (RT_DISK_PR_LOAD/STORE), shared by every gateway */
 
 /* SPC-4 §5.15.2.4: asymmetric access states. */
 enum rt_alua_state {

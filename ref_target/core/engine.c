@@ -196,6 +196,14 @@ int rt_set_alua_state(struct rt_engine *eng, uint32_t lu, uint16_t tpg_tag, enum
 	return -1;
 }
 
+int rt_lu_pr_invalidate(struct rt_engine *eng, uint32_t lu)
+{
+	if (lu >= eng->cfg->lu_count || eng->lus[lu] == NULL)
+		return -1;
+	scsi_lu_pr_invalidate(eng->lus[lu]);
+	return 0;
+}
+
 /* ---- lifecycle ---- */
 
 struct rt_engine *rt_engine_create(const struct rt_env *env, const struct rt_config *cfg)

@@ -84,6 +84,12 @@ bool rt_engine_idle(const struct rt_engine *eng);
  * or -1 if there is no such LU or group. */
 int rt_set_alua_state(struct rt_engine *eng, uint32_t lu, uint16_t tpg_tag, enum rt_alua_state state);
 
+/* The persistent reservations of rt_config.lus[lu], an LU with
+ * RT_LU_PR_SHARED, may have changed outside this engine (another gateway
+ * stored them, or this one took the storage over): reload them before the
+ * next reservation check (scsi/pr_shared.c). -1 if there is no such LU. */
+int rt_lu_pr_invalidate(struct rt_engine *eng, uint32_t lu);
+
 /* Counters for tests, benchmarks and the simulator's coverage report. */
 struct rt_stats {
 	uint64_t pdus_in, pdus_out;

@@ -220,5 +220,10 @@
 #define RT_ACLS_MAX 256u
 #define RT_LUS_MAX 256u
 #define RT_LUNS_MAX 256u
+/* Ours: a PERSISTENT RESERVE OUT on an LU whose reservations are shared
+ * through its backstore (scsi/pr_shared.c) reloads and reapplies itself
+ * when another gateway stored first; after this many lost races it
+ * answers BUSY (the initiator retries) rather than spin. */
+#define RT_PR_SHARED_TRIES_MAX 8u
 
 #endif

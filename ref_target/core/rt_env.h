@@ -53,6 +53,16 @@ enum rt_disk_op {
 	RT_DISK_UNMAP,        /* deallocate; reads return zeroes afterwards if the LU says LBPRZ */
 	RT_DISK_WRITE_ZEROES, /* write zeroes, may deallocate */
 	RT_DISK_MAP_STATUS,   /* is [offset, offset+len) mapped? sets mapped, run_len */
+	/* The LU's shared persistent reservation state (scsi/pr_shared.c), an
+	 * opaque record beside the blocks (rbd: a RADOS object), only for an
+	 * LU with RT_LU_PR_SHARED; offset is unused. LOAD reads at most len
+	 * bytes into buf and sets run_len (bytes read) and version (the
+	 * record's, 0: none yet, run_len 0); STORE replaces the record with
+	 * len bytes of buf only if its version is still 'version' (0: only if
+	 * there is none), else fails ERR_STALE, and sets version to the new
+	 * one. Other backstores fail both ERR_UNSUPPORTED. */
+	RT_DISK_PR_LOAD,
+	RT_DISK_PR_STORE,
 };
 
 #define RT_DISK_FUA 0x1u    /* this write is durable when it completes (SBC-3 §5.8 FUA) */
@@ -69,6 +79,7 @@ enum rt_disk_status {
 	RT_DISK_ERR_UNSUPPORTED, /* the environment cannot do this operation or flag */
 	RT_DISK_ERR_BLOCKLISTED, /* fenced for good (Ceph: blocklisted, -ESHUTDOWN): this
 				    gateway will never write again, unlike FENCED */
+	RT_DISK_ERR_STALE, /* PR_STORE: the record changed since it was loaded */
 };
 
 /* One disk request. The engine owns it (it lives inside a task) from
@@ -86,6 +97,7 @@ struct rt_disk_io {
 	enum rt_disk_status status;
 	bool mapped;     /* RT_DISK_MAP_STATUS: the block at offset is mapped ... */
 	uint64_t run_len; /* ... and so are (or are not) run_len bytes from it, <= len */
+	uint64_t version; /* PR_LOAD/PR_STORE: the shared record's version (above) */
 	/* engine-private: who waits for this I/O */
 	void *owner;
 	uint32_t tag;

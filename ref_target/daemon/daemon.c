@@ -139,6 +139,14 @@ static void start_drain(struct daemon *dm, const char *signame)
 	dm->drain_deadline = loop_now_ns() + (uint64_t)ms * 1000000u;
 }
 
+/* Another gateway stored LU lu's shared reservations (store.h). */
+static void on_pr_changed(void *ctx, uint32_t lu)
+{
+	struct daemon *dm = ctx;
+	if (dm->eng != NULL)
+		rt_lu_pr_invalidate(dm->eng, lu);
+}
+
 static void on_signal(struct loop *l, int fd, void *data, uint32_t events)
 {
 	struct daemon *dm = data;
@@ -148,6 +156,10 @@ static void on_signal(struct loop *l, int fd, void *data, uint32_t events)
 		if (si.ssi_signo == SIGUSR1) { /* an operator's failover */
 			dlog(RT_LOG_INFO, "SIGUSR1: taking over shared storage");
 			store_takeover(&dm->store);
+			/* the previous owner may have changed shared
+			 * reservations this gateway has not read */
+			for (uint32_t i = 0; i < dm->store.count; i++)
+				rt_lu_pr_invalidate(dm->eng, i);
 			continue;
 		}
 		const char *name = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
@@ -255,6 +267,8 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 		snprintf(err, err_len, "cannot create the engine: out of memory");
 		return -1;
 	}
+	dm->store.pr_changed = on_pr_changed;
+	dm->store.pr_changed_ctx = dm;
 	/* finished disk I/O is an event like a readable socket */
 	if (loop_watch(dm->loop, dm->sigfd, LOOP_READ, on_signal, dm) != 0 || store_watch(&dm->store, dm->loop) != 0) {
 		snprintf(err, err_len, "epoll: %s", strerror(errno));

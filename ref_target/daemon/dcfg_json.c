@@ -19,7 +19,12 @@
  *                        "keyring"?: "/etc/ceph/ceph.client.admin.keyring",
  *                        "lock"?: "explicit" | "auto" = "explicit",
  *                                                (backstore/rbd.c: who writes)
- *                        "op_timeout_s"?: 30 },  (rbd: required; only in a
+ *                        "op_timeout_s"?: 30,
+ *                        "pr_shared"?: false },  (persistent reservations in
+ *                                                 a RADOS object "<image>.pr",
+ *                                                 shared by every gateway:
+ *                                                 scsi/pr_shared.c)
+ *                                                (rbd: required; only in a
  *                                                 build with librbd)
  *              "size"?: "1G" | 1073741824,       (ram: required; file: create
  *                                                 or extend to it; default:
@@ -409,7 +414,7 @@ static int load_naa(struct jl *j, json_t *o, uint64_t *naa)
 static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 {
 	static const char *const keys[] = { "pool", "image", "conf", "client", "keyring", "lock",
-					    "op_timeout_s", NULL };
+					    "op_timeout_s", "pr_shared", NULL };
 	struct bs_rbd_params *r = &s->rbd;
 	json_t *o;
 	const char *lock = NULL;
@@ -421,7 +426,8 @@ static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 	    jl_get_str(j, o, "image", true, &r->image) || jl_get_str(j, o, "conf", false, &r->conf) ||
 	    jl_get_str(j, o, "client", false, &r->client) || jl_get_str(j, o, "keyring", false, &r->keyring) ||
 	    jl_get_str(j, o, "lock", false, &lock) ||
-	    jl_get_uint(j, o, "op_timeout_s", false, DCFG_RBD_OP_TIMEOUT_S_MAX, &timeout))
+	    jl_get_uint(j, o, "op_timeout_s", false, DCFG_RBD_OP_TIMEOUT_S_MAX, &timeout) ||
+	    jl_get_bool(j, o, "pr_shared", &r->pr_shared))
 		return -1;
 	if (lock != NULL && strcmp(lock, "explicit") != 0 && strcmp(lock, "auto") != 0) {
 		jl_enter_key(j, "lock");
@@ -516,6 +522,8 @@ static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
 	    load_lu_alua(j, o, lu) || jl_get_u32(j, o, "media_mbps", false, &s->media_mbps))
 		return -1;
 	lu->lbppbe = (uint8_t)lbppbe;
+	if (s->rbd.pr_shared) /* the SCSI layer keeps its PR state in the image's pool */
+		lu->flags |= RT_LU_PR_SHARED;
 	s->serial_given = lu->serial != NULL;
 	if (lu->block_size != 0 && s->size_bytes % lu->block_size != 0) {
 		jl_enter_key(j, "size");

@@ -105,6 +105,14 @@ void store_on_time(struct store *s, uint64_t now)
 	}
 }
 
+/* A backstore's shared PR record changed elsewhere: tell the owner which LU. */
+static void store_record_changed(void *ctx, struct bs *bs)
+{
+	struct store *s = ctx;
+	if (s->pr_changed != NULL)
+		s->pr_changed(s->pr_changed_ctx, (uint32_t)(bs - s->bs));
+}
+
 static void on_bs_event(struct loop *l, int fd, void *data, uint32_t events)
 {
 	(void)l;
@@ -169,6 +177,7 @@ static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t er
 		}
 		bs->complete = store_bs_done;
 		bs->complete_ctx = s;
+		bs->record_changed = store_record_changed;
 		s->pace[i].bytes_per_s = (uint64_t)st->media_mbps * 1000000u;
 		const struct bs_params p = {
 			.path = st->path,
@@ -211,6 +220,8 @@ int store_open(struct store *s, struct dcfg *d, bool sync_io,
 	s->loop = NULL;
 	s->complete = complete;
 	s->complete_ctx = ctx;
+	s->pr_changed = NULL;
+	s->pr_changed_ctx = NULL;
 	/* Room for every LU a live reconfiguration may add (store_grow): a
 	 * backstore in use never moves. */
 	s->bs = calloc(STORE_LUS_MAX, sizeof(*s->bs));

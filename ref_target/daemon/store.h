@@ -34,6 +34,11 @@ struct store {
 	bool sync_io;      /* file and block LUs without io_uring (store_open's) */
 	bool io_mode_said; /* the log said how file and block I/O is done */
 	struct loop *loop; /* where completions are watched (store_watch); NULL before */
+	/* set by the owner after store_open (NULL: nobody asks): LU lu's
+	 * persistent reservations, shared through its backstore, changed
+	 * elsewhere (bs.record_changed); called from a completion event */
+	void (*pr_changed)(void *ctx, uint32_t lu);
+	void *pr_changed_ctx;
 };
 
 struct loop;

@@ -178,6 +178,9 @@ void scsi_cmd_run(struct scsi_cmd *cmd)
 	const struct scsi_op *op = scsi_op_of(cmd);
 	assert(op != NULL); /* decode accepted it */
 	if (cmd->lu != NULL) {
+		/* a shared LU's reservations may have changed elsewhere */
+		if (pr_refresh_start(cmd, op->flags))
+			return; /* pr_refresh_done runs it again */
 		if (!scsi_precheck(cmd, op)) {
 			scsi_done(cmd);
 			return;
@@ -193,7 +196,9 @@ void scsi_cmd_run(struct scsi_cmd *cmd)
 static void scsi_abandon(struct scsi_cmd *cmd)
 {
 	const struct scsi_op *op = scsi_op_of(cmd);
-	if (op != NULL && op->abandon != NULL)
+	/* a command still reloading the shared PR state never ran: its
+	 * priv is the reload's, nothing of the handler's to undo */
+	if (op != NULL && op->abandon != NULL && !(cmd->state & SCSI_STATE_PR_REFRESH))
 		op->abandon(cmd);
 	scsi_priv_free(cmd);
 }
@@ -211,9 +216,20 @@ void scsi_disk_done(struct rt_disk_io *io)
 {
 	struct scsi_cmd *cmd = io->owner;
 	const struct scsi_op *op = scsi_op_of(cmd);
-	assert(op != NULL && op->io_done != NULL);
+	assert(op != NULL && (op->io_done != NULL || (cmd->state & SCSI_STATE_PR_REFRESH)));
 	assert(!(cmd->state & SCSI_STATE_DONE) && (cmd->state & SCSI_STATE_IO));
 	cmd->state &= ~SCSI_STATE_IO;
+	if (cmd->state & SCSI_STATE_PR_REFRESH) {
+		/* a reload before the command ran: nothing of it to abandon */
+		cmd->state &= ~SCSI_STATE_PR_REFRESH;
+		if (cmd->state & SCSI_STATE_ABORTED) {
+			scsi_priv_free(cmd);
+			scsi_abort_finish(cmd);
+			return;
+		}
+		pr_refresh_done(cmd);
+		return;
+	}
 	if (cmd->state & SCSI_STATE_ABORTED) {
 		scsi_abort_finish(cmd);
 		return;
@@ -323,6 +339,24 @@ void scsi_io_submit(struct scsi_cmd *cmd, enum rt_disk_op op, uint64_t lba, uint
 	lu->env->disk_submit(lu->env->ctx, io);
 }
 
+void scsi_io_submit_record(struct scsi_cmd *cmd, enum rt_disk_op op, uint8_t *buf, uint32_t len,
+			   uint64_t version)
+{
+	const struct scsi_lu *lu = cmd->lu;
+	struct rt_disk_io *io = &cmd->io;
+	assert(op == RT_DISK_PR_LOAD || op == RT_DISK_PR_STORE);
+	memset(io, 0, sizeof(*io));
+	io->lu = lu->index;
+	io->op = op;
+	io->len = len;
+	io->buf = buf;
+	io->version = version;
+	io->status = RT_DISK_OK;
+	io->owner = cmd;
+	cmd->state |= SCSI_STATE_IO;
+	lu->env->disk_submit(lu->env->ctx, io);
+}
+
 bool scsi_io_ok(struct scsi_cmd *cmd)
 {
 	switch (cmd->io.status) {
@@ -351,6 +385,10 @@ bool scsi_io_ok(struct scsi_cmd *cmd)
 		return false;
 	case RT_DISK_ERR_UNSUPPORTED:
 		/* the backstore cannot do what this command needs */
+		scsi_fail(cmd, SC_INTERNAL_FAILURE);
+		return false;
+	case RT_DISK_ERR_STALE:
+		/* only a PR_STORE fails so, and pr_shared.c retries it */
 		scsi_fail(cmd, SC_INTERNAL_FAILURE);
 		return false;
 	}

@@ -39,6 +39,10 @@
 /* ALUA (alua.h): what a target port group in a non-active state lets through. */
 #define OP_ALUA_STANDBY_OK 0x200u /* standby: management (MODE, PR, capacity) */
 #define OP_ALUA_ANY_OK 0x400u     /* also unavailable and transitioning: identification */
+/* Passes persistent reservations (OP_PR_OK) but reads their state itself
+ * (RESERVE/RELEASE: SPC-4 §5.13.3 CRH): a shared LU's stale state is
+ * reloaded first, as for a command that conflicts (pr_shared.c). */
+#define OP_PR_STATE 0x800u
 
 /* Longest CDB in our table; longer CDBs are never ours. */
 #define OP_CDB_MAX 16u
@@ -96,6 +100,11 @@ void scsi_data_in(struct scsi_cmd *cmd, const void *data, uint32_t len);
  * io_done. lba and blocks are in the LU's logical blocks. */
 void scsi_io_submit(struct scsi_cmd *cmd, enum rt_disk_op op, uint64_t lba, uint64_t blocks,
 		    uint8_t *buf, uint32_t flags);
+/* Start RT_DISK_PR_LOAD or RT_DISK_PR_STORE (rt_env.h) of len bytes at
+ * buf for cmd; its completion goes to the op's io_done, or to
+ * pr_refresh_done while SCSI_STATE_PR_REFRESH is set. */
+void scsi_io_submit_record(struct scsi_cmd *cmd, enum rt_disk_op op, uint8_t *buf, uint32_t len,
+			   uint64_t version);
 /* In io_done: true if the I/O succeeded; otherwise sense is set from the
  * disk status (one mapping for all commands). */
 bool scsi_io_ok(struct scsi_cmd *cmd);
@@ -133,6 +142,8 @@ bool scsi_op_available(const struct scsi_op *op, const struct scsi_lu *lu);
 #define SCSI_STATE_IO 0x08000000u      /* a disk I/O of the command is in flight */
 #define SCSI_STATE_ORPHAN 0x04000000u  /* aborted with its write in the storage path:
 					  later writes wait for it (taskset.h) */
+#define SCSI_STATE_PR_REFRESH 0x02000000u /* its disk I/O reloads the shared PR
+					     state before it runs (pr_shared.c) */
 #define SCSI_STATE_STEP 0x0000ffffu
 
 /* The handler's step, leaving the dispatcher's bits alone. */

@@ -38,6 +38,7 @@ struct scsi_lu {
 	struct task_set tasks; /* task set, gate, held commands */
 	struct rsv2 rsv;     /* SPC-2 reservation */
 	struct pr_state pr;  /* persistent reservations */
+	struct pr_cache pr_cache; /* RT_LU_PR_SHARED: how fresh pr is (pr_shared.c) */
 	struct sanitize sanitize;
 	struct xcopy_held xcopy; /* EXTENDED COPY results */
 	struct alua alua;        /* target port groups and their states */

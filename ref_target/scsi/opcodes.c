@@ -43,14 +43,14 @@
 #define INFO_ANY_LUN (INFO | OP_NO_LU | OP_NO_UA)
 #define PR_CMD (OP_PR_OK | OP_ALUA_STANDBY_OK) /* PR IN/OUT judge persistent reservations themselves */
 #define CAPACITY (OP_MEDIUM | OP_PR_OK | OP_ALUA_STANDBY_OK) /* a standby path still tells its size */
-#define RESERVE_CMD (OP_RSV2_OK | OP_PR_OK)    /* RESERVE/RELEASE judge all reservations themselves */
+#define RESERVE_CMD (OP_RSV2_OK | OP_PR_OK | OP_PR_STATE) /* RESERVE/RELEASE judge all reservations themselves */
 
 #define PR_IN(sa, name) \
 	{0x5e, sa, 10, OP_SA | PR_CMD, "PERSISTENT RESERVE IN/" name, \
-	 {0x5e, sa, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, pr_in_decode, pr_in_exec, NULL}
+	 {0x5e, sa, 0, 0, 0, 0, 0, 0xff, 0xff, U_CONTROL}, pr_in_decode, pr_in_exec, pr_in_io_done}
 #define PR_OUT(sa, name) \
 	{0x5f, sa, 10, OP_SA | PR_CMD, "PERSISTENT RESERVE OUT/" name, \
-	 {0x5f, sa, 0xff, 0, 0, U4, U_CONTROL}, pr_out_decode, pr_out_exec, NULL}
+	 {0x5f, sa, 0xff, 0, 0, U4, U_CONTROL}, pr_out_decode, pr_out_exec, pr_out_io_done}
 
 const struct scsi_op scsi_ops[] = {
 	{0x00, 0, 6, OP_MEDIUM | OP_PR_OK, "TEST UNIT READY", {0x00, 0, 0, 0, 0, U_CONTROL},

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "lu.h"
 #include "nexus.h"
+#include "pr_int.h"
 #include "tid.h"
 #include "ua.h"
 
@@ -32,14 +33,7 @@ enum {
 #define PROUT_APTPL 0x01u
 #define PROUT_MOVE_UNREG 0x02u /* REGISTER AND MOVE byte 17 */
 #define PROUT_MOVE_APTPL 0x01u
-/* Saved state: "PRS1", generation, aptpl, type, holder slot, count, then
- * per registration rel_port, key, port length, port. */
-#define PR_SAVE_MAGIC 0x50525331u
-#define PR_SAVE_HDR_LEN 16u
-#define PR_SAVE_REG_LEN (2u + 8u + 2u)
-#define PR_SAVE_MAX (PR_SAVE_HDR_LEN + PR_REG_MAX * (PR_SAVE_REG_LEN + sizeof(((struct pr_reg *)0)->port)))
-
-static bool pr_type_valid(uint8_t t)
+bool pr_type_valid(uint8_t t)
 {
 	return t == PR_WE || t == PR_EA || t == PR_WE_RO || t == PR_EA_RO || t == PR_WE_AR || t == PR_EA_AR;
 }
@@ -132,69 +126,18 @@ static void pr_state_key(const struct scsi_lu *lu, char *key, size_t len)
 	snprintf(key, len, "pr.%s", lu->cfg->serial ? lu->cfg->serial : lu->cfg->name);
 }
 
-static uint32_t pr_serialize(const struct pr_state *s, uint8_t *out)
-{
-	uint32_t len = PR_SAVE_HDR_LEN, count = 0, holder = PR_NONE;
-	for (uint32_t i = 0; i < PR_REG_MAX; i++) {
-		const struct pr_reg *r = &s->reg[i];
-		if (!r->used)
-			continue;
-		if (s->reserved && s->holder == i)
-			holder = count;
-		uint16_t plen = (uint16_t)strlen(r->port);
-		put_be16(out + len, r->rel_port);
-		put_be64(out + len + 2, r->key);
-		put_be16(out + len + 10, plen);
-		memcpy(out + len + PR_SAVE_REG_LEN, r->port, plen);
-		len += PR_SAVE_REG_LEN + plen;
-		count++;
-	}
-	put_be32(out, PR_SAVE_MAGIC);
-	put_be32(out + 4, s->generation);
-	out[8] = (uint8_t)((s->aptpl ? 1 : 0) | (s->reserved ? 2 : 0));
-	out[9] = s->type;
-	put_be16(out + 10, (uint16_t)count);
-	put_be32(out + 12, holder);
-	return len;
-}
-
-/* Parse saved state; 0, or -1 if it is not a well-formed record. */
-static int pr_deserialize(struct pr_state *s, const uint8_t *in, uint32_t len)
-{
-	memset(s, 0, sizeof(*s));
-	if (len < PR_SAVE_HDR_LEN || get_be32(in) != PR_SAVE_MAGIC)
-		return -1;
-	uint32_t count = get_be16(in + 10), holder = get_be32(in + 12), off = PR_SAVE_HDR_LEN;
-	if (count > PR_REG_MAX)
-		return -1;
-	s->generation = get_be32(in + 4);
-	s->aptpl = in[8] & 1;
-	s->reserved = in[8] & 2;
-	s->type = in[9];
-	s->holder = holder;
-	for (uint32_t i = 0; i < count; i++) {
-		if (len - off < PR_SAVE_REG_LEN)
-			return -1;
-		uint32_t plen = get_be16(in + off + 10);
-		if (plen >= sizeof(s->reg[i].port) || len - off - PR_SAVE_REG_LEN < plen)
-			return -1;
-		s->reg[i].used = true;
-		s->reg[i].rel_port = get_be16(in + off);
-		s->reg[i].key = get_be64(in + off + 2);
-		memcpy(s->reg[i].port, in + off + PR_SAVE_REG_LEN, plen);
-		off += PR_SAVE_REG_LEN + plen;
-	}
-	if (s->reserved && (!pr_type_valid(s->type) ||
-			    (!pr_type_all_registrants(s->type) && (holder >= count))))
-		return -1;
-	return 0;
-}
-
 int pr_init(struct scsi_lu *lu)
 {
 	const struct rt_env *env = lu->env;
 	char key[64];
 	memset(&lu->pr, 0, sizeof(lu->pr));
+	memset(&lu->pr_cache, 0, sizeof(lu->pr_cache));
+	if (pr_is_shared(lu)) {
+		/* the state is the backstore's: read at the first command
+		 * that needs it (pr_refresh_start), never restored here */
+		lu->pr_cache.stale = true;
+		return 0;
+	}
 	if (env->state_load == NULL)
 		return 0;
 	uint8_t *buf = env->alloc(env->ctx, PR_SAVE_MAX);
@@ -208,8 +151,10 @@ int pr_init(struct scsi_lu *lu)
 	pr_state_key(lu, key, sizeof(key));
 	long n = env->state_load(env->ctx, key, buf, PR_SAVE_MAX);
 	struct pr_state s;
-	if (n > 0 && pr_deserialize(&s, buf, (uint32_t)n) != 0) {
-		lu_log(lu, RT_LOG_WARN, "saved persistent reservations unreadable: not restored");
+	enum pr_codec_err e = n > 0 ? pr_decode(&s, buf, (uint32_t)n) : PR_CODEC_OK;
+	if (e != PR_CODEC_OK) {
+		lu_log(lu, RT_LOG_WARN, "saved persistent reservations unreadable (%s): not restored",
+		       pr_codec_err_name(e));
 	} else if (n > 0 && s.aptpl) {
 		lu->pr = s;
 		/* SPC-4 §6.15.2: "the PRgeneration value shall be set to
@@ -237,7 +182,7 @@ static int pr_save(struct scsi_cmd *cmd, const struct pr_state *next)
 		return -1;
 	}
 	pr_state_key(lu, key, sizeof(key));
-	uint32_t len = pr_serialize(next, buf);
+	uint32_t len = pr_encode(next, buf);
 	int rc = env->state_save ? env->state_save(env->ctx, key, buf, len) : -1;
 	env->free(env->ctx, buf, PR_SAVE_MAX);
 	if (rc != 0) {
@@ -249,26 +194,6 @@ static int pr_save(struct scsi_cmd *cmd, const struct pr_state *next)
 }
 
 /* ---- PERSISTENT RESERVE OUT ---- */
-
-/* One PERSISTENT RESERVE OUT being applied to a copy of the state; the
- * unit attentions it causes go to registrations of the state before it. */
-struct pr_change {
-	struct scsi_cmd *cmd;
-	struct pr_state next;
-	uint32_t me; /* the issuer's registration in next, PR_NONE if none */
-	uint32_t ua_count;
-	struct {
-		uint32_t reg;
-		enum scsi_cond cond;
-	} ua[PR_REG_MAX];
-};
-
-/* Outcomes of a service action. */
-enum pr_result {
-	PR_DONE = 0,
-	PR_CONFLICT,
-	PR_FAILED, /* sense set */
-};
 
 static void pr_ua_add(struct pr_change *c, uint32_t reg, enum scsi_cond cond)
 {
@@ -309,7 +234,7 @@ static void pr_victims_find(const struct pr_change *c, struct pr_victims *out)
 		bool hit = false;
 		for (uint32_t u = 0; u < c->ua_count && e->used && !hit; u++)
 			hit = c->ua[u].cond == SC_UA_REGISTRATIONS_PREEMPTED &&
-			      pr_reg_covers(&lu->pr.reg[c->ua[u].reg], e->port, e->rel_port);
+			      pr_reg_covers(&c->old->reg[c->ua[u].reg], e->port, e->rel_port);
 		if (!hit || nexus_is(e, c->cmd->nexus))
 			continue;
 		e->prevent = false; /* SPC-4: as PREVENT ALLOW with PREVENT 0 */
@@ -329,7 +254,7 @@ static void pr_ua_deliver(struct pr_change *c)
 {
 	struct scsi_lu *lu = c->cmd->lu;
 	for (uint32_t u = 0; u < c->ua_count; u++) {
-		const struct pr_reg *r = &lu->pr.reg[c->ua[u].reg];
+		const struct pr_reg *r = &c->old->reg[c->ua[u].reg];
 		for (uint32_t i = 0; i < NEXUS_MAX; i++) {
 			struct nexus_entry *e = &lu->nexuses.e[i];
 			if (e->used && pr_reg_covers(r, e->port, e->rel_port))
@@ -604,53 +529,67 @@ static bool pr_out_length_ok(const struct scsi_cmd *cmd, uint32_t n)
 	return n == PROUT_BASIC_LEN;
 }
 
-void pr_out_exec(struct scsi_cmd *cmd)
+enum pr_result pr_out_apply(struct pr_change *c)
 {
-	static_assert(PR_REG_MAX <= 0xffff, "registration counts fit the saved format");
-	struct scsi_lu *lu = cmd->lu;
+	struct scsi_cmd *cmd = c->cmd;
 	uint32_t n = cmd->data_out_len < cmd->xfer_len ? cmd->data_out_len : cmd->xfer_len;
 	uint8_t sa = cmd->cdb[1] & 0x1f, type = cmd->cdb[2] & 0x0f;
 	const uint8_t *p = cmd->buf;
+	c->next = *c->old;
+	c->ua_count = 0;
+	c->me = pr_find(&c->next, cmd->nexus);
+	if (sa == PROUT_REGISTER || sa == PROUT_REGISTER_AND_IGNORE)
+		return pr_register(c, p, n, sa == PROUT_REGISTER_AND_IGNORE);
+	if (c->me == PR_NONE || get_be64(p) != c->next.reg[c->me].key)
+		return PR_CONFLICT; /* every other action needs the issuer's own key */
+	switch (sa) {
+	case PROUT_RESERVE:
+		return pr_reserve(c, type);
+	case PROUT_RELEASE:
+		return pr_release(c, type);
+	case PROUT_CLEAR:
+		return pr_clear(c);
+	case PROUT_PREEMPT:
+	case PROUT_PREEMPT_AND_ABORT:
+		return pr_preempt(c, p, type);
+	default:
+		return pr_register_and_move(c, p, n);
+	}
+}
+
+bool pr_out_changes(const struct pr_change *c)
+{
+	return memcmp(&c->next, c->old, sizeof(c->next)) != 0;
+}
+
+void pr_out_commit(struct pr_change *c)
+{
+	struct scsi_lu *lu = c->cmd->lu;
+	struct pr_victims victims = {0};
+	if ((c->cmd->cdb[1] & 0x1f) == PROUT_PREEMPT_AND_ABORT)
+		pr_victims_find(c, &victims);
+	pr_ua_deliver(c);
+	lu->pr = c->next;
+	pr_victims_abort(lu, &victims);
+}
+
+void pr_out_exec(struct scsi_cmd *cmd)
+{
+	struct scsi_lu *lu = cmd->lu;
+	uint32_t n = cmd->data_out_len < cmd->xfer_len ? cmd->data_out_len : cmd->xfer_len;
 	if (!pr_out_length_ok(cmd, n)) {
 		scsi_done_fail(cmd, SC_PARAM_LIST_LENGTH);
 		return;
 	}
-	struct pr_change c = {.cmd = cmd, .next = lu->pr};
-	c.me = pr_find(&c.next, cmd->nexus);
-	enum pr_result r;
-	if (sa == PROUT_REGISTER || sa == PROUT_REGISTER_AND_IGNORE) {
-		r = pr_register(&c, p, n, sa == PROUT_REGISTER_AND_IGNORE);
-	} else if (c.me == PR_NONE || get_be64(p) != c.next.reg[c.me].key) {
-		r = PR_CONFLICT; /* every other action needs the issuer's own key */
-	} else {
-		switch (sa) {
-		case PROUT_RESERVE:
-			r = pr_reserve(&c, type);
-			break;
-		case PROUT_RELEASE:
-			r = pr_release(&c, type);
-			break;
-		case PROUT_CLEAR:
-			r = pr_clear(&c);
-			break;
-		case PROUT_PREEMPT:
-		case PROUT_PREEMPT_AND_ABORT:
-			r = pr_preempt(&c, p, type);
-			break;
-		default:
-			r = pr_register_and_move(&c, p, n);
-			break;
-		}
+	if (pr_is_shared(lu)) {
+		pr_shared_out_start(cmd); /* load, apply, store: pr_shared.c */
+		return;
 	}
-	if (r == PR_CONFLICT) {
+	struct pr_change c = {.cmd = cmd, .old = &lu->pr};
+	enum pr_result r = pr_out_apply(&c);
+	if (r == PR_CONFLICT)
 		cmd->status = SCSI_STATUS_RESERVATION_CONFLICT;
-	} else if (r == PR_DONE && memcmp(&c.next, &lu->pr, sizeof(c.next)) != 0 && pr_save(cmd, &c.next) == 0) {
-		struct pr_victims victims = {0};
-		if (sa == PROUT_PREEMPT_AND_ABORT)
-			pr_victims_find(&c, &victims);
-		pr_ua_deliver(&c);
-		lu->pr = c.next;
-		pr_victims_abort(lu, &victims);
-	}
+	else if (r == PR_DONE && pr_out_changes(&c) && pr_save(cmd, &c.next) == 0)
+		pr_out_commit(&c);
 	scsi_done(cmd);
 }

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "lu.h"
 #include "pr.h"
+#include "pr_int.h"
 #include "tid.h"
 
 enum {
@@ -104,7 +105,9 @@ static void pr_in_reservation(const struct pr_state *s, struct pr_out *o)
 static void pr_in_capabilities(const struct scsi_lu *lu, struct pr_out *o)
 {
 	uint8_t d[RCAP_LEN] = {0, RCAP_LEN};
-	d[2] = RCAP_CRH | RCAP_SIP_C | RCAP_ATP_C | (lu->env->state_save ? RCAP_PTPL_C : 0);
+	/* a shared LU's record outlives every gateway: always persistent */
+	bool ptpl = lu->env->state_save != NULL || pr_is_shared(lu);
+	d[2] = RCAP_CRH | RCAP_SIP_C | RCAP_ATP_C | (ptpl ? RCAP_PTPL_C : 0);
 	d[3] = RCAP_TMV | RCAP_ALLOW_TUR | (lu->pr.aptpl ? RCAP_PTPL_A : 0);
 	d[4] = RCAP_MASK_HI;
 	d[5] = RCAP_MASK_LO;
@@ -135,6 +138,14 @@ static void pr_in_full_status(const struct pr_state *s, struct pr_out *o)
 }
 
 void pr_in_exec(struct scsi_cmd *cmd)
+{
+	if (pr_is_shared(cmd->lu))
+		pr_shared_in_start(cmd); /* load the record first: pr_shared.c */
+	else
+		pr_in_answer(cmd);
+}
+
+void pr_in_answer(struct scsi_cmd *cmd)
 {
 	const struct scsi_lu *lu = cmd->lu;
 	struct pr_out o = {.buf = cmd->buf, .cap = cmd->xfer_len};

@@ -183,6 +183,8 @@ void scsi_cmd_release(struct scsi_cmd *cmd);
 /* Implicit ALUA transition (SPC-4 §5.15.2.2) of the LU through the target
  * port group tpg_tag; 0, or -1 if the LU has no such group. */
 int scsi_alua_set_state(struct scsi_lu *lu, uint16_t tpg_tag, enum rt_alua_state state);
+/* rt_lu_pr_invalidate (engine.h): reload shared reservations (pr.h). */
+void scsi_lu_pr_invalidate(struct scsi_lu *lu);
 
 /* Transport events that SPC-4/SAM-5 attach state changes to. */
 void scsi_nexus_lost(struct scsi_lu *lu, const struct scsi_nexus *nexus);   /* session ended */

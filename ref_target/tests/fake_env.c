@@ -156,11 +156,39 @@ void fake_env_fini(struct fake_env *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* The shared PR record: one for every LU, versioned as RADOS does. */
+static void fake_disk_pr(struct fake_env *f, struct rt_disk_io *io)
+{
+	if (io->op == RT_DISK_PR_LOAD) {
+		f->pr_loads++;
+		size_t n = f->pr_len < io->len ? f->pr_len : (size_t)io->len;
+		if (n > 0)
+			memcpy(io->buf, f->pr, n);
+		io->run_len = n;
+		io->version = f->pr_version;
+		return;
+	}
+	f->pr_store_tries++;
+	if (io->version != f->pr_version || f->pr_always_stale) {
+		io->status = RT_DISK_ERR_STALE;
+		return;
+	}
+	assert(io->len <= sizeof(f->pr));
+	memcpy(f->pr, io->buf, io->len);
+	f->pr_len = io->len;
+	io->version = ++f->pr_version;
+	f->pr_stores++;
+}
+
 void fake_disk_apply(struct fake_env *f, struct rt_disk_io *io)
 {
 	io->status = RT_DISK_OK;
 	if (io->op == RT_DISK_FLUSH)
 		return;
+	if (io->op == RT_DISK_PR_LOAD || io->op == RT_DISK_PR_STORE) {
+		fake_disk_pr(f, io);
+		return;
+	}
 	if (io->offset > f->disk_size || io->len > f->disk_size - io->offset) {
 		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
 		return;
@@ -183,6 +211,9 @@ void fake_disk_apply(struct fake_env *f, struct rt_disk_io *io)
 		io->mapped = true;
 		io->run_len = io->len;
 		break;
+	case RT_DISK_PR_LOAD:
+	case RT_DISK_PR_STORE:
+		break; /* answered above */
 	}
 }
 

@@ -21,6 +21,7 @@
 #define FAKE_CONNS 1040
 #define FAKE_PENDING_IO 1024
 #define FAKE_STATE_KEYS 8
+#define FAKE_PR_MAX 32768u /* >= PR_SAVE_MAX (scsi/pr_codec.c) */
 
 struct fake_conn {
 	uint8_t *out; /* bytes the engine sent, not yet taken by the test */
@@ -43,6 +44,13 @@ struct fake_env {
 	uint8_t *disk;      /* one RAM disk shared by every LU, disk_size bytes */
 	uint64_t disk_size;
 	struct { char key[64]; uint8_t *val; size_t len; } state[FAKE_STATE_KEYS];
+	/* the shared PR record (RT_DISK_PR_LOAD/STORE), one for all LUs:
+	 * version 0 and no bytes until the first store */
+	uint8_t pr[FAKE_PR_MAX];
+	size_t pr_len;
+	uint64_t pr_version;
+	unsigned pr_loads, pr_store_tries, pr_stores;
+	bool pr_always_stale; /* every store loses its compare-and-set */
 	char last_log[512];
 	unsigned logs;
 };

@@ -151,6 +151,29 @@ START_TEST(lock_refused_before_a_write_is_a_transition_unless_blocklisted)
 }
 END_TEST
 
+/* The PR record (rbd.c's "<image>.pr"): a missing object is an empty
+ * record to a load; a store refused by its compare-and-set is STALE (the
+ * SCSI layer loads and applies again), never a write error; the rest as
+ * any request. */
+START_TEST(pr_record_answers_tell_a_lost_race_from_an_error)
+{
+	bool none = true, fenced = false;
+	ck_assert_int_eq(rbds_record_status(0, RT_DISK_PR_LOAD, &none, &fenced), RT_DISK_OK);
+	ck_assert(!none);
+	ck_assert_int_eq(rbds_record_status(-ENOENT, RT_DISK_PR_LOAD, &none, &fenced), RT_DISK_OK);
+	ck_assert(none);
+	ck_assert_int_eq(rbds_record_status(-ETIMEDOUT, RT_DISK_PR_LOAD, &none, &fenced), RT_DISK_ERR_READ);
+	const int lost[] = {-EEXIST, -ERANGE, -EOVERFLOW, -ENOENT};
+	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
+		ck_assert_int_eq(rbds_record_status(lost[i], RT_DISK_PR_STORE, &none, &fenced), RT_DISK_ERR_STALE);
+	ck_assert_int_eq(rbds_record_status(-ETIMEDOUT, RT_DISK_PR_STORE, &none, &fenced), RT_DISK_ERR_WRITE);
+	ck_assert(!fenced);
+	ck_assert_int_eq(rbds_record_status(-ESHUTDOWN, RT_DISK_PR_STORE, &none, &fenced),
+			 RT_DISK_ERR_BLOCKLISTED);
+	ck_assert(fenced);
+}
+END_TEST
+
 /* Feed extents (off, len, exists) to rbds_map_extent for a question of
  * len bytes at off, stopping where it says, then answer. */
 struct extent {
@@ -224,6 +247,7 @@ Suite *suite_bs_rbd_status(void)
 	tcase_add_test(tc, lock_refused_before_a_write_is_a_transition_unless_blocklisted);
 	tcase_add_test(tc, allocated_extents_become_the_first_run_of_a_map_status_answer);
 	tcase_add_test(tc, a_lock_owner_is_blocklisted_only_by_its_address_with_a_nonce);
+	tcase_add_test(tc, pr_record_answers_tell_a_lost_race_from_an_error);
 	suite_add_tcase(s, tc);
 	return s;
 }

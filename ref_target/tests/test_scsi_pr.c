@@ -1,6 +1,7 @@
 /* test_scsi_pr: PERSISTENT RESERVE IN/OUT (scsi/pr.c) and RESERVE/RELEASE
  * (scsi/reserve.c): every service action and type, who may do what
- * under each, unit attentions, APTPL across a power cycle. */
+ * under each, unit attentions, APTPL across a power cycle; all but APTPL
+ * again on an LU whose reservations are shared through the backstore. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,11 @@ static void setup_flags(uint32_t flags)
 static void setup(void)
 {
 	setup_flags(0);
+}
+
+static void setup_shared(void)
+{
+	setup_flags(RT_LU_PR_SHARED);
 }
 
 static void teardown(void)
@@ -729,5 +735,35 @@ Suite *suite_scsi_pr(void)
 	tcase_add_test(tc, reserve6_ends_with_nexus_loss_and_resets);
 	tcase_add_test(tc, reserve6_conflicts_with_persistent_registrations);
 	suite_add_tcase(s, tc);
+	/* The same rules on an LU whose state lives in the backstore
+	 * (scsi/pr_shared.c: every command loads it, every change is a
+	 * compare-and-set store): what the initiator sees must not differ.
+	 * APTPL's power cycle is the local store's (the record outlives
+	 * every gateway). */
+	TCase *ts = tcase_create("pr_shared");
+	tcase_add_checked_fixture(ts, setup_shared, teardown);
+	tcase_add_test(ts, register_read_keys_unregister_and_generations);
+	tcase_add_test(ts, read_keys_truncates_but_reports_the_full_length);
+	tcase_add_test(ts, reserve_release_and_read_reservation);
+	tcase_add_test(ts, all_registrants_reservations_show_key_zero_and_outlive_their_creator);
+	tcase_add_test(ts, holder_unregistering_releases_a_single_holder_reservation);
+	tcase_add_test(ts, each_type_allows_exactly_what_spc4_says);
+	tcase_add_test(ts, clear_removes_everything_and_tells_the_others);
+	tcase_add_test(ts, preempt_removes_a_registration_without_a_reservation);
+	tcase_add_test(ts, preempt_of_the_holder_takes_the_reservation);
+	tcase_add_test(ts, preempt_of_all_registrants_with_key_zero_leaves_the_preempter_alone);
+	tcase_add_test(ts, all_target_ports_registration_covers_every_port);
+	tcase_add_test(ts, preempt_and_abort_aborts_only_the_preempted_nexus_tasks);
+	tcase_add_test(ts, spec_i_pt_registers_the_listed_initiators_too);
+	tcase_add_test(ts, register_and_move_hands_the_reservation_over);
+	tcase_add_test(ts, register_and_move_refuses_a_bad_parameter_list);
+	tcase_add_test(ts, parameter_list_length_and_cdb_fields_are_checked);
+	tcase_add_test(ts, report_capabilities_and_full_status_describe_it_all);
+	tcase_add_test(ts, registrations_beyond_the_table_are_insufficient_resources);
+	tcase_add_test(ts, transport_ids_round_trip_and_malformed_ones_are_refused);
+	tcase_add_test(ts, reserve6_excludes_other_nexuses_until_released);
+	tcase_add_test(ts, reserve6_ends_with_nexus_loss_and_resets);
+	tcase_add_test(ts, reserve6_conflicts_with_persistent_registrations);
+	suite_add_tcase(s, ts);
 	return s;
 }

@@ -267,7 +267,8 @@ static enum rt_disk_status do_read(struct disk *d, struct disk_rec *r)
  * Left out when the first block is not one the initiators wrote. */
 static void trace_dio(struct disk *d, const struct disk_rec *r, enum rt_disk_status st)
 {
-	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes", "map_status" };
+	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes", "map_status",
+					   "pr_load", "pr_store" };
 	size_t bs = d->p.block_size;
 	uint64_t lba = r->offset / bs, ver = 0, other = 0;
 	enum block_kind k = BLOCK_ZERO;
@@ -304,6 +305,12 @@ static void ev_done(void *a, void *b, uint64_t arg)
 		break;
 	case RT_DISK_MAP_STATUS:
 		break; /* the simulated disk is dense: answered below */
+	case RT_DISK_PR_LOAD:
+	case RT_DISK_PR_STORE:
+		/* no shared PR record here: simulated LUs never set
+		 * RT_LU_PR_SHARED */
+		st = RT_DISK_ERR_UNSUPPORTED;
+		break;
 	}
 	if (trace_on(d->tr, TEV_DIO))
 		trace_dio(d, r, st);
@@ -358,6 +365,8 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 		d->stats.unmaps++;
 		break;
 	case RT_DISK_MAP_STATUS:
+	case RT_DISK_PR_LOAD:
+	case RT_DISK_PR_STORE:
 		lat = &d->p.read_lat;
 		break;
 	}

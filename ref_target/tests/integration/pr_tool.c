@@ -1,7 +1,7 @@
 /* pr_tool: one persistent-reservation step (SPC-4 §5.13, PERSISTENT RESERVE
  * OUT §6.16, PERSISTENT RESERVE IN §6.15) against a real target, through
- * libiscsi's sync API; for the daemon_pr_restart.sh integration test. Not
- * part of the target: a tool.
+ * libiscsi's sync API; for the daemon_pr_restart.sh integration test and
+ * ref_target/tests/ceph/pr.sh. Not part of the target: a tool.
  *
  * Each run is one session. The ISID is fixed, so runs with the same
  * initiator name are the same I_T nexus, as a real initiator keeps its
@@ -11,7 +11,10 @@
  * usage: pr_tool [-i INITIATOR] URL COMMAND [ARGS]
  *   register KEY [aptpl]   REGISTER an unregistered nexus (APTPL bit as asked)
  *   reserve KEY TYPE       RESERVE; TYPE we, ea, we-ro, ea-ro, we-ar, ea-ar
+ *   unregister KEY         REGISTER with SERVICE ACTION RESERVATION KEY 0
  *   clear KEY              CLEAR
+ *   preempt KEY SAKEY TYPE PREEMPT the registrations of SAKEY (and their
+ *                          reservation, taken as TYPE)
  *   read-keys              prints "generation N", then "key 0xK" per key
  *   read-reservation       prints "generation N", then "key 0xK type T" or "none"
  *   caps                   REPORT CAPABILITIES: "ptpl_c B ptpl_a B"
@@ -53,7 +56,9 @@ static const struct {
 static void usage(void)
 {
 	fprintf(stderr, "usage: pr_tool [-i INITIATOR] URL register KEY [aptpl] | reserve KEY TYPE |\n"
-			"       clear KEY | read-keys | read-reservation | caps | write LBA\n");
+			"       preempt KEY SAKEY TYPE | unregister KEY | clear KEY | read-keys |\n"
+			"       read-reservation | caps |\n"
+			"       write LBA\n");
 	exit(EXIT_USAGE);
 }
 
@@ -133,6 +138,18 @@ static int run(struct iscsi_context *iscsi, int lun, int argc, char **argv)
 			usage();
 		p.reservation_key = parse_u64(argv[1]);
 		prout(iscsi, lun, SCSI_PERSISTENT_RESERVE_RESERVE, (int)pr_types[i].type, &p, "RESERVE");
+	} else if (strcmp(cmd, "unregister") == 0 && argc == 2) {
+		p.reservation_key = parse_u64(argv[1]);
+		prout(iscsi, lun, SCSI_PERSISTENT_RESERVE_REGISTER, 0, &p, "REGISTER (unregister)");
+	} else if (strcmp(cmd, "preempt") == 0 && argc == 4) {
+		size_t i = 0, n = sizeof(pr_types) / sizeof(pr_types[0]);
+		while (i < n && strcmp(pr_types[i].name, argv[3]) != 0)
+			i++;
+		if (i == n)
+			usage();
+		p.reservation_key = parse_u64(argv[1]);
+		p.service_action_reservation_key = parse_u64(argv[2]);
+		prout(iscsi, lun, SCSI_PERSISTENT_RESERVE_PREEMPT, (int)pr_types[i].type, &p, "PREEMPT");
 	} else if (strcmp(cmd, "clear") == 0 && argc == 2) {
 		p.reservation_key = parse_u64(argv[1]);
 		prout(iscsi, lun, SCSI_PERSISTENT_RESERVE_CLEAR, 0, &p, "CLEAR");
