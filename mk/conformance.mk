@@ -12,6 +12,10 @@
 #                           (conformance/url-run.sh; it wipes the LU: DESTRUCTIVE=yes)
 #   make conformance-lio    LIO only (boot, suite, tools) into $(BUILD)/conformance/results-lio,
 #                           compared with the recorded reftarget column
+#   make conformance-lio-tcmu  LIO with a TCMU backstore (tcmu-runner's qcow handler) in a
+#                           Debian guest: boot, suite, tools into
+#                           $(BUILD)/conformance/results-lio-tcmu, compared with the
+#                           recorded LIO column (about N minutes)
 #   make conformance-fast   reftarget and tgt (suite, tools, guest) into
 #                           $(BUILD)/conformance/results-fast, compared with the recorded LIO
 #                           column; leaves out the minute-long Sanitize.Reset
@@ -25,7 +29,7 @@
 #                           $(BUILD)/conformance/results-lio-config; also a step of
 #                           make conformance
 #   make conformance-images build the cached kernel, initramfs and guest rootfs
-.PHONY: conformance conformance-lio conformance-fast conformance-images conformance-protocol \
+.PHONY: conformance conformance-lio conformance-lio-tcmu conformance-fast conformance-images conformance-protocol \
 	conformance-lio-config
 
 # The tests the fast runs leave out: they wait a minute on purpose.
@@ -33,7 +37,7 @@ CONF_SLOW_TESTS := ^SCSI\.Sanitize\.Reset$$
 
 conformance: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
 ifeq ($(URL),)
-	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio istgt" -s "cu tools guest protocol" \
+	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio lio-tcmu istgt" -s "cu tools guest protocol" \
 		-o $(BUILD)/conformance/results
 	BUILD=$(BUILD) conformance/lio-config-diff.sh -o $(BUILD)/conformance/results/lio-config
 else
@@ -54,6 +58,10 @@ conformance-lio: deps
 	BUILD=$(BUILD) conformance/run.sh -t "lio" -s "cu tools" \
 		-o $(BUILD)/conformance/results-lio -r conformance/results
 
+conformance-lio-tcmu: deps
+	BUILD=$(BUILD) conformance/run.sh -t "lio-tcmu" -s "cu tools" \
+		-o $(BUILD)/conformance/results-lio-tcmu -r conformance/results
+
 conformance-fast: deps $(BUILD)/rel/reftarget
 	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt" -s "cu tools guest" -x '$(CONF_SLOW_TESTS)' \
 		-o $(BUILD)/conformance/results-fast -r conformance/results
@@ -62,3 +70,4 @@ conformance-images: deps
 	BUILD=$(BUILD) conformance/guest/lio-image.sh
 	BUILD=$(BUILD) conformance/guest/initiator-image.sh
 	BUILD=$(BUILD) conformance/guest/targetcli-image.sh
+	BUILD=$(BUILD) conformance/guest/tcmu-image.sh
