@@ -15,7 +15,8 @@
 #   make conformance-lio-tcmu  LIO with a TCMU backstore (tcmu-runner's qcow handler) in a
 #                           Debian guest: boot, suite, tools into
 #                           $(BUILD)/conformance/results-lio-tcmu, compared with the
-#                           recorded LIO column (about N minutes)
+#                           recorded LIO column (about 18 minutes on a loaded machine: every command
+#                           crosses into tcmu-runner in a TCG guest)
 #   make conformance-fast   reftarget and tgt (suite, tools, guest) into
 #                           $(BUILD)/conformance/results-fast, compared with the recorded LIO
 #                           column; leaves out the minute-long Sanitize.Reset

@@ -28,8 +28,18 @@ PORT=${LIO_TCMU_PORT:-3310}
 PORT2=$((PORT + 1))
 IQN=iqn.2003-01.org.conformance:lio-tcmu
 # Under TCG a Debian rootfs, dbus and tcmu-runner take longer than the
-# busybox LIO guest: ready in about 30 s here (5 s for lio.sh); room for a busy CI.
+# busybox LIO guest: ready in 30-50 s here (5 s for lio.sh); room for a busy CI.
 BOOT_TIMEOUT=${CONF_LIO_BOOT_TIMEOUT:-300}
+# Every command crosses from the kernel into tcmu-runner and back in a TCG
+# guest: the tests that send hundreds of commands (CompareAndWrite.Simple
+# and Miscompare: 256 WRITEs and COMPARE AND WRITEs each) take 30-60 s
+# here on a loaded machine where LIO takes 1 s, so the per-test limit of
+# libiscsi-cu.sh (30 s) is raised for this target (TEST_TIMEOUT in
+# target.env; CONF_TEST_TIMEOUT still overrides it).
+TEST_TIMEOUT=${CONF_TCMU_TEST_TIMEOUT:-120}
+# The whole suite took 1000 s here with the machine's load at 20 (LIO: 100
+# s): past libiscsi-cu.sh's budget of 1200 s on a busier day, so 3600.
+SUITE_BUDGET=${CONF_TCMU_SUITE_BUDGET:-3600}
 FORMAT=${CONF_TCMU_FORMAT:-qcow2}
 case "$FORMAT" in qcow2 | raw) ;; *) conf_die "CONF_TCMU_FORMAT=$FORMAT: qcow2 or raw" ;; esac
 
@@ -66,7 +76,8 @@ start() {
 	{ sed -n 's/^TCMU-RUNNER \([^ ]*\).*/\1/p' "$WORK/console.log" | tr -d '\r' | head -n 1; echo "$FORMAT"; } |
 		paste -sd' ' >"$WORK/tcmu-runner-version"
 	# The CHAP-protected LU shares the open one's portal: CHAP_PORTAL = PORTAL.
-	conf_write_target_env "$WORK" lio-tcmu 1 "$PORT" "$PORT2" "$IQN" "$PORT" "$IQN-chap" 0 "$CONF_LU_BYTES"
+	conf_write_target_env "$WORK" lio-tcmu 1 "$PORT" "$PORT2" "$IQN" "$PORT" "$IQN-chap" 0 "$CONF_LU_BYTES" \
+		"TEST_TIMEOUT=$TEST_TIMEOUT" "SUITE_BUDGET=$SUITE_BUDGET"
 	conf_log "LIO + TCMU ($(cat "$lio/kernel-version"), tcmu-runner $(cat "$WORK/tcmu-runner-version"), accel $accel) ready in ${boot}s on 127.0.0.1:$PORT and :$PORT2"
 }
 
