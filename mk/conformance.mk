@@ -20,7 +20,7 @@
 #   make conformance-fast   reftarget and tgt (suite, tools, guest) into
 #                           $(BUILD)/conformance/results-fast, compared with the recorded LIO
 #                           column; leaves out the minute-long Sanitize.Reset
-#   make conformance-protocol  the protocol suite (isim protocol) alone against all four
+#   make conformance-protocol  the protocol suite (isim protocol) alone against all five
 #                           targets into $(BUILD)/conformance/results-protocol, with
 #                           protocol-diff.md (where the targets disagree, the RFC's side)
 #   make conformance-lio-config  LIO configured by the real targetcli-fb in a guest
@@ -45,10 +45,10 @@ else
 	BUILD=$(BUILD) URL='$(URL)' URL2='$(URL2)' CHAP='$(CHAP)' TESTS='$(TESTS)' DESTRUCTIVE='$(DESTRUCTIVE)' conformance/url-run.sh
 endif
 
-# The protocol suite alone against the four targets (minutes, not an hour):
+# The protocol suite alone against the five targets (minutes, not an hour):
 # its columns and protocol-diff.md, compared with the recorded run.
 conformance-protocol: deps $(BUILD)/rel/reftarget $(BUILD)/rel/isim
-	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio istgt" -s "protocol" \
+	BUILD=$(BUILD) conformance/run.sh -t "reftarget tgt lio lio-tcmu istgt" -s "protocol" \
 		-o $(BUILD)/conformance/results-protocol -r conformance/results
 
 # targetcli's saveconfig.json, LIO and reftarget from it (minutes: one guest boot).
