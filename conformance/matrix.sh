@@ -57,14 +57,26 @@ mapfile -t tests < <(printf '%s\n' "${tests[@]}" | sort)
 
 # Expected differences: table rows "| test | reftarget | lio | reason |". A
 # result cell may list alternatives, "FAIL or PASS", for a test whose result
-# depends on timing (say why in the reason).
+# depends on timing (say why in the reason). Rows under a "## " heading
+# that names lio-tcmu are the lio-tcmu column's, "| test | lio | lio-tcmu
+# | reason |" (LIO with TCMU against LIO's own backstore); any other "## "
+# heading returns to reftarget vs LIO. Keys are "SECTION TEST", SECTION
+# being the column compared with LIO (reftarget or lio-tcmu).
 declare -A exp_pair exp_reason
 if [ -f "$EXPECTED" ]; then
-	while IFS='|' read -r _ name r l reason _; do
+	sect=reftarget
+	while IFS= read -r line; do
+		case "$line" in
+		'## '*lio-tcmu*) sect=lio-tcmu; continue ;;
+		'## '*) sect=reftarget; continue ;;
+		esac
+		IFS='|' read -r _ name r l reason _ <<<"$line"
 		name=$(xargs <<<"$name") r=$(xargs <<<"$r") l=$(xargs <<<"$l")
 		case "$name" in SCSI.* | iSCSI.* | tools.* | guest.*) ;; *) continue ;; esac
-		exp_pair[$name]="$r/$l"
-		exp_reason[$name]=$(sed 's/^ *//; s/ *$//' <<<"$reason")
+		# The lio-tcmu table is "| test | lio | lio-tcmu |": stored as
+		# (other column)/(LIO), as reftarget's rows are.
+		[ "$sect" = reftarget ] && exp_pair["$sect $name"]="$r/$l" || exp_pair["$sect $name"]="$l/$r"
+		exp_reason["$sect $name"]=$(sed 's/^ *//; s/ *$//' <<<"$reason")
 	done <"$EXPECTED"
 fi
 
@@ -81,13 +93,14 @@ count() {
 	echo "$p $f $s $h $na $n"
 }
 
-# listed TEST R L: the expected-differences row of TEST allows results R, L.
+# listed SECTION TEST R L: the expected-differences row of TEST in
+# SECTION allows results R (SECTION's column) and L (LIO's).
 listed() {
-	local pair=${exp_pair[$1]:-} er el
+	local pair=${exp_pair["$1 $2"]:-} er el
 	[ -n "$pair" ] || return 1
 	er=" ${pair%%/*} " el=" ${pair#*/} "
 	er=${er// or / } el=${el// or / }
-	[[ $er == *" $2 "* ]] && [[ $el == *" $3 "* ]]
+	[[ $er == *" $3 "* ]] && [[ $el == *" $4 "* ]]
 }
 
 # meta T KEY: one value from T's .meta (this run's, else the reference's).
@@ -96,6 +109,58 @@ meta() {
 	[ -f "$f" ] || f=${reference:-/nonexistent}/$1.meta
 	[ -f "$f" ] || return 0
 	sed -n "s/^$2=//p" "$f" | tail -n 1
+}
+
+# compare T: the table of every test where column T (reftarget or
+# lio-tcmu) and LIO differ, each with its reason from SECTION T of
+# expected-differences.md; adds the unexplained ones to $new.
+compare() {
+	local t=$1 name r l status reason ndiff=0 nnew=0 stale=() label
+	label=$([ "$t" = reftarget ] && echo "reftarget (flavour)" || echo "$t")
+	if [ -z "${src[$t]:-}" ] || [ -z "${src[lio]:-}" ] ||
+		[ "${src[$t]}" = missing ] || [ "${src[lio]}" = missing ]; then
+		echo "$t vs LIO: not compared (a column is missing)."
+		return 0
+	fi
+	echo "#### $t vs LIO"
+	echo
+	echo "Every test where the two differ, with its reason from"
+	echo "\`conformance/expected-differences.md\`$([ "$t" = reftarget ] || echo " (section \"$t\")"); NEW or CHANGED fails the run."
+	echo
+	echo "| test | $label | LIO | status | reason |"
+	echo "| --- | --- | --- | --- | --- |"
+	for name in "${tests[@]}"; do
+		r=${res[$t,$name]:-} l=${res[lio,$name]:-}
+		# NA is "not run, by rule" (e.g. discovery tools vs a guest):
+		# nothing to compare.
+		[ -n "$r" ] && [ -n "$l" ] && [ "$r" != "$l" ] || continue
+		[ "$r" != NA ] && [ "$l" != NA ] || continue
+		# The protocol suite's differences have their own table, with
+		# the RFC's side (protocol-diff.md, conformance/PROTOCOL.md).
+		case "$name" in protocol.*) continue ;; esac
+		ndiff=$((ndiff + 1))
+		if listed "$t" "$name" "$r" "$l"; then status=expected
+		elif [ -n "${exp_pair["$t $name"]:-}" ]; then status="CHANGED (listed ${exp_pair["$t $name"]})"; nnew=$((nnew + 1))
+		else status=NEW; nnew=$((nnew + 1)); fi
+		# An unexplained row shows both sides' details, to write the
+		# reason from.
+		reason=${exp_reason["$t $name"]:-"$t: ${det[$t,$name]:-} / LIO: ${det[lio,$name]:-}"}
+		[ "$t" = reftarget ] && r="$r (${flavour[reftarget,$name]:--})"
+		echo "| $name | $r | $l | $status | ${reason//|/\\|} |"
+	done
+	echo
+	for name in "${!exp_pair[@]}"; do
+		[ "${name%% *}" = "$t" ] || continue
+		name=${name#* }
+		r=${res[$t,$name]:-} l=${res[lio,$name]:-}
+		[ -n "$r" ] && [ -n "$l" ] && [ "$r" = "$l" ] && ! listed "$t" "$name" "$r" "$l" && stale+=("$name")
+	done
+	echo "$ndiff differences, $nnew not explained."
+	new=$((new + nnew))
+	if [ ${#stale[@]} -gt 0 ]; then
+		echo "Listed but no longer different (remove from expected-differences.md): $(printf '%s ' "${stale[@]}" | sort)"
+	fi
+	return 0
 }
 
 new=0
@@ -129,47 +194,10 @@ new=0
 		echo "| $t$note | $(meta "$t" version) | $cu | $tools | $guest | ${wall:+${wall} s} | ${boot:+${boot} s} |"
 	done
 	echo
-	if [ -z "${src[reftarget]:-}" ] || [ -z "${src[lio]:-}" ] ||
-		[ "${src[reftarget]}" = missing ] || [ "${src[lio]}" = missing ]; then
-		echo "reftarget vs LIO: not compared (a column is missing)."
-	else
-		echo "#### reftarget vs LIO"
-		echo
-		echo "Every test where the two differ, with its reason from"
-		echo "\`conformance/expected-differences.md\`; NEW or CHANGED fails the run."
-		echo
-		echo "| test | reftarget (flavour) | LIO | status | reason |"
-		echo "| --- | --- | --- | --- | --- |"
-		ndiff=0
-		for name in "${tests[@]}"; do
-			r=${res[reftarget,$name]:-} l=${res[lio,$name]:-}
-			# NA is "not run, by rule" (e.g. discovery tools vs a guest):
-			# nothing to compare.
-			[ -n "$r" ] && [ -n "$l" ] && [ "$r" != "$l" ] || continue
-			[ "$r" != NA ] && [ "$l" != NA ] || continue
-			# The protocol suite's differences have their own table, with
-			# the RFC's side (protocol-diff.md, conformance/PROTOCOL.md).
-			case "$name" in protocol.*) continue ;; esac
-			ndiff=$((ndiff + 1))
-			if listed "$name" "$r" "$l"; then status=expected
-			elif [ -n "${exp_pair[$name]:-}" ]; then status="CHANGED (listed ${exp_pair[$name]})"; new=$((new + 1))
-			else status=NEW; new=$((new + 1)); fi
-			# An unexplained row shows both sides' details, to write the
-			# reason from.
-			reason=${exp_reason[$name]:-"reftarget: ${det[reftarget,$name]:-} / LIO: ${det[lio,$name]:-}"}
-			echo "| $name | $r (${flavour[reftarget,$name]:--}) | $l | $status | ${reason//|/\\|} |"
-		done
-		echo
-		stale=()
-		for name in "${!exp_pair[@]}"; do
-			r=${res[reftarget,$name]:-} l=${res[lio,$name]:-}
-			[ -n "$r" ] && [ -n "$l" ] && [ "$r" = "$l" ] && ! listed "$name" "$r" "$l" && stale+=("$name")
-		done
-		echo "$ndiff differences, $new not explained."
-		if [ ${#stale[@]} -gt 0 ]; then
-			echo "Listed but no longer different (remove from expected-differences.md): $(printf '%s ' "${stale[@]}" | sort)"
-		fi
-	fi
+	compare reftarget
+	# lio-tcmu is compared only when this run ran it: a recorded lio-tcmu
+	# column beside a fresh LIO (make conformance-lio) says nothing new.
+	[ "${src[lio-tcmu]:-missing}" = fresh ] && { echo; compare lio-tcmu; }
 } >"$out/summary.md"
 
 cat "$out/summary.md"

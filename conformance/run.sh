@@ -49,7 +49,7 @@ if [ "${RT_IN_NETNS:-}" != 1 ]; then
 	# them here, on the host's network, before the loopback-only namespace
 	# where nothing but 127.0.0.1 can be reached. The image scripts are
 	# idempotent and print their cache directory.
-	want_t="reftarget tgt lio istgt" want_s="cu tools guest protocol"
+	want_t="reftarget tgt lio lio-tcmu istgt" want_s="cu tools guest protocol"
 	for ((i = 1; i <= $#; i++)); do
 		case "${!i}" in
 		-t) j=$((i + 1)); want_t=${!j} ;;
@@ -57,6 +57,7 @@ if [ "${RT_IN_NETNS:-}" != 1 ]; then
 		esac
 	done
 	case " $want_t " in *" lio"*) "$HERE/guest/lio-image.sh" >/dev/null ;; esac
+	case " $want_t " in *" lio-tcmu "*) "$HERE/guest/tcmu-image.sh" >/dev/null ;; esac
 	case " $want_s " in *" guest "*) "$HERE/guest/initiator-image.sh" >/dev/null ;; esac
 	# CONF_URL_ON_HOST=1 (make conformance URL=...): the url target runs on
 	# this machine's loopback, outside the namespace; carry its portals,
@@ -81,7 +82,7 @@ if [ "${RT_IN_NETNS:-}" != 1 ]; then
 fi
 . "$HERE/lib.sh"
 
-targets="reftarget tgt lio istgt"
+targets="reftarget tgt lio lio-tcmu istgt"
 suites="cu tools guest protocol"
 filter=.
 exclude=
@@ -129,12 +130,15 @@ if [ ! -s "$shim" ] || [ "$CONF_DIR/cu_skip.c" -nt "$shim" ]; then
 fi
 
 versions() {
+	local kernel
+	kernel=$(cat "$CONF_CACHE/lio/kernel-version" 2>/dev/null || echo unknown)
 	echo "libiscsi=$(dpkg-query -W -f='${Version}' libiscsi-bin 2>/dev/null || echo unknown)"
-	case "${1%%-*}" in
-	tgt) echo "version=tgt $(tgtd -V 2>&1 | head -n 1)" ;;
-	lio) echo "version=linux $(cat "$CONF_CACHE/lio/kernel-version" 2>/dev/null || echo unknown)" ;;
-	reftarget) echo "version=reftarget $(git -C "$CONF_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" ;;
-	url) echo "version=${CONF_URL_VERSION:-unknown}" ;;
+	case "$1" in
+	lio-tcmu) echo "version=linux $kernel + tcmu-runner $(cat "$CONF_WORK/lio-tcmu/tcmu-runner-version" 2>/dev/null || echo unknown) (user:qcow)" ;;
+	tgt*) echo "version=tgt $(tgtd -V 2>&1 | head -n 1)" ;;
+	lio*) echo "version=linux $kernel" ;;
+	reftarget*) echo "version=reftarget $(git -C "$CONF_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" ;;
+	url*) echo "version=${CONF_URL_VERSION:-unknown}" ;;
 	esac
 }
 
@@ -259,7 +263,7 @@ matrix_args=(-o "$out")
 # now is filled from the reference run, if any. A run of the url target
 # alone has its own column only, unless a reference run is given to
 # compare with; the bar is reftarget's, so it is not checked then.
-columns=$(printf '%s\n' reftarget tgt lio istgt ${targets//:/-} | awk '!seen[$0]++' | tr '\n' ' ')
+columns=$(printf '%s\n' reftarget tgt lio lio-tcmu istgt ${targets//:/-} | awk '!seen[$0]++' | tr '\n' ' ')
 url_only=$([ "$targets" = url ] && echo 1 || echo 0)
 [ "$url_only" = 1 ] && [ -z "$reference" ] && columns=url
 "$CONF_DIR/matrix.sh" "${matrix_args[@]}" $columns || status=1

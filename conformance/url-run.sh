@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # url-run.sh: `make conformance URL=...`, every suite against a target that
 # is already running on this machine's loopback (yours), compared with the
-# recorded reftarget, tgt, LIO and istgt columns.
+# recorded reftarget, tgt, LIO, lio-tcmu and istgt columns.
 #
 #   make conformance URL=iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN [URL2=...]
 #                    [CHAP=user:secret] [TESTS=REGEX] DESTRUCTIVE=yes
@@ -85,7 +85,7 @@ awk -F, 'NR > 1 {
 	}
 	exit bad > 0
 }' "$csv" || rc=1
-echo "results: $out/summary.md (tables, the recorded reftarget, tgt, LIO and istgt beside yours), $out/matrix.csv, $out/protocol-diff.md"
+echo "results: $out/summary.md (tables, the recorded reftarget, tgt, LIO, lio-tcmu and istgt beside yours), $out/matrix.csv, $out/protocol-diff.md"
 fails=$(awk -F, 'NR > 1 && ($2 == "FAIL" || $2 == "HANG")' "$csv" | wc -l)
 echo "conformance: url: $(($(wc -l <"$csv") - 1)) tests, $fails failed or hung; exit $rc"
 exit $rc

@@ -9,10 +9,12 @@
 # reservation tests) and URL2, a second portal to the same LU (MultipathIO).
 # The verdict comes from CUnit's text output, never from --xml (which loses
 # skips) nor from the exit code:
-#   HANG  the test outlived CONF_TEST_TIMEOUT seconds (30; a test that
-#         waits on purpose has its own, SLOW below); after
+#   HANG  the test outlived CONF_TEST_TIMEOUT seconds (30, or the target's
+#         TEST_TIMEOUT in WORK/target.env when it is slow by construction;
+#         a test that waits on purpose has its own, SLOW below); after
 #         CONF_HANGS_MAX (5) hangs in a row, or CONF_SUITE_BUDGET seconds
-#         (1200), the remaining tests are FAIL "not run";
+#         (1200, or the target's SUITE_BUDGET), the remaining tests are
+#         FAIL "not run";
 #   FAIL  CUnit counted a failed test or assert, or the run never reached
 #         CUnit's summary (could not log in, crashed);
 #   SKIP  the test printed [SKIPPED] or called CU_PASS, which CUnit counts as
@@ -119,6 +121,13 @@ SHIM=$BUILD/conformance/cu_skip.so
 [ -f "$SHIM" ] || conf_die "missing $SHIM (conformance/run.sh builds it)"
 URL=$(conf_env_get "$WORK" URL)
 URL2=$(conf_env_get "$WORK" URL2)
+# A target slow by construction (lio-tcmu: every command crosses into
+# tcmu-runner in a TCG guest) names its own per-test limit and suite
+# budget; CONF_TEST_TIMEOUT and CONF_SUITE_BUDGET still win.
+t=$(conf_env_get "$WORK" TEST_TIMEOUT)
+[ -z "$t" ] || [ -n "${CONF_TEST_TIMEOUT:-}" ] || TIMEOUT=$t
+t=$(conf_env_get "$WORK" SUITE_BUDGET)
+[ -z "$t" ] || [ -n "${CONF_SUITE_BUDGET:-}" ] || BUDGET=$t
 # CONF_MULTIPATH=0 leaves URL2 out: the MultipathIO tests then skip.
 [ "${CONF_MULTIPATH:-1}" = 1 ] || URL2=
 LOGS=$WORK/cu-logs

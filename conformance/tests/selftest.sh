@@ -12,7 +12,9 @@
 #             a CU_PASS and nothing else;
 #   matrix    matrix.sh on fixture results: a listed difference passes, an
 #             unlisted one fails as NEW, a moved pair as CHANGED, NA rows
-#             are not compared, a stale entry is reported;
+#             are not compared, a stale entry is reported; the lio-tcmu
+#             section of the expected differences is its own, and a
+#             recorded lio-tcmu column is not compared;
 #   flavours  flavours.sh: the first matching rule wins, the rest run on
 #             "file", a malformed rule is refused, and every flavour that
 #             flavours.txt names is one reftarget.sh defines;
@@ -196,6 +198,36 @@ sed -i 's/^SCSI.F.Flaky,FAIL/SCSI.F.Flaky,PASS/' "$m/lio.csv"
 CONF_EXPECTED=$m/expected.md "$CONF_DIR/matrix.sh" -o "$m" reftarget tgt lio >"$T/matrix.out" 2>&1
 expect matrix-passes-when-all-explained 0 $?
 expect matrix-alternative-equal-is-not-stale 0 "$(grep -c 'no longer different.*SCSI.F.Flaky' "$m/summary.md")"
+# The lio-tcmu column against LIO: its own section of expected.md, "| test
+# | lio | lio-tcmu |", kept apart from reftarget's rows of the same test;
+# compared only when this run ran it.
+cat >"$m/lio-tcmu.csv" <<'EOT'
+test,result,seconds,flavour,detail
+SCSI.A.Same,SKIP,0.1,-,""
+SCSI.B.Listed,SKIP,0.1,-,""
+SCSI.E.Stale,FAIL,0.1,-,""
+SCSI.F.Flaky,PASS,0.1,-,""
+EOT
+cat >>"$m/expected.md" <<'EOT'
+
+## lio-tcmu vs LIO
+
+| test | lio | lio-tcmu | reason |
+| --- | --- | --- | --- |
+| SCSI.A.Same | PASS | SKIP | tcmu-runner lacks it |
+| SCSI.B.Listed | PASS | SKIP | a pair that moved |
+EOT
+printf 'target=lio-tcmu\nstatus=ran\n' >"$m/lio-tcmu.meta"
+CONF_EXPECTED=$m/expected.md "$CONF_DIR/matrix.sh" -o "$m" reftarget tgt lio lio-tcmu >"$T/matrix.out" 2>&1
+expect matrix-tcmu-fails-on-unexplained 1 $?
+tcmu_row() { sed -n '/^#### lio-tcmu vs LIO/,$p' "$m/summary.md" | grep -F "| $1 |" | awk -F'|' '{gsub(/^ +| +$/, "", $5); print $5}'; }
+expect matrix-tcmu-listed-is-expected expected "$(tcmu_row SCSI.A.Same)"
+expect matrix-tcmu-section-apart "CHANGED (listed SKIP/PASS)" "$(tcmu_row SCSI.B.Listed)"
+expect matrix-tcmu-unlisted-is-new NEW "$(tcmu_row SCSI.E.Stale)"
+expect matrix-reftarget-rows-unchanged expected "$(row SCSI.B.Listed | head -n 1)"
+rm "$m/lio-tcmu.meta"
+CONF_EXPECTED=$m/expected.md "$CONF_DIR/matrix.sh" -o "$m" -r "$m" reftarget tgt lio lio-tcmu >"$T/matrix.out" 2>&1
+expect matrix-tcmu-recorded-not-compared "0 0" "$? $(grep -c '^#### lio-tcmu' "$m/summary.md")"
 
 # flavours.sh on its own rules, and on the real ones.
 cat >"$T/rules" <<'EOT'
