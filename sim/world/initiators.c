@@ -86,7 +86,8 @@ static const char *const sess_event_names[] = {
 	[ISE_UP] = "up", [ISE_DOWN] = "down", [ISE_FAILED] = "replacement_timeout",
 	[ISE_CLOSED] = "logged_out", [ISE_NOP_TIMEOUT] = "nop_timeout", [ISE_ABORT] = "abort_task",
 	[ISE_ASYNC] = "async", [ISE_REJECT] = "reject", [ISE_LOGIN_FAILED] = "login_failed",
-	[ISE_ESCALATE] = "tmf_escalation",
+	[ISE_ESCALATE] = "tmf_escalation", [ISE_CONN_RECOVERED] = "conn_recovered",
+	[ISE_ERL2_FALLBACK] = "erl2_fallback",
 };
 
 static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why)
@@ -140,6 +141,9 @@ static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t
 		break;
 	case ISE_ESCALATE:
 		world_cov(w, COV_SESS_TMF_ESCALATION);
+		break;
+	case ISE_CONN_RECOVERED: /* ERL 2: after ISE_UP */
+	case ISE_ERL2_FALLBACK:
 		break;
 	}
 }

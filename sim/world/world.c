@@ -181,10 +181,24 @@ static void on_net_closed(void *ctx, struct simnet_conn *c, enum simnet_side to,
 		wini_closed(c->user[SIMNET_INI], c);
 }
 
+/* Where a host's path keeps the keys of its session's last connection:
+ * the next connection may join that session (ERL 2, §6.3.4). */
+static struct iparams *path_session(struct world *w, const struct simnet_conn *c)
+{
+	if (c == NULL || c->ini < 0 || c->ini >= w->p->initiators || c->path < 0 || c->path >= SIM_PATHS_MAX)
+		return NULL;
+	return &w->path_sess[c->ini * SIM_PATHS_MAX + c->path];
+}
+
 static void checker_free(struct world *w, uint32_t id)
 {
 	if (id >= w->checkers_cap || w->checkers[id] == NULL)
 		return;
+	struct iparams *ps = path_session(w, simnet_conn_by_id(&w->net, id));
+	if (ps != NULL && w->checkers[id]->ffp) {
+		*ps = *oproto_session_keys(w->checkers[id]);
+		w->path_sess_known[ps - w->path_sess] = true;
+	}
 	oproto_fini(w->checkers[id]);
 	sim_free(w->mem, w->checkers[id], sizeof(struct oproto));
 	w->checkers[id] = NULL;
@@ -221,6 +235,8 @@ static void on_net_wire(void *ctx, struct simnet_conn *c, enum simnet_wire what,
 		w->checkers = sim_grow(w->mem, w->checkers, sizeof(*w->checkers), &w->checkers_cap, c->id + 1);
 		w->checkers[c->id] = sim_zalloc(w->mem, sizeof(struct oproto));
 		oproto_init(w->checkers[c->id], w->mem, c->id, w->p->tgt.cmd_window);
+		if (path_session(w, c) != NULL && w->path_sess_known[path_session(w, c) - w->path_sess])
+			oproto_set_session(w->checkers[c->id], path_session(w, c));
 		if (trace_on(w->tr, TEV_PDU)) {
 			w->checkers[c->id]->on_pdu = trace_pdu;
 			w->checkers[c->id]->on_pdu_ctx = w;
