@@ -281,6 +281,8 @@ static bool answers_legal(const struct ilogin *l)
 {
 	const struct ilogin_cfg *c = l->cfg;
 	const struct iparams *p = &l->params;
+	if (l->conn_only) /* the session's keys are not negotiated again: defaults here */
+		return (!p->header_digest || c->want_header_digest) && (!p->data_digest || c->want_data_digest);
 	return p->max_burst_length <= c->max_burst_length && p->first_burst_length <= c->first_burst_length &&
 		p->first_burst_length <= p->max_burst_length &&
 		p->max_outstanding_r2t <= c->max_outstanding_r2t &&
@@ -336,8 +338,14 @@ enum ilogin_result ilogin_on_rsp(struct ilogin *l, const uint8_t *bhs, const uin
 		l->why = "continued login text not supported";
 		return ILOGIN_PROTOCOL;
 	}
-	/* StatSN of the final response starts the connection's StatSN (§4.2.2.2). */
-	l->exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
+	/* StatSN of the final response starts the connection's StatSN
+	 * (§4.2.2.2). A login that restarts a connection keeps sending the
+	 * old connection's ExpStatSN (§11.12: it is only valid then, and
+	 * acknowledges what that connection delivered); the new count is
+	 * taken at the end. */
+	l->conn_exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
+	if (!l->conn_only)
+		l->exp_statsn = l->conn_exp_statsn;
 	l->have_statsn = true;
 	l->exp_cmdsn = pdu_w(bhs, PDU_TGT_EXPCMDSN);
 	l->max_cmdsn = pdu_w(bhs, PDU_TGT_MAXCMDSN);

@@ -74,7 +74,8 @@ struct ilogin {
 	bool conn_only;       /* joins the session tsih: connection keys only (ilogin_start_conn) */
 	uint32_t itt;
 	uint32_t cmdsn;
-	uint32_t exp_statsn;  /* after DONE: the first ExpStatSN of the FFP */
+	uint32_t exp_statsn;  /* after DONE: the first ExpStatSN of the FFP (conn_only: the old connection's) */
+	uint32_t conn_exp_statsn; /* after DONE: the first ExpStatSN of this connection's FFP */
 	bool have_statsn;
 	uint32_t exp_cmdsn, max_cmdsn; /* from the last response */
 	unsigned exchanges;

@@ -258,7 +258,7 @@ static void login_done(struct isess *s)
 		s->sess_params = s->params;
 	}
 	s->tsih = s->login.tsih;
-	s->exp_statsn = s->login.exp_statsn;
+	s->exp_statsn = s->login.conn_exp_statsn;
 	s->exp_cmdsn = s->login.exp_cmdsn;
 	s->max_cmdsn = s->login.max_cmdsn;
 	s->rx.header_digest = s->params.header_digest;

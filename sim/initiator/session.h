@@ -174,6 +174,11 @@ struct isess_ops {
 	void (*done)(void *ctx, struct isess *s, struct icmd *c);
 	/* A command was just put on the wire (each transmission; optional). */
 	void (*sent)(void *ctx, struct isess *s, struct icmd *c);
+	/* ERL 2: c now lives on the session's new connection, reassigned
+	 * there (answered Function complete) or retried there (optional).
+	 * The same command, not a new one: the world's attempts oracle
+	 * counts it on the new connection as well. */
+	void (*moved)(void *ctx, struct isess *s, struct icmd *c);
 	void (*event)(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why);
 };
 

@@ -157,6 +157,8 @@ void ierl2_resume(struct isess *s)
 			c->st = ICS_SENT;
 			c->deadline = s->now + s->cfg->cmd_timeout_ns;
 			s->stats.erl2_retries++;
+			if (s->ops.moved != NULL)
+				s->ops.moved(s->ops.ctx, s, c);
 			itask_retry(s, c);
 		} else {
 			send_reassign(s, c);
@@ -180,6 +182,8 @@ void ierl2_reassign_answer(struct isess *s, struct icmd *c, uint8_t response)
 	 * what the target still needs; a read's Data-In from ExpDataSN. */
 	c->r2t_resync = c->dir == ICMD_OUT;
 	s->task_deadline_stale = true;
+	if (s->ops.moved != NULL)
+		s->ops.moved(s->ops.ctx, s, c);
 }
 
 void ierl2_reassign_failed(struct isess *s, struct icmd *c, const char *why)
