@@ -135,6 +135,27 @@ static void send_reassign(struct isess *s, struct icmd *c)
 	s->stats.reassigns++;
 }
 
+/* A CmdSN the target still waits for (§4.2.2.1: from its ExpCmdSN up to
+ * ours) that no command we hold carries: one the replacement timeout
+ * failed, or lost otherwise. It cannot be plugged (§7.3): every later
+ * command would wait behind it. */
+static bool cmdsn_hole(const struct isess *s)
+{
+	if (!sn_lt(s->exp_cmdsn, s->cmdsn))
+		return false;
+	uint32_t n = s->cmdsn - s->exp_cmdsn;
+	if (n > ISESS_TASKS_MAX)
+		return true;
+	for (uint32_t k = 0; k < n; k++) {
+		bool held = false;
+		for (unsigned i = 0; i < ISESS_TASKS_MAX && !held; i++)
+			held = s->slots[i] != NULL && s->slots[i]->cmdsn == s->exp_cmdsn + k;
+		if (!held)
+			return true;
+	}
+	return false;
+}
+
 void ierl2_resume(struct isess *s)
 {
 	isess_event(s, ISE_CONN_RECOVERED, held_tasks(s), "connection reinstated");
@@ -142,6 +163,11 @@ void ierl2_resume(struct isess *s)
 		/* The target has aborted them (§13.16): nothing to reassign. */
 		s->erl2_to_erl0 = true;
 		isess_conn_fail(s, "DefaultTime2Retain over before the reinstatement");
+		return;
+	}
+	if (cmdsn_hole(s)) {
+		s->erl2_to_erl0 = true;
+		isess_conn_fail(s, "a CmdSN the target waits for belongs to no command held");
 		return;
 	}
 	/* In any order: the target takes retried commands in CmdSN order. */

@@ -271,6 +271,22 @@ START_TEST(erl2_reinstatement_failing_gives_up_after_logins_max)
 }
 END_TEST
 
+START_TEST(erl2_cmdsn_hole_no_held_command_fills_falls_back_to_erl0)
+{
+	struct icmd w, r;
+	struct harness *h = lost_with_two_tasks(&w, &r);
+	uint8_t req[48];
+	relogin_request(h, req);
+	/* The target waits for a CmdSN before both (a command the
+	 * replacement timeout failed, say): nothing can plug it. */
+	login_answer(h, req, conn_keys, 0x99, w.cmdsn - 1, 0);
+	ck_assert(!isess_up(&h->s));
+	ck_assert_uint_eq(h->s.stats.reassigns, 0);
+	expect_session_reinstatement(h, &w, &r);
+	teardown(h);
+}
+END_TEST
+
 START_TEST(erl1_lost_connection_still_reinstates_the_session)
 {
 	static const char *const erl1_keys[] = { "HeaderDigest", "None", "DataDigest", "None",
@@ -302,6 +318,7 @@ Suite *suite_isess_erl2(void)
 	tcase_add_test(tc, erl2_reassign_unanswered_falls_back_to_erl0);
 	tcase_add_test(tc, erl2_reinstating_login_refused_falls_back_to_erl0);
 	tcase_add_test(tc, erl2_reinstatement_failing_gives_up_after_logins_max);
+	tcase_add_test(tc, erl2_cmdsn_hole_no_held_command_fills_falls_back_to_erl0);
 	tcase_add_test(tc, erl1_lost_connection_still_reinstates_the_session);
 	suite_add_tcase(s, tc);
 	return s;
