@@ -90,7 +90,7 @@ static void sess_moved(void *ctx, struct isess *s, struct icmd *c)
 	struct wpath *p = s->user;
 	uint64_t ver = c->owner != NULL ? wl_version_of(c->owner) : 0;
 	if (ver != 0 && p->conn != NULL)
-		oatt_sent(&p->w->att, ver, p->conn->id, p->gw);
+		oatt_moved(&p->w->att, ver, p->conn->id, p->gw);
 }
 
 static const char *const sess_event_names[] = {
