@@ -107,13 +107,16 @@ static uint16_t check_header(struct login *l, const uint8_t *h)
 		uint16_t st = first_header(l, h);
 		if (st != ISCSI_LOGIN_OK)
 			return st;
+		/* §11.12 (ExpStatSN): the old connection's, valid when the
+		 * login restarts a connection; taken from the first request:
+		 * later ones may count this connection's login responses. */
+		l->res.exp_stat_sn = pdu_w(h, PDU_INI_EXPSTATSN);
 	} else if (h[PDU_LOGIN_VERSION_MAX] != l->version_max || h[PDU_LOGIN_VERSION_MIN] != l->version_min ||
 		   memcmp(h + PDU_LOGIN_ISID, l->res.isid, 6) != 0 ||
 		   get_be16(h + PDU_LOGIN_TSIH) != l->res.tsih ||
 		   get_be16(h + PDU_LOGIN_CID) != l->res.cid) {
 		return bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "ISID, TSIH, CID or version changed");
 	}
-	l->res.exp_stat_sn = pdu_w(h, PDU_INI_EXPSTATSN);
 	if (t && c)
 		return bad(l, ISCSI_LOGIN_INITIATOR_ERROR, "T and C both set");
 	if (csg != l->stage)

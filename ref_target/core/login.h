@@ -42,7 +42,7 @@ struct login_result {
 	 * there (§13 "LO"), the session's own values apply. */
 	struct iscsi_params params;
 	uint32_t cmd_sn;         /* CmdSN of the first Login Request */
-	uint32_t exp_stat_sn;    /* ExpStatSN of the last Login Request */
+	uint32_t exp_stat_sn;    /* ExpStatSN of the first Login Request (the old connection's, §6.3.4) */
 };
 
 struct login_hooks {

@@ -52,7 +52,10 @@ static void add_u32(struct ilogin *l, const char *key, uint32_t v)
 static void add_leading(struct ilogin *l)
 {
 	add(l, "InitiatorName", l->cfg->initiator_name);
-	add(l, "SessionType", "Normal");
+	/* SessionType is leading only (§13.21); the names open every
+	 * connection's login (§13.4, §13.5). */
+	if (!l->conn_only)
+		add(l, "SessionType", "Normal");
 	add(l, "TargetName", l->cfg->target_name);
 }
 
@@ -62,6 +65,11 @@ static void add_operational(struct ilogin *l)
 	add(l, "HeaderDigest", c->want_header_digest ? "CRC32C,None" : "None");
 	add(l, "DataDigest", c->want_data_digest ? "CRC32C,None" : "None");
 	add_u32(l, "MaxRecvDataSegmentLength", c->mrdsl);
+	/* A connection joining a session negotiates the connection's keys
+	 * only: the session's (LO) keys were settled by its leading login
+	 * (§13: "LO", §6.3.4). */
+	if (l->conn_only)
+		return;
 	add_u32(l, "MaxBurstLength", c->max_burst_length);
 	add_u32(l, "FirstBurstLength", c->first_burst_length);
 	add(l, "InitialR2T", c->initial_r2t ? "Yes" : "No");
@@ -70,7 +78,9 @@ static void add_operational(struct ilogin *l)
 	add_u32(l, "MaxConnections", c->max_connections ? c->max_connections : 1);
 	add_u32(l, "ErrorRecoveryLevel", c->error_recovery_level);
 	add_u32(l, "DefaultTime2Wait", 2);
-	add_u32(l, "DefaultTime2Retain", 0);
+	/* §13.16: 0 frees a failed connection's tasks at once (the session
+	 * reinstates itself anyway below ERL 2); ERL 2 needs them kept. */
+	add_u32(l, "DefaultTime2Retain", c->error_recovery_level >= 2 ? ILOGIN_TIME2RETAIN_ERL2 : 0);
 	add(l, "DataPDUInOrder", "Yes");
 	add(l, "DataSequenceInOrder", "Yes");
 }
@@ -85,11 +95,35 @@ static enum ilogin_result send_operational(struct ilogin *l, struct ipdu_tx *tx,
 	return ILOGIN_SEND;
 }
 
+static enum ilogin_result start(struct ilogin *l, const struct ilogin_cfg *cfg, struct sim_rng *rng,
+	const uint8_t isid[6], uint16_t tsih, uint16_t cid, uint32_t itt, uint32_t cmdsn, bool conn_only,
+	uint32_t exp_statsn, struct ipdu_tx *tx);
+
 enum ilogin_result ilogin_start(struct ilogin *l, const struct ilogin_cfg *cfg, struct sim_rng *rng,
 	const uint8_t isid[6], uint16_t tsih, uint16_t cid, uint32_t itt, uint32_t cmdsn,
 	struct ipdu_tx *tx)
 {
+	return start(l, cfg, rng, isid, tsih, cid, itt, cmdsn, false, 0, tx);
+}
+
+enum ilogin_result ilogin_start_conn(struct ilogin *l, const struct ilogin_cfg *cfg, struct sim_rng *rng,
+	const uint8_t isid[6], uint16_t tsih, uint16_t cid, uint32_t itt, uint32_t cmdsn, uint32_t exp_statsn,
+	struct ipdu_tx *tx)
+{
+	assert(tsih != 0);
+	return start(l, cfg, rng, isid, tsih, cid, itt, cmdsn, true, exp_statsn, tx);
+}
+
+static enum ilogin_result start(struct ilogin *l, const struct ilogin_cfg *cfg, struct sim_rng *rng,
+	const uint8_t isid[6], uint16_t tsih, uint16_t cid, uint32_t itt, uint32_t cmdsn, bool conn_only,
+	uint32_t exp_statsn, struct ipdu_tx *tx)
+{
 	memset(l, 0, sizeof(*l));
+	l->conn_only = conn_only;
+	/* §6.3.4: a reinstating login's ExpStatSN is the failed
+	 * connection's; it acknowledges what that connection delivered. */
+	l->exp_statsn = exp_statsn;
+	l->have_statsn = conn_only;
 	l->cfg = cfg;
 	l->rng = rng;
 	memcpy(l->isid, isid, 6);
@@ -247,6 +281,8 @@ static bool answers_legal(const struct ilogin *l)
 {
 	const struct ilogin_cfg *c = l->cfg;
 	const struct iparams *p = &l->params;
+	if (l->conn_only) /* the session's keys are not negotiated again: defaults here */
+		return (!p->header_digest || c->want_header_digest) && (!p->data_digest || c->want_data_digest);
 	return p->max_burst_length <= c->max_burst_length && p->first_burst_length <= c->first_burst_length &&
 		p->first_burst_length <= p->max_burst_length &&
 		p->max_outstanding_r2t <= c->max_outstanding_r2t &&
@@ -302,8 +338,14 @@ enum ilogin_result ilogin_on_rsp(struct ilogin *l, const uint8_t *bhs, const uin
 		l->why = "continued login text not supported";
 		return ILOGIN_PROTOCOL;
 	}
-	/* StatSN of the final response starts the connection's StatSN (§4.2.2.2). */
-	l->exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
+	/* StatSN of the final response starts the connection's StatSN
+	 * (§4.2.2.2). A login that restarts a connection keeps sending the
+	 * old connection's ExpStatSN (§11.12: it is only valid then, and
+	 * acknowledges what that connection delivered); the new count is
+	 * taken at the end. */
+	l->conn_exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
+	if (!l->conn_only)
+		l->exp_statsn = l->conn_exp_statsn;
 	l->have_statsn = true;
 	l->exp_cmdsn = pdu_w(bhs, PDU_TGT_EXPCMDSN);
 	l->max_cmdsn = pdu_w(bhs, PDU_TGT_MAXCMDSN);

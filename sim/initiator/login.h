@@ -54,6 +54,8 @@ enum ilogin_result {
 #define ILOGIN_TEXT_MAX 8192u /* one login PDU's data, RFC 7143 §13.12 default */
 #define ILOGIN_EXCHANGES_MAX 16u /* request/response pairs before we give up */
 #define ILOGIN_CHALLENGE_LEN 16u /* our mutual CHAP challenge */
+#define ILOGIN_TIME2RETAIN_ERL2 20u /* DefaultTime2Retain offered with ErrorRecoveryLevel 2: the RFC's
+				     * default (§13.16); below 2 we offer 0 (nothing to keep) */
 
 enum ilogin_step {
 	ILS_SEC_START = 0, /* sent AuthMethod offer */
@@ -69,9 +71,11 @@ struct ilogin {
 	uint8_t isid[6];
 	uint16_t tsih;
 	uint16_t cid;
+	bool conn_only;       /* joins the session tsih: connection keys only (ilogin_start_conn) */
 	uint32_t itt;
 	uint32_t cmdsn;
-	uint32_t exp_statsn;  /* after DONE: the first ExpStatSN of the FFP */
+	uint32_t exp_statsn;  /* after DONE: the first ExpStatSN of the FFP (conn_only: the old connection's) */
+	uint32_t conn_exp_statsn; /* after DONE: the first ExpStatSN of this connection's FFP */
 	bool have_statsn;
 	uint32_t exp_cmdsn, max_cmdsn; /* from the last response */
 	unsigned exchanges;
@@ -89,6 +93,13 @@ struct ilogin {
  * new session (or reinstates one with the same ISID, §6.3.5). */
 enum ilogin_result ilogin_start(struct ilogin *l, const struct ilogin_cfg *cfg, struct sim_rng *rng,
 	const uint8_t isid[6], uint16_t tsih, uint16_t cid, uint32_t itt, uint32_t cmdsn,
+	struct ipdu_tx *tx);
+
+/* A login that joins the existing session tsih with connection cid,
+ * reinstating the connection that had it (§6.3.4, ERL 2 recovery): the
+ * connection's keys only; exp_statsn is the failed connection's. */
+enum ilogin_result ilogin_start_conn(struct ilogin *l, const struct ilogin_cfg *cfg, struct sim_rng *rng,
+	const uint8_t isid[6], uint16_t tsih, uint16_t cid, uint32_t itt, uint32_t cmdsn, uint32_t exp_statsn,
 	struct ipdu_tx *tx);
 
 /* Handle one Login Response (bhs, data). On ILOGIN_SEND tx holds the next

@@ -147,6 +147,7 @@ static void connect_now(struct isess *s)
 static void closed_for_good(struct isess *s)
 {
 	s->state = ISS_CLOSED;
+	s->erl2_held = false;
 	s->login_deadline = s->reconnect_at = s->replacement_deadline = SIM_NEVER;
 	s->nop_at = s->logout_deadline = SIM_NEVER;
 	s->ping_out = false;
@@ -155,9 +156,13 @@ static void closed_for_good(struct isess *s)
 }
 
 /* Drop the connection; unless logging out, hold the commands, reconnect
- * after a delay and fail them if the replacement timeout runs out. */
-static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful)
+ * after a delay and fail them if the replacement timeout runs out. At
+ * ERL 2 the commands in flight may stay where they are for the
+ * connection's reinstatement (ierl2_hold); refused: the target answered
+ * a login with a non-zero status. */
+static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful, bool refused)
 {
+	bool was_up = s->state == ISS_FFP || s->state == ISS_LOGOUT;
 	if (s->connected)
 		s->ops.disconnect(s->ops.ctx, s, graceful);
 	s->connected = false;
@@ -168,7 +173,10 @@ static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful)
 		closed_for_good(s);
 		return;
 	}
-	itask_requeue_all(s);
+	if (!graceful && ierl2_hold(s, was_up, refused))
+		reconnect_delay_ns = ierl2_delay(s, reconnect_delay_ns);
+	else
+		itask_requeue_all(s);
 	s->state = ISS_IDLE;
 	itask_window_watch(s);
 	s->reconnect_at = s->now + reconnect_delay_ns;
@@ -186,7 +194,7 @@ void isess_conn_fail(struct isess *s, const char *why)
 		s->stats.login_failures++;
 		isess_event(s, ISE_LOGIN_FAILED, 0, why);
 	}
-	drop(s, s->cfg->reconnect_delay_ns, false);
+	drop(s, s->cfg->reconnect_delay_ns, false, false);
 	if (was_up && s->state == ISS_IDLE)
 		isess_event(s, ISE_DOWN, 0, why);
 }
@@ -212,9 +220,18 @@ void isess_on_connected(struct isess *s, uint64_t now)
 	s->rx.got = 0;
 	struct ipdu_tx tx;
 	uint32_t itt = isess_new_itt(s, ITT_SESSION, 0);
-	/* TSIH 0 with our ISID: a new session, or the reinstatement of the
-	 * one that failed (§6.3.5); the target then drops the old one. */
-	ilogin_start(&s->login, &s->cfg->login, &s->rng, s->isid, 0, s->cid, itt, s->cmdsn, &tx);
+	s->erl2_login = s->erl2_held;
+	if (s->erl2_login) {
+		/* ERL 2: the session's TSIH, our CID: the failed connection is
+		 * reinstated, the session kept (§6.3.4, §7.1.4.3). */
+		ilogin_start_conn(&s->login, &s->cfg->login, &s->rng, s->isid, s->tsih, s->cid, itt, s->cmdsn,
+			s->exp_statsn, &tx);
+	} else {
+		/* TSIH 0 with our ISID: a new session, or the reinstatement
+		 * of the one that failed (§6.3.5); the target then drops the
+		 * old one. */
+		ilogin_start(&s->login, &s->cfg->login, &s->rng, s->isid, 0, s->cid, itt, s->cmdsn, &tx);
+	}
 	s->ops.send(s->ops.ctx, s, tx.iov, tx.iovcnt);
 }
 
@@ -225,14 +242,23 @@ void isess_on_connect_failed(struct isess *s, uint64_t now)
 		return;
 	s->stats.login_failures++;
 	isess_event(s, ISE_LOGIN_FAILED, 0, "connect failed");
-	drop(s, s->cfg->reconnect_delay_ns, false);
+	drop(s, s->cfg->reconnect_delay_ns, false, false);
 }
 
 static void login_done(struct isess *s)
 {
-	s->params = s->login.params;
+	if (s->erl2_login) {
+		if (!ierl2_login_done(s))
+			return; /* the target answered for another session: ERL 0 recovery */
+	} else {
+		if (s->logged_in_once)
+			s->stats.sess_reinstatements++;
+		s->logged_in_once = true;
+		s->params = s->login.params;
+		s->sess_params = s->params;
+	}
 	s->tsih = s->login.tsih;
-	s->exp_statsn = s->login.exp_statsn;
+	s->exp_statsn = s->login.conn_exp_statsn;
 	s->exp_cmdsn = s->login.exp_cmdsn;
 	s->max_cmdsn = s->login.max_cmdsn;
 	s->rx.header_digest = s->params.header_digest;
@@ -252,7 +278,10 @@ static void login_done(struct isess *s)
 	s->ping_out = false;
 	s->stats.logins++;
 	isess_event(s, ISE_UP, s->tsih, "logged in");
-	itask_pump(s);
+	if (s->erl2_login)
+		ierl2_resume(s);
+	if (s->state == ISS_FFP)
+		itask_pump(s);
 }
 
 static void on_login_rsp(struct isess *s)
@@ -271,7 +300,7 @@ static void on_login_rsp(struct isess *s)
 	case ILOGIN_PROTOCOL:
 		s->stats.login_failures++;
 		isess_event(s, ISE_LOGIN_FAILED, s->login.status, s->login.why);
-		drop(s, s->cfg->reconnect_delay_ns, false);
+		drop(s, s->cfg->reconnect_delay_ns, false, r == ILOGIN_REJECTED);
 		return;
 	}
 }
@@ -386,7 +415,7 @@ static void on_logout_rsp(struct isess *s)
 	uint32_t time2wait = get_be16(bhs + PDU_LOGOUT_TIME2WAIT);
 	uint64_t delay = SIM_S(time2wait) > s->cfg->reconnect_delay_ns ? SIM_S(time2wait)
 									   : s->cfg->reconnect_delay_ns;
-	drop(s, delay, true);
+	drop(s, delay, true, false);
 }
 
 static void on_reject(struct isess *s)
@@ -545,7 +574,7 @@ void isess_on_time(struct isess *s, uint64_t now)
 		if (now >= s->login_deadline) {
 			s->stats.login_failures++;
 			isess_event(s, ISE_LOGIN_FAILED, 0, "login timeout");
-			drop(s, s->cfg->reconnect_delay_ns, false);
+			drop(s, s->cfg->reconnect_delay_ns, false, false);
 		}
 		break;
 	case ISS_FFP:

@@ -27,6 +27,17 @@
  * ISESS_RETRIES_MAX); past them, and for a SNACK the target rejects, ERL 0's
  * session recovery takes over.
  *
+ * At ErrorRecoveryLevel 2 (initiator/session_erl2.c) a failed connection
+ * does not cost the session (§7.1.4.3, §7.2.2): its commands stay where
+ * they are, the session waits DefaultTime2Wait and reinstates the
+ * connection (same ISID, the session's TSIH, the same CID, §6.3.4); each
+ * command the target's ExpCmdSN says it has is moved to the new
+ * connection by TASK REASSIGN (§11.5.1), the others are retried with
+ * their ITT and CmdSN (§7.2.1). A reassignment refused or unanswered, a
+ * reinstatement login refused, ISESS_ERL2_LOGINS_MAX of them failing, or
+ * DefaultTime2Wait + DefaultTime2Retain passing, and ERL 0's session
+ * recovery takes over.
+ *
  * Driven by: isess_start/on_connected/on_connect_failed/on_bytes/
  * on_closed/on_time/submit/logout. Acts through struct isess_ops, whose
  * callbacks must not call back into the session synchronously.
@@ -48,7 +59,7 @@
 
 #define ISESS_TASKS_MAX 256u  /* commands in flight per session (ITT slots) */
 #define ICMD_SENSE_MAX 96u    /* sense bytes we keep (SPC-4 fixed sense is 18+) */
-#define ISESS_ERL_IMPLEMENTED 1u /* the highest ErrorRecoveryLevel this initiator plays (§13.20) */
+#define ISESS_ERL_IMPLEMENTED 2u /* the highest ErrorRecoveryLevel this initiator plays (§13.20) */
 #define ISESS_SNACKS_MAX 8u      /* Data/R2T SNACKs per command before ERL 0's recovery takes over */
 #define ISESS_PING_BUSY_NS 1000000000ull /* a ping is in flight and bytes keep coming: its timer looks again
 					  * this much later (Linux's libiscsi, iscsi_check_transport_timeouts) */
@@ -57,6 +68,9 @@
 						  * long after it was sent is taken as lost and retried */
 #define ISESS_RESNACK_AHEAD 16u  /* ERL 1: a hole still there this many statuses after its SNACK is asked again */
 #define ISESS_STATSN_AHEAD_MAX 64u /* statuses taken past a StatSN hole (ERL 1): a wider hole ends the connection */
+#define ISESS_ERL2_LOGINS_MAX 3u /* ERL 2: connection reinstatement logins that fail (no answer, connection lost)
+				  * after one connection failure before ERL 0's session reinstatement: the
+				  * target's DefaultTime2Retain bounds it too, but may be an hour (§13.16) */
 
 enum icmd_dir {
 	ICMD_NONE = 0,
@@ -75,6 +89,7 @@ enum icmd_state {
 	ICS_WAIT = 0, /* queued: window closed or session down */
 	ICS_SENT,
 	ICS_ABORTING, /* ABORT TASK sent */
+	ICS_REASSIGNING, /* ERL 2: TASK REASSIGN sent on a reinstated connection (§11.5.1) */
 };
 
 struct icmd {
@@ -114,6 +129,8 @@ struct icmd {
 	uint64_t retry_at;      /* when it counts as lost if ExpCmdSN still waits for it */
 	uint64_t snack_at;      /* when the last SNACK went (a copy may be lost too: asked again after
 				 * ISESS_RETRY_CHECK_NS) */
+	/* ERL 2 (private) */
+	bool r2t_resync;        /* reassigned write: the next R2T's R2TSN starts the count again (§7.2.2) */
 };
 
 enum isess_state {
@@ -137,6 +154,8 @@ enum isess_event {
 	ISE_REJECT,       /* a Reject arrived (detail: reason) */
 	ISE_LOGIN_FAILED, /* detail: status class/detail or 0 for protocol */
 	ISE_ESCALATE,     /* an ABORT TASK went unanswered: a wider TMF sent (detail: its function) */
+	ISE_CONN_RECOVERED, /* ERL 2: the connection reinstated in the same session (detail: tasks held) */
+	ISE_ERL2_FALLBACK,  /* ERL 2's recovery gave up: ERL 0's session reinstatement follows */
 };
 
 struct isess;
@@ -155,6 +174,11 @@ struct isess_ops {
 	void (*done)(void *ctx, struct isess *s, struct icmd *c);
 	/* A command was just put on the wire (each transmission; optional). */
 	void (*sent)(void *ctx, struct isess *s, struct icmd *c);
+	/* ERL 2: c now lives on the session's new connection, reassigned
+	 * there (answered Function complete) or retried there (optional).
+	 * The same command, not a new one: the world's attempts oracle
+	 * counts it on the new connection as well. */
+	void (*moved)(void *ctx, struct isess *s, struct icmd *c);
 	void (*event)(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why);
 };
 
@@ -198,6 +222,13 @@ struct isess_stats {
 	uint64_t esc_done;                    /* escalations answered FUNCTION COMPLETE */
 	uint64_t raw_tmf_done, raw_tmf_refused; /* their answers: FUNCTION COMPLETE, anything else */
 	uint8_t raw_tmf_last_rsp;             /* the last answer's response code (§11.6.1) */
+	/* ERL 2 */
+	uint64_t sess_reinstatements;         /* logins with TSIH 0 after the first (ERL 0 recovery, §6.3.5) */
+	uint64_t conn_reinstatements;         /* logins with the session's TSIH and our CID (§6.3.4) */
+	uint64_t reassigns, reassigned;       /* TASK REASSIGNs sent, answered Function complete */
+	uint64_t reassign_refused;            /* answered otherwise, rejected or unanswered */
+	uint64_t erl2_retries;                /* commands the target never had, retried on the new connection */
+	uint64_t erl2_fallbacks;              /* ERL 2 recoveries given up for ERL 0's */
 };
 
 struct isess {
@@ -246,6 +277,14 @@ struct isess {
 	uint32_t status_snack_ahead; /* statuses past the hole when it was asked for */
 	bool status_snacked;
 	bool hdr_resync;       /* the last header's digest failed: the next must pass */
+	/* ERL 2 (initiator/session_erl2.c) */
+	bool erl2_held;        /* the connection failed: its commands wait in slots for reassignment */
+	bool erl2_login;       /* this login reinstates the connection (TSIH != 0) */
+	bool erl2_to_erl0;     /* the next failure goes to ERL 0's recovery (a reassignment failed) */
+	unsigned erl2_logins;  /* reinstatement logins failed since the connection failed */
+	uint64_t erl2_retain_deadline; /* failure + DefaultTime2Wait + DefaultTime2Retain (§13.15-16) */
+	struct iparams sess_params; /* the leading login's results: a reinstatement negotiates none (§13) */
+	bool logged_in_once;   /* a TSIH-0 login after this is a session reinstatement */
 	struct isess_stats stats;
 };
 

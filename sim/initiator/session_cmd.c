@@ -114,7 +114,7 @@ static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
 	c->st = ICS_SENT;
 	c->exp_datasn = c->exp_r2tsn = c->data_in = c->r2t_open = 0;
 	c->snacks = c->retries = 0;
-	c->snacked = c->probed = false;
+	c->snacked = c->probed = c->r2t_resync = false;
 	c->retry_at = s->now + ISESS_RETRY_CHECK_NS;
 	c->deadline = s->now + s->cfg->cmd_timeout_ns;
 	if (c->deadline < s->task_deadline)
@@ -136,6 +136,11 @@ static void retry_cmd(struct isess *s, struct icmd *c)
 	c->snacked = false;
 	c->retry_at = s->now + ISESS_RETRY_CHECK_NS;
 	transmit(s, c, c->cmdsn, false);
+}
+
+void itask_retry(struct isess *s, struct icmd *c)
+{
+	retry_cmd(s, c);
 }
 
 void itask_pump(struct isess *s)
@@ -264,6 +269,12 @@ static void on_r2t(struct isess *s, struct icmd *c, const uint8_t *bhs)
 {
 	uint32_t off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET), len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
 	uint32_t sn = pdu_w(bhs, PDU_R2T_R2TSN);
+	if (c->r2t_resync && c->dir == ICMD_OUT) {
+		/* ERL 2: the first R2T after a reassignment numbers on from
+		 * the target's count, not from what reached us (§7.2.2). */
+		c->r2t_resync = false;
+		c->exp_r2tsn = sn;
+	}
 	bool in_range = len != 0 && off <= c->len && len <= c->len - off;
 	if (isess_erl1(s) && c->dir == ICMD_OUT && in_range && sn != c->exp_r2tsn) {
 		isess_update_window(s, bhs);
@@ -440,6 +451,10 @@ static void on_tmf_rsp(struct isess *s, const uint8_t *bhs)
 		return;
 	}
 	struct icmd *c = s->slots[itt_slot(itt)];
+	if (c != NULL && c->tmf_itt == itt && c->st == ICS_REASSIGNING) {
+		ierl2_reassign_answer(s, c, bhs[PDU_TMF_RESPONSE]);
+		return;
+	}
 	if (c == NULL || c->tmf_itt != itt || c->st != ICS_ABORTING)
 		return; /* the task completed before the abort answer */
 	uint8_t response = bhs[PDU_TMF_RESPONSE];
@@ -526,6 +541,12 @@ void itask_on_reject(struct isess *s, const uint8_t *rej, uint8_t reason)
 			send_abort(s, c);
 		return;
 	}
+	/* ERL 2: a TASK REASSIGN rejected: ERL 0's recovery. */
+	struct icmd *rc = itt_kind(pdu_itt(rej)) == ITT_TMF ? s->slots[itt_slot(pdu_itt(rej))] : NULL;
+	if (op == ISCSI_OP_TMF_REQ && rc != NULL && rc->st == ICS_REASSIGNING && rc->tmf_itt == pdu_itt(rej)) {
+		ierl2_reassign_failed(s, rc, "task reassignment rejected");
+		return;
+	}
 	/* The escalation's TMF refused (no room for it, §11.17.1): the next step. */
 	if (op == ISCSI_OP_TMF_REQ && pdu_itt(rej) == s->esc_itt && s->esc_itt != 0) {
 		esc_answered(s, ISCSI_TMF_RSP_REJECTED);
@@ -609,6 +630,10 @@ void itask_on_time(struct isess *s)
 		struct icmd *c = s->slots[i];
 		if (c == NULL || c->deadline > s->now)
 			continue;
+		if (c->st == ICS_REASSIGNING) {
+			ierl2_reassign_failed(s, c, "task reassignment unanswered");
+			break;
+		}
 		if (c->st == ICS_SENT && isess_erl1(s) && !c->probed) {
 			probe(s, c);
 			continue;

@@ -37,7 +37,30 @@ static inline bool isess_erl1(const struct isess *s) { return s->params.error_re
  * (run 0: all from beg). */
 void isess_status_snack(struct isess *s, uint32_t beg, uint32_t run);
 
+/* ERL 2 in force on this session (negotiated, §13.20). */
+static inline bool isess_erl2(const struct isess *s) { return s->params.error_recovery_level >= 2; }
+
+/* initiator/session_erl2.c: connection recovery (§7.1.4.3, §7.2.2). */
+/* The connection just dropped (not a logout; was_up: it was in full
+ * feature phase; refused: a login answered with a non-zero status): true
+ * if its commands stay in their slots for the connection's reinstatement,
+ * false if ERL 0's recovery (requeue, TSIH 0) is to run. */
+bool ierl2_hold(struct isess *s, bool was_up, bool refused);
+/* The reconnect delay while held: at least DefaultTime2Wait (§13.15). */
+uint64_t ierl2_delay(const struct isess *s, uint64_t reconnect_delay_ns);
+/* A reinstating login succeeded: the session's parameters with the new
+ * connection's; false (and the connection dropped) if the target
+ * answered for another session. */
+bool ierl2_login_done(struct isess *s);
+/* In full feature phase again: the held commands reassigned or retried. */
+void ierl2_resume(struct isess *s);
+/* A TMF Response or Reject for c's TASK REASSIGN, or its timeout. */
+void ierl2_reassign_answer(struct isess *s, struct icmd *c, uint8_t response);
+void ierl2_reassign_failed(struct isess *s, struct icmd *c, const char *why);
+
 /* initiator/session_cmd.c */
+/* §7.2.1: c again with its ITT and CmdSN (ERL 1 and 2). */
+void itask_retry(struct isess *s, struct icmd *c);
 /* A Data-In whose data digest failed (ERL 1): its task's data is asked
  * for again from the first DataSN missing. */
 void itask_data_lost(struct isess *s, const uint8_t *bhs);

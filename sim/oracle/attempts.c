@@ -55,7 +55,19 @@ static void resolve(struct oatt *o, uint64_t ver, int gw, bool closed, uint64_t 
 	odata_settle(o->od, ver, v->unresolved == 0, v->settle_max);
 }
 
+static void att_add(struct oatt *o, uint64_t ver, uint32_t conn, int gw, bool copy);
+
 void oatt_sent(struct oatt *o, uint64_t ver, uint32_t conn, int gw)
+{
+	att_add(o, ver, conn, gw, true);
+}
+
+void oatt_moved(struct oatt *o, uint64_t ver, uint32_t conn, int gw)
+{
+	att_add(o, ver, conn, gw, false);
+}
+
+static void att_add(struct oatt *o, uint64_t ver, uint32_t conn, int gw, bool copy)
 {
 	assert(gw >= 0 && (unsigned)gw < OATT_GWS_MAX);
 	struct oatt_ver *v = ver_of(o, ver);
@@ -70,7 +82,8 @@ void oatt_sent(struct oatt *o, uint64_t ver, uint32_t conn, int gw)
 		v->open_on[gw]++;
 	else
 		v->unsettled_on[gw]++;
-	odata_copy(o->od, ver);
+	if (copy)
+		odata_copy(o->od, ver);
 	odata_settle(o->od, ver, false, v->settle_max);
 }
 

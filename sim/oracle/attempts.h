@@ -60,6 +60,11 @@ void oatt_fini(struct oatt *o);
 
 /* Version ver was put on the wire on connection conn to gateway gw. */
 void oatt_sent(struct oatt *o, uint64_t ver, uint32_t conn, int gw);
+/* ERL 2: the command of ver moved to connection conn (TASK REASSIGN, or
+ * retried there because the target never had it): it may land through
+ * conn now, but it is the same task, not one more copy of the write
+ * (odata_copy), so its answer there speaks for it alone. */
+void oatt_moved(struct oatt *o, uint64_t ver, uint32_t conn, int gw);
 /* The target answered the attempt of ver on conn (status or abort). */
 void oatt_answered(struct oatt *o, uint64_t ver, uint32_t conn, uint64_t t);
 /* The target's side of conn is gone at t; returns true if it carried

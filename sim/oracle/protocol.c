@@ -56,7 +56,20 @@ void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uin
 		o->logout_itt[i] = ISCSI_TAG_RESERVED;
 	for (unsigned i = 0; i < OPROTO_SNACKED_MAX; i++)
 		o->snacked[i] = ISCSI_TAG_RESERVED;
+	for (unsigned i = 0; i < OPROTO_REASSIGNED_MAX; i++)
+		o->reassigned[i] = ISCSI_TAG_RESERVED;
 	o->text_itt = ISCSI_TAG_RESERVED;
+}
+
+void oproto_set_session(struct oproto *o, const struct iparams *sess)
+{
+	o->sess = *sess;
+	o->have_sess = true;
+}
+
+const struct iparams *oproto_session_keys(const struct oproto *o)
+{
+	return &o->params;
 }
 
 void oproto_fini(struct oproto *o)
@@ -120,6 +133,22 @@ static bool was_snacked(const struct oproto *o, uint32_t itt)
 	return false;
 }
 
+/* ERL 2 in force, as far as this connection can tell: a connection
+ * that joined a session whose keys it was not given does not know. */
+static bool erl2_known(const struct oproto *o, bool *erl2)
+{
+	*erl2 = o->params.error_recovery_level >= 2;
+	return !o->joining || o->have_sess;
+}
+
+static bool was_reassigned(const struct oproto *o, uint32_t itt)
+{
+	for (unsigned i = 0; i < OPROTO_REASSIGNED_MAX; i++)
+		if (o->reassigned[i] == itt)
+			return true;
+	return false;
+}
+
 static bool was_aborted(const struct oproto *o, uint32_t itt)
 {
 	for (unsigned i = 0; i < OPROTO_ABORTED_MAX; i++)
@@ -169,6 +198,12 @@ static bool login_req(struct oproto *o, const struct ipdu_rx *rx)
 	if (pdu_opcode(rx->bhs) != ISCSI_OP_LOGIN_REQ)
 		return fail(o, "§6.3", "opcode 0x%02x before the login completed", pdu_opcode(rx->bhs));
 	ikeys_each(rx->data, rx->dsl, apply_ini_key, o);
+	o->joining = get_be16(rx->bhs + PDU_LOGIN_TSIH) != 0;
+	/* A session of one connection at ERL < 2 ends with it (§6.3.4,
+	 * §7.1.4): nothing is left to join. */
+	if (o->joining && o->have_sess && o->sess.error_recovery_level < 2 && o->sess.max_connections <= 1)
+		return fail(o, "§6.3.4", "login with TSIH 0x%x into a session of MaxConnections=1 at ErrorRecoveryLevel %u",
+			get_be16(rx->bhs + PDU_LOGIN_TSIH), o->sess.error_recovery_level);
 	o->next_cmdsn = pdu_w(rx->bhs, PDU_INI_CMDSN);
 	o->have_cmdsn = true;
 	return true;
@@ -211,6 +246,15 @@ static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 	if ((flags & ISCSI_LOGIN_TRANSIT) && (flags & ISCSI_LOGIN_STAGE_MASK) == ISCSI_STAGE_FULL_FEATURE) {
 		if (get_be16(bhs + PDU_LOGIN_TSIH) == 0)
 			return fail(o, "§11.13.4", "final login response with TSIH 0 (§11.13.4)");
+		if (o->joining && o->have_sess) {
+			/* The session's keys; the connection's from this login. */
+			struct iparams conn = o->params;
+			o->params = o->sess;
+			o->params.header_digest = conn.header_digest;
+			o->params.data_digest = conn.data_digest;
+			o->params.tgt_mrdsl = conn.tgt_mrdsl;
+			o->params.ini_mrdsl = conn.ini_mrdsl;
+		}
 		o->ffp = true;
 		ffp_framing(o, DIR_INI);
 		ffp_framing(o, DIR_TGT);
@@ -291,6 +335,8 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 		return true;
 	if (t == NULL && erl1(o) && was_snacked(o, pdu_itt(bhs)))
 		return true; /* answering a resent R2T of a task that ended since */
+	if (t == NULL && was_reassigned(o, pdu_itt(bhs)))
+		return true; /* ERL 2: a task moved here; its shape is the old connection's */
 	if (t == NULL || !t->write)
 		return fail(o, "§11.7", "Data-Out for ITT 0x%x, no write task", pdu_itt(bhs));
 	uint32_t off = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
@@ -347,17 +393,24 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED)
 			put_slot(o->nop_itt, OPROTO_PINGS_MAX, pdu_itt(bhs));
 		return ini_cmdsn(o, bhs);
-	case ISCSI_OP_TMF_REQ:
+	case ISCSI_OP_TMF_REQ: {
 		if (!ini_cmdsn(o, bhs))
 			return false;
+		uint8_t fn = pdu_flags(bhs) & ISCSI_FUNCTION_MASK;
+		bool erl2;
+		if (fn == ISCSI_TMF_TASK_REASSIGN && erl2_known(o, &erl2) && !erl2)
+			return fail(o, "§11.5.1", "TASK REASSIGN at ErrorRecoveryLevel %u (needs 2)",
+				o->params.error_recovery_level);
 		for (unsigned i = 0; i < OPROTO_TMFS_MAX; i++) {
 			if (o->tmf_itt[i] == ISCSI_TAG_RESERVED) {
 				o->tmf_itt[i] = pdu_itt(bhs);
 				o->tmf_ref[i] = pdu_w(bhs, PDU_TMF_REF_TASK_TAG);
+				o->tmf_fn[i] = fn;
 				break;
 			}
 		}
 		return true;
+	}
 	case ISCSI_OP_LOGOUT_REQ:
 		/* Each Logout Request is answered on its own (§11.14): one may
 		 * close another connection (reason 1, its CID) before this one's. */
@@ -445,6 +498,13 @@ static struct oproto_task *live_task(struct oproto *o, uint32_t itt, const char 
 	struct oproto_task *t = task_find(o, itt);
 	if (t != NULL || o->partial)
 		return t; /* partial: a task from before the capture joined */
+	if (was_reassigned(o, itt)) {
+		/* ERL 2: moved here by TASK REASSIGN; its status ends it, a
+		 * second one is flagged below as for any ended task. */
+		if (strcmp(what, "SCSI Response") == 0)
+			take_slot(o->reassigned, OPROTO_REASSIGNED_MAX, itt);
+		return NULL;
+	}
 	if (erl1(o) && was_snacked(o, itt) && strcmp(what, "SCSI Response") != 0)
 		return NULL; /* a copy the initiator asked for, of a task that ended since */
 	if (was_aborted(o, itt))
@@ -493,6 +553,9 @@ static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oprot
 static bool tgt_data_in(struct oproto *o, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
+	if ((pdu_flags(bhs) & ISCSI_DATAIN_STATUS) && task_find(o, pdu_itt(bhs)) == NULL && !o->partial &&
+		take_slot(o->reassigned, OPROTO_REASSIGNED_MAX, pdu_itt(bhs)))
+		return true; /* ERL 2: the status of a task moved here ends it */
 	struct oproto_task *t = live_task(o, pdu_itt(bhs), "Data-In");
 	if (t == NULL)
 		return false;
@@ -581,6 +644,17 @@ static bool tgt_tmf_rsp(struct oproto *o, const uint8_t *bhs)
 		if (o->tmf_itt[i] != itt)
 			continue;
 		o->tmf_itt[i] = ISCSI_TAG_RESERVED;
+		if (o->tmf_fn[i] == ISCSI_TMF_TASK_REASSIGN) {
+			/* §11.5.1: the task answers here from now on. */
+			bool erl2;
+			if (bhs[PDU_TMF_RESPONSE] != ISCSI_TMF_RSP_COMPLETE)
+				return true;
+			if (erl2_known(o, &erl2) && !erl2)
+				return fail(o, "§11.6.1", "TASK REASSIGN answered Function complete at ErrorRecoveryLevel %u",
+					o->params.error_recovery_level);
+			put_slot(o->reassigned, OPROTO_REASSIGNED_MAX, o->tmf_ref[i]);
+			return true;
+		}
 		if (bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_COMPLETE || bhs[PDU_TMF_RESPONSE] == ISCSI_TMF_RSP_NO_TASK) {
 			struct oproto_task *t = task_find(o, o->tmf_ref[i]);
 			if (t != NULL)

@@ -30,6 +30,16 @@
  * and a command retried with its ITT and an earlier CmdSN (§7.2.1). A
  * retried command the target executes twice still shows: its second
  * answer carries a new StatSN for a task that ended.
+ * At ErrorRecoveryLevel 2 a connection may join its session again (a
+ * login with the session's TSIH, §6.3.4): the session's keys are the
+ * ones its leading login settled (oproto_set_session), and TASK REASSIGN
+ * (§11.5.1) moves a task of the failed connection here; once answered
+ * Function complete, that task's Data-In, R2Ts, Data-Out and one status
+ * are accepted (OPROTO_REASSIGNED_MAX remembered); a second status for
+ * it is still flagged. Below ERL 2, TASK REASSIGN from the initiator, a
+ * Function complete answer to it, and a login with the TSIH of a session
+ * that allows one connection (its only one cannot be taken over, §6.3.4)
+ * are violations.
  * The first violation is kept as text. Owns its framers' buffers.
  *
  * Captures (host/oc_*, `isim oracle`) read someone else's traffic and
@@ -60,6 +70,7 @@
 #define OPROTO_PINGS_MAX 8u
 #define OPROTO_SNACKED_MAX 16u /* ERL 1: tasks a Data/R2T SNACK named lately (their resends are legitimate) */
 #define OPROTO_TMFS_MAX 16u
+#define OPROTO_REASSIGNED_MAX 16u /* ERL 2: tasks TASK REASSIGN moved here, until their status */
 #define OPROTO_LOGOUTS_MAX 4u /* Logout Requests in flight on one connection (one per CID it may close) */
 
 struct oproto_task {
@@ -91,6 +102,11 @@ struct oproto {
 	bool have_cmdsn;
 	uint32_t nop_itt[OPROTO_PINGS_MAX]; /* pings in flight; ISCSI_TAG_RESERVED: free */
 	uint32_t tmf_itt[OPROTO_TMFS_MAX], tmf_ref[OPROTO_TMFS_MAX];
+	uint8_t tmf_fn[OPROTO_TMFS_MAX];      /* their functions (§11.5.1) */
+	uint32_t reassigned[OPROTO_REASSIGNED_MAX]; /* ERL 2: tasks moved here (ISCSI_TAG_RESERVED: free) */
+	bool joining;             /* the login names an existing session (TSIH != 0, §6.3.4) */
+	bool have_sess;           /* sess holds that session's negotiated keys (oproto_set_session) */
+	struct iparams sess;
 	uint32_t logout_itt[OPROTO_LOGOUTS_MAX]; /* Logout Requests unanswered; ISCSI_TAG_RESERVED: free */
 	uint32_t text_itt;        /* the Text Request being answered (ISCSI_TAG_RESERVED: none) */
 	bool text_waiting;        /* that request has no answer yet (§11.10: at most one outstanding) */
@@ -122,6 +138,12 @@ struct oproto {
 };
 
 void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uint32_t cmd_window_max);
+/* The keys of the session this connection may join (from the oracle of
+ * its last connection, oproto_session_keys): a login with its TSIH
+ * negotiates only the connection's keys (§13 "LO"). */
+void oproto_set_session(struct oproto *o, const struct iparams *sess);
+/* The session keys this connection runs with (valid once o->ffp). */
+const struct iparams *oproto_session_keys(const struct oproto *o);
 void oproto_fini(struct oproto *o);
 
 /* Bytes sent by the initiator (from_target false) or the target. Returns

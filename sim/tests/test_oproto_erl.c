@@ -1,6 +1,8 @@
 /* The protocol oracle at ErrorRecoveryLevel 1 (RFC 7143 §7.1-§7.4,
  * §11.16): what recovery legitimately sends again is accepted, and a
- * retried command the target executes twice is still caught. */
+ * retried command the target executes twice is still caught; at level 2
+ * (§6.3.4, §11.5.1) a reassigned task's PDUs on the joined connection,
+ * and TASK REASSIGN or a joining login below it caught. */
 #include <check.h>
 
 #include "sim/oracle/protocol.h"
@@ -156,6 +158,107 @@ START_TEST(erl1_data_in_again_only_after_a_snack)
 }
 END_TEST
 
+static void tmf(uint32_t itt, uint8_t fn, uint32_t ref)
+{
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, (uint8_t)(ISCSI_FLAG_FINAL | fn));
+	pdu_set_w(bhs, PDU_ITT, itt);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+	pdu_set_w(bhs, PDU_TMF_REF_TASK_TAG, ref);
+	feed(false, bhs, NULL, 0);
+}
+
+static void tmf_rsp(uint32_t itt, uint8_t response)
+{
+	uint8_t bhs[48];
+	pdu_init(bhs, ISCSI_OP_TMF_RSP, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_ITT, itt);
+	bhs[PDU_TMF_RESPONSE] = response;
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 100);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 103);
+	feed(true, bhs, NULL, 0);
+}
+
+/* A connection joining the session (TSIH 1) whose keys the world gives
+ * from its last connection: only connection keys in its login. */
+static void join(uint32_t erl)
+{
+	tmem_init(&m);
+	oproto_init(&op, &m.mem, 2, 4);
+	struct iparams sess;
+	iparams_default(&sess);
+	sess.error_recovery_level = erl;
+	oproto_set_session(&op, &sess);
+	uint8_t bhs[48], text[128];
+	size_t len = 0;
+	pdu_init(bhs, ISCSI_OP_LOGIN_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
+	put_be16(bhs + PDU_LOGIN_TSIH, 1);
+	pdu_set_w(bhs, PDU_INI_CMDSN, 100);
+	ikeys_add(text, &len, sizeof(text), "MaxRecvDataSegmentLength", "1024");
+	feed(false, bhs, text, (uint32_t)len);
+	pdu_init(bhs, ISCSI_OP_LOGIN_RSP, ISCSI_LOGIN_TRANSIT | 1u << 2 | 3u);
+	put_be16(bhs + PDU_LOGIN_TSIH, 1);
+	statsn = 7;
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn++);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 100);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 103);
+	feed(true, bhs, text, (uint32_t)len);
+}
+
+START_TEST(erl2_reassigned_task_answers_on_the_joined_connection)
+{
+	join(2);
+	ck_assert(op.ffp);
+	ck_assert_uint_eq(op.params.error_recovery_level, 2); /* the session's */
+	tmf(0x40000001, ISCSI_TMF_TASK_REASSIGN, 5);
+	tmf_rsp(0x40000001, ISCSI_TMF_RSP_COMPLETE);
+	/* the task of the old connection: an R2T, Data-Out, its status */
+	uint8_t bhs[48], data[512] = { 0 };
+	pdu_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_ITT, 5);
+	pdu_set_w(bhs, PDU_TGT_STATSN, statsn);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, 100);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, 103);
+	pdu_set_w(bhs, PDU_R2T_R2TSN, 3);
+	pdu_set_w(bhs, PDU_R2T_BUFFER_OFFSET, 512);
+	pdu_set_w(bhs, PDU_R2T_DESIRED_LENGTH, 512);
+	feed(true, bhs, NULL, 0);
+	pdu_init(bhs, ISCSI_OP_DATA_OUT, ISCSI_FLAG_FINAL);
+	pdu_set_w(bhs, PDU_ITT, 5);
+	pdu_set_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET, 512);
+	feed(false, bhs, data, sizeof(data));
+	tgt(ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 5, statsn++, 100, 0, 0, NULL, 0);
+	ck_assert_uint_eq(op.violations, 0);
+	/* a second status for it: executed twice */
+	tgt(ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 5, statsn++, 100, 0, 0, NULL, 0);
+	ck_assert_uint_eq(op.violations, 1);
+	done();
+}
+END_TEST
+
+START_TEST(erl2_task_reassign_below_erl2_is_caught)
+{
+	login("1");
+	tmf(0x40000001, ISCSI_TMF_TASK_REASSIGN, 5);
+	ck_assert_uint_eq(op.violations, 1);
+	ck_assert(strstr(op.why, "TASK REASSIGN") != NULL);
+	done();
+}
+END_TEST
+
+START_TEST(erl2_login_into_a_one_connection_session_below_erl2_is_caught)
+{
+	/* At ERL 1 with MaxConnections 1 the session ends with its only
+	 * connection (§6.3.4): a login with its TSIH is our initiator's
+	 * mistake (it starts a new session at ERL < 2). */
+	join(1);
+	ck_assert_uint_eq(op.violations, 1);
+	ck_assert(strstr(op.why, "MaxConnections=1") != NULL);
+	done();
+}
+END_TEST
+
 Suite *suite_oproto_erl(void)
 {
 	Suite *s = suite_create("oproto_erl");
@@ -165,6 +268,9 @@ Suite *suite_oproto_erl(void)
 	tcase_add_test(tc, erl1_retried_command_executed_twice_is_caught);
 	tcase_add_test(tc, erl1_retry_with_another_cmdsn_is_caught);
 	tcase_add_test(tc, erl1_data_in_again_only_after_a_snack);
+	tcase_add_test(tc, erl2_reassigned_task_answers_on_the_joined_connection);
+	tcase_add_test(tc, erl2_task_reassign_below_erl2_is_caught);
+	tcase_add_test(tc, erl2_login_into_a_one_connection_session_below_erl2_is_caught);
 	suite_add_tcase(s, tc);
 	return s;
 }

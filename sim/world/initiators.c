@@ -82,11 +82,23 @@ static void sess_done(void *ctx, struct isess *s, struct icmd *c)
 		evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)p->idx);
 }
 
+/* ERL 2: a command reassigned or retried on the path's new connection
+ * may land through it (oracle/attempts.h): an attempt there too. */
+static void sess_moved(void *ctx, struct isess *s, struct icmd *c)
+{
+	(void)ctx;
+	struct wpath *p = s->user;
+	uint64_t ver = c->owner != NULL ? wl_version_of(c->owner) : 0;
+	if (ver != 0 && p->conn != NULL)
+		oatt_moved(&p->w->att, ver, p->conn->id, p->gw);
+}
+
 static const char *const sess_event_names[] = {
 	[ISE_UP] = "up", [ISE_DOWN] = "down", [ISE_FAILED] = "replacement_timeout",
 	[ISE_CLOSED] = "logged_out", [ISE_NOP_TIMEOUT] = "nop_timeout", [ISE_ABORT] = "abort_task",
 	[ISE_ASYNC] = "async", [ISE_REJECT] = "reject", [ISE_LOGIN_FAILED] = "login_failed",
-	[ISE_ESCALATE] = "tmf_escalation",
+	[ISE_ESCALATE] = "tmf_escalation", [ISE_CONN_RECOVERED] = "conn_recovered",
+	[ISE_ERL2_FALLBACK] = "erl2_fallback",
 };
 
 static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why)
@@ -140,6 +152,9 @@ static void sess_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t
 		break;
 	case ISE_ESCALATE:
 		world_cov(w, COV_SESS_TMF_ESCALATION);
+		break;
+	case ISE_CONN_RECOVERED: /* ERL 2: after ISE_UP */
+	case ISE_ERL2_FALLBACK:
 		break;
 	}
 }
@@ -236,7 +251,7 @@ static int preferred_gw(const struct world *w, int ini)
 
 static const struct isess_ops sess_ops = {
 	.connect = sess_connect, .send = sess_send, .disconnect = sess_disconnect,
-	.done = sess_done, .sent = sess_sent, .event = sess_event,
+	.done = sess_done, .sent = sess_sent, .moved = sess_moved, .event = sess_event,
 };
 
 void wini_init(struct world *w, struct wini *in)

@@ -140,6 +140,10 @@ void metrics_add_session(struct sim_metrics *m, const struct isess_stats *ss)
 	v[METRIC_NOP_TIMEOUTS] += (int64_t)ss->nop_timeouts;
 	v[METRIC_LOGINS] += (int64_t)ss->logins;
 	v[METRIC_LOGIN_FAILURES] += (int64_t)ss->login_failures;
+	v[METRIC_INI_SESS_NEW] += (int64_t)ss->sess_reinstatements;
+	v[METRIC_CONN_REINSTATED] += (int64_t)ss->conn_reinstatements;
+	v[METRIC_TASKS_REASSIGNED] += (int64_t)ss->reassigned;
+	v[METRIC_ERL2_FALLBACKS] += (int64_t)ss->erl2_fallbacks;
 	v[METRIC_WINDOW_STALL_MAX] = max64(v[METRIC_WINDOW_STALL_MAX], (int64_t)ss->window_stall_max_ns);
 }
 

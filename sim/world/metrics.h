@@ -68,7 +68,11 @@ enum metric_unit {
 	X(STOPS_CUT, "stops_cut", MU_COUNT, "graceful stops not finished when their gateway was due back, cut short (a crash, as an init system's stop timeout does)") \
 	X(TPUT_MEDIAN_MIN, "tput_median_min", MU_COUNT, "the slowest initiator's median throughput, bytes per second of reads and writes completed GOOD (base/tput.h's buckets; 0: idle or a run too short to judge)") \
 	X(TPUT_DIP_MAX, "tput_dip_max", MU_TIME, "longest time an initiator's throughput stayed under half its median: the failover stall as the application saw it, a degraded path included") \
-	X(TPUT_PEAK_PCT, "tput_peak_pct", MU_COUNT, "highest bucket of an initiator's throughput, % of its median: the recovery spike when queued I/O drains at once")
+	X(TPUT_PEAK_PCT, "tput_peak_pct", MU_COUNT, "highest bucket of an initiator's throughput, % of its median: the recovery spike when queued I/O drains at once") \
+	X(INI_SESS_NEW, "ini_sess_new", MU_COUNT, "initiator logins with TSIH 0 after a session's first: sessions started again (ERL 0 recovery, RFC 7143 §6.3.5)") \
+	X(CONN_REINSTATED, "conn_reinstated", MU_COUNT, "initiator logins that reinstated a failed connection in its session (ERL 2, §6.3.4)") \
+	X(TASKS_REASSIGNED, "tasks_reassigned", MU_COUNT, "commands moved to a new connection by TASK REASSIGN, answered Function complete (ERL 2, §11.5.1)") \
+	X(ERL2_FALLBACKS, "erl2_fallbacks", MU_COUNT, "ERL 2 connection recoveries given up for ERL 0's session recovery (refused reassignment or login, Time2Retain over)")
 
 enum metric_id {
 #define METRIC_ENUM(id, name, unit, what) METRIC_##id,

@@ -91,12 +91,50 @@ static void ev_settled(void *a, void *b, uint64_t conn)
 	oatt_settled(&w->att, (uint32_t)conn, w->q.now);
 }
 
+static struct iparams *path_session(struct world *w, const struct simnet_conn *c);
+
+static void conn_gone_now(struct world *w, uint32_t conn, int gw)
+{
+	if (!oatt_closed(&w->att, conn))
+		return;
+	uint64_t drain = disk_gw_drain_time(&w->disk, gw);
+	evq_push(&w->q, drain > w->q.now ? drain : w->q.now, ev_settled, w, NULL, conn);
+}
+
+static void ev_conn_gone_late(void *a, void *b, uint64_t conn)
+{
+	(void)b;
+	struct world *w = a;
+	if (conn < w->att.nc && w->att.c[conn].gw >= 0)
+		conn_gone_now(w, (uint32_t)conn, w->att.c[conn].gw);
+}
+
+/* How long the target may keep c's tasks alive after c is gone: at
+ * ErrorRecoveryLevel 2, DefaultTime2Wait + DefaultTime2Retain (RFC 7143
+ * §7.1.4.3, §13.15-16: they wait for TASK REASSIGN and run on meanwhile);
+ * 0 below it. From the connection's checker, or its path's last one. */
+static uint64_t conn_retain_ns(struct world *w, const struct simnet_conn *c)
+{
+	const struct iparams *p = NULL;
+	if (c->id < w->checkers_cap && w->checkers[c->id] != NULL && w->checkers[c->id]->ffp)
+		p = oproto_session_keys(w->checkers[c->id]);
+	else if (path_session(w, c) != NULL && w->path_sess_known[path_session(w, c) - w->path_sess])
+		p = path_session(w, c);
+	if (p == NULL || p->error_recovery_level < 2 || p->default_time2retain == 0)
+		return 0;
+	return SIM_S((uint64_t)p->default_time2wait + p->default_time2retain);
+}
+
 void world_conn_gone(struct world *w, struct simnet_conn *c)
 {
-	if (!oatt_closed(&w->att, c->id))
+	/* ERL 2: the engine (if it still runs) keeps the connection's tasks;
+	 * their writes may land until it lets them go. */
+	uint64_t retain = w->gws[c->gw].eng != NULL ? conn_retain_ns(w, c) : 0;
+	if (retain > 0) {
+		evq_push(&w->q, w->q.now + retain, ev_conn_gone_late, w, NULL, c->id);
 		return;
-	uint64_t drain = disk_gw_drain_time(&w->disk, c->gw);
-	evq_push(&w->q, drain > w->q.now ? drain : w->q.now, ev_settled, w, NULL, c->id);
+	}
+	conn_gone_now(w, c->id, c->gw);
 }
 
 /* ---- network glue ---- */
@@ -181,10 +219,24 @@ static void on_net_closed(void *ctx, struct simnet_conn *c, enum simnet_side to,
 		wini_closed(c->user[SIMNET_INI], c);
 }
 
+/* Where a host's path keeps the keys of its session's last connection:
+ * the next connection may join that session (ERL 2, §6.3.4). */
+static struct iparams *path_session(struct world *w, const struct simnet_conn *c)
+{
+	if (c == NULL || c->ini < 0 || c->ini >= w->p->initiators || c->path < 0 || c->path >= SIM_PATHS_MAX)
+		return NULL;
+	return &w->path_sess[c->ini * SIM_PATHS_MAX + c->path];
+}
+
 static void checker_free(struct world *w, uint32_t id)
 {
 	if (id >= w->checkers_cap || w->checkers[id] == NULL)
 		return;
+	struct iparams *ps = path_session(w, simnet_conn_by_id(&w->net, id));
+	if (ps != NULL && w->checkers[id]->ffp) {
+		*ps = *oproto_session_keys(w->checkers[id]);
+		w->path_sess_known[ps - w->path_sess] = true;
+	}
 	oproto_fini(w->checkers[id]);
 	sim_free(w->mem, w->checkers[id], sizeof(struct oproto));
 	w->checkers[id] = NULL;
@@ -221,6 +273,8 @@ static void on_net_wire(void *ctx, struct simnet_conn *c, enum simnet_wire what,
 		w->checkers = sim_grow(w->mem, w->checkers, sizeof(*w->checkers), &w->checkers_cap, c->id + 1);
 		w->checkers[c->id] = sim_zalloc(w->mem, sizeof(struct oproto));
 		oproto_init(w->checkers[c->id], w->mem, c->id, w->p->tgt.cmd_window);
+		if (path_session(w, c) != NULL && w->path_sess_known[path_session(w, c) - w->path_sess])
+			oproto_set_session(w->checkers[c->id], path_session(w, c));
 		if (trace_on(w->tr, TEV_PDU)) {
 			w->checkers[c->id]->on_pdu = trace_pdu;
 			w->checkers[c->id]->on_pdu_ctx = w;

@@ -228,6 +228,9 @@ struct world {
 	struct wini inis[SIM_INIS_MAX];
 	struct oproto **checkers; /* by connection id */
 	size_t checkers_cap;
+	/* per host path: its last connection's session keys (world.c path_session) */
+	struct iparams path_sess[SIM_INIS_MAX * SIM_PATHS_MAX];
+	bool path_sess_known[SIM_INIS_MAX * SIM_PATHS_MAX];
 	struct sim_rng rng_rx;    /* zero-copy or rt_on_bytes per delivery */
 	int cuts[SIM_INIS_MAX][SIM_GWS_MAX][2]; /* partitions active per link and direction */
 	uint64_t end_ns;          /* liveness verdict time */
