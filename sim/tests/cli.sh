@@ -107,6 +107,20 @@ printf 'seed 1\n\ntarget cmd_windw=8\n' >"$tmp/bad-key.scn"
 expect 2 "$tmp/bad-key.scn:3: unknown key 'cmd_windw'" run --scenario "$tmp/bad-key.scn"
 expect 2 "--set:2: unknown key 'caww'" run --seed 1 --set 'workload caw=0' --set 'workload caww=0'
 expect 2 "--set:1: topology gateways=0 is out of range" run --seed 1 --set 'topology gateways=0'
+# A value each key accepts alone but the engine refuses with the others
+# (FirstBurstLength above MaxBurstLength, RFC 7143 §13.14): the world
+# fails at its start, naming the engine's reason (it died dividing by
+# zero once, counting hosts it never set up).
+n=$((n + 1))
+out=$("$isim" run --seed 1 --set 'target max_burst=8192' 2>&1)
+rc=$?
+if [ "$rc" -eq 1 ] && grep -qF "config refused: params.first_burst_length" <<<"$out"; then
+	echo "ok: isim run --seed 1 --set 'target max_burst=8192' -> 1: config refused"
+else
+	echo "FAIL: isim run --seed 1 --set 'target max_burst=8192' -> exit $rc (want 1, config refused)"
+	head -3 <<<"$out" | sed 's/^/    /'
+	fails=$((fails + 1))
+fi
 
 echo "summary: $((n - fails)) of $n command line cases behave"
 [ "$fails" -eq 0 ]

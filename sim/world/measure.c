@@ -161,6 +161,11 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 	int64_t *v = m->v;
 	for (int i = 0; i < w->p->initiators; i++) {
 		const struct wini *in = &w->inis[i];
+		/* A world whose start failed (a gateway refused its
+		 * configuration) ends before every host was set up: a host
+		 * never set up has nothing to count (world_destroy's test). */
+		if (in->w == NULL)
+			continue;
 		metrics_add_host(m, &in->wl.stats, &in->mp,
 			in->path_fails_run != SIM_NEVER ? in->path_fails_run : in->mp.stats.path_fails);
 		for (int k = 0; k < w->p->paths; k++) {
