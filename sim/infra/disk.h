@@ -39,7 +39,8 @@
  * shared by all gateways and surviving their crashes.
  * Owns the block arrays, in-flight records and saved state; the io
  * structs are the engine's, touched only until completion or
- * disk_forget_gw().
+ * disk_forget_gw(), and so is a write's data (read in place when the
+ * write lands) until disk_hold_gw_data() copies it.
  */
 #ifndef SIM_DISK_H
 #define SIM_DISK_H
@@ -125,8 +126,13 @@ void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct 
 void disk_fini(struct disk *d);
 
 void disk_submit(struct disk *d, int gw, struct rt_disk_io *io);
+/* Gateway gw is about to lose its memory (a crash): the data of its
+ * writes in flight, until now read from the engine's buffers, is copied
+ * into the disk's own. Call before the engine is destroyed. */
+void disk_hold_gw_data(struct disk *d, int gw);
 /* Gateway gw crashed: its io structs are gone. Its writes already at the
- * disk still land; nothing is reported back. */
+ * disk still land; nothing is reported back. Holds their data first
+ * (disk_hold_gw_data), if that was not done. */
 void disk_forget_gw(struct disk *d, int gw);
 
 /* When every write or unmap gateway gw has in flight will have completed
