@@ -58,6 +58,9 @@
 #define DISK_STATE_KEYS 16u
 #define DISK_STATE_MAX 65536u
 #define DISK_GWS_MAX 16u
+/* disk.dirty[] bits: the block's cur / dur bytes are in img[1], else img[0] */
+#define DISK_BLK_CUR_1 0x4u
+#define DISK_BLK_DUR_1 0x8u
 
 struct disk_params {
 	uint64_t blocks;
@@ -101,9 +104,12 @@ struct disk {
 	struct sim_rng rng;
 	struct disk_params p;
 	struct disk_ops ops;
-	uint8_t *cur;       /* what a read returns */
-	uint8_t *dur;       /* what survives power loss */
-	uint8_t *dirty;     /* per block: cur differs from dur (disk.c's BLK_ bits) */
+	/* Two images of the disk: each block's state bits say which one
+	 * holds what a read returns (cur) and which what survives power
+	 * loss (dur), the same one for a clean block; img[1] only with a
+	 * volatile cache. */
+	uint8_t *img[2];
+	uint8_t *dirty;     /* per block: cur differs from dur, and the sides (disk.c's BLK_ bits) */
 	uint64_t *dirty_list; /* blocks made dirty since the last flush, ndirty of them */
 	uint64_t ndirty;
 	struct disk_rec *inflight; /* doubly linked */
@@ -161,11 +167,11 @@ long disk_state_load(const struct disk *d, const char *key, void *buf, size_t ca
 /* Read-only views for oracles. */
 static inline const uint8_t *disk_block(const struct disk *d, uint64_t lba)
 {
-	return d->cur + lba * d->p.block_size;
+	return d->img[(d->dirty[lba] & DISK_BLK_CUR_1) != 0] + lba * d->p.block_size;
 }
 static inline const uint8_t *disk_durable_block(const struct disk *d, uint64_t lba)
 {
-	return d->dur + lba * d->p.block_size;
+	return d->img[(d->dirty[lba] & DISK_BLK_DUR_1) != 0] + lba * d->p.block_size;
 }
 
 #endif
