@@ -225,6 +225,17 @@ void itask_data_lost(struct isess *s, const uint8_t *bhs)
 	data_gap(s, c);
 }
 
+/* Set bits [off, off + n) of map (icmd.in_map). */
+static void in_map_set(uint64_t *map, uint32_t off, uint32_t n)
+{
+	uint64_t end = (uint64_t)off + n;
+	for (uint64_t i = off; i < end;) {
+		uint64_t bit = i % 64, take = 64 - bit < end - i ? 64 - bit : end - i;
+		map[i / 64] |= (take == 64 ? ~0ull : ((1ull << take) - 1)) << bit;
+		i += take;
+	}
+}
+
 static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
@@ -244,6 +255,8 @@ static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx
 		return;
 	}
 	memcpy(c->buf + off, rx->data, rx->dsl);
+	if (c->in_map != NULL)
+		in_map_set(c->in_map, off, rx->dsl);
 	c->exp_datasn++;
 	c->snacked = false;
 	if (off + rx->dsl > c->data_in)
