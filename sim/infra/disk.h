@@ -39,7 +39,8 @@
  * shared by all gateways and surviving their crashes.
  * Owns the block arrays, in-flight records and saved state; the io
  * structs are the engine's, touched only until completion or
- * disk_forget_gw().
+ * disk_forget_gw(), and so is a write's data (read in place when the
+ * write lands) until disk_hold_gw_data() copies it.
  */
 #ifndef SIM_DISK_H
 #define SIM_DISK_H
@@ -57,6 +58,9 @@
 #define DISK_STATE_KEYS 16u
 #define DISK_STATE_MAX 65536u
 #define DISK_GWS_MAX 16u
+/* disk.dirty[] bits: the block's cur / dur bytes are in img[1], else img[0] */
+#define DISK_BLK_CUR_1 0x4u
+#define DISK_BLK_DUR_1 0x8u
 
 struct disk_params {
 	uint64_t blocks;
@@ -100,9 +104,12 @@ struct disk {
 	struct sim_rng rng;
 	struct disk_params p;
 	struct disk_ops ops;
-	uint8_t *cur;       /* what a read returns */
-	uint8_t *dur;       /* what survives power loss */
-	uint8_t *dirty;     /* per block: cur differs from dur (disk.c's BLK_ bits) */
+	/* Two images of the disk: each block's state bits say which one
+	 * holds what a read returns (cur) and which what survives power
+	 * loss (dur), the same one for a clean block; img[1] only with a
+	 * volatile cache. */
+	uint8_t *img[2];
+	uint8_t *dirty;     /* per block: cur differs from dur, and the sides (disk.c's BLK_ bits) */
 	uint64_t *dirty_list; /* blocks made dirty since the last flush, ndirty of them */
 	uint64_t ndirty;
 	struct disk_rec *inflight; /* doubly linked */
@@ -125,8 +132,13 @@ void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct 
 void disk_fini(struct disk *d);
 
 void disk_submit(struct disk *d, int gw, struct rt_disk_io *io);
+/* Gateway gw is about to lose its memory (a crash): the data of its
+ * writes in flight, until now read from the engine's buffers, is copied
+ * into the disk's own. Call before the engine is destroyed. */
+void disk_hold_gw_data(struct disk *d, int gw);
 /* Gateway gw crashed: its io structs are gone. Its writes already at the
- * disk still land; nothing is reported back. */
+ * disk still land; nothing is reported back. Holds their data first
+ * (disk_hold_gw_data), if that was not done. */
 void disk_forget_gw(struct disk *d, int gw);
 
 /* When every write or unmap gateway gw has in flight will have completed
@@ -155,11 +167,11 @@ long disk_state_load(const struct disk *d, const char *key, void *buf, size_t ca
 /* Read-only views for oracles. */
 static inline const uint8_t *disk_block(const struct disk *d, uint64_t lba)
 {
-	return d->cur + lba * d->p.block_size;
+	return d->img[(d->dirty[lba] & DISK_BLK_CUR_1) != 0] + lba * d->p.block_size;
 }
 static inline const uint8_t *disk_durable_block(const struct disk *d, uint64_t lba)
 {
-	return d->dur + lba * d->p.block_size;
+	return d->img[(d->dirty[lba] & DISK_BLK_DUR_1) != 0] + lba * d->p.block_size;
 }
 
 #endif

@@ -100,6 +100,7 @@ struct icmd {
 	uint8_t attr;      /* SAM task attribute (SIMPLE=1, ORDERED=2 ...) */
 	uint8_t *buf;      /* OUT: source, IN: destination; len bytes */
 	uint32_t len;
+	uint64_t *in_map;  /* IN, optional: one bit per byte of buf, set where a Data-In wrote it */
 	bool fastfail;     /* fail at once when the session is not logged in (path checker) */
 	void *owner;
 	uint64_t obs_tag;  /* the world's observer's notes (world/pr_hosts.c); the session never reads them */

@@ -230,6 +230,23 @@ void itask_data_lost(struct isess *s, const uint8_t *bhs)
 	data_gap(s, c);
 }
 
+/* Set bits [off, off + n) of map (icmd.in_map): the partial words at
+ * either end, the whole ones between with one memset. */
+static void in_map_set(uint64_t *map, uint32_t off, uint32_t n)
+{
+	uint64_t i = off, end = (uint64_t)off + n;
+	while (i < end && i % 64 != 0) {
+		map[i / 64] |= 1ull << (i % 64);
+		i++;
+	}
+	if (end - i >= 64) {
+		memset(map + i / 64, 0xff, (size_t)((end - i) / 64) * sizeof(*map));
+		i += (end - i) / 64 * 64;
+	}
+	for (; i < end; i++)
+		map[i / 64] |= 1ull << (i % 64);
+}
+
 static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
@@ -249,6 +266,8 @@ static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx
 		return;
 	}
 	memcpy(c->buf + off, rx->data, rx->dsl);
+	if (c->in_map != NULL)
+		in_map_set(c->in_map, off, rx->dsl);
 	c->exp_datasn++;
 	c->snacked = false;
 	if (off + rx->dsl > c->data_in)

@@ -46,6 +46,40 @@ static size_t buf_size(const struct wl_cfg *c)
 	return (size_t)blocks * c->block_size;
 }
 
+/* A slot's in_map: a bit per byte of its buffer. */
+static size_t in_map_words(size_t bytes)
+{
+	return (bytes + 63) / 64;
+}
+
+/* A read's bytes no Data-In wrote since it was prepared become POISON,
+ * before anything looks at them: what a buffer poisoned whole at
+ * submission would hold, since Data-In is the only writer of a read's
+ * buffer (sim/initiator/session_cmd.c). */
+static void poison_unwritten(struct wl_slot *s, size_t len)
+{
+	size_t words = in_map_words(len);
+	for (size_t w = 0; w < words; w++) {
+		/* most reads got all their bytes: skip 256 at a time */
+		while (w + 4 <= words && (s->in_map[w] & s->in_map[w + 1] & s->in_map[w + 2] & s->in_map[w + 3]) == ~0ull &&
+			(w + 4) * 64 <= len)
+			w += 4;
+		if (w >= words)
+			break;
+		uint64_t m = s->in_map[w];
+		size_t at = w * 64, n = len - at < 64 ? len - at : 64;
+		if (m == ~0ull)
+			continue;
+		if (m == 0) {
+			memset(s->buf + at, POISON, n);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!((m >> i) & 1u))
+				s->buf[at + i] = POISON;
+	}
+}
+
 void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem *mem, const struct sim_rng *rng,
 	struct odata *od, struct mpath *mp, struct sim_trace *tr, int ini)
 {
@@ -62,6 +96,7 @@ void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem 
 	w->slots = sim_zalloc(mem, sizeof(*w->slots) * w->nslots);
 	for (uint32_t i = 0; i < w->nslots; i++) {
 		w->slots[i].buf = sim_zalloc(mem, buf_size(cfg));
+		w->slots[i].in_map = sim_zalloc(mem, in_map_words(buf_size(cfg)) * sizeof(uint64_t));
 		w->slots[i].next_at = cfg->start_at_ns + rng_exp(&w->rng, cfg->think_mean_ns);
 		w->slots[i].io.owner = &w->slots[i];
 	}
@@ -86,8 +121,10 @@ void wl_set_reservation(struct workload *w, uint64_t key, uint8_t type, uint64_t
 
 void wl_fini(struct workload *w)
 {
-	for (uint32_t i = 0; i < w->nslots; i++)
+	for (uint32_t i = 0; i < w->nslots; i++) {
 		sim_free(w->mem, w->slots[i].buf, buf_size(w->cfg));
+		sim_free(w->mem, w->slots[i].in_map, in_map_words(buf_size(w->cfg)) * sizeof(uint64_t));
+	}
 	sim_free(w->mem, w->slots, sizeof(*w->slots) * w->nslots);
 	sim_free(w->mem, w->seen, sizeof(*w->seen) * w->cfg->blocks);
 }
@@ -154,7 +191,11 @@ static void prepare(struct workload *w, struct wl_slot *s)
 		cdb_rw10(cmd->cdb, OP_READ10, s->lba, s->n);
 		cmd->dir = ICMD_IN;
 		cmd->len = s->n * bs;
-		memset(s->buf, POISON, cmd->len);
+		/* Poisoned at completion where no Data-In wrote (poison_unwritten):
+		 * the same bytes as poisoning all of it now, without a memset of
+		 * every read (9% of a 4 KiB world's instructions, callgrind). */
+		memset(s->in_map, 0, in_map_words(cmd->len) * sizeof(*s->in_map));
+		cmd->in_map = s->in_map;
 		s->read_token = odata_read_begin(w->od, w->now);
 		break;
 	case WL_WRITE:
@@ -418,6 +459,8 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 	struct wl_slot *s = io->owner;
 	assert(s->busy);
 	s->busy = false;
+	if (s->op == WL_READ)
+		poison_unwritten(s, (size_t)s->n * w->cfg->block_size);
 	uint64_t lat = now - s->invoke;
 	w->stats.completed++;
 	w->stats.latency_sum_ns += lat;

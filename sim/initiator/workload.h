@@ -71,6 +71,7 @@ struct wl_slot {
 	unsigned read_token;
 	uint64_t next_at;
 	uint8_t *buf;
+	uint64_t *in_map; /* a bit per byte of buf: a read's bytes some Data-In wrote */
 };
 
 struct wl_stats {

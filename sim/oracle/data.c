@@ -441,7 +441,22 @@ bool odata_caw_won(struct odata *d, uint64_t lba, uint64_t expect, uint64_t ver,
 	return true;
 }
 
+struct image { const uint8_t *bytes; uint32_t bs; };
+
+static const uint8_t *image_block(const void *ctx, uint64_t lba)
+{
+	const struct image *im = ctx;
+	return im->bytes + lba * im->bs;
+}
+
 bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
+{
+	const struct image im = { dur, d->bs };
+	return odata_power_loss_at(d, t, image_block, &im);
+}
+
+bool odata_power_loss_at(struct odata *d, uint64_t t, const uint8_t *(*block)(const void *ctx, uint64_t lba),
+	const void *ctx)
 {
 	d->stats.power_losses++;
 	d->last_power_loss = t;
@@ -456,7 +471,7 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 	bool ok = true;
 	for (uint64_t b = 0; b < d->blocks; b++) {
 		uint64_t ver = 0, other;
-		enum block_kind k = block_decode(dur + b * d->bs, d->bs, b, &ver, &other);
+		enum block_kind k = block_decode(block(ctx, b), d->bs, b, &ver, &other);
 		struct hent got = { .ver = ver, .zero = k == BLOCK_ZERO };
 		struct hlist *l = &d->h[b];
 		/* Some entry of the surviving value must not be older than any

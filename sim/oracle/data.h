@@ -157,5 +157,9 @@ bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *dat
 
 /* Power was lost at t; dur holds every block as it survived. */
 bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur);
+/* The same, each surviving block's bytes from block(ctx, lba) (the
+ * simulated disk keeps its blocks in two images, infra/disk.h). */
+bool odata_power_loss_at(struct odata *d, uint64_t t, const uint8_t *(*block)(const void *ctx, uint64_t lba),
+	const void *ctx);
 
 #endif

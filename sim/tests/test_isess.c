@@ -106,6 +106,36 @@ START_TEST(read_reassembles_data_in_and_takes_collapsed_status)
 }
 END_TEST
 
+/* The workload poisons a read's buffer at completion where no Data-In
+ * wrote (workload.c): the session marks exactly the bytes each wrote. */
+START_TEST(read_marks_the_bytes_each_data_in_wrote)
+{
+	struct harness *h = setup();
+	login(h, plain_keys, 8);
+	static uint8_t buf[1024];
+	uint64_t map[16] = { 0 };
+	struct icmd c = { .dir = ICMD_IN, .buf = buf, .len = 1024, .attr = 1, .in_map = map };
+	isess_submit(&h->s, h->now, &c);
+	uint32_t itt = pdu_itt(h->bhs[0]);
+	static const uint32_t off[2] = { 100, 700 }, len[2] = { 200, 324 };
+	uint8_t data[324], bhs[48];
+	for (int k = 0; k < 2; k++) {
+		memset(data, 'a' + k, sizeof(data));
+		target_pdu(h, bhs, ISCSI_OP_DATA_IN, k ? ISCSI_FLAG_FINAL | ISCSI_DATAIN_STATUS : 0, itt, k == 1);
+		pdu_set_w(bhs, PDU_DATA_IN_DATASN, (uint32_t)k);
+		pdu_set_w(bhs, PDU_DATA_IN_BUFFER_OFFSET, off[k]);
+		feed(h, bhs, data, len[k]);
+	}
+	ck_assert_uint_eq(h->ndone, 1);
+	for (uint32_t i = 0; i < 1024; i++) {
+		bool wrote = (i >= 100 && i < 300) || i >= 700;
+		ck_assert_msg(((map[i / 64] >> (i % 64)) & 1u) == wrote, "byte %u", i);
+	}
+	isess_logout(&h->s, h->now);
+	teardown(h);
+}
+END_TEST
+
 START_TEST(data_in_out_of_order_drops_the_connection)
 {
 	struct harness *h = setup();
@@ -390,6 +420,7 @@ Suite *suite_isess(void)
 	tcase_add_test(tc, write_sends_immediate_and_unsolicited_data_then_answers_r2t);
 	tcase_add_test(tc, commands_wait_for_the_window_to_open);
 	tcase_add_test(tc, read_reassembles_data_in_and_takes_collapsed_status);
+	tcase_add_test(tc, read_marks_the_bytes_each_data_in_wrote);
 	tcase_add_test(tc, data_in_out_of_order_drops_the_connection);
 	tcase_add_test(tc, unanswered_ping_drops_and_reconnects);
 	tcase_add_test(tc, ping_only_after_noop_interval_of_silence);

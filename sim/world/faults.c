@@ -58,6 +58,12 @@ static void noise(struct world *w, const struct fault *f, uint32_t ppm)
 		simnet_set_noise(&w->net, f->ini, f->gw, SIMNET_GW, ppm);
 }
 
+/* What survived a power loss, block by block, for the data oracle. */
+static const uint8_t *durable_block(const void *disk, uint64_t lba)
+{
+	return disk_durable_block(disk, lba);
+}
+
 static void ev_start(void *a, void *b, uint64_t arg)
 {
 	(void)arg;
@@ -101,7 +107,7 @@ static void ev_start(void *a, void *b, uint64_t arg)
 	case F_DISK_POWER:
 		world_cov(w, COV_FAULT_DISK_POWER);
 		disk_power_loss(&w->disk);
-		if (!odata_power_loss(&w->od, w->q.now, w->disk.dur))
+		if (!odata_power_loss_at(&w->od, w->q.now, durable_block, &w->disk))
 			world_violation_data(w, -1, "%s", w->od.why);
 		break;
 	case F_DISK_BAD:

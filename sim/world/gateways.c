@@ -310,6 +310,8 @@ static void destroy_engine(struct wgw *g)
 	struct rt_stats s;
 	rt_engine_stats(g->eng, &s);
 	add_stats(&g->stats_total, &s);
+	/* the disk reads a write's data from the engine's buffer when it lands */
+	disk_hold_gw_data(&g->w->disk, g->idx);
 	rt_engine_destroy(g->eng);
 	g->eng = NULL;
 	/* With its memory, the engine lost every connection it had. */
