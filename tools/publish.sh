@@ -24,6 +24,10 @@
 #                                            (the targetcli differential)
 #   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
 #                                            harnesses only, not fuzz/tests')
+#   $BUILD/fuzz/results/campaign.tsv      -> appended to fuzz/results/campaign.tsv
+#                                            (rows it lacks), campaign.md
+#                                            regenerated, campaign-findings/
+#                                            copied (make fuzz-campaign)
 #   $BUILD/netfuzz/peers/summary.md, PEER/{finding,guest-restart}-*
 #                                         -> fuzz/results/netfuzz/
 #                                            (make netfuzz-peers; a peer's
@@ -105,6 +109,12 @@ for f in "$BUILD"/fuzz/results/runs/*.txt; do
 	[ -e "fuzz/harness_$h.c" ] || continue
 	publish "$f" fuzz/results/runs
 done
+if [ -s "$BUILD/fuzz/results/campaign.tsv" ]; then
+	BUILD=$BUILD fuzz/scripts/campaign.sh publish
+	copied=$((copied + 1))
+else
+	echo "publish: no $BUILD/fuzz/results/campaign.tsv (make fuzz-campaign makes it)"
+fi
 if [ -s "$BUILD/netfuzz/peers/summary.md" ]; then
 	publish "$BUILD/netfuzz/peers/summary.md" fuzz/results/netfuzz
 	for row in "$BUILD"/netfuzz/peers/*.tsv; do
