@@ -354,7 +354,11 @@ run() {
 		h=${pair% *} e=${pair#* }
 		start=$(date +%s)
 		date=$(date -u -d "@$start" +%Y-%m-%dT%H:%M:%SZ)
-		commit=$(git describe --always --dirty --abbrev=7 2>/dev/null || echo '?')
+		# the code fuzzed: HEAD, "-dirty" when the engine, sim or fuzz sources
+		# differ from it (results and notes do not count)
+		commit=$(git rev-parse --short=7 HEAD 2>/dev/null || echo '?')
+		[ -z "$(git status --porcelain --untracked-files=no -- ref_target sim fuzz ':!fuzz/results' 2>/dev/null)" ] ||
+			commit=$commit-dirty
 		echo "campaign: $date $h $e for $s s"
 		local cpu=0 execs=0 edges='' new_corpus=0 corpus_n=0 findings=0 note=''
 		if [ "$h" = netfuzz ]; then slice_netfuzz "$s"; else slice_inproc "$h" "$e" "$s"; fi
