@@ -21,7 +21,7 @@
 #                            the capture runs in a loopback-only namespace)
 #   make fuzz-build          every binary (libFuzzer, AFL++, replay, coverage)
 #   make fuzz-campaign [SECONDS=3600] [SLICE=600] [HARNESSES="..."] [ENGINES="libfuzzer afl"]
-#                            a campaign at nice 19 for SECONDS: slices of SLICE s, each
+#                            a campaign at nice 19 (FUZZ_CAMPAIGN_NICE) for SECONDS: slices of SLICE s, each
 #                            time the (harness, engine) with the fewest CPU-seconds so
 #                            far (HARNESSES: every harness and netfuzz, the network
 #                            fuzzer against reftarget), corpora merged after each,
@@ -174,13 +174,16 @@ fuzz-truth: deps
 # "Campaigns"): HARNESSES names in-process harnesses and/or netfuzz (isim
 # netfuzz, coverage-guided, against $(BUILD)/netcov/reftarget in the
 # loopback-only namespace); ENGINES applies to the in-process ones.
+# nice 19 takes only idle CPU; on an idle machine a lower one gives AFL++
+# (a fork and a wake-up per input, which nice 19 delays most) its share.
+FUZZ_CAMPAIGN_NICE ?= 19
 FUZZ_CAMPAIGN_HARNESSES := $(if $(HARNESSES),$(HARNESSES),$(FUZZ_HARNESSES) netfuzz)
 FUZZ_CAMPAIGN_ENGINES := $(if $(ENGINES),$(ENGINES),$(FUZZ_ENGINES))
 FUZZ_CAMPAIGN_IN := $(filter $(FUZZ_HARNESSES),$(FUZZ_CAMPAIGN_HARNESSES))
 fuzz-campaign: deps $(addprefix $(FZ)/lf/,$(FUZZ_CAMPAIGN_IN)) \
 		$(if $(filter afl,$(FUZZ_CAMPAIGN_ENGINES)),$(addprefix $(FZ)/afl/,$(FUZZ_CAMPAIGN_IN))) \
 		$(if $(filter netfuzz,$(FUZZ_CAMPAIGN_HARNESSES)),$(BUILD)/rel/isim $(BUILD)/netcov/reftarget)
-	@BUILD=$(BUILD) nice -n 19 fuzz/scripts/campaign.sh run '$(if $(SECONDS),$(SECONDS),3600)' \
+	@BUILD=$(BUILD) nice -n $(FUZZ_CAMPAIGN_NICE) fuzz/scripts/campaign.sh run '$(if $(SECONDS),$(SECONDS),3600)' \
 		'$(if $(SLICE),$(SLICE),600)' '$(FUZZ_CAMPAIGN_HARNESSES)' '$(FUZZ_CAMPAIGN_ENGINES)'
 
 fuzz-campaign-publish:
