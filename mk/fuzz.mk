@@ -20,6 +20,15 @@
 #                            and LIO (in QEMU; its image is built on the host,
 #                            the capture runs in a loopback-only namespace)
 #   make fuzz-build          every binary (libFuzzer, AFL++, replay, coverage)
+#   make fuzz-campaign [SECONDS=3600] [SLICE=600] [HARNESSES="..."] [ENGINES="libfuzzer afl"]
+#                            a campaign at nice 19 (FUZZ_CAMPAIGN_NICE) for SECONDS: slices of SLICE s, each
+#                            time the (harness, engine) with the fewest CPU-seconds so
+#                            far (HARNESSES: every harness and netfuzz, the network
+#                            fuzzer against reftarget), corpora merged after each,
+#                            one row per slice in $(BUILD)/fuzz/results/campaign.tsv;
+#                            a finding is saved and listed, never a stop
+#   make fuzz-campaign-publish  append that ledger to fuzz/results/campaign.tsv and
+#                            regenerate fuzz/results/campaign.md (also by make publish)
 #
 # Runs leave the checkout clean: everything they write is under $(BUILD)/;
 # `make publish` (or `make report PUBLISH=1`) copies the results into the
@@ -31,7 +40,8 @@
 #   fast clang -fsanitize=fuzzer -O2, no sanitizer: throughput (fuzz-report)
 #   rep  gcc with the Makefile's sanitizer flags + fuzz/replay.c (regressions)
 #   cov  clang source-based coverage + fuzz/replay.c (fuzz-report)
-.PHONY: fuzz fuzz-smoke fuzz-regress fuzz-report fuzz-minimize fuzz-corpus fuzz-build fuzz-truth
+.PHONY: fuzz fuzz-smoke fuzz-regress fuzz-report fuzz-minimize fuzz-corpus fuzz-build fuzz-truth \
+	fuzz-campaign fuzz-campaign-publish fuzz-campaign-test
 
 FUZZ_HARNESSES := $(sort $(patsubst fuzz/harness_%.c,%,$(wildcard fuzz/harness_*.c)))
 FUZZ_SUPPORT_SRC := $(sort $(filter-out fuzz/replay.c $(wildcard fuzz/harness_*.c),$(wildcard fuzz/*.c)))
@@ -159,3 +169,26 @@ fuzz-corpus: deps $(BUILD)/rel/reftarget
 # a harness without a corpus gets one, the checkout stays clean.
 fuzz-truth: deps
 	@BUILD=$(BUILD) fuzz/tests/truth.sh
+
+# Campaigns that add up across sessions (fuzz/scripts/campaign.sh; fuzz/README.md,
+# "Campaigns"): HARNESSES names in-process harnesses and/or netfuzz (isim
+# netfuzz, coverage-guided, against $(BUILD)/netcov/reftarget in the
+# loopback-only namespace); ENGINES applies to the in-process ones.
+# nice 19 takes only idle CPU; on an idle machine a lower one gives AFL++
+# (a fork and a wake-up per input, which nice 19 delays most) its share.
+FUZZ_CAMPAIGN_NICE ?= 19
+FUZZ_CAMPAIGN_HARNESSES := $(if $(HARNESSES),$(HARNESSES),$(FUZZ_HARNESSES) netfuzz)
+FUZZ_CAMPAIGN_ENGINES := $(if $(ENGINES),$(ENGINES),$(FUZZ_ENGINES))
+FUZZ_CAMPAIGN_IN := $(filter $(FUZZ_HARNESSES),$(FUZZ_CAMPAIGN_HARNESSES))
+fuzz-campaign: deps $(addprefix $(FZ)/lf/,$(FUZZ_CAMPAIGN_IN)) \
+		$(if $(filter afl,$(FUZZ_CAMPAIGN_ENGINES)),$(addprefix $(FZ)/afl/,$(FUZZ_CAMPAIGN_IN))) \
+		$(if $(filter netfuzz,$(FUZZ_CAMPAIGN_HARNESSES)),$(BUILD)/rel/isim $(BUILD)/netcov/reftarget)
+	@BUILD=$(BUILD) nice -n $(FUZZ_CAMPAIGN_NICE) fuzz/scripts/campaign.sh run '$(if $(SECONDS),$(SECONDS),3600)' \
+		'$(if $(SLICE),$(SLICE),600)' '$(FUZZ_CAMPAIGN_HARNESSES)' '$(FUZZ_CAMPAIGN_ENGINES)'
+
+fuzz-campaign-publish:
+	@BUILD=$(BUILD) fuzz/scripts/campaign.sh publish
+
+# Its own test (fuzz/tests/campaign.sh, the fuzz-campaign step of make test).
+fuzz-campaign-test: deps $(FZ)/lf/planted $(FZ)/lf/pdu $(BUILD)/rel/isim $(BUILD)/netcov/reftarget
+	@BUILD=$(BUILD) tools/netns-run.sh fuzz/tests/campaign.sh

@@ -90,7 +90,9 @@ netfuzz-cov: deps $(BUILD)/rel/isim $(NETCOV)/reftarget
 # supervisor that restarts it (lio: also when LIO stops answering logins),
 # in the loopback-only namespace, at nice 10;
 # then $(BUILD)/netfuzz/peers/summary.md, the table tools/report.sh puts in
-# REPORT.md (`make publish` copies it and the findings to fuzz/results/netfuzz/).
+# REPORT.md, with the published rows (fuzz/results/netfuzz/rows/) of the
+# peers not run here; `make publish` copies each row and its findings to
+# fuzz/results/netfuzz/ unless the published run of that peer ended later.
 #
 #   make netfuzz-peers [PEERS="reftarget tgt istgt"] [SECONDS=600] [SEED=1]
 #   make netfuzz-peers PEERS=lio SECONDS=1800   LIO in the guest

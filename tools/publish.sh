@@ -24,10 +24,18 @@
 #                                            (the targetcli differential)
 #   $BUILD/fuzz/results/runs/*.txt        -> fuzz/results/runs/ (shipped
 #                                            harnesses only, not fuzz/tests')
-#   $BUILD/netfuzz/peers/summary.md, PEER/{finding,guest-restart}-*
-#                                         -> fuzz/results/netfuzz/
-#                                            (make netfuzz-peers; a peer's
-#                                            old findings are replaced)
+#   $BUILD/fuzz/results/campaign.tsv      -> appended to fuzz/results/campaign.tsv
+#                                            (rows it lacks), campaign.md
+#                                            regenerated, campaign-findings/
+#                                            copied (make fuzz-campaign)
+#   $BUILD/netfuzz/peers/PEER.{tsv,md,meta}, PEER/{finding,guest-restart}-*
+#                                         -> fuzz/results/netfuzz/rows/ and
+#                                            fuzz/results/netfuzz/PEER/ (make
+#                                            netfuzz-peers; a peer's old
+#                                            findings are replaced, unless the
+#                                            published run ended later), then
+#                                            fuzz/results/netfuzz/summary.md
+#                                            from every published row
 # A result not made yet is skipped and named; the exit status is 0.
 set -euo pipefail
 BUILD=${BUILD:-build}
@@ -105,17 +113,38 @@ for f in "$BUILD"/fuzz/results/runs/*.txt; do
 	[ -e "fuzz/harness_$h.c" ] || continue
 	publish "$f" fuzz/results/runs
 done
-if [ -s "$BUILD/netfuzz/peers/summary.md" ]; then
-	publish "$BUILD/netfuzz/peers/summary.md" fuzz/results/netfuzz
+if [ -s "$BUILD/fuzz/results/campaign.tsv" ]; then
+	BUILD=$BUILD fuzz/scripts/campaign.sh publish
+	copied=$((copied + 1))
+else
+	echo "publish: no $BUILD/fuzz/results/campaign.tsv (make fuzz-campaign makes it)"
+fi
+# The peers' rows: each peer's row (PEER.tsv, .md, .meta) into
+# fuzz/results/netfuzz/rows/ unless the published one ended later (a build
+# with an older run of a peer never replaces a newer one), its findings
+# with it; then summary.md again from every published row.
+if ls "$BUILD"/netfuzz/peers/*.tsv >/dev/null 2>&1; then
+	rows=fuzz/results/netfuzz/rows
+	mkdir -p "$rows"
+	ended() { awk -F'\t' '$1 == "ended" { print $2 }' "$1" 2>/dev/null; }
 	for row in "$BUILD"/netfuzz/peers/*.tsv; do
 		peer=$(basename "$row" .tsv)
+		src=$BUILD/netfuzz/peers
+		new=$(ended "$src/$peer.meta") old=$(ended "$rows/$peer.meta")
+		if [ -n "$old" ] && [[ ! "$new" > "$old" ]]; then
+			echo "publish: $src/$peer.tsv (ended ${new:-?}) is not newer than $rows/$peer.tsv (ended $old): kept the published one"
+			continue
+		fi
+		for f in "$src/$peer.tsv" "$src/$peer.md" "$src/$peer.meta"; do publish "$f" "$rows"; done
 		rm -f fuzz/results/netfuzz/"$peer"/finding-* fuzz/results/netfuzz/"$peer"/guest-restart-*
 		# lio: the guest's console of each restart that showed a trace
-		for f in "$BUILD/netfuzz/peers/$peer"/finding-* "$BUILD/netfuzz/peers/$peer"/guest-restart-*; do
+		for f in "$src/$peer"/finding-* "$src/$peer"/guest-restart-*; do
 			[ -e "$f" ] && publish "$f" "fuzz/results/netfuzz/$peer"
 		done
 	done
+	[ -s "$BUILD/netfuzz/cov/cov.md" ] && publish "$BUILD/netfuzz/cov/cov.md" "$rows"
+	NETFUZZ_PUBLISHED=$rows fuzz/scripts/netfuzz-summary.sh "$rows" fuzz/results/netfuzz/summary.md
 else
-	echo "publish: no $BUILD/netfuzz/peers/summary.md (make netfuzz-peers makes it)"
+	echo "publish: no $BUILD/netfuzz/peers/*.tsv (make netfuzz-peers makes them)"
 fi
 echo "publish: $copied file(s) copied; review them with git diff"

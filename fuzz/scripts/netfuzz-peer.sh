@@ -24,12 +24,17 @@
 # loopback, so the guest address LIO names in SendTargets is unreachable).
 # Its kernel panics on an oops, a soft lockup or a task hung for
 # LIO_HUNG_TASK_S (60) seconds, and QEMU (-no-reboot) then exits: that is a
-# death like tgtd's. A guest that lives on with LIO wedged is found by the
-# supervisor's own probe, iscsi-inq against the LU (a direct login, no
-# discovery), every LIO_PROBE_EVERY_S (5) seconds with a LIO_PROBE_TIMEOUT_S
-# (10) bound: LIO_PROBE_FAILS (3) failures in a row and it kills QEMU and
-# counts a restart. The fuzzer waits up to --restart-wait (240 s for lio: a
-# boot under TCG on a busy machine) for the target to come back.
+# death like tgtd's.
+# A peer that lives on wedged (lio, tgt) is found by the supervisor's own
+# probe, iscsi-inq against the LU (a direct login, no discovery), every
+# PEER_PROBE_EVERY_S (5) seconds with a PEER_PROBE_TIMEOUT_S (10) bound:
+# PEER_PROBE_FAILS (3) failures in a row and it kills the peer (QEMU, or
+# tgtd) and counts a restart (LIO_PROBE_* are the older names, still read).
+# tgt needs it: a tgtd restarted after a crash has been seen to accept
+# connections and answer no login for good (NOTES.md), which used to end
+# the run. The fuzzer waits up to --restart-wait (240 s for lio: a boot
+# under TCG on a busy machine; 90 s for tgt: the probe's 45 s at most plus
+# the restart) for the target to come back.
 # NETFUZZ_ARGS="OPTION..." adds isim netfuzz options after the peer's (the
 # row's command shows them), e.g. NETFUZZ_ARGS="--probe-timeout 20".
 # Exit status: 0 when the campaign ran (findings or not; with
@@ -54,7 +59,7 @@ mkdir -p "$out/$peer" "$work"
 tlog=$out/$peer-target.log
 : >"$tlog"
 
-extra=() wait_up=30 restart_wait=20
+extra=() wait_up=30 restart_wait=20 watch=0
 case "$peer" in
 reftarget)
 	port=3400 lun=0 iqn=iqn.2026-12.org.iscsi-sim:netfuzz
@@ -62,6 +67,7 @@ reftarget)
 	;;
 tgt)
 	port=3270 lun=1 iqn=iqn.2003-01.org.conformance:tgt
+	watch=1 restart_wait=90
 	version="tgt $(dpkg-query -W -f '${Version}' tgt 2>/dev/null || echo '?')"
 	;;
 istgt)
@@ -77,7 +83,7 @@ lio)
 	export LIO_KERNEL_EXTRA="oops=panic softlockup_panic=1 hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=${LIO_HUNG_TASK_S:-60}"
 	# TCG is slow and the machine shared: a longer probe, a boot's wait,
 	# and a gentler rate than the fuzzer's default.
-	extra=(--probe-timeout 10 --rate 10) wait_up=300 restart_wait=240
+	extra=(--probe-timeout 10 --rate 10) wait_up=300 restart_wait=240 watch=1
 	;;
 *) echo "netfuzz-peer.sh: unknown peer '$peer' (reftarget, tgt, istgt, lio)" >&2; exit 2 ;;
 esac
@@ -103,37 +109,42 @@ stop_once() {
 	fi
 }
 
-# lio_alive: one bounded login + INQUIRY to the guest's LU, under a name
+probe_every=${PEER_PROBE_EVERY_S:-${LIO_PROBE_EVERY_S:-5}}
+probe_timeout=${PEER_PROBE_TIMEOUT_S:-${LIO_PROBE_TIMEOUT_S:-10}}
+probe_fails=${PEER_PROBE_FAILS:-${LIO_PROBE_FAILS:-3}}
+
+# peer_alive: one bounded login + INQUIRY to the peer's LU, under a name
 # of the supervisor's own (a session apart from the fuzzer's).
-lio_alive() {
-	timeout -k 2 "${LIO_PROBE_TIMEOUT_S:-10}" iscsi-inq -i iqn.2026-12.org.iscsi-sim:netfuzz-supervisor \
+peer_alive() {
+	timeout -k 2 "$probe_timeout" iscsi-inq -i iqn.2026-12.org.iscsi-sim:netfuzz-supervisor \
 		"iscsi://127.0.0.1:$port/$iqn/$lun" >/dev/null 2>&1
 }
 
-# lio_watch PID: return when QEMU ended or when LIO stopped answering the
-# probe LIO_PROBE_FAILS times in a row (then say so in the target log).
-lio_watch() {
-	local pid=$1 fails=0 next=$((SECONDS + ${LIO_PROBE_EVERY_S:-5}))
+# peer_watch PID: return when the peer's process ended or when it stopped
+# answering the probe probe_fails times in a row (then say so in the
+# target log).
+peer_watch() {
+	local pid=$1 fails=0 next=$((SECONDS + probe_every))
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ $SECONDS -ge $next ]; then
-			if lio_alive; then
+			if peer_alive; then
 				fails=0
 			else
 				fails=$((fails + 1))
 				echo "supervisor: probe failed ($fails in a row)" >>"$tlog"
-				if [ $fails -ge "${LIO_PROBE_FAILS:-3}" ]; then
-					echo "supervisor: LIO wedged (no login in $fails probes): killing the guest" >>"$tlog"
+				if [ $fails -ge "$probe_fails" ]; then
+					echo "supervisor: $peer wedged (no login in $fails probes): killing it" >>"$tlog"
 					return 0
 				fi
 			fi
-			next=$((SECONDS + ${LIO_PROBE_EVERY_S:-5}))
+			next=$((SECONDS + probe_every))
 		fi
 		sleep 0.2
 	done
 }
 
-# The supervisor: start the peer, wait for its process to end (lio: or to
-# wedge), count a restart, start it again (tgt's targets are configured
+# The supervisor: start the peer, wait for its process to end (lio, tgt:
+# or to wedge), count a restart, start it again (tgt's targets are configured
 # again by tgt.sh, LIO's by the guest's init). $work/up says the first
 # start is done (LIO's hostfwd listens long before LIO does).
 nrestart=0
@@ -143,8 +154,8 @@ nrestart=0
 		start_once || { echo "supervisor: the peer did not start" >>"$tlog"; sleep 1; continue; }
 		touch "$work/up"
 		pid=$(cat "$work/pid")
-		if [ "$peer" = lio ]; then
-			lio_watch "$pid"
+		if [ $watch = 1 ]; then
+			peer_watch "$pid"
 		else
 			while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
 		fi

@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# netfuzz-summary.sh DIR: DIR/summary.md from the campaigns' rows and
-# findings tables that fuzz/scripts/netfuzz-peer.sh left in DIR (PEER.tsv,
-# PEER.md), plus DIR/../cov/cov.md when `make netfuzz-cov` left one: the
-# network fuzzer's part of REPORT.md (tools/report.sh). Never hand-edited.
+# netfuzz-summary.sh DIR [OUT]: OUT (DIR/summary.md) from the campaigns'
+# rows and findings tables that fuzz/scripts/netfuzz-peer.sh left in DIR
+# (PEER.tsv, PEER.md), plus DIR/../cov/cov.md when `make netfuzz-cov` left
+# one: the network fuzzer's part of REPORT.md (tools/report.sh). Never
+# hand-edited. A peer DIR has no row of, and the coverage table when DIR/..
+# has none, come from the published rows (NETFUZZ_PUBLISHED,
+# fuzz/results/netfuzz/rows/: PEER.tsv, PEER.md, PEER.meta, cov.md, which
+# make publish keeps), so that a campaign against one peer leaves the
+# others' rows as they were.
 #
 # netfuzz-summary.sh row DIR PEER: DIR/PEER.tsv (peer version seconds cases
 # cases/s findings restarts outcomes command) and DIR/PEER.md (its findings
 # table) from what netfuzz-peer.sh left: PEER.out, PEER.meta and
 # PEER-target.log (the supervisor's restarts); the command shows the
-# options the peer's campaign adds (PEER.meta's options).
+# options the peer's campaign adds (PEER.meta's options). It adds the
+# run's end (`ended`, the time PEER.out was last written) to PEER.meta:
+# make publish keeps the newer of a published row and a build's.
 set -euo pipefail
 if [ "${1:-}" = row ]; then
 	dir=${2:?usage: netfuzz-summary.sh row DIR PEER}
 	peer=${3:?usage: netfuzz-summary.sh row DIR PEER}
 	meta() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$dir/$peer.meta"; }
+	[ -n "$(meta ended)" ] || printf 'ended\t%s\n' "$(date -u -r "$dir/$peer.out" +%Y-%m-%dT%H:%M:%SZ)" >>"$dir/$peer.meta"
 	version=$(meta version) url=$(meta url) secs=$(meta seconds) seed=$(meta seed) options=$(meta options)
 	version=${version//$(pwd)\//} # the checkout's own paths, relative
 	last=$(grep '^netfuzz: [0-9]' "$dir/$peer.out" | tail -1 || true)
@@ -42,8 +50,22 @@ if [ "${1:-}" = row ]; then
 	} >"$dir/$peer.md"
 	exit 0
 fi
-dir=${1:?usage: netfuzz-summary.sh DIR}
-ls "$dir"/*.tsv >/dev/null 2>&1 || { echo "netfuzz-summary.sh: no PEER.tsv in $dir (make netfuzz-peers)" >&2; exit 2; }
+dir=${1:?usage: netfuzz-summary.sh DIR [OUT]}
+out=${2:-$dir/summary.md}
+pub=${NETFUZZ_PUBLISHED:-fuzz/results/netfuzz/rows}
+# rows: DIR's, then the published ones of peers DIR has none of
+rows=() tables=()
+for f in "$dir"/*.tsv; do [ -e "$f" ] && rows+=("$f") && tables+=("${f%.tsv}.md"); done
+if [ "$(cd "$pub" 2>/dev/null && pwd)" != "$(cd "$dir" && pwd)" ]; then
+	for f in "$pub"/*.tsv; do
+		[ -e "$f" ] && [ ! -e "$dir/$(basename "$f")" ] && rows+=("$f") && tables+=("${f%.tsv}.md")
+	done
+fi
+[ ${#rows[@]} -gt 0 ] || { echo "netfuzz-summary.sh: no PEER.tsv in $dir (make netfuzz-peers)" >&2; exit 2; }
+# sorted by peer, whichever folder the row is in
+mapfile -t order < <(for i in "${!rows[@]}"; do echo "$(basename "${rows[$i]}") $i"; done | sort | cut -d' ' -f2)
+cov=$dir/../cov/cov.md
+[ -s "$cov" ] || cov=$pub/cov.md
 {
 	echo "### isim netfuzz against each target (\`make netfuzz-peers\`)"
 	echo
@@ -54,18 +76,18 @@ ls "$dir"/*.tsv >/dev/null 2>&1 || { echo "netfuzz-summary.sh: no PEER.tsv in $d
 	echo
 	echo '| target | version | seconds | cases | cases/s | findings | restarts | outcomes | command |'
 	echo '|---|---|---:|---:|---:|---:|---:|---|---|'
-	for f in "$dir"/*.tsv; do
-		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | `%s` |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$f"
+	for i in "${order[@]}"; do
+		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | `%s` |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "${rows[$i]}"
 	done
-	for f in "$dir"/*.md; do
-		[ "$(basename "$f")" = summary.md ] && continue
+	for i in "${order[@]}"; do
+		[ -s "${tables[$i]}" ] || continue
 		echo
-		cat "$f"
+		cat "${tables[$i]}"
 	done
-	if [ -s "$dir/../cov/cov.md" ]; then
+	if [ -s "$cov" ]; then
 		echo
-		cat "$dir/../cov/cov.md"
+		cat "$cov"
 	fi
-} >"$dir/summary.md.tmp"
-mv "$dir/summary.md.tmp" "$dir/summary.md"
-echo "netfuzz-summary: wrote $dir/summary.md"
+} >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "netfuzz-summary: wrote $out"

@@ -10,6 +10,11 @@
 # A harness without a checked-in corpus starts from a seed folder made in
 # its work folder. Prints a progress line every FUZZ_PROGRESS_SECONDS (10).
 #
+# FUZZ_RUNS_DIR puts the summary elsewhere than results/runs/ (the
+# campaign's slices, fuzz/scripts/campaign.sh, which must not replace the
+# long runs' summaries); FUZZ_AFL_FOREIGN=DIR makes afl-fuzz import DIR's
+# inputs as it goes (-F: the campaign's merged corpus, libFuzzer's finds).
+#
 # Exit status: 0 the run ended without a crash or hang; 1 it found at least
 # one, and each (up to FUZZ_SHOW_MAX, 3) is printed: the file, the
 # sanitizer's first frames (replayed through the libFuzzer build) and the
@@ -42,7 +47,7 @@ fi
 
 work=$FZ_WORK/$h
 crashes=$FZ_CRASHES/$h
-runs=$FZ_RESULTS/runs
+runs=${FUZZ_RUNS_DIR:-$FZ_RESULTS/runs}
 mkdir -p "$work/corpus" "$crashes" "$runs"
 seeds=$(fuzz_seed_dir "$h" "$work")
 log=$work/$engine.log
@@ -75,8 +80,12 @@ if [ "$engine" = afl ]; then
 	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:symbolize=0:allocator_may_return_null=1"
 	out=$work/afl
 	log=$work/afl-main.log
+	foreign=()
+	[ -n "${FUZZ_AFL_FOREIGN:-}" ] && foreign=(-F "$FUZZ_AFL_FOREIGN")
 	afl() { # NAME ROLE
-		afl-fuzz -i "$seeds" -o "$out" -x "$DICT" -m none -t 2000 -V "$secs" "$2" "$1" \
+		local f=()
+		[ "$2" = -M ] && f=("${foreign[@]}")
+		afl-fuzz -i "$seeds" -o "$out" -x "$DICT" -m none -t 2000 -V "$secs" "$2" "$1" "${f[@]}" \
 			-- "$FZ/afl/$h" >"$work/afl-$1.log" 2>&1 &
 		pids+=($!)
 	}

@@ -382,10 +382,17 @@ static void guide_after(const struct nf_opts *o, struct guide *gd, const struct 
 	/* New edges only: a reftarget's hit counts vary from run to run of the
 	 * same case (its event loop turns as the kernel delivers the bytes),
 	 * and keeping every new count would keep half the cases. */
-	if (o->no_guide || new_edges == 0 || cls != NF_OK || how[0] == 's' /* a seed is in the corpus already */)
+	if (o->no_guide || new_edges == 0 || cls != NF_OK)
 		return;
-	nf_corpus_add(&gd->corpus, c);
-	*(how[0] == 'm' ? &gd->kept_mut : &gd->kept_gen) += 1;
+	/* A seed is in the memory corpus already; its file is written all the
+	 * same, so that OUT/corpus holds every case that reached an edge new to
+	 * this run: the minimized corpus a campaign's next run takes as --seeds
+	 * (fuzz/scripts/campaign.sh). */
+	bool seed = how[0] == 's';
+	if (!seed) {
+		nf_corpus_add(&gd->corpus, c);
+		*(how[0] == 'm' ? &gd->kept_mut : &gd->kept_gen) += 1;
+	}
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/cov-%06llu-%s.case", gd->dir, (unsigned long long)c->index, how);
 	nf_case_save(c, path);

@@ -9,6 +9,12 @@
 #                 (fuzz/tests/truth.sh, about 35 s): non-zero exit, crash
 #                 file, stack, replay command; unknown names refused; the
 #                 checkout left clean
+#   fuzz-campaign make fuzz-campaign's own promises (fuzz/tests/campaign.sh,
+#                 about 55 s): slices take turns, a ledger row each with
+#                 measured CPU, a planted crash saved and listed without
+#                 stopping it, netfuzz seeds carried over, publish appends
+#                 once, the checkout left clean
 step fuzz-regress make -s BUILD="$BUILD" fuzz-regress
 step fuzz-smoke make -s BUILD="$BUILD" FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-40}" fuzz-smoke
 step fuzz-truth make -s BUILD="$BUILD" fuzz-truth
+step fuzz-campaign make -s BUILD="$BUILD" fuzz-campaign-test
