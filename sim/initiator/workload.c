@@ -49,6 +49,24 @@ const char *wl_op_name(enum wl_op op)
 	return op < WL_OPS ? op_names[op] : "unknown";
 }
 
+int wl_cfg_check(const struct wl_cfg *c, uint32_t bs, char *why, size_t cap)
+{
+	if (c->qd < 1 || c->qd > 64) {
+		snprintf(why, cap, "qd must be 1..64");
+		return -1;
+	}
+	if (c->max_blocks < 1 || c->max_blocks > ODATA_WRITE_BLOCKS_MAX) {
+		snprintf(why, cap, "max_blocks must be 1..%u", ODATA_WRITE_BLOCKS_MAX);
+		return -1;
+	}
+	if ((uint64_t)c->qd * c->max_blocks * bs > WL_BUF_BYTES_MAX) {
+		snprintf(why, cap, "qd=%u x max_blocks=%u x block_size=%u is over %llu bytes of buffers a host "
+			"(workload.h WL_BUF_BYTES_MAX)", c->qd, c->max_blocks, bs, (unsigned long long)WL_BUF_BYTES_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 bool wl_op_in_tput(enum wl_op op)
 {
 	return op == WL_READ || op == WL_WRITE || op == WL_WRITE_FUA;

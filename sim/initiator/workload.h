@@ -162,5 +162,9 @@ const char *wl_op_name(enum wl_op op);
  * (wl_stats.tput): reads and writes, whose blocks move. The SVG timeline
  * asks the same of the trace's "op" names (wl_op_name). */
 bool wl_op_in_tput(enum wl_op op);
+/* What is wrong with a host's settings on blocks of bs bytes (qd 1..64,
+ * max_blocks 1..ODATA_WRITE_BLOCKS_MAX, buffers within WL_BUF_BYTES_MAX),
+ * in why; 0 if nothing. */
+int wl_cfg_check(const struct wl_cfg *c, uint32_t bs, char *why, size_t cap);
 
 #endif

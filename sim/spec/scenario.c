@@ -50,10 +50,9 @@ static const char *const escalations[] = { "drop", "linux", "task_set" }; /* enu
 #define KE(sec, name, names, field) \
 	{ sec, name, V_ENUM, offsetof(struct sim_params, field), names, (int)(sizeof(names) / sizeof(names[0])) }
 _Static_assert(sizeof(enum mp_selector) == sizeof(int) && sizeof(enum mp_failback) == sizeof(int) &&
-		sizeof(enum alua_mode) == sizeof(int) && sizeof(enum prefer) == sizeof(int) &&
-		sizeof(enum disk_lock_on) == sizeof(int) && sizeof(enum lock_lost) == sizeof(int) &&
-		sizeof(enum mp_checker) == sizeof(int) && sizeof(enum isess_escalation) == sizeof(int) &&
-		sizeof(enum mp_illegal_request) == sizeof(int),
+		sizeof(enum alua_mode) == sizeof(int) && sizeof(enum prefer) == sizeof(int) && sizeof(enum lock_lost) ==
+		sizeof(int) && sizeof(enum disk_lock_on) == sizeof(int) && sizeof(enum mp_illegal_request) == sizeof(int) &&
+		sizeof(enum mp_checker) == sizeof(int) && sizeof(enum isess_escalation) == sizeof(int),
 	"V_ENUM reads and writes an int");
 static const struct key keys[] = {
 	K("topology", "gateways", V_INT, gateways),
@@ -648,25 +647,14 @@ static int validate(struct parser *ps, const struct sim_params *p)
 		return perr_at(ps, line_of(ps, "lu", "block_size"), "block_size must be 512 or 4096");
 	if (p->blocks < 16 || p->blocks > (1u << 20))
 		return perr_at(ps, line_of(ps, "lu", "blocks"), "blocks must be 16..1048576");
-	if (p->wl.max_blocks < 1 || p->wl.max_blocks > ODATA_WRITE_BLOCKS_MAX)
-		return perr_at(ps, line_of(ps, "workload", "max_blocks"), "workload max_blocks must be 1..%u",
-			ODATA_WRITE_BLOCKS_MAX);
-	if (p->wl.qd < 1 || p->wl.qd > 64)
-		return perr_at(ps, line_of(ps, "workload", "qd"), "workload qd must be 1..64");
-	if ((uint64_t)p->wl.qd * p->wl.max_blocks * p->block_size > WL_BUF_BYTES_MAX)
-		return perr_at(ps, either_line(line_of(ps, "workload", "max_blocks"), line_of(ps, "workload", "qd")),
-			"workload qd=%u x max_blocks=%u x block_size=%u is over %llu bytes of buffers a host "
-			"(workload.h WL_BUF_BYTES_MAX)", p->wl.qd, p->wl.max_blocks, p->block_size,
-			(unsigned long long)WL_BUF_BYTES_MAX);
+	char why[160]; /* the world's workload line, then each host's over it */
+	if (wl_cfg_check(&p->wl, p->block_size, why, sizeof(why)) != 0)
+		return perr_at(ps, either_line(line_of(ps, "workload", "max_blocks"), line_of(ps, "workload", "qd")), "workload %s", why);
 	for (int h = 0; h < SIM_INIS_MAX; h++) {
 		struct wl_cfg c = p->wl;
 		scenario_host_workload(p, h, &c);
-		if (c.qd < 1 || c.qd > 64 || c.max_blocks < 1 || c.max_blocks > ODATA_WRITE_BLOCKS_MAX)
-			return perr_at(ps, 0, "workload ini=%d: qd must be 1..64, max_blocks 1..%u", h,
-				ODATA_WRITE_BLOCKS_MAX);
-		if ((uint64_t)c.qd * c.max_blocks * p->block_size > WL_BUF_BYTES_MAX)
-			return perr_at(ps, 0, "workload ini=%d: qd x max_blocks x block_size is over %llu bytes "
-				"(workload.h WL_BUF_BYTES_MAX)", h, (unsigned long long)WL_BUF_BYTES_MAX);
+		if (wl_cfg_check(&c, p->block_size, why, sizeof(why)) != 0)
+			return perr_at(ps, 0, "workload ini=%d: %s", h, why);
 	}
 	if (p->tgt.error_recovery_level > RT_ERL_IMPLEMENTED)
 		return perr_at(ps, line_of(ps, "target", "error_recovery_level"),
