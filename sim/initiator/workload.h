@@ -129,7 +129,7 @@ struct workload {
 	bool disabled[WL_OPS];
 	bool failed;             /* the oracle found a violation */
 	bool bad_answer;         /* an odd command got an answer SPC-4 forbids (why in answer_why) */
-	char answer_why[160];
+	char answer_why[256];
 	bool hb_reread;          /* the heartbeat miscompared: read before the next one */
 	uint64_t pr_key;         /* the reservation to take (0: none) */
 	uint8_t pr_type;
