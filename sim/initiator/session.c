@@ -674,6 +674,10 @@ void isess_reopen(struct isess *s, uint64_t now, const uint8_t isid[6])
 	s->tsih = 0;
 	s->logging_out = false;
 	s->failed_fast = false;
+	/* Closing failed every command, but a cached earliest deadline of
+	 * one whose deadline was already cleared (an ABORT TASK under
+	 * escalation) may have outlived it: look again. */
+	s->task_deadline_stale = true;
 	s->state = ISS_IDLE;
 	connect_now(s);
 }
