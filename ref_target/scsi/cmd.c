@@ -102,6 +102,12 @@ int scsi_cmd_decode(struct scsi_cmd *cmd)
 		scsi_fail(cmd, SC_LUN_NOT_SUPPORTED);
 		return -1;
 	}
+#ifdef RT_PLANT_BUG_unsupported_opcode_good
+	/* Planted (sim/planted-bugs.txt): an opcode the table does not know
+	 * ends GOOD, as if executed, instead of 05/20/00. */
+	if (op == NULL && !has_sa)
+		return -1;
+#endif
 	if (op == NULL || cmd->cdb_len < op->cdb_len || (cmd->lu != NULL && !scsi_op_available(op, cmd->lu))) {
 		if (has_sa) /* unknown service action: a bad field */
 			scsi_fail_cdb(cmd, 1, 4);

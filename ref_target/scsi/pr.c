@@ -62,6 +62,14 @@ static bool pr_port_match(const char *reg, const char *port)
 {
 	if (strcasecmp(reg, port) == 0)
 		return true;
+#ifdef RT_PLANT_BUG_pr_ignores_isid
+	/* Planted (sim/planted-bugs.txt): the initiator's name alone decides,
+	 * every ISID of it is the registrant (SPC-4 §5.13: the I_T nexus). */
+	const char *rs = strstr(reg, TID_PORT_SEP), *ps = strstr(port, TID_PORT_SEP);
+	size_t rn = rs != NULL ? (size_t)(rs - reg) : strlen(reg), pn = ps != NULL ? (size_t)(ps - port) : strlen(port);
+	if (rn == pn && strncasecmp(reg, port, rn) == 0)
+		return true;
+#endif
 	size_t n = strlen(reg);
 	return strstr(reg, TID_PORT_SEP) == NULL && strncasecmp(reg, port, n) == 0 &&
 	       strncasecmp(port + n, TID_PORT_SEP, strlen(TID_PORT_SEP)) == 0;

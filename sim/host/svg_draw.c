@@ -138,6 +138,9 @@ static void fault_label(const struct mark *m, char *l, size_t cap)
 	case FS_DISK:
 		snprintf(l, cap, "%s (the shared disk)%s", name, dur);
 		break;
+	case FS_HOST:
+		snprintf(l, cap, "%s ini%d%s", name, m->ini, dur);
+		break;
 	}
 }
 

@@ -471,6 +471,10 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 	} else if (s.key == SK_NOT_READY || s.key == SK_ABORTED_COMMAND) {
 		note(mp, "io_not_ready", (int)pi);
 		retry_later(mp, io, mp->cfg->retry_delay_ns);
+	} else if (s.key == SK_ILLEGAL_REQUEST && illegal_request_is_target_failure(s) &&
+		mp->cfg->illegal_request == MP_IR_PATH) {
+		fail_path(mp, pi, "path_fail_io");
+		dispatch(mp, io);
 	} else if (s.key == SK_ILLEGAL_REQUEST && !illegal_request_is_target_failure(s)) {
 		/* 05/25/00 LOGICAL UNIT NOT SUPPORTED: the LU is not mapped
 		 * behind this path's port (unmapped on one gateway). Linux ends

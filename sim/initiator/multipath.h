@@ -90,6 +90,15 @@ struct mpath_cfg {
 	 * applies it when it builds its sessions (mpath_recovery_tmo); the
 	 * multipath model itself never reads it. */
 	uint64_t fast_io_fail_ns;
+	/* What an ILLEGAL REQUEST whose ASC names the command (invalid opcode,
+	 * field, LBA: Linux's BLK_STS_TARGET, scsi_check_sense) does to the
+	 * path: MP_IR_TARGET (the default, Linux since it tells target
+	 * failures apart) hands the error up and keeps the path;
+	 * MP_IR_PATH fails the path and sends the I/O down another, as a
+	 * multipath layer that takes every error for a path error does
+	 * (dm-multipath before that split): one command no LU supports then
+	 * takes every path down (issue 16 class 2, scenarios/35). */
+	enum mp_illegal_request { MP_IR_TARGET = 0, MP_IR_PATH } illegal_request;
 };
 
 /* The recovery timeout an iSCSI session under dm-multipath ends up with:

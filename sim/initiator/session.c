@@ -144,7 +144,7 @@ static void connect_now(struct isess *s)
 	s->ops.connect(s->ops.ctx, s);
 }
 
-static void closed_for_good(struct isess *s)
+static void closed_why(struct isess *s, const char *why)
 {
 	s->state = ISS_CLOSED;
 	s->erl2_held = false;
@@ -152,7 +152,12 @@ static void closed_for_good(struct isess *s)
 	s->nop_at = s->logout_deadline = SIM_NEVER;
 	s->ping_out = false;
 	itask_fail_all(s, ICMD_TRANSPORT);
-	isess_event(s, ISE_CLOSED, 0, "logged out");
+	isess_event(s, ISE_CLOSED, 0, why);
+}
+
+static void closed_for_good(struct isess *s)
+{
+	closed_why(s, "logged out");
 }
 
 /* Drop the connection; unless logging out, hold the commands, reconnect
@@ -671,4 +676,37 @@ bool isess_up(const struct isess *s)
 unsigned isess_load(const struct isess *s)
 {
 	return s->in_flight + s->waiting;
+}
+
+void isess_kill(struct isess *s, uint64_t now)
+{
+	s->now = now;
+	if (s->state == ISS_CLOSED)
+		return;
+	s->logging_out = true;
+	/* The kernel closes a dead process's sockets: FIN, no Logout. */
+	if (s->connected)
+		s->ops.disconnect(s->ops.ctx, s, true);
+	s->connected = false;
+	s->conn_gen++;
+	closed_why(s, "initiator exited");
+}
+
+void isess_reopen(struct isess *s, uint64_t now, const uint8_t isid[6])
+{
+	s->now = now;
+	if (s->state != ISS_CLOSED)
+		return;
+	/* A new session (TSIH 0): with another ISID, another I_T nexus
+	 * (SAM-5 §4.6.2; RFC 7143 §4.4.1), whose reservations are its own. */
+	memcpy(s->isid, isid, 6);
+	s->tsih = 0;
+	s->logging_out = false;
+	s->failed_fast = false;
+	/* Closing failed every command, but a cached earliest deadline of
+	 * one whose deadline was already cleared (an ABORT TASK under
+	 * escalation) may have outlived it: look again. */
+	s->task_deadline_stale = true;
+	s->state = ISS_IDLE;
+	connect_now(s);
 }

@@ -307,6 +307,12 @@ uint64_t isess_next_deadline(struct isess *s);
 void isess_submit(struct isess *s, uint64_t now, struct icmd *c);
 /* Log out (close the session, §11.14); pending commands fail. */
 void isess_logout(struct isess *s, uint64_t now);
+/* The initiator process exits (issue 16 class 5): the connection closes
+ * without a Logout, pending commands fail, nothing reconnects. */
+void isess_kill(struct isess *s, uint64_t now);
+/* A session closed by a logout or isess_kill logs in again as a new
+ * session (TSIH 0) with this ISID (the old one, or a new I_T nexus). */
+void isess_reopen(struct isess *s, uint64_t now, const uint8_t isid[6]);
 
 /* By hand, for hostile initiators (world/attackers.c), on a logged-in
  * session: PDUs the session does not track. A command with the next

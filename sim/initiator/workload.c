@@ -1,6 +1,8 @@
 /* workload: see workload.h. */
 #include "sim/initiator/workload.h"
 
+#include <stdio.h>
+
 #include "sim/initiator/block.h"
 #include "sim/base/time.h"
 
@@ -27,11 +29,42 @@ enum {
 static const char *const op_names[WL_OPS] = {
 	[WL_READ] = "read", [WL_WRITE] = "write", [WL_WRITE_FUA] = "write_fua",
 	[WL_FLUSH] = "flush", [WL_UNMAP] = "unmap", [WL_CAW] = "caw", [WL_RESERVE] = "reserve",
+	[WL_ODD] = "odd",
 };
+
+#define ODD_RESERVED_FIRST 0x60u /* SPC-4 §4.2.5.1 group 3, reserved ... */
+#define ODD_RESERVED_N 30u       /* ... up to 7Dh */
+#define ODD_VENDOR_FIRST 0xc0u   /* groups 6 and 7: vendor specific */
+#define ASC_INVALID_OPCODE 0x20u /* SPC-4 §4.5.6 */
+#define ASC_LUN_NOT_SUPPORTED 0x25u
+
+uint8_t wl_odd_opcode(uint32_t i)
+{
+	assert(i < WL_ODD_OPCODES);
+	return (uint8_t)(i < ODD_RESERVED_N ? ODD_RESERVED_FIRST + i : ODD_VENDOR_FIRST + (i - ODD_RESERVED_N));
+}
 
 const char *wl_op_name(enum wl_op op)
 {
 	return op < WL_OPS ? op_names[op] : "unknown";
+}
+
+int wl_cfg_check(const struct wl_cfg *c, uint32_t bs, char *why, size_t cap)
+{
+	if (c->qd < 1 || c->qd > 64) {
+		snprintf(why, cap, "qd must be 1..64");
+		return -1;
+	}
+	if (c->max_blocks < 1 || c->max_blocks > ODATA_WRITE_BLOCKS_MAX) {
+		snprintf(why, cap, "max_blocks must be 1..%u", ODATA_WRITE_BLOCKS_MAX);
+		return -1;
+	}
+	if ((uint64_t)c->qd * c->max_blocks * bs > WL_BUF_BYTES_MAX) {
+		snprintf(why, cap, "qd=%u x max_blocks=%u x block_size=%u is over %llu bytes of buffers a host "
+			"(workload.h WL_BUF_BYTES_MAX)", c->qd, c->max_blocks, bs, (unsigned long long)WL_BUF_BYTES_MAX);
+		return -1;
+	}
+	return 0;
 }
 
 bool wl_op_in_tput(enum wl_op op)
@@ -41,9 +74,13 @@ bool wl_op_in_tput(enum wl_op op)
 
 static size_t buf_size(const struct wl_cfg *c)
 {
-	/* CAW needs two blocks (compare + write) for one LBA. */
+	/* CAW needs two blocks (compare + write) for one LBA; an odd command
+	 * up to WL_ODD_XFER_MAX. */
 	uint32_t blocks = c->max_blocks < 2 ? 2 : c->max_blocks;
-	return (size_t)blocks * c->block_size;
+	size_t n = (size_t)blocks * c->block_size;
+	if (c->weight[WL_ODD] != 0 && n < WL_ODD_XFER_MAX)
+		n = WL_ODD_XFER_MAX;
+	return n;
 }
 
 /* A slot's in_map: a bit per byte of its buffer. */
@@ -179,6 +216,37 @@ static void fill_blocks(struct workload *w, uint8_t *buf, uint64_t lba, uint32_t
 		block_fill(buf + (size_t)i * bs, bs, lba + i, ver);
 }
 
+/* An odd command: a drawn opcode (wl_odd_opcode), the other CDB bytes
+ * drawn, and a third each moving nothing, claiming Data-Out (sent) or
+ * asking for Data-In. Nothing is registered with the data oracle: it
+ * writes no version, so any block it changed would read as written by no
+ * one. */
+static void prepare_odd(struct workload *w, struct wl_slot *s)
+{
+	struct icmd *cmd = &s->io.cmd;
+	cmd->cdb[0] = wl_odd_opcode((uint32_t)rng_below(&w->rng, WL_ODD_OPCODES));
+	for (int i = 1; i < 16; i++)
+		cmd->cdb[i] = (uint8_t)rng_below(&w->rng, 256);
+	s->lba = 0;
+	s->n = 0;
+	uint32_t len = 1 + (uint32_t)rng_below(&w->rng, WL_ODD_XFER_MAX);
+	switch (rng_below(&w->rng, 3)) {
+	case 0:
+		cmd->dir = ICMD_NONE;
+		break;
+	case 1:
+		cmd->dir = ICMD_OUT;
+		cmd->len = len;
+		memset(s->buf, POISON, len);
+		break;
+	default:
+		cmd->dir = ICMD_IN;
+		cmd->len = len;
+		memset(s->buf, POISON, len);
+		break;
+	}
+}
+
 static void prepare(struct workload *w, struct wl_slot *s)
 {
 	const struct wl_cfg *c = w->cfg;
@@ -252,6 +320,9 @@ static void prepare(struct workload *w, struct wl_slot *s)
 		put_be64(s->buf, w->pr_key); /* RESERVATION KEY */
 		cmd->dir = ICMD_OUT;
 		cmd->len = PROUT_PARAM_LEN;
+		break;
+	case WL_ODD:
+		prepare_odd(w, s);
 		break;
 	case WL_OPS:
 		assert(0 && "not an operation");
@@ -400,6 +471,39 @@ static bool judge_caw(struct workload *w, struct wl_slot *s)
 	return odata_end(w->od, s->ver, failed_write(io), w->now);
 }
 
+/* SPC-4 §4.5.6, SAM-5 §5.3: an operation code the device server does not
+ * implement ends in CHECK CONDITION, ILLEGAL REQUEST, INVALID COMMAND
+ * OPERATION CODE. GOOD (it was executed as something) or another ILLEGAL
+ * REQUEST (the CDB was read as some command's) is the violation; 05/25/00
+ * (the LU unmapped on that port) and answers multipath acts on (UNIT
+ * ATTENTION, BUSY, standby: retried; no path: never answered) are not
+ * about the opcode. */
+static void judge_odd(struct workload *w, const struct wl_slot *s)
+{
+	const struct mp_io *io = &s->io;
+	const struct icmd *c = &io->cmd;
+	bool check = io->result == MP_CHECK && c->status == 0x02;
+	const char *bad = NULL;
+	if (io->result == MP_OK)
+		bad = "GOOD";
+	else if (check && sense_key(c) == SK_ILLEGAL_REQUEST &&
+		!(sense_asc(c, 0) == ASC_INVALID_OPCODE && sense_asc(c, 1) == 0) &&
+		sense_asc(c, 0) != ASC_LUN_NOT_SUPPORTED)
+		bad = "ILLEGAL REQUEST with another reason";
+	if (bad == NULL) {
+		if (check && sense_key(c) == SK_ILLEGAL_REQUEST)
+			w->stats.odd_refused++;
+		return;
+	}
+	if (w->bad_answer)
+		return;
+	w->bad_answer = true;
+	snprintf(w->answer_why, sizeof(w->answer_why),
+		"opcode %02Xh (not implemented: SPC-4 §4.5.6 wants 05/20/00 INVALID COMMAND OPERATION CODE) answered %s "
+		"(status %02x, sense %x/%02x/%02x)",
+		c->cdb[0], bad, c->status, sense_key(c), sense_asc(c, 0), sense_asc(c, 1));
+}
+
 static bool judge(struct workload *w, struct wl_slot *s)
 {
 	const struct mp_io *io = &s->io;
@@ -438,6 +542,9 @@ static bool judge(struct workload *w, struct wl_slot *s)
 		else
 			w->pr_at = w->now + PR_RETRY_NS;
 		return true;
+	case WL_ODD:
+		judge_odd(w, s);
+		return true;
 	case WL_OPS:
 		break;
 	}
@@ -466,7 +573,9 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 	w->stats.latency_sum_ns += lat;
 	if (lat > w->stats.latency_max_ns)
 		w->stats.latency_max_ns = lat;
-	if (io->result == MP_OK) {
+	if (s->op == WL_ODD) {
+		/* not application I/O: judged by judge_odd, counted there */
+	} else if (io->result == MP_OK) {
 		w->stats.ok[s->op]++;
 		if (now - w->stall_since > w->stats.stall_max_ns)
 			w->stats.stall_max_ns = now - w->stall_since;
@@ -477,9 +586,9 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 	} else {
 		w->stats.failed[s->op]++;
 	}
-	if (io->result == MP_NO_PATH)
+	if (io->result == MP_NO_PATH && s->op != WL_ODD)
 		w->stats.no_path++;
-	if (io->result == MP_RETRIES)
+	if (io->result == MP_RETRIES && s->op != WL_ODD)
 		w->stats.retried_out++;
 	if (unsupported(io) && (s->op == WL_UNMAP || s->op == WL_CAW))
 		w->disabled[s->op] = true;

@@ -37,8 +37,29 @@ enum wl_op {
 	WL_UNMAP,
 	WL_CAW,
 	WL_RESERVE, /* never drawn: the reservation holder's one RESERVE */
+	WL_ODD,     /* a CDB the LU does not support (wl_odd_opcode): judged, never counted as I/O */
 	WL_OPS
 };
+
+/* The odd commands (issue 16 class 2): opcodes no direct-access device
+ * server defines, which SPC-4 §4.2.5 leaves reserved (group 3, 60h..7Dh:
+ * 7Eh and 7Fh are the extended and variable-length CDBs) or to vendors
+ * (groups 6 and 7, C0h..FFh). A target that implements none of them must
+ * end each with CHECK CONDITION, ILLEGAL REQUEST, INVALID COMMAND
+ * OPERATION CODE (05/20/00, SPC-4 §4.5.6, SAM-5 §5.3) and change
+ * nothing; the reference target implements none. A scenario that uses
+ * them says so by its weight (`workload odd=`). */
+#define WL_ODD_OPCODES 94u
+uint8_t wl_odd_opcode(uint32_t i);
+/* Data an odd command claims to move, at most (Data-Out sent as
+ * unsolicited/solicited data, Data-In allocation): the target must take or
+ * refuse it and keep the connection. */
+#define WL_ODD_XFER_MAX 8192u
+
+/* The I/O buffers of one host (qd slots of max_blocks blocks) are bounded:
+ * 64 MiB, e.g. qd 32 of 2 MiB, so a world of 16 hosts stays near 1 GiB.
+ * Older files (max_blocks <= 64, qd <= 64, 4 KiB blocks) need 16 MiB. */
+#define WL_BUF_BYTES_MAX (64ull << 20)
 
 /* The last blocks of the LU hold the heartbeats (block blocks-1-i for
  * initiator i); the mix leaves them alone when heartbeats run. */
@@ -78,6 +99,7 @@ struct wl_stats {
 	uint64_t issued[WL_OPS], ok[WL_OPS], failed[WL_OPS];
 	uint64_t no_path, miscompares, medium_errors, retried_out;
 	uint64_t conflicts;      /* RESERVATION CONFLICT answers */
+	uint64_t odd_refused;    /* odd commands answered 05/20/00 (or 05/25/00) as SPC-4 says */
 	uint64_t latency_max_ns, latency_sum_ns, completed;
 	uint64_t stall_max_ns;   /* longest time with I/O outstanding and none completing GOOD */
 	/* Time to fail over, the same in the simulator and live (the
@@ -107,6 +129,8 @@ struct workload {
 	uint64_t *seen;          /* per LBA: the last version this initiator saw */
 	bool disabled[WL_OPS];
 	bool failed;             /* the oracle found a violation */
+	bool bad_answer;         /* an odd command got an answer SPC-4 forbids (why in answer_why) */
+	char answer_why[256];
 	bool hb_reread;          /* the heartbeat miscompared: read before the next one */
 	uint64_t pr_key;         /* the reservation to take (0: none) */
 	uint8_t pr_type;
@@ -139,5 +163,9 @@ const char *wl_op_name(enum wl_op op);
  * (wl_stats.tput): reads and writes, whose blocks move. The SVG timeline
  * asks the same of the trace's "op" names (wl_op_name). */
 bool wl_op_in_tput(enum wl_op op);
+/* What is wrong with a host's settings on blocks of bs bytes (qd 1..64,
+ * max_blocks 1..ODATA_WRITE_BLOCKS_MAX, buffers within WL_BUF_BYTES_MAX),
+ * in why; 0 if nothing. */
+int wl_cfg_check(const struct wl_cfg *c, uint32_t bs, char *why, size_t cap);
 
 #endif

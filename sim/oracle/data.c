@@ -63,6 +63,33 @@ void odata_init(struct odata *d, const struct sim_mem *mem, uint64_t blocks, uin
 		hpush(d, b, &init);
 }
 
+static size_t applied_words(uint32_t nblocks)
+{
+	return ((size_t)nblocks + 63) / 64;
+}
+
+/* Block lba+i of version v reached the disk. */
+static void applied_set(struct vrec *v, uint32_t i)
+{
+	if (v->applied_big != NULL)
+		v->applied_big[i / 64] |= 1ull << (i % 64);
+	else
+		v->applied |= 1ull << i;
+}
+
+/* Every block of version v reached the disk. */
+static bool applied_all(const struct vrec *v)
+{
+	if (v->applied_big == NULL) {
+		uint64_t all = v->nblocks == 64 ? ~0ull : ((1ull << v->nblocks) - 1);
+		return (v->applied & all) == all;
+	}
+	for (uint32_t i = 0; i < v->nblocks; i++)
+		if (!(v->applied_big[i / 64] & (1ull << (i % 64))))
+			return false;
+	return true;
+}
+
 void odata_fini(struct odata *d)
 {
 	for (uint64_t b = 0; b < d->blocks; b++)
@@ -70,6 +97,9 @@ void odata_fini(struct odata *d)
 	sim_free(d->mem, d->h, sizeof(*d->h) * d->blocks);
 	sim_free(d->mem, d->nd_mark, d->blocks);
 	sim_free(d->mem, d->nd, d->nd_cap * sizeof(*d->nd));
+	for (size_t i = 0; i < d->nv; i++)
+		if (d->v[i].applied_big != NULL)
+			sim_free(d->mem, d->v[i].applied_big, applied_words(d->v[i].nblocks) * sizeof(uint64_t));
 	sim_free(d->mem, d->v, d->vcap * sizeof(*d->v));
 	if (d->wins != NULL)
 		sim_free(d->mem, d->wins, sizeof(*d->wins) * d->blocks);
@@ -135,6 +165,8 @@ uint64_t odata_begin(struct odata *d, enum odata_kind kind, uint64_t lba, uint32
 	/* Settled until a copy goes on the wire (oatt): one never sent cannot land. */
 	d->v[ver] = (struct vrec){ .lba = lba, .nblocks = n, .invoke = t, .ack = SIM_NEVER, .fua = fua,
 		.zero = zero, .settled = true };
+	if (n > ODATA_APPLIED_INLINE)
+		d->v[ver].applied_big = sim_zalloc(d->mem, applied_words(n) * sizeof(uint64_t));
 	d->stats.versions++;
 	struct hent e = { .ver = ver, .invoke = t, .ack = SIM_NEVER, .eff = SIM_NEVER, .done = SIM_NEVER, .zero = zero };
 	for (uint32_t i = 0; i < n; i++) {
@@ -224,10 +256,9 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 	}
 	d->stats.acked++;
 	v->ack = t;
-	uint64_t all = v->nblocks == 64 ? ~0ull : ((1ull << v->nblocks) - 1);
 	/* Unmaps are not tracked block by block at the disk (they write
 	 * zeroes, which carry no version). */
-	bool ok = d->black_box || v->zero || (v->applied & all) == all || t < d->last_power_loss;
+	bool ok = d->black_box || v->zero || applied_all(v) || t < d->last_power_loss;
 	/* An unmap is made durable only by a flush: SBC-3 ties FUA and the
 	 * write cache to writes, and a deallocation may sit in a cache too. */
 	bool durable = !v->zero && (v->fua || d->all_durable);
@@ -419,7 +450,7 @@ bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *dat
 			return fail_at(d, b, ver, "lba %llu written with version %llu that no initiator wrote", (ull)b, (ull)ver);
 		struct vrec *v = &d->v[ver];
 		if (b >= v->lba && b < v->lba + v->nblocks)
-			v->applied |= 1ull << (b - v->lba);
+			applied_set(v, (uint32_t)(b - v->lba));
 	}
 	return true;
 }

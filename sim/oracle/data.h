@@ -30,7 +30,13 @@
 
 #include "sim/base/mem.h"
 
-#define ODATA_WRITE_BLOCKS_MAX 64u /* one version covers at most this many blocks */
+/* One version covers at most this many blocks: 8 MiB of 512-byte blocks
+ * (64 MiB of 4 KiB ones), so 1 MiB and larger transfers, split into many
+ * bursts and R2Ts, are written and judged (issue 16 class 2). Versions
+ * up to ODATA_APPLIED_INLINE blocks keep which blocks reached the disk in
+ * one word; a longer one has a bitmap of its own (nblocks / 8 bytes). */
+#define ODATA_WRITE_BLOCKS_MAX 16384u
+#define ODATA_APPLIED_INLINE 64u
 #define ODATA_HIST_PRUNE 8u        /* prune a block's history beyond this many entries */
 #define ODATA_HIST_SOFT_MAX 32u    /* beyond this, prune values only volatile writes buried */
 #define ODATA_READS_MAX 1024u      /* reads in flight at once */
@@ -62,7 +68,8 @@ struct vrec {
 	uint64_t invoke, ack;
 	uint64_t end;       /* when the initiator learnt the outcome */
 	uint64_t settle;    /* when its last copy on the wire was resolved (oracle/attempts.h) */
-	uint64_t applied;   /* bit i: block lba+i reached the disk */
+	uint64_t applied;   /* bit i: block lba+i reached the disk (nblocks <= ODATA_APPLIED_INLINE) */
+	uint64_t *applied_big; /* the same for a longer version, one bit a block (sim_mem) */
 	uint32_t copies;    /* transmissions (oatt) */
 	bool fua, zero, ended, settled;
 };

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPRM_NEXUS_MAX 64 /* I_T nexuses one model tracks (SIM_INIS_MAX x SIM_PATHS_MAX) */
+#define OPRM_NEXUS_MAX 128 /* I_T nexuses one model tracks (SIM_INIS_MAX x SIM_PATHS_MAX, two ISIDs each) */
 #define OPRM_PARAM_LEN 24u /* the basic PERSISTENT RESERVE OUT parameter list (SPC-4 §6.16.3) */
 
 /* PERSISTENT RESERVE OUT service actions (SPC-4 §6.16.2). */

@@ -11,7 +11,7 @@ static const char *const kind_names[F_KINDS] = {
 	[F_GW_PAUSE] = "gw_pause", [F_GW_SHUTDOWN] = "gw_shutdown", [F_DISK_POWER] = "disk_power_loss",
 	[F_DISK_BAD] = "disk_bad_range", [F_DISK_SLOW] = "disk_slow", [F_ALLOC_FAIL] = "alloc_fail",
 	[F_ALUA_FAILOVER] = "alua_failover", [F_LOGIN_DROP] = "login_drop", [F_SWIZZLE] = "swizzle",
-	[F_NOISE] = "noise", [F_LUN_UNMAP] = "lun_unmap",
+	[F_NOISE] = "noise", [F_LUN_UNMAP] = "lun_unmap", [F_LOGOUT] = "logout", [F_INI_EXIT] = "iscsid_exit",
 };
 
 const char *fault_kind_name(enum fault_kind k)
@@ -29,7 +29,10 @@ enum fault_scope fault_scope(enum fault_kind k)
 	case F_LOGIN_DROP:
 	case F_SWIZZLE:
 	case F_NOISE:
+	case F_LOGOUT:
 		return FS_LINK;
+	case F_INI_EXIT:
+		return FS_HOST;
 	case F_GW_CRASH:
 	case F_GW_POWER:
 	case F_GW_PAUSE:

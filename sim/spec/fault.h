@@ -31,6 +31,9 @@ enum fault_kind {
 	F_SWIZZLE,       /* ini, gw: both directions clog one by one and unclog in another order, drawn from the seed, within dur */
 	F_NOISE,         /* ini, gw, dir: a noisy link, each send has one byte flipped with chance a ppm (digest errors, §7.8) */
 	F_LUN_UNMAP,     /* gw: its portal group maps no LU for dur (a live reconfiguration, targetcli's luns/ delete), then maps it again */
+	/* Host life cycle (issue 16 class 5): */
+	F_LOGOUT,        /* ini, gw: the host logs its paths to gw out (iscsiadm -u), logs in again after dur; a=1: with a new ISID */
+	F_INI_EXIT,      /* ini: the initiator process exits (no Logout), starts again after dur; a=1: with new ISIDs */
 	F_KINDS
 };
 #define F_SWARM_KINDS F_ALUA_FAILOVER
@@ -65,6 +68,7 @@ enum fault_scope {
 	FS_LINK = 0,
 	FS_GATEWAY,
 	FS_DISK,
+	FS_HOST,    /* one initiator host alone */
 };
 
 const char *fault_kind_name(enum fault_kind k);

@@ -166,6 +166,8 @@ struct sim_params {
 	uint32_t zero_copy_rx_ppm;   /* deliveries through rt_rx_space/rt_rx_commit */
 	bool draw_erl;               /* the swarm draws the ErrorRecoveryLevels and a noisy link
 					(swarm_draw_erl, after every other setting); off: as before */
+	bool draw_hosts;             /* the swarm draws odd commands, large transfers and host life-cycle
+					events (swarm_draw_hosts, after draw_erl); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	struct prs_list prs;         /* scripted persistent-reservation actions (`pr` lines); none by default */

@@ -43,14 +43,15 @@ static const char *const prefers[] = { "auto", "owner", "spread" };
 static const char *const lock_ons[] = { "write", "io" };
 static const char *const lock_losts[] = { "transition", "standby", "drop" };
 static const char *const checkers[] = { "tur", "directio" };
+static const char *const illegal_requests[] = { "target", "path" }; /* enum mp_illegal_request */
 static const char *const escalations[] = { "drop", "linux", "task_set" }; /* enum isess_escalation */
 
 #define K(sec, name, type, field) { sec, name, type, offsetof(struct sim_params, field), NULL, 0 }
 #define KE(sec, name, names, field) \
 	{ sec, name, V_ENUM, offsetof(struct sim_params, field), names, (int)(sizeof(names) / sizeof(names[0])) }
 _Static_assert(sizeof(enum mp_selector) == sizeof(int) && sizeof(enum mp_failback) == sizeof(int) &&
-		sizeof(enum alua_mode) == sizeof(int) && sizeof(enum prefer) == sizeof(int) &&
-		sizeof(enum disk_lock_on) == sizeof(int) && sizeof(enum lock_lost) == sizeof(int) &&
+		sizeof(enum alua_mode) == sizeof(int) && sizeof(enum prefer) == sizeof(int) && sizeof(enum lock_lost) ==
+		sizeof(int) && sizeof(enum disk_lock_on) == sizeof(int) && sizeof(enum mp_illegal_request) == sizeof(int) &&
 		sizeof(enum mp_checker) == sizeof(int) && sizeof(enum isess_escalation) == sizeof(int),
 	"V_ENUM reads and writes an int");
 static const struct key keys[] = {
@@ -64,6 +65,7 @@ static const struct key keys[] = {
 	K("run", "liveness", V_TIME, liveness_ns),
 	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
 	K("run", "draw_erl", V_BOOL, draw_erl),
+	K("run", "draw_hosts", V_BOOL, draw_hosts),
 	K("lu", "blocks", V_U64, blocks),
 	K("lu", "block_size", V_U32, block_size),
 	K("target", "cmd_window", V_U32, tgt.cmd_window),
@@ -120,6 +122,7 @@ static const struct key keys[] = {
 	K("multipath", "checker_timeout", V_TIME, mp.checker_timeout_ns),
 	KE("multipath", "checker", checkers, mp.checker),
 	K("multipath", "fast_io_fail_tmo", V_TIME_OFF, mp.fast_io_fail_ns),
+	KE("multipath", "illegal_request", illegal_requests, mp.illegal_request),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
 	K("workload", "start", V_TIME, wl.start_at_ns),
@@ -129,6 +132,7 @@ static const struct key keys[] = {
 	K("workload", "flush", V_U32, wl.weight[WL_FLUSH]),
 	K("workload", "unmap", V_U32, wl.weight[WL_UNMAP]),
 	K("workload", "caw", V_U32, wl.weight[WL_CAW]),
+	K("workload", "odd", V_U32, wl.weight[WL_ODD]),
 	K("workload", "max_blocks", V_U32, wl.max_blocks),
 	K("workload", "hot_blocks", V_U64, wl.hot_blocks),
 	K("workload", "hot", V_PPM, wl.hot_ppm),
@@ -643,17 +647,14 @@ static int validate(struct parser *ps, const struct sim_params *p)
 		return perr_at(ps, line_of(ps, "lu", "block_size"), "block_size must be 512 or 4096");
 	if (p->blocks < 16 || p->blocks > (1u << 20))
 		return perr_at(ps, line_of(ps, "lu", "blocks"), "blocks must be 16..1048576");
-	if (p->wl.max_blocks < 1 || p->wl.max_blocks > ODATA_WRITE_BLOCKS_MAX)
-		return perr_at(ps, line_of(ps, "workload", "max_blocks"), "workload max_blocks must be 1..%u",
-			ODATA_WRITE_BLOCKS_MAX);
-	if (p->wl.qd < 1 || p->wl.qd > 64)
-		return perr_at(ps, line_of(ps, "workload", "qd"), "workload qd must be 1..64");
+	char why[160]; /* the world's workload line, then each host's over it */
+	if (wl_cfg_check(&p->wl, p->block_size, why, sizeof(why)) != 0)
+		return perr_at(ps, either_line(line_of(ps, "workload", "max_blocks"), line_of(ps, "workload", "qd")), "workload %s", why);
 	for (int h = 0; h < SIM_INIS_MAX; h++) {
 		struct wl_cfg c = p->wl;
 		scenario_host_workload(p, h, &c);
-		if (c.qd < 1 || c.qd > 64 || c.max_blocks < 1 || c.max_blocks > ODATA_WRITE_BLOCKS_MAX)
-			return perr_at(ps, 0, "workload ini=%d: qd must be 1..64, max_blocks 1..%u", h,
-				ODATA_WRITE_BLOCKS_MAX);
+		if (wl_cfg_check(&c, p->block_size, why, sizeof(why)) != 0)
+			return perr_at(ps, 0, "workload ini=%d: %s", h, why);
 	}
 	if (p->tgt.error_recovery_level > RT_ERL_IMPLEMENTED)
 		return perr_at(ps, line_of(ps, "target", "error_recovery_level"),

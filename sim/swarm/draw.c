@@ -1,9 +1,11 @@
 /* swarm/draw: see swarm/draw.h. */
 #include "sim/swarm/draw.h"
 
+#include <assert.h>
 #include <stdio.h>
 
 #include "sim/base/rng.h"
+#include "sim/spec/scenario.h"
 #include "sim/base/time.h"
 
 /* Times are drawn in whole milliseconds: scenario files stay readable. */
@@ -163,6 +165,8 @@ static uint64_t max_duration(enum fault_kind k)
 	case F_SWIZZLE:
 	case F_NOISE:
 	case F_LUN_UNMAP:
+	case F_LOGOUT:
+	case F_INI_EXIT:
 	case F_KINDS: break;
 	}
 	return 0;
@@ -447,5 +451,49 @@ void swarm_draw_erl(struct sim_params *p, uint64_t seed)
 	f.dir = (enum fault_dir)rng_below(&r, 3);
 	f.a = rng_range(&r, 100, 2000); /* ppm of the sends */
 	p->faults.f[p->faults.n++] = f;
+	faults_sort(&p->faults);
+}
+
+#define DRAW_BIG_LU_BLOCKS 16384u /* an LU large transfers fit in, many times over */
+
+void swarm_draw_hosts(struct sim_params *p, uint64_t seed)
+{
+	if (!p->draw_hosts)
+		return;
+	p->draw_hosts = false;
+	struct sim_rng r;
+	rng_stream(&r, seed, "swarm.hosts", 0);
+	if (rng_chance(&r, 333333))
+		p->wl.weight[WL_ODD] = (uint32_t)rng_range(&r, 1, 10);
+	if (rng_chance(&r, 250000)) {
+		/* One host (a backup or a database load) moves 128 KiB to 2 MiB
+		 * a command, two at a time: the simulator's cost is per byte,
+		 * and one such host is the hazard (many bursts and R2Ts in
+		 * flight across failovers) at a fourth of the price of all. */
+		if (p->blocks < DRAW_BIG_LU_BLOCKS)
+			p->blocks = DRAW_BIG_LU_BLOCKS;
+		uint64_t want = rng_range(&r, 128u << 10, 2048u << 10) / p->block_size;
+		int h = (int)rng_below(&r, (uint64_t)p->initiators);
+		char line[96];
+		struct scenario_expect ignored;
+		char err[256];
+		snprintf(line, sizeof(line), "workload ini=%d qd=2 max_blocks=%llu\n", h,
+			(unsigned long long)(want > 1 ? want : 1));
+		int rc = scenario_parse_from("draw_hosts", line, p, &ignored, err, sizeof(err));
+		assert(rc == 0 && "a drawn large-transfer host is a valid workload line");
+		(void)rc;
+	}
+	if (!rng_chance(&r, 333333))
+		return;
+	unsigned n = (unsigned)rng_range(&r, 1, 3);
+	uint64_t lo = SIM_S(2), hi = p->duration_ns > SIM_S(12) ? p->duration_ns - SIM_S(10) : SIM_S(2);
+	for (unsigned i = 0; i < n && p->faults.n < FAULTS_MAX; i++) {
+		struct fault f = { .kind = rng_chance(&r, 500000) ? F_LOGOUT : F_INI_EXIT, .at_ns = ms_range(&r, lo, hi) };
+		f.ini = (int)rng_below(&r, (uint64_t)p->initiators);
+		f.gw = f.kind == F_LOGOUT ? (int)rng_below(&r, (uint64_t)p->gateways) : 0;
+		f.dur_ns = ms_range(&r, SIM_MS(100), SIM_S(10));
+		f.a = rng_chance(&r, 500000);
+		p->faults.f[p->faults.n++] = f;
+	}
 	faults_sort(&p->faults);
 }

@@ -32,4 +32,14 @@ void swarm_clear_hazards(struct sim_params *p);
  * out as plain values). */
 void swarm_draw_erl(struct sim_params *p, uint64_t seed);
 
+/* With p->draw_hosts (run draw_hosts=yes; issue 16 classes 2 and 5), from
+ * the stream "swarm.hosts" after swarm_draw_erl: a third of the worlds
+ * send odd commands (workload odd=1..10), in a quarter one host moves
+ * 128 KiB to 2 MiB a command, two at a time (workload ini=H qd=2
+ * max_blocks=, on an LU of at least 16384 blocks), a third get 1 to 3 host life-cycle events (fault logout
+ * of one host's paths to one gateway, or iscsid_exit of a host; half of
+ * them come back with new ISIDs). Without the flag nothing is drawn; it
+ * is cleared once drawn, as draw_erl. */
+void swarm_draw_hosts(struct sim_params *p, uint64_t seed);
+
 #endif

@@ -21,15 +21,22 @@ rc=${PIPESTATUS[0]}
 # until the initiator's NOP-Out timer followed Linux's, seed 489 since
 # (its escalation worlds meet the hazard less often: to be looked into);
 # 33-abort-escalation-waits-for-media is the hazard itself.
+# unsupported_opcode_good: the swarm sends no odd commands unless asked
+# (run draw_hosts=yes), so its seeds 1..SEEDS keep their worlds;
+# 35-odd-opcodes-target-failure sends them. pr_ignores_isid: the swarm
+# draws no relogin with a new ISID unless asked (draw_hosts);
+# 36-relogin-new-isid-registers-again is the hazard itself.
 family_of() {
 	case $1 in
 	reset_skips_aborting_tasks) echo scenarios/33-abort-escalation-waits-for-media.scn ;;
+	unsupported_opcode_good) echo scenarios/35-odd-opcodes-target-failure.scn ;;
+	pr_ignores_isid) echo scenarios/36-relogin-new-isid-registers-again.scn ;;
 	esac
 }
 f=$(family_of "$bug")
 [ -n "$f" ] || exit "$rc"
 out=$("$build/bug-$bug/isim" run --scenario "$f" --seeds 1..8 2>&1)
-if grep -q 'NOT MET.*observed: fail \(data\|protocol\|liveness\|engine\|reservation\)' <<<"$out"; then
+if grep -q 'NOT MET.*observed: fail \(data\|protocol\|liveness\|engine\|reservation\|command\)' <<<"$out"; then
 	grep -m1 'NOT MET' <<<"$out"
 	echo "summary: caught by $f (seed family 1..8), not by swarm seeds 1..$seeds"
 	exit 0

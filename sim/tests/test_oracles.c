@@ -171,6 +171,29 @@ START_TEST(data_ack_before_the_disk_is_caught)
 }
 END_TEST
 
+/* A version longer than one word of "applied" bits (a 1 MiB write):
+ * acknowledged only once every block reached the disk, in any order and
+ * in pieces. */
+START_TEST(data_large_write_is_acked_only_once_every_block_landed)
+{
+	enum { N = 2048 }; /* 1 MiB of 512-byte blocks */
+	static uint8_t buf[N * BS];
+	for (int all = 0; all <= 1; all++) { /* first block N/2 - 1 never lands, then every block does */
+		tmem_init(&m);
+		odata_init(&od, &m.mem, 4096, BS, false);
+		uint64_t v = odata_begin(&od, OD_WRITE, 100, N, false, 10);
+		for (uint32_t i = 0; i < N; i++)
+			block_fill(buf + (size_t)i * BS, BS, 100 + i, v);
+		/* the second half first, then the first */
+		ck_assert(odata_applied(&od, 100 + N / 2, N / 2, buf + (size_t)(N / 2) * BS));
+		ck_assert(odata_applied(&od, 100, N / 2 - 1 + (uint32_t)all, buf));
+		ck_assert(odata_end(&od, v, OD_ACKED, 20) == (all == 1));
+		ck_assert(all == 1 || strstr(od.why, "before all its blocks") != NULL);
+		od_teardown();
+	}
+}
+END_TEST
+
 static void power_loss_with(uint64_t surviving_lba3)
 {
 	static uint8_t dur[16 * BS];
@@ -740,6 +763,7 @@ Suite *suite_oracles(void)
 	tcase_add_test(tc, data_read_of_a_superseded_value_is_caught);
 	tcase_add_test(tc, data_concurrent_writes_may_be_read_either_way);
 	tcase_add_test(tc, data_seen_value_cannot_go_back);
+	tcase_add_test(tc, data_large_write_is_acked_only_once_every_block_landed);
 	tcase_add_test(tc, data_indeterminate_write_may_surface_while_a_copy_is_out);
 	tcase_add_test(tc, data_old_copy_landing_after_the_ack_and_a_newer_write_is_stale);
 	tcase_add_test(tc, data_miscompare_after_a_resend_leaves_the_write_possible);

@@ -244,6 +244,73 @@ START_TEST(per_host_workload_overrides_only_what_it_names_and_round_trips)
 }
 END_TEST
 
+/* Issue 16 classes 2 and 5: odd commands, large transfers, the multipath
+ * switch, host life-cycle events; their defaults keep old files' worlds,
+ * the buffer bound refuses what would not fit, the swarm draws them only
+ * when asked. */
+START_TEST(host_hazard_keys_default_off_round_trip_and_are_drawn_only_when_asked)
+{
+	struct sim_params p, q;
+	struct scenario_expect e, e2;
+	char err[200];
+	params_default(&p);
+	ck_assert_uint_eq(p.wl.weight[WL_ODD], 0);
+	ck_assert_int_eq(p.mp.illegal_request, MP_IR_TARGET);
+	ck_assert_int_eq(scenario_parse("lu blocks=65536\nworkload odd=7 max_blocks=4096 qd=4\n"
+					"multipath illegal_request=path\nfault logout at=2s for=1s ini=1 gw=0 a=1\n"
+					"fault iscsid_exit at=3s for=2s ini=0\n",
+				 &p, &e, err, sizeof(err)),
+		0);
+	ck_assert_uint_eq(p.wl.weight[WL_ODD], 7);
+	ck_assert_uint_eq(p.wl.max_blocks, 4096);
+	ck_assert_int_eq(p.mp.illegal_request, MP_IR_PATH);
+	ck_assert_int_eq(p.faults.f[0].kind, F_LOGOUT);
+	ck_assert_int_eq(p.faults.f[1].kind, F_INI_EXIT);
+	static char text[16384];
+	scenario_format(&p, &e, text, sizeof(text));
+	params_default(&q);
+	ck_assert_msg(scenario_parse(text, &q, &e2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(q.wl.weight[WL_ODD], 7);
+	ck_assert_int_eq(q.mp.illegal_request, MP_IR_PATH);
+	ck_assert_uint_eq(q.faults.n, 2);
+	ck_assert_uint_eq(q.faults.f[0].a, 1);
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse("lu blocks=65536 block_size=4096\nworkload qd=8 max_blocks=4096\n", &p, &e, err,
+				 sizeof(err)),
+		-1);
+	ck_assert_msg(strstr(err, "WL_BUF_BYTES_MAX") != NULL, "%s", err);
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse("workload max_blocks=16385\n", &p, &e, err, sizeof(err)), -1);
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse("expect fail command\n", &p, &e, err, sizeof(err)), 0);
+	/* Drawn only with the flag, and then in some worlds of 60. */
+	unsigned odd = 0, big = 0, life = 0;
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		params_default(&p);
+		swarm_params(&p, seed);
+		q = p;
+		swarm_draw_hosts(&q, seed);
+		ck_assert_int_eq(memcmp(&p, &q, sizeof(p)), 0);
+		q.draw_hosts = true;
+		swarm_draw_hosts(&q, seed);
+		ck_assert(!q.draw_hosts);
+		odd += q.wl.weight[WL_ODD] != 0;
+		bool large = false;
+		for (int h = 0; h < q.initiators; h++) {
+			struct wl_cfg c = q.wl;
+			scenario_host_workload(&q, h, &c);
+			large = large || c.max_blocks * q.block_size >= (128u << 10);
+			ck_assert((uint64_t)c.qd * c.max_blocks * q.block_size <= WL_BUF_BYTES_MAX);
+		}
+		big += large;
+		life += q.faults.n > p.faults.n;
+	}
+	ck_assert(odd > 5 && odd < 40);
+	ck_assert(big > 3 && big < 40);
+	ck_assert(life > 5 && life < 40);
+}
+END_TEST
+
 START_TEST(swarm_same_seed_same_world_and_worlds_vary)
 {
 	struct sim_params a, b, c;
@@ -351,6 +418,7 @@ Suite *suite_scenario(void)
 	tcase_add_test(tc, scenario_validation_errors_name_the_file_and_line_that_set_the_value);
 	tcase_add_test(tc, scenario_format_round_trips_every_setting);
 	tcase_add_test(tc, swarm_same_seed_same_world_and_worlds_vary);
+	tcase_add_test(tc, host_hazard_keys_default_off_round_trip_and_are_drawn_only_when_asked);
 	tcase_add_test(tc, attack_lines_round_trip_and_bad_ones_name_the_line);
 	tcase_add_test(tc, swarm_draws_each_attack_kind_from_its_own_stream);
 	tcase_add_test(tc, lock_hazard_keys_round_trip_and_are_drawn_in_some_worlds);

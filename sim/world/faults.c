@@ -43,7 +43,8 @@ static void trace_fault(struct world *w, const struct fault *f, const char *what
 	char dir[32] = ""; /* a direction only for what has one */
 	if (f->kind == F_PARTITION)
 		snprintf(dir, sizeof(dir), ",\"dir\":\"%s\"", fault_dir_name(f->dir));
-	trace_ev(w->tr, w->q.now, TEV_FAULT, what, scope == FS_DISK ? -1 : f->gw, scope == FS_LINK ? f->ini : -1,
+	trace_ev(w->tr, w->q.now, TEV_FAULT, what, scope == FS_DISK || scope == FS_HOST ? -1 : f->gw,
+		scope == FS_LINK || scope == FS_HOST ? f->ini : -1,
 		f->dur_ns, (uint64_t)f->kind, ",\"kind\":\"%s\"%s,\"dur_ns\":%llu,\"a\":%llu,\"b\":%llu",
 		fault_kind_name(f->kind), dir, (unsigned long long)f->dur_ns, (unsigned long long)f->a,
 		(unsigned long long)f->b);
@@ -134,6 +135,12 @@ static void ev_start(void *a, void *b, uint64_t arg)
 	case F_LUN_UNMAP:
 		wgw_map_lu(g, false);
 		break;
+	case F_LOGOUT:
+		wini_host_down(&w->inis[f->ini], f->gw, false);
+		break;
+	case F_INI_EXIT:
+		wini_host_down(&w->inis[f->ini], -1, true);
+		break;
 	case F_SWIZZLE:
 		break; /* its partitions are scheduled of their own (swizzle below) */
 	case F_KINDS:
@@ -186,6 +193,12 @@ static void ev_heal(void *a, void *b, uint64_t arg)
 		break;
 	case F_LUN_UNMAP:
 		wgw_map_lu(g, true);
+		break;
+	case F_LOGOUT:
+		wini_host_up(&w->inis[f->ini], f->gw, f->a != 0);
+		break;
+	case F_INI_EXIT:
+		wini_host_up(&w->inis[f->ini], -1, f->a != 0);
 		break;
 	case F_STALL:
 	case F_RESET:

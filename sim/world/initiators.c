@@ -2,6 +2,7 @@
  * a multipath device driven by a workload, glued to the simulated network
  * and to the data oracle. */
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/base/time.h"
 #include "sim/spec/scenario.h"
@@ -188,6 +189,9 @@ static void mp_done(void *ctx, struct mpath *mp, struct mp_io *io)
 		world_cov(w, COV_IO_FAILED_UP);
 	if (in->wl.failed)
 		world_violation_data(w, in->idx, "initiator %d: %s", in->idx, w->od.why);
+	else if (in->wl.bad_answer)
+		world_violation_at(w, ORACLE_COMMAND, &(struct violation_site){ .ini = in->idx }, "initiator %d: %s",
+			in->idx, in->wl.answer_why);
 }
 
 struct note_cov {
@@ -254,6 +258,14 @@ static const struct isess_ops sess_ops = {
 	.done = sess_done, .sent = sess_sent, .moved = sess_moved, .event = sess_event,
 };
 
+/* ISID: type "random" (RFC 7143 §11.12.5), then initiator, the path's
+ * ISID generation (0 unless a relogin asked for a new one) and path. */
+static void isid_of(const struct wpath *p, uint8_t isid[6])
+{
+	const uint8_t v[6] = { 0x80, 0x00, (uint8_t)p->ini, (uint8_t)p->isid_gen, (uint8_t)p->idx, 0x01 };
+	memcpy(isid, v, 6);
+}
+
 void wini_init(struct world *w, struct wini *in)
 {
 	const struct sim_params *p = w->p;
@@ -292,8 +304,8 @@ void wini_init(struct world *w, struct wini *in)
 		path->down_at = SIM_NEVER;
 		struct sim_rng rng;
 		rng_stream(&rng, p->seed, "session", (uint32_t)(in->idx * SIM_PATHS_MAX + k));
-		/* ISID: type "random" (RFC 7143 §11.12.5), then initiator and path. */
-		const uint8_t isid[6] = { 0x80, 0x00, (uint8_t)in->idx, 0x00, (uint8_t)k, 0x01 };
+		uint8_t isid[6];
+		isid_of(path, isid);
 		isess_init(&path->sess, &in->icfg, &ops, w->mem, &rng, isid);
 		path->sess.user = path;
 		uint32_t prio = path->gw == preferred_gw(w, in->idx) ? 50 : 10;
@@ -328,6 +340,68 @@ void wini_logout(struct wini *in)
 	in->path_fails_run = in->mp.stats.path_fails;
 	for (int k = 0; k < in->w->p->paths; k++)
 		isess_logout(&in->paths[k].sess, in->w->q.now);
+	wtimer_touch(&in->timer);
+}
+
+void wini_host_down(struct wini *in, int gw, bool exits)
+{
+	for (int k = 0; k < in->w->p->paths; k++) {
+		struct wpath *p = &in->paths[k];
+		if (gw >= 0 && p->gw != gw)
+			continue;
+		if (exits)
+			isess_kill(&p->sess, in->w->q.now);
+		else
+			isess_logout(&p->sess, in->w->q.now);
+	}
+	wtimer_touch(&in->timer);
+}
+
+#define WINI_REOPEN_RETRY_NS SIM_MS(100) /* a logout still under way when the host comes back: look again */
+
+static void ev_host_up(void *a, void *b, uint64_t arg)
+{
+	(void)b;
+	struct wini *in = a;
+	wini_host_up(in, (int)arg - 1, false);
+}
+
+void wini_host_up(struct wini *in, int gw, bool new_isid)
+{
+	bool again = false;
+	/* The world's own final logout (wini_logout) is for good. */
+	if (in->path_fails_run != SIM_NEVER)
+		return;
+	for (int k = 0; k < in->w->p->paths; k++) {
+		struct wpath *p = &in->paths[k];
+		if (gw >= 0 && p->gw != gw)
+			continue;
+		if (p->sess.state != ISS_CLOSED) {
+			/* Its Logout is not answered yet (logout_timeout bounds
+			 * it): look again. A session that is up (an earlier
+			 * logout already came back) stays as it is. */
+			again = again || p->sess.logging_out;
+			continue;
+		}
+		if (new_isid && !p->isid_flipped)
+			p->isid_gen ^= 1u;
+		p->isid_flipped = false;
+		uint8_t isid[6];
+		isid_of(p, isid);
+		isess_reopen(&p->sess, in->w->q.now, isid);
+	}
+	if (again) {
+		/* Paths still logging out keep the new ISID asked for. */
+		for (int k = 0; k < in->w->p->paths; k++) {
+			struct wpath *p = &in->paths[k];
+			if ((gw < 0 || p->gw == gw) && p->sess.logging_out && p->sess.state != ISS_CLOSED && new_isid &&
+				!p->isid_flipped) {
+				p->isid_gen ^= 1u;
+				p->isid_flipped = true;
+			}
+		}
+		evq_push(&in->w->q, in->w->q.now + WINI_REOPEN_RETRY_NS, ev_host_up, in, NULL, (uint64_t)(gw + 1));
+	}
 	wtimer_touch(&in->timer);
 }
 

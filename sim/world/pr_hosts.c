@@ -69,9 +69,26 @@ static unsigned long long key_at(const uint8_t *p)
 	return v;
 }
 
-static int nexus_of(int ini, int path)
+/* The model's number for a path's I_T nexus: host and path, and which of
+ * the path's two ISIDs it logged in with (a relogin with a new ISID is
+ * another nexus, SPC-4 §5.13: the registrations of the old one are not
+ * its own). */
+#define NEXUS_PER_ISID (SIM_INIS_MAX * SIM_PATHS_MAX)
+_Static_assert(2 * NEXUS_PER_ISID <= OPRM_NEXUS_MAX, "a model holds both ISIDs of every path");
+
+static int nexus_of(const struct world *w, int ini, int path)
 {
-	return ini * SIM_PATHS_MAX + path;
+	return (int)w->inis[ini].paths[path].isid_gen * NEXUS_PER_ISID + ini * SIM_PATHS_MAX + path;
+}
+
+static int nexus_host(int n)
+{
+	return n % NEXUS_PER_ISID / SIM_PATHS_MAX;
+}
+
+static int nexus_path(int n)
+{
+	return n % SIM_PATHS_MAX;
 }
 
 static uint8_t sense_key(const struct icmd *c)
@@ -250,10 +267,10 @@ static void note_preempt(struct world *w, int gw, int issuer, uint64_t sakey)
 	struct wpr *r = &w->pr;
 	for (int g = 0; g < w->p->gateways; g++)
 		for (int n = 0; n < OPRM_NEXUS_MAX; n++)
-			if (r->gw[g].reg[n] && r->gw[g].key[n] == sakey && n / SIM_PATHS_MAX != issuer &&
-				r->fenced_since[n / SIM_PATHS_MAX] == SIM_NEVER) {
-				r->fenced_since[n / SIM_PATHS_MAX] = w->q.now;
-				r->fenced_by_gw[n / SIM_PATHS_MAX] = gw;
+			if (r->gw[g].reg[n] && r->gw[g].key[n] == sakey && nexus_host(n) != issuer &&
+				r->fenced_since[nexus_host(n)] == SIM_NEVER) {
+				r->fenced_since[nexus_host(n)] = w->q.now;
+				r->fenced_by_gw[nexus_host(n)] = gw;
 			}
 }
 
@@ -267,7 +284,7 @@ static bool stable(const struct wpr *r, int gw, const struct icmd *c)
 static void judge_fenced(struct world *w, int n, int gw, const struct icmd *c)
 {
 	struct wpr *r = &w->pr;
-	int h = n / SIM_PATHS_MAX;
+	int h = nexus_host(n);
 	uint8_t op = c->cdb[0];
 	/* fenced while a reservation stands somewhere in the cluster */
 	bool reserved = false;
@@ -279,7 +296,7 @@ static void judge_fenced(struct world *w, int n, int gw, const struct icmd *c)
 		return;
 	world_violation(w, ORACLE_RESERVATION,
 		"initiator %d path %d wrote through gateway %d (GOOD, sent at %.6f s) after its key was preempted through gateway %d at %.6f s: the preempted host is not fenced (SPC-4 §5.13.11.4; the gateways do not share reservation state)",
-		h, n % SIM_PATHS_MAX, gw, (double)c->obs_at / 1e9, r->fenced_by_gw[h], (double)r->fenced_since[h] / 1e9);
+		h, nexus_path(n), gw, (double)c->obs_at / 1e9, r->fenced_by_gw[h], (double)r->fenced_since[h] / 1e9);
 }
 
 /* One answer applied to st in the model's order: whether the model
@@ -305,9 +322,9 @@ static void out_apply(struct world *w, int gw, const struct wpr_out *o)
 	if (!o->good || want != OPRM_GOOD)
 		return;
 	if (o->sa == OPRM_PREEMPT || o->sa == OPRM_PREEMPT_AND_ABORT)
-		note_preempt(w, gw, o->n / SIM_PATHS_MAX, key_at(o->param + 8));
+		note_preempt(w, gw, nexus_host(o->n), key_at(o->param + 8));
 	if ((o->sa == OPRM_REGISTER || o->sa == OPRM_REGISTER_AND_IGNORE) && key_at(o->param + 8) != 0)
-		r->fenced_since[o->n / SIM_PATHS_MAX] = SIM_NEVER;
+		r->fenced_since[nexus_host(o->n)] = SIM_NEVER;
 	bool changed = !oprm_equal(&next, &r->gw[gw]);
 	if (changed && (next.aptpl || r->gw[gw].aptpl))
 		r->saved = next; /* the engine saves it (state_save) when APTPL is or was set */
@@ -387,8 +404,8 @@ static void resolve_batch(struct world *w, int gw)
 			snprintf(also, sizeof(also), " (nor in any order of the %u that overlapped there)", k);
 		world_violation(w, ORACLE_RESERVATION,
 			"gateway %d answered PERSISTENT RESERVE OUT service action %u (key 0x%llx, service action key 0x%llx, type %u) of initiator %d path %d %s; the model of SPC-4 §5.13 from what it acknowledged says %s%s",
-			gw, o->sa, key_at(o->param), key_at(o->param + 8), o->type, o->n / SIM_PATHS_MAX,
-			o->n % SIM_PATHS_MAX, o->good ? "GOOD" : "RESERVATION CONFLICT", oprm_outcome_name(fail_want), also);
+			gw, o->sa, key_at(o->param), key_at(o->param + 8), o->type, nexus_host(o->n),
+			nexus_path(o->n), o->good ? "GOOD" : "RESERVATION CONFLICT", oprm_outcome_name(fail_want), also);
 		return;
 	}
 	if (ambiguous) {
@@ -437,7 +454,7 @@ static void judge_in(struct world *w, int n, int gw, const struct icmd *c)
 	if (oprm_check_in(&r->gw[gw], c->cdb[1] & 0x1f, c->buf, c->data_in, why, sizeof(why)))
 		return;
 	world_violation(w, ORACLE_RESERVATION, "gateway %d, PERSISTENT RESERVE IN of initiator %d path %d: %s", gw,
-		n / SIM_PATHS_MAX, n % SIM_PATHS_MAX, why);
+		nexus_host(n), nexus_path(n), why);
 }
 
 static void judge_io(struct world *w, int n, int gw, const struct icmd *c)
@@ -459,7 +476,7 @@ static void judge_io(struct world *w, int n, int gw, const struct icmd *c)
 	const struct oprm_state *s = &r->gw[gw];
 	world_violation(w, ORACLE_RESERVATION,
 		"gateway %d answered a %s (opcode 0x%02x) of initiator %d path %d %s, but the reservation the model of SPC-4 §5.13 holds there (%s, type %u, holder %d, nexus %sregistered) %s it",
-		gw, write ? "write" : "read", op, n / SIM_PATHS_MAX, n % SIM_PATHS_MAX,
+		gw, write ? "write" : "read", op, nexus_host(n), nexus_path(n),
 		good ? "GOOD" : "RESERVATION CONFLICT", s->reserved ? "reserved" : "not reserved", s->type, s->holder,
 		s->reg[n] ? "" : "not ", excluded ? "excludes" : "admits");
 }
@@ -469,7 +486,7 @@ void wpr_answered(struct world *w, int ini, int path, int gw, const struct icmd 
 	struct wpr *r = &w->pr;
 	if (!r->on)
 		return;
-	int n = nexus_of(ini, path);
+	int n = nexus_of(w, ini, path);
 	judge_fenced(w, n, gw, c);
 	if (c->cdb[0] == OP_PR_OUT) {
 		if (c->obs_tag & TAG_COUNTED)

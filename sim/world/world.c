@@ -22,6 +22,7 @@ const char *sim_oracle_name(enum sim_oracle o)
 	case ORACLE_ENGINE: return "engine";
 	case ORACLE_RESERVATION: return "reservation";
 	case ORACLE_BOUND: return "bound";
+	case ORACLE_COMMAND: return "command";
 	case ORACLE_KINDS: break;
 	}
 	return "unknown";

@@ -30,6 +30,7 @@ enum sim_oracle {
 	ORACLE_ENGINE,    /* engine hygiene: leaks, config refused, impossible calls */
 	ORACLE_RESERVATION, /* a write of an initiator a persistent reservation excludes was executed */
 	ORACLE_BOUND,     /* a scenario's bound on a metric does not hold (expect.h; never raised by the world) */
+	ORACLE_COMMAND,   /* a command the LU does not implement got an answer SPC-4 forbids (workload.h WL_ODD) */
 	ORACLE_KINDS
 };
 

@@ -95,6 +95,8 @@ struct wpath {
 	struct simnet_conn *conn;
 	uint64_t down_at;         /* the session went down (SIM_NEVER: up or never was) */
 	uint64_t relogin_max_ns;
+	unsigned isid_gen;        /* which of the path's two ISIDs it logs in with (fault logout/iscsid_exit a=1 flips it) */
+	bool isid_flipped;        /* isid_gen already flipped for a relogin that waits for its logout */
 };
 
 struct wini {
@@ -309,6 +311,12 @@ void wini_fini(struct wini *in);
 void wini_rearm(struct wini *in);
 void wini_start(struct wini *in);
 void wini_logout(struct wini *in);
+/* Host life cycle (issue 16 class 5): the host's paths to gw (every path
+ * when gw < 0) log out, or the initiator process exits (exits: no
+ * Logout); wini_host_up logs them in again as new sessions, with the
+ * path's other ISID when new_isid (another I_T nexus). */
+void wini_host_down(struct wini *in, int gw, bool exits);
+void wini_host_up(struct wini *in, int gw, bool new_isid);
 void wini_connected(struct wpath *p, struct simnet_conn *c, bool ok);
 void wini_deliver(struct wpath *p, struct simnet_conn *c, const uint8_t *data, size_t len);
 void wini_closed(struct wpath *p, struct simnet_conn *c);
