@@ -104,6 +104,28 @@ START_TEST(login_security_stage_without_credentials_then_operational)
 }
 END_TEST
 
+/* RFC 7143 §11.12 (ExpStatSN): in the first Login Request of a
+ * connection it is the old connection's, valid when the login restarts a
+ * connection (ERL 2, §6.3.4); a later request's may count this login's
+ * own responses. The result keeps the first request's: taking the last
+ * one's once acknowledged a status the initiator never got, and TASK
+ * REASSIGN then answered "task does not exist" (scenario 34, seed 15). */
+START_TEST(login_keeps_the_first_requests_exp_stat_sn)
+{
+	talk_sec_request(FX_INITIATOR, FX_T_OPEN, "AuthMethod=None");
+	pdu_set_w(r.pdu.bhs, PDU_INI_EXPSTATSN, 0x1000);
+	talk_send();
+	talk_ok();
+	fx_login_req(&r, true, false, ISCSI_STAGE_OPERATIONAL, ISCSI_STAGE_FULL_FEATURE, 0);
+	fx_op_keys(&r);
+	pdu_set_w(r.pdu.bhs, PDU_INI_EXPSTATSN, 0x1001);
+	talk_send();
+	talk_ok();
+	ck_assert_int_eq(v, LOGIN_REPLY_FFP);
+	ck_assert_uint_eq(login_result(&x.login)->exp_stat_sn, 0x1000);
+}
+END_TEST
+
 START_TEST(login_security_stage_may_go_straight_to_full_feature)
 {
 	fx_login_req(&r, true, false, ISCSI_STAGE_SECURITY, ISCSI_STAGE_FULL_FEATURE, 0);
@@ -384,6 +406,7 @@ Suite *suite_login(void)
 	tcase_add_test(tc, login_operational_only_reaches_full_feature_phase);
 	tcase_add_test(tc, login_response_echoes_isid_itt_and_leaves_sequence_numbers);
 	tcase_add_test(tc, login_security_stage_without_credentials_then_operational);
+	tcase_add_test(tc, login_keeps_the_first_requests_exp_stat_sn);
 	tcase_add_test(tc, login_security_stage_may_go_straight_to_full_feature);
 	tcase_add_test(tc, login_security_without_any_auth_key_may_transit_when_none_required);
 	tcase_add_test(tc, login_goes_through_operational_stage_when_we_must_offer);
