@@ -15,9 +15,14 @@
  * scripted ones, multipath's reservation_key registrations, the
  * workload's RESERVE). A restarted gateway starts from what the last
  * APTPL save held (the store on the shared disk), generation 0
- * (SPC-4 §6.15.2). Judged against it: each PERSISTENT RESERVE OUT's
- * GOOD or RESERVATION CONFLICT; READ KEYS and READ RESERVATION data;
- * each READ, WRITE, UNMAP and COMPARE AND WRITE answered GOOD although
+ * (SPC-4 §6.15.2). An answer is judged against the engine that gave
+ * it: one an earlier engine of the gateway gave (its bytes still in the
+ * network when it stopped, delivered once a partition heals) is not
+ * judged against the new one; what the old engine's unanswered commands
+ * did survives only through an APTPL save, so with APTPL involved the
+ * restarted state is unknown. Judged against the model: each PERSISTENT
+ * RESERVE OUT's GOOD or RESERVATION CONFLICT; READ KEYS and READ
+ * RESERVATION data; each READ, WRITE, UNMAP and COMPARE AND WRITE answered GOOD although
  * the reservation excludes its nexus, or RESERVATION CONFLICT although it
  * admits it. An I/O is judged only when no PERSISTENT RESERVE OUT to its
  * gateway was outstanding over its whole life there (an epoch per
@@ -55,11 +60,16 @@
 #define WPR_RETRIES_MAX 16u           /* an action not executed: sent again, this many times */
 #define WPR_RETRY_NS SIM_MS(500)      /* ... this long after its answer */
 #define WPR_PRIN_LEN 512u             /* allocation length of a READ KEYS / READ RESERVATION */
+#define PARAM_APTPL_AT 20u            /* the parameter list's byte with APTPL (bit 0), SPC-4 §6.16.3 */
 
-/* obs_tag of a command: the gateway's epoch when it was sent, valid. */
+/* obs_tag of a command: the gateway's epoch when it was sent, valid;
+ * of a PERSISTENT RESERVE OUT: counted, and the gateway's life it was
+ * sent to (wpr.life). */
 #define TAG_VALID (1ull << 63)
 #define TAG_COUNTED (1ull << 62) /* a PERSISTENT RESERVE OUT counted as outstanding */
+#define TAG_APTPL (1ull << 61)   /* ... with APTPL set (counted in pending_aptpl) */
 #define TAG_EPOCH_MASK 0xffffffffull
+#define TAG_LIFE_MASK 0xffffffffull
 
 static unsigned long long key_at(const uint8_t *p)
 {
@@ -133,8 +143,19 @@ void wpr_gw_started(struct world *w, int g)
 	struct wpr *r = &w->pr;
 	if (!r->on)
 		return;
+	/* PERSISTENT RESERVE OUTs the previous engine had not answered (or
+	 * whose overlapping batch was not resolved yet): executed or not,
+	 * their effect died with it unless an APTPL save kept it, which is
+	 * what this engine starts from (SPC-4 §5.13.5). Their answers, if
+	 * the network still delivers them, are not judged (wpr_answered). */
+	if (r->pending[g] > 0 && (r->gw[g].aptpl || r->saved.aptpl || r->pending_aptpl[g] > 0))
+		r->saved_known = false;
+	r->nbatch[g] = 0;
+	r->batch_over[g] = false;
+	r->life[g]++;
 	r->epoch[g]++;
 	r->pending[g] = 0;
+	r->pending_aptpl[g] = 0;
 	r->known[g] = r->saved_known;
 	if (r->saved.aptpl) {
 		r->gw[g] = r->saved;
@@ -241,9 +262,14 @@ void wpr_sent(struct world *w, int gw, struct icmd *c)
 	if (!r->on)
 		return;
 	if (c->cdb[0] == OP_PR_OUT) {
-		if (!(c->obs_tag & TAG_COUNTED)) {
-			c->obs_tag = TAG_COUNTED;
+		if (!(c->obs_tag & TAG_COUNTED) || (c->obs_tag & TAG_LIFE_MASK) != r->life[gw]) {
+			/* the first copy this engine can get (one sent to an
+			 * earlier engine of the gateway died with it) */
+			bool aptpl = c->buf != NULL && c->len > PARAM_APTPL_AT && (c->buf[PARAM_APTPL_AT] & 0x01u);
+			c->obs_tag = TAG_COUNTED | (aptpl ? TAG_APTPL : 0) | r->life[gw];
 			r->pending[gw]++;
+			if (aptpl)
+				r->pending_aptpl[gw]++;
 		} else {
 			/* a second copy: the first may have been executed */
 			r->known[gw] = false;
@@ -423,6 +449,8 @@ static void judge_out(struct world *w, int n, int gw, const struct icmd *c)
 	struct wpr *r = &w->pr;
 	if (r->pending[gw] > 0)
 		r->pending[gw]--;
+	if ((c->obs_tag & TAG_APTPL) && r->pending_aptpl[gw] > 0)
+		r->pending_aptpl[gw]--;
 	r->epoch[gw]++;
 	bool good = c->result == ICMD_OK && c->status == ST_GOOD;
 	bool conflict = c->result == ICMD_OK && c->status == ST_CONFLICT;
@@ -489,7 +517,8 @@ void wpr_answered(struct world *w, int ini, int path, int gw, const struct icmd 
 	int n = nexus_of(w, ini, path);
 	judge_fenced(w, n, gw, c);
 	if (c->cdb[0] == OP_PR_OUT) {
-		if (c->obs_tag & TAG_COUNTED)
+		/* an answer of an earlier engine of gw: see wpr_gw_started */
+		if ((c->obs_tag & TAG_COUNTED) && (c->obs_tag & TAG_LIFE_MASK) == r->life[gw])
 			judge_out(w, n, gw, c);
 		return;
 	}

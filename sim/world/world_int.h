@@ -193,6 +193,8 @@ struct wpr {
 	bool known[SIM_GWS_MAX];   /* false: an outcome was lost; nothing judged there */
 	uint32_t epoch[SIM_GWS_MAX];   /* moved by every PERSISTENT RESERVE OUT sent or answered */
 	unsigned pending[SIM_GWS_MAX]; /* PERSISTENT RESERVE OUTs outstanding */
+	unsigned pending_aptpl[SIM_GWS_MAX]; /* ... of them with APTPL set in their parameter list */
+	uint32_t life[SIM_GWS_MAX];    /* the gateway's engine, counted from 1 (wpr_gw_started) */
 	struct oprm_state saved;   /* what the last APTPL save left on the shared disk */
 	bool saved_known;
 	struct wpr_act act[PRS_MAX];
