@@ -274,8 +274,35 @@ slice_inproc() {
 		while IFS= read -r f; do cp "$f" "$FINDINGS/$h-$engine/"; done <<<"$found"
 		note="$note; $(xargs -n1 basename <<<"$found" | tr '\n' ' ' | sed 's/ $//')"
 		[ "$findings" -gt 0 ] || findings=$(wc -l <<<"$found")
+		local starved=0 f secs
+		while IFS= read -r f; do
+			case $(basename "$f") in timeout-* | slow-unit-*) ;; *) continue ;; esac
+			secs=$(replay_unstarved "$h" "$f") || continue
+			starved=$((starved + 1))
+			note="$note; $(basename "$f") replayed in $secs s at make's priority: starved, not counted"
+		done <<<"$found"
+		findings=$((findings > starved ? findings - starved : 0))
 	fi
 	if [ "$findings" -gt 3 ]; then note="$note and $((findings - 3)) more in $FZ_CRASHES/$h"; fi
+}
+
+# replay_unstarved HARNESS FILE: a timeout or slow unit found at nice 19 on
+# a busy machine may be the machine's, not the input's (libFuzzer's
+# -timeout counts wall time; at nice 19 a slice got 57-165 CPU s of 300).
+# Replay it once at the priority make was started with (root may raise it
+# back; otherwise at ours), bounded as run.sh replays: prints the seconds
+# and succeeds when it ends cleanly within libFuzzer's 10 s.
+replay_unstarved() {
+	local lf=$FZ/lf/$1 f=$2 up t0 t1
+	[ -x "$lf" ] || return 1
+	up=$(nice)
+	t0=$(date +%s%N)
+	if ! nice -n "-$up" true 2>/dev/null; then up=0; fi
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 nice -n "-$up" timeout -k 5 60 \
+		"$lf" -timeout=10 -rss_limit_mb=4096 "$f" >/dev/null 2>&1 || return 1
+	t1=$(date +%s%N)
+	[ $(((t1 - t0) / 1000000)) -lt 10000 ] || return 1
+	awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }'
 }
 
 # slice_netfuzz SECS: one coverage-guided netfuzz run against reftarget.
