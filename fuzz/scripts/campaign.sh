@@ -219,7 +219,7 @@ merge() {
 	# the checked-in corpus first: what it covers already adds nothing
 	[ -d "fuzz/corpus/$h" ] && { cp -l fuzz/corpus/"$h"/* "$tmp"/ 2>/dev/null || cp fuzz/corpus/"$h"/* "$tmp"/; }
 	# shellcheck disable=SC2046
-	if ! "$FZ/lf/$h" $(fuzz_lf_flags "$h") -merge=1 "$tmp" "${srcs[@]}" >"$CAMP/logs/merge-$h.log" 2>&1; then
+	if ! "$FZ/lf/$h" $(fuzz_lf_flags "$h") -artifact_prefix="$CAMP/logs/merge-$h-" -merge=1 "$tmp" "${srcs[@]}" >"$CAMP/logs/merge-$h.log" 2>&1; then
 		echo "campaign: the merge of $h failed (kept the corpus as it was): $CAMP/logs/merge-$h.log" >&2
 		rm -rf "$tmp"
 		return 1
@@ -299,7 +299,7 @@ replay_unstarved() {
 	t0=$(date +%s%N)
 	if ! nice -n "-$up" true 2>/dev/null; then up=0; fi
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 nice -n "-$up" timeout -k 5 60 \
-		"$lf" -timeout=10 -rss_limit_mb=4096 "$f" >/dev/null 2>&1 || return 1
+		"$lf" -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$FZ/replay-" "$f" >/dev/null 2>&1 || return 1
 	t1=$(date +%s%N)
 	[ $(((t1 - t0) / 1000000)) -lt 10000 ] || return 1
 	awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }'

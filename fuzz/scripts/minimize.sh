@@ -15,7 +15,7 @@ for d in "$FZ_WORK/$h/corpus" "$FZ/seeds/$h"; do
 	[ -d "$d" ] && srcs+=("$d")
 done
 # shellcheck disable=SC2046
-"$FZ/lf/$h" $(fuzz_lf_flags "$h") -merge=1 "$new" "${srcs[@]}" >"$FZ/merge-$h.log" 2>&1
+"$FZ/lf/$h" $(fuzz_lf_flags "$h") -artifact_prefix="$FZ/merge-$h-" -merge=1 "$new" "${srcs[@]}" >"$FZ/merge-$h.log" 2>&1
 before=$(find "$FUZZ_DIR/corpus/$h" -type f | wc -l)
 rm -rf "$FUZZ_DIR/corpus/$h"
 mv "$new" "$FUZZ_DIR/corpus/$h"

@@ -166,7 +166,7 @@ for f in "${found[@]}"; do
 	replay_log=$work/replay-$(basename "$f").log
 	# symbolized whatever the engine ran with (AFL++ runs without)
 	{ ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:symbolize=1 timeout -k 5 60 \
-		"$lf" -timeout=10 -rss_limit_mb=4096 "$f" >"$replay_log" 2>&1; } 2>/dev/null
+		"$lf" -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/replay-" "$f" >"$replay_log" 2>&1; } 2>/dev/null
 	echo "  crash file: $f"
 	echo "  stack (the sanitizer's first frames; whole report in $replay_log):"
 	excerpt=$(fuzz_stack_excerpt "$replay_log")
