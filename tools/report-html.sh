@@ -263,6 +263,7 @@ th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; }
 code { font-size: .85em; background: #f6f6f6; padding: 0 .2em; word-break: break-all; }
 pre.summary { background: #f6f6f6; padding: .6em; }
 .timeline svg { width: 100%; height: auto; border: 1px solid #ddd; }
+.pair { display: flex; gap: 1em; align-items: flex-start; } .pair > .timeline { flex: 1 1 0; min-width: 0; }
 #selfcheck { color: #888; font-size: .8em; margin-top: 3em; }
 </style>
 </head>
@@ -304,14 +305,23 @@ EOT
 		END { print "</table>" }' "$T/scen.tsv"
 	tables=$((tables + 1))
 	# (Fields may be empty: read splits on a separator that is not a space.)
+	# A scenario's twins share its number (28-noisy-link-erl0, -erl1): their
+	# timelines stand side by side, one row per number.
 	awk -F'\t' '$7 != "" { printf "%s\037%s\037%s\n", $1, $3, $7 }' "$T/scen.tsv" |
 	while IFS=$'\037' read -r name observed svg; do
+		num=${name%%-*}
+		if [ "$num" != "${prev_num-}" ]; then
+			[ -z "${prev_num+x}" ] || echo '</div>'
+			echo '<div class="pair">'
+			prev_num=$num
+		fi
 		printf '<div class="timeline" id="tl-%s"><h3>%s <small>(%s)</small></h3>\n' \
 			"$(awk "$AWK_LIB"'{ print h($0) }' <<<"$name")" "$(awk "$AWK_LIB"'{ print h($0) }' <<<"$name")" \
 			"$(awk "$AWK_LIB"'{ print h($0) }' <<<"$observed")"
 		svg_inline "$OUT/timelines/$svg" "tl-$(awk "$AWK_LIB"'{ print h($0) }' <<<"$name")"
 		echo '</div>'
 	done
+	[ "$(awk -F'\t' '$7 != ""' "$T/scen.tsv" | wc -l)" -eq 0 ] || echo '</div>'
 	svgs=$(awk -F'\t' '$7 != ""' "$T/scen.tsv" | wc -l)
 
 	echo '<h2 id="swarm">Swarm of seeded simulated worlds</h2>'

@@ -31,7 +31,7 @@ CHROMIUM_TIMEOUT_S=60
 FIXTURE=tools/tests/report-fixture
 # What the report of the fixture has (tools/tests/report-fixture/README.md).
 FIXTURE_TABLES=7
-FIXTURE_SVGS=2
+FIXTURE_SVGS=3
 
 command -v chromium >/dev/null || { echo "report-browser: chromium is not installed (tools/deps.sh installs it)" >&2; exit 2; }
 mkdir -p "$WORK"
@@ -122,9 +122,12 @@ expect fixture-report-renders-every-table-and-image 0 $?
 # What the report says, from the fixture.
 has() { grep -qF -- "$2" "$1" && echo 0 || echo 1; }
 expect summary-conformance "0" "$(has "$rep/summary.txt" 'conformance 1/5 passed (3 failed, 1 skipped; quick selection): FAILED (exit 1)')"
-expect summary-scenarios "0" "$(has "$rep/summary.txt" 'scenarios 2/4 met their expectation: FAILED (exit 1)')"
+expect summary-scenarios "0" "$(has "$rep/summary.txt" 'scenarios 3/5 met their expectation: FAILED (exit 1)')"
 expect summary-swarm "0" "$(has "$rep/summary.txt" 'swarm 200 seeds 2 failed (13188 simulated s in 95.2 wall s): FAILED (exit 1)')"
 expect summary-netfuzz "0" "$(has "$rep/summary.txt" 'netfuzz 212 cases in 25.0 s against reftarget, 1 findings: FAILED (exit 1)')"
+# Twins (one number) side by side: the first row holds both 01 timelines, the next only 02.
+pairs=$(awk '/<div class="pair">/ { n++ } /<div class="timeline"/ { c[n]++ } END { for (i = 1; i <= n; i++) printf "%d ", c[i] }' "$good")
+expect scenario-twins-side-by-side "2 1 " "$pairs"
 expect summary-is-four-lines 4 "$(wc -l <"$rep/summary.txt")"
 expect conformance-fail-has-replay 0 "$(has "$rep/report.md" "conformance/run.sh -t reftarget -s cu -f '^SCSI\.Read10\.Simple\$'")"
 expect conformance-not-run-is-a-row 0 "$(has "$rep/report.md" '| SCSI.Write10.Simple | NOT RUN |')"
@@ -134,7 +137,7 @@ expect swarm-failure-replay 0 "$(has "$rep/report.md" '`build/rel/isim run --see
 expect swarm-never-reached-named 0 "$(has "$rep/report.md" '1 (mpath.no_path_fail)')"
 expect netfuzz-finding-has-replay 0 "$(has "$rep/report.md" '`build/rel/isim netfuzz --url iscsi://127.0.0.1:3400/iqn.2026-12.org.iscsi-sim:netfuzz/0 --replay build/run/netfuzz/reftarget/finding-1-crash-dataout.case`')"
 expect markdown-links-timelines 0 "$(has "$rep/report.md" '[svg](timelines/02-alua-explicit-drains.svg)')"
-expect timelines-copied 2 "$(ls "$rep/timelines" | wc -l)"
+expect timelines-copied 3 "$(ls "$rep/timelines" | wc -l)"
 # Text from the inputs is escaped: the detail's <b> is text, not an element.
 expect html-escapes-input 0 "$(has "$WORK/good.dom.html" '&lt;b&gt;sense&lt;/b&gt; &amp; more')"
 expect html-no-element-from-input 0 "$(grep -c '<b>' "$WORK/good.dom.html")"
