@@ -186,6 +186,22 @@ static bool may_write(struct disk *d, struct disk_rec *r)
 	 * own previous life like anyone else's (so a write that life left in
 	 * the storage path cannot land over what the new one writes). */
 	if (d->lock_owner != g || d->lock_instance != r->instance) {
+		if (r->io == NULL && d->lock_owner >= 0) {
+			/* A dead client instance (its gateway crashed or stopped
+			 * with this write in the storage path) breaks no lock. The
+			 * model takes the lock when a write lands; librbd takes it
+			 * before the write is sent, so a write of a dead instance
+			 * that another instance's lock now covers was sent under a
+			 * lock since broken, which blocklisted its instance (or
+			 * could not have been sent). Breaking the lock here would
+			 * land it over the newer data of the living owner and
+			 * blocklist that owner (seed 587: gateway 1's second life
+			 * took the lock from its third). */
+			trace_ev(d->tr, d->q->now, TEV_DISK, "dead_write_refused", g, d->lock_owner, 0, 0,
+				",\"owner\":%d,\"owner_instance\":%llu,\"instance\":%llu", d->lock_owner,
+				(unsigned long long)d->lock_instance, (unsigned long long)r->instance);
+			return false;
+		}
 		if (d->lock_owner >= 0 && d->p.lock_break_fail_ppm != 0 &&
 			rng_chance(&d->rng, d->p.lock_break_fail_ppm)) {
 			/* The break failed (EBUSY): the owner keeps the lock and

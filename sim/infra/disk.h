@@ -23,7 +23,10 @@
  * zombie) thus cannot land them after another gateway took over. The lock
  * is an instance's, not a gateway's (as in Ceph, where every client
  * instance has its own identity): a restarted gateway breaks and
- * blocklists its own previous life at its first write.
+ * blocklists its own previous life at its first write. The lock is
+ * taken when a write lands (librbd takes it before sending): a write of
+ * a dead instance (its gateway crashed or stopped; disk_forget_gw) lands
+ * only while no other instance holds the lock, and breaks none.
  *
  * Three ways the lock can misbehave, each off by default (issue 16,
  * hazard class 1): the lock may be taken by any I/O, reads too

@@ -624,6 +624,63 @@ START_TEST(disk_forgets_a_crashed_gateway_but_its_writes_land)
 }
 END_TEST
 
+/* Seed 587: gateway 1's write, slow in the storage path, outlived the
+ * gateway's crash; its next life took the lock and wrote newer data; the
+ * old write then landed, broke the living instance's lock and overwrote
+ * that data. A dead instance breaks no lock: its write is refused. */
+START_TEST(disk_dead_instance_write_breaks_no_lock)
+{
+	uint8_t a[512], old[512], nw[512], r[512];
+	memset(a, 'a', 512);
+	memset(old, 'o', 512);
+	memset(nw, 'n', 512);
+	struct tdisk *h = lock_disk_setup(DISK_LOCK_ON_WRITE, 0, 0);
+	gw_io(h, 0, RT_DISK_WRITE, 1, a);
+	h->d.slow_ns[1] = SIM_S(10);
+	struct rt_disk_io io = { .op = RT_DISK_WRITE, .offset = 512, .len = 512, .buf = old };
+	disk_submit(&h->d, 1, &io);
+	disk_forget_gw(&h->d, 1); /* gateway 1 crashes, its write in flight */
+	h->d.slow_ns[1] = 0;
+	disk_gw_started(&h->d, 1);
+	struct rt_disk_io io2 = { .op = RT_DISK_WRITE, .offset = 512, .len = 512, .buf = nw };
+	disk_submit(&h->d, 1, &io2);
+	while (evq_run_one(&h->q, SIM_S(1)))
+		;
+	ck_assert_int_eq(io2.status, RT_DISK_OK);
+	ck_assert_int_eq(h->d.lock_owner, 1);
+	uint64_t living = h->d.lock_instance;
+	while (evq_run_one(&h->q, UINT64_MAX)) /* the old write comes due */
+		;
+	ck_assert_uint_eq(disk_block(&h->d, 1)[0], 'n');
+	ck_assert_int_eq(h->d.lock_owner, 1);
+	ck_assert_uint_eq(h->d.lock_instance, living);
+	gw_io(h, 1, RT_DISK_READ, 1, r);
+	ck_assert_uint_eq(r[0], 'n');
+	gw_io(h, 1, RT_DISK_WRITE, 2, nw); /* the living instance is not blocklisted */
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	tdisk_teardown(h);
+}
+END_TEST
+
+/* A dead instance that still holds the lock lands its write: nothing
+ * newer can be under it. */
+START_TEST(disk_dead_instance_holding_the_lock_still_lands)
+{
+	uint8_t a[512];
+	memset(a, 'a', 512);
+	struct tdisk *h = lock_disk_setup(DISK_LOCK_ON_WRITE, 0, 0);
+	gw_io(h, 0, RT_DISK_WRITE, 2, a);
+	memset(a, 'b', 512);
+	struct rt_disk_io io = { .op = RT_DISK_WRITE, .offset = 1024, .len = 512, .buf = a };
+	disk_submit(&h->d, 0, &io);
+	disk_forget_gw(&h->d, 0);
+	while (evq_run_one(&h->q, UINT64_MAX))
+		;
+	ck_assert_uint_eq(disk_block(&h->d, 2)[0], 'b');
+	tdisk_teardown(h);
+}
+END_TEST
+
 START_TEST(disk_keeps_small_state_across_everything)
 {
 	struct tdisk *h = disk_setup(0);
@@ -664,6 +721,8 @@ Suite *suite_model(void)
 	tcase_add_test(tc, disk_failed_lock_break_refuses_the_io_and_leaves_the_owner);
 	tcase_add_test(tc, disk_reopen_that_fails_is_tried_again_later);
 	tcase_add_test(tc, disk_forgets_a_crashed_gateway_but_its_writes_land);
+	tcase_add_test(tc, disk_dead_instance_write_breaks_no_lock);
+	tcase_add_test(tc, disk_dead_instance_holding_the_lock_still_lands);
 	tcase_add_test(tc, disk_keeps_small_state_across_everything);
 	suite_add_tcase(s, tc);
 	return s;
