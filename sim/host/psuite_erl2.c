@@ -294,7 +294,10 @@ static int reassign(struct ps_ctx *c, struct ps_sess *s, uint32_t itt, uint32_t 
 	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, itt);
 	pdu_set_w(tx.bhs, PDU_TMF_REFCMDSN, s->cmdsn);
 	pdu_set_w(tx.bhs, PDU_TMF_EXPDATASN, exp_data_sn);
-	if (ps_send(c, s, &tx, NULL, 0, PW_CLEAN) != 0)
+	/* Below ERL 2 the request itself breaks §11.5.1's rule (the protocol
+	 * oracle says so): erl2.reassign-erl1 sends it on purpose. */
+	enum pw_mark mark = s->params.error_recovery_level < 2 ? PW_BROKEN : PW_CLEAN;
+	if (ps_send(c, s, &tx, NULL, 0, mark) != 0)
 		return -1;
 	*have_early = false;
 	for (;;) {

@@ -109,7 +109,10 @@ static int tmf(struct ps_ctx *c, struct ps_sess *s, uint8_t function, uint32_t r
 		ps_put_lun(tx.bhs, c->cfg->t1.lun);
 	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, rtt);
 	pdu_set_w(tx.bhs, PDU_TMF_REFCMDSN, refcmdsn);
-	if (ps_send(c, s, &tx, NULL, 0, PW_CLEAN) != 0)
+	/* TASK REASSIGN below ERL 2 breaks §11.5.1 (the protocol oracle
+	 * says so): tmf.reassign-erl0 sends it on purpose. */
+	bool broken = function == ISCSI_TMF_TASK_REASSIGN && s->params.error_recovery_level < 2;
+	if (ps_send(c, s, &tx, NULL, 0, broken ? PW_BROKEN : PW_CLEAN) != 0)
 		return -1;
 	return ps_expect(c, s, ISCSI_OP_TMF_RSP, p) ? 0 : -1;
 }

@@ -397,10 +397,9 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		if (!ini_cmdsn(o, bhs))
 			return false;
 		uint8_t fn = pdu_flags(bhs) & ISCSI_FUNCTION_MASK;
-		bool erl2;
-		if (fn == ISCSI_TMF_TASK_REASSIGN && erl2_known(o, &erl2) && !erl2)
-			return fail(o, "§11.5.1", "TASK REASSIGN at ErrorRecoveryLevel %u (needs 2)",
-				o->params.error_recovery_level);
+		/* Kept before it is judged: a request sent against the rule on
+		 * purpose (the protocol suite's reassign tests) still gets an
+		 * answer the target's side is judged by. */
 		for (unsigned i = 0; i < OPROTO_TMFS_MAX; i++) {
 			if (o->tmf_itt[i] == ISCSI_TAG_RESERVED) {
 				o->tmf_itt[i] = pdu_itt(bhs);
@@ -409,6 +408,10 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 				break;
 			}
 		}
+		bool erl2;
+		if (fn == ISCSI_TMF_TASK_REASSIGN && erl2_known(o, &erl2) && !erl2)
+			return fail(o, "§11.5.1", "TASK REASSIGN at ErrorRecoveryLevel %u (needs 2)",
+				o->params.error_recovery_level);
 		return true;
 	}
 	case ISCSI_OP_LOGOUT_REQ:
