@@ -119,11 +119,18 @@ void ps_login_cfg(const struct ps_ctx *c, struct ilogin_cfg *cfg)
 
 int ps_login(struct ps_ctx *c, struct ps_sess *s, const struct ilogin_cfg *cfg)
 {
+	return ps_login_edited(c, s, cfg, NULL, NULL);
+}
+
+int ps_login_edited(struct ps_ctx *c, struct ps_sess *s, const struct ilogin_cfg *cfg, ps_login_edit_fn edit, void *ctx)
+{
 	struct ilogin l;
 	struct ipdu_tx tx;
 	uint32_t itt = ps_itt(s);
 	enum ilogin_result r = ilogin_start(&l, cfg, &c->rng, s->isid, s->tsih, s->cid, itt, s->cmdsn, &tx);
 	while (r == ILOGIN_SEND) {
+		if (edit != NULL && edit(ctx, c, &tx) != 0)
+			return -1;
 		if (pw_send(&s->w, &tx, PW_CLEAN) != 0) {
 			ps_fail(c, "login: the connection closed while sending");
 			return -1;

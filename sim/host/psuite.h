@@ -112,6 +112,11 @@ void ps_disconnect(struct ps_sess *s);
 void ps_login_cfg(const struct ps_ctx *c, struct ilogin_cfg *cfg);
 /* Log in with ilogin; 0, or -1 with c->detail set. */
 int ps_login(struct ps_ctx *c, struct ps_sess *s, const struct ilogin_cfg *cfg);
+/* ps_login, with each Login Request handed to edit(ctx, c, tx) before it
+ * is sent (a test that rewrites keys or fields); edit returns -1 after
+ * ps_fail to give up. */
+typedef int (*ps_login_edit_fn)(void *ctx, struct ps_ctx *c, struct ipdu_tx *tx);
+int ps_login_edited(struct ps_ctx *c, struct ps_sess *s, const struct ilogin_cfg *cfg, ps_login_edit_fn edit, void *ctx);
 /* Connect and log in with ps_login_cfg; NULL with c->detail set. */
 struct ps_sess *ps_open(struct ps_ctx *c);
 /* Logout (close the session), waiting for the response; 0 or -1. */

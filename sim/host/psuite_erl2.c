@@ -23,7 +23,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "sim/host/psuite.h"
 
@@ -71,53 +70,36 @@ static void rewrite_key(void *ctx, const char *key, const char *value)
 		r->ok = false;
 }
 
+/* What login_erl changes in each Login Request. */
+struct login_edit {
+	uint32_t t2r;
+	const uint32_t *old_exp_statsn;
+};
+
+static int edit_login(void *ctx, struct ps_ctx *c, struct ipdu_tx *tx)
+{
+	const struct login_edit *e = ctx;
+	const uint8_t *data = tx->iovcnt > 1 ? tx->iov[1].iov_base : NULL;
+	uint32_t len = pdu_dsl(tx->bhs);
+	struct key_rewrite kr = { .out = login_text, .cap = sizeof(login_text), .t2w = ERL2_T2W, .t2r = e->t2r,
+				  .ok = true };
+	if (len > 0 && (!ikeys_each(data, len, rewrite_key, &kr) || !kr.ok)) {
+		ps_fail(c, "suite bug: login keys did not fit %zu bytes", sizeof(login_text));
+		return -1;
+	}
+	if (e->old_exp_statsn != NULL)
+		pdu_set_w(tx->bhs, PDU_INI_EXPSTATSN, *e->old_exp_statsn);
+	ipdu_tx_seal(tx, login_text, (uint32_t)kr.len, false, false);
+	return 0;
+}
+
 /* ps_login with our Time2 offers, and, for a reinstatement (§11.12.9:
  * "ExpStatSN for the old connection"), the login's ExpStatSN. */
 static int login_erl(struct ps_ctx *c, struct ps_sess *s, const struct ilogin_cfg *cfg, uint32_t t2r,
 	const uint32_t *old_exp_statsn)
 {
-	struct ilogin l;
-	struct ipdu_tx tx;
-	uint32_t itt = ps_itt(s);
-	enum ilogin_result r = ilogin_start(&l, cfg, &c->rng, s->isid, s->tsih, s->cid, itt, s->cmdsn, &tx);
-	while (r == ILOGIN_SEND) {
-		const uint8_t *data = tx.iovcnt > 1 ? tx.iov[1].iov_base : NULL;
-		uint32_t len = pdu_dsl(tx.bhs);
-		struct key_rewrite kr = { .out = login_text, .cap = sizeof(login_text), .t2w = ERL2_T2W, .t2r = t2r,
-					  .ok = true };
-		if (len > 0 && (!ikeys_each(data, len, rewrite_key, &kr) || !kr.ok)) {
-			ps_fail(c, "suite bug: login keys did not fit %zu bytes", sizeof(login_text));
-			return -1;
-		}
-		if (old_exp_statsn != NULL)
-			pdu_set_w(tx.bhs, PDU_INI_EXPSTATSN, *old_exp_statsn);
-		ipdu_tx_seal(&tx, login_text, (uint32_t)kr.len, false, false);
-		if (pw_send(&s->w, &tx, PW_CLEAN) != 0) {
-			ps_fail(c, "login: the connection closed while sending");
-			return -1;
-		}
-		struct pw_pdu p;
-		enum pw_rx rx = pw_recv(&s->w, PS_RECV_TIMEOUT_NS, &p);
-		if (rx != PW_PDU) {
-			ps_fail(c, "login: %s instead of a Login Response", rx == PW_TIMEOUT ? "no answer" : "connection closed");
-			return -1;
-		}
-		r = ilogin_on_rsp(&l, p.bhs, p.data, p.dsl, &tx);
-	}
-	s->login_status = l.status;
-	if (r != ILOGIN_DONE) {
-		ps_fail(c, "login failed: %s (status 0x%04x)", l.why ? l.why : "?", l.status);
-		return -1;
-	}
-	s->tsih = l.tsih;
-	s->params = l.params;
-	s->exp_statsn = l.exp_statsn;
-	s->have_statsn = true;
-	s->exp_cmdsn = l.exp_cmdsn;
-	s->max_cmdsn = l.max_cmdsn;
-	s->ffp = true;
-	pw_set_digests(&s->w, l.params.header_digest, l.params.data_digest);
-	return 0;
+	struct login_edit e = { .t2r = t2r, .old_exp_statsn = old_exp_statsn };
+	return ps_login_edited(c, s, cfg, edit_login, &e);
 }
 
 static void erl_cfg(const struct ps_ctx *c, struct ilogin_cfg *cfg, uint32_t erl)
@@ -202,8 +184,7 @@ static struct ps_sess *drop_and_rejoin(struct ps_ctx *c, struct ps_sess *a, uint
 	struct ps_sess *b = NULL;
 	uint16_t refused = 1;
 	for (unsigned i = 0; i < ERL2_REJOIN_TRIES && b == NULL && refused != 0; i++) {
-		struct timespec ts = { 0, (long)ERL2_SETTLE_NS };
-		nanosleep(&ts, NULL);
+		pw_sleep_ns(ERL2_SETTLE_NS);
 		b = rejoin(c, a, a->cid, t2r, &refused);
 	}
 	if (b == NULL && refused != 0)
