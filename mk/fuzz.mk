@@ -47,7 +47,7 @@ FUZZ_HARNESSES := $(sort $(patsubst fuzz/harness_%.c,%,$(wildcard fuzz/harness_*
 FUZZ_SUPPORT_SRC := $(sort $(filter-out fuzz/replay.c $(wildcard fuzz/harness_*.c),$(wildcard fuzz/*.c)))
 # Engine, the test environment the harnesses reuse (linked, not copied), support.
 # The capture harness adds isim oracle's reassembler, framer and oracle.
-FUZZ_SIM_SRC := sim/host/cap_link.c sim/host/cap_tcp.c sim/host/cap_iscsi.c sim/oracle/protocol.c \
+FUZZ_SIM_SRC := sim/host/cap_link.c sim/host/cap_tcp.c sim/host/cap_iscsi.c sim/oracle/protocol.c sim/oracle/protocol_login.c \
 	sim/initiator/pdu.c sim/initiator/text_keys.c sim/initiator/crc32c.c
 # The ctl harness: the control socket's requests and the configuration
 # loader/saver of the daemon they feed (its I/O half, ctl.c, stays out).

@@ -1,17 +1,14 @@
 /* oracle/protocol: see oracle/protocol.h. */
 #include "sim/oracle/protocol.h"
+#include "sim/oracle/protocol_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
 typedef unsigned long long ull;
 
-enum { DIR_INI = 0, DIR_TGT = 1 };
-
-/* One rule broken, with the RFC 7143 section it comes from. The first is
- * kept in o->why (the simulator's report); a capture is told of each. */
-static bool fail(struct oproto *o, const char *section, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(struct oproto *o, const char *section, const char *fmt, ...)
+/* protocol_int.h: one rule broken. */
+bool oproto_fail(struct oproto *o, const char *section, const char *fmt, ...)
 {
 	if (o->violations++ == 0) {
 		int n = snprintf(o->why, sizeof(o->why), "conn %u pdu %llu: ", o->conn, (ull)o->pdus);
@@ -179,89 +176,6 @@ static void put_slot(uint32_t *arr, unsigned n, uint32_t itt)
 	arr[0] = itt; /* full: the oldest guess is overwritten, never a crash */
 }
 
-/* ---- login ---- */
-
-static void apply_ini_key(void *ctx, const char *key, const char *value)
-{
-	/* Offers like "CRC32C,None" are not outcomes; only declarations count. */
-	if (strcmp(key, "MaxRecvDataSegmentLength") == 0)
-		ikeys_apply(&((struct oproto *)ctx)->params, key, value, false);
-}
-
-static void apply_tgt_key(void *ctx, const char *key, const char *value)
-{
-	ikeys_apply(&((struct oproto *)ctx)->params, key, value, true);
-}
-
-static bool login_req(struct oproto *o, const struct ipdu_rx *rx)
-{
-	if (pdu_opcode(rx->bhs) != ISCSI_OP_LOGIN_REQ)
-		return fail(o, "§6.3", "opcode 0x%02x before the login completed", pdu_opcode(rx->bhs));
-	ikeys_each(rx->data, rx->dsl, apply_ini_key, o);
-	o->joining = get_be16(rx->bhs + PDU_LOGIN_TSIH) != 0;
-	/* A session of one connection at ERL < 2 ends with it (§6.3.4,
-	 * §7.1.4): nothing is left to join. */
-	if (o->joining && o->have_sess && o->sess.error_recovery_level < 2 && o->sess.max_connections <= 1)
-		return fail(o, "§6.3.4", "login with TSIH 0x%x into a session of MaxConnections=1 at ErrorRecoveryLevel %u",
-			get_be16(rx->bhs + PDU_LOGIN_TSIH), o->sess.error_recovery_level);
-	o->next_cmdsn = pdu_w(rx->bhs, PDU_INI_CMDSN);
-	o->have_cmdsn = true;
-	return true;
-}
-
-/* Full feature phase framing (digests, MaxRecvDataSegmentLength) for one
- * direction. A PDU already begun keeps the login's framing: it was sent
- * before the login completed (a capture can show the initiator's next
- * bytes crossing the final Login Response; garbage can too), and its
- * buffer may not change under it (ipdu_rx_set_cap). It applies when that
- * PDU ends, or when framing restarts after a loss. */
-static void ffp_framing(struct oproto *o, int d)
-{
-	struct ipdu_rx *rx = &o->rx[d];
-	if (rx->state != IPDU_BHS && rx->state != IPDU_DONE) {
-		o->framing_pending[d] = true;
-		return;
-	}
-	o->framing_pending[d] = false;
-	rx->header_digest = o->params.header_digest;
-	rx->data_digest = o->params.data_digest;
-	ipdu_rx_set_cap(rx, d == DIR_INI ? o->params.tgt_mrdsl : o->params.ini_mrdsl);
-}
-
-static bool login_rsp(struct oproto *o, const struct ipdu_rx *rx)
-{
-	const uint8_t *bhs = rx->bhs;
-	if (pdu_opcode(bhs) != ISCSI_OP_LOGIN_RSP)
-		return fail(o, "§6.3", "target sent opcode 0x%02x during login", pdu_opcode(bhs));
-	o->exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
-	o->have_statsn = true;
-	o->exp_cmdsn = pdu_w(bhs, PDU_TGT_EXPCMDSN);
-	o->max_cmdsn = pdu_w(bhs, PDU_TGT_MAXCMDSN);
-	o->have_window = true;
-	if (get_be16(bhs + PDU_LOGIN_STATUS) != 0)
-		return true; /* login refused: the connection ends */
-	if (!ikeys_each(rx->data, rx->dsl, apply_tgt_key, o))
-		return fail(o, "§6.1", "malformed login response text");
-	uint8_t flags = pdu_flags(bhs);
-	if ((flags & ISCSI_LOGIN_TRANSIT) && (flags & ISCSI_LOGIN_STAGE_MASK) == ISCSI_STAGE_FULL_FEATURE) {
-		if (get_be16(bhs + PDU_LOGIN_TSIH) == 0)
-			return fail(o, "§11.13.4", "final login response with TSIH 0 (§11.13.4)");
-		if (o->joining && o->have_sess) {
-			/* The session's keys; the connection's from this login. */
-			struct iparams conn = o->params;
-			o->params = o->sess;
-			o->params.header_digest = conn.header_digest;
-			o->params.data_digest = conn.data_digest;
-			o->params.tgt_mrdsl = conn.tgt_mrdsl;
-			o->params.ini_mrdsl = conn.ini_mrdsl;
-		}
-		o->ffp = true;
-		ffp_framing(o, DIR_INI);
-		ffp_framing(o, DIR_TGT);
-	}
-	return true;
-}
-
 /* ---- initiator PDUs ---- */
 
 /* Every non-immediate command PDU takes the next CmdSN inside the
@@ -273,9 +187,9 @@ static bool ini_cmdsn(struct oproto *o, const uint8_t *bhs)
 	if (pdu_immediate(bhs))
 		return true;
 	if (o->have_window && sn_lt(o->max_cmdsn, cmdsn))
-		return fail(o, "§4.2.2.1", "initiator CmdSN %u beyond MaxCmdSN %u", cmdsn, o->max_cmdsn);
+		return oproto_fail(o, "§4.2.2.1", "initiator CmdSN %u beyond MaxCmdSN %u", cmdsn, o->max_cmdsn);
 	if (o->have_cmdsn && cmdsn != o->next_cmdsn)
-		return fail(o, "§4.2.2.1", "initiator CmdSN %u, expected %u", cmdsn, o->next_cmdsn);
+		return oproto_fail(o, "§4.2.2.1", "initiator CmdSN %u, expected %u", cmdsn, o->next_cmdsn);
 	o->next_cmdsn = cmdsn + 1;
 	o->have_cmdsn = true; /* already so after a login; after oproto_resync, from here on */
 	return true;
@@ -292,13 +206,13 @@ static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 		struct oproto_task *live = task_find(o, itt);
 		if (live != NULL)
 			return live->cmdsn == cmdsn ? true
-						    : fail(o, "§7.2.1", "retry of ITT 0x%x with CmdSN %u, the task's is %u", itt,
+						    : oproto_fail(o, "§7.2.1", "retry of ITT 0x%x with CmdSN %u, the task's is %u", itt,
 							      cmdsn, live->cmdsn);
 	} else if (!ini_cmdsn(o, bhs)) {
 		return false;
 	}
 	if (task_find(o, itt) != NULL)
-		return fail(o, "§11.2.1.8", "ITT 0x%x reused while its task is live", itt);
+		return oproto_fail(o, "§11.2.1.8", "ITT 0x%x reused while its task is live", itt);
 	/* The ITT names this task now, not an ended one (§11.2.1.8). */
 	for (unsigned i = 0; i < OPROTO_ENDED_MAX; i++)
 		if (o->ended_itt[i] == itt)
@@ -310,18 +224,18 @@ static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 		return true;
 	}
 	if (o->ntasks == OPROTO_TASKS_MAX)
-		return fail(o, "§4.2.2.1", "more than %u tasks live", OPROTO_TASKS_MAX);
+		return oproto_fail(o, "§4.2.2.1", "more than %u tasks live", OPROTO_TASKS_MAX);
 	struct oproto_task *t = &o->tasks[o->ntasks++];
 	uint8_t flags = pdu_flags(bhs);
 	*t = (struct oproto_task){ .itt = itt, .read = (flags & ISCSI_CMD_READ) != 0,
 		.write = (flags & ISCSI_CMD_WRITE) != 0, .edtl = pdu_w(bhs, PDU_SCSI_CMD_EDTL), .cmdsn = cmdsn,
 		.received = rx->dsl, .unsolicited = rx->dsl, .unsol_ended = (flags & ISCSI_FLAG_FINAL) != 0 };
 	if (rx->dsl > 0 && !o->params.immediate_data)
-		return fail(o, "§13.11", "immediate data with ImmediateData=No");
+		return oproto_fail(o, "§13.11", "immediate data with ImmediateData=No");
 	if (rx->dsl > o->params.first_burst_length || rx->dsl > t->edtl)
-		return fail(o, "§13.14", "immediate data of %u bytes beyond FirstBurstLength/EDTL", rx->dsl);
+		return oproto_fail(o, "§13.14", "immediate data of %u bytes beyond FirstBurstLength/EDTL", rx->dsl);
 	if (!(flags & ISCSI_FLAG_FINAL) && o->params.initial_r2t)
-		return fail(o, "§13.10", "unsolicited Data-Out announced with InitialR2T=Yes");
+		return oproto_fail(o, "§13.10", "unsolicited Data-Out announced with InitialR2T=Yes");
 	return true;
 }
 
@@ -338,13 +252,13 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 	if (t == NULL && was_reassigned(o, pdu_itt(bhs)))
 		return true; /* ERL 2: a task moved here; its shape is the old connection's */
 	if (t == NULL || !t->write)
-		return fail(o, "§11.7", "Data-Out for ITT 0x%x, no write task", pdu_itt(bhs));
+		return oproto_fail(o, "§11.7", "Data-Out for ITT 0x%x, no write task", pdu_itt(bhs));
 	uint32_t off = pdu_w(bhs, PDU_DATA_OUT_BUFFER_OFFSET), ttt = pdu_w(bhs, PDU_DATA_OUT_TTT);
 	if (erl1(o) && ttt != ISCSI_TAG_RESERVED) {
 		/* ERL 1: data sent again for a recovery or resent R2T (§7.8):
 		 * only the task's bounds hold. */
 		if (off > t->edtl || rx->dsl > t->edtl - off)
-			return fail(o, "§11.7", "Data-Out at %u+%u beyond the expected data transfer length %u", off, rx->dsl,
+			return oproto_fail(o, "§11.7", "Data-Out at %u+%u beyond the expected data transfer length %u", off, rx->dsl,
 				t->edtl);
 		if (pdu_final(bhs) && t->r2t_open > 0)
 			t->r2t_open--;
@@ -357,14 +271,14 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 		 * command, none follows); what comes after is the initiator's
 		 * error, and the target's later R2Ts start where it ended. */
 		if (t->unsol_ended)
-			return fail(o, "§11.7.1", "unsolicited Data-Out at %u after the F bit ended the first burst", off);
+			return oproto_fail(o, "§11.7.1", "unsolicited Data-Out at %u after the F bit ended the first burst", off);
 		if (off != t->unsolicited || t->unsolicited + rx->dsl > o->params.first_burst_length)
-			return fail(o, "§13.14", "unsolicited Data-Out at %u beyond the first burst", off);
+			return oproto_fail(o, "§13.14", "unsolicited Data-Out at %u beyond the first burst", off);
 		t->unsolicited += rx->dsl;
 		t->unsol_ended = pdu_final(bhs);
 	} else if (o->params.max_outstanding_r2t == 1) {
 		if (t->r2t_open == 0 || off != t->r2t_next_off || off + rx->dsl > t->r2t_end)
-			return fail(o, "§11.8", "Data-Out at %u+%u outside the R2T range", off, rx->dsl);
+			return oproto_fail(o, "§11.8", "Data-Out at %u+%u outside the R2T range", off, rx->dsl);
 		t->r2t_next_off += rx->dsl;
 		if (t->r2t_next_off == t->r2t_end)
 			t->r2t_open--;
@@ -375,14 +289,14 @@ static bool ini_data_out(struct oproto *o, const struct ipdu_rx *rx)
 	}
 	t->received += rx->dsl;
 	if (t->received > t->edtl)
-		return fail(o, "§11.7", "Data-Out beyond the expected data transfer length %u", t->edtl);
+		return oproto_fail(o, "§11.7", "Data-Out beyond the expected data transfer length %u", t->edtl);
 	return true;
 }
 
 static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 {
 	if (!o->ffp)
-		return login_req(o, rx);
+		return oproto_login_req(o, rx);
 	const uint8_t *bhs = rx->bhs;
 	switch (pdu_opcode(bhs)) {
 	case ISCSI_OP_SCSI_CMD:
@@ -410,7 +324,7 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		}
 		bool erl2;
 		if (fn == ISCSI_TMF_TASK_REASSIGN && erl2_known(o, &erl2) && !erl2)
-			return fail(o, "§11.5.1", "TASK REASSIGN at ErrorRecoveryLevel %u (needs 2)",
+			return oproto_fail(o, "§11.5.1", "TASK REASSIGN at ErrorRecoveryLevel %u (needs 2)",
 				o->params.error_recovery_level);
 		return true;
 	}
@@ -424,7 +338,7 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		 * a new exchange may replace one whose request was answered
 		 * (§11.10.4), not one still waiting. */
 		if (o->text_waiting && o->text_itt != ISCSI_TAG_RESERVED)
-			return fail(o, "§11.10", "Text Request ITT 0x%x while ITT 0x%x's has no answer yet (§11.10)", pdu_itt(bhs),
+			return oproto_fail(o, "§11.10", "Text Request ITT 0x%x while ITT 0x%x's has no answer yet (§11.10)", pdu_itt(bhs),
 				o->text_itt);
 		o->text_itt = pdu_itt(bhs);
 		o->text_waiting = true;
@@ -434,7 +348,7 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 			o->snacked[o->snacked_next++ % OPROTO_SNACKED_MAX] = pdu_itt(bhs);
 		return true;
 	default:
-		return fail(o, "§11.2.1.2", "initiator sent opcode 0x%02x", pdu_opcode(bhs));
+		return oproto_fail(o, "§11.2.1.2", "initiator sent opcode 0x%02x", pdu_opcode(bhs));
 	}
 }
 
@@ -470,16 +384,16 @@ static bool check_sn(struct oproto *o, const uint8_t *bhs)
 		if (o->resent)
 			statsn = o->exp_statsn - 1;
 		else if (o->have_statsn && statsn != o->exp_statsn)
-			return fail(o, "§4.2.2.2", "%s with StatSN %u, expected %u (§4.2.2.2)", pdu_opcode_name(pdu_opcode(bhs)),
+			return oproto_fail(o, "§4.2.2.2", "%s with StatSN %u, expected %u (§4.2.2.2)", pdu_opcode_name(pdu_opcode(bhs)),
 				statsn, o->exp_statsn);
 		o->exp_statsn = statsn + 1;
 		o->have_statsn = true;
 	}
 	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
 	if (sn_lt(max, exp - 1))
-		return fail(o, "§4.2.2.1", "MaxCmdSN %u below ExpCmdSN %u - 1 (§4.2.2.1)", max, exp);
+		return oproto_fail(o, "§4.2.2.1", "MaxCmdSN %u below ExpCmdSN %u - 1 (§4.2.2.1)", max, exp);
 	if (o->have_cmdsn && sn_lt(o->next_cmdsn, exp))
-		return fail(o, "§4.2.2.1", "ExpCmdSN %u acknowledges commands never sent (next CmdSN %u)", exp, o->next_cmdsn);
+		return oproto_fail(o, "§4.2.2.1", "ExpCmdSN %u acknowledges commands never sent (next CmdSN %u)", exp, o->next_cmdsn);
 	if (!o->have_window) { /* after oproto_resync: learn the window again */
 		o->exp_cmdsn = exp;
 		o->max_cmdsn = max;
@@ -487,7 +401,7 @@ static bool check_sn(struct oproto *o, const uint8_t *bhs)
 	}
 	uint32_t window = max - exp + 1;
 	if (o->cmd_window_max != 0 && window > o->cmd_window_max && !sn_lt(max, exp))
-		return fail(o, "§4.2.2.1", "command window %u wider than the configured %u (MaxCmdSN %u, ExpCmdSN %u)", window,
+		return oproto_fail(o, "§4.2.2.1", "command window %u wider than the configured %u (MaxCmdSN %u, ExpCmdSN %u)", window,
 			o->cmd_window_max, max, exp);
 	if (sn_lt(o->exp_cmdsn, exp))
 		o->exp_cmdsn = exp;
@@ -511,9 +425,9 @@ static struct oproto_task *live_task(struct oproto *o, uint32_t itt, const char 
 	if (erl1(o) && was_snacked(o, itt) && strcmp(what, "SCSI Response") != 0)
 		return NULL; /* a copy the initiator asked for, of a task that ended since */
 	if (was_aborted(o, itt))
-		fail(o, "§11.5.1", "%s for ITT 0x%x after ABORT TASK completed (§11.5.1)", what, itt);
+		oproto_fail(o, "§11.5.1", "%s for ITT 0x%x after ABORT TASK completed (§11.5.1)", what, itt);
 	else
-		fail(o, "§11.2.1.8", "%s for ITT 0x%x, which names no live task", what, itt);
+		oproto_fail(o, "§11.2.1.8", "%s for ITT 0x%x, which names no live task", what, itt);
 	return NULL;
 }
 
@@ -543,12 +457,12 @@ static bool residual_ok(struct oproto *o, const uint8_t *bhs, const struct oprot
 	if (moved <= unused_max && (flags & ISCSI_RSP_OVERFLOW))
 		return true;
 	if (!(flags & ISCSI_RSP_UNDERFLOW))
-		return fail(o, "§11.4.5", "GOOD with %u of %u bytes moved and no underflow (§11.4.5)", moved, t->edtl);
+		return oproto_fail(o, "§11.4.5", "GOOD with %u of %u bytes moved and no underflow (§11.4.5)", moved, t->edtl);
 	uint32_t residual = pdu_w(bhs, PDU_SCSI_RSP_RESIDUAL_COUNT);
 	if (t->read && !t->write && residual != t->edtl - moved)
-		return fail(o, "§11.4.5", "residual %u, but %u of %u bytes moved", residual, moved, t->edtl);
+		return oproto_fail(o, "§11.4.5", "residual %u, but %u of %u bytes moved", residual, moved, t->edtl);
 	if (residual < t->edtl - moved || residual > t->edtl)
-		return fail(o, "§11.4.5", "write residual %u: more than the %u of %u bytes received, or beyond the EDTL", residual,
+		return oproto_fail(o, "§11.4.5", "write residual %u: more than the %u of %u bytes received, or beyond the EDTL", residual,
 			moved, t->edtl);
 	return true;
 }
@@ -564,27 +478,27 @@ static bool tgt_data_in(struct oproto *o, const struct ipdu_rx *rx)
 		return false;
 	uint32_t sn = pdu_w(bhs, PDU_DATA_IN_DATASN), off = pdu_w(bhs, PDU_DATA_IN_BUFFER_OFFSET);
 	if (!t->read && rx->dsl > 0)
-		return fail(o, "§11.7", "Data-In with data for a task that reads nothing");
+		return oproto_fail(o, "§11.7", "Data-In with data for a task that reads nothing");
 	if (erl1(o) && sn_lt(sn, t->data_in_sn) && was_snacked(o, t->itt))
 		return true; /* a copy the initiator asked for (§11.16.1) */
 	if (sn != t->data_in_sn)
-		return fail(o, "§11.7.5", "Data-In DataSN %u, expected %u (§11.7.5)", sn, t->data_in_sn);
+		return oproto_fail(o, "§11.7.5", "Data-In DataSN %u, expected %u (§11.7.5)", sn, t->data_in_sn);
 	if (off != t->data_in_off)
-		return fail(o, "§13.18", "Data-In BufferOffset %u, expected %u with DataPDUInOrder=Yes", off, t->data_in_off);
+		return oproto_fail(o, "§13.18", "Data-In BufferOffset %u, expected %u with DataPDUInOrder=Yes", off, t->data_in_off);
 	if (off + rx->dsl > t->edtl)
-		return fail(o, "§11.7.6", "Data-In beyond the expected length %u", t->edtl);
+		return oproto_fail(o, "§11.7.6", "Data-In beyond the expected length %u", t->edtl);
 	t->data_in_sn++;
 	t->data_in_off += rx->dsl;
 	t->burst += rx->dsl;
 	if (t->burst > o->params.max_burst_length)
-		return fail(o, "§13.13", "Data-In sequence of %u bytes beyond MaxBurstLength", t->burst);
+		return oproto_fail(o, "§13.13", "Data-In sequence of %u bytes beyond MaxBurstLength", t->burst);
 	uint8_t flags = pdu_flags(bhs);
 	if (flags & ISCSI_FLAG_FINAL)
 		t->burst = 0;
 	if (!(flags & ISCSI_DATAIN_STATUS))
 		return true;
 	if (!(flags & ISCSI_FLAG_FINAL))
-		return fail(o, "§11.7.1", "Data-In with status but without the F bit (§11.7.1)");
+		return oproto_fail(o, "§11.7.1", "Data-In with status but without the F bit (§11.7.1)");
 	bool ok = residual_ok(o, bhs, t, t->data_in_off, 0);
 	task_close(o, t, pdu_w(bhs, PDU_TGT_STATSN));
 	return ok;
@@ -598,7 +512,7 @@ static bool tgt_r2t(struct oproto *o, const uint8_t *bhs)
 	uint32_t sn = pdu_w(bhs, PDU_R2T_R2TSN), off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET);
 	uint32_t len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
 	if (!t->write)
-		return fail(o, "§11.8", "R2T for a task that writes nothing");
+		return oproto_fail(o, "§11.8", "R2T for a task that writes nothing");
 	if (erl1(o) && sn_lt(sn, t->r2tsn) && was_snacked(o, t->itt))
 		return true; /* a copy the initiator asked for (§11.16.1) */
 	if (erl1(o) && sn == t->r2tsn && len != 0 && len <= o->params.max_burst_length && off <= t->edtl &&
@@ -612,13 +526,13 @@ static bool tgt_r2t(struct oproto *o, const uint8_t *bhs)
 		return true;
 	}
 	if (sn != t->r2tsn)
-		return fail(o, "§11.8.2", "R2TSN %u, expected %u (§11.8.2)", sn, t->r2tsn);
+		return oproto_fail(o, "§11.8.2", "R2TSN %u, expected %u (§11.8.2)", sn, t->r2tsn);
 	if (len == 0 || len > o->params.max_burst_length)
-		return fail(o, "§13.13", "R2T for %u bytes, MaxBurstLength %u (§13.13)", len, o->params.max_burst_length);
+		return oproto_fail(o, "§13.13", "R2T for %u bytes, MaxBurstLength %u (§13.13)", len, o->params.max_burst_length);
 	if (off < t->unsolicited || off + len > t->edtl)
-		return fail(o, "§11.8", "R2T for %u+%u: outside what is left of %u bytes", off, len, t->edtl);
+		return oproto_fail(o, "§11.8", "R2T for %u+%u: outside what is left of %u bytes", off, len, t->edtl);
 	if (t->r2t_open + 1 > o->params.max_outstanding_r2t)
-		return fail(o, "§13.17", "more than MaxOutstandingR2T=%u R2Ts outstanding", o->params.max_outstanding_r2t);
+		return oproto_fail(o, "§13.17", "more than MaxOutstandingR2T=%u R2Ts outstanding", o->params.max_outstanding_r2t);
 	t->r2tsn++;
 	t->r2t_open++;
 	t->r2t_next_off = off;
@@ -653,7 +567,7 @@ static bool tgt_tmf_rsp(struct oproto *o, const uint8_t *bhs)
 			if (bhs[PDU_TMF_RESPONSE] != ISCSI_TMF_RSP_COMPLETE)
 				return true;
 			if (erl2_known(o, &erl2) && !erl2)
-				return fail(o, "§11.6.1", "TASK REASSIGN answered Function complete at ErrorRecoveryLevel %u",
+				return oproto_fail(o, "§11.6.1", "TASK REASSIGN answered Function complete at ErrorRecoveryLevel %u",
 					o->params.error_recovery_level);
 			put_slot(o->reassigned, OPROTO_REASSIGNED_MAX, o->tmf_ref[i]);
 			return true;
@@ -668,17 +582,17 @@ static bool tgt_tmf_rsp(struct oproto *o, const uint8_t *bhs)
 	}
 	if (o->partial)
 		return true;
-	return fail(o, "§11.6", "TMF response for ITT 0x%x, no such request", itt);
+	return oproto_fail(o, "§11.6", "TMF response for ITT 0x%x, no such request", itt);
 }
 
 static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 {
 	if (!o->ffp)
-		return login_rsp(o, rx);
+		return oproto_login_rsp(o, rx);
 	const uint8_t *bhs = rx->bhs;
 	uint8_t op = pdu_opcode(bhs);
 	if (op == ISCSI_OP_LOGIN_RSP || op < ISCSI_OP_NOP_IN)
-		return fail(o, "§11.2.1.2", "target sent opcode 0x%02x in full feature phase", op);
+		return oproto_fail(o, "§11.2.1.2", "target sent opcode 0x%02x in full feature phase", op);
 	if (!check_sn(o, bhs))
 		return false;
 	if (o->resent)
@@ -695,17 +609,17 @@ static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 	case ISCSI_OP_NOP_IN:
 		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED && !take_slot(o->nop_itt, OPROTO_PINGS_MAX, pdu_itt(bhs)) &&
 			!o->partial)
-			return fail(o, "§11.19", "NOP-In for ITT 0x%x, no such ping", pdu_itt(bhs));
+			return oproto_fail(o, "§11.19", "NOP-In for ITT 0x%x, no such ping", pdu_itt(bhs));
 		if (pdu_itt(bhs) != ISCSI_TAG_RESERVED && pdu_w(bhs, PDU_NOP_TTT) != ISCSI_TAG_RESERVED)
-			return fail(o, "§11.19.1", "NOP-In answers a ping and asks for one at once (§11.19.1)");
+			return oproto_fail(o, "§11.19.1", "NOP-In answers a ping and asks for one at once (§11.19.1)");
 		return true;
 	case ISCSI_OP_LOGOUT_RSP:
 		if (!take_slot(o->logout_itt, OPROTO_LOGOUTS_MAX, pdu_itt(bhs)) && !o->partial)
-			return fail(o, "§11.15", "Logout Response for ITT 0x%x, no such request", pdu_itt(bhs));
+			return oproto_fail(o, "§11.15", "Logout Response for ITT 0x%x, no such request", pdu_itt(bhs));
 		return true;
 	case ISCSI_OP_REJECT: {
 		if (rx->dsl < ISCSI_BHS_LEN)
-			return fail(o, "§11.17.3", "Reject without the rejected header (§11.17.3)");
+			return oproto_fail(o, "§11.17.3", "Reject without the rejected header (§11.17.3)");
 		struct oproto_task *t = task_find(o, pdu_itt(rx->data));
 		/* ERL 1: a retry that found its command in progress (§11.17.1)
 		 * leaves it live. */
@@ -720,13 +634,13 @@ static bool tgt_pdu(struct oproto *o, const struct ipdu_rx *rx)
 	case ISCSI_OP_TEXT_RSP:
 		/* §11.11: a Text Response answers the Text Request in progress. */
 		if ((pdu_itt(bhs) != o->text_itt || o->text_itt == ISCSI_TAG_RESERVED) && !o->partial)
-			return fail(o, "§11.11", "Text Response for ITT 0x%x without a Text Request", pdu_itt(bhs));
+			return oproto_fail(o, "§11.11", "Text Response for ITT 0x%x without a Text Request", pdu_itt(bhs));
 		o->text_waiting = false;
 		if (pdu_final(bhs))
 			o->text_itt = ISCSI_TAG_RESERVED;
 		return true;
 	default:
-		return fail(o, "§11.2.1.2", "target sent reserved opcode 0x%02x", op);
+		return oproto_fail(o, "§11.2.1.2", "target sent reserved opcode 0x%02x", op);
 	}
 }
 
@@ -752,7 +666,7 @@ bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t l
 		 * capture finds the next PDU itself (oproto_resync). */
 		if (rx->state == IPDU_BROKEN)
 			return o->keep_going ? false
-					     : fail(o, "§7.8", "%s byte stream can no longer be framed",
+					     : oproto_fail(o, "§7.8", "%s byte stream can no longer be framed",
 						     from_target ? "target" : "initiator");
 		if (rx->state == IPDU_DONE || (rx->state == IPDU_BHS && rx->got == 0))
 			o->pdu_off[d] = o->taken[d];
@@ -767,21 +681,21 @@ bool oproto_bytes(struct oproto *o, bool from_target, const uint8_t *p, size_t l
 		case IPDU_READY:
 			one_pdu(o, from_target, rx);
 			if (o->framing_pending[d])
-				ffp_framing(o, d);
+				oproto_ffp_framing(o, d);
 			break;
 		case IPDU_BAD_HDIGEST:
-			return fail(o, "§11.2.3", "%s header digest wrong", from_target ? "target" : "initiator");
+			return oproto_fail(o, "§11.2.3", "%s header digest wrong", from_target ? "target" : "initiator");
 		case IPDU_BAD_DDIGEST:
-			fail(o, "§11.2.3", "%s data digest wrong", from_target ? "target" : "initiator");
+			oproto_fail(o, "§11.2.3", "%s data digest wrong", from_target ? "target" : "initiator");
 			if (!o->keep_going)
 				return false;
 			/* The header is sound: what it says still counts. */
 			one_pdu(o, from_target, rx);
 			if (o->framing_pending[d])
-				ffp_framing(o, d);
+				oproto_ffp_framing(o, d);
 			break;
 		case IPDU_TOO_LONG:
-			return fail(o, "§13.12", "%s PDU of %u data bytes above the peer's MaxRecvDataSegmentLength %u",
+			return oproto_fail(o, "§13.12", "%s PDU of %u data bytes above the peer's MaxRecvDataSegmentLength %u",
 				from_target ? "target" : "initiator", rx->dsl, rx->data_cap);
 		}
 	}
@@ -803,7 +717,7 @@ void oproto_restart_framing(struct oproto *o, bool from_target)
 	o->rx[d].got = 0;
 	o->pdu_off[d] = o->taken[d];
 	if (o->framing_pending[d])
-		ffp_framing(o, d);
+		oproto_ffp_framing(o, d);
 }
 
 void oproto_resync(struct oproto *o, bool from_target)
