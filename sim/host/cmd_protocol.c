@@ -61,6 +61,19 @@ static bool parse_cred(const char *s, char sep, char *user, char *secret)
 		copy_str(secret, PS_CRED_MAX, m + 1, strlen(m + 1));
 }
 
+/* A URL as it may be printed (CI logs are public): USER%SECRET@ becomes
+ * USER%***@. Both URLs go through here: a hook prints its second portal
+ * with the same credentials as its first. */
+static void mask_url(const char *url, char *out, size_t cap)
+{
+	const char *slash = strchr(url + (strncmp(url, "iscsi://", 8) == 0 ? 8 : 0), '/');
+	const char *at = strchr(url, '@'), *pct = strchr(url, '%');
+	if (at != NULL && pct != NULL && pct < at && (slash == NULL || at < slash))
+		snprintf(out, cap, "%.*s%%***%s", (int)(pct - url), url, at);
+	else
+		snprintf(out, cap, "%s", url);
+}
+
 /* iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN; false with why (psuite.h). */
 bool ps_parse_url(const char *url, struct ps_target *t, struct ps_config *cfg, bool creds_ok, char *why,
 	size_t cap)
@@ -68,7 +81,9 @@ bool ps_parse_url(const char *url, struct ps_target *t, struct ps_config *cfg, b
 	memset(t, 0, sizeof(*t));
 	t->port = 3260;
 	if (strncmp(url, "iscsi://", 8) != 0) {
-		snprintf(why, cap, "'%s' does not start with iscsi://", url);
+		char shown[1024];
+		mask_url(url, shown, sizeof(shown));
+		snprintf(why, cap, "'%s' does not start with iscsi://", shown);
 		return false;
 	}
 	const char *p = url + 8;
@@ -383,13 +398,9 @@ int cmd_protocol(int argc, char **argv)
 	static struct ps_ctx ctx;
 	static char pdus[PROTO_LOG_TEXT];
 	uint64_t t0 = pw_now_ns();
-	/* A URL's USER%SECRET is not printed (CI logs): USER%***. */
-	char shown_url[1024];
-	const char *at = strchr(o.url, '@'), *pct = strchr(o.url, '%');
-	if (at != NULL && pct != NULL && pct < at)
-		snprintf(shown_url, sizeof(shown_url), "%.*s%%***%s", (int)(pct - o.url), o.url, at);
-	else
-		snprintf(shown_url, sizeof(shown_url), "%s", o.url);
+	char shown_url[1024], shown_url2[1024];
+	mask_url(o.url, shown_url, sizeof(shown_url));
+	mask_url(o.url2 ? o.url2 : "", shown_url2, sizeof(shown_url2));
 	for (unsigned i = 0; i < n; i++) {
 		const struct ps_test *t = tests[i];
 		if (!selected(o.tests, t->id))
@@ -405,7 +416,7 @@ int cmd_protocol(int argc, char **argv)
 		if (v == PS_FAIL) {
 			outf(&po, "  %s\n%s", t->desc, pdus);
 			outf(&po, "  rerun: isim protocol --url '%s'%s%s%s --test %s --seed %llu\n", shown_url,
-				o.url2 ? " --url2 '" : "", o.url2 ? o.url2 : "", o.url2 ? "'" : "", t->id,
+				o.url2 ? " --url2 '" : "", shown_url2, o.url2 ? "'" : "", t->id,
 				(unsigned long long)o.cfg.seed);
 			if (o.chap || o.mutual)
 				outf(&po, "         (with the same --chap/--mutual credentials)\n");

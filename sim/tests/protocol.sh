@@ -16,7 +16,8 @@
 #      are NA;
 #   6. reftarget built with the planted bug maxcmdsn_off_by_one (MaxCmdSN
 #      one past what its task pool admits): ffp.window-full FAILs, so the
-#      suite can fail;
+#      suite can fail; run with CHAP in both URLs, its rerun line masks
+#      the secret (USER%***@);
 #   7. the suite refuses a non-loopback URL, and a URL without IQN/LUN;
 #   8. reftarget at error_recovery_level 2: the ERL 2 tests PASS; at 1
 #      they are NA and TASK REASSIGN at ERL 1 PASSes.
@@ -192,12 +193,21 @@ else
 	bad "reftarget at error_recovery_level 1: $(grep -E '^(PASS|FAIL|NA)' "$out/erl1.out" | cut -c1-140)"
 fi
 
-start "$build/bug-maxcmdsn_off_by_one/reftarget" $((PORT + 2)) || exit 1
-suite bug --url "iscsi://127.0.0.1:$((PORT + 2))/$IQN/0" --test ffp.window-full
+# With CHAP, and both URLs carrying it as a CI hook prints them: a failing
+# test's rerun line must not show the secret (CI logs are public).
+start "$build/bug-maxcmdsn_off_by_one/reftarget" $((PORT + 2)) --chap "$USER:$SECRET" || exit 1
+suite bug --url "iscsi://$USER%$SECRET@127.0.0.1:$((PORT + 2))/$IQN/0" \
+	--url2 "iscsi://$USER%$SECRET@127.0.0.1:$((PORT + 2))/$IQN/0" --test ffp.window-full
 if grep -q '^FAIL ffp.window-full' "$out/bug.out" && grep -q 'rerun: isim protocol' "$out/bug.out"; then
 	ok "planted bug maxcmdsn_off_by_one: ffp.window-full fails ($(grep '^FAIL' "$out/bug.out" | cut -c1-120))"
 else
 	bad "planted bug maxcmdsn_off_by_one was not caught: $(head -3 "$out/bug.out")"
+fi
+leaks=$(grep -rl -- "$SECRET" "$out/bug.out" "$out/bug" 2>/dev/null | tr '\n' ' ')
+if [ -z "$leaks" ] && grep -q "rerun: .*$USER%\*\*\*@.*--url2 'iscsi://$USER%\*\*\*@" "$out/bug.out"; then
+	ok "a failing test's rerun line masks the secret in --url and --url2"
+else
+	bad "the CHAP secret is printed (in: ${leaks:-none}; rerun: $(grep -m1 'rerun:' "$out/bug.out" | sed "s/$SECRET/<SECRET>/g"))"
 fi
 
 # Safety and strictness of the command line.
