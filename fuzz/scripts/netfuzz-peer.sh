@@ -87,6 +87,13 @@ lio)
 	;;
 *) echo "netfuzz-peer.sh: unknown peer '$peer' (reftarget, tgt, istgt, lio)" >&2; exit 2 ;;
 esac
+# A finding that needs the cases before it is tried again from a reset
+# peer (isim netfuzz --reset-cmd, fuzz/README.md): kill the process the
+# supervisor below started, which restarts it (and counts a restart). Not
+# for lio: a reset is a guest boot.
+if [ "$peer" != lio ]; then
+	extra+=(--reset-cmd "kill \$(cat '$work/pid') 2>/dev/null")
+fi
 # NETFUZZ_ARGS: more isim netfuzz options, after the peer's (a later one wins).
 read -r -a more <<<"${NETFUZZ_ARGS:-}"
 extra+=("${more[@]}")

@@ -46,6 +46,9 @@ struct rt_engine {
 	struct rt_stats stats;
 	struct admit_rate rate[RT_RATE_SOURCES_MAX]; /* admit.c: connection rate by source */
 	struct erl2_set *erl2;           /* erl2.c: failed connections' records, per session at ERL 2 */
+#ifdef RT_PLANT_BUG_abort_task_leak_crash
+	uint32_t plant_leaked;           /* tmf.c: references the planted bug leaked */
+#endif
 };
 
 void *eng_alloc(struct rt_engine *eng, size_t size);

@@ -141,6 +141,15 @@ static void tmf_abort_task(struct session *s, struct tmf *tmf, const uint8_t *bh
 	uint32_t cmd_sn = pdu_w(bhs, PDU_INI_CMDSN);
 	for (struct task *t = s->active; t; t = t->next) {
 		if (t->itt == ref_itt && !t->aborted) {
+#ifdef RT_PLANT_BUG_abort_task_leak_crash
+			/* Planted (sim/planted-bugs-net.txt): every ABORT TASK
+			 * that finds its task leaks a reference the target keeps
+			 * across sessions (tgt's conn_close refcount class); the
+			 * fourth makes it die. No one case shows it: the
+			 * fuzzer's sequences (nf_seq.c) must. */
+			if (++s->eng->plant_leaked >= 4)
+				__builtin_trap();
+#endif
 			task_abort(t, tmf);
 			return;
 		}

@@ -6,7 +6,7 @@
  *                [--mutual USER:SECRET] [--rate CASES_PER_S] [--mutator NAME]
  *                [--case-timeout S] [--probe-timeout S] [--restart-wait S]
  *                [--out DIR] [--no-minimize] [--min-tests N] [--min-seconds S]
- *                [--stop-on-finding] [--replay FILE] [--show N] [--list] [-v]
+ *                [--stop-on-finding] [--replay FILE|DIR] [--reset-cmd CMD] [--show N] [--list] [-v]
  *                [--cov-map FILE] [--no-guide] [--seeds DIR] [--mutate-pct N] [--progress-cases N]
  *
  * Loopback only (127.0.0.0/8, ::1), with no override: it breaks protocol
@@ -19,7 +19,17 @@
  * Ends with "netfuzz: N cases in S s, F findings"; exit 0 when F is 0, 1
  * when not, 2 for a bad command line or a target it cannot set up.
  * --replay FILE runs that one case: exit 0 when its outcome is the
- * file's `expect` (ok when it has none). --show N prints case N of the
+ * file's `expect` (ok when it has none).
+ *
+ * A finding that does not show again alone may need the cases before it
+ * (nf_seq.c): those run since the target last restarted are saved as
+ * DIR/finding-K-CLASS-MUTATOR.history/NNN.case (the finding last). With
+ * --reset-cmd CMD (a shell command that restarts the target: the
+ * fuzzer cannot know one) the sequence is tried from a reset target and,
+ * if it shows the finding, shrunk over whole cases and then the last
+ * case's steps into DIR/finding-K-CLASS-MUTATOR.seq/. --replay DIR runs a
+ * directory's cases in name order (after --reset-cmd, if given) and
+ * judges the last one's `expect`. --show N prints case N of the
  * run (seed, URL, --mutator) as a file, sending nothing.
  *
  * Coverage-guided mode (nf_cov.c, nf_mut.c): with --cov-map FILE (or
@@ -59,6 +69,7 @@
 struct nf_opts {
 	struct nf_config cfg;
 	const char *url, *chap, *mutual, *out, *replay, *only, *cov_map, *seeds;
+	struct nf_history hist;   /* the cases run since the target last restarted */
 	uint64_t seconds, cases;
 	uint64_t rate;
 	uint64_t min_tests, min_seconds;
@@ -70,8 +81,8 @@ struct finding {
 	enum nf_class cls;
 	const char *mutator;
 	uint64_t first_case, seen;
-	char file[4096];
-	unsigned steps;
+	char file[4300]; /* a base of 4000 and a suffix */
+	unsigned steps, cases;    /* cases: a sequence's (1 for a lone case) */
 	bool minimized, flaky;
 };
 
@@ -87,7 +98,8 @@ static int nf_usage(const char *fmt, ...)
 	fputs("usage: isim netfuzz --url iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN [--seconds N | --cases N]\n"
 	      "         [--seed N] [--chap USER:SECRET] [--mutual USER:SECRET] [--rate CASES_PER_S]\n"
 	      "         [--mutator NAME] [--case-timeout S] [--probe-timeout S] [--restart-wait S] [--out DIR]\n"
-	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--stop-on-finding] [--replay FILE]\n"
+	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--stop-on-finding] [--replay FILE|DIR]\n"
+	      "         [--reset-cmd CMD]\n"
 	      "         [--show N] [--list] [-v] [--cov-map FILE] [--no-guide] [--seeds DIR] [--mutate-pct N]\n"
 	      "         [--progress-cases N]\n",
 		stderr);
@@ -151,6 +163,8 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 			o->out = v;
 		else if (strcmp(a, "--replay") == 0)
 			o->replay = v;
+		else if (strcmp(a, "--reset-cmd") == 0 && v[0] != '\0')
+			o->cfg.reset_cmd = v;
 		else if (strcmp(a, "--mutator") == 0)
 			o->only = v;
 		else if (strcmp(a, "--cov-map") == 0)
@@ -244,8 +258,77 @@ static void write_log(const char *path, const struct nf_case *c, const struct nf
 	fclose(f);
 }
 
+/* A finding that did not show alone: save the cases before it, and where
+ * the target can be reset, try them as a sequence and shrink it. */
+static void keep_sequence(struct nf_opts *o, struct finding *fd, const char *base, struct nf_case *c)
+{
+	struct nf_history *h = &o->hist;
+	if (h->n == 0) {
+		printf("  no case ran before it since the target's last restart: kept unminimized\n");
+		return;
+	}
+	static struct nf_case *all[NF_HISTORY_MAX + 1], *seq[NF_HISTORY_MAX + 1];
+	unsigned n = h->n + 1;
+	memcpy(all, h->e, h->n * sizeof(all[0]));
+	all[h->n] = c; /* saved and run, not changed */
+	char dir[4200], why[512];
+	snprintf(dir, sizeof(dir), "%s.history", base);
+	if (nf_seq_save(all, n, dir, why, sizeof(why)) != 0) {
+		printf("  the cases before it were not saved: %s\n", why);
+		return;
+	}
+	printf("  the %u cases before it since the target's last restart%s: %s/\n", h->n,
+		h->dropped_before ? " (the older ones dropped: NF_HISTORY_MAX)" : "", dir);
+	if (o->cfg.reset_cmd == NULL) {
+		printf("  (give --reset-cmd to try them as a sequence from a restarted target and shrink it)\n");
+		return;
+	}
+	static struct nf_outcome out;
+	unsigned at;
+	enum nf_class cls = nf_seq_try(&o->cfg, all, n, fd->cls, &at, &out);
+	if (cls != fd->cls || at != n - 1) {
+		printf("  not shown again after them either (%s at case %u of %u): kept unminimized\n",
+			nf_class_name(cls), at + 1, n);
+		return;
+	}
+	/* Shrink copies: the history's cases are the history's. */
+	for (unsigned i = 0; i < n; i++) {
+		seq[i] = malloc(sizeof(*seq[i]));
+		if (seq[i] == NULL) {
+			while (i > 0) {
+				nf_case_free(seq[--i]);
+				free(seq[i]);
+			}
+			return;
+		}
+		nf_case_copy(seq[i], all[i]);
+	}
+	memcpy(all, seq, n * sizeof(all[0])); /* every copy, to free whatever the shrinking drops */
+	unsigned kept = n;
+	struct nf_min_stats st;
+	nf_seq_minimize(&o->cfg, seq, &kept, fd->cls, (unsigned)o->min_tests, pw_now_ns() + o->min_seconds * NF_S, &st);
+	snprintf(dir, sizeof(dir), "%s.seq", base);
+	snprintf(seq[kept - 1]->expect, sizeof(seq[kept - 1]->expect), "%s", nf_class_name(fd->cls));
+	if (nf_seq_save(seq, kept, dir, why, sizeof(why)) == 0) {
+		snprintf(fd->file, sizeof(fd->file), "%s/", dir);
+		fd->cases = kept;
+		fd->steps = st.steps_after;
+		fd->minimized = true;
+		fd->flaky = false;
+		printf("  minimized as a sequence: %u -> %u cases, %u -> %u steps, %llu -> %llu data bytes, %u runs: %s/\n",
+			st.cases_before, st.cases_after, st.steps_before, st.steps_after,
+			(unsigned long long)st.bytes_before, (unsigned long long)st.bytes_after, st.tests, dir);
+	} else {
+		printf("  the shrunk sequence was not saved: %s\n", why);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		nf_case_free(all[i]);
+		free(all[i]);
+	}
+}
+
 /* A new finding: save, confirm, minimize, save again. */
-static void keep_finding(const struct nf_opts *o, struct finding *fd, unsigned k, struct nf_case *c,
+static void keep_finding(struct nf_opts *o, struct finding *fd, unsigned k, struct nf_case *c,
 	const struct nf_outcome *first)
 {
 	char base[4000], path[4096];
@@ -257,12 +340,15 @@ static void keep_finding(const struct nf_opts *o, struct finding *fd, unsigned k
 	write_log(path, c, first);
 	snprintf(fd->file, sizeof(fd->file), "%s.orig.case", base);
 	fd->steps = c->n;
+	fd->cases = 1;
 	if (!o->minimize)
 		return;
 	static struct nf_outcome again;
 	if (nf_try(&o->cfg, c, &again) != fd->cls) {
 		fd->flaky = true;
-		printf("  did not show again (%s: %s): kept unminimized\n", nf_class_name(again.cls), again.detail);
+		printf("  did not show again alone (%s%s%s)\n", nf_class_name(again.cls), again.detail[0] ? ": " : "",
+			again.detail);
+		keep_sequence(o, fd, base, c);
 		return;
 	}
 	static struct nf_case m;
@@ -279,10 +365,53 @@ static void keep_finding(const struct nf_opts *o, struct finding *fd, unsigned k
 	nf_case_free(&m);
 }
 
+/* --replay DIR: a saved sequence, its cases in name order from a reset
+ * target; judged by the last case's expect. */
+static int replay_seq(const struct nf_opts *o)
+{
+	static struct nf_corpus k;
+	char why[512];
+	int n = nf_corpus_load(&k, o->replay, why, sizeof(why));
+	if (n <= 0 || (unsigned)n > NF_HISTORY_MAX + 1) {
+		fprintf(stderr, "isim netfuzz: --replay %s: %s\n", o->replay,
+			n < 0 ? why : n == 0 ? "no .case file in it" : "more cases than a sequence holds (NF_HISTORY_MAX + 1)");
+		nf_corpus_free(&k);
+		return 2;
+	}
+	if (nf_setup(&o->cfg, why, sizeof(why)) != 0) {
+		fprintf(stderr, "isim netfuzz: %s\n", why);
+		nf_corpus_free(&k);
+		return 2;
+	}
+	uint64_t t0 = pw_now_ns();
+	enum nf_class want = NF_OK;
+	const struct nf_case *last = k.e[n - 1];
+	if (last->expect[0] != '\0')
+		nf_class_parse(last->expect, &want);
+	static struct nf_outcome out;
+	unsigned at;
+	enum nf_class cls = nf_seq_try(&o->cfg, k.e, (unsigned)n, want == NF_OK ? NF_CRASH : want, &at, &out);
+	/* "ok" expected: every case ran and none broke the target. */
+	bool as_expected = want == NF_OK ? cls <= NF_PROTOCOL : cls == want && at == (unsigned)n - 1;
+	char where[32] = "";
+	if (at < (unsigned)n)
+		snprintf(where, sizeof(where), " at case %u", at + 1);
+	printf("replay %s (%d cases%s): %s%s (expected %s at case %d)\n", o->replay, n,
+		o->cfg.reset_cmd ? ", after --reset-cmd" : "", nf_class_name(cls), where, nf_class_name(want), n);
+	if (cls != NF_OK)
+		printf("  %s\n", out.detail);
+	printf("netfuzz: %d cases in %.1f s, %u findings\n", n, (double)(pw_now_ns() - t0) / 1e9, cls != NF_OK);
+	nf_corpus_free(&k);
+	return as_expected ? 0 : 1;
+}
+
 static int replay(const struct nf_opts *o)
 {
 	static struct nf_case c;
 	char why[512];
+	struct stat sb;
+	if (stat(o->replay, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return replay_seq(o);
 	if (nf_case_load(&c, o->replay, why, sizeof(why)) != 0) {
 		fprintf(stderr, "isim netfuzz: %s\n", why);
 		return 2;
@@ -325,7 +454,7 @@ static int guide_start(const struct nf_opts *o, struct guide *gd)
 	if (o->seeds != NULL) {
 		int k = nf_corpus_load(&gd->corpus, o->seeds, why, sizeof(why));
 		if (k < 0) {
-			fprintf(stderr, "isim netfuzz: %s\n", why);
+			fprintf(stderr, "isim netfuzz: --seeds %s\n", why);
 			return -1;
 		}
 		struct sim_rng r;
@@ -463,6 +592,7 @@ int cmd_netfuzz(int argc, char **argv)
 		if (gd.on)
 			nf_cov_clear(&gd.cov);
 		enum nf_class cls = nf_try(&o.cfg, &c, &out);
+		bool kept = false;
 		per_class[cls]++;
 		if (gd.on)
 			guide_after(&o, &gd, &c, cls, how);
@@ -479,13 +609,25 @@ int cmd_netfuzz(int argc, char **argv)
 					out.detail);
 				uint64_t tm = pw_now_ns();
 				keep_finding(&o, fd, nfound, &c, &out);
+				/* Its tries left the target in a state no history
+				 * tells: start again from a reset one where we can. */
+				nf_history_clear(&o.hist);
+				if (o.cfg.reset_cmd != NULL && !nf_reset(&o.cfg))
+					target_gone = true;
 				fuzz_ns += pw_now_ns() - tm; /* the rate applies to fuzzing, not minimizing */
+				kept = true;
 			}
 			if (cls > NF_PROTOCOL && strstr(out.detail, "did not come back") != NULL) {
 				printf("netfuzz: the target did not come back within --restart-wait: stopping\n");
 				target_gone = true;
 			}
 		}
+		/* A crashed or wedged target came back as a new process (its
+		 * supervisor): what ran before it is gone with the old one. */
+		if (cls == NF_CRASH || cls == NF_WEDGE)
+			nf_history_clear(&o.hist);
+		else if (!kept)
+			nf_history_add(&o.hist, &c);
 		nf_case_free(&c);
 		if (o.cfg.verbose)
 			fprintf(stderr, "case %llu %s (%s): %s %.3fs\n%s", (unsigned long long)n, c.mutator, how,
@@ -502,9 +644,10 @@ int cmd_netfuzz(int argc, char **argv)
 			printf(" %s %llu", nf_class_name((enum nf_class)i), (unsigned long long)per_class[i]);
 	printf("\n");
 	for (unsigned k = 0; k < nfound; k++)
-		printf("  finding %u: %s (%s), first at case %llu, seen %llu times, %u steps%s: %s\n", k + 1,
+		printf("  finding %u: %s (%s), first at case %llu, seen %llu times, %u steps%s%s: %s\n", k + 1,
 			nf_class_name(found[k].cls), found[k].mutator, (unsigned long long)found[k].first_case,
 			(unsigned long long)found[k].seen, found[k].steps,
+			found[k].cases > 1 ? " as a sequence of cases" : "",
 			found[k].minimized ? " minimized" : found[k].flaky ? " (did not show again)" : "", found[k].file);
 	if (gd.on)
 		printf("coverage: %u of %u edges after %llu cases; corpus %u cases (%llu generated, %llu mutated, %u seeds)%s%s%s\n",
@@ -514,5 +657,6 @@ int cmd_netfuzz(int argc, char **argv)
 			gd.corpus.n ? gd.dir : "");
 	printf("netfuzz: %llu cases in %.1f s, %u findings\n", (unsigned long long)n, secs, nfound);
 	nf_corpus_free(&gd.corpus);
+	nf_history_clear(&o.hist);
 	return nfound == 0 && !target_gone ? 0 : 1;
 }

@@ -13,8 +13,9 @@
  * cases from (seed, case number) alone; the executor
  * (nf_exec.c) runs one and probes the target's liveness; the minimizer
  * (nf_min.c) shrinks a finding; the text format (nf_case.c, fuzz/README.md
- * "Network fuzzer") writes and reads cases. Same seed and URL, same target
- * answers: same bytes. Owns each case's step data (malloc). In the
+ * "Network fuzzer") writes and reads cases; a finding that needs the
+ * cases before it is tried and shrunk as a sequence (nf_seq.c). Same
+ * seed and URL, same target answers: same bytes. Owns each case's step data (malloc). In the
  * coverage-guided mode (nf_cov.c: a reftarget's edge map, the corpus of
  * cases that reached new edges; nf_mut.c: mutations of those) the corpus
  * is part of what determines the bytes, and the target's coverage is part
@@ -131,6 +132,7 @@ struct nf_config {
 	uint64_t case_timeout_ns;     /* a case's wires never wait past this */
 	uint64_t probe_timeout_ns;    /* the probe's login and commands: an answer within this */
 	uint64_t restart_wait_ns;     /* after a crash: wait this long for a supervisor to restart the target */
+	const char *reset_cmd;        /* --reset-cmd: a shell command that restarts the target (NULL: none) */
 	bool verbose;
 };
 
@@ -183,6 +185,7 @@ bool nf_wait_back(const struct nf_config *cfg);
 /* ---- nf_min.c: shrinking a finding ---- */
 struct nf_min_stats {
 	unsigned tests;
+	unsigned cases_before, cases_after; /* a sequence's (nf_seq_minimize) */
 	unsigned steps_before, steps_after;
 	uint64_t bytes_before, bytes_after;
 };
@@ -193,6 +196,38 @@ void nf_minimize(const struct nf_config *cfg, struct nf_case *c, enum nf_class w
 	uint64_t deadline_ns, struct nf_min_stats *st);
 /* One run of c, retried once if the target had to restart: its class. */
 enum nf_class nf_try(const struct nf_config *cfg, const struct nf_case *c, struct nf_outcome *out);
+/* After a run that broke the target: wait for it to listen and write the
+ * pattern again; false if it is not back within the restart wait. */
+bool nf_recover(const struct nf_config *cfg);
+/* Shrink the sequence seq[0..*n) that shows want at its last case: first
+ * whole cases before the last (each candidate run from a reset target),
+ * then the last case's steps and bytes. Cases dropped from seq stay the
+ * caller's to free. */
+void nf_seq_minimize(const struct nf_config *cfg, struct nf_case **seq, unsigned *n, enum nf_class want,
+	unsigned tests_max, uint64_t deadline_ns, struct nf_min_stats *st);
+
+/* ---- nf_seq.c: findings that need the cases before them ---- */
+#define NF_HISTORY_MAX 64u                 /* cases kept since the target's last restart */
+#define NF_HISTORY_BYTES_MAX (16u << 20)   /* their data bytes */
+#define NF_RESET_SETTLE_MS 300u            /* after --reset-cmd, before waiting for the target */
+struct nf_history {
+	struct nf_case *e[NF_HISTORY_MAX];     /* oldest first; malloc'd copies */
+	unsigned n;
+	uint64_t bytes;
+	bool dropped_before;                   /* older cases were dropped to stay in bounds */
+};
+/* Keep a copy of c (the oldest dropped past the bounds). */
+void nf_history_add(struct nf_history *h, const struct nf_case *c);
+void nf_history_clear(struct nf_history *h);
+/* Run cfg->reset_cmd (if any) and wait for the target; false if it is not back. */
+bool nf_reset(const struct nf_config *cfg);
+/* From a reset target, run cases[0..n) in order until one shows want
+ * (*at = its index; returns want) or breaks the target otherwise (the
+ * worst class seen; *at = n). */
+enum nf_class nf_seq_try(const struct nf_config *cfg, struct nf_case *const *cases, unsigned n, enum nf_class want,
+	unsigned *at, struct nf_outcome *out);
+/* Save a sequence as DIR/000.case, 001.case, ...; 0 or -1 with why. */
+int nf_seq_save(struct nf_case *const *cases, unsigned n, const char *dir, char *why, size_t cap);
 
 /* ---- nf_cov.c: the coverage map and the corpus (coverage-guided mode) ---- */
 #define NF_CORPUS_MAX 2048u            /* cases kept in memory (more are counted, not kept) */

@@ -122,7 +122,7 @@ int nf_corpus_load(struct nf_corpus *k, const char *dir, char *why, size_t cap)
 {
 	DIR *d = opendir(dir);
 	if (d == NULL) {
-		snprintf(why, cap, "--seeds %s: %s", dir, strerror(errno));
+		snprintf(why, cap, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	char *names[NF_CORPUS_MAX];

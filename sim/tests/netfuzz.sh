@@ -10,7 +10,13 @@
 #      most 4 steps;
 #   4. the minimized crash replays: --replay shows a crash against the
 #      planted-bug reftarget (exit 0), and nothing against reftarget (exit 1);
-#   5. a non-loopback URL is refused with exit 2, with no override.
+#   5. a non-loopback URL is refused with exit 2, with no override;
+#   6. planted bug abort_task_leak_crash (a reference leaked per ABORT
+#      TASK, the fourth kills it: no one case shows it): found, not shown
+#      again alone, tried after the cases before it from a target reset by
+#      --reset-cmd, and shrunk to a sequence of 2..5 cases; the sequence
+#      directory replays as a crash at its last case, and as ok against
+#      reftarget.
 # Results under BUILD/netfuzz-test/. Ends with a summary line.
 set -uo pipefail
 build=${1:?usage: netfuzz.sh BUILD}
@@ -39,6 +45,7 @@ supervise() {
 			"$bin" --portal "127.0.0.1:$port" --target "$IQN" --lun ram:64M --state-dir "$out/state-$port" -q \
 				>>"$out/reftarget-$port.log" 2>&1 &
 			child=$!
+			echo "$child" >"$out/child-$port.pid" # what --reset-cmd kills
 			wait "$child"
 			echo "reftarget exited with status $?" >>"$out/reftarget-$port.log"
 			sleep 0.3
@@ -117,6 +124,31 @@ elif [ $? = 2 ] && grep -q 'not a loopback address' "$out/remote.out"; then
 	ok "a non-loopback URL is refused with exit 2"
 else
 	bad "a non-loopback URL: $(head -2 "$out/remote.out")"
+fi
+# 6. planted state: a finding only a sequence of cases shows
+supervise "$build/bug-abort_task_leak_crash/reftarget" $((PORT + 3)) || exit 1
+t0=$SECONDS
+RESET=(--reset-cmd "kill \$(cat $out/child-$((PORT + 3)).pid)")
+fuzz seq $((PORT + 3)) --seconds 90 --stop-on-finding --mutator tmf.race --seed 1 "${FAST[@]}" "${RESET[@]}"
+seq_dir=$(ls -d "$out"/seq/finding-*-crash-tmf.race.seq 2>/dev/null | head -1)
+ncases=$(ls "$seq_dir"/*.case 2>/dev/null | wc -l)
+if grep -q '^  did not show again alone' "$out/seq.out" && [ "$ncases" -ge 2 ] && [ "$ncases" -le 5 ]; then
+	ok "planted abort_task_leak_crash: $(grep '^  minimized as a sequence' "$out/seq.out" | cut -c3-90); $((SECONDS - t0)) s in all"
+else
+	bad "planted abort_task_leak_crash was not shrunk to a sequence of 2..5 cases ($ncases): $(grep -E '^(FINDING|  )' "$out/seq.out" | head -6)"
+fi
+if [ -n "$seq_dir" ]; then
+	if fuzz replay-seq $((PORT + 3)) --replay "$seq_dir" "${FAST[@]}" "${RESET[@]}" &&
+		grep -q "^replay .*: crash at case $ncases (expected crash" "$out/replay-seq.out"; then
+		ok "the sequence replays: $(head -1 "$out/replay-seq.out" | sed 's|.*(|(|')"
+	else
+		bad "the sequence did not replay as a crash at its last case: $(head -2 "$out/replay-seq.out")"
+	fi
+	if ! fuzz replay-seq-clean $PORT --replay "$seq_dir" "${FAST[@]}" && grep -q '^replay .*: ok' "$out/replay-seq-clean.out"; then
+		ok "the same sequence against reftarget: $(head -1 "$out/replay-seq-clean.out" | sed 's|.*: ok|ok|')"
+	else
+		bad "the sequence against reftarget: $(head -2 "$out/replay-seq-clean.out")"
+	fi
 fi
 stop_all
 echo "summary: $pass passed, $fail failed"
