@@ -228,7 +228,10 @@ static void ev_timeout(void *a, void *b, uint64_t id)
 static void backend_submit(struct wgw *g, struct rt_disk_io *io)
 {
 	uint64_t timeout = g->w->p->tgt.backend_timeout_ns;
-	if (timeout == 0) {
+	/* The shared PR record is the backstore's own (rbd.c: RADOS ops on
+	 * the loop's thread), not a TCMU command: no command timeout. */
+	bool record = io->op == RT_DISK_PR_LOAD || io->op == RT_DISK_PR_STORE;
+	if (timeout == 0 || record) {
 		submit_to_disk(g, io);
 		return;
 	}
@@ -321,8 +324,19 @@ void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io)
 	if (io->status == RT_DISK_ERR_FENCED && w->p->tgt.lock_lost != LOCK_LOST_TRANSITION &&
 		w->gws[gw].eng != NULL)
 		lock_lost(&w->gws[gw]);
+	if (io->status == RT_DISK_ERR_STALE)
+		world_cov(w, COV_PR_STORE_STALE);
 	wmetrics_write_done(w, gw, io);
+	if (io->op == RT_DISK_PR_STORE && io->status == RT_DISK_OK && w->gws[gw].eng != NULL) {
+		wprn_store_landed(&w->gws[gw], io); /* answered once the others know */
+		return;
+	}
 	from_backend(&w->gws[gw], io);
+}
+
+void diskpath_complete(struct wgw *g, struct rt_disk_io *io)
+{
+	from_backend(g, io);
 }
 
 void diskpath_resume(struct wgw *g)
@@ -347,6 +361,7 @@ void diskpath_forget(struct wgw *g)
 	}
 	g->dp.deferred_tail = NULL;
 	disk_forget_gw(&g->w->disk, g->idx);
+	wprn_forget(g);
 	while (g->dp.shadows != NULL) {
 		struct wshadow *s = g->dp.shadows;
 		g->dp.shadows = s->next;
