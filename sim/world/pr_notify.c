@@ -11,7 +11,9 @@
  * back. The store is answered to the engine (and so its PERSISTENT
  * RESERVE OUT to the host) once every one has acknowledged, or after
  * WPRN_TIMEOUT_NS, rbd.c's RBD_PR_NOTIFY_TIMEOUT_MS, whichever comes
- * first: the store stands either way.
+ * first: the store stands either way. The notify is the storing
+ * gateway's loop's doing: a store that lands while that gateway is
+ * paused notifies when it resumes (world/disk_path.c holds it).
  *
  * What a real gateway does when it misses a notify, modelled the same:
  * - paused (SIGSTOP): its librados threads are frozen too, so the notify
