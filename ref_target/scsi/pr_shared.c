@@ -47,6 +47,9 @@ struct prs_out {
 	struct pr_state old; /* what c was computed from */
 	struct pr_change c;
 	uint8_t buf[PR_SAVE_MAX + 1]; /* + 1: a longer record shows as one */
+#ifdef RT_PLANT_BUG_pr_store_ignores_version
+	bool blind; /* planted: the lost store is retried as it was */
+#endif
 };
 
 /* cmd->priv of a PERSISTENT RESERVE IN, or of a command waiting for the
@@ -177,6 +180,9 @@ void pr_shared_out_start(struct scsi_cmd *cmd)
 		return;
 	}
 	o->tries = 0;
+#ifdef RT_PLANT_BUG_pr_store_ignores_version
+	o->blind = false;
+#endif
 	prs_load(cmd, &o->epoch, o->buf);
 }
 
@@ -194,6 +200,20 @@ static void prs_out_apply(struct scsi_cmd *cmd, struct prs_out *o)
 		prs_out_end(cmd);
 		return;
 	}
+#ifdef RT_PLANT_BUG_pr_store_ignores_version
+	if (o->blind) {
+		/* Planted (sim/planted-bugs.txt): the store that lost the
+		 * compare-and-set goes again over the newer record's version
+		 * with the change computed from the older one, instead of
+		 * applying the service action again: the other gateway's
+		 * change is lost, as if the store ignored the version. */
+		o->version = lu->pr_cache.version;
+		uint32_t blind_len = pr_encode(&o->c.next, o->buf);
+		scsi_step_set(cmd, PRS_STEP_STORE);
+		scsi_io_submit_record(cmd, RT_DISK_PR_STORE, o->buf, blind_len, o->version);
+		return;
+	}
+#endif
 	o->old = lu->pr;
 	o->version = lu->pr_cache.version;
 	memset(&o->c, 0, sizeof(o->c));
@@ -221,6 +241,9 @@ static void prs_out_stored(struct scsi_cmd *cmd, struct prs_out *o)
 			       "shared persistent reservations: another gateway stored first (over version %llu): "
 			       "applying again",
 			       (unsigned long long)o->version);
+#ifdef RT_PLANT_BUG_pr_store_ignores_version
+			o->blind = true;
+#endif
 			prs_load(cmd, &o->epoch, o->buf);
 			return;
 		}

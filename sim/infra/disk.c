@@ -24,8 +24,9 @@ struct disk_rec {
 	uint32_t flags;
 	uint64_t offset, len;
 	const uint8_t *data;    /* write data: the engine's buffer, or owned */
-	uint8_t *owned;         /* the disk's own copy (its gateway crashed), data_len bytes */
+	uint8_t *owned;         /* the disk's own copy (its gateway crashed; a PR store), data_len bytes */
 	size_t data_len;
+	uint64_t pr_version;    /* PR_STORE: the record's version it replaces */
 };
 
 void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct sim_trace *tr,
@@ -74,6 +75,7 @@ void disk_fini(struct disk *d)
 	sim_free(d->mem, d->dirty_list, sizeof(*d->dirty_list) * (size_t)d->p.blocks);
 	for (unsigned i = 0; i < DISK_STATE_KEYS; i++)
 		sim_free(d->mem, d->state[i].val, d->state[i].len);
+	sim_free(d->mem, d->pr.buf, d->pr.len);
 }
 
 static bool in_range(const struct disk *d, uint64_t offset, uint64_t len)
@@ -165,22 +167,31 @@ static void flush_all(struct disk *d)
 	d->ndirty = 0;
 }
 
+/* Is the instance that sent r fenced off the storage (disk_fence) or
+ * blocklisted by a lock break? Then nothing it sends may land. */
+static bool refused(struct disk *d, struct disk_rec *r)
+{
+	int g = r->gw;
+	if (d->fenced[g])
+		return true;
+	if (!d->p.exclusive_lock || r->instance >= d->dead_below[g])
+		return false;
+	/* The blocklisted instance learns it here and reopens later; an I/O
+	 * of an earlier life, refused after a restart, teaches the living
+	 * instance nothing. */
+	if (r->instance == d->instance[g] && d->reopen_at[g] == UINT64_MAX)
+		d->reopen_at[g] = d->q->now + d->p.reopen_delay_ns;
+	return true;
+}
+
 /* May this write change the image? Fencing and the exclusive lock. */
 static bool may_write(struct disk *d, struct disk_rec *r)
 {
 	int g = r->gw;
-	if (d->fenced[g])
+	if (refused(d, r))
 		return false;
 	if (!d->p.exclusive_lock)
 		return true;
-	if (r->instance < d->dead_below[g]) {
-		/* The blocklisted instance learns it here and reopens later;
-		 * a write of an earlier life, refused after a restart, teaches
-		 * the living instance nothing. */
-		if (r->instance == d->instance[g] && d->reopen_at[g] == UINT64_MAX)
-			d->reopen_at[g] = d->q->now + d->p.reopen_delay_ns;
-		return false;
-	}
 	/* The lock belongs to a client instance, not to a gateway: a gateway
 	 * restarted is a new librbd client, which breaks and blocklists its
 	 * own previous life like anyone else's (so a write that life left in
@@ -331,6 +342,57 @@ static enum rt_disk_status do_read(struct disk *d, struct disk_rec *r)
 	return RT_DISK_OK;
 }
 
+/* The shared PR record (disk.h): a load reads it whole (at most the
+ * engine's buffer), a store replaces it if nobody stored since its
+ * writer's load. The OSD answers a blocklisted client with -ESHUTDOWN
+ * whatever it asks; the lock is not needed (any gateway may store). */
+static enum rt_disk_status do_pr_load(struct disk *d, struct disk_rec *r)
+{
+	d->stats.pr_loads++;
+	if (refused(d, r)) {
+		d->stats.fenced++;
+		return RT_DISK_ERR_FENCED;
+	}
+	if (r->io != NULL) {
+		size_t n = d->pr.len < r->len ? d->pr.len : (size_t)r->len;
+		if (n > 0)
+			memcpy(r->io->buf, d->pr.buf, n);
+		r->io->run_len = n;
+		r->io->version = d->pr.version;
+	}
+	return RT_DISK_OK;
+}
+
+static enum rt_disk_status do_pr_store(struct disk *d, struct disk_rec *r)
+{
+	d->stats.pr_stores++;
+	if (refused(d, r)) {
+		d->stats.fenced++;
+		return RT_DISK_ERR_FENCED;
+	}
+	if (r->data_len > DISK_PR_RECORD_MAX)
+		return RT_DISK_ERR_WRITE;
+	if (r->pr_version != d->pr.version) {
+		d->stats.pr_stores_stale++;
+		trace_ev(d->tr, d->q->now, TEV_DISK, "pr_store_stale", r->gw, -1, r->pr_version, d->pr.version,
+			",\"version\":%llu,\"record_version\":%llu", (unsigned long long)r->pr_version,
+			(unsigned long long)d->pr.version);
+		return RT_DISK_ERR_STALE;
+	}
+	sim_free(d->mem, d->pr.buf, d->pr.len);
+	d->pr.buf = r->owned; /* the record takes the store's copy */
+	d->pr.len = r->data_len;
+	r->owned = NULL;
+	r->data = NULL;
+	r->data_len = 0;
+	d->pr.version++;
+	trace_ev(d->tr, d->q->now, TEV_DISK, "pr_stored", r->gw, -1, d->pr.version, d->pr.len,
+		",\"version\":%llu,\"bytes\":%zu", (unsigned long long)d->pr.version, d->pr.len);
+	if (r->io != NULL)
+		r->io->version = d->pr.version;
+	return RT_DISK_OK;
+}
+
 /* The version a write carries (block.h), as the data oracle names it:
  * "ver" in the line of a dio.write, so that an oracle's "returned version
  * N" leads to the write that put it there, its gateway and its time.
@@ -376,10 +438,10 @@ static void ev_done(void *a, void *b, uint64_t arg)
 	case RT_DISK_MAP_STATUS:
 		break; /* the simulated disk is dense: answered below */
 	case RT_DISK_PR_LOAD:
+		st = do_pr_load(d, r);
+		break;
 	case RT_DISK_PR_STORE:
-		/* no shared PR record here: simulated LUs never set
-		 * RT_LU_PR_SHARED */
-		st = RT_DISK_ERR_UNSUPPORTED;
+		st = do_pr_store(d, r);
 		break;
 	}
 	if (trace_on(d->tr, TEV_DIO))
@@ -440,11 +502,21 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 		break;
 	case RT_DISK_MAP_STATUS:
 	case RT_DISK_PR_LOAD:
-	case RT_DISK_PR_STORE:
 		lat = &d->p.read_lat;
 		break;
+	case RT_DISK_PR_STORE:
+		/* copied now: the record is small, and a store the OSD has
+		 * lands even if its gateway crashes meanwhile */
+		r->pr_version = io->version;
+		r->data_len = (size_t)io->len;
+		r->owned = r->data_len ? sim_alloc(d->mem, r->data_len) : NULL;
+		if (r->data_len)
+			memcpy(r->owned, io->buf, r->data_len);
+		r->data = r->owned;
+		break;
 	}
-	if (io->op != RT_DISK_FLUSH && !in_range(d, io->offset, io->len)) {
+	bool record = io->op == RT_DISK_PR_LOAD || io->op == RT_DISK_PR_STORE; /* not blocks: offset unused */
+	if (io->op != RT_DISK_FLUSH && !record && !in_range(d, io->offset, io->len)) {
 		/* The engine asked for blocks that do not exist: its bug, shown as
 		 * an error rather than memory corruption here. */
 		trace_ev(d->tr, d->q->now, TEV_DISK, "out_of_range", gw, -1, io->offset, io->len,

@@ -38,6 +38,18 @@
  * fail, to be tried again reopen_delay later (reopen_fail at 100%: it
  * never comes back, the tcmu-runner reopen that hangs).
  *
+ * The shared persistent-reservation record (RT_DISK_PR_LOAD/STORE, for
+ * an LU with RT_LU_PR_SHARED: target pr_shared=yes), as the RADOS object
+ * "<image>.pr" beside a real gateway's image (ref_target/backstore/rbd.c):
+ * opaque bytes and a version that every store raises; a store replaces
+ * them only if the version is still the one its writer loaded (0: only
+ * if there is none), else it fails RT_DISK_ERR_STALE (assert_version, an
+ * exclusive create). A load or store takes the read or write latency and
+ * the gateway's slowness like any I/O, lands when it completes, and of a
+ * blocklisted (or fenced) instance fails RT_DISK_ERR_FENCED like its
+ * writes (Ceph refuses every op of a blocklisted client). A store in
+ * flight when its gateway crashed still lands (the OSD has it).
+ *
  * Also keeps the small durable key/value state of rt_env.state_save,
  * shared by all gateways and surviving their crashes.
  * Owns the block arrays, in-flight records and saved state; the io
@@ -61,6 +73,9 @@
 #define DISK_STATE_KEYS 16u
 #define DISK_STATE_MAX 65536u
 #define DISK_GWS_MAX 16u
+/* The largest shared PR record a store may write (the engine's are at
+ * most PR_SAVE_MAX, ~16 KiB); a larger one fails RT_DISK_ERR_WRITE. */
+#define DISK_PR_RECORD_MAX 65536u
 /* disk.dirty[] bits: the block's cur / dur bytes are in img[1], else img[0] */
 #define DISK_BLK_CUR_1 0x4u
 #define DISK_BLK_DUR_1 0x8u
@@ -98,6 +113,7 @@ struct disk_stats {
 	uint64_t lock_transfers;
 	uint64_t lock_break_failures, reopen_failures;
 	uint64_t power_losses;
+	uint64_t pr_loads, pr_stores, pr_stores_stale; /* the shared PR record */
 };
 
 struct disk {
@@ -127,6 +143,8 @@ struct disk {
 	uint64_t bad_lo, bad_hi;   /* [lo, hi) LBAs that fail reads and writes */
 	uint64_t slow_ns[DISK_GWS_MAX]; /* extra latency of each gateway's I/O */
 	struct { char key[64]; uint8_t *val; size_t len; } state[DISK_STATE_KEYS];
+	/* the shared PR record: version 0 is none yet (len 0) */
+	struct { uint8_t *buf; size_t len; uint64_t version; } pr;
 	struct disk_stats stats;
 };
 

@@ -51,6 +51,9 @@
 	X(SESS_TMF_ESCALATION, "sess.tmf_escalation", 0) \
 	X(PR_CHECKED, "pr.answer_checked_against_model", 0) \
 	X(PR_EXCLUDED, "pr.io_of_excluded_nexus_checked", 0) \
+	X(PR_STORE_STALE, "pr.shared_store_lost_race", 0) \
+	X(PR_NOTIFY_HELD, "pr.shared_notify_held_by_paused_gw", 0) \
+	X(PR_NOTIFY_TIMEOUT, "pr.shared_notify_timed_out", 0) \
 	X(SESS_RESEND, "sess.resend_after_recovery", 1) \
 	X(SESS_R2T, "sess.r2t", 1) \
 	X(SESS_LOGOUT, "sess.logout", 1) \

@@ -97,6 +97,8 @@ struct sim_target_params {
 	uint64_t session_mem_min_bytes;
 	uint64_t conn_unsent_max_bytes;
 	enum lock_lost lock_lost;  /* what a gateway does when fenced off the storage */
+	bool pr_shared;            /* persistent reservations in one versioned record on the shared
+				      disk (RT_LU_PR_SHARED, world/pr_notify.c); no: each engine its own */
 };
 
 struct sim_ini_params {
@@ -168,6 +170,8 @@ struct sim_params {
 					(swarm_draw_erl, after every other setting); off: as before */
 	bool draw_hosts;             /* the swarm draws odd commands, large transfers and host life-cycle
 					events (swarm_draw_hosts, after draw_erl); off: as before */
+	bool draw_pr_shared;         /* the swarm draws target pr_shared (swarm_draw_pr_shared, after
+					draw_hosts); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	struct prs_list prs;         /* scripted persistent-reservation actions (`pr` lines); none by default */

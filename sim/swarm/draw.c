@@ -497,3 +497,13 @@ void swarm_draw_hosts(struct sim_params *p, uint64_t seed)
 	}
 	faults_sort(&p->faults);
 }
+
+void swarm_draw_pr_shared(struct sim_params *p, uint64_t seed)
+{
+	if (!p->draw_pr_shared)
+		return;
+	p->draw_pr_shared = false;
+	struct sim_rng r;
+	rng_stream(&r, seed, "swarm.pr_shared", 0);
+	p->tgt.pr_shared = rng_chance(&r, 500000);
+}

@@ -42,4 +42,11 @@ void swarm_draw_erl(struct sim_params *p, uint64_t seed);
  * is cleared once drawn, as draw_erl. */
 void swarm_draw_hosts(struct sim_params *p, uint64_t seed);
 
+/* With p->draw_pr_shared (run draw_pr_shared=yes; issue 16 class 7, issue
+ * 18), from the stream "swarm.pr_shared" after swarm_draw_hosts: half the
+ * worlds keep their persistent reservations in one record on the shared
+ * disk (target pr_shared=yes, world/pr_notify.c). Without the flag
+ * nothing is drawn; it is cleared once drawn, as draw_erl. */
+void swarm_draw_pr_shared(struct sim_params *p, uint64_t seed);
+
 #endif

@@ -26,11 +26,15 @@ rc=${PIPESTATUS[0]}
 # 35-odd-opcodes-target-failure sends them. pr_ignores_isid: the swarm
 # draws no relogin with a new ISID unless asked (draw_hosts);
 # 36-relogin-new-isid-registers-again is the hazard itself.
+# pr_store_ignores_version: only worlds with target pr_shared=yes store
+# the shared record (the swarm draws it with run draw_pr_shared=yes);
+# 38-pr-active-active-shared-object races REGISTERs through both gateways.
 family_of() {
 	case $1 in
 	reset_skips_aborting_tasks) echo scenarios/33-abort-escalation-waits-for-media.scn ;;
 	unsupported_opcode_good) echo scenarios/35-odd-opcodes-target-failure.scn ;;
 	pr_ignores_isid) echo scenarios/36-relogin-new-isid-registers-again.scn ;;
+	pr_store_ignores_version) echo scenarios/38-pr-active-active-shared-object.scn ;;
 	esac
 }
 f=$(family_of "$bug")

@@ -126,6 +126,8 @@ static void complete(struct world *w, int to, const char *how)
 	trace_ev(w->tr, w->q.now, TEV_GW, "alua_optimized", to, from, w->q.now - c->started, 0,
 		",\"from\":%d,\"how\":\"%s\",\"took_ns\":%llu", from, how, (unsigned long long)(w->q.now - c->started));
 	trace_states(w);
+	if (to >= 0)
+		wprn_takeover(&w->gws[to]); /* target pr_shared: it reloads the record */
 	tell_all(w);
 }
 

@@ -39,6 +39,7 @@ struct wshadow {
 struct wdeferred {
 	struct wdeferred *next;
 	struct rt_disk_io *io;
+	bool notified; /* a PR store whose notify is over: only the answer is left */
 };
 
 /* ---- the versions a write carries ---- */
@@ -110,14 +111,16 @@ static void check_landing(struct world *w, int gw, const struct rt_disk_io *io)
 /* ---- the engine's end ---- */
 
 /* Hand a completion to the engine, or hold it while the gateway is
- * paused (diskpath_resume hands them over in order). */
-static void to_engine(struct wgw *g, struct rt_disk_io *io)
+ * paused (diskpath_resume hands them over in order; a PR store held
+ * before its notify, notified false, notifies then). */
+static void to_engine_after(struct wgw *g, struct rt_disk_io *io, bool notified)
 {
 	if (g->eng == NULL)
 		return;
 	if (g->state == GW_PAUSED) {
 		struct wdeferred *d = sim_zalloc(g->w->mem, sizeof(*d));
 		d->io = io;
+		d->notified = notified;
 		if (g->dp.deferred_tail != NULL)
 			g->dp.deferred_tail->next = d;
 		else
@@ -127,6 +130,11 @@ static void to_engine(struct wgw *g, struct rt_disk_io *io)
 	}
 	wtimer_touch(&g->timer);
 	rt_on_disk_done(g->eng, io);
+}
+
+static void to_engine(struct wgw *g, struct rt_disk_io *io)
+{
+	to_engine_after(g, io, false);
 }
 
 static size_t data_len(const struct rt_disk_io *io)
@@ -228,7 +236,10 @@ static void ev_timeout(void *a, void *b, uint64_t id)
 static void backend_submit(struct wgw *g, struct rt_disk_io *io)
 {
 	uint64_t timeout = g->w->p->tgt.backend_timeout_ns;
-	if (timeout == 0) {
+	/* The shared PR record is the backstore's own (rbd.c: RADOS ops on
+	 * the loop's thread), not a TCMU command: no command timeout. */
+	bool record = io->op == RT_DISK_PR_LOAD || io->op == RT_DISK_PR_STORE;
+	if (timeout == 0 || record) {
 		submit_to_disk(g, io);
 		return;
 	}
@@ -306,6 +317,13 @@ void diskpath_submit(void *gateway, struct rt_disk_io *io)
 	backend_submit(g, io);
 }
 
+/* A store of the shared PR record that landed: the gateway's loop
+ * notifies the others before it answers (rbd.c), once it runs. */
+static bool notifies(const struct wgw *g, const struct rt_disk_io *io)
+{
+	return io->op == RT_DISK_PR_STORE && io->status == RT_DISK_OK && g->eng != NULL && g->state != GW_PAUSED;
+}
+
 void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io)
 {
 	struct world *w = world;
@@ -321,8 +339,19 @@ void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io)
 	if (io->status == RT_DISK_ERR_FENCED && w->p->tgt.lock_lost != LOCK_LOST_TRANSITION &&
 		w->gws[gw].eng != NULL)
 		lock_lost(&w->gws[gw]);
+	if (io->status == RT_DISK_ERR_STALE)
+		world_cov(w, COV_PR_STORE_STALE);
 	wmetrics_write_done(w, gw, io);
-	from_backend(&w->gws[gw], io);
+	if (notifies(&w->gws[gw], io)) {
+		wprn_store_landed(&w->gws[gw], io); /* answered once the others know */
+		return;
+	}
+	from_backend(&w->gws[gw], io); /* held while paused: a store notifies at resume */
+}
+
+void diskpath_complete(struct wgw *g, struct rt_disk_io *io)
+{
+	to_engine_after(g, io, true); /* PR ops take no shadow (backend_submit) */
 }
 
 void diskpath_resume(struct wgw *g)
@@ -333,8 +362,12 @@ void diskpath_resume(struct wgw *g)
 		if (g->dp.deferred_head == NULL)
 			g->dp.deferred_tail = NULL;
 		struct rt_disk_io *io = d->io;
+		bool notified = d->notified;
 		sim_free(g->w->mem, d, sizeof(*d));
-		rt_on_disk_done(g->eng, io);
+		if (!notified && notifies(g, io))
+			wprn_store_landed(g, io);
+		else
+			rt_on_disk_done(g->eng, io);
 	}
 }
 
@@ -347,6 +380,7 @@ void diskpath_forget(struct wgw *g)
 	}
 	g->dp.deferred_tail = NULL;
 	disk_forget_gw(&g->w->disk, g->idx);
+	wprn_forget(g);
 	while (g->dp.shadows != NULL) {
 		struct wshadow *s = g->dp.shadows;
 		g->dp.shadows = s->next;

@@ -553,6 +553,7 @@ void wgw_pause(struct wgw *g, bool pause)
 	simnet_gw_state(&g->w->net, g->idx, SIMNET_NODE_UP);
 	/* Completions that arrived while frozen are handed over in order. */
 	diskpath_resume(g);
+	wprn_resume(g);
 	sent_replay(g);
 	wtimer_touch(&g->timer);
 }

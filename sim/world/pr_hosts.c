@@ -36,6 +36,12 @@
  * order is not the order their answers reach the hosts. With `reservation
  * cluster_fencing=yes` the gateways are also judged as the one device
  * server they present (judge_fenced).
+ * With `target pr_shared=yes` the gateways keep one state, a record on
+ * the shared disk (scsi/pr_shared.c, world/pr_notify.c), and the oracle
+ * one model (model_of): every PERSISTENT RESERVE OUT through any gateway
+ * moves it, overlaps and unknowns are the LU's, not a gateway's, and a
+ * restarted engine finds the record as it was (a store its previous
+ * engine left unanswered may have landed: unknown).
  * Active only in worlds with `pr` lines: others keep their meaning.
  */
 #include <stdio.h>
@@ -91,6 +97,13 @@ static int nexus_of(const struct world *w, int ini, int path)
 	return (int)w->inis[ini].paths[path].isid_gen * NEXUS_PER_ISID + ini * SIM_PATHS_MAX + path;
 }
 
+/* The model that judges gateway gw's answers: its own, or the one every
+ * gateway shares (target pr_shared=yes). */
+static int model_of(const struct world *w, int gw)
+{
+	return w->p->tgt.pr_shared ? 0 : gw;
+}
+
 static int nexus_host(int n)
 {
 	return n % NEXUS_PER_ISID / SIM_PATHS_MAX;
@@ -143,6 +156,22 @@ void wpr_gw_started(struct world *w, int g)
 	struct wpr *r = &w->pr;
 	if (!r->on)
 		return;
+	if (w->p->tgt.pr_shared) {
+		/* The record outlived the engine (scsi/pr_shared.c reloads it);
+		 * what the previous engine left unanswered may have been stored
+		 * or not. Its answers are not judged (life). */
+		int m = model_of(w, g);
+		if (r->pending_gw[g] > 0)
+			r->known[m] = false;
+		assert(r->pending[m] >= r->pending_gw[g]);
+		r->pending[m] -= r->pending_gw[g];
+		r->pending_gw[g] = 0;
+		r->life[g]++;
+		r->epoch[m]++;
+		if (r->pending[m] == 0)
+			r->nbatch[m] = 0;
+		return;
+	}
 	/* PERSISTENT RESERVE OUTs the previous engine had not answered (or
 	 * whose overlapping batch was not resolved yet): executed or not,
 	 * their effect died with it unless an APTPL save kept it, which is
@@ -155,6 +184,7 @@ void wpr_gw_started(struct world *w, int g)
 	r->life[g]++;
 	r->epoch[g]++;
 	r->pending[g] = 0;
+	r->pending_gw[g] = 0;
 	r->pending_aptpl[g] = 0;
 	r->known[g] = r->saved_known;
 	if (r->saved.aptpl) {
@@ -261,23 +291,25 @@ void wpr_sent(struct world *w, int gw, struct icmd *c)
 	struct wpr *r = &w->pr;
 	if (!r->on)
 		return;
+	int m = model_of(w, gw);
 	if (c->cdb[0] == OP_PR_OUT) {
 		if (!(c->obs_tag & TAG_COUNTED) || (c->obs_tag & TAG_LIFE_MASK) != r->life[gw]) {
 			/* the first copy this engine can get (one sent to an
 			 * earlier engine of the gateway died with it) */
 			bool aptpl = c->buf != NULL && c->len > PARAM_APTPL_AT && (c->buf[PARAM_APTPL_AT] & 0x01u);
 			c->obs_tag = TAG_COUNTED | (aptpl ? TAG_APTPL : 0) | r->life[gw];
-			r->pending[gw]++;
+			r->pending[m]++;
+			r->pending_gw[gw]++;
 			if (aptpl)
-				r->pending_aptpl[gw]++;
+				r->pending_aptpl[m]++;
 		} else {
 			/* a second copy: the first may have been executed */
-			r->known[gw] = false;
+			r->known[m] = false;
 		}
-		r->epoch[gw]++;
+		r->epoch[m]++;
 		return;
 	}
-	c->obs_tag = r->pending[gw] == 0 ? TAG_VALID | r->epoch[gw] : 0;
+	c->obs_tag = r->pending[m] == 0 ? TAG_VALID | r->epoch[m] : 0;
 	c->obs_at = w->q.now;
 }
 
@@ -300,11 +332,12 @@ static void note_preempt(struct world *w, int gw, int issuer, uint64_t sakey)
 			}
 }
 
-/* No PERSISTENT RESERVE OUT to gw was outstanding over c's life there. */
-static bool stable(const struct wpr *r, int gw, const struct icmd *c)
+/* No PERSISTENT RESERVE OUT to model m (gw's, or every gateway's with
+ * pr_shared) was outstanding over c's life there. */
+static bool stable(const struct wpr *r, int m, const struct icmd *c)
 {
-	return (c->obs_tag & TAG_VALID) && (c->obs_tag & TAG_EPOCH_MASK) == (r->epoch[gw] & TAG_EPOCH_MASK) &&
-	       r->pending[gw] == 0;
+	return (c->obs_tag & TAG_VALID) && (c->obs_tag & TAG_EPOCH_MASK) == (r->epoch[m] & TAG_EPOCH_MASK) &&
+	       r->pending[m] == 0;
 }
 
 static void judge_fenced(struct world *w, int n, int gw, const struct icmd *c)
@@ -317,7 +350,7 @@ static void judge_fenced(struct world *w, int n, int gw, const struct icmd *c)
 	for (int g = 0; g < w->p->gateways; g++)
 		reserved = reserved || w->pr.gw[g].reserved;
 	if (!w->p->pr.cluster_fencing || r->fenced_since[h] == SIM_NEVER || !reserved ||
-		c->obs_at <= r->fenced_since[h] || !stable(r, gw, c) || c->result != ICMD_OK ||
+		c->obs_at <= r->fenced_since[h] || !stable(r, model_of(w, gw), c) || c->result != ICMD_OK ||
 		c->status != ST_GOOD || (op != OP_WRITE10 && op != OP_UNMAP && op != OP_CAW))
 		return;
 	world_violation(w, ORACLE_RESERVATION,
@@ -340,21 +373,21 @@ static bool out_agrees(struct oprm_state *st, const struct wpr_out *o, enum oprm
 
 /* The side effects of an acknowledged change, in the model's order:
  * the cluster's fencing view and what an APTPL save leaves on disk. */
-static void out_apply(struct world *w, int gw, const struct wpr_out *o)
+static void out_apply(struct world *w, int m, const struct wpr_out *o)
 {
 	struct wpr *r = &w->pr;
-	struct oprm_state next = r->gw[gw];
+	struct oprm_state next = r->gw[m];
 	enum oprm_outcome want = oprm_out(&next, o->n, o->sa, o->type, o->param);
 	if (!o->good || want != OPRM_GOOD)
 		return;
 	if (o->sa == OPRM_PREEMPT || o->sa == OPRM_PREEMPT_AND_ABORT)
-		note_preempt(w, gw, nexus_host(o->n), key_at(o->param + 8));
+		note_preempt(w, o->gw, nexus_host(o->n), key_at(o->param + 8));
 	if ((o->sa == OPRM_REGISTER || o->sa == OPRM_REGISTER_AND_IGNORE) && key_at(o->param + 8) != 0)
 		r->fenced_since[nexus_host(o->n)] = SIM_NEVER;
-	bool changed = !oprm_equal(&next, &r->gw[gw]);
-	if (changed && (next.aptpl || r->gw[gw].aptpl))
+	bool changed = !oprm_equal(&next, &r->gw[m]);
+	if (changed && (next.aptpl || r->gw[m].aptpl))
 		r->saved = next; /* the engine saves it (state_save) when APTPL is or was set */
-	r->gw[gw] = next;
+	r->gw[m] = next;
 }
 
 /* The answers of PERSISTENT RESERVE OUTs whose lives overlapped at gw,
@@ -363,19 +396,19 @@ static void out_apply(struct world *w, int gw, const struct wpr_out *o)
  * (each over its own link): every order is tried; none that explains
  * every answer is a violation, orders that explain them but leave
  * different states leave gw unknown. One alone is judged as it came. */
-static void resolve_batch(struct world *w, int gw)
+static void resolve_batch(struct world *w, int m)
 {
 	struct wpr *r = &w->pr;
-	unsigned k = r->nbatch[gw];
-	r->nbatch[gw] = 0;
-	if (r->batch_over[gw]) {
-		r->batch_over[gw] = false;
-		r->known[gw] = false;
+	unsigned k = r->nbatch[m];
+	r->nbatch[m] = 0;
+	if (r->batch_over[m]) {
+		r->batch_over[m] = false;
+		r->known[m] = false;
 		return;
 	}
-	if (k == 0 || !r->known[gw])
+	if (k == 0 || !r->known[m])
 		return;
-	const struct wpr_out *b = r->batch[gw];
+	const struct wpr_out *b = r->batch[m];
 	unsigned perm[WPR_BATCH_MAX], best[WPR_BATCH_MAX];
 	for (unsigned i = 0; i < k; i++)
 		perm[i] = i;
@@ -384,7 +417,7 @@ static void resolve_batch(struct world *w, int gw)
 	enum oprm_outcome fail_want = OPRM_GOOD;
 	bool ambiguous = false, arrival = true; /* the first order tried is the answers' own */
 	for (;;) {
-		struct oprm_state st = r->gw[gw];
+		struct oprm_state st = r->gw[m];
 		bool ok = true;
 		for (unsigned i = 0; i < k && ok; i++) {
 			enum oprm_outcome want;
@@ -430,56 +463,61 @@ static void resolve_batch(struct world *w, int gw)
 			snprintf(also, sizeof(also), " (nor in any order of the %u that overlapped there)", k);
 		world_violation(w, ORACLE_RESERVATION,
 			"gateway %d answered PERSISTENT RESERVE OUT service action %u (key 0x%llx, service action key 0x%llx, type %u) of initiator %d path %d %s; the model of SPC-4 §5.13 from what it acknowledged says %s%s",
-			gw, o->sa, key_at(o->param), key_at(o->param + 8), o->type, nexus_host(o->n),
+			o->gw, o->sa, key_at(o->param), key_at(o->param + 8), o->type, nexus_host(o->n),
 			nexus_path(o->n), o->good ? "GOOD" : "RESERVATION CONFLICT", oprm_outcome_name(fail_want), also);
 		return;
 	}
 	if (ambiguous) {
-		r->known[gw] = false;
-		if (r->gw[gw].aptpl || r->saved.aptpl)
+		r->known[m] = false;
+		if (r->gw[m].aptpl || r->saved.aptpl)
 			r->saved_known = false;
 		return;
 	}
 	for (unsigned i = 0; i < k; i++)
-		out_apply(w, gw, &b[best[i]]);
+		out_apply(w, m, &b[best[i]]);
 }
 
 static void judge_out(struct world *w, int n, int gw, const struct icmd *c)
 {
 	struct wpr *r = &w->pr;
-	if (r->pending[gw] > 0)
-		r->pending[gw]--;
-	if ((c->obs_tag & TAG_APTPL) && r->pending_aptpl[gw] > 0)
-		r->pending_aptpl[gw]--;
-	r->epoch[gw]++;
+	int m = model_of(w, gw);
+	if (r->pending[m] > 0)
+		r->pending[m]--;
+	if (r->pending_gw[gw] > 0)
+		r->pending_gw[gw]--;
+	if ((c->obs_tag & TAG_APTPL) && r->pending_aptpl[m] > 0)
+		r->pending_aptpl[m]--;
+	r->epoch[m]++;
 	bool good = c->result == ICMD_OK && c->status == ST_GOOD;
 	bool conflict = c->result == ICMD_OK && c->status == ST_CONFLICT;
-	if (r->known[gw] && (good || conflict)) {
-		if (r->nbatch[gw] < WPR_BATCH_MAX) {
-			struct wpr_out *o = &r->batch[gw][r->nbatch[gw]++];
-			*o = (struct wpr_out){ .n = n, .sa = c->cdb[1] & 0x1f, .type = c->cdb[2] & 0x0f, .good = good };
+	if (r->known[m] && (good || conflict)) {
+		if (r->nbatch[m] < WPR_BATCH_MAX) {
+			struct wpr_out *o = &r->batch[m][r->nbatch[m]++];
+			*o = (struct wpr_out){ .n = n, .gw = gw, .sa = c->cdb[1] & 0x1f, .type = c->cdb[2] & 0x0f,
+				.good = good };
 			memcpy(o->param, c->buf, WPR_PARAM_LEN);
 		} else {
-			r->batch_over[gw] = true;
+			r->batch_over[m] = true;
 		}
-	} else if (r->known[gw] && c->result != ICMD_OK) {
+	} else if (r->known[m] && c->result != ICMD_OK) {
 		/* No answer: it may have been executed. (Not executed: UNIT
 		 * ATTENTION, BUSY, ILLEGAL REQUEST: no change.) */
-		r->known[gw] = false;
-		if (r->gw[gw].aptpl || r->saved.aptpl)
+		r->known[m] = false;
+		if (r->gw[m].aptpl || r->saved.aptpl)
 			r->saved_known = false;
 	}
-	if (r->pending[gw] == 0)
-		resolve_batch(w, gw);
+	if (r->pending[m] == 0)
+		resolve_batch(w, m);
 }
 
 static void judge_in(struct world *w, int n, int gw, const struct icmd *c)
 {
 	char why[600];
 	struct wpr *r = &w->pr;
+	int m = model_of(w, gw);
 	r->checks++;
 	world_cov(w, COV_PR_CHECKED);
-	if (oprm_check_in(&r->gw[gw], c->cdb[1] & 0x1f, c->buf, c->data_in, why, sizeof(why)))
+	if (oprm_check_in(&r->gw[m], c->cdb[1] & 0x1f, c->buf, c->data_in, why, sizeof(why)))
 		return;
 	world_violation(w, ORACLE_RESERVATION, "gateway %d, PERSISTENT RESERVE IN of initiator %d path %d: %s", gw,
 		nexus_host(n), nexus_path(n), why);
@@ -495,13 +533,14 @@ static void judge_io(struct world *w, int n, int gw, const struct icmd *c)
 	bool good = c->status == ST_GOOD, conflict = c->status == ST_CONFLICT;
 	if (!good && !conflict)
 		return;
-	bool excluded = oprm_excluded(&r->gw[gw], n, write);
+	int m = model_of(w, gw);
+	bool excluded = oprm_excluded(&r->gw[m], n, write);
 	r->checks++;
 	if (excluded)
 		world_cov(w, COV_PR_EXCLUDED);
 	if (good == !excluded)
 		return;
-	const struct oprm_state *s = &r->gw[gw];
+	const struct oprm_state *s = &r->gw[m];
 	world_violation(w, ORACLE_RESERVATION,
 		"gateway %d answered a %s (opcode 0x%02x) of initiator %d path %d %s, but the reservation the model of SPC-4 §5.13 holds there (%s, type %u, holder %d, nexus %sregistered) %s it",
 		gw, write ? "write" : "read", op, nexus_host(n), nexus_path(n),
@@ -523,7 +562,8 @@ void wpr_answered(struct world *w, int ini, int path, int gw, const struct icmd 
 		return;
 	}
 	/* the model held still over the command's whole life at gw */
-	if (!stable(r, gw, c) || !r->known[gw] || c->result != ICMD_OK)
+	int m = model_of(w, gw);
+	if (!stable(r, m, c) || !r->known[m] || c->result != ICMD_OK)
 		return;
 	if (c->cdb[0] == OP_PR_IN) {
 		if (c->status == ST_GOOD)

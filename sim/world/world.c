@@ -351,7 +351,8 @@ static void build_shared(struct world *w)
 {
 	const struct sim_params *p = w->p;
 	w->lus[0] = (struct rt_lu_cfg){ .name = "disk0", .blocks = p->blocks, .block_size = p->block_size,
-		.flags = RT_LU_THIN | RT_LU_LBPRZ | (p->tgt.wce ? RT_LU_WCE : 0), .serial = "isim0000disk0",
+		.flags = RT_LU_THIN | RT_LU_LBPRZ | (p->tgt.wce ? RT_LU_WCE : 0) | (p->tgt.pr_shared ? RT_LU_PR_SHARED : 0),
+		.serial = "isim0000disk0",
 		.naa_id = 0x15100001ull, .vendor = "ISIM", .product = "SIMDISK" };
 	w->lu_count = 1;
 	w->lun = (struct rt_lun_map){ .lun = 0, .lu = 0 };
@@ -432,6 +433,7 @@ struct world *world_create(const struct sim_params *p, const struct sim_mem *mem
 	struct disk_ops dops = { .ctx = w, .done = diskpath_disk_done, .applied = disk_applied };
 	rng_stream(&rng, p->seed, "disk", 0);
 	disk_init(&w->disk, mem, &w->q, tr, &rng, &dp, &dops);
+	rng_stream(&w->prn_rng, p->seed, "pr_notify", 0); /* drawn only with target pr_shared=yes */
 	/* Without a volatile cache somewhere, every acknowledged write is durable. */
 	odata_init(&w->od, mem, p->blocks, p->block_size, !p->tgt.wce || !p->disk.volatile_cache);
 	oatt_init(&w->att, mem, &w->od);
@@ -646,6 +648,7 @@ void world_destroy(struct world *w)
 		checker_free(w, (uint32_t)id);
 	sim_free(mem, w->checkers, w->checkers_cap * sizeof(*w->checkers));
 	simnet_fini(&w->net);
+	wprn_fini(w);
 	disk_fini(&w->disk);
 	oatt_fini(&w->att);
 	odata_fini(&w->od);

@@ -86,6 +86,7 @@ struct wgw {
 	struct rt_target_cfg target_unmapped;
 	struct rt_tpg_cfg tpg_unmapped;
 	bool lun_unmapped;
+	struct wprn_held *prn_held; /* notifies of the shared PR record it missed while paused (pr_notify.c) */
 };
 
 struct wpath {
@@ -182,6 +183,7 @@ struct wpr_act {
 #define WPR_PARAM_LEN 24u           /* the basic parameter list (SPC-4 §6.16.3) */
 struct wpr_out {
 	int n;                     /* its nexus */
+	int gw;                    /* the gateway that answered it */
 	uint8_t sa, type;
 	uint8_t param[WPR_PARAM_LEN];
 	bool good;                 /* GOOD; else RESERVATION CONFLICT */
@@ -192,7 +194,11 @@ struct wpr {
 	struct oprm_state gw[SIM_GWS_MAX]; /* each engine's state, as the model says */
 	bool known[SIM_GWS_MAX];   /* false: an outcome was lost; nothing judged there */
 	uint32_t epoch[SIM_GWS_MAX];   /* moved by every PERSISTENT RESERVE OUT sent or answered */
+	/* Indexed by model (pr_hosts.c model_of: the gateway, or 0 for all
+	 * with target pr_shared=yes): gw, known, epoch, pending,
+	 * pending_aptpl, batch, nbatch, batch_over; by gateway: life, pending_gw. */
 	unsigned pending[SIM_GWS_MAX]; /* PERSISTENT RESERVE OUTs outstanding */
+	unsigned pending_gw[SIM_GWS_MAX]; /* ... sent to each gateway's engine of now */
 	unsigned pending_aptpl[SIM_GWS_MAX]; /* ... of them with APTPL set in their parameter list */
 	uint32_t life[SIM_GWS_MAX];    /* the gateway's engine, counted from 1 (wpr_gw_started) */
 	struct oprm_state saved;   /* what the last APTPL save left on the shared disk */
@@ -255,6 +261,11 @@ struct world {
 	struct watk atks[ATTACKS_MAX];
 	uint64_t gw_mem_max;      /* the most engine memory any gateway held */
 	struct wpr pr;
+	/* target pr_shared=yes (world/pr_notify.c): notifies in flight, the
+	 * stream their trips draw from, and how many timed out */
+	struct wprn *prn_live;
+	struct sim_rng prn_rng;
+	uint64_t prn_timeouts;
 };
 
 /* world.c */
@@ -378,8 +389,26 @@ void diskpath_submit(void *gateway, struct rt_disk_io *io);        /* rt_env.dis
 void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io); /* disk_ops.done, ctx the world */
 /* The gateway resumed: the completions held while it was paused, in order. */
 void diskpath_resume(struct wgw *g);
+/* Hand io's result to g's engine (held while g is paused); for an I/O
+ * whose answer waited (a PR store's notify, pr_notify.c). */
+void diskpath_complete(struct wgw *g, struct rt_disk_io *io);
 /* The gateway's engine is gone: drop what the path held for it. */
 void diskpath_forget(struct wgw *g);
+
+/* world/pr_notify.c: the watch and notify on the shared PR record
+ * (target pr_shared=yes). */
+struct wprn;
+struct wprn_held;
+/* Gateway g's store of the record landed: notify the others, answer io
+ * once they acknowledged or the notify timed out. */
+void wprn_store_landed(struct wgw *g, struct rt_disk_io *io);
+/* g resumed: the notifies it missed reach it now (one trip later). */
+void wprn_resume(struct wgw *g);
+/* g's engine is gone: what it held is dropped (never acknowledged). */
+void wprn_forget(struct wgw *g);
+/* g takes the storage over (an ALUA failover to it): reload the record. */
+void wprn_takeover(struct wgw *g);
+void wprn_fini(struct world *w);
 
 /* world/measure.c */
 struct wwrite;
