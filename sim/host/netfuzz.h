@@ -222,8 +222,8 @@ void nf_history_clear(struct nf_history *h);
 /* Run cfg->reset_cmd (if any) and wait for the target; false if it is not back. */
 bool nf_reset(const struct nf_config *cfg);
 /* From a reset target, run cases[0..n) in order until one shows want
- * (*at = its index; returns want) or breaks the target otherwise (the
- * worst class seen; *at = n). */
+ * (returns want) or breaks the target otherwise (returns that class);
+ * *at is that case's index, n when every case ran (the worst class seen). */
 enum nf_class nf_seq_try(const struct nf_config *cfg, struct nf_case *const *cases, unsigned n, enum nf_class want,
 	unsigned *at, struct nf_outcome *out);
 /* Save a sequence as DIR/000.case, 001.case, ...; 0 or -1 with why. */

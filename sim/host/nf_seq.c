@@ -125,8 +125,10 @@ enum nf_class nf_seq_try(const struct nf_config *cfg, struct nf_case *const *cas
 			worst = cls;
 		/* A target that broke otherwise is not in the state the
 		 * sequence builds: the rest would say nothing. */
-		if (cls > NF_PROTOCOL)
+		if (cls > NF_PROTOCOL) {
+			*at = i;
 			break;
+		}
 	}
 	return worst;
 }
