@@ -168,6 +168,9 @@ struct sim_params {
 					(swarm_draw_erl, after every other setting); off: as before */
 	bool draw_hosts;             /* the swarm draws odd commands, large transfers and host life-cycle
 					events (swarm_draw_hosts, after draw_erl); off: as before */
+	bool draw_mpath;             /* the swarm draws the multipath variants of issue 16 class 3: path
+					checker, grouping, device handler, marginal paths (swarm_draw_mpath,
+					after draw_hosts); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	struct prs_list prs;         /* scripted persistent-reservation actions (`pr` lines); none by default */
