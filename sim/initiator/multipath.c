@@ -670,7 +670,11 @@ static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 			p->standby = false;
 		if (may)
 			reinstate(mp, i);
-		if (mp->cfg->alua && !p->rtpg_busy)
+		/* prio alua asks at every pass; scsi_dh_alua when dm-multipath
+		 * reinstates the path (activate_path -> alua_activate), which
+		 * here is every pass too: a group it learned was unavailable
+		 * must be asked again, or the path would stay out for good */
+		if ((mp->cfg->alua || mp->cfg->hwhandler == MP_HWH_ALUA) && !p->rtpg_busy)
 			send_rtpg(mp, p);
 	} else {
 		fail_path(mp, i, "path_fail_checker");

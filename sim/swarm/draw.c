@@ -498,6 +498,17 @@ void swarm_draw_hosts(struct sim_params *p, uint64_t seed)
 	faults_sort(&p->faults);
 }
 
+/* No host sends COMPARE AND WRITE (in its mix, or as a heartbeat). */
+static void no_caw(struct sim_params *p)
+{
+	p->wl.weight[WL_CAW] = 0;
+	p->wl.hb_interval_ns = 0;
+	for (int i = 0; i < SIM_INIS_MAX; i++) {
+		p->host_wl[i].wl.weight[WL_CAW] = 0;
+		p->host_wl[i].wl.hb_interval_ns = 0;
+	}
+}
+
 void swarm_draw_mpath(struct sim_params *p, uint64_t seed)
 {
 	if (!p->draw_mpath)
@@ -506,8 +517,13 @@ void swarm_draw_mpath(struct sim_params *p, uint64_t seed)
 	struct sim_rng r;
 	rng_stream(&r, seed, "swarm.mpath", 0);
 	p->mp.checker = (enum mp_checker)rng_below(&r, 3);
-	if (rng_chance(&r, 200000))
+	/* a multibus world sends no COMPARE AND WRITE: spread over two
+	 * gateways, two hosts' compares race and both win (what
+	 * scenarios/10-caw-two-gateways-not-atomic shows), the lock or not */
+	if (rng_chance(&r, 200000)) {
 		p->mp.grouping = MP_MULTIBUS;
+		no_caw(p);
+	}
 	p->mp.hwhandler = (enum mp_hwhandler)rng_below(&r, 3);
 	if (p->mp.hwhandler == MP_HWH_NONE && p->cluster.alua == ALUA_MODE_EXPLICIT)
 		p->mp.hwhandler = MP_HWH_ALUA;
