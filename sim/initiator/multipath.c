@@ -555,8 +555,8 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 	}
 }
 
-/* The state of the path's own group in a REPORT TARGET PORT GROUPS
- * answer (length-only header, SPC-4 §6.37.2), or -1. */
+/* The state of target port group tpg in the REPORT TARGET PORT GROUPS
+ * answer path p received (length-only header, SPC-4 §6.37.2), or -1. */
 static int rtpg_state(const struct mp_path *p, const struct icmd *c, uint16_t tpg)
 {
 	const uint8_t *b = p->rtpg_buf;
@@ -590,8 +590,7 @@ static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
 {
 	struct mp_path *p = &mp->paths[i];
 	p->rtpg_busy = false;
-	bool ok = c->result == ICMD_OK && c->status == ST_GOOD;
-	int st = ok ? rtpg_state(p, c, p->tpg) : -1;
+	int st = c->result == ICMD_OK && c->status == ST_GOOD ? rtpg_state(p, c, p->tpg) : -1;
 	if (st < 0) {
 		mp->stats.rtpg_failed++;
 		/* Keep what we knew: with ALUA a path starts as standby and

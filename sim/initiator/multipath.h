@@ -26,7 +26,10 @@
  * stuck behind slow commands fails the path); the checker reinstates it
  * when TUR succeeds again. With no
  * usable path, no_path_retry decides: queue forever, fail at once, or
- * queue for N checker intervals and then fail. Errors that are the
+ * queue for N checker intervals and then fail. The variants of issue 16
+ * class 3 (mpath_cfg): the directio and readsector0 checkers, multibus
+ * grouping, the device handler (hardware_handler), and multipathd's
+ * marginal path detection (multipath_marginal.c). Errors that are the
  * target's verdict on the data (MEDIUM ERROR, MISCOMPARE, ILLEGAL
  * REQUEST ...) go up unretried; UNIT ATTENTION, BUSY, TASK SET FULL,
  * ABORTED COMMAND and ALUA transitioning are retried after a delay.
