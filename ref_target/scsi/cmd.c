@@ -257,6 +257,12 @@ void scsi_cmd_abort(struct scsi_cmd *cmd)
 	}
 	/* A write already at the disk may still land: until it has, new
 	 * writes wait at the gate (taskset.h, orphans). */
+#ifdef RT_PLANT_BUG_nexus_loss_forgets_disk_write
+	/* Planted (sim/planted-bugs.txt): the aborted write at the disk is
+	 * forgotten, as before issue 16 defect 2: a host that logs in again
+	 * and writes the same blocks is overwritten when it lands. */
+	return;
+#endif
 	if (cmd->state & (SCSI_STATE_GATE_SHARED | SCSI_STATE_GATE_EXCL)) {
 		cmd->state |= SCSI_STATE_ORPHAN;
 		cmd->lu->tasks.orphans++;

@@ -105,7 +105,8 @@ void mpath_add_path(struct mpath *mp, struct isess *s, int gw, uint16_t tpg, uin
 	 * before it puts a path to use). */
 	*p = (struct mp_path){ .s = s, .gw = gw, .tpg = tpg, .state = MPP_FAILED, .prio_static = prio,
 		.svc_ewma_ns = SVC_INITIAL_NS, .alua_state = -1, .standby = mp->cfg->alua, .activate_at = SIM_NEVER,
-		.tur_deadline = SIM_NEVER, .transitioning_since = SIM_NEVER };
+		.tur_deadline = SIM_NEVER, .transitioning_since = SIM_NEVER, .fail_prev_at = SIM_NEVER,
+		.marginal_until = SIM_NEVER, .probe_at = SIM_NEVER, .probe_deadline = SIM_NEVER };
 	/* Like multipathd, a path is used once the checker has seen it work. */
 	p->next_check = 0;
 }
@@ -132,6 +133,20 @@ static bool usable(const struct mpath *mp, const struct mp_path *p)
 	return p->state == MPP_ACTIVE && p->alua_state != ALUA_UNAVAILABLE && (mp->pr_key == 0 || p->registered);
 }
 
+bool mpath_usable(const struct mpath *mp, unsigned i)
+{
+	assert(i < mp->npaths);
+	return usable(mp, &mp->paths[i]);
+}
+
+/* The path group a path belongs to, by the value update_group compares:
+ * its priority (group_by_prio), or one group for all (multibus). */
+#define MP_MULTIBUS_GROUP 1000000u /* above any priority: never 0 ("none") */
+static uint32_t group_of(const struct mpath *mp, const struct mp_path *p)
+{
+	return mp->cfg->grouping == MP_MULTIBUS ? MP_MULTIBUS_GROUP : prio(p);
+}
+
 unsigned mpath_active_paths(const struct mpath *mp)
 {
 	unsigned n = 0;
@@ -145,6 +160,27 @@ static void note(struct mpath *mp, const char *what, int path)
 	mp->ops.note(mp->ops.ctx, mp, what, path);
 }
 
+void mpath_note(struct mpath *mp, const char *what, int path)
+{
+	note(mp, what, path);
+}
+
+static void send_rtpg(struct mpath *mp, struct mp_path *p);
+
+/* hardware_handler alua: the group dm-multipath switched to is activated
+ * path by path (scsi_dh_activate -> alua_activate): each asks REPORT
+ * TARGET PORT GROUPS before it is trusted with I/O. */
+static void activate_group(struct mpath *mp)
+{
+	if (mp->cfg->hwhandler != MP_HWH_ALUA)
+		return;
+	for (unsigned i = 0; i < mp->npaths; i++) {
+		struct mp_path *p = &mp->paths[i];
+		if (usable(mp, p) && group_of(mp, p) == mp->cur_prio && !p->rtpg_busy)
+			send_rtpg(mp, p);
+	}
+}
+
 /* Pick the path group (group_by_prio) honouring the failback policy. */
 static void update_group(struct mpath *mp)
 {
@@ -154,9 +190,9 @@ static void update_group(struct mpath *mp)
 		const struct mp_path *p = &mp->paths[i];
 		if (!usable(mp, p))
 			continue;
-		if (prio(p) > best)
-			best = prio(p);
-		if (prio(p) == mp->cur_prio)
+		if (group_of(mp, p) > best)
+			best = group_of(mp, p);
+		if (group_of(mp, p) == mp->cur_prio)
 			cur_ok = true;
 	}
 	if (best == 0 || best == mp->cur_prio)
@@ -173,6 +209,7 @@ static void update_group(struct mpath *mp)
 		}
 	}
 	mp->cur_prio = best;
+	activate_group(mp);
 }
 
 static int select_path(struct mpath *mp)
@@ -184,7 +221,7 @@ static int select_path(struct mpath *mp)
 	unsigned start = mp->cur_path >= 0 ? (unsigned)mp->cur_path : 0;
 	if (mp->cfg->selector == MP_ROUND_ROBIN && mp->cur_path >= 0 && mp->rr_count < mp->cfg->rr_min_io) {
 		const struct mp_path *p = &mp->paths[mp->cur_path];
-		if (usable(mp, p) && prio(p) == mp->cur_prio) {
+		if (usable(mp, p) && group_of(mp, p) == mp->cur_prio) {
 			mp->rr_count++;
 			return mp->cur_path;
 		}
@@ -192,7 +229,7 @@ static int select_path(struct mpath *mp)
 	for (unsigned k = 1; k <= n; k++) {
 		unsigned i = (start + k) % n;
 		const struct mp_path *p = &mp->paths[i];
-		if (!usable(mp, p) || prio(p) != mp->cur_prio)
+		if (!usable(mp, p) || group_of(mp, p) != mp->cur_prio)
 			continue;
 		uint64_t cost = 0;
 		switch (mp->cfg->selector) {
@@ -237,9 +274,32 @@ static void enqueue(struct mpath *mp, struct mp_io *io, uint64_t due)
 	mp->queue_tail = io;
 }
 
+static void fail_path(struct mpath *mp, unsigned i, const char *why);
+static void request_activation(struct mpath *mp, unsigned pi);
+
+/* hardware_handler alua: scsi_dh_alua's alua_prep_fn refuses a command
+ * for a port whose group it knows to be standby or unavailable (SPC-4
+ * §5.15.2.4.4-5: such a port would refuse it anyway) before it is sent;
+ * dm-multipath takes the error for a path failure. With explicit ALUA
+ * the handler first asks for the group to be made active. */
+static bool handler_refuses(struct mpath *mp, unsigned pi)
+{
+	struct mp_path *p = &mp->paths[pi];
+	if (mp->cfg->hwhandler != MP_HWH_ALUA || (p->alua_state != ALUA_STANDBY && p->alua_state != ALUA_UNAVAILABLE))
+		return false;
+	mp->stats.handler_refused++;
+	if (p->alua_state == ALUA_STANDBY)
+		request_activation(mp, pi);
+	fail_path(mp, pi, "path_fail_handler");
+	return true;
+}
+
 static void dispatch(struct mpath *mp, struct mp_io *io)
 {
 	int p = select_path(mp);
+	/* each refusal fails a path: at most npaths rounds */
+	while (p >= 0 && handler_refuses(mp, (unsigned)p))
+		p = select_path(mp);
 	if (p < 0) {
 		if (mp->cfg->no_path_retry == MP_NO_PATH_RETRY_FAIL || mp->failing) {
 			mp->stats.no_path_failures++;
@@ -317,6 +377,8 @@ static void fail_path(struct mpath *mp, unsigned i, const char *why)
 	p->fails++;
 	mp->stats.path_fails++;
 	note(mp, why, (int)i);
+	if (mpm_enabled(mp->cfg))
+		mpm_path_failed(mp, i);
 }
 
 static void reinstate(struct mpath *mp, unsigned i)
@@ -350,7 +412,9 @@ static void retry_later(struct mpath *mp, struct mp_io *io, uint64_t delay)
 static void request_activation(struct mpath *mp, unsigned pi)
 {
 	struct mp_path *p = &mp->paths[pi];
-	if (!mp->cfg->alua_explicit || mp->ops.activate == NULL)
+	/* SET TARGET PORT GROUPS is the device handler's (alua_activate,
+	 * alua_stpg): without one nobody asks */
+	if (!mp->cfg->alua_explicit || mp->ops.activate == NULL || mp->cfg->hwhandler == MP_HWH_NONE)
 		return;
 	if (p->activate_at != SIM_NEVER && mp->now < p->activate_at + mp->cfg->polling_interval_ns)
 		return;
@@ -465,8 +529,12 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		note(mp, "unit_attention", (int)pi);
 		/* The group states changed: look at them now, not at the next
 		 * checker interval (scsi_dh_alua re-reads them on this UA). */
-		if (s.asc == ASC_PARAMETERS_CHANGED && s.ascq == ASCQ_ALUA_STATE_CHANGED)
-			path->next_check = mp->now;
+		if (s.asc == ASC_PARAMETERS_CHANGED && s.ascq == ASCQ_ALUA_STATE_CHANGED) {
+			if (mp->cfg->hwhandler == MP_HWH_CHECKER)
+				path->next_check = mp->now;
+			else if (mp->cfg->hwhandler == MP_HWH_ALUA && !path->rtpg_busy)
+				send_rtpg(mp, path); /* alua_check_sense: alua_rtpg_queue */
+		}
 		retry_later(mp, io, 0);
 	} else if (s.key == SK_NOT_READY || s.key == SK_ABORTED_COMMAND) {
 		note(mp, "io_not_ready", (int)pi);
@@ -487,9 +555,9 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 	}
 }
 
-/* The state of the path's own group in a REPORT TARGET PORT GROUPS
- * answer (length-only header, SPC-4 §6.37.2), or -1. */
-static int rtpg_state(const struct mp_path *p, const struct icmd *c)
+/* The state of target port group tpg in the REPORT TARGET PORT GROUPS
+ * answer path p received (length-only header, SPC-4 §6.37.2), or -1. */
+static int rtpg_state(const struct mp_path *p, const struct icmd *c, uint16_t tpg)
 {
 	const uint8_t *b = p->rtpg_buf;
 	uint32_t len = c->data_in < MP_RTPG_LEN ? c->data_in : MP_RTPG_LEN;
@@ -500,18 +568,29 @@ static int rtpg_state(const struct mp_path *p, const struct icmd *c)
 		end = len;
 	for (uint32_t off = 4; off + 8 <= end;) {
 		const uint8_t *d = b + off;
-		if (get_be16(d + 2) == p->tpg)
+		if (get_be16(d + 2) == tpg)
 			return d[0] & 0x0f;
 		off += 8 + 4u * d[7];
 	}
 	return -1;
 }
 
+/* What REPORT TARGET PORT GROUPS said of path i's group. */
+static void alua_learn(struct mpath *mp, unsigned i, int st)
+{
+	struct mp_path *p = &mp->paths[i];
+	p->standby = st == ALUA_STANDBY || st == ALUA_UNAVAILABLE;
+	if (st != p->alua_state) {
+		p->alua_state = st;
+		note(mp, st == ALUA_AO ? "alua_optimized" : st == ALUA_AN ? "alua_nonoptimized" : "alua_standby", (int)i);
+	}
+}
+
 static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
 {
 	struct mp_path *p = &mp->paths[i];
 	p->rtpg_busy = false;
-	int st = c->result == ICMD_OK && c->status == ST_GOOD ? rtpg_state(p, c) : -1;
+	int st = c->result == ICMD_OK && c->status == ST_GOOD ? rtpg_state(p, c, p->tpg) : -1;
 	if (st < 0) {
 		mp->stats.rtpg_failed++;
 		/* Keep what we knew: with ALUA a path starts as standby and
@@ -520,11 +599,16 @@ static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
 		return;
 	}
 	mp->stats.rtpg_ok++;
-	p->standby = st == ALUA_STANDBY || st == ALUA_UNAVAILABLE;
-	if (st != p->alua_state) {
-		p->alua_state = st;
-		note(mp, st == ALUA_AO ? "alua_optimized" : st == ALUA_AN ? "alua_nonoptimized" : "alua_standby", (int)i);
-	}
+	alua_learn(mp, i, st);
+	/* scsi_dh_alua keeps one state per target port group of the LU and
+	 * alua_rtpg updates every group the answer names (SPC-4 §6.37: any
+	 * port reports all of them): the other paths learn it too. */
+	if (mp->cfg->hwhandler == MP_HWH_ALUA)
+		for (unsigned k = 0; k < mp->npaths; k++) {
+			int sk = rtpg_state(p, c, mp->paths[k].tpg);
+			if (k != i && sk >= 0 && mp->paths[k].state == MPP_ACTIVE)
+				alua_learn(mp, k, sk);
+		}
 	run_queue(mp);
 }
 
@@ -571,9 +655,11 @@ static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 	p->tur_deadline = SIM_NEVER;
 	struct sense s = sense_of(c);
 	bool answered = c->result == ICMD_OK;
+	bool may = !mpm_enabled(mp->cfg) || p->state == MPP_ACTIVE || mpm_may_reinstate(mp, i);
 	if (answered && alua_standby(s)) {
 		p->standby = true;
-		reinstate(mp, i); /* usable as a standby ("ghost") path */
+		if (may)
+			reinstate(mp, i); /* usable as a standby ("ghost") path */
 	} else if (answered && alua_transitioning(s)) {
 		/* tur checker: PATH_PENDING; neither failed nor reinstated */
 	} else if (answered && (c->status == ST_GOOD || s.key == SK_UNIT_ATTENTION)) {
@@ -581,8 +667,13 @@ static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 		 * GROUPS (prio alua): a path stays standby until it says otherwise. */
 		if (!mp->cfg->alua)
 			p->standby = false;
-		reinstate(mp, i);
-		if (mp->cfg->alua && !p->rtpg_busy)
+		if (may)
+			reinstate(mp, i);
+		/* prio alua asks at every pass; scsi_dh_alua when dm-multipath
+		 * reinstates the path (activate_path -> alua_activate), which
+		 * here is every pass too: a group it learned was unavailable
+		 * must be asked again, or the path would stay out for good */
+		if ((mp->cfg->alua || mp->cfg->hwhandler == MP_HWH_ALUA) && !p->rtpg_busy)
 			send_rtpg(mp, p);
 	} else {
 		fail_path(mp, i, "path_fail_checker");
@@ -596,7 +687,9 @@ void mpath_cmd_done(struct mpath *mp, uint64_t now, unsigned p, struct icmd *c)
 {
 	mp->now = now;
 	assert(p < mp->npaths);
-	if (c == &mp->paths[p].tur)
+	if (mpm_cmd_done(mp, p, c))
+		run_queue(mp);
+	else if (c == &mp->paths[p].tur)
 		checker_done(mp, p, c);
 	else if (c == &mp->paths[p].rtpg)
 		rtpg_done(mp, p, c);
@@ -613,7 +706,7 @@ static void send_tur(struct mpath *mp, struct mp_path *p)
 	 * directio checker reads the first block through the path instead
 	 * (READ(10), SBC-3 §5.11), an I/O that reaches the storage; its
 	 * answers are judged as the TUR's. */
-	if (mp->cfg->checker == MP_CHECKER_DIRECTIO) {
+	if (mp->cfg->checker == MP_CHECKER_DIRECTIO || mp->cfg->checker == MP_CHECKER_READSECTOR0) {
 		p->tur = (struct icmd){ .dir = ICMD_IN, .buf = p->dio_buf, .len = MP_DIRECTIO_LEN, .fastfail = true,
 			.attr = 1 };
 		p->tur.cdb[0] = OP_READ_10;
@@ -647,6 +740,8 @@ void mpath_on_time(struct mpath *mp, uint64_t now)
 			fail_path(mp, i, "path_fail_checker_timeout");
 		}
 	}
+	if (mpm_enabled(mp->cfg))
+		mpm_on_time(mp);
 	if (now >= mp->no_path_deadline) {
 		mp->no_path_deadline = SIM_NEVER;
 		if (mpath_active_paths(mp) == 0) {
@@ -674,6 +769,11 @@ uint64_t mpath_next_deadline(const struct mpath *mp)
 			d = p->next_check;
 		if (p->tur_busy && p->tur_deadline < d)
 			d = p->tur_deadline;
+	}
+	if (mpm_enabled(mp->cfg)) {
+		uint64_t m = mpm_next_deadline(mp);
+		if (m < d)
+			d = m;
 	}
 	bool can_run = mpath_active_paths(mp) > 0;
 	for (const struct mp_io *io = mp->queue_head; io != NULL && can_run; io = io->next)

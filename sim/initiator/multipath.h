@@ -26,7 +26,10 @@
  * stuck behind slow commands fails the path); the checker reinstates it
  * when TUR succeeds again. With no
  * usable path, no_path_retry decides: queue forever, fail at once, or
- * queue for N checker intervals and then fail. Errors that are the
+ * queue for N checker intervals and then fail. The variants of issue 16
+ * class 3 (mpath_cfg): the directio and readsector0 checkers, multibus
+ * grouping, the device handler (hardware_handler), and multipathd's
+ * marginal path detection (multipath_marginal.c). Errors that are the
  * target's verdict on the data (MEDIUM ERROR, MISCOMPARE, ILLEGAL
  * REQUEST ...) go up unretried; UNIT ATTENTION, BUSY, TASK SET FULL,
  * ABORTED COMMAND and ALUA transitioning are retried after a delay.
@@ -78,7 +81,46 @@ struct mpath_cfg {
 	 * (transition_tmo, 60 s by default), so dm-multipath moves on. */
 	uint64_t transition_tmo_ns;
 	uint64_t checker_timeout_ns;  /* a TEST UNIT READY unanswered this long fails the path */
-	enum mp_checker { MP_CHECKER_TUR = 0, MP_CHECKER_DIRECTIO } checker; /* path_checker */
+	/* path_checker. tur: TEST UNIT READY, answered by the target alone,
+	 * so it passes on a path whose storage is stuck. directio: reads
+	 * block 0 with O_DIRECT (libcheck/directio.c), readsector0: the same
+	 * read through SG_IO (libcheck/readsector0.c, deprecated for
+	 * directio): both reach the storage, so a path whose reads hang
+	 * (checker_timeout) or fail is failed even while TUR would pass. */
+	enum mp_checker { MP_CHECKER_TUR = 0, MP_CHECKER_DIRECTIO, MP_CHECKER_READSECTOR0 } checker;
+	/* path_grouping_policy. group_by_prio (the default): one group per
+	 * priority, I/O to the best. multibus: every path in one group, I/O
+	 * spread over all of them whatever their priority; against a target
+	 * whose storage is active/passive (one exclusive-lock owner) that
+	 * moves the lock with every write that lands on another gateway
+	 * (tcmu-runner issue 356; issue 16 class 3, scenarios/39). */
+	enum mp_grouping { MP_GROUP_BY_PRIO = 0, MP_MULTIBUS } grouping;
+	/* hardware_handler. checker (the default, this model until issue 16
+	 * class 3): ALUA states come from the path checker's REPORT TARGET
+	 * PORT GROUPS (prio alua), a UA ASYMMETRIC ACCESS STATE CHANGED has
+	 * the checker look again at once, and a path known to be standby
+	 * still takes I/O when nothing better is left. none: no device
+	 * handler: the UA is retried like any other and the states are
+	 * learned at the checker's next pass only. alua ("1 alua", Linux's
+	 * scsi_dh_alua): RTPG when a path is activated (reinstated, or its
+	 * group switched to: alua_activate) and at once on the UA (its
+	 * alua_check_sense), both through the path itself; and no I/O is
+	 * sent to a path whose group is known standby or unavailable
+	 * (alua_prep_fn fails it before it leaves the host, and
+	 * dm-multipath fails the path). */
+	enum mp_hwhandler { MP_HWH_CHECKER = 0, MP_HWH_NONE, MP_HWH_ALUA } hwhandler;
+	/* The marginal path detection of multipathd (libmultipath
+	 * io_err_stat.c), on when all four are set (multipath.conf's
+	 * marginal_path_*; 0: off, the default). A path that fails twice
+	 * within double_failed is not reinstated when its checker passes:
+	 * for sample, multipathd sends reads down it (MP_MARGINAL_PROBE_*);
+	 * if more than err_rate_permille of them fail it stays out for
+	 * recheck_gap and is sampled again, else it is reinstated. A path
+	 * is never held out when no other path is usable. */
+	uint64_t marginal_double_failed_ns;
+	uint64_t marginal_sample_ns;
+	uint32_t marginal_err_rate_permille;
+	uint64_t marginal_recheck_gap_ns;
 	/* multipath.conf's fast_io_fail_tmo; 0: off. multipathd writes it
 	 * over every iSCSI session's recovery timeout (sysfs recovery_tmo,
 	 * open-iscsi's replacement_timeout; libmultipath discovery.c,
@@ -114,6 +156,15 @@ static inline uint64_t mpath_recovery_tmo(const struct mpath_cfg *c, uint64_t re
 /* The directio checker's read: one block at LBA 0, into a buffer as large
  * as the largest logical block the target serves. */
 #define MP_DIRECTIO_LEN 4096u
+
+/* Marginal path sampling (libmultipath io_err_stat.c sends batches of
+ * direct reads of one block for the whole sample time): here one read of
+ * block 0 at a time, the next MP_MARGINAL_PROBE_INTERVAL_NS after the
+ * last ended; one unanswered for MP_MARGINAL_PROBE_TIMEOUT_NS counts as
+ * an error (io_err_stat's IOTIMEOUT_SEC is 60 s: shorter here so that a
+ * sample of a partitioned path ends). */
+#define MP_MARGINAL_PROBE_INTERVAL_NS 100000000ull /* 100 ms */
+#define MP_MARGINAL_PROBE_TIMEOUT_NS 5000000000ull /* 5 s */
 
 #define MP_RTPG_LEN 256u /* allocation length of our REPORT TARGET PORT GROUPS */
 #define MP_PROUT_LEN 24u /* PERSISTENT RESERVE OUT basic parameter list (SPC-4 §6.16.3) */
@@ -172,6 +223,16 @@ struct mp_path {
 	uint8_t prout_buf[MP_PROUT_LEN];
 	uint64_t activate_at; /* last activation asked for (explicit ALUA) */
 	uint64_t fails, reinstates;
+	/* marginal path detection (multipath_marginal.c) */
+	enum mp_marginal { MPM_NONE = 0, MPM_SAMPLING, MPM_HELD } marginal;
+	uint64_t fail_prev_at;   /* its last failure (SIM_NEVER: none yet) */
+	uint64_t marginal_until; /* end of the sample, or of the hold */
+	uint64_t probe_at;       /* next probe read (SIM_NEVER: one in flight or none due) */
+	uint64_t probe_deadline; /* the probe in flight counts as an error from then */
+	bool probe_busy;
+	uint32_t probes, probe_errors; /* of this sample */
+	struct icmd probe;
+	uint8_t probe_buf[MP_DIRECTIO_LEN];
 };
 
 struct mpath;
@@ -190,6 +251,7 @@ struct mpath_stats {
 	uint64_t ios, retries, path_fails, reinstates, group_switches, queued, no_path_failures;
 	uint64_t failbacks, rtpg_ok, rtpg_failed;
 	uint64_t alua_waits, activations, registrations;
+	uint64_t marginal_holds, marginal_probes, handler_refused;
 };
 
 struct mpath {
@@ -227,5 +289,19 @@ void mpath_path_up(struct mpath *mp, uint64_t now, unsigned p);
 
 /* Paths usable now. */
 unsigned mpath_active_paths(const struct mpath *mp);
+
+/* Internals shared with multipath_marginal.c (not for callers). */
+bool mpath_usable(const struct mpath *mp, unsigned i);
+void mpath_note(struct mpath *mp, const char *what, int path);
+/* multipath_marginal.c: the marginal path detection (see mpath_cfg). */
+bool mpm_enabled(const struct mpath_cfg *c);
+/* Path i failed: a second failure within double_failed starts a sample. */
+void mpm_path_failed(struct mpath *mp, unsigned i);
+/* The checker found path i working: may it be reinstated now? */
+bool mpm_may_reinstate(struct mpath *mp, unsigned i);
+/* c was path i's probe read: judged here (true), else false. */
+bool mpm_cmd_done(struct mpath *mp, unsigned i, struct icmd *c);
+void mpm_on_time(struct mpath *mp);
+uint64_t mpm_next_deadline(const struct mpath *mp);
 
 #endif

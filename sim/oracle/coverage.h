@@ -70,6 +70,9 @@
 	X(MP_BUSY_RETRY, "mpath.busy_retry", 0) \
 	X(MP_IO_ABORTED, "mpath.io_aborted_retry", 0) \
 	X(MP_ALUA_STATE, "mpath.alua_state_from_rtpg", 1) \
+	X(MP_HANDLER_REFUSED, "mpath.handler_refused_standby", 0) \
+	X(MP_MARGINAL_HELD, "mpath.marginal_path_held", 0) \
+	X(MP_MARGINAL_CLEARED, "mpath.marginal_path_cleared", 0) \
 	X(IO_READ_OK, "io.read_ok", 1) \
 	X(IO_WRITE_OK, "io.write_ok", 1) \
 	X(IO_FUA_OK, "io.write_fua_ok", 1) \

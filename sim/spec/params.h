@@ -172,6 +172,9 @@ struct sim_params {
 					events (swarm_draw_hosts, after draw_erl); off: as before */
 	bool draw_pr_shared;         /* the swarm draws target pr_shared (swarm_draw_pr_shared, after
 					draw_hosts); off: as before */
+	bool draw_mpath;             /* the swarm draws the multipath variants of issue 16 class 3: path
+					checker, grouping, device handler, marginal paths (swarm_draw_mpath,
+					after draw_hosts); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	struct prs_list prs;         /* scripted persistent-reservation actions (`pr` lines); none by default */

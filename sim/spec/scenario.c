@@ -42,7 +42,9 @@ static const char *const alua_modes[] = { "off", "implicit", "explicit" };
 static const char *const prefers[] = { "auto", "owner", "spread" };
 static const char *const lock_ons[] = { "write", "io" };
 static const char *const lock_losts[] = { "transition", "standby", "drop" };
-static const char *const checkers[] = { "tur", "directio" };
+static const char *const checkers[] = { "tur", "directio", "readsector0" }; /* enum mp_checker */
+static const char *const groupings[] = { "group_by_prio", "multibus" };         /* enum mp_grouping */
+static const char *const hwhandlers[] = { "checker", "none", "alua" };          /* enum mp_hwhandler */
 static const char *const illegal_requests[] = { "target", "path" }; /* enum mp_illegal_request */
 static const char *const escalations[] = { "drop", "linux", "task_set" }; /* enum isess_escalation */
 
@@ -52,7 +54,8 @@ static const char *const escalations[] = { "drop", "linux", "task_set" }; /* enu
 _Static_assert(sizeof(enum mp_selector) == sizeof(int) && sizeof(enum mp_failback) == sizeof(int) &&
 		sizeof(enum alua_mode) == sizeof(int) && sizeof(enum prefer) == sizeof(int) && sizeof(enum lock_lost) ==
 		sizeof(int) && sizeof(enum disk_lock_on) == sizeof(int) && sizeof(enum mp_illegal_request) == sizeof(int) &&
-		sizeof(enum mp_checker) == sizeof(int) && sizeof(enum isess_escalation) == sizeof(int),
+		sizeof(enum mp_checker) == sizeof(int) && sizeof(enum isess_escalation) == sizeof(int) &&
+		sizeof(enum mp_grouping) == sizeof(int) && sizeof(enum mp_hwhandler) == sizeof(int),
 	"V_ENUM reads and writes an int");
 static const struct key keys[] = {
 	K("topology", "gateways", V_INT, gateways),
@@ -67,6 +70,7 @@ static const struct key keys[] = {
 	K("run", "draw_erl", V_BOOL, draw_erl),
 	K("run", "draw_hosts", V_BOOL, draw_hosts),
 	K("run", "draw_pr_shared", V_BOOL, draw_pr_shared),
+	K("run", "draw_mpath", V_BOOL, draw_mpath),
 	K("lu", "blocks", V_U64, blocks),
 	K("lu", "block_size", V_U32, block_size),
 	K("target", "cmd_window", V_U32, tgt.cmd_window),
@@ -125,6 +129,12 @@ static const struct key keys[] = {
 	KE("multipath", "checker", checkers, mp.checker),
 	K("multipath", "fast_io_fail_tmo", V_TIME_OFF, mp.fast_io_fail_ns),
 	KE("multipath", "illegal_request", illegal_requests, mp.illegal_request),
+	KE("multipath", "path_grouping_policy", groupings, mp.grouping),
+	KE("multipath", "hardware_handler", hwhandlers, mp.hwhandler),
+	K("multipath", "marginal_path_double_failed_time", V_TIME_OFF, mp.marginal_double_failed_ns),
+	K("multipath", "marginal_path_err_sample_time", V_TIME_OFF, mp.marginal_sample_ns),
+	K("multipath", "marginal_path_err_rate_threshold", V_U32, mp.marginal_err_rate_permille),
+	K("multipath", "marginal_path_err_recheck_gap_time", V_TIME_OFF, mp.marginal_recheck_gap_ns),
 	K("workload", "qd", V_U32, wl.qd),
 	K("workload", "think", V_TIME, wl.think_mean_ns),
 	K("workload", "start", V_TIME, wl.start_at_ns),

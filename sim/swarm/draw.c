@@ -507,3 +507,43 @@ void swarm_draw_pr_shared(struct sim_params *p, uint64_t seed)
 	rng_stream(&r, seed, "swarm.pr_shared", 0);
 	p->tgt.pr_shared = rng_chance(&r, 500000);
 }
+
+/* No host sends COMPARE AND WRITE (in its mix, or as a heartbeat). */
+static void no_caw(struct sim_params *p)
+{
+	p->wl.weight[WL_CAW] = 0;
+	p->wl.hb_interval_ns = 0;
+	for (int i = 0; i < SIM_INIS_MAX; i++) {
+		p->host_wl[i].wl.weight[WL_CAW] = 0;
+		p->host_wl[i].wl.hb_interval_ns = 0;
+	}
+}
+
+void swarm_draw_mpath(struct sim_params *p, uint64_t seed)
+{
+	if (!p->draw_mpath)
+		return;
+	p->draw_mpath = false;
+	struct sim_rng r;
+	rng_stream(&r, seed, "swarm.mpath", 0);
+	p->mp.checker = (enum mp_checker)rng_below(&r, 3);
+	/* a multibus world sends no COMPARE AND WRITE: spread over two
+	 * gateways, two hosts' compares race and both win (what
+	 * scenarios/10-caw-two-gateways-not-atomic shows), the lock or not */
+	if (rng_chance(&r, 200000)) {
+		p->mp.grouping = MP_MULTIBUS;
+		no_caw(p);
+	}
+	p->mp.hwhandler = (enum mp_hwhandler)rng_below(&r, 3);
+	if (p->mp.hwhandler == MP_HWH_NONE && p->cluster.alua == ALUA_MODE_EXPLICIT)
+		p->mp.hwhandler = MP_HWH_ALUA;
+	/* draw_lock's rule, for a checker that reads drawn here */
+	if (p->disk.lock_on == DISK_LOCK_ON_IO && p->mp.checker != MP_CHECKER_TUR && p->tgt.lock_lost == LOCK_LOST_DROP)
+		p->tgt.lock_lost = LOCK_LOST_STANDBY;
+	if (!rng_chance(&r, 333333))
+		return;
+	p->mp.marginal_double_failed_ns = ms_range(&r, SIM_S(5), SIM_S(60));
+	p->mp.marginal_sample_ns = ms_range(&r, SIM_S(2), SIM_S(10));
+	p->mp.marginal_err_rate_permille = (uint32_t)rng_range(&r, 10, 500);
+	p->mp.marginal_recheck_gap_ns = ms_range(&r, SIM_S(2), SIM_S(20));
+}

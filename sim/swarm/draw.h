@@ -48,5 +48,14 @@ void swarm_draw_hosts(struct sim_params *p, uint64_t seed);
  * disk (target pr_shared=yes, world/pr_notify.c). Without the flag
  * nothing is drawn; it is cleared once drawn, as draw_erl. */
 void swarm_draw_pr_shared(struct sim_params *p, uint64_t seed);
+/* With p->draw_mpath (run draw_mpath=yes; issue 16 class 3), from the
+ * stream "swarm.mpath" after swarm_draw_hosts: the path checker (tur,
+ * directio, readsector0), in a fifth of the worlds multibus, the device
+ * handler (checker, none, alua; never none under explicit ALUA, which
+ * then never fails over: scenarios/40), and in a third multipathd's
+ * marginal path detection with short times (a held path must be back
+ * before the liveness window ends). Without the flag nothing is drawn;
+ * it is cleared once drawn, as draw_erl. */
+void swarm_draw_mpath(struct sim_params *p, uint64_t seed);
 
 #endif

@@ -29,12 +29,20 @@ rc=${PIPESTATUS[0]}
 # pr_store_ignores_version: only worlds with target pr_shared=yes store
 # the shared record (the swarm draws it with run draw_pr_shared=yes);
 # 38-pr-active-active-shared-object races REGISTERs through both gateways.
+# nexus_loss_forgets_disk_write: the swarm's default worlds rarely lose
+# a nexus while a write is at the disk; 33-abort-escalation-waits-for-media
+# escalates timed-out aborts to a dropped connection with writes stuck
+# in the storage path (seeds 1, 5, 7 of 1..8). reassign_skips_missing_data:
+# the swarm plays ERL 0 unless asked (draw_erl);
+# 34-connection-drop-erl2-reassign cuts writes mid-burst at ERL 2.
 family_of() {
 	case $1 in
 	reset_skips_aborting_tasks) echo scenarios/33-abort-escalation-waits-for-media.scn ;;
 	unsupported_opcode_good) echo scenarios/35-odd-opcodes-target-failure.scn ;;
 	pr_ignores_isid) echo scenarios/36-relogin-new-isid-registers-again.scn ;;
 	pr_store_ignores_version) echo scenarios/38-pr-active-active-shared-object.scn ;;
+	nexus_loss_forgets_disk_write) echo scenarios/33-abort-escalation-waits-for-media.scn ;;
+	reassign_skips_missing_data) echo scenarios/34-connection-drop-erl2-reassign.scn ;;
 	esac
 }
 f=$(family_of "$bug")

@@ -134,6 +134,72 @@ END_TEST
 /* Issue 16 class 1: the storage lock's keys round-trip, a bad value is
  * refused naming file, line and key, and the swarm draws them in some
  * worlds only (a seed that draws none keeps the defaults). */
+/* Issue 16 class 3: the multipath variants' keys round-trip, default to
+ * the model as it was (checker tur, group_by_prio, handler "checker",
+ * marginal detection off), refuse unknown values, and are drawn only
+ * with run draw_mpath=yes (then in some worlds; the flag is cleared). */
+START_TEST(multipath_variant_keys_round_trip_and_are_drawn_only_with_the_flag)
+{
+	struct sim_params p, q;
+	struct scenario_expect e, e2;
+	char err[160];
+	params_default(&p);
+	ck_assert_int_eq(p.mp.checker, MP_CHECKER_TUR);
+	ck_assert_int_eq(p.mp.grouping, MP_GROUP_BY_PRIO);
+	ck_assert_int_eq(p.mp.hwhandler, MP_HWH_CHECKER);
+	ck_assert(!mpm_enabled(&p.mp));
+	ck_assert_int_eq(scenario_parse("multipath checker=readsector0 path_grouping_policy=multibus "
+					"hardware_handler=alua marginal_path_double_failed_time=30s "
+					"marginal_path_err_sample_time=10s marginal_path_err_rate_threshold=100 "
+					"marginal_path_err_recheck_gap_time=20s\n",
+				 &p, &e, err, sizeof(err)),
+		0);
+	ck_assert_int_eq(p.mp.checker, MP_CHECKER_READSECTOR0);
+	ck_assert_int_eq(p.mp.grouping, MP_MULTIBUS);
+	ck_assert_int_eq(p.mp.hwhandler, MP_HWH_ALUA);
+	ck_assert_uint_eq(p.mp.marginal_sample_ns, SIM_S(10));
+	ck_assert_uint_eq(p.mp.marginal_err_rate_permille, 100);
+	ck_assert(mpm_enabled(&p.mp));
+	static char text[16384];
+	scenario_format(&p, &e, text, sizeof(text));
+	params_default(&q);
+	ck_assert_msg(scenario_parse(text, &q, &e2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(memcmp(&p.mp, &q.mp, sizeof(p.mp)), 0);
+	/* three of the four marginal keys: the detection stays off */
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse("multipath marginal_path_double_failed_time=30s "
+					"marginal_path_err_sample_time=10s marginal_path_err_rate_threshold=100\n",
+				 &p, &e, err, sizeof(err)),
+		0);
+	ck_assert(!mpm_enabled(&p.mp));
+	params_default(&p);
+	ck_assert_int_eq(scenario_parse_from("x.scn", "seed 1\nmultipath hardware_handler=rdac\n", &p, &e, err,
+				 sizeof(err)),
+		-1);
+	ck_assert_msg(strstr(err, "x.scn:2:") == err && strstr(err, "hardware_handler") != NULL, "%s", err);
+	unsigned multibus = 0, marginal = 0, alua = 0;
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		params_default(&p);
+		swarm_params(&p, seed);
+		q = p;
+		swarm_draw_mpath(&q, seed);
+		ck_assert_int_eq(memcmp(&p, &q, sizeof(p)), 0);
+		q.draw_mpath = true;
+		swarm_draw_mpath(&q, seed);
+		ck_assert(!q.draw_mpath);
+		ck_assert(!(q.mp.hwhandler == MP_HWH_NONE && q.cluster.alua == ALUA_MODE_EXPLICIT));
+		multibus += q.mp.grouping == MP_MULTIBUS;
+		marginal += mpm_enabled(&q.mp);
+		alua += q.mp.hwhandler == MP_HWH_ALUA;
+	}
+	ck_assert_uint_gt(multibus, 0);
+	ck_assert_uint_lt(multibus, 60);
+	ck_assert_uint_gt(marginal, 0);
+	ck_assert_uint_lt(marginal, 60);
+	ck_assert_uint_gt(alua, 0);
+}
+END_TEST
+
 START_TEST(lock_hazard_keys_round_trip_and_are_drawn_in_some_worlds)
 {
 	struct sim_params p, q;
@@ -422,6 +488,7 @@ Suite *suite_scenario(void)
 	tcase_add_test(tc, attack_lines_round_trip_and_bad_ones_name_the_line);
 	tcase_add_test(tc, swarm_draws_each_attack_kind_from_its_own_stream);
 	tcase_add_test(tc, lock_hazard_keys_round_trip_and_are_drawn_in_some_worlds);
+	tcase_add_test(tc, multipath_variant_keys_round_trip_and_are_drawn_only_with_the_flag);
 	tcase_add_test(tc, per_host_workload_overrides_only_what_it_names_and_round_trips);
 	tcase_add_test(tc, fast_io_fail_tmo_defaults_off_and_overrides_replacement_timeout);
 	suite_add_tcase(s, tc);
