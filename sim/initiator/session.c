@@ -663,6 +663,7 @@ uint64_t isess_next_deadline(struct isess *s)
 void isess_submit(struct isess *s, uint64_t now, struct icmd *c)
 {
 	s->now = now;
+	c->home = s;
 	c->seq = s->seq_next++;
 	c->sends = 0;
 	c->st = ICS_WAIT;

@@ -113,6 +113,7 @@ struct icmd {
 	uint8_t sense[ICMD_SENSE_MAX];
 	uint32_t data_in;  /* bytes of Data-In received */
 	uint32_t resid;    /* residual count reported */
+	struct isess *home; /* the connection it was submitted to: MC/S may complete it on another (ops->done's) */
 	/* private to the session */
 	struct icmd *next;
 	enum icmd_state st;

@@ -170,6 +170,8 @@ struct sim_params {
 					(swarm_draw_erl, after every other setting); off: as before */
 	bool draw_hosts;             /* the swarm draws odd commands, large transfers and host life-cycle
 					events (swarm_draw_hosts, after draw_erl); off: as before */
+	bool draw_mcs;               /* the swarm draws connections per session (MC/S) and a reset of one
+					(swarm_draw_mcs, after draw_hosts); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	struct prs_list prs;         /* scripted persistent-reservation actions (`pr` lines); none by default */

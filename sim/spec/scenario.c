@@ -65,6 +65,7 @@ static const struct key keys[] = {
 	K("run", "liveness", V_TIME, liveness_ns),
 	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
 	K("run", "draw_erl", V_BOOL, draw_erl),
+	K("run", "draw_mcs", V_BOOL, draw_mcs),
 	K("run", "draw_hosts", V_BOOL, draw_hosts),
 	K("lu", "blocks", V_U64, blocks),
 	K("lu", "block_size", V_U32, block_size),

@@ -79,8 +79,8 @@ static void sess_done(void *ctx, struct isess *s, struct icmd *c)
 	wpr_answered(in->w, in->idx, p->idx, p->gw, c);
 	if (wpr_owns(in->w, c))
 		evq_push(&in->w->q, in->w->q.now, ev_pr_done, in->w, c, 0);
-	else
-		evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)p->idx);
+	else /* multipath hears of it on the path it sent it on (MC/S: it may have moved) */
+		evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)((struct wpath *)c->home->user)->idx);
 }
 
 /* ERL 2: a command reassigned or retried on the path's new connection
