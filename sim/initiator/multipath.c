@@ -304,6 +304,15 @@ static void run_queue(struct mpath *mp)
 	}
 }
 
+/* The paths of one I_T nexus: the connections of an MC/S session (their
+ * session's numbers are one, initiator/session.h struct isess_sn); a
+ * Unit Attention is reported once per nexus (SAM-5 §5.14), on whichever
+ * connection runs a command first, and what it says is the nexus's. */
+static bool same_nexus(const struct mp_path *p, const struct mp_path *q)
+{
+	return p == q || (p->s->sn == q->s->sn && p->tpg == q->tpg);
+}
+
 static void fail_path(struct mpath *mp, unsigned i, const char *why)
 {
 	struct mp_path *p = &mp->paths[i];
@@ -466,7 +475,9 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		/* The group states changed: look at them now, not at the next
 		 * checker interval (scsi_dh_alua re-reads them on this UA). */
 		if (s.asc == ASC_PARAMETERS_CHANGED && s.ascq == ASCQ_ALUA_STATE_CHANGED)
-			path->next_check = mp->now;
+			for (unsigned k = 0; k < mp->npaths; k++)
+				if (same_nexus(path, &mp->paths[k]))
+					mp->paths[k].next_check = mp->now;
 		retry_later(mp, io, 0);
 	} else if (s.key == SK_NOT_READY || s.key == SK_ABORTED_COMMAND) {
 		note(mp, "io_not_ready", (int)pi);
@@ -520,10 +531,18 @@ static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
 		return;
 	}
 	mp->stats.rtpg_ok++;
-	p->standby = st == ALUA_STANDBY || st == ALUA_UNAVAILABLE;
-	if (st != p->alua_state) {
-		p->alua_state = st;
-		note(mp, st == ALUA_AO ? "alua_optimized" : st == ALUA_AN ? "alua_nonoptimized" : "alua_standby", (int)i);
+	/* MC/S: the answer holds for every connection of the session (one
+	 * I_T nexus, one target port group). */
+	for (unsigned k = 0; k < mp->npaths; k++) {
+		struct mp_path *q = &mp->paths[k];
+		if (!same_nexus(p, q))
+			continue;
+		q->standby = st == ALUA_STANDBY || st == ALUA_UNAVAILABLE;
+		if (st != q->alua_state) {
+			q->alua_state = st;
+			note(mp, st == ALUA_AO ? "alua_optimized" : st == ALUA_AN ? "alua_nonoptimized" : "alua_standby",
+				(int)k);
+		}
 	}
 	run_queue(mp);
 }

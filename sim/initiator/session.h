@@ -1,5 +1,6 @@
-/* initiator/session: one simulated iSCSI initiator session over one connection: the
- * path between one initiator port and one target portal (RFC 7143).
+/* initiator/session: one simulated iSCSI initiator session over one connection (or one
+ * connection of an MC/S session): the path between one initiator port and one target
+ * portal (RFC 7143).
  *
  * A sans-I/O state machine written from the RFC, independently of the
  * reference target: login (ilogin), SCSI commands with immediate data,
@@ -37,6 +38,12 @@
  * reinstatement login refused, ISESS_ERL2_LOGINS_MAX of them failing, or
  * DefaultTime2Wait + DefaultTime2Retain passing, and ERL 0's session
  * recovery takes over.
+ *
+ * With several connections per session (MC/S, initiator/session_mcs.c,
+ * isess_mcs_join) each connection is a struct isess sharing the session's
+ * CmdSN window, ITTs and TSIH (struct isess_sn); at ERL 2 a surviving
+ * connection recovers a failed one's commands (Logout reason 2, TASK
+ * REASSIGN, §7.2.2, §11.14.1); at ERL 0 the session goes with it.
  *
  * Driven by: isess_start/on_connected/on_connect_failed/on_bytes/
  * on_closed/on_time/submit/logout. Acts through struct isess_ops, whose
