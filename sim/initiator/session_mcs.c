@@ -229,7 +229,16 @@ bool imcs_logout_rsp(struct isess *s, const uint8_t *bhs)
 	isess_take_statsn(s, bhs);
 	isess_update_window(s, bhs);
 	s->mcs_logout_itt = 0;
-	if (bhs[PDU_LOGOUT_RESPONSE] != ISCSI_LOGOUT_RSP_OK) {
+	uint8_t rsp = bhs[PDU_LOGOUT_RESPONSE];
+	if (rsp == ISCSI_LOGOUT_RSP_NO_CID) {
+		/* §11.15.1 response 1: the target keeps nothing of that CID (it
+		 * had no task of it left): what we hold it never had, retried
+		 * at once (ierl2_recover_task; one it did have gets a TASK
+		 * REASSIGN answered "no such task", and ERL 0 follows). */
+		s->mcs_reassign_at = s->now;
+		return true;
+	}
+	if (rsp != ISCSI_LOGOUT_RSP_OK) {
 		give_up(s, v, "logout for recovery refused");
 		return true;
 	}

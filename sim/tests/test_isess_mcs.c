@@ -337,6 +337,33 @@ START_TEST(mcs_erl2_recovery_logout_refused_falls_back_to_session_recovery)
 }
 END_TEST
 
+/* §11.15.1 response 1: the target keeps nothing of the CID (it had none
+ * of its tasks): the command it never had is retried on the survivor at
+ * once, with its ITT and CmdSN, and the session stays. */
+START_TEST(mcs_erl2_cid_unknown_to_the_target_retries_its_commands_on_the_survivor)
+{
+	struct mrig *r = two_up(true);
+	struct icmd w = { .dir = ICMD_OUT, .buf = buf[0], .len = sizeof(buf[0]), .attr = 1 };
+	isess_submit(&r->s[1], r->now, &w);
+	r->c[0].n = 0;
+	isess_on_closed(&r->s[1], r->now);
+	uint8_t bhs[48];
+	tgt_pdu(r, 0, bhs, ISCSI_OP_LOGOUT_RSP, pdu_itt(r->c[0].bhs[0]), w.cmdsn); /* ExpCmdSN: not had */
+	bhs[PDU_LOGOUT_RESPONSE] = ISCSI_LOGOUT_RSP_NO_CID;
+	r->c[0].n = 0;
+	feed(r, 0, bhs);
+	tick(r, r->now);
+	ck_assert(isess_up(&r->s[0]));
+	ck_assert_uint_ge(r->c[0].n, 1);
+	ck_assert_uint_eq(pdu_opcode(r->c[0].bhs[0]), ISCSI_OP_SCSI_CMD);
+	ck_assert_uint_eq(pdu_itt(r->c[0].bhs[0]), w.itt);
+	ck_assert_uint_eq(pdu_w(r->c[0].bhs[0], PDU_INI_CMDSN), w.cmdsn);
+	ck_assert_uint_eq(r->s[0].stats.erl2_retries, 1);
+	ck_assert_uint_eq(r->s[1].stats.erl2_fallbacks, 0);
+	done(r);
+}
+END_TEST
+
 /* ERL 0: a connection lost is the session lost (§7.1.4.3). */
 START_TEST(mcs_erl0_connection_loss_takes_the_session_and_the_leader_reinstates_it)
 {
@@ -370,6 +397,7 @@ Suite *suite_isess_mcs(void)
 	tcase_add_test(tc, mcs_window_opened_on_one_connection_lets_the_other_send);
 	tcase_add_test(tc, mcs_erl2_survivor_logs_out_the_failed_cid_and_reassigns_its_task);
 	tcase_add_test(tc, mcs_erl2_recovery_logout_refused_falls_back_to_session_recovery);
+	tcase_add_test(tc, mcs_erl2_cid_unknown_to_the_target_retries_its_commands_on_the_survivor);
 	tcase_add_test(tc, mcs_erl0_connection_loss_takes_the_session_and_the_leader_reinstates_it);
 	suite_add_tcase(s, tc);
 	return s;
