@@ -219,6 +219,37 @@ START_TEST(erl2_write_cut_by_a_lost_connection_lands_once_after_reassignment)
 }
 END_TEST
 
+/* dataout_reassign: a write whose unsolicited Data-Out (InitialR2T=No,
+ * §13.10) had not all arrived when its connection failed: after TASK
+ * REASSIGN the missing unsolicited part is asked for by R2T (§7.2.2),
+ * the immediate data kept, and the write lands once. */
+START_TEST(erl2_write_cut_in_its_unsolicited_data_asks_for_the_rest_after_reassignment)
+{
+	static const char keys[] = "ErrorRecoveryLevel=2\0MaxConnections=2\0InitialR2T=No\0ImmediateData=Yes";
+	login_erl2(keys, sizeof(keys));
+	uint8_t w[4 * BS];
+	pattern(w, sizeof(w), 9);
+	uint8_t cdb[16];
+	cdb_rw10(cdb, 0x2a, 60, 4);
+	/* one block immediate, no F bit: unsolicited Data-Out is to follow */
+	uint32_t itt = ini_scsi(&I, 0, cdb, ISCSI_CMD_WRITE | 1, sizeof(w), w, BS);
+	ck_assert_uint_eq(ini_pending(&I), 0);
+	rt_on_conn_closed(E, 1); /* before any of it */
+	ck_assert_uint_eq(join(2, I.cid), 0);
+	ck_assert_uint_eq(reassign(&J, itt, 0), ISCSI_TMF_RSP_COMPLETE);
+	expect_op(&J, ISCSI_OP_R2T);
+	ck_assert_uint_eq(pdu_itt(J.bhs), itt);
+	ck_assert_uint_eq(pdu_w(J.bhs, PDU_R2T_BUFFER_OFFSET), BS); /* the immediate block is kept */
+	ck_assert_uint_eq(pdu_w(J.bhs, PDU_R2T_DESIRED_LENGTH), 3 * BS);
+	ini_data_out(&J, itt, pdu_w(J.bhs, PDU_R2T_TTT), 0, BS, w + BS, 3 * BS, true);
+	ck_assert_uint_eq(fake_disk_run(&F, E), 1);
+	expect_op(&J, ISCSI_OP_SCSI_RSP);
+	ck_assert_uint_eq(J.bhs[PDU_SCSI_RSP_STATUS], 0x00);
+	ck_assert_uint_eq(memcmp(F.disk + 60 * BS, w, sizeof(w)), 0);
+	ck_assert_uint_eq(ini_pending(&J), 0);
+}
+END_TEST
+
 START_TEST(erl2_read_done_while_its_connection_was_down_answers_after_reassignment)
 {
 	login_erl2(erl2_keys, sizeof(erl2_keys));
@@ -639,6 +670,7 @@ Suite *suite_engine_erl2(void)
 	tcase_add_test(tc, erl2_is_negotiated_by_default_when_asked);
 	tcase_add_test(tc, erl2_is_negotiated_when_configured_and_asked);
 	tcase_add_test(tc, erl2_write_cut_by_a_lost_connection_lands_once_after_reassignment);
+	tcase_add_test(tc, erl2_write_cut_in_its_unsolicited_data_asks_for_the_rest_after_reassignment);
 	tcase_add_test(tc, erl2_read_done_while_its_connection_was_down_answers_after_reassignment);
 	tcase_add_test(tc, erl2_status_and_data_lost_with_the_connection_are_sent_again);
 	tcase_add_test(tc, erl2_itt_reused_drops_the_copies_a_failed_connection_kept);

@@ -57,13 +57,13 @@ static void share_sn(struct ps_ctx *c)
 		s->exp_cmdsn = exp;
 		s->max_cmdsn = max;
 		struct oproto *o = &s->w.oracle;
-		o->next_cmdsn = next;
-		o->have_cmdsn = true;
-		if (o->have_window) {
-			if (sn_lt(o->exp_cmdsn, exp))
-				o->exp_cmdsn = exp;
-			if (sn_lt(o->max_cmdsn, max))
-				o->max_cmdsn = max;
+		o->cs->next_cmdsn = next;
+		o->cs->have_cmdsn = true;
+		if (o->cs->have_window) {
+			if (sn_lt(o->cs->exp_cmdsn, exp))
+				o->cs->exp_cmdsn = exp;
+			if (sn_lt(o->cs->max_cmdsn, max))
+				o->cs->max_cmdsn = max;
 		}
 	}
 }
@@ -209,7 +209,7 @@ static void scsi_pdu(struct ps_ctx *c, struct ps_sess *s, struct ipdu_tx *tx, ui
 	bool read, uint32_t edtl, bool final, uint8_t attr)
 {
 	s->cmdsn = cmdsn;
-	s->w.oracle.next_cmdsn = cmdsn;
+	s->w.oracle.cs->next_cmdsn = cmdsn;
 	uint8_t flags = (uint8_t)((final ? ISCSI_FLAG_FINAL : 0) | (read ? ISCSI_CMD_READ : ISCSI_CMD_WRITE) | attr);
 	ps_pdu(s, tx, ISCSI_OP_SCSI_CMD, false, flags, ps_itt(s));
 	ps_put_lun(tx->bhs, c->cfg->t1.lun);

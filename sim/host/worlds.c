@@ -60,6 +60,7 @@ int load_params(const struct opts *o, struct sim_params *p, struct scenario_expe
 	swarm_draw_hosts(p, p->seed);
 	swarm_draw_pr_shared(p, p->seed);
 	swarm_draw_mpath(p, p->seed);
+	swarm_draw_mcs(p, p->seed);
 	/* last: the file's identity and parameters win over the scenario's */
 	if (o->lio_config != NULL && lio_identity_apply(o->lio_config, o->lio_target, p) != 0)
 		return -1;

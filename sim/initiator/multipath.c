@@ -364,6 +364,15 @@ static void run_queue(struct mpath *mp)
 	}
 }
 
+/* The paths of one I_T nexus: the connections of an MC/S session (their
+ * session's numbers are one, initiator/session.h struct isess_sn); a
+ * Unit Attention is reported once per nexus (SAM-5 §5.14), on whichever
+ * connection runs a command first, and what it says is the nexus's. */
+static bool same_nexus(const struct mp_path *p, const struct mp_path *q)
+{
+	return p == q || (p->s->sn == q->s->sn && p->tpg == q->tpg);
+}
+
 static void fail_path(struct mpath *mp, unsigned i, const char *why)
 {
 	struct mp_path *p = &mp->paths[i];
@@ -530,10 +539,14 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		/* The group states changed: look at them now, not at the next
 		 * checker interval (scsi_dh_alua re-reads them on this UA). */
 		if (s.asc == ASC_PARAMETERS_CHANGED && s.ascq == ASCQ_ALUA_STATE_CHANGED) {
-			if (mp->cfg->hwhandler == MP_HWH_CHECKER)
-				path->next_check = mp->now;
-			else if (mp->cfg->hwhandler == MP_HWH_ALUA && !path->rtpg_busy)
+			if (mp->cfg->hwhandler == MP_HWH_CHECKER) {
+				/* every connection of the session (MC/S): one I_T nexus */
+				for (unsigned k = 0; k < mp->npaths; k++)
+					if (same_nexus(path, &mp->paths[k]))
+						mp->paths[k].next_check = mp->now;
+			} else if (mp->cfg->hwhandler == MP_HWH_ALUA && !path->rtpg_busy) {
 				send_rtpg(mp, path); /* alua_check_sense: alua_rtpg_queue */
+			}
 		}
 		retry_later(mp, io, 0);
 	} else if (s.key == SK_NOT_READY || s.key == SK_ABORTED_COMMAND) {
@@ -599,14 +612,18 @@ static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
 		return;
 	}
 	mp->stats.rtpg_ok++;
-	alua_learn(mp, i, st);
+	/* MC/S: the answer holds for every connection of the session (one
+	 * I_T nexus, one target port group). */
+	for (unsigned k = 0; k < mp->npaths; k++)
+		if (same_nexus(p, &mp->paths[k]))
+			alua_learn(mp, k, st);
 	/* scsi_dh_alua keeps one state per target port group of the LU and
 	 * alua_rtpg updates every group the answer names (SPC-4 §6.37: any
 	 * port reports all of them): the other paths learn it too. */
 	if (mp->cfg->hwhandler == MP_HWH_ALUA)
 		for (unsigned k = 0; k < mp->npaths; k++) {
 			int sk = rtpg_state(p, c, mp->paths[k].tpg);
-			if (k != i && sk >= 0 && mp->paths[k].state == MPP_ACTIVE)
+			if (!same_nexus(p, &mp->paths[k]) && sk >= 0 && mp->paths[k].state == MPP_ACTIVE)
 				alua_learn(mp, k, sk);
 		}
 	run_queue(mp);

@@ -15,9 +15,11 @@ void isess_init(struct isess *s, const struct isess_cfg *cfg, const struct isess
 	s->mem = mem;
 	s->rng = *rng;
 	memcpy(s->isid, isid, 6);
+	s->sn = &s->own_sn;
+	s->mcs_reassign_at = SIM_NEVER;
 	/* A random initial CmdSN: wrap-around (RFC 1982 arithmetic) gets
 	 * exercised instead of always starting at a small number. */
-	s->cmdsn = (uint32_t)rng_next(&s->rng);
+	s->sn->cmdsn = (uint32_t)rng_next(&s->rng);
 	s->login_deadline = s->reconnect_at = s->replacement_deadline = SIM_NEVER;
 	s->nop_at = s->logout_deadline = SIM_NEVER;
 	s->task_deadline = SIM_NEVER;
@@ -34,8 +36,8 @@ void isess_fini(struct isess *s)
 
 uint32_t isess_new_itt(struct isess *s, enum itt_kind kind, unsigned slot)
 {
-	s->itt_gen = (s->itt_gen + 1) & 0x3fffffu;
-	return ((uint32_t)kind << 30) | (s->itt_gen << 8) | (slot & 0xffu);
+	s->sn->itt_gen = (s->sn->itt_gen + 1) & 0x3fffffu;
+	return ((uint32_t)kind << 30) | (s->sn->itt_gen << 8) | (slot & 0xffu);
 }
 
 void isess_event(struct isess *s, enum isess_event ev, uint32_t detail, const char *why)
@@ -47,7 +49,7 @@ void isess_pdu_init(struct isess *s, struct ipdu_tx *tx, uint8_t opcode, uint8_t
 {
 	pdu_init(tx->bhs, opcode, flags);
 	pdu_set_w(tx->bhs, PDU_ITT, itt);
-	pdu_set_w(tx->bhs, PDU_INI_CMDSN, s->cmdsn);
+	pdu_set_w(tx->bhs, PDU_INI_CMDSN, s->sn->cmdsn);
 	pdu_set_w(tx->bhs, PDU_INI_EXPSTATSN, s->exp_statsn);
 }
 
@@ -64,13 +66,15 @@ void isess_update_window(struct isess *s, const uint8_t *bhs)
 	if (sn_lt(max, exp - 1))
 		return;
 	bool opened = false;
-	if (sn_lt(s->exp_cmdsn, exp))
-		s->exp_cmdsn = exp;
-	if (sn_lt(s->max_cmdsn, max)) {
-		s->max_cmdsn = max;
+	if (sn_lt(s->sn->exp_cmdsn, exp))
+		s->sn->exp_cmdsn = exp;
+	if (sn_lt(s->sn->max_cmdsn, max)) {
+		s->sn->max_cmdsn = max;
 		opened = true;
 	}
-	if (opened && s->state == ISS_FFP)
+	if (opened && isess_mcs(s))
+		imcs_pump(s); /* one window for the session's connections */
+	else if (opened && s->state == ISS_FFP)
 		itask_pump(s);
 }
 
@@ -136,6 +140,13 @@ void isess_take_statsn(struct isess *s, const uint8_t *bhs)
 
 static void connect_now(struct isess *s)
 {
+	if (!imcs_may_connect(s)) {
+		/* MC/S: the session is not there to join yet, or another
+		 * connection recovers this one's tasks: look again later. */
+		s->state = ISS_IDLE;
+		s->reconnect_at = s->now + s->cfg->reconnect_delay_ns;
+		return;
+	}
 	s->conn_gen++;
 	s->state = ISS_CONNECTING;
 	s->connected = false;
@@ -148,6 +159,8 @@ static void closed_why(struct isess *s, const char *why)
 {
 	s->state = ISS_CLOSED;
 	s->erl2_held = false;
+	if (s->mcs_idx == 0)
+		s->sn->alive = false; /* MC/S: the others join the leader's next session */
 	s->login_deadline = s->reconnect_at = s->replacement_deadline = SIM_NEVER;
 	s->nop_at = s->logout_deadline = SIM_NEVER;
 	s->ping_out = false;
@@ -178,7 +191,8 @@ static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful, bo
 		closed_for_good(s);
 		return;
 	}
-	if (!graceful && ierl2_hold(s, was_up, refused))
+	bool held = !graceful && ierl2_hold(s, was_up, refused);
+	if (held)
 		reconnect_delay_ns = ierl2_delay(s, reconnect_delay_ns);
 	else
 		itask_requeue_all(s);
@@ -187,6 +201,8 @@ static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful, bo
 	s->reconnect_at = s->now + reconnect_delay_ns;
 	if (s->replacement_deadline == SIM_NEVER && !s->failed_fast)
 		s->replacement_deadline = s->now + s->cfg->replacement_timeout_ns;
+	/* A join the target refuses names a session that is gone. */
+	imcs_dropped(s, held, (was_up && !graceful) || (refused && s->mcs_joining));
 }
 
 void isess_conn_fail(struct isess *s, const char *why)
@@ -226,16 +242,19 @@ void isess_on_connected(struct isess *s, uint64_t now)
 	struct ipdu_tx tx;
 	uint32_t itt = isess_new_itt(s, ITT_SESSION, 0);
 	s->erl2_login = s->erl2_held;
-	if (s->erl2_login) {
+	/* MC/S: a connection added to the live session (§6.3.4, a new CID
+	 * or one logged out for recovery, §11.14.1) */
+	s->mcs_joining = !s->erl2_login && isess_mcs(s) && s->sn->alive;
+	if (s->erl2_login || s->mcs_joining) {
 		/* ERL 2: the session's TSIH, our CID: the failed connection is
 		 * reinstated, the session kept (§6.3.4, §7.1.4.3). */
-		ilogin_start_conn(&s->login, &s->cfg->login, &s->rng, s->isid, s->tsih, s->cid, itt, s->cmdsn,
+		ilogin_start_conn(&s->login, &s->cfg->login, &s->rng, s->isid, s->sn->tsih, s->cid, itt, s->sn->cmdsn,
 			s->exp_statsn, &tx);
 	} else {
 		/* TSIH 0 with our ISID: a new session, or the reinstatement
 		 * of the one that failed (§6.3.5); the target then drops the
 		 * old one. */
-		ilogin_start(&s->login, &s->cfg->login, &s->rng, s->isid, 0, s->cid, itt, s->cmdsn, &tx);
+		ilogin_start(&s->login, &s->cfg->login, &s->rng, s->isid, 0, s->cid, itt, s->sn->cmdsn, &tx);
 	}
 	s->ops.send(s->ops.ctx, s, tx.iov, tx.iovcnt);
 }
@@ -255,17 +274,29 @@ static void login_done(struct isess *s)
 	if (s->erl2_login) {
 		if (!ierl2_login_done(s))
 			return; /* the target answered for another session: ERL 0 recovery */
+	} else if (s->mcs_joining) {
+		if (!imcs_join_done(s))
+			return;
 	} else {
 		if (s->logged_in_once)
 			s->stats.sess_reinstatements++;
 		s->logged_in_once = true;
 		s->params = s->login.params;
 		s->sess_params = s->params;
+		s->sn->alive = true; /* MC/S: the others may join */
 	}
-	s->tsih = s->login.tsih;
+	s->sn->tsih = s->login.tsih;
 	s->exp_statsn = s->login.conn_exp_statsn;
-	s->exp_cmdsn = s->login.exp_cmdsn;
-	s->max_cmdsn = s->login.max_cmdsn;
+	if (s->mcs_joining) {
+		/* the session's window only moves forward (§4.2.2.1) */
+		if (sn_lt(s->sn->exp_cmdsn, s->login.exp_cmdsn))
+			s->sn->exp_cmdsn = s->login.exp_cmdsn;
+		if (sn_lt(s->sn->max_cmdsn, s->login.max_cmdsn))
+			s->sn->max_cmdsn = s->login.max_cmdsn;
+	} else {
+		s->sn->exp_cmdsn = s->login.exp_cmdsn;
+		s->sn->max_cmdsn = s->login.max_cmdsn;
+	}
 	s->rx.header_digest = s->params.header_digest;
 	s->rx.data_digest = s->params.data_digest;
 	s->rx.resync = isess_erl1(s);
@@ -282,7 +313,7 @@ static void login_done(struct isess *s)
 	s->last_recv = s->now;
 	s->ping_out = false;
 	s->stats.logins++;
-	isess_event(s, ISE_UP, s->tsih, "logged in");
+	isess_event(s, ISE_UP, s->sn->tsih, "logged in");
 	if (s->erl2_login)
 		ierl2_resume(s);
 	if (s->state == ISS_FFP)
@@ -375,8 +406,10 @@ static void send_logout(struct isess *s)
 {
 	struct ipdu_tx tx;
 	s->logout_itt = isess_new_itt(s, ITT_SESSION, 0);
-	isess_pdu_init(s, &tx, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE,
-		ISCSI_FLAG_FINAL | ISCSI_LOGOUT_SESSION, s->logout_itt);
+	/* MC/S: each connection leaves by itself (§11.14.1 reason 1); the
+	 * session ends with its last. */
+	uint8_t reason = isess_mcs(s) ? ISCSI_LOGOUT_CONNECTION : ISCSI_LOGOUT_SESSION;
+	isess_pdu_init(s, &tx, ISCSI_OP_LOGOUT_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | reason, s->logout_itt);
 	put_be16(tx.bhs + PDU_LOGOUT_CID, s->cid);
 	isess_send(s, &tx, NULL, 0);
 	s->state = ISS_LOGOUT;
@@ -412,6 +445,8 @@ static void on_async(struct isess *s)
 static void on_logout_rsp(struct isess *s)
 {
 	const uint8_t *bhs = s->rx.bhs;
+	if (imcs_logout_rsp(s, bhs))
+		return;
 	if (s->state != ISS_LOGOUT || pdu_itt(bhs) != s->logout_itt) {
 		isess_conn_fail(s, "unexpected logout response");
 		return;
@@ -591,6 +626,8 @@ void isess_on_time(struct isess *s, uint64_t now)
 		if (s->status_snacked && now >= s->status_snack_ns + ISESS_RETRY_CHECK_NS)
 			isess_status_snack(s, s->exp_statsn, 0);
 		itask_on_time(s);
+		if (s->state == ISS_FFP && now >= s->mcs_reassign_at)
+			imcs_on_time(s);
 		break;
 	case ISS_LOGOUT:
 		if (now >= s->logout_deadline)
@@ -611,7 +648,7 @@ uint64_t isess_next_deadline(struct isess *s)
 	case ISS_LOGIN:
 		return min_u64(d, s->login_deadline);
 	case ISS_FFP:
-		d = min_u64(d, s->nop_at);
+		d = min_u64(d, min_u64(s->nop_at, s->mcs_reassign_at));
 		if (s->status_snacked)
 			d = min_u64(d, s->status_snack_ns + ISESS_RETRY_CHECK_NS);
 		return min_u64(d, itask_next_deadline(s));
@@ -626,6 +663,7 @@ uint64_t isess_next_deadline(struct isess *s)
 void isess_submit(struct isess *s, uint64_t now, struct icmd *c)
 {
 	s->now = now;
+	c->home = s;
 	c->seq = s->seq_next++;
 	c->sends = 0;
 	c->st = ICS_WAIT;
@@ -700,7 +738,7 @@ void isess_reopen(struct isess *s, uint64_t now, const uint8_t isid[6])
 	/* A new session (TSIH 0): with another ISID, another I_T nexus
 	 * (SAM-5 §4.6.2; RFC 7143 §4.4.1), whose reservations are its own. */
 	memcpy(s->isid, isid, 6);
-	s->tsih = 0;
+	s->sn->tsih = 0;
 	s->logging_out = false;
 	s->failed_fast = false;
 	/* Closing failed every command, but a cached earliest deadline of

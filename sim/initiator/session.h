@@ -1,5 +1,6 @@
-/* initiator/session: one simulated iSCSI initiator session over one connection: the
- * path between one initiator port and one target portal (RFC 7143).
+/* initiator/session: one simulated iSCSI initiator session over one connection (or one
+ * connection of an MC/S session): the path between one initiator port and one target
+ * portal (RFC 7143).
  *
  * A sans-I/O state machine written from the RFC, independently of the
  * reference target: login (ilogin), SCSI commands with immediate data,
@@ -38,6 +39,12 @@
  * DefaultTime2Wait + DefaultTime2Retain passing, and ERL 0's session
  * recovery takes over.
  *
+ * With several connections per session (MC/S, initiator/session_mcs.c,
+ * isess_mcs_join) each connection is a struct isess sharing the session's
+ * CmdSN window, ITTs and TSIH (struct isess_sn); at ERL 2 a surviving
+ * connection recovers a failed one's commands (Logout reason 2, TASK
+ * REASSIGN, §7.2.2, §11.14.1); at ERL 0 the session goes with it.
+ *
  * Driven by: isess_start/on_connected/on_connect_failed/on_bytes/
  * on_closed/on_time/submit/logout. Acts through struct isess_ops, whose
  * callbacks must not call back into the session synchronously.
@@ -68,6 +75,7 @@
 						  * long after it was sent is taken as lost and retried */
 #define ISESS_RESNACK_AHEAD 16u  /* ERL 1: a hole still there this many statuses after its SNACK is asked again */
 #define ISESS_STATSN_AHEAD_MAX 64u /* statuses taken past a StatSN hole (ERL 1): a wider hole ends the connection */
+#define ISESS_CONNS_MAX 4u /* MC/S: connections one session opens (§13.2 MaxConnections offered) */
 #define ISESS_ERL2_LOGINS_MAX 3u /* ERL 2: connection reinstatement logins that fail (no answer, connection lost)
 				  * after one connection failure before ERL 0's session reinstatement: the
 				  * target's DefaultTime2Retain bounds it too, but may be an hour (§13.16) */
@@ -112,6 +120,7 @@ struct icmd {
 	uint8_t sense[ICMD_SENSE_MAX];
 	uint32_t data_in;  /* bytes of Data-In received */
 	uint32_t resid;    /* residual count reported */
+	struct isess *home; /* the connection it was submitted to: MC/S may complete it on another (ops->done's) */
 	/* private to the session */
 	struct icmd *next;
 	enum icmd_state st;
@@ -160,6 +169,23 @@ enum isess_event {
 };
 
 struct isess;
+
+/* What the connections of one session share (RFC 7143 §4.2.2.1: CmdSN
+ * numbers the session's commands whatever connection carries them; ITTs
+ * are unique in the session, §11.1.1; the TSIH names it). A session of
+ * one connection points at its own; MC/S connections at their leader's
+ * (isess_mcs_join). */
+struct isess_sn {
+	uint32_t cmdsn, exp_cmdsn, max_cmdsn;
+	uint32_t itt_gen;
+	uint16_t tsih;
+	/* MC/S only (initiator/session_mcs.c): the connections, [0] the
+	 * leading one, whose TSIH-0 login makes (or reinstates) the session */
+	struct isess *conn[ISESS_CONNS_MAX];
+	unsigned nconns;
+	bool alive;        /* the session exists at the target: tsih valid, others may join */
+	bool losing;       /* ERL 0 session recovery under way: every connection goes */
+};
 
 struct isess_ops {
 	void *ctx;
@@ -230,6 +256,10 @@ struct isess_stats {
 	uint64_t reassign_refused;            /* answered otherwise, rejected or unanswered */
 	uint64_t erl2_retries;                /* commands the target never had, retried on the new connection */
 	uint64_t erl2_fallbacks;              /* ERL 2 recoveries given up for ERL 0's */
+	/* MC/S */
+	uint64_t mcs_joins;                   /* logins adding this connection to a live session */
+	uint64_t recovery_logouts;            /* Logouts "remove the connection for recovery" sent (§11.14.1) */
+	uint64_t mcs_moved;                   /* another connection's tasks taken over (§7.2.2) */
 };
 
 struct isess {
@@ -239,16 +269,17 @@ struct isess {
 	const struct sim_mem *mem;
 	struct sim_rng rng;
 	uint8_t isid[6];
-	uint16_t tsih;
+	struct isess_sn *sn;   /* the session's numbers: &own_sn, or the MC/S leader's */
+	struct isess_sn own_sn;
 	uint16_t cid;
+	unsigned mcs_idx;      /* MC/S: this connection's place in sn->conn (0: the leader) */
 	enum isess_state state;
 	bool connected;        /* a TCP connection exists (ops->connect answered) */
 	bool logging_out;      /* logout asked for: do not reconnect */
 	struct ilogin login;
 	struct ipdu_rx rx;
 	struct iparams params;
-	uint32_t cmdsn, exp_cmdsn, max_cmdsn, exp_statsn;
-	uint32_t itt_gen;
+	uint32_t exp_statsn;   /* per connection (§4.2.2.2) */
 	uint64_t seq_next;
 	struct icmd *slots[ISESS_TASKS_MAX];
 	unsigned in_flight;    /* commands in slots */
@@ -286,6 +317,13 @@ struct isess {
 	uint64_t erl2_retain_deadline; /* failure + DefaultTime2Wait + DefaultTime2Retain (§13.15-16) */
 	struct iparams sess_params; /* the leading login's results: a reinstatement negotiates none (§13) */
 	bool logged_in_once;   /* a TSIH-0 login after this is a session reinstatement */
+	/* MC/S ERL 2 (initiator/session_mcs.c): a connection of the session
+	 * failed and this one, alive, recovers its tasks (§7.2.2) */
+	struct isess *mcs_rescuer; /* (on the failed one) who recovers it; NULL: none */
+	struct isess *mcs_victim;  /* (on the survivor) whose tasks it recovers */
+	uint32_t mcs_logout_itt;   /* its Logout "remove the connection for recovery" (§11.14.1) */
+	uint64_t mcs_reassign_at;  /* the Logout answered: reassign after its Time2Wait (§11.15.2) */
+	bool mcs_joining;          /* this login adds the connection to a live session (TSIH, our CID) */
 	struct isess_stats stats;
 };
 
@@ -322,6 +360,14 @@ void isess_reopen(struct isess *s, uint64_t now, const uint8_t isid[6]);
 void isess_raw_cmd(struct isess *s, uint64_t lun, const uint8_t cdb[16], uint32_t edtl, bool read);
 void isess_raw_nop(struct isess *s, const uint8_t *data, uint32_t len);
 void isess_raw_tmf(struct isess *s, uint8_t function, uint64_t lun);
+
+/* MC/S: m becomes connection number k (its CID) of lead's session: the
+ * CmdSN window, ITTs and TSIH are lead's; m logs in with lead's TSIH
+ * once lead has made the session, spreads nothing itself (its owner
+ * submits to whichever connection it picks) and, at ERL 2, has its
+ * tasks reassigned to a surviving connection when it fails. Before
+ * either starts; lead's cfg offers MaxConnections (§13.2). */
+void isess_mcs_join(struct isess *lead, struct isess *m, unsigned k);
 
 bool isess_up(const struct isess *s);
 /* Commands queued or in flight. */

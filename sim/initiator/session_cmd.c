@@ -19,12 +19,17 @@ static void lun_to_wire(uint64_t lun, uint8_t *p)
 	}
 }
 
+/* A free slot of this connection's range (imcs_slots: all of them
+ * unless MC/S, whose connections' ranges are disjoint so that a task
+ * reassigned to another connection keeps its ITT's slot there). */
 static int free_slot(const struct isess *s)
 {
-	unsigned start = s->itt_gen & (ISESS_TASKS_MAX - 1);
-	for (unsigned i = 0; i < ISESS_TASKS_MAX; i++) {
-		unsigned k = (start + i) & (ISESS_TASKS_MAX - 1);
-		if (s->slots[k] == NULL)
+	unsigned lo, span;
+	imcs_slots(s, &lo, &span);
+	unsigned start = s->sn->itt_gen & (ISESS_TASKS_MAX - 1);
+	for (unsigned i = 0; i < span; i++) {
+		unsigned k = lo + (start + i) % span;
+		if (s->slots[k] == NULL && imcs_slot_unused(s, k))
 			return (int)k;
 	}
 	return -1;
@@ -110,7 +115,7 @@ static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
 	c->itt = isess_new_itt(s, ITT_CMD, slot);
 	s->slots[slot] = c;
 	s->in_flight++;
-	c->cmdsn = s->cmdsn;
+	c->cmdsn = s->sn->cmdsn;
 	c->st = ICS_SENT;
 	c->exp_datasn = c->exp_r2tsn = c->data_in = c->r2t_open = 0;
 	c->snacks = c->retries = 0;
@@ -121,7 +126,7 @@ static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
 		s->task_deadline = c->deadline;
 	if (++c->sends > 1)
 		s->stats.resends++;
-	s->cmdsn++;
+	s->sn->cmdsn++;
 	transmit(s, c, c->cmdsn, true);
 }
 
@@ -145,7 +150,7 @@ void itask_retry(struct isess *s, struct icmd *c)
 
 void itask_pump(struct isess *s)
 {
-	while (s->state == ISS_FFP && s->wait_head != NULL && sn_le(s->cmdsn, s->max_cmdsn)) {
+	while (s->state == ISS_FFP && s->wait_head != NULL && sn_le(s->sn->cmdsn, s->sn->max_cmdsn)) {
 		int slot = free_slot(s);
 		if (slot < 0)
 			return;
@@ -162,7 +167,7 @@ void itask_pump(struct isess *s)
 
 void itask_window_watch(struct isess *s)
 {
-	bool closed = s->state == ISS_FFP && s->wait_head != NULL && !sn_le(s->cmdsn, s->max_cmdsn);
+	bool closed = s->state == ISS_FFP && s->wait_head != NULL && !sn_le(s->sn->cmdsn, s->sn->max_cmdsn);
 	if (closed && s->window_closed_at == SIM_NEVER) {
 		s->window_closed_at = s->now;
 	} else if (!closed && s->window_closed_at != SIM_NEVER) {
@@ -604,7 +609,7 @@ static void probe(struct isess *s, struct icmd *c)
 	c->probed = true;
 	c->deadline = s->now + s->cfg->cmd_timeout_ns;
 	s->task_deadline_stale = true;
-	if (c->cmdsn == s->exp_cmdsn && c->retries < ISESS_RETRIES_MAX) {
+	if (c->cmdsn == s->sn->exp_cmdsn && c->retries < ISESS_RETRIES_MAX) {
 		retry_cmd(s, c);
 		return;
 	}
@@ -630,7 +635,7 @@ static void lost_cmd_check(struct isess *s)
 			s->task_deadline_stale = true;
 			continue;
 		}
-		if (c == NULL || c->st != ICS_SENT || c->cmdsn != s->exp_cmdsn || c->retry_at > s->now)
+		if (c == NULL || c->st != ICS_SENT || c->cmdsn != s->sn->exp_cmdsn || c->retry_at > s->now)
 			continue;
 		if (c->retries < ISESS_RETRIES_MAX)
 			retry_cmd(s, c);
@@ -683,7 +688,7 @@ uint64_t itask_next_deadline(struct isess *s)
 		const struct icmd *c = s->slots[i];
 		if (c != NULL && c->deadline < d)
 			d = c->deadline;
-		if (erl1 && c != NULL && c->st == ICS_SENT && c->cmdsn == s->exp_cmdsn && c->retry_at < d)
+		if (erl1 && c != NULL && c->st == ICS_SENT && c->cmdsn == s->sn->exp_cmdsn && c->retry_at < d)
 			d = c->retry_at;
 		if (erl1 && c != NULL && c->st == ICS_SENT && c->snacked && c->snack_at + ISESS_RETRY_CHECK_NS < d)
 			d = c->snack_at + ISESS_RETRY_CHECK_NS;
@@ -765,7 +770,7 @@ void isess_raw_cmd(struct isess *s, uint64_t lun, const uint8_t cdb[16], uint32_
 	lun_to_wire(lun, tx.bhs + PDU_LUN);
 	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, edtl);
 	memcpy(tx.bhs + PDU_SCSI_CMD_CDB, cdb, ISCSI_CDB_LEN);
-	s->cmdsn++;
+	s->sn->cmdsn++;
 	s->stats.raw_cmds++;
 	isess_send(s, &tx, NULL, 0);
 }

@@ -48,6 +48,8 @@ static bool give_up(struct isess *s, const char *why)
 
 bool ierl2_hold(struct isess *s, bool was_up, bool refused)
 {
+	if (s->sn->losing)
+		return false; /* MC/S: another connection's failure costs the session (imcs_lost) */
 	if (s->erl2_to_erl0) {
 		/* a reassignment failed, or the reinstatement went wrong */
 		s->erl2_to_erl0 = false;
@@ -65,7 +67,7 @@ bool ierl2_hold(struct isess *s, bool was_up, bool refused)
 		return true;
 	}
 	/* §13.16: with DefaultTime2Retain 0 the target keeps nothing. */
-	if (!was_up || !isess_erl2(s) || s->tsih == 0 || s->params.default_time2retain == 0)
+	if (!was_up || !isess_erl2(s) || s->sn->tsih == 0 || s->params.default_time2retain == 0)
 		return false;
 	s->erl2_held = true;
 	s->erl2_logins = 0;
@@ -97,7 +99,7 @@ uint64_t ierl2_delay(const struct isess *s, uint64_t reconnect_delay_ns)
 bool ierl2_login_done(struct isess *s)
 {
 	const struct iparams *np = &s->login.params;
-	if (s->login.tsih != s->tsih) {
+	if (s->login.tsih != s->sn->tsih) {
 		/* not the session we asked for (§11.13.4) */
 		s->erl2_to_erl0 = true;
 		s->erl2_login = false;
@@ -139,21 +141,49 @@ static void send_reassign(struct isess *s, struct icmd *c)
  * ours) that no command we hold carries: one the replacement timeout
  * failed, or lost otherwise. It cannot be plugged (§7.3): every later
  * command would wait behind it. */
-static bool cmdsn_hole(const struct isess *s)
+static bool held_by(const struct isess *s, uint32_t cmdsn)
 {
-	if (!sn_lt(s->exp_cmdsn, s->cmdsn))
+	for (unsigned i = 0; i < ISESS_TASKS_MAX; i++)
+		if (s->slots[i] != NULL && s->slots[i]->cmdsn == cmdsn)
+			return true;
+	return false;
+}
+
+bool ierl2_cmdsn_hole(const struct isess *s)
+{
+	const struct isess_sn *sn = s->sn;
+	if (!sn_lt(sn->exp_cmdsn, sn->cmdsn))
 		return false;
-	uint32_t n = s->cmdsn - s->exp_cmdsn;
+	uint32_t n = sn->cmdsn - sn->exp_cmdsn;
 	if (n > ISESS_TASKS_MAX)
 		return true;
 	for (uint32_t k = 0; k < n; k++) {
-		bool held = false;
-		for (unsigned i = 0; i < ISESS_TASKS_MAX && !held; i++)
-			held = s->slots[i] != NULL && s->slots[i]->cmdsn == s->exp_cmdsn + k;
+		/* MC/S: the session's CmdSNs are spread over its connections */
+		bool held = held_by(s, sn->exp_cmdsn + k);
+		for (unsigned m = 0; m < sn->nconns && !held; m++)
+			held = sn->conn[m] != s && held_by(sn->conn[m], sn->exp_cmdsn + k);
 		if (!held)
 			return true;
 	}
 	return false;
+}
+
+void ierl2_recover_task(struct isess *s, struct icmd *c)
+{
+	c->snacked = c->probed = false;
+	c->snacks = 0;
+	if (sn_le(s->sn->exp_cmdsn, c->cmdsn)) {
+		/* The target never had it, or discarded it with the
+		 * connection (its CmdSN turn had not come). */
+		c->st = ICS_SENT;
+		c->deadline = s->now + s->cfg->cmd_timeout_ns;
+		s->stats.erl2_retries++;
+		if (s->ops.moved != NULL)
+			s->ops.moved(s->ops.ctx, s, c);
+		itask_retry(s, c);
+	} else {
+		send_reassign(s, c);
+	}
 }
 
 void ierl2_resume(struct isess *s)
@@ -165,7 +195,7 @@ void ierl2_resume(struct isess *s)
 		isess_conn_fail(s, "DefaultTime2Retain over before the reinstatement");
 		return;
 	}
-	if (cmdsn_hole(s)) {
+	if (ierl2_cmdsn_hole(s)) {
 		s->erl2_to_erl0 = true;
 		isess_conn_fail(s, "a CmdSN the target waits for belongs to no command held");
 		return;
@@ -173,22 +203,8 @@ void ierl2_resume(struct isess *s)
 	/* In any order: the target takes retried commands in CmdSN order. */
 	for (unsigned i = 0; i < ISESS_TASKS_MAX && s->state == ISS_FFP; i++) {
 		struct icmd *c = s->slots[i];
-		if (c == NULL)
-			continue;
-		c->snacked = c->probed = false;
-		c->snacks = 0;
-		if (sn_le(s->exp_cmdsn, c->cmdsn)) {
-			/* The target never had it, or discarded it with the
-			 * connection (its CmdSN turn had not come). */
-			c->st = ICS_SENT;
-			c->deadline = s->now + s->cfg->cmd_timeout_ns;
-			s->stats.erl2_retries++;
-			if (s->ops.moved != NULL)
-				s->ops.moved(s->ops.ctx, s, c);
-			itask_retry(s, c);
-		} else {
-			send_reassign(s, c);
-		}
+		if (c != NULL)
+			ierl2_recover_task(s, c);
 	}
 	s->task_deadline_stale = true;
 }

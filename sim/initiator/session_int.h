@@ -58,6 +58,37 @@ void ierl2_resume(struct isess *s);
 void ierl2_reassign_answer(struct isess *s, struct icmd *c, uint8_t response);
 void ierl2_reassign_failed(struct isess *s, struct icmd *c, const char *why);
 
+/* ERL 2, one held command on a connection in full feature phase: moved
+ * by TASK REASSIGN if the target's ExpCmdSN says it has it, else retried
+ * with its ITT and CmdSN (§7.2.1, §7.2.2). */
+void ierl2_recover_task(struct isess *s, struct icmd *c);
+/* Some CmdSN the target waits for belongs to no command the session
+ * holds (on any of its connections): it can never be filled (§7.3). */
+bool ierl2_cmdsn_hole(const struct isess *s);
+
+/* initiator/session_mcs.c: multiple connections per session (§4.2.2.1,
+ * §7.2.2, §11.14.1). All are no-ops on a session of one connection. */
+static inline bool isess_mcs(const struct isess *s) { return s->sn->nconns > 1; }
+/* The slots [*lo, *lo + *span) this connection takes new commands into. */
+void imcs_slots(const struct isess *s, unsigned *lo, unsigned *span);
+/* No other connection of the session holds slot k (a task it took over). */
+bool imcs_slot_unused(const struct isess *s, unsigned k);
+/* May this connection connect now (a connection other than the leader
+ * joins a session that exists; one being recovered waits)? */
+bool imcs_may_connect(const struct isess *s);
+/* The connection was dropped: held (its tasks wait, ERL 2) or not;
+ * failed: it failed in full feature phase (not a logout, not a login). */
+void imcs_dropped(struct isess *s, bool held, bool failed);
+/* A join login succeeded: false (connection dropped) if the target
+ * answered for another session. */
+bool imcs_join_done(struct isess *s);
+/* A Logout Response; true if it answered our Logout for recovery. */
+bool imcs_logout_rsp(struct isess *s, const uint8_t *bhs);
+/* In full feature phase, at the Logout's Time2Wait: take the tasks over. */
+void imcs_on_time(struct isess *s);
+/* The window opened: every connection in full feature phase sends. */
+void imcs_pump(struct isess *s);
+
 /* initiator/session_cmd.c */
 /* §7.2.1: c again with its ITT and CmdSN (ERL 1 and 2). */
 void itask_retry(struct isess *s, struct icmd *c);

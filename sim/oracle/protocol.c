@@ -2,6 +2,7 @@
 #include "sim/oracle/protocol.h"
 #include "sim/oracle/protocol_int.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -33,6 +34,7 @@ void oproto_init(struct oproto *o, const struct sim_mem *mem, uint32_t conn, uin
 	memset(o, 0, sizeof(*o));
 	o->mem = mem;
 	o->conn = conn;
+	o->cs = &o->own_cs;
 	o->cmd_window_max = cmd_window_max;
 	iparams_default(&o->params);
 	/* Login PDUs are bounded by the default MaxRecvDataSegmentLength (§13.12). */
@@ -67,6 +69,12 @@ void oproto_set_session(struct oproto *o, const struct iparams *sess)
 const struct iparams *oproto_session_keys(const struct oproto *o)
 {
 	return &o->params;
+}
+
+void oproto_share_cmdsn(struct oproto *o, struct oproto_cmdsn *cs)
+{
+	assert(o->pdus == 0 && cs != NULL);
+	o->cs = cs;
 }
 
 void oproto_fini(struct oproto *o)
@@ -186,12 +194,16 @@ static bool ini_cmdsn(struct oproto *o, const uint8_t *bhs)
 	uint32_t cmdsn = pdu_w(bhs, PDU_INI_CMDSN);
 	if (pdu_immediate(bhs))
 		return true;
-	if (o->have_window && sn_lt(o->max_cmdsn, cmdsn))
-		return oproto_fail(o, "§4.2.2.1", "initiator CmdSN %u beyond MaxCmdSN %u", cmdsn, o->max_cmdsn);
-	if (o->have_cmdsn && cmdsn != o->next_cmdsn)
-		return oproto_fail(o, "§4.2.2.1", "initiator CmdSN %u, expected %u", cmdsn, o->next_cmdsn);
-	o->next_cmdsn = cmdsn + 1;
-	o->have_cmdsn = true; /* already so after a login; after oproto_resync, from here on */
+	if (o->cs->have_window && sn_lt(o->cs->max_cmdsn, cmdsn))
+		return oproto_fail(o, "§4.2.2.1", "initiator CmdSN %u beyond MaxCmdSN %u", cmdsn, o->cs->max_cmdsn);
+	/* MC/S (a shared record): the CmdSNs skipped went out on another
+	 * connection of the session that failed before its bytes reached
+	 * the wire; the target waits for them (their retry, §7.2.1). */
+	bool shared = o->cs != &o->own_cs;
+	if (o->cs->have_cmdsn && cmdsn != o->cs->next_cmdsn && !(shared && sn_lt(o->cs->next_cmdsn, cmdsn)))
+		return oproto_fail(o, "§4.2.2.1", "initiator CmdSN %u, expected %u", cmdsn, o->cs->next_cmdsn);
+	o->cs->next_cmdsn = cmdsn + 1;
+	o->cs->have_cmdsn = true; /* already so after a login; after oproto_resync, from here on */
 	return true;
 }
 
@@ -199,7 +211,7 @@ static bool ini_cmd(struct oproto *o, const struct ipdu_rx *rx)
 {
 	const uint8_t *bhs = rx->bhs;
 	uint32_t itt = pdu_itt(bhs), cmdsn = pdu_w(bhs, PDU_INI_CMDSN);
-	if (erl1(o) && !pdu_immediate(bhs) && o->have_cmdsn && sn_lt(cmdsn, o->next_cmdsn)) {
+	if (erl1(o) && !pdu_immediate(bhs) && o->cs->have_cmdsn && sn_lt(cmdsn, o->cs->next_cmdsn)) {
 		/* §7.2.1: a retry, same ITT, its old CmdSN. Of a live task
 		 * nothing changes (the target ignores the copy or has lost
 		 * the original); one a Reject ended starts again below. */
@@ -392,21 +404,21 @@ static bool check_sn(struct oproto *o, const uint8_t *bhs)
 	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
 	if (sn_lt(max, exp - 1))
 		return oproto_fail(o, "§4.2.2.1", "MaxCmdSN %u below ExpCmdSN %u - 1 (§4.2.2.1)", max, exp);
-	if (o->have_cmdsn && sn_lt(o->next_cmdsn, exp))
-		return oproto_fail(o, "§4.2.2.1", "ExpCmdSN %u acknowledges commands never sent (next CmdSN %u)", exp, o->next_cmdsn);
-	if (!o->have_window) { /* after oproto_resync: learn the window again */
-		o->exp_cmdsn = exp;
-		o->max_cmdsn = max;
-		o->have_window = true;
+	if (o->cs->have_cmdsn && sn_lt(o->cs->next_cmdsn, exp))
+		return oproto_fail(o, "§4.2.2.1", "ExpCmdSN %u acknowledges commands never sent (next CmdSN %u)", exp, o->cs->next_cmdsn);
+	if (!o->cs->have_window) { /* after oproto_resync: learn the window again */
+		o->cs->exp_cmdsn = exp;
+		o->cs->max_cmdsn = max;
+		o->cs->have_window = true;
 	}
 	uint32_t window = max - exp + 1;
 	if (o->cmd_window_max != 0 && window > o->cmd_window_max && !sn_lt(max, exp))
 		return oproto_fail(o, "§4.2.2.1", "command window %u wider than the configured %u (MaxCmdSN %u, ExpCmdSN %u)", window,
 			o->cmd_window_max, max, exp);
-	if (sn_lt(o->exp_cmdsn, exp))
-		o->exp_cmdsn = exp;
-	if (sn_lt(o->max_cmdsn, max))
-		o->max_cmdsn = max;
+	if (sn_lt(o->cs->exp_cmdsn, exp))
+		o->cs->exp_cmdsn = exp;
+	if (sn_lt(o->cs->max_cmdsn, max))
+		o->cs->max_cmdsn = max;
 	return true;
 }
 
@@ -727,9 +739,9 @@ void oproto_resync(struct oproto *o, bool from_target)
 	o->ntasks = 0;
 	if (from_target) {
 		o->have_statsn = false;
-		o->have_window = false;
+		o->cs->have_window = false;
 	} else {
-		o->have_cmdsn = false;
+		o->cs->have_cmdsn = false;
 	}
 }
 

@@ -87,6 +87,17 @@ struct oproto_task {
 	bool unsol_ended;   /* the F bit (on the command, or on an unsolicited Data-Out) ended the first burst */
 };
 
+/* The session's CmdSN numbers (§4.2.2.1): a connection's own, or shared
+ * by the oracles of every connection of an MC/S session
+ * (oproto_share_cmdsn), whose commands take one CmdSN sequence and see
+ * one window whatever connection carries them. */
+struct oproto_cmdsn {
+	uint32_t exp_cmdsn, max_cmdsn;
+	bool have_window;
+	uint32_t next_cmdsn;      /* one past the highest CmdSN the initiator sent */
+	bool have_cmdsn;
+};
+
 struct oproto {
 	uint32_t conn;
 	uint32_t cmd_window_max;  /* the configured depth (rt_params_cfg.cmd_window) */
@@ -96,10 +107,8 @@ struct oproto {
 	struct iparams params;
 	uint32_t exp_statsn;
 	bool have_statsn;
-	uint32_t exp_cmdsn, max_cmdsn;
-	bool have_window;
-	uint32_t next_cmdsn;      /* one past the highest CmdSN the initiator sent */
-	bool have_cmdsn;
+	struct oproto_cmdsn *cs;  /* &own_cs, or the session's (oproto_share_cmdsn); per-connection: StatSN */
+	struct oproto_cmdsn own_cs;
 	uint32_t nop_itt[OPROTO_PINGS_MAX]; /* pings in flight; ISCSI_TAG_RESERVED: free */
 	uint32_t tmf_itt[OPROTO_TMFS_MAX], tmf_ref[OPROTO_TMFS_MAX];
 	uint8_t tmf_fn[OPROTO_TMFS_MAX];      /* their functions (§11.5.1) */
@@ -145,6 +154,9 @@ void oproto_set_session(struct oproto *o, const struct iparams *sess);
 /* The session keys this connection runs with (valid once o->ffp). */
 const struct iparams *oproto_session_keys(const struct oproto *o);
 void oproto_fini(struct oproto *o);
+/* MC/S: this connection's commands number with the session's (cs, owned
+ * by the caller and outliving o); call before any byte. */
+void oproto_share_cmdsn(struct oproto *o, struct oproto_cmdsn *cs);
 
 /* Bytes sent by the initiator (from_target false) or the target. Returns
  * false on the first violation (and after it). With keep_going: false

@@ -30,8 +30,11 @@ bool oproto_login_req(struct oproto *o, const struct ipdu_rx *rx)
 	if (o->joining && o->have_sess && o->sess.error_recovery_level < 2 && o->sess.max_connections <= 1)
 		return oproto_fail(o, "§6.3.4", "login with TSIH 0x%x into a session of MaxConnections=1 at ErrorRecoveryLevel %u",
 			get_be16(rx->bhs + PDU_LOGIN_TSIH), o->sess.error_recovery_level);
-	o->next_cmdsn = pdu_w(rx->bhs, PDU_INI_CMDSN);
-	o->have_cmdsn = true;
+	/* MC/S: the session's other connections number its commands
+	 * meanwhile; a login's CmdSN (§11.12.8) does not take theirs back. */
+	if (o->cs == &o->own_cs || !o->cs->have_cmdsn)
+		o->cs->next_cmdsn = pdu_w(rx->bhs, PDU_INI_CMDSN);
+	o->cs->have_cmdsn = true;
 	return true;
 }
 
@@ -61,9 +64,19 @@ bool oproto_login_rsp(struct oproto *o, const struct ipdu_rx *rx)
 		return oproto_fail(o, "§6.3", "target sent opcode 0x%02x during login", pdu_opcode(bhs));
 	o->exp_statsn = pdu_w(bhs, PDU_TGT_STATSN) + 1;
 	o->have_statsn = true;
-	o->exp_cmdsn = pdu_w(bhs, PDU_TGT_EXPCMDSN);
-	o->max_cmdsn = pdu_w(bhs, PDU_TGT_MAXCMDSN);
-	o->have_window = true;
+	uint32_t exp = pdu_w(bhs, PDU_TGT_EXPCMDSN), max = pdu_w(bhs, PDU_TGT_MAXCMDSN);
+	if (o->joining && o->cs->have_window) {
+		/* MC/S: the session's window, seen on its other connections,
+		 * only moves forward (§4.2.2.1: a lower MaxCmdSN is ignored). */
+		if (sn_lt(o->cs->exp_cmdsn, exp))
+			o->cs->exp_cmdsn = exp;
+		if (sn_lt(o->cs->max_cmdsn, max))
+			o->cs->max_cmdsn = max;
+	} else {
+		o->cs->exp_cmdsn = exp;
+		o->cs->max_cmdsn = max;
+	}
+	o->cs->have_window = true;
 	if (get_be16(bhs + PDU_LOGIN_STATUS) != 0)
 		return true; /* login refused: the connection ends */
 	if (!ikeys_each(rx->data, rx->dsl, apply_tgt_key, o))

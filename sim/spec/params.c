@@ -25,6 +25,7 @@ void params_default(struct sim_params *p)
 		.cmd_window = 32, .mrdsl = 65536, .max_burst_length = 262144, .first_burst_length = 65536,
 		.max_outstanding_r2t = 1, .initial_r2t = false, .immediate_data = true,
 		.header_digest = true, .data_digest = true, .error_recovery_level = RT_ERL_DEFAULT,
+		.max_connections = 1,
 		.nop_in_interval_ms = 5000,
 		.nop_in_timeout_ms = 5000, .chap = true, .mutual_chap = false, .wce = true,
 		.mem_budget_bytes = RT_MEM_BUDGET_DEFAULT, .session_mem_max_bytes = RT_SESSION_MEM_MAX_DEFAULT,
@@ -37,7 +38,7 @@ void params_default(struct sim_params *p)
 		.noop_interval_ns = SIM_S(5), .noop_timeout_ns = SIM_S(5),
 		.login_timeout_ns = SIM_S(15), .replacement_timeout_ns = SIM_S(15),
 		.cmd_timeout_ns = SIM_S(30), .tmf_timeout_ns = SIM_S(10),
-		.reconnect_delay_ns = SIM_S(2), .logout_timeout_ns = SIM_S(15),
+		.reconnect_delay_ns = SIM_S(2), .logout_timeout_ns = SIM_S(15), .connections = 1,
 	};
 	p->mp = (struct mpath_cfg){
 		.selector = MP_SERVICE_TIME, .rr_min_io = 1, .failback = MP_FAILBACK_IMMEDIATE,

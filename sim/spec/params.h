@@ -83,6 +83,7 @@ struct sim_target_params {
 	bool header_digest;
 	bool data_digest;
 	uint32_t error_recovery_level; /* the most the target offers (§13.20); the engine's default, RT_ERL_DEFAULT */
+	uint32_t max_connections;      /* per session the target offers (§13.2; MC/S): 1, as the engine's default */
 	uint32_t nop_in_interval_ms;
 	uint32_t nop_in_timeout_ms;
 	bool chap;                 /* the TPG requires CHAP */
@@ -111,6 +112,7 @@ struct sim_ini_params {
 	bool header_digest;
 	bool data_digest;
 	uint32_t error_recovery_level; /* the initiator's offer (§13.20): 0 unless a scenario or the swarm's ERL draw says */
+	uint32_t connections;          /* per session (MC/S, §13.2 MaxConnections offered): 1 unless a scenario or draw_mcs says */
 	bool skip_security;
 	char chap_algs[16];
 	uint64_t noop_interval_ns, noop_timeout_ns;
@@ -175,6 +177,8 @@ struct sim_params {
 	bool draw_mpath;             /* the swarm draws the multipath variants of issue 16 class 3: path
 					checker, grouping, device handler, marginal paths (swarm_draw_mpath,
 					after draw_hosts); off: as before */
+	bool draw_mcs;               /* the swarm draws connections per session (MC/S) and a reset of one
+					(swarm_draw_mcs, after draw_hosts); off: as before */
 	struct fault_list faults;
 	struct attack_list attacks; /* hostile initiators (issue 12); none by default */
 	struct prs_list prs;         /* scripted persistent-reservation actions (`pr` lines); none by default */

@@ -68,6 +68,7 @@ static const struct key keys[] = {
 	K("run", "liveness", V_TIME, liveness_ns),
 	K("run", "zero_copy_rx", V_PPM, zero_copy_rx_ppm),
 	K("run", "draw_erl", V_BOOL, draw_erl),
+	K("run", "draw_mcs", V_BOOL, draw_mcs),
 	K("run", "draw_hosts", V_BOOL, draw_hosts),
 	K("run", "draw_pr_shared", V_BOOL, draw_pr_shared),
 	K("run", "draw_mpath", V_BOOL, draw_mpath),
@@ -85,6 +86,7 @@ static const struct key keys[] = {
 	K("target", "nop_interval_ms", V_U32, tgt.nop_in_interval_ms),
 	K("target", "nop_timeout_ms", V_U32, tgt.nop_in_timeout_ms),
 	K("target", "error_recovery_level", V_U32, tgt.error_recovery_level),
+	K("target", "max_connections", V_U32, tgt.max_connections),
 	K("target", "chap", V_BOOL, tgt.chap),
 	K("target", "mutual_chap", V_BOOL, tgt.mutual_chap),
 	K("target", "wce", V_BOOL, tgt.wce),
@@ -104,6 +106,7 @@ static const struct key keys[] = {
 	K("initiator", "header_digest", V_BOOL, ini.header_digest),
 	K("initiator", "data_digest", V_BOOL, ini.data_digest),
 	K("initiator", "error_recovery_level", V_U32, ini.error_recovery_level),
+	K("initiator", "connections", V_U32, ini.connections),
 	K("initiator", "skip_security", V_BOOL, ini.skip_security),
 	K("initiator", "chap_algs", V_ALGS, ini.chap_algs),
 	K("initiator", "noop_interval", V_TIME, ini.noop_interval_ns),
@@ -672,6 +675,11 @@ static int validate(struct parser *ps, const struct sim_params *p)
 		return perr_at(ps, line_of(ps, "target", "error_recovery_level"),
 			"target error_recovery_level=%u is out of range 0..%u (limits.h RT_ERL_IMPLEMENTED)",
 			p->tgt.error_recovery_level, RT_ERL_IMPLEMENTED);
+	if (p->ini.connections < 1 || p->ini.connections > ISESS_CONNS_MAX ||
+		p->paths * (int)p->ini.connections > SIM_PATHS_MAX)
+		return perr_at(ps, line_of(ps, "initiator", "connections"),
+			"initiator connections=%u is out of range 1..%u (session.h ISESS_CONNS_MAX), with paths x connections <= %d",
+			p->ini.connections, ISESS_CONNS_MAX, SIM_PATHS_MAX);
 	if (p->ini.error_recovery_level > ISESS_ERL_IMPLEMENTED)
 		return perr_at(ps, line_of(ps, "initiator", "error_recovery_level"),
 			"initiator error_recovery_level=%u is out of range 0..%u (session.h ISESS_ERL_IMPLEMENTED)",

@@ -454,6 +454,30 @@ void swarm_draw_erl(struct sim_params *p, uint64_t seed)
 	faults_sort(&p->faults);
 }
 
+void swarm_draw_mcs(struct sim_params *p, uint64_t seed)
+{
+	if (!p->draw_mcs)
+		return;
+	p->draw_mcs = false;
+	struct sim_rng r;
+	rng_stream(&r, seed, "swarm.mcs", 0);
+	if (!rng_chance(&r, 500000) || p->paths * 2 > SIM_PATHS_MAX)
+		return;
+	p->ini.connections = 2;
+	if (p->tgt.max_connections < 2)
+		p->tgt.max_connections = 2;
+	if (!rng_chance(&r, 500000) || p->faults.n >= FAULTS_MAX)
+		return;
+	uint64_t lo = SIM_S(2), hi = p->duration_ns > SIM_S(12) ? p->duration_ns - SIM_S(10) : SIM_S(2);
+	struct fault f = { .kind = F_RESET, .at_ns = ms_range(&r, lo, hi) };
+	f.ini = (int)rng_below(&r, (uint64_t)p->initiators);
+	int path = (int)rng_below(&r, (uint64_t)p->paths);
+	f.gw = (f.ini + path) % p->gateways; /* that path's gateway (world/initiators.c) */
+	f.a = (uint64_t)(path * 2) + rng_below(&r, 2) + 1; /* one of its two connections */
+	p->faults.f[p->faults.n++] = f;
+	faults_sort(&p->faults);
+}
+
 #define DRAW_BIG_LU_BLOCKS 16384u /* an LU large transfers fit in, many times over */
 
 void swarm_draw_hosts(struct sim_params *p, uint64_t seed)

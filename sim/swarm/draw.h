@@ -57,5 +57,12 @@ void swarm_draw_pr_shared(struct sim_params *p, uint64_t seed);
  * before the liveness window ends). Without the flag nothing is drawn;
  * it is cleared once drawn, as draw_erl. */
 void swarm_draw_mpath(struct sim_params *p, uint64_t seed);
+/* With p->draw_mcs (run draw_mcs=yes; issue 19, MC/S), from the stream
+ * "swarm.mcs" after swarm_draw_hosts: half the worlds whose paths leave
+ * room (paths x connections <= SIM_PATHS_MAX) run 2 connections per
+ * session (initiator connections=2, target max_connections=2), and half
+ * of those get a reset of one connection (fault reset a=slot+1) mid-run.
+ * Without the flag nothing is drawn; it is cleared once drawn. */
+void swarm_draw_mcs(struct sim_params *p, uint64_t seed);
 
 #endif

@@ -214,7 +214,7 @@ int main(int argc, char **argv)
 		printf("FAIL login\n");
 		goto out;
 	}
-	printf("  logged in: tsih %u hd %d dd %d imm %d r2t %d first %u maxburst %u tgt_mrdsl %u\n", s.tsih,
+	printf("  logged in: tsih %u hd %d dd %d imm %d r2t %d first %u maxburst %u tgt_mrdsl %u\n", s.sn->tsih,
 		s.params.header_digest, s.params.data_digest, s.params.immediate_data, s.params.initial_r2t,
 		s.params.first_burst_length, s.params.max_burst_length, s.params.tgt_mrdsl);
 	static uint8_t wbuf[512 * 1024], rbuf[512 * 1024];

@@ -74,7 +74,7 @@ START_TEST(commands_wait_for_the_window_to_open)
 	pdu_set_w(nop, PDU_TGT_EXPCMDSN, first + 10);
 	pdu_set_w(nop, PDU_TGT_MAXCMDSN, first + 5);
 	feed(h, nop, NULL, 0);
-	ck_assert_uint_eq(h->s.max_cmdsn, first + 2);
+	ck_assert_uint_eq(h->s.sn->max_cmdsn, first + 2);
 	isess_logout(&h->s, h->now);
 	teardown(h);
 }

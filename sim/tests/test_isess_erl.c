@@ -156,7 +156,7 @@ START_TEST(erl1_rejected_command_is_retried_with_its_itt_and_cmdsn)
 	ck_assert_uint_eq(h->n, 2); /* command + 512 immediate, unsolicited Data-Out */
 	uint8_t cmd[48];
 	memcpy(cmd, h->bhs[0], 48);
-	uint32_t next = h->s.cmdsn;
+	uint32_t next = h->s.sn->cmdsn;
 	h->n = 0;
 	reject_of(h, cmd, ISCSI_REJECT_DATA_DIGEST);
 	ck_assert_uint_eq(h->disconnects, 0);
@@ -167,7 +167,7 @@ START_TEST(erl1_rejected_command_is_retried_with_its_itt_and_cmdsn)
 	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_INI_CMDSN), pdu_w(cmd, PDU_INI_CMDSN));
 	ck_assert(pdu_final(h->bhs[0]));
 	ck_assert_uint_eq(h->dsl[0], 512);
-	ck_assert_uint_eq(h->s.cmdsn, next); /* no CmdSN taken */
+	ck_assert_uint_eq(h->s.sn->cmdsn, next); /* no CmdSN taken */
 	ck_assert_uint_eq(h->s.stats.cmd_retries, 1);
 	/* Past ISESS_RETRIES_MAX the command fails. */
 	for (unsigned i = 1; i <= ISESS_RETRIES_MAX; i++)

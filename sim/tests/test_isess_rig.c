@@ -74,8 +74,8 @@ void target_pdu(struct harness *h, uint8_t *bhs, uint8_t op, uint8_t flags, uint
 	pdu_set_w(bhs, PDU_ITT, itt);
 	pdu_set_w(bhs, PDU_OPCODE_SPECIFIC, ISCSI_TAG_RESERVED); /* TTT or SNACK Tag: none */
 	pdu_set_w(bhs, PDU_TGT_STATSN, status ? h->statsn++ : h->statsn);
-	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, h->s.exp_cmdsn);
-	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, h->s.max_cmdsn);
+	pdu_set_w(bhs, PDU_TGT_EXPCMDSN, h->s.sn->exp_cmdsn);
+	pdu_set_w(bhs, PDU_TGT_MAXCMDSN, h->s.sn->max_cmdsn);
 }
 
 /* Connect and log in with the given target answers; the window is

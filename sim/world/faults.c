@@ -27,6 +27,10 @@ static void each_conn(struct world *w, const struct fault *f, bool reset)
 		struct simnet_conn *c = w->net.conns[i];
 		if (c->ini != f->ini || c->gw != f->gw || c->dead)
 			continue;
+		/* reset a=N: only path slot N-1's connections (MC/S: path k's
+		 * connection j is slot k x connections + j); 0: all */
+		if (reset && f->a != 0 && (uint64_t)c->path != f->a - 1)
+			continue;
 		if (reset)
 			simnet_reset(&w->net, c, "fault");
 		else

@@ -155,6 +155,7 @@ static void build_config(struct world *w, struct wgw *g)
 	pc->header_digest = t->header_digest;
 	pc->data_digest = t->data_digest;
 	pc->error_recovery_level = t->error_recovery_level;
+	pc->max_connections = t->max_connections;
 	pc->nop_in_interval_ms = t->nop_in_interval_ms;
 	pc->nop_in_timeout_ms = t->nop_in_timeout_ms;
 	pc->mem_budget_bytes = t->mem_budget_bytes;

@@ -79,8 +79,8 @@ static void sess_done(void *ctx, struct isess *s, struct icmd *c)
 	wpr_answered(in->w, in->idx, p->idx, p->gw, c);
 	if (wpr_owns(in->w, c))
 		evq_push(&in->w->q, in->w->q.now, ev_pr_done, in->w, c, 0);
-	else
-		evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)p->idx);
+	else /* multipath hears of it on the path it sent it on (MC/S: it may have moved) */
+		evq_push(&in->w->q, in->w->q.now, ev_cmd_done, in, c, (uint64_t)((struct wpath *)c->home->user)->idx);
 }
 
 /* ERL 2: a command reassigned or retried on the path's new connection
@@ -265,7 +265,8 @@ static const struct isess_ops sess_ops = {
  * ISID generation (0 unless a relogin asked for a new one) and path. */
 static void isid_of(const struct wpath *p, uint8_t isid[6])
 {
-	const uint8_t v[6] = { 0x80, 0x00, (uint8_t)p->ini, (uint8_t)p->isid_gen, (uint8_t)p->idx, 0x01 };
+	/* MC/S: the session's connections share its ISID (its leader's path) */
+	const uint8_t v[6] = { 0x80, 0x00, (uint8_t)p->ini, (uint8_t)p->isid_gen, (uint8_t)(p->idx - (int)p->cid), 0x01 };
 	memcpy(isid, v, 6);
 }
 
@@ -298,12 +299,16 @@ void wini_init(struct world *w, struct wini *in)
 		mpath_set_pr_key(&in->mp, WINI_PR_KEY_BASE + (uint64_t)in->idx, p->pr.aptpl);
 	struct isess_ops ops = sess_ops;
 	ops.ctx = in;
-	for (int k = 0; k < p->paths; k++) {
+	unsigned nc = p->ini.connections;
+	if (nc > 1)
+		in->icfg.login.max_connections = nc; /* §13.2: offered; the session takes the minimum */
+	for (int k = 0; k < wini_npaths(w); k++) {
 		struct wpath *path = &in->paths[k];
 		path->w = w;
 		path->ini = in->idx;
 		path->idx = k;
-		path->gw = (in->idx + k) % p->gateways;
+		path->cid = (unsigned)k % nc;
+		path->gw = (in->idx + k / (int)nc) % p->gateways;
 		path->down_at = SIM_NEVER;
 		struct sim_rng rng;
 		rng_stream(&rng, p->seed, "session", (uint32_t)(in->idx * SIM_PATHS_MAX + k));
@@ -312,6 +317,8 @@ void wini_init(struct world *w, struct wini *in)
 		isess_init(&path->sess, &in->icfg, &ops, w->mem, &rng, isid);
 		path->sess.user = path;
 		uint32_t prio = path->gw == preferred_gw(w, in->idx) ? 50 : 10;
+		if (path->cid > 0)
+			isess_mcs_join(&in->paths[k - (int)path->cid].sess, &path->sess, path->cid);
 		mpath_add_path(&in->mp, &path->sess, path->gw, (uint16_t)(path->gw + 1), prio);
 	}
 	struct sim_rng rng;
@@ -325,14 +332,14 @@ void wini_init(struct world *w, struct wini *in)
 
 void wini_fini(struct wini *in)
 {
-	for (int k = 0; k < in->w->p->paths; k++)
+	for (int k = 0; k < wini_npaths(in->w); k++)
 		isess_fini(&in->paths[k].sess);
 	wl_fini(&in->wl);
 }
 
 void wini_start(struct wini *in)
 {
-	for (int k = 0; k < in->w->p->paths; k++)
+	for (int k = 0; k < wini_npaths(in->w); k++)
 		isess_start(&in->paths[k].sess, in->w->q.now);
 	wtimer_touch(&in->timer);
 }
@@ -341,14 +348,14 @@ void wini_logout(struct wini *in)
 {
 	/* Logging out takes every path down: those are not failures. */
 	in->path_fails_run = in->mp.stats.path_fails;
-	for (int k = 0; k < in->w->p->paths; k++)
+	for (int k = 0; k < wini_npaths(in->w); k++)
 		isess_logout(&in->paths[k].sess, in->w->q.now);
 	wtimer_touch(&in->timer);
 }
 
 void wini_host_down(struct wini *in, int gw, bool exits)
 {
-	for (int k = 0; k < in->w->p->paths; k++) {
+	for (int k = 0; k < wini_npaths(in->w); k++) {
 		struct wpath *p = &in->paths[k];
 		if (gw >= 0 && p->gw != gw)
 			continue;
@@ -375,7 +382,7 @@ void wini_host_up(struct wini *in, int gw, bool new_isid)
 	/* The world's own final logout (wini_logout) is for good. */
 	if (in->path_fails_run != SIM_NEVER)
 		return;
-	for (int k = 0; k < in->w->p->paths; k++) {
+	for (int k = 0; k < wini_npaths(in->w); k++) {
 		struct wpath *p = &in->paths[k];
 		if (gw >= 0 && p->gw != gw)
 			continue;
@@ -395,7 +402,7 @@ void wini_host_up(struct wini *in, int gw, bool new_isid)
 	}
 	if (again) {
 		/* Paths still logging out keep the new ISID asked for. */
-		for (int k = 0; k < in->w->p->paths; k++) {
+		for (int k = 0; k < wini_npaths(in->w); k++) {
 			struct wpath *p = &in->paths[k];
 			if ((gw < 0 || p->gw == gw) && p->sess.logging_out && p->sess.state != ISS_CLOSED && new_isid &&
 				!p->isid_flipped) {
@@ -413,7 +420,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static uint64_t deadline(struct wini *in)
 {
 	uint64_t d = min_u64(mpath_next_deadline(&in->mp), wl_next_deadline(&in->wl));
-	for (int k = 0; k < in->w->p->paths; k++)
+	for (int k = 0; k < wini_npaths(in->w); k++)
 		d = min_u64(d, isess_next_deadline(&in->paths[k].sess));
 	return d;
 }
@@ -427,7 +434,7 @@ static void ev_ini_timer(void *a, void *b, uint64_t gen)
 	uint64_t now = in->w->q.now;
 	in->timer.at = SIM_NEVER;
 	wtimer_touch(&in->timer);
-	for (int k = 0; k < in->w->p->paths; k++)
+	for (int k = 0; k < wini_npaths(in->w); k++)
 		if (isess_next_deadline(&in->paths[k].sess) <= now)
 			isess_on_time(&in->paths[k].sess, now);
 	if (mpath_next_deadline(&in->mp) <= now)

@@ -168,7 +168,7 @@ void wmetrics_collect(struct world *w, struct sim_metrics *m)
 			continue;
 		metrics_add_host(m, &in->wl.stats, &in->mp,
 			in->path_fails_run != SIM_NEVER ? in->path_fails_run : in->mp.stats.path_fails);
-		for (int k = 0; k < w->p->paths; k++) {
+		for (int k = 0; k < wini_npaths(w); k++) {
 			metrics_add_session(m, &in->paths[k].sess.stats);
 			v[METRIC_RELOGIN_MAX] = max64(v[METRIC_RELOGIN_MAX], (int64_t)in->paths[k].relogin_max_ns);
 		}

@@ -94,6 +94,8 @@ _Static_assert(2 * NEXUS_PER_ISID <= OPRM_NEXUS_MAX, "a model holds both ISIDs o
 
 static int nexus_of(const struct world *w, int ini, int path)
 {
+	/* MC/S: a session's connections are one nexus, its leader's path */
+	path -= (int)w->inis[ini].paths[path].cid;
 	return (int)w->inis[ini].paths[path].isid_gen * NEXUS_PER_ISID + ini * SIM_PATHS_MAX + path;
 }
 
@@ -240,9 +242,11 @@ static void ev_act(void *ctx, void *b, uint64_t idx)
 	struct wini *in = &w->inis[s->ini];
 	prepare(a, s);
 	a->busy = true;
-	trace_ev(w->tr, w->q.now, TEV_IO, "pr_submit", s->ini, s->path, idx, (uint64_t)in->paths[s->path].gw,
-		",\"action\":\"%s\",\"gw\":%d", prs_kind_name(s->kind), in->paths[s->path].gw);
-	isess_submit(&in->paths[s->path].sess, w->q.now, &a->cmd);
+	/* a scripted path is a session: its leading connection (MC/S) */
+	const struct wpath *wp = &in->paths[s->path * (int)w->p->ini.connections];
+	trace_ev(w->tr, w->q.now, TEV_IO, "pr_submit", s->ini, s->path, idx, (uint64_t)wp->gw,
+		",\"action\":\"%s\",\"gw\":%d", prs_kind_name(s->kind), wp->gw);
+	isess_submit(&in->paths[wp->idx].sess, w->q.now, &a->cmd);
 	wtimer_touch(&in->timer);
 }
 

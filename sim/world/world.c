@@ -226,7 +226,24 @@ static struct iparams *path_session(struct world *w, const struct simnet_conn *c
 {
 	if (c == NULL || c->ini < 0 || c->ini >= w->p->initiators || c->path < 0 || c->path >= SIM_PATHS_MAX)
 		return NULL;
-	return &w->path_sess[c->ini * SIM_PATHS_MAX + c->path];
+	/* MC/S: a session's connections share its leader's entry */
+	int lead = c->path - (int)w->inis[c->ini].paths[c->path].cid;
+	return &w->path_sess[c->ini * SIM_PATHS_MAX + lead];
+}
+
+/* MC/S: a checker in full feature phase on another connection of c's
+ * session (its keys are the session's, §13), or NULL. */
+static const struct oproto *session_checker(struct world *w, const struct simnet_conn *c)
+{
+	if (w->p->ini.connections <= 1 || path_session(w, c) == NULL)
+		return NULL;
+	for (size_t i = 0; i < w->checkers_cap; i++) {
+		const struct simnet_conn *o = w->checkers[i] != NULL ? simnet_conn_by_id(&w->net, (uint32_t)i) : NULL;
+		if (o != NULL && o != c && !o->dead && w->checkers[i]->ffp && o->ini == c->ini &&
+			path_session(w, o) == path_session(w, c))
+			return w->checkers[i];
+	}
+	return NULL;
 }
 
 static void checker_free(struct world *w, uint32_t id)
@@ -274,7 +291,11 @@ static void on_net_wire(void *ctx, struct simnet_conn *c, enum simnet_wire what,
 		w->checkers = sim_grow(w->mem, w->checkers, sizeof(*w->checkers), &w->checkers_cap, c->id + 1);
 		w->checkers[c->id] = sim_zalloc(w->mem, sizeof(struct oproto));
 		oproto_init(w->checkers[c->id], w->mem, c->id, w->p->tgt.cmd_window);
-		if (path_session(w, c) != NULL && w->path_sess_known[path_session(w, c) - w->path_sess])
+		if (w->p->ini.connections > 1 && path_session(w, c) != NULL)
+			oproto_share_cmdsn(w->checkers[c->id], &w->path_cs[path_session(w, c) - w->path_sess]);
+		if (session_checker(w, c) != NULL)
+			oproto_set_session(w->checkers[c->id], oproto_session_keys(session_checker(w, c)));
+		else if (path_session(w, c) != NULL && w->path_sess_known[path_session(w, c) - w->path_sess])
 			oproto_set_session(w->checkers[c->id], path_session(w, c));
 		if (trace_on(w->tr, TEV_PDU)) {
 			w->checkers[c->id]->on_pdu = trace_pdu;
@@ -467,7 +488,7 @@ static unsigned outstanding(const struct world *w)
 static bool paths_whole(const struct world *w)
 {
 	for (int i = 0; i < w->p->initiators; i++)
-		if (mpath_active_paths(&w->inis[i].mp) != (unsigned)w->p->paths)
+		if (mpath_active_paths(&w->inis[i].mp) != (unsigned)wini_npaths(w))
 			return false;
 	return true;
 }
@@ -523,7 +544,7 @@ static void ev_finish(void *a, void *b, uint64_t arg)
 	struct world *w = a;
 	bool late = w->q.now >= w->logout_deadline;
 	for (int i = 0; i < w->p->initiators; i++) {
-		for (int k = 0; k < w->p->paths; k++) {
+		for (int k = 0; k < wini_npaths(w); k++) {
 			const struct isess *s = &w->inis[i].paths[k].sess;
 			if (s->state == ISS_CLOSED)
 				continue;
@@ -568,7 +589,7 @@ static void collect(struct world *w, struct sim_result *out)
 		c->hits[COV_IO_CAW_MISCOMPARE] += s->miscompares;
 		c->hits[COV_IO_MEDIUM_ERROR] += s->medium_errors;
 		c->hits[COV_MP_QUEUE_NO_PATH] += w->inis[i].mp.stats.queued;
-		for (int k = 0; k < w->p->paths; k++)
+		for (int k = 0; k < wini_npaths(w); k++)
 			c->hits[COV_SESS_R2T] += w->inis[i].paths[k].sess.stats.r2ts;
 	}
 	w->cov.hits[COV_NET_SYN_LOST] += w->net.stats_syn_lost;

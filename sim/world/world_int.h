@@ -92,6 +92,7 @@ struct wgw {
 struct wpath {
 	struct world *w;
 	int ini, idx, gw;
+	unsigned cid;             /* MC/S: its connection in the session of wpaths idx - cid .. (0: the leader) */
 	struct isess sess;
 	struct simnet_conn *conn;
 	uint64_t down_at;         /* the session went down (SIM_NEVER: up or never was) */
@@ -99,6 +100,11 @@ struct wpath {
 	unsigned isid_gen;        /* which of the path's two ISIDs it logs in with (fault logout/iscsid_exit a=1 flips it) */
 	bool isid_flipped;        /* isid_gen already flipped for a relogin that waits for its logout */
 };
+
+/* The wpaths of a host: topology paths x initiator connections (MC/S:
+ * each connection of a session is a path to dm-multipath, whose selector
+ * spreads the commands over them; the session's are consecutive). */
+static inline int wini_npaths(const struct world *w);
 
 struct wini {
 	struct world *w;
@@ -241,6 +247,8 @@ struct world {
 	/* per host path: its last connection's session keys (world.c path_session) */
 	struct iparams path_sess[SIM_INIS_MAX * SIM_PATHS_MAX];
 	bool path_sess_known[SIM_INIS_MAX * SIM_PATHS_MAX];
+	/* MC/S: per session, the CmdSN numbers its connections' checkers share */
+	struct oproto_cmdsn path_cs[SIM_INIS_MAX * SIM_PATHS_MAX];
 	struct sim_rng rng_rx;    /* zero-copy or rt_on_bytes per delivery */
 	int cuts[SIM_INIS_MAX][SIM_GWS_MAX][2]; /* partitions active per link and direction */
 	uint64_t end_ns;          /* liveness verdict time */
@@ -416,5 +424,10 @@ void wmetrics_write_submitted(struct world *w, int gw, const struct rt_disk_io *
 void wmetrics_write_done(struct world *w, int gw, const struct rt_disk_io *io);
 void wmetrics_forget_gw(struct world *w, int gw);
 void wmetrics_collect(struct world *w, struct sim_metrics *m);
+
+static inline int wini_npaths(const struct world *w)
+{
+	return w->p->paths * (int)w->p->ini.connections;
+}
 
 #endif

@@ -31,6 +31,8 @@
 #   sim-swarm-pr-shared   100 worlds, half of them with persistent reservations
 #                         in one shared record (run draw_pr_shared=yes): no
 #                         oracle fires
+#   sim-swarm-mcs         the same 100 with connections per session (MC/S) and
+#                         one connection's reset drawn too (run draw_mcs=yes)
 #   sim-planted-list      sim/planted-bugs.txt names every bug planted in
 #                         the engine, and only those
 #   sim-catches-<bug>     each bug planted in the engine is caught within
@@ -61,6 +63,7 @@ step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
 step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
 step sim-swarm-erl "$BUILD/rel/isim" swarm --seeds 1..100 --jobs 2 --set 'run draw_erl=yes'
 step sim-swarm-pr-shared "$BUILD/rel/isim" swarm --seeds 1..100 --jobs 2 --set 'run draw_pr_shared=yes'
+step sim-swarm-mcs "$BUILD/rel/isim" swarm --seeds 1..100 --jobs 2 --set 'run draw_erl=yes' --set 'run draw_mcs=yes'
 step sim-planted-list sim/tests/planted-list.sh
 for bug in $(grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt); do
 	step "sim-catches-$bug" sim/tests/planted.sh "$BUILD" "$bug" "$SIM_PLANT_SEEDS"
