@@ -172,7 +172,7 @@ static void connect_upstream(struct hproxy *p, int slot)
 static void listener_filter(struct hproxy *p, uint64_t now_ns)
 {
 	unsigned next = p->x.accepted;
-	bool drop = fpx_syn_blocked_until(&p->x, next, rel(p, now_ns)) != 0;
+	bool drop = !p->syn_hold && fpx_syn_blocked_until(&p->x, next, rel(p, now_ns)) != 0;
 	if (drop == p->syn_drop || p->lfd < 0)
 		return;
 	if (drop) {

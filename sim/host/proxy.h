@@ -14,6 +14,9 @@
  * SYN after the heal completes it). A client whose handshake the kernel
  * completed before the partition began, but which is accepted during it,
  * is held instead (hpx_conn.syn_held): its target hears of it at the heal.
+ * With syn_hold set every such connection is held so (no filter): the
+ * client's connect completes, its target hears of it at the heal, never
+ * if the client closed first (the guest's relay, host/cmd_proxy.c).
  */
 #ifndef SIM_HOST_PROXY_H
 #define SIM_HOST_PROXY_H
@@ -55,6 +58,7 @@ struct hproxy {
 	hpx_watch_fn watch;
 	hpx_event_fn event;
 	void *ctx;
+	bool syn_hold;        /* a partition holds new connections instead of dropping their SYNs */
 	bool syn_drop;        /* the listener's filter drops SYNs now (a partition) */
 	uint64_t bytes[2], resets, closes, refused;
 };

@@ -17,8 +17,9 @@
 #      (libiscsi) through a slicer of 1..3 bytes works; a connect during a
 #      partition is not answered (the client's connect waits, its kernel
 #      retransmits the SYN) and forms only after the heal, and not at all
-#      when the client gave up first; --start signal holds the schedule
-#      until SIGUSR1;
+#      when the client gave up first; with --syn hold the connect completes
+#      and the target hears of it at the heal; --start signal holds the
+#      schedule until SIGUSR1;
 #   3. a non-loopback --listen or --to is refused (exit 2).
 # Ends with a summary line; results under BUILD/proxy-test/.
 set -uo pipefail
@@ -221,6 +222,38 @@ if [ "$r" = timeout ] && [ "$(accepts)" = "$n0" ]; then
 	ok "a client that gave up during the partition: its connect timed out, the target never saw it"
 else
 	bad "a client that gave up during the partition: '$r', $(($(accepts) - n0)) connection(s) reached the target"; cat "$out/synq.log"
+fi
+
+# --syn hold (the open-iscsi guest's proxies: its relay's connect must not
+# outlive the guest's connection): the connect completes at once, the
+# target hears of it only at the heal (>= 0.3 s after the client's
+# connect; the client's start-up eats into the partition on a loaded
+# machine), then the echo.
+n0=$(accepts)
+"$isim" proxy --listen 127.0.0.1:$PPORT --to 127.0.0.1:$EPORT --seed 7 --log "$out/synhold.log" --seconds 60 \
+	--fault "partition at=0s for=3s" --syn hold >"$out/synhold.out" 2>&1 &
+PROXY_PID=$!
+pids+=("$PROXY_PID")
+for _ in $(seq 100); do grep -q listening "$out/synhold.out" 2>/dev/null && break; sleep 0.05; done
+r=$(client <<'EOF'
+import socket, sys, time
+t0 = time.monotonic()
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+t1 = time.monotonic()
+c.sendall(b"ping")
+try:
+    b = c.recv(100); print("%.3f %.3f %s" % (t0, t1 - t0, "echo" if b == b"ping" else "other"))
+except OSError: print("%.3f %.3f error" % (t0, t1 - t0))
+EOF
+)
+unproxy
+read -r t0 took what <<<"$r"
+t_acc=$(grep '^accept' "$out/peer.log" | sed -n "$((n0 + 1))p" | cut -d' ' -f2)
+if [ "$what" = echo ] && [ -n "$t_acc" ] && awk -v a="$t_acc" -v c="$t0" -v k="$took" 'BEGIN { exit !(k < 0.5 && a - c >= 0.3) }' &&
+	grep -q 'event=syn_held' "$out/synhold.log" && grep -q 'event=syn_released' "$out/synhold.log"; then
+	ok "--syn hold: the connect completes at once ($took s), the target hears of it at the heal, then the echo"
+else
+	bad "--syn hold: client '$r', target accepted at '$t_acc'"; cat "$out/synhold.log"
 fi
 
 proxy bw $EPORT "bandwidth rate=500000 dir=to_ini"
