@@ -77,6 +77,9 @@ stop_all() {
 trap 'stop_all; rm -rf "$work"' EXIT
 IQN=iqn.2026-12.org.iscsi-sim:live
 GW0=3460 GW1=3461 PX0=3470 PX1=3471
+# how much sooner than the guest's login_timeout a relay's connect gives up
+# (start_proxy): socat starts a few ms after the guest's connect
+RELAY_CONNECT_MARGIN_MS=500
 
 wait_port() {
 	for _ in $(seq 100); do
@@ -181,6 +184,10 @@ guest_run() {
 	rm -f "$work/payload.ext4" "$work/result.raw"
 	mke2fs -q -t ext4 -d "$work/payload" "$work/payload.ext4" 16M >/dev/null || return 1
 	truncate -s 64M "$work/result.raw"
+	# the relays' connect timeout: the guest's login timeout less a margin
+	# (",," is a comma inside a QEMU option's value)
+	local relay_tmo
+	relay_tmo=$(awk -v l="$INI_LOGIN_TIMEOUT" -v m="$RELAY_CONNECT_MARGIN_MS" 'BEGIN { printf "%.3f", l - m / 1000 }')
 	local console=$out/$run.console.log
 	: >"$console"
 	local t0=$SECONDS
@@ -190,7 +197,7 @@ guest_run() {
 		-drive "file=$img/rootfs.ext4,if=virtio,format=raw,snapshot=on" \
 		-drive "file=$work/payload.ext4,if=virtio,format=raw,snapshot=on" \
 		-drive "file=$work/result.raw,if=virtio,format=raw" \
-		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3260-cmd:socat STDIO TCP:127.0.0.1:$PX0,guestfwd=tcp:10.0.2.101:3260-cmd:socat STDIO TCP:127.0.0.1:$PX1" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3260-cmd:socat STDIO TCP:127.0.0.1:$PX0,,connect-timeout=$relay_tmo,guestfwd=tcp:10.0.2.101:3260-cmd:socat STDIO TCP:127.0.0.1:$PX1,,connect-timeout=$relay_tmo" \
 		-device virtio-net-pci,netdev=n0 \
 		-display none -monitor none -serial "file:$console" -no-reboot >"$out/$run.qemu.log" 2>&1 &
 	local qemu=$!
@@ -223,14 +230,20 @@ guest_run() {
 }
 
 # start_proxy G SCENARIO RUN: host 0's proxy to gateway G, its schedule
-# held until SIGUSR1 (proxyG= its PID); a partition holds a new
-# connection rather than dropping its SYN (--syn hold: the guest's TCP
-# ends at slirp, and a socat left connecting after the guest gave up
-# would deliver its abandoned login at the heal; isim proxy's header).
+# held until SIGUSR1 (proxyG= its PID). A partition answers no SYN (isim
+# proxy's default): the guest's own SYN ends at QEMU's slirp, which
+# accepts it, but the socat that guestfwd starts for the connection
+# connects to this proxy, and that connect waits, its SYN retransmitted
+# by the host's kernel, as the guest's would be on a real network. socat
+# gives up (connect-timeout) just before the guest's login_timeout ends
+# the attempt (RELAY_CONNECT_MARGIN_MS): a connect that forms after the
+# heal serves an attempt the guest still waits on, and none outlives it
+# to deliver an abandoned Login (which the target would take as the
+# reinstatement of the guest's live session).
 start_proxy() {
 	local g=$1 px=$((PX0 + $1))
 	"$isim" proxy --listen 127.0.0.1:$px --to 127.0.0.1:$((GW0 + g)) --scenario "$2" --path 0:$g \
-		--start signal --syn hold --log "$out/$3.path$g.faults.log" --seconds "$limit" >"$out/$3.proxy$g.out" 2>&1 &
+		--start signal --log "$out/$3.path$g.faults.log" --seconds "$limit" >"$out/$3.proxy$g.out" 2>&1 &
 	pids+=($!)
 	eval "proxy$g=$!"
 	wait_port $px || { echo "FAIL $3: proxy $g did not start"; return 1; }
@@ -339,7 +352,10 @@ done
 {
 	echo "The same scenario files with the real Linux initiator: open-iscsi and dm-multipath in a QEMU guest"
 	echo "(TCG), host 0 of the scenario, through the fault proxies (\`isim proxy --start signal\`: the schedule"
-	echo "starts with the guest's workload) to two reftargets sharing one backing file; its settings from the"
+	echo "starts with the guest's workload; a partition answers no SYN, the host's kernel retransmits the"
+	echo "relay's, which gives up with the guest's login timeout) to two reftargets (or two tgtd, run named"
+	echo "(tgt)) sharing one backing file; the simulated twin runs on that disk too (\`disk exclusive_lock=no\`,"
+	echo "no Ceph lock moving between gateways); its settings from the"
 	echo "file (iscsid.conf: NOP-Out interval and timeout, replacement_timeout, login timeout; SCSI command"
 	echo "timeout; multipath.conf: no_path_retry, polling_interval, failback, failover grouping, TUR"
 	echo "checker), its workload guest_writer (the file's mix, queue depth and think time, O_DIRECT on the"
@@ -352,7 +368,8 @@ done
 	echo "run the file's target NOP-In and the guest's multipath fast_io_fail_tmo is the file's (\`multipath"
 	echo "fast_io_fail_tmo=\`), or its replacement_timeout where the file leaves it off (multipathd writes"
 	echo "fast_io_fail_tmo, 5 s by default, over every iSCSI session's recovery timeout); the rows named after"
-	echo "a variant run with those defaults instead."
+	echo "a variant run with those defaults instead. Every difference beyond the tolerance is explained in"
+	echo "scenarios/README.md (\"What the guest taught the model\")."
 	echo
 	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O (s) | I/Os failed up | path failures | protocol violations | wall (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"

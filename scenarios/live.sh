@@ -208,7 +208,9 @@ done
 	echo "completed GOOD through another gateway than the one it was first sent to (\`failover\`, slowest"
 	echo "host; - none moved); longest I/O = the workload's longest submit-to-completion (\`latency_max\`);"
 	echo "I/Os failed up = \`io_failed\`; path failures = multipath's (\`path_failures\`, reinstatements not"
-	echo "counted). Wall time: the simulator's is its computing time, a live run's is real time."
+	echo "counted). Wall time: the simulator's is its computing time, a live run's is real time. The"
+	echo "simulated twin runs on the live gateways' disk, one plain file no gateway locks (\`disk"
+	echo "exclusive_lock=no\`); LIO (run \`lio\`) is one LU behind two host ports of the conformance guest."
 	echo
 	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O (s) | I/Os failed up | path failures | protocol violations | wall (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"

@@ -18,13 +18,11 @@
  * --syn says what a partition does to a new connection: drop (the
  * default) answers no SYN, as a real partition (host/proxy.h); hold
  * accepts it and holds its bytes, connecting to the target only at the
- * heal and never if the client closed first. The guest's proxies hold
- * (scenarios/live-guest.sh): the guest's TCP ends at QEMU's slirp, and
- * the socat that guestfwd starts per connection connects here; a
- * dropped SYN leaves that connect waiting after the guest gave up (its
- * close cannot cancel socat's connect), and at the heal socat would
- * deliver the abandoned Login Request, which the target would take as
- * the reinstatement of the guest's live session.
+ * heal and never if the client closed first: every connection attempt
+ * pending at the heal then forms at once, which no real network does
+ * (the guest's proxies held so until issue 15's part 3; the relays in
+ * front of them now give up with the guest's login instead,
+ * scenarios/live-guest.sh).
  * Exit: 0 after a clean stop, 2 bad command line or file.
  */
 #include <errno.h>
