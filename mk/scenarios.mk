@@ -13,7 +13,8 @@
 #                      8 minutes; make publish records it in
 #                      scenarios/results/live-fidelity.md for REPORT.md)
 #   make scenarios-live-guest  the all-paths-down and partition scenarios (05,
-#                      21) with the real Linux initiator: open-iscsi and
+#                      21), and the stale write (01) against two tgtd, with
+#                      the real Linux initiator: open-iscsi and
 #                      dm-multipath in the QEMU guest (TCG) through the same
 #                      proxies, two reftargets (scenarios/live-guest.sh):
 #                      $(BUILD)/scenarios-live-guest/fidelity.md (about 90 s
