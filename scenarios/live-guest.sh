@@ -403,6 +403,7 @@ done
 			if (($7 + 0 > 0) != (se[s] + 0 > 0)) d = d sprintf("; %s I/Os failed up, simulated %s", $7, se[s])
 			if ($8 != sp[s]) d = d sprintf("; %s path failures, simulated %s", $8, sp[s])
 			g = $2; sub(/^open-iscsi\+dm-multipath ?/, "", g); sub(/^, /, "", g)
+			sub(/^\(/, "against ", g); sub(/\)/, "", g)
 			printf "- `%s`%s: %s\n", s, g == "" ? "" : ", " g, d == "" ? "agrees" : "DIFFERS" d
 		}' "$out/rows.tsv"
 } >"$out/fidelity.md"
