@@ -6,13 +6,15 @@
 #                      $(SCENARIOS_OUT)/table.md, SVG timelines; logs in
 #                      $(BUILD)/scenario-logs
 #   make scenarios-live  the live scenarios (scenarios/live.sh) against real
-#                      targets (two reftargets, two tgtd sharing one file)
-#                      through fault proxies, each beside its simulated
-#                      twin: $(BUILD)/scenarios-live/fidelity.md (about
-#                      5 minutes; make publish records it in
+#                      targets (two reftargets, two tgtd sharing one file,
+#                      LIO in the conformance guest) through fault proxies,
+#                      each beside its simulated twin:
+#                      $(BUILD)/scenarios-live/fidelity.md (about
+#                      8 minutes; make publish records it in
 #                      scenarios/results/live-fidelity.md for REPORT.md)
 #   make scenarios-live-guest  the all-paths-down and partition scenarios (05,
-#                      21) with the real Linux initiator: open-iscsi and
+#                      21), and the stale write (01) against two tgtd, with
+#                      the real Linux initiator: open-iscsi and
 #                      dm-multipath in the QEMU guest (TCG) through the same
 #                      proxies, two reftargets (scenarios/live-guest.sh):
 #                      $(BUILD)/scenarios-live-guest/fidelity.md (about 90 s
@@ -30,7 +32,8 @@ scenarios: deps $(BUILD)/rel/isim
 	LOGS=$(BUILD)/scenario-logs scenarios/run.sh $(BUILD)/rel/isim $(SCENARIOS_OUT)
 
 # make scenarios-live: the live scenarios (scenarios/live.sh): each against
-# two reftargets and two tgtd sharing one backing file, the simulator's
+# two reftargets and two tgtd sharing one backing file, or LIO in the
+# conformance guest (conformance/guest/lio-image.sh, cached), the simulator's
 # initiators through fault proxies (`isim live`), next to the same file in
 # the simulator: $(BUILD)/scenarios-live/fidelity.md (the section
 # tools/report.sh includes; `make publish` copies it to
@@ -39,7 +42,7 @@ scenarios: deps $(BUILD)/rel/isim
 # namespace.
 .PHONY: scenarios-live
 scenarios-live: deps $(BUILD)/rel/isim $(BUILD)/rel/reftarget
-	tools/netns-run.sh scenarios/live.sh $(BUILD)/rel/isim $(BUILD)/scenarios-live
+	BUILD=$(BUILD) tools/netns-run.sh scenarios/live.sh $(BUILD)/rel/isim $(BUILD)/scenarios-live
 
 # make scenarios-live-guest: scenarios/live-guest.sh; the guest image is
 # conformance/guest/initiator-image.sh's (built once, cached).

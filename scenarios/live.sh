@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # live.sh ISIM OUTDIR: the live scenarios (`make scenarios-live`), inside
 # tools/netns-run.sh. Each scenario runs against real gateways that share
-# one backing file (two reftargets; two tgtd), with the simulator's
+# one backing file (two reftargets; two tgtd; LIO in the conformance
+# guest, one LU behind two host ports), with the simulator's
 # initiators and multipath over real TCP, each path through its own fault
 # proxy (`isim live`); then the same file in the simulator (`isim run`).
 # Writes OUTDIR/fidelity.md (live next to simulated: the section
@@ -16,6 +17,8 @@ out=${2:?usage: live.sh ISIM OUTDIR}
 cd "$(dirname "$0")/.."
 [ "${RT_IN_NETNS:-}" = 1 ] || { echo "run me through tools/netns-run.sh"; exit 2; }
 reftarget=${REFTARGET:-$(dirname "$isim")/reftarget}
+# the build directory: the LIO guest's kernel and initramfs are cached there
+BUILD=${BUILD:-$(dirname "$(dirname "$isim")")}
 mkdir -p "$out"
 rm -f "$out/rows.tsv" "$out"/*.out "$out"/*.faults.log
 work=$(mktemp -d)
@@ -28,10 +31,10 @@ trap 'stop_all; rm -rf "$work"' EXIT
 IQN=iqn.2026-12.org.iscsi-sim:live
 P0=3460 P1=3461
 # SCENARIO:GATEWAY[,GATEWAY] (LIVE_SCENARIOS overrides: the smoke test
-# runs one): the stale write against both kinds (tgt has no fencing at
-# all), all paths down and the partition twins against reftargets, the
-# short-timeout partition against tgt too.
-read -ra SCENARIOS <<<"${LIVE_SCENARIOS:-01-stale-write-fencing-off:reftarget,tgt 05-all-paths-down-queue:reftarget 21-partition-heavy-writes-short-timeout:reftarget,tgt 21-partition-heavy-writes-long-timeout:reftarget}"
+# runs one): the stale write against reftargets and tgtds (tgt has no
+# fencing at all), all paths down and the partition twins against
+# reftargets and LIO, the short-timeout partition against tgt too.
+read -ra SCENARIOS <<<"${LIVE_SCENARIOS:-01-stale-write-fencing-off:reftarget,tgt 05-all-paths-down-queue:reftarget,lio 21-partition-heavy-writes-short-timeout:reftarget,tgt,lio 21-partition-heavy-writes-long-timeout:reftarget,lio}"
 
 wait_port() {
 	for _ in $(seq 100); do
@@ -91,6 +94,53 @@ start_reftargets() {
 	TARGETS=(--target "iscsi://127.0.0.1:$P0/$IQN/0" --target "iscsi://127.0.0.1:$P1/$IQN/0")
 }
 
+# LIO, the kernel's target, in the conformance guest (conformance/guest/
+# lio-image.sh: Debian's kernel under QEMU TCG, restrict=on, configured
+# through configfs by guest/lio-init.sh) as both gateways: one LU (fileio
+# on the guest's tmpfs, the scenario's size rounded up to a MiB) behind
+# one portal, which the host reaches at two ports (hostfwd 127.0.0.1:P0
+# and :P1 to the guest's 3260), one per gateway. The two gateways are one
+# device server, as two portals of one LIO are: what they test is the
+# initiator against a partitioned link, not a write racing between two
+# servers. The file's target NOP-In interval and timeout go to a node ACL
+# for each simulated initiator's name (LIO keeps them per ACL; seconds,
+# rounded up, 3 at least); LIO answers SendTargets with the guest's own
+# address, which nothing here follows (isim live logs in by URL).
+start_lio() {
+	local bs=$1 scn=$2 blocks nop_ms nop_to_ms img t0
+	[ "$bs" = 512 ] || { echo "live.sh: the LIO guest's LU has 512-byte blocks, $scn wants $bs" >&2; return 1; }
+	blocks=$("$isim" params --scenario "$scn" | awk '/^lu /{for(i=2;i<=NF;i++) if ($i ~ /^blocks=/) {sub("blocks=","",$i); print $i}}')
+	nop_ms=$(target_param "$scn" nop_interval_ms)
+	nop_to_ms=$(target_param "$scn" nop_timeout_ms)
+	local extra="" acls="" i
+	for i in $(seq 0 $(( $("$isim" params --scenario "$scn" | awk '/^topology /{for(i=2;i<=NF;i++) if ($i ~ /^initiators=/) {sub("initiators=","",$i); print $i}}') - 1 ))); do
+		acls=$acls${acls:+,}iqn.2024-01.org.isim:live-host$i
+	done
+	if [ "${nop_ms:-0}" -gt 0 ]; then
+		extra="lio_nop_acl=$acls lio_nopin=$(lio_secs "$nop_ms") lio_nopin_response=$(lio_secs "${nop_to_ms:-0}")"
+	fi
+	img=$(BUILD=$BUILD conformance/guest/lio-image.sh) || return 1
+	: >"$out/$(basename "$scn" .scn).lio.console.log"
+	t0=$SECONDS
+	nice -n 5 qemu-system-x86_64 -accel "${CONF_QEMU_ACCEL:-tcg,thread=multi}" -cpu max -smp 2 -m 512 \
+		-kernel "$img/vmlinux" -initrd "$img/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet lio_iqn=$IQN lio_size_mb=$(( (blocks * bs + 1048575) / 1048576 )) lio_chap_user=u lio_chap_secret=s lio_acl= $extra" \
+		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$P0-:3260,hostfwd=tcp:127.0.0.1:$P1-:3260" \
+		-device virtio-net-pci,netdev=n0 \
+		-display none -monitor none -serial "file:$out/$(basename "$scn" .scn).lio.console.log" -no-reboot >"$out/$(basename "$scn" .scn).lio.qemu.log" 2>&1 &
+	pids+=($!)
+	until grep -q '^LIO-READY' "$out/$(basename "$scn" .scn).lio.console.log"; do
+		kill -0 "${pids[-1]}" 2>/dev/null && [ $((SECONDS - t0)) -lt 180 ] || return 1
+		sleep 0.2
+	done
+	grep 'lio-init:' "$out/$(basename "$scn" .scn).lio.console.log" >&2
+	echo "live.sh: LIO ready in $((SECONDS - t0)) s${extra:+ ($extra)}" >&2
+	TARGETS=(--target "iscsi://127.0.0.1:$P0/$IQN/0" --target "iscsi://127.0.0.1:$P1/$IQN/0")
+}
+
+# Milliseconds as LIO's whole seconds: rounded up, 3 at least (its minimum).
+lio_secs() { local s=$(( ($1 + 999) / 1000 )); [ "$s" -lt 3 ] && s=3; echo "$s"; }
+
 start_tgtds() {
 	local bs=$1 g
 	mkdir -p /var/run/tgtd
@@ -126,7 +176,12 @@ for entry in "${SCENARIOS[@]}"; do
 	for gws in "${GATEWAYS[@]}"; do
 		for try in $(seq "$tries"); do
 			bs=$(lu_file "$scn")
-			if [ $gws = reftarget ]; then start_reftargets "$bs" "$scn"; else start_tgtds "$bs"; fi || { echo "FAIL $s/$gws: gateways did not start"; rc=1; stop_all; continue; }
+			case $gws in
+			reftarget) start_reftargets "$bs" "$scn" ;;
+			tgt) start_tgtds "$bs" ;;
+			lio) start_lio "$bs" "$scn" ;;
+			*) false ;;
+			esac || { echo "FAIL $s/$gws: gateways did not start"; rc=1; stop_all; continue; }
 			run=$s.$gws
 			[ "$try" -gt 1 ] && run=$s.$gws.try$try
 			label="$s	$gws"
@@ -153,7 +208,9 @@ done
 	echo "completed GOOD through another gateway than the one it was first sent to (\`failover\`, slowest"
 	echo "host; - none moved); longest I/O = the workload's longest submit-to-completion (\`latency_max\`);"
 	echo "I/Os failed up = \`io_failed\`; path failures = multipath's (\`path_failures\`, reinstatements not"
-	echo "counted). Wall time: the simulator's is its computing time, a live run's is real time."
+	echo "counted). Wall time: the simulator's is its computing time, a live run's is real time. The"
+	echo "simulated twin runs on the live gateways' disk, one plain file no gateway locks (\`disk"
+	echo "exclusive_lock=no\`); LIO (run \`lio\`) is one LU behind two host ports of the conformance guest."
 	echo
 	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O (s) | I/Os failed up | path failures | protocol violations | wall (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"

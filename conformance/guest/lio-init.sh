@@ -12,6 +12,12 @@
 #                 names of lio_acl (comma-separated): a node ACL each, LUN 0
 #                 mapped, the CHAP identity on each ACL (generate_node_acls=0)
 # Parameters come from the kernel command line (lio_iqn=... etc.).
+# Optional, for the live scenarios (scenarios/live.sh, gateway lio):
+#   lio_nop_acl   initiator names (comma-separated) given a node ACL on
+#                 $lio_iqn (LUN 0 mapped) whose NOP-In interval and timeout
+#                 are lio_nopin and lio_nopin_response (seconds, 3 at
+#                 least): LIO keeps those per node ACL, and the ACLs it
+#                 generates for other initiators take its defaults (15, 30)
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -57,6 +63,14 @@ echo 2 >"$T/iscsi/$lio_iqn/tpgt_1/param/ErrorRecoveryLevel"
 # ... and the most a dynamic (demo-mode) ACL may use: LIO caps the level at
 # the ACL's default_erl, which a generated ACL takes from the group's
 echo 2 >"$T/iscsi/$lio_iqn/tpgt_1/attrib/default_erl"
+for n in $(echo "${lio_nop_acl:-}" | tr , ' '); do
+	acl=$T/iscsi/$lio_iqn/tpgt_1/acls/$n
+	mkdir -p "$acl/lun_0"
+	ln -s "$T/iscsi/$lio_iqn/tpgt_1/lun/lun_0" "$acl/lun_0/lun_0"
+	echo "$lio_nopin" >"$acl/attrib/nopin_timeout" || echo "lio-init: nopin_timeout $lio_nopin refused"
+	echo "$lio_nopin_response" >"$acl/attrib/nopin_response_timeout" ||
+		echo "lio-init: nopin_response_timeout $lio_nopin_response refused"
+done
 echo 1 >"$T/iscsi/$lio_iqn/tpgt_1/enable"
 lun luchap "$lio_iqn-chap" 64
 tpg=$T/iscsi/$lio_iqn-chap/tpgt_1

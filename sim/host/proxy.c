@@ -4,12 +4,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sim/base/time.h"
 #include "sim/host/isim.h"
 
 bool hpx_parse_addr(const char *s, struct sockaddr_in *out, char *why, size_t why_len)
@@ -85,9 +87,12 @@ int hpx_open(struct hproxy *p, const char *name, const struct sockaddr_in *liste
 	return 0;
 }
 
+static void listener_filter(struct hproxy *p, uint64_t now_ns);
+
 void hpx_start(struct hproxy *p, uint64_t now_ns)
 {
 	p->t0_ns = now_ns;
+	listener_filter(p, now_ns); /* a partition from time 0 answers no SYN from the start */
 }
 
 static uint64_t rel(const struct hproxy *p, uint64_t now_ns)
@@ -157,6 +162,34 @@ static void connect_upstream(struct hproxy *p, int slot)
 		end_conn(p, slot, true);
 }
 
+/* The listener drops every packet while a partition keeps the next
+ * connection from forming, and answers again when it heals: a classic
+ * BPF program "return 0" (keep no byte) attached to the listening
+ * socket, which the kernel runs on each segment for it before the SYN
+ * is answered (tcp_v4_rcv's tcp_filter). Sockets accepted before keep
+ * no filter (a child copies the listener's at its creation, which no
+ * dropped segment reaches). Logged, in rule time, where it changes. */
+static void listener_filter(struct hproxy *p, uint64_t now_ns)
+{
+	unsigned next = p->x.accepted;
+	bool drop = !p->syn_hold && fpx_syn_blocked_until(&p->x, next, rel(p, now_ns)) != 0;
+	if (drop == p->syn_drop || p->lfd < 0)
+		return;
+	if (drop) {
+		static struct sock_filter drop_all[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+		struct sock_fprog prog = { .len = 1, .filter = drop_all };
+		if (setsockopt(p->lfd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0)
+			return; /* not dropped: the held-SYN path below still keeps the target from hearing of it */
+	} else {
+		int zero = 0;
+		setsockopt(p->lfd, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof(zero));
+	}
+	p->syn_drop = drop;
+	char line[FPX_LOG_LINE_MAX];
+	snprintf(line, sizeof(line), "conn=%u dir=both event=%s", next, drop ? "syn_lost" : "syn_answered");
+	log_line(p, line);
+}
+
 static void accept_one(struct hproxy *p, uint64_t now_ns)
 {
 	int fd = accept(p->lfd, NULL, NULL);
@@ -180,7 +213,7 @@ static void accept_one(struct hproxy *p, uint64_t now_ns)
 	c->connecting = true;
 	/* The client's connect completed with us (the kernel's backlog); the
 	 * target must not see it before a partition towards it heals. */
-	c->syn_held = fpx_syn_blocked_until(&p->x, slot, rel(p, now_ns)) != 0;
+	c->syn_held = fpx_syn_blocked_until(&p->x, p->x.conns[slot].idx, rel(p, now_ns)) != 0;
 	if (p->event != NULL)
 		p->event(p->ctx, p->x.conns[slot].idx, "accepted");
 	if (c->syn_held)
@@ -202,6 +235,7 @@ static bool due(const struct hproxy *p, int slot, enum fpx_dir d, uint64_t now_n
 
 unsigned hpx_poll_set(struct hproxy *p, struct pollfd *pfds, unsigned n, unsigned cap, uint64_t now_ns)
 {
+	listener_filter(p, now_ns);
 	if (n < cap) {
 		p->lpfd = (int)n;
 		pfds[n++] = (struct pollfd){ .fd = p->lfd, .events = POLLIN };
@@ -299,7 +333,7 @@ static void conn_after_poll(struct hproxy *p, int slot, const struct pollfd *pfd
 			end_conn(p, slot, false);
 			return;
 		}
-		if (fpx_syn_blocked_until(&p->x, slot, rel(p, now_ns)) != 0)
+		if (fpx_syn_blocked_until(&p->x, p->x.conns[slot].idx, rel(p, now_ns)) != 0)
 			return;
 		syn_note(p, slot, "syn_released");
 		connect_upstream(p, slot);
@@ -339,12 +373,15 @@ void hpx_after_poll(struct hproxy *p, const struct pollfd *pfds, uint64_t now_ns
 uint64_t hpx_deadline(const struct hproxy *p, uint64_t now_ns)
 {
 	uint64_t t = UINT64_MAX;
+	uint64_t f = fpx_syn_next_change(&p->x, p->x.accepted, rel(p, now_ns));
+	if (f != SIM_NEVER)
+		t = f + p->t0_ns;
 	for (unsigned i = 0; i < FPX_CONNS_MAX; i++) {
 		if (!p->x.conns[i].open)
 			continue;
 		uint64_t r = fpx_next(&p->x, (int)i, rel(p, now_ns));
 		if (p->c[i].syn_held) {
-			uint64_t h = fpx_syn_blocked_until(&p->x, (int)i, rel(p, now_ns));
+			uint64_t h = fpx_syn_blocked_until(&p->x, p->x.conns[i].idx, rel(p, now_ns));
 			r = h < r ? h : r;
 		}
 		if (r != UINT64_MAX && r + p->t0_ns < t)

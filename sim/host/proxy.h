@@ -6,6 +6,17 @@
  * answer, so one loop can drive several proxies (one per path).
  * Loopback only (127.0.0.0/8): both --listen and --to are refused
  * otherwise. Owns its sockets and its fpx.
+ * A partition or blackhole on the link keeps a new connection from
+ * forming, as on a real network: while one holds for the next connection
+ * to be accepted, a socket filter on the listening socket drops every
+ * packet that reaches it (SYN included: the client's kernel answers
+ * nothing, its connect() waits and retransmits the SYN, and the first
+ * SYN after the heal completes it). A client whose handshake the kernel
+ * completed before the partition began, but which is accepted during it,
+ * is held instead (hpx_conn.syn_held): its target hears of it at the heal.
+ * With syn_hold set every such connection is held so (no filter): the
+ * client's connect completes, its target hears of it at the heal, never
+ * if the client closed first (the guest's relay, host/cmd_proxy.c).
  */
 #ifndef SIM_HOST_PROXY_H
 #define SIM_HOST_PROXY_H
@@ -47,6 +58,8 @@ struct hproxy {
 	hpx_watch_fn watch;
 	hpx_event_fn event;
 	void *ctx;
+	bool syn_hold;        /* a partition holds new connections instead of dropping their SYNs */
+	bool syn_drop;        /* the listener's filter drops SYNs now (a partition) */
 	uint64_t bytes[2], resets, closes, refused;
 };
 

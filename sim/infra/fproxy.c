@@ -524,19 +524,43 @@ uint32_t fpx_queued(const struct fpx *x, int slot, enum fpx_dir d)
 	return x->conns[slot].pipe[d].used;
 }
 
-uint64_t fpx_syn_blocked_until(const struct fpx *x, int slot, uint64_t now)
+/* A rule that keeps a connection from forming: a partition loses its
+ * SYN (to_gw) or its SYN-ACK (to_ini); a blackhole, toxiproxy's timeout,
+ * only the SYN (one on to_ini alone leaves connections forming and their
+ * answers lost, which is what it is for). */
+static bool blocks_syn(const struct fpx_rule *r, unsigned idx)
 {
-	const struct fpx_conn *c = &x->conns[slot];
+	if (r->conn >= 0 && (unsigned)r->conn != idx)
+		return false;
+	return r->kind == FPX_PARTITION || (r->kind == FPX_BLACKHOLE && (r->dirs & FPX_DIR_BIT(FPX_TO_GW)) != 0);
+}
+
+uint64_t fpx_syn_blocked_until(const struct fpx *x, unsigned idx, uint64_t now)
+{
 	uint64_t until = 0;
 	for (unsigned i = 0; i < x->nrules; i++) {
 		const struct fpx_rule *r = &x->rules[i];
-		if ((r->kind != FPX_PARTITION && r->kind != FPX_BLACKHOLE) || !applies(r, c, FPX_TO_GW) ||
-			!active(r, now))
+		if (!blocks_syn(r, idx) || !active(r, now))
 			continue;
 		uint64_t end = r->dur_ns == 0 ? SIM_NEVER : r->at_ns + r->dur_ns;
 		until = end > until ? end : until;
 	}
 	return until;
+}
+
+uint64_t fpx_syn_next_change(const struct fpx *x, unsigned idx, uint64_t now)
+{
+	uint64_t t = SIM_NEVER;
+	for (unsigned i = 0; i < x->nrules; i++) {
+		const struct fpx_rule *r = &x->rules[i];
+		if (!blocks_syn(r, idx))
+			continue;
+		if (r->at_ns > now && r->at_ns < t)
+			t = r->at_ns;
+		if (r->dur_ns != 0 && r->at_ns + r->dur_ns > now && r->at_ns + r->dur_ns < t)
+			t = r->at_ns + r->dur_ns;
+	}
+	return t;
 }
 
 uint64_t fpx_next(const struct fpx *x, int slot, uint64_t now)

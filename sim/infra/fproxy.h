@@ -184,13 +184,20 @@ void fpx_consume(struct fpx *x, int slot, enum fpx_dir d, size_t n);
 uint32_t fpx_queued(const struct fpx *x, int slot, enum fpx_dir d);
 /* Earliest time anything of this connection is due (SIM_NEVER: none). */
 uint64_t fpx_next(const struct fpx *x, int slot, uint64_t now);
-/* Until when a SYN sent at now towards the gateway would be lost: the end
- * of the partition or blackhole on the way to the gateway that holds then
- * (SIM_NEVER for one without end), or 0 when none does. The simulated
- * network loses a SYN sent into a partition (simnet_connect); a real
- * client's kernel retransmits it, so the connection forms once the
- * partition heals, if the client still waits. */
-uint64_t fpx_syn_blocked_until(const struct fpx *x, int slot, uint64_t now);
+/* Until when the connection with accept index idx (x->accepted: the
+ * next one) cannot form if its SYN is sent at now: the end of the
+ * partitions that hold then on its link, in either direction (to_gw
+ * loses the SYN, to_ini the SYN-ACK), and of the blackholes on to_gw;
+ * SIM_NEVER for one without end; 0 when none does. A real client's kernel retransmits the
+ * SYN (RFC 6298 §5.7: 1 s, then doubling), so the connection forms at
+ * the first retransmission after the heal, if the client still waits.
+ * The simulated network loses such a SYN (simnet_connect) and the
+ * initiator waits for its login timeout. */
+uint64_t fpx_syn_blocked_until(const struct fpx *x, unsigned idx, uint64_t now);
+/* The first time after now at which fpx_syn_blocked_until's answer for
+ * idx may change (a partition or blackhole on its link starts or ends);
+ * SIM_NEVER: never. */
+uint64_t fpx_syn_next_change(const struct fpx *x, unsigned idx, uint64_t now);
 
 const char *fpx_dir_name(enum fpx_dir d);
 /* An opcode's name in the spec language ("data_out", "r2t"; "unknown"). */

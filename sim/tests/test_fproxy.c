@@ -337,6 +337,31 @@ START_TEST(fproxy_time_reset_hits_the_connections_open_then)
 }
 END_TEST
 
+/* Which connection attempts a partition keeps from forming (a lost SYN or
+ * SYN-ACK, either direction), until when, and when the answer changes:
+ * what the host's listening socket filter follows. A blackhole on to_ini
+ * alone lets connections form (their answers are lost). */
+START_TEST(fproxy_partition_loses_syns_both_ways_until_it_heals)
+{
+	struct fpx x;
+	fpx_init(&x, mem(), 1);
+	add(&x, "partition at=2s for=3s dir=to_ini");
+	add(&x, "partition at=10s dir=to_gw conn=1");
+	add(&x, "blackhole at=0s dir=to_ini");
+	ck_assert_uint_eq(fpx_syn_blocked_until(&x, 0, SIM_S(1)), 0);
+	ck_assert_uint_eq(fpx_syn_next_change(&x, 0, SIM_S(1)), SIM_S(2));
+	ck_assert_uint_eq(fpx_syn_blocked_until(&x, 0, SIM_S(2)), SIM_S(5));
+	ck_assert_uint_eq(fpx_syn_next_change(&x, 0, SIM_S(2)), SIM_S(5));
+	ck_assert_uint_eq(fpx_syn_blocked_until(&x, 0, SIM_S(5)), 0);
+	ck_assert_uint_eq(fpx_syn_next_change(&x, 0, SIM_S(5)), SIM_NEVER);
+	ck_assert_uint_eq(fpx_syn_blocked_until(&x, 0, SIM_S(11)), 0);
+	ck_assert_uint_eq(fpx_syn_next_change(&x, 1, SIM_S(5)), SIM_S(10));
+	ck_assert_uint_eq(fpx_syn_blocked_until(&x, 1, SIM_S(11)), SIM_NEVER);
+	fpx_fini(&x);
+	ck_assert_uint_eq(tm.live, 0);
+}
+END_TEST
+
 START_TEST(fproxy_maps_a_scenario_link_fault_to_its_path_only)
 {
 	struct fpx x;
@@ -374,6 +399,7 @@ Suite *suite_fproxy(void)
 	tcase_add_test(tc, fproxy_slices_and_limits_the_same_way_whatever_the_read_sizes);
 	tcase_add_test(tc, fproxy_stops_taking_bytes_when_its_queue_is_full);
 	tcase_add_test(tc, fproxy_time_reset_hits_the_connections_open_then);
+	tcase_add_test(tc, fproxy_partition_loses_syns_both_ways_until_it_heals);
 	tcase_add_test(tc, fproxy_maps_a_scenario_link_fault_to_its_path_only);
 	suite_add_tcase(s, tc);
 	return s;
