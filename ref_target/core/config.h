@@ -138,6 +138,10 @@ struct rt_portal_cfg {
 #define RT_LU_ATOMIC     0x40u /* WRITE ATOMIC (SBC-4): the backstore lands RT_DISK_ATOMIC writes whole */
 #define RT_LU_PR_SHARED  0x80u /* persistent reservations live in the backstore
 				  (RT_DISK_PR_LOAD/STORE), shared by every gateway */
+#define RT_LU_ALUA_SHARED 0x100u /* the ALUA states follow the ownership of
+				    shared storage, which the environment sets
+				    (rt_set_alua_state); SET TARGET PORT GROUPS
+				    asks it to move (RT_DISK_ALUA_SET) */
 
 /* SPC-4 §5.15.2.4: asymmetric access states. */
 enum rt_alua_state {

@@ -147,6 +147,32 @@ static void on_pr_changed(void *ctx, uint32_t lu)
 		rt_lu_pr_invalidate(dm->eng, lu);
 }
 
+/* LU lu's ALUA states follow its backstore's ownership (RT_LU_ALUA_SHARED):
+ * set every group's, the groups its "alua" lists and this gateway's own,
+ * as every gateway derives them from the same record (backstore/rbd_alua.h). */
+static void on_alua_changed(void *ctx, uint32_t lu)
+{
+	struct daemon *dm = ctx;
+	const struct rt_config *cfg = &dm->cfg->cfg;
+	if (dm->eng == NULL || lu >= cfg->lu_count || !(cfg->lus[lu].flags & RT_LU_ALUA_SHARED))
+		return;
+	const struct rt_lu_cfg *lc = &cfg->lus[lu];
+	uint16_t own = dm->cfg->stores[lu].rbd.alua_group;
+	bool own_listed = false;
+	for (uint32_t i = 0; i <= lc->alua_count; i++) {
+		uint16_t group = i < lc->alua_count ? lc->alua[i].tpg_tag : own;
+		enum rt_alua_state non_owner = RT_ALUA_STANDBY;
+		if (i < lc->alua_count && lc->alua[i].state == RT_ALUA_ACTIVE_NONOPTIMIZED)
+			non_owner = RT_ALUA_ACTIVE_NONOPTIMIZED;
+		if (i == lc->alua_count && own_listed)
+			break;
+		own_listed = own_listed || group == own;
+		int st = store_alua_state(&dm->store, lu, group, non_owner);
+		if (st < 0 || rt_set_alua_state(dm->eng, lu, group, (enum rt_alua_state)st) != 0)
+			dlog(RT_LOG_WARN, "LU %u: no ALUA state for target port group %u", lu, (unsigned)group);
+	}
+}
+
 static void on_signal(struct loop *l, int fd, void *data, uint32_t events)
 {
 	struct daemon *dm = data;
@@ -269,6 +295,9 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 	}
 	dm->store.pr_changed = on_pr_changed;
 	dm->store.pr_changed_ctx = dm;
+	dm->store.alua_changed = on_alua_changed;
+	for (uint32_t i = 0; i < dm->store.count; i++)
+		on_alua_changed(dm, i); /* the states the record gives at start */
 	/* finished disk I/O is an event like a readable socket */
 	if (loop_watch(dm->loop, dm->sigfd, LOOP_READ, on_signal, dm) != 0 || store_watch(&dm->store, dm->loop) != 0) {
 		snprintf(err, err_len, "epoll: %s", strerror(errno));

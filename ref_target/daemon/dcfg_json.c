@@ -20,10 +20,21 @@
  *                        "lock"?: "explicit" | "auto" = "explicit",
  *                                                (backstore/rbd.c: who writes)
  *                        "op_timeout_s"?: 30,
- *                        "pr_shared"?: false },  (persistent reservations in
+ *                        "pr_shared"?: false,    (persistent reservations in
  *                                                 a RADOS object "<image>.pr",
  *                                                 shared by every gateway:
  *                                                 scsi/pr_shared.c)
+ *                        "alua_group"?: 0 },     (this gateway's target port
+ *                                                 group, the "tag" of its portal
+ *                                                 group: the LU's ALUA states
+ *                                                 follow the exclusive lock,
+ *                                                 owner active/optimized, the
+ *                                                 groups listed in "alua"
+ *                                                 standby, or active/non-
+ *                                                 optimized where that is
+ *                                                 their "state"; the owner is
+ *                                                 in "<image>.alua":
+ *                                                 backstore/rbd_alua.h. 0: off)
  *                                                (rbd: required; only in a
  *                                                 build with librbd)
  *              "size"?: "1G" | 1073741824,       (ram: required; file: create
@@ -414,11 +425,12 @@ static int load_naa(struct jl *j, json_t *o, uint64_t *naa)
 static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 {
 	static const char *const keys[] = { "pool", "image", "conf", "client", "keyring", "lock",
-					    "op_timeout_s", "pr_shared", NULL };
+					    "op_timeout_s", "pr_shared", "alua_group", NULL };
 	struct bs_rbd_params *r = &s->rbd;
 	json_t *o;
 	const char *lock = NULL;
 	uint64_t timeout = DCFG_RBD_OP_TIMEOUT_S;
+	uint64_t group = 0;
 	if (jl_member(j, parent, "rbd", JSON_OBJECT, true, &o))
 		return -1;
 	size_t saved = jl_enter_key(j, "rbd");
@@ -427,7 +439,8 @@ static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 	    jl_get_str(j, o, "client", false, &r->client) || jl_get_str(j, o, "keyring", false, &r->keyring) ||
 	    jl_get_str(j, o, "lock", false, &lock) ||
 	    jl_get_uint(j, o, "op_timeout_s", false, DCFG_RBD_OP_TIMEOUT_S_MAX, &timeout) ||
-	    jl_get_bool(j, o, "pr_shared", &r->pr_shared))
+	    jl_get_bool(j, o, "pr_shared", &r->pr_shared) ||
+	    jl_get_uint(j, o, "alua_group", false, UINT16_MAX, &group))
 		return -1;
 	if (lock != NULL && strcmp(lock, "explicit") != 0 && strcmp(lock, "auto") != 0) {
 		jl_enter_key(j, "lock");
@@ -438,6 +451,13 @@ static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 		return jl_jfail(j, "must be 1..%u seconds", DCFG_RBD_OP_TIMEOUT_S_MAX);
 	}
 	r->lock_auto = lock != NULL && strcmp(lock, "auto") == 0;
+	r->alua_group = (uint16_t)group;
+	if (r->alua_group != 0 && r->lock_auto) {
+		/* librbd would hand the lock to whoever writes: ALUA could
+		 * not follow it, and it would ping-pong (backstore/rbd_alua.h) */
+		jl_enter_key(j, "alua_group");
+		return jl_jfail(j, "needs the explicit lock (\"lock\": \"explicit\", the default)");
+	}
 	r->op_timeout_s = (uint32_t)timeout;
 	size_t n = strlen(r->pool) + strlen(r->image) + 2;
 	char *spec = dcfg_alloc(j->d, n);
@@ -524,6 +544,8 @@ static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
 	lu->lbppbe = (uint8_t)lbppbe;
 	if (s->rbd.pr_shared) /* the SCSI layer keeps its PR state in the image's pool */
 		lu->flags |= RT_LU_PR_SHARED;
+	if (s->rbd.alua_group != 0) /* ALUA follows the image's exclusive lock */
+		lu->flags |= RT_LU_ALUA_SHARED;
 	s->serial_given = lu->serial != NULL;
 	if (lu->block_size != 0 && s->size_bytes % lu->block_size != 0) {
 		jl_enter_key(j, "size");

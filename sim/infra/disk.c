@@ -377,8 +377,10 @@ static void ev_done(void *a, void *b, uint64_t arg)
 		break; /* the simulated disk is dense: answered below */
 	case RT_DISK_PR_LOAD:
 	case RT_DISK_PR_STORE:
-		/* no shared PR record here: simulated LUs never set
-		 * RT_LU_PR_SHARED */
+	case RT_DISK_ALUA_SET:
+		/* no shared PR record nor ownership here: simulated LUs
+		 * never set RT_LU_PR_SHARED or RT_LU_ALUA_SHARED (the
+		 * simulated cluster sets ALUA states itself) */
 		st = RT_DISK_ERR_UNSUPPORTED;
 		break;
 	}
@@ -441,6 +443,7 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 	case RT_DISK_MAP_STATUS:
 	case RT_DISK_PR_LOAD:
 	case RT_DISK_PR_STORE:
+	case RT_DISK_ALUA_SET:
 		lat = &d->p.read_lat;
 		break;
 	}
