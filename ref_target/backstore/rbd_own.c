@@ -336,6 +336,10 @@ static int own_take_start(struct bs *bs, struct rt_disk_io *io, enum rt_disk_sta
 		*st = RT_DISK_ERR_BLOCKLISTED;
 		return 0;
 	}
+	if (o->releasing || o->taking) {
+		*st = RT_DISK_ERR_FENCED; /* a move is under way: one at a time */
+		return 0;
+	}
 	int rc = own_load(bs); /* the latest transfers, for the bound */
 	if (rc < 0) {
 		*st = rbds_status(rc, RT_DISK_WRITE, &r->fenced);
