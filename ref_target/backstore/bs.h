@@ -121,6 +121,9 @@ struct bs {
 	 * the ALUA states (ops.alua_state) may have; called from bs_reap,
 	 * takeover or submit, before the request that moved it completes */
 	void (*alua_changed)(void *ctx, struct bs *bs);
+	/* optional, likewise: a line for the owner's log about something the
+	 * backstore did on its own (rbd: a lock hand-over), warn or info */
+	void (*log)(void *ctx, struct bs *bs, bool warn, const char *msg);
 	void *priv; /* the implementation's state */
 	/* set by open: why this file or block backstore serves every request
 	 * inside submit (asked to, or io_uring unavailable); empty otherwise */

@@ -121,6 +121,12 @@ static void store_alua_changed(void *ctx, struct bs *bs)
 		s->alua_changed(s->pr_changed_ctx, (uint32_t)(bs - s->bs));
 }
 
+static void store_bs_log(void *ctx, struct bs *bs, bool warn, const char *msg)
+{
+	struct store *s = ctx;
+	dlog(warn ? RT_LOG_WARN : RT_LOG_INFO, "LU %u: %s", (unsigned)(bs - s->bs), msg);
+}
+
 int store_alua_state(const struct store *s, uint32_t lu, uint16_t group, enum rt_alua_state non_owner)
 {
 	if (lu >= s->count || s->bs[lu].ops == NULL || s->bs[lu].ops->alua_state == NULL)
@@ -194,6 +200,7 @@ static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t er
 		bs->complete_ctx = s;
 		bs->record_changed = store_record_changed;
 		bs->alua_changed = store_alua_changed;
+		bs->log = store_bs_log;
 		s->pace[i].bytes_per_s = (uint64_t)st->media_mbps * 1000000u;
 		const struct bs_params p = {
 			.path = st->path,
