@@ -39,6 +39,11 @@
 			  RT_LU_SANITIZE | RT_LU_WCE | RT_LU_ATOMIC | RT_LU_PR_SHARED | \
 			  RT_LU_ALUA_SHARED)
 
+uint16_t cfg_rel_port(const struct rt_target_cfg *t, uint32_t g)
+{
+	return t->tpgs[g].rel_port ? t->tpgs[g].rel_port : (uint16_t)(g + 1);
+}
+
 bool cfg_tpg_maps_lu(const struct rt_tpg_cfg *tpg, uint32_t lu)
 {
 	for (uint32_t k = 0; k < tpg->lun_count; k++)
@@ -359,6 +364,12 @@ static int check_tpg(struct cv *v, const struct rt_config *cfg, uint32_t t, uint
 	for (uint32_t j = 0; j < g; j++)
 		if (tc->tpgs[j].tag == tpg->tag)
 			return fail(v, p, "tag %u is also targets[%u].tpgs[%u]", tpg->tag, t, j);
+	/* SPC-4 §7.8.6.7: each target port of a target has its own
+	 * relative port id (configured, or the group's position) */
+	snprintf(p, sizeof(p), "%s.relative_port", path);
+	for (uint32_t j = 0; j < g; j++)
+		if (cfg_rel_port(tc, j) == cfg_rel_port(tc, g))
+			return fail(v, p, "relative port %u is also targets[%u].tpgs[%u]'s", cfg_rel_port(tc, g), t, j);
 	snprintf(p, sizeof(p), "%s.portals", path);
 	if (tpg->portal_count == 0)
 		return fail(v, p, "a portal group needs at least one portal");

@@ -96,6 +96,11 @@ struct rt_params_cfg {
 /* A target portal group: the portals it listens on and who may enter. */
 struct rt_tpg_cfg {
 	uint16_t tag;                /* TargetPortalGroupTag */
+	/* The target port's RELATIVE TARGET PORT IDENTIFIER (SPC-4 §7.8.6.7);
+	 * 0: the group's 1-based position in the target. Gateways of one
+	 * target that export the same LU give theirs distinct ids, as one
+	 * SCSI target device's ports must have. */
+	uint16_t rel_port;
 	const uint32_t *portals;     /* indices into rt_config.portals */
 	uint32_t portal_count;
 	/* Open access (LIO's generate_node_acls): any initiator, mapped by
@@ -160,6 +165,9 @@ struct rt_alua_cfg {
 	uint16_t tpg_tag;
 	enum rt_alua_state state;
 	bool preferred; /* PREF bit of REPORT TARGET PORT GROUPS */
+	/* the group's target port, reported before any traffic (another
+	 * gateway's, with RT_LU_ALUA_SHARED); 0: learned from traffic */
+	uint16_t rel_port;
 };
 
 /* A logical unit: the geometry and capabilities the SCSI layer exposes.
@@ -195,6 +203,8 @@ struct rt_config {
 
 /* Does the portal group map LU index lu, for anyone (its own map or an ACL's)? */
 bool cfg_tpg_maps_lu(const struct rt_tpg_cfg *tpg, uint32_t lu);
+/* The relative target port id of t's portal group g (rt_tpg_cfg.rel_port). */
+uint16_t cfg_rel_port(const struct rt_target_cfg *t, uint32_t g);
 
 /* Defaults every creator starts from (values as LIO/open-iscsi use them). */
 void cfg_params_default(struct rt_params_cfg *p);

@@ -54,7 +54,12 @@
  *                           "state"?: "active_optimized" | "active_nonoptimized"
  *                                     | "standby" | "unavailable"
  *                                     | "transitioning" = "active_optimized",
- *                           "preferred"?: false } ],
+ *                           "preferred"?: false,
+ *                           "relative_port"?: 0 } ],
+ *                                                (the group's target port, listed
+ *                                                 by REPORT TARGET PORT GROUPS
+ *                                                 before any traffic: another
+ *                                                 gateway's; 0: as seen)
  *                                                (groups not listed: active/optimized)
  *              "alua_modes"?: [ "implicit", "explicit" ],
  *                                                (default both, as LIO; [] turns
@@ -64,6 +69,10 @@
  *   "targets": [ { "name": "iqn.2026-11.org.iscsi-sim:ref", "alias"?: "ref",
  *                  "tpgs": [ {
  *                    "tag"?: 1,                  (default: position + 1)
+ *                    "relative_port"?: 0,        (its port's RELATIVE TARGET PORT
+ *                                                 IDENTIFIER; 0: position + 1;
+ *                                                 distinct across the gateways
+ *                                                 of one target)
  *                    "portals": [ 0, 1 ],        (indices into "portals")
  *                    "open_access"?: false,      (any initiator, with "luns")
  *                    "discovery_open"?: false,   (SendTargets lists the group to
@@ -243,7 +252,8 @@ static int load_redirect(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
 static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 {
 	static const char *const keys[] = { "tag", "portals", "open_access", "auth", "luns", "acls",
-					    "redirect", "redirect_address", "target_reset", "discovery_open", NULL };
+					    "redirect", "redirect_address", "target_reset", "discovery_open",
+					    "relative_port", NULL };
 	struct rt_tpg_cfg *tpg = out;
 	void *acls;
 	tpg->tag = (uint16_t)(i + 1);
@@ -252,7 +262,8 @@ static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 	    load_luns(j, o, &tpg->luns, &tpg->lun_count) ||
 	    jl_load_array(j, o, "acls", false, sizeof(struct rt_acl_cfg), load_acl, &acls, &tpg->acl_count) ||
 	    load_redirect(j, o, tpg) || jl_get_bool(j, o, "target_reset", &tpg->target_reset) ||
-	    jl_get_bool(j, o, "discovery_open", &tpg->discovery_open))
+	    jl_get_bool(j, o, "discovery_open", &tpg->discovery_open) ||
+	    jl_get_u16(j, o, "relative_port", &tpg->rel_port))
 		return -1;
 	tpg->acls = acls;
 	return 0;
@@ -344,14 +355,15 @@ static int load_word_set(struct jl *j, json_t *o, const char *key, const struct 
 /* One entry of "alua": the LU's state through one target port group. */
 static int load_alua_entry(struct jl *j, json_t *o, uint32_t i, void *out)
 {
-	static const char *const keys[] = { "tpg", "state", "preferred", NULL };
+	static const char *const keys[] = { "tpg", "state", "preferred", "relative_port", NULL };
 	struct rt_alua_cfg *a = out;
 	uint64_t tag = 0;
 	uint32_t state = RT_ALUA_ACTIVE_OPTIMIZED;
 	json_t *v;
 	(void)i;
 	if (jl_only_keys(j, o, keys) || jl_get_uint(j, o, "tpg", true, UINT16_MAX, &tag) ||
-	    jl_member(j, o, "state", JSON_STRING, false, &v) || jl_get_bool(j, o, "preferred", &a->preferred))
+	    jl_member(j, o, "state", JSON_STRING, false, &v) || jl_get_bool(j, o, "preferred", &a->preferred) ||
+	    jl_get_u16(j, o, "relative_port", &a->rel_port))
 		return -1;
 	if (v != NULL) {
 		size_t saved = jl_enter_key(j, "state");

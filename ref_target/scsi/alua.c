@@ -83,6 +83,8 @@ void alua_init(struct scsi_lu *lu)
 		}
 		g->state = (uint8_t)c->state;
 		g->pref = c->preferred;
+		if (c->rel_port != 0 && g->port_count == 0)
+			g->ports[g->port_count++] = c->rel_port;
 	}
 }
 

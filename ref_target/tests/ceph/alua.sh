@@ -4,6 +4,9 @@
 # ownership record "<image>.alua": backstore/rbd_alua.h).
 #
 #   lu0 (image alua):
+#   (each gateway's portal group has its own relative port id, 1 and 2,
+#   and lists the other's in "alua", so RTPG reports the same groups and
+#   ports through both)
 #   1. nobody owns yet: REPORT TARGET PORT GROUPS through A and through B
 #      answer the same, both groups active/optimized
 #   2. a write through A takes the lock (implicit): both RTPGs say
@@ -103,12 +106,12 @@ config() { # config NAME PORT GROUP
   "lus": [ { "name": "lu0", "backstore": "rbd",
              "rbd": { "pool": "rbd", "image": "$IMAGE", "conf": "$CEPH_CONF", "op_timeout_s": 20,
                       "alua_group": $3 },
-             "alua": [ { "tpg": 1 }, { "tpg": 2 } ] },
+             "alua": [ { "tpg": 1, "relative_port": 1 }, { "tpg": 2, "relative_port": 2 } ] },
            { "name": "lu1", "backstore": "rbd",
              "rbd": { "pool": "rbd", "image": "$IMAGE-pp", "conf": "$CEPH_CONF", "op_timeout_s": 20,
                       "alua_group": $3 },
-             "alua": [ { "tpg": 1 }, { "tpg": 2 } ] } ],
-  "targets": [ { "name": "$IQN", "tpgs": [ { "tag": $3, "portals": [ 0 ], "open_access": true,
+             "alua": [ { "tpg": 1, "relative_port": 1 }, { "tpg": 2, "relative_port": 2 } ] } ],
+  "targets": [ { "name": "$IQN", "tpgs": [ { "tag": $3, "relative_port": $3, "portals": [ 0 ], "open_access": true,
                                             "luns": [ { "lun": 0, "lu": "lu0" }, { "lun": 1, "lu": "lu1" } ] } ] } ] }
 EOC
 }
@@ -148,11 +151,11 @@ A0=iscsi://127.0.0.1:$PORT_A/$IQN/0 B0=iscsi://127.0.0.1:$PORT_B/$IQN/0
 A1=iscsi://127.0.0.1:$PORT_A/$IQN/1 B1=iscsi://127.0.0.1:$PORT_B/$IQN/1
 
 # 1. no owner yet
-same "nobody owns yet" "1:AO 2:AO" 0
+same "nobody owns yet" "1:AO:1 2:AO:2" 0
 
 # 2. implicit: the first write takes the lock
 expect "A serves the first write (takes the lock)" GOOD "$(gw "$A0" write 0 0xa1)"
-same "A owns" "1:AO 2:S" 0
+same "A owns" "1:AO:1 2:S:2" 0
 expect "B, standby, refuses a write (NOT READY, standby)" "CHECK 2/04/0b" "$(gw "$B0" write 8 0xb0)"
 g0=$(gen "$IMAGE")
 echo "note: record after the first write: $(record "$IMAGE")"
@@ -166,7 +169,7 @@ bl0=$(blocklisted)
 t0=$(date +%s%N)
 expect "STPG through B (group 2 active/optimized)" GOOD "$(gw "$B0" stpg 2)"
 echo "note: the cooperative hand-over took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-same "after STPG through B" "1:S 2:AO" 0
+same "after STPG through B" "1:S:1 2:AO:2" 0
 expect "B, the new owner, writes" GOOD "$(gw "$B0" write 0 0xb1)"
 expect "A, the old owner, refuses a write (standby), never acknowledges it" "CHECK 2/04/0b" "$(gw "$A0" write 0 0xa2)"
 new=$(comm -13 <(echo "$bl0") <(blocklisted) | grep -c .)
@@ -174,7 +177,7 @@ if [ "$new" = 0 ]; then pass "a cooperative hand-over blocklists nobody"; else f
 
 # 5. STPG through B naming A's group: B asks A
 expect "STPG through B naming A's group 1" GOOD "$(gw "$B0" stpg 1)"
-same "after STPG for group 1 through B" "1:AO 2:S" 0
+same "after STPG for group 1 through B" "1:AO:1 2:S:2" 0
 expect "A owns again and writes" GOOD "$(gw "$A0" write 16 0xa3)"
 
 # 6. two clients that disagree about the path, on lu1
@@ -229,10 +232,10 @@ wait "$paused"
 expect "A rejects the paused write (NOT READY, unavailable)" "CHECK 2/04/0c" "$(cat "$T/paused.out")"
 sleep 0.5
 expect "the data is B's" "byte 0xb2" "$(gw "$B0" read 0)"
-expect "B's RTPG after the fencing" "groups 1:S 2:AO" "$(rtpg "$B0")"
+expect "B's RTPG after the fencing" "groups 1:S:1 2:AO:2" "$(rtpg "$B0")"
 # (A, blocklisted, can no longer read the record: it reports the others'
 # states as it last knew them)
 a=$(rtpg "$A0")
-if [[ $a == "groups 1:U "* ]]; then pass "A's RTPG: its own group unavailable ($a)"; else fail "A's RTPG" "$a"; fi
+if [[ $a == "groups 1:U:1 "* ]]; then pass "A's RTPG: its own group unavailable ($a)"; else fail "A's RTPG" "$a"; fi
 
 [ "$failed" -eq 0 ]

@@ -11,9 +11,9 @@
  *          READ(10) 8 blocks; prints "byte 0xNN" if all bytes are NN,
  *          else "mixed".
  *        gw_tool URL rtpg
- *          REPORT TARGET PORT GROUPS; prints "groups G:ST G:ST ..." (each
- *          group's id and state, AO AN S U T, in the order reported), then
- *          GOOD.
+ *          REPORT TARGET PORT GROUPS; prints "groups G:ST:P,P G:ST ..."
+ *          (each group's id, state AO AN S U T, and relative target port
+ *          ids if any, in the order reported), then GOOD.
  *        gw_tool URL stpg GROUP
  *          SET TARGET PORT GROUPS: GROUP active/optimized.
  * A unit attention before the command proper (a new nexus, a state
@@ -95,8 +95,11 @@ static int rtpg(struct iscsi_context *iscsi, int lun)
 		if (len > (uint32_t)t->datain.size)
 			len = (uint32_t)t->datain.size;
 		printf("groups");
-		for (uint32_t off = 4; off + 8 <= len; off += 8u + 4u * p[off + 7])
+		for (uint32_t off = 4; off + 8 <= len; off += 8u + 4u * p[off + 7]) {
 			printf(" %u:%s", (unsigned)(p[off + 2] << 8 | p[off + 3]), state_word(p[off]));
+			for (uint32_t k = 0; k < p[off + 7] && off + 12 + 4 * k <= len; k++)
+				printf("%c%u", k ? ',' : ':', (unsigned)(p[off + 8 + 4 * k + 2] << 8 | p[off + 8 + 4 * k + 3]));
+		}
 		printf("\n");
 	}
 	return report(iscsi, t);
