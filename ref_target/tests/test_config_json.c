@@ -107,6 +107,12 @@ static const struct bad_case bad_cases[] = {
 	  "  {\"tag\": 7, \"portals\": [0], \"open_access\": true},\n"
 	  "  {\"tag\": 7, \"portals\": [1], \"open_access\": true}]}]\n" CLOSE,
 	  "config.json:6: targets[0].tpgs[1].tag: ", "tag 7 is also targets[0].tpgs[0]" },
+	{ "two portal groups with one relative port (SPC-4 §7.8.6.7)",
+	  OPEN PORTALS LUS
+	  " \"targets\": [{\"name\": \"iqn.2026-11.org.iscsi-sim:t0\", \"tpgs\": [\n"
+	  "  {\"portals\": [0], \"open_access\": true},\n"
+	  "  {\"relative_port\": 1, \"portals\": [1], \"open_access\": true}]}]\n" CLOSE,
+	  "config.json:6: targets[0].tpgs[1].relative_port: ", "relative port 1 is also targets[0].tpgs[0]'s" },
 	{ "tpg unknown key", OPEN PORTALS LUS TARGET("\"portals\": [0], \"open_acess\": true") "\n" CLOSE,
 	  "config.json:4: targets[0].tpgs[0].open_acess: ", "unknown key" },
 	{ "open_access not a boolean", OPEN PORTALS LUS TARGET("\"portals\": [0], \"open_access\": 1") "\n" CLOSE,

@@ -259,7 +259,8 @@ START_TEST(shared_ownership_stpg_asks_the_environment)
 {
 	th_fini(&t);
 	groups[0] = (struct rt_alua_cfg){.tpg_tag = 1, .state = RT_ALUA_ACTIVE_OPTIMIZED};
-	groups[1] = (struct rt_alua_cfg){.tpg_tag = 2, .state = RT_ALUA_ACTIVE_OPTIMIZED};
+	/* another gateway's group, with its port: listed before any traffic */
+	groups[1] = (struct rt_alua_cfg){.tpg_tag = 2, .state = RT_ALUA_ACTIVE_OPTIMIZED, .rel_port = 7};
 	th_init(&t, 1024, 512, RT_LU_ALUA_SHARED);
 	t.cfg.alua = groups;
 	t.cfg.alua_count = 2;
@@ -271,6 +272,10 @@ START_TEST(shared_ownership_stpg_asks_the_environment)
 	th_clear_ua(&t);
 	ck_assert_int_eq(rtpg(1), SCSI_STATUS_GOOD);
 	ck_assert_uint_eq(t.fe.alua_sets, 0);
+	const uint8_t *g2 = group_desc(2, 8);
+	ck_assert_uint_eq(g2[0] & 0x0f, RT_ALUA_STANDBY);
+	ck_assert_uint_eq(g2[7], 1);
+	ck_assert_uint_eq(get_be16(g2 + 8 + 2), 7);
 	ck_assert_int_eq(stpg(RT_ALUA_ACTIVE_OPTIMIZED, 2), SCSI_STATUS_GOOD);
 	ck_assert_uint_eq(t.fe.alua_sets, 1);
 	ck_assert_uint_eq(t.fe.alua_set_group, 2);
