@@ -332,9 +332,11 @@ enum rt_disk_status rbd_own_write(struct bs *bs)
 		return RT_DISK_OK;
 	if (o->group != 0 && o->rec.owner != 0 && o->rec.owner != o->group)
 		return RT_DISK_ERR_FENCED; /* another gateway's: moved only by STPG or takeover */
-	int rc = rbd_lock_acquire(r->image, RBD_LOCK_MODE_EXCLUSIVE);
+	/* a held lock is not asked for (see own_take_start): answered as
+	 * librbd's refusal would be */
+	int rc = own_held_elsewhere(r) ? -EROFS : rbd_lock_acquire(r->image, RBD_LOCK_MODE_EXCLUSIVE);
 	if (rc != 0)
-		return rbds_lock_status(rc, &r->fenced);
+		return r->fenced ? RT_DISK_ERR_BLOCKLISTED : rbds_lock_status(rc, &r->fenced);
 	r->owner = true;
 	if (o->group != 0)
 		own_commit(bs);
