@@ -32,6 +32,30 @@ static const char *load(const char *text, struct dcfg *d)
 	return err;
 }
 
+/* An rbd LU's ALUA follows the lock for this gateway's group: a portal
+ * group of that tag must map the LU (its size is the image's, filled in
+ * at open: set here as open would). */
+START_TEST(config_rbd_alua_group_must_be_a_portal_group_of_the_lu)
+{
+	static const char text[] = OPEN PORTALS
+		" \"lus\": [{\"name\": \"d0\", \"backstore\": \"rbd\",\n"
+		"  \"rbd\": {\"pool\": \"p\", \"image\": \"i\", \"alua_group\": %u}}],\n" TARGETS CLOSE;
+	static const char *const want[] = { "", "config.json:4: lus[0].rbd.alua_group: no portal group with tag 2 maps this LU" };
+	for (unsigned group = 1; group <= 2; group++) {
+		char buf[1024], err[DCFG_ERR_MAX] = "";
+		snprintf(buf, sizeof(buf), text, group);
+		struct dcfg d;
+		memset(&d, 0, sizeof(d));
+		ck_assert_int_eq(dcfg_load_json(&d, "config.json", buf, strlen(buf), err, sizeof(err)), 0);
+		d.lus[0].blocks = 2048;
+		ck_assert_int_eq(dcfg_derive_ids(&d, 42, err, sizeof(err)), 0);
+		ck_assert_int_eq(dcfg_validate(&d, err, sizeof(err)), group == 1 ? 0 : -1);
+		ck_assert_str_eq(group == 1 ? "" : err, want[group - 1]);
+		dcfg_free(&d);
+	}
+}
+END_TEST
+
 START_TEST(config_good_file_is_accepted)
 {
 	struct dcfg d;
@@ -638,6 +662,7 @@ Suite *suite_config_json(void)
 	Suite *s = suite_create("config_json");
 	TCase *tc = tcase_create("json");
 	tcase_add_test(tc, config_good_file_is_accepted);
+	tcase_add_test(tc, config_rbd_alua_group_must_be_a_portal_group_of_the_lu);
 	tcase_add_loop_test(tc, config_bad_file_names_line_key_and_reason, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, config_good_file_fills_every_field);
