@@ -5,7 +5,8 @@
 #                   backstore and the two-gateway failover (owner paused
 #                   mid-write, takeover by lock break and blocklist, the
 #                   paused write rejected), persistent reservations shared
-#                   through RADOS across a gateway failover; logs in
+#                   through RADOS across a gateway failover, ALUA that
+#                   follows the lock (STPG, bounded transfers); logs in
 #                   $(BUILD)/ceph; ends with
 #                   "ceph: N passed, F failed"
 #

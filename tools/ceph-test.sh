@@ -17,6 +17,12 @@
 #               a PREEMPT through B fences A's holder, a restarted A reads
 #               the state from RADOS, a corrupt record fails closed
 #               (ref_target/tests/ceph/pr.sh)
+#   alua        ALUA follows the exclusive lock (rbd alua_group): RTPG the
+#               same through both gateways before and after moves; the
+#               first write takes the lock; STPG on the standby moves it
+#               cooperatively (or fences a stopped owner); two hosts that
+#               disagree about the path get at most RBDA_TRANSFERS_MAX
+#               transfers (ref_target/tests/ceph/alua.sh)
 # Each step's log is in $BUILD/ceph/<step>.log, the cluster's in
 # $BUILD/ceph/cluster/log. Ends with "ceph: N passed, F failed" (steps).
 # Skips, saying so, only where Ceph is not installed (tools/deps.sh
@@ -81,4 +87,5 @@ step open timeout -k 5 120 ref_target/tests/ceph/open_errors.sh
 step suite timeout -k 5 900 ref_target/tests/ceph/suite.sh
 step failover timeout -k 5 180 ref_target/tests/ceph/failover.sh
 step pr timeout -k 5 180 ref_target/tests/ceph/pr.sh
+step alua timeout -k 5 180 ref_target/tests/ceph/alua.sh
 [ "$failed" -eq 0 ]

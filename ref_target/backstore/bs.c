@@ -23,9 +23,10 @@ const struct bs_ops *bs_find(const char *type)
 bool bs_io_start(const struct bs *bs, struct rt_disk_io *io)
 {
 	io->status = RT_DISK_OK;
-	if (io->op == RT_DISK_PR_LOAD || io->op == RT_DISK_PR_STORE) {
-		/* a record beside the blocks: only a backstore that keeps one
-		 * (rbd with pr_shared) serves these, and it does so before this */
+	if (io->op == RT_DISK_PR_LOAD || io->op == RT_DISK_PR_STORE || io->op == RT_DISK_ALUA_SET) {
+		/* a record beside the blocks, or the ownership of shared
+		 * storage: only a backstore that keeps one (rbd with pr_shared,
+		 * or alua_group) serves these, and it does so before this */
 		io->status = RT_DISK_ERR_UNSUPPORTED;
 		return false;
 	}

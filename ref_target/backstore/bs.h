@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/config.h"
 #include "../core/rt_env.h"
 
 #define BS_CAP_UNMAP        0x1u /* can deallocate (thin provisioning, SBC-3 §4.7) */
@@ -58,6 +59,8 @@ struct bs_rbd_params {
 	uint32_t op_timeout_s; /* bound on every RADOS operation, connect included */
 	bool pr_shared;      /* serve RT_DISK_PR_LOAD/STORE from the RADOS object
 				"<image>.pr" (scsi/pr_shared.c) */
+	uint16_t alua_group; /* this gateway's target port group: ALUA follows
+				the exclusive lock (rbd_alua.h); 0: off */
 };
 
 struct bs_params {
@@ -95,6 +98,11 @@ struct bs_ops {
 	/* Optional: become the writer of shared storage, fencing the one
 	 * that was (rbd: break its lock, blocklist it). 0, or -1 with why. */
 	int (*takeover)(struct bs *bs, char *msg, size_t msg_len);
+	/* Optional: where the ALUA states follow the ownership of shared
+	 * storage (RT_LU_ALUA_SHARED), the state of target port group 'group'
+	 * as every gateway reports it, given that group's state when it does
+	 * not own (standby or active/non-optimized). NULL: nothing to follow. */
+	enum rt_alua_state (*alua_state)(const struct bs *bs, uint16_t group, enum rt_alua_state non_owner);
 };
 
 struct bs {
@@ -109,6 +117,13 @@ struct bs {
 	 * record (RT_DISK_PR_LOAD) may have changed elsewhere; called from
 	 * bs_reap, with complete_ctx */
 	void (*record_changed)(void *ctx, struct bs *bs);
+	/* optional, likewise: the ownership changed (here or elsewhere), so
+	 * the ALUA states (ops.alua_state) may have; called from bs_reap,
+	 * takeover or submit, before the request that moved it completes */
+	void (*alua_changed)(void *ctx, struct bs *bs);
+	/* optional, likewise: a line for the owner's log about something the
+	 * backstore did on its own (rbd: a lock hand-over), warn or info */
+	void (*log)(void *ctx, struct bs *bs, bool warn, const char *msg);
 	void *priv; /* the implementation's state */
 	/* set by open: why this file or block backstore serves every request
 	 * inside submit (asked to, or io_uring unavailable); empty otherwise */

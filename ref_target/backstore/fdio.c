@@ -133,6 +133,7 @@ void fdio_serve_sync(struct bs *bs, struct fdio *f, struct rt_disk_io *io)
 		break;
 	case RT_DISK_PR_LOAD:
 	case RT_DISK_PR_STORE:
+	case RT_DISK_ALUA_SET:
 		io->status = RT_DISK_ERR_UNSUPPORTED; /* bs_io_start refused them */
 		break;
 	case RT_DISK_FLUSH:

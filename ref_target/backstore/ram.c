@@ -196,6 +196,7 @@ static void ram_submit(struct bs *bs, struct rt_disk_io *io)
 			break;
 		case RT_DISK_PR_LOAD:
 		case RT_DISK_PR_STORE:
+		case RT_DISK_ALUA_SET:
 			break; /* bs_io_start refused them */
 		}
 	}

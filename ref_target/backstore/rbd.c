@@ -7,23 +7,15 @@
  * and reap, on the loop's thread, hands them on through bs->complete. The
  * engine never sees another thread.
  *
- * Ownership (the Ceph iSCSI gateway's fencing, without the ping-pong):
- * the image's exclusive lock says which gateway may write. By default this
- * gateway takes the lock explicitly (rbd_lock_acquire) at its first write,
- * and keeps it: librbd then refuses other clients' requests for it, so two
- * gateways cannot pass it back and forth on every write (tcmu-runner
- * #341, #350). A gateway that cannot get the lock answers writes as
- * FENCED. Taking over is an explicit act (bs_ops.takeover; the daemon does
- * it on SIGUSR1): blocklist the owner by its full client address
- * (ip:port/nonce, as librbd names lock owners: never a bare IP, every
- * gateway here may share one), break its lock, take the lock. The old
- * owner's I/O then fails with -ESHUTDOWN (Ceph's EBLOCKLISTED) at the
- * OSDs, whatever it had queued: BLOCKLISTED, for good (a blocklisted
- * client can never write again; the gateway must be restarted to serve),
- * which the SCSI layer answers "target port unavailable" so initiators
- * fail over instead of retrying here. A gateway that is only not the
- * owner answers FENCED (an ALUA transition: retry, perhaps elsewhere).
- * "lock_auto" leaves the lock to librbd, which hands it to whoever asks.
+ * Ownership (the Ceph iSCSI gateway's fencing, without the ping-pong)
+ * is rbd_own.c's: the image's exclusive lock, taken at the first write or
+ * by a takeover (bs_ops.takeover; the daemon does it on SIGUSR1), and with
+ * an "alua_group" the ALUA states that follow it (bs_ops.alua_state,
+ * RT_DISK_ALUA_SET). A gateway that is not the owner answers writes
+ * FENCED (an ALUA transition: retry, perhaps elsewhere); one that was
+ * blocklisted, BLOCKLISTED for good ("target port unavailable": fail
+ * over). "lock_auto" leaves the lock to librbd, which hands it to
+ * whoever asks.
  *
  * Persistent reservations shared by the gateways (pr_shared, for
  * scsi/pr_shared.c): RT_DISK_PR_LOAD and PR_STORE read and replace the
@@ -60,68 +52,18 @@
 
 #include <time.h>
 
+#include "rbd_int.h"
 #include "rbd_status.h"
-#include "rbd_watch.h"
 
-/* Lock owners read at a takeover (two gateways, plus room). */
-#define RBD_OWNERS_MAX 8u
-/* A client address, "127.0.0.1:0/3012345678" or an IPv6 one. */
-#define RBD_ADDR_MAX 128u
 /* After the operation timeout, how much longer close waits for requests
  * librbd still holds before it gives up on them. */
 #define RBD_CLOSE_SLACK_S 5u
-/* What a takeover says it did. */
-#define RBD_MSG_MAX 384u
-/* The PR record's object name, "<image>.pr" (RBD image names are short). */
-#define RBD_OID_MAX 128u
 #define RBD_PR_SUFFIX ".pr"
 /* How long a store's notify waits for every other gateway to mark its
  * cached PR state stale (rbd_watch.h) before answering anyway: a gateway
  * that does not acknowledge in time is dead (its watch lasts until the
  * OSD's osd_client_watch_timeout, 30 s, or its blocklisting) or stopped. */
 #define RBD_PR_NOTIFY_TIMEOUT_MS 5000u
-
-enum rbd_stage {
-	RBD_STAGE_IO = 0, /* the request itself */
-	RBD_STAGE_FUA_FLUSH,  /* a FUA write's flush, after the write */
-	RBD_STAGE_RECORD,     /* PR_LOAD/PR_STORE: a RADOS op on the PR object */
-	RBD_STAGE_NOTIFY,     /* a PR_STORE's notify to the other gateways, after it */
-};
-
-struct rbd_req {
-	struct bs *bs;
-	struct rt_disk_io *io;
-	rbd_completion_t c;
-	enum rbd_stage stage;
-	struct rbd_req *next; /* on the done list */
-	/* RBD_STAGE_RECORD: the RADOS op, and what a load read */
-	rados_completion_t rc;
-	rados_read_op_t rop;
-	rados_write_op_t wop;
-	size_t bytes_read;
-	int prval;
-	char *reply; /* RBD_STAGE_NOTIFY: the acknowledgements (unused) */
-	size_t reply_len;
-};
-
-struct bs_rbd {
-	rados_t cluster;
-	rados_ioctx_t ioctx;
-	rbd_image_t image;
-	char addr[RBD_ADDR_MAX]; /* ours, for the log and for takeovers */
-	bool lock_auto;
-	bool pr_shared; /* serve PR_LOAD/PR_STORE from pr_oid */
-	char pr_oid[RBD_OID_MAX];
-	struct rbd_watch watch; /* pr_shared: the record's watch */
-	uint64_t notify_timeouts; /* stores some gateway did not acknowledge in time */
-	bool owner;  /* we took the exclusive lock */
-	bool fenced; /* an OSD said we are blocklisted: no I/O again */
-	uint32_t op_timeout_s;
-	uint32_t inflight;
-	pthread_mutex_t mu;    /* guards done */
-	struct rbd_req *done;  /* finished by librbd, not yet reaped */
-	int efd;               /* eventfd: readable when done is not empty (bs_event_fd) */
-};
 
 static uint64_t rbd_now_ns(void)
 {
@@ -141,7 +83,7 @@ static enum rt_disk_status rbd_status(struct bs_rbd *r, long rc, enum rt_disk_op
 	return rbds_status(rc, op, &r->fenced);
 }
 
-static int rbd_fail(char *err, size_t err_len, const char *what, int rc)
+int rbd_fail(char *err, size_t err_len, const char *what, int rc)
 {
 	snprintf(err, err_len, "rbd: %s: %s", what, strerror(-rc));
 	return -1;
@@ -212,8 +154,10 @@ static int rbd_connect(struct bs_rbd *r, const struct bs_rbd_params *p, bool rea
 
 static void rbd_release_all(struct bs_rbd *r)
 {
-	if (r->watch.watching) {
-		rbd_watch_stop(&r->watch);
+	if (r->watch.watching || r->own.watch.watching) {
+		if (r->watch.watching)
+			rbd_watch_stop(&r->watch);
+		rbd_own_stop(r);
 		rados_watch_flush(r->cluster); /* no callback runs after this */
 	}
 	if (r->image)
@@ -278,6 +222,10 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 		}
 	}
 	bs->priv = r;
+	if (rbd_own_open(bs, rp->image, rp->alua_group, err, err_len) != 0) {
+		bs->priv = NULL;
+		goto fail;
+	}
 	bs->size_bytes = size;
 	bs->block_size = p->block_size;
 	/* librbd's cache holds completed writes until a flush */
@@ -293,7 +241,7 @@ fail:
 }
 
 /* On a librbd thread: queue, and wake the loop. Nothing else. */
-static void rbd_done_cb(rbd_completion_t c, void *arg)
+void rbd_done_cb(rbd_completion_t c, void *arg)
 {
 	(void)c;
 	struct rbd_req *q = arg;
@@ -307,7 +255,7 @@ static void rbd_done_cb(rbd_completion_t c, void *arg)
 	(void)n; /* a full counter (EAGAIN) has woken the loop already */
 }
 
-static void rbd_finish(struct bs *bs, struct rbd_req *q, enum rt_disk_status st)
+void rbd_finish(struct bs *bs, struct rbd_req *q, enum rt_disk_status st)
 {
 	struct rt_disk_io *io = q->io;
 	io->status = st;
@@ -325,20 +273,6 @@ static enum rt_disk_status rbd_map_status(struct bs_rbd *r, struct rt_disk_io *i
 		return rbd_status(r, rc, io->op);
 	rbds_map_answer(&m, io);
 	return RT_DISK_OK;
-}
-
-/* Take the lock before this gateway's first write (not lock_auto). */
-static enum rt_disk_status rbd_own(struct bs *bs)
-{
-	struct bs_rbd *r = bs->priv;
-	if (r->lock_auto || r->owner)
-		return RT_DISK_OK;
-	int rc = rbd_lock_acquire(r->image, RBD_LOCK_MODE_EXCLUSIVE);
-	if (rc == 0) {
-		r->owner = true;
-		return RT_DISK_OK;
-	}
-	return rbds_lock_status(rc, &r->fenced);
 }
 
 static int rbd_start(struct bs_rbd *r, struct rbd_req *q)
@@ -361,6 +295,7 @@ static int rbd_start(struct bs_rbd *r, struct rbd_req *q)
 	case RT_DISK_MAP_STATUS:
 	case RT_DISK_PR_LOAD:
 	case RT_DISK_PR_STORE:
+	case RT_DISK_ALUA_SET:
 		break; /* synchronous or a RADOS op (rbd_record_start), never here */
 	}
 	return -EINVAL;
@@ -375,6 +310,7 @@ static void rbd_issue(struct bs *bs, struct rbd_req *q)
 		rc = rbd_start(r, q);
 		if (rc >= 0) {
 			r->inflight++;
+			r->inflight_io++;
 			return;
 		}
 		rbd_aio_release(q->c);
@@ -512,6 +448,10 @@ static void rbd_submit(struct bs *bs, struct rt_disk_io *io)
 		rbd_record_submit(bs, io);
 		return;
 	}
+	if (io->op == RT_DISK_ALUA_SET) {
+		rbd_own_set(bs, io);
+		return;
+	}
 	if (!bs_io_start(bs, io)) {
 		bs->complete(bs->complete_ctx, io);
 		return;
@@ -521,7 +461,7 @@ static void rbd_submit(struct bs *bs, struct rt_disk_io *io)
 	else if (io->op == RT_DISK_WRITE && (io->flags & RT_DISK_ATOMIC))
 		st = RT_DISK_ERR_UNSUPPORTED; /* librbd promises no atomicity across objects */
 	else if (is_write(io->op))
-		st = rbd_own(bs);
+		st = rbd_own_write(bs);
 	if (st == RT_DISK_OK && io->op == RT_DISK_MAP_STATUS)
 		st = rbd_map_status(r, io);
 	if (st != RT_DISK_OK || io->op == RT_DISK_MAP_STATUS || (is_write(io->op) && io->len == 0)) {
@@ -558,17 +498,20 @@ static void rbd_reap(struct bs *bs)
 	pthread_mutex_unlock(&r->mu);
 	while (q != NULL) {
 		struct rbd_req *next = q->next;
-		if (q->stage == RBD_STAGE_RECORD || q->stage == RBD_STAGE_NOTIFY) {
+		if (q->stage == RBD_STAGE_RECORD || q->stage == RBD_STAGE_NOTIFY || q->stage == RBD_STAGE_OWN_NOTIFY) {
 			if (q->stage == RBD_STAGE_RECORD)
 				rbd_record_reaped(bs, q);
-			else
+			else if (q->stage == RBD_STAGE_NOTIFY)
 				rbd_notified(bs, q);
+			else
+				rbd_own_reaped(bs, q);
 			q = next;
 			continue;
 		}
 		long rc = (long)rbd_aio_get_return_value(q->c);
 		rbd_aio_release(q->c);
 		r->inflight--;
+		r->inflight_io--;
 		enum rt_disk_status st = rbd_status(r, rc, q->io->op);
 		if (st == RT_DISK_OK && q->stage == RBD_STAGE_IO && q->io->op == RT_DISK_WRITE &&
 		    (q->io->flags & RT_DISK_FUA)) {
@@ -579,57 +522,12 @@ static void rbd_reap(struct bs *bs)
 		}
 		q = next;
 	}
+	rbd_own_reap(bs); /* after the completions: a hand-over waits for them */
 }
 
-static int rbd_takeover(struct bs *bs, char *msg, size_t msg_len)
+static enum rt_alua_state rbd_alua_state(const struct bs *bs, uint16_t group, enum rt_alua_state non_owner)
 {
-	struct bs_rbd *r = bs->priv;
-	if (r->fenced) {
-		snprintf(msg, msg_len, "rbd: this gateway (%s) is blocklisted: restart it to serve", r->addr);
-		return -1;
-	}
-	if (r->owner) {
-		snprintf(msg, msg_len, "rbd: %s already holds the lock", r->addr);
-		return 0;
-	}
-	rbd_lock_mode_t mode;
-	char *owners[RBD_OWNERS_MAX];
-	size_t n = RBD_OWNERS_MAX;
-	int rc = rbd_lock_get_owners(r->image, &mode, owners, &n);
-	if (rc == -ENOENT)
-		n = 0; /* nobody holds it */
-	else if (rc < 0)
-		return rbd_fail(msg, msg_len, "lock owners", rc);
-	char done[RBD_MSG_MAX] = "";
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		char addr[RBD_ADDR_MAX];
-		/* Blocklist the instance, ip:port/nonce: a bare IP would
-		 * fence every client on that host, this gateway included. */
-		if (rbds_owner_addr(owners[i], addr, sizeof(addr)) != 0) {
-			snprintf(done + strlen(done), sizeof(done) - strlen(done), " owner '%s' has no address;",
-				 owners[i]);
-			rc = -EINVAL;
-			break;
-		}
-		if (strcmp(addr, r->addr) == 0)
-			continue; /* ours (lock_auto took it) */
-		rc = rados_blocklist_add(r->cluster, addr, 0);
-		if (rc == 0)
-			snprintf(done + strlen(done), sizeof(done) - strlen(done), " blocklisted %s;", addr);
-		if (rc >= 0)
-			rc = rbd_lock_break(r->image, RBD_LOCK_MODE_EXCLUSIVE, owners[i]);
-	}
-	if (rc == 0 || n == 0) /* (n == 0: rc is still ENOENT) */
-		rc = rbd_lock_acquire(r->image, RBD_LOCK_MODE_EXCLUSIVE);
-	if (n > 0)
-		rbd_lock_get_owners_cleanup(owners, n);
-	if (rc < 0) {
-		snprintf(msg, msg_len, "rbd: takeover by %s failed:%s %s", r->addr, done, strerror(-rc));
-		return -1;
-	}
-	r->owner = true;
-	snprintf(msg, msg_len, "rbd: %s took the exclusive lock:%s", r->addr, n ? done : " it was free");
-	return 0;
+	return rbd_own_state(bs, group, non_owner);
 }
 
 static void rbd_bs_close(struct bs *bs)
@@ -638,6 +536,7 @@ static void rbd_bs_close(struct bs *bs)
 	if (r == NULL)
 		return;
 	bs->record_changed = NULL; /* its owner is going away */
+	bs->alua_changed = NULL;
 	/* librbd fails what it holds within the operation timeout; wait for
 	 * that, completing each (the owner drops them). */
 	int wait_ms = (int)(r->op_timeout_s + RBD_CLOSE_SLACK_S) * 1000;
@@ -670,7 +569,8 @@ const struct bs_ops bs_rbd_ops = {
 	.close = rbd_bs_close,
 	.event_fd = rbd_event_fd,
 	.reap = rbd_reap,
-	.takeover = rbd_takeover,
+	.takeover = rbd_own_takeover,
+	.alua_state = rbd_alua_state,
 };
 
 #endif /* BS_HAVE_RBD */

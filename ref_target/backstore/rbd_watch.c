@@ -4,6 +4,8 @@
 #ifdef BS_HAVE_RBD
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static void watch_wake(struct rbd_watch *w)
@@ -17,11 +19,15 @@ static void watch_wake(struct rbd_watch *w)
 static void watch_notified(void *arg, uint64_t notify_id, uint64_t cookie, uint64_t notifier, void *data,
 			   size_t len)
 {
-	(void)data;
-	(void)len;
 	struct rbd_watch *w = arg;
 	bool now = notifier == w->self; /* our own store: nothing to reload */
 	pthread_mutex_lock(w->mu);
+	if (!now && len > 0) { /* a request (rbd_own.c), the last one wins */
+		size_t n = len < RBD_WATCH_REQUEST_MAX - 1u ? len : RBD_WATCH_REQUEST_MAX - 1u;
+		memcpy(w->request, data, n);
+		w->request[n] = '\0';
+		w->asked = true;
+	}
 	if (!now && w->nacks < RBD_WATCH_ACKS_MAX)
 		w->acks[w->nacks++] = (struct rbd_watch_ack){ notify_id, cookie };
 	else if (!now)
@@ -73,6 +79,17 @@ bool rbd_watch_take(struct rbd_watch *w)
 	w->nacks = 0;
 	pthread_mutex_unlock(w->mu);
 	return changed;
+}
+
+bool rbd_watch_request(struct rbd_watch *w, char *buf, size_t len)
+{
+	pthread_mutex_lock(w->mu);
+	bool asked = w->asked;
+	if (asked)
+		snprintf(buf, len, "%s", w->request);
+	w->asked = false;
+	pthread_mutex_unlock(w->mu);
+	return asked;
 }
 
 static void watch_ack_taken(struct rbd_watch *w)

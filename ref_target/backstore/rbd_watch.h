@@ -10,7 +10,11 @@
  * its cache stale, and only then does it answer its initiator. A notify
  * of our own store is acknowledged at once and changes nothing. A watch
  * that fails (the OSD lost us for a while: notifies may have been missed)
- * counts as a change and is set up again.
+ * counts as a change and is set up again. The ownership record
+ * "<image>.alua" (rbd_own.c) is watched the same way; there a notify may
+ * carry a request (a payload), which the loop reads with
+ * rbd_watch_request, and whose acknowledgement it may hold back until it
+ * has done what was asked (handed the lock over).
  * Only in a build with librbd (BS_HAVE_RBD). Owns the watch.
  */
 #ifndef RT_BS_RBD_WATCH_H
@@ -29,6 +33,8 @@
  * more is acknowledged at once (the notifier may then answer before this
  * gateway's cache is marked stale). */
 #define RBD_WATCH_ACKS_MAX 64u
+/* A notify's payload kept as a request (rbd_own.c: "release", "take N"). */
+#define RBD_WATCH_REQUEST_MAX 32u
 
 struct rbd_watch_ack {
 	uint64_t notify_id, cookie;
@@ -44,6 +50,8 @@ struct rbd_watch {
 	int efd;             /* the backstore's eventfd */
 	bool changed;        /* a notify from another gateway, or a failed watch */
 	bool broken;         /* the watch failed: set it up again */
+	bool asked;          /* a notify with a payload came: request holds it */
+	char request[RBD_WATCH_REQUEST_MAX];
 	uint32_t nacks;
 	struct rbd_watch_ack acks[RBD_WATCH_ACKS_MAX];
 	/* the loop's own: taken by rbd_watch_take, acknowledged by rbd_watch_ack */
@@ -57,6 +65,9 @@ int rbd_watch_start(struct rbd_watch *w);
 /* On the loop: true if the record may have changed since the last call;
  * the notifies behind it wait for rbd_watch_ack. */
 bool rbd_watch_take(struct rbd_watch *w);
+/* On the loop: true, and the payload in buf, if another client's notify
+ * carried one since the last call (the last such one). */
+bool rbd_watch_request(struct rbd_watch *w, char *buf, size_t len);
 /* On the loop, after the change was passed on: acknowledge, and set a
  * failed watch up again (a blocking call, bounded by the operation
  * timeout; a rare event). */

@@ -36,7 +36,13 @@
 #define CFG_PATH_MAX 96
 
 #define CFG_LU_FLAGS_ALL (RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_READ_ONLY | \
-			  RT_LU_SANITIZE | RT_LU_WCE | RT_LU_ATOMIC | RT_LU_PR_SHARED)
+			  RT_LU_SANITIZE | RT_LU_WCE | RT_LU_ATOMIC | RT_LU_PR_SHARED | \
+			  RT_LU_ALUA_SHARED)
+
+uint16_t cfg_rel_port(const struct rt_target_cfg *t, uint32_t g)
+{
+	return t->tpgs[g].rel_port ? t->tpgs[g].rel_port : (uint16_t)(g + 1);
+}
 
 bool cfg_tpg_maps_lu(const struct rt_tpg_cfg *tpg, uint32_t lu)
 {
@@ -358,6 +364,12 @@ static int check_tpg(struct cv *v, const struct rt_config *cfg, uint32_t t, uint
 	for (uint32_t j = 0; j < g; j++)
 		if (tc->tpgs[j].tag == tpg->tag)
 			return fail(v, p, "tag %u is also targets[%u].tpgs[%u]", tpg->tag, t, j);
+	/* SPC-4 §7.8.6.7: each target port of a target has its own
+	 * relative port id (configured, or the group's position) */
+	snprintf(p, sizeof(p), "%s.relative_port", path);
+	for (uint32_t j = 0; j < g; j++)
+		if (cfg_rel_port(tc, j) == cfg_rel_port(tc, g))
+			return fail(v, p, "relative port %u is also targets[%u].tpgs[%u]'s", cfg_rel_port(tc, g), t, j);
 	snprintf(p, sizeof(p), "%s.portals", path);
 	if (tpg->portal_count == 0)
 		return fail(v, p, "a portal group needs at least one portal");
@@ -461,7 +473,9 @@ static int check_alua(struct cv *v, const struct rt_config *cfg, uint32_t i)
 		if (!alua_state_valid(a->state))
 			return fail(v, p, "0x%x is not an access state (SPC-4 §6.37)", (unsigned)a->state);
 		snprintf(p, sizeof(p), "lus[%u].alua[%u].tpg", i, k);
-		if (!alua_tag_maps_lu(cfg, a->tpg_tag, i))
+		/* with shared ownership the other gateways' groups are listed
+		 * too: every gateway reports every group (RT_LU_ALUA_SHARED) */
+		if (!(lu->flags & RT_LU_ALUA_SHARED) && !alua_tag_maps_lu(cfg, a->tpg_tag, i))
 			return fail(v, p, "no portal group with tag %u maps this LU", a->tpg_tag);
 		for (uint32_t j = 0; j < k; j++)
 			if (lu->alua[j].tpg_tag == a->tpg_tag)

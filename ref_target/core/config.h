@@ -96,6 +96,11 @@ struct rt_params_cfg {
 /* A target portal group: the portals it listens on and who may enter. */
 struct rt_tpg_cfg {
 	uint16_t tag;                /* TargetPortalGroupTag */
+	/* The target port's RELATIVE TARGET PORT IDENTIFIER (SPC-4 §7.8.6.7);
+	 * 0: the group's 1-based position in the target. Gateways of one
+	 * target that export the same LU give theirs distinct ids, as one
+	 * SCSI target device's ports must have. */
+	uint16_t rel_port;
 	const uint32_t *portals;     /* indices into rt_config.portals */
 	uint32_t portal_count;
 	/* Open access (LIO's generate_node_acls): any initiator, mapped by
@@ -138,6 +143,10 @@ struct rt_portal_cfg {
 #define RT_LU_ATOMIC     0x40u /* WRITE ATOMIC (SBC-4): the backstore lands RT_DISK_ATOMIC writes whole */
 #define RT_LU_PR_SHARED  0x80u /* persistent reservations live in the backstore
 				  (RT_DISK_PR_LOAD/STORE), shared by every gateway */
+#define RT_LU_ALUA_SHARED 0x100u /* the ALUA states follow the ownership of
+				    shared storage, which the environment sets
+				    (rt_set_alua_state); SET TARGET PORT GROUPS
+				    asks it to move (RT_DISK_ALUA_SET) */
 
 /* SPC-4 §5.15.2.4: asymmetric access states. */
 enum rt_alua_state {
@@ -156,6 +165,9 @@ struct rt_alua_cfg {
 	uint16_t tpg_tag;
 	enum rt_alua_state state;
 	bool preferred; /* PREF bit of REPORT TARGET PORT GROUPS */
+	/* the group's target port, reported before any traffic (another
+	 * gateway's, with RT_LU_ALUA_SHARED); 0: learned from traffic */
+	uint16_t rel_port;
 };
 
 /* A logical unit: the geometry and capabilities the SCSI layer exposes.
@@ -191,6 +203,8 @@ struct rt_config {
 
 /* Does the portal group map LU index lu, for anyone (its own map or an ACL's)? */
 bool cfg_tpg_maps_lu(const struct rt_tpg_cfg *tpg, uint32_t lu);
+/* The relative target port id of t's portal group g (rt_tpg_cfg.rel_port). */
+uint16_t cfg_rel_port(const struct rt_target_cfg *t, uint32_t g);
 
 /* Defaults every creator starts from (values as LIO/open-iscsi use them). */
 void cfg_params_default(struct rt_params_cfg *p);

@@ -186,7 +186,13 @@ int rt_set_alua_state(struct rt_engine *eng, uint32_t lu, uint16_t tpg_tag, enum
 {
 	if (lu >= eng->cfg->lu_count)
 		return -1;
-	/* The group must be a portal group that maps the LU. */
+	/* The group must be a portal group that maps the LU, or one the
+	 * LU's configuration lists (another gateway's, for states that
+	 * follow shared ownership: RT_LU_ALUA_SHARED). */
+	const struct rt_lu_cfg *lc = &eng->cfg->lus[lu];
+	for (uint32_t i = 0; i < lc->alua_count; i++)
+		if (lc->alua[i].tpg_tag == tpg_tag)
+			return scsi_alua_set_state(eng->lus[lu], tpg_tag, state);
 	for (uint32_t t = 0; t < eng->cfg->target_count; t++) {
 		const struct rt_target_cfg *target = &eng->cfg->targets[t];
 		for (uint32_t g = 0; g < target->tpg_count; g++)

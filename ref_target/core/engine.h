@@ -80,8 +80,9 @@ bool rt_engine_idle(const struct rt_engine *eng);
 
 /* Implicit ALUA transition (SPC-4 §5.15.2.2) of rt_config.lus[lu] through
  * the target port group tpg_tag, as a cluster manager or the simulator
- * decides it; initiators learn it from a unit attention (2A/06). Returns 0,
- * or -1 if there is no such LU or group. */
+ * decides it; initiators learn it from a unit attention (2A/06). The
+ * group is a portal group mapping the LU or one the LU's "alua" lists.
+ * Returns 0, or -1 if there is no such LU or group. */
 int rt_set_alua_state(struct rt_engine *eng, uint32_t lu, uint16_t tpg_tag, enum rt_alua_state state);
 
 /* The persistent reservations of rt_config.lus[lu], an LU with

@@ -63,6 +63,15 @@ enum rt_disk_op {
 	 * one. Other backstores fail both ERR_UNSUPPORTED. */
 	RT_DISK_PR_LOAD,
 	RT_DISK_PR_STORE,
+	/* SET TARGET PORT GROUPS on an LU whose ALUA states follow the
+	 * ownership of shared storage (RT_LU_ALUA_SHARED; rbd: the image's
+	 * exclusive lock, backstore/rbd_alua.h): make the gateway of target
+	 * port group 'offset' (a TPGT) the owner; len and buf are unused. OK
+	 * once it is, with the states already passed to the engine
+	 * (rt_set_alua_state); FENCED when the transfer is refused (a bound on
+	 * transfers); BLOCKLISTED when this gateway can never own again.
+	 * Other backstores fail it ERR_UNSUPPORTED. */
+	RT_DISK_ALUA_SET,
 };
 
 #define RT_DISK_FUA 0x1u    /* this write is durable when it completes (SBC-3 §5.8 FUA) */

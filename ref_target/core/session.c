@@ -85,8 +85,9 @@ static void sess_fill_nexus(struct session *s, const struct login_result *r)
 	n->target_name = t->name;
 	n->tpg_tag = t->tpgs[r->tpg].tag;
 	/* One target port per portal group: its relative port id is the
-	 * group's 1-based position in the target (SPC-4 §7.8.6.7). */
-	n->rel_port = (uint16_t)(r->tpg + 1);
+	 * configured one, or the group's 1-based position in the target
+	 * (SPC-4 §7.8.6.7). */
+	n->rel_port = cfg_rel_port(t, r->tpg);
 }
 
 static struct session *sess_create(struct rt_engine *eng, const struct login_result *r)

@@ -32,6 +32,13 @@ struct daemon {
 	bool draining;
 	uint64_t drain_deadline;
 	int status;
+	/* LUs whose ALUA ownership moved during this event (on_alua_changed):
+	 * their states are set in after_event, before the completions that
+	 * event queued reach the engine (a SET TARGET PORT GROUPS answers
+	 * GOOD only after the states are), and never from inside the
+	 * engine's own call into the environment (disk_submit) */
+	bool alua_dirty[STORE_LUS_MAX];
+	bool alua_any;
 };
 
 /* net -> engine */
@@ -102,6 +109,41 @@ static void on_time(void *ctx)
 	}
 }
 
+/* LU lu's ALUA states follow its backstore's ownership (RT_LU_ALUA_SHARED):
+ * set every group's, the groups its "alua" lists and this gateway's own,
+ * as every gateway derives them from the same record (backstore/rbd_alua.h). */
+static void alua_apply(struct daemon *dm, uint32_t lu)
+{
+	const struct rt_config *cfg = &dm->cfg->cfg;
+	if (dm->eng == NULL || lu >= cfg->lu_count || !(cfg->lus[lu].flags & RT_LU_ALUA_SHARED))
+		return;
+	const struct rt_lu_cfg *lc = &cfg->lus[lu];
+	uint16_t own = dm->cfg->stores[lu].rbd.alua_group;
+	bool own_listed = false;
+	for (uint32_t i = 0; i <= lc->alua_count; i++) {
+		uint16_t group = i < lc->alua_count ? lc->alua[i].tpg_tag : own;
+		enum rt_alua_state non_owner = RT_ALUA_STANDBY;
+		if (i < lc->alua_count && lc->alua[i].state == RT_ALUA_ACTIVE_NONOPTIMIZED)
+			non_owner = RT_ALUA_ACTIVE_NONOPTIMIZED;
+		if (i == lc->alua_count && own_listed)
+			break;
+		own_listed = own_listed || group == own;
+		int st = store_alua_state(&dm->store, lu, group, non_owner);
+		if (st < 0 || rt_set_alua_state(dm->eng, lu, group, (enum rt_alua_state)st) != 0)
+			dlog(RT_LOG_WARN, "LU %u: no ALUA state for target port group %u", lu, (unsigned)group);
+	}
+}
+
+/* The backstore's ownership of LU lu moved: its states, after this event. */
+static void on_alua_changed(void *ctx, uint32_t lu)
+{
+	struct daemon *dm = ctx;
+	if (lu < STORE_LUS_MAX) {
+		dm->alua_dirty[lu] = true;
+		dm->alua_any = true;
+	}
+}
+
 /* After every event: hand the engine the disk I/O that completed before
  * it (never from inside disk_submit), hand the kernel the disk I/O the
  * event submitted (one batch per backstore), send what the event
@@ -112,6 +154,12 @@ static void on_time(void *ctx)
 static void after_event(void *ctx)
 {
 	struct daemon *dm = ctx;
+	for (uint32_t i = 0; dm->alua_any && i < dm->store.count; i++) {
+		if (dm->alua_dirty[i])
+			alua_apply(dm, i);
+		dm->alua_dirty[i] = false;
+	}
+	dm->alua_any = false;
 	struct rt_disk_io *last = dm->env.done_tail, *io;
 	while (last != NULL && (io = denv_next_done(&dm->env)) != NULL) {
 		bool was_last = io == last; /* io may be queued again below */
@@ -269,6 +317,9 @@ static int start(struct daemon *dm, sigset_t *sigs, char *err, size_t err_len)
 	}
 	dm->store.pr_changed = on_pr_changed;
 	dm->store.pr_changed_ctx = dm;
+	dm->store.alua_changed = on_alua_changed;
+	for (uint32_t i = 0; i < dm->store.count; i++)
+		alua_apply(dm, i); /* the states the record gives at start */
 	/* finished disk I/O is an event like a readable socket */
 	if (loop_watch(dm->loop, dm->sigfd, LOOP_READ, on_signal, dm) != 0 || store_watch(&dm->store, dm->loop) != 0) {
 		snprintf(err, err_len, "epoll: %s", strerror(errno));

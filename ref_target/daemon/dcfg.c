@@ -207,10 +207,31 @@ void dcfg_explain(const struct dcfg *d, const char *path_why, char *out, size_t 
 	snprintf(out, out_len, "%s:%u: %s", source, dcfg_locate(d->text, d->text_len, path), path_why);
 }
 
+/* An rbd LU whose ALUA follows the lock (rbd.alua_group) is served by
+ * this gateway through that group: a portal group with that tag must map
+ * it, or the gateway would own the lock for a group it does not have. */
+static int check_alua_group(const struct dcfg *d, char *why, size_t why_len)
+{
+	for (uint32_t i = 0; i < d->cfg.lu_count; i++) {
+		uint16_t group = d->stores[i].rbd.alua_group;
+		bool found = group == 0;
+		for (uint32_t t = 0; !found && t < d->cfg.target_count; t++)
+			for (uint32_t g = 0; g < d->cfg.targets[t].tpg_count; g++)
+				found = found || (d->cfg.targets[t].tpgs[g].tag == group &&
+						  cfg_tpg_maps_lu(&d->cfg.targets[t].tpgs[g], i));
+		if (!found) {
+			snprintf(why, why_len, "lus[%u].rbd.alua_group: no portal group with tag %u maps this LU", i,
+				 (unsigned)group);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int dcfg_validate(const struct dcfg *d, char *err, size_t err_len)
 {
 	char why[DCFG_ERR_MAX];
-	if (cfg_validate(&d->cfg, why, sizeof(why)) == 0)
+	if (cfg_validate(&d->cfg, why, sizeof(why)) == 0 && check_alua_group(d, why, sizeof(why)) == 0)
 		return 0;
 	dcfg_explain(d, why, err, err_len);
 	return -1;

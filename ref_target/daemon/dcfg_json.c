@@ -20,10 +20,21 @@
  *                        "lock"?: "explicit" | "auto" = "explicit",
  *                                                (backstore/rbd.c: who writes)
  *                        "op_timeout_s"?: 30,
- *                        "pr_shared"?: false },  (persistent reservations in
+ *                        "pr_shared"?: false,    (persistent reservations in
  *                                                 a RADOS object "<image>.pr",
  *                                                 shared by every gateway:
  *                                                 scsi/pr_shared.c)
+ *                        "alua_group"?: 0 },     (this gateway's target port
+ *                                                 group, the "tag" of its portal
+ *                                                 group: the LU's ALUA states
+ *                                                 follow the exclusive lock,
+ *                                                 owner active/optimized, the
+ *                                                 groups listed in "alua"
+ *                                                 standby, or active/non-
+ *                                                 optimized where that is
+ *                                                 their "state"; the owner is
+ *                                                 in "<image>.alua":
+ *                                                 backstore/rbd_alua.h. 0: off)
  *                                                (rbd: required; only in a
  *                                                 build with librbd)
  *              "size"?: "1G" | 1073741824,       (ram: required; file: create
@@ -43,7 +54,12 @@
  *                           "state"?: "active_optimized" | "active_nonoptimized"
  *                                     | "standby" | "unavailable"
  *                                     | "transitioning" = "active_optimized",
- *                           "preferred"?: false } ],
+ *                           "preferred"?: false,
+ *                           "relative_port"?: 0 } ],
+ *                                                (the group's target port, listed
+ *                                                 by REPORT TARGET PORT GROUPS
+ *                                                 before any traffic: another
+ *                                                 gateway's; 0: as seen)
  *                                                (groups not listed: active/optimized)
  *              "alua_modes"?: [ "implicit", "explicit" ],
  *                                                (default both, as LIO; [] turns
@@ -53,6 +69,10 @@
  *   "targets": [ { "name": "iqn.2026-11.org.iscsi-sim:ref", "alias"?: "ref",
  *                  "tpgs": [ {
  *                    "tag"?: 1,                  (default: position + 1)
+ *                    "relative_port"?: 0,        (its port's RELATIVE TARGET PORT
+ *                                                 IDENTIFIER; 0: position + 1;
+ *                                                 distinct across the gateways
+ *                                                 of one target)
  *                    "portals": [ 0, 1 ],        (indices into "portals")
  *                    "open_access"?: false,      (any initiator, with "luns")
  *                    "discovery_open"?: false,   (SendTargets lists the group to
@@ -232,7 +252,8 @@ static int load_redirect(struct jl *j, json_t *o, struct rt_tpg_cfg *tpg)
 static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 {
 	static const char *const keys[] = { "tag", "portals", "open_access", "auth", "luns", "acls",
-					    "redirect", "redirect_address", "target_reset", "discovery_open", NULL };
+					    "redirect", "redirect_address", "target_reset", "discovery_open",
+					    "relative_port", NULL };
 	struct rt_tpg_cfg *tpg = out;
 	void *acls;
 	tpg->tag = (uint16_t)(i + 1);
@@ -241,7 +262,8 @@ static int load_tpg(struct jl *j, json_t *o, uint32_t i, void *out)
 	    load_luns(j, o, &tpg->luns, &tpg->lun_count) ||
 	    jl_load_array(j, o, "acls", false, sizeof(struct rt_acl_cfg), load_acl, &acls, &tpg->acl_count) ||
 	    load_redirect(j, o, tpg) || jl_get_bool(j, o, "target_reset", &tpg->target_reset) ||
-	    jl_get_bool(j, o, "discovery_open", &tpg->discovery_open))
+	    jl_get_bool(j, o, "discovery_open", &tpg->discovery_open) ||
+	    jl_get_u16(j, o, "relative_port", &tpg->rel_port))
 		return -1;
 	tpg->acls = acls;
 	return 0;
@@ -333,14 +355,15 @@ static int load_word_set(struct jl *j, json_t *o, const char *key, const struct 
 /* One entry of "alua": the LU's state through one target port group. */
 static int load_alua_entry(struct jl *j, json_t *o, uint32_t i, void *out)
 {
-	static const char *const keys[] = { "tpg", "state", "preferred", NULL };
+	static const char *const keys[] = { "tpg", "state", "preferred", "relative_port", NULL };
 	struct rt_alua_cfg *a = out;
 	uint64_t tag = 0;
 	uint32_t state = RT_ALUA_ACTIVE_OPTIMIZED;
 	json_t *v;
 	(void)i;
 	if (jl_only_keys(j, o, keys) || jl_get_uint(j, o, "tpg", true, UINT16_MAX, &tag) ||
-	    jl_member(j, o, "state", JSON_STRING, false, &v) || jl_get_bool(j, o, "preferred", &a->preferred))
+	    jl_member(j, o, "state", JSON_STRING, false, &v) || jl_get_bool(j, o, "preferred", &a->preferred) ||
+	    jl_get_u16(j, o, "relative_port", &a->rel_port))
 		return -1;
 	if (v != NULL) {
 		size_t saved = jl_enter_key(j, "state");
@@ -414,11 +437,12 @@ static int load_naa(struct jl *j, json_t *o, uint64_t *naa)
 static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 {
 	static const char *const keys[] = { "pool", "image", "conf", "client", "keyring", "lock",
-					    "op_timeout_s", "pr_shared", NULL };
+					    "op_timeout_s", "pr_shared", "alua_group", NULL };
 	struct bs_rbd_params *r = &s->rbd;
 	json_t *o;
 	const char *lock = NULL;
 	uint64_t timeout = DCFG_RBD_OP_TIMEOUT_S;
+	uint64_t group = 0;
 	if (jl_member(j, parent, "rbd", JSON_OBJECT, true, &o))
 		return -1;
 	size_t saved = jl_enter_key(j, "rbd");
@@ -427,7 +451,8 @@ static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 	    jl_get_str(j, o, "client", false, &r->client) || jl_get_str(j, o, "keyring", false, &r->keyring) ||
 	    jl_get_str(j, o, "lock", false, &lock) ||
 	    jl_get_uint(j, o, "op_timeout_s", false, DCFG_RBD_OP_TIMEOUT_S_MAX, &timeout) ||
-	    jl_get_bool(j, o, "pr_shared", &r->pr_shared))
+	    jl_get_bool(j, o, "pr_shared", &r->pr_shared) ||
+	    jl_get_uint(j, o, "alua_group", false, UINT16_MAX, &group))
 		return -1;
 	if (lock != NULL && strcmp(lock, "explicit") != 0 && strcmp(lock, "auto") != 0) {
 		jl_enter_key(j, "lock");
@@ -438,6 +463,13 @@ static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 		return jl_jfail(j, "must be 1..%u seconds", DCFG_RBD_OP_TIMEOUT_S_MAX);
 	}
 	r->lock_auto = lock != NULL && strcmp(lock, "auto") == 0;
+	r->alua_group = (uint16_t)group;
+	if (r->alua_group != 0 && r->lock_auto) {
+		/* librbd would hand the lock to whoever writes: ALUA could
+		 * not follow it, and it would ping-pong (backstore/rbd_alua.h) */
+		jl_enter_key(j, "alua_group");
+		return jl_jfail(j, "needs the explicit lock (\"lock\": \"explicit\", the default)");
+	}
 	r->op_timeout_s = (uint32_t)timeout;
 	size_t n = strlen(r->pool) + strlen(r->image) + 2;
 	char *spec = dcfg_alloc(j->d, n);
@@ -524,6 +556,8 @@ static int load_lu(struct jl *j, json_t *o, uint32_t i, void *out)
 	lu->lbppbe = (uint8_t)lbppbe;
 	if (s->rbd.pr_shared) /* the SCSI layer keeps its PR state in the image's pool */
 		lu->flags |= RT_LU_PR_SHARED;
+	if (s->rbd.alua_group != 0) /* ALUA follows the image's exclusive lock */
+		lu->flags |= RT_LU_ALUA_SHARED;
 	s->serial_given = lu->serial != NULL;
 	if (lu->block_size != 0 && s->size_bytes % lu->block_size != 0) {
 		jl_enter_key(j, "size");

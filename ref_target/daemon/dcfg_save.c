@@ -57,6 +57,8 @@ static json_t *tpg(const struct rt_config *cfg, const struct rt_tpg_cfg *g)
 		json_object_set_new(o, "target_reset", json_true());
 	if (g->discovery_open)
 		json_object_set_new(o, "discovery_open", json_true());
+	if (g->rel_port != 0)
+		json_object_set_new(o, "relative_port", json_integer(g->rel_port));
 	json_t *acls = json_array();
 	for (uint32_t a = 0; a < g->acl_count; a++) {
 		const struct rt_acl_cfg *acl = &g->acls[a];
@@ -120,10 +122,13 @@ static json_t *lu(const struct rt_lu_cfg *l, const struct dcfg_lu *s)
 	json_object_set_new(o, "alua_modes", modes);
 	if (l->alua_count) {
 		json_t *a = json_array();
-		for (uint32_t k = 0; k < l->alua_count; k++)
-			json_array_append_new(a, json_pack("{s:i, s:s, s:b}", "tpg", l->alua[k].tpg_tag, "state",
-							   alua_word(l->alua[k].state), "preferred",
-							   l->alua[k].preferred));
+		for (uint32_t k = 0; k < l->alua_count; k++) {
+			json_t *e = json_pack("{s:i, s:s, s:b}", "tpg", l->alua[k].tpg_tag, "state",
+					      alua_word(l->alua[k].state), "preferred", l->alua[k].preferred);
+			if (l->alua[k].rel_port != 0)
+				json_object_set_new(e, "relative_port", json_integer(l->alua[k].rel_port));
+			json_array_append_new(a, e);
+		}
 		json_object_set_new(o, "alua", a);
 	}
 	return o;

@@ -113,6 +113,27 @@ static void store_record_changed(void *ctx, struct bs *bs)
 		s->pr_changed(s->pr_changed_ctx, (uint32_t)(bs - s->bs));
 }
 
+/* A backstore's ownership moved: tell the owner which LU. */
+static void store_alua_changed(void *ctx, struct bs *bs)
+{
+	struct store *s = ctx;
+	if (s->alua_changed != NULL)
+		s->alua_changed(s->pr_changed_ctx, (uint32_t)(bs - s->bs));
+}
+
+static void store_bs_log(void *ctx, struct bs *bs, bool warn, const char *msg)
+{
+	struct store *s = ctx;
+	dlog(warn ? RT_LOG_WARN : RT_LOG_INFO, "LU %u: %s", (unsigned)(bs - s->bs), msg);
+}
+
+int store_alua_state(const struct store *s, uint32_t lu, uint16_t group, enum rt_alua_state non_owner)
+{
+	if (lu >= s->count || s->bs[lu].ops == NULL || s->bs[lu].ops->alua_state == NULL)
+		return -1;
+	return (int)s->bs[lu].ops->alua_state(&s->bs[lu], group, non_owner);
+}
+
 static void on_bs_event(struct loop *l, int fd, void *data, uint32_t events)
 {
 	(void)l;
@@ -178,6 +199,8 @@ static int store_open_from(struct store *s, struct dcfg *d, char *err, size_t er
 		bs->complete = store_bs_done;
 		bs->complete_ctx = s;
 		bs->record_changed = store_record_changed;
+		bs->alua_changed = store_alua_changed;
+		bs->log = store_bs_log;
 		s->pace[i].bytes_per_s = (uint64_t)st->media_mbps * 1000000u;
 		const struct bs_params p = {
 			.path = st->path,
@@ -222,6 +245,7 @@ int store_open(struct store *s, struct dcfg *d, bool sync_io,
 	s->complete_ctx = ctx;
 	s->pr_changed = NULL;
 	s->pr_changed_ctx = NULL;
+	s->alua_changed = NULL;
 	/* Room for every LU a live reconfiguration may add (store_grow): a
 	 * backstore in use never moves. */
 	s->bs = calloc(STORE_LUS_MAX, sizeof(*s->bs));

@@ -39,6 +39,9 @@ struct store {
 	 * elsewhere (bs.record_changed); called from a completion event */
 	void (*pr_changed)(void *ctx, uint32_t lu);
 	void *pr_changed_ctx;
+	/* likewise: the ownership behind LU lu's ALUA states changed
+	 * (bs.alua_changed; read them with store_alua_state). Same ctx. */
+	void (*alua_changed)(void *ctx, uint32_t lu);
 };
 
 struct loop;
@@ -75,6 +78,10 @@ void store_drain(struct store *s);
  * shared storage, fencing the previous one; logs what each did. */
 void store_takeover(struct store *s);
 void store_close(struct store *s);
+/* LU lu's ALUA state through target port group 'group' where its
+ * backstore decides it (bs_ops.alua_state; non_owner: that group's state
+ * when another gateway owns); -1 where it does not. */
+int store_alua_state(const struct store *s, uint32_t lu, uint16_t group, enum rt_alua_state non_owner);
 
 /* A paced LU (media_mbps) hands a finished I/O on only when its medium
  * would have finished it: the earliest such time (UINT64_MAX: none), and

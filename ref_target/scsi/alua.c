@@ -83,6 +83,8 @@ void alua_init(struct scsi_lu *lu)
 		}
 		g->state = (uint8_t)c->state;
 		g->pref = c->preferred;
+		if (c->rel_port != 0 && g->port_count == 0)
+			g->ports[g->port_count++] = c->rel_port;
 	}
 }
 
@@ -191,6 +193,50 @@ int alua_stpg_decode(struct scsi_cmd *cmd)
 	return 0;
 }
 
+/* SET TARGET PORT GROUPS on an LU whose states follow the ownership of
+ * shared storage (RT_LU_ALUA_SHARED): the one change there is is a new
+ * owner, so the first descriptor asking for active/optimized names it and
+ * the environment moves the ownership (RT_DISK_ALUA_SET; it sets the
+ * states of every group itself, on every gateway). Descriptors that ask
+ * for what already is are no change; any other state cannot be set apart
+ * from ownership: INVALID FIELD IN PARAMETER LIST, before anything moves. */
+static void alua_stpg_shared(struct scsi_cmd *cmd, const uint8_t *p, uint32_t n)
+{
+	struct scsi_lu *lu = cmd->lu;
+	uint32_t owner_off = 0;
+	for (uint32_t off = STPG_HDR_LEN; off < n; off += STPG_DESC_LEN) {
+		uint8_t want = p[off] & 0x0f;
+		if (want == RT_ALUA_ACTIVE_OPTIMIZED && owner_off == 0) {
+			owner_off = off;
+			continue;
+		}
+		if (want != alua_find(&lu->alua, get_be16(p + off + 2))->state) {
+			scsi_fail_param(cmd, (uint16_t)off, 3);
+			scsi_done(cmd);
+			return;
+		}
+	}
+	if (owner_off == 0) {
+		scsi_done(cmd);
+		return;
+	}
+	scsi_io_submit_alua_set(cmd, get_be16(p + owner_off + 2));
+}
+
+/* The environment answered: GOOD once the group is the owner's; a
+ * gateway fenced for good says so (unavailable); anything else, a refused
+ * transfer included, is SET TARGET PORT GROUPS COMMAND FAILED (SPC-4
+ * §6.36: a transition that cannot be made), on which Linux's scsi_dh_alua
+ * gives up this path's activation instead of retrying it. */
+void alua_stpg_io_done(struct scsi_cmd *cmd)
+{
+	if (cmd->io.status == RT_DISK_ERR_BLOCKLISTED)
+		(void)scsi_io_ok(cmd);
+	else if (cmd->io.status != RT_DISK_OK)
+		scsi_fail(cmd, SC_STPG_FAILED);
+	scsi_done(cmd);
+}
+
 /* SPC-4 SET TARGET PORT GROUPS: every descriptor is checked before any
  * state changes; the other nexuses are told. */
 void alua_stpg_exec(struct scsi_cmd *cmd)
@@ -217,6 +263,10 @@ void alua_stpg_exec(struct scsi_cmd *cmd)
 			scsi_done(cmd);
 			return;
 		}
+	}
+	if (lu->cfg->flags & RT_LU_ALUA_SHARED) {
+		alua_stpg_shared(cmd, p, n);
+		return;
 	}
 	bool changed = false;
 	for (uint32_t off = STPG_HDR_LEN; off < n; off += STPG_DESC_LEN) {

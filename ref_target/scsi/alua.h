@@ -12,6 +12,9 @@
  * gives the other I_T nexuses ASYMMETRIC ACCESS STATE CHANGED. What a
  * state lets through is decided in one place, alua_check. The ports of a
  * group are learned from the nexuses that address the LU.
+ * With RT_LU_ALUA_SHARED the states follow the ownership of storage that
+ * gateways share (rbd: backstore/rbd_alua.h): the environment sets them,
+ * and SET TARGET PORT GROUPS asks it to move the ownership.
  * Owns struct alua (inside struct scsi_lu).
  */
 #ifndef RT_SCSI_ALUA_H
@@ -57,5 +60,7 @@ int alua_rtpg_decode(struct scsi_cmd *cmd);
 void alua_rtpg_exec(struct scsi_cmd *cmd);
 int alua_stpg_decode(struct scsi_cmd *cmd);
 void alua_stpg_exec(struct scsi_cmd *cmd);
+/* io_done of SET TARGET PORT GROUPS on an RT_LU_ALUA_SHARED LU. */
+void alua_stpg_io_done(struct scsi_cmd *cmd);
 
 #endif

@@ -351,15 +351,16 @@ void scsi_io_submit(struct scsi_cmd *cmd, enum rt_disk_op op, uint64_t lba, uint
 	lu->env->disk_submit(lu->env->ctx, io);
 }
 
-void scsi_io_submit_record(struct scsi_cmd *cmd, enum rt_disk_op op, uint8_t *buf, uint32_t len,
-			   uint64_t version)
+/* A request beside the blocks (no LBA): the record ones and ALUA_SET. */
+static void scsi_io_submit_other(struct scsi_cmd *cmd, enum rt_disk_op op, uint64_t offset, uint8_t *buf,
+				 uint32_t len, uint64_t version)
 {
 	const struct scsi_lu *lu = cmd->lu;
 	struct rt_disk_io *io = &cmd->io;
-	assert(op == RT_DISK_PR_LOAD || op == RT_DISK_PR_STORE);
 	memset(io, 0, sizeof(*io));
 	io->lu = lu->index;
 	io->op = op;
+	io->offset = offset;
 	io->len = len;
 	io->buf = buf;
 	io->version = version;
@@ -367,6 +368,18 @@ void scsi_io_submit_record(struct scsi_cmd *cmd, enum rt_disk_op op, uint8_t *bu
 	io->owner = cmd;
 	cmd->state |= SCSI_STATE_IO;
 	lu->env->disk_submit(lu->env->ctx, io);
+}
+
+void scsi_io_submit_record(struct scsi_cmd *cmd, enum rt_disk_op op, uint8_t *buf, uint32_t len,
+			   uint64_t version)
+{
+	assert(op == RT_DISK_PR_LOAD || op == RT_DISK_PR_STORE);
+	scsi_io_submit_other(cmd, op, 0, buf, len, version);
+}
+
+void scsi_io_submit_alua_set(struct scsi_cmd *cmd, uint16_t tpg_tag)
+{
+	scsi_io_submit_other(cmd, RT_DISK_ALUA_SET, tpg_tag, NULL, 0, 0);
 }
 
 bool scsi_io_ok(struct scsi_cmd *cmd)

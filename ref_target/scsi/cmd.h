@@ -105,6 +105,9 @@ void scsi_io_submit(struct scsi_cmd *cmd, enum rt_disk_op op, uint64_t lba, uint
  * pr_refresh_done while SCSI_STATE_PR_REFRESH is set. */
 void scsi_io_submit_record(struct scsi_cmd *cmd, enum rt_disk_op op, uint8_t *buf, uint32_t len,
 			   uint64_t version);
+/* Start RT_DISK_ALUA_SET for target port group tpg_tag (rt_env.h): its
+ * completion goes to the op's io_done. */
+void scsi_io_submit_alua_set(struct scsi_cmd *cmd, uint16_t tpg_tag);
 /* In io_done: true if the I/O succeeded; otherwise sense is set from the
  * disk status (one mapping for all commands). */
 bool scsi_io_ok(struct scsi_cmd *cmd);

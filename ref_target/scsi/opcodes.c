@@ -173,7 +173,7 @@ const struct scsi_op scsi_ops[] = {
 	 {0xa3, 0x0d, 0, 0, 0, 0, U4, 0, U_CONTROL},
 	 spc_rstmf_decode, spc_rstmf_exec, NULL},
 	{0xa4, 0x0a, 12, OP_SA | OP_ALUA_ANY_OK, "SET TARGET PORT GROUPS", {0xa4, 0x0a, 0, 0, 0, 0, U4, 0, U_CONTROL},
-	 alua_stpg_decode, alua_stpg_exec, NULL, LU_CAP_STPG},
+	 alua_stpg_decode, alua_stpg_exec, alua_stpg_io_done, LU_CAP_STPG},
 	{0xa8, 0, 12, MEDIUM_READ, "READ(12)", {0xa8, U_RW, U4, U4, U_GROUP, U_CONTROL},
 	 sbc_read_decode, sbc_read_exec, sbc_read_done},
 	{0xaa, 0, 12, MEDIUM_WRITE, "WRITE(12)", {0xaa, U_RW, U4, U4, U_GROUP, U_CONTROL},

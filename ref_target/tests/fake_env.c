@@ -189,6 +189,12 @@ void fake_disk_apply(struct fake_env *f, struct rt_disk_io *io)
 		fake_disk_pr(f, io);
 		return;
 	}
+	if (io->op == RT_DISK_ALUA_SET) {
+		f->alua_sets++;
+		f->alua_set_group = (uint16_t)io->offset;
+		io->status = f->alua_set_status;
+		return;
+	}
 	if (io->offset > f->disk_size || io->len > f->disk_size - io->offset) {
 		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
 		return;
@@ -213,6 +219,7 @@ void fake_disk_apply(struct fake_env *f, struct rt_disk_io *io)
 		break;
 	case RT_DISK_PR_LOAD:
 	case RT_DISK_PR_STORE:
+	case RT_DISK_ALUA_SET:
 		break; /* answered above */
 	}
 }

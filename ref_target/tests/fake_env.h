@@ -51,6 +51,10 @@ struct fake_env {
 	uint64_t pr_version;
 	unsigned pr_loads, pr_store_tries, pr_stores;
 	bool pr_always_stale; /* every store loses its compare-and-set */
+	/* RT_DISK_ALUA_SET: how many, the last group asked for, the answer */
+	unsigned alua_sets;
+	uint16_t alua_set_group;
+	enum rt_disk_status alua_set_status;
 	char last_log[512];
 	unsigned logs;
 };

@@ -120,9 +120,9 @@ START_TEST(config_refuses_unknown_lu_flag_bits)
 {
 	struct fixture f;
 	fixture_init(&f);
-	f.lus[1].flags = 0x100;
+	f.lus[1].flags = 0x200;
 	ck_assert_int_eq(validate(&f), -1);
-	ck_assert_str_eq(f.err, "lus[1].flags: unknown flag bits 0x100");
+	ck_assert_str_eq(f.err, "lus[1].flags: unknown flag bits 0x200");
 }
 END_TEST
 

@@ -32,6 +32,30 @@ static const char *load(const char *text, struct dcfg *d)
 	return err;
 }
 
+/* An rbd LU's ALUA follows the lock for this gateway's group: a portal
+ * group of that tag must map the LU (its size is the image's, filled in
+ * at open: set here as open would). */
+START_TEST(config_rbd_alua_group_must_be_a_portal_group_of_the_lu)
+{
+	static const char text[] = OPEN PORTALS
+		" \"lus\": [{\"name\": \"d0\", \"backstore\": \"rbd\",\n"
+		"  \"rbd\": {\"pool\": \"p\", \"image\": \"i\", \"alua_group\": %u}}],\n" TARGETS CLOSE;
+	static const char *const want[] = { "", "config.json:4: lus[0].rbd.alua_group: no portal group with tag 2 maps this LU" };
+	for (unsigned group = 1; group <= 2; group++) {
+		char buf[1024], err[DCFG_ERR_MAX] = "";
+		snprintf(buf, sizeof(buf), text, group);
+		struct dcfg d;
+		memset(&d, 0, sizeof(d));
+		ck_assert_int_eq(dcfg_load_json(&d, "config.json", buf, strlen(buf), err, sizeof(err)), 0);
+		d.lus[0].blocks = 2048;
+		ck_assert_int_eq(dcfg_derive_ids(&d, 42, err, sizeof(err)), 0);
+		ck_assert_int_eq(dcfg_validate(&d, err, sizeof(err)), group == 1 ? 0 : -1);
+		ck_assert_str_eq(group == 1 ? "" : err, want[group - 1]);
+		dcfg_free(&d);
+	}
+}
+END_TEST
+
 START_TEST(config_good_file_is_accepted)
 {
 	struct dcfg d;
@@ -107,6 +131,12 @@ static const struct bad_case bad_cases[] = {
 	  "  {\"tag\": 7, \"portals\": [0], \"open_access\": true},\n"
 	  "  {\"tag\": 7, \"portals\": [1], \"open_access\": true}]}]\n" CLOSE,
 	  "config.json:6: targets[0].tpgs[1].tag: ", "tag 7 is also targets[0].tpgs[0]" },
+	{ "two portal groups with one relative port (SPC-4 §7.8.6.7)",
+	  OPEN PORTALS LUS
+	  " \"targets\": [{\"name\": \"iqn.2026-11.org.iscsi-sim:t0\", \"tpgs\": [\n"
+	  "  {\"portals\": [0], \"open_access\": true},\n"
+	  "  {\"relative_port\": 1, \"portals\": [1], \"open_access\": true}]}]\n" CLOSE,
+	  "config.json:6: targets[0].tpgs[1].relative_port: ", "relative port 1 is also targets[0].tpgs[0]'s" },
 	{ "tpg unknown key", OPEN PORTALS LUS TARGET("\"portals\": [0], \"open_acess\": true") "\n" CLOSE,
 	  "config.json:4: targets[0].tpgs[0].open_acess: ", "unknown key" },
 	{ "open_access not a boolean", OPEN PORTALS LUS TARGET("\"portals\": [0], \"open_access\": 1") "\n" CLOSE,
@@ -632,6 +662,7 @@ Suite *suite_config_json(void)
 	Suite *s = suite_create("config_json");
 	TCase *tc = tcase_create("json");
 	tcase_add_test(tc, config_good_file_is_accepted);
+	tcase_add_test(tc, config_rbd_alua_group_must_be_a_portal_group_of_the_lu);
 	tcase_add_loop_test(tc, config_bad_file_names_line_key_and_reason, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, config_good_file_fills_every_field);

@@ -248,6 +248,53 @@ START_TEST(device_identification_names_the_same_group)
 }
 END_TEST
 
+/* With RT_LU_ALUA_SHARED the states follow shared ownership, which the
+ * environment moves: SET TARGET PORT GROUPS asking a group to be
+ * active/optimized becomes RT_DISK_ALUA_SET for that group, GOOD when the
+ * environment moved it, SET TARGET PORT GROUPS COMMAND FAILED (HARDWARE
+ * ERROR 67/0A) when it refused (the bound on transfers), unavailable when
+ * this gateway is fenced for good. A state that is not ownership is
+ * refused before anything moves; REPORT TARGET PORT GROUPS moves nothing. */
+START_TEST(shared_ownership_stpg_asks_the_environment)
+{
+	th_fini(&t);
+	groups[0] = (struct rt_alua_cfg){.tpg_tag = 1, .state = RT_ALUA_ACTIVE_OPTIMIZED};
+	/* another gateway's group, with its port: listed before any traffic */
+	groups[1] = (struct rt_alua_cfg){.tpg_tag = 2, .state = RT_ALUA_ACTIVE_OPTIMIZED, .rel_port = 7};
+	th_init(&t, 1024, 512, RT_LU_ALUA_SHARED);
+	t.cfg.alua = groups;
+	t.cfg.alua_count = 2;
+	t.cfg.alua_modes = RT_ALUA_IMPLICIT | RT_ALUA_EXPLICIT;
+	th_lu_recreate(&t);
+	th_clear_ua(&t);
+	/* as the daemon sets them: group 1 owns */
+	ck_assert_int_eq(scsi_alua_set_state(t.lu, 2, RT_ALUA_STANDBY), 0);
+	th_clear_ua(&t);
+	ck_assert_int_eq(rtpg(1), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.fe.alua_sets, 0);
+	const uint8_t *g2 = group_desc(2, 8);
+	ck_assert_uint_eq(g2[0] & 0x0f, RT_ALUA_STANDBY);
+	ck_assert_uint_eq(g2[7], 1);
+	ck_assert_uint_eq(get_be16(g2 + 8 + 2), 7);
+	ck_assert_int_eq(stpg(RT_ALUA_ACTIVE_OPTIMIZED, 2), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.fe.alua_sets, 1);
+	ck_assert_uint_eq(t.fe.alua_set_group, 2);
+	t.fe.alua_set_status = RT_DISK_ERR_FENCED; /* refused */
+	ck_assert_int_eq(stpg(RT_ALUA_ACTIVE_OPTIMIZED, 2), SCSI_STATUS_CHECK_CONDITION);
+	ck_assert(th_check(&t, 0x4, 0x67, 0x0a));
+	t.fe.alua_set_status = RT_DISK_ERR_BLOCKLISTED;
+	ck_assert_int_eq(stpg(RT_ALUA_ACTIVE_OPTIMIZED, 1), SCSI_STATUS_CHECK_CONDITION);
+	ck_assert(th_check(&t, 0x2, 0x04, 0x0c));
+	ck_assert_uint_eq(t.fe.alua_sets, 3);
+	/* unavailable is no ownership: refused, nothing asked */
+	ck_assert_int_eq(stpg(RT_ALUA_UNAVAILABLE, 1), SCSI_STATUS_CHECK_CONDITION);
+	ck_assert(th_check(&t, 0x5, 0x26, 0x00));
+	/* asking for what already is: no change, nothing asked */
+	ck_assert_int_eq(stpg(RT_ALUA_STANDBY, 2), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.fe.alua_sets, 3);
+}
+END_TEST
+
 Suite *suite_scsi_alua(void)
 {
 	Suite *s = suite_create("scsi_alua");
@@ -255,6 +302,7 @@ Suite *suite_scsi_alua(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, inquiry_tpgs_follows_the_configured_modes);
 	tcase_add_test(tc, set_target_port_groups_exists_only_with_explicit_alua);
+	tcase_add_test(tc, shared_ownership_stpg_asks_the_environment);
 	tcase_add_test(tc, configured_groups_start_in_their_state_with_their_pref_bit);
 	tcase_add_test(tc, report_lists_each_portal_group_with_its_ports_active_optimized);
 	tcase_add_test(tc, standby_refuses_media_access_but_answers_management);

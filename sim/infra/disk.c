@@ -443,6 +443,12 @@ static void ev_done(void *a, void *b, uint64_t arg)
 	case RT_DISK_PR_STORE:
 		st = do_pr_store(d, r);
 		break;
+	case RT_DISK_ALUA_SET:
+		/* no ownership record here: simulated LUs never set
+		 * RT_LU_ALUA_SHARED (the simulated cluster sets ALUA states
+		 * itself) */
+		st = RT_DISK_ERR_UNSUPPORTED;
+		break;
 	}
 	if (trace_on(d->tr, TEV_DIO))
 		trace_dio(d, r, st);
@@ -502,6 +508,7 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 		break;
 	case RT_DISK_MAP_STATUS:
 	case RT_DISK_PR_LOAD:
+	case RT_DISK_ALUA_SET:
 		lat = &d->p.read_lat;
 		break;
 	case RT_DISK_PR_STORE:

@@ -10,6 +10,14 @@
  *        gw_tool URL read LBA
  *          READ(10) 8 blocks; prints "byte 0xNN" if all bytes are NN,
  *          else "mixed".
+ *        gw_tool URL rtpg
+ *          REPORT TARGET PORT GROUPS; prints "groups G:ST:P,P G:ST ..."
+ *          (each group's id, state AO AN S U T, and relative target port
+ *          ids if any, in the order reported), then GOOD.
+ *        gw_tool URL stpg GROUP
+ *          SET TARGET PORT GROUPS: GROUP active/optimized.
+ * A unit attention before the command proper (a new nexus, a state
+ * change) is taken and the command sent again, at most GW_UA_TRIES times.
  * Prints "GOOD", or "CHECK key/asc/ascq"; exit status 0 GOOD, 3 CHECK
  * CONDITION, 1 any other error, 2 usage.
  */
@@ -30,11 +38,79 @@
 #define BLOCKS 8u
 #define GW_WAIT_S 60
 #define INITIATOR "iqn.2026-11.org.iscsi-sim:gw-tool"
+#define GW_UA_TRIES 4
+#define RTPG_LEN 1024u
+
+static int report(struct iscsi_context *iscsi, struct scsi_task *t);
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gw_tool URL write LBA BYTE [GO_FILE] | gw_tool URL read LBA\n");
+	fprintf(stderr, "usage: gw_tool URL write LBA BYTE [GO_FILE] | gw_tool URL read LBA | gw_tool URL rtpg | "
+			"gw_tool URL stpg GROUP\n");
 	return EXIT_USAGE;
+}
+
+/* One CDB, sent again after a unit attention. */
+static struct scsi_task *command(struct iscsi_context *iscsi, int lun, uint8_t *cdb, int cdb_len, int dir,
+				 uint32_t xfer, uint8_t *out, uint32_t out_len)
+{
+	struct scsi_task *t = NULL;
+	for (int i = 0; i < GW_UA_TRIES; i++) {
+		if (t != NULL)
+			scsi_free_scsi_task(t);
+		t = scsi_create_task(cdb_len, cdb, dir, (int)xfer);
+		if (t == NULL)
+			return NULL;
+		struct iscsi_data d = { .size = out_len, .data = out };
+		if (iscsi_scsi_command_sync(iscsi, lun, t, out ? &d : NULL) == NULL) {
+			scsi_free_scsi_task(t);
+			return NULL;
+		}
+		if (t->status != SCSI_STATUS_CHECK_CONDITION || t->sense.key != SCSI_SENSE_UNIT_ATTENTION)
+			break;
+	}
+	return t;
+}
+
+static const char *state_word(uint8_t s)
+{
+	switch (s & 0x0f) {
+	case 0x0: return "AO";
+	case 0x1: return "AN";
+	case 0x2: return "S";
+	case 0x3: return "U";
+	case 0xf: return "T";
+	}
+	return "?";
+}
+
+static int rtpg(struct iscsi_context *iscsi, int lun)
+{
+	uint8_t cdb[12] = { 0xa3, 0x0a, 0, 0, 0, 0, RTPG_LEN >> 24, (RTPG_LEN >> 16) & 0xff, (RTPG_LEN >> 8) & 0xff,
+			    RTPG_LEN & 0xff, 0, 0 };
+	struct scsi_task *t = command(iscsi, lun, cdb, sizeof(cdb), SCSI_XFER_READ, RTPG_LEN, NULL, 0);
+	if (t != NULL && t->status == SCSI_STATUS_GOOD && t->datain.size >= 4) {
+		const uint8_t *p = t->datain.data;
+		uint32_t len = 4u + ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+		if (len > (uint32_t)t->datain.size)
+			len = (uint32_t)t->datain.size;
+		printf("groups");
+		for (uint32_t off = 4; off + 8 <= len; off += 8u + 4u * p[off + 7]) {
+			printf(" %u:%s", (unsigned)(p[off + 2] << 8 | p[off + 3]), state_word(p[off]));
+			for (uint32_t k = 0; k < p[off + 7] && off + 12 + 4 * k <= len; k++)
+				printf("%c%u", k ? ',' : ':', (unsigned)(p[off + 8 + 4 * k + 2] << 8 | p[off + 8 + 4 * k + 3]));
+		}
+		printf("\n");
+	}
+	return report(iscsi, t);
+}
+
+static int stpg(struct iscsi_context *iscsi, int lun, uint16_t group)
+{
+	uint8_t param[8] = { 0, 0, 0, 0, 0x00 /* active/optimized */, 0, (uint8_t)(group >> 8), (uint8_t)group };
+	uint8_t cdb[12] = { 0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, sizeof(param), 0, 0 };
+	return report(iscsi, command(iscsi, lun, cdb, sizeof(cdb), SCSI_XFER_WRITE, sizeof(param), param,
+				     sizeof(param)));
 }
 
 /* GOOD or CHECK CONDITION as the exit status says; the task is freed. */
@@ -78,12 +154,15 @@ static int wait_go(const char *go)
 
 int main(int argc, char **argv)
 {
-	if (argc < 4)
+	if (argc < 3)
 		return usage();
 	bool write = strcmp(argv[2], "write") == 0;
-	if ((!write && strcmp(argv[2], "read") != 0) || (write && argc < 5))
+	bool alua = strcmp(argv[2], "rtpg") == 0 || strcmp(argv[2], "stpg") == 0;
+	if (!alua && ((!write && strcmp(argv[2], "read") != 0) || (write && argc < 5) || argc < 4))
 		return usage();
-	uint32_t lba = (uint32_t)strtoul(argv[3], NULL, 0);
+	if (strcmp(argv[2], "stpg") == 0 && argc < 4)
+		return usage();
+	uint32_t lba = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 0;
 	struct iscsi_context *iscsi = iscsi_create_context(INITIATOR);
 	struct iscsi_url *url = iscsi ? iscsi_parse_full_url(iscsi, argv[1]) : NULL;
 	if (url == NULL) {
@@ -93,7 +172,9 @@ int main(int argc, char **argv)
 	iscsi_set_targetname(iscsi, url->target);
 	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
 	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
+	/* not iscsi_full_connect_sync: its TEST UNIT READY fails the login
+	 * on a standby path, which is what some steps look at */
+	if (iscsi_connect_sync(iscsi, url->portal) != 0 || iscsi_login_sync(iscsi) != 0) {
 		fprintf(stderr, "gw_tool: login: %s\n", iscsi_get_error(iscsi));
 		return EXIT_ERR;
 	}
@@ -104,7 +185,11 @@ int main(int argc, char **argv)
 		scsi_free_scsi_task(tur);
 	uint8_t buf[BLOCKS * BLOCK];
 	int rc;
-	if (write) {
+	if (strcmp(argv[2], "rtpg") == 0) {
+		rc = rtpg(iscsi, url->lun);
+	} else if (strcmp(argv[2], "stpg") == 0) {
+		rc = stpg(iscsi, url->lun, (uint16_t)lba);
+	} else if (write) {
 		memset(buf, (int)strtoul(argv[4], NULL, 0), sizeof(buf));
 		if (argc > 5 && wait_go(argv[5]) != 0) {
 			fprintf(stderr, "gw_tool: no go from %s\n", argv[5]);
