@@ -435,9 +435,16 @@ void odata_flush_done(struct odata *d, uint64_t invoke)
 
 bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data)
 {
+	return odata_applied_vers(d, lba, n, data, NULL);
+}
+
+bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t *vers)
+{
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t ver, other = 0, b = lba + i;
 		enum block_kind k = block_decode(data + (size_t)i * d->bs, d->bs, b, &ver, &other);
+		if (vers != NULL)
+			vers[i] = ver;
 		if (k == BLOCK_ZERO)
 			continue;
 		/* Not the bytes themselves: they may be uninitialized engine

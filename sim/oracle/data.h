@@ -161,6 +161,10 @@ void odata_flush_done(struct odata *d, uint64_t invoke);
 
 /* White box: blocks reached the disk (cache or media). */
 bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data);
+/* The same, and vers[i] is block i's version (0: zeroes or not a block
+ * an initiator wrote), so the caller need not decode the blocks again;
+ * vers is complete only when it returns true. */
+bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t *vers);
 
 /* Power was lost at t; dur holds every block as it survived. */
 bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur);
