@@ -30,6 +30,8 @@
 
 #include "sim/base/mem.h"
 
+struct block_seen; /* initiator/block.h */
+
 /* One version covers at most this many blocks: 8 MiB of 512-byte blocks
  * (64 MiB of 4 KiB ones), so 1 MiB and larger transfers, split into many
  * bursts and R2Ts, are written and judged (issue 16 class 2). Versions
@@ -138,6 +140,10 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 unsigned odata_read_begin(struct odata *d, uint64_t t);
 void odata_read_end(struct odata *d, unsigned token);
 bool odata_read_check(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t invoke,
+	uint64_t done);
+/* The same, the blocks as block_decode found them (seen[i] for lba + i):
+ * a caller that decoded them already does not pay twice. */
+bool odata_read_check_seen(struct odata *d, uint64_t lba, uint32_t n, const struct block_seen *seen, uint64_t invoke,
 	uint64_t done);
 
 /* Whether every transmission of ver is resolved, and the latest time one
