@@ -43,6 +43,10 @@ static void ev_sent(void *a, void *b, uint64_t arg)
 
 static void chunk_free(struct simnet *n, struct simnet_chunk *k)
 {
+	if (k == n->reading) {
+		n->reading_dropped = true; /* freed by ev_deliver once the read is over */
+		return;
+	}
 	sim_free(n->mem, k, sizeof(*k) + (k->hollow ? 0 : k->len));
 }
 
@@ -312,6 +316,18 @@ static void unread(struct simnet *n, struct simnet_conn *c, enum simnet_side fro
 	account(n, c, from, (int64_t)len);
 }
 
+/* The read that ev_deliver pinned is over: free its chunk if the pipe
+ * dropped it meanwhile (chunk_free). */
+static void unpin(struct simnet *n)
+{
+	struct simnet_chunk *k = n->reading;
+	n->reading = NULL;
+	if (k != NULL && n->reading_dropped) {
+		n->reading_dropped = false;
+		chunk_free(n, k);
+	}
+}
+
 static void ev_deliver(void *a, void *b, uint64_t arg)
 {
 	struct simnet *n = a;
@@ -320,6 +336,7 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 	struct simnet_pipe *p = &c->pipe[from];
 	if ((arg >> 1) != p->ev_gen)
 		return;
+	assert(n->reading == NULL && !n->reading_dropped); /* deliveries never nest: each is an event */
 	p->ev_pending = false;
 	if (c->dead || blocked(n, c, from))
 		return;
@@ -357,10 +374,16 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 			 * read in parts; left whole for the next read, it
 			 * would be retried at the same instant for ever. */
 			if (got == 0) {
-				memcpy(n->scratch, k->data + k->off, SIMNET_READ_MAX);
+				/* Read where it lies: the chunk stays at the
+				 * head of the pipe for its next part, pinned
+				 * (n->reading), so a receiver that resets the
+				 * connection while reading cannot free it
+				 * under us. */
+				bytes = k->data + k->off;
 				got = SIMNET_READ_MAX;
 				k->off += SIMNET_READ_MAX;
 				account(n, c, from, -(int64_t)SIMNET_READ_MAX);
+				n->reading = k;
 			}
 			break;
 		} else {
@@ -374,14 +397,14 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 		chunk_free(n, k);
 	}
 	size_t done = c->closed[to] ? got : deliver_bytes(n, c, to, bytes, got);
-	if (done < got && !rst && !c->dead && !c->closed[to]) {
+	bool held = done < got && !rst && !c->dead && !c->closed[to];
+	if (held)
 		unread(n, c, from, bytes + done, got - done, fin);
-		if (solo != NULL)
-			chunk_free(n, solo);
-		return; /* it reads again through simnet_hold_reading */
-	}
 	if (solo != NULL)
 		chunk_free(n, solo);
+	unpin(n);
+	if (held)
+		return; /* it reads again through simnet_hold_reading */
 	if (rst) {
 		/* The aborting end's RST got through: the connection is over. */
 		c->dead = true;

@@ -160,6 +160,11 @@ struct simnet {
 	struct simnet_conn **conns;
 	size_t nconns, conns_cap;
 	uint8_t *scratch;             /* SIMNET_READ_MAX bytes for merged deliveries */
+	/* The chunk a delivery reads in place while it is still in its
+	 * pipe (a send larger than one read), and whether the pipe dropped
+	 * it meanwhile (freed when the read is over). */
+	struct simnet_chunk *reading;
+	bool reading_dropped;
 	uint64_t stats_bytes, stats_pieces, stats_resets, stats_syn_lost, stats_rst_from_restarted;
 	uint64_t *gw_unsent;          /* per gateway: bytes it sent that its peers have not read */
 	uint64_t stats_gw_unsent_max; /* the peak of any gateway's */

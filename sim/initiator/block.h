@@ -28,4 +28,12 @@ void block_fill(uint8_t *b, size_t bs, uint64_t lba, uint64_t version);
  * BLOCK_WRONG_LBA, *other_lba. */
 enum block_kind block_decode(const uint8_t *b, size_t bs, uint64_t lba, uint64_t *version, uint64_t *other_lba);
 
+/* One block as block_decode found it, for a second judge of the same
+ * bytes (the initiator's read check and the data oracle's). */
+struct block_seen {
+	enum block_kind kind;
+	uint64_t version;
+	uint64_t other_lba; /* BLOCK_WRONG_LBA only */
+};
+
 #endif

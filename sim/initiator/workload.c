@@ -164,6 +164,7 @@ void wl_fini(struct workload *w)
 	}
 	sim_free(w->mem, w->slots, sizeof(*w->slots) * w->nslots);
 	sim_free(w->mem, w->seen, sizeof(*w->seen) * w->cfg->blocks);
+	sim_free(w->mem, w->decoded, sizeof(*w->decoded) * w->decoded_cap);
 }
 
 static enum wl_op pick_op(struct workload *w)
@@ -436,14 +437,18 @@ static enum odata_outcome failed_write(const struct mp_io *io)
 	return unsupported(io) || conflict(io) ? OD_NO_EFFECT : OD_INDETERMINATE;
 }
 
+/* Decode a read's blocks once (into w->decoded, for the data oracle
+ * too) and note the versions this initiator saw. */
 static void note_seen(struct workload *w, const struct wl_slot *s)
 {
 	uint32_t bs = w->cfg->block_size;
+	w->decoded = sim_grow(w->mem, w->decoded, sizeof(*w->decoded), &w->decoded_cap, s->n);
 	for (uint32_t i = 0; i < s->n; i++) {
-		const uint8_t *b = s->buf + (size_t)i * bs;
-		uint64_t ver, other;
-		if (block_decode(b, bs, s->lba + i, &ver, &other) <= BLOCK_OK)
-			w->seen[s->lba + i] = ver;
+		struct block_seen *d = &w->decoded[i];
+		d->other_lba = 0;
+		d->kind = block_decode(s->buf + (size_t)i * bs, bs, s->lba + i, &d->version, &d->other_lba);
+		if (d->kind <= BLOCK_OK)
+			w->seen[s->lba + i] = d->version;
 	}
 }
 
@@ -520,7 +525,7 @@ static bool judge(struct workload *w, struct wl_slot *s)
 		note_seen(w, s);
 		if (s->heartbeat)
 			w->hb_reread = false;
-		return odata_read_check(w->od, s->lba, s->n, s->buf, s->invoke, w->now);
+		return odata_read_check_seen(w->od, s->lba, s->n, w->decoded, s->invoke, w->now);
 	case WL_WRITE:
 	case WL_WRITE_FUA:
 		for (uint32_t i = 0; ok && i < s->n; i++)

@@ -127,6 +127,8 @@ struct workload {
 	struct wl_slot *slots;
 	uint32_t nslots;         /* qd, plus one for the heartbeat */
 	uint64_t *seen;          /* per LBA: the last version this initiator saw */
+	struct block_seen *decoded; /* the blocks of the read being judged (note_seen) */
+	size_t decoded_cap;
 	bool disabled[WL_OPS];
 	bool failed;             /* the oracle found a violation */
 	bool bad_answer;         /* an odd command got an answer SPC-4 forbids (why in answer_why) */

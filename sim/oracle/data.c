@@ -345,10 +345,10 @@ static bool write_landing(const struct odata *d, uint64_t b, uint64_t inv, uint6
 	return false;
 }
 
-static bool check_block(struct odata *d, uint64_t b, const uint8_t *data, uint64_t inv, uint64_t done)
+static bool check_block(struct odata *d, uint64_t b, const struct block_seen *seen, uint64_t inv, uint64_t done)
 {
-	uint64_t ver, other = 0;
-	enum block_kind k = block_decode(data, d->bs, b, &ver, &other);
+	uint64_t ver = seen->version, other = seen->other_lba;
+	enum block_kind k = seen->kind;
 	if (k == BLOCK_CORRUPT && d->torn_reads_ok && write_landing(d, b, inv, done)) {
 		d->stats.torn_reads++;
 		return true;
@@ -393,8 +393,10 @@ static bool check_block(struct odata *d, uint64_t b, const uint8_t *data, uint64
 	return true;
 }
 
-bool odata_read_check(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t invoke,
-	uint64_t done)
+/* Reads before the last power loss are not judged; one block is read
+ * through block(ctx, i) (i counted from lba). */
+static bool read_check(struct odata *d, uint64_t lba, uint32_t n, uint64_t invoke, uint64_t done,
+	void (*block)(const void *ctx, uint32_t i, uint64_t lba, struct block_seen *out), const void *ctx)
 {
 	if (invoke <= d->last_power_loss && d->last_power_loss != 0) {
 		d->stats.reads_unchecked++;
@@ -403,10 +405,40 @@ bool odata_read_check(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *
 	d->stats.reads_checked++;
 	for (uint32_t i = 0; i < n; i++) {
 		d->stats.blocks_checked++;
-		if (!check_block(d, lba + i, data + (size_t)i * d->bs, invoke, done))
+		struct block_seen seen;
+		block(ctx, i, lba + i, &seen);
+		if (!check_block(d, lba + i, &seen, invoke, done))
 			return false;
 	}
 	return true;
+}
+
+struct read_bytes { const uint8_t *data; uint32_t bs; };
+
+static void decode_block(const void *ctx, uint32_t i, uint64_t lba, struct block_seen *out)
+{
+	const struct read_bytes *r = ctx;
+	out->other_lba = 0;
+	out->kind = block_decode(r->data + (size_t)i * r->bs, r->bs, lba, &out->version, &out->other_lba);
+}
+
+static void seen_block(const void *ctx, uint32_t i, uint64_t lba, struct block_seen *out)
+{
+	(void)lba;
+	*out = ((const struct block_seen *)ctx)[i];
+}
+
+bool odata_read_check(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t invoke,
+	uint64_t done)
+{
+	const struct read_bytes r = { data, d->bs };
+	return read_check(d, lba, n, invoke, done, decode_block, &r);
+}
+
+bool odata_read_check_seen(struct odata *d, uint64_t lba, uint32_t n, const struct block_seen *seen, uint64_t invoke,
+	uint64_t done)
+{
+	return read_check(d, lba, n, invoke, done, seen_block, seen);
 }
 
 void odata_flush_done(struct odata *d, uint64_t invoke)
@@ -435,9 +467,16 @@ void odata_flush_done(struct odata *d, uint64_t invoke)
 
 bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data)
 {
+	return odata_applied_vers(d, lba, n, data, NULL);
+}
+
+bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t *vers)
+{
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t ver, other = 0, b = lba + i;
 		enum block_kind k = block_decode(data + (size_t)i * d->bs, d->bs, b, &ver, &other);
+		if (vers != NULL)
+			vers[i] = ver;
 		if (k == BLOCK_ZERO)
 			continue;
 		/* Not the bytes themselves: they may be uninitialized engine

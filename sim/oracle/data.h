@@ -30,6 +30,8 @@
 
 #include "sim/base/mem.h"
 
+struct block_seen; /* initiator/block.h */
+
 /* One version covers at most this many blocks: 8 MiB of 512-byte blocks
  * (64 MiB of 4 KiB ones), so 1 MiB and larger transfers, split into many
  * bursts and R2Ts, are written and judged (issue 16 class 2). Versions
@@ -139,6 +141,10 @@ unsigned odata_read_begin(struct odata *d, uint64_t t);
 void odata_read_end(struct odata *d, unsigned token);
 bool odata_read_check(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t invoke,
 	uint64_t done);
+/* The same, the blocks as block_decode found them (seen[i] for lba + i):
+ * a caller that decoded them already does not pay twice. */
+bool odata_read_check_seen(struct odata *d, uint64_t lba, uint32_t n, const struct block_seen *seen, uint64_t invoke,
+	uint64_t done);
 
 /* Whether every transmission of ver is resolved, and the latest time one
  * was (oracle/attempts.h). Until settled, a write may still land however it ended. */
@@ -161,6 +167,10 @@ void odata_flush_done(struct odata *d, uint64_t invoke);
 
 /* White box: blocks reached the disk (cache or media). */
 bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data);
+/* The same, and vers[i] is block i's version (0: zeroes or not a block
+ * an initiator wrote), so the caller need not decode the blocks again;
+ * vers is complete only when it returns true. */
+bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t *vers);
 
 /* Power was lost at t; dur holds every block as it survived. */
 bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur);

@@ -333,7 +333,14 @@ static void disk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint
 {
 	(void)durable;
 	struct world *w = ctx;
-	if (gw >= 0 && !odata_applied(&w->od, lba, n, data))
+	w->landed.valid = false;
+	if (gw < 0)
+		return;
+	w->landed.vers = sim_grow(w->mem, w->landed.vers, sizeof(*w->landed.vers), &w->landed.cap, n);
+	w->landed.data = data;
+	w->landed.n = n;
+	w->landed.valid = odata_applied_vers(&w->od, lba, n, data, w->landed.vers);
+	if (!w->landed.valid)
 		world_violation_data(w, -1, "gateway %d: %s", gw, w->od.why);
 }
 
@@ -668,6 +675,7 @@ void world_destroy(struct world *w)
 	for (size_t id = 0; id < w->checkers_cap; id++)
 		checker_free(w, (uint32_t)id);
 	sim_free(mem, w->checkers, w->checkers_cap * sizeof(*w->checkers));
+	sim_free(mem, w->landed.vers, w->landed.cap * sizeof(*w->landed.vers));
 	simnet_fini(&w->net);
 	wprn_fini(w);
 	disk_fini(&w->disk);

@@ -244,6 +244,17 @@ struct world {
 	struct wini inis[SIM_INIS_MAX];
 	struct oproto **checkers; /* by connection id */
 	size_t checkers_cap;
+	/* The write the disk applied last (disk_applied): its blocks'
+	 * versions as the data oracle decoded them, for check_landing when
+	 * the same write completes in the same disk event (disk_path.c):
+	 * each block decoded once. valid: every block decoded. */
+	struct {
+		const uint8_t *data;
+		uint32_t n;
+		bool valid;
+		uint64_t *vers;
+		size_t cap;
+	} landed;
 	/* per host path: its last connection's session keys (world.c path_session) */
 	struct iparams path_sess[SIM_INIS_MAX * SIM_PATHS_MAX];
 	bool path_sess_known[SIM_INIS_MAX * SIM_PATHS_MAX];
