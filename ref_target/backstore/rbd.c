@@ -26,6 +26,15 @@
  * there was none; losing it is ERR_STALE. No lock is needed: a PERSISTENT
  * RESERVE OUT may come through any gateway, the owner or a standby. A
  * blocklisted gateway's store fails (-ESHUTDOWN) like its writes.
+ * A store is answered once every gateway watching the record has marked
+ * its cached state stale (a notify, RBD_PR_NOTIFY_TIMEOUT_MS at most). A
+ * gateway that did not acknowledge in time (stopped, partitioned) would
+ * wake with its old state and judge the commands waiting in its sockets
+ * by it: a keyless write GOOD under a reservation. So it is fenced first:
+ * every gateway registers its client address under its instance id (an
+ * xattr of "<image>.gw"), and the storing gateway blocklists each watcher
+ * the notify names as timed out before it answers (the simulator's model
+ * of this, sim/world/pr_notify.c, found the window).
  *
  * COMPARE AND WRITE is not a request here: the SCSI layer reads, compares
  * and writes under the LU's gate (scsi/caw.c); across gateways the
@@ -40,10 +49,12 @@
 #ifdef BS_HAVE_RBD
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <rados/librados.h>
 #include <rbd/librbd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +70,7 @@
  * librbd still holds before it gives up on them. */
 #define RBD_CLOSE_SLACK_S 5u
 #define RBD_PR_SUFFIX ".pr"
+#define RBD_GW_SUFFIX ".gw" /* xattrs: a gateway's instance id = its client address */
 /* How long a store's notify waits for every other gateway to mark its
  * cached PR state stale (rbd_watch.h) before answering anyway: a gateway
  * that does not acknowledge in time is dead (its watch lasts until the
@@ -155,8 +167,12 @@ static int rbd_connect(struct bs_rbd *r, const struct bs_rbd_params *p, bool rea
 static void rbd_release_all(struct bs_rbd *r)
 {
 	if (r->watch.watching || r->own.watch.watching) {
-		if (r->watch.watching)
+		if (r->watch.watching) {
+			char id[32];
+			snprintf(id, sizeof(id), "%" PRIu64, r->watch.self);
+			(void)rados_rmxattr(r->ioctx, r->gw_oid, id); /* a crashed gateway's stays: harmless */
 			rbd_watch_stop(&r->watch);
+		}
 		rbd_own_stop(r);
 		rados_watch_flush(r->cluster); /* no callback runs after this */
 	}
@@ -215,6 +231,16 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 	if (r->pr_shared) {
 		r->watch = (struct rbd_watch){ .ioctx = r->ioctx, .oid = r->pr_oid, .mu = &r->mu, .efd = r->efd,
 					       .self = rados_get_instance_id(r->cluster) };
+		/* our address, for whoever must fence us (rbd_fence_silent) */
+		char id[32];
+		snprintf(id, sizeof(id), "%" PRIu64, r->watch.self);
+		snprintf(r->gw_oid, sizeof(r->gw_oid), "%s%s", rp->image, RBD_GW_SUFFIX);
+		rc = rados_setxattr(r->ioctx, r->gw_oid, id, r->addr, strlen(r->addr));
+		if (rc < 0) {
+			snprintf(err, err_len, "rbd: %s/%s: register this gateway's address: %s", rp->pool, r->gw_oid,
+				strerror(-rc));
+			goto fail;
+		}
 		rc = rbd_watch_start(&r->watch);
 		if (rc < 0) {
 			snprintf(err, err_len, "rbd: watch %s/%s: %s", rp->pool, r->pr_oid, strerror(-rc));
@@ -425,18 +451,67 @@ static int rbd_notify(struct bs_rbd *r, struct rbd_req *q)
 	return 0;
 }
 
-/* The notify ended: the store stands either way (a gateway that did not
- * acknowledge is dead, blocklisted, or stopped: counted). */
+void rbd_log(struct bs *bs, bool warn, const char *fmt, ...)
+{
+	char msg[RBD_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (bs->log != NULL)
+		bs->log(bs->complete_ctx, bs, warn, msg);
+}
+
+/* A notify timed out: blocklist every watcher it names as silent (dead,
+ * stopped or cut off: it may wake with the old state), by the address it
+ * registered, before the store is answered. */
+static void rbd_fence_silent(struct bs *bs, struct rbd_req *q)
+{
+	struct bs_rbd *r = bs->priv;
+	struct notify_ack_t *acks = NULL;
+	struct notify_timeout_t *silent = NULL;
+	size_t nacks = 0, nsilent = 0;
+	if (q->reply == NULL ||
+	    rados_decode_notify_response(q->reply, q->reply_len, &acks, &nacks, &silent, &nsilent) != 0) {
+		rbd_log(bs, true, "rbd: %s: a notify timed out and its answer does not decode: no gateway fenced",
+			r->pr_oid);
+		return;
+	}
+	for (size_t i = 0; i < nsilent; i++) {
+		uint64_t id = silent[i].notifier_id;
+		if (id == r->watch.self)
+			continue;
+		char name[32], addr[RBD_ADDR_MAX];
+		snprintf(name, sizeof(name), "%" PRIu64, id);
+		int n = rados_getxattr(r->ioctx, r->gw_oid, name, addr, sizeof(addr) - 1);
+		if (n <= 0) {
+			rbd_log(bs, true, "rbd: client.%" PRIu64 " did not acknowledge a PR change within %u ms and "
+				"registered no address in %s: not fenced", id, RBD_PR_NOTIFY_TIMEOUT_MS, r->gw_oid);
+			continue;
+		}
+		addr[n] = '\0';
+		int rc = rados_blocklist_add(r->cluster, addr, 0);
+		r->pr_fenced++;
+		rbd_log(bs, true, "rbd: client.%" PRIu64 " (%s) did not acknowledge a PR change within %u ms: %s", id,
+			addr, RBD_PR_NOTIFY_TIMEOUT_MS, rc == 0 ? "blocklisted" : strerror(-rc));
+	}
+	rados_free_notify_response(acks, nacks, silent);
+}
+
+/* The notify ended: the store stands; a gateway that did not acknowledge
+ * is fenced before the initiator hears GOOD. */
 static void rbd_notified(struct bs *bs, struct rbd_req *q)
 {
 	struct bs_rbd *r = bs->priv;
 	long rc = (long)rados_aio_get_return_value(q->rc);
 	rados_aio_release(q->rc);
+	r->inflight--;
+	if (rc < 0) {
+		r->notify_timeouts++;
+		rbd_fence_silent(bs, q);
+	}
 	if (q->reply != NULL)
 		rados_buffer_free(q->reply);
-	r->inflight--;
-	if (rc < 0)
-		r->notify_timeouts++;
 	rbd_finish(bs, q, RT_DISK_OK);
 }
 

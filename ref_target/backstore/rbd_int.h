@@ -20,6 +20,7 @@
 /* A RADOS object name beside the image, "<image>.pr" (RBD image names
  * are short). */
 #define RBD_OID_MAX 128u
+#define RBD_MSG_MAX 384u
 
 enum rbd_stage {
 	RBD_STAGE_IO = 0,     /* the request itself */
@@ -70,6 +71,8 @@ struct bs_rbd {
 	bool lock_auto;
 	bool pr_shared; /* serve PR_LOAD/PR_STORE from pr_oid */
 	char pr_oid[RBD_OID_MAX];
+	char gw_oid[RBD_OID_MAX]; /* "<image>.gw": the gateways' addresses (pr_shared) */
+	uint64_t pr_fenced;       /* gateways blocklisted for not acknowledging a PR change */
 	struct rbd_watch watch; /* pr_shared: the record's watch */
 	uint64_t notify_timeouts; /* stores some gateway did not acknowledge in time */
 	bool owner;  /* we took the exclusive lock */
@@ -98,6 +101,9 @@ void rbd_own_reap(struct bs *bs);
 void rbd_own_reaped(struct bs *bs, struct rbd_req *q);
 int rbd_own_takeover(struct bs *bs, char *msg, size_t msg_len);
 enum rt_alua_state rbd_own_state(const struct bs *bs, uint16_t group, enum rt_alua_state non_owner);
+
+/* A line for the daemon's log (bs->log), warn or info. */
+void rbd_log(struct bs *bs, bool warn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif /* BS_HAVE_RBD */
 #endif

@@ -55,7 +55,6 @@
 /* Lock owners read at a takeover (two gateways, plus room). */
 #define RBD_OWNERS_MAX 8u
 /* What a takeover says it did. */
-#define RBD_MSG_MAX 384u
 #define RBD_OWN_SUFFIX ".alua"
 /* How long an owner may take to drain and release the lock when another
  * gateway asks for it, before that gateway fences it instead. */
@@ -74,18 +73,6 @@ static uint64_t own_now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec;
-}
-
-static void own_log(struct bs *bs, bool warn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void own_log(struct bs *bs, bool warn, const char *fmt, ...)
-{
-	char msg[RBD_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (bs->log != NULL)
-		bs->log(bs->complete_ctx, bs, warn, msg);
 }
 
 static void own_changed(struct bs *bs)
@@ -123,7 +110,7 @@ static int own_load(struct bs *bs)
 		return own_rc(r, rc);
 	struct rbda_record rec;
 	if (rbda_decode(&rec, buf, (size_t)rc) != 0)
-		own_log(bs, true, "rbd: %s: not an ownership record (%d bytes): read as 'no owner'", o->oid, rc);
+		rbd_log(bs, true, "rbd: %s: not an ownership record (%d bytes): read as 'no owner'", o->oid, rc);
 	o->rec = rec;
 	o->rec_version = version;
 	if (o->moving != 0 && rec.gen != o->moving_gen)
@@ -214,12 +201,12 @@ static void own_commit(struct bs *bs)
 			break;
 	}
 	if (o->rec.owner != o->group)
-		own_log(bs, true, "rbd: %s holds the lock, but %s does not say so (%s): the others' ALUA states are stale",
+		rbd_log(bs, true, "rbd: %s holds the lock, but %s does not say so (%s): the others' ALUA states are stale",
 			r->addr, o->oid, strerror(-rc));
 	else if (own_notify(bs, "", NULL, 0, RBD_OWN_RELEASE_MS) != 0)
-		own_log(bs, true, "rbd: %s: cannot notify the other gateways", o->oid);
+		rbd_log(bs, true, "rbd: %s: cannot notify the other gateways", o->oid);
 	else
-		own_log(bs, false, "rbd: %s: group %u owns the lock (transfer %u in the last %u s, gen %llu)", o->oid,
+		rbd_log(bs, false, "rbd: %s: group %u owns the lock (transfer %u in the last %u s, gen %llu)", o->oid,
 			(unsigned)o->group, rbda_recent(&o->rec, own_now_s()), RBDA_WINDOW_S,
 			(unsigned long long)o->rec.gen);
 	own_changed(bs);
@@ -369,7 +356,7 @@ static int own_take_start(struct bs *bs, struct rt_disk_io *io, enum rt_disk_sta
 	uint64_t now = own_now_s();
 	if (!rbda_may_transfer(&o->rec, now)) {
 		o->refused++;
-		own_log(bs, true,
+		rbd_log(bs, true,
 			"rbd: %s: group %u asked for the lock: refused, %u transfers in the last %u s "
 			"(RBDA_TRANSFERS_MAX %u)",
 			o->oid, (unsigned)o->group, rbda_recent(&o->rec, now), RBDA_WINDOW_S, RBDA_TRANSFERS_MAX);
@@ -410,7 +397,7 @@ static enum rt_disk_status own_take_finish(struct bs *bs, int notify_rc)
 		char msg[RBD_MSG_MAX];
 		/* not released in time: fence it */
 		rc = own_break_and_take(bs, msg, sizeof(msg)) == 0 ? 0 : -EBUSY;
-		own_log(bs, true, "rbd: %s: the owner did not hand over (%s): %s", o->oid,
+		rbd_log(bs, true, "rbd: %s: the owner did not hand over (%s): %s", o->oid,
 			notify_rc < 0 ? strerror(-notify_rc) : "acknowledged, lock still held", msg);
 	}
 	if (rc < 0)
@@ -490,7 +477,7 @@ static void own_request(struct bs *bs, const char *req)
 	if (sscanf(req, RBD_OWN_TAKE "%u", &group) == 1 && group == o->group && !o->taking) {
 		enum rt_disk_status st;
 		if (own_take_start(bs, NULL, &st) == 0 && st != RT_DISK_OK)
-			own_log(bs, true, "rbd: %s: asked to take the lock for group %u: not taken", o->oid, group);
+			rbd_log(bs, true, "rbd: %s: asked to take the lock for group %u: not taken", o->oid, group);
 	}
 }
 
@@ -501,9 +488,9 @@ static void own_release(struct bs *bs)
 	struct rbd_own *o = &r->own;
 	int rc = rbd_lock_release(r->image);
 	if (rc < 0)
-		own_log(bs, true, "rbd: %s: releasing the lock: %s", o->oid, strerror(-own_rc(r, rc)));
+		rbd_log(bs, true, "rbd: %s: releasing the lock: %s", o->oid, strerror(-own_rc(r, rc)));
 	else
-		own_log(bs, false, "rbd: %s: group %u handed the lock over (drained)", o->oid, (unsigned)o->group);
+		rbd_log(bs, false, "rbd: %s: group %u handed the lock over (drained)", o->oid, (unsigned)o->group);
 	r->owner = false;
 	o->releasing = false;
 	o->moving = o->group; /* until the new owner writes the record */

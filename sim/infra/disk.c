@@ -174,7 +174,9 @@ static bool refused(struct disk *d, struct disk_rec *r)
 	int g = r->gw;
 	if (d->fenced[g])
 		return true;
-	if (!d->p.exclusive_lock || r->instance >= d->dead_below[g])
+	/* dead_below is raised by a lock break, or by a PR notify the
+	 * instance did not acknowledge (disk_blocklist): 0 otherwise */
+	if (r->instance >= d->dead_below[g])
 		return false;
 	/* The blocklisted instance learns it here and reopens later; an I/O
 	 * of an earlier life, refused after a restart, teaches the living
@@ -598,6 +600,15 @@ void disk_power_loss(struct disk *d)
 	d->stats.torn_blocks += kept;
 	trace_ev(d->tr, d->q->now, TEV_DISK, "power_loss", -1, -1, lost, kept,
 		",\"lost_blocks\":%llu,\"destaged_blocks\":%llu", (unsigned long long)lost, (unsigned long long)kept);
+}
+
+void disk_blocklist(struct disk *d, int gw, uint64_t inst)
+{
+	assert(gw >= 0 && (unsigned)gw < DISK_GWS_MAX);
+	if (d->dead_below[gw] < inst + 1)
+		d->dead_below[gw] = inst + 1;
+	trace_ev(d->tr, d->q->now, TEV_DISK, "blocklisted", gw, -1, 0, 0, ",\"instance\":%llu",
+		(unsigned long long)inst);
 }
 
 void disk_fence(struct disk *d, int gw, bool fenced)

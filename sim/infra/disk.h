@@ -178,6 +178,11 @@ bool disk_gw_try_reopen(struct disk *d, int gw);
 
 void disk_power_loss(struct disk *d);
 void disk_fence(struct disk *d, int gw, bool fenced);
+/* Blocklist gateway gw's client instance inst (d->instance[gw] when it
+ * was last seen; Ceph's osd blocklist add): nothing that instance sends
+ * lands from here; it learns at its next I/O and reopens later as a lock
+ * break's victim does. A later instance (a restart) is not touched. */
+void disk_blocklist(struct disk *d, int gw, uint64_t inst);
 void disk_set_bad_range(struct disk *d, uint64_t lo, uint64_t hi);
 /* Gateway gw's way to the storage gets extra_ns slower (0: back to normal). */
 void disk_slow(struct disk *d, int gw, uint64_t extra_ns);

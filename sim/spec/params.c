@@ -25,7 +25,7 @@ void params_default(struct sim_params *p)
 		.cmd_window = 32, .mrdsl = 65536, .max_burst_length = 262144, .first_burst_length = 65536,
 		.max_outstanding_r2t = 1, .initial_r2t = false, .immediate_data = true,
 		.header_digest = true, .data_digest = true, .error_recovery_level = RT_ERL_DEFAULT,
-		.max_connections = 1,
+		.max_connections = 1, .pr_fence_silent = true,
 		.nop_in_interval_ms = 5000,
 		.nop_in_timeout_ms = 5000, .chap = true, .mutual_chap = false, .wce = true,
 		.mem_budget_bytes = RT_MEM_BUDGET_DEFAULT, .session_mem_max_bytes = RT_SESSION_MEM_MAX_DEFAULT,

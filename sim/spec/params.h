@@ -100,6 +100,9 @@ struct sim_target_params {
 	enum lock_lost lock_lost;  /* what a gateway does when fenced off the storage */
 	bool pr_shared;            /* persistent reservations in one versioned record on the shared
 				      disk (RT_LU_PR_SHARED, world/pr_notify.c); no: each engine its own */
+	bool pr_fence_silent;      /* with pr_shared: a store's notify that times out blocklists the
+				      gateways that did not acknowledge (rbd.c's rbd_fence_silent);
+				      no: the daemon before it, which answered anyway */
 };
 
 struct sim_ini_params {

@@ -97,6 +97,7 @@ static const struct key keys[] = {
 	K("target", "conn_unsent_max", V_U64, tgt.conn_unsent_max_bytes),
 	KE("target", "lock_lost", lock_losts, tgt.lock_lost),
 	K("target", "pr_shared", V_BOOL, tgt.pr_shared),
+	K("target", "pr_fence_silent", V_BOOL, tgt.pr_fence_silent),
 	K("initiator", "mrdsl", V_U32, ini.mrdsl),
 	K("initiator", "max_burst", V_U32, ini.max_burst_length),
 	K("initiator", "first_burst", V_U32, ini.first_burst_length),

@@ -22,11 +22,13 @@
  *   eventfd): the iSCSI bytes that waited meanwhile are read first (the
  *   sockets were ready before the eventfd), so commands that reached it
  *   may be checked against the old record. Paused longer than the
- *   timeout, the notifier has answered its host already: that is the
- *   real design's window (rbd.c answers anyway after a notify timeout,
- *   it does not blocklist the gateway that did not acknowledge);
+ *   timeout, it would wake with the old record: so, as rbd.c does since
+ *   this model found that window, the notifier blocklists every gateway
+ *   that did not acknowledge (disk_blocklist) before it answers, and the
+ *   woken gateway's I/O is refused (scenarios/38-...-notify-timeout);
  * - crashed, powered off or stopped meanwhile: no acknowledgement (the
- *   notifier waits out the timeout, as for a watch the OSD still holds);
+ *   notifier waits out the timeout, as for a watch the OSD still holds,
+ *   and blocklists that client instance: a restarted engine is a new one);
  *   a new engine starts with its cache stale (pr_init), so it misses
  *   nothing;
  * - a gateway that was down when the store landed is not watching and
@@ -54,6 +56,9 @@ struct wprn {
 	struct rt_disk_io *io;      /* the store, answered at the end */
 	uint64_t incarnation[SIM_GWS_MAX]; /* each watcher's engine when notified */
 	unsigned waiting;           /* acknowledgements still due */
+	bool waited[SIM_GWS_MAX];   /* notified: an acknowledgement was due */
+	uint64_t client[SIM_GWS_MAX]; /* its storage client instance then (disk.instance) */
+	bool acked[SIM_GWS_MAX];
 	unsigned refs;              /* events and held entries that point at it */
 	bool answered;
 	uint64_t version;
@@ -101,6 +106,12 @@ static void answer(struct wprn *n, bool timed_out)
 	if (timed_out) {
 		w->prn_timeouts++;
 		world_cov(w, COV_PR_NOTIFY_TIMEOUT);
+		/* rbd.c's rbd_fence_silent: every gateway that did not
+		 * acknowledge is blocklisted before the store is answered,
+		 * so it cannot wake and judge commands by its old copy */
+		for (int h = 0; h < w->p->gateways && w->p->tgt.pr_fence_silent; h++)
+			if (n->waited[h] && !n->acked[h])
+				disk_blocklist(&w->disk, h, n->client[h]);
 	}
 	trace_ev(w->tr, w->q.now, TEV_GW, "pr_notified", n->from, timed_out, n->version, n->waiting,
 		",\"version\":%llu,\"unacknowledged\":%u", (unsigned long long)n->version, n->waiting);
@@ -120,9 +131,9 @@ static void ev_timeout(void *a, void *b, uint64_t arg)
 static void ev_ack(void *a, void *b, uint64_t gw)
 {
 	(void)b;
-	(void)gw;
 	struct wprn *n = a;
 	assert(n->waiting > 0);
+	n->acked[gw] = true;
 	if (--n->waiting == 0)
 		answer(n, false);
 	unref(n);
@@ -173,6 +184,8 @@ void wprn_store_landed(struct wgw *g, struct rt_disk_io *io)
 		if (h == g->idx || o->eng == NULL)
 			continue; /* its own store; a gateway down is not watching */
 		n->incarnation[h] = o->incarnation;
+		n->waited[h] = true;
+		n->client[h] = w->disk.instance[h];
 		n->waiting++;
 		n->refs++;
 		evq_push(&w->q, w->q.now + trip_ns(w, h), ev_deliver, n, NULL, (uint64_t)h);

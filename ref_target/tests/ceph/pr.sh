@@ -21,7 +21,13 @@
 #   7. through B, registrant I3 PREEMPTs I1: I1, A's old holder, is fenced
 #   8. A restarted (a new client: the old one is blocklisted) reads the
 #      state from RADOS, not from anything local
-#   9. a corrupt record fails closed: PR IN is a CHECK CONDITION (HARDWARE
+#   9. a gateway that does not acknowledge a change in time is fenced
+#      before the change is answered: B (the owner) stopped (SIGSTOP), I3
+#      preempts I4 through A (answered after the notify's 5 s, A's log
+#      names B blocklisted); B resumed (SIGCONT) with a write of I4's
+#      waiting in its socket: never GOOD (B's old state would let it
+#      through: the window the simulator's model found)
+#  10. a corrupt record fails closed: PR IN is a CHECK CONDITION (HARDWARE
 #      ERROR), the log says why
 #
 # Needs a running Ceph (tools/ceph-up.sh) named by CEPH_CONF, in this
@@ -47,6 +53,7 @@ EXIT_CONFLICT=3 # pr_tool: RESERVATION CONFLICT
 I1=(-i iqn.2026-12.org.iscsi-sim:node1) # the reservation holder, through A
 I2=(-i iqn.2026-12.org.iscsi-sim:node2) # never registered
 I3=(-i iqn.2026-12.org.iscsi-sim:node3) # registered; preempts through B
+I4=(-i iqn.2026-12.org.iscsi-sim:node4) # registered, then preempted while B is stopped
 
 cleanup() {
 	local p
@@ -216,14 +223,41 @@ is "restarted A reads I3's reservation from RADOS" "generation 11
 key 0xc3 type we-ro" pr "$URL_A" read-reservation
 exits "restarted A: I1's WRITE is a RESERVATION CONFLICT" $EXIT_CONFLICT pr "${I1[@]}" "$URL_A" write 2
 
-# 9. a corrupt record fails closed
+# 9. a stopped gateway misses a change: fenced before the change is answered
+A2=$PID
+is "I4 registers 0xd4 through B" "" pr "${I4[@]}" "$URL_B" register 0xd4
+exits "through B: I4, a registrant, writes" 0 pr "${I4[@]}" "$URL_B" write 5
+kill -STOP "$B"
+t0=$(date +%s%N)
+is "B stopped: I3 PREEMPTs I4 through A" "" pr "${I3[@]}" "$URL_A" preempt 0xc3 0xd4 we-ro
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# I4's write waits in B's socket while B is stopped (connect and login
+# queued by the kernel), so B's loop meets it when it resumes.
+timeout -k 2 30 "$PRT" "${I4[@]}" "$URL_B" write 5 >"$T/late.out" 2>&1 &
+late=$!
+sleep 1
+kill -CONT "$B"
+wait "$late"
+late_rc=$?
+if [ "$ms" -ge 4000 ] && grep -q "did not acknowledge a PR change within 5000 ms: blocklisted" "$T/a2.log"; then
+	pass "A answered the PREEMPT after the notify timed out ($ms ms), having blocklisted B"
+else
+	fail "A fences the silent B" "$ms ms; a2.log: $(grep -i 'acknowledge' "$T/a2.log" | tail -n1)"
+fi
+if [ "$late_rc" -ne 0 ]; then
+	pass "resumed B: the preempted I4's write is not acknowledged (exit $late_rc: $(head -c 100 "$T/late.out" | tr '\n' ' '))"
+else
+	fail "resumed B acknowledged the preempted I4's write with its old state" "$(cat "$T/late.out")"
+fi
+
+# 10. a corrupt record fails closed (through A: B is blocklisted now)
 printf 'XXXX, not a PR record at all' >"$T/bad"
 timeout 10 rados -c "$CEPH_CONF" -p rbd put "$IMAGE.pr" "$T/bad" || fail "rados put a corrupt record"
-exits "a corrupt record: PR IN through B fails (exit 1, CHECK CONDITION)" 1 pr "$URL_B" read-keys
-if grep -q "HARDWARE_ERROR" "$T/out" && grep -q "unreadable (not a PR record (magic))" "$T/b.log"; then
-	pass "... HARDWARE ERROR to the initiator, the reason in B's log"
+exits "a corrupt record: PR IN through A fails (exit 1, CHECK CONDITION)" 1 pr "$URL_A" read-keys
+if grep -q "HARDWARE_ERROR" "$T/out" && grep -q "unreadable (not a PR record (magic))" "$T/a2.log"; then
+	pass "... HARDWARE ERROR to the initiator, the reason in A's log"
 else
-	fail "corrupt record's answer" "$(cat "$T/out"); log: $(grep unreadable "$T/b.log" | tail -n1)"
+	fail "corrupt record's answer" "$(cat "$T/out"); log: $(grep unreadable "$T/a2.log" | tail -n1)"
 fi
 
 [ "$failed" -eq 0 ]
