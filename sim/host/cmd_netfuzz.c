@@ -6,7 +6,8 @@
  *                [--mutual USER:SECRET] [--rate CASES_PER_S] [--mutator NAME]
  *                [--case-timeout S] [--probe-timeout S] [--restart-wait S]
  *                [--out DIR] [--no-minimize] [--min-tests N] [--min-seconds S]
- *                [--stop-on-finding] [--replay FILE|DIR] [--reset-cmd CMD] [--show N] [--list] [-v]
+ *                [--stop-on-finding] [--replay FILE|DIR] [--minimize FILE|DIR] [--reset-cmd CMD]
+ *                [--show N] [--list] [-v]
  *                [--cov-map FILE] [--no-guide] [--seeds DIR] [--mutate-pct N] [--progress-cases N]
  *
  * Loopback only (127.0.0.0/8, ::1), with no override: it breaks protocol
@@ -29,7 +30,10 @@
  * if it shows the finding, shrunk over whole cases and then the last
  * case's steps into DIR/finding-K-CLASS-MUTATOR.seq/. --replay DIR runs a
  * directory's cases in name order (after --reset-cmd, if given) and
- * judges the last one's `expect`. --show N prints case N of the
+ * judges the last one's `expect`. --minimize FILE|DIR shrinks a saved
+ * case or sequence again (with --min-tests and --min-seconds, e.g. a
+ * longer budget than the run had) into OUT/minimized.case or
+ * OUT/minimized.seq/, when it still shows its `expect`. --show N prints case N of the
  * run (seed, URL, --mutator) as a file, sending nothing.
  *
  * Coverage-guided mode (nf_cov.c, nf_mut.c): with --cov-map FILE (or
@@ -69,7 +73,7 @@
 
 struct nf_opts {
 	struct nf_config cfg;
-	const char *url, *chap, *mutual, *out, *replay, *only, *cov_map, *seeds;
+	const char *url, *chap, *mutual, *out, *replay, *only, *cov_map, *seeds, *reminimize;
 	struct nf_history hist;   /* the cases run since the target last restarted */
 	uint64_t seconds, cases;
 	uint64_t rate;
@@ -100,7 +104,7 @@ static int nf_usage(const char *fmt, ...)
 	      "         [--seed N] [--chap USER:SECRET] [--mutual USER:SECRET] [--rate CASES_PER_S]\n"
 	      "         [--mutator NAME] [--case-timeout S] [--probe-timeout S] [--restart-wait S] [--out DIR]\n"
 	      "         [--no-minimize] [--min-tests N] [--min-seconds S] [--stop-on-finding] [--replay FILE|DIR]\n"
-	      "         [--reset-cmd CMD]\n"
+	      "         [--minimize FILE|DIR] [--reset-cmd CMD]\n"
 	      "         [--show N] [--list] [-v] [--cov-map FILE] [--no-guide] [--seeds DIR] [--mutate-pct N]\n"
 	      "         [--progress-cases N]\n",
 		stderr);
@@ -164,6 +168,8 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 			o->out = v;
 		else if (strcmp(a, "--replay") == 0)
 			o->replay = v;
+		else if (strcmp(a, "--minimize") == 0)
+			o->reminimize = v;
 		else if (strcmp(a, "--reset-cmd") == 0 && v[0] != '\0')
 			o->cfg.reset_cmd = v;
 		else if (strcmp(a, "--mutator") == 0)
@@ -228,7 +234,7 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 		if (!found)
 			return nf_usage("--mutator %s: no such mutator (isim netfuzz --list)", o->only);
 	}
-	if (o->replay == NULL && !o->have_show && o->seconds == 0 && o->cases == 0)
+	if (o->replay == NULL && o->reminimize == NULL && !o->have_show && o->seconds == 0 && o->cases == 0)
 		return nf_usage("--seconds or --cases is required");
 	o->cfg.ps.allow_remote = false;
 	/* The coverage map's file may also come from the environment the
@@ -424,6 +430,71 @@ static int replay_seq(const struct nf_opts *o)
 	return as_expected ? 0 : 1;
 }
 
+/* --minimize FILE|DIR: a saved finding shrunk again, with this run's
+ * budget; 0 when it still showed its expect and was saved, 1 when not. */
+static int reminimize(const struct nf_opts *o)
+{
+	static struct nf_corpus k;
+	char why[512], dir[4200];
+	struct stat sb;
+	bool is_dir = stat(o->reminimize, &sb) == 0 && S_ISDIR(sb.st_mode);
+	int n;
+	if (is_dir) {
+		n = nf_corpus_load(&k, o->reminimize, why, sizeof(why));
+	} else {
+		static struct nf_case c;
+		n = nf_case_load(&c, o->reminimize, why, sizeof(why)) == 0 ? 1 : -1;
+		if (n == 1) {
+			nf_corpus_add(&k, &c);
+			nf_case_free(&c);
+		}
+	}
+	enum nf_class want = NF_OK;
+	if (n > 0)
+		nf_class_parse(k.e[n - 1]->expect, &want);
+	if (n <= 0 || (unsigned)n > NF_HISTORY_MAX + 1 || want == NF_OK) {
+		fprintf(stderr, "isim netfuzz: --minimize %s: %s\n", o->reminimize,
+			n < 0 ? why : n == 0 ? "no .case file in it" : want == NF_OK ? "its last case expects no finding" :
+			"more cases than a sequence holds (NF_HISTORY_MAX + 1)");
+		nf_corpus_free(&k);
+		return 2;
+	}
+	if (nf_setup(&o->cfg, why, sizeof(why)) != 0) {
+		fprintf(stderr, "isim netfuzz: %s\n", why);
+		nf_corpus_free(&k);
+		return 2;
+	}
+	static struct nf_case *seq[NF_HISTORY_MAX + 1];
+	memcpy(seq, k.e, (size_t)n * sizeof(seq[0])); /* the corpus keeps every case, to free */
+	unsigned kept = (unsigned)n;
+	struct nf_min_stats st;
+	uint64_t t0 = pw_now_ns(), deadline = t0 + o->min_seconds * NF_S;
+	static struct nf_outcome out;
+	unsigned at;
+	int rc = 1;
+	if (nf_seq_try(&o->cfg, seq, kept, want, &at, &out) != want || at != kept - 1) {
+		printf("minimize %s: it did not show %s again: nothing written\n", o->reminimize, nf_class_name(want));
+	} else {
+		nf_seq_minimize(&o->cfg, seq, &kept, want, (unsigned)o->min_tests, deadline, &st);
+		snprintf(seq[kept - 1]->expect, sizeof(seq[kept - 1]->expect), "%s", nf_class_name(want));
+		int saved;
+		if (kept == 1) {
+			snprintf(dir, sizeof(dir), "%s/minimized.case", o->out);
+			saved = nf_case_save(seq[0], dir);
+		} else {
+			snprintf(dir, sizeof(dir), "%s/minimized.seq", o->out);
+			saved = nf_seq_save(seq, kept, dir, why, sizeof(why));
+		}
+		printf("minimize %s: %u -> %u cases, %u -> %u steps, %llu -> %llu data bytes, %u runs in %.0f s: %s\n",
+			o->reminimize, st.cases_before, st.cases_after, st.steps_before, st.steps_after,
+			(unsigned long long)st.bytes_before, (unsigned long long)st.bytes_after, st.tests,
+			(double)(pw_now_ns() - t0) / 1e9, saved == 0 ? dir : "(not saved)");
+		rc = saved == 0 ? 0 : 1;
+	}
+	nf_corpus_free(&k);
+	return rc;
+}
+
 static int replay(const struct nf_opts *o)
 {
 	static struct nf_case c;
@@ -584,6 +655,8 @@ int cmd_netfuzz(int argc, char **argv)
 	}
 	if (o.replay != NULL)
 		return replay(&o);
+	if (o.reminimize != NULL)
+		return reminimize(&o);
 	char why[512];
 	if (nf_setup(&o.cfg, why, sizeof(why)) != 0) {
 		fprintf(stderr, "isim netfuzz: cannot set up the target: %s\n", why);

@@ -16,7 +16,8 @@
 #      again alone, tried after the cases before it from a target reset by
 #      --reset-cmd, and shrunk to a sequence of 2..5 cases; the sequence
 #      directory replays as a crash at its last case, and as ok against
-#      reftarget.
+#      reftarget; --minimize on the saved history (every case before the
+#      finding) shrinks it again to 2..5 cases.
 # Results under BUILD/netfuzz-test/. Ends with a summary line.
 set -uo pipefail
 build=${1:?usage: netfuzz.sh BUILD}
@@ -148,6 +149,14 @@ if [ -n "$seq_dir" ]; then
 		ok "the same sequence against reftarget: $(head -1 "$out/replay-seq-clean.out" | sed 's|.*: ok|ok|')"
 	else
 		bad "the sequence against reftarget: $(head -2 "$out/replay-seq-clean.out")"
+	fi
+	hist_dir=${seq_dir%.seq}.history
+	fuzz again $((PORT + 3)) --minimize "$hist_dir" "${FAST[@]}" "${RESET[@]}"
+	again=$(ls "$out"/again/minimized.seq/*.case 2>/dev/null | wc -l)
+	if [ "$again" -ge 2 ] && [ "$again" -le 5 ]; then
+		ok "--minimize on the saved history: $(grep '^minimize' "$out/again.out" | sed 's|.*history: ||' | cut -c1-80)"
+	else
+		bad "--minimize on the saved history ($again cases): $(head -3 "$out/again.out")"
 	fi
 fi
 stop_all
