@@ -609,16 +609,22 @@ bool rcv_store_can_resend(const struct rcv_store *st, uint32_t itt, uint32_t exp
 
 /* One kept Data-In again on c from its byte at, cut to c's
  * MaxRecvDataSegmentLength now (it may differ from the old connection's:
- * §11.5.6 lets the count of PDUs change), F at each MaxBurstLength end. */
+ * §11.5.6 lets the count of PDUs change), F at each MaxBurstLength end.
+ *
+ * A kept Data-In never crosses a MaxBurstLength end, so no cut of it
+ * does: datain_send_data and rcv_snack_rdata, the only two that send
+ * Data-In to keep, cut at every burst end, and MaxBurstLength is the
+ * session's, set once at its leading login (§13.14: LO, leading only;
+ * sess_create copies it, nothing changes it after), so the new
+ * connection has the burst the kept PDU was cut to. */
 static uint32_t rcv_data_again(struct conn *c, const struct rcv_pdu *p, uint32_t data_sn, bool last_pdu)
 {
 	uint32_t mrdsl = c->params.max_xmit_dsl, burst = c->sess->params.max_burst_length;
 	uint32_t off0 = pdu_w(p->bhs, PDU_DATA_IN_BUFFER_OFFSET);
+	assert(off0 % burst + p->len <= burst);
 	for (uint32_t at = 0; at < p->len;) {
 		uint32_t off = off0 + at;
 		uint32_t n = p->len - at < mrdsl ? p->len - at : mrdsl;
-		if (n > burst - off % burst)
-			n = burst - off % burst;
 		bool last = last_pdu && at + n == p->len;
 		uint8_t bhs[ISCSI_BHS_LEN];
 		pdu_init(bhs, ISCSI_OP_DATA_IN, (last || (off + n) % burst == 0) ? ISCSI_FLAG_FINAL : 0);
