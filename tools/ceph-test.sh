@@ -22,7 +22,8 @@
 #               first write takes the lock; STPG on the standby moves it
 #               cooperatively (or fences a stopped owner); two hosts that
 #               disagree about the path get at most RBDA_TRANSFERS_MAX
-#               transfers (ref_target/tests/ceph/alua.sh)
+#               transfers; a hand-over nobody completes ends within
+#               RBDA_TRANSITION_MAX_MS (ref_target/tests/ceph/alua.sh)
 # Each step's log is in $BUILD/ceph/<step>.log, the cluster's in
 # $BUILD/ceph/cluster/log. Ends with "ceph: N passed, F failed" (steps).
 # Skips, saying so, only where Ceph is not installed (tools/deps.sh

@@ -59,3 +59,8 @@ void bs_kick(struct bs *bs)
 	if (bs->ops->kick)
 		bs->ops->kick(bs);
 }
+
+uint64_t bs_deadline(const struct bs *bs)
+{
+	return bs->ops->deadline ? bs->ops->deadline(bs) : UINT64_MAX;
+}

@@ -103,6 +103,11 @@ struct bs_ops {
 	 * as every gateway reports it, given that group's state when it does
 	 * not own (standby or active/non-optimized). NULL: nothing to follow. */
 	enum rt_alua_state (*alua_state)(const struct bs *bs, uint16_t group, enum rt_alua_state non_owner);
+	/* Optional: when timed work of the backstore's own is due (rbd: a
+	 * hand-over's bound, rbd_alua.h's RBDA_TRANSITION_MAX_MS), in
+	 * CLOCK_MONOTONIC nanoseconds (the daemon loop's clock); UINT64_MAX:
+	 * none. Once it passed, the owner calls reap, which does that work. */
+	uint64_t (*deadline)(const struct bs *bs);
 };
 
 struct bs {
@@ -146,6 +151,8 @@ int bs_event_fd(const struct bs *bs);
 void bs_reap(struct bs *bs);
 void bs_drain(struct bs *bs);
 void bs_kick(struct bs *bs);
+/* ops.deadline's, or UINT64_MAX where there is none. */
+uint64_t bs_deadline(const struct bs *bs);
 
 extern const struct bs_ops bs_ram_ops;
 extern const struct bs_ops bs_file_ops;

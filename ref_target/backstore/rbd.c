@@ -77,7 +77,7 @@
  * OSD's osd_client_watch_timeout, 30 s, or its blocklisting) or stopped. */
 #define RBD_PR_NOTIFY_TIMEOUT_MS 5000u
 
-static uint64_t rbd_now_ns(void)
+uint64_t rbd_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -646,6 +646,7 @@ const struct bs_ops bs_rbd_ops = {
 	.reap = rbd_reap,
 	.takeover = rbd_own_takeover,
 	.alua_state = rbd_alua_state,
+	.deadline = rbd_own_deadline,
 };
 
 #endif /* BS_HAVE_RBD */

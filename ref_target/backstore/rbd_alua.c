@@ -108,11 +108,24 @@ void rbda_transferred(struct rbda_record *r, uint16_t to_group, uint64_t now_s)
 	r->gen++;
 }
 
-enum rt_alua_state rbda_state(uint16_t owner, uint16_t moving, uint16_t group, enum rt_alua_state non_owner)
+enum rt_alua_state rbda_state(uint16_t owner, uint16_t moving, uint16_t stranded, uint16_t group,
+			      enum rt_alua_state non_owner)
 {
 	if (moving != 0 && group == moving)
 		return RT_ALUA_TRANSITIONING;
-	if (owner == 0 || group == owner)
+	bool owns = (owner == 0 || group == owner) && !(stranded != 0 && group == stranded);
+	if (owns)
 		return RT_ALUA_ACTIVE_OPTIMIZED;
 	return non_owner == RT_ALUA_ACTIVE_NONOPTIMIZED ? RT_ALUA_ACTIVE_NONOPTIMIZED : RT_ALUA_STANDBY;
+}
+
+enum rbda_handover rbda_handover_next(const struct rbda_record *r, uint64_t released_gen, uint64_t released_ms,
+				      uint64_t now_ms, bool lock_held_elsewhere)
+{
+	if (r->gen != released_gen)
+		return RBDA_HANDOVER_RECORDED;
+	/* (a clock before the release: within the bound, never past it) */
+	if (now_ms < released_ms || now_ms - released_ms < RBDA_TRANSITION_MAX_MS)
+		return RBDA_HANDOVER_WAIT;
+	return lock_held_elsewhere ? RBDA_HANDOVER_STRANDED : RBDA_HANDOVER_RESUME;
 }

@@ -76,7 +76,40 @@ void rbda_transferred(struct rbda_record *r, uint16_t to_group, uint64_t now_s);
  * its non-owner state (standby, or active/non-optimized where configured);
  * with no owner yet, every group active/optimized (the first writer takes
  * the lock). moving: a group this gateway knows to be in a transfer
- * (released, the new owner not yet recorded), TRANSITIONING; 0: none. */
-enum rt_alua_state rbda_state(uint16_t owner, uint16_t moving, uint16_t group, enum rt_alua_state non_owner);
+ * (released, the new owner not yet recorded), TRANSITIONING; stranded: a
+ * group whose transfer outlived RBDA_TRANSITION_MAX_MS with the lock
+ * held by a client the record does not name (rbda_handover_next), its
+ * non-owner state; 0: none. */
+enum rt_alua_state rbda_state(uint16_t owner, uint16_t moving, uint16_t stranded, uint16_t group,
+			      enum rt_alua_state non_owner);
+
+/* How long a group that released the lock to another gateway may stay
+ * TRANSITIONING waiting for the new owner to write the record. The new
+ * owner takes the lock and writes the record a few RADOS round trips
+ * after our acknowledgement; one that dies in between would leave us
+ * TRANSITIONING for ever, while SPC-4 bounds an implicit (§5.15.2.2)
+ * transition by the IMPLICIT TRANSITION TIME that REPORT TARGET PORT
+ * GROUPS reports (scsi/alua.c's ALUA_TRANSITION_TIME_S, 10 s): half of
+ * it, leaving the rest for the record's read and the loop's wake-up. */
+#define RBDA_TRANSITION_MAX_MS 5000u
+
+/* What a group that released the lock (at released_ms, the record's gen
+ * then released_gen) does next, given the record as read again now and
+ * whether a client the record does not name holds the lock. */
+enum rbda_handover {
+	RBDA_HANDOVER_WAIT,     /* within the bound: still TRANSITIONING */
+	RBDA_HANDOVER_RECORDED, /* the record moved (gen changed): its states hold */
+	/* nobody wrote the record and nobody holds the lock: the record's
+	 * states hold again (it still names the releasing group, which takes
+	 * the lock back at its first write, rbd_own_write) */
+	RBDA_HANDOVER_RESUME,
+	/* nobody wrote the record but a client holds the lock (the new owner
+	 * took it and stopped): the releasing group reports its non-owner
+	 * state, so that an initiator asks for it (SET TARGET PORT GROUPS),
+	 * which fences that client (rbd_own.c) */
+	RBDA_HANDOVER_STRANDED,
+};
+enum rbda_handover rbda_handover_next(const struct rbda_record *r, uint64_t released_gen, uint64_t released_ms,
+				      uint64_t now_ms, bool lock_held_elsewhere);
 
 #endif

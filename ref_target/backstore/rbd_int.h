@@ -56,6 +56,8 @@ struct rbd_own {
 	uint64_t rec_version;   /* its RADOS version (0: no object content yet) */
 	uint16_t moving;        /* rbda_state's: our group, released, new owner unknown */
 	uint64_t moving_gen;    /* the record's gen when we released */
+	uint64_t released_ns;   /* when (rbd_now_ns): the bound RBDA_TRANSITION_MAX_MS runs from it */
+	uint16_t stranded;      /* rbda_state's: our group, the bound passed with the lock held unrecorded */
 	bool releasing;         /* asked to hand the lock over: draining */
 	bool taking;            /* asked the owner to hand over: waiting */
 	bool fenced_told;       /* the states said we are blocklisted */
@@ -87,6 +89,7 @@ struct bs_rbd {
 };
 
 /* rbd.c */
+uint64_t rbd_now_ns(void); /* CLOCK_MONOTONIC */
 void rbd_done_cb(rbd_completion_t c, void *arg);
 int rbd_fail(char *err, size_t err_len, const char *what, int rc);
 /* io's status st, q freed, io handed to its owner. */
@@ -101,6 +104,7 @@ void rbd_own_reap(struct bs *bs);
 void rbd_own_reaped(struct bs *bs, struct rbd_req *q);
 int rbd_own_takeover(struct bs *bs, char *msg, size_t msg_len);
 enum rt_alua_state rbd_own_state(const struct bs *bs, uint16_t group, enum rt_alua_state non_owner);
+uint64_t rbd_own_deadline(const struct bs *bs);
 
 /* A line for the daemon's log (bs->log), warn or info. */
 void rbd_log(struct bs *bs, bool warn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -31,6 +31,13 @@
  *                 here may share one), break its lock, take the lock;
  *                 never refused by the bound, only counted.
  *
+ * An owner that handed the lock over reports its group TRANSITIONING
+ * until the new owner writes the record; a new owner that dies before
+ * that would leave it so for ever. So the hand-over is bounded
+ * (RBDA_TRANSITION_MAX_MS, from the release; the daemon's loop wakes us
+ * through bs_ops.deadline): past it, the record is read again and
+ * rbda_handover_next says what our group becomes.
+ *
  * A fenced owner's I/O fails with -ESHUTDOWN (Ceph's EBLOCKLISTED) at the
  * OSDs, whatever it had queued: BLOCKLISTED for good (it must be
  * restarted to serve), answered "target port unavailable", and its own
@@ -113,8 +120,8 @@ static int own_load(struct bs *bs)
 		rbd_log(bs, true, "rbd: %s: not an ownership record (%d bytes): read as 'no owner'", o->oid, rc);
 	o->rec = rec;
 	o->rec_version = version;
-	if (o->moving != 0 && rec.gen != o->moving_gen)
-		o->moving = 0; /* the new owner wrote */
+	if ((o->moving != 0 || o->stranded != 0) && rec.gen != o->moving_gen)
+		o->moving = 0, o->stranded = 0; /* the new owner wrote */
 	return 0;
 }
 
@@ -185,6 +192,7 @@ static void own_commit(struct bs *bs)
 	struct rbd_own *o = &r->own;
 	r->owner = true;
 	o->moving = 0;
+	o->stranded = 0;
 	int rc = 0;
 	for (uint32_t i = 0; i < RBD_OWN_TRIES_MAX && o->rec.owner != o->group; i++) {
 		struct rbda_record next = o->rec;
@@ -495,7 +503,62 @@ static void own_release(struct bs *bs)
 	o->releasing = false;
 	o->moving = o->group; /* until the new owner writes the record */
 	o->moving_gen = o->rec.gen;
+	o->released_ns = rbd_now_ns();
 	own_changed(bs);
+}
+
+/* The hand-over's bound passed (rbd_own_deadline) and the new owner did
+ * not write the record: read it again, and leave TRANSITIONING as
+ * rbda_handover_next says. A failed read keeps the record as last read,
+ * and a lock whose holder cannot be read counts as held: stranded at
+ * worst, never TRANSITIONING past the bound. */
+static void own_handover_check(struct bs *bs)
+{
+	struct bs_rbd *r = bs->priv;
+	struct rbd_own *o = &r->own;
+	int rc = own_load(bs);
+	if (rc < 0)
+		rbd_log(bs, true, "rbd: %s: reading the record after a hand-over: %s", o->oid, strerror(-rc));
+	if (o->moving == 0 || r->fenced) { /* the new owner wrote meanwhile, or we are blocklisted */
+		own_changed(bs);
+		return;
+	}
+	bool held = own_held_elsewhere(r);
+	uint64_t now_ms = rbd_now_ns() / 1000000u;
+	switch (rbda_handover_next(&o->rec, o->moving_gen, o->released_ns / 1000000u, now_ms, held)) {
+	case RBDA_HANDOVER_WAIT:
+		return; /* (not reached: called once the bound passed) */
+	case RBDA_HANDOVER_RECORDED:
+		o->moving = 0;
+		break;
+	case RBDA_HANDOVER_RESUME:
+		o->moving = 0;
+		rbd_log(bs, true, "rbd: %s: nobody took the lock group %u handed over within %u ms: group %u serves again",
+			o->oid, (unsigned)o->group, RBDA_TRANSITION_MAX_MS, (unsigned)o->group);
+		break;
+	case RBDA_HANDOVER_STRANDED:
+		o->moving = 0;
+		o->stranded = o->group;
+		rbd_log(bs, true,
+			"rbd: %s: the lock group %u handed over is held, but %u ms later %s names no new owner: group %u "
+			"standby until asked for (SET TARGET PORT GROUPS fences the holder)",
+			o->oid, (unsigned)o->group, RBDA_TRANSITION_MAX_MS, o->oid, (unsigned)o->group);
+		break;
+	}
+	own_changed(bs);
+}
+
+uint64_t rbd_own_deadline(const struct bs *bs)
+{
+	const struct bs_rbd *r = bs->priv;
+	if (r == NULL)
+		return UINT64_MAX;
+	const struct rbd_own *o = &r->own;
+	/* draining (releasing) is bounded by the operation timeout; the
+	 * bound runs from the release */
+	if (o->group == 0 || o->moving == 0 || o->releasing || r->fenced)
+		return UINT64_MAX;
+	return o->released_ns + (uint64_t)RBDA_TRANSITION_MAX_MS * 1000000u;
 }
 
 void rbd_own_reap(struct bs *bs)
@@ -513,6 +576,8 @@ void rbd_own_reap(struct bs *bs)
 		own_request(bs, req);
 	if (o->releasing && r->inflight_io == 0)
 		own_release(bs);
+	if (rbd_own_deadline(bs) <= rbd_now_ns())
+		own_handover_check(bs);
 	if (r->fenced && !o->fenced_told) { /* an I/O found us blocklisted */
 		o->fenced_told = true;
 		o->releasing = false;
@@ -552,7 +617,7 @@ enum rt_alua_state rbd_own_state(const struct bs *bs, uint16_t group, enum rt_al
 	const struct rbd_own *o = &r->own;
 	if (r->fenced && group == o->group)
 		return RT_ALUA_UNAVAILABLE; /* for good: initiators fail over */
-	return rbda_state(o->rec.owner, o->moving, group, non_owner);
+	return rbda_state(o->rec.owner, o->moving, o->stranded, group, non_owner);
 }
 
 #endif /* BS_HAVE_RBD */

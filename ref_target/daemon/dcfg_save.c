@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 static json_t *cred(const struct rt_chap_cred *c)
 {
@@ -95,15 +96,41 @@ static const char *alua_word(enum rt_alua_state s)
 	return "active_optimized";
 }
 
+/* "rbd": every key dcfg_json.c's load_rbd reads, each left out where it
+ * holds the loader's default (as the other optional keys are), so a file
+ * saved and loaded again opens the same image the same way. pool and
+ * image are required there, hence always written. */
+static json_t *rbd(const struct bs_rbd_params *r)
+{
+	json_t *o = json_pack("{s:s, s:s}", "pool", r->pool ? r->pool : "", "image", r->image ? r->image : "");
+	set_opt(o, "conf", r->conf ? json_string(r->conf) : NULL);
+	set_opt(o, "client", r->client ? json_string(r->client) : NULL);
+	set_opt(o, "keyring", r->keyring ? json_string(r->keyring) : NULL);
+	if (r->lock_auto)
+		json_object_set_new(o, "lock", json_string("auto"));
+	/* 0: a hand-built configuration that never set it, the default too */
+	if (r->op_timeout_s != 0 && r->op_timeout_s != DCFG_RBD_OP_TIMEOUT_S)
+		json_object_set_new(o, "op_timeout_s", json_integer(r->op_timeout_s));
+	if (r->pr_shared)
+		json_object_set_new(o, "pr_shared", json_true());
+	if (r->alua_group != 0)
+		json_object_set_new(o, "alua_group", json_integer(r->alua_group));
+	return o;
+}
+
 static json_t *lu(const struct rt_lu_cfg *l, const struct dcfg_lu *s)
 {
+	bool is_rbd = strcmp(s->backstore, "rbd") == 0;
 	json_t *o = json_pack("{s:s, s:s, s:I, s:i, s:i}", "name", l->name, "backstore", s->backstore, "size",
 			      (json_int_t)(l->blocks * l->block_size), "block_size", (int)l->block_size, "lbppbe",
 			      (int)l->lbppbe);
 	/* not derived yet (a file's own, before the daemon derives them): left out */
 	set_opt(o, "serial", l->serial ? json_string(l->serial) : NULL);
 	set_opt(o, "naa_id", l->naa_id ? json_integer((json_int_t)l->naa_id) : NULL);
-	set_opt(o, "path", s->path ? json_string(s->path) : NULL);
+	/* an rbd LU's path is "pool/image", derived from its "rbd" keys, and
+	 * the loader refuses one given as "path" */
+	set_opt(o, "path", s->path && !is_rbd ? json_string(s->path) : NULL);
+	set_opt(o, "rbd", is_rbd ? rbd(&s->rbd) : NULL);
 	set_opt(o, "vendor", l->vendor ? json_string(l->vendor) : NULL);
 	set_opt(o, "product", l->product ? json_string(l->product) : NULL);
 	set_opt(o, "revision", l->revision ? json_string(l->revision) : NULL);

@@ -92,7 +92,13 @@ static void store_bs_done(void *ctx, struct rt_disk_io *io)
 
 uint64_t store_next_deadline(const struct store *s)
 {
-	return s->paced ? s->paced->env_due_ns : UINT64_MAX;
+	uint64_t t = s->paced ? s->paced->env_due_ns : UINT64_MAX;
+	for (uint32_t i = 0; i < s->count; i++) {
+		uint64_t b = bs_deadline(&s->bs[i]);
+		if (b < t)
+			t = b;
+	}
+	return t;
 }
 
 void store_on_time(struct store *s, uint64_t now)
@@ -103,6 +109,10 @@ void store_on_time(struct store *s, uint64_t now)
 		io->env_next = NULL;
 		s->complete(s->complete_ctx, io);
 	}
+	/* a backstore's own timed work is done by its reap (bs_ops.deadline) */
+	for (uint32_t i = 0; i < s->count; i++)
+		if (bs_deadline(&s->bs[i]) <= now)
+			bs_reap(&s->bs[i]);
 }
 
 /* A backstore's shared PR record changed elsewhere: tell the owner which LU. */

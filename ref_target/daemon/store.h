@@ -84,8 +84,9 @@ void store_close(struct store *s);
 int store_alua_state(const struct store *s, uint32_t lu, uint16_t group, enum rt_alua_state non_owner);
 
 /* A paced LU (media_mbps) hands a finished I/O on only when its medium
- * would have finished it: the earliest such time (UINT64_MAX: none), and
- * the hand-over of everything due at now. */
+ * would have finished it, and a backstore may have timed work of its own
+ * (bs_ops.deadline): the earliest such time (UINT64_MAX: none), and the
+ * hand-over of everything due at now (the backstores' work: bs_reap). */
 uint64_t store_next_deadline(const struct store *s);
 void store_on_time(struct store *s, uint64_t now);
 

@@ -101,25 +101,61 @@ END_TEST
 START_TEST(states_follow_the_owner_the_same_for_every_gateway)
 {
 	/* nobody yet: every group may take the first write */
-	ck_assert_int_eq(rbda_state(0, 0, 1, RT_ALUA_STANDBY), RT_ALUA_ACTIVE_OPTIMIZED);
-	ck_assert_int_eq(rbda_state(0, 0, 2, RT_ALUA_STANDBY), RT_ALUA_ACTIVE_OPTIMIZED);
+	ck_assert_int_eq(rbda_state(0, 0, 0, 1, RT_ALUA_STANDBY), RT_ALUA_ACTIVE_OPTIMIZED);
+	ck_assert_int_eq(rbda_state(0, 0, 0, 2, RT_ALUA_STANDBY), RT_ALUA_ACTIVE_OPTIMIZED);
 	/* the owner's group optimized, the others their non-owner state */
-	ck_assert_int_eq(rbda_state(1, 0, 1, RT_ALUA_STANDBY), RT_ALUA_ACTIVE_OPTIMIZED);
-	ck_assert_int_eq(rbda_state(1, 0, 2, RT_ALUA_STANDBY), RT_ALUA_STANDBY);
-	ck_assert_int_eq(rbda_state(1, 0, 2, RT_ALUA_ACTIVE_NONOPTIMIZED), RT_ALUA_ACTIVE_NONOPTIMIZED);
+	ck_assert_int_eq(rbda_state(1, 0, 0, 1, RT_ALUA_STANDBY), RT_ALUA_ACTIVE_OPTIMIZED);
+	ck_assert_int_eq(rbda_state(1, 0, 0, 2, RT_ALUA_STANDBY), RT_ALUA_STANDBY);
+	ck_assert_int_eq(rbda_state(1, 0, 0, 2, RT_ALUA_ACTIVE_NONOPTIMIZED), RT_ALUA_ACTIVE_NONOPTIMIZED);
 	/* only standby and non-optimized are non-owner states */
-	ck_assert_int_eq(rbda_state(1, 0, 2, RT_ALUA_ACTIVE_OPTIMIZED), RT_ALUA_STANDBY);
-	ck_assert_int_eq(rbda_state(1, 0, 2, RT_ALUA_UNAVAILABLE), RT_ALUA_STANDBY);
+	ck_assert_int_eq(rbda_state(1, 0, 0, 2, RT_ALUA_ACTIVE_OPTIMIZED), RT_ALUA_STANDBY);
+	ck_assert_int_eq(rbda_state(1, 0, 0, 2, RT_ALUA_UNAVAILABLE), RT_ALUA_STANDBY);
 	/* a group handing over is transitioning, until the record moves */
-	ck_assert_int_eq(rbda_state(1, 1, 1, RT_ALUA_STANDBY), RT_ALUA_TRANSITIONING);
-	ck_assert_int_eq(rbda_state(1, 1, 2, RT_ALUA_STANDBY), RT_ALUA_STANDBY);
+	ck_assert_int_eq(rbda_state(1, 1, 0, 1, RT_ALUA_STANDBY), RT_ALUA_TRANSITIONING);
+	ck_assert_int_eq(rbda_state(1, 1, 0, 2, RT_ALUA_STANDBY), RT_ALUA_STANDBY);
 	/* at most one group is ever active/optimized */
 	for (uint16_t owner = 0; owner <= 3; owner++) {
 		uint32_t ao = 0;
 		for (uint16_t g = 1; g <= 3; g++)
-			ao += rbda_state(owner, 0, g, RT_ALUA_ACTIVE_NONOPTIMIZED) == RT_ALUA_ACTIVE_OPTIMIZED;
+			ao += rbda_state(owner, 0, 0, g, RT_ALUA_ACTIVE_NONOPTIMIZED) == RT_ALUA_ACTIVE_OPTIMIZED;
 		ck_assert_uint_eq(ao, owner == 0 ? 3u : 1u);
 	}
+}
+END_TEST
+
+/* A group that handed the lock over is TRANSITIONING only within
+ * RBDA_TRANSITION_MAX_MS (issue 18: the new owner died before writing the
+ * record, and the old one stayed TRANSITIONING until an STPG or SIGUSR1). */
+START_TEST(a_hand_over_nobody_records_ends_within_the_bound)
+{
+	struct rbda_record r = { .gen = 7, .owner = 1 };
+	const uint64_t t0 = 1000000u, max = RBDA_TRANSITION_MAX_MS;
+	/* within the bound: waiting, whatever the lock says */
+	ck_assert_int_eq(rbda_handover_next(&r, 7, t0, t0, false), RBDA_HANDOVER_WAIT);
+	ck_assert_int_eq(rbda_handover_next(&r, 7, t0, t0 + max - 1, true), RBDA_HANDOVER_WAIT);
+	/* a clock read before the release is within it too */
+	ck_assert_int_eq(rbda_handover_next(&r, 7, t0, t0 - 5, false), RBDA_HANDOVER_WAIT);
+	/* past it, nobody recorded: the lock free, we serve again (the
+	 * record still names group 1: active/optimized, the others standby) */
+	ck_assert_int_eq(rbda_handover_next(&r, 7, t0, t0 + max, false), RBDA_HANDOVER_RESUME);
+	ck_assert_int_eq(rbda_state(r.owner, 0, 0, 1, RT_ALUA_STANDBY), RT_ALUA_ACTIVE_OPTIMIZED);
+	ck_assert_int_eq(rbda_state(r.owner, 0, 0, 2, RT_ALUA_STANDBY), RT_ALUA_STANDBY);
+	/* past it, the lock held by a client the record does not name:
+	 * stranded, group 1 standby (or its non-optimized state), none
+	 * active/optimized, so an initiator asks for one */
+	ck_assert_int_eq(rbda_handover_next(&r, 7, t0, t0 + 10 * max, true), RBDA_HANDOVER_STRANDED);
+	ck_assert_int_eq(rbda_state(r.owner, 0, 1, 1, RT_ALUA_STANDBY), RT_ALUA_STANDBY);
+	ck_assert_int_eq(rbda_state(r.owner, 0, 1, 1, RT_ALUA_ACTIVE_NONOPTIMIZED), RT_ALUA_ACTIVE_NONOPTIMIZED);
+	ck_assert_int_eq(rbda_state(r.owner, 0, 1, 2, RT_ALUA_STANDBY), RT_ALUA_STANDBY);
+	/* with no owner recorded, a stranded group is still not optimized */
+	ck_assert_int_eq(rbda_state(0, 0, 1, 1, RT_ALUA_STANDBY), RT_ALUA_STANDBY);
+	ck_assert_int_eq(rbda_state(0, 0, 1, 2, RT_ALUA_STANDBY), RT_ALUA_ACTIVE_OPTIMIZED);
+	/* the new owner wrote (gen moved): its record holds, in or past the bound */
+	rbda_transferred(&r, 2, 5000u);
+	ck_assert_int_eq(rbda_handover_next(&r, 7, t0, t0, true), RBDA_HANDOVER_RECORDED);
+	ck_assert_int_eq(rbda_handover_next(&r, 7, t0, t0 + max, false), RBDA_HANDOVER_RECORDED);
+	/* moving beats everything: TRANSITIONING while waiting */
+	ck_assert_int_eq(rbda_state(1, 1, 0, 1, RT_ALUA_STANDBY), RT_ALUA_TRANSITIONING);
 }
 END_TEST
 
@@ -131,6 +167,7 @@ Suite *suite_bs_rbd_alua(void)
 	tcase_add_test(tc, no_record_is_no_owner_and_garbage_is_refused);
 	tcase_add_test(tc, transfers_are_bounded_per_window);
 	tcase_add_test(tc, states_follow_the_owner_the_same_for_every_gateway);
+	tcase_add_test(tc, a_hand_over_nobody_records_ends_within_the_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -146,6 +146,84 @@ START_TEST(save_writes_hand_built_configs_without_losing_their_shape)
 }
 END_TEST
 
+/* An rbd LU (issue 18): every key of "rbd" survives save and load, and
+ * the saved LU has no "path" (the loader derives "pool/image" and refuses
+ * one given). The loader never opens the image: no Ceph needed. */
+static const char rbd_rich[] =
+	"{\"portals\": [{\"address\": \"127.0.0.1\"}],\n"
+	" \"lus\": [{\"name\": \"g\", \"backstore\": \"rbd\", \"size\": \"1M\",\n"
+	"   \"rbd\": {\"pool\": \"p1\", \"image\": \"img\", \"conf\": \"/etc/ceph/c.conf\", \"client\": \"gw\",\n"
+	"           \"keyring\": \"/etc/ceph/k.keyring\", \"lock\": \"explicit\", \"op_timeout_s\": 7,\n"
+	"           \"pr_shared\": true, \"alua_group\": 2}},\n"
+	"  {\"name\": \"a\", \"backstore\": \"rbd\", \"rbd\": {\"pool\": \"p2\", \"image\": \"i2\", \"lock\": \"auto\"}},\n"
+	"  {\"name\": \"d\", \"backstore\": \"rbd\", \"rbd\": {\"pool\": \"p3\", \"image\": \"i3\", \"op_timeout_s\": 30}}],\n"
+	" \"targets\": [{\"name\": \"iqn.2026-11.org.sim:r\", \"tpgs\": [\n"
+	"  {\"tag\": 2, \"portals\": [0], \"open_access\": true,\n"
+	"   \"luns\": [{\"lun\": 0, \"lu\": \"g\"}, {\"lun\": 1, \"lu\": \"a\"}, {\"lun\": 2, \"lu\": \"d\"}]}]}]\n"
+	"}\n";
+
+static void rbd_params_eq(const struct bs_rbd_params *a, const struct bs_rbd_params *b)
+{
+#define STR_EQ(f) ck_assert_msg((a->f == NULL) == (b->f == NULL) && (a->f == NULL || strcmp(a->f, b->f) == 0), #f)
+	STR_EQ(pool);
+	STR_EQ(image);
+	STR_EQ(conf);
+	STR_EQ(client);
+	STR_EQ(keyring);
+#undef STR_EQ
+	ck_assert_int_eq(a->lock_auto, b->lock_auto);
+	ck_assert_uint_eq(a->op_timeout_s, b->op_timeout_s);
+	ck_assert_int_eq(a->pr_shared, b->pr_shared);
+	ck_assert_uint_eq(a->alua_group, b->alua_group);
+}
+
+START_TEST(save_writes_every_rbd_key_and_reads_back_to_the_same_lu)
+{
+	struct dcfg d1, d2;
+	json_t *j1 = saved(rbd_rich, &d1);
+	char *t1 = json_dumps(j1, JSON_SORT_KEYS | JSON_INDENT(1));
+	json_t *j2 = saved(t1, &d2);
+	char *t2 = json_dumps(j2, JSON_SORT_KEYS | JSON_INDENT(1));
+	ck_assert_str_eq(t1, t2);
+	ck_assert_uint_eq(d1.cfg.lu_count, 3);
+	ck_assert_uint_eq(d2.cfg.lu_count, 3);
+	for (uint32_t i = 0; i < 3; i++) {
+		rbd_params_eq(&d1.stores[i].rbd, &d2.stores[i].rbd);
+		ck_assert_str_eq(d1.stores[i].path, d2.stores[i].path);
+		ck_assert_uint_eq(d1.lus[i].flags, d2.lus[i].flags);
+	}
+	ck_assert_str_eq(d2.stores[0].path, "p1/img");
+	ck_assert(d2.lus[0].flags & RT_LU_PR_SHARED);
+	ck_assert(d2.lus[0].flags & RT_LU_ALUA_SHARED);
+
+	json_t *lus = json_object_get(j1, "lus");
+	json_t *g = json_array_get(lus, 0), *a = json_array_get(lus, 1), *d = json_array_get(lus, 2);
+	json_t *r = json_object_get(g, "rbd");
+	ck_assert_ptr_null(json_object_get(g, "path"));
+	ck_assert_str_eq(str_at(r, "pool"), "p1");
+	ck_assert_str_eq(str_at(r, "image"), "img");
+	ck_assert_str_eq(str_at(r, "conf"), "/etc/ceph/c.conf");
+	ck_assert_str_eq(str_at(r, "client"), "gw");
+	ck_assert_str_eq(str_at(r, "keyring"), "/etc/ceph/k.keyring");
+	ck_assert_ptr_null(json_object_get(r, "lock")); /* "explicit" is the default */
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "op_timeout_s")), 7);
+	ck_assert(json_is_true(json_object_get(r, "pr_shared")));
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "alua_group")), 2);
+	/* the derived flags stay derived: no word for them in "flags" */
+	ck_assert_uint_eq(json_array_size(json_object_get(g, "flags")), 0);
+	ck_assert_str_eq(str_at(json_object_get(a, "rbd"), "lock"), "auto");
+	/* defaults left out, as every other optional key */
+	json_t *rd = json_object_get(d, "rbd");
+	ck_assert_uint_eq(json_object_size(rd), 2);
+	ck_assert_str_eq(str_at(rd, "pool"), "p3");
+	ck_assert_str_eq(str_at(rd, "image"), "i3");
+	ck_assert_ptr_null(json_object_get(d, "path"));
+	free(t1), free(t2);
+	json_decref(j1), json_decref(j2);
+	dcfg_free(&d1), dcfg_free(&d2);
+}
+END_TEST
+
 Suite *suite_config_save(void);
 Suite *suite_config_save(void)
 {
@@ -153,6 +231,7 @@ Suite *suite_config_save(void)
 	TCase *tc = tcase_create("save");
 	tcase_add_test(tc, save_writes_every_key_and_reads_back_to_the_same_text);
 	tcase_add_test(tc, save_writes_hand_built_configs_without_losing_their_shape);
+	tcase_add_test(tc, save_writes_every_rbd_key_and_reads_back_to_the_same_lu);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -285,6 +285,59 @@ START_TEST(store_takeover_asks_the_backstores_that_can)
 }
 END_TEST
 
+/* A backstore's own timed work (bs_ops.deadline, rbd: a hand-over's
+ * bound): the store's next deadline is the earliest of them, and once it
+ * passed store_on_time reaps that backstore (and only it). */
+static uint64_t fake_due[3];
+static uint32_t fake_reaps[3];
+static struct store *fake_store;
+static uint64_t fake_deadline(const struct bs *bs)
+{
+	return fake_due[bs - fake_store->bs];
+}
+
+static void fake_reap(struct bs *bs)
+{
+	fake_reaps[bs - fake_store->bs]++;
+	fake_due[bs - fake_store->bs] = UINT64_MAX; /* done */
+}
+
+START_TEST(store_wakes_a_backstore_whose_deadline_passed)
+{
+	struct dcfg d;
+	struct store s;
+	char err[DCFG_ERR_MAX];
+	load(&d, HEAD "{\"name\": \"r0\", \"size\": \"1M\"}, {\"name\": \"r1\", \"size\": \"1M\"},\n"
+		  "  {\"name\": \"r2\", \"size\": \"1M\"}]}");
+	ck_assert_msg(store_open(&s, &d, false, on_done, NULL, err, sizeof(err)) == 0, "%s", err);
+	/* a backstore without the hook has no deadline */
+	ck_assert_ptr_null(s.bs[0].ops->deadline);
+	ck_assert_uint_eq(bs_deadline(&s.bs[0]), UINT64_MAX);
+	ck_assert_uint_eq(store_next_deadline(&s), UINT64_MAX);
+	struct bs_ops fake = *s.bs[1].ops;
+	fake.deadline = fake_deadline;
+	fake.reap = fake_reap;
+	s.bs[1].ops = &fake;
+	s.bs[2].ops = &fake;
+	fake_store = &s;
+	fake_due[1] = 2000, fake_due[2] = 1000;
+	fake_reaps[1] = fake_reaps[2] = 0;
+	ck_assert_uint_eq(store_next_deadline(&s), 1000);
+	store_on_time(&s, 999); /* nothing due */
+	ck_assert_uint_eq(fake_reaps[1] + fake_reaps[2], 0);
+	store_on_time(&s, 1000);
+	ck_assert_uint_eq(fake_reaps[2], 1);
+	ck_assert_uint_eq(fake_reaps[1], 0);
+	ck_assert_uint_eq(store_next_deadline(&s), 2000);
+	store_on_time(&s, 5000);
+	ck_assert_uint_eq(fake_reaps[1], 1);
+	ck_assert_uint_eq(fake_reaps[2], 1);
+	ck_assert_uint_eq(store_next_deadline(&s), UINT64_MAX);
+	store_close(&s);
+	dcfg_free(&d);
+}
+END_TEST
+
 /* With io_uring, a file LU's completions come through a descriptor the
  * loop watches; a loop too small to watch it is an error at store_watch,
  * and at store_grow for an LU added later. */
@@ -360,6 +413,7 @@ Suite *suite_daemon_store(void)
 	tcase_add_test(tc, store_refuses_lbprz_on_a_block_device);
 	tcase_add_test(tc, store_grow_opens_the_new_lus_and_closes_them_again_on_failure);
 	tcase_add_test(tc, store_takeover_asks_the_backstores_that_can);
+	tcase_add_test(tc, store_wakes_a_backstore_whose_deadline_passed);
 	tcase_add_test(tc, store_completions_come_through_the_loop_that_watches_them);
 	suite_add_tcase(s, tc);
 	return s;

@@ -30,6 +30,12 @@
 #      continued (SIGCONT), rejects the paused write (NOT READY 04/0C:
 #      unavailable), the data is B's; A's RTPG reports its group
 #      unavailable
+#   8. a would-be owner that asks B, the owner, for the lock and then never
+#      takes it (notify "release" by notify_tool, what a new owner that dies
+#      mid hand-over leaves): B drains, releases, reports its group
+#      TRANSITIONING, and within RBDA_TRANSITION_MAX_MS (5 s) finds nobody
+#      recorded, the lock free, and serves again: 2:AO, a write GOOD, the
+#      record's gen unchanged (no transfer)
 #
 # Needs a running Ceph (tools/ceph-up.sh) named by CEPH_CONF, in this
 # network namespace; ceph-test.sh provides both. Ends with
@@ -46,6 +52,7 @@ PORT_B=$((PORT_A + 1))
 TRANSFERS_MAX=4 # RBDA_TRANSFERS_MAX (backstore/rbd_alua.h)
 T=$(mktemp -d "${TMPDIR:-/tmp}/rt-alua.XXXXXX")
 GW=$T/gw_tool
+NOTIFY=$T/notify_tool
 PIDS=()
 passed=0
 failed=0
@@ -140,6 +147,7 @@ wait_file() { # wait_file FILE SECONDS
 }
 
 gcc -O2 -Wall -Wextra -Werror -o "$GW" ref_target/tests/ceph/gw_tool.c -liscsi || { fail "gw_tool builds"; exit 1; }
+gcc -O2 -Wall -Wextra -Werror -o "$NOTIFY" ref_target/tests/ceph/notify_tool.c -lrados || { fail "notify_tool builds"; exit 1; }
 for img in "$IMAGE" "$IMAGE-pp"; do
 	timeout 30 rbd -c "$CEPH_CONF" create --size 64M "rbd/$img" || { fail "create image $img"; exit 1; }
 done
@@ -237,5 +245,26 @@ expect "B's RTPG after the fencing" "groups 1:S:1 2:AO:2" "$(rtpg "$B0")"
 # states as it last knew them)
 a=$(rtpg "$A0")
 if [[ $a == "groups 1:U:1 "* ]]; then pass "A's RTPG: its own group unavailable ($a)"; else fail "A's RTPG" "$a"; fi
+
+# 8. a hand-over nobody completes: B, the owner, leaves TRANSITIONING
+g0=$(gen "$IMAGE")
+t0=$(date +%s%N)
+# (A, blocklisted, has no watch to acknowledge: the notify times out there)
+echo "note: release asked of B: $(timeout 20 "$NOTIFY" "$CEPH_CONF" rbd "$IMAGE.alua" release 2000 2>&1)"
+expect "B released the lock to nobody: its group transitioning" "groups 1:S:1 2:T:2" "$(rtpg "$B0")"
+b=
+for _ in $(seq 80); do
+	b=$(rtpg "$B0")
+	[ "$b" = "groups 1:S:1 2:AO:2" ] && break
+	sleep 0.1
+done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$b" = "groups 1:S:1 2:AO:2" ] && grep -q "nobody took the lock group 2 handed over" "$T/b.log"; then
+	pass "B left TRANSITIONING on its own (after $ms ms; RBDA_TRANSITION_MAX_MS 5000)"
+else
+	fail "B left TRANSITIONING" "after $ms ms RTPG '$b'"
+fi
+expect "B writes again (takes the free lock back)" GOOD "$(gw "$B0" write 0 0xb3)"
+if [ "$(gen "$IMAGE")" = "$g0" ]; then pass "no transfer recorded (gen $g0)"; else fail "the record moved" "gen $g0 -> $(gen "$IMAGE")"; fi
 
 [ "$failed" -eq 0 ]
