@@ -154,8 +154,19 @@ static int merge_lus(struct ctl *c, struct dcfg *nd, bool *retired, char *err, s
 		st[i] = old->stores[i];
 		st[i].backstore = dcfg_strdup(nd, old->stores[i].backstore);
 		st[i].path = old->stores[i].path ? dcfg_strdup(nd, old->stores[i].path) : NULL;
+		/* the rbd strings too: the old configuration's memory goes
+		 * with it, a retired LU's store outlives it */
+		const struct bs_rbd_params *orbd = &old->stores[i].rbd;
+		st[i].rbd.pool = orbd->pool ? dcfg_strdup(nd, orbd->pool) : NULL;
+		st[i].rbd.image = orbd->image ? dcfg_strdup(nd, orbd->image) : NULL;
+		st[i].rbd.conf = orbd->conf ? dcfg_strdup(nd, orbd->conf) : NULL;
+		st[i].rbd.client = orbd->client ? dcfg_strdup(nd, orbd->client) : NULL;
+		st[i].rbd.keyring = orbd->keyring ? dcfg_strdup(nd, orbd->keyring) : NULL;
 		st[i].serial_given = true;
-		if (lus[i].name == NULL || lus[i].serial == NULL || st[i].backstore == NULL)
+		if (lus[i].name == NULL || lus[i].serial == NULL || st[i].backstore == NULL ||
+			(orbd->pool && !st[i].rbd.pool) || (orbd->image && !st[i].rbd.image) ||
+			(orbd->conf && !st[i].rbd.conf) || (orbd->client && !st[i].rbd.client) ||
+			(orbd->keyring && !st[i].rbd.keyring))
 			goto oom;
 	}
 	for (uint32_t i = 0; i < n_old; i++)
