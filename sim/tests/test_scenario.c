@@ -475,6 +475,41 @@ START_TEST(swarm_draws_each_attack_kind_from_its_own_stream)
 }
 END_TEST
 
+/* Seed 960 (swarm with draw_mcs): reads that take the lock, a directio
+ * checker and two connections a session never settled, the lock moving
+ * at every checker pass (swarm_draw_mcs says why). MC/S is drawn only
+ * with the flag, in some worlds, and never into that combination. */
+START_TEST(mcs_is_drawn_only_with_the_flag_and_never_with_a_lock_taken_by_checker_reads)
+{
+	struct sim_params p, q;
+	unsigned mcs = 0;
+	for (uint64_t seed = 1; seed <= 1000; seed++) {
+		params_default(&p);
+		swarm_params(&p, seed);
+		q = p;
+		swarm_draw_mcs(&q, seed);
+		ck_assert_int_eq(memcmp(&p, &q, sizeof(p)), 0);
+		q.draw_mcs = true;
+		swarm_draw_mcs(&q, seed);
+		ck_assert(!q.draw_mcs);
+		if (q.ini.connections < 2)
+			continue;
+		mcs++;
+		ck_assert_int_ge(q.tgt.max_connections, 2);
+		ck_assert_msg(q.disk.lock_on != DISK_LOCK_ON_IO || q.mp.checker == MP_CHECKER_TUR, "seed %llu",
+			(unsigned long long)seed);
+	}
+	ck_assert_uint_gt(mcs, 100);
+	ck_assert_uint_lt(mcs, 900);
+	params_default(&p);
+	swarm_params(&p, 960);
+	ck_assert(p.disk.lock_on == DISK_LOCK_ON_IO && p.mp.checker == MP_CHECKER_DIRECTIO);
+	p.draw_mcs = true;
+	swarm_draw_mcs(&p, 960);
+	ck_assert_int_eq(p.ini.connections, 1);
+}
+END_TEST
+
 Suite *suite_scenario(void)
 {
 	Suite *s = suite_create("scenario");
@@ -491,6 +526,7 @@ Suite *suite_scenario(void)
 	tcase_add_test(tc, multipath_variant_keys_round_trip_and_are_drawn_only_with_the_flag);
 	tcase_add_test(tc, per_host_workload_overrides_only_what_it_names_and_round_trips);
 	tcase_add_test(tc, fast_io_fail_tmo_defaults_off_and_overrides_replacement_timeout);
+	tcase_add_test(tc, mcs_is_drawn_only_with_the_flag_and_never_with_a_lock_taken_by_checker_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }
