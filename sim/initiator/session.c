@@ -761,6 +761,7 @@ void isess_reopen(struct isess *s, uint64_t now, const uint8_t isid[6])
 	 * one whose deadline was already cleared (an ABORT TASK under
 	 * escalation) may have outlived it: look again. */
 	s->task_deadline_stale = true;
+	imcs_reopened(s);
 	s->state = ISS_IDLE;
 	connect_now(s);
 }
