@@ -245,6 +245,12 @@ void isess_on_connected(struct isess *s, uint64_t now)
 	/* MC/S: a connection added to the live session (§6.3.4, a new CID
 	 * or one logged out for recovery, §11.14.1) */
 	s->mcs_joining = !s->erl2_login && isess_mcs(s) && s->sn->alive;
+	/* a connection joins with its session's ISID (§6.3.4: ISID and
+	 * TSIH name the session), which the leader may have changed when
+	 * it started the session anew (a host that came back with new
+	 * ISIDs) after this connection last logged in */
+	if (s->mcs_joining)
+		memcpy(s->isid, s->sn->conn[0]->isid, 6);
 	if (s->erl2_login || s->mcs_joining) {
 		/* ERL 2: the session's TSIH, our CID: the failed connection is
 		 * reinstated, the session kept (§6.3.4, §7.1.4.3). */
@@ -735,16 +741,27 @@ void isess_reopen(struct isess *s, uint64_t now, const uint8_t isid[6])
 	s->now = now;
 	if (s->state != ISS_CLOSED)
 		return;
-	/* A new session (TSIH 0): with another ISID, another I_T nexus
-	 * (SAM-5 §4.6.2; RFC 7143 §4.4.1), whose reservations are its own. */
-	memcpy(s->isid, isid, 6);
-	s->sn->tsih = 0;
+	if (s->sn->alive) {
+		/* MC/S: another connection keeps the session (only its
+		 * leader's close ends it, closed_why): this one joins it again
+		 * with the session's ISID and TSIH (§6.3.4); a new ISID is for
+		 * the next session. Zeroing the TSIH here took it from the
+		 * live session (five-flag swarm seeds 677, 1222: a joining
+		 * login with TSIH 0). */
+		memcpy(s->isid, s->sn->conn[0]->isid, 6);
+	} else {
+		/* A new session (TSIH 0): with another ISID, another I_T nexus
+		 * (SAM-5 §4.6.2; RFC 7143 §4.4.1), whose reservations are its own. */
+		memcpy(s->isid, isid, 6);
+		s->sn->tsih = 0;
+	}
 	s->logging_out = false;
 	s->failed_fast = false;
 	/* Closing failed every command, but a cached earliest deadline of
 	 * one whose deadline was already cleared (an ABORT TASK under
 	 * escalation) may have outlived it: look again. */
 	s->task_deadline_stale = true;
+	imcs_reopened(s);
 	s->state = ISS_IDLE;
 	connect_now(s);
 }

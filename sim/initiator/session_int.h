@@ -79,6 +79,9 @@ bool imcs_may_connect(const struct isess *s);
 /* The connection was dropped: held (its tasks wait, ERL 2) or not;
  * failed: it failed in full feature phase (not a logout, not a login). */
 void imcs_dropped(struct isess *s, bool held, bool failed);
+/* s, closed for good, starts a life anew (isess_reopen): ERL 2
+ * recoveries it took part in are over. */
+void imcs_reopened(struct isess *s);
 /* A join login succeeded: false (connection dropped) if the target
  * answered for another session. */
 bool imcs_join_done(struct isess *s);

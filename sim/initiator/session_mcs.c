@@ -206,6 +206,24 @@ void imcs_dropped(struct isess *s, bool held, bool failed)
 		imcs_lost(s, "another connection of the session failed (session recovery)");
 }
 
+void imcs_reopened(struct isess *s)
+{
+	if (!isess_mcs(s))
+		return;
+	/* A connection it was recovering reinstates itself (as when s
+	 * drops), and a rescuer that is no longer in full feature phase
+	 * (closed with s when the host's process exited) will never end
+	 * s's recovery: without this s waited for it for good and, s being
+	 * the leader, so did the session (five-flag swarm seed 1117). */
+	imcs_dropped(s, false, false);
+	struct isess *r = s->mcs_rescuer;
+	if (r != NULL && r->state != ISS_FFP) {
+		r->mcs_victim = NULL;
+		r->mcs_reassign_at = SIM_NEVER;
+		s->mcs_rescuer = NULL;
+	}
+}
+
 /* ERL 2's recovery through r given up: the session goes (ERL 0). */
 static void give_up(struct isess *r, struct isess *v, const char *why)
 {

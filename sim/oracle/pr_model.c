@@ -24,7 +24,6 @@ static uint32_t be32(const uint8_t *p)
 
 static bool all_registrants(uint8_t t) { return t == T_WE_AR || t == T_EA_AR; }
 static bool registrants_types(uint8_t t) { return t == T_WE_RO || t == T_EA_RO || all_registrants(t); }
-static bool exclusive_access(uint8_t t) { return t == T_EA || t == T_EA_RO || t == T_EA_AR; }
 static bool type_valid(uint8_t t)
 {
 	return t == T_WE || t == T_EA || registrants_types(t);
@@ -175,7 +174,12 @@ bool oprm_excluded(const struct oprm_state *s, int n, bool write)
 		return false;
 	if (registrants_types(s->type) && s->reg[n])
 		return false;
-	return write || exclusive_access(s->type);
+	return write || oprm_type_excludes_reads(s->type);
+}
+
+bool oprm_type_excludes_reads(uint8_t t)
+{
+	return t == T_EA || t == T_EA_RO || t == T_EA_AR;
 }
 
 /* READ KEYS (§6.15.2): PRgeneration, then every key, in any order. */

@@ -59,6 +59,10 @@ enum oprm_outcome oprm_out(struct oprm_state *s, int n, uint8_t sa, uint8_t type
 /* Whether the reservation excludes nexus n from reading (write false)
  * or writing the medium. */
 bool oprm_excluded(const struct oprm_state *s, int n, bool write);
+/* Whether a reservation of SPC-4 §5.13.1 type code t keeps nexuses that
+ * do not hold it (or, for the registrants types, are not registered)
+ * from reading: the exclusive-access types. */
+bool oprm_type_excludes_reads(uint8_t t);
 /* Whether PERSISTENT RESERVE IN data (sa READ KEYS or READ RESERVATION,
  * len bytes received) agrees with s; if not, why says how. Other service
  * actions are not judged (true). */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "sim/base/rng.h"
+#include "sim/oracle/pr_model.h"
 #include "sim/spec/scenario.h"
 #include "sim/base/time.h"
 
@@ -560,6 +561,18 @@ static void no_caw(struct sim_params *p)
 	}
 }
 
+/* Whether a scripted RESERVE or PREEMPT asks for an exclusive-access type. */
+static bool prs_reserves_exclusive(const struct prs_list *l)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		const struct prs_action *a = &l->a[i];
+		bool reserves = a->kind == PRS_RESERVE || a->kind == PRS_PREEMPT || a->kind == PRS_PREEMPT_ABORT;
+		if (reserves && oprm_type_excludes_reads(a->type))
+			return true;
+	}
+	return false;
+}
+
 void swarm_draw_mpath(struct sim_params *p, uint64_t seed)
 {
 	if (!p->draw_mpath)
@@ -578,6 +591,19 @@ void swarm_draw_mpath(struct sim_params *p, uint64_t seed)
 	p->mp.hwhandler = (enum mp_hwhandler)rng_below(&r, 3);
 	if (p->mp.hwhandler == MP_HWH_NONE && p->cluster.alua == ALUA_MODE_EXPLICIT)
 		p->mp.hwhandler = MP_HWH_ALUA;
+	/* draw_pr's script clears its reservation at the end because a
+	 * reading checker (directio, readsector0) fails every path whose
+	 * nexus an exclusive-access type excludes: multipath-tools' sg_read
+	 * and directio take any answer but GOOD for PATH_DOWN. The CLEAR is
+	 * no guarantee: a RESERVE held up by an outage is retried and can
+	 * land after it, and the reservation then stands for good (seed 153
+	 * of the five-flag swarm: the holder's RESERVE through gateway 1,
+	 * sent at 3.9 s, landed at 31.6 s, 0.3 s after the CLEAR; three
+	 * hosts' paths to that gateway down to the end). Such a world keeps
+	 * the tur checker, which a reservation never fails (TEST UNIT READY
+	 * is allowed under every type: SPC-4 §5.13.1). */
+	if (p->mp.checker != MP_CHECKER_TUR && prs_reserves_exclusive(&p->prs))
+		p->mp.checker = MP_CHECKER_TUR;
 	/* draw_lock's rule, for a checker that reads drawn here */
 	if (p->disk.lock_on == DISK_LOCK_ON_IO && p->mp.checker != MP_CHECKER_TUR && p->tgt.lock_lost == LOCK_LOST_DROP)
 		p->tgt.lock_lost = LOCK_LOST_STANDBY;
@@ -587,4 +613,20 @@ void swarm_draw_mpath(struct sim_params *p, uint64_t seed)
 	p->mp.marginal_sample_ns = ms_range(&r, SIM_S(2), SIM_S(10));
 	p->mp.marginal_err_rate_permille = (uint32_t)rng_range(&r, 10, 500);
 	p->mp.marginal_recheck_gap_ns = ms_range(&r, SIM_S(2), SIM_S(20));
+	/* Marginal detection reads block 0 down every held path
+	 * (io_err_stat). Where any I/O takes the exclusive lock (disk
+	 * lock_on=io), held paths to both gateways take it from each other
+	 * for as long as they are sampled, a probe that meets its gateway
+	 * between losing the lock and reopening fails, and a path whose
+	 * sample failed stays held while another is active (io_err_stat.c
+	 * poll_io_err_stat, "keep failing the dm path"): the lock never
+	 * settles and the held paths never come back (seeds 164, 168 and
+	 * 200 of the five-flag swarm; a reading checker alone bounces it
+	 * too, but its failed paths come back as ghosts; scenario
+	 * sim/tests/scenarios/marginal-probes-bounce-the-lock.scn). The
+	 * times are drawn all the same: the stream keeps its place. */
+	if (p->disk.lock_on == DISK_LOCK_ON_IO) {
+		p->mp.marginal_double_failed_ns = p->mp.marginal_sample_ns = p->mp.marginal_recheck_gap_ns = 0;
+		p->mp.marginal_err_rate_permille = 0;
+	}
 }

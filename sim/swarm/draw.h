@@ -54,8 +54,10 @@ void swarm_draw_pr_shared(struct sim_params *p, uint64_t seed);
  * handler (checker, none, alua; never none under explicit ALUA, which
  * then never fails over: scenarios/40), and in a third multipathd's
  * marginal path detection with short times (a held path must be back
- * before the liveness window ends). Without the flag nothing is drawn;
- * it is cleared once drawn, as draw_erl. */
+ * before the liveness window ends); never marginal detection with disk
+ * lock_on=io, nor a reading checker under a scripted exclusive-access
+ * reservation (worlds that never settle: draw.c). Without the flag
+ * nothing is drawn; it is cleared once drawn, as draw_erl. */
 void swarm_draw_mpath(struct sim_params *p, uint64_t seed);
 /* With p->draw_mcs (run draw_mcs=yes; issue 19, MC/S), from the stream
  * "swarm.mcs" after swarm_draw_hosts: half the worlds whose paths leave

@@ -388,6 +388,50 @@ START_TEST(mcs_erl0_connection_loss_takes_the_session_and_the_leader_reinstates_
 }
 END_TEST
 
+/* A host's connection that came back (the world's host life cycle:
+ * isess_reopen after the connection alone was closed) while the other
+ * keeps the session joins it again with the session's TSIH and ISID,
+ * whatever ISID the host asked for: five-flag swarm seeds 677 and 1222
+ * took the live session's TSIH to 0 here and asserted in the join. */
+START_TEST(mcs_connection_reopened_while_the_session_lives_joins_it_again)
+{
+	struct mrig *r = two_up(false);
+	isess_kill(&r->s[1], r->now);
+	ck_assert(isess_up(&r->s[0]));
+	const uint8_t other[6] = { 0x80, 0, 0, 1, 0, 1 };
+	r->c[1].n = 0;
+	isess_reopen(&r->s[1], r->now, other);
+	ck_assert_uint_eq(r->c[1].connects, 2);
+	login(r, 1, keys_conn, 0x99);
+	const uint8_t *req = r->c[1].bhs[0];
+	ck_assert_uint_eq(get_be16(req + PDU_LOGIN_TSIH), 0x99);
+	ck_assert_int_eq(memcmp(req + PDU_LOGIN_ISID, r->s[0].isid, 6), 0);
+	ck_assert_uint_eq(r->s[1].stats.mcs_joins, 2);
+	done(r);
+}
+END_TEST
+
+/* ERL 2: the leader's connection failed and the other recovers it
+ * (Logout reason 2 sent), then the host's process exits (both closed)
+ * and comes back: the leader reopens at once, not waiting for a
+ * rescuer that is gone (five-flag swarm seed 1117: the session never
+ * came back). */
+START_TEST(mcs_leader_reopened_after_its_rescuer_closed_does_not_wait_for_it)
+{
+	struct mrig *r = two_up(true);
+	isess_on_closed(&r->s[0], r->now);
+	ck_assert(r->s[0].mcs_rescuer == &r->s[1]);
+	isess_kill(&r->s[1], r->now);
+	isess_kill(&r->s[0], r->now);
+	const uint8_t isid[6] = { 0x80, 0, 0, 0, 0, 1 };
+	unsigned before = r->c[0].connects;
+	isess_reopen(&r->s[0], r->now, isid);
+	ck_assert(r->s[0].mcs_rescuer == NULL && r->s[1].mcs_victim == NULL);
+	ck_assert_uint_eq(r->c[0].connects, before + 1);
+	done(r);
+}
+END_TEST
+
 Suite *suite_isess_mcs(void)
 {
 	Suite *s = suite_create("isess_mcs");
@@ -399,6 +443,8 @@ Suite *suite_isess_mcs(void)
 	tcase_add_test(tc, mcs_erl2_recovery_logout_refused_falls_back_to_session_recovery);
 	tcase_add_test(tc, mcs_erl2_cid_unknown_to_the_target_retries_its_commands_on_the_survivor);
 	tcase_add_test(tc, mcs_erl0_connection_loss_takes_the_session_and_the_leader_reinstates_it);
+	tcase_add_test(tc, mcs_connection_reopened_while_the_session_lives_joins_it_again);
+	tcase_add_test(tc, mcs_leader_reopened_after_its_rescuer_closed_does_not_wait_for_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

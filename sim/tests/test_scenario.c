@@ -5,6 +5,7 @@
 
 #include "sim/spec/scenario.h"
 #include "sim/swarm/draw.h"
+#include "sim/oracle/pr_model.h"
 #include "sim/base/time.h"
 
 START_TEST(scenario_parses_sections_faults_and_expectation)
@@ -197,6 +198,53 @@ START_TEST(multipath_variant_keys_round_trip_and_are_drawn_only_with_the_flag)
 	ck_assert_uint_gt(marginal, 0);
 	ck_assert_uint_lt(marginal, 60);
 	ck_assert_uint_gt(alua, 0);
+}
+END_TEST
+
+/* The five-flag swarm (draw_erl, draw_hosts, draw_pr_shared, draw_mpath,
+ * draw_mcs) hung at seeds 153, 164, 168 and 200 on two combinations
+ * draw_mpath no longer draws (swarm/draw.c): marginal path detection
+ * where any I/O takes the exclusive lock (its probes bounce it for good:
+ * sim/tests/scenarios/marginal-probes-bounce-the-lock.scn), and a
+ * reading checker under a scripted exclusive-access reservation (one
+ * that lands after the script's CLEAR fails the fenced hosts' paths to
+ * the end). Both parts stay drawn apart. */
+static bool scripts_exclusive_reservation(const struct prs_list *l)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if ((l->a[i].kind == PRS_RESERVE || l->a[i].kind == PRS_PREEMPT ||
+			    l->a[i].kind == PRS_PREEMPT_ABORT) && oprm_type_excludes_reads(l->a[i].type))
+			return true;
+	return false;
+}
+
+START_TEST(draw_mpath_draws_no_world_that_cannot_settle)
+{
+	unsigned marginal = 0, lock_io = 0, reading = 0, exclusive = 0;
+	for (uint64_t seed = 1; seed <= 300; seed++) {
+		struct sim_params p;
+		params_default(&p);
+		swarm_params(&p, seed);
+		p.draw_erl = p.draw_hosts = p.draw_pr_shared = p.draw_mpath = p.draw_mcs = true;
+		swarm_draw_erl(&p, seed); /* the order of host/worlds.c */
+		swarm_draw_hosts(&p, seed);
+		swarm_draw_pr_shared(&p, seed);
+		swarm_draw_mpath(&p, seed);
+		swarm_draw_mcs(&p, seed);
+		bool excl = scripts_exclusive_reservation(&p.prs);
+		ck_assert_msg(!(mpm_enabled(&p.mp) && p.disk.lock_on == DISK_LOCK_ON_IO),
+			"seed %llu: marginal detection with lock_on=io", (unsigned long long)seed);
+		ck_assert_msg(!(p.mp.checker != MP_CHECKER_TUR && excl),
+			"seed %llu: a reading checker under an exclusive-access script", (unsigned long long)seed);
+		marginal += mpm_enabled(&p.mp);
+		lock_io += p.disk.lock_on == DISK_LOCK_ON_IO;
+		reading += p.mp.checker != MP_CHECKER_TUR;
+		exclusive += excl;
+	}
+	ck_assert_uint_gt(marginal, 0);
+	ck_assert_uint_gt(lock_io, 0);
+	ck_assert_uint_gt(reading, 0);
+	ck_assert_uint_gt(exclusive, 0);
 }
 END_TEST
 
@@ -524,6 +572,7 @@ Suite *suite_scenario(void)
 	tcase_add_test(tc, swarm_draws_each_attack_kind_from_its_own_stream);
 	tcase_add_test(tc, lock_hazard_keys_round_trip_and_are_drawn_in_some_worlds);
 	tcase_add_test(tc, multipath_variant_keys_round_trip_and_are_drawn_only_with_the_flag);
+	tcase_add_test(tc, draw_mpath_draws_no_world_that_cannot_settle);
 	tcase_add_test(tc, per_host_workload_overrides_only_what_it_names_and_round_trips);
 	tcase_add_test(tc, fast_io_fail_tmo_defaults_off_and_overrides_replacement_timeout);
 	tcase_add_test(tc, mcs_is_drawn_only_with_the_flag_and_never_with_a_lock_taken_by_checker_reads);

@@ -399,6 +399,9 @@ void wini_host_up(struct wini *in, int gw, bool new_isid)
 		uint8_t isid[6];
 		isid_of(p, isid);
 		isess_reopen(&p->sess, in->w->q.now, isid);
+		/* MC/S: a connection that joined its live session took the
+		 * session's ISID (isess_reopen): its nexus is that one */
+		p->isid_gen = p->sess.isid[3];
 	}
 	if (again) {
 		/* Paths still logging out keep the new ISID asked for. */

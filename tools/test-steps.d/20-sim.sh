@@ -28,11 +28,14 @@
 #   sim-swarm-asan        a few worlds under ASan/UBSan (sim and engine)
 #   sim-swarm-erl         100 worlds with ErrorRecoveryLevels and noisy links
 #                         drawn (run draw_erl=yes): no oracle fires
-#   sim-swarm-pr-shared   100 worlds, half of them with persistent reservations
-#                         in one shared record (run draw_pr_shared=yes): no
-#                         oracle fires
-#   sim-swarm-mcs         the same 100 with connections per session (MC/S) and
-#                         one connection's reset drawn too (run draw_mcs=yes)
+#   sim-swarm-all-draws   100 worlds with every draw flag at once: ERLs and
+#                         noisy links (draw_erl), host life cycles
+#                         (draw_hosts), half with persistent reservations in
+#                         one shared record (draw_pr_shared), multipath
+#                         variants (draw_mpath), half with connections per
+#                         session and a connection's reset (draw_mcs): no
+#                         oracle fires (replaces sim-swarm-pr-shared and
+#                         sim-swarm-mcs, which took two of these each)
 #   sim-planted-list      sim/planted-bugs.txt names every bug planted in
 #                         the engine, and only those
 #   sim-catches-<bug>     each bug planted in the engine is caught within
@@ -62,8 +65,8 @@ step sim-shard sim/tests/shard.sh "$BUILD/rel/isim"
 step sim-swarm "$BUILD/rel/isim" swarm --seeds 1..300 --jobs 2
 step sim-swarm-asan "$BUILD/asan/isim" swarm --seeds 1..12 --jobs 2
 step sim-swarm-erl "$BUILD/rel/isim" swarm --seeds 1..100 --jobs 2 --set 'run draw_erl=yes'
-step sim-swarm-pr-shared "$BUILD/rel/isim" swarm --seeds 1..100 --jobs 2 --set 'run draw_pr_shared=yes'
-step sim-swarm-mcs "$BUILD/rel/isim" swarm --seeds 1..100 --jobs 2 --set 'run draw_erl=yes' --set 'run draw_mcs=yes'
+step sim-swarm-all-draws "$BUILD/rel/isim" swarm --seeds 1..100 --jobs 2 --set 'run draw_erl=yes' \
+	--set 'run draw_hosts=yes' --set 'run draw_pr_shared=yes' --set 'run draw_mpath=yes' --set 'run draw_mcs=yes'
 step sim-planted-list sim/tests/planted-list.sh
 for bug in $(grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt); do
 	step "sim-catches-$bug" sim/tests/planted.sh "$BUILD" "$bug" "$SIM_PLANT_SEEDS"
