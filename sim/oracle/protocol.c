@@ -356,7 +356,12 @@ static bool ini_pdu(struct oproto *o, const struct ipdu_rx *rx)
 		o->text_waiting = true;
 		return ini_cmdsn(o, bhs);
 	case ISCSI_OP_SNACK:
-		if ((pdu_flags(bhs) & 0x0fu) == ISCSI_SNACK_DATA_R2T || (pdu_flags(bhs) & 0x0fu) == ISCSI_SNACK_RDATA)
+		/* A task SNACKed again keeps its one place: an initiator that
+		 * repeats its SNACKs every second for a paused target would
+		 * otherwise push out a task it asked for once (five-flag
+		 * swarm seed 1314: an R2T resent for an early SNACK). */
+		if (((pdu_flags(bhs) & 0x0fu) == ISCSI_SNACK_DATA_R2T || (pdu_flags(bhs) & 0x0fu) == ISCSI_SNACK_RDATA) &&
+			!was_snacked(o, pdu_itt(bhs)))
 			o->snacked[o->snacked_next++ % OPROTO_SNACKED_MAX] = pdu_itt(bhs);
 		return true;
 	default:

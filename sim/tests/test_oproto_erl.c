@@ -158,6 +158,24 @@ START_TEST(erl1_data_in_again_only_after_a_snack)
 }
 END_TEST
 
+/* An initiator repeating SNACKs for other tasks (a paused target: every
+ * second, for seconds) must not push out a task it SNACKed once: its
+ * copy, sent late, is still one it asked for (five-flag swarm seed 1314). */
+START_TEST(erl1_snacked_task_stays_asked_for_while_others_are_snacked_again)
+{
+	login("1");
+	cmd(1, 100, true, 1024);
+	uint8_t d[512] = { 0 };
+	tgt(ISCSI_OP_DATA_IN, 0, 1, statsn, 101, 0, 0, d, 512);
+	snack(1, ISCSI_SNACK_DATA_R2T, 0);
+	for (unsigned i = 0; i < 4 * OPROTO_SNACKED_MAX; i++)
+		snack(7 + i % 3, ISCSI_SNACK_DATA_R2T, 0);
+	tgt(ISCSI_OP_DATA_IN, 0, 1, statsn, 101, 0, 0, d, 512); /* asked for, long ago */
+	ck_assert_uint_eq(op.violations, 0);
+	done();
+}
+END_TEST
+
 static void tmf(uint32_t itt, uint8_t fn, uint32_t ref)
 {
 	uint8_t bhs[48];
@@ -268,6 +286,7 @@ Suite *suite_oproto_erl(void)
 	tcase_add_test(tc, erl1_retried_command_executed_twice_is_caught);
 	tcase_add_test(tc, erl1_retry_with_another_cmdsn_is_caught);
 	tcase_add_test(tc, erl1_data_in_again_only_after_a_snack);
+	tcase_add_test(tc, erl1_snacked_task_stays_asked_for_while_others_are_snacked_again);
 	tcase_add_test(tc, erl2_reassigned_task_answers_on_the_joined_connection);
 	tcase_add_test(tc, erl2_task_reassign_below_erl2_is_caught);
 	tcase_add_test(tc, erl2_login_into_a_one_connection_session_below_erl2_is_caught);
