@@ -30,7 +30,8 @@
 
 #include "sim/base/mem.h"
 
-struct block_seen; /* initiator/block.h */
+/* initiator/block.h */
+struct block_seen;
 
 /* One version covers at most this many blocks: 8 MiB of 512-byte blocks
  * (64 MiB of 4 KiB ones), so 1 MiB and larger transfers, split into many

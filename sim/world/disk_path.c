@@ -329,6 +329,12 @@ static void lock_lost(struct wgw *g)
 void diskpath_submit(void *gateway, struct rt_disk_io *io)
 {
 	struct wgw *g = gateway;
+	/* A process being torn down sends nothing more: the engine's own
+	 * destroy never submits, but a planted bug may (stale_write_after_
+	 * failover executes a lost connection's writes as its connections
+	 * close), and its buffer is freed before the disk would read it. */
+	if (g->destroying)
+		return;
 	if (io->op == RT_DISK_WRITE && io->buf != NULL)
 		check_write_owner(g, io);
 	wmetrics_write_submitted(g->w, g->idx, io);

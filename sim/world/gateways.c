@@ -313,7 +313,9 @@ static void destroy_engine(struct wgw *g)
 	add_stats(&g->stats_total, &s);
 	/* the disk reads a write's data from the engine's buffer when it lands */
 	disk_hold_gw_data(&g->w->disk, g->idx);
+	g->destroying = true;
 	rt_engine_destroy(g->eng);
+	g->destroying = false;
 	g->eng = NULL;
 	/* With its memory, the engine lost every connection it had. */
 	for (size_t i = 0; i < g->w->net.nconns; i++)

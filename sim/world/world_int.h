@@ -49,6 +49,7 @@ struct wgw {
 	int idx;
 	enum gw_state state;
 	struct rt_engine *eng;
+	bool destroying;      /* inside rt_engine_destroy: the process is dying, its I/O goes nowhere */
 	struct rt_env env;
 	struct rt_config cfg;
 	struct rt_portal_cfg portal;
