@@ -48,15 +48,16 @@ void nf_history_add(struct nf_history *h, const struct nf_case *c)
 	uint64_t b = case_bytes(c);
 	if (b > NF_HISTORY_BYTES_MAX)
 		return; /* never kept; the cases before it stay */
-	while (h->n > 0 && (h->n == NF_HISTORY_MAX || h->bytes + b > NF_HISTORY_BYTES_MAX))
+	while (h->n > 0 && (h->n == NF_HISTORY_MAX || h->bytes + b > NF_HISTORY_BYTES_MAX)) {
 		drop_oldest(h);
+		h->dropped_before = true;
+	}
 	struct nf_case *k = malloc(sizeof(*k));
 	if (k == NULL)
 		return;
 	nf_case_copy(k, c);
 	h->e[h->n++] = k;
 	h->bytes += b;
-	h->dropped_before = h->dropped_before || h->n == NF_HISTORY_MAX;
 }
 
 void nf_history_clear(struct nf_history *h)
