@@ -54,39 +54,10 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/rt-alua.XXXXXX")
 GW=$T/gw_tool
 NOTIFY=$T/notify_tool
 PIDS=()
-passed=0
-failed=0
 
-cleanup() {
-	local p
-	echo "summary: $passed passed, $failed failed"
-	for p in "${PIDS[@]}"; do
-		kill -CONT "$p" 2>/dev/null
-		kill -TERM "$p" 2>/dev/null
-	done
-	for _ in $(seq 50); do
-		alive=0
-		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.2
-	done
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ "$failed" -gt 0 ]; then
-		for f in "$T"/*.log; do
-			echo "--- $f"
-			tail -n 25 "$f"
-		done
-	fi
-	[ -n "${ALUA_KEEP:-}" ] && cp -r "$T" "$ALUA_KEEP"
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. ref_target/tests/ceph/lib.sh # the cwd is the checkout (cd above)
+trap 'ceph_cleanup "${ALUA_KEEP:-}"' EXIT
 
-pass() { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
-# expect NAME WANT OUTPUT: OUTPUT's first line must be WANT
-expect() { if [ "$(head -n1 <<<"$3")" = "$2" ]; then pass "$1"; else fail "$1" "want '$2', got '$(tr '\n' ' ' <<<"$3")'"; fi; }
 gw() { timeout -k 2 30 "$GW" "$@" 2>&1; }
 rtpg() { gw "$1" rtpg | head -n1; }
 # same NAME WANT LUN: RTPG through A and through B both WANT (the other

@@ -47,38 +47,15 @@ PORT_B=$((PORT_A + 1))
 T=$(mktemp -d "${TMPDIR:-/tmp}/rt-cephpr.XXXXXX")
 PRT=$T/pr_tool
 PIDS=()
-passed=0
-failed=0
 EXIT_CONFLICT=3 # pr_tool: RESERVATION CONFLICT
 I1=(-i iqn.2026-12.org.iscsi-sim:node1) # the reservation holder, through A
 I2=(-i iqn.2026-12.org.iscsi-sim:node2) # never registered
 I3=(-i iqn.2026-12.org.iscsi-sim:node3) # registered; preempts through B
 I4=(-i iqn.2026-12.org.iscsi-sim:node4) # registered, then preempted while B is stopped
 
-cleanup() {
-	local p
-	echo "summary: $passed passed, $failed failed"
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for _ in $(seq 50); do
-		alive=0
-		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.2
-	done
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ "$failed" -gt 0 ]; then
-		for f in "$T"/*.log; do
-			echo "--- $f"
-			tail -n 15 "$f"
-		done
-	fi
-	[ -n "${PR_KEEP:-}" ] && cp -r "$T" "$PR_KEEP"; rm -rf "$T"
-}
-trap cleanup EXIT
+. ref_target/tests/ceph/lib.sh # the cwd is the checkout (cd above)
+trap 'ceph_cleanup "${PR_KEEP:-}"' EXIT
 
-pass() { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
 # pr URL ARGS...: one pr_tool run, bounded; its output, and its status in $RC
 pr() { timeout -k 2 30 "$PRT" "$@" >"$T/out" 2>&1; RC=$?; cat "$T/out"; }
 # is NAME WANT CMD...: CMD exits 0 and prints exactly WANT (lines)
