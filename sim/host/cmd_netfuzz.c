@@ -240,7 +240,7 @@ static int parse_args(int argc, char **argv, struct nf_opts *o)
 	/* The coverage map's file may also come from the environment the
 	 * coverage reftarget was started with (as AFL's __AFL_SHM_ID does):
 	 * host/ reads the command line and the environment, the core never. */
-	const char *env_map = getenv(NETCOV_ENV); /* host/ only: the command's environment, read once here */
+	const char *env_map = getenv(NETCOV_ENV); /* host/ is the OS boundary (DESIGN.md): the command's environment, read once here, never by the core */
 	if (o->cov_map == NULL && env_map != NULL && env_map[0] != '\0')
 		o->cov_map = env_map;
 	return 0;

@@ -42,7 +42,7 @@ const struct sim_mem host_mem = { host_alloc, host_free, NULL };
 uint64_t wall_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* host/ only: wall time of a run, never a world's time */
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* host/ is the OS boundary (DESIGN.md): wall time of a run, never a world's time */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
