@@ -8,7 +8,7 @@
 static unsigned min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
 /* SAM-5 §4.7.3: single-level LUN, peripheral (<256) or flat (<16384). */
-static void lun_to_wire(uint64_t lun, uint8_t *p)
+void itask_lun_to_wire(uint64_t lun, uint8_t *p)
 {
 	memset(p, 0, 8);
 	if (lun < 256) {
@@ -35,7 +35,7 @@ static int free_slot(const struct isess *s)
 	return -1;
 }
 
-static void complete(struct isess *s, struct icmd *c, enum icmd_result r)
+void itask_complete(struct isess *s, struct icmd *c, enum icmd_result r)
 {
 	unsigned slot = itt_slot(c->itt);
 	if (c->st != ICS_WAIT && s->slots[slot] == c) {
@@ -58,7 +58,7 @@ static void send_data_out(struct isess *s, struct icmd *c, uint32_t ttt, uint32_
 		uint32_t n = min_u32(end - off, s->params.tgt_mrdsl);
 		struct ipdu_tx tx;
 		isess_pdu_init(s, &tx, ISCSI_OP_DATA_OUT, off + n == end ? ISCSI_FLAG_FINAL : 0, c->itt);
-		lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+		itask_lun_to_wire(c->lun, tx.bhs + PDU_LUN);
 		pdu_set_w(tx.bhs, PDU_DATA_OUT_TTT, ttt);
 		pdu_set_w(tx.bhs, PDU_INI_CMDSN, 0); /* reserved in Data-Out */
 		pdu_set_w(tx.bhs, PDU_DATA_OUT_DATASN, datasn++);
@@ -100,7 +100,7 @@ static void transmit(struct isess *s, struct icmd *c, uint32_t cmdsn, bool first
 	struct ipdu_tx tx;
 	isess_pdu_init(s, &tx, ISCSI_OP_SCSI_CMD, flags, c->itt);
 	pdu_set_w(tx.bhs, PDU_INI_CMDSN, cmdsn);
-	lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+	itask_lun_to_wire(c->lun, tx.bhs + PDU_LUN);
 	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, c->dir == ICMD_NONE ? 0 : c->len);
 	memcpy(tx.bhs + PDU_SCSI_CMD_CDB, c->cdb, ISCSI_CDB_LEN);
 	if (first && s->ops.sent != NULL)
@@ -202,7 +202,7 @@ static void send_snack(struct isess *s, struct icmd *c, uint32_t beg, uint32_t r
 		s->stats.data_snacks++;
 	struct ipdu_tx tx;
 	isess_pdu_init(s, &tx, ISCSI_OP_SNACK, ISCSI_FLAG_FINAL | ISCSI_SNACK_DATA_R2T, c->itt);
-	lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+	itask_lun_to_wire(c->lun, tx.bhs + PDU_LUN);
 	pdu_set_w(tx.bhs, PDU_INI_CMDSN, 0); /* reserved in a SNACK */
 	pdu_set_w(tx.bhs, PDU_SNACK_TTT, ISCSI_TAG_RESERVED);
 	pdu_set_w(tx.bhs, PDU_SNACK_BEGRUN, beg);
@@ -285,7 +285,7 @@ static void on_data_in(struct isess *s, struct icmd *c, const struct ipdu_rx *rx
 		c->status = bhs[PDU_DATA_IN_STATUS];
 		if (pdu_flags(bhs) & (ISCSI_RSP_UNDERFLOW | ISCSI_RSP_OVERFLOW))
 			c->resid = pdu_w(bhs, PDU_DATA_IN_RESIDUAL_COUNT);
-		complete(s, c, ICMD_OK);
+		itask_complete(s, c, ICMD_OK);
 	}
 }
 
@@ -334,7 +334,7 @@ static void on_scsi_rsp(struct isess *s, struct icmd *c, const struct ipdu_rx *r
 	isess_take_statsn(s, bhs);
 	isess_update_window(s, bhs);
 	if (bhs[PDU_SCSI_RSP_RESPONSE] != ISCSI_RESPONSE_COMPLETED) {
-		complete(s, c, ICMD_FAILED);
+		itask_complete(s, c, ICMD_FAILED);
 		return;
 	}
 	c->status = bhs[PDU_SCSI_RSP_STATUS];
@@ -348,112 +348,7 @@ static void on_scsi_rsp(struct isess *s, struct icmd *c, const struct ipdu_rx *r
 		c->sense_len = (uint8_t)min_u32(sl, ICMD_SENSE_MAX);
 		memcpy(c->sense, rx->data + 2, c->sense_len);
 	}
-	complete(s, c, ICMD_OK);
-}
-
-/* ---- escalation after an ABORT TASK timeout (isess_cfg.escalation) ---- */
-
-static uint8_t esc_first(const struct isess *s)
-{
-	return s->cfg->escalation == ISESS_ESC_TASK_SET ? ISCSI_TMF_ABORT_TASK_SET : ISCSI_TMF_LOGICAL_UNIT_RESET;
-}
-
-/* The step after fn; 0: none left (the connection goes). */
-static uint8_t esc_next(uint8_t fn)
-{
-	switch (fn) {
-	case ISCSI_TMF_ABORT_TASK_SET:
-		return ISCSI_TMF_LOGICAL_UNIT_RESET;
-	case ISCSI_TMF_LOGICAL_UNIT_RESET:
-		return ISCSI_TMF_TARGET_WARM_RESET;
-	default:
-		return 0;
-	}
-}
-
-static void esc_send(struct isess *s, uint8_t fn)
-{
-	if (fn == 0) {
-		s->esc_itt = 0;
-		s->esc_deadline = SIM_NEVER;
-		isess_conn_fail(s, "task management escalation exhausted");
-		return;
-	}
-	struct ipdu_tx tx;
-	s->esc_fn = fn;
-	s->esc_itt = isess_new_itt(s, ITT_TMF, 0xfeu);
-	isess_pdu_init(s, &tx, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, (uint8_t)(ISCSI_FLAG_FINAL | fn), s->esc_itt);
-	lun_to_wire(s->esc_lun, tx.bhs + PDU_LUN);
-	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, ISCSI_TAG_RESERVED);
-	s->esc_deadline = s->now + s->cfg->tmf_timeout_ns;
-	s->task_deadline_stale = true;
-	if (fn == ISCSI_TMF_ABORT_TASK_SET)
-		s->stats.task_set_aborts++;
-	else if (fn == ISCSI_TMF_LOGICAL_UNIT_RESET)
-		s->stats.lu_resets++;
-	else
-		s->stats.target_resets++;
-	isess_send(s, &tx, NULL, 0);
-	isess_event(s, ISE_ESCALATE, fn, fn == ISCSI_TMF_ABORT_TASK_SET ? "abort task set"
-						: fn == ISCSI_TMF_LOGICAL_UNIT_RESET ? "logical unit reset"
-										    : "target warm reset");
-}
-
-/* An ABORT TASK of c went unanswered: escalate (one escalation at a time
- * covers every command whose abort is waiting: its outcome decides them). */
-static void esc_begin(struct isess *s, struct icmd *c)
-{
-	c->deadline = SIM_NEVER;
-	s->task_deadline_stale = true;
-	if (s->esc_itt != 0)
-		return;
-	s->esc_lun = c->lun;
-	esc_send(s, esc_first(s));
-}
-
-/* The escalation's TMF was answered. FUNCTION COMPLETE: SAM-5 §7.3/§7.8
- * (and RFC 7143 §11.6.1) say every task it covers is gone from the
- * target, so the commands whose ABORT TASK went unanswered end as
- * aborted (a command only sent, not aborting, waits for its own
- * timeout: the target answered it or will). Anything else: next step. */
-static void esc_answered(struct isess *s, uint8_t response)
-{
-	uint8_t fn = s->esc_fn;
-	s->esc_itt = 0;
-	s->esc_deadline = SIM_NEVER;
-	s->task_deadline_stale = true;
-	if (response != ISCSI_TMF_RSP_COMPLETE) {
-		esc_send(s, esc_next(fn));
-		return;
-	}
-	s->stats.esc_done++;
-	for (unsigned i = 0; i < ISESS_TASKS_MAX; i++) {
-		struct icmd *c = s->slots[i];
-		if (c != NULL && c->st == ICS_ABORTING && (fn == ISCSI_TMF_TARGET_WARM_RESET || c->lun == s->esc_lun))
-			complete(s, c, ICMD_ABORTED);
-	}
-}
-
-/* A TMF of ours is in flight (an ABORT TASK or the escalation's). */
-static bool esc_tmf_busy(const struct isess *s)
-{
-	for (unsigned i = 0; i < ISESS_TASKS_MAX && s->esc_itt == 0; i++)
-		if (s->slots[i] != NULL && s->slots[i]->st == ICS_ABORTING)
-			return true;
-	return s->esc_itt != 0;
-}
-
-static void esc_on_time(struct isess *s)
-{
-	if (s->esc_itt != 0 && s->esc_deadline <= s->now && s->state == ISS_FFP)
-		esc_send(s, esc_next(s->esc_fn));
-}
-
-/* The connection is gone: its TMFs with it. */
-static void esc_reset(struct isess *s)
-{
-	s->esc_itt = 0;
-	s->esc_deadline = SIM_NEVER;
+	itask_complete(s, c, ICMD_OK);
 }
 
 static void on_tmf_rsp(struct isess *s, const uint8_t *bhs)
@@ -462,7 +357,7 @@ static void on_tmf_rsp(struct isess *s, const uint8_t *bhs)
 	isess_take_statsn(s, bhs);
 	isess_update_window(s, bhs);
 	if (itt == s->esc_itt && itt != 0) {
-		esc_answered(s, bhs[PDU_TMF_RESPONSE]);
+		iesc_answered(s, bhs[PDU_TMF_RESPONSE]);
 		return;
 	}
 	if (itt == s->raw_tmf_itt && itt != 0) {
@@ -485,7 +380,7 @@ static void on_tmf_rsp(struct isess *s, const uint8_t *bhs)
 	/* §11.6.1: "Function complete" and "Task does not exist" both mean
 	 * the task is gone from the target. */
 	if (response == ISCSI_TMF_RSP_COMPLETE || response == ISCSI_TMF_RSP_NO_TASK)
-		complete(s, c, ICMD_ABORTED);
+		itask_complete(s, c, ICMD_ABORTED);
 	else
 		isess_conn_fail(s, "abort task refused");
 }
@@ -549,7 +444,7 @@ void itask_on_reject(struct isess *s, const uint8_t *rej, uint8_t reason)
 		if (digest && c->st == ICS_SENT && c->retries < ISESS_RETRIES_MAX && s->state == ISS_FFP)
 			retry_cmd(s, c);
 		else
-			complete(s, c, ICMD_FAILED);
+			itask_complete(s, c, ICMD_FAILED);
 		return;
 	}
 	/* §7.8-§7.9: a Data-Out lost to a data digest error is asked for
@@ -573,7 +468,7 @@ void itask_on_reject(struct isess *s, const uint8_t *rej, uint8_t reason)
 	}
 	/* The escalation's TMF refused (no room for it, §11.17.1): the next step. */
 	if (op == ISCSI_OP_TMF_REQ && pdu_itt(rej) == s->esc_itt && s->esc_itt != 0) {
-		esc_answered(s, ISCSI_TMF_RSP_REJECTED);
+		iesc_answered(s, ISCSI_TMF_RSP_REJECTED);
 		return;
 	}
 	/* A rejected Data-Out or TMF leaves a task we cannot finish at ERL 0. */
@@ -587,7 +482,7 @@ static void send_abort(struct isess *s, struct icmd *c)
 	c->tmf_itt = isess_new_itt(s, ITT_TMF, itt_slot(c->itt));
 	isess_pdu_init(s, &tx, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_ABORT_TASK,
 		c->tmf_itt);
-	lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+	itask_lun_to_wire(c->lun, tx.bhs + PDU_LUN);
 	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, c->itt);
 	pdu_set_w(tx.bhs, PDU_TMF_REFCMDSN, c->cmdsn);
 	pdu_set_w(tx.bhs, PDU_TMF_EXPDATASN, c->exp_datasn);
@@ -662,7 +557,7 @@ void itask_on_time(struct isess *s)
 			probe(s, c);
 			continue;
 		}
-		if (c->st == ICS_SENT && s->cfg->escalation != ISESS_ESC_DROP && esc_tmf_busy(s)) {
+		if (c->st == ICS_SENT && s->cfg->escalation != ISESS_ESC_DROP && iesc_tmf_busy(s)) {
 			/* libiscsi keeps one TMF per session in flight: this
 			 * abort waits its turn */
 			c->deadline = s->now + s->cfg->tmf_timeout_ns;
@@ -670,11 +565,11 @@ void itask_on_time(struct isess *s)
 		} else if (c->st == ICS_SENT)
 			send_abort(s, c);
 		else if (s->cfg->escalation != ISESS_ESC_DROP)
-			esc_begin(s, c);
+			iesc_begin(s, c);
 		else
 			isess_conn_fail(s, "abort task timeout");
 	}
-	esc_on_time(s);
+	iesc_on_time(s);
 }
 
 uint64_t itask_next_deadline(struct isess *s)
@@ -719,7 +614,7 @@ void itask_requeue_all(struct isess *s)
 	}
 	s->in_flight = 0;
 	s->task_deadline_stale = true;
-	esc_reset(s);
+	iesc_reset(s);
 	/* Merge the sorted slot list with the (sorted) wait queue. */
 	struct icmd *head = NULL, **tail = &head, *w = s->wait_head;
 	unsigned i = 0;
@@ -744,16 +639,16 @@ void itask_requeue_all(struct isess *s)
 
 void itask_fail_all(struct isess *s, enum icmd_result r)
 {
-	esc_reset(s);
+	iesc_reset(s);
 	for (unsigned i = 0; i < ISESS_TASKS_MAX; i++)
 		if (s->slots[i] != NULL)
-			complete(s, s->slots[i], r);
+			itask_complete(s, s->slots[i], r);
 	while (s->wait_head != NULL) {
 		struct icmd *c = s->wait_head;
 		s->wait_head = c->next;
 		s->waiting--;
 		c->next = NULL;
-		complete(s, c, r);
+		itask_complete(s, c, r);
 	}
 	s->wait_tail = NULL;
 }
@@ -767,7 +662,7 @@ void isess_raw_cmd(struct isess *s, uint64_t lun, const uint8_t cdb[16], uint32_
 	struct ipdu_tx tx;
 	uint8_t flags = ISCSI_FLAG_FINAL | 1u /* SIMPLE */ | (read ? ISCSI_CMD_READ : 0);
 	isess_pdu_init(s, &tx, ISCSI_OP_SCSI_CMD, flags, isess_new_itt(s, ITT_CMD, 0));
-	lun_to_wire(lun, tx.bhs + PDU_LUN);
+	itask_lun_to_wire(lun, tx.bhs + PDU_LUN);
 	pdu_set_w(tx.bhs, PDU_SCSI_CMD_EDTL, edtl);
 	memcpy(tx.bhs + PDU_SCSI_CMD_CDB, cdb, ISCSI_CDB_LEN);
 	s->sn->cmdsn++;
@@ -794,7 +689,7 @@ void isess_raw_tmf(struct isess *s, uint8_t function, uint64_t lun)
 	s->raw_tmf_itt = isess_new_itt(s, ITT_TMF, 0xffu);
 	isess_pdu_init(s, &tx, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, (uint8_t)(ISCSI_FLAG_FINAL | function),
 		s->raw_tmf_itt);
-	lun_to_wire(lun, tx.bhs + PDU_LUN);
+	itask_lun_to_wire(lun, tx.bhs + PDU_LUN);
 	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, ISCSI_TAG_RESERVED);
 	s->stats.raw_tmfs++;
 	isess_send(s, &tx, NULL, 0);

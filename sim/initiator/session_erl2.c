@@ -21,18 +21,6 @@
 
 #include "sim/base/time.h"
 
-static void lun_to_wire(uint64_t lun, uint8_t *p)
-{
-	/* SAM-5 §4.7.3, as session_cmd.c writes it */
-	memset(p, 0, 8);
-	if (lun < 256) {
-		p[1] = (uint8_t)lun;
-	} else {
-		p[0] = (uint8_t)(0x40u | ((lun >> 8) & 0x3fu));
-		p[1] = (uint8_t)lun;
-	}
-}
-
 static unsigned held_tasks(const struct isess *s) { return s->in_flight; }
 
 /* ERL 2's recovery ends: the caller (drop) puts the commands back in
@@ -123,7 +111,7 @@ static void send_reassign(struct isess *s, struct icmd *c)
 	c->tmf_itt = isess_new_itt(s, ITT_TMF, itt_slot(c->itt));
 	isess_pdu_init(s, &tx, ISCSI_OP_TMF_REQ | ISCSI_FLAG_IMMEDIATE, ISCSI_FLAG_FINAL | ISCSI_TMF_TASK_REASSIGN,
 		c->tmf_itt);
-	lun_to_wire(c->lun, tx.bhs + PDU_LUN);
+	itask_lun_to_wire(c->lun, tx.bhs + PDU_LUN);
 	pdu_set_w(tx.bhs, PDU_TMF_REF_TASK_TAG, c->itt);
 	/* §11.5.4: RefCmdSN is ABORT TASK's only, reserved here. §11.5.6:
 	 * ExpDataSN, for a read the next Data-In we want (what came before

@@ -95,6 +95,21 @@ void imcs_pump(struct isess *s);
 /* initiator/session_cmd.c */
 /* §7.2.1: c again with its ITT and CmdSN (ERL 1 and 2). */
 void itask_retry(struct isess *s, struct icmd *c);
+/* SAM-5 §4.7.3: single-level LUN, peripheral (<256) or flat (<16384). */
+void itask_lun_to_wire(uint64_t lun, uint8_t *p);
+/* c is over with result r: its slot freed, the owner told (ops.done). */
+void itask_complete(struct isess *s, struct icmd *c, enum icmd_result r);
+
+/* session_esc.c: the escalation after an ABORT TASK timeout. */
+/* An ABORT TASK of c went unanswered: escalate. */
+void iesc_begin(struct isess *s, struct icmd *c);
+/* The escalation's TMF was answered with response. */
+void iesc_answered(struct isess *s, uint8_t response);
+/* A TMF of ours is in flight (an ABORT TASK or the escalation's). */
+bool iesc_tmf_busy(const struct isess *s);
+void iesc_on_time(struct isess *s);
+/* The connection is gone: its TMFs with it. */
+void iesc_reset(struct isess *s);
 /* A Data-In whose data digest failed (ERL 1): its task's data is asked
  * for again from the first DataSN missing. */
 void itask_data_lost(struct isess *s, const uint8_t *bhs);
