@@ -197,6 +197,11 @@ else
 fi
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# timed CMD...: runs CMD with its output, then a line "client_cpu_s U S"
+# (bash's time: user and system seconds of CMD and its children), so the
+# clients nobody here wrote get the same client CPU figure as iobench.
+timed() { local TIMEFORMAT='client_cpu_s %U %S'; { time "$@"; } 2>&1; }
+client_cpu() { sed -n 's/^client_cpu_s \([0-9.]*\) \([0-9.]*\)$/\1 \2/p' | awk '{ printf "%.3f", $1 + $2 }'; }
 TICK=$(getconf CLK_TCK)
 JSONL=$OUT/runs.jsonl
 : >"$JSONL"
@@ -235,13 +240,14 @@ for (( r = 1; r <= ROUNDS; r++ )); do
 			pid=${PID[$k]}
 			c0=$(cpu_ticks "$pid")
 			# shellcheck disable=SC2086
-			out=$(timeout -s INT $((SECS + 2)) iscsi-perf ${x#*|} "${URL[$k]}" 2>&1 || true)
+			out=$(timed timeout -s INT $((SECS + 2)) iscsi-perf ${x#*|} "${URL[$k]}" || true)
 			c1=$(cpu_ticks "$pid")
 			line=$(echo "$out" | { grep -o 'iops average [0-9]* ([0-9.]* MB/s)' || true; } | tail -n 1)
 			iops=$(echo "$line" | sed -n 's/iops average \([0-9]*\) .*/\1/p')
 			mbps=$(echo "$line" | sed -n 's/.*(\([0-9.]*\) MB.*/\1/p')
 			tcpu=$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.3f", (b - a) / t }')
-			echo "{\"round\": $r, \"target\": \"$t\", \"mode\": \"same\", \"load\": \"$name\", \"sessions\": 1, \"digest\": 0, \"client\": \"iscsi-perf\", \"target_cpu_s\": $tcpu, \"res\": {\"iops\": ${iops:-0}, \"mbps\": ${mbps:-0}, \"seconds\": $((SECS + 2))}}" >>"$JSONL"
+			ccpu=$(echo "$out" | client_cpu)
+			echo "{\"round\": $r, \"target\": \"$t\", \"mode\": \"same\", \"load\": \"$name\", \"sessions\": 1, \"digest\": 0, \"client\": \"iscsi-perf\", \"target_cpu_s\": $tcpu, \"res\": {\"iops\": ${iops:-0}, \"mbps\": ${mbps:-0}, \"seconds\": $((SECS + 2)), \"client_cpu_s\": ${ccpu:-0}}}" >>"$JSONL"
 			log "round $r $k $name iscsi-perf: ${line:-no result}"
 		done
 		# Writes: QEMU's qemu-img bench (iscsi:// driver), a fixed count
@@ -252,12 +258,13 @@ for (( r = 1; r <= ROUNDS; r++ )); do
 			IFS='|' read -r name size depth count <<<"$x"
 			pid=${PID[$k]}
 			c0=$(cpu_ticks "$pid")
-			out=$(timeout 60 qemu-img bench -f raw -w -c "$count" -d "$depth" -s "$size" "${URL[$k]}" 2>&1 || true)
+			out=$(timed timeout 60 qemu-img bench -f raw -w -c "$count" -d "$depth" -s "$size" "${URL[$k]}" || true)
 			c1=$(cpu_ticks "$pid")
 			secs=$(echo "$out" | sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p')
 			tcpu=$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN { printf "%.3f", (b - a) / t }')
 			if [ -z "$secs" ]; then log "round $r $k $name qemu-img: no result"; continue; fi
-			res=$(awk -v c="$count" -v s="$secs" -v b="$size" 'BEGIN { printf "{\"ios\": %d, \"seconds\": %s, \"iops\": %.0f, \"mbps\": %.1f}", c, s, c / s, c * b / s / 1e6 }')
+			ccpu=$(echo "$out" | client_cpu)
+			res=$(awk -v c="$count" -v s="$secs" -v b="$size" -v u="${ccpu:-0}" 'BEGIN { printf "{\"ios\": %d, \"seconds\": %s, \"iops\": %.0f, \"mbps\": %.1f, \"client_cpu_s\": %s}", c, s, c / s, c * b / s / 1e6, u }')
 			echo "{\"round\": $r, \"target\": \"$t\", \"mode\": \"same\", \"load\": \"$name\", \"sessions\": 1, \"digest\": 0, \"client\": \"qemu-img\", \"target_cpu_s\": $tcpu, \"res\": $res}" >>"$JSONL"
 			log "round $r $k $name qemu-img: $res"
 		done
