@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backstore/bs.h"
+#include "backstore/fdio.h"
 #include "backstore/ram.h"
 #include "loop_dev.h"
 
@@ -248,6 +249,40 @@ END_TEST
 /* RT_DISK_ATOMIC: ram lands it (every ram write is whole); a file or a
  * block device promises nothing across a power loss and refuses it
  * without writing. */
+/* RT_DISK_PR_LOAD/STORE (the shared PR record) and RT_DISK_ALUA_SET (the
+ * ownership of shared storage) are served by a backstore that keeps them
+ * (rbd) before bs_io_start; every other one answers ERR_UNSUPPORTED, once,
+ * and neither reads into the buffer nor writes it to a block. So does
+ * fdio_serve_sync, the synchronous path of the file and block stores
+ * (fdio.h), asked directly. */
+START_TEST(records_beside_the_blocks_are_unsupported_and_touch_nothing)
+{
+	static const enum rt_disk_op ops[] = {RT_DISK_PR_LOAD, RT_DISK_PR_STORE, RT_DISK_ALUA_SET};
+	uint8_t w[BS], r[BS];
+	if (!open_store(types[_i], SIZE))
+		return;
+	memset(w, 0x6d, sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_WRITE, 0, BS, w, 0), RT_DISK_OK);
+	for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		memset(r, 0xee, sizeof(r));
+		ck_assert_int_eq(io(ops[k], 0, BS, r, 0), RT_DISK_ERR_UNSUPPORTED);
+		ck_assert_uint_eq(r[0], 0xee);
+		if (strcmp(types[_i], "ram") == 0)
+			continue;
+		struct rt_disk_io q = {.op = ops[k], .offset = 0, .len = BS, .buf = r, .status = RT_DISK_OK};
+		unsigned before = completions;
+		fdio_serve_sync(&store, store.priv, &q); /* priv starts with its struct fdio */
+		ck_assert_uint_eq(completions, before + 1);
+		ck_assert_int_eq(q.status, RT_DISK_ERR_UNSUPPORTED);
+		ck_assert_uint_eq(r[0], 0xee);
+	}
+	ck_assert_int_eq(io(RT_DISK_READ, 0, BS, r, 0), RT_DISK_OK);
+	ck_assert_uint_eq(r[0], 0x6d);
+	ck_assert_uint_eq(r[BS - 1], 0x6d);
+	close_store();
+}
+END_TEST
+
 START_TEST(atomic_writes_land_where_the_store_can_and_fail_cleanly_elsewhere)
 {
 	uint8_t w[4 * BS], r[4 * BS];
@@ -357,6 +392,7 @@ Suite *suite_bs_store(void)
 	tcase_add_loop_test(tc, unmap_and_write_zeroes_read_back_as_zeroes_whole_and_partial, 0, 3);
 	tcase_add_loop_test(tc, requests_beyond_the_end_fail_without_touching_anything, 0, 3);
 	tcase_add_loop_test(tc, map_status_tells_written_runs_from_holes, 0, 3);
+	tcase_add_loop_test(tc, records_beside_the_blocks_are_unsupported_and_touch_nothing, 0, 3);
 	tcase_add_loop_test(tc, atomic_writes_land_where_the_store_can_and_fail_cleanly_elsewhere, 0, 3);
 	tcase_add_test(tc, registry_knows_ram_file_and_block);
 	suite_add_tcase(s, tc);

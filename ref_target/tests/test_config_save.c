@@ -20,11 +20,11 @@ static const char rich[] =
 	"   \"lbppbe\": 3, \"media_mbps\": 40, \"alua_modes\": [\"implicit\"],\n"
 	"   \"alua\": [{\"tpg\": 1, \"state\": \"active_nonoptimized\", \"preferred\": true},\n"
 	"            {\"tpg\": 2, \"state\": \"standby\"}, {\"tpg\": 3, \"state\": \"unavailable\"},\n"
-	"            {\"tpg\": 4, \"state\": \"transitioning\"}, {\"tpg\": 5}]},\n"
+	"            {\"tpg\": 4, \"state\": \"transitioning\", \"relative_port\": 9}, {\"tpg\": 5}]},\n"
 	"  {\"name\": \"f\", \"backstore\": \"file\", \"path\": \"/srv/f.img\", \"size\": \"2M\", \"block_size\": 4096,\n"
 	"   \"flags\": [\"removable\", \"read_only\", \"sanitize\"], \"alua_modes\": [\"explicit\"]}],\n"
 	" \"targets\": [{\"name\": \"iqn.2026-11.org.sim:a\", \"alias\": \"A\", \"tpgs\": [\n"
-	"  {\"tag\": 1, \"portals\": [0, 1], \"open_access\": true, \"target_reset\": true, \"discovery_open\": true,\n"
+	"  {\"tag\": 1, \"relative_port\": 7, \"portals\": [0, 1], \"open_access\": true, \"target_reset\": true, \"discovery_open\": true,\n"
 	"   \"auth\": {\"chap\": {\"user\": \"u\", \"secret\": \"0123456789ab\"},\n"
 	"            \"mutual_chap\": {\"user\": \"t\", \"secret\": \"ba9876543210\"}},\n"
 	"   \"luns\": [{\"lun\": 0, \"lu\": \"r\"}, {\"lun\": 7, \"lu\": \"f\", \"read_only\": true}],\n"
@@ -75,6 +75,11 @@ START_TEST(save_writes_every_key_and_reads_back_to_the_same_text)
 	for (size_t k = 0; k < 5; k++)
 		ck_assert_str_eq(str_at(json_array_get(alua, k), "state"), states[k]);
 	ck_assert(json_is_true(json_object_get(json_array_get(alua, 0), "preferred")));
+	/* the target port of another gateway's group, which REPORT TARGET
+	 * PORT GROUPS lists: written where given, left out where not */
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(alua, 3), "relative_port")), 9);
+	ck_assert_ptr_null(json_object_get(json_array_get(alua, 4), "relative_port"));
+	ck_assert_uint_eq(d2.cfg.lus[0].alua[3].rel_port, 9);
 	ck_assert_uint_eq(json_array_size(json_object_get(r, "flags")), 4);
 	ck_assert_str_eq(str_at(f, "path"), "/srv/f.img");
 	ck_assert_uint_eq(json_array_size(json_object_get(f, "flags")), 3);
@@ -85,6 +90,7 @@ START_TEST(save_writes_every_key_and_reads_back_to_the_same_text)
 	json_t *g = json_array_get(json_object_get(t, "tpgs"), 0);
 	ck_assert(json_is_true(json_object_get(g, "target_reset")));
 	ck_assert(json_is_true(json_object_get(g, "discovery_open")));
+	ck_assert_int_eq(json_integer_value(json_object_get(g, "relative_port")), 7);
 	ck_assert_str_eq(str_at(json_object_get(json_object_get(g, "auth"), "mutual_chap"), "secret"), "ba9876543210");
 	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(g, "luns"), 1), "read_only")));
 	json_t *acl = json_array_get(json_object_get(g, "acls"), 0);
@@ -96,6 +102,8 @@ START_TEST(save_writes_every_key_and_reads_back_to_the_same_text)
 	ck_assert_str_eq(str_at(g2, "redirect_address"), "10.0.0.2:3260,1");
 	ck_assert_str_eq(str_at(g3, "redirect"), "permanent");
 	ck_assert_ptr_null(json_object_get(g3, "redirect_address"));
+	ck_assert_ptr_null(json_object_get(g2, "relative_port")); /* the default, its place in the list */
+	ck_assert_uint_eq(d2.cfg.targets[0].tpgs[0].rel_port, 7);
 	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(t, "tpgs"), 0), "redirect"));
 	json_t *tb = json_array_get(json_object_get(j1, "targets"), 1);
 	ck_assert_ptr_null(json_object_get(tb, "alias"));

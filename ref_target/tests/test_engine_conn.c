@@ -2,7 +2,7 @@
  * non-SCSI commands held ahead of ExpCmdSN and their limit, Logout's
  * reasons, PDUs that full feature phase refuses, connection reinstatement,
  * a connection still logging in at shutdown, the connection table at its limit, ALUA state
- * changes, and an engine destroyed with I/O in flight. */
+ * changes, shared reservations invalidated, and an engine destroyed with I/O in flight. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +281,37 @@ START_TEST(engine_changes_alua_state_only_for_a_tpg_that_maps_the_lu)
 }
 END_TEST
 
+/* What the daemon calls when the backstore says an LU's shared PR record
+ * changed elsewhere (engine.h): the LU's next reservation check loads the
+ * record again. An LU the configuration does not have is refused, and
+ * nothing is loaded for it. */
+START_TEST(engine_invalidates_the_shared_reservations_of_an_lu_it_has)
+{
+	static struct rt_lu_cfg shared;
+	uint8_t out[BS];
+	shared = cfg.lus[0];
+	shared.flags |= RT_LU_PR_SHARED;
+	rt_engine_destroy(E);
+	ini_fini(&I);
+	cfg.lus = &shared;
+	make_engine();
+	login_ok(NULL, 0);
+	clear_ua();
+	unsigned loads = F.pr_loads;
+	read10(0, 1, out); /* the first check loads the record */
+	ck_assert_uint_eq(F.pr_loads, loads + 1);
+	read10(0, 1, out);
+	ck_assert_uint_eq(F.pr_loads, loads + 1);
+	ck_assert_int_eq(rt_lu_pr_invalidate(E, 1), -1); /* no LU 1 */
+	ck_assert_int_eq(rt_lu_pr_invalidate(E, UINT32_MAX), -1);
+	read10(0, 1, out);
+	ck_assert_uint_eq(F.pr_loads, loads + 1);
+	ck_assert_int_eq(rt_lu_pr_invalidate(E, 0), 0);
+	read10(0, 1, out);
+	ck_assert_uint_eq(F.pr_loads, loads + 2);
+}
+END_TEST
+
 START_TEST(engine_destroyed_with_io_in_flight_frees_every_task)
 {
 	login_ok(NULL, 0);
@@ -316,6 +347,7 @@ Suite *suite_engine_conn(void)
 	tcase_add_test(tc, engine_drops_connections_still_logging_in_when_it_shuts_down);
 	tcase_add_test(tc, engine_accepts_connections_up_to_its_limit_and_finds_each_after_others_close);
 	tcase_add_test(tc, engine_changes_alua_state_only_for_a_tpg_that_maps_the_lu);
+	tcase_add_test(tc, engine_invalidates_the_shared_reservations_of_an_lu_it_has);
 	tcase_add_test(tc, engine_destroyed_with_io_in_flight_frees_every_task);
 	suite_add_tcase(s, tc);
 	return s;

@@ -173,6 +173,13 @@ void th_complete(struct th *t, unsigned i, enum rt_disk_status st)
 	scsi_disk_done(io);
 }
 
+struct rt_disk_io *th_apply(struct th *t, unsigned i)
+{
+	struct rt_disk_io *io = th_take(t, i);
+	fake_disk_apply(&t->fe, io);
+	return io;
+}
+
 void th_complete_map(struct th *t, unsigned i, bool mapped, uint64_t blocks)
 {
 	struct rt_disk_io *io = th_take(t, i);

@@ -83,6 +83,11 @@ unsigned th_pending(const struct th *t);
 /* Complete pending request i (0 = oldest) with status st (RT_DISK_OK
  * applies it to the RAM disk). */
 void th_complete(struct th *t, unsigned i, enum rt_disk_status st);
+/* Take pending request i and apply it to the fake disk, but answer
+ * nothing yet: the test answers it later with scsi_disk_done (a request
+ * the storage has done whose answer is late, as a store waiting for its
+ * notify to end). */
+struct rt_disk_io *th_apply(struct th *t, unsigned i);
 /* Complete pending RT_DISK_MAP_STATUS request i as a disk that knows:
  * 'blocks' blocks from its offset are mapped (or not). */
 void th_complete_map(struct th *t, unsigned i, bool mapped, uint64_t blocks);

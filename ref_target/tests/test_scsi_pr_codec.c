@@ -184,6 +184,8 @@ START_TEST(every_error_has_its_own_name)
 		for (int b = a + 1; b <= PR_CODEC_HOLDER; b++)
 			ck_assert_str_ne(pr_codec_err_name((enum pr_codec_err)a), pr_codec_err_name((enum pr_codec_err)b));
 	}
+	/* a value outside the enum (a log line must still say something) */
+	ck_assert_str_eq(pr_codec_err_name((enum pr_codec_err)(PR_CODEC_HOLDER + 1)), "unknown error");
 }
 END_TEST
 

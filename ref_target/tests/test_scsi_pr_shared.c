@@ -250,6 +250,83 @@ START_TEST(a_blocklisted_gateways_store_changes_nothing)
 }
 END_TEST
 
+/* Every step of pr_shared.c that needs memory (the load of a PERSISTENT
+ * RESERVE IN, the load-apply-store of an OUT, the reload before another
+ * command's reservation check) answers BUSY when it cannot have it: no
+ * load begins, nothing is stored, nothing leaks, the cache stays stale,
+ * and the next command goes through against the record. */
+START_TEST(a_gateway_out_of_memory_answers_busy_and_changes_nothing)
+{
+	g1_reserves();
+	size_t live = g1.fe.live_bytes;
+	unsigned loads = g1.fe.pr_loads, tries = g1.fe.pr_store_tries;
+	g1.fe.fail_alloc_at = g1.fe.allocs;
+	ck_assert_int_eq(prin(&g1, 0), SCSI_STATUS_BUSY);
+	g1.fe.fail_alloc_at = g1.fe.allocs;
+	ck_assert_int_eq(prout(&g1, &I2, 0, 0, 0, 0xb2), SCSI_STATUS_BUSY); /* REGISTER */
+	scsi_lu_pr_invalidate(g1.lu);
+	g1.fe.fail_alloc_at = g1.fe.allocs;
+	ck_assert_int_eq(write10(&g1, &I2), SCSI_STATUS_BUSY); /* the reload before its check */
+	g1.fe.fail_alloc_at = -1;
+	ck_assert_uint_eq(g1.fe.pr_loads, loads);
+	ck_assert_uint_eq(g1.fe.pr_store_tries, tries);
+	ck_assert_uint_eq(g1.fe.live_bytes, live);
+	/* still stale: the next check loads, and the reservation holds */
+	ck_assert_int_eq(write10(&g1, &I2), SCSI_STATUS_RESERVATION_CONFLICT);
+	ck_assert_uint_eq(g1.fe.pr_loads, loads + 1);
+	ck_assert_int_eq(prin(&g1, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(get_be32(g1.buf + 4), 8); /* I1's key alone: I2's REGISTER never happened */
+	ck_assert_uint_eq(get_be64(g1.buf + 8), 0xa1);
+}
+END_TEST
+
+/* A store whose answer is late (rbd: the notify to the other gateways
+ * still running) while a load through the same gateway sees a newer record,
+ * one another gateway stored on top of it: the cache keeps the newer record
+ * (the late store is part of it), and the late command still ends GOOD. */
+START_TEST(a_store_answered_after_a_newer_load_leaves_the_newer_record_cached)
+{
+	uint8_t cdb[10], list[24];
+	struct scsi_nexus I3 = I1;
+	snprintf(I3.initiator_port, sizeof(I3.initiator_port), "iqn.2026-12.test:node3,i,0x23d000000003");
+	g1.nexus = I3;
+	th_clear_ua(&g1);
+	/* I1 registers through g1: loaded, stored in the record, not answered */
+	prout_cdb(cdb, list, 0, 0, 0, 0xa1);
+	g1.nexus = I1;
+	ck_assert_int_eq(th_start(&g1, cdb, 10, list, 24), 0);
+	th_complete(&g1, 0, RT_DISK_OK); /* the load */
+	ck_assert_uint_eq(th_pending(&g1), 1);
+	struct rt_disk_io *store = th_apply(&g1, 0);
+	ck_assert_uint_eq(g1.fe.pr_stores, 1);
+	/* over it, I2 registers and reserves through g2 */
+	share(&g1, &g2);
+	ck_assert_int_eq(prout(&g2, &I2, 0, 0, 0, 0xb2), SCSI_STATUS_GOOD);
+	ck_assert_int_eq(prout(&g2, &I2, 1, WE_RO, 0xb2, 0), SCSI_STATUS_GOOD);
+	share(&g2, &g1);
+	/* a PERSISTENT RESERVE IN through g1 loads that newer record */
+	static uint8_t obuf[8192];
+	uint8_t rcdb[10] = {0x5e, 1}; /* READ RESERVATION */
+	put_be16(rcdb + 7, sizeof(obuf));
+	struct th_cmd other;
+	g1.nexus = I1;
+	ck_assert_int_eq(th_start_other(&g1, &other, obuf, rcdb, 10, NULL, 0), 0);
+	th_complete(&g1, 0, RT_DISK_OK);
+	ck_assert_int_eq(other.done_calls, 1);
+	ck_assert_uint_eq(get_be64(obuf + 8), 0xb2);
+	/* then the late answer of I1's store */
+	scsi_disk_done(store);
+	ck_assert_int_eq(g1.c.done_calls, 1);
+	ck_assert_uint_eq(g1.c.cmd.status, SCSI_STATUS_GOOD);
+	/* the cache is the newer record, fresh: I2's reservation holds
+	 * against I3, I1 is a registrant, and no load is needed */
+	unsigned loads = g1.fe.pr_loads;
+	ck_assert_int_eq(write10(&g1, &I3), SCSI_STATUS_RESERVATION_CONFLICT);
+	ck_assert_int_eq(write10(&g1, &I1), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(g1.fe.pr_loads, loads);
+}
+END_TEST
+
 /* SPC-4 §5.13.3 (CRH): RESERVE(6) conflicts while registrations exist,
  * including those made through another gateway. */
 START_TEST(reserve6_sees_registrations_made_through_another_gateway)
@@ -287,6 +364,8 @@ Suite *suite_scsi_pr_shared(void)
 	tcase_add_test(tc, a_load_begun_before_an_invalidation_does_not_make_the_cache_fresh);
 	tcase_add_test(tc, a_command_aborted_while_the_state_reloads_ends_aborted);
 	tcase_add_test(tc, a_blocklisted_gateways_store_changes_nothing);
+	tcase_add_test(tc, a_gateway_out_of_memory_answers_busy_and_changes_nothing);
+	tcase_add_test(tc, a_store_answered_after_a_newer_load_leaves_the_newer_record_cached);
 	tcase_add_test(tc, reserve6_sees_registrations_made_through_another_gateway);
 	tcase_add_test(tc, a_local_lu_never_touches_the_record);
 	suite_add_tcase(s, tc);
