@@ -116,15 +116,20 @@ static int rbd_conf(rados_t cl, const struct bs_rbd_params *p, char *err, size_t
 		/* an UNMAP must leave zeroes even in part of an object,
 		 * or LBPRZ would be a lie (SBC-3 §4.7.4.4) */
 		{ "rbd_skip_partial_discard", "false" },
-		/* librbd's own lock break (rbd_lock_break, and "lock_auto"'s
-		 * break of a dead owner) blocklists the owner unless told
-		 * not to: the unfenced twin must not fence by that path */
-		{ "rbd_blocklist_on_break_lock", p->break_unfenced ? "false" : "true" },
 	};
 	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
 		int rc = rados_conf_set(cl, set[i][0], set[i][1]);
 		if (rc < 0)
 			return rbd_fail(err, err_len, set[i][0], rc);
+	}
+	/* librbd's own lock break (rbd_lock_break, and "lock_auto"'s break
+	 * of a dead owner) blocklists the owner unless told not to: the
+	 * unfenced twin must not fence by that path. Otherwise left as
+	 * ceph.conf says (librbd's default: true). */
+	if (p->break_unfenced) {
+		int rc = rados_conf_set(cl, "rbd_blocklist_on_break_lock", "false");
+		if (rc < 0)
+			return rbd_fail(err, err_len, "rbd_blocklist_on_break_lock", rc);
 	}
 	if (p->keyring) {
 		int rc = rados_conf_set(cl, "keyring", p->keyring);
