@@ -10,13 +10,18 @@
 #   failover    two gateways on one image, the owner paused mid-write
 #               (SIGSTOP), the other takes over (lock break, blocklist by
 #               full address), the paused write rejected once released
-#               (SIGCONT), data read back (ref_target/tests/ceph/failover.sh)
+#               (SIGCONT), data read back; then its unfenced twin (rbd
+#               "blocklist_on_break": false): the paused write lands over
+#               the newer data, and the step asserts that it does
+#               (ref_target/tests/ceph/failover.sh)
 #   pr          persistent reservations shared through RADOS (rbd
 #               pr_shared): concurrent registrations through both gateways,
 #               a reservation made through A holds through B after A dies,
 #               a PREEMPT through B fences A's holder, a restarted A reads
-#               the state from RADOS, a corrupt record fails closed
-#               (ref_target/tests/ceph/pr.sh)
+#               the state from RADOS, a corrupt record fails closed; then
+#               its unshared twin ("pr_shared": false): a reservation made
+#               through one gateway is not honoured through the other,
+#               asserted (ref_target/tests/ceph/pr.sh)
 #   alua        ALUA follows the exclusive lock (rbd alua_group): RTPG the
 #               same through both gateways before and after moves; the
 #               first write takes the lock; STPG on the standby moves it

@@ -61,6 +61,11 @@ struct bs_rbd_params {
 				"<image>.pr" (scsi/pr_shared.c) */
 	uint16_t alua_group; /* this gateway's target port group: ALUA follows
 				the exclusive lock (rbd_alua.h); 0: off */
+	bool break_unfenced; /* a lock break does not blocklist the old owner
+				(config "blocklist_on_break": false; librbd's
+				rbd_blocklist_on_break_lock=false): the
+				unfenced twin of the failover tests, whose
+				paused owner's writes land; never in service */
 };
 
 struct bs_params {

@@ -15,7 +15,9 @@
  * FENCED (an ALUA transition: retry, perhaps elsewhere); one that was
  * blocklisted, BLOCKLISTED for good ("target port unavailable": fail
  * over). "lock_auto" leaves the lock to librbd, which hands it to
- * whoever asks.
+ * whoever asks. "break_unfenced" (config "blocklist_on_break": false)
+ * breaks the lock without the blocklist: the fencing-off twin of the
+ * failover test, where the paused owner's write lands on newer data.
  *
  * Persistent reservations shared by the gateways (pr_shared, for
  * scsi/pr_shared.c): RT_DISK_PR_LOAD and PR_STORE read and replace the
@@ -120,6 +122,15 @@ static int rbd_conf(rados_t cl, const struct bs_rbd_params *p, char *err, size_t
 		if (rc < 0)
 			return rbd_fail(err, err_len, set[i][0], rc);
 	}
+	/* librbd's own lock break (rbd_lock_break, and "lock_auto"'s break
+	 * of a dead owner) blocklists the owner unless told not to: the
+	 * unfenced twin must not fence by that path. Otherwise left as
+	 * ceph.conf says (librbd's default: true). */
+	if (p->break_unfenced) {
+		int rc = rados_conf_set(cl, "rbd_blocklist_on_break_lock", "false");
+		if (rc < 0)
+			return rbd_fail(err, err_len, "rbd_blocklist_on_break_lock", rc);
+	}
 	if (p->keyring) {
 		int rc = rados_conf_set(cl, "keyring", p->keyring);
 		if (rc < 0)
@@ -200,6 +211,7 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 		return -1;
 	}
 	r->lock_auto = rp->lock_auto;
+	r->break_unfenced = rp->break_unfenced;
 	r->op_timeout_s = rp->op_timeout_s;
 	r->efd = -1;
 	r->pr_shared = rp->pr_shared;

@@ -71,6 +71,7 @@ struct bs_rbd {
 	rbd_image_t image;
 	char addr[RBD_ADDR_MAX]; /* ours, for the log and for takeovers */
 	bool lock_auto;
+	bool break_unfenced; /* bs_rbd_params': a takeover breaks without blocklisting */
 	bool pr_shared; /* serve PR_LOAD/PR_STORE from pr_oid */
 	char pr_oid[RBD_OID_MAX];
 	char gw_oid[RBD_OID_MAX]; /* "<image>.gw": the gateways' addresses (pr_shared) */

@@ -29,7 +29,10 @@
  *                 owner by its full client address (ip:port/nonce, as
  *                 librbd names lock owners: never a bare IP, every gateway
  *                 here may share one), break its lock, take the lock;
- *                 never refused by the bound, only counted.
+ *                 never refused by the bound, only counted. With
+ *                 break_unfenced (the failover test's unfenced twin) the
+ *                 break blocklists nobody, and the old owner, which still
+ *                 believes it owns, lands what it had queued.
  *
  * An owner that handed the lock over reports its group TRANSITIONING
  * until the new owner writes the record; a new owner that dies before
@@ -266,9 +269,14 @@ static int own_break_and_take(struct bs *bs, char *msg, size_t msg_len)
 		}
 		if (strcmp(addr, r->addr) == 0)
 			continue; /* ours (lock_auto took it) */
-		rc = rados_blocklist_add(r->cluster, addr, 0);
+		/* The unfenced twin (break_unfenced) only breaks: the old
+		 * owner keeps its client, and what it has queued lands. */
+		rc = r->break_unfenced ? 0 : rados_blocklist_add(r->cluster, addr, 0);
 		if (rc == 0)
-			snprintf(done + strlen(done), sizeof(done) - strlen(done), " blocklisted %s;", addr);
+			snprintf(done + strlen(done), sizeof(done) - strlen(done),
+				 r->break_unfenced ? " broke %s's lock UNFENCED (blocklist_on_break false);"
+						   : " blocklisted %s;",
+				 addr);
 		if (rc >= 0)
 			rc = rbd_lock_break(r->image, RBD_LOCK_MODE_EXCLUSIVE, owners[i]);
 	}

@@ -24,7 +24,7 @@
  *                                                 a RADOS object "<image>.pr",
  *                                                 shared by every gateway:
  *                                                 scsi/pr_shared.c)
- *                        "alua_group"?: 0 },     (this gateway's target port
+ *                        "alua_group"?: 0,       (this gateway's target port
  *                                                 group, the "tag" of its portal
  *                                                 group: the LU's ALUA states
  *                                                 follow the exclusive lock,
@@ -35,6 +35,14 @@
  *                                                 their "state"; the owner is
  *                                                 in "<image>.alua":
  *                                                 backstore/rbd_alua.h. 0: off)
+ *                        "blocklist_on_break"?: true },
+ *                                                (false: a takeover breaks the
+ *                                                 old owner's lock without
+ *                                                 blocklisting it, as librbd's
+ *                                                 rbd_blocklist_on_break_lock
+ *                                                 = false: its queued writes
+ *                                                 land. Only for the unfenced
+ *                                                 twin of tests/ceph/failover.sh)
  *                                                (rbd: required; only in a
  *                                                 build with librbd)
  *              "size"?: "1G" | 1073741824,       (ram: required; file: create
@@ -437,12 +445,13 @@ static int load_naa(struct jl *j, json_t *o, uint64_t *naa)
 static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 {
 	static const char *const keys[] = { "pool", "image", "conf", "client", "keyring", "lock",
-					    "op_timeout_s", "pr_shared", "alua_group", NULL };
+					    "op_timeout_s", "pr_shared", "alua_group", "blocklist_on_break", NULL };
 	struct bs_rbd_params *r = &s->rbd;
 	json_t *o;
 	const char *lock = NULL;
 	uint64_t timeout = DCFG_RBD_OP_TIMEOUT_S;
 	uint64_t group = 0;
+	bool blocklist = true;
 	if (jl_member(j, parent, "rbd", JSON_OBJECT, true, &o))
 		return -1;
 	size_t saved = jl_enter_key(j, "rbd");
@@ -452,7 +461,8 @@ static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 	    jl_get_str(j, o, "lock", false, &lock) ||
 	    jl_get_uint(j, o, "op_timeout_s", false, DCFG_RBD_OP_TIMEOUT_S_MAX, &timeout) ||
 	    jl_get_bool(j, o, "pr_shared", &r->pr_shared) ||
-	    jl_get_uint(j, o, "alua_group", false, UINT16_MAX, &group))
+	    jl_get_uint(j, o, "alua_group", false, UINT16_MAX, &group) ||
+	    jl_get_bool(j, o, "blocklist_on_break", &blocklist))
 		return -1;
 	if (lock != NULL && strcmp(lock, "explicit") != 0 && strcmp(lock, "auto") != 0) {
 		jl_enter_key(j, "lock");
@@ -471,6 +481,7 @@ static int load_rbd(struct jl *j, json_t *parent, struct dcfg_lu *s)
 		return jl_jfail(j, "needs the explicit lock (\"lock\": \"explicit\", the default)");
 	}
 	r->op_timeout_s = (uint32_t)timeout;
+	r->break_unfenced = !blocklist;
 	size_t n = strlen(r->pool) + strlen(r->image) + 2;
 	char *spec = dcfg_alloc(j->d, n);
 	if (spec == NULL)

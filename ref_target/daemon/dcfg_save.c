@@ -115,6 +115,8 @@ static json_t *rbd(const struct bs_rbd_params *r)
 		json_object_set_new(o, "pr_shared", json_true());
 	if (r->alua_group != 0)
 		json_object_set_new(o, "alua_group", json_integer(r->alua_group));
+	if (r->break_unfenced)
+		json_object_set_new(o, "blocklist_on_break", json_false());
 	return o;
 }
 

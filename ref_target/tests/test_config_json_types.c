@@ -102,13 +102,15 @@ static const struct {
 	{ RBD("\"image\": \"x\""), "config.json:4: lus[0].rbd: missing required key 'pool'" },
 	{ RBD("\"pool\": \"rbd\""), "config.json:4: lus[0].rbd: missing required key 'image'" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"user\": \"admin\""),
-	  "config.json:4: lus[0].rbd.user: unknown key (known here: pool, image, conf, client, keyring, lock, op_timeout_s, pr_shared, alua_group)" },
+	  "config.json:4: lus[0].rbd.user: unknown key (known here: pool, image, conf, client, keyring, lock, op_timeout_s, pr_shared, alua_group, blocklist_on_break)" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"conf\": 1"), "config.json:4: lus[0].rbd.conf: must be a string, not an integer" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"client\": null"), "config.json:4: lus[0].rbd.client: must be a string, not null" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"keyring\": {}"), "config.json:4: lus[0].rbd.keyring: must be a string, not an object" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"lock\": false"), "config.json:4: lus[0].rbd.lock: must be a string, not a boolean" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"pr_shared\": \"yes\""),
 	  "config.json:4: lus[0].rbd.pr_shared: must be a boolean, not a string" },
+	{ RBD("\"pool\": \"rbd\", \"image\": \"x\",\n \"blocklist_on_break\": \"no\""),
+	  "config.json:5: lus[0].rbd.blocklist_on_break: must be a boolean, not a string" },
 	{ RBD("\"pool\": \"rbd\", \"image\": \"x\", \"alua_group\": 65536"),
 	  "config.json:4: lus[0].rbd.alua_group: must be an integer 0..65535, not out of range" },
 	/* ALUA cannot follow a lock librbd hands to whoever writes */
@@ -160,6 +162,14 @@ START_TEST(config_rbd_settings_name_the_image_and_its_cluster)
 	ck_assert_str_eq(d.stores[0].path, "p/i");
 	ck_assert_uint_eq(d.stores[0].rbd.alua_group, 0);
 	ck_assert(!(d.lus[0].flags & RT_LU_ALUA_SHARED));
+	ck_assert(!d.stores[0].rbd.break_unfenced); /* takeovers blocklist by default */
+	dcfg_free(&d);
+	/* the unfenced twin: a break that blocklists nobody */
+	load_rbd(RBD("\"pool\": \"p\", \"image\": \"i\", \"blocklist_on_break\": false"), &d);
+	ck_assert(d.stores[0].rbd.break_unfenced);
+	dcfg_free(&d);
+	load_rbd(RBD("\"pool\": \"p\", \"image\": \"i\", \"blocklist_on_break\": true"), &d);
+	ck_assert(!d.stores[0].rbd.break_unfenced);
 	dcfg_free(&d);
 	/* ALUA that follows the lock: this gateway's group, the LU's flag */
 	load_rbd(RBD("\"pool\": \"p\", \"image\": \"i\", \"alua_group\": 2"), &d);

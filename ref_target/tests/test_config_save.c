@@ -163,7 +163,8 @@ static const char rbd_rich[] =
 	"   \"rbd\": {\"pool\": \"p1\", \"image\": \"img\", \"conf\": \"/etc/ceph/c.conf\", \"client\": \"gw\",\n"
 	"           \"keyring\": \"/etc/ceph/k.keyring\", \"lock\": \"explicit\", \"op_timeout_s\": 7,\n"
 	"           \"pr_shared\": true, \"alua_group\": 2}},\n"
-	"  {\"name\": \"a\", \"backstore\": \"rbd\", \"rbd\": {\"pool\": \"p2\", \"image\": \"i2\", \"lock\": \"auto\"}},\n"
+	"  {\"name\": \"a\", \"backstore\": \"rbd\", \"rbd\": {\"pool\": \"p2\", \"image\": \"i2\", \"lock\": \"auto\",\n"
+	"           \"blocklist_on_break\": false}},\n"
 	"  {\"name\": \"d\", \"backstore\": \"rbd\", \"rbd\": {\"pool\": \"p3\", \"image\": \"i3\", \"op_timeout_s\": 30}}],\n"
 	" \"targets\": [{\"name\": \"iqn.2026-11.org.sim:r\", \"tpgs\": [\n"
 	"  {\"tag\": 2, \"portals\": [0], \"open_access\": true,\n"
@@ -183,6 +184,7 @@ static void rbd_params_eq(const struct bs_rbd_params *a, const struct bs_rbd_par
 	ck_assert_uint_eq(a->op_timeout_s, b->op_timeout_s);
 	ck_assert_int_eq(a->pr_shared, b->pr_shared);
 	ck_assert_uint_eq(a->alua_group, b->alua_group);
+	ck_assert_int_eq(a->break_unfenced, b->break_unfenced);
 }
 
 START_TEST(save_writes_every_rbd_key_and_reads_back_to_the_same_lu)
@@ -220,6 +222,8 @@ START_TEST(save_writes_every_rbd_key_and_reads_back_to_the_same_lu)
 	/* the derived flags stay derived: no word for them in "flags" */
 	ck_assert_uint_eq(json_array_size(json_object_get(g, "flags")), 0);
 	ck_assert_str_eq(str_at(json_object_get(a, "rbd"), "lock"), "auto");
+	ck_assert(json_is_false(json_object_get(json_object_get(a, "rbd"), "blocklist_on_break")));
+	ck_assert_ptr_null(json_object_get(r, "blocklist_on_break")); /* true is the default */
 	/* defaults left out, as every other optional key */
 	json_t *rd = json_object_get(d, "rbd");
 	ck_assert_uint_eq(json_object_size(rd), 2);

@@ -29,6 +29,13 @@
 #      through: the window the simulator's model found)
 #  10. a corrupt record fails closed: PR IN is a CHECK CONDITION (HARDWARE
 #      ERROR), the log says why
+#  11. the unshared twin ("pr_shared": false, each gateway's PR state its
+#      own, as ceph-iscsi's; the scenario library's
+#      09-pr-failover-unshared-state): gateways E and F on an image of
+#      their own; I1's reservation made through E is not reported through
+#      F, and after E dies and F takes over, the unregistered I2's WRITE
+#      through F is GOOD. Steps 3 and 6 pass these checks with pr_shared;
+#      this step asserts that the twin fails them.
 #
 # Needs a running Ceph (tools/ceph-up.sh) named by CEPH_CONF, in this
 # network namespace; ceph-test.sh provides both. PR_KEEP=DIR keeps the
@@ -44,6 +51,8 @@ IMAGE=${PR_IMAGE:-prshared}
 IQN=iqn.2026-12.org.iscsi-sim:rbd-pr
 PORT_A=${PR_PORT:-3280}
 PORT_B=$((PORT_A + 1))
+PORT_E=$((PORT_A + 2)) PORT_F=$((PORT_A + 3)) # the unshared twin's (step 11)
+TWIN=$IMAGE-local
 T=$(mktemp -d "${TMPDIR:-/tmp}/rt-cephpr.XXXXXX")
 PRT=$T/pr_tool
 PIDS=()
@@ -79,19 +88,19 @@ gen() { pr "$1" read-keys >/dev/null; head -n1 "$T/out"; }
 # keys URL: READ KEYS, the keys sorted, one line
 keys() { pr "$1" read-keys >/dev/null; grep '^key ' "$T/out" | sort | tr '\n' ' '; }
 
-config() { # config NAME PORT
+config() { # config NAME PORT [IMAGE PR_SHARED]
 	cat >"$T/$1.json" <<EOF
 { "portals": [ { "address": "127.0.0.1", "port": $2 } ],
   "lus": [ { "name": "lu0", "backstore": "rbd",
-             "rbd": { "pool": "rbd", "image": "$IMAGE", "conf": "$CEPH_CONF", "op_timeout_s": 20,
-                      "pr_shared": true } } ],
+             "rbd": { "pool": "rbd", "image": "${3:-$IMAGE}", "conf": "$CEPH_CONF", "op_timeout_s": 20,
+                      "pr_shared": ${4:-true} } } ],
   "targets": [ { "name": "$IQN", "tpgs": [ { "portals": [ 0 ], "open_access": true,
                                             "luns": [ { "lun": 0, "lu": "lu0" } ] } ] } ] }
 EOF
 }
 
-start_gw() { # start_gw NAME PORT: sets PID
-	config "$1" "$2"
+start_gw() { # start_gw NAME PORT [IMAGE PR_SHARED]: sets PID
+	config "$@"
 	"$REFTARGET" --config "$T/$1.json" --state-dir "$T/state-$1" -v >>"$T/$1.log" 2>&1 &
 	PID=$!
 	PIDS+=("$PID")
@@ -236,5 +245,28 @@ if grep -q "HARDWARE_ERROR" "$T/out" && grep -q "unreadable (not a PR record (ma
 else
 	fail "corrupt record's answer" "$(cat "$T/out"); log: $(grep unreadable "$T/a2.log" | tail -n1)"
 fi
+
+# 11. the unshared twin: the reservation lives in the gateway it was made through
+timeout 30 rbd -c "$CEPH_CONF" create --size 64M "rbd/$TWIN" || { fail "create image $TWIN"; exit 1; }
+start_gw e "$PORT_E" "$TWIN" false || { fail "gateway E starts (pr_shared off)"; exit 1; }
+E=$PID
+start_gw f "$PORT_F" "$TWIN" false || { fail "gateway F starts (pr_shared off)"; exit 1; }
+F=$PID
+URL_E=iscsi://127.0.0.1:$PORT_E/$IQN/0
+URL_F=iscsi://127.0.0.1:$PORT_F/$IQN/0
+took=$(takeover e "$E")
+if grep -q "took the exclusive lock" <<<"$took"; then pass "twin: E owns the image"; else fail "twin: E owns the image" "$took"; fi
+is "twin: I1 registers 0xa1 through E" "" pr "${I1[@]}" "$URL_E" register 0xa1
+is "twin: I1 reserves WRITE EXCLUSIVE, REGISTRANTS ONLY through E" "" pr "${I1[@]}" "$URL_E" reserve 0xa1 we-ro
+is "twin: E reports it" "generation 1
+key 0xa1 type we-ro" pr "$URL_E" read-reservation
+is "twin FLAGGED: F does not report E's reservation" "generation 0
+none" pr "$URL_F" read-reservation
+kill -KILL "$E"
+wait "$E" 2>/dev/null
+took=$(takeover f "$F")
+if grep -q "took the exclusive lock" <<<"$took"; then pass "twin: F takes over from the dead E"; else fail "twin: F takes over" "$took"; fi
+exits "twin FLAGGED: through F, the unregistered I2's WRITE is GOOD (no RESERVATION CONFLICT)" 0 \
+	pr "${I2[@]}" "$URL_F" write 0
 
 [ "$failed" -eq 0 ]
