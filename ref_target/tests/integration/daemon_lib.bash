@@ -71,10 +71,11 @@ refuse() {
 	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]; then pass "$name"; else sed 's/^/    | /' "$T/out" | tail -n 10; echo "    exit $rc"; fail "$name"; fi
 }
 
-# wait_for FILE PATTERN COUNT: until COUNT lines of FILE match, or 10 s.
+# wait_for FILE PATTERN COUNT [SECONDS]: until COUNT lines of FILE match,
+# or SECONDS (default 10).
 wait_for() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((${4:-10} * 10))); do
 		# before the daemon creates FILE, grep prints nothing: count 0
 		[ "$(grep -c -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ] 2>/dev/null && return 0
 		sleep 0.1
@@ -89,10 +90,12 @@ start() {
 	"$REFTARGET" --state-dir "$T/state-$name" "$@" >"$T/$name.out" 2>"$LAST_LOG" &
 	PID=$!
 	PIDS+=("$PID")
-	# the daemon says "ready" once every portal listens
-	# A daemon that does not start is a failure of the test, never a
-	# silent skip of the checks that needed it.
-	if ! wait_for "$LAST_LOG" "INFO  ready: " 1; then
+	# the daemon says "ready" once every portal listens, within
+	# START_WAIT_S (10 s; a daemon under Valgrind on a busy machine
+	# needs more: daemon_valgrind.sh sets it). A daemon that does not
+	# start is a failure of the test, never a silent skip of the checks
+	# that needed it.
+	if ! wait_for "$LAST_LOG" "INFO  ready: " 1 "${START_WAIT_S:-10}"; then
 		sed 's/^/    | /' "$LAST_LOG" | tail -n 5
 		fail "reftarget ($name) starts: reftarget $*"
 		return 1
