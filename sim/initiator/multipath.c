@@ -510,7 +510,16 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		 * The checker reinstates it later (TUR works in standby). Only
 		 * when a better group exists: otherwise the wait below (and an
 		 * explicit activation) is what the host does. */
+#ifdef RT_PLANT_BUG_standby_answer_keeps_path
+		/* Planted (sim/planted-bugs.txt): the model before issue 16
+		 * defect 1's fix (9784aba): the path is kept and the I/O goes
+		 * to the better group, but the path group is never switched;
+		 * with failback=manual every I/O goes back to the standby path
+		 * first, for ever (scenario 15). */
+		if (false)
+#else
 		if (better_than_standby(mp))
+#endif
 			fail_path(mp, pi, "path_fail_standby");
 		else if (!known)
 			path->next_check = mp->now;
