@@ -511,12 +511,7 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		 * when a better group exists: otherwise the wait below (and an
 		 * explicit activation) is what the host does. */
 #ifdef RT_PLANT_BUG_standby_answer_keeps_path
-		/* Planted (sim/planted-bugs.txt): the model before issue 16
-		 * defect 1's fix (9784aba): the path is kept and the I/O goes
-		 * to the better group, but the path group is never switched;
-		 * with failback=manual every I/O goes back to the standby path
-		 * first, for ever (scenario 15). */
-		if (false)
+		if (false) /* planted (sim/planted-bugs.txt): the model before 9784aba */
 #else
 		if (better_than_standby(mp))
 #endif
