@@ -13,13 +13,18 @@
 #                      progress on stderr as it runs
 #
 # isim links the engine library the top Makefile builds ($(BUILD)/<variant>/
-# libengine.a). Planted-bug engines are compiled here with
-# -DRT_PLANT_BUG=<name> -DRT_PLANT_BUG_<name>=1 into $(BUILD)/bug-<name>/.
+# libengine.a). Planted bugs are compiled here with -DRT_PLANT_BUG=<name>
+# -DRT_PLANT_BUG_<name>=1 into $(BUILD)/bug-<name>/: the engine for a bug
+# planted in ref_target, the simulator's core for one planted in sim/ (the
+# initiator's), the other side as released.
 .PHONY: sim sim-test bench-sim sim-bugs swarm
 BENCH_TARGETS += bench-sim
 
-# The planted bugs: sim/planted-bugs.txt is the one list, a name a line.
+# The planted bugs: sim/planted-bugs.txt is the one list, a name and the
+# file its switch lives in a line; SIM_BUG_SIDES pairs them as name:ref_target
+# or name:sim (the side compiled with the switch).
 SIM_BUGS := $(shell grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt)
+SIM_BUG_SIDES := $(shell sed -nE 's/^([a-z][a-z0-9_]*)[[:space:]]+(ref_target|sim)\/.*/\1:\2/p' sim/planted-bugs.txt)
 # By folder (sim/README.md): sim/host/ may talk to the OS (CLI, file
 # output); every other folder but tests/ is the deterministic core, checked
 # for it by sim/tests/purity.sh.
@@ -74,12 +79,25 @@ $(BUILD)/sim-suites/suites.h: $(SIM_TEST_SRC)
 		sed 's/Suite \*\(suite_[a-z0-9_]*\)(void)/SUITE(\1)/' | sort -u > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-# One engine per planted bug, release flags plus the switch.
+# One isim per planted bug, release flags plus the switch on the side the
+# bug lives in: $(1) the name, $(2) ref_target (its own libengine.a) or sim
+# (its own libsim.a).
 define sim_bug
 $(BUILD)/bug-$(1)/%.o: %.c | deps
 	@mkdir -p $$(dir $$@)
 	$$(call say,CC,$$< [$(1)])$$(CC) $$(REL_CFLAGS) -DRT_PLANT_BUG=$(1) -DRT_PLANT_BUG_$(1)=1 -c $$< -o $$@
 
+ifeq ($(2),sim)
+$(BUILD)/bug-$(1)/libsim.a: $(patsubst %.c,$(BUILD)/bug-$(1)/%.o,$(SIM_CORE_SRC)) | deps
+	@rm -f $$@
+	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
+
+$(BUILD)/bug-$(1)/isim: $(call objs,rel,$(SIM_HOST_SRC)) $(BUILD)/bug-$(1)/libsim.a $(BUILD)/rel/libdaemon.a \
+		$(BUILD)/rel/libengine.a | deps
+	$$(call say,LD,$$@)$$(CC) -o $$@ $$^ $$(LIB_SIM) $$(LIB_DAEMON)
+
+-include $$(patsubst %.c,$(BUILD)/bug-$(1)/%.d,$(SIM_CORE_SRC))
+else
 $(BUILD)/bug-$(1)/libengine.a: $(patsubst %.c,$(BUILD)/bug-$(1)/%.o,$(ENGINE_SRC)) | deps
 	@rm -f $$@
 	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
@@ -89,8 +107,9 @@ $(BUILD)/bug-$(1)/isim: $(call objs,rel,$(SIM_HOST_SRC)) $(BUILD)/rel/libsim.a $
 	$$(call say,LD,$$@)$$(CC) -o $$@ $$^ $$(LIB_SIM) $$(LIB_DAEMON)
 
 -include $$(patsubst %.c,$(BUILD)/bug-$(1)/%.d,$(ENGINE_SRC))
+endif
 endef
-$(foreach b,$(SIM_BUGS),$(eval $(call sim_bug,$(b))))
+$(foreach b,$(SIM_BUG_SIDES),$(eval $(call sim_bug,$(word 1,$(subst :, ,$(b))),$(word 2,$(subst :, ,$(b))))))
 
 sim-bugs: $(foreach b,$(SIM_BUGS),$(BUILD)/bug-$(b)/isim)
 

@@ -110,6 +110,19 @@ int admit_conn(struct rt_engine *eng, const struct rt_peer *peer)
 	uint32_t from = 0, from_login = 0, login = 0;
 	struct conn *victim = NULL, *own = NULL;
 	char who[48];
+#ifdef RT_PLANT_BUG_admission_undefended
+	/* Planted (sim/planted-bugs.txt): the engine before issue 12's
+	 * defects 2 and 4 were fixed: first come, first served. No rate or
+	 * share per source and no eviction (and no session quota, in
+	 * admit_session; a silent socket keeps the whole login timeout,
+	 * conn.c): idle sockets or one initiator's sessions that fill the
+	 * tables keep a real initiator out until they go. */
+	(void)p, (void)victim, (void)own, (void)who;
+	if (eng->nconns < RT_CONNS_MAX)
+		return 0;
+	eng->stats.conns_refused_full++;
+	return -1;
+#endif
 	for (struct conn *c = eng->conns; c; c = c->next) {
 		bool same = admit_same_source(&c->peer, peer);
 		from += same;
@@ -194,6 +207,12 @@ uint16_t admit_session(struct rt_engine *eng, const struct rt_peer *peer, const 
 			eng->nsessions);
 		return ISCSI_LOGIN_OUT_OF_RESOURCES;
 	}
+#ifdef RT_PLANT_BUG_admission_undefended
+	/* Planted (admit_conn): only the table's size limits sessions, so
+	 * one initiator name that logs in hundreds of them takes them all. */
+	(void)by_name, (void)by_source;
+	return ISCSI_LOGIN_OK;
+#endif
 	if (by_name >= p->max_sessions_per_initiator) {
 		eng->stats.sessions_refused_initiator++;
 		eng_log(eng, RT_LOG_INFO, "refusing a session for %s: it holds %u (max_sessions_per_initiator)",

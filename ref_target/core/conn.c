@@ -47,6 +47,9 @@ struct conn *conn_create(struct rt_engine *eng, rt_conn_id id, uint32_t portal, 
 	 * pre-login deadline (admit.h); conn_login_pdu then gives it the
 	 * rest of login_timeout_ms. cfg_validate keeps prelogin <= login. */
 	uint32_t prelogin_ms = eng->cfg->params.prelogin_timeout_ms;
+#ifdef RT_PLANT_BUG_admission_undefended
+	prelogin_ms = eng->cfg->params.login_timeout_ms; /* planted (admit.c) */
+#endif
 	if (prelogin_ms > 0)
 		c->login_deadline_ns = c->accept_ns + (uint64_t)prelogin_ms * NS_PER_MS;
 	return c;

@@ -72,7 +72,11 @@ static void tmf_cold_reset_end_nexuses(struct session *s)
 	for (struct session *o = s->eng->sessions; o; o = o->next) {
 		if (o == s || o->closed || o->discovery || o->target != s->target)
 			continue;
-		if (tmf_view_within(o, s))
+		bool within = tmf_view_within(o, s);
+#ifdef RT_PLANT_BUG_target_reset_whole_target
+		within = true; /* planted: every session of the target (below) */
+#endif
+		if (within)
 			sess_close(o);
 	}
 	if (!s->closed)
@@ -184,6 +188,20 @@ static void tmf_clear_lu(struct session *s, struct tmf *tmf, struct scsi_lu *lu)
 /* The reset itself, on the issuer's view only (see the top of the file). */
 static void tmf_target_reset(struct session *s, struct tmf *tmf, bool cold)
 {
+#ifdef RT_PLANT_BUG_target_reset_whole_target
+	/* Planted (sim/planted-bugs.txt): the engine before issue 12
+	 * defect 1's fix. Anyone may reset the target, and the reset is of
+	 * the whole target whatever the issuer's view: every LU (and a cold
+	 * one ends every session of the target, tmf_cold_reset_end_nexuses):
+	 * one initiator's resets abort the others' commands and drop their
+	 * sessions. */
+	for (uint32_t lu = 0; lu < s->eng->cfg->lu_count; lu++) {
+		tmf_clear_lu(s, tmf, s->eng->lus[lu]);
+		scsi_target_reset(s->eng->lus[lu], &s->nexus, cold);
+	}
+	tmf->cold_reset = cold;
+	return;
+#endif
 	if (!tmf_reset_allowed(s)) {
 		eng_log(s->eng, RT_LOG_INFO, "session tsih=%u: TARGET %s RESET from %s refused (no target_reset permission)",
 			s->tsih, cold ? "COLD" : "WARM", s->initiator);

@@ -510,7 +510,11 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		 * The checker reinstates it later (TUR works in standby). Only
 		 * when a better group exists: otherwise the wait below (and an
 		 * explicit activation) is what the host does. */
+#ifdef RT_PLANT_BUG_standby_answer_keeps_path
+		if (false) /* planted (sim/planted-bugs.txt): the model before 9784aba */
+#else
 		if (better_than_standby(mp))
+#endif
 			fail_path(mp, pi, "path_fail_standby");
 		else if (!known)
 			path->next_check = mp->now;

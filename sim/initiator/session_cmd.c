@@ -50,10 +50,12 @@ void itask_complete(struct isess *s, struct icmd *c, enum icmd_result r)
 }
 
 /* Data-Out PDUs for [off, end) of c, each within the target's
- * MaxRecvDataSegmentLength, DataSN from 0 per sequence (§11.7.5). */
-static void send_data_out(struct isess *s, struct icmd *c, uint32_t ttt, uint32_t off, uint32_t end)
+ * MaxRecvDataSegmentLength, DataSN from 0 per sequence (§11.7.5), the
+ * bytes from c->buf + src onward (src == off but for a planted bug). */
+static void send_data_out_from(struct isess *s, struct icmd *c, uint32_t ttt, uint32_t off, uint32_t end, uint32_t src)
 {
 	uint32_t datasn = 0;
+	assert(src <= off);
 	while (off < end) {
 		uint32_t n = min_u32(end - off, s->params.tgt_mrdsl);
 		struct ipdu_tx tx;
@@ -63,10 +65,16 @@ static void send_data_out(struct isess *s, struct icmd *c, uint32_t ttt, uint32_
 		pdu_set_w(tx.bhs, PDU_INI_CMDSN, 0); /* reserved in Data-Out */
 		pdu_set_w(tx.bhs, PDU_DATA_OUT_DATASN, datasn++);
 		pdu_set_w(tx.bhs, PDU_DATA_OUT_BUFFER_OFFSET, off);
-		isess_send(s, &tx, c->buf + off, n);
+		isess_send(s, &tx, c->buf + src, n);
 		s->stats.data_out++;
 		off += n;
+		src += n;
 	}
+}
+
+static void send_data_out(struct isess *s, struct icmd *c, uint32_t ttt, uint32_t off, uint32_t end)
+{
+	send_data_out_from(s, c, ttt, off, end, off);
 }
 
 /* Put c's command PDU on the wire with this CmdSN, its immediate data
@@ -115,7 +123,20 @@ static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
 	c->itt = isess_new_itt(s, ITT_CMD, slot);
 	s->slots[slot] = c;
 	s->in_flight++;
+#ifdef RT_PLANT_BUG_requeue_keeps_cmdsn
+	/* Planted (sim/planted-bugs.txt): a command sent again in a new
+	 * session (ERL 0 recovery, itask_requeue_all) keeps the CmdSN it had
+	 * in the lost one, as if the numbers carried over; the new session
+	 * expects its own next CmdSN (§4.2.2.1), and the target drops the
+	 * copy as a duplicate below ExpCmdSN. libiscsi's iscsi_reconnect_cb
+	 * re-issues every re-queued command through iscsi_scsi_command_async
+	 * for this reason: a new ITT and a new CmdSN. */
+	bool plant_again = c->sends > 0;
+	if (!plant_again)
+		c->cmdsn = s->sn->cmdsn;
+#else
 	c->cmdsn = s->sn->cmdsn;
+#endif
 	c->st = ICS_SENT;
 	c->exp_datasn = c->exp_r2tsn = c->data_in = c->r2t_open = 0;
 	c->snacks = c->retries = 0;
@@ -126,7 +147,12 @@ static void send_cmd(struct isess *s, struct icmd *c, unsigned slot)
 		s->task_deadline = c->deadline;
 	if (++c->sends > 1)
 		s->stats.resends++;
+#ifdef RT_PLANT_BUG_requeue_keeps_cmdsn
+	if (!plant_again)
+		s->sn->cmdsn++;
+#else
 	s->sn->cmdsn++;
+#endif
 	transmit(s, c, c->cmdsn, true);
 }
 
@@ -293,6 +319,9 @@ static void on_r2t(struct isess *s, struct icmd *c, const uint8_t *bhs)
 {
 	uint32_t off = pdu_w(bhs, PDU_R2T_BUFFER_OFFSET), len = pdu_w(bhs, PDU_R2T_DESIRED_LENGTH);
 	uint32_t sn = pdu_w(bhs, PDU_R2T_R2TSN);
+#ifdef RT_PLANT_BUG_recovery_r2t_data_from_start
+	bool plant_recovery = c->r2t_resync && c->dir == ICMD_OUT;
+#endif
 	if (c->r2t_resync && c->dir == ICMD_OUT) {
 		/* ERL 2: the first R2T after a reassignment numbers on from
 		 * the target's count, not from what reached us (§7.2.2). */
@@ -324,6 +353,18 @@ static void on_r2t(struct isess *s, struct icmd *c, const uint8_t *bhs)
 	c->exp_r2tsn++;
 	s->stats.r2ts++;
 	isess_update_window(s, bhs);
+#ifdef RT_PLANT_BUG_recovery_r2t_data_from_start
+	/* Planted (sim/planted-bugs.txt): the first R2T after a TASK
+	 * REASSIGN (ERL 2, §7.2.2: the recovery R2T for what the failed
+	 * connection never delivered) is answered with the R2T's
+	 * BufferOffset in the header but the bytes from the start of the
+	 * command's buffer: the data cursor is not moved to the offset (Linux
+	 * libiscsi_tcp seeks its scatterlist to r2t->data_offset for this). */
+	if (plant_recovery && s->state == ISS_FFP && c->st == ICS_SENT) {
+		send_data_out_from(s, c, pdu_w(bhs, PDU_R2T_TTT), off, off + len, 0);
+		return;
+	}
+#endif
 	if (s->state == ISS_FFP && c->st == ICS_SENT)
 		send_data_out(s, c, pdu_w(bhs, PDU_R2T_TTT), off, off + len);
 }

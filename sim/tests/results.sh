@@ -3,7 +3,7 @@
 # under BUILD so that the run leaves the checkout clean (make publish copies
 # them into the committed sim/results/):
 #   BUILD/sim/results/swarm.md    a 1000-seed swarm: summary, failures, coverage
-#   BUILD/sim/results/planted.md  each planted engine bug and the seed that caught it
+#   BUILD/sim/results/planted.md  each planted bug (engine or initiator) and the seed that caught it
 set -uo pipefail
 build=$1
 cd "$(dirname "$0")/../.."
@@ -11,12 +11,13 @@ out=$build/sim/results
 mkdir -p "$out"
 "$build/rel/isim" swarm --seeds 1..1000 --jobs 2 --report "$out/swarm.md" >/dev/null 2>&1
 {
-	echo "### Planted engine bugs (\`-DRT_PLANT_BUG=<name>\`, \`isim swarm --expect-fail\`, seeds 1..100)"
+	echo "### Planted bugs (\`-DRT_PLANT_BUG=<name>\`, \`isim swarm --expect-fail\`, seeds 1..100)"
 	echo
-	echo "| bug | planted in ref_target | caught at seed | oracle | first violation |"
+	echo "| bug | planted in | caught at seed | oracle | first violation |"
 	echo "|---|---|---|---|---|"
 	for bug in $(grep -o '^[a-z0-9_]\+' sim/planted-bugs.txt); do
-		if ! grep -rq -E "RT_PLANT_BUG_$bug" ref_target/core ref_target/scsi; then
+		where=$(awk -v b="$bug" '$1 == b { print $2 }' sim/planted-bugs.txt)
+		if [ -z "$where" ] || ! grep -q -E "RT_PLANT_BUG_$bug\b" "$where"; then
 			echo "| $bug | no | - | - | - |"
 			continue
 		fi
@@ -24,7 +25,7 @@ mkdir -p "$out"
 		seed=$(echo "$out" | sed -n 's/^caught: seed \([0-9]*\) (\(.*\))/\1/p')
 		oracle=$(echo "$out" | sed -n 's/^caught: seed [0-9]* (\(.*\))/\1/p')
 		why=$(echo "$out" | sed -n 's/^FAIL seed [0-9]* ([a-z]*): //p' | head -1 | sed 's/|/\\|/g')
-		echo "| $bug | yes | ${seed:-not caught} | ${oracle:--} | ${why:--} |"
+		echo "| $bug | \`$where\` | ${seed:-not caught} | ${oracle:--} | ${why:--} |"
 	done
 } >"$out/planted.md"
 echo "summary: wrote $out/swarm.md and $out/planted.md (make publish copies them to sim/results/)"

@@ -37,9 +37,12 @@
 #                         oracle fires (replaces sim-swarm-pr-shared and
 #                         sim-swarm-mcs, which took two of these each)
 #   sim-planted-list      sim/planted-bugs.txt names every bug planted in
-#                         the engine, and only those
-#   sim-catches-<bug>     each bug planted in the engine is caught within
-#                         100 seeds (the oracles can fail)
+#                         the engine or the simulator's initiator, and
+#                         only those, each with the file that plants it
+#   sim-catches-<bug>     each planted bug (the target's or the
+#                         initiator's) is caught within 100 seeds, or by
+#                         the scenario family planted.sh names (the
+#                         oracles can fail)
 #   sim-initiator-vs-tgt  the simulated initiator against tgt on loopback
 #   sim-oracle-pcap       isim oracle over live captures of libiscsi against
 #                         reftarget: clean (0 violations), planted violations
