@@ -221,9 +221,13 @@ static int vpd_tpg(const struct icmd *c)
 }
 
 /* The path's page 83h answer: its group for multipath, then the path is
- * up for multipath (scsi_dh_alua attaches before the path is used). A
- * target without the designator keeps the group the world would give
- * (gateway + 1); an unanswered INQUIRY is asked again at the next login. */
+ * up for multipath (scsi_dh_alua attaches before the path is used). An
+ * LU without the designator has no ALUA for Linux (scsi_dh_alua's
+ * alua_check_vpd: "No target port descriptors found", the handler does
+ * not attach, and multipathd's detect_prio does not pick prio alua):
+ * multipath asks it no REPORT TARGET PORT GROUPS (tgt: its standard
+ * INQUIRY's TPGS is 0, SPC-4 §6.6.2, and it does not support the
+ * command). An unanswered INQUIRY is asked again at the next login. */
 static void vpd_done(struct lini *in, struct lpath *p, uint64_t now)
 {
 	p->vpd_busy = false;
@@ -233,9 +237,15 @@ static void vpd_done(struct lini *in, struct lpath *p, uint64_t now)
 	p->tpg_known = true;
 	if (tpg >= 0)
 		in->mp.paths[p->idx].tpg = (uint16_t)tpg;
-	printf("  %8.3f s  host %d path %d (gw %d): target port group %u (%s)\n", (double)now / 1e9, in->idx,
-		p->idx, p->gw, in->mp.paths[p->idx].tpg,
-		tpg >= 0 ? "INQUIRY VPD page 83h" : "no designator in VPD page 83h: the world's numbering");
+	bool had_alua = in->mpcfg.alua || in->mpcfg.hwhandler == MP_HWH_ALUA;
+	if (tpg < 0) {
+		in->mpcfg.alua = false;
+		if (in->mpcfg.hwhandler == MP_HWH_ALUA)
+			in->mpcfg.hwhandler = MP_HWH_NONE;
+	}
+	printf("  %8.3f s  host %d path %d (gw %d): %s %u%s\n", (double)now / 1e9, in->idx, p->idx, p->gw,
+		tpg >= 0 ? "target port group" : "no target port group designator in VPD page 83h: no ALUA, as Linux; group",
+		in->mp.paths[p->idx].tpg, tpg >= 0 ? " (INQUIRY VPD page 83h)" : had_alua ? ", no REPORT TARGET PORT GROUPS" : "");
 	if (isess_up(&p->sess))
 		mpath_path_up(&in->mp, now, (unsigned)p->idx);
 }
@@ -377,6 +387,7 @@ static int setup(const struct sim_params *p, struct ps_target *tg, FILE *log, ch
 			.reconnect_delay_ns = ip->reconnect_delay_ns, .logout_timeout_ns = ip->logout_timeout_ns,
 		};
 		in->mpcfg = p->mp;
+		in->mpcfg.lun = tg[0].lun; /* its checker's and ALUA handler's commands go to the LU, as the workload's */
 		struct mpath_ops mops = { .ctx = in, .done = mp_done, .note = mp_note };
 		mpath_init(&in->mp, &in->mpcfg, &mops);
 		struct isess_ops ops = sess_ops;
