@@ -212,7 +212,10 @@ guest_run() {
 	mke2fs -q -t ext4 -d "$work/payload" "$work/payload.ext4" 16M >/dev/null || return 1
 	truncate -s 64M "$work/result.raw"
 	# the relays' connect timeout: the guest's login timeout less a margin
-	# (",," is a comma inside a QEMU option's value)
+	# (",," is a comma inside a QEMU option's value); their messages to a
+	# file, never to stderr: guestfwd's cmd: gives stderr to the guest's
+	# connection, and socat's "2026/12/08 ... E connect(...)" read as a
+	# PDU (a Data Segment Length of 0x31322F, "12/")
 	local relay_tmo
 	relay_tmo=$(awk -v l="$INI_LOGIN_TIMEOUT" -v m="$RELAY_CONNECT_MARGIN_MS" 'BEGIN { printf "%.3f", l - m / 1000 }')
 	local console=$out/$run.console.log
@@ -224,7 +227,7 @@ guest_run() {
 		-drive "file=$img/rootfs.ext4,if=virtio,format=raw,snapshot=on" \
 		-drive "file=$work/payload.ext4,if=virtio,format=raw,snapshot=on" \
 		-drive "file=$work/result.raw,if=virtio,format=raw" \
-		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3260-cmd:socat STDIO TCP:127.0.0.1:$PX0,,connect-timeout=$relay_tmo,guestfwd=tcp:10.0.2.101:3260-cmd:socat STDIO TCP:127.0.0.1:$PX1,,connect-timeout=$relay_tmo" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3260-cmd:socat -lf /dev/null STDIO TCP:127.0.0.1:$PX0,,connect-timeout=$relay_tmo,guestfwd=tcp:10.0.2.101:3260-cmd:socat -lf /dev/null STDIO TCP:127.0.0.1:$PX1,,connect-timeout=$relay_tmo" \
 		-device virtio-net-pci,netdev=n0 \
 		-display none -monitor none -serial "file:$console" -no-reboot >"$out/$run.qemu.log" 2>&1 &
 	local qemu=$!

@@ -21,10 +21,11 @@
  * its liveness for outstanding I/O, and always by --seconds (wall).
  * Each path learns its target port group from the target, as Linux's
  * scsi_dh_alua does when it attaches (INQUIRY VPD page 83h, its target
- * port group designator, SPC-4 §7.8.6.7), before multipath checks it:
- * REPORT TARGET PORT GROUPS answers name groups by that number (SPC-4
- * §6.37), which the simulated world assigns but a real target chooses
- * (LIO's default_tg_pt_gp is 0, every reftarget's group its TPGT).
+ * port group designator, type 5h, SPC-4 §7.8.6), before multipath
+ * checks it: REPORT TARGET PORT GROUPS answers name groups by that
+ * number (SPC-4 §6.37), which the simulated world assigns but a real
+ * target chooses (LIO's default_tg_pt_gp is 0, every reftarget's group
+ * its TPGT).
  *
  * Beside the real Linux initiator (scenarios/live-guest.sh): --hosts
  * plays only the scenario's hosts listed (e.g. 1, the guest being host
@@ -50,74 +51,12 @@
 #include <unistd.h>
 
 #include "sim/base/time.h"
-#include "sim/host/isim.h"
-#include "sim/host/proxy.h"
+#include "sim/host/live_int.h"
 #include "sim/host/psuite.h"
-#include "sim/initiator/workload.h"
 #include "sim/oracle/history.h"
-#include "sim/oracle/protocol.h"
 
-#define LIVE_SENDBUF_BYTES (4u << 20) /* a path's unsent bytes before its connection counts as failed */
 #define LIVE_POLL_MS_MAX 10           /* the loop looks at its timers at least this often */
 #define LIVE_CMD_WINDOW_MAX 256u      /* the protocol oracle's CmdSN window bound */
-#define LIVE_DONE_MAX (SIM_INIS_MAX * SIM_PATHS_MAX * (ISESS_TASKS_MAX + 8u))
-#define LIVE_VPD_LEN 252u             /* INQUIRY VPD page 83h allocation: a target's designators fit */
-#define LIVE_TPG_UNKNOWN 0xffffu      /* a path's group before its VPD page 83h answer */
-
-struct lini;
-
-struct lpath {
-	struct lini *in;
-	int idx, gw;
-	struct isess sess;
-	struct isess_cfg cfg;     /* the initiator's, with this gateway's target name */
-	struct hproxy px;
-	uint16_t port;            /* the proxy's */
-	int fd;
-	bool connecting, connect_failed;
-	uint8_t *out;             /* unsent bytes */
-	size_t out_len;
-	struct oproto op[FPX_CONNS_MAX]; /* per proxied connection (slot = conn % max) */
-	bool op_live[FPX_CONNS_MAX];
-	/* its target port group, asked once (INQUIRY VPD page 83h) before
-	 * multipath hears the path is up */
-	struct icmd vpd;
-	uint8_t vpd_buf[LIVE_VPD_LEN];
-	bool vpd_busy, tpg_known;
-};
-
-struct lini {
-	int idx;
-	bool played;              /* --hosts: this process plays it */
-	char name[64];
-	struct isess_cfg icfg;
-	struct mpath_cfg mpcfg;
-	struct mpath mp;
-	struct workload wl;
-	struct lpath paths[SIM_PATHS_MAX];
-};
-
-struct ldone {
-	struct lini *in;
-	unsigned path;
-	struct icmd *c;
-};
-
-struct live {
-	const struct sim_params *p;
-	struct lini inis[SIM_INIS_MAX];
-	struct odata od;
-	struct wl_cfg wlcfg;
-	struct sim_trace tr; /* nothing traced (mask 0): the workload wants one */
-	uint64_t t0;
-	struct ldone done[LIVE_DONE_MAX];
-	unsigned ndone;
-	/* what the fidelity table shows besides the workloads' and
-	 * multipaths' own stats (the same the simulator's metrics read) */
-	uint64_t proto_violations;
-	char proto_why[256];
-	FILE *hist;               /* --history: the played host's I/O history */
-};
 
 static struct live L;
 
@@ -201,7 +140,7 @@ static void ask_tpg(struct lpath *p)
 	isess_submit(&p->sess, now_rel(), &p->vpd);
 }
 
-/* The target port group designator (type 5h, SPC-4 §7.8.6.7: two
+/* The target port group designator (type 5h, SPC-4 §7.8.6: two
  * reserved bytes, then the group) of a page 83h answer, or -1. */
 static int vpd_tpg(const struct icmd *c)
 {
@@ -227,12 +166,15 @@ static int vpd_tpg(const struct icmd *c)
  * not attach, and multipathd's detect_prio does not pick prio alua):
  * multipath asks it no REPORT TARGET PORT GROUPS (tgt: its standard
  * INQUIRY's TPGS is 0, SPC-4 §6.6.2, and it does not support the
- * command). An unanswered INQUIRY is asked again at the next login. */
+ * command). An unanswered INQUIRY is asked again once the session is up. */
 static void vpd_done(struct lini *in, struct lpath *p, uint64_t now)
 {
 	p->vpd_busy = false;
-	if (p->vpd.result != ICMD_OK)
+	if (p->vpd.result != ICMD_OK) {
+		if (isess_up(&p->sess)) /* lost with a connection that is back already */
+			ask_tpg(p);
 		return;
+	}
 	int tpg = vpd_tpg(&p->vpd);
 	p->tpg_known = true;
 	if (tpg >= 0)
@@ -244,8 +186,10 @@ static void vpd_done(struct lini *in, struct lpath *p, uint64_t now)
 			in->mpcfg.hwhandler = MP_HWH_NONE;
 	}
 	printf("  %8.3f s  host %d path %d (gw %d): %s %u%s\n", (double)now / 1e9, in->idx, p->idx, p->gw,
-		tpg >= 0 ? "target port group" : "no target port group designator in VPD page 83h: no ALUA, as Linux; group",
-		in->mp.paths[p->idx].tpg, tpg >= 0 ? " (INQUIRY VPD page 83h)" : had_alua ? ", no REPORT TARGET PORT GROUPS" : "");
+		tpg >= 0 ? "target port group"
+			 : "no target port group designator in VPD page 83h: no ALUA, as Linux; group",
+		in->mp.paths[p->idx].tpg,
+		tpg >= 0 ? " (INQUIRY VPD page 83h)" : had_alua ? ", no REPORT TARGET PORT GROUPS" : "");
 	if (isess_up(&p->sess))
 		mpath_path_up(&in->mp, now, (unsigned)p->idx);
 }
@@ -289,10 +233,10 @@ static void hist_io(const struct mp_io *io, uint64_t now)
 		r.op = 'F';
 		break;
 	default:
-		return; /* refused at setup (hist_check) */
+		return; /* refused at setup (played_hosts) */
 	}
 	size_t len = ohist_format(line, sizeof(line), &r);
-	assert(len > 0); /* max_blocks <= OHIST_BLOCKS_MAX: hist_check */
+	assert(len > 0); /* max_blocks <= OHIST_BLOCKS_MAX: played_hosts */
 	fwrite(line, 1, len, L.hist);
 }
 
@@ -519,14 +463,6 @@ static bool outstanding(void)
 	return false;
 }
 
-static bool data_failed(void)
-{
-	for (int i = 0; i < L.p->initiators; i++)
-		if (L.inis[i].played && L.inis[i].wl.failed)
-			return true;
-	return false;
-}
-
 static void run_loop(uint64_t wall_limit_ns)
 {
 	static struct pollfd pfds[SIM_INIS_MAX * SIM_PATHS_MAX * (HPX_POLLFDS_MAX + 1)];
@@ -586,124 +522,6 @@ static void teardown(void)
 	}
 	/* Sessions, multipath and workload keep pointers into each other and
 	 * to I/O in flight; the process ends right after. */
-}
-
-/* ---- the verdict ---- */
-
-/* What a live run measures: the initiators' own stats (world/metrics.h's
- * metrics_add_host and metrics_add_session). The rest (gateways, disk,
- * network, attackers) only the simulator sees. */
-static bool measured_live(enum metric_id m)
-{
-	switch (m) {
-	case METRIC_IO_OK: case METRIC_IO_OK_MIN: case METRIC_IO_FAILED: case METRIC_IO_PATH_FAILED:
-	case METRIC_LATENCY_MAX: case METRIC_IO_STALL_MAX: case METRIC_FAILOVER: case METRIC_MISCOMPARES:
-	case METRIC_RESERVATION_CONFLICTS: case METRIC_HOLDER_CONFLICTS: case METRIC_PATH_FAILURES:
-	case METRIC_GROUP_SWITCHES: case METRIC_ABORTS: case METRIC_NOP_TIMEOUTS: case METRIC_LOGINS:
-	case METRIC_LOGIN_FAILURES: case METRIC_WINDOW_STALL_MAX:
-		return true;
-	default:
-		return false;
-	}
-}
-
-void live_judge(const struct scenario_expect *se, const struct sim_result *r, bool (*measured)(enum metric_id),
-	struct expect_verdict *v)
-{
-	if (measured == NULL)
-		measured = measured_live;
-	static struct scenario_expect e;
-	e = *se;
-	e.nb = 0;
-	for (unsigned i = 0; i < se->nb; i++) {
-		if (measured(se->b[i].m))
-			e.b[e.nb++] = se->b[i];
-		else
-			printf("  expect %s...: not measured live, not judged\n", metric_name(se->b[i].m));
-	}
-	expect_judge(&e, r, v);
-	if (se->set && se->oracle == ORACLE_BOUND && se->bound_metric != METRIC_COUNT &&
-		!measured(se->bound_metric)) {
-		v->met = false;
-		snprintf(v->text, sizeof(v->text), "cannot judge: %s is not measured live", metric_name(se->bound_metric));
-	}
-}
-
-/* The run as the simulator would judge it: the oracle that fired, the
- * metrics, and the scenario's expectation with its bounds (those on
- * metrics a live run cannot measure are named and left out). */
-static void judge(const struct scenario_expect *se, struct sim_result *r, struct expect_verdict *v)
-{
-	memset(r, 0, sizeof(*r));
-	r->oracle = data_failed() ? ORACLE_DATA : L.proto_violations > 0 ? ORACLE_PROTOCOL : ORACLE_NONE;
-	metrics_begin(&r->metrics);
-	for (int i = 0; i < L.p->initiators; i++) {
-		if (!L.inis[i].played)
-			continue;
-		metrics_add_host(&r->metrics, &L.inis[i].wl.stats, &L.inis[i].mp, L.inis[i].mp.stats.path_fails);
-		for (int k = 0; k < L.p->paths; k++)
-			metrics_add_session(&r->metrics, &L.inis[i].paths[k].sess.stats);
-	}
-	metrics_end(&r->metrics, L.p->initiators);
-	live_judge(se, r, NULL, v);
-}
-
-static void print_counts(void)
-{
-	for (int i = 0; i < L.p->initiators; i++) {
-		if (!L.inis[i].played)
-			continue;
-		const struct mpath_stats *m = &L.inis[i].mp.stats;
-		printf("  host %d multipath: %llu path failures, %llu reinstated, %llu group switches, REPORT TARGET PORT "
-			"GROUPS %llu answered %llu failed\n", i, (unsigned long long)m->path_fails,
-			(unsigned long long)m->reinstates, (unsigned long long)m->group_switches,
-			(unsigned long long)m->rtpg_ok, (unsigned long long)m->rtpg_failed);
-	}
-	if (L.hist != NULL)
-		printf("  data oracle: not judged here (isim guest-check replays this history with the guest's)\n");
-	else if (data_failed())
-		printf("  data oracle: %s\n", L.od.why);
-	if (L.od.stats.torn_reads > 0)
-		printf("  data oracle: %llu torn reads forgiven (a write to the block was landing during the read)\n",
-			(unsigned long long)L.od.stats.torn_reads);
-	if (L.proto_violations > 0)
-		printf("  protocol oracle: %s\n", L.proto_why);
-}
-
-static void seconds_text(int64_t ns, char *out, size_t cap)
-{
-	snprintf(out, cap, "%.1f", (double)ns / 1e9);
-}
-
-/* Prints the verdict and the fidelity table's row (appended to row if
- * given: the columns of scenarios/live.sh). Whether the run met the
- * scenario's expectation within the wall-clock limit. */
-static bool report(const struct scenario_expect *se, const char *label, const char *row, uint64_t wall,
-	bool timed_out)
-{
-	static struct sim_result r;
-	struct expect_verdict v;
-	judge(se, &r, &v);
-	print_counts();
-	const int64_t *m = r.metrics.v;
-	char fo[32] = "-", lat[32];
-	if (m[METRIC_FAILOVER] > 0)
-		seconds_text(m[METRIC_FAILOVER], fo, sizeof(fo));
-	seconds_text(m[METRIC_LATENCY_MAX], lat, sizeof(lat));
-	bool met = v.met && !timed_out;
-	printf("live: %s: %s (expected %s): %s%s; %lld I/Os, fail over %s s, longest I/O %s s, %lld failed up, "
-		"%lld path failures, %llu protocol violations, %.1f s wall\n", label, v.text, v.expected,
-		met ? "met" : "NOT MET", timed_out ? " [wall limit hit]" : "",
-		(long long)(m[METRIC_IO_OK] + m[METRIC_IO_FAILED]), fo, lat, (long long)m[METRIC_IO_FAILED],
-		(long long)m[METRIC_PATH_FAILURES], (unsigned long long)L.proto_violations, (double)wall / 1e9);
-	FILE *f = row != NULL ? fopen(row, "a") : NULL;
-	if (f != NULL) {
-		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%lld\t%lld\t%llu\t%.1f\n", label, v.text, v.expected, fo, lat,
-			(long long)m[METRIC_IO_FAILED], (long long)m[METRIC_PATH_FAILURES],
-			(unsigned long long)L.proto_violations, (double)wall / 1e9);
-		fclose(f);
-	}
-	return met;
 }
 
 /* --hosts LIST (comma-separated host numbers; default every host) marks
@@ -867,11 +685,11 @@ int cmd_live(int argc, char **argv)
 		/* the history's end (oracle/history.h); the verdict is guest-check's */
 		fprintf(L.hist, "E 0\n");
 		met = fclose(L.hist) == 0 && !timed_out;
-		print_counts();
+		live_print_counts(&L);
 		printf("live: %s: history of host%s %s written, %.1f s wall%s\n", label, strchr(hosts, ',') ? "s" : "",
 			hosts, (double)wall / 1e9, timed_out ? " [wall limit hit]" : "");
 	} else {
-		met = report(&se, label, row, wall, timed_out);
+		met = live_report(&L, &se, label, row, wall, timed_out);
 	}
 	teardown();
 	if (log != stderr)
