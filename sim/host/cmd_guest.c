@@ -418,6 +418,22 @@ static void measure_host(const struct ghist *h, const struct sim_params *p, uint
 	free(ev);
 }
 
+/* The data oracle numbers versions its own way: which host's write, by
+ * its history's number, is the one its first violation names. */
+static void name_version(uint64_t odver)
+{
+	for (unsigned k = 0; k < NH; k++)
+		for (size_t i = 0; i < HS[k].n; i++)
+			if (HS[k].r[i].op == 'W' && HS[k].r[i].odver == odver) {
+				const struct grec *r = &HS[k].r[i];
+				printf("  data oracle: its version %llu is %s's write %llu (lba %llu, %u blocks, %.6f-%.6f s, %s)\n",
+					(unsigned long long)odver, base_name(HS[k].file), (unsigned long long)r->ver,
+					(unsigned long long)r->lba, r->n, (double)(r->inv - 1) / 1e9, (double)(r->end - 1) / 1e9,
+					r->err == 0 ? "acknowledged" : "failed");
+				return;
+			}
+}
+
 static bool measured_guest(enum metric_id m)
 {
 	switch (m) {
@@ -529,6 +545,8 @@ int cmd_guest_check(int argc, char **argv)
 		(unsigned long long)od.stats.reads_checked, (unsigned long long)od.stats.blocks_checked, NH,
 		NH == 1 ? "y" : "ies in one oracle", od.violations > 0 ? ": " : ", no violation",
 		od.violations > 0 ? od.why : "");
+	if (od.violations > 0 && od.where.known)
+		name_version(od.where.ver);
 	if (od.stats.torn_reads > 0)
 		printf("  data oracle: %llu torn reads forgiven (a write to the block was landing during the read)\n",
 			(unsigned long long)od.stats.torn_reads);
