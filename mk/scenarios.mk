@@ -15,8 +15,9 @@
 #   make scenarios-live-guest  the all-paths-down and partition scenarios (05,
 #                      21), and the stale write (01) against two tgtd, with
 #                      the real Linux initiator: open-iscsi and
-#                      dm-multipath in the QEMU guest (TCG) through the same
-#                      proxies, two reftargets (scenarios/live-guest.sh):
+#                      dm-multipath in the QEMU guest (TCG) as host 0, a file's
+#                      host 1 the simulator's initiator beside it, through the
+#                      same proxies, two reftargets (scenarios/live-guest.sh):
 #                      $(BUILD)/scenarios-live-guest/fidelity.md (about 90 s
 #                      a scenario; LIVE_GUEST_SCENARIOS="..." picks; make
 #                      publish records it in scenarios/results/)

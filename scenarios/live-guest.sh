@@ -10,6 +10,10 @@
 #   its clock held until the guest's workload starts);
 # - the protocol oracle capturing live on lo, on the gateways' ports
 #   (`isim oracle --live lo`: every PDU between proxies and targets);
+# - the file's host 1, if it has one: the simulator's own initiator and
+#   multipath over real TCP (`isim live --hosts 1 --history --start
+#   signal`, its own proxies applying host 1's faults), its clock started
+#   with the guest's workload, writing its I/O history;
 # - the guest: host 0 of the scenario. It reaches the proxies only through
 #   QEMU's guestfwd (10.0.2.100:3260 -> path 0, 10.0.2.101:3260 -> path 1,
 #   one socat per connection, restrict=on: no other way out), gets the
@@ -18,8 +22,11 @@
 #   guest_writer, the scenario's workload, on the multipath device; its
 #   "LIVE-GO" starts the proxies' clocks (SIGUSR1); it then reads every
 #   block back and writes its I/O history and kernel log to a raw disk;
-# - `isim guest-check`: the data oracle over that history, the metrics,
-#   the scenario's expectation; the row.
+# - `isim guest-check`: one data oracle over both hosts' histories (the
+#   guest's writes numbered in a version space of their own: guest_writer
+#   ver_base=, oracle/history.h), the metrics of both hosts summed as the
+#   simulator sums them, the scenario's expectation; the row. The
+#   simulated twin runs the same file, both hosts.
 # The gateways get the scenario's target NOP-In interval and timeout
 # (a JSON configuration; reftarget's own default is no NOP-In), the guest
 # the file's `multipath fast_io_fail_tmo` as multipath's, and when the
@@ -42,9 +49,9 @@
 # LIVE_GUEST_SCENARIOS="..." picks entries (default: the four files, 01
 # against tgt and one run of each variant); LIVE_GUEST_REJUDGE=1 judges the last run's
 # files again without a guest.
-# The scenario's other hosts are not played (the guest is host 0, the one
-# the faults of these scenarios touch; scenarios/README.md says why, and
-# what 05's host 1 changes in the simulator: nothing the row compares). Rows go to OUTDIR/rows.tsv and
+# A file with more than two hosts is refused (one `isim live` history is
+# one host; a second simulated host would need a version space of its
+# own). Rows go to OUTDIR/rows.tsv and
 # OUTDIR/fidelity.md (scenarios/live.sh's columns); logs beside them.
 # Every process is stopped by PID (trap); each guest run is bounded by
 # LIVE_GUEST_SECONDS (default 240) of wall time.
@@ -77,6 +84,9 @@ stop_all() {
 trap 'stop_all; rm -rf "$work"' EXIT
 IQN=iqn.2026-12.org.iscsi-sim:live
 GW0=3460 GW1=3461 PX0=3470 PX1=3471
+# guest_writer's version space (oracle/history.h: space 1, bit 40 up; the
+# simulator's host numbers its writes from 1, space 0)
+GUEST_VER_BASE=$((1 << 40))
 # how much sooner than the guest's login_timeout a relay's connect gives up
 # (start_proxy): socat starts a few ms after the guest's connect
 RELAY_CONNECT_MARGIN_MS=500
@@ -123,6 +133,8 @@ guest_run() {
 	eval "$(params "$scn" initiator | sed 's/^/INI_/')"
 	eval "$(params "$scn" multipath | sed 's/^/MP_/')"
 	eval "$(params "$scn" workload | sed 's/^/WL_/')"
+	eval "$(params "$scn" topology | sed 's/^/TOP_/')"
+	[ "$TOP_INITIATORS" -le 2 ] || { echo "FAIL $run: $TOP_INITIATORS hosts; the guest and one simulated host at most"; return 1; }
 	eval "$(params "$scn" target | grep '^NOP_' | sed 's/^/TGT_/')"
 	local nop_ms=$((TGT_NOP_INTERVAL_MS)) nop_to_ms=$((TGT_NOP_TIMEOUT_MS))
 	local fast_io_fail=$MP_FAST_IO_FAIL_TMO
@@ -163,6 +175,21 @@ guest_run() {
 		>"$out/$run.oracle.out" 2>&1 &
 	local oracle=$!
 	pids+=($oracle)
+	# the file's host 1: the simulator's initiator beside the guest, on
+	# the same gateways (tgt serves the LU as LUN 1), its clock started
+	# with the guest's (SIGUSR1 at LIVE-GO)
+	local host1=
+	rm -f "$out/$run.host1.history"
+	if [ "$TOP_INITIATORS" -ge 2 ]; then
+		local lun=0
+		[ "$gwk" = tgt ] && lun=1
+		"$isim" live --scenario "$scn" --target "iscsi://127.0.0.1:$GW0/$IQN/$lun" \
+			--target "iscsi://127.0.0.1:$GW1/$IQN/$lun" --hosts 1 --history "$out/$run.host1.history" \
+			--start signal --seconds "$limit" --label "$run host 1" --log "$out/$run.host1.faults.log" \
+			>"$out/$run.host1.out" 2>&1 &
+		host1=$!
+		pids+=($host1)
+	fi
 	# what the guest needs: its init, the writer, the scenario's settings
 	rm -rf "$work/payload" && mkdir -p "$work/payload"
 	install -m 755 conformance/guest/live-init.sh "$work/payload/init"
@@ -178,14 +205,17 @@ guest_run() {
 		POLLING_INTERVAL=$MP_POLLING_INTERVAL
 		FAILBACK=$MP_FAILBACK
 		FAST_IO_FAIL=$fast_io_fail
-		WRITER_ARGS="blocks=$LU_BLOCKS bs=$LU_BLOCK_SIZE duration=$RUN_DURATION start=$WL_START qd=$WL_QD think_us=$WL_THINK_US read=$WL_READ write=$WL_WRITE write_fua=$WL_WRITE_FUA flush=$WL_FLUSH max_blocks=$WL_MAX_BLOCKS hot_blocks=$WL_HOT_BLOCKS hot=$WL_HOT seed=1"
+		WRITER_ARGS="blocks=$LU_BLOCKS bs=$LU_BLOCK_SIZE duration=$RUN_DURATION start=$WL_START qd=$WL_QD think_us=$WL_THINK_US read=$WL_READ write=$WL_WRITE write_fua=$WL_WRITE_FUA flush=$WL_FLUSH max_blocks=$WL_MAX_BLOCKS hot_blocks=$WL_HOT_BLOCKS hot=$WL_HOT seed=1 ver_base=$GUEST_VER_BASE"
 	EOF
 	cp "$work/payload/live.env" "$out/$run.live.env"
 	rm -f "$work/payload.ext4" "$work/result.raw"
 	mke2fs -q -t ext4 -d "$work/payload" "$work/payload.ext4" 16M >/dev/null || return 1
 	truncate -s 64M "$work/result.raw"
 	# the relays' connect timeout: the guest's login timeout less a margin
-	# (",," is a comma inside a QEMU option's value)
+	# (",," is a comma inside a QEMU option's value); their messages to a
+	# file, never to stderr: guestfwd's cmd: gives stderr to the guest's
+	# connection, and socat's "2026/12/08 ... E connect(...)" read as a
+	# PDU (a Data Segment Length of 0x31322F, "12/")
 	local relay_tmo
 	relay_tmo=$(awk -v l="$INI_LOGIN_TIMEOUT" -v m="$RELAY_CONNECT_MARGIN_MS" 'BEGIN { printf "%.3f", l - m / 1000 }')
 	local console=$out/$run.console.log
@@ -197,7 +227,7 @@ guest_run() {
 		-drive "file=$img/rootfs.ext4,if=virtio,format=raw,snapshot=on" \
 		-drive "file=$work/payload.ext4,if=virtio,format=raw,snapshot=on" \
 		-drive "file=$work/result.raw,if=virtio,format=raw" \
-		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3260-cmd:socat STDIO TCP:127.0.0.1:$PX0,,connect-timeout=$relay_tmo,guestfwd=tcp:10.0.2.101:3260-cmd:socat STDIO TCP:127.0.0.1:$PX1,,connect-timeout=$relay_tmo" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3260-cmd:socat -lf /dev/null STDIO TCP:127.0.0.1:$PX0,,connect-timeout=$relay_tmo,guestfwd=tcp:10.0.2.101:3260-cmd:socat -lf /dev/null STDIO TCP:127.0.0.1:$PX1,,connect-timeout=$relay_tmo" \
 		-device virtio-net-pci,netdev=n0 \
 		-display none -monitor none -serial "file:$console" -no-reboot >"$out/$run.qemu.log" 2>&1 &
 	local qemu=$!
@@ -206,12 +236,20 @@ guest_run() {
 	while kill -0 $qemu 2>/dev/null && [ $((SECONDS - t0)) -lt "$limit" ]; do
 		if [ -z "$go" ] && grep -q '^LIVE-GO' "$console"; then
 			# the workload's clock started: so do the fault schedules
-			kill -USR1 "$proxy0" "$proxy1"
+			# and host 1's (polled every 10 ms until then: isim
+			# guest-check allows host 1's clock GUEST_START_LAG_NS_MAX)
+			kill -USR1 "$proxy0" "$proxy1" $host1
 			go=$((SECONDS - t0))
 		fi
 		grep -q '^LIVE-DONE' "$console" && break
-		sleep 0.1
+		if [ -z "$go" ]; then sleep 0.01; else sleep 0.1; fi
 	done
+	# host 1 stops at the file's duration (plus its liveness for
+	# outstanding I/O): its history is whole when it exits
+	if [ -n "$host1" ]; then
+		while kill -0 "$host1" 2>/dev/null && [ $((SECONDS - t0)) -lt "$limit" ]; do sleep 0.2; done
+		tail -n 1 "$out/$run.host1.out" | sed 's/^/  /'
+	fi
 	local wall=$((SECONDS - t0))
 	echo "$wall" >"$out/$run.wall"
 	for _ in $(seq 50); do kill -0 $qemu 2>/dev/null || break; sleep 0.1; done
@@ -279,7 +317,9 @@ judge() {
 		return 1
 	fi
 	kernel_events "$scn" "$run" | tee "$out/$run.kernel.txt"
-	"$isim" guest-check --scenario "$scn" --history "$out/$run.history" --dmesg "$out/$run.dmesg" \
+	local more=()
+	[ -s "$out/$run.host1.history" ] && more=(--history "$out/$run.host1.history")
+	"$isim" guest-check --scenario "$scn" --history "$out/$run.history" --dmesg "$out/$run.dmesg" "${more[@]}" \
 		--protocol-violations "${proto:-0}" --label "$s	$label" \
 		--row "$ROWS" --wall "$wall" | tee "$out/$run.guest.out"
 	return "${PIPESTATUS[0]}"
@@ -351,7 +391,9 @@ done
 # the simulated host); the same number of path failures.
 {
 	echo "The same scenario files with the real Linux initiator: open-iscsi and dm-multipath in a QEMU guest"
-	echo "(TCG), host 0 of the scenario, through the fault proxies (\`isim proxy --start signal\`: the schedule"
+	echo "(TCG) as host 0 of the scenario, and the file's host 1 (05, 01) as the simulator's own initiator and"
+	echo "multipath over real TCP beside it (\`isim live --hosts 1 --history\`, its clock started with the"
+	echo "guest's workload), both through the fault proxies (\`isim proxy --start signal\`: the schedule"
 	echo "starts with the guest's workload; a partition answers no SYN, the host's kernel retransmits the"
 	echo "relay's, which gives up with the guest's login timeout) to two reftargets (or two tgtd, run named"
 	echo "(tgt)) sharing one backing file; the simulated twin runs on that disk too (\`disk exclusive_lock=no\`,"
@@ -359,9 +401,10 @@ done
 	echo "file (iscsid.conf: NOP-Out interval and timeout, replacement_timeout, login timeout; SCSI command"
 	echo "timeout; multipath.conf: no_path_retry, polling_interval, failback, failover grouping, TUR"
 	echo "checker), its workload guest_writer (the file's mix, queue depth and think time, O_DIRECT on the"
-	echo "multipath device), then every block read back; \`isim guest-check\` replays its I/O history into the"
-	echo "data oracle, the protocol oracle read the proxied streams live (\`isim oracle --live lo\`). Columns"
-	echo "as in the table above; for the guest: time to fail over = from the first fault to the first I/O"
+	echo "multipath device), then every block read back; \`isim guest-check\` replays both hosts' I/O histories"
+	echo "into one data oracle (each writer's versions in a space of its own), the protocol oracle read the"
+	echo "proxied streams live (\`isim oracle --live lo\`). Columns as in the table above, both hosts summed"
+	echo "as the simulator sums them; for the guest: time to fail over = from the first fault to the first I/O"
 	echo "completed GOOD after the path it was sent on failed, another up (kernel log); path failures ="
 	echo "dm-multipath's \"Failing path\" lines; wall = boot to power-off. Tolerance: the same verdict, times"
 	echo "within max(2 s, 25 %), I/Os failed up both none or both some, the same path failures. The gateways"

@@ -211,6 +211,9 @@ done
 	echo "counted). Wall time: the simulator's is its computing time, a live run's is real time. The"
 	echo "simulated twin runs on the live gateways' disk, one plain file no gateway locks (\`disk"
 	echo "exclusive_lock=no\`); LIO (run \`lio\`) is one LU behind two host ports of the conformance guest."
+	echo "Each live path learns its target port group from the target (INQUIRY VPD page 83h), as Linux's"
+	echo "scsi_dh_alua does, before multipath uses it; an LU without one (tgt: TPGS 0) gets no REPORT TARGET"
+	echo "PORT GROUPS, as from Linux (the simulated gateways number their groups gateway + 1)."
 	echo
 	echo "| scenario | run | verdict | expected | time to fail over (s) | longest I/O (s) | I/Os failed up | path failures | protocol violations | wall (s) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -221,7 +224,7 @@ done
 	for f in "$out"/*.out; do
 		[ -e "$f" ] || continue
 		run=$(basename "$f" .out)
-		grep -h 'data oracle\|protocol oracle\|not measured live\|failed over\|REPORT TARGET PORT GROUPS' "$f" |
+		grep -h 'data oracle\|protocol oracle\|not measured live\|failed over\|REPORT TARGET PORT GROUPS\|target port group' "$f" |
 			sed -e 's/^ *//' -e 's/; history:.*//' -e 's/^/- `'"$run"'`: /'
 	done
 } >"$out/fidelity.md"

@@ -2,6 +2,7 @@
  *
  *   isim live --scenario FILE --target URL [--target URL]... [--seconds N]
  *             [--log FILE] [--row FILE] [--label NAME]
+ *             [--hosts LIST --history FILE [--start now|signal]]
  *
  * Gateway g of the scenario is the g-th --target (iscsi://127.0.0.1:PORT/
  * IQN/LUN: real processes the caller started, sharing one backing file).
@@ -18,7 +19,26 @@
  * and skipped). Time 0 is when the
  * sessions start; the run stops at the scenario's duration plus at most
  * its liveness for outstanding I/O, and always by --seconds (wall).
- * Exit: 0 the verdict is the expected one, 1 it is not, 2 bad usage.
+ * Each path learns its target port group from the target, as Linux's
+ * scsi_dh_alua does when it attaches (INQUIRY VPD page 83h, its target
+ * port group designator, type 5h, SPC-4 §7.8.6), before multipath
+ * checks it: REPORT TARGET PORT GROUPS answers name groups by that
+ * number (SPC-4 §6.37), which the simulated world assigns but a real
+ * target chooses (LIO's default_tg_pt_gp is 0, every reftarget's group
+ * its TPGT).
+ *
+ * Beside the real Linux initiator (scenarios/live-guest.sh): --hosts
+ * plays only the scenario's hosts listed (e.g. 1, the guest being host
+ * 0), --history writes that one host's I/O history (oracle/history.h:
+ * the guest's format, versions in space 0, path events as P lines) for
+ * `isim guest-check`, which replays it with the guest's into one data
+ * oracle and judges the scenario; this run then judges nothing itself
+ * (its own data oracle numbers the versions and cannot see the guest's
+ * writes) and exits 0 when it ran to its end. --start signal holds time
+ * 0 until SIGUSR1 (the guest's LIVE-GO, when the guest's proxies start
+ * their schedules too).
+ * Exit: 0 the verdict is the expected one (with --history: the run ended
+ * within the wall limit), 1 it is not, 2 bad usage.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,64 +51,12 @@
 #include <unistd.h>
 
 #include "sim/base/time.h"
-#include "sim/host/isim.h"
-#include "sim/host/proxy.h"
+#include "sim/host/live_int.h"
 #include "sim/host/psuite.h"
-#include "sim/initiator/workload.h"
-#include "sim/oracle/protocol.h"
+#include "sim/oracle/history.h"
 
-#define LIVE_SENDBUF_BYTES (4u << 20) /* a path's unsent bytes before its connection counts as failed */
 #define LIVE_POLL_MS_MAX 10           /* the loop looks at its timers at least this often */
 #define LIVE_CMD_WINDOW_MAX 256u      /* the protocol oracle's CmdSN window bound */
-#define LIVE_DONE_MAX (SIM_INIS_MAX * SIM_PATHS_MAX * (ISESS_TASKS_MAX + 8u))
-
-struct lini;
-
-struct lpath {
-	struct lini *in;
-	int idx, gw;
-	struct isess sess;
-	struct isess_cfg cfg;     /* the initiator's, with this gateway's target name */
-	struct hproxy px;
-	uint16_t port;            /* the proxy's */
-	int fd;
-	bool connecting, connect_failed;
-	uint8_t *out;             /* unsent bytes */
-	size_t out_len;
-	struct oproto op[FPX_CONNS_MAX]; /* per proxied connection (slot = conn % max) */
-	bool op_live[FPX_CONNS_MAX];
-};
-
-struct lini {
-	int idx;
-	char name[64];
-	struct isess_cfg icfg;
-	struct mpath_cfg mpcfg;
-	struct mpath mp;
-	struct workload wl;
-	struct lpath paths[SIM_PATHS_MAX];
-};
-
-struct ldone {
-	struct lini *in;
-	unsigned path;
-	struct icmd *c;
-};
-
-struct live {
-	const struct sim_params *p;
-	struct lini inis[SIM_INIS_MAX];
-	struct odata od;
-	struct wl_cfg wlcfg;
-	struct sim_trace tr; /* nothing traced (mask 0): the workload wants one */
-	uint64_t t0;
-	struct ldone done[LIVE_DONE_MAX];
-	unsigned ndone;
-	/* what the fidelity table shows besides the workloads' and
-	 * multipaths' own stats (the same the simulator's metrics read) */
-	uint64_t proto_violations;
-	char proto_why[256];
-};
 
 static struct live L;
 
@@ -158,13 +126,83 @@ static void op_done(void *ctx, struct isess *s, struct icmd *c)
 	L.done[L.ndone++] = (struct ldone){ .in = in, .path = (unsigned)p->idx, .c = c };
 }
 
+/* INQUIRY, EVPD, page 83h (SPC-4 §6.6, §7.8.6) to the path's LU. */
+static void ask_tpg(struct lpath *p)
+{
+	p->vpd = (struct icmd){ .lun = L.wlcfg.lun, .dir = ICMD_IN, .buf = p->vpd_buf, .len = LIVE_VPD_LEN,
+		.fastfail = true, .attr = 1 };
+	p->vpd.cdb[0] = 0x12; /* INQUIRY */
+	p->vpd.cdb[1] = 0x01; /* EVPD */
+	p->vpd.cdb[2] = 0x83; /* Device Identification */
+	p->vpd.cdb[3] = (uint8_t)(LIVE_VPD_LEN >> 8);
+	p->vpd.cdb[4] = (uint8_t)LIVE_VPD_LEN;
+	p->vpd_busy = true;
+	isess_submit(&p->sess, now_rel(), &p->vpd);
+}
+
+/* The target port group designator (type 5h, SPC-4 §7.8.6: two
+ * reserved bytes, then the group) of a page 83h answer, or -1. */
+static int vpd_tpg(const struct icmd *c)
+{
+	const uint8_t *b = c->buf;
+	uint32_t len = c->data_in < c->len ? c->data_in : c->len;
+	if (c->result != ICMD_OK || c->status != 0 || len < 4 || b[1] != 0x83)
+		return -1;
+	uint32_t end = 4u + ((uint32_t)b[2] << 8 | b[3]);
+	if (end > len)
+		end = len;
+	for (uint32_t off = 4; off + 4 <= end; off += 4u + b[off + 3]) {
+		const uint8_t *d = b + off;
+		if ((d[1] & 0x0f) == 5 && d[3] >= 4 && off + 8 <= end)
+			return d[6] << 8 | d[7];
+	}
+	return -1;
+}
+
+/* The path's page 83h answer: its group for multipath, then the path is
+ * up for multipath (scsi_dh_alua attaches before the path is used). An
+ * LU without the designator has no ALUA for Linux (scsi_dh_alua's
+ * alua_check_vpd: "No target port descriptors found", the handler does
+ * not attach, and multipathd's detect_prio does not pick prio alua):
+ * multipath asks it no REPORT TARGET PORT GROUPS (tgt: its standard
+ * INQUIRY's TPGS is 0, SPC-4 §6.6.2, and it does not support the
+ * command). An unanswered INQUIRY is asked again once the session is up. */
+static void vpd_done(struct lini *in, struct lpath *p, uint64_t now)
+{
+	p->vpd_busy = false;
+	if (p->vpd.result != ICMD_OK) {
+		if (isess_up(&p->sess)) /* lost with a connection that is back already */
+			ask_tpg(p);
+		return;
+	}
+	int tpg = vpd_tpg(&p->vpd);
+	p->tpg_known = true;
+	if (tpg >= 0)
+		in->mp.paths[p->idx].tpg = (uint16_t)tpg;
+	bool had_alua = in->mpcfg.alua || in->mpcfg.hwhandler == MP_HWH_ALUA;
+	if (tpg < 0) {
+		in->mpcfg.alua = false;
+		if (in->mpcfg.hwhandler == MP_HWH_ALUA)
+			in->mpcfg.hwhandler = MP_HWH_NONE;
+	}
+	printf("  %8.3f s  host %d path %d (gw %d): %s %u%s\n", (double)now / 1e9, in->idx, p->idx, p->gw,
+		tpg >= 0 ? "target port group"
+			 : "no target port group designator in VPD page 83h: no ALUA, as Linux; group",
+		in->mp.paths[p->idx].tpg,
+		tpg >= 0 ? " (INQUIRY VPD page 83h)" : had_alua ? ", no REPORT TARGET PORT GROUPS" : "");
+	if (isess_up(&p->sess))
+		mpath_path_up(&in->mp, now, (unsigned)p->idx);
+}
+
 static void op_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t detail, const char *why)
 {
 	struct lini *in = ctx;
 	struct lpath *p = s->user;
 	(void)detail;
-	if (ev == ISE_UP)
+	if (ev == ISE_UP && p->tpg_known)
 		mpath_path_up(&in->mp, now_rel(), (unsigned)p->idx);
+	else if (ev == ISE_UP && !p->vpd_busy)
+		ask_tpg(p);
 	if (ev != ISE_UP && ev != ISE_DOWN && ev != ISE_FAILED && ev != ISE_ABORT)
 		return;
 	printf("  %8.3f s  host %d path %d (gw %d): %s%s%s\n", (double)now_rel() / 1e9, in->idx, p->idx, p->gw,
@@ -172,10 +210,42 @@ static void op_event(void *ctx, struct isess *s, enum isess_event ev, uint32_t d
 		why ? ": " : "", why ? why : "");
 }
 
+/* --history: what the application was told of one I/O (oracle/history.h),
+ * before the workload judges it and reuses the slot. */
+static void hist_io(const struct mp_io *io, uint64_t now)
+{
+	const struct wl_slot *s = io->owner;
+	static uint64_t vers[OHIST_BLOCKS_MAX];
+	static char line[OHIST_LINE_MAX];
+	struct ohist_rec r = { .ver = s->ver, .lba = s->lba, .n = s->n, .fua = s->op == WL_WRITE_FUA,
+		.inv = s->invoke, .end = now, .err = io->result == MP_OK ? 0 : EIO, .vers = vers };
+	switch (s->op) {
+	case WL_READ:
+		r.op = 'R';
+		for (uint32_t i = 0; r.err == 0 && i < s->n; i++)
+			vers[i] = ohist_block_version(s->buf + (size_t)i * L.p->block_size, L.p->block_size, s->lba + i);
+		break;
+	case WL_WRITE:
+	case WL_WRITE_FUA:
+		r.op = 'W';
+		break;
+	case WL_FLUSH:
+		r.op = 'F';
+		break;
+	default:
+		return; /* refused at setup (played_hosts) */
+	}
+	size_t len = ohist_format(line, sizeof(line), &r);
+	assert(len > 0); /* max_blocks <= OHIST_BLOCKS_MAX: played_hosts */
+	fwrite(line, 1, len, L.hist);
+}
+
 static void mp_done(void *ctx, struct mpath *mp, struct mp_io *io)
 {
 	(void)mp;
 	struct lini *in = ctx;
+	if (L.hist != NULL)
+		hist_io(io, now_rel());
 	bool before = in->wl.stats.failover_ns == SIM_NEVER;
 	wl_io_done(&in->wl, now_rel(), io);
 	if (before && in->wl.stats.failover_ns != SIM_NEVER)
@@ -188,8 +258,12 @@ static void mp_note(void *ctx, struct mpath *mp, const char *what, int path)
 {
 	struct lini *in = ctx;
 	(void)mp;
-	if (strncmp(what, "path_fail", 9) == 0 || strcmp(what, "reinstate") == 0)
-		printf("  %8.3f s  host %d path %d: %s\n", (double)now_rel() / 1e9, in->idx, path, what);
+	if (strncmp(what, "path_fail", 9) != 0 && strcmp(what, "reinstate") != 0)
+		return;
+	printf("  %8.3f s  host %d path %d: %s\n", (double)now_rel() / 1e9, in->idx, path, what);
+	if (L.hist != NULL)
+		fprintf(L.hist, "P %llu %s h%dp%d\n", (unsigned long long)now_rel(), what[0] == 'p' ? "fail" : "back",
+			in->idx, path);
 }
 
 /* ---- the protocol oracle on the proxied streams ---- */
@@ -240,6 +314,8 @@ static int setup(const struct sim_params *p, struct ps_target *tg, FILE *log, ch
 	for (int i = 0; i < p->initiators; i++) {
 		struct lini *in = &L.inis[i];
 		in->idx = i;
+		if (!in->played)
+			continue;
 		snprintf(in->name, sizeof(in->name), "iqn.2024-01.org.isim:live-host%d", i);
 		in->icfg = (struct isess_cfg){
 			.login = { .initiator_name = in->name, .chap_algs = ip->chap_algs, .skip_security = true,
@@ -255,6 +331,7 @@ static int setup(const struct sim_params *p, struct ps_target *tg, FILE *log, ch
 			.reconnect_delay_ns = ip->reconnect_delay_ns, .logout_timeout_ns = ip->logout_timeout_ns,
 		};
 		in->mpcfg = p->mp;
+		in->mpcfg.lun = tg[0].lun; /* its checker's and ALUA handler's commands go to the LU, as the workload's */
 		struct mpath_ops mops = { .ctx = in, .done = mp_done, .note = mp_note };
 		mpath_init(&in->mp, &in->mpcfg, &mops);
 		struct isess_ops ops = sess_ops;
@@ -346,11 +423,17 @@ static void timers(uint64_t now)
 {
 	for (unsigned k = 0; k < L.ndone; k++) {
 		struct ldone d = L.done[k];
-		mpath_cmd_done(&d.in->mp, now, d.path, d.c);
+		struct lpath *p = &d.in->paths[d.path];
+		if (d.c == &p->vpd)
+			vpd_done(d.in, p, now);
+		else
+			mpath_cmd_done(&d.in->mp, now, d.path, d.c);
 	}
 	L.ndone = 0;
 	for (int i = 0; i < L.p->initiators; i++) {
 		struct lini *in = &L.inis[i];
+		if (!in->played)
+			continue;
 		for (int k = 0; k < L.p->paths; k++) {
 			struct lpath *p = &in->paths[k];
 			if (p->connect_failed) {
@@ -375,15 +458,7 @@ static void timers(uint64_t now)
 static bool outstanding(void)
 {
 	for (int i = 0; i < L.p->initiators; i++)
-		if (wl_outstanding(&L.inis[i].wl) > 0)
-			return true;
-	return false;
-}
-
-static bool data_failed(void)
-{
-	for (int i = 0; i < L.p->initiators; i++)
-		if (L.inis[i].wl.failed)
+		if (L.inis[i].played && wl_outstanding(&L.inis[i].wl) > 0)
 			return true;
 	return false;
 }
@@ -393,7 +468,7 @@ static void run_loop(uint64_t wall_limit_ns)
 	static struct pollfd pfds[SIM_INIS_MAX * SIM_PATHS_MAX * (HPX_POLLFDS_MAX + 1)];
 	const struct sim_params *p = L.p;
 	for (int i = 0; i < p->initiators; i++)
-		for (int k = 0; k < p->paths; k++) {
+		for (int k = 0; k < p->paths && L.inis[i].played; k++) {
 			hpx_start(&L.inis[i].paths[k].px, L.t0);
 			isess_start(&L.inis[i].paths[k].sess, 0);
 		}
@@ -406,7 +481,7 @@ static void run_loop(uint64_t wall_limit_ns)
 		int path_pfd[SIM_INIS_MAX][SIM_PATHS_MAX];
 		uint64_t dl = now + SIM_MS(LIVE_POLL_MS_MAX);
 		for (int i = 0; i < p->initiators; i++)
-			for (int k = 0; k < p->paths; k++) {
+			for (int k = 0; k < p->paths && L.inis[i].played; k++) {
 				struct lpath *pa = &L.inis[i].paths[k];
 				n = hpx_poll_set(&pa->px, pfds, n, sizeof(pfds) / sizeof(pfds[0]), wall_ns());
 				dl = min_u64(dl, hpx_deadline(&pa->px, wall_ns()) - L.t0);
@@ -421,7 +496,7 @@ static void run_loop(uint64_t wall_limit_ns)
 			break;
 		now = now_rel();
 		for (int i = 0; i < p->initiators; i++)
-			for (int k = 0; k < p->paths; k++) {
+			for (int k = 0; k < p->paths && L.inis[i].played; k++) {
 				struct lpath *pa = &L.inis[i].paths[k];
 				hpx_after_poll(&pa->px, pfds, wall_ns());
 				if (pa->fd >= 0)
@@ -435,7 +510,7 @@ static void teardown(void)
 {
 	for (int i = 0; i < L.p->initiators; i++) {
 		struct lini *in = &L.inis[i];
-		for (int k = 0; k < L.p->paths; k++) {
+		for (int k = 0; k < L.p->paths && in->played; k++) {
 			struct lpath *p = &in->paths[k];
 			path_close(p, true);
 			hpx_close(&p->px);
@@ -449,116 +524,53 @@ static void teardown(void)
 	 * to I/O in flight; the process ends right after. */
 }
 
-/* ---- the verdict ---- */
-
-/* What a live run measures: the initiators' own stats (world/metrics.h's
- * metrics_add_host and metrics_add_session). The rest (gateways, disk,
- * network, attackers) only the simulator sees. */
-static bool measured_live(enum metric_id m)
+/* --hosts LIST (comma-separated host numbers; default every host) marks
+ * the hosts played; --history needs exactly one, and a workload the
+ * history's format holds: reads, writes and flushes of at most
+ * OHIST_BLOCKS_MAX blocks (guest_writer's mix). */
+static int played_hosts(const struct sim_params *p, const char *hosts, const char *hist, char *why, size_t cap)
 {
-	switch (m) {
-	case METRIC_IO_OK: case METRIC_IO_OK_MIN: case METRIC_IO_FAILED: case METRIC_IO_PATH_FAILED:
-	case METRIC_LATENCY_MAX: case METRIC_IO_STALL_MAX: case METRIC_FAILOVER: case METRIC_MISCOMPARES:
-	case METRIC_RESERVATION_CONFLICTS: case METRIC_HOLDER_CONFLICTS: case METRIC_PATH_FAILURES:
-	case METRIC_GROUP_SWITCHES: case METRIC_ABORTS: case METRIC_NOP_TIMEOUTS: case METRIC_LOGINS:
-	case METRIC_LOGIN_FAILURES: case METRIC_WINDOW_STALL_MAX:
-		return true;
-	default:
-		return false;
+	unsigned n = 0;
+	for (int i = 0; i < p->initiators; i++)
+		L.inis[i].played = hosts == NULL;
+	for (const char *c = hosts; c != NULL && *c != '\0';) {
+		char *end;
+		long h = strtol(c, &end, 10);
+		if (end == c || h < 0 || h >= p->initiators || (*end != ',' && *end != '\0')) {
+			snprintf(why, cap, "--hosts %s: host numbers 0..%d, comma-separated", hosts, p->initiators - 1);
+			return -1;
+		}
+		n += !L.inis[h].played;
+		L.inis[h].played = true;
+		c = *end == ',' ? end + 1 : end;
 	}
+	if (hosts != NULL && n == 0) {
+		snprintf(why, cap, "--hosts: no host");
+		return -1;
+	}
+	if ((hist != NULL) != (hosts != NULL) || (hist != NULL && n != 1)) {
+		snprintf(why, cap, "--history and --hosts go together, naming one host (a history is one host's)");
+		return -1;
+	}
+	const struct wl_cfg *w = &p->wl;
+	if (hist != NULL && (w->weight[WL_UNMAP] || w->weight[WL_CAW] || w->weight[WL_ODD] || w->hb_interval_ns ||
+		w->max_blocks > OHIST_BLOCKS_MAX)) {
+		snprintf(why, cap, "--history: the history holds reads, writes and flushes of at most %u blocks; the "
+			"workload has UNMAP, COMPARE AND WRITE, odd opcodes, heartbeats or larger I/O", OHIST_BLOCKS_MAX);
+		return -1;
+	}
+	return 0;
 }
 
-void live_judge(const struct scenario_expect *se, const struct sim_result *r, bool (*measured)(enum metric_id),
-	struct expect_verdict *v)
+/* --start signal: time 0 is SIGUSR1 (blocked, then waited for); false
+ * when it did not come within limit. */
+static bool wait_start(uint64_t limit)
 {
-	if (measured == NULL)
-		measured = measured_live;
-	static struct scenario_expect e;
-	e = *se;
-	e.nb = 0;
-	for (unsigned i = 0; i < se->nb; i++) {
-		if (measured(se->b[i].m))
-			e.b[e.nb++] = se->b[i];
-		else
-			printf("  expect %s...: not measured live, not judged\n", metric_name(se->b[i].m));
-	}
-	expect_judge(&e, r, v);
-	if (se->set && se->oracle == ORACLE_BOUND && se->bound_metric != METRIC_COUNT &&
-		!measured(se->bound_metric)) {
-		v->met = false;
-		snprintf(v->text, sizeof(v->text), "cannot judge: %s is not measured live", metric_name(se->bound_metric));
-	}
-}
-
-/* The run as the simulator would judge it: the oracle that fired, the
- * metrics, and the scenario's expectation with its bounds (those on
- * metrics a live run cannot measure are named and left out). */
-static void judge(const struct scenario_expect *se, struct sim_result *r, struct expect_verdict *v)
-{
-	memset(r, 0, sizeof(*r));
-	r->oracle = data_failed() ? ORACLE_DATA : L.proto_violations > 0 ? ORACLE_PROTOCOL : ORACLE_NONE;
-	metrics_begin(&r->metrics);
-	for (int i = 0; i < L.p->initiators; i++) {
-		metrics_add_host(&r->metrics, &L.inis[i].wl.stats, &L.inis[i].mp, L.inis[i].mp.stats.path_fails);
-		for (int k = 0; k < L.p->paths; k++)
-			metrics_add_session(&r->metrics, &L.inis[i].paths[k].sess.stats);
-	}
-	metrics_end(&r->metrics, L.p->initiators);
-	live_judge(se, r, NULL, v);
-}
-
-static void print_counts(void)
-{
-	for (int i = 0; i < L.p->initiators; i++) {
-		const struct mpath_stats *m = &L.inis[i].mp.stats;
-		printf("  host %d multipath: %llu path failures, %llu reinstated, %llu group switches, REPORT TARGET PORT "
-			"GROUPS %llu answered %llu failed\n", i, (unsigned long long)m->path_fails,
-			(unsigned long long)m->reinstates, (unsigned long long)m->group_switches,
-			(unsigned long long)m->rtpg_ok, (unsigned long long)m->rtpg_failed);
-	}
-	if (data_failed())
-		printf("  data oracle: %s\n", L.od.why);
-	if (L.od.stats.torn_reads > 0)
-		printf("  data oracle: %llu torn reads forgiven (a write to the block was landing during the read)\n",
-			(unsigned long long)L.od.stats.torn_reads);
-	if (L.proto_violations > 0)
-		printf("  protocol oracle: %s\n", L.proto_why);
-}
-
-static void seconds_text(int64_t ns, char *out, size_t cap)
-{
-	snprintf(out, cap, "%.1f", (double)ns / 1e9);
-}
-
-/* Prints the verdict and the fidelity table's row (appended to row if
- * given: the columns of scenarios/live.sh). Whether the run met the
- * scenario's expectation within the wall-clock limit. */
-static bool report(const struct scenario_expect *se, const char *label, const char *row, uint64_t wall,
-	bool timed_out)
-{
-	static struct sim_result r;
-	struct expect_verdict v;
-	judge(se, &r, &v);
-	print_counts();
-	const int64_t *m = r.metrics.v;
-	char fo[32] = "-", lat[32];
-	if (m[METRIC_FAILOVER] > 0)
-		seconds_text(m[METRIC_FAILOVER], fo, sizeof(fo));
-	seconds_text(m[METRIC_LATENCY_MAX], lat, sizeof(lat));
-	bool met = v.met && !timed_out;
-	printf("live: %s: %s (expected %s): %s%s; %lld I/Os, fail over %s s, longest I/O %s s, %lld failed up, "
-		"%lld path failures, %llu protocol violations, %.1f s wall\n", label, v.text, v.expected,
-		met ? "met" : "NOT MET", timed_out ? " [wall limit hit]" : "",
-		(long long)(m[METRIC_IO_OK] + m[METRIC_IO_FAILED]), fo, lat, (long long)m[METRIC_IO_FAILED],
-		(long long)m[METRIC_PATH_FAILURES], (unsigned long long)L.proto_violations, (double)wall / 1e9);
-	FILE *f = row != NULL ? fopen(row, "a") : NULL;
-	if (f != NULL) {
-		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%lld\t%lld\t%llu\t%.1f\n", label, v.text, v.expected, fo, lat,
-			(long long)m[METRIC_IO_FAILED], (long long)m[METRIC_PATH_FAILURES],
-			(unsigned long long)L.proto_violations, (double)wall / 1e9);
-		fclose(f);
-	}
-	return met;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	struct timespec ts = { .tv_sec = (time_t)(limit / 1000000000ull), .tv_nsec = (long)(limit % 1000000000ull) };
+	return sigtimedwait(&set, NULL, &ts) == SIGUSR1;
 }
 
 /* ---- the command ---- */
@@ -567,13 +579,15 @@ static int usage(const char *why)
 {
 	fprintf(stderr, "isim live: %s\n", why);
 	fputs("usage: isim live --scenario FILE --target URL [--target URL]... [--seconds N] [--log FILE]\n"
-	      "                 [--row FILE] [--label NAME]\n", stderr);
+	      "                 [--row FILE] [--label NAME] [--hosts LIST --history FILE [--start now|signal]]\n",
+		stderr);
 	return 2;
 }
 
 int cmd_live(int argc, char **argv)
 {
-	const char *scn = NULL, *log_s = NULL, *row = NULL, *label = "live";
+	const char *scn = NULL, *log_s = NULL, *row = NULL, *label = "live", *hosts = NULL, *hist = NULL;
+	bool start_on_signal = false;
 	static struct ps_target tg[SIM_GWS_MAX];
 	int ntg = 0;
 	uint64_t seconds = 0;
@@ -590,6 +604,12 @@ int cmd_live(int argc, char **argv)
 			row = v;
 		else if (strcmp(a, "--label") == 0)
 			label = v;
+		else if (strcmp(a, "--hosts") == 0)
+			hosts = v;
+		else if (strcmp(a, "--history") == 0)
+			hist = v;
+		else if (strcmp(a, "--start") == 0 && (strcmp(v, "now") == 0 || strcmp(v, "signal") == 0))
+			start_on_signal = strcmp(v, "signal") == 0;
 		else if (strcmp(a, "--seconds") == 0) {
 			char *end;
 			seconds = strtoull(v, &end, 10);
@@ -609,6 +629,13 @@ int cmd_live(int argc, char **argv)
 			return usage(why);
 		}
 	}
+	if (start_on_signal) {
+		/* held from now on, so that an early SIGUSR1 waits for wait_start */
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	}
 	if (scn == NULL || ntg == 0)
 		return usage("--scenario and at least one --target are required");
 	static struct sim_params sp;
@@ -617,6 +644,13 @@ int cmd_live(int argc, char **argv)
 		return 2;
 	if (ntg != sp.gateways) {
 		fprintf(stderr, "isim live: the scenario has %d gateways, %d --target given\n", sp.gateways, ntg);
+		return 2;
+	}
+	char hwhy[200];
+	if (played_hosts(&sp, hosts, hist, hwhy, sizeof(hwhy)) != 0)
+		return usage(hwhy);
+	if (hist != NULL && (L.hist = fopen(hist, "w")) == NULL) {
+		fprintf(stderr, "isim live: cannot write %s: %s\n", hist, strerror(errno));
 		return 2;
 	}
 	FILE *log = stderr;
@@ -631,14 +665,32 @@ int cmd_live(int argc, char **argv)
 		return 2;
 	}
 	uint64_t limit = seconds ? SIM_S(seconds) : sp.duration_ns + sp.liveness_ns + SIM_S(10);
-	printf("live: %s: %d gateways, %d initiators x %d paths, %.0f s (wall limit %.0f s)\n", base_name(scn),
-		sp.gateways, sp.initiators, sp.paths, (double)sp.duration_ns / 1e9, (double)limit / 1e9);
+	printf("live: %s: %d gateways, %d initiators x %d paths%s%s, %.0f s (wall limit %.0f s%s)\n", base_name(scn),
+		sp.gateways, sp.initiators, sp.paths, hosts ? ", playing hosts " : "", hosts ? hosts : "",
+		(double)sp.duration_ns / 1e9, (double)limit / 1e9, start_on_signal ? ", from SIGUSR1" : "");
 	fflush(stdout);
+	uint64_t w0 = wall_ns();
+	if (start_on_signal && !wait_start(limit)) {
+		fprintf(stderr, "isim live: no SIGUSR1 within the wall limit\n");
+		return 1;
+	}
 	L.t0 = wall_ns();
+	if (start_on_signal)
+		printf("live: clock started (SIGUSR1) %.3f s after the command\n", (double)(L.t0 - w0) / 1e9);
 	run_loop(limit);
 	uint64_t wall = wall_ns() - L.t0;
 	bool timed_out = wall >= limit;
-	bool met = report(&se, label, row, wall, timed_out);
+	bool met;
+	if (L.hist != NULL) {
+		/* the history's end (oracle/history.h); the verdict is guest-check's */
+		fprintf(L.hist, "E 0\n");
+		met = fclose(L.hist) == 0 && !timed_out;
+		live_print_counts(&L);
+		printf("live: %s: history of host%s %s written, %.1f s wall%s\n", label, strchr(hosts, ',') ? "s" : "",
+			hosts, (double)wall / 1e9, timed_out ? " [wall limit hit]" : "");
+	} else {
+		met = live_report(&L, &se, label, row, wall, timed_out);
+	}
 	teardown();
 	if (log != stderr)
 		fclose(log);

@@ -635,7 +635,7 @@ static void rtpg_done(struct mpath *mp, unsigned i, struct icmd *c)
 
 static void send_rtpg(struct mpath *mp, struct mp_path *p)
 {
-	p->rtpg = (struct icmd){ .dir = ICMD_IN, .buf = p->rtpg_buf, .len = MP_RTPG_LEN, .fastfail = true, .attr = 1 };
+	p->rtpg = (struct icmd){ .lun = mp->cfg->lun, .dir = ICMD_IN, .buf = p->rtpg_buf, .len = MP_RTPG_LEN, .fastfail = true, .attr = 1 };
 	p->rtpg.cdb[0] = OP_MAINTENANCE_IN;
 	p->rtpg.cdb[1] = SA_REPORT_TARGET_PORT_GROUPS;
 	put_be32(p->rtpg.cdb + 6, MP_RTPG_LEN);
@@ -645,7 +645,7 @@ static void send_rtpg(struct mpath *mp, struct mp_path *p)
 
 static void send_register(struct mpath *mp, struct mp_path *p)
 {
-	p->prout = (struct icmd){ .dir = ICMD_OUT, .buf = p->prout_buf, .len = MP_PROUT_LEN, .fastfail = true,
+	p->prout = (struct icmd){ .lun = mp->cfg->lun, .dir = ICMD_OUT, .buf = p->prout_buf, .len = MP_PROUT_LEN, .fastfail = true,
 		.attr = 1 };
 	p->prout.cdb[0] = OP_PERSISTENT_RESERVE_OUT;
 	p->prout.cdb[1] = PROUT_REGISTER_AND_IGNORE;
@@ -722,13 +722,13 @@ void mpath_cmd_done(struct mpath *mp, uint64_t now, unsigned p, struct icmd *c)
 
 static void send_tur(struct mpath *mp, struct mp_path *p)
 {
-	p->tur = (struct icmd){ .dir = ICMD_NONE, .fastfail = true, .attr = 1 };
+	p->tur = (struct icmd){ .lun = mp->cfg->lun, .dir = ICMD_NONE, .fastfail = true, .attr = 1 };
 	/* TEST UNIT READY: an all-zero 6-byte CDB (SPC-4 §6.47). The
 	 * directio checker reads the first block through the path instead
 	 * (READ(10), SBC-3 §5.11), an I/O that reaches the storage; its
 	 * answers are judged as the TUR's. */
 	if (mp->cfg->checker == MP_CHECKER_DIRECTIO || mp->cfg->checker == MP_CHECKER_READSECTOR0) {
-		p->tur = (struct icmd){ .dir = ICMD_IN, .buf = p->dio_buf, .len = MP_DIRECTIO_LEN, .fastfail = true,
+		p->tur = (struct icmd){ .lun = mp->cfg->lun, .dir = ICMD_IN, .buf = p->dio_buf, .len = MP_DIRECTIO_LEN, .fastfail = true,
 			.attr = 1 };
 		p->tur.cdb[0] = OP_READ_10;
 		p->tur.cdb[8] = 1; /* TRANSFER LENGTH: one block */

@@ -63,6 +63,10 @@ enum mp_failback {
 #define MP_NO_PATH_RETRY_FAIL 0
 
 struct mpath_cfg {
+	/* The LU the path checker, the ALUA handler and the key registration
+	 * address (0 in the simulator; a real target's, live: tgt's LU is
+	 * LUN 1, its LUN 0 a controller). Not a scenario key. */
+	uint64_t lun;
 	enum mp_selector selector;
 	uint32_t rr_min_io;
 	enum mp_failback failback;

@@ -65,7 +65,7 @@ bool mpm_may_reinstate(struct mpath *mp, unsigned i)
 
 static void send_probe(struct mpath *mp, struct mp_path *p)
 {
-	p->probe = (struct icmd){ .dir = ICMD_IN, .buf = p->probe_buf, .len = MP_DIRECTIO_LEN, .fastfail = true,
+	p->probe = (struct icmd){ .lun = mp->cfg->lun, .dir = ICMD_IN, .buf = p->probe_buf, .len = MP_DIRECTIO_LEN, .fastfail = true,
 		.attr = 1 };
 	p->probe.cdb[0] = OP_READ_10;
 	p->probe.cdb[8] = 1; /* TRANSFER LENGTH: block 0 only */

@@ -47,6 +47,13 @@ expect 2 "--seeds: '10' is not a range A..B" swarm --seeds 10
 expect 2 "--seeds: '1..x' is not a range A..B: 'x' is not a number" swarm --seeds 1..x
 expect 2 "--seeds: '-1..5' is not a range" bench --seeds -1..5
 expect 2 "spans more than" swarm --seeds 0..18446744073709551615
+# isim live beside the guest: --history is one host's, --hosts in range
+# (refused before anything connects).
+u=iscsi://127.0.0.1:1/iqn.x/0
+expect 2 "--history and --hosts go together" live --scenario scenarios/05-all-paths-down-queue.scn --target $u --target $u --history /dev/null
+expect 2 "naming one host" live --scenario scenarios/05-all-paths-down-queue.scn --target $u --target $u --hosts 0,1 --history /dev/null
+expect 2 "--hosts 2: host numbers 0..1" live --scenario scenarios/05-all-paths-down-queue.scn --target $u --target $u --hosts 2 --history /dev/null
+expect 2 "UNMAP, COMPARE AND WRITE" live --scenario scenarios/10-caw-two-gateways-not-atomic.scn --target $u --target $u --hosts 1 --history /dev/null
 # Shards: I/N, 1 <= I <= N.
 expect 2 "--shard: '0/4': I: '0' is out of range 1..4" swarm --seeds 1..8 --shard 0/4
 expect 2 "--shard: '5/4': I: '5' is out of range 1..4" swarm --seeds 1..8 --shard 5/4

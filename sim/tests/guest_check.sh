@@ -10,7 +10,14 @@
 #      a fault at 8 s completes while dm-multipath had failed one of two
 #      paths: failed over 7.5 s after the fault; with both paths failed
 #      it is no failover, nor is a write sent after the path failed;
-#   4. a malformed history line: exit 2, the file and line named.
+#   4. a malformed history line: exit 2, the file and line named;
+#   5. two hosts' histories in one data oracle (the guest's and `isim
+#      live --history`'s beside it, scenarios/live-guest.sh): host 1
+#      reading the guest's newest write passes, reading one the guest had
+#      overwritten 3 s before is a stale read (fail data), within the
+#      250 ms the second history's clock may lag it is not; host 1's P
+#      lines count as its path failures; two histories in one version
+#      space are refused (exit 2).
 # Ends with a summary line; files under BUILD/guest-check-test/.
 set -uo pipefail
 build=${1:?usage: guest_check.sh BUILD}
@@ -90,10 +97,61 @@ fi
 printf 'T 0\nW 1 0 oops\n' >"$out/hist.bad"
 "$isim" guest-check --scenario $scn --history "$out/hist.bad" >"$out/check5.out" 2>&1
 rc=$?
-if [ $rc = 2 ] && grep -q "hist.bad:2: not a guest_writer record" "$out/check5.out"; then
+if [ $rc = 2 ] && grep -q "hist.bad:2: not a history record" "$out/check5.out"; then
 	ok "guest-check: a malformed history line is exit 2, file and line named"
 else
 	bad "guest-check on a malformed history: exit $rc: $(cat "$out/check5.out")"
+fi
+# 5. two hosts: the guest's writes in version space 1 (guest_writer
+# ver_base=2^40), host 1's (isim live) in space 0
+g=$((1 << 40))
+cat >"$out/hist.g" <<EOF
+T 0
+W $((g + 1)) 4 1 0 1000000000 1100000000 0
+W $((g + 2)) 4 1 0 2000000000 2100000000 0
+V 0 8 30000000000 30000000100 0 0,0,0,0,$((g + 2)),0,0,1
+E 0
+EOF
+cat >"$out/hist.h1" <<EOF
+W 1 7 1 0 500000000 600000000 0
+R 4 1 3000000000 3000100000 0 $((g + 2))
+P 12000000000 fail h1p0
+P 20000000000 back h1p0
+E 0
+EOF
+scn5=scenarios/05-all-paths-down-queue.scn
+"$isim" guest-check --scenario $scn5 --history "$out/hist.g" --history "$out/hist.h1" >"$out/check7.out" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q '2 histories in one oracle, no violation' "$out/check7.out" &&
+	grep -q ' 1 path failures' "$out/check7.out"; then
+	ok "guest-check, two hosts: host 1 reads the guest's newest write; its P lines are its path failures"
+else
+	bad "guest-check, two hosts: exit $rc: $(tail -n 3 "$out/check7.out")"
+fi
+sed "s/^R 4 1 3000000000 3000100000 0 .*/R 4 1 5000000000 5000100000 0 $((g + 1))/" "$out/hist.h1" >"$out/hist.h1.stale"
+"$isim" guest-check --scenario $scn5 --history "$out/hist.g" --history "$out/hist.h1.stale" >"$out/check8.out" 2>&1
+rc=$?
+if [ $rc = 1 ] && grep -q 'fail data (expected pass): NOT MET' "$out/check8.out" &&
+	grep -q "is hist.g's write $((g + 1)) (lba 4" "$out/check8.out"; then
+	ok "guest-check, two hosts: host 1 reads a version the guest overwrote 3 s before: the data oracle fires, naming the guest's write"
+else
+	bad "guest-check, two hosts, a stale read: exit $rc: $(tail -n 3 "$out/check8.out")"
+fi
+sed "s/^R 4 1 3000000000 3000100000 0 .*/R 4 1 1950000000 2150000000 0 $((g + 1))/" "$out/hist.h1" >"$out/hist.h1.lag"
+"$isim" guest-check --scenario $scn5 --history "$out/hist.g" --history "$out/hist.h1.lag" >"$out/check9.out" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q 'no violation' "$out/check9.out"; then
+	ok "guest-check, two hosts: a read within host 1's clock lag of the overwrite is not judged stale"
+else
+	bad "guest-check, two hosts, a read within the lag: exit $rc: $(tail -n 3 "$out/check9.out")"
+fi
+sed "s/^W 1 7 /W $((g + 9)) 7 /" "$out/hist.h1" >"$out/hist.h1.space"
+"$isim" guest-check --scenario $scn5 --history "$out/hist.g" --history "$out/hist.h1.space" >"$out/check10.out" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q 'one version space' "$out/check10.out"; then
+	ok "guest-check, two hosts: two histories in one version space are refused"
+else
+	bad "guest-check, two histories in one space: exit $rc: $(cat "$out/check10.out")"
 fi
 echo "summary: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

@@ -6,7 +6,7 @@
  *
  *   guest_writer dev=PATH blocks=N bs=B duration=S start=S qd=N think_us=N
  *                read=% write=% write_fua=% flush=% max_blocks=N
- *                hot_blocks=N hot=% seed=N log=FILE
+ *                hot_blocks=N hot=% seed=N ver_base=N log=FILE
  *
  * Prints "LIVE-GO" on stdout when its clock starts (the host starts the
  * proxies' fault schedules on that line), then runs qd threads of
@@ -17,11 +17,11 @@
  * write_fua opens the device O_DSYNC; flush is fdatasync. After the last
  * thread returned (however long the kernel held its I/O) it reads every
  * block back ("V" lines: checked, not counted as workload). LOG gets one
- * line per I/O, times in ns from LIVE-GO (CLOCK_MONOTONIC, the kernel
- * log's clock too; "T" gives its value at LIVE-GO):
- *   W ver lba n fua t_invoke t_end errno
- *   R|V lba n t_invoke t_end errno v0,v1,...   (c: corrupt, xLBA: wrong LBA)
- *   F t_invoke t_end errno
+ * line per I/O (oracle/history.h: the format, and the version spaces),
+ * times in ns from LIVE-GO (CLOCK_MONOTONIC, the kernel log's clock too;
+ * "T" gives its value at LIVE-GO). Its writes are versions ver_base + 1,
+ * ver_base + 2, ...: the guest's version space when the simulator's own
+ * hosts write to the same LU (scenarios/live-guest.sh; default 0).
  * Exit: 0 done (whatever the I/O did), 2 bad arguments or device.
  */
 #include <errno.h>
@@ -36,11 +36,11 @@
 #include <unistd.h>
 
 #include "sim/initiator/block.h"
+#include "sim/oracle/history.h"
 
 #define GW_THREADS_MAX 64u       /* qd */
 #define GW_RECS_MAX (400u << 10) /* I/O records kept; beyond, I/O goes on unrecorded (counted) */
-#define GW_LINE_MAX 4096u
-#define GW_BLOCKS_MAX 64u        /* blocks per I/O (oracle/data.h's ODATA_WRITE_BLOCKS_MAX) */
+#define GW_BLOCKS_MAX OHIST_BLOCKS_MAX /* blocks per I/O: a history line names each one's version */
 #define GW_BS_MAX 4096u
 
 struct rec {
@@ -50,12 +50,12 @@ struct rec {
 	bool fua;
 	uint64_t inv, end;
 	int err;
-	uint64_t *vers;     /* R, V: per block; UINT64_MAX corrupt, bit 63 set: wrong LBA (the other LBA) */
+	uint64_t *vers;     /* R, V: per block (ohist_block_version) */
 };
 
 static struct {
 	const char *dev, *log;
-	uint64_t blocks, duration, start, seed;
+	uint64_t blocks, duration, start, seed, ver_base;
 	uint32_t bs, qd, think_us, read, write, fua, flush, max_blocks, hot_blocks, hot;
 	int fd, fd_sync;
 	struct timespec t0;
@@ -102,15 +102,8 @@ static void do_read(char op, uint64_t lba, uint32_t n, uint8_t *buf)
 		r.vers = malloc(n * sizeof(uint64_t));
 		if (r.vers == NULL)
 			r.err = ENOMEM;
-		for (uint32_t i = 0; r.vers != NULL && i < n; i++) {
-			uint64_t v = 0, other = 0;
-			switch (block_decode(buf + (size_t)i * G.bs, G.bs, lba + i, &v, &other)) {
-			case BLOCK_ZERO: r.vers[i] = 0; break;
-			case BLOCK_OK: r.vers[i] = v; break;
-			case BLOCK_WRONG_LBA: r.vers[i] = (1ull << 63) | other; break;
-			default: r.vers[i] = UINT64_MAX; break;
-			}
-		}
+		for (uint32_t i = 0; r.vers != NULL && i < n; i++)
+			r.vers[i] = ohist_block_version(buf + (size_t)i * G.bs, G.bs, lba + i);
 	}
 	struct rec *p = rec_new();
 	if (p != NULL)
@@ -193,7 +186,7 @@ static int parse(int argc, char **argv)
 		else if (strncmp(a, "log=", 4) == 0)
 			G.log = a + 4;
 		else if (arg_u(a, "blocks", &G.blocks) || arg_u(a, "duration", &G.duration) ||
-			arg_u(a, "start", &G.start) || arg_u(a, "seed", &G.seed))
+			arg_u(a, "start", &G.start) || arg_u(a, "seed", &G.seed) || arg_u(a, "ver_base", &G.ver_base))
 			;
 #define U32(name, field) else if (arg_u(a, name, &v) && v <= UINT32_MAX) G.field = (uint32_t)v;
 		U32("bs", bs) U32("qd", qd) U32("think_us", think_us) U32("read", read) U32("write", write)
@@ -223,28 +216,14 @@ static void write_log(FILE *f)
 	if (n > GW_RECS_MAX)
 		n = GW_RECS_MAX;
 	fprintf(f, "T %lld\n", (long long)G.t0.tv_sec * 1000000000ll + G.t0.tv_nsec);
+	static char line[OHIST_LINE_MAX];
 	for (unsigned i = 0; i < n; i++) {
 		const struct rec *r = &G.recs[i];
-		if (r->op == 'W')
-			fprintf(f, "W %llu %llu %u %d %llu %llu %d\n", (unsigned long long)r->ver,
-				(unsigned long long)r->lba, r->n, r->fua, (unsigned long long)r->inv,
-				(unsigned long long)r->end, r->err);
-		else if (r->op == 'F')
-			fprintf(f, "F %llu %llu %d\n", (unsigned long long)r->inv, (unsigned long long)r->end, r->err);
-		else {
-			fprintf(f, "%c %llu %u %llu %llu %d ", r->op, (unsigned long long)r->lba, r->n,
-				(unsigned long long)r->inv, (unsigned long long)r->end, r->err);
-			for (uint32_t b = 0; r->err == 0 && b < r->n; b++) {
-				uint64_t v = r->vers[b];
-				if (v == UINT64_MAX)
-					fprintf(f, "%sc", b ? "," : "");
-				else if (v >> 63)
-					fprintf(f, "%sx%llu", b ? "," : "", (unsigned long long)(v & ~(1ull << 63)));
-				else
-					fprintf(f, "%s%llu", b ? "," : "", (unsigned long long)v);
-			}
-			fputc('\n', f);
-		}
+		struct ohist_rec h = { .op = r->op, .ver = r->ver, .lba = r->lba, .n = r->n, .fua = r->fua, .inv = r->inv,
+			.end = r->end, .err = r->err, .vers = r->vers };
+		size_t len = ohist_format(line, sizeof(line), &h);
+		if (len > 0)
+			fwrite(line, 1, len, f);
 	}
 	fprintf(f, "E %llu\n", (unsigned long long)atomic_load(&G.lost));
 }
@@ -268,7 +247,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "guest_writer: cannot open %s or %s: %s\n", G.dev, G.log, strerror(errno));
 		return 2;
 	}
-	atomic_store(&G.next_ver, 1);
+	atomic_store(&G.next_ver, G.ver_base + 1);
 	clock_gettime(CLOCK_MONOTONIC, &G.t0);
 	printf("LIVE-GO\n");
 	fflush(stdout);

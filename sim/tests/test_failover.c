@@ -440,6 +440,30 @@ START_TEST(world_implicit_alua_moves_the_group_off_a_dead_owner)
 }
 END_TEST
 
+/* io_stall_max: I/O outstanding and none completed GOOD. With no_path_retry
+ * fail, host 0's I/O waits out NOP timeout and replacement_timeout (about
+ * 9 s) and then fails up with nothing left outstanding: that stall ends in
+ * failures, and counts (the real initiator's, judged by isim guest-check,
+ * was 9.3 s in 05 fail; the simulated one read 0.02 s before). */
+START_TEST(world_stall_that_ends_in_failures_counts)
+{
+	struct sim_result r;
+	struct seen s;
+	run_text("topology gateways=2 initiators=1 paths=2 prefer=owner\n"
+		 "run duration=30s liveness=60s\ndisk exclusive_lock=no\n"
+		 "initiator noop_interval=2s noop_timeout=2s replacement_timeout=5s cmd_timeout=30s "
+		 "reconnect_delay=2s login_timeout=5s\n"
+		 "workload qd=4 think=10ms start=2s read=50 write=40 write_fua=5 flush=5 unmap=0 caw=0\n"
+		 "multipath no_path_retry=fail polling_interval=2s\n"
+		 "fault partition at=10s for=15s ini=0 gw=0 dir=both\n"
+		 "fault partition at=10s for=15s ini=0 gw=1 dir=both\n",
+		&r, &s);
+	ck_assert_int_gt(r.metrics.v[METRIC_IO_FAILED], 0);
+	ck_assert_int_ge(r.metrics.v[METRIC_IO_STALL_MAX], (int64_t)SIM_S(8));
+	ck_assert_int_le(r.metrics.v[METRIC_IO_STALL_MAX], r.metrics.v[METRIC_LATENCY_MAX]);
+}
+END_TEST
+
 START_TEST(world_reservation_holder_registers_every_path_and_the_others_conflict)
 {
 	struct sim_result r;
@@ -479,6 +503,7 @@ Suite *suite_failover(void)
 	tcase_add_test(tc, world_explicit_alua_completes_only_once_the_old_gateway_drained);
 	tcase_add_test(tc, world_implicit_alua_moves_the_group_off_a_dead_owner);
 	tcase_add_test(tc, world_reservation_holder_registers_every_path_and_the_others_conflict);
+	tcase_add_test(tc, world_stall_that_ends_in_failures_counts);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,7 +13,9 @@ step live-smoke tools/netns-run.sh env LIVE_SCENARIOS=21-partition-heavy-writes-
 	scenarios/live.sh "$BUILD/rel/isim" "$BUILD/scenarios-live-smoke"
 #   guest-check  the open-iscsi guest's workload (guest_writer) on a file and
 #          its judge (isim guest-check): a clean history passes, a lost write
-#          is caught, failover from the kernel log, bad input refused
+#          is caught, failover from the kernel log, bad input refused; two
+#          hosts' histories in one data oracle (a stale read across hosts
+#          caught, one within the start lag not, one version space refused)
 #          (sim/tests/guest_check.sh; the guest itself is make
 #          scenarios-live-guest, not part of make test)
 step guest-check sim/tests/guest_check.sh "$BUILD"
