@@ -473,8 +473,19 @@ bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *dat
 bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t *vers)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t ver, other = 0, b = lba + i;
-		enum block_kind k = block_decode(data + (size_t)i * d->bs, d->bs, b, &ver, &other);
+		struct block_seen seen;
+		decode_block(&(struct read_bytes){ data, d->bs }, i, lba + i, &seen);
+		if (!odata_applied_seen(d, lba + i, 1, &seen, vers != NULL ? vers + i : NULL))
+			return false;
+	}
+	return true;
+}
+
+bool odata_applied_seen(struct odata *d, uint64_t lba, uint32_t n, const struct block_seen *seen, uint64_t *vers)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t b = lba + i, ver = seen[i].version;
+		enum block_kind k = seen[i].kind;
 		if (vers != NULL)
 			vers[i] = ver;
 		if (k == BLOCK_ZERO)
@@ -484,7 +495,8 @@ bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t
 		if (k == BLOCK_CORRUPT)
 			return fail(d, "corrupt data written to lba %llu (no initiator wrote these bytes)", (ull)b);
 		if (k == BLOCK_WRONG_LBA)
-			return fail_at(d, b, ver, "version %llu for lba %llu landed at lba %llu", (ull)ver, (ull)other, (ull)b);
+			return fail_at(d, b, ver, "version %llu for lba %llu landed at lba %llu", (ull)ver,
+				(ull)seen[i].other_lba, (ull)b);
 		if (ver >= d->nv)
 			return fail_at(d, b, ver, "lba %llu written with version %llu that no initiator wrote", (ull)b, (ull)ver);
 		struct vrec *v = &d->v[ver];

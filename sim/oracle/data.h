@@ -172,6 +172,9 @@ bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *dat
  * an initiator wrote), so the caller need not decode the blocks again;
  * vers is complete only when it returns true. */
 bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t *vers);
+/* The same, the blocks as block_decode found them (seen[i] for lba + i,
+ * the simulated disk's decode): nothing decoded twice. */
+bool odata_applied_seen(struct odata *d, uint64_t lba, uint32_t n, const struct block_seen *seen, uint64_t *vers);
 
 /* Power was lost at t; dur holds every block as it survived. */
 bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur);
