@@ -23,6 +23,21 @@ static void *host_alloc(void *ctx, size_t n)
 	return p;
 }
 
+/* calloc: a large block comes zeroed from the kernel, no memset, and
+ * pages nobody touches are never faulted in (the disk's two images,
+ * mostly untouched since the disk keeps patterns, disk.pat). */
+static void *host_zalloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	void *p = calloc(1, n ? n : 1);
+	if (p == NULL) {
+		fprintf(stderr, "isim: out of memory (%zu bytes)\n", n);
+		abort();
+	}
+	live_bytes += n;
+	return p;
+}
+
 static void host_free(void *ctx, void *p, size_t n)
 {
 	(void)ctx;
@@ -30,7 +45,7 @@ static void host_free(void *ctx, void *p, size_t n)
 	free(p);
 }
 
-const struct sim_mem host_mem = { host_alloc, host_free, NULL };
+const struct sim_mem host_mem = { host_alloc, host_free, NULL, host_zalloc };
 
 /* The real clock, on purpose and only here: sim/host/ is the one folder of
  * sim/ that may touch the OS (sim/README.md). It times isim itself for the
