@@ -42,7 +42,17 @@ static bool fail_at(struct odata *d, uint64_t lba, uint64_t ver, const char *fmt
 static void hpush(struct odata *d, uint64_t b, const struct hent *e)
 {
 	struct hlist *l = &d->h[b];
-	l->e = sim_grow(d->mem, l->e, sizeof(*l->e), &l->cap, l->n + 1);
+	if (l->cap == 0) {
+		l->e = l->inl;
+		l->cap = ODATA_HIST_INLINE;
+	} else if (l->n == l->cap) {
+		struct hent *n = sim_alloc(d->mem, 2 * l->cap * sizeof(*n));
+		memcpy(n, l->e, l->n * sizeof(*n));
+		if (l->e != l->inl)
+			sim_free(d->mem, l->e, l->cap * sizeof(*l->e));
+		l->e = n;
+		l->cap *= 2;
+	}
 	l->e[l->n++] = *e;
 }
 
@@ -93,7 +103,8 @@ static bool applied_all(const struct vrec *v)
 void odata_fini(struct odata *d)
 {
 	for (uint64_t b = 0; b < d->blocks; b++)
-		sim_free(d->mem, d->h[b].e, d->h[b].cap * sizeof(struct hent));
+		if (d->h[b].e != d->h[b].inl)
+			sim_free(d->mem, d->h[b].e, d->h[b].cap * sizeof(struct hent));
 	sim_free(d->mem, d->h, sizeof(*d->h) * d->blocks);
 	sim_free(d->mem, d->nd_mark, d->blocks);
 	sim_free(d->mem, d->nd, d->nd_cap * sizeof(*d->nd));
