@@ -164,11 +164,25 @@ const uint8_t *disk_block(const struct disk *d, uint64_t lba)
 	return d->view;
 }
 
-const uint8_t *disk_durable_block(const struct disk *d, uint64_t lba)
+void disk_durable_seen(const struct disk *d, uint64_t lba, struct block_seen *out)
 {
 	unsigned side = (d->dirty[lba] & DISK_BLK_DUR_1) != 0;
-	block_out(d, side, lba, d->view);
-	return d->view;
+	const struct disk_pat *p = &d->pat[side][lba];
+	out->other_lba = 0;
+	out->version = 0;
+	if (p->ver == DISK_PAT_BYTES)
+		out->kind = block_decode(img_at(d, side, lba), d->p.block_size, lba, &out->version, &out->other_lba);
+	else if (p->ver == 0)
+		out->kind = BLOCK_ZERO;
+	else if (p->lba != lba) {
+		/* block_decode of block_fill(p->lba, p->ver) read at lba */
+		out->kind = BLOCK_WRONG_LBA;
+		out->version = p->ver;
+		out->other_lba = p->lba;
+	} else {
+		out->kind = BLOCK_OK;
+		out->version = p->ver;
+	}
 }
 
 /* Write blocks at lba: into the cache, or through to durable media.

@@ -207,10 +207,11 @@ void disk_slow(struct disk *d, int gw, uint64_t extra_ns);
 int disk_state_save(struct disk *d, const char *key, const void *buf, size_t len);
 long disk_state_load(const struct disk *d, const char *key, void *buf, size_t cap);
 
-/* Read-only views for oracles: block lba as a read sees it, and as it
- * would survive a power loss. The bytes are valid until the next call of
- * either (a pattern block is filled in, disk.pat). */
+/* Read-only views for oracles: block lba as a read sees it, its bytes
+ * valid until the next call (a pattern block is filled in, disk.pat);
+ * and as it would survive a power loss, as block_decode would find it at
+ * lba (a pattern block without filling it in). */
 const uint8_t *disk_block(const struct disk *d, uint64_t lba);
-const uint8_t *disk_durable_block(const struct disk *d, uint64_t lba);
+void disk_durable_seen(const struct disk *d, uint64_t lba, struct block_seen *out);
 
 #endif

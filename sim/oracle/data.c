@@ -536,10 +536,11 @@ bool odata_caw_won(struct odata *d, uint64_t lba, uint64_t expect, uint64_t ver,
 
 struct image { const uint8_t *bytes; uint32_t bs; };
 
-static const uint8_t *image_block(const void *ctx, uint64_t lba)
+static void image_block(const void *ctx, uint64_t lba, struct block_seen *out)
 {
 	const struct image *im = ctx;
-	return im->bytes + lba * im->bs;
+	out->other_lba = 0;
+	out->kind = block_decode(im->bytes + lba * im->bs, im->bs, lba, &out->version, &out->other_lba);
 }
 
 bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
@@ -548,8 +549,8 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 	return odata_power_loss_at(d, t, image_block, &im);
 }
 
-bool odata_power_loss_at(struct odata *d, uint64_t t, const uint8_t *(*block)(const void *ctx, uint64_t lba),
-	const void *ctx)
+bool odata_power_loss_at(struct odata *d, uint64_t t,
+	void (*block)(const void *ctx, uint64_t lba, struct block_seen *out), const void *ctx)
 {
 	d->stats.power_losses++;
 	d->last_power_loss = t;
@@ -563,9 +564,10 @@ bool odata_power_loss_at(struct odata *d, uint64_t t, const uint8_t *(*block)(co
 	d->nd_n = 0;
 	bool ok = true;
 	for (uint64_t b = 0; b < d->blocks; b++) {
-		uint64_t ver = 0, other;
-		enum block_kind k = block_decode(block(ctx, b), d->bs, b, &ver, &other);
-		struct hent got = { .ver = ver, .zero = k == BLOCK_ZERO };
+		struct block_seen seen;
+		block(ctx, b, &seen);
+		uint64_t ver = seen.version;
+		struct hent got = { .ver = ver, .zero = seen.kind == BLOCK_ZERO };
 		struct hlist *l = &d->h[b];
 		/* Some entry of the surviving value must not be older than any
 		 * durable write of another value. */

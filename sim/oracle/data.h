@@ -184,9 +184,10 @@ bool odata_applied_seen(struct odata *d, uint64_t lba, uint32_t n, const struct 
 
 /* Power was lost at t; dur holds every block as it survived. */
 bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur);
-/* The same, each surviving block's bytes from block(ctx, lba) (the
- * simulated disk keeps its blocks in two images, infra/disk.h). */
-bool odata_power_loss_at(struct odata *d, uint64_t t, const uint8_t *(*block)(const void *ctx, uint64_t lba),
-	const void *ctx);
+/* The same, each surviving block as block_decode would find it, from
+ * block(ctx, lba, out) (the simulated disk knows most of its blocks as
+ * patterns, infra/disk.h: nothing filled in to be decoded). */
+bool odata_power_loss_at(struct odata *d, uint64_t t,
+	void (*block)(const void *ctx, uint64_t lba, struct block_seen *out), const void *ctx);
 
 #endif
