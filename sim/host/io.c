@@ -27,9 +27,10 @@ static void *checked(void *p, size_t n)
  * header. Most of a world's allocations are short-lived blocks of a few
  * sizes (a simulated TCP segment per send, the engine's PDUs and
  * buffers); malloc and free were 5% of isim bench's time (perf) and a
- * free list is a few instructions. A block is never given back to
- * malloc: the cache holds at most what a world held at its peak, rounded
- * up to the class. Worlds never see an address, so they run as before.
+ * free list is a few instructions. A world's blocks go back to malloc
+ * when it is over (host_mem_trim, run_world): meanwhile the cache holds
+ * at most what the world held at its peak, rounded up to the class.
+ * Worlds never see an address, so they run as before.
  * Not under AddressSanitizer, whose poisoning of a freed block (a use
  * after free) the cache would defeat. One process per swarm job (fork):
  * no locks. */
@@ -97,6 +98,17 @@ static void host_free(void *ctx, void *p, size_t n)
 }
 
 const struct sim_mem host_mem = { host_alloc, host_free, NULL, host_zalloc };
+
+void host_mem_trim(void)
+{
+	for (unsigned c = 0; c < HOST_CACHE_CLASSES; c++) {
+		while (host_cache[c] != NULL) {
+			struct host_free_block *b = host_cache[c];
+			host_cache[c] = b->next;
+			free(b);
+		}
+	}
+}
 
 /* The real clock, on purpose and only here: sim/host/ is the one folder of
  * sim/ that may touch the OS (sim/README.md). It times isim itself for the
