@@ -18,6 +18,10 @@ struct sim_mem {
 	void *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, void *p, size_t size);
 	void *ctx;
+	/* Optional: zeroed memory (calloc), freed by free. An owner that
+	 * has it spares the large zeroed arrays (the disk's images) a
+	 * memset and their untouched pages a fault; NULL: alloc and memset. */
+	void *(*zalloc)(void *ctx, size_t size);
 };
 
 /* Uninitialized memory, for buffers about to be overwritten whole. */
@@ -30,6 +34,11 @@ static inline void *sim_alloc(const struct sim_mem *m, size_t size)
 
 static inline void *sim_zalloc(const struct sim_mem *m, size_t size)
 {
+	if (m->zalloc != NULL) {
+		void *p = m->zalloc(m->ctx, size);
+		assert(p != NULL);
+		return p;
+	}
 	void *p = m->alloc(m->ctx, size);
 	assert(p != NULL);
 	memset(p, 0, size);

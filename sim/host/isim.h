@@ -60,6 +60,10 @@ struct opts {
  * memory; host_live_bytes() is what sim/ holds of it now. */
 extern const struct sim_mem host_mem;
 uint64_t host_live_bytes(void);
+/* Give the blocks host_mem keeps for reuse back to malloc (after a
+ * world: the next one's sizes may differ, and a swarm job's memory
+ * should not grow with every kind of world it ran). */
+void host_mem_trim(void);
 uint64_t wall_ns(void);
 /* A whole file as a NUL-terminated string (free() it), NULL with errno. */
 char *read_file(const char *path);

@@ -90,6 +90,7 @@ void run_world(const struct sim_params *p, const struct outputs *out, struct sim
 	struct world *w = world_create(p, &host_mem, &tr, &obs);
 	world_run(w, res);
 	world_destroy(w);
+	host_mem_trim();
 	*wall = wall_ns() - t0;
 }
 

@@ -5,6 +5,7 @@
  * and a failed one writes nothing. */
 #include "sim/infra/disk.h"
 
+#include <assert.h>
 #include <stdio.h>
 
 #include "sim/initiator/block.h"
@@ -40,11 +41,17 @@ void disk_init(struct disk *d, const struct sim_mem *mem, struct evq *q, struct 
 	d->p = *p;
 	d->ops = *ops;
 	size_t bytes = (size_t)(p->blocks * p->block_size);
+	/* copy_in keeps patterns: block_fill must give back every byte */
+	assert(p->block_size >= BLOCK_HDR_LEN && p->block_size % 16 == 0);
 	/* Without a volatile cache every write goes through to the media
 	 * (put_blocks) and no block is ever dirty: every block stays in
 	 * img[0], the second image is never needed. */
 	d->img[0] = sim_zalloc(mem, bytes);
 	d->img[1] = p->volatile_cache ? sim_zalloc(mem, bytes) : NULL;
+	/* every block zeroes (ver 0), as the images */
+	d->pat[0] = sim_zalloc(mem, sizeof(*d->pat[0]) * (size_t)p->blocks);
+	d->pat[1] = p->volatile_cache ? sim_zalloc(mem, sizeof(*d->pat[1]) * (size_t)p->blocks) : NULL;
+	d->view = sim_alloc(mem, p->block_size);
 	d->dirty = sim_zalloc(mem, (size_t)p->blocks);
 	d->dirty_list = sim_alloc(mem, sizeof(*d->dirty_list) * (size_t)p->blocks);
 	d->lock_owner = -1;
@@ -71,6 +78,10 @@ void disk_fini(struct disk *d)
 	size_t bytes = (size_t)(d->p.blocks * d->p.block_size);
 	sim_free(d->mem, d->img[0], bytes);
 	sim_free(d->mem, d->img[1], bytes);
+	sim_free(d->mem, d->pat[0], sizeof(*d->pat[0]) * (size_t)d->p.blocks);
+	sim_free(d->mem, d->pat[1], sizeof(*d->pat[1]) * (size_t)d->p.blocks);
+	sim_free(d->mem, d->seen, sizeof(*d->seen) * d->seen_cap);
+	sim_free(d->mem, d->view, d->p.block_size);
 	sim_free(d->mem, d->dirty, (size_t)d->p.blocks);
 	sim_free(d->mem, d->dirty_list, sizeof(*d->dirty_list) * (size_t)d->p.blocks);
 	for (unsigned i = 0; i < DISK_STATE_KEYS; i++)
@@ -91,24 +102,86 @@ static bool hits_bad(const struct disk *d, uint64_t lba, uint64_t n)
 }
 
 /* Block b's bytes in image side (0 or 1). */
-static uint8_t *img_at(struct disk *d, unsigned side, uint64_t b)
+static uint8_t *img_at(const struct disk *d, unsigned side, uint64_t b)
 {
 	return d->img[side] + b * d->p.block_size;
 }
 
-/* Copy n blocks from data into blocks lba.. in the images their state
- * bits name (bit: DISK_BLK_CUR_1 or DISK_BLK_DUR_1), one memcpy per run
- * of blocks on the same side. */
-static void copy_in(struct disk *d, uint64_t lba, uint64_t n, const uint8_t *data, uint8_t bit)
+/* Put n blocks from data into blocks lba.. of the images their state
+ * bits name (bit: DISK_BLK_CUR_1 or DISK_BLK_DUR_1), each decoded into
+ * seen[i]: a pattern or zeroes is kept as disk.pat says, only other
+ * bytes are copied. block_decode's BLOCK_OK and BLOCK_WRONG_LBA check
+ * every 16-byte word past the header against the filler of (header LBA,
+ * version), so block_fill of the two gives back the same bytes (a block
+ * size a multiple of 16, asserted at disk_init). */
+static void copy_in(struct disk *d, uint64_t lba, uint64_t n, const uint8_t *data, uint8_t bit,
+	struct block_seen *seen)
 {
 	size_t bs = d->p.block_size;
-	for (uint64_t i = 0; i < n;) {
-		unsigned side = (d->dirty[lba + i] & bit) != 0;
-		uint64_t j = i + 1;
-		while (j < n && ((d->dirty[lba + j] & bit) != 0) == side)
-			j++;
-		memcpy(img_at(d, side, lba + i), data + i * bs, (j - i) * bs);
-		i = j;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t b = lba + i;
+		unsigned side = (d->dirty[b] & bit) != 0;
+		const uint8_t *src = data + i * bs;
+		struct block_seen *s = &seen[i];
+		s->other_lba = 0;
+		s->kind = block_decode(src, bs, b, &s->version, &s->other_lba);
+		struct disk_pat *p = &d->pat[side][b];
+		switch (s->kind) {
+		case BLOCK_ZERO:
+			*p = (struct disk_pat){ .lba = 0, .ver = 0 };
+			break;
+		case BLOCK_OK:
+			*p = (struct disk_pat){ .lba = b, .ver = s->version };
+			break;
+		case BLOCK_WRONG_LBA:
+			*p = (struct disk_pat){ .lba = s->other_lba, .ver = s->version };
+			break;
+		default:
+			p->ver = DISK_PAT_BYTES;
+			memcpy(img_at(d, side, b), src, bs);
+			break;
+		}
+	}
+}
+
+/* Block b of image side into out (block_size bytes). */
+static void block_out(const struct disk *d, unsigned side, uint64_t b, uint8_t *out)
+{
+	size_t bs = d->p.block_size;
+	const struct disk_pat *p = &d->pat[side][b];
+	if (p->ver == DISK_PAT_BYTES)
+		memcpy(out, img_at(d, side, b), bs);
+	else if (p->ver == 0)
+		memset(out, 0, bs);
+	else
+		block_fill(out, bs, p->lba, p->ver);
+}
+
+const uint8_t *disk_block(const struct disk *d, uint64_t lba)
+{
+	unsigned side = (d->dirty[lba] & DISK_BLK_CUR_1) != 0;
+	block_out(d, side, lba, d->view);
+	return d->view;
+}
+
+void disk_durable_seen(const struct disk *d, uint64_t lba, struct block_seen *out)
+{
+	unsigned side = (d->dirty[lba] & DISK_BLK_DUR_1) != 0;
+	const struct disk_pat *p = &d->pat[side][lba];
+	out->other_lba = 0;
+	out->version = 0;
+	if (p->ver == DISK_PAT_BYTES)
+		out->kind = block_decode(img_at(d, side, lba), d->p.block_size, lba, &out->version, &out->other_lba);
+	else if (p->ver == 0)
+		out->kind = BLOCK_ZERO;
+	else if (p->lba != lba) {
+		/* block_decode of block_fill(p->lba, p->ver) read at lba */
+		out->kind = BLOCK_WRONG_LBA;
+		out->version = p->ver;
+		out->other_lba = p->lba;
+	} else {
+		out->kind = BLOCK_OK;
+		out->version = p->ver;
 	}
 }
 
@@ -131,7 +204,8 @@ static void put_blocks(struct disk *d, int gw, uint64_t lba, uint64_t n, const u
 			*st = (uint8_t)((*st & (uint8_t)~DISK_BLK_CUR_1) | ((*st & DISK_BLK_DUR_1) ? 0u : DISK_BLK_CUR_1));
 		}
 	}
-	copy_in(d, lba, n, data, DISK_BLK_CUR_1);
+	d->seen = sim_grow(d->mem, d->seen, sizeof(*d->seen), &d->seen_cap, (size_t)n);
+	copy_in(d, lba, n, data, DISK_BLK_CUR_1, d->seen);
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t *st = &d->dirty[lba + i];
 		if (through) {
@@ -147,7 +221,7 @@ static void put_blocks(struct disk *d, int gw, uint64_t lba, uint64_t n, const u
 			d->dirty_list[d->ndirty++] = lba + i;
 		}
 	}
-	d->ops.applied(d->ops.ctx, gw, lba, (uint32_t)n, data, through);
+	d->ops.applied(d->ops.ctx, gw, lba, (uint32_t)n, data, d->seen, through);
 }
 
 /* A dirty block becomes durable: dur joins cur's side. */
@@ -331,14 +405,9 @@ static enum rt_disk_status do_read(struct disk *d, struct disk_rec *r)
 		return RT_DISK_ERR_READ;
 	}
 	if (r->io != NULL) {
-		/* one memcpy per run of blocks in the same image */
-		for (uint64_t i = 0; i < n;) {
+		for (uint64_t i = 0; i < n; i++) {
 			unsigned side = (d->dirty[lba + i] & DISK_BLK_CUR_1) != 0;
-			uint64_t j = i + 1;
-			while (j < n && ((d->dirty[lba + j] & DISK_BLK_CUR_1) != 0) == side)
-				j++;
-			memcpy(r->io->buf + i * bs, img_at(d, side, lba + i), (j - i) * bs);
-			i = j;
+			block_out(d, side, lba + i, r->io->buf + i * bs);
 		}
 	}
 	return RT_DISK_OK;
@@ -593,7 +662,7 @@ void disk_power_loss(struct disk *d)
 		d->dirty[b] = (uint8_t)((d->dirty[b] & (uint8_t)~DISK_BLK_CUR_1) |
 			((d->dirty[b] & DISK_BLK_DUR_1) ? DISK_BLK_CUR_1 : 0u));
 		lost++;
-		d->ops.applied(d->ops.ctx, -1, b, 1, disk_block(d, b), true);
+		d->ops.applied(d->ops.ctx, -1, b, 1, disk_block(d, b), NULL, true);
 	}
 	d->ndirty = 0;
 	d->stats.lost_blocks += lost;

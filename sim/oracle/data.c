@@ -42,7 +42,17 @@ static bool fail_at(struct odata *d, uint64_t lba, uint64_t ver, const char *fmt
 static void hpush(struct odata *d, uint64_t b, const struct hent *e)
 {
 	struct hlist *l = &d->h[b];
-	l->e = sim_grow(d->mem, l->e, sizeof(*l->e), &l->cap, l->n + 1);
+	if (l->cap == 0) {
+		l->e = l->inl;
+		l->cap = ODATA_HIST_INLINE;
+	} else if (l->n == l->cap) {
+		struct hent *n = sim_alloc(d->mem, 2 * l->cap * sizeof(*n));
+		memcpy(n, l->e, l->n * sizeof(*n));
+		if (l->e != l->inl)
+			sim_free(d->mem, l->e, l->cap * sizeof(*l->e));
+		l->e = n;
+		l->cap *= 2;
+	}
 	l->e[l->n++] = *e;
 }
 
@@ -93,7 +103,8 @@ static bool applied_all(const struct vrec *v)
 void odata_fini(struct odata *d)
 {
 	for (uint64_t b = 0; b < d->blocks; b++)
-		sim_free(d->mem, d->h[b].e, d->h[b].cap * sizeof(struct hent));
+		if (d->h[b].e != d->h[b].inl)
+			sim_free(d->mem, d->h[b].e, d->h[b].cap * sizeof(struct hent));
 	sim_free(d->mem, d->h, sizeof(*d->h) * d->blocks);
 	sim_free(d->mem, d->nd_mark, d->blocks);
 	sim_free(d->mem, d->nd, d->nd_cap * sizeof(*d->nd));
@@ -473,8 +484,19 @@ bool odata_applied(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *dat
 bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t *data, uint64_t *vers)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t ver, other = 0, b = lba + i;
-		enum block_kind k = block_decode(data + (size_t)i * d->bs, d->bs, b, &ver, &other);
+		struct block_seen seen;
+		decode_block(&(struct read_bytes){ data, d->bs }, i, lba + i, &seen);
+		if (!odata_applied_seen(d, lba + i, 1, &seen, vers != NULL ? vers + i : NULL))
+			return false;
+	}
+	return true;
+}
+
+bool odata_applied_seen(struct odata *d, uint64_t lba, uint32_t n, const struct block_seen *seen, uint64_t *vers)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t b = lba + i, ver = seen[i].version;
+		enum block_kind k = seen[i].kind;
 		if (vers != NULL)
 			vers[i] = ver;
 		if (k == BLOCK_ZERO)
@@ -484,7 +506,8 @@ bool odata_applied_vers(struct odata *d, uint64_t lba, uint32_t n, const uint8_t
 		if (k == BLOCK_CORRUPT)
 			return fail(d, "corrupt data written to lba %llu (no initiator wrote these bytes)", (ull)b);
 		if (k == BLOCK_WRONG_LBA)
-			return fail_at(d, b, ver, "version %llu for lba %llu landed at lba %llu", (ull)ver, (ull)other, (ull)b);
+			return fail_at(d, b, ver, "version %llu for lba %llu landed at lba %llu", (ull)ver,
+				(ull)seen[i].other_lba, (ull)b);
 		if (ver >= d->nv)
 			return fail_at(d, b, ver, "lba %llu written with version %llu that no initiator wrote", (ull)b, (ull)ver);
 		struct vrec *v = &d->v[ver];
@@ -513,10 +536,11 @@ bool odata_caw_won(struct odata *d, uint64_t lba, uint64_t expect, uint64_t ver,
 
 struct image { const uint8_t *bytes; uint32_t bs; };
 
-static const uint8_t *image_block(const void *ctx, uint64_t lba)
+static void image_block(const void *ctx, uint64_t lba, struct block_seen *out)
 {
 	const struct image *im = ctx;
-	return im->bytes + lba * im->bs;
+	out->other_lba = 0;
+	out->kind = block_decode(im->bytes + lba * im->bs, im->bs, lba, &out->version, &out->other_lba);
 }
 
 bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
@@ -525,8 +549,8 @@ bool odata_power_loss(struct odata *d, uint64_t t, const uint8_t *dur)
 	return odata_power_loss_at(d, t, image_block, &im);
 }
 
-bool odata_power_loss_at(struct odata *d, uint64_t t, const uint8_t *(*block)(const void *ctx, uint64_t lba),
-	const void *ctx)
+bool odata_power_loss_at(struct odata *d, uint64_t t,
+	void (*block)(const void *ctx, uint64_t lba, struct block_seen *out), const void *ctx)
 {
 	d->stats.power_losses++;
 	d->last_power_loss = t;
@@ -540,9 +564,10 @@ bool odata_power_loss_at(struct odata *d, uint64_t t, const uint8_t *(*block)(co
 	d->nd_n = 0;
 	bool ok = true;
 	for (uint64_t b = 0; b < d->blocks; b++) {
-		uint64_t ver = 0, other;
-		enum block_kind k = block_decode(block(ctx, b), d->bs, b, &ver, &other);
-		struct hent got = { .ver = ver, .zero = k == BLOCK_ZERO };
+		struct block_seen seen;
+		block(ctx, b, &seen);
+		uint64_t ver = seen.version;
+		struct hent got = { .ver = ver, .zero = seen.kind == BLOCK_ZERO };
 		struct hlist *l = &d->h[b];
 		/* Some entry of the surviving value must not be older than any
 		 * durable write of another value. */

@@ -28,9 +28,10 @@ static inline void tdisk_done(void *ctx, int gw, struct rt_disk_io *io)
 	h->last = io->status;
 }
 
-static inline void tdisk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint8_t *data, bool durable)
+static inline void tdisk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint8_t *data,
+	const struct block_seen *seen, bool durable)
 {
-	(void)ctx, (void)gw, (void)lba, (void)n, (void)data, (void)durable;
+	(void)ctx, (void)gw, (void)lba, (void)n, (void)data, (void)seen, (void)durable;
 }
 
 /* h's disk with parameters p, its randomness drawn from seed. */

@@ -546,6 +546,54 @@ START_TEST(disk_fenced_gateway_cannot_write)
 }
 END_TEST
 
+/* The disk keeps initiator patterns as (LBA, version) and other bytes as
+ * bytes (disk.pat): whatever was written reads back byte for byte, and
+ * the power-loss view (disk_durable_seen) is block_decode's answer for
+ * what survived. */
+START_TEST(disk_returns_every_byte_written_patterns_or_not)
+{
+	struct tdisk *h = disk_setup(0);
+	enum { N = 5, BS = 512, AT = 8 };
+	uint8_t w[N * BS], r[N * BS];
+	block_fill(w, BS, AT, 5);               /* its own lba: kept as a pattern */
+	block_fill(w + BS, BS, 3, 6);           /* written for lba 3: a pattern too */
+	memset(w + 2 * BS, 0, BS);              /* zeroes */
+	block_fill(w + 3 * BS, BS, AT + 3, 7);  /* one byte off: corrupt, kept as bytes */
+	w[3 * BS + 100] ^= 0x10;
+	memset(w + 4 * BS, 'x', BS);            /* not a pattern at all */
+	io_run(h, RT_DISK_WRITE, RT_DISK_FUA, AT, N, w);
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	memset(r, 0xee, sizeof(r));
+	io_run(h, RT_DISK_READ, 0, AT, N, r);
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	ck_assert_mem_eq(r, w, sizeof(w));
+	for (unsigned i = 0; i < N; i++) {
+		ck_assert_mem_eq(disk_block(&h->d, AT + i), w + i * BS, BS);
+		struct block_seen want = { 0 }, got;
+		want.kind = block_decode(w + i * BS, BS, AT + i, &want.version, &want.other_lba);
+		disk_durable_seen(&h->d, AT + i, &got);
+		ck_assert_int_eq(got.kind, want.kind);
+		ck_assert_uint_eq(got.version, want.version);
+		ck_assert_uint_eq(got.other_lba, want.other_lba);
+	}
+	/* A cached overwrite is read at once; the durable view keeps the
+	 * FUA write until a power loss brings it back. */
+	uint8_t v[BS];
+	block_fill(v, BS, AT, 9);
+	io_run(h, RT_DISK_WRITE, 0, AT, 1, v);
+	io_run(h, RT_DISK_READ, 0, AT, 1, r);
+	ck_assert_mem_eq(r, v, BS);
+	struct block_seen got;
+	disk_durable_seen(&h->d, AT, &got);
+	ck_assert_int_eq(got.kind, BLOCK_OK);
+	ck_assert_uint_eq(got.version, 5);
+	disk_power_loss(&h->d);
+	io_run(h, RT_DISK_READ, 0, AT, N, r);
+	ck_assert_mem_eq(r, w, sizeof(w));
+	tdisk_teardown(h);
+}
+END_TEST
+
 /* The exclusive lock's three misbehaviours (issue 16, hazard class 1). */
 static struct tdisk *lock_disk_setup(enum disk_lock_on on, uint32_t break_fail_ppm, uint32_t reopen_fail_ppm)
 {
@@ -749,6 +797,7 @@ Suite *suite_model(void)
 	tcase_add_test(tc, disk_power_loss_can_tear_a_multi_block_write);
 	tcase_add_test(tc, disk_bad_range_fails_reads_and_writes_with_medium_errors);
 	tcase_add_test(tc, disk_fenced_gateway_cannot_write);
+	tcase_add_test(tc, disk_returns_every_byte_written_patterns_or_not);
 	tcase_add_test(tc, disk_lock_taken_by_writes_only_unless_any_io_takes_it);
 	tcase_add_test(tc, disk_failed_lock_break_refuses_the_io_and_leaves_the_owner);
 	tcase_add_test(tc, disk_reopen_that_fails_is_tried_again_later);

@@ -64,9 +64,9 @@ static void noise(struct world *w, const struct fault *f, uint32_t ppm)
 }
 
 /* What survived a power loss, block by block, for the data oracle. */
-static const uint8_t *durable_block(const void *disk, uint64_t lba)
+static void durable_block(const void *disk, uint64_t lba, struct block_seen *out)
 {
-	return disk_durable_block(disk, lba);
+	disk_durable_seen(disk, lba, out);
 }
 
 static void ev_start(void *a, void *b, uint64_t arg)

@@ -329,7 +329,8 @@ void world_checker_reap(struct world *w, const struct simnet_conn *c)
 
 /* ---- disk glue: the round trip of an I/O is disk_path.c's ---- */
 
-static void disk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint8_t *data, bool durable)
+static void disk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint8_t *data,
+	const struct block_seen *seen, bool durable)
 {
 	(void)durable;
 	struct world *w = ctx;
@@ -339,7 +340,7 @@ static void disk_applied(void *ctx, int gw, uint64_t lba, uint32_t n, const uint
 	w->landed.vers = sim_grow(w->mem, w->landed.vers, sizeof(*w->landed.vers), &w->landed.cap, n);
 	w->landed.data = data;
 	w->landed.n = n;
-	w->landed.valid = odata_applied_vers(&w->od, lba, n, data, w->landed.vers);
+	w->landed.valid = odata_applied_seen(&w->od, lba, n, seen, w->landed.vers);
 	if (!w->landed.valid)
 		world_violation_data(w, -1, "gateway %d: %s", gw, w->od.why);
 }
