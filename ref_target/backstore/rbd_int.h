@@ -45,6 +45,7 @@ struct rbd_req {
 	char *reply; /* the notifies: the acknowledgements (unused) */
 	size_t reply_len;
 	uint16_t group; /* RBD_STAGE_OWN_NOTIFY with io: the group asked for */
+	uint64_t mismatch_off; /* RT_DISK_COMPARE_WRITE: where librbd saw the first difference */
 };
 
 /* rbd_own.c's state. */
