@@ -220,6 +220,13 @@ static int rbd_bs_open(struct bs *bs, const struct bs_params *p, char *err, size
 		rbd_fail(err, err_len, "size", rc);
 		goto fail;
 	}
+	rbd_image_info_t info;
+	rc = rbd_stat(r->image, &info, sizeof(info));
+	if (rc < 0) {
+		rbd_fail(err, err_len, "stat", rc);
+		goto fail;
+	}
+	r->obj_size = info.obj_size;
 	size -= size % p->block_size; /* a partial last block is not addressable */
 	if (size == 0) {
 		snprintf(err, err_len, "rbd: image %s/%s: smaller than one block", rp->pool, rp->image);
@@ -323,6 +330,7 @@ static int rbd_start(struct bs_rbd *r, struct rbd_req *q)
 	case RT_DISK_WRITE_ZEROES:
 		return rbd_aio_write_zeroes(r->image, io->offset, io->len, q->c, 0, 0);
 	case RT_DISK_COMPARE_WRITE: /* buf: the compare half, then the write half */
+		q->mismatch_off = UINT64_MAX; /* not set by every librbd on every miscompare */
 		return (int)rbd_aio_compare_and_write(r->image, io->offset, io->len, buf, buf + io->len, q->c,
 						      &q->mismatch_off, 0);
 	case RT_DISK_MAP_STATUS:
@@ -596,7 +604,7 @@ static void rbd_reap(struct bs *bs)
 		r->inflight_io--;
 		enum rt_disk_status st = rbd_status(r, rc, q->io->op);
 		if (st == RT_DISK_MISCOMPARE)
-			q->io->run_len = rbds_mismatch(q->io, q->mismatch_off);
+			q->io->run_len = rbds_mismatch(q->io, q->mismatch_off, r->obj_size);
 		bool writes = q->io->op == RT_DISK_WRITE || q->io->op == RT_DISK_COMPARE_WRITE;
 		if (st == RT_DISK_OK && q->stage == RBD_STAGE_IO && writes && (q->io->flags & RT_DISK_FUA)) {
 			q->stage = RBD_STAGE_FUA_FLUSH;

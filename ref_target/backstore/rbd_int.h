@@ -72,6 +72,7 @@ struct bs_rbd {
 	rbd_image_t image;
 	char addr[RBD_ADDR_MAX]; /* ours, for the log and for takeovers */
 	bool lock_auto;
+	uint64_t obj_size; /* the image's object size (rbds_mismatch) */
 	bool pr_shared; /* serve PR_LOAD/PR_STORE from pr_oid */
 	char pr_oid[RBD_OID_MAX];
 	char gw_oid[RBD_OID_MAX]; /* "<image>.gw": the gateways' addresses (pr_shared) */

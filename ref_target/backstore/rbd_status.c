@@ -39,11 +39,14 @@ enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced)
 	}
 }
 
-uint64_t rbds_mismatch(const struct rt_disk_io *io, uint64_t mismatch_off)
+uint64_t rbds_mismatch(const struct rt_disk_io *io, uint64_t mismatch_off, uint64_t obj_size)
 {
-	if (mismatch_off < io->offset || mismatch_off - io->offset >= io->len)
-		return 0;
-	return mismatch_off - io->offset;
+	if (mismatch_off >= io->offset && mismatch_off - io->offset < io->len)
+		return mismatch_off - io->offset; /* the image offset, as documented */
+	uint64_t base = obj_size ? io->offset - io->offset % obj_size : io->offset;
+	if (mismatch_off >= base && mismatch_off - base < io->len)
+		return mismatch_off - base; /* librbd 16 */
+	return 0;
 }
 
 enum rt_disk_status rbds_record_status(long rc, enum rt_disk_op op, bool *none, bool *fenced)

@@ -149,19 +149,28 @@ START_TEST(each_librbd_error_of_each_request_reaches_the_initiator_as_its_sense)
 }
 END_TEST
 
-/* librbd's mismatch_off is an image offset: INFORMATION is the byte of
- * the range, and one outside the range (never seen) is the first. */
+/* INFORMATION is the differing byte's place in the compare half, whether
+ * librbd names it by its image offset (as documented) or, as librbd 16
+ * does (measured), by its place added to the start of its object. */
 START_TEST(a_compare_write_mismatch_is_the_offset_in_its_range)
 {
+	const uint64_t obj = 4u << 20;
 	start(CAW);
 	struct rt_disk_io *io = t.fe.pending[0];
 	ck_assert_uint_eq(io->op, RT_DISK_COMPARE_WRITE);
-	ck_assert_uint_eq(rbds_mismatch(io, 8 * BS), 0);
-	ck_assert_uint_eq(rbds_mismatch(io, 8 * BS + 17), 17);
-	ck_assert_uint_eq(rbds_mismatch(io, 9 * BS - 1), BS - 1);
-	ck_assert_uint_eq(rbds_mismatch(io, 9 * BS), 0);
-	ck_assert_uint_eq(rbds_mismatch(io, 17), 0);
-	io->run_len = rbds_mismatch(io, 8 * BS + 17);
+	ck_assert_uint_eq(io->offset, 8 * BS);
+	ck_assert_uint_eq(rbds_mismatch(io, 8 * BS, obj), 0);
+	ck_assert_uint_eq(rbds_mismatch(io, 8 * BS + 17, obj), 17);
+	ck_assert_uint_eq(rbds_mismatch(io, 9 * BS - 1, obj), BS - 1);
+	ck_assert_uint_eq(rbds_mismatch(io, 17, obj), 17);   /* librbd 16, object 0 */
+	ck_assert_uint_eq(rbds_mismatch(io, 9 * BS, obj), 0); /* neither: byte 0 */
+	ck_assert_uint_eq(rbds_mismatch(io, UINT64_MAX, obj), 0);
+	struct rt_disk_io far = *io;
+	far.offset = obj + 1024; /* measured: byte 300 came back as obj + 300 */
+	ck_assert_uint_eq(rbds_mismatch(&far, obj + 300, obj), 300);
+	ck_assert_uint_eq(rbds_mismatch(&far, obj + 1024 + 300, obj), 300);
+	ck_assert_uint_eq(rbds_mismatch(&far, obj + 600, obj), 0);
+	io->run_len = rbds_mismatch(io, 8 * BS + 17, obj);
 	th_complete(&t, 0, RT_DISK_MISCOMPARE);
 	struct th_sense s = th_sense(&t);
 	ck_assert(s.info_valid);

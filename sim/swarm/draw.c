@@ -397,6 +397,7 @@ void swarm_clear_hazards(struct sim_params *p)
 	p->disk.reopen_fail_ppm = 0;
 	p->tgt.lock_lost = LOCK_LOST_TRANSITION;
 	p->mp.transition_tmo_ns = 0;
+	p->disk.compare_write = false; /* the file's word, as before the key existed */
 }
 
 void swarm_params(struct sim_params *p, uint64_t seed)
