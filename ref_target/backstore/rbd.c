@@ -330,7 +330,7 @@ static int rbd_start(struct bs_rbd *r, struct rbd_req *q)
 	case RT_DISK_WRITE_ZEROES:
 		return rbd_aio_write_zeroes(r->image, io->offset, io->len, q->c, 0, 0);
 	case RT_DISK_COMPARE_WRITE: /* buf: the compare half, then the write half */
-		q->mismatch_off = UINT64_MAX; /* not set by every librbd on every miscompare */
+		q->mismatch_off = UINT64_MAX; /* left so (unknown): rbds_mismatch names byte 0 */
 		return (int)rbd_aio_compare_and_write(r->image, io->offset, io->len, buf, buf + io->len, q->c,
 						      &q->mismatch_off, 0);
 	case RT_DISK_MAP_STATUS:
