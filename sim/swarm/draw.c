@@ -592,7 +592,10 @@ void swarm_draw_mpath(struct sim_params *p, uint64_t seed)
 	p->mp.checker = (enum mp_checker)rng_below(&r, 3);
 	/* a multibus world sends no COMPARE AND WRITE: spread over two
 	 * gateways, two hosts' compares race and both win (what
-	 * scenarios/10-caw-two-gateways-not-atomic shows), the lock or not */
+	 * scenarios/10-caw-two-gateways-not-atomic shows), the lock or not,
+	 * unless the storage compares (disk compare_write, which drawn
+	 * worlds with the lock now have: lifting this for them is a change
+	 * of its own, to every multibus world's trace) */
 	if (rng_chance(&r, 200000)) {
 		p->mp.grouping = MP_MULTIBUS;
 		no_caw(p);
