@@ -11,7 +11,8 @@ static const uint32_t portal0[] = {0};
 static const struct rt_lu_cfg lus[FZ_LU_COUNT] = {
 	{"fz0", 256, 512, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_WCE | RT_LU_SANITIZE, "FZSERIAL0", 0x10,
 	 "ISCSISIM", "FUZZ-THIN"},
-	{"fz1", 32, 4096, RT_LU_REMOVABLE, "FZSERIAL1", 0x11, "ISCSISIM", "FUZZ-4K"},
+	{"fz1", 32, 4096, RT_LU_REMOVABLE | RT_LU_COMPARE_WRITE, "FZSERIAL1", 0x11, "ISCSISIM", "FUZZ-4K",
+	 .compare_write_max = 2 * 4096},
 	{"fz2", 128, 512, 0, "FZSERIAL2", 0x12, "ISCSISIM", "FUZZ-CHAP"},
 };
 

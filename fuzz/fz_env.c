@@ -72,8 +72,12 @@ static void fz_disk_submit(void *ctx, struct rt_disk_io *io)
 			 (unsigned long long)io->offset, (unsigned long long)io->len,
 			 (unsigned long long)size);
 	}
-	if (io->op == RT_DISK_READ || io->op == RT_DISK_WRITE)
+	if (io->op == RT_DISK_READ || io->op == RT_DISK_WRITE || io->op == RT_DISK_COMPARE_WRITE)
 		FZ_CHECK(io->buf != NULL || io->len == 0, "disk I/O op %d without a buffer", io->op);
+	if (io->op == RT_DISK_COMPARE_WRITE)
+		FZ_CHECK((lu->flags & RT_LU_COMPARE_WRITE) && io->len > 0 && io->len <= lu->compare_write_max,
+			 "COMPARE_WRITE of %llu bytes on LU %u (flags 0x%x, bound %u)", (unsigned long long)io->len,
+			 io->lu, lu->flags, lu->compare_write_max);
 	z->base.disk_submit(ctx, io);
 }
 

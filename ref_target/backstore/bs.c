@@ -30,6 +30,11 @@ bool bs_io_start(const struct bs *bs, struct rt_disk_io *io)
 		io->status = RT_DISK_ERR_UNSUPPORTED;
 		return false;
 	}
+	if (io->op == RT_DISK_COMPARE_WRITE &&
+	    (!(bs->caps & BS_CAP_COMPARE_WRITE) || io->len > bs->compare_write_max)) {
+		io->status = RT_DISK_ERR_UNSUPPORTED;
+		return false;
+	}
 	if (io->op != RT_DISK_FLUSH && (io->offset > bs->size_bytes || io->len > bs->size_bytes - io->offset)) {
 		io->status = io->op == RT_DISK_READ ? RT_DISK_ERR_READ : RT_DISK_ERR_WRITE;
 		return false;

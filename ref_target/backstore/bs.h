@@ -35,6 +35,9 @@
 #define BS_CAP_ATOMIC       0x10u /* RT_DISK_ATOMIC writes land whole or not at all
 				   (SBC-4 WRITE ATOMIC); without it they fail
 				   RT_DISK_ERR_UNSUPPORTED */
+#define BS_CAP_COMPARE_WRITE 0x20u /* RT_DISK_COMPARE_WRITE, atomic for every client of
+				      the storage, up to bs.compare_write_max bytes
+				      (the daemon sets RT_LU_COMPARE_WRITE from it) */
 
 /* Longest note of why a backstore serves its I/O synchronously. */
 #define BS_WHY_MAX 128u
@@ -120,6 +123,7 @@ struct bs {
 	uint64_t size_bytes;
 	uint32_t block_size;
 	uint32_t caps; /* BS_CAP_* */
+	uint32_t compare_write_max; /* BS_CAP_COMPARE_WRITE: bytes one request may cover */
 	/* set by the owner before submit: where finished I/O goes */
 	void (*complete)(void *ctx, struct rt_disk_io *io);
 	void *complete_ctx;

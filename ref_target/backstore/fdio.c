@@ -134,6 +134,7 @@ void fdio_serve_sync(struct bs *bs, struct fdio *f, struct rt_disk_io *io)
 	case RT_DISK_PR_LOAD:
 	case RT_DISK_PR_STORE:
 	case RT_DISK_ALUA_SET:
+	case RT_DISK_COMPARE_WRITE:
 		io->status = RT_DISK_ERR_UNSUPPORTED; /* bs_io_start refused them */
 		break;
 	case RT_DISK_FLUSH:

@@ -197,6 +197,7 @@ static void ram_submit(struct bs *bs, struct rt_disk_io *io)
 		case RT_DISK_PR_LOAD:
 		case RT_DISK_PR_STORE:
 		case RT_DISK_ALUA_SET:
+		case RT_DISK_COMPARE_WRITE:
 			break; /* bs_io_start refused them */
 		}
 	}

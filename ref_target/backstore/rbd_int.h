@@ -45,6 +45,7 @@ struct rbd_req {
 	char *reply; /* the notifies: the acknowledgements (unused) */
 	size_t reply_len;
 	uint16_t group; /* RBD_STAGE_OWN_NOTIFY with io: the group asked for */
+	uint64_t mismatch_off; /* RT_DISK_COMPARE_WRITE: where librbd saw the first difference */
 };
 
 /* rbd_own.c's state. */
@@ -72,6 +73,7 @@ struct bs_rbd {
 	char addr[RBD_ADDR_MAX]; /* ours, for the log and for takeovers */
 	bool lock_auto;
 	bool break_unfenced; /* bs_rbd_params': a takeover breaks without blocklisting */
+	uint64_t obj_size; /* the image's object size (rbds_mismatch) */
 	bool pr_shared; /* serve PR_LOAD/PR_STORE from pr_oid */
 	char pr_oid[RBD_OID_MAX];
 	char gw_oid[RBD_OID_MAX]; /* "<image>.gw": the gateways' addresses (pr_shared) */

@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool is_write(enum rt_disk_op op)
+bool rbds_is_write(enum rt_disk_op op)
 {
-	return op == RT_DISK_WRITE || op == RT_DISK_UNMAP || op == RT_DISK_WRITE_ZEROES;
+	return op == RT_DISK_WRITE || op == RT_DISK_UNMAP || op == RT_DISK_WRITE_ZEROES ||
+	       op == RT_DISK_COMPARE_WRITE;
 }
 
 /* EROFS: another client holds the lock and will not give it (librbd's
@@ -17,12 +18,16 @@ enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced)
 {
 	if (rc >= 0)
 		return RT_DISK_OK;
+	if (op == RT_DISK_COMPARE_WRITE && rc == -EILSEQ)
+		return RT_DISK_MISCOMPARE;
+	if (op == RT_DISK_COMPARE_WRITE && rc == -EINVAL)
+		return RT_DISK_ERR_UNSUPPORTED; /* a range librbd will not compare at once */
 	switch (-rc) {
 	case ESHUTDOWN:
 		*fenced = true;
 		return RT_DISK_ERR_BLOCKLISTED;
 	case EROFS:
-		return is_write(op) || op == RT_DISK_FLUSH ? RT_DISK_ERR_FENCED : RT_DISK_ERR_READ;
+		return rbds_is_write(op) || op == RT_DISK_FLUSH ? RT_DISK_ERR_FENCED : RT_DISK_ERR_READ;
 	case ENOSPC:
 	case EDQUOT:
 		return RT_DISK_ERR_SPACE;
@@ -32,6 +37,16 @@ enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced)
 		return op == RT_DISK_READ || op == RT_DISK_MAP_STATUS || op == RT_DISK_PR_LOAD ? RT_DISK_ERR_READ
 											       : RT_DISK_ERR_WRITE;
 	}
+}
+
+uint64_t rbds_mismatch(const struct rt_disk_io *io, uint64_t mismatch_off, uint64_t obj_size)
+{
+	if (mismatch_off >= io->offset && mismatch_off - io->offset < io->len)
+		return mismatch_off - io->offset; /* the image offset, as documented */
+	uint64_t base = obj_size ? io->offset - io->offset % obj_size : io->offset;
+	if (mismatch_off >= base && mismatch_off - base < io->len)
+		return mismatch_off - base; /* librbd 16 */
+	return 0;
 }
 
 enum rt_disk_status rbds_record_status(long rc, enum rt_disk_op op, bool *none, bool *fenced)

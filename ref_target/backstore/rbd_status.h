@@ -14,10 +14,33 @@
 
 #include "../core/rt_env.h"
 
+/* librbd 16 compares and writes at most one 512-byte sector at once:
+ * ImageCompareAndWriteRequest::prune_object_extents refuses (EINVAL) a
+ * range that leaves the sector it starts in (or its stripe unit, or its
+ * object); later librbd lifted it. bs.compare_write_max, and through the
+ * LU (RT_LU_COMPARE_WRITE) the Block Limits VPD page. */
+#define RBDS_COMPARE_WRITE_MAX 512u
+
+/* Does op change the image (and so need the exclusive lock)? */
+bool rbds_is_write(enum rt_disk_op op);
+
 /* librbd's result rc for a request of op: RT_DISK_OK when rc >= 0.
  * ESHUTDOWN (Ceph's EBLOCKLISTED) sets *fenced: nothing this client asks
- * will ever succeed again. */
+ * will ever succeed again. A COMPARE_WRITE that found a difference
+ * (EILSEQ) is RT_DISK_MISCOMPARE (rbds_mismatch says where); one librbd
+ * refused for its range (EINVAL) is ERR_UNSUPPORTED. */
 enum rt_disk_status rbds_status(long rc, enum rt_disk_op op, bool *fenced);
+/* A COMPARE_WRITE's mismatch_off as run_len wants it: the first
+ * differing byte from the request's offset, inside [0, len). librbd
+ * documents the image offset of that byte; librbd 16 answers the byte's
+ * place in the request added to the start of the request's object
+ * (measured on Debian 12's 16.2.15: byte 300 of a compare at 4 MiB + 1024
+ * with 4 MiB objects came back as 4 MiB + 300). Both are taken: they can
+ * only agree, for a request of at most RBDS_COMPARE_WRITE_MAX bytes at
+ * the start of its object. One in neither frame (a striped image) is
+ * byte 0: still a miscompare, at a place the standard lets us name no
+ * better. obj_size: the image's object size. */
+uint64_t rbds_mismatch(const struct rt_disk_io *io, uint64_t mismatch_off, uint64_t obj_size);
 /* rbd_lock_acquire's answer before a write: another gateway holding the
  * lock (EROFS, EBUSY) is FENCED; anything else as rbds_status. */
 enum rt_disk_status rbds_lock_status(int rc, bool *fenced);

@@ -37,7 +37,7 @@
 
 #define CFG_LU_FLAGS_ALL (RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_READ_ONLY | \
 			  RT_LU_SANITIZE | RT_LU_WCE | RT_LU_ATOMIC | RT_LU_PR_SHARED | \
-			  RT_LU_ALUA_SHARED)
+			  RT_LU_ALUA_SHARED | RT_LU_COMPARE_WRITE)
 
 uint16_t cfg_rel_port(const struct rt_target_cfg *t, uint32_t g)
 {
@@ -511,6 +511,11 @@ static int check_lu(struct cv *v, const struct rt_config *cfg, uint32_t i)
 	/* SBC-3 §4.7.3.2: LBPRZ describes unmapped blocks: only thin LUs have them. */
 	if ((lu->flags & RT_LU_LBPRZ) && !(lu->flags & RT_LU_THIN))
 		return fail(v, p, "lbprz needs thin (SBC-3 §4.7.3.2)");
+	/* COMPARE AND WRITE covers whole blocks: a storage that cannot
+	 * compare one cannot offer it (the daemon leaves the flag off). */
+	if ((lu->flags & RT_LU_COMPARE_WRITE) && lu->compare_write_max < lu->block_size)
+		return fail(v, p, "compare_write, but compare_write_max %u is less than one block (%u)",
+			    lu->compare_write_max, lu->block_size);
 	snprintf(p, sizeof(p), "lus[%u].serial", i);
 	if (check_text(v, p, lu->serial, CFG_SERIAL_MAX, false))
 		return -1;

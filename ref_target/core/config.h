@@ -147,6 +147,11 @@ struct rt_portal_cfg {
 				    shared storage, which the environment sets
 				    (rt_set_alua_state); SET TARGET PORT GROUPS
 				    asks it to move (RT_DISK_ALUA_SET) */
+#define RT_LU_COMPARE_WRITE 0x200u /* the storage compares and writes in one
+				      step for every gateway (RT_DISK_COMPARE_WRITE,
+				      up to compare_write_max bytes): COMPARE AND
+				      WRITE uses it instead of reading, comparing
+				      and writing under this engine's gate */
 
 /* SPC-4 §5.15.2.4: asymmetric access states. */
 enum rt_alua_state {
@@ -183,6 +188,10 @@ struct rt_lu_cfg {
 	const char *product;  /* INQUIRY product, 16 chars max */
 	const char *revision; /* INQUIRY product revision, 4 chars max; NULL: "0001" */
 	uint8_t lbppbe;       /* logical blocks per physical block exponent (SBC-3 READ CAPACITY 16) */
+	/* RT_LU_COMPARE_WRITE: the longest range, in bytes, one
+	 * RT_DISK_COMPARE_WRITE may cover (rbd on librbd 16: one 512-byte
+	 * sector); at least block_size. Unused without the flag. */
+	uint32_t compare_write_max;
 	/* ALUA (SPC-4 §5.15): the state per target port group; none listed:
 	 * active/optimized through every group. alua_modes: RT_ALUA_*. */
 	const struct rt_alua_cfg *alua;

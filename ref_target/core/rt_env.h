@@ -72,6 +72,18 @@ enum rt_disk_op {
 	 * transfers); BLOCKLISTED when this gateway can never own again.
 	 * Other backstores fail it ERR_UNSUPPORTED. */
 	RT_DISK_ALUA_SET,
+	/* COMPARE AND WRITE done by the storage in one step (SBC-3 §5.2), for
+	 * an LU with RT_LU_COMPARE_WRITE: buf holds 2 * len bytes, the
+	 * compare half then the write half. If [offset, offset+len) equals
+	 * the compare half, the write half replaces it, else MISCOMPARE with
+	 * run_len the offset of the first differing byte from 'offset'; no
+	 * other write, from this engine or any other gateway, lands between
+	 * the compare and the write (rbd: librbd's compare-and-write, a
+	 * cmpext and a write in one OSD op). It takes and needs the right to
+	 * write as a WRITE does (FENCED, BLOCKLISTED); RT_DISK_FUA as a
+	 * WRITE's. len is at most rt_lu_cfg.compare_write_max. Other
+	 * backstores fail it ERR_UNSUPPORTED. */
+	RT_DISK_COMPARE_WRITE,
 };
 
 #define RT_DISK_FUA 0x1u    /* this write is durable when it completes (SBC-3 §5.8 FUA) */
@@ -89,6 +101,8 @@ enum rt_disk_status {
 	RT_DISK_ERR_BLOCKLISTED, /* fenced for good (Ceph: blocklisted, -ESHUTDOWN): this
 				    gateway will never write again, unlike FENCED */
 	RT_DISK_ERR_STALE, /* PR_STORE: the record changed since it was loaded */
+	RT_DISK_MISCOMPARE, /* COMPARE_WRITE: the medium differs at byte run_len
+			       of the range; nothing written (MISCOMPARE 0x1D/0x00) */
 };
 
 /* One disk request. The engine owns it (it lives inside a task) from
@@ -101,11 +115,12 @@ struct rt_disk_io {
 	uint32_t flags;         /* RT_DISK_FUA */
 	uint64_t offset;        /* bytes */
 	uint64_t len;           /* bytes */
-	uint8_t *buf;           /* READ: filled; WRITE: source; len bytes */
+	uint8_t *buf;           /* READ: filled; WRITE: source; len bytes (COMPARE_WRITE: 2 * len) */
 	/* set by the environment before rt_on_disk_done */
 	enum rt_disk_status status;
 	bool mapped;     /* RT_DISK_MAP_STATUS: the block at offset is mapped ... */
-	uint64_t run_len; /* ... and so are (or are not) run_len bytes from it, <= len */
+	uint64_t run_len; /* ... and so are (or are not) run_len bytes from it, <= len;
+			     MISCOMPARE: the first differing byte, < len */
 	uint64_t version; /* PR_LOAD/PR_STORE: the shared record's version (above) */
 	/* engine-private: who waits for this I/O */
 	void *owner;

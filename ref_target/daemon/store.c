@@ -42,6 +42,19 @@ static int fit_lu(struct dcfg *d, uint32_t i, const struct bs *bs, char *err, si
 	if (bytes % lu->block_size)
 		dlog(RT_LOG_WARN, "LU %s: the last %llu bytes are not a whole block and stay unused", lu->name,
 		     (unsigned long long)(bytes % lu->block_size));
+	/* Not a flag to configure: where the storage compares and writes in
+	 * one step for every gateway, COMPARE AND WRITE uses it (caw.c).
+	 * Where it cannot compare one whole block (rbd on librbd 16 and
+	 * 4096-byte blocks), the SCSI layer's read-compare-write is atomic
+	 * within this gateway only. */
+	if ((bs->caps & BS_CAP_COMPARE_WRITE) && bs->compare_write_max >= lu->block_size) {
+		lu->flags |= RT_LU_COMPARE_WRITE;
+		lu->compare_write_max = bs->compare_write_max;
+	} else if (bs->caps & BS_CAP_COMPARE_WRITE) {
+		dlog(RT_LOG_WARN,
+		     "LU %s: the %s backstore compares at most %u bytes at once, less than a block: COMPARE AND WRITE is atomic through this gateway only",
+		     lu->name, bs->ops->name, bs->compare_write_max);
+	}
 	if (st->flags_from_caps) {
 		if (bs->caps & BS_CAP_UNMAP)
 			lu->flags |= RT_LU_THIN;
@@ -74,7 +87,7 @@ static void store_bs_done(void *ctx, struct rt_disk_io *io)
 {
 	struct store *s = ctx;
 	struct store_pace *p = &s->pace[io->lu];
-	bool data = io->op == RT_DISK_READ || io->op == RT_DISK_WRITE;
+	bool data = io->op == RT_DISK_READ || io->op == RT_DISK_WRITE || io->op == RT_DISK_COMPARE_WRITE;
 	if (p->bytes_per_s == 0 || !data) {
 		s->complete(s->complete_ctx, io);
 		return;

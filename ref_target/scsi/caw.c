@@ -6,9 +6,20 @@
  * land between the read and the write, whatever order the disk completes
  * requests in. COMPARE AND WRITE writes only if the medium equals the
  * first half of the Data-Out buffer, else answers MISCOMPARE with the
- * offset of the first differing byte in the INFORMATION field; ORWRITE
- * writes medium OR data.
+ * offset of the first differing byte in the INFORMATION field (SBC-3
+ * §5.2); ORWRITE writes medium OR data.
+ *
+ * The gate orders this engine's commands only. Where several gateways
+ * write one storage (Ceph iSCSI gateways, one RBD image), another
+ * gateway's write can land between the read and the write: two hosts'
+ * compares of the same value both succeed (scenarios 10 and 42; an
+ * exclusive lock does not help, it moves between the read and the write).
+ * An LU whose storage compares and writes in one step (RT_LU_COMPARE_WRITE:
+ * rbd, librbd's compare-and-write) gets COMPARE AND WRITE as one request,
+ * RT_DISK_COMPARE_WRITE, atomic for every gateway; still under the gate,
+ * which keeps it ordered with this engine's other writes as before.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -23,6 +34,7 @@
 enum {
 	RMW_STEP_READ = 1,
 	RMW_STEP_WRITE = 2,
+	CAW_STEP_STORAGE = 3, /* RT_DISK_COMPARE_WRITE */
 };
 
 /* The blocks read from the medium, in cmd->priv. */
@@ -58,11 +70,26 @@ static void rmw_write(struct scsi_cmd *cmd, uint8_t *data)
 
 /* ---- COMPARE AND WRITE ---- */
 
+static bool caw_in_storage(const struct scsi_lu *lu)
+{
+	return (lu->cfg->flags & RT_LU_COMPARE_WRITE) != 0;
+}
+
+uint32_t sbc_caw_blocks_max(const struct scsi_lu *lu)
+{
+	if (!caw_in_storage(lu))
+		return SBC_CAW_BLOCKS_MAX;
+	/* config.c checked that the storage compares one block at least */
+	uint32_t n = lu->cfg->compare_write_max / lu->cfg->block_size;
+	assert(n >= 1);
+	return n < SBC_CAW_BLOCKS_MAX ? n : SBC_CAW_BLOCKS_MAX;
+}
+
 int sbc_caw_decode(struct scsi_cmd *cmd)
 {
 	uint64_t lba = get_be64(cmd->cdb + 2);
 	uint32_t blocks = cmd->cdb[CAW_BLOCKS_FIELD];
-	if (blocks > SBC_CAW_BLOCKS_MAX) { /* the Block Limits VPD page says so */
+	if (blocks > sbc_caw_blocks_max(cmd->lu)) { /* the Block Limits VPD page says so */
 		scsi_fail_cdb(cmd, CAW_BLOCKS_FIELD, SCSI_BIT_NONE);
 		return -1;
 	}
@@ -89,11 +116,39 @@ void sbc_caw_exec(struct scsi_cmd *cmd)
 		scsi_done(cmd);
 		return;
 	}
+	if (caw_in_storage(cmd->lu)) {
+		/* the Data-Out buffer is already the request's: compare half, then write half */
+		bool fua = (cmd->cdb[1] & CDB_FUA) || !mode_wce(cmd->lu);
+		scsi_step_set(cmd, CAW_STEP_STORAGE);
+		scsi_io_submit(cmd, RT_DISK_COMPARE_WRITE, cmd->lba, cmd->nblocks, cmd->buf, fua ? RT_DISK_FUA : 0);
+		return;
+	}
 	rmw_read(cmd);
+}
+
+/* MISCOMPARE DURING VERIFY OPERATION, INFORMATION = the offset of the
+ * first differing byte in the compare half (SBC-3 §5.2). */
+static void caw_miscompare(struct scsi_cmd *cmd, uint64_t at)
+{
+	assert(at < rmw_size(cmd));
+	scsi_fail_info(cmd, SC_MISCOMPARE, at);
+}
+
+static void caw_storage_done(struct scsi_cmd *cmd)
+{
+	if (cmd->io.status == RT_DISK_MISCOMPARE)
+		caw_miscompare(cmd, cmd->io.run_len);
+	else
+		(void)scsi_io_ok(cmd); /* sense set on failure */
+	scsi_done(cmd);
 }
 
 void sbc_caw_done(struct scsi_cmd *cmd)
 {
+	if (scsi_step(cmd) == CAW_STEP_STORAGE) {
+		caw_storage_done(cmd);
+		return;
+	}
 	if (!scsi_io_ok(cmd) || scsi_step(cmd) == RMW_STEP_WRITE) {
 		rmw_end(cmd);
 		return;
@@ -104,7 +159,7 @@ void sbc_caw_done(struct scsi_cmd *cmd)
 		size_t i = 0;
 		while (old[i] == cmd->buf[i])
 			i++;
-		scsi_fail_info(cmd, SC_MISCOMPARE, i);
+		caw_miscompare(cmd, i);
 		rmw_end(cmd);
 		return;
 	}

@@ -416,6 +416,11 @@ bool scsi_io_ok(struct scsi_cmd *cmd)
 		/* only a PR_STORE fails so, and pr_shared.c retries it */
 		scsi_fail(cmd, SC_INTERNAL_FAILURE);
 		return false;
+	case RT_DISK_MISCOMPARE:
+		/* only a COMPARE_WRITE answers so, and caw.c reports it
+		 * itself, with the offset in INFORMATION */
+		scsi_fail(cmd, SC_MISCOMPARE);
+		return false;
 	}
 	scsi_fail(cmd, SC_INTERNAL_FAILURE);
 	return false;

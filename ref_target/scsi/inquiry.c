@@ -222,7 +222,7 @@ static uint32_t vpd_block_limits(const struct scsi_cmd *cmd, uint8_t *p)
 	const struct scsi_lu *lu = cmd->lu;
 	uint32_t pb = lu_blocks_per_physical(lu);
 	memset(p, 0, 64);
-	p[5] = SBC_CAW_BLOCKS_MAX;                /* MAXIMUM COMPARE AND WRITE LENGTH */
+	p[5] = (uint8_t)sbc_caw_blocks_max(lu);   /* MAXIMUM COMPARE AND WRITE LENGTH */
 	put_be16(p + 6, (uint16_t)pb);            /* OPTIMAL TRANSFER LENGTH GRANULARITY */
 	put_be32(p + 8, lu_xfer_blocks_max(lu));  /* MAXIMUM TRANSFER LENGTH */
 	put_be32(p + 12, lu_xfer_blocks_max(lu)); /* OPTIMAL TRANSFER LENGTH */

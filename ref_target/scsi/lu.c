@@ -43,7 +43,7 @@ uint32_t lu_caps(const struct scsi_lu *lu)
 {
 	static_assert(!(LU_CAP_STPG & (RT_LU_THIN | RT_LU_LBPRZ | RT_LU_REMOVABLE | RT_LU_READ_ONLY |
 				       RT_LU_SANITIZE | RT_LU_WCE | RT_LU_ATOMIC | RT_LU_PR_SHARED |
-				       RT_LU_ALUA_SHARED)),
+				       RT_LU_ALUA_SHARED | RT_LU_COMPARE_WRITE)),
 		      "capabilities and configuration flags do not overlap");
 	return lu->cfg->flags | ((alua_modes(lu) & RT_ALUA_EXPLICIT) ? LU_CAP_STPG : 0);
 }

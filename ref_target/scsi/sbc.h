@@ -91,6 +91,10 @@ int sbc_get_lba_status_decode(struct scsi_cmd *cmd);
 void sbc_get_lba_status_exec(struct scsi_cmd *cmd);
 void sbc_get_lba_status_done(struct scsi_cmd *cmd);
 
+/* MAXIMUM COMPARE AND WRITE LENGTH of lu (SBC-3 §6.5.3), in blocks: what
+ * its storage compares and writes in one step (RT_LU_COMPARE_WRITE), else
+ * SBC_CAW_BLOCKS_MAX (the gate's read-compare-write). */
+uint32_t sbc_caw_blocks_max(const struct scsi_lu *lu);
 int sbc_caw_decode(struct scsi_cmd *cmd);
 void sbc_caw_exec(struct scsi_cmd *cmd);
 void sbc_caw_done(struct scsi_cmd *cmd);

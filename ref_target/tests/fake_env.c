@@ -217,6 +217,17 @@ void fake_disk_apply(struct fake_env *f, struct rt_disk_io *io)
 		io->mapped = true;
 		io->run_len = io->len;
 		break;
+	case RT_DISK_COMPARE_WRITE: /* buf: the compare half, then the write half */
+		if (memcmp(p, io->buf, io->len) != 0) {
+			uint64_t i = 0;
+			while (p[i] == io->buf[i])
+				i++;
+			io->status = RT_DISK_MISCOMPARE;
+			io->run_len = i;
+			break;
+		}
+		memcpy(p, io->buf + io->len, io->len);
+		break;
 	case RT_DISK_PR_LOAD:
 	case RT_DISK_PR_STORE:
 	case RT_DISK_ALUA_SET:

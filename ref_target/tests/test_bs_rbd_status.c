@@ -4,7 +4,8 @@
  * sense the initiator sees: NOT READY 04/0C (unavailable: blocklisted,
  * fail over) and 04/0A (transition: not the lock owner, retry), DATA
  * PROTECT 27/07 (pool full), MEDIUM ERROR 11/00 and 0C/00, HARDWARE ERROR
- * 44/00 (not supported); the extents of rbd_diff_iterate2 give GET LBA
+ * 44/00 (not supported), MISCOMPARE 1D/00 (a compare-and-write's
+ * difference, with its offset); the extents of rbd_diff_iterate2 give GET LBA
  * STATUS's runs; a lock owner is blocklisted only by its full address. */
 #include <check.h>
 #include <errno.h>
@@ -21,7 +22,9 @@ static struct th t;
 
 static void setup(void)
 {
-	th_init(&t, BLOCKS, BS, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_WCE);
+	th_init(&t, BLOCKS, BS, RT_LU_THIN | RT_LU_LBPRZ | RT_LU_WCE | RT_LU_COMPARE_WRITE);
+	t.cfg.compare_write_max = RBDS_COMPARE_WRITE_MAX; /* as the daemon sets it (store.c) */
+	th_lu_recreate(&t);
 	th_clear_ua(&t);
 }
 
@@ -30,7 +33,7 @@ static void teardown(void)
 	th_fini(&t);
 }
 
-enum cmd { READ, WRITE, FLUSH, UNMAP, ZEROES, CMDS };
+enum cmd { READ, WRITE, FLUSH, UNMAP, ZEROES, CAW, CMDS };
 
 /* Start command k; its one disk request is pending. */
 static void start(enum cmd k)
@@ -72,6 +75,14 @@ static void start(enum cmd k)
 		out = BS;
 		memset(data, 0, BS);
 		break;
+	case CAW: /* one 512-byte block: RBDS_COMPARE_WRITE_MAX */
+		cdb[0] = 0x89;
+		put_be64(cdb + 2, 8);
+		cdb[13] = 1;
+		cdb_len = 16;
+		d = data;
+		out = 2 * BS;
+		break;
 	case CMDS:
 		break;
 	}
@@ -102,6 +113,7 @@ static uint32_t answered(enum cmd k, long rc, bool *fenced)
 #define READ_ERR 0x031100u
 #define WRITE_ERR 0x030c00u
 #define HW 0x044400u
+#define MISCOMPARE 0x0e1d00u
 
 START_TEST(each_librbd_error_of_each_request_reaches_the_initiator_as_its_sense)
 {
@@ -110,17 +122,20 @@ START_TEST(each_librbd_error_of_each_request_reaches_the_initiator_as_its_sense)
 		uint32_t sense[CMDS];
 		bool fenced;
 	} cases[] = {
-		/*               READ         WRITE        FLUSH        UNMAP        ZEROES */
-		{ 0,           { GOOD,        GOOD,        GOOD,        GOOD,        GOOD }, false },
-		{ 4096,        { GOOD,        GOOD,        GOOD,        GOOD,        GOOD }, false },
-		{ -ESHUTDOWN,  { UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE }, true },
-		{ -EROFS,      { READ_ERR,    TRANSITION,  TRANSITION,  TRANSITION,  TRANSITION }, false },
-		{ -ENOSPC,     { SPACE,       SPACE,       SPACE,       SPACE,       SPACE }, false },
-		{ -EDQUOT,     { SPACE,       SPACE,       SPACE,       SPACE,       SPACE }, false },
-		{ -EOPNOTSUPP, { HW,          HW,          HW,          HW,          HW }, false },
-		{ -EIO,        { READ_ERR,    WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR }, false },
-		{ -ETIMEDOUT,  { READ_ERR,    WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR }, false },
-		{ -EINVAL,     { READ_ERR,    WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR }, false },
+		/*               READ         WRITE        FLUSH        UNMAP        ZEROES       CAW */
+		{ 0,           { GOOD,        GOOD,        GOOD,        GOOD,        GOOD,        GOOD }, false },
+		{ 4096,        { GOOD,        GOOD,        GOOD,        GOOD,        GOOD,        GOOD }, false },
+		{ -ESHUTDOWN,  { UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE }, true },
+		{ -EROFS,      { READ_ERR,    TRANSITION,  TRANSITION,  TRANSITION,  TRANSITION,  TRANSITION }, false },
+		{ -ENOSPC,     { SPACE,       SPACE,       SPACE,       SPACE,       SPACE,       SPACE }, false },
+		{ -EDQUOT,     { SPACE,       SPACE,       SPACE,       SPACE,       SPACE,       SPACE }, false },
+		{ -EOPNOTSUPP, { HW,          HW,          HW,          HW,          HW,          HW }, false },
+		{ -EIO,        { READ_ERR,    WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR }, false },
+		{ -ETIMEDOUT,  { READ_ERR,    WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR }, false },
+		/* librbd refuses a compare-and-write it cannot do at once */
+		{ -EINVAL,     { READ_ERR,    WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   HW }, false },
+		/* the compare-and-write's miscompare; nothing else says EILSEQ */
+		{ -EILSEQ,     { READ_ERR,    WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   WRITE_ERR,   MISCOMPARE }, false },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		for (int k = READ; k < CMDS; k++) {
@@ -131,6 +146,41 @@ START_TEST(each_librbd_error_of_each_request_reaches_the_initiator_as_its_sense)
 			ck_assert_int_eq(fenced, cases[i].fenced);
 		}
 	}
+}
+END_TEST
+
+/* INFORMATION is the differing byte's place in the compare half, whether
+ * librbd names it by its image offset (as documented) or, as librbd 16
+ * does (measured), by its place added to the start of its object. */
+START_TEST(a_compare_write_mismatch_is_the_offset_in_its_range)
+{
+	const uint64_t obj = 4u << 20;
+	start(CAW);
+	struct rt_disk_io *io = t.fe.pending[0];
+	ck_assert_uint_eq(io->op, RT_DISK_COMPARE_WRITE);
+	ck_assert_uint_eq(io->offset, 8 * BS);
+	ck_assert_uint_eq(rbds_mismatch(io, 8 * BS, obj), 0);
+	ck_assert_uint_eq(rbds_mismatch(io, 8 * BS + 17, obj), 17);
+	ck_assert_uint_eq(rbds_mismatch(io, 9 * BS - 1, obj), BS - 1);
+	ck_assert_uint_eq(rbds_mismatch(io, 17, obj), 17);   /* librbd 16, object 0 */
+	ck_assert_uint_eq(rbds_mismatch(io, 9 * BS, obj), 0); /* neither: byte 0 */
+	ck_assert_uint_eq(rbds_mismatch(io, UINT64_MAX, obj), 0);
+	struct rt_disk_io far = *io;
+	far.offset = obj + 1024; /* measured: byte 300 came back as obj + 300 */
+	ck_assert_uint_eq(rbds_mismatch(&far, obj + 300, obj), 300);
+	ck_assert_uint_eq(rbds_mismatch(&far, obj + 1024 + 300, obj), 300);
+	ck_assert_uint_eq(rbds_mismatch(&far, obj + 600, obj), 0);
+	io->run_len = rbds_mismatch(io, 8 * BS + 17, obj);
+	th_complete(&t, 0, RT_DISK_MISCOMPARE);
+	struct th_sense s = th_sense(&t);
+	ck_assert(s.info_valid);
+	ck_assert_uint_eq(s.info, 17);
+	/* one block is all librbd 16 compares at once: two are refused early */
+	uint8_t cdb[16] = { 0x89 };
+	static uint8_t data[4 * BS];
+	cdb[13] = 2;
+	ck_assert_int_eq(th_start(&t, cdb, 16, data, sizeof(data)), -1);
+	ck_assert(th_check_field(&t, 13, 0xff));
 }
 END_TEST
 
@@ -245,6 +295,7 @@ Suite *suite_bs_rbd_status(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, each_librbd_error_of_each_request_reaches_the_initiator_as_its_sense);
 	tcase_add_test(tc, lock_refused_before_a_write_is_a_transition_unless_blocklisted);
+	tcase_add_test(tc, a_compare_write_mismatch_is_the_offset_in_its_range);
 	tcase_add_test(tc, allocated_extents_become_the_first_run_of_a_map_status_answer);
 	tcase_add_test(tc, a_lock_owner_is_blocklisted_only_by_its_address_with_a_nonce);
 	tcase_add_test(tc, pr_record_answers_tell_a_lost_race_from_an_error);

@@ -120,9 +120,24 @@ START_TEST(config_refuses_unknown_lu_flag_bits)
 {
 	struct fixture f;
 	fixture_init(&f);
-	f.lus[1].flags = 0x200;
+	f.lus[1].flags = 0x400;
 	ck_assert_int_eq(validate(&f), -1);
-	ck_assert_str_eq(f.err, "lus[1].flags: unknown flag bits 0x200");
+	ck_assert_str_eq(f.err, "lus[1].flags: unknown flag bits 0x400");
+}
+END_TEST
+
+/* COMPARE AND WRITE in the storage covers whole blocks: a bound below one
+ * block cannot be (the daemon leaves the flag off then, store.c). */
+START_TEST(config_refuses_compare_write_shorter_than_a_block)
+{
+	struct fixture f;
+	fixture_init(&f);
+	f.lus[1].flags |= RT_LU_COMPARE_WRITE;
+	f.lus[1].compare_write_max = f.lus[1].block_size - 512;
+	ck_assert_int_eq(validate(&f), -1);
+	ck_assert_str_eq(f.err, "lus[1].flags: compare_write, but compare_write_max 3584 is less than one block (4096)");
+	f.lus[1].compare_write_max = f.lus[1].block_size;
+	ck_assert_int_eq(validate(&f), 0);
 }
 END_TEST
 
@@ -354,6 +369,7 @@ Suite *suite_config(void)
 	tcase_add_test(tc, config_refuses_unknown_redirect_kind);
 	tcase_add_test(tc, config_refuses_redirect_address_with_blank);
 	tcase_add_test(tc, config_refuses_unknown_lu_flag_bits);
+	tcase_add_test(tc, config_refuses_compare_write_shorter_than_a_block);
 	tcase_add_test(tc, config_refuses_lu_whose_bytes_overflow);
 	tcase_add_test(tc, config_refuses_empty_lu);
 	tcase_add_test(tc, config_refuses_duplicate_naa_id);

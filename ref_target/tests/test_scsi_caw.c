@@ -1,10 +1,13 @@
 /* test_scsi_caw: COMPARE AND WRITE and ORWRITE (scsi/caw.c), and their
  * atomicity against other writes through the LU's gate (scsi/taskset.c),
- * with disk completions in any order. */
+ * with disk completions in any order; and COMPARE AND WRITE as one
+ * request to storage that compares and writes in one step
+ * (RT_LU_COMPARE_WRITE, RT_DISK_COMPARE_WRITE). */
 #include <check.h>
 #include <string.h>
 
 #include "scsi/bytes.h"
+#include "scsi/sbc.h"
 #include "test_scsi_harness.h"
 
 #define BLOCKS 1024u
@@ -316,6 +319,179 @@ START_TEST(caw_answers_busy_when_out_of_memory)
 }
 END_TEST
 
+/* ---- storage that compares and writes in one step ---- */
+
+#define STORAGE_CAW_BLOCKS 4u
+
+static void setup_storage(void)
+{
+	th_init(&t, BLOCKS, BS, RT_LU_WCE | RT_LU_COMPARE_WRITE);
+	t.cfg.compare_write_max = STORAGE_CAW_BLOCKS * BS;
+	th_lu_recreate(&t);
+	th_clear_ua(&t);
+	live = t.fe.live_bytes;
+}
+
+/* One RT_DISK_COMPARE_WRITE holding the Data-Out buffer as it came (the
+ * compare half, then the write half), FUA as asked, no scratch read: the
+ * storage compares, so no other gateway can write in between. */
+START_TEST(storage_caw_is_one_request_with_both_halves)
+{
+	uint8_t cdb[16];
+	th_disk_fill(&t, 10, 2, 'A');
+	caw_data(2, 'A', 'B');
+	caw_cdb(cdb, 10, 2);
+	cdb[1] = 0x08; /* FUA */
+	ck_assert_int_eq(th_start(&t, cdb, 16, buf, 4 * BS), 0);
+	ck_assert_uint_eq(th_pending(&t), 1);
+	const struct rt_disk_io *io = t.fe.pending[0];
+	ck_assert_uint_eq(io->op, RT_DISK_COMPARE_WRITE);
+	ck_assert_uint_eq(io->offset, 10 * BS);
+	ck_assert_uint_eq(io->len, 2 * BS);
+	ck_assert_int_eq(memcmp(io->buf, buf, 4 * BS), 0);
+	ck_assert(io->flags & RT_DISK_FUA);
+	ck_assert_uint_eq(t.fe.live_bytes, live); /* nothing read into a scratch buffer */
+	th_disk_run(&t);
+	ck_assert_int_eq(t.c.done_calls, 1);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
+	ck_assert_int_eq(memcmp(th_disk(&t, 10), buf + 2 * BS, 2 * BS), 0);
+}
+END_TEST
+
+/* SBC-3 §5.2: the storage's offset of the first differing byte is the
+ * INFORMATION field; nothing is written. */
+START_TEST(storage_caw_miscompare_reports_the_storage_offset)
+{
+	uint8_t cdb[16];
+	th_disk_fill(&t, 0, 3, 'A');
+	caw_data(3, 'A', 'B');
+	buf[3 * BS - 5] = 'C';
+	caw_cdb(cdb, 0, 3);
+	ck_assert_int_eq(th_run(&t, cdb, 16, buf, 6 * BS), SCSI_STATUS_CHECK_CONDITION);
+	ck_assert(th_check(&t, 0xe, 0x1d, 0x00));
+	struct th_sense s = th_sense(&t);
+	ck_assert(s.info_valid);
+	ck_assert_uint_eq(s.info, 3 * BS - 5);
+	ck_assert_uint_eq(th_disk(&t, 0)[3 * BS - 1], 'A');
+	ck_assert_uint_eq(t.fe.live_bytes, live);
+	/* whatever offset the storage names, within the range */
+	caw_cdb(cdb, 0, 1);
+	caw_data(1, 'A', 'B');
+	ck_assert_int_eq(th_start(&t, cdb, 16, buf, 2 * BS), 0);
+	struct rt_disk_io *io = t.fe.pending[0];
+	t.fe.npending = 0;
+	io->status = RT_DISK_MISCOMPARE;
+	io->run_len = 0;
+	scsi_disk_done(io);
+	ck_assert(th_check(&t, 0xe, 0x1d, 0x00));
+	s = th_sense(&t);
+	ck_assert(s.info_valid);
+	ck_assert_uint_eq(s.info, 0);
+}
+END_TEST
+
+/* The storage's bound is MAXIMUM COMPARE AND WRITE LENGTH (Block Limits
+ * VPD) and the decoder's: one block more is INVALID FIELD IN CDB before
+ * any I/O. */
+START_TEST(storage_caw_length_is_the_storage_bound_everywhere)
+{
+	uint8_t cdb[16] = {0x12, 1, 0xb0, 0, 255, 0};
+	ck_assert_int_eq(th_run(&t, cdb, 6, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.buf[5], STORAGE_CAW_BLOCKS);
+	caw_cdb(cdb, 0, STORAGE_CAW_BLOCKS + 1);
+	caw_data(STORAGE_CAW_BLOCKS + 1, 0, 'B');
+	ck_assert_int_eq(th_start(&t, cdb, 16, buf, 2 * (STORAGE_CAW_BLOCKS + 1) * BS), -1);
+	ck_assert(th_check_field(&t, 13, 0xff));
+	ck_assert_uint_eq(th_pending(&t), 0);
+	caw_cdb(cdb, 0, STORAGE_CAW_BLOCKS);
+	caw_data(STORAGE_CAW_BLOCKS, 0, 'B');
+	ck_assert_int_eq(th_run(&t, cdb, 16, buf, 2 * STORAGE_CAW_BLOCKS * BS), SCSI_STATUS_GOOD);
+	/* a storage bound past the one-byte field: SBC_CAW_BLOCKS_MAX */
+	t.cfg.compare_write_max = 1u << 20;
+	uint8_t inq[6] = {0x12, 1, 0xb0, 0, 255, 0};
+	ck_assert_int_eq(th_run(&t, inq, 6, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.buf[5], SBC_CAW_BLOCKS_MAX);
+	/* without the flag: the gate's read-compare-write, the same bound */
+	t.cfg.flags &= ~RT_LU_COMPARE_WRITE;
+	ck_assert_int_eq(th_run(&t, inq, 6, NULL, 0), SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(t.buf[5], SBC_CAW_BLOCKS_MAX);
+}
+END_TEST
+
+/* The storage's failures are the disk statuses every command maps
+ * (scsi_io_ok): lost the right to write, fenced for good, a medium
+ * error, a request the storage refused. */
+START_TEST(storage_caw_errors_are_the_write_errors)
+{
+	static const struct {
+		enum rt_disk_status st;
+		uint8_t key, asc, ascq;
+	} cases[] = {
+		{RT_DISK_ERR_FENCED, 0x2, 0x04, 0x0a},
+		{RT_DISK_ERR_BLOCKLISTED, 0x2, 0x04, 0x0c},
+		{RT_DISK_ERR_WRITE, 0x3, 0x0c, 0x00},
+		{RT_DISK_ERR_UNSUPPORTED, 0x4, 0x44, 0x00},
+	};
+	uint8_t cdb[16];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		th_disk_fill(&t, 0, 1, 'A');
+		caw_data(1, 'A', 'B');
+		caw_cdb(cdb, 0, 1);
+		ck_assert_int_eq(th_start(&t, cdb, 16, buf, 2 * BS), 0);
+		th_complete(&t, 0, cases[i].st);
+		ck_assert_int_eq(t.c.done_calls, 1);
+		ck_assert(th_check(&t, cases[i].key, cases[i].asc, cases[i].ascq));
+		ck_assert_uint_eq(th_disk(&t, 0)[0], 'A');
+		ck_assert_uint_eq(th_pending(&t), 0);
+	}
+	/* and the gate was left: a write goes through */
+	uint8_t w[16];
+	th_cdb_rw(w, 0x2a, 0, 1);
+	ck_assert_int_eq(th_run(&t, w, 10, buf, BS), SCSI_STATUS_GOOD);
+}
+END_TEST
+
+/* Two hosts' compares of one value: the storage decides; the loser
+ * miscompares at its first byte of difference. */
+START_TEST(storage_caws_of_one_value_one_wins)
+{
+	static uint8_t b2[2 * BS];
+	struct th_cmd c2;
+	uint8_t cdb[16];
+	th_disk_fill(&t, 7, 1, 'F');
+	caw_data(1, 'F', 'X');
+	memset(b2, 'F', BS);
+	memset(b2 + BS, 'Y', BS);
+	caw_cdb(cdb, 7, 1);
+	ck_assert_int_eq(th_start(&t, cdb, 16, buf, 2 * BS), 0);
+	ck_assert_int_eq(th_start_other(&t, &c2, b2, cdb, 16, b2, 2 * BS), 0);
+	th_disk_run(&t);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_GOOD);
+	ck_assert_uint_eq(c2.cmd.status, SCSI_STATUS_CHECK_CONDITION);
+	ck_assert_uint_eq(c2.cmd.sense[2] & 0xf, 0xe);
+	ck_assert_uint_eq(th_disk(&t, 7)[0], 'X');
+}
+END_TEST
+
+/* An abort while the storage works: the request is the storage's until it
+ * completes; the command then ends without a second answer. */
+START_TEST(storage_caw_aborted_ends_once_its_request_completes)
+{
+	uint8_t cdb[16];
+	th_disk_fill(&t, 0, 1, 'A');
+	caw_data(1, 'A', 'B');
+	caw_cdb(cdb, 0, 1);
+	ck_assert_int_eq(th_start(&t, cdb, 16, buf, 2 * BS), 0);
+	scsi_cmd_abort(&t.c.cmd);
+	ck_assert_uint_eq(th_pending(&t), 1);
+	th_disk_run(&t);
+	ck_assert_int_eq(t.c.done_calls, 1);
+	ck_assert_uint_eq(t.c.cmd.status, SCSI_STATUS_TASK_ABORTED);
+	ck_assert_uint_eq(th_pending(&t), 0);
+	ck_assert_uint_eq(t.fe.live_bytes, live);
+}
+END_TEST
+
 Suite *suite_scsi_caw(void)
 {
 	Suite *s = suite_create("scsi_caw");
@@ -333,6 +509,15 @@ Suite *suite_scsi_caw(void)
 	tcase_add_test(tc, caw_answers_busy_when_out_of_memory);
 	tcase_add_test(tc, an_aborted_caw_never_writes_and_a_queued_write_ends_at_once);
 	tcase_add_test(tc, a_released_caw_returns_its_memory_without_done);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("caw_in_storage");
+	tcase_add_checked_fixture(tc, setup_storage, teardown);
+	tcase_add_test(tc, storage_caw_is_one_request_with_both_halves);
+	tcase_add_test(tc, storage_caw_miscompare_reports_the_storage_offset);
+	tcase_add_test(tc, storage_caw_length_is_the_storage_bound_everywhere);
+	tcase_add_test(tc, storage_caw_errors_are_the_write_errors);
+	tcase_add_test(tc, storage_caws_of_one_value_one_wins);
+	tcase_add_test(tc, storage_caw_aborted_ends_once_its_request_completes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -374,6 +374,38 @@ static enum rt_disk_status do_write(struct disk *d, struct disk_rec *r)
 	return RT_DISK_OK;
 }
 
+/* RT_DISK_COMPARE_WRITE (disk.h): r->data holds the compare half, then
+ * the write half. *at: the first differing byte on a MISCOMPARE. */
+static enum rt_disk_status do_compare_write(struct disk *d, struct disk_rec *r, uint64_t *at)
+{
+	size_t bs = d->p.block_size;
+	uint64_t lba = r->offset / bs, n = r->len / bs;
+	if (!d->p.compare_write)
+		return RT_DISK_ERR_UNSUPPORTED;
+	assert(r->data != NULL && r->data_len == 2 * r->len);
+	if (!may_write(d, r)) {
+		d->stats.fenced++;
+		return RT_DISK_ERR_FENCED;
+	}
+	if (hits_bad(d, lba, n) || rng_chance(&d->rng, d->p.write_err_ppm)) {
+		d->stats.write_errors++; /* the OSD's op: all or nothing */
+		return RT_DISK_ERR_WRITE;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		const uint8_t *cur = disk_block(d, lba + i), *want = r->data + i * bs;
+		if (memcmp(cur, want, bs) == 0)
+			continue;
+		size_t k = 0;
+		while (cur[k] == want[k])
+			k++;
+		*at = i * bs + k;
+		d->stats.miscompares++;
+		return RT_DISK_MISCOMPARE;
+	}
+	put_blocks(d, r->gw, lba, n, r->data + r->len, (r->flags & RT_DISK_FUA) != 0);
+	return RT_DISK_OK;
+}
+
 static enum rt_disk_status do_zero(struct disk *d, struct disk_rec *r)
 {
 	size_t bs = d->p.block_size;
@@ -471,12 +503,15 @@ static enum rt_disk_status do_pr_store(struct disk *d, struct disk_rec *r)
 static void trace_dio(struct disk *d, const struct disk_rec *r, enum rt_disk_status st)
 {
 	static const char *const ops[] = { "read", "write", "flush", "unmap", "write_zeroes", "map_status",
-					   "pr_load", "pr_store" };
+					   "pr_load", "pr_store", "alua_set", "compare_write" };
+	static_assert(sizeof(ops) / sizeof(ops[0]) == RT_DISK_COMPARE_WRITE + 1, "a name for every op");
 	size_t bs = d->p.block_size;
 	uint64_t lba = r->offset / bs, ver = 0, other = 0;
 	enum block_kind k = BLOCK_ZERO;
 	if (r->op == RT_DISK_WRITE && r->data != NULL && r->data_len >= bs)
 		k = block_decode(r->data, bs, lba, &ver, &other);
+	if (r->op == RT_DISK_COMPARE_WRITE && r->data != NULL && r->len >= bs) /* the write half's */
+		k = block_decode(r->data + r->len, bs, lba, &ver, &other);
 	char ver_field[40] = "";
 	if (k == BLOCK_OK || k == BLOCK_WRONG_LBA)
 		snprintf(ver_field, sizeof(ver_field), ",\"ver\":%llu", (unsigned long long)ver);
@@ -492,6 +527,7 @@ static void ev_done(void *a, void *b, uint64_t arg)
 	struct disk *d = a;
 	struct disk_rec *r = b;
 	enum rt_disk_status st = RT_DISK_OK;
+	uint64_t miscompare_at = 0;
 	switch (r->op) {
 	case RT_DISK_READ:
 		st = do_read(d, r);
@@ -520,6 +556,9 @@ static void ev_done(void *a, void *b, uint64_t arg)
 		 * itself) */
 		st = RT_DISK_ERR_UNSUPPORTED;
 		break;
+	case RT_DISK_COMPARE_WRITE:
+		st = do_compare_write(d, r, &miscompare_at);
+		break;
 	}
 	if (trace_on(d->tr, TEV_DIO))
 		trace_dio(d, r, st);
@@ -528,6 +567,8 @@ static void ev_done(void *a, void *b, uint64_t arg)
 	rec_free(d, r);
 	if (io != NULL) {
 		io->status = st;
+		if (st == RT_DISK_MISCOMPARE)
+			io->run_len = miscompare_at;
 		if (io->op == RT_DISK_MAP_STATUS) {
 			io->mapped = true;
 			io->run_len = io->len;
@@ -567,6 +608,13 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 		 * copies it then. Copying every write here was a tenth of a
 		 * 4 KiB world's time (callgrind, swarm seed 2). */
 		r->data_len = (size_t)io->len;
+		r->data = io->buf;
+		break;
+	case RT_DISK_COMPARE_WRITE:
+		/* both halves stay in the engine's buffer, as a write's data */
+		d->stats.compare_writes++;
+		d->stats.fua_writes += (io->flags & RT_DISK_FUA) != 0;
+		r->data_len = 2 * (size_t)io->len;
 		r->data = io->buf;
 		break;
 	case RT_DISK_FLUSH:

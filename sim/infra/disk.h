@@ -38,6 +38,17 @@
  * fail, to be tried again reopen_delay later (reopen_fail at 100%: it
  * never comes back, the tcmu-runner reopen that hangs).
  *
+ * COMPARE AND WRITE in one step (RT_DISK_COMPARE_WRITE, compare_write:
+ * librbd's compare-and-write, which the OSD does as one op): at landing,
+ * the compare half against what reads see then, and the write half only
+ * if they are equal, else RT_DISK_MISCOMPARE with the first differing
+ * byte; the lock is taken and checked as for a write, and an error
+ * (injected, or a bad range) writes nothing. Without compare_write it
+ * fails RT_DISK_ERR_UNSUPPORTED (the world then leaves the LU's
+ * RT_LU_COMPARE_WRITE off, so the engine never asks). Any whole number
+ * of blocks: Ceph 16's one-sector bound is the rbd backstore's business
+ * (ref_target/backstore/rbd_status.h), not modelled here.
+ *
  * The shared persistent-reservation record (RT_DISK_PR_LOAD/STORE, for
  * an LU with RT_LU_PR_SHARED: target pr_shared=yes), as the RADOS object
  * "<image>.pr" beside a real gateway's image (ref_target/backstore/rbd.c):
@@ -77,6 +88,9 @@
 /* The largest shared PR record a store may write (the engine's are at
  * most PR_SAVE_MAX, ~16 KiB); a larger one fails RT_DISK_ERR_WRITE. */
 #define DISK_PR_RECORD_MAX 65536u
+/* compare_write: the most blocks one RT_DISK_COMPARE_WRITE covers (what
+ * MAXIMUM COMPARE AND WRITE LENGTH, one byte, can say: SBC-3 §6.5.3). */
+#define DISK_COMPARE_WRITE_BLOCKS_MAX 255u
 /* disk.dirty[] bits: the block's cur / dur bytes are in img[1], else img[0] */
 #define DISK_BLK_CUR_1 0x4u
 #define DISK_BLK_DUR_1 0x8u
@@ -97,6 +111,7 @@ struct disk_params {
 	enum disk_lock_on { DISK_LOCK_ON_WRITE = 0, DISK_LOCK_ON_IO } lock_on; /* which I/O takes the lock */
 	uint32_t lock_break_fail_ppm; /* chance a lock break fails (EBUSY) */
 	uint32_t reopen_fail_ppm;     /* chance a reopen fails (tried again after reopen_delay) */
+	bool compare_write;           /* offers RT_DISK_COMPARE_WRITE (above) */
 };
 
 struct disk_rec;
@@ -120,6 +135,7 @@ struct disk_stats {
 	uint64_t lock_break_failures, reopen_failures;
 	uint64_t power_losses;
 	uint64_t pr_loads, pr_stores, pr_stores_stale; /* the shared PR record */
+	uint64_t compare_writes, miscompares;          /* RT_DISK_COMPARE_WRITE */
 };
 
 struct disk {
@@ -206,6 +222,17 @@ void disk_slow(struct disk *d, int gw, uint64_t extra_ns);
 
 int disk_state_save(struct disk *d, const char *key, const void *buf, size_t len);
 long disk_state_load(const struct disk *d, const char *key, void *buf, size_t cap);
+
+/* The bytes io writes to its blocks: a WRITE's buffer, a COMPARE_WRITE's
+ * second half; NULL for anything else. */
+static inline const uint8_t *disk_io_write_data(const struct rt_disk_io *io)
+{
+	if (io->buf == NULL)
+		return NULL;
+	if (io->op == RT_DISK_WRITE)
+		return io->buf;
+	return io->op == RT_DISK_COMPARE_WRITE ? io->buf + io->len : NULL;
+}
 
 /* Read-only views for oracles: block lba as a read sees it, its bytes
  * valid until the next call (a pattern block is filled in, disk.pat);

@@ -151,6 +151,7 @@ const struct key skey_table[] = {
 	KE("disk", "lock_on", lock_ons, disk.lock_on),
 	K("disk", "lock_break_fail", V_PPM, disk.lock_break_fail_ppm),
 	K("disk", "reopen_fail", V_PPM, disk.reopen_fail_ppm),
+	K("disk", "compare_write", V_BOOL, disk.compare_write),
 	K("disk", "honor_flush", V_BOOL, honor_flush),
 	K("net", "latency_min", V_TIME, net.latency.min_ns),
 	K("net", "latency_mean", V_TIME, net.latency.exp_mean_ns),

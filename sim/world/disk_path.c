@@ -157,7 +157,24 @@ static void to_engine(struct wgw *g, struct rt_disk_io *io)
 
 static size_t data_len(const struct rt_disk_io *io)
 {
-	return (io->op == RT_DISK_READ || io->op == RT_DISK_WRITE) && io->buf != NULL ? (size_t)io->len : 0;
+	if (io->buf == NULL)
+		return 0;
+	if (io->op == RT_DISK_COMPARE_WRITE) /* the compare half, then the write half */
+		return 2 * (size_t)io->len;
+	return io->op == RT_DISK_READ || io->op == RT_DISK_WRITE ? (size_t)io->len : 0;
+}
+
+/* The write io makes, as a WRITE of its data (disk_io_write_data): what
+ * the white-box checks read. A COMPARE_WRITE's write half; io itself for
+ * a WRITE. */
+static const struct rt_disk_io *as_write(const struct rt_disk_io *io, struct rt_disk_io *view)
+{
+	if (io->op != RT_DISK_COMPARE_WRITE)
+		return io;
+	*view = *io;
+	view->op = RT_DISK_WRITE;
+	view->buf = (uint8_t *)(uintptr_t)disk_io_write_data(io);
+	return view;
 }
 
 static void shadow_free(struct wgw *g, struct wshadow *s)
@@ -266,7 +283,7 @@ static void backend_submit(struct wgw *g, struct rt_disk_io *io)
 	s->io.env_next = NULL;
 	size_t len = data_len(io);
 	s->io.buf = len ? sim_alloc(g->w->mem, len) : NULL;
-	if (io->op == RT_DISK_WRITE && len)
+	if ((io->op == RT_DISK_WRITE || io->op == RT_DISK_COMPARE_WRITE) && len)
 		memcpy(s->io.buf, io->buf, len);
 	s->orig = io;
 	s->id = ++g->dp.shadow_ids;
@@ -335,8 +352,9 @@ void diskpath_submit(void *gateway, struct rt_disk_io *io)
 	 * close), and its buffer is freed before the disk would read it. */
 	if (g->destroying)
 		return;
-	if (io->op == RT_DISK_WRITE && io->buf != NULL)
-		check_write_owner(g, io);
+	struct rt_disk_io view;
+	if (disk_io_write_data(io) != NULL)
+		check_write_owner(g, as_write(io, &view));
 	wmetrics_write_submitted(g->w, g->idx, io);
 	backend_submit(g, io);
 }
@@ -355,8 +373,9 @@ void diskpath_disk_done(void *world, int gw, struct rt_disk_io *io)
 		world_cov(w, COV_DISK_READ_ERROR);
 	if (io->status == RT_DISK_ERR_WRITE)
 		world_cov(w, COV_DISK_WRITE_ERROR);
-	if (io->op == RT_DISK_WRITE && io->status == RT_DISK_OK && io->buf != NULL)
-		check_landing(w, gw, io);
+	struct rt_disk_io view;
+	if (io->status == RT_DISK_OK && disk_io_write_data(io) != NULL)
+		check_landing(w, gw, as_write(io, &view));
 	w->landed.valid = false;
 	/* Refused without being blocklisted: a lock break that failed. */
 	if (io->status == RT_DISK_ERR_FENCED && disk_gw_reopen_at(&w->disk, gw) == UINT64_MAX)

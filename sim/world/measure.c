@@ -16,7 +16,8 @@ struct wwrite {
 
 static bool changes_data(const struct rt_disk_io *io)
 {
-	return io->op == RT_DISK_WRITE || io->op == RT_DISK_UNMAP || io->op == RT_DISK_WRITE_ZEROES;
+	return io->op == RT_DISK_WRITE || io->op == RT_DISK_UNMAP || io->op == RT_DISK_WRITE_ZEROES ||
+	       io->op == RT_DISK_COMPARE_WRITE;
 }
 
 void wmetrics_write_submitted(struct world *w, int gw, const struct rt_disk_io *io)
@@ -40,8 +41,9 @@ static void trace_stale_write(struct world *w, int gw, const struct rt_disk_io *
 	size_t bs = w->p->block_size;
 	uint64_t lba = io->offset / bs, ver = 0, other = 0;
 	enum block_kind k = BLOCK_ZERO;
-	if (io->op == RT_DISK_WRITE && io->buf != NULL && io->len >= bs)
-		k = block_decode(io->buf, bs, lba, &ver, &other);
+	const uint8_t *data = disk_io_write_data(io);
+	if (data != NULL && io->len >= bs)
+		k = block_decode(data, bs, lba, &ver, &other);
 	bool known = k == BLOCK_OK || k == BLOCK_WRONG_LBA;
 	trace_ev(w->tr, w->q.now, TEV_DISK, "stale_write", gw, -1, lba, known ? ver : 0,
 		",\"lba\":%llu,\"blocks\":%llu,\"ver\":%llu,\"submitted_ns\":%llu", (unsigned long long)lba,

@@ -380,7 +380,9 @@ static void build_shared(struct world *w)
 {
 	const struct sim_params *p = w->p;
 	w->lus[0] = (struct rt_lu_cfg){ .name = "disk0", .blocks = p->blocks, .block_size = p->block_size,
-		.flags = RT_LU_THIN | RT_LU_LBPRZ | (p->tgt.wce ? RT_LU_WCE : 0) | (p->tgt.pr_shared ? RT_LU_PR_SHARED : 0),
+		.flags = RT_LU_THIN | RT_LU_LBPRZ | (p->tgt.wce ? RT_LU_WCE : 0) | (p->tgt.pr_shared ? RT_LU_PR_SHARED : 0) |
+			 (p->disk.compare_write ? RT_LU_COMPARE_WRITE : 0),
+		.compare_write_max = p->disk.compare_write ? DISK_COMPARE_WRITE_BLOCKS_MAX * p->block_size : 0,
 		.serial = "isim0000disk0",
 		.naa_id = 0x15100001ull, .vendor = "ISIM", .product = "SIMDISK" };
 	w->lu_count = 1;

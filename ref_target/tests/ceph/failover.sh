@@ -27,6 +27,11 @@
 #      LANDS on top of D's newer data: read back through D and from the
 #      image itself (rbd export), the stale data is there. The data check
 #      that step 5 passes flags the twin: this step asserts exactly that.
+# and COMPARE AND WRITE as librbd's compare-and-write (rbd.c): through the
+# owner, against never-written blocks, a miscompare's INFORMATION the byte
+# that differs (in an image's second object, where librbd 16's
+# mismatch_off is not the image offset), refused by the non-owner, and
+# through B after the takeover against what A's compare wrote.
 #
 # Needs a running Ceph (tools/ceph-up.sh) named by CEPH_CONF, in this
 # network namespace; ceph-test.sh provides both. Ends with
@@ -147,6 +152,13 @@ owner=$(timeout 10 rbd -c "$CEPH_CONF" lock ls "rbd/$IMAGE" 2>&1)
 if grep -q "auto " <<<"$owner"; then pass "the image has an exclusive-lock owner"; else fail "lock owner" "$owner"; fi
 expect "B, not the owner, refuses a write (NOT READY, transition)" "CHECK 2/04/0a" "$(gw "$URL_B" write 64 0xb0)"
 expect "B serves reads of A's data" "byte 0xa1" "$(gw "$URL_B" read 0)"
+# COMPARE AND WRITE on block 8200: 4 MiB + 4 KiB, in the image's second object
+expect "A's COMPARE AND WRITE of a never-written block (zeroes)" GOOD "$(gw "$URL_A" caw 8200 0x00 0xc1)"
+expect "a miscompare names the differing byte (INFORMATION)" "CHECK e/1d/00 info 300" \
+	"$(gw "$URL_A" caw 8200 0xc1 0xc3 300)"
+expect "B, not the owner, refuses a COMPARE AND WRITE (NOT READY, transition)" "CHECK 2/04/0a" \
+	"$(gw "$URL_B" caw 8200 0xc1 0xc3)"
+expect "neither wrote: A's compare with the first value holds" GOOD "$(gw "$URL_A" caw 8200 0xc1 0xc3)"
 
 # 2. a write to A that A receives while stopped
 paused_write "$URL_A" 0xa2 "$A"
@@ -174,6 +186,9 @@ fi
 
 # 4. newer data through B
 expect "B serves the client's newer write" GOOD "$(gw "$URL_B" write 0 0xb1)"
+expect "B's COMPARE AND WRITE sees what A's wrote" GOOD "$(gw "$URL_B" caw 8200 0xc3 0xc4)"
+expect "B's COMPARE AND WRITE with A's old value miscompares at byte 0" "CHECK e/1d/00 info 0" \
+	"$(gw "$URL_B" caw 8200 0xc3 0xc5)"
 
 # 5. A continues: its paused write is rejected and does not land
 kill -CONT "$A"

@@ -16,6 +16,11 @@
  *          ids if any, in the order reported), then GOOD.
  *        gw_tool URL stpg GROUP
  *          SET TARGET PORT GROUPS: GROUP active/optimized.
+ *        gw_tool URL caw LBA OLD NEW [AT]
+ *          COMPARE AND WRITE of one block: compare with OLD (0..255) in
+ *          every byte (but byte AT, made different), write NEW; a
+ *          MISCOMPARE prints "CHECK e/1d/00 info N" with the INFORMATION
+ *          field (SBC-3 §5.2: the first differing byte).
  * A unit attention before the command proper (a new nexus, a state
  * change) is taken and the command sent again, at most GW_UA_TRIES times.
  * Prints "GOOD", or "CHECK key/asc/ascq"; exit status 0 GOOD, 3 CHECK
@@ -46,7 +51,7 @@ static int report(struct iscsi_context *iscsi, struct scsi_task *t);
 static int usage(void)
 {
 	fprintf(stderr, "usage: gw_tool URL write LBA BYTE [GO_FILE] | gw_tool URL read LBA | gw_tool URL rtpg | "
-			"gw_tool URL stpg GROUP\n");
+			"gw_tool URL stpg GROUP | gw_tool URL caw LBA OLD NEW [AT]\n");
 	return EXIT_USAGE;
 }
 
@@ -113,6 +118,53 @@ static int stpg(struct iscsi_context *iscsi, int lun, uint16_t group)
 				     sizeof(param)));
 }
 
+/* The INFORMATION field of a CHECK CONDITION's sense data (SPC-4
+ * §4.5.2.2 descriptor 00h, §4.5.3 fixed format with VALID), or -1. This
+ * libiscsi (1.19) keeps the sense as received in datain: a two-byte
+ * length, then the bytes. */
+static long long sense_info(const struct scsi_task *t)
+{
+	const uint8_t *d = t->datain.data;
+	int n = t->datain.size;
+	if (d == NULL || n < 2 + 8)
+		return -1;
+	const uint8_t *sb = d + 2;
+	n -= 2;
+	if ((sb[0] & 0x7f) == 0x70 || (sb[0] & 0x7f) == 0x71)
+		return (sb[0] & 0x80) ? (long long)((uint32_t)sb[3] << 24 | sb[4] << 16 | sb[5] << 8 | sb[6]) : -1;
+	for (int off = 8; off + 2 <= n && off + 2 + sb[off + 1] <= n; off += 2 + sb[off + 1]) {
+		if (sb[off] != 0x00 || sb[off + 1] != 0x0a || !(sb[off + 2] & 0x80))
+			continue;
+		unsigned long long v = 0;
+		for (int i = 0; i < 8; i++)
+			v = v << 8 | sb[off + 4 + i];
+		return (long long)v;
+	}
+	return -1;
+}
+
+static int caw(struct iscsi_context *iscsi, int lun, uint32_t lba, int old, int new, long at)
+{
+	uint8_t data[2 * BLOCK];
+	memset(data, old, BLOCK);
+	memset(data + BLOCK, new, BLOCK);
+	if (at >= 0 && at < (long)BLOCK)
+		data[at] = (uint8_t)~old;
+	uint8_t cdb[16] = { 0x89 };
+	for (int i = 0; i < 4; i++)
+		cdb[6 + i] = (uint8_t)(lba >> (24 - 8 * i));
+	cdb[13] = 1;
+	struct scsi_task *t = command(iscsi, lun, cdb, sizeof(cdb), SCSI_XFER_WRITE, sizeof(data), data,
+				      sizeof(data));
+	if (t != NULL && t->status == SCSI_STATUS_CHECK_CONDITION && t->sense.key == SCSI_SENSE_MISCOMPARE) {
+		printf("CHECK e/%02x/%02x info %lld\n", (unsigned)(t->sense.ascq >> 8),
+		       (unsigned)(t->sense.ascq & 0xff), sense_info(t));
+		scsi_free_scsi_task(t);
+		return EXIT_CHECK;
+	}
+	return report(iscsi, t);
+}
+
 /* GOOD or CHECK CONDITION as the exit status says; the task is freed. */
 static int report(struct iscsi_context *iscsi, struct scsi_task *t)
 {
@@ -158,7 +210,10 @@ int main(int argc, char **argv)
 		return usage();
 	bool write = strcmp(argv[2], "write") == 0;
 	bool alua = strcmp(argv[2], "rtpg") == 0 || strcmp(argv[2], "stpg") == 0;
-	if (!alua && ((!write && strcmp(argv[2], "read") != 0) || (write && argc < 5) || argc < 4))
+	bool is_caw = strcmp(argv[2], "caw") == 0;
+	if (is_caw && argc < 6)
+		return usage();
+	if (!alua && !is_caw && ((!write && strcmp(argv[2], "read") != 0) || (write && argc < 5) || argc < 4))
 		return usage();
 	if (strcmp(argv[2], "stpg") == 0 && argc < 4)
 		return usage();
@@ -187,6 +242,9 @@ int main(int argc, char **argv)
 	int rc;
 	if (strcmp(argv[2], "rtpg") == 0) {
 		rc = rtpg(iscsi, url->lun);
+	} else if (is_caw) {
+		rc = caw(iscsi, url->lun, lba, (int)strtoul(argv[4], NULL, 0), (int)strtoul(argv[5], NULL, 0),
+			 argc > 6 ? strtol(argv[6], NULL, 0) : -1);
 	} else if (strcmp(argv[2], "stpg") == 0) {
 		rc = stpg(iscsi, url->lun, (uint16_t)lba);
 	} else if (write) {
