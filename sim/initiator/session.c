@@ -191,6 +191,9 @@ static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful, bo
 		closed_for_good(s);
 		return;
 	}
+	/* ERL 2's recovery of this connection under way (its commands held,
+	 * or a reassignment failed): given up below, ERL 0 takes over */
+	bool recovering = s->erl2_held || s->erl2_to_erl0;
 	bool held = !graceful && ierl2_hold(s, was_up, refused);
 	if (held)
 		reconnect_delay_ns = ierl2_delay(s, reconnect_delay_ns);
@@ -201,8 +204,16 @@ static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful, bo
 	s->reconnect_at = s->now + reconnect_delay_ns;
 	if (s->replacement_deadline == SIM_NEVER && !s->failed_fast)
 		s->replacement_deadline = s->now + s->cfg->replacement_timeout_ns;
-	/* A join the target refuses names a session that is gone. */
-	imcs_dropped(s, held, (was_up && !graceful) || (refused && s->mcs_joining));
+	/* A join the target refuses names a session that is gone. ERL 2
+	 * given up costs the session as at ERL 0 (§7.1.4.3), also when the
+	 * connection failed in its reinstating login (was_up false): its
+	 * commands go back to the queue for new CmdSNs, and those the target
+	 * never got are holes its ExpCmdSN waits at for good. Left alive,
+	 * the session took the connection back as a join (TSIH kept) and
+	 * every later command waited behind the hole (five-flag swarm seeds
+	 * 2571, 4632: MC/S at ERL 2, paths never reinstated). */
+	bool gave_up = recovering && !held && !graceful;
+	imcs_dropped(s, held, (was_up && !graceful) || (refused && s->mcs_joining) || gave_up);
 }
 
 void isess_conn_fail(struct isess *s, const char *why)

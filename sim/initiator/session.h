@@ -134,6 +134,15 @@ struct icmd {
 	unsigned snacks;        /* Data/R2T SNACKs sent for it */
 	unsigned retries;       /* retries with the same ITT and CmdSN */
 	uint32_t snack_from;    /* the DataSN/R2TSN the last SNACK asked from */
+	/* A write's R2Ts in [snack_from, snack_to) never reached us (a gap
+	 * SNACKed, §11.16.1): a resent one is answered. Any other R2T before
+	 * exp_r2tsn was answered once already: its copy is not (a timeout's
+	 * probe asks for R2Ts from exp_r2tsn, and the original may still be
+	 * on its way: answering both sent the burst twice, the target took
+	 * the second copy for data at a wrong offset and ended the task, and
+	 * every retry met the same timeout; five-flag swarm seeds 3721, 3900,
+	 * 4439). */
+	uint32_t snack_to;
 	bool snacked;           /* a SNACK is outstanding since exp_* last moved */
 	bool probed;            /* its timeout fired once: the next one aborts */
 	uint64_t retry_at;      /* when it counts as lost if ExpCmdSN still waits for it */

@@ -222,6 +222,13 @@ static void send_snack(struct isess *s, struct icmd *c, uint32_t beg, uint32_t r
 	c->snack_at = s->now;
 	c->snack_from = beg;
 	c->snacked = true;
+	/* The R2Ts a run asks for are missing; RunLength 0 from exp_r2tsn
+	 * (a timeout's probe) asks for none we had; asked again from
+	 * snack_from (lost_cmd_check), the range stays. */
+	if (run != 0)
+		c->snack_to = beg + run;
+	else if (beg == c->exp_r2tsn)
+		c->snack_to = beg;
 	if (c->dir == ICMD_OUT)
 		s->stats.r2t_snacks++;
 	else
@@ -332,10 +339,16 @@ static void on_r2t(struct isess *s, struct icmd *c, const uint8_t *bhs)
 	if (isess_erl1(s) && c->dir == ICMD_OUT && in_range && sn != c->exp_r2tsn) {
 		isess_update_window(s, bhs);
 		if (sn_lt(sn, c->exp_r2tsn)) {
-			/* A resent R2T we asked for is answered; any other
-			 * earlier one was answered already. */
-			if (c->snacked && sn_le(c->snack_from, sn) && s->state == ISS_FFP && c->st == ICS_SENT)
+			/* A resent R2T we asked for that never came is
+			 * answered, once; any other earlier one was answered
+			 * already (§11.16.1: the SNACK asks for R2Ts not
+			 * received; a second answer is data the target has). */
+			if (c->snacked && sn_le(c->snack_from, sn) && sn_lt(sn, c->snack_to) && s->state == ISS_FFP &&
+			    c->st == ICS_SENT) {
+				if (sn == c->snack_from)
+					c->snack_from++;
 				send_data_out(s, c, pdu_w(bhs, PDU_R2T_TTT), off, off + len);
+			}
 			return;
 		}
 		/* R2Ts before this one were lost: ask for them (§7.1.4.1),

@@ -651,8 +651,19 @@ void swarm_draw_mpath(struct sim_params *p, uint64_t seed)
 	 * 200 of the five-flag swarm; a reading checker alone bounces it
 	 * too, but its failed paths come back as ghosts; scenario
 	 * sim/tests/scenarios/marginal-probes-bounce-the-lock.scn). The
-	 * times are drawn all the same: the stream keeps its place. */
-	if (p->disk.lock_on == DISK_LOCK_ON_IO) {
+	 * times are drawn all the same: the stream keeps its place.
+	 * Likewise under a scripted exclusive-access reservation (the
+	 * reading checker's rule above): a probe through a nexus the type
+	 * excludes is answered RESERVATION CONFLICT, which io_err_stat
+	 * counts as an error like any other (the direct read fails), so a
+	 * held path samples 100% errors and stays held while another is
+	 * active; the CLEAR that would end it is no guarantee (a PREEMPT or
+	 * CLEAR sent while its path is down fails, the reservation stands).
+	 * Five-flag swarm seeds 2848 (ea), 2901 (ea_ar), 3228 and 3350
+	 * (ea_ro): paths held to the end. multipathd does not register a
+	 * held path's key either (check_path returns before
+	 * mpath_pr_event_handle), so EA_RO and EA_AR exclude it as well. */
+	if (p->disk.lock_on == DISK_LOCK_ON_IO || prs_reserves_exclusive(&p->prs)) {
 		p->mp.marginal_double_failed_ns = p->mp.marginal_sample_ns = p->mp.marginal_recheck_gap_ns = 0;
 		p->mp.marginal_err_rate_permille = 0;
 	}

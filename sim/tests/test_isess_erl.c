@@ -246,6 +246,58 @@ START_TEST(erl1_command_the_target_never_got_is_retried)
 }
 END_TEST
 
+static void r2t_of(struct harness *h, const struct icmd *c, uint32_t sn, uint32_t off)
+{
+	uint8_t r2t[48];
+	target_pdu(h, r2t, ISCSI_OP_R2T, ISCSI_FLAG_FINAL, c->itt, false);
+	pdu_set_w(r2t, PDU_TGT_EXPCMDSN, c->cmdsn + 1); /* the target has the command */
+	pdu_set_w(r2t, PDU_TGT_MAXCMDSN, c->cmdsn + 8);
+	pdu_set_w(r2t, PDU_R2T_TTT, 0x77);
+	pdu_set_w(r2t, PDU_R2T_R2TSN, sn);
+	pdu_set_w(r2t, PDU_R2T_BUFFER_OFFSET, off);
+	pdu_set_w(r2t, PDU_R2T_DESIRED_LENGTH, 2048);
+	feed_d(h, r2t, NULL, 0, 0);
+}
+
+/* A write's first timeout at ERL 1 asks for its R2Ts from the next
+ * R2TSN (§11.16.1, RunLength 0) while that R2T is still on its way:
+ * the original is answered, and the copy the SNACK brings is not (its
+ * burst is data the target has; answered twice, the target took the
+ * second copy for data at a wrong offset and ended the task, and the
+ * retries met the same timeout: five-flag swarm seeds 3721, 3900, 4439). */
+START_TEST(erl1_r2t_resent_for_a_probe_is_not_answered_twice)
+{
+	struct harness *h = setup();
+	h->cfg.noop_interval_ns = 0; /* nothing but the probe before the timeout */
+	login_digests(h, erl1_keys, 1);
+	static uint8_t buf[1024 + 2 * 2048];
+	struct icmd c = { .dir = ICMD_OUT, .buf = buf, .len = sizeof(buf), .attr = 1 };
+	isess_submit(&h->s, h->now, &c);
+	h->n = 0;
+	r2t_of(h, &c, 0, 1024);
+	ck_assert_uint_eq(h->n, 4); /* 2048 bytes in 512-byte Data-Outs */
+	h->n = 0;
+	tick(h, h->now + h->cfg.cmd_timeout_ns);
+	ck_assert_uint_eq(h->n, 2); /* the probe: R2T SNACK from 1, Status SNACK */
+	ck_assert_uint_eq(pdu_opcode(h->bhs[0]), ISCSI_OP_SNACK);
+	ck_assert_uint_eq(pdu_flags(h->bhs[0]) & 0x0fu, ISCSI_SNACK_DATA_R2T);
+	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_SNACK_BEGRUN), 1);
+	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_SNACK_RUNLENGTH), 0);
+	h->n = 0;
+	r2t_of(h, &c, 1, 3072); /* the original */
+	ck_assert_uint_eq(h->n, 4);
+	ck_assert_uint_eq(pdu_w(h->bhs[0], PDU_DATA_OUT_BUFFER_OFFSET), 3072);
+	h->n = 0;
+	r2t_of(h, &c, 1, 3072); /* the copy the SNACK asked for */
+	ck_assert_uint_eq(h->n, 0);
+	r2t_of(h, &c, 0, 1024); /* and one answered before the probe */
+	ck_assert_uint_eq(h->n, 0);
+	ck_assert_uint_eq(h->disconnects, 0);
+	isess_logout(&h->s, h->now);
+	teardown(h);
+}
+END_TEST
+
 Suite *suite_isess_erl(void)
 {
 	Suite *s = suite_create("isess_erl");
@@ -257,6 +309,7 @@ Suite *suite_isess_erl(void)
 	tcase_add_test(tc, erl0_command_rejected_for_a_digest_error_costs_the_connection);
 	tcase_add_test(tc, erl1_header_digest_error_discards_one_pdu);
 	tcase_add_test(tc, erl1_command_the_target_never_got_is_retried);
+	tcase_add_test(tc, erl1_r2t_resent_for_a_probe_is_not_answered_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }

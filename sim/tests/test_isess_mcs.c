@@ -432,6 +432,46 @@ START_TEST(mcs_leader_reopened_after_its_rescuer_closed_does_not_wait_for_it)
 }
 END_TEST
 
+/* ERL 2 given up in the leader's reinstating login (it failed after
+ * DefaultTime2Wait + DefaultTime2Retain) while the other connection is
+ * back in the session: the session goes as at ERL 0 (§7.1.4.3) and the
+ * leader starts it anew, TSIH 0. Kept, the leader joined it again with
+ * its TSIH and the command it held went out with a new CmdSN: the old
+ * one was a hole the target's ExpCmdSN waited at for good (five-flag
+ * swarm seeds 2571, 4632: paths never reinstated). */
+START_TEST(mcs_erl2_given_up_in_a_reinstating_login_costs_the_session)
+{
+	struct mrig *r = two_up(true);
+	r->cfg.noop_interval_ns = 0;          /* no NOP-Out to answer meanwhile */
+	r->cfg.login_timeout_ns = SIM_S(30); /* past Time2Wait + Time2Retain (22 s) */
+	struct icmd c = { .dir = ICMD_IN, .buf = buf[0], .len = sizeof(buf[0]), .attr = 1 };
+	isess_submit(&r->s[0], r->now, &c);
+	isess_on_closed(&r->s[1], r->now); /* the leader recovers it (Logout reason 2) */
+	isess_on_closed(&r->s[0], r->now); /* and fails too: each reinstates itself */
+	ck_assert(r->s[0].erl2_held);
+	ck_assert_uint_eq(r->s[0].in_flight, 1);
+	/* connection 1 is reinstated; the leader's login is never answered */
+	for (uint64_t end = r->now + SIM_S(60); r->now < end && r->s[0].erl2_held;) {
+		tick(r, r->now + SIM_MS(100));
+		if (r->s[1].state == ISS_CONNECTING)
+			login(r, 1, keys_conn, 0x99);
+		if (r->s[0].state == ISS_CONNECTING)
+			isess_on_connected(&r->s[0], r->now);
+	}
+	ck_assert(!r->s[0].erl2_held);
+	ck_assert_uint_eq(r->s[0].stats.erl2_fallbacks, 1);
+	ck_assert_uint_eq(r->s[1].stats.conn_reinstatements, 1);
+	ck_assert(!isess_up(&r->s[1])); /* the session went with it */
+	ck_assert_uint_eq(r->s[0].in_flight, 0); /* not held for a reinstatement any more */
+	while (r->s[0].state != ISS_CONNECTING)
+		tick(r, r->now + SIM_MS(100));
+	r->c[0].n = 0;
+	isess_on_connected(&r->s[0], r->now);
+	ck_assert_uint_eq(get_be16(r->c[0].bhs[0] + PDU_LOGIN_TSIH), 0);
+	done(r);
+}
+END_TEST
+
 Suite *suite_isess_mcs(void)
 {
 	Suite *s = suite_create("isess_mcs");
@@ -445,6 +485,7 @@ Suite *suite_isess_mcs(void)
 	tcase_add_test(tc, mcs_erl0_connection_loss_takes_the_session_and_the_leader_reinstates_it);
 	tcase_add_test(tc, mcs_connection_reopened_while_the_session_lives_joins_it_again);
 	tcase_add_test(tc, mcs_leader_reopened_after_its_rescuer_closed_does_not_wait_for_it);
+	tcase_add_test(tc, mcs_erl2_given_up_in_a_reinstating_login_costs_the_session);
 	suite_add_tcase(s, tc);
 	return s;
 }
