@@ -189,10 +189,9 @@ uint64_t fpx_next(const struct fpx *x, int slot, uint64_t now);
  * partitions that hold then on its link, in either direction (to_gw
  * loses the SYN, to_ini the SYN-ACK), and of the blackholes on to_gw;
  * SIM_NEVER for one without end; 0 when none does. A real client's kernel retransmits the
- * SYN (RFC 6298 §5.7: 1 s, then doubling), so the connection forms at
- * the first retransmission after the heal, if the client still waits.
- * The simulated network loses such a SYN (simnet_connect) and the
- * initiator waits for its login timeout. */
+ * SYN (RFC 6298 §2.1, §5.5: 1 s, then doubling), so the connection forms at
+ * the first retransmission after the heal, if the client still waits;
+ * the simulated network does the same (simnet.h SIMNET_SYN_RTO_NS). */
 uint64_t fpx_syn_blocked_until(const struct fpx *x, unsigned idx, uint64_t now);
 /* The first time after now at which fpx_syn_blocked_until's answer for
  * idx may change (a partition or blackhole on its link starts or ends);

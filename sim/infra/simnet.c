@@ -129,14 +129,19 @@ static struct simnet_link *link_of(struct simnet *n, const struct simnet_conn *c
 	return &n->links[c->ini * n->gws + c->gw];
 }
 
+/* The receiver does not read: its window is shut (a RST still gets
+ * through: it is alone in the pipe, simnet_abort cleared the rest). */
+static bool window_shut(const struct simnet_conn *c, enum simnet_side from)
+{
+	enum simnet_side to = peer_of(from);
+	return (c->no_read[to] || c->read_held[to]) && c->pipe[from].head != NULL && !c->pipe[from].head->rst;
+}
+
 static bool blocked(struct simnet *n, const struct simnet_conn *c, enum simnet_side from)
 {
 	if (link_of(n, c)->blocked[from] || n->q->now < c->stalled_until)
 		return true;
-	/* The receiver does not read: its window is shut (a RST still gets
-	 * through: it is alone in the pipe, simnet_abort cleared the rest). */
-	enum simnet_side to = peer_of(from);
-	if ((c->no_read[to] || c->read_held[to]) && c->pipe[from].head != NULL && !c->pipe[from].head->rst) {
+	if (window_shut(c, from)) {
 		n->stats_window_shut++;
 		return true;
 	}
@@ -174,9 +179,56 @@ static void ev_connected(void *a, void *b, uint64_t ok)
 	struct simnet_conn *c = b;
 	if (!ok)
 		c->dead = true;
-	else if (c->dead)
-		return; /* reset before the SYN-ACK arrived: the reset tells the initiator */
+	else if (c->dead || c->syn_acked)
+		return; /* reset before the SYN-ACK arrived (the reset tells the initiator), or a duplicate SYN-ACK */
+	c->syn_acked = ok != 0;
 	n->ops.connected(n->ops.ctx, c, ok != 0);
+}
+
+/* The RTO after `tries` retransmissions of a SYN: RFC 6298 §5.5's
+ * doubling, after Linux 6.6's linear ones (SIMNET_SYN_LINEAR_TIMEOUTS;
+ * the kernel keeps 1 s for retransmissions 1..N, then doubles). */
+static uint64_t syn_rto_ns(unsigned tries)
+{
+	if (tries <= SIMNET_SYN_LINEAR_TIMEOUTS)
+		return SIMNET_SYN_RTO_NS;
+	return SIMNET_SYN_RTO_NS << (tries - SIMNET_SYN_LINEAR_TIMEOUTS);
+}
+
+/* Is the handshake over for the initiator (answered, or given up)? */
+static bool syn_done(const struct simnet_conn *c)
+{
+	return c->syn_acked || c->dead || c->closed[SIMNET_INI];
+}
+
+/* The gateway's kernel answers a SYN: the SYN-ACK crosses unless the
+ * partition takes it. */
+static bool send_synack(struct simnet *n, struct simnet_conn *c)
+{
+	if (link_of(n, c)->blocked[SIMNET_GW]) {
+		n->stats_syn_lost++; /* the SYN-ACK is lost: the kernels retransmit */
+		return false;
+	}
+	evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 1);
+	return true;
+}
+
+/* The gateway's SYN-ACK timer (tcp_synack_retries): a half-open
+ * connection whose SYN-ACK was lost is answered again, 1 s, then
+ * doubling; after the last, the gateway waits only for the initiator's
+ * own retransmitted SYN. */
+static void ev_synack_rto(void *a, void *b, uint64_t arg)
+{
+	(void)arg;
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	if (syn_done(c) || c->closed[SIMNET_GW])
+		return;
+	assert(c->synack_tries < SIMNET_SYNACK_RETRIES_MAX);
+	c->synack_tries++;
+	trace_conn(n, c, "synack_again", "");
+	if (!send_synack(n, c) && c->synack_tries < SIMNET_SYNACK_RETRIES_MAX)
+		evq_push(n->q, n->q->now + (SIMNET_SYN_RTO_NS << c->synack_tries), ev_synack_rto, n, c, 0);
 }
 
 static void ev_syn(void *a, void *b, uint64_t arg)
@@ -184,8 +236,24 @@ static void ev_syn(void *a, void *b, uint64_t arg)
 	(void)arg;
 	struct simnet *n = a;
 	struct simnet_conn *c = b;
-	if (c->dead || c->closed[SIMNET_INI])
+	if (syn_done(c))
 		return;
+	if (c->established) {
+		/* A retransmitted SYN meets the half-open connection the
+		 * gateway's kernel keeps: it answers the SYN-ACK again (a
+		 * powered-off gateway's new life knows no such connection:
+		 * RST, as to_orphan's). */
+		if (c->orphan_gw) {
+			if (n->gw_state[c->gw] == SIMNET_NODE_UP) {
+				trace_conn(n, c, "refused", "peer restarted");
+				evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 0);
+			}
+			return;
+		}
+		if (n->gw_state[c->gw] == SIMNET_NODE_UP && !c->closed[SIMNET_GW])
+			send_synack(n, c);
+		return;
+	}
 	switch (n->gw_state[c->gw]) {
 	case SIMNET_NODE_PAUSED:
 		c->syn_held = true; /* simnet_gw_state retries it on resume */
@@ -207,11 +275,42 @@ static void ev_syn(void *a, void *b, uint64_t arg)
 	c->established = true;
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_OPEN, SIMNET_INI, NULL, 0);
 	trace_conn(n, c, "open", "");
-	if (link_of(n, c)->blocked[SIMNET_GW]) {
-		n->stats_syn_lost++; /* the SYN-ACK is lost: the initiator times out */
+	if (!send_synack(n, c))
+		evq_push(n->q, n->q->now + SIMNET_SYN_RTO_NS, ev_synack_rto, n, c, 0);
+}
+
+/* The initiator's kernel sends the SYN: it crosses unless the partition
+ * takes it. */
+static void send_syn(struct simnet *n, struct simnet_conn *c)
+{
+	if (link_of(n, c)->blocked[SIMNET_INI]) {
+		n->stats_syn_lost++; /* into the partition: nobody answers */
+		trace_conn(n, c, "syn_lost", "partition");
 		return;
 	}
-	evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 1);
+	evq_push(n->q, n->q->now + one_way(n, c), ev_syn, n, c, 0);
+}
+
+/* The initiator's SYN timer (RFC 6298 §5, tcp_syn_retries): unanswered,
+ * the SYN is sent again; after the last retransmission's RTO, connect()
+ * fails with ETIMEDOUT. The initiator's own login timeout, shorter,
+ * usually closes the attempt first (simnet_close/abort: syn_done). */
+static void ev_syn_rto(void *a, void *b, uint64_t arg)
+{
+	(void)arg;
+	struct simnet *n = a;
+	struct simnet_conn *c = b;
+	if (syn_done(c))
+		return;
+	if (c->syn_tries == SIMNET_SYN_RETRIES_MAX) {
+		trace_conn(n, c, "refused", "syn timed out");
+		ev_connected(n, c, 0);
+		return;
+	}
+	c->syn_tries++;
+	trace_conn(n, c, "syn_again", "");
+	send_syn(n, c);
+	evq_push(n->q, n->q->now + syn_rto_ns(c->syn_tries), ev_syn_rto, n, c, 0);
 }
 
 struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, void *ini_user)
@@ -225,12 +324,8 @@ struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, 
 	c->gw = gw;
 	c->user[SIMNET_INI] = ini_user;
 	c->opened_at = n->q->now;
-	if (link_of(n, c)->blocked[SIMNET_INI]) {
-		n->stats_syn_lost++; /* into the partition: nobody answers */
-		trace_conn(n, c, "syn_lost", "partition");
-		return c;
-	}
-	evq_push(n->q, n->q->now + one_way(n, c), ev_syn, n, c, 0);
+	send_syn(n, c);
+	evq_push(n->q, n->q->now + syn_rto_ns(0), ev_syn_rto, n, c, 0);
 	return c;
 }
 
@@ -682,6 +777,14 @@ void simnet_gw_crash_rst(struct simnet *n, int gw)
 	}
 }
 
+/* The machine's kernel dies with its socket buffers: bytes sent toward
+ * it are lost, and of what it had sent, only what a flowing link was
+ * already carrying arrives (due within a one-way latency). What a
+ * partition, a stall or a shut window held back sat in its send buffer
+ * waiting to be retransmitted, and no longer exists: nothing of it may
+ * reach the initiator when the partition heals. (A slow link's bytes
+ * still waiting for serialization count as carried: the model keeps no
+ * line between the two.) */
 void simnet_gw_crash_silent(struct simnet *n, int gw)
 {
 	for (size_t i = 0; i < n->nconns; i++) {
@@ -691,6 +794,8 @@ void simnet_gw_crash_silent(struct simnet *n, int gw)
 		c->closed[SIMNET_GW] = true;
 		c->orphan_gw = true;
 		pipe_clear(n, c, SIMNET_INI);
+		if (link_of(n, c)->blocked[SIMNET_GW] || n->q->now < c->stalled_until || window_shut(c, SIMNET_GW))
+			pipe_clear(n, c, SIMNET_GW);
 		if (!c->established)
 			c->dead = true; /* a SYN to a dead machine: the initiator times out */
 	}

@@ -8,11 +8,13 @@
  * in pieces cut at random boundaries (one byte, half a header, fifty PDUs
  * at once). Faults: partitions of one direction or both between an
  * initiator and a gateway (bytes wait, as TCP retransmits, and flow when
- * the partition heals; a SYN into a partition is lost), stalls of one
+ * the partition heals; a SYN or SYN-ACK into a partition is lost and
+ * retransmitted as the kernels do, SIMNET_SYN_RTO_NS), stalls of one
  * connection, resets (RST to both ends), slow links, and gateway nodes
  * that are paused (nothing delivered to them), crashed with RST to every
- * peer, or gone silently (peers notice only by timeout, or by the RST a
- * restarted node answers to old connections).
+ * peer, or gone silently, powered off (peers notice only by timeout, or
+ * by the RST a restarted node answers to old connections; what the node
+ * had queued dies with it).
  *
  * Flow control as TCP's: an end that does not read its socket
  * (simnet_stop_reading for good, simnet_hold_reading for a while) gets
@@ -61,6 +63,24 @@ enum simnet_side {
  * (a 1 MiB LU, windows of 32 commands): only a peer that stops reading
  * meets it. */
 #define SIMNET_SOCKBUF_BYTES ((4u << 20) + (128u << 10))
+
+/* The handshake's retransmissions, as the initiator's and the gateway's
+ * kernels make them: a SYN (or SYN-ACK) that is not answered is sent
+ * again after the initial RTO of 1 s (RFC 6298 §2.1; Linux
+ * TCP_TIMEOUT_INIT), the RTO doubling each time (RFC 6298 §5.5), the
+ * SYN tcp_syn_retries times (Linux default 6: at 1, 3, 7, 15, 31 and
+ * 63 s; connect() fails with ETIMEDOUT at 127 s) and the SYN-ACK
+ * tcp_synack_retries times (default 5: the half-open request is dropped
+ * at 63 s). Linux 6.6 added net.ipv4.tcp_syn_linear_timeouts (default
+ * 4: the SYN's first retransmissions 1 s apart, then doubling); the
+ * model keeps 6.1's doubling, the kernel of the open-iscsi guest the
+ * simulator's initiator is held against and of the distributions that
+ * ship open-iscsi today (RHEL 8/9, Debian 12, Ubuntu 22.04). Set
+ * SIMNET_SYN_LINEAR_TIMEOUTS to 4 for the newer kernels. */
+#define SIMNET_SYN_RTO_NS 1000000000ull    /* RFC 6298 §2.1: the initial RTO */
+#define SIMNET_SYN_RETRIES_MAX 6u           /* net.ipv4.tcp_syn_retries */
+#define SIMNET_SYNACK_RETRIES_MAX 5u        /* net.ipv4.tcp_synack_retries */
+#define SIMNET_SYN_LINEAR_TIMEOUTS 0u       /* net.ipv4.tcp_syn_linear_timeouts (Linux 6.6+: 4) */
 
 struct simnet_params {
 	struct sim_dist latency;    /* one way, per send */
@@ -128,6 +148,9 @@ struct simnet_conn {
 	bool dead;            /* reset or torn down: nothing more happens */
 	bool orphan_gw;       /* the gateway end vanished silently */
 	bool syn_held;        /* the SYN waits for a paused gateway */
+	bool syn_acked;       /* the initiator got the SYN-ACK (ops->connected told once) */
+	uint8_t syn_tries;    /* SYNs retransmitted (SIMNET_SYN_RETRIES_MAX) */
+	uint8_t synack_tries; /* SYN-ACKs retransmitted (SIMNET_SYNACK_RETRIES_MAX) */
 	bool no_read[2];      /* this end does not read its socket (flow control stops its peer) */
 	bool read_held[2];    /* this end does not read for now (simnet_hold_reading) */
 	uint64_t stalled_until;
@@ -182,7 +205,9 @@ void simnet_init(struct simnet *n, const struct sim_mem *mem, struct evq *q, str
 void simnet_fini(struct simnet *n);
 
 /* Open a connection from initiator ini (its path-th port) to gateway gw.
- * The answer comes through ops->connected (or never, into a partition). */
+ * The answer comes through ops->connected, once: accepted, refused, or
+ * (a SYN unanswered through every retransmission) timed out; unless the
+ * initiator closes its end first. */
 struct simnet_conn *simnet_connect(struct simnet *n, int ini, int path, int gw, void *ini_user);
 
 /* Queue bytes from one end (all of them: what the socket buffers do not
@@ -215,7 +240,8 @@ void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until);
 void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st);
 /* A gateway process died: its kernel resets every connection. */
 void simnet_gw_crash_rst(struct simnet *n, int gw);
-/* A gateway machine died: its ends vanish without a word. */
+/* A gateway machine died (power off): its ends vanish without a word,
+ * with the bytes its kernel held (see simnet_gw_crash_silent). */
 void simnet_gw_crash_silent(struct simnet *n, int gw);
 
 /* One end stops reading its socket for good (a hostile initiator that

@@ -181,7 +181,10 @@ static void closed_for_good(struct isess *s)
 static void drop(struct isess *s, uint64_t reconnect_delay_ns, bool graceful, bool refused)
 {
 	bool was_up = s->state == ISS_FFP || s->state == ISS_LOGOUT;
-	if (s->connected)
+	/* A connect still pending is closed too (iscsid closes the socket
+	 * when its login times out): its kernel stops retransmitting the
+	 * SYN, and no connection forms later for an attempt given up. */
+	if (s->connected || s->state == ISS_CONNECTING)
 		s->ops.disconnect(s->ops.ctx, s, graceful);
 	s->connected = false;
 	s->conn_gen++;

@@ -202,7 +202,7 @@ START_TEST(simnet_partition_holds_bytes_until_it_heals)
 }
 END_TEST
 
-START_TEST(simnet_syn_into_partition_is_lost)
+START_TEST(simnet_syn_into_partition_is_retransmitted_and_forms_at_the_first_after_the_heal)
 {
 	struct nh *h = simnet_setup(0);
 	simnet_set_blocked(&h->n, 0, 1, SIMNET_INI, true);
@@ -210,7 +210,100 @@ START_TEST(simnet_syn_into_partition_is_lost)
 	run_until(h, SIM_S(5));
 	ck_assert_uint_eq(h->accepts, 0);
 	ck_assert_uint_eq(h->connected_ok + h->connected_fail, 0);
-	ck_assert_uint_eq(h->n.stats_syn_lost, 1);
+	ck_assert_uint_eq(h->n.stats_syn_lost, 3); /* sent at 0, 1 and 3 s (RFC 6298: 1 s, doubling) */
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_INI, false);
+	run_until(h, SIM_MS(6990));
+	ck_assert_uint_eq(h->accepts, 0); /* the next retransmission is at 7 s */
+	run_until(h, SIM_MS(7010));
+	ck_assert_uint_eq(h->accepts, 1);
+	ck_assert_uint_eq(h->connected_ok, 1);
+	run_until(h, SIM_S(200));
+	ck_assert_uint_eq(h->connected_ok + h->connected_fail, 1); /* told once */
+	simnet_teardown(h);
+}
+END_TEST
+
+START_TEST(simnet_syn_unanswered_through_every_retransmission_times_out)
+{
+	struct nh *h = simnet_setup(0);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_INI, true);
+	simnet_connect(&h->n, 0, 0, 1, NULL);
+	run_until(h, SIM_MS(126990));
+	ck_assert_uint_eq(h->connected_fail, 0);
+	ck_assert_uint_eq(h->n.stats_syn_lost, 1 + SIMNET_SYN_RETRIES_MAX);
+	run_until(h, SIM_MS(127010)); /* tcp_syn_retries 6: ETIMEDOUT at 127 s */
+	ck_assert_uint_eq(h->connected_fail, 1);
+	ck_assert_uint_eq(h->connected_ok, 0);
+	simnet_teardown(h);
+}
+END_TEST
+
+START_TEST(simnet_syn_closed_by_the_initiator_is_not_retransmitted)
+{
+	struct nh *h = simnet_setup(0);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_INI, true);
+	struct simnet_conn *c = simnet_connect(&h->n, 0, 0, 1, NULL);
+	run_until(h, SIM_S(2));
+	simnet_abort(&h->n, c, SIMNET_INI); /* its login timeout */
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_INI, false);
+	run_until(h, SIM_S(200));
+	ck_assert_uint_eq(h->accepts, 0);
+	ck_assert_uint_eq(h->connected_ok + h->connected_fail, 0);
+	ck_assert_uint_eq(h->n.stats_syn_lost, 2);
+	simnet_teardown(h);
+}
+END_TEST
+
+START_TEST(simnet_synack_into_partition_is_retransmitted_and_told_once)
+{
+	struct nh *h = simnet_setup(0);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_GW, true);
+	simnet_connect(&h->n, 0, 0, 1, NULL);
+	run_until(h, SIM_S(2));
+	ck_assert_uint_eq(h->accepts, 1);
+	ck_assert_uint_eq(h->connected_ok, 0);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_GW, false);
+	run_until(h, SIM_MS(2990));
+	ck_assert_uint_eq(h->connected_ok, 0);
+	/* At 3 s both kernels retransmit (the gateway's SYN-ACK timer,
+	 * tcp_synack_retries, and the initiator's SYN, answered again). */
+	run_until(h, SIM_MS(3010));
+	ck_assert_uint_eq(h->connected_ok, 1);
+	run_until(h, SIM_S(200));
+	ck_assert_uint_eq(h->connected_ok + h->connected_fail, 1);
+	ck_assert_uint_eq(h->accepts, 1);
+	simnet_teardown(h);
+}
+END_TEST
+
+START_TEST(simnet_powered_off_gateway_bytes_held_by_a_partition_die_with_it)
+{
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_GW, true);
+	send_str(h, c, SIMNET_GW, (const uint8_t *)"late", 4);
+	simnet_close(&h->n, c, SIMNET_GW);
+	run_until(h, h->q.now + SIM_S(1));
+	simnet_gw_state(&h->n, 1, SIMNET_NODE_DOWN);
+	simnet_gw_crash_silent(&h->n, 1);
+	ck_assert_uint_eq(h->n.gw_unsent[1], 0);
+	simnet_set_blocked(&h->n, 0, 1, SIMNET_GW, false);
+	run_until(h, h->q.now + SIM_S(10));
+	ck_assert_uint_eq(h->got_len[SIMNET_INI], 0); /* nothing it had queued, not even its FIN */
+	ck_assert_uint_eq(h->closed[SIMNET_INI], 0);
+	simnet_teardown(h);
+}
+END_TEST
+
+START_TEST(simnet_powered_off_gateway_bytes_on_a_flowing_link_still_arrive)
+{
+	struct nh *h = simnet_setup(0);
+	struct simnet_conn *c = open_conn(h);
+	send_str(h, c, SIMNET_GW, (const uint8_t *)"sent", 4);
+	simnet_gw_state(&h->n, 1, SIMNET_NODE_DOWN);
+	simnet_gw_crash_silent(&h->n, 1); /* the segment is on the wire already */
+	run_until(h, h->q.now + SIM_MS(10));
+	ck_assert_uint_eq(h->got_len[SIMNET_INI], 4);
 	simnet_teardown(h);
 }
 END_TEST
@@ -780,7 +873,12 @@ Suite *suite_model(void)
 	TCase *tc = tcase_create("model");
 	tcase_add_test(tc, simnet_keeps_byte_order_whatever_the_pieces);
 	tcase_add_test(tc, simnet_partition_holds_bytes_until_it_heals);
-	tcase_add_test(tc, simnet_syn_into_partition_is_lost);
+	tcase_add_test(tc, simnet_syn_into_partition_is_retransmitted_and_forms_at_the_first_after_the_heal);
+	tcase_add_test(tc, simnet_syn_unanswered_through_every_retransmission_times_out);
+	tcase_add_test(tc, simnet_syn_closed_by_the_initiator_is_not_retransmitted);
+	tcase_add_test(tc, simnet_synack_into_partition_is_retransmitted_and_told_once);
+	tcase_add_test(tc, simnet_powered_off_gateway_bytes_held_by_a_partition_die_with_it);
+	tcase_add_test(tc, simnet_powered_off_gateway_bytes_on_a_flowing_link_still_arrive);
 	tcase_add_test(tc, simnet_reset_tells_both_ends_and_drops_queued_bytes);
 	tcase_add_test(tc, simnet_close_delivers_data_then_fin);
 	tcase_add_test(tc, simnet_crashed_gateway_resets_peers_and_refuses_until_restart);

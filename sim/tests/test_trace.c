@@ -25,8 +25,9 @@ static const char stale_write_world[] =
 	"initiator cmd_timeout=3s tmf_timeout=2s replacement_timeout=3s noop_interval=1s noop_timeout=2s\n"
 	"multipath no_path_retry=queue polling_interval=1s\n"
 	"fault disk_slow at=10s for=15s gw=0 a=15000000000\n"
-	"fault partition at=10.5s for=8s ini=0 gw=0 dir=both\n"
-	"fault partition at=10.5s for=8s ini=1 gw=0 dir=both\n";
+	/* 15 s, as scenarios/01-stale-write-fencing-off.scn says why */
+	"fault partition at=10.5s for=15s ini=0 gw=0 dir=both\n"
+	"fault partition at=10.5s for=15s ini=1 gw=0 dir=both\n";
 
 #define VERS_MAX 64
 
