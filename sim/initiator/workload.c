@@ -117,6 +117,12 @@ static void poison_unwritten(struct wl_slot *s, size_t len)
 	}
 }
 
+/* Slot s's busy or next_at changed: its idle_at and busy_n follow. */
+static void slot_changed(struct workload *w, const struct wl_slot *s)
+{
+	w->idle_at[s - w->slots] = s->busy ? SIM_NEVER : s->next_at;
+}
+
 void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem *mem, const struct sim_rng *rng,
 	struct odata *od, struct mpath *mp, struct sim_trace *tr, int ini)
 {
@@ -142,6 +148,9 @@ void wl_init(struct workload *w, const struct wl_cfg *cfg, const struct sim_mem 
 		w->slots[cfg->qd].heartbeat = true;
 		w->slots[cfg->qd].next_at = cfg->start_at_ns + cfg->hb_interval_ns;
 	}
+	w->idle_at = sim_alloc(mem, sizeof(*w->idle_at) * w->nslots);
+	for (uint32_t i = 0; i < w->nslots; i++)
+		slot_changed(w, &w->slots[i]);
 	w->seen = sim_zalloc(mem, sizeof(*w->seen) * cfg->blocks);
 	w->pr_at = w->pr_held_since = SIM_NEVER;
 	w->stats.failover_ns = SIM_NEVER;
@@ -162,6 +171,7 @@ void wl_fini(struct workload *w)
 		sim_free(w->mem, w->slots[i].buf, buf_size(w->cfg));
 		sim_free(w->mem, w->slots[i].in_map, in_map_words(buf_size(w->cfg)) * sizeof(uint64_t));
 	}
+	sim_free(w->mem, w->idle_at, sizeof(*w->idle_at) * w->nslots);
 	sim_free(w->mem, w->slots, sizeof(*w->slots) * w->nslots);
 	sim_free(w->mem, w->seen, sizeof(*w->seen) * w->cfg->blocks);
 	sim_free(w->mem, w->decoded, sizeof(*w->decoded) * w->decoded_cap);
@@ -347,6 +357,8 @@ static void issue(struct workload *w, struct wl_slot *s)
 		w->stall_since = w->now;
 	s->op = next_op(w, s);
 	s->busy = true;
+	w->busy_n++;
+	slot_changed(w, s);
 	s->invoke = w->now;
 	prepare(w, s);
 	w->stats.issued[s->op]++;
@@ -361,19 +373,20 @@ void wl_on_time(struct workload *w, uint64_t now)
 	w->now = now;
 	if (now >= w->cfg->stop_at_ns)
 		return;
-	for (uint32_t i = 0; i < w->nslots; i++) {
-		struct wl_slot *s = &w->slots[i];
-		if (!s->busy && s->next_at <= now)
-			issue(w, s);
-	}
+	/* idle_at[i] is slot i's next_at when it is not busy (SIM_NEVER
+	 * when it is), kept as issue() changes slots: only due slots are
+	 * touched. */
+	for (uint32_t i = 0; i < w->nslots; i++)
+		if (w->idle_at[i] <= now)
+			issue(w, &w->slots[i]);
 }
 
 uint64_t wl_next_deadline(const struct workload *w)
 {
 	uint64_t d = SIM_NEVER;
 	for (uint32_t i = 0; i < w->nslots; i++)
-		if (!w->slots[i].busy && w->slots[i].next_at < d)
-			d = w->slots[i].next_at;
+		if (w->idle_at[i] < d)
+			d = w->idle_at[i];
 	return d < w->cfg->stop_at_ns ? d : SIM_NEVER;
 }
 
@@ -396,10 +409,7 @@ uint64_t wl_io_invoked(const struct mp_io *io)
 
 unsigned wl_outstanding(const struct workload *w)
 {
-	unsigned n = 0;
-	for (uint32_t i = 0; i < w->nslots; i++)
-		n += w->slots[i].busy;
-	return n;
+	return w->busy_n;
 }
 
 static uint8_t sense_key(const struct icmd *c)
@@ -571,6 +581,8 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 	struct wl_slot *s = io->owner;
 	assert(s->busy);
 	s->busy = false;
+	w->busy_n--;
+	slot_changed(w, s);
 	if (s->op == WL_READ)
 		poison_unwritten(s, (size_t)s->n * w->cfg->block_size);
 	uint64_t lat = now - s->invoke;
@@ -612,5 +624,6 @@ void wl_io_done(struct workload *w, uint64_t now, struct mp_io *io)
 	if (!judge(w, s))
 		w->failed = true;
 	s->next_at = now + (s->heartbeat ? w->cfg->hb_interval_ns : rng_exp(&w->rng, w->cfg->think_mean_ns));
+	slot_changed(w, s);
 	s->ver = 0;
 }

@@ -189,10 +189,16 @@ uint64_t odata_begin(struct odata *d, enum odata_kind kind, uint64_t lba, uint32
 	return ver;
 }
 
+/* A version has at most one entry per block that is not synthetic
+ * (odata_begin pushes one for a fresh version; version 0 is never looked
+ * up), and a write's entry is usually the newest: search from the end.
+ * The entry found, and so the order of every list, is the same as a
+ * search from the start would give. */
 static struct hent *find(struct odata *d, uint64_t b, uint64_t ver)
 {
+	assert(ver != 0);
 	struct hlist *l = &d->h[b];
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = l->n; i-- > 0;)
 		if (l->e[i].ver == ver && !l->e[i].synthetic)
 			return &l->e[i];
 	return NULL;
@@ -200,13 +206,9 @@ static struct hent *find(struct odata *d, uint64_t b, uint64_t ver)
 
 static void remove_entry(struct odata *d, uint64_t b, uint64_t ver)
 {
-	struct hlist *l = &d->h[b];
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->e[i].ver == ver && !l->e[i].synthetic) {
-			l->e[i] = l->e[--l->n];
-			return;
-		}
-	}
+	struct hent *e = find(d, b, ver);
+	if (e != NULL)
+		*e = d->h[b].e[--d->h[b].n];
 }
 
 /* The entries of ver learn when it is over: at its acknowledgement (the
@@ -278,6 +280,9 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 		if (e == NULL)
 			continue; /* lost in a power loss before its ack arrived */
 		e->ack = t;
+		/* update_done's answer for an acknowledged version, set here in
+		 * the same walk rather than found again. */
+		e->done = t;
 		if (t < e->eff)
 			e->eff = t;
 		e->durable = durable;
@@ -288,7 +293,6 @@ bool odata_end(struct odata *d, uint64_t ver, enum odata_outcome out, uint64_t t
 			d->nd_mark[b] = 1;
 		}
 	}
-	update_done(d, ver);
 	if (!ok)
 		return fail_at(d, v->lba, ver, "write version %llu (lba %llu, %u blocks) acknowledged at %llu ns before all its blocks reached the disk",
 			(ull)ver, (ull)v->lba, v->nblocks, (ull)t);
