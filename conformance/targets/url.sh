@@ -95,7 +95,7 @@ parse() {
 # own_address HOST: HOST is loopback or an address of this namespace.
 own_address() {
 	case "$1" in 127.* | ::1 | 0:0:0:0:0:0:0:1) return 0 ;; esac
-	ip -o addr show 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4 }' | grep -qxF -- "$1"
+	ip -o addr show 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4 }' | grep -xF -- "$1" >/dev/null
 }
 
 # portal HOST PORT: HOST:PORT, IPv6 in brackets.

@@ -73,7 +73,7 @@ expect 2 "run: --seeds needs --scenario" run --seeds 1..3
 expect 2 "swarm: needs --seeds A..B" swarm
 expect 2 "merge: needs the shards' results files" merge
 n=$((n + 1))
-if "$isim" --help | grep -q '^usage:'; then echo "ok: isim --help -> 0"; else echo "FAIL: isim --help"; fails=$((fails + 1)); fi
+if grep -q '^usage:' <<<"$("$isim" --help)"; then echo "ok: isim --help -> 0"; else echo "FAIL: isim --help"; fails=$((fails + 1)); fi
 
 # Output files that cannot be written: exit 2, before the run where possible.
 nodir=$tmp/no/such/dir

@@ -26,7 +26,7 @@ for world in "$@"; do
 	out=$("$isim" run "${how[@]}" --check-determinism 2>&1)
 	rc=$?
 	echo "$out" | sed -n '1p;/^determinism/p'
-	if ! echo "$out" | grep -q '^determinism: same world twice'; then
+	if ! grep -q '^determinism: same world twice' <<<"$out"; then
 		echo "DIFFERENT: $world: not the same world twice in one process (isim exit $rc); its output ends:"
 		echo "$out" | tail -n 8 | sed 's/^/    /'
 		bad=$((bad + 1))

@@ -70,12 +70,12 @@ fi
 # The oracle's mark: the group, the ring, the version on the write.
 oracle=$(sed -n "/<g id='oracle'>/,/<\/g>/p" "$svg")
 [ -n "$oracle" ] || fail "no oracle mark"
-echo "$oracle" | grep -q "<circle" || fail "the oracle mark has no ring"
-echo "$oracle" | grep -qF ">version $ver " || fail "the oracle mark does not name the write of version $ver"
-echo "$oracle" | grep -qE "landed via gw[0-9]+ at [0-9.]+ s" || fail "the oracle mark does not say where and when the write landed"
+grep -q "<circle" <<<"$oracle" || fail "the oracle mark has no ring"
+grep -qF ">version $ver " <<<"$oracle" || fail "the oracle mark does not name the write of version $ver"
+grep -qE "landed via gw[0-9]+ at [0-9.]+ s" <<<"$oracle" || fail "the oracle mark does not say where and when the write landed"
 verdict=$(sed -n "/<g id='verdict'>/,/<\/g>/p" "$svg")
 [ "$(echo "$verdict" | grep -c '<text')" -ge 3 ] || fail "the oracle's message is not wrapped onto lines"
-echo "$verdict" | grep -qF "returned version $ver" || fail "the verdict box does not quote the oracle"
+grep -qF "returned version $ver" <<<"$verdict" || fail "the verdict box does not quote the oracle"
 # 1600 px of monospace at 11 px is about 240 characters: no line is wider.
 long=$(grep -o ">[^<]*</text>" "$svg" | awk 'length($0) > 247' | head -n 1)
 [ -z "$long" ] || fail "a text line wider than the picture: ${long:0:80}..."
