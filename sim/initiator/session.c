@@ -715,6 +715,14 @@ void isess_logout(struct isess *s, uint64_t now)
 	if (s->logging_out || s->state == ISS_CLOSED)
 		return;
 	s->logging_out = true;
+	/* MC/S: the session is going away with its leader (the host logs
+	 * out every connection of it). One of the others reopened meanwhile
+	 * must not join it: the leader's next login starts a new session
+	 * (TSIH 0), and a connection left in the old one would number its
+	 * commands from the one isess_sn in two sessions whose windows
+	 * differ (five-flag swarm seed 8884). It joins the next one. */
+	if (s->mcs_idx == 0)
+		s->sn->alive = false;
 	if (s->state == ISS_FFP) {
 		send_logout(s);
 		return;

@@ -472,6 +472,45 @@ START_TEST(mcs_erl2_given_up_in_a_reinstating_login_costs_the_session)
 }
 END_TEST
 
+/* The host logs out (the world's host life cycle, wini_host_down): the
+ * leader's Logout is not answered yet when the other connection, closed
+ * already, is reopened. It does not join the session its leader is
+ * leaving: the leader's next login starts a new one (TSIH 0), and had
+ * the other joined the old one both would number their commands from
+ * the one isess_sn in two sessions, whose windows differ (five-flag
+ * swarm seed 8884: CmdSN beyond the MaxCmdSN of the new session). It
+ * joins the leader's new session once that is up. */
+START_TEST(mcs_connection_reopened_while_its_leader_logs_out_waits_for_the_next_session)
+{
+	struct mrig *r = two_up(false);
+	isess_kill(&r->s[1], r->now);
+	r->c[0].n = 0;
+	isess_logout(&r->s[0], r->now);
+	ck_assert_uint_eq(r->c[0].n, 1);
+	const uint8_t *lo = r->c[0].bhs[0];
+	ck_assert_uint_eq(pdu_opcode(lo), ISCSI_OP_LOGOUT_REQ);
+	uint32_t lo_itt = pdu_itt(lo);
+	const uint8_t isid[6] = { 0x80, 0, 0, 0, 0, 1 };
+	unsigned before = r->c[1].connects;
+	isess_reopen(&r->s[1], r->now, isid);
+	tick(r, r->now + SIM_S(3));
+	ck_assert_uint_eq(r->c[1].connects, before); /* not into the session going away */
+	uint8_t bhs[48];
+	tgt_pdu(r, 0, bhs, ISCSI_OP_LOGOUT_RSP, lo_itt, r->s[0].sn->cmdsn);
+	bhs[PDU_LOGOUT_RESPONSE] = ISCSI_LOGOUT_RSP_OK;
+	feed(r, 0, bhs);
+	ck_assert(r->s[0].state == ISS_CLOSED);
+	isess_reopen(&r->s[0], r->now, isid);
+	login(r, 0, keys_erl0, 0x9a);
+	ck_assert_uint_eq(get_be16(r->c[0].bhs[0] + PDU_LOGIN_TSIH), 0);
+	while (r->s[1].state != ISS_CONNECTING)
+		tick(r, r->now + SIM_MS(100));
+	login(r, 1, keys_conn, 0x9a);
+	ck_assert_uint_eq(get_be16(r->c[1].bhs[0] + PDU_LOGIN_TSIH), 0x9a);
+	done(r);
+}
+END_TEST
+
 Suite *suite_isess_mcs(void)
 {
 	Suite *s = suite_create("isess_mcs");
@@ -486,6 +525,7 @@ Suite *suite_isess_mcs(void)
 	tcase_add_test(tc, mcs_connection_reopened_while_the_session_lives_joins_it_again);
 	tcase_add_test(tc, mcs_leader_reopened_after_its_rescuer_closed_does_not_wait_for_it);
 	tcase_add_test(tc, mcs_erl2_given_up_in_a_reinstating_login_costs_the_session);
+	tcase_add_test(tc, mcs_connection_reopened_while_its_leader_logs_out_waits_for_the_next_session);
 	suite_add_tcase(s, tc);
 	return s;
 }
