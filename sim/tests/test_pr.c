@@ -259,6 +259,34 @@ START_TEST(pr_oracle_restart_with_an_aptpl_change_outstanding_is_unknown)
 }
 END_TEST
 
+/* Five-flag swarm seed 8235, shrunk: host 0 registered on its first
+ * ISID, came back with the other (iscsid_exit a=1: a new I_T nexus,
+ * not registered), and sends a PREEMPT that waits in a partition
+ * (initiator to gateway). Meanwhile the host logs out asking for a new
+ * ISID again (logout a=1); the Logout waits in the partition too, so
+ * the path's next ISID is chosen (isid_gen flipped back) while the
+ * session still runs on the second. The PREEMPT is answered after the
+ * heal, RESERVATION CONFLICT: right for the nexus it came from. Judged
+ * as the first ISID's (registered), the oracle said GOOD. */
+START_TEST(pr_oracle_judges_an_answer_by_the_isid_its_session_has)
+{
+	const char *text = "topology gateways=1 initiators=2 paths=1\n"
+			   "run duration=14s liveness=60s\n"
+			   "pr register ini=0 path=0 at=1s sakey=0x1\n"
+			   "pr register ini=1 path=0 at=1s sakey=0x2\n"
+			   "pr reserve ini=1 path=0 at=2s key=0x2 type=ea\n"
+			   "fault iscsid_exit at=3s for=1s ini=0 gw=0 a=1\n"
+			   "fault partition at=6s for=3s ini=0 gw=0 dir=to_gw\n"
+			   "pr preempt ini=0 path=0 at=6500ms key=0x1 sakey=0x2 type=ea\n"
+			   "fault logout at=7s for=1s ini=0 gw=0 a=1\n";
+	struct sim_result r;
+	run_text(text, &r);
+	ck_assert_msg(r.oracle == ORACLE_NONE, "%s: %s", sim_oracle_name(r.oracle), r.why);
+	/* judged: the REGISTERs (one batch, they overlap), the RESERVE, the PREEMPT */
+	ck_assert_uint_ge(r.cov.hits[COV_PR_CHECKED], 3);
+}
+END_TEST
+
 Suite *suite_pr(void)
 {
 	Suite *s = suite_create("pr");
@@ -269,6 +297,7 @@ Suite *suite_pr(void)
 	tcase_add_test(t, pr_lines_parse_format_and_refuse);
 	tcase_add_test(t, pr_oracle_does_not_judge_an_old_engines_answer_by_the_new_one);
 	tcase_add_test(t, pr_oracle_restart_with_an_aptpl_change_outstanding_is_unknown);
+	tcase_add_test(t, pr_oracle_judges_an_answer_by_the_isid_its_session_has);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -44,6 +44,7 @@
  * engine left unanswered may have landed: unknown).
  * Active only in worlds with `pr` lines: others keep their meaning.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,17 +87,27 @@ static unsigned long long key_at(const uint8_t *p)
 }
 
 /* The model's number for a path's I_T nexus: host and path, and which of
- * the path's two ISIDs it logged in with (a relogin with a new ISID is
+ * the path's two ISIDs its session has (a relogin with a new ISID is
  * another nexus, SPC-4 §5.13: the registrations of the old one are not
- * its own). */
+ * its own). The session's ISID, the one the command went out with, not
+ * the path's isid_gen: that names the ISID of the next login and may
+ * change while the session still runs (a logout asking for a new ISID
+ * whose Logout is not answered yet, wini_host_up; five-flag swarm seed
+ * 8235 judged a PREEMPT from the new, unregistered nexus as the old
+ * one's). A command is answered before its session closes, so before
+ * the session's ISID can change (isess_reopen). */
 #define NEXUS_PER_ISID (SIM_INIS_MAX * SIM_PATHS_MAX)
 _Static_assert(2 * NEXUS_PER_ISID <= OPRM_NEXUS_MAX, "a model holds both ISIDs of every path");
 
 static int nexus_of(const struct world *w, int ini, int path)
 {
+	/* isid_of: byte 3 is the ISID's generation; an MC/S connection has
+	 * its session's (isess_mcs_join, isess_reopen) */
+	unsigned gen = w->inis[ini].paths[path].sess.isid[3];
+	assert(gen <= 1);
 	/* MC/S: a session's connections are one nexus, its leader's path */
 	path -= (int)w->inis[ini].paths[path].cid;
-	return (int)w->inis[ini].paths[path].isid_gen * NEXUS_PER_ISID + ini * SIM_PATHS_MAX + path;
+	return (int)gen * NEXUS_PER_ISID + ini * SIM_PATHS_MAX + path;
 }
 
 /* The model that judges gateway gw's answers: its own, or the one every
