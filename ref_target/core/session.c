@@ -40,25 +40,6 @@ static struct session *sess_find_nexus(struct rt_engine *eng, const struct login
 	return NULL;
 }
 
-/* Does an ended session of r's I_T nexus still hold tasks in the storage
- * path? Its tasks were aborted when it closed (its connections failed at
- * ERL 0, or a reinstatement ended it), but a task whose disk I/O was in
- * flight is gone only when that I/O returns (task.h TASK_EXEC). */
-static bool sess_nexus_draining(const struct rt_engine *eng, const struct login_result *r)
-{
-	for (const struct session *s = eng->sessions; s; s = s->next) {
-		if (!s->closed || s->nactive == 0 || s->discovery != r->discovery)
-			continue;
-		if (memcmp(s->isid, r->isid, sizeof(s->isid)) != 0 ||
-		    strcmp(s->initiator, r->initiator_name) != 0)
-			continue;
-		if (!s->discovery && (s->target != r->target || s->tpg != r->tpg))
-			continue;
-		return true;
-	}
-	return false;
-}
-
 static uint16_t sess_new_tsih(struct rt_engine *eng)
 {
 	/* TSIH 0 means "new session" on the wire (§11.12.6), so never use it. */
@@ -179,21 +160,6 @@ uint16_t sess_login_bind(void *conn, struct login_result *r)
 			eng->stats.sessions_reinstated++;
 			sess_close(old);
 		}
-		/* §6.3.5: reinstatement implicitly terminates the old
-		 * session's tasks, and an initiator re-issues them in the new
-		 * session (§7.1.4.3 session recovery) or on another path
-		 * once it is told the nexus is gone. A task whose write is
-		 * still at the disk is not gone: answered now, the re-issued
-		 * copy, or a newer write acknowledged anywhere, could be
-		 * overwritten by the old copy landing later (the stale
-		 * write; five-flag swarm seed 7315: an ERL 0 MC/S session
-		 * whose connections the initiator dropped, its write held
-		 * 3 s at the disk). The login waits for the drain, as LIO's
-		 * iscsi_check_for_session_reinstatement waits for the old
-		 * session's release: refused as temporary (class 3, the
-		 * initiator retries). */
-		if (sess_nexus_draining(eng, r))
-			return ISCSI_LOGIN_SERVICE_UNAVAILABLE;
 		/* Quotas after a reinstatement: the session it replaces no
 		 * longer counts. */
 		uint16_t st = admit_session(eng, &c->peer, r->initiator_name);
