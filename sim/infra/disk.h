@@ -170,6 +170,7 @@ struct disk {
 	 * instances below which its I/O is blocklisted */
 	int lock_owner;
 	uint64_t lock_instance; /* the owner's client instance */
+	uint64_t lock_used_at;  /* latest send time of an I/O that landed under the lock */
 	uint64_t instance[DISK_GWS_MAX];
 	uint64_t dead_below[DISK_GWS_MAX];
 	uint64_t reopen_at[DISK_GWS_MAX]; /* SIM_NEVER: not reopening */
