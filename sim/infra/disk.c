@@ -20,6 +20,7 @@ struct disk_rec {
 	struct rt_disk_io *io;  /* NULL once the gateway crashed */
 	int gw;
 	uint64_t instance;      /* the gateway's client instance at submit */
+	uint64_t submitted;     /* when the gateway sent it (librbd takes the lock then) */
 	uint64_t due;           /* completion time */
 	enum rt_disk_op op;
 	uint32_t flags;
@@ -299,6 +300,24 @@ static bool may_write(struct disk *d, struct disk_rec *r)
 				",\"owner\":%d,\"instance\":%llu", d->lock_owner, (unsigned long long)r->instance);
 			return false;
 		}
+		if (d->lock_owner >= 0 && d->lock_used_at > r->submitted) {
+			/* librbd takes the lock before it sends a write: this one
+			 * took it when it was sent, and the owner's write sent
+			 * since took it back, blocklisting this instance, so it
+			 * fails. Landing it now, over the owner's newer data, was
+			 * a stale write the model made (five-flag swarm seed
+			 * 8957: a write held 14 s by a slow disk landed 3 s
+			 * after the copy retried through the other gateway was
+			 * acknowledged). */
+			trace_ev(d->tr, d->q->now, TEV_DISK, "lock_broken_in_flight", g, d->lock_owner, 0, 0,
+				",\"owner\":%d,\"owner_instance\":%llu,\"instance\":%llu", d->lock_owner,
+				(unsigned long long)d->lock_instance, (unsigned long long)r->instance);
+			if (d->dead_below[g] < r->instance + 1)
+				d->dead_below[g] = r->instance + 1;
+			bool fenced = refused(d, r);
+			assert(fenced);
+			return false;
+		}
 		if (d->lock_owner >= 0) {
 			int old = d->lock_owner;
 			if (d->dead_below[old] < d->lock_instance + 1)
@@ -314,6 +333,8 @@ static bool may_write(struct disk *d, struct disk_rec *r)
 		d->lock_instance = r->instance;
 		d->stats.lock_transfers++;
 	}
+	if (d->lock_used_at < r->submitted)
+		d->lock_used_at = r->submitted;
 	return true;
 }
 
@@ -583,6 +604,7 @@ void disk_submit(struct disk *d, int gw, struct rt_disk_io *io)
 	r->io = io;
 	r->gw = gw;
 	r->instance = instance_of(d, gw);
+	r->submitted = d->q->now;
 	r->op = io->op;
 	r->flags = io->flags;
 	r->offset = io->offset;

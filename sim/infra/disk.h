@@ -26,7 +26,10 @@
  * blocklists its own previous life at its first write. The lock is
  * taken when a write lands (librbd takes it before sending): a write of
  * a dead instance (its gateway crashed or stopped; disk_forget_gw) lands
- * only while no other instance holds the lock, and breaks none.
+ * only while no other instance holds the lock, and breaks none; a live
+ * instance's write that lands after the owner landed an I/O it sent
+ * later fails FENCED and blocklists its instance (taken at the send, the
+ * lock was broken by that later I/O; five-flag swarm seed 8957).
  *
  * Three ways the lock can misbehave, each off by default (issue 16,
  * hazard class 1): the lock may be taken by any I/O, reads too
@@ -170,6 +173,7 @@ struct disk {
 	 * instances below which its I/O is blocklisted */
 	int lock_owner;
 	uint64_t lock_instance; /* the owner's client instance */
+	uint64_t lock_used_at;  /* latest send time of an I/O that landed under the lock */
 	uint64_t instance[DISK_GWS_MAX];
 	uint64_t dead_below[DISK_GWS_MAX];
 	uint64_t reopen_at[DISK_GWS_MAX]; /* SIM_NEVER: not reopening */

@@ -853,6 +853,67 @@ START_TEST(disk_dead_instance_holding_the_lock_still_lands)
 }
 END_TEST
 
+/* Five-flag swarm seed 8957: gateway 1's live instance sent a write that
+ * a slow disk held 14 s; meanwhile gateway 0, the lock owner, wrote the
+ * same block (the copy retried through it, acknowledged). The model took
+ * the lock when the old write landed, so it landed over the newer data.
+ * librbd takes the lock before it sends: gateway 1 took it then, gateway
+ * 0's later write took it back and blocklisted gateway 1's instance, so
+ * the old write fails FENCED and gateway 1 reopens. */
+START_TEST(disk_write_landing_after_the_owner_wrote_what_was_sent_later_is_fenced)
+{
+	uint8_t a[512], old[512], nw[512];
+	memset(a, 'a', 512);
+	memset(old, 'o', 512);
+	memset(nw, 'n', 512);
+	struct tdisk *h = lock_disk_setup(DISK_LOCK_ON_WRITE, 0, 0);
+	gw_io(h, 0, RT_DISK_WRITE, 1, a); /* gateway 0 owns the lock */
+	h->d.slow_ns[1] = SIM_S(10);
+	struct rt_disk_io io = { .op = RT_DISK_WRITE, .offset = 512, .len = 512, .buf = old };
+	disk_submit(&h->d, 1, &io); /* live, slow: due in 10 s */
+	h->d.slow_ns[1] = 0;
+	while (evq_run_one(&h->q, SIM_S(1)))
+		;
+	h->q.now = SIM_S(1);
+	struct rt_disk_io io2 = { .op = RT_DISK_WRITE, .offset = 512, .len = 512, .buf = nw };
+	disk_submit(&h->d, 0, &io2); /* the owner writes the block, sent after */
+	while (evq_run_one(&h->q, SIM_S(2)))
+		;
+	ck_assert_int_eq(io2.status, RT_DISK_OK);
+	while (evq_run_one(&h->q, UINT64_MAX)) /* the old write comes due */
+		;
+	ck_assert_int_eq(io.status, RT_DISK_ERR_FENCED);
+	ck_assert_uint_eq(disk_block(&h->d, 1)[0], 'n'); /* the newer data stays */
+	ck_assert_int_eq(h->d.lock_owner, 0);
+	ck_assert_uint_ne(disk_gw_reopen_at(&h->d, 1), UINT64_MAX); /* blocklisted: it reopens */
+	gw_io(h, 0, RT_DISK_WRITE, 2, nw); /* the owner is not blocklisted */
+	ck_assert_int_eq(h->last, RT_DISK_OK);
+	tdisk_teardown(h);
+}
+END_TEST
+
+/* Sent before anything the owner sent since: landing takes the lock, as
+ * taking it at the send would have (the owner then wrote nothing newer). */
+START_TEST(disk_slow_write_sent_before_the_owners_last_still_takes_the_lock_when_nothing_newer)
+{
+	uint8_t a[512], old[512];
+	memset(a, 'a', 512);
+	memset(old, 'o', 512);
+	struct tdisk *h = lock_disk_setup(DISK_LOCK_ON_WRITE, 0, 0);
+	gw_io(h, 0, RT_DISK_WRITE, 1, a);
+	h->d.slow_ns[1] = SIM_S(10);
+	struct rt_disk_io io = { .op = RT_DISK_WRITE, .offset = 512, .len = 512, .buf = old };
+	disk_submit(&h->d, 1, &io);
+	h->d.slow_ns[1] = 0;
+	while (evq_run_one(&h->q, UINT64_MAX))
+		;
+	ck_assert_int_eq(io.status, RT_DISK_OK);
+	ck_assert_uint_eq(disk_block(&h->d, 1)[0], 'o');
+	ck_assert_int_eq(h->d.lock_owner, 1);
+	tdisk_teardown(h);
+}
+END_TEST
+
 START_TEST(disk_keeps_small_state_across_everything)
 {
 	struct tdisk *h = disk_setup(0);
@@ -902,6 +963,8 @@ Suite *suite_model(void)
 	tcase_add_test(tc, disk_forgets_a_crashed_gateway_but_its_writes_land);
 	tcase_add_test(tc, disk_dead_instance_write_breaks_no_lock);
 	tcase_add_test(tc, disk_dead_instance_holding_the_lock_still_lands);
+	tcase_add_test(tc, disk_write_landing_after_the_owner_wrote_what_was_sent_later_is_fenced);
+	tcase_add_test(tc, disk_slow_write_sent_before_the_owners_last_still_takes_the_lock_when_nothing_newer);
 	tcase_add_test(tc, disk_keeps_small_state_across_everything);
 	suite_add_tcase(s, tc);
 	return s;
