@@ -283,6 +283,28 @@ START_TEST(records_beside_the_blocks_are_unsupported_and_touch_nothing)
 }
 END_TEST
 
+/* COMPARE AND WRITE in one request is rbd's (librbd's compare-and-write);
+ * ram, file and block do not offer it (no BS_CAP_COMPARE_WRITE: the
+ * engine reads, compares and writes under its gate instead) and refuse
+ * the op before touching the block, even when the compare would match. */
+START_TEST(compare_write_is_refused_without_the_capability)
+{
+	uint8_t w[BS], cw[2 * BS], r[BS];
+	if (!open_store(types[_i], SIZE))
+		return;
+	ck_assert(!(store.caps & BS_CAP_COMPARE_WRITE));
+	memset(w, 0x6d, sizeof(w));
+	ck_assert_int_eq(io(RT_DISK_WRITE, 0, BS, w, 0), RT_DISK_OK);
+	memset(cw, 0x6d, BS);
+	memset(cw + BS, 0x11, BS);
+	ck_assert_int_eq(io(RT_DISK_COMPARE_WRITE, 0, BS, cw, 0), RT_DISK_ERR_UNSUPPORTED);
+	ck_assert_int_eq(io(RT_DISK_READ, 0, BS, r, 0), RT_DISK_OK);
+	ck_assert_uint_eq(r[0], 0x6d);
+	ck_assert_uint_eq(r[BS - 1], 0x6d);
+	close_store();
+}
+END_TEST
+
 START_TEST(atomic_writes_land_where_the_store_can_and_fail_cleanly_elsewhere)
 {
 	uint8_t w[4 * BS], r[4 * BS];
@@ -394,6 +416,7 @@ Suite *suite_bs_store(void)
 	tcase_add_loop_test(tc, map_status_tells_written_runs_from_holes, 0, 3);
 	tcase_add_loop_test(tc, records_beside_the_blocks_are_unsupported_and_touch_nothing, 0, 3);
 	tcase_add_loop_test(tc, atomic_writes_land_where_the_store_can_and_fail_cleanly_elsewhere, 0, 3);
+	tcase_add_loop_test(tc, compare_write_is_refused_without_the_capability, 0, 3);
 	tcase_add_test(tc, registry_knows_ram_file_and_block);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ram");
