@@ -1,16 +1,9 @@
 /* initiator/multipath: see initiator/multipath.h. */
 #include "sim/initiator/multipath.h"
+#include "sim/initiator/multipath_sense.h"
 
 #include "sim/base/time.h"
 
-/* SPC-4 §4.5: sense keys the path logic cares about. */
-enum {
-	SK_NOT_READY = 0x2,
-	SK_ILLEGAL_REQUEST = 0x5,
-	SK_UNIT_ATTENTION = 0x6,
-	SK_ABORTED_COMMAND = 0xb,
-};
-/* SAM-5 §5.3 status codes. */
 enum {
 	ST_GOOD = 0x00,
 	ST_CHECK_CONDITION = 0x02,
@@ -30,62 +23,8 @@ enum {
 #define OP_PERSISTENT_RESERVE_OUT 0x5fu
 #define PROUT_REGISTER_AND_IGNORE 0x06u
 #define PROUT_APTPL 0x01u /* parameter list byte 20 */
-/* SPC-4 §4.5.6 additional sense codes the path logic reads. */
-#define ASC_NOT_READY 0x04u
-#define ASCQ_ALUA_TRANSITION 0x0au
-#define ASC_PARAMETERS_CHANGED 0x2au
-#define ASCQ_ALUA_STATE_CHANGED 0x06u
 enum { ALUA_AO = 0x0, ALUA_AN = 0x1, ALUA_STANDBY = 0x2, ALUA_UNAVAILABLE = 0x3 };
 #define SVC_INITIAL_NS SIM_MS(1)
-
-struct sense {
-	uint8_t key, asc, ascq;
-};
-
-/* Fixed (70h/71h) or descriptor (72h/73h) format, SPC-4 §4.5.2-§4.5.3. */
-static struct sense sense_of(const struct icmd *c)
-{
-	struct sense s = { 0 };
-	if (c->sense_len < 4)
-		return s;
-	uint8_t code = c->sense[0] & 0x7f;
-	if ((code == 0x70 || code == 0x71) && c->sense_len >= 14) {
-		s.key = c->sense[2] & 0xf;
-		s.asc = c->sense[12];
-		s.ascq = c->sense[13];
-	} else if (code == 0x72 || code == 0x73) {
-		s.key = c->sense[1] & 0xf;
-		s.asc = c->sense[2];
-		s.ascq = c->sense[3];
-	}
-	return s;
-}
-
-/* Linux's scsi_check_sense: ILLEGAL REQUEST is the target's failure of
- * the command itself, on whatever path it is sent (BLK_STS_TARGET, which
- * dm-multipath hands up without retrying), only for these ASCs: invalid
- * opcode, LBA out of range, invalid function, invalid field in CDB,
- * parameter value invalid, write protected. */
-static bool illegal_request_is_target_failure(struct sense s)
-{
-	switch (s.asc) {
-	case 0x20: case 0x21: case 0x22: case 0x24: case 0x26: case 0x27:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static bool alua_standby(struct sense s)
-{
-	/* LOGICAL UNIT NOT ACCESSIBLE, ASYMMETRIC ACCESS STATE: standby / unavailable. */
-	return s.key == SK_NOT_READY && s.asc == ASC_NOT_READY && (s.ascq == 0x0b || s.ascq == 0x0c);
-}
-
-static bool alua_transitioning(struct sense s)
-{
-	return s.key == SK_NOT_READY && s.asc == ASC_NOT_READY && s.ascq == ASCQ_ALUA_TRANSITION;
-}
 
 void mpath_init(struct mpath *mp, const struct mpath_cfg *cfg, const struct mpath_ops *ops)
 {
@@ -493,8 +432,8 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		finish(mp, io, MP_CHECK);
 		return;
 	}
-	struct sense s = sense_of(c);
-	if (alua_standby(s)) {
+	struct mps_sense s = mps_sense_of(c);
+	if (mps_alua_standby(s)) {
 		path->standby = true;
 		note(mp, "alua_standby", (int)pi);
 		/* An answer that contradicts what REPORT TARGET PORT GROUPS said:
@@ -521,7 +460,7 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 		else if (!better_than_standby(mp))
 			request_activation(mp, pi);
 		alua_wait(mp, io);
-	} else if (alua_transitioning(s)) {
+	} else if (mps_alua_transitioning(s)) {
 		note(mp, "io_not_ready", (int)pi);
 		if (mp->cfg->transition_tmo_ns == 0) {
 			alua_wait(mp, io);
@@ -556,11 +495,11 @@ static void io_done(struct mpath *mp, struct mp_path *path, unsigned pi, struct 
 	} else if (s.key == SK_NOT_READY || s.key == SK_ABORTED_COMMAND) {
 		note(mp, "io_not_ready", (int)pi);
 		retry_later(mp, io, mp->cfg->retry_delay_ns);
-	} else if (s.key == SK_ILLEGAL_REQUEST && illegal_request_is_target_failure(s) &&
+	} else if (s.key == SK_ILLEGAL_REQUEST && mps_illegal_request_is_target_failure(s) &&
 		mp->cfg->illegal_request == MP_IR_PATH) {
 		fail_path(mp, pi, "path_fail_io");
 		dispatch(mp, io);
-	} else if (s.key == SK_ILLEGAL_REQUEST && !illegal_request_is_target_failure(s)) {
+	} else if (s.key == SK_ILLEGAL_REQUEST && !mps_illegal_request_is_target_failure(s)) {
 		/* 05/25/00 LOGICAL UNIT NOT SUPPORTED: the LU is not mapped
 		 * behind this path's port (unmapped on one gateway). Linux ends
 		 * it as a plain I/O error, which dm-multipath takes for a path
@@ -674,14 +613,14 @@ static void checker_done(struct mpath *mp, unsigned i, struct icmd *c)
 	struct mp_path *p = &mp->paths[i];
 	p->tur_busy = false;
 	p->tur_deadline = SIM_NEVER;
-	struct sense s = sense_of(c);
+	struct mps_sense s = mps_sense_of(c);
 	bool answered = c->result == ICMD_OK;
 	bool may = !mpm_enabled(mp->cfg) || p->state == MPP_ACTIVE || mpm_may_reinstate(mp, i);
-	if (answered && alua_standby(s)) {
+	if (answered && mps_alua_standby(s)) {
 		p->standby = true;
 		if (may)
 			reinstate(mp, i); /* usable as a standby ("ghost") path */
-	} else if (answered && alua_transitioning(s)) {
+	} else if (answered && mps_alua_transitioning(s)) {
 		/* tur checker: PATH_PENDING; neither failed nor reinstated */
 	} else if (answered && (c->status == ST_GOOD || s.key == SK_UNIT_ATTENTION)) {
 		/* With ALUA the group's state comes from REPORT TARGET PORT
