@@ -1,5 +1,6 @@
 /* infra/simnet: see infra/simnet.h. */
 #include "sim/infra/simnet.h"
+#include "sim/infra/simnet_int.h"
 
 #include "sim/base/time.h"
 
@@ -16,7 +17,6 @@ struct simnet_chunk {
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-static enum simnet_side peer_of(enum simnet_side s) { return s == SIMNET_INI ? SIMNET_GW : SIMNET_INI; }
 
 uint64_t simnet_unsent(const struct simnet *n, const struct simnet_conn *c, enum simnet_side from)
 {
@@ -71,7 +71,7 @@ static void account(struct simnet *n, struct simnet_conn *c, enum simnet_side fr
 		n->stats_gw_unsent_max = *u;
 }
 
-static void pipe_clear(struct simnet *n, struct simnet_conn *c, enum simnet_side from)
+void snet_pipe_clear(struct simnet *n, struct simnet_conn *c, enum simnet_side from)
 {
 	struct simnet_pipe *p = &c->pipe[from];
 	while (p->head != NULL) {
@@ -108,8 +108,8 @@ void simnet_fini(struct simnet *n)
 	for (size_t i = 0; i < n->nconns; i++) {
 		struct simnet_conn *c = n->conns[i];
 		c->dead = true; /* no ops->sent for what teardown drops */
-		pipe_clear(n, c, SIMNET_INI);
-		pipe_clear(n, c, SIMNET_GW);
+		snet_pipe_clear(n, c, SIMNET_INI);
+		snet_pipe_clear(n, c, SIMNET_GW);
 		sim_free(n->mem, c, sizeof(*c));
 	}
 	sim_free(n->mem, n->conns, n->conns_cap * sizeof(*n->conns));
@@ -124,24 +124,24 @@ struct simnet_conn *simnet_conn_by_id(const struct simnet *n, uint32_t id)
 	return id >= 1 && id <= n->nconns ? n->conns[id - 1] : NULL;
 }
 
-static struct simnet_link *link_of(struct simnet *n, const struct simnet_conn *c)
+struct simnet_link *snet_link_of(struct simnet *n, const struct simnet_conn *c)
 {
 	return &n->links[c->ini * n->gws + c->gw];
 }
 
 /* The receiver does not read: its window is shut (a RST still gets
  * through: it is alone in the pipe, simnet_abort cleared the rest). */
-static bool window_shut(const struct simnet_conn *c, enum simnet_side from)
+bool snet_window_shut(const struct simnet_conn *c, enum simnet_side from)
 {
-	enum simnet_side to = peer_of(from);
+	enum simnet_side to = snet_peer_of(from);
 	return (c->no_read[to] || c->read_held[to]) && c->pipe[from].head != NULL && !c->pipe[from].head->rst;
 }
 
 static bool blocked(struct simnet *n, const struct simnet_conn *c, enum simnet_side from)
 {
-	if (link_of(n, c)->blocked[from] || n->q->now < c->stalled_until)
+	if (snet_link_of(n, c)->blocked[from] || n->q->now < c->stalled_until)
 		return true;
-	if (window_shut(c, from)) {
+	if (snet_window_shut(c, from)) {
 		n->stats_window_shut++;
 		return true;
 	}
@@ -150,7 +150,7 @@ static bool blocked(struct simnet *n, const struct simnet_conn *c, enum simnet_s
 
 static void ev_deliver(void *a, void *b, uint64_t arg);
 
-static void pipe_schedule(struct simnet *n, struct simnet_conn *c, enum simnet_side from)
+void snet_pipe_schedule(struct simnet *n, struct simnet_conn *c, enum simnet_side from)
 {
 	struct simnet_pipe *p = &c->pipe[from];
 	if (p->head == NULL || p->ev_pending || c->dead || blocked(n, c, from))
@@ -162,10 +162,10 @@ static void pipe_schedule(struct simnet *n, struct simnet_conn *c, enum simnet_s
 
 static uint64_t one_way(struct simnet *n, const struct simnet_conn *c)
 {
-	return dist_sample(&n->p.latency, &n->rng) + link_of(n, c)->extra_latency_ns;
+	return dist_sample(&n->p.latency, &n->rng) + snet_link_of(n, c)->extra_latency_ns;
 }
 
-static void trace_conn(struct simnet *n, const struct simnet_conn *c, const char *what, const char *why)
+void snet_trace_conn(struct simnet *n, const struct simnet_conn *c, const char *what, const char *why)
 {
 	trace_ev(n->tr, n->q->now, TEV_CONN, what, c->ini, (int)c->id, (uint64_t)c->gw, (uint64_t)c->path,
 		",\"gw\":%d,\"path\":%d,\"why\":\"%s\"", c->gw, c->path, why);
@@ -173,7 +173,7 @@ static void trace_conn(struct simnet *n, const struct simnet_conn *c, const char
 
 /* ---- connection setup ---- */
 
-static void ev_connected(void *a, void *b, uint64_t ok)
+void snet_ev_connected(void *a, void *b, uint64_t ok)
 {
 	struct simnet *n = a;
 	struct simnet_conn *c = b;
@@ -205,11 +205,11 @@ static bool syn_done(const struct simnet_conn *c)
  * partition takes it. */
 static bool send_synack(struct simnet *n, struct simnet_conn *c)
 {
-	if (link_of(n, c)->blocked[SIMNET_GW]) {
+	if (snet_link_of(n, c)->blocked[SIMNET_GW]) {
 		n->stats_syn_lost++; /* the SYN-ACK is lost: the kernels retransmit */
 		return false;
 	}
-	evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 1);
+	evq_push(n->q, n->q->now + one_way(n, c), snet_ev_connected, n, c, 1);
 	return true;
 }
 
@@ -226,12 +226,12 @@ static void ev_synack_rto(void *a, void *b, uint64_t arg)
 		return;
 	assert(c->synack_tries < SIMNET_SYNACK_RETRIES_MAX);
 	c->synack_tries++;
-	trace_conn(n, c, "synack_again", "");
+	snet_trace_conn(n, c, "synack_again", "");
 	if (!send_synack(n, c) && c->synack_tries < SIMNET_SYNACK_RETRIES_MAX)
 		evq_push(n->q, n->q->now + (SIMNET_SYN_RTO_NS << c->synack_tries), ev_synack_rto, n, c, 0);
 }
 
-static void ev_syn(void *a, void *b, uint64_t arg)
+void snet_ev_syn(void *a, void *b, uint64_t arg)
 {
 	(void)arg;
 	struct simnet *n = a;
@@ -245,8 +245,8 @@ static void ev_syn(void *a, void *b, uint64_t arg)
 		 * RST, as to_orphan's). */
 		if (c->orphan_gw) {
 			if (n->gw_state[c->gw] == SIMNET_NODE_UP) {
-				trace_conn(n, c, "refused", "peer restarted");
-				evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 0);
+				snet_trace_conn(n, c, "refused", "peer restarted");
+				evq_push(n->q, n->q->now + one_way(n, c), snet_ev_connected, n, c, 0);
 			}
 			return;
 		}
@@ -259,22 +259,22 @@ static void ev_syn(void *a, void *b, uint64_t arg)
 		c->syn_held = true; /* simnet_gw_state retries it on resume */
 		return;
 	case SIMNET_NODE_DOWN:
-		trace_conn(n, c, "refused", "gateway down");
-		evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 0);
+		snet_trace_conn(n, c, "refused", "gateway down");
+		evq_push(n->q, n->q->now + one_way(n, c), snet_ev_connected, n, c, 0);
 		c->dead = true;
 		return;
 	case SIMNET_NODE_UP:
 		break;
 	}
 	if (!n->ops.accept(n->ops.ctx, c)) {
-		trace_conn(n, c, "refused", "not accepted");
-		evq_push(n->q, n->q->now + one_way(n, c), ev_connected, n, c, 0);
+		snet_trace_conn(n, c, "refused", "not accepted");
+		evq_push(n->q, n->q->now + one_way(n, c), snet_ev_connected, n, c, 0);
 		c->dead = true;
 		return;
 	}
 	c->established = true;
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_OPEN, SIMNET_INI, NULL, 0);
-	trace_conn(n, c, "open", "");
+	snet_trace_conn(n, c, "open", "");
 	if (!send_synack(n, c))
 		evq_push(n->q, n->q->now + SIMNET_SYN_RTO_NS, ev_synack_rto, n, c, 0);
 }
@@ -283,12 +283,12 @@ static void ev_syn(void *a, void *b, uint64_t arg)
  * takes it. */
 static void send_syn(struct simnet *n, struct simnet_conn *c)
 {
-	if (link_of(n, c)->blocked[SIMNET_INI]) {
+	if (snet_link_of(n, c)->blocked[SIMNET_INI]) {
 		n->stats_syn_lost++; /* into the partition: nobody answers */
-		trace_conn(n, c, "syn_lost", "partition");
+		snet_trace_conn(n, c, "syn_lost", "partition");
 		return;
 	}
-	evq_push(n->q, n->q->now + one_way(n, c), ev_syn, n, c, 0);
+	evq_push(n->q, n->q->now + one_way(n, c), snet_ev_syn, n, c, 0);
 }
 
 /* The initiator's SYN timer (RFC 6298 §5, tcp_syn_retries): unanswered,
@@ -303,12 +303,12 @@ static void ev_syn_rto(void *a, void *b, uint64_t arg)
 	if (syn_done(c))
 		return;
 	if (c->syn_tries == SIMNET_SYN_RETRIES_MAX) {
-		trace_conn(n, c, "refused", "syn timed out");
-		ev_connected(n, c, 0);
+		snet_trace_conn(n, c, "refused", "syn timed out");
+		snet_ev_connected(n, c, 0);
 		return;
 	}
 	c->syn_tries++;
-	trace_conn(n, c, "syn_again", "");
+	snet_trace_conn(n, c, "syn_again", "");
 	send_syn(n, c);
 	evq_push(n->q, n->q->now + syn_rto_ns(c->syn_tries), ev_syn_rto, n, c, 0);
 }
@@ -503,8 +503,8 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 	if (rst) {
 		/* The aborting end's RST got through: the connection is over. */
 		c->dead = true;
-		pipe_clear(n, c, SIMNET_INI);
-		pipe_clear(n, c, SIMNET_GW);
+		snet_pipe_clear(n, c, SIMNET_INI);
+		snet_pipe_clear(n, c, SIMNET_GW);
 		if (!c->closed[to] && !c->got_fin[to]) {
 			c->got_fin[to] = true;
 			n->ops.closed(n->ops.ctx, c, to, true);
@@ -515,7 +515,7 @@ static void ev_deliver(void *a, void *b, uint64_t arg)
 		c->got_fin[to] = true;
 		n->ops.closed(n->ops.ctx, c, to, false);
 	}
-	pipe_schedule(n, c, from);
+	snet_pipe_schedule(n, c, from);
 }
 
 static void append(struct simnet *n, struct simnet_conn *c, enum simnet_side from, struct simnet_chunk *k, uint64_t at)
@@ -529,7 +529,7 @@ static void append(struct simnet *n, struct simnet_conn *c, enum simnet_side fro
 	else
 		p->head = k;
 	p->tail = k;
-	pipe_schedule(n, c, from);
+	snet_pipe_schedule(n, c, from);
 }
 
 /* Bytes sent to a gateway end that vanished: a restarted node answers
@@ -542,7 +542,7 @@ static void to_orphan(struct simnet *n, struct simnet_conn *c)
 	n->stats_resets++;
 	n->stats_rst_from_restarted++;
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, SIMNET_GW, NULL, 0);
-	trace_conn(n, c, "reset", "peer restarted");
+	snet_trace_conn(n, c, "reset", "peer restarted");
 	notify_closed(n, c, SIMNET_INI, true, 2 * one_way(n, c));
 }
 
@@ -582,7 +582,7 @@ long simnet_send(struct simnet *n, struct simnet_conn *c, enum simnet_side from,
 		memcpy(k->data + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
 	}
-	struct simnet_link *l = link_of(n, c);
+	struct simnet_link *l = snet_link_of(n, c);
 	if (!hollow && l->noise_ppm[from] != 0 && rng_chance(&n->noise_rng, l->noise_ppm[from])) {
 		k->data[rng_below(&n->noise_rng, len)] ^= (uint8_t)(1u + rng_below(&n->noise_rng, 255));
 		n->stats_noise_flips++;
@@ -616,9 +616,9 @@ void simnet_close(struct simnet *n, struct simnet_conn *c, enum simnet_side side
 		return;
 	enum simnet_side other = side == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_FIN, side, NULL, 0);
-	trace_conn(n, c, side == SIMNET_INI ? "fin_ini" : "fin_gw", "");
+	snet_trace_conn(n, c, side == SIMNET_INI ? "fin_ini" : "fin_gw", "");
 	/* What is queued toward the closing end will never be read. */
-	pipe_clear(n, c, other);
+	snet_pipe_clear(n, c, other);
 	if (c->closed[other] || c->got_fin[other])
 		return;
 	if (other == SIMNET_GW && c->orphan_gw)
@@ -644,10 +644,10 @@ void simnet_abort(struct simnet *n, struct simnet_conn *c, enum simnet_side side
 		return;
 	enum simnet_side other = side == SIMNET_INI ? SIMNET_GW : SIMNET_INI;
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, side, NULL, 0);
-	trace_conn(n, c, side == SIMNET_INI ? "abort_ini" : "abort_gw", "");
+	snet_trace_conn(n, c, side == SIMNET_INI ? "abort_ini" : "abort_gw", "");
 	/* Unsent bytes die with the socket; nothing more is read by it. */
-	pipe_clear(n, c, side);
-	pipe_clear(n, c, other);
+	snet_pipe_clear(n, c, side);
+	snet_pipe_clear(n, c, other);
 	if (c->closed[other] || c->got_fin[other] || (other == SIMNET_GW && c->orphan_gw)) {
 		c->dead = true;
 		return;
@@ -663,140 +663,13 @@ void simnet_reset(struct simnet *n, struct simnet_conn *c, const char *why)
 		return;
 	c->dead = true;
 	n->stats_resets++;
-	pipe_clear(n, c, SIMNET_INI);
-	pipe_clear(n, c, SIMNET_GW);
+	snet_pipe_clear(n, c, SIMNET_INI);
+	snet_pipe_clear(n, c, SIMNET_GW);
 	n->ops.wire(n->ops.ctx, c, SIMNET_WIRE_RST, SIMNET_INI, NULL, 0);
-	trace_conn(n, c, "reset", why);
+	snet_trace_conn(n, c, "reset", why);
 	notify_closed(n, c, SIMNET_INI, true, n->p.rst_latency_ns);
 	if (!c->orphan_gw)
 		notify_closed(n, c, SIMNET_GW, true, n->p.rst_latency_ns);
 }
 
 /* ---- faults ---- */
-
-static void reschedule_link(struct simnet *n, int ini, int gw)
-{
-	for (size_t i = 0; i < n->nconns; i++) {
-		struct simnet_conn *c = n->conns[i];
-		if (c->ini == ini && c->gw == gw && !c->dead) {
-			pipe_schedule(n, c, SIMNET_INI);
-			pipe_schedule(n, c, SIMNET_GW);
-		}
-	}
-}
-
-void simnet_set_blocked(struct simnet *n, int ini, int gw, enum simnet_side from, bool on)
-{
-	n->links[ini * n->gws + gw].blocked[from] = on;
-	if (!on)
-		reschedule_link(n, ini, gw);
-}
-
-void simnet_set_slow(struct simnet *n, int ini, int gw, uint64_t bandwidth_Bps, uint64_t extra_latency_ns)
-{
-	struct simnet_link *l = &n->links[ini * n->gws + gw];
-	l->bandwidth_Bps = bandwidth_Bps;
-	l->extra_latency_ns = extra_latency_ns;
-}
-
-void simnet_set_noise(struct simnet *n, int ini, int gw, enum simnet_side from, uint32_t ppm)
-{
-	n->links[ini * n->gws + gw].noise_ppm[from] = ppm;
-}
-
-static void ev_unstall(void *a, void *b, uint64_t arg)
-{
-	(void)arg;
-	struct simnet *n = a;
-	struct simnet_conn *c = b;
-	pipe_schedule(n, c, SIMNET_INI);
-	pipe_schedule(n, c, SIMNET_GW);
-}
-
-void simnet_stall(struct simnet *n, struct simnet_conn *c, uint64_t until)
-{
-	if (c->dead || until <= c->stalled_until)
-		return;
-	c->stalled_until = until;
-	trace_conn(n, c, "stall", "");
-	evq_push(n->q, until, ev_unstall, n, c, 0);
-}
-
-void simnet_stop_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side)
-{
-	(void)n;
-	c->no_read[side] = true;
-}
-
-void simnet_hold_reading(struct simnet *n, struct simnet_conn *c, enum simnet_side side, bool hold)
-{
-	if (c->read_held[side] == hold)
-		return;
-	c->read_held[side] = hold;
-	if (hold)
-		n->stats_read_holds++;
-	if (!c->dead)
-		trace_conn(n, c, hold ? "read_hold" : "read_again", side == SIMNET_INI ? "ini" : "gw");
-	if (!hold)
-		pipe_schedule(n, c, peer_of(side));
-}
-
-void simnet_gw_state(struct simnet *n, int gw, enum simnet_node_state st)
-{
-	enum simnet_node_state old = n->gw_state[gw];
-	n->gw_state[gw] = st;
-	if (old != SIMNET_NODE_PAUSED || st == SIMNET_NODE_PAUSED)
-		return;
-	for (size_t i = 0; i < n->nconns; i++) {
-		struct simnet_conn *c = n->conns[i];
-		if (c->gw != gw || c->dead)
-			continue;
-		if (c->syn_held) {
-			c->syn_held = false;
-			evq_push(n->q, n->q->now, ev_syn, n, c, 0);
-		} else {
-			pipe_schedule(n, c, SIMNET_INI);
-		}
-	}
-}
-
-void simnet_gw_crash_rst(struct simnet *n, int gw)
-{
-	for (size_t i = 0; i < n->nconns; i++) {
-		struct simnet_conn *c = n->conns[i];
-		if (c->gw != gw || c->dead)
-			continue;
-		c->closed[SIMNET_GW] = true;
-		c->orphan_gw = true;
-		if (!c->established) {
-			c->dead = true;
-			evq_push(n->q, n->q->now + n->p.rst_latency_ns, ev_connected, n, c, 0);
-			continue;
-		}
-		simnet_reset(n, c, "gateway crashed");
-	}
-}
-
-/* The machine's kernel dies with its socket buffers: bytes sent toward
- * it are lost, and of what it had sent, only what a flowing link was
- * already carrying arrives (due within a one-way latency). What a
- * partition, a stall or a shut window held back sat in its send buffer
- * waiting to be retransmitted, and no longer exists: nothing of it may
- * reach the initiator when the partition heals. (A slow link's bytes
- * still waiting for serialization count as carried: the model keeps no
- * line between the two.) */
-void simnet_gw_crash_silent(struct simnet *n, int gw)
-{
-	for (size_t i = 0; i < n->nconns; i++) {
-		struct simnet_conn *c = n->conns[i];
-		if (c->gw != gw || c->dead)
-			continue;
-		c->closed[SIMNET_GW] = true;
-		c->orphan_gw = true;
-		pipe_clear(n, c, SIMNET_INI);
-		if (link_of(n, c)->blocked[SIMNET_GW] || n->q->now < c->stalled_until || window_shut(c, SIMNET_GW))
-			pipe_clear(n, c, SIMNET_GW);
-		if (!c->established)
-			c->dead = true; /* a SYN to a dead machine: the initiator times out */
-	}
-}
